@@ -1,0 +1,52 @@
+# Shared by the scripts in bin/: project paths, the JDK, Maven. Source it, do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ES_VERSION="${ES_VERSION:-$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)}"
+PLUGIN_VERSION="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml")"
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# java_major JAVA_HOME: the feature version of that JDK (17, 21, 25...), or nothing.
+java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 |
+    sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n 1
+}
+
+# find_jdk: sets JAVA_HOME to a JDK 21+ (Elasticsearch 9 is Java 21 bytecode). Looks at PERSONALIZE_JAVA_HOME,
+# JAVA_HOME, ES_JAVA_HOME, the JDKs under /usr/lib/jvm and /opt, then the javac on the PATH.
+find_jdk() {
+  local candidates=() c major
+  for c in "${PERSONALIZE_JAVA_HOME:-}" "${JAVA_HOME:-}" "${ES_JAVA_HOME:-}"; do [ -n "$c" ] && candidates+=("$c"); done
+  for c in /usr/lib/jvm/* /opt/*jdk* /opt/java/*; do [ -d "$c" ] && candidates+=("$c"); done
+  if command -v javac >/dev/null 2>&1; then candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"); fi
+  for c in "${candidates[@]}"; do
+    [ -x "$c/bin/javac" ] || continue
+    major="$(java_major "$c")"
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+      export JAVA_HOME="$c"
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  die "no JDK 21 or newer found (looked at \$PERSONALIZE_JAVA_HOME, \$JAVA_HOME, \$ES_JAVA_HOME, /usr/lib/jvm, /opt and the PATH).
+Elasticsearch $ES_VERSION is Java 21 bytecode: install a JDK 21+ and set JAVA_HOME to it."
+}
+
+# mvn_run ARGS: Maven on the JDK found above, quiet about the JDK's own warnings on Maven's libraries.
+mvn_run() {
+  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed: install it (apt-get install maven) and try again."
+  mvn -B -Dstyle.color=never "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
+}
+
+plugin_zip() { echo "$ROOT/target/personalize-$PLUGIN_VERSION.zip"; }
+
+# ensure_plugin_zip: builds the plugin zip (without tests) when it is missing or older than the sources.
+ensure_plugin_zip() {
+  local zip; zip="$(plugin_zip)"
+  if [ ! -f "$zip" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/plugin-descriptor" "$ROOT/config" -newer "$zip" -type f 2>/dev/null | head -n 1)" ]; then
+    log "building the plugin zip"
+    (cd "$ROOT" && mvn_run -q -DskipTests package >&2) || die "the plugin build failed"
+  fi
+}

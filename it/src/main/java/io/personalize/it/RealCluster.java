@@ -1,0 +1,98 @@
+package io.personalize.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Real Elasticsearch nodes with the built plugin zip installed, started once per JVM through {@code bin/cluster} and
+ * stopped when the JVM exits. With {@code PERSONALIZE_URL} set, everything runs against that existing cluster instead
+ * ({@code PERSONALIZE_USER}/{@code PERSONALIZE_PASSWORD} for its credentials).
+ */
+public final class RealCluster {
+
+    /** One started cluster: the client of each node (node 0 first). */
+    public record Nodes(String name, List<EsClient> nodes) {
+        public EsClient any() {
+            return nodes.get(0);
+        }
+    }
+
+    private static final Map<String, Nodes> STARTED = new ConcurrentHashMap<>();
+
+    private RealCluster() {}
+
+    public static Path root() {
+        return Path.of(System.getProperty("personalize.root", ".")).toAbsolutePath().normalize();
+    }
+
+    /** A single node, shared by every test class of this JVM. */
+    public static Nodes single() {
+        return start("it-single", 1, 19250);
+    }
+
+    /** Three nodes, shared by every test class that needs a real cluster with replicas. */
+    public static Nodes three() {
+        return start("it-three", 3, 19270);
+    }
+
+    public static Nodes start(String name, int nodes, int port, String... extraArgs) {
+        String external = System.getenv("PERSONALIZE_URL");
+        if (external != null && external.isBlank() == false) {
+            return new Nodes("external", List.of(new EsClient(external, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"))));
+        }
+        return STARTED.computeIfAbsent(name, n -> launch(n, nodes, port, extraArgs));
+    }
+
+    private static Nodes launch(String name, int nodes, int port, String... extraArgs) {
+        List<String> command = new ArrayList<>(List.of(
+            root().resolve("bin/cluster").toString(), "start", "--name", name, "--nodes", String.valueOf(nodes), "--port", String.valueOf(port)
+        ));
+        command.addAll(List.of(extraArgs));
+        String url = run(command);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                run(List.of(root().resolve("bin/cluster").toString(), "stop", "--name", name));
+            } catch (RuntimeException e) {
+                System.err.println("could not stop cluster " + name + ": " + e.getMessage());
+            }
+        }));
+        boolean secured = List.of(extraArgs).contains("--security");
+        List<EsClient> clients = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            String nodeUrl = url.replaceAll(":\\d+$", ":" + (port + i));
+            clients.add(secured ? new EsClient(nodeUrl, "admin", "personalize-admin") : new EsClient(nodeUrl, null, null));
+        }
+        return new Nodes(name, List.copyOf(clients));
+    }
+
+    /** Runs a bin/ script; its stderr goes to ours, its last stdout line is returned. */
+    static String run(List<String> command) {
+        try {
+            Process process = new ProcessBuilder(command).directory(root().toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String last = null;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null;) {
+                    last = line;
+                }
+            }
+            int exit = process.waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " exited with " + exit);
+            }
+            return last == null ? "" : last.trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

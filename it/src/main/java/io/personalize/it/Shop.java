@@ -1,0 +1,102 @@
+package io.personalize.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The demo shop on a cluster: its products index with content vectors, its pipeline, bulk loading. */
+public final class Shop {
+
+    public static final String PRODUCTS = "products";
+    public static final String VECTOR_PIPELINE = "product-vectors";
+    public static final int DIMS = 256;
+
+    private Shop() {}
+
+    /**
+     * The item_vector pipeline the README documents. The data has only titles; the other fields show how a real shop's
+     * catalogue weighs them. A few stock codes never had a description: ignore_missing indexes them without a vector.
+     */
+    public static void putVectorPipeline(EsClient es) {
+        es.put("/_ingest/pipeline/" + VECTOR_PIPELINE, """
+            {"description": "content vectors for products",
+             "processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
+                                             "target_field": "content_vector", "dims": %d, "analyzer": "english",
+                                             "ignore_missing": true}}]}""".formatted(DIMS)).ok();
+    }
+
+    public static void createProductsIndex(EsClient es, String index, String defaultPipeline, int shards, int replicas) {
+        es.delete("/" + index);
+        String pipeline = defaultPipeline == null ? "" : "\"default_pipeline\": \"" + defaultPipeline + "\",";
+        es.put("/" + index, """
+            {"settings": {%s "number_of_shards": %d, "number_of_replicas": %d, "refresh_interval": "1s"},
+             "mappings": {"properties": {
+               "sku": {"type": "keyword"},
+               "title": {"type": "text"},
+               "price": {"type": "float"},
+               "first_sold": {"type": "date"},
+               "content_vector": {"type": "dense_vector", "dims": %d, "similarity": "cosine"}}}}"""
+            .formatted(pipeline, shards, replicas, DIMS)).ok();
+    }
+
+    public static Map<String, Object> productDocument(OnlineRetail.Product p) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("sku", p.sku());
+        if (p.title() != null) {
+            doc.put("title", p.title());
+        }
+        doc.put("price", p.price());
+        if (p.firstSold() != Long.MAX_VALUE) {
+            doc.put("first_sold", p.firstSold());
+        }
+        return doc;
+    }
+
+    /** Loads the products through the index's default pipeline, 1,000 per bulk request; fails on any rejected item. */
+    public static void loadProducts(EsClient es, String index, List<OnlineRetail.Product> products) {
+        bulk(es, index, products, OnlineRetail.Product::sku, Shop::productDocument, 1000);
+        es.refresh(index);
+    }
+
+    /** Bulk-indexes documents with the given ids; throws with the first failure's reason. */
+    public static <T> void bulk(EsClient es, String index, List<T> items, Function<T, String> id, Function<T, Object> source, int batch) {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < items.size(); i++) {
+            T item = items.get(i);
+            body.append("{\"index\":{\"_index\":\"").append(index).append('"');
+            if (id != null) {
+                body.append(",\"_id\":").append(EsClient.toJson(id.apply(item)));
+            }
+            body.append("}}\n").append(EsClient.toJson(source.apply(item))).append('\n');
+            if ((i + 1) % batch == 0 || i == items.size() - 1) {
+                JsonNode response = es.ndjson("/_bulk", body.toString()).ok();
+                if (response.path("errors").asBoolean()) {
+                    for (JsonNode entry : response.path("items")) {
+                        JsonNode error = entry.path("index").path("error");
+                        if (error.isMissingNode() == false) {
+                            throw new IllegalStateException("bulk item rejected: " + error);
+                        }
+                    }
+                }
+                body.setLength(0);
+            }
+        }
+    }
+
+    /** The stored content vector of a product (vectors are left out of _source by default: ask for them). */
+    public static float[] contentVector(EsClient es, String index, String sku) {
+        JsonNode source = es.get("/" + index + "/_doc/" + sku + "?_source_exclude_vectors=false").ok().path("_source");
+        return toFloats(source.path("content_vector"));
+    }
+
+    public static float[] toFloats(JsonNode array) {
+        float[] v = new float[array.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = array.get(i).floatValue();
+        }
+        return v;
+    }
+}

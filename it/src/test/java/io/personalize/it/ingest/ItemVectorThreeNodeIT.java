@@ -1,0 +1,33 @@
+package io.personalize.it.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Every node of a real 3-node cluster computes the same vector, bit for bit, for the same product. */
+class ItemVectorThreeNodeIT {
+
+    @Test
+    void everyNodeComputesTheSameVector() {
+        RealCluster.Nodes cluster = RealCluster.three();
+        String simulate = """
+            {"pipeline": {"processors": [{"item_vector": {"fields": {"title": 3, "description": 1}, "analyzer": "german", "dims": 128}}]},
+             "docs": [{"_source": {"title": "Weißer hängender Herz-Teelichthalter", "description": ["aus Metall", "für Kerzen"]}}]}""";
+        String first = null;
+        for (EsClient node : cluster.nodes()) {
+            JsonNode vector = node.post("/_ingest/pipeline/_simulate", simulate).ok()
+                .path("docs").get(0).path("doc").path("_source").path("content_vector");
+            assertEquals(128, vector.size(), node.baseUrl());
+            if (first == null) {
+                first = vector.toString();
+            } else {
+                assertEquals(first, vector.toString(), "vector computed by " + node.baseUrl());
+            }
+        }
+    }
+}

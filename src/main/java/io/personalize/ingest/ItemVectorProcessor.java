@@ -1,0 +1,243 @@
+package io.personalize.ingest;
+
+import org.elasticsearch.cluster.metadata.ProjectId;
+import org.elasticsearch.ingest.AbstractProcessor;
+import org.elasticsearch.ingest.ConfigurationUtils;
+import org.elasticsearch.ingest.IngestDocument;
+import org.elasticsearch.ingest.Processor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code item_vector} ingest processor: computes a product's content vector from its text fields (see
+ * {@link ContentVectorizer}) and stores it where a {@code dense_vector} field can index it. Content vectors are what let
+ * a product nobody has bought yet be recommended.
+ */
+public final class ItemVectorProcessor extends AbstractProcessor {
+
+    public static final String TYPE = "item_vector";
+    public static final String DEFAULT_TARGET_FIELD = "content_vector";
+    public static final int DEFAULT_DIMS = 256;
+    public static final String DEFAULT_ANALYZER = "standard";
+    // Enough for any real product text; bounds time and memory when a description is megabytes long.
+    public static final int DEFAULT_MAX_TOKENS = 10_000;
+
+    private final Map<String, Double> fields;
+    private final String targetField;
+    private final boolean ignoreMissing;
+    private final ContentVectorizer vectorizer;
+
+    ItemVectorProcessor(
+        String tag,
+        String description,
+        Map<String, Double> fields,
+        String targetField,
+        boolean ignoreMissing,
+        ContentVectorizer vectorizer
+    ) {
+        super(tag, description);
+        this.fields = fields;
+        this.targetField = targetField;
+        this.ignoreMissing = ignoreMissing;
+        this.vectorizer = vectorizer;
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    Map<String, Double> fields() {
+        return fields;
+    }
+
+    String targetField() {
+        return targetField;
+    }
+
+    int dims() {
+        return vectorizer.dims();
+    }
+
+    @Override
+    public IngestDocument execute(IngestDocument document) {
+        ContentVectorizer.Accumulator accumulator = vectorizer.accumulator();
+        for (Map.Entry<String, Double> field : fields.entrySet()) {
+            List<String> values = textValues(document, field.getKey());
+            if (values.isEmpty() == false) {
+                accumulator.addField(values, field.getValue());
+            }
+        }
+        float[] vector = accumulator.toVector();
+        if (vector == null) {
+            if (ignoreMissing) {
+                return document;
+            }
+            throw new IllegalArgumentException(
+                "["
+                    + TYPE
+                    + "] none of the fields "
+                    + fields.keySet()
+                    + " has any text to vectorize; set [ignore_missing] to true to index such documents without ["
+                    + targetField
+                    + "]"
+            );
+        }
+        List<Float> values = new ArrayList<>(vector.length);
+        for (float v : vector) {
+            values.add(v);
+        }
+        document.setFieldValue(targetField, values);
+        return document;
+    }
+
+    /** The field's text: a string or an array of strings; missing and null give an empty list, other types an error. */
+    private static List<String> textValues(IngestDocument document, String path) {
+        Object value = document.getFieldValue(path, Object.class, true);
+        if (value == null) {
+            return Collections.emptyList();
+        }
+        if (value instanceof String text) {
+            return List.of(text);
+        }
+        if (value instanceof List<?> list) {
+            List<String> texts = new ArrayList<>(list.size());
+            for (Object element : list) {
+                if (element instanceof String text) {
+                    texts.add(text);
+                } else if (element != null) {
+                    throw notText(path, element);
+                }
+            }
+            return texts;
+        }
+        throw notText(path, value);
+    }
+
+    private static IllegalArgumentException notText(String path, Object value) {
+        return new IllegalArgumentException(
+            "[" + TYPE + "] field [" + path + "] must be a string or an array of strings, found [" + describe(value) + "]"
+        );
+    }
+
+    private static String describe(Object value) {
+        if (value instanceof Map<?, ?>) {
+            return "object";
+        }
+        if (value instanceof Number) {
+            return "number " + value;
+        }
+        if (value instanceof Boolean) {
+            return "boolean " + value;
+        }
+        if (value instanceof List<?>) {
+            return "array";
+        }
+        return value.getClass().getSimpleName();
+    }
+
+    public static final class Factory implements Processor.Factory {
+
+        private final AnalyzerCatalog analyzers;
+
+        public Factory(AnalyzerCatalog analyzers) {
+            this.analyzers = analyzers;
+        }
+
+        @Override
+        public ItemVectorProcessor create(
+            Map<String, Processor.Factory> registry,
+            String tag,
+            String description,
+            Map<String, Object> config,
+            ProjectId projectId
+        ) {
+            Map<String, Double> fields = readFields(tag, config);
+            String targetField = ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", DEFAULT_TARGET_FIELD);
+            int dims = ConfigurationUtils.readIntProperty(TYPE, tag, config, "dims", DEFAULT_DIMS);
+            if (dims < ContentVectorizer.MIN_DIMS || dims > ContentVectorizer.MAX_DIMS) {
+                throw ConfigurationUtils.newConfigurationException(
+                    TYPE,
+                    tag,
+                    "dims",
+                    "must be between " + ContentVectorizer.MIN_DIMS + " and " + ContentVectorizer.MAX_DIMS + ", got [" + dims + "]"
+                );
+            }
+            int maxTokens = ConfigurationUtils.readIntProperty(TYPE, tag, config, "max_tokens", DEFAULT_MAX_TOKENS);
+            if (maxTokens < 1) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "max_tokens", "must be positive, got [" + maxTokens + "]");
+            }
+            String analyzerName = ConfigurationUtils.readStringProperty(TYPE, tag, config, "analyzer", DEFAULT_ANALYZER);
+            boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
+            if (fields.containsKey(targetField)) {
+                throw ConfigurationUtils.newConfigurationException(
+                    TYPE,
+                    tag,
+                    "target_field",
+                    "[" + targetField + "] is also one of the source fields"
+                );
+            }
+            final ContentVectorizer vectorizer;
+            try {
+                vectorizer = new ContentVectorizer(analyzers.get(analyzerName), dims, maxTokens);
+            } catch (IllegalArgumentException e) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "analyzer", e.getMessage());
+            }
+            return new ItemVectorProcessor(tag, description, fields, targetField, ignoreMissing, vectorizer);
+        }
+
+        /** {@code fields} is a map of field path to positive weight, or a list of paths that all weigh 1. */
+        private static Map<String, Double> readFields(String tag, Map<String, Object> config) {
+            Object raw = ConfigurationUtils.readObject(TYPE, tag, config, "fields");
+            Map<String, Double> fields = new LinkedHashMap<>();
+            if (raw instanceof Map<?, ?> map) {
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    fields.put(String.valueOf(entry.getKey()), weight(tag, entry.getKey(), entry.getValue()));
+                }
+            } else if (raw instanceof List<?> list) {
+                for (Object path : list) {
+                    if (path instanceof String name && name.isEmpty() == false) {
+                        fields.put(name, 1.0);
+                    } else {
+                        throw ConfigurationUtils.newConfigurationException(
+                            TYPE,
+                            tag,
+                            "fields",
+                            "must list field names, found [" + path + "]"
+                        );
+                    }
+                }
+            } else {
+                throw ConfigurationUtils.newConfigurationException(
+                    TYPE,
+                    tag,
+                    "fields",
+                    "must be an object of field names to weights, or an array of field names"
+                );
+            }
+            if (fields.isEmpty()) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "fields", "must name at least one field");
+            }
+            return Collections.unmodifiableMap(fields);
+        }
+
+        private static double weight(String tag, Object field, Object value) {
+            if (value instanceof Number number) {
+                double weight = number.doubleValue();
+                if (weight > 0 && Double.isFinite(weight)) {
+                    return weight;
+                }
+            }
+            throw ConfigurationUtils.newConfigurationException(
+                TYPE,
+                tag,
+                "fields",
+                "weight of field [" + field + "] must be a positive number, got [" + value + "]"
+            );
+        }
+    }
+}
