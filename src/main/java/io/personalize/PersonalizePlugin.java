@@ -1,22 +1,130 @@
 package io.personalize;
 
+import io.personalize.action.DeleteModelAction;
+import io.personalize.action.EvaluateModelAction;
+import io.personalize.action.TransportEvaluateModelAction;
+import io.personalize.action.ImportModelAction;
+import io.personalize.action.TrainModelAction;
+import io.personalize.action.TransportImportModelAction;
+import io.personalize.action.TransportTrainModelAction;
+import io.personalize.action.GetModelsAction;
+import io.personalize.action.PutModelAction;
+import io.personalize.action.TransportDeleteModelAction;
+import io.personalize.action.TransportGetModelsAction;
+import io.personalize.action.TransportPutModelAction;
 import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
+import io.personalize.model.ModelIndices;
+import io.personalize.model.ModelStore;
+import io.personalize.model.ModelVersions;
+import io.personalize.model.TrainingTask;
+import io.personalize.model.TrainingRegistry;
+import io.personalize.rest.RestDeleteModelAction;
+import io.personalize.rest.RestEvaluateModelAction;
+import io.personalize.rest.RestGetModelsAction;
+import io.personalize.rest.RestImportModelAction;
+import io.personalize.rest.RestTrainModelAction;
+import io.personalize.rest.RestPutModelAction;
 
+import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.util.concurrent.EsExecutors;
+import org.elasticsearch.features.NodeFeature;
+import org.elasticsearch.indices.SystemIndexDescriptor;
 import org.elasticsearch.ingest.Processor;
 import org.elasticsearch.plugins.IngestPlugin;
 import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.plugins.SystemIndexPlugin;
+import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.tasks.Task;
+import org.elasticsearch.threadpool.ExecutorBuilder;
+import org.elasticsearch.threadpool.FixedExecutorBuilder;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** Entry point: registers the plugin's processor, models, rescorer and REST endpoints with the node. */
-public class PersonalizePlugin extends Plugin implements IngestPlugin {
+public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemIndexPlugin {
 
     private final AnalyzerCatalog analyzers = new AnalyzerCatalog();
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
         return Map.of(ItemVectorProcessor.TYPE, new ItemVectorProcessor.Factory(analyzers));
+    }
+
+    @Override
+    public Collection<?> createComponents(PluginServices services) {
+        ModelStore store = new ModelStore(services.client());
+        TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
+        return List.of(store, trainings, new ModelVersions(store));
+    }
+
+    @Override
+    public Collection<ActionHandler> getActions() {
+        return List.of(
+            new ActionHandler(PutModelAction.TYPE, TransportPutModelAction.class),
+            new ActionHandler(GetModelsAction.TYPE, TransportGetModelsAction.class),
+            new ActionHandler(DeleteModelAction.TYPE, TransportDeleteModelAction.class),
+            new ActionHandler(TrainModelAction.TYPE, TransportTrainModelAction.class),
+            new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
+            new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class)
+        );
+    }
+
+    @Override
+    public Collection<RestHandler> getRestHandlers(
+        RestHandlersServices services,
+        Supplier<DiscoveryNodes> nodesInCluster,
+        Predicate<NodeFeature> clusterSupportsFeature
+    ) {
+        return List.of(
+            new RestPutModelAction(),
+            new RestGetModelsAction(),
+            new RestDeleteModelAction(),
+            new RestTrainModelAction(),
+            new RestImportModelAction(),
+            new RestEvaluateModelAction()
+        );
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        // trainings are CPU-heavy and long: one at a time per node, the others wait in the queue
+        return List.of(
+            new FixedExecutorBuilder(
+                settings,
+                TransportTrainModelAction.THREAD_POOL,
+                1,
+                100,
+                "thread_pool." + TransportTrainModelAction.THREAD_POOL,
+                EsExecutors.TaskTrackingConfig.DO_NOT_TRACK
+            )
+        );
+    }
+
+    @Override
+    public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
+        return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new));
+    }
+
+    @Override
+    public Collection<SystemIndexDescriptor> getSystemIndexDescriptors(Settings settings) {
+        return ModelIndices.descriptors();
+    }
+
+    @Override
+    public String getFeatureName() {
+        return "personalize";
+    }
+
+    @Override
+    public String getFeatureDescription() {
+        return "Recommendation models of the personalize plugin";
     }
 
     @Override

@@ -38,7 +38,24 @@ public final class Demo {
         for (String sku : SHOWCASE) {
             showNeighbours(es, sku);
         }
-        System.out.printf("%nTry it: curl '%s/%s/_search?q=title:heart&size=3'%n", es.baseUrl(), Shop.PRODUCTS);
+        System.out.printf("%n== 3. Events: %,d purchases of %,d customers into the ordinary index [%s]%n", data.purchases().size(),
+            data.purchases().stream().map(OnlineRetail.Purchase::user).distinct().count(), Shop.EVENTS);
+        Shop.createEventsIndex(es, Shop.EVENTS, 1, 0);
+        start = System.nanoTime();
+        Shop.loadEvents(es, Shop.EVENTS, data.purchases());
+        System.out.printf("   indexed in %.1f s%n", (System.nanoTime() - start) / 1e9);
+
+        System.out.println("\n== 4. A collaborative-filtering model, trained inside the cluster");
+        System.out.println("   PUT _recommend/models/shop");
+        es.delete("/_recommend/models/shop");
+        es.put("/_recommend/models/shop", Shop.modelConfig(Shop.PRODUCTS, Shop.EVENTS)).ok();
+        System.out.println("   POST _recommend/models/shop/_train");
+        JsonNode trained = es.post("/_recommend/models/shop/_train", null).ok().path("version");
+        System.out.printf("   version %d: %,d events, %,d users, %,d items, trained in %.1f s (%s)%n", trained.path("version").asLong(),
+            trained.path("events").asLong(), trained.path("users").asLong(), trained.path("items").asLong(),
+            trained.path("took_ms").asLong() / 1000.0, trained.path("algorithm").asText());
+
+        System.out.printf("%nTry it: curl '%s/_recommend/models/shop?pretty&human'%n", es.baseUrl());
     }
 
     static void showNeighbours(EsClient es, String sku) {

@@ -11,6 +11,7 @@ import java.util.function.Function;
 public final class Shop {
 
     public static final String PRODUCTS = "products";
+    public static final String EVENTS = "events";
     public static final String VECTOR_PIPELINE = "product-vectors";
     public static final int DIMS = 256;
 
@@ -84,6 +85,34 @@ public final class Shop {
                 body.setLength(0);
             }
         }
+    }
+
+    /** An ordinary index of interaction events, as a shop's application writes them. */
+    public static void createEventsIndex(EsClient es, String index, int shards, int replicas) {
+        es.delete("/" + index);
+        es.put("/" + index, """
+            {"settings": {"number_of_shards": %d, "number_of_replicas": %d},
+             "mappings": {"properties": {
+               "user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
+               "@timestamp": {"type": "date"}, "quantity": {"type": "integer"}}}}""".formatted(shards, replicas)).ok();
+    }
+
+    public static Map<String, Object> eventDocument(OnlineRetail.Purchase p) {
+        return Map.of("user_id", p.user(), "sku", p.sku(), "type", "purchase", "@timestamp", p.time(), "quantity", p.quantity());
+    }
+
+    /** Loads purchase events, 5,000 per bulk request, with generated ids. */
+    public static void loadEvents(EsClient es, String index, List<OnlineRetail.Purchase> purchases) {
+        bulk(es, index, purchases, null, Shop::eventDocument, 5000);
+        es.refresh(index);
+    }
+
+    /** The model configuration of the demo shop (the README's example, on the Online Retail data). */
+    public static String modelConfig(String products, String events) {
+        return """
+            {"catalog": {"index": "%s", "id_field": "sku", "vector_field": "content_vector"},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                        "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""".formatted(products, events);
     }
 
     /** The stored content vector of a product (vectors are left out of _source by default: ask for them). */

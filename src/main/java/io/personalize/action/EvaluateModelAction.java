@@ -1,0 +1,182 @@
+package io.personalize.action;
+
+import io.personalize.model.EvaluationJob;
+import io.personalize.model.JsonWire;
+import io.personalize.model.ModelConfig;
+import io.personalize.model.TrainingTask;
+
+import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.ActionResponse;
+import org.elasticsearch.action.ActionType;
+import org.elasticsearch.action.UntypedActionRequest;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.time.DateFormatter;
+import org.elasticsearch.tasks.Task;
+import org.elasticsearch.tasks.TaskId;
+import org.elasticsearch.xcontent.ConstructingObjectParser;
+import org.elasticsearch.xcontent.ObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
+
+import java.io.IOException;
+import java.util.Map;
+
+import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
+import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
+/**
+ * Offline evaluation: {@code POST _recommend/models/{name}/_evaluate {"split": "2011-11-01", "k": 10}} trains a
+ * throwaway model on the events before the split and scores it on those after, beside popularity. {@code similarity}
+ * and {@code training} in the body try other settings than the model's without changing it.
+ */
+public final class EvaluateModelAction {
+
+    public static final String NAME = "cluster:admin/personalize/model/evaluate";
+    public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+    public static final int MAX_K = 100;
+
+    private static final DateFormatter SPLIT_FORMAT = DateFormatter.forPattern("strict_date_optional_time||epoch_millis");
+
+    private EvaluateModelAction() {}
+
+    /** The body: where to split, the cut-off, and optional settings to try instead of the model's. */
+    public record Body(long split, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
+        static final ConstructingObjectParser<Body, Void> PARSER = new ConstructingObjectParser<>(
+            "evaluate",
+            false,
+            a -> new Body((Long) a[0], a[1] == null ? 10 : (Integer) a[1], (ModelConfig.Similarity) a[2], (ModelConfig.Training) a[3])
+        );
+        static {
+            PARSER.declareField(constructorArg(), (p, c) -> parseSplit(p), new ParseField("split"), ObjectParser.ValueType.VALUE);
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("k"));
+            PARSER.declareObject(optionalConstructorArg(), (p, c) -> ModelConfig.Similarity.PARSER.apply(p, null), new ParseField("similarity"));
+            PARSER.declareObject(optionalConstructorArg(), (p, c) -> ModelConfig.Training.PARSER.apply(p, null), new ParseField("training"));
+        }
+
+        public Body {
+            if (k < 1 || k > MAX_K) {
+                throw new IllegalArgumentException("[k] must be between 1 and " + MAX_K + ", got [" + k + "]");
+            }
+        }
+
+        public static Body parse(XContentParser parser) {
+            return PARSER.apply(parser, null);
+        }
+
+        private static long parseSplit(XContentParser parser) throws IOException {
+            String text = parser.text();
+            try {
+                return SPLIT_FORMAT.parseMillis(text);
+            } catch (IllegalArgumentException | java.time.DateTimeException e) {
+                throw new IllegalArgumentException("[split] must be a date such as 2011-11-01 or epoch milliseconds, got [" + text + "]", e);
+            }
+        }
+    }
+
+    public static final class Request extends UntypedActionRequest {
+        private final String name;
+        private final long split;
+        private final int k;
+        private final ModelConfig.Similarity similarity; // null: the model's own
+        private final ModelConfig.Training training; // null: the model's own
+
+        public Request(String name, Body body) {
+            this.name = ModelConfig.validateName(name);
+            this.split = body.split();
+            this.k = body.k();
+            this.similarity = body.similarity();
+            this.training = body.training();
+        }
+
+        public Request(StreamInput in) throws IOException {
+            super(in);
+            this.name = in.readString();
+            this.split = in.readLong();
+            this.k = in.readVInt();
+            this.similarity = JsonWire.readOptional(in, p -> ModelConfig.Similarity.PARSER.apply(p, null));
+            this.training = JsonWire.readOptional(in, p -> ModelConfig.Training.PARSER.apply(p, null));
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeString(name);
+            out.writeLong(split);
+            out.writeVInt(k);
+            JsonWire.writeOptional(out, similarity);
+            JsonWire.writeOptional(out, training);
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public long split() {
+            return split;
+        }
+
+        public int k() {
+            return k;
+        }
+
+        /** The configuration to evaluate: the model's, with the request's settings in place of its own. */
+        public ModelConfig configFor(ModelConfig model) {
+            return new ModelConfig(
+                model.catalog(),
+                model.events(),
+                similarity == null ? model.similarity() : similarity,
+                training == null ? model.training() : training
+            );
+        }
+
+        @Override
+        public ActionRequestValidationException validate() {
+            return null;
+        }
+
+        @Override
+        public String getDescription() {
+            return "evaluate model [" + name + "]";
+        }
+
+        @Override
+        public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
+            return new TrainingTask(id, type, action, getDescription(), parentTaskId, headers, name);
+        }
+    }
+
+    public static final class Response extends ActionResponse implements ToXContentObject {
+        private final String model;
+        private final EvaluationJob.Result result;
+
+        public Response(String model, EvaluationJob.Result result) {
+            this.model = model;
+            this.result = result;
+        }
+
+        public Response(StreamInput in) throws IOException {
+            this.model = in.readString();
+            this.result = new EvaluationJob.Result(in);
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(model);
+            result.writeTo(out);
+        }
+
+        public EvaluationJob.Result result() {
+            return result;
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject().field("model", model);
+            builder.field("evaluation", result);
+            return builder.endObject();
+        }
+    }
+}

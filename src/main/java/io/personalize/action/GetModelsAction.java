@@ -1,0 +1,90 @@
+package io.personalize.action;
+
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelStore.StoredModel;
+
+import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.ActionResponse;
+import org.elasticsearch.action.ActionType;
+import org.elasticsearch.action.UntypedActionRequest;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.util.List;
+
+/** One model ({@code GET _recommend/models/{name}}) or all of them ({@code GET _recommend/models}). */
+public final class GetModelsAction {
+
+    public static final String NAME = "cluster:monitor/personalize/model/get";
+    public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+
+    private GetModelsAction() {}
+
+    public static final class Request extends UntypedActionRequest {
+        private final String name; // null: every model
+
+        public Request(String name) {
+            this.name = name == null ? null : ModelConfig.validateName(name);
+        }
+
+        public Request(StreamInput in) throws IOException {
+            super(in);
+            this.name = in.readOptionalString();
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeOptionalString(name);
+        }
+
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public ActionRequestValidationException validate() {
+            return null;
+        }
+    }
+
+    public static final class Response extends ActionResponse implements ToXContentObject {
+        private final List<StoredModel> models;
+        private final boolean single;
+
+        public Response(List<StoredModel> models, boolean single) {
+            this.models = models;
+            this.single = single;
+        }
+
+        public Response(StreamInput in) throws IOException {
+            this.models = in.readCollectionAsList(StoredModel::readFrom);
+            this.single = in.readBoolean();
+        }
+
+        public List<StoredModel> models() {
+            return models;
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeCollection(models);
+            out.writeBoolean(single);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            if (single) {
+                return models.get(0).toXContent(builder, params);
+            }
+            builder.startObject().startArray("models");
+            for (StoredModel model : models) {
+                model.toXContent(builder, params);
+            }
+            return builder.endArray().endObject();
+        }
+    }
+}

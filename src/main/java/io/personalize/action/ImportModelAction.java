@@ -1,0 +1,92 @@
+package io.personalize.action;
+
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelStatus;
+
+import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.ActionResponse;
+import org.elasticsearch.action.ActionType;
+import org.elasticsearch.action.UntypedActionRequest;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+import java.io.IOException;
+
+/** A model computed elsewhere becomes a new version: {@code POST _recommend/models/{name}/_import} with NDJSON lines. */
+public final class ImportModelAction {
+
+    public static final String NAME = "cluster:admin/personalize/model/import";
+    public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+
+    private ImportModelAction() {}
+
+    public static final class Request extends UntypedActionRequest {
+        private final String name;
+        private final BytesReference lines;
+
+        public Request(String name, BytesReference lines) {
+            this.name = ModelConfig.validateName(name);
+            this.lines = lines;
+        }
+
+        public Request(StreamInput in) throws IOException {
+            super(in);
+            this.name = in.readString();
+            this.lines = in.readBytesReference();
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeString(name);
+            out.writeBytesReference(lines);
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public BytesReference lines() {
+            return lines;
+        }
+
+        @Override
+        public ActionRequestValidationException validate() {
+            return null;
+        }
+    }
+
+    /** The version the import became, and what it holds. */
+    public static final class Response extends ActionResponse implements ToXContentObject {
+        private final String model;
+        private final ModelStatus.Version version;
+
+        public Response(String model, ModelStatus.Version version) {
+            this.model = model;
+            this.version = version;
+        }
+
+        public Response(StreamInput in) throws IOException {
+            this.model = in.readString();
+            this.version = new ModelStatus.Version(in);
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(model);
+            version.writeTo(out);
+        }
+
+        public ModelStatus.Version version() {
+            return version;
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            return builder.startObject().field("acknowledged", true).field("model", model).field("version", version).endObject();
+        }
+    }
+}

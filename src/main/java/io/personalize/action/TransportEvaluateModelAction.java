@@ -1,0 +1,44 @@
+package io.personalize.action;
+
+import io.personalize.model.EvaluationJob;
+import io.personalize.model.ModelStore;
+import io.personalize.model.TrainingTask;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.ActionFilters;
+import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.util.concurrent.EsExecutors;
+import org.elasticsearch.injection.guice.Inject;
+import org.elasticsearch.tasks.Task;
+import org.elasticsearch.transport.TransportService;
+
+public final class TransportEvaluateModelAction extends HandledTransportAction<EvaluateModelAction.Request, EvaluateModelAction.Response> {
+
+    private final ModelStore store;
+    private final Client client;
+    private final TransportService transportService;
+
+    @Inject
+    public TransportEvaluateModelAction(TransportService transportService, ActionFilters actionFilters, Client client, ModelStore store) {
+        super(EvaluateModelAction.NAME, transportService, actionFilters, EvaluateModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+        this.store = store;
+        this.client = client;
+        this.transportService = transportService;
+    }
+
+    @Override
+    protected void doExecute(Task task, EvaluateModelAction.Request request, ActionListener<EvaluateModelAction.Response> listener) {
+        store.get(request.name(), listener.delegateFailureAndWrap((l, model) -> {
+            EvaluationJob job = new EvaluationJob(
+                request.configFor(model.config()),
+                request.split(),
+                request.k(),
+                client,
+                transportService.getThreadPool().executor(TransportTrainModelAction.THREAD_POOL),
+                (TrainingTask) task
+            );
+            job.run(l.map(result -> new EvaluateModelAction.Response(request.name(), result)));
+        }));
+    }
+}

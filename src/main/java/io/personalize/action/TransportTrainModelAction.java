@@ -1,0 +1,145 @@
+package io.personalize.action;
+
+import io.personalize.model.ModelStatus;
+import io.personalize.model.ModelStatus.Training;
+import io.personalize.model.ModelStore;
+import io.personalize.model.ModelVersions;
+import io.personalize.model.TrainingJob;
+import io.personalize.model.TrainingRegistry;
+import io.personalize.model.TrainingTask;
+import io.personalize.model.VersionDocuments;
+import io.personalize.model.VersionWriter;
+
+import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.ActionFilters;
+import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.util.concurrent.EsExecutors;
+import org.elasticsearch.injection.guice.Inject;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.tasks.Task;
+import org.elasticsearch.tasks.TaskCancelledException;
+import org.elasticsearch.transport.TransportService;
+import org.elasticsearch.ElasticsearchStatusException;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Trains a new version of a model on this node. The model's status records the training (a compare-and-set, so a
+ * second training of the same model is a 409), the version is written to its own index, and only a complete version
+ * becomes active. A failed or cancelled training deletes what it wrote and says why in the status; the previous
+ * version serves throughout.
+ */
+public final class TransportTrainModelAction extends HandledTransportAction<TrainModelAction.Request, TrainModelAction.Response> {
+
+    public static final String THREAD_POOL = "personalize_training";
+
+    private final ModelStore store;
+    private final ModelVersions versions;
+    private final TrainingRegistry trainings;
+    private final Client client;
+    private final ClusterService clusterService;
+    private final Executor executor;
+
+    @Inject
+    public TransportTrainModelAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        Client client,
+        ClusterService clusterService,
+        ModelStore store,
+        ModelVersions versions,
+        TrainingRegistry trainings
+    ) {
+        super(TrainModelAction.NAME, transportService, actionFilters, TrainModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+        this.store = store;
+        this.versions = versions;
+        this.trainings = trainings;
+        this.client = client;
+        this.clusterService = clusterService;
+        this.executor = transportService.getThreadPool().executor(THREAD_POOL);
+    }
+
+    @Override
+    protected void doExecute(Task task, TrainModelAction.Request request, ActionListener<TrainModelAction.Response> outcome) {
+        TrainingTask trainingTask = (TrainingTask) task;
+        ActionListener<TrainModelAction.Response> listener = outcome.delegateResponse((l, e) -> {
+            trainingTask.failedToStart(e);
+            l.onFailure(e);
+        });
+        String name = request.name();
+        String taskId = clusterService.localNode().getId() + ":" + task.getId();
+        long start = System.currentTimeMillis();
+        store.get(name, listener.delegateFailureAndWrap((l, stored) -> trainings.settleInterrupted(stored, l.delegateFailureAndWrap((l2, model) -> {
+            if (model.status().isTraining()) {
+                Training running = model.status().training();
+                throw new ElasticsearchStatusException(
+                    "model [" + name + "] is already training (task [" + running.taskId() + "]); cancel it or wait for it to finish",
+                    RestStatus.CONFLICT
+                );
+            }
+            versions.reserve(
+                model,
+                status -> status.withTraining(
+                    new Training(Training.State.RUNNING, taskId, clusterService.localNode().getId(), start, 0, status.lastVersion(), null)
+                ),
+                "model [" + name + "] is already training or being changed; try again",
+                l2.delegateFailureAndWrap((l3, pending) -> {
+                    trainings.register(name, trainingTask);
+                    trainingTask.started();
+                    ActionListener<TrainModelAction.Response> done = ActionListener.runAfter(l3, () -> trainings.unregister(name, trainingTask));
+                    train(model.config(), pending, trainingTask, start, done);
+                })
+            );
+        }))));
+    }
+
+    private void train(
+        io.personalize.model.ModelConfig config,
+        ModelVersions.Pending pending,
+        TrainingTask task,
+        long start,
+        ActionListener<TrainModelAction.Response> listener
+    ) {
+        VersionWriter writer = new VersionWriter(store.systemClient(), executor, task);
+        ActionListener<TrainModelAction.Response> onFailure = ActionListener.wrap(listener::onResponse, e -> {
+            boolean cancelled = ExceptionsHelper.unwrapCause(e) instanceof TaskCancelledException;
+            Training.State state = cancelled ? Training.State.CANCELLED : Training.State.FAILED;
+            String reason = cancelled ? "cancelled" : ExceptionsHelper.unwrapCause(e).getMessage();
+            versions.abandon(
+                pending,
+                e,
+                status -> status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
+                listener
+            );
+        });
+        new TrainingJob(config, client, executor, task).run(onFailure.delegateFailureAndWrap((l, result) -> {
+            VersionDocuments documents = new VersionDocuments(result, config.training().userItems());
+            task.phase("writing");
+            writer.createIndex(pending.index(), l.delegateFailureAndWrap((l2, created) -> writer.write(pending.index(), documents, task::progress, documents.total(), l2.delegateFailureAndWrap((l3, written) -> {
+                long now = System.currentTimeMillis();
+                ModelStatus.Version version = new ModelStatus.Version(
+                    pending.version(),
+                    pending.index(),
+                    ModelStatus.Version.TRAINED,
+                    now,
+                    result.events().events(),
+                    result.model().numUsers(),
+                    result.model().numItems(),
+                    result.events().newestMillis(),
+                    now - start,
+                    result.model().config().similarity().describe()
+                );
+                task.phase("activating");
+                versions.activate(
+                    pending,
+                    version,
+                    status -> status.withTraining(status.training().finish(Training.State.SUCCEEDED, now, null)),
+                    l3.map(activated -> new TrainModelAction.Response(pending.model(), version, task.phaseMillis()))
+                );
+            }))));
+        }));
+    }
+}

@@ -1,0 +1,119 @@
+package io.personalize.model;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.ActionRunnable;
+import org.elasticsearch.action.search.ClosePointInTimeRequest;
+import org.elasticsearch.action.search.OpenPointInTimeRequest;
+import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.search.TransportClosePointInTimeAction;
+import org.elasticsearch.action.search.TransportOpenPointInTimeAction;
+import org.elasticsearch.action.support.RefCountingListener;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.core.CheckedConsumer;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.SearchHits;
+import org.elasticsearch.search.builder.PointInTimeBuilder;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.search.slice.SliceBuilder;
+import org.elasticsearch.tasks.CancellableTask;
+
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * Reads every matching document of an index in pages: a point in time keeps the view consistent while the shop keeps
+ * writing, {@code search_after} on {@code _shard_doc} walks it without deep paging, and slices read parts of it in
+ * parallel. Each page is handled on the given executor, never on a network thread (with a single-threaded executor,
+ * pages are handled one at a time even when slices run in parallel). Checks for cancellation between pages and always
+ * closes the point in time.
+ */
+public final class IndexScan {
+
+    public static final int PAGE_SIZE = 10_000;
+    private static final TimeValue KEEP_ALIVE = TimeValue.timeValueMinutes(5);
+
+    /** Handles one page of hits (referenced only during the call). */
+    public interface PageHandler extends CheckedConsumer<SearchHits, Exception> {}
+
+    private final Client client;
+    private final Executor executor;
+    private final CancellableTask task;
+
+    public IndexScan(Client client, Executor executor, CancellableTask task) {
+        this.client = client;
+        this.executor = executor;
+        this.task = task;
+    }
+
+    /**
+     * Scans {@code index} in {@code slices} parallel slices; {@code source} gives the query and fields of each request
+     * (sort, paging and slicing are set here).
+     */
+    public void scan(String index, int slices, Supplier<SearchSourceBuilder> source, PageHandler onPage, ActionListener<Void> listener) {
+        OpenPointInTimeRequest open = new OpenPointInTimeRequest(index).keepAlive(KEEP_ALIVE);
+        client.execute(TransportOpenPointInTimeAction.TYPE, open, listener.delegateFailureAndWrap((l, response) -> {
+            // each search may hand back a newer id for the same point in time: close the latest
+            AtomicReference<BytesReference> pit = new AtomicReference<>(response.getPointInTimeId());
+            try (RefCountingListener refs = new RefCountingListener(ActionListener.runAfter(l, () -> close(pit.get())))) {
+                for (int slice = 0; slice < slices; slice++) {
+                    SliceBuilder sliceBuilder = slices > 1 ? new SliceBuilder(slice, slices) : null;
+                    page(pit, sliceBuilder, null, source, onPage, refs.acquire());
+                }
+            }
+        }));
+    }
+
+    private void page(
+        AtomicReference<BytesReference> pit,
+        SliceBuilder slice,
+        Object[] after,
+        Supplier<SearchSourceBuilder> source,
+        PageHandler onPage,
+        ActionListener<Void> listener
+    ) {
+        if (task != null && task.isCancelled()) {
+            task.notifyIfCancelled(listener);
+            return;
+        }
+        SearchSourceBuilder page = source.get();
+        if (page.size() < 0) {
+            page.size(PAGE_SIZE);
+        }
+        page.pointInTimeBuilder(new PointInTimeBuilder(pit.get()).setKeepAlive(KEEP_ALIVE)).sort("_shard_doc").trackTotalHits(false);
+        if (page.storedFields() == null) {
+            // no _id per hit: loading it costs more than the doc values we read
+            page.storedFields(List.of("_none_"));
+        }
+        if (slice != null) {
+            page.slice(slice);
+        }
+        if (after != null) {
+            page.searchAfter(after);
+        }
+        client.search(new SearchRequest().source(page), listener.delegateFailureAndWrap((l, response) -> {
+            // the hits are released when this callback returns: keep them while the page is handled on our executor
+            response.mustIncRef();
+            executor.execute(ActionRunnable.wrapReleasing(l, response::decRef, l2 -> {
+                if (response.pointInTimeId() != null) {
+                    pit.set(response.pointInTimeId());
+                }
+                SearchHits hits = response.getHits();
+                onPage.accept(hits);
+                SearchHit[] array = hits.getHits();
+                if (array.length < page.size()) {
+                    l2.onResponse(null);
+                } else {
+                    page(pit, slice, array[array.length - 1].getSortValues(), source, onPage, l2);
+                }
+            }));
+        }));
+    }
+
+    private void close(BytesReference pit) {
+        client.execute(TransportClosePointInTimeAction.TYPE, new ClosePointInTimeRequest(pit), ActionListener.noop());
+    }
+}

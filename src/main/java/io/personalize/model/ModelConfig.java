@@ -1,0 +1,338 @@
+package io.personalize.model;
+
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.xcontent.ConstructingObjectParser;
+import org.elasticsearch.xcontent.ObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
+import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
+/**
+ * What a recommendation model is trained from and how: the body of {@code PUT _recommend/models/{name}}.
+ * <pre>
+ * { "catalog":    { "index": "products", "id_field": "sku", "attributes": ["category", "brand"], "vector_field": "content_vector" },
+ *   "events":     { "index": "events", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+ *                   "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}, "half_life": "30d" },
+ *   "similarity": { "algorithm": "cosine", "neighbors": 100 },
+ *   "training":   { "max_history": 500, "user_items": 100 } }
+ * </pre>
+ */
+public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training) implements ToXContentObject {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
+
+    /** Model names become part of index names: lower case letters, digits, '_' and '-', not starting with '_' or '-'. */
+    public static String validateName(String name) {
+        if (name == null || NAME.matcher(name).matches() == false) {
+            throw new IllegalArgumentException(
+                "invalid model name [" + name + "]: use 1 to 100 lower case letters, digits, '_' or '-', starting with a letter or digit"
+            );
+        }
+        return name;
+    }
+
+    /** Where the products are: their id, the attributes users have affinities to, and their content vectors. */
+    public record Catalog(String index, String idField, List<String> attributes, String vectorField) implements ToXContentObject {
+        static final ConstructingObjectParser<Catalog, Void> PARSER = new ConstructingObjectParser<>(
+            "catalog",
+            false,
+            a -> new Catalog((String) a[0], (String) a[1], strings(a[2]), (String) a[3])
+        );
+        static {
+            PARSER.declareString(constructorArg(), new ParseField("index"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("id_field"));
+            PARSER.declareStringArray(optionalConstructorArg(), new ParseField("attributes"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("vector_field"));
+        }
+
+        public Catalog {
+            requireText(index, "catalog.index");
+            idField = idField == null ? "_id" : requireText(idField, "catalog.id_field");
+            attributes = List.copyOf(attributes);
+            for (String attribute : attributes) {
+                requireText(attribute, "catalog.attributes");
+            }
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject().field("index", index).field("id_field", idField).field("attributes", attributes);
+            if (vectorField != null) {
+                builder.field("vector_field", vectorField);
+            }
+            return builder.endObject();
+        }
+    }
+
+    /** Where the interaction events are and how much each kind of event counts. */
+    public record Events(
+        String index,
+        String userField,
+        String itemField,
+        String typeField,
+        String timeField,
+        Map<String, Double> weights,
+        TimeValue halfLife,
+        String valueField
+    ) implements ToXContentObject {
+
+        public static final Map<String, Double> DEFAULT_WEIGHTS = Map.of("view", 1.0, "cart", 3.0, "purchase", 5.0);
+        /** Chosen on the Online Retail validation split (see the README's quality section). */
+        public static final TimeValue DEFAULT_HALF_LIFE = TimeValue.timeValueDays(21);
+
+        @SuppressWarnings("unchecked")
+        static final ConstructingObjectParser<Events, Void> PARSER = new ConstructingObjectParser<>(
+            "events",
+            false,
+            a -> new Events(
+                (String) a[0],
+                (String) a[1],
+                (String) a[2],
+                (String) a[3],
+                (String) a[4],
+                (Map<String, Double>) a[5],
+                (TimeValue) a[6],
+                (String) a[7]
+            )
+        );
+        static {
+            PARSER.declareString(constructorArg(), new ParseField("index"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("user_field"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("item_field"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("type_field"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("time_field"));
+            PARSER.declareObject(optionalConstructorArg(), (p, c) -> parseWeights(p), new ParseField("weights"));
+            PARSER.declareField(
+                optionalConstructorArg(),
+                (p, c) -> p.currentToken() == XContentParser.Token.VALUE_NULL
+                    ? TimeValue.MINUS_ONE
+                    : TimeValue.parseTimeValue(p.text(), "events.half_life"),
+                new ParseField("half_life"),
+                ObjectParser.ValueType.STRING_OR_NULL
+            );
+            PARSER.declareString(optionalConstructorArg(), new ParseField("value_field"));
+        }
+
+        public Events {
+            requireText(index, "events.index");
+            userField = userField == null ? "user_id" : requireText(userField, "events.user_field");
+            itemField = itemField == null ? "item_id" : requireText(itemField, "events.item_field");
+            typeField = typeField == null ? "type" : requireText(typeField, "events.type_field");
+            timeField = timeField == null ? "@timestamp" : requireText(timeField, "events.time_field");
+            weights = weights == null ? DEFAULT_WEIGHTS : Map.copyOf(weights);
+            if (weights.isEmpty()) {
+                throw new IllegalArgumentException("[events.weights] must give the weight of at least one event type");
+            }
+            // absent: the default; null (or -1): no time decay, every event counts its full weight whatever its age
+            halfLife = halfLife == null ? DEFAULT_HALF_LIFE : halfLife.duration() < 0 ? null : halfLife;
+            if (halfLife != null && halfLife.millis() <= 0) {
+                throw new IllegalArgumentException("[events.half_life] must be positive, got [" + halfLife + "]");
+            }
+        }
+
+        private static Map<String, Double> parseWeights(XContentParser parser) throws IOException {
+            Map<String, Double> weights = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> entry : parser.map().entrySet()) {
+                if (entry.getValue() instanceof Number number
+                    && Double.isFinite(number.doubleValue())
+                    && number.doubleValue() > 0) {
+                    weights.put(entry.getKey(), number.doubleValue());
+                } else {
+                    throw new IllegalArgumentException(
+                        "[events.weights] the weight of [" + entry.getKey() + "] must be a positive number, got [" + entry.getValue() + "]"
+                    );
+                }
+            }
+            return weights;
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject()
+                .field("index", index)
+                .field("user_field", userField)
+                .field("item_field", itemField)
+                .field("type_field", typeField)
+                .field("time_field", timeField)
+                .field("weights", new java.util.TreeMap<>(weights));
+            builder.field("half_life", halfLife == null ? null : halfLife.getStringRep());
+            if (valueField != null) {
+                builder.field("value_field", valueField);
+            }
+            return builder.endObject();
+        }
+    }
+
+    /** How item-item similarity is computed. */
+    public record Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta) implements ToXContentObject {
+
+        public static final String COSINE = "cosine";
+        public static final String RP3BETA = "rp3beta";
+        public static final List<String> ALGORITHMS = List.of(COSINE, RP3BETA);
+        public static final int DEFAULT_NEIGHBORS = 50;
+        public static final int MAX_NEIGHBORS = 1000;
+
+        public static final ConstructingObjectParser<Similarity, Void> PARSER = new ConstructingObjectParser<>(
+            "similarity",
+            false,
+            a -> new Similarity((String) a[0], a[1] == null ? DEFAULT_NEIGHBORS : (Integer) a[1], (Double) a[2], (Double) a[3], (Double) a[4])
+        );
+        static {
+            PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("neighbors"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("shrinkage"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("alpha"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("beta"));
+        }
+
+        public static final Similarity DEFAULT = new Similarity(null, DEFAULT_NEIGHBORS, null, null, null);
+
+        public Similarity {
+            algorithm = algorithm == null ? COSINE : algorithm.toLowerCase(Locale.ROOT);
+            if (ALGORITHMS.contains(algorithm) == false) {
+                throw new IllegalArgumentException("[similarity.algorithm] unknown algorithm [" + algorithm + "], expected one of " + ALGORITHMS);
+            }
+            if (neighbors < 1 || neighbors > MAX_NEIGHBORS) {
+                throw new IllegalArgumentException("[similarity.neighbors] must be between 1 and " + MAX_NEIGHBORS + ", got [" + neighbors + "]");
+            }
+            requireNonNegative(shrinkage, "similarity.shrinkage");
+            requireNonNegative(alpha, "similarity.alpha");
+            requireNonNegative(beta, "similarity.beta");
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject().field("algorithm", algorithm).field("neighbors", neighbors);
+            if (shrinkage != null) {
+                builder.field("shrinkage", shrinkage);
+            }
+            if (alpha != null) {
+                builder.field("alpha", alpha);
+            }
+            if (beta != null) {
+                builder.field("beta", beta);
+            }
+            return builder.endObject();
+        }
+    }
+
+    /**
+     * Bounds on what training keeps per user, how fast popularity forgets, and how much recent popularity adds to a
+     * user's collaborative-filtering scores (null: the algorithm's default).
+     */
+    public record Training(int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight) implements ToXContentObject {
+        public static final Training DEFAULT = new Training(500, 100, null, null);
+
+        public static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
+            "training",
+            false,
+            a -> new Training(
+                a[0] == null ? DEFAULT.maxHistory : (Integer) a[0],
+                a[1] == null ? DEFAULT.userItems : (Integer) a[1],
+                a[2] == null ? null : TimeValue.parseTimeValue((String) a[2], "training.popularity_half_life"),
+                (Double) a[3]
+            )
+        );
+        static {
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("max_history"));
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("user_items"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("popularity_half_life"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("popularity_weight"));
+        }
+
+        public Training {
+            if (maxHistory < 1 || maxHistory > 10_000) {
+                throw new IllegalArgumentException("[training.max_history] must be between 1 and 10000, got [" + maxHistory + "]");
+            }
+            if (userItems < 1 || userItems > 1_000) {
+                throw new IllegalArgumentException("[training.user_items] must be between 1 and 1000, got [" + userItems + "]");
+            }
+            if (popularityHalfLife != null && popularityHalfLife.millis() <= 0) {
+                throw new IllegalArgumentException("[training.popularity_half_life] must be positive, got [" + popularityHalfLife + "]");
+            }
+            requireNonNegative(popularityWeight, "training.popularity_weight");
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject().field("max_history", maxHistory).field("user_items", userItems);
+            if (popularityHalfLife != null) {
+                builder.field("popularity_half_life", popularityHalfLife.getStringRep());
+            }
+            if (popularityWeight != null) {
+                builder.field("popularity_weight", popularityWeight);
+            }
+            return builder.endObject();
+        }
+    }
+
+    public static final ConstructingObjectParser<ModelConfig, Void> PARSER = new ConstructingObjectParser<>(
+        "model",
+        false,
+        a -> new ModelConfig((Catalog) a[0], (Events) a[1], (Similarity) a[2], (Training) a[3])
+    );
+    static {
+        PARSER.declareObject(constructorArg(), Catalog.PARSER, new ParseField("catalog"));
+        PARSER.declareObject(constructorArg(), Events.PARSER, new ParseField("events"));
+        PARSER.declareObject(optionalConstructorArg(), Similarity.PARSER, new ParseField("similarity"));
+        PARSER.declareObject(optionalConstructorArg(), Training.PARSER, new ParseField("training"));
+    }
+
+    public ModelConfig {
+        similarity = similarity == null ? Similarity.DEFAULT : similarity;
+        training = training == null ? Training.DEFAULT : training;
+    }
+
+    public static ModelConfig parse(XContentParser parser) {
+        return PARSER.apply(parser, null);
+    }
+
+    public void writeTo(StreamOutput out) throws IOException {
+        JsonWire.write(out, this);
+    }
+
+    public static ModelConfig readFrom(StreamInput in) throws IOException {
+        return JsonWire.read(in, ModelConfig::parse);
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        return builder.startObject()
+            .field("catalog", catalog)
+            .field("events", events)
+            .field("similarity", similarity)
+            .field("training", training)
+            .endObject();
+    }
+
+    private static String requireText(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("[" + field + "] must not be empty");
+        }
+        return value;
+    }
+
+    private static void requireNonNegative(Double value, String field) {
+        if (value != null && (Double.isFinite(value) == false || value < 0)) {
+            throw new IllegalArgumentException("[" + field + "] must be a non-negative number, got [" + value + "]");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Object value) {
+        return value == null ? List.of() : (List<String>) value;
+    }
+}

@@ -1,0 +1,272 @@
+package io.personalize.model;
+
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.xcontent.ConstructingObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
+import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
+/**
+ * The state of a model: its stored versions, the one serving, and the last training. Changed only by compare-and-set
+ * on the model's document, so that two nodes never both believe they activated a version or started a training.
+ */
+public record ModelStatus(long activeVersion, long lastVersion, List<Version> versions, Training training) implements ToXContentObject {
+
+    public static final ModelStatus NEW = new ModelStatus(0, 0, List.of(), null);
+
+    /** One stored version of the model: a complete set of neighbour lists and user profiles in its own index. */
+    public record Version(
+        long version,
+        String index,
+        String source,
+        long createdAt,
+        long events,
+        long users,
+        long items,
+        long newestEvent,
+        long tookMillis,
+        String algorithm
+    ) implements ToXContentObject, Writeable {
+
+        public static final String TRAINED = "training";
+        public static final String IMPORTED = "import";
+
+        static final ConstructingObjectParser<Version, Void> PARSER = new ConstructingObjectParser<>(
+            "version",
+            true,
+            a -> new Version(
+                (Long) a[0],
+                (String) a[1],
+                (String) a[2],
+                (Long) a[3],
+                orZero(a[4]),
+                orZero(a[5]),
+                orZero(a[6]),
+                orZero(a[7]),
+                orZero(a[8]),
+                (String) a[9]
+            )
+        );
+        static {
+            PARSER.declareLong(constructorArg(), new ParseField("version"));
+            PARSER.declareString(constructorArg(), new ParseField("index"));
+            PARSER.declareString(constructorArg(), new ParseField("source"));
+            PARSER.declareLong(constructorArg(), new ParseField("created_at"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("events"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("users"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("items"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("newest_event"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("took_ms"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
+        }
+
+        public Version(StreamInput in) throws IOException {
+            this(
+                in.readVLong(),
+                in.readString(),
+                in.readString(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readVLong(),
+                in.readZLong(),
+                in.readVLong(),
+                in.readOptionalString()
+            );
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeVLong(version);
+            out.writeString(index);
+            out.writeString(source);
+            out.writeVLong(createdAt);
+            out.writeVLong(events);
+            out.writeVLong(users);
+            out.writeVLong(items);
+            out.writeZLong(newestEvent);
+            out.writeVLong(tookMillis);
+            out.writeOptionalString(algorithm);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject()
+                .field("version", version)
+                .field("index", index)
+                .field("source", source)
+                .timestampFieldsFromUnixEpochMillis("created_at", "created", createdAt)
+                .field("events", events)
+                .field("users", users)
+                .field("items", items);
+            if (newestEvent > 0) {
+                builder.timestampFieldsFromUnixEpochMillis("newest_event", "newest_event_time", newestEvent);
+            }
+            builder.field("took_ms", tookMillis);
+            if (algorithm != null) {
+                builder.field("algorithm", algorithm);
+            }
+            return builder.endObject();
+        }
+    }
+
+    /** The last (or current) training of the model and how it ended. */
+    public record Training(State state, String taskId, String nodeId, long startedAt, long finishedAt, long version, String reason)
+        implements
+            ToXContentObject {
+
+        public enum State {
+            RUNNING,
+            SUCCEEDED,
+            FAILED,
+            CANCELLED;
+
+            @Override
+            public String toString() {
+                return name().toLowerCase(Locale.ROOT);
+            }
+        }
+
+        static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
+            "training",
+            true,
+            a -> new Training(
+                State.valueOf(((String) a[0]).toUpperCase(Locale.ROOT)),
+                (String) a[1],
+                (String) a[2],
+                (Long) a[3],
+                orZero(a[4]),
+                orZero(a[5]),
+                (String) a[6]
+            )
+        );
+        static {
+            PARSER.declareString(constructorArg(), new ParseField("state"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("task_id"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("node_id"));
+            PARSER.declareLong(constructorArg(), new ParseField("started_at"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("finished_at"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("version"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("reason"));
+        }
+
+        public Training finish(State outcome, long at, String why) {
+            return new Training(outcome, taskId, nodeId, startedAt, at, version, why);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject().field("state", state.toString());
+            if (taskId != null) {
+                builder.field("task_id", taskId);
+            }
+            if (nodeId != null) {
+                builder.field("node_id", nodeId);
+            }
+            builder.timestampFieldsFromUnixEpochMillis("started_at", "started", startedAt);
+            if (finishedAt > 0) {
+                builder.timestampFieldsFromUnixEpochMillis("finished_at", "finished", finishedAt);
+            }
+            if (version > 0) {
+                builder.field("version", version);
+            }
+            if (reason != null) {
+                builder.field("reason", reason);
+            }
+            return builder.endObject();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public static final ConstructingObjectParser<ModelStatus, Void> PARSER = new ConstructingObjectParser<>(
+        "status",
+        true,
+        a -> new ModelStatus(orZero(a[0]), orZero(a[1]), a[2] == null ? List.of() : (List<Version>) a[2], (Training) a[3])
+    );
+    static {
+        PARSER.declareLong(optionalConstructorArg(), new ParseField("active_version"));
+        PARSER.declareLong(optionalConstructorArg(), new ParseField("last_version"));
+        PARSER.declareObjectArray(optionalConstructorArg(), Version.PARSER, new ParseField("versions"));
+        PARSER.declareObject(optionalConstructorArg(), Training.PARSER, new ParseField("training"));
+    }
+
+    public ModelStatus {
+        versions = List.copyOf(versions);
+    }
+
+    public Version active() {
+        for (Version v : versions) {
+            if (v.version() == activeVersion) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    public boolean isTraining() {
+        return training != null && training.state() == Training.State.RUNNING;
+    }
+
+    public ModelStatus withTraining(Training newTraining) {
+        return new ModelStatus(activeVersion, lastVersion, versions, newTraining);
+    }
+
+    /** Reserves the next version number (never reused, even when a training fails). */
+    public ModelStatus reserveVersion() {
+        return new ModelStatus(activeVersion, lastVersion + 1, versions, training);
+    }
+
+    /**
+     * Makes {@code version} the active one and keeps at most {@code keep} versions, newest first; the versions dropped
+     * are returned by {@link #droppedBy(ModelStatus)} so that their indices can be deleted.
+     */
+    public ModelStatus activate(Version version, int keep) {
+        List<Version> kept = new ArrayList<>();
+        kept.add(version);
+        for (Version v : versions) {
+            if (kept.size() < keep && v.version() != version.version()) {
+                kept.add(v);
+            }
+        }
+        return new ModelStatus(version.version(), Math.max(lastVersion, version.version()), kept, training);
+    }
+
+    /** The versions this status has that {@code newer} no longer has. */
+    public List<Version> droppedBy(ModelStatus newer) {
+        List<Version> dropped = new ArrayList<>();
+        for (Version v : versions) {
+            if (newer.versions.stream().noneMatch(n -> n.version() == v.version())) {
+                dropped.add(v);
+            }
+        }
+        return dropped;
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject().field("active_version", activeVersion).field("last_version", lastVersion);
+        builder.startArray("versions");
+        for (Version v : versions) {
+            v.toXContent(builder, params);
+        }
+        builder.endArray();
+        if (training != null) {
+            builder.field("training", training);
+        }
+        return builder.endObject();
+    }
+
+    private static long orZero(Object value) {
+        return value == null ? 0 : (Long) value;
+    }
+}

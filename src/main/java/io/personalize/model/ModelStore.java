@@ -1,0 +1,239 @@
+package io.personalize.model;
+
+import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.admin.indices.delete.DeleteIndexRequest;
+import org.elasticsearch.action.admin.indices.get.GetIndexRequest;
+import org.elasticsearch.action.delete.DeleteRequest;
+import org.elasticsearch.action.get.GetRequest;
+import org.elasticsearch.action.index.IndexRequest;
+import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.support.IndicesOptions;
+import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.client.internal.OriginSettingClient;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.common.xcontent.XContentHelper;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.index.IndexNotFoundException;
+import org.elasticsearch.index.engine.VersionConflictEngineException;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.xcontent.ConstructingObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentFactory;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.ElasticsearchStatusException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Reads and writes model documents in {@link ModelIndices#MODELS}. Every status change is a compare-and-set on the
+ * document's sequence number, so concurrent changes from different nodes cannot overwrite each other.
+ */
+public final class ModelStore {
+
+    /** A model as stored: its configuration, its status, and the sequence number to change it with. */
+    public record StoredModel(String name, ModelConfig config, ModelStatus status, long seqNo, long primaryTerm)
+        implements
+            ToXContentObject,
+            Writeable {
+
+        public static StoredModel readFrom(StreamInput in) throws IOException {
+            String name = in.readString();
+            long seqNo = in.readZLong();
+            long primaryTerm = in.readZLong();
+            BytesReference source = in.readBytesReference();
+            return parse(name, source, seqNo, primaryTerm);
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(name);
+            out.writeZLong(seqNo);
+            out.writeZLong(primaryTerm);
+            out.writeBytesReference(BytesReference.bytes(toSource(this)));
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            return builder.startObject().field("name", name).field("config", config).field("status", status).endObject();
+        }
+    }
+
+    private final Client client;
+
+    public ModelStore(Client client) {
+        this.client = new OriginSettingClient(client, ModelIndices.ORIGIN);
+    }
+
+    /** The client that reads and writes the plugin's system indices. */
+    public Client systemClient() {
+        return client;
+    }
+
+    public static ResourceNotFoundException notFound(String name) {
+        return new ResourceNotFoundException("model [" + name + "] not found");
+    }
+
+    public void get(String name, ActionListener<StoredModel> listener) {
+        client.get(new GetRequest(ModelIndices.MODELS, name), ActionListener.wrap(response -> {
+            if (response.isExists() == false) {
+                listener.onFailure(notFound(name));
+                return;
+            }
+            listener.onResponse(parse(name, response.getSourceAsBytesRef(), response.getSeqNo(), response.getPrimaryTerm()));
+        }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
+    }
+
+    public void list(ActionListener<List<StoredModel>> listener) {
+        SearchRequest search = new SearchRequest(ModelIndices.MODELS).source(new SearchSourceBuilder().size(10_000).seqNoAndPrimaryTerm(true))
+            .indicesOptions(IndicesOptions.lenientExpandOpenHidden());
+        client.search(search, ActionListener.wrap(response -> {
+            List<StoredModel> models = new ArrayList<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                models.add(parse(hit.getId(), hit.getSourceRef(), hit.getSeqNo(), hit.getPrimaryTerm()));
+            }
+            models.sort(Comparator.comparing(StoredModel::name));
+            listener.onResponse(models);
+        }, e -> {
+            if (e instanceof IndexNotFoundException) {
+                listener.onResponse(List.of());
+            } else {
+                listener.onFailure(e);
+            }
+        }));
+    }
+
+    /** Creates the model, or replaces its configuration keeping its versions and status. Answers whether it was created. */
+    public void put(String name, ModelConfig config, ActionListener<Boolean> listener) {
+        get(name, ActionListener.wrap(existing -> {
+            write(new StoredModel(name, config, existing.status(), existing.seqNo(), existing.primaryTerm()), listener.map(m -> false));
+        }, e -> {
+            if (e instanceof ResourceNotFoundException) {
+                write(new StoredModel(name, config, ModelStatus.NEW, -1, -1), listener.map(m -> true));
+            } else {
+                listener.onFailure(e);
+            }
+        }));
+    }
+
+    /**
+     * Changes the status of {@code current} if nobody changed the model since it was read; a concurrent change gets a
+     * 409 with {@code conflictMessage}.
+     */
+    public void updateStatus(StoredModel current, UnaryOperator<ModelStatus> change, String conflictMessage, ActionListener<StoredModel> listener) {
+        StoredModel next = new StoredModel(current.name(), current.config(), change.apply(current.status()), current.seqNo(), current.primaryTerm());
+        write(next, ActionListener.wrap(listener::onResponse, e -> {
+            if (e instanceof VersionConflictEngineException) {
+                listener.onFailure(new ElasticsearchStatusException(conflictMessage, RestStatus.CONFLICT, e));
+            } else {
+                listener.onFailure(e);
+            }
+        }));
+    }
+
+    /** Reads the model again and changes its status, retrying when another change got there first. */
+    public void updateStatus(String name, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
+        updateStatus(name, change, 5, listener);
+    }
+
+    private void updateStatus(String name, UnaryOperator<ModelStatus> change, int attempts, ActionListener<StoredModel> listener) {
+        get(name, listener.delegateFailureAndWrap((l, current) -> {
+            StoredModel next = new StoredModel(name, current.config(), change.apply(current.status()), current.seqNo(), current.primaryTerm());
+            write(next, ActionListener.wrap(l::onResponse, e -> {
+                if (e instanceof VersionConflictEngineException && attempts > 1) {
+                    updateStatus(name, change, attempts - 1, l);
+                } else {
+                    l.onFailure(e);
+                }
+            }));
+        }));
+    }
+
+    /** Deletes the model's document and every one of its version indices. */
+    public void delete(String name, ActionListener<Void> listener) {
+        DeleteRequest delete = new DeleteRequest(ModelIndices.MODELS, name).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        client.delete(delete, ActionListener.wrap(response -> {
+            if (response.status() == RestStatus.NOT_FOUND) {
+                listener.onFailure(notFound(name));
+            } else {
+                deleteDataIndices(ModelIndices.dataIndexPattern(name), listener);
+            }
+        }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
+    }
+
+    /** Deletes the version indices matching a pattern, resolved to concrete names (wildcard deletes are refused by default). */
+    public void deleteDataIndices(String pattern, ActionListener<Void> listener) {
+        GetIndexRequest get = new GetIndexRequest(TimeValue.THIRTY_SECONDS).indices(pattern).indicesOptions(IndicesOptions.lenientExpandHidden());
+        client.admin().indices().getIndex(get, listener.delegateFailureAndWrap((l, response) -> {
+            String[] indices = response.getIndices();
+            if (indices.length == 0) {
+                l.onResponse(null);
+            } else {
+                client.admin().indices().delete(new DeleteIndexRequest(indices), l.map(r -> null));
+            }
+        }));
+    }
+
+    public void deleteIndices(List<String> indices, ActionListener<Void> listener) {
+        if (indices.isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        DeleteIndexRequest delete = new DeleteIndexRequest(indices.toArray(String[]::new)).indicesOptions(IndicesOptions.lenientExpandHidden());
+        client.admin().indices().delete(delete, listener.map(r -> null));
+    }
+
+    private void write(StoredModel model, ActionListener<StoredModel> listener) {
+        IndexRequest index = new IndexRequest(ModelIndices.MODELS).id(model.name())
+            .source(toSource(model))
+            .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        if (model.seqNo() >= 0) {
+            index.setIfSeqNo(model.seqNo()).setIfPrimaryTerm(model.primaryTerm());
+        } else {
+            index.opType(DocWriteRequest.OpType.CREATE);
+        }
+        client.index(index, listener.map(r -> new StoredModel(model.name(), model.config(), model.status(), r.getSeqNo(), r.getPrimaryTerm())));
+    }
+
+    private static XContentBuilder toSource(StoredModel model) {
+        try {
+            return model.toXContent(XContentFactory.jsonBuilder(), ToXContentObject.EMPTY_PARAMS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private record Document(ModelConfig config, ModelStatus status) {}
+
+    private static final ConstructingObjectParser<Document, Void> DOCUMENT = new ConstructingObjectParser<>(
+        "model_document",
+        true,
+        a -> new Document((ModelConfig) a[0], a[1] == null ? ModelStatus.NEW : (ModelStatus) a[1])
+    );
+    static {
+        DOCUMENT.declareObject(ConstructingObjectParser.constructorArg(), (p, c) -> ModelConfig.parse(p), new ParseField("config"));
+        DOCUMENT.declareObject(ConstructingObjectParser.optionalConstructorArg(), ModelStatus.PARSER, new ParseField("status"));
+    }
+
+    static StoredModel parse(String name, BytesReference source, long seqNo, long primaryTerm) throws IOException {
+        try (XContentParser parser = XContentHelper.createParser(XContentParserConfiguration.EMPTY, source)) {
+            Document document = DOCUMENT.apply(parser, null);
+            return new StoredModel(name, document.config(), document.status(), seqNo, primaryTerm);
+        }
+    }
+}

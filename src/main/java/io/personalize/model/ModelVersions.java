@@ -1,0 +1,75 @@
+package io.personalize.model;
+
+import io.personalize.model.ModelStore.StoredModel;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.elasticsearch.action.ActionListener;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The life of a new model version, shared by training and import: a version number is reserved, its index written,
+ * and only then does the model's status point at it (one compare-and-set: the atomic swap). Serving reads the active
+ * version from the status, so it sees the old version or the new one, never a mix. A version that fails is deleted
+ * and never becomes visible. The newest {@link #KEEP} versions are kept, the older ones deleted.
+ */
+public final class ModelVersions {
+
+    private static final Logger logger = LogManager.getLogger(ModelVersions.class);
+
+    /** The active version and the one before it, for a quick rollback. */
+    public static final int KEEP = 2;
+
+    /** A version being written: its number and index. Nothing serves it until {@link #activate}. */
+    public record Pending(String model, long version, String index) {}
+
+    private final ModelStore store;
+
+    public ModelVersions(ModelStore store) {
+        this.store = store;
+    }
+
+    /**
+     * Reserves the next version number of {@code model}, applying {@code change} to the status in the same
+     * compare-and-set (a training marks itself running there); a concurrent change answers 409 {@code conflict}.
+     */
+    public void reserve(StoredModel model, UnaryOperator<ModelStatus> change, String conflict, ActionListener<Pending> listener) {
+        store.updateStatus(model, status -> change.apply(status.reserveVersion()), conflict, listener.map(updated -> {
+            long version = updated.status().lastVersion();
+            return new Pending(model.name(), version, ModelIndices.dataIndex(model.name(), version));
+        }));
+    }
+
+    /** Makes the written version the active one, then deletes the versions beyond {@link #KEEP}. */
+    public void activate(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
+        ModelStatus[] before = new ModelStatus[1];
+        store.updateStatus(pending.model(), status -> {
+            before[0] = status;
+            return change.apply(status.activate(version, KEEP));
+        }, listener.delegateFailureAndWrap((l, activated) -> {
+            List<String> dropped = before[0].droppedBy(activated.status()).stream().map(ModelStatus.Version::index).toList();
+            // the model already serves the new version: failing to drop old indices must not fail the training
+            store.deleteIndices(dropped, ActionListener.wrap(ok -> l.onResponse(activated), e -> {
+                logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
+                l.onResponse(activated);
+            }));
+        }));
+    }
+
+    /** Deletes the version's index and records the outcome with {@code change}; always answers {@code cause}. */
+    public void abandon(Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
+        store.deleteIndices(List.of(pending.index()), ActionListener.wrap(deleted -> record(pending, cause, change, listener), e -> {
+            logger.warn("model [" + pending.model() + "] could not delete abandoned version [" + pending.index() + "]", e);
+            record(pending, cause, change, listener);
+        }));
+    }
+
+    private void record(Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
+        store.updateStatus(pending.model(), change, ActionListener.wrap(ok -> listener.onFailure(cause), e -> {
+            cause.addSuppressed(e);
+            listener.onFailure(cause);
+        }));
+    }
+}

@@ -1,0 +1,83 @@
+package io.personalize.model;
+
+import io.personalize.training.InteractionMatrixBuilder;
+import io.personalize.training.ModelTrainer;
+import io.personalize.training.TrainedModel;
+import io.personalize.training.TrainingConfig;
+import io.personalize.training.TrainingMonitor;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.ActionRunnable;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.tasks.TaskCancelledException;
+
+import java.util.concurrent.Executor;
+
+/**
+ * Trains a model inside the cluster: reads the events (as the user who asked), reads the catalogue's attributes,
+ * then runs the training maths on the training thread pool. Nothing is written here: see {@link VersionDocuments}.
+ */
+public final class TrainingJob {
+
+    /** What training produced: the model over dense ids, and the dictionaries that name them. */
+    public record Result(TrainedModel model, IdDictionary users, IdDictionary items, CatalogAttributes attributes, EventReader.Result events) {}
+
+    private final ModelConfig config;
+    private final Client client;
+    private final Executor executor;
+    private final TrainingTask task;
+
+    public TrainingJob(ModelConfig config, Client client, Executor executor, TrainingTask task) {
+        this.config = config;
+        this.client = client;
+        this.executor = executor;
+        this.task = task;
+    }
+
+    public void run(ActionListener<Result> listener) {
+        TrainingConfig trainingConfig = TrainingConfigs.of(config);
+        InteractionMatrixBuilder builder = trainingConfig.newMatrixBuilder(1 << 16);
+        IndexScan scan = new IndexScan(client, executor, task);
+        task.phase("reading_events");
+        new EventReader(config.events(), scan).read(
+            (user, item, weight, millis) -> builder.add(user, item, weight, millis / 1000),
+            task::progress,
+            listener.delegateFailureAndWrap((l, events) -> {
+                if (events.events() == 0) {
+                    throw new IllegalArgumentException(
+                        "no usable events in [" + config.events().index() + "]: events need a [" + config.events().userField() + "], an ["
+                            + config.events().itemField() + "], a [" + config.events().timeField() + "] and a ["
+                            + config.events().typeField() + "] among " + config.events().weights().keySet()
+                    );
+                }
+                task.phase("reading_catalog");
+                CatalogAttributes.read(config.catalog(), events.items(), scan, l.delegateFailureAndWrap((l2, attributes) -> {
+                    executor.execute(ActionRunnable.supply(l2, () -> {
+                        TrainedModel model = ModelTrainer.train(builder, trainingConfig, monitor(task));
+                        return new Result(model, events.users(), events.items(), attributes, events);
+                    }));
+                }));
+            })
+        );
+    }
+
+    /** The training maths report their phases to the task and stop when it is cancelled. */
+    static TrainingMonitor monitor(TrainingTask task) {
+        return new TrainingMonitor() {
+            @Override
+            public void progress(String phase, long done, long total) {
+                if (phase.equals(task.phase()) == false) {
+                    task.phase(phase);
+                }
+                task.progress(done, total);
+            }
+
+            @Override
+            public void checkCancelled() {
+                if (task.isCancelled()) {
+                    throw new TaskCancelledException("task cancelled [" + task.getReasonCancelled() + "]");
+                }
+            }
+        };
+    }
+}

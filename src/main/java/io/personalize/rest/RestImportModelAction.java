@@ -1,0 +1,39 @@
+package io.personalize.rest;
+
+import io.personalize.action.ImportModelAction;
+
+import org.elasticsearch.client.internal.node.NodeClient;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.rest.BaseRestHandler;
+import org.elasticsearch.rest.RestRequest;
+import org.elasticsearch.rest.action.RestToXContentListener;
+
+import java.util.List;
+
+import static org.elasticsearch.rest.RestRequest.Method.POST;
+
+public final class RestImportModelAction extends BaseRestHandler {
+
+    @Override
+    public String getName() {
+        return "personalize_import_model";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(POST, "/_recommend/models/{name}/_import"));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+        String name = request.param("name");
+        if (request.hasContent() == false) {
+            throw new IllegalArgumentException("the import needs a body: one JSON line per item, user and popular list");
+        }
+        // the request's buffer is released once this method returns: the lines are parsed later, while written
+        BytesReference lines = new BytesArray(BytesReference.toBytes(request.content()));
+        ImportModelAction.Request importRequest = new ImportModelAction.Request(name, lines);
+        return channel -> client.execute(ImportModelAction.TYPE, importRequest, new RestToXContentListener<>(channel));
+    }
+}

@@ -1,0 +1,275 @@
+package io.personalize.training;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The shared engine of the co-occurrence based similarities:
+ *
+ * <pre>
+ *   acc[i][j] = sum over users u with entries (u,i) and (u,j) of left[u,i] * right[u,j]
+ *   S[i][j]   = acc[i][j] / (rowScale[i] * colScale[j] + shrink),   j != i, acc[i][j] > 0
+ * </pre>
+ *
+ * then the k best j per row. {@code left} and {@code right} must be finite and >= 0.
+ * {@code left} is aligned with the column-wise entries of the matrix
+ * ({@link InteractionMatrix#itemUsers()}), {@code right} with the row-wise entries
+ * ({@link InteractionMatrix#userItems()}). Cost: sum over users of (items of the user)^2;
+ * memory: a float and an int array of numItems per thread plus the numItems * k output.
+ */
+final class CooccurrenceKernel {
+
+    /** Rows per work unit; small, because a few popular items can carry much of the work. */
+    private static final int CHUNK = 8;
+
+    private CooccurrenceKernel() {
+    }
+
+    static ItemNeighbors compute(InteractionMatrix m, float[] left, float[] right, double[] rowScale,
+            double[] colScale, double shrink, int k, int threads, String phase, TrainingMonitor monitor) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1");
+        }
+        final int ni = m.numItems();
+        final int[] rowLen = new int[ni];
+        final long outSize = (long) ni * k;
+        if (outSize > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("numItems * k too large");
+        }
+        final int[] outIds = new int[(int) outSize];
+        final float[] outScores = new float[(int) outSize];
+        final boolean dense = useDenseAccumulator(m);
+        final float[] colScaleF;
+        if (colScale == null) {
+            colScaleF = null;
+        } else {
+            colScaleF = new float[ni];
+            for (int j = 0; j < ni; j++) {
+                colScaleF[j] = (float) colScale[j];
+            }
+        }
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicLong done = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Throwable[] failure = new Throwable[1];
+        int nThreads = Math.max(1, Math.min(threads, (ni + CHUNK - 1) / CHUNK));
+        Thread[] workers = new Thread[nThreads - 1];
+        Runnable task = () -> {
+            try {
+                new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
+                        .run(next, done, stop, null, phase);
+            } catch (Throwable t) {
+                synchronized (failure) {
+                    if (failure[0] == null) {
+                        failure[0] = t;
+                    }
+                }
+                stop.set(true);
+            }
+        };
+        for (int t = 0; t < workers.length; t++) {
+            workers[t] = new Thread(task, "personalize-similarity-" + t);
+            workers[t].setDaemon(true);
+            workers[t].start();
+        }
+        try {
+            new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
+                    .run(next, done, stop, monitor, phase);
+        } catch (RuntimeException | Error e) {
+            stop.set(true);
+            joinAll(workers);
+            throw e;
+        }
+        joinAll(workers);
+        synchronized (failure) {
+            if (failure[0] instanceof RuntimeException re) {
+                throw re;
+            } else if (failure[0] instanceof Error er) {
+                throw er;
+            } else if (failure[0] != null) {
+                throw new IllegalStateException(failure[0]);
+            }
+        }
+        monitor.progress(phase, ni, ni);
+        // compact
+        int[] offsets = new int[ni + 1];
+        for (int i = 0; i < ni; i++) {
+            offsets[i + 1] = offsets[i] + rowLen[i];
+        }
+        int nnz = offsets[ni];
+        int[] ids = new int[nnz];
+        float[] scores = new float[nnz];
+        for (int i = 0; i < ni; i++) {
+            System.arraycopy(outIds, i * k, ids, offsets[i], rowLen[i]);
+            System.arraycopy(outScores, i * k, scores, offsets[i], rowLen[i]);
+        }
+        return new ItemNeighbors(ni, offsets, ids, scores);
+    }
+
+    /**
+     * Dense mode scans all items for every row (numItems^2 work) instead of tracking touched items;
+     * it is faster when that scan is small compared with the co-occurrence work itself. Entries
+     * with zero weight would break neither mode.
+     */
+    static boolean useDenseAccumulator(InteractionMatrix m) {
+        long work = 0;
+        int[] uo = m.userOffsets();
+        for (int u = 0; u < m.numUsers(); u++) {
+            long d = uo[u + 1] - uo[u];
+            work += d * d;
+        }
+        long scan = (long) m.numItems() * m.numItems();
+        return scan <= 2 * work;
+    }
+
+    private static void joinAll(Thread[] workers) {
+        boolean interrupted = false;
+        for (Thread w : workers) {
+            while (true) {
+                try {
+                    w.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class Worker {
+        private final InteractionMatrix m;
+        private final float[] left;
+        private final float[] right;
+        private final double[] rowScale;
+        private final float[] colScale; // float: keeps acc + colScale within a 1 MB L2 for 100k items
+        private final double shrink;
+        private final int k;
+        private final int[] rowLen;
+        private final int[] outIds;
+        private final float[] outScores;
+        private final boolean dense;
+
+        Worker(InteractionMatrix m, float[] left, float[] right, double[] rowScale, float[] colScaleF,
+                double shrink, int k, int[] rowLen, int[] outIds, float[] outScores, boolean dense) {
+            this.m = m;
+            this.left = left;
+            this.right = right;
+            this.rowScale = rowScale;
+            this.colScale = colScaleF;
+
+            this.shrink = shrink;
+            this.k = k;
+            this.rowLen = rowLen;
+            this.outIds = outIds;
+            this.outScores = outScores;
+            this.dense = dense;
+        }
+
+        private void offer(TopK top, int j, float c, double a) {
+            double b = colScale == null ? 1.0 : colScale[j];
+            double den = a * b + shrink;
+            float threshold = top.threshold();
+            // c / den >= threshold, tested without the division (most candidates fail it)
+            if (den > 0 && c >= threshold * den) {
+                float s = (float) (c / den);
+                if (s > 0f && s >= threshold) {
+                    top.offer(j, s);
+                }
+            }
+        }
+
+        void run(AtomicInteger next, AtomicLong done, AtomicBoolean stop, TrainingMonitor monitor, String phase) {
+            final int ni = m.numItems();
+            final int[] itemOffsets = m.itemOffsets();
+            final int[] itemUsers = m.itemUsers();
+            final int[] userOffsets = m.userOffsets();
+            final int[] userItems = m.userItems();
+            final float[] acc = new float[ni];
+            final int[] touched = dense ? null : new int[ni];
+            final TopK top = new TopK(k);
+            final long reportEvery = Math.max(1, ni / 1000);
+            long reported = 0;
+            while (!stop.get()) {
+                int from = next.getAndAdd(CHUNK);
+                if (from >= ni) {
+                    break;
+                }
+                int to = Math.min(ni, from + CHUNK);
+                for (int i = from; i < to; i++) {
+                    if (itemOffsets[i] == itemOffsets[i + 1]) {
+                        rowLen[i] = 0;
+                        continue;
+                    }
+                    double a = rowScale == null ? 1.0 : rowScale[i];
+                    if (dense) {
+                        // plain scatter-add, then a scan over all items (cheap when numItems^2 is
+                        // small compared with the co-occurrence work)
+                        for (int p = itemOffsets[i], pe = itemOffsets[i + 1]; p < pe; p++) {
+                            float l = left[p];
+                            if (!(l > 0f)) {
+                                continue;
+                            }
+                            int u = itemUsers[p];
+                            for (int q = userOffsets[u], qe = userOffsets[u + 1]; q < qe; q++) {
+                                acc[userItems[q]] += l * right[q];
+                            }
+                        }
+                        acc[i] = 0f;
+                        for (int j = 0; j < ni; j++) {
+                            float c = acc[j];
+                            if (c != 0f) {
+                                acc[j] = 0f;
+                                if (c > 0f) {
+                                    offer(top, j, c, a);
+                                }
+                            }
+                        }
+                    } else {
+                        // all contributions are >= 0, so acc[j] leaves 0 at most once per row: that
+                        // is when j is recorded as touched (zero contributions are skipped)
+                        int nt = 0;
+                        for (int p = itemOffsets[i], pe = itemOffsets[i + 1]; p < pe; p++) {
+                            float l = left[p];
+                            if (!(l > 0f)) {
+                                continue;
+                            }
+                            int u = itemUsers[p];
+                            for (int q = userOffsets[u], qe = userOffsets[u + 1]; q < qe; q++) {
+                                float v = l * right[q];
+                                if (v > 0f) {
+                                    int j = userItems[q];
+                                    float c = acc[j];
+                                    if (c == 0f) {
+                                        touched[nt++] = j;
+                                    }
+                                    acc[j] = c + v;
+                                }
+                            }
+                        }
+                        for (int t = 0; t < nt; t++) {
+                            int j = touched[t];
+                            float c = acc[j];
+                            acc[j] = 0f;
+                            if (j != i) {
+                                offer(top, j, c, a);
+                            }
+                        }
+                    }
+                    rowLen[i] = top.drainSorted(outIds, outScores, i * k);
+                }
+                long d = done.addAndGet(to - from);
+                if (monitor != null) {
+                    monitor.checkCancelled();
+                    if (d - reported >= reportEvery) {
+                        reported = d;
+                        monitor.progress(phase, Math.min(d, ni), ni);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.personalize.training;
+
+/**
+ * RP3beta (Paudel et al. 2017; Dacrema et al. 2019): a three-step random walk item -> user -> item
+ * with the transition probabilities raised to alpha and the destination's popularity penalised by
+ * beta.
+ *
+ * <pre>
+ *   x[u,i]  = 1 (binary, valueExponent 0) or weight[u,i]^valueExponent
+ *   P[i->u] = x[u,i] / sum_v x[v,i]        P[u->j] = x[u,j] / sum_l x[u,l]
+ *   S[i,j]  = sum_u P[i->u]^alpha * P[u->j]^alpha / pop[j]^beta,   pop[j] = sum_v x[v,j]
+ * </pre>
+ */
+public final class Rp3BetaSimilarity implements ItemSimilarity {
+
+    private final double alpha;
+    private final double beta;
+    private final double valueExponent;
+    private final int threads;
+
+    /**
+     * @param alpha exponent of the transition probabilities (> 0), 1 for the plain walk
+     * @param beta popularity penalty (>= 0), 0 for P3alpha
+     * @param valueExponent >= 0, 0 for binary interactions
+     * @param threads worker threads (>= 1)
+     */
+    public Rp3BetaSimilarity(double alpha, double beta, double valueExponent, int threads) {
+        if (!(alpha > 0) || !(beta >= 0) || !(valueExponent >= 0) || threads < 1) {
+            throw new IllegalArgumentException("invalid RP3beta parameters");
+        }
+        this.alpha = alpha;
+        this.beta = beta;
+        this.valueExponent = valueExponent;
+        this.threads = threads;
+    }
+
+    @Override
+    public ItemNeighbors compute(InteractionMatrix m, int k, TrainingMonitor monitor) {
+        int nu = m.numUsers();
+        int ni = m.numItems();
+        int[] userOffsets = m.userOffsets();
+        float[] userWeights = m.userWeights();
+        int[] itemOffsets = m.itemOffsets();
+        float[] itemWeights = m.itemWeights();
+        double[] rowSum = new double[nu];
+        float[] right = new float[userWeights.length];
+        for (int u = 0; u < nu; u++) {
+            double s = 0;
+            for (int q = userOffsets[u], e = userOffsets[u + 1]; q < e; q++) {
+                s += value(userWeights[q]);
+            }
+            rowSum[u] = s;
+            for (int q = userOffsets[u], e = userOffsets[u + 1]; q < e; q++) {
+                right[q] = s > 0 ? (float) Math.pow(value(userWeights[q]) / s, alpha) : 0f;
+            }
+        }
+        float[] left = new float[itemWeights.length];
+        double[] colScale = new double[ni];
+        for (int i = 0; i < ni; i++) {
+            double s = 0;
+            for (int p = itemOffsets[i], e = itemOffsets[i + 1]; p < e; p++) {
+                s += value(itemWeights[p]);
+            }
+            for (int p = itemOffsets[i], e = itemOffsets[i + 1]; p < e; p++) {
+                left[p] = s > 0 ? (float) Math.pow(value(itemWeights[p]) / s, alpha) : 0f;
+            }
+            colScale[i] = s > 0 ? Math.pow(s, beta) : 1.0;
+        }
+        monitor.checkCancelled();
+        return CooccurrenceKernel.compute(m, left, right, null, colScale, 0.0, k, threads, "similarity", monitor);
+    }
+
+    private double value(float w) {
+        if (valueExponent == 0) {
+            return w > 0 ? 1.0 : 0.0;
+        }
+        return valueExponent == 1 ? w : Math.pow(w, valueExponent);
+    }
+
+    @Override
+    public String describe() {
+        return "rp3beta(alpha=" + alpha + ", beta=" + beta + ", valueExponent=" + valueExponent + ")";
+    }
+}

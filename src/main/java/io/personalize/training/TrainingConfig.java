@@ -1,0 +1,316 @@
+package io.personalize.training;
+
+import java.util.Locale;
+
+/**
+ * Everything that defines a trained model: event weighting, the similarity algorithm and the
+ * serving-time scoring. Immutable; build with {@link #builder()}. The defaults were chosen on the
+ * Online Retail validation split (train before 2011-10-01, validate on October 2011).
+ */
+public final class TrainingConfig {
+
+    /** Item-item similarity algorithms. */
+    public enum Algorithm {
+        /** {@link CosineSimilarity}: asymmetric cosine with shrinkage and user-activity weighting. */
+        COSINE,
+        /** {@link Rp3BetaSimilarity}, rows max-normalised by default. */
+        RP3BETA
+    }
+
+    public static final double DAY_SECONDS = 86_400.0;
+
+    private final double halfLifeDays;
+    private final double popularityHalfLifeDays;
+    private final boolean popularityCountsUsers;
+    private final int maxItemsPerUser;
+    private final Algorithm algorithm;
+    private final int neighbors;
+    private final double cosineAlpha;
+    private final double cosineShrink;
+    private final double userWeightExponent;
+    private final double valueExponent;
+    private final double rp3Alpha;
+    private final double rp3Beta;
+    private final ItemNeighbors.RowNormalization rowNormalization;
+    private final int threads;
+    private final ScoringParams scoring;
+
+    private TrainingConfig(Builder b) {
+        this.halfLifeDays = b.halfLifeDays;
+        this.popularityHalfLifeDays = b.popularityHalfLifeDays;
+        this.popularityCountsUsers = b.popularityCountsUsers;
+        this.maxItemsPerUser = b.maxItemsPerUser;
+        this.algorithm = b.algorithm;
+        this.neighbors = b.neighbors;
+        this.cosineAlpha = b.cosineAlpha;
+        this.cosineShrink = b.cosineShrink;
+        this.userWeightExponent = b.userWeightExponent;
+        this.valueExponent = b.valueExponent;
+        this.rp3Alpha = b.rp3Alpha;
+        this.rp3Beta = b.rp3Beta;
+        this.rowNormalization = b.rowNormalization != null ? b.rowNormalization
+                : (algorithm == Algorithm.RP3BETA ? ItemNeighbors.RowNormalization.MAX
+                        : ItemNeighbors.RowNormalization.NONE);
+        this.threads = b.threads;
+        this.scoring = b.scoring != null ? b.scoring
+                : (algorithm == Algorithm.RP3BETA ? ScoringParams.DEFAULTS.withPopularityWeight(0.05)
+                        : ScoringParams.DEFAULTS);
+    }
+
+    /** The default configuration (cosine). */
+    public static TrainingConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder initialised with this configuration's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.halfLifeDays = halfLifeDays;
+        b.popularityHalfLifeDays = popularityHalfLifeDays;
+        b.popularityCountsUsers = popularityCountsUsers;
+        b.maxItemsPerUser = maxItemsPerUser;
+        b.algorithm = algorithm;
+        b.neighbors = neighbors;
+        b.cosineAlpha = cosineAlpha;
+        b.cosineShrink = cosineShrink;
+        b.userWeightExponent = userWeightExponent;
+        b.valueExponent = valueExponent;
+        b.rp3Alpha = rp3Alpha;
+        b.rp3Beta = rp3Beta;
+        b.rowNormalization = rowNormalization;
+        b.threads = threads;
+        b.scoring = scoring;
+        return b;
+    }
+
+    /** Half-life of event weights in days (infinite = no decay). Default 21. */
+    public double halfLifeDays() {
+        return halfLifeDays;
+    }
+
+    /** Half-life of item popularity in days. Default 3. */
+    public double popularityHalfLifeDays() {
+        return popularityHalfLifeDays;
+    }
+
+    /** Popularity counts distinct users (true, default) or sums event weights (false). */
+    public boolean popularityCountsUsers() {
+        return popularityCountsUsers;
+    }
+
+    /** Most recent items kept per user (history length M). Default 500. */
+    public int maxItemsPerUser() {
+        return maxItemsPerUser;
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    /** Neighbours kept per item (K). Default 50. */
+    public int neighbors() {
+        return neighbors;
+    }
+
+    /** Cosine asymmetry alpha. Default 0.4. */
+    public double cosineAlpha() {
+        return cosineAlpha;
+    }
+
+    /** Cosine shrink term. Default 10. */
+    public double cosineShrink() {
+        return cosineShrink;
+    }
+
+    /** Cosine user-activity weighting exponent. Default 1.5. */
+    public double userWeightExponent() {
+        return userWeightExponent;
+    }
+
+    /**
+     * Exponent applied to the accumulated, time-decayed (user, item) weight when computing
+     * similarities (0 = binary). Default 0.5.
+     */
+    public double valueExponent() {
+        return valueExponent;
+    }
+
+    /** RP3beta transition exponent. Default 1.0. */
+    public double rp3Alpha() {
+        return rp3Alpha;
+    }
+
+    /** RP3beta popularity penalty. Default 0.6. */
+    public double rp3Beta() {
+        return rp3Beta;
+    }
+
+    /** Row normalisation applied after the top-K selection. Default NONE (cosine), MAX (RP3beta). */
+    public ItemNeighbors.RowNormalization rowNormalization() {
+        return rowNormalization;
+    }
+
+    /** Worker threads for the similarity computation. Default 1. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Serving-time scoring. Default p = 0, q = 1, popularity weight 0.03 (RP3beta: 0.05). */
+    public ScoringParams scoring() {
+        return scoring;
+    }
+
+    /** The similarity algorithm described by this configuration. */
+    public ItemSimilarity similarity() {
+        return switch (algorithm) {
+            case COSINE -> new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent, threads);
+            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent, threads);
+        };
+    }
+
+    /** A matrix builder configured with this configuration's decay, popularity and history cap. */
+    public InteractionMatrixBuilder newMatrixBuilder(int expectedEvents) {
+        return new InteractionMatrixBuilder(expectedEvents)
+                .halfLifeSeconds(halfLifeDays * DAY_SECONDS)
+                .popularityHalfLifeSeconds(popularityHalfLifeDays * DAY_SECONDS)
+                .popularityCountsUsers(popularityCountsUsers)
+                .maxItemsPerUser(maxItemsPerUser);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT,
+                "TrainingConfig{halfLifeDays=%s, popularityHalfLifeDays=%s, popularityCountsUsers=%s, "
+                        + "maxItemsPerUser=%d, algorithm=%s, neighbors=%d, similarity=%s, rowNormalization=%s, "
+                        + "threads=%d, %s}",
+                halfLifeDays, popularityHalfLifeDays, popularityCountsUsers, maxItemsPerUser, algorithm, neighbors,
+                similarity().describe(), rowNormalization, threads, scoring);
+    }
+
+    /** Fluent builder; unset values keep their defaults. */
+    public static final class Builder {
+        private double halfLifeDays = 21;
+        private double popularityHalfLifeDays = 3;
+        private boolean popularityCountsUsers = true;
+        private int maxItemsPerUser = InteractionMatrixBuilder.DEFAULT_MAX_ITEMS_PER_USER;
+        private Algorithm algorithm = Algorithm.COSINE;
+        private int neighbors = 50;
+        private double cosineAlpha = 0.4;
+        private double cosineShrink = 10;
+        private double userWeightExponent = 1.5;
+        private double valueExponent = 0.5;
+        private double rp3Alpha = 1.0;
+        private double rp3Beta = 0.6;
+        private ItemNeighbors.RowNormalization rowNormalization;
+        private int threads = 1;
+        private ScoringParams scoring;
+
+        private Builder() {
+        }
+
+        public Builder halfLifeDays(double days) {
+            this.halfLifeDays = positive(days, "halfLifeDays");
+            return this;
+        }
+
+        public Builder popularityHalfLifeDays(double days) {
+            this.popularityHalfLifeDays = positive(days, "popularityHalfLifeDays");
+            return this;
+        }
+
+        public Builder popularityCountsUsers(boolean countUsers) {
+            this.popularityCountsUsers = countUsers;
+            return this;
+        }
+
+        public Builder maxItemsPerUser(int m) {
+            if (m < 1) {
+                throw new IllegalArgumentException("maxItemsPerUser must be >= 1");
+            }
+            this.maxItemsPerUser = m;
+            return this;
+        }
+
+        /**
+         * Row normalisation and scoring that are not set explicitly follow the algorithm's defaults
+         * (a builder from {@link TrainingConfig#toBuilder()} carries them explicitly).
+         */
+        public Builder algorithm(Algorithm algorithm) {
+            this.algorithm = java.util.Objects.requireNonNull(algorithm);
+            return this;
+        }
+
+        public Builder neighbors(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("neighbors must be >= 1");
+            }
+            this.neighbors = k;
+            return this;
+        }
+
+        public Builder cosineAlpha(double alpha) {
+            this.cosineAlpha = alpha;
+            return this;
+        }
+
+        public Builder cosineShrink(double shrink) {
+            this.cosineShrink = shrink;
+            return this;
+        }
+
+        public Builder userWeightExponent(double gamma) {
+            this.userWeightExponent = gamma;
+            return this;
+        }
+
+        public Builder valueExponent(double exponent) {
+            this.valueExponent = exponent;
+            return this;
+        }
+
+        public Builder rp3Alpha(double alpha) {
+            this.rp3Alpha = alpha;
+            return this;
+        }
+
+        public Builder rp3Beta(double beta) {
+            this.rp3Beta = beta;
+            return this;
+        }
+
+        public Builder rowNormalization(ItemNeighbors.RowNormalization mode) {
+            this.rowNormalization = mode;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        public Builder scoring(ScoringParams scoring) {
+            this.scoring = scoring;
+            return this;
+        }
+
+        public TrainingConfig build() {
+            TrainingConfig c = new TrainingConfig(this);
+            c.similarity(); // validates the similarity parameters
+            return c;
+        }
+
+        private static double positive(double v, String name) {
+            if (!(v > 0)) {
+                throw new IllegalArgumentException(name + " must be > 0 (use Double.POSITIVE_INFINITY for no decay)");
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.personalize.model;
+
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.test.ESTestCase;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.instanceOf;
+
+public class ModelDocumentsTests extends ESTestCase {
+
+    static ToXContentObject parse(String line) throws IOException {
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, line)) {
+            return ModelDocuments.parseLine(parser);
+        }
+    }
+
+    public void testTheThreeKindsOfLine() throws IOException {
+        ModelDocuments.ItemDoc item = (ModelDocuments.ItemDoc) parse("""
+            {"item": "85123A", "neighbors": ["21733", "84029G"], "scores": [0.41, 0.22], "popularity": 12.5}""");
+        assertThat(item.neighbors(), equalTo(List.of("21733", "84029G")));
+        assertEquals(0.22f, item.scores()[1], 0f);
+        ModelDocuments.UserDoc user = (ModelDocuments.UserDoc) parse("""
+            {"user": "17850", "history": ["85123A"], "history_weights": [3.2], "items": ["22423"], "scores": [0.83],
+             "because": ["85123A"], "attributes": {"category": {"candles": 0.8}}}""");
+        assertThat(user.attributes(), equalTo(Map.of("category", Map.of("candles", 0.8f))));
+        ModelDocuments.PopularDoc popular = (ModelDocuments.PopularDoc) parse("""
+            {"popular": ["85123A", "22423"], "scores": [12.5, 9.1]}""");
+        assertThat(popular.scoring(), equalTo(ModelDocuments.Scoring.DEFAULT));
+    }
+
+    public void testBadLinesSayWhy() {
+        assertBad("{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": []}", "[neighbors] has 1 entries but [scores] has 0");
+        assertBad("{\"item\": \"a\", \"user\": \"u\"}", "exactly one of the fields [item], [user] or [popular]");
+        assertBad("{\"neighbors\": [\"b\"]}", "exactly one of the fields");
+        assertBad("{\"item\": \"a\", \"history\": [\"b\"]}", "[history] does not belong in an [item] line");
+        assertBad("{\"user\": \"u\", \"items\": [\"a\"], \"scores\": [1], \"because\": []}", "[items] has 1 entries but [because] has 0");
+        assertBad("{\"user\": \"u\", \"attributes\": {\"brand\": {\"acme\": \"lots\"}}}", "[attributes.brand.acme] must be a finite number");
+        assertBad("{\"item\": \"\"}", "[item] must be a non-empty id");
+        assertBad("{\"item\": \"a\", \"colour\": \"red\"}", "unknown field [colour]");
+    }
+
+    public void testLinesBecomeDocumentsWithIdsAndLineNumbersInErrors() {
+        String body = """
+            {"item": "a", "neighbors": ["b"], "scores": [0.5]}
+
+            {"user": "u1", "history": ["a"], "history_weights": [1]}
+            {"popular": ["a", "b"], "scores": [2, 1]}
+            """;
+        ModelLines lines = new ModelLines(new BytesArray(body.getBytes(StandardCharsets.UTF_8)));
+        List<String> ids = new ArrayList<>();
+        lines.forEachRemaining(doc -> ids.add(doc.id()));
+        assertThat(ids, equalTo(List.of("i:a", "u:u1", ModelDocuments.POPULAR_ID)));
+        assertThat(lines.items(), equalTo(1L));
+        assertThat(lines.users(), equalTo(1L));
+
+        ModelLines bad = new ModelLines(new BytesArray("{\"item\": \"a\"}\n{\"item\": \"b\", \"scores\": [1]}\n".getBytes(StandardCharsets.UTF_8)));
+        bad.next();
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, bad::hasNext);
+        assertThat(e.getMessage(), containsString("line 2: item [b]: [neighbors] has 0 entries but [scores] has 1"));
+
+        ModelLines malformed = new ModelLines(new BytesArray("{\"item\": \"a\"\n".getBytes(StandardCharsets.UTF_8)));
+        assertThat(expectThrows(IllegalArgumentException.class, malformed::hasNext).getMessage(), containsString("line 1: "));
+    }
+
+    private static void assertBad(String line, String message) {
+        Exception e = expectThrows(Exception.class, () -> parse(line));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append(" | ");
+        }
+        assertThat(e, instanceOf(Exception.class));
+        assertThat(messages.toString(), containsString(message));
+    }
+}

@@ -1,0 +1,177 @@
+package io.personalize.model;
+
+import io.personalize.PersonalizePlugin;
+import io.personalize.action.EvaluateModelAction;
+import io.personalize.action.GetModelsAction;
+import io.personalize.action.ImportModelAction;
+import io.personalize.action.PutModelAction;
+import io.personalize.action.TrainModelAction;
+import io.personalize.action.DeleteModelAction;
+
+import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.action.bulk.BulkRequestBuilder;
+import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.test.ESSingleNodeTestCase;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
+/** A model's whole life inside one node: create, train, status, evaluate, import, delete. */
+public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
+
+    @Override
+    protected Collection<Class<? extends Plugin>> getPlugins() {
+        return List.of(PersonalizePlugin.class);
+    }
+
+    private void indexShop() {
+        client().admin().indices().prepareCreate("events").setMapping("""
+            {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
+                            "@timestamp": {"type": "date"}}}""").get();
+        client().admin().indices().prepareCreate("products").setMapping("""
+            {"properties": {"sku": {"type": "keyword"}, "category": {"type": "keyword"}}}""").get();
+        BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        // two tastes: candles (a, b, c) and bags (x, y, z); everyone buys two of their kind in October, one in November
+        long october = 1317427200000L; // 2011-10-01
+        long november = 1320105600000L; // 2011-11-01
+        for (int u = 0; u < 40; u++) {
+            String[] kind = u % 2 == 0 ? new String[] { "a", "b", "c" } : new String[] { "x", "y", "z" };
+            int first = u % 3;
+            bulk.add(event("u" + u, kind[first], october + u * 60_000L));
+            bulk.add(event("u" + u, kind[(first + 1) % 3], october + u * 60_000L + 1000));
+            bulk.add(event("u" + u, kind[(first + 2) % 3], november + u * 60_000L));
+        }
+        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
+            bulk.add(client().prepareIndex("products").setId(sku).setSource(Map.of("sku", sku, "category", "abc".contains(sku) ? "candles" : "bags")));
+        }
+        assertFalse(bulk.get().hasFailures());
+    }
+
+    private org.elasticsearch.action.index.IndexRequestBuilder event(String user, String sku, long time) {
+        return client().prepareIndex("events").setSource(Map.of("user_id", user, "sku", sku, "type", "purchase", "@timestamp", time));
+    }
+
+    private static ModelConfig config() throws IOException {
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
+            {"catalog": {"index": "products", "id_field": "sku", "attributes": ["category"]},
+             "events": {"index": "events", "user_field": "user_id", "item_field": "sku"}}""")) {
+            return ModelConfig.parse(parser);
+        }
+    }
+
+    public void testCreateTrainEvaluateImportDelete() throws IOException {
+        indexShop();
+        PutModelAction.Response created = client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config())).actionGet();
+        assertTrue(created.created());
+
+        TrainModelAction.Response trained = client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+        assertThat(trained.version().version(), equalTo(1L));
+        assertThat(trained.version().events(), equalTo(120L));
+        assertThat(trained.version().users(), equalTo(40L));
+        assertThat(trained.version().items(), equalTo(6L));
+
+        ModelStore.StoredModel model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0);
+        assertThat(model.status().activeVersion(), equalTo(1L));
+        assertThat(model.status().training().state(), equalTo(ModelStatus.Training.State.SUCCEEDED));
+
+        // the stored profile of a candle buyer who has every candle: their history, no item they already have, and
+        // their affinity to the candles category
+        Map<String, Object> profile = client().prepareGet(ModelIndices.dataIndex("shop", 1), ModelDocuments.userDocId("u0")).get().getSource();
+        @SuppressWarnings("unchecked")
+        List<String> history = (List<String>) profile.get("history");
+        assertThat(history.stream().sorted().toList(), equalTo(List.of("a", "b", "c")));
+        assertThat("the newest first", history.get(0), equalTo("c"));
+        @SuppressWarnings("unchecked")
+        List<String> items = (List<String>) profile.get("items");
+        assertTrue(items.stream().noneMatch(history::contains));
+        assertThat(profile.get("attributes"), equalTo(Map.of("category", Map.of("candles", 1.0))));
+
+        EvaluateModelAction.Body body;
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
+            {"split": "2011-11-01", "k": 2}""")) {
+            body = EvaluateModelAction.Body.parse(parser);
+        }
+        EvaluateModelAction.Response evaluation = client().execute(EvaluateModelAction.TYPE, new EvaluateModelAction.Request("shop", body))
+            .actionGet();
+        assertThat(evaluation.result().testUsers(), equalTo(40L));
+        assertEquals("every user's third item of their kind is found", 1.0, evaluation.result().model().hitRate(), 1e-9);
+
+        // a second version by import; the first stays until it falls out of the kept versions
+        String lines = """
+            {"item": "a", "neighbors": ["z"], "scores": [0.9]}
+            {"user": "u0", "history": ["a"], "history_weights": [1], "items": ["z"], "scores": [0.9]}
+            {"popular": ["z"], "scores": [3]}
+            """;
+        ImportModelAction.Response imported = client().execute(
+            ImportModelAction.TYPE,
+            new ImportModelAction.Request("shop", new BytesArray(lines.getBytes(StandardCharsets.UTF_8)))
+        ).actionGet();
+        assertThat(imported.version().version(), equalTo(2L));
+        assertThat(imported.version().users(), equalTo(1L));
+
+        // a bad import fails with its line and leaves version 2 active
+        Exception bad = expectThrows(
+            Exception.class,
+            () -> client().execute(
+                ImportModelAction.TYPE,
+                new ImportModelAction.Request("shop", new BytesArray("{\"user\": \"u1\", \"items\": [\"a\"]}\n".getBytes(StandardCharsets.UTF_8)))
+            ).actionGet()
+        );
+        assertThat(bad.getMessage(), containsString("line 1"));
+        model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0);
+        assertThat(model.status().activeVersion(), equalTo(2L));
+        assertThat(model.status().lastVersion(), greaterThan(2L));
+        assertFalse("the abandoned version's index is gone", indexExists(ModelIndices.dataIndex("shop", model.status().lastVersion())));
+
+        client().execute(DeleteModelAction.TYPE, new DeleteModelAction.Request("shop")).actionGet();
+        expectThrows(ResourceNotFoundException.class, () -> client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet());
+        assertFalse(indexExists(ModelIndices.dataIndex("shop", 1)));
+        assertFalse(indexExists(ModelIndices.dataIndex("shop", 2)));
+    }
+
+    public void testTrainingWithoutEventsFailsAndSaysWhy() throws IOException {
+        indexShop();
+        client().admin().indices().prepareDelete("events").get();
+        client().admin().indices().prepareCreate("events").setMapping("""
+            {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
+                            "@timestamp": {"type": "date"}}}""").get();
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("empty", config())).actionGet();
+        Exception e = expectThrows(Exception.class, () -> client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("empty")).actionGet());
+        assertThat(e.getMessage(), containsString("no usable events in [events]"));
+        ModelStore.StoredModel model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("empty")).actionGet().models().get(0);
+        assertThat(model.status().training().state(), equalTo(ModelStatus.Training.State.FAILED));
+        assertThat(model.status().training().reason(), containsString("no usable events"));
+        assertThat(model.status().activeVersion(), equalTo(0L));
+    }
+
+    public void testPutRejectsUnknownFieldsWithTheReason() throws IOException {
+        indexShop();
+        ModelConfig wrong;
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
+            {"catalog": {"index": "products"}, "events": {"index": "events", "user_field": "customer"}}""")) {
+            wrong = ModelConfig.parse(parser);
+        }
+        IllegalArgumentException e = expectThrows(
+            IllegalArgumentException.class,
+            () -> client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", wrong)).actionGet()
+        );
+        assertThat(e.getMessage(), containsString("[events] field [customer] is not mapped"));
+    }
+
+    private boolean indexExists(String index) {
+        return client().admin().indices().prepareGetIndex(org.elasticsearch.core.TimeValue.THIRTY_SECONDS).setIndices(index)
+            .setIndicesOptions(org.elasticsearch.action.support.IndicesOptions.lenientExpandHidden()).get().getIndices().length > 0;
+    }
+}

@@ -1,0 +1,46 @@
+package io.personalize.model;
+
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.test.ESTestCase;
+import org.elasticsearch.xcontent.ToXContent;
+import org.elasticsearch.xcontent.XContentFactory;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+import java.util.List;
+
+import static org.hamcrest.Matchers.equalTo;
+
+public class ModelStatusTests extends ESTestCase {
+
+    private static ModelStatus.Version version(long v) {
+        return new ModelStatus.Version(v, ModelIndices.dataIndex("shop", v), ModelStatus.Version.TRAINED, 1000 + v, 10, 2, 3, 500, 7, "cosine");
+    }
+
+    public void testVersionNumbersAreNeverReused() {
+        ModelStatus status = ModelStatus.NEW.reserveVersion().reserveVersion();
+        assertThat(status.lastVersion(), equalTo(2L));
+        assertThat("reserving does not activate", status.activeVersion(), equalTo(0L));
+    }
+
+    public void testActivatingKeepsTheNewestVersionsAndNamesTheDroppedOnes() {
+        ModelStatus one = ModelStatus.NEW.reserveVersion().activate(version(1), ModelVersions.KEEP);
+        ModelStatus two = one.reserveVersion().activate(version(2), ModelVersions.KEEP);
+        ModelStatus three = two.reserveVersion().activate(version(3), ModelVersions.KEEP);
+        assertThat(three.activeVersion(), equalTo(3L));
+        assertThat(three.versions().stream().map(ModelStatus.Version::version).toList(), equalTo(List.of(3L, 2L)));
+        assertThat(two.droppedBy(three), equalTo(List.of(version(1))));
+        assertThat(three.active(), equalTo(version(3)));
+    }
+
+    public void testStoredFormRoundTrips() throws IOException {
+        ModelStatus status = ModelStatus.NEW.reserveVersion()
+            .activate(version(1), 2)
+            .withTraining(new ModelStatus.Training(ModelStatus.Training.State.FAILED, "node:1", "node", 5, 9, 2, "no events"));
+        BytesReference bytes = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
+        try (XContentParser parser = createParser(JsonXContent.jsonXContent, bytes)) {
+            assertThat(ModelStatus.PARSER.apply(parser, null), equalTo(status));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.personalize.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelTrainerTests {
+
+    @Test
+    void defaultsAreTheChosenOnes() {
+        TrainingConfig c = TrainingConfig.defaults();
+        assertEquals(TrainingConfig.Algorithm.COSINE, c.algorithm());
+        assertEquals(21, c.halfLifeDays());
+        assertEquals(3, c.popularityHalfLifeDays());
+        assertTrue(c.popularityCountsUsers());
+        assertEquals(500, c.maxItemsPerUser());
+        assertEquals(50, c.neighbors());
+        assertEquals(0.4, c.cosineAlpha());
+        assertEquals(10, c.cosineShrink());
+        assertEquals(1.5, c.userWeightExponent());
+        assertEquals(0.5, c.valueExponent());
+        assertEquals(ItemNeighbors.RowNormalization.NONE, c.rowNormalization());
+        assertEquals(0, c.scoring().historyWeightExponent());
+        assertEquals(1, c.scoring().historyNormExponent());
+        assertEquals(0.03, c.scoring().popularityWeight());
+        TrainingConfig rp3 = TrainingConfig.builder().algorithm(TrainingConfig.Algorithm.RP3BETA).build();
+        assertEquals(ItemNeighbors.RowNormalization.MAX, rp3.rowNormalization());
+        assertEquals(0.05, rp3.scoring().popularityWeight());
+        assertTrue(rp3.similarity() instanceof Rp3BetaSimilarity);
+    }
+
+    @Test
+    void trainsEndToEnd() {
+        // users 0..3 on items as in TestData.small(), all at the same time
+        int[] users = {0, 0, 1, 1, 1, 2, 2, 3};
+        int[] items = {0, 1, 0, 1, 2, 1, 2, 3};
+        long[] times = new long[users.length];
+        TrainingConfig config = TrainingConfig.builder().cosineAlpha(0.5).cosineShrink(0).userWeightExponent(0)
+                .valueExponent(0).build();
+        TrainedModel model = ModelTrainer.train(users, items, null, times, config, TrainingMonitor.NOOP);
+        assertEquals(4, model.numUsers());
+        assertEquals(4, model.numItems());
+        assertArrayEquals(new int[] {0, 1}, model.historyItems(0));
+        assertArrayEquals(new float[] {1f, 1f}, model.historyWeights(0));
+        assertArrayEquals(new float[] {2f, 3f, 2f, 1f}, model.popularity());
+        assertArrayEquals(new int[] {1, 2}, model.neighbors().neighbors(0));
+        // user 0 (history {0, 1}): cf(2) = (0.5 + 0.8165) / 2; + 0.03 * 2 / 3
+        Recommendations r = model.scorer().recommend(model.historyItems(0), model.historyWeights(0),
+                model.historyItems(0), 2, 2);
+        assertArrayEquals(new int[] {2, 3}, r.items());
+        assertEquals((0.5 + 2 / Math.sqrt(6)) / 2 + 0.02, r.scores()[0], 1e-5);
+        assertEquals(0.03 * 1 / 3, r.scores()[1], 1e-6); // popularity only: 1 user of max 3
+        assertArrayEquals(new int[] {1, 0}, r.reasonItems(0));
+        assertEquals(0, r.reasonItems(1).length);
+    }
+
+    @Test
+    void reportsProgressAndCancels() {
+        InteractionMatrix big = TestData.random(7, 300, 200, 0.05);
+        List<String> phases = new ArrayList<>();
+        TrainingMonitor recording = new TrainingMonitor() {
+            @Override
+            public void progress(String phase, long done, long total) {
+                phases.add(phase);
+                assertTrue(done <= total);
+            }
+
+            @Override
+            public void checkCancelled() {
+            }
+        };
+        new CosineSimilarity(0.5, 0, 0, 0, 2).compute(big, 10, recording);
+        assertTrue(phases.contains("similarity"));
+
+        for (int threads : new int[] {1, 2}) {
+            int[] calls = {0};
+            TrainingMonitor cancelling = new TrainingMonitor() {
+                @Override
+                public void progress(String phase, long done, long total) {
+                }
+
+                @Override
+                public void checkCancelled() {
+                    if (++calls[0] > 2) {
+                        throw new TrainingCancelledException("cancelled");
+                    }
+                }
+            };
+            assertThrows(TrainingCancelledException.class,
+                    () -> new CosineSimilarity(0.5, 0, 0, 0, threads).compute(big, 10, cancelling));
+        }
+    }
+
+    @Test
+    void multiThreadedEqualsSingleThreaded() {
+        InteractionMatrix m = TestData.random(11, 200, 150, 0.08);
+        for (ItemSimilarity[] pair : new ItemSimilarity[][] {
+                {new CosineSimilarity(0.4, 10, 1.5, 0.5, 1), new CosineSimilarity(0.4, 10, 1.5, 0.5, 2)},
+                {new Rp3BetaSimilarity(1, 0.6, 0.5, 1), new Rp3BetaSimilarity(1, 0.6, 0.5, 2)}}) {
+            ItemNeighbors a = pair[0].compute(m, 20, TrainingMonitor.NOOP);
+            ItemNeighbors b = pair[1].compute(m, 20, TrainingMonitor.NOOP);
+            assertArrayEquals(a.offsets(), b.offsets());
+            assertArrayEquals(a.neighbors(), b.neighbors());
+            assertArrayEquals(a.scores(), b.scores());
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.personalize.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class NeighborhoodScorerTests {
+
+    private static final float EPS = 1e-6f;
+
+    /** Rows: 0 -> {1: .8, 2: .4}; 1 -> {0: .6, 2: .5, 3: .1}; 2 -> {}; 3 -> {2: 1}. */
+    static ItemNeighbors neighbors() {
+        return new ItemNeighbors(4, new int[] {0, 2, 5, 5, 6}, new int[] {1, 2, 0, 2, 3, 2},
+                new float[] {0.8f, 0.4f, 0.6f, 0.5f, 0.1f, 1f});
+    }
+
+    static final float[] POPULARITY = {10f, 0f, 5f, 20f}; // normalised: .5, 0, .25, 1
+
+    @Test
+    void weightedAverageWithPopularity() {
+        // g = w (p = 1), h = [1, 3] / 4; cf = [.45, .2, .475, .075]; + 0.1 * pop / 20
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), POPULARITY, new ScoringParams(1, 1, 0.1));
+        Recommendations r = scorer.recommend(new int[] {0, 1}, new float[] {1f, 3f}, new int[] {0, 1}, 10, 3);
+        assertArrayEquals(new int[] {2, 3}, r.items());
+        assertArrayEquals(new float[] {0.5f, 0.175f}, r.scores(), EPS);
+        assertArrayEquals(new float[] {0.025f, 0.1f}, r.popularityParts(), EPS);
+        assertArrayEquals(new int[] {1, 0}, r.reasonItems(0));
+        assertArrayEquals(new float[] {0.375f, 0.1f}, r.reasonScores(0), EPS);
+        assertArrayEquals(new int[] {1}, r.reasonItems(1));
+        assertArrayEquals(new float[] {0.075f}, r.reasonScores(1), EPS);
+    }
+
+    @Test
+    void tiesGoToSmallerIdAndNItemsCut() {
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), POPULARITY, new ScoringParams(1, 1, 0.1));
+        // scores without exclusion: [.5, .2, .5, .175]
+        Recommendations r = scorer.recommend(new int[] {0, 1}, new float[] {1f, 3f}, null, 3, 0);
+        assertArrayEquals(new int[] {0, 2, 1}, r.items());
+        assertEquals(0, r.reasonItems(0).length);
+    }
+
+    @Test
+    void binarySumWithoutPopularityReturnsOnlyPositiveScores() {
+        // p = 0, q = 0: h = [1, 1]; cf = [.6, .8, .9, .1]
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), POPULARITY, new ScoringParams(0, 0, 0));
+        Recommendations r = scorer.recommend(new int[] {0, 1}, new float[] {1f, 3f}, null, 10, 1);
+        assertArrayEquals(new int[] {2, 1, 0, 3}, r.items());
+        assertArrayEquals(new float[] {0.9f, 0.8f, 0.6f, 0.1f}, r.scores(), EPS);
+        assertArrayEquals(new int[] {1}, r.reasonItems(0));
+        // a history with no neighbours and no popularity gives nothing
+        assertEquals(0, scorer.recommend(new int[] {2}, null, null, 10, 0).size());
+    }
+
+    @Test
+    void emptyHistoryFallsBackToPopularity() {
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), POPULARITY, new ScoringParams(0, 1, 0.03));
+        Recommendations r = scorer.recommend(new int[0], new float[0], new int[] {3}, 10, 2);
+        assertArrayEquals(new int[] {0, 2}, r.items()); // item 1 has zero popularity
+        assertArrayEquals(new float[] {0.015f, 0.0075f}, r.scores(), EPS);
+    }
+
+    @Test
+    void historyNormalisationExponentAndRepeatedItems() {
+        // p = 0, q = 0.5: h = 1 / sqrt(3) each for [0, 0, 1]; item 0 counted twice
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), null, new ScoringParams(0, 0.5, 0));
+        Recommendations r = scorer.recommend(new int[] {0, 0, 1}, null, new int[] {0, 1}, 10, 5);
+        float h = (float) (1 / Math.sqrt(3));
+        assertArrayEquals(new int[] {2, 3}, r.items());
+        assertEquals(h * 0.4f + h * 0.4f + h * 0.5f, r.scores()[0], EPS);
+        assertArrayEquals(new int[] {0, 1}, r.reasonItems(0)); // item 0's two entries are summed
+        assertArrayEquals(new float[] {2 * h * 0.4f, h * 0.5f}, r.reasonScores(0), EPS);
+    }
+
+    @Test
+    void workspaceReuseGivesSameResults() {
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), POPULARITY, new ScoringParams(1, 1, 0.1));
+        NeighborhoodScorer.Workspace ws = scorer.newWorkspace();
+        for (int round = 0; round < 3; round++) {
+            Recommendations a = scorer.recommend(new int[] {0, 1}, new float[] {1f, 3f}, new int[] {0, 1}, 10, 0, ws);
+            assertArrayEquals(new int[] {2, 3}, a.items());
+            Recommendations b = scorer.recommend(new int[] {3}, null, null, 2, 0, ws);
+            assertArrayEquals(new int[] {2, 3}, b.items()); // 1 + .025 and 0 + .1
+        }
+    }
+
+    @Test
+    void ignoresOutOfRangeIdsAndValidates() {
+        NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), null, new ScoringParams(0, 1, 0));
+        Recommendations r = scorer.recommend(new int[] {-1, 9, 3}, null, new int[] {42}, 10, 0);
+        assertArrayEquals(new int[] {2}, r.items());
+        assertThrows(IllegalArgumentException.class,
+                () -> scorer.recommend(new int[] {0}, new float[] {1f, 2f}, null, 1, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new NeighborhoodScorer(neighbors(), new float[2], ScoringParams.DEFAULTS));
+    }
+}
