@@ -33,14 +33,18 @@ public final class RealCluster {
         return Path.of(System.getProperty("personalize.root", ".")).toAbsolutePath().normalize();
     }
 
+    // Several runs can share a machine: PERSONALIZE_IT_NAME and PERSONALIZE_IT_PORT keep their clusters apart.
+    private static final String PREFIX = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
+    private static final int PORT = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250"));
+
     /** A single node, shared by every test class of this JVM. */
     public static Nodes single() {
-        return start("it-single", 1, 19250);
+        return start(PREFIX + "-single", 1, PORT);
     }
 
     /** Three nodes, shared by every test class that needs a real cluster with replicas. */
     public static Nodes three() {
-        return start("it-three", 3, 19270);
+        return start(PREFIX + "-three", 3, PORT + 20);
     }
 
     public static Nodes start(String name, int nodes, int port, String... extraArgs) {
