@@ -19,6 +19,8 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
+import io.personalize.profile.ProfileLoader;
+import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
 import io.personalize.rest.RestGetModelsAction;
@@ -34,7 +36,9 @@ import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.indices.SystemIndexDescriptor;
 import org.elasticsearch.ingest.Processor;
 import org.elasticsearch.plugins.IngestPlugin;
+import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.plugins.SearchPlugin;
 import org.elasticsearch.plugins.SystemIndexPlugin;
 import org.elasticsearch.rest.RestHandler;
 import org.elasticsearch.tasks.Task;
@@ -48,9 +52,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** Entry point: registers the plugin's processor, models, rescorer and REST endpoints with the node. */
-public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemIndexPlugin {
+public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemIndexPlugin, SearchPlugin {
 
     private final AnalyzerCatalog analyzers = new AnalyzerCatalog();
+    // the rescorer is registered before the node's services exist: it reaches them through this once they do
+    private final SetOnce<ProfileLoader> profileLoader = new SetOnce<>();
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
@@ -61,7 +67,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
     public Collection<?> createComponents(PluginServices services) {
         ModelStore store = new ModelStore(services.client());
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
-        return List.of(store, trainings, new ModelVersions(store));
+        profileLoader.set(new ProfileLoader(store));
+        return List.of(store, trainings, new ModelVersions(store), profileLoader.get());
     }
 
     @Override
@@ -110,6 +117,17 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
         return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new));
+    }
+
+    @Override
+    public List<RescorerSpec<?>> getRescorers() {
+        return List.of(
+            new RescorerSpec<>(
+                PersonalizeRescorerBuilder.NAME,
+                PersonalizeRescorerBuilder::new,
+                parser -> PersonalizeRescorerBuilder.fromXContent(parser, profileLoader::get)
+            )
+        );
     }
 
     @Override

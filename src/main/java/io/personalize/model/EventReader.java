@@ -83,7 +83,7 @@ public final class EventReader {
         return source;
     }
 
-    static String text(DocumentField field) {
+    public static String text(DocumentField field) {
         if (field == null || field.getValues().isEmpty()) {
             return null;
         }

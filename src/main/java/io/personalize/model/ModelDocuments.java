@@ -8,6 +8,8 @@ import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,7 +181,13 @@ public final class ModelDocuments {
         LINE.declareStringArray((l, v) -> l.neighbors = v, new ParseField("neighbors"));
         LINE.declareStringArray((l, v) -> l.history = v, new ParseField("history"));
         LINE.declareStringArray((l, v) -> l.items = v, new ParseField("items"));
-        LINE.declareStringArray((l, v) -> l.because = v, new ParseField("because"));
+        // an item recommended for its popularity alone has no history item behind it: null
+        LINE.declareFieldArray(
+            (l, v) -> l.because = v,
+            (p, c) -> p.currentToken() == XContentParser.Token.VALUE_NULL ? null : p.text(),
+            new ParseField("because"),
+            ObjectParser.ValueType.VALUE_ARRAY
+        );
         LINE.declareStringArray((l, v) -> l.popular = v, new ParseField("popular"));
         LINE.declareFloatArray((l, v) -> l.scores = floats(v), new ParseField("scores"));
         LINE.declareFloatArray((l, v) -> l.historyWeights = floats(v), new ParseField("history_weights"));
@@ -208,7 +216,7 @@ public final class ModelDocuments {
                 orEmpty(l.historyWeights),
                 orEmpty(l.items),
                 orEmpty(l.scores),
-                l.because,
+                l.because == null ? null : Collections.unmodifiableList(new ArrayList<>(l.because)),
                 l.attributes == null ? Map.of() : l.attributes
             );
         }

@@ -39,6 +39,13 @@ public class ModelDocumentsTests extends ESTestCase {
         assertThat(popular.scoring(), equalTo(ModelDocuments.Scoring.DEFAULT));
     }
 
+    public void testPopularityOnlyRecommendationsHaveNoReason() throws IOException {
+        ModelDocuments.UserDoc user = (ModelDocuments.UserDoc) parse("""
+            {"user": "u", "items": ["a", "b"], "scores": [0.5, 0.1], "because": ["h", null]}""");
+        assertThat(user.because().get(0), equalTo("h"));
+        assertNull(user.because().get(1));
+    }
+
     public void testBadLinesSayWhy() {
         assertBad("{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": []}", "[neighbors] has 1 entries but [scores] has 0");
         assertBad("{\"item\": \"a\", \"user\": \"u\"}", "exactly one of the fields [item], [user] or [popular]");

@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.PersonalizePlugin;
+import io.personalize.TinyShop;
 import io.personalize.action.EvaluateModelAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
@@ -9,8 +10,6 @@ import io.personalize.action.TrainModelAction;
 import io.personalize.action.DeleteModelAction;
 
 import org.elasticsearch.ResourceNotFoundException;
-import org.elasticsearch.action.bulk.BulkRequestBuilder;
-import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.test.ESSingleNodeTestCase;
@@ -37,38 +36,11 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     private void indexShop() {
-        client().admin().indices().prepareCreate("events").setMapping("""
-            {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
-                            "@timestamp": {"type": "date"}}}""").get();
-        client().admin().indices().prepareCreate("products").setMapping("""
-            {"properties": {"sku": {"type": "keyword"}, "category": {"type": "keyword"}}}""").get();
-        BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
-        // two tastes: candles (a, b, c) and bags (x, y, z); everyone buys two of their kind in October, one in November
-        long october = 1317427200000L; // 2011-10-01
-        long november = 1320105600000L; // 2011-11-01
-        for (int u = 0; u < 40; u++) {
-            String[] kind = u % 2 == 0 ? new String[] { "a", "b", "c" } : new String[] { "x", "y", "z" };
-            int first = u % 3;
-            bulk.add(event("u" + u, kind[first], october + u * 60_000L));
-            bulk.add(event("u" + u, kind[(first + 1) % 3], october + u * 60_000L + 1000));
-            bulk.add(event("u" + u, kind[(first + 2) % 3], november + u * 60_000L));
-        }
-        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
-            bulk.add(client().prepareIndex("products").setId(sku).setSource(Map.of("sku", sku, "category", "abc".contains(sku) ? "candles" : "bags")));
-        }
-        assertFalse(bulk.get().hasFailures());
-    }
-
-    private org.elasticsearch.action.index.IndexRequestBuilder event(String user, String sku, long time) {
-        return client().prepareIndex("events").setSource(Map.of("user_id", user, "sku", sku, "type", "purchase", "@timestamp", time));
+        TinyShop.index(client());
     }
 
     private static ModelConfig config() throws IOException {
-        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
-            {"catalog": {"index": "products", "id_field": "sku", "attributes": ["category"]},
-             "events": {"index": "events", "user_field": "user_id", "item_field": "sku"}}""")) {
-            return ModelConfig.parse(parser);
-        }
+        return TinyShop.config();
     }
 
     public void testCreateTrainEvaluateImportDelete() throws IOException {

@@ -1,0 +1,31 @@
+package io.personalize.profile;
+
+import io.personalize.model.ModelDocuments;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one request knows about its shopper and items, fetched once: the stored user profile (null for a user the
+ * model does not know), the items whose neighbour lists count ({@link SourceItem}s, in order of importance), those
+ * neighbour lists, the items the user has seen (stored history and recent events), and the popular list.
+ */
+public record Profile(
+    ActiveModel model,
+    String userId,
+    ModelDocuments.UserDoc user,
+    List<SourceItem> sources,
+    Map<String, ModelDocuments.ItemDoc> neighbors,
+    Set<String> seen,
+    ModelDocuments.PopularDoc popular
+) {
+
+    public boolean isEmpty() {
+        return user == null && sources.isEmpty();
+    }
+
+    public ModelDocuments.Scoring scoring() {
+        return popular == null ? ModelDocuments.Scoring.DEFAULT : popular.scoring();
+    }
+}

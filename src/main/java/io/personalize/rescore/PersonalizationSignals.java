@@ -1,0 +1,242 @@
+package io.personalize.rescore;
+
+import io.personalize.model.ModelDocuments;
+import io.personalize.profile.Profile;
+import io.personalize.profile.SourceItem;
+
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the rescorer needs on every shard, computed once on the coordinating node from the shopper's {@link Profile}
+ * and shipped compactly: per item, its similarity to the shopper's context and recent items and its precomputed
+ * affinity (both scaled to [0, 1] by their maximum), with the item behind each; per attribute value, the shopper's
+ * affinity. On a shard each hit then costs doc-value reads and hash look-ups.
+ */
+public final class PersonalizationSignals implements Writeable {
+
+    private final String idField;
+    private final long modelVersion;
+    private final String[] items;
+    private final float[] similarity;
+    private final float[] affinity;
+    private final String[] similarTo; // the source item contributing most to an item's similarity, or null
+    private final String[] because; // the history item behind an item's affinity, or null
+    private final Map<String, Map<String, Float>> attributes;
+
+    PersonalizationSignals(
+        String idField,
+        long modelVersion,
+        String[] items,
+        float[] similarity,
+        float[] affinity,
+        String[] similarTo,
+        String[] because,
+        Map<String, Map<String, Float>> attributes
+    ) {
+        this.idField = idField;
+        this.modelVersion = modelVersion;
+        this.items = items;
+        this.similarity = similarity;
+        this.affinity = affinity;
+        this.similarTo = similarTo;
+        this.because = because;
+        this.attributes = attributes;
+    }
+
+    public PersonalizationSignals(StreamInput in) throws IOException {
+        this.idField = in.readString();
+        this.modelVersion = in.readVLong();
+        this.items = in.readStringArray();
+        this.similarity = in.readFloatArray();
+        this.affinity = in.readFloatArray();
+        this.similarTo = readNullable(in);
+        this.because = readNullable(in);
+        this.attributes = in.readImmutableMap(i -> i.readImmutableMap(StreamInput::readFloat));
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeString(idField);
+        out.writeVLong(modelVersion);
+        out.writeStringArray(items);
+        out.writeFloatArray(similarity);
+        out.writeFloatArray(affinity);
+        writeNullable(out, similarTo);
+        writeNullable(out, because);
+        out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
+    }
+
+    // ids are never empty: "" stands for "no item"
+    private static void writeNullable(StreamOutput out, String[] values) throws IOException {
+        out.writeVInt(values.length);
+        for (String value : values) {
+            out.writeString(value == null ? "" : value);
+        }
+    }
+
+    private static String[] readNullable(StreamInput in) throws IOException {
+        String[] values = new String[in.readVInt()];
+        for (int i = 0; i < values.length; i++) {
+            String value = in.readString();
+            values[i] = value.isEmpty() ? null : value;
+        }
+        return values;
+    }
+
+    /** The signals of a profile: sums of neighbour scores over its source items, and the user's stored affinities. */
+    public static PersonalizationSignals of(Profile profile) {
+        Builder b = new Builder();
+        for (SourceItem source : profile.sources()) {
+            ModelDocuments.ItemDoc neighbors = profile.neighbors().get(source.item());
+            if (neighbors != null) {
+                for (int n = 0; n < neighbors.neighbors().size(); n++) {
+                    b.addSimilarity(neighbors.neighbors().get(n), neighbors.scores()[n], source.item());
+                }
+            }
+        }
+        ModelDocuments.UserDoc user = profile.user();
+        if (user != null) {
+            for (int r = 0; r < user.items().size(); r++) {
+                b.setAffinity(user.items().get(r), user.scores()[r], user.because() == null ? null : user.because().get(r));
+            }
+        }
+        return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), user == null ? Map.of() : user.attributes());
+    }
+
+    /** Accumulates per-item signals in parallel arrays. */
+    private static final class Builder {
+        private final Map<String, Integer> index = new LinkedHashMap<>();
+        private float[] sim = new float[16];
+        private float[] best = new float[16];
+        private float[] aff = new float[16];
+        private String[] similarTo = new String[16];
+        private String[] because = new String[16];
+
+        private int slot(String item) {
+            int i = index.computeIfAbsent(item, k -> index.size());
+            if (i == sim.length) {
+                int size = sim.length * 2;
+                sim = Arrays.copyOf(sim, size);
+                best = Arrays.copyOf(best, size);
+                aff = Arrays.copyOf(aff, size);
+                similarTo = Arrays.copyOf(similarTo, size);
+                because = Arrays.copyOf(because, size);
+            }
+            return i;
+        }
+
+        void addSimilarity(String item, float score, String source) {
+            int i = slot(item);
+            sim[i] += score;
+            if (similarTo[i] == null || score > best[i]) {
+                best[i] = score;
+                similarTo[i] = source;
+            }
+        }
+
+        void setAffinity(String item, float score, String reason) {
+            int i = slot(item);
+            aff[i] = score;
+            because[i] = reason;
+        }
+
+        PersonalizationSignals build(String idField, long version, Map<String, Map<String, Float>> attributes) {
+            int n = index.size();
+            scaleToMax(sim, n);
+            scaleToMax(aff, n);
+            return new PersonalizationSignals(
+                idField,
+                version,
+                index.keySet().toArray(String[]::new),
+                Arrays.copyOf(sim, n),
+                Arrays.copyOf(aff, n),
+                Arrays.copyOf(similarTo, n),
+                Arrays.copyOf(because, n),
+                attributes
+            );
+        }
+    }
+
+    private static void scaleToMax(float[] values, int n) {
+        float max = 0;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, values[i]);
+        }
+        if (max > 0) {
+            for (int i = 0; i < n; i++) {
+                values[i] = Math.max(0f, values[i] / max);
+            }
+        }
+    }
+
+    public boolean isEmpty() {
+        return items.length == 0 && attributes.isEmpty();
+    }
+
+    public String idField() {
+        return idField;
+    }
+
+    public long modelVersion() {
+        return modelVersion;
+    }
+
+    public String[] items() {
+        return items;
+    }
+
+    public float similarity(int i) {
+        return similarity[i];
+    }
+
+    public float affinity(int i) {
+        return affinity[i];
+    }
+
+    public String similarTo(int i) {
+        return similarTo[i];
+    }
+
+    public String because(int i) {
+        return because[i];
+    }
+
+    /** Attribute field to value to weight in [0, 1]. */
+    public Map<String, Map<String, Float>> attributes() {
+        return attributes;
+    }
+
+    public List<String> attributeFields() {
+        return List.copyOf(attributes.keySet());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        return o instanceof PersonalizationSignals other
+            && idField.equals(other.idField)
+            && modelVersion == other.modelVersion
+            && Arrays.equals(items, other.items)
+            && Arrays.equals(similarity, other.similarity)
+            && Arrays.equals(affinity, other.affinity)
+            && Arrays.equals(similarTo, other.similarTo)
+            && Arrays.equals(because, other.because)
+            && attributes.equals(other.attributes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(idField, modelVersion, Arrays.hashCode(items), attributes);
+    }
+}

@@ -1,0 +1,302 @@
+package io.personalize.rescore;
+
+import io.personalize.model.ModelStore;
+import io.personalize.profile.ProfileLoader;
+
+import org.apache.lucene.util.SetOnce;
+import org.elasticsearch.TransportVersion;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.index.query.QueryRewriteContext;
+import org.elasticsearch.index.query.SearchExecutionContext;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.search.rescore.RescoreContext;
+import org.elasticsearch.search.rescore.RescorerBuilder;
+import org.elasticsearch.xcontent.ObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import static org.elasticsearch.action.ValidateActions.addValidationError;
+
+/**
+ * The {@code personalize} rescorer of a search request:
+ * <pre>
+ * "rescore": { "window_size": 200,
+ *   "personalize": { "model": "shop", "user_id": "17850", "context_items": ["85123A"],
+ *                    "weights": {"query": 1.0, "item_similarity": 1.0, "user_affinity": 1.0, "attribute_affinity": 0.5},
+ *                    "query_normalization": "minmax", "recent_items": 20 } }
+ * </pre>
+ * On the coordinating node its rewrite registers one async action that loads the shopper's profile (as Elastic's
+ * learning-to-rank rescorer loads its model); the shards then receive the resolved, compact
+ * {@link PersonalizationSignals} and never look anything up themselves.
+ */
+public final class PersonalizeRescorerBuilder extends RescorerBuilder<PersonalizeRescorerBuilder> {
+
+    public static final String NAME = "personalize";
+    public static final int MAX_CONTEXT_ITEMS = 100;
+    public static final int MAX_RECENT_ITEMS = 100;
+    public static final int DEFAULT_RECENT_ITEMS = 20;
+
+    private static final ParseField MODEL = new ParseField("model");
+    private static final ParseField USER_ID = new ParseField("user_id");
+    private static final ParseField CONTEXT_ITEMS = new ParseField("context_items");
+    private static final ParseField WEIGHTS = new ParseField("weights");
+    private static final ParseField QUERY_NORMALIZATION = new ParseField("query_normalization");
+    private static final ParseField RECENT_ITEMS = new ParseField("recent_items");
+
+    /** Parsed fields, checked in {@link #build}. */
+    private static final class Fields {
+        String model;
+        String userId;
+        List<String> contextItems = List.of();
+        RescoreWeights weights = RescoreWeights.DEFAULT;
+        QueryNormalization normalization = QueryNormalization.MINMAX;
+        int recentItems = DEFAULT_RECENT_ITEMS;
+    }
+
+    private static final ObjectParser<Fields, Void> PARSER = new ObjectParser<>(NAME, false, Fields::new);
+    static {
+        PARSER.declareString((f, v) -> f.model = v, MODEL);
+        PARSER.declareString((f, v) -> f.userId = v, USER_ID);
+        PARSER.declareStringArray((f, v) -> f.contextItems = v, CONTEXT_ITEMS);
+        PARSER.declareObject((f, v) -> f.weights = v, RescoreWeights.PARSER, WEIGHTS);
+        PARSER.declareString((f, v) -> f.normalization = QueryNormalization.parse(v), QUERY_NORMALIZATION);
+        PARSER.declareInt((f, v) -> f.recentItems = v, RECENT_ITEMS);
+    }
+
+    private final String model;
+    private final String userId;
+    private final List<String> contextItems;
+    private final RescoreWeights weights;
+    private final QueryNormalization normalization;
+    private final int recentItems;
+    // resolved on the coordinating node; what the shards use
+    private final PersonalizationSignals signals;
+    // on the coordinating node only: where to load from, and the load in flight
+    private final Supplier<ProfileLoader> loader;
+    private final SetOnce<PersonalizationSignals> loading;
+
+    public PersonalizeRescorerBuilder(
+        String model,
+        String userId,
+        List<String> contextItems,
+        RescoreWeights weights,
+        QueryNormalization normalization,
+        int recentItems,
+        Supplier<ProfileLoader> loader
+    ) {
+        this(model, userId, contextItems, weights, normalization, recentItems, null, loader, null);
+    }
+
+    private PersonalizeRescorerBuilder(
+        String model,
+        String userId,
+        List<String> contextItems,
+        RescoreWeights weights,
+        QueryNormalization normalization,
+        int recentItems,
+        PersonalizationSignals signals,
+        Supplier<ProfileLoader> loader,
+        SetOnce<PersonalizationSignals> loading
+    ) {
+        if (model == null || model.isEmpty()) {
+            throw new IllegalArgumentException("[" + NAME + "] requires a [model]");
+        }
+        if (userId != null && (userId.isEmpty() || userId.length() > 512)) {
+            throw new IllegalArgumentException("[" + NAME + "] [user_id] must be 1 to 512 characters");
+        }
+        if (contextItems.size() > MAX_CONTEXT_ITEMS) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [context_items] takes at most " + MAX_CONTEXT_ITEMS + " items, got [" + contextItems.size() + "]"
+            );
+        }
+        for (String item : contextItems) {
+            if (item == null || item.isEmpty() || item.length() > 512) {
+                throw new IllegalArgumentException("[" + NAME + "] [context_items] must be ids of 1 to 512 characters");
+            }
+        }
+        if (recentItems < 0 || recentItems > MAX_RECENT_ITEMS) {
+            throw new IllegalArgumentException("[" + NAME + "] [recent_items] must be between 0 and " + MAX_RECENT_ITEMS + ", got [" + recentItems + "]");
+        }
+        this.model = model;
+        this.userId = userId;
+        this.contextItems = List.copyOf(contextItems);
+        this.weights = Objects.requireNonNull(weights);
+        this.normalization = Objects.requireNonNull(normalization);
+        this.recentItems = recentItems;
+        this.signals = signals;
+        this.loader = loader;
+        this.loading = loading;
+    }
+
+    public static PersonalizeRescorerBuilder fromXContent(XContentParser parser, Supplier<ProfileLoader> loader) throws IOException {
+        Fields f = PARSER.parse(parser, null);
+        return new PersonalizeRescorerBuilder(f.model, f.userId, f.contextItems, f.weights, f.normalization, f.recentItems, loader);
+    }
+
+    public PersonalizeRescorerBuilder(StreamInput in) throws IOException {
+        super(in);
+        this.model = in.readString();
+        this.userId = in.readOptionalString();
+        this.contextItems = in.readStringCollectionAsImmutableList();
+        this.weights = new RescoreWeights(in);
+        this.normalization = in.readEnum(QueryNormalization.class);
+        this.recentItems = in.readVInt();
+        this.signals = in.readOptionalWriteable(PersonalizationSignals::new);
+        this.loader = null;
+        this.loading = null;
+    }
+
+    @Override
+    protected void doWriteTo(StreamOutput out) throws IOException {
+        if (signals == null && loading != null) {
+            throw new IllegalStateException("[" + NAME + "] cannot be sent to a shard before its profile is loaded");
+        }
+        out.writeString(model);
+        out.writeOptionalString(userId);
+        out.writeStringCollection(contextItems);
+        weights.writeTo(out);
+        out.writeEnum(normalization);
+        out.writeVInt(recentItems);
+        out.writeOptionalWriteable(signals);
+    }
+
+    @Override
+    public String getWriteableName() {
+        return NAME;
+    }
+
+    @Override
+    public TransportVersion getMinimalSupportedVersion() {
+        return TransportVersion.minimumCompatible();
+    }
+
+    public PersonalizationSignals signals() {
+        return signals;
+    }
+
+    @Override
+    public ActionRequestValidationException validate(SearchSourceBuilder source, ActionRequestValidationException e) {
+        int window = windowSize == null ? DEFAULT_WINDOW_SIZE : windowSize;
+        int from = Math.max(0, source.from());
+        int size = source.size() < 0 ? 10 : source.size();
+        if (window < from + size) {
+            // hits past the window keep first-pass scores, which do not mix with personalized ones
+            return addValidationError(
+                "[" + NAME + "] window_size [" + window + "] must be at least from + size [" + (from + size) + "]",
+                e
+            );
+        }
+        return e;
+    }
+
+    @Override
+    public RescorerBuilder<PersonalizeRescorerBuilder> rewrite(QueryRewriteContext context) {
+        if (signals != null) {
+            return this;
+        }
+        if (loading != null) {
+            PersonalizationSignals loaded = loading.get();
+            return loaded == null ? this : resolved(loaded);
+        }
+        if (context.convertToDataRewriteContext() != null || context.convertToSearchExecutionContext() != null) {
+            throw new IllegalStateException("[" + NAME + "] reached a shard without the shopper's profile");
+        }
+        if (context.convertToCoordinatorRewriteContext() != null) {
+            // a can-match pre-check: the profile is loaded by the search's own rewrite
+            return this;
+        }
+        SetOnce<PersonalizationSignals> holder = new SetOnce<>();
+        context.registerAsyncAction((client, listener) -> {
+            // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
+            ProfileLoader profiles = loader != null && loader.get() != null ? loader.get() : new ProfileLoader(new ModelStore(client));
+            profiles.activeModel(
+                model,
+                listener.delegateFailureAndWrap(
+                    (l, active) -> profiles.load(active, userId, contextItems, userId == null ? 0 : recentItems, l.map(profile -> {
+                        holder.set(PersonalizationSignals.of(profile));
+                        return null;
+                    }))
+                )
+            );
+        });
+        PersonalizeRescorerBuilder pending = new PersonalizeRescorerBuilder(
+            model,
+            userId,
+            contextItems,
+            weights,
+            normalization,
+            recentItems,
+            null,
+            loader,
+            holder
+        );
+        pending.windowSize = windowSize;
+        return pending;
+    }
+
+    private PersonalizeRescorerBuilder resolved(PersonalizationSignals loaded) {
+        PersonalizeRescorerBuilder builder = new PersonalizeRescorerBuilder(
+            model,
+            userId,
+            contextItems,
+            weights,
+            normalization,
+            recentItems,
+            loaded,
+            loader,
+            null
+        );
+        builder.windowSize = windowSize;
+        return builder;
+    }
+
+    @Override
+    protected RescoreContext innerBuildContext(int windowSize, SearchExecutionContext context) {
+        if (signals == null) {
+            throw new IllegalStateException("[" + NAME + "] reached a shard without the shopper's profile");
+        }
+        return new PersonalizeRescorer.Context(windowSize, weights, normalization, signals.isEmpty() ? null : new ShardSignals(signals));
+    }
+
+    @Override
+    protected void doXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(NAME).field(MODEL.getPreferredName(), model);
+        if (userId != null) {
+            builder.field(USER_ID.getPreferredName(), userId);
+        }
+        if (contextItems.isEmpty() == false) {
+            builder.field(CONTEXT_ITEMS.getPreferredName(), contextItems);
+        }
+        builder.field(WEIGHTS.getPreferredName(), weights);
+        builder.field(QUERY_NORMALIZATION.getPreferredName(), normalization.toString());
+        builder.field(RECENT_ITEMS.getPreferredName(), recentItems);
+        builder.endObject();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PersonalizeRescorerBuilder other
+            && super.equals(o)
+            && model.equals(other.model)
+            && Objects.equals(userId, other.userId)
+            && contextItems.equals(other.contextItems)
+            && weights.equals(other.weights)
+            && normalization == other.normalization
+            && recentItems == other.recentItems
+            && Objects.equals(signals, other.signals);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), model, userId, contextItems, weights, normalization, recentItems, signals);
+    }
+}

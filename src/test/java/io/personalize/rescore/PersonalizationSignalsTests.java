@@ -1,0 +1,81 @@
+package io.personalize.rescore;
+
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelStatus;
+import io.personalize.profile.ActiveModel;
+import io.personalize.profile.Profile;
+import io.personalize.profile.SourceItem;
+
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
+import org.elasticsearch.test.ESTestCase;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.hamcrest.Matchers.equalTo;
+
+public class PersonalizationSignalsTests extends ESTestCase {
+
+    static ActiveModel model() {
+        ModelConfig config = new ModelConfig(
+            new ModelConfig.Catalog("products", "sku", List.of("category"), null),
+            new ModelConfig.Events("events", null, null, null, null, null, null, null),
+            null,
+            null
+        );
+        return new ActiveModel("shop", config, new ModelStatus.Version(3, ".personalize-data-shop.v3", "training", 1, 1, 1, 1, 1, 1, "cosine"));
+    }
+
+    static ModelDocuments.ItemDoc item(String id, List<String> neighbors, float... scores) {
+        return new ModelDocuments.ItemDoc(id, neighbors, scores, 1f);
+    }
+
+    public void testSimilaritySumsOverSourcesAndAffinityComesFromTheProfile() throws IOException {
+        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+            "u",
+            List.of("h"),
+            new float[] { 1f },
+            List.of("x", "y"),
+            new float[] { 0.8f, 0.4f },
+            Arrays.asList("h", null),
+            Map.of("category", Map.of("candles", 1f))
+        );
+        Profile profile = new Profile(
+            model(),
+            "u",
+            user,
+            List.of(new SourceItem("cart", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
+            Map.of("cart", item("cart", List.of("x", "z"), 0.2f, 0.5f), "h", item("h", List.of("z"), 0.3f)),
+            Set.of("h"),
+            null
+        );
+        PersonalizationSignals signals = PersonalizationSignals.of(profile);
+        List<String> items = List.of(signals.items());
+        int x = items.indexOf("x");
+        int y = items.indexOf("y");
+        int z = items.indexOf("z");
+        assertEquals("z is the most similar (0.5 + 0.3): it scales to 1", 1f, signals.similarity(z), 1e-6);
+        assertEquals(0.2f / 0.8f, signals.similarity(x), 1e-6);
+        assertEquals(0f, signals.similarity(y), 0f);
+        assertThat("the larger contribution names the source", signals.similarTo(z), equalTo("cart"));
+        assertEquals(1f, signals.affinity(x), 1e-6);
+        assertEquals(0.5f, signals.affinity(y), 1e-6);
+        assertThat(signals.because(x), equalTo("h"));
+        assertNull(signals.because(y));
+        assertThat(signals.attributes(), equalTo(Map.of("category", Map.of("candles", 1f))));
+        assertThat(signals.modelVersion(), equalTo(3L));
+
+        BytesStreamOutput out = new BytesStreamOutput();
+        signals.writeTo(out);
+        assertThat(new PersonalizationSignals(out.bytes().streamInput()), equalTo(signals));
+    }
+
+    public void testNothingKnownGivesEmptySignals() {
+        Profile profile = new Profile(model(), "stranger", null, List.of(), Map.of(), Set.of(), null);
+        assertTrue(PersonalizationSignals.of(profile).isEmpty());
+    }
+}
