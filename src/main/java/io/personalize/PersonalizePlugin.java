@@ -4,6 +4,8 @@ import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
 import io.personalize.action.ImportModelAction;
+import io.personalize.action.RecommendAction;
+import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TrainModelAction;
 import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportTrainModelAction;
@@ -25,6 +27,7 @@ import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
 import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestImportModelAction;
+import io.personalize.rest.RestRecommendAction;
 import io.personalize.rest.RestTrainModelAction;
 import io.personalize.rest.RestPutModelAction;
 
@@ -79,7 +82,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(DeleteModelAction.TYPE, TransportDeleteModelAction.class),
             new ActionHandler(TrainModelAction.TYPE, TransportTrainModelAction.class),
             new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
-            new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class)
+            new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
+            new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class)
         );
     }
 
@@ -95,7 +99,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestDeleteModelAction(),
             new RestTrainModelAction(),
             new RestImportModelAction(),
-            new RestEvaluateModelAction()
+            new RestEvaluateModelAction(),
+            new RestRecommendAction()
         );
     }
 

@@ -91,7 +91,7 @@ public final class EventReader {
         return value == null ? null : value.toString();
     }
 
-    static long millis(DocumentField field) {
+    public static long millis(DocumentField field) {
         String text = text(field);
         if (text == null) {
             return Long.MIN_VALUE;

@@ -80,7 +80,7 @@ public final class ProfileLoader {
         Map<String, ModelDocuments.ItemDoc> neighbors = new ConcurrentHashMap<>();
         AtomicReference<ModelDocuments.UserDoc> userDoc = new AtomicReference<>();
         AtomicReference<ModelDocuments.PopularDoc> popular = new AtomicReference<>();
-        AtomicReference<List<String>> recentItems = new AtomicReference<>(List.of());
+        AtomicReference<List<SourceItem>> recentItems = new AtomicReference<>(List.of());
         ActionListener<Void> firstRound = listener.delegateFailureAndWrap(
             (l, ignored) -> secondRound(model, user, context, recent, userDoc.get(), recentItems.get(), neighbors, popular.get(), l)
         );
@@ -109,7 +109,7 @@ public final class ProfileLoader {
         List<String> context,
         int recent,
         ModelDocuments.UserDoc userDoc,
-        List<String> recentItems,
+        List<SourceItem> recentItems,
         Map<String, ModelDocuments.ItemDoc> neighbors,
         ModelDocuments.PopularDoc popular,
         ActionListener<Profile> listener
@@ -122,9 +122,9 @@ public final class ProfileLoader {
             }
         }
         int fromUser = 0;
-        for (String item : recentItems) {
-            if (fromUser < recent && named.add(item)) {
-                sources.add(new SourceItem(item, SourceItem.Origin.RECENT));
+        for (SourceItem item : recentItems) {
+            if (fromUser < recent && named.add(item.item())) {
+                sources.add(item);
                 fromUser++;
             }
         }
@@ -139,7 +139,8 @@ public final class ProfileLoader {
                 }
             }
         }
-        Set<String> seen = new LinkedHashSet<>(recentItems);
+        Set<String> seen = new LinkedHashSet<>();
+        recentItems.forEach(item -> seen.add(item.item()));
         if (userDoc != null) {
             seen.addAll(userDoc.history());
         }
@@ -163,8 +164,8 @@ public final class ProfileLoader {
         }));
     }
 
-    /** The user's newest distinct items in the events index, newest first: what they did since the model was trained. */
-    private void recentEvents(ActiveModel model, String user, int recent, ActionListener<List<String>> listener) {
+    /** The user's newest distinct items in the events index, newest first, each with the time of its newest event. */
+    private void recentEvents(ActiveModel model, String user, int recent, ActionListener<List<SourceItem>> listener) {
         var events = model.config().events();
         SearchSourceBuilder source = new SearchSourceBuilder().query(
             QueryBuilders.boolQuery()
@@ -176,17 +177,18 @@ public final class ProfileLoader {
             .fetchSource(false)
             .storedFields(List.of("_none_"))
             .docValueField(events.itemField())
+            .docValueField(events.timeField(), "epoch_millis")
             .trackTotalHits(false);
         SearchRequest search = new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
         client.search(search, listener.map(response -> {
-            Set<String> items = new LinkedHashSet<>();
+            Map<String, SourceItem> items = new java.util.LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 String item = EventReader.text(hit.field(events.itemField()));
                 if (item != null) {
-                    items.add(item);
+                    items.putIfAbsent(item, new SourceItem(item, SourceItem.Origin.RECENT, EventReader.millis(hit.field(events.timeField()))));
                 }
             }
-            return List.copyOf(items);
+            return List.copyOf(items.values());
         }));
     }
 

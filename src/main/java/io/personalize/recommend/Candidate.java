@@ -1,0 +1,51 @@
+package io.personalize.recommend;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** An item on its way to a shelf: its score so far and the reasons behind it, largest first. */
+public final class Candidate {
+
+    /** Best score first; ties by item id so that shelves are stable. */
+    public static final Comparator<Candidate> BEST_FIRST = Comparator.comparingDouble((Candidate c) -> -c.score).thenComparing(c -> c.item);
+
+    private final String item;
+    private float score;
+    private final List<Reason> reasons = new ArrayList<>(2);
+
+    public Candidate(String item) {
+        this.item = item;
+    }
+
+    public String item() {
+        return item;
+    }
+
+    public float score() {
+        return score;
+    }
+
+    public List<Reason> reasons() {
+        reasons.sort(Comparator.comparingDouble((Reason r) -> -r.weight()));
+        return reasons;
+    }
+
+    /** Adds a signal's part of the score, and its reason (the strongest reason of each type is kept). */
+    public void add(Reason reason) {
+        score += reason.weight();
+        for (int i = 0; i < reasons.size(); i++) {
+            Reason existing = reasons.get(i);
+            if (existing.type() == reason.type() && (reason.type() != Reason.Type.AFFINITY || existing.attribute().equals(reason.attribute()))) {
+                if (reason.weight() > existing.weight()) {
+                    // the score keeps the sum, the reason names the item that gave the most
+                    reasons.set(i, new Reason(reason.type(), reason.itemId(), reason.attribute(), reason.value(), existing.weight() + reason.weight()));
+                } else {
+                    reasons.set(i, new Reason(existing.type(), existing.itemId(), existing.attribute(), existing.value(), existing.weight() + reason.weight()));
+                }
+                return;
+            }
+        }
+        reasons.add(reason);
+    }
+}

@@ -1,0 +1,185 @@
+package io.personalize.recommend;
+
+import io.personalize.model.ModelConfig;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.document.DocumentField;
+import org.elasticsearch.index.query.BoolQueryBuilder;
+import org.elasticsearch.index.query.QueryBuilder;
+import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
+import org.elasticsearch.search.vectors.KnnSearchBuilder;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads candidates from the catalogue, as the caller: Elasticsearch applies the request's filter (any query of the
+ * DSL) and the caller's privileges, so a shelf never shows an item, or a field, that the caller could not search for.
+ */
+final class CatalogReader {
+
+    private final Client client;
+    private final ModelConfig.Catalog catalog;
+    private final QueryBuilder filter;
+    private final FetchSourceContext requestedSource;
+    private final boolean withVectors;
+
+    CatalogReader(Client client, ModelConfig.Catalog catalog, QueryBuilder filter, FetchSourceContext requestedSource, boolean withVectors) {
+        this.client = client;
+        this.catalog = catalog;
+        this.filter = filter;
+        this.requestedSource = requestedSource;
+        this.withVectors = withVectors && catalog.vectorField() != null;
+    }
+
+    /** Those of {@code items} that exist and pass the filter. */
+    void fetch(Collection<String> items, ActionListener<Map<String, CatalogItem>> listener) {
+        BoolQueryBuilder query = QueryBuilders.boolQuery().filter(idsQuery(items));
+        if (filter != null) {
+            query.filter(filter);
+        }
+        search(query, items.size(), listener);
+    }
+
+    /** Any items passing the filter other than {@code excluded}: the last resort of a shelf. */
+    void fetchAny(Collection<String> excluded, int size, ActionListener<Map<String, CatalogItem>> listener) {
+        BoolQueryBuilder query = QueryBuilders.boolQuery().mustNot(idsQuery(excluded));
+        if (filter != null) {
+            query.filter(filter);
+        }
+        search(query, size, listener);
+    }
+
+    /** The content vectors of {@code items}, for content similarity (the filter does not apply to the items named). */
+    void vectors(Collection<String> items, ActionListener<Map<String, float[]>> listener) {
+        SearchSourceBuilder source = new SearchSourceBuilder().query(idsQuery(items))
+            .size(items.size())
+            .fetchSource(FetchSourceContext.of(true, false, new String[] { catalog.vectorField() }, null));
+        addIdField(source);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Map<String, float[]> vectors = new HashMap<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                float[] vector = vector(hit.getSourceAsMap());
+                if (vector != null) {
+                    vectors.put(itemId(hit), vector);
+                }
+            }
+            return vectors;
+        }));
+    }
+
+    /** The nearest neighbours by content of a vector that pass the filter, with their knn scores. */
+    void nearest(float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, Float>> listener) {
+        KnnSearchBuilder knn = new KnnSearchBuilder(catalog.vectorField(), vector, k, Math.min(10_000, Math.max(100, 4 * k)), null, null, null);
+        if (filter != null) {
+            knn.addFilterQuery(filter);
+        }
+        if (excluded.isEmpty() == false) {
+            knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
+        }
+        SearchSourceBuilder source = new SearchSourceBuilder().knnSearch(List.of(knn)).size(k).fetchSource(false);
+        addIdField(source);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Map<String, Float> scores = new LinkedHashMap<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                scores.put(itemId(hit), hit.getScore());
+            }
+            return scores;
+        }));
+    }
+
+    private void search(QueryBuilder query, int size, ActionListener<Map<String, CatalogItem>> listener) {
+        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).fetchSource(sourceContext());
+        addIdField(source);
+        catalog.attributes().forEach(source::docValueField);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Map<String, CatalogItem> items = new LinkedHashMap<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                Map<String, Object> hitSource = hit.hasSource() ? new LinkedHashMap<>(hit.getSourceAsMap()) : Map.of();
+                float[] vector = withVectors ? vector(hitSource) : null;
+                if (withVectors && requested(catalog.vectorField()) == false) {
+                    hitSource.remove(catalog.vectorField());
+                }
+                Map<String, List<String>> attributes = new HashMap<>();
+                for (String attribute : catalog.attributes()) {
+                    DocumentField field = hit.field(attribute);
+                    if (field != null) {
+                        attributes.put(attribute, field.getValues().stream().map(Object::toString).toList());
+                    }
+                }
+                items.put(itemId(hit), new CatalogItem(itemId(hit), hitSource, attributes, vector));
+            }
+            return items;
+        }));
+    }
+
+    /** The caller's _source filtering, plus the vector field when diversity needs it (vectors are left out by default). */
+    private FetchSourceContext sourceContext() {
+        boolean fetch = requestedSource != null && requestedSource.fetchSource();
+        if (withVectors == false) {
+            return fetch ? requestedSource : FetchSourceContext.DO_NOT_FETCH_SOURCE;
+        }
+        String[] includes;
+        if (fetch == false) {
+            includes = new String[] { catalog.vectorField() };
+        } else if (requestedSource.includes().length == 0) {
+            includes = new String[0];
+        } else {
+            includes = Arrays.copyOf(requestedSource.includes(), requestedSource.includes().length + 1);
+            includes[includes.length - 1] = catalog.vectorField();
+        }
+        return FetchSourceContext.of(true, false, includes, fetch ? requestedSource.excludes() : null);
+    }
+
+    private boolean requested(String field) {
+        return requestedSource != null
+            && requestedSource.fetchSource()
+            && (requestedSource.includes().length == 0 || Arrays.asList(requestedSource.includes()).contains(field));
+    }
+
+    private QueryBuilder idsQuery(Collection<String> items) {
+        return catalog.idField().equals("_id") ? QueryBuilders.idsQuery().addIds(items.toArray(String[]::new)) : QueryBuilders.termsQuery(catalog.idField(), items);
+    }
+
+    private void addIdField(SearchSourceBuilder source) {
+        if (catalog.idField().equals("_id") == false) {
+            source.docValueField(catalog.idField());
+        }
+    }
+
+    private String itemId(SearchHit hit) {
+        if (catalog.idField().equals("_id")) {
+            return hit.getId();
+        }
+        DocumentField field = hit.field(catalog.idField());
+        return field == null || field.getValues().isEmpty() ? hit.getId() : field.getValues().get(0).toString();
+    }
+
+    private float[] vector(Map<String, Object> source) {
+        if (source.get(catalog.vectorField()) instanceof List<?> values && values.isEmpty() == false) {
+            float[] vector = new float[values.size()];
+            double norm = 0;
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = ((Number) values.get(i)).floatValue();
+                norm += vector[i] * vector[i];
+            }
+            if (norm > 0) {
+                float scale = (float) (1 / Math.sqrt(norm));
+                for (int i = 0; i < vector.length; i++) {
+                    vector[i] *= scale;
+                }
+                return vector;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,223 @@
+package io.personalize.recommend;
+
+import io.personalize.action.RecommendAction;
+import io.personalize.profile.ActiveModel;
+import io.personalize.profile.Profile;
+import io.personalize.profile.ProfileLoader;
+
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.RefCountingListener;
+import org.elasticsearch.client.internal.Client;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Fills one shelf. The candidates come from the model ({@link CandidateScorer}); items the model has no neighbours
+ * for get their nearest items by content; popular items fill the rest. The catalogue then keeps those that pass the
+ * request's filter, in rounds of growing size until the shelf is full, and as a last resort any item passing the
+ * filter, so that a shelf is never empty while the catalogue has matching items. Attribute affinities are added from
+ * the values the catalogue returns, and the shelf is diversified if asked.
+ */
+public final class Recommender {
+
+    /** Content neighbours stand below collaborative ones, above popular items. */
+    static final float CONTENT_WEIGHT = 0.5f;
+    /** The weight of a shopper's affinity to an item's attribute values. */
+    static final float ATTRIBUTE_WEIGHT = 0.3f;
+    /** Items named in a request that get content neighbours at most: the rest already have plenty of candidates. */
+    static final int MAX_CONTENT_SOURCES = 5;
+    static final int MAX_ROUNDS = 4;
+
+    private final ProfileLoader profiles;
+    private final Client client;
+
+    public Recommender(ProfileLoader profiles, Client client) {
+        this.profiles = profiles;
+        this.client = client;
+    }
+
+    public void recommend(ActiveModel model, RecommendAction.Request request, ActionListener<List<RecommendAction.Recommendation>> listener) {
+        int recent = request.userId() == null ? 0 : request.recentItems();
+        profiles.load(model, request.userId(), request.itemIds(), recent, listener.delegateFailureAndWrap((l, profile) -> {
+            Set<String> excluded = new HashSet<>(request.exclude());
+            excluded.addAll(request.itemIds());
+            if (request.excludeSeen()) {
+                excluded.addAll(profile.seen());
+            }
+            Map<String, Candidate> candidates = new ConcurrentHashMap<>(CandidateScorer.collaborative(profile, excluded));
+            CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
+            addContentNeighbours(profile, catalog, request, excluded, candidates, l.delegateFailureAndWrap((l2, ignored) -> {
+                CandidateScorer.addPopular(profile, excluded, candidates);
+                List<Candidate> ranked = new ArrayList<>(candidates.values());
+                ranked.sort(Candidate.BEST_FIRST);
+                fill(profile, catalog, request, excluded, ranked, 0, new LinkedHashMap<>(), 0, l2);
+            }));
+        }));
+    }
+
+    /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
+    private void addContentNeighbours(
+        Profile profile,
+        CatalogReader catalog,
+        RecommendAction.Request request,
+        Set<String> excluded,
+        Map<String, Candidate> candidates,
+        ActionListener<Void> listener
+    ) {
+        List<String> sources = CandidateScorer.withoutNeighbours(profile);
+        if (sources.isEmpty() || profile.model().config().catalog().vectorField() == null) {
+            listener.onResponse(null);
+            return;
+        }
+        List<String> limited = sources.subList(0, Math.min(MAX_CONTENT_SOURCES, sources.size()));
+        catalog.vectors(limited, listener.delegateFailureAndWrap((l, vectors) -> {
+            try (RefCountingListener refs = new RefCountingListener(l)) {
+                for (Map.Entry<String, float[]> source : vectors.entrySet()) {
+                    catalog.nearest(source.getValue(), request.size() * 2, excluded, refs.acquire(nearest -> {
+                        for (Map.Entry<String, Float> n : nearest.entrySet()) {
+                            if (excluded.contains(n.getKey()) == false) {
+                                candidates.computeIfAbsent(n.getKey(), Candidate::new)
+                                    .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source.getKey(), CONTENT_WEIGHT * n.getValue()));
+                            }
+                        }
+                    }));
+                }
+            }
+        }));
+    }
+
+    /**
+     * Takes the next batch of ranked candidates through the catalogue (filter, privileges) until the shelf has
+     * {@code size} items or the candidates run out; then, if need be, any item passing the filter.
+     */
+    private void fill(
+        Profile profile,
+        CatalogReader catalog,
+        RecommendAction.Request request,
+        Set<String> excluded,
+        List<Candidate> ranked,
+        int next,
+        Map<String, CatalogItem> passed,
+        int round,
+        ActionListener<List<RecommendAction.Recommendation>> listener
+    ) {
+        // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds
+        int batch = (request.size() * 3 + 10) << round;
+        if (passed.size() >= needed(request) || next >= ranked.size() || round >= MAX_ROUNDS) {
+            if (passed.size() >= request.size()) {
+                listener.onResponse(shelf(profile, request, ranked, passed));
+                return;
+            }
+            // the model's candidates ran out before the shelf was full: any item passing the filter
+            Set<String> taken = new HashSet<>(excluded);
+            taken.addAll(passed.keySet());
+            catalog.fetchAny(taken, request.size() - passed.size(), listener.delegateFailureAndWrap((l, any) -> {
+                for (String item : any.keySet()) {
+                    Candidate candidate = new Candidate(item);
+                    candidate.add(Reason.of(Reason.Type.CATALOG, 0f));
+                    ranked.add(candidate);
+                }
+                passed.putAll(any);
+                l.onResponse(shelf(profile, request, ranked, passed));
+            }));
+            return;
+        }
+        List<String> items = new ArrayList<>();
+        for (int i = next; i < Math.min(ranked.size(), next + batch); i++) {
+            items.add(ranked.get(i).item());
+        }
+        int after = next + items.size();
+        catalog.fetch(items, listener.delegateFailureAndWrap((l, found) -> {
+            passed.putAll(found);
+            fill(profile, catalog, request, excluded, ranked, after, passed, round + 1, l);
+        }));
+    }
+
+    // diversity needs more than the shelf to choose from
+    private static int needed(RecommendAction.Request request) {
+        return request.diversity() > 0 ? request.size() * 3 : request.size();
+    }
+
+    private List<RecommendAction.Recommendation> shelf(
+        Profile profile,
+        RecommendAction.Request request,
+        List<Candidate> ranked,
+        Map<String, CatalogItem> passed
+    ) {
+        Map<String, Map<String, Float>> attributeWeights = profile.user() == null ? Map.of() : profile.user().attributes();
+        List<Candidate> kept = new ArrayList<>();
+        for (Candidate candidate : ranked) {
+            CatalogItem item = passed.get(candidate.item());
+            if (item != null) {
+                addAttributeAffinity(candidate, item, attributeWeights);
+                kept.add(candidate);
+            }
+        }
+        kept.sort(Candidate.BEST_FIRST);
+        List<Candidate> shelf = diversify(kept, passed, profile, request);
+        List<RecommendAction.Recommendation> recommendations = new ArrayList<>(shelf.size());
+        for (Candidate candidate : shelf) {
+            List<Reason> reasons = candidate.reasons();
+            recommendations.add(
+                new RecommendAction.Recommendation(
+                    candidate.item(),
+                    candidate.score(),
+                    request.explain() ? List.copyOf(reasons) : List.of(reasons.get(0)),
+                    passed.get(candidate.item()).source()
+                )
+            );
+        }
+        return recommendations;
+    }
+
+    private static void addAttributeAffinity(Candidate candidate, CatalogItem item, Map<String, Map<String, Float>> weights) {
+        if (weights.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, List<String>> attribute : item.attributes().entrySet()) {
+            Map<String, Float> values = weights.get(attribute.getKey());
+            if (values == null) {
+                continue;
+            }
+            String bestValue = null;
+            float best = 0;
+            for (String value : attribute.getValue()) {
+                Float weight = values.get(value);
+                if (weight != null && weight > best) {
+                    best = weight;
+                    bestValue = value;
+                }
+            }
+            if (bestValue != null) {
+                candidate.add(new Reason(Reason.Type.AFFINITY, null, attribute.getKey(), bestValue, ATTRIBUTE_WEIGHT * best / weights.size()));
+            }
+        }
+    }
+
+    private static List<Candidate> diversify(List<Candidate> kept, Map<String, CatalogItem> passed, Profile profile, RecommendAction.Request request) {
+        if (request.diversity() <= 0) {
+            return kept.subList(0, Math.min(request.size(), kept.size()));
+        }
+        if (profile.model().config().catalog().vectorField() != null) {
+            List<float[]> vectors = kept.stream().map(c -> passed.get(c.item()).vector()).toList();
+            return Diversifier.maximalMarginalRelevance(kept, vectors, Candidate::score, request.size(), request.diversity());
+        }
+        List<String> attributes = profile.model().config().catalog().attributes();
+        if (attributes.isEmpty()) {
+            return kept.subList(0, Math.min(request.size(), kept.size()));
+        }
+        Map<String, String> firstValue = new HashMap<>();
+        for (Candidate c : kept) {
+            List<String> values = passed.get(c.item()).attributes().get(attributes.get(0));
+            firstValue.put(c.item(), values == null || values.isEmpty() ? null : values.get(0));
+        }
+        return Diversifier.capPerValue(kept, c -> firstValue.get(c.item()), request.size(), request.diversity());
+    }
+}

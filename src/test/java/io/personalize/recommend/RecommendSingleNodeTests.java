@@ -1,0 +1,124 @@
+package io.personalize.recommend;
+
+import io.personalize.PersonalizePlugin;
+import io.personalize.TinyShop;
+import io.personalize.action.PutModelAction;
+import io.personalize.action.RecommendAction;
+import io.personalize.action.TrainModelAction;
+
+import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
+import org.elasticsearch.test.ESSingleNodeTestCase;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+/** Shelves from the tiny shop: for you, similar items, fallbacks, filters and exclusions, each with its reasons. */
+public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
+
+    @Override
+    protected Collection<Class<? extends Plugin>> getPlugins() {
+        return List.of(PersonalizePlugin.class);
+    }
+
+    @org.junit.Before
+    public void trainTheShop() throws IOException {
+        TinyShop.index(client());
+        // "half" has bought two candles: the third is what the model should suggest
+        TinyShop.event(client(), "half", "a", TinyShop.OCTOBER).get();
+        TinyShop.event(client(), "half", "b", TinyShop.OCTOBER + 1000).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE).get();
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", TinyShop.config())).actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+    }
+
+    private List<RecommendAction.Recommendation> recommend(RecommendAction.Body body) {
+        RecommendAction.Request request = new RecommendAction.Request(body.model("shop")).index("products");
+        return client().execute(RecommendAction.TYPE, request).actionGet().recommendations();
+    }
+
+    private static List<String> items(List<RecommendAction.Recommendation> shelf) {
+        return shelf.stream().map(RecommendAction.Recommendation::itemId).toList();
+    }
+
+    public void testForYouSuggestsTheMissingItemBecauseOfTheOnesBought() {
+        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body().userId("half").size(3).explain(true));
+        assertThat(shelf.get(0).itemId(), equalTo("c"));
+        Reason reason = shelf.get(0).reasons().get(0);
+        assertThat(reason.type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
+        assertTrue(Set.of("a", "b").contains(reason.itemId()));
+        assertTrue("seen items are excluded: " + items(shelf), items(shelf).stream().noneMatch(Set.of("a", "b")::contains));
+        assertTrue("the candles attribute adds a reason", shelf.get(0).reasons().stream().anyMatch(r -> r.type() == Reason.Type.AFFINITY));
+    }
+
+    public void testSimilarItems() {
+        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body().itemIds(List.of("x")).size(2));
+        assertThat(Set.copyOf(items(shelf)), equalTo(Set.of("y", "z")));
+        for (RecommendAction.Recommendation r : shelf) {
+            assertThat(r.reasons().get(0).type(), equalTo(Reason.Type.SIMILAR_TO));
+            assertThat(r.reasons().get(0).itemId(), equalTo("x"));
+        }
+    }
+
+    public void testAnUnknownUserGetsWhatIsPopular() {
+        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body().userId("stranger").size(4));
+        assertThat(shelf.size(), equalTo(4));
+        shelf.forEach(r -> assertThat(r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
+    }
+
+    public void testTheFilterIsAppliedAndTheSizeStillHonoured() {
+        List<RecommendAction.Recommendation> shelf = recommend(
+            new RecommendAction.Body().userId("half").size(3).filter(QueryBuilders.termQuery("category", "bags")).source(FetchSourceContext.of(true, new String[] { "category" }, null))
+        );
+        assertThat(Set.copyOf(items(shelf)), equalTo(Set.of("x", "y", "z")));
+        shelf.forEach(r -> assertThat(r.source().get("category"), equalTo("bags")));
+    }
+
+    public void testExclusions() {
+        assertFalse(items(recommend(new RecommendAction.Body().userId("half").size(3).exclude(List.of("c")))).contains("c"));
+        List<String> withSeen = items(recommend(new RecommendAction.Body().userId("half").size(6).excludeSeen(false)));
+        assertTrue("exclude_seen false keeps bought items: " + withSeen, withSeen.contains("a"));
+        assertFalse("the items asked about are never recommended", items(recommend(new RecommendAction.Body().itemIds(List.of("x")).size(5))).contains("x"));
+    }
+
+    public void testNeverEmptyWhileTheCatalogueHasMatchingItems() {
+        // the filter keeps only the shopper's own items, which exclude_seen removes... except when nothing else matches
+        List<RecommendAction.Recommendation> shelf = recommend(
+            new RecommendAction.Body().userId("stranger").size(2).filter(QueryBuilders.termQuery("sku", "z"))
+        );
+        assertThat(items(shelf), equalTo(List.of("z")));
+    }
+
+    public void testBadRequestsSayWhatIsWrong() {
+        ActionRequestValidationException e = expectThrows(
+            ActionRequestValidationException.class,
+            () -> recommend(new RecommendAction.Body().size(0))
+        );
+        assertThat(e.getMessage(), containsString("give a [user_id], [item_ids], or both"));
+        assertThat(e.getMessage(), containsString("[size] must be between 1 and 100, got [0]"));
+        e = expectThrows(ActionRequestValidationException.class, () -> recommend(new RecommendAction.Body().userId("u").diversity(1.5f)));
+        assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
+        IllegalArgumentException wrongIndex = expectThrows(
+            IllegalArgumentException.class,
+            () -> client().execute(RecommendAction.TYPE, new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")).index("events")).actionGet()
+        );
+        assertThat(wrongIndex.getMessage(), containsString("recommends from [products], not from [events]"));
+    }
+
+    public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
+        List<String> plain = items(recommend(new RecommendAction.Body().userId("stranger").size(4)));
+        List<String> diverse = items(recommend(new RecommendAction.Body().userId("stranger").size(4).diversity(0.5f)));
+        long candlesPlain = plain.stream().filter(TinyShop.candles()::contains).count();
+        long candlesDiverse = diverse.stream().filter(TinyShop.candles()::contains).count();
+        assertThat("two per category at most with diversity 0.5 and size 4: " + diverse, candlesDiverse, equalTo(2L));
+        assertThat(diverse.size(), equalTo(4));
+        assertTrue(candlesPlain >= 0);
+    }
+}
