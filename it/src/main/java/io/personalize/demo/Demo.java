@@ -6,12 +6,14 @@ import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What the plugin does, on the Online Retail shop (bin/demo runs it against a node with the plugin installed):
- * content vectors for the catalogue through the item_vector processor, and content neighbours with knn.
+ * What the plugin does, on the Online Retail shop (bin/demo runs it against a node with the plugin installed): content
+ * vectors for the catalogue, a model trained inside the cluster from the purchases, personalized search for two
+ * shoppers, and "for you" and "similar items" shelves with their reasons.
  */
 public final class Demo {
 
@@ -55,7 +57,59 @@ public final class Demo {
             trained.path("events").asLong(), trained.path("users").asLong(), trained.path("items").asLong(),
             trained.path("took_ms").asLong() / 1000.0, trained.path("algorithm").asText());
 
-        System.out.printf("%nTry it: curl '%s/_recommend/models/shop?pretty&human'%n", es.baseUrl());
+        System.out.println("\n== 5. Personalized search: the same query, BM25 alone and re-ranked for two shoppers");
+        System.out.println("   GET products/_search {\"query\": {\"match\": {\"title\": \"heart holder\"}},");
+        System.out.println("     \"rescore\": {\"window_size\": 100, \"personalize\": {\"model\": \"shop\", \"user_id\": ...}}}");
+        List<List<String>> columns = new ArrayList<>();
+        columns.add(search(es, "heart holder", null));
+        for (String shopper : SHOPPERS) {
+            columns.add(search(es, "heart holder", shopper));
+        }
+        System.out.printf("%n   %-38s %-38s %-38s%n", "BM25 alone", "shopper " + SHOPPERS.get(0), "shopper " + SHOPPERS.get(1));
+        for (int row = 0; row < 6; row++) {
+            System.out.printf("   %-38s %-38s %-38s%n", columns.get(0).get(row), columns.get(1).get(row), columns.get(2).get(row));
+        }
+
+        System.out.println("\n== 6. Recommended for you: POST _recommend {\"model\": \"shop\", \"user_id\": \"" + SHOPPERS.get(0) + "\"}");
+        showShelf(es, "{\"model\": \"shop\", \"user_id\": \"" + SHOPPERS.get(0) + "\", \"size\": 6, \"_source\": [\"title\"]}");
+        System.out.println("\n== 7. Similar items: POST _recommend {\"model\": \"shop\", \"item_ids\": [\"22423\"]}   (REGENCY CAKESTAND 3 TIER)");
+        showShelf(es, "{\"model\": \"shop\", \"item_ids\": [\"22423\"], \"size\": 6, \"_source\": [\"title\"]}");
+        System.out.println("\n== 8. With a filter (price <= 2) and diversity 0.5, for the same shopper");
+        showShelf(es, "{\"model\": \"shop\", \"user_id\": \"" + SHOPPERS.get(0) + "\", \"size\": 6, \"diversity\": 0.5,"
+            + " \"filter\": {\"range\": {\"price\": {\"lte\": 2}}}, \"_source\": [\"title\", \"price\"]}");
+
+        System.out.printf("%nTry it: curl '%s/_recommend?model=shop&user_id=%s&size=5&pretty'%n", es.baseUrl(), SHOPPERS.get(1));
+    }
+
+    private static final List<String> SHOPPERS = List.of("17850", "15311");
+
+    static List<String> search(EsClient es, String query, String shopper) {
+        String rescore = shopper == null ? "" : """
+            , "rescore": {"window_size": 100, "personalize": {"model": "shop", "user_id": "%s"}}""".formatted(shopper);
+        JsonNode hits = es.post("/" + Shop.PRODUCTS + "/_search", """
+            {"size": 6, "query": {"match": {"title": "%s"}}, "_source": ["title"]%s}""".formatted(query, rescore)).ok().path("hits").path("hits");
+        List<String> rows = new ArrayList<>();
+        for (JsonNode hit : hits) {
+            String title = hit.path("_source").path("title").asText();
+            rows.add(String.format("%.2f %s", hit.path("_score").asDouble(), title.length() > 31 ? title.substring(0, 31) : title));
+        }
+        while (rows.size() < 6) {
+            rows.add("");
+        }
+        return rows;
+    }
+
+    static void showShelf(EsClient es, String body) {
+        JsonNode response = es.post("/_recommend", body).ok();
+        for (JsonNode r : response.path("recommendations")) {
+            JsonNode reason = r.path("reasons").get(0);
+            String why = reason.path("type").asText() + (reason.has("item_id") ? " " + reason.path("item_id").asText() : "")
+                + (reason.has("attribute") ? " " + reason.path("attribute").asText() + "=" + reason.path("value").asText() : "");
+            String price = r.path("_source").has("price") ? String.format(" (%.2f)", r.path("_source").path("price").asDouble()) : "";
+            System.out.printf("   %.3f  %-8s %-36s%s  <- %s%n", r.path("score").asDouble(), r.path("item_id").asText(),
+                r.path("_source").path("title").asText(), price, why);
+        }
+        System.out.printf("   (model version %d, took %d ms)%n", response.path("model_version").asLong(), response.path("took").asLong());
     }
 
     static void showNeighbours(EsClient es, String sku) {
