@@ -3,7 +3,9 @@ package io.personalize;
 import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
+import io.personalize.action.ForgetUserAction;
 import io.personalize.action.ImportModelAction;
+import io.personalize.action.TransportForgetUserAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TrainModelAction;
@@ -22,10 +24,12 @@ import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.profile.ProfileLoader;
+import io.personalize.profile.Serving;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
 import io.personalize.rest.RestGetModelsAction;
+import io.personalize.rest.RestForgetUserAction;
 import io.personalize.rest.RestImportModelAction;
 import io.personalize.rest.RestRecommendAction;
 import io.personalize.rest.RestTrainModelAction;
@@ -33,6 +37,7 @@ import io.personalize.rest.RestPutModelAction;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.features.NodeFeature;
@@ -59,7 +64,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
 
     private final AnalyzerCatalog analyzers = new AnalyzerCatalog();
     // the rescorer is registered before the node's services exist: it reaches them through this once they do
-    private final SetOnce<ProfileLoader> profileLoader = new SetOnce<>();
+    private final SetOnce<Serving> serving = new SetOnce<>();
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
@@ -70,8 +75,10 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
     public Collection<?> createComponents(PluginServices services) {
         ModelStore store = new ModelStore(services.client());
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
-        profileLoader.set(new ProfileLoader(store));
-        return List.of(store, trainings, new ModelVersions(store), profileLoader.get());
+        ProfileLoader profiles = new ProfileLoader(store);
+        Limits limits = new Limits(services.environment().settings(), services.clusterService().getClusterSettings());
+        serving.set(new Serving(profiles, limits));
+        return List.of(store, trainings, new ModelVersions(store), profiles, limits);
     }
 
     @Override
@@ -83,7 +90,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(TrainModelAction.TYPE, TransportTrainModelAction.class),
             new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
             new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
-            new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class)
+            new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
+            new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class)
         );
     }
 
@@ -100,8 +108,14 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestTrainModelAction(),
             new RestImportModelAction(),
             new RestEvaluateModelAction(),
-            new RestRecommendAction()
+            new RestRecommendAction(),
+            new RestForgetUserAction()
         );
+    }
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return Limits.settings();
     }
 
     @Override
@@ -130,7 +144,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RescorerSpec<>(
                 PersonalizeRescorerBuilder.NAME,
                 PersonalizeRescorerBuilder::new,
-                parser -> PersonalizeRescorerBuilder.fromXContent(parser, profileLoader::get)
+                parser -> PersonalizeRescorerBuilder.fromXContent(parser, serving::get)
             )
         );
     }

@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.Limits;
 import io.personalize.model.ModelConfig;
 import io.personalize.recommend.Reason;
 
@@ -37,9 +38,6 @@ public final class RecommendAction {
     public static final ActionType<Response> TYPE = new ActionType<>(NAME);
 
     public static final int DEFAULT_SIZE = 10;
-    public static final int MAX_SIZE = 100;
-    public static final int MAX_ITEM_IDS = 100;
-    public static final int MAX_EXCLUDE = 1000;
     public static final int DEFAULT_RECENT_ITEMS = 20;
 
     private RecommendAction() {}
@@ -222,14 +220,9 @@ public final class RecommendAction {
             if (userId != null && (userId.isEmpty() || userId.length() > 512)) {
                 e = addValidationError("[user_id] must be 1 to 512 characters", e);
             }
-            if (size < 1 || size > MAX_SIZE) {
-                e = addValidationError("[size] must be between 1 and " + MAX_SIZE + ", got [" + size + "]", e);
-            }
-            if (itemIds.size() > MAX_ITEM_IDS) {
-                e = addValidationError("[item_ids] takes at most " + MAX_ITEM_IDS + " ids, got [" + itemIds.size() + "]", e);
-            }
-            if (exclude.size() > MAX_EXCLUDE) {
-                e = addValidationError("[exclude] takes at most " + MAX_EXCLUDE + " ids, got [" + exclude.size() + "]", e);
+            // upper bounds are cluster settings, checked by the action (see Limits)
+            if (size < 1) {
+                e = addValidationError("[size] must be at least 1, got [" + size + "]", e);
             }
             for (String id : itemIds) {
                 if (id == null || id.isEmpty() || id.length() > 512) {
@@ -237,11 +230,17 @@ public final class RecommendAction {
                     break;
                 }
             }
+            for (String id : exclude) {
+                if (id == null || id.length() > 512) {
+                    e = addValidationError("[exclude] must be ids of at most 512 characters", e);
+                    break;
+                }
+            }
             if ((diversity >= 0 && diversity <= 1) == false) {
                 e = addValidationError("[diversity] must be between 0 and 1, got [" + diversity + "]", e);
             }
-            if (recentItems < 0 || recentItems > 100) {
-                e = addValidationError("[recent_items] must be between 0 and 100, got [" + recentItems + "]", e);
+            if (recentItems < 0) {
+                e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
             }
             if (index == null) {
                 e = addValidationError("the model's catalogue index is not set", e);
@@ -310,6 +309,14 @@ public final class RecommendAction {
 
         public int recentItems() {
             return recentItems;
+        }
+
+        /** Checks the request against the node's current limits. */
+        public void checkLimits(Limits limits) {
+            limits.checkSize(size);
+            limits.checkItemIds(itemIds.size());
+            limits.checkExclude(exclude.size());
+            limits.checkRecentItems(recentItems);
         }
     }
 

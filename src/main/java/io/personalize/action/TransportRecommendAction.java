@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.Limits;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.recommend.Recommender;
 
@@ -20,17 +21,26 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
 
     private final ProfileLoader profiles;
     private final Recommender recommender;
+    private final Limits limits;
 
     @Inject
-    public TransportRecommendAction(TransportService transportService, ActionFilters actionFilters, Client client, ProfileLoader profiles) {
+    public TransportRecommendAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        Client client,
+        ProfileLoader profiles,
+        Limits limits
+    ) {
         super(RecommendAction.NAME, transportService, actionFilters, RecommendAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.profiles = profiles;
         this.recommender = new Recommender(profiles, client);
+        this.limits = limits;
     }
 
     @Override
     protected void doExecute(Task task, RecommendAction.Request request, ActionListener<RecommendAction.Response> listener) {
         long start = System.nanoTime();
+        request.checkLimits(limits);
         profiles.activeModel(request.model(), listener.delegateFailureAndWrap((l, model) -> {
             String catalog = model.config().catalog().index();
             if (catalog.equals(request.index()) == false) {

@@ -1,7 +1,9 @@
 package io.personalize.rescore;
 
 import io.personalize.model.ModelStore;
+import io.personalize.Limits;
 import io.personalize.profile.ProfileLoader;
+import io.personalize.profile.Serving;
 
 import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.TransportVersion;
@@ -41,8 +43,6 @@ import static org.elasticsearch.action.ValidateActions.addValidationError;
 public final class PersonalizeRescorerBuilder extends RescorerBuilder<PersonalizeRescorerBuilder> {
 
     public static final String NAME = "personalize";
-    public static final int MAX_CONTEXT_ITEMS = 100;
-    public static final int MAX_RECENT_ITEMS = 100;
     public static final int DEFAULT_RECENT_ITEMS = 20;
 
     private static final ParseField MODEL = new ParseField("model");
@@ -80,8 +80,8 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     private final int recentItems;
     // resolved on the coordinating node; what the shards use
     private final PersonalizationSignals signals;
-    // on the coordinating node only: where to load from, and the load in flight
-    private final Supplier<ProfileLoader> loader;
+    // on the coordinating node only: the node's services (when parsed from REST), and the load in flight
+    private final Supplier<Serving> serving;
     private final SetOnce<PersonalizationSignals> loading;
 
     public PersonalizeRescorerBuilder(
@@ -91,9 +91,9 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         RescoreWeights weights,
         QueryNormalization normalization,
         int recentItems,
-        Supplier<ProfileLoader> loader
+        Supplier<Serving> serving
     ) {
-        this(model, userId, contextItems, weights, normalization, recentItems, null, loader, null);
+        this(model, userId, contextItems, weights, normalization, recentItems, null, serving, null);
     }
 
     private PersonalizeRescorerBuilder(
@@ -104,7 +104,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         QueryNormalization normalization,
         int recentItems,
         PersonalizationSignals signals,
-        Supplier<ProfileLoader> loader,
+        Supplier<Serving> serving,
         SetOnce<PersonalizationSignals> loading
     ) {
         if (model == null || model.isEmpty()) {
@@ -113,18 +113,13 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         if (userId != null && (userId.isEmpty() || userId.length() > 512)) {
             throw new IllegalArgumentException("[" + NAME + "] [user_id] must be 1 to 512 characters");
         }
-        if (contextItems.size() > MAX_CONTEXT_ITEMS) {
-            throw new IllegalArgumentException(
-                "[" + NAME + "] [context_items] takes at most " + MAX_CONTEXT_ITEMS + " items, got [" + contextItems.size() + "]"
-            );
-        }
         for (String item : contextItems) {
             if (item == null || item.isEmpty() || item.length() > 512) {
                 throw new IllegalArgumentException("[" + NAME + "] [context_items] must be ids of 1 to 512 characters");
             }
         }
-        if (recentItems < 0 || recentItems > MAX_RECENT_ITEMS) {
-            throw new IllegalArgumentException("[" + NAME + "] [recent_items] must be between 0 and " + MAX_RECENT_ITEMS + ", got [" + recentItems + "]");
+        if (recentItems < 0) {
+            throw new IllegalArgumentException("[" + NAME + "] [recent_items] must be at least 0, got [" + recentItems + "]");
         }
         this.model = model;
         this.userId = userId;
@@ -133,13 +128,13 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         this.normalization = Objects.requireNonNull(normalization);
         this.recentItems = recentItems;
         this.signals = signals;
-        this.loader = loader;
+        this.serving = serving;
         this.loading = loading;
     }
 
-    public static PersonalizeRescorerBuilder fromXContent(XContentParser parser, Supplier<ProfileLoader> loader) throws IOException {
+    public static PersonalizeRescorerBuilder fromXContent(XContentParser parser, Supplier<Serving> serving) throws IOException {
         Fields f = PARSER.parse(parser, null);
-        return new PersonalizeRescorerBuilder(f.model, f.userId, f.contextItems, f.weights, f.normalization, f.recentItems, loader);
+        return new PersonalizeRescorerBuilder(f.model, f.userId, f.contextItems, f.weights, f.normalization, f.recentItems, serving);
     }
 
     public PersonalizeRescorerBuilder(StreamInput in) throws IOException {
@@ -151,7 +146,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         this.normalization = in.readEnum(QueryNormalization.class);
         this.recentItems = in.readVInt();
         this.signals = in.readOptionalWriteable(PersonalizationSignals::new);
-        this.loader = null;
+        this.serving = null;
         this.loading = null;
     }
 
@@ -214,10 +209,16 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             // a can-match pre-check: the profile is loaded by the search's own rewrite
             return this;
         }
+        Serving node = serving != null ? serving.get() : null;
+        // the node's limits when the request was parsed from REST: they are dynamic settings
+        Limits limits = node == null ? Limits.DEFAULTS : node.limits();
+        limits.checkContextItems(contextItems.size());
+        limits.checkRecentItems(recentItems);
+        limits.checkWindowSize(windowSize == null ? DEFAULT_WINDOW_SIZE : windowSize);
         SetOnce<PersonalizationSignals> holder = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
             // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
-            ProfileLoader profiles = loader != null && loader.get() != null ? loader.get() : new ProfileLoader(new ModelStore(client));
+            ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
             profiles.activeModel(
                 model,
                 listener.delegateFailureAndWrap(
@@ -236,7 +237,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             normalization,
             recentItems,
             null,
-            loader,
+            serving,
             holder
         );
         pending.windowSize = windowSize;
@@ -252,7 +253,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             normalization,
             recentItems,
             loaded,
-            loader,
+            serving,
             null
         );
         builder.windowSize = windowSize;

@@ -2,6 +2,9 @@ package io.personalize.recommend;
 
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
+import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelIndices;
+import io.personalize.action.ForgetUserAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.TrainModelAction;
@@ -96,13 +99,25 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         assertThat(items(shelf), equalTo(List.of("z")));
     }
 
+    public void testAForgottenUserIsAStrangerToTheModel() {
+        assertThat(recommend(new RecommendAction.Body().userId("half").size(1)).get(0).reasons().get(0).type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
+        ForgetUserAction.Response forgotten = client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half")).actionGet();
+        assertThat(forgotten.deleted(), equalTo(1));
+        assertFalse(client().prepareGet(ModelIndices.dataIndex("shop", 1), ModelDocuments.userDocId("half")).get().isExists());
+        recommend(new RecommendAction.Body().userId("half").size(3))
+            .forEach(r -> assertThat("only popularity is left: " + r, r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
+        assertThat("forgetting twice is harmless", client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half")).actionGet().deleted(), equalTo(0));
+    }
+
     public void testBadRequestsSayWhatIsWrong() {
         ActionRequestValidationException e = expectThrows(
             ActionRequestValidationException.class,
             () -> recommend(new RecommendAction.Body().size(0))
         );
         assertThat(e.getMessage(), containsString("give a [user_id], [item_ids], or both"));
-        assertThat(e.getMessage(), containsString("[size] must be between 1 and 100, got [0]"));
+        assertThat(e.getMessage(), containsString("[size] must be at least 1, got [0]"));
+        IllegalArgumentException tooBig = expectThrows(IllegalArgumentException.class, () -> recommend(new RecommendAction.Body().userId("u").size(1000)));
+        assertThat(tooBig.getMessage(), containsString("[size] is [1000], more than the limit of [100] set by [personalize.recommend.max_size]"));
         e = expectThrows(ActionRequestValidationException.class, () -> recommend(new RecommendAction.Body().userId("u").diversity(1.5f)));
         assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
         IllegalArgumentException wrongIndex = expectThrows(

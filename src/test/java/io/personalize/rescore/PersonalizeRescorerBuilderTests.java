@@ -61,13 +61,8 @@ public class PersonalizeRescorerBuilderTests extends ESTestCase {
         assertBad("{\"model\": \"shop\", \"wieghts\": {}}", "unknown field [wieghts]");
         assertBad("{\"model\": \"shop\", \"weights\": {\"query\": -1}}", "[weights.query] must be a finite number >= 0");
         assertBad("{\"model\": \"shop\", \"query_normalization\": \"zscore\"}", "[query_normalization] must be one of");
-        assertBad("{\"model\": \"shop\", \"recent_items\": 1000}", "[recent_items] must be between 0 and 100");
+        assertBad("{\"model\": \"shop\", \"recent_items\": -1}", "[recent_items] must be at least 0");
         assertBad("{\"model\": \"shop\", \"user_id\": \"\"}", "[user_id] must be 1 to 512 characters");
-        StringBuilder many = new StringBuilder("{\"model\": \"shop\", \"context_items\": [");
-        for (int i = 0; i < 101; i++) {
-            many.append(i == 0 ? "" : ",").append('"').append(i).append('"');
-        }
-        assertBad(many.append("]}").toString(), "[context_items] takes at most 100 items, got [101]");
     }
 
     public void testWindowMustCoverFromPlusSize() throws IOException {

@@ -1,0 +1,6 @@
+package io.personalize.profile;
+
+import io.personalize.Limits;
+
+/** The node's serving services, for the rescorer, which is registered before they exist and reaches them through this. */
+public record Serving(ProfileLoader profiles, Limits limits) {}
