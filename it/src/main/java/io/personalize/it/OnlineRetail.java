@@ -109,7 +109,7 @@ public final class OnlineRetail {
     }
 
     /** Splits one CSV line; fields may be double-quoted with "" for a quote inside. */
-    static List<String> parseCsvLine(String line) {
+    public static List<String> parseCsvLine(String line) {
         List<String> fields = new ArrayList<>(8);
         StringBuilder field = new StringBuilder();
         boolean quoted = false;

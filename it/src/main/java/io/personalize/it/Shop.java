@@ -22,14 +22,23 @@ public final class Shop {
      * catalogue weighs them. A few stock codes never had a description: ignore_missing indexes them without a vector.
      */
     public static void putVectorPipeline(EsClient es) {
-        es.put("/_ingest/pipeline/" + VECTOR_PIPELINE, """
+        putVectorPipeline(es, VECTOR_PIPELINE, DIMS, "english");
+    }
+
+    /** The same pipeline under another name, with other dims and analyzer (benchmarks compare them). */
+    public static void putVectorPipeline(EsClient es, String name, int dims, String analyzer) {
+        es.put("/_ingest/pipeline/" + name, """
             {"description": "content vectors for products",
              "processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
-                                             "target_field": "content_vector", "dims": %d, "analyzer": "english",
-                                             "ignore_missing": true}}]}""".formatted(DIMS)).ok();
+                                             "target_field": "content_vector", "dims": %d, "analyzer": "%s",
+                                             "ignore_missing": true}}]}""".formatted(dims, analyzer)).ok();
     }
 
     public static void createProductsIndex(EsClient es, String index, String defaultPipeline, int shards, int replicas) {
+        createProductsIndex(es, index, defaultPipeline, shards, replicas, DIMS);
+    }
+
+    public static void createProductsIndex(EsClient es, String index, String defaultPipeline, int shards, int replicas, int dims) {
         es.delete("/" + index);
         String pipeline = defaultPipeline == null ? "" : "\"default_pipeline\": \"" + defaultPipeline + "\",";
         es.put("/" + index, """
@@ -40,7 +49,7 @@ public final class Shop {
                "price": {"type": "float"},
                "first_sold": {"type": "date"},
                "content_vector": {"type": "dense_vector", "dims": %d, "similarity": "cosine"}}}}"""
-            .formatted(pipeline, shards, replicas, DIMS)).ok();
+            .formatted(pipeline, shards, replicas, dims)).ok();
     }
 
     public static Map<String, Object> productDocument(OnlineRetail.Product p) {
