@@ -37,7 +37,7 @@ Elasticsearch $ES_VERSION is Java 21 bytecode: install a JDK 21+ and set JAVA_HO
 # mvn_run ARGS: Maven on the JDK found above, quiet about the JDK's own warnings on Maven's libraries.
 mvn_run() {
   command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed: install it (apt-get install maven) and try again."
-  mvn -B -Dstyle.color=never "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
+  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
 }
 
 plugin_zip() { echo "$ROOT/target/personalize-$PLUGIN_VERSION.zip"; }

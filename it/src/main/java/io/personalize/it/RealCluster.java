@@ -77,6 +77,16 @@ public final class RealCluster {
         return new Nodes(name, List.copyOf(clients));
     }
 
+    /** Kills one node of a started cluster (as a crash would: no clean shutdown). */
+    public static void killNode(Nodes cluster, int node) {
+        run(List.of(root().resolve("bin/cluster").toString(), "stop-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+    }
+
+    /** Starts a killed node again, with its data. */
+    public static void startNode(Nodes cluster, int node) {
+        run(List.of(root().resolve("bin/cluster").toString(), "start-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+    }
+
     /** Runs a bin/ script; its stderr goes to ours, its last stdout line is returned. */
     static String run(List<String> command) {
         try {

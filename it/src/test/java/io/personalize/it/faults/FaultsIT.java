@@ -1,0 +1,187 @@
+package io.personalize.it.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.personalize.it.EsClient;
+import io.personalize.it.LoadLoop;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.RealCluster;
+import io.personalize.it.Shop;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Faults on real nodes: a training killed by a node crash, retraining under load, and a node of a 3-node cluster
+ * lost under load.
+ */
+class FaultsIT {
+
+    private static OnlineRetail data;
+
+    @BeforeAll
+    static void data() {
+        data = OnlineRetail.load();
+    }
+
+    /** The shop with a model trained on part of the purchases. */
+    static void shop(EsClient es, String prefix, int shards, int replicas) {
+        Shop.putVectorPipeline(es);
+        Shop.createProductsIndex(es, prefix + "-products", Shop.VECTOR_PIPELINE, shards, replicas);
+        Shop.loadProducts(es, prefix + "-products", data.products());
+        Shop.createEventsIndex(es, prefix + "-events", shards, replicas);
+        Shop.loadEvents(es, prefix + "-events", data.purchases().subList(0, 50_000));
+        es.delete("/_recommend/models/" + prefix);
+        es.put("/_recommend/models/" + prefix, Shop.modelConfig(prefix + "-products", prefix + "-events")).ok();
+        es.post("/_recommend/models/" + prefix + "/_train", null).ok();
+    }
+
+    /** Alternately a personalized search and a _recommend shelf, for the customers of the data. */
+    static EsClient.Response request(EsClient es, String prefix, int i) {
+        String user = data.purchases().get((int) Math.floorMod(i * 7919L, 50_000L)).user();
+        if (i % 2 == 0) {
+            return es.post("/" + prefix + "-products/_search", """
+                {"size": 10, "query": {"match": {"title": "heart"}}, "_source": false,
+                 "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(prefix, user));
+        }
+        return es.post("/_recommend", "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 10}".formatted(prefix, user));
+    }
+
+    @Test
+    void aTrainingKilledByANodeCrashLeavesThePreviousVersionAndANewTrainingCanStart() throws Exception {
+        String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
+        int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 60;
+        RealCluster.Nodes cluster = RealCluster.start(prefix + "-crash", 1, port);
+        EsClient es = cluster.any();
+        shop(es, "crash", 1, 0);
+        // a big events index, so that the training takes long enough to be killed in the middle
+        Shop.createEventsIndex(es, "crash-big-events", 1, 0);
+        loadSyntheticEvents(es, "crash-big-events", 800_000);
+        es.put("/_recommend/models/crash", Shop.modelConfig("crash-products", "crash-big-events")).ok();
+
+        String task = es.post("/_recommend/models/crash/_train?wait_for_completion=false", null).ok().path("task").asText();
+        waitForPhase(es, task, "reading_events");
+        RealCluster.killNode(cluster, 0);
+        RealCluster.startNode(cluster, 0);
+        es.get("/_cluster/health?wait_for_status=yellow&timeout=60s").ok();
+
+        JsonNode model = es.get("/_recommend/models/crash").ok();
+        assertEquals("failed", model.path("status").path("training").path("state").asText(), model.toString());
+        assertTrue(model.path("status").path("training").path("reason").asText().contains("interrupted"), model.toString());
+        assertEquals(1, model.path("status").path("active_version").asLong(), "the previous version still serves");
+        assertEquals(200, es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}").status());
+        JsonNode indices = es.get("/_cat/indices/.personalize-data-crash*?format=json&expand_wildcards=all").ok();
+        assertEquals(1, indices.size(), "the interrupted version's index is gone or was never complete: " + indices);
+
+        JsonNode retrained = es.post("/_recommend/models/crash/_train", null).ok();
+        assertTrue(retrained.path("version").path("version").asLong() > 1, retrained.toString());
+        RealCluster.killNode(cluster, 0);
+    }
+
+    @Test
+    void retrainingAndSwappingUnderLoadFailsNoRequest() {
+        EsClient es = RealCluster.single().any();
+        shop(es, "swap", 1, 0);
+        List<LoadLoop.Outcome> outcomes;
+        try (LoadLoop load = new LoadLoop(2, i -> request(es, "swap", i))) {
+            for (int round = 0; round < 3; round++) {
+                es.post("/_recommend/models/swap/_train", null).ok();
+            }
+            load.close();
+            outcomes = load.outcomes();
+            assertEquals(List.of(), load.failures(), "requests during three retrainings and swaps");
+        }
+        assertTrue(outcomes.size() > 20, "requests sent: " + outcomes.size());
+        System.out.printf("retraining under load: %d requests, %d failed%n", outcomes.size(), 0);
+    }
+
+    @Test
+    void aThreeNodeClusterLosingANodeKeepsServing() throws Exception {
+        RealCluster.Nodes cluster = RealCluster.three();
+        EsClient first = cluster.nodes().get(0);
+        EsClient second = cluster.nodes().get(1);
+        shop(first, "lose", 2, 1);
+        first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
+        long start = System.nanoTime();
+        List<LoadLoop.Outcome> outcomes;
+        long killedAt;
+        try (LoadLoop load = new LoadLoop(2, i -> request(i % 4 < 2 ? first : second, "lose", i))) {
+            Thread.sleep(3_000);
+            killedAt = System.nanoTime();
+            RealCluster.killNode(cluster, 2);
+            Thread.sleep(30_000);
+            load.close();
+            outcomes = load.outcomes();
+        } finally {
+            RealCluster.startNode(cluster, 2);
+        }
+        List<LoadLoop.Outcome> failures = outcomes.stream().filter(o -> o.ok() == false).toList();
+        double window = failures.isEmpty() ? 0 : (failures.get(failures.size() - 1).nanoTime() - failures.get(0).nanoTime()) / 1e9;
+        System.out.printf("node loss under load: %d requests, %d failed, errors for %.1f s after the kill (first at +%.1f s)%n", outcomes.size(),
+            failures.size(), window, failures.isEmpty() ? 0 : (failures.get(0).nanoTime() - killedAt) / 1e9);
+        failures.stream().limit(3).forEach(f -> System.out.println("  failure: " + f.status() + " " + f.failure()));
+        long lastTen = outcomes.stream().filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L).count();
+        long lastTenFailed = failures.stream().filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L).count();
+        assertTrue(lastTen > 5, "requests in the last 10 s: " + lastTen);
+        assertEquals(0, lastTenFailed, "once replicas are promoted, every request succeeds");
+        assertTrue(System.nanoTime() - start > 0);
+        first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
+    }
+
+    static void waitForPhase(EsClient es, String task, String phase) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            JsonNode status = es.get("/_tasks/" + task).json();
+            if (phase.equals(status.path("task").path("status").path("phase").asText()) && status.path("task").path("status").path("done").asLong() > 0) {
+                return;
+            }
+            assertTrue(status.path("completed").asBoolean() == false, "the training ended before it could be interrupted: " + status);
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the training never reached " + phase);
+    }
+
+    /** Power-law users and items over the Online Retail catalogue, timestamps over 2011; seed fixed. */
+    static void loadSyntheticEvents(EsClient es, String index, int count) throws Exception {
+        List<String> skus = data.products().stream().map(OnlineRetail.Product::sku).toList();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            int batch = 10_000;
+            for (int start = 0; start < count; start += batch) {
+                int from = start;
+                done.add(threads.submit(() -> {
+                    Random random = new Random(42 + from);
+                    List<Map<String, Object>> events = new ArrayList<>(batch);
+                    for (int i = 0; i < batch; i++) {
+                        Map<String, Object> event = new LinkedHashMap<>();
+                        event.put("user_id", "s" + (int) (50_000 * Math.pow(random.nextDouble(), 2)));
+                        event.put("sku", skus.get((int) (skus.size() * Math.pow(random.nextDouble(), 3))));
+                        event.put("type", "purchase");
+                        event.put("@timestamp", 1293840000000L + (long) (random.nextDouble() * 365 * 86_400_000L));
+                        events.add(event);
+                    }
+                    Shop.bulk(es, index, events, null, e -> e, batch);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            threads.shutdown();
+        }
+        es.refresh(index);
+    }
+}
