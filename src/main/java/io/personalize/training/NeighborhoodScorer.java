@@ -28,6 +28,9 @@ public final class NeighborhoodScorer {
 
     private final ItemNeighbors neighbors;
     private final float[] popularityTerm;
+    // the items whose popularity term is positive, by term descending then id ascending: a user's top items are their
+    // co-occurrence candidates plus the head of this list, so that scoring does not scan the whole catalogue
+    private final int[] popularOrder;
     private final ScoringParams params;
 
     /**
@@ -55,6 +58,30 @@ public final class NeighborhoodScorer {
                 }
             }
         }
+        this.popularOrder = byPopularityTerm(popularityTerm);
+    }
+
+    private static int[] byPopularityTerm(float[] term) {
+        int n = 0;
+        for (float t : term) {
+            if (t > 0f) {
+                n++;
+            }
+        }
+        // positive floats order as their bits: (MAX - bits, id) ascending is (term descending, id ascending)
+        long[] keys = new long[n];
+        n = 0;
+        for (int j = 0; j < term.length; j++) {
+            if (term[j] > 0f) {
+                keys[n++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(term[j])) << 32) | j;
+            }
+        }
+        Arrays.sort(keys);
+        int[] order = new int[n];
+        for (int x = 0; x < n; x++) {
+            order[x] = (int) keys[x];
+        }
+        return order;
     }
 
     public ItemNeighbors neighbors() {
@@ -154,13 +181,26 @@ public final class NeighborhoodScorer {
         TopK top = new TopK(Math.max(0, n));
         boolean anyPopularity = params.popularityWeight() > 0;
         if (anyPopularity) {
-            for (int j = 0; j < ni; j++) {
-                int mk = mark[j];
-                if (mk == excluded) {
-                    continue;
+            // every item not excluded is a candidate with score cf(j) + pop term(j): the touched ones first...
+            for (int t = 0; t < nt; t++) {
+                int j = touched[t];
+                if (mark[j] != seen) {
+                    continue; // excluded
                 }
-                float s = (mk == seen ? acc[j] : 0f) + popularityTerm[j];
+                float s = acc[j] + popularityTerm[j];
                 if (s > 0f && s >= top.threshold()) {
+                    top.offer(j, s);
+                }
+            }
+            // ...then the others, whose score is their popularity term alone: most popular first, until none can enter
+            // (the same top-n as scanning every item: the selection does not depend on the order of the offers)
+            for (int j : popularOrder) {
+                float s = popularityTerm[j];
+                if (s < top.threshold()) {
+                    break;
+                }
+                int mk = mark[j];
+                if (mk != seen && mk != excluded) {
                     top.offer(j, s);
                 }
             }
