@@ -55,7 +55,14 @@ public final class VersionWriter {
      * leaves nothing behind (a late bulk would create it again).
      */
     public void write(String index, Iterator<Doc> docs, EventReader.ProgressListener progress, long total, ActionListener<Void> listener) {
-        new Run(index, docs, progress, total, listener).fill();
+        // on our executor: the caller is often the create-index callback, which runs on the cluster applier thread, and
+        // building a batch of user profiles there would hold up every cluster state update of the node
+        Run run = new Run(index, docs, progress, total, listener);
+        try {
+            executor.execute(run::fill);
+        } catch (Exception rejected) {
+            listener.onFailure(rejected);
+        }
     }
 
     private final class Run {

@@ -137,12 +137,32 @@ class NeighborhoodScorerTests {
                 }
                 int[] exclude = random.nextBoolean() ? history : random.ints(random.nextInt(4), 0, ni).toArray();
                 int n = 1 + random.nextInt(12);
-                Recommendations r = scorer.recommend(history, weights, exclude, n, 0, ws);
+                int maxReasons = random.nextInt(4);
+                Recommendations r = scorer.recommend(history, weights, exclude, n, maxReasons, ws);
                 long[] expected = bruteForce(scorer, nb, history, weights, exclude, n);
                 assertEquals(expected.length, r.size(), "round " + round);
                 for (int x = 0; x < expected.length; x++) {
                     assertEquals((int) expected[x], r.items()[x], "round " + round + " rank " + x);
                     assertEquals(Float.intBitsToFloat((int) (expected[x] >>> 32)), r.scores()[x], "round " + round + " rank " + x);
+                    // the reasons: per distinct history item i (its factors summed), h_i * S[i][j], best first
+                    int j = r.items()[x];
+                    float[] h = scorer.historyFactors(history, weights);
+                    java.util.TreeMap<Integer, Float> factor = new java.util.TreeMap<>();
+                    for (int y = 0; y < history.length; y++) {
+                        factor.merge(history[y], h[y], Float::sum);
+                    }
+                    TopK reasons = new TopK(maxReasons);
+                    factor.forEach((i, hi) -> {
+                        float c = hi * nb.score(i, j);
+                        if (c > 0f) {
+                            reasons.offer(i, c);
+                        }
+                    });
+                    int[] reasonItems = new int[reasons.size()];
+                    float[] reasonScores = new float[reasons.size()];
+                    reasons.drainSorted(reasonItems, reasonScores, 0);
+                    assertArrayEquals(reasonItems, r.reasonItems(x), "round " + round + " rank " + x);
+                    assertArrayEquals(reasonScores, r.reasonScores(x), "round " + round + " rank " + x);
                 }
             }
         }

@@ -103,8 +103,9 @@ public final class ModelQualityBench {
         System.out.println("phases: " + phases);
         JsonNode pools = ScaleBench.nodeJvm(es).path("mem").path("pools");
         long oldPeak = pools.path("old").path("peak_used_in_bytes").asLong();
-        System.out.printf("node heap: max %s; heap_used sampled during the training peaked at %s; old-gen peak %s%s, young peak %s%n",
-            ScaleBench.mb(ScaleBench.nodeJvm(es).path("mem").path("heap_max_in_bytes").asLong()), ScaleBench.mb(watch.peak.get()), ScaleBench.mb(oldPeak),
+        System.out.printf("node heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s, old generation peak %s%n",
+            ScaleBench.mb(ScaleBench.nodeJvm(es).path("mem").path("heap_max_in_bytes").asLong()), ScaleBench.mb(watch.peak.get()), ScaleBench.mb(watch.oldPeak.get()));
+        System.out.printf("heap pools' peaks over the node's life: old %s%s, young %s%n", ScaleBench.mb(oldPeak),
             oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)", ScaleBench.mb(pools.path("young").path("peak_used_in_bytes").asLong()));
         System.out.println("reproduce: bin/bench models");
         es.delete("/_recommend/models/" + MODEL);

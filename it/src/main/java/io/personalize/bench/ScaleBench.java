@@ -77,21 +77,37 @@ public final class ScaleBench {
         Thread watcher = new Thread(watch, "heap-watch");
         watcher.setDaemon(true);
         watcher.start();
+        // a task, not a request that waits: a long training outlives any HTTP timeout (and a closed connection would
+        // cancel it)
         long start = System.nanoTime();
-        EsClient.Response trained;
+        JsonNode finished;
         try {
-            trained = es.post("/_recommend/models/" + MODEL + "/_train", null);
+            String task = es.post("/_recommend/models/" + MODEL + "/_train?wait_for_completion=false", null).ok().path("task").asText();
+            long lastPrint = System.nanoTime();
+            while (true) {
+                finished = es.get("/_tasks/" + task).ok();
+                if (finished.path("completed").asBoolean()) {
+                    break;
+                }
+                if (System.nanoTime() - lastPrint > 60_000_000_000L) {
+                    lastPrint = System.nanoTime();
+                    JsonNode status = finished.path("task").path("status");
+                    System.out.printf("  ... %.0f s: %s %,d%s%n", (lastPrint - start) / 1e9, status.path("phase").asText(), status.path("done").asLong(),
+                        status.has("total") ? " / %,d".formatted(status.path("total").asLong()) : "");
+                }
+                Thread.sleep(2000);
+            }
         } finally {
             watch.stop.set(true);
             watcher.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        if (trained.status() != 200) {
-            System.out.printf("%nTRAINING FAILED after %.1f s: HTTP %d %s%n", wall, trained.status(), trained.body());
+        if (finished.has("error")) {
+            System.out.printf("%nTRAINING FAILED after %.1f s: %s%n", wall, finished.path("error"));
             printHeap(es, heapMax, watch, oldPeakBefore);
             System.exit(1);
         }
-        JsonNode response = trained.json();
+        JsonNode response = finished.path("response");
         JsonNode version = response.path("version");
         System.out.printf("%ntrain: %.1f s wall for %,d events -> %,d users, %,d items (version %d, %s)%n", wall,
             version.path("events").asLong(), version.path("users").asLong(), version.path("items").asLong(),
@@ -115,9 +131,10 @@ public final class ScaleBench {
         long oldPeak = pools.path("old").path("peak_used_in_bytes").asLong();
         long youngPeak = pools.path("young").path("peak_used_in_bytes").asLong();
         long survivorPeak = pools.path("survivor").path("peak_used_in_bytes").asLong();
-        System.out.printf("heap: max %s; sampled heap_used peak during training %s (phase %s); old-gen peak %s%s; "
-            + "young peak %s, survivor peak %s%n", mb(heapMax), mb(watch.peak.get()), watch.peakPhase.get(), mb(oldPeak),
-            oldPeak > oldPeakBefore ? " (reached during training)" : " (reached before training, while loading)", mb(youngPeak), mb(survivorPeak));
+        System.out.printf("heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s (in phase %s), old generation "
+            + "peak %s%n", mb(heapMax), mb(watch.peak.get()), watch.peakPhase.get(), mb(watch.oldPeak.get()));
+        System.out.printf("heap pools' peaks over the node's life: old %s%s, young %s, survivor %s%n", mb(oldPeak),
+            oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)", mb(youngPeak), mb(survivorPeak));
         JsonNode gc = jvm.path("gc").path("collectors");
         System.out.printf("gc: young %,d collections %,d ms, old %,d collections %,d ms (node lifetime)%n",
             gc.path("young").path("collection_count").asLong(), gc.path("young").path("collection_time_in_millis").asLong(),
@@ -145,6 +162,7 @@ public final class ScaleBench {
         final EsClient es;
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicLong peak = new AtomicLong();
+        final AtomicLong oldPeak = new AtomicLong();
         final AtomicReference<String> peakPhase = new AtomicReference<>("?");
 
         HeapWatch(EsClient es) {
@@ -155,7 +173,9 @@ public final class ScaleBench {
         public void run() {
             while (stop.get() == false) {
                 try {
-                    long used = nodeJvm(es).path("mem").path("heap_used_in_bytes").asLong();
+                    JsonNode mem = nodeJvm(es).path("mem");
+                    long used = mem.path("heap_used_in_bytes").asLong();
+                    oldPeak.accumulateAndGet(mem.path("pools").path("old").path("used_in_bytes").asLong(), Math::max);
                     if (used > peak.get()) {
                         peak.set(used);
                         JsonNode tasks = es.get("/_tasks?actions=cluster:admin/personalize/model/train&detailed").json();

@@ -39,11 +39,13 @@ class ModelErrorsIT {
         es.delete("/" + PRODUCTS);
         es.delete("/" + EVENTS);
         es.put("/" + PRODUCTS, """
-            {"mappings": {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "price": {"type": "float"},
+            {"settings": {"number_of_replicas": 0},
+             "mappings": {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "price": {"type": "float"},
                                          "category": {"type": "keyword"},
                                          "content_vector": {"type": "dense_vector", "dims": 8, "similarity": "cosine"}}}}""").ok();
         es.put("/" + EVENTS, """
-            {"mappings": {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
+            {"settings": {"number_of_replicas": 0},
+             "mappings": {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
                                          "@timestamp": {"type": "date"}, "quantity": {"type": "integer"}, "note": {"type": "text"},
                                          "user_name": {"type": "text"}, "day": {"type": "keyword"}}}}""").ok();
         StringBuilder bulk = new StringBuilder();
@@ -68,6 +70,8 @@ class ModelErrorsIT {
     @AfterAll
     static void cleanUp() {
         es.delete(path(MODEL));
+        es.delete("/" + PRODUCTS);
+        es.delete("/" + EVENTS);
     }
 
     /** A valid configuration of the synthetic shop, with {@code extra} JSON members appended to the top level. */

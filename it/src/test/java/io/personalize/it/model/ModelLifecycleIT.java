@@ -7,6 +7,7 @@ import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -53,6 +54,13 @@ class ModelLifecycleIT {
         Shop.createEventsIndex(es, EVENTS, 1, 0);
         Shop.loadEvents(es, EVENTS, data.purchases(), 3);
         assertEquals(data.purchases().size(), es.get("/" + EVENTS + "/_count").ok().path("count").asLong());
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        es.delete(path(MODEL));
+        es.delete("/" + PRODUCTS);
+        es.delete("/" + EVENTS);
     }
 
     @Test
@@ -179,7 +187,8 @@ class ModelLifecycleIT {
         // events the model cannot use: their type has no weight
         es.delete("/lc-clicks");
         es.put("/lc-clicks", """
-            {"mappings": {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"},
+            {"settings": {"number_of_replicas": 0},
+             "mappings": {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"},
                                          "type": {"type": "keyword"}, "@timestamp": {"type": "date"}}}}""").ok();
         es.post("/lc-clicks/_doc?refresh=true", Map.of("user_id", "17850", "sku", "85123A", "type", "click", "@timestamp", 1_300_000_000_000L)).ok();
         es.put(path(MODEL), Shop.modelConfig(PRODUCTS, "lc-clicks")).ok();
