@@ -20,6 +20,7 @@ public final class ImportModelAction {
 
     public static final String NAME = "cluster:admin/personalize/model/import";
     public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+    public static final String NO_LINES = "the import needs a body: one JSON line per item, user and popular list";
 
     private ImportModelAction() {}
 

@@ -46,6 +46,10 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
     @Override
     protected void doExecute(Task task, ImportModelAction.Request request, ActionListener<ImportModelAction.Response> listener) {
         long start = System.currentTimeMillis();
+        if (ModelLines.hasLines(request.lines()) == false) {
+            listener.onFailure(new IllegalArgumentException(ImportModelAction.NO_LINES));
+            return;
+        }
         store.get(request.name(), listener.delegateFailureAndWrap((l, model) -> versions.reserve(
             model,
             UnaryOperator.identity(),

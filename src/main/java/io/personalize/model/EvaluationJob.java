@@ -19,6 +19,7 @@ import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 
@@ -150,7 +151,7 @@ public final class EvaluationJob {
         }, task::progress, listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
             long trainEvents = train.size();
             if (trainEvents == 0) {
-                throw new IllegalArgumentException("no events before the split [" + split + "]: choose a later split");
+                throw new IllegalArgumentException("no events before the split [" + Instant.ofEpochMilli(split) + "]: choose a later split");
             }
             long trainStart = System.currentTimeMillis();
             TrainedModel model = ModelTrainer.train(train, trainingConfig, TrainingJob.monitor(task));
@@ -191,6 +192,12 @@ public final class EvaluationJob {
             if ((from & 1023) == 0) {
                 task.progress(from, test.size);
             }
+        }
+        if (modelMetrics.users() == 0) {
+            // all zeros would look like a (terrible) result: it is a split that leaves nothing to judge
+            throw new IllegalArgumentException(
+                "no user with events before the split has new items after the split [" + Instant.ofEpochMilli(split) + "]: choose an earlier split"
+            );
         }
         double coverageScale = catalog == 0 ? 0 : (double) numItems / catalog; // metrics count coverage over all ids
         return new Result(

@@ -64,8 +64,12 @@ public final class ModelIndices {
              "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"}}}""".formatted(SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
     }
 
+    /**
+     * A version index is written once, then only read: no refresh while it is written, and an asynchronous translog
+     * (no fsync per bulk) because the writer flushes the complete version before it becomes active.
+     */
     public static Settings dataSettings() {
-        return Settings.builder().put(settings()).put("index.refresh_interval", "-1").build();
+        return Settings.builder().put(settings()).put("index.refresh_interval", "-1").put("index.translog.durability", "async").build();
     }
 
     public static List<SystemIndexDescriptor> descriptors() {

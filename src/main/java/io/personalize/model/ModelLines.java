@@ -90,14 +90,28 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
             }
             return new VersionWriter.Doc(id, BytesReference.toBytes(BytesReference.bytes(doc.toXContent(XContentFactory.jsonBuilder(), ToXContentObject.EMPTY_PARAMS))));
         } catch (XContentParseException e) {
-            Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
-            throw new IllegalArgumentException("line " + lineNumber + ": " + cause.getMessage(), e);
+            throw new IllegalArgumentException("line " + lineNumber + ": " + ParseErrors.reason(e), e);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("line " + lineNumber + ": " + e.getMessage(), e);
         } catch (IOException e) {
             // malformed JSON: the input's fault, not the node's
             throw new IllegalArgumentException("line " + lineNumber + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the body has at least one line that is not blank. */
+    public static boolean hasLines(BytesReference body) {
+        return body != null && isBlankLines(body) == false;
+    }
+
+    private static boolean isBlankLines(BytesReference body) {
+        for (int i = 0; i < body.length(); i++) {
+            byte b = body.get(i);
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isBlank(BytesReference line) {

@@ -9,7 +9,7 @@ import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.index.IndexNotFoundException;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,33 +35,40 @@ public final class ModelValidator {
 
     public void validate(ModelConfig config, ActionListener<Void> listener) {
         ModelConfig.Events events = config.events();
-        Map<String, Set<String>> eventFields = new LinkedHashMap<>();
-        eventFields.put(events.userField(), ID_TYPES);
-        eventFields.put(events.itemField(), ID_TYPES);
-        eventFields.put(events.typeField(), KEYWORD_TYPES);
-        eventFields.put(events.timeField(), TIME_TYPES);
+        // a list, not a map by field name: one field in two roles (item and time, say) must suit both
+        List<Map.Entry<String, Set<String>>> eventFields = new ArrayList<>();
+        eventFields.add(Map.entry(events.userField(), ID_TYPES));
+        eventFields.add(Map.entry(events.itemField(), ID_TYPES));
+        eventFields.add(Map.entry(events.typeField(), KEYWORD_TYPES));
+        eventFields.add(Map.entry(events.timeField(), TIME_TYPES));
         if (events.valueField() != null) {
-            eventFields.put(events.valueField(), NUMBER_TYPES);
+            eventFields.add(Map.entry(events.valueField(), NUMBER_TYPES));
         }
         ModelConfig.Catalog catalog = config.catalog();
-        Map<String, Set<String>> catalogFields = new LinkedHashMap<>();
+        List<Map.Entry<String, Set<String>>> catalogFields = new ArrayList<>();
         if (catalog.idField().equals("_id") == false) {
-            catalogFields.put(catalog.idField(), ID_TYPES);
+            catalogFields.add(Map.entry(catalog.idField(), ID_TYPES));
         }
         for (String attribute : catalog.attributes()) {
-            catalogFields.put(attribute, KEYWORD_TYPES);
+            catalogFields.add(Map.entry(attribute, KEYWORD_TYPES));
         }
         if (catalog.vectorField() != null) {
-            catalogFields.put(catalog.vectorField(), VECTOR_TYPES);
+            catalogFields.add(Map.entry(catalog.vectorField(), VECTOR_TYPES));
         }
         check("events", events.index(), eventFields, listener.delegateFailureAndWrap((l, ignored) -> check("catalog", catalog.index(), catalogFields, l)));
     }
 
-    private void check(String section, String index, Map<String, Set<String>> fields, ActionListener<Void> listener) {
+    private void check(String section, String index, List<Map.Entry<String, Set<String>>> fields, ActionListener<Void> listener) {
+        String[] names = fields.stream().map(Map.Entry::getKey).distinct().toArray(String[]::new);
         FieldCapabilitiesRequest request = new FieldCapabilitiesRequest().indices(index)
-            .fields(fields.isEmpty() ? new String[] { "_id" } : fields.keySet().toArray(String[]::new))
+            .fields(names.length == 0 ? new String[] { "_id" } : names)
             .indicesOptions(IndicesOptions.strictExpandOpenAndForbidClosed());
         client.fieldCaps(request, ActionListener.wrap(response -> {
+            if (response.getIndices().length == 0) {
+                // a pattern that matches nothing: say so, rather than that every field is missing
+                listener.onFailure(new IllegalArgumentException("[" + section + ".index] [" + index + "] matches no index"));
+                return;
+            }
             List<String> problems = problems(section, response, fields);
             if (problems.isEmpty()) {
                 listener.onResponse(null);
@@ -77,9 +84,9 @@ public final class ModelValidator {
         }));
     }
 
-    static List<String> problems(String section, FieldCapabilitiesResponse response, Map<String, Set<String>> fields) {
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, Set<String>> field : fields.entrySet()) {
+    static List<String> problems(String section, FieldCapabilitiesResponse response, List<Map.Entry<String, Set<String>>> fields) {
+        Set<String> problems = new LinkedHashSet<>();
+        for (Map.Entry<String, Set<String>> field : fields) {
             Map<String, FieldCapabilities> caps = response.getField(field.getKey());
             if (caps == null || caps.isEmpty()) {
                 problems.add("[" + section + "] field [" + field.getKey() + "] is not mapped in [" + String.join(",", response.getIndices()) + "]");
@@ -93,6 +100,6 @@ public final class ModelValidator {
                 }
             }
         }
-        return problems;
+        return new ArrayList<>(problems);
     }
 }

@@ -65,7 +65,9 @@ public final class TrainingJob {
     static TrainingMonitor monitor(TrainingTask task) {
         return new TrainingMonitor() {
             @Override
-            public void progress(String phase, long done, long total) {
+            public void progress(String mathsPhase, long done, long total) {
+                // the maths name phases in words ("sort events"); tasks and phases_ms use snake_case throughout
+                String phase = mathsPhase.replace(' ', '_');
                 if (phase.equals(task.phase()) == false) {
                     task.phase(phase);
                 }

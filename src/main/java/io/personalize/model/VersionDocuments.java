@@ -37,6 +37,8 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
     private final TrainedModel model;
     private final IdDictionary users;
     private final IdDictionary items;
+    // every item's id as a String, decoded once: user profiles name up to hundreds of items each
+    private final String[] itemNames;
     private final CatalogAttributes attributes;
     private final int userItems;
     private final NeighborhoodScorer scorer;
@@ -51,6 +53,10 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         this.model = trained.model();
         this.users = trained.users();
         this.items = trained.items();
+        this.itemNames = new String[model.numItems()];
+        for (int i = 0; i < itemNames.length; i++) {
+            itemNames[i] = items.get(i);
+        }
         this.attributes = trained.attributes();
         this.userItems = userItems;
         this.scorer = model.scorer();
@@ -77,7 +83,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
     public VersionWriter.Doc next() {
         if (nextItem < model.numItems()) {
             int item = nextItem++;
-            return new VersionWriter.Doc(ModelDocuments.itemDocId(items.get(item)), json(itemDoc(item)));
+            return new VersionWriter.Doc(ModelDocuments.itemDocId(itemNames[item]), json(itemDoc(item)));
         }
         if (nextUser < model.numUsers()) {
             int user = nextUser++;
@@ -93,7 +99,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
     ModelDocuments.ItemDoc itemDoc(int item) {
         ItemNeighbors neighbors = model.neighbors();
         int[] ids = neighbors.neighbors(item);
-        return new ModelDocuments.ItemDoc(items.get(item), names(items, ids), neighbors.scores(item), model.popularity()[item]);
+        return new ModelDocuments.ItemDoc(itemNames[item], names(ids), neighbors.scores(item), model.popularity()[item]);
     }
 
     ModelDocuments.UserDoc userDoc(int user) {
@@ -110,13 +116,13 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         List<String> because = new ArrayList<>(recommendations.size());
         for (int r = 0; r < recommendations.size(); r++) {
             int[] reasons = recommendations.reasonItems(r);
-            because.add(reasons.length == 0 ? null : items.get(reasons[0]));
+            because.add(reasons.length == 0 ? null : itemNames[reasons[0]]);
         }
         return new ModelDocuments.UserDoc(
             users.get(user),
-            names(items, history),
+            names(history),
             weights,
-            names(items, recommendations.items()),
+            names(recommendations.items()),
             recommendations.scores(),
             because,
             attributeAffinities(history, scorer.historyFactors(history, weights))
@@ -134,7 +140,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         List<String> popular = new ArrayList<>(n);
         float[] scores = new float[n];
         for (int r = 0; r < n; r++) {
-            popular.add(items.get(order[r]));
+            popular.add(itemNames[order[r]]);
             scores[r] = popularity[order[r]];
         }
         ScoringParams params = scorer.params();
@@ -219,12 +225,12 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         return positions;
     }
 
-    private static List<String> names(IdDictionary dictionary, int[] ids) {
-        List<String> names = new ArrayList<>(ids.length);
-        for (int id : ids) {
-            names.add(dictionary.get(id));
+    private List<String> names(int[] ids) {
+        String[] names = new String[ids.length];
+        for (int x = 0; x < ids.length; x++) {
+            names[x] = itemNames[ids[x]];
         }
-        return names;
+        return Arrays.asList(names);
     }
 
     private static byte[] json(ToXContentObject doc) {

@@ -1,5 +1,7 @@
 package io.personalize.rest;
 
+import io.personalize.model.ParseErrors;
+
 import org.elasticsearch.core.CheckedFunction;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.xcontent.XContentParseException;
@@ -16,15 +18,8 @@ final class RequestBodies {
         try (XContentParser parser = request.contentParser()) {
             return parse.apply(parser);
         } catch (XContentParseException e) {
-            // ObjectParser wraps the validation error of a nested object in one "failed to parse" per level
-            Throwable cause = e;
-            while (cause.getCause() != null && cause.getCause() != cause) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof IllegalArgumentException && cause instanceof XContentParseException == false) {
-                throw new IllegalArgumentException(cause.getMessage(), e);
-            }
-            throw e;
+            // the outermost message names only the top-level field: answer the problem itself (see ParseErrors)
+            throw new IllegalArgumentException(ParseErrors.reason(e), e);
         }
     }
 }

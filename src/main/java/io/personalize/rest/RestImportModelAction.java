@@ -1,6 +1,7 @@
 package io.personalize.rest;
 
 import io.personalize.action.ImportModelAction;
+import io.personalize.model.ModelLines;
 
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.bytes.BytesArray;
@@ -28,8 +29,9 @@ public final class RestImportModelAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
         String name = request.param("name");
-        if (request.hasContent() == false) {
-            throw new IllegalArgumentException("the import needs a body: one JSON line per item, user and popular list");
+        // blank lines only would make an empty version: as much an error as no body at all
+        if (request.hasContent() == false || ModelLines.hasLines(request.content()) == false) {
+            throw new IllegalArgumentException(ImportModelAction.NO_LINES);
         }
         // the request's buffer is released once this method returns: the lines are parsed later, while written
         BytesReference lines = new BytesArray(BytesReference.toBytes(request.content()));

@@ -28,6 +28,9 @@ public final class NeighborhoodScorer {
 
     private final ItemNeighbors neighbors;
     private final float[] popularityTerm;
+    // the items whose popularity term is positive, by term descending then id ascending: a user's top items are their
+    // co-occurrence candidates plus the head of this list, so that scoring does not scan the whole catalogue
+    private final int[] popularOrder;
     private final ScoringParams params;
 
     /**
@@ -55,6 +58,30 @@ public final class NeighborhoodScorer {
                 }
             }
         }
+        this.popularOrder = byPopularityTerm(popularityTerm);
+    }
+
+    private static int[] byPopularityTerm(float[] term) {
+        int n = 0;
+        for (float t : term) {
+            if (t > 0f) {
+                n++;
+            }
+        }
+        // positive floats order as their bits: (MAX - bits, id) ascending is (term descending, id ascending)
+        long[] keys = new long[n];
+        n = 0;
+        for (int j = 0; j < term.length; j++) {
+            if (term[j] > 0f) {
+                keys[n++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(term[j])) << 32) | j;
+            }
+        }
+        Arrays.sort(keys);
+        int[] order = new int[n];
+        for (int x = 0; x < n; x++) {
+            order[x] = (int) keys[x];
+        }
+        return order;
     }
 
     public ItemNeighbors neighbors() {
@@ -75,12 +102,16 @@ public final class NeighborhoodScorer {
         final float[] scores;
         final int[] mark;
         final int[] touched;
+        // item -> its rank in the results being explained, -1 outside computeReasons
+        final int[] rank;
         int stamp;
 
         public Workspace(int numItems) {
             scores = new float[numItems];
             mark = new int[numItems];
             touched = new int[numItems];
+            rank = new int[numItems];
+            Arrays.fill(rank, -1);
         }
     }
 
@@ -154,13 +185,26 @@ public final class NeighborhoodScorer {
         TopK top = new TopK(Math.max(0, n));
         boolean anyPopularity = params.popularityWeight() > 0;
         if (anyPopularity) {
-            for (int j = 0; j < ni; j++) {
-                int mk = mark[j];
-                if (mk == excluded) {
-                    continue;
+            // every item not excluded is a candidate with score cf(j) + pop term(j): the touched ones first...
+            for (int t = 0; t < nt; t++) {
+                int j = touched[t];
+                if (mark[j] != seen) {
+                    continue; // excluded
                 }
-                float s = (mk == seen ? acc[j] : 0f) + popularityTerm[j];
+                float s = acc[j] + popularityTerm[j];
                 if (s > 0f && s >= top.threshold()) {
+                    top.offer(j, s);
+                }
+            }
+            // ...then the others, whose score is their popularity term alone: most popular first, until none can enter
+            // (the same top-n as scanning every item: the selection does not depend on the order of the offers)
+            for (int j : popularOrder) {
+                float s = popularityTerm[j];
+                if (s < top.threshold()) {
+                    break;
+                }
+                int mk = mark[j];
+                if (mk != seen && mk != excluded) {
                     top.offer(j, s);
                 }
             }
@@ -186,7 +230,7 @@ public final class NeighborhoodScorer {
         }
         int[][] reasonItems = new int[size][];
         float[][] reasonScores = new float[size][];
-        computeReasons(historyItems, h, items, Math.max(0, maxReasons), reasonItems, reasonScores);
+        computeReasons(historyItems, h, items, Math.max(0, maxReasons), reasonItems, reasonScores, ws.rank);
         return new Recommendations(items, scores, popParts, reasonItems, reasonScores);
     }
 
@@ -211,7 +255,7 @@ public final class NeighborhoodScorer {
     }
 
     private void computeReasons(int[] historyItems, float[] h, int[] items, int maxReasons, int[][] reasonItems,
-            float[][] reasonScores) {
+            float[][] reasonScores, int[] rank) {
         int size = items.length;
         if (maxReasons == 0 || size == 0) {
             for (int r = 0; r < size; r++) {
@@ -219,16 +263,6 @@ public final class NeighborhoodScorer {
                 reasonScores[r] = new float[0];
             }
             return;
-        }
-        // result ids sorted, with their rank, for binary search
-        long[] byId = new long[size];
-        for (int r = 0; r < size; r++) {
-            byId[r] = ((long) items[r] << 32) | r;
-        }
-        Arrays.sort(byId);
-        int[] sortedIds = new int[size];
-        for (int r = 0; r < size; r++) {
-            sortedIds[r] = (int) (byId[r] >>> 32);
         }
         TopK[] perResult = new TopK[size];
         for (int r = 0; r < size; r++) {
@@ -248,24 +282,44 @@ public final class NeighborhoodScorer {
             }
         }
         Arrays.sort(hist, 0, hn);
-        float[] contrib = new float[size];
-        for (int a = 0; a < hn; ) {
-            int i = (int) (hist[a] >>> 32);
-            float hi = 0f;
-            for (; a < hn && (int) (hist[a] >>> 32) == i; a++) {
-                hi += h[(int) hist[a]];
-            }
-            Arrays.fill(contrib, 0f);
-            for (int p = offsets[i], e = offsets[i + 1]; p < e; p++) {
-                int pos = Arrays.binarySearch(sortedIds, nb[p]);
-                if (pos >= 0) {
-                    contrib[(int) byId[pos]] += hi * sc[p];
+        // the results' ranks by item, so that a neighbour is looked up in O(1) (results are distinct items)
+        for (int r = 0; r < size; r++) {
+            rank[items[r]] = r;
+        }
+        try {
+            float[] contrib = new float[size];
+            int[] group = new int[size];
+            Arrays.fill(group, -1);
+            int[] touchedRanks = new int[size];
+            for (int a = 0, g = 0; a < hn; g++) {
+                int i = (int) (hist[a] >>> 32);
+                float hi = 0f;
+                for (; a < hn && (int) (hist[a] >>> 32) == i; a++) {
+                    hi += h[(int) hist[a]];
+                }
+                // the contribution of item i to each result it neighbours (summed, should its row repeat a neighbour)
+                int nt = 0;
+                for (int p = offsets[i], e = offsets[i + 1]; p < e; p++) {
+                    int r = rank[nb[p]];
+                    if (r >= 0) {
+                        if (group[r] != g) {
+                            group[r] = g;
+                            contrib[r] = 0f;
+                            touchedRanks[nt++] = r;
+                        }
+                        contrib[r] += hi * sc[p];
+                    }
+                }
+                for (int t = 0; t < nt; t++) {
+                    int r = touchedRanks[t];
+                    if (contrib[r] > 0f) {
+                        perResult[r].offer(i, contrib[r]);
+                    }
                 }
             }
+        } finally {
             for (int r = 0; r < size; r++) {
-                if (contrib[r] > 0f) {
-                    perResult[r].offer(i, contrib[r]);
-                }
+                rank[items[r]] = -1;
             }
         }
         for (int r = 0; r < size; r++) {

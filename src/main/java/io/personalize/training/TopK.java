@@ -42,6 +42,9 @@ public final class TopK {
 
     /** Lowest score currently kept, or -infinity while fewer than capacity elements are kept. */
     public float threshold() {
+        if (capacity == 0) {
+            return Float.POSITIVE_INFINITY; // nothing can enter
+        }
         return size < capacity ? Float.NEGATIVE_INFINITY : scores[0];
     }
 

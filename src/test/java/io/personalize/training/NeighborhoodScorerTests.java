@@ -95,4 +95,112 @@ class NeighborhoodScorerTests {
         assertThrows(IllegalArgumentException.class,
                 () -> new NeighborhoodScorer(neighbors(), new float[2], ScoringParams.DEFAULTS));
     }
+
+    /**
+     * The scorer ranks the untouched items from a popularity-sorted list instead of scanning the catalogue: it must give
+     * exactly what the full scan gives (the definition in the class comment), ties and exclusions included.
+     */
+    @Test
+    void sameTopItemsAsScanningEveryItem() {
+        java.util.Random random = new java.util.Random(42);
+        for (int round = 0; round < 200; round++) {
+            int ni = 1 + random.nextInt(60);
+            int k = 1 + random.nextInt(6);
+            int[] offsets = new int[ni + 1];
+            java.util.List<Integer> ids = new java.util.ArrayList<>();
+            java.util.List<Float> scores = new java.util.ArrayList<>();
+            for (int i = 0; i < ni; i++) {
+                int len = random.nextInt(Math.min(k, ni) + 1);
+                java.util.Set<Integer> row = new java.util.TreeSet<>();
+                while (row.size() < len) {
+                    row.add(random.nextInt(ni));
+                }
+                for (int j : row) {
+                    ids.add(j);
+                    scores.add(random.nextInt(4) / 4f + 0.25f); // coarse: many ties
+                }
+                offsets[i + 1] = ids.size();
+            }
+            ItemNeighbors nb = new ItemNeighbors(ni, offsets, ids.stream().mapToInt(Integer::intValue).toArray(), toFloats(scores));
+            float[] popularity = new float[ni];
+            for (int i = 0; i < ni; i++) {
+                popularity[i] = random.nextInt(3) == 0 ? 0f : random.nextInt(5); // zeros and ties
+            }
+            ScoringParams params = new ScoringParams(random.nextInt(2), 1, random.nextBoolean() ? 0.05 : 0.5);
+            NeighborhoodScorer scorer = new NeighborhoodScorer(nb, popularity, params);
+            NeighborhoodScorer.Workspace ws = scorer.newWorkspace();
+            for (int user = 0; user < 5; user++) {
+                int[] history = random.ints(random.nextInt(6), 0, ni).toArray();
+                float[] weights = new float[history.length];
+                for (int x = 0; x < weights.length; x++) {
+                    weights[x] = 0.5f + random.nextInt(4);
+                }
+                int[] exclude = random.nextBoolean() ? history : random.ints(random.nextInt(4), 0, ni).toArray();
+                int n = 1 + random.nextInt(12);
+                int maxReasons = random.nextInt(4);
+                Recommendations r = scorer.recommend(history, weights, exclude, n, maxReasons, ws);
+                long[] expected = bruteForce(scorer, nb, history, weights, exclude, n);
+                assertEquals(expected.length, r.size(), "round " + round);
+                for (int x = 0; x < expected.length; x++) {
+                    assertEquals((int) expected[x], r.items()[x], "round " + round + " rank " + x);
+                    assertEquals(Float.intBitsToFloat((int) (expected[x] >>> 32)), r.scores()[x], "round " + round + " rank " + x);
+                    // the reasons: per distinct history item i (its factors summed), h_i * S[i][j], best first
+                    int j = r.items()[x];
+                    float[] h = scorer.historyFactors(history, weights);
+                    java.util.TreeMap<Integer, Float> factor = new java.util.TreeMap<>();
+                    for (int y = 0; y < history.length; y++) {
+                        factor.merge(history[y], h[y], Float::sum);
+                    }
+                    TopK reasons = new TopK(maxReasons);
+                    factor.forEach((i, hi) -> {
+                        float c = hi * nb.score(i, j);
+                        if (c > 0f) {
+                            reasons.offer(i, c);
+                        }
+                    });
+                    int[] reasonItems = new int[reasons.size()];
+                    float[] reasonScores = new float[reasons.size()];
+                    reasons.drainSorted(reasonItems, reasonScores, 0);
+                    assertArrayEquals(reasonItems, r.reasonItems(x), "round " + round + " rank " + x);
+                    assertArrayEquals(reasonScores, r.reasonScores(x), "round " + round + " rank " + x);
+                }
+            }
+        }
+    }
+
+    /** The class comment's definition, computed over every item: (score bits << 32 | item), best first. */
+    private static long[] bruteForce(NeighborhoodScorer scorer, ItemNeighbors nb, int[] history, float[] weights, int[] exclude, int n) {
+        int ni = nb.numItems();
+        float[] h = scorer.historyFactors(history, weights);
+        float[] acc = new float[ni];
+        for (int x = 0; x < history.length; x++) {
+            for (int p = nb.offsets()[history[x]]; p < nb.offsets()[history[x] + 1]; p++) {
+                acc[nb.neighbors()[p]] += h[x] * nb.scores()[p];
+            }
+        }
+        java.util.Set<Integer> excluded = new java.util.HashSet<>();
+        for (int j : exclude) {
+            excluded.add(j);
+        }
+        java.util.List<long[]> candidates = new java.util.ArrayList<>();
+        for (int j = 0; j < ni; j++) {
+            float s = acc[j] + scorer.popularityTerm(j);
+            if (excluded.contains(j) == false && s > 0f) {
+                candidates.add(new long[] { Float.floatToIntBits(s), j });
+            }
+        }
+        candidates.sort((a, b) -> {
+            float sa = Float.intBitsToFloat((int) a[0]), sb = Float.intBitsToFloat((int) b[0]);
+            return sa != sb ? Float.compare(sb, sa) : Long.compare(a[1], b[1]);
+        });
+        return candidates.stream().limit(n).mapToLong(c -> (c[0] << 32) | c[1]).toArray();
+    }
+
+    private static float[] toFloats(java.util.List<Float> list) {
+        float[] array = new float[list.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = list.get(i);
+        }
+        return array;
+    }
 }
