@@ -21,6 +21,7 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
+import io.personalize.profile.ProfileCache;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
@@ -33,6 +34,7 @@ import io.personalize.rest.RestPutModelAction;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.features.NodeFeature;
@@ -70,7 +72,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
     public Collection<?> createComponents(PluginServices services) {
         ModelStore store = new ModelStore(services.client());
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
-        profileLoader.set(new ProfileLoader(store));
+        profileLoader.set(new ProfileLoader(store, new ProfileCache(ProfileCache.SIZE.get(services.environment().settings()).getBytes())));
         return List.of(store, trainings, new ModelVersions(store), profileLoader.get());
     }
 
@@ -102,6 +104,11 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestEvaluateModelAction(),
             new RestRecommendAction()
         );
+    }
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return List.of(ProfileCache.SIZE);
     }
 
     @Override
