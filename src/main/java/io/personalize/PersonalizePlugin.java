@@ -23,6 +23,7 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
+import io.personalize.profile.ProfileCache;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
@@ -55,6 +56,7 @@ import org.elasticsearch.threadpool.FixedExecutorBuilder;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -75,7 +77,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
     public Collection<?> createComponents(PluginServices services) {
         ModelStore store = new ModelStore(services.client());
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
-        ProfileLoader profiles = new ProfileLoader(store);
+        ProfileLoader profiles = new ProfileLoader(store, new ProfileCache(ProfileCache.SIZE.get(services.environment().settings()).getBytes()));
         Limits limits = new Limits(services.environment().settings(), services.clusterService().getClusterSettings());
         serving.set(new Serving(profiles, limits));
         return List.of(store, trainings, new ModelVersions(store), profiles, limits);
@@ -115,7 +117,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
 
     @Override
     public List<Setting<?>> getSettings() {
-        return Limits.settings();
+        return Stream.concat(Limits.settings().stream(), Stream.of(ProfileCache.SIZE)).toList();
     }
 
     @Override

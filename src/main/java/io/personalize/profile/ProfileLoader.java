@@ -32,13 +32,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Loads what a request needs from the active model version, in at most three round trips, all by id or by a small
  * sorted search: the model's status; the user's profile, the popular list and the context items' neighbours together
  * with the user's newest events; then the neighbours of their recent and history items. Reads go through the plugin's
  * system client: serving needs the model and the events, whoever searches (the events only ever shape the ranking).
+ * <p>
+ * With a {@link ProfileCache}, the documents of a version are read and parsed once per node, and
+ * {@link #loadActive} reads the model's status in parallel with the profile instead of before it: a request then
+ * costs one round trip, the search of the shopper's newest events, which is never cached.
  */
 public final class ProfileLoader {
 
@@ -47,21 +53,106 @@ public final class ProfileLoader {
 
     private final ModelStore store;
     private final Client client;
+    private final ProfileCache cache;
 
     public ProfileLoader(ModelStore store) {
+        this(store, ProfileCache.disabled());
+    }
+
+    public ProfileLoader(ModelStore store, ProfileCache cache) {
         this.store = store;
         this.client = store.systemClient();
+        this.cache = cache;
     }
 
     /** The model and its serving version; 404 when the model does not exist or has no version yet. */
     public void activeModel(String name, ActionListener<ActiveModel> listener) {
-        store.get(name, listener.delegateFailureAndWrap((l, model) -> {
+        store.get(name, ActionListener.wrap(model -> {
             ModelStatus.Version version = model.status().active();
             if (version == null) {
-                throw new ResourceNotFoundException("model [" + name + "] has no trained version yet: train it or import one");
+                cache.activeModel(name, null);
+                listener.onFailure(new ResourceNotFoundException("model [" + name + "] has no trained version yet: train it or import one"));
+                return;
             }
-            l.onResponse(new ActiveModel(name, model.config(), version));
+            ActiveModel active = new ActiveModel(name, model.config(), version);
+            cache.activeModel(name, active);
+            listener.onResponse(active);
+        }, e -> {
+            if (e instanceof ResourceNotFoundException) {
+                cache.activeModel(name, null);
+            }
+            listener.onFailure(e);
         }));
+    }
+
+    /**
+     * The profile from the model's active version, as {@link #activeModel} then {@link #load}. When this node has seen
+     * the model before, the profile is loaded from the version it saw while the model's document is read; if the
+     * document names another version or configuration, the profile is loaded again from that one. Either way the
+     * profile comes from the version that is active when the request is served.
+     */
+    public void loadActive(String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
+        ActiveModel guess = cache.activeModel(name);
+        if (guess == null) {
+            activeModel(name, listener.delegateFailureAndWrap((l, active) -> load(active, user, context, recent, l)));
+            return;
+        }
+        Speculation speculation = new Speculation(guess, fresh -> load(fresh, user, context, recent, listener), listener);
+        activeModel(name, ActionListener.wrap(speculation::model, speculation::modelFailed));
+        load(guess, user, context, recent, ActionListener.wrap(speculation::profile, speculation::profileFailed));
+    }
+
+    /** Joins the model's document and a profile loaded from the version guessed before reading it. */
+    private static final class Speculation {
+        private final ActiveModel guess;
+        private final Consumer<ActiveModel> reload;
+        private final ActionListener<Profile> listener;
+        private final AtomicInteger pending = new AtomicInteger(2);
+        private volatile ActiveModel fresh;
+        private volatile Exception modelFailure;
+        private volatile Profile profile;
+        private volatile Exception profileFailure;
+
+        Speculation(ActiveModel guess, Consumer<ActiveModel> reload, ActionListener<Profile> listener) {
+            this.guess = guess;
+            this.reload = reload;
+            this.listener = listener;
+        }
+
+        void model(ActiveModel model) {
+            fresh = model;
+            arrived();
+        }
+
+        void modelFailed(Exception e) {
+            modelFailure = e;
+            arrived();
+        }
+
+        void profile(Profile loaded) {
+            profile = loaded;
+            arrived();
+        }
+
+        void profileFailed(Exception e) {
+            profileFailure = e;
+            arrived();
+        }
+
+        private void arrived() {
+            if (pending.decrementAndGet() != 0) {
+                return;
+            }
+            if (modelFailure != null) {
+                listener.onFailure(modelFailure);
+            } else if (fresh.equals(guess) == false) {
+                reload.accept(fresh);
+            } else if (profileFailure != null) {
+                listener.onFailure(profileFailure);
+            } else {
+                listener.onResponse(profile);
+            }
+        }
     }
 
     /**
@@ -69,38 +160,71 @@ public final class ProfileLoader {
      * items from the events index, topped up from their stored history.
      */
     public void load(ActiveModel model, String user, List<String> context, int recent, ActionListener<Profile> listener) {
-        MultiGetRequest first = new MultiGetRequest().realtime(true);
-        if (user != null) {
-            first.add(model.index(), ModelDocuments.userDocId(user));
-        }
-        first.add(model.index(), ModelDocuments.POPULAR_ID);
-        for (String item : new LinkedHashSet<>(context)) {
-            first.add(model.index(), ModelDocuments.itemDocId(item));
-        }
         Map<String, ModelDocuments.ItemDoc> neighbors = new ConcurrentHashMap<>();
         AtomicReference<ModelDocuments.UserDoc> userDoc = new AtomicReference<>();
         AtomicReference<ModelDocuments.PopularDoc> popular = new AtomicReference<>();
         AtomicReference<List<SourceItem>> recentItems = new AtomicReference<>(List.of());
+        Consumer<ToXContentObject> sink = doc -> {
+            if (doc instanceof ModelDocuments.UserDoc u) {
+                userDoc.set(u);
+            } else if (doc instanceof ModelDocuments.PopularDoc p) {
+                popular.set(p);
+            } else if (doc instanceof ModelDocuments.ItemDoc i) {
+                neighbors.put(i.item(), i);
+            }
+        };
+        List<String> ids = new ArrayList<>();
+        if (user != null) {
+            ids.add(ModelDocuments.userDocId(user));
+        }
+        ids.add(ModelDocuments.POPULAR_ID);
+        for (String item : new LinkedHashSet<>(context)) {
+            ids.add(ModelDocuments.itemDocId(item));
+        }
         ActionListener<Void> firstRound = listener.delegateFailureAndWrap(
             (l, ignored) -> secondRound(model, user, context, recent, userDoc.get(), recentItems.get(), neighbors, popular.get(), l)
         );
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
-            client.multiGet(first, refs.acquire(response -> {
-                for (MultiGetItemResponse item : response.getResponses()) {
-                    ToXContentObject doc = parse(item);
-                    if (doc instanceof ModelDocuments.UserDoc u) {
-                        userDoc.set(u);
-                    } else if (doc instanceof ModelDocuments.PopularDoc p) {
-                        popular.set(p);
-                    } else if (doc instanceof ModelDocuments.ItemDoc i) {
-                        neighbors.put(i.item(), i);
-                    }
-                }
-            }));
+            fetch(model, ids, sink, refs.acquire());
             if (user != null && recent > 0) {
                 recentEvents(model, user, recent, refs.acquire(recentItems::set));
             }
         }
+    }
+
+    /** Hands the documents with these ids to {@code sink}: from the cache, the others with one multi-get. */
+    private void fetch(ActiveModel model, List<String> ids, Consumer<ToXContentObject> sink, ActionListener<Void> listener) {
+        MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        for (String id : ids) {
+            Object cached = cache.get(model, id);
+            if (cached == null) {
+                mget.add(model.index(), id);
+            } else if (cached instanceof ToXContentObject doc) {
+                sink.accept(doc);
+            }
+        }
+        if (mget.getItems().isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        client.multiGet(mget, listener.map(response -> {
+            for (MultiGetItemResponse item : response.getResponses()) {
+                if (item.isFailed()) {
+                    // a version index that vanished under us (deleted by a newer activation): missing, and not cached
+                    continue;
+                }
+                GetResponse get = item.getResponse();
+                if (get.isExists() == false) {
+                    cache.put(model, item.getId(), ProfileCache.MISSING, 0);
+                    continue;
+                }
+                BytesReference source = get.getSourceAsBytesRef();
+                ToXContentObject doc = parse(source);
+                cache.put(model, item.getId(), doc, source.length());
+                sink.accept(doc);
+            }
+            return null;
+        }));
     }
 
     private void secondRound(
@@ -144,24 +268,17 @@ public final class ProfileLoader {
         if (userDoc != null) {
             seen.addAll(userDoc.history());
         }
-        MultiGetRequest second = new MultiGetRequest().realtime(true);
+        List<String> ids = new ArrayList<>();
         for (SourceItem source : sources) {
             if (neighbors.containsKey(source.item()) == false && source.origin() != SourceItem.Origin.CONTEXT) {
-                second.add(model.index(), ModelDocuments.itemDocId(source.item()));
+                ids.add(ModelDocuments.itemDocId(source.item()));
             }
         }
-        if (second.getItems().isEmpty()) {
-            listener.onResponse(new Profile(model, user, userDoc, sources, new HashMap<>(neighbors), seen, popular));
-            return;
-        }
-        client.multiGet(second, listener.delegateFailureAndWrap((l, response) -> {
-            for (MultiGetItemResponse item : response.getResponses()) {
-                if (parse(item) instanceof ModelDocuments.ItemDoc doc) {
-                    neighbors.put(doc.item(), doc);
-                }
+        fetch(model, ids, doc -> {
+            if (doc instanceof ModelDocuments.ItemDoc item) {
+                neighbors.put(item.item(), item);
             }
-            l.onResponse(new Profile(model, user, userDoc, sources, new HashMap<>(neighbors), seen, popular));
-        }));
+        }, listener.map(ignored -> new Profile(model, user, userDoc, sources, new HashMap<>(neighbors), seen, popular)));
     }
 
     /** The user's newest distinct items in the events index, newest first, each with the time of its newest event. */
@@ -190,18 +307,6 @@ public final class ProfileLoader {
             }
             return List.copyOf(items.values());
         }));
-    }
-
-    private static ToXContentObject parse(MultiGetItemResponse item) throws IOException {
-        if (item.isFailed()) {
-            // a version index that vanished under us (deleted by a newer activation): treat as missing
-            return null;
-        }
-        GetResponse response = item.getResponse();
-        if (response.isExists() == false) {
-            return null;
-        }
-        return parse(response.getSourceAsBytesRef());
     }
 
     static ToXContentObject parse(BytesReference source) throws IOException {

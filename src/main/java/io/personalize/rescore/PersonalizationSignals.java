@@ -10,16 +10,17 @@ import org.elasticsearch.common.io.stream.Writeable;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * What the rescorer needs on every shard, computed once on the coordinating node from the shopper's {@link Profile}
- * and shipped compactly: per item, its similarity to the shopper's context and recent items and its precomputed
- * affinity (both scaled to [0, 1] by their maximum), with the item behind each; per attribute value, the shopper's
- * affinity. On a shard each hit then costs doc-value reads and hash look-ups.
+ * and shipped compactly: per item, its similarity to the shopper's context and recent items, its precomputed affinity
+ * and its popularity, each scaled to [0, 1] by its maximum and square-rooted ({@link #scale}), with the item behind
+ * the similarity and the affinity; per attribute value, the shopper's affinity. On a shard each hit then costs
+ * doc-value reads and hash look-ups.
  */
 public final class PersonalizationSignals implements Writeable {
 
@@ -28,6 +29,7 @@ public final class PersonalizationSignals implements Writeable {
     private final String[] items;
     private final float[] similarity;
     private final float[] affinity;
+    private final float[] popularity;
     private final String[] similarTo; // the source item contributing most to an item's similarity, or null
     private final String[] because; // the history item behind an item's affinity, or null
     private final Map<String, Map<String, Float>> attributes;
@@ -38,6 +40,7 @@ public final class PersonalizationSignals implements Writeable {
         String[] items,
         float[] similarity,
         float[] affinity,
+        float[] popularity,
         String[] similarTo,
         String[] because,
         Map<String, Map<String, Float>> attributes
@@ -47,6 +50,7 @@ public final class PersonalizationSignals implements Writeable {
         this.items = items;
         this.similarity = similarity;
         this.affinity = affinity;
+        this.popularity = popularity;
         this.similarTo = similarTo;
         this.because = because;
         this.attributes = attributes;
@@ -58,6 +62,7 @@ public final class PersonalizationSignals implements Writeable {
         this.items = in.readStringArray();
         this.similarity = in.readFloatArray();
         this.affinity = in.readFloatArray();
+        this.popularity = in.readFloatArray();
         this.similarTo = readNullable(in);
         this.because = readNullable(in);
         this.attributes = in.readImmutableMap(i -> i.readImmutableMap(StreamInput::readFloat));
@@ -70,6 +75,7 @@ public final class PersonalizationSignals implements Writeable {
         out.writeStringArray(items);
         out.writeFloatArray(similarity);
         out.writeFloatArray(affinity);
+        out.writeFloatArray(popularity);
         writeNullable(out, similarTo);
         writeNullable(out, because);
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
@@ -92,9 +98,16 @@ public final class PersonalizationSignals implements Writeable {
         return values;
     }
 
-    /** The signals of a profile: sums of neighbour scores over its source items, and the user's stored affinities. */
+    /**
+     * The signals of a profile: sums of neighbour scores over its source items, the user's stored affinities, and the
+     * model's popular items. Nothing known about the shopper (no stored profile, no context or recent item) gives
+     * empty signals: the first-pass order stays, popularity included.
+     */
     public static PersonalizationSignals of(Profile profile) {
         Builder b = new Builder();
+        if (profile.isEmpty()) {
+            return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), Map.of());
+        }
         for (SourceItem source : profile.sources()) {
             ModelDocuments.ItemDoc neighbors = profile.neighbors().get(source.item());
             if (neighbors != null) {
@@ -109,29 +122,44 @@ public final class PersonalizationSignals implements Writeable {
                 b.setAffinity(user.items().get(r), user.scores()[r], user.because() == null ? null : user.because().get(r));
             }
         }
+        ModelDocuments.PopularDoc popular = profile.popular();
+        if (popular != null) {
+            for (int r = 0; r < popular.popular().size(); r++) {
+                b.setPopularity(popular.popular().get(r), popular.scores()[r]);
+            }
+        }
         return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), user == null ? Map.of() : user.attributes());
     }
 
     /** Accumulates per-item signals in parallel arrays. */
     private static final class Builder {
-        private final Map<String, Integer> index = new LinkedHashMap<>();
+        private final Map<String, Integer> index = new HashMap<>();
+        private int size;
+        private String[] ids = new String[16];
         private float[] sim = new float[16];
         private float[] best = new float[16];
         private float[] aff = new float[16];
+        private float[] pop = new float[16];
         private String[] similarTo = new String[16];
         private String[] because = new String[16];
 
         private int slot(String item) {
-            int i = index.computeIfAbsent(item, k -> index.size());
-            if (i == sim.length) {
-                int size = sim.length * 2;
-                sim = Arrays.copyOf(sim, size);
-                best = Arrays.copyOf(best, size);
-                aff = Arrays.copyOf(aff, size);
-                similarTo = Arrays.copyOf(similarTo, size);
-                because = Arrays.copyOf(because, size);
+            Integer existing = index.putIfAbsent(item, size);
+            if (existing != null) {
+                return existing;
             }
-            return i;
+            if (size == sim.length) {
+                int capacity = sim.length * 2;
+                ids = Arrays.copyOf(ids, capacity);
+                sim = Arrays.copyOf(sim, capacity);
+                best = Arrays.copyOf(best, capacity);
+                aff = Arrays.copyOf(aff, capacity);
+                pop = Arrays.copyOf(pop, capacity);
+                similarTo = Arrays.copyOf(similarTo, capacity);
+                because = Arrays.copyOf(because, capacity);
+            }
+            ids[size] = item;
+            return size++;
         }
 
         void addSimilarity(String item, float score, String source) {
@@ -149,16 +177,23 @@ public final class PersonalizationSignals implements Writeable {
             because[i] = reason;
         }
 
+        void setPopularity(String item, float score) {
+            int i = slot(item); // may grow the arrays: pop is read after it
+            pop[i] = score;
+        }
+
         PersonalizationSignals build(String idField, long version, Map<String, Map<String, Float>> attributes) {
-            int n = index.size();
-            scaleToMax(sim, n);
-            scaleToMax(aff, n);
+            int n = size;
+            scale(sim, n);
+            scale(aff, n);
+            scale(pop, n);
             return new PersonalizationSignals(
                 idField,
                 version,
-                index.keySet().toArray(String[]::new),
+                Arrays.copyOf(ids, n),
                 Arrays.copyOf(sim, n),
                 Arrays.copyOf(aff, n),
+                Arrays.copyOf(pop, n),
                 Arrays.copyOf(similarTo, n),
                 Arrays.copyOf(because, n),
                 attributes
@@ -166,14 +201,18 @@ public final class PersonalizationSignals implements Writeable {
         }
     }
 
-    private static void scaleToMax(float[] values, int n) {
+    /**
+     * Maps a signal onto [0, 1]: divided by its maximum over the profile's items, then square-rooted, so that the
+     * long tail of weaker signals still counts against the first-pass score (chosen on the validation split).
+     */
+    static void scale(float[] values, int n) {
         float max = 0;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, values[i]);
         }
         if (max > 0) {
             for (int i = 0; i < n; i++) {
-                values[i] = Math.max(0f, values[i] / max);
+                values[i] = (float) Math.sqrt(Math.max(0f, values[i] / max));
             }
         }
     }
@@ -200,6 +239,10 @@ public final class PersonalizationSignals implements Writeable {
 
     public float affinity(int i) {
         return affinity[i];
+    }
+
+    public float popularity(int i) {
+        return popularity[i];
     }
 
     public String similarTo(int i) {
@@ -230,6 +273,7 @@ public final class PersonalizationSignals implements Writeable {
             && Arrays.equals(items, other.items)
             && Arrays.equals(similarity, other.similarity)
             && Arrays.equals(affinity, other.affinity)
+            && Arrays.equals(popularity, other.popularity)
             && Arrays.equals(similarTo, other.similarTo)
             && Arrays.equals(because, other.because)
             && attributes.equals(other.attributes);

@@ -1,15 +1,21 @@
 package io.personalize.rescore;
 
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedNumericDocValues;
 import org.apache.lucene.index.SortedSetDocValues;
+import org.apache.lucene.index.StoredFieldVisitor;
+import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.index.mapper.IdFieldMapper;
+import org.elasticsearch.index.mapper.Uid;
 import org.elasticsearch.search.rescore.RescoreContext;
 import org.elasticsearch.search.rescore.Rescorer;
 
@@ -80,8 +86,16 @@ public final class PersonalizeRescorer implements Rescorer {
             int item = reader.item(hit.doc);
             float similarity = item < 0 ? 0f : context.signals.similarity(item);
             float affinity = item < 0 ? 0f : context.signals.affinity(item);
+            float popularity = item < 0 ? 0f : context.signals.popularity(item);
             float attributes = reader.attributeAffinity(hit.doc);
-            hit.score = PersonalizedScore.combine(context.weights, context.normalization.apply(hit.score, min, max), similarity, affinity, attributes);
+            hit.score = PersonalizedScore.combine(
+                context.weights,
+                context.normalization.apply(hit.score, min, max),
+                similarity,
+                affinity,
+                attributes,
+                popularity
+            );
             rescored.add(hit.doc);
         }
         for (int i = window; i < hits.length; i++) {
@@ -145,6 +159,11 @@ public final class PersonalizeRescorer implements Rescorer {
             "attribute_affinity: weight [" + w.attributeAffinity() + "] x mean over attributes of the shopper's best value weight [" + attributes + "]",
             attributeParts
         ));
+        float popularity = item < 0 ? 0f : s.popularity(item);
+        parts.add(Explanation.match(
+            w.popularity() * popularity,
+            "popularity: weight [" + w.popularity() + "] x the item's popularity [" + popularity + "] in the model"
+        ));
         float total = 0;
         for (Explanation part : parts) {
             total += part.getValue().floatValue();
@@ -163,6 +182,9 @@ public final class PersonalizeRescorer implements Rescorer {
         private LeafReaderContext leaf;
         private SortedSetDocValues ids;
         private SortedNumericDocValues numericIds;
+        // the _id field has no doc values in standard indices: its stored (or, in columnar indices, binary) value
+        private BinaryDocValues columnarIds;
+        private StoredFields storedFields;
         private SortedSetDocValues[] attributeValues;
 
         HitReader(IndexSearcher searcher, ShardSignals signals) {
@@ -175,8 +197,17 @@ public final class PersonalizeRescorer implements Rescorer {
             if (ord != leafOrd) {
                 leafOrd = ord;
                 leaf = leaves.get(ord);
-                ids = leaf.reader().getSortedSetDocValues(signals.idField());
-                numericIds = ids == null ? leaf.reader().getSortedNumericDocValues(signals.idField()) : null;
+                if (IdFieldMapper.NAME.equals(signals.idField())) {
+                    ids = null;
+                    numericIds = null;
+                    columnarIds = leaf.reader().getBinaryDocValues(IdFieldMapper.NAME);
+                    storedFields = columnarIds == null ? leaf.reader().storedFields() : null;
+                } else {
+                    ids = leaf.reader().getSortedSetDocValues(signals.idField());
+                    numericIds = ids == null ? leaf.reader().getSortedNumericDocValues(signals.idField()) : null;
+                    columnarIds = null;
+                    storedFields = null;
+                }
                 attributeValues = new SortedSetDocValues[signals.attributeFields().size()];
                 for (int a = 0; a < attributeValues.length; a++) {
                     attributeValues[a] = DocValues.getSortedSet(leaf.reader(), signals.attributeFields().get(a));
@@ -193,7 +224,38 @@ public final class PersonalizeRescorer implements Rescorer {
             if (numericIds != null) {
                 return numericIds.advanceExact(local) ? signals.item(new BytesRef(Long.toString(numericIds.nextValue()))) : -1;
             }
+            if (columnarIds != null) {
+                return columnarIds.advanceExact(local) ? signals.item(new BytesRef(Uid.decodeId(columnarIds.binaryValue()))) : -1;
+            }
+            if (storedFields != null) {
+                IdVisitor visitor = new IdVisitor();
+                storedFields.document(local, visitor);
+                return visitor.id == null ? -1 : signals.item(new BytesRef(visitor.id));
+            }
             return -1;
+        }
+
+        /** Reads the stored _id of a document and stops. */
+        private static final class IdVisitor extends StoredFieldVisitor {
+            String id;
+
+            @Override
+            public Status needsField(FieldInfo fieldInfo) {
+                if (id != null) {
+                    return Status.STOP;
+                }
+                return IdFieldMapper.NAME.equals(fieldInfo.name) ? Status.YES : Status.NO;
+            }
+
+            @Override
+            public void binaryField(FieldInfo fieldInfo, byte[] value) {
+                id = Uid.decodeId(value);
+            }
+
+            @Override
+            public void stringField(FieldInfo fieldInfo, String value) {
+                id = value;
+            }
         }
 
         float attributeAffinity(int doc) throws IOException {

@@ -33,8 +33,9 @@ import static org.elasticsearch.action.ValidateActions.addValidationError;
  * <pre>
  * "rescore": { "window_size": 200,
  *   "personalize": { "model": "shop", "user_id": "17850", "context_items": ["85123A"],
- *                    "weights": {"query": 1.0, "item_similarity": 1.0, "user_affinity": 1.0, "attribute_affinity": 0.5},
- *                    "query_normalization": "minmax", "recent_items": 20 } }
+ *                    "weights": {"query": 0.5, "item_similarity": 0.5, "user_affinity": 1.0, "attribute_affinity": 0.5,
+ *                                "popularity": 1.0},
+ *                    "query_normalization": "log", "recent_items": 50 } }
  * </pre>
  * On the coordinating node its rewrite registers one async action that loads the shopper's profile (as Elastic's
  * learning-to-rank rescorer loads its model); the shards then receive the resolved, compact
@@ -43,7 +44,10 @@ import static org.elasticsearch.action.ValidateActions.addValidationError;
 public final class PersonalizeRescorerBuilder extends RescorerBuilder<PersonalizeRescorerBuilder> {
 
     public static final String NAME = "personalize";
-    public static final int DEFAULT_RECENT_ITEMS = 20;
+    public static final int DEFAULT_RECENT_ITEMS = 50;
+    /** The window when the request gives none (Elasticsearch's own default, 10, leaves little to re-rank). */
+    public static final int DEFAULT_WINDOW = 200;
+    public static final QueryNormalization DEFAULT_NORMALIZATION = QueryNormalization.LOG;
 
     private static final ParseField MODEL = new ParseField("model");
     private static final ParseField USER_ID = new ParseField("user_id");
@@ -58,7 +62,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         String userId;
         List<String> contextItems = List.of();
         RescoreWeights weights = RescoreWeights.DEFAULT;
-        QueryNormalization normalization = QueryNormalization.MINMAX;
+        QueryNormalization normalization = DEFAULT_NORMALIZATION;
         int recentItems = DEFAULT_RECENT_ITEMS;
     }
 
@@ -94,6 +98,8 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         Supplier<Serving> serving
     ) {
         this(model, userId, contextItems, weights, normalization, recentItems, null, serving, null);
+        // the request's window_size, when it has one, is set after this
+        this.windowSize = DEFAULT_WINDOW;
     }
 
     private PersonalizeRescorerBuilder(
@@ -180,7 +186,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
 
     @Override
     public ActionRequestValidationException validate(SearchSourceBuilder source, ActionRequestValidationException e) {
-        int window = windowSize == null ? DEFAULT_WINDOW_SIZE : windowSize;
+        int window = windowSize == null ? DEFAULT_WINDOW : windowSize;
         int from = Math.max(0, source.from());
         int size = source.size() < 0 ? 10 : source.size();
         if (window < from + size) {
@@ -214,20 +220,15 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         Limits limits = node == null ? Limits.DEFAULTS : node.limits();
         limits.checkContextItems(contextItems.size());
         limits.checkRecentItems(recentItems);
-        limits.checkWindowSize(windowSize == null ? DEFAULT_WINDOW_SIZE : windowSize);
+        limits.checkWindowSize(windowSize == null ? DEFAULT_WINDOW : windowSize);
         SetOnce<PersonalizationSignals> holder = new SetOnce<>();
         context.registerAsyncAction((client, listener) -> {
             // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
             ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
-            profiles.activeModel(
-                model,
-                listener.delegateFailureAndWrap(
-                    (l, active) -> profiles.load(active, userId, contextItems, userId == null ? 0 : recentItems, l.map(profile -> {
-                        holder.set(PersonalizationSignals.of(profile));
-                        return null;
-                    }))
-                )
-            );
+            profiles.loadActive(model, userId, contextItems, userId == null ? 0 : recentItems, listener.map(profile -> {
+                holder.set(PersonalizationSignals.of(profile));
+                return null;
+            }));
         });
         PersonalizeRescorerBuilder pending = new PersonalizeRescorerBuilder(
             model,

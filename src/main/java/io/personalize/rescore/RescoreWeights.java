@@ -16,12 +16,13 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * The weights of the parts of a personalized score (see {@link PersonalizedScore}). Each defaults sensibly and can be
  * zero; all must be finite and non-negative.
  */
-public record RescoreWeights(float query, float itemSimilarity, float userAffinity, float attributeAffinity)
+public record RescoreWeights(float query, float itemSimilarity, float userAffinity, float attributeAffinity, float popularity)
     implements
         ToXContentObject,
         Writeable {
 
-    public static final RescoreWeights DEFAULT = new RescoreWeights(1.0f, 1.0f, 1.0f, 0.5f);
+    /** Chosen on the Online Retail validation split (bin/bench rescore-quality --validation --tune; see the README). */
+    public static final RescoreWeights DEFAULT = new RescoreWeights(0.5f, 0.5f, 1.0f, 0.5f, 1.0f);
 
     static final ConstructingObjectParser<RescoreWeights, Void> PARSER = new ConstructingObjectParser<>(
         "weights",
@@ -30,7 +31,8 @@ public record RescoreWeights(float query, float itemSimilarity, float userAffini
             a[0] == null ? DEFAULT.query : (Float) a[0],
             a[1] == null ? DEFAULT.itemSimilarity : (Float) a[1],
             a[2] == null ? DEFAULT.userAffinity : (Float) a[2],
-            a[3] == null ? DEFAULT.attributeAffinity : (Float) a[3]
+            a[3] == null ? DEFAULT.attributeAffinity : (Float) a[3],
+            a[4] == null ? DEFAULT.popularity : (Float) a[4]
         )
     );
     static {
@@ -38,6 +40,7 @@ public record RescoreWeights(float query, float itemSimilarity, float userAffini
         PARSER.declareFloat(optionalConstructorArg(), new ParseField("item_similarity"));
         PARSER.declareFloat(optionalConstructorArg(), new ParseField("user_affinity"));
         PARSER.declareFloat(optionalConstructorArg(), new ParseField("attribute_affinity"));
+        PARSER.declareFloat(optionalConstructorArg(), new ParseField("popularity"));
     }
 
     public RescoreWeights {
@@ -45,10 +48,11 @@ public record RescoreWeights(float query, float itemSimilarity, float userAffini
         check(itemSimilarity, "item_similarity");
         check(userAffinity, "user_affinity");
         check(attributeAffinity, "attribute_affinity");
+        check(popularity, "popularity");
     }
 
     public RescoreWeights(StreamInput in) throws IOException {
-        this(in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat());
+        this(in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat());
     }
 
     private static void check(float weight, String name) {
@@ -63,6 +67,7 @@ public record RescoreWeights(float query, float itemSimilarity, float userAffini
         out.writeFloat(itemSimilarity);
         out.writeFloat(userAffinity);
         out.writeFloat(attributeAffinity);
+        out.writeFloat(popularity);
     }
 
     @Override
@@ -72,6 +77,7 @@ public record RescoreWeights(float query, float itemSimilarity, float userAffini
             .field("item_similarity", itemSimilarity)
             .field("user_affinity", userAffinity)
             .field("attribute_affinity", attributeAffinity)
+            .field("popularity", popularity)
             .endObject();
     }
 }

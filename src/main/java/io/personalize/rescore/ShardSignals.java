@@ -54,6 +54,10 @@ final class ShardSignals {
         return signals.affinity(item);
     }
 
+    float popularity(int item) {
+        return signals.popularity(item);
+    }
+
     String similarTo(int item) {
         return signals.similarTo(item);
     }

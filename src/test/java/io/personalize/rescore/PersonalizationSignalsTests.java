@@ -51,19 +51,23 @@ public class PersonalizationSignalsTests extends ESTestCase {
             List.of(new SourceItem("cart", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
             Map.of("cart", item("cart", List.of("x", "z"), 0.2f, 0.5f), "h", item("h", List.of("z"), 0.3f)),
             Set.of("h"),
-            null
+            new ModelDocuments.PopularDoc(List.of("y", "w"), new float[] { 10f, 2.5f }, null)
         );
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> items = List.of(signals.items());
         int x = items.indexOf("x");
         int y = items.indexOf("y");
         int z = items.indexOf("z");
+        int w = items.indexOf("w");
         assertEquals("z is the most similar (0.5 + 0.3): it scales to 1", 1f, signals.similarity(z), 1e-6);
-        assertEquals(0.2f / 0.8f, signals.similarity(x), 1e-6);
+        assertEquals("max-scaled, then square-rooted", (float) Math.sqrt(0.2f / 0.8f), signals.similarity(x), 1e-6);
         assertEquals(0f, signals.similarity(y), 0f);
         assertThat("the larger contribution names the source", signals.similarTo(z), equalTo("cart"));
         assertEquals(1f, signals.affinity(x), 1e-6);
-        assertEquals(0.5f, signals.affinity(y), 1e-6);
+        assertEquals((float) Math.sqrt(0.5f), signals.affinity(y), 1e-6);
+        assertEquals("the most popular item scales to 1", 1f, signals.popularity(y), 1e-6);
+        assertEquals((float) Math.sqrt(0.25f), signals.popularity(w), 1e-6);
+        assertEquals(0f, signals.popularity(z), 0f);
         assertThat(signals.because(x), equalTo("h"));
         assertNull(signals.because(y));
         assertThat(signals.attributes(), equalTo(Map.of("category", Map.of("candles", 1f))));
@@ -74,8 +78,52 @@ public class PersonalizationSignalsTests extends ESTestCase {
         assertThat(new PersonalizationSignals(out.bytes().streamInput()), equalTo(signals));
     }
 
+    public void testManyItemsGrowTheArrays() {
+        // a thousand popular items, a hundred affinities and neighbours: every signal lands on its own item
+        List<String> popular = new java.util.ArrayList<>();
+        float[] popularity = new float[1000];
+        for (int i = 0; i < 1000; i++) {
+            popular.add("p" + i);
+            popularity[i] = 1000 - i;
+        }
+        List<String> items = new java.util.ArrayList<>();
+        float[] scores = new float[100];
+        for (int i = 0; i < 100; i++) {
+            items.add("a" + i);
+            scores[i] = 100 - i;
+        }
+        java.util.Collections.shuffle(items, random());
+        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", List.of("h"), new float[] { 1f }, items, scores,
+            java.util.Collections.nCopies(100, "h"), Map.of());
+        Profile profile = new Profile(model(), "u", user, List.of(new SourceItem("h", SourceItem.Origin.HISTORY)),
+            Map.of("h", item("h", items.subList(0, 50), java.util.Arrays.copyOf(scores, 50))), Set.of("h"),
+            new ModelDocuments.PopularDoc(popular, popularity, null));
+        PersonalizationSignals signals = PersonalizationSignals.of(profile);
+        List<String> ids = List.of(signals.items());
+        assertEquals(1100, ids.size());
+        for (int i = 0; i < 1000; i += 97) {
+            assertEquals((float) Math.sqrt((1000f - i) / 1000f), signals.popularity(ids.indexOf("p" + i)), 1e-6);
+        }
+        for (int r = 0; r < 100; r++) {
+            int at = ids.indexOf(items.get(r));
+            assertEquals((float) Math.sqrt((100f - r) / 100f), signals.affinity(at), 1e-6);
+            assertEquals(r < 50 ? (float) Math.sqrt((100f - r) / 100f) : 0f, signals.similarity(at), 1e-6);
+            assertEquals(0f, signals.popularity(at), 0f);
+        }
+    }
+
     public void testNothingKnownGivesEmptySignals() {
         Profile profile = new Profile(model(), "stranger", null, List.of(), Map.of(), Set.of(), null);
         assertTrue(PersonalizationSignals.of(profile).isEmpty());
+        Profile withPopular = new Profile(
+            model(),
+            "stranger",
+            null,
+            List.of(),
+            Map.of(),
+            Set.of(),
+            new ModelDocuments.PopularDoc(List.of("y"), new float[] { 10f }, null)
+        );
+        assertTrue("popularity alone does not re-rank a stranger's search", PersonalizationSignals.of(withPopular).isEmpty());
     }
 }

@@ -28,18 +28,20 @@ public class PersonalizeRescorerBuilderTests extends ESTestCase {
     public void testParsesTheDocumentedExample() throws IOException {
         PersonalizeRescorerBuilder builder = parse("""
             {"model": "shop", "user_id": "17850", "context_items": ["85123A"],
-             "weights": {"query": 1.0, "item_similarity": 1.0, "user_affinity": 1.0, "attribute_affinity": 0.5},
-             "query_normalization": "minmax"}""");
+             "weights": {"query": 0.5, "item_similarity": 0.5, "user_affinity": 1.0, "attribute_affinity": 0.5, "popularity": 1.0},
+             "query_normalization": "log"}""");
         PersonalizeRescorerBuilder expected = new PersonalizeRescorerBuilder(
             "shop",
             "17850",
             List.of("85123A"),
-            new RescoreWeights(1f, 1f, 1f, 0.5f),
-            QueryNormalization.MINMAX,
+            new RescoreWeights(0.5f, 0.5f, 1f, 0.5f, 1f),
+            QueryNormalization.LOG,
             PersonalizeRescorerBuilder.DEFAULT_RECENT_ITEMS,
             () -> null
         );
         assertThat(builder, equalTo(expected));
+        assertThat(builder, equalTo(parse("{\"model\": \"shop\", \"user_id\": \"17850\", \"context_items\": [\"85123A\"]}")));
+        assertThat("the plugin's default window", builder.windowSize(), equalTo(PersonalizeRescorerBuilder.DEFAULT_WINDOW));
     }
 
     public void testWireRoundTrip() throws IOException {
@@ -60,6 +62,7 @@ public class PersonalizeRescorerBuilderTests extends ESTestCase {
         assertBad("{\"user_id\": \"u\"}", "[personalize] requires a [model]");
         assertBad("{\"model\": \"shop\", \"wieghts\": {}}", "unknown field [wieghts]");
         assertBad("{\"model\": \"shop\", \"weights\": {\"query\": -1}}", "[weights.query] must be a finite number >= 0");
+        assertBad("{\"model\": \"shop\", \"weights\": {\"popularity\": -1}}", "[weights.popularity] must be a finite number >= 0");
         assertBad("{\"model\": \"shop\", \"query_normalization\": \"zscore\"}", "[query_normalization] must be one of");
         assertBad("{\"model\": \"shop\", \"recent_items\": -1}", "[recent_items] must be at least 0");
         assertBad("{\"model\": \"shop\", \"user_id\": \"\"}", "[user_id] must be 1 to 512 characters");
@@ -74,7 +77,11 @@ public class PersonalizeRescorerBuilderTests extends ESTestCase {
             containsString("window_size [20] must be at least from + size [21]")
         );
         PersonalizeRescorerBuilder defaultWindow = parse("{\"model\": \"shop\"}");
-        assertNull("the default window (10) covers the default size (10)", defaultWindow.validate(new SearchSourceBuilder(), null));
+        assertNull("the default window (200) covers from + size up to 200", defaultWindow.validate(new SearchSourceBuilder().from(150).size(50), null));
+        assertThat(
+            defaultWindow.validate(new SearchSourceBuilder().from(150).size(51), null).getMessage(),
+            containsString("window_size [200] must be at least from + size [201]")
+        );
     }
 
     private static void assertBad(String json, String message) {

@@ -2,6 +2,9 @@ package io.personalize.rescore;
 
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
+import io.personalize.action.PutModelAction;
+import io.personalize.action.TrainModelAction;
+import io.personalize.model.ModelConfig;
 
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.search.SearchRequestBuilder;
@@ -11,6 +14,9 @@ import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.test.ESSingleNodeTestCase;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -89,6 +95,38 @@ public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
             assertThat(explanation, containsString("item_similarity"));
             assertThat(explanation, containsString("user_affinity"));
             assertThat(explanation, containsString("category = [candles]"));
+        } finally {
+            response.decRef();
+        }
+    }
+
+    public void testACatalogueKeyedByUnderscoreIdIsPersonalizedToo() throws IOException {
+        // the tiny shop's products have their sku as _id: a model naming _id as the catalogue's id field must rank
+        // exactly as the same model keyed by the sku field (_id has no doc values: it is read from stored fields)
+        TinyShop.trainedModel(client());
+        ModelConfig config;
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
+            {"catalog": {"index": "products", "id_field": "_id", "attributes": ["category"]},
+             "events": {"index": "events", "user_field": "user_id", "item_field": "sku"}}""")) {
+            config = ModelConfig.parse(parser);
+        }
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("by-id", config)).actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("by-id")).actionGet();
+        for (String user : List.of("u0", "u1")) {
+            List<String> bySku = search("shop", user);
+            assertThat(search("by-id", user), equalTo(bySku));
+        }
+        assertNotEquals("personalized", search("by-id", "u0").subList(0, 3), search("by-id", "u1").subList(0, 3));
+    }
+
+    private List<String> search(String model, String user) {
+        SearchResponse response = client().prepareSearch("products")
+            .setQuery(QueryBuilders.matchQuery("title", "gift"))
+            .setSize(6)
+            .addRescorer(new PersonalizeRescorerBuilder(model, user, List.of(), RescoreWeights.DEFAULT, QueryNormalization.MINMAX, 20, () -> null), 10)
+            .get();
+        try {
+            return Arrays.stream(response.getHits().getHits()).map(SearchHit::getId).toList();
         } finally {
             response.decRef();
         }

@@ -1,0 +1,188 @@
+package io.personalize.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.Shop;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * Search latency with the {@code personalize} rescorer, side by side on the same node and in the same run.
+ * <p>
+ * The catalogue: the Online Retail products (those with a title) replicated with varied ids to {@code docs} documents
+ * (200,000 by default; {@code _id} = sku-copy), each copy keeping its {@code sku} field, the model's id field, so that
+ * the model's signals apply to every copy: a query matches ~50 times as many documents as in the shop. One shard, no
+ * replica, no content vectors (the rescorer does not read them). The model is trained on the purchases before
+ * 2011-11-01, and the events index holds them. The queries are the first {@code queries} test searches of
+ * {@link RescoreCases} (the test split, the same rule), each with its shopper.
+ * <p>
+ * Modes, each measured as the client sees it (HTTP round trips included), one client thread, interleaved query by
+ * query in rotating order so that load changes hit every mode alike:
+ * <ul>
+ *   <li>{@code bm25}: {@code {"match": {"title": query}}}, size 10;</li>
+ *   <li>{@code rescore-100}, {@code rescore-1000}: the same with the rescorer for the shopper, window 100 and 1000;</li>
+ *   <li>{@code blog-recipe}: the peer, end to end: {@code GET _recommend} for the shopper's top 100 affinity items,
+ *       then the {@code bool} query boosting them.</li>
+ * </ul>
+ * A warm-up round precedes the measured rounds.
+ */
+public final class RescoreSpeedBench {
+
+    static final String PRODUCTS = "rs-products";
+    static final String EVENTS = "rs-events";
+    static final String MODEL = "rs";
+
+    public static void main(String[] args) throws Exception {
+        String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
+        int docs = 200_000, queries = 300, rounds = 3;
+        boolean fresh = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--docs" -> docs = Integer.parseInt(args[++i]);
+                case "--queries" -> queries = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--fresh" -> fresh = true;
+                default -> throw new IllegalArgumentException("unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]");
+            }
+        }
+        EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
+        OnlineRetail data = OnlineRetail.load();
+        long split = OnlineRetail.SPLIT;
+        loadCatalogue(es, data, docs, fresh);
+        RescoreCases.prepare(es, data, PRODUCTS, docs, () -> {}, EVENTS, MODEL, split, null, fresh);
+        List<RescoreCases.Case> cases = RescoreCases.cases(data, split, Long.MAX_VALUE, queries);
+        long matched = 0;
+        for (RescoreCases.Case c : cases) {
+            ObjectNode count = EsClient.object();
+            count.putObject("query").putObject("match").put("title", c.query());
+            matched += es.post("/" + PRODUCTS + "/_count", count).ok().path("count").asLong();
+        }
+        System.out.printf("%n%,d queries (%,d shoppers) over %,d products, %,.0f matching documents per query on average; "
+                + "%d measured rounds after a warm-up round, one client%n", cases.size(),
+            cases.stream().map(RescoreCases.Case::user).distinct().count(), docs, (double) matched / cases.size(), rounds);
+
+        Map<String, Function<RescoreCases.Case, Long>> modes = new LinkedHashMap<>();
+        modes.put("bm25", c -> timed(es, RescoreQualityBench.bm25Body(c.query())));
+        modes.put("rescore-100", c -> timed(es, rescore(c, 100)));
+        modes.put("rescore-1000", c -> timed(es, rescore(c, 1000)));
+        modes.put("blog-recipe", c -> {
+            long start = System.nanoTime();
+            List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
+            search(es, RescoreQualityBench.peerBody(c.query(), profile, RescoreQualityBench.DEFAULT_PEER));
+            return System.nanoTime() - start;
+        });
+        List<String> names = new ArrayList<>(modes.keySet());
+        Map<String, List<Long>> nanos = new LinkedHashMap<>();
+        names.forEach(n -> nanos.put(n, new ArrayList<>()));
+        System.out.println("load average before: " + loadAverage());
+        for (int round = 0; round <= rounds; round++) {
+            for (int q = 0; q < cases.size(); q++) {
+                for (int m = 0; m < names.size(); m++) {
+                    String name = names.get((q + m + round) % names.size());
+                    long t = modes.get(name).apply(cases.get(q));
+                    if (round > 0) {
+                        nanos.get(name).add(t);
+                    }
+                }
+            }
+        }
+        System.out.println("load average after:  " + loadAverage());
+        System.out.printf("%n%-14s %9s %9s %9s %12s %12s%n", "mode", "p50 ms", "p99 ms", "mean ms", "p50 / bm25", "p99 / bm25");
+        double bp50 = percentile(nanos.get("bm25"), 50), bp99 = percentile(nanos.get("bm25"), 99);
+        for (String name : names) {
+            List<Long> t = nanos.get(name);
+            double p50 = percentile(t, 50), p99 = percentile(t, 99);
+            System.out.printf("%-14s %9.2f %9.2f %9.2f %12.2f %12.2f%n", name, p50, p99, t.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6,
+                p50 / bp50, p99 / bp99);
+        }
+        System.out.printf("%nratio p50 rescore-1000 / bm25: %.2f (target <= 1.15)%n", percentile(nanos.get("rescore-1000"), 50) / bp50);
+        System.out.printf("ratio p50 blog-recipe / rescore-1000: %.2f%n", percentile(nanos.get("blog-recipe"), 50) / percentile(nanos.get("rescore-1000"), 50));
+        System.out.printf("reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d%n", docs, queries, rounds);
+    }
+
+    static ObjectNode rescore(RescoreCases.Case c, int window) {
+        ObjectNode body = RescoreQualityBench.bm25Body(c.query());
+        ObjectNode rescore = body.putObject("rescore").put("window_size", window);
+        rescore.putObject("personalize").put("model", MODEL).put("user_id", c.user());
+        return body;
+    }
+
+    static long timed(EsClient es, ObjectNode body) {
+        long start = System.nanoTime();
+        search(es, body);
+        return System.nanoTime() - start;
+    }
+
+    static void search(EsClient es, ObjectNode body) {
+        JsonNode response = es.post("/" + PRODUCTS + "/_search", body).ok();
+        if (response.path("hits").path("hits").size() == 0) {
+            throw new IllegalStateException("no hits for " + body);
+        }
+    }
+
+    static double percentile(List<Long> nanos, double p) {
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    /** The catalogue replicated to {@code docs} documents, bulk-loaded by two client threads with refresh off. */
+    static void loadCatalogue(EsClient es, OnlineRetail data, int docs, boolean fresh) throws Exception {
+        EsClient.Response count = es.get("/" + PRODUCTS + "/_count");
+        if (fresh == false && count.status() == 200 && count.json().path("count").asLong() == docs) {
+            System.out.printf("reusing index [%s] (%,d products)%n", PRODUCTS, docs);
+            return;
+        }
+        long start = System.nanoTime();
+        List<OnlineRetail.Product> catalogue = data.products().stream().filter(p -> p.title() != null).toList();
+        Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
+        es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}").ok();
+        List<Integer> all = new ArrayList<>(docs);
+        for (int i = 0; i < docs; i++) {
+            all.add(i);
+        }
+        Function<Integer, OnlineRetail.Product> product = i -> catalogue.get(i % catalogue.size());
+        int batch = 2000;
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int first = t * batch;
+                done.add(clients.submit(() -> {
+                    for (int b = first; b < all.size(); b += 2 * batch) {
+                        Shop.bulk(es, PRODUCTS, all.subList(b, Math.min(all.size(), b + batch)),
+                            i -> product.apply(i).sku() + "-" + i / catalogue.size(), i -> Shop.productDocument(product.apply(i)), batch);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            clients.shutdown();
+        }
+        es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\"}}").ok();
+        es.refresh(PRODUCTS);
+        es.post("/" + PRODUCTS + "/_forcemerge?max_num_segments=1", null).ok();
+        System.out.printf("loaded %,d products into [%s] in %.0f s (force-merged to one segment)%n", docs, PRODUCTS, (System.nanoTime() - start) / 1e9);
+    }
+}
