@@ -100,7 +100,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestTrainModelAction(),
             new RestImportModelAction(),
             new RestEvaluateModelAction(),
-            new RestRecommendAction()
+            new RestRecommendAction(profileLoader::get)
         );
     }
 

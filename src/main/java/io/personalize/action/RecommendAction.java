@@ -243,7 +243,7 @@ public final class RecommendAction {
             if (recentItems < 0 || recentItems > 100) {
                 e = addValidationError("[recent_items] must be between 0 and 100, got [" + recentItems + "]", e);
             }
-            if (index == null) {
+            if (index == null && model != null) {
                 e = addValidationError("the model's catalogue index is not set", e);
             }
             return e;

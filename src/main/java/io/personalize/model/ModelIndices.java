@@ -4,6 +4,7 @@ import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.indices.SystemIndexDescriptor;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The system indices the plugin owns. Users never read them directly (Elasticsearch hides and guards system indices);
@@ -50,18 +51,19 @@ public final class ModelIndices {
             .build();
     }
 
+    // Locale.ROOT: in some locales %d prints other digits (Persian, Arabic...), which is not JSON
     static String modelsMappings() {
-        return """
+        return String.format(Locale.ROOT, """
             {"_meta": {"%s": %d}, "dynamic": false,
              "properties": {"name": {"type": "keyword"}, "config": {"type": "object", "enabled": false},
-                            "status": {"type": "object", "enabled": false}}}""".formatted(SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
+                            "status": {"type": "object", "enabled": false}}}""", SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
     }
 
     /** Mappings of a version index: documents are read by id; only their kind and id are indexed, for scans. */
     public static String dataMappings() {
-        return """
+        return String.format(Locale.ROOT, """
             {"_meta": {"%s": %d}, "dynamic": false,
-             "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"}}}""".formatted(SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
+             "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"}}}""", SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
     }
 
     public static Settings dataSettings() {
