@@ -23,9 +23,10 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
-import io.personalize.profile.ProfileCache;
+import io.personalize.profile.ClearCacheAction;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
+import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
@@ -33,8 +34,12 @@ import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestForgetUserAction;
 import io.personalize.rest.RestImportModelAction;
 import io.personalize.rest.RestRecommendAction;
+import io.personalize.rest.RestStatsAction;
 import io.personalize.rest.RestTrainModelAction;
 import io.personalize.rest.RestPutModelAction;
+import io.personalize.stats.ServingStats;
+import io.personalize.stats.StatsAction;
+import io.personalize.stats.TransportStatsAction;
 
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
@@ -56,10 +61,10 @@ import org.elasticsearch.threadpool.FixedExecutorBuilder;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** Entry point: registers the plugin's processor, models, rescorer and REST endpoints with the node. */
 public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemIndexPlugin, SearchPlugin {
@@ -77,10 +82,13 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
     public Collection<?> createComponents(PluginServices services) {
         ModelStore store = new ModelStore(services.client());
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
-        ProfileLoader profiles = new ProfileLoader(store, new ProfileCache(ProfileCache.SIZE.get(services.environment().settings()).getBytes()));
-        Limits limits = new Limits(services.environment().settings(), services.clusterService().getClusterSettings());
-        serving.set(new Serving(profiles, limits));
-        return List.of(store, trainings, new ModelVersions(store), profiles, limits);
+        Settings settings = services.environment().settings();
+        ServingCache cache = new ServingCache(settings, services.clusterService().getClusterSettings());
+        ProfileLoader profiles = new ProfileLoader(store, cache);
+        Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
+        ServingStats stats = new ServingStats();
+        serving.set(new Serving(profiles, limits, stats));
+        return List.of(store, trainings, new ModelVersions(store), cache, profiles, limits, stats);
     }
 
     @Override
@@ -93,7 +101,9 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
             new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
             new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
-            new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class)
+            new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
+            new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
+            new ActionHandler(StatsAction.TYPE, TransportStatsAction.class)
         );
     }
 
@@ -110,14 +120,15 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestTrainModelAction(),
             new RestImportModelAction(),
             new RestEvaluateModelAction(),
-            new RestRecommendAction(),
-            new RestForgetUserAction()
+            new RestRecommendAction(() -> serving.get() == null ? null : serving.get().profiles()),
+            new RestForgetUserAction(),
+            new RestStatsAction()
         );
     }
 
     @Override
     public List<Setting<?>> getSettings() {
-        return Stream.concat(Limits.settings().stream(), Stream.of(ProfileCache.SIZE)).toList();
+        return Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()).toList();
     }
 
     @Override

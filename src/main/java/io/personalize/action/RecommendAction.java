@@ -242,7 +242,7 @@ public final class RecommendAction {
             if (recentItems < 0) {
                 e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
             }
-            if (index == null) {
+            if (index == null && model != null) {
                 e = addValidationError("the model's catalogue index is not set", e);
             }
             return e;

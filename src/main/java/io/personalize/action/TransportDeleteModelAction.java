@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelStore;
+import io.personalize.profile.ClearCacheAction;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -23,6 +24,15 @@ public final class TransportDeleteModelAction extends HandledTransportAction<Del
 
     @Override
     protected void doExecute(Task task, DeleteModelAction.Request request, ActionListener<AcknowledgedResponse> listener) {
-        store.delete(request.name(), listener.map(ignored -> AcknowledgedResponse.TRUE));
+        store.delete(
+            request.name(),
+            listener.delegateFailureAndWrap(
+                (l, ignored) -> ClearCacheAction.broadcast(
+                    store.systemClient(),
+                    ClearCacheAction.Request.model(request.name(), null),
+                    () -> l.onResponse(AcknowledgedResponse.TRUE)
+                )
+            )
+        );
     }
 }

@@ -4,6 +4,8 @@ import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelStore;
 import io.personalize.model.TrainingTask;
 
+import io.personalize.stats.ServingStats;
+
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -18,17 +20,26 @@ public final class TransportEvaluateModelAction extends HandledTransportAction<E
     private final ModelStore store;
     private final Client client;
     private final TransportService transportService;
+    private final ServingStats stats;
 
     @Inject
-    public TransportEvaluateModelAction(TransportService transportService, ActionFilters actionFilters, Client client, ModelStore store) {
+    public TransportEvaluateModelAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        Client client,
+        ModelStore store,
+        ServingStats stats
+    ) {
         super(EvaluateModelAction.NAME, transportService, actionFilters, EvaluateModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
+        this.stats = stats;
         this.client = client;
         this.transportService = transportService;
     }
 
     @Override
-    protected void doExecute(Task task, EvaluateModelAction.Request request, ActionListener<EvaluateModelAction.Response> listener) {
+    protected void doExecute(Task task, EvaluateModelAction.Request request, ActionListener<EvaluateModelAction.Response> outcome) {
+        ActionListener<EvaluateModelAction.Response> listener = stats.timed(ServingStats.Endpoint.EVALUATE, outcome);
         store.get(request.name(), listener.delegateFailureAndWrap((l, model) -> {
             EvaluationJob job = new EvaluationJob(
                 request.configFor(model.config()),

@@ -3,6 +3,7 @@ package io.personalize.action;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
+import io.personalize.profile.ClearCacheAction;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteResponse;
@@ -51,7 +52,12 @@ public final class TransportForgetUserAction extends HandledTransportAction<Forg
                         deleted++;
                     }
                 }
-                l2.onResponse(new ForgetUserAction.Response(request.model(), request.userId(), model.status().versions().size(), deleted));
+                int from = deleted;
+                ClearCacheAction.broadcast(
+                    store.systemClient(),
+                    ClearCacheAction.Request.user(request.model(), request.userId()),
+                    () -> l2.onResponse(new ForgetUserAction.Response(request.model(), request.userId(), model.status().versions().size(), from))
+                );
             }));
         }));
     }

@@ -6,6 +6,8 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.VersionWriter;
 
+import io.personalize.stats.ServingStats;
+
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -27,9 +29,16 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
     private final ModelStore store;
     private final ModelVersions versions;
     private final Executor executor;
+    private final ServingStats stats;
 
     @Inject
-    public TransportImportModelAction(TransportService transportService, ActionFilters actionFilters, ModelStore store, ModelVersions versions) {
+    public TransportImportModelAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ModelStore store,
+        ModelVersions versions,
+        ServingStats stats
+    ) {
         // parsing the lines is CPU work: not on a network thread
         super(
             ImportModelAction.NAME,
@@ -40,11 +49,13 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
         );
         this.store = store;
         this.versions = versions;
+        this.stats = stats;
         this.executor = transportService.getThreadPool().executor(ThreadPool.Names.GENERIC);
     }
 
     @Override
-    protected void doExecute(Task task, ImportModelAction.Request request, ActionListener<ImportModelAction.Response> listener) {
+    protected void doExecute(Task task, ImportModelAction.Request request, ActionListener<ImportModelAction.Response> outcome) {
+        ActionListener<ImportModelAction.Response> listener = stats.timed(ServingStats.Endpoint.IMPORT, outcome);
         long start = System.currentTimeMillis();
         if (ModelLines.hasLines(request.lines()) == false) {
             listener.onFailure(new IllegalArgumentException(ImportModelAction.NO_LINES));

@@ -1,8 +1,10 @@
 package io.personalize.action;
 
 import io.personalize.Limits;
+import io.personalize.profile.ActiveModel;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.recommend.Recommender;
+import io.personalize.stats.ServingStats;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -15,13 +17,16 @@ import org.elasticsearch.transport.TransportService;
 
 /**
  * Serves {@code _recommend} on the node that received it: the model's data is read through the plugin, the catalogue
- * as the caller (whose right to read it was checked against {@link RecommendAction.Request#indices()} already).
+ * as the caller (whose right to read it was checked against {@link RecommendAction.Request#indices()} already). The
+ * shelf is filled from the version this node last saw active while the model's document is read again
+ * ({@link ProfileLoader#withActive}), so that a warm request does not wait for that read.
  */
 public final class TransportRecommendAction extends HandledTransportAction<RecommendAction.Request, RecommendAction.Response> {
 
     private final ProfileLoader profiles;
     private final Recommender recommender;
     private final Limits limits;
+    private final ServingStats stats;
 
     @Inject
     public TransportRecommendAction(
@@ -29,31 +34,43 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
         ActionFilters actionFilters,
         Client client,
         ProfileLoader profiles,
-        Limits limits
+        Limits limits,
+        ServingStats stats
     ) {
         super(RecommendAction.NAME, transportService, actionFilters, RecommendAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.profiles = profiles;
         this.recommender = new Recommender(profiles, client);
         this.limits = limits;
+        this.stats = stats;
     }
 
     @Override
     protected void doExecute(Task task, RecommendAction.Request request, ActionListener<RecommendAction.Response> listener) {
         long start = System.nanoTime();
-        request.checkLimits(limits);
-        profiles.activeModel(request.model(), listener.delegateFailureAndWrap((l, model) -> {
-            String catalog = model.config().catalog().index();
-            if (catalog.equals(request.index()) == false) {
-                // the caller was authorized for request.index(): it must be the catalogue that is read
-                throw new IllegalArgumentException(
-                    "model [" + request.model() + "] recommends from [" + catalog + "], not from [" + request.index() + "]"
-                );
-            }
-            recommender.recommend(
-                model,
-                request,
-                l.map(shelf -> new RecommendAction.Response(model.name(), model.version().version(), (System.nanoTime() - start) / 1_000_000, shelf))
-            );
-        }));
+        ActionListener.run(stats.timed(ServingStats.Endpoint.RECOMMEND, listener), timed -> {
+            request.checkLimits(limits);
+            profiles.withActive(request.model(), (model, l) -> recommend(model, request, start, l), timed);
+        });
+    }
+
+    private void recommend(ActiveModel model, RecommendAction.Request request, long start, ActionListener<RecommendAction.Response> listener) {
+        String catalog = model.config().catalog().index();
+        if (catalog.equals(request.index()) == false) {
+            // the caller was authorized for request.index(): it must be the catalogue that is read
+            listener.onFailure(new CatalogMismatchException(request.model(), catalog, request.index()));
+            return;
+        }
+        recommender.recommend(
+            model,
+            request,
+            listener.map(shelf -> new RecommendAction.Response(model.name(), model.version().version(), (System.nanoTime() - start) / 1_000_000, shelf))
+        );
+    }
+
+    /** The caller was authorized for another index than the model's catalogue (which changed since it was looked up). */
+    public static final class CatalogMismatchException extends IllegalArgumentException {
+        CatalogMismatchException(String model, String catalog, String index) {
+            super("model [" + model + "] recommends from [" + catalog + "], not from [" + index + "]");
+        }
     }
 }

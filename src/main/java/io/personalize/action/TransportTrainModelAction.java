@@ -10,6 +10,8 @@ import io.personalize.model.TrainingTask;
 import io.personalize.model.VersionDocuments;
 import io.personalize.model.VersionWriter;
 
+import io.personalize.stats.ServingStats;
+
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -39,6 +41,7 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
     private final ModelStore store;
     private final ModelVersions versions;
     private final TrainingRegistry trainings;
+    private final ServingStats stats;
     private final Client client;
     private final ClusterService clusterService;
     private final Executor executor;
@@ -51,12 +54,14 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
         ClusterService clusterService,
         ModelStore store,
         ModelVersions versions,
-        TrainingRegistry trainings
+        TrainingRegistry trainings,
+        ServingStats stats
     ) {
         super(TrainModelAction.NAME, transportService, actionFilters, TrainModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
         this.versions = versions;
         this.trainings = trainings;
+        this.stats = stats;
         this.client = client;
         this.clusterService = clusterService;
         this.executor = transportService.getThreadPool().executor(THREAD_POOL);
@@ -65,7 +70,7 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
     @Override
     protected void doExecute(Task task, TrainModelAction.Request request, ActionListener<TrainModelAction.Response> outcome) {
         TrainingTask trainingTask = (TrainingTask) task;
-        ActionListener<TrainModelAction.Response> listener = outcome.delegateResponse((l, e) -> {
+        ActionListener<TrainModelAction.Response> listener = stats.timed(ServingStats.Endpoint.TRAIN, outcome).delegateResponse((l, e) -> {
             trainingTask.failedToStart(e);
             l.onFailure(e);
         });
@@ -90,7 +95,7 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
                     trainings.register(name, trainingTask);
                     trainingTask.started();
                     ActionListener<TrainModelAction.Response> done = ActionListener.runAfter(l3, () -> trainings.unregister(name, trainingTask));
-                    train(model.config(), pending, trainingTask, start, done);
+                    train(model.config(), pending, trainingTask, start, stats.countTraining(done));
                 })
             );
         }))));

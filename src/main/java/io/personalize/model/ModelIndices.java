@@ -4,6 +4,7 @@ import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.indices.SystemIndexDescriptor;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The system indices the plugin owns. Users never read them directly (Elasticsearch hides and guards system indices);
@@ -37,6 +38,20 @@ public final class ModelIndices {
     }
 
     /** Every data index of a model, for deleting them all (the model name cannot contain '.'). */
+    /** Whether {@code index} is a version index of {@code model}. */
+    public static boolean isDataIndexOf(String index, String model) {
+        String prefix = DATA_PREFIX + model + ".v";
+        if (index.startsWith(prefix) == false || index.length() == prefix.length()) {
+            return false;
+        }
+        for (int i = prefix.length(); i < index.length(); i++) {
+            if (Character.isDigit(index.charAt(i)) == false) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static String dataIndexPattern(String model) {
         return DATA_PREFIX + model + ".v*";
     }
@@ -50,18 +65,19 @@ public final class ModelIndices {
             .build();
     }
 
+    // Locale.ROOT: in some locales %d prints other digits (Persian, Arabic...), which is not JSON
     static String modelsMappings() {
-        return """
+        return String.format(Locale.ROOT, """
             {"_meta": {"%s": %d}, "dynamic": false,
              "properties": {"name": {"type": "keyword"}, "config": {"type": "object", "enabled": false},
-                            "status": {"type": "object", "enabled": false}}}""".formatted(SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
+                            "status": {"type": "object", "enabled": false}}}""", SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
     }
 
     /** Mappings of a version index: documents are read by id; only their kind and id are indexed, for scans. */
     public static String dataMappings() {
-        return """
+        return String.format(Locale.ROOT, """
             {"_meta": {"%s": %d}, "dynamic": false,
-             "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"}}}""".formatted(SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
+             "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"}}}""", SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
     }
 
     /**

@@ -99,6 +99,26 @@ public final class ModelStore {
         }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
     }
 
+    /**
+     * The model as {@link #get(String, ActionListener)} reads it, but {@code known} itself (its source not parsed again)
+     * when the document has not changed since it was read: serving asks on every request.
+     */
+    public void get(String name, StoredModel known, ActionListener<StoredModel> listener) {
+        if (known == null) {
+            get(name, listener);
+            return;
+        }
+        client.get(new GetRequest(ModelIndices.MODELS, name), ActionListener.wrap(response -> {
+            if (response.isExists() == false) {
+                listener.onFailure(notFound(name));
+            } else if (response.getSeqNo() == known.seqNo() && response.getPrimaryTerm() == known.primaryTerm()) {
+                listener.onResponse(known);
+            } else {
+                listener.onResponse(parse(name, response.getSourceAsBytesRef(), response.getSeqNo(), response.getPrimaryTerm()));
+            }
+        }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
+    }
+
     public void list(ActionListener<List<StoredModel>> listener) {
         SearchRequest search = new SearchRequest(ModelIndices.MODELS).source(new SearchSourceBuilder().size(10_000).seqNoAndPrimaryTerm(true))
             .indicesOptions(IndicesOptions.lenientExpandOpenHidden());

@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.model.ModelStore.StoredModel;
+import io.personalize.profile.ClearCacheAction;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -51,9 +52,14 @@ public final class ModelVersions {
         }, listener.delegateFailureAndWrap((l, activated) -> {
             List<String> dropped = before[0].droppedBy(activated.status()).stream().map(ModelStatus.Version::index).toList();
             // the model already serves the new version: failing to drop old indices must not fail the training
-            store.deleteIndices(dropped, ActionListener.wrap(ok -> l.onResponse(activated), e -> {
+            Runnable clearCaches = () -> ClearCacheAction.broadcast(
+                store.systemClient(),
+                ClearCacheAction.Request.model(pending.model(), pending.index()),
+                () -> l.onResponse(activated)
+            );
+            store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
                 logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
-                l.onResponse(activated);
+                clearCaches.run();
             }));
         }));
     }

@@ -1,6 +1,5 @@
 package io.personalize.profile;
 
-import io.personalize.model.EventReader;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
@@ -17,9 +16,11 @@ import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.index.query.QueryBuilders;
-import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.aggregations.AggregationBuilders;
+import org.elasticsearch.search.aggregations.BucketOrder;
+import org.elasticsearch.search.aggregations.bucket.terms.Terms;
+import org.elasticsearch.search.aggregations.metrics.Max;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-import org.elasticsearch.search.sort.SortOrder;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
@@ -34,88 +35,105 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Loads what a request needs from the active model version, in at most three round trips, all by id or by a small
- * sorted search: the model's status; the user's profile, the popular list and the context items' neighbours together
- * with the user's newest events; then the neighbours of their recent and history items. Reads go through the plugin's
- * system client: serving needs the model and the events, whoever searches (the events only ever shape the ranking).
- * <p>
- * With a {@link ProfileCache}, the documents of a version are read and parsed once per node, and
- * {@link #loadActive} reads the model's status in parallel with the profile instead of before it: a request then
- * costs one round trip, the search of the shopper's newest events, which is never cached.
+ * Loads what a request needs from the active model version, in at most two rounds of reads, all by id or by a small
+ * aggregation: the user's profile, the popular list and the context items' neighbours together with the user's newest
+ * events; then the neighbour lists of their recent (and, when asked, history) items. Documents come from the node's
+ * {@link ServingCache} when it has them, and {@link #withActive} reads the model's document in parallel with the work
+ * instead of before it: with a warm cache a request costs one round trip, the aggregation of the shopper's newest
+ * events, which is never cached. Reads go through the plugin's system client: serving needs the model and the events,
+ * whoever searches (the events only ever shape the ranking).
  */
 public final class ProfileLoader {
 
-    /** Events read per request for real-time history: a few more than the items wanted, as items repeat. */
-    static final int EVENTS_PER_RECENT_ITEM = 3;
+    /** Whose neighbour lists a profile needs. */
+    public enum Neighbours {
+        /** The context items', the recent items' and the stored history's (up to the recent items wanted): the rescorer. */
+        ALL,
+        /** The context items' and those of the items the user had events on since the model was trained: a shelf. */
+        REAL_TIME
+    }
 
     private final ModelStore store;
     private final Client client;
-    private final ProfileCache cache;
+    private final ServingCache cache;
 
     public ProfileLoader(ModelStore store) {
-        this(store, ProfileCache.disabled());
+        this(store, ServingCache.disabled());
     }
 
-    public ProfileLoader(ModelStore store, ProfileCache cache) {
+    public ProfileLoader(ModelStore store, ServingCache cache) {
         this.store = store;
         this.client = store.systemClient();
         this.cache = cache;
     }
 
+    public ServingCache cache() {
+        return cache;
+    }
+
     /** The model and its serving version; 404 when the model does not exist or has no version yet. */
     public void activeModel(String name, ActionListener<ActiveModel> listener) {
-        store.get(name, ActionListener.wrap(model -> {
-            ModelStatus.Version version = model.status().active();
-            if (version == null) {
-                cache.activeModel(name, null);
-                listener.onFailure(new ResourceNotFoundException("model [" + name + "] has no trained version yet: train it or import one"));
-                return;
-            }
-            ActiveModel active = new ActiveModel(name, model.config(), version);
-            cache.activeModel(name, active);
-            listener.onResponse(active);
-        }, e -> {
-            if (e instanceof ResourceNotFoundException) {
-                cache.activeModel(name, null);
-            }
-            listener.onFailure(e);
+        model(name, listener.delegateFailureAndWrap((l, model) -> l.onResponse(active(model))));
+    }
+
+    /** The model's document as it is now (parsed again only when it changed since this node last read it). */
+    public void model(String name, ActionListener<ModelStore.StoredModel> listener) {
+        store.get(name, cache.model(name), listener.delegateFailureAndWrap((l, model) -> {
+            cache.model(model);
+            l.onResponse(model);
         }));
     }
 
-    /**
-     * The profile from the model's active version, as {@link #activeModel} then {@link #load}. When this node has seen
-     * the model before, the profile is loaded from the version it saw while the model's document is read; if the
-     * document names another version or configuration, the profile is loaded again from that one. Either way the
-     * profile comes from the version that is active when the request is served.
-     */
-    public void loadActive(String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
-        ActiveModel guess = cache.activeModel(name);
-        if (guess == null) {
-            activeModel(name, listener.delegateFailureAndWrap((l, active) -> load(active, user, context, recent, l)));
-            return;
+    /** The serving version of a model; 404 when it has none. */
+    public static ActiveModel active(ModelStore.StoredModel model) {
+        ModelStatus.Version version = model.status().active();
+        if (version == null) {
+            throw new ResourceNotFoundException("model [" + model.name() + "] has no trained version yet: train it or import one");
         }
-        Speculation speculation = new Speculation(guess, fresh -> load(fresh, user, context, recent, listener), listener);
-        activeModel(name, ActionListener.wrap(speculation::model, speculation::modelFailed));
-        load(guess, user, context, recent, ActionListener.wrap(speculation::profile, speculation::profileFailed));
+        return new ActiveModel(model.name(), model.config(), version);
     }
 
-    /** Joins the model's document and a profile loaded from the version guessed before reading it. */
-    private static final class Speculation {
+    /**
+     * Runs {@code work} on the model's active version. When this node has read the model before, {@code work} starts
+     * on the version it read while the model's document is read again; if the document now names another version or
+     * configuration, {@code work} runs again on that one. Either way the result comes from the version active when the
+     * request is served, as if the document had been read first, and a new version is seen by the very next request.
+     */
+    public <T> void withActive(String name, BiConsumer<ActiveModel, ActionListener<T>> work, ActionListener<T> listener) {
+        ModelStore.StoredModel known = cache.model(name);
+        ActiveModel guess = known == null || known.status().active() == null ? null : active(known);
+        if (guess == null) {
+            activeModel(name, listener.delegateFailureAndWrap((l, model) -> work.accept(model, l)));
+            return;
+        }
+        Speculation<T> speculation = new Speculation<>(guess, fresh -> work.accept(fresh, listener), listener);
+        activeModel(name, ActionListener.wrap(speculation::model, speculation::modelFailed));
+        ActionListener.run(ActionListener.wrap(speculation::result, speculation::resultFailed), l -> work.accept(guess, l));
+    }
+
+    /** The profile from the model's active version: {@link #load} under {@link #withActive}. */
+    public void loadActive(String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
+        withActive(name, (model, l) -> load(model, user, context, recent, Neighbours.ALL, l), listener);
+    }
+
+    /** Joins the model's document and a result computed from the version guessed before reading it. */
+    private static final class Speculation<T> {
         private final ActiveModel guess;
-        private final Consumer<ActiveModel> reload;
-        private final ActionListener<Profile> listener;
+        private final Consumer<ActiveModel> redo;
+        private final ActionListener<T> listener;
         private final AtomicInteger pending = new AtomicInteger(2);
         private volatile ActiveModel fresh;
         private volatile Exception modelFailure;
-        private volatile Profile profile;
-        private volatile Exception profileFailure;
+        private volatile T result;
+        private volatile Exception resultFailure;
 
-        Speculation(ActiveModel guess, Consumer<ActiveModel> reload, ActionListener<Profile> listener) {
+        Speculation(ActiveModel guess, Consumer<ActiveModel> redo, ActionListener<T> listener) {
             this.guess = guess;
-            this.reload = reload;
+            this.redo = redo;
             this.listener = listener;
         }
 
@@ -129,13 +147,13 @@ public final class ProfileLoader {
             arrived();
         }
 
-        void profile(Profile loaded) {
-            profile = loaded;
+        void result(T value) {
+            result = value;
             arrived();
         }
 
-        void profileFailed(Exception e) {
-            profileFailure = e;
+        void resultFailed(Exception e) {
+            resultFailure = e;
             arrived();
         }
 
@@ -144,13 +162,13 @@ public final class ProfileLoader {
                 return;
             }
             if (modelFailure != null) {
-                listener.onFailure(modelFailure);
+                listener.onFailure(modelFailure); // deleted, say: whatever the result, the model is no more
             } else if (fresh.equals(guess) == false) {
-                reload.accept(fresh);
-            } else if (profileFailure != null) {
-                listener.onFailure(profileFailure);
+                redo.accept(fresh); // another version was activated (or the configuration changed) meanwhile
+            } else if (resultFailure != null) {
+                listener.onFailure(resultFailure);
             } else {
-                listener.onResponse(profile);
+                listener.onResponse(result);
             }
         }
     }
@@ -159,7 +177,7 @@ public final class ProfileLoader {
      * The profile of {@code user} (may be null) with {@code context} items, counting the user's {@code recent} newest
      * items from the events index, topped up from their stored history.
      */
-    public void load(ActiveModel model, String user, List<String> context, int recent, ActionListener<Profile> listener) {
+    public void load(ActiveModel model, String user, List<String> context, int recent, Neighbours wanted, ActionListener<Profile> listener) {
         Map<String, ModelDocuments.ItemDoc> neighbors = new ConcurrentHashMap<>();
         AtomicReference<ModelDocuments.UserDoc> userDoc = new AtomicReference<>();
         AtomicReference<ModelDocuments.PopularDoc> popular = new AtomicReference<>();
@@ -182,7 +200,7 @@ public final class ProfileLoader {
             ids.add(ModelDocuments.itemDocId(item));
         }
         ActionListener<Void> firstRound = listener.delegateFailureAndWrap(
-            (l, ignored) -> secondRound(model, user, context, recent, userDoc.get(), recentItems.get(), neighbors, popular.get(), l)
+            (l, ignored) -> secondRound(model, user, context, recent, wanted, userDoc.get(), recentItems.get(), neighbors, popular.get(), l)
         );
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
             fetch(model, ids, sink, refs.acquire());
@@ -196,7 +214,7 @@ public final class ProfileLoader {
     private void fetch(ActiveModel model, List<String> ids, Consumer<ToXContentObject> sink, ActionListener<Void> listener) {
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
         for (String id : ids) {
-            Object cached = cache.get(model, id);
+            Object cached = cache.document(model, id);
             if (cached == null) {
                 mget.add(model.index(), id);
             } else if (cached instanceof ToXContentObject doc) {
@@ -215,7 +233,7 @@ public final class ProfileLoader {
                 }
                 GetResponse get = item.getResponse();
                 if (get.isExists() == false) {
-                    cache.put(model, item.getId(), ProfileCache.MISSING, 0);
+                    cache.put(model, item.getId(), ServingCache.MISSING, 0);
                     continue;
                 }
                 BytesReference source = get.getSourceAsBytesRef();
@@ -232,6 +250,7 @@ public final class ProfileLoader {
         String user,
         List<String> context,
         int recent,
+        Neighbours wanted,
         ModelDocuments.UserDoc userDoc,
         List<SourceItem> recentItems,
         Map<String, ModelDocuments.ItemDoc> neighbors,
@@ -268,9 +287,15 @@ public final class ProfileLoader {
         if (userDoc != null) {
             seen.addAll(userDoc.history());
         }
+        long trainedUntil = model.version().newestEvent();
         List<String> ids = new ArrayList<>();
         for (SourceItem source : sources) {
-            if (neighbors.containsKey(source.item()) == false && source.origin() != SourceItem.Origin.CONTEXT) {
+            boolean needed = switch (source.origin()) {
+                case CONTEXT -> false; // read in the first round
+                case RECENT -> wanted == Neighbours.ALL || source.time() > trainedUntil;
+                case HISTORY -> wanted == Neighbours.ALL;
+            };
+            if (needed && neighbors.containsKey(source.item()) == false) {
                 ids.add(ModelDocuments.itemDocId(source.item()));
             }
         }
@@ -281,7 +306,11 @@ public final class ProfileLoader {
         }, listener.map(ignored -> new Profile(model, user, userDoc, sources, new HashMap<>(neighbors), seen, popular)));
     }
 
-    /** The user's newest distinct items in the events index, newest first, each with the time of its newest event. */
+    /**
+     * The user's newest distinct items in the events index, newest first, each with the time of its newest event. One
+     * terms aggregation ordered by each item's newest event (exact across shards for this order), so that a shopper who
+     * viewed one product fifty times still has fifty distinct recent items, and no hit is fetched.
+     */
     private void recentEvents(ActiveModel model, String user, int recent, ActionListener<List<SourceItem>> listener) {
         var events = model.config().events();
         SearchSourceBuilder source = new SearchSourceBuilder().query(
@@ -289,25 +318,34 @@ public final class ProfileLoader {
                 .filter(QueryBuilders.termQuery(events.userField(), user))
                 .filter(QueryBuilders.termsQuery(events.typeField(), events.weights().keySet()))
         )
-            .sort(events.timeField(), SortOrder.DESC)
-            .size(Math.min(10_000, recent * EVENTS_PER_RECENT_ITEM))
-            .fetchSource(false)
-            .storedFields(List.of("_none_"))
-            .docValueField(events.itemField())
-            .docValueField(events.timeField(), "epoch_millis")
-            .trackTotalHits(false);
+            .size(0)
+            .trackTotalHits(false)
+            .aggregation(
+                AggregationBuilders.terms(RECENT_AGG)
+                    .field(events.itemField())
+                    .size(recent)
+                    .shardSize(recent)
+                    .order(List.of(BucketOrder.aggregation(NEWEST_AGG, false), BucketOrder.key(true)))
+                    .subAggregation(AggregationBuilders.max(NEWEST_AGG).field(events.timeField()))
+            );
         SearchRequest search = new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
         client.search(search, listener.map(response -> {
-            Map<String, SourceItem> items = new java.util.LinkedHashMap<>();
-            for (SearchHit hit : response.getHits().getHits()) {
-                String item = EventReader.text(hit.field(events.itemField()));
-                if (item != null) {
-                    items.putIfAbsent(item, new SourceItem(item, SourceItem.Origin.RECENT, EventReader.millis(hit.field(events.timeField()))));
-                }
+            if (response.getAggregations() == null || response.getAggregations().get(RECENT_AGG) instanceof Terms == false) {
+                return List.of(); // no events index (lenient): nobody has events yet
             }
-            return List.copyOf(items.values());
+            Terms terms = response.getAggregations().get(RECENT_AGG);
+            List<SourceItem> items = new ArrayList<>(terms.getBuckets().size());
+            for (Terms.Bucket bucket : terms.getBuckets()) {
+                Max newest = bucket.getAggregations().get(NEWEST_AGG);
+                // max of a date (or date_nanos) field: epoch milliseconds as a double
+                items.add(new SourceItem(bucket.getKeyAsString(), SourceItem.Origin.RECENT, (long) newest.value()));
+            }
+            return items;
         }));
     }
+
+    private static final String RECENT_AGG = "recent_items";
+    private static final String NEWEST_AGG = "newest";
 
     static ToXContentObject parse(BytesReference source) throws IOException {
         try (XContentParser parser = XContentHelper.createParser(XContentParserConfiguration.EMPTY, source)) {

@@ -7,11 +7,23 @@ import java.util.List;
 /** An item on its way to a shelf: its score so far and the reasons behind it, largest first. */
 public final class Candidate {
 
-    /** Best score first; ties by item id so that shelves are stable. */
-    public static final Comparator<Candidate> BEST_FIRST = Comparator.comparingDouble((Candidate c) -> -c.score).thenComparing(c -> c.item);
+    /**
+     * Best score first; ties in the order of the model's own lists (the stored list ranks its items as training did,
+     * the popular list by popularity), then by item id so that shelves are stable.
+     */
+    public static final Comparator<Candidate> BEST_FIRST = (a, b) -> {
+        if (a.score != b.score) {
+            return a.score > b.score ? -1 : 1;
+        }
+        if (a.rank != b.rank) {
+            return Integer.compare(a.rank, b.rank);
+        }
+        return a.item.compareTo(b.item);
+    };
 
     private final String item;
     private float score;
+    private int rank = Integer.MAX_VALUE;
     private final List<Reason> reasons = new ArrayList<>(2);
 
     public Candidate(String item) {
@@ -26,13 +38,24 @@ public final class Candidate {
         return score;
     }
 
+    /** The candidate's position in a list of the model's (the best one it has), for ties. */
+    public Candidate rank(int position) {
+        rank = Math.min(rank, position);
+        return this;
+    }
+
     public List<Reason> reasons() {
         reasons.sort(Comparator.comparingDouble((Reason r) -> -r.weight()));
         return reasons;
     }
 
     /** Adds a signal's part of the score, and its reason (the strongest reason of each type is kept). */
-    public void add(Reason reason) {
+    public Candidate add(Reason reason) {
+        addReason(reason);
+        return this;
+    }
+
+    private void addReason(Reason reason) {
         score += reason.weight();
         for (int i = 0; i < reasons.size(); i++) {
             Reason existing = reasons.get(i);

@@ -10,9 +10,13 @@ import org.elasticsearch.index.query.BoolQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.aggregations.AggregationBuilders;
+import org.elasticsearch.search.aggregations.bucket.terms.Terms;
+import org.elasticsearch.search.aggregations.bucket.terms.TermsAggregationBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.search.vectors.KnnSearchBuilder;
+import org.elasticsearch.search.vectors.RescoreVectorBuilder;
 
 import java.util.Arrays;
 import java.util.Collection;
@@ -47,8 +51,52 @@ final class CatalogReader {
         if (filter != null) {
             query.filter(filter);
         }
-        search(query, items.size(), listener);
+        if (needsHits()) {
+            search(query, items.size(), listener);
+        } else {
+            aggregate(query, items.size(), listener);
+        }
     }
+
+    /** Hits are fetched only for what only they have: the _source asked for, content vectors, the _id as item id. */
+    private boolean needsHits() {
+        return (requestedSource != null && requestedSource.fetchSource()) || withVectors || catalog.idField().equals("_id");
+    }
+
+    /**
+     * Which of a batch of ids pass, with their attribute values, from one aggregation on the id field: no fetch phase,
+     * which costs more than the whole query for a shelf's few dozen items. Each shard holds at most {@code size} of
+     * the ids asked about, so asking each for {@code size} buckets finds them all.
+     */
+    private void aggregate(QueryBuilder query, int size, ActionListener<Map<String, CatalogItem>> listener) {
+        TermsAggregationBuilder ids = AggregationBuilders.terms(ITEMS_AGG).field(catalog.idField()).size(size).shardSize(size);
+        for (String attribute : catalog.attributes()) {
+            ids.subAggregation(AggregationBuilders.terms(attribute).field(attribute).size(MAX_ATTRIBUTE_VALUES));
+        }
+        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(0).trackTotalHits(false).aggregation(ids);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Map<String, CatalogItem> items = new LinkedHashMap<>();
+            if (response.getAggregations() == null || response.getAggregations().get(ITEMS_AGG) instanceof Terms == false) {
+                return items;
+            }
+            Terms terms = response.getAggregations().get(ITEMS_AGG);
+            for (Terms.Bucket bucket : terms.getBuckets()) {
+                Map<String, List<String>> attributes = new HashMap<>();
+                for (String attribute : catalog.attributes()) {
+                    if (bucket.getAggregations().get(attribute) instanceof Terms values && values.getBuckets().isEmpty() == false) {
+                        attributes.put(attribute, values.getBuckets().stream().map(Terms.Bucket::getKeyAsString).toList());
+                    }
+                }
+                items.put(bucket.getKeyAsString(), new CatalogItem(bucket.getKeyAsString(), Map.of(), attributes, null));
+            }
+            return items;
+        }));
+    }
+
+    private static final String ITEMS_AGG = "items";
+    static final float KNN_OVERSAMPLE = 3f;
+    /** Attribute values read per item at most (a product has a handful: a category, a brand, a few tags). */
+    static final int MAX_ATTRIBUTE_VALUES = 100;
 
     /** Any items passing the filter other than {@code excluded}: the last resort of a shelf. */
     void fetchAny(Collection<String> excluded, int size, ActionListener<Map<String, CatalogItem>> listener) {
@@ -63,6 +111,7 @@ final class CatalogReader {
     void vectors(Collection<String> items, ActionListener<Map<String, float[]>> listener) {
         SearchSourceBuilder source = new SearchSourceBuilder().query(idsQuery(items))
             .size(items.size())
+            .trackTotalHits(false)
             .fetchSource(FetchSourceContext.of(true, false, new String[] { catalog.vectorField() }, null));
         addIdField(source);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
@@ -79,14 +128,24 @@ final class CatalogReader {
 
     /** The nearest neighbours by content of a vector that pass the filter, with their knn scores. */
     void nearest(float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, Float>> listener) {
-        KnnSearchBuilder knn = new KnnSearchBuilder(catalog.vectorField(), vector, k, Math.min(10_000, Math.max(100, 4 * k)), null, null, null);
+        // quantized vectors (Elasticsearch's default int8_hnsw) give scores that differ from one copy of a shard to another:
+        // rescoring with the full vectors gives exact cosines, so every node ranks the same (unquantized fields ignore it)
+        KnnSearchBuilder knn = new KnnSearchBuilder(
+            catalog.vectorField(),
+            vector,
+            k,
+            Math.min(10_000, Math.max(100, 4 * k)),
+            null,
+            new RescoreVectorBuilder(KNN_OVERSAMPLE),
+            null
+        );
         if (filter != null) {
             knn.addFilterQuery(filter);
         }
         if (excluded.isEmpty() == false) {
             knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
         }
-        SearchSourceBuilder source = new SearchSourceBuilder().knnSearch(List.of(knn)).size(k).fetchSource(false);
+        SearchSourceBuilder source = new SearchSourceBuilder().knnSearch(List.of(knn)).size(k).fetchSource(false).trackTotalHits(false);
         addIdField(source);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             Map<String, Float> scores = new LinkedHashMap<>();
@@ -98,7 +157,7 @@ final class CatalogReader {
     }
 
     private void search(QueryBuilder query, int size, ActionListener<Map<String, CatalogItem>> listener) {
-        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).fetchSource(sourceContext());
+        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).fetchSource(sourceContext()).trackTotalHits(false);
         addIdField(source);
         catalog.attributes().forEach(source::docValueField);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Fills one shelf. The candidates come from the model ({@link CandidateScorer}); items the model has no neighbours
@@ -45,19 +44,22 @@ public final class Recommender {
 
     public void recommend(ActiveModel model, RecommendAction.Request request, ActionListener<List<RecommendAction.Recommendation>> listener) {
         int recent = request.userId() == null ? 0 : request.recentItems();
-        profiles.load(model, request.userId(), request.itemIds(), recent, listener.delegateFailureAndWrap((l, profile) -> {
+        // the stored list is the shopper's top items; a filter may reject most of it, exclude_seen: false brings the
+        // shopper's own items back, attribute affinity and real time reorder: past the list, the neighbour lists of the
+        // shopper's newest history items score further items with the model's formula (on the node, they are cached)
+        boolean beyondStoredList = request.userId() != null;
+        ProfileLoader.Neighbours wanted = beyondStoredList ? ProfileLoader.Neighbours.ALL : ProfileLoader.Neighbours.REAL_TIME;
+        profiles.load(model, request.userId(), request.itemIds(), recent, wanted, listener.delegateFailureAndWrap((l, profile) -> {
             Set<String> excluded = new HashSet<>(request.exclude());
             excluded.addAll(request.itemIds());
             if (request.excludeSeen()) {
                 excluded.addAll(profile.seen());
             }
-            Map<String, Candidate> candidates = new ConcurrentHashMap<>(CandidateScorer.collaborative(profile, excluded));
+            Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
             CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
             addContentNeighbours(profile, catalog, request, excluded, candidates, l.delegateFailureAndWrap((l2, ignored) -> {
-                CandidateScorer.addPopular(profile, excluded, candidates);
-                List<Candidate> ranked = new ArrayList<>(candidates.values());
-                ranked.sort(Candidate.BEST_FIRST);
-                fill(profile, catalog, request, excluded, ranked, 0, new LinkedHashMap<>(), 0, l2);
+                Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+                fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, l2);
             }));
         }));
     }
@@ -81,10 +83,12 @@ public final class Recommender {
             try (RefCountingListener refs = new RefCountingListener(l)) {
                 for (Map.Entry<String, float[]> source : vectors.entrySet()) {
                     catalog.nearest(source.getValue(), request.size() * 2, excluded, refs.acquire(nearest -> {
-                        for (Map.Entry<String, Float> n : nearest.entrySet()) {
-                            if (excluded.contains(n.getKey()) == false) {
-                                candidates.computeIfAbsent(n.getKey(), Candidate::new)
-                                    .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source.getKey(), CONTENT_WEIGHT * n.getValue()));
+                        synchronized (candidates) { // the sources' answers may come in on several threads
+                            for (Map.Entry<String, Float> n : nearest.entrySet()) {
+                                if (excluded.contains(n.getKey()) == false) {
+                                    candidates.computeIfAbsent(n.getKey(), Candidate::new)
+                                        .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source.getKey(), CONTENT_WEIGHT * n.getValue()));
+                                }
                             }
                         }
                     }));
@@ -102,15 +106,15 @@ public final class Recommender {
         CatalogReader catalog,
         RecommendAction.Request request,
         Set<String> excluded,
-        List<Candidate> ranked,
-        int next,
+        Ranking ranking,
         Map<String, CatalogItem> passed,
         int round,
         ActionListener<List<RecommendAction.Recommendation>> listener
     ) {
         // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds
         int batch = (request.size() * 3 + 10) << round;
-        if (passed.size() >= needed(request) || next >= ranked.size() || round >= MAX_ROUNDS) {
+        List<Candidate> ranked = ranking.taken();
+        if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
             if (passed.size() >= request.size()) {
                 listener.onResponse(shelf(profile, request, ranked, passed));
                 return;
@@ -129,14 +133,10 @@ public final class Recommender {
             }));
             return;
         }
-        List<String> items = new ArrayList<>();
-        for (int i = next; i < Math.min(ranked.size(), next + batch); i++) {
-            items.add(ranked.get(i).item());
-        }
-        int after = next + items.size();
+        List<String> items = ranking.next(batch).stream().map(Candidate::item).toList();
         catalog.fetch(items, listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
-            fill(profile, catalog, request, excluded, ranked, after, passed, round + 1, l);
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, l);
         }));
     }
 

@@ -4,6 +4,7 @@ import io.personalize.model.ModelStore;
 import io.personalize.Limits;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
+import io.personalize.stats.ServingStats;
 
 import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.TransportVersion;
@@ -225,7 +226,9 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         context.registerAsyncAction((client, listener) -> {
             // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
             ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
-            profiles.loadActive(model, userId, contextItems, userId == null ? 0 : recentItems, listener.map(profile -> {
+            // counted on the coordinating node: the time to load the shopper's profile (the search times itself)
+            ActionListener<?> timed = node != null ? node.stats().timed(ServingStats.Endpoint.RESCORE, listener) : listener;
+            profiles.loadActive(model, userId, contextItems, userId == null ? 0 : recentItems, timed.map(profile -> {
                 holder.set(PersonalizationSignals.of(profile));
                 return null;
             }));

@@ -1,8 +1,11 @@
 package io.personalize.rest;
 
 import io.personalize.action.RecommendAction;
+import io.personalize.action.TransportRecommendAction;
 import io.personalize.model.ModelStore;
+import io.personalize.profile.ProfileLoader;
 
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.rest.BaseRestHandler;
@@ -14,6 +17,7 @@ import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 import static org.elasticsearch.rest.RestRequest.Method.GET;
 import static org.elasticsearch.rest.RestRequest.Method.POST;
@@ -23,6 +27,17 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
  * simple cases. The model's catalogue index is looked up first, so that the action is authorized against it.
  */
 public final class RestRecommendAction extends BaseRestHandler {
+
+    private final Supplier<ProfileLoader> profiles;
+
+    public RestRecommendAction() {
+        this(() -> null);
+    }
+
+    /** With the node's profile loader, whose copy of the model gives the catalogue index without a read. */
+    public RestRecommendAction(Supplier<ProfileLoader> profiles) {
+        this.profiles = profiles;
+    }
 
     @Override
     public String getName() {
@@ -53,7 +68,12 @@ public final class RestRecommendAction extends BaseRestHandler {
             body.excludeSeen(request.paramAsBoolean("exclude_seen", true));
         }
         if (request.hasParam("diversity")) {
-            body.diversity(Float.parseFloat(request.param("diversity")));
+            String diversity = request.param("diversity");
+            try {
+                body.diversity(Float.parseFloat(diversity));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("[diversity] must be a number between 0 and 1, got [" + diversity + "]");
+            }
         }
         if (request.hasParam("explain")) {
             body.explain(request.paramAsBoolean("explain", false));
@@ -71,10 +91,41 @@ public final class RestRecommendAction extends BaseRestHandler {
                 client.execute(RecommendAction.TYPE, recommend, listener);
                 return;
             }
-            new ModelStore(client).get(model, listener.delegateFailureAndWrap((l, stored) -> {
-                recommend.index(stored.config().catalog().index());
-                new RestCancellableNodeClient(client, request.getHttpChannel()).execute(RecommendAction.TYPE, recommend, l);
+            RestCancellableNodeClient cancellable = new RestCancellableNodeClient(client, request.getHttpChannel());
+            ProfileLoader loader = profiles.get();
+            ModelStore.StoredModel known = loader == null ? null : loader.cache().model(model);
+            if (known == null) {
+                lookUp(client, loader, model, recommend, cancellable, listener);
+                return;
+            }
+            recommend.index(known.config().catalog().index());
+            cancellable.execute(RecommendAction.TYPE, recommend, ActionListener.wrap(listener::onResponse, e -> {
+                if (e instanceof TransportRecommendAction.CatalogMismatchException) {
+                    // the model's catalogue changed since this node last read it: authorize against the new one
+                    lookUp(client, loader, model, recommend, cancellable, listener);
+                } else {
+                    listener.onFailure(e);
+                }
             }));
         };
+    }
+
+    private static void lookUp(
+        NodeClient client,
+        ProfileLoader loader,
+        String model,
+        RecommendAction.Request recommend,
+        RestCancellableNodeClient cancellable,
+        ActionListener<RecommendAction.Response> listener
+    ) {
+        ActionListener<ModelStore.StoredModel> found = listener.delegateFailureAndWrap((l, stored) -> {
+            recommend.index(stored.config().catalog().index());
+            cancellable.execute(RecommendAction.TYPE, recommend, l);
+        });
+        if (loader != null) {
+            loader.model(model, found);
+        } else {
+            new ModelStore(client).get(model, found);
+        }
     }
 }

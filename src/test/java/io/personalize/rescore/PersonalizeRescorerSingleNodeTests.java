@@ -29,6 +29,10 @@ import static org.hamcrest.Matchers.equalTo;
 /** The rescorer inside a node: a shopper's taste reorders "gift" results; a stranger's search stays as it was. */
 public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
 
+    // the shopper's own signals, without the model's popularity: what these tests are about
+    private static final RescoreWeights SHOPPER_ONLY = new RescoreWeights(1f, 1f, 1f, 0.5f, 0f);
+
+
     @Override
     protected Collection<Class<? extends Plugin>> getPlugins() {
         return List.of(PersonalizePlugin.class);
@@ -38,7 +42,7 @@ public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
         SearchRequestBuilder search = client().prepareSearch("products").setQuery(QueryBuilders.matchQuery("title", "gift")).setSize(6).setExplain(explain);
         if (userId != null || context.isEmpty() == false) {
             search.addRescorer(
-                new PersonalizeRescorerBuilder("shop", userId, context, RescoreWeights.DEFAULT, QueryNormalization.MINMAX, 20, () -> null),
+                new PersonalizeRescorerBuilder("shop", userId, context, SHOPPER_ONLY, QueryNormalization.MINMAX, 20, () -> null),
                 10
             );
         }
@@ -86,7 +90,7 @@ public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
         SearchResponse response = client().prepareSearch("products")
             .setQuery(QueryBuilders.matchQuery("title", "gift"))
             .setExplain(true)
-            .addRescorer(new PersonalizeRescorerBuilder("shop", "u0", List.of(), RescoreWeights.DEFAULT, QueryNormalization.MINMAX, 20, () -> null), 10)
+            .addRescorer(new PersonalizeRescorerBuilder("shop", "u0", List.of(), SHOPPER_ONLY, QueryNormalization.MINMAX, 20, () -> null), 10)
             .get();
         try {
             SearchHit top = response.getHits().getAt(0);
@@ -123,7 +127,7 @@ public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
         SearchResponse response = client().prepareSearch("products")
             .setQuery(QueryBuilders.matchQuery("title", "gift"))
             .setSize(6)
-            .addRescorer(new PersonalizeRescorerBuilder(model, user, List.of(), RescoreWeights.DEFAULT, QueryNormalization.MINMAX, 20, () -> null), 10)
+            .addRescorer(new PersonalizeRescorerBuilder(model, user, List.of(), SHOPPER_ONLY, QueryNormalization.MINMAX, 20, () -> null), 10)
             .get();
         try {
             return Arrays.stream(response.getHits().getHits()).map(SearchHit::getId).toList();
@@ -135,7 +139,7 @@ public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
     public void testUnknownModelIsNotFound() throws IOException {
         TinyShop.index(client());
         Exception e = expectThrows(Exception.class, () -> client().prepareSearch("products")
-            .addRescorer(new PersonalizeRescorerBuilder("nope", "u0", List.of(), RescoreWeights.DEFAULT, QueryNormalization.MINMAX, 20, () -> null), 10)
+            .addRescorer(new PersonalizeRescorerBuilder("nope", "u0", List.of(), SHOPPER_ONLY, QueryNormalization.MINMAX, 20, () -> null), 10)
             .get());
         assertTrue(e.toString(), e instanceof ResourceNotFoundException || e.getCause() instanceof ResourceNotFoundException);
     }

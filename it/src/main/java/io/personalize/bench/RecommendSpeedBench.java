@@ -1,0 +1,253 @@
+package io.personalize.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.training.RankingMetrics;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Latency of {@code _recommend} "for you" shelves (user_id, size 10, exclude_seen) for the test users of protocol
+ * OR-time, beside the peer design of the Universal Recommender on the same node, same data, same run:
+ * <ul>
+ *   <li>each item is a document of a separate index carrying its indicators in a keyword field, the items that co-occur
+ *       with it significantly by log-likelihood ratio (computed here from the train events as the UR's correlator does:
+ *       users down-sampled to their 500 newest items, the 50 strongest indicators per item), and its popularity;</li>
+ *   <li>a recommendation is one search: a {@code bool} whose {@code should} matches the user's newest history items (at
+ *       most 100, the UR's maxQueryEvents) against the indicators, the history excluded, popular items as backfill
+ *       (sorted by score, then popularity, as the UR does). Two forms: {@code terms} (one clause, constant score, as
+ *       written literally) and one scored {@code term} clause per history item (so that more matching indicators rank
+ *       higher).</li>
+ * </ul>
+ * Each design's HR@10 on the same users is reported beside its latency. Requests are sent one at a time from one
+ * client thread, the designs interleaved user by user in a shuffled order, after a full warm-up pass; the latency is
+ * the client's wall time of the HTTP request (what the shop's application waits).
+ */
+public final class RecommendSpeedBench {
+
+    static final int K = 10;
+    static final String UR_INDEX = "rb-ur-items";
+    static final int UR_MAX_QUERY_EVENTS = 100;
+    static final int UR_MAX_PREFS = 500;
+    static final int UR_MAX_INDICATORS = 50;
+
+    public static void main(String[] args) throws Exception {
+        String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
+        System.out.printf("_recommend latency beside a Universal-Recommender-style query at %s, load average %s%n", url,
+            RecommendBenchData.load());
+        RecommendBenchData world = RecommendBenchData.load(es);
+        Map<String, List<String>> history = newestFirstHistory(world.protocol.train());
+        indexIndicators(es, world, history);
+
+        Map<String, Function<String, String>> designs = new LinkedHashMap<>();
+        designs.put("_recommend", user -> "/_recommend");
+        designs.put("UR terms (1 clause)", user -> urQuery(history.get(user), false));
+        designs.put("UR term per item", user -> urQuery(history.get(user), true));
+
+        RecommendQualityBench.Ids ids = new RecommendQualityBench.Ids(world.protocol.trainCatalog());
+        List<String> users = new ArrayList<>(world.testUsers);
+        Map<String, RankingMetrics> quality = new LinkedHashMap<>();
+        // warm-up pass, which also gives each design's shelves for HR@10
+        for (String design : designs.keySet()) {
+            RankingMetrics metrics = new RankingMetrics(K, ids.catalogSize);
+            for (String user : users) {
+                List<String> shelf = shelf(es, design, designs.get(design), user);
+                metrics.add(ids.of(shelf), ids.of(world.protocol.truthByUser().get(user)));
+            }
+            quality.put(design, metrics);
+        }
+        double loadBefore = RecommendBenchData.loadAverage();
+        Map<String, long[]> nanos = new LinkedHashMap<>();
+        designs.keySet().forEach(d -> nanos.put(d, new long[users.size() * rounds]));
+        long[] took = new long[users.size() * rounds];
+        Random random = new Random(42);
+        int n = 0;
+        for (int round = 0; round < rounds; round++) {
+            Collections.shuffle(users, random);
+            for (String user : users) {
+                List<String> order = new ArrayList<>(designs.keySet());
+                Collections.rotate(order, n % order.size());
+                for (String design : order) {
+                    long start = System.nanoTime();
+                    JsonNode response = send(es, design, designs.get(design), user);
+                    nanos.get(design)[n] = System.nanoTime() - start;
+                    if (design.equals("_recommend")) {
+                        took[n] = response.path("took").asLong();
+                    }
+                }
+                n++;
+            }
+        }
+        double loadAfter = RecommendBenchData.loadAverage();
+
+        System.out.printf("%n%,d test users x %d rounds, one request at a time, designs interleaved; load average %.2f before, %.2f after timing%n",
+            users.size(), rounds, loadBefore, loadAfter);
+        System.out.printf("%n%-24s %9s %9s %9s %8s%n", "", "p50 ms", "p99 ms", "mean ms", "HR@10");
+        for (String design : designs.keySet()) {
+            long[] t = nanos.get(design);
+            System.out.printf(Locale.ROOT, "%-24s %9.2f %9.2f %9.2f %8.4f%n", design, percentile(t, 50), percentile(t, 99), mean(t),
+                quality.get(design).hitRate());
+        }
+        Arrays.sort(took);
+        System.out.printf("(_recommend's own \"took\": p50 %d ms, p99 %d ms)%n", took[took.length / 2], took[(int) Math.ceil(took.length * 0.99) - 1]);
+        String best = quality.get("UR term per item").hitRate() >= quality.get("UR terms (1 clause)").hitRate() ? "UR term per item" : "UR terms (1 clause)";
+        double speedup = percentile(nanos.get(best), 50) / percentile(nanos.get("_recommend"), 50);
+        double speedup99 = percentile(nanos.get(best), 99) / percentile(nanos.get("_recommend"), 99);
+        System.out.printf(Locale.ROOT, "%n_recommend vs the better UR form (%s): %.2fx faster at p50, %.2fx at p99; HR@10 %.4f vs %.4f (target: >= 2x faster at equal or better HR@10)%n",
+            best, speedup, speedup99, quality.get("_recommend").hitRate(), quality.get(best).hitRate());
+        System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds));
+    }
+
+    private static List<String> shelf(EsClient es, String design, Function<String, String> body, String user) {
+        JsonNode response = send(es, design, body, user);
+        if (design.equals("_recommend")) {
+            return RecommendBenchData.items(response);
+        }
+        List<String> items = new ArrayList<>();
+        for (JsonNode hit : response.path("hits").path("hits")) {
+            items.add(hit.path("_id").asText());
+        }
+        return items;
+    }
+
+    private static JsonNode send(EsClient es, String design, Function<String, String> body, String user) {
+        if (design.equals("_recommend")) {
+            return es.post("/_recommend", RecommendBenchData.userShelf(user, K)).ok();
+        }
+        return es.post("/" + UR_INDEX + "/_search", body.apply(user)).ok();
+    }
+
+    /** The UR's query: the user's newest history items against the indicators, the history excluded, popular backfill. */
+    static String urQuery(List<String> history, boolean perItem) {
+        List<String> recent = history.subList(0, Math.min(UR_MAX_QUERY_EVENTS, history.size()));
+        String should = perItem
+            ? String.join(", ", recent.stream().map(i -> "{\"term\": {\"indicators\": " + EsClient.toJson(i) + "}}").toList())
+            : "{\"terms\": {\"indicators\": " + EsClient.toJson(recent) + "}}";
+        return """
+            {"size": %d, "_source": false, "track_total_hits": false,
+             "query": {"bool": {"should": [%s, {"constant_score": {"filter": {"match_all": {}}, "boost": 0}}],
+                                "must_not": [{"terms": {"sku": %s}}]}},
+             "sort": [{"_score": "desc"}, {"pop_rank": "desc"}]}""".formatted(K, should, EsClient.toJson(history));
+    }
+
+    /** Each user's distinct train items, newest first. */
+    static Map<String, List<String>> newestFirstHistory(List<OnlineRetail.Purchase> train) {
+        Map<String, LinkedHashSet<String>> byUser = new HashMap<>();
+        List<OnlineRetail.Purchase> newestFirst = new ArrayList<>(train);
+        newestFirst.sort(Comparator.comparingLong(OnlineRetail.Purchase::time).reversed());
+        for (OnlineRetail.Purchase p : newestFirst) {
+            byUser.computeIfAbsent(p.user(), k -> new LinkedHashSet<>()).add(p.sku());
+        }
+        Map<String, List<String>> history = new HashMap<>();
+        byUser.forEach((user, items) -> history.put(user, List.copyOf(items)));
+        return history;
+    }
+
+    /** LLR indicators from the train events, one document per train item, into {@link #UR_INDEX}. */
+    static void indexIndicators(EsClient es, RecommendBenchData world, Map<String, List<String>> history) {
+        long start = System.nanoTime();
+        List<String> items = new ArrayList<>(new TreeSet<>(world.protocol.trainCatalog()));
+        Map<String, Integer> index = new HashMap<>();
+        items.forEach(i -> index.put(i, index.size()));
+        int ni = items.size();
+        int[] count = new int[ni];
+        int[][] cooccurrence = new int[ni][ni];
+        int users = 0;
+        for (List<String> h : history.values()) {
+            int[] row = h.stream().limit(UR_MAX_PREFS).mapToInt(index::get).toArray();
+            users++;
+            for (int a = 0; a < row.length; a++) {
+                count[row[a]]++;
+                for (int b = 0; b < row.length; b++) {
+                    if (a != b) {
+                        cooccurrence[row[a]][row[b]]++;
+                    }
+                }
+            }
+        }
+        List<Map<String, Object>> docs = new ArrayList<>(ni);
+        long indicators = 0;
+        for (int j = 0; j < ni; j++) {
+            List<int[]> scored = new ArrayList<>();
+            double[] llr = new double[ni];
+            for (int i = 0; i < ni; i++) {
+                int k11 = cooccurrence[j][i];
+                if (k11 > 0) {
+                    llr[i] = logLikelihoodRatio(k11, count[j] - k11, count[i] - k11, users - count[j] - count[i] + k11);
+                    if (llr[i] > 0) {
+                        scored.add(new int[] { i });
+                    }
+                }
+            }
+            scored.sort((x, y) -> Double.compare(llr[y[0]], llr[x[0]]));
+            List<String> top = scored.stream().limit(UR_MAX_INDICATORS).map(x -> items.get(x[0])).toList();
+            indicators += top.size();
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("sku", items.get(j));
+            doc.put("indicators", top);
+            doc.put("pop_rank", count[j]);
+            docs.add(doc);
+        }
+        es.delete("/" + UR_INDEX);
+        es.put("/" + UR_INDEX, """
+            {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+             "mappings": {"properties": {"sku": {"type": "keyword"}, "indicators": {"type": "keyword"}, "pop_rank": {"type": "integer"}}}}""").ok();
+        io.personalize.it.Shop.bulk(es, UR_INDEX, docs, d -> (String) d.get("sku"), d -> d, 1000);
+        es.refresh(UR_INDEX);
+        es.post("/" + UR_INDEX + "/_forcemerge?max_num_segments=1", null).ok();
+        System.out.printf("UR peer: LLR indicators of %,d items (%,d indicators, at most %d per item) from %,d users, indexed into [%s] in %.1f s%n",
+            ni, indicators, UR_MAX_INDICATORS, users, UR_INDEX, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Dunning's log-likelihood ratio of a 2x2 contingency table, as Mahout's LogLikelihood computes it. */
+    static double logLikelihoodRatio(long k11, long k12, long k21, long k22) {
+        double rowEntropy = entropy(k11 + k12, k21 + k22);
+        double columnEntropy = entropy(k11 + k21, k12 + k22);
+        double matrixEntropy = entropy(k11, k12, k21, k22);
+        if (rowEntropy + columnEntropy < matrixEntropy) {
+            return 0.0; // round-off error
+        }
+        return 2.0 * (rowEntropy + columnEntropy - matrixEntropy);
+    }
+
+    private static double entropy(long... elements) {
+        long sum = 0;
+        double result = 0.0;
+        for (long element : elements) {
+            result += xLogX(element);
+            sum += element;
+        }
+        return xLogX(sum) - result;
+    }
+
+    private static double xLogX(long x) {
+        return x == 0 ? 0.0 : x * Math.log(x);
+    }
+
+    static double percentile(long[] nanos, double p) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(sorted.length * p / 100.0) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank))] / 1e6;
+    }
+
+    static double mean(long[] nanos) {
+        return Arrays.stream(nanos).average().orElse(0) / 1e6;
+    }
+}

@@ -1,0 +1,165 @@
+package io.personalize.profile;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.ActionType;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.action.FailedNodeException;
+import org.elasticsearch.action.support.ActionFilters;
+import org.elasticsearch.action.support.TransportAction;
+import org.elasticsearch.action.support.nodes.BaseNodeResponse;
+import org.elasticsearch.action.support.nodes.BaseNodesRequest;
+import org.elasticsearch.action.support.nodes.BaseNodesResponse;
+import org.elasticsearch.action.support.nodes.TransportNodesAction;
+import org.elasticsearch.cluster.ClusterName;
+import org.elasticsearch.cluster.node.DiscoveryNode;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.injection.guice.Inject;
+import org.elasticsearch.tasks.Task;
+import org.elasticsearch.threadpool.ThreadPool;
+import org.elasticsearch.transport.AbstractTransportRequest;
+import org.elasticsearch.transport.TransportService;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Drops, on every node, what the serving cache holds of a model (its document and its old versions' documents,
+ * after a version is activated or the model deleted) or of a user (after they are forgotten). Sent by the plugin itself,
+ * through its system client.
+ */
+public final class ClearCacheAction {
+
+    public static final String NAME = "cluster:admin/personalize/cache/clear";
+    public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+
+    private static final Logger logger = LogManager.getLogger(ClearCacheAction.class);
+
+    private ClearCacheAction() {}
+
+    /**
+     * Sends the request to every node, then runs {@code then}. The caches only save reads, and their entries expire: a
+     * node that misses the request is logged, never the caller's failure.
+     */
+    public static void broadcast(Client client, Request request, Runnable then) {
+        client.execute(TYPE, request, ActionListener.running(then).delegateResponse((l, e) -> {
+            logger.warn("could not clear the personalize serving caches", e);
+            l.onResponse(null);
+        }).map(response -> {
+            for (FailedNodeException failure : response.failures()) {
+                logger.warn("could not clear the personalize serving cache of node [" + failure.nodeId() + "]", failure);
+            }
+            return null;
+        }));
+    }
+
+    public static final class Request extends BaseNodesRequest {
+        private final NodeRequest what;
+
+        private Request(NodeRequest what) {
+            super((String[]) null);
+            this.what = what;
+        }
+
+        /** The model's document and the documents of its versions but {@code keepIndex} (the active one; may be null). */
+        public static Request model(String model, String keepIndex) {
+            return new Request(new NodeRequest(model, keepIndex, null));
+        }
+
+        /** A user's profile in every version of the model. */
+        public static Request user(String model, String userId) {
+            return new Request(new NodeRequest(model, null, userId));
+        }
+    }
+
+    public static final class NodeRequest extends AbstractTransportRequest {
+        private final String model;
+        private final String keepIndex;
+        private final String userId;
+
+        NodeRequest(String model, String keepIndex, String userId) {
+            this.model = model;
+            this.keepIndex = keepIndex;
+            this.userId = userId;
+        }
+
+        public NodeRequest(StreamInput in) throws IOException {
+            super(in);
+            this.model = in.readString();
+            this.keepIndex = in.readOptionalString();
+            this.userId = in.readOptionalString();
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            super.writeTo(out);
+            out.writeString(model);
+            out.writeOptionalString(keepIndex);
+            out.writeOptionalString(userId);
+        }
+    }
+
+    public static final class NodeResponse extends BaseNodeResponse {
+        NodeResponse(DiscoveryNode node) {
+            super(node);
+        }
+
+        NodeResponse(StreamInput in) throws IOException {
+            super(in);
+        }
+    }
+
+    public static final class Response extends BaseNodesResponse<NodeResponse> {
+        Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
+            super(clusterName, nodes, failures);
+        }
+
+        @Override
+        protected List<NodeResponse> readNodesFrom(StreamInput in) {
+            return TransportAction.localOnly();
+        }
+
+        @Override
+        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) {
+            TransportAction.localOnly();
+        }
+    }
+
+    public static final class Transport extends TransportNodesAction<Request, Response, NodeRequest, NodeResponse, Void> {
+        private final ServingCache cache;
+
+        @Inject
+        public Transport(TransportService transportService, ClusterService clusterService, ThreadPool threadPool, ActionFilters actionFilters, ServingCache cache) {
+            super(NAME, clusterService, transportService, actionFilters, NodeRequest::new, threadPool.executor(ThreadPool.Names.MANAGEMENT));
+            this.cache = cache;
+        }
+
+        @Override
+        protected Response newResponse(Request request, List<NodeResponse> nodes, List<FailedNodeException> failures) {
+            return new Response(clusterService.getClusterName(), nodes, failures);
+        }
+
+        @Override
+        protected NodeRequest newNodeRequest(Request request) {
+            return request.what;
+        }
+
+        @Override
+        protected NodeResponse newNodeResponse(StreamInput in, DiscoveryNode node) throws IOException {
+            return new NodeResponse(in);
+        }
+
+        @Override
+        protected NodeResponse nodeOperation(NodeRequest request, Task task) {
+            if (request.userId != null) {
+                cache.invalidateUser(request.model, request.userId);
+            } else {
+                cache.invalidateModel(request.model, request.keepIndex);
+            }
+            return new NodeResponse(clusterService.localNode());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.personalize.profile;
+
+import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelIndices;
+import io.personalize.model.ModelStore;
+import io.personalize.stats.CacheStats;
+
+import org.elasticsearch.common.cache.Cache;
+import org.elasticsearch.common.cache.CacheBuilder;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.ByteSizeValue;
+import org.elasticsearch.core.TimeValue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * A node's cache of what serving reads from model versions, so that a search or a shelf does not fetch and parse the
+ * same documents again:
+ * <ul>
+ *   <li>the documents of a version (user profiles, neighbour lists, the popular list), parsed, and the ids a version
+ *       has no document for (most searches are by shoppers the model does not know). A version is written completely
+ *       before it becomes active, so entries are keyed by the version's index and creation time (a model deleted and
+ *       trained again reuses index names, not creation times). Least recently used entries go beyond
+ *       {@link #SIZE} bytes, idle ones after {@link #EXPIRE_AFTER_ACCESS}; a version's entries go on every node when
+ *       another version is activated or the model deleted, a user's when they are forgotten
+ *       ({@code ClearCacheAction});</li>
+ *   <li>the model's document as last read, which serving uses only as a guess: every request still reads the model's
+ *       document, in parallel with the work it starts from the guessed version, and starts again from the version the
+ *       document names when they differ ({@link ProfileLoader#withActive}).</li>
+ * </ul>
+ * The shopper's newest events are never cached: they are read for every request (real time). Size and expiry are
+ * dynamic cluster settings; changing one starts an empty cache.
+ */
+public final class ServingCache {
+
+    public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
+        "personalize.cache.size",
+        "5%",
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+    public static final Setting<TimeValue> EXPIRE_AFTER_ACCESS = Setting.timeSetting(
+        "personalize.cache.expire_after_access",
+        TimeValue.timeValueMinutes(30),
+        TimeValue.timeValueSeconds(1),
+        Setting.Property.NodeScope,
+        Setting.Property.Dynamic
+    );
+
+    public static List<Setting<?>> settings() {
+        return List.of(SIZE, EXPIRE_AFTER_ACCESS);
+    }
+
+    /** What a version has no document for. */
+    static final Object MISSING = new Object();
+
+    record Key(String index, long createdAt, String id) {}
+
+    /** A cached document (or {@link #MISSING}) with its estimated heap size. */
+    private record Entry(Object document, long bytes) {}
+
+    private volatile long limitBytes;
+    private volatile TimeValue expireAfterAccess;
+    private volatile Cache<Key, Entry> documents;
+    private final Map<String, ModelStore.StoredModel> models = new ConcurrentHashMap<>();
+
+    public ServingCache(Settings settings, ClusterSettings clusterSettings) {
+        this.limitBytes = SIZE.get(settings).getBytes();
+        this.expireAfterAccess = EXPIRE_AFTER_ACCESS.get(settings);
+        rebuild();
+        if (clusterSettings != null) {
+            clusterSettings.addSettingsUpdateConsumer(SIZE, v -> {
+                limitBytes = v.getBytes();
+                rebuild();
+            });
+            clusterSettings.addSettingsUpdateConsumer(EXPIRE_AFTER_ACCESS, v -> {
+                expireAfterAccess = v;
+                rebuild();
+            });
+        }
+    }
+
+    /** A cache that keeps no document (for Java callers without the node's services). */
+    public static ServingCache disabled() {
+        return new ServingCache(Settings.builder().put(SIZE.getKey(), "0b").build(), null);
+    }
+
+    // Elasticsearch's Cache cannot be resized: a new bound or expiry starts a new, empty one
+    private synchronized void rebuild() {
+        documents = CacheBuilder.<Key, Entry>builder()
+            .setMaximumWeight(Math.max(0, limitBytes))
+            .setExpireAfterAccess(expireAfterAccess)
+            .weigher((key, entry) -> entry.bytes())
+            .build();
+    }
+
+    /** A parsed document of the model's version, {@link #MISSING}, or null when not cached. */
+    Object document(ActiveModel model, String id) {
+        Entry entry = documents.get(key(model, id));
+        return entry == null ? null : entry.document();
+    }
+
+    /** Keeps a parsed document (or {@link #MISSING}) whose JSON source had {@code sourceBytes} bytes. */
+    void put(ActiveModel model, String id, Object document, long sourceBytes) {
+        if (limitBytes > 0) {
+            // parsed JSON takes a few times its text on the heap (strings, arrays, map entries); keys count too
+            documents.put(key(model, id), new Entry(document, 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+        }
+    }
+
+    private static Key key(ActiveModel model, String id) {
+        return new Key(model.index(), model.version().createdAt(), id);
+    }
+
+    /** The model's document as this node last read it, or null. */
+    public ModelStore.StoredModel model(String name) {
+        return models.get(name);
+    }
+
+    /** Keeps the newest of what is known of a model (by primary term, then sequence number). */
+    void model(ModelStore.StoredModel model) {
+        models.merge(model.name(), model, (known, read) -> newer(read, known) ? read : known);
+    }
+
+    private static boolean newer(ModelStore.StoredModel a, ModelStore.StoredModel b) {
+        return a.primaryTerm() != b.primaryTerm() ? a.primaryTerm() > b.primaryTerm() : a.seqNo() >= b.seqNo();
+    }
+
+    /** Forgets the model's document and every document of its versions but {@code keepIndex} (may be null). */
+    public void invalidateModel(String name, String keepIndex) {
+        models.remove(name);
+        invalidate(key -> ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
+    }
+
+    /** Forgets a user's profile in every version of the model. */
+    public void invalidateUser(String name, String userId) {
+        String id = ModelDocuments.userDocId(userId);
+        invalidate(key -> key.id().equals(id) && ModelIndices.isDataIndexOf(key.index(), name));
+    }
+
+    private void invalidate(Predicate<Key> which) {
+        List<Key> keys = new ArrayList<>();
+        for (Key key : documents.keys()) {
+            if (which.test(key)) {
+                keys.add(key);
+            }
+        }
+        keys.forEach(documents::invalidate);
+    }
+
+    public CacheStats stats() {
+        Cache.Stats stats = documents.stats();
+        return new CacheStats(documents.count(), documents.weight(), limitBytes, stats.getHits(), stats.getMisses(), stats.getEvictions());
+    }
+}

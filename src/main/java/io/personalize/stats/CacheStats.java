@@ -1,0 +1,40 @@
+package io.personalize.stats;
+
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.common.unit.ByteSizeValue;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
+
+import java.io.IOException;
+
+/** A node's serving cache: entries, bytes held and the limit, hits, misses and evictions. */
+public record CacheStats(long entries, long bytes, long limitBytes, long hits, long misses, long evictions) implements Writeable, ToXContentObject {
+
+    public CacheStats(StreamInput in) throws IOException {
+        this(in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong());
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeVLong(entries);
+        out.writeVLong(bytes);
+        out.writeVLong(limitBytes);
+        out.writeVLong(hits);
+        out.writeVLong(misses);
+        out.writeVLong(evictions);
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        return builder.startObject()
+            .field("entries", entries)
+            .humanReadableField("size_in_bytes", "size", ByteSizeValue.ofBytes(bytes))
+            .humanReadableField("limit_in_bytes", "limit", ByteSizeValue.ofBytes(limitBytes))
+            .field("hits", hits)
+            .field("misses", misses)
+            .field("evictions", evictions)
+            .endObject();
+    }
+}

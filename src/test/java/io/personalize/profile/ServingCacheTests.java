@@ -1,0 +1,102 @@
+package io.personalize.profile;
+
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelStatus;
+
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.test.ESTestCase;
+
+import java.util.List;
+import java.util.Set;
+
+public class ServingCacheTests extends ESTestCase {
+
+    private static final ModelConfig CONFIG = new ModelConfig(
+        new ModelConfig.Catalog("products", "sku", List.of(), null),
+        new ModelConfig.Events("events", null, null, null, null, null, null, null),
+        null,
+        null
+    );
+
+    private static ActiveModel version(String model, long version, long createdAt) {
+        String index = ".personalize-data-" + model + ".v" + version;
+        return new ActiveModel(model, CONFIG, new ModelStatus.Version(version, index, "training", createdAt, 1, 1, 1, 1, 1, "cosine"));
+    }
+
+    private static ServingCache cache(Settings settings) {
+        return new ServingCache(settings, new ClusterSettings(settings, Set.copyOf(ServingCache.settings())));
+    }
+
+    public void testDocumentsAreKeptPerVersionAndCreationTime() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100);
+        cache.put(v1, ModelDocuments.POPULAR_ID, "popular of v1", 100);
+        cache.put(v1, ModelDocuments.userDocId("u1"), ServingCache.MISSING, 0);
+        assertEquals("popular of v1", cache.document(v1, ModelDocuments.POPULAR_ID));
+        assertSame(ServingCache.MISSING, cache.document(v1, ModelDocuments.userDocId("u1")));
+        assertNull(cache.document(version("shop", 2, 200), ModelDocuments.POPULAR_ID));
+        // a model deleted and trained again reuses the index name, never the creation time
+        assertNull(cache.document(version("shop", 1, 300), ModelDocuments.POPULAR_ID));
+        assertEquals(2, cache.stats().misses());
+        assertEquals(2, cache.stats().hits());
+    }
+
+    public void testForgettingAUserDropsTheirProfileInEveryVersionOfThatModelOnly() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200), other = version("shop2", 1, 100);
+        String u1 = ModelDocuments.userDocId("u1");
+        for (ActiveModel model : List.of(v1, v2, other)) {
+            cache.put(model, u1, "profile", 100);
+            cache.put(model, ModelDocuments.userDocId("u2"), "profile", 100);
+        }
+        cache.invalidateUser("shop", "u1");
+        assertNull(cache.document(v1, u1));
+        assertNull(cache.document(v2, u1));
+        assertEquals("profile", cache.document(other, u1));
+        assertEquals("profile", cache.document(v2, ModelDocuments.userDocId("u2")));
+    }
+
+    public void testANewVersionDropsTheOldOnesButKeepsItself() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200), other = version("shop2", 1, 100);
+        for (ActiveModel model : List.of(v1, v2, other)) {
+            cache.put(model, ModelDocuments.POPULAR_ID, "popular", 100);
+        }
+        cache.invalidateModel("shop", v2.index());
+        assertNull(cache.document(v1, ModelDocuments.POPULAR_ID));
+        assertEquals("popular", cache.document(v2, ModelDocuments.POPULAR_ID));
+        assertEquals("popular", cache.document(other, ModelDocuments.POPULAR_ID));
+        cache.invalidateModel("shop", null);
+        assertNull(cache.document(v2, ModelDocuments.POPULAR_ID));
+    }
+
+    public void testBoundedInBytesAndResizedByTheDynamicSetting() {
+        Settings settings = Settings.builder().put(ServingCache.SIZE.getKey(), "10kb").build();
+        ClusterSettings clusterSettings = new ClusterSettings(settings, Set.copyOf(ServingCache.settings()));
+        ServingCache cache = new ServingCache(settings, clusterSettings);
+        ActiveModel v1 = version("shop", 1, 100);
+        for (int i = 0; i < 100; i++) {
+            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000);
+        }
+        assertTrue(cache.stats().bytes() <= 10 * 1024);
+        assertTrue(cache.stats().evictions() > 0);
+        assertEquals(10 * 1024, cache.stats().limitBytes());
+
+        clusterSettings.applySettings(Settings.builder().put(ServingCache.SIZE.getKey(), "1mb").build());
+        assertEquals(1 << 20, cache.stats().limitBytes());
+        assertEquals("a new bound starts an empty cache", 0, cache.stats().entries());
+        for (int i = 0; i < 100; i++) {
+            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000);
+        }
+        assertEquals(100, cache.stats().entries());
+    }
+
+    public void testADisabledCacheKeepsNothing() {
+        ServingCache cache = ServingCache.disabled();
+        ActiveModel v1 = version("shop", 1, 100);
+        cache.put(v1, ModelDocuments.POPULAR_ID, "popular", 100);
+        assertNull(cache.document(v1, ModelDocuments.POPULAR_ID));
+    }
+}

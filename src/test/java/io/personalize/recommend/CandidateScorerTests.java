@@ -1,0 +1,254 @@
+package io.personalize.recommend;
+
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelStatus;
+import io.personalize.profile.ActiveModel;
+import io.personalize.profile.Profile;
+import io.personalize.profile.SourceItem;
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.NeighborhoodScorer;
+import io.personalize.training.Recommendations;
+import io.personalize.training.ScoringParams;
+
+import org.elasticsearch.test.ESTestCase;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
+/**
+ * Serving ranks as the model does: the stored list first, in its order; past it, the model's own formula on the same
+ * scale (from the neighbour lists of the history items); the popular fallback as the formula's popularity term.
+ */
+public class CandidateScorerTests extends ESTestCase {
+
+    static ActiveModel model(long newestEvent) {
+        ModelConfig config = new ModelConfig(
+            new ModelConfig.Catalog("products", "sku", List.of(), null),
+            new ModelConfig.Events("events", null, null, null, null, null, null, null),
+            null,
+            null
+        );
+        return new ActiveModel("shop", config, new ModelStatus.Version(1, ".personalize-data-shop.v1", "training", 7, 1, 1, 1, newestEvent, 1, "cosine"));
+    }
+
+    /** A random model over {@code n} items: neighbour lists, popularity, and a scorer as training builds it. */
+    private record World(NeighborhoodScorer scorer, ItemNeighbors neighbors, float[] popularity, ScoringParams params) {
+        static World random(int n, int k, double popularityWeight) {
+            int[] offsets = new int[n + 1];
+            List<Integer> ids = new ArrayList<>();
+            List<Float> scores = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Set<Integer> picked = new LinkedHashSet<>();
+                while (picked.size() < k) {
+                    int j = randomIntBetween(0, n - 1);
+                    if (j != i) {
+                        picked.add(j);
+                    }
+                }
+                List<Float> s = new ArrayList<>();
+                picked.forEach(j -> s.add(randomFloat()));
+                s.sort((a, b) -> Float.compare(b, a));
+                ids.addAll(picked);
+                scores.addAll(s);
+                offsets[i + 1] = ids.size();
+            }
+            float[] popularity = new float[n];
+            for (int i = 0; i < n; i++) {
+                popularity[i] = randomFloat() * 10;
+            }
+            ItemNeighbors neighbors = new ItemNeighbors(
+                n,
+                offsets,
+                ids.stream().mapToInt(Integer::intValue).toArray(),
+                toArray(scores)
+            );
+            ScoringParams params = new ScoringParams(randomFrom(0.0, 1.0), randomFrom(0.0, 1.0), popularityWeight);
+            return new World(new NeighborhoodScorer(neighbors, popularity, params), neighbors, popularity, params);
+        }
+    }
+
+    private static float[] toArray(List<Float> list) {
+        float[] a = new float[list.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = list.get(i);
+        }
+        return a;
+    }
+
+    private static String name(int item) {
+        return "item" + item;
+    }
+
+    private static List<String> names(int[] items) {
+        return Arrays.stream(items).mapToObj(CandidateScorerTests::name).toList();
+    }
+
+    /** The profile serving loads: the stored list (top {@code stored} of the scorer), the history's neighbour lists, the popular list. */
+    private static Profile profile(World world, int[] history, float[] weights, int stored) {
+        Recommendations top = world.scorer().recommend(history, weights, history, stored, 1);
+        List<String> because = new ArrayList<>();
+        for (int r = 0; r < top.size(); r++) {
+            because.add(top.reasonItems(r).length == 0 ? null : name(top.reasonItems(r)[0]));
+        }
+        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
+        Map<String, ModelDocuments.ItemDoc> docs = new HashMap<>();
+        List<SourceItem> sources = new ArrayList<>();
+        for (int i : history) {
+            docs.put(name(i), new ModelDocuments.ItemDoc(name(i), names(world.neighbors().neighbors(i)), world.neighbors().scores(i), world.popularity()[i]));
+            sources.add(new SourceItem(name(i), SourceItem.Origin.HISTORY));
+        }
+        Integer[] order = new Integer[world.popularity().length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(world.popularity()[b], world.popularity()[a]));
+        List<String> popular = new ArrayList<>();
+        float[] popularScores = new float[order.length];
+        for (int r = 0; r < order.length; r++) {
+            popular.add(name(order[r]));
+            popularScores[r] = world.popularity()[order[r]];
+        }
+        ScoringParams p = world.params();
+        ModelDocuments.PopularDoc popularDoc = new ModelDocuments.PopularDoc(
+            popular,
+            popularScores,
+            new ModelDocuments.Scoring(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight())
+        );
+        return new Profile(model(1000), "u", user, sources, docs, new LinkedHashSet<>(names(history)), popularDoc);
+    }
+
+    public void testServingRanksEveryItemAsTheModelDoes() {
+        for (int iteration = 0; iteration < 20; iteration++) {
+            int n = randomIntBetween(30, 80);
+            World world = World.random(n, randomIntBetween(3, 10), randomFrom(0.0, 0.03, 0.2));
+            int[] history = randomSubsetOf(randomIntBetween(1, 8), java.util.stream.IntStream.range(0, n).boxed().toList()).stream()
+                .mapToInt(Integer::intValue)
+                .toArray();
+            float[] weights = new float[history.length];
+            for (int x = 0; x < weights.length; x++) {
+                weights[x] = 0.5f + randomFloat() * 5;
+            }
+            int stored = randomIntBetween(1, 10);
+            Profile profile = profile(world, history, weights, stored);
+            Set<String> excluded = new HashSet<>(profile.seen());
+
+            Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, true);
+            Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            List<String> served = ranking.next(n).stream().map(Candidate::item).toList();
+
+            // the model's full ranking, every item with a positive score
+            Recommendations all = world.scorer().recommend(history, weights, history, n, 0);
+            List<String> expected = names(all.items());
+            assertThat("the stored list first, in its order", served.subList(0, Math.min(stored, served.size())), equalTo(expected.subList(0, Math.min(stored, expected.size()))));
+            if (world.params().popularityWeight() > 0) {
+                // every item scored, on one scale: the same ranking as the model's, to float rounding
+                float best = profile.user().scores()[0];
+                for (int r = 0; r < served.size(); r++) {
+                    Candidate c = ranking.taken().get(r);
+                    int item = Integer.parseInt(c.item().substring(4));
+                    int at = expected.indexOf(c.item());
+                    assertTrue(c.item() + " is ranked by the model", at >= 0);
+                    assertEquals("score of " + c.item(), all.scores()[at] / best, c.score(), 1e-4);
+                    assertFalse(Arrays.stream(history).anyMatch(h -> h == item));
+                }
+                assertThat(served.size(), equalTo(expected.size()));
+            }
+            for (int r = stored; r < served.size(); r++) {
+                assertThat(
+                    "nothing past the stored list outranks it",
+                    ranking.taken().get(r).score(),
+                    lessThanOrEqualTo(ranking.taken().get(Math.min(stored, served.size()) - 1).score())
+                );
+            }
+        }
+    }
+
+    public void testTheShoppersOwnItemsComeBackWhenNotExcluded() {
+        // a, b bought; b is a's neighbour: with exclude_seen false, b is a candidate, named by a
+        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+            "u",
+            List.of("a", "b"),
+            new float[] { 1f, 1f },
+            List.of("c"),
+            new float[] { 0.4f },
+            List.of("a"),
+            Map.of()
+        );
+        Profile profile = new Profile(
+            model(1000),
+            "u",
+            user,
+            List.of(new SourceItem("a", SourceItem.Origin.HISTORY), new SourceItem("b", SourceItem.Origin.HISTORY)),
+            Map.of(
+                "a",
+                new ModelDocuments.ItemDoc("a", List.of("b", "c"), new float[] { 0.6f, 0.5f }, 1f),
+                "b",
+                new ModelDocuments.ItemDoc("b", List.of("c"), new float[] { 0.3f }, 1f)
+            ),
+            Set.of("a", "b"),
+            new ModelDocuments.PopularDoc(List.of("c", "b", "a"), new float[] { 3f, 2f, 1f }, new ModelDocuments.Scoring(0, 1, 0))
+        );
+        Map<String, Candidate> notExcluded = CandidateScorer.collaborative(profile, Set.of(), true);
+        assertThat(notExcluded.keySet(), equalTo(Set.of("b", "c")));
+        Candidate b = notExcluded.get("b");
+        assertEquals("h(a) = 1/2, S[a][b] = 0.6, over the list's best 0.4", 0.5f * 0.6f / 0.4f, b.score(), 1e-6);
+        assertThat(b.reasons().get(0).type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
+        assertThat(b.reasons().get(0).itemId(), equalTo("a"));
+        assertThat(CandidateScorer.collaborative(profile, Set.of("a", "b"), true).keySet(), equalTo(Set.of("c")));
+        // without the extension, the stored list alone
+        assertThat(CandidateScorer.collaborative(profile, Set.of(), false).keySet(), equalTo(Set.of("c")));
+    }
+
+    public void testPopularFallbackStaysBelowTheStoredList() {
+        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.05f }, List.of("h"), Map.of());
+        ModelDocuments.PopularDoc popular = new ModelDocuments.PopularDoc(
+            List.of("p", "x", "q"),
+            new float[] { 10f, 5f, 1f },
+            new ModelDocuments.Scoring(0, 1, 0.03)
+        );
+        Profile known = new Profile(model(1000), "u", user, List.of(), Map.of(), Set.of("h"), popular);
+        assertEquals("beta / the list's best", 0.03f / 0.05f, CandidateScorer.popularScale(known), 1e-6);
+        Map<String, Candidate> candidates = CandidateScorer.collaborative(known, Set.of("h"), true);
+        CandidateScorer.addPopular(known, Set.of("h"), candidates);
+        assertEquals(1f, candidates.get("x").score(), 1e-6);
+        assertEquals(0.6f, candidates.get("p").score(), 1e-6);
+        assertEquals(0.06f, candidates.get("q").score(), 1e-6);
+        Profile stranger = new Profile(model(1000), "v", null, List.of(), Map.of(), Set.of(), popular);
+        assertEquals(CandidateScorer.POPULAR_WEIGHT, CandidateScorer.popularScale(stranger), 0f);
+    }
+
+    public void testHistoryFactorsAreTheModels() {
+        for (ScoringParams params : List.of(ScoringParams.DEFAULTS, new ScoringParams(1, 0, 0), new ScoringParams(0.5, 0.5, 0.1))) {
+            float[] weights = { 0.5f, 2f, 7f, 0f };
+            float[] expected = new NeighborhoodScorer(new ItemNeighbors(1, new int[] { 0, 0 }, new int[0], new float[0]), null, params)
+                .historyFactors(new int[] { 0, 0, 0, 0 }, weights);
+            float[] actual = CandidateScorer.historyFactors(
+                weights,
+                new ModelDocuments.Scoring(params.historyWeightExponent(), params.historyNormExponent(), params.popularityWeight())
+            );
+            for (int x = 0; x < weights.length; x++) {
+                assertEquals(params + " " + x, expected[x], actual[x], 1e-6);
+            }
+        }
+    }
+
+    public void testRealTimeNeighboursCountOnlyForEventsAfterTraining() {
+        ModelDocuments.ItemDoc doc = new ModelDocuments.ItemDoc("r", List.of("n"), new float[] { 0.5f }, 1f);
+        Profile before = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 999)), Map.of("r", doc), Set.of("r"), null);
+        assertTrue(CandidateScorer.collaborative(before, Set.of("r"), true).isEmpty());
+        Profile after = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 1001)), Map.of("r", doc), Set.of("r"), null);
+        Candidate n = CandidateScorer.collaborative(after, Set.of("r"), true).get("n");
+        assertEquals(1f, n.score(), 0f);
+        assertThat(n.reasons().get(0), equalTo(Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, "r", 1f)));
+    }
+}
