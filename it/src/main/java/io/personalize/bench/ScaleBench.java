@@ -121,6 +121,11 @@ public final class ScaleBench {
         long docs = es.get("/" + index + "/_count").json().path("count").asLong(-1);
         System.out.printf("version index %s: %,d documents (expected users + items + 1 = %,d)%n", index, docs,
             version.path("users").asLong() + version.path("items").asLong() + 1);
+        // what serving has to hold: the version's size on disk once flushed and merged, per million users and items
+        es.post("/" + index + "/_forcemerge?max_num_segments=1", null).ok();
+        long bytes = es.get("/" + index + "/_stats/store").json().path("_all").path("primaries").path("store").path("size_in_bytes").asLong();
+        System.out.printf("version index on disk (force-merged, one copy): %s = %.0f bytes per user or item document%n", mb(bytes),
+            bytes / (double) Math.max(1, docs));
         printHeap(es, heapMax, watch, oldPeakBefore);
         System.out.println("reproduce: bin/bench scale " + events);
     }

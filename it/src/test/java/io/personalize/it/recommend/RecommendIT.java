@@ -336,7 +336,7 @@ class RecommendIT {
             { "{\"model\": \"rec-untrained\", \"user_id\": \"1\"}", 404, "model [rec-untrained] has no trained version yet" },
             { "{\"user_id\": \"1\"}", 400, "[model] is required" },
             { "{" + m + "}", 400, "give a [user_id], [item_ids], or both" },
-            { "{" + m + ", \"user_id\": \"1\", \"size\": 0}", 400, "[size] must be between 1 and 100, got [0]" },
+            { "{" + m + ", \"user_id\": \"1\", \"size\": 0}", 400, "[size] must be at least 1, got [0]" },
             { "{" + m + ", \"user_id\": \"1\", \"size\": 101}", 400, "[size] must be between 1 and 100, got [101]" },
             { "{" + m + ", \"user_id\": \"1\", \"filter\": {\"no_such_query\": {}}}", 400, "unknown query [no_such_query]" },
             { "{" + m + ", \"user_id\": \"1\", \"filter\": \"cheap\"}", 400, "filter" },

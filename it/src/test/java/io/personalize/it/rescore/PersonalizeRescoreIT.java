@@ -211,7 +211,7 @@ class PersonalizeRescoreIT {
         for (int i = 0; i < 101; i++) {
             many.add("item-" + i);
         }
-        assertError(400, "[personalize] [context_items] takes at most 100 items, got [101]", """
+        assertError(400, "[context_items] is [101], more than the limit of [100] set by [personalize.rescore.max_context_items]", """
             {"query": {"match": {"title": "bag"}},
              "rescore": {"personalize": {"model": "%s", "context_items": %s}}}""".formatted(MODEL, EsClient.toJson(many)));
     }

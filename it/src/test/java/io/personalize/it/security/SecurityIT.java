@@ -78,7 +78,7 @@ class SecurityIT {
     void theManagerManagesModelsButCannotTouchSystemIndicesDirectly() {
         assertEquals(200, manager.get("/_recommend/models/shop").status());
         assertEquals(200, manager.get("/_recommend/models").status());
-        assertEquals(200, manager.post("/_recommend/models/shop/_evaluate", "{\"split\": \"2011-03-01\", \"k\": 10}").status());
+        assertEquals(200, manager.post("/_recommend/models/shop/_evaluate", "{\"split\": \"2011-02-01\", \"k\": 10}").status());
         JsonNode started = manager.post("/_recommend/models/shop/_train?wait_for_completion=false", null).ok();
         String task = started.path("task").asText();
         JsonNode status = waitForTask(manager, task);

@@ -47,13 +47,15 @@ class ServingCacheAndStatsIT {
         es.post("/" + world.products + "/_search", """
             {"query": {"match": {"title": "bag"}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}"""
             .formatted(world.model, shopper)).ok();
-        es.post("/_recommend", "{\"model\": \"no-such-model\", \"user_id\": \"1\"}");
+        EsClient.Response tooBig = world.recommendRaw("\"user_id\": \"" + shopper + "\", \"size\": 1000");
+        assertEquals(400, tooBig.status(), tooBig.body());
         JsonNode after = node();
 
         JsonNode recommend = after.path("serving").path("requests").path("recommend");
         long counted = recommend.path("count").asLong() - before.path("serving").path("requests").path("recommend").path("count").asLong();
-        assertTrue(counted >= 3, "three more _recommend requests: " + after);
-        assertTrue(recommend.path("failures").asLong() >= 1, "the unknown model's 404 is a failure: " + recommend);
+        assertEquals(3, counted, "three more _recommend requests: " + after);
+        long failed = recommend.path("failures").asLong() - before.path("serving").path("requests").path("recommend").path("failures").asLong();
+        assertEquals(1, failed, "the size over the limit is a failure: " + recommend);
         assertTrue(recommend.path("latency_ms").path("p50").asDouble() > 0, recommend.toString());
         assertTrue(after.path("serving").path("requests").path("rescore").path("count").asLong() >= 1, after.toString());
         assertTrue(after.path("serving").path("trainings").path("succeeded").asLong() >= 1, "the world was trained: " + after);
