@@ -30,10 +30,6 @@ public final class RestRecommendAction extends BaseRestHandler {
 
     private final Supplier<ProfileLoader> profiles;
 
-    public RestRecommendAction() {
-        this(() -> null);
-    }
-
     /** With the node's profile loader, whose copy of the model gives the catalogue index without a read. */
     public RestRecommendAction(Supplier<ProfileLoader> profiles) {
         this.profiles = profiles;
