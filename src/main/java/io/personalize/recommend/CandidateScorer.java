@@ -73,27 +73,10 @@ public final class CandidateScorer {
     }
 
     /**
-     * The popular items not yet candidates, as fallback candidates: for a shopper with a stored list, on the list's
-     * scale with the model's popularity weight (what the model's formula gives an item no history item leads to, so
-     * never above an item of the stored list); otherwise at most {@link #POPULAR_WEIGHT}. Serving takes them lazily
-     * (see {@link Ranking}); this adds them all.
+     * The weight of the most popular item as a fallback candidate: for a shopper with a stored list, on the list's scale
+     * with the model's popularity weight (what the model's formula gives an item no history item leads to, so never
+     * above an item of the stored list); otherwise {@link #POPULAR_WEIGHT}. {@link Ranking} takes them lazily.
      */
-    public static void addPopular(Profile profile, Set<String> excluded, Map<String, Candidate> candidates) {
-        ModelDocuments.PopularDoc popular = profile.popular();
-        if (popular == null) {
-            return;
-        }
-        float max = max(popular.scores());
-        float scale = popularScale(profile);
-        for (int r = 0; r < popular.popular().size(); r++) {
-            String item = popular.popular().get(r);
-            if (excluded.contains(item) == false && candidates.containsKey(item) == false) {
-                candidates.put(item, popularCandidate(item, r, popular.scores()[r], max, scale));
-            }
-        }
-    }
-
-    /** The weight of the most popular item as a fallback candidate (see {@link #addPopular}). */
     static float popularScale(Profile profile) {
         float stored = profile.user() == null ? 0f : max(profile.user().scores());
         if (stored <= 0) {
