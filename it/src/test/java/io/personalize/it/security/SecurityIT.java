@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -108,6 +110,26 @@ class SecurityIT {
         assertForbidden(shopper.get("/.personalize-models/_search"));
         assertForbidden(shopper.get("/.personalize-data-shop.v1/_doc/u:17850"));
         assertForbidden(shopper.get("/sec-events/_search"));
+    }
+
+    @Test
+    void forgettingAUserClearsTheCachesWithSecurityOn() {
+        // the plugin clears every node's cache with its internal origin: security must let it, or a forgotten
+        // shopper's profile would keep serving from the cache
+        String shelf = "{\"model\": \"shop\", \"user_id\": \"13047\", \"size\": 5}";
+        assertNotEquals(Set.of("popular"), mainReasons(shopper.post("/_recommend", shelf).ok()), "a known shopper's own shelf");
+        assertEquals(200, manager.delete("/_recommend/models/shop/users/13047").status());
+        assertEquals(Set.of("popular"), mainReasons(shopper.post("/_recommend", shelf).ok()), "nothing of the forgotten shopper is left");
+
+        JsonNode stats = manager.get("/_recommend/_stats").ok();
+        assertTrue(stats.path("nodes").elements().next().path("cache").path("entries").asLong() > 0, stats.toString());
+        assertForbidden(shopper.get("/_recommend/_stats"));
+    }
+
+    private static Set<String> mainReasons(JsonNode shelf) {
+        Set<String> reasons = new HashSet<>();
+        shelf.path("recommendations").forEach(r -> reasons.add(r.path("reasons").get(0).path("type").asText()));
+        return reasons;
     }
 
     @Test
