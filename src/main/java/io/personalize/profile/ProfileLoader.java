@@ -212,6 +212,7 @@ public final class ProfileLoader {
 
     /** Hands the documents with these ids to {@code sink}: from the cache, the others with one multi-get. */
     private void fetch(ActiveModel model, List<String> ids, Consumer<ToXContentObject> sink, ActionListener<Void> listener) {
+        long generation = cache.generation();
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
         for (String id : ids) {
             Object cached = cache.document(model, id);
@@ -233,12 +234,12 @@ public final class ProfileLoader {
                 }
                 GetResponse get = item.getResponse();
                 if (get.isExists() == false) {
-                    cache.put(model, item.getId(), ServingCache.MISSING, 0);
+                    cache.put(model, item.getId(), ServingCache.MISSING, 0, generation);
                     continue;
                 }
                 BytesReference source = get.getSourceAsBytesRef();
                 ToXContentObject doc = parse(source);
-                cache.put(model, item.getId(), doc, source.length());
+                cache.put(model, item.getId(), doc, source.length(), generation);
                 sink.accept(doc);
             }
             return null;

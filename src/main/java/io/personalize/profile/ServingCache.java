@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
@@ -69,6 +70,8 @@ public final class ServingCache {
     private volatile TimeValue expireAfterAccess;
     private volatile Cache<Key, Entry> documents;
     private final Map<String, ModelStore.StoredModel> models = new ConcurrentHashMap<>();
+    // bumped by every invalidation: a read that started before one must not put back what it dropped
+    private final AtomicLong generation = new AtomicLong();
 
     public ServingCache(Settings settings, ClusterSettings clusterSettings) {
         this.limitBytes = SIZE.get(settings).getBytes();
@@ -106,9 +109,17 @@ public final class ServingCache {
         return entry == null ? null : entry.document();
     }
 
-    /** Keeps a parsed document (or {@link #MISSING}) whose JSON source had {@code sourceBytes} bytes. */
-    void put(ActiveModel model, String id, Object document, long sourceBytes) {
-        if (limitBytes > 0) {
+    /** The generation to give {@link #put}: read it before reading the documents to put. */
+    long generation() {
+        return generation.get();
+    }
+
+    /**
+     * Keeps a parsed document (or {@link #MISSING}) whose JSON source had {@code sourceBytes} bytes, read since
+     * {@code generation}: unless something was invalidated meanwhile (a user forgotten while their profile was read).
+     */
+    void put(ActiveModel model, String id, Object document, long sourceBytes, long generation) {
+        if (limitBytes > 0 && this.generation.get() == generation) {
             // parsed JSON takes a few times its text on the heap (strings, arrays, map entries); keys count too
             documents.put(key(model, id), new Entry(document, 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
         }
@@ -145,6 +156,7 @@ public final class ServingCache {
     }
 
     private void invalidate(Predicate<Key> which) {
+        generation.incrementAndGet();
         List<Key> keys = new ArrayList<>();
         for (Key key : documents.keys()) {
             if (which.test(key)) {

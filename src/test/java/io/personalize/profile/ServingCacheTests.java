@@ -32,8 +32,8 @@ public class ServingCacheTests extends ESTestCase {
     public void testDocumentsAreKeptPerVersionAndCreationTime() {
         ServingCache cache = cache(Settings.EMPTY);
         ActiveModel v1 = version("shop", 1, 100);
-        cache.put(v1, ModelDocuments.POPULAR_ID, "popular of v1", 100);
-        cache.put(v1, ModelDocuments.userDocId("u1"), ServingCache.MISSING, 0);
+        cache.put(v1, ModelDocuments.POPULAR_ID, "popular of v1", 100, cache.generation());
+        cache.put(v1, ModelDocuments.userDocId("u1"), ServingCache.MISSING, 0, cache.generation());
         assertEquals("popular of v1", cache.document(v1, ModelDocuments.POPULAR_ID));
         assertSame(ServingCache.MISSING, cache.document(v1, ModelDocuments.userDocId("u1")));
         assertNull(cache.document(version("shop", 2, 200), ModelDocuments.POPULAR_ID));
@@ -48,8 +48,8 @@ public class ServingCacheTests extends ESTestCase {
         ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200), other = version("shop2", 1, 100);
         String u1 = ModelDocuments.userDocId("u1");
         for (ActiveModel model : List.of(v1, v2, other)) {
-            cache.put(model, u1, "profile", 100);
-            cache.put(model, ModelDocuments.userDocId("u2"), "profile", 100);
+            cache.put(model, u1, "profile", 100, cache.generation());
+            cache.put(model, ModelDocuments.userDocId("u2"), "profile", 100, cache.generation());
         }
         cache.invalidateUser("shop", "u1");
         assertNull(cache.document(v1, u1));
@@ -62,7 +62,7 @@ public class ServingCacheTests extends ESTestCase {
         ServingCache cache = cache(Settings.EMPTY);
         ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200), other = version("shop2", 1, 100);
         for (ActiveModel model : List.of(v1, v2, other)) {
-            cache.put(model, ModelDocuments.POPULAR_ID, "popular", 100);
+            cache.put(model, ModelDocuments.POPULAR_ID, "popular", 100, cache.generation());
         }
         cache.invalidateModel("shop", v2.index());
         assertNull(cache.document(v1, ModelDocuments.POPULAR_ID));
@@ -78,7 +78,7 @@ public class ServingCacheTests extends ESTestCase {
         ServingCache cache = new ServingCache(settings, clusterSettings);
         ActiveModel v1 = version("shop", 1, 100);
         for (int i = 0; i < 100; i++) {
-            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000);
+            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000, cache.generation());
         }
         assertTrue(cache.stats().bytes() <= 10 * 1024);
         assertTrue(cache.stats().evictions() > 0);
@@ -88,15 +88,26 @@ public class ServingCacheTests extends ESTestCase {
         assertEquals(1 << 20, cache.stats().limitBytes());
         assertEquals("a new bound starts an empty cache", 0, cache.stats().entries());
         for (int i = 0; i < 100; i++) {
-            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000);
+            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000, cache.generation());
         }
         assertEquals(100, cache.stats().entries());
+    }
+
+    public void testAReadStartedBeforeAnInvalidationIsNotCached() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100);
+        long before = cache.generation();
+        cache.invalidateUser("shop", "u1"); // the user is forgotten while their profile is being read
+        cache.put(v1, ModelDocuments.userDocId("u1"), "profile read before the forgetting", 100, before);
+        assertNull(cache.document(v1, ModelDocuments.userDocId("u1")));
+        cache.put(v1, ModelDocuments.userDocId("u1"), "profile", 100, cache.generation());
+        assertEquals("profile", cache.document(v1, ModelDocuments.userDocId("u1")));
     }
 
     public void testADisabledCacheKeepsNothing() {
         ServingCache cache = ServingCache.disabled();
         ActiveModel v1 = version("shop", 1, 100);
-        cache.put(v1, ModelDocuments.POPULAR_ID, "popular", 100);
+        cache.put(v1, ModelDocuments.POPULAR_ID, "popular", 100, cache.generation());
         assertNull(cache.document(v1, ModelDocuments.POPULAR_ID));
     }
 }
