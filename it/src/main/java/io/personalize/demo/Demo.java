@@ -78,6 +78,18 @@ public final class Demo {
         showShelf(es, "{\"model\": \"shop\", \"user_id\": \"" + SHOPPERS.get(0) + "\", \"size\": 6, \"diversity\": 0.5,"
             + " \"filter\": {\"range\": {\"price\": {\"lte\": 2}}}, \"_source\": [\"title\", \"price\"]}");
 
+        System.out.println("\n== 9. What the node served: GET _recommend/_stats");
+        for (JsonNode stats : es.get("/_recommend/_stats").ok().path("nodes")) {
+            JsonNode requests = stats.path("serving").path("requests");
+            JsonNode cache = stats.path("cache");
+            System.out.printf("   _recommend: %d requests, p50 %.1f ms; rescorer profile loads: %d, p50 %.1f ms%n",
+                requests.path("recommend").path("count").asLong(), requests.path("recommend").path("latency_ms").path("p50").asDouble(),
+                requests.path("rescore").path("count").asLong(), requests.path("rescore").path("latency_ms").path("p50").asDouble());
+            System.out.printf("   cache: %d entries, %,d bytes of %,d, %d hits, %d misses; trainings: %d succeeded%n",
+                cache.path("entries").asLong(), cache.path("size_in_bytes").asLong(), cache.path("limit_in_bytes").asLong(),
+                cache.path("hits").asLong(), cache.path("misses").asLong(), stats.path("serving").path("trainings").path("succeeded").asLong());
+        }
+
         System.out.printf("%nTry it: curl '%s/_recommend?model=shop&user_id=%s&size=5&pretty'%n", es.baseUrl(), SHOPPERS.get(1));
     }
 
