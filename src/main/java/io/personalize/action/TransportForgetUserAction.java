@@ -53,10 +53,10 @@ public final class TransportForgetUserAction extends HandledTransportAction<Forg
                     }
                 }
                 int from = deleted;
-                ClearCacheAction.broadcast(
+                ClearCacheAction.broadcastOrFail(
                     store.systemClient(),
                     ClearCacheAction.Request.user(request.model(), request.userId()),
-                    () -> l2.onResponse(new ForgetUserAction.Response(request.model(), request.userId(), model.status().versions().size(), from))
+                    l2.map(cleared -> new ForgetUserAction.Response(request.model(), request.userId(), model.status().versions().size(), from))
                 );
             }));
         }));

@@ -2,6 +2,7 @@ package io.personalize.profile;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.client.internal.Client;
@@ -41,8 +42,9 @@ public final class ClearCacheAction {
     private ClearCacheAction() {}
 
     /**
-     * Sends the request to every node, then runs {@code then}. The caches only save reads, and their entries expire: a
-     * node that misses the request is logged, never the caller's failure.
+     * Sends the request to every node, then runs {@code then}. For a model's old versions the caches only hold memory
+     * (their entries are keyed by version and expire): a node that misses the request is logged, never the caller's
+     * failure.
      */
     public static void broadcast(Client client, Request request, Runnable then) {
         client.execute(TYPE, request, ActionListener.running(then).delegateResponse((l, e) -> {
@@ -51,6 +53,24 @@ public final class ClearCacheAction {
         }).map(response -> {
             for (FailedNodeException failure : response.failures()) {
                 logger.warn("could not clear the personalize serving cache of node [" + failure.nodeId() + "]", failure);
+            }
+            return null;
+        }));
+    }
+
+    /**
+     * Sends the request to every node and fails unless every node cleared its cache: a forgotten user's profile must
+     * not survive on a node that missed the request (the caller retries; forgetting is idempotent).
+     */
+    public static void broadcastOrFail(Client client, Request request, ActionListener<Void> listener) {
+        client.execute(TYPE, request, listener.map(response -> {
+            if (response.hasFailures()) {
+                ElasticsearchException failure = new ElasticsearchException(
+                    "could not clear the serving cache of node(s) " + response.failures().stream().map(FailedNodeException::nodeId).toList()
+                        + ": retry the request"
+                );
+                response.failures().forEach(failure::addSuppressed);
+                throw failure;
             }
             return null;
         }));
