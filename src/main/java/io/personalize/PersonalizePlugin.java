@@ -120,7 +120,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestTrainModelAction(),
             new RestImportModelAction(),
             new RestEvaluateModelAction(),
-            new RestRecommendAction(() -> serving.get() == null ? null : serving.get().profiles()),
+            // the node's components exist by now: Elasticsearch builds REST handlers after createComponents
+            new RestRecommendAction(serving.get().profiles()),
             new RestForgetUserAction(),
             new RestStatsAction()
         );

@@ -90,28 +90,18 @@ public final class ModelStore {
     }
 
     public void get(String name, ActionListener<StoredModel> listener) {
-        client.get(new GetRequest(ModelIndices.MODELS, name), ActionListener.wrap(response -> {
-            if (response.isExists() == false) {
-                listener.onFailure(notFound(name));
-                return;
-            }
-            listener.onResponse(parse(name, response.getSourceAsBytesRef(), response.getSeqNo(), response.getPrimaryTerm()));
-        }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
+        get(name, null, listener);
     }
 
     /**
      * The model as {@link #get(String, ActionListener)} reads it, but {@code known} itself (its source not parsed again)
-     * when the document has not changed since it was read: serving asks on every request.
+     * when the document has not changed since it was read: serving asks on every request. {@code known} may be null.
      */
     public void get(String name, StoredModel known, ActionListener<StoredModel> listener) {
-        if (known == null) {
-            get(name, listener);
-            return;
-        }
         client.get(new GetRequest(ModelIndices.MODELS, name), ActionListener.wrap(response -> {
             if (response.isExists() == false) {
                 listener.onFailure(notFound(name));
-            } else if (response.getSeqNo() == known.seqNo() && response.getPrimaryTerm() == known.primaryTerm()) {
+            } else if (known != null && response.getSeqNo() == known.seqNo() && response.getPrimaryTerm() == known.primaryTerm()) {
                 listener.onResponse(known);
             } else {
                 listener.onResponse(parse(name, response.getSourceAsBytesRef(), response.getSeqNo(), response.getPrimaryTerm()));

@@ -17,7 +17,6 @@ import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 
 import static org.elasticsearch.rest.RestRequest.Method.GET;
 import static org.elasticsearch.rest.RestRequest.Method.POST;
@@ -28,10 +27,10 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
  */
 public final class RestRecommendAction extends BaseRestHandler {
 
-    private final Supplier<ProfileLoader> profiles;
+    private final ProfileLoader profiles;
 
     /** With the node's profile loader, whose copy of the model gives the catalogue index without a read. */
-    public RestRecommendAction(Supplier<ProfileLoader> profiles) {
+    public RestRecommendAction(ProfileLoader profiles) {
         this.profiles = profiles;
     }
 
@@ -88,17 +87,16 @@ public final class RestRecommendAction extends BaseRestHandler {
                 return;
             }
             RestCancellableNodeClient cancellable = new RestCancellableNodeClient(client, request.getHttpChannel());
-            ProfileLoader loader = profiles.get();
-            ModelStore.StoredModel known = loader == null ? null : loader.cache().model(model);
+            ModelStore.StoredModel known = profiles.cache().model(model);
             if (known == null) {
-                lookUp(client, loader, model, recommend, cancellable, listener);
+                lookUp(profiles, model, recommend, cancellable, listener);
                 return;
             }
             recommend.index(known.config().catalog().index());
             cancellable.execute(RecommendAction.TYPE, recommend, ActionListener.wrap(listener::onResponse, e -> {
                 if (e instanceof TransportRecommendAction.CatalogMismatchException) {
                     // the model's catalogue changed since this node last read it: authorize against the new one
-                    lookUp(client, loader, model, recommend, cancellable, listener);
+                    lookUp(profiles, model, recommend, cancellable, listener);
                 } else {
                     listener.onFailure(e);
                 }
@@ -107,21 +105,15 @@ public final class RestRecommendAction extends BaseRestHandler {
     }
 
     private static void lookUp(
-        NodeClient client,
         ProfileLoader loader,
         String model,
         RecommendAction.Request recommend,
         RestCancellableNodeClient cancellable,
         ActionListener<RecommendAction.Response> listener
     ) {
-        ActionListener<ModelStore.StoredModel> found = listener.delegateFailureAndWrap((l, stored) -> {
+        loader.model(model, listener.delegateFailureAndWrap((l, stored) -> {
             recommend.index(stored.config().catalog().index());
             cancellable.execute(RecommendAction.TYPE, recommend, l);
-        });
-        if (loader != null) {
-            loader.model(model, found);
-        } else {
-            new ModelStore(client).get(model, found);
-        }
+        }));
     }
 }
