@@ -25,6 +25,9 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     public static final String DEFAULT_ANALYZER = "standard";
     // Enough for any real product text; bounds time and memory when a description is megabytes long.
     public static final int DEFAULT_MAX_TOKENS = 10_000;
+    /** The bounds of a field's weight (see {@code Factory#weight}). */
+    public static final double MIN_WEIGHT = 1e-6;
+    public static final double MAX_WEIGHT = 1e6;
 
     private final Map<String, Double> fields;
     private final String targetField;
@@ -225,10 +228,17 @@ public final class ItemVectorProcessor extends AbstractProcessor {
             return Collections.unmodifiableMap(fields);
         }
 
+        /**
+         * A field's weight, between {@link #MIN_WEIGHT} and {@link #MAX_WEIGHT}. A vector sums up to 20,000 features
+         * of {@code weight × (1 + ln tf)} per field and is divided by its L2 norm: the squares of weights near 1e-160 or
+         * 1e155 underflow to 0 or overflow to Infinity in doubles, which gives an all-zero or NaN vector that every
+         * document then fails to index. Within these bounds the norm stays far from both limits, and a ratio of 1e12
+         * between two fields' weights is already more than any shop needs.
+         */
         private static double weight(String tag, Object field, Object value) {
             if (value instanceof Number number) {
                 double weight = number.doubleValue();
-                if (weight > 0 && Double.isFinite(weight)) {
+                if (weight >= MIN_WEIGHT && weight <= MAX_WEIGHT) {
                     return weight;
                 }
             }
@@ -236,7 +246,7 @@ public final class ItemVectorProcessor extends AbstractProcessor {
                 TYPE,
                 tag,
                 "fields",
-                "weight of field [" + field + "] must be a positive number, got [" + value + "]"
+                "weight of field [" + field + "] must be a number between 0.000001 and 1000000, got [" + value + "]"
             );
         }
     }

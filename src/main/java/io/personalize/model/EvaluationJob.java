@@ -149,6 +149,12 @@ public final class EvaluationJob {
                 test.add(user, item);
             }
         }, task::progress, listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
+            // ids in the order of the keys, not of arrival (parallel slices): identical requests give identical figures
+            int[] userMap = events.users().renumberSorted();
+            int[] itemMap = events.items().renumberSorted();
+            train.relabel(userMap, itemMap);
+            test.relabel(userMap, itemMap);
+            seen.relabel(userMap, itemMap);
             long trainEvents = train.size();
             if (trainEvents == 0) {
                 throw new IllegalArgumentException("no events before the split [" + Instant.ofEpochMilli(split) + "]: choose a later split");
@@ -271,6 +277,12 @@ public final class EvaluationJob {
 
         void sort() {
             Arrays.sort(pairs, 0, size);
+        }
+
+        void relabel(int[] userMap, int[] itemMap) {
+            for (int x = 0; x < size; x++) {
+                pairs[x] = ((long) userMap[user(x)] << 32) | (itemMap[item(x)] & 0xffffffffL);
+            }
         }
 
         int user(int x) {

@@ -9,7 +9,7 @@ import org.apache.lucene.util.BytesRefHash;
  */
 public final class IdDictionary {
 
-    private final BytesRefHash hash = new BytesRefHash();
+    private BytesRefHash hash = new BytesRefHash();
     private final BytesRef scratch = new BytesRef();
 
     /** The id of {@code key}, added if new. */
@@ -33,6 +33,25 @@ public final class IdDictionary {
 
     public int size() {
         return hash.size();
+    }
+
+    /**
+     * Gives the ids anew in the order of the keys' bytes, and answers {@code remap[oldId] = newId}. Ids are given in the
+     * order keys arrive, which parallel reads make vary from run to run; what training ranks breaks ties by id, so
+     * identical data must get identical ids for identical results.
+     */
+    public int[] renumberSorted() {
+        int[] sorted = hash.sort(); // destructive: the old hash still reads by id, nothing else
+        BytesRefHash renumbered = new BytesRefHash();
+        int[] remap = new int[hash.size()];
+        BytesRef key = new BytesRef();
+        for (int newId = 0; newId < remap.length; newId++) {
+            renumbered.add(hash.get(sorted[newId], key));
+            remap[sorted[newId]] = newId;
+        }
+        hash.close();
+        hash = renumbered;
+        return remap;
     }
 
     /** Bytes held, for memory accounting. */

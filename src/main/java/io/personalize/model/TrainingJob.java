@@ -50,6 +50,8 @@ public final class TrainingJob {
                             + config.events().typeField() + "] among " + config.events().weights().keySet()
                     );
                 }
+                // ids in the order of the keys, not of arrival (parallel slices): the same events train the same model
+                builder.relabel(events.users().renumberSorted(), events.items().renumberSorted());
                 task.phase("reading_catalog");
                 CatalogAttributes.read(config.catalog(), events.items(), scan, l.delegateFailureAndWrap((l2, attributes) -> {
                     executor.execute(ActionRunnable.supply(l2, () -> {

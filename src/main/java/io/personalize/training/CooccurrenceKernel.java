@@ -1,9 +1,5 @@
 package io.personalize.training;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * The shared engine of the co-occurrence based similarities:
  *
@@ -16,18 +12,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code left} is aligned with the column-wise entries of the matrix
  * ({@link InteractionMatrix#itemUsers()}), {@code right} with the row-wise entries
  * ({@link InteractionMatrix#userItems()}). Cost: sum over users of (items of the user)^2;
- * memory: a float and an int array of numItems per thread plus the numItems * k output.
+ * memory: a float and an int array of numItems plus the numItems * k output.
  */
 final class CooccurrenceKernel {
 
-    /** Rows per work unit; small, because a few popular items can carry much of the work. */
+    /** Rows between two checks for cancellation. */
     private static final int CHUNK = 8;
 
     private CooccurrenceKernel() {
     }
 
     static ItemNeighbors compute(InteractionMatrix m, float[] left, float[] right, double[] rowScale,
-            double[] colScale, double shrink, int k, int threads, String phase, TrainingMonitor monitor) {
+            double[] colScale, double shrink, int k, String phase, TrainingMonitor monitor) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1");
         }
@@ -49,48 +45,9 @@ final class CooccurrenceKernel {
                 colScaleF[j] = (float) colScale[j];
             }
         }
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicLong done = new AtomicLong();
-        final AtomicBoolean stop = new AtomicBoolean();
-        final Throwable[] failure = new Throwable[1];
-        int nThreads = Math.max(1, Math.min(threads, (ni + CHUNK - 1) / CHUNK));
-        Thread[] workers = new Thread[nThreads - 1];
-        Runnable task = () -> {
-            try {
-                new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
-                        .run(next, done, stop, null, phase);
-            } catch (Throwable t) {
-                synchronized (failure) {
-                    if (failure[0] == null) {
-                        failure[0] = t;
-                    }
-                }
-                stop.set(true);
-            }
-        };
-        for (int t = 0; t < workers.length; t++) {
-            workers[t] = new Thread(task, "personalize-similarity-" + t);
-            workers[t].setDaemon(true);
-            workers[t].start();
-        }
-        try {
-            new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
-                    .run(next, done, stop, monitor, phase);
-        } catch (RuntimeException | Error e) {
-            stop.set(true);
-            joinAll(workers);
-            throw e;
-        }
-        joinAll(workers);
-        synchronized (failure) {
-            if (failure[0] instanceof RuntimeException re) {
-                throw re;
-            } else if (failure[0] instanceof Error er) {
-                throw er;
-            } else if (failure[0] != null) {
-                throw new IllegalStateException(failure[0]);
-            }
-        }
+        // One thread, the caller's (a training pool thread): Elasticsearch owns a node's threads, and a plugin that starts
+        // its own needs the manage_threads entitlement. Trainings of different models run side by side on that pool.
+        new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense).run(monitor, phase);
         monitor.progress(phase, ni, ni);
         // compact
         int[] offsets = new int[ni + 1];
@@ -121,23 +78,6 @@ final class CooccurrenceKernel {
         }
         long scan = (long) m.numItems() * m.numItems();
         return scan <= 2 * work;
-    }
-
-    private static void joinAll(Thread[] workers) {
-        boolean interrupted = false;
-        for (Thread w : workers) {
-            while (true) {
-                try {
-                    w.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static final class Worker {
@@ -182,7 +122,7 @@ final class CooccurrenceKernel {
             }
         }
 
-        void run(AtomicInteger next, AtomicLong done, AtomicBoolean stop, TrainingMonitor monitor, String phase) {
+        void run(TrainingMonitor monitor, String phase) {
             final int ni = m.numItems();
             final int[] itemOffsets = m.itemOffsets();
             final int[] itemUsers = m.itemUsers();
@@ -193,11 +133,7 @@ final class CooccurrenceKernel {
             final TopK top = new TopK(k);
             final long reportEvery = Math.max(1, ni / 1000);
             long reported = 0;
-            while (!stop.get()) {
-                int from = next.getAndAdd(CHUNK);
-                if (from >= ni) {
-                    break;
-                }
+            for (int from = 0; from < ni; from += CHUNK) {
                 int to = Math.min(ni, from + CHUNK);
                 for (int i = from; i < to; i++) {
                     if (itemOffsets[i] == itemOffsets[i + 1]) {
@@ -261,13 +197,10 @@ final class CooccurrenceKernel {
                     }
                     rowLen[i] = top.drainSorted(outIds, outScores, i * k);
                 }
-                long d = done.addAndGet(to - from);
-                if (monitor != null) {
-                    monitor.checkCancelled();
-                    if (d - reported >= reportEvery) {
-                        reported = d;
-                        monitor.progress(phase, Math.min(d, ni), ni);
-                    }
+                monitor.checkCancelled();
+                if (to - reported >= reportEvery) {
+                    reported = to;
+                    monitor.progress(phase, to, ni);
                 }
             }
         }

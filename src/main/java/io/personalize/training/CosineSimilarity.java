@@ -24,31 +24,27 @@ public final class CosineSimilarity implements ItemSimilarity {
     private final double shrink;
     private final double userWeightExponent;
     private final double valueExponent;
-    private final int threads;
 
     /**
      * @param alpha asymmetry in [0, 1], 0.5 for the symmetric cosine
      * @param shrink >= 0, added to the denominator
      * @param userWeightExponent >= 0, 0 disables user-activity weighting
      * @param valueExponent >= 0, 0 for binary interactions
-     * @param threads worker threads (>= 1)
      */
-    public CosineSimilarity(double alpha, double shrink, double userWeightExponent, double valueExponent,
-            int threads) {
+    public CosineSimilarity(double alpha, double shrink, double userWeightExponent, double valueExponent) {
         if (!(alpha >= 0 && alpha <= 1) || !(shrink >= 0) || !(userWeightExponent >= 0)
-                || !(valueExponent >= 0) || threads < 1) {
+                || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid cosine parameters");
         }
         this.alpha = alpha;
         this.shrink = shrink;
         this.userWeightExponent = userWeightExponent;
         this.valueExponent = valueExponent;
-        this.threads = threads;
     }
 
-    /** Symmetric binary cosine with the given shrink, single-threaded. */
+    /** Symmetric binary cosine with the given shrink. */
     public CosineSimilarity(double shrink) {
-        this(0.5, shrink, 0, 0, 1);
+        this(0.5, shrink, 0, 0);
     }
 
     @Override
@@ -98,8 +94,7 @@ public final class CosineSimilarity implements ItemSimilarity {
             colScale[i] = Math.pow(norm[i], 1 - alpha);
         }
         monitor.checkCancelled();
-        return CooccurrenceKernel.compute(m, left, right, rowScale, colScale, shrink, k, threads,
-                "similarity", monitor);
+        return CooccurrenceKernel.compute(m, left, right, rowScale, colScale, shrink, k, "similarity", monitor);
     }
 
     private float value(float w) {

@@ -190,6 +190,29 @@ public final class InteractionMatrixBuilder {
         }
     }
 
+    /**
+     * Gives the events' users and items new ids, {@code users[e] = userMap[users[e]]}: both maps must be bijections
+     * over the ids added. Training gives the same ids to the same data this way, however the events arrived.
+     */
+    public void relabel(int[] userMap, int[] itemMap) {
+        if (built) {
+            throw new IllegalStateException("already built");
+        }
+        if (userMap.length <= maxUser || itemMap.length <= maxItem) {
+            throw new IllegalArgumentException("the maps must cover every id added");
+        }
+        for (int e = 0; e < size; e++) {
+            users[e] = userMap[users[e]];
+            items[e] = itemMap[items[e]];
+        }
+        maxUser = -1;
+        maxItem = -1;
+        for (int e = 0; e < size; e++) {
+            maxUser = Math.max(maxUser, users[e]);
+            maxItem = Math.max(maxItem, items[e]);
+        }
+    }
+
     private void ensureCapacity(long needed) {
         if (needed > Integer.MAX_VALUE - 16) {
             throw new IllegalStateException("too many events");
@@ -252,15 +275,9 @@ public final class InteractionMatrixBuilder {
         double[] popularity = new double[ni];
         for (int e = 0; e < n; e++) {
             int p = fill[users[e]]++;
-            int t = times[e];
-            long age = Math.max(0L, refRel - t);
-            float w = weights[e];
             sItems[p] = items[e];
-            sWeights[p] = decayRate == 0 ? w : (float) (w * Math.exp(-decayRate * age));
-            sTimes[p] = t;
-            if (!popularityCountsUsers) {
-                popularity[items[e]] += popRate == 0 ? w : w * Math.exp(-popRate * age);
-            }
+            sWeights[p] = weights[e]; // decayed in step 2, where the order of the sums no longer depends on arrival
+            sTimes[p] = times[e];
             if ((e & 0xFFFFF) == 0) {
                 monitor.checkCancelled();
                 monitor.progress("sort events", e, n);
@@ -278,6 +295,7 @@ public final class InteractionMatrixBuilder {
         float[] gWeights = new float[maxDegree];
         int[] gTimes = new int[maxDegree];
         float[] tmpW = new float[maxDegree];
+        long[] byTime = new long[maxDegree];
         int[] tmpT = new int[maxDegree];
         int[] offsets = new int[nu + 1];
         int out = 0;
@@ -293,12 +311,24 @@ public final class InteractionMatrixBuilder {
             int groups = 0;
             for (int k = 0; k < len; ) {
                 int item = (int) (keys[k] >>> 32);
-                double w = 0;
-                int t = Integer.MIN_VALUE;
+                // the pair's events in (time, weight) order, so that floating-point sums are the same in every run
+                int events = 0;
                 for (; k < len && (int) (keys[k] >>> 32) == item; k++) {
                     int idx = (int) keys[k];
-                    w += tmpW[idx];
-                    t = Math.max(t, tmpT[idx]);
+                    byTime[events++] = ((long) tmpT[idx] << 32) | (Float.floatToIntBits(tmpW[idx]) & 0xFFFFFFFFL);
+                }
+                Arrays.sort(byTime, 0, events);
+                double w = 0;
+                int t = Integer.MIN_VALUE;
+                for (int x = 0; x < events; x++) {
+                    int time = (int) (byTime[x] >> 32);
+                    float raw = Float.intBitsToFloat((int) byTime[x]);
+                    long age = Math.max(0L, refRel - time);
+                    w += decayRate == 0 ? raw : (float) (raw * Math.exp(-decayRate * age));
+                    if (!popularityCountsUsers) {
+                        popularity[item] += popRate == 0 ? raw : raw * Math.exp(-popRate * age);
+                    }
+                    t = Math.max(t, time);
                 }
                 gItems[groups] = item;
                 gWeights[groups] = (float) w;

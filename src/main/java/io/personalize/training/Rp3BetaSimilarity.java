@@ -16,22 +16,19 @@ public final class Rp3BetaSimilarity implements ItemSimilarity {
     private final double alpha;
     private final double beta;
     private final double valueExponent;
-    private final int threads;
 
     /**
      * @param alpha exponent of the transition probabilities (> 0), 1 for the plain walk
      * @param beta popularity penalty (>= 0), 0 for P3alpha
      * @param valueExponent >= 0, 0 for binary interactions
-     * @param threads worker threads (>= 1)
      */
-    public Rp3BetaSimilarity(double alpha, double beta, double valueExponent, int threads) {
-        if (!(alpha > 0) || !(beta >= 0) || !(valueExponent >= 0) || threads < 1) {
+    public Rp3BetaSimilarity(double alpha, double beta, double valueExponent) {
+        if (!(alpha > 0) || !(beta >= 0) || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid RP3beta parameters");
         }
         this.alpha = alpha;
         this.beta = beta;
         this.valueExponent = valueExponent;
-        this.threads = threads;
     }
 
     @Override
@@ -67,7 +64,7 @@ public final class Rp3BetaSimilarity implements ItemSimilarity {
             colScale[i] = s > 0 ? Math.pow(s, beta) : 1.0;
         }
         monitor.checkCancelled();
-        return CooccurrenceKernel.compute(m, left, right, null, colScale, 0.0, k, threads, "similarity", monitor);
+        return CooccurrenceKernel.compute(m, left, right, null, colScale, 0.0, k, "similarity", monitor);
     }
 
     private double value(float w) {

@@ -32,7 +32,6 @@ public final class TrainingConfig {
     private final double rp3Alpha;
     private final double rp3Beta;
     private final ItemNeighbors.RowNormalization rowNormalization;
-    private final int threads;
     private final ScoringParams scoring;
 
     private TrainingConfig(Builder b) {
@@ -51,7 +50,6 @@ public final class TrainingConfig {
         this.rowNormalization = b.rowNormalization != null ? b.rowNormalization
                 : (algorithm == Algorithm.RP3BETA ? ItemNeighbors.RowNormalization.MAX
                         : ItemNeighbors.RowNormalization.NONE);
-        this.threads = b.threads;
         this.scoring = b.scoring != null ? b.scoring
                 : (algorithm == Algorithm.RP3BETA ? ScoringParams.DEFAULTS.withPopularityWeight(0.05)
                         : ScoringParams.DEFAULTS);
@@ -82,7 +80,6 @@ public final class TrainingConfig {
         b.rp3Alpha = rp3Alpha;
         b.rp3Beta = rp3Beta;
         b.rowNormalization = rowNormalization;
-        b.threads = threads;
         b.scoring = scoring;
         return b;
     }
@@ -154,11 +151,6 @@ public final class TrainingConfig {
         return rowNormalization;
     }
 
-    /** Worker threads for the similarity computation. Default 1. */
-    public int threads() {
-        return threads;
-    }
-
     /** Serving-time scoring. Default p = 0, q = 1, popularity weight 0.03 (RP3beta: 0.05). */
     public ScoringParams scoring() {
         return scoring;
@@ -167,8 +159,8 @@ public final class TrainingConfig {
     /** The similarity algorithm described by this configuration. */
     public ItemSimilarity similarity() {
         return switch (algorithm) {
-            case COSINE -> new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent, threads);
-            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent, threads);
+            case COSINE -> new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent);
+            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
         };
     }
 
@@ -186,9 +178,9 @@ public final class TrainingConfig {
         return String.format(Locale.ROOT,
                 "TrainingConfig{halfLifeDays=%s, popularityHalfLifeDays=%s, popularityCountsUsers=%s, "
                         + "maxItemsPerUser=%d, algorithm=%s, neighbors=%d, similarity=%s, rowNormalization=%s, "
-                        + "threads=%d, %s}",
+                        + "%s}",
                 halfLifeDays, popularityHalfLifeDays, popularityCountsUsers, maxItemsPerUser, algorithm, neighbors,
-                similarity().describe(), rowNormalization, threads, scoring);
+                similarity().describe(), rowNormalization, scoring);
     }
 
     /** Fluent builder; unset values keep their defaults. */
@@ -206,7 +198,6 @@ public final class TrainingConfig {
         private double rp3Alpha = 1.0;
         private double rp3Beta = 0.6;
         private ItemNeighbors.RowNormalization rowNormalization;
-        private int threads = 1;
         private ScoringParams scoring;
 
         private Builder() {
@@ -284,14 +275,6 @@ public final class TrainingConfig {
 
         public Builder rowNormalization(ItemNeighbors.RowNormalization mode) {
             this.rowNormalization = mode;
-            return this;
-        }
-
-        public Builder threads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be >= 1");
-            }
-            this.threads = threads;
             return this;
         }
 

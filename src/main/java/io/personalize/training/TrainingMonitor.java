@@ -5,8 +5,8 @@ package io.personalize.training;
  *
  * <p>Training code calls {@link #progress} every now and then and {@link #checkCancelled()} at
  * regular intervals; an implementation cancels training by throwing from {@code checkCancelled}
- * (for example a {@link TrainingCancelledException}). Both methods are only ever called from the
- * thread that started the training step, even when the step uses worker threads.
+ * (for example a {@link TrainingCancelledException}). Both are called from the thread that runs the
+ * training step.
  */
 public interface TrainingMonitor {
 

@@ -74,6 +74,28 @@ public class ItemVectorProcessorTests extends ESTestCase {
         assertEquals(1.0, Math.sqrt(norm), 1e-6);
     }
 
+    public void testExtremeAcceptedWeightsGiveUnitVectors() throws Exception {
+        // the bounds themselves, on the longest text a field reads, mixed with a normal weight: finite, non-zero, unit length
+        String longText = String.join(" ", java.util.Collections.nCopies(20_000, "heart holder candle"));
+        for (double weight : new double[] { ItemVectorProcessor.MIN_WEIGHT, ItemVectorProcessor.MAX_WEIGHT }) {
+            for (Map<String, Object> fields : List.<Map<String, Object>>of(Map.of("title", weight), Map.of("title", weight, "description", 1))) {
+                ItemVectorProcessor processor = create(config("fields", fields, "dims", 4096));
+                IngestDocument document = TestIngestDocument.withDefaultVersion(
+                    new HashMap<>(Map.of("title", longText, "description", "Red heart"))
+                );
+                processor.execute(document);
+                @SuppressWarnings("unchecked")
+                List<Float> vector = document.getFieldValue("content_vector", List.class);
+                double norm = 0;
+                for (float v : vector) {
+                    assertTrue("weight " + weight + " gave " + v, Float.isFinite(v));
+                    norm += v * v;
+                }
+                assertEquals("weight " + weight, 1.0, Math.sqrt(norm), 1e-5);
+            }
+        }
+    }
+
     public void testMissingFieldsAreSkippedWhileOneHasText() throws Exception {
         ItemVectorProcessor processor = create(config("fields", Map.of("title", 1, "brand", 1)));
         IngestDocument document = TestIngestDocument.withDefaultVersion(new HashMap<>(Map.of("title", "lantern")));
@@ -125,10 +147,13 @@ public class ItemVectorProcessorTests extends ESTestCase {
         assertBadConfig(config(), "[fields] required property is missing");
         assertBadConfig(config("fields", "title"), "[fields] must be an object of field names to weights");
         assertBadConfig(config("fields", Map.of()), "[fields] must name at least one field");
-        assertBadConfig(config("fields", Map.of("title", -1)), "[fields] weight of field [title] must be a positive number, got [-1]");
-        assertBadConfig(config("fields", Map.of("title", 0)), "[fields] weight of field [title] must be a positive number");
-        assertBadConfig(config("fields", Map.of("title", "heavy")), "[fields] weight of field [title] must be a positive number");
-        assertBadConfig(config("fields", Map.of("title", Double.NaN)), "[fields] weight of field [title] must be a positive number");
+        assertBadConfig(config("fields", Map.of("title", -1)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [-1]");
+        assertBadConfig(config("fields", Map.of("title", 0)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
+        assertBadConfig(config("fields", Map.of("title", "heavy")), "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
+        assertBadConfig(config("fields", Map.of("title", Double.NaN)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
+        // positive and finite, but their squares leave the range of a double: the vectors would be NaN or all zero
+        assertBadConfig(config("fields", Map.of("title", 1e-300)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E-300]");
+        assertBadConfig(config("fields", Map.of("title", 1e300)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E300]");
         List<Object> names = new ArrayList<>();
         names.add(3);
         assertBadConfig(config("fields", names), "[fields] must list field names, found [3]");

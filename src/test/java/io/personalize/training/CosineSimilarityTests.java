@@ -13,7 +13,7 @@ class CosineSimilarityTests {
     private static final float EPS = 1e-5f;
 
     private static ItemNeighbors cos(double alpha, double shrink, double gamma, double valueExp, int k) {
-        return new CosineSimilarity(alpha, shrink, gamma, valueExp, 1).compute(TestData.small(), k, TrainingMonitor.NOOP);
+        return new CosineSimilarity(alpha, shrink, gamma, valueExp).compute(TestData.small(), k, TrainingMonitor.NOOP);
     }
 
     @Test
@@ -66,7 +66,7 @@ class CosineSimilarityTests {
         // u1 has weight 4 on item 0, others 1; valueExponent 0.5 -> x = 2 for (u1, i0)
         InteractionMatrix m = new InteractionMatrix(2, 2, 0L, new int[] {0, 2, 4}, new int[] {0, 1, 0, 1},
                 new float[] {1, 1, 4, 1}, null);
-        ItemNeighbors nb = new CosineSimilarity(0.5, 0, 0, 0.5, 1).compute(m, 5, TrainingMonitor.NOOP);
+        ItemNeighbors nb = new CosineSimilarity(0.5, 0, 0, 0.5).compute(m, 5, TrainingMonitor.NOOP);
         // c01 = 1*1 + 2*1 = 3; n0 = 1 + 4 = 5; n1 = 2
         assertEquals((float) (3 / Math.sqrt(10)), nb.score(0, 1), EPS);
         assertEquals((float) (3 / Math.sqrt(10)), nb.score(1, 0), EPS);
@@ -79,14 +79,12 @@ class CosineSimilarityTests {
         assertTrue(CooccurrenceKernel.useDenseAccumulator(denseCase));
         assertFalse(CooccurrenceKernel.useDenseAccumulator(sparseCase));
         for (InteractionMatrix m : new InteractionMatrix[] {denseCase, sparseCase}) {
-            for (int threads : new int[] {1, 2}) {
-                double alpha = 0.3;
-                double shrink = 2;
-                double gamma = 1.5;
-                ItemNeighbors nb = new CosineSimilarity(alpha, shrink, gamma, 1, threads).compute(m, 5, TrainingMonitor.NOOP);
-                double[][] s = bruteForce(m, alpha, shrink, gamma);
-                assertTopK(s, nb, 5);
-            }
+            double alpha = 0.3;
+            double shrink = 2;
+            double gamma = 1.5;
+            ItemNeighbors nb = new CosineSimilarity(alpha, shrink, gamma, 1).compute(m, 5, TrainingMonitor.NOOP);
+            double[][] s = bruteForce(m, alpha, shrink, gamma);
+            assertTopK(s, nb, 5);
         }
     }
 

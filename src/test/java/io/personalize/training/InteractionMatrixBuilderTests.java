@@ -136,4 +136,60 @@ class InteractionMatrixBuilderTests {
         assertThrows(IllegalArgumentException.class, () -> new InteractionMatrix(1, 1, 0L, new int[] {0, 1},
                 new int[] {3}, new float[] {1f}, null));
     }
+
+    /**
+     * The same events, arriving in another order under other ids (as parallel reads give them), relabelled to the same
+     * ids, build bit-identical matrices and popularity: floating-point sums no longer follow arrival order.
+     */
+    @Test
+    void relabelledEventsInAnyOrderBuildTheSameModel() {
+        java.util.Random random = new java.util.Random(42);
+        int users = 50, items = 40, n = 5_000;
+        int[] u = new int[n], it = new int[n];
+        float[] w = new float[n];
+        long[] t = new long[n];
+        for (int e = 0; e < n; e++) {
+            u[e] = random.nextInt(users);
+            it[e] = random.nextInt(items);
+            w[e] = 0.1f + random.nextInt(1000) / 7f; // weights of mixed magnitudes: sums in another order round differently
+            t[e] = 1_000_000 + random.nextInt(86_400 * 60);
+        }
+        InteractionMatrixBuilder canonical = new InteractionMatrixBuilder().halfLifeSeconds(86_400 * 7).popularityHalfLifeSeconds(86_400 * 3);
+        canonical.addAll(u, it, w, t);
+        InteractionMatrix expected = canonical.build();
+
+        // arrival in reverse, with ids given in order of first arrival (a dictionary's way), then relabelled back
+        int[] userIds = new int[users], itemIds = new int[items];
+        java.util.Arrays.fill(userIds, -1);
+        java.util.Arrays.fill(itemIds, -1);
+        int[] userBack = new int[users], itemBack = new int[items];
+        int nu = 0, ni = 0;
+        InteractionMatrixBuilder shuffled = new InteractionMatrixBuilder().halfLifeSeconds(86_400 * 7).popularityHalfLifeSeconds(86_400 * 3);
+        for (int e = n - 1; e >= 0; e--) {
+            if (userIds[u[e]] < 0) {
+                userBack[nu] = u[e];
+                userIds[u[e]] = nu++;
+            }
+            if (itemIds[it[e]] < 0) {
+                itemBack[ni] = it[e];
+                itemIds[it[e]] = ni++;
+            }
+            shuffled.add(userIds[u[e]], itemIds[it[e]], w[e], t[e]);
+        }
+        shuffled.relabel(java.util.Arrays.copyOf(userBack, nu), java.util.Arrays.copyOf(itemBack, ni));
+        InteractionMatrix actual = shuffled.build();
+
+        assertArrayEquals(expected.userOffsets(), actual.userOffsets());
+        assertArrayEquals(expected.userItems(), actual.userItems());
+        assertArrayEquals(expected.userWeights(), actual.userWeights(), 0f);
+        assertArrayEquals(expected.userAges(), actual.userAges());
+        assertArrayEquals(expected.itemWeights(), actual.itemWeights(), 0f);
+        assertArrayEquals(canonical.popularity(), shuffled.popularity(), 0f);
+    }
+
+    @Test
+    void relabelNeedsMapsCoveringEveryId() {
+        InteractionMatrixBuilder b = sample();
+        assertThrows(IllegalArgumentException.class, () -> b.relabel(new int[] {1}, new int[] {1, 0}));
+    }
 }

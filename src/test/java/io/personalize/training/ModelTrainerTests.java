@@ -74,39 +74,23 @@ class ModelTrainerTests {
             public void checkCancelled() {
             }
         };
-        new CosineSimilarity(0.5, 0, 0, 0, 2).compute(big, 10, recording);
+        new CosineSimilarity(0.5, 0, 0, 0).compute(big, 10, recording);
         assertTrue(phases.contains("similarity"));
 
-        for (int threads : new int[] {1, 2}) {
-            int[] calls = {0};
-            TrainingMonitor cancelling = new TrainingMonitor() {
-                @Override
-                public void progress(String phase, long done, long total) {
-                }
+        int[] calls = {0};
+        TrainingMonitor cancelling = new TrainingMonitor() {
+            @Override
+            public void progress(String phase, long done, long total) {
+            }
 
-                @Override
-                public void checkCancelled() {
-                    if (++calls[0] > 2) {
-                        throw new TrainingCancelledException("cancelled");
-                    }
+            @Override
+            public void checkCancelled() {
+                if (++calls[0] > 2) {
+                    throw new TrainingCancelledException("cancelled");
                 }
-            };
-            assertThrows(TrainingCancelledException.class,
-                    () -> new CosineSimilarity(0.5, 0, 0, 0, threads).compute(big, 10, cancelling));
-        }
-    }
-
-    @Test
-    void multiThreadedEqualsSingleThreaded() {
-        InteractionMatrix m = TestData.random(11, 200, 150, 0.08);
-        for (ItemSimilarity[] pair : new ItemSimilarity[][] {
-                {new CosineSimilarity(0.4, 10, 1.5, 0.5, 1), new CosineSimilarity(0.4, 10, 1.5, 0.5, 2)},
-                {new Rp3BetaSimilarity(1, 0.6, 0.5, 1), new Rp3BetaSimilarity(1, 0.6, 0.5, 2)}}) {
-            ItemNeighbors a = pair[0].compute(m, 20, TrainingMonitor.NOOP);
-            ItemNeighbors b = pair[1].compute(m, 20, TrainingMonitor.NOOP);
-            assertArrayEquals(a.offsets(), b.offsets());
-            assertArrayEquals(a.neighbors(), b.neighbors());
-            assertArrayEquals(a.scores(), b.scores());
-        }
+            }
+        };
+        assertThrows(TrainingCancelledException.class,
+                () -> new CosineSimilarity(0.5, 0, 0, 0).compute(big, 10, cancelling));
     }
 }

@@ -12,7 +12,7 @@ class Rp3BetaSimilarityTests {
     @Test
     void plainRandomWalk() {
         // S_ij = sum_u (1 / deg_i) (1 / deg_u)
-        ItemNeighbors nb = new Rp3BetaSimilarity(1, 0, 0, 1).compute(TestData.small(), 10, TrainingMonitor.NOOP);
+        ItemNeighbors nb = new Rp3BetaSimilarity(1, 0, 0).compute(TestData.small(), 10, TrainingMonitor.NOOP);
         assertArrayEquals(new int[] {1, 2}, nb.neighbors(0));
         assertArrayEquals(new float[] {5f / 12, 1f / 6}, nb.scores(0), EPS);
         assertArrayEquals(new int[] {0, 2}, nb.neighbors(1));
@@ -24,11 +24,11 @@ class Rp3BetaSimilarityTests {
 
     @Test
     void popularityPenaltyAndAlpha() {
-        ItemNeighbors nb = new Rp3BetaSimilarity(1, 0.5, 0, 1).compute(TestData.small(), 10, TrainingMonitor.NOOP);
+        ItemNeighbors nb = new Rp3BetaSimilarity(1, 0.5, 0).compute(TestData.small(), 10, TrainingMonitor.NOOP);
         assertEquals((float) (5.0 / 12 / Math.sqrt(3)), nb.score(0, 1), EPS);
         assertEquals((float) (1.0 / 6 / Math.sqrt(2)), nb.score(0, 2), EPS);
         // alpha = 2: S_01 = (1/2)^2 * ((1/2)^2 + (1/3)^2)
-        ItemNeighbors a2 = new Rp3BetaSimilarity(2, 0, 0, 1).compute(TestData.small(), 10, TrainingMonitor.NOOP);
+        ItemNeighbors a2 = new Rp3BetaSimilarity(2, 0, 0).compute(TestData.small(), 10, TrainingMonitor.NOOP);
         assertEquals((float) (0.25 * (0.25 + 1.0 / 9)), a2.score(0, 1), EPS);
     }
 
@@ -37,7 +37,7 @@ class Rp3BetaSimilarityTests {
         InteractionMatrix m = TestData.random(3, 40, 30, 0.2);
         double alpha = 0.8;
         double beta = 0.4;
-        ItemNeighbors nb = new Rp3BetaSimilarity(alpha, beta, 1, 2).compute(m, 6, TrainingMonitor.NOOP);
+        ItemNeighbors nb = new Rp3BetaSimilarity(alpha, beta, 1).compute(m, 6, TrainingMonitor.NOOP);
         double[][] x = TestData.dense(m);
         int nu = m.numUsers();
         int ni = m.numItems();

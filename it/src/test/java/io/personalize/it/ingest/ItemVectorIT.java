@@ -91,8 +91,11 @@ class ItemVectorIT {
         String[][] cases = {
             { "{\"fields\": {\"title\": 1}, \"wieghts\": 2}", "wieghts" },
             { "{}", "[fields] required property is missing" },
-            { "{\"fields\": {\"title\": -2}}", "weight of field [title] must be a positive number" },
-            { "{\"fields\": {\"title\": \"x\"}}", "weight of field [title] must be a positive number" },
+            { "{\"fields\": {\"title\": -2}}", "weight of field [title] must be a number between 0.000001 and 1000000" },
+            { "{\"fields\": {\"title\": \"x\"}}", "weight of field [title] must be a number between 0.000001 and 1000000" },
+            // positive, but a vector weighted so would be NaN (1e300: its squares overflow) or all zero (1e-300)
+            { "{\"fields\": {\"title\": 1e300}}", "weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E300]" },
+            { "{\"fields\": {\"title\": 1e-300, \"brand\": 1}}", "weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E-300]" },
             { "{\"fields\": {\"title\": 1}, \"dims\": 2}", "[dims] must be between 8 and 4096" },
             { "{\"fields\": {\"title\": 1}, \"dims\": 10000}", "[dims] must be between 8 and 4096" },
             { "{\"fields\": {\"title\": 1}, \"analyzer\": \"martian\"}", "[analyzer] unknown analyzer [martian]" },
@@ -101,6 +104,28 @@ class ItemVectorIT {
             EsClient.Response response = es.put("/_ingest/pipeline/bad", "{\"processors\": [{\"item_vector\": " + c[0] + "}]}");
             assertEquals(400, response.status(), c[0] + " -> " + response.body());
             assertTrue(response.body().contains(c[1]), c[0] + " -> " + response.body());
+        }
+    }
+
+    @Test
+    void weightsAtTheBoundsGiveIndexableVectors() {
+        es.put("/_ingest/pipeline/iv-bounds", """
+            {"processors": [{"item_vector": {"fields": {"title": 1000000, "brand": 0.000001}, "dims": 64}}]}""").ok();
+        String bulk = String.join("\n",
+            "{\"index\": {\"_index\": \"iv-bounds\", \"_id\": \"both\", \"pipeline\": \"iv-bounds\"}}",
+            "{\"title\": \"" + "red heart lantern ".repeat(5_000) + "\", \"brand\": \"Acme\"}",
+            "{\"index\": {\"_index\": \"iv-bounds\", \"_id\": \"tiny\", \"pipeline\": \"iv-bounds\"}}",
+            "{\"brand\": \"Acme\"}",
+            "");
+        JsonNode response = es.ndjson("/_bulk?refresh=true", bulk).ok();
+        assertFalse(response.path("errors").asBoolean(), response.toString());
+        for (String id : List.of("both", "tiny")) {
+            JsonNode vector = es.get("/iv-bounds/_doc/" + id + "?_source_exclude_vectors=false").ok().path("_source").path("content_vector");
+            double norm = 0;
+            for (JsonNode v : vector) {
+                norm += v.asDouble() * v.asDouble();
+            }
+            assertEquals(1.0, Math.sqrt(norm), 1e-5, id + ": " + vector);
         }
     }
 

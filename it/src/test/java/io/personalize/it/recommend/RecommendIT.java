@@ -316,11 +316,19 @@ class RecommendIT {
     void theGetForm() {
         JsonNode get = es.get("/_recommend?model=" + world.model + "&user_id=" + shopper + "&size=5&explain=true&_source=title").ok();
         JsonNode post = world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 5, \"explain\": true, \"_source\": [\"title\"]");
+        // each parameter is read: full shelves (size), reasons (explain) and titles (_source) in the GET form's answer
+        assertEquals(5, items(get).size(), get.toString());
+        for (JsonNode recommendation : get.path("recommendations")) {
+            assertTrue(recommendation.path("reasons").size() > 0, recommendation.toString());
+            assertTrue(recommendation.path("_source").path("title").isTextual(), recommendation.toString());
+        }
         assertEquals(items(post), items(get));
         assertEquals(post.path("recommendations").toString(), get.path("recommendations").toString());
         JsonNode items = es.get("/_recommend?model=" + world.model + "&item_ids=22423,85123A&size=7").ok();
+        assertEquals(7, items(items).size(), items.toString());
         assertEquals(items(world.recommend("\"item_ids\": [\"22423\", \"85123A\"], \"size\": 7")), items(items));
         JsonNode diverse = es.get("/_recommend?model=" + world.model + "&user_id=" + shopper + "&size=5&diversity=0.5&exclude_seen=false").ok();
+        assertEquals(5, items(diverse).size(), diverse.toString());
         assertEquals(items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 5, \"diversity\": 0.5, \"exclude_seen\": false")), items(diverse));
     }
 
