@@ -194,10 +194,11 @@ public final class EvaluationJob {
                     popularityMetrics.add(topExcluding(byPopularity, history, k), truth);
                 }
             }
-            from = to;
-            if ((from & 1023) == 0) {
-                task.progress(from, test.size);
+            // progress by test pairs, about every 1,024 of them (a user's pairs end anywhere: no modulo of the position)
+            if ((to >>> 10) != (from >>> 10) || to == test.size) {
+                task.progress(to, test.size);
             }
+            from = to;
         }
         if (modelMetrics.users() == 0) {
             // all zeros would look like a (terrible) result: it is a split that leaves nothing to judge
