@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.index.query.BoolQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
@@ -36,9 +37,19 @@ public final class EventReader {
         }
     }
 
-    /** Scans an index in pages ({@link IndexScan#scan}); an interface so that tests can hand pages from several threads. */
+    /** Scans an index in pages ({@link IndexScan}); an interface so that tests can hand pages from several threads. */
     public interface Scan {
-        void scan(String index, int slices, Supplier<SearchSourceBuilder> source, IndexScan.PageHandler onPage, ActionListener<Void> listener);
+        void scan(
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            IndexScan.PageHandler onPage,
+            IndexScan.BeforeClose beforeClose,
+            ActionListener<Void> listener
+        );
+
+        /** See {@link IndexScan#ids}. */
+        void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> listener);
     }
 
     private static final int SLICES = 2;
@@ -48,7 +59,24 @@ public final class EventReader {
     private final long nowMillis;
 
     public EventReader(ModelConfig.Events config, IndexScan scan) {
-        this(config, scan::scan, System.currentTimeMillis());
+        this(config, new Scan() {
+            @Override
+            public void scan(
+                String index,
+                int slices,
+                Supplier<SearchSourceBuilder> source,
+                IndexScan.PageHandler onPage,
+                IndexScan.BeforeClose beforeClose,
+                ActionListener<Void> listener
+            ) {
+                scan.scan(index, slices, source, onPage, beforeClose, listener);
+            }
+
+            @Override
+            public void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> l) {
+                scan.ids(pit, source, positions, l);
+            }
+        }, System.currentTimeMillis());
     }
 
     /** A reader whose rules ({@link EventRules}) take {@code nowMillis} as the training's start. */
@@ -101,7 +129,7 @@ public final class EventReader {
             synchronized (lock) {
                 for (int h = 0; h < page.length; h++) {
                     if (reasons[h] != null) {
-                        skipped.skip(reasons[h], page[h].getId());
+                        skipped.skip(reasons[h], page[h].getId(), IndexScan.position(page[h]));
                         continue;
                     }
                     sink.accept(users.add(pageUsers[h]), items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
@@ -110,6 +138,24 @@ public final class EventReader {
                 }
                 progress.onProgress(counts[0] + skipped.total(), -1);
             }
+        }, (pit, done) -> {
+            // the pages were read without _id (a stored-fields read per hit): name the few skipped events kept now
+            List<Long> positions;
+            synchronized (lock) {
+                positions = skipped.unresolved();
+            }
+            scan.ids(pit, this::source, positions, ActionListener.wrap(found -> {
+                synchronized (lock) {
+                    skipped.resolve(found);
+                }
+                done.onResponse(null);
+            }, e -> {
+                // the ids only help to find the events: never fail a training for them
+                synchronized (lock) {
+                    skipped.resolve(Map.of());
+                }
+                done.onResponse(null);
+            }));
         }, listener.map(done -> {
             synchronized (lock) {
                 return new Result(users, items, counts[0], skipped.build(), counts[0] == 0 ? 0 : counts[1]);
@@ -129,8 +175,6 @@ public final class EventReader {
             .filter(QueryBuilders.existsQuery(config.itemField()));
         SearchSourceBuilder source = new SearchSourceBuilder().query(query)
             .fetchSource(false)
-            // the _id of every hit, to name the skipped ones in the status
-            .storedFields(List.of("_id"))
             .size(IndexScan.PAGE_SIZE)
             .docValueField(config.userField())
             .docValueField(config.itemField())

@@ -83,10 +83,14 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
         return new SkippedEvents(map.get("count") instanceof Number n ? n.longValue() : 0, reasons);
     }
 
-    /** Counts skipped events while reading; not thread-safe (the reader calls it under its lock). */
+    /**
+     * Counts skipped events while reading; not thread-safe (the reader calls it under its lock). The first few of each
+     * reason are kept by document id or, when the id was not read, by position in the scan, to be looked up once the
+     * reading is done ({@link #unresolved()}, {@link #resolve(Map)}).
+     */
     public static final class Counter {
         private final long[] counts = new long[EventRules.Reason.values().length];
-        private final List<List<String>> ids = new ArrayList<>();
+        private final List<List<Object>> ids = new ArrayList<>(); // String ids, or Long positions to look up
         private long total;
 
         public Counter() {
@@ -97,11 +101,42 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
 
         /** Counts one skipped event; {@code id} is its document id, or null when it was not read. */
         public void skip(EventRules.Reason reason, String id) {
+            skip(reason, id, -1);
+        }
+
+        /** Counts one skipped event, known by its id or, when that is null, by its position in the scan (if >= 0). */
+        public void skip(EventRules.Reason reason, String id, long position) {
             total++;
             counts[reason.ordinal()]++;
-            List<String> first = ids.get(reason.ordinal());
-            if (id != null && first.size() < IDS_PER_REASON) {
-                first.add(id);
+            List<Object> first = ids.get(reason.ordinal());
+            if (first.size() < IDS_PER_REASON && (id != null || position >= 0)) {
+                first.add(id != null ? id : (Object) position);
+            }
+        }
+
+        /** The positions of the kept events whose ids are still to be looked up. */
+        public List<Long> unresolved() {
+            List<Long> positions = new ArrayList<>();
+            ids.forEach(first -> first.forEach(id -> {
+                if (id instanceof Long position) {
+                    positions.add(position);
+                }
+            }));
+            return positions;
+        }
+
+        /** Replaces positions by the ids found for them; those not found are dropped. */
+        public void resolve(Map<Long, String> found) {
+            for (List<Object> first : ids) {
+                List<Object> resolved = new ArrayList<>(first.size());
+                for (Object id : first) {
+                    Object name = id instanceof Long position ? found.get(position) : id;
+                    if (name != null) {
+                        resolved.add(name);
+                    }
+                }
+                first.clear();
+                first.addAll(resolved);
             }
         }
 
@@ -113,7 +148,13 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
             Map<String, Reason> reasons = new TreeMap<>();
             for (EventRules.Reason reason : EventRules.Reason.values()) {
                 if (counts[reason.ordinal()] > 0) {
-                    reasons.put(reason.toString(), new Reason(counts[reason.ordinal()], ids.get(reason.ordinal())));
+                    List<String> names = new ArrayList<>();
+                    ids.get(reason.ordinal()).forEach(id -> {
+                        if (id instanceof String name) {
+                            names.add(name);
+                        }
+                    });
+                    reasons.put(reason.toString(), new Reason(counts[reason.ordinal()], names));
                 }
             }
             return new SkippedEvents(total, reasons);

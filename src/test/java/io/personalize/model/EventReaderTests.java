@@ -2,19 +2,27 @@ package io.personalize.model;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.PlainActionFuture;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.DocValueFormat;
 import org.elasticsearch.search.SearchHits;
+import org.elasticsearch.search.SearchSortValues;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.test.ESTestCase;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 public class EventReaderTests extends ESTestCase {
 
@@ -32,7 +40,12 @@ public class EventReaderTests extends ESTestCase {
     );
 
     /** One event of a page: its document id and field values (null: the field is missing). */
-    private record Event(String id, String user, String item, String type, Long time) {}
+    private record Event(String id, String user, String item, String type, Long time) {
+        /** Its position in the scan (as a _shard_doc sort value): the number in its id. */
+        long position() {
+            return Long.parseLong(id.replaceAll("[^0-9]", ""));
+        }
+    }
 
     /** The pages of each slice. */
     private static List<List<List<Event>>> slices(int slices, int pages, int perPage) {
@@ -64,11 +77,13 @@ public class EventReaderTests extends ESTestCase {
         return all;
     }
 
+    /** The page as a search answers it: without _id (as the reader asks), with each hit's position. */
     private static SearchHits hits(List<Event> page) {
         SearchHit[] hits = new SearchHit[page.size()];
         for (int h = 0; h < hits.length; h++) {
             Event e = page.get(h);
-            SearchHit hit = SearchHit.unpooled(h, e.id());
+            SearchHit hit = SearchHit.unpooled(h, null);
+            hit.sortValues(new SearchSortValues(new Object[] { e.position() }, new DocValueFormat[] { DocValueFormat.RAW }));
             hit.setDocumentField(new DocumentField("user_id", List.of(e.user())));
             hit.setDocumentField(new DocumentField("sku", List.of(e.item())));
             hit.setDocumentField(new DocumentField("type", List.of(e.type())));
@@ -78,9 +93,42 @@ public class EventReaderTests extends ESTestCase {
         return new SearchHits(hits, null, Float.NaN);
     }
 
+    /** A scan of these slices: {@code pages} hands them on; ids are looked up by position. */
+    private static EventReader.Scan scan(List<List<List<Event>>> slices, Pages pages) {
+        return new EventReader.Scan() {
+            @Override
+            public void scan(
+                String index,
+                int n,
+                Supplier<SearchSourceBuilder> source,
+                IndexScan.PageHandler onPage,
+                IndexScan.BeforeClose beforeClose,
+                ActionListener<Void> listener
+            ) {
+                pages.scan(onPage, listener.delegateFailureAndWrap((l, done) -> beforeClose.run(new BytesArray("pit"), l)));
+            }
+
+            @Override
+            public void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> listener) {
+                assertThat(positions.size(), lessThanOrEqualTo(EventRules.Reason.values().length * SkippedEvents.IDS_PER_REASON));
+                Map<Long, String> ids = new HashMap<>();
+                slices.forEach(slice -> slice.forEach(page -> page.forEach(e -> {
+                    if (positions.contains(e.position())) {
+                        ids.put(e.position(), e.id());
+                    }
+                })));
+                listener.onResponse(ids);
+            }
+        };
+    }
+
+    private interface Pages {
+        void scan(IndexScan.PageHandler onPage, ActionListener<Void> listener);
+    }
+
     /** Hands every slice's pages from its own thread, all at once, as a training pool of several threads may. */
     private static EventReader.Scan parallel(List<List<List<Event>>> slices) {
-        return (index, n, source, onPage, listener) -> {
+        return scan(slices, (onPage, listener) -> {
             CountDownLatch start = new CountDownLatch(1);
             AtomicReference<Exception> failure = new AtomicReference<>();
             List<Thread> threads = new ArrayList<>();
@@ -111,12 +159,12 @@ public class EventReaderTests extends ESTestCase {
             } else {
                 listener.onResponse(null);
             }
-        };
+        });
     }
 
     /** Hands the pages one at a time, slice after slice. */
     private static EventReader.Scan sequential(List<List<List<Event>>> slices) {
-        return (index, n, source, onPage, listener) -> {
+        return scan(slices, (onPage, listener) -> {
             try {
                 for (List<List<Event>> slice : slices) {
                     for (List<Event> page : slice) {
@@ -127,7 +175,7 @@ public class EventReaderTests extends ESTestCase {
             } catch (Exception e) {
                 listener.onFailure(e);
             }
-        };
+        });
     }
 
     private static void handle(org.elasticsearch.core.CheckedConsumer<SearchHits, Exception> onPage, List<Event> page) throws Exception {
@@ -162,7 +210,10 @@ public class EventReaderTests extends ESTestCase {
         }
         events.sort(null);
         Map<String, Long> skipped = new java.util.TreeMap<>();
-        result.skippedEvents().reasons().forEach((reason, r) -> skipped.put(reason, r.count()));
+        result.skippedEvents().reasons().forEach((reason, r) -> {
+            skipped.put(reason, r.count());
+            assertThat("the first ids are named: " + r, r.firstIds().size(), equalTo((int) Math.min(r.count(), SkippedEvents.IDS_PER_REASON)));
+        });
         return new Read(events, result.events(), result.newestMillis(), result.users().size(), result.items().size(), skipped);
     }
 
@@ -183,12 +234,12 @@ public class EventReaderTests extends ESTestCase {
 
     public void testBadEventsAreSkippedPerReasonWithTheirIds() {
         List<Event> page = List.of(
-            new Event("ok", "u1", "i1", "purchase", IN_2011),
-            new Event("empty", "", "i1", "purchase", IN_2011),
-            new Event("long", "u1", "é".repeat(256), "purchase", IN_2011),
-            new Event("future", "u1", "i1", "purchase", Instant.parse("2030-01-01T00:00:00Z").toEpochMilli()),
-            new Event("old", "u1", "i1", "purchase", Instant.parse("1900-01-01T00:00:00Z").toEpochMilli()),
-            new Event("click", "u1", "i1", "click", IN_2011)
+            new Event("ok0", "u1", "i1", "purchase", IN_2011),
+            new Event("empty1", "", "i1", "purchase", IN_2011),
+            new Event("long2", "u1", "é".repeat(256), "purchase", IN_2011),
+            new Event("future3", "u1", "i1", "purchase", Instant.parse("2030-01-01T00:00:00Z").toEpochMilli()),
+            new Event("old4", "u1", "i1", "purchase", Instant.parse("1900-01-01T00:00:00Z").toEpochMilli()),
+            new Event("click5", "u1", "i1", "click", IN_2011)
         );
         PlainActionFuture<EventReader.Result> future = new PlainActionFuture<>();
         List<Long> times = new ArrayList<>();
@@ -199,11 +250,11 @@ public class EventReaderTests extends ESTestCase {
         assertThat(result.newestMillis(), equalTo(IN_2011));
         SkippedEvents skipped = result.skippedEvents();
         assertThat(skipped.count(), equalTo(5L));
-        assertThat(skipped.reasons().get("empty_id").firstIds(), equalTo(List.of("empty")));
-        assertThat(skipped.reasons().get("id_too_long").firstIds(), equalTo(List.of("long")));
-        assertThat(skipped.reasons().get("in_the_future").firstIds(), equalTo(List.of("future")));
-        assertThat(skipped.reasons().get("too_old").firstIds(), equalTo(List.of("old")));
-        assertThat(skipped.reasons().get("missing_field").firstIds(), equalTo(List.of("click")));
+        assertThat(skipped.reasons().get("empty_id").firstIds(), equalTo(List.of("empty1")));
+        assertThat(skipped.reasons().get("id_too_long").firstIds(), equalTo(List.of("long2")));
+        assertThat(skipped.reasons().get("in_the_future").firstIds(), equalTo(List.of("future3")));
+        assertThat(skipped.reasons().get("too_old").firstIds(), equalTo(List.of("old4")));
+        assertThat(skipped.reasons().get("missing_field").firstIds(), equalTo(List.of("click5")));
     }
 
     public void testOnlyTheFirstFewIdsOfAReasonAreKept() {
