@@ -43,13 +43,19 @@ public final class EventReader {
             String index,
             int slices,
             Supplier<SearchSourceBuilder> source,
-            IndexScan.PageHandler onPage,
+            IndexScan.SlicePageHandler onPage,
             IndexScan.BeforeClose beforeClose,
             ActionListener<Void> listener
         );
 
         /** See {@link IndexScan#ids}. */
-        void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> listener);
+        void ids(
+            BytesReference pit,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            List<IndexScan.Position> positions,
+            ActionListener<Map<IndexScan.Position, String>> listener
+        );
     }
 
     private static final int SLICES = 2;
@@ -65,7 +71,7 @@ public final class EventReader {
                 String index,
                 int slices,
                 Supplier<SearchSourceBuilder> source,
-                IndexScan.PageHandler onPage,
+                IndexScan.SlicePageHandler onPage,
                 IndexScan.BeforeClose beforeClose,
                 ActionListener<Void> listener
             ) {
@@ -73,8 +79,14 @@ public final class EventReader {
             }
 
             @Override
-            public void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> l) {
-                scan.ids(pit, source, positions, l);
+            public void ids(
+                BytesReference pit,
+                int slices,
+                Supplier<SearchSourceBuilder> source,
+                List<IndexScan.Position> positions,
+                ActionListener<Map<IndexScan.Position, String>> l
+            ) {
+                scan.ids(pit, slices, source, positions, l);
             }
         }, System.currentTimeMillis());
     }
@@ -103,7 +115,7 @@ public final class EventReader {
         Object lock = new Object();
         EventRules rules = new EventRules(nowMillis);
         Map<String, Double> weights = config.weights();
-        scan.scan(config.index(), SLICES, this::source, hits -> {
+        scan.scan(config.index(), SLICES, this::source, (slice, hits) -> {
             SearchHit[] page = hits.getHits();
             // checked outside the lock: reading doc values and the rules are the costly part
             String[] pageUsers = new String[page.length];
@@ -129,7 +141,8 @@ public final class EventReader {
             synchronized (lock) {
                 for (int h = 0; h < page.length; h++) {
                     if (reasons[h] != null) {
-                        skipped.skip(reasons[h], page[h].getId(), IndexScan.position(page[h]));
+                        long position = IndexScan.position(page[h]);
+                        skipped.skip(reasons[h], page[h].getId(), position < 0 ? null : new IndexScan.Position(slice, position));
                         continue;
                     }
                     sink.accept(users.add(pageUsers[h]), items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
@@ -140,11 +153,11 @@ public final class EventReader {
             }
         }, (pit, done) -> {
             // the pages were read without _id (a stored-fields read per hit): name the few skipped events kept now
-            List<Long> positions;
+            List<IndexScan.Position> positions;
             synchronized (lock) {
                 positions = skipped.unresolved();
             }
-            scan.ids(pit, this::source, positions, ActionListener.wrap(found -> {
+            scan.ids(pit, SLICES, this::source, positions, ActionListener.wrap(found -> {
                 synchronized (lock) {
                     skipped.resolve(found);
                 }

@@ -43,6 +43,14 @@ public final class IndexScan {
     /** Handles one page of hits (referenced only during the call). */
     public interface PageHandler extends CheckedConsumer<SearchHits, Exception> {}
 
+    /** Handles one page of hits of a slice (0 when there is one slice): see {@link #ids}. */
+    public interface SlicePageHandler {
+        void accept(int slice, SearchHits hits) throws Exception;
+    }
+
+    /** A hit's place in a scan: its slice and its {@code _shard_doc} sort value there. */
+    public record Position(int slice, long shardDoc) {}
+
     private final Client client;
     private final Executor executor;
     private final CancellableTask task;
@@ -58,7 +66,7 @@ public final class IndexScan {
      * (sort, paging and slicing are set here).
      */
     public void scan(String index, int slices, Supplier<SearchSourceBuilder> source, PageHandler onPage, ActionListener<Void> listener) {
-        scan(index, slices, source, onPage, (pit, done) -> done.onResponse(null), listener);
+        scan(index, slices, source, (slice, hits) -> onPage.accept(hits), (pit, done) -> done.onResponse(null), listener);
     }
 
     /** Runs once every page was handled, while the point in time is still open (to look some documents up again). */
@@ -71,7 +79,7 @@ public final class IndexScan {
         String index,
         int slices,
         Supplier<SearchSourceBuilder> source,
-        PageHandler onPage,
+        SlicePageHandler onPage,
         BeforeClose beforeClose,
         ActionListener<Void> listener
     ) {
@@ -84,7 +92,8 @@ public final class IndexScan {
             try (RefCountingListener refs = new RefCountingListener(scanned)) {
                 for (int slice = 0; slice < slices; slice++) {
                     SliceBuilder sliceBuilder = slices > 1 ? new SliceBuilder(slice, slices) : null;
-                    page(pit, sliceBuilder, null, source, onPage, refs.acquire());
+                    int number = slice;
+                    page(pit, sliceBuilder, null, source, hits -> onPage.accept(number, hits), refs.acquire());
                 }
             }
         }));
@@ -140,14 +149,23 @@ public final class IndexScan {
      * The {@code _id} of the documents at these {@code _shard_doc} positions of the point in time (one small search
      * each, in one multi-search): pages are read without {@code _id}, which would cost a stored-fields read per hit,
      * and the few documents to name are looked up afterwards. Positions whose document is not found are left out.
+     * {@code slices} is the scan's number of slices.
      */
-    public void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> listener) {
+    public void ids(
+        BytesReference pit,
+        int slices,
+        Supplier<SearchSourceBuilder> source,
+        List<Position> positions,
+        ActionListener<Map<Position, String>> listener
+    ) {
         if (positions.isEmpty()) {
             listener.onResponse(Map.of());
             return;
         }
         MultiSearchRequest msearch = new MultiSearchRequest();
-        for (long position : positions) {
+        for (Position position : positions) {
+            // the page's own request (same point in time, query and slice), from just before the hit: positions are
+            // only comparable within a slice
             SearchSourceBuilder one = source.get()
                 .size(1)
                 .storedFields(List.of("_id"))
@@ -155,16 +173,19 @@ public final class IndexScan {
                 .sort("_shard_doc")
                 .trackTotalHits(false)
                 // the first document after the one before: the document at this position, which matches the query
-                .searchAfter(new Object[] { position - 1 });
+                .searchAfter(new Object[] { position.shardDoc() - 1 });
+            if (slices > 1) {
+                one.slice(new SliceBuilder(position.slice(), slices));
+            }
             msearch.add(new SearchRequest().source(one));
         }
         client.multiSearch(msearch, listener.map(response -> {
-            Map<Long, String> ids = new HashMap<>();
+            Map<Position, String> ids = new HashMap<>();
             MultiSearchResponse.Item[] items = response.getResponses();
             for (int i = 0; i < items.length; i++) {
                 if (items[i].isFailure() == false) {
                     SearchHit[] hits = items[i].getResponse().getHits().getHits();
-                    if (hits.length > 0 && hits[0].getId() != null && position(hits[0]) == positions.get(i)) {
+                    if (hits.length > 0 && hits[0].getId() != null && position(hits[0]) == positions.get(i).shardDoc()) {
                         ids.put(positions.get(i), hits[0].getId());
                     }
                 }

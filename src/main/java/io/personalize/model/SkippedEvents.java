@@ -90,7 +90,7 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
      */
     public static final class Counter {
         private final long[] counts = new long[EventRules.Reason.values().length];
-        private final List<List<Object>> ids = new ArrayList<>(); // String ids, or Long positions to look up
+        private final List<List<Object>> ids = new ArrayList<>(); // String ids, or IndexScan.Position to look up
         private long total;
 
         public Counter() {
@@ -101,24 +101,24 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
 
         /** Counts one skipped event; {@code id} is its document id, or null when it was not read. */
         public void skip(EventRules.Reason reason, String id) {
-            skip(reason, id, -1);
+            skip(reason, id, null);
         }
 
-        /** Counts one skipped event, known by its id or, when that is null, by its position in the scan (if >= 0). */
-        public void skip(EventRules.Reason reason, String id, long position) {
+        /** Counts one skipped event, known by its id or, when that is null, by its position in the scan (if any). */
+        public void skip(EventRules.Reason reason, String id, IndexScan.Position position) {
             total++;
             counts[reason.ordinal()]++;
             List<Object> first = ids.get(reason.ordinal());
-            if (first.size() < IDS_PER_REASON && (id != null || position >= 0)) {
-                first.add(id != null ? id : (Object) position);
+            if (first.size() < IDS_PER_REASON && (id != null || position != null)) {
+                first.add(id != null ? id : position);
             }
         }
 
         /** The positions of the kept events whose ids are still to be looked up. */
-        public List<Long> unresolved() {
-            List<Long> positions = new ArrayList<>();
+        public List<IndexScan.Position> unresolved() {
+            List<IndexScan.Position> positions = new ArrayList<>();
             ids.forEach(first -> first.forEach(id -> {
-                if (id instanceof Long position) {
+                if (id instanceof IndexScan.Position position) {
                     positions.add(position);
                 }
             }));
@@ -126,11 +126,11 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
         }
 
         /** Replaces positions by the ids found for them; those not found are dropped. */
-        public void resolve(Map<Long, String> found) {
+        public void resolve(Map<IndexScan.Position, String> found) {
             for (List<Object> first : ids) {
                 List<Object> resolved = new ArrayList<>(first.size());
                 for (Object id : first) {
-                    Object name = id instanceof Long position ? found.get(position) : id;
+                    Object name = id instanceof IndexScan.Position position ? found.get(position) : id;
                     if (name != null) {
                         resolved.add(name);
                     }

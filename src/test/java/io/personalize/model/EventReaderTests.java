@@ -101,7 +101,7 @@ public class EventReaderTests extends ESTestCase {
                 String index,
                 int n,
                 Supplier<SearchSourceBuilder> source,
-                IndexScan.PageHandler onPage,
+                IndexScan.SlicePageHandler onPage,
                 IndexScan.BeforeClose beforeClose,
                 ActionListener<Void> listener
             ) {
@@ -109,21 +109,32 @@ public class EventReaderTests extends ESTestCase {
             }
 
             @Override
-            public void ids(BytesReference pit, Supplier<SearchSourceBuilder> source, List<Long> positions, ActionListener<Map<Long, String>> listener) {
+            public void ids(
+                BytesReference pit,
+                int n,
+                Supplier<SearchSourceBuilder> source,
+                List<IndexScan.Position> positions,
+                ActionListener<Map<IndexScan.Position, String>> listener
+            ) {
                 assertThat(positions.size(), lessThanOrEqualTo(EventRules.Reason.values().length * SkippedEvents.IDS_PER_REASON));
-                Map<Long, String> ids = new HashMap<>();
-                slices.forEach(slice -> slice.forEach(page -> page.forEach(e -> {
-                    if (positions.contains(e.position())) {
-                        ids.put(e.position(), e.id());
+                Map<IndexScan.Position, String> ids = new HashMap<>();
+                for (int s = 0; s < slices.size(); s++) {
+                    for (List<Event> page : slices.get(s)) {
+                        for (Event e : page) {
+                            IndexScan.Position position = new IndexScan.Position(s, e.position());
+                            if (positions.contains(position)) {
+                                ids.put(position, e.id());
+                            }
+                        }
                     }
-                })));
+                }
                 listener.onResponse(ids);
             }
         };
     }
 
     private interface Pages {
-        void scan(IndexScan.PageHandler onPage, ActionListener<Void> listener);
+        void scan(IndexScan.SlicePageHandler onPage, ActionListener<Void> listener);
     }
 
     /** Hands every slice's pages from its own thread, all at once, as a training pool of several threads may. */
@@ -133,11 +144,12 @@ public class EventReaderTests extends ESTestCase {
             AtomicReference<Exception> failure = new AtomicReference<>();
             List<Thread> threads = new ArrayList<>();
             for (List<List<Event>> slice : slices) {
+                int number = threads.size();
                 Thread thread = new Thread(() -> {
                     try {
                         start.await();
                         for (List<Event> page : slice) {
-                            handle(onPage, page);
+                            handle(onPage, number, page);
                         }
                     } catch (Exception e) {
                         failure.compareAndSet(null, e);
@@ -166,9 +178,9 @@ public class EventReaderTests extends ESTestCase {
     private static EventReader.Scan sequential(List<List<List<Event>>> slices) {
         return scan(slices, (onPage, listener) -> {
             try {
-                for (List<List<Event>> slice : slices) {
-                    for (List<Event> page : slice) {
-                        handle(onPage, page);
+                for (int s = 0; s < slices.size(); s++) {
+                    for (List<Event> page : slices.get(s)) {
+                        handle(onPage, s, page);
                     }
                 }
                 listener.onResponse(null);
@@ -178,10 +190,10 @@ public class EventReaderTests extends ESTestCase {
         });
     }
 
-    private static void handle(org.elasticsearch.core.CheckedConsumer<SearchHits, Exception> onPage, List<Event> page) throws Exception {
+    private static void handle(IndexScan.SlicePageHandler onPage, int slice, List<Event> page) throws Exception {
         SearchHits hits = hits(page);
         try {
-            onPage.accept(hits);
+            onPage.accept(slice, hits);
         } finally {
             hits.decRef();
         }
