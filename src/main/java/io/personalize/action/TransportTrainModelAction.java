@@ -136,7 +136,7 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
                     result.events().newestMillis(),
                     now - start,
                     result.model().config().similarity().describe()
-                );
+                ).withSkippedEvents(result.events().skippedEvents());
                 task.phase("activating");
                 versions.activate(
                     pending,

@@ -1,63 +1,179 @@
 package io.personalize.model;
 
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.index.query.BoolQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Reads a model's interaction events from the shop's events index ({@link IndexScan}) and hands each one on as
  * dense ids: {@code (user, item, weight, time)}, weight = the event type's weight (times the value field when one is
- * configured). Events of types without a weight, or missing a user, item or time, are skipped and counted.
+ * configured). Bad events ({@link EventRules}: types without a weight, a missing or empty user or item, an id too long
+ * to be a document id, a date in the future or a century ago) are skipped and counted per reason, with their document
+ * ids ({@link SkippedEvents}).
+ *
+ * <p>The index is read in two parallel slices, whose pages may be handled at the same time on a training pool of more
+ * than one thread: the hits of a page are checked without a lock, then the dictionaries, the counts and the sink, none
+ * of which is thread-safe, are updated under one lock per page (10,000 events), which costs nothing next to the search.
  */
 public final class EventReader {
 
-    /** Receives the events, in no particular order. */
+    /** Receives the events, in no particular order, one at a time (never concurrently). */
     public interface Sink {
         void accept(int user, int item, float weight, long epochMillis);
     }
 
     /** What was read: the dictionaries that give the ids, and the counts. */
-    public record Result(IdDictionary users, IdDictionary items, long events, long skipped, long newestMillis) {}
+    public record Result(IdDictionary users, IdDictionary items, long events, SkippedEvents skippedEvents, long newestMillis) {
+        public long skipped() {
+            return skippedEvents.count();
+        }
+    }
+
+    /** Scans an index in pages ({@link IndexScan}); an interface so that tests can hand pages from several threads. */
+    public interface Scan {
+        void scan(
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            IndexScan.SlicePageHandler onPage,
+            IndexScan.BeforeClose beforeClose,
+            ActionListener<Void> listener
+        );
+
+        /** See {@link IndexScan#ids}. */
+        void ids(
+            BytesReference pit,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            List<IndexScan.Position> positions,
+            ActionListener<Map<IndexScan.Position, String>> listener
+        );
+    }
+
+    private static final int SLICES = 2;
 
     private final ModelConfig.Events config;
-    private final IndexScan scan;
+    private final Scan scan;
+    private final long nowMillis;
 
     public EventReader(ModelConfig.Events config, IndexScan scan) {
+        this(config, new Scan() {
+            @Override
+            public void scan(
+                String index,
+                int slices,
+                Supplier<SearchSourceBuilder> source,
+                IndexScan.SlicePageHandler onPage,
+                IndexScan.BeforeClose beforeClose,
+                ActionListener<Void> listener
+            ) {
+                scan.scan(index, slices, source, onPage, beforeClose, listener);
+            }
+
+            @Override
+            public void ids(
+                BytesReference pit,
+                int slices,
+                Supplier<SearchSourceBuilder> source,
+                List<IndexScan.Position> positions,
+                ActionListener<Map<IndexScan.Position, String>> l
+            ) {
+                scan.ids(pit, slices, source, positions, l);
+            }
+        }, System.currentTimeMillis());
+    }
+
+    /** A reader whose rules ({@link EventRules}) take {@code nowMillis} as the training's start. */
+    public EventReader(ModelConfig.Events config, Scan scan, long nowMillis) {
         this.config = config;
         this.scan = scan;
+        this.nowMillis = nowMillis;
+    }
+
+    /** When the reading started: events later than this (plus a day) are in the future. */
+    public long nowMillis() {
+        return nowMillis;
     }
 
     /**
-     * Reads every event, in two parallel slices; pages are handed to the sink one at a time (the scan's executor is
-     * single-threaded). {@code progress} gets the number of events read after each page.
+     * Reads every event, in parallel slices. {@code progress} gets the number of events read after each page.
      */
     public void read(Sink sink, ProgressListener progress, ActionListener<Result> listener) {
         IdDictionary users = new IdDictionary();
         IdDictionary items = new IdDictionary();
-        long[] counts = new long[3]; // read, skipped, newest
+        SkippedEvents.Counter skipped = new SkippedEvents.Counter();
+        long[] counts = new long[2]; // read, newest
+        counts[1] = Long.MIN_VALUE;
+        Object lock = new Object();
+        EventRules rules = new EventRules(nowMillis);
         Map<String, Double> weights = config.weights();
-        scan.scan(config.index(), 2, this::source, hits -> {
-            for (SearchHit hit : hits.getHits()) {
+        scan.scan(config.index(), SLICES, this::source, (slice, hits) -> {
+            SearchHit[] page = hits.getHits();
+            // checked outside the lock: reading doc values and the rules are the costly part
+            String[] pageUsers = new String[page.length];
+            String[] pageItems = new String[page.length];
+            float[] pageWeights = new float[page.length];
+            long[] pageTimes = new long[page.length];
+            EventRules.Reason[] reasons = new EventRules.Reason[page.length];
+            for (int h = 0; h < page.length; h++) {
+                SearchHit hit = page[h];
                 String user = text(hit.field(config.userField()));
                 String item = text(hit.field(config.itemField()));
                 Double weight = weights.get(text(hit.field(config.typeField())));
                 long time = millis(hit.field(config.timeField()));
                 double value = config.valueField() == null ? 1.0 : number(hit.field(config.valueField()));
-                if (user == null || item == null || weight == null || time == Long.MIN_VALUE || (value > 0) == false) {
-                    counts[1]++;
-                    continue;
+                reasons[h] = rules.check(user, item, weight, time, value);
+                if (reasons[h] == null) {
+                    pageUsers[h] = user;
+                    pageItems[h] = item;
+                    pageWeights[h] = (float) (weight * value);
+                    pageTimes[h] = time;
                 }
-                sink.accept(users.add(user), items.add(item), (float) (weight * value), time);
-                counts[0]++;
-                counts[2] = Math.max(counts[2], time);
             }
-            progress.onProgress(counts[0] + counts[1], -1);
-        }, listener.map(done -> new Result(users, items, counts[0], counts[1], counts[2])));
+            synchronized (lock) {
+                for (int h = 0; h < page.length; h++) {
+                    if (reasons[h] != null) {
+                        long position = IndexScan.position(page[h]);
+                        skipped.skip(reasons[h], page[h].getId(), position < 0 ? null : new IndexScan.Position(slice, position));
+                        continue;
+                    }
+                    sink.accept(users.add(pageUsers[h]), items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
+                    counts[0]++;
+                    counts[1] = Math.max(counts[1], pageTimes[h]);
+                }
+                progress.onProgress(counts[0] + skipped.total(), -1);
+            }
+        }, (pit, done) -> {
+            // the pages were read without _id (a stored-fields read per hit): name the few skipped events kept now
+            List<IndexScan.Position> positions;
+            synchronized (lock) {
+                positions = skipped.unresolved();
+            }
+            scan.ids(pit, SLICES, this::source, positions, ActionListener.wrap(found -> {
+                synchronized (lock) {
+                    skipped.resolve(found);
+                }
+                done.onResponse(null);
+            }, e -> {
+                // the ids only help to find the events: never fail a training for them
+                synchronized (lock) {
+                    skipped.resolve(Map.of());
+                }
+                done.onResponse(null);
+            }));
+        }, listener.map(done -> {
+            synchronized (lock) {
+                return new Result(users, items, counts[0], skipped.build(), counts[0] == 0 ? 0 : counts[1]);
+            }
+        }));
     }
 
     /** Called after each page with what has been read and, when known, how much there is. */

@@ -3,6 +3,8 @@ package io.personalize.model;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.search.ClosePointInTimeRequest;
+import org.elasticsearch.action.search.MultiSearchRequest;
+import org.elasticsearch.action.search.MultiSearchResponse;
 import org.elasticsearch.action.search.OpenPointInTimeRequest;
 import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.search.TransportClosePointInTimeAction;
@@ -19,7 +21,9 @@ import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.slice.SliceBuilder;
 import org.elasticsearch.tasks.CancellableTask;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -39,6 +43,14 @@ public final class IndexScan {
     /** Handles one page of hits (referenced only during the call). */
     public interface PageHandler extends CheckedConsumer<SearchHits, Exception> {}
 
+    /** Handles one page of hits of a slice (0 when there is one slice): see {@link #ids}. */
+    public interface SlicePageHandler {
+        void accept(int slice, SearchHits hits) throws Exception;
+    }
+
+    /** A hit's place in a scan: its slice and its {@code _shard_doc} sort value there. */
+    public record Position(int slice, long shardDoc) {}
+
     private final Client client;
     private final Executor executor;
     private final CancellableTask task;
@@ -54,14 +66,34 @@ public final class IndexScan {
      * (sort, paging and slicing are set here).
      */
     public void scan(String index, int slices, Supplier<SearchSourceBuilder> source, PageHandler onPage, ActionListener<Void> listener) {
+        scan(index, slices, source, (slice, hits) -> onPage.accept(hits), (pit, done) -> done.onResponse(null), listener);
+    }
+
+    /** Runs once every page was handled, while the point in time is still open (to look some documents up again). */
+    public interface BeforeClose {
+        void run(BytesReference pit, ActionListener<Void> listener);
+    }
+
+    /** As {@link #scan(String, int, Supplier, PageHandler, ActionListener)}, then {@code beforeClose} with the point in time. */
+    public void scan(
+        String index,
+        int slices,
+        Supplier<SearchSourceBuilder> source,
+        SlicePageHandler onPage,
+        BeforeClose beforeClose,
+        ActionListener<Void> listener
+    ) {
         OpenPointInTimeRequest open = new OpenPointInTimeRequest(index).keepAlive(KEEP_ALIVE);
         client.execute(TransportOpenPointInTimeAction.TYPE, open, listener.delegateFailureAndWrap((l, response) -> {
             // each search may hand back a newer id for the same point in time: close the latest
             AtomicReference<BytesReference> pit = new AtomicReference<>(response.getPointInTimeId());
-            try (RefCountingListener refs = new RefCountingListener(ActionListener.runAfter(l, () -> close(pit.get())))) {
+            ActionListener<Void> closing = ActionListener.runAfter(l, () -> close(pit.get()));
+            ActionListener<Void> scanned = closing.delegateFailureAndWrap((l2, done) -> beforeClose.run(pit.get(), l2));
+            try (RefCountingListener refs = new RefCountingListener(scanned)) {
                 for (int slice = 0; slice < slices; slice++) {
                     SliceBuilder sliceBuilder = slices > 1 ? new SliceBuilder(slice, slices) : null;
-                    page(pit, sliceBuilder, null, source, onPage, refs.acquire());
+                    int number = slice;
+                    page(pit, sliceBuilder, null, source, hits -> onPage.accept(number, hits), refs.acquire());
                 }
             }
         }));
@@ -111,6 +143,61 @@ public final class IndexScan {
                 }
             }));
         }));
+    }
+
+    /**
+     * The {@code _id} of the documents at these {@code _shard_doc} positions of the point in time (one small search
+     * each, in one multi-search): pages are read without {@code _id}, which would cost a stored-fields read per hit,
+     * and the few documents to name are looked up afterwards. Positions whose document is not found are left out.
+     * {@code slices} is the scan's number of slices.
+     */
+    public void ids(
+        BytesReference pit,
+        int slices,
+        Supplier<SearchSourceBuilder> source,
+        List<Position> positions,
+        ActionListener<Map<Position, String>> listener
+    ) {
+        if (positions.isEmpty()) {
+            listener.onResponse(Map.of());
+            return;
+        }
+        MultiSearchRequest msearch = new MultiSearchRequest();
+        for (Position position : positions) {
+            // the page's own request (same point in time, query and slice), from just before the hit: positions are
+            // only comparable within a slice
+            SearchSourceBuilder one = source.get()
+                .size(1)
+                .storedFields(List.of("_id"))
+                .pointInTimeBuilder(new PointInTimeBuilder(pit).setKeepAlive(KEEP_ALIVE))
+                .sort("_shard_doc")
+                .trackTotalHits(false)
+                // the first document after the one before: the document at this position, which matches the query
+                .searchAfter(new Object[] { position.shardDoc() - 1 });
+            if (slices > 1) {
+                one.slice(new SliceBuilder(position.slice(), slices));
+            }
+            msearch.add(new SearchRequest().source(one));
+        }
+        client.multiSearch(msearch, listener.map(response -> {
+            Map<Position, String> ids = new HashMap<>();
+            MultiSearchResponse.Item[] items = response.getResponses();
+            for (int i = 0; i < items.length; i++) {
+                if (items[i].isFailure() == false) {
+                    SearchHit[] hits = items[i].getResponse().getHits().getHits();
+                    if (hits.length > 0 && hits[0].getId() != null && position(hits[0]) == positions.get(i).shardDoc()) {
+                        ids.put(positions.get(i), hits[0].getId());
+                    }
+                }
+            }
+            return ids;
+        }));
+    }
+
+    /** A hit's {@code _shard_doc} position in the point in time, or -1 when it has none. */
+    public static long position(SearchHit hit) {
+        Object[] sort = hit.getSortValues();
+        return sort != null && sort.length == 1 && sort[0] instanceof Number n ? n.longValue() : -1;
     }
 
     private void close(BytesReference pit) {

@@ -34,6 +34,12 @@ public final class ModelDocuments {
 
     private ModelDocuments() {}
 
+    /**
+     * The longest user or item id, in UTF-8 bytes: Elasticsearch's {@code _id} is at most 512 bytes, and a model
+     * document's id is the id with a two-byte prefix ({@code u:}, {@code i:}).
+     */
+    public static final int MAX_ID_BYTES = 510;
+
     public static String itemDocId(String item) {
         return "i:" + item;
     }
@@ -263,8 +269,8 @@ public final class ModelDocuments {
     }
 
     private static void requireId(String id, String field) {
-        if (id == null || id.isEmpty() || id.length() > 512) {
-            throw new IllegalArgumentException("[" + field + "] must be a non-empty id of at most 512 characters");
+        if (id == null || id.isEmpty() || EventRules.tooLong(id)) {
+            throw new IllegalArgumentException("[" + field + "] must be a non-empty id of at most " + MAX_ID_BYTES + " bytes");
         }
     }
 

@@ -1,5 +1,8 @@
 package io.personalize.model;
 
+import org.apache.lucene.util.ArrayUtil;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.BytesRefHash;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.xcontent.ToXContentObject;
@@ -11,12 +14,20 @@ import org.elasticsearch.xcontent.XContentType;
 
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
  * The lines of an NDJSON model ({@code _import}) as the documents to write, parsed one at a time while they are
  * written, so that a big import never holds more than one batch of documents. A bad line stops the import with its
  * line number; the half-written version is then deleted.
+ *
+ * <p>An import holds what a training could have produced and what serving can query: at most
+ * {@link #MAX_NEIGHBORS} neighbours per item, {@link #MAX_HISTORY} history items and {@link #MAX_USER_ITEMS} items
+ * per user, {@link #MAX_POPULAR} popular items and {@link #MAX_ATTRIBUTE_VALUES} values per attribute (a user whose
+ * history exceeds what a search may name could never be served); and each item, user and the popular list once: a
+ * second line for the same id is refused, naming both lines, instead of silently replacing the first. The ids seen
+ * are kept in a {@link BytesRefHash} (their bytes in shared blocks, plus an int per id for the line), never the lines.
  */
 public final class ModelLines implements Iterator<VersionWriter.Doc> {
 
@@ -27,6 +38,19 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
     private long users;
     private long popular;
     private VersionWriter.Doc next;
+    private final BytesRefHash ids = new BytesRefHash();
+    private int[] firstLines = new int[16];
+
+    /** The most neighbours per item: a model's largest {@code similarity.neighbors}. */
+    public static final int MAX_NEIGHBORS = ModelConfig.Similarity.MAX_NEIGHBORS;
+    /** The most history items per user: a model's largest {@code training.max_history}. */
+    public static final int MAX_HISTORY = 10_000;
+    /** The most recommended items per user: a model's largest {@code training.user_items}. */
+    public static final int MAX_USER_ITEMS = 1000;
+    /** The most popular items: as many as a training stores. */
+    public static final int MAX_POPULAR = VersionDocuments.POPULAR;
+    /** The most values per attribute of a user. */
+    public static final int MAX_ATTRIBUTE_VALUES = 1000;
 
     public ModelLines(BytesReference body) {
         this.body = body;
@@ -80,12 +104,24 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
             String id;
             if (doc instanceof ModelDocuments.ItemDoc item) {
                 id = ModelDocuments.itemDocId(item.item());
+                String what = "item [" + item.item() + "]";
+                atMost(what, "neighbors", item.neighbors().size(), MAX_NEIGHBORS);
+                once(id, what);
                 items++;
             } else if (doc instanceof ModelDocuments.UserDoc user) {
                 id = ModelDocuments.userDocId(user.user());
+                String what = "user [" + user.user() + "]";
+                atMost(what, "history", user.history().size(), MAX_HISTORY);
+                atMost(what, "items", user.items().size(), MAX_USER_ITEMS);
+                for (Map.Entry<String, Map<String, Float>> attribute : user.attributes().entrySet()) {
+                    atMost(what, "attributes." + attribute.getKey(), attribute.getValue().size(), MAX_ATTRIBUTE_VALUES);
+                }
+                once(id, what);
                 users++;
             } else {
                 id = ModelDocuments.POPULAR_ID;
+                atMost("the [popular] line", "popular", ((ModelDocuments.PopularDoc) doc).popular().size(), MAX_POPULAR);
+                once(id, "the [popular] line");
                 popular++;
             }
             return new VersionWriter.Doc(id, BytesReference.toBytes(BytesReference.bytes(doc.toXContent(XContentFactory.jsonBuilder(), ToXContentObject.EMPTY_PARAMS))));
@@ -97,6 +133,22 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
             // malformed JSON: the input's fault, not the node's
             throw new IllegalArgumentException("line " + lineNumber + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void atMost(String what, String field, int size, int max) {
+        if (size > max) {
+            throw new IllegalArgumentException(what + " has " + size + " [" + field + "] entries, at most " + max + " are allowed");
+        }
+    }
+
+    /** Refuses a second line for the same document id, naming the first. */
+    private void once(String id, String what) {
+        int ord = ids.add(new BytesRef(id));
+        if (ord < 0) {
+            throw new IllegalArgumentException(what + " appears twice (first at line " + firstLines[-ord - 1] + ")");
+        }
+        firstLines = ArrayUtil.grow(firstLines, ord + 1);
+        firstLines[ord] = lineNumber;
     }
 
     /** Whether the body has at least one line that is not blank. */

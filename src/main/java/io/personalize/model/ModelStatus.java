@@ -35,8 +35,31 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         long items,
         long newestEvent,
         long tookMillis,
-        String algorithm
+        String algorithm,
+        SkippedEvents skippedEvents
     ) implements ToXContentObject, Writeable {
+
+        /** A version without skipped events (an import, or a training that used every event). */
+        public Version(
+            long version,
+            String index,
+            String source,
+            long createdAt,
+            long events,
+            long users,
+            long items,
+            long newestEvent,
+            long tookMillis,
+            String algorithm
+        ) {
+            this(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, null);
+        }
+
+        /** This version, with the events its training skipped (null or none: nothing is shown). */
+        public Version withSkippedEvents(SkippedEvents skipped) {
+            SkippedEvents some = skipped == null || skipped.count() == 0 ? null : skipped;
+            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, some);
+        }
 
         public static final String TRAINED = "training";
         public static final String IMPORTED = "import";
@@ -54,7 +77,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 orZero(a[6]),
                 orZero(a[7]),
                 orZero(a[8]),
-                (String) a[9]
+                (String) a[9],
+                (SkippedEvents) a[10]
             )
         );
         static {
@@ -68,6 +92,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             PARSER.declareLong(optionalConstructorArg(), new ParseField("newest_event"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("took_ms"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
+            PARSER.declareObject(optionalConstructorArg(), (p, c) -> SkippedEvents.fromMap(p.map()), new ParseField("skipped_events"));
         }
 
         public Version(StreamInput in) throws IOException {
@@ -81,7 +106,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 in.readVLong(),
                 in.readZLong(),
                 in.readVLong(),
-                in.readOptionalString()
+                in.readOptionalString(),
+                in.readOptionalWriteable(SkippedEvents::new)
             );
         }
 
@@ -97,6 +123,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             out.writeZLong(newestEvent);
             out.writeVLong(tookMillis);
             out.writeOptionalString(algorithm);
+            out.writeOptionalWriteable(skippedEvents);
         }
 
         @Override
@@ -115,6 +142,9 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             builder.field("took_ms", tookMillis);
             if (algorithm != null) {
                 builder.field("algorithm", algorithm);
+            }
+            if (skippedEvents != null && skippedEvents.count() > 0) {
+                builder.field("skipped_events", skippedEvents);
             }
             return builder.endObject();
         }

@@ -9,6 +9,7 @@ import io.personalize.training.TrainingMonitor;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.Strings;
 import org.elasticsearch.tasks.TaskCancelledException;
 
 import java.util.concurrent.Executor;
@@ -39,7 +40,8 @@ public final class TrainingJob {
         InteractionMatrixBuilder builder = trainingConfig.newMatrixBuilder(1 << 16);
         IndexScan scan = new IndexScan(client, executor, task);
         task.phase("reading_events");
-        new EventReader(config.events(), scan).read(
+        EventReader reader = new EventReader(config.events(), scan);
+        reader.read(
             (user, item, weight, millis) -> builder.add(user, item, weight, millis / 1000),
             task::progress,
             listener.delegateFailureAndWrap((l, events) -> {
@@ -48,10 +50,13 @@ public final class TrainingJob {
                         "no usable events in [" + config.events().index() + "]: events need a [" + config.events().userField() + "], an ["
                             + config.events().itemField() + "], a [" + config.events().timeField() + "] and a ["
                             + config.events().typeField() + "] among " + config.events().weights().keySet()
+                            + (events.skipped() > 0 ? "; skipped " + Strings.toString(events.skippedEvents()) : "")
                     );
                 }
                 // ids in the order of the keys, not of arrival (parallel slices): the same events train the same model
                 builder.relabel(events.users().renumberSorted(), events.items().renumberSorted());
+                // see EventRules: decay counts back from the newest used event, never from after the training started
+                builder.referenceTime(EventRules.decayAnchorMillis(events.newestMillis(), reader.nowMillis()) / 1000);
                 task.phase("reading_catalog");
                 CatalogAttributes.read(config.catalog(), events.items(), scan, l.delegateFailureAndWrap((l2, attributes) -> {
                     executor.execute(ActionRunnable.supply(l2, () -> {

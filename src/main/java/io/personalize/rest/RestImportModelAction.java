@@ -9,6 +9,7 @@ import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestToXContentListener;
+import org.elasticsearch.xcontent.XContentType;
 
 import java.util.List;
 
@@ -24,6 +25,16 @@ public final class RestImportModelAction extends BaseRestHandler {
     @Override
     public List<Route> routes() {
         return List.of(new Route(POST, "/_recommend/models/{name}/_import"));
+    }
+
+    /**
+     * The lines are newline-delimited JSON ({@code application/x-ndjson} or {@code application/json}): a body declared
+     * as CBOR, SMILE or YAML is refused with 406 before it is read, as Elasticsearch answers for a content type a
+     * handler does not support ({@code _bulk} does the same for types that cannot be delimited by lines).
+     */
+    @Override
+    public boolean mediaTypesValid(RestRequest request) {
+        return super.mediaTypesValid(request) && request.getXContentType().canonical() == XContentType.JSON;
     }
 
     @Override

@@ -13,10 +13,15 @@ import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestCancellableNodeClient;
 import org.elasticsearch.rest.action.RestToXContentListener;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
+import org.elasticsearch.xcontent.XContentParser;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 import static org.elasticsearch.rest.RestRequest.Method.GET;
 import static org.elasticsearch.rest.RestRequest.Method.POST;
@@ -47,6 +52,7 @@ public final class RestRecommendAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         RecommendAction.Body body = request.hasContent() ? RequestBodies.parse(request, RecommendAction.Body::parse) : new RecommendAction.Body();
+        refuseConflicts(request);
         if (request.hasParam("model")) {
             body.model(request.param("model"));
         }
@@ -102,6 +108,48 @@ public final class RestRecommendAction extends BaseRestHandler {
                 }
             }));
         };
+    }
+
+    /** The URL parameters that set a field of the body, with the field. */
+    private static final Map<String, String> PARAMETER_FIELDS = Map.of(
+        "model", "model",
+        "user_id", "user_id",
+        "item_ids", "item_ids",
+        "size", "size",
+        "exclude_seen", "exclude_seen",
+        "diversity", "diversity",
+        "explain", "explain",
+        "_source", "_source",
+        "_source_includes", "_source",
+        "_source_excludes", "_source"
+    );
+
+    /**
+     * A URL parameter that also sits in the body is a 400 naming it: the two would conflict, and silently preferring one
+     * hides a caller's mistake (a front end adding {@code user_id} to a URL whose body names another user).
+     */
+    private static void refuseConflicts(RestRequest request) throws IOException {
+        if (request.hasContent() == false || PARAMETER_FIELDS.keySet().stream().noneMatch(request::hasParam)) {
+            return;
+        }
+        Set<String> fields = new HashSet<>();
+        try (XContentParser parser = request.contentParser()) {
+            if (parser.nextToken() == XContentParser.Token.START_OBJECT) {
+                for (XContentParser.Token token = parser.nextToken(); token == XContentParser.Token.FIELD_NAME; token = parser.nextToken()) {
+                    fields.add(parser.currentName());
+                    parser.nextToken();
+                    parser.skipChildren();
+                }
+            }
+        }
+        for (Map.Entry<String, String> parameter : new TreeMap<>(PARAMETER_FIELDS).entrySet()) {
+            if (request.hasParam(parameter.getKey()) && fields.contains(parameter.getValue())) {
+                throw new IllegalArgumentException(
+                    "[" + parameter.getKey() + "] is given both as a URL parameter and in the body ([" + parameter.getValue()
+                        + "]): give it once"
+                );
+            }
+        }
     }
 
     private static void lookUp(

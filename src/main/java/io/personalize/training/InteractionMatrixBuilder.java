@@ -11,7 +11,9 @@ import java.util.Arrays;
  * <ol>
  *   <li>multiplies every event weight by the time decay {@code 0.5^((ref - t) / halfLife)}, where
  *       {@code ref} is the newest event time (or {@link #referenceTime(long)}); events newer than
- *       {@code ref} are not decayed;</li>
+ *       {@code ref} are not decayed; the decay never goes below {@link #MIN_DECAY} (20 half-lives),
+ *       so that no event's weight underflows to zero: a single recent outlier among old events
+ *       must not zero every other weight (a float underflows after about 150 half-lives);</li>
  *   <li>sums the decayed weights of all events of the same (user, item) and keeps the newest time;</li>
  *   <li>keeps at most {@link #maxItemsPerUser(int)} items per user: the most recently used ones
  *       (ties: the smaller item id);</li>
@@ -29,6 +31,12 @@ import java.util.Arrays;
  * {@code build}.
  */
 public final class InteractionMatrixBuilder {
+
+    /**
+     * The smallest time decay factor, 2^-20 (reached after 20 half-lives): older events all weigh this fraction of their
+     * weight, which keeps them, and the products of two of them, well within a float's range.
+     */
+    public static final double MIN_DECAY = 0x1p-20;
 
     /** Default number of most recent items kept per user. */
     public static final int DEFAULT_MAX_ITEMS_PER_USER = 500;
@@ -324,9 +332,9 @@ public final class InteractionMatrixBuilder {
                     int time = (int) (byTime[x] >> 32);
                     float raw = Float.intBitsToFloat((int) byTime[x]);
                     long age = Math.max(0L, refRel - time);
-                    w += decayRate == 0 ? raw : (float) (raw * Math.exp(-decayRate * age));
+                    w += decayRate == 0 ? raw : (float) (raw * decay(decayRate, age));
                     if (!popularityCountsUsers) {
-                        popularity[item] += popRate == 0 ? raw : raw * Math.exp(-popRate * age);
+                        popularity[item] += popRate == 0 ? raw : raw * decay(popRate, age);
                     }
                     t = Math.max(t, time);
                 }
@@ -335,7 +343,7 @@ public final class InteractionMatrixBuilder {
                 gTimes[groups] = t;
                 if (popularityCountsUsers) {
                     long age = Math.max(0L, refRel - t);
-                    popularity[item] += popRate == 0 ? 1.0 : Math.exp(-popRate * age);
+                    popularity[item] += popRate == 0 ? 1.0 : decay(popRate, age);
                 }
                 groups++;
             }
@@ -396,6 +404,10 @@ public final class InteractionMatrixBuilder {
      */
     public float[] popularity() {
         return lastPopularity;
+    }
+
+    private static double decay(double rate, long age) {
+        return Math.max(MIN_DECAY, Math.exp(-rate * age));
     }
 
     private static void writeEntry(int[] items, float[] weights, int[] times, int p, int item, float w, int t) {

@@ -80,6 +80,65 @@ public class ModelDocumentsTests extends ESTestCase {
         assertThat(expectThrows(IllegalArgumentException.class, malformed::hasNext).getMessage(), containsString("line 1: "));
     }
 
+    private static String importError(String body) {
+        ModelLines lines = new ModelLines(new BytesArray(body.getBytes(StandardCharsets.UTF_8)));
+        return expectThrows(IllegalArgumentException.class, () -> lines.forEachRemaining(doc -> {})).getMessage();
+    }
+
+    private static String list(int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add("\"id-" + i + "\"");
+        }
+        return "[" + String.join(",", ids) + "]";
+    }
+
+    private static String ones(int n) {
+        return "[" + String.join(",", java.util.Collections.nCopies(n, "1")) + "]";
+    }
+
+    public void testAnImportRefusesWhatServingCannotServe() {
+        assertThat(
+            importError("{\"user\": \"u1\", \"history\": " + list(100_000) + ", \"history_weights\": " + ones(100_000) + "}\n"),
+            equalTo("line 1: user [u1] has 100000 [history] entries, at most 10000 are allowed")
+        );
+        assertThat(
+            importError("{\"popular\": [\"a\"], \"scores\": [1]}\n{\"user\": \"u1\", \"items\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
+            equalTo("line 2: user [u1] has 1001 [items] entries, at most 1000 are allowed")
+        );
+        assertThat(
+            importError("{\"item\": \"a\", \"neighbors\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
+            equalTo("line 1: item [a] has 1001 [neighbors] entries, at most 1000 are allowed")
+        );
+        assertThat(
+            importError("{\"popular\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
+            equalTo("line 1: the [popular] line has 1001 [popular] entries, at most 1000 are allowed")
+        );
+        assertThat(importError("{\"item\": \"" + "x".repeat(511) + "\"}"), containsString("line 1: [item] must be a non-empty id of at most 510 bytes"));
+        // the limits themselves are accepted
+        ModelLines atLimits = new ModelLines(new BytesArray((
+            "{\"user\": \"u1\", \"history\": " + list(10_000) + ", \"history_weights\": " + ones(10_000) + ", \"items\": " + list(1000)
+                + ", \"scores\": " + ones(1000) + "}\n{\"item\": \"a\", \"neighbors\": " + list(1000) + ", \"scores\": " + ones(1000) + "}\n"
+                + "{\"item\": \"" + "x".repeat(510) + "\"}\n"
+        ).getBytes(StandardCharsets.UTF_8)));
+        atLimits.forEachRemaining(doc -> {});
+        assertThat(atLimits.users(), equalTo(1L));
+        assertThat(atLimits.items(), equalTo(2L));
+    }
+
+    public void testAnImportRefusesDuplicatesNamingBothLines() {
+        String item = "{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": [0.5]}\n";
+        String user = "{\"user\": \"u1\", \"history\": [\"a\"], \"history_weights\": [1]}\n";
+        String popular = "{\"popular\": [\"a\"], \"scores\": [1]}\n";
+        assertThat(importError(item + user + popular + item), equalTo("line 4: item [a] appears twice (first at line 1)"));
+        assertThat(importError(popular + user + "\n\n" + item + user), equalTo("line 6: user [u1] appears twice (first at line 2)"));
+        assertThat(importError(popular + item + popular), equalTo("line 3: the [popular] line appears twice (first at line 1)"));
+        // a user and an item may share an id: they are different documents
+        ModelLines same = new ModelLines(new BytesArray((item + "{\"user\": \"a\", \"history\": [\"a\"], \"history_weights\": [1]}\n").getBytes(StandardCharsets.UTF_8)));
+        same.forEachRemaining(doc -> {});
+        assertThat(same.users() + same.items(), equalTo(2L));
+    }
+
     private static void assertBad(String line, String message) {
         Exception e = expectThrows(Exception.class, () -> parse(line));
         StringBuilder messages = new StringBuilder();

@@ -34,6 +34,31 @@ public class ModelStatusTests extends ESTestCase {
         assertThat(three.active(), equalTo(version(3)));
     }
 
+    public void testSkippedEventsAreStoredAndSentWithTheVersion() throws IOException {
+        SkippedEvents.Counter counter = new SkippedEvents.Counter();
+        counter.skip(EventRules.Reason.IN_THE_FUTURE, "e1");
+        counter.skip(EventRules.Reason.IN_THE_FUTURE, "e9");
+        counter.skip(EventRules.Reason.ID_TOO_LONG, "e4");
+        counter.skip(EventRules.Reason.MISSING_FIELD, null);
+        ModelStatus.Version version = version(1).withSkippedEvents(counter.build());
+        assertThat(version.skippedEvents().count(), equalTo(4L));
+        assertThat(version.skippedEvents().count(EventRules.Reason.IN_THE_FUTURE), equalTo(2L));
+        ModelStatus status = ModelStatus.NEW.reserveVersion().activate(version, 2);
+        BytesReference bytes = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
+        assertThat(bytes.utf8ToString(), org.hamcrest.Matchers.containsString(
+            "\"skipped_events\":{\"count\":4,\"reasons\":{\"id_too_long\":{\"count\":1,\"first_ids\":[\"e4\"]},"
+                + "\"in_the_future\":{\"count\":2,\"first_ids\":[\"e1\",\"e9\"]},\"missing_field\":{\"count\":1,\"first_ids\":[]}}}"
+        ));
+        try (XContentParser parser = createParser(JsonXContent.jsonXContent, bytes)) {
+            assertThat(ModelStatus.PARSER.apply(parser, null), equalTo(status));
+        }
+        try (org.elasticsearch.common.io.stream.BytesStreamOutput out = new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
+            version.writeTo(out);
+            assertThat(new ModelStatus.Version(out.bytes().streamInput()), equalTo(version));
+        }
+        assertNull("nothing skipped: nothing shown", version(2).withSkippedEvents(SkippedEvents.NONE).skippedEvents());
+    }
+
     public void testStoredFormRoundTrips() throws IOException {
         ModelStatus status = ModelStatus.NEW.reserveVersion()
             .activate(version(1), 2)

@@ -3,6 +3,7 @@ package io.personalize.training;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +88,36 @@ class InteractionMatrixBuilderTests {
         InteractionMatrixBuilder b = new InteractionMatrixBuilder().halfLifeSeconds(10).referenceTime(100);
         b.add(0, 0, 1f, 120);
         assertArrayEquals(new float[] {1f}, b.build().userWeights(), EPS);
+    }
+
+    @Test
+    void oneRecentOutlierCannotDecayEveryOtherWeightToZero() {
+        // a 21-day half-life; events of 2011 and one of 2025: 14 years is 240 half-lives, far past a float's range
+        double halfLife = 21 * 86_400.0;
+        long in2011 = 1_300_000_000L;
+        long in2025 = 1_750_000_000L;
+        InteractionMatrixBuilder b = new InteractionMatrixBuilder().halfLifeSeconds(halfLife).popularityHalfLifeSeconds(halfLife);
+        b.add(0, 0, 5f, in2011);
+        b.add(0, 1, 5f, in2011 - 86_400);
+        b.add(1, 0, 5f, in2011);
+        b.add(2, 2, 5f, in2025);
+        InteractionMatrix m = b.build();
+        float[] weights = m.userWeights();
+        for (float w : weights) {
+            assertTrue(w > 0, "no weight decays to zero: " + java.util.Arrays.toString(weights));
+        }
+        // older than 20 half-lives, both 2011 events weigh the floor: 5 * 2^-20
+        assertArrayEquals(new float[] {5f * 0x1p-20f, 5f * 0x1p-20f, 5f * 0x1p-20f, 5f}, weights, 1e-12f);
+        for (float p : b.popularity()) {
+            assertTrue(p > 0, "popularity too: " + java.util.Arrays.toString(b.popularity()));
+        }
+    }
+
+    @Test
+    void decayAboveTheFloorIsUnchanged() {
+        InteractionMatrixBuilder b = new InteractionMatrixBuilder().halfLifeSeconds(10).referenceTime(200);
+        b.add(0, 0, 1f, 200 - 190); // 19 half-lives
+        assertArrayEquals(new float[] {(float) Math.pow(0.5, 19)}, b.build().userWeights(), 1e-12f);
     }
 
     @Test

@@ -69,6 +69,20 @@ class BadInputIT {
         }));
     }
 
+    /** A malformed request whose answer must name what is wrong: the field, the parameter or the line. */
+    record Named(Case request, int status, String reasonPart) {}
+
+    @TestFactory
+    Stream<DynamicTest> trailingContentConflictsContentTypesAndBadImportsAreNamed() {
+        return named().stream().map(n -> DynamicTest.dynamicTest(n.request().name(), () -> {
+            Case c = n.request();
+            EsClient.Response response = es.send(c.method(), c.path(), c.body(), c.contentType());
+            assertEquals(n.status(), response.status(), c.name() + " -> " + response.body());
+            String reason = reason(response);
+            assertTrue(reason.contains(n.reasonPart()), c.name() + ": the reason [" + reason + "] does not name [" + n.reasonPart() + "]");
+        }));
+    }
+
     @AfterAll
     static void nodeIsHealthyAndNothingWasLost() {
         JsonNode health = es.get("/_cluster/health").ok();
@@ -90,6 +104,78 @@ class BadInputIT {
         } catch (IllegalStateException notJson) {
             return response.body();
         }
+    }
+
+    // ---- requests whose answer must name the problem ----
+
+    static List<Named> named() {
+        List<Named> cases = new ArrayList<>();
+        // trailing content after the body's object: a 400, as _search answers
+        String evaluateBody = "{\"split\": \"2011-03-01\"}";
+        Map<String, Case> valid = Map.of(
+            "model", new Case("PUT model", "PUT", "/_recommend/models/bad-trailing", modelConfig().toString(), "application/json"),
+            "evaluate", new Case("evaluate", "POST", "/_recommend/models/bad-model/_evaluate", evaluateBody, "application/json"),
+            "recommend", new Case("recommend", "POST", "/_recommend", recommendBody().toString(), "application/json")
+        );
+        for (Case c : valid.values()) {
+            cases.add(new Named(new Case(c.name() + " followed by garbage", c.method(), c.path(), c.body() + "garbage", c.contentType()), 400, "garbage"));
+            cases.add(new Named(new Case(c.name() + " followed by a second object", c.method(), c.path(), c.body() + "{\"k\": 5}", c.contentType()), 400,
+                "found after the main object"));
+            cases.add(new Named(new Case(c.name() + " followed by an array", c.method(), c.path(), c.body() + "\n[1]", c.contentType()), 400,
+                "found after the main object"));
+        }
+        // a URL parameter that the body also gives
+        for (String parameter : List.of("user_id=12346", "model=bad-model", "size=3", "explain=true", "exclude_seen=false", "diversity=0.5", "item_ids=a")) {
+            String field = parameter.substring(0, parameter.indexOf('='));
+            ObjectNode body = (ObjectNode) with(recommendBody(), field, field.equals("item_ids") ? List.of("85123A") : parse(field.equals("diversity")
+                ? "0.2" : field.equals("explain") || field.equals("exclude_seen") ? "true" : field.equals("size") ? "5" : "\"17850\""));
+            if (field.equals("model")) {
+                body.put("model", "bad-model");
+            }
+            cases.add(new Named(new Case("recommend ?" + parameter + " and [" + field + "] in the body", "POST", "/_recommend?" + parameter, body.toString(),
+                "application/json"), 400, "[" + field + "]"));
+        }
+        cases.add(new Named(new Case("recommend ?_source_includes and [_source] in the body", "POST", "/_recommend?_source_includes=title",
+            with(recommendBody(), "_source", List.of("title")).toString(), "application/json"), 400, "[_source_includes]"));
+        // _import reads newline-delimited JSON only: a body declared otherwise is refused (406, as Elasticsearch does)
+        String importPath = "/_recommend/models/bad-model/_import";
+        String line = "{\"popular\": [\"85123A\"], \"scores\": [1]}\n";
+        for (String type : List.of("application/cbor", "application/smile", "application/yaml", "text/plain")) {
+            cases.add(new Named(new Case("import declared as " + type, "POST", importPath, line, type), 406, "Content-Type header [" + type));
+        }
+        // _import refuses what serving cannot serve, naming the line
+        cases.add(new Named(importCase("import a user with 100,000 history items", userLine("u1", 100_000)), 400, "line 1: user [u1] has 100000 [history] entries"));
+        cases.add(new Named(importCase("import a user with 10,001 history items", line + userLine("u1", 10_001)), 400, "line 2: user [u1] has 10001 [history]"));
+        cases.add(new Named(importCase("import a user with 1,001 items", "{\"user\": \"u1\", \"items\": " + ids(1001) + ", \"scores\": " + ones(1001) + "}\n"),
+            400, "line 1: user [u1] has 1001 [items]"));
+        cases.add(new Named(importCase("import an item with 1,001 neighbours", "{\"item\": \"a\", \"neighbors\": " + ids(1001) + ", \"scores\": " + ones(1001) + "}\n"),
+            400, "line 1: item [a] has 1001 [neighbors]"));
+        cases.add(new Named(importCase("import 1,001 popular items", "{\"popular\": " + ids(1001) + ", \"scores\": " + ones(1001) + "}\n"), 400,
+            "line 1: the [popular] line has 1001 [popular]"));
+        cases.add(new Named(importCase("import a 511-byte item id", "{\"item\": \"" + "x".repeat(511) + "\"}\n"), 400, "line 1: [item] must be a non-empty id of at most 510 bytes"));
+        // ... and duplicates, naming both lines
+        String item = "{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": [0.5]}\n";
+        String user = "{\"user\": \"u1\", \"history\": [\"a\"], \"history_weights\": [1]}\n";
+        cases.add(new Named(importCase("import an item twice", item + user + line + item), 400, "line 4: item [a] appears twice (first at line 1)"));
+        cases.add(new Named(importCase("import a user twice", user + item + "\n" + line + user), 400, "line 5: user [u1] appears twice (first at line 1)"));
+        cases.add(new Named(importCase("import the popular line twice", line + item + user + line), 400, "line 4: the [popular] line appears twice (first at line 1)"));
+        return cases;
+    }
+
+    private static Case importCase(String name, String lines) {
+        return new Case(name, "POST", "/_recommend/models/bad-model/_import", lines, "application/x-ndjson");
+    }
+
+    private static String userLine(String user, int history) {
+        return "{\"user\": \"" + user + "\", \"history\": " + ids(history) + ", \"history_weights\": " + ones(history) + "}\n";
+    }
+
+    private static String ids(int n) {
+        return EsClient.toJson(manyIds(n));
+    }
+
+    private static String ones(int n) {
+        return "[" + String.join(",", java.util.Collections.nCopies(n, "1")) + "]";
     }
 
     // ---- the corpus ----
