@@ -135,7 +135,8 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
                     result.model().numItems(),
                     result.events().newestMillis(),
                     now - start,
-                    result.model().config().similarity().describe()
+                    result.model().config().similarity().describe(),
+                    start
                 );
                 task.phase("activating");
                 versions.activate(

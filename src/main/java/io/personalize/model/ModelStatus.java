@@ -35,8 +35,38 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         long items,
         long newestEvent,
         long tookMillis,
-        String algorithm
+        String algorithm,
+        long startedAt
     ) implements ToXContentObject, Writeable {
+
+        /** A version whose build start is not known: as if it started when it was created. */
+        public Version(
+            long version,
+            String index,
+            String source,
+            long createdAt,
+            long events,
+            long users,
+            long items,
+            long newestEvent,
+            long tookMillis,
+            String algorithm
+        ) {
+            this(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, 0);
+        }
+
+        /**
+         * When the build of this version started (the training's or import's start): a user forgotten at or after it may
+         * be in it. Versions stored before {@code started_at} existed count from their creation.
+         */
+        public long builtFrom() {
+            return startedAt > 0 ? startedAt : createdAt;
+        }
+
+        /** This version, recording when its build started. */
+        public Version startedAt(long at) {
+            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, at);
+        }
 
         public static final String TRAINED = "training";
         public static final String IMPORTED = "import";
@@ -54,7 +84,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 orZero(a[6]),
                 orZero(a[7]),
                 orZero(a[8]),
-                (String) a[9]
+                (String) a[9],
+                orZero(a[10])
             )
         );
         static {
@@ -68,6 +99,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             PARSER.declareLong(optionalConstructorArg(), new ParseField("newest_event"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("took_ms"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("started_at"));
         }
 
         public Version(StreamInput in) throws IOException {
@@ -81,7 +113,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 in.readVLong(),
                 in.readZLong(),
                 in.readVLong(),
-                in.readOptionalString()
+                in.readOptionalString(),
+                in.readZLong()
             );
         }
 
@@ -97,6 +130,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             out.writeZLong(newestEvent);
             out.writeVLong(tookMillis);
             out.writeOptionalString(algorithm);
+            out.writeZLong(startedAt);
         }
 
         @Override
@@ -115,6 +149,9 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             builder.field("took_ms", tookMillis);
             if (algorithm != null) {
                 builder.field("algorithm", algorithm);
+            }
+            if (startedAt > 0) {
+                builder.timestampFieldsFromUnixEpochMillis("started_at", "started", startedAt);
             }
             return builder.endObject();
         }
