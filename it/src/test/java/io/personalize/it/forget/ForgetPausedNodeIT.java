@@ -31,8 +31,10 @@ class ForgetPausedNodeIT {
     static void shop() throws Exception {
         cluster = RealCluster.three();
         shop = new ForgetShop(cluster.any(), "fg3", new SyntheticEvents(20_000, 2_000, 1_000, SyntheticEvents.DEFAULT_SEED)).load();
+        // a copy of the shop's indices on every node: searches go on while one node is out
+        cluster.any().put("/" + shop.items + "," + shop.events + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}").ok();
         shop.train();
-        cluster.any().get("/_cluster/health?wait_for_status=green&timeout=60s").ok();
+        cluster.any().get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
     }
 
     @AfterAll
@@ -74,7 +76,7 @@ class ForgetPausedNodeIT {
 
         // back in the cluster: the master counts it again, and it has applied the master's cluster state (a resumed
         // node first serves from the state it had when paused, until it notices it was removed: seconds)
-        coordinator.get("/_cluster/health?wait_for_nodes=3&timeout=120s").ok();
+        coordinator.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=120s").ok();
         long version = coordinator.get("/_cluster/state/version").ok().path("version").asLong();
         waitUntilApplied(pausedNode, version);
 
