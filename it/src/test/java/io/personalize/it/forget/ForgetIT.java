@@ -104,13 +104,13 @@ class ForgetIT {
 
         RealCluster.restart(RealCluster.single());
 
-        assertEquals(forgottenAt, shop.forgottenAt(es, user), "the cluster state still forgets " + user + " after a full restart");
         // a copy of the profile that missed the deletion (a restored snapshot, say) is back in the version: still not served
         es.put("/" + shop.dataIndex(active) + "/_doc/u:" + user + "?refresh=true", profile).ok();
         assertNotNull(shop.storedProfile(active, user));
         JsonNode shelf = shop.shelf(es, user);
         assertEquals(0, ForgetShop.becauseYouViewed(shelf), "nothing serves their history: " + shelf);
         assertEquals(shop.rescored(es, ForgetShop.NOBODY), shop.rescored(es, user), "their rescore is a stranger's");
+        assertEquals(forgottenAt, shop.forgottenAt(es, user), "the cluster state still forgets " + user + " after a full restart");
     }
 
     private static JsonNode poll(String task, Predicate<String> phase, List<String> phases) {
