@@ -113,6 +113,25 @@ class ForgetIT {
         assertEquals(forgottenAt, shop.forgottenAt(es, user), "the cluster state still forgets " + user + " after a full restart");
     }
 
+    @Test
+    @Order(4)
+    void anImportStartedAfterTheForgettingBringsTheUserBack() {
+        String user = "u3"; // forgotten by the previous test
+        assertTrue(shop.forgottenAt(es, user) > 0, user + " is forgotten");
+        String lines = """
+            {"item": "i1", "neighbors": ["i2", "i3"], "scores": [0.9, 0.5], "popularity": 10}
+            {"item": "i2", "neighbors": ["i1"], "scores": [0.9], "popularity": 5}
+            {"user": "%s", "history": ["i1"], "history_weights": [1.0], "items": ["i2"], "scores": [0.9], "because": ["i1"]}
+            {"popular": ["i1", "i2", "i3"], "scores": [10, 5, 1]}
+            """.formatted(user);
+        JsonNode imported = es.ndjson("/_recommend/models/" + shop.model + "/_import", lines).ok();
+        long version = imported.path("version").path("version").asLong();
+        assertEquals(version, shop.status().path("active_version").asLong(), imported.toString());
+        assertNotNull(shop.storedProfile(version, user), "the explicit re-import holds the profile");
+        JsonNode shelf = shop.shelf(es, user);
+        assertTrue(ForgetShop.becauseYouViewed(shelf) > 0, "the re-imported profile serves: " + shelf);
+    }
+
     private static JsonNode poll(String task, Predicate<String> phase, List<String> phases) {
         long deadline = System.currentTimeMillis() + 600_000;
         while (true) {
