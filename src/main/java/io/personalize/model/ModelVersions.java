@@ -97,14 +97,7 @@ public final class ModelVersions {
      * {@link #FORGOTTEN_GRACE_MILLIS} can hold: each kept version's build started after they were forgotten.
      */
     private void pruneForgotten(StoredModel activated) {
-        long cutoff = System.currentTimeMillis() - FORGOTTEN_GRACE_MILLIS;
-        for (ModelStatus.Version kept : activated.status().versions()) {
-            cutoff = Math.min(cutoff, kept.builtFrom());
-        }
-        if (activated.status().isTraining()) {
-            cutoff = Math.min(cutoff, activated.status().training().startedAt());
-        }
-        long olderThan = cutoff;
+        long olderThan = forgottenCutoff(activated.status(), System.currentTimeMillis());
         Map<String, Long> users = forgotten.get().models().getOrDefault(activated.name(), Map.of());
         if (users.values().stream().noneMatch(at -> at < olderThan)) {
             return;
@@ -113,6 +106,18 @@ public final class ModelVersions {
             ok -> {},
             e -> logger.warn("model [" + activated.name() + "] could not prune its forgotten users (the next activation tries again)", e)
         ));
+    }
+
+    /** Users forgotten before this time can be in no kept version, no running training and no build of the grace period. */
+    static long forgottenCutoff(ModelStatus status, long now) {
+        long cutoff = now - FORGOTTEN_GRACE_MILLIS;
+        for (ModelStatus.Version kept : status.versions()) {
+            cutoff = Math.min(cutoff, kept.builtFrom());
+        }
+        if (status.isTraining()) {
+            cutoff = Math.min(cutoff, status.training().startedAt());
+        }
+        return cutoff;
     }
 
     private void swap(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
