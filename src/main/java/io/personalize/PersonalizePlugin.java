@@ -24,6 +24,9 @@ import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.profile.ClearCacheAction;
+import io.personalize.profile.ForgottenUsers;
+import io.personalize.profile.ForgottenUsersAction;
+import io.personalize.profile.ForgottenUsersListener;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
@@ -41,6 +44,8 @@ import io.personalize.stats.ServingStats;
 import io.personalize.stats.StatsAction;
 import io.personalize.stats.TransportStatsAction;
 
+import org.elasticsearch.cluster.NamedDiff;
+import org.elasticsearch.cluster.metadata.Metadata;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
@@ -58,6 +63,8 @@ import org.elasticsearch.rest.RestHandler;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.threadpool.ExecutorBuilder;
 import org.elasticsearch.threadpool.FixedExecutorBuilder;
+import org.elasticsearch.xcontent.NamedXContentRegistry;
+import org.elasticsearch.xcontent.ParseField;
 
 import java.util.Collection;
 import java.util.List;
@@ -84,11 +91,14 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
         Settings settings = services.environment().settings();
         ServingCache cache = new ServingCache(settings, services.clusterService().getClusterSettings());
-        ProfileLoader profiles = new ProfileLoader(store, cache);
+        // forgotten users as the node's current cluster state says: a map lookup on every profile use
+        Supplier<ForgottenUsers> forgotten = () -> ForgottenUsers.of(services.clusterService().state());
+        services.clusterService().addListener(new ForgottenUsersListener(cache));
+        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten);
         Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
         ServingStats stats = new ServingStats();
         serving.set(new Serving(profiles, limits, stats));
-        return List.of(store, trainings, new ModelVersions(store), cache, profiles, limits, stats);
+        return List.of(store, trainings, new ModelVersions(store, forgotten), cache, profiles, limits, stats);
     }
 
     @Override
@@ -103,7 +113,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
             new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
             new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
-            new ActionHandler(StatsAction.TYPE, TransportStatsAction.class)
+            new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
+            new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class)
         );
     }
 
@@ -149,7 +160,17 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
 
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
-        return List.of(new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new));
+        return List.of(
+            new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new),
+            new NamedWriteableRegistry.Entry(Metadata.ProjectCustom.class, ForgottenUsers.TYPE, ForgottenUsers::new),
+            new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom)
+        );
+    }
+
+    @Override
+    public List<NamedXContentRegistry.Entry> getNamedXContent() {
+        // the forgotten users are persisted with the cluster state: read back at startup
+        return List.of(new NamedXContentRegistry.Entry(Metadata.ProjectCustom.class, new ParseField(ForgottenUsers.TYPE), ForgottenUsers::fromXContent));
     }
 
     @Override

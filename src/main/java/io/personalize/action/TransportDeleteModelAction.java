@@ -30,7 +30,13 @@ public final class TransportDeleteModelAction extends HandledTransportAction<Del
                 (l, ignored) -> ClearCacheAction.broadcast(
                     store.systemClient(),
                     ClearCacheAction.Request.model(request.name(), null),
-                    () -> l.onResponse(AcknowledgedResponse.TRUE)
+                    // the model's forgotten users go with its versions: keeps the cluster state small
+                    () -> store.systemClient()
+                        .execute(
+                            io.personalize.profile.ForgottenUsersAction.TYPE,
+                            io.personalize.profile.ForgottenUsersAction.Request.dropModel(request.name()),
+                            ActionListener.running(() -> l.onResponse(AcknowledgedResponse.TRUE))
+                        )
                 )
             )
         );

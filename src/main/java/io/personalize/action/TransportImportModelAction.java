@@ -79,6 +79,8 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
                         lines.items(),
                         0,
                         System.currentTimeMillis() - start,
+                        null,
+                        start,
                         null
                     );
                     versions.activate(pending, version, UnaryOperator.identity(), l2.map(activated -> new ImportModelAction.Response(request.name(), version)));

@@ -135,7 +135,9 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
                     result.model().numItems(),
                     result.events().newestMillis(),
                     now - start,
-                    result.model().config().similarity().describe()
+                    result.model().config().similarity().describe(),
+                    start,
+                    null
                 ).withSkippedEvents(result.events().skippedEvents());
                 task.phase("activating");
                 versions.activate(

@@ -36,10 +36,11 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         long newestEvent,
         long tookMillis,
         String algorithm,
+        long startedAt,
         SkippedEvents skippedEvents
     ) implements ToXContentObject, Writeable {
 
-        /** A version without skipped events (an import, or a training that used every event). */
+        /** A version whose build start is not known (as if it started when it was created), without skipped events. */
         public Version(
             long version,
             String index,
@@ -52,13 +53,26 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             long tookMillis,
             String algorithm
         ) {
-            this(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, null);
+            this(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, 0, null);
+        }
+
+        /**
+         * When the build of this version started (the training's or import's start): a user forgotten at or after it may
+         * be in it. Versions stored before {@code started_at} existed count from their creation.
+         */
+        public long builtFrom() {
+            return startedAt > 0 ? startedAt : createdAt;
+        }
+
+        /** This version, recording when its build started. */
+        public Version startedAt(long at) {
+            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, at, skippedEvents);
         }
 
         /** This version, with the events its training skipped (null or none: nothing is shown). */
         public Version withSkippedEvents(SkippedEvents skipped) {
             SkippedEvents some = skipped == null || skipped.count() == 0 ? null : skipped;
-            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, some);
+            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, startedAt, some);
         }
 
         public static final String TRAINED = "training";
@@ -78,7 +92,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 orZero(a[7]),
                 orZero(a[8]),
                 (String) a[9],
-                (SkippedEvents) a[10]
+                orZero(a[10]),
+                (SkippedEvents) a[11]
             )
         );
         static {
@@ -92,6 +107,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             PARSER.declareLong(optionalConstructorArg(), new ParseField("newest_event"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("took_ms"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("started_at"));
             PARSER.declareObject(optionalConstructorArg(), (p, c) -> SkippedEvents.fromMap(p.map()), new ParseField("skipped_events"));
         }
 
@@ -107,6 +123,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 in.readZLong(),
                 in.readVLong(),
                 in.readOptionalString(),
+                in.readZLong(),
                 in.readOptionalWriteable(SkippedEvents::new)
             );
         }
@@ -123,6 +140,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             out.writeZLong(newestEvent);
             out.writeVLong(tookMillis);
             out.writeOptionalString(algorithm);
+            out.writeZLong(startedAt);
             out.writeOptionalWriteable(skippedEvents);
         }
 
@@ -142,6 +160,9 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             builder.field("took_ms", tookMillis);
             if (algorithm != null) {
                 builder.field("algorithm", algorithm);
+            }
+            if (startedAt > 0) {
+                builder.timestampFieldsFromUnixEpochMillis("started_at", "started", startedAt);
             }
             if (skippedEvents != null && skippedEvents.count() > 0) {
                 builder.field("skipped_events", skippedEvents);

@@ -2,12 +2,20 @@ package io.personalize.model;
 
 import io.personalize.model.ModelStore.StoredModel;
 import io.personalize.profile.ClearCacheAction;
+import io.personalize.profile.ForgottenUsers;
+import io.personalize.profile.ForgottenUsersAction;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.bulk.BulkRequest;
+import org.elasticsearch.action.delete.DeleteRequest;
+import org.elasticsearch.action.support.WriteRequest;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,10 +34,20 @@ public final class ModelVersions {
     /** A version being written: its number and index. Nothing serves it until {@link #activate}. */
     public record Pending(String model, long version, String index) {}
 
+    /** How long a forgotten user's entry outlives the versions that could hold them: imports and builds in flight. */
+    public static final long FORGOTTEN_GRACE_MILLIS = 60 * 60 * 1000L;
+
     private final ModelStore store;
+    private final Supplier<ForgottenUsers> forgotten;
 
     public ModelVersions(ModelStore store) {
+        this(store, () -> ForgottenUsers.EMPTY);
+    }
+
+    /** {@code forgotten}: the users forgotten as the node's current cluster state says. */
+    public ModelVersions(ModelStore store, Supplier<ForgottenUsers> forgotten) {
         this.store = store;
+        this.forgotten = forgotten;
     }
 
     /**
@@ -45,6 +63,64 @@ public final class ModelVersions {
 
     /** Makes the written version the active one, then deletes the versions beyond {@link #KEEP}. */
     public void activate(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
+        deleteForgottenProfiles(pending, version, listener.delegateFailureAndWrap((l, ok) -> swap(pending, version, change, l.map(activated -> {
+            pruneForgotten(activated);
+            return activated;
+        }))));
+    }
+
+    /**
+     * Deletes from the new version the profiles of the users forgotten since its build started (its events or lines were
+     * read before, or while, they were forgotten). A user forgotten after this point is deleted by the forgetting itself
+     * (it deletes from every data index of the model) and hidden by serving until then.
+     */
+    private void deleteForgottenProfiles(Pending pending, ModelStatus.Version version, ActionListener<Void> listener) {
+        Map<String, Long> users = forgotten.get().forgottenSince(pending.model(), version.builtFrom());
+        if (users.isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        BulkRequest bulk = new BulkRequest().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        users.keySet().forEach(user -> bulk.add(new DeleteRequest(pending.index(), ModelDocuments.userDocId(user))));
+        store.systemClient().bulk(bulk, listener.map(response -> {
+            if (response.hasFailures()) {
+                throw new ElasticsearchException(
+                    "model [" + pending.model() + "] could not delete the profiles of users forgotten during the build: " + response.buildFailureMessage()
+                );
+            }
+            return null;
+        }));
+    }
+
+    /**
+     * Drops the model's forgotten users that no kept version, no training running and no build of the last
+     * {@link #FORGOTTEN_GRACE_MILLIS} can hold: each kept version's build started after they were forgotten.
+     */
+    private void pruneForgotten(StoredModel activated) {
+        long olderThan = forgottenCutoff(activated.status(), System.currentTimeMillis());
+        Map<String, Long> users = forgotten.get().models().getOrDefault(activated.name(), Map.of());
+        if (users.values().stream().noneMatch(at -> at < olderThan)) {
+            return;
+        }
+        store.systemClient().execute(ForgottenUsersAction.TYPE, ForgottenUsersAction.Request.prune(activated.name(), olderThan), ActionListener.wrap(
+            ok -> {},
+            e -> logger.warn("model [" + activated.name() + "] could not prune its forgotten users (the next activation tries again)", e)
+        ));
+    }
+
+    /** Users forgotten before this time can be in no kept version, no running training and no build of the grace period. */
+    static long forgottenCutoff(ModelStatus status, long now) {
+        long cutoff = now - FORGOTTEN_GRACE_MILLIS;
+        for (ModelStatus.Version kept : status.versions()) {
+            cutoff = Math.min(cutoff, kept.builtFrom());
+        }
+        if (status.isTraining()) {
+            cutoff = Math.min(cutoff, status.training().startedAt());
+        }
+        return cutoff;
+    }
+
+    private void swap(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
         ModelStatus[] before = new ModelStatus[1];
         store.updateStatus(pending.model(), status -> {
             before[0] = status;

@@ -25,7 +25,9 @@ import org.elasticsearch.transport.AbstractTransportRequest;
 import org.elasticsearch.transport.TransportService;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Drops, on every node, what the serving cache holds of a model (its document and its old versions' documents,
@@ -63,13 +65,30 @@ public final class ClearCacheAction {
      * not survive on a node that missed the request (the caller retries; forgetting is idempotent).
      */
     public static void broadcastOrFail(Client client, Request request, ActionListener<Void> listener) {
+        broadcastOrFail(client, request, nodeId -> true, listener);
+    }
+
+    /**
+     * As {@link #broadcastOrFail(Client, Request, ActionListener)}, but a node that failed and is no longer in the cluster
+     * ({@code inCluster} says, from the cluster state after the answers) does not count: to serve again it must rejoin,
+     * and a joining node gets the cluster state (with {@link ForgottenUsers}) before it is in the cluster.
+     */
+    public static void broadcastOrFail(Client client, Request request, Predicate<String> inCluster, ActionListener<Void> listener) {
         client.execute(TYPE, request, listener.map(response -> {
-            if (response.hasFailures()) {
+            List<FailedNodeException> failures = new ArrayList<>();
+            for (FailedNodeException failure : response.failures()) {
+                if (inCluster.test(failure.nodeId())) {
+                    failures.add(failure);
+                } else {
+                    logger.info("node [" + failure.nodeId() + "] left the cluster while its serving cache was cleared: it will apply the cluster state when it rejoins", failure);
+                }
+            }
+            if (failures.isEmpty() == false) {
                 ElasticsearchException failure = new ElasticsearchException(
-                    "could not clear the serving cache of node(s) " + response.failures().stream().map(FailedNodeException::nodeId).toList()
+                    "could not clear the serving cache of node(s) " + failures.stream().map(FailedNodeException::nodeId).toList()
                         + ": retry the request"
                 );
-                response.failures().forEach(failure::addSuppressed);
+                failures.forEach(failure::addSuppressed);
                 throw failure;
             }
             return null;
@@ -86,12 +105,20 @@ public final class ClearCacheAction {
 
         /** The model's document and the documents of its versions but {@code keepIndex} (the active one; may be null). */
         public static Request model(String model, String keepIndex) {
-            return new Request(new NodeRequest(model, keepIndex, null));
+            return new Request(new NodeRequest(model, keepIndex, null, 0));
         }
 
         /** A user's profile in every version of the model. */
         public static Request user(String model, String userId) {
-            return new Request(new NodeRequest(model, null, userId));
+            return user(model, userId, 0);
+        }
+
+        /**
+         * A user's profile in every version of the model, on nodes that have applied the cluster state in which the user
+         * is forgotten at {@code forgottenAt} or later: a node that has not fails (it could still serve the profile).
+         */
+        public static Request user(String model, String userId, long forgottenAt) {
+            return new Request(new NodeRequest(model, null, userId, forgottenAt));
         }
     }
 
@@ -99,11 +126,13 @@ public final class ClearCacheAction {
         private final String model;
         private final String keepIndex;
         private final String userId;
+        private final long forgottenAt;
 
-        NodeRequest(String model, String keepIndex, String userId) {
+        NodeRequest(String model, String keepIndex, String userId, long forgottenAt) {
             this.model = model;
             this.keepIndex = keepIndex;
             this.userId = userId;
+            this.forgottenAt = forgottenAt;
         }
 
         public NodeRequest(StreamInput in) throws IOException {
@@ -111,6 +140,7 @@ public final class ClearCacheAction {
             this.model = in.readString();
             this.keepIndex = in.readOptionalString();
             this.userId = in.readOptionalString();
+            this.forgottenAt = in.readLong();
         }
 
         @Override
@@ -119,6 +149,7 @@ public final class ClearCacheAction {
             out.writeString(model);
             out.writeOptionalString(keepIndex);
             out.writeOptionalString(userId);
+            out.writeLong(forgottenAt);
         }
     }
 
@@ -175,6 +206,12 @@ public final class ClearCacheAction {
         @Override
         protected NodeResponse nodeOperation(NodeRequest request, Task task) {
             if (request.userId != null) {
+                if (request.forgottenAt > 0
+                    && ForgottenUsers.of(clusterService.state()).forgottenAt(request.model, request.userId) < request.forgottenAt) {
+                    throw new ElasticsearchException(
+                        "node [" + clusterService.localNode().getName() + "] has not applied the cluster state forgetting the user yet"
+                    );
+                }
                 cache.invalidateUser(request.model, request.userId);
             } else {
                 cache.invalidateModel(request.model, request.keepIndex);

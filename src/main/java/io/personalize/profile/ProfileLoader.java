@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Loads what a request needs from the active model version, in at most two rounds of reads, all by id or by a small
@@ -60,15 +61,30 @@ public final class ProfileLoader {
     private final ModelStore store;
     private final Client client;
     private final ServingCache cache;
+    private final Supplier<ForgottenUsers> forgotten;
 
     public ProfileLoader(ModelStore store) {
         this(store, ServingCache.disabled());
     }
 
     public ProfileLoader(ModelStore store, ServingCache cache) {
+        this(store, cache, () -> ForgottenUsers.EMPTY);
+    }
+
+    /** {@code forgotten}: the users forgotten as the node's current cluster state says, read on every profile use. */
+    public ProfileLoader(ModelStore store, ServingCache cache, Supplier<ForgottenUsers> forgotten) {
         this.store = store;
         this.client = store.systemClient();
         this.cache = cache;
+        this.forgotten = forgotten;
+    }
+
+    /**
+     * Whether the user's stored profile in this version must not be used: they were forgotten at or after the version's
+     * build started (so it may hold what they asked to forget, cached or stored).
+     */
+    private boolean hidden(ActiveModel model, String user) {
+        return forgotten.get().hides(model.name(), user, model.version().builtFrom());
     }
 
     public ServingCache cache() {
@@ -192,7 +208,9 @@ public final class ProfileLoader {
             }
         };
         List<String> ids = new ArrayList<>();
-        if (user != null) {
+        // a cheap map lookup in the node's cluster state, on every request: a node that missed the clearing of its cache
+        // (paused, cut off) cannot serve the profile once it has the state that forgets the user
+        if (user != null && hidden(model, user) == false) {
             ids.add(ModelDocuments.userDocId(user));
         }
         ids.add(ModelDocuments.POPULAR_ID);

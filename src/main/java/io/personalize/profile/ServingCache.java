@@ -119,10 +119,26 @@ public final class ServingCache {
      * {@code generation}: unless something was invalidated meanwhile (a user forgotten while their profile was read).
      */
     void put(ActiveModel model, String id, Object document, long sourceBytes, long generation) {
-        if (limitBytes > 0 && this.generation.get() == generation) {
-            // parsed JSON takes a few times its text on the heap (strings, arrays, map entries); keys count too
-            documents.put(key(model, id), new Entry(document, 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+        if (limitBytes <= 0 || this.generation.get() != generation) {
+            return;
         }
+        Key key = key(model, id);
+        beforePut.run();
+        // parsed JSON takes a few times its text on the heap (strings, arrays, map entries); keys count too
+        documents.put(key, new Entry(document, 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+        // An invalidation may have landed between the check above and the put: it bumped the generation before scanning
+        // the keys, so either its scan saw this entry (and dropped it) or this recheck sees the new generation. Either
+        // way, nothing read before an invalidation survives it, without a lock on the serving path.
+        if (this.generation.get() != generation) {
+            documents.invalidate(key);
+        }
+    }
+
+    // a test seam: runs between the generation check and the put (an invalidation landing there is the race to close)
+    private volatile Runnable beforePut = () -> {};
+
+    void beforePut(Runnable hook) {
+        this.beforePut = hook;
     }
 
     private static Key key(ActiveModel model, String id) {

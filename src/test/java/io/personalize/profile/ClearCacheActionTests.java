@@ -51,6 +51,22 @@ public class ClearCacheActionTests extends ESTestCase {
         }
     }
 
+    public void testANodeThatLeftTheClusterDoesNotFailTheForgetting() {
+        ThreadPool threadPool = new TestThreadPool(getTestName());
+        try {
+            PlainActionFuture<Void> forgotten = new PlainActionFuture<>();
+            ClearCacheAction.broadcastOrFail(
+                oneNodeFails(threadPool),
+                ClearCacheAction.Request.user("shop", "u1", 123),
+                nodeId -> nodeId.equals("node-2") == false,
+                forgotten
+            );
+            assertNull(forgotten.actionGet());
+        } finally {
+            ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
+        }
+    }
+
     public void testAnActivationGoesOnWhenANodeMissesTheClearing() {
         ThreadPool threadPool = new TestThreadPool(getTestName());
         try {

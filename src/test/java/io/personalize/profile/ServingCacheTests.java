@@ -104,6 +104,30 @@ public class ServingCacheTests extends ESTestCase {
         assertEquals("profile", cache.document(v1, ModelDocuments.userDocId("u1")));
     }
 
+    public void testAnInvalidationBetweenTheGenerationCheckAndThePutLeavesNothing() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100);
+        String u1 = ModelDocuments.userDocId("u1");
+        // the interleaving of the race, made deterministic: the check has passed, the put has not happened yet
+        cache.beforePut(() -> cache.invalidateUser("shop", "u1"));
+        cache.put(v1, u1, "profile read before the forgetting", 100, cache.generation());
+        assertNull("the forgotten profile must not stay in the cache", cache.document(v1, u1));
+        cache.beforePut(() -> {});
+        cache.put(v1, u1, "profile", 100, cache.generation());
+        assertEquals("a read after the invalidation is cached", "profile", cache.document(v1, u1));
+    }
+
+    public void testAnInvalidationOfAnotherUserBetweenCheckAndPutDropsOnlyThisReadsEntry() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100);
+        cache.put(v1, ModelDocuments.userDocId("u2"), "u2 profile", 100, cache.generation());
+        cache.beforePut(() -> cache.invalidateUser("shop", "u3"));
+        cache.put(v1, ModelDocuments.userDocId("u1"), "u1 profile", 100, cache.generation());
+        // conservative: the read overlapped an invalidation, so it is not kept (a later read caches it)
+        assertNull(cache.document(v1, ModelDocuments.userDocId("u1")));
+        assertEquals("u2 profile", cache.document(v1, ModelDocuments.userDocId("u2")));
+    }
+
     public void testADisabledCacheKeepsNothing() {
         ServingCache cache = ServingCache.disabled();
         ActiveModel v1 = version("shop", 1, 100);

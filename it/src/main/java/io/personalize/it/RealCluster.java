@@ -87,6 +87,21 @@ public final class RealCluster {
         run(List.of(root().resolve("bin/cluster").toString(), "start-node", "--name", cluster.name(), "--node", String.valueOf(node)));
     }
 
+    /** Pauses one node's process (SIGSTOP): it neither answers nor notices time passing, as if cut off. */
+    public static void pauseNode(Nodes cluster, int node) {
+        run(List.of(root().resolve("bin/cluster").toString(), "pause-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+    }
+
+    /** Resumes a paused node (SIGCONT). */
+    public static void resumeNode(Nodes cluster, int node) {
+        run(List.of(root().resolve("bin/cluster").toString(), "resume-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+    }
+
+    /** Stops every node of a started cluster and starts them again with their data (a full restart), until green. */
+    public static void restart(Nodes cluster) {
+        run(List.of(root().resolve("bin/cluster").toString(), "restart", "--name", cluster.name()));
+    }
+
     /** Runs a bin/ script; its stderr goes to ours, its last stdout line is returned. */
     static String run(List<String> command) {
         try {
