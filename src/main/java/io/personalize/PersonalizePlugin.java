@@ -13,6 +13,8 @@ import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportTrainModelAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
+import io.personalize.action.PersonalizationSignalsAction;
+import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportPutModelAction;
@@ -103,7 +105,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
             new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
             new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
-            new ActionHandler(StatsAction.TYPE, TransportStatsAction.class)
+            new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
+            new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class)
         );
     }
 
