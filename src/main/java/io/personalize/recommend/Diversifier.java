@@ -65,7 +65,7 @@ public final class Diversifier {
         if (diversity <= 0) {
             return ranked.subList(0, Math.min(size, ranked.size()));
         }
-        int cap = size; // MUTANT
+        int cap = Math.max(1, (int) Math.ceil(size * (1 - diversity)));
         Map<String, Integer> counts = new HashMap<>();
         List<T> chosen = new ArrayList<>(size);
         List<T> overflow = new ArrayList<>();

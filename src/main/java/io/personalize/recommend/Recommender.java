@@ -54,13 +54,19 @@ public final class Recommender {
         profiles.load(model, request.userId(), request.itemIds(), recent, wanted, listener.delegateFailureAndWrap((l, loaded) -> {
             // the model names any item of the catalogue: which of those this shelf could name may the caller read? Items
             // asked about that they may not read are unknown to them, so that check comes first when items are asked
-            // about; otherwise it runs while the catalogue fills the shelf, and only the reasons wait for it
+            // about; otherwise it rides on the shelf's first catalogue read, and only the reasons wait for it
+            Set<String> named = VisibleItems.named(loaded);
             SubscribableListener<Set<String>> visible = new SubscribableListener<>();
-            visibility.check(VisibleItems.named(loaded), visible);
-            if (request.itemIds().isEmpty()) {
-                rank(model, loaded, request, visible, l);
+            if (named.isEmpty()) {
+                visible.onResponse(Set.of());
+                rank(model, loaded, request, Set.of(), visible, l);
+            } else if (request.itemIds().isEmpty()) {
+                rank(model, loaded, request, named, visible, l);
             } else {
-                visible.addListener(l.delegateFailureAndWrap((l2, v) -> rank(model, VisibleItems.withoutHiddenContext(loaded, v), request, visible, l2)));
+                visibility.check(named, visible);
+                visible.addListener(
+                    l.delegateFailureAndWrap((l2, v) -> rank(model, VisibleItems.withoutHiddenContext(loaded, v), request, Set.of(), visible, l2))
+                );
             }
         }));
     }
@@ -69,6 +75,7 @@ public final class Recommender {
         ActiveModel model,
         Profile profile,
         RecommendAction.Request request,
+        Set<String> toCheck,
         SubscribableListener<Set<String>> visible,
         ActionListener<List<RecommendAction.Recommendation>> listener
     ) {
@@ -82,7 +89,7 @@ public final class Recommender {
         CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
         addContentNeighbours(profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
             Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
-            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, visible, l);
+            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
         }));
     }
 
@@ -131,6 +138,7 @@ public final class Recommender {
         Ranking ranking,
         Map<String, CatalogItem> passed,
         int round,
+        Set<String> toCheck,
         SubscribableListener<Set<String>> visible,
         ActionListener<List<RecommendAction.Recommendation>> listener
     ) {
@@ -138,6 +146,10 @@ public final class Recommender {
         int batch = (request.size() * 3 + 10) << round;
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
+            if (toCheck.isEmpty() == false) {
+                // no catalogue read of candidates to ride on
+                new VisibleItems(client, profile.model().config().catalog()).check(toCheck, visible);
+            }
             if (passed.size() >= request.size()) {
                 visible.addListener(listener.map(v -> shelf(profile, request, ranked, passed, v)));
                 return;
@@ -157,10 +169,15 @@ public final class Recommender {
             return;
         }
         List<String> items = ranking.next(batch).stream().map(Candidate::item).toList();
-        catalog.fetch(items, listener.delegateFailureAndWrap((l, found) -> {
+        ActionListener<Map<String, CatalogItem>> next = listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
-            fill(profile, catalog, request, excluded, ranking, passed, round + 1, visible, l);
-        }));
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, Set.of(), visible, l);
+        });
+        if (toCheck.isEmpty()) {
+            catalog.fetch(items, next);
+        } else {
+            catalog.fetch(items, toCheck, visible, next);
+        }
     }
 
     // diversity needs more than the shelf to choose from

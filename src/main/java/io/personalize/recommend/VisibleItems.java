@@ -6,10 +6,13 @@ import io.personalize.profile.SourceItem;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.search.SearchResponse;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.aggregations.AggregationBuilder;
 import org.elasticsearch.search.aggregations.AggregationBuilders;
+import org.elasticsearch.search.aggregations.bucket.SingleBucketAggregation;
 import org.elasticsearch.search.aggregations.bucket.terms.Terms;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 
@@ -26,6 +29,7 @@ import java.util.Set;
  */
 public final class VisibleItems {
 
+    private static final String NAMED_AGG = "named";
     private static final String IDS_AGG = "visible";
 
     private final Client client;
@@ -43,28 +47,40 @@ public final class VisibleItems {
             listener.onResponse(Set.of());
             return;
         }
-        int size = items.size();
         SearchSourceBuilder source = new SearchSourceBuilder().size(0).trackTotalHits(false).fetchSource(false);
         if (catalog.idField().equals("_id")) {
-            source.query(QueryBuilders.idsQuery().addIds(items.toArray(String[]::new))).size(size);
+            source.query(QueryBuilders.idsQuery().addIds(items.toArray(String[]::new))).size(items.size());
         } else {
-            // an aggregation on the id field: exact (each shard holds at most size of the ids), and no fetch phase
-            source.query(QueryBuilders.termsQuery(catalog.idField(), items))
-                .aggregation(AggregationBuilders.terms(IDS_AGG).field(catalog.idField()).size(size).shardSize(size));
+            source.query(QueryBuilders.termsQuery(catalog.idField(), items)).aggregation(aggregation(catalog, items));
         }
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
-            Set<String> visible = new HashSet<>();
-            if (catalog.idField().equals("_id")) {
-                for (SearchHit hit : response.getHits().getHits()) {
-                    visible.add(hit.getId());
-                }
-            } else if (response.getAggregations() != null && response.getAggregations().get(IDS_AGG) instanceof Terms terms) {
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(VisibleItems::readable));
+    }
+
+    /**
+     * The aggregation listing which of {@code items} a search matched, by the catalogue's id field (not {@code _id}):
+     * exact, each shard holding at most {@code items.size()} of them, and without a fetch phase. Under a filter
+     * aggregation, so that it can ride on a search that matches more.
+     */
+    static AggregationBuilder aggregation(ModelConfig.Catalog catalog, Collection<String> items) {
+        return AggregationBuilders.filter(NAMED_AGG, QueryBuilders.termsQuery(catalog.idField(), items))
+            .subAggregation(AggregationBuilders.terms(IDS_AGG).field(catalog.idField()).size(items.size()).shardSize(items.size()));
+    }
+
+    /** The ids a search by {@link #check} (or one carrying {@link #aggregation}) found. */
+    static Set<String> readable(SearchResponse response) {
+        Set<String> visible = new HashSet<>();
+        if (response.getAggregations() != null && response.getAggregations().get(NAMED_AGG) instanceof SingleBucketAggregation named) {
+            if (named.getAggregations().get(IDS_AGG) instanceof Terms terms) {
                 for (Terms.Bucket bucket : terms.getBuckets()) {
                     visible.add(bucket.getKeyAsString());
                 }
             }
-            return visible;
-        }));
+        } else {
+            for (SearchHit hit : response.getHits().getHits()) {
+                visible.add(hit.getId());
+            }
+        }
+        return visible;
     }
 
     /**
