@@ -34,14 +34,17 @@ public final class PersonalizationSignalsAction {
         private final String userId;
         private final List<String> contextItems;
         private final int recentItems;
+        // whether the search explains its hits: only then are the items behind the signals shipped (and checked)
+        private final boolean explain;
         // the model's catalogue index: what the caller must be allowed to read
         private final String index;
 
-        public Request(String model, String userId, List<String> contextItems, int recentItems, String index) {
+        public Request(String model, String userId, List<String> contextItems, int recentItems, boolean explain, String index) {
             this.model = model;
             this.userId = userId;
             this.contextItems = List.copyOf(contextItems);
             this.recentItems = recentItems;
+            this.explain = explain;
             this.index = index;
         }
 
@@ -51,6 +54,7 @@ public final class PersonalizationSignalsAction {
             this.userId = in.readOptionalString();
             this.contextItems = in.readStringCollectionAsImmutableList();
             this.recentItems = in.readVInt();
+            this.explain = in.readBoolean();
             this.index = in.readString();
         }
 
@@ -61,6 +65,7 @@ public final class PersonalizationSignalsAction {
             out.writeOptionalString(userId);
             out.writeStringCollection(contextItems);
             out.writeVInt(recentItems);
+            out.writeBoolean(explain);
             out.writeString(index);
         }
 
@@ -94,6 +99,10 @@ public final class PersonalizationSignalsAction {
 
         public int recentItems() {
             return recentItems;
+        }
+
+        public boolean explain() {
+            return explain;
         }
 
         public String index() {

@@ -231,12 +231,13 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         limits.checkWindowSize(windowSize == null ? DEFAULT_WINDOW : windowSize);
         SetOnce<PersonalizationSignals> holder = new SetOnce<>();
         ResolvedIndices searched = context.getResolvedIndices();
+        boolean explain = context.isExplain();
         context.registerAsyncAction((client, listener) -> {
             // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
             ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
             // counted on the coordinating node: the time to load the shopper's profile (the search times itself)
             ActionListener<?> timed = node != null ? node.stats().timed(ServingStats.Endpoint.RESCORE, listener) : listener;
-            load(client, profiles, searched, timed.map(signals -> {
+            load(client, profiles, searched, explain, timed.map(signals -> {
                 holder.set(signals);
                 return null;
             }));
@@ -262,27 +263,39 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
      * {@code _recommend}. The catalogue is taken from this node's copy of the model when it has one; should the model
      * have moved to another catalogue since, the action refuses and the model is read again.
      */
-    private void load(Client client, ProfileLoader profiles, ResolvedIndices searched, ActionListener<PersonalizationSignals> listener) {
+    private void load(
+        Client client,
+        ProfileLoader profiles,
+        ResolvedIndices searched,
+        boolean explain,
+        ActionListener<PersonalizationSignals> listener
+    ) {
         ModelStore.StoredModel known = profiles.cache().model(model);
         if (known == null) {
-            lookUp(client, profiles, searched, listener);
+            lookUp(client, profiles, searched, explain, listener);
             return;
         }
-        load(client, known.config().catalog().index(), searched, ActionListener.wrap(listener::onResponse, e -> {
+        load(client, known.config().catalog().index(), searched, explain, ActionListener.wrap(listener::onResponse, e -> {
             if (ExceptionsHelper.unwrapCause(e) instanceof TransportRecommendAction.CatalogMismatchException) {
-                lookUp(client, profiles, searched, listener);
+                lookUp(client, profiles, searched, explain, listener);
             } else {
                 listener.onFailure(e);
             }
         }));
     }
 
-    private void lookUp(Client client, ProfileLoader profiles, ResolvedIndices searched, ActionListener<PersonalizationSignals> listener) {
-        profiles.model(model, listener.delegateFailureAndWrap((l, stored) -> load(client, stored.config().catalog().index(), searched, l)));
+    private void lookUp(
+        Client client,
+        ProfileLoader profiles,
+        ResolvedIndices searched,
+        boolean explain,
+        ActionListener<PersonalizationSignals> listener
+    ) {
+        profiles.model(model, listener.delegateFailureAndWrap((l, stored) -> load(client, stored.config().catalog().index(), searched, explain, l)));
     }
 
-    private void load(Client client, String catalog, ResolvedIndices searched, ActionListener<PersonalizationSignals> listener) {
-        var request = new PersonalizationSignalsAction.Request(model, userId, contextItems, userId == null ? 0 : recentItems, catalog);
+    private void load(Client client, String catalog, ResolvedIndices searched, boolean explain, ActionListener<PersonalizationSignals> listener) {
+        var request = new PersonalizationSignalsAction.Request(model, userId, contextItems, userId == null ? 0 : recentItems, explain, catalog);
         client.execute(PersonalizationSignalsAction.TYPE, request, listener.delegateFailureAndWrap((l, response) -> {
             checkSearchedIndices(model, catalog, searched);
             l.onResponse(response.signals());
