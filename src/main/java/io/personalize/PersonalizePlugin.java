@@ -13,6 +13,8 @@ import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportTrainModelAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
+import io.personalize.action.PersonalizationSignalsAction;
+import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportPutModelAction;
@@ -114,7 +116,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
             new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
             new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
-            new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class)
+            new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class),
+            new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class)
         );
     }
 

@@ -4,6 +4,7 @@ import io.personalize.model.ModelConfig;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.search.SearchResponse;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.index.query.BoolQueryBuilder;
@@ -11,6 +12,8 @@ import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.aggregations.AggregationBuilders;
+import org.elasticsearch.search.aggregations.InternalAggregations;
+import org.elasticsearch.search.aggregations.bucket.SingleBucketAggregation;
 import org.elasticsearch.search.aggregations.bucket.terms.Terms;
 import org.elasticsearch.search.aggregations.bucket.terms.TermsAggregationBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
@@ -21,9 +24,11 @@ import org.elasticsearch.search.vectors.RescoreVectorBuilder;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads candidates from the catalogue, as the caller: Elasticsearch applies the request's filter (any query of the
@@ -47,14 +52,46 @@ final class CatalogReader {
 
     /** Those of {@code items} that exist and pass the filter. */
     void fetch(Collection<String> items, ActionListener<Map<String, CatalogItem>> listener) {
-        BoolQueryBuilder query = QueryBuilders.boolQuery().filter(idsQuery(items));
+        fetch(items, Set.of(), ActionListener.noop(), listener);
+    }
+
+    /**
+     * Those of {@code items} that exist and pass the filter, and, in the same search, which of {@code named} the caller
+     * can read ({@link VisibleItems}): the search matches both sets, a post-filter (or a filter aggregation) keeps the
+     * items that pass, and an aggregation on the id field lists the named ones found. An {@code _id} catalogue, whose
+     * ids cannot be aggregated, gets a search of its own.
+     */
+    void fetch(
+        Collection<String> items,
+        Set<String> named,
+        ActionListener<Set<String>> visible,
+        ActionListener<Map<String, CatalogItem>> listener
+    ) {
+        BoolQueryBuilder passing = QueryBuilders.boolQuery().filter(idsQuery(items));
         if (filter != null) {
-            query.filter(filter);
+            passing.filter(filter);
         }
+        if (named.isEmpty() || catalog.idField().equals("_id")) {
+            new VisibleItems(client, catalog).check(named, visible);
+            if (needsHits()) {
+                search(passing, items.size(), null, listener);
+            } else {
+                aggregate(passing, items.size(), null, listener);
+            }
+            return;
+        }
+        Set<String> both = new HashSet<>(items);
+        both.addAll(named);
+        ActionListener<SearchResponse> readable = visible.map(VisibleItems::readable);
+        ActionListener<Map<String, CatalogItem>> found = listener.delegateResponse((l, e) -> {
+            readable.onFailure(e); // both answers come from the one search
+            l.onFailure(e);
+        });
+        SearchSourceBuilder withNamed = new SearchSourceBuilder().aggregation(VisibleItems.aggregation(catalog, named));
         if (needsHits()) {
-            search(query, items.size(), listener);
+            search(QueryBuilders.boolQuery().filter(idsQuery(both)), items.size(), withNamed.postFilter(passing), found, readable);
         } else {
-            aggregate(query, items.size(), listener);
+            aggregate(QueryBuilders.boolQuery().filter(idsQuery(both)), items.size(), withNamed, passing, found, readable);
         }
     }
 
@@ -63,23 +100,43 @@ final class CatalogReader {
         return (requestedSource != null && requestedSource.fetchSource()) || withVectors || catalog.idField().equals("_id");
     }
 
+    private void aggregate(QueryBuilder query, int size, SearchSourceBuilder base, ActionListener<Map<String, CatalogItem>> listener) {
+        aggregate(query, size, base, null, listener, null);
+    }
+
     /**
      * Which of a batch of ids pass, with their attribute values, from one aggregation on the id field: no fetch phase,
      * which costs more than the whole query for a shelf's few dozen items. Each shard holds at most {@code size} of
-     * the ids asked about, so asking each for {@code size} buckets finds them all.
+     * the ids asked about, so asking each for {@code size} buckets finds them all. With {@code passing}, the query
+     * matches more than the batch, and the aggregation is under a filter aggregation keeping the batch's passing ids.
      */
-    private void aggregate(QueryBuilder query, int size, ActionListener<Map<String, CatalogItem>> listener) {
+    private void aggregate(
+        QueryBuilder query,
+        int size,
+        SearchSourceBuilder base,
+        QueryBuilder passing,
+        ActionListener<Map<String, CatalogItem>> listener,
+        ActionListener<SearchResponse> also
+    ) {
         TermsAggregationBuilder ids = AggregationBuilders.terms(ITEMS_AGG).field(catalog.idField()).size(size).shardSize(size);
         for (String attribute : catalog.attributes()) {
             ids.subAggregation(AggregationBuilders.terms(attribute).field(attribute).size(MAX_ATTRIBUTE_VALUES));
         }
-        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(0).trackTotalHits(false).aggregation(ids);
+        SearchSourceBuilder source = (base == null ? new SearchSourceBuilder() : base).query(query).size(0).trackTotalHits(false);
+        source.aggregation(passing == null ? ids : AggregationBuilders.filter(PASSING_AGG, passing).subAggregation(ids));
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            if (also != null) {
+                also.onResponse(response);
+            }
             Map<String, CatalogItem> items = new LinkedHashMap<>();
-            if (response.getAggregations() == null || response.getAggregations().get(ITEMS_AGG) instanceof Terms == false) {
+            InternalAggregations aggregations = response.getAggregations();
+            if (passing != null && aggregations != null && aggregations.get(PASSING_AGG) instanceof SingleBucketAggregation bucket) {
+                aggregations = bucket.getAggregations();
+            }
+            if (aggregations == null || aggregations.get(ITEMS_AGG) instanceof Terms == false) {
                 return items;
             }
-            Terms terms = response.getAggregations().get(ITEMS_AGG);
+            Terms terms = aggregations.get(ITEMS_AGG);
             for (Terms.Bucket bucket : terms.getBuckets()) {
                 Map<String, List<String>> attributes = new HashMap<>();
                 for (String attribute : catalog.attributes()) {
@@ -94,6 +151,7 @@ final class CatalogReader {
     }
 
     private static final String ITEMS_AGG = "items";
+    private static final String PASSING_AGG = "passing";
     static final float KNN_OVERSAMPLE = 3f;
     /** Attribute values read per item at most (a product has a handful: a category, a brand, a few tags). */
     static final int MAX_ATTRIBUTE_VALUES = 100;
@@ -104,7 +162,7 @@ final class CatalogReader {
         if (filter != null) {
             query.filter(filter);
         }
-        search(query, size, listener);
+        search(query, size, null, listener);
     }
 
     /** The content vectors of {@code items}, for content similarity (the filter does not apply to the items named). */
@@ -156,11 +214,27 @@ final class CatalogReader {
         }));
     }
 
-    private void search(QueryBuilder query, int size, ActionListener<Map<String, CatalogItem>> listener) {
-        SearchSourceBuilder source = new SearchSourceBuilder().query(query).size(size).fetchSource(sourceContext()).trackTotalHits(false);
+    private void search(QueryBuilder query, int size, SearchSourceBuilder base, ActionListener<Map<String, CatalogItem>> listener) {
+        search(query, size, base, listener, null);
+    }
+
+    private void search(
+        QueryBuilder query,
+        int size,
+        SearchSourceBuilder base,
+        ActionListener<Map<String, CatalogItem>> listener,
+        ActionListener<SearchResponse> also
+    ) {
+        SearchSourceBuilder source = (base == null ? new SearchSourceBuilder() : base).query(query)
+            .size(size)
+            .fetchSource(sourceContext())
+            .trackTotalHits(false);
         addIdField(source);
         catalog.attributes().forEach(source::docValueField);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            if (also != null) {
+                also.onResponse(response);
+            }
             Map<String, CatalogItem> items = new LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 Map<String, Object> hitSource = hit.hasSource() ? new LinkedHashMap<>(hit.getSourceAsMap()) : Map.of();

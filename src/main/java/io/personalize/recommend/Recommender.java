@@ -7,6 +7,7 @@ import io.personalize.profile.ProfileLoader;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.RefCountingListener;
+import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.client.internal.Client;
 
 import java.util.ArrayList;
@@ -49,18 +50,46 @@ public final class Recommender {
         // shopper's newest history items score further items with the model's formula (on the node, they are cached)
         boolean beyondStoredList = request.userId() != null;
         ProfileLoader.Neighbours wanted = beyondStoredList ? ProfileLoader.Neighbours.ALL : ProfileLoader.Neighbours.REAL_TIME;
-        profiles.load(model, request.userId(), request.itemIds(), recent, wanted, listener.delegateFailureAndWrap((l, profile) -> {
-            Set<String> excluded = new HashSet<>(request.exclude());
-            excluded.addAll(request.itemIds());
-            if (request.excludeSeen()) {
-                excluded.addAll(profile.seen());
+        VisibleItems visibility = new VisibleItems(client, model.config().catalog());
+        profiles.load(model, request.userId(), request.itemIds(), recent, wanted, listener.delegateFailureAndWrap((l, loaded) -> {
+            // the model names any item of the catalogue: which of those this shelf could name may the caller read? Items
+            // asked about that they may not read are unknown to them, so that check comes first when items are asked
+            // about; otherwise it rides on the shelf's first catalogue read, and only the reasons wait for it
+            Set<String> named = VisibleItems.named(loaded);
+            SubscribableListener<Set<String>> visible = new SubscribableListener<>();
+            if (named.isEmpty()) {
+                visible.onResponse(Set.of());
+                rank(model, loaded, request, Set.of(), visible, l);
+            } else if (request.itemIds().isEmpty()) {
+                rank(model, loaded, request, named, visible, l);
+            } else {
+                visibility.check(named, visible);
+                visible.addListener(
+                    l.delegateFailureAndWrap((l2, v) -> rank(model, VisibleItems.withoutHiddenContext(loaded, v), request, Set.of(), visible, l2))
+                );
             }
-            Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
-            CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
-            addContentNeighbours(profile, catalog, request, excluded, candidates, l.delegateFailureAndWrap((l2, ignored) -> {
-                Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
-                fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, l2);
-            }));
+        }));
+    }
+
+    private void rank(
+        ActiveModel model,
+        Profile profile,
+        RecommendAction.Request request,
+        Set<String> toCheck,
+        SubscribableListener<Set<String>> visible,
+        ActionListener<List<RecommendAction.Recommendation>> listener
+    ) {
+        Set<String> excluded = new HashSet<>(request.exclude());
+        excluded.addAll(request.itemIds());
+        if (request.excludeSeen()) {
+            excluded.addAll(profile.seen());
+        }
+        boolean beyondStoredList = request.userId() != null;
+        Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
+        CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
+        addContentNeighbours(profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
+            Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
         }));
     }
 
@@ -109,14 +138,20 @@ public final class Recommender {
         Ranking ranking,
         Map<String, CatalogItem> passed,
         int round,
+        Set<String> toCheck,
+        SubscribableListener<Set<String>> visible,
         ActionListener<List<RecommendAction.Recommendation>> listener
     ) {
         // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds
         int batch = (request.size() * 3 + 10) << round;
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
+            if (toCheck.isEmpty() == false) {
+                // no catalogue read of candidates to ride on
+                new VisibleItems(client, profile.model().config().catalog()).check(toCheck, visible);
+            }
             if (passed.size() >= request.size()) {
-                listener.onResponse(shelf(profile, request, ranked, passed));
+                visible.addListener(listener.map(v -> shelf(profile, request, ranked, passed, v)));
                 return;
             }
             // the model's candidates ran out before the shelf was full: any item passing the filter
@@ -129,15 +164,20 @@ public final class Recommender {
                     ranked.add(candidate);
                 }
                 passed.putAll(any);
-                l.onResponse(shelf(profile, request, ranked, passed));
+                visible.addListener(l.map(v -> shelf(profile, request, ranked, passed, v)));
             }));
             return;
         }
         List<String> items = ranking.next(batch).stream().map(Candidate::item).toList();
-        catalog.fetch(items, listener.delegateFailureAndWrap((l, found) -> {
+        ActionListener<Map<String, CatalogItem>> next = listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
-            fill(profile, catalog, request, excluded, ranking, passed, round + 1, l);
-        }));
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, Set.of(), visible, l);
+        });
+        if (toCheck.isEmpty()) {
+            catalog.fetch(items, next);
+        } else {
+            catalog.fetch(items, toCheck, visible, next);
+        }
     }
 
     // diversity needs more than the shelf to choose from
@@ -149,7 +189,8 @@ public final class Recommender {
         Profile profile,
         RecommendAction.Request request,
         List<Candidate> ranked,
-        Map<String, CatalogItem> passed
+        Map<String, CatalogItem> passed,
+        Set<String> visible
     ) {
         Map<String, Map<String, Float>> attributeWeights = profile.user() == null ? Map.of() : profile.user().attributes();
         List<Candidate> kept = new ArrayList<>();
@@ -165,16 +206,29 @@ public final class Recommender {
         List<RecommendAction.Recommendation> recommendations = new ArrayList<>(shelf.size());
         for (Candidate candidate : shelf) {
             List<Reason> reasons = candidate.reasons();
+            List<Reason> shown = request.explain() ? reasons : reasons.subList(0, 1);
             recommendations.add(
                 new RecommendAction.Recommendation(
                     candidate.item(),
                     candidate.score(),
-                    request.explain() ? List.copyOf(reasons) : List.of(reasons.get(0)),
+                    shown.stream().map(r -> readable(r, visible, passed)).toList(),
                     passed.get(candidate.item()).source()
                 )
             );
         }
         return recommendations;
+    }
+
+    /**
+     * The reason as the caller may see it: one naming an item they cannot read keeps its type and weight (it did shape
+     * the score) but not the item. Items on the shelf came from the catalogue as the caller, so they are readable.
+     */
+    private static Reason readable(Reason reason, Set<String> visible, Map<String, CatalogItem> passed) {
+        String item = reason.itemId();
+        if (item == null || visible.contains(item) || passed.containsKey(item)) {
+            return reason;
+        }
+        return new Reason(reason.type(), null, reason.attribute(), reason.value(), reason.weight());
     }
 
     private static void addAttributeAffinity(Candidate candidate, CatalogItem item, Map<String, Map<String, Float>> weights) {

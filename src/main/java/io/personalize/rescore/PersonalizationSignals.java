@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the rescorer needs on every shard, computed once on the coordinating node from the shopper's {@link Profile}
@@ -129,6 +130,32 @@ public final class PersonalizationSignals implements Writeable {
             }
         }
         return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), user == null ? Map.of() : user.attributes());
+    }
+
+    /**
+     * These signals naming only {@code visible} items: explain shows the item behind a similarity or an affinity, and
+     * one the caller may not read is left unnamed (its part of the score stays).
+     */
+    public PersonalizationSignals namingOnly(Set<String> visible) {
+        return new PersonalizationSignals(
+            idField,
+            modelVersion,
+            items,
+            similarity,
+            affinity,
+            popularity,
+            onlyVisible(similarTo, visible),
+            onlyVisible(because, visible),
+            attributes
+        );
+    }
+
+    private static String[] onlyVisible(String[] names, Set<String> visible) {
+        String[] kept = new String[names.length];
+        for (int i = 0; i < names.length; i++) {
+            kept[i] = names[i] != null && visible.contains(names[i]) ? names[i] : null;
+        }
+        return kept;
     }
 
     /** Accumulates per-item signals in parallel arrays. */

@@ -1,5 +1,7 @@
 package io.personalize.rescore;
 
+import io.personalize.action.PersonalizationSignalsAction;
+import io.personalize.action.TransportRecommendAction;
 import io.personalize.model.ModelStore;
 import io.personalize.Limits;
 import io.personalize.profile.ProfileLoader;
@@ -7,9 +9,13 @@ import io.personalize.profile.Serving;
 import io.personalize.stats.ServingStats;
 
 import org.apache.lucene.util.SetOnce;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.ResolvedIndices;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.index.query.QueryRewriteContext;
@@ -39,8 +45,9 @@ import static org.elasticsearch.action.ValidateActions.addValidationError;
  *                    "query_normalization": "log", "recent_items": 50 } }
  * </pre>
  * On the coordinating node its rewrite registers one async action that loads the shopper's profile (as Elastic's
- * learning-to-rank rescorer loads its model); the shards then receive the resolved, compact
- * {@link PersonalizationSignals} and never look anything up themselves.
+ * learning-to-rank rescorer loads its model) through {@link PersonalizationSignalsAction}, as the caller, so that it
+ * needs the same privilege as {@code _recommend}: {@code read} on the model's catalogue. The shards then receive the
+ * resolved, compact {@link PersonalizationSignals} and never look anything up themselves.
  */
 public final class PersonalizeRescorerBuilder extends RescorerBuilder<PersonalizeRescorerBuilder> {
 
@@ -223,13 +230,15 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         limits.checkRecentItems(recentItems);
         limits.checkWindowSize(windowSize == null ? DEFAULT_WINDOW : windowSize);
         SetOnce<PersonalizationSignals> holder = new SetOnce<>();
+        ResolvedIndices searched = context.getResolvedIndices();
+        boolean explain = context.isExplain();
         context.registerAsyncAction((client, listener) -> {
             // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
             ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
             // counted on the coordinating node: the time to load the shopper's profile (the search times itself)
             ActionListener<?> timed = node != null ? node.stats().timed(ServingStats.Endpoint.RESCORE, listener) : listener;
-            profiles.loadActive(model, userId, contextItems, userId == null ? 0 : recentItems, timed.map(profile -> {
-                holder.set(PersonalizationSignals.of(profile));
+            load(client, profiles, searched, explain, timed.map(signals -> {
+                holder.set(signals);
                 return null;
             }));
         });
@@ -246,6 +255,76 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         );
         pending.windowSize = windowSize;
         return pending;
+    }
+
+    /**
+     * Loads the signals through {@link PersonalizationSignalsAction}, with the rewrite's client, which carries the
+     * caller of the search: security authorizes it against the model's catalogue index as it authorizes
+     * {@code _recommend}. The catalogue is taken from this node's copy of the model when it has one; should the model
+     * have moved to another catalogue since, the action refuses and the model is read again.
+     */
+    private void load(
+        Client client,
+        ProfileLoader profiles,
+        ResolvedIndices searched,
+        boolean explain,
+        ActionListener<PersonalizationSignals> listener
+    ) {
+        ModelStore.StoredModel known = profiles.cache().model(model);
+        if (known == null) {
+            lookUp(client, profiles, searched, explain, listener);
+            return;
+        }
+        load(client, known.config().catalog().index(), searched, explain, ActionListener.wrap(listener::onResponse, e -> {
+            if (ExceptionsHelper.unwrapCause(e) instanceof TransportRecommendAction.CatalogMismatchException) {
+                lookUp(client, profiles, searched, explain, listener);
+            } else {
+                listener.onFailure(e);
+            }
+        }));
+    }
+
+    private void lookUp(
+        Client client,
+        ProfileLoader profiles,
+        ResolvedIndices searched,
+        boolean explain,
+        ActionListener<PersonalizationSignals> listener
+    ) {
+        profiles.model(model, listener.delegateFailureAndWrap((l, stored) -> load(client, stored.config().catalog().index(), searched, explain, l)));
+    }
+
+    private void load(Client client, String catalog, ResolvedIndices searched, boolean explain, ActionListener<PersonalizationSignals> listener) {
+        var request = new PersonalizationSignalsAction.Request(model, userId, contextItems, userId == null ? 0 : recentItems, explain, catalog);
+        client.execute(PersonalizationSignalsAction.TYPE, request, listener.delegateFailureAndWrap((l, response) -> {
+            checkSearchedIndices(model, catalog, searched);
+            l.onResponse(response.signals());
+        }));
+    }
+
+    /**
+     * A model personalizes searches of its own catalogue only. The caller may read the catalogue (the signals action
+     * checked it), but the signals score any document whose id the model knows: searching another index, say one the
+     * caller wrote with the ids of products that document-level security hides from them, would show those products'
+     * popularity and similarity in the scores.
+     */
+    static void checkSearchedIndices(String model, String catalog, ResolvedIndices searched) {
+        if (searched == null) {
+            throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of [" + catalog + "] only, and this search's indices are not known");
+        }
+        if (searched.getRemoteClusterIndices().isEmpty() == false) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] model [" + model + "] personalizes searches of [" + catalog + "] only, not of remote clusters " + searched.getRemoteClusterIndices().keySet()
+            );
+        }
+        for (IndexMetadata index : searched.getConcreteLocalIndicesMetadata().values()) {
+            // the catalogue itself, or an index behind the alias the model names
+            if (index.getIndex().getName().equals(catalog) == false && index.getAliases().containsKey(catalog) == false) {
+                throw new IllegalArgumentException(
+                    "[" + NAME + "] model [" + model + "] personalizes searches of [" + catalog + "] only, not of [" + index.getIndex().getName() + "]"
+                );
+            }
+        }
     }
 
     private PersonalizeRescorerBuilder resolved(PersonalizationSignals loaded) {

@@ -78,6 +78,34 @@ public class PersonalizationSignalsTests extends ESTestCase {
         assertThat(new PersonalizationSignals(out.bytes().streamInput()), equalTo(signals));
     }
 
+    public void testOnlyReadableItemsAreNamedAndHiddenContextItemsAreUnknown() {
+        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+            "u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.8f }, List.of("h"), Map.of()
+        );
+        Profile profile = new Profile(
+            model(),
+            "u",
+            user,
+            List.of(new SourceItem("hidden", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
+            Map.of("hidden", item("hidden", List.of("x", "z"), 0.9f, 0.9f), "h", item("h", List.of("z"), 0.3f)),
+            Set.of("h"),
+            null
+        );
+        assertThat(io.personalize.recommend.VisibleItems.named(profile), equalTo(Set.of("hidden", "h")));
+        // "hidden" cannot be read by the caller, "h" can
+        Profile readable = io.personalize.recommend.VisibleItems.withoutHiddenContext(profile, Set.of("h"));
+        assertThat(readable.sources().stream().map(SourceItem::item).toList(), equalTo(List.of("h")));
+        PersonalizationSignals signals = PersonalizationSignals.of(readable).namingOnly(Set.of("h"));
+        List<String> items = List.of(signals.items());
+        assertEquals("the hidden context item's neighbours count for nothing", 0f, signals.similarity(items.indexOf("x")), 0f);
+        assertThat(signals.similarTo(items.indexOf("z")), equalTo("h"));
+        assertThat(signals.because(items.indexOf("x")), equalTo("h"));
+        PersonalizationSignals unnamed = PersonalizationSignals.of(readable).namingOnly(Set.of());
+        assertNull("without explain nothing is named", unnamed.similarTo(items.indexOf("z")));
+        assertNull(unnamed.because(items.indexOf("x")));
+        assertEquals("the scores stay", signals.similarity(items.indexOf("z")), unnamed.similarity(items.indexOf("z")), 0f);
+    }
+
     public void testManyItemsGrowTheArrays() {
         // a thousand popular items, a hundred affinities and neighbours: every signal lands on its own item
         List<String> popular = new java.util.ArrayList<>();

@@ -1,6 +1,7 @@
 package io.personalize.it.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
@@ -16,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,6 +38,7 @@ class SecurityIT {
     private static EsClient shopper;
     private static EsClient noPrice;
     private static EsClient eventsReader;
+    private static EsClient dlsShopper;
     private static EsClient nobody;
     private static EsClient anonymous;
 
@@ -49,11 +53,13 @@ class SecurityIT {
             "--user", "shopper:" + PASSWORD + ":shop_search",
             "--user", "noprice:" + PASSWORD + ":shop_search_no_price",
             "--user", "eventsreader:" + PASSWORD + ":events_reader",
+            "--user", "dlsshopper:" + PASSWORD + ":shop_search_dls",
             "--user", "nobody:" + PASSWORD + ":no_rights").any();
         manager = admin.as("manager", PASSWORD);
         shopper = admin.as("shopper", PASSWORD);
         noPrice = admin.as("noprice", PASSWORD);
         eventsReader = admin.as("eventsreader", PASSWORD);
+        dlsShopper = admin.as("dlsshopper", PASSWORD);
         nobody = admin.as("nobody", PASSWORD);
         anonymous = admin.as(null, null);
 
@@ -68,6 +74,15 @@ class SecurityIT {
         // the manager creates and trains the model
         assertEquals(201, manager.put("/_recommend/models/shop", Shop.modelConfig("sec-products", "sec-events")).status());
         assertEquals(200, manager.post("/_recommend/models/shop/_train", null).status());
+
+        // a second model, on a catalogue that the search users may not read, with a version imported by the admin
+        Shop.createProductsIndex(admin, "sec-private", null, 1, 0);
+        assertEquals(201, admin.put("/_recommend/models/private", Shop.modelConfig("sec-private", "sec-events")).status());
+        admin.ndjson("/_recommend/models/private/_import", """
+            {"item": "85123A", "neighbors": ["84029G", "22423"], "scores": [0.5, 0.4], "popularity": 3.0}
+            {"user": "17850", "history": ["85123A"], "history_weights": [1.0], "items": ["84029G"], "scores": [0.9], "because": ["85123A"]}
+            {"popular": ["85123A", "84029G"], "scores": [2.0, 1.0]}
+            """).ok();
     }
 
     private static String searchWithRescore(String user) {
@@ -157,6 +172,158 @@ class SecurityIT {
         assertForbidden(nobody.put("/_recommend/models/x", Shop.modelConfig("sec-products", "sec-events")));
         assertEquals(401, anonymous.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"17850\"}").status());
         assertEquals(401, anonymous.get("/_recommend/models").status());
+    }
+
+    // ---- the rescorer is authorized against the model's catalogue, as _recommend is (issue 10, case 8)
+
+    private static String explainedRescore(String model, String user, String query) {
+        return """
+            {"size": 20, "explain": true, "_source": false, "query": %s,
+             "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(query, model, user);
+    }
+
+    @Test
+    void theRescorerNeedsReadOnTheModelsCatalogue() {
+        // the shopper may search sec-products, but not read sec-private, the catalogue of the model "private"
+        EsClient.Response otherModel = shopper.post("/sec-products/_search", explainedRescore("private", "17850", "{\"match\": {\"title\": \"heart\"}}"));
+        assertForbidden(otherModel);
+        assertTrue(otherModel.body().contains("indices:data/read/personalize/signals"), otherModel.body());
+        assertTrue(otherModel.body().contains("sec-private"), otherModel.body());
+        // a user who reads only the events may search them, but not with a model of a catalogue they cannot read
+        EsClient.Response eventsOnly = eventsReader.post("/sec-events/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
+        assertForbidden(eventsOnly);
+        assertTrue(eventsOnly.body().contains("sec-products"), eventsOnly.body());
+        assertEquals(200, eventsReader.post("/sec-events/_search", "{\"size\": 1}").status(), "the events reader reads the events");
+        // read on the catalogue is what it takes
+        assertEquals(200, shopper.post("/sec-products/_search", explainedRescore("shop", "17850", "{\"match\": {\"title\": \"heart\"}}")).status());
+    }
+
+    @Test
+    void aModelPersonalizesSearchesOfItsOwnCatalogueOnly() {
+        // even for a superuser: another index's documents would get scores from items of the catalogue by their ids
+        EsClient.Response other = admin.post("/sec-private/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
+        assertEquals(400, other.status(), other.body());
+        assertTrue(other.body().contains("model [shop] personalizes searches of [sec-products] only, not of [sec-private]"), other.body());
+        EsClient.Response both = admin.post("/sec-products,sec-events/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
+        assertEquals(400, both.status(), both.body());
+    }
+
+    // ---- under document-level security no response names an item the caller cannot read (issue 10, case 9)
+
+    /** Those of {@code ids} that {@code client} can read in the catalogue (products have their sku as _id). */
+    private static Set<String> visibleTo(EsClient client, Set<String> ids) {
+        ObjectNode body = EsClient.object();
+        body.put("size", Math.max(1, ids.size())).put("_source", false);
+        body.putObject("query").putObject("ids").set("values", EsClient.JSON.valueToTree(ids));
+        return new HashSet<>(ids(client.post("/sec-products/_search", body).ok()));
+    }
+
+    /** Every item id a _recommend answer names: the recommendations and the items their reasons name. */
+    private static Set<String> namedIds(JsonNode shelf) {
+        Set<String> named = new HashSet<>();
+        for (JsonNode r : shelf.path("recommendations")) {
+            named.add(r.path("item_id").asText());
+            r.path("reasons").forEach(reason -> {
+                if (reason.has("item_id")) {
+                    named.add(reason.path("item_id").asText());
+                }
+            });
+        }
+        return named;
+    }
+
+    private static final Pattern EXPLAINED_ITEM = Pattern.compile("(?:mostly|because of) \\[([^\\]]+)\\]");
+
+    /** Every item id the rescorer's explanations name (the item behind a similarity, the history item behind an affinity). */
+    private static Set<String> explainedIds(JsonNode search) {
+        Set<String> named = new HashSet<>();
+        for (JsonNode description : search.path("hits").path("hits").findValues("description")) {
+            Matcher m = EXPLAINED_ITEM.matcher(description.asText());
+            while (m.find()) {
+                named.add(m.group(1));
+            }
+        }
+        return named;
+    }
+
+    @Test
+    void underDocumentLevelSecurityRecommendationsNameOnlyReadableItems() {
+        boolean hiddenNamedWithoutDls = false;
+        for (String user : List.of("17850", "12583", "14911")) {
+            String body = "{\"model\": \"shop\", \"user_id\": \"" + user + "\", \"size\": 20, \"explain\": true}";
+            Set<String> named = namedIds(dlsShopper.post("/_recommend", body).ok());
+            assertFalse(named.isEmpty(), user);
+            assertEquals(named, visibleTo(dlsShopper, named), "user " + user + ": the shelf names items hidden from the caller");
+            // the same shelf for a shopper who reads the whole catalogue does name items the DLS role hides
+            Set<String> open = namedIds(shopper.post("/_recommend", body).ok());
+            hiddenNamedWithoutDls |= visibleTo(dlsShopper, open).equals(open) == false;
+        }
+        assertTrue(hiddenNamedWithoutDls, "these shelves name hidden items to a caller who may read them: the test would prove nothing");
+    }
+
+    private static final String HIDDEN_ITEM = "22423"; // the shop's best seller; the DLS role hides skus starting with 2
+
+    private static JsonNode similarItems(EsClient client, String item) {
+        return client.post("/_recommend", "{\"model\": \"shop\", \"item_ids\": [\"" + item + "\"], \"size\": 20, \"explain\": true}").ok();
+    }
+
+    private static List<String> recommendationIds(JsonNode shelf) {
+        return shelf.path("recommendations").findValuesAsText("item_id").stream().distinct().toList();
+    }
+
+    @Test
+    void underDocumentLevelSecurityAHiddenItemAskedAboutIsAnUnknownItem() {
+        assertEquals(Set.of(), visibleTo(dlsShopper, Set.of(HIDDEN_ITEM)));
+        JsonNode open = similarItems(shopper, HIDDEN_ITEM);
+        assertTrue(open.toString().contains("\"similar_to\""), "the item has neighbours for who may read it: " + open);
+
+        JsonNode asked = similarItems(dlsShopper, HIDDEN_ITEM);
+        JsonNode unknown = similarItems(dlsShopper, "no-such-item");
+        assertFalse(namedIds(asked).contains(HIDDEN_ITEM), asked.toString());
+        assertFalse(asked.toString().contains("\"similar_to\""), "no neighbours of a hidden item: " + asked);
+        assertEquals(recommendationIds(unknown), recommendationIds(asked), "a hidden item gets the answer of an unknown one");
+        Set<String> named = namedIds(asked);
+        assertEquals(named, visibleTo(dlsShopper, named));
+    }
+
+    @Test
+    void underDocumentLevelSecurityTheRescorerExplainsWithReadableItemsOnly() {
+        String body = """
+            {"size": 30, "explain": true, "_source": false, "query": {"match": {"title": "heart"}},
+             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "17850", "context_items": ["%s", "85123A"]}}}"""
+            .formatted(HIDDEN_ITEM);
+        JsonNode dls = dlsShopper.post("/sec-products/_search", body).ok();
+        Set<String> named = explainedIds(dls);
+        assertEquals(named, visibleTo(dlsShopper, named), "explain names items hidden from the caller: " + named);
+        Set<String> hits = new HashSet<>(ids(dls));
+        assertEquals(hits, visibleTo(dlsShopper, hits));
+
+        Set<String> open = explainedIds(shopper.post("/sec-products/_search", body).ok());
+        assertNotEquals(open, visibleTo(dlsShopper, open), "without DLS the same explanations name hidden items, or the test proves nothing: " + open);
+    }
+
+    @Test
+    void underDocumentLevelSecurityAHiddenContextItemIsUnknownToTheRescorer() {
+        // the hidden item's neighbours that the DLS user can read, as hits of equal first-pass score
+        Set<String> neighbours = new HashSet<>();
+        similarItems(shopper, HIDDEN_ITEM).path("recommendations").forEach(r -> r.path("reasons").forEach(reason -> {
+            if (reason.path("type").asText().equals("similar_to") && reason.path("item_id").asText().equals(HIDDEN_ITEM)) {
+                neighbours.add(r.path("item_id").asText());
+            }
+        }));
+        Set<String> readable = visibleTo(dlsShopper, neighbours);
+        assertTrue(readable.size() >= 3, "readable neighbours of " + HIDDEN_ITEM + ": " + readable);
+        String search = """
+            {"size": 20, "_source": false, "query": {"constant_score": {"filter": {"ids": {"values": %s}}}},
+             "rescore": {"window_size": 20, "personalize": {"model": "shop", "context_items": ["%%s"]}}}"""
+            .formatted(EsClient.toJson(readable));
+        List<String> withHidden = ids(dlsShopper.post("/sec-products/_search", search.formatted(HIDDEN_ITEM)).ok());
+        List<String> withUnknown = ids(dlsShopper.post("/sec-products/_search", search.formatted("no-such-item")).ok());
+        assertEquals(readable, new HashSet<>(withHidden));
+        assertEquals(withUnknown, withHidden, "a hidden context item reorders nothing, as an unknown one");
+        // the same for a shopper who may read the item: its neighbours are reordered by their similarity to it
+        JsonNode open = shopper.post("/sec-products/_search", search.formatted(HIDDEN_ITEM).replace("\"_source\": false", "\"_source\": false, \"explain\": true")).ok();
+        assertTrue(open.toString().contains("mostly [" + HIDDEN_ITEM + "]"), open.toString());
     }
 
     private static void assertForbidden(EsClient.Response response) {
