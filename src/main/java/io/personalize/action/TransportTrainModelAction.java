@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.model.ActivationRule;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
@@ -110,9 +111,12 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
     ) {
         VersionWriter writer = new VersionWriter(store.systemClient(), executor, task);
         ActionListener<TrainModelAction.Response> onFailure = ActionListener.wrap(listener::onResponse, e -> {
-            boolean cancelled = ExceptionsHelper.unwrapCause(e) instanceof TaskCancelledException;
-            Training.State state = cancelled ? Training.State.CANCELLED : Training.State.FAILED;
-            String reason = cancelled ? "cancelled" : ExceptionsHelper.unwrapCause(e).getMessage();
+            Throwable cause = ExceptionsHelper.unwrapCause(e);
+            boolean cancelled = cause instanceof TaskCancelledException;
+            Training.State state = cancelled ? Training.State.CANCELLED
+                : cause instanceof ActivationRule.SupersededException ? Training.State.SUPERSEDED
+                : Training.State.FAILED;
+            String reason = cancelled ? "cancelled" : cause.getMessage();
             versions.abandon(
                 pending,
                 e,
