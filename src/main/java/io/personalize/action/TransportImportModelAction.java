@@ -88,19 +88,18 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
                     RestStatus.CONFLICT
                 );
             }
+            // registered before the status says "running": a node that reads it meanwhile must not take it for dead
+            if (cancellable != null && builds.registerImport(name, cancellable) == false) {
+                throw new ElasticsearchStatusException("model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
+            }
+            ActionListener<ImportModelAction.Response> done = cancellable == null
+                ? l1
+                : ActionListener.runAfter(l1, () -> builds.unregisterImport(name, cancellable));
             versions.reserve(
                 model,
                 status -> status.withImport(new Training(Training.State.RUNNING, taskId, nodeId, start, 0, status.lastVersion(), null)),
                 "model [" + name + "] changed during the import, try again",
-                l1.delegateFailureAndWrap((l2, pending) -> {
-                    if (cancellable != null) {
-                        builds.registerImport(name, cancellable);
-                    }
-                    ActionListener<ImportModelAction.Response> done = cancellable == null
-                        ? l2
-                        : ActionListener.runAfter(l2, () -> builds.unregisterImport(name, cancellable));
-                    write(request, pending, cancellable, start, done);
-                })
+                done.delegateFailureAndWrap((l2, pending) -> write(request, pending, cancellable, start, l2))
             );
         }))));
     }

@@ -86,17 +86,20 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
                     RestStatus.CONFLICT
                 );
             }
+            // registered before the status says "running": a node that reads it meanwhile must not take it for dead
+            if (trainings.register(name, trainingTask) == false) {
+                throw new ElasticsearchStatusException("model [" + name + "] is already training on this node", RestStatus.CONFLICT);
+            }
+            ActionListener<TrainModelAction.Response> done = ActionListener.runAfter(l2, () -> trainings.unregister(name, trainingTask));
             versions.reserve(
                 model,
                 status -> status.withTraining(
                     new Training(Training.State.RUNNING, taskId, clusterService.localNode().getId(), start, 0, status.lastVersion(), null)
                 ),
                 "model [" + name + "] is already training or being changed; try again",
-                l2.delegateFailureAndWrap((l3, pending) -> {
-                    trainings.register(name, trainingTask);
+                done.delegateFailureAndWrap((l3, pending) -> {
                     trainingTask.started();
-                    ActionListener<TrainModelAction.Response> done = ActionListener.runAfter(l3, () -> trainings.unregister(name, trainingTask));
-                    train(model.config(), pending, trainingTask, start, stats.countTraining(done));
+                    train(model.config(), pending, trainingTask, start, stats.countTraining(l3));
                 })
             );
         }))));
