@@ -13,6 +13,7 @@ import org.elasticsearch.cluster.ClusterStateListener;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.gateway.GatewayService;
 import org.elasticsearch.threadpool.Scheduler;
 import org.elasticsearch.threadpool.ThreadPool;
 
@@ -81,6 +82,8 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
         if (event.previousState().nodes().isLocalNodeElectedMaster() == false) {
             startPeriodic();
             schedule(TimeValue.ZERO, ELECTED_ATTEMPTS);
+        } else if (event.clusterJustRecovered()) {
+            schedule(TimeValue.ZERO, ELECTED_ATTEMPTS); // the indices read from disk are known from now on
         } else if (event.nodesRemoved()) {
             schedule(TimeValue.ZERO, 3);
         }
@@ -134,6 +137,10 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
     public void run(ActionListener<List<String>> listener) {
         // the indices first, then the models (see the class comment)
         ClusterState state = clusterService.state();
+        if (state.blocks().hasGlobalBlock(GatewayService.STATE_NOT_RECOVERED_BLOCK)) {
+            listener.onFailure(new IllegalStateException("the cluster state is not recovered yet"));
+            return;
+        }
         List<String> indices = new ArrayList<>();
         for (String index : state.metadata().getProject().indices().keySet()) {
             if (ModelIndices.parseDataIndex(index) != null) {
