@@ -120,7 +120,8 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
                 : cause instanceof ActivationRule.SupersededException ? Training.State.SUPERSEDED
                 : Training.State.FAILED;
             String reason = state == Training.State.CANCELLED ? "cancelled" : cause.getMessage();
-            UnaryOperator<ModelStatus> record = status -> status.importing() == null
+            // only this import's record: one that started after it was settled as interrupted is left alone
+            UnaryOperator<ModelStatus> record = status -> status.importing() == null || status.importing().version() != pending.version()
                 ? status
                 : status.withImport(status.importing().finish(state, System.currentTimeMillis(), reason));
             versions.abandon(pending, e, record, listener);

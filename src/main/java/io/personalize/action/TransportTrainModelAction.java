@@ -123,7 +123,10 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
             versions.abandon(
                 pending,
                 e,
-                status -> status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
+                // only this training's record: one that started after it was settled as interrupted is left alone
+                status -> status.training() == null || status.training().version() != pending.version()
+                    ? status
+                    : status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
                 listener
             );
         });
