@@ -92,9 +92,10 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
             if (cancellable != null && builds.registerImport(name, cancellable) == false) {
                 throw new ElasticsearchStatusException("model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
             }
+            // unregistered before the answer goes out: the caller's next request must find this node free
             ActionListener<ImportModelAction.Response> done = cancellable == null
                 ? l1
-                : ActionListener.runAfter(l1, () -> builds.unregisterImport(name, cancellable));
+                : ActionListener.runBefore(l1, () -> builds.unregisterImport(name, cancellable));
             versions.reserve(
                 model,
                 status -> status.withImport(new Training(Training.State.RUNNING, taskId, nodeId, start, 0, status.lastVersion(), null)),

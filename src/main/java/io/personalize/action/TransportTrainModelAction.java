@@ -90,7 +90,8 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
             if (trainings.register(name, trainingTask) == false) {
                 throw new ElasticsearchStatusException("model [" + name + "] is already training on this node", RestStatus.CONFLICT);
             }
-            ActionListener<TrainModelAction.Response> done = ActionListener.runAfter(l2, () -> trainings.unregister(name, trainingTask));
+            // unregistered before the answer goes out: the caller's next request must find this node free
+            ActionListener<TrainModelAction.Response> done = ActionListener.runBefore(l2, () -> trainings.unregister(name, trainingTask));
             versions.reserve(
                 model,
                 status -> status.withTraining(
