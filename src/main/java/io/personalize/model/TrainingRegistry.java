@@ -14,9 +14,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Knows which trainings run on this node, and tells a running training from one whose node died or restarted: its
- * model still says "running", but no task does the work any more. Such a training is settled as failed, so that the
- * status says why and a new training can start; the previous version keeps serving all along.
+ * Knows which trainings and imports run on this node, and tells a running one from one whose node died or restarted:
+ * its model still says "running", but no task does the work any more. Such a training or import is settled as failed
+ * ("interrupted"), so that the status says why and a new one can start; the previous version keeps serving all along,
+ * and the elected master deletes the index it left ({@link OrphanVersionCleaner}).
  */
 public final class TrainingRegistry {
 
