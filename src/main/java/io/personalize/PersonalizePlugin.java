@@ -23,6 +23,7 @@ import io.personalize.ingest.ItemVectorProcessor;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
+import io.personalize.model.OrphanVersionCleaner;
 import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.profile.ClearCacheAction;
@@ -100,6 +101,10 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
         ServingStats stats = new ServingStats();
         serving.set(new Serving(profiles, limits, stats));
+        // the elected master deletes the version indices no model and no live build owns (a node killed mid-build)
+        services.clusterService().addListener(new OrphanVersionCleaner(services.clusterService(), services.threadPool(), store, trainings));
+        // a version index deleted (behind the plugin's back, too) leaves no document in the cache to serve from
+        services.clusterService().addListener(event -> event.indicesDeleted().forEach(index -> cache.invalidateIndex(index.getName())));
         return List.of(store, trainings, new ModelVersions(store, forgotten), cache, profiles, limits, stats);
     }
 
@@ -143,7 +148,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
 
     @Override
     public List<Setting<?>> getSettings() {
-        return Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()).toList();
+        return Stream.concat(Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()), Stream.of(OrphanVersionCleaner.CHECK_INTERVAL))
+            .toList();
     }
 
     @Override

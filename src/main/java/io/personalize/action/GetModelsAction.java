@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore.StoredModel;
 
 import org.elasticsearch.action.ActionRequestValidationException;
@@ -9,11 +10,13 @@ import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.xcontent.ToXContent.DelegatingMapParams;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /** One model ({@code GET _recommend/models/{name}}) or all of them ({@code GET _recommend/models}). */
 public final class GetModelsAction {
@@ -54,15 +57,23 @@ public final class GetModelsAction {
     public static final class Response extends ActionResponse implements ToXContentObject {
         private final List<StoredModel> models;
         private final boolean single;
+        // version indices the cluster does not have: shown in the status, never stored
+        private final List<String> missingIndices;
 
         public Response(List<StoredModel> models, boolean single) {
+            this(models, single, List.of());
+        }
+
+        public Response(List<StoredModel> models, boolean single, List<String> missingIndices) {
             this.models = models;
             this.single = single;
+            this.missingIndices = List.copyOf(missingIndices);
         }
 
         public Response(StreamInput in) throws IOException {
             this.models = in.readCollectionAsList(StoredModel::readFrom);
             this.single = in.readBoolean();
+            this.missingIndices = in.readStringCollectionAsList();
         }
 
         public List<StoredModel> models() {
@@ -73,10 +84,14 @@ public final class GetModelsAction {
         public void writeTo(StreamOutput out) throws IOException {
             out.writeCollection(models);
             out.writeBoolean(single);
+            out.writeStringCollection(missingIndices);
         }
 
         @Override
-        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        public XContentBuilder toXContent(XContentBuilder builder, Params outer) throws IOException {
+            Params params = missingIndices.isEmpty()
+                ? outer
+                : new DelegatingMapParams(Map.of(ModelStatus.MISSING_INDICES_PARAM, String.join(",", missingIndices)), outer);
             if (single) {
                 return models.get(0).toXContent(builder, params);
             }

@@ -50,6 +50,18 @@ public final class ImportModelAction {
             return name;
         }
 
+        /** Cancellable, so that deleting the model stops an import into it (and {@code POST _tasks/<id>/_cancel} works). */
+        @Override
+        public org.elasticsearch.tasks.Task createTask(
+            long id,
+            String type,
+            String action,
+            org.elasticsearch.tasks.TaskId parentTaskId,
+            java.util.Map<String, String> headers
+        ) {
+            return new org.elasticsearch.tasks.CancellableTask(id, type, action, "import into model [" + name + "]", parentTaskId, headers);
+        }
+
         public BytesReference lines() {
             return lines;
         }

@@ -1,28 +1,54 @@
 package io.personalize.action;
 
+import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.TrainingRegistry;
 
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.cluster.metadata.ProjectMetadata;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.transport.TransportService;
 
+import java.util.ArrayList;
 import java.util.List;
 
 public final class TransportGetModelsAction extends HandledTransportAction<GetModelsAction.Request, GetModelsAction.Response> {
 
     private final ModelStore store;
     private final TrainingRegistry trainings;
+    private final ClusterService clusterService;
 
     @Inject
-    public TransportGetModelsAction(TransportService transportService, ActionFilters actionFilters, ModelStore store, TrainingRegistry trainings) {
+    public TransportGetModelsAction(
+        TransportService transportService,
+        ActionFilters actionFilters,
+        ClusterService clusterService,
+        ModelStore store,
+        TrainingRegistry trainings
+    ) {
         super(GetModelsAction.NAME, transportService, actionFilters, GetModelsAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
         this.trainings = trainings;
+        this.clusterService = clusterService;
+    }
+
+    /** The version indices of these models that the cluster no longer has: the status shows them as missing. */
+    private List<String> missing(List<ModelStore.StoredModel> models) {
+        ProjectMetadata project = clusterService.state().metadata().getProject();
+        List<String> missing = new ArrayList<>();
+        for (ModelStore.StoredModel model : models) {
+            for (ModelStatus.Version version : model.status().versions()) {
+                if (project.hasIndex(version.index()) == false) {
+                    missing.add(version.index());
+                }
+            }
+        }
+        return missing;
     }
 
     @Override
@@ -32,11 +58,14 @@ public final class TransportGetModelsAction extends HandledTransportAction<GetMo
             store.get(
                 request.name(),
                 listener.delegateFailureAndWrap(
-                    (l, model) -> trainings.settleInterrupted(model, l.map(settled -> new GetModelsAction.Response(List.of(settled), true)))
+                    (l, model) -> trainings.settleInterrupted(
+                        model,
+                        l.map(settled -> new GetModelsAction.Response(List.of(settled), true, missing(List.of(settled))))
+                    )
                 )
             );
         } else {
-            store.list(listener.map(models -> new GetModelsAction.Response(models, false)));
+            store.list(listener.map(models -> new GetModelsAction.Response(models, false, missing(models))));
         }
     }
 }

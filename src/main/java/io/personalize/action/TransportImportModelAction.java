@@ -1,18 +1,26 @@
 package io.personalize.action;
 
+import io.personalize.model.ActivationRule;
 import io.personalize.model.ModelLines;
 import io.personalize.model.ModelStatus;
+import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
+import io.personalize.model.TrainingRegistry;
 import io.personalize.model.VersionWriter;
 
 import io.personalize.stats.ServingStats;
 
+import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.Task;
+import org.elasticsearch.tasks.TaskCancelledException;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.TransportService;
 import org.elasticsearch.injection.guice.Inject;
@@ -22,12 +30,16 @@ import java.util.function.UnaryOperator;
 
 /**
  * Writes the imported lines into a new version index, parsing them as they are written, and activates the version
- * only when every line was valid and written.
+ * only when every line was valid and written, and {@link ActivationRule} allows it. The import is recorded in the
+ * model's status as a training is ({@code status.import}: running on a node, then how it ended), so that an import
+ * whose node died shows as interrupted and its partial index is known to be an orphan. One import per model at a time.
  */
 public final class TransportImportModelAction extends HandledTransportAction<ImportModelAction.Request, ImportModelAction.Response> {
 
     private final ModelStore store;
     private final ModelVersions versions;
+    private final TrainingRegistry builds;
+    private final ClusterService clusterService;
     private final Executor executor;
     private final ServingStats stats;
 
@@ -35,8 +47,10 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
     public TransportImportModelAction(
         TransportService transportService,
         ActionFilters actionFilters,
+        ClusterService clusterService,
         ModelStore store,
         ModelVersions versions,
+        TrainingRegistry builds,
         ServingStats stats
     ) {
         // parsing the lines is CPU work: not on a network thread
@@ -49,6 +63,8 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
         );
         this.store = store;
         this.versions = versions;
+        this.builds = builds;
+        this.clusterService = clusterService;
         this.stats = stats;
         this.executor = transportService.getThreadPool().executor(ThreadPool.Names.GENERIC);
     }
@@ -61,32 +77,81 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
             listener.onFailure(new IllegalArgumentException(ImportModelAction.NO_LINES));
             return;
         }
-        store.get(request.name(), listener.delegateFailureAndWrap((l, model) -> versions.reserve(
-            model,
-            UnaryOperator.identity(),
-            "model [" + request.name() + "] changed during the import, try again",
-            l.delegateFailureAndWrap((l2, pending) -> {
-                VersionWriter writer = new VersionWriter(store.systemClient(), executor, task instanceof CancellableTask c ? c : null);
-                ModelLines lines = new ModelLines(request.lines());
-                ActionListener<Void> written = ActionListener.wrap(ok -> {
-                    ModelStatus.Version version = new ModelStatus.Version(
-                        pending.version(),
-                        pending.index(),
-                        ModelStatus.Version.IMPORTED,
-                        System.currentTimeMillis(),
-                        0,
-                        lines.users(),
-                        lines.items(),
-                        0,
-                        System.currentTimeMillis() - start,
-                        null,
-                        start,
-                        null
-                    );
-                    versions.activate(pending, version, UnaryOperator.identity(), l2.map(activated -> new ImportModelAction.Response(request.name(), version)));
-                }, e -> versions.abandon(pending, e, UnaryOperator.identity(), l2));
-                writer.createIndex(pending.index(), written.delegateFailureAndWrap((w, created) -> writer.write(pending.index(), lines, (d, t) -> {}, -1, w)));
-            })
-        )));
+        String name = request.name();
+        String nodeId = clusterService.localNode().getId();
+        String taskId = nodeId + ":" + task.getId();
+        CancellableTask cancellable = task instanceof CancellableTask c ? c : null;
+        store.get(name, listener.delegateFailureAndWrap((l, stored) -> builds.settleInterrupted(stored, l.delegateFailureAndWrap((l1, model) -> {
+            if (model.status().isImporting()) {
+                throw new ElasticsearchStatusException(
+                    "model [" + name + "] is already importing (task [" + model.status().importing().taskId() + "]); wait for it to finish",
+                    RestStatus.CONFLICT
+                );
+            }
+            // registered before the status says "running": a node that reads it meanwhile must not take it for dead
+            if (cancellable != null && builds.registerImport(name, cancellable) == false) {
+                throw new ElasticsearchStatusException("model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
+            }
+            // unregistered before the answer goes out: the caller's next request must find this node free
+            ActionListener<ImportModelAction.Response> done = cancellable == null
+                ? l1
+                : ActionListener.runBefore(l1, () -> builds.unregisterImport(name, cancellable));
+            versions.reserve(
+                model,
+                status -> status.withImport(new Training(Training.State.RUNNING, taskId, nodeId, start, 0, status.lastVersion(), null)),
+                "model [" + name + "] changed during the import, try again",
+                done.delegateFailureAndWrap((l2, pending) -> write(request, pending, cancellable, start, l2))
+            );
+        }))));
+    }
+
+    private void write(
+        ImportModelAction.Request request,
+        ModelVersions.Pending pending,
+        CancellableTask task,
+        long start,
+        ActionListener<ImportModelAction.Response> listener
+    ) {
+        VersionWriter writer = new VersionWriter(store.systemClient(), executor, task);
+        ModelLines lines = new ModelLines(request.lines());
+        // whatever fails, from the first line to the activation itself: the version is deleted and the status says why
+        ActionListener<ImportModelAction.Response> abandonOnFailure = ActionListener.wrap(listener::onResponse, e -> {
+            Throwable cause = ExceptionsHelper.unwrapCause(e);
+            Training.State state = cause instanceof TaskCancelledException ? Training.State.CANCELLED
+                : cause instanceof ActivationRule.SupersededException ? Training.State.SUPERSEDED
+                : Training.State.FAILED;
+            String reason = state == Training.State.CANCELLED ? "cancelled" : cause.getMessage();
+            // only this import's record: one that started after it was settled as interrupted is left alone
+            UnaryOperator<ModelStatus> record = status -> status.importing() == null || status.importing().version() != pending.version()
+                ? status
+                : status.withImport(status.importing().finish(state, System.currentTimeMillis(), reason));
+            versions.abandon(pending, e, record, listener);
+        });
+        ActionListener<Void> written = abandonOnFailure.delegateFailureAndWrap((l, ok) -> {
+            long now = System.currentTimeMillis();
+            ModelStatus.Version version = new ModelStatus.Version(
+                pending.version(),
+                pending.index(),
+                ModelStatus.Version.IMPORTED,
+                now,
+                0,
+                lines.users(),
+                lines.items(),
+                0,
+                now - start,
+                null,
+                start,
+                null
+            );
+            // an import does not depend on the configuration: only the incarnation and the active version count
+            versions.activate(
+                pending,
+                version,
+                false,
+                status -> status.withImport(status.importing() == null ? null : status.importing().finish(Training.State.SUCCEEDED, now, null)),
+                l.map(activated -> new ImportModelAction.Response(request.name(), version))
+            );
+        });
+        writer.createIndex(pending.index(), written.delegateFailureAndWrap((w, created) -> writer.write(pending.index(), lines, (d, t) -> {}, -1, w)));
     }
 }

@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.model.ActivationRule;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
@@ -85,17 +86,21 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
                     RestStatus.CONFLICT
                 );
             }
+            // registered before the status says "running": a node that reads it meanwhile must not take it for dead
+            if (trainings.register(name, trainingTask) == false) {
+                throw new ElasticsearchStatusException("model [" + name + "] is already training on this node", RestStatus.CONFLICT);
+            }
+            // unregistered before the answer goes out: the caller's next request must find this node free
+            ActionListener<TrainModelAction.Response> done = ActionListener.runBefore(l2, () -> trainings.unregister(name, trainingTask));
             versions.reserve(
                 model,
                 status -> status.withTraining(
                     new Training(Training.State.RUNNING, taskId, clusterService.localNode().getId(), start, 0, status.lastVersion(), null)
                 ),
                 "model [" + name + "] is already training or being changed; try again",
-                l2.delegateFailureAndWrap((l3, pending) -> {
-                    trainings.register(name, trainingTask);
+                done.delegateFailureAndWrap((l3, pending) -> {
                     trainingTask.started();
-                    ActionListener<TrainModelAction.Response> done = ActionListener.runAfter(l3, () -> trainings.unregister(name, trainingTask));
-                    train(model.config(), pending, trainingTask, start, stats.countTraining(done));
+                    train(model.config(), pending, trainingTask, start, stats.countTraining(l3));
                 })
             );
         }))));
@@ -110,13 +115,19 @@ public final class TransportTrainModelAction extends HandledTransportAction<Trai
     ) {
         VersionWriter writer = new VersionWriter(store.systemClient(), executor, task);
         ActionListener<TrainModelAction.Response> onFailure = ActionListener.wrap(listener::onResponse, e -> {
-            boolean cancelled = ExceptionsHelper.unwrapCause(e) instanceof TaskCancelledException;
-            Training.State state = cancelled ? Training.State.CANCELLED : Training.State.FAILED;
-            String reason = cancelled ? "cancelled" : ExceptionsHelper.unwrapCause(e).getMessage();
+            Throwable cause = ExceptionsHelper.unwrapCause(e);
+            boolean cancelled = cause instanceof TaskCancelledException;
+            Training.State state = cancelled ? Training.State.CANCELLED
+                : cause instanceof ActivationRule.SupersededException ? Training.State.SUPERSEDED
+                : Training.State.FAILED;
+            String reason = cancelled ? "cancelled" : cause.getMessage();
             versions.abandon(
                 pending,
                 e,
-                status -> status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
+                // only this training's record: one that started after it was settled as interrupted is left alone
+                status -> status.training() == null || status.training().version() != pending.version()
+                    ? status
+                    : status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
                 listener
             );
         });

@@ -33,27 +33,74 @@ public final class ModelIndices {
 
     private ModelIndices() {}
 
+    /** A version index's name before models had a uuid (still recognised: such models keep their indices). */
     public static String dataIndex(String model, long version) {
         return DATA_PREFIX + model + ".v" + version;
     }
 
-    /** Every data index of a model, for deleting them all (the model name cannot contain '.'). */
-    /** Whether {@code index} is a version index of {@code model}. */
-    public static boolean isDataIndexOf(String index, String model) {
-        String prefix = DATA_PREFIX + model + ".v";
-        if (index.startsWith(prefix) == false || index.length() == prefix.length()) {
-            return false;
-        }
-        for (int i = prefix.length(); i < index.length(); i++) {
-            if (Character.isDigit(index.charAt(i)) == false) {
-                return false;
-            }
-        }
-        return true;
+    /**
+     * The index of version {@code version} of the incarnation {@code uuid} of {@code model}: the uuid keeps a model
+     * deleted and created again (which numbers its versions from 1 again) from ever reusing an older incarnation's
+     * index names, so that no late work of the old one can touch the new one's data. {@code uuid} null: the name
+     * models without a uuid used.
+     */
+    public static String dataIndex(String model, String uuid, long version) {
+        return uuid == null ? dataIndex(model, version) : DATA_PREFIX + model + "." + uuid + ".v" + version;
     }
 
-    public static String dataIndexPattern(String model) {
-        return DATA_PREFIX + model + ".v*";
+    /** What a version index's name says: the model, its incarnation (null for the older names) and the version. */
+    public record DataIndex(String model, String uuid, long version) {}
+
+    /**
+     * Parses {@code .personalize-data-{model}.{uuid}.v{version}} or {@code .personalize-data-{model}.v{version}}; null
+     * for any other name. Model names cannot contain '.', uuids are lower-case hex.
+     */
+    public static DataIndex parseDataIndex(String index) {
+        if (index.startsWith(DATA_PREFIX) == false) {
+            return null;
+        }
+        String rest = index.substring(DATA_PREFIX.length());
+        int v = rest.lastIndexOf(".v");
+        if (v <= 0 || v + 2 == rest.length()) {
+            return null;
+        }
+        for (int i = v + 2; i < rest.length(); i++) {
+            if (Character.isDigit(rest.charAt(i)) == false) {
+                return null;
+            }
+        }
+        long version;
+        try {
+            version = Long.parseLong(rest.substring(v + 2));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        String head = rest.substring(0, v);
+        int dot = head.indexOf('.');
+        if (dot < 0) {
+            return new DataIndex(head, null, version);
+        }
+        String uuid = head.substring(dot + 1);
+        if (dot == 0 || uuid.isEmpty() || uuid.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) == false) {
+            return null;
+        }
+        return new DataIndex(head.substring(0, dot), uuid, version);
+    }
+
+    /** Whether {@code index} is a version index of {@code model} (of any incarnation). */
+    public static boolean isDataIndexOf(String index, String model) {
+        DataIndex parsed = parseDataIndex(index);
+        return parsed != null && parsed.model().equals(model);
+    }
+
+    /** Every version index of one incarnation of a model ({@code uuid} null: the names of models without a uuid). */
+    public static String dataIndexPattern(String model, String uuid) {
+        return uuid == null ? DATA_PREFIX + model + ".v*" : DATA_PREFIX + model + "." + uuid + ".v*";
+    }
+
+    /** A new model's uuid: 16 random lower-case hex digits (index names must be lower case). */
+    public static String newUuid() {
+        return java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     }
 
     // Small indices read by id on every request: one shard, a copy on every node so that reads stay local.

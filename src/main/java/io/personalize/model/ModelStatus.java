@@ -5,6 +5,7 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.ToXContent;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
@@ -20,9 +21,22 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * The state of a model: its stored versions, the one serving, and the last training. Changed only by compare-and-set
  * on the model's document, so that two nodes never both believe they activated a version or started a training.
  */
-public record ModelStatus(long activeVersion, long lastVersion, List<Version> versions, Training training) implements ToXContentObject {
+public record ModelStatus(long activeVersion, long lastVersion, List<Version> versions, Training training, String uuid, Training importing)
+    implements
+        ToXContentObject {
 
-    public static final ModelStatus NEW = new ModelStatus(0, 0, List.of(), null);
+    public static final ModelStatus NEW = new ModelStatus(0, 0, List.of(), null, null, null);
+
+    /**
+     * A {@link ToXContent.Params} key: the comma-separated names of version indices that no longer exist, so that the
+     * status shows them (given by GET; never stored).
+     */
+    public static final String MISSING_INDICES_PARAM = "personalize_missing_indices";
+
+    /** The status of a model created now: no version, and a new uuid naming this incarnation of the model. */
+    public static ModelStatus created() {
+        return new ModelStatus(0, 0, List.of(), null, ModelIndices.newUuid(), null);
+    }
 
     /** One stored version of the model: a complete set of neighbour lists and user profiles in its own index. */
     public record Version(
@@ -167,6 +181,9 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             if (skippedEvents != null && skippedEvents.count() > 0) {
                 builder.field("skipped_events", skippedEvents);
             }
+            if (missing(params, index)) {
+                builder.field("index_missing", true);
+            }
             return builder.endObject();
         }
     }
@@ -180,7 +197,9 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             RUNNING,
             SUCCEEDED,
             FAILED,
-            CANCELLED;
+            CANCELLED,
+            /** Built, but not activated: another version was activated or the configuration replaced meanwhile. */
+            SUPERSEDED;
 
             @Override
             public String toString() {
@@ -242,13 +261,22 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
     public static final ConstructingObjectParser<ModelStatus, Void> PARSER = new ConstructingObjectParser<>(
         "status",
         true,
-        a -> new ModelStatus(orZero(a[0]), orZero(a[1]), a[2] == null ? List.of() : (List<Version>) a[2], (Training) a[3])
+        a -> new ModelStatus(
+            orZero(a[0]),
+            orZero(a[1]),
+            a[2] == null ? List.of() : (List<Version>) a[2],
+            (Training) a[3],
+            (String) a[4],
+            (Training) a[5]
+        )
     );
     static {
         PARSER.declareLong(optionalConstructorArg(), new ParseField("active_version"));
         PARSER.declareLong(optionalConstructorArg(), new ParseField("last_version"));
         PARSER.declareObjectArray(optionalConstructorArg(), Version.PARSER, new ParseField("versions"));
         PARSER.declareObject(optionalConstructorArg(), Training.PARSER, new ParseField("training"));
+        PARSER.declareString(optionalConstructorArg(), new ParseField("uuid"));
+        PARSER.declareObject(optionalConstructorArg(), Training.PARSER, new ParseField("import"));
     }
 
     public ModelStatus {
@@ -269,12 +297,21 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
     }
 
     public ModelStatus withTraining(Training newTraining) {
-        return new ModelStatus(activeVersion, lastVersion, versions, newTraining);
+        return new ModelStatus(activeVersion, lastVersion, versions, newTraining, uuid, importing);
+    }
+
+    /** The last (or current) import, recorded as a training is: running on a node, then how it ended. */
+    public ModelStatus withImport(Training newImport) {
+        return new ModelStatus(activeVersion, lastVersion, versions, training, uuid, newImport);
+    }
+
+    public boolean isImporting() {
+        return importing != null && importing.state() == Training.State.RUNNING;
     }
 
     /** Reserves the next version number (never reused, even when a training fails). */
     public ModelStatus reserveVersion() {
-        return new ModelStatus(activeVersion, lastVersion + 1, versions, training);
+        return new ModelStatus(activeVersion, lastVersion + 1, versions, training, uuid, importing);
     }
 
     /**
@@ -289,7 +326,7 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 kept.add(v);
             }
         }
-        return new ModelStatus(version.version(), Math.max(lastVersion, version.version()), kept, training);
+        return new ModelStatus(version.version(), Math.max(lastVersion, version.version()), kept, training, uuid, importing);
     }
 
     /** The versions this status has that {@code newer} no longer has. */
@@ -314,7 +351,26 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         if (training != null) {
             builder.field("training", training);
         }
+        if (importing != null) {
+            builder.field("import", importing);
+        }
+        if (uuid != null) {
+            builder.field("uuid", uuid);
+        }
+        Version active = active();
+        if (active != null && missing(params, active.index())) {
+            builder.field(
+                "error",
+                "the index [" + active.index() + "] of the active version [" + activeVersion + "] is missing: _recommend and the rescorer "
+                    + "answer 503 for this model until a new version is trained or imported"
+            );
+        }
         return builder.endObject();
+    }
+
+    private static boolean missing(Params params, String index) {
+        String missing = params.param(MISSING_INDICES_PARAM);
+        return missing != null && List.of(missing.split(",")).contains(index);
     }
 
     private static long orZero(Object value) {

@@ -20,6 +20,7 @@ import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
+import org.elasticsearch.index.engine.DocumentMissingException;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
@@ -38,6 +39,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -70,7 +72,9 @@ public final class ModelStore {
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject().field("name", name).field("config", config).field("status", status).endObject();
+            builder.startObject().field("name", name).field("config", config).field("status");
+            status.toXContent(builder, params); // with the caller's params: GET marks the missing version indices
+            return builder.endObject();
         }
     }
 
@@ -128,13 +132,36 @@ public final class ModelStore {
         }));
     }
 
+    /**
+     * Every model, or a failure unless all of them could be read (a shard failure, more models than one page): for
+     * deciding what is an orphan, where a model missed would be a model's data deleted.
+     */
+    public void listAll(ActionListener<List<StoredModel>> listener) {
+        SearchRequest search = new SearchRequest(ModelIndices.MODELS).source(
+            new SearchSourceBuilder().size(10_000).seqNoAndPrimaryTerm(true).trackTotalHits(true)
+        ).indicesOptions(IndicesOptions.strictExpandHidden());
+        client.search(search, listener.delegateFailureAndWrap((l, response) -> {
+            long total = response.getHits().getTotalHits() == null ? -1 : response.getHits().getTotalHits().value();
+            if (response.getFailedShards() > 0 || response.isTimedOut() || response.getSuccessfulShards() < response.getTotalShards()
+                || total != response.getHits().getHits().length) {
+                throw new IllegalStateException("could not read every model: " + response);
+            }
+            List<StoredModel> models = new ArrayList<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                models.add(parse(hit.getId(), hit.getSourceRef(), hit.getSeqNo(), hit.getPrimaryTerm()));
+            }
+            l.onResponse(models);
+        }));
+    }
+
     /** Creates the model, or replaces its configuration keeping its versions and status. Answers whether it was created. */
     public void put(String name, ModelConfig config, ActionListener<Boolean> listener) {
         get(name, ActionListener.wrap(existing -> {
             write(new StoredModel(name, config, existing.status(), existing.seqNo(), existing.primaryTerm()), listener.map(m -> false));
         }, e -> {
             if (e instanceof ResourceNotFoundException) {
-                write(new StoredModel(name, config, ModelStatus.NEW, -1, -1), listener.map(m -> true));
+                // a new model, or one deleted and created again: a new incarnation, a new uuid
+                write(new StoredModel(name, config, ModelStatus.created(), -1, -1), listener.map(m -> true));
             } else {
                 listener.onFailure(e);
             }
@@ -158,15 +185,29 @@ public final class ModelStore {
 
     /** Reads the model again and changes its status, retrying when another change got there first. */
     public void updateStatus(String name, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
-        updateStatus(name, change, 5, listener);
+        updateModel(name, current -> change.apply(current.status()), listener);
     }
 
-    private void updateStatus(String name, UnaryOperator<ModelStatus> change, int attempts, ActionListener<StoredModel> listener) {
+    /**
+     * Reads the model again and replaces its status with what {@code change} makes of the whole model (its
+     * configuration and status as they are now), retrying when another change got there first: the check and the
+     * change are one compare-and-set. {@code change} may throw to refuse, and answer null to leave the model as it is.
+     */
+    public void updateModel(String name, Function<StoredModel, ModelStatus> change, ActionListener<StoredModel> listener) {
+        updateModel(name, change, 5, listener);
+    }
+
+    private void updateModel(String name, Function<StoredModel, ModelStatus> change, int attempts, ActionListener<StoredModel> listener) {
         get(name, listener.delegateFailureAndWrap((l, current) -> {
-            StoredModel next = new StoredModel(name, current.config(), change.apply(current.status()), current.seqNo(), current.primaryTerm());
+            ModelStatus changed = change.apply(current);
+            if (changed == null) {
+                l.onResponse(current);
+                return;
+            }
+            StoredModel next = new StoredModel(name, current.config(), changed, current.seqNo(), current.primaryTerm());
             write(next, ActionListener.wrap(l::onResponse, e -> {
                 if (e instanceof VersionConflictEngineException && attempts > 1) {
-                    updateStatus(name, change, attempts - 1, l);
+                    updateModel(name, change, attempts - 1, l);
                 } else {
                     l.onFailure(e);
                 }
@@ -174,16 +215,29 @@ public final class ModelStore {
         }));
     }
 
-    /** Deletes the model's document and every one of its version indices. */
-    public void delete(String name, ActionListener<Void> listener) {
-        DeleteRequest delete = new DeleteRequest(ModelIndices.MODELS, name).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+    /**
+     * Deletes the model's document, if it is still {@code model} as read (else 409), and every version index of this
+     * incarnation: only its own, so that a model created again under the same name meanwhile keeps its data.
+     */
+    public void delete(StoredModel model, ActionListener<Void> listener) {
+        DeleteRequest delete = new DeleteRequest(ModelIndices.MODELS, model.name()).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+            .setIfSeqNo(model.seqNo())
+            .setIfPrimaryTerm(model.primaryTerm());
         client.delete(delete, ActionListener.wrap(response -> {
             if (response.status() == RestStatus.NOT_FOUND) {
-                listener.onFailure(notFound(name));
+                listener.onFailure(notFound(model.name()));
             } else {
-                deleteDataIndices(ModelIndices.dataIndexPattern(name), listener);
+                deleteDataIndices(ModelIndices.dataIndexPattern(model.name(), model.status().uuid()), listener);
             }
-        }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
+        }, e -> {
+            if (e instanceof IndexNotFoundException || e instanceof DocumentMissingException) {
+                listener.onFailure(notFound(model.name()));
+            } else if (e instanceof VersionConflictEngineException) {
+                listener.onFailure(new ElasticsearchStatusException("model [" + model.name() + "] changed while it was deleted; try again", RestStatus.CONFLICT, e));
+            } else {
+                listener.onFailure(e);
+            }
+        }));
     }
 
     /** Deletes the version indices matching a pattern, resolved to concrete names (wildcard deletes are refused by default). */

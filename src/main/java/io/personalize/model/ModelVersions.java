@@ -15,6 +15,7 @@ import org.elasticsearch.action.support.WriteRequest;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -31,8 +32,12 @@ public final class ModelVersions {
     /** The active version and the one before it, for a quick rollback. */
     public static final int KEEP = 2;
 
-    /** A version being written: its number and index. Nothing serves it until {@link #activate}. */
-    public record Pending(String model, long version, String index) {}
+    /**
+     * A version being written: its number and index, and what it was started from (the model's incarnation, the
+     * version then active, the configuration then) for {@link ActivationRule}. Nothing serves it until
+     * {@link #activate}.
+     */
+    public record Pending(String model, long version, String index, String uuid, long fromVersion, ModelConfig config) {}
 
     /** How long a forgotten user's entry outlives the versions that could hold them: imports and builds in flight. */
     public static final long FORGOTTEN_GRACE_MILLIS = 60 * 60 * 1000L;
@@ -57,13 +62,36 @@ public final class ModelVersions {
     public void reserve(StoredModel model, UnaryOperator<ModelStatus> change, String conflict, ActionListener<Pending> listener) {
         store.updateStatus(model, status -> change.apply(status.reserveVersion()), conflict, listener.map(updated -> {
             long version = updated.status().lastVersion();
-            return new Pending(model.name(), version, ModelIndices.dataIndex(model.name(), version));
+            String uuid = updated.status().uuid();
+            return new Pending(
+                model.name(),
+                version,
+                ModelIndices.dataIndex(model.name(), uuid, version),
+                uuid,
+                model.status().activeVersion(),
+                model.config()
+            );
         }));
     }
 
-    /** Makes the written version the active one, then deletes the versions beyond {@link #KEEP}. */
+    /**
+     * Makes the written version the active one, then deletes the versions beyond {@link #KEEP}; unless
+     * {@link ActivationRule} refuses, in the same compare-and-set, which fails {@code listener} with a
+     * {@link ActivationRule.SupersededException} (the caller abandons the version).
+     */
     public void activate(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
-        deleteForgottenProfiles(pending, version, listener.delegateFailureAndWrap((l, ok) -> swap(pending, version, change, l.map(activated -> {
+        activate(pending, version, true, change, listener);
+    }
+
+    /** {@link #activate} of a training ({@code isTraining}) or an import: an import does not depend on the configuration. */
+    public void activate(
+        Pending pending,
+        ModelStatus.Version version,
+        boolean isTraining,
+        UnaryOperator<ModelStatus> change,
+        ActionListener<StoredModel> listener
+    ) {
+        deleteForgottenProfiles(pending, version, listener.delegateFailureAndWrap((l, ok) -> swap(pending, version, isTraining, change, l.map(activated -> {
             pruneForgotten(activated);
             return activated;
         }))));
@@ -117,12 +145,23 @@ public final class ModelVersions {
         if (status.isTraining()) {
             cutoff = Math.min(cutoff, status.training().startedAt());
         }
+        if (status.importing() != null && status.importing().state() == ModelStatus.Training.State.RUNNING) {
+            cutoff = Math.min(cutoff, status.importing().startedAt());
+        }
         return cutoff;
     }
 
-    private void swap(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
+    private void swap(
+        Pending pending,
+        ModelStatus.Version version,
+        boolean isTraining,
+        UnaryOperator<ModelStatus> change,
+        ActionListener<StoredModel> listener
+    ) {
         ModelStatus[] before = new ModelStatus[1];
-        store.updateStatus(pending.model(), status -> {
+        store.updateModel(pending.model(), current -> {
+            ActivationRule.check(pending, current, isTraining);
+            ModelStatus status = current.status();
             before[0] = status;
             return change.apply(status.activate(version, KEEP));
         }, listener.delegateFailureAndWrap((l, activated) -> {
@@ -148,10 +187,15 @@ public final class ModelVersions {
         }));
     }
 
+    // only on the incarnation the version was started for: a model deleted and created again knows nothing of it
     private void record(Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
-        store.updateStatus(pending.model(), change, ActionListener.wrap(ok -> listener.onFailure(cause), e -> {
+        store.updateModel(
+            pending.model(),
+            current -> Objects.equals(current.status().uuid(), pending.uuid()) ? change.apply(current.status()) : null,
+            ActionListener.wrap(ok -> listener.onFailure(cause), e -> {
             cause.addSuppressed(e);
             listener.onFailure(cause);
-        }));
+        })
+        );
     }
 }

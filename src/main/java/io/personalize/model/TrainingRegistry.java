@@ -14,13 +14,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Knows which trainings run on this node, and tells a running training from one whose node died or restarted: its
- * model still says "running", but no task does the work any more. Such a training is settled as failed, so that the
- * status says why and a new training can start; the previous version keeps serving all along.
+ * Knows which trainings and imports run on this node, and tells a running one from one whose node died or restarted:
+ * its model still says "running", but no task does the work any more. Such a training or import is settled as failed
+ * ("interrupted"), so that the status says why and a new one can start; the previous version keeps serving all along,
+ * and the elected master deletes the index it left ({@link OrphanVersionCleaner}).
  */
 public final class TrainingRegistry {
 
     private final Map<String, CancellableTask> local = new ConcurrentHashMap<>();
+    private final Map<String, CancellableTask> localImports = new ConcurrentHashMap<>();
     private final ClusterService clusterService;
     private final ModelStore store;
     private final Client client;
@@ -44,41 +46,67 @@ public final class TrainingRegistry {
         return local.get(model);
     }
 
-    /** The model as it is, or with its dead training marked failed. */
+    /** Whether this node runs a training of {@code model} now. */
+    public boolean runsTraining(String model) {
+        return local.containsKey(model);
+    }
+
+    /** Whether this node runs an import into {@code model} now. */
+    public boolean runsImport(String model) {
+        return localImports.containsKey(model);
+    }
+
+    /** Records that this node imports into {@code model}; false if it already does. */
+    public boolean registerImport(String model, CancellableTask task) {
+        return localImports.putIfAbsent(model, task) == null;
+    }
+
+    public void unregisterImport(String model, CancellableTask task) {
+        localImports.remove(model, task);
+    }
+
+    /** The model as it is, or with its dead training and its dead import marked failed ("interrupted"). */
     public void settleInterrupted(StoredModel model, ActionListener<StoredModel> listener) {
-        Training training = model.status().training();
-        if (model.status().isTraining() == false) {
+        settle(model, false, listener.delegateFailureAndWrap((l, settled) -> settle(settled, true, l)));
+    }
+
+    private void settle(StoredModel model, boolean isImport, ActionListener<StoredModel> listener) {
+        Training build = isImport ? model.status().importing() : model.status().training();
+        if (build == null || build.state() != Training.State.RUNNING) {
             listener.onResponse(model);
             return;
         }
+        String what = isImport ? "the import" : "the training";
         String localNode = clusterService.localNode().getId();
-        if (localNode.equals(training.nodeId())) {
-            if (local.containsKey(model.name())) {
+        if (localNode.equals(build.nodeId())) {
+            if ((isImport ? localImports : local).containsKey(model.name())) {
                 listener.onResponse(model);
             } else {
-                settle(model, "interrupted: its node restarted before the training finished", listener);
+                settle(model, isImport, "interrupted: its node restarted before " + what + " finished", listener);
             }
             return;
         }
-        if (training.nodeId() == null || clusterService.state().nodes().nodeExists(training.nodeId()) == false) {
-            settle(model, "interrupted: node [" + training.nodeId() + "] left the cluster before the training finished", listener);
+        if (build.nodeId() == null || build.taskId() == null || clusterService.state().nodes().nodeExists(build.nodeId()) == false) {
+            settle(model, isImport, "interrupted: node [" + build.nodeId() + "] left the cluster before " + what + " finished", listener);
             return;
         }
-        client.admin().cluster().getTask(new GetTaskRequest().setTaskId(new TaskId(training.taskId())), ActionListener.wrap(response -> {
+        client.admin().cluster().getTask(new GetTaskRequest().setTaskId(new TaskId(build.taskId())), ActionListener.wrap(response -> {
             if (response.getTask().isCompleted()) {
-                settle(model, "interrupted: task [" + training.taskId() + "] ended without recording its outcome", listener);
+                settle(model, isImport, "interrupted: task [" + build.taskId() + "] ended without recording its outcome", listener);
             } else {
                 listener.onResponse(model);
             }
-        }, e -> settle(model, "interrupted: task [" + training.taskId() + "] no longer runs (" + e.getMessage() + ")", listener)));
+        }, e -> settle(model, isImport, "interrupted: task [" + build.taskId() + "] no longer runs (" + e.getMessage() + ")", listener)));
     }
 
-    private void settle(StoredModel model, String reason, ActionListener<StoredModel> listener) {
+    private void settle(StoredModel model, boolean isImport, String reason, ActionListener<StoredModel> listener) {
         long now = System.currentTimeMillis();
         store.updateStatus(
             model,
-            status -> status.withTraining(status.training().finish(Training.State.FAILED, now, reason)),
-            "model [" + model.name() + "] changed while settling its interrupted training",
+            status -> isImport
+                ? status.withImport(status.importing().finish(Training.State.FAILED, now, reason))
+                : status.withTraining(status.training().finish(Training.State.FAILED, now, reason)),
+            "model [" + model.name() + "] changed while settling its interrupted " + (isImport ? "import" : "training"),
             listener
         );
     }

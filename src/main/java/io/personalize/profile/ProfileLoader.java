@@ -3,7 +3,9 @@ package io.personalize.profile;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
+import io.personalize.model.VersionDataMissingException;
 
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.get.GetResponse;
@@ -15,6 +17,7 @@ import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.xcontent.XContentHelper;
+import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.search.aggregations.AggregationBuilders;
 import org.elasticsearch.search.aggregations.BucketOrder;
@@ -247,7 +250,11 @@ public final class ProfileLoader {
         client.multiGet(mget, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (item.isFailed()) {
-                    // a version index that vanished under us (deleted by a newer activation): missing, and not cached
+                    if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure()) instanceof IndexNotFoundException) {
+                        // the version's data is gone: an error, never a silent empty shelf (a version dropped by a newer
+                        // activation meanwhile is retried on the new one by withActive, which ignores this error then)
+                        throw new VersionDataMissingException(model.name(), model.version().version(), model.index());
+                    }
                     continue;
                 }
                 GetResponse get = item.getResponse();

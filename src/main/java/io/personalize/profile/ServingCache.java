@@ -165,6 +165,14 @@ public final class ServingCache {
         invalidate(key -> ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
     }
 
+    /**
+     * Forgets every document of a version index that no longer exists (seen deleted in the cluster state): what is
+     * served must come from data that exists, so that serving a version whose index is gone answers an error.
+     */
+    public void invalidateIndex(String index) {
+        invalidate(key -> key.index().equals(index));
+    }
+
     /** Forgets a user's profile in every version of the model. */
     public void invalidateUser(String name, String userId) {
         String id = ModelDocuments.userDocId(userId);

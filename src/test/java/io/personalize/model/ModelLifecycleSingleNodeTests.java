@@ -60,7 +60,9 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
 
         // the stored profile of a candle buyer who has every candle: their history, no item they already have, and
         // their affinity to the candles category
-        Map<String, Object> profile = client().prepareGet(ModelIndices.dataIndex("shop", 1), ModelDocuments.userDocId("u0")).get().getSource();
+        String v1 = model.status().active().index();
+        assertThat("the index names the model's incarnation", v1, equalTo(ModelIndices.dataIndex("shop", model.status().uuid(), 1)));
+        Map<String, Object> profile = client().prepareGet(v1, ModelDocuments.userDocId("u0")).get().getSource();
         @SuppressWarnings("unchecked")
         List<String> history = (List<String>) profile.get("history");
         assertThat(history.stream().sorted().toList(), equalTo(List.of("a", "b", "c")));
@@ -105,12 +107,18 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
         model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0);
         assertThat(model.status().activeVersion(), equalTo(2L));
         assertThat(model.status().lastVersion(), greaterThan(2L));
-        assertFalse("the abandoned version's index is gone", indexExists(ModelIndices.dataIndex("shop", model.status().lastVersion())));
+        assertFalse(
+            "the abandoned version's index is gone",
+            indexExists(ModelIndices.dataIndex("shop", model.status().uuid(), model.status().lastVersion()))
+        );
+        assertThat(model.status().importing().state(), equalTo(ModelStatus.Training.State.FAILED));
+        assertThat(model.status().importing().reason(), containsString("line 1"));
+        String v2 = model.status().active().index();
 
         client().execute(DeleteModelAction.TYPE, new DeleteModelAction.Request("shop")).actionGet();
         expectThrows(ResourceNotFoundException.class, () -> client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet());
-        assertFalse(indexExists(ModelIndices.dataIndex("shop", 1)));
-        assertFalse(indexExists(ModelIndices.dataIndex("shop", 2)));
+        assertFalse(indexExists(v1));
+        assertFalse(indexExists(v2));
     }
 
     public void testTrainingWithoutEventsFailsAndSaysWhy() throws IOException {

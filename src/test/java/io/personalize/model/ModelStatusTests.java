@@ -60,12 +60,32 @@ public class ModelStatusTests extends ESTestCase {
     }
 
     public void testStoredFormRoundTrips() throws IOException {
-        ModelStatus status = ModelStatus.NEW.reserveVersion()
+        ModelStatus status = ModelStatus.created()
+            .reserveVersion()
             .activate(version(1), 2)
-            .withTraining(new ModelStatus.Training(ModelStatus.Training.State.FAILED, "node:1", "node", 5, 9, 2, "no events"));
+            .withTraining(new ModelStatus.Training(ModelStatus.Training.State.FAILED, "node:1", "node", 5, 9, 2, "no events"))
+            .withImport(new ModelStatus.Training(ModelStatus.Training.State.SUPERSEDED, "node:2", "node", 6, 8, 3, "version [4] was activated"));
         BytesReference bytes = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
         try (XContentParser parser = createParser(JsonXContent.jsonXContent, bytes)) {
             assertThat(ModelStatus.PARSER.apply(parser, null), equalTo(status));
         }
+    }
+
+    public void testEachCreatedModelIsANewIncarnation() {
+        String a = ModelStatus.created().uuid();
+        String b = ModelStatus.created().uuid();
+        assertNotEquals(a, b);
+        assertTrue(a, a.matches("[0-9a-f]{16}"));
+        assertThat("reserving and activating keep it", ModelStatus.created().reserveVersion().uuid().length(), equalTo(16));
+    }
+
+    public void testGetShowsAMissingActiveIndexButNeverStoresIt() throws IOException {
+        ModelStatus status = ModelStatus.NEW.reserveVersion().activate(version(1), 2);
+        ToXContent.Params params = new ToXContent.MapParams(java.util.Map.of(ModelStatus.MISSING_INDICES_PARAM, version(1).index()));
+        String shown = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), params)).utf8ToString();
+        assertTrue(shown, shown.contains("\"index_missing\":true"));
+        assertTrue(shown, shown.contains("\"error\":\"the index [" + version(1).index() + "] of the active version [1] is missing"));
+        String stored = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS)).utf8ToString();
+        assertFalse(stored, stored.contains("missing"));
     }
 }

@@ -19,23 +19,23 @@ public class ModelVersionsTests extends ESTestCase {
 
     public void testForgottenUsersOutliveEveryKeptVersionThatMayHoldThem() {
         long now = 100 * HOUR;
-        ModelStatus status = new ModelStatus(2, 2, List.of(version(2, 90 * HOUR), version(1, 50 * HOUR)), null);
+        ModelStatus status = new ModelStatus(2, 2, List.of(version(2, 90 * HOUR), version(1, 50 * HOUR)), null, null, null);
         assertEquals("the oldest kept version's build start", 50 * HOUR, ModelVersions.forgottenCutoff(status, now));
     }
 
     public void testARunningTrainingAndTheGracePeriodKeepThemToo() {
         long now = 100 * HOUR;
-        ModelStatus recent = new ModelStatus(2, 2, List.of(version(2, now - 10), version(1, now - 5)), null);
+        ModelStatus recent = new ModelStatus(2, 2, List.of(version(2, now - 10), version(1, now - 5)), null, null, null);
         assertEquals("imports in flight: an hour of grace", now - HOUR, ModelVersions.forgottenCutoff(recent, now));
         ModelStatus.Training running = new ModelStatus.Training(ModelStatus.Training.State.RUNNING, "n:1", "n", 20 * HOUR, 0, 3, null);
-        ModelStatus training = new ModelStatus(2, 3, List.of(version(2, 90 * HOUR)), running);
+        ModelStatus training = new ModelStatus(2, 3, List.of(version(2, 90 * HOUR)), running, null, null);
         assertEquals("a training running since before", 20 * HOUR, ModelVersions.forgottenCutoff(training, now));
     }
 
     public void testAVersionStoredBeforeStartedAtCountsFromItsCreation() {
         ModelStatus.Version old = new ModelStatus.Version(1, ".personalize-data-shop.v1", "training", 42 * HOUR, 1, 1, 1, 1, 1, "cosine");
         assertEquals(42 * HOUR, old.builtFrom());
-        assertEquals(42 * HOUR, ModelVersions.forgottenCutoff(new ModelStatus(1, 1, List.of(old), null), 100 * HOUR));
+        assertEquals(42 * HOUR, ModelVersions.forgottenCutoff(new ModelStatus(1, 1, List.of(old), null, null, null), 100 * HOUR));
     }
 
     public void testStartedAtIsStoredAndOptionalInOldDocuments() throws IOException {

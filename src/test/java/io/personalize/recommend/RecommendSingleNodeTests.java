@@ -1,9 +1,9 @@
 package io.personalize.recommend;
 
+import io.personalize.action.GetModelsAction;
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
 import io.personalize.model.ModelDocuments;
-import io.personalize.model.ModelIndices;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
@@ -103,7 +103,10 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         assertThat(recommend(new RecommendAction.Body().userId("half").size(1)).get(0).reasons().get(0).type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
         ForgetUserAction.Response forgotten = client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half")).actionGet();
         assertThat(forgotten.deleted(), equalTo(1));
-        assertFalse(client().prepareGet(ModelIndices.dataIndex("shop", 1), ModelDocuments.userDocId("half")).get().isExists());
+        assertFalse(client().prepareGet(
+            client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0).status().active().index(),
+            ModelDocuments.userDocId("half")
+        ).get().isExists());
         recommend(new RecommendAction.Body().userId("half").size(3))
             .forEach(r -> assertThat("only popularity is left: " + r, r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
         assertThat("forgetting twice is harmless", client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half")).actionGet().deleted(), equalTo(0));

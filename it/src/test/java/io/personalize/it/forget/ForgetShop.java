@@ -127,8 +127,14 @@ final class ForgetShop {
         return answer.path("_source");
     }
 
+    /** The index of a stored version, as the model's status names it (the name carries the model's uuid). */
     String dataIndex(long version) {
-        return ".personalize-data-" + model + ".v" + version;
+        for (JsonNode stored : status().path("versions")) {
+            if (stored.path("version").asLong() == version) {
+                return stored.path("index").asText();
+            }
+        }
+        throw new AssertionError("model [" + model + "] has no version [" + version + "]: " + status());
     }
 
     JsonNode status() {

@@ -136,7 +136,7 @@ class ModelLifecycleIT {
         assertEquals(version.path("users").asLong(), active.path("users").asLong());
         assertEquals(version.path("items").asLong(), active.path("items").asLong());
         assertEquals(version.path("events").asLong(), active.path("events").asLong());
-        assertEquals(dataIndex(MODEL, 1), active.path("index").asText());
+        assertEquals(dataIndex(es, MODEL, 1), active.path("index").asText());
         JsonNode training = status.path("training");
         assertEquals("succeeded", training.path("state").asText(), training.toString());
         assertEquals(1, training.path("version").asLong());
@@ -144,7 +144,7 @@ class ModelLifecycleIT {
 
         // the version index holds a document per item and per user, and the popular list
         long expectedDocs = version.path("users").asLong() + version.path("items").asLong() + 1;
-        assertEquals(Map.of(dataIndex(MODEL, 1), expectedDocs), dataIndices(es, MODEL));
+        assertEquals(Map.of(dataIndex(es, MODEL, 1), expectedDocs), dataIndices(es, MODEL));
     }
 
     @Test
@@ -178,7 +178,7 @@ class ModelLifecycleIT {
         JsonNode status = Models.status(es, MODEL);
         assertEquals(2, status.path("active_version").asLong());
         assertEquals(List.of(2L, 1L), versions(status), "the active version and the one before it");
-        assertEquals(Set.of(dataIndex(MODEL, 1), dataIndex(MODEL, 2)), dataIndices(es, MODEL).keySet());
+        assertEquals(Set.of(dataIndex(es, MODEL, 1), dataIndex(es, MODEL, 2)), dataIndices(es, MODEL).keySet());
     }
 
     @Test
@@ -201,7 +201,7 @@ class ModelLifecycleIT {
             assertEquals("failed", training.path("state").asText(), training.toString());
             assertEquals(reason, training.path("reason").asText(), "the status says why");
             assertEquals(3, training.path("version").asLong(), "the failed attempt's version number");
-            assertEquals(Set.of(dataIndex(MODEL, 1), dataIndex(MODEL, 2)), dataIndices(es, MODEL).keySet(), "nothing left of version 3");
+            assertEquals(Set.of(dataIndex(es, MODEL, 1), dataIndex(es, MODEL, 2)), dataIndices(es, MODEL).keySet(), "nothing left of version 3");
 
             // an events index that disappeared: the training fails on it, recorded the same way
             es.delete("/lc-clicks").ok();
@@ -240,7 +240,7 @@ class ModelLifecycleIT {
         JsonNode status = Models.status(es, MODEL);
         assertEquals(number, status.path("active_version").asLong(), status.toString());
         assertEquals(List.of(number, 2L), versions(status), "the import and the version before it");
-        assertEquals(Map.of(dataIndex(MODEL, 2), dataIndices(es, MODEL).get(dataIndex(MODEL, 2)), dataIndex(MODEL, number), 4L), dataIndices(es, MODEL),
+        assertEquals(Map.of(dataIndex(es, MODEL, 2), dataIndices(es, MODEL).get(dataIndex(es, MODEL, 2)), dataIndex(es, MODEL, number), 4L), dataIndices(es, MODEL),
             "two item documents, a user and the popular list; version 1 dropped");
     }
 

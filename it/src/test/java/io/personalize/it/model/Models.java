@@ -48,7 +48,8 @@ final class Models {
 
     /** Version index name to document count, for every stored index of the model (system indices included). */
     static Map<String, Long> dataIndices(EsClient es, String model) {
-        JsonNode rows = es.get("/_cat/indices/.personalize-data-" + model + ".v*?expand_wildcards=all&format=json&h=index,docs.count").ok();
+        // model names have no '.': this matches this model's version indices only, of every incarnation
+        JsonNode rows = es.get("/_cat/indices/.personalize-data-" + model + ".*?expand_wildcards=all&format=json&h=index,docs.count").ok();
         Map<String, Long> indices = new TreeMap<>();
         for (JsonNode row : rows) {
             indices.put(row.path("index").asText(), row.path("docs.count").asLong());
@@ -56,8 +57,11 @@ final class Models {
         return indices;
     }
 
-    static String dataIndex(String model, long version) {
-        return ".personalize-data-" + model + ".v" + version;
+    /** The index of a version of the model as it is now (its name carries the model's uuid: a new one per creation). */
+    static String dataIndex(EsClient es, String model, long version) {
+        String uuid = status(es, model).path("uuid").asText();
+        assertTrue(uuid.matches("[0-9a-f]{16}"), "the model's uuid: " + uuid);
+        return ".personalize-data-" + model + "." + uuid + ".v" + version;
     }
 
     /** Starts a training with wait_for_completion=false; answers the task id. */

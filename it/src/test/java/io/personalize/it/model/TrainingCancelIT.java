@@ -67,7 +67,7 @@ class TrainingCancelIT {
         assertEquals(LOG.events(), version.path("events").asLong());
         v1Docs = version.path("users").asLong() + version.path("items").asLong() + 1;
         assertTrue(v1Docs > 40_000, version.toString());
-        assertEquals(Map.of(dataIndex(MODEL, 1), v1Docs), dataIndices(es, MODEL));
+        assertEquals(Map.of(dataIndex(es, MODEL, 1), v1Docs), dataIndices(es, MODEL));
         System.out.println("TrainingCancelIT: a full training took " + version.path("took_ms").asLong() + " ms: " + trained.path("phases_ms"));
     }
 
@@ -107,9 +107,9 @@ class TrainingCancelIT {
         assertEquals(1, status.path("active_version").asLong(), "the previous version still serves: " + status);
         assertEquals(1, status.path("versions").size(), status.toString());
         assertEquals(version, status.path("last_version").asLong(), "the cancelled version's number is not reused");
-        assertEquals(Map.of(dataIndex(MODEL, 1), v1Docs), dataIndices(es, MODEL), "version 1 whole, nothing of version " + version);
+        assertEquals(Map.of(dataIndex(es, MODEL, 1), v1Docs), dataIndices(es, MODEL), "version 1 whole, nothing of version " + version);
         // nothing still in flight recreates the deleted index a moment later
         Models.sleep(1500);
-        assertEquals(Map.of(dataIndex(MODEL, 1), v1Docs), dataIndices(es, MODEL));
+        assertEquals(Map.of(dataIndex(es, MODEL, 1), v1Docs), dataIndices(es, MODEL));
     }
 }
