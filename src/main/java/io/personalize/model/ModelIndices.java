@@ -11,9 +11,11 @@ import java.util.Locale;
  * the plugin reads and writes them through a client with the {@link #ORIGIN} origin.
  * <ul>
  *   <li>{@code .personalize-models}: one document per model, its configuration and {@link ModelStatus};</li>
- *   <li>{@code .personalize-data-{model}.v{version}}: one index per model version, one document per item's neighbour
- *       list and per user's profile, so that serving fetches only what a request needs and a version is dropped
- *       whole.</li>
+ *   <li>{@code .personalize-data-{model}.{uuid}.v{version}}: one index per model version, one document per item's
+ *       neighbour list and per user's profile, so that serving fetches only what a request needs and a version is
+ *       dropped whole. The uuid is the model's, new each time a model is created: a model deleted and created again
+ *       numbers its versions from 1 again, never in an index of the old one ({@code .personalize-data-{model}.v{version}}
+ *       for models created before uuids).</li>
  * </ul>
  */
 public final class ModelIndices {
