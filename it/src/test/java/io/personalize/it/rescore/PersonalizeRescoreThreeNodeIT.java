@@ -108,7 +108,7 @@ class PersonalizeRescoreThreeNodeIT {
         List<String> indices = new ArrayList<>();
         settings.fieldNames().forEachRemaining(indices::add);
         assertTrue(indices.contains(".personalize-models"), indices.toString());
-        assertTrue(indices.stream().anyMatch(i -> i.startsWith(".personalize-data-" + MODEL + ".v")), indices.toString());
+        assertTrue(indices.stream().anyMatch(i -> i.startsWith(".personalize-data-" + MODEL + ".")), indices.toString());
         for (String index : indices) {
             JsonNode flat = settings.path(index).path("settings");
             assertEquals("0-all", flat.path("index.auto_expand_replicas").asText(), index + ": " + flat);

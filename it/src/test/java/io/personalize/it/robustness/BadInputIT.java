@@ -389,7 +389,10 @@ class BadInputIT {
             "{\"fields\": {\"title\": 1}, \"dims\": -1}", "{\"fields\": {\"title\": 1}, \"dims\": 0}", "{\"fields\": {\"title\": 1}, \"dims\": 5000}",
             "{\"fields\": {\"title\": 1}, \"dims\": true}", "{\"fields\": {\"title\": 1}, \"analyzer\": 5}", "{\"fields\": {\"title\": 1}, \"analyzer\": \"klingon\"}",
             "{\"fields\": {\"title\": 1}, \"ignore_missing\": \"maybe\"}", "{\"fields\": {\"title\": 1}, \"max_tokens\": 0}", "{\"fields\": {\"title\": 1}, \"max_tokens\": \"x\"}",
-            "{\"fields\": {\"title\": 1}, \"target_field\": \"title\"}", "{\"fields\": {\"title\": 1}, \"wieghts\": 2}", "{\"fields\": {\"title\": 1}, \"target_field\": 5}")) {
+            "{\"fields\": {\"title\": 1}, \"target_field\": \"title\"}", "{\"fields\": {\"title\": 1}, \"wieghts\": 2}", "{\"fields\": {\"title\": 1}, \"target_field\": 5}",
+            // positive and finite, but vectors weighted so would overflow to NaN or underflow to all zeros
+            "{\"fields\": {\"title\": 1e300}}", "{\"fields\": {\"title\": 1e-300}}", "{\"fields\": {\"title\": 1, \"brand\": 1e-7}}",
+            "{\"fields\": {\"title\": 1000001}}")) {
             cases.add(raw("PUT", path, "processor " + config, "{\"processors\": [{\"item_vector\": " + config + "}]}"));
         }
         for (String doc : List.of("{\"title\": 5}", "{\"title\": {\"en\": \"lamp\"}}", "{\"title\": true}", "{\"title\": [1, 2]}", "{\"price\": 3}",

@@ -102,7 +102,19 @@ class SecurityIT {
         assertTrue(status.path("completed").asBoolean(), status.toString());
         assertTrue(status.path("response").path("version").path("version").asLong() >= 2, status.toString());
         assertEquals(403, manager.get("/.personalize-models/_search").status());
-        assertEquals(403, manager.get("/.personalize-data-shop.v1/_search").status());
+        String activeIndex = activeIndex();
+        assertEquals(403, manager.get("/" + activeIndex + "/_search").status(), activeIndex);
+    }
+
+    /** The index of the model's active version, as its status names it (the name carries the model's uuid). */
+    private static String activeIndex() {
+        JsonNode status = admin.get("/_recommend/models/shop").ok().path("status");
+        for (JsonNode version : status.path("versions")) {
+            if (version.path("version").asLong() == status.path("active_version").asLong()) {
+                return version.path("index").asText();
+            }
+        }
+        throw new AssertionError("no active version: " + status);
     }
 
     @Test
@@ -123,7 +135,7 @@ class SecurityIT {
         assertForbidden(shopper.delete("/_recommend/models/shop/users/17850"));
         assertForbidden(shopper.post("/_recommend/models/shop/_import", "{\"popular\": [\"a\"], \"scores\": [1]}\n"));
         assertForbidden(shopper.get("/.personalize-models/_search"));
-        assertForbidden(shopper.get("/.personalize-data-shop.v1/_doc/u:17850"));
+        assertForbidden(shopper.get("/" + activeIndex() + "/_doc/u:17850"));
         assertForbidden(shopper.get("/sec-events/_search"));
     }
 
