@@ -45,7 +45,7 @@ plugin_zip() { echo "$ROOT/target/personalize-$PLUGIN_VERSION.zip"; }
 # ensure_plugin_zip: builds the plugin zip (without tests) when it is missing or older than the sources.
 ensure_plugin_zip() {
   local zip; zip="$(plugin_zip)"
-  if [ ! -f "$zip" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/plugin-descriptor" "$ROOT/config" -newer "$zip" -type f 2>/dev/null | head -n 1)" ]; then
+  if [ ! -f "$zip" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/plugin-descriptor" -newer "$zip" -type f 2>/dev/null | head -n 1)" ]; then
     log "building the plugin zip"
     (cd "$ROOT" && mvn_run -q -DskipTests package >&2) || die "the plugin build failed"
   fi
