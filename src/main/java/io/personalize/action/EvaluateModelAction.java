@@ -1,7 +1,6 @@
 package io.personalize.action;
 
 import io.personalize.model.EvaluationJob;
-import io.personalize.model.JsonWire;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.TrainingTask;
 
@@ -96,8 +95,8 @@ public final class EvaluateModelAction {
             this.name = in.readString();
             this.split = in.readLong();
             this.k = in.readVInt();
-            this.similarity = JsonWire.readOptional(in, p -> ModelConfig.Similarity.PARSER.apply(p, null));
-            this.training = JsonWire.readOptional(in, p -> ModelConfig.Training.PARSER.apply(p, null));
+            this.similarity = in.readOptionalWriteable(ModelConfig.Similarity::new);
+            this.training = in.readOptionalWriteable(ModelConfig.Training::new);
         }
 
         @Override
@@ -106,8 +105,8 @@ public final class EvaluateModelAction {
             out.writeString(name);
             out.writeLong(split);
             out.writeVInt(k);
-            JsonWire.writeOptional(out, similarity);
-            JsonWire.writeOptional(out, training);
+            out.writeOptionalWriteable(similarity);
+            out.writeOptionalWriteable(training);
         }
 
         public String name() {
