@@ -192,6 +192,30 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         return signals;
     }
 
+    public String model() {
+        return model;
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    public List<String> contextItems() {
+        return contextItems;
+    }
+
+    public RescoreWeights weights() {
+        return weights;
+    }
+
+    public QueryNormalization normalization() {
+        return normalization;
+    }
+
+    public int recentItems() {
+        return recentItems;
+    }
+
     @Override
     public ActionRequestValidationException validate(SearchSourceBuilder source, ActionRequestValidationException e) {
         int window = windowSize == null ? DEFAULT_WINDOW : windowSize;
