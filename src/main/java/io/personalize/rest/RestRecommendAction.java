@@ -1,11 +1,7 @@
 package io.personalize.rest;
 
 import io.personalize.action.RecommendAction;
-import io.personalize.action.TransportRecommendAction;
-import io.personalize.model.ModelStore;
-import io.personalize.profile.ProfileLoader;
 
-import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.rest.BaseRestHandler;
@@ -28,16 +24,9 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST _recommend} with a body, or {@code GET _recommend?model=shop&user_id=...&item_ids=a,b&size=10} for the
- * simple cases. The model's catalogue index is looked up first, so that the action is authorized against it.
+ * simple cases: parses the request and executes {@link RecommendAction} (which resolves the model's catalogue).
  */
 public final class RestRecommendAction extends BaseRestHandler {
-
-    private final ProfileLoader profiles;
-
-    /** With the node's profile loader, whose copy of the model gives the catalogue index without a read. */
-    public RestRecommendAction(ProfileLoader profiles) {
-        this.profiles = profiles;
-    }
 
     @Override
     public String getName() {
@@ -84,30 +73,11 @@ public final class RestRecommendAction extends BaseRestHandler {
             body.source(source);
         }
         RecommendAction.Request recommend = new RecommendAction.Request(body);
-        String model = body.modelName();
-        return channel -> {
-            RestToXContentListener<RecommendAction.Response> listener = new RestToXContentListener<>(channel);
-            if (model == null) {
-                // let validation say what is missing
-                client.execute(RecommendAction.TYPE, recommend, listener);
-                return;
-            }
-            RestCancellableNodeClient cancellable = new RestCancellableNodeClient(client, request.getHttpChannel());
-            ModelStore.StoredModel known = profiles.cache().model(model);
-            if (known == null) {
-                lookUp(profiles, model, recommend, cancellable, listener);
-                return;
-            }
-            recommend.index(known.config().catalog().index());
-            cancellable.execute(RecommendAction.TYPE, recommend, ActionListener.wrap(listener::onResponse, e -> {
-                if (e instanceof TransportRecommendAction.CatalogMismatchException) {
-                    // the model's catalogue changed since this node last read it: authorize against the new one
-                    lookUp(profiles, model, recommend, cancellable, listener);
-                } else {
-                    listener.onFailure(e);
-                }
-            }));
-        };
+        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
+            RecommendAction.TYPE,
+            recommend,
+            new RestToXContentListener<>(channel)
+        );
     }
 
     /** The URL parameters that set a field of the body, with the field. */
@@ -150,18 +120,5 @@ public final class RestRecommendAction extends BaseRestHandler {
                 );
             }
         }
-    }
-
-    private static void lookUp(
-        ProfileLoader loader,
-        String model,
-        RecommendAction.Request recommend,
-        RestCancellableNodeClient cancellable,
-        ActionListener<RecommendAction.Response> listener
-    ) {
-        loader.model(model, listener.delegateFailureAndWrap((l, stored) -> {
-            recommend.index(stored.config().catalog().index());
-            cancellable.execute(RecommendAction.TYPE, recommend, l);
-        }));
     }
 }

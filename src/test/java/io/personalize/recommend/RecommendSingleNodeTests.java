@@ -7,6 +7,8 @@ import io.personalize.model.ModelDocuments;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
+import io.personalize.action.RecommendFromCatalogAction;
+import io.personalize.model.ModelConfig;
 import io.personalize.action.TrainModelAction;
 
 import org.elasticsearch.action.ActionRequestValidationException;
@@ -43,7 +45,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     private List<RecommendAction.Recommendation> recommend(RecommendAction.Body body) {
-        RecommendAction.Request request = new RecommendAction.Request(body.model("shop")).index("products");
+        RecommendAction.Request request = new RecommendAction.Request(body.model("shop"));
         return client().execute(RecommendAction.TYPE, request).actionGet().recommendations();
     }
 
@@ -125,9 +127,47 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
         IllegalArgumentException wrongIndex = expectThrows(
             IllegalArgumentException.class,
-            () -> client().execute(RecommendAction.TYPE, new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")).index("events")).actionGet()
+            () -> client().execute(
+                RecommendFromCatalogAction.TYPE,
+                new RecommendFromCatalogAction.Request(new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")), "events")
+            ).actionGet()
         );
         assertThat(wrongIndex.getMessage(), containsString("recommends from [products], not from [events]"));
+    }
+
+    /**
+     * Java callers name the model only: the action resolves the catalogue, and when the model moved to another catalogue
+     * since this node cached it (the inner, index-authorized request is refused), it reads the model again.
+     */
+    public void testTheActionResolvesTheCatalogueAgainWhenTheModelMoved() throws IOException {
+        assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
+        // the same products under another index, and the model moved there (its cached copy still says "products")
+        client().admin().indices().prepareCreate("products-moved").setMapping("""
+            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""").get();
+        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
+            client().prepareIndex("products-moved").setId(sku)
+                .setSource(java.util.Map.of("sku", sku, "title", sku, "category", "abc".contains(sku) ? "candles" : "bags"))
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                .get();
+        }
+        ModelConfig moved = TinyShop.config();
+        moved = new ModelConfig(
+            new ModelConfig.Catalog("products-moved", moved.catalog().idField(), moved.catalog().attributes(), null),
+            moved.events(),
+            moved.similarity(),
+            moved.training()
+        );
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", moved)).actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+        assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
+        IllegalArgumentException old = expectThrows(
+            IllegalArgumentException.class,
+            () -> client().execute(
+                RecommendFromCatalogAction.TYPE,
+                new RecommendFromCatalogAction.Request(new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("half")), "products")
+            ).actionGet()
+        );
+        assertThat(old.getMessage(), containsString("recommends from [products-moved], not from [products]"));
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
