@@ -15,8 +15,6 @@ import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.PersonalizationSignalsAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
-import io.personalize.action.RecommendFromCatalogAction;
-import io.personalize.action.TransportRecommendFromCatalogAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportPutModelAction;
@@ -124,8 +122,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
             new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
             new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class),
-            new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
-            new ActionHandler(RecommendFromCatalogAction.TYPE, TransportRecommendFromCatalogAction.class)
+            new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class)
         );
     }
 
@@ -143,7 +140,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
             new RestImportModelAction(),
             new RestEvaluateModelAction(),
             // the node's components exist by now: Elasticsearch builds REST handlers after createComponents
-            new RestRecommendAction(),
+            new RestRecommendAction(serving.get().profiles()),
             new RestForgetUserAction(),
             new RestStatsAction()
         );

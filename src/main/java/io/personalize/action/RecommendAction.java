@@ -7,8 +7,9 @@ import io.personalize.recommend.Reason;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.CompositeIndicesRequest;
+import org.elasticsearch.action.IndicesRequest;
 import org.elasticsearch.action.UntypedActionRequest;
+import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
@@ -29,9 +30,7 @@ import static org.elasticsearch.action.ValidateActions.addValidationError;
 
 /**
  * {@code POST _recommend}: a shelf of recommendations for a shopper and/or items. An index read, authorized against
- * the model's catalogue index like a search of it: the request names the model only, and {@link TransportRecommendAction}
- * resolves the catalogue and sends {@link RecommendFromCatalogAction}, which security authorizes against it (as
- * {@code _msearch} sends searches: the outer request is a {@code CompositeIndicesRequest}).
+ * the model's catalogue index like a search of it.
  */
 public final class RecommendAction {
 
@@ -141,7 +140,7 @@ public final class RecommendAction {
         }
     }
 
-    public static final class Request extends UntypedActionRequest implements CompositeIndicesRequest {
+    public static final class Request extends UntypedActionRequest implements IndicesRequest {
         private final String model;
         private final String userId;
         private final List<String> itemIds;
@@ -153,6 +152,8 @@ public final class RecommendAction {
         private final boolean explain;
         private final FetchSourceContext source;
         private final int recentItems;
+        // the model's catalogue index: what the caller must be allowed to read
+        private String index;
 
         public Request(Body body) {
             this.model = body.model;
@@ -181,6 +182,7 @@ public final class RecommendAction {
             this.explain = in.readBoolean();
             this.source = in.readOptionalWriteable(FetchSourceContext::readFrom);
             this.recentItems = in.readVInt();
+            this.index = in.readOptionalString();
         }
 
         @Override
@@ -197,6 +199,7 @@ public final class RecommendAction {
             out.writeBoolean(explain);
             out.writeOptionalWriteable(source);
             out.writeVInt(recentItems);
+            out.writeOptionalString(index);
         }
 
         @Override
@@ -239,7 +242,29 @@ public final class RecommendAction {
             if (recentItems < 0) {
                 e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
             }
+            if (index == null && model != null) {
+                e = addValidationError("the model's catalogue index is not set", e);
+            }
             return e;
+        }
+
+        public Request index(String catalogIndex) {
+            this.index = catalogIndex;
+            return this;
+        }
+
+        public String index() {
+            return index;
+        }
+
+        @Override
+        public String[] indices() {
+            return index == null ? new String[0] : new String[] { index };
+        }
+
+        @Override
+        public IndicesOptions indicesOptions() {
+            return IndicesOptions.strictSingleIndexNoExpandForbidClosed();
         }
 
         public String model() {

@@ -1,7 +1,10 @@
 package io.personalize.rest;
 
 import io.personalize.action.RecommendAction;
+import io.personalize.action.CatalogResolver;
+import io.personalize.profile.ProfileLoader;
 
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.rest.BaseRestHandler;
@@ -24,9 +27,17 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST _recommend} with a body, or {@code GET _recommend?model=shop&user_id=...&item_ids=a,b&size=10} for the
- * simple cases: parses the request and executes {@link RecommendAction} (which resolves the model's catalogue).
+ * simple cases. The model's catalogue index is resolved first ({@link CatalogResolver}), so that the action is
+ * authorized against it.
  */
 public final class RestRecommendAction extends BaseRestHandler {
+
+    private final ProfileLoader profiles;
+
+    /** With the node's profile loader, whose copy of the model gives the catalogue index without a read. */
+    public RestRecommendAction(ProfileLoader profiles) {
+        this.profiles = profiles;
+    }
 
     @Override
     public String getName() {
@@ -73,11 +84,22 @@ public final class RestRecommendAction extends BaseRestHandler {
             body.source(source);
         }
         RecommendAction.Request recommend = new RecommendAction.Request(body);
-        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
-            RecommendAction.TYPE,
-            recommend,
-            new RestToXContentListener<>(channel)
-        );
+        String model = body.modelName();
+        return channel -> {
+            RestToXContentListener<RecommendAction.Response> listener = new RestToXContentListener<>(channel);
+            if (model == null) {
+                // let validation say what is missing
+                client.execute(RecommendAction.TYPE, recommend, listener);
+                return;
+            }
+            RestCancellableNodeClient cancellable = new RestCancellableNodeClient(client, request.getHttpChannel());
+            CatalogResolver.onCatalog(
+                profiles,
+                model,
+                (String catalog, ActionListener<RecommendAction.Response> l) -> cancellable.execute(RecommendAction.TYPE, recommend.index(catalog), l),
+                listener
+            );
+        };
     }
 
     /** The URL parameters that set a field of the body, with the field. */

@@ -7,11 +7,14 @@ import io.personalize.model.ModelDocuments;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
-import io.personalize.action.RecommendFromCatalogAction;
+import io.personalize.action.CatalogResolver;
+import io.personalize.profile.ProfileLoader;
 import io.personalize.model.ModelConfig;
 import io.personalize.action.TrainModelAction;
 
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.plugins.Plugin;
@@ -46,7 +49,15 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
 
     private List<RecommendAction.Recommendation> recommend(RecommendAction.Body body) {
         RecommendAction.Request request = new RecommendAction.Request(body.model("shop"));
-        return client().execute(RecommendAction.TYPE, request).actionGet().recommendations();
+        // as the REST handler does: the catalogue resolved from the node's copy of the model, read again if it moved
+        PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
+        CatalogResolver.onCatalog(
+            getInstanceFromNode(ProfileLoader.class),
+            "shop",
+            (String catalog, ActionListener<RecommendAction.Response> l) -> client().execute(RecommendAction.TYPE, request.index(catalog), l),
+            shelf
+        );
+        return shelf.actionGet().recommendations();
     }
 
     private static List<String> items(List<RecommendAction.Recommendation> shelf) {
@@ -127,17 +138,14 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
         IllegalArgumentException wrongIndex = expectThrows(
             IllegalArgumentException.class,
-            () -> client().execute(
-                RecommendFromCatalogAction.TYPE,
-                new RecommendFromCatalogAction.Request(new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")), "events")
-            ).actionGet()
+            () -> client().execute(RecommendAction.TYPE, new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")).index("events")).actionGet()
         );
         assertThat(wrongIndex.getMessage(), containsString("recommends from [products], not from [events]"));
     }
 
     /**
-     * Java callers name the model only: the action resolves the catalogue, and when the model moved to another catalogue
-     * since this node cached it (the inner, index-authorized request is refused), it reads the model again.
+     * The catalogue is resolved from the node's copy of the model; when the model moved to another catalogue since (the
+     * action, authorized for the old one, refuses), the model is read again and the request authorized for the new one.
      */
     public void testTheActionResolvesTheCatalogueAgainWhenTheModelMoved() throws IOException {
         assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
@@ -163,8 +171,8 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         IllegalArgumentException old = expectThrows(
             IllegalArgumentException.class,
             () -> client().execute(
-                RecommendFromCatalogAction.TYPE,
-                new RecommendFromCatalogAction.Request(new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("half")), "products")
+                RecommendAction.TYPE,
+                new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("half")).index("products")
             ).actionGet()
         );
         assertThat(old.getMessage(), containsString("recommends from [products-moved], not from [products]"));
