@@ -145,6 +145,21 @@ public final class EvaluateModelAction {
         public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
             return new TrainingTask(id, type, action, getDescription(), parentTaskId, headers, name);
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other
+                && name.equals(other.name)
+                && split == other.split
+                && k == other.k
+                && java.util.Objects.equals(similarity, other.similarity)
+                && java.util.Objects.equals(training, other.training);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, split, k, similarity, training);
+        }
     }
 
     public static final class Response extends ActionResponse implements ToXContentObject {

@@ -101,5 +101,15 @@ public final class GetModelsAction {
             }
             return builder.endArray().endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && models.equals(other.models) && single == other.single && missingIndices.equals(other.missingIndices);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(models, single, missingIndices);
+        }
     }
 }

@@ -55,6 +55,16 @@ public final class PutModelAction {
         public ActionRequestValidationException validate() {
             return null;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && name.equals(other.name) && config.equals(other.config);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, config);
+        }
     }
 
     public static final class Response extends ActionResponse implements ToXContentObject {

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** Random model configurations survive the wire and their stored (JSON) form unchanged. */
 public class ModelConfigSerializationTests extends AbstractXContentSerializingTestCase<ModelConfig> {
 
-    static ModelConfig randomModelConfig() {
+    public static ModelConfig randomModelConfig() {
         return new ModelConfig(randomCatalog(), randomEvents(), randomBoolean() ? null : randomSimilarity(), randomBoolean() ? null : randomTraining());
     }
 
@@ -53,7 +53,7 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
         );
     }
 
-    static ModelConfig.Similarity randomSimilarity() {
+    public static ModelConfig.Similarity randomSimilarity() {
         return new ModelConfig.Similarity(
             randomFrom(ModelConfig.Similarity.ALGORITHMS),
             between(1, ModelConfig.Similarity.MAX_NEIGHBORS),
@@ -63,7 +63,7 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
         );
     }
 
-    static ModelConfig.Training randomTraining() {
+    public static ModelConfig.Training randomTraining() {
         return new ModelConfig.Training(
             between(1, 10_000),
             between(1, 1_000),

@@ -12,7 +12,7 @@ import java.util.List;
 /** Random model statuses survive the wire and their stored (JSON) form unchanged. */
 public class ModelStatusSerializationTests extends AbstractXContentSerializingTestCase<ModelStatus> {
 
-    static ModelStatus randomModelStatus() {
+    public static ModelStatus randomModelStatus() {
         return new ModelStatus(
             randomNonNegativeLong(),
             randomNonNegativeLong(),
