@@ -49,6 +49,16 @@ public final class GetModelsAction {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && java.util.Objects.equals(name, other.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hashCode(name);
+        }
+
+        @Override
         public ActionRequestValidationException validate() {
             return null;
         }
