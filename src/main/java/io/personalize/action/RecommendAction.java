@@ -411,5 +411,19 @@ public final class RecommendAction {
                 .field("recommendations", recommendations)
                 .endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other
+                && model.equals(other.model)
+                && modelVersion == other.modelVersion
+                && tookMillis == other.tookMillis
+                && recommendations.equals(other.recommendations);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, modelVersion, tookMillis, recommendations);
+        }
     }
 }

@@ -124,5 +124,15 @@ public final class TrainModelAction {
                 .field("phases_ms", phaseMillis)
                 .endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && version.equals(other.version) && phaseMillis.equals(other.phaseMillis);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, version, phaseMillis);
+        }
     }
 }

@@ -23,7 +23,7 @@ public class ModelStatusSerializationTests extends AbstractXContentSerializingTe
         );
     }
 
-    static ModelStatus.Version randomVersion() {
+    public static ModelStatus.Version randomVersion() {
         return new ModelStatus.Version(
             randomNonNegativeLong(),
             randomAlphaOfLengthBetween(1, 20),
