@@ -192,5 +192,15 @@ public final class EvaluateModelAction {
             builder.field("evaluation", result);
             return builder.endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && result.equals(other.result);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, result);
+        }
     }
 }

@@ -112,5 +112,15 @@ public final class ForgetUserAction {
                 .field("profiles_deleted", deleted)
                 .endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && userId.equals(other.userId) && versions == other.versions && deleted == other.deleted;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, userId, versions, deleted);
+        }
     }
 }

@@ -95,5 +95,15 @@ public final class PutModelAction {
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject().field("acknowledged", true).field("model", name).field("created", created).endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && name.equals(other.name) && created == other.created;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, created);
+        }
     }
 }

@@ -12,6 +12,10 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
 
     @Override
     protected EvaluationJob.Result createTestInstance() {
+        return randomResult();
+    }
+
+    public static EvaluationJob.Result randomResult() {
         return new EvaluationJob.Result(
             between(1, 100),
             randomLong(),
