@@ -42,6 +42,16 @@ public final class DeleteModelAction {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && name.equals(other.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode();
+        }
+
+        @Override
         public ActionRequestValidationException validate() {
             return null;
         }

@@ -1,7 +1,6 @@
 package io.personalize.action;
 
 import io.personalize.model.EvaluationJob;
-import io.personalize.model.JsonWire;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.TrainingTask;
 
@@ -96,8 +95,8 @@ public final class EvaluateModelAction {
             this.name = in.readString();
             this.split = in.readLong();
             this.k = in.readVInt();
-            this.similarity = JsonWire.readOptional(in, p -> ModelConfig.Similarity.PARSER.apply(p, null));
-            this.training = JsonWire.readOptional(in, p -> ModelConfig.Training.PARSER.apply(p, null));
+            this.similarity = in.readOptionalWriteable(ModelConfig.Similarity::new);
+            this.training = in.readOptionalWriteable(ModelConfig.Training::new);
         }
 
         @Override
@@ -106,8 +105,8 @@ public final class EvaluateModelAction {
             out.writeString(name);
             out.writeLong(split);
             out.writeVInt(k);
-            JsonWire.writeOptional(out, similarity);
-            JsonWire.writeOptional(out, training);
+            out.writeOptionalWriteable(similarity);
+            out.writeOptionalWriteable(training);
         }
 
         public String name() {
@@ -146,6 +145,21 @@ public final class EvaluateModelAction {
         public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
             return new TrainingTask(id, type, action, getDescription(), parentTaskId, headers, name);
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other
+                && name.equals(other.name)
+                && split == other.split
+                && k == other.k
+                && java.util.Objects.equals(similarity, other.similarity)
+                && java.util.Objects.equals(training, other.training);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, split, k, similarity, training);
+        }
     }
 
     public static final class Response extends ActionResponse implements ToXContentObject {
@@ -177,6 +191,16 @@ public final class EvaluateModelAction {
             builder.startObject().field("model", model);
             builder.field("evaluation", result);
             return builder.endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && result.equals(other.result);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, result);
         }
     }
 }

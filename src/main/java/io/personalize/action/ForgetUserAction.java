@@ -57,6 +57,16 @@ public final class ForgetUserAction {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && model.equals(other.model) && java.util.Objects.equals(userId, other.userId);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, userId);
+        }
+
+        @Override
         public ActionRequestValidationException validate() {
             return userId == null || userId.isEmpty() || userId.length() > 512 ? addValidationError("[user_id] must be 1 to 512 characters", null) : null;
         }
@@ -101,6 +111,16 @@ public final class ForgetUserAction {
                 .field("versions", versions)
                 .field("profiles_deleted", deleted)
                 .endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && userId.equals(other.userId) && versions == other.versions && deleted == other.deleted;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, userId, versions, deleted);
         }
     }
 }

@@ -49,6 +49,16 @@ public final class GetModelsAction {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && java.util.Objects.equals(name, other.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hashCode(name);
+        }
+
+        @Override
         public ActionRequestValidationException validate() {
             return null;
         }
@@ -100,6 +110,16 @@ public final class GetModelsAction {
                 model.toXContent(builder, params);
             }
             return builder.endArray().endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && models.equals(other.models) && single == other.single && missingIndices.equals(other.missingIndices);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(models, single, missingIndices);
         }
     }
 }

@@ -101,5 +101,15 @@ public final class ImportModelAction {
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject().field("acknowledged", true).field("model", model).field("version", version).endObject();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && version.equals(other.version);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, version);
+        }
     }
 }

@@ -108,6 +108,22 @@ public final class PersonalizationSignalsAction {
         public String index() {
             return index;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other
+                && model.equals(other.model)
+                && java.util.Objects.equals(userId, other.userId)
+                && contextItems.equals(other.contextItems)
+                && recentItems == other.recentItems
+                && explain == other.explain
+                && index.equals(other.index);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, userId, contextItems, recentItems, explain, index);
+        }
     }
 
     public static final class Response extends ActionResponse {

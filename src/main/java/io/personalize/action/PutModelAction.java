@@ -55,6 +55,16 @@ public final class PutModelAction {
         public ActionRequestValidationException validate() {
             return null;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && name.equals(other.name) && config.equals(other.config);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, config);
+        }
     }
 
     public static final class Response extends ActionResponse implements ToXContentObject {
@@ -84,6 +94,16 @@ public final class PutModelAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject().field("acknowledged", true).field("model", name).field("created", created).endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && name.equals(other.name) && created == other.created;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, created);
         }
     }
 }

@@ -311,6 +311,28 @@ public final class RecommendAction {
             return recentItems;
         }
 
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other
+                && model.equals(other.model)
+                && java.util.Objects.equals(userId, other.userId)
+                && itemIds.equals(other.itemIds)
+                && size == other.size
+                && java.util.Objects.equals(filter, other.filter)
+                && excludeSeen == other.excludeSeen
+                && exclude.equals(other.exclude)
+                && diversity == other.diversity
+                && explain == other.explain
+                && java.util.Objects.equals(source, other.source)
+                && recentItems == other.recentItems
+                && java.util.Objects.equals(index, other.index);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, userId, itemIds, size, filter, excludeSeen, exclude, diversity, explain, source, recentItems, index);
+        }
+
         /** Checks the request against the node's current limits. */
         public void checkLimits(Limits limits) {
             limits.checkSize(size);
@@ -388,6 +410,20 @@ public final class RecommendAction {
                 .field("took", tookMillis)
                 .field("recommendations", recommendations)
                 .endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other
+                && model.equals(other.model)
+                && modelVersion == other.modelVersion
+                && tookMillis == other.tookMillis
+                && recommendations.equals(other.recommendations);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, modelVersion, tookMillis, recommendations);
         }
     }
 }

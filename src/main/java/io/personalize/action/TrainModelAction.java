@@ -51,6 +51,16 @@ public final class TrainModelAction {
             return name;
         }
 
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && name.equals(other.name) && storeResult == other.storeResult;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, storeResult);
+        }
+
         /** With wait_for_completion=false the outcome is stored, for GET _tasks/<id> to show after the task ended. */
         public void setShouldStoreResult(boolean store) {
             this.storeResult = store;
@@ -113,6 +123,16 @@ public final class TrainModelAction {
                 .field("version", version)
                 .field("phases_ms", phaseMillis)
                 .endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Response other && model.equals(other.model) && version.equals(other.version) && phaseMillis.equals(other.phaseMillis);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, version, phaseMillis);
         }
     }
 }

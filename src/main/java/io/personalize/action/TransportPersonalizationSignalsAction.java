@@ -58,7 +58,7 @@ public final class TransportPersonalizationSignalsAction extends HandledTranspor
         String catalog = model.config().catalog().index();
         if (catalog.equals(request.index()) == false) {
             // the caller was authorized for request.index(): it must be the catalogue whose items are named
-            listener.onFailure(new TransportRecommendAction.CatalogMismatchException(request.model(), catalog, request.index()));
+            listener.onFailure(new CatalogResolver.CatalogMismatchException(request.model(), catalog, request.index()));
             return;
         }
         int recent = request.userId() == null ? 0 : request.recentItems();

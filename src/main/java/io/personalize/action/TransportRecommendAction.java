@@ -57,7 +57,7 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
         String catalog = model.config().catalog().index();
         if (catalog.equals(request.index()) == false) {
             // the caller was authorized for request.index(): it must be the catalogue that is read
-            listener.onFailure(new CatalogMismatchException(request.model(), catalog, request.index()));
+            listener.onFailure(new CatalogResolver.CatalogMismatchException(request.model(), catalog, request.index()));
             return;
         }
         recommender.recommend(
@@ -65,12 +65,5 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
             request,
             listener.map(shelf -> new RecommendAction.Response(model.name(), model.version().version(), (System.nanoTime() - start) / 1_000_000, shelf))
         );
-    }
-
-    /** The caller was authorized for another index than the model's catalogue (which changed since it was looked up). */
-    public static final class CatalogMismatchException extends IllegalArgumentException {
-        CatalogMismatchException(String model, String catalog, String index) {
-            super("model [" + model + "] recommends from [" + catalog + "], not from [" + index + "]");
-        }
     }
 }

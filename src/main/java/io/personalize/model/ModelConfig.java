@@ -2,6 +2,7 @@ package io.personalize.model;
 
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ObjectParser;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
@@ -29,8 +31,11 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  *   "similarity": { "algorithm": "cosine", "neighbors": 100 },
  *   "training":   { "max_history": 500, "user_items": 100 } }
  * </pre>
+ * It crosses the wire field by field ({@link Writeable}): a node reads the values the sender validated, without
+ * re-parsing JSON on every hop. Every part is read through its validating constructor, so a value that arrives is as
+ * checked as one parsed from a REST body.
  */
-public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training) implements ToXContentObject {
+public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training) implements ToXContentObject, Writeable {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
 
@@ -45,7 +50,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     /** Where the products are: their id, the attributes users have affinities to, and their content vectors. */
-    public record Catalog(String index, String idField, List<String> attributes, String vectorField) implements ToXContentObject {
+    public record Catalog(String index, String idField, List<String> attributes, String vectorField) implements ToXContentObject, Writeable {
         static final ConstructingObjectParser<Catalog, Void> PARSER = new ConstructingObjectParser<>(
             "catalog",
             false,
@@ -65,6 +70,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             for (String attribute : attributes) {
                 requireText(attribute, "catalog.attributes");
             }
+        }
+
+        public Catalog(StreamInput in) throws IOException {
+            this(in.readString(), in.readString(), in.readStringCollectionAsImmutableList(), in.readOptionalString());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(index);
+            out.writeString(idField);
+            out.writeStringCollection(attributes);
+            out.writeOptionalString(vectorField);
         }
 
         @Override
@@ -87,7 +104,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         Map<String, Double> weights,
         TimeValue halfLife,
         String valueField
-    ) implements ToXContentObject {
+    ) implements ToXContentObject, Writeable {
 
         public static final Map<String, Double> DEFAULT_WEIGHTS = Map.of("view", 1.0, "cart", 3.0, "purchase", 5.0);
         /** Chosen on the Online Retail validation split (see the README's quality section). */
@@ -143,6 +160,32 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             }
         }
 
+        public Events(StreamInput in) throws IOException {
+            this(
+                in.readString(),
+                in.readString(),
+                in.readString(),
+                in.readString(),
+                in.readString(),
+                in.readImmutableMap(StreamInput::readDouble),
+                // null on the wire is "no time decay", which the constructor takes as -1 (null there means the default)
+                Objects.requireNonNullElse(in.readOptionalTimeValue(), TimeValue.MINUS_ONE),
+                in.readOptionalString()
+            );
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(index);
+            out.writeString(userField);
+            out.writeString(itemField);
+            out.writeString(typeField);
+            out.writeString(timeField);
+            out.writeMap(weights, StreamOutput::writeDouble);
+            out.writeOptionalTimeValue(halfLife);
+            out.writeOptionalString(valueField);
+        }
+
         private static Map<String, Double> parseWeights(XContentParser parser) throws IOException {
             Map<String, Double> weights = new LinkedHashMap<>();
             for (Map.Entry<String, Object> entry : parser.map().entrySet()) {
@@ -177,7 +220,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     /** How item-item similarity is computed. */
-    public record Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta) implements ToXContentObject {
+    public record Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta) implements ToXContentObject, Writeable {
 
         public static final String COSINE = "cosine";
         public static final String RP3BETA = "rp3beta";
@@ -213,6 +256,19 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             requireNonNegative(beta, "similarity.beta");
         }
 
+        public Similarity(StreamInput in) throws IOException {
+            this(in.readString(), in.readVInt(), in.readOptionalDouble(), in.readOptionalDouble(), in.readOptionalDouble());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(algorithm);
+            out.writeVInt(neighbors);
+            out.writeOptionalDouble(shrinkage);
+            out.writeOptionalDouble(alpha);
+            out.writeOptionalDouble(beta);
+        }
+
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject().field("algorithm", algorithm).field("neighbors", neighbors);
@@ -233,7 +289,10 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
      * Bounds on what training keeps per user, how fast popularity forgets, and how much recent popularity adds to a
      * user's collaborative-filtering scores (null: the algorithm's default).
      */
-    public record Training(int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight) implements ToXContentObject {
+    public record Training(int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight)
+        implements
+            ToXContentObject,
+            Writeable {
         public static final Training DEFAULT = new Training(500, 100, null, null);
 
         public static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
@@ -264,6 +323,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                 throw new IllegalArgumentException("[training.popularity_half_life] must be positive, got [" + popularityHalfLife + "]");
             }
             requireNonNegative(popularityWeight, "training.popularity_weight");
+        }
+
+        public Training(StreamInput in) throws IOException {
+            this(in.readVInt(), in.readVInt(), in.readOptionalTimeValue(), in.readOptionalDouble());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeVInt(maxHistory);
+            out.writeVInt(userItems);
+            out.writeOptionalTimeValue(popularityHalfLife);
+            out.writeOptionalDouble(popularityWeight);
         }
 
         @Override
@@ -300,12 +371,21 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         return PARSER.apply(parser, null);
     }
 
-    public void writeTo(StreamOutput out) throws IOException {
-        JsonWire.write(out, this);
+    public ModelConfig(StreamInput in) throws IOException {
+        this(new Catalog(in), new Events(in), new Similarity(in), new Training(in));
     }
 
+    /** Same as {@link #ModelConfig(StreamInput)}, for method references. */
     public static ModelConfig readFrom(StreamInput in) throws IOException {
-        return JsonWire.read(in, ModelConfig::parse);
+        return new ModelConfig(in);
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        catalog.writeTo(out);
+        events.writeTo(out);
+        similarity.writeTo(out);
+        training.writeTo(out);
     }
 
     @Override

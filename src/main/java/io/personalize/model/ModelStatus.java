@@ -23,7 +23,8 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  */
 public record ModelStatus(long activeVersion, long lastVersion, List<Version> versions, Training training, String uuid, Training importing)
     implements
-        ToXContentObject {
+        ToXContentObject,
+        Writeable {
 
     public static final ModelStatus NEW = new ModelStatus(0, 0, List.of(), null, null, null);
 
@@ -191,7 +192,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
     /** The last (or current) training of the model and how it ended. */
     public record Training(State state, String taskId, String nodeId, long startedAt, long finishedAt, long version, String reason)
         implements
-            ToXContentObject {
+            ToXContentObject,
+            Writeable {
 
         public enum State {
             RUNNING,
@@ -228,6 +230,29 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             PARSER.declareLong(optionalConstructorArg(), new ParseField("finished_at"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("version"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("reason"));
+        }
+
+        public Training(StreamInput in) throws IOException {
+            this(
+                in.readEnum(State.class),
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readZLong(),
+                in.readZLong(),
+                in.readZLong(),
+                in.readOptionalString()
+            );
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeEnum(state);
+            out.writeOptionalString(taskId);
+            out.writeOptionalString(nodeId);
+            out.writeZLong(startedAt);
+            out.writeZLong(finishedAt);
+            out.writeZLong(version);
+            out.writeOptionalString(reason);
         }
 
         public Training finish(State outcome, long at, String why) {
@@ -281,6 +306,27 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
 
     public ModelStatus {
         versions = List.copyOf(versions);
+    }
+
+    public ModelStatus(StreamInput in) throws IOException {
+        this(
+            in.readZLong(),
+            in.readZLong(),
+            in.readCollectionAsImmutableList(Version::new),
+            in.readOptionalWriteable(Training::new),
+            in.readOptionalString(),
+            in.readOptionalWriteable(Training::new)
+        );
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeZLong(activeVersion);
+        out.writeZLong(lastVersion);
+        out.writeCollection(versions);
+        out.writeOptionalWriteable(training);
+        out.writeOptionalString(uuid);
+        out.writeOptionalWriteable(importing);
     }
 
     public Version active() {

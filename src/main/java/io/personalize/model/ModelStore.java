@@ -54,20 +54,21 @@ public final class ModelStore {
             ToXContentObject,
             Writeable {
 
+        public StoredModel(StreamInput in) throws IOException {
+            this(in.readString(), new ModelConfig(in), new ModelStatus(in), in.readZLong(), in.readZLong());
+        }
+
         public static StoredModel readFrom(StreamInput in) throws IOException {
-            String name = in.readString();
-            long seqNo = in.readZLong();
-            long primaryTerm = in.readZLong();
-            BytesReference source = in.readBytesReference();
-            return parse(name, source, seqNo, primaryTerm);
+            return new StoredModel(in);
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             out.writeString(name);
+            config.writeTo(out);
+            status.writeTo(out);
             out.writeZLong(seqNo);
             out.writeZLong(primaryTerm);
-            out.writeBytesReference(BytesReference.bytes(toSource(this)));
         }
 
         @Override

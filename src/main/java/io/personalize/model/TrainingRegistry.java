@@ -42,10 +42,6 @@ public final class TrainingRegistry {
         local.remove(model, task);
     }
 
-    public CancellableTask localTraining(String model) {
-        return local.get(model);
-    }
-
     /** Whether this node runs a training of {@code model} now. */
     public boolean runsTraining(String model) {
         return local.containsKey(model);

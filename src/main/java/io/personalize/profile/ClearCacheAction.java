@@ -151,6 +151,20 @@ public final class ClearCacheAction {
             out.writeOptionalString(userId);
             out.writeLong(forgottenAt);
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NodeRequest other
+                && model.equals(other.model)
+                && java.util.Objects.equals(keepIndex, other.keepIndex)
+                && java.util.Objects.equals(userId, other.userId)
+                && forgottenAt == other.forgottenAt;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(model, keepIndex, userId, forgottenAt);
+        }
     }
 
     public static final class NodeResponse extends BaseNodeResponse {

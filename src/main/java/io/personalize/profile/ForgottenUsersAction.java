@@ -109,6 +109,16 @@ public final class ForgottenUsersAction {
         public String toString() {
             return "personalize forgotten users " + op + " [" + model + "]" + (user == null ? "" : "[" + user + "]");
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && op == other.op && model.equals(other.model) && java.util.Objects.equals(user, other.user) && at == other.at;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(op, model, user, at);
+        }
     }
 
     private record UpdateTask(Request request, ActionListener<AcknowledgedResponse> listener) implements ClusterStateTaskListener {

@@ -1,7 +1,7 @@
 package io.personalize.rescore;
 
 import io.personalize.action.PersonalizationSignalsAction;
-import io.personalize.action.TransportRecommendAction;
+import io.personalize.action.CatalogResolver;
 import io.personalize.model.ModelStore;
 import io.personalize.Limits;
 import io.personalize.profile.ProfileLoader;
@@ -9,7 +9,6 @@ import io.personalize.profile.Serving;
 import io.personalize.stats.ServingStats;
 
 import org.apache.lucene.util.SetOnce;
-import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
@@ -192,6 +191,30 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         return signals;
     }
 
+    public String model() {
+        return model;
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    public List<String> contextItems() {
+        return contextItems;
+    }
+
+    public RescoreWeights weights() {
+        return weights;
+    }
+
+    public QueryNormalization normalization() {
+        return normalization;
+    }
+
+    public int recentItems() {
+        return recentItems;
+    }
+
     @Override
     public ActionRequestValidationException validate(SearchSourceBuilder source, ActionRequestValidationException e) {
         int window = windowSize == null ? DEFAULT_WINDOW : windowSize;
@@ -260,8 +283,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     /**
      * Loads the signals through {@link PersonalizationSignalsAction}, with the rewrite's client, which carries the
      * caller of the search: security authorizes it against the model's catalogue index as it authorizes
-     * {@code _recommend}. The catalogue is taken from this node's copy of the model when it has one; should the model
-     * have moved to another catalogue since, the action refuses and the model is read again.
+     * {@code _recommend}, the index resolved as for {@code _recommend} ({@link CatalogResolver}).
      */
     private void load(
         Client client,
@@ -270,28 +292,12 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         boolean explain,
         ActionListener<PersonalizationSignals> listener
     ) {
-        ModelStore.StoredModel known = profiles.cache().model(model);
-        if (known == null) {
-            lookUp(client, profiles, searched, explain, listener);
-            return;
-        }
-        load(client, known.config().catalog().index(), searched, explain, ActionListener.wrap(listener::onResponse, e -> {
-            if (ExceptionsHelper.unwrapCause(e) instanceof TransportRecommendAction.CatalogMismatchException) {
-                lookUp(client, profiles, searched, explain, listener);
-            } else {
-                listener.onFailure(e);
-            }
-        }));
-    }
-
-    private void lookUp(
-        Client client,
-        ProfileLoader profiles,
-        ResolvedIndices searched,
-        boolean explain,
-        ActionListener<PersonalizationSignals> listener
-    ) {
-        profiles.model(model, listener.delegateFailureAndWrap((l, stored) -> load(client, stored.config().catalog().index(), searched, explain, l)));
+        CatalogResolver.onCatalog(
+            profiles,
+            model,
+            (String catalog, ActionListener<PersonalizationSignals> l) -> load(client, catalog, searched, explain, l),
+            listener
+        );
     }
 
     private void load(Client client, String catalog, ResolvedIndices searched, boolean explain, ActionListener<PersonalizationSignals> listener) {

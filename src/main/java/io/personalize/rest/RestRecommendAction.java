@@ -1,8 +1,7 @@
 package io.personalize.rest;
 
 import io.personalize.action.RecommendAction;
-import io.personalize.action.TransportRecommendAction;
-import io.personalize.model.ModelStore;
+import io.personalize.action.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
 
 import org.elasticsearch.action.ActionListener;
@@ -28,7 +27,8 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST _recommend} with a body, or {@code GET _recommend?model=shop&user_id=...&item_ids=a,b&size=10} for the
- * simple cases. The model's catalogue index is looked up first, so that the action is authorized against it.
+ * simple cases. The model's catalogue index is resolved first ({@link CatalogResolver}), so that the action is
+ * authorized against it.
  */
 public final class RestRecommendAction extends BaseRestHandler {
 
@@ -93,20 +93,12 @@ public final class RestRecommendAction extends BaseRestHandler {
                 return;
             }
             RestCancellableNodeClient cancellable = new RestCancellableNodeClient(client, request.getHttpChannel());
-            ModelStore.StoredModel known = profiles.cache().model(model);
-            if (known == null) {
-                lookUp(profiles, model, recommend, cancellable, listener);
-                return;
-            }
-            recommend.index(known.config().catalog().index());
-            cancellable.execute(RecommendAction.TYPE, recommend, ActionListener.wrap(listener::onResponse, e -> {
-                if (e instanceof TransportRecommendAction.CatalogMismatchException) {
-                    // the model's catalogue changed since this node last read it: authorize against the new one
-                    lookUp(profiles, model, recommend, cancellable, listener);
-                } else {
-                    listener.onFailure(e);
-                }
-            }));
+            CatalogResolver.onCatalog(
+                profiles,
+                model,
+                (String catalog, ActionListener<RecommendAction.Response> l) -> cancellable.execute(RecommendAction.TYPE, recommend.index(catalog), l),
+                listener
+            );
         };
     }
 
@@ -150,18 +142,5 @@ public final class RestRecommendAction extends BaseRestHandler {
                 );
             }
         }
-    }
-
-    private static void lookUp(
-        ProfileLoader loader,
-        String model,
-        RecommendAction.Request recommend,
-        RestCancellableNodeClient cancellable,
-        ActionListener<RecommendAction.Response> listener
-    ) {
-        loader.model(model, listener.delegateFailureAndWrap((l, stored) -> {
-            recommend.index(stored.config().catalog().index());
-            cancellable.execute(RecommendAction.TYPE, recommend, l);
-        }));
     }
 }

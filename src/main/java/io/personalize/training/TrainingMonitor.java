@@ -5,7 +5,7 @@ package io.personalize.training;
  *
  * <p>Training code calls {@link #progress} every now and then and {@link #checkCancelled()} at
  * regular intervals; an implementation cancels training by throwing from {@code checkCancelled}
- * (for example a {@link TrainingCancelledException}). Both are called from the thread that runs the
+ * (the plugin's training task throws Elasticsearch's TaskCancelledException). Both are called from the thread that runs the
  * training step.
  */
 public interface TrainingMonitor {

@@ -7,9 +7,14 @@ import io.personalize.model.ModelDocuments;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
+import io.personalize.action.CatalogResolver;
+import io.personalize.profile.ProfileLoader;
+import io.personalize.model.ModelConfig;
 import io.personalize.action.TrainModelAction;
 
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.plugins.Plugin;
@@ -43,8 +48,16 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     private List<RecommendAction.Recommendation> recommend(RecommendAction.Body body) {
-        RecommendAction.Request request = new RecommendAction.Request(body.model("shop")).index("products");
-        return client().execute(RecommendAction.TYPE, request).actionGet().recommendations();
+        RecommendAction.Request request = new RecommendAction.Request(body.model("shop"));
+        // as the REST handler does: the catalogue resolved from the node's copy of the model, read again if it moved
+        PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
+        CatalogResolver.onCatalog(
+            getInstanceFromNode(ProfileLoader.class),
+            "shop",
+            (String catalog, ActionListener<RecommendAction.Response> l) -> client().execute(RecommendAction.TYPE, request.index(catalog), l),
+            shelf
+        );
+        return shelf.actionGet().recommendations();
     }
 
     private static List<String> items(List<RecommendAction.Recommendation> shelf) {
@@ -128,6 +141,41 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
             () -> client().execute(RecommendAction.TYPE, new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")).index("events")).actionGet()
         );
         assertThat(wrongIndex.getMessage(), containsString("recommends from [products], not from [events]"));
+    }
+
+    /**
+     * The catalogue is resolved from the node's copy of the model; when the model moved to another catalogue since (the
+     * action, authorized for the old one, refuses), the model is read again and the request authorized for the new one.
+     */
+    public void testTheActionResolvesTheCatalogueAgainWhenTheModelMoved() throws IOException {
+        assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
+        // the same products under another index, and the model moved there (its cached copy still says "products")
+        client().admin().indices().prepareCreate("products-moved").setMapping("""
+            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""").get();
+        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
+            client().prepareIndex("products-moved").setId(sku)
+                .setSource(java.util.Map.of("sku", sku, "title", sku, "category", "abc".contains(sku) ? "candles" : "bags"))
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                .get();
+        }
+        ModelConfig moved = TinyShop.config();
+        moved = new ModelConfig(
+            new ModelConfig.Catalog("products-moved", moved.catalog().idField(), moved.catalog().attributes(), null),
+            moved.events(),
+            moved.similarity(),
+            moved.training()
+        );
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", moved)).actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+        assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
+        IllegalArgumentException old = expectThrows(
+            IllegalArgumentException.class,
+            () -> client().execute(
+                RecommendAction.TYPE,
+                new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("half")).index("products")
+            ).actionGet()
+        );
+        assertThat(old.getMessage(), containsString("recommends from [products-moved], not from [products]"));
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {

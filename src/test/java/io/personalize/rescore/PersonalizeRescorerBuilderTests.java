@@ -1,23 +1,146 @@
 package io.personalize.rescore;
 
+import io.personalize.PersonalizePlugin;
+
+import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.common.io.stream.NamedWriteableAwareStreamInput;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.search.SearchModule;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.rescore.RescorerBuilder;
 import org.elasticsearch.test.ESTestCase;
+import org.elasticsearch.test.EqualsHashCodeTestUtils;
+import org.elasticsearch.xcontent.NamedXContentRegistry;
+import org.elasticsearch.xcontent.ToXContent;
+import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.XContentType;
 import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+/**
+ * The builder parsed from a search request and sent to every shard. Besides the hand-written cases, randomized tests in
+ * the style of Elasticsearch's own rescorer builder tests: wire and XContent round trips through the registries the
+ * plugin's {@link PersonalizePlugin#getRescorers()} fills (as a node builds them), and equals/hashCode against mutations.
+ */
 public class PersonalizeRescorerBuilderTests extends ESTestCase {
+
+    private static final int NUMBER_OF_TESTBUILDERS = 20;
+    private static NamedWriteableRegistry namedWriteableRegistry;
+    private static NamedXContentRegistry xContentRegistry;
+
+    @org.junit.BeforeClass
+    public static void registries() {
+        SearchModule search = new SearchModule(Settings.EMPTY, List.of(new PersonalizePlugin()));
+        namedWriteableRegistry = new NamedWriteableRegistry(search.getNamedWriteables());
+        xContentRegistry = new NamedXContentRegistry(search.getNamedXContents());
+    }
+
+    @org.junit.AfterClass
+    public static void clearRegistries() {
+        namedWriteableRegistry = null;
+        xContentRegistry = null;
+    }
+
+    static PersonalizeRescorerBuilder randomBuilder() {
+        PersonalizeRescorerBuilder builder = new PersonalizeRescorerBuilder(
+            randomAlphaOfLengthBetween(1, 12),
+            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
+            randomList(0, 5, () -> randomAlphaOfLengthBetween(1, 12)),
+            RescoreWeightsSerializationTests.randomWeights(),
+            randomFrom(QueryNormalization.values()),
+            between(0, 500),
+            () -> null
+        );
+        if (randomBoolean()) {
+            builder.windowSize(between(1, 10_000));
+        }
+        return builder;
+    }
+
+    static PersonalizeRescorerBuilder mutate(PersonalizeRescorerBuilder original) throws IOException {
+        PersonalizeRescorerBuilder b = copy(original);
+        String model = b.model();
+        String userId = b.userId();
+        List<String> contextItems = b.contextItems();
+        RescoreWeights weights = b.weights();
+        QueryNormalization normalization = b.normalization();
+        int recentItems = b.recentItems();
+        Integer window = b.windowSize();
+        switch (between(0, 6)) {
+            case 0 -> model = model + "x";
+            case 1 -> userId = userId == null ? "u" : null;
+            case 2 -> {
+                List<String> items = new ArrayList<>(contextItems);
+                items.add(randomAlphaOfLengthBetween(1, 12));
+                contextItems = items;
+            }
+            case 3 -> weights = randomValueOtherThan(weights, RescoreWeightsSerializationTests::randomWeights);
+            case 4 -> normalization = randomValueOtherThan(normalization, () -> randomFrom(QueryNormalization.values()));
+            case 5 -> recentItems = recentItems + 1;
+            default -> window = window + 1;
+        }
+        PersonalizeRescorerBuilder mutated = new PersonalizeRescorerBuilder(model, userId, contextItems, weights, normalization, recentItems, () -> null);
+        mutated.windowSize(window);
+        return mutated;
+    }
+
+    private static PersonalizeRescorerBuilder copy(PersonalizeRescorerBuilder builder) throws IOException {
+        return (PersonalizeRescorerBuilder) copyNamedWriteable(builder, namedWriteableRegistry, RescorerBuilder.class);
+    }
+
+    public void testRandomWireRoundTrips() throws IOException {
+        for (int runs = 0; runs < NUMBER_OF_TESTBUILDERS; runs++) {
+            PersonalizeRescorerBuilder original = randomBuilder();
+            PersonalizeRescorerBuilder read = copy(original);
+            assertNotSame(original, read);
+            assertEquals(original, read);
+            assertEquals(original.hashCode(), read.hashCode());
+            assertEquals(original.windowSize(), read.windowSize());
+        }
+    }
+
+    public void testEqualsAndHashcode() throws IOException {
+        for (int runs = 0; runs < NUMBER_OF_TESTBUILDERS; runs++) {
+            EqualsHashCodeTestUtils.checkEqualsAndHashCode(randomBuilder(), PersonalizeRescorerBuilderTests::copy, PersonalizeRescorerBuilderTests::mutate);
+        }
+    }
+
+    /** A random builder written as a search request's rescore section (fields shuffled) parses back to an equal builder. */
+    public void testRandomXContentRoundTrips() throws IOException {
+        for (int runs = 0; runs < NUMBER_OF_TESTBUILDERS; runs++) {
+            PersonalizeRescorerBuilder original = randomBuilder();
+            XContentBuilder builder = XContentBuilder.builder(randomFrom(XContentType.values()).xContent());
+            if (randomBoolean()) {
+                builder.prettyPrint();
+            }
+            original.toXContent(builder, ToXContent.EMPTY_PARAMS);
+            XContentBuilder shuffled = shuffleXContent(builder);
+            try (
+                XContentParser parser = createParser(
+                    XContentParserConfiguration.EMPTY.withRegistry(xContentRegistry),
+                    shuffled.contentType().xContent(),
+                    BytesReference.bytes(shuffled)
+                )
+            ) {
+                parser.nextToken();
+                RescorerBuilder<?> parsed = RescorerBuilder.parseFromXContent(parser, name -> {});
+                assertNotSame(original, parsed);
+                assertEquals(original, parsed);
+                assertEquals(original.hashCode(), parsed.hashCode());
+            }
+        }
+    }
 
     static PersonalizeRescorerBuilder parse(String json) throws IOException {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, json)) {

@@ -1,5 +1,7 @@
 package io.personalize.training;
 
+import java.util.concurrent.CancellationException;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -152,10 +154,10 @@ class InteractionMatrixBuilderTests {
 
             @Override
             public void checkCancelled() {
-                throw new TrainingCancelledException("stop");
+                throw new CancellationException("stop");
             }
         };
-        assertThrows(TrainingCancelledException.class, () -> b.build(cancel));
+        assertThrows(CancellationException.class, () -> b.build(cancel));
     }
 
     @Test

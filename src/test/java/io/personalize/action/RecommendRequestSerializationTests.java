@@ -1,0 +1,66 @@
+package io.personalize.action;
+
+import io.personalize.PersonalizePlugin;
+
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.search.SearchModule;
+import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
+import org.elasticsearch.test.AbstractWireSerializingTestCase;
+
+import java.util.List;
+import java.util.Locale;
+
+/** {@code _recommend}'s request, filter and {@code _source} included, as a node forwards it. */
+public class RecommendRequestSerializationTests extends AbstractWireSerializingTestCase<RecommendAction.Request> {
+
+    static RecommendAction.Request randomRequest() {
+        RecommendAction.Body body = new RecommendAction.Body().model(randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT));
+        if (randomBoolean()) {
+            body.userId(randomAlphaOfLengthBetween(1, 20));
+        }
+        body.itemIds(randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 10)))
+            .size(between(1, 100))
+            .excludeSeen(randomBoolean())
+            .exclude(randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 10)))
+            .diversity(randomFloat())
+            .explain(randomBoolean())
+            .recentItems(between(0, 100));
+        if (randomBoolean()) {
+            body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
+        }
+        if (randomBoolean()) {
+            body.source(
+                FetchSourceContext.of(
+                    true,
+                    randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new),
+                    randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new)
+                )
+            );
+        }
+        RecommendAction.Request request = new RecommendAction.Request(body);
+        return randomBoolean() ? request : request.index(randomAlphaOfLengthBetween(1, 12));
+    }
+
+    @Override
+    protected RecommendAction.Request createTestInstance() {
+        return randomRequest();
+    }
+
+    @Override
+    protected RecommendAction.Request mutateInstance(RecommendAction.Request r) {
+        return randomValueOtherThan(r, RecommendRequestSerializationTests::randomRequest);
+    }
+
+    @Override
+    protected Writeable.Reader<RecommendAction.Request> instanceReader() {
+        return RecommendAction.Request::new;
+    }
+
+    @Override
+    protected NamedWriteableRegistry getNamedWriteableRegistry() {
+        return new NamedWriteableRegistry(new SearchModule(Settings.EMPTY, List.of(new PersonalizePlugin())).getNamedWriteables());
+    }
+}
