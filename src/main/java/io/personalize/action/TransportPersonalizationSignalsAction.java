@@ -68,7 +68,7 @@ public final class TransportPersonalizationSignalsAction extends HandledTranspor
             // check, which runs beside the profile's load
             SubscribableListener<Set<String>> visibleContext = new SubscribableListener<>();
             visibility.check(Set.copyOf(request.contextItems()), visibleContext);
-            profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbours.ALL, listener.delegateFailureAndWrap(
+            profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbors.ALL, listener.delegateFailureAndWrap(
                 (l, profile) -> visibleContext.addListener(l.map(visible -> {
                     PersonalizationSignals signals = PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
                     return new PersonalizationSignalsAction.Response(signals.namingOnly(Set.of()));
@@ -76,7 +76,7 @@ public final class TransportPersonalizationSignalsAction extends HandledTranspor
             ));
             return;
         }
-        profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbours.ALL, listener.delegateFailureAndWrap(
+        profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbors.ALL, listener.delegateFailureAndWrap(
             (l, profile) -> visibility.check(VisibleItems.named(profile), l.map(visible -> {
                 PersonalizationSignals signals = PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
                 return new PersonalizationSignalsAction.Response(signals.namingOnly(visible));

@@ -1,8 +1,10 @@
 package io.personalize.rescore;
 
-import io.personalize.model.ModelDocuments;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.ProfileScorer;
+import io.personalize.serving.UserProfile;
 
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -109,24 +111,20 @@ public final class PersonalizationSignals implements Writeable {
         if (profile.isEmpty()) {
             return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), Map.of());
         }
-        for (SourceItem source : profile.sources()) {
-            ModelDocuments.ItemDoc neighbors = profile.neighbors().get(source.item());
-            if (neighbors != null) {
-                for (int n = 0; n < neighbors.neighbors().size(); n++) {
-                    b.addSimilarity(neighbors.neighbors().get(n), neighbors.scores()[n], source.item());
-                }
-            }
+        List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
+        for (ProfileScorer.Scored sum : ProfileScorer.sum(sources, profile.neighbors(), Set.of())) {
+            b.setSimilarity(sum.item(), sum.score(), sum.source());
         }
-        ModelDocuments.UserDoc user = profile.user();
+        UserProfile user = profile.user();
         if (user != null) {
-            for (int r = 0; r < user.items().size(); r++) {
-                b.setAffinity(user.items().get(r), user.scores()[r], user.because() == null ? null : user.because().get(r));
+            for (int r = 0; r < user.recommended().size(); r++) {
+                b.setAffinity(user.recommended().get(r), user.scores()[r], user.because(r));
             }
         }
-        ModelDocuments.PopularDoc popular = profile.popular();
+        PopularList popular = profile.popular();
         if (popular != null) {
-            for (int r = 0; r < popular.popular().size(); r++) {
-                b.setPopularity(popular.popular().get(r), popular.scores()[r]);
+            for (int r = 0; r < popular.items().size(); r++) {
+                b.setPopularity(popular.items().get(r), popular.scores()[r]);
             }
         }
         return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), user == null ? Map.of() : user.attributes());
@@ -164,7 +162,6 @@ public final class PersonalizationSignals implements Writeable {
         private int size;
         private String[] ids = new String[16];
         private float[] sim = new float[16];
-        private float[] best = new float[16];
         private float[] aff = new float[16];
         private float[] pop = new float[16];
         private String[] similarTo = new String[16];
@@ -179,7 +176,6 @@ public final class PersonalizationSignals implements Writeable {
                 int capacity = sim.length * 2;
                 ids = Arrays.copyOf(ids, capacity);
                 sim = Arrays.copyOf(sim, capacity);
-                best = Arrays.copyOf(best, capacity);
                 aff = Arrays.copyOf(aff, capacity);
                 pop = Arrays.copyOf(pop, capacity);
                 similarTo = Arrays.copyOf(similarTo, capacity);
@@ -189,13 +185,10 @@ public final class PersonalizationSignals implements Writeable {
             return size++;
         }
 
-        void addSimilarity(String item, float score, String source) {
+        void setSimilarity(String item, float sum, String strongestSource) {
             int i = slot(item);
-            sim[i] += score;
-            if (similarTo[i] == null || score > best[i]) {
-                best[i] = score;
-                similarTo[i] = source;
-            }
+            sim[i] = sum;
+            similarTo[i] = strongestSource;
         }
 
         void setAffinity(String item, float score, String reason) {

@@ -39,6 +39,16 @@ public final class NeighborhoodScorer {
      * @param params scoring parameters
      */
     public NeighborhoodScorer(ItemNeighbors neighbors, float[] popularity, ScoringParams params) {
+        this(neighbors, popularity, max(popularity), params);
+    }
+
+    /**
+     * @param neighbors item neighbours S
+     * @param popularity time-decayed popularity per item (length numItems), or null for none
+     * @param maxPopularity the highest popularity of the model's items (a subset's scorer takes the whole model's)
+     * @param params scoring parameters
+     */
+    public NeighborhoodScorer(ItemNeighbors neighbors, float[] popularity, float maxPopularity, ScoringParams params) {
         this.neighbors = neighbors;
         this.params = params;
         int ni = neighbors.numItems();
@@ -47,18 +57,24 @@ public final class NeighborhoodScorer {
             if (popularity.length != ni) {
                 throw new IllegalArgumentException("popularity must have numItems entries");
             }
-            float max = 0f;
-            for (float v : popularity) {
-                max = Math.max(max, v);
-            }
             double beta = params.popularityWeight();
-            if (max > 0 && beta > 0) {
+            if (maxPopularity > 0 && beta > 0) {
                 for (int j = 0; j < ni; j++) {
-                    popularityTerm[j] = (float) (beta * (Math.max(0f, popularity[j]) / max));
+                    popularityTerm[j] = (float) (beta * (Math.max(0f, popularity[j]) / maxPopularity));
                 }
             }
         }
         this.popularOrder = byPopularityTerm(popularityTerm);
+    }
+
+    private static float max(float[] popularity) {
+        float max = 0f;
+        if (popularity != null) {
+            for (float v : popularity) {
+                max = Math.max(max, v);
+            }
+        }
+        return max;
     }
 
     private static int[] byPopularityTerm(float[] term) {
@@ -236,22 +252,7 @@ public final class NeighborhoodScorer {
 
     /** h_i for each history entry (see the class comment). */
     public float[] historyFactors(int[] historyItems, float[] historyWeights) {
-        int len = historyItems.length;
-        float[] h = new float[len];
-        double z = 0;
-        for (int x = 0; x < len; x++) {
-            double g = params.historyFactor(historyWeights == null ? 1f : historyWeights[x]);
-            h[x] = (float) g;
-            z += g;
-        }
-        double q = params.historyNormExponent();
-        if (q != 0 && z > 0) {
-            double zq = q == 1 ? z : Math.pow(z, q);
-            for (int x = 0; x < len; x++) {
-                h[x] = (float) (h[x] / zq);
-            }
-        }
-        return h;
+        return params.historyFactors(historyItems.length, historyWeights);
     }
 
     private void computeReasons(int[] historyItems, float[] h, int[] items, int maxReasons, int[][] reasonItems,

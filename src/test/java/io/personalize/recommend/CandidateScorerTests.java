@@ -1,5 +1,9 @@
 package io.personalize.recommend;
 
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
+import io.personalize.training.ScoringParams;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
@@ -100,11 +104,11 @@ public class CandidateScorerTests extends ESTestCase {
         for (int r = 0; r < top.size(); r++) {
             because.add(top.reasonItems(r).length == 0 ? null : name(top.reasonItems(r)[0]));
         }
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
-        Map<String, ModelDocuments.ItemDoc> docs = new HashMap<>();
+        UserProfile user = new UserProfile("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
+        Map<String, NeighborList> docs = new HashMap<>();
         List<SourceItem> sources = new ArrayList<>();
         for (int i : history) {
-            docs.put(name(i), new ModelDocuments.ItemDoc(name(i), names(world.neighbors().neighbors(i)), world.neighbors().scores(i), world.popularity()[i]));
+            docs.put(name(i), new NeighborList(name(i), names(world.neighbors().neighbors(i)), world.neighbors().scores(i), world.popularity()[i]));
             sources.add(new SourceItem(name(i), SourceItem.Origin.HISTORY));
         }
         Integer[] order = new Integer[world.popularity().length];
@@ -119,10 +123,10 @@ public class CandidateScorerTests extends ESTestCase {
             popularScores[r] = world.popularity()[order[r]];
         }
         ScoringParams p = world.params();
-        ModelDocuments.PopularDoc popularDoc = new ModelDocuments.PopularDoc(
+        PopularList popularDoc = new PopularList(
             popular,
             popularScores,
-            new ModelDocuments.Scoring(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight())
+            new ScoringParams(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight())
         );
         return new Profile(model(1000), "u", user, sources, docs, new LinkedHashSet<>(names(history)), popularDoc);
     }
@@ -177,7 +181,7 @@ public class CandidateScorerTests extends ESTestCase {
 
     public void testTheShoppersOwnItemsComeBackWhenNotExcluded() {
         // a, b bought; b is a's neighbour: with exclude_seen false, b is a candidate, named by a
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+        UserProfile user = new UserProfile(
             "u",
             List.of("a", "b"),
             new float[] { 1f, 1f },
@@ -193,12 +197,12 @@ public class CandidateScorerTests extends ESTestCase {
             List.of(new SourceItem("a", SourceItem.Origin.HISTORY), new SourceItem("b", SourceItem.Origin.HISTORY)),
             Map.of(
                 "a",
-                new ModelDocuments.ItemDoc("a", List.of("b", "c"), new float[] { 0.6f, 0.5f }, 1f),
+                new NeighborList("a", List.of("b", "c"), new float[] { 0.6f, 0.5f }, 1f),
                 "b",
-                new ModelDocuments.ItemDoc("b", List.of("c"), new float[] { 0.3f }, 1f)
+                new NeighborList("b", List.of("c"), new float[] { 0.3f }, 1f)
             ),
             Set.of("a", "b"),
-            new ModelDocuments.PopularDoc(List.of("c", "b", "a"), new float[] { 3f, 2f, 1f }, new ModelDocuments.Scoring(0, 1, 0))
+            new PopularList(List.of("c", "b", "a"), new float[] { 3f, 2f, 1f }, new ScoringParams(0, 1, 0))
         );
         Map<String, Candidate> notExcluded = CandidateScorer.collaborative(profile, Set.of(), true);
         assertThat(notExcluded.keySet(), equalTo(Set.of("b", "c")));
@@ -212,11 +216,11 @@ public class CandidateScorerTests extends ESTestCase {
     }
 
     public void testPopularFallbackStaysBelowTheStoredList() {
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.05f }, List.of("h"), Map.of());
-        ModelDocuments.PopularDoc popular = new ModelDocuments.PopularDoc(
+        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.05f }, List.of("h"), Map.of());
+        PopularList popular = new PopularList(
             List.of("p", "x", "q"),
             new float[] { 10f, 5f, 1f },
-            new ModelDocuments.Scoring(0, 1, 0.03)
+            new ScoringParams(0, 1, 0.03)
         );
         Profile known = new Profile(model(1000), "u", user, List.of(), Map.of(), Set.of("h"), popular);
         assertEquals("beta / the list's best", 0.03f / 0.05f, CandidateScorer.popularScale(known), 1e-6);
@@ -230,23 +234,8 @@ public class CandidateScorerTests extends ESTestCase {
         assertEquals(CandidateScorer.POPULAR_WEIGHT, CandidateScorer.popularScale(stranger), 0f);
     }
 
-    public void testHistoryFactorsAreTheModels() {
-        for (ScoringParams params : List.of(ScoringParams.DEFAULTS, new ScoringParams(1, 0, 0), new ScoringParams(0.5, 0.5, 0.1))) {
-            float[] weights = { 0.5f, 2f, 7f, 0f };
-            float[] expected = new NeighborhoodScorer(new ItemNeighbors(1, new int[] { 0, 0 }, new int[0], new float[0]), null, params)
-                .historyFactors(new int[] { 0, 0, 0, 0 }, weights);
-            float[] actual = CandidateScorer.historyFactors(
-                weights,
-                new ModelDocuments.Scoring(params.historyWeightExponent(), params.historyNormExponent(), params.popularityWeight())
-            );
-            for (int x = 0; x < weights.length; x++) {
-                assertEquals(params + " " + x, expected[x], actual[x], 1e-6);
-            }
-        }
-    }
-
     public void testRealTimeNeighboursCountOnlyForEventsAfterTraining() {
-        ModelDocuments.ItemDoc doc = new ModelDocuments.ItemDoc("r", List.of("n"), new float[] { 0.5f }, 1f);
+        NeighborList doc = new NeighborList("r", List.of("n"), new float[] { 0.5f }, 1f);
         Profile before = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 999)), Map.of("r", doc), Set.of("r"), null);
         assertTrue(CandidateScorer.collaborative(before, Set.of("r"), true).isEmpty());
         Profile after = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 1001)), Map.of("r", doc), Set.of("r"), null);

@@ -1,5 +1,9 @@
 package io.personalize.rescore;
 
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
+import io.personalize.training.ScoringParams;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
@@ -30,12 +34,12 @@ public class PersonalizationSignalsTests extends ESTestCase {
         return new ActiveModel("shop", config, new ModelStatus.Version(3, ".personalize-data-shop.v3", "training", 1, 1, 1, 1, 1, 1, "cosine"));
     }
 
-    static ModelDocuments.ItemDoc item(String id, List<String> neighbors, float... scores) {
-        return new ModelDocuments.ItemDoc(id, neighbors, scores, 1f);
+    static NeighborList item(String id, List<String> neighbors, float... scores) {
+        return new NeighborList(id, neighbors, scores, 1f);
     }
 
     public void testSimilaritySumsOverSourcesAndAffinityComesFromTheProfile() throws IOException {
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+        UserProfile user = new UserProfile(
             "u",
             List.of("h"),
             new float[] { 1f },
@@ -51,7 +55,7 @@ public class PersonalizationSignalsTests extends ESTestCase {
             List.of(new SourceItem("cart", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
             Map.of("cart", item("cart", List.of("x", "z"), 0.2f, 0.5f), "h", item("h", List.of("z"), 0.3f)),
             Set.of("h"),
-            new ModelDocuments.PopularDoc(List.of("y", "w"), new float[] { 10f, 2.5f }, null)
+            new PopularList(List.of("y", "w"), new float[] { 10f, 2.5f }, null)
         );
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> items = List.of(signals.items());
@@ -79,7 +83,7 @@ public class PersonalizationSignalsTests extends ESTestCase {
     }
 
     public void testOnlyReadableItemsAreNamedAndHiddenContextItemsAreUnknown() {
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+        UserProfile user = new UserProfile(
             "u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.8f }, List.of("h"), Map.of()
         );
         Profile profile = new Profile(
@@ -121,11 +125,11 @@ public class PersonalizationSignalsTests extends ESTestCase {
             scores[i] = 100 - i;
         }
         java.util.Collections.shuffle(items, random());
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", List.of("h"), new float[] { 1f }, items, scores,
+        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1f }, items, scores,
             java.util.Collections.nCopies(100, "h"), Map.of());
         Profile profile = new Profile(model(), "u", user, List.of(new SourceItem("h", SourceItem.Origin.HISTORY)),
             Map.of("h", item("h", items.subList(0, 50), java.util.Arrays.copyOf(scores, 50))), Set.of("h"),
-            new ModelDocuments.PopularDoc(popular, popularity, null));
+            new PopularList(popular, popularity, null));
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> ids = List.of(signals.items());
         assertEquals(1100, ids.size());
@@ -150,7 +154,7 @@ public class PersonalizationSignalsTests extends ESTestCase {
             List.of(),
             Map.of(),
             Set.of(),
-            new ModelDocuments.PopularDoc(List.of("y"), new float[] { 10f }, null)
+            new PopularList(List.of("y"), new float[] { 10f }, null)
         );
         assertTrue("popularity alone does not re-rank a stranger's search", PersonalizationSignals.of(withPopular).isEmpty());
     }
