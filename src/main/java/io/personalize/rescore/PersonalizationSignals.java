@@ -33,8 +33,10 @@ public final class PersonalizationSignals implements Writeable {
     private final float[] similarity;
     private final float[] affinity;
     private final float[] popularity;
-    private final String[] similarTo; // the source item contributing most to an item's similarity, or null
-    private final String[] because; // the history item behind an item's affinity, or null
+    // explain only, null without explain (not shipped to the shards then): per item, the source item contributing most
+    // to its similarity and the history item behind its affinity, each null when there is none or it is not shown
+    private final String[] similarTo;
+    private final String[] because;
     private final Map<String, Map<String, Float>> attributes;
 
     PersonalizationSignals(
@@ -66,8 +68,9 @@ public final class PersonalizationSignals implements Writeable {
         this.similarity = in.readFloatArray();
         this.affinity = in.readFloatArray();
         this.popularity = in.readFloatArray();
-        this.similarTo = readNullable(in);
-        this.because = readNullable(in);
+        boolean named = in.readBoolean();
+        this.similarTo = named ? readNullable(in) : null;
+        this.because = named ? readNullable(in) : null;
         this.attributes = in.readImmutableMap(i -> i.readImmutableMap(StreamInput::readFloat));
     }
 
@@ -79,8 +82,11 @@ public final class PersonalizationSignals implements Writeable {
         out.writeFloatArray(similarity);
         out.writeFloatArray(affinity);
         out.writeFloatArray(popularity);
-        writeNullable(out, similarTo);
-        writeNullable(out, because);
+        out.writeBoolean(similarTo != null);
+        if (similarTo != null) {
+            writeNullable(out, similarTo);
+            writeNullable(out, because);
+        }
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
     }
 
@@ -148,7 +154,15 @@ public final class PersonalizationSignals implements Writeable {
         );
     }
 
+    /** These signals without the items behind them: what a search that does not explain ships to its shards. */
+    public PersonalizationSignals withoutNames() {
+        return new PersonalizationSignals(idField, modelVersion, items, similarity, affinity, popularity, null, null, attributes);
+    }
+
     private static String[] onlyVisible(String[] names, Set<String> visible) {
+        if (names == null) {
+            return null;
+        }
         String[] kept = new String[names.length];
         for (int i = 0; i < names.length; i++) {
             kept[i] = names[i] != null && visible.contains(names[i]) ? names[i] : null;
@@ -265,12 +279,14 @@ public final class PersonalizationSignals implements Writeable {
         return popularity[i];
     }
 
+    /** The source item contributing most to item {@code i}'s similarity; null when none, hidden, or not explaining. */
     public String similarTo(int i) {
-        return similarTo[i];
+        return similarTo == null ? null : similarTo[i];
     }
 
+    /** The history item behind item {@code i}'s affinity; null when none, hidden, or not explaining. */
     public String because(int i) {
-        return because[i];
+        return because == null ? null : because[i];
     }
 
     /** Attribute field to value to weight in [0, 1]. */

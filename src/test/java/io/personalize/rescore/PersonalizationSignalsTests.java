@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
 
 public class PersonalizationSignalsTests extends ESTestCase {
 
@@ -80,6 +81,18 @@ public class PersonalizationSignalsTests extends ESTestCase {
         BytesStreamOutput out = new BytesStreamOutput();
         signals.writeTo(out);
         assertThat(new PersonalizationSignals(out.bytes().streamInput()), equalTo(signals));
+
+        // without explain, the items behind the signals are not shipped: the scores are, the names are not
+        PersonalizationSignals unnamed = signals.withoutNames();
+        BytesStreamOutput shorter = new BytesStreamOutput();
+        unnamed.writeTo(shorter);
+        assertThat(shorter.size(), lessThan(out.size()));
+        PersonalizationSignals read = new PersonalizationSignals(shorter.bytes().streamInput());
+        assertThat(read, equalTo(unnamed));
+        assertNull(read.because(x));
+        assertNull(read.similarTo(x));
+        assertEquals(signals.affinity(x), read.affinity(x), 0f);
+        assertEquals(signals.similarity(y), read.similarity(y), 0f);
     }
 
     public void testOnlyReadableItemsAreNamedAndHiddenContextItemsAreUnknown() {
