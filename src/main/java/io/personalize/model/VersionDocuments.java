@@ -2,14 +2,14 @@ package io.personalize.model;
 
 import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
+import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.PopularList;
+import io.personalize.serving.Recommendations;
 import io.personalize.serving.UserProfile;
-
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
-import io.personalize.training.NeighborhoodScorer;
-import io.personalize.training.Recommendations;
 import io.personalize.training.TrainedModel;
+
 
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.xcontent.XContentFactory;
@@ -61,7 +61,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         }
         this.attributes = trained.attributes();
         this.userItems = userItems;
-        this.scorer = model.scorer();
+        this.scorer = NeighborhoodScorer.of(model);
         this.workspace = scorer.newWorkspace();
         int numAttributes = attributes.names().size();
         this.attributeOffsets = new int[numAttributes][];

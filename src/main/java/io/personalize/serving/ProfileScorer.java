@@ -1,8 +1,6 @@
 package io.personalize.serving;
 
 import io.personalize.training.ItemNeighbors;
-import io.personalize.training.NeighborhoodScorer;
-import io.personalize.training.Recommendations;
 import io.personalize.training.ScoringParams;
 
 import java.util.ArrayList;
@@ -20,7 +18,7 @@ import java.util.TreeSet;
  * order of their ids' UTF-8 bytes, as training numbers items ({@code IdDictionary#renumberSorted}), so that scores
  * are summed in the same order and ties break the same way. The stored list of a user is therefore exactly what this
  * scorer computes from the user's profile and the neighbour lists of their history
- * ({@code ServingScorerTests#storedListEqualsWhatServingComputes}).
+ * ({@code ProfileScorerTests#testStoredListEqualsWhatServingComputes}).
  *
  * <p>The rescorer and {@code _recommend} use it both for the model's score ({@link #score} with the model's
  * {@link PopularList#scoring()}) and for plain sums of neighbour scores ({@link #SUM}: every source counts 1, no

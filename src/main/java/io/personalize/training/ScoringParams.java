@@ -1,7 +1,7 @@
 package io.personalize.training;
 
 /**
- * Parameters of the serving-time score (see {@link NeighborhoodScorer} for the formula).
+ * Parameters of the serving-time score (see {@code io.personalize.serving.NeighborhoodScorer} for the formula).
  * Immutable; use the {@code with...} methods to derive variants.
  */
 public final class ScoringParams {
@@ -60,7 +60,7 @@ public final class ScoringParams {
 
     /**
      * h_i = g(w_i) / Z^q for each history entry, Z = sum over the history of g(w_i): how much each history item
-     * counts (see {@link NeighborhoodScorer}); a null {@code weights} counts every entry with weight 1.
+     * counts (see {@code io.personalize.serving.NeighborhoodScorer}); a null {@code weights} counts every entry with weight 1.
      */
     public float[] historyFactors(int length, float[] weights) {
         float[] h = new float[length];

@@ -1,10 +1,10 @@
 package io.personalize.profile;
 
-import io.personalize.serving.ModelDocument;
-import io.personalize.serving.PopularList;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.PopularList;
 
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Settings;

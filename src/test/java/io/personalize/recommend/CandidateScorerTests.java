@@ -1,18 +1,16 @@
 package io.personalize.recommend;
 
-import io.personalize.serving.NeighborList;
-import io.personalize.serving.PopularList;
-import io.personalize.serving.UserProfile;
-import io.personalize.training.ScoringParams;
 import io.personalize.model.ModelConfig;
-import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.NeighborhoodScorer;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserProfile;
 import io.personalize.training.ItemNeighbors;
-import io.personalize.training.NeighborhoodScorer;
-import io.personalize.training.Recommendations;
 import io.personalize.training.ScoringParams;
 
 import org.elasticsearch.test.ESTestCase;
@@ -234,7 +232,7 @@ public class CandidateScorerTests extends ESTestCase {
         assertEquals(CandidateScorer.POPULAR_WEIGHT, CandidateScorer.popularScale(stranger), 0f);
     }
 
-    public void testRealTimeNeighboursCountOnlyForEventsAfterTraining() {
+    public void testRealTimeNeighborsCountOnlyForEventsAfterTraining() {
         NeighborList doc = new NeighborList("r", List.of("n"), new float[] { 0.5f }, 1f);
         Profile before = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 999)), Map.of("r", doc), Set.of("r"), null);
         assertTrue(CandidateScorer.collaborative(before, Set.of("r"), true).isEmpty());

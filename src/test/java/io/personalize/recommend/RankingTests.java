@@ -1,10 +1,7 @@
 package io.personalize.recommend;
 
-import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
-import io.personalize.serving.UserProfile;
 import io.personalize.training.ScoringParams;
-import io.personalize.model.ModelDocuments;
 
 import org.elasticsearch.test.ESTestCase;
 

@@ -1,15 +1,13 @@
 package io.personalize.rescore;
 
-import io.personalize.serving.NeighborList;
-import io.personalize.serving.PopularList;
-import io.personalize.serving.UserProfile;
-import io.personalize.training.ScoringParams;
 import io.personalize.model.ModelConfig;
-import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
 
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.test.ESTestCase;

@@ -69,7 +69,7 @@ public class ProfileScorerTests extends ESTestCase {
     }
 
     /** Scores are sums of weighted neighbour scores plus the popularity term; the strongest source is the reason. */
-    public void testSumsNeighbourScoresAndRemembersTheStrongestSource() {
+    public void testSumsNeighborScoresAndRemembersTheStrongestSource() {
         Map<String, NeighborList> lists = Map.of(
             "a", new NeighborList("a", List.of("x", "y"), new float[] { 0.5f, 0.2f }, 4f),
             "b", new NeighborList("b", List.of("y", "z"), new float[] { 0.4f, 0.1f }, 1f)

@@ -1,9 +1,15 @@
-package io.personalize.training;
+package io.personalize.serving;
+
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ScoringParams;
+import io.personalize.training.TopK;
+import io.personalize.training.TrainedModel;
 
 import java.util.Arrays;
 
 /**
- * The reference definition of a user's recommendations; serving must reproduce it.
+ * The one definition of a user's recommendations: training's version writer runs it over the whole model's arrays to
+ * store every user's "for you" list, {@link ProfileScorer} over the documents a request has.
  *
  * <p>Given a user's history (items i with weights w_i, as stored in the model: the accumulated,
  * time-decayed event weights), the item neighbours S and the time-decayed popularity pop:
@@ -98,6 +104,11 @@ public final class NeighborhoodScorer {
             order[x] = (int) keys[x];
         }
         return order;
+    }
+
+    /** The scorer of a trained model, with the model's scoring parameters. */
+    public static NeighborhoodScorer of(TrainedModel model) {
+        return new NeighborhoodScorer(model.neighbors(), model.popularity(), model.config().scoring());
     }
 
     public ItemNeighbors neighbors() {
