@@ -43,28 +43,30 @@ public class ProfileScorerTests extends ESTestCase {
             new ScoringParams(0.5, 0, 0),
             new ScoringParams(0, 1, 1)
         )) {
-            Model model = trainAndStore(scoring);
-            assertThat(model.users.size(), greaterThan(10));
-            int compared = 0;
-            for (UserProfile user : model.users.values()) {
-                List<ProfileScorer.Scored> served = ProfileScorer.score(
-                    user.history(),
-                    user.historyWeights(),
-                    model.lists,
-                    model.popular,
-                    model.popular.scoring(),
-                    Set.copyOf(user.history()),
-                    USER_ITEMS
-                );
-                String what = scoring + " user [" + user.user() + "]";
-                assertThat(what, served.stream().map(ProfileScorer.Scored::item).toList(), equalTo(user.recommended()));
-                for (int r = 0; r < served.size(); r++) {
-                    assertEquals(what + " rank " + r, user.scores()[r], served.get(r).score(), 0f);
-                    assertEquals(what + " rank " + r, user.because(r), served.get(r).source());
+            for (boolean ties : new boolean[] { true, false }) {
+                Model model = trainAndStore(scoring, ties);
+                assertThat(model.users.size(), greaterThan(10));
+                int compared = 0;
+                for (UserProfile user : model.users.values()) {
+                    List<ProfileScorer.Scored> served = ProfileScorer.score(
+                        user.history(),
+                        user.historyWeights(),
+                        model.lists,
+                        model.popular,
+                        model.popular.scoring(),
+                        Set.copyOf(user.history()),
+                        USER_ITEMS
+                    );
+                    String what = scoring + (ties ? " with ties" : "") + " user [" + user.user() + "]";
+                    assertThat(what, served.stream().map(ProfileScorer.Scored::item).toList(), equalTo(user.recommended()));
+                    for (int r = 0; r < served.size(); r++) {
+                        assertEquals(what + " rank " + r, user.scores()[r], served.get(r).score(), 0f);
+                        assertEquals(what + " rank " + r, user.because(r), served.get(r).source());
+                    }
+                    compared += served.size();
                 }
-                compared += served.size();
+                assertThat(compared, greaterThan(100));
             }
-            assertThat(compared, greaterThan(100));
         }
     }
 
@@ -123,8 +125,12 @@ public class ProfileScorerTests extends ESTestCase {
 
     private record Model(Map<String, NeighborList> lists, Map<String, UserProfile> users, PopularList popular) {}
 
-    /** Trains on random events (ids numbered as training does) and parses back what the version writer stores. */
-    private Model trainAndStore(ScoringParams scoring) throws IOException {
+    /**
+     * Trains on random events (ids numbered as training does) and parses back what the version writer stores. With
+     * {@code ties}, every event has weight 1 at the same time: equal popularities and equal similarities abound, so the
+     * lists depend on how ties break.
+     */
+    private Model trainAndStore(ScoringParams scoring, boolean ties) throws IOException {
         int numUsers = between(30, 60), numItems = between(40, 80);
         IdDictionary users = new IdDictionary(), items = new IdDictionary();
         Set<String> itemNames = new LinkedHashSet<>();
@@ -142,8 +148,8 @@ public class ProfileScorerTests extends ESTestCase {
                 u[n] = userId;
                 // a skewed catalogue: some items popular, many ties among the rest
                 it[n] = items.add(itemList.get(randomBoolean() ? between(0, 5) : between(0, numItems - 1)));
-                w[n] = randomFrom(1f, 3f, 5f);
-                t[n] = 1_700_000_000L + between(0, 60 * 86400);
+                w[n] = ties ? 1f : randomFrom(1f, 3f, 5f);
+                t[n] = 1_700_000_000L + (ties ? 0 : between(0, 60 * 86400));
                 n++;
             }
         }
