@@ -8,6 +8,7 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.PopularList;
+import io.personalize.serving.TrainedDocuments;
 import io.personalize.serving.Recommendations;
 import io.personalize.serving.UserProfile;
 import io.personalize.training.ItemNeighbors;
@@ -15,6 +16,7 @@ import io.personalize.training.ScoringParams;
 
 import org.elasticsearch.test.ESTestCase;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
@@ -230,6 +233,47 @@ public class CandidateScorerTests extends ESTestCase {
         assertEquals(0.06f, ranked.get(2).score(), 1e-6);
         Profile stranger = new Profile(model(1000), "v", null, List.of(), Map.of(), Set.of(), popular);
         assertEquals(CandidateScorer.POPULAR_WEIGHT, CandidateScorer.popularScale(stranger), 0f);
+    }
+
+    /**
+     * Past a shopper's stored list, {@code _recommend} scores items with the model's own formula on the list's scale:
+     * cut a stored list short, and the items it loses come back as the next candidates, with their stored scores
+     * (divided by the list's best) and reasons, from the same documents.
+     */
+    public void testBeyondTheStoredListIsTheStoredListsContinuation() throws IOException {
+        TrainedDocuments model = TrainedDocuments.train(randomFrom(ScoringParams.DEFAULTS, new ScoringParams(1, 0.5, 0.1)), randomBoolean(), 20);
+        int compared = 0;
+        for (UserProfile full : model.users().values()) {
+            if (full.recommended().size() < 2) {
+                continue;
+            }
+            int k = between(1, full.recommended().size() - 1);
+            UserProfile cut = new UserProfile(
+                full.user(),
+                full.history(),
+                full.historyWeights(),
+                full.recommended().subList(0, k),
+                Arrays.copyOf(full.scores(), k),
+                full.because() == null ? null : full.because().subList(0, k),
+                full.attributes()
+            );
+            List<SourceItem> sources = full.history().stream().map(item -> new SourceItem(item, SourceItem.Origin.HISTORY)).toList();
+            Profile profile = new Profile(model(1000), full.user(), cut, sources, model.lists(), Set.copyOf(full.history()), model.popular());
+            Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, Set.copyOf(full.history()), true);
+            for (int r = k; r < full.recommended().size(); r++) {
+                String because = full.because(r);
+                Candidate candidate = candidates.get(full.recommended().get(r));
+                if (because == null) {
+                    continue; // popularity alone: the popular fallback brings it
+                }
+                String what = "user [" + full.user() + "] rank " + r;
+                assertNotNull(what, candidate);
+                assertEquals(what, full.scores()[r] / full.scores()[0], candidate.score(), 0f);
+                assertThat(what, candidate.reasons().get(0).itemId(), equalTo(because));
+                compared++;
+            }
+        }
+        assertThat(compared, greaterThan(20));
     }
 
     public void testRealTimeNeighborsCountOnlyForEventsAfterTraining() {

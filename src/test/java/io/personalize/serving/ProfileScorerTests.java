@@ -1,26 +1,10 @@
 package io.personalize.serving;
 
-import io.personalize.model.CatalogAttributes;
-import io.personalize.model.IdDictionary;
-import io.personalize.model.ModelDocuments;
-import io.personalize.model.TrainingJob;
-import io.personalize.model.VersionDocuments;
-import io.personalize.model.VersionWriter;
-import io.personalize.training.ModelTrainer;
 import io.personalize.training.ScoringParams;
-import io.personalize.training.TrainedModel;
-import io.personalize.training.TrainingConfig;
-import io.personalize.training.TrainingMonitor;
 
 import org.elasticsearch.test.ESTestCase;
-import org.elasticsearch.xcontent.XContentParser;
-import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.json.JsonXContent;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,16 +28,16 @@ public class ProfileScorerTests extends ESTestCase {
             new ScoringParams(0, 1, 1)
         )) {
             for (boolean ties : new boolean[] { true, false }) {
-                Model model = trainAndStore(scoring, ties);
-                assertThat(model.users.size(), greaterThan(10));
+                TrainedDocuments model = TrainedDocuments.train(scoring, ties, USER_ITEMS);
+                assertThat(model.users().size(), greaterThan(10));
                 int compared = 0;
-                for (UserProfile user : model.users.values()) {
+                for (UserProfile user : model.users().values()) {
                     List<ProfileScorer.Scored> served = ProfileScorer.score(
                         user.history(),
                         user.historyWeights(),
-                        model.lists,
-                        model.popular,
-                        model.popular.scoring(),
+                        model.lists(),
+                        model.popular(),
+                        model.popular().scoring(),
                         Set.copyOf(user.history()),
                         USER_ITEMS
                     );
@@ -121,66 +105,5 @@ public class ProfileScorerTests extends ESTestCase {
         assertEquals(List.of(), ProfileScorer.score(List.of("a"), null, Map.of(), null, ScoringParams.DEFAULTS, Set.of(), 10));
         expectThrows(IllegalArgumentException.class,
             () -> ProfileScorer.score(List.of("a"), new float[2], Map.of(), null, ScoringParams.DEFAULTS, Set.of(), 10));
-    }
-
-    private record Model(Map<String, NeighborList> lists, Map<String, UserProfile> users, PopularList popular) {}
-
-    /**
-     * Trains on random events (ids numbered as training does) and parses back what the version writer stores. With
-     * {@code ties}, every event has weight 1 at the same time: equal popularities and equal similarities abound, so the
-     * lists depend on how ties break.
-     */
-    private Model trainAndStore(ScoringParams scoring, boolean ties) throws IOException {
-        int numUsers = between(30, 60), numItems = between(40, 80);
-        IdDictionary users = new IdDictionary(), items = new IdDictionary();
-        Set<String> itemNames = new LinkedHashSet<>();
-        while (itemNames.size() < numItems) {
-            itemNames.add(randomBoolean() ? randomAlphaOfLengthBetween(1, 4) : randomRealisticUnicodeOfCodepointLengthBetween(1, 3));
-        }
-        List<String> itemList = new ArrayList<>(itemNames);
-        int[] u = new int[numUsers * 8], it = new int[u.length];
-        float[] w = new float[u.length];
-        long[] t = new long[u.length];
-        int n = 0;
-        for (int user = 0; user < numUsers; user++) {
-            int userId = users.add("user" + user);
-            for (int e = between(1, 8); e > 0; e--) {
-                u[n] = userId;
-                // a skewed catalogue: some items popular, many ties among the rest
-                it[n] = items.add(itemList.get(randomBoolean() ? between(0, 5) : between(0, numItems - 1)));
-                w[n] = ties ? 1f : randomFrom(1f, 3f, 5f);
-                t[n] = 1_700_000_000L + (ties ? 0 : between(0, 60 * 86400));
-                n++;
-            }
-        }
-        int[] userMap = users.renumberSorted(), itemMap = items.renumberSorted();
-        for (int e = 0; e < n; e++) {
-            u[e] = userMap[u[e]];
-            it[e] = itemMap[it[e]];
-        }
-        TrainingConfig config = TrainingConfig.builder().neighbors(between(3, 20)).scoring(scoring).build();
-        TrainedModel model = ModelTrainer.train(
-            java.util.Arrays.copyOf(u, n),
-            java.util.Arrays.copyOf(it, n),
-            java.util.Arrays.copyOf(w, n),
-            java.util.Arrays.copyOf(t, n),
-            config,
-            TrainingMonitor.NOOP
-        );
-        VersionDocuments documents = new VersionDocuments(new TrainingJob.Result(model, users, items, CatalogAttributes.empty(), null), USER_ITEMS);
-        Map<String, NeighborList> lists = new HashMap<>();
-        Map<String, UserProfile> profiles = new HashMap<>();
-        PopularList popular = null;
-        while (documents.hasNext()) {
-            VersionWriter.Doc doc = documents.next();
-            try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, doc.json())) {
-                switch (ModelDocuments.parseLine(parser)) {
-                    case NeighborList list -> lists.put(list.item(), list);
-                    case UserProfile profile -> profiles.put(profile.user(), profile);
-                    case PopularList list -> popular = list;
-                }
-            }
-        }
-        return new Model(lists, profiles, popular);
     }
 }
