@@ -22,12 +22,14 @@ import java.util.function.Predicate;
  *            + Σ_{c ∈ item_ids} S[c][j]                 "similar items": neighbours of the items the request names
  *            + popular_weight · pop(j) / max pop         the fallback, below any collaborative signal
  * </pre>
- * For a shopper the model knows, affinity is the stored list's training-time score (the model's formula, see
- * {@code io.personalize.training.NeighborhoodScorer}) divided by the list's best; the items past the stored list
- * (when a filter or {@code exclude_seen: false} asks for more) are scored with the same formula on the same scale,
+ * For a shopper the model knows, affinity is the stored list's training-time score (the model's formula,
+ * {@link io.personalize.serving.NeighborhoodScorer}) divided by the list's best; the items past the stored list
+ * (when a filter or {@code exclude_seen: false} asks for more) are scored by the same scorer
+ * ({@link ProfileScorer#score}) on the same scale,
  * from the neighbour lists of the shopper's most recent history items, and the popular fallback is the formula's
  * popularity term: so the whole ranking is the model's, and the stored list always ranks first.
- * Attribute affinity is added later, once the candidates' attribute values are read from the catalogue.
+ * Attribute affinity is added later, once the candidates' attribute values are read from the catalogue. The sums
+ * are {@link ProfileScorer}'s: this class only puts them on their scales and gives them their reasons.
  */
 public final class CandidateScorer {
 
