@@ -9,7 +9,6 @@ import io.personalize.training.ScoringParams;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ObjectParser;
 import org.elasticsearch.xcontent.ParseField;
-import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 
@@ -89,11 +88,6 @@ public final class ModelDocuments {
                     .endObject();
             }
         };
-    }
-
-    /** A model document as a {@link ToXContentObject}, for {@code Strings.toString} and bulk requests. */
-    public static ToXContentObject xContent(ModelDocument document) {
-        return (builder, params) -> toXContent(document, builder);
     }
 
     /** One line of a model: the union of the fields of the three kinds, sorted out by {@link #parseLine}. */
