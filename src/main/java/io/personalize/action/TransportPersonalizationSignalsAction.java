@@ -64,19 +64,19 @@ public final class TransportPersonalizationSignalsAction extends HandledTranspor
         int recent = request.userId() == null ? 0 : request.recentItems();
         VisibleItems visibility = new VisibleItems(client, model.config().catalog());
         if (request.explain() == false) {
-            // nothing is named without explain: the signals ship no item names, and only the context items need a
+            // nothing is named without explain: the signals ship no item names to the shards, and only the context items need a
             // check, which runs beside the profile's load
             SubscribableListener<Set<String>> visibleContext = new SubscribableListener<>();
             visibility.check(Set.copyOf(request.contextItems()), visibleContext);
-            profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbours.ALL, listener.delegateFailureAndWrap(
+            profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbors.ALL, listener.delegateFailureAndWrap(
                 (l, profile) -> visibleContext.addListener(l.map(visible -> {
                     PersonalizationSignals signals = PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
-                    return new PersonalizationSignalsAction.Response(signals.namingOnly(Set.of()));
+                    return new PersonalizationSignalsAction.Response(signals.withoutNames());
                 }))
             ));
             return;
         }
-        profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbours.ALL, listener.delegateFailureAndWrap(
+        profiles.load(model, request.userId(), request.contextItems(), recent, ProfileLoader.Neighbors.ALL, listener.delegateFailureAndWrap(
             (l, profile) -> visibility.check(VisibleItems.named(profile), l.map(visible -> {
                 PersonalizationSignals signals = PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
                 return new PersonalizationSignalsAction.Response(signals.namingOnly(visible));

@@ -1,10 +1,10 @@
 package io.personalize.model;
 
+import io.personalize.serving.NeighborhoodScorer;
+import io.personalize.serving.Recommendations;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ModelTrainer;
-import io.personalize.training.NeighborhoodScorer;
 import io.personalize.training.RankingMetrics;
-import io.personalize.training.Recommendations;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 
@@ -176,7 +176,7 @@ public final class EvaluationJob {
         int[] byPopularity = rankByPopularity(popularity);
         RankingMetrics modelMetrics = new RankingMetrics(k, numItems);
         RankingMetrics popularityMetrics = new RankingMetrics(k, numItems);
-        NeighborhoodScorer scorer = model.scorer();
+        NeighborhoodScorer scorer = NeighborhoodScorer.of(model);
         NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
         test.sort();
         for (int from = 0; from < test.size;) {

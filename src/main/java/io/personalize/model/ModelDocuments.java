@@ -1,15 +1,18 @@
 package io.personalize.model;
 
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
+import io.personalize.training.ScoringParams;
+
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ObjectParser;
 import org.elasticsearch.xcontent.ParseField;
-import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +41,7 @@ public final class ModelDocuments {
      * The longest user or item id, in UTF-8 bytes: Elasticsearch's {@code _id} is at most 512 bytes, and a model
      * document's id is the id with a two-byte prefix ({@code u:}, {@code i:}).
      */
-    public static final int MAX_ID_BYTES = 510;
+    public static final int MAX_ID_BYTES = ModelDocument.MAX_ID_BYTES;
 
     public static String itemDocId(String item) {
         return "i:" + item;
@@ -48,111 +51,43 @@ public final class ModelDocuments {
         return "u:" + user;
     }
 
-    /** An item's neighbours, best first, with its popularity. */
-    public record ItemDoc(String item, List<String> neighbors, float[] scores, float popularity) implements ToXContentObject {
-        public ItemDoc {
-            requireId(item, "item");
-            sameLength(neighbors.size(), scores.length, "item [" + item + "]", "neighbors", "scores");
-            requireFinite(scores, "item [" + item + "] scores");
-            requireFinite(new float[] { popularity }, "item [" + item + "] popularity");
-        }
-
-        @Override
-        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject()
-                .field("item", item)
-                .field("neighbors", neighbors)
-                .array("scores", scores)
-                .field("popularity", popularity)
+    /** Writes a model document as its stored JSON (also an {@code _import} line). */
+    public static XContentBuilder toXContent(ModelDocument document, XContentBuilder builder) throws IOException {
+        return switch (document) {
+            case NeighborList item -> builder.startObject()
+                .field("item", item.item())
+                .field("neighbors", item.neighbors())
+                .array("scores", item.scores())
+                .field("popularity", item.popularity())
                 .endObject();
-        }
-    }
-
-    /**
-     * A user's profile: the history the model knows (items with weights, newest first), the precomputed affinity (the
-     * top items the model recommends, with the history item that contributed most) and the affinity to attribute values.
-     */
-    public record UserDoc(
-        String user,
-        List<String> history,
-        float[] historyWeights,
-        List<String> items,
-        float[] scores,
-        List<String> because,
-        Map<String, Map<String, Float>> attributes
-    ) implements ToXContentObject {
-
-        public UserDoc {
-            requireId(user, "user");
-            String what = "user [" + user + "]";
-            sameLength(history.size(), historyWeights.length, what, "history", "history_weights");
-            sameLength(items.size(), scores.length, what, "items", "scores");
-            if (because != null) {
-                sameLength(items.size(), because.size(), what, "items", "because");
+            case UserProfile user -> {
+                builder.startObject()
+                    .field("user", user.user())
+                    .field("history", user.history())
+                    .array("history_weights", user.historyWeights())
+                    .field("items", user.recommended())
+                    .array("scores", user.scores());
+                if (user.because() != null) {
+                    builder.field("because", user.because());
+                }
+                if (user.attributes().isEmpty() == false) {
+                    builder.field("attributes", user.attributes());
+                }
+                yield builder.endObject();
             }
-            requireFinite(historyWeights, what + " history_weights");
-            requireFinite(scores, what + " scores");
-        }
-
-        @Override
-        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            builder.startObject()
-                .field("user", user)
-                .field("history", history)
-                .array("history_weights", historyWeights)
-                .field("items", items)
-                .array("scores", scores);
-            if (because != null) {
-                builder.field("because", because);
+            case PopularList popular -> {
+                ScoringParams scoring = popular.scoring();
+                yield builder.startObject()
+                    .field("popular", popular.items())
+                    .array("scores", popular.scores())
+                    .startObject("scoring")
+                    .field("history_weight_exponent", scoring.historyWeightExponent())
+                    .field("history_norm_exponent", scoring.historyNormExponent())
+                    .field("popularity_weight", scoring.popularityWeight())
+                    .endObject()
+                    .endObject();
             }
-            if (attributes.isEmpty() == false) {
-                builder.field("attributes", attributes);
-            }
-            return builder.endObject();
-        }
-    }
-
-    /**
-     * How serving combines a user's history with the neighbour lists, as training did (see
-     * {@code io.personalize.training.NeighborhoodScorer}): each history item weighs {@code w^p / (sum of w^p)^q}, and
-     * popularity adds {@code popularity_weight * pop / max pop}.
-     */
-    public record Scoring(double historyWeightExponent, double historyNormExponent, double popularityWeight) implements ToXContentObject {
-        public static final Scoring DEFAULT = new Scoring(0, 1, 0.03);
-
-        public Scoring {
-            if (Double.isFinite(historyWeightExponent) == false || historyWeightExponent < 0
-                || Double.isFinite(historyNormExponent) == false || historyNormExponent < 0
-                || Double.isFinite(popularityWeight) == false || popularityWeight < 0) {
-                throw new IllegalArgumentException("[scoring] values must be finite non-negative numbers");
-            }
-        }
-
-        @Override
-        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject()
-                .field("history_weight_exponent", historyWeightExponent)
-                .field("history_norm_exponent", historyNormExponent)
-                .field("popularity_weight", popularityWeight)
-                .endObject();
-        }
-    }
-
-    /**
-     * The model's popular items, most popular first: the fallback for users and items the model knows nothing of; and
-     * the scoring that serving applies.
-     */
-    public record PopularDoc(List<String> popular, float[] scores, Scoring scoring) implements ToXContentObject {
-        public PopularDoc {
-            sameLength(popular.size(), scores.length, "popular", "popular", "scores");
-            requireFinite(scores, "popular scores");
-            scoring = scoring == null ? Scoring.DEFAULT : scoring;
-        }
-
-        @Override
-        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject().field("popular", popular).array("scores", scores).field("scoring", scoring).endObject();
-        }
+        };
     }
 
     /** One line of a model: the union of the fields of the three kinds, sorted out by {@link #parseLine}. */
@@ -162,22 +97,29 @@ public final class ModelDocuments {
         float[] scores, historyWeights;
         Float popularity;
         Map<String, Map<String, Float>> attributes;
-        Scoring scoring;
+        ScoringParams scoring;
     }
 
-    private static final ConstructingObjectParser<Scoring, Void> SCORING = new ConstructingObjectParser<>(
+    private static final ConstructingObjectParser<ScoringParams, Void> SCORING = new ConstructingObjectParser<>(
         "scoring",
         false,
-        a -> new Scoring(
-            a[0] == null ? Scoring.DEFAULT.historyWeightExponent() : (Double) a[0],
-            a[1] == null ? Scoring.DEFAULT.historyNormExponent() : (Double) a[1],
-            a[2] == null ? Scoring.DEFAULT.popularityWeight() : (Double) a[2]
+        a -> scoring(
+            a[0] == null ? ScoringParams.DEFAULTS.historyWeightExponent() : (Double) a[0],
+            a[1] == null ? ScoringParams.DEFAULTS.historyNormExponent() : (Double) a[1],
+            a[2] == null ? ScoringParams.DEFAULTS.popularityWeight() : (Double) a[2]
         )
     );
     static {
         SCORING.declareDouble(ConstructingObjectParser.optionalConstructorArg(), new ParseField("history_weight_exponent"));
         SCORING.declareDouble(ConstructingObjectParser.optionalConstructorArg(), new ParseField("history_norm_exponent"));
         SCORING.declareDouble(ConstructingObjectParser.optionalConstructorArg(), new ParseField("popularity_weight"));
+    }
+
+    private static ScoringParams scoring(double p, double q, double beta) {
+        if (Double.isFinite(p) == false || p < 0 || Double.isFinite(q) == false || q < 0 || Double.isFinite(beta) == false || beta < 0) {
+            throw new IllegalArgumentException("[scoring] values must be finite non-negative numbers");
+        }
+        return new ScoringParams(p, q, beta);
     }
 
     private static final ObjectParser<Line, Void> LINE = new ObjectParser<>("model_line", false, Line::new);
@@ -202,8 +144,8 @@ public final class ModelDocuments {
         LINE.declareObject((l, v) -> l.scoring = v, SCORING, new ParseField("scoring"));
     }
 
-    /** Parses one model line (an import line, or a stored document) into an {@link ItemDoc}, {@link UserDoc} or {@link PopularDoc}. */
-    public static ToXContentObject parseLine(XContentParser parser) throws IOException {
+    /** Parses one model line (an import line, or a stored document) into a {@link ModelDocument}. */
+    public static ModelDocument parseLine(XContentParser parser) throws IOException {
         Line l = LINE.parse(parser, null);
         int kinds = (l.item != null ? 1 : 0) + (l.user != null ? 1 : 0) + (l.popular != null ? 1 : 0);
         if (kinds != 1) {
@@ -212,22 +154,14 @@ public final class ModelDocuments {
         if (l.item != null) {
             onlyFor("an [item] line", l.history, "history", l.items, "items", l.because, "because", l.historyWeights, "history_weights", l.attributes, "attributes");
             onlyFor("an [item] line", l.scoring, "scoring");
-            return new ItemDoc(l.item, orEmpty(l.neighbors), orEmpty(l.scores), l.popularity == null ? 0f : l.popularity);
+            return new NeighborList(l.item, l.neighbors, l.scores, l.popularity == null ? 0f : l.popularity);
         }
         if (l.user != null) {
             onlyFor("a [user] line", l.neighbors, "neighbors", l.popularity, "popularity", l.scoring, "scoring");
-            return new UserDoc(
-                l.user,
-                orEmpty(l.history),
-                orEmpty(l.historyWeights),
-                orEmpty(l.items),
-                orEmpty(l.scores),
-                l.because == null ? null : Collections.unmodifiableList(new ArrayList<>(l.because)),
-                l.attributes == null ? Map.of() : l.attributes
-            );
+            return new UserProfile(l.user, l.history, l.historyWeights, l.items, l.scores, l.because, l.attributes);
         }
         onlyFor("a [popular] line", l.neighbors, "neighbors", l.history, "history", l.items, "items", l.popularity, "popularity", l.attributes, "attributes");
-        return new PopularDoc(l.popular, orEmpty(l.scores), l.scoring);
+        return new PopularList(l.popular, l.scores, l.scoring);
     }
 
     private static void onlyFor(String what, Object... valuesAndNames) {
@@ -236,14 +170,6 @@ public final class ModelDocuments {
                 throw new IllegalArgumentException("[" + valuesAndNames[i + 1] + "] does not belong in " + what);
             }
         }
-    }
-
-    private static List<String> orEmpty(List<String> list) {
-        return list == null ? List.of() : List.copyOf(list);
-    }
-
-    private static float[] orEmpty(float[] array) {
-        return array == null ? new float[0] : array;
     }
 
     private static Map<String, Map<String, Float>> parseAttributes(XContentParser parser) throws IOException {
@@ -266,26 +192,6 @@ public final class ModelDocuments {
             }
         }
         return attributes;
-    }
-
-    private static void requireId(String id, String field) {
-        if (id == null || id.isEmpty() || EventRules.tooLong(id)) {
-            throw new IllegalArgumentException("[" + field + "] must be a non-empty id of at most " + MAX_ID_BYTES + " bytes");
-        }
-    }
-
-    private static void sameLength(int a, int b, String what, String fieldA, String fieldB) {
-        if (a != b) {
-            throw new IllegalArgumentException(what + ": [" + fieldA + "] has " + a + " entries but [" + fieldB + "] has " + b);
-        }
-    }
-
-    private static void requireFinite(float[] values, String what) {
-        for (float v : values) {
-            if (Float.isFinite(v) == false) {
-                throw new IllegalArgumentException(what + " must be finite numbers, got [" + v + "]");
-            }
-        }
     }
 
     private static float[] floats(List<Float> list) {

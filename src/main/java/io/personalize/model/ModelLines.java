@@ -1,11 +1,15 @@
 package io.personalize.model;
 
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
+
 import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.BytesRefHash;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.xcontent.XContentHelper;
-import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentFactory;
 import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
@@ -97,34 +101,39 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
 
     private VersionWriter.Doc parse(BytesReference line) {
         try (XContentParser parser = XContentHelper.createParserNotCompressed(XContentParserConfiguration.EMPTY, line, XContentType.JSON)) {
-            ToXContentObject doc = ModelDocuments.parseLine(parser);
+            ModelDocument doc = ModelDocuments.parseLine(parser);
             if (parser.nextToken() != null) {
                 throw new IllegalArgumentException("one JSON object per line");
             }
-            String id;
-            if (doc instanceof ModelDocuments.ItemDoc item) {
-                id = ModelDocuments.itemDocId(item.item());
-                String what = "item [" + item.item() + "]";
-                atMost(what, "neighbors", item.neighbors().size(), MAX_NEIGHBORS);
-                once(id, what);
-                items++;
-            } else if (doc instanceof ModelDocuments.UserDoc user) {
-                id = ModelDocuments.userDocId(user.user());
-                String what = "user [" + user.user() + "]";
-                atMost(what, "history", user.history().size(), MAX_HISTORY);
-                atMost(what, "items", user.items().size(), MAX_USER_ITEMS);
-                for (Map.Entry<String, Map<String, Float>> attribute : user.attributes().entrySet()) {
-                    atMost(what, "attributes." + attribute.getKey(), attribute.getValue().size(), MAX_ATTRIBUTE_VALUES);
+            String id = switch (doc) {
+                case NeighborList item -> {
+                    String itemId = ModelDocuments.itemDocId(item.item());
+                    String what = "item [" + item.item() + "]";
+                    atMost(what, "neighbors", item.neighbors().size(), MAX_NEIGHBORS);
+                    once(itemId, what);
+                    items++;
+                    yield itemId;
                 }
-                once(id, what);
-                users++;
-            } else {
-                id = ModelDocuments.POPULAR_ID;
-                atMost("the [popular] line", "popular", ((ModelDocuments.PopularDoc) doc).popular().size(), MAX_POPULAR);
-                once(id, "the [popular] line");
-                popular++;
-            }
-            return new VersionWriter.Doc(id, BytesReference.toBytes(BytesReference.bytes(doc.toXContent(XContentFactory.jsonBuilder(), ToXContentObject.EMPTY_PARAMS))));
+                case UserProfile user -> {
+                    String userId = ModelDocuments.userDocId(user.user());
+                    String what = "user [" + user.user() + "]";
+                    atMost(what, "history", user.history().size(), MAX_HISTORY);
+                    atMost(what, "items", user.recommended().size(), MAX_USER_ITEMS);
+                    for (Map.Entry<String, Map<String, Float>> attribute : user.attributes().entrySet()) {
+                        atMost(what, "attributes." + attribute.getKey(), attribute.getValue().size(), MAX_ATTRIBUTE_VALUES);
+                    }
+                    once(userId, what);
+                    users++;
+                    yield userId;
+                }
+                case PopularList list -> {
+                    atMost("the [popular] line", "popular", list.items().size(), MAX_POPULAR);
+                    once(ModelDocuments.POPULAR_ID, "the [popular] line");
+                    popular++;
+                    yield ModelDocuments.POPULAR_ID;
+                }
+            };
+            return new VersionWriter.Doc(id, BytesReference.toBytes(BytesReference.bytes(ModelDocuments.toXContent(doc, XContentFactory.jsonBuilder()))));
         } catch (XContentParseException e) {
             throw new IllegalArgumentException("line " + lineNumber + ": " + ParseErrors.reason(e), e);
         } catch (IllegalArgumentException e) {

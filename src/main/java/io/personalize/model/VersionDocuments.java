@@ -1,15 +1,17 @@
 package io.personalize.model;
 
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.NeighborhoodScorer;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserProfile;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
-import io.personalize.training.NeighborhoodScorer;
-import io.personalize.training.Recommendations;
-import io.personalize.training.ScoringParams;
 import io.personalize.training.TrainedModel;
 
+
 import org.elasticsearch.common.bytes.BytesReference;
-import org.elasticsearch.xcontent.ToXContent;
-import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentFactory;
 
 import java.io.IOException;
@@ -59,7 +61,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         }
         this.attributes = trained.attributes();
         this.userItems = userItems;
-        this.scorer = model.scorer();
+        this.scorer = NeighborhoodScorer.of(model);
         this.workspace = scorer.newWorkspace();
         int numAttributes = attributes.names().size();
         this.attributeOffsets = new int[numAttributes][];
@@ -83,26 +85,30 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
     public VersionWriter.Doc next() {
         if (nextItem < model.numItems()) {
             int item = nextItem++;
-            return new VersionWriter.Doc(ModelDocuments.itemDocId(itemNames[item]), json(itemDoc(item)));
+            return new VersionWriter.Doc(ModelDocuments.itemDocId(itemNames[item]), json(neighborList(item)));
         }
         if (nextUser < model.numUsers()) {
             int user = nextUser++;
-            return new VersionWriter.Doc(ModelDocuments.userDocId(users.get(user)), json(userDoc(user)));
+            return new VersionWriter.Doc(ModelDocuments.userDocId(users.get(user)), json(userProfile(user)));
         }
         if (popularWritten == false) {
             popularWritten = true;
-            return new VersionWriter.Doc(ModelDocuments.POPULAR_ID, json(popularDoc()));
+            return new VersionWriter.Doc(ModelDocuments.POPULAR_ID, json(popularList()));
         }
         throw new NoSuchElementException();
     }
 
-    ModelDocuments.ItemDoc itemDoc(int item) {
+    NeighborList neighborList(int item) {
         ItemNeighbors neighbors = model.neighbors();
         int[] ids = neighbors.neighbors(item);
-        return new ModelDocuments.ItemDoc(itemNames[item], names(ids), neighbors.scores(item), model.popularity()[item]);
+        return new NeighborList(itemNames[item], names(ids), neighbors.scores(item), model.popularity()[item]);
     }
 
-    ModelDocuments.UserDoc userDoc(int user) {
+    /**
+     * A user's profile with their stored "for you" list: the model's formula over the whole catalogue (training's
+     * arrays), which {@link io.personalize.serving.ProfileScorer} computes again from the stored documents.
+     */
+    UserProfile userProfile(int user) {
         InteractionMatrix matrix = model.matrix();
         int[] history = newestFirst(matrix, user);
         float[] weights = new float[history.length];
@@ -118,7 +124,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
             int[] reasons = recommendations.reasonItems(r);
             because.add(reasons.length == 0 ? null : itemNames[reasons[0]]);
         }
-        return new ModelDocuments.UserDoc(
+        return new UserProfile(
             users.get(user),
             names(history),
             weights,
@@ -129,7 +135,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         );
     }
 
-    ModelDocuments.PopularDoc popularDoc() {
+    PopularList popularList() {
         float[] popularity = model.popularity();
         Integer[] order = new Integer[popularity.length];
         for (int i = 0; i < order.length; i++) {
@@ -143,12 +149,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
             popular.add(itemNames[order[r]]);
             scores[r] = popularity[order[r]];
         }
-        ScoringParams params = scorer.params();
-        return new ModelDocuments.PopularDoc(
-            popular,
-            scores,
-            new ModelDocuments.Scoring(params.historyWeightExponent(), params.historyNormExponent(), params.popularityWeight())
-        );
+        return new PopularList(popular, scores, scorer.params());
     }
 
     /** Per attribute, the values of the user's history items weighted by the items' history factors, max scaled to 1. */
@@ -233,9 +234,9 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         return Arrays.asList(names);
     }
 
-    private static byte[] json(ToXContentObject doc) {
+    private static byte[] json(ModelDocument doc) {
         try {
-            return BytesReference.toBytes(BytesReference.bytes(doc.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS)));
+            return BytesReference.toBytes(BytesReference.bytes(ModelDocuments.toXContent(doc, XContentFactory.jsonBuilder())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

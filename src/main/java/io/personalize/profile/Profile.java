@@ -1,6 +1,9 @@
 package io.personalize.profile;
 
-import io.personalize.model.ModelDocuments;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
+import io.personalize.training.ScoringParams;
 
 import java.util.List;
 import java.util.Map;
@@ -14,18 +17,18 @@ import java.util.Set;
 public record Profile(
     ActiveModel model,
     String userId,
-    ModelDocuments.UserDoc user,
+    UserProfile user,
     List<SourceItem> sources,
-    Map<String, ModelDocuments.ItemDoc> neighbors,
+    Map<String, NeighborList> neighbors,
     Set<String> seen,
-    ModelDocuments.PopularDoc popular
+    PopularList popular
 ) {
 
     public boolean isEmpty() {
         return user == null && sources.isEmpty();
     }
 
-    public ModelDocuments.Scoring scoring() {
-        return popular == null ? ModelDocuments.Scoring.DEFAULT : popular.scoring();
+    public ScoringParams scoring() {
+        return popular == null ? ScoringParams.DEFAULTS : popular.scoring();
     }
 }

@@ -4,6 +4,10 @@ import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.VersionDataMissingException;
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
 
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
@@ -24,7 +28,6 @@ import org.elasticsearch.search.aggregations.BucketOrder;
 import org.elasticsearch.search.aggregations.bucket.terms.Terms;
 import org.elasticsearch.search.aggregations.metrics.Max;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 
@@ -37,7 +40,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -54,7 +56,7 @@ import java.util.function.Supplier;
 public final class ProfileLoader {
 
     /** Whose neighbour lists a profile needs. */
-    public enum Neighbours {
+    public enum Neighbors {
         /** The context items', the recent items' and the stored history's (up to the recent items wanted): the rescorer. */
         ALL,
         /** The context items' and those of the items the user had events on since the model was trained: a shelf. */
@@ -136,7 +138,7 @@ public final class ProfileLoader {
 
     /** The profile from the model's active version: {@link #load} under {@link #withActive}. */
     public void loadActive(String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
-        withActive(name, (model, l) -> load(model, user, context, recent, Neighbours.ALL, l), listener);
+        withActive(name, (model, l) -> load(model, user, context, recent, Neighbors.ALL, l), listener);
     }
 
     /** Joins the model's document and a result computed from the version guessed before reading it. */
@@ -196,20 +198,8 @@ public final class ProfileLoader {
      * The profile of {@code user} (may be null) with {@code context} items, counting the user's {@code recent} newest
      * items from the events index, topped up from their stored history.
      */
-    public void load(ActiveModel model, String user, List<String> context, int recent, Neighbours wanted, ActionListener<Profile> listener) {
-        Map<String, ModelDocuments.ItemDoc> neighbors = new ConcurrentHashMap<>();
-        AtomicReference<ModelDocuments.UserDoc> userDoc = new AtomicReference<>();
-        AtomicReference<ModelDocuments.PopularDoc> popular = new AtomicReference<>();
-        AtomicReference<List<SourceItem>> recentItems = new AtomicReference<>(List.of());
-        Consumer<ToXContentObject> sink = doc -> {
-            if (doc instanceof ModelDocuments.UserDoc u) {
-                userDoc.set(u);
-            } else if (doc instanceof ModelDocuments.PopularDoc p) {
-                popular.set(p);
-            } else if (doc instanceof ModelDocuments.ItemDoc i) {
-                neighbors.put(i.item(), i);
-            }
-        };
+    public void load(ActiveModel model, String user, List<String> context, int recent, Neighbors wanted, ActionListener<Profile> listener) {
+        Fetched fetched = new Fetched();
         List<String> ids = new ArrayList<>();
         // a cheap map lookup in the node's cluster state, on every request: a node that missed the clearing of its cache
         // (paused, cut off) cannot serve the profile once it has the state that forgets the user
@@ -221,26 +211,45 @@ public final class ProfileLoader {
             ids.add(ModelDocuments.itemDocId(item));
         }
         ActionListener<Void> firstRound = listener.delegateFailureAndWrap(
-            (l, ignored) -> secondRound(model, user, context, recent, wanted, userDoc.get(), recentItems.get(), neighbors, popular.get(), l)
+            (l, ignored) -> secondRound(model, user, context, recent, wanted, fetched.user, fetched.recentItems, fetched.neighbors, fetched.popular, l)
         );
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
-            fetch(model, ids, sink, refs.acquire());
+            fetch(model, ids, fetched, refs.acquire());
             if (user != null && recent > 0) {
-                recentEvents(model, user, recent, refs.acquire(recentItems::set));
+                recentEvents(model, user, recent, refs.acquire(items -> fetched.recentItems = items));
             }
         }
     }
 
-    /** Hands the documents with these ids to {@code sink}: from the cache, the others with one multi-get. */
-    private void fetch(ActiveModel model, List<String> ids, Consumer<ToXContentObject> sink, ActionListener<Void> listener) {
+    /**
+     * What the reads of one profile found, sorted by kind as they arrive (from the cache and the multi-get's response,
+     * which may complete on different threads: the fields are volatile or concurrent).
+     */
+    private static final class Fetched {
+        final Map<String, NeighborList> neighbors = new ConcurrentHashMap<>();
+        volatile UserProfile user;
+        volatile PopularList popular;
+        volatile List<SourceItem> recentItems = List.of();
+
+        void add(ModelDocument document) {
+            switch (document) {
+                case NeighborList list -> neighbors.put(list.item(), list);
+                case UserProfile profile -> user = profile;
+                case PopularList list -> popular = list;
+            }
+        }
+    }
+
+    /** Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get. */
+    private void fetch(ActiveModel model, List<String> ids, Fetched fetched, ActionListener<Void> listener) {
         long generation = cache.generation();
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
         for (String id : ids) {
-            Object cached = cache.document(model, id);
+            ServingCache.Cached cached = cache.document(model, id);
             if (cached == null) {
                 mget.add(model.index(), id);
-            } else if (cached instanceof ToXContentObject doc) {
-                sink.accept(doc);
+            } else if (cached.document() != null) {
+                fetched.add(cached.document());
             }
         }
         if (mget.getItems().isEmpty()) {
@@ -259,13 +268,13 @@ public final class ProfileLoader {
                 }
                 GetResponse get = item.getResponse();
                 if (get.isExists() == false) {
-                    cache.put(model, item.getId(), ServingCache.MISSING, 0, generation);
+                    cache.put(model, item.getId(), null, 0, generation);
                     continue;
                 }
                 BytesReference source = get.getSourceAsBytesRef();
-                ToXContentObject doc = parse(source);
+                ModelDocument doc = parse(source);
                 cache.put(model, item.getId(), doc, source.length(), generation);
-                sink.accept(doc);
+                fetched.add(doc);
             }
             return null;
         }));
@@ -276,11 +285,11 @@ public final class ProfileLoader {
         String user,
         List<String> context,
         int recent,
-        Neighbours wanted,
-        ModelDocuments.UserDoc userDoc,
+        Neighbors wanted,
+        UserProfile userDoc,
         List<SourceItem> recentItems,
-        Map<String, ModelDocuments.ItemDoc> neighbors,
-        ModelDocuments.PopularDoc popular,
+        Map<String, NeighborList> neighbors,
+        PopularList popular,
         ActionListener<Profile> listener
     ) {
         List<SourceItem> sources = new ArrayList<>();
@@ -318,18 +327,16 @@ public final class ProfileLoader {
         for (SourceItem source : sources) {
             boolean needed = switch (source.origin()) {
                 case CONTEXT -> false; // read in the first round
-                case RECENT -> wanted == Neighbours.ALL || source.time() > trainedUntil;
-                case HISTORY -> wanted == Neighbours.ALL;
+                case RECENT -> wanted == Neighbors.ALL || source.time() > trainedUntil;
+                case HISTORY -> wanted == Neighbors.ALL;
             };
             if (needed && neighbors.containsKey(source.item()) == false) {
                 ids.add(ModelDocuments.itemDocId(source.item()));
             }
         }
-        fetch(model, ids, doc -> {
-            if (doc instanceof ModelDocuments.ItemDoc item) {
-                neighbors.put(item.item(), item);
-            }
-        }, listener.map(ignored -> new Profile(model, user, userDoc, sources, new HashMap<>(neighbors), seen, popular)));
+        Fetched more = new Fetched();
+        more.neighbors.putAll(neighbors);
+        fetch(model, ids, more, listener.map(ignored -> new Profile(model, user, userDoc, sources, new HashMap<>(more.neighbors), seen, popular)));
     }
 
     /**
@@ -373,7 +380,7 @@ public final class ProfileLoader {
     private static final String RECENT_AGG = "recent_items";
     private static final String NEWEST_AGG = "newest";
 
-    static ToXContentObject parse(BytesReference source) throws IOException {
+    static ModelDocument parse(BytesReference source) throws IOException {
         try (XContentParser parser = XContentHelper.createParser(XContentParserConfiguration.EMPTY, source)) {
             return ModelDocuments.parseLine(parser);
         }

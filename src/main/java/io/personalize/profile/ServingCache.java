@@ -3,6 +3,7 @@ package io.personalize.profile;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
+import io.personalize.serving.ModelDocument;
 import io.personalize.stats.CacheStats;
 
 import org.elasticsearch.common.cache.Cache;
@@ -58,13 +59,15 @@ public final class ServingCache {
         return List.of(SIZE, EXPIRE_AFTER_ACCESS);
     }
 
-    /** What a version has no document for. */
-    static final Object MISSING = new Object();
-
     record Key(String index, long createdAt, String id) {}
 
-    /** A cached document (or {@link #MISSING}) with its estimated heap size. */
-    private record Entry(Object document, long bytes) {}
+    /** What the cache knows of an id in a version: its parsed document, or (null) that the version has none. */
+    record Cached(ModelDocument document) {
+        static final Cached ABSENT = new Cached(null);
+    }
+
+    /** A cached look-up with its estimated heap size. */
+    private record Entry(Cached cached, long bytes) {}
 
     private volatile long limitBytes;
     private volatile TimeValue expireAfterAccess;
@@ -103,10 +106,10 @@ public final class ServingCache {
             .build();
     }
 
-    /** A parsed document of the model's version, {@link #MISSING}, or null when not cached. */
-    Object document(ActiveModel model, String id) {
+    /** What the cache knows of a document of the model's version, or null when it knows nothing. */
+    Cached document(ActiveModel model, String id) {
         Entry entry = documents.get(key(model, id));
-        return entry == null ? null : entry.document();
+        return entry == null ? null : entry.cached();
     }
 
     /** The generation to give {@link #put}: read it before reading the documents to put. */
@@ -115,17 +118,17 @@ public final class ServingCache {
     }
 
     /**
-     * Keeps a parsed document (or {@link #MISSING}) whose JSON source had {@code sourceBytes} bytes, read since
+     * Keeps a parsed document (or, null, that the version has none) whose JSON source had {@code sourceBytes} bytes, read since
      * {@code generation}: unless something was invalidated meanwhile (a user forgotten while their profile was read).
      */
-    void put(ActiveModel model, String id, Object document, long sourceBytes, long generation) {
+    void put(ActiveModel model, String id, ModelDocument document, long sourceBytes, long generation) {
         if (limitBytes <= 0 || this.generation.get() != generation) {
             return;
         }
         Key key = key(model, id);
         beforePut.run();
         // parsed JSON takes a few times its text on the heap (strings, arrays, map entries); keys count too
-        documents.put(key, new Entry(document, 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+        documents.put(key, new Entry(document == null ? Cached.ABSENT : new Cached(document), 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
         // An invalidation may have landed between the check above and the put: it bumped the generation before scanning
         // the keys, so either its scan saw this entry (and dropped it) or this recheck sees the new generation. Either
         // way, nothing read before an invalidation survives it, without a lock on the serving path.

@@ -1,6 +1,6 @@
 package io.personalize.recommend;
 
-import io.personalize.model.ModelDocuments;
+import io.personalize.serving.PopularList;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import java.util.Set;
 final class Ranking {
 
     private final List<Candidate> scored;
-    private final ModelDocuments.PopularDoc popular;
+    private final PopularList popular;
     private final float popularScale;
     private final float popularMax;
     private final Set<String> excluded;
@@ -26,7 +26,7 @@ final class Ranking {
     private int nextPopular;
     private Candidate pendingPopular;
 
-    Ranking(Map<String, Candidate> candidates, ModelDocuments.PopularDoc popular, float popularScale, Set<String> excluded) {
+    Ranking(Map<String, Candidate> candidates, PopularList popular, float popularScale, Set<String> excluded) {
         this.candidates = candidates;
         this.scored = new ArrayList<>(candidates.values());
         this.scored.sort(Candidate.BEST_FIRST);
@@ -79,9 +79,9 @@ final class Ranking {
         if (pendingPopular != null || popular == null) {
             return pendingPopular;
         }
-        while (nextPopular < popular.popular().size()) {
+        while (nextPopular < popular.items().size()) {
             int r = nextPopular++;
-            String item = popular.popular().get(r);
+            String item = popular.items().get(r);
             if (excluded.contains(item) == false && candidates.containsKey(item) == false) {
                 pendingPopular = CandidateScorer.popularCandidate(item, r, popular.scores()[r], popularMax, popularScale);
                 return pendingPopular;

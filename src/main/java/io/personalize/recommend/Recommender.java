@@ -49,7 +49,7 @@ public final class Recommender {
         // shopper's own items back, attribute affinity and real time reorder: past the list, the neighbour lists of the
         // shopper's newest history items score further items with the model's formula (on the node, they are cached)
         boolean beyondStoredList = request.userId() != null;
-        ProfileLoader.Neighbours wanted = beyondStoredList ? ProfileLoader.Neighbours.ALL : ProfileLoader.Neighbours.REAL_TIME;
+        ProfileLoader.Neighbors wanted = beyondStoredList ? ProfileLoader.Neighbors.ALL : ProfileLoader.Neighbors.REAL_TIME;
         VisibleItems visibility = new VisibleItems(client, model.config().catalog());
         profiles.load(model, request.userId(), request.itemIds(), recent, wanted, listener.delegateFailureAndWrap((l, loaded) -> {
             // the model names any item of the catalogue: which of those this shelf could name may the caller read? Items
@@ -87,14 +87,14 @@ public final class Recommender {
         boolean beyondStoredList = request.userId() != null;
         Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
         CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
-        addContentNeighbours(profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
+        addContentNeighbors(profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
             Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
             fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
         }));
     }
 
     /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
-    private void addContentNeighbours(
+    private void addContentNeighbors(
         Profile profile,
         CatalogReader catalog,
         RecommendAction.Request request,
@@ -102,7 +102,7 @@ public final class Recommender {
         Map<String, Candidate> candidates,
         ActionListener<Void> listener
     ) {
-        List<String> sources = CandidateScorer.withoutNeighbours(profile);
+        List<String> sources = CandidateScorer.withoutNeighbors(profile);
         if (sources.isEmpty() || profile.model().config().catalog().vectorField() == null) {
             listener.onResponse(null);
             return;

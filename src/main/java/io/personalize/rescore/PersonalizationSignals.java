@@ -1,8 +1,10 @@
 package io.personalize.rescore;
 
-import io.personalize.model.ModelDocuments;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.ProfileScorer;
+import io.personalize.serving.UserProfile;
 
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -31,8 +33,10 @@ public final class PersonalizationSignals implements Writeable {
     private final float[] similarity;
     private final float[] affinity;
     private final float[] popularity;
-    private final String[] similarTo; // the source item contributing most to an item's similarity, or null
-    private final String[] because; // the history item behind an item's affinity, or null
+    // explain only, null without explain (not shipped to the shards then): per item, the source item contributing most
+    // to its similarity and the history item behind its affinity, each null when there is none or it is not shown
+    private final String[] similarTo;
+    private final String[] because;
     private final Map<String, Map<String, Float>> attributes;
 
     PersonalizationSignals(
@@ -64,8 +68,9 @@ public final class PersonalizationSignals implements Writeable {
         this.similarity = in.readFloatArray();
         this.affinity = in.readFloatArray();
         this.popularity = in.readFloatArray();
-        this.similarTo = readNullable(in);
-        this.because = readNullable(in);
+        boolean named = in.readBoolean();
+        this.similarTo = named ? readNullable(in) : null;
+        this.because = named ? readNullable(in) : null;
         this.attributes = in.readImmutableMap(i -> i.readImmutableMap(StreamInput::readFloat));
     }
 
@@ -77,8 +82,11 @@ public final class PersonalizationSignals implements Writeable {
         out.writeFloatArray(similarity);
         out.writeFloatArray(affinity);
         out.writeFloatArray(popularity);
-        writeNullable(out, similarTo);
-        writeNullable(out, because);
+        out.writeBoolean(similarTo != null);
+        if (similarTo != null) {
+            writeNullable(out, similarTo);
+            writeNullable(out, because);
+        }
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
     }
 
@@ -109,24 +117,20 @@ public final class PersonalizationSignals implements Writeable {
         if (profile.isEmpty()) {
             return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), Map.of());
         }
-        for (SourceItem source : profile.sources()) {
-            ModelDocuments.ItemDoc neighbors = profile.neighbors().get(source.item());
-            if (neighbors != null) {
-                for (int n = 0; n < neighbors.neighbors().size(); n++) {
-                    b.addSimilarity(neighbors.neighbors().get(n), neighbors.scores()[n], source.item());
-                }
-            }
+        List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
+        for (ProfileScorer.Scored sum : ProfileScorer.sum(sources, profile.neighbors(), Set.of())) {
+            b.setSimilarity(sum.item(), sum.score(), sum.source());
         }
-        ModelDocuments.UserDoc user = profile.user();
+        UserProfile user = profile.user();
         if (user != null) {
-            for (int r = 0; r < user.items().size(); r++) {
-                b.setAffinity(user.items().get(r), user.scores()[r], user.because() == null ? null : user.because().get(r));
+            for (int r = 0; r < user.recommended().size(); r++) {
+                b.setAffinity(user.recommended().get(r), user.scores()[r], user.because(r));
             }
         }
-        ModelDocuments.PopularDoc popular = profile.popular();
+        PopularList popular = profile.popular();
         if (popular != null) {
-            for (int r = 0; r < popular.popular().size(); r++) {
-                b.setPopularity(popular.popular().get(r), popular.scores()[r]);
+            for (int r = 0; r < popular.items().size(); r++) {
+                b.setPopularity(popular.items().get(r), popular.scores()[r]);
             }
         }
         return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), user == null ? Map.of() : user.attributes());
@@ -150,7 +154,15 @@ public final class PersonalizationSignals implements Writeable {
         );
     }
 
+    /** These signals without the items behind them: what a search that does not explain ships to its shards. */
+    public PersonalizationSignals withoutNames() {
+        return new PersonalizationSignals(idField, modelVersion, items, similarity, affinity, popularity, null, null, attributes);
+    }
+
     private static String[] onlyVisible(String[] names, Set<String> visible) {
+        if (names == null) {
+            return null;
+        }
         String[] kept = new String[names.length];
         for (int i = 0; i < names.length; i++) {
             kept[i] = names[i] != null && visible.contains(names[i]) ? names[i] : null;
@@ -164,7 +176,6 @@ public final class PersonalizationSignals implements Writeable {
         private int size;
         private String[] ids = new String[16];
         private float[] sim = new float[16];
-        private float[] best = new float[16];
         private float[] aff = new float[16];
         private float[] pop = new float[16];
         private String[] similarTo = new String[16];
@@ -179,7 +190,6 @@ public final class PersonalizationSignals implements Writeable {
                 int capacity = sim.length * 2;
                 ids = Arrays.copyOf(ids, capacity);
                 sim = Arrays.copyOf(sim, capacity);
-                best = Arrays.copyOf(best, capacity);
                 aff = Arrays.copyOf(aff, capacity);
                 pop = Arrays.copyOf(pop, capacity);
                 similarTo = Arrays.copyOf(similarTo, capacity);
@@ -189,13 +199,10 @@ public final class PersonalizationSignals implements Writeable {
             return size++;
         }
 
-        void addSimilarity(String item, float score, String source) {
+        void setSimilarity(String item, float sum, String strongestSource) {
             int i = slot(item);
-            sim[i] += score;
-            if (similarTo[i] == null || score > best[i]) {
-                best[i] = score;
-                similarTo[i] = source;
-            }
+            sim[i] = sum;
+            similarTo[i] = strongestSource;
         }
 
         void setAffinity(String item, float score, String reason) {
@@ -272,12 +279,14 @@ public final class PersonalizationSignals implements Writeable {
         return popularity[i];
     }
 
+    /** The source item contributing most to item {@code i}'s similarity; null when none, hidden, or not explaining. */
     public String similarTo(int i) {
-        return similarTo[i];
+        return similarTo == null ? null : similarTo[i];
     }
 
+    /** The history item behind item {@code i}'s affinity; null when none, hidden, or not explaining. */
     public String because(int i) {
-        return because[i];
+        return because == null ? null : because[i];
     }
 
     /** Attribute field to value to weight in [0, 1]. */

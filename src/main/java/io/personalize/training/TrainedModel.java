@@ -70,11 +70,6 @@ public final class TrainedModel {
         return matrix.userWeights(u);
     }
 
-    /** The reference scorer for this model. */
-    public NeighborhoodScorer scorer() {
-        return new NeighborhoodScorer(neighbors, popularity, config.scoring());
-    }
-
     /** Wall time spent in {@link ModelTrainer#train}, in nanoseconds. */
     public long trainingNanos() {
         return trainingNanos;

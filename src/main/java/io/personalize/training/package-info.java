@@ -12,8 +12,8 @@
  *       item ({@link io.personalize.training.ItemNeighbors}):
  *       {@link io.personalize.training.CosineSimilarity} (default) or
  *       {@link io.personalize.training.Rp3BetaSimilarity}.</li>
- *   <li>{@link io.personalize.training.NeighborhoodScorer} is the reference definition of a user's
- *       recommendations that serving reproduces:
+ *   <li>{@code io.personalize.serving.NeighborhoodScorer} (serving, which depends on training, never
+ *       the reverse) is the one definition of a user's recommendations, over these arrays:
  *       <pre>
  *   score(j) = sum_{i in history} h_i * S[i][j]  +  beta * pop(j) / max pop
  *   h_i      = g(w_i) / (sum_{i' in history} g(w_i'))^q,   g(w) = w^p

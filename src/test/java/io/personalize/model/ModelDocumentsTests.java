@@ -1,8 +1,13 @@
 package io.personalize.model;
 
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
+import io.personalize.training.ScoringParams;
+
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.test.ESTestCase;
-import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
@@ -19,28 +24,28 @@ import static org.hamcrest.Matchers.instanceOf;
 
 public class ModelDocumentsTests extends ESTestCase {
 
-    static ToXContentObject parse(String line) throws IOException {
+    static ModelDocument parse(String line) throws IOException {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, line)) {
             return ModelDocuments.parseLine(parser);
         }
     }
 
     public void testTheThreeKindsOfLine() throws IOException {
-        ModelDocuments.ItemDoc item = (ModelDocuments.ItemDoc) parse("""
+        NeighborList item = (NeighborList) parse("""
             {"item": "85123A", "neighbors": ["21733", "84029G"], "scores": [0.41, 0.22], "popularity": 12.5}""");
         assertThat(item.neighbors(), equalTo(List.of("21733", "84029G")));
         assertEquals(0.22f, item.scores()[1], 0f);
-        ModelDocuments.UserDoc user = (ModelDocuments.UserDoc) parse("""
+        UserProfile user = (UserProfile) parse("""
             {"user": "17850", "history": ["85123A"], "history_weights": [3.2], "items": ["22423"], "scores": [0.83],
              "because": ["85123A"], "attributes": {"category": {"candles": 0.8}}}""");
         assertThat(user.attributes(), equalTo(Map.of("category", Map.of("candles", 0.8f))));
-        ModelDocuments.PopularDoc popular = (ModelDocuments.PopularDoc) parse("""
+        PopularList popular = (PopularList) parse("""
             {"popular": ["85123A", "22423"], "scores": [12.5, 9.1]}""");
-        assertThat(popular.scoring(), equalTo(ModelDocuments.Scoring.DEFAULT));
+        assertThat(popular.scoring(), equalTo(ScoringParams.DEFAULTS));
     }
 
     public void testPopularityOnlyRecommendationsHaveNoReason() throws IOException {
-        ModelDocuments.UserDoc user = (ModelDocuments.UserDoc) parse("""
+        UserProfile user = (UserProfile) parse("""
             {"user": "u", "items": ["a", "b"], "scores": [0.5, 0.1], "because": ["h", null]}""");
         assertThat(user.because().get(0), equalTo("h"));
         assertNull(user.because().get(1));

@@ -3,6 +3,8 @@ package io.personalize.profile;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
+import io.personalize.serving.ModelDocument;
+import io.personalize.serving.PopularList;
 
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Settings;
@@ -32,13 +34,13 @@ public class ServingCacheTests extends ESTestCase {
     public void testDocumentsAreKeptPerVersionAndCreationTime() {
         ServingCache cache = cache(Settings.EMPTY);
         ActiveModel v1 = version("shop", 1, 100);
-        cache.put(v1, ModelDocuments.POPULAR_ID, "popular of v1", 100, cache.generation());
-        cache.put(v1, ModelDocuments.userDocId("u1"), ServingCache.MISSING, 0, cache.generation());
-        assertEquals("popular of v1", cache.document(v1, ModelDocuments.POPULAR_ID));
-        assertSame(ServingCache.MISSING, cache.document(v1, ModelDocuments.userDocId("u1")));
-        assertNull(cache.document(version("shop", 2, 200), ModelDocuments.POPULAR_ID));
+        cache.put(v1, ModelDocuments.POPULAR_ID, doc("popular of v1"), 100, cache.generation());
+        cache.put(v1, ModelDocuments.userDocId("u1"), null, 0, cache.generation());
+        assertEquals("popular of v1", label(cache.document(v1, ModelDocuments.POPULAR_ID)));
+        assertEquals("absent", label(cache.document(v1, ModelDocuments.userDocId("u1"))));
+        assertNull(label(cache.document(version("shop", 2, 200), ModelDocuments.POPULAR_ID)));
         // a model deleted and trained again reuses the index name, never the creation time
-        assertNull(cache.document(version("shop", 1, 300), ModelDocuments.POPULAR_ID));
+        assertNull(label(cache.document(version("shop", 1, 300), ModelDocuments.POPULAR_ID)));
         assertEquals(2, cache.stats().misses());
         assertEquals(2, cache.stats().hits());
     }
@@ -48,28 +50,28 @@ public class ServingCacheTests extends ESTestCase {
         ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200), other = version("shop2", 1, 100);
         String u1 = ModelDocuments.userDocId("u1");
         for (ActiveModel model : List.of(v1, v2, other)) {
-            cache.put(model, u1, "profile", 100, cache.generation());
-            cache.put(model, ModelDocuments.userDocId("u2"), "profile", 100, cache.generation());
+            cache.put(model, u1, doc("profile"), 100, cache.generation());
+            cache.put(model, ModelDocuments.userDocId("u2"), doc("profile"), 100, cache.generation());
         }
         cache.invalidateUser("shop", "u1");
-        assertNull(cache.document(v1, u1));
-        assertNull(cache.document(v2, u1));
-        assertEquals("profile", cache.document(other, u1));
-        assertEquals("profile", cache.document(v2, ModelDocuments.userDocId("u2")));
+        assertNull(label(cache.document(v1, u1)));
+        assertNull(label(cache.document(v2, u1)));
+        assertEquals("profile", label(cache.document(other, u1)));
+        assertEquals("profile", label(cache.document(v2, ModelDocuments.userDocId("u2"))));
     }
 
     public void testANewVersionDropsTheOldOnesButKeepsItself() {
         ServingCache cache = cache(Settings.EMPTY);
         ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200), other = version("shop2", 1, 100);
         for (ActiveModel model : List.of(v1, v2, other)) {
-            cache.put(model, ModelDocuments.POPULAR_ID, "popular", 100, cache.generation());
+            cache.put(model, ModelDocuments.POPULAR_ID, doc("popular"), 100, cache.generation());
         }
         cache.invalidateModel("shop", v2.index());
-        assertNull(cache.document(v1, ModelDocuments.POPULAR_ID));
-        assertEquals("popular", cache.document(v2, ModelDocuments.POPULAR_ID));
-        assertEquals("popular", cache.document(other, ModelDocuments.POPULAR_ID));
+        assertNull(label(cache.document(v1, ModelDocuments.POPULAR_ID)));
+        assertEquals("popular", label(cache.document(v2, ModelDocuments.POPULAR_ID)));
+        assertEquals("popular", label(cache.document(other, ModelDocuments.POPULAR_ID)));
         cache.invalidateModel("shop", null);
-        assertNull(cache.document(v2, ModelDocuments.POPULAR_ID));
+        assertNull(label(cache.document(v2, ModelDocuments.POPULAR_ID)));
     }
 
     public void testBoundedInBytesAndResizedByTheDynamicSetting() {
@@ -78,7 +80,7 @@ public class ServingCacheTests extends ESTestCase {
         ServingCache cache = new ServingCache(settings, clusterSettings);
         ActiveModel v1 = version("shop", 1, 100);
         for (int i = 0; i < 100; i++) {
-            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000, cache.generation());
+            cache.put(v1, ModelDocuments.itemDocId("item" + i), doc("neighbours"), 1000, cache.generation());
         }
         assertTrue(cache.stats().bytes() <= 10 * 1024);
         assertTrue(cache.stats().evictions() > 0);
@@ -88,7 +90,7 @@ public class ServingCacheTests extends ESTestCase {
         assertEquals(1 << 20, cache.stats().limitBytes());
         assertEquals("a new bound starts an empty cache", 0, cache.stats().entries());
         for (int i = 0; i < 100; i++) {
-            cache.put(v1, ModelDocuments.itemDocId("item" + i), "neighbours", 1000, cache.generation());
+            cache.put(v1, ModelDocuments.itemDocId("item" + i), doc("neighbours"), 1000, cache.generation());
         }
         assertEquals(100, cache.stats().entries());
     }
@@ -98,10 +100,10 @@ public class ServingCacheTests extends ESTestCase {
         ActiveModel v1 = version("shop", 1, 100);
         long before = cache.generation();
         cache.invalidateUser("shop", "u1"); // the user is forgotten while their profile is being read
-        cache.put(v1, ModelDocuments.userDocId("u1"), "profile read before the forgetting", 100, before);
-        assertNull(cache.document(v1, ModelDocuments.userDocId("u1")));
-        cache.put(v1, ModelDocuments.userDocId("u1"), "profile", 100, cache.generation());
-        assertEquals("profile", cache.document(v1, ModelDocuments.userDocId("u1")));
+        cache.put(v1, ModelDocuments.userDocId("u1"), doc("profile read before the forgetting"), 100, before);
+        assertNull(label(cache.document(v1, ModelDocuments.userDocId("u1"))));
+        cache.put(v1, ModelDocuments.userDocId("u1"), doc("profile"), 100, cache.generation());
+        assertEquals("profile", label(cache.document(v1, ModelDocuments.userDocId("u1"))));
     }
 
     public void testAnInvalidationBetweenTheGenerationCheckAndThePutLeavesNothing() {
@@ -110,28 +112,41 @@ public class ServingCacheTests extends ESTestCase {
         String u1 = ModelDocuments.userDocId("u1");
         // the interleaving of the race, made deterministic: the check has passed, the put has not happened yet
         cache.beforePut(() -> cache.invalidateUser("shop", "u1"));
-        cache.put(v1, u1, "profile read before the forgetting", 100, cache.generation());
-        assertNull("the forgotten profile must not stay in the cache", cache.document(v1, u1));
+        cache.put(v1, u1, doc("profile read before the forgetting"), 100, cache.generation());
+        assertNull("the forgotten profile must not stay in the cache", label(cache.document(v1, u1)));
         cache.beforePut(() -> {});
-        cache.put(v1, u1, "profile", 100, cache.generation());
-        assertEquals("a read after the invalidation is cached", "profile", cache.document(v1, u1));
+        cache.put(v1, u1, doc("profile"), 100, cache.generation());
+        assertEquals("a read after the invalidation is cached", "profile", label(cache.document(v1, u1)));
     }
 
     public void testAnInvalidationOfAnotherUserBetweenCheckAndPutDropsOnlyThisReadsEntry() {
         ServingCache cache = cache(Settings.EMPTY);
         ActiveModel v1 = version("shop", 1, 100);
-        cache.put(v1, ModelDocuments.userDocId("u2"), "u2 profile", 100, cache.generation());
+        cache.put(v1, ModelDocuments.userDocId("u2"), doc("u2 profile"), 100, cache.generation());
         cache.beforePut(() -> cache.invalidateUser("shop", "u3"));
-        cache.put(v1, ModelDocuments.userDocId("u1"), "u1 profile", 100, cache.generation());
+        cache.put(v1, ModelDocuments.userDocId("u1"), doc("u1 profile"), 100, cache.generation());
         // conservative: the read overlapped an invalidation, so it is not kept (a later read caches it)
-        assertNull(cache.document(v1, ModelDocuments.userDocId("u1")));
-        assertEquals("u2 profile", cache.document(v1, ModelDocuments.userDocId("u2")));
+        assertNull(label(cache.document(v1, ModelDocuments.userDocId("u1"))));
+        assertEquals("u2 profile", label(cache.document(v1, ModelDocuments.userDocId("u2"))));
     }
 
     public void testADisabledCacheKeepsNothing() {
         ServingCache cache = ServingCache.disabled();
         ActiveModel v1 = version("shop", 1, 100);
-        cache.put(v1, ModelDocuments.POPULAR_ID, "popular", 100, cache.generation());
-        assertNull(cache.document(v1, ModelDocuments.POPULAR_ID));
+        cache.put(v1, ModelDocuments.POPULAR_ID, doc("popular"), 100, cache.generation());
+        assertNull(label(cache.document(v1, ModelDocuments.POPULAR_ID)));
+    }
+
+    /** A document standing for {@code label}. */
+    private static ModelDocument doc(String label) {
+        return new PopularList(List.of(label), new float[] { 1 }, null);
+    }
+
+    /** The label of a cached document, "absent" for a document the version has not, null when not cached. */
+    private static String label(ServingCache.Cached cached) {
+        if (cached == null) {
+            return null;
+        }
+        return cached.document() instanceof PopularList list ? list.items().get(0) : "absent";
     }
 }

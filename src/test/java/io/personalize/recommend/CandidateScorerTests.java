@@ -1,18 +1,22 @@
 package io.personalize.recommend;
 
 import io.personalize.model.ModelConfig;
-import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.NeighborhoodScorer;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.TrainedDocuments;
+import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserProfile;
 import io.personalize.training.ItemNeighbors;
-import io.personalize.training.NeighborhoodScorer;
-import io.personalize.training.Recommendations;
 import io.personalize.training.ScoringParams;
 
 import org.elasticsearch.test.ESTestCase;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 /**
@@ -100,11 +105,11 @@ public class CandidateScorerTests extends ESTestCase {
         for (int r = 0; r < top.size(); r++) {
             because.add(top.reasonItems(r).length == 0 ? null : name(top.reasonItems(r)[0]));
         }
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
-        Map<String, ModelDocuments.ItemDoc> docs = new HashMap<>();
+        UserProfile user = new UserProfile("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
+        Map<String, NeighborList> docs = new HashMap<>();
         List<SourceItem> sources = new ArrayList<>();
         for (int i : history) {
-            docs.put(name(i), new ModelDocuments.ItemDoc(name(i), names(world.neighbors().neighbors(i)), world.neighbors().scores(i), world.popularity()[i]));
+            docs.put(name(i), new NeighborList(name(i), names(world.neighbors().neighbors(i)), world.neighbors().scores(i), world.popularity()[i]));
             sources.add(new SourceItem(name(i), SourceItem.Origin.HISTORY));
         }
         Integer[] order = new Integer[world.popularity().length];
@@ -119,10 +124,10 @@ public class CandidateScorerTests extends ESTestCase {
             popularScores[r] = world.popularity()[order[r]];
         }
         ScoringParams p = world.params();
-        ModelDocuments.PopularDoc popularDoc = new ModelDocuments.PopularDoc(
+        PopularList popularDoc = new PopularList(
             popular,
             popularScores,
-            new ModelDocuments.Scoring(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight())
+            new ScoringParams(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight())
         );
         return new Profile(model(1000), "u", user, sources, docs, new LinkedHashSet<>(names(history)), popularDoc);
     }
@@ -177,7 +182,7 @@ public class CandidateScorerTests extends ESTestCase {
 
     public void testTheShoppersOwnItemsComeBackWhenNotExcluded() {
         // a, b bought; b is a's neighbour: with exclude_seen false, b is a candidate, named by a
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+        UserProfile user = new UserProfile(
             "u",
             List.of("a", "b"),
             new float[] { 1f, 1f },
@@ -193,12 +198,12 @@ public class CandidateScorerTests extends ESTestCase {
             List.of(new SourceItem("a", SourceItem.Origin.HISTORY), new SourceItem("b", SourceItem.Origin.HISTORY)),
             Map.of(
                 "a",
-                new ModelDocuments.ItemDoc("a", List.of("b", "c"), new float[] { 0.6f, 0.5f }, 1f),
+                new NeighborList("a", List.of("b", "c"), new float[] { 0.6f, 0.5f }, 1f),
                 "b",
-                new ModelDocuments.ItemDoc("b", List.of("c"), new float[] { 0.3f }, 1f)
+                new NeighborList("b", List.of("c"), new float[] { 0.3f }, 1f)
             ),
             Set.of("a", "b"),
-            new ModelDocuments.PopularDoc(List.of("c", "b", "a"), new float[] { 3f, 2f, 1f }, new ModelDocuments.Scoring(0, 1, 0))
+            new PopularList(List.of("c", "b", "a"), new float[] { 3f, 2f, 1f }, new ScoringParams(0, 1, 0))
         );
         Map<String, Candidate> notExcluded = CandidateScorer.collaborative(profile, Set.of(), true);
         assertThat(notExcluded.keySet(), equalTo(Set.of("b", "c")));
@@ -212,11 +217,11 @@ public class CandidateScorerTests extends ESTestCase {
     }
 
     public void testPopularFallbackStaysBelowTheStoredList() {
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.05f }, List.of("h"), Map.of());
-        ModelDocuments.PopularDoc popular = new ModelDocuments.PopularDoc(
+        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.05f }, List.of("h"), Map.of());
+        PopularList popular = new PopularList(
             List.of("p", "x", "q"),
             new float[] { 10f, 5f, 1f },
-            new ModelDocuments.Scoring(0, 1, 0.03)
+            new ScoringParams(0, 1, 0.03)
         );
         Profile known = new Profile(model(1000), "u", user, List.of(), Map.of(), Set.of("h"), popular);
         assertEquals("beta / the list's best", 0.03f / 0.05f, CandidateScorer.popularScale(known), 1e-6);
@@ -230,23 +235,49 @@ public class CandidateScorerTests extends ESTestCase {
         assertEquals(CandidateScorer.POPULAR_WEIGHT, CandidateScorer.popularScale(stranger), 0f);
     }
 
-    public void testHistoryFactorsAreTheModels() {
-        for (ScoringParams params : List.of(ScoringParams.DEFAULTS, new ScoringParams(1, 0, 0), new ScoringParams(0.5, 0.5, 0.1))) {
-            float[] weights = { 0.5f, 2f, 7f, 0f };
-            float[] expected = new NeighborhoodScorer(new ItemNeighbors(1, new int[] { 0, 0 }, new int[0], new float[0]), null, params)
-                .historyFactors(new int[] { 0, 0, 0, 0 }, weights);
-            float[] actual = CandidateScorer.historyFactors(
-                weights,
-                new ModelDocuments.Scoring(params.historyWeightExponent(), params.historyNormExponent(), params.popularityWeight())
+    /**
+     * Past a shopper's stored list, {@code _recommend} scores items with the model's own formula on the list's scale:
+     * cut a stored list short, and the items it loses come back as the next candidates, with their stored scores
+     * (divided by the list's best) and reasons, from the same documents.
+     */
+    public void testBeyondTheStoredListIsTheStoredListsContinuation() throws IOException {
+        TrainedDocuments model = TrainedDocuments.train(randomFrom(ScoringParams.DEFAULTS, new ScoringParams(1, 0.5, 0.1)), randomBoolean(), 20);
+        int compared = 0;
+        for (UserProfile full : model.users().values()) {
+            if (full.recommended().size() < 2) {
+                continue;
+            }
+            int k = between(1, full.recommended().size() - 1);
+            UserProfile cut = new UserProfile(
+                full.user(),
+                full.history(),
+                full.historyWeights(),
+                full.recommended().subList(0, k),
+                Arrays.copyOf(full.scores(), k),
+                full.because() == null ? null : full.because().subList(0, k),
+                full.attributes()
             );
-            for (int x = 0; x < weights.length; x++) {
-                assertEquals(params + " " + x, expected[x], actual[x], 1e-6);
+            List<SourceItem> sources = full.history().stream().map(item -> new SourceItem(item, SourceItem.Origin.HISTORY)).toList();
+            Profile profile = new Profile(model(1000), full.user(), cut, sources, model.lists(), Set.copyOf(full.history()), model.popular());
+            Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, Set.copyOf(full.history()), true);
+            for (int r = k; r < full.recommended().size(); r++) {
+                String because = full.because(r);
+                Candidate candidate = candidates.get(full.recommended().get(r));
+                if (because == null) {
+                    continue; // popularity alone: the popular fallback brings it
+                }
+                String what = "user [" + full.user() + "] rank " + r;
+                assertNotNull(what, candidate);
+                assertEquals(what, full.scores()[r] / full.scores()[0], candidate.score(), 0f);
+                assertThat(what, candidate.reasons().get(0).itemId(), equalTo(because));
+                compared++;
             }
         }
+        assertThat(compared, greaterThan(20));
     }
 
-    public void testRealTimeNeighboursCountOnlyForEventsAfterTraining() {
-        ModelDocuments.ItemDoc doc = new ModelDocuments.ItemDoc("r", List.of("n"), new float[] { 0.5f }, 1f);
+    public void testRealTimeNeighborsCountOnlyForEventsAfterTraining() {
+        NeighborList doc = new NeighborList("r", List.of("n"), new float[] { 0.5f }, 1f);
         Profile before = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 999)), Map.of("r", doc), Set.of("r"), null);
         assertTrue(CandidateScorer.collaborative(before, Set.of("r"), true).isEmpty());
         Profile after = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 1001)), Map.of("r", doc), Set.of("r"), null);

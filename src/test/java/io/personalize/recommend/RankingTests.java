@@ -1,6 +1,7 @@
 package io.personalize.recommend;
 
-import io.personalize.model.ModelDocuments;
+import io.personalize.serving.PopularList;
+import io.personalize.training.ScoringParams;
 
 import org.elasticsearch.test.ESTestCase;
 
@@ -29,10 +30,10 @@ public class RankingTests extends ESTestCase {
             }
             // the popular list holds each item once
             List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(popular));
-            ModelDocuments.PopularDoc doc = new ModelDocuments.PopularDoc(
+            PopularList doc = new PopularList(
                 distinct,
                 java.util.Arrays.copyOf(popularScores, distinct.size()),
-                ModelDocuments.Scoring.DEFAULT
+                ScoringParams.DEFAULTS
             );
             Set<String> excluded = new HashSet<>();
             for (int e = randomIntBetween(0, 10); e > 0; e--) {
@@ -49,8 +50,8 @@ public class RankingTests extends ESTestCase {
 
             Map<String, Candidate> all = new HashMap<>(scored);
             float max = CandidateScorer.max(doc.scores());
-            for (int r = 0; r < doc.popular().size(); r++) {
-                String item = doc.popular().get(r);
+            for (int r = 0; r < doc.items().size(); r++) {
+                String item = doc.items().get(r);
                 if (excluded.contains(item) == false && all.containsKey(item) == false) {
                     all.put(item, CandidateScorer.popularCandidate(item, r, doc.scores()[r], max, scale));
                 }

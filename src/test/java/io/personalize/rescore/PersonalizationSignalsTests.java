@@ -1,11 +1,13 @@
 package io.personalize.rescore;
 
 import io.personalize.model.ModelConfig;
-import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.NeighborList;
+import io.personalize.serving.PopularList;
+import io.personalize.serving.UserProfile;
 
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.test.ESTestCase;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
 
 public class PersonalizationSignalsTests extends ESTestCase {
 
@@ -30,12 +33,12 @@ public class PersonalizationSignalsTests extends ESTestCase {
         return new ActiveModel("shop", config, new ModelStatus.Version(3, ".personalize-data-shop.v3", "training", 1, 1, 1, 1, 1, 1, "cosine"));
     }
 
-    static ModelDocuments.ItemDoc item(String id, List<String> neighbors, float... scores) {
-        return new ModelDocuments.ItemDoc(id, neighbors, scores, 1f);
+    static NeighborList item(String id, List<String> neighbors, float... scores) {
+        return new NeighborList(id, neighbors, scores, 1f);
     }
 
     public void testSimilaritySumsOverSourcesAndAffinityComesFromTheProfile() throws IOException {
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+        UserProfile user = new UserProfile(
             "u",
             List.of("h"),
             new float[] { 1f },
@@ -51,7 +54,7 @@ public class PersonalizationSignalsTests extends ESTestCase {
             List.of(new SourceItem("cart", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
             Map.of("cart", item("cart", List.of("x", "z"), 0.2f, 0.5f), "h", item("h", List.of("z"), 0.3f)),
             Set.of("h"),
-            new ModelDocuments.PopularDoc(List.of("y", "w"), new float[] { 10f, 2.5f }, null)
+            new PopularList(List.of("y", "w"), new float[] { 10f, 2.5f }, null)
         );
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> items = List.of(signals.items());
@@ -76,10 +79,22 @@ public class PersonalizationSignalsTests extends ESTestCase {
         BytesStreamOutput out = new BytesStreamOutput();
         signals.writeTo(out);
         assertThat(new PersonalizationSignals(out.bytes().streamInput()), equalTo(signals));
+
+        // without explain, the items behind the signals are not shipped: the scores are, the names are not
+        PersonalizationSignals unnamed = signals.withoutNames();
+        BytesStreamOutput shorter = new BytesStreamOutput();
+        unnamed.writeTo(shorter);
+        assertThat(shorter.size(), lessThan(out.size()));
+        PersonalizationSignals read = new PersonalizationSignals(shorter.bytes().streamInput());
+        assertThat(read, equalTo(unnamed));
+        assertNull(read.because(x));
+        assertNull(read.similarTo(x));
+        assertEquals(signals.affinity(x), read.affinity(x), 0f);
+        assertEquals(signals.similarity(y), read.similarity(y), 0f);
     }
 
     public void testOnlyReadableItemsAreNamedAndHiddenContextItemsAreUnknown() {
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc(
+        UserProfile user = new UserProfile(
             "u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.8f }, List.of("h"), Map.of()
         );
         Profile profile = new Profile(
@@ -121,11 +136,11 @@ public class PersonalizationSignalsTests extends ESTestCase {
             scores[i] = 100 - i;
         }
         java.util.Collections.shuffle(items, random());
-        ModelDocuments.UserDoc user = new ModelDocuments.UserDoc("u", List.of("h"), new float[] { 1f }, items, scores,
+        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1f }, items, scores,
             java.util.Collections.nCopies(100, "h"), Map.of());
         Profile profile = new Profile(model(), "u", user, List.of(new SourceItem("h", SourceItem.Origin.HISTORY)),
             Map.of("h", item("h", items.subList(0, 50), java.util.Arrays.copyOf(scores, 50))), Set.of("h"),
-            new ModelDocuments.PopularDoc(popular, popularity, null));
+            new PopularList(popular, popularity, null));
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> ids = List.of(signals.items());
         assertEquals(1100, ids.size());
@@ -150,7 +165,7 @@ public class PersonalizationSignalsTests extends ESTestCase {
             List.of(),
             Map.of(),
             Set.of(),
-            new ModelDocuments.PopularDoc(List.of("y"), new float[] { 10f }, null)
+            new PopularList(List.of("y"), new float[] { 10f }, null)
         );
         assertTrue("popularity alone does not re-rank a stranger's search", PersonalizationSignals.of(withPopular).isEmpty());
     }

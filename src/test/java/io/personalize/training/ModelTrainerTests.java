@@ -50,14 +50,6 @@ class ModelTrainerTests {
         assertArrayEquals(new float[] {1f, 1f}, model.historyWeights(0));
         assertArrayEquals(new float[] {2f, 3f, 2f, 1f}, model.popularity());
         assertArrayEquals(new int[] {1, 2}, model.neighbors().neighbors(0));
-        // user 0 (history {0, 1}): cf(2) = (0.5 + 0.8165) / 2; + 0.03 * 2 / 3
-        Recommendations r = model.scorer().recommend(model.historyItems(0), model.historyWeights(0),
-                model.historyItems(0), 2, 2);
-        assertArrayEquals(new int[] {2, 3}, r.items());
-        assertEquals((0.5 + 2 / Math.sqrt(6)) / 2 + 0.02, r.scores()[0], 1e-5);
-        assertEquals(0.03 * 1 / 3, r.scores()[1], 1e-6); // popularity only: 1 user of max 3
-        assertArrayEquals(new int[] {1, 0}, r.reasonItems(0));
-        assertEquals(0, r.reasonItems(1).length);
     }
 
     @Test

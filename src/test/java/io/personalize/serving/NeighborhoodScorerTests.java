@@ -1,4 +1,12 @@
-package io.personalize.training;
+package io.personalize.serving;
+
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ModelTrainer;
+import io.personalize.training.ScoringParams;
+import io.personalize.training.TopK;
+import io.personalize.training.TrainedModel;
+import io.personalize.training.TrainingConfig;
+import io.personalize.training.TrainingMonitor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -202,5 +210,24 @@ class NeighborhoodScorerTests {
             array[i] = list.get(i);
         }
         return array;
+    }
+
+    @Test
+    void scoresATrainedModel() {
+        // users 0..3 on items 0..3, all at the same time
+        int[] users = {0, 0, 1, 1, 1, 2, 2, 3};
+        int[] items = {0, 1, 0, 1, 2, 1, 2, 3};
+        long[] times = new long[users.length];
+        TrainingConfig config = TrainingConfig.builder().cosineAlpha(0.5).cosineShrink(0).userWeightExponent(0)
+                .valueExponent(0).build();
+        TrainedModel model = ModelTrainer.train(users, items, null, times, config, TrainingMonitor.NOOP);
+        // user 0 (history {0, 1}): cf(2) = (0.5 + 0.8165) / 2; + 0.03 * 2 / 3
+        Recommendations r = NeighborhoodScorer.of(model).recommend(model.historyItems(0), model.historyWeights(0),
+                model.historyItems(0), 2, 2);
+        assertArrayEquals(new int[] {2, 3}, r.items());
+        assertEquals((0.5 + 2 / Math.sqrt(6)) / 2 + 0.02, r.scores()[0], 1e-5);
+        assertEquals(0.03 * 1 / 3, r.scores()[1], 1e-6); // popularity only: 1 user of max 3
+        assertArrayEquals(new int[] {1, 0}, r.reasonItems(0));
+        assertEquals(0, r.reasonItems(1).length);
     }
 }

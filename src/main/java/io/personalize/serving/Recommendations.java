@@ -1,4 +1,4 @@
-package io.personalize.training;
+package io.personalize.serving;
 
 /**
  * Result of {@link NeighborhoodScorer#recommend}: items best first with their scores, and for each

@@ -1,9 +1,15 @@
-package io.personalize.training;
+package io.personalize.serving;
+
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ScoringParams;
+import io.personalize.training.TopK;
+import io.personalize.training.TrainedModel;
 
 import java.util.Arrays;
 
 /**
- * The reference definition of a user's recommendations; serving must reproduce it.
+ * The one definition of a user's recommendations: training's version writer runs it over the whole model's arrays to
+ * store every user's "for you" list, {@link ProfileScorer} over the documents a request has.
  *
  * <p>Given a user's history (items i with weights w_i, as stored in the model: the accumulated,
  * time-decayed event weights), the item neighbours S and the time-decayed popularity pop:
@@ -39,6 +45,16 @@ public final class NeighborhoodScorer {
      * @param params scoring parameters
      */
     public NeighborhoodScorer(ItemNeighbors neighbors, float[] popularity, ScoringParams params) {
+        this(neighbors, popularity, max(popularity), params);
+    }
+
+    /**
+     * @param neighbors item neighbours S
+     * @param popularity time-decayed popularity per item (length numItems), or null for none
+     * @param maxPopularity the highest popularity of the model's items (a subset's scorer takes the whole model's)
+     * @param params scoring parameters
+     */
+    public NeighborhoodScorer(ItemNeighbors neighbors, float[] popularity, float maxPopularity, ScoringParams params) {
         this.neighbors = neighbors;
         this.params = params;
         int ni = neighbors.numItems();
@@ -47,18 +63,24 @@ public final class NeighborhoodScorer {
             if (popularity.length != ni) {
                 throw new IllegalArgumentException("popularity must have numItems entries");
             }
-            float max = 0f;
-            for (float v : popularity) {
-                max = Math.max(max, v);
-            }
             double beta = params.popularityWeight();
-            if (max > 0 && beta > 0) {
+            if (maxPopularity > 0 && beta > 0) {
                 for (int j = 0; j < ni; j++) {
-                    popularityTerm[j] = (float) (beta * (Math.max(0f, popularity[j]) / max));
+                    popularityTerm[j] = (float) (beta * (Math.max(0f, popularity[j]) / maxPopularity));
                 }
             }
         }
         this.popularOrder = byPopularityTerm(popularityTerm);
+    }
+
+    private static float max(float[] popularity) {
+        float max = 0f;
+        if (popularity != null) {
+            for (float v : popularity) {
+                max = Math.max(max, v);
+            }
+        }
+        return max;
     }
 
     private static int[] byPopularityTerm(float[] term) {
@@ -82,6 +104,11 @@ public final class NeighborhoodScorer {
             order[x] = (int) keys[x];
         }
         return order;
+    }
+
+    /** The scorer of a trained model, with the model's scoring parameters. */
+    public static NeighborhoodScorer of(TrainedModel model) {
+        return new NeighborhoodScorer(model.neighbors(), model.popularity(), model.config().scoring());
     }
 
     public ItemNeighbors neighbors() {
@@ -236,22 +263,7 @@ public final class NeighborhoodScorer {
 
     /** h_i for each history entry (see the class comment). */
     public float[] historyFactors(int[] historyItems, float[] historyWeights) {
-        int len = historyItems.length;
-        float[] h = new float[len];
-        double z = 0;
-        for (int x = 0; x < len; x++) {
-            double g = params.historyFactor(historyWeights == null ? 1f : historyWeights[x]);
-            h[x] = (float) g;
-            z += g;
-        }
-        double q = params.historyNormExponent();
-        if (q != 0 && z > 0) {
-            double zq = q == 1 ? z : Math.pow(z, q);
-            for (int x = 0; x < len; x++) {
-                h[x] = (float) (h[x] / zq);
-            }
-        }
-        return h;
+        return params.historyFactors(historyItems.length, historyWeights);
     }
 
     private void computeReasons(int[] historyItems, float[] h, int[] items, int maxReasons, int[][] reasonItems,
