@@ -1,10 +1,9 @@
 package io.personalize;
 
+import java.util.List;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
-
-import java.util.List;
 
 /**
  * Bounds on what one request may ask for, as dynamic cluster settings ({@code PUT _cluster/settings}), so that an
@@ -14,23 +13,32 @@ import java.util.List;
 public final class Limits {
 
     public static final Setting<Integer> MAX_SIZE = Setting.intSetting(
-        "personalize.recommend.max_size", 100, 1, 10_000, Setting.Property.NodeScope, Setting.Property.Dynamic
-    );
+            "personalize.recommend.max_size", 100, 1, 10_000, Setting.Property.NodeScope, Setting.Property.Dynamic);
     public static final Setting<Integer> MAX_ITEM_IDS = Setting.intSetting(
-        "personalize.recommend.max_item_ids", 100, 1, 10_000, Setting.Property.NodeScope, Setting.Property.Dynamic
-    );
+            "personalize.recommend.max_item_ids", 100, 1, 10_000, Setting.Property.NodeScope, Setting.Property.Dynamic);
     public static final Setting<Integer> MAX_EXCLUDE = Setting.intSetting(
-        "personalize.recommend.max_exclude", 1000, 0, 100_000, Setting.Property.NodeScope, Setting.Property.Dynamic
-    );
+            "personalize.recommend.max_exclude",
+            1000,
+            0,
+            100_000,
+            Setting.Property.NodeScope,
+            Setting.Property.Dynamic);
     public static final Setting<Integer> MAX_CONTEXT_ITEMS = Setting.intSetting(
-        "personalize.rescore.max_context_items", 100, 0, 10_000, Setting.Property.NodeScope, Setting.Property.Dynamic
-    );
+            "personalize.rescore.max_context_items",
+            100,
+            0,
+            10_000,
+            Setting.Property.NodeScope,
+            Setting.Property.Dynamic);
     public static final Setting<Integer> MAX_WINDOW_SIZE = Setting.intSetting(
-        "personalize.rescore.max_window_size", 10_000, 1, 100_000, Setting.Property.NodeScope, Setting.Property.Dynamic
-    );
+            "personalize.rescore.max_window_size",
+            10_000,
+            1,
+            100_000,
+            Setting.Property.NodeScope,
+            Setting.Property.Dynamic);
     public static final Setting<Integer> MAX_RECENT_ITEMS = Setting.intSetting(
-        "personalize.max_recent_items", 100, 0, 1_000, Setting.Property.NodeScope, Setting.Property.Dynamic
-    );
+            "personalize.max_recent_items", 100, 0, 1_000, Setting.Property.NodeScope, Setting.Property.Dynamic);
 
     public static List<Setting<?>> settings() {
         return List.of(MAX_SIZE, MAX_ITEM_IDS, MAX_EXCLUDE, MAX_CONTEXT_ITEMS, MAX_WINDOW_SIZE, MAX_RECENT_ITEMS);
@@ -89,7 +97,8 @@ public final class Limits {
 
     private static void check(int value, int max, String field, Setting<Integer> setting) {
         if (value > max) {
-            throw new IllegalArgumentException("[" + field + "] is [" + value + "], more than the limit of [" + max + "] set by [" + setting.getKey() + "]");
+            throw new IllegalArgumentException("[" + field + "] is [" + value + "], more than the limit of [" + max
+                    + "] set by [" + setting.getKey() + "]");
         }
     }
 }

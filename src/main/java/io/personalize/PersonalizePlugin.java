@@ -2,30 +2,30 @@ package io.personalize;
 
 import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
-import io.personalize.action.TransportEvaluateModelAction;
 import io.personalize.action.ForgetUserAction;
-import io.personalize.action.ImportModelAction;
-import io.personalize.action.TransportForgetUserAction;
-import io.personalize.action.RecommendAction;
-import io.personalize.action.TransportRecommendAction;
-import io.personalize.action.TrainModelAction;
-import io.personalize.action.TransportImportModelAction;
-import io.personalize.action.TransportTrainModelAction;
 import io.personalize.action.GetModelsAction;
-import io.personalize.action.PutModelAction;
+import io.personalize.action.ImportModelAction;
 import io.personalize.action.PersonalizationSignalsAction;
-import io.personalize.action.TransportPersonalizationSignalsAction;
+import io.personalize.action.PutModelAction;
+import io.personalize.action.RecommendAction;
+import io.personalize.action.TrainModelAction;
 import io.personalize.action.TransportDeleteModelAction;
+import io.personalize.action.TransportEvaluateModelAction;
+import io.personalize.action.TransportForgetUserAction;
 import io.personalize.action.TransportGetModelsAction;
+import io.personalize.action.TransportImportModelAction;
+import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
+import io.personalize.action.TransportRecommendAction;
+import io.personalize.action.TransportTrainModelAction;
 import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.OrphanVersionCleaner;
-import io.personalize.model.TrainingTask;
 import io.personalize.model.TrainingRegistry;
+import io.personalize.model.TrainingTask;
 import io.personalize.profile.ClearCacheAction;
 import io.personalize.profile.ForgottenUsers;
 import io.personalize.profile.ForgottenUsersAction;
@@ -36,17 +36,23 @@ import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
-import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestForgetUserAction;
+import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestImportModelAction;
+import io.personalize.rest.RestPutModelAction;
 import io.personalize.rest.RestRecommendAction;
 import io.personalize.rest.RestStatsAction;
 import io.personalize.rest.RestTrainModelAction;
-import io.personalize.rest.RestPutModelAction;
 import io.personalize.stats.ServingStats;
 import io.personalize.stats.StatsAction;
 import io.personalize.stats.TransportStatsAction;
-
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.cluster.NamedDiff;
 import org.elasticsearch.cluster.metadata.Metadata;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
@@ -58,7 +64,6 @@ import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.indices.SystemIndexDescriptor;
 import org.elasticsearch.ingest.Processor;
 import org.elasticsearch.plugins.IngestPlugin;
-import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.plugins.SearchPlugin;
 import org.elasticsearch.plugins.SystemIndexPlugin;
@@ -68,13 +73,6 @@ import org.elasticsearch.threadpool.ExecutorBuilder;
 import org.elasticsearch.threadpool.FixedExecutorBuilder;
 import org.elasticsearch.xcontent.NamedXContentRegistry;
 import org.elasticsearch.xcontent.ParseField;
-
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /** Entry point: registers the plugin's processor, models, rescorer and REST endpoints with the node. */
 public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemIndexPlugin, SearchPlugin {
@@ -93,104 +91,103 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         ModelStore store = new ModelStore(services.client());
         TrainingRegistry trainings = new TrainingRegistry(services.clusterService(), store, services.client());
         Settings settings = services.environment().settings();
-        ServingCache cache = new ServingCache(settings, services.clusterService().getClusterSettings());
+        ServingCache cache =
+                new ServingCache(settings, services.clusterService().getClusterSettings());
         // forgotten users as the node's current cluster state says: a map lookup on every profile use
-        Supplier<ForgottenUsers> forgotten = () -> ForgottenUsers.of(services.clusterService().state());
+        Supplier<ForgottenUsers> forgotten =
+                () -> ForgottenUsers.of(services.clusterService().state());
         services.clusterService().addListener(new ForgottenUsersListener(cache));
         ProfileLoader profiles = new ProfileLoader(store, cache, forgotten);
         Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
         ServingStats stats = new ServingStats();
         serving.set(new Serving(profiles, limits, stats));
         // the elected master deletes the version indices no model and no live build owns (a node killed mid-build)
-        services.clusterService().addListener(new OrphanVersionCleaner(services.clusterService(), services.threadPool(), store, trainings));
+        services.clusterService()
+                .addListener(
+                        new OrphanVersionCleaner(services.clusterService(), services.threadPool(), store, trainings));
         // a version index deleted (behind the plugin's back, too) leaves no document in the cache to serve from
-        services.clusterService().addListener(event -> event.indicesDeleted().forEach(index -> cache.invalidateIndex(index.getName())));
+        services.clusterService()
+                .addListener(event -> event.indicesDeleted().forEach(index -> cache.invalidateIndex(index.getName())));
         return List.of(store, trainings, new ModelVersions(store, forgotten), cache, profiles, limits, stats);
     }
 
     @Override
     public Collection<ActionHandler> getActions() {
         return List.of(
-            new ActionHandler(PutModelAction.TYPE, TransportPutModelAction.class),
-            new ActionHandler(GetModelsAction.TYPE, TransportGetModelsAction.class),
-            new ActionHandler(DeleteModelAction.TYPE, TransportDeleteModelAction.class),
-            new ActionHandler(TrainModelAction.TYPE, TransportTrainModelAction.class),
-            new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
-            new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
-            new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
-            new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
-            new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
-            new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
-            new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class),
-            new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class)
-        );
+                new ActionHandler(PutModelAction.TYPE, TransportPutModelAction.class),
+                new ActionHandler(GetModelsAction.TYPE, TransportGetModelsAction.class),
+                new ActionHandler(DeleteModelAction.TYPE, TransportDeleteModelAction.class),
+                new ActionHandler(TrainModelAction.TYPE, TransportTrainModelAction.class),
+                new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
+                new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
+                new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
+                new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
+                new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
+                new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
+                new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class),
+                new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class));
     }
 
     @Override
     public Collection<RestHandler> getRestHandlers(
-        RestHandlersServices services,
-        Supplier<DiscoveryNodes> nodesInCluster,
-        Predicate<NodeFeature> clusterSupportsFeature
-    ) {
+            RestHandlersServices services,
+            Supplier<DiscoveryNodes> nodesInCluster,
+            Predicate<NodeFeature> clusterSupportsFeature) {
         return List.of(
-            new RestPutModelAction(),
-            new RestGetModelsAction(),
-            new RestDeleteModelAction(),
-            new RestTrainModelAction(),
-            new RestImportModelAction(),
-            new RestEvaluateModelAction(),
-            // the node's components exist by now: Elasticsearch builds REST handlers after createComponents
-            new RestRecommendAction(serving.get().profiles()),
-            new RestForgetUserAction(),
-            new RestStatsAction()
-        );
+                new RestPutModelAction(),
+                new RestGetModelsAction(),
+                new RestDeleteModelAction(),
+                new RestTrainModelAction(),
+                new RestImportModelAction(),
+                new RestEvaluateModelAction(),
+                // the node's components exist by now: Elasticsearch builds REST handlers after createComponents
+                new RestRecommendAction(serving.get().profiles()),
+                new RestForgetUserAction(),
+                new RestStatsAction());
     }
 
     @Override
     public List<Setting<?>> getSettings() {
-        return Stream.concat(Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()), Stream.of(OrphanVersionCleaner.CHECK_INTERVAL))
-            .toList();
+        return Stream.concat(
+                        Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
+                        Stream.of(OrphanVersionCleaner.CHECK_INTERVAL))
+                .toList();
     }
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
         // trainings are CPU-heavy and long: one at a time per node, the others wait in the queue
-        return List.of(
-            new FixedExecutorBuilder(
+        return List.of(new FixedExecutorBuilder(
                 settings,
                 TransportTrainModelAction.THREAD_POOL,
                 1,
                 100,
                 "thread_pool." + TransportTrainModelAction.THREAD_POOL,
-                EsExecutors.TaskTrackingConfig.DO_NOT_TRACK
-            )
-        );
+                EsExecutors.TaskTrackingConfig.DO_NOT_TRACK));
     }
 
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
         return List.of(
-            new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new),
-            new NamedWriteableRegistry.Entry(Metadata.ProjectCustom.class, ForgottenUsers.TYPE, ForgottenUsers::new),
-            new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom)
-        );
+                new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new),
+                new NamedWriteableRegistry.Entry(
+                        Metadata.ProjectCustom.class, ForgottenUsers.TYPE, ForgottenUsers::new),
+                new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom));
     }
 
     @Override
     public List<NamedXContentRegistry.Entry> getNamedXContent() {
         // the forgotten users are persisted with the cluster state: read back at startup
-        return List.of(new NamedXContentRegistry.Entry(Metadata.ProjectCustom.class, new ParseField(ForgottenUsers.TYPE), ForgottenUsers::fromXContent));
+        return List.of(new NamedXContentRegistry.Entry(
+                Metadata.ProjectCustom.class, new ParseField(ForgottenUsers.TYPE), ForgottenUsers::fromXContent));
     }
 
     @Override
     public List<RescorerSpec<?>> getRescorers() {
-        return List.of(
-            new RescorerSpec<>(
+        return List.of(new RescorerSpec<>(
                 PersonalizeRescorerBuilder.NAME,
                 PersonalizeRescorerBuilder::new,
-                parser -> PersonalizeRescorerBuilder.fromXContent(parser, serving::get)
-            )
-        );
+                parser -> PersonalizeRescorerBuilder.fromXContent(parser, serving::get)));
     }
 
     @Override

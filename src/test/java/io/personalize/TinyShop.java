@@ -3,17 +3,15 @@ package io.personalize;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.ModelConfig;
-
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.action.bulk.BulkRequestBuilder;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
-
-import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A shop small enough to reason about, for tests inside one node: two tastes, candles (a, b, c) and bags (x, y, z).
@@ -34,25 +32,37 @@ public final class TinyShop {
             {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""").get();
         BulkRequestBuilder bulk = client.prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         for (int u = 0; u < 40; u++) {
-            String[] kind = u % 2 == 0 ? new String[] { "a", "b", "c" } : new String[] { "x", "y", "z" };
+            String[] kind = u % 2 == 0 ? new String[] {"a", "b", "c"} : new String[] {"x", "y", "z"};
             int first = u % 3;
             bulk.add(event(client, "u" + u, kind[first], OCTOBER + u * 60_000L));
             bulk.add(event(client, "u" + u, kind[(first + 1) % 3], OCTOBER + u * 60_000L + 1000));
             bulk.add(event(client, "u" + u, kind[(first + 2) % 3], NOVEMBER + u * 60_000L));
         }
         Map<String, String> titles = Map.of(
-            "a", "red gift candle", "b", "white gift candle", "c", "scented gift candle",
-            "x", "red gift bag", "y", "white gift bag", "z", "jumbo gift bag"
-        );
-        titles.forEach((sku, title) -> bulk.add(client.prepareIndex("products").setId(sku)
-            .setSource(Map.of("sku", sku, "title", title, "category", "abc".contains(sku) ? "candles" : "bags"))));
+                "a",
+                "red gift candle",
+                "b",
+                "white gift candle",
+                "c",
+                "scented gift candle",
+                "x",
+                "red gift bag",
+                "y",
+                "white gift bag",
+                "z",
+                "jumbo gift bag");
+        titles.forEach((sku, title) -> bulk.add(client.prepareIndex("products")
+                .setId(sku)
+                .setSource(Map.of("sku", sku, "title", title, "category", "abc".contains(sku) ? "candles" : "bags"))));
         if (bulk.get().hasFailures()) {
             throw new IllegalStateException("could not index the tiny shop");
         }
     }
 
-    public static org.elasticsearch.action.index.IndexRequestBuilder event(Client client, String user, String sku, long time) {
-        return client.prepareIndex("events").setSource(Map.of("user_id", user, "sku", sku, "type", "purchase", "@timestamp", time));
+    public static org.elasticsearch.action.index.IndexRequestBuilder event(
+            Client client, String user, String sku, long time) {
+        return client.prepareIndex("events")
+                .setSource(Map.of("user_id", user, "sku", sku, "type", "purchase", "@timestamp", time));
     }
 
     public static ModelConfig config() throws IOException {
@@ -66,8 +76,10 @@ public final class TinyShop {
     /** Indexes the shop, creates the model "shop" and trains it. */
     public static TrainModelAction.Response trainedModel(Client client) throws IOException {
         index(client);
-        client.execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config())).actionGet();
-        return client.execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+        client.execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config()))
+                .actionGet();
+        return client.execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
     }
 
     public static List<String> candles() {

@@ -2,11 +2,9 @@ package io.personalize.action;
 
 import io.personalize.model.ModelStore;
 import io.personalize.profile.ProfileLoader;
-
+import java.util.function.BiConsumer;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
-
-import java.util.function.BiConsumer;
 
 /**
  * The one convention for reads of a model's catalogue as the caller ({@code _recommend}'s shelf, the rescorer's
@@ -20,7 +18,11 @@ public final class CatalogResolver {
     private CatalogResolver() {}
 
     /** Runs {@code action} with the catalogue index of {@code model}. */
-    public static <T> void onCatalog(ProfileLoader profiles, String model, BiConsumer<String, ActionListener<T>> action, ActionListener<T> listener) {
+    public static <T> void onCatalog(
+            ProfileLoader profiles,
+            String model,
+            BiConsumer<String, ActionListener<T>> action,
+            ActionListener<T> listener) {
         ModelStore.StoredModel known = profiles.cache().model(model);
         if (known == null) {
             lookUp(profiles, model, action, listener);
@@ -36,8 +38,15 @@ public final class CatalogResolver {
         }));
     }
 
-    private static <T> void lookUp(ProfileLoader profiles, String model, BiConsumer<String, ActionListener<T>> action, ActionListener<T> listener) {
-        profiles.model(model, listener.delegateFailureAndWrap((l, stored) -> action.accept(stored.config().catalog().index(), l)));
+    private static <T> void lookUp(
+            ProfileLoader profiles,
+            String model,
+            BiConsumer<String, ActionListener<T>> action,
+            ActionListener<T> listener) {
+        profiles.model(
+                model,
+                listener.delegateFailureAndWrap(
+                        (l, stored) -> action.accept(stored.config().catalog().index(), l)));
     }
 
     /** The caller was authorized for another index than the model's catalogue (which changed since it was looked up). */

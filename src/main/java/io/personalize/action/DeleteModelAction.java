@@ -1,15 +1,13 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelConfig;
-
+import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.action.support.master.AcknowledgedResponse;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-
-import java.io.IOException;
 
 /** Removes a model's configuration and every stored version: {@code DELETE _recommend/models/{name}}. */
 public final class DeleteModelAction {

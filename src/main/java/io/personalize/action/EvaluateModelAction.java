@@ -1,9 +1,13 @@
 package io.personalize.action;
 
+import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
+import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
 import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.TrainingTask;
-
+import java.io.IOException;
+import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -20,12 +24,6 @@ import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 
-import java.io.IOException;
-import java.util.Map;
-
-import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
-import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
-
 /**
  * Offline evaluation: {@code POST _recommend/models/{name}/_evaluate {"split": "2011-11-01", "k": 10}} trains a
  * throwaway model on the events before the split and scores it on those after, beside popularity. {@code similarity}
@@ -37,22 +35,34 @@ public final class EvaluateModelAction {
     public static final ActionType<Response> TYPE = new ActionType<>(NAME);
     public static final int MAX_K = 100;
 
-    private static final DateFormatter SPLIT_FORMAT = DateFormatter.forPattern("strict_date_optional_time||epoch_millis");
+    private static final DateFormatter SPLIT_FORMAT =
+            DateFormatter.forPattern("strict_date_optional_time||epoch_millis");
 
     private EvaluateModelAction() {}
 
     /** The body: where to split, the cut-off, and optional settings to try instead of the model's. */
     public record Body(long split, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
         static final ConstructingObjectParser<Body, Void> PARSER = new ConstructingObjectParser<>(
-            "evaluate",
-            false,
-            a -> new Body((Long) a[0], a[1] == null ? 10 : (Integer) a[1], (ModelConfig.Similarity) a[2], (ModelConfig.Training) a[3])
-        );
+                "evaluate",
+                false,
+                a -> new Body(
+                        (Long) a[0],
+                        a[1] == null ? 10 : (Integer) a[1],
+                        (ModelConfig.Similarity) a[2],
+                        (ModelConfig.Training) a[3]));
+
         static {
-            PARSER.declareField(constructorArg(), (p, c) -> parseSplit(p), new ParseField("split"), ObjectParser.ValueType.VALUE);
+            PARSER.declareField(
+                    constructorArg(), (p, c) -> parseSplit(p), new ParseField("split"), ObjectParser.ValueType.VALUE);
             PARSER.declareInt(optionalConstructorArg(), new ParseField("k"));
-            PARSER.declareObject(optionalConstructorArg(), (p, c) -> ModelConfig.Similarity.PARSER.apply(p, null), new ParseField("similarity"));
-            PARSER.declareObject(optionalConstructorArg(), (p, c) -> ModelConfig.Training.PARSER.apply(p, null), new ParseField("training"));
+            PARSER.declareObject(
+                    optionalConstructorArg(),
+                    (p, c) -> ModelConfig.Similarity.PARSER.apply(p, null),
+                    new ParseField("similarity"));
+            PARSER.declareObject(
+                    optionalConstructorArg(),
+                    (p, c) -> ModelConfig.Training.PARSER.apply(p, null),
+                    new ParseField("training"));
         }
 
         public Body {
@@ -70,7 +80,8 @@ public final class EvaluateModelAction {
             try {
                 return SPLIT_FORMAT.parseMillis(text);
             } catch (IllegalArgumentException | java.time.DateTimeException e) {
-                throw new IllegalArgumentException("[split] must be a date such as 2011-11-01 or epoch milliseconds, got [" + text + "]", e);
+                throw new IllegalArgumentException(
+                        "[split] must be a date such as 2011-11-01 or epoch milliseconds, got [" + text + "]", e);
             }
         }
     }
@@ -124,11 +135,10 @@ public final class EvaluateModelAction {
         /** The configuration to evaluate: the model's, with the request's settings in place of its own. */
         public ModelConfig configFor(ModelConfig model) {
             return new ModelConfig(
-                model.catalog(),
-                model.events(),
-                similarity == null ? model.similarity() : similarity,
-                training == null ? model.training() : training
-            );
+                    model.catalog(),
+                    model.events(),
+                    similarity == null ? model.similarity() : similarity,
+                    training == null ? model.training() : training);
         }
 
         @Override
@@ -149,11 +159,11 @@ public final class EvaluateModelAction {
         @Override
         public boolean equals(Object o) {
             return o instanceof Request other
-                && name.equals(other.name)
-                && split == other.split
-                && k == other.k
-                && java.util.Objects.equals(similarity, other.similarity)
-                && java.util.Objects.equals(training, other.training);
+                    && name.equals(other.name)
+                    && split == other.split
+                    && k == other.k
+                    && java.util.Objects.equals(similarity, other.similarity)
+                    && java.util.Objects.equals(training, other.training);
         }
 
         @Override

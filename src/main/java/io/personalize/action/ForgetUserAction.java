@@ -1,7 +1,9 @@
 package io.personalize.action;
 
-import io.personalize.model.ModelConfig;
+import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.model.ModelConfig;
+import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -10,10 +12,6 @@ import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
-
-import static org.elasticsearch.action.ValidateActions.addValidationError;
 
 /**
  * Forgets a user: {@code DELETE _recommend/models/{name}/users/{user_id}} removes their profile from every stored version
@@ -58,7 +56,9 @@ public final class ForgetUserAction {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Request other && model.equals(other.model) && java.util.Objects.equals(userId, other.userId);
+            return o instanceof Request other
+                    && model.equals(other.model)
+                    && java.util.Objects.equals(userId, other.userId);
         }
 
         @Override
@@ -68,7 +68,9 @@ public final class ForgetUserAction {
 
         @Override
         public ActionRequestValidationException validate() {
-            return userId == null || userId.isEmpty() || userId.length() > 512 ? addValidationError("[user_id] must be 1 to 512 characters", null) : null;
+            return userId == null || userId.isEmpty() || userId.length() > 512
+                    ? addValidationError("[user_id] must be 1 to 512 characters", null)
+                    : null;
         }
     }
 
@@ -105,17 +107,21 @@ public final class ForgetUserAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
-                .field("acknowledged", true)
-                .field("model", model)
-                .field("user_id", userId)
-                .field("versions", versions)
-                .field("profiles_deleted", deleted)
-                .endObject();
+                    .field("acknowledged", true)
+                    .field("model", model)
+                    .field("user_id", userId)
+                    .field("versions", versions)
+                    .field("profiles_deleted", deleted)
+                    .endObject();
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Response other && model.equals(other.model) && userId.equals(other.userId) && versions == other.versions && deleted == other.deleted;
+            return o instanceof Response other
+                    && model.equals(other.model)
+                    && userId.equals(other.userId)
+                    && versions == other.versions
+                    && deleted == other.deleted;
         }
 
         @Override

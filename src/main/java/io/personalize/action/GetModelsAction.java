@@ -3,7 +3,9 @@ package io.personalize.action;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore.StoredModel;
-
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -13,10 +15,6 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.xcontent.ToXContent.DelegatingMapParams;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 
 /** One model ({@code GET _recommend/models/{name}}) or all of them ({@code GET _recommend/models}). */
 public final class GetModelsAction {
@@ -100,8 +98,9 @@ public final class GetModelsAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params outer) throws IOException {
             Params params = missingIndices.isEmpty()
-                ? outer
-                : new DelegatingMapParams(Map.of(ModelStatus.MISSING_INDICES_PARAM, String.join(",", missingIndices)), outer);
+                    ? outer
+                    : new DelegatingMapParams(
+                            Map.of(ModelStatus.MISSING_INDICES_PARAM, String.join(",", missingIndices)), outer);
             if (single) {
                 return models.get(0).toXContent(builder, params);
             }
@@ -114,7 +113,10 @@ public final class GetModelsAction {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Response other && models.equals(other.models) && single == other.single && missingIndices.equals(other.missingIndices);
+            return o instanceof Response other
+                    && models.equals(other.models)
+                    && single == other.single
+                    && missingIndices.equals(other.missingIndices);
         }
 
         @Override

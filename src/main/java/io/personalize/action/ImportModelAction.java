@@ -2,7 +2,7 @@ package io.personalize.action;
 
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
-
+import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -12,8 +12,6 @@ import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
 
 /** A model computed elsewhere becomes a new version: {@code POST _recommend/models/{name}/_import} with NDJSON lines. */
 public final class ImportModelAction {
@@ -53,13 +51,13 @@ public final class ImportModelAction {
         /** Cancellable, so that deleting the model stops an import into it (and {@code POST _tasks/<id>/_cancel} works). */
         @Override
         public org.elasticsearch.tasks.Task createTask(
-            long id,
-            String type,
-            String action,
-            org.elasticsearch.tasks.TaskId parentTaskId,
-            java.util.Map<String, String> headers
-        ) {
-            return new org.elasticsearch.tasks.CancellableTask(id, type, action, "import into model [" + name + "]", parentTaskId, headers);
+                long id,
+                String type,
+                String action,
+                org.elasticsearch.tasks.TaskId parentTaskId,
+                java.util.Map<String, String> headers) {
+            return new org.elasticsearch.tasks.CancellableTask(
+                    id, type, action, "import into model [" + name + "]", parentTaskId, headers);
         }
 
         public BytesReference lines() {
@@ -99,7 +97,11 @@ public final class ImportModelAction {
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject().field("acknowledged", true).field("model", model).field("version", version).endObject();
+            return builder.startObject()
+                    .field("acknowledged", true)
+                    .field("model", model)
+                    .field("version", version)
+                    .endObject();
         }
 
         @Override

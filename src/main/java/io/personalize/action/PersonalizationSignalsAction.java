@@ -1,7 +1,10 @@
 package io.personalize.action;
 
-import io.personalize.rescore.PersonalizationSignals;
+import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.rescore.PersonalizationSignals;
+import java.io.IOException;
+import java.util.List;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -10,11 +13,6 @@ import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-
-import java.io.IOException;
-import java.util.List;
-
-import static org.elasticsearch.action.ValidateActions.addValidationError;
 
 /**
  * What the {@code personalize} rescorer loads on the coordinating node: a shopper's {@link PersonalizationSignals} from a
@@ -39,7 +37,13 @@ public final class PersonalizationSignalsAction {
         // the model's catalogue index: what the caller must be allowed to read
         private final String index;
 
-        public Request(String model, String userId, List<String> contextItems, int recentItems, boolean explain, String index) {
+        public Request(
+                String model,
+                String userId,
+                List<String> contextItems,
+                int recentItems,
+                boolean explain,
+                String index) {
             this.model = model;
             this.userId = userId;
             this.contextItems = List.copyOf(contextItems);
@@ -72,12 +76,14 @@ public final class PersonalizationSignalsAction {
         @Override
         public ActionRequestValidationException validate() {
             // the rescorer's builder checked the fields when it was parsed
-            return index == null || index.isEmpty() ? addValidationError("the model's catalogue index is not set", null) : null;
+            return index == null || index.isEmpty()
+                    ? addValidationError("the model's catalogue index is not set", null)
+                    : null;
         }
 
         @Override
         public String[] indices() {
-            return new String[] { index };
+            return new String[] {index};
         }
 
         @Override
@@ -112,12 +118,12 @@ public final class PersonalizationSignalsAction {
         @Override
         public boolean equals(Object o) {
             return o instanceof Request other
-                && model.equals(other.model)
-                && java.util.Objects.equals(userId, other.userId)
-                && contextItems.equals(other.contextItems)
-                && recentItems == other.recentItems
-                && explain == other.explain
-                && index.equals(other.index);
+                    && model.equals(other.model)
+                    && java.util.Objects.equals(userId, other.userId)
+                    && contextItems.equals(other.contextItems)
+                    && recentItems == other.recentItems
+                    && explain == other.explain
+                    && index.equals(other.index);
         }
 
         @Override

@@ -1,7 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelConfig;
-
+import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -10,8 +10,6 @@ import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
 
 /** Creates a model or replaces its configuration: {@code PUT _recommend/models/{name}}. */
 public final class PutModelAction {
@@ -93,7 +91,11 @@ public final class PutModelAction {
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject().field("acknowledged", true).field("model", name).field("created", created).endObject();
+            return builder.startObject()
+                    .field("acknowledged", true)
+                    .field("model", name)
+                    .field("created", created)
+                    .endObject();
         }
 
         @Override

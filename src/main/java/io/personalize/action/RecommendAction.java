@@ -1,9 +1,13 @@
 package io.personalize.action;
 
+import static org.elasticsearch.action.ValidateActions.addValidationError;
+
 import io.personalize.Limits;
 import io.personalize.model.ModelConfig;
 import io.personalize.recommend.Reason;
-
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -21,12 +25,6 @@ import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.util.List;
-import java.util.Map;
-
-import static org.elasticsearch.action.ValidateActions.addValidationError;
 
 /**
  * {@code POST _recommend}: a shelf of recommendations for a shopper and/or items. An index read, authorized against
@@ -112,22 +110,23 @@ public final class RecommendAction {
         }
 
         private static final ObjectParser<Body, Void> PARSER = new ObjectParser<>("recommend", false, Body::new);
+
         static {
             PARSER.declareString(Body::model, new ParseField("model"));
             PARSER.declareString(Body::userId, new ParseField("user_id"));
             PARSER.declareStringArray(Body::itemIds, new ParseField("item_ids"));
             PARSER.declareInt(Body::size, new ParseField("size"));
-            PARSER.declareObject(Body::filter, (p, c) -> AbstractQueryBuilder.parseTopLevelQuery(p), new ParseField("filter"));
+            PARSER.declareObject(
+                    Body::filter, (p, c) -> AbstractQueryBuilder.parseTopLevelQuery(p), new ParseField("filter"));
             PARSER.declareBoolean(Body::excludeSeen, new ParseField("exclude_seen"));
             PARSER.declareStringArray(Body::exclude, new ParseField("exclude"));
             PARSER.declareFloat(Body::diversity, new ParseField("diversity"));
             PARSER.declareBoolean(Body::explain, new ParseField("explain"));
             PARSER.declareField(
-                Body::source,
-                (p, c) -> FetchSourceContext.fromXContent(p),
-                new ParseField("_source"),
-                ObjectParser.ValueType.OBJECT_ARRAY_BOOLEAN_OR_STRING
-            );
+                    Body::source,
+                    (p, c) -> FetchSourceContext.fromXContent(p),
+                    new ParseField("_source"),
+                    ObjectParser.ValueType.OBJECT_ARRAY_BOOLEAN_OR_STRING);
             PARSER.declareInt(Body::recentItems, new ParseField("recent_items"));
         }
 
@@ -259,7 +258,7 @@ public final class RecommendAction {
 
         @Override
         public String[] indices() {
-            return index == null ? new String[0] : new String[] { index };
+            return index == null ? new String[0] : new String[] {index};
         }
 
         @Override
@@ -314,23 +313,35 @@ public final class RecommendAction {
         @Override
         public boolean equals(Object o) {
             return o instanceof Request other
-                && model.equals(other.model)
-                && java.util.Objects.equals(userId, other.userId)
-                && itemIds.equals(other.itemIds)
-                && size == other.size
-                && java.util.Objects.equals(filter, other.filter)
-                && excludeSeen == other.excludeSeen
-                && exclude.equals(other.exclude)
-                && diversity == other.diversity
-                && explain == other.explain
-                && java.util.Objects.equals(source, other.source)
-                && recentItems == other.recentItems
-                && java.util.Objects.equals(index, other.index);
+                    && model.equals(other.model)
+                    && java.util.Objects.equals(userId, other.userId)
+                    && itemIds.equals(other.itemIds)
+                    && size == other.size
+                    && java.util.Objects.equals(filter, other.filter)
+                    && excludeSeen == other.excludeSeen
+                    && exclude.equals(other.exclude)
+                    && diversity == other.diversity
+                    && explain == other.explain
+                    && java.util.Objects.equals(source, other.source)
+                    && recentItems == other.recentItems
+                    && java.util.Objects.equals(index, other.index);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(model, userId, itemIds, size, filter, excludeSeen, exclude, diversity, explain, source, recentItems, index);
+            return java.util.Objects.hash(
+                    model,
+                    userId,
+                    itemIds,
+                    size,
+                    filter,
+                    excludeSeen,
+                    exclude,
+                    diversity,
+                    explain,
+                    source,
+                    recentItems,
+                    index);
         }
 
         /** Checks the request against the node's current limits. */
@@ -344,9 +355,7 @@ public final class RecommendAction {
 
     /** One recommendation: the item, its score, why, and its _source when asked for. */
     public record Recommendation(String itemId, float score, List<Reason> reasons, Map<String, Object> source)
-        implements
-            ToXContentObject,
-            Writeable {
+            implements ToXContentObject, Writeable {
 
         public Recommendation(StreamInput in) throws IOException {
             this(in.readString(), in.readFloat(), in.readCollectionAsList(Reason::new), in.readGenericMap());
@@ -405,20 +414,20 @@ public final class RecommendAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
-                .field("model", model)
-                .field("model_version", modelVersion)
-                .field("took", tookMillis)
-                .field("recommendations", recommendations)
-                .endObject();
+                    .field("model", model)
+                    .field("model_version", modelVersion)
+                    .field("took", tookMillis)
+                    .field("recommendations", recommendations)
+                    .endObject();
         }
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Response other
-                && model.equals(other.model)
-                && modelVersion == other.modelVersion
-                && tookMillis == other.tookMillis
-                && recommendations.equals(other.recommendations);
+                    && model.equals(other.model)
+                    && modelVersion == other.modelVersion
+                    && tookMillis == other.tookMillis
+                    && recommendations.equals(other.recommendations);
         }
 
         @Override

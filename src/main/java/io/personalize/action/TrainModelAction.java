@@ -3,7 +3,8 @@ package io.personalize.action;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.TrainingTask;
-
+import java.io.IOException;
+import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
@@ -14,9 +15,6 @@ import org.elasticsearch.tasks.Task;
 import org.elasticsearch.tasks.TaskId;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
-import java.util.Map;
 
 /** Trains a new version of a model from its events: {@code POST _recommend/models/{name}/_train}, a cancellable task. */
 public final class TrainModelAction {
@@ -118,16 +116,19 @@ public final class TrainModelAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
-                .field("acknowledged", true)
-                .field("model", model)
-                .field("version", version)
-                .field("phases_ms", phaseMillis)
-                .endObject();
+                    .field("acknowledged", true)
+                    .field("model", model)
+                    .field("version", version)
+                    .field("phases_ms", phaseMillis)
+                    .endObject();
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Response other && model.equals(other.model) && version.equals(other.version) && phaseMillis.equals(other.phaseMillis);
+            return o instanceof Response other
+                    && model.equals(other.model)
+                    && version.equals(other.version)
+                    && phaseMillis.equals(other.phaseMillis);
         }
 
         @Override

@@ -4,7 +4,6 @@ import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelStore.StoredModel;
 import io.personalize.profile.ClearCacheAction;
-
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ExceptionsHelper;
@@ -25,7 +24,8 @@ import org.elasticsearch.transport.TransportService;
  * document and the version indices of this incarnation of it. Work that was running can no longer touch the name: it
  * was started for this incarnation's uuid, which a model created again under the same name does not have.
  */
-public final class TransportDeleteModelAction extends HandledTransportAction<DeleteModelAction.Request, AcknowledgedResponse> {
+public final class TransportDeleteModelAction
+        extends HandledTransportAction<DeleteModelAction.Request, AcknowledgedResponse> {
 
     private static final Logger logger = LogManager.getLogger(TransportDeleteModelAction.class);
     private static final int ATTEMPTS = 5;
@@ -33,26 +33,32 @@ public final class TransportDeleteModelAction extends HandledTransportAction<Del
     private final ModelStore store;
 
     @Inject
-    public TransportDeleteModelAction(TransportService transportService, ActionFilters actionFilters, ModelStore store) {
-        super(DeleteModelAction.NAME, transportService, actionFilters, DeleteModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+    public TransportDeleteModelAction(
+            TransportService transportService, ActionFilters actionFilters, ModelStore store) {
+        super(
+                DeleteModelAction.NAME,
+                transportService,
+                actionFilters,
+                DeleteModelAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
     }
 
     @Override
-    protected void doExecute(Task task, DeleteModelAction.Request request, ActionListener<AcknowledgedResponse> listener) {
-        delete(request.name(), ATTEMPTS, listener.delegateFailureAndWrap(
-            (l, ignored) -> ClearCacheAction.broadcast(
-                store.systemClient(),
-                ClearCacheAction.Request.model(request.name(), null),
-                // the model's forgotten users go with its versions: keeps the cluster state small
-                () -> store.systemClient()
-                    .execute(
-                        io.personalize.profile.ForgottenUsersAction.TYPE,
-                        io.personalize.profile.ForgottenUsersAction.Request.dropModel(request.name()),
-                        ActionListener.running(() -> l.onResponse(AcknowledgedResponse.TRUE))
-                    )
-            )
-        ));
+    protected void doExecute(
+            Task task, DeleteModelAction.Request request, ActionListener<AcknowledgedResponse> listener) {
+        delete(
+                request.name(),
+                ATTEMPTS,
+                listener.delegateFailureAndWrap((l, ignored) -> ClearCacheAction.broadcast(
+                        store.systemClient(),
+                        ClearCacheAction.Request.model(request.name(), null),
+                        // the model's forgotten users go with its versions: keeps the cluster state small
+                        () -> store.systemClient()
+                                .execute(
+                                        io.personalize.profile.ForgottenUsersAction.TYPE,
+                                        io.personalize.profile.ForgottenUsersAction.Request.dropModel(request.name()),
+                                        ActionListener.running(() -> l.onResponse(AcknowledgedResponse.TRUE))))));
     }
 
     // a cancelled build records its outcome in the model's document: the delete then retries on the changed document
@@ -82,10 +88,17 @@ public final class TransportDeleteModelAction extends HandledTransportAction<Del
             return; // not a task id: nothing to cancel
         }
         cancel.setReason("model [" + model.name() + "] deleted");
-        store.systemClient().admin().cluster().cancelTasks(cancel, ActionListener.wrap(
-            r -> {},
-            // it may have ended meanwhile, or its node left: the activation rule keeps it from touching the model anyway
-            e -> logger.debug("model [" + model.name() + "]: could not cancel task [" + build.taskId() + "]", e)
-        ));
+        store.systemClient()
+                .admin()
+                .cluster()
+                .cancelTasks(
+                        cancel,
+                        ActionListener.wrap(
+                                r -> {},
+                                // it may have ended meanwhile, or its node left: the activation rule keeps it from
+                                // touching the model anyway
+                                e -> logger.debug(
+                                        "model [" + model.name() + "]: could not cancel task [" + build.taskId() + "]",
+                                        e)));
     }
 }

@@ -3,9 +3,7 @@ package io.personalize.action;
 import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelStore;
 import io.personalize.model.TrainingTask;
-
 import io.personalize.stats.ServingStats;
-
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -15,7 +13,8 @@ import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.transport.TransportService;
 
-public final class TransportEvaluateModelAction extends HandledTransportAction<EvaluateModelAction.Request, EvaluateModelAction.Response> {
+public final class TransportEvaluateModelAction
+        extends HandledTransportAction<EvaluateModelAction.Request, EvaluateModelAction.Response> {
 
     private final ModelStore store;
     private final Client client;
@@ -24,13 +23,17 @@ public final class TransportEvaluateModelAction extends HandledTransportAction<E
 
     @Inject
     public TransportEvaluateModelAction(
-        TransportService transportService,
-        ActionFilters actionFilters,
-        Client client,
-        ModelStore store,
-        ServingStats stats
-    ) {
-        super(EvaluateModelAction.NAME, transportService, actionFilters, EvaluateModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+            TransportService transportService,
+            ActionFilters actionFilters,
+            Client client,
+            ModelStore store,
+            ServingStats stats) {
+        super(
+                EvaluateModelAction.NAME,
+                transportService,
+                actionFilters,
+                EvaluateModelAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
         this.stats = stats;
         this.client = client;
@@ -38,17 +41,17 @@ public final class TransportEvaluateModelAction extends HandledTransportAction<E
     }
 
     @Override
-    protected void doExecute(Task task, EvaluateModelAction.Request request, ActionListener<EvaluateModelAction.Response> outcome) {
+    protected void doExecute(
+            Task task, EvaluateModelAction.Request request, ActionListener<EvaluateModelAction.Response> outcome) {
         ActionListener<EvaluateModelAction.Response> listener = stats.timed(ServingStats.Endpoint.EVALUATE, outcome);
         store.get(request.name(), listener.delegateFailureAndWrap((l, model) -> {
             EvaluationJob job = new EvaluationJob(
-                request.configFor(model.config()),
-                request.split(),
-                request.k(),
-                client,
-                transportService.getThreadPool().executor(TransportTrainModelAction.THREAD_POOL),
-                (TrainingTask) task
-            );
+                    request.configFor(model.config()),
+                    request.split(),
+                    request.k(),
+                    client,
+                    transportService.getThreadPool().executor(TransportTrainModelAction.THREAD_POOL),
+                    (TrainingTask) task);
             job.run(l.map(result -> new EvaluateModelAction.Response(request.name(), result)));
         }));
     }

@@ -6,7 +6,8 @@ import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.profile.ClearCacheAction;
 import io.personalize.profile.ForgottenUsersAction;
-
+import java.util.Set;
+import java.util.TreeSet;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteResponse;
 import org.elasticsearch.action.bulk.BulkItemResponse;
@@ -24,9 +25,6 @@ import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.transport.TransportService;
 
-import java.util.Set;
-import java.util.TreeSet;
-
 /**
  * Forgets a user, in this order, answering only when all is done:
  * <ol>
@@ -40,34 +38,49 @@ import java.util.TreeSet;
  *       the cluster gets that state when it rejoins, before it serves again.</li>
  * </ol>
  */
-public final class TransportForgetUserAction extends HandledTransportAction<ForgetUserAction.Request, ForgetUserAction.Response> {
+public final class TransportForgetUserAction
+        extends HandledTransportAction<ForgetUserAction.Request, ForgetUserAction.Response> {
 
     private final ModelStore store;
     private final ClusterService clusterService;
 
     @Inject
-    public TransportForgetUserAction(TransportService transportService, ActionFilters actionFilters, ModelStore store, ClusterService clusterService) {
-        super(ForgetUserAction.NAME, transportService, actionFilters, ForgetUserAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+    public TransportForgetUserAction(
+            TransportService transportService,
+            ActionFilters actionFilters,
+            ModelStore store,
+            ClusterService clusterService) {
+        super(
+                ForgetUserAction.NAME,
+                transportService,
+                actionFilters,
+                ForgetUserAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
         this.clusterService = clusterService;
     }
 
     @Override
-    protected void doExecute(Task task, ForgetUserAction.Request request, ActionListener<ForgetUserAction.Response> listener) {
+    protected void doExecute(
+            Task task, ForgetUserAction.Request request, ActionListener<ForgetUserAction.Response> listener) {
         String name = request.model();
         String user = request.userId();
         store.get(name, listener.delegateFailureAndWrap((l, model) -> {
             // the time versions are compared with: a version whose build started at or before it may hold the profile
             long forgottenAt = System.currentTimeMillis();
-            store.systemClient().execute(
-                ForgottenUsersAction.TYPE,
-                ForgottenUsersAction.Request.forget(name, user, forgottenAt),
-                l.delegateFailureAndWrap((l2, committed) -> deleteProfiles(model, user, forgottenAt, l2))
-            );
+            store.systemClient()
+                    .execute(
+                            ForgottenUsersAction.TYPE,
+                            ForgottenUsersAction.Request.forget(name, user, forgottenAt),
+                            l.delegateFailureAndWrap((l2, committed) -> deleteProfiles(model, user, forgottenAt, l2)));
         }));
     }
 
-    private void deleteProfiles(ModelStore.StoredModel model, String user, long forgottenAt, ActionListener<ForgetUserAction.Response> listener) {
+    private void deleteProfiles(
+            ModelStore.StoredModel model,
+            String user,
+            long forgottenAt,
+            ActionListener<ForgetUserAction.Response> listener) {
         String name = model.name();
         Set<String> indices = new TreeSet<>();
         for (ModelStatus.Version version : model.status().versions()) {
@@ -82,14 +95,13 @@ public final class TransportForgetUserAction extends HandledTransportAction<Forg
                 }
             }
         }
-        ActionListener<Integer> clearCaches = listener.delegateFailureAndWrap(
-            (l, deleted) -> ClearCacheAction.broadcastOrFail(
-                store.systemClient(),
-                ClearCacheAction.Request.user(name, user, forgottenAt),
-                nodeId -> clusterService.state().nodes().nodeExists(nodeId),
-                l.map(cleared -> new ForgetUserAction.Response(name, user, model.status().versions().size(), deleted))
-            )
-        );
+        ActionListener<Integer> clearCaches =
+                listener.delegateFailureAndWrap((l, deleted) -> ClearCacheAction.broadcastOrFail(
+                        store.systemClient(),
+                        ClearCacheAction.Request.user(name, user, forgottenAt),
+                        nodeId -> clusterService.state().nodes().nodeExists(nodeId),
+                        l.map(cleared -> new ForgetUserAction.Response(
+                                name, user, model.status().versions().size(), deleted))));
         if (indices.isEmpty()) {
             clearCaches.onResponse(0);
             return;

@@ -3,7 +3,8 @@ package io.personalize.action;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.TrainingRegistry;
-
+import java.util.ArrayList;
+import java.util.List;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -14,10 +15,8 @@ import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.transport.TransportService;
 
-import java.util.ArrayList;
-import java.util.List;
-
-public final class TransportGetModelsAction extends HandledTransportAction<GetModelsAction.Request, GetModelsAction.Response> {
+public final class TransportGetModelsAction
+        extends HandledTransportAction<GetModelsAction.Request, GetModelsAction.Response> {
 
     private final ModelStore store;
     private final TrainingRegistry trainings;
@@ -25,13 +24,17 @@ public final class TransportGetModelsAction extends HandledTransportAction<GetMo
 
     @Inject
     public TransportGetModelsAction(
-        TransportService transportService,
-        ActionFilters actionFilters,
-        ClusterService clusterService,
-        ModelStore store,
-        TrainingRegistry trainings
-    ) {
-        super(GetModelsAction.NAME, transportService, actionFilters, GetModelsAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+            TransportService transportService,
+            ActionFilters actionFilters,
+            ClusterService clusterService,
+            ModelStore store,
+            TrainingRegistry trainings) {
+        super(
+                GetModelsAction.NAME,
+                transportService,
+                actionFilters,
+                GetModelsAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
         this.trainings = trainings;
         this.clusterService = clusterService;
@@ -52,18 +55,16 @@ public final class TransportGetModelsAction extends HandledTransportAction<GetMo
     }
 
     @Override
-    protected void doExecute(Task task, GetModelsAction.Request request, ActionListener<GetModelsAction.Response> listener) {
+    protected void doExecute(
+            Task task, GetModelsAction.Request request, ActionListener<GetModelsAction.Response> listener) {
         if (request.name() != null) {
             // a training whose node died still says "running" until someone looks: settle it now
             store.get(
-                request.name(),
-                listener.delegateFailureAndWrap(
-                    (l, model) -> trainings.settleInterrupted(
-                        model,
-                        l.map(settled -> new GetModelsAction.Response(List.of(settled), true, missing(List.of(settled))))
-                    )
-                )
-            );
+                    request.name(),
+                    listener.delegateFailureAndWrap((l, model) -> trainings.settleInterrupted(
+                            model,
+                            l.map(settled ->
+                                    new GetModelsAction.Response(List.of(settled), true, missing(List.of(settled)))))));
         } else {
             store.list(listener.map(models -> new GetModelsAction.Response(models, false, missing(models))));
         }

@@ -8,25 +8,22 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.model.VersionWriter;
-
 import io.personalize.stats.ServingStats;
-
+import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
 import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.tasks.TaskCancelledException;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.TransportService;
-import org.elasticsearch.injection.guice.Inject;
-
-import java.util.concurrent.Executor;
-import java.util.function.UnaryOperator;
 
 /**
  * Writes the imported lines into a new version index, parsing them as they are written, and activates the version
@@ -34,7 +31,8 @@ import java.util.function.UnaryOperator;
  * model's status as a training is ({@code status.import}: running on a node, then how it ended), so that an import
  * whose node died shows as interrupted and its partial index is known to be an orphan. One import per model at a time.
  */
-public final class TransportImportModelAction extends HandledTransportAction<ImportModelAction.Request, ImportModelAction.Response> {
+public final class TransportImportModelAction
+        extends HandledTransportAction<ImportModelAction.Request, ImportModelAction.Response> {
 
     private final ModelStore store;
     private final ModelVersions versions;
@@ -45,22 +43,20 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
 
     @Inject
     public TransportImportModelAction(
-        TransportService transportService,
-        ActionFilters actionFilters,
-        ClusterService clusterService,
-        ModelStore store,
-        ModelVersions versions,
-        TrainingRegistry builds,
-        ServingStats stats
-    ) {
+            TransportService transportService,
+            ActionFilters actionFilters,
+            ClusterService clusterService,
+            ModelStore store,
+            ModelVersions versions,
+            TrainingRegistry builds,
+            ServingStats stats) {
         // parsing the lines is CPU work: not on a network thread
         super(
-            ImportModelAction.NAME,
-            transportService,
-            actionFilters,
-            ImportModelAction.Request::new,
-            transportService.getThreadPool().executor(ThreadPool.Names.GENERIC)
-        );
+                ImportModelAction.NAME,
+                transportService,
+                actionFilters,
+                ImportModelAction.Request::new,
+                transportService.getThreadPool().executor(ThreadPool.Names.GENERIC));
         this.store = store;
         this.versions = versions;
         this.builds = builds;
@@ -70,7 +66,8 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
     }
 
     @Override
-    protected void doExecute(Task task, ImportModelAction.Request request, ActionListener<ImportModelAction.Response> outcome) {
+    protected void doExecute(
+            Task task, ImportModelAction.Request request, ActionListener<ImportModelAction.Response> outcome) {
         ActionListener<ImportModelAction.Response> listener = stats.timed(ServingStats.Endpoint.IMPORT, outcome);
         long start = System.currentTimeMillis();
         if (ModelLines.hasLines(request.lines()) == false) {
@@ -81,77 +78,96 @@ public final class TransportImportModelAction extends HandledTransportAction<Imp
         String nodeId = clusterService.localNode().getId();
         String taskId = nodeId + ":" + task.getId();
         CancellableTask cancellable = task instanceof CancellableTask c ? c : null;
-        store.get(name, listener.delegateFailureAndWrap((l, stored) -> builds.settleInterrupted(stored, l.delegateFailureAndWrap((l1, model) -> {
-            if (model.status().isImporting()) {
-                throw new ElasticsearchStatusException(
-                    "model [" + name + "] is already importing (task [" + model.status().importing().taskId() + "]); wait for it to finish",
-                    RestStatus.CONFLICT
-                );
-            }
-            // registered before the status says "running": a node that reads it meanwhile must not take it for dead
-            if (cancellable != null && builds.registerImport(name, cancellable) == false) {
-                throw new ElasticsearchStatusException("model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
-            }
-            // unregistered before the answer goes out: the caller's next request must find this node free
-            ActionListener<ImportModelAction.Response> done = cancellable == null
-                ? l1
-                : ActionListener.runBefore(l1, () -> builds.unregisterImport(name, cancellable));
-            versions.reserve(
-                model,
-                status -> status.withImport(new Training(Training.State.RUNNING, taskId, nodeId, start, 0, status.lastVersion(), null)),
-                "model [" + name + "] changed during the import, try again",
-                done.delegateFailureAndWrap((l2, pending) -> write(request, pending, cancellable, start, l2))
-            );
-        }))));
+        store.get(
+                name,
+                listener.delegateFailureAndWrap(
+                        (l, stored) -> builds.settleInterrupted(stored, l.delegateFailureAndWrap((l1, model) -> {
+                            if (model.status().isImporting()) {
+                                throw new ElasticsearchStatusException(
+                                        "model [" + name + "] is already importing (task ["
+                                                + model.status().importing().taskId() + "]); wait for it to finish",
+                                        RestStatus.CONFLICT);
+                            }
+                            // registered before the status says "running": a node that reads it meanwhile must not take
+                            // it for dead
+                            if (cancellable != null && builds.registerImport(name, cancellable) == false) {
+                                throw new ElasticsearchStatusException(
+                                        "model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
+                            }
+                            // unregistered before the answer goes out: the caller's next request must find this node
+                            // free
+                            ActionListener<ImportModelAction.Response> done = cancellable == null
+                                    ? l1
+                                    : ActionListener.runBefore(l1, () -> builds.unregisterImport(name, cancellable));
+                            versions.reserve(
+                                    model,
+                                    status -> status.withImport(new Training(
+                                            Training.State.RUNNING,
+                                            taskId,
+                                            nodeId,
+                                            start,
+                                            0,
+                                            status.lastVersion(),
+                                            null)),
+                                    "model [" + name + "] changed during the import, try again",
+                                    done.delegateFailureAndWrap(
+                                            (l2, pending) -> write(request, pending, cancellable, start, l2)));
+                        }))));
     }
 
     private void write(
-        ImportModelAction.Request request,
-        ModelVersions.Pending pending,
-        CancellableTask task,
-        long start,
-        ActionListener<ImportModelAction.Response> listener
-    ) {
+            ImportModelAction.Request request,
+            ModelVersions.Pending pending,
+            CancellableTask task,
+            long start,
+            ActionListener<ImportModelAction.Response> listener) {
         VersionWriter writer = new VersionWriter(store.systemClient(), executor, task);
         ModelLines lines = new ModelLines(request.lines());
         // whatever fails, from the first line to the activation itself: the version is deleted and the status says why
         ActionListener<ImportModelAction.Response> abandonOnFailure = ActionListener.wrap(listener::onResponse, e -> {
             Throwable cause = ExceptionsHelper.unwrapCause(e);
-            Training.State state = cause instanceof TaskCancelledException ? Training.State.CANCELLED
-                : cause instanceof ActivationRule.SupersededException ? Training.State.SUPERSEDED
-                : Training.State.FAILED;
+            Training.State state = cause instanceof TaskCancelledException
+                    ? Training.State.CANCELLED
+                    : cause instanceof ActivationRule.SupersededException
+                            ? Training.State.SUPERSEDED
+                            : Training.State.FAILED;
             String reason = state == Training.State.CANCELLED ? "cancelled" : cause.getMessage();
             // only this import's record: one that started after it was settled as interrupted is left alone
-            UnaryOperator<ModelStatus> record = status -> status.importing() == null || status.importing().version() != pending.version()
-                ? status
-                : status.withImport(status.importing().finish(state, System.currentTimeMillis(), reason));
+            UnaryOperator<ModelStatus> record =
+                    status -> status.importing() == null || status.importing().version() != pending.version()
+                            ? status
+                            : status.withImport(status.importing().finish(state, System.currentTimeMillis(), reason));
             versions.abandon(pending, e, record, listener);
         });
         ActionListener<Void> written = abandonOnFailure.delegateFailureAndWrap((l, ok) -> {
             long now = System.currentTimeMillis();
             ModelStatus.Version version = new ModelStatus.Version(
-                pending.version(),
-                pending.index(),
-                ModelStatus.Version.IMPORTED,
-                now,
-                0,
-                lines.users(),
-                lines.items(),
-                0,
-                now - start,
-                null,
-                start,
-                null
-            );
+                    pending.version(),
+                    pending.index(),
+                    ModelStatus.Version.IMPORTED,
+                    now,
+                    0,
+                    lines.users(),
+                    lines.items(),
+                    0,
+                    now - start,
+                    null,
+                    start,
+                    null);
             // an import does not depend on the configuration: only the incarnation and the active version count
             versions.activate(
-                pending,
-                version,
-                false,
-                status -> status.withImport(status.importing() == null ? null : status.importing().finish(Training.State.SUCCEEDED, now, null)),
-                l.map(activated -> new ImportModelAction.Response(request.name(), version))
-            );
+                    pending,
+                    version,
+                    false,
+                    status -> status.withImport(
+                            status.importing() == null
+                                    ? null
+                                    : status.importing().finish(Training.State.SUCCEEDED, now, null)),
+                    l.map(activated -> new ImportModelAction.Response(request.name(), version)));
         });
-        writer.createIndex(pending.index(), written.delegateFailureAndWrap((w, created) -> writer.write(pending.index(), lines, (d, t) -> {}, -1, w)));
+        writer.createIndex(
+                pending.index(),
+                written.delegateFailureAndWrap(
+                        (w, created) -> writer.write(pending.index(), lines, (d, t) -> {}, -1, w)));
     }
 }

@@ -2,7 +2,6 @@ package io.personalize.action;
 
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelValidator;
-
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -12,26 +11,34 @@ import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.transport.TransportService;
 
-public final class TransportPutModelAction extends HandledTransportAction<PutModelAction.Request, PutModelAction.Response> {
+public final class TransportPutModelAction
+        extends HandledTransportAction<PutModelAction.Request, PutModelAction.Response> {
 
     private final ModelValidator validator;
     private final ModelStore store;
 
     @Inject
-    public TransportPutModelAction(TransportService transportService, ActionFilters actionFilters, Client client, ModelStore store) {
-        super(PutModelAction.NAME, transportService, actionFilters, PutModelAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+    public TransportPutModelAction(
+            TransportService transportService, ActionFilters actionFilters, Client client, ModelStore store) {
+        super(
+                PutModelAction.NAME,
+                transportService,
+                actionFilters,
+                PutModelAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         // the indices are checked as the calling user, the model stored by the plugin
         this.validator = new ModelValidator(client);
         this.store = store;
     }
 
     @Override
-    protected void doExecute(Task task, PutModelAction.Request request, ActionListener<PutModelAction.Response> listener) {
+    protected void doExecute(
+            Task task, PutModelAction.Request request, ActionListener<PutModelAction.Response> listener) {
         validator.validate(
-            request.config(),
-            listener.delegateFailureAndWrap(
-                (l, valid) -> store.put(request.name(), request.config(), l.map(created -> new PutModelAction.Response(request.name(), created)))
-            )
-        );
+                request.config(),
+                listener.delegateFailureAndWrap((l, valid) -> store.put(
+                        request.name(),
+                        request.config(),
+                        l.map(created -> new PutModelAction.Response(request.name(), created)))));
     }
 }

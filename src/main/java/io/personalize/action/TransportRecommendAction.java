@@ -5,7 +5,6 @@ import io.personalize.profile.ActiveModel;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.recommend.Recommender;
 import io.personalize.stats.ServingStats;
-
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -21,7 +20,8 @@ import org.elasticsearch.transport.TransportService;
  * shelf is filled from the version this node last saw active while the model's document is read again
  * ({@link ProfileLoader#withActive}), so that a warm request does not wait for that read.
  */
-public final class TransportRecommendAction extends HandledTransportAction<RecommendAction.Request, RecommendAction.Response> {
+public final class TransportRecommendAction
+        extends HandledTransportAction<RecommendAction.Request, RecommendAction.Response> {
 
     private final ProfileLoader profiles;
     private final Recommender recommender;
@@ -30,14 +30,18 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
 
     @Inject
     public TransportRecommendAction(
-        TransportService transportService,
-        ActionFilters actionFilters,
-        Client client,
-        ProfileLoader profiles,
-        Limits limits,
-        ServingStats stats
-    ) {
-        super(RecommendAction.NAME, transportService, actionFilters, RecommendAction.Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+            TransportService transportService,
+            ActionFilters actionFilters,
+            Client client,
+            ProfileLoader profiles,
+            Limits limits,
+            ServingStats stats) {
+        super(
+                RecommendAction.NAME,
+                transportService,
+                actionFilters,
+                RecommendAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.profiles = profiles;
         this.recommender = new Recommender(profiles, client);
         this.limits = limits;
@@ -45,7 +49,8 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
     }
 
     @Override
-    protected void doExecute(Task task, RecommendAction.Request request, ActionListener<RecommendAction.Response> listener) {
+    protected void doExecute(
+            Task task, RecommendAction.Request request, ActionListener<RecommendAction.Response> listener) {
         long start = System.nanoTime();
         ActionListener.run(stats.timed(ServingStats.Endpoint.RECOMMEND, listener), timed -> {
             request.checkLimits(limits);
@@ -53,7 +58,11 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
         });
     }
 
-    private void recommend(ActiveModel model, RecommendAction.Request request, long start, ActionListener<RecommendAction.Response> listener) {
+    private void recommend(
+            ActiveModel model,
+            RecommendAction.Request request,
+            long start,
+            ActionListener<RecommendAction.Response> listener) {
         String catalog = model.config().catalog().index();
         if (catalog.equals(request.index()) == false) {
             // the caller was authorized for request.index(): it must be the catalogue that is read
@@ -61,9 +70,9 @@ public final class TransportRecommendAction extends HandledTransportAction<Recom
             return;
         }
         recommender.recommend(
-            model,
-            request,
-            listener.map(shelf -> new RecommendAction.Response(model.name(), model.version().version(), (System.nanoTime() - start) / 1_000_000, shelf))
-        );
+                model,
+                request,
+                listener.map(shelf -> new RecommendAction.Response(
+                        model.name(), model.version().version(), (System.nanoTime() - start) / 1_000_000, shelf)));
     }
 }

@@ -1,5 +1,11 @@
 package io.personalize.ingest;
 
+import java.io.Closeable;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.ar.ArabicAnalyzer;
 import org.apache.lucene.analysis.br.BrazilianAnalyzer;
@@ -26,21 +32,13 @@ import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.analysis.sv.SwedishAnalyzer;
 import org.apache.lucene.analysis.tr.TurkishAnalyzer;
 
-import java.io.Closeable;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
-
 /**
  * The Lucene analyzers that {@code item_vector} accepts by name. Analyzers are thread-safe and keep per-thread token
  * streams, so one instance per name serves the whole node; they are built on first use and closed with the plugin.
  */
 public final class AnalyzerCatalog implements Closeable {
 
-    private static final Map<String, Supplier<Analyzer>> FACTORIES = new TreeMap<>(
-        Map.ofEntries(
+    private static final Map<String, Supplier<Analyzer>> FACTORIES = new TreeMap<>(Map.ofEntries(
             // "standard" matches Elasticsearch's standard analyzer: Unicode word boundaries, lower case, no stop words.
             Map.entry("standard", StandardAnalyzer::new),
             Map.entry("simple", SimpleAnalyzer::new),
@@ -65,9 +63,7 @@ public final class AnalyzerCatalog implements Closeable {
             Map.entry("russian", RussianAnalyzer::new),
             Map.entry("spanish", SpanishAnalyzer::new),
             Map.entry("swedish", SwedishAnalyzer::new),
-            Map.entry("turkish", TurkishAnalyzer::new)
-        )
-    );
+            Map.entry("turkish", TurkishAnalyzer::new)));
 
     private final Map<String, Analyzer> analyzers = new ConcurrentHashMap<>();
 

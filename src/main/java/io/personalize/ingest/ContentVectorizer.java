@@ -1,5 +1,8 @@
 package io.personalize.ingest;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.TermToBytesRefAttribute;
@@ -7,10 +10,6 @@ import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.BytesRefBuilder;
 import org.apache.lucene.util.StringHelper;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
 
 /**
  * Turns product text into a fixed-size, L2-normalised content vector.
@@ -41,7 +40,8 @@ public final class ContentVectorizer {
 
     public ContentVectorizer(Analyzer analyzer, int dims, int maxTokensPerField) {
         if (dims < MIN_DIMS || dims > MAX_DIMS) {
-            throw new IllegalArgumentException("dims must be between " + MIN_DIMS + " and " + MAX_DIMS + ", got [" + dims + "]");
+            throw new IllegalArgumentException(
+                    "dims must be between " + MIN_DIMS + " and " + MAX_DIMS + ", got [" + dims + "]");
         }
         if (maxTokensPerField < 1) {
             throw new IllegalArgumentException("max_tokens must be positive, got [" + maxTokensPerField + "]");
@@ -113,7 +113,7 @@ public final class ContentVectorizer {
 
         private void addFeatures(int count, double weight) {
             Arrays.sort(hashes, 0, count);
-            for (int start = 0; start < count;) {
+            for (int start = 0; start < count; ) {
                 int hash = hashes[start];
                 int end = start + 1;
                 while (end < count && hashes[end] == hash) {

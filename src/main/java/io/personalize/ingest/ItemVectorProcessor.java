@@ -1,16 +1,15 @@
 package io.personalize.ingest;
 
-import org.elasticsearch.cluster.metadata.ProjectId;
-import org.elasticsearch.ingest.AbstractProcessor;
-import org.elasticsearch.ingest.ConfigurationUtils;
-import org.elasticsearch.ingest.IngestDocument;
-import org.elasticsearch.ingest.Processor;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.elasticsearch.cluster.metadata.ProjectId;
+import org.elasticsearch.ingest.AbstractProcessor;
+import org.elasticsearch.ingest.ConfigurationUtils;
+import org.elasticsearch.ingest.IngestDocument;
+import org.elasticsearch.ingest.Processor;
 
 /**
  * The {@code item_vector} ingest processor: computes a product's content vector from its text fields (see
@@ -27,6 +26,7 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     public static final int DEFAULT_MAX_TOKENS = 10_000;
     /** The bounds of a field's weight (see {@code Factory#weight}). */
     public static final double MIN_WEIGHT = 1e-6;
+
     public static final double MAX_WEIGHT = 1e6;
 
     private final Map<String, Double> fields;
@@ -35,13 +35,12 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     private final ContentVectorizer vectorizer;
 
     ItemVectorProcessor(
-        String tag,
-        String description,
-        Map<String, Double> fields,
-        String targetField,
-        boolean ignoreMissing,
-        ContentVectorizer vectorizer
-    ) {
+            String tag,
+            String description,
+            Map<String, Double> fields,
+            String targetField,
+            boolean ignoreMissing,
+            ContentVectorizer vectorizer) {
         super(tag, description);
         this.fields = fields;
         this.targetField = targetField;
@@ -80,15 +79,13 @@ public final class ItemVectorProcessor extends AbstractProcessor {
             if (ignoreMissing) {
                 return document;
             }
-            throw new IllegalArgumentException(
-                "["
+            throw new IllegalArgumentException("["
                     + TYPE
                     + "] none of the fields "
                     + fields.keySet()
                     + " has any text to vectorize; set [ignore_missing] to true to index such documents without ["
                     + targetField
-                    + "]"
-            );
+                    + "]");
         }
         List<Float> values = new ArrayList<>(vector.length);
         for (float v : vector) {
@@ -122,9 +119,8 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     }
 
     private static IllegalArgumentException notText(String path, Object value) {
-        return new IllegalArgumentException(
-            "[" + TYPE + "] field [" + path + "] must be a string or an array of strings, found [" + describe(value) + "]"
-        );
+        return new IllegalArgumentException("[" + TYPE + "] field [" + path
+                + "] must be a string or an array of strings, found [" + describe(value) + "]");
     }
 
     private static String describe(Object value) {
@@ -153,36 +149,34 @@ public final class ItemVectorProcessor extends AbstractProcessor {
 
         @Override
         public ItemVectorProcessor create(
-            Map<String, Processor.Factory> registry,
-            String tag,
-            String description,
-            Map<String, Object> config,
-            ProjectId projectId
-        ) {
+                Map<String, Processor.Factory> registry,
+                String tag,
+                String description,
+                Map<String, Object> config,
+                ProjectId projectId) {
             Map<String, Double> fields = readFields(tag, config);
-            String targetField = ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", DEFAULT_TARGET_FIELD);
+            String targetField =
+                    ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", DEFAULT_TARGET_FIELD);
             int dims = ConfigurationUtils.readIntProperty(TYPE, tag, config, "dims", DEFAULT_DIMS);
             if (dims < ContentVectorizer.MIN_DIMS || dims > ContentVectorizer.MAX_DIMS) {
                 throw ConfigurationUtils.newConfigurationException(
-                    TYPE,
-                    tag,
-                    "dims",
-                    "must be between " + ContentVectorizer.MIN_DIMS + " and " + ContentVectorizer.MAX_DIMS + ", got [" + dims + "]"
-                );
+                        TYPE,
+                        tag,
+                        "dims",
+                        "must be between " + ContentVectorizer.MIN_DIMS + " and " + ContentVectorizer.MAX_DIMS
+                                + ", got [" + dims + "]");
             }
             int maxTokens = ConfigurationUtils.readIntProperty(TYPE, tag, config, "max_tokens", DEFAULT_MAX_TOKENS);
             if (maxTokens < 1) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "max_tokens", "must be positive, got [" + maxTokens + "]");
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "max_tokens", "must be positive, got [" + maxTokens + "]");
             }
-            String analyzerName = ConfigurationUtils.readStringProperty(TYPE, tag, config, "analyzer", DEFAULT_ANALYZER);
+            String analyzerName =
+                    ConfigurationUtils.readStringProperty(TYPE, tag, config, "analyzer", DEFAULT_ANALYZER);
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             if (fields.containsKey(targetField)) {
                 throw ConfigurationUtils.newConfigurationException(
-                    TYPE,
-                    tag,
-                    "target_field",
-                    "[" + targetField + "] is also one of the source fields"
-                );
+                        TYPE, tag, "target_field", "[" + targetField + "] is also one of the source fields");
             }
             final ContentVectorizer vectorizer;
             try {
@@ -207,20 +201,12 @@ public final class ItemVectorProcessor extends AbstractProcessor {
                         fields.put(name, 1.0);
                     } else {
                         throw ConfigurationUtils.newConfigurationException(
-                            TYPE,
-                            tag,
-                            "fields",
-                            "must list field names, found [" + path + "]"
-                        );
+                                TYPE, tag, "fields", "must list field names, found [" + path + "]");
                     }
                 }
             } else {
                 throw ConfigurationUtils.newConfigurationException(
-                    TYPE,
-                    tag,
-                    "fields",
-                    "must be an object of field names to weights, or an array of field names"
-                );
+                        TYPE, tag, "fields", "must be an object of field names to weights, or an array of field names");
             }
             if (fields.isEmpty()) {
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "fields", "must name at least one field");
@@ -243,11 +229,11 @@ public final class ItemVectorProcessor extends AbstractProcessor {
                 }
             }
             throw ConfigurationUtils.newConfigurationException(
-                TYPE,
-                tag,
-                "fields",
-                "weight of field [" + field + "] must be a number between 0.000001 and 1000000, got [" + value + "]"
-            );
+                    TYPE,
+                    tag,
+                    "fields",
+                    "weight of field [" + field + "] must be a number between 0.000001 and 1000000, got [" + value
+                            + "]");
         }
     }
 }

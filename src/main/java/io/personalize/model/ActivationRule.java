@@ -1,11 +1,9 @@
 package io.personalize.model;
 
 import io.personalize.model.ModelStore.StoredModel;
-
+import java.util.Objects;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.rest.RestStatus;
-
-import java.util.Objects;
 
 /**
  * When a newly written version may become the active one: an activation never goes back in time. A version built by a
@@ -54,13 +52,17 @@ public final class ActivationRule {
         if (active != pending.fromVersion()) {
             ModelStatus.Version version = current.status().active();
             String source = version == null ? "" : " (" + version.source() + ")";
-            return what + "version [" + active + "] was activated" + source + " while it was built from version [" + pending.fromVersion()
-                + "]; what is active stays";
+            return what + "version [" + active + "] was activated" + source + " while it was built from version ["
+                    + pending.fromVersion() + "]; what is active stays";
         }
-        ModelStatus.Training build = isTraining ? current.status().training() : current.status().importing();
-        if (build == null || build.state() != ModelStatus.Training.State.RUNNING || build.version() != pending.version()) {
+        ModelStatus.Training build =
+                isTraining ? current.status().training() : current.status().importing();
+        if (build == null
+                || build.state() != ModelStatus.Training.State.RUNNING
+                || build.version() != pending.version()) {
             // settled as interrupted meanwhile (its node was taken for dead), and its index may be deleted already
-            return what + "its run was recorded as ended meanwhile" + (build == null || build.reason() == null ? "" : " (" + build.reason() + ")");
+            return what + "its run was recorded as ended meanwhile"
+                    + (build == null || build.reason() == null ? "" : " (" + build.reason() + ")");
         }
         if (isTraining && current.config().equals(pending.config()) == false) {
             return what + "the model's configuration was replaced while it was trained; train again";

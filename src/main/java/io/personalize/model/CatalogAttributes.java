@@ -1,12 +1,11 @@
 package io.personalize.model;
 
+import java.util.List;
 import org.apache.lucene.util.ArrayUtil;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-
-import java.util.List;
 
 /**
  * The attribute values (category, brand...) of the catalogue's items, for users' attribute affinities: for each
@@ -67,38 +66,48 @@ public final class CatalogAttributes {
     }
 
     /** Reads the attributes of the items in {@code items} from the catalogue index. */
-    public static void read(ModelConfig.Catalog catalog, IdDictionary items, IndexScan scan, ActionListener<CatalogAttributes> listener) {
+    public static void read(
+            ModelConfig.Catalog catalog,
+            IdDictionary items,
+            IndexScan scan,
+            ActionListener<CatalogAttributes> listener) {
         CatalogAttributes attributes = new CatalogAttributes(catalog.attributes());
         if (catalog.attributes().isEmpty()) {
             listener.onResponse(attributes);
             return;
         }
         boolean byId = catalog.idField().equals("_id");
-        scan.scan(catalog.index(), 1, () -> {
-            SearchSourceBuilder source = new SearchSourceBuilder().fetchSource(false).size(IndexScan.PAGE_SIZE);
-            if (byId) {
-                source.storedField("_id");
-            } else {
-                source.docValueField(catalog.idField());
-            }
-            catalog.attributes().forEach(source::docValueField);
-            return source;
-        }, hits -> {
-            for (SearchHit hit : hits.getHits()) {
-                String id = byId ? hit.getId() : EventReader.text(hit.field(catalog.idField()));
-                int item = id == null ? -1 : items.find(id);
-                if (item < 0) {
-                    continue;
-                }
-                for (int a = 0; a < catalog.attributes().size(); a++) {
-                    DocumentField field = hit.field(catalog.attributes().get(a));
-                    if (field != null) {
-                        for (Object value : field.getValues()) {
-                            attributes.add(a, item, value.toString());
+        scan.scan(
+                catalog.index(),
+                1,
+                () -> {
+                    SearchSourceBuilder source =
+                            new SearchSourceBuilder().fetchSource(false).size(IndexScan.PAGE_SIZE);
+                    if (byId) {
+                        source.storedField("_id");
+                    } else {
+                        source.docValueField(catalog.idField());
+                    }
+                    catalog.attributes().forEach(source::docValueField);
+                    return source;
+                },
+                hits -> {
+                    for (SearchHit hit : hits.getHits()) {
+                        String id = byId ? hit.getId() : EventReader.text(hit.field(catalog.idField()));
+                        int item = id == null ? -1 : items.find(id);
+                        if (item < 0) {
+                            continue;
+                        }
+                        for (int a = 0; a < catalog.attributes().size(); a++) {
+                            DocumentField field = hit.field(catalog.attributes().get(a));
+                            if (field != null) {
+                                for (Object value : field.getValues()) {
+                                    attributes.add(a, item, value.toString());
+                                }
+                            }
                         }
                     }
-                }
-            }
-        }, listener.map(done -> attributes));
+                },
+                listener.map(done -> attributes));
     }
 }

@@ -7,7 +7,10 @@ import io.personalize.training.ModelTrainer;
 import io.personalize.training.RankingMetrics;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
-
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.Executor;
 import org.apache.lucene.util.ArrayUtil;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
@@ -18,11 +21,6 @@ import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
-import java.io.IOException;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.concurrent.Executor;
-
 /**
  * Offline evaluation of a model configuration on the model's own events, split by time (protocol "OR-time"): a
  * throwaway model is trained on the events before the split, and each user who had events before it is scored on the
@@ -32,7 +30,8 @@ import java.util.concurrent.Executor;
 public final class EvaluationJob {
 
     /** HR, Recall, NDCG and coverage at k, averaged over the test users. */
-    public record Metrics(double hitRate, double recall, double ndcg, double coverage) implements ToXContentObject, Writeable {
+    public record Metrics(double hitRate, double recall, double ndcg, double coverage)
+            implements ToXContentObject, Writeable {
         public Metrics(StreamInput in) throws IOException {
             this(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
         }
@@ -48,41 +47,40 @@ public final class EvaluationJob {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
-                .field("hit_rate", hitRate)
-                .field("recall", recall)
-                .field("ndcg", ndcg)
-                .field("coverage", coverage)
-                .endObject();
+                    .field("hit_rate", hitRate)
+                    .field("recall", recall)
+                    .field("ndcg", ndcg)
+                    .field("coverage", coverage)
+                    .endObject();
         }
     }
 
     /** What an evaluation measured. */
     public record Result(
-        int k,
-        long split,
-        long trainEvents,
-        long testUsers,
-        long catalogItems,
-        String algorithm,
-        Metrics model,
-        Metrics popularity,
-        long trainMillis,
-        long tookMillis
-    ) implements ToXContentObject, Writeable {
+            int k,
+            long split,
+            long trainEvents,
+            long testUsers,
+            long catalogItems,
+            String algorithm,
+            Metrics model,
+            Metrics popularity,
+            long trainMillis,
+            long tookMillis)
+            implements ToXContentObject, Writeable {
 
         public Result(StreamInput in) throws IOException {
             this(
-                in.readVInt(),
-                in.readLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readString(),
-                new Metrics(in),
-                new Metrics(in),
-                in.readVLong(),
-                in.readVLong()
-            );
+                    in.readVInt(),
+                    in.readLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readString(),
+                    new Metrics(in),
+                    new Metrics(in),
+                    in.readVLong(),
+                    in.readVLong());
         }
 
         @Override
@@ -102,17 +100,17 @@ public final class EvaluationJob {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
-                .field("k", k)
-                .timestampFieldsFromUnixEpochMillis("split_at", "split", split)
-                .field("train_events", trainEvents)
-                .field("test_users", testUsers)
-                .field("catalog_items", catalogItems)
-                .field("algorithm", algorithm)
-                .field("model", model)
-                .field("popularity", popularity)
-                .field("train_ms", trainMillis)
-                .field("took_ms", tookMillis)
-                .endObject();
+                    .field("k", k)
+                    .timestampFieldsFromUnixEpochMillis("split_at", "split", split)
+                    .field("train_events", trainEvents)
+                    .field("test_users", testUsers)
+                    .field("catalog_items", catalogItems)
+                    .field("algorithm", algorithm)
+                    .field("model", model)
+                    .field("popularity", popularity)
+                    .field("train_ms", trainMillis)
+                    .field("took_ms", tookMillis)
+                    .endObject();
         }
     }
 
@@ -136,39 +134,47 @@ public final class EvaluationJob {
         long start = System.currentTimeMillis();
         TrainingConfig trainingConfig = TrainingConfigs.of(config);
         // decay is relative to the split: the model knows nothing after it
-        InteractionMatrixBuilder train = trainingConfig.newMatrixBuilder(1 << 16).referenceTime(split / 1000);
+        InteractionMatrixBuilder train =
+                trainingConfig.newMatrixBuilder(1 << 16).referenceTime(split / 1000);
         Pairs test = new Pairs();
         // every (user, item) before the split: "new" items are judged against all of them, not the capped history
         Pairs seen = new Pairs();
         task.phase("reading_events");
-        new EventReader(config.events(), new IndexScan(client, executor, task)).read((user, item, weight, millis) -> {
-            if (millis < split) {
-                train.add(user, item, weight, millis / 1000);
-                seen.add(user, item);
-            } else {
-                test.add(user, item);
-            }
-        }, task::progress, listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
-            // ids in the order of the keys, not of arrival (parallel slices): identical requests give identical figures
-            int[] userMap = events.users().renumberSorted();
-            int[] itemMap = events.items().renumberSorted();
-            train.relabel(userMap, itemMap);
-            test.relabel(userMap, itemMap);
-            seen.relabel(userMap, itemMap);
-            long trainEvents = train.size();
-            if (trainEvents == 0) {
-                throw new IllegalArgumentException("no events before the split [" + Instant.ofEpochMilli(split) + "]: choose a later split");
-            }
-            long trainStart = System.currentTimeMillis();
-            TrainedModel model = ModelTrainer.train(train, trainingConfig, TrainingJob.monitor(task));
-            long trainMillis = System.currentTimeMillis() - trainStart;
-            task.phase("evaluating");
-            seen.sort();
-            return evaluate(model, test, seen, trainEvents, trainMillis, start);
-        }))));
+        new EventReader(config.events(), new IndexScan(client, executor, task))
+                .read(
+                        (user, item, weight, millis) -> {
+                            if (millis < split) {
+                                train.add(user, item, weight, millis / 1000);
+                                seen.add(user, item);
+                            } else {
+                                test.add(user, item);
+                            }
+                        },
+                        task::progress,
+                        listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
+                            // ids in the order of the keys, not of arrival (parallel slices): identical requests give
+                            // identical figures
+                            int[] userMap = events.users().renumberSorted();
+                            int[] itemMap = events.items().renumberSorted();
+                            train.relabel(userMap, itemMap);
+                            test.relabel(userMap, itemMap);
+                            seen.relabel(userMap, itemMap);
+                            long trainEvents = train.size();
+                            if (trainEvents == 0) {
+                                throw new IllegalArgumentException("no events before the split ["
+                                        + Instant.ofEpochMilli(split) + "]: choose a later split");
+                            }
+                            long trainStart = System.currentTimeMillis();
+                            TrainedModel model = ModelTrainer.train(train, trainingConfig, TrainingJob.monitor(task));
+                            long trainMillis = System.currentTimeMillis() - trainStart;
+                            task.phase("evaluating");
+                            seen.sort();
+                            return evaluate(model, test, seen, trainEvents, trainMillis, start);
+                        }))));
     }
 
-    private Result evaluate(TrainedModel model, Pairs test, Pairs seen, long trainEvents, long trainMillis, long start) {
+    private Result evaluate(
+            TrainedModel model, Pairs test, Pairs seen, long trainEvents, long trainMillis, long start) {
         int numItems = model.numItems();
         float[] popularity = model.popularity();
         // the catalogue is every item with an event before the split, whether or not a capped history kept it
@@ -179,7 +185,7 @@ public final class EvaluationJob {
         NeighborhoodScorer scorer = NeighborhoodScorer.of(model);
         NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
         test.sort();
-        for (int from = 0; from < test.size;) {
+        for (int from = 0; from < test.size; ) {
             int user = test.user(from);
             int to = from;
             while (to < test.size && test.user(to) == user) {
@@ -189,12 +195,14 @@ public final class EvaluationJob {
                 int[] history = model.historyItems(user);
                 int[] truth = newItems(test, from, to, seen);
                 if (truth.length > 0) {
-                    Recommendations recommendations = scorer.recommend(history, model.historyWeights(user), history, k, 0, workspace);
+                    Recommendations recommendations =
+                            scorer.recommend(history, model.historyWeights(user), history, k, 0, workspace);
                     modelMetrics.add(recommendations.items(), truth);
                     popularityMetrics.add(topExcluding(byPopularity, history, k), truth);
                 }
             }
-            // progress by test pairs, about every 1,024 of them (a user's pairs end anywhere: no modulo of the position)
+            // progress by test pairs, about every 1,024 of them (a user's pairs end anywhere: no modulo of the
+            // position)
             if ((to >>> 10) != (from >>> 10) || to == test.size) {
                 task.progress(to, test.size);
             }
@@ -202,23 +210,21 @@ public final class EvaluationJob {
         }
         if (modelMetrics.users() == 0) {
             // all zeros would look like a (terrible) result: it is a split that leaves nothing to judge
-            throw new IllegalArgumentException(
-                "no user with events before the split has new items after the split [" + Instant.ofEpochMilli(split) + "]: choose an earlier split"
-            );
+            throw new IllegalArgumentException("no user with events before the split has new items after the split ["
+                    + Instant.ofEpochMilli(split) + "]: choose an earlier split");
         }
         double coverageScale = catalog == 0 ? 0 : (double) numItems / catalog; // metrics count coverage over all ids
         return new Result(
-            k,
-            split,
-            trainEvents,
-            modelMetrics.users(),
-            catalog,
-            model.config().similarity().describe(),
-            metrics(modelMetrics, coverageScale),
-            metrics(popularityMetrics, coverageScale),
-            trainMillis,
-            System.currentTimeMillis() - start
-        );
+                k,
+                split,
+                trainEvents,
+                modelMetrics.users(),
+                catalog,
+                model.config().similarity().describe(),
+                metrics(modelMetrics, coverageScale),
+                metrics(popularityMetrics, coverageScale),
+                trainMillis,
+                System.currentTimeMillis() - start);
     }
 
     private static Metrics metrics(RankingMetrics m, double coverageScale) {
@@ -242,7 +248,11 @@ public final class EvaluationJob {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> popularity[a] != popularity[b] ? Float.compare(popularity[b], popularity[a]) : Integer.compare(a, b));
+        Arrays.sort(
+                order,
+                (a, b) -> popularity[a] != popularity[b]
+                        ? Float.compare(popularity[b], popularity[a])
+                        : Integer.compare(a, b));
         int[] ranked = new int[order.length];
         int n = 0;
         for (Integer item : order) {

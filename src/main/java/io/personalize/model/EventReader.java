@@ -1,5 +1,8 @@
 package io.personalize.model;
 
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.document.DocumentField;
@@ -7,10 +10,6 @@ import org.elasticsearch.index.query.BoolQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Reads a model's interaction events from the shop's events index ({@link IndexScan}) and hands each one on as
@@ -31,7 +30,8 @@ public final class EventReader {
     }
 
     /** What was read: the dictionaries that give the ids, and the counts. */
-    public record Result(IdDictionary users, IdDictionary items, long events, SkippedEvents skippedEvents, long newestMillis) {
+    public record Result(
+            IdDictionary users, IdDictionary items, long events, SkippedEvents skippedEvents, long newestMillis) {
         public long skipped() {
             return skippedEvents.count();
         }
@@ -40,22 +40,20 @@ public final class EventReader {
     /** Scans an index in pages ({@link IndexScan}); an interface so that tests can hand pages from several threads. */
     public interface Scan {
         void scan(
-            String index,
-            int slices,
-            Supplier<SearchSourceBuilder> source,
-            IndexScan.SlicePageHandler onPage,
-            IndexScan.BeforeClose beforeClose,
-            ActionListener<Void> listener
-        );
+                String index,
+                int slices,
+                Supplier<SearchSourceBuilder> source,
+                IndexScan.SlicePageHandler onPage,
+                IndexScan.BeforeClose beforeClose,
+                ActionListener<Void> listener);
 
         /** See {@link IndexScan#ids}. */
         void ids(
-            BytesReference pit,
-            int slices,
-            Supplier<SearchSourceBuilder> source,
-            List<IndexScan.Position> positions,
-            ActionListener<Map<IndexScan.Position, String>> listener
-        );
+                BytesReference pit,
+                int slices,
+                Supplier<SearchSourceBuilder> source,
+                List<IndexScan.Position> positions,
+                ActionListener<Map<IndexScan.Position, String>> listener);
     }
 
     private static final int SLICES = 2;
@@ -65,30 +63,31 @@ public final class EventReader {
     private final long nowMillis;
 
     public EventReader(ModelConfig.Events config, IndexScan scan) {
-        this(config, new Scan() {
-            @Override
-            public void scan(
-                String index,
-                int slices,
-                Supplier<SearchSourceBuilder> source,
-                IndexScan.SlicePageHandler onPage,
-                IndexScan.BeforeClose beforeClose,
-                ActionListener<Void> listener
-            ) {
-                scan.scan(index, slices, source, onPage, beforeClose, listener);
-            }
+        this(
+                config,
+                new Scan() {
+                    @Override
+                    public void scan(
+                            String index,
+                            int slices,
+                            Supplier<SearchSourceBuilder> source,
+                            IndexScan.SlicePageHandler onPage,
+                            IndexScan.BeforeClose beforeClose,
+                            ActionListener<Void> listener) {
+                        scan.scan(index, slices, source, onPage, beforeClose, listener);
+                    }
 
-            @Override
-            public void ids(
-                BytesReference pit,
-                int slices,
-                Supplier<SearchSourceBuilder> source,
-                List<IndexScan.Position> positions,
-                ActionListener<Map<IndexScan.Position, String>> l
-            ) {
-                scan.ids(pit, slices, source, positions, l);
-            }
-        }, System.currentTimeMillis());
+                    @Override
+                    public void ids(
+                            BytesReference pit,
+                            int slices,
+                            Supplier<SearchSourceBuilder> source,
+                            List<IndexScan.Position> positions,
+                            ActionListener<Map<IndexScan.Position, String>> l) {
+                        scan.ids(pit, slices, source, positions, l);
+                    }
+                },
+                System.currentTimeMillis());
     }
 
     /** A reader whose rules ({@link EventRules}) take {@code nowMillis} as the training's start. */
@@ -115,65 +114,82 @@ public final class EventReader {
         Object lock = new Object();
         EventRules rules = new EventRules(nowMillis);
         Map<String, Double> weights = config.weights();
-        scan.scan(config.index(), SLICES, this::source, (slice, hits) -> {
-            SearchHit[] page = hits.getHits();
-            // checked outside the lock: reading doc values and the rules are the costly part
-            String[] pageUsers = new String[page.length];
-            String[] pageItems = new String[page.length];
-            float[] pageWeights = new float[page.length];
-            long[] pageTimes = new long[page.length];
-            EventRules.Reason[] reasons = new EventRules.Reason[page.length];
-            for (int h = 0; h < page.length; h++) {
-                SearchHit hit = page[h];
-                String user = text(hit.field(config.userField()));
-                String item = text(hit.field(config.itemField()));
-                Double weight = weights.get(text(hit.field(config.typeField())));
-                long time = millis(hit.field(config.timeField()));
-                double value = config.valueField() == null ? 1.0 : number(hit.field(config.valueField()));
-                reasons[h] = rules.check(user, item, weight, time, value);
-                if (reasons[h] == null) {
-                    pageUsers[h] = user;
-                    pageItems[h] = item;
-                    pageWeights[h] = (float) (weight * value);
-                    pageTimes[h] = time;
-                }
-            }
-            synchronized (lock) {
-                for (int h = 0; h < page.length; h++) {
-                    if (reasons[h] != null) {
-                        long position = IndexScan.position(page[h]);
-                        skipped.skip(reasons[h], page[h].getId(), position < 0 ? null : new IndexScan.Position(slice, position));
-                        continue;
+        scan.scan(
+                config.index(),
+                SLICES,
+                this::source,
+                (slice, hits) -> {
+                    SearchHit[] page = hits.getHits();
+                    // checked outside the lock: reading doc values and the rules are the costly part
+                    String[] pageUsers = new String[page.length];
+                    String[] pageItems = new String[page.length];
+                    float[] pageWeights = new float[page.length];
+                    long[] pageTimes = new long[page.length];
+                    EventRules.Reason[] reasons = new EventRules.Reason[page.length];
+                    for (int h = 0; h < page.length; h++) {
+                        SearchHit hit = page[h];
+                        String user = text(hit.field(config.userField()));
+                        String item = text(hit.field(config.itemField()));
+                        Double weight = weights.get(text(hit.field(config.typeField())));
+                        long time = millis(hit.field(config.timeField()));
+                        double value = config.valueField() == null ? 1.0 : number(hit.field(config.valueField()));
+                        reasons[h] = rules.check(user, item, weight, time, value);
+                        if (reasons[h] == null) {
+                            pageUsers[h] = user;
+                            pageItems[h] = item;
+                            pageWeights[h] = (float) (weight * value);
+                            pageTimes[h] = time;
+                        }
                     }
-                    sink.accept(users.add(pageUsers[h]), items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
-                    counts[0]++;
-                    counts[1] = Math.max(counts[1], pageTimes[h]);
-                }
-                progress.onProgress(counts[0] + skipped.total(), -1);
-            }
-        }, (pit, done) -> {
-            // the pages were read without _id (a stored-fields read per hit): name the few skipped events kept now
-            List<IndexScan.Position> positions;
-            synchronized (lock) {
-                positions = skipped.unresolved();
-            }
-            scan.ids(pit, SLICES, this::source, positions, ActionListener.wrap(found -> {
-                synchronized (lock) {
-                    skipped.resolve(found);
-                }
-                done.onResponse(null);
-            }, e -> {
-                // the ids only help to find the events: never fail a training for them
-                synchronized (lock) {
-                    skipped.resolve(Map.of());
-                }
-                done.onResponse(null);
-            }));
-        }, listener.map(done -> {
-            synchronized (lock) {
-                return new Result(users, items, counts[0], skipped.build(), counts[0] == 0 ? 0 : counts[1]);
-            }
-        }));
+                    synchronized (lock) {
+                        for (int h = 0; h < page.length; h++) {
+                            if (reasons[h] != null) {
+                                long position = IndexScan.position(page[h]);
+                                skipped.skip(
+                                        reasons[h],
+                                        page[h].getId(),
+                                        position < 0 ? null : new IndexScan.Position(slice, position));
+                                continue;
+                            }
+                            sink.accept(users.add(pageUsers[h]), items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
+                            counts[0]++;
+                            counts[1] = Math.max(counts[1], pageTimes[h]);
+                        }
+                        progress.onProgress(counts[0] + skipped.total(), -1);
+                    }
+                },
+                (pit, done) -> {
+                    // the pages were read without _id (a stored-fields read per hit): name the few skipped events kept
+                    // now
+                    List<IndexScan.Position> positions;
+                    synchronized (lock) {
+                        positions = skipped.unresolved();
+                    }
+                    scan.ids(
+                            pit,
+                            SLICES,
+                            this::source,
+                            positions,
+                            ActionListener.wrap(
+                                    found -> {
+                                        synchronized (lock) {
+                                            skipped.resolve(found);
+                                        }
+                                        done.onResponse(null);
+                                    },
+                                    e -> {
+                                        // the ids only help to find the events: never fail a training for them
+                                        synchronized (lock) {
+                                            skipped.resolve(Map.of());
+                                        }
+                                        done.onResponse(null);
+                                    }));
+                },
+                listener.map(done -> {
+                    synchronized (lock) {
+                        return new Result(users, items, counts[0], skipped.build(), counts[0] == 0 ? 0 : counts[1]);
+                    }
+                }));
     }
 
     /** Called after each page with what has been read and, when known, how much there is. */
@@ -183,16 +199,18 @@ public final class EventReader {
 
     private SearchSourceBuilder source() {
         BoolQueryBuilder query = QueryBuilders.boolQuery()
-            .filter(QueryBuilders.termsQuery(config.typeField(), config.weights().keySet()))
-            .filter(QueryBuilders.existsQuery(config.userField()))
-            .filter(QueryBuilders.existsQuery(config.itemField()));
-        SearchSourceBuilder source = new SearchSourceBuilder().query(query)
-            .fetchSource(false)
-            .size(IndexScan.PAGE_SIZE)
-            .docValueField(config.userField())
-            .docValueField(config.itemField())
-            .docValueField(config.typeField())
-            .docValueField(config.timeField(), "epoch_millis");
+                .filter(QueryBuilders.termsQuery(
+                        config.typeField(), config.weights().keySet()))
+                .filter(QueryBuilders.existsQuery(config.userField()))
+                .filter(QueryBuilders.existsQuery(config.itemField()));
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(query)
+                .fetchSource(false)
+                .size(IndexScan.PAGE_SIZE)
+                .docValueField(config.userField())
+                .docValueField(config.itemField())
+                .docValueField(config.typeField())
+                .docValueField(config.timeField(), "epoch_millis");
         if (config.valueField() != null) {
             source.docValueField(config.valueField());
         }

@@ -1,8 +1,7 @@
 package io.personalize.model;
 
-import org.apache.lucene.util.UnicodeUtil;
-
 import java.util.Locale;
+import org.apache.lucene.util.UnicodeUtil;
 
 /**
  * Which events a training uses. A bad event is skipped and counted ({@link SkippedEvents}), never fatal: one wrong
@@ -40,6 +39,7 @@ public final class EventRules {
 
     /** Elasticsearch's {@code _id} limit (512 bytes) less the two-byte prefix of model documents ({@code u:}, {@code i:}). */
     public static final int MAX_ID_BYTES = ModelDocuments.MAX_ID_BYTES;
+
     public static final long FUTURE_TOLERANCE_MILLIS = 86_400_000L;
     public static final long MAX_AGE_MILLIS = 50L * 36_525 * 86_400_000L / 100; // 50 years of 365.25 days
 

@@ -1,5 +1,11 @@
 package io.personalize.model;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.search.ClosePointInTimeRequest;
@@ -20,13 +26,6 @@ import org.elasticsearch.search.builder.PointInTimeBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.slice.SliceBuilder;
 import org.elasticsearch.tasks.CancellableTask;
-
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
  * Reads every matching document of an index in pages: a point in time keeps the view consistent while the shop keeps
@@ -65,8 +64,19 @@ public final class IndexScan {
      * Scans {@code index} in {@code slices} parallel slices; {@code source} gives the query and fields of each request
      * (sort, paging and slicing are set here).
      */
-    public void scan(String index, int slices, Supplier<SearchSourceBuilder> source, PageHandler onPage, ActionListener<Void> listener) {
-        scan(index, slices, source, (slice, hits) -> onPage.accept(hits), (pit, done) -> done.onResponse(null), listener);
+    public void scan(
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            PageHandler onPage,
+            ActionListener<Void> listener) {
+        scan(
+                index,
+                slices,
+                source,
+                (slice, hits) -> onPage.accept(hits),
+                (pit, done) -> done.onResponse(null),
+                listener);
     }
 
     /** Runs once every page was handled, while the point in time is still open (to look some documents up again). */
@@ -76,13 +86,12 @@ public final class IndexScan {
 
     /** As {@link #scan(String, int, Supplier, PageHandler, ActionListener)}, then {@code beforeClose} with the point in time. */
     public void scan(
-        String index,
-        int slices,
-        Supplier<SearchSourceBuilder> source,
-        SlicePageHandler onPage,
-        BeforeClose beforeClose,
-        ActionListener<Void> listener
-    ) {
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            SlicePageHandler onPage,
+            BeforeClose beforeClose,
+            ActionListener<Void> listener) {
         OpenPointInTimeRequest open = new OpenPointInTimeRequest(index).keepAlive(KEEP_ALIVE);
         client.execute(TransportOpenPointInTimeAction.TYPE, open, listener.delegateFailureAndWrap((l, response) -> {
             // each search may hand back a newer id for the same point in time: close the latest
@@ -100,13 +109,12 @@ public final class IndexScan {
     }
 
     private void page(
-        AtomicReference<BytesReference> pit,
-        SliceBuilder slice,
-        Object[] after,
-        Supplier<SearchSourceBuilder> source,
-        PageHandler onPage,
-        ActionListener<Void> listener
-    ) {
+            AtomicReference<BytesReference> pit,
+            SliceBuilder slice,
+            Object[] after,
+            Supplier<SearchSourceBuilder> source,
+            PageHandler onPage,
+            ActionListener<Void> listener) {
         if (task != null && task.isCancelled()) {
             task.notifyIfCancelled(listener);
             return;
@@ -115,7 +123,9 @@ public final class IndexScan {
         if (page.size() < 0) {
             page.size(PAGE_SIZE);
         }
-        page.pointInTimeBuilder(new PointInTimeBuilder(pit.get()).setKeepAlive(KEEP_ALIVE)).sort("_shard_doc").trackTotalHits(false);
+        page.pointInTimeBuilder(new PointInTimeBuilder(pit.get()).setKeepAlive(KEEP_ALIVE))
+                .sort("_shard_doc")
+                .trackTotalHits(false);
         if (page.storedFields() == null) {
             // no _id per hit: loading it costs more than the doc values we read
             page.storedFields(List.of("_none_"));
@@ -152,12 +162,11 @@ public final class IndexScan {
      * {@code slices} is the scan's number of slices.
      */
     public void ids(
-        BytesReference pit,
-        int slices,
-        Supplier<SearchSourceBuilder> source,
-        List<Position> positions,
-        ActionListener<Map<Position, String>> listener
-    ) {
+            BytesReference pit,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            List<Position> positions,
+            ActionListener<Map<Position, String>> listener) {
         if (positions.isEmpty()) {
             listener.onResponse(Map.of());
             return;
@@ -167,13 +176,13 @@ public final class IndexScan {
             // the page's own request (same point in time, query and slice), from just before the hit: positions are
             // only comparable within a slice
             SearchSourceBuilder one = source.get()
-                .size(1)
-                .storedFields(List.of("_id"))
-                .pointInTimeBuilder(new PointInTimeBuilder(pit).setKeepAlive(KEEP_ALIVE))
-                .sort("_shard_doc")
-                .trackTotalHits(false)
-                // the first document after the one before: the document at this position, which matches the query
-                .searchAfter(new Object[] { position.shardDoc() - 1 });
+                    .size(1)
+                    .storedFields(List.of("_id"))
+                    .pointInTimeBuilder(new PointInTimeBuilder(pit).setKeepAlive(KEEP_ALIVE))
+                    .sort("_shard_doc")
+                    .trackTotalHits(false)
+                    // the first document after the one before: the document at this position, which matches the query
+                    .searchAfter(new Object[] {position.shardDoc() - 1});
             if (slices > 1) {
                 one.slice(new SliceBuilder(position.slice(), slices));
             }
@@ -185,7 +194,9 @@ public final class IndexScan {
             for (int i = 0; i < items.length; i++) {
                 if (items[i].isFailure() == false) {
                     SearchHit[] hits = items[i].getResponse().getHits().getHits();
-                    if (hits.length > 0 && hits[0].getId() != null && position(hits[0]) == positions.get(i).shardDoc()) {
+                    if (hits.length > 0
+                            && hits[0].getId() != null
+                            && position(hits[0]) == positions.get(i).shardDoc()) {
                         ids.put(positions.get(i), hits[0].getId());
                     }
                 }

@@ -1,5 +1,15 @@
 package io.personalize.model;
 
+import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
+import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
@@ -10,17 +20,6 @@ import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Objects;
-import java.util.regex.Pattern;
-
-import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
-import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
 
 /**
  * What a recommendation model is trained from and how: the body of {@code PUT _recommend/models/{name}}.
@@ -35,27 +34,26 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * re-parsing JSON on every hop. Every part is read through its validating constructor, so a value that arrives is as
  * checked as one parsed from a REST body.
  */
-public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training) implements ToXContentObject, Writeable {
+public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training)
+        implements ToXContentObject, Writeable {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
 
     /** Model names become part of index names: lower case letters, digits, '_' and '-', not starting with '_' or '-'. */
     public static String validateName(String name) {
         if (name == null || NAME.matcher(name).matches() == false) {
-            throw new IllegalArgumentException(
-                "invalid model name [" + name + "]: use 1 to 100 lower case letters, digits, '_' or '-', starting with a letter or digit"
-            );
+            throw new IllegalArgumentException("invalid model name [" + name
+                    + "]: use 1 to 100 lower case letters, digits, '_' or '-', starting with a letter or digit");
         }
         return name;
     }
 
     /** Where the products are: their id, the attributes users have affinities to, and their content vectors. */
-    public record Catalog(String index, String idField, List<String> attributes, String vectorField) implements ToXContentObject, Writeable {
+    public record Catalog(String index, String idField, List<String> attributes, String vectorField)
+            implements ToXContentObject, Writeable {
         static final ConstructingObjectParser<Catalog, Void> PARSER = new ConstructingObjectParser<>(
-            "catalog",
-            false,
-            a -> new Catalog((String) a[0], (String) a[1], strings(a[2]), (String) a[3])
-        );
+                "catalog", false, a -> new Catalog((String) a[0], (String) a[1], strings(a[2]), (String) a[3]));
+
         static {
             PARSER.declareString(constructorArg(), new ParseField("index"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("id_field"));
@@ -86,7 +84,10 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            builder.startObject().field("index", index).field("id_field", idField).field("attributes", attributes);
+            builder.startObject()
+                    .field("index", index)
+                    .field("id_field", idField)
+                    .field("attributes", attributes);
             if (vectorField != null) {
                 builder.field("vector_field", vectorField);
             }
@@ -96,15 +97,15 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
 
     /** Where the interaction events are and how much each kind of event counts. */
     public record Events(
-        String index,
-        String userField,
-        String itemField,
-        String typeField,
-        String timeField,
-        Map<String, Double> weights,
-        TimeValue halfLife,
-        String valueField
-    ) implements ToXContentObject, Writeable {
+            String index,
+            String userField,
+            String itemField,
+            String typeField,
+            String timeField,
+            Map<String, Double> weights,
+            TimeValue halfLife,
+            String valueField)
+            implements ToXContentObject, Writeable {
 
         public static final Map<String, Double> DEFAULT_WEIGHTS = Map.of("view", 1.0, "cart", 3.0, "purchase", 5.0);
         /** Chosen on the Online Retail validation split (see the README's quality section). */
@@ -112,19 +113,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
 
         @SuppressWarnings("unchecked")
         static final ConstructingObjectParser<Events, Void> PARSER = new ConstructingObjectParser<>(
-            "events",
-            false,
-            a -> new Events(
-                (String) a[0],
-                (String) a[1],
-                (String) a[2],
-                (String) a[3],
-                (String) a[4],
-                (Map<String, Double>) a[5],
-                (TimeValue) a[6],
-                (String) a[7]
-            )
-        );
+                "events",
+                false,
+                a -> new Events(
+                        (String) a[0],
+                        (String) a[1],
+                        (String) a[2],
+                        (String) a[3],
+                        (String) a[4],
+                        (Map<String, Double>) a[5],
+                        (TimeValue) a[6],
+                        (String) a[7]));
+
         static {
             PARSER.declareString(constructorArg(), new ParseField("index"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("user_field"));
@@ -133,13 +133,12 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             PARSER.declareString(optionalConstructorArg(), new ParseField("time_field"));
             PARSER.declareObject(optionalConstructorArg(), (p, c) -> parseWeights(p), new ParseField("weights"));
             PARSER.declareField(
-                optionalConstructorArg(),
-                (p, c) -> p.currentToken() == XContentParser.Token.VALUE_NULL
-                    ? TimeValue.MINUS_ONE
-                    : TimeValue.parseTimeValue(p.text(), "events.half_life"),
-                new ParseField("half_life"),
-                ObjectParser.ValueType.STRING_OR_NULL
-            );
+                    optionalConstructorArg(),
+                    (p, c) -> p.currentToken() == XContentParser.Token.VALUE_NULL
+                            ? TimeValue.MINUS_ONE
+                            : TimeValue.parseTimeValue(p.text(), "events.half_life"),
+                    new ParseField("half_life"),
+                    ObjectParser.ValueType.STRING_OR_NULL);
             PARSER.declareString(optionalConstructorArg(), new ParseField("value_field"));
         }
 
@@ -162,16 +161,16 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
 
         public Events(StreamInput in) throws IOException {
             this(
-                in.readString(),
-                in.readString(),
-                in.readString(),
-                in.readString(),
-                in.readString(),
-                in.readImmutableMap(StreamInput::readDouble),
-                // null on the wire is "no time decay", which the constructor takes as -1 (null there means the default)
-                Objects.requireNonNullElse(in.readOptionalTimeValue(), TimeValue.MINUS_ONE),
-                in.readOptionalString()
-            );
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    in.readString(),
+                    in.readImmutableMap(StreamInput::readDouble),
+                    // null on the wire is "no time decay", which the constructor takes as -1 (null there means the
+                    // default)
+                    Objects.requireNonNullElse(in.readOptionalTimeValue(), TimeValue.MINUS_ONE),
+                    in.readOptionalString());
         }
 
         @Override
@@ -190,13 +189,12 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             Map<String, Double> weights = new LinkedHashMap<>();
             for (Map.Entry<String, Object> entry : parser.map().entrySet()) {
                 if (entry.getValue() instanceof Number number
-                    && Double.isFinite(number.doubleValue())
-                    && number.doubleValue() > 0) {
+                        && Double.isFinite(number.doubleValue())
+                        && number.doubleValue() > 0) {
                     weights.put(entry.getKey(), number.doubleValue());
                 } else {
-                    throw new IllegalArgumentException(
-                        "[events.weights] the weight of [" + entry.getKey() + "] must be a positive number, got [" + entry.getValue() + "]"
-                    );
+                    throw new IllegalArgumentException("[events.weights] the weight of [" + entry.getKey()
+                            + "] must be a positive number, got [" + entry.getValue() + "]");
                 }
             }
             return weights;
@@ -205,12 +203,12 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject()
-                .field("index", index)
-                .field("user_field", userField)
-                .field("item_field", itemField)
-                .field("type_field", typeField)
-                .field("time_field", timeField)
-                .field("weights", new java.util.TreeMap<>(weights));
+                    .field("index", index)
+                    .field("user_field", userField)
+                    .field("item_field", itemField)
+                    .field("type_field", typeField)
+                    .field("time_field", timeField)
+                    .field("weights", new java.util.TreeMap<>(weights));
             builder.field("half_life", halfLife == null ? null : halfLife.getStringRep());
             if (valueField != null) {
                 builder.field("value_field", valueField);
@@ -220,7 +218,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     /** How item-item similarity is computed. */
-    public record Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta) implements ToXContentObject, Writeable {
+    public record Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta)
+            implements ToXContentObject, Writeable {
 
         public static final String COSINE = "cosine";
         public static final String RP3BETA = "rp3beta";
@@ -229,10 +228,15 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         public static final int MAX_NEIGHBORS = 1000;
 
         public static final ConstructingObjectParser<Similarity, Void> PARSER = new ConstructingObjectParser<>(
-            "similarity",
-            false,
-            a -> new Similarity((String) a[0], a[1] == null ? DEFAULT_NEIGHBORS : (Integer) a[1], (Double) a[2], (Double) a[3], (Double) a[4])
-        );
+                "similarity",
+                false,
+                a -> new Similarity(
+                        (String) a[0],
+                        a[1] == null ? DEFAULT_NEIGHBORS : (Integer) a[1],
+                        (Double) a[2],
+                        (Double) a[3],
+                        (Double) a[4]));
+
         static {
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
             PARSER.declareInt(optionalConstructorArg(), new ParseField("neighbors"));
@@ -246,10 +250,12 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         public Similarity {
             algorithm = algorithm == null ? COSINE : algorithm.toLowerCase(Locale.ROOT);
             if (ALGORITHMS.contains(algorithm) == false) {
-                throw new IllegalArgumentException("[similarity.algorithm] unknown algorithm [" + algorithm + "], expected one of " + ALGORITHMS);
+                throw new IllegalArgumentException(
+                        "[similarity.algorithm] unknown algorithm [" + algorithm + "], expected one of " + ALGORITHMS);
             }
             if (neighbors < 1 || neighbors > MAX_NEIGHBORS) {
-                throw new IllegalArgumentException("[similarity.neighbors] must be between 1 and " + MAX_NEIGHBORS + ", got [" + neighbors + "]");
+                throw new IllegalArgumentException(
+                        "[similarity.neighbors] must be between 1 and " + MAX_NEIGHBORS + ", got [" + neighbors + "]");
             }
             requireNonNegative(shrinkage, "similarity.shrinkage");
             requireNonNegative(alpha, "similarity.alpha");
@@ -257,7 +263,12 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         }
 
         public Similarity(StreamInput in) throws IOException {
-            this(in.readString(), in.readVInt(), in.readOptionalDouble(), in.readOptionalDouble(), in.readOptionalDouble());
+            this(
+                    in.readString(),
+                    in.readVInt(),
+                    in.readOptionalDouble(),
+                    in.readOptionalDouble(),
+                    in.readOptionalDouble());
         }
 
         @Override
@@ -290,21 +301,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
      * user's collaborative-filtering scores (null: the algorithm's default).
      */
     public record Training(int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight)
-        implements
-            ToXContentObject,
-            Writeable {
+            implements ToXContentObject, Writeable {
         public static final Training DEFAULT = new Training(500, 100, null, null);
 
         public static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
-            "training",
-            false,
-            a -> new Training(
-                a[0] == null ? DEFAULT.maxHistory : (Integer) a[0],
-                a[1] == null ? DEFAULT.userItems : (Integer) a[1],
-                a[2] == null ? null : TimeValue.parseTimeValue((String) a[2], "training.popularity_half_life"),
-                (Double) a[3]
-            )
-        );
+                "training",
+                false,
+                a -> new Training(
+                        a[0] == null ? DEFAULT.maxHistory : (Integer) a[0],
+                        a[1] == null ? DEFAULT.userItems : (Integer) a[1],
+                        a[2] == null ? null : TimeValue.parseTimeValue((String) a[2], "training.popularity_half_life"),
+                        (Double) a[3]));
+
         static {
             PARSER.declareInt(optionalConstructorArg(), new ParseField("max_history"));
             PARSER.declareInt(optionalConstructorArg(), new ParseField("user_items"));
@@ -314,13 +322,16 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
 
         public Training {
             if (maxHistory < 1 || maxHistory > 10_000) {
-                throw new IllegalArgumentException("[training.max_history] must be between 1 and 10000, got [" + maxHistory + "]");
+                throw new IllegalArgumentException(
+                        "[training.max_history] must be between 1 and 10000, got [" + maxHistory + "]");
             }
             if (userItems < 1 || userItems > 1_000) {
-                throw new IllegalArgumentException("[training.user_items] must be between 1 and 1000, got [" + userItems + "]");
+                throw new IllegalArgumentException(
+                        "[training.user_items] must be between 1 and 1000, got [" + userItems + "]");
             }
             if (popularityHalfLife != null && popularityHalfLife.millis() <= 0) {
-                throw new IllegalArgumentException("[training.popularity_half_life] must be positive, got [" + popularityHalfLife + "]");
+                throw new IllegalArgumentException(
+                        "[training.popularity_half_life] must be positive, got [" + popularityHalfLife + "]");
             }
             requireNonNegative(popularityWeight, "training.popularity_weight");
         }
@@ -351,10 +362,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     public static final ConstructingObjectParser<ModelConfig, Void> PARSER = new ConstructingObjectParser<>(
-        "model",
-        false,
-        a -> new ModelConfig((Catalog) a[0], (Events) a[1], (Similarity) a[2], (Training) a[3])
-    );
+            "model", false, a -> new ModelConfig((Catalog) a[0], (Events) a[1], (Similarity) a[2], (Training) a[3]));
+
     static {
         PARSER.declareObject(constructorArg(), Catalog.PARSER, new ParseField("catalog"));
         PARSER.declareObject(constructorArg(), Events.PARSER, new ParseField("events"));
@@ -391,11 +400,11 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         return builder.startObject()
-            .field("catalog", catalog)
-            .field("events", events)
-            .field("similarity", similarity)
-            .field("training", training)
-            .endObject();
+                .field("catalog", catalog)
+                .field("events", events)
+                .field("similarity", similarity)
+                .field("training", training)
+                .endObject();
     }
 
     private static String requireText(String value, String field) {

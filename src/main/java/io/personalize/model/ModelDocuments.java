@@ -5,18 +5,15 @@ import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import io.personalize.training.ScoringParams;
-
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ObjectParser;
 import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 
 /**
  * The documents of a model version, which are also the lines of {@code _import} (NDJSON): what a Spark job must
@@ -54,19 +51,20 @@ public final class ModelDocuments {
     /** Writes a model document as its stored JSON (also an {@code _import} line). */
     public static XContentBuilder toXContent(ModelDocument document, XContentBuilder builder) throws IOException {
         return switch (document) {
-            case NeighborList item -> builder.startObject()
-                .field("item", item.item())
-                .field("neighbors", item.neighbors())
-                .array("scores", item.scores())
-                .field("popularity", item.popularity())
-                .endObject();
+            case NeighborList item ->
+                builder.startObject()
+                        .field("item", item.item())
+                        .field("neighbors", item.neighbors())
+                        .array("scores", item.scores())
+                        .field("popularity", item.popularity())
+                        .endObject();
             case UserProfile user -> {
                 builder.startObject()
-                    .field("user", user.user())
-                    .field("history", user.history())
-                    .array("history_weights", user.historyWeights())
-                    .field("items", user.recommended())
-                    .array("scores", user.scores());
+                        .field("user", user.user())
+                        .field("history", user.history())
+                        .array("history_weights", user.historyWeights())
+                        .field("items", user.recommended())
+                        .array("scores", user.scores());
                 if (user.because() != null) {
                     builder.field("because", user.because());
                 }
@@ -78,14 +76,14 @@ public final class ModelDocuments {
             case PopularList popular -> {
                 ScoringParams scoring = popular.scoring();
                 yield builder.startObject()
-                    .field("popular", popular.items())
-                    .array("scores", popular.scores())
-                    .startObject("scoring")
-                    .field("history_weight_exponent", scoring.historyWeightExponent())
-                    .field("history_norm_exponent", scoring.historyNormExponent())
-                    .field("popularity_weight", scoring.popularityWeight())
-                    .endObject()
-                    .endObject();
+                        .field("popular", popular.items())
+                        .array("scores", popular.scores())
+                        .startObject("scoring")
+                        .field("history_weight_exponent", scoring.historyWeightExponent())
+                        .field("history_norm_exponent", scoring.historyNormExponent())
+                        .field("popularity_weight", scoring.popularityWeight())
+                        .endObject()
+                        .endObject();
             }
         };
     }
@@ -101,28 +99,35 @@ public final class ModelDocuments {
     }
 
     private static final ConstructingObjectParser<ScoringParams, Void> SCORING = new ConstructingObjectParser<>(
-        "scoring",
-        false,
-        a -> scoring(
-            a[0] == null ? ScoringParams.DEFAULTS.historyWeightExponent() : (Double) a[0],
-            a[1] == null ? ScoringParams.DEFAULTS.historyNormExponent() : (Double) a[1],
-            a[2] == null ? ScoringParams.DEFAULTS.popularityWeight() : (Double) a[2]
-        )
-    );
+            "scoring",
+            false,
+            a -> scoring(
+                    a[0] == null ? ScoringParams.DEFAULTS.historyWeightExponent() : (Double) a[0],
+                    a[1] == null ? ScoringParams.DEFAULTS.historyNormExponent() : (Double) a[1],
+                    a[2] == null ? ScoringParams.DEFAULTS.popularityWeight() : (Double) a[2]));
+
     static {
-        SCORING.declareDouble(ConstructingObjectParser.optionalConstructorArg(), new ParseField("history_weight_exponent"));
-        SCORING.declareDouble(ConstructingObjectParser.optionalConstructorArg(), new ParseField("history_norm_exponent"));
+        SCORING.declareDouble(
+                ConstructingObjectParser.optionalConstructorArg(), new ParseField("history_weight_exponent"));
+        SCORING.declareDouble(
+                ConstructingObjectParser.optionalConstructorArg(), new ParseField("history_norm_exponent"));
         SCORING.declareDouble(ConstructingObjectParser.optionalConstructorArg(), new ParseField("popularity_weight"));
     }
 
     private static ScoringParams scoring(double p, double q, double beta) {
-        if (Double.isFinite(p) == false || p < 0 || Double.isFinite(q) == false || q < 0 || Double.isFinite(beta) == false || beta < 0) {
+        if (Double.isFinite(p) == false
+                || p < 0
+                || Double.isFinite(q) == false
+                || q < 0
+                || Double.isFinite(beta) == false
+                || beta < 0) {
             throw new IllegalArgumentException("[scoring] values must be finite non-negative numbers");
         }
         return new ScoringParams(p, q, beta);
     }
 
     private static final ObjectParser<Line, Void> LINE = new ObjectParser<>("model_line", false, Line::new);
+
     static {
         LINE.declareString((l, v) -> l.item = v, new ParseField("item"));
         LINE.declareString((l, v) -> l.user = v, new ParseField("user"));
@@ -131,11 +136,10 @@ public final class ModelDocuments {
         LINE.declareStringArray((l, v) -> l.items = v, new ParseField("items"));
         // an item recommended for its popularity alone has no history item behind it: null
         LINE.declareFieldArray(
-            (l, v) -> l.because = v,
-            (p, c) -> p.currentToken() == XContentParser.Token.VALUE_NULL ? null : p.text(),
-            new ParseField("because"),
-            ObjectParser.ValueType.VALUE_ARRAY
-        );
+                (l, v) -> l.because = v,
+                (p, c) -> p.currentToken() == XContentParser.Token.VALUE_NULL ? null : p.text(),
+                new ParseField("because"),
+                ObjectParser.ValueType.VALUE_ARRAY);
         LINE.declareStringArray((l, v) -> l.popular = v, new ParseField("popular"));
         LINE.declareFloatArray((l, v) -> l.scores = floats(v), new ParseField("scores"));
         LINE.declareFloatArray((l, v) -> l.historyWeights = floats(v), new ParseField("history_weights"));
@@ -149,10 +153,22 @@ public final class ModelDocuments {
         Line l = LINE.parse(parser, null);
         int kinds = (l.item != null ? 1 : 0) + (l.user != null ? 1 : 0) + (l.popular != null ? 1 : 0);
         if (kinds != 1) {
-            throw new IllegalArgumentException("a model line has exactly one of the fields [item], [user] or [popular]");
+            throw new IllegalArgumentException(
+                    "a model line has exactly one of the fields [item], [user] or [popular]");
         }
         if (l.item != null) {
-            onlyFor("an [item] line", l.history, "history", l.items, "items", l.because, "because", l.historyWeights, "history_weights", l.attributes, "attributes");
+            onlyFor(
+                    "an [item] line",
+                    l.history,
+                    "history",
+                    l.items,
+                    "items",
+                    l.because,
+                    "because",
+                    l.historyWeights,
+                    "history_weights",
+                    l.attributes,
+                    "attributes");
             onlyFor("an [item] line", l.scoring, "scoring");
             return new NeighborList(l.item, l.neighbors, l.scores, l.popularity == null ? 0f : l.popularity);
         }
@@ -160,7 +176,18 @@ public final class ModelDocuments {
             onlyFor("a [user] line", l.neighbors, "neighbors", l.popularity, "popularity", l.scoring, "scoring");
             return new UserProfile(l.user, l.history, l.historyWeights, l.items, l.scores, l.because, l.attributes);
         }
-        onlyFor("a [popular] line", l.neighbors, "neighbors", l.history, "history", l.items, "items", l.popularity, "popularity", l.attributes, "attributes");
+        onlyFor(
+                "a [popular] line",
+                l.neighbors,
+                "neighbors",
+                l.history,
+                "history",
+                l.items,
+                "items",
+                l.popularity,
+                "popularity",
+                l.attributes,
+                "attributes");
         return new PopularList(l.popular, l.scores, l.scoring);
     }
 
@@ -181,14 +208,14 @@ public final class ModelDocuments {
                     if (value.getValue() instanceof Number n && Float.isFinite(n.floatValue())) {
                         weights.put(String.valueOf(value.getKey()), n.floatValue());
                     } else {
-                        throw new IllegalArgumentException(
-                            "[attributes." + field.getKey() + "." + value.getKey() + "] must be a finite number, got [" + value.getValue() + "]"
-                        );
+                        throw new IllegalArgumentException("[attributes." + field.getKey() + "." + value.getKey()
+                                + "] must be a finite number, got [" + value.getValue() + "]");
                     }
                 }
                 attributes.put(field.getKey(), weights);
             } else {
-                throw new IllegalArgumentException("[attributes." + field.getKey() + "] must be an object of value to weight");
+                throw new IllegalArgumentException(
+                        "[attributes." + field.getKey() + "] must be an object of value to weight");
             }
         }
         return attributes;

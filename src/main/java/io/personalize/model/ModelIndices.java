@@ -1,10 +1,9 @@
 package io.personalize.model;
 
-import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.indices.SystemIndexDescriptor;
-
 import java.util.List;
 import java.util.Locale;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.indices.SystemIndexDescriptor;
 
 /**
  * The system indices the plugin owns. Users never read them directly (Elasticsearch hides and guards system indices);
@@ -83,7 +82,9 @@ public final class ModelIndices {
             return new DataIndex(head, null, version);
         }
         String uuid = head.substring(dot + 1);
-        if (dot == 0 || uuid.isEmpty() || uuid.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) == false) {
+        if (dot == 0
+                || uuid.isEmpty()
+                || uuid.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) == false) {
             return null;
         }
         return new DataIndex(head.substring(0, dot), uuid, version);
@@ -108,10 +109,10 @@ public final class ModelIndices {
     // Small indices read by id on every request: one shard, a copy on every node so that reads stay local.
     static Settings settings() {
         return Settings.builder()
-            .put("index.number_of_shards", 1)
-            .put("index.auto_expand_replicas", "0-all")
-            .put("index.hidden", true)
-            .build();
+                .put("index.number_of_shards", 1)
+                .put("index.auto_expand_replicas", "0-all")
+                .put("index.hidden", true)
+                .build();
     }
 
     // Locale.ROOT: in some locales %d prints other digits (Persian, Arabic...), which is not JSON
@@ -134,26 +135,29 @@ public final class ModelIndices {
      * (no fsync per bulk) because the writer flushes the complete version before it becomes active.
      */
     public static Settings dataSettings() {
-        return Settings.builder().put(settings()).put("index.refresh_interval", "-1").put("index.translog.durability", "async").build();
+        return Settings.builder()
+                .put(settings())
+                .put("index.refresh_interval", "-1")
+                .put("index.translog.durability", "async")
+                .build();
     }
 
     public static List<SystemIndexDescriptor> descriptors() {
         return List.of(
-            SystemIndexDescriptor.builder()
-                .setIndexPattern(MODELS + "*")
-                .setPrimaryIndex(MODELS)
-                .setDescription("personalize: recommendation model configurations and status")
-                .setMappings(modelsMappings())
-                .setSettings(settings())
-                .setOrigin(ORIGIN)
-                .setType(SystemIndexDescriptor.Type.INTERNAL_MANAGED)
-                .build(),
-            SystemIndexDescriptor.builder()
-                .setIndexPattern(DATA_PATTERN)
-                .setDescription("personalize: trained and imported model versions")
-                .setOrigin(ORIGIN)
-                .setType(SystemIndexDescriptor.Type.INTERNAL_UNMANAGED)
-                .build()
-        );
+                SystemIndexDescriptor.builder()
+                        .setIndexPattern(MODELS + "*")
+                        .setPrimaryIndex(MODELS)
+                        .setDescription("personalize: recommendation model configurations and status")
+                        .setMappings(modelsMappings())
+                        .setSettings(settings())
+                        .setOrigin(ORIGIN)
+                        .setType(SystemIndexDescriptor.Type.INTERNAL_MANAGED)
+                        .build(),
+                SystemIndexDescriptor.builder()
+                        .setIndexPattern(DATA_PATTERN)
+                        .setDescription("personalize: trained and imported model versions")
+                        .setOrigin(ORIGIN)
+                        .setType(SystemIndexDescriptor.Type.INTERNAL_UNMANAGED)
+                        .build());
     }
 }

@@ -4,7 +4,10 @@ import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
-
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import org.apache.lucene.util.ArrayUtil;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.BytesRefHash;
@@ -15,11 +18,6 @@ import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.XContentType;
-
-import java.io.IOException;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.NoSuchElementException;
 
 /**
  * The lines of an NDJSON model ({@code _import}) as the documents to write, parsed one at a time while they are
@@ -100,40 +98,50 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
     }
 
     private VersionWriter.Doc parse(BytesReference line) {
-        try (XContentParser parser = XContentHelper.createParserNotCompressed(XContentParserConfiguration.EMPTY, line, XContentType.JSON)) {
+        try (XContentParser parser =
+                XContentHelper.createParserNotCompressed(XContentParserConfiguration.EMPTY, line, XContentType.JSON)) {
             ModelDocument doc = ModelDocuments.parseLine(parser);
             if (parser.nextToken() != null) {
                 throw new IllegalArgumentException("one JSON object per line");
             }
-            String id = switch (doc) {
-                case NeighborList item -> {
-                    String itemId = ModelDocuments.itemDocId(item.item());
-                    String what = "item [" + item.item() + "]";
-                    atMost(what, "neighbors", item.neighbors().size(), MAX_NEIGHBORS);
-                    once(itemId, what);
-                    items++;
-                    yield itemId;
-                }
-                case UserProfile user -> {
-                    String userId = ModelDocuments.userDocId(user.user());
-                    String what = "user [" + user.user() + "]";
-                    atMost(what, "history", user.history().size(), MAX_HISTORY);
-                    atMost(what, "items", user.recommended().size(), MAX_USER_ITEMS);
-                    for (Map.Entry<String, Map<String, Float>> attribute : user.attributes().entrySet()) {
-                        atMost(what, "attributes." + attribute.getKey(), attribute.getValue().size(), MAX_ATTRIBUTE_VALUES);
-                    }
-                    once(userId, what);
-                    users++;
-                    yield userId;
-                }
-                case PopularList list -> {
-                    atMost("the [popular] line", "popular", list.items().size(), MAX_POPULAR);
-                    once(ModelDocuments.POPULAR_ID, "the [popular] line");
-                    popular++;
-                    yield ModelDocuments.POPULAR_ID;
-                }
-            };
-            return new VersionWriter.Doc(id, BytesReference.toBytes(BytesReference.bytes(ModelDocuments.toXContent(doc, XContentFactory.jsonBuilder()))));
+            String id =
+                    switch (doc) {
+                        case NeighborList item -> {
+                            String itemId = ModelDocuments.itemDocId(item.item());
+                            String what = "item [" + item.item() + "]";
+                            atMost(what, "neighbors", item.neighbors().size(), MAX_NEIGHBORS);
+                            once(itemId, what);
+                            items++;
+                            yield itemId;
+                        }
+                        case UserProfile user -> {
+                            String userId = ModelDocuments.userDocId(user.user());
+                            String what = "user [" + user.user() + "]";
+                            atMost(what, "history", user.history().size(), MAX_HISTORY);
+                            atMost(what, "items", user.recommended().size(), MAX_USER_ITEMS);
+                            for (Map.Entry<String, Map<String, Float>> attribute :
+                                    user.attributes().entrySet()) {
+                                atMost(
+                                        what,
+                                        "attributes." + attribute.getKey(),
+                                        attribute.getValue().size(),
+                                        MAX_ATTRIBUTE_VALUES);
+                            }
+                            once(userId, what);
+                            users++;
+                            yield userId;
+                        }
+                        case PopularList list -> {
+                            atMost("the [popular] line", "popular", list.items().size(), MAX_POPULAR);
+                            once(ModelDocuments.POPULAR_ID, "the [popular] line");
+                            popular++;
+                            yield ModelDocuments.POPULAR_ID;
+                        }
+                    };
+            return new VersionWriter.Doc(
+                    id,
+                    BytesReference.toBytes(
+                            BytesReference.bytes(ModelDocuments.toXContent(doc, XContentFactory.jsonBuilder()))));
         } catch (XContentParseException e) {
             throw new IllegalArgumentException("line " + lineNumber + ": " + ParseErrors.reason(e), e);
         } catch (IllegalArgumentException e) {
@@ -146,7 +154,8 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
 
     private static void atMost(String what, String field, int size, int max) {
         if (size > max) {
-            throw new IllegalArgumentException(what + " has " + size + " [" + field + "] entries, at most " + max + " are allowed");
+            throw new IllegalArgumentException(
+                    what + " has " + size + " [" + field + "] entries, at most " + max + " are allowed");
         }
     }
 

@@ -1,5 +1,12 @@
 package io.personalize.model;
 
+import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
+import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
@@ -9,22 +16,18 @@ import org.elasticsearch.xcontent.ToXContent;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
-import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
-import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
-
 /**
  * The state of a model: its stored versions, the one serving, and the last training. Changed only by compare-and-set
  * on the model's document, so that two nodes never both believe they activated a version or started a training.
  */
-public record ModelStatus(long activeVersion, long lastVersion, List<Version> versions, Training training, String uuid, Training importing)
-    implements
-        ToXContentObject,
-        Writeable {
+public record ModelStatus(
+        long activeVersion,
+        long lastVersion,
+        List<Version> versions,
+        Training training,
+        String uuid,
+        Training importing)
+        implements ToXContentObject, Writeable {
 
     public static final ModelStatus NEW = new ModelStatus(0, 0, List.of(), null, null, null);
 
@@ -41,22 +44,6 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
 
     /** One stored version of the model: a complete set of neighbour lists and user profiles in its own index. */
     public record Version(
-        long version,
-        String index,
-        String source,
-        long createdAt,
-        long events,
-        long users,
-        long items,
-        long newestEvent,
-        long tookMillis,
-        String algorithm,
-        long startedAt,
-        SkippedEvents skippedEvents
-    ) implements ToXContentObject, Writeable {
-
-        /** A version whose build start is not known (as if it started when it was created), without skipped events. */
-        public Version(
             long version,
             String index,
             String source,
@@ -66,8 +53,23 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             long items,
             long newestEvent,
             long tookMillis,
-            String algorithm
-        ) {
+            String algorithm,
+            long startedAt,
+            SkippedEvents skippedEvents)
+            implements ToXContentObject, Writeable {
+
+        /** A version whose build start is not known (as if it started when it was created), without skipped events. */
+        public Version(
+                long version,
+                String index,
+                String source,
+                long createdAt,
+                long events,
+                long users,
+                long items,
+                long newestEvent,
+                long tookMillis,
+                String algorithm) {
             this(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, 0, null);
         }
 
@@ -81,36 +83,59 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
 
         /** This version, recording when its build started. */
         public Version startedAt(long at) {
-            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, at, skippedEvents);
+            return new Version(
+                    version,
+                    index,
+                    source,
+                    createdAt,
+                    events,
+                    users,
+                    items,
+                    newestEvent,
+                    tookMillis,
+                    algorithm,
+                    at,
+                    skippedEvents);
         }
 
         /** This version, with the events its training skipped (null or none: nothing is shown). */
         public Version withSkippedEvents(SkippedEvents skipped) {
             SkippedEvents some = skipped == null || skipped.count() == 0 ? null : skipped;
-            return new Version(version, index, source, createdAt, events, users, items, newestEvent, tookMillis, algorithm, startedAt, some);
+            return new Version(
+                    version,
+                    index,
+                    source,
+                    createdAt,
+                    events,
+                    users,
+                    items,
+                    newestEvent,
+                    tookMillis,
+                    algorithm,
+                    startedAt,
+                    some);
         }
 
         public static final String TRAINED = "training";
         public static final String IMPORTED = "import";
 
         static final ConstructingObjectParser<Version, Void> PARSER = new ConstructingObjectParser<>(
-            "version",
-            true,
-            a -> new Version(
-                (Long) a[0],
-                (String) a[1],
-                (String) a[2],
-                (Long) a[3],
-                orZero(a[4]),
-                orZero(a[5]),
-                orZero(a[6]),
-                orZero(a[7]),
-                orZero(a[8]),
-                (String) a[9],
-                orZero(a[10]),
-                (SkippedEvents) a[11]
-            )
-        );
+                "version",
+                true,
+                a -> new Version(
+                        (Long) a[0],
+                        (String) a[1],
+                        (String) a[2],
+                        (Long) a[3],
+                        orZero(a[4]),
+                        orZero(a[5]),
+                        orZero(a[6]),
+                        orZero(a[7]),
+                        orZero(a[8]),
+                        (String) a[9],
+                        orZero(a[10]),
+                        (SkippedEvents) a[11]));
+
         static {
             PARSER.declareLong(constructorArg(), new ParseField("version"));
             PARSER.declareString(constructorArg(), new ParseField("index"));
@@ -123,24 +148,26 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
             PARSER.declareLong(optionalConstructorArg(), new ParseField("took_ms"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("started_at"));
-            PARSER.declareObject(optionalConstructorArg(), (p, c) -> SkippedEvents.fromMap(p.map()), new ParseField("skipped_events"));
+            PARSER.declareObject(
+                    optionalConstructorArg(),
+                    (p, c) -> SkippedEvents.fromMap(p.map()),
+                    new ParseField("skipped_events"));
         }
 
         public Version(StreamInput in) throws IOException {
             this(
-                in.readVLong(),
-                in.readString(),
-                in.readString(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readZLong(),
-                in.readVLong(),
-                in.readOptionalString(),
-                in.readZLong(),
-                in.readOptionalWriteable(SkippedEvents::new)
-            );
+                    in.readVLong(),
+                    in.readString(),
+                    in.readString(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readZLong(),
+                    in.readVLong(),
+                    in.readOptionalString(),
+                    in.readZLong(),
+                    in.readOptionalWriteable(SkippedEvents::new));
         }
 
         @Override
@@ -162,13 +189,13 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject()
-                .field("version", version)
-                .field("index", index)
-                .field("source", source)
-                .timestampFieldsFromUnixEpochMillis("created_at", "created", createdAt)
-                .field("events", events)
-                .field("users", users)
-                .field("items", items);
+                    .field("version", version)
+                    .field("index", index)
+                    .field("source", source)
+                    .timestampFieldsFromUnixEpochMillis("created_at", "created", createdAt)
+                    .field("events", events)
+                    .field("users", users)
+                    .field("items", items);
             if (newestEvent > 0) {
                 builder.timestampFieldsFromUnixEpochMillis("newest_event", "newest_event_time", newestEvent);
             }
@@ -190,10 +217,9 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
     }
 
     /** The last (or current) training of the model and how it ended. */
-    public record Training(State state, String taskId, String nodeId, long startedAt, long finishedAt, long version, String reason)
-        implements
-            ToXContentObject,
-            Writeable {
+    public record Training(
+            State state, String taskId, String nodeId, long startedAt, long finishedAt, long version, String reason)
+            implements ToXContentObject, Writeable {
 
         public enum State {
             RUNNING,
@@ -210,18 +236,17 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         }
 
         static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
-            "training",
-            true,
-            a -> new Training(
-                State.valueOf(((String) a[0]).toUpperCase(Locale.ROOT)),
-                (String) a[1],
-                (String) a[2],
-                (Long) a[3],
-                orZero(a[4]),
-                orZero(a[5]),
-                (String) a[6]
-            )
-        );
+                "training",
+                true,
+                a -> new Training(
+                        State.valueOf(((String) a[0]).toUpperCase(Locale.ROOT)),
+                        (String) a[1],
+                        (String) a[2],
+                        (Long) a[3],
+                        orZero(a[4]),
+                        orZero(a[5]),
+                        (String) a[6]));
+
         static {
             PARSER.declareString(constructorArg(), new ParseField("state"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("task_id"));
@@ -234,14 +259,13 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
 
         public Training(StreamInput in) throws IOException {
             this(
-                in.readEnum(State.class),
-                in.readOptionalString(),
-                in.readOptionalString(),
-                in.readZLong(),
-                in.readZLong(),
-                in.readZLong(),
-                in.readOptionalString()
-            );
+                    in.readEnum(State.class),
+                    in.readOptionalString(),
+                    in.readOptionalString(),
+                    in.readZLong(),
+                    in.readZLong(),
+                    in.readZLong(),
+                    in.readOptionalString());
         }
 
         @Override
@@ -284,17 +308,16 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
 
     @SuppressWarnings("unchecked")
     public static final ConstructingObjectParser<ModelStatus, Void> PARSER = new ConstructingObjectParser<>(
-        "status",
-        true,
-        a -> new ModelStatus(
-            orZero(a[0]),
-            orZero(a[1]),
-            a[2] == null ? List.of() : (List<Version>) a[2],
-            (Training) a[3],
-            (String) a[4],
-            (Training) a[5]
-        )
-    );
+            "status",
+            true,
+            a -> new ModelStatus(
+                    orZero(a[0]),
+                    orZero(a[1]),
+                    a[2] == null ? List.of() : (List<Version>) a[2],
+                    (Training) a[3],
+                    (String) a[4],
+                    (Training) a[5]));
+
     static {
         PARSER.declareLong(optionalConstructorArg(), new ParseField("active_version"));
         PARSER.declareLong(optionalConstructorArg(), new ParseField("last_version"));
@@ -310,13 +333,12 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
 
     public ModelStatus(StreamInput in) throws IOException {
         this(
-            in.readZLong(),
-            in.readZLong(),
-            in.readCollectionAsImmutableList(Version::new),
-            in.readOptionalWriteable(Training::new),
-            in.readOptionalString(),
-            in.readOptionalWriteable(Training::new)
-        );
+                in.readZLong(),
+                in.readZLong(),
+                in.readCollectionAsImmutableList(Version::new),
+                in.readOptionalWriteable(Training::new),
+                in.readOptionalString(),
+                in.readOptionalWriteable(Training::new));
     }
 
     @Override
@@ -372,7 +394,8 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
                 kept.add(v);
             }
         }
-        return new ModelStatus(version.version(), Math.max(lastVersion, version.version()), kept, training, uuid, importing);
+        return new ModelStatus(
+                version.version(), Math.max(lastVersion, version.version()), kept, training, uuid, importing);
     }
 
     /** The versions this status has that {@code newer} no longer has. */
@@ -406,10 +429,10 @@ public record ModelStatus(long activeVersion, long lastVersion, List<Version> ve
         Version active = active();
         if (active != null && missing(params, active.index())) {
             builder.field(
-                "error",
-                "the index [" + active.index() + "] of the active version [" + activeVersion + "] is missing: _recommend and the rescorer "
-                    + "answer 503 for this model until a new version is trained or imported"
-            );
+                    "error",
+                    "the index [" + active.index() + "] of the active version [" + activeVersion
+                            + "] is missing: _recommend and the rescorer "
+                            + "answer 503 for this model until a new version is trained or imported");
         }
         return builder.endObject();
     }

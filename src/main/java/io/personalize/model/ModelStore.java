@@ -1,5 +1,13 @@
 package io.personalize.model;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteRequest;
@@ -32,15 +40,6 @@ import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentFactory;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.ElasticsearchStatusException;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * Reads and writes model documents in {@link ModelIndices#MODELS}. Every status change is a compare-and-set on the
@@ -50,9 +49,7 @@ public final class ModelStore {
 
     /** A model as stored: its configuration, its status, and the sequence number to change it with. */
     public record StoredModel(String name, ModelConfig config, ModelStatus status, long seqNo, long primaryTerm)
-        implements
-            ToXContentObject,
-            Writeable {
+            implements ToXContentObject, Writeable {
 
         public StoredModel(StreamInput in) throws IOException {
             this(in.readString(), new ModelConfig(in), new ModelStatus(in), in.readZLong(), in.readZLong());
@@ -103,34 +100,50 @@ public final class ModelStore {
      * when the document has not changed since it was read: serving asks on every request. {@code known} may be null.
      */
     public void get(String name, StoredModel known, ActionListener<StoredModel> listener) {
-        client.get(new GetRequest(ModelIndices.MODELS, name), ActionListener.wrap(response -> {
-            if (response.isExists() == false) {
-                listener.onFailure(notFound(name));
-            } else if (known != null && response.getSeqNo() == known.seqNo() && response.getPrimaryTerm() == known.primaryTerm()) {
-                listener.onResponse(known);
-            } else {
-                listener.onResponse(parse(name, response.getSourceAsBytesRef(), response.getSeqNo(), response.getPrimaryTerm()));
-            }
-        }, e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
+        client.get(
+                new GetRequest(ModelIndices.MODELS, name),
+                ActionListener.wrap(
+                        response -> {
+                            if (response.isExists() == false) {
+                                listener.onFailure(notFound(name));
+                            } else if (known != null
+                                    && response.getSeqNo() == known.seqNo()
+                                    && response.getPrimaryTerm() == known.primaryTerm()) {
+                                listener.onResponse(known);
+                            } else {
+                                listener.onResponse(parse(
+                                        name,
+                                        response.getSourceAsBytesRef(),
+                                        response.getSeqNo(),
+                                        response.getPrimaryTerm()));
+                            }
+                        },
+                        e -> listener.onFailure(e instanceof IndexNotFoundException ? notFound(name) : e)));
     }
 
     public void list(ActionListener<List<StoredModel>> listener) {
-        SearchRequest search = new SearchRequest(ModelIndices.MODELS).source(new SearchSourceBuilder().size(10_000).seqNoAndPrimaryTerm(true))
-            .indicesOptions(IndicesOptions.lenientExpandOpenHidden());
-        client.search(search, ActionListener.wrap(response -> {
-            List<StoredModel> models = new ArrayList<>();
-            for (SearchHit hit : response.getHits().getHits()) {
-                models.add(parse(hit.getId(), hit.getSourceRef(), hit.getSeqNo(), hit.getPrimaryTerm()));
-            }
-            models.sort(Comparator.comparing(StoredModel::name));
-            listener.onResponse(models);
-        }, e -> {
-            if (e instanceof IndexNotFoundException) {
-                listener.onResponse(List.of());
-            } else {
-                listener.onFailure(e);
-            }
-        }));
+        SearchRequest search = new SearchRequest(ModelIndices.MODELS)
+                .source(new SearchSourceBuilder().size(10_000).seqNoAndPrimaryTerm(true))
+                .indicesOptions(IndicesOptions.lenientExpandOpenHidden());
+        client.search(
+                search,
+                ActionListener.wrap(
+                        response -> {
+                            List<StoredModel> models = new ArrayList<>();
+                            for (SearchHit hit : response.getHits().getHits()) {
+                                models.add(
+                                        parse(hit.getId(), hit.getSourceRef(), hit.getSeqNo(), hit.getPrimaryTerm()));
+                            }
+                            models.sort(Comparator.comparing(StoredModel::name));
+                            listener.onResponse(models);
+                        },
+                        e -> {
+                            if (e instanceof IndexNotFoundException) {
+                                listener.onResponse(List.of());
+                            } else {
+                                listener.onFailure(e);
+                            }
+                        }));
     }
 
     /**
@@ -138,13 +151,20 @@ public final class ModelStore {
      * deciding what is an orphan, where a model missed would be a model's data deleted.
      */
     public void listAll(ActionListener<List<StoredModel>> listener) {
-        SearchRequest search = new SearchRequest(ModelIndices.MODELS).source(
-            new SearchSourceBuilder().size(10_000).seqNoAndPrimaryTerm(true).trackTotalHits(true)
-        ).indicesOptions(IndicesOptions.strictExpandHidden());
+        SearchRequest search = new SearchRequest(ModelIndices.MODELS)
+                .source(new SearchSourceBuilder()
+                        .size(10_000)
+                        .seqNoAndPrimaryTerm(true)
+                        .trackTotalHits(true))
+                .indicesOptions(IndicesOptions.strictExpandHidden());
         client.search(search, listener.delegateFailureAndWrap((l, response) -> {
-            long total = response.getHits().getTotalHits() == null ? -1 : response.getHits().getTotalHits().value();
-            if (response.getFailedShards() > 0 || response.isTimedOut() || response.getSuccessfulShards() < response.getTotalShards()
-                || total != response.getHits().getHits().length) {
+            long total = response.getHits().getTotalHits() == null
+                    ? -1
+                    : response.getHits().getTotalHits().value();
+            if (response.getFailedShards() > 0
+                    || response.isTimedOut()
+                    || response.getSuccessfulShards() < response.getTotalShards()
+                    || total != response.getHits().getHits().length) {
                 throw new IllegalStateException("could not read every model: " + response);
             }
             List<StoredModel> models = new ArrayList<>();
@@ -157,24 +177,42 @@ public final class ModelStore {
 
     /** Creates the model, or replaces its configuration keeping its versions and status. Answers whether it was created. */
     public void put(String name, ModelConfig config, ActionListener<Boolean> listener) {
-        get(name, ActionListener.wrap(existing -> {
-            write(new StoredModel(name, config, existing.status(), existing.seqNo(), existing.primaryTerm()), listener.map(m -> false));
-        }, e -> {
-            if (e instanceof ResourceNotFoundException) {
-                // a new model, or one deleted and created again: a new incarnation, a new uuid
-                write(new StoredModel(name, config, ModelStatus.created(), -1, -1), listener.map(m -> true));
-            } else {
-                listener.onFailure(e);
-            }
-        }));
+        get(
+                name,
+                ActionListener.wrap(
+                        existing -> {
+                            write(
+                                    new StoredModel(
+                                            name, config, existing.status(), existing.seqNo(), existing.primaryTerm()),
+                                    listener.map(m -> false));
+                        },
+                        e -> {
+                            if (e instanceof ResourceNotFoundException) {
+                                // a new model, or one deleted and created again: a new incarnation, a new uuid
+                                write(
+                                        new StoredModel(name, config, ModelStatus.created(), -1, -1),
+                                        listener.map(m -> true));
+                            } else {
+                                listener.onFailure(e);
+                            }
+                        }));
     }
 
     /**
      * Changes the status of {@code current} if nobody changed the model since it was read; a concurrent change gets a
      * 409 with {@code conflictMessage}.
      */
-    public void updateStatus(StoredModel current, UnaryOperator<ModelStatus> change, String conflictMessage, ActionListener<StoredModel> listener) {
-        StoredModel next = new StoredModel(current.name(), current.config(), change.apply(current.status()), current.seqNo(), current.primaryTerm());
+    public void updateStatus(
+            StoredModel current,
+            UnaryOperator<ModelStatus> change,
+            String conflictMessage,
+            ActionListener<StoredModel> listener) {
+        StoredModel next = new StoredModel(
+                current.name(),
+                current.config(),
+                change.apply(current.status()),
+                current.seqNo(),
+                current.primaryTerm());
         write(next, ActionListener.wrap(listener::onResponse, e -> {
             if (e instanceof VersionConflictEngineException) {
                 listener.onFailure(new ElasticsearchStatusException(conflictMessage, RestStatus.CONFLICT, e));
@@ -194,11 +232,16 @@ public final class ModelStore {
      * configuration and status as they are now), retrying when another change got there first: the check and the
      * change are one compare-and-set. {@code change} may throw to refuse, and answer null to leave the model as it is.
      */
-    public void updateModel(String name, Function<StoredModel, ModelStatus> change, ActionListener<StoredModel> listener) {
+    public void updateModel(
+            String name, Function<StoredModel, ModelStatus> change, ActionListener<StoredModel> listener) {
         updateModel(name, change, 5, listener);
     }
 
-    private void updateModel(String name, Function<StoredModel, ModelStatus> change, int attempts, ActionListener<StoredModel> listener) {
+    private void updateModel(
+            String name,
+            Function<StoredModel, ModelStatus> change,
+            int attempts,
+            ActionListener<StoredModel> listener) {
         get(name, listener.delegateFailureAndWrap((l, current) -> {
             ModelStatus changed = change.apply(current);
             if (changed == null) {
@@ -221,29 +264,42 @@ public final class ModelStore {
      * incarnation: only its own, so that a model created again under the same name meanwhile keeps its data.
      */
     public void delete(StoredModel model, ActionListener<Void> listener) {
-        DeleteRequest delete = new DeleteRequest(ModelIndices.MODELS, model.name()).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
-            .setIfSeqNo(model.seqNo())
-            .setIfPrimaryTerm(model.primaryTerm());
-        client.delete(delete, ActionListener.wrap(response -> {
-            if (response.status() == RestStatus.NOT_FOUND) {
-                listener.onFailure(notFound(model.name()));
-            } else {
-                deleteDataIndices(ModelIndices.dataIndexPattern(model.name(), model.status().uuid()), listener);
-            }
-        }, e -> {
-            if (e instanceof IndexNotFoundException || e instanceof DocumentMissingException) {
-                listener.onFailure(notFound(model.name()));
-            } else if (e instanceof VersionConflictEngineException) {
-                listener.onFailure(new ElasticsearchStatusException("model [" + model.name() + "] changed while it was deleted; try again", RestStatus.CONFLICT, e));
-            } else {
-                listener.onFailure(e);
-            }
-        }));
+        DeleteRequest delete = new DeleteRequest(ModelIndices.MODELS, model.name())
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                .setIfSeqNo(model.seqNo())
+                .setIfPrimaryTerm(model.primaryTerm());
+        client.delete(
+                delete,
+                ActionListener.wrap(
+                        response -> {
+                            if (response.status() == RestStatus.NOT_FOUND) {
+                                listener.onFailure(notFound(model.name()));
+                            } else {
+                                deleteDataIndices(
+                                        ModelIndices.dataIndexPattern(
+                                                model.name(), model.status().uuid()),
+                                        listener);
+                            }
+                        },
+                        e -> {
+                            if (e instanceof IndexNotFoundException || e instanceof DocumentMissingException) {
+                                listener.onFailure(notFound(model.name()));
+                            } else if (e instanceof VersionConflictEngineException) {
+                                listener.onFailure(new ElasticsearchStatusException(
+                                        "model [" + model.name() + "] changed while it was deleted; try again",
+                                        RestStatus.CONFLICT,
+                                        e));
+                            } else {
+                                listener.onFailure(e);
+                            }
+                        }));
     }
 
     /** Deletes the version indices matching a pattern, resolved to concrete names (wildcard deletes are refused by default). */
     public void deleteDataIndices(String pattern, ActionListener<Void> listener) {
-        GetIndexRequest get = new GetIndexRequest(TimeValue.THIRTY_SECONDS).indices(pattern).indicesOptions(IndicesOptions.lenientExpandHidden());
+        GetIndexRequest get = new GetIndexRequest(TimeValue.THIRTY_SECONDS)
+                .indices(pattern)
+                .indicesOptions(IndicesOptions.lenientExpandHidden());
         client.admin().indices().getIndex(get, listener.delegateFailureAndWrap((l, response) -> {
             String[] indices = response.getIndices();
             if (indices.length == 0) {
@@ -259,20 +315,25 @@ public final class ModelStore {
             listener.onResponse(null);
             return;
         }
-        DeleteIndexRequest delete = new DeleteIndexRequest(indices.toArray(String[]::new)).indicesOptions(IndicesOptions.lenientExpandHidden());
+        DeleteIndexRequest delete = new DeleteIndexRequest(indices.toArray(String[]::new))
+                .indicesOptions(IndicesOptions.lenientExpandHidden());
         client.admin().indices().delete(delete, listener.map(r -> null));
     }
 
     private void write(StoredModel model, ActionListener<StoredModel> listener) {
-        IndexRequest index = new IndexRequest(ModelIndices.MODELS).id(model.name())
-            .source(toSource(model))
-            .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        IndexRequest index = new IndexRequest(ModelIndices.MODELS)
+                .id(model.name())
+                .source(toSource(model))
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         if (model.seqNo() >= 0) {
             index.setIfSeqNo(model.seqNo()).setIfPrimaryTerm(model.primaryTerm());
         } else {
             index.opType(DocWriteRequest.OpType.CREATE);
         }
-        client.index(index, listener.map(r -> new StoredModel(model.name(), model.config(), model.status(), r.getSeqNo(), r.getPrimaryTerm())));
+        client.index(
+                index,
+                listener.map(r -> new StoredModel(
+                        model.name(), model.config(), model.status(), r.getSeqNo(), r.getPrimaryTerm())));
     }
 
     private static XContentBuilder toSource(StoredModel model) {
@@ -286,13 +347,15 @@ public final class ModelStore {
     private record Document(ModelConfig config, ModelStatus status) {}
 
     private static final ConstructingObjectParser<Document, Void> DOCUMENT = new ConstructingObjectParser<>(
-        "model_document",
-        true,
-        a -> new Document((ModelConfig) a[0], a[1] == null ? ModelStatus.NEW : (ModelStatus) a[1])
-    );
+            "model_document",
+            true,
+            a -> new Document((ModelConfig) a[0], a[1] == null ? ModelStatus.NEW : (ModelStatus) a[1]));
+
     static {
-        DOCUMENT.declareObject(ConstructingObjectParser.constructorArg(), (p, c) -> ModelConfig.parse(p), new ParseField("config"));
-        DOCUMENT.declareObject(ConstructingObjectParser.optionalConstructorArg(), ModelStatus.PARSER, new ParseField("status"));
+        DOCUMENT.declareObject(
+                ConstructingObjectParser.constructorArg(), (p, c) -> ModelConfig.parse(p), new ParseField("config"));
+        DOCUMENT.declareObject(
+                ConstructingObjectParser.optionalConstructorArg(), ModelStatus.PARSER, new ParseField("status"));
     }
 
     static StoredModel parse(String name, BytesReference source, long seqNo, long primaryTerm) throws IOException {

@@ -1,5 +1,10 @@
 package io.personalize.model;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.fieldcaps.FieldCapabilities;
 import org.elasticsearch.action.fieldcaps.FieldCapabilitiesRequest;
@@ -8,12 +13,6 @@ import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.index.IndexNotFoundException;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 /**
  * Checks that a model's indices exist and that its fields have types training and serving can read (doc values of
  * the right kind), before the model is stored: a typo in a field name is a 400 at {@code PUT}, not a failed training
@@ -21,10 +20,12 @@ import java.util.Set;
  */
 public final class ModelValidator {
 
-    static final Set<String> ID_TYPES = Set.of("keyword", "constant_keyword", "long", "integer", "short", "byte", "unsigned_long");
+    static final Set<String> ID_TYPES =
+            Set.of("keyword", "constant_keyword", "long", "integer", "short", "byte", "unsigned_long");
     static final Set<String> KEYWORD_TYPES = Set.of("keyword", "constant_keyword");
     static final Set<String> TIME_TYPES = Set.of("date", "date_nanos");
-    static final Set<String> NUMBER_TYPES = Set.of("long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long");
+    static final Set<String> NUMBER_TYPES = Set.of(
+            "long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long");
     static final Set<String> VECTOR_TYPES = Set.of("dense_vector");
 
     private final Client client;
@@ -55,48 +56,62 @@ public final class ModelValidator {
         if (catalog.vectorField() != null) {
             catalogFields.add(Map.entry(catalog.vectorField(), VECTOR_TYPES));
         }
-        check("events", events.index(), eventFields, listener.delegateFailureAndWrap((l, ignored) -> check("catalog", catalog.index(), catalogFields, l)));
+        check(
+                "events",
+                events.index(),
+                eventFields,
+                listener.delegateFailureAndWrap((l, ignored) -> check("catalog", catalog.index(), catalogFields, l)));
     }
 
-    private void check(String section, String index, List<Map.Entry<String, Set<String>>> fields, ActionListener<Void> listener) {
+    private void check(
+            String section, String index, List<Map.Entry<String, Set<String>>> fields, ActionListener<Void> listener) {
         String[] names = fields.stream().map(Map.Entry::getKey).distinct().toArray(String[]::new);
-        FieldCapabilitiesRequest request = new FieldCapabilitiesRequest().indices(index)
-            .fields(names.length == 0 ? new String[] { "_id" } : names)
-            .indicesOptions(IndicesOptions.strictExpandOpenAndForbidClosed());
-        client.fieldCaps(request, ActionListener.wrap(response -> {
-            if (response.getIndices().length == 0) {
-                // a pattern that matches nothing: say so, rather than that every field is missing
-                listener.onFailure(new IllegalArgumentException("[" + section + ".index] [" + index + "] matches no index"));
-                return;
-            }
-            List<String> problems = problems(section, response, fields);
-            if (problems.isEmpty()) {
-                listener.onResponse(null);
-            } else {
-                listener.onFailure(new IllegalArgumentException(String.join("; ", problems)));
-            }
-        }, e -> {
-            if (e instanceof IndexNotFoundException) {
-                listener.onFailure(new IllegalArgumentException("[" + section + ".index] no such index [" + index + "]", e));
-            } else {
-                listener.onFailure(e);
-            }
-        }));
+        FieldCapabilitiesRequest request = new FieldCapabilitiesRequest()
+                .indices(index)
+                .fields(names.length == 0 ? new String[] {"_id"} : names)
+                .indicesOptions(IndicesOptions.strictExpandOpenAndForbidClosed());
+        client.fieldCaps(
+                request,
+                ActionListener.wrap(
+                        response -> {
+                            if (response.getIndices().length == 0) {
+                                // a pattern that matches nothing: say so, rather than that every field is missing
+                                listener.onFailure(new IllegalArgumentException(
+                                        "[" + section + ".index] [" + index + "] matches no index"));
+                                return;
+                            }
+                            List<String> problems = problems(section, response, fields);
+                            if (problems.isEmpty()) {
+                                listener.onResponse(null);
+                            } else {
+                                listener.onFailure(new IllegalArgumentException(String.join("; ", problems)));
+                            }
+                        },
+                        e -> {
+                            if (e instanceof IndexNotFoundException) {
+                                listener.onFailure(new IllegalArgumentException(
+                                        "[" + section + ".index] no such index [" + index + "]", e));
+                            } else {
+                                listener.onFailure(e);
+                            }
+                        }));
     }
 
-    static List<String> problems(String section, FieldCapabilitiesResponse response, List<Map.Entry<String, Set<String>>> fields) {
+    static List<String> problems(
+            String section, FieldCapabilitiesResponse response, List<Map.Entry<String, Set<String>>> fields) {
         Set<String> problems = new LinkedHashSet<>();
         for (Map.Entry<String, Set<String>> field : fields) {
             Map<String, FieldCapabilities> caps = response.getField(field.getKey());
             if (caps == null || caps.isEmpty()) {
-                problems.add("[" + section + "] field [" + field.getKey() + "] is not mapped in [" + String.join(",", response.getIndices()) + "]");
+                problems.add("[" + section + "] field [" + field.getKey() + "] is not mapped in ["
+                        + String.join(",", response.getIndices()) + "]");
                 continue;
             }
             for (String type : caps.keySet()) {
                 if (field.getValue().contains(type) == false) {
-                    problems.add(
-                        "[" + section + "] field [" + field.getKey() + "] is of type [" + type + "], expected one of " + field.getValue().stream().sorted().toList()
-                    );
+                    problems.add("[" + section + "] field [" + field.getKey() + "] is of type [" + type
+                            + "], expected one of "
+                            + field.getValue().stream().sorted().toList());
                 }
             }
         }

@@ -4,7 +4,11 @@ import io.personalize.model.ModelStore.StoredModel;
 import io.personalize.profile.ClearCacheAction;
 import io.personalize.profile.ForgottenUsers;
 import io.personalize.profile.ForgottenUsersAction;
-
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchException;
@@ -12,12 +16,6 @@ import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.delete.DeleteRequest;
 import org.elasticsearch.action.support.WriteRequest;
-
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 
 /**
  * The life of a new model version, shared by training and import: a version number is reserved, its index written,
@@ -37,7 +35,8 @@ public final class ModelVersions {
      * version then active, the configuration then) for {@link ActivationRule}. Nothing serves it until
      * {@link #activate}.
      */
-    public record Pending(String model, long version, String index, String uuid, long fromVersion, ModelConfig config) {}
+    public record Pending(
+            String model, long version, String index, String uuid, long fromVersion, ModelConfig config) {}
 
     /** How long a forgotten user's entry outlives the versions that could hold them: imports and builds in flight. */
     public static final long FORGOTTEN_GRACE_MILLIS = 60 * 60 * 1000L;
@@ -59,18 +58,18 @@ public final class ModelVersions {
      * Reserves the next version number of {@code model}, applying {@code change} to the status in the same
      * compare-and-set (a training marks itself running there); a concurrent change answers 409 {@code conflict}.
      */
-    public void reserve(StoredModel model, UnaryOperator<ModelStatus> change, String conflict, ActionListener<Pending> listener) {
+    public void reserve(
+            StoredModel model, UnaryOperator<ModelStatus> change, String conflict, ActionListener<Pending> listener) {
         store.updateStatus(model, status -> change.apply(status.reserveVersion()), conflict, listener.map(updated -> {
             long version = updated.status().lastVersion();
             String uuid = updated.status().uuid();
             return new Pending(
-                model.name(),
-                version,
-                ModelIndices.dataIndex(model.name(), uuid, version),
-                uuid,
-                model.status().activeVersion(),
-                model.config()
-            );
+                    model.name(),
+                    version,
+                    ModelIndices.dataIndex(model.name(), uuid, version),
+                    uuid,
+                    model.status().activeVersion(),
+                    model.config());
         }));
     }
 
@@ -79,22 +78,29 @@ public final class ModelVersions {
      * {@link ActivationRule} refuses, in the same compare-and-set, which fails {@code listener} with a
      * {@link ActivationRule.SupersededException} (the caller abandons the version).
      */
-    public void activate(Pending pending, ModelStatus.Version version, UnaryOperator<ModelStatus> change, ActionListener<StoredModel> listener) {
+    public void activate(
+            Pending pending,
+            ModelStatus.Version version,
+            UnaryOperator<ModelStatus> change,
+            ActionListener<StoredModel> listener) {
         activate(pending, version, true, change, listener);
     }
 
     /** {@link #activate} of a training ({@code isTraining}) or an import: an import does not depend on the configuration. */
     public void activate(
-        Pending pending,
-        ModelStatus.Version version,
-        boolean isTraining,
-        UnaryOperator<ModelStatus> change,
-        ActionListener<StoredModel> listener
-    ) {
-        deleteForgottenProfiles(pending, version, listener.delegateFailureAndWrap((l, ok) -> swap(pending, version, isTraining, change, l.map(activated -> {
-            pruneForgotten(activated);
-            return activated;
-        }))));
+            Pending pending,
+            ModelStatus.Version version,
+            boolean isTraining,
+            UnaryOperator<ModelStatus> change,
+            ActionListener<StoredModel> listener) {
+        deleteForgottenProfiles(
+                pending,
+                version,
+                listener.delegateFailureAndWrap(
+                        (l, ok) -> swap(pending, version, isTraining, change, l.map(activated -> {
+                            pruneForgotten(activated);
+                            return activated;
+                        }))));
     }
 
     /**
@@ -112,9 +118,9 @@ public final class ModelVersions {
         users.keySet().forEach(user -> bulk.add(new DeleteRequest(pending.index(), ModelDocuments.userDocId(user))));
         store.systemClient().bulk(bulk, listener.map(response -> {
             if (response.hasFailures()) {
-                throw new ElasticsearchException(
-                    "model [" + pending.model() + "] could not delete the profiles of users forgotten during the build: " + response.buildFailureMessage()
-                );
+                throw new ElasticsearchException("model [" + pending.model()
+                        + "] could not delete the profiles of users forgotten during the build: "
+                        + response.buildFailureMessage());
             }
             return null;
         }));
@@ -130,10 +136,16 @@ public final class ModelVersions {
         if (users.values().stream().noneMatch(at -> at < olderThan)) {
             return;
         }
-        store.systemClient().execute(ForgottenUsersAction.TYPE, ForgottenUsersAction.Request.prune(activated.name(), olderThan), ActionListener.wrap(
-            ok -> {},
-            e -> logger.warn("model [" + activated.name() + "] could not prune its forgotten users (the next activation tries again)", e)
-        ));
+        store.systemClient()
+                .execute(
+                        ForgottenUsersAction.TYPE,
+                        ForgottenUsersAction.Request.prune(activated.name(), olderThan),
+                        ActionListener.wrap(
+                                ok -> {},
+                                e -> logger.warn(
+                                        "model [" + activated.name()
+                                                + "] could not prune its forgotten users (the next activation tries again)",
+                                        e)));
     }
 
     /** Users forgotten before this time can be in no kept version, no running training and no build of the grace period. */
@@ -152,50 +164,60 @@ public final class ModelVersions {
     }
 
     private void swap(
-        Pending pending,
-        ModelStatus.Version version,
-        boolean isTraining,
-        UnaryOperator<ModelStatus> change,
-        ActionListener<StoredModel> listener
-    ) {
+            Pending pending,
+            ModelStatus.Version version,
+            boolean isTraining,
+            UnaryOperator<ModelStatus> change,
+            ActionListener<StoredModel> listener) {
         ModelStatus[] before = new ModelStatus[1];
-        store.updateModel(pending.model(), current -> {
-            ActivationRule.check(pending, current, isTraining);
-            ModelStatus status = current.status();
-            before[0] = status;
-            return change.apply(status.activate(version, KEEP));
-        }, listener.delegateFailureAndWrap((l, activated) -> {
-            List<String> dropped = before[0].droppedBy(activated.status()).stream().map(ModelStatus.Version::index).toList();
-            // the model already serves the new version: failing to drop old indices must not fail the training
-            Runnable clearCaches = () -> ClearCacheAction.broadcast(
-                store.systemClient(),
-                ClearCacheAction.Request.model(pending.model(), pending.index()),
-                () -> l.onResponse(activated)
-            );
-            store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
-                logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
-                clearCaches.run();
-            }));
-        }));
+        store.updateModel(
+                pending.model(),
+                current -> {
+                    ActivationRule.check(pending, current, isTraining);
+                    ModelStatus status = current.status();
+                    before[0] = status;
+                    return change.apply(status.activate(version, KEEP));
+                },
+                listener.delegateFailureAndWrap((l, activated) -> {
+                    List<String> dropped = before[0].droppedBy(activated.status()).stream()
+                            .map(ModelStatus.Version::index)
+                            .toList();
+                    // the model already serves the new version: failing to drop old indices must not fail the training
+                    Runnable clearCaches = () -> ClearCacheAction.broadcast(
+                            store.systemClient(),
+                            ClearCacheAction.Request.model(pending.model(), pending.index()),
+                            () -> l.onResponse(activated));
+                    store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
+                        logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
+                        clearCaches.run();
+                    }));
+                }));
     }
 
     /** Deletes the version's index and records the outcome with {@code change}; always answers {@code cause}. */
-    public void abandon(Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
-        store.deleteIndices(List.of(pending.index()), ActionListener.wrap(deleted -> record(pending, cause, change, listener), e -> {
-            logger.warn("model [" + pending.model() + "] could not delete abandoned version [" + pending.index() + "]", e);
-            record(pending, cause, change, listener);
-        }));
+    public void abandon(
+            Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
+        store.deleteIndices(
+                List.of(pending.index()),
+                ActionListener.wrap(deleted -> record(pending, cause, change, listener), e -> {
+                    logger.warn(
+                            "model [" + pending.model() + "] could not delete abandoned version [" + pending.index()
+                                    + "]",
+                            e);
+                    record(pending, cause, change, listener);
+                }));
     }
 
     // only on the incarnation the version was started for: a model deleted and created again knows nothing of it
-    private void record(Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
+    private void record(
+            Pending pending, Exception cause, UnaryOperator<ModelStatus> change, ActionListener<?> listener) {
         store.updateModel(
-            pending.model(),
-            current -> Objects.equals(current.status().uuid(), pending.uuid()) ? change.apply(current.status()) : null,
-            ActionListener.wrap(ok -> listener.onFailure(cause), e -> {
-            cause.addSuppressed(e);
-            listener.onFailure(cause);
-        })
-        );
+                pending.model(),
+                current ->
+                        Objects.equals(current.status().uuid(), pending.uuid()) ? change.apply(current.status()) : null,
+                ActionListener.wrap(ok -> listener.onFailure(cause), e -> {
+                    cause.addSuppressed(e);
+                    listener.onFailure(cause);
+                }));
     }
 }

@@ -2,7 +2,15 @@ package io.personalize.model;
 
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore.StoredModel;
-
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.action.ActionListener;
@@ -16,16 +24,6 @@ import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.gateway.GatewayService;
 import org.elasticsearch.threadpool.Scheduler;
 import org.elasticsearch.threadpool.ThreadPool;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Finds and deletes orphaned version indices, on the elected master only, as Elasticsearch's own
@@ -46,11 +44,10 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
     private static final Logger logger = LogManager.getLogger(OrphanVersionCleaner.class);
 
     public static final Setting<TimeValue> CHECK_INTERVAL = Setting.timeSetting(
-        "personalize.versions.orphan_check_interval",
-        TimeValue.timeValueMinutes(10),
-        TimeValue.timeValueSeconds(1),
-        Setting.Property.NodeScope
-    );
+            "personalize.versions.orphan_check_interval",
+            TimeValue.timeValueMinutes(10),
+            TimeValue.timeValueSeconds(1),
+            Setting.Property.NodeScope);
 
     private static final TimeValue RETRY_DELAY = TimeValue.timeValueSeconds(5);
     /** Tries after becoming master, while the models cannot be read yet: about five minutes. */
@@ -64,7 +61,8 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
     private final AtomicBoolean running = new AtomicBoolean();
     private Scheduler.Cancellable periodic; // guarded by this
 
-    public OrphanVersionCleaner(ClusterService clusterService, ThreadPool threadPool, ModelStore store, TrainingRegistry builds) {
+    public OrphanVersionCleaner(
+            ClusterService clusterService, ThreadPool threadPool, ModelStore store, TrainingRegistry builds) {
         this.clusterService = clusterService;
         this.threadPool = threadPool;
         this.store = store;
@@ -117,20 +115,22 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
             }
             return;
         }
-        run(ActionListener.wrap(deleted -> {
-            running.set(false);
-            if (deleted.isEmpty() == false) {
-                logger.info("deleted orphaned model version indices {}", deleted);
-            }
-        }, e -> {
-            running.set(false);
-            if (attempts > 1) {
-                logger.debug("could not check for orphaned model version indices; trying again", e);
-                schedule(RETRY_DELAY, attempts - 1);
-            } else {
-                logger.warn("could not check for orphaned model version indices", e);
-            }
-        }));
+        run(ActionListener.wrap(
+                deleted -> {
+                    running.set(false);
+                    if (deleted.isEmpty() == false) {
+                        logger.info("deleted orphaned model version indices {}", deleted);
+                    }
+                },
+                e -> {
+                    running.set(false);
+                    if (attempts > 1) {
+                        logger.debug("could not check for orphaned model version indices; trying again", e);
+                        schedule(RETRY_DELAY, attempts - 1);
+                    } else {
+                        logger.warn("could not check for orphaned model version indices", e);
+                    }
+                }));
     }
 
     /** Finds and deletes the orphans; answers the indices deleted. */
@@ -153,11 +153,10 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
         }
         boolean modelsExist = state.metadata().getProject().hasIndex(ModelIndices.MODELS);
         ActionListener<List<StoredModel>> withModels = listener.delegateFailureAndWrap(
-            (l, models) -> settleDeadBuilds(models, l.delegateFailureAndWrap((l2, settled) -> {
-                List<String> orphans = orphans(indices, settled, this::alive);
-                store.deleteIndices(orphans, l2.map(ok -> orphans));
-            }))
-        );
+                (l, models) -> settleDeadBuilds(models, l.delegateFailureAndWrap((l2, settled) -> {
+                    List<String> orphans = orphans(indices, settled, this::alive);
+                    store.deleteIndices(orphans, l2.map(ok -> orphans));
+                })));
         if (modelsExist) {
             store.listAll(withModels);
         } else {
@@ -191,7 +190,8 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
             return result;
         }))) {
             for (StoredModel model : models) {
-                boolean dead = dead(model, model.status().training(), false) || dead(model, model.status().importing(), true);
+                boolean dead = dead(model, model.status().training(), false)
+                        || dead(model, model.status().importing(), true);
                 if (dead) {
                     // should it fail, nothing is deleted this time: its index goes only once the status says why
                     builds.settleInterrupted(model, refs.acquire(s -> settled.put(s.name(), s)));
@@ -215,9 +215,11 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
         for (StoredModel model : models) {
             ModelStatus status = model.status();
             status.versions().forEach(v -> keep.add(v.index()));
-            for (boolean isImport : new boolean[] { false, true }) {
+            for (boolean isImport : new boolean[] {false, true}) {
                 Training build = isImport ? status.importing() : status.training();
-                if (build != null && build.state() == Training.State.RUNNING && liveness.alive(model, build, isImport)) {
+                if (build != null
+                        && build.state() == Training.State.RUNNING
+                        && liveness.alive(model, build, isImport)) {
                     keep.add(ModelIndices.dataIndex(model.name(), status.uuid(), build.version()));
                 }
             }
@@ -229,7 +231,9 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
                 continue;
             }
             StoredModel model = byName.get(parsed.model());
-            if (model == null || Objects.equals(model.status().uuid(), parsed.uuid()) == false || keep.contains(index) == false) {
+            if (model == null
+                    || Objects.equals(model.status().uuid(), parsed.uuid()) == false
+                    || keep.contains(index) == false) {
                 orphans.add(index);
             }
         }

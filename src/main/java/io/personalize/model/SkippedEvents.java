@@ -1,17 +1,16 @@
 package io.personalize.model;
 
-import org.elasticsearch.common.io.stream.StreamInput;
-import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.common.io.stream.Writeable;
-import org.elasticsearch.xcontent.ToXContentObject;
-import org.elasticsearch.xcontent.XContentBuilder;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
 
 /**
  * The events a training skipped, per reason ({@link EventRules.Reason}), with the ids of the first few documents of
@@ -37,7 +36,9 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
     }
 
     public SkippedEvents(StreamInput in) throws IOException {
-        this(in.readVLong(), in.readMap(StreamInput::readString, i -> new Reason(i.readVLong(), i.readStringCollectionAsList())));
+        this(
+                in.readVLong(),
+                in.readMap(StreamInput::readString, i -> new Reason(i.readVLong(), i.readStringCollectionAsList())));
     }
 
     @Override
@@ -59,7 +60,10 @@ public record SkippedEvents(long count, Map<String, Reason> reasons) implements 
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject().field("count", count).startObject("reasons");
         for (Map.Entry<String, Reason> reason : reasons.entrySet()) {
-            builder.startObject(reason.getKey()).field("count", reason.getValue().count()).field("first_ids", reason.getValue().firstIds()).endObject();
+            builder.startObject(reason.getKey())
+                    .field("count", reason.getValue().count())
+                    .field("first_ids", reason.getValue().firstIds())
+                    .endObject();
         }
         return builder.endObject().endObject();
     }

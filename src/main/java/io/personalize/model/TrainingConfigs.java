@@ -11,8 +11,9 @@ public final class TrainingConfigs {
         TrainingConfig.Builder builder = TrainingConfig.builder();
         ModelConfig.Similarity similarity = config.similarity();
         builder.algorithm(
-            similarity.algorithm().equals(ModelConfig.Similarity.RP3BETA) ? TrainingConfig.Algorithm.RP3BETA : TrainingConfig.Algorithm.COSINE
-        );
+                similarity.algorithm().equals(ModelConfig.Similarity.RP3BETA)
+                        ? TrainingConfig.Algorithm.RP3BETA
+                        : TrainingConfig.Algorithm.COSINE);
         builder.neighbors(similarity.neighbors());
         if (similarity.algorithm().equals(ModelConfig.Similarity.RP3BETA)) {
             if (similarity.alpha() != null) {
@@ -35,13 +36,17 @@ public final class TrainingConfigs {
             builder.halfLifeDays(Double.POSITIVE_INFINITY);
         }
         if (config.training().popularityHalfLife() != null) {
-            builder.popularityHalfLifeDays(config.training().popularityHalfLife().millis() / 86_400_000.0);
+            builder.popularityHalfLifeDays(
+                    config.training().popularityHalfLife().millis() / 86_400_000.0);
         }
         builder.maxItemsPerUser(config.training().maxHistory());
         TrainingConfig defaults = builder.build();
         if (config.training().popularityWeight() == null) {
             return defaults;
         }
-        return defaults.toBuilder().scoring(defaults.scoring().withPopularityWeight(config.training().popularityWeight())).build();
+        return defaults.toBuilder()
+                .scoring(defaults.scoring()
+                        .withPopularityWeight(config.training().popularityWeight()))
+                .build();
     }
 }

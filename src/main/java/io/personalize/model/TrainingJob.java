@@ -5,14 +5,12 @@ import io.personalize.training.ModelTrainer;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
-
+import java.util.concurrent.Executor;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.tasks.TaskCancelledException;
-
-import java.util.concurrent.Executor;
 
 /**
  * Trains a model inside the cluster: reads the events (as the user who asked), reads the catalogue's attributes,
@@ -21,7 +19,12 @@ import java.util.concurrent.Executor;
 public final class TrainingJob {
 
     /** What training produced: the model over dense ids, and the dictionaries that name them. */
-    public record Result(TrainedModel model, IdDictionary users, IdDictionary items, CatalogAttributes attributes, EventReader.Result events) {}
+    public record Result(
+            TrainedModel model,
+            IdDictionary users,
+            IdDictionary items,
+            CatalogAttributes attributes,
+            EventReader.Result events) {}
 
     private final ModelConfig config;
     private final Client client;
@@ -42,30 +45,38 @@ public final class TrainingJob {
         task.phase("reading_events");
         EventReader reader = new EventReader(config.events(), scan);
         reader.read(
-            (user, item, weight, millis) -> builder.add(user, item, weight, millis / 1000),
-            task::progress,
-            listener.delegateFailureAndWrap((l, events) -> {
-                if (events.events() == 0) {
-                    throw new IllegalArgumentException(
-                        "no usable events in [" + config.events().index() + "]: events need a [" + config.events().userField() + "], an ["
-                            + config.events().itemField() + "], a [" + config.events().timeField() + "] and a ["
-                            + config.events().typeField() + "] among " + config.events().weights().keySet()
-                            + (events.skipped() > 0 ? "; skipped " + Strings.toString(events.skippedEvents()) : "")
-                    );
-                }
-                // ids in the order of the keys, not of arrival (parallel slices): the same events train the same model
-                builder.relabel(events.users().renumberSorted(), events.items().renumberSorted());
-                // see EventRules: decay counts back from the newest used event, never from after the training started
-                builder.referenceTime(EventRules.decayAnchorMillis(events.newestMillis(), reader.nowMillis()) / 1000);
-                task.phase("reading_catalog");
-                CatalogAttributes.read(config.catalog(), events.items(), scan, l.delegateFailureAndWrap((l2, attributes) -> {
-                    executor.execute(ActionRunnable.supply(l2, () -> {
-                        TrainedModel model = ModelTrainer.train(builder, trainingConfig, monitor(task));
-                        return new Result(model, events.users(), events.items(), attributes, events);
-                    }));
+                (user, item, weight, millis) -> builder.add(user, item, weight, millis / 1000),
+                task::progress,
+                listener.delegateFailureAndWrap((l, events) -> {
+                    if (events.events() == 0) {
+                        throw new IllegalArgumentException(
+                                "no usable events in [" + config.events().index() + "]: events need a ["
+                                        + config.events().userField() + "], an ["
+                                        + config.events().itemField() + "], a ["
+                                        + config.events().timeField() + "] and a ["
+                                        + config.events().typeField() + "] among "
+                                        + config.events().weights().keySet()
+                                        + (events.skipped() > 0
+                                                ? "; skipped " + Strings.toString(events.skippedEvents())
+                                                : ""));
+                    }
+                    // ids in the order of the keys, not of arrival (parallel slices): the same events train the same
+                    // model
+                    builder.relabel(
+                            events.users().renumberSorted(), events.items().renumberSorted());
+                    // see EventRules: decay counts back from the newest used event, never from after the training
+                    // started
+                    builder.referenceTime(
+                            EventRules.decayAnchorMillis(events.newestMillis(), reader.nowMillis()) / 1000);
+                    task.phase("reading_catalog");
+                    CatalogAttributes.read(
+                            config.catalog(), events.items(), scan, l.delegateFailureAndWrap((l2, attributes) -> {
+                                executor.execute(ActionRunnable.supply(l2, () -> {
+                                    TrainedModel model = ModelTrainer.train(builder, trainingConfig, monitor(task));
+                                    return new Result(model, events.users(), events.items(), attributes, events);
+                                }));
+                            }));
                 }));
-            })
-        );
     }
 
     /** The training maths report their phases to the task and stop when it is cancelled. */

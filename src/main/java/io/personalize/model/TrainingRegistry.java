@@ -2,16 +2,14 @@ package io.personalize.model;
 
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore.StoredModel;
-
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.admin.cluster.node.tasks.get.GetTaskRequest;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.TaskId;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Knows which trainings and imports run on this node, and tells a running one from one whose node died or restarted:
@@ -82,28 +80,50 @@ public final class TrainingRegistry {
             }
             return;
         }
-        if (build.nodeId() == null || build.taskId() == null || clusterService.state().nodes().nodeExists(build.nodeId()) == false) {
-            settle(model, isImport, "interrupted: node [" + build.nodeId() + "] left the cluster before " + what + " finished", listener);
+        if (build.nodeId() == null
+                || build.taskId() == null
+                || clusterService.state().nodes().nodeExists(build.nodeId()) == false) {
+            settle(
+                    model,
+                    isImport,
+                    "interrupted: node [" + build.nodeId() + "] left the cluster before " + what + " finished",
+                    listener);
             return;
         }
-        client.admin().cluster().getTask(new GetTaskRequest().setTaskId(new TaskId(build.taskId())), ActionListener.wrap(response -> {
-            if (response.getTask().isCompleted()) {
-                settle(model, isImport, "interrupted: task [" + build.taskId() + "] ended without recording its outcome", listener);
-            } else {
-                listener.onResponse(model);
-            }
-        }, e -> settle(model, isImport, "interrupted: task [" + build.taskId() + "] no longer runs (" + e.getMessage() + ")", listener)));
+        client.admin()
+                .cluster()
+                .getTask(
+                        new GetTaskRequest().setTaskId(new TaskId(build.taskId())),
+                        ActionListener.wrap(
+                                response -> {
+                                    if (response.getTask().isCompleted()) {
+                                        settle(
+                                                model,
+                                                isImport,
+                                                "interrupted: task [" + build.taskId()
+                                                        + "] ended without recording its outcome",
+                                                listener);
+                                    } else {
+                                        listener.onResponse(model);
+                                    }
+                                },
+                                e -> settle(
+                                        model,
+                                        isImport,
+                                        "interrupted: task [" + build.taskId() + "] no longer runs (" + e.getMessage()
+                                                + ")",
+                                        listener)));
     }
 
     private void settle(StoredModel model, boolean isImport, String reason, ActionListener<StoredModel> listener) {
         long now = System.currentTimeMillis();
         store.updateStatus(
-            model,
-            status -> isImport
-                ? status.withImport(status.importing().finish(Training.State.FAILED, now, reason))
-                : status.withTraining(status.training().finish(Training.State.FAILED, now, reason)),
-            "model [" + model.name() + "] changed while settling its interrupted " + (isImport ? "import" : "training"),
-            listener
-        );
+                model,
+                status -> isImport
+                        ? status.withImport(status.importing().finish(Training.State.FAILED, now, reason))
+                        : status.withTraining(status.training().finish(Training.State.FAILED, now, reason)),
+                "model [" + model.name() + "] changed while settling its interrupted "
+                        + (isImport ? "import" : "training"),
+                listener);
     }
 }

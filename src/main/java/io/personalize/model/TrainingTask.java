@@ -1,5 +1,8 @@
 package io.personalize.model;
 
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.common.io.stream.StreamInput;
@@ -8,10 +11,6 @@ import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.tasks.TaskId;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A training or evaluation running on a node: cancellable with {@code POST _tasks/<id>/_cancel}, and its phase and
@@ -28,7 +27,14 @@ public final class TrainingTask extends CancellableTask {
     // completes when the training has claimed the model (or failed before): wait_for_completion=false answers then
     private final SubscribableListener<Void> started = new SubscribableListener<>();
 
-    public TrainingTask(long id, String type, String action, String description, TaskId parent, Map<String, String> headers, String model) {
+    public TrainingTask(
+            long id,
+            String type,
+            String action,
+            String description,
+            TaskId parent,
+            Map<String, String> headers,
+            String model) {
         super(id, type, action, description, parent, headers);
         this.model = model;
     }

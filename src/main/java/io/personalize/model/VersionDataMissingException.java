@@ -13,9 +13,9 @@ public final class VersionDataMissingException extends ElasticsearchStatusExcept
 
     public VersionDataMissingException(String model, long version, String index) {
         super(
-            "model [" + model + "]: the index [" + index + "] of its active version [" + version + "] is missing; train or import a new "
-                + "version (GET _recommend/models/" + model + " shows it)",
-            RestStatus.SERVICE_UNAVAILABLE
-        );
+                "model [" + model + "]: the index [" + index + "] of its active version [" + version
+                        + "] is missing; train or import a new " + "version (GET _recommend/models/" + model
+                        + " shows it)",
+                RestStatus.SERVICE_UNAVAILABLE);
     }
 }

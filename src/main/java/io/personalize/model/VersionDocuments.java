@@ -9,11 +9,6 @@ import io.personalize.serving.UserProfile;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.TrainedModel;
-
-
-import org.elasticsearch.common.bytes.BytesReference;
-import org.elasticsearch.xcontent.XContentFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -23,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.xcontent.XContentFactory;
 
 /**
  * The documents of a trained version, produced one at a time while they are written: every item's neighbour list,
@@ -125,14 +122,13 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
             because.add(reasons.length == 0 ? null : itemNames[reasons[0]]);
         }
         return new UserProfile(
-            users.get(user),
-            names(history),
-            weights,
-            names(recommendations.items()),
-            recommendations.scores(),
-            because,
-            attributeAffinities(history, scorer.historyFactors(history, weights))
-        );
+                users.get(user),
+                names(history),
+                weights,
+                names(recommendations.items()),
+                recommendations.scores(),
+                because,
+                attributeAffinities(history, scorer.historyFactors(history, weights)));
     }
 
     PopularList popularList() {
@@ -141,7 +137,11 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> popularity[a] != popularity[b] ? Float.compare(popularity[b], popularity[a]) : Integer.compare(a, b));
+        Arrays.sort(
+                order,
+                (a, b) -> popularity[a] != popularity[b]
+                        ? Float.compare(popularity[b], popularity[a])
+                        : Integer.compare(a, b));
         int n = Math.min(POPULAR, order.length);
         List<String> popular = new ArrayList<>(n);
         float[] scores = new float[n];
@@ -174,11 +174,10 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
             }
             float max = weights.values().stream().max(Float::compare).orElse(1f);
             Map<String, Float> top = new LinkedHashMap<>();
-            weights.entrySet()
-                .stream()
-                .sorted((x, y) -> Float.compare(y.getValue(), x.getValue()))
-                .limit(ATTRIBUTE_VALUES)
-                .forEach(e -> top.put(attributes.values(a).get(e.getKey()), max > 0 ? e.getValue() / max : 0f));
+            weights.entrySet().stream()
+                    .sorted((x, y) -> Float.compare(y.getValue(), x.getValue()))
+                    .limit(ATTRIBUTE_VALUES)
+                    .forEach(e -> top.put(attributes.values(a).get(e.getKey()), max > 0 ? e.getValue() / max : 0f));
             result.put(attributes.names().get(a), top);
         }
         return result;
@@ -236,7 +235,8 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
 
     private static byte[] json(ModelDocument doc) {
         try {
-            return BytesReference.toBytes(BytesReference.bytes(ModelDocuments.toXContent(doc, XContentFactory.jsonBuilder())));
+            return BytesReference.toBytes(
+                    BytesReference.bytes(ModelDocuments.toXContent(doc, XContentFactory.jsonBuilder())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

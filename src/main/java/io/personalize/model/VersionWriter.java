@@ -1,5 +1,7 @@
 package io.personalize.model;
 
+import java.util.Iterator;
+import java.util.concurrent.Executor;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
 import org.elasticsearch.action.admin.indices.flush.FlushRequest;
@@ -11,9 +13,6 @@ import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.TaskCancelledException;
 import org.elasticsearch.xcontent.XContentType;
-
-import java.util.Iterator;
-import java.util.concurrent.Executor;
 
 /**
  * Writes one model version into its own index: creates the index, bulk-writes the documents in batches, then refreshes
@@ -43,9 +42,10 @@ public final class VersionWriter {
     }
 
     public void createIndex(String index, ActionListener<Void> listener) {
-        CreateIndexRequest create = new CreateIndexRequest(index).settings(ModelIndices.dataSettings())
-            .mapping(ModelIndices.dataMappings())
-            .waitForActiveShards(ActiveShardCount.ONE);
+        CreateIndexRequest create = new CreateIndexRequest(index)
+                .settings(ModelIndices.dataSettings())
+                .mapping(ModelIndices.dataMappings())
+                .waitForActiveShards(ActiveShardCount.ONE);
         client.admin().indices().create(create, listener.map(r -> null));
     }
 
@@ -54,7 +54,12 @@ public final class VersionWriter {
      * cancellation the listener is told only once no batch is in flight any more, so that deleting the index then
      * leaves nothing behind (a late bulk would create it again).
      */
-    public void write(String index, Iterator<Doc> docs, EventReader.ProgressListener progress, long total, ActionListener<Void> listener) {
+    public void write(
+            String index,
+            Iterator<Doc> docs,
+            EventReader.ProgressListener progress,
+            long total,
+            ActionListener<Void> listener) {
         // on our executor: the caller is often the create-index callback, which runs on the cluster applier thread, and
         // building a batch of user profiles there would hold up every cluster state update of the node
         Run run = new Run(index, docs, progress, total, listener);
@@ -79,7 +84,12 @@ public final class VersionWriter {
         private long written;
         private Exception failure;
 
-        Run(String index, Iterator<Doc> docs, EventReader.ProgressListener progress, long total, ActionListener<Void> listener) {
+        Run(
+                String index,
+                Iterator<Doc> docs,
+                EventReader.ProgressListener progress,
+                long total,
+                ActionListener<Void> listener) {
             this.index = index;
             this.docs = docs;
             this.progress = progress;
@@ -125,12 +135,17 @@ public final class VersionWriter {
                     }
                 }
                 int actions = bulk.numberOfActions();
-                client.bulk(bulk, ActionListener.wrap(response -> {
-                    Exception failed = response.hasFailures()
-                        ? new IllegalStateException("writing model version [" + index + "] failed: " + response.buildFailureMessage())
-                        : null;
-                    done(actions, failed);
-                }, e -> done(0, e)));
+                client.bulk(
+                        bulk,
+                        ActionListener.wrap(
+                                response -> {
+                                    Exception failed = response.hasFailures()
+                                            ? new IllegalStateException("writing model version [" + index + "] failed: "
+                                                    + response.buildFailureMessage())
+                                            : null;
+                                    done(actions, failed);
+                                },
+                                e -> done(0, e)));
             }
             maybeFinish();
         }
@@ -191,9 +206,11 @@ public final class VersionWriter {
                 return;
             }
             // searchable, then durable: the translog was asynchronous while writing
-            client.admin().indices().refresh(new RefreshRequest(index), listener.delegateFailureAndWrap(
-                (l, refreshed) -> client.admin().indices().flush(new FlushRequest(index), l.map(flushed -> null))
-            ));
+            client.admin()
+                    .indices()
+                    .refresh(new RefreshRequest(index), listener.delegateFailureAndWrap((l, refreshed) -> client.admin()
+                            .indices()
+                            .flush(new FlushRequest(index), l.map(flushed -> null))));
         }
     }
 }

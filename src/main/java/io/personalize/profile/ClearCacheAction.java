@@ -1,11 +1,14 @@
 package io.personalize.profile;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.TransportAction;
@@ -13,6 +16,7 @@ import org.elasticsearch.action.support.nodes.BaseNodeResponse;
 import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.action.support.nodes.TransportNodesAction;
+import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.cluster.service.ClusterService;
@@ -23,11 +27,6 @@ import org.elasticsearch.tasks.Task;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.AbstractTransportRequest;
 import org.elasticsearch.transport.TransportService;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * Drops, on every node, what the serving cache holds of a model (its document and its old versions' documents,
@@ -49,15 +48,23 @@ public final class ClearCacheAction {
      * failure.
      */
     public static void broadcast(Client client, Request request, Runnable then) {
-        client.execute(TYPE, request, ActionListener.running(then).delegateResponse((l, e) -> {
-            logger.warn("could not clear the personalize serving caches", e);
-            l.onResponse(null);
-        }).map(response -> {
-            for (FailedNodeException failure : response.failures()) {
-                logger.warn("could not clear the personalize serving cache of node [" + failure.nodeId() + "]", failure);
-            }
-            return null;
-        }));
+        client.execute(
+                TYPE,
+                request,
+                ActionListener.running(then)
+                        .delegateResponse((l, e) -> {
+                            logger.warn("could not clear the personalize serving caches", e);
+                            l.onResponse(null);
+                        })
+                        .map(response -> {
+                            for (FailedNodeException failure : response.failures()) {
+                                logger.warn(
+                                        "could not clear the personalize serving cache of node [" + failure.nodeId()
+                                                + "]",
+                                        failure);
+                            }
+                            return null;
+                        }));
     }
 
     /**
@@ -73,21 +80,26 @@ public final class ClearCacheAction {
      * ({@code inCluster} says, from the cluster state after the answers) does not count: to serve again it must rejoin,
      * and a joining node gets the cluster state (with {@link ForgottenUsers}) before it is in the cluster.
      */
-    public static void broadcastOrFail(Client client, Request request, Predicate<String> inCluster, ActionListener<Void> listener) {
+    public static void broadcastOrFail(
+            Client client, Request request, Predicate<String> inCluster, ActionListener<Void> listener) {
         client.execute(TYPE, request, listener.map(response -> {
             List<FailedNodeException> failures = new ArrayList<>();
             for (FailedNodeException failure : response.failures()) {
                 if (inCluster.test(failure.nodeId())) {
                     failures.add(failure);
                 } else {
-                    logger.info("node [" + failure.nodeId() + "] left the cluster while its serving cache was cleared: it will apply the cluster state when it rejoins", failure);
+                    logger.info(
+                            "node [" + failure.nodeId()
+                                    + "] left the cluster while its serving cache was cleared: it will apply the cluster state when it rejoins",
+                            failure);
                 }
             }
             if (failures.isEmpty() == false) {
-                ElasticsearchException failure = new ElasticsearchException(
-                    "could not clear the serving cache of node(s) " + failures.stream().map(FailedNodeException::nodeId).toList()
-                        + ": retry the request"
-                );
+                ElasticsearchException failure =
+                        new ElasticsearchException("could not clear the serving cache of node(s) "
+                                + failures.stream()
+                                        .map(FailedNodeException::nodeId)
+                                        .toList() + ": retry the request");
                 failures.forEach(failure::addSuppressed);
                 throw failure;
             }
@@ -155,10 +167,10 @@ public final class ClearCacheAction {
         @Override
         public boolean equals(Object o) {
             return o instanceof NodeRequest other
-                && model.equals(other.model)
-                && java.util.Objects.equals(keepIndex, other.keepIndex)
-                && java.util.Objects.equals(userId, other.userId)
-                && forgottenAt == other.forgottenAt;
+                    && model.equals(other.model)
+                    && java.util.Objects.equals(keepIndex, other.keepIndex)
+                    && java.util.Objects.equals(userId, other.userId)
+                    && forgottenAt == other.forgottenAt;
         }
 
         @Override
@@ -193,12 +205,24 @@ public final class ClearCacheAction {
         }
     }
 
-    public static final class Transport extends TransportNodesAction<Request, Response, NodeRequest, NodeResponse, Void> {
+    public static final class Transport
+            extends TransportNodesAction<Request, Response, NodeRequest, NodeResponse, Void> {
         private final ServingCache cache;
 
         @Inject
-        public Transport(TransportService transportService, ClusterService clusterService, ThreadPool threadPool, ActionFilters actionFilters, ServingCache cache) {
-            super(NAME, clusterService, transportService, actionFilters, NodeRequest::new, threadPool.executor(ThreadPool.Names.MANAGEMENT));
+        public Transport(
+                TransportService transportService,
+                ClusterService clusterService,
+                ThreadPool threadPool,
+                ActionFilters actionFilters,
+                ServingCache cache) {
+            super(
+                    NAME,
+                    clusterService,
+                    transportService,
+                    actionFilters,
+                    NodeRequest::new,
+                    threadPool.executor(ThreadPool.Names.MANAGEMENT));
             this.cache = cache;
         }
 
@@ -221,10 +245,11 @@ public final class ClearCacheAction {
         protected NodeResponse nodeOperation(NodeRequest request, Task task) {
             if (request.userId != null) {
                 if (request.forgottenAt > 0
-                    && ForgottenUsers.of(clusterService.state()).forgottenAt(request.model, request.userId) < request.forgottenAt) {
+                        && ForgottenUsers.of(clusterService.state()).forgottenAt(request.model, request.userId)
+                                < request.forgottenAt) {
                     throw new ElasticsearchException(
-                        "node [" + clusterService.localNode().getName() + "] has not applied the cluster state forgetting the user yet"
-                    );
+                            "node [" + clusterService.localNode().getName()
+                                    + "] has not applied the cluster state forgetting the user yet");
                 }
                 cache.invalidateUser(request.model, request.userId);
             } else {

@@ -1,5 +1,12 @@
 package io.personalize.profile;
 
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongPredicate;
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.cluster.AbstractNamedDiffable;
 import org.elasticsearch.cluster.ClusterState;
@@ -13,14 +20,6 @@ import org.elasticsearch.common.xcontent.ChunkedToXContentHelper;
 import org.elasticsearch.xcontent.ToXContent;
 import org.elasticsearch.xcontent.XContentParser;
 
-import java.io.IOException;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.LongPredicate;
-
 /**
  * The users forgotten by {@code DELETE _recommend/models/{m}/users/{u}}: model name, then user id, then when they were
  * forgotten (epoch milliseconds). Cluster state metadata, so that every node has it before it serves (a node that was
@@ -28,7 +27,8 @@ import java.util.function.LongPredicate;
  * gateway). Serving never uses a stored profile of a user forgotten at or after the time its version's build started
  * ({@link #hides}). Entries go once no kept version of the model started before them, and with the model.
  */
-public final class ForgottenUsers extends AbstractNamedDiffable<Metadata.ProjectCustom> implements Metadata.ProjectCustom {
+public final class ForgottenUsers extends AbstractNamedDiffable<Metadata.ProjectCustom>
+        implements Metadata.ProjectCustom {
 
     public static final String TYPE = "personalize_forgotten_users";
     public static final ForgottenUsers EMPTY = new ForgottenUsers(Map.of());

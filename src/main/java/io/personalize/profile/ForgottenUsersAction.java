@@ -1,5 +1,6 @@
 package io.personalize.profile;
 
+import java.io.IOException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionType;
@@ -25,8 +26,6 @@ import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.TransportService;
-
-import java.io.IOException;
 
 /**
  * Changes {@link ForgottenUsers} in the cluster state, on the elected master through a task queue (changes are batched
@@ -112,7 +111,11 @@ public final class ForgottenUsersAction {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Request other && op == other.op && model.equals(other.model) && java.util.Objects.equals(user, other.user) && at == other.at;
+            return o instanceof Request other
+                    && op == other.op
+                    && model.equals(other.model)
+                    && java.util.Objects.equals(user, other.user)
+                    && at == other.at;
         }
 
         @Override
@@ -121,7 +124,8 @@ public final class ForgottenUsersAction {
         }
     }
 
-    private record UpdateTask(Request request, ActionListener<AcknowledgedResponse> listener) implements ClusterStateTaskListener {
+    private record UpdateTask(Request request, ActionListener<AcknowledgedResponse> listener)
+            implements ClusterStateTaskListener {
         @Override
         public void onFailure(Exception e) {
             listener.onFailure(e);
@@ -137,12 +141,17 @@ public final class ForgottenUsersAction {
                 return Tuple.tuple(state, null);
             }
             ProjectMetadata project = state.metadata().getProject(ProjectId.DEFAULT);
-            return Tuple.tuple(ClusterState.builder(state).putProjectMetadata(ProjectMetadata.builder(project).putCustom(ForgottenUsers.TYPE, next)).build(), null);
+            return Tuple.tuple(
+                    ClusterState.builder(state)
+                            .putProjectMetadata(ProjectMetadata.builder(project).putCustom(ForgottenUsers.TYPE, next))
+                            .build(),
+                    null);
         }
 
         @Override
         public void taskSucceeded(UpdateTask task, Void ignored) {
-            // runs once the state is published (committed and applied on the master; the others had publish timeout to apply)
+            // runs once the state is published (committed and applied on the master; the others had publish timeout to
+            // apply)
             task.listener().onResponse(AcknowledgedResponse.TRUE);
         }
     }
@@ -151,13 +160,25 @@ public final class ForgottenUsersAction {
         private final MasterServiceTaskQueue<UpdateTask> queue;
 
         @Inject
-        public Transport(TransportService transportService, ClusterService clusterService, ThreadPool threadPool, ActionFilters actionFilters) {
-            super(NAME, transportService, clusterService, threadPool, actionFilters, Request::new, EsExecutors.DIRECT_EXECUTOR_SERVICE);
+        public Transport(
+                TransportService transportService,
+                ClusterService clusterService,
+                ThreadPool threadPool,
+                ActionFilters actionFilters) {
+            super(
+                    NAME,
+                    transportService,
+                    clusterService,
+                    threadPool,
+                    actionFilters,
+                    Request::new,
+                    EsExecutors.DIRECT_EXECUTOR_SERVICE);
             this.queue = clusterService.createTaskQueue("personalize-forgotten-users", Priority.NORMAL, new Executor());
         }
 
         @Override
-        protected void masterOperation(Task task, Request request, ClusterState state, ActionListener<AcknowledgedResponse> listener) {
+        protected void masterOperation(
+                Task task, Request request, ClusterState state, ActionListener<AcknowledgedResponse> listener) {
             queue.submitTask(request.toString(), new UpdateTask(request, listener), request.masterNodeTimeout());
         }
 

@@ -1,9 +1,8 @@
 package io.personalize.profile;
 
+import java.util.Map;
 import org.elasticsearch.cluster.ClusterChangedEvent;
 import org.elasticsearch.cluster.ClusterStateListener;
-
-import java.util.Map;
 
 /**
  * Drops from the node's serving cache the profiles of users newly forgotten in the cluster state, as soon as the node

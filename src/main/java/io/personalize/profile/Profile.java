@@ -4,7 +4,6 @@ import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import io.personalize.training.ScoringParams;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,14 +14,13 @@ import java.util.Set;
  * neighbour lists, the items the user has seen (stored history and recent events), and the popular list.
  */
 public record Profile(
-    ActiveModel model,
-    String userId,
-    UserProfile user,
-    List<SourceItem> sources,
-    Map<String, NeighborList> neighbors,
-    Set<String> seen,
-    PopularList popular
-) {
+        ActiveModel model,
+        String userId,
+        UserProfile user,
+        List<SourceItem> sources,
+        Map<String, NeighborList> neighbors,
+        Set<String> seen,
+        PopularList popular) {
 
     public boolean isEmpty() {
         return user == null && sources.isEmpty();

@@ -8,7 +8,18 @@ import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
-
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
@@ -30,19 +41,6 @@ import org.elasticsearch.search.aggregations.metrics.Max;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Loads what a request needs from the active model version, in at most two rounds of reads, all by id or by a small
@@ -113,7 +111,8 @@ public final class ProfileLoader {
     public static ActiveModel active(ModelStore.StoredModel model) {
         ModelStatus.Version version = model.status().active();
         if (version == null) {
-            throw new ResourceNotFoundException("model [" + model.name() + "] has no trained version yet: train it or import one");
+            throw new ResourceNotFoundException(
+                    "model [" + model.name() + "] has no trained version yet: train it or import one");
         }
         return new ActiveModel(model.name(), model.config(), version);
     }
@@ -124,7 +123,8 @@ public final class ProfileLoader {
      * configuration, {@code work} runs again on that one. Either way the result comes from the version active when the
      * request is served, as if the document had been read first, and a new version is seen by the very next request.
      */
-    public <T> void withActive(String name, BiConsumer<ActiveModel, ActionListener<T>> work, ActionListener<T> listener) {
+    public <T> void withActive(
+            String name, BiConsumer<ActiveModel, ActionListener<T>> work, ActionListener<T> listener) {
         ModelStore.StoredModel known = cache.model(name);
         ActiveModel guess = known == null || known.status().active() == null ? null : active(known);
         if (guess == null) {
@@ -133,11 +133,13 @@ public final class ProfileLoader {
         }
         Speculation<T> speculation = new Speculation<>(guess, fresh -> work.accept(fresh, listener), listener);
         activeModel(name, ActionListener.wrap(speculation::model, speculation::modelFailed));
-        ActionListener.run(ActionListener.wrap(speculation::result, speculation::resultFailed), l -> work.accept(guess, l));
+        ActionListener.run(
+                ActionListener.wrap(speculation::result, speculation::resultFailed), l -> work.accept(guess, l));
     }
 
     /** The profile from the model's active version: {@link #load} under {@link #withActive}. */
-    public void loadActive(String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
+    public void loadActive(
+            String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
         withActive(name, (model, l) -> load(model, user, context, recent, Neighbors.ALL, l), listener);
     }
 
@@ -198,10 +200,17 @@ public final class ProfileLoader {
      * The profile of {@code user} (may be null) with {@code context} items, counting the user's {@code recent} newest
      * items from the events index, topped up from their stored history.
      */
-    public void load(ActiveModel model, String user, List<String> context, int recent, Neighbors wanted, ActionListener<Profile> listener) {
+    public void load(
+            ActiveModel model,
+            String user,
+            List<String> context,
+            int recent,
+            Neighbors wanted,
+            ActionListener<Profile> listener) {
         Fetched fetched = new Fetched();
         List<String> ids = new ArrayList<>();
-        // a cheap map lookup in the node's cluster state, on every request: a node that missed the clearing of its cache
+        // a cheap map lookup in the node's cluster state, on every request: a node that missed the clearing of its
+        // cache
         // (paused, cut off) cannot serve the profile once it has the state that forgets the user
         if (user != null && hidden(model, user) == false) {
             ids.add(ModelDocuments.userDocId(user));
@@ -210,9 +219,17 @@ public final class ProfileLoader {
         for (String item : new LinkedHashSet<>(context)) {
             ids.add(ModelDocuments.itemDocId(item));
         }
-        ActionListener<Void> firstRound = listener.delegateFailureAndWrap(
-            (l, ignored) -> secondRound(model, user, context, recent, wanted, fetched.user, fetched.recentItems, fetched.neighbors, fetched.popular, l)
-        );
+        ActionListener<Void> firstRound = listener.delegateFailureAndWrap((l, ignored) -> secondRound(
+                model,
+                user,
+                context,
+                recent,
+                wanted,
+                fetched.user,
+                fetched.recentItems,
+                fetched.neighbors,
+                fetched.popular,
+                l));
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
             fetch(model, ids, fetched, refs.acquire());
             if (user != null && recent > 0) {
@@ -259,10 +276,13 @@ public final class ProfileLoader {
         client.multiGet(mget, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (item.isFailed()) {
-                    if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure()) instanceof IndexNotFoundException) {
-                        // the version's data is gone: an error, never a silent empty shelf (a version dropped by a newer
+                    if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
+                            instanceof IndexNotFoundException) {
+                        // the version's data is gone: an error, never a silent empty shelf (a version dropped by a
+                        // newer
                         // activation meanwhile is retried on the new one by withActive, which ignores this error then)
-                        throw new VersionDataMissingException(model.name(), model.version().version(), model.index());
+                        throw new VersionDataMissingException(
+                                model.name(), model.version().version(), model.index());
                     }
                     continue;
                 }
@@ -281,17 +301,16 @@ public final class ProfileLoader {
     }
 
     private void secondRound(
-        ActiveModel model,
-        String user,
-        List<String> context,
-        int recent,
-        Neighbors wanted,
-        UserProfile userDoc,
-        List<SourceItem> recentItems,
-        Map<String, NeighborList> neighbors,
-        PopularList popular,
-        ActionListener<Profile> listener
-    ) {
+            ActiveModel model,
+            String user,
+            List<String> context,
+            int recent,
+            Neighbors wanted,
+            UserProfile userDoc,
+            List<SourceItem> recentItems,
+            Map<String, NeighborList> neighbors,
+            PopularList popular,
+            ActionListener<Profile> listener) {
         List<SourceItem> sources = new ArrayList<>();
         Set<String> named = new LinkedHashSet<>();
         for (String item : context) {
@@ -325,18 +344,24 @@ public final class ProfileLoader {
         long trainedUntil = model.version().newestEvent();
         List<String> ids = new ArrayList<>();
         for (SourceItem source : sources) {
-            boolean needed = switch (source.origin()) {
-                case CONTEXT -> false; // read in the first round
-                case RECENT -> wanted == Neighbors.ALL || source.time() > trainedUntil;
-                case HISTORY -> wanted == Neighbors.ALL;
-            };
+            boolean needed =
+                    switch (source.origin()) {
+                        case CONTEXT -> false; // read in the first round
+                        case RECENT -> wanted == Neighbors.ALL || source.time() > trainedUntil;
+                        case HISTORY -> wanted == Neighbors.ALL;
+                    };
             if (needed && neighbors.containsKey(source.item()) == false) {
                 ids.add(ModelDocuments.itemDocId(source.item()));
             }
         }
         Fetched more = new Fetched();
         more.neighbors.putAll(neighbors);
-        fetch(model, ids, more, listener.map(ignored -> new Profile(model, user, userDoc, sources, new HashMap<>(more.neighbors), seen, popular)));
+        fetch(
+                model,
+                ids,
+                more,
+                listener.map(ignored ->
+                        new Profile(model, user, userDoc, sources, new HashMap<>(more.neighbors), seen, popular)));
     }
 
     /**
@@ -346,24 +371,24 @@ public final class ProfileLoader {
      */
     private void recentEvents(ActiveModel model, String user, int recent, ActionListener<List<SourceItem>> listener) {
         var events = model.config().events();
-        SearchSourceBuilder source = new SearchSourceBuilder().query(
-            QueryBuilders.boolQuery()
-                .filter(QueryBuilders.termQuery(events.userField(), user))
-                .filter(QueryBuilders.termsQuery(events.typeField(), events.weights().keySet()))
-        )
-            .size(0)
-            .trackTotalHits(false)
-            .aggregation(
-                AggregationBuilders.terms(RECENT_AGG)
-                    .field(events.itemField())
-                    .size(recent)
-                    .shardSize(recent)
-                    .order(List.of(BucketOrder.aggregation(NEWEST_AGG, false), BucketOrder.key(true)))
-                    .subAggregation(AggregationBuilders.max(NEWEST_AGG).field(events.timeField()))
-            );
-        SearchRequest search = new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(QueryBuilders.boolQuery()
+                        .filter(QueryBuilders.termQuery(events.userField(), user))
+                        .filter(QueryBuilders.termsQuery(
+                                events.typeField(), events.weights().keySet())))
+                .size(0)
+                .trackTotalHits(false)
+                .aggregation(AggregationBuilders.terms(RECENT_AGG)
+                        .field(events.itemField())
+                        .size(recent)
+                        .shardSize(recent)
+                        .order(List.of(BucketOrder.aggregation(NEWEST_AGG, false), BucketOrder.key(true)))
+                        .subAggregation(AggregationBuilders.max(NEWEST_AGG).field(events.timeField())));
+        SearchRequest search =
+                new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
         client.search(search, listener.map(response -> {
-            if (response.getAggregations() == null || response.getAggregations().get(RECENT_AGG) instanceof Terms == false) {
+            if (response.getAggregations() == null
+                    || response.getAggregations().get(RECENT_AGG) instanceof Terms == false) {
                 return List.of(); // no events index (lenient): nobody has events yet
             }
             Terms terms = response.getAggregations().get(RECENT_AGG);

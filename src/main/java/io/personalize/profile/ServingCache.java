@@ -5,7 +5,12 @@ import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
 import io.personalize.serving.ModelDocument;
 import io.personalize.stats.CacheStats;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
 import org.elasticsearch.common.settings.ClusterSettings;
@@ -13,13 +18,6 @@ import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.unit.ByteSizeValue;
 import org.elasticsearch.core.TimeValue;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 
 /**
  * A node's cache of what serving reads from model versions, so that a search or a shelf does not fetch and parse the
@@ -42,18 +40,13 @@ import java.util.function.Predicate;
 public final class ServingCache {
 
     public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
-        "personalize.cache.size",
-        "5%",
-        Setting.Property.NodeScope,
-        Setting.Property.Dynamic
-    );
+            "personalize.cache.size", "5%", Setting.Property.NodeScope, Setting.Property.Dynamic);
     public static final Setting<TimeValue> EXPIRE_AFTER_ACCESS = Setting.timeSetting(
-        "personalize.cache.expire_after_access",
-        TimeValue.timeValueMinutes(30),
-        TimeValue.timeValueSeconds(1),
-        Setting.Property.NodeScope,
-        Setting.Property.Dynamic
-    );
+            "personalize.cache.expire_after_access",
+            TimeValue.timeValueMinutes(30),
+            TimeValue.timeValueSeconds(1),
+            Setting.Property.NodeScope,
+            Setting.Property.Dynamic);
 
     public static List<Setting<?>> settings() {
         return List.of(SIZE, EXPIRE_AFTER_ACCESS);
@@ -100,10 +93,10 @@ public final class ServingCache {
     // Elasticsearch's Cache cannot be resized: a new bound or expiry starts a new, empty one
     private synchronized void rebuild() {
         documents = CacheBuilder.<Key, Entry>builder()
-            .setMaximumWeight(Math.max(0, limitBytes))
-            .setExpireAfterAccess(expireAfterAccess)
-            .weigher((key, entry) -> entry.bytes())
-            .build();
+                .setMaximumWeight(Math.max(0, limitBytes))
+                .setExpireAfterAccess(expireAfterAccess)
+                .weigher((key, entry) -> entry.bytes())
+                .build();
     }
 
     /** What the cache knows of a document of the model's version, or null when it knows nothing. */
@@ -128,7 +121,11 @@ public final class ServingCache {
         Key key = key(model, id);
         beforePut.run();
         // parsed JSON takes a few times its text on the heap (strings, arrays, map entries); keys count too
-        documents.put(key, new Entry(document == null ? Cached.ABSENT : new Cached(document), 3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+        documents.put(
+                key,
+                new Entry(
+                        document == null ? Cached.ABSENT : new Cached(document),
+                        3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
         // An invalidation may have landed between the check above and the put: it bumped the generation before scanning
         // the keys, so either its scan saw this entry (and dropped it) or this recheck sees the new generation. Either
         // way, nothing read before an invalidation survives it, without a lock on the serving path.
@@ -165,7 +162,8 @@ public final class ServingCache {
     /** Forgets the model's document and every document of its versions but {@code keepIndex} (may be null). */
     public void invalidateModel(String name, String keepIndex) {
         models.remove(name);
-        invalidate(key -> ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
+        invalidate(key ->
+                ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
     }
 
     /**
@@ -195,6 +193,12 @@ public final class ServingCache {
 
     public CacheStats stats() {
         Cache.Stats stats = documents.stats();
-        return new CacheStats(documents.count(), documents.weight(), limitBytes, stats.getHits(), stats.getMisses(), stats.getEvictions());
+        return new CacheStats(
+                documents.count(),
+                documents.weight(),
+                limitBytes,
+                stats.getHits(),
+                stats.getMisses(),
+                stats.getEvictions());
     }
 }

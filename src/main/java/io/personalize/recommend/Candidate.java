@@ -59,12 +59,28 @@ public final class Candidate {
         score += reason.weight();
         for (int i = 0; i < reasons.size(); i++) {
             Reason existing = reasons.get(i);
-            if (existing.type() == reason.type() && (reason.type() != Reason.Type.AFFINITY || existing.attribute().equals(reason.attribute()))) {
+            if (existing.type() == reason.type()
+                    && (reason.type() != Reason.Type.AFFINITY
+                            || existing.attribute().equals(reason.attribute()))) {
                 if (reason.weight() > existing.weight()) {
                     // the score keeps the sum, the reason names the item that gave the most
-                    reasons.set(i, new Reason(reason.type(), reason.itemId(), reason.attribute(), reason.value(), existing.weight() + reason.weight()));
+                    reasons.set(
+                            i,
+                            new Reason(
+                                    reason.type(),
+                                    reason.itemId(),
+                                    reason.attribute(),
+                                    reason.value(),
+                                    existing.weight() + reason.weight()));
                 } else {
-                    reasons.set(i, new Reason(existing.type(), existing.itemId(), existing.attribute(), existing.value(), existing.weight() + reason.weight()));
+                    reasons.set(
+                            i,
+                            new Reason(
+                                    existing.type(),
+                                    existing.itemId(),
+                                    existing.attribute(),
+                                    existing.value(),
+                                    existing.weight() + reason.weight()));
                 }
                 return;
             }

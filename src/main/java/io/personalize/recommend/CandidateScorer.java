@@ -5,7 +5,6 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.ProfileScorer;
 import io.personalize.serving.UserProfile;
-
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -46,7 +45,8 @@ public final class CandidateScorer {
      * The collaborative candidates of a profile, excluding {@code excluded}; with {@code beyondStoredList}, also the
      * items past the shopper's stored list that the neighbour lists of their history items (as loaded) reach.
      */
-    public static Map<String, Candidate> collaborative(Profile profile, Set<String> excluded, boolean beyondStoredList) {
+    public static Map<String, Candidate> collaborative(
+            Profile profile, Set<String> excluded, boolean beyondStoredList) {
         Map<String, Candidate> candidates = new HashMap<>();
         UserProfile user = profile.user();
         if (user != null && beyondStoredList) {
@@ -59,15 +59,23 @@ public final class CandidateScorer {
                 if (excluded.contains(item) == false && max > 0) {
                     String because = user.because(r);
                     float weight = user.scores()[r] / max;
-                    Reason reason = because == null ? Reason.of(Reason.Type.POPULAR, weight) : Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, because, weight);
+                    Reason reason = because == null
+                            ? Reason.of(Reason.Type.POPULAR, weight)
+                            : Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, because, weight);
                     candidates.computeIfAbsent(item, Candidate::new).rank(r).add(reason);
                 }
             }
         }
         // events the model was trained on are in the stored list already: real time adds only what came after
         long trainedUntil = profile.model().version().newestEvent();
-        addNeighbors(profile, s -> s.origin() == SourceItem.Origin.RECENT && s.time() > trainedUntil, Reason.Type.BECAUSE_YOU_VIEWED, excluded, candidates);
-        addNeighbors(profile, s -> s.origin() == SourceItem.Origin.CONTEXT, Reason.Type.SIMILAR_TO, excluded, candidates);
+        addNeighbors(
+                profile,
+                s -> s.origin() == SourceItem.Origin.RECENT && s.time() > trainedUntil,
+                Reason.Type.BECAUSE_YOU_VIEWED,
+                excluded,
+                candidates);
+        addNeighbors(
+                profile, s -> s.origin() == SourceItem.Origin.CONTEXT, Reason.Type.SIMILAR_TO, excluded, candidates);
         return candidates;
     }
 
@@ -108,7 +116,7 @@ public final class CandidateScorer {
         Map<String, NeighborList> trained = new HashMap<>();
         for (SourceItem source : profile.sources()) {
             boolean fromTraining = source.origin() == SourceItem.Origin.HISTORY
-                || (source.origin() == SourceItem.Origin.RECENT && source.time() <= trainedUntil);
+                    || (source.origin() == SourceItem.Origin.RECENT && source.time() <= trainedUntil);
             NeighborList list = fromTraining ? profile.neighbors().get(source.item()) : null;
             if (list != null) {
                 trained.put(source.item(), list);
@@ -120,14 +128,13 @@ public final class CandidateScorer {
         Set<String> notAgain = new HashSet<>(user.recommended());
         notAgain.addAll(excluded);
         for (ProfileScorer.Scored scored : ProfileScorer.score(
-            user.history(),
-            user.historyWeights(),
-            trained,
-            profile.popular(),
-            profile.scoring(),
-            notAgain,
-            Integer.MAX_VALUE
-        )) {
+                user.history(),
+                user.historyWeights(),
+                trained,
+                profile.popular(),
+                profile.scoring(),
+                notAgain,
+                Integer.MAX_VALUE)) {
             if (scored.source() != null) {
                 Reason reason = Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, scored.source(), scored.score() / stored);
                 candidates.put(scored.item(), new Candidate(scored.item()).add(reason));
@@ -137,30 +144,32 @@ public final class CandidateScorer {
 
     /** Items named in the request that the model has no neighbours for: new products, for content similarity. */
     public static List<String> withoutNeighbors(Profile profile) {
-        return profile.sources()
-            .stream()
-            .filter(s -> s.origin() == SourceItem.Origin.CONTEXT)
-            .map(SourceItem::item)
-            .filter(item -> profile.neighbors().get(item) == null || profile.neighbors().get(item).neighbors().isEmpty())
-            .toList();
+        return profile.sources().stream()
+                .filter(s -> s.origin() == SourceItem.Origin.CONTEXT)
+                .map(SourceItem::item)
+                .filter(item -> profile.neighbors().get(item) == null
+                        || profile.neighbors().get(item).neighbors().isEmpty())
+                .toList();
     }
 
     /** The neighbours of the profile's sources that pass {@code sources}, by the sum of their scores, max scaled to 1. */
     private static void addNeighbors(
-        Profile profile,
-        Predicate<SourceItem> sources,
-        Reason.Type type,
-        Set<String> excluded,
-        Map<String, Candidate> candidates
-    ) {
-        List<String> items = profile.sources().stream().filter(sources).map(SourceItem::item).toList();
+            Profile profile,
+            Predicate<SourceItem> sources,
+            Reason.Type type,
+            Set<String> excluded,
+            Map<String, Candidate> candidates) {
+        List<String> items =
+                profile.sources().stream().filter(sources).map(SourceItem::item).toList();
         List<ProfileScorer.Scored> sums = ProfileScorer.sum(items, profile.neighbors(), excluded);
         if (sums.isEmpty()) {
             return;
         }
         float max = sums.get(0).score(); // best first
         for (ProfileScorer.Scored sum : sums) {
-            candidates.computeIfAbsent(sum.item(), Candidate::new).add(Reason.item(type, sum.source(), sum.score() / max));
+            candidates
+                    .computeIfAbsent(sum.item(), Candidate::new)
+                    .add(Reason.item(type, sum.source(), sum.score() / max));
         }
     }
 

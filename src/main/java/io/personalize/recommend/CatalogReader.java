@@ -1,7 +1,14 @@
 package io.personalize.recommend;
 
 import io.personalize.model.ModelConfig;
-
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.search.SearchResponse;
@@ -21,15 +28,6 @@ import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.search.vectors.KnnSearchBuilder;
 import org.elasticsearch.search.vectors.RescoreVectorBuilder;
 
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 /**
  * Reads candidates from the catalogue, as the caller: Elasticsearch applies the request's filter (any query of the
  * DSL) and the caller's privileges, so a shelf never shows an item, or a field, that the caller could not search for.
@@ -42,7 +40,12 @@ final class CatalogReader {
     private final FetchSourceContext requestedSource;
     private final boolean withVectors;
 
-    CatalogReader(Client client, ModelConfig.Catalog catalog, QueryBuilder filter, FetchSourceContext requestedSource, boolean withVectors) {
+    CatalogReader(
+            Client client,
+            ModelConfig.Catalog catalog,
+            QueryBuilder filter,
+            FetchSourceContext requestedSource,
+            boolean withVectors) {
         this.client = client;
         this.catalog = catalog;
         this.filter = filter;
@@ -62,11 +65,10 @@ final class CatalogReader {
      * ids cannot be aggregated, gets a search of its own.
      */
     void fetch(
-        Collection<String> items,
-        Set<String> named,
-        ActionListener<Set<String>> visible,
-        ActionListener<Map<String, CatalogItem>> listener
-    ) {
+            Collection<String> items,
+            Set<String> named,
+            ActionListener<Set<String>> visible,
+            ActionListener<Map<String, CatalogItem>> listener) {
         BoolQueryBuilder passing = QueryBuilders.boolQuery().filter(idsQuery(items));
         if (filter != null) {
             passing.filter(filter);
@@ -89,18 +91,32 @@ final class CatalogReader {
         });
         SearchSourceBuilder withNamed = new SearchSourceBuilder().aggregation(VisibleItems.aggregation(catalog, named));
         if (needsHits()) {
-            search(QueryBuilders.boolQuery().filter(idsQuery(both)), items.size(), withNamed.postFilter(passing), found, readable);
+            search(
+                    QueryBuilders.boolQuery().filter(idsQuery(both)),
+                    items.size(),
+                    withNamed.postFilter(passing),
+                    found,
+                    readable);
         } else {
-            aggregate(QueryBuilders.boolQuery().filter(idsQuery(both)), items.size(), withNamed, passing, found, readable);
+            aggregate(
+                    QueryBuilders.boolQuery().filter(idsQuery(both)),
+                    items.size(),
+                    withNamed,
+                    passing,
+                    found,
+                    readable);
         }
     }
 
     /** Hits are fetched only for what only they have: the _source asked for, content vectors, the _id as item id. */
     private boolean needsHits() {
-        return (requestedSource != null && requestedSource.fetchSource()) || withVectors || catalog.idField().equals("_id");
+        return (requestedSource != null && requestedSource.fetchSource())
+                || withVectors
+                || catalog.idField().equals("_id");
     }
 
-    private void aggregate(QueryBuilder query, int size, SearchSourceBuilder base, ActionListener<Map<String, CatalogItem>> listener) {
+    private void aggregate(
+            QueryBuilder query, int size, SearchSourceBuilder base, ActionListener<Map<String, CatalogItem>> listener) {
         aggregate(query, size, base, null, listener, null);
     }
 
@@ -111,26 +127,37 @@ final class CatalogReader {
      * matches more than the batch, and the aggregation is under a filter aggregation keeping the batch's passing ids.
      */
     private void aggregate(
-        QueryBuilder query,
-        int size,
-        SearchSourceBuilder base,
-        QueryBuilder passing,
-        ActionListener<Map<String, CatalogItem>> listener,
-        ActionListener<SearchResponse> also
-    ) {
-        TermsAggregationBuilder ids = AggregationBuilders.terms(ITEMS_AGG).field(catalog.idField()).size(size).shardSize(size);
+            QueryBuilder query,
+            int size,
+            SearchSourceBuilder base,
+            QueryBuilder passing,
+            ActionListener<Map<String, CatalogItem>> listener,
+            ActionListener<SearchResponse> also) {
+        TermsAggregationBuilder ids = AggregationBuilders.terms(ITEMS_AGG)
+                .field(catalog.idField())
+                .size(size)
+                .shardSize(size);
         for (String attribute : catalog.attributes()) {
-            ids.subAggregation(AggregationBuilders.terms(attribute).field(attribute).size(MAX_ATTRIBUTE_VALUES));
+            ids.subAggregation(
+                    AggregationBuilders.terms(attribute).field(attribute).size(MAX_ATTRIBUTE_VALUES));
         }
-        SearchSourceBuilder source = (base == null ? new SearchSourceBuilder() : base).query(query).size(0).trackTotalHits(false);
-        source.aggregation(passing == null ? ids : AggregationBuilders.filter(PASSING_AGG, passing).subAggregation(ids));
+        SearchSourceBuilder source = (base == null ? new SearchSourceBuilder() : base)
+                .query(query)
+                .size(0)
+                .trackTotalHits(false);
+        source.aggregation(
+                passing == null
+                        ? ids
+                        : AggregationBuilders.filter(PASSING_AGG, passing).subAggregation(ids));
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             if (also != null) {
                 also.onResponse(response);
             }
             Map<String, CatalogItem> items = new LinkedHashMap<>();
             InternalAggregations aggregations = response.getAggregations();
-            if (passing != null && aggregations != null && aggregations.get(PASSING_AGG) instanceof SingleBucketAggregation bucket) {
+            if (passing != null
+                    && aggregations != null
+                    && aggregations.get(PASSING_AGG) instanceof SingleBucketAggregation bucket) {
                 aggregations = bucket.getAggregations();
             }
             if (aggregations == null || aggregations.get(ITEMS_AGG) instanceof Terms == false) {
@@ -140,11 +167,17 @@ final class CatalogReader {
             for (Terms.Bucket bucket : terms.getBuckets()) {
                 Map<String, List<String>> attributes = new HashMap<>();
                 for (String attribute : catalog.attributes()) {
-                    if (bucket.getAggregations().get(attribute) instanceof Terms values && values.getBuckets().isEmpty() == false) {
-                        attributes.put(attribute, values.getBuckets().stream().map(Terms.Bucket::getKeyAsString).toList());
+                    if (bucket.getAggregations().get(attribute) instanceof Terms values
+                            && values.getBuckets().isEmpty() == false) {
+                        attributes.put(
+                                attribute,
+                                values.getBuckets().stream()
+                                        .map(Terms.Bucket::getKeyAsString)
+                                        .toList());
                     }
                 }
-                items.put(bucket.getKeyAsString(), new CatalogItem(bucket.getKeyAsString(), Map.of(), attributes, null));
+                items.put(
+                        bucket.getKeyAsString(), new CatalogItem(bucket.getKeyAsString(), Map.of(), attributes, null));
             }
             return items;
         }));
@@ -167,10 +200,11 @@ final class CatalogReader {
 
     /** The content vectors of {@code items}, for content similarity (the filter does not apply to the items named). */
     void vectors(Collection<String> items, ActionListener<Map<String, float[]>> listener) {
-        SearchSourceBuilder source = new SearchSourceBuilder().query(idsQuery(items))
-            .size(items.size())
-            .trackTotalHits(false)
-            .fetchSource(FetchSourceContext.of(true, false, new String[] { catalog.vectorField() }, null));
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(idsQuery(items))
+                .size(items.size())
+                .trackTotalHits(false)
+                .fetchSource(FetchSourceContext.of(true, false, new String[] {catalog.vectorField()}, null));
         addIdField(source);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             Map<String, float[]> vectors = new HashMap<>();
@@ -186,24 +220,29 @@ final class CatalogReader {
 
     /** The nearest neighbours by content of a vector that pass the filter, with their knn scores. */
     void nearest(float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, Float>> listener) {
-        // quantized vectors (Elasticsearch's default int8_hnsw) give scores that differ from one copy of a shard to another:
-        // rescoring with the full vectors gives exact cosines, so every node ranks the same (unquantized fields ignore it)
+        // quantized vectors (Elasticsearch's default int8_hnsw) give scores that differ from one copy of a shard to
+        // another:
+        // rescoring with the full vectors gives exact cosines, so every node ranks the same (unquantized fields ignore
+        // it)
         KnnSearchBuilder knn = new KnnSearchBuilder(
-            catalog.vectorField(),
-            vector,
-            k,
-            Math.min(10_000, Math.max(100, 4 * k)),
-            null,
-            new RescoreVectorBuilder(KNN_OVERSAMPLE),
-            null
-        );
+                catalog.vectorField(),
+                vector,
+                k,
+                Math.min(10_000, Math.max(100, 4 * k)),
+                null,
+                new RescoreVectorBuilder(KNN_OVERSAMPLE),
+                null);
         if (filter != null) {
             knn.addFilterQuery(filter);
         }
         if (excluded.isEmpty() == false) {
             knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
         }
-        SearchSourceBuilder source = new SearchSourceBuilder().knnSearch(List.of(knn)).size(k).fetchSource(false).trackTotalHits(false);
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .knnSearch(List.of(knn))
+                .size(k)
+                .fetchSource(false)
+                .trackTotalHits(false);
         addIdField(source);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             Map<String, Float> scores = new LinkedHashMap<>();
@@ -214,21 +253,22 @@ final class CatalogReader {
         }));
     }
 
-    private void search(QueryBuilder query, int size, SearchSourceBuilder base, ActionListener<Map<String, CatalogItem>> listener) {
+    private void search(
+            QueryBuilder query, int size, SearchSourceBuilder base, ActionListener<Map<String, CatalogItem>> listener) {
         search(query, size, base, listener, null);
     }
 
     private void search(
-        QueryBuilder query,
-        int size,
-        SearchSourceBuilder base,
-        ActionListener<Map<String, CatalogItem>> listener,
-        ActionListener<SearchResponse> also
-    ) {
-        SearchSourceBuilder source = (base == null ? new SearchSourceBuilder() : base).query(query)
-            .size(size)
-            .fetchSource(sourceContext())
-            .trackTotalHits(false);
+            QueryBuilder query,
+            int size,
+            SearchSourceBuilder base,
+            ActionListener<Map<String, CatalogItem>> listener,
+            ActionListener<SearchResponse> also) {
+        SearchSourceBuilder source = (base == null ? new SearchSourceBuilder() : base)
+                .query(query)
+                .size(size)
+                .fetchSource(sourceContext())
+                .trackTotalHits(false);
         addIdField(source);
         catalog.attributes().forEach(source::docValueField);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
@@ -246,7 +286,9 @@ final class CatalogReader {
                 for (String attribute : catalog.attributes()) {
                     DocumentField field = hit.field(attribute);
                     if (field != null) {
-                        attributes.put(attribute, field.getValues().stream().map(Object::toString).toList());
+                        attributes.put(
+                                attribute,
+                                field.getValues().stream().map(Object::toString).toList());
                     }
                 }
                 items.put(itemId(hit), new CatalogItem(itemId(hit), hitSource, attributes, vector));
@@ -263,7 +305,7 @@ final class CatalogReader {
         }
         String[] includes;
         if (fetch == false) {
-            includes = new String[] { catalog.vectorField() };
+            includes = new String[] {catalog.vectorField()};
         } else if (requestedSource.includes().length == 0) {
             includes = new String[0];
         } else {
@@ -275,12 +317,15 @@ final class CatalogReader {
 
     private boolean requested(String field) {
         return requestedSource != null
-            && requestedSource.fetchSource()
-            && (requestedSource.includes().length == 0 || Arrays.asList(requestedSource.includes()).contains(field));
+                && requestedSource.fetchSource()
+                && (requestedSource.includes().length == 0
+                        || Arrays.asList(requestedSource.includes()).contains(field));
     }
 
     private QueryBuilder idsQuery(Collection<String> items) {
-        return catalog.idField().equals("_id") ? QueryBuilders.idsQuery().addIds(items.toArray(String[]::new)) : QueryBuilders.termsQuery(catalog.idField(), items);
+        return catalog.idField().equals("_id")
+                ? QueryBuilders.idsQuery().addIds(items.toArray(String[]::new))
+                : QueryBuilders.termsQuery(catalog.idField(), items);
     }
 
     private void addIdField(SearchSourceBuilder source) {
@@ -294,7 +339,9 @@ final class CatalogReader {
             return hit.getId();
         }
         DocumentField field = hit.field(catalog.idField());
-        return field == null || field.getValues().isEmpty() ? hit.getId() : field.getValues().get(0).toString();
+        return field == null || field.getValues().isEmpty()
+                ? hit.getId()
+                : field.getValues().get(0).toString();
     }
 
     private float[] vector(Map<String, Object> source) {

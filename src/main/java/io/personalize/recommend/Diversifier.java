@@ -19,7 +19,8 @@ public final class Diversifier {
     private Diversifier() {}
 
     /** {@code vectors} holds unit vectors aligned with {@code ranked}; a null vector counts as unlike every other. */
-    public static <T> List<T> maximalMarginalRelevance(List<T> ranked, List<float[]> vectors, Function<T, Float> score, int size, float diversity) {
+    public static <T> List<T> maximalMarginalRelevance(
+            List<T> ranked, List<float[]> vectors, Function<T, Float> score, int size, float diversity) {
         if (diversity <= 0 || ranked.size() <= 1) {
             return ranked.subList(0, Math.min(size, ranked.size()));
         }

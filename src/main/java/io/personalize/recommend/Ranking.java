@@ -1,7 +1,6 @@
 package io.personalize.recommend;
 
 import io.personalize.serving.PopularList;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +82,8 @@ final class Ranking {
             int r = nextPopular++;
             String item = popular.items().get(r);
             if (excluded.contains(item) == false && candidates.containsKey(item) == false) {
-                pendingPopular = CandidateScorer.popularCandidate(item, r, popular.scores()[r], popularMax, popularScale);
+                pendingPopular =
+                        CandidateScorer.popularCandidate(item, r, popular.scores()[r], popularMax, popularScale);
                 return pendingPopular;
             }
         }

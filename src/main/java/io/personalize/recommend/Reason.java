@@ -1,13 +1,12 @@
 package io.personalize.recommend;
 
+import java.io.IOException;
+import java.util.Locale;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
-import java.util.Locale;
 
 /**
  * Why an item is recommended: the signal and what it came from, with the part of the score it gave.
@@ -21,7 +20,8 @@ import java.util.Locale;
  *   <li>{@code catalog}: in the catalogue and matching the filter, when nothing better was left.</li>
  * </ul>
  */
-public record Reason(Type type, String itemId, String attribute, String value, float weight) implements ToXContentObject, Writeable {
+public record Reason(Type type, String itemId, String attribute, String value, float weight)
+        implements ToXContentObject, Writeable {
 
     public enum Type {
         SIMILAR_TO,
@@ -46,7 +46,12 @@ public record Reason(Type type, String itemId, String attribute, String value, f
     }
 
     public Reason(StreamInput in) throws IOException {
-        this(in.readEnum(Type.class), in.readOptionalString(), in.readOptionalString(), in.readOptionalString(), in.readFloat());
+        this(
+                in.readEnum(Type.class),
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readFloat());
     }
 
     @Override

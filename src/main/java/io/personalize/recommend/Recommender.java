@@ -4,12 +4,6 @@ import io.personalize.action.RecommendAction;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
-
-import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.action.support.RefCountingListener;
-import org.elasticsearch.action.support.SubscribableListener;
-import org.elasticsearch.client.internal.Client;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.RefCountingListener;
+import org.elasticsearch.action.support.SubscribableListener;
+import org.elasticsearch.client.internal.Client;
 
 /**
  * Fills one shelf. The candidates come from the model ({@link CandidateScorer}); items the model has no neighbours
@@ -33,6 +31,7 @@ public final class Recommender {
     static final float ATTRIBUTE_WEIGHT = 0.3f;
     /** Items named in a request that get content neighbours at most: the rest already have plenty of candidates. */
     static final int MAX_CONTENT_SOURCES = 5;
+
     static final int MAX_ROUNDS = 4;
 
     private final ProfileLoader profiles;
@@ -43,42 +42,52 @@ public final class Recommender {
         this.client = client;
     }
 
-    public void recommend(ActiveModel model, RecommendAction.Request request, ActionListener<List<RecommendAction.Recommendation>> listener) {
+    public void recommend(
+            ActiveModel model,
+            RecommendAction.Request request,
+            ActionListener<List<RecommendAction.Recommendation>> listener) {
         int recent = request.userId() == null ? 0 : request.recentItems();
         // the stored list is the shopper's top items; a filter may reject most of it, exclude_seen: false brings the
         // shopper's own items back, attribute affinity and real time reorder: past the list, the neighbour lists of the
         // shopper's newest history items score further items with the model's formula (on the node, they are cached)
         boolean beyondStoredList = request.userId() != null;
-        ProfileLoader.Neighbors wanted = beyondStoredList ? ProfileLoader.Neighbors.ALL : ProfileLoader.Neighbors.REAL_TIME;
+        ProfileLoader.Neighbors wanted =
+                beyondStoredList ? ProfileLoader.Neighbors.ALL : ProfileLoader.Neighbors.REAL_TIME;
         VisibleItems visibility = new VisibleItems(client, model.config().catalog());
-        profiles.load(model, request.userId(), request.itemIds(), recent, wanted, listener.delegateFailureAndWrap((l, loaded) -> {
-            // the model names any item of the catalogue: which of those this shelf could name may the caller read? Items
-            // asked about that they may not read are unknown to them, so that check comes first when items are asked
-            // about; otherwise it rides on the shelf's first catalogue read, and only the reasons wait for it
-            Set<String> named = VisibleItems.named(loaded);
-            SubscribableListener<Set<String>> visible = new SubscribableListener<>();
-            if (named.isEmpty()) {
-                visible.onResponse(Set.of());
-                rank(model, loaded, request, Set.of(), visible, l);
-            } else if (request.itemIds().isEmpty()) {
-                rank(model, loaded, request, named, visible, l);
-            } else {
-                visibility.check(named, visible);
-                visible.addListener(
-                    l.delegateFailureAndWrap((l2, v) -> rank(model, VisibleItems.withoutHiddenContext(loaded, v), request, Set.of(), visible, l2))
-                );
-            }
-        }));
+        profiles.load(
+                model,
+                request.userId(),
+                request.itemIds(),
+                recent,
+                wanted,
+                listener.delegateFailureAndWrap((l, loaded) -> {
+                    // the model names any item of the catalogue: which of those this shelf could name may the caller
+                    // read? Items
+                    // asked about that they may not read are unknown to them, so that check comes first when items are
+                    // asked
+                    // about; otherwise it rides on the shelf's first catalogue read, and only the reasons wait for it
+                    Set<String> named = VisibleItems.named(loaded);
+                    SubscribableListener<Set<String>> visible = new SubscribableListener<>();
+                    if (named.isEmpty()) {
+                        visible.onResponse(Set.of());
+                        rank(model, loaded, request, Set.of(), visible, l);
+                    } else if (request.itemIds().isEmpty()) {
+                        rank(model, loaded, request, named, visible, l);
+                    } else {
+                        visibility.check(named, visible);
+                        visible.addListener(l.delegateFailureAndWrap((l2, v) -> rank(
+                                model, VisibleItems.withoutHiddenContext(loaded, v), request, Set.of(), visible, l2)));
+                    }
+                }));
     }
 
     private void rank(
-        ActiveModel model,
-        Profile profile,
-        RecommendAction.Request request,
-        Set<String> toCheck,
-        SubscribableListener<Set<String>> visible,
-        ActionListener<List<RecommendAction.Recommendation>> listener
-    ) {
+            ActiveModel model,
+            Profile profile,
+            RecommendAction.Request request,
+            Set<String> toCheck,
+            SubscribableListener<Set<String>> visible,
+            ActionListener<List<RecommendAction.Recommendation>> listener) {
         Set<String> excluded = new HashSet<>(request.exclude());
         excluded.addAll(request.itemIds());
         if (request.excludeSeen()) {
@@ -86,22 +95,24 @@ public final class Recommender {
         }
         boolean beyondStoredList = request.userId() != null;
         Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
-        CatalogReader catalog = new CatalogReader(client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
-        addContentNeighbors(profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
-            Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
-            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
-        }));
+        CatalogReader catalog = new CatalogReader(
+                client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
+        addContentNeighbors(
+                profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
+                    Ranking ranking =
+                            new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+                    fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
+                }));
     }
 
     /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
     private void addContentNeighbors(
-        Profile profile,
-        CatalogReader catalog,
-        RecommendAction.Request request,
-        Set<String> excluded,
-        Map<String, Candidate> candidates,
-        ActionListener<Void> listener
-    ) {
+            Profile profile,
+            CatalogReader catalog,
+            RecommendAction.Request request,
+            Set<String> excluded,
+            Map<String, Candidate> candidates,
+            ActionListener<Void> listener) {
         List<String> sources = CandidateScorer.withoutNeighbors(profile);
         if (sources.isEmpty() || profile.model().config().catalog().vectorField() == null) {
             listener.onResponse(null);
@@ -115,8 +126,12 @@ public final class Recommender {
                         synchronized (candidates) { // the sources' answers may come in on several threads
                             for (Map.Entry<String, Float> n : nearest.entrySet()) {
                                 if (excluded.contains(n.getKey()) == false) {
-                                    candidates.computeIfAbsent(n.getKey(), Candidate::new)
-                                        .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source.getKey(), CONTENT_WEIGHT * n.getValue()));
+                                    candidates
+                                            .computeIfAbsent(n.getKey(), Candidate::new)
+                                            .add(Reason.item(
+                                                    Reason.Type.CONTENT_SIMILAR,
+                                                    source.getKey(),
+                                                    CONTENT_WEIGHT * n.getValue()));
                                 }
                             }
                         }
@@ -131,18 +146,18 @@ public final class Recommender {
      * {@code size} items or the candidates run out; then, if need be, any item passing the filter.
      */
     private void fill(
-        Profile profile,
-        CatalogReader catalog,
-        RecommendAction.Request request,
-        Set<String> excluded,
-        Ranking ranking,
-        Map<String, CatalogItem> passed,
-        int round,
-        Set<String> toCheck,
-        SubscribableListener<Set<String>> visible,
-        ActionListener<List<RecommendAction.Recommendation>> listener
-    ) {
-        // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds
+            Profile profile,
+            CatalogReader catalog,
+            RecommendAction.Request request,
+            Set<String> excluded,
+            Ranking ranking,
+            Map<String, CatalogItem> passed,
+            int round,
+            Set<String> toCheck,
+            SubscribableListener<Set<String>> visible,
+            ActionListener<List<RecommendAction.Recommendation>> listener) {
+        // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few
+        // rounds
         int batch = (request.size() * 3 + 10) << round;
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
@@ -186,13 +201,13 @@ public final class Recommender {
     }
 
     private List<RecommendAction.Recommendation> shelf(
-        Profile profile,
-        RecommendAction.Request request,
-        List<Candidate> ranked,
-        Map<String, CatalogItem> passed,
-        Set<String> visible
-    ) {
-        Map<String, Map<String, Float>> attributeWeights = profile.user() == null ? Map.of() : profile.user().attributes();
+            Profile profile,
+            RecommendAction.Request request,
+            List<Candidate> ranked,
+            Map<String, CatalogItem> passed,
+            Set<String> visible) {
+        Map<String, Map<String, Float>> attributeWeights =
+                profile.user() == null ? Map.of() : profile.user().attributes();
         List<Candidate> kept = new ArrayList<>();
         for (Candidate candidate : ranked) {
             CatalogItem item = passed.get(candidate.item());
@@ -207,14 +222,11 @@ public final class Recommender {
         for (Candidate candidate : shelf) {
             List<Reason> reasons = candidate.reasons();
             List<Reason> shown = request.explain() ? reasons : reasons.subList(0, 1);
-            recommendations.add(
-                new RecommendAction.Recommendation(
+            recommendations.add(new RecommendAction.Recommendation(
                     candidate.item(),
                     candidate.score(),
                     shown.stream().map(r -> readable(r, visible, passed)).toList(),
-                    passed.get(candidate.item()).source()
-                )
-            );
+                    passed.get(candidate.item()).source()));
         }
         return recommendations;
     }
@@ -231,7 +243,8 @@ public final class Recommender {
         return new Reason(reason.type(), null, reason.attribute(), reason.value(), reason.weight());
     }
 
-    private static void addAttributeAffinity(Candidate candidate, CatalogItem item, Map<String, Map<String, Float>> weights) {
+    private static void addAttributeAffinity(
+            Candidate candidate, CatalogItem item, Map<String, Map<String, Float>> weights) {
         if (weights.isEmpty()) {
             return;
         }
@@ -250,18 +263,26 @@ public final class Recommender {
                 }
             }
             if (bestValue != null) {
-                candidate.add(new Reason(Reason.Type.AFFINITY, null, attribute.getKey(), bestValue, ATTRIBUTE_WEIGHT * best / weights.size()));
+                candidate.add(new Reason(
+                        Reason.Type.AFFINITY,
+                        null,
+                        attribute.getKey(),
+                        bestValue,
+                        ATTRIBUTE_WEIGHT * best / weights.size()));
             }
         }
     }
 
-    private static List<Candidate> diversify(List<Candidate> kept, Map<String, CatalogItem> passed, Profile profile, RecommendAction.Request request) {
+    private static List<Candidate> diversify(
+            List<Candidate> kept, Map<String, CatalogItem> passed, Profile profile, RecommendAction.Request request) {
         if (request.diversity() <= 0) {
             return kept.subList(0, Math.min(request.size(), kept.size()));
         }
         if (profile.model().config().catalog().vectorField() != null) {
-            List<float[]> vectors = kept.stream().map(c -> passed.get(c.item()).vector()).toList();
-            return Diversifier.maximalMarginalRelevance(kept, vectors, Candidate::score, request.size(), request.diversity());
+            List<float[]> vectors =
+                    kept.stream().map(c -> passed.get(c.item()).vector()).toList();
+            return Diversifier.maximalMarginalRelevance(
+                    kept, vectors, Candidate::score, request.size(), request.diversity());
         }
         List<String> attributes = profile.model().config().catalog().attributes();
         if (attributes.isEmpty()) {

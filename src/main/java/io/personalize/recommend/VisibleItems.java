@@ -3,7 +3,10 @@ package io.personalize.recommend;
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
-
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.search.SearchResponse;
@@ -15,11 +18,6 @@ import org.elasticsearch.search.aggregations.AggregationBuilders;
 import org.elasticsearch.search.aggregations.bucket.SingleBucketAggregation;
 import org.elasticsearch.search.aggregations.bucket.terms.Terms;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
-
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Which of some item ids the caller may read in the model's catalogue: one search of the catalogue as the caller, so
@@ -47,9 +45,11 @@ public final class VisibleItems {
             listener.onResponse(Set.of());
             return;
         }
-        SearchSourceBuilder source = new SearchSourceBuilder().size(0).trackTotalHits(false).fetchSource(false);
+        SearchSourceBuilder source =
+                new SearchSourceBuilder().size(0).trackTotalHits(false).fetchSource(false);
         if (catalog.idField().equals("_id")) {
-            source.query(QueryBuilders.idsQuery().addIds(items.toArray(String[]::new))).size(items.size());
+            source.query(QueryBuilders.idsQuery().addIds(items.toArray(String[]::new)))
+                    .size(items.size());
         } else {
             source.query(QueryBuilders.termsQuery(catalog.idField(), items)).aggregation(aggregation(catalog, items));
         }
@@ -63,13 +63,17 @@ public final class VisibleItems {
      */
     static AggregationBuilder aggregation(ModelConfig.Catalog catalog, Collection<String> items) {
         return AggregationBuilders.filter(NAMED_AGG, QueryBuilders.termsQuery(catalog.idField(), items))
-            .subAggregation(AggregationBuilders.terms(IDS_AGG).field(catalog.idField()).size(items.size()).shardSize(items.size()));
+                .subAggregation(AggregationBuilders.terms(IDS_AGG)
+                        .field(catalog.idField())
+                        .size(items.size())
+                        .shardSize(items.size()));
     }
 
     /** The ids a search by {@link #check} (or one carrying {@link #aggregation}) found. */
     static Set<String> readable(SearchResponse response) {
         Set<String> visible = new HashSet<>();
-        if (response.getAggregations() != null && response.getAggregations().get(NAMED_AGG) instanceof SingleBucketAggregation named) {
+        if (response.getAggregations() != null
+                && response.getAggregations().get(NAMED_AGG) instanceof SingleBucketAggregation named) {
             if (named.getAggregations().get(IDS_AGG) instanceof Terms terms) {
                 for (Terms.Bucket bucket : terms.getBuckets()) {
                     visible.add(bucket.getKeyAsString());
@@ -104,13 +108,19 @@ public final class VisibleItems {
 
     /** The profile without the asked-about items the caller cannot read: to the caller, the model does not know them. */
     public static Profile withoutHiddenContext(Profile profile, Set<String> visible) {
-        List<SourceItem> sources = profile.sources()
-            .stream()
-            .filter(s -> s.origin() != SourceItem.Origin.CONTEXT || visible.contains(s.item()))
-            .toList();
+        List<SourceItem> sources = profile.sources().stream()
+                .filter(s -> s.origin() != SourceItem.Origin.CONTEXT || visible.contains(s.item()))
+                .toList();
         if (sources.size() == profile.sources().size()) {
             return profile;
         }
-        return new Profile(profile.model(), profile.userId(), profile.user(), sources, profile.neighbors(), profile.seen(), profile.popular());
+        return new Profile(
+                profile.model(),
+                profile.userId(),
+                profile.user(),
+                sources,
+                profile.neighbors(),
+                profile.seen(),
+                profile.popular());
     }
 }

@@ -5,11 +5,6 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.ProfileScorer;
 import io.personalize.serving.UserProfile;
-
-import org.elasticsearch.common.io.stream.StreamInput;
-import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.common.io.stream.Writeable;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
 
 /**
  * What the rescorer needs on every shard, computed once on the coordinating node from the shopper's {@link Profile}
@@ -40,16 +38,15 @@ public final class PersonalizationSignals implements Writeable {
     private final Map<String, Map<String, Float>> attributes;
 
     PersonalizationSignals(
-        String idField,
-        long modelVersion,
-        String[] items,
-        float[] similarity,
-        float[] affinity,
-        float[] popularity,
-        String[] similarTo,
-        String[] because,
-        Map<String, Map<String, Float>> attributes
-    ) {
+            String idField,
+            long modelVersion,
+            String[] items,
+            float[] similarity,
+            float[] affinity,
+            float[] popularity,
+            String[] similarTo,
+            String[] because,
+            Map<String, Map<String, Float>> attributes) {
         this.idField = idField;
         this.modelVersion = modelVersion;
         this.items = items;
@@ -115,7 +112,10 @@ public final class PersonalizationSignals implements Writeable {
     public static PersonalizationSignals of(Profile profile) {
         Builder b = new Builder();
         if (profile.isEmpty()) {
-            return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), Map.of());
+            return b.build(
+                    profile.model().config().catalog().idField(),
+                    profile.model().version().version(),
+                    Map.of());
         }
         List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
         for (ProfileScorer.Scored sum : ProfileScorer.sum(sources, profile.neighbors(), Set.of())) {
@@ -133,7 +133,10 @@ public final class PersonalizationSignals implements Writeable {
                 b.setPopularity(popular.items().get(r), popular.scores()[r]);
             }
         }
-        return b.build(profile.model().config().catalog().idField(), profile.model().version().version(), user == null ? Map.of() : user.attributes());
+        return b.build(
+                profile.model().config().catalog().idField(),
+                profile.model().version().version(),
+                user == null ? Map.of() : user.attributes());
     }
 
     /**
@@ -142,21 +145,21 @@ public final class PersonalizationSignals implements Writeable {
      */
     public PersonalizationSignals namingOnly(Set<String> visible) {
         return new PersonalizationSignals(
-            idField,
-            modelVersion,
-            items,
-            similarity,
-            affinity,
-            popularity,
-            onlyVisible(similarTo, visible),
-            onlyVisible(because, visible),
-            attributes
-        );
+                idField,
+                modelVersion,
+                items,
+                similarity,
+                affinity,
+                popularity,
+                onlyVisible(similarTo, visible),
+                onlyVisible(because, visible),
+                attributes);
     }
 
     /** These signals without the items behind them: what a search that does not explain ships to its shards. */
     public PersonalizationSignals withoutNames() {
-        return new PersonalizationSignals(idField, modelVersion, items, similarity, affinity, popularity, null, null, attributes);
+        return new PersonalizationSignals(
+                idField, modelVersion, items, similarity, affinity, popularity, null, null, attributes);
     }
 
     private static String[] onlyVisible(String[] names, Set<String> visible) {
@@ -222,16 +225,15 @@ public final class PersonalizationSignals implements Writeable {
             scale(aff, n);
             scale(pop, n);
             return new PersonalizationSignals(
-                idField,
-                version,
-                Arrays.copyOf(ids, n),
-                Arrays.copyOf(sim, n),
-                Arrays.copyOf(aff, n),
-                Arrays.copyOf(pop, n),
-                Arrays.copyOf(similarTo, n),
-                Arrays.copyOf(because, n),
-                attributes
-            );
+                    idField,
+                    version,
+                    Arrays.copyOf(ids, n),
+                    Arrays.copyOf(sim, n),
+                    Arrays.copyOf(aff, n),
+                    Arrays.copyOf(pop, n),
+                    Arrays.copyOf(similarTo, n),
+                    Arrays.copyOf(because, n),
+                    attributes);
         }
     }
 
@@ -304,15 +306,15 @@ public final class PersonalizationSignals implements Writeable {
             return true;
         }
         return o instanceof PersonalizationSignals other
-            && idField.equals(other.idField)
-            && modelVersion == other.modelVersion
-            && Arrays.equals(items, other.items)
-            && Arrays.equals(similarity, other.similarity)
-            && Arrays.equals(affinity, other.affinity)
-            && Arrays.equals(popularity, other.popularity)
-            && Arrays.equals(similarTo, other.similarTo)
-            && Arrays.equals(because, other.because)
-            && attributes.equals(other.attributes);
+                && idField.equals(other.idField)
+                && modelVersion == other.modelVersion
+                && Arrays.equals(items, other.items)
+                && Arrays.equals(similarity, other.similarity)
+                && Arrays.equals(affinity, other.affinity)
+                && Arrays.equals(popularity, other.popularity)
+                && Arrays.equals(similarTo, other.similarTo)
+                && Arrays.equals(because, other.because)
+                && attributes.equals(other.attributes);
     }
 
     @Override

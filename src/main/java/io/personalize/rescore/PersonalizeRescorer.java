@@ -1,5 +1,13 @@
 package io.personalize.rescore;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FieldInfo;
@@ -18,15 +26,6 @@ import org.elasticsearch.index.mapper.IdFieldMapper;
 import org.elasticsearch.index.mapper.Uid;
 import org.elasticsearch.search.rescore.RescoreContext;
 import org.elasticsearch.search.rescore.Rescorer;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Re-ranks a shard's window: each hit's score becomes the {@link PersonalizedScore} of its first-pass score and its
@@ -89,13 +88,12 @@ public final class PersonalizeRescorer implements Rescorer {
             float popularity = item < 0 ? 0f : context.signals.popularity(item);
             float attributes = reader.attributeAffinity(hit.doc);
             hit.score = PersonalizedScore.combine(
-                context.weights,
-                context.normalization.apply(hit.score, min, max),
-                similarity,
-                affinity,
-                attributes,
-                popularity
-            );
+                    context.weights,
+                    context.normalization.apply(hit.score, min, max),
+                    similarity,
+                    affinity,
+                    attributes,
+                    popularity);
             rescored.add(hit.doc);
         }
         for (int i = window; i < hits.length; i++) {
@@ -108,8 +106,9 @@ public final class PersonalizeRescorer implements Rescorer {
     }
 
     @Override
-    public Explanation explain(int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation)
-        throws IOException {
+    public Explanation explain(
+            int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation)
+            throws IOException {
         Context context = (Context) rescoreContext;
         if (sourceExplanation == null || context.signals == null || context.isRescored(topLevelDocId) == false) {
             return sourceExplanation;
@@ -120,50 +119,54 @@ public final class PersonalizeRescorer implements Rescorer {
         ShardSignals s = context.signals;
         float first = sourceExplanation.getValue().floatValue();
         List<Explanation> parts = new ArrayList<>();
-        boolean rangeKnown = Float.isNaN(context.windowMin) == false || context.normalization != QueryNormalization.MINMAX;
+        boolean rangeKnown =
+                Float.isNaN(context.windowMin) == false || context.normalization != QueryNormalization.MINMAX;
         float query = w.query() * context.normalization.apply(first, context.windowMin, context.windowMax);
         parts.add(
-            rangeKnown
-                ? Explanation.match(
-                    query,
-                    "query: weight [" + w.query() + "] x first-pass score [" + first + "] normalised with [" + context.normalization + "]"
-                        + (context.normalization == QueryNormalization.MINMAX ? " over the window [" + context.windowMin + ", " + context.windowMax + "]" : ""),
-                    sourceExplanation
-                )
-                : Explanation.match(
-                    first,
-                    "query: weight [" + w.query() + "] x first-pass score normalised with [minmax] over the shard's window, "
-                        + "whose range is not known when explaining in a separate fetch phase: the value shown is the first-pass score",
-                    sourceExplanation
-                )
-        );
+                rangeKnown
+                        ? Explanation.match(
+                                query,
+                                "query: weight [" + w.query() + "] x first-pass score [" + first + "] normalised with ["
+                                        + context.normalization + "]"
+                                        + (context.normalization == QueryNormalization.MINMAX
+                                                ? " over the window [" + context.windowMin + ", " + context.windowMax
+                                                        + "]"
+                                                : ""),
+                                sourceExplanation)
+                        : Explanation.match(
+                                first,
+                                "query: weight [" + w.query()
+                                        + "] x first-pass score normalised with [minmax] over the shard's window, "
+                                        + "whose range is not known when explaining in a separate fetch phase: the value shown is the first-pass score",
+                                sourceExplanation));
         float similarity = item < 0 ? 0f : s.similarity(item);
         float affinity = item < 0 ? 0f : s.affinity(item);
         String similarTo = item < 0 ? null : s.similarTo(item);
         String because = item < 0 ? null : s.because(item);
         parts.add(Explanation.match(
-            w.itemSimilarity() * similarity,
-            "item_similarity: weight [" + w.itemSimilarity() + "] x similarity [" + similarity + "] to the shopper's context and recent items"
-                + (similarTo == null || similarity == 0 ? "" : ", mostly [" + similarTo + "]")
-        ));
+                w.itemSimilarity() * similarity,
+                "item_similarity: weight [" + w.itemSimilarity() + "] x similarity [" + similarity
+                        + "] to the shopper's context and recent items"
+                        + (similarTo == null || similarity == 0 ? "" : ", mostly [" + similarTo + "]")));
         parts.add(Explanation.match(
-            w.userAffinity() * affinity,
-            "user_affinity: weight [" + w.userAffinity() + "] x affinity [" + affinity + "]"
-                + (because == null || affinity == 0 ? "" : ", because of [" + because + "] in the shopper's history")
-        ));
+                w.userAffinity() * affinity,
+                "user_affinity: weight [" + w.userAffinity() + "] x affinity [" + affinity + "]"
+                        + (because == null || affinity == 0
+                                ? ""
+                                : ", because of [" + because + "] in the shopper's history")));
         // doc values only move forward: a fresh reader for each look at the same document
         List<Explanation> attributeParts = new HitReader(searcher, s).explainAttributes(topLevelDocId);
         float attributes = new HitReader(searcher, s).attributeAffinity(topLevelDocId);
         parts.add(Explanation.match(
-            w.attributeAffinity() * attributes,
-            "attribute_affinity: weight [" + w.attributeAffinity() + "] x mean over attributes of the shopper's best value weight [" + attributes + "]",
-            attributeParts
-        ));
+                w.attributeAffinity() * attributes,
+                "attribute_affinity: weight [" + w.attributeAffinity()
+                        + "] x mean over attributes of the shopper's best value weight [" + attributes + "]",
+                attributeParts));
         float popularity = item < 0 ? 0f : s.popularity(item);
         parts.add(Explanation.match(
-            w.popularity() * popularity,
-            "popularity: weight [" + w.popularity() + "] x the item's popularity [" + popularity + "] in the model"
-        ));
+                w.popularity() * popularity,
+                "popularity: weight [" + w.popularity() + "] x the item's popularity [" + popularity
+                        + "] in the model"));
         float total = 0;
         for (Explanation part : parts) {
             total += part.getValue().floatValue();
@@ -208,9 +211,11 @@ public final class PersonalizeRescorer implements Rescorer {
                     columnarIds = null;
                     storedFields = null;
                 }
-                attributeValues = new SortedSetDocValues[signals.attributeFields().size()];
+                attributeValues =
+                        new SortedSetDocValues[signals.attributeFields().size()];
                 for (int a = 0; a < attributeValues.length; a++) {
-                    attributeValues[a] = DocValues.getSortedSet(leaf.reader(), signals.attributeFields().get(a));
+                    attributeValues[a] = DocValues.getSortedSet(
+                            leaf.reader(), signals.attributeFields().get(a));
                 }
             }
         }
@@ -222,10 +227,14 @@ public final class PersonalizeRescorer implements Rescorer {
                 return ids.advanceExact(local) ? signals.item(ids.lookupOrd(ids.nextOrd())) : -1;
             }
             if (numericIds != null) {
-                return numericIds.advanceExact(local) ? signals.item(new BytesRef(Long.toString(numericIds.nextValue()))) : -1;
+                return numericIds.advanceExact(local)
+                        ? signals.item(new BytesRef(Long.toString(numericIds.nextValue())))
+                        : -1;
             }
             if (columnarIds != null) {
-                return columnarIds.advanceExact(local) ? signals.item(new BytesRef(Uid.decodeId(columnarIds.binaryValue()))) : -1;
+                return columnarIds.advanceExact(local)
+                        ? signals.item(new BytesRef(Uid.decodeId(columnarIds.binaryValue())))
+                        : -1;
             }
             if (storedFields != null) {
                 IdVisitor visitor = new IdVisitor();
@@ -297,7 +306,8 @@ public final class PersonalizeRescorer implements Rescorer {
                         BytesRef value = values.lookupOrd(values.nextOrd());
                         Float weight = weights.get(value);
                         if (weight != null) {
-                            parts.add(Explanation.match(weight, signals.attributeFields().get(a) + " = [" + value.utf8ToString() + "]"));
+                            parts.add(Explanation.match(
+                                    weight, signals.attributeFields().get(a) + " = [" + value.utf8ToString() + "]"));
                         }
                     }
                 }

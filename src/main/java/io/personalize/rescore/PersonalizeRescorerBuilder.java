@@ -1,13 +1,18 @@
 package io.personalize.rescore;
 
-import io.personalize.action.PersonalizationSignalsAction;
-import io.personalize.action.CatalogResolver;
-import io.personalize.model.ModelStore;
+import static org.elasticsearch.action.ValidateActions.addValidationError;
+
 import io.personalize.Limits;
+import io.personalize.action.CatalogResolver;
+import io.personalize.action.PersonalizationSignalsAction;
+import io.personalize.model.ModelStore;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.stats.ServingStats;
-
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.action.ActionListener;
@@ -26,13 +31,6 @@ import org.elasticsearch.xcontent.ObjectParser;
 import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.util.List;
-import java.util.Objects;
-import java.util.function.Supplier;
-
-import static org.elasticsearch.action.ValidateActions.addValidationError;
 
 /**
  * The {@code personalize} rescorer of a search request:
@@ -54,6 +52,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     public static final int DEFAULT_RECENT_ITEMS = 50;
     /** The window when the request gives none (Elasticsearch's own default, 10, leaves little to re-rank). */
     public static final int DEFAULT_WINDOW = 200;
+
     public static final QueryNormalization DEFAULT_NORMALIZATION = QueryNormalization.LOG;
 
     private static final ParseField MODEL = new ParseField("model");
@@ -74,6 +73,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     }
 
     private static final ObjectParser<Fields, Void> PARSER = new ObjectParser<>(NAME, false, Fields::new);
+
     static {
         PARSER.declareString((f, v) -> f.model = v, MODEL);
         PARSER.declareString((f, v) -> f.userId = v, USER_ID);
@@ -96,30 +96,28 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     private final SetOnce<PersonalizationSignals> loading;
 
     public PersonalizeRescorerBuilder(
-        String model,
-        String userId,
-        List<String> contextItems,
-        RescoreWeights weights,
-        QueryNormalization normalization,
-        int recentItems,
-        Supplier<Serving> serving
-    ) {
+            String model,
+            String userId,
+            List<String> contextItems,
+            RescoreWeights weights,
+            QueryNormalization normalization,
+            int recentItems,
+            Supplier<Serving> serving) {
         this(model, userId, contextItems, weights, normalization, recentItems, null, serving, null);
         // the request's window_size, when it has one, is set after this
         this.windowSize = DEFAULT_WINDOW;
     }
 
     private PersonalizeRescorerBuilder(
-        String model,
-        String userId,
-        List<String> contextItems,
-        RescoreWeights weights,
-        QueryNormalization normalization,
-        int recentItems,
-        PersonalizationSignals signals,
-        Supplier<Serving> serving,
-        SetOnce<PersonalizationSignals> loading
-    ) {
+            String model,
+            String userId,
+            List<String> contextItems,
+            RescoreWeights weights,
+            QueryNormalization normalization,
+            int recentItems,
+            PersonalizationSignals signals,
+            Supplier<Serving> serving,
+            SetOnce<PersonalizationSignals> loading) {
         if (model == null || model.isEmpty()) {
             throw new IllegalArgumentException("[" + NAME + "] requires a [model]");
         }
@@ -132,7 +130,8 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             }
         }
         if (recentItems < 0) {
-            throw new IllegalArgumentException("[" + NAME + "] [recent_items] must be at least 0, got [" + recentItems + "]");
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] [recent_items] must be at least 0, got [" + recentItems + "]");
         }
         this.model = model;
         this.userId = userId;
@@ -145,9 +144,11 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         this.loading = loading;
     }
 
-    public static PersonalizeRescorerBuilder fromXContent(XContentParser parser, Supplier<Serving> serving) throws IOException {
+    public static PersonalizeRescorerBuilder fromXContent(XContentParser parser, Supplier<Serving> serving)
+            throws IOException {
         Fields f = PARSER.parse(parser, null);
-        return new PersonalizeRescorerBuilder(f.model, f.userId, f.contextItems, f.weights, f.normalization, f.recentItems, serving);
+        return new PersonalizeRescorerBuilder(
+                f.model, f.userId, f.contextItems, f.weights, f.normalization, f.recentItems, serving);
     }
 
     public PersonalizeRescorerBuilder(StreamInput in) throws IOException {
@@ -223,9 +224,8 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         if (window < from + size) {
             // hits past the window keep first-pass scores, which do not mix with personalized ones
             return addValidationError(
-                "[" + NAME + "] window_size [" + window + "] must be at least from + size [" + (from + size) + "]",
-                e
-            );
+                    "[" + NAME + "] window_size [" + window + "] must be at least from + size [" + (from + size) + "]",
+                    e);
         }
         return e;
     }
@@ -259,23 +259,15 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
             ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
             // counted on the coordinating node: the time to load the shopper's profile (the search times itself)
-            ActionListener<?> timed = node != null ? node.stats().timed(ServingStats.Endpoint.RESCORE, listener) : listener;
+            ActionListener<?> timed =
+                    node != null ? node.stats().timed(ServingStats.Endpoint.RESCORE, listener) : listener;
             load(client, profiles, searched, explain, timed.map(signals -> {
                 holder.set(signals);
                 return null;
             }));
         });
         PersonalizeRescorerBuilder pending = new PersonalizeRescorerBuilder(
-            model,
-            userId,
-            contextItems,
-            weights,
-            normalization,
-            recentItems,
-            null,
-            serving,
-            holder
-        );
+                model, userId, contextItems, weights, normalization, recentItems, null, serving, holder);
         pending.windowSize = windowSize;
         return pending;
     }
@@ -286,22 +278,27 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
      * {@code _recommend}, the index resolved as for {@code _recommend} ({@link CatalogResolver}).
      */
     private void load(
-        Client client,
-        ProfileLoader profiles,
-        ResolvedIndices searched,
-        boolean explain,
-        ActionListener<PersonalizationSignals> listener
-    ) {
+            Client client,
+            ProfileLoader profiles,
+            ResolvedIndices searched,
+            boolean explain,
+            ActionListener<PersonalizationSignals> listener) {
         CatalogResolver.onCatalog(
-            profiles,
-            model,
-            (String catalog, ActionListener<PersonalizationSignals> l) -> load(client, catalog, searched, explain, l),
-            listener
-        );
+                profiles,
+                model,
+                (String catalog, ActionListener<PersonalizationSignals> l) ->
+                        load(client, catalog, searched, explain, l),
+                listener);
     }
 
-    private void load(Client client, String catalog, ResolvedIndices searched, boolean explain, ActionListener<PersonalizationSignals> listener) {
-        var request = new PersonalizationSignalsAction.Request(model, userId, contextItems, userId == null ? 0 : recentItems, explain, catalog);
+    private void load(
+            Client client,
+            String catalog,
+            ResolvedIndices searched,
+            boolean explain,
+            ActionListener<PersonalizationSignals> listener) {
+        var request = new PersonalizationSignalsAction.Request(
+                model, userId, contextItems, userId == null ? 0 : recentItems, explain, catalog);
         client.execute(PersonalizationSignalsAction.TYPE, request, listener.delegateFailureAndWrap((l, response) -> {
             checkSearchedIndices(model, catalog, searched);
             l.onResponse(response.signals());
@@ -316,35 +313,27 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
      */
     static void checkSearchedIndices(String model, String catalog, ResolvedIndices searched) {
         if (searched == null) {
-            throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of [" + catalog + "] only, and this search's indices are not known");
+            throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of ["
+                    + catalog + "] only, and this search's indices are not known");
         }
         if (searched.getRemoteClusterIndices().isEmpty() == false) {
-            throw new IllegalArgumentException(
-                "[" + NAME + "] model [" + model + "] personalizes searches of [" + catalog + "] only, not of remote clusters " + searched.getRemoteClusterIndices().keySet()
-            );
+            throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of ["
+                    + catalog + "] only, not of remote clusters "
+                    + searched.getRemoteClusterIndices().keySet());
         }
         for (IndexMetadata index : searched.getConcreteLocalIndicesMetadata().values()) {
             // the catalogue itself, or an index behind the alias the model names
-            if (index.getIndex().getName().equals(catalog) == false && index.getAliases().containsKey(catalog) == false) {
-                throw new IllegalArgumentException(
-                    "[" + NAME + "] model [" + model + "] personalizes searches of [" + catalog + "] only, not of [" + index.getIndex().getName() + "]"
-                );
+            if (index.getIndex().getName().equals(catalog) == false
+                    && index.getAliases().containsKey(catalog) == false) {
+                throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of ["
+                        + catalog + "] only, not of [" + index.getIndex().getName() + "]");
             }
         }
     }
 
     private PersonalizeRescorerBuilder resolved(PersonalizationSignals loaded) {
         PersonalizeRescorerBuilder builder = new PersonalizeRescorerBuilder(
-            model,
-            userId,
-            contextItems,
-            weights,
-            normalization,
-            recentItems,
-            loaded,
-            serving,
-            null
-        );
+                model, userId, contextItems, weights, normalization, recentItems, loaded, serving, null);
         builder.windowSize = windowSize;
         return builder;
     }
@@ -354,7 +343,8 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         if (signals == null) {
             throw new IllegalStateException("[" + NAME + "] reached a shard without the shopper's profile");
         }
-        return new PersonalizeRescorer.Context(windowSize, weights, normalization, signals.isEmpty() ? null : new ShardSignals(signals));
+        return new PersonalizeRescorer.Context(
+                windowSize, weights, normalization, signals.isEmpty() ? null : new ShardSignals(signals));
     }
 
     @Override
@@ -375,18 +365,19 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     @Override
     public boolean equals(Object o) {
         return o instanceof PersonalizeRescorerBuilder other
-            && super.equals(o)
-            && model.equals(other.model)
-            && Objects.equals(userId, other.userId)
-            && contextItems.equals(other.contextItems)
-            && weights.equals(other.weights)
-            && normalization == other.normalization
-            && recentItems == other.recentItems
-            && Objects.equals(signals, other.signals);
+                && super.equals(o)
+                && model.equals(other.model)
+                && Objects.equals(userId, other.userId)
+                && contextItems.equals(other.contextItems)
+                && weights.equals(other.weights)
+                && normalization == other.normalization
+                && recentItems == other.recentItems
+                && Objects.equals(signals, other.signals);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), model, userId, contextItems, weights, normalization, recentItems, signals);
+        return Objects.hash(
+                super.hashCode(), model, userId, contextItems, weights, normalization, recentItems, signals);
     }
 }

@@ -16,14 +16,16 @@ public final class PersonalizedScore {
     private PersonalizedScore() {}
 
     public static float combine(
-        RescoreWeights weights,
-        float normalizedQuery,
-        float similarity,
-        float affinity,
-        float attributes,
-        float popularity
-    ) {
-        return weights.query() * normalizedQuery + weights.itemSimilarity() * similarity + weights.userAffinity() * affinity
-            + weights.attributeAffinity() * attributes + weights.popularity() * popularity;
+            RescoreWeights weights,
+            float normalizedQuery,
+            float similarity,
+            float affinity,
+            float attributes,
+            float popularity) {
+        return weights.query() * normalizedQuery
+                + weights.itemSimilarity() * similarity
+                + weights.userAffinity() * affinity
+                + weights.attributeAffinity() * attributes
+                + weights.popularity() * popularity;
     }
 }

@@ -19,7 +19,8 @@ public enum QueryNormalization {
         try {
             return valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("[query_normalization] must be one of [minmax, log, none], got [" + value + "]");
+            throw new IllegalArgumentException(
+                    "[query_normalization] must be one of [minmax, log, none], got [" + value + "]");
         }
     }
 

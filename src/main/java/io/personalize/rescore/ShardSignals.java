@@ -1,10 +1,9 @@
 package io.personalize.rescore;
 
-import org.apache.lucene.util.BytesRef;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * {@link PersonalizationSignals} indexed for a shard's hot loop: item ids and attribute values as {@link BytesRef}
@@ -25,11 +24,15 @@ final class ShardSignals {
             items.put(new BytesRef(ids[i]), i);
         }
         this.attributeFields = signals.attributeFields();
-        this.attributeWeights = attributeFields.stream().map(field -> {
-            Map<BytesRef, Float> weights = new HashMap<>();
-            signals.attributes().get(field).forEach((value, weight) -> weights.put(new BytesRef(value), weight));
-            return weights;
-        }).toList();
+        this.attributeWeights = attributeFields.stream()
+                .map(field -> {
+                    Map<BytesRef, Float> weights = new HashMap<>();
+                    signals.attributes()
+                            .get(field)
+                            .forEach((value, weight) -> weights.put(new BytesRef(value), weight));
+                    return weights;
+                })
+                .toList();
     }
 
     String idField() {

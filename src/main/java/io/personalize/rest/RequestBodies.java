@@ -1,14 +1,12 @@
 package io.personalize.rest;
 
 import io.personalize.model.ParseErrors;
-
+import java.io.IOException;
 import org.elasticsearch.common.ParsingException;
 import org.elasticsearch.core.CheckedFunction;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
-
-import java.io.IOException;
 
 /**
  * Parses REST bodies so that a bad value answers 400 with its own reason first, not "failed to parse field [x]"; and
@@ -24,7 +22,8 @@ final class RequestBodies {
             T parsed = parse.apply(parser);
             XContentParser.Token trailing = parser.nextToken();
             if (trailing != null) {
-                throw new ParsingException(parser.getTokenLocation(), "Unexpected token [" + trailing + "] found after the main object");
+                throw new ParsingException(
+                        parser.getTokenLocation(), "Unexpected token [" + trailing + "] found after the main object");
             }
             return parsed;
         } catch (XContentParseException e) {

@@ -1,17 +1,15 @@
 package io.personalize.rest;
 
-import io.personalize.action.EvaluateModelAction;
+import static org.elasticsearch.rest.RestRequest.Method.POST;
 
+import io.personalize.action.EvaluateModelAction;
+import java.io.IOException;
+import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestCancellableNodeClient;
 import org.elasticsearch.rest.action.RestToXContentListener;
-
-import java.io.IOException;
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 public final class RestEvaluateModelAction extends BaseRestHandler {
 
@@ -30,10 +28,7 @@ public final class RestEvaluateModelAction extends BaseRestHandler {
         String name = request.param("name");
         EvaluateModelAction.Body body = RequestBodies.parse(request, EvaluateModelAction.Body::parse);
         EvaluateModelAction.Request evaluate = new EvaluateModelAction.Request(name, body);
-        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
-            EvaluateModelAction.TYPE,
-            evaluate,
-            new RestToXContentListener<>(channel)
-        );
+        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())
+                .execute(EvaluateModelAction.TYPE, evaluate, new RestToXContentListener<>(channel));
     }
 }

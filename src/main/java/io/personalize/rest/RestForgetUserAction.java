@@ -1,15 +1,13 @@
 package io.personalize.rest;
 
-import io.personalize.action.ForgetUserAction;
+import static org.elasticsearch.rest.RestRequest.Method.DELETE;
 
+import io.personalize.action.ForgetUserAction;
+import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestToXContentListener;
-
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.DELETE;
 
 public final class RestForgetUserAction extends BaseRestHandler {
 

@@ -1,15 +1,13 @@
 package io.personalize.rest;
 
-import io.personalize.action.GetModelsAction;
+import static org.elasticsearch.rest.RestRequest.Method.GET;
 
+import io.personalize.action.GetModelsAction;
+import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestToXContentListener;
-
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.GET;
 
 public final class RestGetModelsAction extends BaseRestHandler {
 

@@ -1,8 +1,10 @@
 package io.personalize.rest;
 
+import static org.elasticsearch.rest.RestRequest.Method.POST;
+
 import io.personalize.action.ImportModelAction;
 import io.personalize.model.ModelLines;
-
+import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.common.bytes.BytesReference;
@@ -10,10 +12,6 @@ import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestToXContentListener;
 import org.elasticsearch.xcontent.XContentType;
-
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 public final class RestImportModelAction extends BaseRestHandler {
 

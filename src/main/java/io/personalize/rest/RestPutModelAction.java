@@ -1,18 +1,16 @@
 package io.personalize.rest;
 
+import static org.elasticsearch.rest.RestRequest.Method.PUT;
+
 import io.personalize.action.PutModelAction;
 import io.personalize.model.ModelConfig;
-
+import java.io.IOException;
+import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.rest.action.RestToXContentListener;
-
-import java.io.IOException;
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.PUT;
 
 public final class RestPutModelAction extends BaseRestHandler {
 
@@ -32,9 +30,8 @@ public final class RestPutModelAction extends BaseRestHandler {
         ModelConfig config = RequestBodies.parse(request, ModelConfig::parse);
         PutModelAction.Request put = new PutModelAction.Request(name, config);
         return channel -> client.execute(
-            PutModelAction.TYPE,
-            put,
-            new RestToXContentListener<>(channel, r -> r.created() ? RestStatus.CREATED : RestStatus.OK)
-        );
+                PutModelAction.TYPE,
+                put,
+                new RestToXContentListener<>(channel, r -> r.created() ? RestStatus.CREATED : RestStatus.OK));
     }
 }

@@ -1,9 +1,18 @@
 package io.personalize.rest;
 
-import io.personalize.action.RecommendAction;
-import io.personalize.action.CatalogResolver;
-import io.personalize.profile.ProfileLoader;
+import static org.elasticsearch.rest.RestRequest.Method.GET;
+import static org.elasticsearch.rest.RestRequest.Method.POST;
 
+import io.personalize.action.CatalogResolver;
+import io.personalize.action.RecommendAction;
+import io.personalize.profile.ProfileLoader;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.Strings;
@@ -13,17 +22,6 @@ import org.elasticsearch.rest.action.RestCancellableNodeClient;
 import org.elasticsearch.rest.action.RestToXContentListener;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-
-import static org.elasticsearch.rest.RestRequest.Method.GET;
-import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST _recommend} with a body, or {@code GET _recommend?model=shop&user_id=...&item_ids=a,b&size=10} for the
@@ -51,7 +49,9 @@ public final class RestRecommendAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
-        RecommendAction.Body body = request.hasContent() ? RequestBodies.parse(request, RecommendAction.Body::parse) : new RecommendAction.Body();
+        RecommendAction.Body body = request.hasContent()
+                ? RequestBodies.parse(request, RecommendAction.Body::parse)
+                : new RecommendAction.Body();
         refuseConflicts(request);
         if (request.hasParam("model")) {
             body.model(request.param("model"));
@@ -73,7 +73,8 @@ public final class RestRecommendAction extends BaseRestHandler {
             try {
                 body.diversity(Float.parseFloat(diversity));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("[diversity] must be a number between 0 and 1, got [" + diversity + "]");
+                throw new IllegalArgumentException(
+                        "[diversity] must be a number between 0 and 1, got [" + diversity + "]");
             }
         }
         if (request.hasParam("explain")) {
@@ -94,27 +95,26 @@ public final class RestRecommendAction extends BaseRestHandler {
             }
             RestCancellableNodeClient cancellable = new RestCancellableNodeClient(client, request.getHttpChannel());
             CatalogResolver.onCatalog(
-                profiles,
-                model,
-                (String catalog, ActionListener<RecommendAction.Response> l) -> cancellable.execute(RecommendAction.TYPE, recommend.index(catalog), l),
-                listener
-            );
+                    profiles,
+                    model,
+                    (String catalog, ActionListener<RecommendAction.Response> l) ->
+                            cancellable.execute(RecommendAction.TYPE, recommend.index(catalog), l),
+                    listener);
         };
     }
 
     /** The URL parameters that set a field of the body, with the field. */
     private static final Map<String, String> PARAMETER_FIELDS = Map.of(
-        "model", "model",
-        "user_id", "user_id",
-        "item_ids", "item_ids",
-        "size", "size",
-        "exclude_seen", "exclude_seen",
-        "diversity", "diversity",
-        "explain", "explain",
-        "_source", "_source",
-        "_source_includes", "_source",
-        "_source_excludes", "_source"
-    );
+            "model", "model",
+            "user_id", "user_id",
+            "item_ids", "item_ids",
+            "size", "size",
+            "exclude_seen", "exclude_seen",
+            "diversity", "diversity",
+            "explain", "explain",
+            "_source", "_source",
+            "_source_includes", "_source",
+            "_source_excludes", "_source");
 
     /**
      * A URL parameter that also sits in the body is a 400 naming it: the two would conflict, and silently preferring one
@@ -127,7 +127,9 @@ public final class RestRecommendAction extends BaseRestHandler {
         Set<String> fields = new HashSet<>();
         try (XContentParser parser = request.contentParser()) {
             if (parser.nextToken() == XContentParser.Token.START_OBJECT) {
-                for (XContentParser.Token token = parser.nextToken(); token == XContentParser.Token.FIELD_NAME; token = parser.nextToken()) {
+                for (XContentParser.Token token = parser.nextToken();
+                        token == XContentParser.Token.FIELD_NAME;
+                        token = parser.nextToken()) {
                     fields.add(parser.currentName());
                     parser.nextToken();
                     parser.skipChildren();
@@ -137,9 +139,8 @@ public final class RestRecommendAction extends BaseRestHandler {
         for (Map.Entry<String, String> parameter : new TreeMap<>(PARAMETER_FIELDS).entrySet()) {
             if (request.hasParam(parameter.getKey()) && fields.contains(parameter.getValue())) {
                 throw new IllegalArgumentException(
-                    "[" + parameter.getKey() + "] is given both as a URL parameter and in the body ([" + parameter.getValue()
-                        + "]): give it once"
-                );
+                        "[" + parameter.getKey() + "] is given both as a URL parameter and in the body (["
+                                + parameter.getValue() + "]): give it once");
             }
         }
     }

@@ -1,16 +1,14 @@
 package io.personalize.rest;
 
-import io.personalize.stats.StatsAction;
+import static org.elasticsearch.rest.RestRequest.Method.GET;
 
+import io.personalize.stats.StatsAction;
+import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestRequest;
 import org.elasticsearch.rest.action.RestToXContentListener;
-
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.GET;
 
 /** {@code GET _recommend/_stats[/{node_id}]}: per node, requests and latencies per endpoint, the serving cache, trainings. */
 public final class RestStatsAction extends BaseRestHandler {
@@ -27,7 +25,8 @@ public final class RestStatsAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        StatsAction.Request stats = new StatsAction.Request(Strings.splitStringByCommaToArray(request.param("node_id", "_all")));
+        StatsAction.Request stats =
+                new StatsAction.Request(Strings.splitStringByCommaToArray(request.param("node_id", "_all")));
         return channel -> client.execute(StatsAction.TYPE, stats, new RestToXContentListener<>(channel));
     }
 }

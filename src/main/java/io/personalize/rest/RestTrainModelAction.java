@@ -1,8 +1,10 @@
 package io.personalize.rest;
 
+import static org.elasticsearch.rest.RestRequest.Method.POST;
+
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.TrainingTask;
-
+import java.util.List;
 import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.rest.BaseRestHandler;
@@ -11,10 +13,6 @@ import org.elasticsearch.rest.action.RestCancellableNodeClient;
 import org.elasticsearch.rest.action.RestToXContentListener;
 import org.elasticsearch.tasks.LoggingTaskListener;
 import org.elasticsearch.xcontent.ToXContentObject;
-
-import java.util.List;
-
-import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST _recommend/models/{name}/_train}: waits for the new version by default; with
@@ -38,11 +36,8 @@ public final class RestTrainModelAction extends BaseRestHandler {
         TrainModelAction.Request train = new TrainModelAction.Request(request.param("name"));
         if (request.paramAsBoolean("wait_for_completion", true)) {
             // closing the HTTP connection cancels the training
-            return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
-                TrainModelAction.TYPE,
-                train,
-                new RestToXContentListener<>(channel)
-            );
+            return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())
+                    .execute(TrainModelAction.TYPE, train, new RestToXContentListener<>(channel));
         }
         train.setShouldStoreResult(true);
         SubscribableListener<TrainModelAction.Response> outcome = new SubscribableListener<>();
@@ -50,7 +45,8 @@ public final class RestTrainModelAction extends BaseRestHandler {
         outcome.addListener(new LoggingTaskListener<>(task));
         String taskId = client.getLocalNodeId() + ":" + task.getId();
         // answer once the training has claimed the model, so that a missing model or a running training is an error now
-        ToXContentObject answer = (builder, params) -> builder.startObject().field("task", taskId).endObject();
+        ToXContentObject answer =
+                (builder, params) -> builder.startObject().field("task", taskId).endObject();
         return channel -> task.addStartListener(new RestToXContentListener<>(channel).map(started -> answer));
     }
 }

@@ -25,13 +25,15 @@ public sealed interface ModelDocument permits NeighborList, UserProfile, Popular
 
     static void requireId(String id, String field) {
         if (id == null || id.isEmpty() || tooLong(id)) {
-            throw new IllegalArgumentException("[" + field + "] must be a non-empty id of at most " + MAX_ID_BYTES + " bytes");
+            throw new IllegalArgumentException(
+                    "[" + field + "] must be a non-empty id of at most " + MAX_ID_BYTES + " bytes");
         }
     }
 
     static void sameLength(int a, int b, String what, String fieldA, String fieldB) {
         if (a != b) {
-            throw new IllegalArgumentException(what + ": [" + fieldA + "] has " + a + " entries but [" + fieldB + "] has " + b);
+            throw new IllegalArgumentException(
+                    what + ": [" + fieldA + "] has " + a + " entries but [" + fieldB + "] has " + b);
         }
     }
 

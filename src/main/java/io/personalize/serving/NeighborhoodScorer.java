@@ -4,7 +4,6 @@ import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ScoringParams;
 import io.personalize.training.TopK;
 import io.personalize.training.TrainedModel;
-
 import java.util.Arrays;
 
 /**
@@ -108,7 +107,8 @@ public final class NeighborhoodScorer {
 
     /** The scorer of a trained model, with the model's scoring parameters. */
     public static NeighborhoodScorer of(TrainedModel model) {
-        return new NeighborhoodScorer(model.neighbors(), model.popularity(), model.config().scoring());
+        return new NeighborhoodScorer(
+                model.neighbors(), model.popularity(), model.config().scoring());
     }
 
     public ItemNeighbors neighbors() {
@@ -147,8 +147,8 @@ public final class NeighborhoodScorer {
     }
 
     /** Same as {@link #recommend(int[], float[], int[], int, int, Workspace)} with a fresh workspace. */
-    public Recommendations recommend(int[] historyItems, float[] historyWeights, int[] excludeItems, int n,
-            int maxReasons) {
+    public Recommendations recommend(
+            int[] historyItems, float[] historyWeights, int[] excludeItems, int n, int maxReasons) {
         return recommend(historyItems, historyWeights, excludeItems, n, maxReasons, newWorkspace());
     }
 
@@ -162,8 +162,8 @@ public final class NeighborhoodScorer {
      * @param maxReasons contributions reported per result (0 for none)
      * @param ws scratch memory, used by one thread at a time
      */
-    public Recommendations recommend(int[] historyItems, float[] historyWeights, int[] excludeItems, int n,
-            int maxReasons, Workspace ws) {
+    public Recommendations recommend(
+            int[] historyItems, float[] historyWeights, int[] excludeItems, int n, int maxReasons, Workspace ws) {
         if (historyWeights != null && historyWeights.length != historyItems.length) {
             throw new IllegalArgumentException("history arrays must have the same length");
         }
@@ -266,8 +266,14 @@ public final class NeighborhoodScorer {
         return params.historyFactors(historyItems.length, historyWeights);
     }
 
-    private void computeReasons(int[] historyItems, float[] h, int[] items, int maxReasons, int[][] reasonItems,
-            float[][] reasonScores, int[] rank) {
+    private void computeReasons(
+            int[] historyItems,
+            float[] h,
+            int[] items,
+            int maxReasons,
+            int[][] reasonItems,
+            float[][] reasonScores,
+            int[] rank) {
         int size = items.length;
         if (maxReasons == 0 || size == 0) {
             for (int r = 0; r < size; r++) {

@@ -1,7 +1,6 @@
 package io.personalize.serving;
 
 import io.personalize.training.ScoringParams;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -31,7 +30,10 @@ public record PopularList(List<String> items, float[] scores, ScoringParams scor
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PopularList other && items.equals(other.items) && Arrays.equals(scores, other.scores) && scoring.equals(other.scoring);
+        return o instanceof PopularList other
+                && items.equals(other.items)
+                && Arrays.equals(scores, other.scores)
+                && scoring.equals(other.scoring);
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.personalize.serving;
 
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ScoringParams;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,14 +48,13 @@ public final class ProfileScorer {
      * @param n how many candidates at most
      */
     public static List<Scored> score(
-        List<String> sources,
-        float[] weights,
-        Map<String, NeighborList> neighbors,
-        PopularList popular,
-        ScoringParams params,
-        Collection<String> excluded,
-        int n
-    ) {
+            List<String> sources,
+            float[] weights,
+            Map<String, NeighborList> neighbors,
+            PopularList popular,
+            ScoringParams params,
+            Collection<String> excluded,
+            int n) {
         if (weights != null && weights.length != sources.size()) {
             throw new IllegalArgumentException("sources and weights must have the same length");
         }
@@ -115,24 +113,31 @@ public final class ProfileScorer {
             }
             maxPopularity = popular.maxPopularity();
         }
-        NeighborhoodScorer scorer = new NeighborhoodScorer(new ItemNeighbors(byId.length, offsets, row, rowScores), popularity, maxPopularity, params);
+        NeighborhoodScorer scorer = new NeighborhoodScorer(
+                new ItemNeighbors(byId.length, offsets, row, rowScores), popularity, maxPopularity, params);
         int[] history = new int[sources.size()];
         for (int x = 0; x < history.length; x++) {
             Integer id = ids.get(sources.get(x));
             history[x] = id == null || rows.containsKey(sources.get(x)) == false ? -1 : id;
         }
-        int[] exclude = excluded.stream().map(ids::get).filter(id -> id != null).mapToInt(Integer::intValue).toArray();
+        int[] exclude = excluded.stream()
+                .map(ids::get)
+                .filter(id -> id != null)
+                .mapToInt(Integer::intValue)
+                .toArray();
         Recommendations top = scorer.recommend(history, weights, exclude, Math.min(n, byId.length), 1);
         List<Scored> scored = new ArrayList<>(top.size());
         for (int r = 0; r < top.size(); r++) {
             int[] reasons = top.reasonItems(r);
-            scored.add(new Scored(byId[top.items()[r]], top.scores()[r], reasons.length == 0 ? null : byId[reasons[0]]));
+            scored.add(
+                    new Scored(byId[top.items()[r]], top.scores()[r], reasons.length == 0 ? null : byId[reasons[0]]));
         }
         return scored;
     }
 
     /** Every candidate the sources' neighbour lists reach, with the sum of its neighbour scores (best first). */
-    public static List<Scored> sum(List<String> sources, Map<String, NeighborList> neighbors, Collection<String> excluded) {
+    public static List<Scored> sum(
+            List<String> sources, Map<String, NeighborList> neighbors, Collection<String> excluded) {
         return score(sources, null, neighbors, null, SUM, excluded, Integer.MAX_VALUE);
     }
 

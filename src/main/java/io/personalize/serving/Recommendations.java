@@ -13,8 +13,7 @@ public final class Recommendations {
     private final int[][] reasonItems;
     private final float[][] reasonScores;
 
-    Recommendations(int[] items, float[] scores, float[] popularityParts, int[][] reasonItems,
-            float[][] reasonScores) {
+    Recommendations(int[] items, float[] scores, float[] popularityParts, int[][] reasonItems, float[][] reasonScores) {
         this.items = items;
         this.scores = scores;
         this.popularityParts = popularityParts;

@@ -13,14 +13,14 @@ import java.util.Objects;
  * null for an item recommended for its popularity alone) and the affinity to attribute values.
  */
 public record UserProfile(
-    String user,
-    List<String> history,
-    float[] historyWeights,
-    List<String> recommended,
-    float[] scores,
-    List<String> because,
-    Map<String, Map<String, Float>> attributes
-) implements ModelDocument {
+        String user,
+        List<String> history,
+        float[] historyWeights,
+        List<String> recommended,
+        float[] scores,
+        List<String> because,
+        Map<String, Map<String, Float>> attributes)
+        implements ModelDocument {
 
     public UserProfile {
         ModelDocument.requireId(user, "user");
@@ -48,17 +48,24 @@ public record UserProfile(
     @Override
     public boolean equals(Object o) {
         return o instanceof UserProfile other
-            && user.equals(other.user)
-            && history.equals(other.history)
-            && Arrays.equals(historyWeights, other.historyWeights)
-            && recommended.equals(other.recommended)
-            && Arrays.equals(scores, other.scores)
-            && Objects.equals(because, other.because)
-            && attributes.equals(other.attributes);
+                && user.equals(other.user)
+                && history.equals(other.history)
+                && Arrays.equals(historyWeights, other.historyWeights)
+                && recommended.equals(other.recommended)
+                && Arrays.equals(scores, other.scores)
+                && Objects.equals(because, other.because)
+                && attributes.equals(other.attributes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(user, history, Arrays.hashCode(historyWeights), recommended, Arrays.hashCode(scores), because, attributes);
+        return Objects.hash(
+                user,
+                history,
+                Arrays.hashCode(historyWeights),
+                recommended,
+                Arrays.hashCode(scores),
+                because,
+                attributes);
     }
 }

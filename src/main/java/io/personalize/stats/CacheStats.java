@@ -1,5 +1,6 @@
 package io.personalize.stats;
 
+import java.io.IOException;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
@@ -7,10 +8,9 @@ import org.elasticsearch.common.unit.ByteSizeValue;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
-import java.io.IOException;
-
 /** A node's serving cache: entries, bytes held and the limit, hits, misses and evictions. */
-public record CacheStats(long entries, long bytes, long limitBytes, long hits, long misses, long evictions) implements Writeable, ToXContentObject {
+public record CacheStats(long entries, long bytes, long limitBytes, long hits, long misses, long evictions)
+        implements Writeable, ToXContentObject {
 
     public CacheStats(StreamInput in) throws IOException {
         this(in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong());
@@ -29,12 +29,12 @@ public record CacheStats(long entries, long bytes, long limitBytes, long hits, l
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         return builder.startObject()
-            .field("entries", entries)
-            .humanReadableField("size_in_bytes", "size", ByteSizeValue.ofBytes(bytes))
-            .humanReadableField("limit_in_bytes", "limit", ByteSizeValue.ofBytes(limitBytes))
-            .field("hits", hits)
-            .field("misses", misses)
-            .field("evictions", evictions)
-            .endObject();
+                .field("entries", entries)
+                .humanReadableField("size_in_bytes", "size", ByteSizeValue.ofBytes(bytes))
+                .humanReadableField("limit_in_bytes", "limit", ByteSizeValue.ofBytes(limitBytes))
+                .field("hits", hits)
+                .field("misses", misses)
+                .field("evictions", evictions)
+                .endObject();
     }
 }

@@ -1,20 +1,19 @@
 package io.personalize.stats;
 
-import org.HdrHistogram.ConcurrentHistogram;
-import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.common.io.stream.StreamInput;
-import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.common.io.stream.Writeable;
-import org.elasticsearch.tasks.TaskCancelledException;
-import org.elasticsearch.ExceptionsHelper;
-import org.elasticsearch.xcontent.ToXContentObject;
-import org.elasticsearch.xcontent.XContentBuilder;
-
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.tasks.TaskCancelledException;
+import org.elasticsearch.xcontent.ToXContentObject;
+import org.elasticsearch.xcontent.XContentBuilder;
 
 /**
  * What this node served since it started: per endpoint, requests, failures and latency percentiles (HdrHistogram,
@@ -67,24 +66,28 @@ public final class ServingStats {
     /** The listener, recording the time from now to its completion and whether it failed. */
     public <T> ActionListener<T> timed(Endpoint endpoint, ActionListener<T> listener) {
         long start = System.nanoTime();
-        return ActionListener.wrap(response -> {
-            record(endpoint, System.nanoTime() - start, true);
-            listener.onResponse(response);
-        }, e -> {
-            record(endpoint, System.nanoTime() - start, false);
-            listener.onFailure(e);
-        });
+        return ActionListener.wrap(
+                response -> {
+                    record(endpoint, System.nanoTime() - start, true);
+                    listener.onResponse(response);
+                },
+                e -> {
+                    record(endpoint, System.nanoTime() - start, false);
+                    listener.onFailure(e);
+                });
     }
 
     /** The listener of a training that started, counting its outcome when it ends. */
     public <T> ActionListener<T> countTraining(ActionListener<T> listener) {
-        return ActionListener.wrap(response -> {
-            trainingEnded(null);
-            listener.onResponse(response);
-        }, e -> {
-            trainingEnded(e);
-            listener.onFailure(e);
-        });
+        return ActionListener.wrap(
+                response -> {
+                    trainingEnded(null);
+                    listener.onResponse(response);
+                },
+                e -> {
+                    trainingEnded(e);
+                    listener.onFailure(e);
+                });
     }
 
     private void trainingEnded(Exception failure) {
@@ -99,22 +102,22 @@ public final class ServingStats {
 
     public Snapshot snapshot() {
         Map<Endpoint, EndpointSnapshot> endpoints = new EnumMap<>(Endpoint.class);
-        counters.forEach((endpoint, c) -> endpoints.put(endpoint, new EndpointSnapshot(
-            c.count.sum(),
-            c.failures.sum(),
-            c.micros.getTotalCount() == 0 ? 0 : c.micros.getMean() / 1000,
-            c.micros.getValueAtPercentile(50) / 1000.0,
-            c.micros.getValueAtPercentile(99) / 1000.0,
-            c.micros.getMaxValue() / 1000.0
-        )));
+        counters.forEach((endpoint, c) -> endpoints.put(
+                endpoint,
+                new EndpointSnapshot(
+                        c.count.sum(),
+                        c.failures.sum(),
+                        c.micros.getTotalCount() == 0 ? 0 : c.micros.getMean() / 1000,
+                        c.micros.getValueAtPercentile(50) / 1000.0,
+                        c.micros.getValueAtPercentile(99) / 1000.0,
+                        c.micros.getMaxValue() / 1000.0)));
         return new Snapshot(endpoints, trainingsSucceeded.sum(), trainingsFailed.sum(), trainingsCancelled.sum());
     }
 
     /** One endpoint's figures; latencies in milliseconds. */
-    public record EndpointSnapshot(long count, long failures, double meanMillis, double p50Millis, double p99Millis, double maxMillis)
-        implements
-            Writeable,
-            ToXContentObject {
+    public record EndpointSnapshot(
+            long count, long failures, double meanMillis, double p50Millis, double p99Millis, double maxMillis)
+            implements Writeable, ToXContentObject {
 
         EndpointSnapshot(StreamInput in) throws IOException {
             this(in.readVLong(), in.readVLong(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
@@ -133,10 +136,20 @@ public final class ServingStats {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
-                .field("count", count)
-                .field("failures", failures)
-                .field("latency_ms", Map.of("mean", round(meanMillis), "p50", round(p50Millis), "p99", round(p99Millis), "max", round(maxMillis)))
-                .endObject();
+                    .field("count", count)
+                    .field("failures", failures)
+                    .field(
+                            "latency_ms",
+                            Map.of(
+                                    "mean",
+                                    round(meanMillis),
+                                    "p50",
+                                    round(p50Millis),
+                                    "p99",
+                                    round(p99Millis),
+                                    "max",
+                                    round(maxMillis)))
+                    .endObject();
         }
 
         private static double round(double millis) {
@@ -145,13 +158,19 @@ public final class ServingStats {
     }
 
     /** A node's figures at one moment. */
-    public record Snapshot(Map<Endpoint, EndpointSnapshot> endpoints, long trainingsSucceeded, long trainingsFailed, long trainingsCancelled)
-        implements
-            Writeable,
-            ToXContentObject {
+    public record Snapshot(
+            Map<Endpoint, EndpointSnapshot> endpoints,
+            long trainingsSucceeded,
+            long trainingsFailed,
+            long trainingsCancelled)
+            implements Writeable, ToXContentObject {
 
         public Snapshot(StreamInput in) throws IOException {
-            this(in.readMap(i -> i.readEnum(Endpoint.class), EndpointSnapshot::new), in.readVLong(), in.readVLong(), in.readVLong());
+            this(
+                    in.readMap(i -> i.readEnum(Endpoint.class), EndpointSnapshot::new),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong());
         }
 
         @Override
@@ -170,11 +189,11 @@ public final class ServingStats {
             }
             builder.endObject();
             return builder.startObject("trainings")
-                .field("succeeded", trainingsSucceeded)
-                .field("failed", trainingsFailed)
-                .field("cancelled", trainingsCancelled)
-                .endObject()
-                .endObject();
+                    .field("succeeded", trainingsSucceeded)
+                    .field("failed", trainingsFailed)
+                    .field("cancelled", trainingsCancelled)
+                    .endObject()
+                    .endObject();
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.personalize.stats;
 
+import java.io.IOException;
+import java.util.List;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.TransportAction;
@@ -13,9 +15,6 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.transport.AbstractTransportRequest;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
-
-import java.io.IOException;
-import java.util.List;
 
 /** {@code GET _recommend/_stats}: each node's {@link ServingStats} and cache figures. */
 public final class StatsAction {
@@ -90,8 +89,11 @@ public final class StatsAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject().field("cluster_name", getClusterName().value());
-            builder.startObject("_nodes").field("total", getNodes().size() + failures().size()).field("successful", getNodes().size())
-                .field("failed", failures().size()).endObject();
+            builder.startObject("_nodes")
+                    .field("total", getNodes().size() + failures().size())
+                    .field("successful", getNodes().size())
+                    .field("failed", failures().size())
+                    .endObject();
             builder.startObject("nodes");
             for (NodeResponse node : getNodes()) {
                 builder.field(node.getNode().getId(), node);

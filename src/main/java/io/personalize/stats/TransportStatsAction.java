@@ -1,7 +1,8 @@
 package io.personalize.stats;
 
 import io.personalize.profile.ServingCache;
-
+import java.io.IOException;
+import java.util.List;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.nodes.TransportNodesAction;
@@ -13,35 +14,35 @@ import org.elasticsearch.tasks.Task;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.TransportService;
 
-import java.io.IOException;
-import java.util.List;
-
-public final class TransportStatsAction extends TransportNodesAction<
-    StatsAction.Request,
-    StatsAction.Response,
-    StatsAction.NodeRequest,
-    StatsAction.NodeResponse,
-    Void> {
+public final class TransportStatsAction
+        extends TransportNodesAction<
+                StatsAction.Request, StatsAction.Response, StatsAction.NodeRequest, StatsAction.NodeResponse, Void> {
 
     private final ServingStats stats;
     private final ServingCache cache;
 
     @Inject
     public TransportStatsAction(
-        TransportService transportService,
-        ClusterService clusterService,
-        ThreadPool threadPool,
-        ActionFilters actionFilters,
-        ServingStats stats,
-        ServingCache cache
-    ) {
-        super(StatsAction.NAME, clusterService, transportService, actionFilters, StatsAction.NodeRequest::new, threadPool.executor(ThreadPool.Names.MANAGEMENT));
+            TransportService transportService,
+            ClusterService clusterService,
+            ThreadPool threadPool,
+            ActionFilters actionFilters,
+            ServingStats stats,
+            ServingCache cache) {
+        super(
+                StatsAction.NAME,
+                clusterService,
+                transportService,
+                actionFilters,
+                StatsAction.NodeRequest::new,
+                threadPool.executor(ThreadPool.Names.MANAGEMENT));
         this.stats = stats;
         this.cache = cache;
     }
 
     @Override
-    protected StatsAction.Response newResponse(StatsAction.Request request, List<StatsAction.NodeResponse> nodes, List<FailedNodeException> failures) {
+    protected StatsAction.Response newResponse(
+            StatsAction.Request request, List<StatsAction.NodeResponse> nodes, List<FailedNodeException> failures) {
         return new StatsAction.Response(clusterService.getClusterName(), nodes, failures);
     }
 

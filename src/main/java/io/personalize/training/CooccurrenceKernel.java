@@ -19,11 +19,18 @@ final class CooccurrenceKernel {
     /** Rows between two checks for cancellation. */
     private static final int CHUNK = 8;
 
-    private CooccurrenceKernel() {
-    }
+    private CooccurrenceKernel() {}
 
-    static ItemNeighbors compute(InteractionMatrix m, float[] left, float[] right, double[] rowScale,
-            double[] colScale, double shrink, int k, String phase, TrainingMonitor monitor) {
+    static ItemNeighbors compute(
+            InteractionMatrix m,
+            float[] left,
+            float[] right,
+            double[] rowScale,
+            double[] colScale,
+            double shrink,
+            int k,
+            String phase,
+            TrainingMonitor monitor) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1");
         }
@@ -45,9 +52,11 @@ final class CooccurrenceKernel {
                 colScaleF[j] = (float) colScale[j];
             }
         }
-        // One thread, the caller's (a training pool thread): Elasticsearch owns a node's threads, and a plugin that starts
+        // One thread, the caller's (a training pool thread): Elasticsearch owns a node's threads, and a plugin that
+        // starts
         // its own needs the manage_threads entitlement. Trainings of different models run side by side on that pool.
-        new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense).run(monitor, phase);
+        new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
+                .run(monitor, phase);
         monitor.progress(phase, ni, ni);
         // compact
         int[] offsets = new int[ni + 1];
@@ -93,8 +102,18 @@ final class CooccurrenceKernel {
         private final float[] outScores;
         private final boolean dense;
 
-        Worker(InteractionMatrix m, float[] left, float[] right, double[] rowScale, float[] colScaleF,
-                double shrink, int k, int[] rowLen, int[] outIds, float[] outScores, boolean dense) {
+        Worker(
+                InteractionMatrix m,
+                float[] left,
+                float[] right,
+                double[] rowScale,
+                float[] colScaleF,
+                double shrink,
+                int k,
+                int[] rowLen,
+                int[] outIds,
+                float[] outScores,
+                boolean dense) {
             this.m = m;
             this.left = left;
             this.right = right;

@@ -32,8 +32,7 @@ public final class CosineSimilarity implements ItemSimilarity {
      * @param valueExponent >= 0, 0 for binary interactions
      */
     public CosineSimilarity(double alpha, double shrink, double userWeightExponent, double valueExponent) {
-        if (!(alpha >= 0 && alpha <= 1) || !(shrink >= 0) || !(userWeightExponent >= 0)
-                || !(valueExponent >= 0)) {
+        if (!(alpha >= 0 && alpha <= 1) || !(shrink >= 0) || !(userWeightExponent >= 0) || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid cosine parameters");
         }
         this.alpha = alpha;

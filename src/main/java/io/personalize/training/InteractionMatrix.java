@@ -33,14 +33,19 @@ public final class InteractionMatrix {
      * @param userWeights values, same length as userItems
      * @param userAges seconds between the last event of each entry and referenceTime, or null
      */
-    public InteractionMatrix(int numUsers, int numItems, long referenceTime, int[] userOffsets,
-            int[] userItems, float[] userWeights, int[] userAges) {
+    public InteractionMatrix(
+            int numUsers,
+            int numItems,
+            long referenceTime,
+            int[] userOffsets,
+            int[] userItems,
+            float[] userWeights,
+            int[] userAges) {
         if (userOffsets.length != numUsers + 1) {
             throw new IllegalArgumentException("userOffsets must have numUsers + 1 entries");
         }
         int nnz = userOffsets[numUsers];
-        if (userItems.length != nnz || userWeights.length != nnz
-                || (userAges != null && userAges.length != nnz)) {
+        if (userItems.length != nnz || userWeights.length != nnz || (userAges != null && userAges.length != nnz)) {
             throw new IllegalArgumentException("entry arrays must have userOffsets[numUsers] entries");
         }
         for (int u = 0; u < numUsers; u++) {

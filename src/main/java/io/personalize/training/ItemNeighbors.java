@@ -32,7 +32,8 @@ public final class ItemNeighbors {
      * @param scores scores aligned with neighbors
      */
     public ItemNeighbors(int numItems, int[] offsets, int[] neighbors, float[] scores) {
-        if (offsets.length != numItems + 1 || neighbors.length != offsets[numItems]
+        if (offsets.length != numItems + 1
+                || neighbors.length != offsets[numItems]
                 || scores.length != neighbors.length) {
             throw new IllegalArgumentException("inconsistent CSR arrays");
         }

@@ -13,8 +13,7 @@ package io.personalize.training;
  */
 public final class ModelTrainer {
 
-    private ModelTrainer() {
-    }
+    private ModelTrainer() {}
 
     /**
      * Trains from a builder created by {@link TrainingConfig#newMatrixBuilder(int)} (or configured
@@ -39,8 +38,13 @@ public final class ModelTrainer {
      *
      * @param weights event weights (type weight, optionally times a value multiplier), or null for 1
      */
-    public static TrainedModel train(int[] users, int[] items, float[] weights, long[] epochSeconds,
-            TrainingConfig config, TrainingMonitor monitor) {
+    public static TrainedModel train(
+            int[] users,
+            int[] items,
+            float[] weights,
+            long[] epochSeconds,
+            TrainingConfig config,
+            TrainingMonitor monitor) {
         InteractionMatrixBuilder b = config.newMatrixBuilder(users.length);
         b.addAll(users, items, weights, epochSeconds);
         return train(b, config, monitor);

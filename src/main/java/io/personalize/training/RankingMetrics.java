@@ -80,8 +80,18 @@ public final class RankingMetrics {
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "HR@%d=%.4f Recall@%d=%.4f NDCG@%d=%.4f coverage@%d=%.4f users=%d",
-                k, hitRate(), k, recall(), k, ndcg(), k, coverage(), users);
+        return String.format(
+                java.util.Locale.ROOT,
+                "HR@%d=%.4f Recall@%d=%.4f NDCG@%d=%.4f coverage@%d=%.4f users=%d",
+                k,
+                hitRate(),
+                k,
+                recall(),
+                k,
+                ndcg(),
+                k,
+                coverage(),
+                users);
     }
 
     // ---- per-list functions; truth must be sorted and distinct (see sortedDistinct) ----

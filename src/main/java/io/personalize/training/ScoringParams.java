@@ -24,8 +24,11 @@ public final class ScoringParams {
      * @param popularityWeight beta, weight of the max-normalised popularity
      */
     public ScoringParams(double historyWeightExponent, double historyNormExponent, double popularityWeight) {
-        if (!(historyWeightExponent >= 0) || !(historyNormExponent >= 0) || !(popularityWeight >= 0)
-                || Double.isInfinite(historyWeightExponent) || Double.isInfinite(historyNormExponent)
+        if (!(historyWeightExponent >= 0)
+                || !(historyNormExponent >= 0)
+                || !(popularityWeight >= 0)
+                || Double.isInfinite(historyWeightExponent)
+                || Double.isInfinite(historyNormExponent)
                 || Double.isInfinite(popularityWeight)) {
             throw new IllegalArgumentException("invalid scoring parameters");
         }
@@ -93,9 +96,9 @@ public final class ScoringParams {
     @Override
     public boolean equals(Object o) {
         return o instanceof ScoringParams other
-            && Double.compare(historyWeightExponent, other.historyWeightExponent) == 0
-            && Double.compare(historyNormExponent, other.historyNormExponent) == 0
-            && Double.compare(popularityWeight, other.popularityWeight) == 0;
+                && Double.compare(historyWeightExponent, other.historyWeightExponent) == 0
+                && Double.compare(historyNormExponent, other.historyNormExponent) == 0
+                && Double.compare(popularityWeight, other.popularityWeight) == 0;
     }
 
     @Override
@@ -105,7 +108,7 @@ public final class ScoringParams {
 
     @Override
     public String toString() {
-        return "scoring(p=" + historyWeightExponent + ", q=" + historyNormExponent
-                + ", popularityWeight=" + popularityWeight + ")";
+        return "scoring(p=" + historyWeightExponent + ", q=" + historyNormExponent + ", popularityWeight="
+                + popularityWeight + ")";
     }
 }

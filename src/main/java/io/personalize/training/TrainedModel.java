@@ -20,7 +20,11 @@ public final class TrainedModel {
     private final float[] popularity;
     private final long trainingNanos;
 
-    TrainedModel(TrainingConfig config, InteractionMatrix matrix, ItemNeighbors neighbors, float[] popularity,
+    TrainedModel(
+            TrainingConfig config,
+            InteractionMatrix matrix,
+            ItemNeighbors neighbors,
+            float[] popularity,
             long trainingNanos) {
         this.config = config;
         this.matrix = matrix;

@@ -47,11 +47,15 @@ public final class TrainingConfig {
         this.valueExponent = b.valueExponent;
         this.rp3Alpha = b.rp3Alpha;
         this.rp3Beta = b.rp3Beta;
-        this.rowNormalization = b.rowNormalization != null ? b.rowNormalization
-                : (algorithm == Algorithm.RP3BETA ? ItemNeighbors.RowNormalization.MAX
+        this.rowNormalization = b.rowNormalization != null
+                ? b.rowNormalization
+                : (algorithm == Algorithm.RP3BETA
+                        ? ItemNeighbors.RowNormalization.MAX
                         : ItemNeighbors.RowNormalization.NONE);
-        this.scoring = b.scoring != null ? b.scoring
-                : (algorithm == Algorithm.RP3BETA ? ScoringParams.DEFAULTS.withPopularityWeight(0.05)
+        this.scoring = b.scoring != null
+                ? b.scoring
+                : (algorithm == Algorithm.RP3BETA
+                        ? ScoringParams.DEFAULTS.withPopularityWeight(0.05)
                         : ScoringParams.DEFAULTS);
     }
 
@@ -175,12 +179,20 @@ public final class TrainingConfig {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "TrainingConfig{halfLifeDays=%s, popularityHalfLifeDays=%s, popularityCountsUsers=%s, "
                         + "maxItemsPerUser=%d, algorithm=%s, neighbors=%d, similarity=%s, rowNormalization=%s, "
                         + "%s}",
-                halfLifeDays, popularityHalfLifeDays, popularityCountsUsers, maxItemsPerUser, algorithm, neighbors,
-                similarity().describe(), rowNormalization, scoring);
+                halfLifeDays,
+                popularityHalfLifeDays,
+                popularityCountsUsers,
+                maxItemsPerUser,
+                algorithm,
+                neighbors,
+                similarity().describe(),
+                rowNormalization,
+                scoring);
     }
 
     /** Fluent builder; unset values keep their defaults. */
@@ -200,8 +212,7 @@ public final class TrainingConfig {
         private ItemNeighbors.RowNormalization rowNormalization;
         private ScoringParams scoring;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder halfLifeDays(double days) {
             this.halfLifeDays = positive(days, "halfLifeDays");

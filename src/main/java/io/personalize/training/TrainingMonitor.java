@@ -13,12 +13,10 @@ public interface TrainingMonitor {
     /** A monitor that ignores progress and never cancels. */
     TrainingMonitor NOOP = new TrainingMonitor() {
         @Override
-        public void progress(String phase, long done, long total) {
-        }
+        public void progress(String phase, long done, long total) {}
 
         @Override
-        public void checkCancelled() {
-        }
+        public void checkCancelled() {}
     };
 
     /**

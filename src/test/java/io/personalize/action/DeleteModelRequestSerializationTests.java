@@ -1,9 +1,8 @@
 package io.personalize.action;
 
+import java.util.Locale;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
-
-import java.util.Locale;
 
 /** {@code DELETE _recommend/models/{name}}, as a node forwards it. */
 public class DeleteModelRequestSerializationTests extends AbstractWireSerializingTestCase<DeleteModelAction.Request> {

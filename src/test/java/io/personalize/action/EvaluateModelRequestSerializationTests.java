@@ -1,24 +1,22 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelConfigSerializationTests;
-
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
 /** {@code POST _recommend/models/{name}/_evaluate}, with the settings it tries instead of the model's. */
-public class EvaluateModelRequestSerializationTests extends AbstractWireSerializingTestCase<EvaluateModelAction.Request> {
+public class EvaluateModelRequestSerializationTests
+        extends AbstractWireSerializingTestCase<EvaluateModelAction.Request> {
 
     @Override
     protected EvaluateModelAction.Request createTestInstance() {
         return new EvaluateModelAction.Request(
-            randomAlphaOfLengthBetween(1, 20).toLowerCase(java.util.Locale.ROOT),
-            new EvaluateModelAction.Body(
-                randomLong(),
-                between(1, EvaluateModelAction.MAX_K),
-                randomBoolean() ? null : ModelConfigSerializationTests.randomSimilarity(),
-                randomBoolean() ? null : ModelConfigSerializationTests.randomTraining()
-            )
-        );
+                randomAlphaOfLengthBetween(1, 20).toLowerCase(java.util.Locale.ROOT),
+                new EvaluateModelAction.Body(
+                        randomLong(),
+                        between(1, EvaluateModelAction.MAX_K),
+                        randomBoolean() ? null : ModelConfigSerializationTests.randomSimilarity(),
+                        randomBoolean() ? null : ModelConfigSerializationTests.randomTraining()));
     }
 
     @Override

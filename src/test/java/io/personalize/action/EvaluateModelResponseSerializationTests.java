@@ -1,16 +1,17 @@
 package io.personalize.action;
 
 import io.personalize.model.EvaluationResultSerializationTests;
-
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
 /** The answer to an evaluation, as the node that ran it returns it. */
-public class EvaluateModelResponseSerializationTests extends AbstractWireSerializingTestCase<EvaluateModelAction.Response> {
+public class EvaluateModelResponseSerializationTests
+        extends AbstractWireSerializingTestCase<EvaluateModelAction.Response> {
 
     @Override
     protected EvaluateModelAction.Response createTestInstance() {
-        return new EvaluateModelAction.Response(randomAlphaOfLengthBetween(1, 12), EvaluationResultSerializationTests.randomResult());
+        return new EvaluateModelAction.Response(
+                randomAlphaOfLengthBetween(1, 12), EvaluationResultSerializationTests.randomResult());
     }
 
     @Override

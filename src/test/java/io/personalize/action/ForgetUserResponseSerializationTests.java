@@ -8,7 +8,8 @@ public class ForgetUserResponseSerializationTests extends AbstractWireSerializin
 
     @Override
     protected ForgetUserAction.Response createTestInstance() {
-        return new ForgetUserAction.Response(randomAlphaOfLengthBetween(1, 12), randomAlphaOfLengthBetween(1, 12), between(0, 10), between(0, 10));
+        return new ForgetUserAction.Response(
+                randomAlphaOfLengthBetween(1, 12), randomAlphaOfLengthBetween(1, 12), between(0, 10), between(0, 10));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelStatusSerializationTests;
-
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
@@ -10,7 +9,8 @@ public class ImportModelResponseSerializationTests extends AbstractWireSerializi
 
     @Override
     protected ImportModelAction.Response createTestInstance() {
-        return new ImportModelAction.Response(randomAlphaOfLengthBetween(1, 12), ModelStatusSerializationTests.randomVersion());
+        return new ImportModelAction.Response(
+                randomAlphaOfLengthBetween(1, 12), ModelStatusSerializationTests.randomVersion());
     }
 
     @Override

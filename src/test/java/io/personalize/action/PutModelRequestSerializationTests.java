@@ -1,7 +1,6 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelConfigSerializationTests;
-
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
@@ -10,14 +9,17 @@ public class PutModelRequestSerializationTests extends AbstractWireSerializingTe
 
     @Override
     protected PutModelAction.Request createTestInstance() {
-        return new PutModelAction.Request(randomAlphaOfLengthBetween(1, 20).toLowerCase(java.util.Locale.ROOT), ModelConfigSerializationTests.randomModelConfig());
+        return new PutModelAction.Request(
+                randomAlphaOfLengthBetween(1, 20).toLowerCase(java.util.Locale.ROOT),
+                ModelConfigSerializationTests.randomModelConfig());
     }
 
     @Override
     protected PutModelAction.Request mutateInstance(PutModelAction.Request r) {
         return randomBoolean()
-            ? new PutModelAction.Request(r.name() + "x", r.config())
-            : new PutModelAction.Request(r.name(), randomValueOtherThan(r.config(), ModelConfigSerializationTests::randomModelConfig));
+                ? new PutModelAction.Request(r.name() + "x", r.config())
+                : new PutModelAction.Request(
+                        r.name(), randomValueOtherThan(r.config(), ModelConfigSerializationTests::randomModelConfig));
     }
 
     @Override

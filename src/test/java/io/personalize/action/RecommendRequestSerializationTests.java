@@ -1,7 +1,8 @@
 package io.personalize.action;
 
 import io.personalize.PersonalizePlugin;
-
+import java.util.List;
+import java.util.Locale;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.common.settings.Settings;
@@ -10,35 +11,30 @@ import org.elasticsearch.search.SearchModule;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
-import java.util.List;
-import java.util.Locale;
-
 /** {@code _recommend}'s request, filter and {@code _source} included, as a node forwards it. */
 public class RecommendRequestSerializationTests extends AbstractWireSerializingTestCase<RecommendAction.Request> {
 
     static RecommendAction.Request randomRequest() {
-        RecommendAction.Body body = new RecommendAction.Body().model(randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT));
+        RecommendAction.Body body = new RecommendAction.Body()
+                .model(randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT));
         if (randomBoolean()) {
             body.userId(randomAlphaOfLengthBetween(1, 20));
         }
         body.itemIds(randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 10)))
-            .size(between(1, 100))
-            .excludeSeen(randomBoolean())
-            .exclude(randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 10)))
-            .diversity(randomFloat())
-            .explain(randomBoolean())
-            .recentItems(between(0, 100));
+                .size(between(1, 100))
+                .excludeSeen(randomBoolean())
+                .exclude(randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 10)))
+                .diversity(randomFloat())
+                .explain(randomBoolean())
+                .recentItems(between(0, 100));
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }
         if (randomBoolean()) {
-            body.source(
-                FetchSourceContext.of(
+            body.source(FetchSourceContext.of(
                     true,
                     randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new),
-                    randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new)
-                )
-            );
+                    randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new)));
         }
         RecommendAction.Request request = new RecommendAction.Request(body);
         return randomBoolean() ? request : request.index(randomAlphaOfLengthBetween(1, 12));
@@ -61,6 +57,7 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
 
     @Override
     protected NamedWriteableRegistry getNamedWriteableRegistry() {
-        return new NamedWriteableRegistry(new SearchModule(Settings.EMPTY, List.of(new PersonalizePlugin())).getNamedWriteables());
+        return new NamedWriteableRegistry(
+                new SearchModule(Settings.EMPTY, List.of(new PersonalizePlugin())).getNamedWriteables());
     }
 }

@@ -1,13 +1,11 @@
 package io.personalize.action;
 
 import io.personalize.recommend.Reason;
-
-import org.elasticsearch.common.io.stream.Writeable;
-import org.elasticsearch.test.AbstractWireSerializingTestCase;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
 /** {@code _recommend}'s answer (items, scores, reasons and their _source), as the serving node returns it. */
 public class RecommendResponseSerializationTests extends AbstractWireSerializingTestCase<RecommendAction.Response> {
@@ -21,19 +19,24 @@ public class RecommendResponseSerializationTests extends AbstractWireSerializing
         Map<String, Object> source = new HashMap<>();
         int fields = between(0, 3);
         for (int i = 0; i < fields; i++) {
-            source.put(randomAlphaOfLengthBetween(1, 8), randomBoolean() ? randomAlphaOfLengthBetween(0, 10) : randomInt());
+            source.put(
+                    randomAlphaOfLengthBetween(1, 8),
+                    randomBoolean() ? randomAlphaOfLengthBetween(0, 10) : randomInt());
         }
-        return new RecommendAction.Recommendation(randomAlphaOfLengthBetween(1, 12), randomFloat(), randomList(0, 3, RecommendResponseSerializationTests::randomReason), source);
+        return new RecommendAction.Recommendation(
+                randomAlphaOfLengthBetween(1, 12),
+                randomFloat(),
+                randomList(0, 3, RecommendResponseSerializationTests::randomReason),
+                source);
     }
 
     @Override
     protected RecommendAction.Response createTestInstance() {
         return new RecommendAction.Response(
-            randomAlphaOfLengthBetween(1, 12),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomList(0, 5, RecommendResponseSerializationTests::randomRecommendation)
-        );
+                randomAlphaOfLengthBetween(1, 12),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomList(0, 5, RecommendResponseSerializationTests::randomRecommendation));
     }
 
     @Override
@@ -48,11 +51,7 @@ public class RecommendResponseSerializationTests extends AbstractWireSerializing
 
     public void testNoSourceIsShownAsNone() throws Exception {
         RecommendAction.Response response = new RecommendAction.Response(
-            "m",
-            1,
-            0,
-            List.of(new RecommendAction.Recommendation("a", 1f, List.of(), null))
-        );
+                "m", 1, 0, List.of(new RecommendAction.Recommendation("a", 1f, List.of(), null)));
         assertEquals(copyInstance(response).recommendations().get(0).source(), Map.of());
     }
 }

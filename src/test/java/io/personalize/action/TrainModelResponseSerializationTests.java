@@ -1,12 +1,10 @@
 package io.personalize.action;
 
 import io.personalize.model.ModelStatusSerializationTests;
-
-import org.elasticsearch.common.io.stream.Writeable;
-import org.elasticsearch.test.AbstractWireSerializingTestCase;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
 /** A training's answer: the version it built and the time of each phase, in order. */
 public class TrainModelResponseSerializationTests extends AbstractWireSerializingTestCase<TrainModelAction.Response> {
@@ -22,7 +20,8 @@ public class TrainModelResponseSerializationTests extends AbstractWireSerializin
 
     @Override
     protected TrainModelAction.Response createTestInstance() {
-        return new TrainModelAction.Response(randomAlphaOfLengthBetween(1, 12), ModelStatusSerializationTests.randomVersion(), randomPhases());
+        return new TrainModelAction.Response(
+                randomAlphaOfLengthBetween(1, 12), ModelStatusSerializationTests.randomVersion(), randomPhases());
     }
 
     @Override

@@ -1,13 +1,5 @@
 package io.personalize.ingest;
 
-import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.en.EnglishAnalyzer;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.List;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 class ContentVectorizerTests {
 
@@ -141,15 +140,18 @@ class ContentVectorizerTests {
 
     @Test
     void unrelatedTextsScoreLikeAnIdealSignedHash() {
-        // Texts without a word in common meet only through hash collisions. With an ideal signed hash their cosines have
-        // mean 0 (a collision is as often opposite-signed as same-signed) and root mean square 1/sqrt(dims), whatever the
+        // Texts without a word in common meet only through hash collisions. With an ideal signed hash their cosines
+        // have
+        // mean 0 (a collision is as often opposite-signed as same-signed) and root mean square 1/sqrt(dims), whatever
+        // the
         // number of features: bucket and sign must come from independent, uniform hash bits. (This noise is why short
         // titles at 256 dims get unrelated neighbours at cosines of 0.25 to 0.5: see bin/bench content.)
         for (int dims : new int[] {256, 1024}) {
             int texts = 300;
             float[][] vectors = new float[texts][];
             for (int t = 0; t < texts; t++) {
-                vectors[t] = vector(STANDARD, dims, "w" + t + "a w" + t + "b w" + t + "c w" + t + "d"); // 4 tokens + 3 bigrams
+                vectors[t] = vector(
+                        STANDARD, dims, "w" + t + "a w" + t + "b w" + t + "c w" + t + "d"); // 4 tokens + 3 bigrams
             }
             double sum = 0, sumSquares = 0;
             int pairs = 0;
@@ -163,7 +165,11 @@ class ContentVectorizerTests {
             }
             double ideal = 1 / Math.sqrt(dims);
             assertEquals(0, sum / pairs, ideal / 10, "mean cosine of unrelated texts at " + dims + " dims");
-            assertEquals(ideal, Math.sqrt(sumSquares / pairs), ideal / 10, "RMS cosine of unrelated texts at " + dims + " dims");
+            assertEquals(
+                    ideal,
+                    Math.sqrt(sumSquares / pairs),
+                    ideal / 10,
+                    "RMS cosine of unrelated texts at " + dims + " dims");
         }
     }
 
@@ -173,10 +179,9 @@ class ContentVectorizerTests {
         ContentVectorizer.Accumulator accumulator = new ContentVectorizer(STANDARD, 256, 10_000).accumulator();
         accumulator.addField(List.of(huge, "second value"), 1.0);
         assertArrayEquals(
-            vector(STANDARD, 256, "lantern ".repeat(10_000)),
-            accumulator.toVector(),
-            "only the field's first 10,000 tokens count: zebra and the second value are never read"
-        );
+                vector(STANDARD, 256, "lantern ".repeat(10_000)),
+                accumulator.toVector(),
+                "only the field's first 10,000 tokens count: zebra and the second value are never read");
     }
 
     @Test

@@ -1,5 +1,14 @@
 package io.personalize.ingest;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.ElasticsearchParseException;
 import org.elasticsearch.cluster.metadata.ProjectId;
 import org.elasticsearch.ingest.IngestDocument;
@@ -7,16 +16,6 @@ import org.elasticsearch.ingest.TestIngestDocument;
 import org.elasticsearch.test.ESTestCase;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasSize;
 
 public class ItemVectorProcessorTests extends ESTestCase {
 
@@ -59,10 +58,10 @@ public class ItemVectorProcessorTests extends ESTestCase {
     }
 
     public void testWritesUnitVectorFromDottedPaths() throws Exception {
-        ItemVectorProcessor processor = create(config("fields", Map.of("title", 3, "brand.name", 2), "dims", 64, "analyzer", "english"));
-        IngestDocument document = TestIngestDocument.withDefaultVersion(
-            new HashMap<>(Map.of("title", "Red heart holder", "brand", Map.of("name", List.of("Acme", "Acme Home"))))
-        );
+        ItemVectorProcessor processor =
+                create(config("fields", Map.of("title", 3, "brand.name", 2), "dims", 64, "analyzer", "english"));
+        IngestDocument document = TestIngestDocument.withDefaultVersion(new HashMap<>(
+                Map.of("title", "Red heart holder", "brand", Map.of("name", List.of("Acme", "Acme Home")))));
         processor.execute(document);
         @SuppressWarnings("unchecked")
         List<Float> vector = document.getFieldValue("content_vector", List.class);
@@ -75,14 +74,15 @@ public class ItemVectorProcessorTests extends ESTestCase {
     }
 
     public void testExtremeAcceptedWeightsGiveUnitVectors() throws Exception {
-        // the bounds themselves, on the longest text a field reads, mixed with a normal weight: finite, non-zero, unit length
+        // the bounds themselves, on the longest text a field reads, mixed with a normal weight: finite, non-zero, unit
+        // length
         String longText = String.join(" ", java.util.Collections.nCopies(20_000, "heart holder candle"));
-        for (double weight : new double[] { ItemVectorProcessor.MIN_WEIGHT, ItemVectorProcessor.MAX_WEIGHT }) {
-            for (Map<String, Object> fields : List.<Map<String, Object>>of(Map.of("title", weight), Map.of("title", weight, "description", 1))) {
+        for (double weight : new double[] {ItemVectorProcessor.MIN_WEIGHT, ItemVectorProcessor.MAX_WEIGHT}) {
+            for (Map<String, Object> fields :
+                    List.<Map<String, Object>>of(Map.of("title", weight), Map.of("title", weight, "description", 1))) {
                 ItemVectorProcessor processor = create(config("fields", fields, "dims", 4096));
                 IngestDocument document = TestIngestDocument.withDefaultVersion(
-                    new HashMap<>(Map.of("title", longText, "description", "Red heart"))
-                );
+                        new HashMap<>(Map.of("title", longText, "description", "Red heart")));
                 processor.execute(document);
                 @SuppressWarnings("unchecked")
                 List<Float> vector = document.getFieldValue("content_vector", List.class);
@@ -127,42 +127,62 @@ public class ItemVectorProcessorTests extends ESTestCase {
         ItemVectorProcessor processor = create(config("fields", Map.of("title", 1)));
         for (Object bad : List.of(12.5, Map.of("en", "lantern"), true, List.of("ok", 3))) {
             IngestDocument document = TestIngestDocument.withDefaultVersion(new HashMap<>(Map.of("title", bad)));
-            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> processor.execute(document));
+            IllegalArgumentException e =
+                    expectThrows(IllegalArgumentException.class, () -> processor.execute(document));
             assertThat(e.getMessage(), containsString("field [title] must be a string or an array of strings"));
         }
     }
 
     public void testSameDocumentSameVector() throws Exception {
-        ItemVectorProcessor first = create(config("fields", Map.of("title", 2, "description", 1), "analyzer", "french"));
-        ItemVectorProcessor second = create(config("fields", Map.of("title", 2, "description", 1), "analyzer", "french"));
+        ItemVectorProcessor first =
+                create(config("fields", Map.of("title", 2, "description", 1), "analyzer", "french"));
+        ItemVectorProcessor second =
+                create(config("fields", Map.of("title", 2, "description", 1), "analyzer", "french"));
         Map<String, Object> source = Map.of("title", "Bougeoir coeur blanc", "description", "Un joli bougeoir");
         IngestDocument a = TestIngestDocument.withDefaultVersion(new HashMap<>(source));
         IngestDocument b = TestIngestDocument.withDefaultVersion(new HashMap<>(source));
         first.execute(a);
         second.execute(b);
-        assertThat(a.getFieldValue("content_vector", List.class), equalTo(b.getFieldValue("content_vector", List.class)));
+        assertThat(
+                a.getFieldValue("content_vector", List.class), equalTo(b.getFieldValue("content_vector", List.class)));
     }
 
     public void testBadConfigurationsNameTheOption() {
         assertBadConfig(config(), "[fields] required property is missing");
         assertBadConfig(config("fields", "title"), "[fields] must be an object of field names to weights");
         assertBadConfig(config("fields", Map.of()), "[fields] must name at least one field");
-        assertBadConfig(config("fields", Map.of("title", -1)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [-1]");
-        assertBadConfig(config("fields", Map.of("title", 0)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
-        assertBadConfig(config("fields", Map.of("title", "heavy")), "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
-        assertBadConfig(config("fields", Map.of("title", Double.NaN)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
+        assertBadConfig(
+                config("fields", Map.of("title", -1)),
+                "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [-1]");
+        assertBadConfig(
+                config("fields", Map.of("title", 0)),
+                "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
+        assertBadConfig(
+                config("fields", Map.of("title", "heavy")),
+                "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
+        assertBadConfig(
+                config("fields", Map.of("title", Double.NaN)),
+                "[fields] weight of field [title] must be a number between 0.000001 and 1000000");
         // positive and finite, but their squares leave the range of a double: the vectors would be NaN or all zero
-        assertBadConfig(config("fields", Map.of("title", 1e-300)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E-300]");
-        assertBadConfig(config("fields", Map.of("title", 1e300)), "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E300]");
+        assertBadConfig(
+                config("fields", Map.of("title", 1e-300)),
+                "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E-300]");
+        assertBadConfig(
+                config("fields", Map.of("title", 1e300)),
+                "[fields] weight of field [title] must be a number between 0.000001 and 1000000, got [1.0E300]");
         List<Object> names = new ArrayList<>();
         names.add(3);
         assertBadConfig(config("fields", names), "[fields] must list field names, found [3]");
         assertBadConfig(config("fields", Map.of("title", 1), "dims", 4), "[dims] must be between 8 and 4096, got [4]");
-        assertBadConfig(config("fields", Map.of("title", 1), "dims", 5000), "[dims] must be between 8 and 4096, got [5000]");
+        assertBadConfig(
+                config("fields", Map.of("title", 1), "dims", 5000), "[dims] must be between 8 and 4096, got [5000]");
         assertBadConfig(config("fields", Map.of("title", 1), "dims", "many"), "[dims]");
-        assertBadConfig(config("fields", Map.of("title", 1), "analyzer", "klingon"), "[analyzer] unknown analyzer [klingon]");
+        assertBadConfig(
+                config("fields", Map.of("title", 1), "analyzer", "klingon"), "[analyzer] unknown analyzer [klingon]");
         assertBadConfig(config("fields", Map.of("title", 1), "max_tokens", 0), "[max_tokens] must be positive");
-        assertBadConfig(config("fields", Map.of("title", 1), "target_field", "title"), "[target_field] [title] is also one of the");
+        assertBadConfig(
+                config("fields", Map.of("title", 1), "target_field", "title"),
+                "[target_field] [title] is also one of the");
         assertBadConfig(config("fields", Map.of("title", 1), "ignore_missing", "maybe"), "[ignore_missing]");
     }
 

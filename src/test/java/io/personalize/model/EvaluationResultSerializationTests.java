@@ -17,30 +17,69 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
 
     public static EvaluationJob.Result randomResult() {
         return new EvaluationJob.Result(
-            between(1, 100),
-            randomLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomFrom(ModelConfig.Similarity.ALGORITHMS),
-            randomMetrics(),
-            randomMetrics(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong()
-        );
+                between(1, 100),
+                randomLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomFrom(ModelConfig.Similarity.ALGORITHMS),
+                randomMetrics(),
+                randomMetrics(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong());
     }
 
     @Override
     protected EvaluationJob.Result mutateInstance(EvaluationJob.Result r) {
         return switch (between(0, 3)) {
-            case 0 -> new EvaluationJob.Result(r.k() + 1, r.split(), r.trainEvents(), r.testUsers(), r.catalogItems(), r.algorithm(),
-                r.model(), r.popularity(), r.trainMillis(), r.tookMillis());
-            case 1 -> new EvaluationJob.Result(r.k(), r.split(), r.trainEvents(), r.testUsers(), r.catalogItems(), r.algorithm() + "x",
-                r.model(), r.popularity(), r.trainMillis(), r.tookMillis());
-            case 2 -> new EvaluationJob.Result(r.k(), r.split(), r.trainEvents(), r.testUsers(), r.catalogItems(), r.algorithm(),
-                randomValueOtherThan(r.model(), EvaluationResultSerializationTests::randomMetrics), r.popularity(), r.trainMillis(), r.tookMillis());
-            default -> new EvaluationJob.Result(r.k(), r.split(), r.trainEvents(), r.testUsers(), r.catalogItems(), r.algorithm(),
-                r.model(), randomValueOtherThan(r.popularity(), EvaluationResultSerializationTests::randomMetrics), r.trainMillis(), r.tookMillis());
+            case 0 ->
+                new EvaluationJob.Result(
+                        r.k() + 1,
+                        r.split(),
+                        r.trainEvents(),
+                        r.testUsers(),
+                        r.catalogItems(),
+                        r.algorithm(),
+                        r.model(),
+                        r.popularity(),
+                        r.trainMillis(),
+                        r.tookMillis());
+            case 1 ->
+                new EvaluationJob.Result(
+                        r.k(),
+                        r.split(),
+                        r.trainEvents(),
+                        r.testUsers(),
+                        r.catalogItems(),
+                        r.algorithm() + "x",
+                        r.model(),
+                        r.popularity(),
+                        r.trainMillis(),
+                        r.tookMillis());
+            case 2 ->
+                new EvaluationJob.Result(
+                        r.k(),
+                        r.split(),
+                        r.trainEvents(),
+                        r.testUsers(),
+                        r.catalogItems(),
+                        r.algorithm(),
+                        randomValueOtherThan(r.model(), EvaluationResultSerializationTests::randomMetrics),
+                        r.popularity(),
+                        r.trainMillis(),
+                        r.tookMillis());
+            default ->
+                new EvaluationJob.Result(
+                        r.k(),
+                        r.split(),
+                        r.trainEvents(),
+                        r.testUsers(),
+                        r.catalogItems(),
+                        r.algorithm(),
+                        r.model(),
+                        randomValueOtherThan(r.popularity(), EvaluationResultSerializationTests::randomMetrics),
+                        r.trainMillis(),
+                        r.tookMillis());
         };
     }
 

@@ -1,16 +1,7 @@
 package io.personalize.model;
 
-import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.action.support.PlainActionFuture;
-import org.elasticsearch.common.bytes.BytesArray;
-import org.elasticsearch.common.bytes.BytesReference;
-import org.elasticsearch.common.document.DocumentField;
-import org.elasticsearch.search.SearchHit;
-import org.elasticsearch.search.DocValueFormat;
-import org.elasticsearch.search.SearchHits;
-import org.elasticsearch.search.SearchSortValues;
-import org.elasticsearch.search.builder.SearchSourceBuilder;
-import org.elasticsearch.test.ESTestCase;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,24 +11,24 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.PlainActionFuture;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.document.DocumentField;
+import org.elasticsearch.search.DocValueFormat;
+import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.SearchHits;
+import org.elasticsearch.search.SearchSortValues;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.test.ESTestCase;
 
 public class EventReaderTests extends ESTestCase {
 
     private static final long NOW = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
     private static final long IN_2011 = Instant.parse("2011-06-01T00:00:00Z").toEpochMilli();
     private static final ModelConfig.Events CONFIG = new ModelConfig.Events(
-        "events",
-        "user_id",
-        "sku",
-        "type",
-        "@timestamp",
-        Map.of("purchase", 5.0, "view", 1.0),
-        null,
-        null
-    );
+            "events", "user_id", "sku", "type", "@timestamp", Map.of("purchase", 5.0, "view", 1.0), null, null);
 
     /** One event of a page: its document id and field values (null: the field is missing). */
     private record Event(String id, String user, String item, String type, Long time) {
@@ -83,7 +74,8 @@ public class EventReaderTests extends ESTestCase {
         for (int h = 0; h < hits.length; h++) {
             Event e = page.get(h);
             SearchHit hit = SearchHit.unpooled(h, null);
-            hit.sortValues(new SearchSortValues(new Object[] { e.position() }, new DocValueFormat[] { DocValueFormat.RAW }));
+            hit.sortValues(
+                    new SearchSortValues(new Object[] {e.position()}, new DocValueFormat[] {DocValueFormat.RAW}));
             hit.setDocumentField(new DocumentField("user_id", List.of(e.user())));
             hit.setDocumentField(new DocumentField("sku", List.of(e.item())));
             hit.setDocumentField(new DocumentField("type", List.of(e.type())));
@@ -98,25 +90,27 @@ public class EventReaderTests extends ESTestCase {
         return new EventReader.Scan() {
             @Override
             public void scan(
-                String index,
-                int n,
-                Supplier<SearchSourceBuilder> source,
-                IndexScan.SlicePageHandler onPage,
-                IndexScan.BeforeClose beforeClose,
-                ActionListener<Void> listener
-            ) {
-                pages.scan(onPage, listener.delegateFailureAndWrap((l, done) -> beforeClose.run(new BytesArray("pit"), l)));
+                    String index,
+                    int n,
+                    Supplier<SearchSourceBuilder> source,
+                    IndexScan.SlicePageHandler onPage,
+                    IndexScan.BeforeClose beforeClose,
+                    ActionListener<Void> listener) {
+                pages.scan(
+                        onPage,
+                        listener.delegateFailureAndWrap((l, done) -> beforeClose.run(new BytesArray("pit"), l)));
             }
 
             @Override
             public void ids(
-                BytesReference pit,
-                int n,
-                Supplier<SearchSourceBuilder> source,
-                List<IndexScan.Position> positions,
-                ActionListener<Map<IndexScan.Position, String>> listener
-            ) {
-                assertThat(positions.size(), lessThanOrEqualTo(EventRules.Reason.values().length * SkippedEvents.IDS_PER_REASON));
+                    BytesReference pit,
+                    int n,
+                    Supplier<SearchSourceBuilder> source,
+                    List<IndexScan.Position> positions,
+                    ActionListener<Map<IndexScan.Position, String>> listener) {
+                assertThat(
+                        positions.size(),
+                        lessThanOrEqualTo(EventRules.Reason.values().length * SkippedEvents.IDS_PER_REASON));
                 Map<IndexScan.Position, String> ids = new HashMap<>();
                 for (int s = 0; s < slices.size(); s++) {
                     for (List<Event> page : slices.get(s)) {
@@ -200,7 +194,8 @@ public class EventReaderTests extends ESTestCase {
     }
 
     /** What a read produced, by name: the events sorted, the counts, the skipped events. */
-    private record Read(List<String> events, long count, long newest, int users, int items, Map<String, Long> skipped) {}
+    private record Read(
+            List<String> events, long count, long newest, int users, int items, Map<String, Long> skipped) {}
 
     private static Read read(EventReader.Scan scan) {
         List<String> events = new ArrayList<>();
@@ -210,29 +205,46 @@ public class EventReaderTests extends ESTestCase {
         List<Long> times = new ArrayList<>();
         PlainActionFuture<EventReader.Result> future = new PlainActionFuture<>();
         // the sink is an unsynchronized list: the reader promises never to call it concurrently
-        new EventReader(CONFIG, scan, NOW).read((user, item, weight, millis) -> {
-            ids.add(new int[] { user, item });
-            weights.add(new float[] { weight });
-            times.add(millis);
-        }, (read, total) -> {}, future);
+        new EventReader(CONFIG, scan, NOW)
+                .read(
+                        (user, item, weight, millis) -> {
+                            ids.add(new int[] {user, item});
+                            weights.add(new float[] {weight});
+                            times.add(millis);
+                        },
+                        (read, total) -> {},
+                        future);
         EventReader.Result result = future.actionGet();
         names.set(result);
         for (int e = 0; e < ids.size(); e++) {
-            events.add(result.users().get(ids.get(e)[0]) + "/" + result.items().get(ids.get(e)[1]) + "/" + weights.get(e)[0] + "/" + times.get(e));
+            events.add(result.users().get(ids.get(e)[0]) + "/" + result.items().get(ids.get(e)[1]) + "/"
+                    + weights.get(e)[0] + "/" + times.get(e));
         }
         events.sort(null);
         Map<String, Long> skipped = new java.util.TreeMap<>();
         result.skippedEvents().reasons().forEach((reason, r) -> {
             skipped.put(reason, r.count());
-            assertThat("the first ids are named: " + r, r.firstIds().size(), equalTo((int) Math.min(r.count(), SkippedEvents.IDS_PER_REASON)));
+            assertThat("the first ids are named: " + r, r.firstIds().size(), equalTo((int)
+                    Math.min(r.count(), SkippedEvents.IDS_PER_REASON)));
         });
-        return new Read(events, result.events(), result.newestMillis(), result.users().size(), result.items().size(), skipped);
+        return new Read(
+                events,
+                result.events(),
+                result.newestMillis(),
+                result.users().size(),
+                result.items().size(),
+                skipped);
     }
 
     public void testTwoParallelSlicesReadWhatOneThreadReads() {
         List<List<List<Event>>> slices = slices(2, 40, 2000);
         Read single = read(sequential(slices));
-        assertThat(single.count() + single.skipped().values().stream().mapToLong(Long::longValue).sum(), equalTo(160_000L));
+        assertThat(
+                single.count()
+                        + single.skipped().values().stream()
+                                .mapToLong(Long::longValue)
+                                .sum(),
+                equalTo(160_000L));
         for (int attempt = 0; attempt < 3; attempt++) {
             Read parallel = read(parallel(slices));
             assertThat(parallel.count(), equalTo(single.count()));
@@ -246,16 +258,26 @@ public class EventReaderTests extends ESTestCase {
 
     public void testBadEventsAreSkippedPerReasonWithTheirIds() {
         List<Event> page = List.of(
-            new Event("ok0", "u1", "i1", "purchase", IN_2011),
-            new Event("empty1", "", "i1", "purchase", IN_2011),
-            new Event("long2", "u1", "é".repeat(256), "purchase", IN_2011),
-            new Event("future3", "u1", "i1", "purchase", Instant.parse("2030-01-01T00:00:00Z").toEpochMilli()),
-            new Event("old4", "u1", "i1", "purchase", Instant.parse("1900-01-01T00:00:00Z").toEpochMilli()),
-            new Event("click5", "u1", "i1", "click", IN_2011)
-        );
+                new Event("ok0", "u1", "i1", "purchase", IN_2011),
+                new Event("empty1", "", "i1", "purchase", IN_2011),
+                new Event("long2", "u1", "é".repeat(256), "purchase", IN_2011),
+                new Event(
+                        "future3",
+                        "u1",
+                        "i1",
+                        "purchase",
+                        Instant.parse("2030-01-01T00:00:00Z").toEpochMilli()),
+                new Event(
+                        "old4",
+                        "u1",
+                        "i1",
+                        "purchase",
+                        Instant.parse("1900-01-01T00:00:00Z").toEpochMilli()),
+                new Event("click5", "u1", "i1", "click", IN_2011));
         PlainActionFuture<EventReader.Result> future = new PlainActionFuture<>();
         List<Long> times = new ArrayList<>();
-        new EventReader(CONFIG, sequential(List.of(List.of(page))), NOW).read((u, i, w, t) -> times.add(t), (r, t) -> {}, future);
+        new EventReader(CONFIG, sequential(List.of(List.of(page))), NOW)
+                .read((u, i, w, t) -> times.add(t), (r, t) -> {}, future);
         EventReader.Result result = future.actionGet();
         assertThat(result.events(), equalTo(1L));
         assertThat(times, equalTo(List.of(IN_2011)));
@@ -272,11 +294,17 @@ public class EventReaderTests extends ESTestCase {
     public void testOnlyTheFirstFewIdsOfAReasonAreKept() {
         List<Event> page = new ArrayList<>();
         for (int e = 0; e < 50; e++) {
-            page.add(new Event("f" + e, "u1", "i1", "purchase", Instant.parse("2090-01-01T00:00:00Z").toEpochMilli()));
+            page.add(new Event(
+                    "f" + e,
+                    "u1",
+                    "i1",
+                    "purchase",
+                    Instant.parse("2090-01-01T00:00:00Z").toEpochMilli()));
         }
         PlainActionFuture<EventReader.Result> future = new PlainActionFuture<>();
         new EventReader(CONFIG, sequential(List.of(List.of(page))), NOW).read((u, i, w, t) -> {}, (r, t) -> {}, future);
-        SkippedEvents.Reason future2090 = future.actionGet().skippedEvents().reasons().get("in_the_future");
+        SkippedEvents.Reason future2090 =
+                future.actionGet().skippedEvents().reasons().get("in_the_future");
         assertThat(future2090.count(), equalTo(50L));
         assertThat(future2090.firstIds(), equalTo(List.of("f0", "f1", "f2", "f3", "f4")));
     }

@@ -1,11 +1,10 @@
 package io.personalize.model;
 
-import org.elasticsearch.test.ESTestCase;
-
-import java.time.Instant;
-
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
+
+import java.time.Instant;
+import org.elasticsearch.test.ESTestCase;
 
 public class EventRulesTests extends ESTestCase {
 
@@ -18,7 +17,8 @@ public class EventRulesTests extends ESTestCase {
     }
 
     public void testAGoodEventIsUsed() {
-        assertThat(check("17850", "85123A", Instant.parse("2011-06-01T00:00:00Z").toEpochMilli()), nullValue());
+        assertThat(
+                check("17850", "85123A", Instant.parse("2011-06-01T00:00:00Z").toEpochMilli()), nullValue());
         assertThat("a clock a few hours ahead is tolerated", check("u", "i", NOW + DAY / 2), nullValue());
         assertThat(check("u", "i", NOW + DAY), nullValue());
     }
@@ -50,11 +50,19 @@ public class EventRulesTests extends ESTestCase {
 
     public void testDatesInTheFutureOrACenturyAgo() {
         assertThat(check("u", "i", NOW + DAY + 1), equalTo(EventRules.Reason.IN_THE_FUTURE));
-        assertThat(check("u", "i", Instant.parse("2030-06-01T00:00:00Z").toEpochMilli()), equalTo(EventRules.Reason.IN_THE_FUTURE));
-        assertThat(check("u", "i", Instant.parse("2090-01-01T00:00:00Z").toEpochMilli()), equalTo(EventRules.Reason.IN_THE_FUTURE));
-        assertThat(check("u", "i", Instant.parse("1900-01-01T00:00:00Z").toEpochMilli()), equalTo(EventRules.Reason.TOO_OLD));
+        assertThat(
+                check("u", "i", Instant.parse("2030-06-01T00:00:00Z").toEpochMilli()),
+                equalTo(EventRules.Reason.IN_THE_FUTURE));
+        assertThat(
+                check("u", "i", Instant.parse("2090-01-01T00:00:00Z").toEpochMilli()),
+                equalTo(EventRules.Reason.IN_THE_FUTURE));
+        assertThat(
+                check("u", "i", Instant.parse("1900-01-01T00:00:00Z").toEpochMilli()),
+                equalTo(EventRules.Reason.TOO_OLD));
         assertThat(check("u", "i", Instant.parse("1977-01-01T00:00:00Z").toEpochMilli()), nullValue());
-        assertThat(check("u", "i", Instant.parse("1976-01-01T00:00:00Z").toEpochMilli()), equalTo(EventRules.Reason.TOO_OLD));
+        assertThat(
+                check("u", "i", Instant.parse("1976-01-01T00:00:00Z").toEpochMilli()),
+                equalTo(EventRules.Reason.TOO_OLD));
     }
 
     public void testUsedEventsSpanLessThanWhatTrainingCanHold() {
@@ -74,7 +82,13 @@ public class EventRulesTests extends ESTestCase {
 
     public void testDecayIsAnchoredOnTheNewestEventButNeverAfterNow() {
         long in2011 = Instant.parse("2011-12-09T12:50:00Z").toEpochMilli();
-        assertThat("old but valid data keeps its newest events at full weight", EventRules.decayAnchorMillis(in2011, NOW), equalTo(in2011));
-        assertThat("an event within the tolerance does not move the anchor past now", EventRules.decayAnchorMillis(NOW + DAY / 2, NOW), equalTo(NOW));
+        assertThat(
+                "old but valid data keeps its newest events at full weight",
+                EventRules.decayAnchorMillis(in2011, NOW),
+                equalTo(in2011));
+        assertThat(
+                "an event within the tolerance does not move the anchor past now",
+                EventRules.decayAnchorMillis(NOW + DAY / 2, NOW),
+                equalTo(NOW));
     }
 }

@@ -10,13 +10,13 @@ class IdDictionaryTests {
     @Test
     void renumberingGivesIdsInKeyOrderAndMapsTheOldOnes() {
         IdDictionary dictionary = new IdDictionary();
-        String[] arrival = { "pear", "apple", "quince", "banana" };
+        String[] arrival = {"pear", "apple", "quince", "banana"};
         for (String key : arrival) {
             dictionary.add(key);
         }
         int[] remap = dictionary.renumberSorted();
-        assertArrayEquals(new int[] { 2, 0, 3, 1 }, remap);
-        String[] sorted = { "apple", "banana", "pear", "quince" };
+        assertArrayEquals(new int[] {2, 0, 3, 1}, remap);
+        String[] sorted = {"apple", "banana", "pear", "quince"};
         for (int id = 0; id < sorted.length; id++) {
             assertEquals(sorted[id], dictionary.get(id));
             assertEquals(id, dictionary.find(sorted[id]));

@@ -1,30 +1,32 @@
 package io.personalize.model;
 
-import org.elasticsearch.common.io.stream.Writeable;
-import org.elasticsearch.core.TimeValue;
-import org.elasticsearch.test.AbstractXContentSerializingTestCase;
-import org.elasticsearch.xcontent.XContentParser;
-
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.test.AbstractXContentSerializingTestCase;
+import org.elasticsearch.xcontent.XContentParser;
 
 /** Random model configurations survive the wire and their stored (JSON) form unchanged. */
 public class ModelConfigSerializationTests extends AbstractXContentSerializingTestCase<ModelConfig> {
 
     public static ModelConfig randomModelConfig() {
-        return new ModelConfig(randomCatalog(), randomEvents(), randomBoolean() ? null : randomSimilarity(), randomBoolean() ? null : randomTraining());
+        return new ModelConfig(
+                randomCatalog(),
+                randomEvents(),
+                randomBoolean() ? null : randomSimilarity(),
+                randomBoolean() ? null : randomTraining());
     }
 
     static ModelConfig.Catalog randomCatalog() {
         return new ModelConfig.Catalog(
-            randomAlphaOfLengthBetween(1, 10),
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
-            randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 8)),
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10)
-        );
+                randomAlphaOfLengthBetween(1, 10),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
+                randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 8)),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10));
     }
 
     static ModelConfig.Events randomEvents() {
@@ -36,40 +38,43 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
                 weights.put(randomAlphaOfLengthBetween(1, 8), randomDoubleBetween(0.01, 100, true));
             }
         }
-        TimeValue halfLife = switch (between(0, 2)) {
-            case 0 -> null; // the default
-            case 1 -> TimeValue.MINUS_ONE; // no decay
-            default -> new TimeValue(between(1, 1000), randomFrom(TimeUnit.MILLISECONDS, TimeUnit.SECONDS, TimeUnit.HOURS, TimeUnit.DAYS));
-        };
+        TimeValue halfLife =
+                switch (between(0, 2)) {
+                    case 0 -> null; // the default
+                    case 1 -> TimeValue.MINUS_ONE; // no decay
+                    default ->
+                        new TimeValue(
+                                between(1, 1000),
+                                randomFrom(TimeUnit.MILLISECONDS, TimeUnit.SECONDS, TimeUnit.HOURS, TimeUnit.DAYS));
+                };
         return new ModelConfig.Events(
-            randomAlphaOfLengthBetween(1, 10),
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
-            weights,
-            halfLife,
-            randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10)
-        );
+                randomAlphaOfLengthBetween(1, 10),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
+                weights,
+                halfLife,
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10));
     }
 
     public static ModelConfig.Similarity randomSimilarity() {
         return new ModelConfig.Similarity(
-            randomFrom(ModelConfig.Similarity.ALGORITHMS),
-            between(1, ModelConfig.Similarity.MAX_NEIGHBORS),
-            randomBoolean() ? null : randomDoubleBetween(0, 100, true),
-            randomBoolean() ? null : randomDoubleBetween(0, 2, true),
-            randomBoolean() ? null : randomDoubleBetween(0, 2, true)
-        );
+                randomFrom(ModelConfig.Similarity.ALGORITHMS),
+                between(1, ModelConfig.Similarity.MAX_NEIGHBORS),
+                randomBoolean() ? null : randomDoubleBetween(0, 100, true),
+                randomBoolean() ? null : randomDoubleBetween(0, 2, true),
+                randomBoolean() ? null : randomDoubleBetween(0, 2, true));
     }
 
     public static ModelConfig.Training randomTraining() {
         return new ModelConfig.Training(
-            between(1, 10_000),
-            between(1, 1_000),
-            randomBoolean() ? null : new TimeValue(between(1, 1000), randomFrom(TimeUnit.SECONDS, TimeUnit.HOURS, TimeUnit.DAYS)),
-            randomBoolean() ? null : randomDoubleBetween(0, 10, true)
-        );
+                between(1, 10_000),
+                between(1, 1_000),
+                randomBoolean()
+                        ? null
+                        : new TimeValue(between(1, 1000), randomFrom(TimeUnit.SECONDS, TimeUnit.HOURS, TimeUnit.DAYS)),
+                randomBoolean() ? null : randomDoubleBetween(0, 10, true));
     }
 
     @Override
@@ -80,10 +85,30 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
     @Override
     protected ModelConfig mutateInstance(ModelConfig c) {
         return switch (between(0, 3)) {
-            case 0 -> new ModelConfig(randomValueOtherThan(c.catalog(), ModelConfigSerializationTests::randomCatalog), c.events(), c.similarity(), c.training());
-            case 1 -> new ModelConfig(c.catalog(), randomValueOtherThan(c.events(), ModelConfigSerializationTests::randomEvents), c.similarity(), c.training());
-            case 2 -> new ModelConfig(c.catalog(), c.events(), randomValueOtherThan(c.similarity(), ModelConfigSerializationTests::randomSimilarity), c.training());
-            default -> new ModelConfig(c.catalog(), c.events(), c.similarity(), randomValueOtherThan(c.training(), ModelConfigSerializationTests::randomTraining));
+            case 0 ->
+                new ModelConfig(
+                        randomValueOtherThan(c.catalog(), ModelConfigSerializationTests::randomCatalog),
+                        c.events(),
+                        c.similarity(),
+                        c.training());
+            case 1 ->
+                new ModelConfig(
+                        c.catalog(),
+                        randomValueOtherThan(c.events(), ModelConfigSerializationTests::randomEvents),
+                        c.similarity(),
+                        c.training());
+            case 2 ->
+                new ModelConfig(
+                        c.catalog(),
+                        c.events(),
+                        randomValueOtherThan(c.similarity(), ModelConfigSerializationTests::randomSimilarity),
+                        c.training());
+            default ->
+                new ModelConfig(
+                        c.catalog(),
+                        c.events(),
+                        c.similarity(),
+                        randomValueOtherThan(c.training(), ModelConfigSerializationTests::randomTraining));
         };
     }
 
@@ -99,7 +124,8 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
 
     /** An explicit check on top of the random ones: "no decay" must not come back as the default half-life. */
     public void testNoDecaySurvivesTheWire() throws IOException {
-        ModelConfig.Events events = new ModelConfig.Events("e", null, null, null, null, null, TimeValue.MINUS_ONE, null);
+        ModelConfig.Events events =
+                new ModelConfig.Events("e", null, null, null, null, null, TimeValue.MINUS_ONE, null);
         ModelConfig config = new ModelConfig(new ModelConfig.Catalog("p", null, List.of(), null), events, null, null);
         assertNull(copyInstance(config).events().halfLife());
     }

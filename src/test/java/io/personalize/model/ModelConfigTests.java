@@ -1,5 +1,12 @@
 package io.personalize.model;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.core.TimeValue;
@@ -10,14 +17,6 @@ import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
-
-import java.io.IOException;
-import java.util.List;
-import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.nullValue;
 
 public class ModelConfigTests extends ESTestCase {
 
@@ -74,22 +73,35 @@ public class ModelConfigTests extends ESTestCase {
 
     public void testBadConfigurationsNameTheField() {
         assertBad("{\"catalog\": {\"index\": \"p\"}}", "Required [events]");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"wat\": 1}", "unknown field [wat]");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {\"view\": -1}}}",
-            "[events.weights] the weight of [view] must be a positive number, got [-1]");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {\"view\": \"much\"}}}",
-            "[events.weights] the weight of [view] must be a positive number");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {}}}", "[events.weights] must give");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"half_life\": \"soon\"}}", "half_life");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"magic\"}}",
-            "[similarity.algorithm] unknown algorithm [magic], expected one of [cosine, rp3beta]");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"neighbors\": 0}}",
-            "[similarity.neighbors] must be between 1 and 1000");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"shrinkage\": -3}}",
-            "[similarity.shrinkage] must be a non-negative number");
-        assertBad("{\"catalog\": {\"index\": \"\"}, \"events\": {\"index\": \"e\"}}", "[catalog.index] must not be empty");
-        assertBad("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"training\": {\"user_items\": 5000}}",
-            "[training.user_items] must be between 1 and 1000");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"wat\": 1}", "unknown field [wat]");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {\"view\": -1}}}",
+                "[events.weights] the weight of [view] must be a positive number, got [-1]");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {\"view\": \"much\"}}}",
+                "[events.weights] the weight of [view] must be a positive number");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {}}}",
+                "[events.weights] must give");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"half_life\": \"soon\"}}",
+                "half_life");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"magic\"}}",
+                "[similarity.algorithm] unknown algorithm [magic], expected one of [cosine, rp3beta]");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"neighbors\": 0}}",
+                "[similarity.neighbors] must be between 1 and 1000");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"shrinkage\": -3}}",
+                "[similarity.shrinkage] must be a non-negative number");
+        assertBad(
+                "{\"catalog\": {\"index\": \"\"}, \"events\": {\"index\": \"e\"}}",
+                "[catalog.index] must not be empty");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"training\": {\"user_items\": 5000}}",
+                "[training.user_items] must be between 1 and 1000");
     }
 
     public void testModelNames() {
@@ -97,7 +109,8 @@ public class ModelConfigTests extends ESTestCase {
             assertThat(ModelConfig.validateName(good), equalTo(good));
         }
         for (String bad : List.of("Shop", "_shop", "-shop", "shop.v2", "shop/x", "", "x".repeat(101))) {
-            IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> ModelConfig.validateName(bad));
+            IllegalArgumentException e =
+                    expectThrows(IllegalArgumentException.class, () -> ModelConfig.validateName(bad));
             assertThat(e.getMessage(), containsString("invalid model name"));
         }
     }
@@ -115,7 +128,8 @@ public class ModelConfigTests extends ESTestCase {
     }
 
     private static ModelConfig roundTrip(ModelConfig config) throws IOException {
-        BytesReference bytes = BytesReference.bytes(config.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
+        BytesReference bytes =
+                BytesReference.bytes(config.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
         return parse(bytes.utf8ToString());
     }
 }

@@ -1,26 +1,24 @@
 package io.personalize.model;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.instanceOf;
+
 import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import io.personalize.training.ScoringParams;
-
-import org.elasticsearch.common.bytes.BytesArray;
-import org.elasticsearch.test.ESTestCase;
-import org.elasticsearch.xcontent.XContentParser;
-import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.json.JsonXContent;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.instanceOf;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.test.ESTestCase;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
 
 public class ModelDocumentsTests extends ESTestCase {
 
@@ -52,12 +50,18 @@ public class ModelDocumentsTests extends ESTestCase {
     }
 
     public void testBadLinesSayWhy() {
-        assertBad("{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": []}", "[neighbors] has 1 entries but [scores] has 0");
+        assertBad(
+                "{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": []}",
+                "[neighbors] has 1 entries but [scores] has 0");
         assertBad("{\"item\": \"a\", \"user\": \"u\"}", "exactly one of the fields [item], [user] or [popular]");
         assertBad("{\"neighbors\": [\"b\"]}", "exactly one of the fields");
         assertBad("{\"item\": \"a\", \"history\": [\"b\"]}", "[history] does not belong in an [item] line");
-        assertBad("{\"user\": \"u\", \"items\": [\"a\"], \"scores\": [1], \"because\": []}", "[items] has 1 entries but [because] has 0");
-        assertBad("{\"user\": \"u\", \"attributes\": {\"brand\": {\"acme\": \"lots\"}}}", "[attributes.brand.acme] must be a finite number");
+        assertBad(
+                "{\"user\": \"u\", \"items\": [\"a\"], \"scores\": [1], \"because\": []}",
+                "[items] has 1 entries but [because] has 0");
+        assertBad(
+                "{\"user\": \"u\", \"attributes\": {\"brand\": {\"acme\": \"lots\"}}}",
+                "[attributes.brand.acme] must be a finite number");
         assertBad("{\"item\": \"\"}", "[item] must be a non-empty id");
         assertBad("{\"item\": \"a\", \"colour\": \"red\"}", "unknown field [colour]");
     }
@@ -76,18 +80,22 @@ public class ModelDocumentsTests extends ESTestCase {
         assertThat(lines.items(), equalTo(1L));
         assertThat(lines.users(), equalTo(1L));
 
-        ModelLines bad = new ModelLines(new BytesArray("{\"item\": \"a\"}\n{\"item\": \"b\", \"scores\": [1]}\n".getBytes(StandardCharsets.UTF_8)));
+        ModelLines bad = new ModelLines(new BytesArray(
+                "{\"item\": \"a\"}\n{\"item\": \"b\", \"scores\": [1]}\n".getBytes(StandardCharsets.UTF_8)));
         bad.next();
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, bad::hasNext);
         assertThat(e.getMessage(), containsString("line 2: item [b]: [neighbors] has 0 entries but [scores] has 1"));
 
         ModelLines malformed = new ModelLines(new BytesArray("{\"item\": \"a\"\n".getBytes(StandardCharsets.UTF_8)));
-        assertThat(expectThrows(IllegalArgumentException.class, malformed::hasNext).getMessage(), containsString("line 1: "));
+        assertThat(
+                expectThrows(IllegalArgumentException.class, malformed::hasNext).getMessage(),
+                containsString("line 1: "));
     }
 
     private static String importError(String body) {
         ModelLines lines = new ModelLines(new BytesArray(body.getBytes(StandardCharsets.UTF_8)));
-        return expectThrows(IllegalArgumentException.class, () -> lines.forEachRemaining(doc -> {})).getMessage();
+        return expectThrows(IllegalArgumentException.class, () -> lines.forEachRemaining(doc -> {}))
+                .getMessage();
     }
 
     private static String list(int n) {
@@ -104,28 +112,29 @@ public class ModelDocumentsTests extends ESTestCase {
 
     public void testAnImportRefusesWhatServingCannotServe() {
         assertThat(
-            importError("{\"user\": \"u1\", \"history\": " + list(100_000) + ", \"history_weights\": " + ones(100_000) + "}\n"),
-            equalTo("line 1: user [u1] has 100000 [history] entries, at most 10000 are allowed")
-        );
+                importError("{\"user\": \"u1\", \"history\": " + list(100_000) + ", \"history_weights\": "
+                        + ones(100_000) + "}\n"),
+                equalTo("line 1: user [u1] has 100000 [history] entries, at most 10000 are allowed"));
         assertThat(
-            importError("{\"popular\": [\"a\"], \"scores\": [1]}\n{\"user\": \"u1\", \"items\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
-            equalTo("line 2: user [u1] has 1001 [items] entries, at most 1000 are allowed")
-        );
+                importError("{\"popular\": [\"a\"], \"scores\": [1]}\n{\"user\": \"u1\", \"items\": " + list(1001)
+                        + ", \"scores\": " + ones(1001) + "}"),
+                equalTo("line 2: user [u1] has 1001 [items] entries, at most 1000 are allowed"));
         assertThat(
-            importError("{\"item\": \"a\", \"neighbors\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
-            equalTo("line 1: item [a] has 1001 [neighbors] entries, at most 1000 are allowed")
-        );
+                importError("{\"item\": \"a\", \"neighbors\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
+                equalTo("line 1: item [a] has 1001 [neighbors] entries, at most 1000 are allowed"));
         assertThat(
-            importError("{\"popular\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
-            equalTo("line 1: the [popular] line has 1001 [popular] entries, at most 1000 are allowed")
-        );
-        assertThat(importError("{\"item\": \"" + "x".repeat(511) + "\"}"), containsString("line 1: [item] must be a non-empty id of at most 510 bytes"));
+                importError("{\"popular\": " + list(1001) + ", \"scores\": " + ones(1001) + "}"),
+                equalTo("line 1: the [popular] line has 1001 [popular] entries, at most 1000 are allowed"));
+        assertThat(
+                importError("{\"item\": \"" + "x".repeat(511) + "\"}"),
+                containsString("line 1: [item] must be a non-empty id of at most 510 bytes"));
         // the limits themselves are accepted
-        ModelLines atLimits = new ModelLines(new BytesArray((
-            "{\"user\": \"u1\", \"history\": " + list(10_000) + ", \"history_weights\": " + ones(10_000) + ", \"items\": " + list(1000)
-                + ", \"scores\": " + ones(1000) + "}\n{\"item\": \"a\", \"neighbors\": " + list(1000) + ", \"scores\": " + ones(1000) + "}\n"
-                + "{\"item\": \"" + "x".repeat(510) + "\"}\n"
-        ).getBytes(StandardCharsets.UTF_8)));
+        ModelLines atLimits = new ModelLines(new BytesArray(("{\"user\": \"u1\", \"history\": " + list(10_000)
+                        + ", \"history_weights\": " + ones(10_000) + ", \"items\": " + list(1000)
+                        + ", \"scores\": " + ones(1000) + "}\n{\"item\": \"a\", \"neighbors\": " + list(1000)
+                        + ", \"scores\": " + ones(1000) + "}\n"
+                        + "{\"item\": \"" + "x".repeat(510) + "\"}\n")
+                .getBytes(StandardCharsets.UTF_8)));
         atLimits.forEachRemaining(doc -> {});
         assertThat(atLimits.users(), equalTo(1L));
         assertThat(atLimits.items(), equalTo(2L));
@@ -135,11 +144,18 @@ public class ModelDocumentsTests extends ESTestCase {
         String item = "{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": [0.5]}\n";
         String user = "{\"user\": \"u1\", \"history\": [\"a\"], \"history_weights\": [1]}\n";
         String popular = "{\"popular\": [\"a\"], \"scores\": [1]}\n";
-        assertThat(importError(item + user + popular + item), equalTo("line 4: item [a] appears twice (first at line 1)"));
-        assertThat(importError(popular + user + "\n\n" + item + user), equalTo("line 6: user [u1] appears twice (first at line 2)"));
-        assertThat(importError(popular + item + popular), equalTo("line 3: the [popular] line appears twice (first at line 1)"));
+        assertThat(
+                importError(item + user + popular + item), equalTo("line 4: item [a] appears twice (first at line 1)"));
+        assertThat(
+                importError(popular + user + "\n\n" + item + user),
+                equalTo("line 6: user [u1] appears twice (first at line 2)"));
+        assertThat(
+                importError(popular + item + popular),
+                equalTo("line 3: the [popular] line appears twice (first at line 1)"));
         // a user and an item may share an id: they are different documents
-        ModelLines same = new ModelLines(new BytesArray((item + "{\"user\": \"a\", \"history\": [\"a\"], \"history_weights\": [1]}\n").getBytes(StandardCharsets.UTF_8)));
+        ModelLines same = new ModelLines(
+                new BytesArray((item + "{\"user\": \"a\", \"history\": [\"a\"], \"history_weights\": [1]}\n")
+                        .getBytes(StandardCharsets.UTF_8)));
         same.forEachRemaining(doc -> {});
         assertThat(same.users() + same.items(), equalTo(2L));
     }

@@ -1,10 +1,10 @@
 package io.personalize.model;
 
-import org.elasticsearch.common.regex.Regex;
-import org.elasticsearch.test.ESTestCase;
-
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
+
+import org.elasticsearch.common.regex.Regex;
+import org.elasticsearch.test.ESTestCase;
 
 public class ModelIndicesTests extends ESTestCase {
 
@@ -21,8 +21,12 @@ public class ModelIndicesTests extends ESTestCase {
 
     public void testAVersionIndexNamesItsModelIncarnationAndVersion() {
         String uuid = ModelIndices.newUuid();
-        assertThat(ModelIndices.parseDataIndex(ModelIndices.dataIndex("shop", uuid, 12)), equalTo(new ModelIndices.DataIndex("shop", uuid, 12)));
-        assertThat(ModelIndices.parseDataIndex(ModelIndices.dataIndex("shop", 12)), equalTo(new ModelIndices.DataIndex("shop", null, 12)));
+        assertThat(
+                ModelIndices.parseDataIndex(ModelIndices.dataIndex("shop", uuid, 12)),
+                equalTo(new ModelIndices.DataIndex("shop", uuid, 12)));
+        assertThat(
+                ModelIndices.parseDataIndex(ModelIndices.dataIndex("shop", 12)),
+                equalTo(new ModelIndices.DataIndex("shop", null, 12)));
         assertThat(ModelIndices.parseDataIndex(".personalize-data-shop.XYZ.v1"), nullValue());
         assertThat(ModelIndices.parseDataIndex(".personalize-data-shop.v1x"), nullValue());
         assertThat(ModelIndices.parseDataIndex(".personalize-models"), nullValue());
@@ -32,8 +36,11 @@ public class ModelIndicesTests extends ESTestCase {
         String first = ModelIndices.newUuid();
         String second = ModelIndices.newUuid();
         assertNotEquals(ModelIndices.dataIndex("shop", first, 1), ModelIndices.dataIndex("shop", second, 1));
-        assertTrue(Regex.simpleMatch(ModelIndices.dataIndexPattern("shop", first), ModelIndices.dataIndex("shop", first, 7)));
-        assertFalse(Regex.simpleMatch(ModelIndices.dataIndexPattern("shop", first), ModelIndices.dataIndex("shop", second, 7)));
-        assertFalse(Regex.simpleMatch(ModelIndices.dataIndexPattern("shop", null), ModelIndices.dataIndex("shop", first, 7)));
+        assertTrue(Regex.simpleMatch(
+                ModelIndices.dataIndexPattern("shop", first), ModelIndices.dataIndex("shop", first, 7)));
+        assertFalse(Regex.simpleMatch(
+                ModelIndices.dataIndexPattern("shop", first), ModelIndices.dataIndex("shop", second, 7)));
+        assertFalse(Regex.simpleMatch(
+                ModelIndices.dataIndexPattern("shop", null), ModelIndices.dataIndex("shop", first, 7)));
     }
 }

@@ -1,14 +1,22 @@
 package io.personalize.model;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
+import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.TrainModelAction;
-import io.personalize.action.DeleteModelAction;
-
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.plugins.Plugin;
@@ -16,16 +24,6 @@ import org.elasticsearch.test.ESSingleNodeTestCase;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThan;
 
 /** A model's whole life inside one node: create, train, status, evaluate, import, delete. */
 public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
@@ -45,24 +43,35 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
 
     public void testCreateTrainEvaluateImportDelete() throws IOException {
         indexShop();
-        PutModelAction.Response created = client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config())).actionGet();
+        PutModelAction.Response created = client().execute(
+                        PutModelAction.TYPE, new PutModelAction.Request("shop", config()))
+                .actionGet();
         assertTrue(created.created());
 
-        TrainModelAction.Response trained = client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+        TrainModelAction.Response trained = client().execute(
+                        TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
         assertThat(trained.version().version(), equalTo(1L));
         assertThat(trained.version().events(), equalTo(120L));
         assertThat(trained.version().users(), equalTo(40L));
         assertThat(trained.version().items(), equalTo(6L));
 
-        ModelStore.StoredModel model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0);
+        ModelStore.StoredModel model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                .actionGet()
+                .models()
+                .get(0);
         assertThat(model.status().activeVersion(), equalTo(1L));
         assertThat(model.status().training().state(), equalTo(ModelStatus.Training.State.SUCCEEDED));
 
         // the stored profile of a candle buyer who has every candle: their history, no item they already have, and
         // their affinity to the candles category
         String v1 = model.status().active().index();
-        assertThat("the index names the model's incarnation", v1, equalTo(ModelIndices.dataIndex("shop", model.status().uuid(), 1)));
-        Map<String, Object> profile = client().prepareGet(v1, ModelDocuments.userDocId("u0")).get().getSource();
+        assertThat(
+                "the index names the model's incarnation",
+                v1,
+                equalTo(ModelIndices.dataIndex("shop", model.status().uuid(), 1)));
+        Map<String, Object> profile =
+                client().prepareGet(v1, ModelDocuments.userDocId("u0")).get().getSource();
         @SuppressWarnings("unchecked")
         List<String> history = (List<String>) profile.get("history");
         assertThat(history.stream().sorted().toList(), equalTo(List.of("a", "b", "c")));
@@ -77,10 +86,15 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
             {"split": "2011-11-01", "k": 2}""")) {
             body = EvaluateModelAction.Body.parse(parser);
         }
-        EvaluateModelAction.Response evaluation = client().execute(EvaluateModelAction.TYPE, new EvaluateModelAction.Request("shop", body))
-            .actionGet();
+        EvaluateModelAction.Response evaluation = client().execute(
+                        EvaluateModelAction.TYPE, new EvaluateModelAction.Request("shop", body))
+                .actionGet();
         assertThat(evaluation.result().testUsers(), equalTo(40L));
-        assertEquals("every user's third item of their kind is found", 1.0, evaluation.result().model().hitRate(), 1e-9);
+        assertEquals(
+                "every user's third item of their kind is found",
+                1.0,
+                evaluation.result().model().hitRate(),
+                1e-9);
 
         // a second version by import; the first stays until it falls out of the kept versions
         String lines = """
@@ -89,34 +103,40 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
             {"popular": ["z"], "scores": [3]}
             """;
         ImportModelAction.Response imported = client().execute(
-            ImportModelAction.TYPE,
-            new ImportModelAction.Request("shop", new BytesArray(lines.getBytes(StandardCharsets.UTF_8)))
-        ).actionGet();
+                        ImportModelAction.TYPE,
+                        new ImportModelAction.Request("shop", new BytesArray(lines.getBytes(StandardCharsets.UTF_8))))
+                .actionGet();
         assertThat(imported.version().version(), equalTo(2L));
         assertThat(imported.version().users(), equalTo(1L));
 
         // a bad import fails with its line and leaves version 2 active
-        Exception bad = expectThrows(
-            Exception.class,
-            () -> client().execute(
-                ImportModelAction.TYPE,
-                new ImportModelAction.Request("shop", new BytesArray("{\"user\": \"u1\", \"items\": [\"a\"]}\n".getBytes(StandardCharsets.UTF_8)))
-            ).actionGet()
-        );
+        Exception bad = expectThrows(Exception.class, () -> client().execute(
+                        ImportModelAction.TYPE,
+                        new ImportModelAction.Request(
+                                "shop",
+                                new BytesArray(
+                                        "{\"user\": \"u1\", \"items\": [\"a\"]}\n".getBytes(StandardCharsets.UTF_8))))
+                .actionGet());
         assertThat(bad.getMessage(), containsString("line 1"));
-        model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0);
+        model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                .actionGet()
+                .models()
+                .get(0);
         assertThat(model.status().activeVersion(), equalTo(2L));
         assertThat(model.status().lastVersion(), greaterThan(2L));
         assertFalse(
-            "the abandoned version's index is gone",
-            indexExists(ModelIndices.dataIndex("shop", model.status().uuid(), model.status().lastVersion()))
-        );
+                "the abandoned version's index is gone",
+                indexExists(ModelIndices.dataIndex(
+                        "shop", model.status().uuid(), model.status().lastVersion())));
         assertThat(model.status().importing().state(), equalTo(ModelStatus.Training.State.FAILED));
         assertThat(model.status().importing().reason(), containsString("line 1"));
         String v2 = model.status().active().index();
 
-        client().execute(DeleteModelAction.TYPE, new DeleteModelAction.Request("shop")).actionGet();
-        expectThrows(ResourceNotFoundException.class, () -> client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet());
+        client().execute(DeleteModelAction.TYPE, new DeleteModelAction.Request("shop"))
+                .actionGet();
+        expectThrows(ResourceNotFoundException.class, () -> client().execute(
+                        GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                .actionGet());
         assertFalse(indexExists(v1));
         assertFalse(indexExists(v2));
     }
@@ -127,10 +147,16 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
         client().admin().indices().prepareCreate("events").setMapping("""
             {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
                             "@timestamp": {"type": "date"}}}""").get();
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("empty", config())).actionGet();
-        Exception e = expectThrows(Exception.class, () -> client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("empty")).actionGet());
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("empty", config()))
+                .actionGet();
+        Exception e = expectThrows(
+                Exception.class, () -> client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("empty"))
+                        .actionGet());
         assertThat(e.getMessage(), containsString("no usable events in [events]"));
-        ModelStore.StoredModel model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("empty")).actionGet().models().get(0);
+        ModelStore.StoredModel model = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("empty"))
+                .actionGet()
+                .models()
+                .get(0);
         assertThat(model.status().training().state(), equalTo(ModelStatus.Training.State.FAILED));
         assertThat(model.status().training().reason(), containsString("no usable events"));
         assertThat(model.status().activeVersion(), equalTo(0L));
@@ -143,15 +169,21 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
             {"catalog": {"index": "products"}, "events": {"index": "events", "user_field": "customer"}}""")) {
             wrong = ModelConfig.parse(parser);
         }
-        IllegalArgumentException e = expectThrows(
-            IllegalArgumentException.class,
-            () -> client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", wrong)).actionGet()
-        );
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> client().execute(
+                        PutModelAction.TYPE, new PutModelAction.Request("shop", wrong))
+                .actionGet());
         assertThat(e.getMessage(), containsString("[events] field [customer] is not mapped"));
     }
 
     private boolean indexExists(String index) {
-        return client().admin().indices().prepareGetIndex(org.elasticsearch.core.TimeValue.THIRTY_SECONDS).setIndices(index)
-            .setIndicesOptions(org.elasticsearch.action.support.IndicesOptions.lenientExpandHidden()).get().getIndices().length > 0;
+        return client().admin()
+                        .indices()
+                        .prepareGetIndex(org.elasticsearch.core.TimeValue.THIRTY_SECONDS)
+                        .setIndices(index)
+                        .setIndicesOptions(org.elasticsearch.action.support.IndicesOptions.lenientExpandHidden())
+                        .get()
+                        .getIndices()
+                        .length
+                > 0;
     }
 }

@@ -1,5 +1,9 @@
 package io.personalize.model;
 
+import static org.hamcrest.Matchers.equalTo;
+
+import java.io.IOException;
+import java.util.List;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.xcontent.ToXContent;
@@ -7,15 +11,20 @@ import org.elasticsearch.xcontent.XContentFactory;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.json.JsonXContent;
 
-import java.io.IOException;
-import java.util.List;
-
-import static org.hamcrest.Matchers.equalTo;
-
 public class ModelStatusTests extends ESTestCase {
 
     private static ModelStatus.Version version(long v) {
-        return new ModelStatus.Version(v, ModelIndices.dataIndex("shop", v), ModelStatus.Version.TRAINED, 1000 + v, 10, 2, 3, 500, 7, "cosine");
+        return new ModelStatus.Version(
+                v,
+                ModelIndices.dataIndex("shop", v),
+                ModelStatus.Version.TRAINED,
+                1000 + v,
+                10,
+                2,
+                3,
+                500,
+                7,
+                "cosine");
     }
 
     public void testVersionNumbersAreNeverReused() {
@@ -44,28 +53,36 @@ public class ModelStatusTests extends ESTestCase {
         assertThat(version.skippedEvents().count(), equalTo(4L));
         assertThat(version.skippedEvents().count(EventRules.Reason.IN_THE_FUTURE), equalTo(2L));
         ModelStatus status = ModelStatus.NEW.reserveVersion().activate(version, 2);
-        BytesReference bytes = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
-        assertThat(bytes.utf8ToString(), org.hamcrest.Matchers.containsString(
-            "\"skipped_events\":{\"count\":4,\"reasons\":{\"id_too_long\":{\"count\":1,\"first_ids\":[\"e4\"]},"
-                + "\"in_the_future\":{\"count\":2,\"first_ids\":[\"e1\",\"e9\"]},\"missing_field\":{\"count\":1,\"first_ids\":[]}}}"
-        ));
+        BytesReference bytes =
+                BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
+        assertThat(
+                bytes.utf8ToString(),
+                org.hamcrest.Matchers.containsString(
+                        "\"skipped_events\":{\"count\":4,\"reasons\":{\"id_too_long\":{\"count\":1,\"first_ids\":[\"e4\"]},"
+                                + "\"in_the_future\":{\"count\":2,\"first_ids\":[\"e1\",\"e9\"]},\"missing_field\":{\"count\":1,\"first_ids\":[]}}}"));
         try (XContentParser parser = createParser(JsonXContent.jsonXContent, bytes)) {
             assertThat(ModelStatus.PARSER.apply(parser, null), equalTo(status));
         }
-        try (org.elasticsearch.common.io.stream.BytesStreamOutput out = new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
+        try (org.elasticsearch.common.io.stream.BytesStreamOutput out =
+                new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
             version.writeTo(out);
             assertThat(new ModelStatus.Version(out.bytes().streamInput()), equalTo(version));
         }
-        assertNull("nothing skipped: nothing shown", version(2).withSkippedEvents(SkippedEvents.NONE).skippedEvents());
+        assertNull(
+                "nothing skipped: nothing shown",
+                version(2).withSkippedEvents(SkippedEvents.NONE).skippedEvents());
     }
 
     public void testStoredFormRoundTrips() throws IOException {
         ModelStatus status = ModelStatus.created()
-            .reserveVersion()
-            .activate(version(1), 2)
-            .withTraining(new ModelStatus.Training(ModelStatus.Training.State.FAILED, "node:1", "node", 5, 9, 2, "no events"))
-            .withImport(new ModelStatus.Training(ModelStatus.Training.State.SUPERSEDED, "node:2", "node", 6, 8, 3, "version [4] was activated"));
-        BytesReference bytes = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
+                .reserveVersion()
+                .activate(version(1), 2)
+                .withTraining(new ModelStatus.Training(
+                        ModelStatus.Training.State.FAILED, "node:1", "node", 5, 9, 2, "no events"))
+                .withImport(new ModelStatus.Training(
+                        ModelStatus.Training.State.SUPERSEDED, "node:2", "node", 6, 8, 3, "version [4] was activated"));
+        BytesReference bytes =
+                BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS));
         try (XContentParser parser = createParser(JsonXContent.jsonXContent, bytes)) {
             assertThat(ModelStatus.PARSER.apply(parser, null), equalTo(status));
         }
@@ -76,16 +93,25 @@ public class ModelStatusTests extends ESTestCase {
         String b = ModelStatus.created().uuid();
         assertNotEquals(a, b);
         assertTrue(a, a.matches("[0-9a-f]{16}"));
-        assertThat("reserving and activating keep it", ModelStatus.created().reserveVersion().uuid().length(), equalTo(16));
+        assertThat(
+                "reserving and activating keep it",
+                ModelStatus.created().reserveVersion().uuid().length(),
+                equalTo(16));
     }
 
     public void testGetShowsAMissingActiveIndexButNeverStoresIt() throws IOException {
         ModelStatus status = ModelStatus.NEW.reserveVersion().activate(version(1), 2);
-        ToXContent.Params params = new ToXContent.MapParams(java.util.Map.of(ModelStatus.MISSING_INDICES_PARAM, version(1).index()));
-        String shown = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), params)).utf8ToString();
+        ToXContent.Params params = new ToXContent.MapParams(
+                java.util.Map.of(ModelStatus.MISSING_INDICES_PARAM, version(1).index()));
+        String shown = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), params))
+                .utf8ToString();
         assertTrue(shown, shown.contains("\"index_missing\":true"));
-        assertTrue(shown, shown.contains("\"error\":\"the index [" + version(1).index() + "] of the active version [1] is missing"));
-        String stored = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS)).utf8ToString();
+        assertTrue(
+                shown,
+                shown.contains(
+                        "\"error\":\"the index [" + version(1).index() + "] of the active version [1] is missing"));
+        String stored = BytesReference.bytes(status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS))
+                .utf8ToString();
         assertFalse(stored, stored.contains("missing"));
     }
 }

@@ -1,18 +1,16 @@
 package io.personalize.model;
 
-import io.personalize.action.EvaluateModelAction;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
+import io.personalize.action.EvaluateModelAction;
+import java.nio.charset.StandardCharsets;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.xcontent.XContentParseException;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
-
-import java.nio.charset.StandardCharsets;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 
 /** The reasons a bad body or import line answers: the problem itself, with the field it is about. */
 public class ParseErrorsTests extends ESTestCase {
@@ -37,30 +35,36 @@ public class ParseErrorsTests extends ESTestCase {
 
     public void testOwnValidationMessagesAreTheReason() throws Exception {
         assertThat(
-            modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {\"view\": -1}}}"),
-            equalTo("[events.weights] the weight of [view] must be a positive number, got [-1]")
-        );
+                modelReason(
+                        "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"weights\": {\"view\": -1}}}"),
+                equalTo("[events.weights] the weight of [view] must be a positive number, got [-1]"));
         assertThat(
-            modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"als\"}}"),
-            containsString("[similarity.algorithm] unknown algorithm [als]")
-        );
-        assertThat(evaluateReason("{\"split\": \"yesterday\"}"), containsString("[split] must be a date such as 2011-11-01"));
+                modelReason(
+                        "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"als\"}}"),
+                containsString("[similarity.algorithm] unknown algorithm [als]"));
+        assertThat(
+                evaluateReason("{\"split\": \"yesterday\"}"),
+                containsString("[split] must be a date such as 2011-11-01"));
     }
 
     public void testValueParserMessagesGetTheirField() throws Exception {
-        String reason = modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"neighbors\": \"many\"}}");
+        String reason = modelReason(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"neighbors\": \"many\"}}");
         assertThat(reason, containsString("failed to parse field [neighbors]"));
         assertThat(reason, containsString("For input string: \"many\""));
-        assertThat(evaluateReason("{\"split\": \"2011-11-01\", \"k\": \"ten\"}"), containsString("failed to parse field [k]"));
+        assertThat(
+                evaluateReason("{\"split\": \"2011-11-01\", \"k\": \"ten\"}"),
+                containsString("failed to parse field [k]"));
         assertThat(evaluateReason("{\"split\": null}"), containsString("[split]"));
     }
 
     public void testNestedUnknownFieldsAreNamed() throws Exception {
         assertThat(
-            modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"user\": \"x\"}}"),
-            containsString("[events] unknown field [user]")
-        );
-        assertThat(modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"extra\": 1}"), containsString("unknown field [extra]"));
+                modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"user\": \"x\"}}"),
+                containsString("[events] unknown field [user]"));
+        assertThat(
+                modelReason("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"extra\": 1}"),
+                containsString("unknown field [extra]"));
     }
 
     public void testImportLinesSayTheirNumberAndField() {

@@ -1,12 +1,11 @@
 package io.personalize.model;
 
-import org.elasticsearch.common.io.stream.Writeable;
-import org.elasticsearch.test.AbstractXContentSerializingTestCase;
-import org.elasticsearch.xcontent.XContentParser;
-
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.test.AbstractXContentSerializingTestCase;
+import org.elasticsearch.xcontent.XContentParser;
 
 /** The events a training skipped, as stored in a version's status and sent with it. */
 public class SkippedEventsSerializationTests extends AbstractXContentSerializingTestCase<SkippedEvents> {
@@ -19,9 +18,9 @@ public class SkippedEventsSerializationTests extends AbstractXContentSerializing
             long c = randomLongBetween(1, 1_000_000);
             count += c;
             reasons.put(
-                randomAlphaOfLengthBetween(1, 12),
-                new SkippedEvents.Reason(c, randomList(0, SkippedEvents.IDS_PER_REASON, () -> randomAlphaOfLengthBetween(1, 10)))
-            );
+                    randomAlphaOfLengthBetween(1, 12),
+                    new SkippedEvents.Reason(
+                            c, randomList(0, SkippedEvents.IDS_PER_REASON, () -> randomAlphaOfLengthBetween(1, 10))));
         }
         return new SkippedEvents(Math.max(count, 1), reasons);
     }
@@ -34,8 +33,9 @@ public class SkippedEventsSerializationTests extends AbstractXContentSerializing
     @Override
     protected SkippedEvents mutateInstance(SkippedEvents s) {
         return randomBoolean()
-            ? new SkippedEvents(s.count() + between(1, 10), s.reasons())
-            : new SkippedEvents(s.count(), randomValueOtherThan(s.reasons(), () -> randomSkippedEvents(1).reasons()));
+                ? new SkippedEvents(s.count() + between(1, 10), s.reasons())
+                : new SkippedEvents(s.count(), randomValueOtherThan(s.reasons(), () -> randomSkippedEvents(1)
+                        .reasons()));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.personalize.model;
 
 import io.personalize.PersonalizePlugin;
-
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.test.AbstractNamedWriteableTestCase;
@@ -11,7 +10,8 @@ public class TrainingTaskStatusSerializationTests extends AbstractNamedWriteable
 
     @Override
     protected TrainingTask.Status createTestInstance() {
-        return new TrainingTask.Status(randomAlphaOfLengthBetween(1, 20), randomAlphaOfLengthBetween(1, 12), randomLong(), randomLong());
+        return new TrainingTask.Status(
+                randomAlphaOfLengthBetween(1, 20), randomAlphaOfLengthBetween(1, 12), randomLong(), randomLong());
     }
 
     @Override
@@ -20,8 +20,18 @@ public class TrainingTaskStatusSerializationTests extends AbstractNamedWriteable
         return switch (between(0, 3)) {
             case 0 -> new TrainingTask.Status(s.model() + "x", s.phase(), s.done(), s.total());
             case 1 -> new TrainingTask.Status(s.model(), s.phase() + "x", s.done(), s.total());
-            case 2 -> new TrainingTask.Status(s.model(), s.phase(), randomValueOtherThan(s.done(), org.elasticsearch.test.ESTestCase::randomLong), s.total());
-            default -> new TrainingTask.Status(s.model(), s.phase(), s.done(), randomValueOtherThan(s.total(), org.elasticsearch.test.ESTestCase::randomLong));
+            case 2 ->
+                new TrainingTask.Status(
+                        s.model(),
+                        s.phase(),
+                        randomValueOtherThan(s.done(), org.elasticsearch.test.ESTestCase::randomLong),
+                        s.total());
+            default ->
+                new TrainingTask.Status(
+                        s.model(),
+                        s.phase(),
+                        s.done(),
+                        randomValueOtherThan(s.total(), org.elasticsearch.test.ESTestCase::randomLong));
         };
     }
 

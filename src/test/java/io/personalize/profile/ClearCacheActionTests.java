@@ -1,5 +1,11 @@
 package io.personalize.profile;
 
+import static org.hamcrest.Matchers.containsString;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequest;
@@ -13,13 +19,6 @@ import org.elasticsearch.test.client.NoOpClient;
 import org.elasticsearch.threadpool.TestThreadPool;
 import org.elasticsearch.threadpool.ThreadPool;
 
-import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.hamcrest.Matchers.containsString;
-
 public class ClearCacheActionTests extends ESTestCase {
 
     /** A client whose every node but one clears its cache. */
@@ -28,12 +27,11 @@ public class ClearCacheActionTests extends ESTestCase {
             @Override
             @SuppressWarnings("unchecked")
             protected <Request extends ActionRequest, Response extends ActionResponse> void doExecute(
-                ActionType<Response> action,
-                Request request,
-                ActionListener<Response> listener
-            ) {
-                FailedNodeException failure = new FailedNodeException("node-2", "unreachable", new IOException("connection reset"));
-                listener.onResponse((Response) new ClearCacheAction.Response(new ClusterName("test"), List.of(), List.of(failure)));
+                    ActionType<Response> action, Request request, ActionListener<Response> listener) {
+                FailedNodeException failure =
+                        new FailedNodeException("node-2", "unreachable", new IOException("connection reset"));
+                listener.onResponse(
+                        (Response) new ClearCacheAction.Response(new ClusterName("test"), List.of(), List.of(failure)));
             }
         };
     }
@@ -42,7 +40,8 @@ public class ClearCacheActionTests extends ESTestCase {
         ThreadPool threadPool = new TestThreadPool(getTestName());
         try {
             PlainActionFuture<Void> forgotten = new PlainActionFuture<>();
-            ClearCacheAction.broadcastOrFail(oneNodeFails(threadPool), ClearCacheAction.Request.user("shop", "u1"), forgotten);
+            ClearCacheAction.broadcastOrFail(
+                    oneNodeFails(threadPool), ClearCacheAction.Request.user("shop", "u1"), forgotten);
             ElasticsearchException e = expectThrows(ElasticsearchException.class, forgotten::actionGet);
             assertThat(e.getMessage(), containsString("node-2"));
             assertThat(e.getMessage(), containsString("retry"));
@@ -56,11 +55,10 @@ public class ClearCacheActionTests extends ESTestCase {
         try {
             PlainActionFuture<Void> forgotten = new PlainActionFuture<>();
             ClearCacheAction.broadcastOrFail(
-                oneNodeFails(threadPool),
-                ClearCacheAction.Request.user("shop", "u1", 123),
-                nodeId -> nodeId.equals("node-2") == false,
-                forgotten
-            );
+                    oneNodeFails(threadPool),
+                    ClearCacheAction.Request.user("shop", "u1", 123),
+                    nodeId -> nodeId.equals("node-2") == false,
+                    forgotten);
             assertNull(forgotten.actionGet());
         } finally {
             ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
@@ -71,7 +69,10 @@ public class ClearCacheActionTests extends ESTestCase {
         ThreadPool threadPool = new TestThreadPool(getTestName());
         try {
             AtomicBoolean wentOn = new AtomicBoolean();
-            ClearCacheAction.broadcast(oneNodeFails(threadPool), ClearCacheAction.Request.model("shop", ".personalize-data-shop.v2"), () -> wentOn.set(true));
+            ClearCacheAction.broadcast(
+                    oneNodeFails(threadPool),
+                    ClearCacheAction.Request.model("shop", ".personalize-data-shop.v2"),
+                    () -> wentOn.set(true));
             assertTrue(wentOn.get());
         } finally {
             ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);

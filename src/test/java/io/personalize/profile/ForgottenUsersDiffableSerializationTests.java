@@ -1,7 +1,7 @@
 package io.personalize.profile;
 
 import io.personalize.PersonalizePlugin;
-
+import java.io.IOException;
 import org.elasticsearch.cluster.Diff;
 import org.elasticsearch.cluster.metadata.Metadata;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
@@ -9,13 +9,12 @@ import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.ChunkedToXContentDiffableSerializationTestCase;
 import org.elasticsearch.xcontent.XContentParser;
 
-import java.io.IOException;
-
 /**
  * The forgotten users as the cluster state carries them: full and as diffs between two states (what the master
  * publishes), and the form persisted in the gateway and read back at a full restart.
  */
-public class ForgottenUsersDiffableSerializationTests extends ChunkedToXContentDiffableSerializationTestCase<Metadata.ProjectCustom> {
+public class ForgottenUsersDiffableSerializationTests
+        extends ChunkedToXContentDiffableSerializationTestCase<Metadata.ProjectCustom> {
 
     @Override
     protected Metadata.ProjectCustom createTestInstance() {
@@ -36,7 +35,10 @@ public class ForgottenUsersDiffableSerializationTests extends ChunkedToXContentD
         if (users.size() > 0 && randomBoolean()) {
             return users.prune(randomFrom(users.models().keySet()), at -> true);
         }
-        return users.forget(randomAlphaOfLengthBetween(13, 15), randomAlphaOfLengthBetween(1, 12), randomLongBetween(1, Long.MAX_VALUE));
+        return users.forget(
+                randomAlphaOfLengthBetween(13, 15),
+                randomAlphaOfLengthBetween(1, 12),
+                randomLongBetween(1, Long.MAX_VALUE));
     }
 
     @Override

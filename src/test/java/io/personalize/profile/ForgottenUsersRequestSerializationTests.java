@@ -4,13 +4,17 @@ import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
 /** The master-node request that records, prunes or drops forgotten users, as a node sends it to the master. */
-public class ForgottenUsersRequestSerializationTests extends AbstractWireSerializingTestCase<ForgottenUsersAction.Request> {
+public class ForgottenUsersRequestSerializationTests
+        extends AbstractWireSerializingTestCase<ForgottenUsersAction.Request> {
 
     @Override
     protected ForgottenUsersAction.Request createTestInstance() {
         return switch (randomFrom(ForgottenUsersAction.Op.values())) {
-            case FORGET -> ForgottenUsersAction.Request.forget(randomAlphaOfLengthBetween(1, 12), randomAlphaOfLengthBetween(1, 12), randomNonNegativeLong());
-            case PRUNE -> ForgottenUsersAction.Request.prune(randomAlphaOfLengthBetween(1, 12), randomNonNegativeLong());
+            case FORGET ->
+                ForgottenUsersAction.Request.forget(
+                        randomAlphaOfLengthBetween(1, 12), randomAlphaOfLengthBetween(1, 12), randomNonNegativeLong());
+            case PRUNE ->
+                ForgottenUsersAction.Request.prune(randomAlphaOfLengthBetween(1, 12), randomNonNegativeLong());
             case DROP_MODEL -> ForgottenUsersAction.Request.dropModel(randomAlphaOfLengthBetween(1, 12));
         };
     }

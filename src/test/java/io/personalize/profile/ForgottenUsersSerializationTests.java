@@ -1,13 +1,11 @@
 package io.personalize.profile;
 
 import io.personalize.PersonalizePlugin;
-
+import java.util.HashMap;
+import java.util.Map;
 import org.elasticsearch.cluster.metadata.Metadata;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.test.AbstractNamedWriteableTestCase;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The cluster-state custom {@code personalize_forgotten_users}, read back through the plugin's own named-writeable
@@ -41,7 +39,10 @@ public class ForgottenUsersSerializationTests extends AbstractNamedWriteableTest
             String model = randomFrom(users.models().keySet());
             return users.prune(model, at -> true);
         }
-        return users.forget(randomAlphaOfLengthBetween(13, 15), randomAlphaOfLengthBetween(1, 12), randomLongBetween(1, Long.MAX_VALUE));
+        return users.forget(
+                randomAlphaOfLengthBetween(13, 15),
+                randomAlphaOfLengthBetween(1, 12),
+                randomLongBetween(1, Long.MAX_VALUE));
     }
 
     @Override

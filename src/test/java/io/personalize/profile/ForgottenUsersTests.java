@@ -1,5 +1,7 @@
 package io.personalize.profile;
 
+import java.io.IOException;
+import java.util.Map;
 import org.elasticsearch.cluster.metadata.Metadata;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
@@ -12,9 +14,6 @@ import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
 import org.elasticsearch.xcontent.json.JsonXContent;
-
-import java.io.IOException;
-import java.util.Map;
 
 public class ForgottenUsersTests extends ESTestCase {
 
@@ -36,19 +35,28 @@ public class ForgottenUsersTests extends ESTestCase {
     }
 
     public void testPruningAndDroppingAModel() {
-        ForgottenUsers users = ForgottenUsers.EMPTY.forget("shop", "old", 100).forget("shop", "new", 300).forget("other", "u", 100);
+        ForgottenUsers users = ForgottenUsers.EMPTY
+                .forget("shop", "old", 100)
+                .forget("shop", "new", 300)
+                .forget("other", "u", 100);
         ForgottenUsers pruned = users.prune("shop", at -> at < 200);
         assertEquals(0, pruned.forgottenAt("shop", "old"));
         assertEquals(300, pruned.forgottenAt("shop", "new"));
         assertEquals(100, pruned.forgottenAt("other", "u"));
-        assertSame("nothing to prune: the same metadata (no cluster state update)", pruned, pruned.prune("shop", at -> at < 200));
+        assertSame(
+                "nothing to prune: the same metadata (no cluster state update)",
+                pruned,
+                pruned.prune("shop", at -> at < 200));
         ForgottenUsers dropped = pruned.prune("shop", at -> true);
         assertEquals(Map.of("other", Map.of("u", 100L)), dropped.models());
         assertEquals(1, dropped.size());
     }
 
     public void testWireAndGatewayRoundTrips() throws IOException {
-        ForgottenUsers users = ForgottenUsers.EMPTY.forget("shop", "u1", 1000).forget("shop", "ü:2", 2000).forget("other", "u", 3);
+        ForgottenUsers users = ForgottenUsers.EMPTY
+                .forget("shop", "u1", 1000)
+                .forget("shop", "ü:2", 2000)
+                .forget("other", "u", 3);
         BytesStreamOutput out = new BytesStreamOutput();
         users.writeTo(out);
         try (StreamInput in = out.bytes().streamInput()) {
@@ -56,7 +64,8 @@ public class ForgottenUsersTests extends ESTestCase {
         }
 
         XContentBuilder builder = JsonXContent.contentBuilder().startObject();
-        ChunkedToXContent.wrapAsToXContent(users).toXContent(builder, new ToXContent.MapParams(Map.of(Metadata.CONTEXT_MODE_PARAM, "gateway")));
+        ChunkedToXContent.wrapAsToXContent(users)
+                .toXContent(builder, new ToXContent.MapParams(Map.of(Metadata.CONTEXT_MODE_PARAM, "gateway")));
         builder.endObject();
         BytesReference json = BytesReference.bytes(builder);
         try (XContentParser parser = XContentHelper.createParser(XContentParserConfiguration.EMPTY, json)) {

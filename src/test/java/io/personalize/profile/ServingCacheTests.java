@@ -5,26 +5,24 @@ import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.serving.ModelDocument;
 import io.personalize.serving.PopularList;
-
+import java.util.List;
+import java.util.Set;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.test.ESTestCase;
 
-import java.util.List;
-import java.util.Set;
-
 public class ServingCacheTests extends ESTestCase {
 
     private static final ModelConfig CONFIG = new ModelConfig(
-        new ModelConfig.Catalog("products", "sku", List.of(), null),
-        new ModelConfig.Events("events", null, null, null, null, null, null, null),
-        null,
-        null
-    );
+            new ModelConfig.Catalog("products", "sku", List.of(), null),
+            new ModelConfig.Events("events", null, null, null, null, null, null, null),
+            null,
+            null);
 
     private static ActiveModel version(String model, long version, long createdAt) {
         String index = ".personalize-data-" + model + ".v" + version;
-        return new ActiveModel(model, CONFIG, new ModelStatus.Version(version, index, "training", createdAt, 1, 1, 1, 1, 1, "cosine"));
+        return new ActiveModel(
+                model, CONFIG, new ModelStatus.Version(version, index, "training", createdAt, 1, 1, 1, 1, 1, "cosine"));
     }
 
     private static ServingCache cache(Settings settings) {
@@ -75,7 +73,8 @@ public class ServingCacheTests extends ESTestCase {
     }
 
     public void testBoundedInBytesAndResizedByTheDynamicSetting() {
-        Settings settings = Settings.builder().put(ServingCache.SIZE.getKey(), "10kb").build();
+        Settings settings =
+                Settings.builder().put(ServingCache.SIZE.getKey(), "10kb").build();
         ClusterSettings clusterSettings = new ClusterSettings(settings, Set.copyOf(ServingCache.settings()));
         ServingCache cache = new ServingCache(settings, clusterSettings);
         ActiveModel v1 = version("shop", 1, 100);
@@ -86,7 +85,8 @@ public class ServingCacheTests extends ESTestCase {
         assertTrue(cache.stats().evictions() > 0);
         assertEquals(10 * 1024, cache.stats().limitBytes());
 
-        clusterSettings.applySettings(Settings.builder().put(ServingCache.SIZE.getKey(), "1mb").build());
+        clusterSettings.applySettings(
+                Settings.builder().put(ServingCache.SIZE.getKey(), "1mb").build());
         assertEquals(1 << 20, cache.stats().limitBytes());
         assertEquals("a new bound starts an empty cache", 0, cache.stats().entries());
         for (int i = 0; i < 100; i++) {
@@ -139,7 +139,7 @@ public class ServingCacheTests extends ESTestCase {
 
     /** A document standing for {@code label}. */
     private static ModelDocument doc(String label) {
-        return new PopularList(List.of(label), new float[] { 1 }, null);
+        return new PopularList(List.of(label), new float[] {1}, null);
     }
 
     /** The label of a cached document, "absent" for a document the version has not, null when not cached. */

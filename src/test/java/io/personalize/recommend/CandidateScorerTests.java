@@ -1,5 +1,9 @@
 package io.personalize.recommend;
 
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
@@ -8,14 +12,11 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.PopularList;
-import io.personalize.serving.TrainedDocuments;
 import io.personalize.serving.Recommendations;
+import io.personalize.serving.TrainedDocuments;
 import io.personalize.serving.UserProfile;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ScoringParams;
-
-import org.elasticsearch.test.ESTestCase;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,10 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import org.elasticsearch.test.ESTestCase;
 
 /**
  * Serving ranks as the model does: the stored list first, in its order; past it, the model's own formula on the same
@@ -38,12 +36,15 @@ public class CandidateScorerTests extends ESTestCase {
 
     static ActiveModel model(long newestEvent) {
         ModelConfig config = new ModelConfig(
-            new ModelConfig.Catalog("products", "sku", List.of(), null),
-            new ModelConfig.Events("events", null, null, null, null, null, null, null),
-            null,
-            null
-        );
-        return new ActiveModel("shop", config, new ModelStatus.Version(1, ".personalize-data-shop.v1", "training", 7, 1, 1, 1, newestEvent, 1, "cosine"));
+                new ModelConfig.Catalog("products", "sku", List.of(), null),
+                new ModelConfig.Events("events", null, null, null, null, null, null, null),
+                null,
+                null);
+        return new ActiveModel(
+                "shop",
+                config,
+                new ModelStatus.Version(
+                        1, ".personalize-data-shop.v1", "training", 7, 1, 1, 1, newestEvent, 1, "cosine"));
     }
 
     /** A random model over {@code n} items: neighbour lists, popularity, and a scorer as training builds it. */
@@ -72,11 +73,7 @@ public class CandidateScorerTests extends ESTestCase {
                 popularity[i] = randomFloat() * 10;
             }
             ItemNeighbors neighbors = new ItemNeighbors(
-                n,
-                offsets,
-                ids.stream().mapToInt(Integer::intValue).toArray(),
-                toArray(scores)
-            );
+                    n, offsets, ids.stream().mapToInt(Integer::intValue).toArray(), toArray(scores));
             ScoringParams params = new ScoringParams(randomFrom(0.0, 1.0), randomFrom(0.0, 1.0), popularityWeight);
             return new World(new NeighborhoodScorer(neighbors, popularity, params), neighbors, popularity, params);
         }
@@ -105,11 +102,18 @@ public class CandidateScorerTests extends ESTestCase {
         for (int r = 0; r < top.size(); r++) {
             because.add(top.reasonItems(r).length == 0 ? null : name(top.reasonItems(r)[0]));
         }
-        UserProfile user = new UserProfile("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
+        UserProfile user =
+                new UserProfile("u", names(history), weights, names(top.items()), top.scores(), because, Map.of());
         Map<String, NeighborList> docs = new HashMap<>();
         List<SourceItem> sources = new ArrayList<>();
         for (int i : history) {
-            docs.put(name(i), new NeighborList(name(i), names(world.neighbors().neighbors(i)), world.neighbors().scores(i), world.popularity()[i]));
+            docs.put(
+                    name(i),
+                    new NeighborList(
+                            name(i),
+                            names(world.neighbors().neighbors(i)),
+                            world.neighbors().scores(i),
+                            world.popularity()[i]));
             sources.add(new SourceItem(name(i), SourceItem.Origin.HISTORY));
         }
         Integer[] order = new Integer[world.popularity().length];
@@ -125,10 +129,9 @@ public class CandidateScorerTests extends ESTestCase {
         }
         ScoringParams p = world.params();
         PopularList popularDoc = new PopularList(
-            popular,
-            popularScores,
-            new ScoringParams(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight())
-        );
+                popular,
+                popularScores,
+                new ScoringParams(p.historyWeightExponent(), p.historyNormExponent(), p.popularityWeight()));
         return new Profile(model(1000), "u", user, sources, docs, new LinkedHashSet<>(names(history)), popularDoc);
     }
 
@@ -136,9 +139,15 @@ public class CandidateScorerTests extends ESTestCase {
         for (int iteration = 0; iteration < 20; iteration++) {
             int n = randomIntBetween(30, 80);
             World world = World.random(n, randomIntBetween(3, 10), randomFrom(0.0, 0.03, 0.2));
-            int[] history = randomSubsetOf(randomIntBetween(1, 8), java.util.stream.IntStream.range(0, n).boxed().toList()).stream()
-                .mapToInt(Integer::intValue)
-                .toArray();
+            int[] history =
+                    randomSubsetOf(
+                                    randomIntBetween(1, 8),
+                                    java.util.stream.IntStream.range(0, n)
+                                            .boxed()
+                                            .toList())
+                            .stream()
+                            .mapToInt(Integer::intValue)
+                            .toArray();
             float[] weights = new float[history.length];
             for (int x = 0; x < weights.length; x++) {
                 weights[x] = 0.5f + randomFloat() * 5;
@@ -148,7 +157,8 @@ public class CandidateScorerTests extends ESTestCase {
             Set<String> excluded = new HashSet<>(profile.seen());
 
             Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, true);
-            Ranking ranking = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            Ranking ranking =
+                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
             List<String> served = ranking.next(n).stream().map(Candidate::item).toList();
 
             // the model's full ranking, every item with a positive score
@@ -156,7 +166,10 @@ public class CandidateScorerTests extends ESTestCase {
             List<String> expected = names(all.items());
             // (popular items may follow when the model scores fewer items than the stored list holds)
             int listed = Math.min(stored, expected.size());
-            assertThat("the stored list first, in its order", served.subList(0, Math.min(listed, served.size())), equalTo(expected.subList(0, listed)));
+            assertThat(
+                    "the stored list first, in its order",
+                    served.subList(0, Math.min(listed, served.size())),
+                    equalTo(expected.subList(0, listed)));
             if (world.params().popularityWeight() > 0) {
                 // every item scored, on one scale: the same ranking as the model's, to float rounding
                 float best = profile.user().scores()[0];
@@ -172,10 +185,11 @@ public class CandidateScorerTests extends ESTestCase {
             }
             for (int r = stored; r < served.size(); r++) {
                 assertThat(
-                    "nothing past the stored list outranks it",
-                    ranking.taken().get(r).score(),
-                    lessThanOrEqualTo(ranking.taken().get(Math.min(stored, served.size()) - 1).score())
-                );
+                        "nothing past the stored list outranks it",
+                        ranking.taken().get(r).score(),
+                        lessThanOrEqualTo(ranking.taken()
+                                .get(Math.min(stored, served.size()) - 1)
+                                .score()));
             }
         }
     }
@@ -183,51 +197,43 @@ public class CandidateScorerTests extends ESTestCase {
     public void testTheShoppersOwnItemsComeBackWhenNotExcluded() {
         // a, b bought; b is a's neighbour: with exclude_seen false, b is a candidate, named by a
         UserProfile user = new UserProfile(
-            "u",
-            List.of("a", "b"),
-            new float[] { 1f, 1f },
-            List.of("c"),
-            new float[] { 0.4f },
-            List.of("a"),
-            Map.of()
-        );
+                "u", List.of("a", "b"), new float[] {1f, 1f}, List.of("c"), new float[] {0.4f}, List.of("a"), Map.of());
         Profile profile = new Profile(
-            model(1000),
-            "u",
-            user,
-            List.of(new SourceItem("a", SourceItem.Origin.HISTORY), new SourceItem("b", SourceItem.Origin.HISTORY)),
-            Map.of(
-                "a",
-                new NeighborList("a", List.of("b", "c"), new float[] { 0.6f, 0.5f }, 1f),
-                "b",
-                new NeighborList("b", List.of("c"), new float[] { 0.3f }, 1f)
-            ),
-            Set.of("a", "b"),
-            new PopularList(List.of("c", "b", "a"), new float[] { 3f, 2f, 1f }, new ScoringParams(0, 1, 0))
-        );
+                model(1000),
+                "u",
+                user,
+                List.of(new SourceItem("a", SourceItem.Origin.HISTORY), new SourceItem("b", SourceItem.Origin.HISTORY)),
+                Map.of(
+                        "a",
+                        new NeighborList("a", List.of("b", "c"), new float[] {0.6f, 0.5f}, 1f),
+                        "b",
+                        new NeighborList("b", List.of("c"), new float[] {0.3f}, 1f)),
+                Set.of("a", "b"),
+                new PopularList(List.of("c", "b", "a"), new float[] {3f, 2f, 1f}, new ScoringParams(0, 1, 0)));
         Map<String, Candidate> notExcluded = CandidateScorer.collaborative(profile, Set.of(), true);
         assertThat(notExcluded.keySet(), equalTo(Set.of("b", "c")));
         Candidate b = notExcluded.get("b");
         assertEquals("h(a) = 1/2, S[a][b] = 0.6, over the list's best 0.4", 0.5f * 0.6f / 0.4f, b.score(), 1e-6);
         assertThat(b.reasons().get(0).type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
         assertThat(b.reasons().get(0).itemId(), equalTo("a"));
-        assertThat(CandidateScorer.collaborative(profile, Set.of("a", "b"), true).keySet(), equalTo(Set.of("c")));
+        assertThat(
+                CandidateScorer.collaborative(profile, Set.of("a", "b"), true).keySet(), equalTo(Set.of("c")));
         // without the extension, the stored list alone
         assertThat(CandidateScorer.collaborative(profile, Set.of(), false).keySet(), equalTo(Set.of("c")));
     }
 
     public void testPopularFallbackStaysBelowTheStoredList() {
-        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.05f }, List.of("h"), Map.of());
-        PopularList popular = new PopularList(
-            List.of("p", "x", "q"),
-            new float[] { 10f, 5f, 1f },
-            new ScoringParams(0, 1, 0.03)
-        );
+        UserProfile user = new UserProfile(
+                "u", List.of("h"), new float[] {1f}, List.of("x"), new float[] {0.05f}, List.of("h"), Map.of());
+        PopularList popular =
+                new PopularList(List.of("p", "x", "q"), new float[] {10f, 5f, 1f}, new ScoringParams(0, 1, 0.03));
         Profile known = new Profile(model(1000), "u", user, List.of(), Map.of(), Set.of("h"), popular);
         assertEquals("beta / the list's best", 0.03f / 0.05f, CandidateScorer.popularScale(known), 1e-6);
         Map<String, Candidate> candidates = CandidateScorer.collaborative(known, Set.of("h"), true);
-        List<Candidate> ranked = new Ranking(candidates, popular, CandidateScorer.popularScale(known), Set.of("h")).next(10);
-        assertEquals(List.of("x", "p", "q"), ranked.stream().map(Candidate::item).toList());
+        List<Candidate> ranked =
+                new Ranking(candidates, popular, CandidateScorer.popularScale(known), Set.of("h")).next(10);
+        assertEquals(
+                List.of("x", "p", "q"), ranked.stream().map(Candidate::item).toList());
         assertEquals(1f, ranked.get(0).score(), 1e-6);
         assertEquals(0.6f, ranked.get(1).score(), 1e-6);
         assertEquals(0.06f, ranked.get(2).score(), 1e-6);
@@ -241,7 +247,8 @@ public class CandidateScorerTests extends ESTestCase {
      * (divided by the list's best) and reasons, from the same documents.
      */
     public void testBeyondTheStoredListIsTheStoredListsContinuation() throws IOException {
-        TrainedDocuments model = TrainedDocuments.train(randomFrom(ScoringParams.DEFAULTS, new ScoringParams(1, 0.5, 0.1)), randomBoolean(), 20);
+        TrainedDocuments model = TrainedDocuments.train(
+                randomFrom(ScoringParams.DEFAULTS, new ScoringParams(1, 0.5, 0.1)), randomBoolean(), 20);
         int compared = 0;
         for (UserProfile full : model.users().values()) {
             if (full.recommended().size() < 2) {
@@ -249,17 +256,20 @@ public class CandidateScorerTests extends ESTestCase {
             }
             int k = between(1, full.recommended().size() - 1);
             UserProfile cut = new UserProfile(
-                full.user(),
-                full.history(),
-                full.historyWeights(),
-                full.recommended().subList(0, k),
-                Arrays.copyOf(full.scores(), k),
-                full.because() == null ? null : full.because().subList(0, k),
-                full.attributes()
-            );
-            List<SourceItem> sources = full.history().stream().map(item -> new SourceItem(item, SourceItem.Origin.HISTORY)).toList();
-            Profile profile = new Profile(model(1000), full.user(), cut, sources, model.lists(), Set.copyOf(full.history()), model.popular());
-            Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, Set.copyOf(full.history()), true);
+                    full.user(),
+                    full.history(),
+                    full.historyWeights(),
+                    full.recommended().subList(0, k),
+                    Arrays.copyOf(full.scores(), k),
+                    full.because() == null ? null : full.because().subList(0, k),
+                    full.attributes());
+            List<SourceItem> sources = full.history().stream()
+                    .map(item -> new SourceItem(item, SourceItem.Origin.HISTORY))
+                    .toList();
+            Profile profile = new Profile(
+                    model(1000), full.user(), cut, sources, model.lists(), Set.copyOf(full.history()), model.popular());
+            Map<String, Candidate> candidates =
+                    CandidateScorer.collaborative(profile, Set.copyOf(full.history()), true);
             for (int r = k; r < full.recommended().size(); r++) {
                 String because = full.because(r);
                 Candidate candidate = candidates.get(full.recommended().get(r));
@@ -277,10 +287,24 @@ public class CandidateScorerTests extends ESTestCase {
     }
 
     public void testRealTimeNeighborsCountOnlyForEventsAfterTraining() {
-        NeighborList doc = new NeighborList("r", List.of("n"), new float[] { 0.5f }, 1f);
-        Profile before = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 999)), Map.of("r", doc), Set.of("r"), null);
+        NeighborList doc = new NeighborList("r", List.of("n"), new float[] {0.5f}, 1f);
+        Profile before = new Profile(
+                model(1000),
+                "u",
+                null,
+                List.of(new SourceItem("r", SourceItem.Origin.RECENT, 999)),
+                Map.of("r", doc),
+                Set.of("r"),
+                null);
         assertTrue(CandidateScorer.collaborative(before, Set.of("r"), true).isEmpty());
-        Profile after = new Profile(model(1000), "u", null, List.of(new SourceItem("r", SourceItem.Origin.RECENT, 1001)), Map.of("r", doc), Set.of("r"), null);
+        Profile after = new Profile(
+                model(1000),
+                "u",
+                null,
+                List.of(new SourceItem("r", SourceItem.Origin.RECENT, 1001)),
+                Map.of("r", doc),
+                Set.of("r"),
+                null);
         Candidate n = CandidateScorer.collaborative(after, Set.of("r"), true).get("n");
         assertEquals(1f, n.score(), 0f);
         assertThat(n.reasons().get(0), equalTo(Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, "r", 1f)));

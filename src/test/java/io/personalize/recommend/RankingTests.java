@@ -1,18 +1,16 @@
 package io.personalize.recommend;
 
+import static org.hamcrest.Matchers.equalTo;
+
 import io.personalize.serving.PopularList;
 import io.personalize.training.ScoringParams;
-
-import org.elasticsearch.test.ESTestCase;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.hamcrest.Matchers.equalTo;
+import org.elasticsearch.test.ESTestCase;
 
 /** The lazy merge of scored candidates and the popular fallback ranks exactly as sorting them all would. */
 public class RankingTests extends ESTestCase {
@@ -31,10 +29,7 @@ public class RankingTests extends ESTestCase {
             // the popular list holds each item once
             List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(popular));
             PopularList doc = new PopularList(
-                distinct,
-                java.util.Arrays.copyOf(popularScores, distinct.size()),
-                ScoringParams.DEFAULTS
-            );
+                    distinct, java.util.Arrays.copyOf(popularScores, distinct.size()), ScoringParams.DEFAULTS);
             Set<String> excluded = new HashSet<>();
             for (int e = randomIntBetween(0, 10); e > 0; e--) {
                 excluded.add("i" + randomIntBetween(0, 120));
@@ -43,7 +38,9 @@ public class RankingTests extends ESTestCase {
             for (int c = 0; c < n; c++) {
                 String item = "i" + randomIntBetween(0, 120);
                 if (excluded.contains(item) == false) {
-                    scored.computeIfAbsent(item, Candidate::new).rank(randomIntBetween(0, 5)).add(Reason.of(Reason.Type.SIMILAR_TO, randomFrom(0.05f, 0.1f, randomFloat())));
+                    scored.computeIfAbsent(item, Candidate::new)
+                            .rank(randomIntBetween(0, 5))
+                            .add(Reason.of(Reason.Type.SIMILAR_TO, randomFrom(0.05f, 0.1f, randomFloat())));
                 }
             }
             float scale = randomFrom(0.1f, 0.5f, 2f);

@@ -1,17 +1,23 @@
 package io.personalize.recommend;
 
-import io.personalize.action.GetModelsAction;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
-import io.personalize.model.ModelDocuments;
+import io.personalize.action.CatalogResolver;
 import io.personalize.action.ForgetUserAction;
+import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
-import io.personalize.action.CatalogResolver;
-import io.personalize.profile.ProfileLoader;
-import io.personalize.model.ModelConfig;
 import io.personalize.action.TrainModelAction;
-
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelDocuments;
+import io.personalize.profile.ProfileLoader;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.support.PlainActionFuture;
@@ -20,14 +26,6 @@ import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.test.ESSingleNodeTestCase;
-
-import java.io.IOException;
-import java.util.Collection;
-import java.util.List;
-import java.util.Set;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 
 /** Shelves from the tiny shop: for you, similar items, fallbacks, filters and exclusions, each with its reasons. */
 public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
@@ -42,9 +40,13 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         TinyShop.index(client());
         // "half" has bought two candles: the third is what the model should suggest
         TinyShop.event(client(), "half", "a", TinyShop.OCTOBER).get();
-        TinyShop.event(client(), "half", "b", TinyShop.OCTOBER + 1000).setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE).get();
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", TinyShop.config())).actionGet();
-        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+        TinyShop.event(client(), "half", "b", TinyShop.OCTOBER + 1000)
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                .get();
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", TinyShop.config()))
+                .actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
     }
 
     private List<RecommendAction.Recommendation> recommend(RecommendAction.Body body) {
@@ -52,11 +54,11 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         // as the REST handler does: the catalogue resolved from the node's copy of the model, read again if it moved
         PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
         CatalogResolver.onCatalog(
-            getInstanceFromNode(ProfileLoader.class),
-            "shop",
-            (String catalog, ActionListener<RecommendAction.Response> l) -> client().execute(RecommendAction.TYPE, request.index(catalog), l),
-            shelf
-        );
+                getInstanceFromNode(ProfileLoader.class),
+                "shop",
+                (String catalog, ActionListener<RecommendAction.Response> l) ->
+                        client().execute(RecommendAction.TYPE, request.index(catalog), l),
+                shelf);
         return shelf.actionGet().recommendations();
     }
 
@@ -65,17 +67,23 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     public void testForYouSuggestsTheMissingItemBecauseOfTheOnesBought() {
-        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body().userId("half").size(3).explain(true));
+        List<RecommendAction.Recommendation> shelf =
+                recommend(new RecommendAction.Body().userId("half").size(3).explain(true));
         assertThat(shelf.get(0).itemId(), equalTo("c"));
         Reason reason = shelf.get(0).reasons().get(0);
         assertThat(reason.type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
         assertTrue(Set.of("a", "b").contains(reason.itemId()));
-        assertTrue("seen items are excluded: " + items(shelf), items(shelf).stream().noneMatch(Set.of("a", "b")::contains));
-        assertTrue("the candles attribute adds a reason", shelf.get(0).reasons().stream().anyMatch(r -> r.type() == Reason.Type.AFFINITY));
+        assertTrue(
+                "seen items are excluded: " + items(shelf),
+                items(shelf).stream().noneMatch(Set.of("a", "b")::contains));
+        assertTrue(
+                "the candles attribute adds a reason",
+                shelf.get(0).reasons().stream().anyMatch(r -> r.type() == Reason.Type.AFFINITY));
     }
 
     public void testSimilarItems() {
-        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body().itemIds(List.of("x")).size(2));
+        List<RecommendAction.Recommendation> shelf =
+                recommend(new RecommendAction.Body().itemIds(List.of("x")).size(2));
         assertThat(Set.copyOf(items(shelf)), equalTo(Set.of("y", "z")));
         for (RecommendAction.Recommendation r : shelf) {
             assertThat(r.reasons().get(0).type(), equalTo(Reason.Type.SIMILAR_TO));
@@ -84,62 +92,98 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     public void testAnUnknownUserGetsWhatIsPopular() {
-        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body().userId("stranger").size(4));
+        List<RecommendAction.Recommendation> shelf =
+                recommend(new RecommendAction.Body().userId("stranger").size(4));
         assertThat(shelf.size(), equalTo(4));
         shelf.forEach(r -> assertThat(r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
     }
 
     public void testTheFilterIsAppliedAndTheSizeStillHonoured() {
-        List<RecommendAction.Recommendation> shelf = recommend(
-            new RecommendAction.Body().userId("half").size(3).filter(QueryBuilders.termQuery("category", "bags")).source(FetchSourceContext.of(true, new String[] { "category" }, null))
-        );
+        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body()
+                .userId("half")
+                .size(3)
+                .filter(QueryBuilders.termQuery("category", "bags"))
+                .source(FetchSourceContext.of(true, new String[] {"category"}, null)));
         assertThat(Set.copyOf(items(shelf)), equalTo(Set.of("x", "y", "z")));
         shelf.forEach(r -> assertThat(r.source().get("category"), equalTo("bags")));
     }
 
     public void testExclusions() {
-        assertFalse(items(recommend(new RecommendAction.Body().userId("half").size(3).exclude(List.of("c")))).contains("c"));
-        List<String> withSeen = items(recommend(new RecommendAction.Body().userId("half").size(6).excludeSeen(false)));
+        assertFalse(items(recommend(
+                        new RecommendAction.Body().userId("half").size(3).exclude(List.of("c"))))
+                .contains("c"));
+        List<String> withSeen = items(
+                recommend(new RecommendAction.Body().userId("half").size(6).excludeSeen(false)));
         assertTrue("exclude_seen false keeps bought items: " + withSeen, withSeen.contains("a"));
-        assertFalse("the items asked about are never recommended", items(recommend(new RecommendAction.Body().itemIds(List.of("x")).size(5))).contains("x"));
+        assertFalse(
+                "the items asked about are never recommended",
+                items(recommend(new RecommendAction.Body().itemIds(List.of("x")).size(5)))
+                        .contains("x"));
     }
 
     public void testNeverEmptyWhileTheCatalogueHasMatchingItems() {
         // the filter keeps only the shopper's own items, which exclude_seen removes... except when nothing else matches
         List<RecommendAction.Recommendation> shelf = recommend(
-            new RecommendAction.Body().userId("stranger").size(2).filter(QueryBuilders.termQuery("sku", "z"))
-        );
+                new RecommendAction.Body().userId("stranger").size(2).filter(QueryBuilders.termQuery("sku", "z")));
         assertThat(items(shelf), equalTo(List.of("z")));
     }
 
     public void testAForgottenUserIsAStrangerToTheModel() {
-        assertThat(recommend(new RecommendAction.Body().userId("half").size(1)).get(0).reasons().get(0).type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
-        ForgetUserAction.Response forgotten = client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half")).actionGet();
+        assertThat(
+                recommend(new RecommendAction.Body().userId("half").size(1))
+                        .get(0)
+                        .reasons()
+                        .get(0)
+                        .type(),
+                equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
+        ForgetUserAction.Response forgotten = client().execute(
+                        ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half"))
+                .actionGet();
         assertThat(forgotten.deleted(), equalTo(1));
         assertFalse(client().prepareGet(
-            client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop")).actionGet().models().get(0).status().active().index(),
-            ModelDocuments.userDocId("half")
-        ).get().isExists());
+                        client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                                .actionGet()
+                                .models()
+                                .get(0)
+                                .status()
+                                .active()
+                                .index(),
+                        ModelDocuments.userDocId("half"))
+                .get()
+                .isExists());
         recommend(new RecommendAction.Body().userId("half").size(3))
-            .forEach(r -> assertThat("only popularity is left: " + r, r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
-        assertThat("forgetting twice is harmless", client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half")).actionGet().deleted(), equalTo(0));
+                .forEach(r -> assertThat(
+                        "only popularity is left: " + r, r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
+        assertThat(
+                "forgetting twice is harmless",
+                client().execute(ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half"))
+                        .actionGet()
+                        .deleted(),
+                equalTo(0));
     }
 
     public void testBadRequestsSayWhatIsWrong() {
         ActionRequestValidationException e = expectThrows(
-            ActionRequestValidationException.class,
-            () -> recommend(new RecommendAction.Body().size(0))
-        );
+                ActionRequestValidationException.class, () -> recommend(new RecommendAction.Body().size(0)));
         assertThat(e.getMessage(), containsString("give a [user_id], [item_ids], or both"));
         assertThat(e.getMessage(), containsString("[size] must be at least 1, got [0]"));
-        IllegalArgumentException tooBig = expectThrows(IllegalArgumentException.class, () -> recommend(new RecommendAction.Body().userId("u").size(1000)));
-        assertThat(tooBig.getMessage(), containsString("[size] is [1000], more than the limit of [100] set by [personalize.recommend.max_size]"));
-        e = expectThrows(ActionRequestValidationException.class, () -> recommend(new RecommendAction.Body().userId("u").diversity(1.5f)));
+        IllegalArgumentException tooBig = expectThrows(
+                IllegalArgumentException.class,
+                () -> recommend(new RecommendAction.Body().userId("u").size(1000)));
+        assertThat(
+                tooBig.getMessage(),
+                containsString(
+                        "[size] is [1000], more than the limit of [100] set by [personalize.recommend.max_size]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new RecommendAction.Body().userId("u").diversity(1.5f)));
         assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
-        IllegalArgumentException wrongIndex = expectThrows(
-            IllegalArgumentException.class,
-            () -> client().execute(RecommendAction.TYPE, new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("u")).index("events")).actionGet()
-        );
+        IllegalArgumentException wrongIndex = expectThrows(IllegalArgumentException.class, () -> client().execute(
+                        RecommendAction.TYPE,
+                        new RecommendAction.Request(
+                                        new RecommendAction.Body().model("shop").userId("u"))
+                                .index("events"))
+                .actionGet());
         assertThat(wrongIndex.getMessage(), containsString("recommends from [products], not from [events]"));
     }
 
@@ -150,48 +194,73 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     public void testTheActionResolvesTheCatalogueAgainWhenTheModelMoved() throws IOException {
         assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
         // the same products under another index, and the model moved there (its cached copy still says "products")
-        client().admin().indices().prepareCreate("products-moved").setMapping("""
-            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""").get();
-        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
-            client().prepareIndex("products-moved").setId(sku)
-                .setSource(java.util.Map.of("sku", sku, "title", sku, "category", "abc".contains(sku) ? "candles" : "bags"))
-                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+        client().admin()
+                .indices()
+                .prepareCreate("products-moved")
+                .setMapping("""
+            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""")
                 .get();
+        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
+            client().prepareIndex("products-moved")
+                    .setId(sku)
+                    .setSource(java.util.Map.of(
+                            "sku", sku, "title", sku, "category", "abc".contains(sku) ? "candles" : "bags"))
+                    .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                    .get();
         }
         ModelConfig moved = TinyShop.config();
         moved = new ModelConfig(
-            new ModelConfig.Catalog("products-moved", moved.catalog().idField(), moved.catalog().attributes(), null),
-            moved.events(),
-            moved.similarity(),
-            moved.training()
-        );
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", moved)).actionGet();
-        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop")).actionGet();
+                new ModelConfig.Catalog(
+                        "products-moved",
+                        moved.catalog().idField(),
+                        moved.catalog().attributes(),
+                        null),
+                moved.events(),
+                moved.similarity(),
+                moved.training());
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", moved))
+                .actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
         assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
-        IllegalArgumentException old = expectThrows(
-            IllegalArgumentException.class,
-            () -> client().execute(
-                RecommendAction.TYPE,
-                new RecommendAction.Request(new RecommendAction.Body().model("shop").userId("half")).index("products")
-            ).actionGet()
-        );
+        IllegalArgumentException old = expectThrows(IllegalArgumentException.class, () -> client().execute(
+                        RecommendAction.TYPE,
+                        new RecommendAction.Request(
+                                        new RecommendAction.Body().model("shop").userId("half"))
+                                .index("products"))
+                .actionGet());
         assertThat(old.getMessage(), containsString("recommends from [products-moved], not from [products]"));
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
         // a stranger gets the popular items: all six of the shop, best first
-        List<String> popular = items(recommend(new RecommendAction.Body().userId("stranger").size(6)));
+        List<String> popular =
+                items(recommend(new RecommendAction.Body().userId("stranger").size(6)));
         assertThat(Set.copyOf(popular), equalTo(Set.of("a", "b", "c", "x", "y", "z")));
-        List<String> topCategory = TinyShop.candles().contains(popular.get(0)) ? TinyShop.candles() : List.of("x", "y", "z");
+        List<String> topCategory =
+                TinyShop.candles().contains(popular.get(0)) ? TinyShop.candles() : List.of("x", "y", "z");
         // leave one item of the other category, the least popular one: the two best left are then of the top category
-        List<String> others = popular.stream().filter(item -> topCategory.contains(item) == false).toList();
+        List<String> others = popular.stream()
+                .filter(item -> topCategory.contains(item) == false)
+                .toList();
         String other = others.get(others.size() - 1);
         List<String> exclude = others.subList(0, others.size() - 1);
 
-        List<String> plain = items(recommend(new RecommendAction.Body().userId("stranger").size(2).exclude(exclude)));
-        assertThat("without diversity the two best are both of the top category: " + popular, plain.stream().filter(topCategory::contains).count(), equalTo(2L));
+        List<String> plain = items(
+                recommend(new RecommendAction.Body().userId("stranger").size(2).exclude(exclude)));
+        assertThat(
+                "without diversity the two best are both of the top category: " + popular,
+                plain.stream().filter(topCategory::contains).count(),
+                equalTo(2L));
         // size 2 with diversity 0.5: at most ceil(2 * 0.5) = 1 item per category
-        List<String> diverse = items(recommend(new RecommendAction.Body().userId("stranger").size(2).diversity(0.5f).exclude(exclude)));
-        assertThat("one per category at most with diversity 0.5 and size 2: " + diverse, diverse, equalTo(List.of(plain.get(0), other)));
+        List<String> diverse = items(recommend(new RecommendAction.Body()
+                .userId("stranger")
+                .size(2)
+                .diversity(0.5f)
+                .exclude(exclude)));
+        assertThat(
+                "one per category at most with diversity 0.5 and size 2: " + diverse,
+                diverse,
+                equalTo(List.of(plain.get(0), other)));
     }
 }

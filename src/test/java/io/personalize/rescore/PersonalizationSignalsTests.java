@@ -1,5 +1,8 @@
 package io.personalize.rescore;
 
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.lessThan;
+
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
@@ -8,29 +11,26 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
-
-import org.elasticsearch.common.io.stream.BytesStreamOutput;
-import org.elasticsearch.test.ESTestCase;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.lessThan;
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
+import org.elasticsearch.test.ESTestCase;
 
 public class PersonalizationSignalsTests extends ESTestCase {
 
     static ActiveModel model() {
         ModelConfig config = new ModelConfig(
-            new ModelConfig.Catalog("products", "sku", List.of("category"), null),
-            new ModelConfig.Events("events", null, null, null, null, null, null, null),
-            null,
-            null
-        );
-        return new ActiveModel("shop", config, new ModelStatus.Version(3, ".personalize-data-shop.v3", "training", 1, 1, 1, 1, 1, 1, "cosine"));
+                new ModelConfig.Catalog("products", "sku", List.of("category"), null),
+                new ModelConfig.Events("events", null, null, null, null, null, null, null),
+                null,
+                null);
+        return new ActiveModel(
+                "shop",
+                config,
+                new ModelStatus.Version(3, ".personalize-data-shop.v3", "training", 1, 1, 1, 1, 1, 1, "cosine"));
     }
 
     static NeighborList item(String id, List<String> neighbors, float... scores) {
@@ -39,23 +39,23 @@ public class PersonalizationSignalsTests extends ESTestCase {
 
     public void testSimilaritySumsOverSourcesAndAffinityComesFromTheProfile() throws IOException {
         UserProfile user = new UserProfile(
-            "u",
-            List.of("h"),
-            new float[] { 1f },
-            List.of("x", "y"),
-            new float[] { 0.8f, 0.4f },
-            Arrays.asList("h", null),
-            Map.of("category", Map.of("candles", 1f))
-        );
+                "u",
+                List.of("h"),
+                new float[] {1f},
+                List.of("x", "y"),
+                new float[] {0.8f, 0.4f},
+                Arrays.asList("h", null),
+                Map.of("category", Map.of("candles", 1f)));
         Profile profile = new Profile(
-            model(),
-            "u",
-            user,
-            List.of(new SourceItem("cart", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
-            Map.of("cart", item("cart", List.of("x", "z"), 0.2f, 0.5f), "h", item("h", List.of("z"), 0.3f)),
-            Set.of("h"),
-            new PopularList(List.of("y", "w"), new float[] { 10f, 2.5f }, null)
-        );
+                model(),
+                "u",
+                user,
+                List.of(
+                        new SourceItem("cart", SourceItem.Origin.CONTEXT),
+                        new SourceItem("h", SourceItem.Origin.HISTORY)),
+                Map.of("cart", item("cart", List.of("x", "z"), 0.2f, 0.5f), "h", item("h", List.of("z"), 0.3f)),
+                Set.of("h"),
+                new PopularList(List.of("y", "w"), new float[] {10f, 2.5f}, null));
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> items = List.of(signals.items());
         int x = items.indexOf("x");
@@ -95,30 +95,35 @@ public class PersonalizationSignalsTests extends ESTestCase {
 
     public void testOnlyReadableItemsAreNamedAndHiddenContextItemsAreUnknown() {
         UserProfile user = new UserProfile(
-            "u", List.of("h"), new float[] { 1f }, List.of("x"), new float[] { 0.8f }, List.of("h"), Map.of()
-        );
+                "u", List.of("h"), new float[] {1f}, List.of("x"), new float[] {0.8f}, List.of("h"), Map.of());
         Profile profile = new Profile(
-            model(),
-            "u",
-            user,
-            List.of(new SourceItem("hidden", SourceItem.Origin.CONTEXT), new SourceItem("h", SourceItem.Origin.HISTORY)),
-            Map.of("hidden", item("hidden", List.of("x", "z"), 0.9f, 0.9f), "h", item("h", List.of("z"), 0.3f)),
-            Set.of("h"),
-            null
-        );
+                model(),
+                "u",
+                user,
+                List.of(
+                        new SourceItem("hidden", SourceItem.Origin.CONTEXT),
+                        new SourceItem("h", SourceItem.Origin.HISTORY)),
+                Map.of("hidden", item("hidden", List.of("x", "z"), 0.9f, 0.9f), "h", item("h", List.of("z"), 0.3f)),
+                Set.of("h"),
+                null);
         assertThat(io.personalize.recommend.VisibleItems.named(profile), equalTo(Set.of("hidden", "h")));
         // "hidden" cannot be read by the caller, "h" can
         Profile readable = io.personalize.recommend.VisibleItems.withoutHiddenContext(profile, Set.of("h"));
         assertThat(readable.sources().stream().map(SourceItem::item).toList(), equalTo(List.of("h")));
         PersonalizationSignals signals = PersonalizationSignals.of(readable).namingOnly(Set.of("h"));
         List<String> items = List.of(signals.items());
-        assertEquals("the hidden context item's neighbours count for nothing", 0f, signals.similarity(items.indexOf("x")), 0f);
+        assertEquals(
+                "the hidden context item's neighbours count for nothing",
+                0f,
+                signals.similarity(items.indexOf("x")),
+                0f);
         assertThat(signals.similarTo(items.indexOf("z")), equalTo("h"));
         assertThat(signals.because(items.indexOf("x")), equalTo("h"));
         PersonalizationSignals unnamed = PersonalizationSignals.of(readable).namingOnly(Set.of());
         assertNull("without explain nothing is named", unnamed.similarTo(items.indexOf("z")));
         assertNull(unnamed.because(items.indexOf("x")));
-        assertEquals("the scores stay", signals.similarity(items.indexOf("z")), unnamed.similarity(items.indexOf("z")), 0f);
+        assertEquals(
+                "the scores stay", signals.similarity(items.indexOf("z")), unnamed.similarity(items.indexOf("z")), 0f);
     }
 
     public void testManyItemsGrowTheArrays() {
@@ -136,11 +141,16 @@ public class PersonalizationSignalsTests extends ESTestCase {
             scores[i] = 100 - i;
         }
         java.util.Collections.shuffle(items, random());
-        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1f }, items, scores,
-            java.util.Collections.nCopies(100, "h"), Map.of());
-        Profile profile = new Profile(model(), "u", user, List.of(new SourceItem("h", SourceItem.Origin.HISTORY)),
-            Map.of("h", item("h", items.subList(0, 50), java.util.Arrays.copyOf(scores, 50))), Set.of("h"),
-            new PopularList(popular, popularity, null));
+        UserProfile user = new UserProfile(
+                "u", List.of("h"), new float[] {1f}, items, scores, java.util.Collections.nCopies(100, "h"), Map.of());
+        Profile profile = new Profile(
+                model(),
+                "u",
+                user,
+                List.of(new SourceItem("h", SourceItem.Origin.HISTORY)),
+                Map.of("h", item("h", items.subList(0, 50), java.util.Arrays.copyOf(scores, 50))),
+                Set.of("h"),
+                new PopularList(popular, popularity, null));
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> ids = List.of(signals.items());
         assertEquals(1100, ids.size());
@@ -159,14 +169,15 @@ public class PersonalizationSignalsTests extends ESTestCase {
         Profile profile = new Profile(model(), "stranger", null, List.of(), Map.of(), Set.of(), null);
         assertTrue(PersonalizationSignals.of(profile).isEmpty());
         Profile withPopular = new Profile(
-            model(),
-            "stranger",
-            null,
-            List.of(),
-            Map.of(),
-            Set.of(),
-            new PopularList(List.of("y"), new float[] { 10f }, null)
-        );
-        assertTrue("popularity alone does not re-rank a stranger's search", PersonalizationSignals.of(withPopular).isEmpty());
+                model(),
+                "stranger",
+                null,
+                List.of(),
+                Map.of(),
+                Set.of(),
+                new PopularList(List.of("y"), new float[] {10f}, null));
+        assertTrue(
+                "popularity alone does not re-rank a stranger's search",
+                PersonalizationSignals.of(withPopular).isEmpty());
     }
 }

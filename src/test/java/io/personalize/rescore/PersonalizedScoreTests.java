@@ -1,9 +1,9 @@
 package io.personalize.rescore;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
 
 class PersonalizedScoreTests {
 
@@ -11,10 +11,9 @@ class PersonalizedScoreTests {
     void theScoreIsTheWeightedSumOfItsParts() {
         RescoreWeights weights = new RescoreWeights(1f, 2f, 0.5f, 0.25f, 3f);
         assertEquals(
-            1f * 0.5f + 2f * 0.3f + 0.5f * 0.8f + 0.25f * 1f + 3f * 0.1f,
-            PersonalizedScore.combine(weights, 0.5f, 0.3f, 0.8f, 1f, 0.1f),
-            1e-6
-        );
+                1f * 0.5f + 2f * 0.3f + 0.5f * 0.8f + 0.25f * 1f + 3f * 0.1f,
+                PersonalizedScore.combine(weights, 0.5f, 0.3f, 0.8f, 1f, 0.1f),
+                1e-6);
     }
 
     @Test
@@ -41,7 +40,8 @@ class PersonalizedScoreTests {
 
     @Test
     void badWeightsAndNormalizationsAreRejectedWithTheirName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RescoreWeights(1f, -1f, 1f, 1f, 1f));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new RescoreWeights(1f, -1f, 1f, 1f, 1f));
         assertEquals("[weights.item_similarity] must be a finite number >= 0, got [-1.0]", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new RescoreWeights(Float.NaN, 1f, 1f, 1f, 1f));
         assertThrows(IllegalArgumentException.class, () -> new RescoreWeights(1f, 1f, Float.POSITIVE_INFINITY, 1f, 1f));

@@ -1,36 +1,42 @@
 package io.personalize.serving;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
 import io.personalize.training.ScoringParams;
-
-import org.elasticsearch.test.ESTestCase;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
+import org.elasticsearch.test.ESTestCase;
 
 public class ModelDocumentTests extends ESTestCase {
 
     public void testParallelArraysMustMatchAndScoresBeFinite() {
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> new NeighborList("a", List.of("b"), new float[0], 0f)).getMessage(),
-            equalTo("item [a]: [neighbors] has 1 entries but [scores] has 0")
-        );
+                expectThrows(
+                                IllegalArgumentException.class,
+                                () -> new NeighborList("a", List.of("b"), new float[0], 0f))
+                        .getMessage(),
+                equalTo("item [a]: [neighbors] has 1 entries but [scores] has 0"));
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> new NeighborList("a", List.of("b"), new float[] { Float.NaN }, 0f)).getMessage(),
-            containsString("item [a] scores must be finite numbers")
-        );
+                expectThrows(
+                                IllegalArgumentException.class,
+                                () -> new NeighborList("a", List.of("b"), new float[] {Float.NaN}, 0f))
+                        .getMessage(),
+                containsString("item [a] scores must be finite numbers"));
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> new UserProfile("u", List.of(), null, List.of("x"), new float[] { 1 }, List.of(), null))
-                .getMessage(),
-            equalTo("user [u]: [items] has 1 entries but [because] has 0")
-        );
+                expectThrows(
+                                IllegalArgumentException.class,
+                                () -> new UserProfile(
+                                        "u", List.of(), null, List.of("x"), new float[] {1}, List.of(), null))
+                        .getMessage(),
+                equalTo("user [u]: [items] has 1 entries but [because] has 0"));
         assertThat(
-            expectThrows(IllegalArgumentException.class, () -> new PopularList(List.of("x"), new float[] { Float.POSITIVE_INFINITY }, null)).getMessage(),
-            containsString("popular scores must be finite numbers")
-        );
+                expectThrows(
+                                IllegalArgumentException.class,
+                                () -> new PopularList(List.of("x"), new float[] {Float.POSITIVE_INFINITY}, null))
+                        .getMessage(),
+                containsString("popular scores must be finite numbers"));
     }
 
     public void testIdsAreNonEmptyAndAtMostTheLongestDocumentId() {
@@ -50,19 +56,35 @@ public class ModelDocumentTests extends ESTestCase {
         assertThat(user.recommended(), equalTo(List.of()));
         assertThat(user.attributes(), equalTo(Map.of()));
         assertNull(user.because());
-        PopularList popular = new PopularList(List.of("a", "b"), new float[] { 5, 2 }, null);
+        PopularList popular = new PopularList(List.of("a", "b"), new float[] {5, 2}, null);
         assertThat(popular.scoring(), equalTo(ScoringParams.DEFAULTS));
         assertEquals(5f, popular.maxPopularity(), 0f);
         assertEquals(0f, new PopularList(null, null, null).maxPopularity(), 0f);
     }
 
     public void testAPopularityOnlyEntryHasNoReasonAndDocumentsCompareByValue() {
-        UserProfile user = new UserProfile("u", List.of("h"), new float[] { 1 }, List.of("a", "b"), new float[] { 2, 1 }, Arrays.asList("h", null), null);
+        UserProfile user = new UserProfile(
+                "u",
+                List.of("h"),
+                new float[] {1},
+                List.of("a", "b"),
+                new float[] {2, 1},
+                Arrays.asList("h", null),
+                null);
         assertThat(user.because(0), equalTo("h"));
         assertNull(user.because(1));
-        UserProfile same = new UserProfile("u", List.of("h"), new float[] { 1 }, List.of("a", "b"), new float[] { 2, 1 }, Arrays.asList("h", null), Map.of());
+        UserProfile same = new UserProfile(
+                "u",
+                List.of("h"),
+                new float[] {1},
+                List.of("a", "b"),
+                new float[] {2, 1},
+                Arrays.asList("h", null),
+                Map.of());
         assertThat(same, equalTo(user));
         assertThat(same.hashCode(), equalTo(user.hashCode()));
-        assertNotEquals(new NeighborList("a", List.of("b"), new float[] { 1 }, 0f), new NeighborList("a", List.of("b"), new float[] { 2 }, 0f));
+        assertNotEquals(
+                new NeighborList("a", List.of("b"), new float[] {1}, 0f),
+                new NeighborList("a", List.of("b"), new float[] {2}, 0f));
     }
 }

@@ -1,5 +1,9 @@
 package io.personalize.serving;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ModelTrainer;
 import io.personalize.training.ScoringParams;
@@ -7,11 +11,6 @@ import io.personalize.training.TopK;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import org.junit.jupiter.api.Test;
 
 class NeighborhoodScorerTests {
@@ -20,8 +19,9 @@ class NeighborhoodScorerTests {
 
     /** Rows: 0 -> {1: .8, 2: .4}; 1 -> {0: .6, 2: .5, 3: .1}; 2 -> {}; 3 -> {2: 1}. */
     static ItemNeighbors neighbors() {
-        return new ItemNeighbors(4, new int[] {0, 2, 5, 5, 6}, new int[] {1, 2, 0, 2, 3, 2},
-                new float[] {0.8f, 0.4f, 0.6f, 0.5f, 0.1f, 1f});
+        return new ItemNeighbors(4, new int[] {0, 2, 5, 5, 6}, new int[] {1, 2, 0, 2, 3, 2}, new float[] {
+            0.8f, 0.4f, 0.6f, 0.5f, 0.1f, 1f
+        });
     }
 
     static final float[] POPULARITY = {10f, 0f, 5f, 20f}; // normalised: .5, 0, .25, 1
@@ -98,9 +98,11 @@ class NeighborhoodScorerTests {
         NeighborhoodScorer scorer = new NeighborhoodScorer(neighbors(), null, new ScoringParams(0, 1, 0));
         Recommendations r = scorer.recommend(new int[] {-1, 9, 3}, null, new int[] {42}, 10, 0);
         assertArrayEquals(new int[] {2}, r.items());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> scorer.recommend(new int[] {0}, new float[] {1f, 2f}, null, 1, 0));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new NeighborhoodScorer(neighbors(), new float[2], ScoringParams.DEFAULTS));
     }
 
@@ -129,7 +131,8 @@ class NeighborhoodScorerTests {
                 }
                 offsets[i + 1] = ids.size();
             }
-            ItemNeighbors nb = new ItemNeighbors(ni, offsets, ids.stream().mapToInt(Integer::intValue).toArray(), toFloats(scores));
+            ItemNeighbors nb = new ItemNeighbors(
+                    ni, offsets, ids.stream().mapToInt(Integer::intValue).toArray(), toFloats(scores));
             float[] popularity = new float[ni];
             for (int i = 0; i < ni; i++) {
                 popularity[i] = random.nextInt(3) == 0 ? 0f : random.nextInt(5); // zeros and ties
@@ -143,7 +146,9 @@ class NeighborhoodScorerTests {
                 for (int x = 0; x < weights.length; x++) {
                     weights[x] = 0.5f + random.nextInt(4);
                 }
-                int[] exclude = random.nextBoolean() ? history : random.ints(random.nextInt(4), 0, ni).toArray();
+                int[] exclude = random.nextBoolean()
+                        ? history
+                        : random.ints(random.nextInt(4), 0, ni).toArray();
                 int n = 1 + random.nextInt(12);
                 int maxReasons = random.nextInt(4);
                 Recommendations r = scorer.recommend(history, weights, exclude, n, maxReasons, ws);
@@ -151,7 +156,10 @@ class NeighborhoodScorerTests {
                 assertEquals(expected.length, r.size(), "round " + round);
                 for (int x = 0; x < expected.length; x++) {
                     assertEquals((int) expected[x], r.items()[x], "round " + round + " rank " + x);
-                    assertEquals(Float.intBitsToFloat((int) (expected[x] >>> 32)), r.scores()[x], "round " + round + " rank " + x);
+                    assertEquals(
+                            Float.intBitsToFloat((int) (expected[x] >>> 32)),
+                            r.scores()[x],
+                            "round " + round + " rank " + x);
                     // the reasons: per distinct history item i (its factors summed), h_i * S[i][j], best first
                     int j = r.items()[x];
                     float[] h = scorer.historyFactors(history, weights);
@@ -177,7 +185,8 @@ class NeighborhoodScorerTests {
     }
 
     /** The class comment's definition, computed over every item: (score bits << 32 | item), best first. */
-    private static long[] bruteForce(NeighborhoodScorer scorer, ItemNeighbors nb, int[] history, float[] weights, int[] exclude, int n) {
+    private static long[] bruteForce(
+            NeighborhoodScorer scorer, ItemNeighbors nb, int[] history, float[] weights, int[] exclude, int n) {
         int ni = nb.numItems();
         float[] h = scorer.historyFactors(history, weights);
         float[] acc = new float[ni];
@@ -194,7 +203,7 @@ class NeighborhoodScorerTests {
         for (int j = 0; j < ni; j++) {
             float s = acc[j] + scorer.popularityTerm(j);
             if (excluded.contains(j) == false && s > 0f) {
-                candidates.add(new long[] { Float.floatToIntBits(s), j });
+                candidates.add(new long[] {Float.floatToIntBits(s), j});
             }
         }
         candidates.sort((a, b) -> {
@@ -218,12 +227,16 @@ class NeighborhoodScorerTests {
         int[] users = {0, 0, 1, 1, 1, 2, 2, 3};
         int[] items = {0, 1, 0, 1, 2, 1, 2, 3};
         long[] times = new long[users.length];
-        TrainingConfig config = TrainingConfig.builder().cosineAlpha(0.5).cosineShrink(0).userWeightExponent(0)
-                .valueExponent(0).build();
+        TrainingConfig config = TrainingConfig.builder()
+                .cosineAlpha(0.5)
+                .cosineShrink(0)
+                .userWeightExponent(0)
+                .valueExponent(0)
+                .build();
         TrainedModel model = ModelTrainer.train(users, items, null, times, config, TrainingMonitor.NOOP);
         // user 0 (history {0, 1}): cf(2) = (0.5 + 0.8165) / 2; + 0.03 * 2 / 3
-        Recommendations r = NeighborhoodScorer.of(model).recommend(model.historyItems(0), model.historyWeights(0),
-                model.historyItems(0), 2, 2);
+        Recommendations r = NeighborhoodScorer.of(model)
+                .recommend(model.historyItems(0), model.historyWeights(0), model.historyItems(0), 2, 2);
         assertArrayEquals(new int[] {2, 3}, r.items());
         assertEquals((0.5 + 2 / Math.sqrt(6)) / 2 + 0.02, r.scores()[0], 1e-5);
         assertEquals(0.03 * 1 / 3, r.scores()[1], 1e-6); // popularity only: 1 user of max 3

@@ -1,16 +1,14 @@
 package io.personalize.serving;
 
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
+
 import io.personalize.training.ScoringParams;
-
-import org.elasticsearch.test.ESTestCase;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThan;
+import org.elasticsearch.test.ESTestCase;
 
 public class ProfileScorerTests extends ESTestCase {
 
@@ -22,30 +20,38 @@ public class ProfileScorerTests extends ESTestCase {
      */
     public void testStoredListEqualsWhatServingComputes() throws IOException {
         for (ScoringParams scoring : List.of(
-            ScoringParams.DEFAULTS,
-            new ScoringParams(1, 0.5, 0.1),
-            new ScoringParams(0.5, 0, 0),
-            new ScoringParams(0, 1, 1)
-        )) {
-            for (boolean ties : new boolean[] { true, false }) {
+                ScoringParams.DEFAULTS,
+                new ScoringParams(1, 0.5, 0.1),
+                new ScoringParams(0.5, 0, 0),
+                new ScoringParams(0, 1, 1))) {
+            for (boolean ties : new boolean[] {true, false}) {
                 TrainedDocuments model = TrainedDocuments.train(scoring, ties, USER_ITEMS);
                 assertThat(model.users().size(), greaterThan(10));
                 int compared = 0;
                 for (UserProfile user : model.users().values()) {
                     List<ProfileScorer.Scored> served = ProfileScorer.score(
-                        user.history(),
-                        user.historyWeights(),
-                        model.lists(),
-                        model.popular(),
-                        model.popular().scoring(),
-                        Set.copyOf(user.history()),
-                        USER_ITEMS
-                    );
+                            user.history(),
+                            user.historyWeights(),
+                            model.lists(),
+                            model.popular(),
+                            model.popular().scoring(),
+                            Set.copyOf(user.history()),
+                            USER_ITEMS);
                     String what = scoring + (ties ? " with ties" : "") + " user [" + user.user() + "]";
-                    assertThat(what, served.stream().map(ProfileScorer.Scored::item).toList(), equalTo(user.recommended()));
+                    assertThat(
+                            what,
+                            served.stream().map(ProfileScorer.Scored::item).toList(),
+                            equalTo(user.recommended()));
                     for (int r = 0; r < served.size(); r++) {
-                        assertEquals(what + " rank " + r, user.scores()[r], served.get(r).score(), 0f);
-                        assertEquals(what + " rank " + r, user.because(r), served.get(r).source());
+                        assertEquals(
+                                what + " rank " + r,
+                                user.scores()[r],
+                                served.get(r).score(),
+                                0f);
+                        assertEquals(
+                                what + " rank " + r,
+                                user.because(r),
+                                served.get(r).source());
                     }
                     compared += served.size();
                 }
@@ -57,26 +63,26 @@ public class ProfileScorerTests extends ESTestCase {
     /** Scores are sums of weighted neighbour scores plus the popularity term; the strongest source is the reason. */
     public void testSumsNeighborScoresAndRemembersTheStrongestSource() {
         Map<String, NeighborList> lists = Map.of(
-            "a", new NeighborList("a", List.of("x", "y"), new float[] { 0.5f, 0.2f }, 4f),
-            "b", new NeighborList("b", List.of("y", "z"), new float[] { 0.4f, 0.1f }, 1f)
-        );
+                "a", new NeighborList("a", List.of("x", "y"), new float[] {0.5f, 0.2f}, 4f),
+                "b", new NeighborList("b", List.of("y", "z"), new float[] {0.4f, 0.1f}, 1f));
         List<ProfileScorer.Scored> sums = ProfileScorer.sum(List.of("a", "b", "unknown"), lists, Set.of());
-        assertThat(sums, equalTo(List.of(
-            new ProfileScorer.Scored("y", 0.2f + 0.4f, "b"),
-            new ProfileScorer.Scored("x", 0.5f, "a"),
-            new ProfileScorer.Scored("z", 0.1f, "b")
-        )));
+        assertThat(
+                sums,
+                equalTo(List.of(
+                        new ProfileScorer.Scored("y", 0.2f + 0.4f, "b"),
+                        new ProfileScorer.Scored("x", 0.5f, "a"),
+                        new ProfileScorer.Scored("z", 0.1f, "b"))));
         // averaged over the history (q = 1, three entries: the unknown item counts in the norm), popularity beta 0.3
-        PopularList popular = new PopularList(List.of("a", "p", "x"), new float[] { 4f, 2f, 1f }, new ScoringParams(0, 1, 0.3));
+        PopularList popular =
+                new PopularList(List.of("a", "p", "x"), new float[] {4f, 2f, 1f}, new ScoringParams(0, 1, 0.3));
         List<ProfileScorer.Scored> scored = ProfileScorer.score(
-            List.of("a", "b", "unknown"),
-            new float[] { 1, 1, 1 },
-            lists,
-            popular,
-            popular.scoring(),
-            Set.of("a", "b"),
-            10
-        );
+                List.of("a", "b", "unknown"),
+                new float[] {1, 1, 1},
+                lists,
+                popular,
+                popular.scoring(),
+                Set.of("a", "b"),
+                10);
         assertThat(scored.stream().map(ProfileScorer.Scored::item).toList(), equalTo(List.of("x", "y", "p", "z")));
         assertEquals(0.5f / 3 + 0.3f * 1 / 4, scored.get(0).score(), 1e-6);
         assertEquals("a", scored.get(0).source());
@@ -85,15 +91,22 @@ public class ProfileScorerTests extends ESTestCase {
         assertEquals(0.3f * 2 / 4, scored.get(2).score(), 1e-6);
         assertNull("popularity alone: no source", scored.get(2).source());
         assertEquals(0.1f / 3, scored.get(3).score(), 1e-6);
-        assertEquals(2, ProfileScorer.score(List.of("a", "b"), null, lists, popular, popular.scoring(), Set.of(), 2).size());
+        assertEquals(
+                2,
+                ProfileScorer.score(List.of("a", "b"), null, lists, popular, popular.scoring(), Set.of(), 2)
+                        .size());
     }
 
     /** Equal scores rank by id in UTF-8 byte order, as training numbers items: by code point, not by UTF-16 unit. */
     public void testTiesBreakByIdInUtf8Order() {
-        String high = "\uFF21"; // a BMP character above the surrogates: after a supplementary one in UTF-16, before in UTF-8
+        String high =
+                "\uFF21"; // a BMP character above the surrogates: after a supplementary one in UTF-16, before in UTF-8
         String supplementary = "\uD83D\uDE00";
-        Map<String, NeighborList> lists = Map.of("s", new NeighborList("s", List.of(high, supplementary, "b", "a"), new float[] { 1, 1, 1, 1 }, 0f));
-        List<String> ranked = ProfileScorer.sum(List.of("s"), lists, Set.of()).stream().map(ProfileScorer.Scored::item).toList();
+        Map<String, NeighborList> lists = Map.of(
+                "s", new NeighborList("s", List.of(high, supplementary, "b", "a"), new float[] {1, 1, 1, 1}, 0f));
+        List<String> ranked = ProfileScorer.sum(List.of("s"), lists, Set.of()).stream()
+                .map(ProfileScorer.Scored::item)
+                .toList();
         assertThat(ranked, equalTo(List.of("a", "b", high, supplementary)));
         assertTrue(ProfileScorer.compareCodePoints(high, supplementary) < 0);
         assertTrue(high.compareTo(supplementary) > 0);
@@ -102,8 +115,12 @@ public class ProfileScorerTests extends ESTestCase {
     }
 
     public void testNothingToScore() {
-        assertEquals(List.of(), ProfileScorer.score(List.of("a"), null, Map.of(), null, ScoringParams.DEFAULTS, Set.of(), 10));
-        expectThrows(IllegalArgumentException.class,
-            () -> ProfileScorer.score(List.of("a"), new float[2], Map.of(), null, ScoringParams.DEFAULTS, Set.of(), 10));
+        assertEquals(
+                List.of(),
+                ProfileScorer.score(List.of("a"), null, Map.of(), null, ScoringParams.DEFAULTS, Set.of(), 10));
+        expectThrows(
+                IllegalArgumentException.class,
+                () -> ProfileScorer.score(
+                        List.of("a"), new float[2], Map.of(), null, ScoringParams.DEFAULTS, Set.of(), 10));
     }
 }

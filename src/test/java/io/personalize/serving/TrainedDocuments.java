@@ -1,5 +1,11 @@
 package io.personalize.serving;
 
+import static org.elasticsearch.test.ESTestCase.between;
+import static org.elasticsearch.test.ESTestCase.randomAlphaOfLengthBetween;
+import static org.elasticsearch.test.ESTestCase.randomBoolean;
+import static org.elasticsearch.test.ESTestCase.randomFrom;
+import static org.elasticsearch.test.ESTestCase.randomRealisticUnicodeOfCodepointLengthBetween;
+
 import io.personalize.model.CatalogAttributes;
 import io.personalize.model.IdDictionary;
 import io.personalize.model.ModelDocuments;
@@ -11,11 +17,6 @@ import io.personalize.training.ScoringParams;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
-
-import org.elasticsearch.xcontent.XContentParser;
-import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.json.JsonXContent;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,12 +25,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.elasticsearch.test.ESTestCase.between;
-import static org.elasticsearch.test.ESTestCase.randomAlphaOfLengthBetween;
-import static org.elasticsearch.test.ESTestCase.randomBoolean;
-import static org.elasticsearch.test.ESTestCase.randomFrom;
-import static org.elasticsearch.test.ESTestCase.randomRealisticUnicodeOfCodepointLengthBetween;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
 
 /** The stored documents of a small model trained on random events, parsed back: what serving reads. */
 public record TrainedDocuments(Map<String, NeighborList> lists, Map<String, UserProfile> users, PopularList popular) {
@@ -44,7 +42,10 @@ public record TrainedDocuments(Map<String, NeighborList> lists, Map<String, User
         IdDictionary users = new IdDictionary(), items = new IdDictionary();
         Set<String> itemNames = new LinkedHashSet<>();
         while (itemNames.size() < numItems) {
-            itemNames.add(randomBoolean() ? randomAlphaOfLengthBetween(1, 4) : randomRealisticUnicodeOfCodepointLengthBetween(1, 3));
+            itemNames.add(
+                    randomBoolean()
+                            ? randomAlphaOfLengthBetween(1, 4)
+                            : randomRealisticUnicodeOfCodepointLengthBetween(1, 3));
         }
         List<String> itemList = new ArrayList<>(itemNames);
         int[] u = new int[numUsers * 8], it = new int[u.length];
@@ -67,22 +68,26 @@ public record TrainedDocuments(Map<String, NeighborList> lists, Map<String, User
             u[e] = userMap[u[e]];
             it[e] = itemMap[it[e]];
         }
-        TrainingConfig config = TrainingConfig.builder().neighbors(between(3, 20)).scoring(scoring).build();
+        TrainingConfig config = TrainingConfig.builder()
+                .neighbors(between(3, 20))
+                .scoring(scoring)
+                .build();
         TrainedModel model = ModelTrainer.train(
-            Arrays.copyOf(u, n),
-            Arrays.copyOf(it, n),
-            Arrays.copyOf(w, n),
-            Arrays.copyOf(t, n),
-            config,
-            TrainingMonitor.NOOP
-        );
-        VersionDocuments documents = new VersionDocuments(new TrainingJob.Result(model, users, items, CatalogAttributes.empty(), null), userItems);
+                Arrays.copyOf(u, n),
+                Arrays.copyOf(it, n),
+                Arrays.copyOf(w, n),
+                Arrays.copyOf(t, n),
+                config,
+                TrainingMonitor.NOOP);
+        VersionDocuments documents = new VersionDocuments(
+                new TrainingJob.Result(model, users, items, CatalogAttributes.empty(), null), userItems);
         Map<String, NeighborList> lists = new HashMap<>();
         Map<String, UserProfile> profiles = new HashMap<>();
         PopularList popular = null;
         while (documents.hasNext()) {
             VersionWriter.Doc doc = documents.next();
-            try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, doc.json())) {
+            try (XContentParser parser =
+                    JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, doc.json())) {
                 switch (ModelDocuments.parseLine(parser)) {
                     case NeighborList list -> lists.put(list.item(), list);
                     case UserProfile profile -> profiles.put(profile.user(), profile);

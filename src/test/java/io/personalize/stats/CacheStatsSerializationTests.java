@@ -9,13 +9,12 @@ public class CacheStatsSerializationTests extends AbstractWireSerializingTestCas
     @Override
     protected CacheStats createTestInstance() {
         return new CacheStats(
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong(),
-            randomNonNegativeLong()
-        );
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong(),
+                randomNonNegativeLong());
     }
 
     @Override

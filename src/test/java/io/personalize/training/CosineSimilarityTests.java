@@ -64,8 +64,8 @@ class CosineSimilarityTests {
     @Test
     void weightedValues() {
         // u1 has weight 4 on item 0, others 1; valueExponent 0.5 -> x = 2 for (u1, i0)
-        InteractionMatrix m = new InteractionMatrix(2, 2, 0L, new int[] {0, 2, 4}, new int[] {0, 1, 0, 1},
-                new float[] {1, 1, 4, 1}, null);
+        InteractionMatrix m = new InteractionMatrix(
+                2, 2, 0L, new int[] {0, 2, 4}, new int[] {0, 1, 0, 1}, new float[] {1, 1, 4, 1}, null);
         ItemNeighbors nb = new CosineSimilarity(0.5, 0, 0, 0.5).compute(m, 5, TrainingMonitor.NOOP);
         // c01 = 1*1 + 2*1 = 3; n0 = 1 + 4 = 5; n1 = 2
         assertEquals((float) (3 / Math.sqrt(10)), nb.score(0, 1), EPS);
@@ -127,7 +127,8 @@ class CosineSimilarityTests {
             double[] row = s[i].clone();
             long positive = Arrays.stream(row).filter(v -> v > 0).count();
             assertEquals(Math.min(k, positive), nb.rowLength(i), "row " + i);
-            double[] sorted = Arrays.stream(row).map(v -> -v).sorted().map(v -> -v).toArray();
+            double[] sorted =
+                    Arrays.stream(row).map(v -> -v).sorted().map(v -> -v).toArray();
             int[] ids = nb.neighbors(i);
             float[] sc = nb.scores(i);
             for (int x = 0; x < ids.length; x++) {

@@ -1,12 +1,11 @@
 package io.personalize.training;
 
-import java.util.concurrent.CancellationException;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class InteractionMatrixBuilderTests {
@@ -15,7 +14,8 @@ class InteractionMatrixBuilderTests {
 
     private static InteractionMatrixBuilder sample() {
         InteractionMatrixBuilder b = new InteractionMatrixBuilder(2) // small capacity: exercises growth
-                .halfLifeSeconds(10).popularityHalfLifeSeconds(10);
+                .halfLifeSeconds(10)
+                .popularityHalfLifeSeconds(10);
         b.add(0, 1, 2f, 100);
         b.add(0, 1, 2f, 90);
         b.add(0, 0, 1f, 80);
@@ -74,7 +74,8 @@ class InteractionMatrixBuilderTests {
 
     @Test
     void noDecayByDefaultAndExplicitReference() {
-        InteractionMatrixBuilder b = new InteractionMatrixBuilder().numUsers(3).numItems(4).referenceTime(1_000);
+        InteractionMatrixBuilder b =
+                new InteractionMatrixBuilder().numUsers(3).numItems(4).referenceTime(1_000);
         b.addAll(new int[] {1, 1}, new int[] {2, 2}, null, new long[] {10, 2_000});
         InteractionMatrix m = b.build();
         assertEquals(3, m.numUsers());
@@ -87,7 +88,8 @@ class InteractionMatrixBuilderTests {
 
     @Test
     void futureEventsAreNotAmplified() {
-        InteractionMatrixBuilder b = new InteractionMatrixBuilder().halfLifeSeconds(10).referenceTime(100);
+        InteractionMatrixBuilder b =
+                new InteractionMatrixBuilder().halfLifeSeconds(10).referenceTime(100);
         b.add(0, 0, 1f, 120);
         assertArrayEquals(new float[] {1f}, b.build().userWeights(), EPS);
     }
@@ -98,7 +100,8 @@ class InteractionMatrixBuilderTests {
         double halfLife = 21 * 86_400.0;
         long in2011 = 1_300_000_000L;
         long in2025 = 1_750_000_000L;
-        InteractionMatrixBuilder b = new InteractionMatrixBuilder().halfLifeSeconds(halfLife).popularityHalfLifeSeconds(halfLife);
+        InteractionMatrixBuilder b =
+                new InteractionMatrixBuilder().halfLifeSeconds(halfLife).popularityHalfLifeSeconds(halfLife);
         b.add(0, 0, 5f, in2011);
         b.add(0, 1, 5f, in2011 - 86_400);
         b.add(1, 0, 5f, in2011);
@@ -117,14 +120,16 @@ class InteractionMatrixBuilderTests {
 
     @Test
     void decayAboveTheFloorIsUnchanged() {
-        InteractionMatrixBuilder b = new InteractionMatrixBuilder().halfLifeSeconds(10).referenceTime(200);
+        InteractionMatrixBuilder b =
+                new InteractionMatrixBuilder().halfLifeSeconds(10).referenceTime(200);
         b.add(0, 0, 1f, 200 - 190); // 19 half-lives
         assertArrayEquals(new float[] {(float) Math.pow(0.5, 19)}, b.build().userWeights(), 1e-12f);
     }
 
     @Test
     void emptyBuilder() {
-        InteractionMatrix m = new InteractionMatrixBuilder().numUsers(2).numItems(3).build();
+        InteractionMatrix m =
+                new InteractionMatrixBuilder().numUsers(2).numItems(3).build();
         assertEquals(0, m.nnz());
         assertArrayEquals(new int[] {0, 0, 0}, m.userOffsets());
         assertArrayEquals(new int[] {0, 0, 0, 0}, m.itemOffsets());
@@ -149,8 +154,7 @@ class InteractionMatrixBuilderTests {
         InteractionMatrixBuilder b = sample();
         TrainingMonitor cancel = new TrainingMonitor() {
             @Override
-            public void progress(String phase, long done, long total) {
-            }
+            public void progress(String phase, long done, long total) {}
 
             @Override
             public void checkCancelled() {
@@ -162,12 +166,16 @@ class InteractionMatrixBuilderTests {
 
     @Test
     void matrixRejectsNegativeOrInfiniteWeights() {
-        assertThrows(IllegalArgumentException.class, () -> new InteractionMatrix(1, 1, 0L, new int[] {0, 1},
-                new int[] {0}, new float[] {-1f}, null));
-        assertThrows(IllegalArgumentException.class, () -> new InteractionMatrix(1, 1, 0L, new int[] {0, 1},
-                new int[] {0}, new float[] {Float.POSITIVE_INFINITY}, null));
-        assertThrows(IllegalArgumentException.class, () -> new InteractionMatrix(1, 1, 0L, new int[] {0, 1},
-                new int[] {3}, new float[] {1f}, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new InteractionMatrix(1, 1, 0L, new int[] {0, 1}, new int[] {0}, new float[] {-1f}, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new InteractionMatrix(
+                        1, 1, 0L, new int[] {0, 1}, new int[] {0}, new float[] {Float.POSITIVE_INFINITY}, null));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new InteractionMatrix(1, 1, 0L, new int[] {0, 1}, new int[] {3}, new float[] {1f}, null));
     }
 
     /**
@@ -184,10 +192,12 @@ class InteractionMatrixBuilderTests {
         for (int e = 0; e < n; e++) {
             u[e] = random.nextInt(users);
             it[e] = random.nextInt(items);
-            w[e] = 0.1f + random.nextInt(1000) / 7f; // weights of mixed magnitudes: sums in another order round differently
+            w[e] = 0.1f
+                    + random.nextInt(1000) / 7f; // weights of mixed magnitudes: sums in another order round differently
             t[e] = 1_000_000 + random.nextInt(86_400 * 60);
         }
-        InteractionMatrixBuilder canonical = new InteractionMatrixBuilder().halfLifeSeconds(86_400 * 7).popularityHalfLifeSeconds(86_400 * 3);
+        InteractionMatrixBuilder canonical =
+                new InteractionMatrixBuilder().halfLifeSeconds(86_400 * 7).popularityHalfLifeSeconds(86_400 * 3);
         canonical.addAll(u, it, w, t);
         InteractionMatrix expected = canonical.build();
 
@@ -197,7 +207,8 @@ class InteractionMatrixBuilderTests {
         java.util.Arrays.fill(itemIds, -1);
         int[] userBack = new int[users], itemBack = new int[items];
         int nu = 0, ni = 0;
-        InteractionMatrixBuilder shuffled = new InteractionMatrixBuilder().halfLifeSeconds(86_400 * 7).popularityHalfLifeSeconds(86_400 * 3);
+        InteractionMatrixBuilder shuffled =
+                new InteractionMatrixBuilder().halfLifeSeconds(86_400 * 7).popularityHalfLifeSeconds(86_400 * 3);
         for (int e = n - 1; e >= 0; e--) {
             if (userIds[u[e]] < 0) {
                 userBack[nu] = u[e];

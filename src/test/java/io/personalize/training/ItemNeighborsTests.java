@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 class ItemNeighborsTests {
 
     private static ItemNeighbors sample() {
-        return new ItemNeighbors(3, new int[] {0, 2, 2, 5}, new int[] {1, 2, 0, 1, 2},
-                new float[] {4f, 2f, 3f, 2f, 1f});
+        return new ItemNeighbors(
+                3, new int[] {0, 2, 2, 5}, new int[] {1, 2, 0, 1, 2}, new float[] {4f, 2f, 3f, 2f, 1f});
     }
 
     @Test
@@ -43,7 +43,8 @@ class ItemNeighborsTests {
 
     @Test
     void rejectsInconsistentArrays() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new ItemNeighbors(2, new int[] {0, 1}, new int[] {1}, new float[] {1f}));
     }
 }

@@ -29,7 +29,9 @@ class ModelTrainerTests {
         assertEquals(0, c.scoring().historyWeightExponent());
         assertEquals(1, c.scoring().historyNormExponent());
         assertEquals(0.03, c.scoring().popularityWeight());
-        TrainingConfig rp3 = TrainingConfig.builder().algorithm(TrainingConfig.Algorithm.RP3BETA).build();
+        TrainingConfig rp3 = TrainingConfig.builder()
+                .algorithm(TrainingConfig.Algorithm.RP3BETA)
+                .build();
         assertEquals(ItemNeighbors.RowNormalization.MAX, rp3.rowNormalization());
         assertEquals(0.05, rp3.scoring().popularityWeight());
         assertTrue(rp3.similarity() instanceof Rp3BetaSimilarity);
@@ -41,8 +43,12 @@ class ModelTrainerTests {
         int[] users = {0, 0, 1, 1, 1, 2, 2, 3};
         int[] items = {0, 1, 0, 1, 2, 1, 2, 3};
         long[] times = new long[users.length];
-        TrainingConfig config = TrainingConfig.builder().cosineAlpha(0.5).cosineShrink(0).userWeightExponent(0)
-                .valueExponent(0).build();
+        TrainingConfig config = TrainingConfig.builder()
+                .cosineAlpha(0.5)
+                .cosineShrink(0)
+                .userWeightExponent(0)
+                .valueExponent(0)
+                .build();
         TrainedModel model = ModelTrainer.train(users, items, null, times, config, TrainingMonitor.NOOP);
         assertEquals(4, model.numUsers());
         assertEquals(4, model.numItems());
@@ -64,8 +70,7 @@ class ModelTrainerTests {
             }
 
             @Override
-            public void checkCancelled() {
-            }
+            public void checkCancelled() {}
         };
         new CosineSimilarity(0.5, 0, 0, 0).compute(big, 10, recording);
         assertTrue(phases.contains("similarity"));
@@ -73,8 +78,7 @@ class ModelTrainerTests {
         int[] calls = {0};
         TrainingMonitor cancelling = new TrainingMonitor() {
             @Override
-            public void progress(String phase, long done, long total) {
-            }
+            public void progress(String phase, long done, long total) {}
 
             @Override
             public void checkCancelled() {
@@ -83,7 +87,7 @@ class ModelTrainerTests {
                 }
             }
         };
-        assertThrows(CancellationException.class,
-                () -> new CosineSimilarity(0.5, 0, 0, 0).compute(big, 10, cancelling));
+        assertThrows(
+                CancellationException.class, () -> new CosineSimilarity(0.5, 0, 0, 0).compute(big, 10, cancelling));
     }
 }

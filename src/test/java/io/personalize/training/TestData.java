@@ -5,16 +5,21 @@ import java.util.Random;
 /** Small matrices for tests. */
 final class TestData {
 
-    private TestData() {
-    }
+    private TestData() {}
 
     /**
      * 4 users x 4 items, binary: u0 {0,1}, u1 {0,1,2}, u2 {1,2}, u3 {3}.
      * Item degrees 2, 3, 2, 1; user degrees 2, 3, 2, 1.
      */
     static InteractionMatrix small() {
-        return new InteractionMatrix(4, 4, 0L, new int[] {0, 2, 5, 7, 8},
-                new int[] {0, 1, 0, 1, 2, 1, 2, 3}, new float[] {1, 1, 1, 1, 1, 1, 1, 1}, null);
+        return new InteractionMatrix(
+                4,
+                4,
+                0L,
+                new int[] {0, 2, 5, 7, 8},
+                new int[] {0, 1, 0, 1, 2, 1, 2, 3},
+                new float[] {1, 1, 1, 1, 1, 1, 1, 1},
+                null);
     }
 
     /** Random matrix with positive weights; each row sorted and duplicate-free. */
@@ -34,8 +39,8 @@ final class TestData {
             }
             offsets[u + 1] = n;
         }
-        return new InteractionMatrix(users, items, 0L, offsets, java.util.Arrays.copyOf(buf, n),
-                java.util.Arrays.copyOf(w, n), null);
+        return new InteractionMatrix(
+                users, items, 0L, offsets, java.util.Arrays.copyOf(buf, n), java.util.Arrays.copyOf(w, n), null);
     }
 
     static double[][] dense(InteractionMatrix m) {

@@ -1,18 +1,10 @@
 package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
 import io.personalize.training.RankingMetrics;
-
-import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.en.EnglishAnalyzer;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
-import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -37,6 +29,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 
 /**
  * Content quality of the item_vector processor on the Online Retail catalogue, on a real node.
@@ -70,7 +67,8 @@ public final class ContentQualityBench {
     /** One way of making content vectors; {@code dims == 0} is the client-side reference without hashing. */
     record Variant(String analyzer, int dims, String note) {
         String label() {
-            return analyzer + ", " + (dims == 0 ? "no hashing" : dims + " dims") + (note.isEmpty() ? "" : " (" + note + ")");
+            return analyzer + ", " + (dims == 0 ? "no hashing" : dims + " dims")
+                    + (note.isEmpty() ? "" : " (" + note + ")");
         }
 
         String index() {
@@ -133,29 +131,42 @@ public final class ContentQualityBench {
         checkProtocol(data, protocol);
 
         List<Variant> variants = List.of(
-            new Variant("standard", 256, "the processor's defaults"),
-            new Variant("standard", 1024, ""),
-            new Variant("english", 256, "the demo's pipeline"),
-            new Variant("english", 1024, ""),
-            new Variant("standard", 0, "client-side reference"),
-            new Variant("english", 0, "client-side reference")
-        );
+                new Variant("standard", 256, "the processor's defaults"),
+                new Variant("standard", 1024, ""),
+                new Variant("english", 256, "the demo's pipeline"),
+                new Variant("english", 1024, ""),
+                new Variant("standard", 0, "client-side reference"),
+                new Variant("english", 0, "client-side reference"));
         Map<String, Analyzer> analyzers = Map.of("standard", new StandardAnalyzer(), "english", new EnglishAnalyzer());
 
-        System.out.printf("%n== Content vectors: %,d products (%,d with a title) through the item_vector processor at %s%n", products.size(),
-            products.stream().filter(p -> p.title() != null).count(), url);
-        System.out.println("   pipeline: {\"item_vector\": {\"fields\": {\"title\": 3.0, \"description\": 1.0, \"category\": 2.0, \"brand\": 2.0},"
-            + " \"dims\": D, \"analyzer\": A, \"ignore_missing\": true}}");
+        System.out.printf(
+                "%n== Content vectors: %,d products (%,d with a title) through the item_vector processor at %s%n",
+                products.size(),
+                products.stream().filter(p -> p.title() != null).count(),
+                url);
+        System.out.println(
+                "   pipeline: {\"item_vector\": {\"fields\": {\"title\": 3.0, \"description\": 1.0, \"category\": 2.0, \"brand\": 2.0},"
+                        + " \"dims\": D, \"analyzer\": A, \"ignore_missing\": true}}");
         List<Vectors> all = new ArrayList<>();
         for (Variant v : variants) {
             Vectors vectors = v.onNode()
-                ? loadOnNode(es, v, products, productIndex)
-                : exactFeatures(v, analyzers.get(v.analyzer()), products);
+                    ? loadOnNode(es, v, products, productIndex)
+                    : exactFeatures(v, analyzers.get(v.analyzer()), products);
             all.add(vectors);
-            long withVector = Arrays.stream(vectors.byProduct()).filter(x -> x != null).count();
-            System.out.printf("   %-52s %,6d vectors, %5.1f non-zeros each%s%n", v.label(), withVector,
-                Arrays.stream(vectors.byProduct()).filter(x -> x != null).mapToInt(x -> x.idx().length).average().orElse(0),
-                v.onNode() ? String.format(Locale.ROOT, ", indexed and read back in %.1f s", vectors.loadSeconds()) : "");
+            long withVector =
+                    Arrays.stream(vectors.byProduct()).filter(x -> x != null).count();
+            System.out.printf(
+                    "   %-52s %,6d vectors, %5.1f non-zeros each%s%n",
+                    v.label(),
+                    withVector,
+                    Arrays.stream(vectors.byProduct())
+                            .filter(x -> x != null)
+                            .mapToInt(x -> x.idx().length)
+                            .average()
+                            .orElse(0),
+                    v.onNode()
+                            ? String.format(Locale.ROOT, ", indexed and read back in %.1f s", vectors.loadSeconds())
+                            : "");
         }
         checkReference(all, analyzers, products);
 
@@ -180,24 +191,42 @@ public final class ContentQualityBench {
         Collections.shuffle(sample, new Random(SEED));
         sample = sample.subList(0, SAMPLE);
         Variant left = variants.get(0), right = variants.get(1);
-        System.out.printf("%n== Top %d content neighbours of %d products sampled with seed %d (brute-force cosine over the node's vectors)%n",
-            NEIGHBOURS, SAMPLE, SEED);
+        System.out.printf(
+                "%n== Top %d content neighbours of %d products sampled with seed %d (brute-force cosine over the node's vectors)%n",
+                NEIGHBOURS, SAMPLE, SEED);
         System.out.println("   * = shares no token with the product: the similarity is hash collision only;"
-            + " + = bought by one of the product's buyers");
+                + " + = bought by one of the product's buyers");
         for (int i : sample) {
             OnlineRetail.Product p = products.get(i);
             System.out.printf("%n   %-7s %s%n", p.sku(), p.title());
             System.out.printf("      %-60s   %s%n", left.label(), right.label());
             for (int r = 0; r < NEIGHBOURS; r++) {
-                System.out.printf("      %-60s   %s%n",
-                    neighbourCell(products, standardTokens, buyers, i, neighbours.get(left)[i], neighbourScores.get(left)[i], r),
-                    neighbourCell(products, standardTokens, buyers, i, neighbours.get(right)[i], neighbourScores.get(right)[i], r));
+                System.out.printf(
+                        "      %-60s   %s%n",
+                        neighbourCell(
+                                products,
+                                standardTokens,
+                                buyers,
+                                i,
+                                neighbours.get(left)[i],
+                                neighbourScores.get(left)[i],
+                                r),
+                        neighbourCell(
+                                products,
+                                standardTokens,
+                                buyers,
+                                i,
+                                neighbours.get(right)[i],
+                                neighbourScores.get(right)[i],
+                                r));
             }
         }
 
         // knn against brute force, for the sampled products on every node variant
-        System.out.printf("%n== knn search (k=%d, num_candidates=100) against brute force, for the %d sampled products: with the"
-            + " index_options Elasticsearch picks by default, and with int8_hnsw at 1024 dims%n", NEIGHBOURS + 1, SAMPLE);
+        System.out.printf(
+                "%n== knn search (k=%d, num_candidates=100) against brute force, for the %d sampled products: with the"
+                        + " index_options Elasticsearch picks by default, and with int8_hnsw at 1024 dims%n",
+                NEIGHBOURS + 1, SAMPLE);
         for (Vectors vectors : all) {
             if (vectors.variant().onNode()) {
                 Variant v = vectors.variant();
@@ -205,11 +234,34 @@ public final class ContentQualityBench {
                 if (v.dims() > 256) {
                     // Elasticsearch quantizes vectors of 384 dims and more to 1 bit (bbq_hnsw) by default; int8 instead
                     es.delete("/" + v.index() + "-int8");
-                    es.put("/" + v.index() + "-int8", Map.of(
-                        "settings", Map.of("default_pipeline", v.index(), "number_of_shards", 1, "number_of_replicas", 0),
-                        "mappings", Map.of("properties", Map.of("sku", Map.of("type", "keyword"), "content_vector", Map.of(
-                            "type", "dense_vector", "dims", v.dims(), "similarity", "cosine", "index_options", Map.of("type", "int8_hnsw"))))))
-                        .ok();
+                    es.put(
+                                    "/" + v.index() + "-int8",
+                                    Map.of(
+                                            "settings",
+                                                    Map.of(
+                                                            "default_pipeline",
+                                                            v.index(),
+                                                            "number_of_shards",
+                                                            1,
+                                                            "number_of_replicas",
+                                                            0),
+                                            "mappings",
+                                                    Map.of(
+                                                            "properties",
+                                                            Map.of(
+                                                                    "sku",
+                                                                    Map.of("type", "keyword"),
+                                                                    "content_vector",
+                                                                    Map.of(
+                                                                            "type",
+                                                                            "dense_vector",
+                                                                            "dims",
+                                                                            v.dims(),
+                                                                            "similarity",
+                                                                            "cosine",
+                                                                            "index_options",
+                                                                            Map.of("type", "int8_hnsw"))))))
+                            .ok();
                     Shop.loadProducts(es, v.index() + "-int8", products);
                     knnCheck(es, v.index() + "-int8", vectors, products, productIndex, sample, neighbourScores.get(v));
                     es.delete("/" + v.index() + "-int8");
@@ -218,10 +270,13 @@ public final class ContentQualityBench {
         }
 
         double coBoughtBaseline = coBoughtBaseline(buyers, all.get(0));
-        System.out.printf("%n== Neighbour quality over every product with a vector (top %d by brute-force cosine)%n", NEIGHBOURS);
-        System.out.println("   unrelated = shares no token with the product (pure hash collision); co-bought = bought by one of its buyers"
-            + String.format(Locale.ROOT, " (random pairs: %.1f%%)", 100 * coBoughtBaseline));
-        System.out.printf("   %-52s %10s %10s %10s %12s%n", "variant", "unrelated", "products", "co-bought", "mean cosine");
+        System.out.printf(
+                "%n== Neighbour quality over every product with a vector (top %d by brute-force cosine)%n", NEIGHBOURS);
+        System.out.println(
+                "   unrelated = shares no token with the product (pure hash collision); co-bought = bought by one of its buyers"
+                        + String.format(Locale.ROOT, " (random pairs: %.1f%%)", 100 * coBoughtBaseline));
+        System.out.printf(
+                "   %-52s %10s %10s %10s %12s%n", "variant", "unrelated", "products", "co-bought", "mean cosine");
         System.out.printf("   %-52s %10s %10s %10s %12s%n", "", "neighbours", "with one", "", "");
         for (Vectors vectors : all) {
             Variant v = vectors.variant();
@@ -237,13 +292,20 @@ public final class ContentQualityBench {
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
         Vectors demo = all.get(2);
         System.out.printf("%n== A noisy neighbour from the demo, explained%n");
-        explainPair(analyzers.get("english"), "english", demo.dims(), products.get(rabbit), products.get(cube), demo.byProduct()[rabbit],
-            demo.byProduct()[cube]);
+        explainPair(
+                analyzers.get("english"),
+                "english",
+                demo.dims(),
+                products.get(rabbit),
+                products.get(cube),
+                demo.byProduct()[rabbit],
+                demo.byProduct()[cube]);
         hashingNoise(analyzers.get("standard"), products, standardTokens, or);
 
         System.out.printf("%ntook %.0f s%n", (System.nanoTime() - started) / 1e9);
-        System.out.println("reproduce: bin/bench content   (PERSONALIZE_BENCH_NAME / PERSONALIZE_BENCH_PORT to move its node,"
-            + " PERSONALIZE_URL to use an existing cluster)");
+        System.out.println(
+                "reproduce: bin/bench content   (PERSONALIZE_BENCH_NAME / PERSONALIZE_BENCH_PORT to move its node,"
+                        + " PERSONALIZE_URL to use an existing cluster)");
         for (Variant v : variants) {
             if (v.onNode()) {
                 es.delete("/" + v.index());
@@ -264,15 +326,20 @@ public final class ContentQualityBench {
         List<String[]> after = new ArrayList<>();
         DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
-            new GZIPInputStream(Files.newInputStream(OnlineRetail.defaultPath()), 1 << 16), StandardCharsets.UTF_8))) {
+                new GZIPInputStream(Files.newInputStream(OnlineRetail.defaultPath()), 1 << 16),
+                StandardCharsets.UTF_8))) {
             in.readLine();
-            for (String line; (line = in.readLine()) != null;) {
+            for (String line; (line = in.readLine()) != null; ) {
                 List<String> f = OnlineRetail.parseCsvLine(line);
                 String customer = f.get(6).replaceAll("\\.0$", "");
-                if (customer.isEmpty() || Integer.parseInt(f.get(3)) <= 0 || f.get(0).startsWith("C")) {
+                if (customer.isEmpty()
+                        || Integer.parseInt(f.get(3)) <= 0
+                        || f.get(0).startsWith("C")) {
                     continue;
                 }
-                long time = LocalDateTime.parse(f.get(4), format).toInstant(ZoneOffset.UTC).toEpochMilli();
+                long time = LocalDateTime.parse(f.get(4), format)
+                        .toInstant(ZoneOffset.UTC)
+                        .toEpochMilli();
                 if (time < OnlineRetail.SPLIT) {
                     rows++;
                     users.add(customer);
@@ -292,17 +359,28 @@ public final class ContentQualityBench {
                 testUsers.add(a[0]);
             }
         }
-        long truthItems = protocol.truthByUser().values().stream().mapToInt(Set::size).sum();
-        System.out.printf("== Protocol OR-time on Online Retail: %,d purchase events (CustomerID set, Quantity > 0, InvoiceNo not C...),"
-            + " split 2011-11-01 00:00 UTC%n", data.purchases().size());
-        System.out.printf("   train: %,d events (%,d CSV rows; the loader merges rows of one customer, item and invoice time),"
-            + " %,d users, %,d items%n", protocol.train().size(), rows, protocol.trainItemsByUser().size(), protocol.trainCatalog().size());
-        System.out.printf("   test: %,d users with an item bought after the split that they had never bought before (%,d user-item pairs)%n",
-            protocol.truthByUser().size(), truthItems);
-        boolean same = users.equals(protocol.trainItemsByUser().keySet()) && items.equals(protocol.trainCatalog())
-            && testUsers.equals(protocol.truthByUser().keySet());
-        System.out.printf("   raw CSV rows give the same users, items and test users: %s (%,d / %,d / %,d)%n", same ? "yes" : "NO",
-            users.size(), items.size(), testUsers.size());
+        long truthItems =
+                protocol.truthByUser().values().stream().mapToInt(Set::size).sum();
+        System.out.printf(
+                "== Protocol OR-time on Online Retail: %,d purchase events (CustomerID set, Quantity > 0, InvoiceNo not C...),"
+                        + " split 2011-11-01 00:00 UTC%n",
+                data.purchases().size());
+        System.out.printf(
+                "   train: %,d events (%,d CSV rows; the loader merges rows of one customer, item and invoice time),"
+                        + " %,d users, %,d items%n",
+                protocol.train().size(),
+                rows,
+                protocol.trainItemsByUser().size(),
+                protocol.trainCatalog().size());
+        System.out.printf(
+                "   test: %,d users with an item bought after the split that they had never bought before (%,d user-item pairs)%n",
+                protocol.truthByUser().size(), truthItems);
+        boolean same = users.equals(protocol.trainItemsByUser().keySet())
+                && items.equals(protocol.trainCatalog())
+                && testUsers.equals(protocol.truthByUser().keySet());
+        System.out.printf(
+                "   raw CSV rows give the same users, items and test users: %s (%,d / %,d / %,d)%n",
+                same ? "yes" : "NO", users.size(), items.size(), testUsers.size());
         if (same == false) {
             throw new IllegalStateException("the loader's protocol differs from the raw rows");
         }
@@ -310,7 +388,8 @@ public final class ContentQualityBench {
 
     // ---- vectors ----
 
-    private static Vectors loadOnNode(EsClient es, Variant v, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
+    private static Vectors loadOnNode(
+            EsClient es, Variant v, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
         long start = System.nanoTime();
         Shop.putVectorPipeline(es, v.index(), v.dims(), v.analyzer());
         Shop.createProductsIndex(es, v.index(), v.index(), 1, 0, v.dims());
@@ -325,7 +404,10 @@ public final class ContentQualityBench {
             if (after != null) {
                 body.put("search_after", List.of(after));
             }
-            JsonNode hits = es.post("/" + v.index() + "/_search?_source_exclude_vectors=false", body).ok().path("hits").path("hits");
+            JsonNode hits = es.post("/" + v.index() + "/_search?_source_exclude_vectors=false", body)
+                    .ok()
+                    .path("hits")
+                    .path("hits");
             if (hits.isEmpty()) {
                 break;
             }
@@ -335,7 +417,8 @@ public final class ContentQualityBench {
                     if (vector.size() != v.dims()) {
                         throw new IllegalStateException(hit.path("_id").asText() + ": " + vector.size() + " dims");
                     }
-                    byProduct[productIndex.get(hit.path("_source").path("sku").asText())] = Sparse.of(Shop.toFloats(vector));
+                    byProduct[productIndex.get(hit.path("_source").path("sku").asText())] =
+                            Sparse.of(Shop.toFloats(vector));
                 }
                 after = hit.path("sort").get(0).asText();
             }
@@ -363,7 +446,8 @@ public final class ContentQualityBench {
             if (weights.isEmpty()) {
                 continue;
             }
-            double norm = Math.sqrt(weights.values().stream().mapToDouble(w -> w * w).sum());
+            double norm =
+                    Math.sqrt(weights.values().stream().mapToDouble(w -> w * w).sum());
             int[] idx = new int[weights.size()];
             float[] val = new float[weights.size()];
             int j = 0;
@@ -421,7 +505,8 @@ public final class ContentQualityBench {
      * The client-side references must be the node's features: hashing them as the processor documents (MurmurHash3,
      * seeds of ContentVectorizer, sign bit) must give back the node's 256-dim vectors.
      */
-    private static void checkReference(List<Vectors> all, Map<String, Analyzer> analyzers, List<OnlineRetail.Product> products) {
+    private static void checkReference(
+            List<Vectors> all, Map<String, Analyzer> analyzers, List<OnlineRetail.Product> products) {
         for (Vectors node : all) {
             if (node.variant().dims() != 256) {
                 continue;
@@ -434,10 +519,12 @@ public final class ContentQualityBench {
                 }
                 checked++;
                 double[] hashed = new double[256];
-                for (Map.Entry<String, Integer> f : features(analyzer, products.get(i).title()).entrySet()) {
+                for (Map.Entry<String, Integer> f :
+                        features(analyzer, products.get(i).title()).entrySet()) {
                     boolean unigram = f.getKey().charAt(0) == 'u';
                     int hash = org.apache.lucene.util.StringHelper.murmurhash3_x86_32(
-                        new org.apache.lucene.util.BytesRef(f.getKey().substring(2)), unigram ? 0x5eed_0001 : 0x5eed_0002);
+                            new org.apache.lucene.util.BytesRef(f.getKey().substring(2)),
+                            unigram ? 0x5eed_0001 : 0x5eed_0002);
                     double w = TITLE_WEIGHT * (1 + Math.log(f.getValue()));
                     hashed[(hash & 0x7fffffff) % 256] += hash < 0 ? -w : w;
                 }
@@ -455,8 +542,9 @@ public final class ContentQualityBench {
                     equal++;
                 }
             }
-            System.out.printf("   check: the reference features of %s, hashed to 256 dims client side, give the node's vectors for %,d of %,d products%n",
-                node.variant().analyzer(), equal, checked);
+            System.out.printf(
+                    "   check: the reference features of %s, hashed to 256 dims client side, give the node's vectors for %,d of %,d products%n",
+                    node.variant().analyzer(), equal, checked);
         }
     }
 
@@ -511,8 +599,14 @@ public final class ContentQualityBench {
         scores[pos] = score;
     }
 
-    private static String neighbourCell(List<OnlineRetail.Product> products, List<Set<String>> tokens, BitSet[] buyers, int i,
-                                        int[] top, double[] scores, int r) {
+    private static String neighbourCell(
+            List<OnlineRetail.Product> products,
+            List<Set<String>> tokens,
+            BitSet[] buyers,
+            int i,
+            int[] top,
+            double[] scores,
+            int r) {
         int j = top[r];
         if (j < 0) {
             return "";
@@ -520,16 +614,28 @@ public final class ContentQualityBench {
         boolean unrelated = Collections.disjoint(tokens.get(i), tokens.get(j));
         boolean coBought = buyers[i].intersects(buyers[j]);
         String title = products.get(j).title();
-        return String.format(Locale.ROOT, "%.3f %s%s %-7s %s", scores[r], unrelated ? "*" : " ", coBought ? "+" : " ",
-            products.get(j).sku(), title.length() > 38 ? title.substring(0, 37) + "…" : title);
+        return String.format(
+                Locale.ROOT,
+                "%.3f %s%s %-7s %s",
+                scores[r],
+                unrelated ? "*" : " ",
+                coBought ? "+" : " ",
+                products.get(j).sku(),
+                title.length() > 38 ? title.substring(0, 37) + "…" : title);
     }
 
     /**
      * knn's top 5 against brute force: a knn neighbour is right when its exact cosine reaches the brute-force fifth
      * (ties may come in any order); its score error is how far knn's _score, as a cosine, is from the exact one.
      */
-    private static void knnCheck(EsClient es, String index, Vectors vectors, List<OnlineRetail.Product> products,
-                                 Map<String, Integer> productIndex, List<Integer> sample, double[][] scores) {
+    private static void knnCheck(
+            EsClient es,
+            String index,
+            Vectors vectors,
+            List<OnlineRetail.Product> products,
+            Map<String, Integer> productIndex,
+            List<Integer> sample,
+            double[][] scores) {
         int right = 0, returned = 0;
         double maxError = 0, sumError = 0;
         for (int i : sample) {
@@ -538,9 +644,26 @@ public final class ContentQualityBench {
             for (int j = 0; j < s.idx().length; j++) {
                 query[s.idx()[j]] = s.val()[j];
             }
-            JsonNode hits = es.post("/" + index + "/_search", Map.of(
-                "knn", Map.of("field", "content_vector", "query_vector", query, "k", NEIGHBOURS + 1, "num_candidates", 100),
-                "size", NEIGHBOURS + 1, "_source", false)).ok().path("hits").path("hits");
+            JsonNode hits = es.post(
+                            "/" + index + "/_search",
+                            Map.of(
+                                    "knn",
+                                    Map.of(
+                                            "field",
+                                            "content_vector",
+                                            "query_vector",
+                                            query,
+                                            "k",
+                                            NEIGHBOURS + 1,
+                                            "num_candidates",
+                                            100),
+                                    "size",
+                                    NEIGHBOURS + 1,
+                                    "_source",
+                                    false))
+                    .ok()
+                    .path("hits")
+                    .path("hits");
             int taken = 0;
             for (JsonNode hit : hits) {
                 String id = hit.path("_id").asText();
@@ -554,19 +677,34 @@ public final class ContentQualityBench {
                     dense[s.idx()[j]] = s.val()[j];
                 }
                 double exact = other.dot(dense) / (s.norm() * other.norm());
-                double error = Math.abs(2 * hit.path("_score").asDouble() - 1 - exact); // cosine's _score is (1 + cos) / 2
+                double error =
+                        Math.abs(2 * hit.path("_score").asDouble() - 1 - exact); // cosine's _score is (1 + cos) / 2
                 maxError = Math.max(maxError, error);
                 sumError += error;
                 right += exact >= scores[i][NEIGHBOURS - 1] - 1e-6 ? 1 : 0;
             }
             returned += taken;
         }
-        JsonNode options = es.get("/" + index + "/_mapping").ok().path(index)
-            .path("mappings").path("properties").path("content_vector").path("index_options");
-        System.out.printf(Locale.ROOT, "   %-36s %-17s %3d/%d in the exact top %d; knn score - exact cosine: mean %.4f, max %.4f%n",
-            vectors.variant().label().replace(" (the processor's defaults)", "").replace(" (the demo's pipeline)", ""),
-            options.path("type").asText() + (options.has("rescore_vector") ? "+rescore" : ""), right, SAMPLE * NEIGHBOURS, NEIGHBOURS,
-            sumError / Math.max(1, returned), maxError);
+        JsonNode options = es.get("/" + index + "/_mapping")
+                .ok()
+                .path(index)
+                .path("mappings")
+                .path("properties")
+                .path("content_vector")
+                .path("index_options");
+        System.out.printf(
+                Locale.ROOT,
+                "   %-36s %-17s %3d/%d in the exact top %d; knn score - exact cosine: mean %.4f, max %.4f%n",
+                vectors.variant()
+                        .label()
+                        .replace(" (the processor's defaults)", "")
+                        .replace(" (the demo's pipeline)", ""),
+                options.path("type").asText() + (options.has("rescore_vector") ? "+rescore" : ""),
+                right,
+                SAMPLE * NEIGHBOURS,
+                NEIGHBOURS,
+                sumError / Math.max(1, returned),
+                maxError);
     }
 
     /** Each product's buyers (indices of customers), over every purchase event. */
@@ -600,7 +738,8 @@ public final class ContentQualityBench {
         return (double) co / pairs;
     }
 
-    private static void neighbourQuality(Vectors vectors, int[][] neighbours, double[][] scores, List<Set<String>> tokens, BitSet[] buyers) {
+    private static void neighbourQuality(
+            Vectors vectors, int[][] neighbours, double[][] scores, List<Set<String>> tokens, BitSet[] buyers) {
         long slots = 0, unrelated = 0, coBought = 0, productsWithUnrelated = 0, queries = 0;
         double cosine = 0;
         for (int i = 0; i < neighbours.length; i++) {
@@ -626,8 +765,14 @@ public final class ContentQualityBench {
             }
             productsWithUnrelated += any ? 1 : 0;
         }
-        System.out.printf(Locale.ROOT, "   %-52s %9.1f%% %9.1f%% %9.1f%% %12.3f%n", vectors.variant().label(), 100.0 * unrelated / slots,
-            100.0 * productsWithUnrelated / queries, 100.0 * coBought / slots, cosine / slots);
+        System.out.printf(
+                Locale.ROOT,
+                "   %-52s %9.1f%% %9.1f%% %9.1f%% %12.3f%n",
+                vectors.variant().label(),
+                100.0 * unrelated / slots,
+                100.0 * productsWithUnrelated / queries,
+                100.0 * coBought / slots,
+                cosine / slots);
     }
 
     // ---- why unrelated neighbours ----
@@ -635,13 +780,15 @@ public final class ContentQualityBench {
     /** The processor's hashing of one feature ("u token" or "b left right"): MurmurHash3, its seed by feature kind. */
     static int murmur(String feature) {
         return org.apache.lucene.util.StringHelper.murmurhash3_x86_32(
-            new org.apache.lucene.util.BytesRef(feature.substring(2)), feature.charAt(0) == 'u' ? 0x5eed_0001 : 0x5eed_0002);
+                new org.apache.lucene.util.BytesRef(feature.substring(2)),
+                feature.charAt(0) == 'u' ? 0x5eed_0001 : 0x5eed_0002);
     }
 
     /** A control: the first 4 bytes of SHA-256, as good as a random function gets. */
     static int sha256(String feature) {
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(feature.getBytes(StandardCharsets.UTF_8));
+            byte[] d =
+                    java.security.MessageDigest.getInstance("SHA-256").digest(feature.getBytes(StandardCharsets.UTF_8));
             return ((d[0] & 0xff) << 24) | ((d[1] & 0xff) << 16) | ((d[2] & 0xff) << 8) | (d[3] & 0xff);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -649,15 +796,21 @@ public final class ContentQualityBench {
     }
 
     /** Titles hashed client side as the processor does (dims 0: no hashing, one dimension per feature). */
-    private static Sparse[] hashedTitles(Analyzer analyzer, List<OnlineRetail.Product> products, int dims, boolean bigrams,
-                                         java.util.function.ToIntFunction<String> hash, Map<String, Integer> featureIds) {
+    private static Sparse[] hashedTitles(
+            Analyzer analyzer,
+            List<OnlineRetail.Product> products,
+            int dims,
+            boolean bigrams,
+            java.util.function.ToIntFunction<String> hash,
+            Map<String, Integer> featureIds) {
         Sparse[] out = new Sparse[products.size()];
         for (int i = 0; i < products.size(); i++) {
             if (products.get(i).title() == null) {
                 continue;
             }
             TreeMap<Integer, Double> coords = new TreeMap<>();
-            for (Map.Entry<String, Integer> f : features(analyzer, products.get(i).title()).entrySet()) {
+            for (Map.Entry<String, Integer> f :
+                    features(analyzer, products.get(i).title()).entrySet()) {
                 if (bigrams == false && f.getKey().charAt(0) == 'b') {
                     continue;
                 }
@@ -669,7 +822,8 @@ public final class ContentQualityBench {
                     coords.merge((h & 0x7fffffff) % dims, h < 0 ? -w : w, Double::sum);
                 }
             }
-            double norm = Math.sqrt(coords.values().stream().mapToDouble(x -> x * x).sum());
+            double norm =
+                    Math.sqrt(coords.values().stream().mapToDouble(x -> x * x).sum());
             if (coords.isEmpty() || norm == 0) {
                 continue;
             }
@@ -686,13 +840,17 @@ public final class ContentQualityBench {
      * (no token in common) an ideal signed hash gives cosines of mean 0 and root mean square 1/sqrt(dims), whatever the
      * number of features; a title of n features that shares one token with another scores about 1/n.
      */
-    private static void hashingNoise(Analyzer analyzer, List<OnlineRetail.Product> products, List<Set<String>> tokens, OrTime or) {
+    private static void hashingNoise(
+            Analyzer analyzer, List<OnlineRetail.Product> products, List<Set<String>> tokens, OrTime or) {
         int n = products.size();
         // token ids per product, to tell unrelated pairs quickly
         Map<String, Integer> tokenIds = new HashMap<>();
         int[][] tokenSets = new int[n][];
         for (int i = 0; i < n; i++) {
-            tokenSets[i] = tokens.get(i).stream().mapToInt(t -> tokenIds.computeIfAbsent(t, k -> tokenIds.size())).sorted().toArray();
+            tokenSets[i] = tokens.get(i).stream()
+                    .mapToInt(t -> tokenIds.computeIfAbsent(t, k -> tokenIds.size()))
+                    .sorted()
+                    .toArray();
         }
         record Config(boolean bigrams, String hashName, int dims) {}
         List<Config> configs = new ArrayList<>();
@@ -703,18 +861,35 @@ public final class ContentQualityBench {
         for (int dims : new int[] {256, 1024, 0}) {
             configs.add(new Config(false, "murmur3", dims));
         }
-        System.out.printf("%n== Why unrelated neighbours: signed hashing of short titles (client side, standard analyzer, the processor's"
-            + " features and hashing)%n");
-        System.out.println("   unrelated pair = two titles without a token in common; an ideal signed hash gives their cosines"
-            + " a root mean square of 1/sqrt(dims)");
-        System.out.println("   unrelated >= 0.25: share of unrelated pairs with a cosine of 0.25 or more, and how many such titles each title"
-            + " has on average");
-        System.out.printf("   %-16s %-8s %6s %11s %14s %13s %22s %12s %10s%n", "features", "hash", "dims", "feats/title", "RMS cos unrel.",
-            "1/sqrt(dims)", "unrelated >= 0.25", "unrelated@5", "NDCG@10");
+        System.out.printf(
+                "%n== Why unrelated neighbours: signed hashing of short titles (client side, standard analyzer, the processor's"
+                        + " features and hashing)%n");
+        System.out.println(
+                "   unrelated pair = two titles without a token in common; an ideal signed hash gives their cosines"
+                        + " a root mean square of 1/sqrt(dims)");
+        System.out.println(
+                "   unrelated >= 0.25: share of unrelated pairs with a cosine of 0.25 or more, and how many such titles each title"
+                        + " has on average");
+        System.out.printf(
+                "   %-16s %-8s %6s %11s %14s %13s %22s %12s %10s%n",
+                "features",
+                "hash",
+                "dims",
+                "feats/title",
+                "RMS cos unrel.",
+                "1/sqrt(dims)",
+                "unrelated >= 0.25",
+                "unrelated@5",
+                "NDCG@10");
         for (Config c : configs) {
             Map<String, Integer> featureIds = new HashMap<>();
-            Sparse[] v = hashedTitles(analyzer, products, c.dims(), c.bigrams(),
-                c.hashName().equals("sha-256") ? ContentQualityBench::sha256 : ContentQualityBench::murmur, featureIds);
+            Sparse[] v = hashedTitles(
+                    analyzer,
+                    products,
+                    c.dims(),
+                    c.bigrams(),
+                    c.hashName().equals("sha-256") ? ContentQualityBench::sha256 : ContentQualityBench::murmur,
+                    featureIds);
             int dims = c.dims() == 0 ? featureIds.size() : c.dims();
             double[] query = new double[dims];
             long unrelatedPairs = 0, high = 0, slots = 0, unrelatedSlots = 0;
@@ -725,8 +900,11 @@ public final class ContentQualityBench {
                     continue;
                 }
                 withVector++;
-                features += c.dims() == 0 ? v[i].idx().length : features(analyzer, products.get(i).title()).keySet().stream()
-                    .filter(f -> c.bigrams() || f.charAt(0) == 'u').count();
+                features += c.dims() == 0
+                        ? v[i].idx().length
+                        : features(analyzer, products.get(i).title()).keySet().stream()
+                                .filter(f -> c.bigrams() || f.charAt(0) == 'u')
+                                .count();
                 for (int j = 0; j < v[i].idx().length; j++) {
                     query[v[i].idx()[j]] = v[i].val()[j];
                 }
@@ -757,16 +935,24 @@ public final class ContentQualityBench {
                 }
             }
             double ndcg = or.content(v, dims, 0).metrics().ndcg();
-            System.out.printf(Locale.ROOT, "   %-16s %-8s %6s %11.1f %14.4f %13s %8.2f%% (%5.1f each) %11.1f%% %10.4f%n",
-                c.bigrams() ? "tokens+bigrams" : "tokens only", c.dims() == 0 ? "none" : c.hashName(),
-                c.dims() == 0 ? "-" : String.valueOf(c.dims()), features / withVector, Math.sqrt(sumSquares / unrelatedPairs),
-                c.dims() == 0 ? "-" : String.format(Locale.ROOT, "%.4f", 1 / Math.sqrt(c.dims())), 100.0 * high / unrelatedPairs,
-                2.0 * high / withVector, 100.0 * unrelatedSlots / slots, ndcg);
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-16s %-8s %6s %11.1f %14.4f %13s %8.2f%% (%5.1f each) %11.1f%% %10.4f%n",
+                    c.bigrams() ? "tokens+bigrams" : "tokens only",
+                    c.dims() == 0 ? "none" : c.hashName(),
+                    c.dims() == 0 ? "-" : String.valueOf(c.dims()),
+                    features / withVector,
+                    Math.sqrt(sumSquares / unrelatedPairs),
+                    c.dims() == 0 ? "-" : String.format(Locale.ROOT, "%.4f", 1 / Math.sqrt(c.dims())),
+                    100.0 * high / unrelatedPairs,
+                    2.0 * high / withVector,
+                    100.0 * unrelatedSlots / slots,
+                    ndcg);
         }
     }
 
     private static boolean disjoint(int[] a, int[] b) {
-        for (int i = 0, j = 0; i < a.length && j < b.length;) {
+        for (int i = 0, j = 0; i < a.length && j < b.length; ) {
             if (a[i] == b[j]) {
                 return false;
             }
@@ -780,29 +966,47 @@ public final class ContentQualityBench {
     }
 
     /** Where the cosine of two unrelated titles comes from: their features, buckets and signs. */
-    private static void explainPair(Analyzer analyzer, String analyzerName, int dims, OnlineRetail.Product a, OnlineRetail.Product b,
-                                    Sparse va, Sparse vb) {
+    private static void explainPair(
+            Analyzer analyzer,
+            String analyzerName,
+            int dims,
+            OnlineRetail.Product a,
+            OnlineRetail.Product b,
+            Sparse va,
+            Sparse vb) {
         double[] dense = new double[dims];
         for (int j = 0; j < va.idx().length; j++) {
             dense[va.idx()[j]] = va.val()[j];
         }
-        System.out.printf(Locale.ROOT, "   %s %s vs %s %s (%s, %d dims, as the node made them): cosine %.3f%n", a.sku(), a.title(), b.sku(),
-            b.title(), analyzerName, dims, vb.dot(dense) / (va.norm() * vb.norm()));
+        System.out.printf(
+                Locale.ROOT,
+                "   %s %s vs %s %s (%s, %d dims, as the node made them): cosine %.3f%n",
+                a.sku(),
+                a.title(),
+                b.sku(),
+                b.title(),
+                analyzerName,
+                dims,
+                vb.dot(dense) / (va.norm() * vb.norm()));
         Map<Integer, List<String>> buckets = new TreeMap<>();
         for (OnlineRetail.Product p : List.of(a, b)) {
             for (String f : features(analyzer, p.title()).keySet()) {
                 int h = murmur(f);
                 buckets.computeIfAbsent((h & 0x7fffffff) % dims, k -> new ArrayList<>())
-                    .add((p == a ? "A:" : "B:") + (h < 0 ? "-" : "+") + "\"" + f.substring(2) + "\"");
+                        .add((p == a ? "A:" : "B:") + (h < 0 ? "-" : "+") + "\"" + f.substring(2) + "\"");
             }
         }
         buckets.forEach((bucket, features) -> {
-            boolean shared = features.stream().anyMatch(f -> f.startsWith("A:")) && features.stream().anyMatch(f -> f.startsWith("B:"));
+            boolean shared = features.stream().anyMatch(f -> f.startsWith("A:"))
+                    && features.stream().anyMatch(f -> f.startsWith("B:"));
             if (shared) {
                 System.out.printf("      bucket %4d: %s%n", bucket, String.join("  ", features));
             }
         });
-        System.out.printf("      features: A %s; B %s%n", features(analyzer, a.title()).keySet(), features(analyzer, b.title()).keySet());
+        System.out.printf(
+                "      features: A %s; B %s%n",
+                features(analyzer, a.title()).keySet(),
+                features(analyzer, b.title()).keySet());
     }
 
     // ---- OR-time ----
@@ -815,9 +1019,9 @@ public final class ContentQualityBench {
         final List<String> catalogue;
         final int[] productOfItem;
         final List<String> users;
-        final int[][] history;      // per test user: train items (catalogue ids), ascending
-        final long[][] lastBought;  // per test user: when they last bought each of them
-        final int[][] truth;        // per test user: catalogue ids; items outside the catalogue get ids past its end
+        final int[][] history; // per test user: train items (catalogue ids), ascending
+        final long[][] lastBought; // per test user: when they last bought each of them
+        final int[][] truth; // per test user: catalogue ids; items outside the catalogue get ids past its end
         final double[] trainCounts;
         final int unknownItems;
 
@@ -846,10 +1050,11 @@ public final class ContentQualityBench {
                 history[u] = h.keySet().stream().mapToInt(Integer::intValue).toArray();
                 lastBought[u] = h.values().stream().mapToLong(Long::longValue).toArray();
                 truth[u] = protocol.truthByUser().get(users.get(u)).stream()
-                    .mapToInt(sku -> itemIds.containsKey(sku) ? itemIds.get(sku)
-                        : catalogue.size() + unknown.computeIfAbsent(sku, k -> unknown.size()))
-                    .sorted()
-                    .toArray();
+                        .mapToInt(sku -> itemIds.containsKey(sku)
+                                ? itemIds.get(sku)
+                                : catalogue.size() + unknown.computeIfAbsent(sku, k -> unknown.size()))
+                        .sorted()
+                        .toArray();
             }
             unknownItems = unknown.size();
         }
@@ -874,7 +1079,9 @@ public final class ContentQualityBench {
                     if (s == null) {
                         continue;
                     }
-                    double w = halfLifeDays == 0 ? 1 : Math.pow(0.5, (OnlineRetail.SPLIT - lastBought[u][h]) / DAY / halfLifeDays);
+                    double w = halfLifeDays == 0
+                            ? 1
+                            : Math.pow(0.5, (OnlineRetail.SPLIT - lastBought[u][h]) / DAY / halfLifeDays);
                     for (int j = 0; j < s.idx().length; j++) {
                         user[s.idx()[j]] += w * s.val()[j];
                     }
@@ -882,7 +1089,8 @@ public final class ContentQualityBench {
                 }
                 for (int i = 0; i < scores.length; i++) {
                     // items without a title have no vector: ranked last
-                    scores[i] = items[i] == null ? Double.NEGATIVE_INFINITY : total == 0 ? 0 : items[i].dot(user) / total;
+                    scores[i] =
+                            items[i] == null ? Double.NEGATIVE_INFINITY : total == 0 ? 0 : items[i].dot(user) / total;
                 }
                 return scores;
             });
@@ -909,15 +1117,26 @@ public final class ContentQualityBench {
 
     private static void orTime(OrTime or, List<Vectors> all) {
         long truthPairs = Arrays.stream(or.truth).mapToLong(t -> t.length).sum();
-        long unreachable = Arrays.stream(or.truth).flatMapToInt(Arrays::stream).filter(id -> id >= or.catalogue.size()).count();
-        System.out.printf("%n== Content-only recommendations on OR-time: %,d test users, every one of the %,d train items ranked"
-            + " (the user's own excluded), k = %d%n", or.users.size(), or.catalogue.size(), K);
-        System.out.printf("   %,d (user, new item) pairs to find; %,d of them are items first sold after the split (%,d items),"
-            + " which no ranking of the train catalogue can hit%n", truthPairs, unreachable, or.unknownItems);
-        System.out.println("   user vector = mean of the content vectors of the items bought before the split (each item once);"
-            + " recency = weighted 0.5^(age / half-life), age = split - last purchase");
-        System.out.println("   ΔNDCG = paired difference with the processor's defaults (standard, 256 dims, mean), ± 95% interval over users");
-        System.out.printf("   %-52s %-12s %7s %9s %8s %7s   %s%n", "ranking", "user vector", "HR@10", "Recall@10", "NDCG@10", "cov@10", "ΔNDCG@10");
+        long unreachable = Arrays.stream(or.truth)
+                .flatMapToInt(Arrays::stream)
+                .filter(id -> id >= or.catalogue.size())
+                .count();
+        System.out.printf(
+                "%n== Content-only recommendations on OR-time: %,d test users, every one of the %,d train items ranked"
+                        + " (the user's own excluded), k = %d%n",
+                or.users.size(), or.catalogue.size(), K);
+        System.out.printf(
+                "   %,d (user, new item) pairs to find; %,d of them are items first sold after the split (%,d items),"
+                        + " which no ranking of the train catalogue can hit%n",
+                truthPairs, unreachable, or.unknownItems);
+        System.out.println(
+                "   user vector = mean of the content vectors of the items bought before the split (each item once);"
+                        + " recency = weighted 0.5^(age / half-life), age = split - last purchase");
+        System.out.println(
+                "   ΔNDCG = paired difference with the processor's defaults (standard, 256 dims, mean), ± 95% interval over users");
+        System.out.printf(
+                "   %-52s %-12s %7s %9s %8s %7s   %s%n",
+                "ranking", "user vector", "HR@10", "Recall@10", "NDCG@10", "cov@10", "ΔNDCG@10");
 
         Map<Variant, Result[]> results = new LinkedHashMap<>();
         for (Vectors vectors : all) {
@@ -939,7 +1158,8 @@ public final class ContentQualityBench {
             }
         }
         Sparse[] first = all.get(0).byProduct();
-        long withoutVector = Arrays.stream(or.productOfItem).filter(p -> first[p] == null).count();
+        long withoutVector =
+                Arrays.stream(or.productOfItem).filter(p -> first[p] == null).count();
         if (withoutVector > 0) {
             System.out.printf("   (%d train items have no title, hence no vector: ranked last)%n", withoutVector);
         }
@@ -961,8 +1181,16 @@ public final class ContentQualityBench {
 
     private static void row(String label, String user, Result r, double[] baseline) {
         RankingMetrics m = r.metrics();
-        System.out.printf(Locale.ROOT, "   %-52s %-12s %7.4f %9.4f %8.4f %7.4f   %s%n", label, user, m.hitRate(), m.recall(), m.ndcg(),
-            m.coverage(), r.ndcg() == baseline ? "" : pairedDifference(r.ndcg(), baseline));
+        System.out.printf(
+                Locale.ROOT,
+                "   %-52s %-12s %7.4f %9.4f %8.4f %7.4f   %s%n",
+                label,
+                user,
+                m.hitRate(),
+                m.recall(),
+                m.ndcg(),
+                m.coverage(),
+                r.ndcg() == baseline ? "" : pairedDifference(r.ndcg(), baseline));
     }
 
     /** Mean of a - b over users, with a 95% normal interval. */

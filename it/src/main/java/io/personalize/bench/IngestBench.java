@@ -4,9 +4,6 @@ import io.personalize.ingest.ContentVectorizer;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
-
-import org.apache.lucene.analysis.en.EnglishAnalyzer;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
 
 /**
  * Bulk-indexing throughput with and without the item_vector processor, side by side on the same node.
@@ -34,7 +32,9 @@ public final class IngestBench {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
         int docs = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
-        List<OnlineRetail.Product> catalogue = OnlineRetail.load().products().stream().filter(p -> p.title() != null).toList();
+        List<OnlineRetail.Product> catalogue = OnlineRetail.load().products().stream()
+                .filter(p -> p.title() != null)
+                .toList();
         Shop.putVectorPipeline(es);
 
         List<Map<String, Object>> textDocs = new ArrayList<>(docs);
@@ -58,7 +58,9 @@ public final class IngestBench {
             }
         }
 
-        System.out.printf("Bulk indexing %,d product docs into %s (1 shard, 0 replicas, 1,000 docs per bulk, 2 client threads)%n", docs, url);
+        System.out.printf(
+                "Bulk indexing %,d product docs into %s (1 shard, 0 replicas, 1,000 docs per bulk, 2 client threads)%n",
+                docs, url);
         Map<String, Double> best = new LinkedHashMap<>();
         for (int round = 0; round < 2; round++) {
             best.merge("processor", run(es, "bench-processor", textDocs, Shop.VECTOR_PIPELINE), Math::max);
@@ -67,18 +69,24 @@ public final class IngestBench {
         }
         System.out.println();
         best.forEach((mode, rate) -> System.out.printf("%-12s %,10.0f docs/s%n", mode, rate));
-        System.out.printf("ratio processor / precomputed vectors: %.2f (target >= 0.80)%n", best.get("processor") / best.get("precomputed"));
-        System.out.printf("ratio processor / text only (no vectors at all): %.2f%n", best.get("processor") / best.get("text-only"));
+        System.out.printf(
+                "ratio processor / precomputed vectors: %.2f (target >= 0.80)%n",
+                best.get("processor") / best.get("precomputed"));
+        System.out.printf(
+                "ratio processor / text only (no vectors at all): %.2f%n",
+                best.get("processor") / best.get("text-only"));
         System.out.println("reproduce: bin/bench ingest " + docs);
         for (String index : List.of("bench-processor", "bench-precomputed", "bench-text")) {
             es.delete("/" + index);
         }
     }
 
-    private static double run(EsClient es, String index, List<Map<String, Object>> docs, String pipeline) throws Exception {
+    private static double run(EsClient es, String index, List<Map<String, Object>> docs, String pipeline)
+            throws Exception {
         es.delete("/" + index);
         Shop.createProductsIndex(es, index, pipeline, 1, 0);
-        es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}").ok();
+        es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}")
+                .ok();
         int batch = 1000;
         List<List<Map<String, Object>>> batches = new ArrayList<>();
         for (int i = 0; i < docs.size(); i += batch) {

@@ -1,11 +1,9 @@
 package io.personalize.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -30,20 +28,26 @@ public final class ModelQualityBench {
     record Peer(String name, double hr, double recall, double ndcg, double coverage, String train) {}
 
     static final List<Peer> PEERS = List.of(
-        new Peer("popularity", .2519, .0386, .0374, .0194, ""),
-        new Peer("ItemKNN cosine k=50", .3317, .0704, .0684, .2485, ""),
-        new Peer("RP3beta", .3641, .0721, .0659, .2878, ""),
-        new Peer("Mahout", .3772, .0806, .0806, .2654, ""),
-        new Peer("ALS", .4453, .1000, .0968, .3559, ""),
-        new Peer("EASE", .4584, .1047, .1021, .2787, "22.9 s")
-    );
+            new Peer("popularity", .2519, .0386, .0374, .0194, ""),
+            new Peer("ItemKNN cosine k=50", .3317, .0704, .0684, .2485, ""),
+            new Peer("RP3beta", .3641, .0721, .0659, .2878, ""),
+            new Peer("Mahout", .3772, .0806, .0806, .2654, ""),
+            new Peer("ALS", .4453, .1000, .0968, .3559, ""),
+            new Peer("EASE", .4584, .1047, .1021, .2787, "22.9 s"));
 
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         OnlineRetail data = OnlineRetail.load();
-        System.out.printf("Recommendation models on Online Retail (%,d purchases of %,d customers, %,d products), node %s%n",
-            data.purchases().size(), data.purchases().stream().map(OnlineRetail.Purchase::user).distinct().count(), data.products().size(), url);
+        System.out.printf(
+                "Recommendation models on Online Retail (%,d purchases of %,d customers, %,d products), node %s%n",
+                data.purchases().size(),
+                data.purchases().stream()
+                        .map(OnlineRetail.Purchase::user)
+                        .distinct()
+                        .count(),
+                data.products().size(),
+                url);
 
         long start = System.nanoTime();
         Shop.putVectorPipeline(es);
@@ -53,32 +57,54 @@ public final class ModelQualityBench {
         Shop.loadEvents(es, EVENTS, data.purchases(), 3);
         System.out.printf("loaded the catalogue and the events in %.1f s%n", (System.nanoTime() - start) / 1e9);
         es.delete("/_recommend/models/" + MODEL);
-        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS)).ok();
+        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS))
+                .ok();
 
         OnlineRetail.Protocol protocol = data.protocol();
-        System.out.printf("%nprotocol OR-time: train on the %,d purchases before %s, judge the new items of %,d customers after it; k = %d%n",
-            protocol.train().size(), SPLIT, protocol.truthByUser().size(), K);
-        System.out.printf("%-34s %7s %9s %8s %8s   %s%n", "", "HR@10", "Recall@10", "NDCG@10", "Cov@10", "train (evaluate in all)");
+        System.out.printf(
+                "%nprotocol OR-time: train on the %,d purchases before %s, judge the new items of %,d customers after it; k = %d%n",
+                protocol.train().size(), SPLIT, protocol.truthByUser().size(), K);
+        System.out.printf(
+                "%-34s %7s %9s %8s %8s   %s%n",
+                "", "HR@10", "Recall@10", "NDCG@10", "Cov@10", "train (evaluate in all)");
         JsonNode popularity = null;
         StringBuilder rows = new StringBuilder();
         for (String algorithm : List.of("cosine", "rp3beta")) {
-            JsonNode evaluation = es.post("/_recommend/models/" + MODEL + "/_evaluate",
-                "{\"split\": \"" + SPLIT + "\", \"k\": " + K + ", \"similarity\": {\"algorithm\": \"" + algorithm + "\"}}").ok().path("evaluation");
+            JsonNode evaluation = es.post(
+                            "/_recommend/models/" + MODEL + "/_evaluate",
+                            "{\"split\": \"" + SPLIT + "\", \"k\": " + K + ", \"similarity\": {\"algorithm\": \""
+                                    + algorithm + "\"}}")
+                    .ok()
+                    .path("evaluation");
             popularity = evaluation.path("popularity");
-            rows.append(row("this plugin: " + algorithm, evaluation.path("model"),
-                "%.1f s (%.1f s)".formatted(evaluation.path("train_ms").asLong() / 1000.0, evaluation.path("took_ms").asLong() / 1000.0))).append('\n');
+            rows.append(row(
+                            "this plugin: " + algorithm,
+                            evaluation.path("model"),
+                            "%.1f s (%.1f s)"
+                                    .formatted(
+                                            evaluation.path("train_ms").asLong() / 1000.0,
+                                            evaluation.path("took_ms").asLong() / 1000.0)))
+                    .append('\n');
         }
         System.out.println(row("this plugin: popularity (decayed)", popularity, ""));
         System.out.print(rows);
         System.out.println("peers (the issue's table, same protocol):");
         for (Peer peer : PEERS) {
-            System.out.printf("  %-32s %7.4f %9.4f %8.4f %8.4f   %s%n", peer.name(), peer.hr(), peer.recall(), peer.ndcg(), peer.coverage(), peer.train());
+            System.out.printf(
+                    "  %-32s %7.4f %9.4f %8.4f %8.4f   %s%n",
+                    peer.name(), peer.hr(), peer.recall(), peer.ndcg(), peer.coverage(), peer.train());
         }
-        System.out.println("(train: the similarity and popularity maths on the events before the split, in the node; evaluate in all adds reading"
-            + " the events from the index and scoring every test customer)");
+        System.out.println(
+                "(train: the similarity and popularity maths on the events before the split, in the node; evaluate in all adds reading"
+                        + " the events from the index and scoring every test customer)");
 
         // a full training on every event, as a shop runs it
-        long oldPeakBefore = ScaleBench.nodeJvm(es).path("mem").path("pools").path("old").path("peak_used_in_bytes").asLong();
+        long oldPeakBefore = ScaleBench.nodeJvm(es)
+                .path("mem")
+                .path("pools")
+                .path("old")
+                .path("peak_used_in_bytes")
+                .asLong();
         ScaleBench.HeapWatch watch = new ScaleBench.HeapWatch(es);
         Thread watcher = new Thread(watch, "heap-watch");
         watcher.setDaemon(true);
@@ -93,26 +119,52 @@ public final class ModelQualityBench {
         }
         double wall = (System.nanoTime() - trainStart) / 1e9;
         JsonNode version = trained.path("version");
-        System.out.printf("%nfull _train on every event: %.1f s wall, %,d events -> %,d users, %,d items (%s)%n", wall,
-            version.path("events").asLong(), version.path("users").asLong(), version.path("items").asLong(), version.path("algorithm").asText());
+        System.out.printf(
+                "%nfull _train on every event: %.1f s wall, %,d events -> %,d users, %,d items (%s)%n",
+                wall,
+                version.path("events").asLong(),
+                version.path("users").asLong(),
+                version.path("items").asLong(),
+                version.path("algorithm").asText());
         StringBuilder phases = new StringBuilder();
-        for (Iterator<Map.Entry<String, JsonNode>> it = trained.path("phases_ms").fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        trained.path("phases_ms").fields();
+                it.hasNext(); ) {
             Map.Entry<String, JsonNode> phase = it.next();
-            phases.append(phases.isEmpty() ? "" : ", ").append(phase.getKey()).append(' ').append(phase.getValue().asLong()).append(" ms");
+            phases.append(phases.isEmpty() ? "" : ", ")
+                    .append(phase.getKey())
+                    .append(' ')
+                    .append(phase.getValue().asLong())
+                    .append(" ms");
         }
         System.out.println("phases: " + phases);
         JsonNode pools = ScaleBench.nodeJvm(es).path("mem").path("pools");
         long oldPeak = pools.path("old").path("peak_used_in_bytes").asLong();
-        System.out.printf("node heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s, old generation peak %s%n",
-            ScaleBench.mb(ScaleBench.nodeJvm(es).path("mem").path("heap_max_in_bytes").asLong()), ScaleBench.mb(watch.peak.get()), ScaleBench.mb(watch.oldPeak.get()));
-        System.out.printf("heap pools' peaks over the node's life: old %s%s, young %s%n", ScaleBench.mb(oldPeak),
-            oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)", ScaleBench.mb(pools.path("young").path("peak_used_in_bytes").asLong()));
+        System.out.printf(
+                "node heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s, old generation peak %s%n",
+                ScaleBench.mb(ScaleBench.nodeJvm(es)
+                        .path("mem")
+                        .path("heap_max_in_bytes")
+                        .asLong()),
+                ScaleBench.mb(watch.peak.get()),
+                ScaleBench.mb(watch.oldPeak.get()));
+        System.out.printf(
+                "heap pools' peaks over the node's life: old %s%s, young %s%n",
+                ScaleBench.mb(oldPeak),
+                oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)",
+                ScaleBench.mb(pools.path("young").path("peak_used_in_bytes").asLong()));
         System.out.println("reproduce: bin/bench models");
         es.delete("/_recommend/models/" + MODEL);
     }
 
     private static String row(String name, JsonNode metrics, String train) {
-        return "%-34s %7.4f %9.4f %8.4f %8.4f   %s".formatted(name, metrics.path("hit_rate").asDouble(), metrics.path("recall").asDouble(),
-            metrics.path("ndcg").asDouble(), metrics.path("coverage").asDouble(), train);
+        return "%-34s %7.4f %9.4f %8.4f %8.4f   %s"
+                .formatted(
+                        name,
+                        metrics.path("hit_rate").asDouble(),
+                        metrics.path("recall").asDouble(),
+                        metrics.path("ndcg").asDouble(),
+                        metrics.path("coverage").asDouble(),
+                        train);
     }
 }

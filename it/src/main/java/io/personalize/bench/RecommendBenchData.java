@@ -1,11 +1,9 @@
 package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,24 +33,27 @@ final class RecommendBenchData {
     final List<String> testUsers;
     /** Products first sold on/after the split that have text (so a content vector): unknown to the model. */
     final Set<String> newItems;
+
     final long trainSeconds;
 
     private RecommendBenchData(OnlineRetail data, long trainSeconds) {
         this.data = data;
         this.protocol = data.protocol();
         this.testUsers = new ArrayList<>(protocol.truthByUser().keySet());
-        this.newItems = data.products()
-            .stream()
-            .filter(p -> p.title() != null && p.firstSold() >= OnlineRetail.SPLIT && p.firstSold() != Long.MAX_VALUE)
-            .map(OnlineRetail.Product::sku)
-            .collect(Collectors.toUnmodifiableSet());
+        this.newItems = data.products().stream()
+                .filter(p ->
+                        p.title() != null && p.firstSold() >= OnlineRetail.SPLIT && p.firstSold() != Long.MAX_VALUE)
+                .map(OnlineRetail.Product::sku)
+                .collect(Collectors.toUnmodifiableSet());
         this.trainSeconds = trainSeconds;
     }
 
     static RecommendBenchData load(EsClient es) {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
-        List<OnlineRetail.Purchase> test = data.purchases().stream().filter(p -> p.time() >= OnlineRetail.SPLIT).toList();
+        List<OnlineRetail.Purchase> test = data.purchases().stream()
+                .filter(p -> p.time() >= OnlineRetail.SPLIT)
+                .toList();
         if (alreadyLoaded(es, data, protocol.train().size(), test.size())) {
             System.out.println("(reusing the indices and the trained model [" + MODEL + "] left by a previous run)");
             return new RecommendBenchData(data, -1);
@@ -65,18 +66,27 @@ final class RecommendBenchData {
         Shop.loadEvents(es, TRAIN_EVENTS, protocol.train());
         Shop.createEventsIndex(es, TEST_EVENTS, 1, 0);
         Shop.loadEvents(es, TEST_EVENTS, test);
-        System.out.printf("loaded %,d products, %,d train and %,d test events in %.0f s%n", data.products().size(), protocol.train().size(),
-            test.size(), (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                "loaded %,d products, %,d train and %,d test events in %.0f s%n",
+                data.products().size(), protocol.train().size(), test.size(), (System.nanoTime() - start) / 1e9);
         es.delete("/_recommend/models/" + MODEL);
         es.delete("/_recommend/models/" + EVAL_MODEL);
-        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, TRAIN_EVENTS)).ok();
-        es.put("/_recommend/models/" + EVAL_MODEL, Shop.modelConfig(PRODUCTS, "rb-events-*")).ok();
+        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, TRAIN_EVENTS))
+                .ok();
+        es.put("/_recommend/models/" + EVAL_MODEL, Shop.modelConfig(PRODUCTS, "rb-events-*"))
+                .ok();
         start = System.nanoTime();
-        JsonNode version = es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
+        JsonNode version =
+                es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-        System.out.printf("trained [%s] v%d on the train events: %,d events, %,d users, %,d items in %d s%n", MODEL,
-            version.path("version").asLong(), version.path("events").asLong(), version.path("users").asLong(),
-            version.path("items").asLong(), seconds);
+        System.out.printf(
+                "trained [%s] v%d on the train events: %,d events, %,d users, %,d items in %d s%n",
+                MODEL,
+                version.path("version").asLong(),
+                version.path("events").asLong(),
+                version.path("users").asLong(),
+                version.path("items").asLong(),
+                seconds);
         return new RecommendBenchData(data, seconds);
     }
 
@@ -88,7 +98,9 @@ final class RecommendBenchData {
         if (model.json().path("status").path("active_version").isMissingNode()) {
             return false;
         }
-        return count(es, PRODUCTS) == data.products().size() && count(es, TRAIN_EVENTS) == trainEvents && count(es, TEST_EVENTS) == testEvents;
+        return count(es, PRODUCTS) == data.products().size()
+                && count(es, TRAIN_EVENTS) == trainEvents
+                && count(es, TEST_EVENTS) == testEvents;
     }
 
     private static long count(EsClient es, String index) {
@@ -106,7 +118,8 @@ final class RecommendBenchData {
     }
 
     static String userShelf(String user, int size) {
-        return "{\"model\": \"" + MODEL + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + size + ", \"exclude_seen\": true}";
+        return "{\"model\": \"" + MODEL + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + size
+                + ", \"exclude_seen\": true}";
     }
 
     static String load() {
@@ -118,7 +131,8 @@ final class RecommendBenchData {
             String line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"));
             return Double.parseDouble(line.split(" ")[0]);
         } catch (Exception e) {
-            return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    .getSystemLoadAverage();
         }
     }
 }

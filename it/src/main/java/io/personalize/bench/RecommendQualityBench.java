@@ -1,7 +1,6 @@
 package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.serving.NeighborhoodScorer;
@@ -12,7 +11,6 @@ import io.personalize.training.RankingMetrics;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,15 +46,19 @@ public final class RecommendQualityBench {
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
-        System.out.printf("_recommend quality on protocol OR-time (Online Retail, split 2011-11-01) at %s, load average %s%n", url,
-            RecommendBenchData.load());
+        System.out.printf(
+                "_recommend quality on protocol OR-time (Online Retail, split 2011-11-01) at %s, load average %s%n",
+                url, RecommendBenchData.load());
         RecommendBenchData world = RecommendBenchData.load(es);
         Ids ids = new Ids(world.protocol.trainCatalog());
 
         // 1. the model's own offline evaluation on the same split, same run
         long start = System.nanoTime();
-        JsonNode evaluation = es.post("/_recommend/models/" + RecommendBenchData.EVAL_MODEL + "/_evaluate",
-            "{\"split\": \"2011-11-01\", \"k\": " + K + "}").ok().path("evaluation");
+        JsonNode evaluation = es.post(
+                        "/_recommend/models/" + RecommendBenchData.EVAL_MODEL + "/_evaluate",
+                        "{\"split\": \"2011-11-01\", \"k\": " + K + "}")
+                .ok()
+                .path("evaluation");
         double evaluateSeconds = (System.nanoTime() - start) / 1e9;
 
         // 2. the endpoint: one "for you" shelf per test user
@@ -72,31 +74,56 @@ public final class RecommendQualityBench {
             long fresh = shelf.stream().filter(world.newItems::contains).count();
             newOnShelves += (int) fresh;
             shelvesWithNew += fresh > 0 ? 1 : 0;
-            newHits += (int) shelf.stream().filter(world.newItems::contains).filter(truth::contains).count();
+            newHits += (int) shelf.stream()
+                    .filter(world.newItems::contains)
+                    .filter(truth::contains)
+                    .count();
             shortShelves += shelf.size() < K ? 1 : 0;
         }
 
         JsonNode model = evaluation.path("model");
         JsonNode popularity = evaluation.path("popularity");
-        System.out.printf("%ntest users: endpoint %,d, _evaluate %,d; train catalogue %,d items (_evaluate: %,d); short shelves: %d%n",
-            endpoint.users(), evaluation.path("test_users").asLong(), ids.catalogSize, evaluation.path("catalog_items").asLong(), shortShelves);
+        System.out.printf(
+                "%ntest users: endpoint %,d, _evaluate %,d; train catalogue %,d items (_evaluate: %,d); short shelves: %d%n",
+                endpoint.users(),
+                evaluation.path("test_users").asLong(),
+                ids.catalogSize,
+                evaluation.path("catalog_items").asLong(),
+                shortShelves);
         System.out.printf("%n%-34s %8s %10s %8s %12s%n", "", "HR@10", "Recall@10", "NDCG@10", "coverage@10");
-        row("_recommend (user_id, exclude_seen)", endpoint.hitRate(), endpoint.recall(), endpoint.ndcg(), endpoint.coverage());
-        row("_evaluate: model", model.path("hit_rate").asDouble(), model.path("recall").asDouble(), model.path("ndcg").asDouble(),
-            model.path("coverage").asDouble());
-        row("_evaluate: popularity", popularity.path("hit_rate").asDouble(), popularity.path("recall").asDouble(),
-            popularity.path("ndcg").asDouble(), popularity.path("coverage").asDouble());
+        row(
+                "_recommend (user_id, exclude_seen)",
+                endpoint.hitRate(),
+                endpoint.recall(),
+                endpoint.ndcg(),
+                endpoint.coverage());
+        row(
+                "_evaluate: model",
+                model.path("hit_rate").asDouble(),
+                model.path("recall").asDouble(),
+                model.path("ndcg").asDouble(),
+                model.path("coverage").asDouble());
+        row(
+                "_evaluate: popularity",
+                popularity.path("hit_rate").asDouble(),
+                popularity.path("recall").asDouble(),
+                popularity.path("ndcg").asDouble(),
+                popularity.path("coverage").asDouble());
         boolean atLeast = endpoint.hitRate() >= model.path("hit_rate").asDouble() - 1e-9
-            && endpoint.recall() >= model.path("recall").asDouble() - 1e-9
-            && endpoint.ndcg() >= model.path("ndcg").asDouble() - 1e-9
-            && endpoint.coverage() >= model.path("coverage").asDouble() - 1e-9;
-        System.out.printf("endpoint >= _evaluate on every metric: %s   (%,d shelves in %.1f s; _evaluate took %.1f s)%n",
-            atLeast ? "yes" : "NO", world.testUsers.size(), endpointSeconds, evaluateSeconds);
+                && endpoint.recall() >= model.path("recall").asDouble() - 1e-9
+                && endpoint.ndcg() >= model.path("ndcg").asDouble() - 1e-9
+                && endpoint.coverage() >= model.path("coverage").asDouble() - 1e-9;
+        System.out.printf(
+                "endpoint >= _evaluate on every metric: %s   (%,d shelves in %.1f s; _evaluate took %.1f s)%n",
+                atLeast ? "yes" : "NO", world.testUsers.size(), endpointSeconds, evaluateSeconds);
 
         // Why the two can differ at all: _evaluate's throwaway model and the served one are two trainings on the same
         // events, decayed relative to the split for the first and to the newest train event for the second. The same
         // trainings replicated here with the plugin's own training code show what each model gives.
-        long newestTrain = world.protocol.train().stream().mapToLong(OnlineRetail.Purchase::time).max().orElseThrow();
+        long newestTrain = world.protocol.train().stream()
+                .mapToLong(OnlineRetail.Purchase::time)
+                .max()
+                .orElseThrow();
         Replica atSplit = new Replica(world, OnlineRetail.SPLIT);
         Replica atNewest = new Replica(world, newestTrain);
         RankingMetrics splitMetrics = new RankingMetrics(K, ids.catalogSize);
@@ -110,44 +137,76 @@ public final class RecommendQualityBench {
             identical += replica.equals(shelves.get(user)) ? 1 : 0;
             sameItems += Set.copyOf(replica).equals(Set.copyOf(shelves.get(user))) ? 1 : 0;
         }
-        System.out.printf("%nthe same trainings replicated in this JVM with the plugin's training code (io.personalize.training):%n");
-        row("model decayed to the split", splitMetrics.hitRate(), splitMetrics.recall(), splitMetrics.ndcg(), splitMetrics.coverage());
-        row("model decayed to the newest event", newestMetrics.hitRate(), newestMetrics.recall(), newestMetrics.ndcg(), newestMetrics.coverage());
-        System.out.printf("_recommend's shelves vs the replica of the served training: %,d of %,d identical, %,d with the same items%n", identical,
-            world.testUsers.size(), sameItems);
+        System.out.printf(
+                "%nthe same trainings replicated in this JVM with the plugin's training code (io.personalize.training):%n");
+        row(
+                "model decayed to the split",
+                splitMetrics.hitRate(),
+                splitMetrics.recall(),
+                splitMetrics.ndcg(),
+                splitMetrics.coverage());
+        row(
+                "model decayed to the newest event",
+                newestMetrics.hitRate(),
+                newestMetrics.recall(),
+                newestMetrics.ndcg(),
+                newestMetrics.coverage());
+        System.out.printf(
+                "_recommend's shelves vs the replica of the served training: %,d of %,d identical, %,d with the same items%n",
+                identical, world.testUsers.size(), sameItems);
 
         coldStart(es, world, ids, newOnShelves, shelvesWithNew, newHits);
         System.out.println("\nreproduce: bin/bench recommend-quality");
     }
 
-    private static void coldStart(EsClient es, RecommendBenchData world, Ids ids, int newOnShelves, int shelvesWithNew, int newHits) {
+    private static void coldStart(
+            EsClient es, RecommendBenchData world, Ids ids, int newOnShelves, int shelvesWithNew, int newHits) {
         int testUsers = world.testUsers.size();
-        long truthNew = world.testUsers.stream().mapToLong(u -> world.protocol.truthByUser().get(u).stream().filter(world.newItems::contains).count()).sum();
+        long truthNew = world.testUsers.stream()
+                .mapToLong(u -> world.protocol.truthByUser().get(u).stream()
+                        .filter(world.newItems::contains)
+                        .count())
+                .sum();
         long usersBuyingNew = world.testUsers.stream()
-            .filter(u -> world.protocol.truthByUser().get(u).stream().anyMatch(world.newItems::contains))
-            .count();
-        System.out.printf("%nCold start: %,d products first sold on/after the split, in the catalogue with content vectors, unknown to the model;%n",
-            world.newItems.size());
-        System.out.printf("  %,d of the test users' %,d truth items are such new products; %,d test users bought at least one%n", truthNew,
-            world.testUsers.stream().mapToLong(u -> world.protocol.truthByUser().get(u).size()).sum(), usersBuyingNew);
-        System.out.printf("  \"for you\" shelves (user_id): %,d of %,d slots are new products, on %,d of %,d shelves; %,d of them are hits%n",
-            newOnShelves, testUsers * K, shelvesWithNew, testUsers, newHits);
+                .filter(u -> world.protocol.truthByUser().get(u).stream().anyMatch(world.newItems::contains))
+                .count();
+        System.out.printf(
+                "%nCold start: %,d products first sold on/after the split, in the catalogue with content vectors, unknown to the model;%n",
+                world.newItems.size());
+        System.out.printf(
+                "  %,d of the test users' %,d truth items are such new products; %,d test users bought at least one%n",
+                truthNew,
+                world.testUsers.stream()
+                        .mapToLong(u -> world.protocol.truthByUser().get(u).size())
+                        .sum(),
+                usersBuyingNew);
+        System.out.printf(
+                "  \"for you\" shelves (user_id): %,d of %,d slots are new products, on %,d of %,d shelves; %,d of them are hits%n",
+                newOnShelves, testUsers * K, shelvesWithNew, testUsers, newHits);
 
-        // "similar items" of a new product: each (test user, new product they bought) pair, judged on the user's other truth
+        // "similar items" of a new product: each (test user, new product they bought) pair, judged on the user's other
+        // truth
         List<String[]> pairs = new ArrayList<>();
         for (String user : world.testUsers) {
             for (String item : new TreeSet<>(world.protocol.truthByUser().get(user))) {
-                if (world.newItems.contains(item) && world.protocol.truthByUser().get(user).size() > 1) {
-                    pairs.add(new String[] { user, item });
+                if (world.newItems.contains(item)
+                        && world.protocol.truthByUser().get(user).size() > 1) {
+                    pairs.add(new String[] {user, item});
                 }
             }
         }
         Set<String> asked = new TreeSet<>();
         pairs.forEach(p -> asked.add(p[1]));
-        Map<String, List<String>> similar = shelves(es, new ArrayList<>(asked),
-            item -> "{\"model\": \"" + RecommendBenchData.MODEL + "\", \"item_ids\": [" + EsClient.toJson(item) + "], \"size\": " + K + ", \"explain\": true}");
-        List<String> popular = RecommendBenchData.items(es.post("/_recommend",
-            "{\"model\": \"" + RecommendBenchData.MODEL + "\", \"user_id\": \"-nobody-\", \"size\": " + (K + 1) + "}").ok());
+        Map<String, List<String>> similar = shelves(
+                es,
+                new ArrayList<>(asked),
+                item -> "{\"model\": \"" + RecommendBenchData.MODEL + "\", \"item_ids\": [" + EsClient.toJson(item)
+                        + "], \"size\": " + K + ", \"explain\": true}");
+        List<String> popular = RecommendBenchData.items(es.post(
+                        "/_recommend",
+                        "{\"model\": \"" + RecommendBenchData.MODEL + "\", \"user_id\": \"-nobody-\", \"size\": "
+                                + (K + 1) + "}")
+                .ok());
         RankingMetrics similarMetrics = new RankingMetrics(K, ids.catalogSize);
         RankingMetrics popularMetrics = new RankingMetrics(K, ids.catalogSize);
         int similarNewSlots = 0, similarNewHits = 0, similarSlots = 0;
@@ -156,26 +215,51 @@ public final class RecommendQualityBench {
             truth.remove(pair[1]);
             List<String> shelf = similar.get(pair[1]);
             similarMetrics.add(ids.of(shelf), ids.of(truth));
-            popularMetrics.add(ids.of(popular.stream().filter(i -> i.equals(pair[1]) == false).limit(K).toList()), ids.of(truth));
+            popularMetrics.add(
+                    ids.of(popular.stream()
+                            .filter(i -> i.equals(pair[1]) == false)
+                            .limit(K)
+                            .toList()),
+                    ids.of(truth));
             similarSlots += shelf.size();
-            similarNewSlots += (int) shelf.stream().filter(world.newItems::contains).count();
-            similarNewHits += (int) shelf.stream().filter(world.newItems::contains).filter(truth::contains).count();
+            similarNewSlots +=
+                    (int) shelf.stream().filter(world.newItems::contains).count();
+            similarNewHits += (int) shelf.stream()
+                    .filter(world.newItems::contains)
+                    .filter(truth::contains)
+                    .count();
         }
-        System.out.printf("  \"similar items\" of a new product (item_ids = [it], no user): %,d new products asked about, %,d (user, product) pairs;%n",
-            asked.size(), pairs.size());
-        System.out.printf("     %,d of %,d slots are new products, %,d of them hits; main reasons: %s%n", similarNewSlots, similarSlots,
-            similarNewHits, mainReasons(es, asked));
-        System.out.printf("%n%-34s %8s %10s %8s%n", "judged on the user's other new items", "HR@10", "Recall@10", "NDCG@10");
-        row("_recommend item_ids=[new product]", similarMetrics.hitRate(), similarMetrics.recall(), similarMetrics.ndcg(), -1);
-        row("popular items (the fallback)", popularMetrics.hitRate(), popularMetrics.recall(), popularMetrics.ndcg(), -1);
+        System.out.printf(
+                "  \"similar items\" of a new product (item_ids = [it], no user): %,d new products asked about, %,d (user, product) pairs;%n",
+                asked.size(), pairs.size());
+        System.out.printf(
+                "     %,d of %,d slots are new products, %,d of them hits; main reasons: %s%n",
+                similarNewSlots, similarSlots, similarNewHits, mainReasons(es, asked));
+        System.out.printf(
+                "%n%-34s %8s %10s %8s%n", "judged on the user's other new items", "HR@10", "Recall@10", "NDCG@10");
+        row(
+                "_recommend item_ids=[new product]",
+                similarMetrics.hitRate(),
+                similarMetrics.recall(),
+                similarMetrics.ndcg(),
+                -1);
+        row(
+                "popular items (the fallback)",
+                popularMetrics.hitRate(),
+                popularMetrics.recall(),
+                popularMetrics.ndcg(),
+                -1);
     }
 
     /** How the shelves of the given items were filled: the count of each main reason type over all their slots. */
     private static Map<String, Integer> mainReasons(EsClient es, Set<String> items) {
         Map<String, Integer> counts = new TreeMap<>();
         for (String item : items) {
-            JsonNode response = es.post("/_recommend", "{\"model\": \"" + RecommendBenchData.MODEL + "\", \"item_ids\": [" + EsClient.toJson(item)
-                + "], \"size\": " + K + "}").ok();
+            JsonNode response = es.post(
+                            "/_recommend",
+                            "{\"model\": \"" + RecommendBenchData.MODEL + "\", \"item_ids\": [" + EsClient.toJson(item)
+                                    + "], \"size\": " + K + "}")
+                    .ok();
             for (JsonNode r : response.path("recommendations")) {
                 counts.merge(r.path("reasons").get(0).path("type").asText(), 1, Integer::sum);
             }
@@ -184,18 +268,28 @@ public final class RecommendQualityBench {
     }
 
     private static void row(String name, double hr, double recall, double ndcg, double coverage) {
-        System.out.printf(Locale.ROOT, "%-34s %8.5f %10.5f %8.5f %12s%n", name, hr, recall, ndcg,
-            coverage < 0 ? "" : String.format(Locale.ROOT, "%.5f", coverage));
+        System.out.printf(
+                Locale.ROOT,
+                "%-34s %8.5f %10.5f %8.5f %12s%n",
+                name,
+                hr,
+                recall,
+                ndcg,
+                coverage < 0 ? "" : String.format(Locale.ROOT, "%.5f", coverage));
     }
 
     /** One _recommend per key, two client threads; each key's recommended item ids in order. */
-    static Map<String, List<String>> shelves(EsClient es, List<String> keys, java.util.function.Function<String, String> body) {
+    static Map<String, List<String>> shelves(
+            EsClient es, List<String> keys, java.util.function.Function<String, String> body) {
         Map<String, List<String>> shelves = new java.util.concurrent.ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Future<?>> done = new ArrayList<>();
             for (String key : keys) {
-                done.add(pool.submit(() -> shelves.put(key, RecommendBenchData.items(es.post("/_recommend", body.apply(key)).ok()))));
+                done.add(pool.submit(() -> shelves.put(
+                        key,
+                        RecommendBenchData.items(
+                                es.post("/_recommend", body.apply(key)).ok()))));
             }
             for (Future<?> f : done) {
                 f.get();
@@ -221,8 +315,14 @@ public final class RecommendQualityBench {
         private final TrainedModel model;
 
         Replica(RecommendBenchData world, long reference) {
-            TrainingConfig config = TrainingConfig.builder().neighbors(50).halfLifeDays(21).popularityHalfLifeDays(3).maxItemsPerUser(500).build();
-            InteractionMatrixBuilder events = config.newMatrixBuilder(world.protocol.train().size()).referenceTime(reference / 1000);
+            TrainingConfig config = TrainingConfig.builder()
+                    .neighbors(50)
+                    .halfLifeDays(21)
+                    .popularityHalfLifeDays(3)
+                    .maxItemsPerUser(500)
+                    .build();
+            InteractionMatrixBuilder events =
+                    config.newMatrixBuilder(world.protocol.train().size()).referenceTime(reference / 1000);
             TreeSet<String> userIds = new TreeSet<>(Replica::utf8Order), itemIds = new TreeSet<>(Replica::utf8Order);
             for (OnlineRetail.Purchase p : world.protocol.train()) {
                 userIds.add(p.user());
@@ -239,7 +339,9 @@ public final class RecommendQualityBench {
         }
 
         private static int utf8Order(String a, String b) {
-            return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8), b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Arrays.compareUnsigned(
+                    a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
 
         List<String> shelf(String user) {

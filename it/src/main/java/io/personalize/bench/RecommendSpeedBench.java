@@ -1,11 +1,9 @@
 package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.training.RankingMetrics;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -49,8 +47,9 @@ public final class RecommendSpeedBench {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
-        System.out.printf("_recommend latency beside a Universal-Recommender-style query at %s, load average %s%n", url,
-            RecommendBenchData.load());
+        System.out.printf(
+                "_recommend latency beside a Universal-Recommender-style query at %s, load average %s%n",
+                url, RecommendBenchData.load());
         RecommendBenchData world = RecommendBenchData.load(es);
         Map<String, List<String>> history = newestFirstHistory(world.protocol.train());
         indexIndicators(es, world, history);
@@ -96,21 +95,39 @@ public final class RecommendSpeedBench {
         }
         double loadAfter = RecommendBenchData.loadAverage();
 
-        System.out.printf("%n%,d test users x %d rounds, one request at a time, designs interleaved; load average %.2f before, %.2f after timing%n",
-            users.size(), rounds, loadBefore, loadAfter);
+        System.out.printf(
+                "%n%,d test users x %d rounds, one request at a time, designs interleaved; load average %.2f before, %.2f after timing%n",
+                users.size(), rounds, loadBefore, loadAfter);
         System.out.printf("%n%-24s %9s %9s %9s %8s%n", "", "p50 ms", "p99 ms", "mean ms", "HR@10");
         for (String design : designs.keySet()) {
             long[] t = nanos.get(design);
-            System.out.printf(Locale.ROOT, "%-24s %9.2f %9.2f %9.2f %8.4f%n", design, percentile(t, 50), percentile(t, 99), mean(t),
-                quality.get(design).hitRate());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-24s %9.2f %9.2f %9.2f %8.4f%n",
+                    design,
+                    percentile(t, 50),
+                    percentile(t, 99),
+                    mean(t),
+                    quality.get(design).hitRate());
         }
         Arrays.sort(took);
-        System.out.printf("(_recommend's own \"took\": p50 %d ms, p99 %d ms)%n", took[took.length / 2], took[(int) Math.ceil(took.length * 0.99) - 1]);
-        String best = quality.get("UR term per item").hitRate() >= quality.get("UR terms (1 clause)").hitRate() ? "UR term per item" : "UR terms (1 clause)";
+        System.out.printf(
+                "(_recommend's own \"took\": p50 %d ms, p99 %d ms)%n",
+                took[took.length / 2], took[(int) Math.ceil(took.length * 0.99) - 1]);
+        String best = quality.get("UR term per item").hitRate()
+                        >= quality.get("UR terms (1 clause)").hitRate()
+                ? "UR term per item"
+                : "UR terms (1 clause)";
         double speedup = percentile(nanos.get(best), 50) / percentile(nanos.get("_recommend"), 50);
         double speedup99 = percentile(nanos.get(best), 99) / percentile(nanos.get("_recommend"), 99);
-        System.out.printf(Locale.ROOT, "%n_recommend vs the better UR form (%s): %.2fx faster at p50, %.2fx at p99; HR@10 %.4f vs %.4f (target: >= 2x faster at equal or better HR@10)%n",
-            best, speedup, speedup99, quality.get("_recommend").hitRate(), quality.get(best).hitRate());
+        System.out.printf(
+                Locale.ROOT,
+                "%n_recommend vs the better UR form (%s): %.2fx faster at p50, %.2fx at p99; HR@10 %.4f vs %.4f (target: >= 2x faster at equal or better HR@10)%n",
+                best,
+                speedup,
+                speedup99,
+                quality.get("_recommend").hitRate(),
+                quality.get(best).hitRate());
         System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds));
     }
 
@@ -137,8 +154,12 @@ public final class RecommendSpeedBench {
     static String urQuery(List<String> history, boolean perItem) {
         List<String> recent = history.subList(0, Math.min(UR_MAX_QUERY_EVENTS, history.size()));
         String should = perItem
-            ? String.join(", ", recent.stream().map(i -> "{\"term\": {\"indicators\": " + EsClient.toJson(i) + "}}").toList())
-            : "{\"terms\": {\"indicators\": " + EsClient.toJson(recent) + "}}";
+                ? String.join(
+                        ", ",
+                        recent.stream()
+                                .map(i -> "{\"term\": {\"indicators\": " + EsClient.toJson(i) + "}}")
+                                .toList())
+                : "{\"terms\": {\"indicators\": " + EsClient.toJson(recent) + "}}";
         return """
             {"size": %d, "_source": false, "track_total_hits": false,
              "query": {"bool": {"should": [%s, {"constant_score": {"filter": {"match_all": {}}, "boost": 0}}],
@@ -191,12 +212,15 @@ public final class RecommendSpeedBench {
                 if (k11 > 0) {
                     llr[i] = logLikelihoodRatio(k11, count[j] - k11, count[i] - k11, users - count[j] - count[i] + k11);
                     if (llr[i] > 0) {
-                        scored.add(new int[] { i });
+                        scored.add(new int[] {i});
                     }
                 }
             }
             scored.sort((x, y) -> Double.compare(llr[y[0]], llr[x[0]]));
-            List<String> top = scored.stream().limit(UR_MAX_INDICATORS).map(x -> items.get(x[0])).toList();
+            List<String> top = scored.stream()
+                    .limit(UR_MAX_INDICATORS)
+                    .map(x -> items.get(x[0]))
+                    .toList();
             indicators += top.size();
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("sku", items.get(j));
@@ -211,8 +235,9 @@ public final class RecommendSpeedBench {
         io.personalize.it.Shop.bulk(es, UR_INDEX, docs, d -> (String) d.get("sku"), d -> d, 1000);
         es.refresh(UR_INDEX);
         es.post("/" + UR_INDEX + "/_forcemerge?max_num_segments=1", null).ok();
-        System.out.printf("UR peer: LLR indicators of %,d items (%,d indicators, at most %d per item) from %,d users, indexed into [%s] in %.1f s%n",
-            ni, indicators, UR_MAX_INDICATORS, users, UR_INDEX, (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                "UR peer: LLR indicators of %,d items (%,d indicators, at most %d per item) from %,d users, indexed into [%s] in %.1f s%n",
+                ni, indicators, UR_MAX_INDICATORS, users, UR_INDEX, (System.nanoTime() - start) / 1e9);
     }
 
     /** Dunning's log-likelihood ratio of a 2x2 contingency table, as Mahout's LogLikelihood computes it. */

@@ -2,11 +2,9 @@ package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
-
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -43,7 +41,8 @@ public final class RescoreCases {
     public record Case(String user, String query, String item) {}
 
     private static final Pattern WORD = Pattern.compile("[A-Z][A-Z'-]*[A-Z]");
-    private static final Set<String> STOP_WORDS = Set.of("AND", "THE", "WITH", "FOR", "OF", "IN", "ON", "TO", "AN", "OR", "BY", "FROM", "NOT");
+    private static final Set<String> STOP_WORDS =
+            Set.of("AND", "THE", "WITH", "FOR", "OF", "IN", "ON", "TO", "AN", "OR", "BY", "FROM", "NOT");
 
     private RescoreCases() {}
 
@@ -109,21 +108,49 @@ public final class RescoreCases {
      * holding only the train events, and a model trained on them through the node. Kept when it is already there with
      * the same events and a trained version (so that tuning runs do not reload), unless {@code fresh}.
      */
-    public static void prepare(EsClient es, OnlineRetail data, String products, String events, String model, long split,
-                               Integer userItems, boolean fresh) {
-        prepare(es, data, products, data.products().size(), () -> {
-            Shop.putVectorPipeline(es);
-            Shop.createProductsIndex(es, products, Shop.VECTOR_PIPELINE, 1, 0);
-            Shop.loadProducts(es, products, data.products());
-        }, events, model, split, userItems, fresh);
+    public static void prepare(
+            EsClient es,
+            OnlineRetail data,
+            String products,
+            String events,
+            String model,
+            long split,
+            Integer userItems,
+            boolean fresh) {
+        prepare(
+                es,
+                data,
+                products,
+                data.products().size(),
+                () -> {
+                    Shop.putVectorPipeline(es);
+                    Shop.createProductsIndex(es, products, Shop.VECTOR_PIPELINE, 1, 0);
+                    Shop.loadProducts(es, products, data.products());
+                },
+                events,
+                model,
+                split,
+                userItems,
+                fresh);
     }
 
     /** The same with a catalogue of {@code productCount} documents that {@code loadProducts} loads when missing. */
-    public static void prepare(EsClient es, OnlineRetail data, String products, long productCount, Runnable loadProducts, String events,
-                               String model, long split, Integer userItems, boolean fresh) {
+    public static void prepare(
+            EsClient es,
+            OnlineRetail data,
+            String products,
+            long productCount,
+            Runnable loadProducts,
+            String events,
+            String model,
+            long split,
+            Integer userItems,
+            boolean fresh) {
         List<OnlineRetail.Purchase> train = trainEvents(data, split);
         if (fresh == false && ready(es, products, events, model, productCount, train.size(), userItems)) {
-            System.out.printf("reusing index [%s], events [%s] (%,d train events) and model [%s]%n", products, events, train.size(), model);
+            System.out.printf(
+                    "reusing index [%s], events [%s] (%,d train events) and model [%s]%n",
+                    products, events, train.size(), model);
             return;
         }
         long start = System.nanoTime();
@@ -134,12 +161,23 @@ public final class RescoreCases {
         Shop.createEventsIndex(es, events, 1, 0);
         Shop.loadEvents(es, events, train);
         es.delete("/_recommend/models/" + model);
-        es.put("/_recommend/models/" + model, modelConfig(products, events, userItems)).ok();
-        JsonNode version = es.post("/_recommend/models/" + model + "/_train", null).ok().path("version");
-        System.out.printf("%,d products in [%s], loaded %,d train events (before %s) into [%s], trained [%s] v%d "
-                + "(%,d users, %,d items) in %.0f s%n", productCount, products, train.size(),
-            java.time.Instant.ofEpochMilli(split).toString().substring(0, 10), events, model, version.path("version").asLong(),
-            version.path("users").asLong(), version.path("items").asLong(), (System.nanoTime() - start) / 1e9);
+        es.put("/_recommend/models/" + model, modelConfig(products, events, userItems))
+                .ok();
+        JsonNode version =
+                es.post("/_recommend/models/" + model + "/_train", null).ok().path("version");
+        System.out.printf(
+                "%,d products in [%s], loaded %,d train events (before %s) into [%s], trained [%s] v%d "
+                        + "(%,d users, %,d items) in %.0f s%n",
+                productCount,
+                products,
+                train.size(),
+                java.time.Instant.ofEpochMilli(split).toString().substring(0, 10),
+                events,
+                model,
+                version.path("version").asLong(),
+                version.path("users").asLong(),
+                version.path("items").asLong(),
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** The demo shop's model configuration, with {@code training.user_items} when given. */
@@ -151,8 +189,14 @@ public final class RescoreCases {
         return EsClient.toJson(config);
     }
 
-    private static boolean ready(EsClient es, String products, String events, String model, long productCount, int eventCount,
-                                 Integer userItems) {
+    private static boolean ready(
+            EsClient es,
+            String products,
+            String events,
+            String model,
+            long productCount,
+            int eventCount,
+            Integer userItems) {
         EsClient.Response p = es.get("/" + products + "/_count");
         EsClient.Response e = es.get("/" + events + "/_count");
         EsClient.Response m = es.get("/_recommend/models/" + model);
@@ -164,8 +208,11 @@ public final class RescoreCases {
             stored = m.json();
         }
         boolean trained = stored.path("status").path("active_version").asLong(0) > 0;
-        int storedUserItems = stored.path("config").path("training").path("user_items").asInt(100);
-        return p.json().path("count").asLong() == productCount && e.json().path("count").asLong() == eventCount && trained
-            && (userItems == null || storedUserItems == userItems);
+        int storedUserItems =
+                stored.path("config").path("training").path("user_items").asInt(100);
+        return p.json().path("count").asLong() == productCount
+                && e.json().path("count").asLong() == eventCount
+                && trained
+                && (userItems == null || storedUserItems == userItems);
     }
 }

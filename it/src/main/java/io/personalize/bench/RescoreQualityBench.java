@@ -3,10 +3,8 @@ package io.personalize.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,8 +37,15 @@ public final class RescoreQualityBench {
     static final int THREADS = 3;
 
     /** The rescorer's settings of a run; null leaves a setting at the plugin's default. */
-    record Settings(Integer window, Float query, Float similarity, Float affinity, Float attributes, Float popularity, String normalization,
-                    Integer recent) {
+    record Settings(
+            Integer window,
+            Float query,
+            Float similarity,
+            Float affinity,
+            Float attributes,
+            Float popularity,
+            String normalization,
+            Integer recent) {
         static final Settings DEFAULTS = new Settings(null, null, null, null, null, null, null, null);
 
         ObjectNode rescore(String model, String user) {
@@ -74,8 +79,9 @@ public final class RescoreQualityBench {
 
         @Override
         public String toString() {
-            return String.format("window=%s q=%s sim=%s aff=%s pop=%s norm=%s recent=%s", d(window), d(query), d(similarity), d(affinity),
-                d(popularity), d(normalization), d(recent));
+            return String.format(
+                    "window=%s q=%s sim=%s aff=%s pop=%s norm=%s recent=%s",
+                    d(window), d(query), d(similarity), d(affinity), d(popularity), d(normalization), d(recent));
         }
 
         private static String d(Object o) {
@@ -153,8 +159,9 @@ public final class RescoreQualityBench {
                 case "--fresh" -> fresh = true;
                 case "--cases" -> maxCases = Integer.parseInt(args[++i]);
                 case "--user-items" -> userItems = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument [" + args[i] + "]: [--validation] [--tune] [--fresh] "
-                    + "[--cases N (0: all)] [--user-items N]");
+                default ->
+                    throw new IllegalArgumentException("unknown argument [" + args[i]
+                            + "]: [--validation] [--tune] [--fresh] " + "[--cases N (0: all)] [--user-items N]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
@@ -163,14 +170,21 @@ public final class RescoreQualityBench {
         long split = RescoreCases.epochMillis(splitDay);
         long end = validation ? RescoreCases.epochMillis("2011-11-01") : Long.MAX_VALUE;
         String tag = validation ? "val" : "test";
-        String products = "rq-products", events = "rq-events-" + tag, model = "rq-" + tag + (userItems == null ? "" : "-u" + userItems);
+        String products = "rq-products",
+                events = "rq-events-" + tag,
+                model = "rq-" + tag + (userItems == null ? "" : "-u" + userItems);
         RescoreCases.prepare(es, data, products, events, model, split, userItems, fresh);
         List<RescoreCases.Case> cases = RescoreCases.cases(data, split, end, maxCases);
         List<RescoreCases.Case> all = RescoreCases.cases(data, split, end, 0);
-        System.out.printf("%nprotocol OR-time, %s split: train on purchases before %s, test on %s; %,d test searches "
-                + "(of %,d; %,d users), query = the last letter-only word of the bought item's title%n",
-            validation ? "validation" : "test", splitDay, validation ? "2011-10" : "2011-11-01 .. 2011-12-09", cases.size(), all.size(),
-            cases.stream().map(RescoreCases.Case::user).distinct().count());
+        System.out.printf(
+                "%nprotocol OR-time, %s split: train on purchases before %s, test on %s; %,d test searches "
+                        + "(of %,d; %,d users), query = the last letter-only word of the bought item's title%n",
+                validation ? "validation" : "test",
+                splitDay,
+                validation ? "2011-10" : "2011-11-01 .. 2011-12-09",
+                cases.size(),
+                all.size(),
+                cases.stream().map(RescoreCases.Case::user).distinct().count());
 
         Result bm25 = run(es, "BM25 alone", cases, c -> bm25Body(c.query()));
         Map<String, List<String>> profiles = profiles(es, model, cases);
@@ -178,32 +192,66 @@ public final class RescoreQualityBench {
             tune(es, model, cases, bm25, profiles);
             return;
         }
-        Result peer = run(es, "blog recipe: bool + should terms (" + DEFAULT_PEER + ")", cases, c -> peerBody(c.query(), profiles.get(c.user()), DEFAULT_PEER));
-        Result ours = run(es, "personalize rescorer (defaults)", cases, c -> rescoreBody(c.query(), model, c.user(), Settings.DEFAULTS));
+        Result peer = run(
+                es,
+                "blog recipe: bool + should terms (" + DEFAULT_PEER + ")",
+                cases,
+                c -> peerBody(c.query(), profiles.get(c.user()), DEFAULT_PEER));
+        Result ours = run(
+                es,
+                "personalize rescorer (defaults)",
+                cases,
+                c -> rescoreBody(c.query(), model, c.user(), Settings.DEFAULTS));
         // ablations: what the shopper's own signals do, and what the model's popularity alone does
-        Result personal = run(es, "  its shopper signals only (weights.popularity 0)", cases,
-            c -> rescoreBody(c.query(), model, c.user(), new Settings(null, null, null, null, null, 0f, null, null)));
-        Result popular = run(es, "  its popularity only (item_similarity, user_affinity 0)", cases,
-            c -> rescoreBody(c.query(), model, c.user(), new Settings(null, null, 0f, 0f, 0f, null, null, null)));
+        Result personal = run(
+                es,
+                "  its shopper signals only (weights.popularity 0)",
+                cases,
+                c -> rescoreBody(
+                        c.query(), model, c.user(), new Settings(null, null, null, null, null, 0f, null, null)));
+        Result popular = run(
+                es,
+                "  its popularity only (item_similarity, user_affinity 0)",
+                cases,
+                c -> rescoreBody(c.query(), model, c.user(), new Settings(null, null, 0f, 0f, 0f, null, null, null)));
         System.out.printf("%n%-58s %8s %8s %8s %12s%n", "", "NDCG@10", "MRR@10", "HR@10", "NDCG vs BM25");
         for (Result r : List.of(bm25, peer, ours, personal, popular)) {
-            System.out.printf("%-58s %8.4f %8.4f %8.4f %s%n", r.name(), r.ndcg(), r.mrr(), r.hr(),
-                r == bm25 ? "" : String.format("%+8.1f%% (±%.1f%%)", 100 * (r.ndcg() / bm25.ndcg() - 1), 100 * r.ndcgDiffCi(bm25) / bm25.ndcg()));
+            System.out.printf(
+                    "%-58s %8.4f %8.4f %8.4f %s%n",
+                    r.name(),
+                    r.ndcg(),
+                    r.mrr(),
+                    r.hr(),
+                    r == bm25
+                            ? ""
+                            : String.format(
+                                    "%+8.1f%% (±%.1f%%)",
+                                    100 * (r.ndcg() / bm25.ndcg() - 1), 100 * r.ndcgDiffCi(bm25) / bm25.ndcg()));
         }
-        System.out.printf("%nrelative NDCG@10 change, personalize rescorer vs BM25 alone: %+.1f%% (target >= +30%%); vs the blog recipe: %+.1f%%%n",
-            100 * (ours.ndcg() / bm25.ndcg() - 1), 100 * (ours.ndcg() / peer.ndcg() - 1));
-        System.out.printf("MRR@10 change vs BM25 alone: %+.1f%%; vs the blog recipe: %+.1f%%%n", 100 * (ours.mrr() / bm25.mrr() - 1),
-            100 * (ours.mrr() / peer.mrr() - 1));
+        System.out.printf(
+                "%nrelative NDCG@10 change, personalize rescorer vs BM25 alone: %+.1f%% (target >= +30%%); vs the blog recipe: %+.1f%%%n",
+                100 * (ours.ndcg() / bm25.ndcg() - 1), 100 * (ours.ndcg() / peer.ndcg() - 1));
+        System.out.printf(
+                "MRR@10 change vs BM25 alone: %+.1f%%; vs the blog recipe: %+.1f%%%n",
+                100 * (ours.mrr() / bm25.mrr() - 1), 100 * (ours.mrr() / peer.mrr() - 1));
         System.out.println("(± is the half-width of the 95% confidence interval of the paired per-search difference)");
-        System.out.println("reproduce: bin/bench rescore-quality" + (validation ? " --validation" : "") + " --cases " + maxCases
-            + (userItems == null ? "" : " --user-items " + userItems));
+        System.out.println("reproduce: bin/bench rescore-quality" + (validation ? " --validation" : "") + " --cases "
+                + maxCases + (userItems == null ? "" : " --user-items " + userItems));
     }
 
-    static void tune(EsClient es, String model, List<RescoreCases.Case> cases, Result bm25, Map<String, List<String>> profiles) throws Exception {
+    static void tune(
+            EsClient es, String model, List<RescoreCases.Case> cases, Result bm25, Map<String, List<String>> profiles)
+            throws Exception {
         System.out.printf("%n%-70s %8s %8s %8s %9s%n", "", "NDCG@10", "MRR@10", "HR@10", "vs BM25");
         print(bm25, bm25);
-        for (Peer peer : List.of(new Peer(20, 1f), new Peer(20, 3f), new Peer(100, 0.5f), new Peer(100, 1f), new Peer(100, 2f),
-            new Peer(100, 4f), new Peer(100, 8f))) {
+        for (Peer peer : List.of(
+                new Peer(20, 1f),
+                new Peer(20, 3f),
+                new Peer(100, 0.5f),
+                new Peer(100, 1f),
+                new Peer(100, 2f),
+                new Peer(100, 4f),
+                new Peer(100, 8f))) {
             print(run(es, "peer " + peer, cases, c -> peerBody(c.query(), profiles.get(c.user()), peer)), bm25);
         }
         List<Settings> grid = new ArrayList<>();
@@ -218,8 +266,18 @@ public final class RescoreQualityBench {
         for (int recent : List.of(5, 20, 50, 100)) {
             grid.add(new Settings(null, null, null, null, null, null, null, recent));
         }
-        for (float[] w : new float[][] { { 0.25f, 0.5f, 1, 1 }, { 1, 0.5f, 1, 1 }, { 0.5f, 1, 1, 1 }, { 0.5f, 0.5f, 2, 1 }, { 0.5f, 0.5f, 1, 2 },
-            { 0.5f, 0.5f, 1, 0.5f }, { 0.5f, 0.5f, 1, 0 }, { 0.5f, 0, 0, 1 }, { 0.5f, 1, 0, 0 }, { 0.5f, 0, 1, 0 } }) {
+        for (float[] w : new float[][] {
+            {0.25f, 0.5f, 1, 1},
+            {1, 0.5f, 1, 1},
+            {0.5f, 1, 1, 1},
+            {0.5f, 0.5f, 2, 1},
+            {0.5f, 0.5f, 1, 2},
+            {0.5f, 0.5f, 1, 0.5f},
+            {0.5f, 0.5f, 1, 0},
+            {0.5f, 0, 0, 1},
+            {0.5f, 1, 0, 0},
+            {0.5f, 0, 1, 0}
+        }) {
             grid.add(new Settings(null, w[0], w[1], w[2], null, w[3], null, null));
         }
         for (Settings s : grid) {
@@ -228,7 +286,9 @@ public final class RescoreQualityBench {
     }
 
     static void print(Result r, Result bm25) {
-        System.out.printf("%-70s %8.4f %8.4f %8.4f %+8.1f%%%n", r.name(), r.ndcg(), r.mrr(), r.hr(), 100 * (r.ndcg() / bm25.ndcg() - 1));
+        System.out.printf(
+                "%-70s %8.4f %8.4f %8.4f %+8.1f%%%n",
+                r.name(), r.ndcg(), r.mrr(), r.hr(), 100 * (r.ndcg() / bm25.ndcg() - 1));
     }
 
     static ObjectNode bm25Body(String query) {
@@ -260,7 +320,8 @@ public final class RescoreQualityBench {
 
     /** The peer's profile fetch: the shopper's top affinity items from the plugin's stored profile ("for you", 100 at most). */
     static List<String> fetchProfile(EsClient es, String model, String user) {
-        JsonNode response = es.get("/_recommend?model=" + model + "&user_id=" + user + "&size=100").ok();
+        JsonNode response = es.get("/_recommend?model=" + model + "&user_id=" + user + "&size=100")
+                .ok();
         List<String> items = new ArrayList<>();
         for (JsonNode r : response.path("recommendations")) {
             items.add(r.path("item_id").asText());
@@ -268,14 +329,18 @@ public final class RescoreQualityBench {
         return items;
     }
 
-    static Map<String, List<String>> profiles(EsClient es, String model, List<RescoreCases.Case> cases) throws Exception {
+    static Map<String, List<String>> profiles(EsClient es, String model, List<RescoreCases.Case> cases)
+            throws Exception {
         Map<String, List<String>> profiles = new ConcurrentHashMap<>();
-        List<String> users = new ArrayList<>(new HashSet<>(cases.stream().map(RescoreCases.Case::user).toList()));
+        List<String> users = new ArrayList<>(
+                new HashSet<>(cases.stream().map(RescoreCases.Case::user).toList()));
         parallel(users, u -> profiles.put(u, fetchProfile(es, model, u)));
         return profiles;
     }
 
-    static Result run(EsClient es, String name, List<RescoreCases.Case> cases, Function<RescoreCases.Case, ObjectNode> body) throws Exception {
+    static Result run(
+            EsClient es, String name, List<RescoreCases.Case> cases, Function<RescoreCases.Case, ObjectNode> body)
+            throws Exception {
         int[] ranks = new int[cases.size()];
         List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
@@ -283,7 +348,10 @@ public final class RescoreQualityBench {
         }
         parallel(indices, i -> {
             RescoreCases.Case c = cases.get(i);
-            JsonNode hits = es.post("/rq-products/_search", body.apply(c)).ok().path("hits").path("hits");
+            JsonNode hits = es.post("/rq-products/_search", body.apply(c))
+                    .ok()
+                    .path("hits")
+                    .path("hits");
             for (int r = 0; r < hits.size(); r++) {
                 if (hits.get(r).path("_id").asText().equals(c.item())) {
                     ranks[i] = r + 1;

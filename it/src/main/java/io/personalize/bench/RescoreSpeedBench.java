@@ -2,11 +2,9 @@ package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +52,9 @@ public final class RescoreSpeedBench {
                 case "--queries" -> queries = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--fresh" -> fresh = true;
-                default -> throw new IllegalArgumentException("unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
@@ -67,17 +67,26 @@ public final class RescoreSpeedBench {
         for (RescoreCases.Case c : cases) {
             ObjectNode count = EsClient.object();
             count.putObject("query").putObject("match").put("title", c.query());
-            matched += es.post("/" + PRODUCTS + "/_count", count).ok().path("count").asLong();
+            matched += es.post("/" + PRODUCTS + "/_count", count)
+                    .ok()
+                    .path("count")
+                    .asLong();
         }
-        System.out.printf("%n%,d queries (%,d shoppers) over %,d products, %,.0f matching documents per query on average; "
-                + "%d measured rounds after a warm-up round, one client%n", cases.size(),
-            cases.stream().map(RescoreCases.Case::user).distinct().count(), docs, (double) matched / cases.size(), rounds);
+        System.out.printf(
+                "%n%,d queries (%,d shoppers) over %,d products, %,.0f matching documents per query on average; "
+                        + "%d measured rounds after a warm-up round, one client%n",
+                cases.size(),
+                cases.stream().map(RescoreCases.Case::user).distinct().count(),
+                docs,
+                (double) matched / cases.size(),
+                rounds);
 
         Map<String, Function<RescoreCases.Case, Long>> modes = new LinkedHashMap<>();
         modes.put("bm25", c -> timed(es, RescoreQualityBench.bm25Body(c.query())));
         modes.put("rescore-100", c -> timed(es, rescore(c, 100)));
         modes.put("rescore-1000", c -> timed(es, rescore(c, 1000)));
-        // where the time goes: Elasticsearch's own rescorer doing nothing over the same window (the floor of any rescorer
+        // where the time goes: Elasticsearch's own rescorer doing nothing over the same window (the floor of any
+        // rescorer
         // at that window: the first pass keeps 1000 hits instead of 10), and ours without the real-time events read
         modes.put("noop-query-rescore-1000", c -> timed(es, noopRescore(c, 1000)));
         modes.put("rescore-1000-no-recent", c -> {
@@ -107,19 +116,32 @@ public final class RescoreSpeedBench {
             }
         }
         System.out.println("load average after:  " + loadAverage());
-        System.out.printf("%n%-24s %9s %9s %9s %12s %12s%n", "mode", "p50 ms", "p99 ms", "mean ms", "p50 / bm25", "p99 / bm25");
+        System.out.printf(
+                "%n%-24s %9s %9s %9s %12s %12s%n", "mode", "p50 ms", "p99 ms", "mean ms", "p50 / bm25", "p99 / bm25");
         double bp50 = percentile(nanos.get("bm25"), 50), bp99 = percentile(nanos.get("bm25"), 99);
         for (String name : names) {
             List<Long> t = nanos.get(name);
             double p50 = percentile(t, 50), p99 = percentile(t, 99);
-            System.out.printf("%-24s %9.2f %9.2f %9.2f %12.2f %12.2f%n", name, p50, p99, t.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6,
-                p50 / bp50, p99 / bp99);
+            System.out.printf(
+                    "%-24s %9.2f %9.2f %9.2f %12.2f %12.2f%n",
+                    name,
+                    p50,
+                    p99,
+                    t.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6,
+                    p50 / bp50,
+                    p99 / bp99);
         }
-        System.out.printf("%nratio p50 rescore-1000 / bm25: %.2f (target <= 1.15)%n", percentile(nanos.get("rescore-1000"), 50) / bp50);
-        System.out.printf("ratio p50 noop-query-rescore-1000 / bm25 (Elasticsearch's floor at this window): %.2f%n",
-            percentile(nanos.get("noop-query-rescore-1000"), 50) / bp50);
-        System.out.printf("ratio p50 blog-recipe / rescore-1000: %.2f%n", percentile(nanos.get("blog-recipe"), 50) / percentile(nanos.get("rescore-1000"), 50));
-        System.out.printf("reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d%n", docs, queries, rounds);
+        System.out.printf(
+                "%nratio p50 rescore-1000 / bm25: %.2f (target <= 1.15)%n",
+                percentile(nanos.get("rescore-1000"), 50) / bp50);
+        System.out.printf(
+                "ratio p50 noop-query-rescore-1000 / bm25 (Elasticsearch's floor at this window): %.2f%n",
+                percentile(nanos.get("noop-query-rescore-1000"), 50) / bp50);
+        System.out.printf(
+                "ratio p50 blog-recipe / rescore-1000: %.2f%n",
+                percentile(nanos.get("blog-recipe"), 50) / percentile(nanos.get("rescore-1000"), 50));
+        System.out.printf(
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d%n", docs, queries, rounds);
     }
 
     static ObjectNode rescore(RescoreCases.Case c, int window) {
@@ -159,7 +181,8 @@ public final class RescoreSpeedBench {
 
     static String loadAverage() {
         try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg"))
+                    .trim();
         } catch (Exception e) {
             return "unknown";
         }
@@ -168,14 +191,18 @@ public final class RescoreSpeedBench {
     /** The catalogue replicated to {@code docs} documents, bulk-loaded by two client threads with refresh off. */
     static void loadCatalogue(EsClient es, OnlineRetail data, int docs, boolean fresh) throws Exception {
         EsClient.Response count = es.get("/" + PRODUCTS + "/_count");
-        if (fresh == false && count.status() == 200 && count.json().path("count").asLong() == docs) {
+        if (fresh == false
+                && count.status() == 200
+                && count.json().path("count").asLong() == docs) {
             System.out.printf("reusing index [%s] (%,d products)%n", PRODUCTS, docs);
             return;
         }
         long start = System.nanoTime();
-        List<OnlineRetail.Product> catalogue = data.products().stream().filter(p -> p.title() != null).toList();
+        List<OnlineRetail.Product> catalogue =
+                data.products().stream().filter(p -> p.title() != null).toList();
         Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
-        es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}").ok();
+        es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}")
+                .ok();
         List<Integer> all = new ArrayList<>(docs);
         for (int i = 0; i < docs; i++) {
             all.add(i);
@@ -189,8 +216,13 @@ public final class RescoreSpeedBench {
                 int first = t * batch;
                 done.add(clients.submit(() -> {
                     for (int b = first; b < all.size(); b += 2 * batch) {
-                        Shop.bulk(es, PRODUCTS, all.subList(b, Math.min(all.size(), b + batch)),
-                            i -> product.apply(i).sku() + "-" + i / catalogue.size(), i -> Shop.productDocument(product.apply(i)), batch);
+                        Shop.bulk(
+                                es,
+                                PRODUCTS,
+                                all.subList(b, Math.min(all.size(), b + batch)),
+                                i -> product.apply(i).sku() + "-" + i / catalogue.size(),
+                                i -> Shop.productDocument(product.apply(i)),
+                                batch);
                     }
                     return null;
                 }));
@@ -201,9 +233,12 @@ public final class RescoreSpeedBench {
         } finally {
             clients.shutdown();
         }
-        es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\"}}").ok();
+        es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\"}}")
+                .ok();
         es.refresh(PRODUCTS);
         es.post("/" + PRODUCTS + "/_forcemerge?max_num_segments=1", null).ok();
-        System.out.printf("loaded %,d products into [%s] in %.0f s (force-merged to one segment)%n", docs, PRODUCTS, (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                "loaded %,d products into [%s] in %.0f s (force-merged to one segment)%n",
+                docs, PRODUCTS, (System.nanoTime() - start) / 1e9);
     }
 }

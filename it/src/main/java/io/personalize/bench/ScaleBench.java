@@ -1,9 +1,7 @@
 package io.personalize.bench;
 
-import io.personalize.it.EsClient;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
+import io.personalize.it.EsClient;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,16 +30,32 @@ public final class ScaleBench {
 
         JsonNode jvm = nodeJvm(es);
         long heapMax = jvm.path("mem").path("heap_max_in_bytes").asLong();
-        System.out.printf("Training at scale on %s (heap %s, %d processors)%n", url, mb(heapMax),
-            es.get("/_nodes/os").ok().path("nodes").elements().next().path("os").path("available_processors").asInt());
-        System.out.printf("synthetic events: %,d events, %,d users, %,d items, seed %d (power-law users and items, 2023)%n",
-            log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
+        System.out.printf(
+                "Training at scale on %s (heap %s, %d processors)%n",
+                url,
+                mb(heapMax),
+                es.get("/_nodes/os")
+                        .ok()
+                        .path("nodes")
+                        .elements()
+                        .next()
+                        .path("os")
+                        .path("available_processors")
+                        .asInt());
+        System.out.printf(
+                "synthetic events: %,d events, %,d users, %,d items, seed %d (power-law users and items, 2023)%n",
+                log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
 
         String meta = "%d/%d/%d/%d".formatted(log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
         EsClient.Response existing = es.get("/" + EVENTS + "/_mapping");
         boolean reuse = existing.status() == 200
-            && meta.equals(existing.json().path(EVENTS).path("mappings").path("_meta").path("generator").asText())
-            && es.get("/" + EVENTS + "/_count").ok().path("count").asLong() == log.events();
+                && meta.equals(existing.json()
+                        .path(EVENTS)
+                        .path("mappings")
+                        .path("_meta")
+                        .path("generator")
+                        .asText())
+                && es.get("/" + EVENTS + "/_count").ok().path("count").asLong() == log.events();
         if (reuse) {
             System.out.println("loading: the node already holds these events (index " + EVENTS + "), reused");
         } else {
@@ -58,21 +72,32 @@ public final class ScaleBench {
                 }
             });
             // settle the index as a shop's would be: refreshed, searchable, durable
-            es.put("/" + EVENTS + "/_mapping", "{\"_meta\": {\"generator\": \"" + meta + "\"}}").ok();
-            es.put("/" + EVENTS + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\", \"translog.durability\": \"request\"}}").ok();
+            es.put("/" + EVENTS + "/_mapping", "{\"_meta\": {\"generator\": \"" + meta + "\"}}")
+                    .ok();
+            es.put(
+                            "/" + EVENTS + "/_settings",
+                            "{\"index\": {\"refresh_interval\": \"1s\", \"translog.durability\": \"request\"}}")
+                    .ok();
             es.post("/" + EVENTS + "/_flush", null).ok();
             long count = es.get("/" + EVENTS + "/_count").ok().path("count").asLong();
             if (count != log.events()) {
                 throw new IllegalStateException(EVENTS + " holds " + count + " events, expected " + log.events());
             }
-            System.out.printf("loading: %,d events in %.1f s = %,.0f events/s (%d client threads, %,d events per bulk, refresh off)%n",
-                count, (System.nanoTime() - start) / 1e9, rate, threads, batch);
+            System.out.printf(
+                    "loading: %,d events in %.1f s = %,.0f events/s (%d client threads, %,d events per bulk, refresh off)%n",
+                    count, (System.nanoTime() - start) / 1e9, rate, threads, batch);
         }
         SyntheticEvents.createCatalog(es, ITEMS, log.items());
         es.delete("/_recommend/models/" + MODEL);
-        es.put("/_recommend/models/" + MODEL, SyntheticEvents.modelConfig(ITEMS, EVENTS)).ok();
+        es.put("/_recommend/models/" + MODEL, SyntheticEvents.modelConfig(ITEMS, EVENTS))
+                .ok();
 
-        long oldPeakBefore = nodeJvm(es).path("mem").path("pools").path("old").path("peak_used_in_bytes").asLong();
+        long oldPeakBefore = nodeJvm(es)
+                .path("mem")
+                .path("pools")
+                .path("old")
+                .path("peak_used_in_bytes")
+                .asLong();
         HeapWatch watch = new HeapWatch(es);
         Thread watcher = new Thread(watch, "heap-watch");
         watcher.setDaemon(true);
@@ -82,7 +107,10 @@ public final class ScaleBench {
         long start = System.nanoTime();
         JsonNode finished;
         try {
-            String task = es.post("/_recommend/models/" + MODEL + "/_train?wait_for_completion=false", null).ok().path("task").asText();
+            String task = es.post("/_recommend/models/" + MODEL + "/_train?wait_for_completion=false", null)
+                    .ok()
+                    .path("task")
+                    .asText();
             long lastPrint = System.nanoTime();
             while (true) {
                 finished = es.get("/_tasks/" + task).ok();
@@ -92,8 +120,14 @@ public final class ScaleBench {
                 if (System.nanoTime() - lastPrint > 60_000_000_000L) {
                     lastPrint = System.nanoTime();
                     JsonNode status = finished.path("task").path("status");
-                    System.out.printf("  ... %.0f s: %s %,d%s%n", (lastPrint - start) / 1e9, status.path("phase").asText(), status.path("done").asLong(),
-                        status.has("total") ? " / %,d".formatted(status.path("total").asLong()) : "");
+                    System.out.printf(
+                            "  ... %.0f s: %s %,d%s%n",
+                            (lastPrint - start) / 1e9,
+                            status.path("phase").asText(),
+                            status.path("done").asLong(),
+                            status.has("total")
+                                    ? " / %,d".formatted(status.path("total").asLong())
+                                    : "");
                 }
                 Thread.sleep(2000);
             }
@@ -109,23 +143,40 @@ public final class ScaleBench {
         }
         JsonNode response = finished.path("response");
         JsonNode version = response.path("version");
-        System.out.printf("%ntrain: %.1f s wall for %,d events -> %,d users, %,d items (version %d, %s)%n", wall,
-            version.path("events").asLong(), version.path("users").asLong(), version.path("items").asLong(),
-            version.path("version").asLong(), version.path("algorithm").asText());
+        System.out.printf(
+                "%ntrain: %.1f s wall for %,d events -> %,d users, %,d items (version %d, %s)%n",
+                wall,
+                version.path("events").asLong(),
+                version.path("users").asLong(),
+                version.path("items").asLong(),
+                version.path("version").asLong(),
+                version.path("algorithm").asText());
         System.out.println("phases (ms):");
-        for (Iterator<Map.Entry<String, JsonNode>> it = response.path("phases_ms").fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it =
+                        response.path("phases_ms").fields();
+                it.hasNext(); ) {
             Map.Entry<String, JsonNode> phase = it.next();
             System.out.printf("  %-18s %,9d%n", phase.getKey(), phase.getValue().asLong());
         }
         String index = version.path("index").asText();
         long docs = es.get("/" + index + "/_count").json().path("count").asLong(-1);
-        System.out.printf("version index %s: %,d documents (expected users + items + 1 = %,d)%n", index, docs,
-            version.path("users").asLong() + version.path("items").asLong() + 1);
+        System.out.printf(
+                "version index %s: %,d documents (expected users + items + 1 = %,d)%n",
+                index,
+                docs,
+                version.path("users").asLong() + version.path("items").asLong() + 1);
         // what serving has to hold: the version's size on disk once flushed and merged, per million users and items
         es.post("/" + index + "/_forcemerge?max_num_segments=1", null).ok();
-        long bytes = es.get("/" + index + "/_stats/store").json().path("_all").path("primaries").path("store").path("size_in_bytes").asLong();
-        System.out.printf("version index on disk (force-merged, one copy): %s = %.0f bytes per user or item document%n", mb(bytes),
-            bytes / (double) Math.max(1, docs));
+        long bytes = es.get("/" + index + "/_stats/store")
+                .json()
+                .path("_all")
+                .path("primaries")
+                .path("store")
+                .path("size_in_bytes")
+                .asLong();
+        System.out.printf(
+                "version index on disk (force-merged, one copy): %s = %.0f bytes per user or item document%n",
+                mb(bytes), bytes / (double) Math.max(1, docs));
         printHeap(es, heapMax, watch, oldPeakBefore);
         System.out.println("reproduce: bin/bench scale " + events);
     }
@@ -136,19 +187,36 @@ public final class ScaleBench {
         long oldPeak = pools.path("old").path("peak_used_in_bytes").asLong();
         long youngPeak = pools.path("young").path("peak_used_in_bytes").asLong();
         long survivorPeak = pools.path("survivor").path("peak_used_in_bytes").asLong();
-        System.out.printf("heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s (in phase %s), old generation "
-            + "peak %s%n", mb(heapMax), mb(watch.peak.get()), watch.peakPhase.get(), mb(watch.oldPeak.get()));
-        System.out.printf("heap pools' peaks over the node's life: old %s%s, young %s, survivor %s%n", mb(oldPeak),
-            oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)", mb(youngPeak), mb(survivorPeak));
+        System.out.printf(
+                "heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s (in phase %s), old generation "
+                        + "peak %s%n",
+                mb(heapMax), mb(watch.peak.get()), watch.peakPhase.get(), mb(watch.oldPeak.get()));
+        System.out.printf(
+                "heap pools' peaks over the node's life: old %s%s, young %s, survivor %s%n",
+                mb(oldPeak),
+                oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)",
+                mb(youngPeak),
+                mb(survivorPeak));
         JsonNode gc = jvm.path("gc").path("collectors");
-        System.out.printf("gc: young %,d collections %,d ms, old %,d collections %,d ms (node lifetime)%n",
-            gc.path("young").path("collection_count").asLong(), gc.path("young").path("collection_time_in_millis").asLong(),
-            gc.path("old").path("collection_count").asLong(), gc.path("old").path("collection_time_in_millis").asLong());
-        JsonNode breakers = es.get("/_nodes/stats/breaker").ok().path("nodes").elements().next().path("breakers");
+        System.out.printf(
+                "gc: young %,d collections %,d ms, old %,d collections %,d ms (node lifetime)%n",
+                gc.path("young").path("collection_count").asLong(),
+                gc.path("young").path("collection_time_in_millis").asLong(),
+                gc.path("old").path("collection_count").asLong(),
+                gc.path("old").path("collection_time_in_millis").asLong());
+        JsonNode breakers = es.get("/_nodes/stats/breaker")
+                .ok()
+                .path("nodes")
+                .elements()
+                .next()
+                .path("breakers");
         StringBuilder tripped = new StringBuilder();
         breakers.fields().forEachRemaining(b -> {
             if (b.getValue().path("tripped").asLong() > 0) {
-                tripped.append(' ').append(b.getKey()).append('=').append(b.getValue().path("tripped").asLong());
+                tripped.append(' ')
+                        .append(b.getKey())
+                        .append('=')
+                        .append(b.getValue().path("tripped").asLong());
             }
         });
         System.out.println("circuit breakers tripped:" + (tripped.isEmpty() ? " none" : tripped));
@@ -180,10 +248,12 @@ public final class ScaleBench {
                 try {
                     JsonNode mem = nodeJvm(es).path("mem");
                     long used = mem.path("heap_used_in_bytes").asLong();
-                    oldPeak.accumulateAndGet(mem.path("pools").path("old").path("used_in_bytes").asLong(), Math::max);
+                    oldPeak.accumulateAndGet(
+                            mem.path("pools").path("old").path("used_in_bytes").asLong(), Math::max);
                     if (used > peak.get()) {
                         peak.set(used);
-                        JsonNode tasks = es.get("/_tasks?actions=cluster:admin/personalize/model/train&detailed").json();
+                        JsonNode tasks = es.get("/_tasks?actions=cluster:admin/personalize/model/train&detailed")
+                                .json();
                         String phase = "?";
                         for (JsonNode node : tasks.path("nodes")) {
                             for (JsonNode task : node.path("tasks")) {

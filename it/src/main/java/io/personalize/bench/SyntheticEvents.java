@@ -1,9 +1,7 @@
 package io.personalize.bench;
 
-import io.personalize.it.EsClient;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
+import io.personalize.it.EsClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +39,7 @@ public final class SyntheticEvents {
     public static final long DEFAULT_SEED = 20_240_101L;
     public static final long YEAR_START = Instant.parse("2023-01-01T00:00:00Z").toEpochMilli();
     public static final long YEAR_MILLIS = 365L * 24 * 3600 * 1000;
-    static final String[] TYPES = { "view", "cart", "purchase" };
+    static final String[] TYPES = {"view", "cart", "purchase"};
 
     private final long events;
     private final int users;
@@ -64,7 +62,11 @@ public final class SyntheticEvents {
 
     /** The issue's scale target: 20 million events, 1 million users, 100,000 items. */
     public static SyntheticEvents scale(long events) {
-        return new SyntheticEvents(events, (int) Math.max(1, Math.min(1_000_000, events / 20)), (int) Math.max(1, Math.min(100_000, events / 200)), DEFAULT_SEED);
+        return new SyntheticEvents(
+                events,
+                (int) Math.max(1, Math.min(1_000_000, events / 20)),
+                (int) Math.max(1, Math.min(100_000, events / 200)),
+                DEFAULT_SEED);
     }
 
     public long events() {
@@ -110,10 +112,15 @@ public final class SyntheticEvents {
     /** Appends event {@code e}'s bulk action and document to {@code out}. */
     public void appendBulkLine(long e, StringBuilder out) {
         Event event = event(e);
-        out.append("{\"index\":{}}\n{\"user_id\":\"u").append(event.user())
-            .append("\",\"item_id\":\"i").append(event.item())
-            .append("\",\"type\":\"").append(TYPES[event.type()])
-            .append("\",\"@timestamp\":").append(event.time()).append("}\n");
+        out.append("{\"index\":{}}\n{\"user_id\":\"u")
+                .append(event.user())
+                .append("\",\"item_id\":\"i")
+                .append(event.item())
+                .append("\",\"type\":\"")
+                .append(TYPES[event.type()])
+                .append("\",\"@timestamp\":")
+                .append(event.time())
+                .append("}\n");
     }
 
     /** The events index: keyword ids, a keyword type and a date, one shard. */
@@ -143,11 +150,17 @@ public final class SyntheticEvents {
              "mappings": {"properties": {"item_id": {"type": "keyword"}}}}""").ok();
         StringBuilder body = new StringBuilder();
         for (int i = 1; i <= items; i++) {
-            body.append("{\"index\":{\"_id\":\"i").append(i).append("\"}}\n{\"item_id\":\"i").append(i).append("\"}\n");
+            body.append("{\"index\":{\"_id\":\"i")
+                    .append(i)
+                    .append("\"}}\n{\"item_id\":\"i")
+                    .append(i)
+                    .append("\"}\n");
             if (i % 20_000 == 0 || i == items) {
-                JsonNode response = es.ndjson("/" + index + "/_bulk", body.toString()).ok();
+                JsonNode response =
+                        es.ndjson("/" + index + "/_bulk", body.toString()).ok();
                 if (response.path("errors").asBoolean()) {
-                    throw new IllegalStateException("catalogue bulk failed: " + response.toString().substring(0, 500));
+                    throw new IllegalStateException(
+                            "catalogue bulk failed: " + response.toString().substring(0, 500));
                 }
                 body.setLength(0);
             }
@@ -159,11 +172,17 @@ public final class SyntheticEvents {
      * Bulk-loads events {@code [0, events)} into {@code index} with {@code threads} client threads and {@code batch}
      * events per bulk request, then refreshes; returns the events per second. {@code progress} gets the count loaded.
      */
-    public double load(EsClient es, String index, int threads, int batch, java.util.function.LongConsumer progress) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    public double load(EsClient es, String index, int threads, int batch, java.util.function.LongConsumer progress)
+            throws Exception {
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String user = System.getenv("PERSONALIZE_USER");
-        String authorization = user == null ? null
-            : "Basic " + Base64.getEncoder().encodeToString((user + ":" + System.getenv("PERSONALIZE_PASSWORD")).getBytes(StandardCharsets.UTF_8));
+        String authorization = user == null
+                ? null
+                : "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString((user + ":" + System.getenv("PERSONALIZE_PASSWORD"))
+                                        .getBytes(StandardCharsets.UTF_8));
         URI uri = URI.create(es.baseUrl() + "/" + index + "/_bulk?filter_path=errors,items.*.error");
         long batches = (events + batch - 1) / batch;
         AtomicLong nextBatch = new AtomicLong();
@@ -175,27 +194,30 @@ public final class SyntheticEvents {
             for (int t = 0; t < threads; t++) {
                 done.add(pool.submit(() -> {
                     StringBuilder body = new StringBuilder(batch * 100);
-                    for (long b; (b = nextBatch.getAndIncrement()) < batches;) {
+                    for (long b; (b = nextBatch.getAndIncrement()) < batches; ) {
                         body.setLength(0);
                         long from = b * batch, to = Math.min(events, from + batch);
                         for (long e = from; e < to; e++) {
                             appendBulkLine(e, body);
                         }
-                        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5))
-                            .header("Content-Type", "application/x-ndjson")
-                            .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+                        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofMinutes(5))
+                                .header("Content-Type", "application/x-ndjson")
+                                .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
                         if (authorization != null) {
                             request.header("Authorization", authorization);
                         }
-                        for (int attempt = 1;; attempt++) {
-                            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                        for (int attempt = 1; ; attempt++) {
+                            HttpResponse<String> response =
+                                    http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                             if (response.statusCode() == 429 && attempt < 20) {
                                 Thread.sleep(250L * attempt); // the node is busy: back off, as a real client should
                                 continue;
                             }
                             if (response.statusCode() != 200 || response.body().contains("\"errors\":true")) {
                                 String text = response.body();
-                                throw new IllegalStateException("bulk failed (HTTP " + response.statusCode() + "): " + text.substring(0, Math.min(600, text.length())));
+                                throw new IllegalStateException("bulk failed (HTTP " + response.statusCode() + "): "
+                                        + text.substring(0, Math.min(600, text.length())));
                             }
                             break;
                         }

@@ -3,7 +3,6 @@ package io.personalize.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -26,9 +25,11 @@ public final class EsClient {
     public EsClient(String baseUrl, String user, String password) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.authorization = user == null
-            ? null
-            : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+                ? null
+                : "Basic "
+                        + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     public String baseUrl() {
@@ -88,8 +89,9 @@ public final class EsClient {
 
     /** Sends a body that is a JSON string as it is, or any other object serialised with Jackson. */
     public Response send(String method, String path, Object body, String contentType) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + (path.startsWith("/") ? path : "/" + path)))
-            .timeout(Duration.ofMinutes(10));
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create(baseUrl + (path.startsWith("/") ? path : "/" + path)))
+                .timeout(Duration.ofMinutes(10));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
@@ -97,10 +99,14 @@ public final class EsClient {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             request.header("Content-Type", contentType);
-            request.method(method, HttpRequest.BodyPublishers.ofString(body instanceof String s ? s : toJson(body), StandardCharsets.UTF_8));
+            request.method(
+                    method,
+                    HttpRequest.BodyPublishers.ofString(
+                            body instanceof String s ? s : toJson(body), StandardCharsets.UTF_8));
         }
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Response(response.statusCode(), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + " failed", e);

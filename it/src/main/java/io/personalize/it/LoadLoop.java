@@ -27,16 +27,21 @@ public final class LoadLoop implements AutoCloseable {
     public LoadLoop(int count, Function<Integer, EsClient.Response> request) {
         for (int t = 0; t < count; t++) {
             int first = t * 1_000_000;
-            Thread thread = new Thread(() -> {
-                for (int i = first; running.get(); i++) {
-                    try {
-                        EsClient.Response response = request.apply(i);
-                        outcomes.add(new Outcome(System.nanoTime(), response.status(), response.status() >= 300 ? response.body() : null));
-                    } catch (RuntimeException e) {
-                        outcomes.add(new Outcome(System.nanoTime(), 0, e.toString()));
-                    }
-                }
-            }, "load-" + t);
+            Thread thread = new Thread(
+                    () -> {
+                        for (int i = first; running.get(); i++) {
+                            try {
+                                EsClient.Response response = request.apply(i);
+                                outcomes.add(new Outcome(
+                                        System.nanoTime(),
+                                        response.status(),
+                                        response.status() >= 300 ? response.body() : null));
+                            } catch (RuntimeException e) {
+                                outcomes.add(new Outcome(System.nanoTime(), 0, e.toString()));
+                            }
+                        }
+                    },
+                    "load-" + t);
             thread.setDaemon(true);
             thread.start();
             threads.add(thread);

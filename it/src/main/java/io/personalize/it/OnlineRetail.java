@@ -29,7 +29,8 @@ import java.util.zip.GZIPInputStream;
 public final class OnlineRetail {
 
     /** Train on events before 2011-11-01 00:00, test on what customers bought from then on. */
-    public static final long SPLIT = LocalDateTime.parse("2011-11-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
+    public static final long SPLIT =
+            LocalDateTime.parse("2011-11-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
 
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
@@ -40,8 +41,11 @@ public final class OnlineRetail {
     public record Purchase(String user, String sku, long time, int quantity) {}
 
     /** Protocol OR-time: train events, and for each test user the new items they bought after the split. */
-    public record Protocol(List<Purchase> train, Set<String> trainCatalog, Map<String, Set<String>> trainItemsByUser,
-                           Map<String, Set<String>> truthByUser) {}
+    public record Protocol(
+            List<Purchase> train,
+            Set<String> trainCatalog,
+            Map<String, Set<String>> trainItemsByUser,
+            Map<String, Set<String>> truthByUser) {}
 
     private final List<Product> products;
     private final List<Purchase> purchases;
@@ -65,15 +69,18 @@ public final class OnlineRetail {
         Map<String, Long> firstSold = new HashMap<>();
         // (customer, sku, invoice time) -> quantity, in file order
         Map<String, Purchase> events = new LinkedHashMap<>();
-        try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(new GZIPInputStream(Files.newInputStream(csvGz), 1 << 16), StandardCharsets.UTF_8)
-        )) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(csvGz), 1 << 16), StandardCharsets.UTF_8))) {
             in.readLine(); // header
-            for (String line; (line = in.readLine()) != null;) {
+            for (String line; (line = in.readLine()) != null; ) {
                 List<String> f = parseCsvLine(line);
-                String invoice = f.get(0), sku = f.get(1), description = f.get(2).trim();
+                String invoice = f.get(0),
+                        sku = f.get(1),
+                        description = f.get(2).trim();
                 int quantity = Integer.parseInt(f.get(3));
-                long time = LocalDateTime.parse(f.get(4), DATE).toInstant(ZoneOffset.UTC).toEpochMilli();
+                long time = LocalDateTime.parse(f.get(4), DATE)
+                        .toInstant(ZoneOffset.UTC)
+                        .toEpochMilli();
                 double price = Double.parseDouble(f.get(5));
                 String customer = f.get(6).isEmpty() ? null : f.get(6).replaceAll("\\.0$", "");
                 Map<String, Integer> counts = descriptions.computeIfAbsent(sku, k -> new HashMap<>());
@@ -86,8 +93,10 @@ public final class OnlineRetail {
                 }
                 if (customer != null && quantity > 0 && invoice.startsWith("C") == false) {
                     String key = customer + '\u0000' + sku + '\u0000' + time;
-                    events.merge(key, new Purchase(customer, sku, time, quantity),
-                        (a, b) -> new Purchase(a.user(), a.sku(), a.time(), a.quantity() + b.quantity()));
+                    events.merge(
+                            key,
+                            new Purchase(customer, sku, time, quantity),
+                            (a, b) -> new Purchase(a.user(), a.sku(), a.time(), a.quantity() + b.quantity()));
                 }
             }
         } catch (IOException e) {
@@ -97,8 +106,13 @@ public final class OnlineRetail {
         for (String sku : new TreeMap<>(descriptions).keySet()) {
             Map<String, Integer> counts = descriptions.get(sku);
             // some stock codes never had a description: they stay in the catalogue, without text
-            String title = counts.isEmpty() ? null : Collections.max(counts.entrySet(),
-                Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()))).getKey();
+            String title = counts.isEmpty()
+                    ? null
+                    : Collections.max(
+                                    counts.entrySet(),
+                                    Map.Entry.<String, Integer>comparingByValue()
+                                            .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder())))
+                            .getKey();
             List<Double> p = prices.getOrDefault(sku, List.of());
             double median = p.isEmpty() ? 0 : p.stream().sorted().toList().get(p.size() / 2);
             products.add(new Product(sku, title, median, firstSold.getOrDefault(sku, Long.MAX_VALUE)));

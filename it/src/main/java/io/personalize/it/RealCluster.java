@@ -30,7 +30,9 @@ public final class RealCluster {
     private RealCluster() {}
 
     public static Path root() {
-        return Path.of(System.getProperty("personalize.root", ".")).toAbsolutePath().normalize();
+        return Path.of(System.getProperty("personalize.root", "."))
+                .toAbsolutePath()
+                .normalize();
     }
 
     // Several runs can share a machine: PERSONALIZE_IT_NAME and PERSONALIZE_IT_PORT keep their clusters apart.
@@ -50,15 +52,24 @@ public final class RealCluster {
     public static Nodes start(String name, int nodes, int port, String... extraArgs) {
         String external = System.getenv("PERSONALIZE_URL");
         if (external != null && external.isBlank() == false) {
-            return new Nodes("external", List.of(new EsClient(external, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"))));
+            return new Nodes(
+                    "external",
+                    List.of(new EsClient(
+                            external, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"))));
         }
         return STARTED.computeIfAbsent(name, n -> launch(n, nodes, port, extraArgs));
     }
 
     private static Nodes launch(String name, int nodes, int port, String... extraArgs) {
         List<String> command = new ArrayList<>(List.of(
-            root().resolve("bin/cluster").toString(), "start", "--name", name, "--nodes", String.valueOf(nodes), "--port", String.valueOf(port)
-        ));
+                root().resolve("bin/cluster").toString(),
+                "start",
+                "--name",
+                name,
+                "--nodes",
+                String.valueOf(nodes),
+                "--port",
+                String.valueOf(port)));
         command.addAll(List.of(extraArgs));
         String url = run(command);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -72,29 +83,54 @@ public final class RealCluster {
         List<EsClient> clients = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             String nodeUrl = url.replaceAll(":\\d+$", ":" + (port + i));
-            clients.add(secured ? new EsClient(nodeUrl, "admin", "personalize-admin") : new EsClient(nodeUrl, null, null));
+            clients.add(
+                    secured ? new EsClient(nodeUrl, "admin", "personalize-admin") : new EsClient(nodeUrl, null, null));
         }
         return new Nodes(name, List.copyOf(clients));
     }
 
     /** Kills one node of a started cluster (as a crash would: no clean shutdown). */
     public static void killNode(Nodes cluster, int node) {
-        run(List.of(root().resolve("bin/cluster").toString(), "stop-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+        run(List.of(
+                root().resolve("bin/cluster").toString(),
+                "stop-node",
+                "--name",
+                cluster.name(),
+                "--node",
+                String.valueOf(node)));
     }
 
     /** Starts a killed node again, with its data. */
     public static void startNode(Nodes cluster, int node) {
-        run(List.of(root().resolve("bin/cluster").toString(), "start-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+        run(List.of(
+                root().resolve("bin/cluster").toString(),
+                "start-node",
+                "--name",
+                cluster.name(),
+                "--node",
+                String.valueOf(node)));
     }
 
     /** Pauses one node's process (SIGSTOP): it neither answers nor notices time passing, as if cut off. */
     public static void pauseNode(Nodes cluster, int node) {
-        run(List.of(root().resolve("bin/cluster").toString(), "pause-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+        run(List.of(
+                root().resolve("bin/cluster").toString(),
+                "pause-node",
+                "--name",
+                cluster.name(),
+                "--node",
+                String.valueOf(node)));
     }
 
     /** Resumes a paused node (SIGCONT). */
     public static void resumeNode(Nodes cluster, int node) {
-        run(List.of(root().resolve("bin/cluster").toString(), "resume-node", "--name", cluster.name(), "--node", String.valueOf(node)));
+        run(List.of(
+                root().resolve("bin/cluster").toString(),
+                "resume-node",
+                "--name",
+                cluster.name(),
+                "--node",
+                String.valueOf(node)));
     }
 
     /** Stops every node of a started cluster and starts them again with their data (a full restart), until green. */
@@ -105,10 +141,14 @@ public final class RealCluster {
     /** Runs a bin/ script; its stderr goes to ours, its last stdout line is returned. */
     static String run(List<String> command) {
         try {
-            Process process = new ProcessBuilder(command).directory(root().toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process process = new ProcessBuilder(command)
+                    .directory(root().toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             String last = null;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null;) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
                     last = line;
                 }
             }

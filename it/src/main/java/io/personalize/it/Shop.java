@@ -1,7 +1,6 @@
 package io.personalize.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +33,13 @@ public final class Shop {
                                              "ignore_missing": true}}]}""".formatted(dims, analyzer)).ok();
     }
 
-    public static void createProductsIndex(EsClient es, String index, String defaultPipeline, int shards, int replicas) {
+    public static void createProductsIndex(
+            EsClient es, String index, String defaultPipeline, int shards, int replicas) {
         createProductsIndex(es, index, defaultPipeline, shards, replicas, DIMS);
     }
 
-    public static void createProductsIndex(EsClient es, String index, String defaultPipeline, int shards, int replicas, int dims) {
+    public static void createProductsIndex(
+            EsClient es, String index, String defaultPipeline, int shards, int replicas, int dims) {
         es.delete("/" + index);
         String pipeline = defaultPipeline == null ? "" : "\"default_pipeline\": \"" + defaultPipeline + "\",";
         es.put("/" + index, """
@@ -48,8 +49,7 @@ public final class Shop {
                "title": {"type": "text"},
                "price": {"type": "float"},
                "first_sold": {"type": "date"},
-               "content_vector": {"type": "dense_vector", "dims": %d, "similarity": "cosine"}}}}"""
-            .formatted(pipeline, shards, replicas, dims)).ok();
+               "content_vector": {"type": "dense_vector", "dims": %d, "similarity": "cosine"}}}}""".formatted(pipeline, shards, replicas, dims)).ok();
     }
 
     public static Map<String, Object> productDocument(OnlineRetail.Product p) {
@@ -72,7 +72,8 @@ public final class Shop {
     }
 
     /** Bulk-indexes documents with the given ids; throws with the first failure's reason. */
-    public static <T> void bulk(EsClient es, String index, List<T> items, Function<T, String> id, Function<T, Object> source, int batch) {
+    public static <T> void bulk(
+            EsClient es, String index, List<T> items, Function<T, String> id, Function<T, Object> source, int batch) {
         StringBuilder body = new StringBuilder();
         for (int i = 0; i < items.size(); i++) {
             T item = items.get(i);
@@ -107,7 +108,17 @@ public final class Shop {
     }
 
     public static Map<String, Object> eventDocument(OnlineRetail.Purchase p) {
-        return Map.of("user_id", p.user(), "sku", p.sku(), "type", "purchase", "@timestamp", p.time(), "quantity", p.quantity());
+        return Map.of(
+                "user_id",
+                p.user(),
+                "sku",
+                p.sku(),
+                "type",
+                "purchase",
+                "@timestamp",
+                p.time(),
+                "quantity",
+                p.quantity());
     }
 
     /** Loads purchase events, 5,000 per bulk request, with generated ids. */
@@ -121,7 +132,8 @@ public final class Shop {
      * 10,000 events per bulk, refresh off while loading, then one refresh (the index keeps a 1 s refresh afterwards).
      */
     public static void loadEvents(EsClient es, String index, List<OnlineRetail.Purchase> purchases, int threads) {
-        es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}").ok();
+        es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}")
+                .ok();
         int batch = 10_000;
         List<List<OnlineRetail.Purchase>> batches = new java.util.ArrayList<>();
         for (int i = 0; i < purchases.size(); i += batch) {
@@ -133,7 +145,7 @@ public final class Shop {
             List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 done.add(pool.submit(() -> {
-                    for (int b; (b = next.getAndIncrement()) < batches.size();) {
+                    for (int b; (b = next.getAndIncrement()) < batches.size(); ) {
                         bulk(es, index, batches.get(b), null, Shop::eventDocument, batch);
                     }
                     return null;
@@ -150,7 +162,8 @@ public final class Shop {
         } finally {
             pool.shutdownNow();
         }
-        es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\"}}").ok();
+        es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\"}}")
+                .ok();
         es.refresh(index);
     }
 
@@ -164,7 +177,9 @@ public final class Shop {
 
     /** The stored content vector of a product (vectors are left out of _source by default: ask for them). */
     public static float[] contentVector(EsClient es, String index, String sku) {
-        JsonNode source = es.get("/" + index + "/_doc/" + sku + "?_source_exclude_vectors=false").ok().path("_source");
+        JsonNode source = es.get("/" + index + "/_doc/" + sku + "?_source_exclude_vectors=false")
+                .ok()
+                .path("_source");
         return toFloats(source.path("content_vector"));
     }
 

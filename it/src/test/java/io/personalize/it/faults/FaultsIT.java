@@ -1,19 +1,15 @@
 package io.personalize.it.faults;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.LoadLoop;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +19,11 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Faults on real nodes: a node killed while a training reads the events, while it writes its version and while an
@@ -51,13 +48,15 @@ class FaultsIT {
         Shop.createEventsIndex(es, prefix + "-events", shards, replicas);
         Shop.loadEvents(es, prefix + "-events", data.purchases().subList(0, 50_000));
         es.delete("/_recommend/models/" + prefix);
-        es.put("/_recommend/models/" + prefix, Shop.modelConfig(prefix + "-products", prefix + "-events")).ok();
+        es.put("/_recommend/models/" + prefix, Shop.modelConfig(prefix + "-products", prefix + "-events"))
+                .ok();
         es.post("/_recommend/models/" + prefix + "/_train", null).ok();
     }
 
     /** Alternately a personalized search and a _recommend shelf, for the customers of the data. */
     static EsClient.Response request(EsClient es, String prefix, int i) {
-        String user = data.purchases().get((int) Math.floorMod(i * 7919L, 50_000L)).user();
+        String user =
+                data.purchases().get((int) Math.floorMod(i * 7919L, 50_000L)).user();
         if (i % 2 == 0) {
             return es.post("/" + prefix + "-products/_search", """
                 {"size": 10, "query": {"match": {"title": "heart"}}, "_source": false,
@@ -83,11 +82,14 @@ class FaultsIT {
             // a big events index, so that the training takes long enough to be killed in the middle
             Shop.createEventsIndex(es, "crash-big-events", 1, 0);
             loadSyntheticEvents(es, "crash-big-events", 800_000);
-            es.put("/_recommend/models/crash", Shop.modelConfig("crash-products", "crash-big-events")).ok();
+            es.put("/_recommend/models/crash", Shop.modelConfig("crash-products", "crash-big-events"))
+                    .ok();
         } else if (crashNodeUp == false) {
             RealCluster.startNode(crash, 0);
             crashNodeUp = true;
-            crash.any().get("/_cluster/health?wait_for_status=yellow&timeout=60s").ok();
+            crash.any()
+                    .get("/_cluster/health?wait_for_status=yellow&timeout=60s")
+                    .ok();
         }
         return crash.any();
     }
@@ -100,7 +102,9 @@ class FaultsIT {
     /** The crash model's version indices, by name, with their document counts. */
     static Map<String, Long> versionIndices(EsClient es) {
         Map<String, Long> indices = new LinkedHashMap<>();
-        for (JsonNode row : es.get("/_cat/indices/.personalize-data-crash.*?format=json&expand_wildcards=all&h=index,docs.count").ok()) {
+        for (JsonNode row : es.get(
+                        "/_cat/indices/.personalize-data-crash.*?format=json&expand_wildcards=all&h=index,docs.count")
+                .ok()) {
             indices.put(row.path("index").asText(), row.path("docs.count").asLong());
         }
         return indices;
@@ -109,7 +113,9 @@ class FaultsIT {
     /** The model's kept versions' indices, as its status names them. */
     static List<String> keptIndices(JsonNode model) {
         List<String> kept = new ArrayList<>();
-        model.path("status").path("versions").forEach(v -> kept.add(v.path("index").asText()));
+        model.path("status")
+                .path("versions")
+                .forEach(v -> kept.add(v.path("index").asText()));
         return kept;
     }
 
@@ -119,11 +125,16 @@ class FaultsIT {
         crashNode();
         long deadline = System.currentTimeMillis() + 120_000;
         while (versionIndices(es).containsKey(partial)) {
-            assertTrue(System.currentTimeMillis() < deadline, "the partial version index is still there 120 s after the restart: " + versionIndices(es));
+            assertTrue(
+                    System.currentTimeMillis() < deadline,
+                    "the partial version index is still there 120 s after the restart: " + versionIndices(es));
             Thread.sleep(250);
         }
         JsonNode model = es.get("/_recommend/models/crash").ok();
-        assertEquals(Set.copyOf(keptIndices(model)), versionIndices(es).keySet(), "only the kept versions are left: " + model);
+        assertEquals(
+                Set.copyOf(keptIndices(model)),
+                versionIndices(es).keySet(),
+                "only the kept versions are left: " + model);
         return model;
     }
 
@@ -132,19 +143,38 @@ class FaultsIT {
     void aTrainingKilledByANodeCrashLeavesThePreviousVersionAndANewTrainingCanStart() throws Exception {
         EsClient es = crashNode();
         try {
-            String task = es.post("/_recommend/models/crash/_train?wait_for_completion=false", null).ok().path("task").asText();
+            String task = es.post("/_recommend/models/crash/_train?wait_for_completion=false", null)
+                    .ok()
+                    .path("task")
+                    .asText();
             waitForPhase(es, task, "reading_events");
             killCrashNode();
             crashNode();
 
             JsonNode model = es.get("/_recommend/models/crash").ok();
-            assertEquals("failed", model.path("status").path("training").path("state").asText(), model.toString());
-            assertTrue(model.path("status").path("training").path("reason").asText().contains("interrupted"), model.toString());
+            assertEquals(
+                    "failed",
+                    model.path("status").path("training").path("state").asText(),
+                    model.toString());
+            assertTrue(
+                    model.path("status")
+                            .path("training")
+                            .path("reason")
+                            .asText()
+                            .contains("interrupted"),
+                    model.toString());
             assertEquals(1, model.path("status").path("active_version").asLong(), "the previous version still serves");
-            assertEquals(200, es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}").status());
-            assertEquals(Set.copyOf(keptIndices(model)), versionIndices(es).keySet(), "the interrupted version never had an index");
+            assertEquals(
+                    200,
+                    es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}")
+                            .status());
+            assertEquals(
+                    Set.copyOf(keptIndices(model)),
+                    versionIndices(es).keySet(),
+                    "the interrupted version never had an index");
 
-            JsonNode retrained = es.post("/_recommend/models/crash/_train", null).ok();
+            JsonNode retrained =
+                    es.post("/_recommend/models/crash/_train", null).ok();
             assertTrue(retrained.path("version").path("version").asLong() > 1, retrained.toString());
         } finally {
             killCrashNode();
@@ -158,12 +188,18 @@ class FaultsIT {
         try {
             JsonNode before = es.get("/_recommend/models/crash").ok();
             long active = before.path("status").path("active_version").asLong();
-            String task = es.post("/_recommend/models/crash/_train?wait_for_completion=false", null).ok().path("task").asText();
+            String task = es.post("/_recommend/models/crash/_train?wait_for_completion=false", null)
+                    .ok()
+                    .path("task")
+                    .asText();
             waitForPhase(es, task, "writing");
             JsonNode writing = es.get("/_recommend/models/crash").ok();
-            long version = writing.path("status").path("training").path("version").asLong();
+            long version =
+                    writing.path("status").path("training").path("version").asLong();
             // the version being written: the one index that is not a kept version
-            List<String> written = versionIndices(es).keySet().stream().filter(i -> keptIndices(writing).contains(i) == false).toList();
+            List<String> written = versionIndices(es).keySet().stream()
+                    .filter(i -> keptIndices(writing).contains(i) == false)
+                    .toList();
             assertEquals(1, written.size(), "the version being written: " + versionIndices(es));
             String partial = written.get(0);
             assertTrue(partial.endsWith(".v" + version), partial + " is version " + version);
@@ -173,8 +209,12 @@ class FaultsIT {
             assertEquals("failed", training.path("state").asText(), model.toString());
             assertTrue(training.path("reason").asText().contains("interrupted"), model.toString());
             assertEquals(version, training.path("version").asLong(), model.toString());
-            assertEquals(active, model.path("status").path("active_version").asLong(), "the previous version still serves");
-            assertEquals(200, es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}").status());
+            assertEquals(
+                    active, model.path("status").path("active_version").asLong(), "the previous version still serves");
+            assertEquals(
+                    200,
+                    es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}")
+                            .status());
         } finally {
             killCrashNode();
         }
@@ -185,21 +225,29 @@ class FaultsIT {
     void aNodeKilledDuringAnImportLeavesNoPartialIndexAndTheStatusSaysSo() throws Exception {
         EsClient es = crashNode();
         try {
-            long active = es.get("/_recommend/models/crash").ok().path("status").path("active_version").asLong();
+            long active = es.get("/_recommend/models/crash")
+                    .ok()
+                    .path("status")
+                    .path("active_version")
+                    .asLong();
             // 300,000 user lines (33 MB): an import long enough to be killed while it writes
             StringBuilder lines = new StringBuilder();
             for (int i = 0; i < 300_000; i++) {
-                lines.append("{\"user\": \"imp").append(i).append("\", \"history\": [\"85123A\"], \"history_weights\": [1.0], ")
-                    .append("\"items\": [\"22423\"], \"scores\": [0.5], \"because\": [\"85123A\"]}\n");
+                lines.append("{\"user\": \"imp")
+                        .append(i)
+                        .append("\", \"history\": [\"85123A\"], \"history_weights\": [1.0], ")
+                        .append("\"items\": [\"22423\"], \"scores\": [0.5], \"because\": [\"85123A\"]}\n");
             }
             lines.append("{\"popular\": [\"85123A\"], \"scores\": [1.0]}\n");
-            Thread sender = new Thread(() -> {
-                try {
-                    es.ndjson("/_recommend/models/crash/_import", lines.toString());
-                } catch (RuntimeException e) {
-                    // the node dies under it
-                }
-            }, "import");
+            Thread sender = new Thread(
+                    () -> {
+                        try {
+                            es.ndjson("/_recommend/models/crash/_import", lines.toString());
+                        } catch (RuntimeException e) {
+                            // the node dies under it
+                        }
+                    },
+                    "import");
             sender.setDaemon(true);
             sender.start();
 
@@ -208,9 +256,13 @@ class FaultsIT {
             while (partial == null) {
                 JsonNode status = es.get("/_recommend/models/crash").ok().path("status");
                 JsonNode importing = status.path("import");
-                assertFalse(importing.path("state").asText().equals("succeeded"), "the import ended before it could be interrupted");
-                String index = ".personalize-data-crash." + status.path("uuid").asText() + ".v" + importing.path("version").asLong();
-                if (importing.path("state").asText().equals("running") && versionIndices(es).containsKey(index)) {
+                assertFalse(
+                        importing.path("state").asText().equals("succeeded"),
+                        "the import ended before it could be interrupted");
+                String index = ".personalize-data-crash." + status.path("uuid").asText() + ".v"
+                        + importing.path("version").asLong();
+                if (importing.path("state").asText().equals("running")
+                        && versionIndices(es).containsKey(index)) {
                     partial = index;
                 }
                 assertTrue(System.currentTimeMillis() < deadline, "the import never started writing: " + status);
@@ -222,8 +274,12 @@ class FaultsIT {
             JsonNode importing = model.path("status").path("import");
             assertEquals("failed", importing.path("state").asText(), model.toString());
             assertTrue(importing.path("reason").asText().contains("interrupted"), model.toString());
-            assertEquals(active, model.path("status").path("active_version").asLong(), "the previous version still serves");
-            assertEquals(200, es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}").status());
+            assertEquals(
+                    active, model.path("status").path("active_version").asLong(), "the previous version still serves");
+            assertEquals(
+                    200,
+                    es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}")
+                            .status());
         } finally {
             killCrashNode();
         }
@@ -244,7 +300,9 @@ class FaultsIT {
             assertEquals(List.of(), load.failures(), "requests during three retrainings and swaps");
         }
         assertTrue(outcomes.size() > 20, "requests sent: " + outcomes.size());
-        System.out.printf("retraining under load: %d requests, %d failed%n", outcomes.size(), outcomes.stream().filter(o -> o.ok() == false).count());
+        System.out.printf(
+                "retraining under load: %d requests, %d failed%n",
+                outcomes.size(), outcomes.stream().filter(o -> o.ok() == false).count());
     }
 
     @Test
@@ -267,30 +325,48 @@ class FaultsIT {
         } finally {
             RealCluster.startNode(cluster, 2);
         }
-        List<LoadLoop.Outcome> failures = outcomes.stream().filter(o -> o.ok() == false).toList();
-        double window = failures.isEmpty() ? 0 : (failures.get(failures.size() - 1).nanoTime() - failures.get(0).nanoTime()) / 1e9;
-        System.out.printf("node loss under load: %d requests, %d failed, errors for %.1f s after the kill (first at +%.1f s)%n", outcomes.size(),
-            failures.size(), window, failures.isEmpty() ? 0 : (failures.get(0).nanoTime() - killedAt) / 1e9);
+        List<LoadLoop.Outcome> failures =
+                outcomes.stream().filter(o -> o.ok() == false).toList();
+        double window = failures.isEmpty()
+                ? 0
+                : (failures.get(failures.size() - 1).nanoTime()
+                                - failures.get(0).nanoTime())
+                        / 1e9;
+        System.out.printf(
+                "node loss under load: %d requests, %d failed, errors for %.1f s after the kill (first at +%.1f s)%n",
+                outcomes.size(),
+                failures.size(),
+                window,
+                failures.isEmpty() ? 0 : (failures.get(0).nanoTime() - killedAt) / 1e9);
         failures.stream().limit(3).forEach(f -> System.out.println("  failure: " + f.status() + " " + f.failure()));
-        long lastTen = outcomes.stream().filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L).count();
-        long lastTenFailed = failures.stream().filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L).count();
+        long lastTen = outcomes.stream()
+                .filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L)
+                .count();
+        long lastTenFailed = failures.stream()
+                .filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L)
+                .count();
         assertTrue(lastTen > 5, "requests in the last 10 s: " + lastTen);
         assertEquals(0, lastTenFailed, "once replicas are promoted, every request succeeds");
         // it kept serving: requests succeeded after the kill, and the errors came only in the moments after it
-        long servedAfterKill = outcomes.stream().filter(o -> o.nanoTime() > killedAt && o.ok()).count();
+        long servedAfterKill =
+                outcomes.stream().filter(o -> o.nanoTime() > killedAt && o.ok()).count();
         assertTrue(servedAfterKill > 0, "requests served after the node was killed: " + servedAfterKill);
         failures.forEach(f -> assertTrue(f.nanoTime() > killedAt, "a request failed before any node was lost: " + f));
-        assertTrue(window < 25, "requests failed for " + window + " s after the kill: " + failures.size() + " failures");
+        assertTrue(
+                window < 25, "requests failed for " + window + " s after the kill: " + failures.size() + " failures");
         first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
     }
 
     static void waitForPhase(EsClient es, String task, String phase) throws InterruptedException {
         for (int i = 0; i < 600; i++) {
             JsonNode status = es.get("/_tasks/" + task).json();
-            if (phase.equals(status.path("task").path("status").path("phase").asText()) && status.path("task").path("status").path("done").asLong() > 0) {
+            if (phase.equals(status.path("task").path("status").path("phase").asText())
+                    && status.path("task").path("status").path("done").asLong() > 0) {
                 return;
             }
-            assertTrue(status.path("completed").asBoolean() == false, "the training ended before it could be interrupted: " + status);
+            assertTrue(
+                    status.path("completed").asBoolean() == false,
+                    "the training ended before it could be interrupted: " + status);
             Thread.sleep(50);
         }
         throw new AssertionError("the training never reached " + phase);
@@ -298,7 +374,8 @@ class FaultsIT {
 
     /** Power-law users and items over the Online Retail catalogue, timestamps over 2011; seed fixed. */
     static void loadSyntheticEvents(EsClient es, String index, int count) throws Exception {
-        List<String> skus = data.products().stream().map(OnlineRetail.Product::sku).toList();
+        List<String> skus =
+                data.products().stream().map(OnlineRetail.Product::sku).toList();
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
             List<Future<?>> done = new ArrayList<>();

@@ -1,28 +1,25 @@
 package io.personalize.it.forget;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.personalize.bench.SyntheticEvents;
-import io.personalize.it.EsClient;
-import io.personalize.it.RealCluster;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Predicate;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.SyntheticEvents;
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Issue 10, case 2, and the durability of forgetting, on a real node: a shopper forgotten while a training runs (in its
@@ -40,7 +37,8 @@ class ForgetIT {
     @BeforeAll
     static void shop() throws Exception {
         es = RealCluster.single().any();
-        shop = new ForgetShop(es, "fg1", new SyntheticEvents(200_000, 50_000, 10_000, SyntheticEvents.DEFAULT_SEED)).load();
+        shop = new ForgetShop(es, "fg1", new SyntheticEvents(200_000, 50_000, 10_000, SyntheticEvents.DEFAULT_SEED))
+                .load();
         shop.train();
     }
 
@@ -68,14 +66,23 @@ class ForgetIT {
         assertNotNull(shop.storedProfile(active, user), user + " has a profile in the active version");
         assertTrue(ForgetShop.becauseYouViewed(shop.shelf(es, user)) > 0, user + " is served from their history");
 
-        String task = es.post("/_recommend/models/" + shop.model + "/_train?wait_for_completion=false", null).ok().path("task").asText();
+        String task = es.post("/_recommend/models/" + shop.model + "/_train?wait_for_completion=false", null)
+                .ok()
+                .path("task")
+                .asText();
         List<String> phases = new ArrayList<>();
         JsonNode running = poll(task, phase, phases);
         assertFalse(running.path("completed").asBoolean(), "the training ended before the phase: " + phases);
 
         assertEquals(200, shop.forget(es, user).status());
-        String phaseAfter = es.get("/_tasks/" + task).ok().path("task").path("status").path("phase").asText();
-        System.out.println("ForgetIT: forgot " + user + " during " + phases.get(phases.size() - 1) + " (phase then: " + phaseAfter + ")");
+        String phaseAfter = es.get("/_tasks/" + task)
+                .ok()
+                .path("task")
+                .path("status")
+                .path("phase")
+                .asText();
+        System.out.println("ForgetIT: forgot " + user + " during " + phases.get(phases.size() - 1) + " (phase then: "
+                + phaseAfter + ")");
         shop.deleteEvents(user);
 
         JsonNode done = awaitTask(task);
@@ -86,7 +93,10 @@ class ForgetIT {
         assertNull(shop.storedProfile(version, user), "the activated version holds no profile of " + user);
         JsonNode shelf = shop.shelf(es, user);
         assertEquals(0, ForgetShop.becauseYouViewed(shelf), "nothing serves their history: " + shelf);
-        assertEquals(ForgetShop.items(shop.shelf(es, ForgetShop.NOBODY)), ForgetShop.items(shelf), "their shelf is a stranger's");
+        assertEquals(
+                ForgetShop.items(shop.shelf(es, ForgetShop.NOBODY)),
+                ForgetShop.items(shelf),
+                "their shelf is a stranger's");
         assertEquals(shop.rescored(es, ForgetShop.NOBODY), shop.rescored(es, user), "their rescore is a stranger's");
     }
 
@@ -103,14 +113,19 @@ class ForgetIT {
 
         RealCluster.restart(RealCluster.single());
 
-        // a copy of the profile that missed the deletion (a restored snapshot, say) is back in the version: still not served
-        es.put("/" + shop.dataIndex(active) + "/_doc/u:" + user + "?refresh=true", profile).ok();
+        // a copy of the profile that missed the deletion (a restored snapshot, say) is back in the version: still not
+        // served
+        es.put("/" + shop.dataIndex(active) + "/_doc/u:" + user + "?refresh=true", profile)
+                .ok();
         assertNotNull(shop.storedProfile(active, user));
         JsonNode shelf = shop.shelf(es, user);
         assertEquals(0, ForgetShop.becauseYouViewed(shelf), "nothing serves their history: " + shelf);
         assertEquals(shop.rescored(es, ForgetShop.NOBODY), shop.rescored(es, user), "their rescore is a stranger's");
         assertTrue(forgottenAt > 0, "the cluster state recorded the forgetting");
-        assertEquals(forgottenAt, shop.forgottenAt(es, user), "the cluster state still forgets " + user + " after a full restart");
+        assertEquals(
+                forgottenAt,
+                shop.forgottenAt(es, user),
+                "the cluster state still forgets " + user + " after a full restart");
     }
 
     @Test
@@ -124,7 +139,8 @@ class ForgetIT {
             {"user": "%s", "history": ["i1"], "history_weights": [1.0], "items": ["i2"], "scores": [0.9], "because": ["i1"]}
             {"popular": ["i1", "i2", "i3"], "scores": [10, 5, 1]}
             """.formatted(user);
-        JsonNode imported = es.ndjson("/_recommend/models/" + shop.model + "/_import", lines).ok();
+        JsonNode imported = es.ndjson("/_recommend/models/" + shop.model + "/_import", lines)
+                .ok();
         long version = imported.path("version").path("version").asLong();
         assertEquals(version, shop.status().path("active_version").asLong(), imported.toString());
         assertNotNull(shop.storedProfile(version, user), "the explicit re-import holds the profile");

@@ -1,20 +1,17 @@
 package io.personalize.it.forget;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.personalize.bench.SyntheticEvents;
-import io.personalize.it.EsClient;
-import io.personalize.it.RealCluster;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.SyntheticEvents;
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 10, case 1 (and the fault suite's "a paused node during a forget"): on 3 real nodes, one node (not the master)
@@ -30,9 +27,13 @@ class ForgetPausedNodeIT {
     @BeforeAll
     static void shop() throws Exception {
         cluster = RealCluster.three();
-        shop = new ForgetShop(cluster.any(), "fg3", new SyntheticEvents(20_000, 2_000, 1_000, SyntheticEvents.DEFAULT_SEED)).load();
+        shop = new ForgetShop(
+                        cluster.any(), "fg3", new SyntheticEvents(20_000, 2_000, 1_000, SyntheticEvents.DEFAULT_SEED))
+                .load();
         // a copy of the shop's indices on every node: searches go on while one node is out
-        cluster.any().put("/" + shop.items + "," + shop.events + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}").ok();
+        cluster.any()
+                .put("/" + shop.items + "," + shop.events + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
+                .ok();
         shop.train();
         cluster.any().get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
     }
@@ -67,8 +68,8 @@ class ForgetPausedNodeIT {
         try {
             long start = System.nanoTime();
             forgotten = shop.forget(coordinator, ForgetShop.SHOPPER);
-            System.out.println("ForgetPausedNodeIT: DELETE with node-" + paused + " paused took " + (System.nanoTime() - start) / 1_000_000
-                + " ms: " + forgotten.status() + " " + forgotten.body());
+            System.out.println("ForgetPausedNodeIT: DELETE with node-" + paused + " paused took "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms: " + forgotten.status() + " " + forgotten.body());
         } finally {
             RealCluster.resumeNode(cluster, paused);
         }
@@ -76,8 +77,11 @@ class ForgetPausedNodeIT {
 
         // back in the cluster: the master counts it again, and it has applied the master's cluster state (a resumed
         // node first serves from the state it had when paused, until it notices it was removed: seconds)
-        coordinator.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=120s").ok();
-        long version = coordinator.get("/_cluster/state/version").ok().path("version").asLong();
+        coordinator
+                .get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=120s")
+                .ok();
+        long version =
+                coordinator.get("/_cluster/state/version").ok().path("version").asLong();
         waitUntilApplied(pausedNode, version);
 
         JsonNode after = shop.shelf(pausedNode, ForgetShop.SHOPPER);
@@ -86,7 +90,9 @@ class ForgetPausedNodeIT {
         assertEquals(nobodyRescored, shop.rescored(pausedNode, ForgetShop.SHOPPER), "their rescore is a stranger's");
         for (EsClient node : cluster.nodes()) {
             assertEquals(0, ForgetShop.becauseYouViewed(shop.shelf(node, ForgetShop.SHOPPER)), node.baseUrl());
-            assertTrue(shop.forgottenAt(node, ForgetShop.SHOPPER) > 0, "every node's cluster state forgets the user: " + node.baseUrl());
+            assertTrue(
+                    shop.forgottenAt(node, ForgetShop.SHOPPER) > 0,
+                    "every node's cluster state forgets the user: " + node.baseUrl());
         }
     }
 

@@ -1,16 +1,14 @@
 package io.personalize.it.forget;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.personalize.bench.SyntheticEvents;
-import io.personalize.it.EsClient;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.personalize.bench.SyntheticEvents;
+import io.personalize.it.EsClient;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A synthetic shop for the forgetting tests: events of a Zipf-like log (user {@code u1} has the most), a catalogue of
@@ -44,7 +42,10 @@ final class ForgetShop {
         SyntheticEvents.createIndex(es, events);
         log.load(es, events, 2, 20_000, loaded -> {});
         SyntheticEvents.createCatalog(es, items, log.items());
-        assertEquals(201, es.put("/_recommend/models/" + model, SyntheticEvents.modelConfig(items, events)).status());
+        assertEquals(
+                201,
+                es.put("/_recommend/models/" + model, SyntheticEvents.modelConfig(items, events))
+                        .status());
         return this;
     }
 
@@ -63,14 +64,22 @@ final class ForgetShop {
         // this distribution has no _delete_by_query (no reindex module): search the ids, delete them in bulk, again
         while (true) {
             es.refresh(events);
-            JsonNode hits = es.post("/" + events + "/_search", "{\"size\": 10000, \"_source\": false, \"query\": {\"term\": {\"user_id\": \""
-                + user + "\"}}}").ok().path("hits").path("hits");
+            JsonNode hits = es.post(
+                            "/" + events + "/_search",
+                            "{\"size\": 10000, \"_source\": false, \"query\": {\"term\": {\"user_id\": \"" + user
+                                    + "\"}}}")
+                    .ok()
+                    .path("hits")
+                    .path("hits");
             if (hits.isEmpty()) {
                 return;
             }
             StringBuilder bulk = new StringBuilder();
-            hits.forEach(hit -> bulk.append("{\"delete\": {\"_id\": ").append(EsClient.toJson(hit.path("_id").asText())).append("}}\n"));
-            JsonNode response = es.ndjson("/" + events + "/_bulk?refresh=true", bulk.toString()).ok();
+            hits.forEach(hit -> bulk.append("{\"delete\": {\"_id\": ")
+                    .append(EsClient.toJson(hit.path("_id").asText()))
+                    .append("}}\n"));
+            JsonNode response = es.ndjson("/" + events + "/_bulk?refresh=true", bulk.toString())
+                    .ok();
             assertTrue(response.path("errors").asBoolean() == false, response.toString());
         }
     }
@@ -81,7 +90,11 @@ final class ForgetShop {
 
     /** A shelf of 20 with reasons, through {@code node}. */
     JsonNode shelf(EsClient node, String user) {
-        return node.post("/_recommend", "{\"model\": \"" + model + "\", \"user_id\": \"" + user + "\", \"size\": 20, \"explain\": true}").ok();
+        return node.post(
+                        "/_recommend",
+                        "{\"model\": \"" + model + "\", \"user_id\": \"" + user
+                                + "\", \"size\": 20, \"explain\": true}")
+                .ok();
     }
 
     static List<String> items(JsonNode shelf) {
@@ -107,10 +120,16 @@ final class ForgetShop {
     List<String> rescored(EsClient node, String user) {
         ObjectNode body = EsClient.object().put("size", 30).put("_source", false);
         body.putObject("query").putObject("match_all");
-        body.putObject("rescore").put("window_size", 200).putObject("personalize").put("model", model).put("user_id", user);
+        body.putObject("rescore")
+                .put("window_size", 200)
+                .putObject("personalize")
+                .put("model", model)
+                .put("user_id", user);
         List<String> hits = new ArrayList<>();
-        for (JsonNode hit : node.post("/" + items + "/_search", body).ok().path("hits").path("hits")) {
-            hits.add(hit.path("_id").asText() + "=" + String.format("%.5f", hit.path("_score").asDouble()));
+        for (JsonNode hit :
+                node.post("/" + items + "/_search", body).ok().path("hits").path("hits")) {
+            hits.add(hit.path("_id").asText() + "="
+                    + String.format("%.5f", hit.path("_score").asDouble()));
         }
         assertTrue(hits.size() == 30, "the catalogue has more than 30 items: " + hits);
         return hits;
@@ -143,7 +162,14 @@ final class ForgetShop {
 
     /** When the cluster state says the user was forgotten from the model, or 0. */
     long forgottenAt(EsClient node, String user) {
-        JsonNode metadata = node.get("/_cluster/state/metadata?local=true&filter_path=metadata.personalize_forgotten_users").ok();
-        return metadata.path("metadata").path("personalize_forgotten_users").path("models").path(model).path(user).asLong(0);
+        JsonNode metadata = node.get(
+                        "/_cluster/state/metadata?local=true&filter_path=metadata.personalize_forgotten_users")
+                .ok();
+        return metadata.path("metadata")
+                .path("personalize_forgotten_users")
+                .path("models")
+                .path(model)
+                .path(user)
+                .asLong(0);
     }
 }

@@ -1,13 +1,11 @@
 package io.personalize.it.ingest;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
-
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every node of a real 3-node cluster computes the same vector, bit for bit, for the same product. */
 class ItemVectorThreeNodeIT {
@@ -20,8 +18,13 @@ class ItemVectorThreeNodeIT {
              "docs": [{"_source": {"title": "Weißer hängender Herz-Teelichthalter", "description": ["aus Metall", "für Kerzen"]}}]}""";
         String first = null;
         for (EsClient node : cluster.nodes()) {
-            JsonNode vector = node.post("/_ingest/pipeline/_simulate", simulate).ok()
-                .path("docs").get(0).path("doc").path("_source").path("content_vector");
+            JsonNode vector = node.post("/_ingest/pipeline/_simulate", simulate)
+                    .ok()
+                    .path("docs")
+                    .get(0)
+                    .path("doc")
+                    .path("_source")
+                    .path("content_vector");
             assertEquals(128, vector.size(), node.baseUrl());
             if (first == null) {
                 first = vector.toString();

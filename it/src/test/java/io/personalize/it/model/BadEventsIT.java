@@ -1,29 +1,26 @@
 package io.personalize.it.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static io.personalize.it.model.Models.path;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 import io.personalize.it.recommend.RecommendWorld;
-
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
-import static io.personalize.it.model.Models.path;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A few bad events among a shop's real ones (the first 20,000 Online Retail purchases, 2010-2011) must not take the
@@ -56,7 +53,12 @@ class BadEventsIT {
         Map<String, Long> bought = new HashMap<>();
         purchases.forEach(p -> bought.merge(p.user(), 1L, Long::sum));
         // shoppers with a real history: each must get a personalized shelf
-        shoppers = bought.entrySet().stream().filter(e -> e.getValue() >= 30).map(Map.Entry::getKey).sorted().limit(10).toList();
+        shoppers = bought.entrySet().stream()
+                .filter(e -> e.getValue() >= 30)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .limit(10)
+                .toList();
         assertEquals(10, shoppers.size(), "enough shoppers with a history in the sample");
         es.put(path(MODEL), Shop.modelConfig(PRODUCTS, EVENTS)).ok();
     }
@@ -76,8 +78,10 @@ class BadEventsIT {
 
         JsonNode version = train();
         assertEquals(purchases.size(), version.path("events").asLong(), "every real event is used: " + version);
-        assertEquals(purchases.stream().mapToLong(OnlineRetail.Purchase::time).max().orElseThrow(), version.path("newest_event").asLong(),
-            "the newest used event is a real one, not the one of 2030: " + version);
+        assertEquals(
+                purchases.stream().mapToLong(OnlineRetail.Purchase::time).max().orElseThrow(),
+                version.path("newest_event").asLong(),
+                "the newest used event is a real one, not the one of 2030: " + version);
         JsonNode skipped = version.path("skipped_events");
         assertEquals(1, skipped.path("count").asLong(), version.toString());
         assertEquals(List.of("bad-2030"), ids(skipped.path("reasons").path("in_the_future")), version.toString());
@@ -102,13 +106,17 @@ class BadEventsIT {
         assertEquals(List.of("bad-empty-user"), ids(reasons.path("empty_id")), reasons.toString());
         assertEquals(List.of("bad-long-item"), ids(reasons.path("id_too_long")), reasons.toString());
         assertEquals(List.of("bad-1900"), ids(reasons.path("too_old")), reasons.toString());
-        assertEquals(List.of("bad-2030", "bad-2090"), ids(reasons.path("in_the_future")).stream().sorted().toList(), reasons.toString());
+        assertEquals(
+                List.of("bad-2030", "bad-2090"),
+                ids(reasons.path("in_the_future")).stream().sorted().toList(),
+                reasons.toString());
         assertEquals(2, reasons.path("in_the_future").path("count").asLong(), reasons.toString());
 
         // the status keeps it with the active version
         JsonNode status = Models.status(es, MODEL);
         JsonNode active = status.path("versions").get(0);
-        assertEquals(version.path("version").asLong(), status.path("active_version").asLong(), status.toString());
+        assertEquals(
+                version.path("version").asLong(), status.path("active_version").asLong(), status.toString());
         assertEquals(skipped, active.path("skipped_events"), status.toString());
         assertShelvesArePersonalized();
     }
@@ -123,7 +131,8 @@ class BadEventsIT {
     private static void assertShelvesArePersonalized() {
         int personalized = 0;
         for (String shopper : shoppers) {
-            JsonNode response = es.post("/_recommend", Map.of("model", MODEL, "user_id", shopper, "size", 10)).ok();
+            JsonNode response = es.post("/_recommend", Map.of("model", MODEL, "user_id", shopper, "size", 10))
+                    .ok();
             assertEquals(10, response.path("recommendations").size(), response.toString());
             for (JsonNode r : response.path("recommendations")) {
                 assertTrue(r.path("score").asDouble() > 0, "a score above zero: " + response);
@@ -136,7 +145,17 @@ class BadEventsIT {
     }
 
     private static void addEvent(String id, String user, String sku, String time) {
-        Map<String, Object> event = Map.of("user_id", user, "sku", sku, "type", "purchase", "@timestamp", Instant.parse(time).toEpochMilli(), "quantity", 1);
+        Map<String, Object> event = Map.of(
+                "user_id",
+                user,
+                "sku",
+                sku,
+                "type",
+                "purchase",
+                "@timestamp",
+                Instant.parse(time).toEpochMilli(),
+                "quantity",
+                1);
         es.put("/" + EVENTS + "/_doc/" + id + "?refresh=true", event).ok();
     }
 

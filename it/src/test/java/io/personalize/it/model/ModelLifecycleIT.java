@@ -1,24 +1,5 @@
 package io.personalize.it.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.personalize.it.EsClient;
-import io.personalize.it.OnlineRetail;
-import io.personalize.it.RealCluster;
-import io.personalize.it.Shop;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import static io.personalize.it.model.Models.assertError;
 import static io.personalize.it.model.Models.dataIndex;
 import static io.personalize.it.model.Models.dataIndices;
@@ -26,6 +7,22 @@ import static io.personalize.it.model.Models.path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.RealCluster;
+import io.personalize.it.Shop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A model's life on a real node, on the real Online Retail data (387,797 purchases of 4,339 customers, loaded once):
@@ -53,7 +50,9 @@ class ModelLifecycleIT {
         Shop.loadProducts(es, PRODUCTS, data.products());
         Shop.createEventsIndex(es, EVENTS, 1, 0);
         Shop.loadEvents(es, EVENTS, data.purchases(), 3);
-        assertEquals(data.purchases().size(), es.get("/" + EVENTS + "/_count").ok().path("count").asLong());
+        assertEquals(
+                data.purchases().size(),
+                es.get("/" + EVENTS + "/_count").ok().path("count").asLong());
     }
 
     @AfterAll
@@ -79,12 +78,16 @@ class ModelLifecycleIT {
         JsonNode config = model.path("config");
         assertEquals(PRODUCTS, config.path("catalog").path("index").asText());
         assertEquals("sku", config.path("catalog").path("id_field").asText());
-        assertEquals("content_vector", config.path("catalog").path("vector_field").asText());
+        assertEquals(
+                "content_vector", config.path("catalog").path("vector_field").asText());
         assertEquals("user_id", config.path("events").path("user_field").asText());
         assertEquals(5.0, config.path("events").path("weights").path("purchase").asDouble());
         assertEquals("21d", config.path("events").path("half_life").asText(), "the default half-life");
         assertEquals("cosine", config.path("similarity").path("algorithm").asText());
-        assertEquals(50, config.path("similarity").path("neighbors").asInt(), "the replacement's settings, not the first ones");
+        assertEquals(
+                50,
+                config.path("similarity").path("neighbors").asInt(),
+                "the replacement's settings, not the first ones");
         assertEquals(500, config.path("training").path("max_history").asInt());
         assertEquals(100, config.path("training").path("user_items").asInt());
         JsonNode status = model.path("status");
@@ -120,9 +123,24 @@ class ModelLifecycleIT {
         assertEquals(1, version.path("version").asLong());
         assertEquals("training", version.path("source").asText());
         assertEquals(data.purchases().size(), version.path("events").asLong(), "every purchase is an event");
-        assertEquals(data.purchases().stream().map(OnlineRetail.Purchase::user).distinct().count(), version.path("users").asLong());
-        assertEquals(data.purchases().stream().map(OnlineRetail.Purchase::sku).distinct().count(), version.path("items").asLong());
-        assertEquals(data.purchases().stream().mapToLong(OnlineRetail.Purchase::time).max().orElseThrow(), version.path("newest_event").asLong());
+        assertEquals(
+                data.purchases().stream()
+                        .map(OnlineRetail.Purchase::user)
+                        .distinct()
+                        .count(),
+                version.path("users").asLong());
+        assertEquals(
+                data.purchases().stream()
+                        .map(OnlineRetail.Purchase::sku)
+                        .distinct()
+                        .count(),
+                version.path("items").asLong());
+        assertEquals(
+                data.purchases().stream()
+                        .mapToLong(OnlineRetail.Purchase::time)
+                        .max()
+                        .orElseThrow(),
+                version.path("newest_event").asLong());
         assertTrue(version.path("algorithm").asText().startsWith("cosine"), version.toString());
         Set<String> phases = new java.util.HashSet<>();
         trained.json().path("phases_ms").fieldNames().forEachRemaining(phases::add);
@@ -140,10 +158,14 @@ class ModelLifecycleIT {
         JsonNode training = status.path("training");
         assertEquals("succeeded", training.path("state").asText(), training.toString());
         assertEquals(1, training.path("version").asLong());
-        assertTrue(training.path("finished_at").asLong() >= training.path("started_at").asLong(), training.toString());
+        assertTrue(
+                training.path("finished_at").asLong()
+                        >= training.path("started_at").asLong(),
+                training.toString());
 
         // the version index holds a document per item and per user, and the popular list
-        long expectedDocs = version.path("users").asLong() + version.path("items").asLong() + 1;
+        long expectedDocs =
+                version.path("users").asLong() + version.path("items").asLong() + 1;
         assertEquals(Map.of(dataIndex(es, MODEL, 1), expectedDocs), dataIndices(es, MODEL));
     }
 
@@ -153,21 +175,38 @@ class ModelLifecycleIT {
         String task = Models.trainAsync(es, MODEL);
         List<JsonNode> seen = new ArrayList<>();
         // watch it while it runs, and try a second training meanwhile: 409, naming the running task
-        JsonNode running = Models.pollTask(es, task, t -> t.path("task").path("status").path("done").asLong() > 0, 600_000, seen);
+        JsonNode running = Models.pollTask(
+                es, task, t -> t.path("task").path("status").path("done").asLong() > 0, 600_000, seen);
         if (running.path("completed").asBoolean() == false) {
             JsonNode status = running.path("task").path("status");
             assertEquals(MODEL, status.path("model").asText(), running.toString());
             assertTrue(running.path("task").path("cancellable").asBoolean(), running.toString());
-            assertEquals("cluster:admin/personalize/model/train", running.path("task").path("action").asText());
-            assertError(es.post(path(MODEL) + "/_train", null), 409, "is already training (task [" + task + "])", "a second training");
-            assertError(es.post(path(MODEL) + "/_train?wait_for_completion=false", null), 409, "is already training", "a second task");
-            assertEquals("running", Models.status(es, MODEL).path("training").path("state").asText());
+            assertEquals(
+                    "cluster:admin/personalize/model/train",
+                    running.path("task").path("action").asText());
+            assertError(
+                    es.post(path(MODEL) + "/_train", null),
+                    409,
+                    "is already training (task [" + task + "])",
+                    "a second training");
+            assertError(
+                    es.post(path(MODEL) + "/_train?wait_for_completion=false", null),
+                    409,
+                    "is already training",
+                    "a second task");
+            assertEquals(
+                    "running",
+                    Models.status(es, MODEL).path("training").path("state").asText());
         }
         JsonNode done = Models.pollTask(es, task, t -> false, 900_000, seen);
         assertTrue(done.path("completed").asBoolean(), done.toString());
         List<String> phases = Models.phases(seen);
         assertTrue(phases.contains("reading_events"), "GET _tasks showed the phases " + phases);
-        assertTrue(seen.stream().anyMatch(t -> t.path("task").path("status").path("done").asLong() > 0), "progress was shown");
+        assertTrue(
+                seen.stream()
+                        .anyMatch(
+                                t -> t.path("task").path("status").path("done").asLong() > 0),
+                "progress was shown");
 
         // after completion, GET _tasks/<id> answers the stored outcome: the new version and its phases
         JsonNode response = done.path("response");
@@ -178,7 +217,9 @@ class ModelLifecycleIT {
         JsonNode status = Models.status(es, MODEL);
         assertEquals(2, status.path("active_version").asLong());
         assertEquals(List.of(2L, 1L), versions(status), "the active version and the one before it");
-        assertEquals(Set.of(dataIndex(es, MODEL, 1), dataIndex(es, MODEL, 2)), dataIndices(es, MODEL).keySet());
+        assertEquals(
+                Set.of(dataIndex(es, MODEL, 1), dataIndex(es, MODEL, 2)),
+                dataIndices(es, MODEL).keySet());
     }
 
     @Test
@@ -190,10 +231,17 @@ class ModelLifecycleIT {
             {"settings": {"number_of_replicas": 0},
              "mappings": {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"},
                                          "type": {"type": "keyword"}, "@timestamp": {"type": "date"}}}}""").ok();
-        es.post("/lc-clicks/_doc?refresh=true", Map.of("user_id", "17850", "sku", "85123A", "type", "click", "@timestamp", 1_300_000_000_000L)).ok();
+        es.post(
+                        "/lc-clicks/_doc?refresh=true",
+                        Map.of("user_id", "17850", "sku", "85123A", "type", "click", "@timestamp", 1_300_000_000_000L))
+                .ok();
         es.put(path(MODEL), Shop.modelConfig(PRODUCTS, "lc-clicks")).ok();
         try {
-            String reason = assertError(es.post(path(MODEL) + "/_train", null), 400, "no usable events in [lc-clicks]", "training on unusable events");
+            String reason = assertError(
+                    es.post(path(MODEL) + "/_train", null),
+                    400,
+                    "no usable events in [lc-clicks]",
+                    "training on unusable events");
             JsonNode status = Models.status(es, MODEL);
             assertEquals(2, status.path("active_version").asLong(), "the previous version still serves: " + status);
             assertEquals(List.of(2L, 1L), versions(status));
@@ -201,16 +249,22 @@ class ModelLifecycleIT {
             assertEquals("failed", training.path("state").asText(), training.toString());
             assertEquals(reason, training.path("reason").asText(), "the status says why");
             assertEquals(3, training.path("version").asLong(), "the failed attempt's version number");
-            assertEquals(Set.of(dataIndex(es, MODEL, 1), dataIndex(es, MODEL, 2)), dataIndices(es, MODEL).keySet(), "nothing left of version 3");
+            assertEquals(
+                    Set.of(dataIndex(es, MODEL, 1), dataIndex(es, MODEL, 2)),
+                    dataIndices(es, MODEL).keySet(),
+                    "nothing left of version 3");
 
             // an events index that disappeared: the training fails on it, recorded the same way
             es.delete("/lc-clicks").ok();
             String task = Models.trainAsync(es, MODEL);
             JsonNode done = Models.awaitTask(es, task, 600_000);
-            assertEquals("index_not_found_exception", done.path("error").path("type").asText(), done.toString());
+            assertEquals(
+                    "index_not_found_exception", done.path("error").path("type").asText(), done.toString());
             JsonNode after = Models.status(es, MODEL);
             assertEquals("failed", after.path("training").path("state").asText());
-            assertTrue(after.path("training").path("reason").asText().contains("no such index [lc-clicks]"), after.toString());
+            assertTrue(
+                    after.path("training").path("reason").asText().contains("no such index [lc-clicks]"),
+                    after.toString());
             assertEquals(2, after.path("active_version").asLong());
         } finally {
             es.put(path(MODEL), Shop.modelConfig(PRODUCTS, EVENTS)).ok();
@@ -240,8 +294,14 @@ class ModelLifecycleIT {
         JsonNode status = Models.status(es, MODEL);
         assertEquals(number, status.path("active_version").asLong(), status.toString());
         assertEquals(List.of(number, 2L), versions(status), "the import and the version before it");
-        assertEquals(Map.of(dataIndex(es, MODEL, 2), dataIndices(es, MODEL).get(dataIndex(es, MODEL, 2)), dataIndex(es, MODEL, number), 4L), dataIndices(es, MODEL),
-            "two item documents, a user and the popular list; version 1 dropped");
+        assertEquals(
+                Map.of(
+                        dataIndex(es, MODEL, 2),
+                        dataIndices(es, MODEL).get(dataIndex(es, MODEL, 2)),
+                        dataIndex(es, MODEL, number),
+                        4L),
+                dataIndices(es, MODEL),
+                "two item documents, a user and the popular list; version 1 dropped");
     }
 
     @Test
@@ -254,11 +314,33 @@ class ModelLifecycleIT {
             {"item": "b", "neighbors": [], "scores": [1.0]}
             {"item": "c", "neighbors": [], "scores": []}
             """;
-        assertError(es.ndjson(path(MODEL) + "/_import", lines), 400, "line 2: item [b]: [neighbors] has 0 entries but [scores] has 1", "a bad line");
-        assertError(es.ndjson(path(MODEL) + "/_import", "{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": [1.0]}\n{\"item\": \"b\",\n"), 400, "line 2", "malformed JSON on line 2");
-        assertError(es.ndjson(path(MODEL) + "/_import", "{\"user\": \"u\", \"items\": [\"a\"], \"scores\": [\"high\"]}\n"), 400, "[scores]", "a score that is not a number");
-        assertError(es.ndjson(path(MODEL) + "/_import", "{\"item\": \"a\", \"color\": \"red\"}\n"), 400, "line 1: [1:", "an unknown field");
-        assertError(es.ndjson(path(MODEL) + "/_import", "{\"item\": \"a\", \"color\": \"red\"}\n"), 400, "unknown field [color]", "an unknown field");
+        assertError(
+                es.ndjson(path(MODEL) + "/_import", lines),
+                400,
+                "line 2: item [b]: [neighbors] has 0 entries but [scores] has 1",
+                "a bad line");
+        assertError(
+                es.ndjson(
+                        path(MODEL) + "/_import",
+                        "{\"item\": \"a\", \"neighbors\": [\"b\"], \"scores\": [1.0]}\n{\"item\": \"b\",\n"),
+                400,
+                "line 2",
+                "malformed JSON on line 2");
+        assertError(
+                es.ndjson(path(MODEL) + "/_import", "{\"user\": \"u\", \"items\": [\"a\"], \"scores\": [\"high\"]}\n"),
+                400,
+                "[scores]",
+                "a score that is not a number");
+        assertError(
+                es.ndjson(path(MODEL) + "/_import", "{\"item\": \"a\", \"color\": \"red\"}\n"),
+                400,
+                "line 1: [1:",
+                "an unknown field");
+        assertError(
+                es.ndjson(path(MODEL) + "/_import", "{\"item\": \"a\", \"color\": \"red\"}\n"),
+                400,
+                "unknown field [color]",
+                "an unknown field");
         JsonNode after = Models.status(es, MODEL);
         assertEquals(before.path("active_version"), after.path("active_version"));
         assertEquals(before.path("versions"), after.path("versions"), "no version was added or dropped");
@@ -275,19 +357,24 @@ class ModelLifecycleIT {
         assertEquals(10, evaluation.path("k").asInt());
         assertEquals(OnlineRetail.SPLIT, evaluation.path("split_at").asLong());
         assertEquals(protocol.train().size(), evaluation.path("train_events").asLong(), "events before the split");
-        assertEquals(protocol.truthByUser().size(), evaluation.path("test_users").asLong(), "protocol OR-time's test users");
-        assertEquals(protocol.trainCatalog().size(), evaluation.path("catalog_items").asLong());
+        assertEquals(
+                protocol.truthByUser().size(), evaluation.path("test_users").asLong(), "protocol OR-time's test users");
+        assertEquals(
+                protocol.trainCatalog().size(), evaluation.path("catalog_items").asLong());
         JsonNode model = evaluation.path("model");
         JsonNode popularity = evaluation.path("popularity");
         String summary = "model " + model + " popularity " + popularity;
         assertTrue(model.path("ndcg").asDouble() > popularity.path("ndcg").asDouble(), "beats popularity: " + summary);
         assertTrue(model.path("ndcg").asDouble() > 0.1021, "NDCG@10 above EASE's 0.1021: " + summary);
         assertTrue(model.path("coverage").asDouble() >= 0.28, "coverage@10 >= 0.28: " + summary);
-        assertTrue(model.path("hit_rate").asDouble() > popularity.path("hit_rate").asDouble(), summary);
+        assertTrue(
+                model.path("hit_rate").asDouble() > popularity.path("hit_rate").asDouble(), summary);
         assertTrue(model.path("recall").asDouble() > 0, summary);
         // the events arrive from two parallel slices in a different order every time: the figures must not
         for (int again = 0; again < 2; again++) {
-            JsonNode repeated = es.post(path(MODEL) + "/_evaluate", "{\"split\": \"2011-11-01\", \"k\": 10}").ok().path("evaluation");
+            JsonNode repeated = es.post(path(MODEL) + "/_evaluate", "{\"split\": \"2011-11-01\", \"k\": 10}")
+                    .ok()
+                    .path("evaluation");
             assertEquals(model, repeated.path("model"), "the same request gives the same figures");
             assertEquals(popularity, repeated.path("popularity"), "the same request gives the same figures");
         }
@@ -295,10 +382,23 @@ class ModelLifecycleIT {
         // other settings are tried without changing the model, and nothing is written
         JsonNode statusBefore = Models.status(es, MODEL);
         Map<String, Long> indicesBefore = dataIndices(es, MODEL);
-        JsonNode rp3 = es.post(path(MODEL) + "/_evaluate", "{\"split\": \"2011-11-01\", \"k\": 10, \"similarity\": {\"algorithm\": \"rp3beta\"}}").ok().path("evaluation");
+        JsonNode rp3 = es.post(
+                        path(MODEL) + "/_evaluate",
+                        "{\"split\": \"2011-11-01\", \"k\": 10, \"similarity\": {\"algorithm\": \"rp3beta\"}}")
+                .ok()
+                .path("evaluation");
         assertTrue(rp3.path("algorithm").asText().startsWith("rp3beta"), rp3.toString());
-        assertTrue(rp3.path("model").path("ndcg").asDouble() > rp3.path("popularity").path("ndcg").asDouble(), rp3.toString());
-        assertEquals("cosine", Models.get(es, MODEL).path("config").path("similarity").path("algorithm").asText());
+        assertTrue(
+                rp3.path("model").path("ndcg").asDouble()
+                        > rp3.path("popularity").path("ndcg").asDouble(),
+                rp3.toString());
+        assertEquals(
+                "cosine",
+                Models.get(es, MODEL)
+                        .path("config")
+                        .path("similarity")
+                        .path("algorithm")
+                        .asText());
         assertEquals(statusBefore, Models.status(es, MODEL));
         assertEquals(indicesBefore, dataIndices(es, MODEL));
     }
@@ -313,12 +413,17 @@ class ModelLifecycleIT {
         assertError(es.get(path(MODEL)), 404, "model [" + MODEL + "] not found", "GET after delete");
         assertEquals(Map.of(), dataIndices(es, MODEL), "every version index is gone");
         Set<String> names = new java.util.HashSet<>();
-        es.get("/_recommend/models").ok().path("models").forEach(m -> names.add(m.path("name").asText()));
+        es.get("/_recommend/models")
+                .ok()
+                .path("models")
+                .forEach(m -> names.add(m.path("name").asText()));
         assertFalse(names.contains(MODEL), names.toString());
         assertError(es.delete(path(MODEL)), 404, "not found", "a second delete");
         assertError(es.post(path(MODEL) + "/_train", null), 404, "not found", "training a deleted model");
         // the events and the catalogue are the shop's: untouched
-        assertEquals(data.purchases().size(), es.get("/" + EVENTS + "/_count").ok().path("count").asLong());
+        assertEquals(
+                data.purchases().size(),
+                es.get("/" + EVENTS + "/_count").ok().path("count").asLong());
     }
 
     private static List<Long> versions(JsonNode status) {

@@ -1,19 +1,17 @@
 package io.personalize.it.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.personalize.it.EsClient;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** What the models tests share: the API's paths, error assertions, tasks, and the model's system indices. */
 final class Models {
@@ -38,18 +36,24 @@ final class Models {
      * 4xx of the API must say what is wrong; a 5xx is a bug whatever the request.
      */
     static String assertError(EsClient.Response response, int status, String reasonPart, String what) {
-        assertTrue(response.status() < 500, what + ": a 5xx is a bug in the plugin: " + response.status() + " " + response.body());
+        assertTrue(
+                response.status() < 500,
+                what + ": a 5xx is a bug in the plugin: " + response.status() + " " + response.body());
         assertEquals(status, response.status(), what + " -> " + response.body());
         String reason = response.reason();
         assertFalse(reason == null || reason.isBlank(), what + ": no reason in " + response.body());
-        assertTrue(reason.contains(reasonPart), what + ": the reason [" + reason + "] does not contain [" + reasonPart + "]");
+        assertTrue(
+                reason.contains(reasonPart),
+                what + ": the reason [" + reason + "] does not contain [" + reasonPart + "]");
         return reason;
     }
 
     /** Version index name to document count, for every stored index of the model (system indices included). */
     static Map<String, Long> dataIndices(EsClient es, String model) {
         // model names have no '.': this matches this model's version indices only, of every incarnation
-        JsonNode rows = es.get("/_cat/indices/.personalize-data-" + model + ".*?expand_wildcards=all&format=json&h=index,docs.count").ok();
+        JsonNode rows = es.get("/_cat/indices/.personalize-data-" + model
+                        + ".*?expand_wildcards=all&format=json&h=index,docs.count")
+                .ok();
         Map<String, Long> indices = new TreeMap<>();
         for (JsonNode row : rows) {
             indices.put(row.path("index").asText(), row.path("docs.count").asLong());
@@ -66,14 +70,16 @@ final class Models {
 
     /** Starts a training with wait_for_completion=false; answers the task id. */
     static String trainAsync(EsClient es, String model) {
-        JsonNode started = es.post(path(model) + "/_train?wait_for_completion=false", null).ok();
+        JsonNode started =
+                es.post(path(model) + "/_train?wait_for_completion=false", null).ok();
         String task = started.path("task").asText();
         assertTrue(task.matches("[^:]+:\\d+"), "a task id: " + started);
         return task;
     }
 
     /** Polls GET _tasks/<id> every 50 ms until {@code until} holds (or the task completed); answers the last answer. */
-    static JsonNode pollTask(EsClient es, String task, Predicate<JsonNode> until, long timeoutMillis, List<JsonNode> seen) {
+    static JsonNode pollTask(
+            EsClient es, String task, Predicate<JsonNode> until, long timeoutMillis, List<JsonNode> seen) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (true) {
             JsonNode answer = es.get("/_tasks/" + task).ok();
@@ -102,7 +108,8 @@ final class Models {
         List<String> phases = new ArrayList<>();
         for (JsonNode answer : answers) {
             String phase = answer.path("task").path("status").path("phase").asText(null);
-            if (phase != null && (phases.isEmpty() || phases.get(phases.size() - 1).equals(phase) == false)) {
+            if (phase != null
+                    && (phases.isEmpty() || phases.get(phases.size() - 1).equals(phase) == false)) {
                 phases.add(phase);
             }
         }

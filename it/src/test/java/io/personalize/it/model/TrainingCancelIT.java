@@ -1,28 +1,25 @@
 package io.personalize.it.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.personalize.bench.SyntheticEvents;
-import io.personalize.it.EsClient;
-import io.personalize.it.RealCluster;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import static io.personalize.it.model.Models.dataIndex;
 import static io.personalize.it.model.Models.dataIndices;
 import static io.personalize.it.model.Models.path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.SyntheticEvents;
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Cancelling trainings with {@code POST _tasks/<id>/_cancel}, while they read the events and while they write the new
@@ -48,7 +45,9 @@ class TrainingCancelIT {
         SyntheticEvents.createIndex(es, EVENTS);
         LOG.load(es, EVENTS, 3, 20_000, loaded -> {});
         SyntheticEvents.createCatalog(es, ITEMS, LOG.items());
-        assertEquals(201, es.put(path(MODEL), SyntheticEvents.modelConfig(ITEMS, EVENTS)).status());
+        assertEquals(
+                201,
+                es.put(path(MODEL), SyntheticEvents.modelConfig(ITEMS, EVENTS)).status());
     }
 
     @AfterAll
@@ -68,7 +67,8 @@ class TrainingCancelIT {
         v1Docs = version.path("users").asLong() + version.path("items").asLong() + 1;
         assertTrue(v1Docs > 40_000, version.toString());
         assertEquals(Map.of(dataIndex(es, MODEL, 1), v1Docs), dataIndices(es, MODEL));
-        System.out.println("TrainingCancelIT: a full training took " + version.path("took_ms").asLong() + " ms: " + trained.path("phases_ms"));
+        System.out.println("TrainingCancelIT: a full training took "
+                + version.path("took_ms").asLong() + " ms: " + trained.path("phases_ms"));
     }
 
     @Test
@@ -86,10 +86,19 @@ class TrainingCancelIT {
     private void cancelDuring(String phase, long version) {
         String task = Models.trainAsync(es, MODEL);
         List<JsonNode> seen = new ArrayList<>();
-        JsonNode running = Models.pollTask(es, task, t -> phase.equals(t.path("task").path("status").path("phase").asText())
-            && t.path("task").path("status").path("done").asLong() > 0, 900_000, seen);
-        assertFalse(running.path("completed").asBoolean(), "the training ended before it could be cancelled in " + phase + ": " + Models.phases(seen));
-        assertEquals("running", Models.status(es, MODEL).path("training").path("state").asText());
+        JsonNode running = Models.pollTask(
+                es,
+                task,
+                t -> phase.equals(t.path("task").path("status").path("phase").asText())
+                        && t.path("task").path("status").path("done").asLong() > 0,
+                900_000,
+                seen);
+        assertFalse(
+                running.path("completed").asBoolean(),
+                "the training ended before it could be cancelled in " + phase + ": " + Models.phases(seen));
+        assertEquals(
+                "running",
+                Models.status(es, MODEL).path("training").path("state").asText());
 
         JsonNode cancel = es.post("/_tasks/" + task + "/_cancel", null).ok();
         assertTrue(cancel.toString().contains(task), cancel.toString());
@@ -107,7 +116,10 @@ class TrainingCancelIT {
         assertEquals(1, status.path("active_version").asLong(), "the previous version still serves: " + status);
         assertEquals(1, status.path("versions").size(), status.toString());
         assertEquals(version, status.path("last_version").asLong(), "the cancelled version's number is not reused");
-        assertEquals(Map.of(dataIndex(es, MODEL, 1), v1Docs), dataIndices(es, MODEL), "version 1 whole, nothing of version " + version);
+        assertEquals(
+                Map.of(dataIndex(es, MODEL, 1), v1Docs),
+                dataIndices(es, MODEL),
+                "version 1 whole, nothing of version " + version);
         // nothing still in flight recreates the deleted index a moment later
         Models.sleep(1500);
         assertEquals(Map.of(dataIndex(es, MODEL, 1), v1Docs), dataIndices(es, MODEL));

@@ -1,26 +1,23 @@
 package io.personalize.it.recommend;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The _recommend endpoint on a real node with the built zip, over the real Online Retail data (half of the customers'
@@ -33,7 +30,9 @@ class RecommendIT {
     private static EsClient es;
     /** A customer with a long history, whom only read-only tests use. */
     private static String shopper;
-    private static final Set<String> REASONS = Set.of("similar_to", "because_you_viewed", "affinity", "content_similar", "popular", "catalog");
+
+    private static final Set<String> REASONS =
+            Set.of("similar_to", "because_you_viewed", "affinity", "content_similar", "popular", "catalog");
 
     @BeforeAll
     static void shop() {
@@ -48,7 +47,8 @@ class RecommendIT {
 
     @Test
     void forYouRecommendsUnseenItemsWithTrueReasons() {
-        JsonNode response = world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10, \"explain\": true, \"_source\": [\"title\", \"category\"]");
+        JsonNode response = world.recommend("\"user_id\": \"" + shopper
+                + "\", \"size\": 10, \"explain\": true, \"_source\": [\"title\", \"category\"]");
         assertEquals(world.model, response.path("model").asText());
         assertEquals(1, response.path("model_version").asLong());
         List<String> shelf = items(response);
@@ -70,14 +70,24 @@ class RecommendIT {
                         because++;
                         String origin = reason.path("item_id").asText();
                         assertTrue(seen.contains(origin), "the reason names an item of the shopper's: " + reason);
-                        assertTrue(world.neighbours(origin).contains(item), item + " is a neighbour of " + origin + " in the model");
+                        assertTrue(
+                                world.neighbours(origin).contains(item),
+                                item + " is a neighbour of " + origin + " in the model");
                     }
                     case "affinity" -> {
                         affinities++;
                         assertEquals("category", reason.path("attribute").asText());
-                        assertEquals(r.path("_source").path("category").asText(), reason.path("value").asText(), "the item's own value: " + r);
-                        Set<String> categories = seen.stream().map(s -> RecommendWorld.category(world.bySku.get(s).title())).collect(Collectors.toSet());
-                        assertTrue(categories.contains(reason.path("value").asText()), "a category the shopper bought from: " + reason);
+                        assertEquals(
+                                r.path("_source").path("category").asText(),
+                                reason.path("value").asText(),
+                                "the item's own value: " + r);
+                        Set<String> categories = seen.stream()
+                                .map(s -> RecommendWorld.category(
+                                        world.bySku.get(s).title()))
+                                .collect(Collectors.toSet());
+                        assertTrue(
+                                categories.contains(reason.path("value").asText()),
+                                "a category the shopper bought from: " + reason);
                     }
                     default -> {}
                 }
@@ -88,7 +98,8 @@ class RecommendIT {
         // without explain, only the main reason
         JsonNode plain = world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10");
         assertEquals(shelf, items(plain));
-        plain.path("recommendations").forEach(r -> assertEquals(1, r.path("reasons").size(), r.toString()));
+        plain.path("recommendations")
+                .forEach(r -> assertEquals(1, r.path("reasons").size(), r.toString()));
         plain.path("recommendations").forEach(r -> assertFalse(r.has("_source"), "no _source unless asked: " + r));
     }
 
@@ -103,18 +114,23 @@ class RecommendIT {
             assertEquals("similar_to", reason.path("type").asText(), r.toString());
             assertEquals("22423", reason.path("item_id").asText());
         }
-        long regency = response.path("recommendations").findValues("title").stream().filter(t -> t.asText().contains("REGENCY")).count();
+        long regency = response.path("recommendations").findValues("title").stream()
+                .filter(t -> t.asText().contains("REGENCY"))
+                .count();
         assertTrue(regency >= 3, "REGENCY CAKESTAND 3 TIER goes with the regency tea set: " + response);
     }
 
     @Test
     void userAndItemsTogetherAddTheSignals() {
         List<String> asked = List.of("22423", "85123A");
-        JsonNode response = world.recommend("\"user_id\": \"" + shopper + "\", \"item_ids\": [\"22423\", \"85123A\"], \"size\": 20, \"explain\": true");
+        JsonNode response = world.recommend("\"user_id\": \"" + shopper
+                + "\", \"item_ids\": [\"22423\", \"85123A\"], \"size\": 20, \"explain\": true");
         List<String> shelf = items(response);
         assertEquals(20, shelf.size());
         assertTrue(shelf.stream().noneMatch(asked::contains), "items asked about are not recommended: " + shelf);
-        assertTrue(shelf.stream().noneMatch(world.history.get(shopper)::contains), "seen items are not recommended: " + shelf);
+        assertTrue(
+                shelf.stream().noneMatch(world.history.get(shopper)::contains),
+                "seen items are not recommended: " + shelf);
         Set<String> types = new HashSet<>();
         for (JsonNode r : response.path("recommendations")) {
             for (JsonNode reason : r.path("reasons")) {
@@ -122,7 +138,9 @@ class RecommendIT {
                 if (reason.path("type").asText().equals("similar_to")) {
                     String origin = reason.path("item_id").asText();
                     assertTrue(asked.contains(origin), reason.toString());
-                    assertTrue(world.neighbours(origin).contains(r.path("item_id").asText()), r + " is a neighbour of " + origin);
+                    assertTrue(
+                            world.neighbours(origin).contains(r.path("item_id").asText()),
+                            r + " is a neighbour of " + origin);
                 }
             }
         }
@@ -135,14 +153,26 @@ class RecommendIT {
     void anUnknownUserGetsWhatIsPopular() {
         JsonNode response = world.recommend("\"user_id\": \"no-such-customer\", \"size\": 10");
         assertEquals(10, items(response).size());
-        assertEquals(List.of("popular"), RecommendWorld.mainReasons(response).stream().distinct().toList());
+        assertEquals(
+                List.of("popular"),
+                RecommendWorld.mainReasons(response).stream().distinct().toList());
         assertEquals(items(response), items(world.recommend("\"user_id\": \"another-stranger\", \"size\": 10")));
         // the most popular items of the sample's last weeks lead
         Map<String, Long> buyers = world.purchases.stream()
-            .filter(p -> p.time() >= OnlineRetail.SPLIT - 14 * 86_400_000L)
-            .collect(Collectors.groupingBy(OnlineRetail.Purchase::sku, Collectors.mapping(OnlineRetail.Purchase::user, Collectors.collectingAndThen(Collectors.toSet(), s -> (long) s.size()))));
-        List<String> top = buyers.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(30).map(Map.Entry::getKey).toList();
-        assertTrue(top.contains(items(response).get(0)), "the first popular item is among the most bought lately: " + items(response) + " vs " + top);
+                .filter(p -> p.time() >= OnlineRetail.SPLIT - 14 * 86_400_000L)
+                .collect(Collectors.groupingBy(
+                        OnlineRetail.Purchase::sku,
+                        Collectors.mapping(
+                                OnlineRetail.Purchase::user,
+                                Collectors.collectingAndThen(Collectors.toSet(), s -> (long) s.size()))));
+        List<String> top = buyers.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(30)
+                .map(Map.Entry::getKey)
+                .toList();
+        assertTrue(
+                top.contains(items(response).get(0)),
+                "the first popular item is among the most bought lately: " + items(response) + " vs " + top);
     }
 
     @Test
@@ -162,56 +192,71 @@ class RecommendIT {
         assertTrue(related >= 8, "close in content: " + response);
 
         // without text, no vector: popular items
-        es.put("/" + world.products + "/_doc/H6-NEW-BLANK?refresh=true", "{\"sku\": \"H6-NEW-BLANK\", \"price\": 1.0}").ok();
+        es.put("/" + world.products + "/_doc/H6-NEW-BLANK?refresh=true", "{\"sku\": \"H6-NEW-BLANK\", \"price\": 1.0}")
+                .ok();
         JsonNode blank = world.recommend("\"item_ids\": [\"H6-NEW-BLANK\"], \"size\": 10");
         assertEquals(10, items(blank).size());
-        assertEquals(List.of("popular"), RecommendWorld.mainReasons(blank).stream().distinct().toList());
+        assertEquals(
+                List.of("popular"),
+                RecommendWorld.mainReasons(blank).stream().distinct().toList());
         assertEquals(items(world.recommend("\"user_id\": \"no-such-customer\", \"size\": 10")), items(blank));
     }
 
     @Test
     void aProductNeverBoughtGetsContentNeighbours() {
-        Set<String> bought = world.purchases.stream().map(OnlineRetail.Purchase::sku).collect(Collectors.toSet());
-        OnlineRetail.Product neverBought = world.data.products()
-            .stream()
-            .filter(p -> p.title() != null && p.title().length() > 15 && bought.contains(p.sku()) == false)
-            .findFirst()
-            .orElseThrow();
-        JsonNode response = world.recommend("\"item_ids\": [" + EsClient.toJson(neverBought.sku()) + "], \"size\": 5, \"explain\": true");
+        Set<String> bought =
+                world.purchases.stream().map(OnlineRetail.Purchase::sku).collect(Collectors.toSet());
+        OnlineRetail.Product neverBought = world.data.products().stream()
+                .filter(p -> p.title() != null && p.title().length() > 15 && bought.contains(p.sku()) == false)
+                .findFirst()
+                .orElseThrow();
+        JsonNode response = world.recommend(
+                "\"item_ids\": [" + EsClient.toJson(neverBought.sku()) + "], \"size\": 5, \"explain\": true");
         assertEquals(5, items(response).size());
         for (JsonNode r : response.path("recommendations")) {
-            assertEquals("content_similar", r.path("reasons").get(0).path("type").asText(), neverBought + ": " + response);
-            assertEquals(neverBought.sku(), r.path("reasons").get(0).path("item_id").asText());
+            assertEquals(
+                    "content_similar", r.path("reasons").get(0).path("type").asText(), neverBought + ": " + response);
+            assertEquals(
+                    neverBought.sku(), r.path("reasons").get(0).path("item_id").asText());
         }
     }
 
     @Test
     void aFilterIsAppliedAndTheSizeHonoured() {
-        JsonNode response = world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 20, \"filter\": {\"range\": {\"price\": {\"gte\": 0.5, \"lte\": 1.0}}},"
-            + " \"_source\": [\"price\"]");
+        JsonNode response = world.recommend("\"user_id\": \"" + shopper
+                + "\", \"size\": 20, \"filter\": {\"range\": {\"price\": {\"gte\": 0.5, \"lte\": 1.0}}},"
+                + " \"_source\": [\"price\"]");
         assertEquals(20, items(response).size(), response.toString());
         for (JsonNode r : response.path("recommendations")) {
             double price = r.path("_source").path("price").asDouble();
             assertTrue(price >= 0.5 && price <= 1.0, r.toString());
         }
-        long collaborative = RecommendWorld.mainReasons(response).stream().filter(t -> t.equals("because_you_viewed")).count();
+        long collaborative = RecommendWorld.mainReasons(response).stream()
+                .filter(t -> t.equals("because_you_viewed"))
+                .count();
         assertTrue(collaborative >= 10, "the filter keeps the model's ranking among matching items: " + response);
         // the unfiltered shelf's cheap items come in the same order
-        List<String> unfiltered = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"_source\": [\"price\"]"));
-        List<String> cheapInOrder = unfiltered.stream().filter(items(response)::contains).toList();
+        List<String> unfiltered =
+                items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"_source\": [\"price\"]"));
+        List<String> cheapInOrder =
+                unfiltered.stream().filter(items(response)::contains).toList();
         assertEquals(cheapInOrder, items(response).subList(0, cheapInOrder.size()));
     }
 
     @Test
     void aFilterSoSelectiveThatTheCandidatesRunOutStillFillsTheShelf() {
         // products first sold after the training data: no model candidate can pass, the catalogue has plenty
-        String newOnly = "\"filter\": {\"range\": {\"first_sold\": {\"gte\": " + OnlineRetail.SPLIT + "}}}, \"_source\": [\"first_sold\"]";
-        long matching = es.post("/" + world.products + "/_count", "{\"query\": {\"range\": {\"first_sold\": {\"gte\": " + OnlineRetail.SPLIT + "}}}}")
-            .ok()
-            .path("count")
-            .asLong();
+        String newOnly = "\"filter\": {\"range\": {\"first_sold\": {\"gte\": " + OnlineRetail.SPLIT
+                + "}}}, \"_source\": [\"first_sold\"]";
+        long matching = es.post(
+                        "/" + world.products + "/_count",
+                        "{\"query\": {\"range\": {\"first_sold\": {\"gte\": " + OnlineRetail.SPLIT + "}}}}")
+                .ok()
+                .path("count")
+                .asLong();
         assertTrue(matching > 12, "the catalogue has " + matching + " new products");
-        for (String who : List.of("\"user_id\": \"" + shopper + "\"", "\"item_ids\": [\"22423\"]", "\"user_id\": \"no-such-customer\"")) {
+        for (String who : List.of(
+                "\"user_id\": \"" + shopper + "\"", "\"item_ids\": [\"22423\"]", "\"user_id\": \"no-such-customer\"")) {
             JsonNode response = world.recommend(who + ", \"size\": 12, " + newOnly);
             assertEquals(12, items(response).size(), who + ": " + response);
             for (JsonNode r : response.path("recommendations")) {
@@ -219,14 +264,14 @@ class RecommendIT {
             }
         }
         // fewer matches than the size: all of them, never an empty shelf
-        List<String> few = world.data.products()
-            .stream()
-            .map(OnlineRetail.Product::sku)
-            .filter(sku -> world.history.get(shopper).contains(sku) == false)
-            .skip(100)
-            .limit(3)
-            .toList();
-        JsonNode three = world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10, \"filter\": {\"terms\": {\"sku\": " + EsClient.toJson(few) + "}}");
+        List<String> few = world.data.products().stream()
+                .map(OnlineRetail.Product::sku)
+                .filter(sku -> world.history.get(shopper).contains(sku) == false)
+                .skip(100)
+                .limit(3)
+                .toList();
+        JsonNode three = world.recommend("\"user_id\": \"" + shopper
+                + "\", \"size\": 10, \"filter\": {\"terms\": {\"sku\": " + EsClient.toJson(few) + "}}");
         assertEquals(Set.copyOf(few), Set.copyOf(items(three)), three.toString());
     }
 
@@ -234,15 +279,20 @@ class RecommendIT {
     void exclusions() {
         List<String> shelf = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10"));
         List<String> excluded = shelf.subList(0, 3);
-        List<String> without = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10, \"exclude\": " + EsClient.toJson(excluded)));
+        List<String> without = items(world.recommend(
+                "\"user_id\": \"" + shopper + "\", \"size\": 10, \"exclude\": " + EsClient.toJson(excluded)));
         assertEquals(10, without.size());
         assertTrue(without.stream().noneMatch(excluded::contains), without.toString());
         assertEquals(shelf.subList(3, 10), without.subList(0, 7), "the rest keeps its order");
 
         List<String> seen = world.history.get(shopper);
-        List<String> withSeen = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"exclude_seen\": false"));
-        assertTrue(withSeen.stream().anyMatch(seen::contains), "exclude_seen false lets the shopper's own items back: " + withSeen);
-        List<String> withoutSeen = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"exclude_seen\": true"));
+        List<String> withSeen =
+                items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"exclude_seen\": false"));
+        assertTrue(
+                withSeen.stream().anyMatch(seen::contains),
+                "exclude_seen false lets the shopper's own items back: " + withSeen);
+        List<String> withoutSeen =
+                items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"exclude_seen\": true"));
         assertEquals(100, withoutSeen.size());
         assertTrue(withoutSeen.stream().noneMatch(seen::contains), withoutSeen.toString());
     }
@@ -250,42 +300,59 @@ class RecommendIT {
     @Test
     void anEventIndexedAfterTrainingCountsAtOnce() {
         // another customer than the read-only tests' shopper: this one changes
-        String customer = world.history.entrySet()
-            .stream()
-            .filter(e -> e.getValue().size() >= 20 && e.getKey().equals(shopper) == false)
-            .map(Map.Entry::getKey)
-            .sorted()
-            .skip(1)
-            .findFirst()
-            .orElseThrow();
+        String customer = world.history.entrySet().stream()
+                .filter(e -> e.getValue().size() >= 20 && e.getKey().equals(shopper) == false)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .skip(1)
+                .findFirst()
+                .orElseThrow();
         List<String> before = items(world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10"));
         String bought = before.get(0);
-        es.post("/" + world.events + "/_doc?refresh=true", Map.of("user_id", customer, "sku", bought, "type", "purchase",
-            "@timestamp", System.currentTimeMillis(), "quantity", 1)).ok();
+        es.post(
+                        "/" + world.events + "/_doc?refresh=true",
+                        Map.of(
+                                "user_id",
+                                customer,
+                                "sku",
+                                bought,
+                                "type",
+                                "purchase",
+                                "@timestamp",
+                                System.currentTimeMillis(),
+                                "quantity",
+                                1))
+                .ok();
         JsonNode after = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"explain\": true");
         assertFalse(items(after).contains(bought), "bought a second ago, so seen: " + after);
         boolean realTime = false;
         for (JsonNode r : after.path("recommendations")) {
             for (JsonNode reason : r.path("reasons")) {
-                if (reason.path("type").asText().equals("because_you_viewed") && reason.path("item_id").asText().equals(bought)) {
+                if (reason.path("type").asText().equals("because_you_viewed")
+                        && reason.path("item_id").asText().equals(bought)) {
                     realTime = true;
-                    assertTrue(world.neighbours(bought).contains(r.path("item_id").asText()), r.toString());
+                    assertTrue(
+                            world.neighbours(bought).contains(r.path("item_id").asText()), r.toString());
                 }
             }
         }
         assertTrue(realTime, "the neighbours of what was just bought come in, without retraining: " + after);
-        assertTrue(items(world.recommend("\"user_id\": \"" + customer + "\", \"size\": 100, \"exclude_seen\": false")).size() == 100);
+        assertTrue(items(world.recommend("\"user_id\": \"" + customer + "\", \"size\": 100, \"exclude_seen\": false"))
+                        .size()
+                == 100);
     }
 
     @Test
     void diversityChangesTheShelfTowardsVariety() {
         List<String> plain = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10"));
-        List<String> diverse = items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10, \"diversity\": 0.7"));
+        List<String> diverse =
+                items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10, \"diversity\": 0.7"));
         assertEquals(10, diverse.size());
         assertNotEquals(plain, diverse);
         assertEquals(plain.get(0), diverse.get(0), "maximal marginal relevance starts with the best item");
-        assertTrue(meanPairwiseCosine(diverse) < meanPairwiseCosine(plain),
-            "MMR on the content vectors: " + meanPairwiseCosine(diverse) + " vs " + meanPairwiseCosine(plain));
+        assertTrue(
+                meanPairwiseCosine(diverse) < meanPairwiseCosine(plain),
+                "MMR on the content vectors: " + meanPairwiseCosine(diverse) + " vs " + meanPairwiseCosine(plain));
         assertEquals(plain, items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10, \"diversity\": 0")));
     }
 
@@ -314,8 +381,11 @@ class RecommendIT {
 
     @Test
     void theGetForm() {
-        JsonNode get = es.get("/_recommend?model=" + world.model + "&user_id=" + shopper + "&size=5&explain=true&_source=title").ok();
-        JsonNode post = world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 5, \"explain\": true, \"_source\": [\"title\"]");
+        JsonNode get = es.get("/_recommend?model=" + world.model + "&user_id=" + shopper
+                        + "&size=5&explain=true&_source=title")
+                .ok();
+        JsonNode post = world.recommend(
+                "\"user_id\": \"" + shopper + "\", \"size\": 5, \"explain\": true, \"_source\": [\"title\"]");
         // each parameter is read: full shelves (size), reasons (explain) and titles (_source) in the GET form's answer
         assertEquals(5, items(get).size(), get.toString());
         for (JsonNode recommendation : get.path("recommendations")) {
@@ -323,55 +393,108 @@ class RecommendIT {
             assertTrue(recommendation.path("_source").path("title").isTextual(), recommendation.toString());
         }
         assertEquals(items(post), items(get));
-        assertEquals(post.path("recommendations").toString(), get.path("recommendations").toString());
-        JsonNode items = es.get("/_recommend?model=" + world.model + "&item_ids=22423,85123A&size=7").ok();
+        assertEquals(
+                post.path("recommendations").toString(),
+                get.path("recommendations").toString());
+        JsonNode items = es.get("/_recommend?model=" + world.model + "&item_ids=22423,85123A&size=7")
+                .ok();
         assertEquals(7, items(items).size(), items.toString());
         assertEquals(items(world.recommend("\"item_ids\": [\"22423\", \"85123A\"], \"size\": 7")), items(items));
-        JsonNode diverse = es.get("/_recommend?model=" + world.model + "&user_id=" + shopper + "&size=5&diversity=0.5&exclude_seen=false").ok();
+        JsonNode diverse = es.get("/_recommend?model=" + world.model + "&user_id=" + shopper
+                        + "&size=5&diversity=0.5&exclude_seen=false")
+                .ok();
         assertEquals(5, items(diverse).size(), diverse.toString());
-        assertEquals(items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 5, \"diversity\": 0.5, \"exclude_seen\": false")), items(diverse));
+        assertEquals(
+                items(world.recommend(
+                        "\"user_id\": \"" + shopper + "\", \"size\": 5, \"diversity\": 0.5, \"exclude_seen\": false")),
+                items(diverse));
     }
 
     @Test
     void badRequestsGetA4xxWithTheReason() {
         es.delete("/_recommend/models/rec-untrained");
-        es.put("/_recommend/models/rec-untrained", Shop.modelConfig(world.products, world.events)).ok();
+        es.put("/_recommend/models/rec-untrained", Shop.modelConfig(world.products, world.events))
+                .ok();
         String m = "\"model\": \"" + world.model + "\"";
-        String manyIds = EsClient.toJson(java.util.stream.IntStream.range(0, 101).mapToObj(i -> "i" + i).toList());
-        String manyExcluded = EsClient.toJson(java.util.stream.IntStream.range(0, 1001).mapToObj(i -> "i" + i).toList());
+        String manyIds = EsClient.toJson(
+                java.util.stream.IntStream.range(0, 101).mapToObj(i -> "i" + i).toList());
+        String manyExcluded = EsClient.toJson(
+                java.util.stream.IntStream.range(0, 1001).mapToObj(i -> "i" + i).toList());
         Object[][] cases = {
-            { "{\"model\": \"no-such-model\", \"user_id\": \"1\"}", 404, "model [no-such-model] not found" },
-            { "{\"model\": \"rec-untrained\", \"user_id\": \"1\"}", 404, "model [rec-untrained] has no trained version yet" },
-            { "{\"user_id\": \"1\"}", 400, "[model] is required" },
-            { "{" + m + "}", 400, "give a [user_id], [item_ids], or both" },
-            { "{" + m + ", \"user_id\": \"1\", \"size\": 0}", 400, "[size] must be at least 1, got [0]" },
-            { "{" + m + ", \"user_id\": \"1\", \"size\": 101}", 400, "[size] is [101], more than the limit of [100] set by [personalize.recommend.max_size]" },
-            { "{" + m + ", \"user_id\": \"1\", \"filter\": {\"no_such_query\": {}}}", 400, "unknown query [no_such_query]" },
-            { "{" + m + ", \"user_id\": \"1\", \"filter\": \"cheap\"}", 400, "filter" },
-            { "{" + m + ", \"user_id\": \"1\", \"filter\": {\"range\": {\"price\": {\"lte\": \"cheap\"}}}}", 400, "cheap" },
-            { "{" + m + ", \"item_ids\": " + manyIds + "}", 400, "[item_ids] is [101], more than the limit of [100] set by [personalize.recommend.max_item_ids]" },
-            { "{" + m + ", \"user_id\": \"1\", \"exclude\": " + manyExcluded + "}", 400, "[exclude] is [1001], more than the limit of [1000] set by [personalize.recommend.max_exclude]" },
-            { "{" + m + ", \"user_id\": \"1\", \"colour\": \"red\"}", 400, "unknown field [colour]" },
-            { "{" + m + ", \"user_id\": \"1\", \"diversity\": 1.5}", 400, "[diversity] must be between 0 and 1, got [1.5]" },
-            { "{" + m + ", \"user_id\": \"1\", \"diversity\": -0.1}", 400, "[diversity] must be between 0 and 1, got [-0.1]" },
-            { "{" + m + ", \"user_id\": \"1\", \"recent_items\": 101}", 400, "[recent_items] is [101], more than the limit of [100] set by [personalize.max_recent_items]" },
-            { "{" + m + ", \"user_id\": \"\"}", 400, "[user_id] must be 1 to 512 characters" },
-            { "{" + m + ", \"user_id\": \"1\"", 400, "" } };
+            {"{\"model\": \"no-such-model\", \"user_id\": \"1\"}", 404, "model [no-such-model] not found"},
+            {
+                "{\"model\": \"rec-untrained\", \"user_id\": \"1\"}",
+                404,
+                "model [rec-untrained] has no trained version yet"
+            },
+            {"{\"user_id\": \"1\"}", 400, "[model] is required"},
+            {"{" + m + "}", 400, "give a [user_id], [item_ids], or both"},
+            {"{" + m + ", \"user_id\": \"1\", \"size\": 0}", 400, "[size] must be at least 1, got [0]"},
+            {
+                "{" + m + ", \"user_id\": \"1\", \"size\": 101}",
+                400,
+                "[size] is [101], more than the limit of [100] set by [personalize.recommend.max_size]"
+            },
+            {
+                "{" + m + ", \"user_id\": \"1\", \"filter\": {\"no_such_query\": {}}}",
+                400,
+                "unknown query [no_such_query]"
+            },
+            {"{" + m + ", \"user_id\": \"1\", \"filter\": \"cheap\"}", 400, "filter"},
+            {"{" + m + ", \"user_id\": \"1\", \"filter\": {\"range\": {\"price\": {\"lte\": \"cheap\"}}}}", 400, "cheap"
+            },
+            {
+                "{" + m + ", \"item_ids\": " + manyIds + "}",
+                400,
+                "[item_ids] is [101], more than the limit of [100] set by [personalize.recommend.max_item_ids]"
+            },
+            {
+                "{" + m + ", \"user_id\": \"1\", \"exclude\": " + manyExcluded + "}",
+                400,
+                "[exclude] is [1001], more than the limit of [1000] set by [personalize.recommend.max_exclude]"
+            },
+            {"{" + m + ", \"user_id\": \"1\", \"colour\": \"red\"}", 400, "unknown field [colour]"},
+            {
+                "{" + m + ", \"user_id\": \"1\", \"diversity\": 1.5}",
+                400,
+                "[diversity] must be between 0 and 1, got [1.5]"
+            },
+            {
+                "{" + m + ", \"user_id\": \"1\", \"diversity\": -0.1}",
+                400,
+                "[diversity] must be between 0 and 1, got [-0.1]"
+            },
+            {
+                "{" + m + ", \"user_id\": \"1\", \"recent_items\": 101}",
+                400,
+                "[recent_items] is [101], more than the limit of [100] set by [personalize.max_recent_items]"
+            },
+            {"{" + m + ", \"user_id\": \"\"}", 400, "[user_id] must be 1 to 512 characters"},
+            {"{" + m + ", \"user_id\": \"1\"", 400, ""}
+        };
         for (Object[] c : cases) {
             EsClient.Response response = es.post("/_recommend", c[0]);
             assertEquals((int) c[1], response.status(), c[0] + " -> " + response.body());
             assertTrue(response.body().contains((String) c[2]), c[0] + " -> " + response.body());
         }
         EsClient.Response noModel = es.post("/_recommend", "{\"user_id\": \"1\"}");
-        assertFalse(noModel.body().contains("catalogue index is not set"), "only what the caller got wrong: " + noModel.body());
+        assertFalse(
+                noModel.body().contains("catalogue index is not set"),
+                "only what the caller got wrong: " + noModel.body());
         String[][] gets = {
-            { "/_recommend?model=no-such-model&user_id=1", "404", "model [no-such-model] not found" },
-            { "/_recommend?model=" + world.model, "400", "give a [user_id], [item_ids], or both" },
-            { "/_recommend?model=" + world.model + "&user_id=1&size=1000", "400", "[size] is [1000], more than the limit of [100]" },
-            { "/_recommend?model=" + world.model + "&user_id=1&size=ten", "400", "size" },
-            { "/_recommend?model=" + world.model + "&user_id=1&diversity=lots", "400", "diversity" },
-            { "/_recommend?model=" + world.model + "&user_id=1&diversity=2", "400", "[diversity] must be between 0 and 1" },
-            { "/_recommend?model=" + world.model + "&user_id=1&colour=red", "400", "colour" } };
+            {"/_recommend?model=no-such-model&user_id=1", "404", "model [no-such-model] not found"},
+            {"/_recommend?model=" + world.model, "400", "give a [user_id], [item_ids], or both"},
+            {
+                "/_recommend?model=" + world.model + "&user_id=1&size=1000",
+                "400",
+                "[size] is [1000], more than the limit of [100]"
+            },
+            {"/_recommend?model=" + world.model + "&user_id=1&size=ten", "400", "size"},
+            {"/_recommend?model=" + world.model + "&user_id=1&diversity=lots", "400", "diversity"},
+            {"/_recommend?model=" + world.model + "&user_id=1&diversity=2", "400", "[diversity] must be between 0 and 1"
+            },
+            {"/_recommend?model=" + world.model + "&user_id=1&colour=red", "400", "colour"}
+        };
         for (String[] c : gets) {
             EsClient.Response response = es.get(c[0]);
             assertEquals(Integer.parseInt(c[1]), response.status(), c[0] + " -> " + response.body());

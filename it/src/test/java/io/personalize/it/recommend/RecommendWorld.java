@@ -1,11 +1,11 @@
 package io.personalize.it.recommend;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,8 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A shop for the _recommend tests on real nodes: the real Online Retail catalogue through the item_vector pipeline, with
@@ -33,6 +31,7 @@ public final class RecommendWorld {
     final OnlineRetail data;
     /** The events indexed, oldest first. */
     final List<OnlineRetail.Purchase> purchases;
+
     final Map<String, OnlineRetail.Product> bySku = new HashMap<>();
     /** Each sampled customer's distinct items, newest first. */
     final Map<String, List<String>> history = new HashMap<>();
@@ -43,11 +42,15 @@ public final class RecommendWorld {
         this.events = prefix + "-events";
         this.model = prefix;
         this.data = data;
-        this.purchases = data.purchases().stream().filter(p -> p.time() < OnlineRetail.SPLIT && users.test(p.user())).toList();
+        this.purchases = data.purchases().stream()
+                .filter(p -> p.time() < OnlineRetail.SPLIT && users.test(p.user()))
+                .toList();
         data.products().forEach(p -> bySku.put(p.sku(), p));
         Map<String, LinkedHashSet<String>> newestFirst = new HashMap<>();
         for (int i = purchases.size() - 1; i >= 0; i--) {
-            newestFirst.computeIfAbsent(purchases.get(i).user(), k -> new LinkedHashSet<>()).add(purchases.get(i).sku());
+            newestFirst
+                    .computeIfAbsent(purchases.get(i).user(), k -> new LinkedHashSet<>())
+                    .add(purchases.get(i).sku());
         }
         newestFirst.forEach((u, items) -> history.put(u, List.copyOf(items)));
     }
@@ -57,8 +60,15 @@ public final class RecommendWorld {
         RecommendWorld world = new RecommendWorld(es, prefix, OnlineRetail.load(), users);
         Shop.putVectorPipeline(es);
         Shop.createProductsIndex(es, world.products, Shop.VECTOR_PIPELINE, shards, replicas);
-        es.put("/" + world.products + "/_mapping", "{\"properties\": {\"category\": {\"type\": \"keyword\"}}}").ok();
-        Shop.bulk(es, world.products, world.data.products(), OnlineRetail.Product::sku, RecommendWorld::productDocument, 1000);
+        es.put("/" + world.products + "/_mapping", "{\"properties\": {\"category\": {\"type\": \"keyword\"}}}")
+                .ok();
+        Shop.bulk(
+                es,
+                world.products,
+                world.data.products(),
+                OnlineRetail.Product::sku,
+                RecommendWorld::productDocument,
+                1000);
         es.refresh(world.products);
         Shop.createEventsIndex(es, world.events, shards, replicas);
         Shop.loadEvents(es, world.events, world.purchases);
@@ -66,7 +76,8 @@ public final class RecommendWorld {
         es.put("/_recommend/models/" + world.model, """
             {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["category"], "vector_field": "content_vector"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type", "time_field": "@timestamp",
-                        "weights": {"view": 1, "cart": 3, "purchase": 5}}}""".formatted(world.products, world.events)).ok();
+                        "weights": {"view": 1, "cart": 3, "purchase": 5}}}""".formatted(world.products, world.events))
+                .ok();
         es.post("/_recommend/models/" + world.model + "/_train", null).ok();
         return world;
     }
@@ -95,7 +106,8 @@ public final class RecommendWorld {
 
     /** A _recommend with the given JSON fields besides the model; the answer must be a 200. */
     public JsonNode recommend(String fields) {
-        return es.post("/_recommend", "{\"model\": \"" + model + "\", " + fields + "}").ok();
+        return es.post("/_recommend", "{\"model\": \"" + model + "\", " + fields + "}")
+                .ok();
     }
 
     public EsClient.Response recommendRaw(String fields) {
@@ -139,12 +151,11 @@ public final class RecommendWorld {
 
     /** A customer of the sample with at least {@code min} distinct items. */
     public String customerWithAtLeast(int min) {
-        return history.entrySet()
-            .stream()
-            .filter(e -> e.getValue().size() >= min)
-            .map(Map.Entry::getKey)
-            .sorted()
-            .findFirst()
-            .orElseThrow();
+        return history.entrySet().stream()
+                .filter(e -> e.getValue().size() >= min)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -1,27 +1,24 @@
 package io.personalize.it.rescore;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.personalize.bench.RescoreCases;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The {@code personalize} rescorer on a real node with the built zip, over the real Online Retail shop: the catalogue
@@ -48,7 +45,8 @@ class PersonalizeRescoreIT {
         Shop.createEventsIndex(es, EVENTS, 1, 0);
         Shop.loadEvents(es, EVENTS, RescoreCases.trainEvents(data, OnlineRetail.SPLIT));
         es.delete("/_recommend/models/" + MODEL);
-        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS)).ok();
+        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS))
+                .ok();
         es.post("/_recommend/models/" + MODEL + "/_train", null).ok();
         cases = RescoreCases.cases(data, OnlineRetail.SPLIT, Long.MAX_VALUE, 300);
     }
@@ -78,7 +76,8 @@ class PersonalizeRescoreIT {
 
     @Test
     void aShopperWithHistoryGetsTheirOwnOrder() {
-        // the same query, re-ranked: same hits (the default window, 200, covers them all), another order, shopper by shopper
+        // the same query, re-ranked: same hits (the default window, 200, covers them all), another order, shopper by
+        // shopper
         String query = "bag";
         List<String> plain = ids(hits(match(query, 200)));
         assertTrue(plain.size() > 100 && plain.size() < 200, "a query with over a hundred hits: " + plain.size());
@@ -86,7 +85,8 @@ class PersonalizeRescoreIT {
         for (String shopper : List.of("14911", "17841", "12748")) {
             List<String> mine = ids(hits(personalized(query, 200, shopper)));
             assertEquals(new HashSet<>(plain), new HashSet<>(mine), "re-ranking keeps the hits");
-            assertNotEquals(plain.subList(0, 10), mine.subList(0, 10), "shopper " + shopper + " gets a personal first page");
+            assertNotEquals(
+                    plain.subList(0, 10), mine.subList(0, 10), "shopper " + shopper + " gets a personal first page");
             orders.add(mine.subList(0, 10));
         }
         assertEquals(3, orders.size(), "three shoppers, three first pages");
@@ -100,7 +100,9 @@ class PersonalizeRescoreIT {
             bm25 += gain(ids(hits(match(c.query(), 10))).indexOf(c.item()));
             ours += gain(ids(hits(personalized(c.query(), 10, c.user()))).indexOf(c.item()));
         }
-        assertTrue(ours > 1.2 * bm25, "NDCG@10 with the rescorer " + ours / cases.size() + " vs BM25 alone " + bm25 / cases.size());
+        assertTrue(
+                ours > 1.2 * bm25,
+                "NDCG@10 with the rescorer " + ours / cases.size() + " vs BM25 alone " + bm25 / cases.size());
     }
 
     private static double gain(int index) {
@@ -114,7 +116,11 @@ class PersonalizeRescoreIT {
             JsonNode stranger = hits(personalized(query, 50, "nobody-knows-this-shopper"));
             assertEquals(ids(plain), ids(stranger), query);
             for (int i = 0; i < plain.size(); i++) {
-                assertEquals(plain.get(i).path("_score").asDouble(), stranger.get(i).path("_score").asDouble(), 0.0, query + " hit " + i);
+                assertEquals(
+                        plain.get(i).path("_score").asDouble(),
+                        stranger.get(i).path("_score").asDouble(),
+                        0.0,
+                        query + " hit " + i);
             }
         }
     }
@@ -133,8 +139,14 @@ class PersonalizeRescoreIT {
         boolean similarTo = false, because = false;
         for (JsonNode hit : hits) {
             JsonNode explanation = hit.path("_explanation");
-            assertEquals(hit.path("_score").asDouble(), explanation.path("value").asDouble(), 1e-4, "the total is the hit's score: " + explanation);
-            assertTrue(explanation.path("description").asText().startsWith("personalize (model version ["), explanation.toString());
+            assertEquals(
+                    hit.path("_score").asDouble(),
+                    explanation.path("value").asDouble(),
+                    1e-4,
+                    "the total is the hit's score: " + explanation);
+            assertTrue(
+                    explanation.path("description").asText().startsWith("personalize (model version ["),
+                    explanation.toString());
             List<String> parts = new ArrayList<>();
             double sum = 0;
             for (JsonNode part : explanation.path("details")) {
@@ -144,7 +156,8 @@ class PersonalizeRescoreIT {
                 similarTo |= mentions(text, "mostly [", history);
                 because |= mentions(text, "because of [", history);
             }
-            assertEquals(List.of("query", "item_similarity", "user_affinity", "attribute_affinity", "popularity"), parts);
+            assertEquals(
+                    List.of("query", "item_similarity", "user_affinity", "attribute_affinity", "popularity"), parts);
             assertEquals(explanation.path("value").asDouble(), sum, 1e-4, "the parts add up");
             JsonNode query = explanation.path("details").get(0);
             assertTrue(query.path("description").asText().contains("normalised with [log]"), query.toString());
@@ -173,8 +186,20 @@ class PersonalizeRescoreIT {
         List<String> plain = ids(hits(match(query, 20)));
         assertEquals(plain, ids(hits(personalized(query, 20, newcomer))), "nothing known yet");
         // they buy the jumbo storage bag "suki": the next search favours what its buyers also bought
-        es.post("/" + EVENTS + "/_doc", Map.of("user_id", newcomer, "sku", "21931", "type", "purchase", "@timestamp", OnlineRetail.SPLIT + 3_600_000L, "quantity", 1))
-            .ok();
+        es.post(
+                        "/" + EVENTS + "/_doc",
+                        Map.of(
+                                "user_id",
+                                newcomer,
+                                "sku",
+                                "21931",
+                                "type",
+                                "purchase",
+                                "@timestamp",
+                                OnlineRetail.SPLIT + 3_600_000L,
+                                "quantity",
+                                1))
+                .ok();
         es.refresh(EVENTS);
         JsonNode after = hits(personalized(query, 20, newcomer).put("explain", true));
         assertNotEquals(plain.subList(0, 10), ids(after).subList(0, 10), "the first page changed");
@@ -204,14 +229,18 @@ class PersonalizeRescoreIT {
              "rescore": {"personalize": {"model": "%s", "weights": {"user_affinity": -1}}}}""".formatted(MODEL));
         assertError(400, "unknown field [weigths]", """
             {"query": {"match": {"title": "bag"}}, "rescore": {"personalize": {"model": "%s", "weigths": {}}}}""".formatted(MODEL));
-        assertError(400, "[query_normalization] must be one of [minmax, log, none], got [zscore]", """
+        assertError(
+                400, "[query_normalization] must be one of [minmax, log, none], got [zscore]", """
             {"query": {"match": {"title": "bag"}},
              "rescore": {"personalize": {"model": "%s", "query_normalization": "zscore"}}}""".formatted(MODEL));
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 101; i++) {
             many.add("item-" + i);
         }
-        assertError(400, "[context_items] is [101], more than the limit of [100] set by [personalize.rescore.max_context_items]", """
+        assertError(
+                400,
+                "[context_items] is [101], more than the limit of [100] set by [personalize.rescore.max_context_items]",
+                """
             {"query": {"match": {"title": "bag"}},
              "rescore": {"personalize": {"model": "%s", "context_items": %s}}}""".formatted(MODEL, EsClient.toJson(many)));
     }

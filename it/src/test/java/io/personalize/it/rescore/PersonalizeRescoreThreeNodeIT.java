@@ -1,24 +1,21 @@
 package io.personalize.it.rescore;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The rescorer on a real 3-node cluster: products in 3 shards with a replica each, the model trained by the cluster.
@@ -45,9 +42,15 @@ class PersonalizeRescoreThreeNodeIT {
         Shop.loadProducts(es, PRODUCTS, data.products());
         Shop.createEventsIndex(es, EVENTS, 2, 1);
         // three months of purchases are plenty to personalize with, and quick to load
-        Shop.loadEvents(es, EVENTS, data.purchases().stream().filter(p -> p.time() >= AUGUST && p.time() < OnlineRetail.SPLIT).toList());
+        Shop.loadEvents(
+                es,
+                EVENTS,
+                data.purchases().stream()
+                        .filter(p -> p.time() >= AUGUST && p.time() < OnlineRetail.SPLIT)
+                        .toList());
         es.delete("/_recommend/models/" + MODEL);
-        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS)).ok();
+        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS))
+                .ok();
         es.post("/_recommend/models/" + MODEL + "/_train", null).ok();
         es.get("/_cluster/health?wait_for_status=green&timeout=60s").ok();
     }
@@ -61,16 +64,23 @@ class PersonalizeRescoreThreeNodeIT {
         ObjectNode body = EsClient.object().put("size", 20).put("_source", false);
         body.putObject("query").putObject("match").put("title", query);
         if (user != null) {
-            body.putObject("rescore").putObject("personalize").put("model", MODEL).put("user_id", user);
+            body.putObject("rescore")
+                    .putObject("personalize")
+                    .put("model", MODEL)
+                    .put("user_id", user);
         }
-        JsonNode hits = node.post("/" + PRODUCTS + "/_search" + (preference == null ? "" : "?preference=" + preference), body).ok()
-            .path("hits").path("hits");
+        JsonNode hits = node.post(
+                        "/" + PRODUCTS + "/_search" + (preference == null ? "" : "?preference=" + preference), body)
+                .ok()
+                .path("hits")
+                .path("hits");
         List<String> groups = new ArrayList<>();
         List<String> group = new ArrayList<>();
         double score = Double.NaN;
         for (JsonNode hit : hits) {
             if (hit.path("_score").asDouble() != score && group.isEmpty() == false) {
-                groups.add(String.format("%.5f %s", score, group.stream().sorted().toList()));
+                groups.add(
+                        String.format("%.5f %s", score, group.stream().sorted().toList()));
                 group.clear();
             }
             score = hit.path("_score").asDouble();
@@ -81,7 +91,8 @@ class PersonalizeRescoreThreeNodeIT {
 
     @Test
     void everyNodeAndEveryShardCopyGivesTheSamePersonalizedOrder() {
-        JsonNode shards = cluster.any().get("/_cat/shards/" + PRODUCTS + "?format=json").ok();
+        JsonNode shards =
+                cluster.any().get("/_cat/shards/" + PRODUCTS + "?format=json").ok();
         Set<String> nodesWithProducts = new HashSet<>();
         shards.forEach(shard -> nodesWithProducts.add(shard.path("node").asText()));
         assertEquals(6, shards.size(), "3 primaries and 3 replicas: " + shards);
@@ -94,9 +105,16 @@ class PersonalizeRescoreThreeNodeIT {
                 assertNotEquals(plain, expected, "personalized for " + shopper + ": " + query);
                 assertTrue(expected.size() >= 10, "personalized scores are mostly distinct: " + expected);
                 for (EsClient node : cluster.nodes()) {
-                    // _local: each coordinating node searches its own shard copies, primaries on one, replicas on another
-                    assertEquals(expected, search(node, query, shopper, "_local"), query + " for " + shopper + " through " + node.baseUrl());
-                    assertEquals(expected, search(node, query, shopper, null), query + " for " + shopper + " through " + node.baseUrl());
+                    // _local: each coordinating node searches its own shard copies, primaries on one, replicas on
+                    // another
+                    assertEquals(
+                            expected,
+                            search(node, query, shopper, "_local"),
+                            query + " for " + shopper + " through " + node.baseUrl());
+                    assertEquals(
+                            expected,
+                            search(node, query, shopper, null),
+                            query + " for " + shopper + " through " + node.baseUrl());
                 }
             }
         }
@@ -104,17 +122,23 @@ class PersonalizeRescoreThreeNodeIT {
 
     @Test
     void theModelsSystemIndicesAreOnEveryNode() {
-        JsonNode settings = cluster.any().get("/.personalize-*/_settings?expand_wildcards=all&flat_settings=true").ok();
+        JsonNode settings = cluster.any()
+                .get("/.personalize-*/_settings?expand_wildcards=all&flat_settings=true")
+                .ok();
         List<String> indices = new ArrayList<>();
         settings.fieldNames().forEachRemaining(indices::add);
         assertTrue(indices.contains(".personalize-models"), indices.toString());
-        assertTrue(indices.stream().anyMatch(i -> i.startsWith(".personalize-data-" + MODEL + ".")), indices.toString());
+        assertTrue(
+                indices.stream().anyMatch(i -> i.startsWith(".personalize-data-" + MODEL + ".")), indices.toString());
         for (String index : indices) {
             JsonNode flat = settings.path(index).path("settings");
             assertEquals("0-all", flat.path("index.auto_expand_replicas").asText(), index + ": " + flat);
             assertEquals("true", flat.path("index.hidden").asText(), index);
         }
-        JsonNode health = cluster.any().get("/_cluster/health/.personalize-*?level=indices&expand_wildcards=all&wait_for_status=green&timeout=60s").ok();
+        JsonNode health = cluster.any()
+                .get(
+                        "/_cluster/health/.personalize-*?level=indices&expand_wildcards=all&wait_for_status=green&timeout=60s")
+                .ok();
         for (String index : indices) {
             JsonNode h = health.path("indices").path(index);
             assertEquals("green", h.path("status").asText(), index + ": " + h);

@@ -1,16 +1,16 @@
 package io.personalize.it.security;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -19,11 +19,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * A real node with security on and users of different roles (it/src/test/resources/security/roles.yml): each gets
@@ -44,17 +41,30 @@ class SecurityIT {
 
     @BeforeAll
     static void secureCluster() throws URISyntaxException {
-        Path roles = Path.of(Objects.requireNonNull(SecurityIT.class.getResource("/security/roles.yml")).toURI());
+        Path roles = Path.of(Objects.requireNonNull(SecurityIT.class.getResource("/security/roles.yml"))
+                .toURI());
         String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
         int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 40;
-        admin = RealCluster.start(prefix + "-secure", 1, port,
-            "--security", "--roles", roles.toString(),
-            "--user", "manager:" + PASSWORD + ":personalize_manager",
-            "--user", "shopper:" + PASSWORD + ":shop_search",
-            "--user", "noprice:" + PASSWORD + ":shop_search_no_price",
-            "--user", "eventsreader:" + PASSWORD + ":events_reader",
-            "--user", "dlsshopper:" + PASSWORD + ":shop_search_dls",
-            "--user", "nobody:" + PASSWORD + ":no_rights").any();
+        admin = RealCluster.start(
+                        prefix + "-secure",
+                        1,
+                        port,
+                        "--security",
+                        "--roles",
+                        roles.toString(),
+                        "--user",
+                        "manager:" + PASSWORD + ":personalize_manager",
+                        "--user",
+                        "shopper:" + PASSWORD + ":shop_search",
+                        "--user",
+                        "noprice:" + PASSWORD + ":shop_search_no_price",
+                        "--user",
+                        "eventsreader:" + PASSWORD + ":events_reader",
+                        "--user",
+                        "dlsshopper:" + PASSWORD + ":shop_search_dls",
+                        "--user",
+                        "nobody:" + PASSWORD + ":no_rights")
+                .any();
         manager = admin.as("manager", PASSWORD);
         shopper = admin.as("shopper", PASSWORD);
         noPrice = admin.as("noprice", PASSWORD);
@@ -72,12 +82,18 @@ class SecurityIT {
         Shop.loadEvents(admin, "sec-events", data.purchases().subList(0, 60_000));
 
         // the manager creates and trains the model
-        assertEquals(201, manager.put("/_recommend/models/shop", Shop.modelConfig("sec-products", "sec-events")).status());
+        assertEquals(
+                201,
+                manager.put("/_recommend/models/shop", Shop.modelConfig("sec-products", "sec-events"))
+                        .status());
         assertEquals(200, manager.post("/_recommend/models/shop/_train", null).status());
 
         // a second model, on a catalogue that the search users may not read, with a version imported by the admin
         Shop.createProductsIndex(admin, "sec-private", null, 1, 0);
-        assertEquals(201, admin.put("/_recommend/models/private", Shop.modelConfig("sec-private", "sec-events")).status());
+        assertEquals(
+                201,
+                admin.put("/_recommend/models/private", Shop.modelConfig("sec-private", "sec-events"))
+                        .status());
         admin.ndjson("/_recommend/models/private/_import", """
             {"item": "85123A", "neighbors": ["84029G", "22423"], "scores": [0.5, 0.4], "popularity": 3.0}
             {"user": "17850", "history": ["85123A"], "history_weights": [1.0], "items": ["84029G"], "scores": [0.9], "because": ["85123A"]}
@@ -95,8 +111,12 @@ class SecurityIT {
     void theManagerManagesModelsButCannotTouchSystemIndicesDirectly() {
         assertEquals(200, manager.get("/_recommend/models/shop").status());
         assertEquals(200, manager.get("/_recommend/models").status());
-        assertEquals(200, manager.post("/_recommend/models/shop/_evaluate", "{\"split\": \"2011-02-01\", \"k\": 10}").status());
-        JsonNode started = manager.post("/_recommend/models/shop/_train?wait_for_completion=false", null).ok();
+        assertEquals(
+                200,
+                manager.post("/_recommend/models/shop/_evaluate", "{\"split\": \"2011-02-01\", \"k\": 10}")
+                        .status());
+        JsonNode started = manager.post("/_recommend/models/shop/_train?wait_for_completion=false", null)
+                .ok();
         String task = started.path("task").asText();
         JsonNode status = waitForTask(manager, task);
         assertTrue(status.path("completed").asBoolean(), status.toString());
@@ -110,7 +130,8 @@ class SecurityIT {
     private static String activeIndex() {
         JsonNode status = admin.get("/_recommend/models/shop").ok().path("status");
         for (JsonNode version : status.path("versions")) {
-            if (version.path("version").asLong() == status.path("active_version").asLong()) {
+            if (version.path("version").asLong()
+                    == status.path("active_version").asLong()) {
                 return version.path("index").asText();
             }
         }
@@ -119,11 +140,18 @@ class SecurityIT {
 
     @Test
     void theShopperSearchesAndRecommendsButManagesNothing() {
-        EsClient.Response plain = shopper.post("/sec-products/_search", "{\"size\": 5, \"query\": {\"match\": {\"title\": \"heart holder\"}}, \"_source\": false}");
+        EsClient.Response plain = shopper.post(
+                "/sec-products/_search",
+                "{\"size\": 5, \"query\": {\"match\": {\"title\": \"heart holder\"}}, \"_source\": false}");
         EsClient.Response personalized = shopper.post("/sec-products/_search", searchWithRescore("17850"));
         assertEquals(200, personalized.status(), personalized.body());
-        assertNotEquals(ids(plain.ok()), ids(personalized.ok()), "the rescorer reads the model for a shopper who cannot read it");
-        EsClient.Response shelf = shopper.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"17850\", \"size\": 5, \"_source\": [\"title\", \"price\"]}");
+        assertNotEquals(
+                ids(plain.ok()),
+                ids(personalized.ok()),
+                "the rescorer reads the model for a shopper who cannot read it");
+        EsClient.Response shelf = shopper.post(
+                "/_recommend",
+                "{\"model\": \"shop\", \"user_id\": \"17850\", \"size\": 5, \"_source\": [\"title\", \"price\"]}");
         assertEquals(200, shelf.status(), shelf.body());
         assertEquals(5, shelf.json().path("recommendations").size());
         assertTrue(shelf.json().path("recommendations").get(0).path("_source").has("price"));
@@ -144,24 +172,42 @@ class SecurityIT {
         // the plugin clears every node's cache with its internal origin: security must let it, or a forgotten
         // shopper's profile would keep serving from the cache
         String shelf = "{\"model\": \"shop\", \"user_id\": \"13047\", \"size\": 5}";
-        assertNotEquals(Set.of("popular"), mainReasons(shopper.post("/_recommend", shelf).ok()), "a known shopper's own shelf");
+        assertNotEquals(
+                Set.of("popular"),
+                mainReasons(shopper.post("/_recommend", shelf).ok()),
+                "a known shopper's own shelf");
         assertEquals(200, manager.delete("/_recommend/models/shop/users/13047").status());
-        assertEquals(Set.of("popular"), mainReasons(shopper.post("/_recommend", shelf).ok()), "nothing of the forgotten shopper is left");
+        assertEquals(
+                Set.of("popular"),
+                mainReasons(shopper.post("/_recommend", shelf).ok()),
+                "nothing of the forgotten shopper is left");
 
         JsonNode stats = manager.get("/_recommend/_stats").ok();
-        assertTrue(stats.path("nodes").elements().next().path("cache").path("entries").asLong() > 0, stats.toString());
+        assertTrue(
+                stats.path("nodes")
+                                .elements()
+                                .next()
+                                .path("cache")
+                                .path("entries")
+                                .asLong()
+                        > 0,
+                stats.toString());
         assertForbidden(shopper.get("/_recommend/_stats"));
     }
 
     private static Set<String> mainReasons(JsonNode shelf) {
         Set<String> reasons = new HashSet<>();
-        shelf.path("recommendations").forEach(r -> reasons.add(r.path("reasons").get(0).path("type").asText()));
+        shelf.path("recommendations")
+                .forEach(r -> reasons.add(r.path("reasons").get(0).path("type").asText()));
         return reasons;
     }
 
     @Test
     void recommendationsShowOnlyTheFieldsTheCallerMayRead() {
-        JsonNode shelf = noPrice.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"17850\", \"size\": 5, \"_source\": [\"title\", \"price\"]}").ok();
+        JsonNode shelf = noPrice.post(
+                        "/_recommend",
+                        "{\"model\": \"shop\", \"user_id\": \"17850\", \"size\": 5, \"_source\": [\"title\", \"price\"]}")
+                .ok();
         assertEquals(5, shelf.path("recommendations").size());
         for (JsonNode r : shelf.path("recommendations")) {
             assertTrue(r.path("_source").has("title"), r.toString());
@@ -182,7 +228,11 @@ class SecurityIT {
         assertForbidden(nobody.post("/sec-products/_search", searchWithRescore("17850")));
         assertForbidden(nobody.get("/_recommend/models"));
         assertForbidden(nobody.put("/_recommend/models/x", Shop.modelConfig("sec-products", "sec-events")));
-        assertEquals(401, anonymous.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"17850\"}").status());
+        assertEquals(
+                401,
+                anonymous
+                        .post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"17850\"}")
+                        .status());
         assertEquals(401, anonymous.get("/_recommend/models").status());
     }
 
@@ -197,26 +247,41 @@ class SecurityIT {
     @Test
     void theRescorerNeedsReadOnTheModelsCatalogue() {
         // the shopper may search sec-products, but not read sec-private, the catalogue of the model "private"
-        EsClient.Response otherModel = shopper.post("/sec-products/_search", explainedRescore("private", "17850", "{\"match\": {\"title\": \"heart\"}}"));
+        EsClient.Response otherModel = shopper.post(
+                "/sec-products/_search", explainedRescore("private", "17850", "{\"match\": {\"title\": \"heart\"}}"));
         assertForbidden(otherModel);
         assertTrue(otherModel.body().contains("indices:data/read/personalize/signals"), otherModel.body());
         assertTrue(otherModel.body().contains("sec-private"), otherModel.body());
         // a user who reads only the events may search them, but not with a model of a catalogue they cannot read
-        EsClient.Response eventsOnly = eventsReader.post("/sec-events/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
+        EsClient.Response eventsOnly =
+                eventsReader.post("/sec-events/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
         assertForbidden(eventsOnly);
         assertTrue(eventsOnly.body().contains("sec-products"), eventsOnly.body());
-        assertEquals(200, eventsReader.post("/sec-events/_search", "{\"size\": 1}").status(), "the events reader reads the events");
+        assertEquals(
+                200,
+                eventsReader.post("/sec-events/_search", "{\"size\": 1}").status(),
+                "the events reader reads the events");
         // read on the catalogue is what it takes
-        assertEquals(200, shopper.post("/sec-products/_search", explainedRescore("shop", "17850", "{\"match\": {\"title\": \"heart\"}}")).status());
+        assertEquals(
+                200,
+                shopper.post(
+                                "/sec-products/_search",
+                                explainedRescore("shop", "17850", "{\"match\": {\"title\": \"heart\"}}"))
+                        .status());
     }
 
     @Test
     void aModelPersonalizesSearchesOfItsOwnCatalogueOnly() {
         // even for a superuser: another index's documents would get scores from items of the catalogue by their ids
-        EsClient.Response other = admin.post("/sec-private/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
+        EsClient.Response other =
+                admin.post("/sec-private/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
         assertEquals(400, other.status(), other.body());
-        assertTrue(other.body().contains("model [shop] personalizes searches of [sec-products] only, not of [sec-private]"), other.body());
-        EsClient.Response both = admin.post("/sec-products,sec-events/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
+        assertTrue(
+                other.body()
+                        .contains("model [shop] personalizes searches of [sec-products] only, not of [sec-private]"),
+                other.body());
+        EsClient.Response both = admin.post(
+                "/sec-products,sec-events/_search", explainedRescore("shop", "17850", "{\"match_all\": {}}"));
         assertEquals(400, both.status(), both.body());
     }
 
@@ -265,22 +330,33 @@ class SecurityIT {
             String body = "{\"model\": \"shop\", \"user_id\": \"" + user + "\", \"size\": 20, \"explain\": true}";
             Set<String> named = namedIds(dlsShopper.post("/_recommend", body).ok());
             assertFalse(named.isEmpty(), user);
-            assertEquals(named, visibleTo(dlsShopper, named), "user " + user + ": the shelf names items hidden from the caller");
+            assertEquals(
+                    named,
+                    visibleTo(dlsShopper, named),
+                    "user " + user + ": the shelf names items hidden from the caller");
             // the same shelf for a shopper who reads the whole catalogue does name items the DLS role hides
             Set<String> open = namedIds(shopper.post("/_recommend", body).ok());
             hiddenNamedWithoutDls |= visibleTo(dlsShopper, open).equals(open) == false;
         }
-        assertTrue(hiddenNamedWithoutDls, "these shelves name hidden items to a caller who may read them: the test would prove nothing");
+        assertTrue(
+                hiddenNamedWithoutDls,
+                "these shelves name hidden items to a caller who may read them: the test would prove nothing");
     }
 
-    private static final String HIDDEN_ITEM = "22423"; // the shop's best seller; the DLS role hides skus starting with 2
+    private static final String HIDDEN_ITEM =
+            "22423"; // the shop's best seller; the DLS role hides skus starting with 2
 
     private static JsonNode similarItems(EsClient client, String item) {
-        return client.post("/_recommend", "{\"model\": \"shop\", \"item_ids\": [\"" + item + "\"], \"size\": 20, \"explain\": true}").ok();
+        return client.post(
+                        "/_recommend",
+                        "{\"model\": \"shop\", \"item_ids\": [\"" + item + "\"], \"size\": 20, \"explain\": true}")
+                .ok();
     }
 
     private static List<String> recommendationIds(JsonNode shelf) {
-        return shelf.path("recommendations").findValuesAsText("item_id").stream().distinct().toList();
+        return shelf.path("recommendations").findValuesAsText("item_id").stream()
+                .distinct()
+                .toList();
     }
 
     @Test
@@ -293,7 +369,10 @@ class SecurityIT {
         JsonNode unknown = similarItems(dlsShopper, "no-such-item");
         assertFalse(namedIds(asked).contains(HIDDEN_ITEM), asked.toString());
         assertFalse(asked.toString().contains("\"similar_to\""), "no neighbours of a hidden item: " + asked);
-        assertEquals(recommendationIds(unknown), recommendationIds(asked), "a hidden item gets the answer of an unknown one");
+        assertEquals(
+                recommendationIds(unknown),
+                recommendationIds(asked),
+                "a hidden item gets the answer of an unknown one");
         Set<String> named = namedIds(asked);
         assertEquals(named, visibleTo(dlsShopper, named));
     }
@@ -302,39 +381,51 @@ class SecurityIT {
     void underDocumentLevelSecurityTheRescorerExplainsWithReadableItemsOnly() {
         String body = """
             {"size": 30, "explain": true, "_source": false, "query": {"match": {"title": "heart"}},
-             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "17850", "context_items": ["%s", "85123A"]}}}"""
-            .formatted(HIDDEN_ITEM);
+             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "17850", "context_items": ["%s", "85123A"]}}}""".formatted(HIDDEN_ITEM);
         JsonNode dls = dlsShopper.post("/sec-products/_search", body).ok();
         Set<String> named = explainedIds(dls);
         assertEquals(named, visibleTo(dlsShopper, named), "explain names items hidden from the caller: " + named);
         Set<String> hits = new HashSet<>(ids(dls));
         assertEquals(hits, visibleTo(dlsShopper, hits));
 
-        Set<String> open = explainedIds(shopper.post("/sec-products/_search", body).ok());
-        assertNotEquals(open, visibleTo(dlsShopper, open), "without DLS the same explanations name hidden items, or the test proves nothing: " + open);
+        Set<String> open =
+                explainedIds(shopper.post("/sec-products/_search", body).ok());
+        assertNotEquals(
+                open,
+                visibleTo(dlsShopper, open),
+                "without DLS the same explanations name hidden items, or the test proves nothing: " + open);
     }
 
     @Test
     void underDocumentLevelSecurityAHiddenContextItemIsUnknownToTheRescorer() {
         // the hidden item's neighbours that the DLS user can read, as hits of equal first-pass score
         Set<String> neighbours = new HashSet<>();
-        similarItems(shopper, HIDDEN_ITEM).path("recommendations").forEach(r -> r.path("reasons").forEach(reason -> {
-            if (reason.path("type").asText().equals("similar_to") && reason.path("item_id").asText().equals(HIDDEN_ITEM)) {
-                neighbours.add(r.path("item_id").asText());
-            }
-        }));
+        similarItems(shopper, HIDDEN_ITEM).path("recommendations").forEach(r -> r.path("reasons")
+                .forEach(reason -> {
+                    if (reason.path("type").asText().equals("similar_to")
+                            && reason.path("item_id").asText().equals(HIDDEN_ITEM)) {
+                        neighbours.add(r.path("item_id").asText());
+                    }
+                }));
         Set<String> readable = visibleTo(dlsShopper, neighbours);
         assertTrue(readable.size() >= 3, "readable neighbours of " + HIDDEN_ITEM + ": " + readable);
         String search = """
             {"size": 20, "_source": false, "query": {"constant_score": {"filter": {"ids": {"values": %s}}}},
-             "rescore": {"window_size": 20, "personalize": {"model": "shop", "context_items": ["%%s"]}}}"""
-            .formatted(EsClient.toJson(readable));
-        List<String> withHidden = ids(dlsShopper.post("/sec-products/_search", search.formatted(HIDDEN_ITEM)).ok());
-        List<String> withUnknown = ids(dlsShopper.post("/sec-products/_search", search.formatted("no-such-item")).ok());
+             "rescore": {"window_size": 20, "personalize": {"model": "shop", "context_items": ["%%s"]}}}""".formatted(EsClient.toJson(readable));
+        List<String> withHidden = ids(dlsShopper
+                .post("/sec-products/_search", search.formatted(HIDDEN_ITEM))
+                .ok());
+        List<String> withUnknown = ids(dlsShopper
+                .post("/sec-products/_search", search.formatted("no-such-item"))
+                .ok());
         assertEquals(readable, new HashSet<>(withHidden));
         assertEquals(withUnknown, withHidden, "a hidden context item reorders nothing, as an unknown one");
         // the same for a shopper who may read the item: its neighbours are reordered by their similarity to it
-        JsonNode open = shopper.post("/sec-products/_search", search.formatted(HIDDEN_ITEM).replace("\"_source\": false", "\"_source\": false, \"explain\": true")).ok();
+        JsonNode open = shopper.post(
+                        "/sec-products/_search",
+                        search.formatted(HIDDEN_ITEM)
+                                .replace("\"_source\": false", "\"_source\": false, \"explain\": true"))
+                .ok();
         assertTrue(open.toString().contains("mostly [" + HIDDEN_ITEM + "]"), open.toString());
     }
 
