@@ -81,23 +81,6 @@ public record ModelStatus(
             return startedAt > 0 ? startedAt : createdAt;
         }
 
-        /** This version, recording when its build started. */
-        public Version startedAt(long at) {
-            return new Version(
-                    version,
-                    index,
-                    source,
-                    createdAt,
-                    events,
-                    users,
-                    items,
-                    newestEvent,
-                    tookMillis,
-                    algorithm,
-                    at,
-                    skippedEvents);
-        }
-
         /** This version, with the events its training skipped (null or none: nothing is shown). */
         public Version withSkippedEvents(SkippedEvents skipped) {
             SkippedEvents some = skipped == null || skipped.count() == 0 ? null : skipped;

@@ -44,10 +44,6 @@ public final class ModelVersions {
     private final ModelStore store;
     private final Supplier<ForgottenUsers> forgotten;
 
-    public ModelVersions(ModelStore store) {
-        this(store, () -> ForgottenUsers.EMPTY);
-    }
-
     /** {@code forgotten}: the users forgotten as the node's current cluster state says. */
     public ModelVersions(ModelStore store, Supplier<ForgottenUsers> forgotten) {
         this.store = store;

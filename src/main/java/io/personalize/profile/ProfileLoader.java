@@ -66,12 +66,9 @@ public final class ProfileLoader {
     private final ServingCache cache;
     private final Supplier<ForgottenUsers> forgotten;
 
+    /** A loader without the node's cache and cluster state (Java callers resolving a model's catalogue). */
     public ProfileLoader(ModelStore store) {
-        this(store, ServingCache.disabled());
-    }
-
-    public ProfileLoader(ModelStore store, ServingCache cache) {
-        this(store, cache, () -> ForgottenUsers.EMPTY);
+        this(store, ServingCache.disabled(), () -> ForgottenUsers.EMPTY);
     }
 
     /** {@code forgotten}: the users forgotten as the node's current cluster state says, read on every profile use. */
@@ -135,12 +132,6 @@ public final class ProfileLoader {
         activeModel(name, ActionListener.wrap(speculation::model, speculation::modelFailed));
         ActionListener.run(
                 ActionListener.wrap(speculation::result, speculation::resultFailed), l -> work.accept(guess, l));
-    }
-
-    /** The profile from the model's active version: {@link #load} under {@link #withActive}. */
-    public void loadActive(
-            String name, String user, List<String> context, int recent, ActionListener<Profile> listener) {
-        withActive(name, (model, l) -> load(model, user, context, recent, Neighbors.ALL, l), listener);
     }
 
     /** Joins the model's document and a result computed from the version guessed before reading it. */
