@@ -1,38 +1,45 @@
 package io.personalize;
 
+import io.personalize.action.ClearCacheAction;
+import io.personalize.action.ClusterModelBroadcasts;
 import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
 import io.personalize.action.ForgetUserAction;
+import io.personalize.action.ForgottenUsersAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
-import io.personalize.action.PersonalizationSignalsAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
+import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
+import io.personalize.action.TransportClearCacheAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
 import io.personalize.action.TransportForgetUserAction;
+import io.personalize.action.TransportForgottenUsersAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
 import io.personalize.action.TransportRecommendAction;
+import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
 import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
+import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.OrphanVersionCleaner;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.model.TrainingTask;
-import io.personalize.profile.ClearCacheAction;
-import io.personalize.profile.ForgottenUsers;
-import io.personalize.profile.ForgottenUsersAction;
+import io.personalize.model.TrainingThreadPool;
 import io.personalize.profile.ForgottenUsersListener;
+import io.personalize.profile.Limits;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
+import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
@@ -44,8 +51,6 @@ import io.personalize.rest.RestRecommendAction;
 import io.personalize.rest.RestStatsAction;
 import io.personalize.rest.RestTrainModelAction;
 import io.personalize.stats.ServingStats;
-import io.personalize.stats.StatsAction;
-import io.personalize.stats.TransportStatsAction;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +64,6 @@ import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.indices.SystemIndexDescriptor;
 import org.elasticsearch.ingest.Processor;
@@ -70,7 +74,6 @@ import org.elasticsearch.plugins.SystemIndexPlugin;
 import org.elasticsearch.rest.RestHandler;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.threadpool.ExecutorBuilder;
-import org.elasticsearch.threadpool.FixedExecutorBuilder;
 import org.elasticsearch.xcontent.NamedXContentRegistry;
 import org.elasticsearch.xcontent.ParseField;
 
@@ -108,7 +111,14 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         // a version index deleted (behind the plugin's back, too) leaves no document in the cache to serve from
         services.clusterService()
                 .addListener(event -> event.indicesDeleted().forEach(index -> cache.invalidateIndex(index.getName())));
-        return List.of(store, trainings, new ModelVersions(store, forgotten), cache, profiles, limits, stats);
+        return List.of(
+                store,
+                trainings,
+                new ModelVersions(store, forgotten, new ClusterModelBroadcasts(store.systemClient())),
+                cache,
+                profiles,
+                limits,
+                stats);
     }
 
     @Override
@@ -122,9 +132,9 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
                 new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
                 new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
-                new ActionHandler(ClearCacheAction.TYPE, ClearCacheAction.Transport.class),
+                new ActionHandler(ClearCacheAction.TYPE, TransportClearCacheAction.class),
                 new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
-                new ActionHandler(ForgottenUsersAction.TYPE, ForgottenUsersAction.Transport.class),
+                new ActionHandler(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
                 new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class));
     }
 
@@ -156,14 +166,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-        // trainings are CPU-heavy and long: one at a time per node, the others wait in the queue
-        return List.of(new FixedExecutorBuilder(
-                settings,
-                TransportTrainModelAction.THREAD_POOL,
-                1,
-                100,
-                "thread_pool." + TransportTrainModelAction.THREAD_POOL,
-                EsExecutors.TaskTrackingConfig.DO_NOT_TRACK));
+        return List.of(TrainingThreadPool.executorBuilder(settings));
     }
 
     @Override

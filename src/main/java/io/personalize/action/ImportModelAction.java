@@ -68,6 +68,16 @@ public final class ImportModelAction {
         public ActionRequestValidationException validate() {
             return null;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Request other && name.equals(other.name) && lines.equals(other.lines);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(name, lines);
+        }
     }
 
     /** The version the import became, and what it holds. */

@@ -3,7 +3,6 @@ package io.personalize.action;
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelStore.StoredModel;
-import io.personalize.profile.ClearCacheAction;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ExceptionsHelper;
@@ -56,8 +55,8 @@ public final class TransportDeleteModelAction
                         // the model's forgotten users go with its versions: keeps the cluster state small
                         () -> store.systemClient()
                                 .execute(
-                                        io.personalize.profile.ForgottenUsersAction.TYPE,
-                                        io.personalize.profile.ForgottenUsersAction.Request.dropModel(request.name()),
+                                        io.personalize.action.ForgottenUsersAction.TYPE,
+                                        io.personalize.action.ForgottenUsersAction.Request.dropModel(request.name()),
                                         ActionListener.running(() -> l.onResponse(AcknowledgedResponse.TRUE))))));
     }
 

@@ -3,6 +3,7 @@ package io.personalize.action;
 import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelStore;
 import io.personalize.model.TrainingTask;
+import io.personalize.model.TrainingThreadPool;
 import io.personalize.stats.ServingStats;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -50,7 +51,7 @@ public final class TransportEvaluateModelAction
                     request.split(),
                     request.k(),
                     client,
-                    transportService.getThreadPool().executor(TransportTrainModelAction.THREAD_POOL),
+                    transportService.getThreadPool().executor(TrainingThreadPool.NAME),
                     (TrainingTask) task);
             job.run(l.map(result -> new EvaluateModelAction.Response(request.name(), result)));
         }));

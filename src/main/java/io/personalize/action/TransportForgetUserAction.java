@@ -4,8 +4,6 @@ import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
-import io.personalize.profile.ClearCacheAction;
-import io.personalize.profile.ForgottenUsersAction;
 import java.util.Set;
 import java.util.TreeSet;
 import org.elasticsearch.action.ActionListener;

@@ -1,9 +1,11 @@
 package io.personalize.action;
 
 import io.personalize.profile.ActiveModel;
+import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.recommend.VisibleItems;
 import io.personalize.rescore.PersonalizationSignals;
+import io.personalize.rescore.PersonalizationSignalsAction;
 import java.util.Set;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;

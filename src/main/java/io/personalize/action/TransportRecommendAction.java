@@ -1,7 +1,8 @@
 package io.personalize.action;
 
-import io.personalize.Limits;
 import io.personalize.profile.ActiveModel;
+import io.personalize.profile.CatalogResolver;
+import io.personalize.profile.Limits;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.recommend.Recommender;
 import io.personalize.stats.ServingStats;
@@ -53,7 +54,7 @@ public final class TransportRecommendAction
             Task task, RecommendAction.Request request, ActionListener<RecommendAction.Response> listener) {
         long start = System.nanoTime();
         ActionListener.run(stats.timed(ServingStats.Endpoint.RECOMMEND, listener), timed -> {
-            request.checkLimits(limits);
+            request.query().checkLimits(limits);
             profiles.withActive(request.model(), (model, l) -> recommend(model, request, start, l), timed);
         });
     }
@@ -71,7 +72,7 @@ public final class TransportRecommendAction
         }
         recommender.recommend(
                 model,
-                request,
+                request.query(),
                 listener.map(shelf -> new RecommendAction.Response(
                         model.name(), model.version().version(), (System.nanoTime() - start) / 1_000_000, shelf)));
     }

@@ -8,6 +8,7 @@ import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingJob;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.model.TrainingTask;
+import io.personalize.model.TrainingThreadPool;
 import io.personalize.model.VersionDocuments;
 import io.personalize.model.VersionWriter;
 import io.personalize.stats.ServingStats;
@@ -34,8 +35,6 @@ import org.elasticsearch.transport.TransportService;
  */
 public final class TransportTrainModelAction
         extends HandledTransportAction<TrainModelAction.Request, TrainModelAction.Response> {
-
-    public static final String THREAD_POOL = "personalize_training";
 
     private final ModelStore store;
     private final ModelVersions versions;
@@ -67,7 +66,7 @@ public final class TransportTrainModelAction
         this.stats = stats;
         this.client = client;
         this.clusterService = clusterService;
-        this.executor = transportService.getThreadPool().executor(THREAD_POOL);
+        this.executor = transportService.getThreadPool().executor(TrainingThreadPool.NAME);
     }
 
     @Override

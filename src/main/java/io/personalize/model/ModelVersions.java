@@ -1,9 +1,6 @@
 package io.personalize.model;
 
 import io.personalize.model.ModelStore.StoredModel;
-import io.personalize.profile.ClearCacheAction;
-import io.personalize.profile.ForgottenUsers;
-import io.personalize.profile.ForgottenUsersAction;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,11 +40,13 @@ public final class ModelVersions {
 
     private final ModelStore store;
     private final Supplier<ForgottenUsers> forgotten;
+    private final ModelBroadcasts broadcasts;
 
     /** {@code forgotten}: the users forgotten as the node's current cluster state says. */
-    public ModelVersions(ModelStore store, Supplier<ForgottenUsers> forgotten) {
+    public ModelVersions(ModelStore store, Supplier<ForgottenUsers> forgotten, ModelBroadcasts broadcasts) {
         this.store = store;
         this.forgotten = forgotten;
+        this.broadcasts = broadcasts;
     }
 
     /**
@@ -132,16 +131,15 @@ public final class ModelVersions {
         if (users.values().stream().noneMatch(at -> at < olderThan)) {
             return;
         }
-        store.systemClient()
-                .execute(
-                        ForgottenUsersAction.TYPE,
-                        ForgottenUsersAction.Request.prune(activated.name(), olderThan),
-                        ActionListener.wrap(
-                                ok -> {},
-                                e -> logger.warn(
-                                        "model [" + activated.name()
-                                                + "] could not prune its forgotten users (the next activation tries again)",
-                                        e)));
+        broadcasts.pruneForgotten(
+                activated.name(),
+                olderThan,
+                ActionListener.wrap(
+                        ok -> {},
+                        e -> logger.warn(
+                                "model [" + activated.name()
+                                        + "] could not prune its forgotten users (the next activation tries again)",
+                                e)));
     }
 
     /** Users forgotten before this time can be in no kept version, no running training and no build of the grace period. */
@@ -179,10 +177,8 @@ public final class ModelVersions {
                             .map(ModelStatus.Version::index)
                             .toList();
                     // the model already serves the new version: failing to drop old indices must not fail the training
-                    Runnable clearCaches = () -> ClearCacheAction.broadcast(
-                            store.systemClient(),
-                            ClearCacheAction.Request.model(pending.model(), pending.index()),
-                            () -> l.onResponse(activated));
+                    Runnable clearCaches = () ->
+                            broadcasts.clearCaches(pending.model(), pending.index(), () -> l.onResponse(activated));
                     store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
                         logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
                         clearCaches.run();

@@ -1,5 +1,6 @@
 package io.personalize.profile;
 
+import io.personalize.model.ForgottenUsers;
 import java.util.Map;
 import org.elasticsearch.cluster.ClusterChangedEvent;
 import org.elasticsearch.cluster.ClusterStateListener;

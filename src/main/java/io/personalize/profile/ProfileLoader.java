@@ -1,5 +1,6 @@
 package io.personalize.profile;
 
+import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;

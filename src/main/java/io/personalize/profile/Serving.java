@@ -1,6 +1,5 @@
 package io.personalize.profile;
 
-import io.personalize.Limits;
 import io.personalize.stats.ServingStats;
 
 /** The node's serving services, for the rescorer, which is registered before they exist and reaches them through this. */

@@ -1,6 +1,5 @@
 package io.personalize.recommend;
 
-import io.personalize.action.RecommendAction;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
@@ -42,10 +41,7 @@ public final class Recommender {
         this.client = client;
     }
 
-    public void recommend(
-            ActiveModel model,
-            RecommendAction.Request request,
-            ActionListener<List<RecommendAction.Recommendation>> listener) {
+    public void recommend(ActiveModel model, ShelfQuery request, ActionListener<List<Recommendation>> listener) {
         int recent = request.userId() == null ? 0 : request.recentItems();
         // the stored list is the shopper's top items; a filter may reject most of it, exclude_seen: false brings the
         // shopper's own items back, attribute affinity and real time reorder: past the list, the neighbour lists of the
@@ -84,10 +80,10 @@ public final class Recommender {
     private void rank(
             ActiveModel model,
             Profile profile,
-            RecommendAction.Request request,
+            ShelfQuery request,
             Set<String> toCheck,
             SubscribableListener<Set<String>> visible,
-            ActionListener<List<RecommendAction.Recommendation>> listener) {
+            ActionListener<List<Recommendation>> listener) {
         Set<String> excluded = new HashSet<>(request.exclude());
         excluded.addAll(request.itemIds());
         if (request.excludeSeen()) {
@@ -109,7 +105,7 @@ public final class Recommender {
     private void addContentNeighbors(
             Profile profile,
             CatalogReader catalog,
-            RecommendAction.Request request,
+            ShelfQuery request,
             Set<String> excluded,
             Map<String, Candidate> candidates,
             ActionListener<Void> listener) {
@@ -148,14 +144,14 @@ public final class Recommender {
     private void fill(
             Profile profile,
             CatalogReader catalog,
-            RecommendAction.Request request,
+            ShelfQuery request,
             Set<String> excluded,
             Ranking ranking,
             Map<String, CatalogItem> passed,
             int round,
             Set<String> toCheck,
             SubscribableListener<Set<String>> visible,
-            ActionListener<List<RecommendAction.Recommendation>> listener) {
+            ActionListener<List<Recommendation>> listener) {
         // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few
         // rounds
         int batch = (request.size() * 3 + 10) << round;
@@ -196,13 +192,13 @@ public final class Recommender {
     }
 
     // diversity needs more than the shelf to choose from
-    private static int needed(RecommendAction.Request request) {
+    private static int needed(ShelfQuery request) {
         return request.diversity() > 0 ? request.size() * 3 : request.size();
     }
 
-    private List<RecommendAction.Recommendation> shelf(
+    private List<Recommendation> shelf(
             Profile profile,
-            RecommendAction.Request request,
+            ShelfQuery request,
             List<Candidate> ranked,
             Map<String, CatalogItem> passed,
             Set<String> visible) {
@@ -218,11 +214,11 @@ public final class Recommender {
         }
         kept.sort(Candidate.BEST_FIRST);
         List<Candidate> shelf = diversify(kept, passed, profile, request);
-        List<RecommendAction.Recommendation> recommendations = new ArrayList<>(shelf.size());
+        List<Recommendation> recommendations = new ArrayList<>(shelf.size());
         for (Candidate candidate : shelf) {
             List<Reason> reasons = candidate.reasons();
             List<Reason> shown = request.explain() ? reasons : reasons.subList(0, 1);
-            recommendations.add(new RecommendAction.Recommendation(
+            recommendations.add(new Recommendation(
                     candidate.item(),
                     candidate.score(),
                     shown.stream().map(r -> readable(r, visible, passed)).toList(),
@@ -274,7 +270,7 @@ public final class Recommender {
     }
 
     private static List<Candidate> diversify(
-            List<Candidate> kept, Map<String, CatalogItem> passed, Profile profile, RecommendAction.Request request) {
+            List<Candidate> kept, Map<String, CatalogItem> passed, Profile profile, ShelfQuery request) {
         if (request.diversity() <= 0) {
             return kept.subList(0, Math.min(request.size(), kept.size()));
         }

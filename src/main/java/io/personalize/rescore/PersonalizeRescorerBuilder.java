@@ -2,10 +2,9 @@ package io.personalize.rescore;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
-import io.personalize.Limits;
-import io.personalize.action.CatalogResolver;
-import io.personalize.action.PersonalizationSignalsAction;
 import io.personalize.model.ModelStore;
+import io.personalize.profile.CatalogResolver;
+import io.personalize.profile.Limits;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.stats.ServingStats;

@@ -3,9 +3,10 @@ package io.personalize.rest;
 import static org.elasticsearch.rest.RestRequest.Method.GET;
 import static org.elasticsearch.rest.RestRequest.Method.POST;
 
-import io.personalize.action.CatalogResolver;
 import io.personalize.action.RecommendAction;
+import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
+import io.personalize.recommend.ShelfQuery;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -49,9 +50,9 @@ public final class RestRecommendAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
-        RecommendAction.Body body = request.hasContent()
-                ? RequestBodies.parse(request, RecommendAction.Body::parse)
-                : new RecommendAction.Body();
+        ShelfQuery.Builder body = request.hasContent()
+                ? RequestBodies.parse(request, ShelfQuery.Builder::parse)
+                : new ShelfQuery.Builder();
         refuseConflicts(request);
         if (request.hasParam("model")) {
             body.model(request.param("model"));
@@ -63,7 +64,7 @@ public final class RestRecommendAction extends BaseRestHandler {
             body.itemIds(Arrays.asList(Strings.splitStringByCommaToArray(request.param("item_ids"))));
         }
         if (request.hasParam("size")) {
-            body.size(request.paramAsInt("size", RecommendAction.DEFAULT_SIZE));
+            body.size(request.paramAsInt("size", ShelfQuery.DEFAULT_SIZE));
         }
         if (request.hasParam("exclude_seen")) {
             body.excludeSeen(request.paramAsBoolean("exclude_seen", true));
@@ -84,7 +85,7 @@ public final class RestRecommendAction extends BaseRestHandler {
         if (source != null) {
             body.source(source);
         }
-        RecommendAction.Request recommend = new RecommendAction.Request(body);
+        RecommendAction.Request recommend = new RecommendAction.Request(body.build());
         String model = body.modelName();
         return channel -> {
             RestToXContentListener<RecommendAction.Response> listener = new RestToXContentListener<>(channel);

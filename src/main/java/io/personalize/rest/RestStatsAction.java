@@ -2,7 +2,7 @@ package io.personalize.rest;
 
 import static org.elasticsearch.rest.RestRequest.Method.GET;
 
-import io.personalize.stats.StatsAction;
+import io.personalize.action.StatsAction;
 import java.util.List;
 import org.elasticsearch.client.internal.node.NodeClient;
 import org.elasticsearch.common.Strings;

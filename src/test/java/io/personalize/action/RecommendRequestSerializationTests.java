@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.PersonalizePlugin;
+import io.personalize.recommend.ShelfQuery;
 import java.util.List;
 import java.util.Locale;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
@@ -15,8 +16,8 @@ import org.elasticsearch.test.AbstractWireSerializingTestCase;
 public class RecommendRequestSerializationTests extends AbstractWireSerializingTestCase<RecommendAction.Request> {
 
     static RecommendAction.Request randomRequest() {
-        RecommendAction.Body body = new RecommendAction.Body()
-                .model(randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT));
+        ShelfQuery.Builder body =
+                new ShelfQuery.Builder().model(randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT));
         if (randomBoolean()) {
             body.userId(randomAlphaOfLengthBetween(1, 20));
         }
@@ -36,7 +37,7 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                     randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new),
                     randomList(0, 3, () -> randomAlphaOfLengthBetween(1, 8)).toArray(String[]::new)));
         }
-        RecommendAction.Request request = new RecommendAction.Request(body);
+        RecommendAction.Request request = new RecommendAction.Request(body.build());
         return randomBoolean() ? request : request.index(randomAlphaOfLengthBetween(1, 12));
     }
 

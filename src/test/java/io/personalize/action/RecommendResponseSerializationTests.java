@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.recommend.Reason;
+import io.personalize.recommend.Recommendation;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ public class RecommendResponseSerializationTests extends AbstractWireSerializing
         return Reason.item(randomFrom(Reason.Type.values()), randomAlphaOfLengthBetween(1, 10), randomFloat());
     }
 
-    private static RecommendAction.Recommendation randomRecommendation() {
+    private static Recommendation randomRecommendation() {
         // no _source travels as an empty one: the answer shows neither
         Map<String, Object> source = new HashMap<>();
         int fields = between(0, 3);
@@ -23,7 +24,7 @@ public class RecommendResponseSerializationTests extends AbstractWireSerializing
                     randomAlphaOfLengthBetween(1, 8),
                     randomBoolean() ? randomAlphaOfLengthBetween(0, 10) : randomInt());
         }
-        return new RecommendAction.Recommendation(
+        return new Recommendation(
                 randomAlphaOfLengthBetween(1, 12),
                 randomFloat(),
                 randomList(0, 3, RecommendResponseSerializationTests::randomReason),
@@ -50,8 +51,8 @@ public class RecommendResponseSerializationTests extends AbstractWireSerializing
     }
 
     public void testNoSourceIsShownAsNone() throws Exception {
-        RecommendAction.Response response = new RecommendAction.Response(
-                "m", 1, 0, List.of(new RecommendAction.Recommendation("a", 1f, List.of(), null)));
+        RecommendAction.Response response =
+                new RecommendAction.Response("m", 1, 0, List.of(new Recommendation("a", 1f, List.of(), null)));
         assertEquals(copyInstance(response).recommendations().get(0).source(), Map.of());
     }
 }

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
-import io.personalize.action.CatalogResolver;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
@@ -13,6 +12,7 @@ import io.personalize.action.RecommendAction;
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
+import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
 import java.io.IOException;
 import java.util.Collection;
@@ -49,8 +49,9 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 .actionGet();
     }
 
-    private List<RecommendAction.Recommendation> recommend(RecommendAction.Body body) {
-        RecommendAction.Request request = new RecommendAction.Request(body.model("shop"));
+    private List<Recommendation> recommend(ShelfQuery.Builder body) {
+        RecommendAction.Request request =
+                new RecommendAction.Request(body.model("shop").build());
         // as the REST handler does: the catalogue resolved from the node's copy of the model, read again if it moved
         PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
         CatalogResolver.onCatalog(
@@ -62,13 +63,13 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         return shelf.actionGet().recommendations();
     }
 
-    private static List<String> items(List<RecommendAction.Recommendation> shelf) {
-        return shelf.stream().map(RecommendAction.Recommendation::itemId).toList();
+    private static List<String> items(List<Recommendation> shelf) {
+        return shelf.stream().map(Recommendation::itemId).toList();
     }
 
     public void testForYouSuggestsTheMissingItemBecauseOfTheOnesBought() {
-        List<RecommendAction.Recommendation> shelf =
-                recommend(new RecommendAction.Body().userId("half").size(3).explain(true));
+        List<Recommendation> shelf =
+                recommend(new ShelfQuery.Builder().userId("half").size(3).explain(true));
         assertThat(shelf.get(0).itemId(), equalTo("c"));
         Reason reason = shelf.get(0).reasons().get(0);
         assertThat(reason.type(), equalTo(Reason.Type.BECAUSE_YOU_VIEWED));
@@ -82,24 +83,24 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     public void testSimilarItems() {
-        List<RecommendAction.Recommendation> shelf =
-                recommend(new RecommendAction.Body().itemIds(List.of("x")).size(2));
+        List<Recommendation> shelf =
+                recommend(new ShelfQuery.Builder().itemIds(List.of("x")).size(2));
         assertThat(Set.copyOf(items(shelf)), equalTo(Set.of("y", "z")));
-        for (RecommendAction.Recommendation r : shelf) {
+        for (Recommendation r : shelf) {
             assertThat(r.reasons().get(0).type(), equalTo(Reason.Type.SIMILAR_TO));
             assertThat(r.reasons().get(0).itemId(), equalTo("x"));
         }
     }
 
     public void testAnUnknownUserGetsWhatIsPopular() {
-        List<RecommendAction.Recommendation> shelf =
-                recommend(new RecommendAction.Body().userId("stranger").size(4));
+        List<Recommendation> shelf =
+                recommend(new ShelfQuery.Builder().userId("stranger").size(4));
         assertThat(shelf.size(), equalTo(4));
         shelf.forEach(r -> assertThat(r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
     }
 
     public void testTheFilterIsAppliedAndTheSizeStillHonoured() {
-        List<RecommendAction.Recommendation> shelf = recommend(new RecommendAction.Body()
+        List<Recommendation> shelf = recommend(new ShelfQuery.Builder()
                 .userId("half")
                 .size(3)
                 .filter(QueryBuilders.termQuery("category", "bags"))
@@ -109,28 +110,28 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     public void testExclusions() {
-        assertFalse(items(recommend(
-                        new RecommendAction.Body().userId("half").size(3).exclude(List.of("c"))))
-                .contains("c"));
-        List<String> withSeen = items(
-                recommend(new RecommendAction.Body().userId("half").size(6).excludeSeen(false)));
+        assertFalse(
+                items(recommend(new ShelfQuery.Builder().userId("half").size(3).exclude(List.of("c"))))
+                        .contains("c"));
+        List<String> withSeen =
+                items(recommend(new ShelfQuery.Builder().userId("half").size(6).excludeSeen(false)));
         assertTrue("exclude_seen false keeps bought items: " + withSeen, withSeen.contains("a"));
         assertFalse(
                 "the items asked about are never recommended",
-                items(recommend(new RecommendAction.Body().itemIds(List.of("x")).size(5)))
+                items(recommend(new ShelfQuery.Builder().itemIds(List.of("x")).size(5)))
                         .contains("x"));
     }
 
     public void testNeverEmptyWhileTheCatalogueHasMatchingItems() {
         // the filter keeps only the shopper's own items, which exclude_seen removes... except when nothing else matches
-        List<RecommendAction.Recommendation> shelf = recommend(
-                new RecommendAction.Body().userId("stranger").size(2).filter(QueryBuilders.termQuery("sku", "z")));
+        List<Recommendation> shelf = recommend(
+                new ShelfQuery.Builder().userId("stranger").size(2).filter(QueryBuilders.termQuery("sku", "z")));
         assertThat(items(shelf), equalTo(List.of("z")));
     }
 
     public void testAForgottenUserIsAStrangerToTheModel() {
         assertThat(
-                recommend(new RecommendAction.Body().userId("half").size(1))
+                recommend(new ShelfQuery.Builder().userId("half").size(1))
                         .get(0)
                         .reasons()
                         .get(0)
@@ -151,7 +152,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                         ModelDocuments.userDocId("half"))
                 .get()
                 .isExists());
-        recommend(new RecommendAction.Body().userId("half").size(3))
+        recommend(new ShelfQuery.Builder().userId("half").size(3))
                 .forEach(r -> assertThat(
                         "only popularity is left: " + r, r.reasons().get(0).type(), equalTo(Reason.Type.POPULAR)));
         assertThat(
@@ -163,25 +164,27 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     public void testBadRequestsSayWhatIsWrong() {
-        ActionRequestValidationException e = expectThrows(
-                ActionRequestValidationException.class, () -> recommend(new RecommendAction.Body().size(0)));
+        ActionRequestValidationException e =
+                expectThrows(ActionRequestValidationException.class, () -> recommend(new ShelfQuery.Builder().size(0)));
         assertThat(e.getMessage(), containsString("give a [user_id], [item_ids], or both"));
         assertThat(e.getMessage(), containsString("[size] must be at least 1, got [0]"));
         IllegalArgumentException tooBig = expectThrows(
                 IllegalArgumentException.class,
-                () -> recommend(new RecommendAction.Body().userId("u").size(1000)));
+                () -> recommend(new ShelfQuery.Builder().userId("u").size(1000)));
         assertThat(
                 tooBig.getMessage(),
                 containsString(
                         "[size] is [1000], more than the limit of [100] set by [personalize.recommend.max_size]"));
         e = expectThrows(
                 ActionRequestValidationException.class,
-                () -> recommend(new RecommendAction.Body().userId("u").diversity(1.5f)));
+                () -> recommend(new ShelfQuery.Builder().userId("u").diversity(1.5f)));
         assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
         IllegalArgumentException wrongIndex = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
-                        new RecommendAction.Request(
-                                        new RecommendAction.Body().model("shop").userId("u"))
+                        new RecommendAction.Request(new ShelfQuery.Builder()
+                                        .model("shop")
+                                        .userId("u")
+                                        .build())
                                 .index("events"))
                 .actionGet());
         assertThat(wrongIndex.getMessage(), containsString("recommends from [products], not from [events]"));
@@ -192,7 +195,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
      * action, authorized for the old one, refuses), the model is read again and the request authorized for the new one.
      */
     public void testTheActionResolvesTheCatalogueAgainWhenTheModelMoved() throws IOException {
-        assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
+        assertThat(items(recommend(new ShelfQuery.Builder().userId("half").size(1))), equalTo(List.of("c")));
         // the same products under another index, and the model moved there (its cached copy still says "products")
         client().admin()
                 .indices()
@@ -222,11 +225,13 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 .actionGet();
         client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
                 .actionGet();
-        assertThat(items(recommend(new RecommendAction.Body().userId("half").size(1))), equalTo(List.of("c")));
+        assertThat(items(recommend(new ShelfQuery.Builder().userId("half").size(1))), equalTo(List.of("c")));
         IllegalArgumentException old = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
-                        new RecommendAction.Request(
-                                        new RecommendAction.Body().model("shop").userId("half"))
+                        new RecommendAction.Request(new ShelfQuery.Builder()
+                                        .model("shop")
+                                        .userId("half")
+                                        .build())
                                 .index("products"))
                 .actionGet());
         assertThat(old.getMessage(), containsString("recommends from [products-moved], not from [products]"));
@@ -235,7 +240,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
         // a stranger gets the popular items: all six of the shop, best first
         List<String> popular =
-                items(recommend(new RecommendAction.Body().userId("stranger").size(6)));
+                items(recommend(new ShelfQuery.Builder().userId("stranger").size(6)));
         assertThat(Set.copyOf(popular), equalTo(Set.of("a", "b", "c", "x", "y", "z")));
         List<String> topCategory =
                 TinyShop.candles().contains(popular.get(0)) ? TinyShop.candles() : List.of("x", "y", "z");
@@ -247,13 +252,13 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         List<String> exclude = others.subList(0, others.size() - 1);
 
         List<String> plain = items(
-                recommend(new RecommendAction.Body().userId("stranger").size(2).exclude(exclude)));
+                recommend(new ShelfQuery.Builder().userId("stranger").size(2).exclude(exclude)));
         assertThat(
                 "without diversity the two best are both of the top category: " + popular,
                 plain.stream().filter(topCategory::contains).count(),
                 equalTo(2L));
         // size 2 with diversity 0.5: at most ceil(2 * 0.5) = 1 item per category
-        List<String> diverse = items(recommend(new RecommendAction.Body()
+        List<String> diverse = items(recommend(new ShelfQuery.Builder()
                 .userId("stranger")
                 .size(2)
                 .diversity(0.5f)

@@ -6,8 +6,7 @@ import org.elasticsearch.test.AbstractWireSerializingTestCase;
 /** A node's serving-cache figures, as it answers {@code GET _recommend/stats}. */
 public class CacheStatsSerializationTests extends AbstractWireSerializingTestCase<CacheStats> {
 
-    @Override
-    protected CacheStats createTestInstance() {
+    public static CacheStats randomStats() {
         return new CacheStats(
                 randomNonNegativeLong(),
                 randomNonNegativeLong(),
@@ -15,6 +14,11 @@ public class CacheStatsSerializationTests extends AbstractWireSerializingTestCas
                 randomNonNegativeLong(),
                 randomNonNegativeLong(),
                 randomNonNegativeLong());
+    }
+
+    @Override
+    protected CacheStats createTestInstance() {
+        return randomStats();
     }
 
     @Override

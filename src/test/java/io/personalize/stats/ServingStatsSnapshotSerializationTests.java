@@ -27,10 +27,14 @@ public class ServingStatsSnapshotSerializationTests extends AbstractWireSerializ
         return endpoints;
     }
 
-    @Override
-    protected ServingStats.Snapshot createTestInstance() {
+    public static ServingStats.Snapshot randomSnapshot() {
         return new ServingStats.Snapshot(
                 randomEndpoints(), randomNonNegativeLong(), randomNonNegativeLong(), randomNonNegativeLong());
+    }
+
+    @Override
+    protected ServingStats.Snapshot createTestInstance() {
+        return randomSnapshot();
     }
 
     @Override

@@ -140,6 +140,7 @@ public final class ContentQualityBench {
         Map<String, Analyzer> analyzers = Map.of("standard", new StandardAnalyzer(), "english", new EnglishAnalyzer());
 
         System.out.printf(
+                Locale.ROOT,
                 "%n== Content vectors: %,d products (%,d with a title) through the item_vector processor at %s%n",
                 products.size(),
                 products.stream().filter(p -> p.title() != null).count(),
@@ -156,6 +157,7 @@ public final class ContentQualityBench {
             long withVector =
                     Arrays.stream(vectors.byProduct()).filter(x -> x != null).count();
             System.out.printf(
+                    Locale.ROOT,
                     "   %-52s %,6d vectors, %5.1f non-zeros each%s%n",
                     v.label(),
                     withVector,
@@ -192,16 +194,20 @@ public final class ContentQualityBench {
         sample = sample.subList(0, SAMPLE);
         Variant left = variants.get(0), right = variants.get(1);
         System.out.printf(
+                Locale.ROOT,
                 "%n== Top %d content neighbours of %d products sampled with seed %d (brute-force cosine over the node's vectors)%n",
-                NEIGHBOURS, SAMPLE, SEED);
+                NEIGHBOURS,
+                SAMPLE,
+                SEED);
         System.out.println("   * = shares no token with the product: the similarity is hash collision only;"
                 + " + = bought by one of the product's buyers");
         for (int i : sample) {
             OnlineRetail.Product p = products.get(i);
-            System.out.printf("%n   %-7s %s%n", p.sku(), p.title());
-            System.out.printf("      %-60s   %s%n", left.label(), right.label());
+            System.out.printf(Locale.ROOT, "%n   %-7s %s%n", p.sku(), p.title());
+            System.out.printf(Locale.ROOT, "      %-60s   %s%n", left.label(), right.label());
             for (int r = 0; r < NEIGHBOURS; r++) {
                 System.out.printf(
+                        Locale.ROOT,
                         "      %-60s   %s%n",
                         neighbourCell(
                                 products,
@@ -224,9 +230,11 @@ public final class ContentQualityBench {
 
         // knn against brute force, for the sampled products on every node variant
         System.out.printf(
+                Locale.ROOT,
                 "%n== knn search (k=%d, num_candidates=100) against brute force, for the %d sampled products: with the"
                         + " index_options Elasticsearch picks by default, and with int8_hnsw at 1024 dims%n",
-                NEIGHBOURS + 1, SAMPLE);
+                NEIGHBOURS + 1,
+                SAMPLE);
         for (Vectors vectors : all) {
             if (vectors.variant().onNode()) {
                 Variant v = vectors.variant();
@@ -271,13 +279,21 @@ public final class ContentQualityBench {
 
         double coBoughtBaseline = coBoughtBaseline(buyers, all.get(0));
         System.out.printf(
-                "%n== Neighbour quality over every product with a vector (top %d by brute-force cosine)%n", NEIGHBOURS);
+                Locale.ROOT,
+                "%n== Neighbour quality over every product with a vector (top %d by brute-force cosine)%n",
+                NEIGHBOURS);
         System.out.println(
                 "   unrelated = shares no token with the product (pure hash collision); co-bought = bought by one of its buyers"
                         + String.format(Locale.ROOT, " (random pairs: %.1f%%)", 100 * coBoughtBaseline));
         System.out.printf(
-                "   %-52s %10s %10s %10s %12s%n", "variant", "unrelated", "products", "co-bought", "mean cosine");
-        System.out.printf("   %-52s %10s %10s %10s %12s%n", "", "neighbours", "with one", "", "");
+                Locale.ROOT,
+                "   %-52s %10s %10s %10s %12s%n",
+                "variant",
+                "unrelated",
+                "products",
+                "co-bought",
+                "mean cosine");
+        System.out.printf(Locale.ROOT, "   %-52s %10s %10s %10s %12s%n", "", "neighbours", "with one", "", "");
         for (Vectors vectors : all) {
             Variant v = vectors.variant();
             List<Set<String>> tokens = v.analyzer().equals("english") ? englishTokens : standardTokens;
@@ -291,7 +307,7 @@ public final class ContentQualityBench {
         // the demo's noise, explained
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
         Vectors demo = all.get(2);
-        System.out.printf("%n== A noisy neighbour from the demo, explained%n");
+        System.out.printf(Locale.ROOT, "%n== A noisy neighbour from the demo, explained%n");
         explainPair(
                 analyzers.get("english"),
                 "english",
@@ -302,7 +318,7 @@ public final class ContentQualityBench {
                 demo.byProduct()[cube]);
         hashingNoise(analyzers.get("standard"), products, standardTokens, or);
 
-        System.out.printf("%ntook %.0f s%n", (System.nanoTime() - started) / 1e9);
+        System.out.printf(Locale.ROOT, "%ntook %.0f s%n", (System.nanoTime() - started) / 1e9);
         System.out.println(
                 "reproduce: bin/bench content   (PERSONALIZE_BENCH_NAME / PERSONALIZE_BENCH_PORT to move its node,"
                         + " PERSONALIZE_URL to use an existing cluster)");
@@ -324,7 +340,7 @@ public final class ContentQualityBench {
         Set<String> items = new HashSet<>();
         Map<String, Set<String>> before = new HashMap<>();
         List<String[]> after = new ArrayList<>();
-        DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+        DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
                 new GZIPInputStream(Files.newInputStream(OnlineRetail.defaultPath()), 1 << 16),
                 StandardCharsets.UTF_8))) {
@@ -362,10 +378,12 @@ public final class ContentQualityBench {
         long truthItems =
                 protocol.truthByUser().values().stream().mapToInt(Set::size).sum();
         System.out.printf(
+                Locale.ROOT,
                 "== Protocol OR-time on Online Retail: %,d purchase events (CustomerID set, Quantity > 0, InvoiceNo not C...),"
                         + " split 2011-11-01 00:00 UTC%n",
                 data.purchases().size());
         System.out.printf(
+                Locale.ROOT,
                 "   train: %,d events (%,d CSV rows; the loader merges rows of one customer, item and invoice time),"
                         + " %,d users, %,d items%n",
                 protocol.train().size(),
@@ -373,14 +391,20 @@ public final class ContentQualityBench {
                 protocol.trainItemsByUser().size(),
                 protocol.trainCatalog().size());
         System.out.printf(
+                Locale.ROOT,
                 "   test: %,d users with an item bought after the split that they had never bought before (%,d user-item pairs)%n",
-                protocol.truthByUser().size(), truthItems);
+                protocol.truthByUser().size(),
+                truthItems);
         boolean same = users.equals(protocol.trainItemsByUser().keySet())
                 && items.equals(protocol.trainCatalog())
                 && testUsers.equals(protocol.truthByUser().keySet());
         System.out.printf(
+                Locale.ROOT,
                 "   raw CSV rows give the same users, items and test users: %s (%,d / %,d / %,d)%n",
-                same ? "yes" : "NO", users.size(), items.size(), testUsers.size());
+                same ? "yes" : "NO",
+                users.size(),
+                items.size(),
+                testUsers.size());
         if (same == false) {
             throw new IllegalStateException("the loader's protocol differs from the raw rows");
         }
@@ -543,8 +567,11 @@ public final class ContentQualityBench {
                 }
             }
             System.out.printf(
+                    Locale.ROOT,
                     "   check: the reference features of %s, hashed to 256 dims client side, give the node's vectors for %,d of %,d products%n",
-                    node.variant().analyzer(), equal, checked);
+                    node.variant().analyzer(),
+                    equal,
+                    checked);
         }
     }
 
@@ -862,6 +889,7 @@ public final class ContentQualityBench {
             configs.add(new Config(false, "murmur3", dims));
         }
         System.out.printf(
+                Locale.ROOT,
                 "%n== Why unrelated neighbours: signed hashing of short titles (client side, standard analyzer, the processor's"
                         + " features and hashing)%n");
         System.out.println(
@@ -871,6 +899,7 @@ public final class ContentQualityBench {
                 "   unrelated >= 0.25: share of unrelated pairs with a cosine of 0.25 or more, and how many such titles each title"
                         + " has on average");
         System.out.printf(
+                Locale.ROOT,
                 "   %-16s %-8s %6s %11s %14s %13s %22s %12s %10s%n",
                 "features",
                 "hash",
@@ -1000,10 +1029,11 @@ public final class ContentQualityBench {
             boolean shared = features.stream().anyMatch(f -> f.startsWith("A:"))
                     && features.stream().anyMatch(f -> f.startsWith("B:"));
             if (shared) {
-                System.out.printf("      bucket %4d: %s%n", bucket, String.join("  ", features));
+                System.out.printf(Locale.ROOT, "      bucket %4d: %s%n", bucket, String.join("  ", features));
             }
         });
         System.out.printf(
+                Locale.ROOT,
                 "      features: A %s; B %s%n",
                 features(analyzer, a.title()).keySet(),
                 features(analyzer, b.title()).keySet());
@@ -1122,21 +1152,34 @@ public final class ContentQualityBench {
                 .filter(id -> id >= or.catalogue.size())
                 .count();
         System.out.printf(
+                Locale.ROOT,
                 "%n== Content-only recommendations on OR-time: %,d test users, every one of the %,d train items ranked"
                         + " (the user's own excluded), k = %d%n",
-                or.users.size(), or.catalogue.size(), K);
+                or.users.size(),
+                or.catalogue.size(),
+                K);
         System.out.printf(
+                Locale.ROOT,
                 "   %,d (user, new item) pairs to find; %,d of them are items first sold after the split (%,d items),"
                         + " which no ranking of the train catalogue can hit%n",
-                truthPairs, unreachable, or.unknownItems);
+                truthPairs,
+                unreachable,
+                or.unknownItems);
         System.out.println(
                 "   user vector = mean of the content vectors of the items bought before the split (each item once);"
                         + " recency = weighted 0.5^(age / half-life), age = split - last purchase");
         System.out.println(
                 "   ΔNDCG = paired difference with the processor's defaults (standard, 256 dims, mean), ± 95% interval over users");
         System.out.printf(
+                Locale.ROOT,
                 "   %-52s %-12s %7s %9s %8s %7s   %s%n",
-                "ranking", "user vector", "HR@10", "Recall@10", "NDCG@10", "cov@10", "ΔNDCG@10");
+                "ranking",
+                "user vector",
+                "HR@10",
+                "Recall@10",
+                "NDCG@10",
+                "cov@10",
+                "ΔNDCG@10");
 
         Map<Variant, Result[]> results = new LinkedHashMap<>();
         for (Vectors vectors : all) {
@@ -1161,10 +1204,11 @@ public final class ContentQualityBench {
         long withoutVector =
                 Arrays.stream(or.productOfItem).filter(p -> first[p] == null).count();
         if (withoutVector > 0) {
-            System.out.printf("   (%d train items have no title, hence no vector: ranked last)%n", withoutVector);
+            System.out.printf(
+                    Locale.ROOT, "   (%d train items have no title, hence no vector: ranked last)%n", withoutVector);
         }
 
-        System.out.printf("%n   NDCG@10 by the user vector's weighting (recency half-life)%n");
+        System.out.printf(Locale.ROOT, "%n   NDCG@10 by the user vector's weighting (recency half-life)%n");
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "   %-52s", "variant"));
         for (double h : HALF_LIVES_DAYS) {
             header.append(String.format(Locale.ROOT, " %8s", h == 0 ? "mean" : (int) h + "d"));

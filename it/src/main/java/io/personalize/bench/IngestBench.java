@@ -7,6 +7,7 @@ import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,8 +60,10 @@ public final class IngestBench {
         }
 
         System.out.printf(
+                Locale.ROOT,
                 "Bulk indexing %,d product docs into %s (1 shard, 0 replicas, 1,000 docs per bulk, 2 client threads)%n",
-                docs, url);
+                docs,
+                url);
         Map<String, Double> best = new LinkedHashMap<>();
         for (int round = 0; round < 2; round++) {
             best.merge("processor", run(es, "bench-processor", textDocs, Shop.VECTOR_PIPELINE), Math::max);
@@ -68,11 +71,13 @@ public final class IngestBench {
             best.merge("text-only", run(es, "bench-text", textDocs, null), Math::max);
         }
         System.out.println();
-        best.forEach((mode, rate) -> System.out.printf("%-12s %,10.0f docs/s%n", mode, rate));
+        best.forEach((mode, rate) -> System.out.printf(Locale.ROOT, "%-12s %,10.0f docs/s%n", mode, rate));
         System.out.printf(
+                Locale.ROOT,
                 "ratio processor / precomputed vectors: %.2f (target >= 0.80)%n",
                 best.get("processor") / best.get("precomputed"));
         System.out.printf(
+                Locale.ROOT,
                 "ratio processor / text only (no vectors at all): %.2f%n",
                 best.get("processor") / best.get("text-only"));
         System.out.println("reproduce: bin/bench ingest " + docs);
@@ -118,7 +123,7 @@ public final class IngestBench {
             throw new IllegalStateException(index + " has " + count + " docs, expected " + docs.size());
         }
         double rate = docs.size() / seconds;
-        System.out.printf("  %-18s %,8d docs in %6.1f s = %,8.0f docs/s%n", index, count, seconds, rate);
+        System.out.printf(Locale.ROOT, "  %-18s %,8d docs in %6.1f s = %,8.0f docs/s%n", index, count, seconds, rate);
         return rate;
     }
 }

@@ -6,6 +6,7 @@ import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,6 +41,7 @@ public final class ModelQualityBench {
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         OnlineRetail data = OnlineRetail.load();
         System.out.printf(
+                Locale.ROOT,
                 "Recommendation models on Online Retail (%,d purchases of %,d customers, %,d products), node %s%n",
                 data.purchases().size(),
                 data.purchases().stream()
@@ -55,18 +57,29 @@ public final class ModelQualityBench {
         Shop.loadProducts(es, PRODUCTS, data.products());
         Shop.createEventsIndex(es, EVENTS, 1, 0);
         Shop.loadEvents(es, EVENTS, data.purchases(), 3);
-        System.out.printf("loaded the catalogue and the events in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                Locale.ROOT, "loaded the catalogue and the events in %.1f s%n", (System.nanoTime() - start) / 1e9);
         es.delete("/_recommend/models/" + MODEL);
         es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS))
                 .ok();
 
         OnlineRetail.Protocol protocol = data.protocol();
         System.out.printf(
+                Locale.ROOT,
                 "%nprotocol OR-time: train on the %,d purchases before %s, judge the new items of %,d customers after it; k = %d%n",
-                protocol.train().size(), SPLIT, protocol.truthByUser().size(), K);
+                protocol.train().size(),
+                SPLIT,
+                protocol.truthByUser().size(),
+                K);
         System.out.printf(
+                Locale.ROOT,
                 "%-34s %7s %9s %8s %8s   %s%n",
-                "", "HR@10", "Recall@10", "NDCG@10", "Cov@10", "train (evaluate in all)");
+                "",
+                "HR@10",
+                "Recall@10",
+                "NDCG@10",
+                "Cov@10",
+                "train (evaluate in all)");
         JsonNode popularity = null;
         StringBuilder rows = new StringBuilder();
         for (String algorithm : List.of("cosine", "rp3beta")) {
@@ -80,10 +93,11 @@ public final class ModelQualityBench {
             rows.append(row(
                             "this plugin: " + algorithm,
                             evaluation.path("model"),
-                            "%.1f s (%.1f s)"
-                                    .formatted(
-                                            evaluation.path("train_ms").asLong() / 1000.0,
-                                            evaluation.path("took_ms").asLong() / 1000.0)))
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.1f s (%.1f s)",
+                                    evaluation.path("train_ms").asLong() / 1000.0,
+                                    evaluation.path("took_ms").asLong() / 1000.0)))
                     .append('\n');
         }
         System.out.println(row("this plugin: popularity (decayed)", popularity, ""));
@@ -91,8 +105,14 @@ public final class ModelQualityBench {
         System.out.println("peers (the issue's table, same protocol):");
         for (Peer peer : PEERS) {
             System.out.printf(
+                    Locale.ROOT,
                     "  %-32s %7.4f %9.4f %8.4f %8.4f   %s%n",
-                    peer.name(), peer.hr(), peer.recall(), peer.ndcg(), peer.coverage(), peer.train());
+                    peer.name(),
+                    peer.hr(),
+                    peer.recall(),
+                    peer.ndcg(),
+                    peer.coverage(),
+                    peer.train());
         }
         System.out.println(
                 "(train: the similarity and popularity maths on the events before the split, in the node; evaluate in all adds reading"
@@ -120,6 +140,7 @@ public final class ModelQualityBench {
         double wall = (System.nanoTime() - trainStart) / 1e9;
         JsonNode version = trained.path("version");
         System.out.printf(
+                Locale.ROOT,
                 "%nfull _train on every event: %.1f s wall, %,d events -> %,d users, %,d items (%s)%n",
                 wall,
                 version.path("events").asLong(),
@@ -141,6 +162,7 @@ public final class ModelQualityBench {
         JsonNode pools = ScaleBench.nodeJvm(es).path("mem").path("pools");
         long oldPeak = pools.path("old").path("peak_used_in_bytes").asLong();
         System.out.printf(
+                Locale.ROOT,
                 "node heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s, old generation peak %s%n",
                 ScaleBench.mb(ScaleBench.nodeJvm(es)
                         .path("mem")
@@ -149,6 +171,7 @@ public final class ModelQualityBench {
                 ScaleBench.mb(watch.peak.get()),
                 ScaleBench.mb(watch.oldPeak.get()));
         System.out.printf(
+                Locale.ROOT,
                 "heap pools' peaks over the node's life: old %s%s, young %s%n",
                 ScaleBench.mb(oldPeak),
                 oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)",
@@ -158,13 +181,14 @@ public final class ModelQualityBench {
     }
 
     private static String row(String name, JsonNode metrics, String train) {
-        return "%-34s %7.4f %9.4f %8.4f %8.4f   %s"
-                .formatted(
-                        name,
-                        metrics.path("hit_rate").asDouble(),
-                        metrics.path("recall").asDouble(),
-                        metrics.path("ndcg").asDouble(),
-                        metrics.path("coverage").asDouble(),
-                        train);
+        return String.format(
+                Locale.ROOT,
+                "%-34s %7.4f %9.4f %8.4f %8.4f   %s",
+                name,
+                metrics.path("hit_rate").asDouble(),
+                metrics.path("recall").asDouble(),
+                metrics.path("ndcg").asDouble(),
+                metrics.path("coverage").asDouble(),
+                train);
     }
 }

@@ -6,6 +6,7 @@ import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -67,8 +68,12 @@ final class RecommendBenchData {
         Shop.createEventsIndex(es, TEST_EVENTS, 1, 0);
         Shop.loadEvents(es, TEST_EVENTS, test);
         System.out.printf(
+                Locale.ROOT,
                 "loaded %,d products, %,d train and %,d test events in %.0f s%n",
-                data.products().size(), protocol.train().size(), test.size(), (System.nanoTime() - start) / 1e9);
+                data.products().size(),
+                protocol.train().size(),
+                test.size(),
+                (System.nanoTime() - start) / 1e9);
         es.delete("/_recommend/models/" + MODEL);
         es.delete("/_recommend/models/" + EVAL_MODEL);
         es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, TRAIN_EVENTS))
@@ -80,6 +85,7 @@ final class RecommendBenchData {
                 es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
         System.out.printf(
+                Locale.ROOT,
                 "trained [%s] v%d on the train events: %,d events, %,d users, %,d items in %d s%n",
                 MODEL,
                 version.path("version").asLong(),
@@ -123,7 +129,7 @@ final class RecommendBenchData {
     }
 
     static String load() {
-        return String.format("%.2f", loadAverage());
+        return String.format(Locale.ROOT, "%.2f", loadAverage());
     }
 
     static double loadAverage() {

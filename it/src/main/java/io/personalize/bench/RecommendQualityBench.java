@@ -47,8 +47,10 @@ public final class RecommendQualityBench {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         System.out.printf(
+                Locale.ROOT,
                 "_recommend quality on protocol OR-time (Online Retail, split 2011-11-01) at %s, load average %s%n",
-                url, RecommendBenchData.load());
+                url,
+                RecommendBenchData.load());
         RecommendBenchData world = RecommendBenchData.load(es);
         Ids ids = new Ids(world.protocol.trainCatalog());
 
@@ -84,13 +86,15 @@ public final class RecommendQualityBench {
         JsonNode model = evaluation.path("model");
         JsonNode popularity = evaluation.path("popularity");
         System.out.printf(
+                Locale.ROOT,
                 "%ntest users: endpoint %,d, _evaluate %,d; train catalogue %,d items (_evaluate: %,d); short shelves: %d%n",
                 endpoint.users(),
                 evaluation.path("test_users").asLong(),
                 ids.catalogSize,
                 evaluation.path("catalog_items").asLong(),
                 shortShelves);
-        System.out.printf("%n%-34s %8s %10s %8s %12s%n", "", "HR@10", "Recall@10", "NDCG@10", "coverage@10");
+        System.out.printf(
+                Locale.ROOT, "%n%-34s %8s %10s %8s %12s%n", "", "HR@10", "Recall@10", "NDCG@10", "coverage@10");
         row(
                 "_recommend (user_id, exclude_seen)",
                 endpoint.hitRate(),
@@ -114,8 +118,12 @@ public final class RecommendQualityBench {
                 && endpoint.ndcg() >= model.path("ndcg").asDouble() - 1e-9
                 && endpoint.coverage() >= model.path("coverage").asDouble() - 1e-9;
         System.out.printf(
+                Locale.ROOT,
                 "endpoint >= _evaluate on every metric: %s   (%,d shelves in %.1f s; _evaluate took %.1f s)%n",
-                atLeast ? "yes" : "NO", world.testUsers.size(), endpointSeconds, evaluateSeconds);
+                atLeast ? "yes" : "NO",
+                world.testUsers.size(),
+                endpointSeconds,
+                evaluateSeconds);
 
         // Why the two can differ at all: _evaluate's throwaway model and the served one are two trainings on the same
         // events, decayed relative to the split for the first and to the newest train event for the second. The same
@@ -138,6 +146,7 @@ public final class RecommendQualityBench {
             sameItems += Set.copyOf(replica).equals(Set.copyOf(shelves.get(user))) ? 1 : 0;
         }
         System.out.printf(
+                Locale.ROOT,
                 "%nthe same trainings replicated in this JVM with the plugin's training code (io.personalize.training):%n");
         row(
                 "model decayed to the split",
@@ -152,8 +161,11 @@ public final class RecommendQualityBench {
                 newestMetrics.ndcg(),
                 newestMetrics.coverage());
         System.out.printf(
+                Locale.ROOT,
                 "_recommend's shelves vs the replica of the served training: %,d of %,d identical, %,d with the same items%n",
-                identical, world.testUsers.size(), sameItems);
+                identical,
+                world.testUsers.size(),
+                sameItems);
 
         coldStart(es, world, ids, newOnShelves, shelvesWithNew, newHits);
         System.out.println("\nreproduce: bin/bench recommend-quality");
@@ -171,9 +183,11 @@ public final class RecommendQualityBench {
                 .filter(u -> world.protocol.truthByUser().get(u).stream().anyMatch(world.newItems::contains))
                 .count();
         System.out.printf(
+                Locale.ROOT,
                 "%nCold start: %,d products first sold on/after the split, in the catalogue with content vectors, unknown to the model;%n",
                 world.newItems.size());
         System.out.printf(
+                Locale.ROOT,
                 "  %,d of the test users' %,d truth items are such new products; %,d test users bought at least one%n",
                 truthNew,
                 world.testUsers.stream()
@@ -181,8 +195,13 @@ public final class RecommendQualityBench {
                         .sum(),
                 usersBuyingNew);
         System.out.printf(
+                Locale.ROOT,
                 "  \"for you\" shelves (user_id): %,d of %,d slots are new products, on %,d of %,d shelves; %,d of them are hits%n",
-                newOnShelves, testUsers * K, shelvesWithNew, testUsers, newHits);
+                newOnShelves,
+                testUsers * K,
+                shelvesWithNew,
+                testUsers,
+                newHits);
 
         // "similar items" of a new product: each (test user, new product they bought) pair, judged on the user's other
         // truth
@@ -230,13 +249,24 @@ public final class RecommendQualityBench {
                     .count();
         }
         System.out.printf(
+                Locale.ROOT,
                 "  \"similar items\" of a new product (item_ids = [it], no user): %,d new products asked about, %,d (user, product) pairs;%n",
-                asked.size(), pairs.size());
+                asked.size(),
+                pairs.size());
         System.out.printf(
+                Locale.ROOT,
                 "     %,d of %,d slots are new products, %,d of them hits; main reasons: %s%n",
-                similarNewSlots, similarSlots, similarNewHits, mainReasons(es, asked));
+                similarNewSlots,
+                similarSlots,
+                similarNewHits,
+                mainReasons(es, asked));
         System.out.printf(
-                "%n%-34s %8s %10s %8s%n", "judged on the user's other new items", "HR@10", "Recall@10", "NDCG@10");
+                Locale.ROOT,
+                "%n%-34s %8s %10s %8s%n",
+                "judged on the user's other new items",
+                "HR@10",
+                "Recall@10",
+                "NDCG@10");
         row(
                 "_recommend item_ids=[new product]",
                 similarMetrics.hitRate(),

@@ -48,8 +48,10 @@ public final class RecommendSpeedBench {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         System.out.printf(
+                Locale.ROOT,
                 "_recommend latency beside a Universal-Recommender-style query at %s, load average %s%n",
-                url, RecommendBenchData.load());
+                url,
+                RecommendBenchData.load());
         RecommendBenchData world = RecommendBenchData.load(es);
         Map<String, List<String>> history = newestFirstHistory(world.protocol.train());
         indexIndicators(es, world, history);
@@ -96,9 +98,13 @@ public final class RecommendSpeedBench {
         double loadAfter = RecommendBenchData.loadAverage();
 
         System.out.printf(
+                Locale.ROOT,
                 "%n%,d test users x %d rounds, one request at a time, designs interleaved; load average %.2f before, %.2f after timing%n",
-                users.size(), rounds, loadBefore, loadAfter);
-        System.out.printf("%n%-24s %9s %9s %9s %8s%n", "", "p50 ms", "p99 ms", "mean ms", "HR@10");
+                users.size(),
+                rounds,
+                loadBefore,
+                loadAfter);
+        System.out.printf(Locale.ROOT, "%n%-24s %9s %9s %9s %8s%n", "", "p50 ms", "p99 ms", "mean ms", "HR@10");
         for (String design : designs.keySet()) {
             long[] t = nanos.get(design);
             System.out.printf(
@@ -112,8 +118,10 @@ public final class RecommendSpeedBench {
         }
         Arrays.sort(took);
         System.out.printf(
+                Locale.ROOT,
                 "(_recommend's own \"took\": p50 %d ms, p99 %d ms)%n",
-                took[took.length / 2], took[(int) Math.ceil(took.length * 0.99) - 1]);
+                took[took.length / 2],
+                took[(int) Math.ceil(took.length * 0.99) - 1]);
         String best = quality.get("UR term per item").hitRate()
                         >= quality.get("UR terms (1 clause)").hitRate()
                 ? "UR term per item"
@@ -160,11 +168,11 @@ public final class RecommendSpeedBench {
                                 .map(i -> "{\"term\": {\"indicators\": " + EsClient.toJson(i) + "}}")
                                 .toList())
                 : "{\"terms\": {\"indicators\": " + EsClient.toJson(recent) + "}}";
-        return """
+        return String.format(Locale.ROOT, """
             {"size": %d, "_source": false, "track_total_hits": false,
              "query": {"bool": {"should": [%s, {"constant_score": {"filter": {"match_all": {}}, "boost": 0}}],
                                 "must_not": [{"terms": {"sku": %s}}]}},
-             "sort": [{"_score": "desc"}, {"pop_rank": "desc"}]}""".formatted(K, should, EsClient.toJson(history));
+             "sort": [{"_score": "desc"}, {"pop_rank": "desc"}]}""", K, should, EsClient.toJson(history));
     }
 
     /** Each user's distinct train items, newest first. */
@@ -236,8 +244,14 @@ public final class RecommendSpeedBench {
         es.refresh(UR_INDEX);
         es.post("/" + UR_INDEX + "/_forcemerge?max_num_segments=1", null).ok();
         System.out.printf(
+                Locale.ROOT,
                 "UR peer: LLR indicators of %,d items (%,d indicators, at most %d per item) from %,d users, indexed into [%s] in %.1f s%n",
-                ni, indicators, UR_MAX_INDICATORS, users, UR_INDEX, (System.nanoTime() - start) / 1e9);
+                ni,
+                indicators,
+                UR_MAX_INDICATORS,
+                users,
+                UR_INDEX,
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** Dunning's log-likelihood ratio of a 2x2 contingency table, as Mahout's LogLikelihood computes it. */

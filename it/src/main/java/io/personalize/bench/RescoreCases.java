@@ -149,8 +149,12 @@ public final class RescoreCases {
         List<OnlineRetail.Purchase> train = trainEvents(data, split);
         if (fresh == false && ready(es, products, events, model, productCount, train.size(), userItems)) {
             System.out.printf(
+                    Locale.ROOT,
                     "reusing index [%s], events [%s] (%,d train events) and model [%s]%n",
-                    products, events, train.size(), model);
+                    products,
+                    events,
+                    train.size(),
+                    model);
             return;
         }
         long start = System.nanoTime();
@@ -166,6 +170,7 @@ public final class RescoreCases {
         JsonNode version =
                 es.post("/_recommend/models/" + model + "/_train", null).ok().path("version");
         System.out.printf(
+                Locale.ROOT,
                 "%,d products in [%s], loaded %,d train events (before %s) into [%s], trained [%s] v%d "
                         + "(%,d users, %,d items) in %.0f s%n",
                 productCount,

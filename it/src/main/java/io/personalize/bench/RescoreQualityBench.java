@@ -8,6 +8,7 @@ import io.personalize.it.OnlineRetail;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -80,8 +81,15 @@ public final class RescoreQualityBench {
         @Override
         public String toString() {
             return String.format(
+                    Locale.ROOT,
                     "window=%s q=%s sim=%s aff=%s pop=%s norm=%s recent=%s",
-                    d(window), d(query), d(similarity), d(affinity), d(popularity), d(normalization), d(recent));
+                    d(window),
+                    d(query),
+                    d(similarity),
+                    d(affinity),
+                    d(popularity),
+                    d(normalization),
+                    d(recent));
         }
 
         private static String d(Object o) {
@@ -177,6 +185,7 @@ public final class RescoreQualityBench {
         List<RescoreCases.Case> cases = RescoreCases.cases(data, split, end, maxCases);
         List<RescoreCases.Case> all = RescoreCases.cases(data, split, end, 0);
         System.out.printf(
+                Locale.ROOT,
                 "%nprotocol OR-time, %s split: train on purchases before %s, test on %s; %,d test searches "
                         + "(of %,d; %,d users), query = the last letter-only word of the bought item's title%n",
                 validation ? "validation" : "test",
@@ -214,9 +223,10 @@ public final class RescoreQualityBench {
                 "  its popularity only (item_similarity, user_affinity 0)",
                 cases,
                 c -> rescoreBody(c.query(), model, c.user(), new Settings(null, null, 0f, 0f, 0f, null, null, null)));
-        System.out.printf("%n%-58s %8s %8s %8s %12s%n", "", "NDCG@10", "MRR@10", "HR@10", "NDCG vs BM25");
+        System.out.printf(Locale.ROOT, "%n%-58s %8s %8s %8s %12s%n", "", "NDCG@10", "MRR@10", "HR@10", "NDCG vs BM25");
         for (Result r : List.of(bm25, peer, ours, personal, popular)) {
             System.out.printf(
+                    Locale.ROOT,
                     "%-58s %8.4f %8.4f %8.4f %s%n",
                     r.name(),
                     r.ndcg(),
@@ -225,15 +235,21 @@ public final class RescoreQualityBench {
                     r == bm25
                             ? ""
                             : String.format(
+                                    Locale.ROOT,
                                     "%+8.1f%% (±%.1f%%)",
-                                    100 * (r.ndcg() / bm25.ndcg() - 1), 100 * r.ndcgDiffCi(bm25) / bm25.ndcg()));
+                                    100 * (r.ndcg() / bm25.ndcg() - 1),
+                                    100 * r.ndcgDiffCi(bm25) / bm25.ndcg()));
         }
         System.out.printf(
+                Locale.ROOT,
                 "%nrelative NDCG@10 change, personalize rescorer vs BM25 alone: %+.1f%% (target >= +30%%); vs the blog recipe: %+.1f%%%n",
-                100 * (ours.ndcg() / bm25.ndcg() - 1), 100 * (ours.ndcg() / peer.ndcg() - 1));
+                100 * (ours.ndcg() / bm25.ndcg() - 1),
+                100 * (ours.ndcg() / peer.ndcg() - 1));
         System.out.printf(
+                Locale.ROOT,
                 "MRR@10 change vs BM25 alone: %+.1f%%; vs the blog recipe: %+.1f%%%n",
-                100 * (ours.mrr() / bm25.mrr() - 1), 100 * (ours.mrr() / peer.mrr() - 1));
+                100 * (ours.mrr() / bm25.mrr() - 1),
+                100 * (ours.mrr() / peer.mrr() - 1));
         System.out.println("(± is the half-width of the 95% confidence interval of the paired per-search difference)");
         System.out.println("reproduce: bin/bench rescore-quality" + (validation ? " --validation" : "") + " --cases "
                 + maxCases + (userItems == null ? "" : " --user-items " + userItems));
@@ -242,7 +258,7 @@ public final class RescoreQualityBench {
     static void tune(
             EsClient es, String model, List<RescoreCases.Case> cases, Result bm25, Map<String, List<String>> profiles)
             throws Exception {
-        System.out.printf("%n%-70s %8s %8s %8s %9s%n", "", "NDCG@10", "MRR@10", "HR@10", "vs BM25");
+        System.out.printf(Locale.ROOT, "%n%-70s %8s %8s %8s %9s%n", "", "NDCG@10", "MRR@10", "HR@10", "vs BM25");
         print(bm25, bm25);
         for (Peer peer : List.of(
                 new Peer(20, 1f),
@@ -287,8 +303,13 @@ public final class RescoreQualityBench {
 
     static void print(Result r, Result bm25) {
         System.out.printf(
+                Locale.ROOT,
                 "%-70s %8.4f %8.4f %8.4f %+8.1f%%%n",
-                r.name(), r.ndcg(), r.mrr(), r.hr(), 100 * (r.ndcg() / bm25.ndcg() - 1));
+                r.name(),
+                r.ndcg(),
+                r.mrr(),
+                r.hr(),
+                100 * (r.ndcg() / bm25.ndcg() - 1));
     }
 
     static ObjectNode bm25Body(String query) {

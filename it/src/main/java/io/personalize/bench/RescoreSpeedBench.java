@@ -8,6 +8,7 @@ import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,6 +74,7 @@ public final class RescoreSpeedBench {
                     .asLong();
         }
         System.out.printf(
+                Locale.ROOT,
                 "%n%,d queries (%,d shoppers) over %,d products, %,.0f matching documents per query on average; "
                         + "%d measured rounds after a warm-up round, one client%n",
                 cases.size(),
@@ -117,12 +119,20 @@ public final class RescoreSpeedBench {
         }
         System.out.println("load average after:  " + loadAverage());
         System.out.printf(
-                "%n%-24s %9s %9s %9s %12s %12s%n", "mode", "p50 ms", "p99 ms", "mean ms", "p50 / bm25", "p99 / bm25");
+                Locale.ROOT,
+                "%n%-24s %9s %9s %9s %12s %12s%n",
+                "mode",
+                "p50 ms",
+                "p99 ms",
+                "mean ms",
+                "p50 / bm25",
+                "p99 / bm25");
         double bp50 = percentile(nanos.get("bm25"), 50), bp99 = percentile(nanos.get("bm25"), 99);
         for (String name : names) {
             List<Long> t = nanos.get(name);
             double p50 = percentile(t, 50), p99 = percentile(t, 99);
             System.out.printf(
+                    Locale.ROOT,
                     "%-24s %9.2f %9.2f %9.2f %12.2f %12.2f%n",
                     name,
                     p50,
@@ -132,16 +142,23 @@ public final class RescoreSpeedBench {
                     p99 / bp99);
         }
         System.out.printf(
+                Locale.ROOT,
                 "%nratio p50 rescore-1000 / bm25: %.2f (target <= 1.15)%n",
                 percentile(nanos.get("rescore-1000"), 50) / bp50);
         System.out.printf(
+                Locale.ROOT,
                 "ratio p50 noop-query-rescore-1000 / bm25 (Elasticsearch's floor at this window): %.2f%n",
                 percentile(nanos.get("noop-query-rescore-1000"), 50) / bp50);
         System.out.printf(
+                Locale.ROOT,
                 "ratio p50 blog-recipe / rescore-1000: %.2f%n",
                 percentile(nanos.get("blog-recipe"), 50) / percentile(nanos.get("rescore-1000"), 50));
         System.out.printf(
-                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d%n", docs, queries, rounds);
+                Locale.ROOT,
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d%n",
+                docs,
+                queries,
+                rounds);
     }
 
     static ObjectNode rescore(RescoreCases.Case c, int window) {
@@ -194,7 +211,7 @@ public final class RescoreSpeedBench {
         if (fresh == false
                 && count.status() == 200
                 && count.json().path("count").asLong() == docs) {
-            System.out.printf("reusing index [%s] (%,d products)%n", PRODUCTS, docs);
+            System.out.printf(Locale.ROOT, "reusing index [%s] (%,d products)%n", PRODUCTS, docs);
             return;
         }
         long start = System.nanoTime();
@@ -238,7 +255,10 @@ public final class RescoreSpeedBench {
         es.refresh(PRODUCTS);
         es.post("/" + PRODUCTS + "/_forcemerge?max_num_segments=1", null).ok();
         System.out.printf(
+                Locale.ROOT,
                 "loaded %,d products into [%s] in %.0f s (force-merged to one segment)%n",
-                docs, PRODUCTS, (System.nanoTime() - start) / 1e9);
+                docs,
+                PRODUCTS,
+                (System.nanoTime() - start) / 1e9);
     }
 }

@@ -3,6 +3,7 @@ package io.personalize.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +32,7 @@ public final class ScaleBench {
         JsonNode jvm = nodeJvm(es);
         long heapMax = jvm.path("mem").path("heap_max_in_bytes").asLong();
         System.out.printf(
+                Locale.ROOT,
                 "Training at scale on %s (heap %s, %d processors)%n",
                 url,
                 mb(heapMax),
@@ -43,10 +45,15 @@ public final class ScaleBench {
                         .path("available_processors")
                         .asInt());
         System.out.printf(
+                Locale.ROOT,
                 "synthetic events: %,d events, %,d users, %,d items, seed %d (power-law users and items, 2023)%n",
-                log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
+                log.events(),
+                log.users(),
+                log.items(),
+                SyntheticEvents.DEFAULT_SEED);
 
-        String meta = "%d/%d/%d/%d".formatted(log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
+        String meta = String.format(
+                Locale.ROOT, "%d/%d/%d/%d", log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
         EsClient.Response existing = es.get("/" + EVENTS + "/_mapping");
         boolean reuse = existing.status() == 200
                 && meta.equals(existing.json()
@@ -68,7 +75,7 @@ public final class ScaleBench {
                 long now = System.nanoTime();
                 long last = lastPrint.get();
                 if (now - last > 30_000_000_000L && lastPrint.compareAndSet(last, now)) {
-                    System.out.printf("  ... %,d events loaded (%.0f s)%n", loaded, (now - start) / 1e9);
+                    System.out.printf(Locale.ROOT, "  ... %,d events loaded (%.0f s)%n", loaded, (now - start) / 1e9);
                 }
             });
             // settle the index as a shop's would be: refreshed, searchable, durable
@@ -84,8 +91,13 @@ public final class ScaleBench {
                 throw new IllegalStateException(EVENTS + " holds " + count + " events, expected " + log.events());
             }
             System.out.printf(
+                    Locale.ROOT,
                     "loading: %,d events in %.1f s = %,.0f events/s (%d client threads, %,d events per bulk, refresh off)%n",
-                    count, (System.nanoTime() - start) / 1e9, rate, threads, batch);
+                    count,
+                    (System.nanoTime() - start) / 1e9,
+                    rate,
+                    threads,
+                    batch);
         }
         SyntheticEvents.createCatalog(es, ITEMS, log.items());
         es.delete("/_recommend/models/" + MODEL);
@@ -121,12 +133,16 @@ public final class ScaleBench {
                     lastPrint = System.nanoTime();
                     JsonNode status = finished.path("task").path("status");
                     System.out.printf(
+                            Locale.ROOT,
                             "  ... %.0f s: %s %,d%s%n",
                             (lastPrint - start) / 1e9,
                             status.path("phase").asText(),
                             status.path("done").asLong(),
                             status.has("total")
-                                    ? " / %,d".formatted(status.path("total").asLong())
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            " / %,d",
+                                            status.path("total").asLong())
                                     : "");
                 }
                 Thread.sleep(2000);
@@ -137,13 +153,14 @@ public final class ScaleBench {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         if (finished.has("error")) {
-            System.out.printf("%nTRAINING FAILED after %.1f s: %s%n", wall, finished.path("error"));
+            System.out.printf(Locale.ROOT, "%nTRAINING FAILED after %.1f s: %s%n", wall, finished.path("error"));
             printHeap(es, heapMax, watch, oldPeakBefore);
             System.exit(1);
         }
         JsonNode response = finished.path("response");
         JsonNode version = response.path("version");
         System.out.printf(
+                Locale.ROOT,
                 "%ntrain: %.1f s wall for %,d events -> %,d users, %,d items (version %d, %s)%n",
                 wall,
                 version.path("events").asLong(),
@@ -156,11 +173,16 @@ public final class ScaleBench {
                         response.path("phases_ms").fields();
                 it.hasNext(); ) {
             Map.Entry<String, JsonNode> phase = it.next();
-            System.out.printf("  %-18s %,9d%n", phase.getKey(), phase.getValue().asLong());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-18s %,9d%n",
+                    phase.getKey(),
+                    phase.getValue().asLong());
         }
         String index = version.path("index").asText();
         long docs = es.get("/" + index + "/_count").json().path("count").asLong(-1);
         System.out.printf(
+                Locale.ROOT,
                 "version index %s: %,d documents (expected users + items + 1 = %,d)%n",
                 index,
                 docs,
@@ -175,8 +197,10 @@ public final class ScaleBench {
                 .path("size_in_bytes")
                 .asLong();
         System.out.printf(
+                Locale.ROOT,
                 "version index on disk (force-merged, one copy): %s = %.0f bytes per user or item document%n",
-                mb(bytes), bytes / (double) Math.max(1, docs));
+                mb(bytes),
+                bytes / (double) Math.max(1, docs));
         printHeap(es, heapMax, watch, oldPeakBefore);
         System.out.println("reproduce: bin/bench scale " + events);
     }
@@ -188,10 +212,15 @@ public final class ScaleBench {
         long youngPeak = pools.path("young").path("peak_used_in_bytes").asLong();
         long survivorPeak = pools.path("survivor").path("peak_used_in_bytes").asLong();
         System.out.printf(
+                Locale.ROOT,
                 "heap: max %s; during the training (sampled every 0.5 s): heap_used peak %s (in phase %s), old generation "
                         + "peak %s%n",
-                mb(heapMax), mb(watch.peak.get()), watch.peakPhase.get(), mb(watch.oldPeak.get()));
+                mb(heapMax),
+                mb(watch.peak.get()),
+                watch.peakPhase.get(),
+                mb(watch.oldPeak.get()));
         System.out.printf(
+                Locale.ROOT,
                 "heap pools' peaks over the node's life: old %s%s, young %s, survivor %s%n",
                 mb(oldPeak),
                 oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)",
@@ -199,6 +228,7 @@ public final class ScaleBench {
                 mb(survivorPeak));
         JsonNode gc = jvm.path("gc").path("collectors");
         System.out.printf(
+                Locale.ROOT,
                 "gc: young %,d collections %,d ms, old %,d collections %,d ms (node lifetime)%n",
                 gc.path("young").path("collection_count").asLong(),
                 gc.path("young").path("collection_time_in_millis").asLong(),
@@ -227,7 +257,7 @@ public final class ScaleBench {
     }
 
     static String mb(long bytes) {
-        return "%,d MB".formatted(bytes >> 20);
+        return String.format(Locale.ROOT, "%,d MB", bytes >> 20);
     }
 
     /** Samples the node's heap and the training's phase every 500 ms. */

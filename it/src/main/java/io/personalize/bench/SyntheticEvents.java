@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -136,10 +137,10 @@ public final class SyntheticEvents {
 
     /** The model configuration for these events (no catalogue attributes: the items index holds only ids). */
     public static String modelConfig(String products, String events) {
-        return """
+        return String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "item_id"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "item_id", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""".formatted(products, events);
+                        "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""", products, events);
     }
 
     /** A catalogue index with just the item ids (a model needs one). */

@@ -6,6 +6,7 @@ import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,6 +26,7 @@ public final class Demo {
         JsonNode node =
                 es.get("/_nodes/_local/plugins").ok().path("nodes").elements().next();
         System.out.printf(
+                Locale.ROOT,
                 "%nElasticsearch %s at %s, plugins: %s%n",
                 node.path("version").asText(),
                 es.baseUrl(),
@@ -32,6 +34,7 @@ public final class Demo {
 
         OnlineRetail data = OnlineRetail.load();
         System.out.printf(
+                Locale.ROOT,
                 "%n== 1. Content vectors: %,d products of the Online Retail catalogue through the item_vector processor%n",
                 data.products().size());
         System.out.println(
@@ -41,7 +44,10 @@ public final class Demo {
         long start = System.nanoTime();
         Shop.loadProducts(es, Shop.PRODUCTS, data.products());
         System.out.printf(
-                "   indexed %,d products in %.1f s%n", data.products().size(), (System.nanoTime() - start) / 1e9);
+                Locale.ROOT,
+                "   indexed %,d products in %.1f s%n",
+                data.products().size(),
+                (System.nanoTime() - start) / 1e9);
 
         System.out.println(
                 "\n== 2. Similar by content (knn on content_vector): what a brand-new product can be recommended with");
@@ -49,6 +55,7 @@ public final class Demo {
             showNeighbours(es, sku);
         }
         System.out.printf(
+                Locale.ROOT,
                 "%n== 3. Events: %,d purchases of %,d customers into the ordinary index [%s]%n",
                 data.purchases().size(),
                 data.purchases().stream()
@@ -59,7 +66,7 @@ public final class Demo {
         Shop.createEventsIndex(es, Shop.EVENTS, 1, 0);
         start = System.nanoTime();
         Shop.loadEvents(es, Shop.EVENTS, data.purchases());
-        System.out.printf("   indexed in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.printf(Locale.ROOT, "   indexed in %.1f s%n", (System.nanoTime() - start) / 1e9);
 
         System.out.println("\n== 4. A collaborative-filtering model, trained inside the cluster");
         System.out.println("   PUT _recommend/models/shop");
@@ -69,6 +76,7 @@ public final class Demo {
         System.out.println("   POST _recommend/models/shop/_train");
         JsonNode trained = es.post("/_recommend/models/shop/_train", null).ok().path("version");
         System.out.printf(
+                Locale.ROOT,
                 "   version %d: %,d events, %,d users, %,d items, trained in %.1f s (%s)%n",
                 trained.path("version").asLong(),
                 trained.path("events").asLong(),
@@ -87,9 +95,14 @@ public final class Demo {
             columns.add(search(es, "heart holder", shopper));
         }
         System.out.printf(
-                "%n   %-38s %-38s %-38s%n", "BM25 alone", "shopper " + SHOPPERS.get(0), "shopper " + SHOPPERS.get(1));
+                Locale.ROOT,
+                "%n   %-38s %-38s %-38s%n",
+                "BM25 alone",
+                "shopper " + SHOPPERS.get(0),
+                "shopper " + SHOPPERS.get(1));
         for (int row = 0; row < 6; row++) {
             System.out.printf(
+                    Locale.ROOT,
                     "   %-38s %-38s %-38s%n",
                     columns.get(0).get(row),
                     columns.get(1).get(row),
@@ -116,12 +129,14 @@ public final class Demo {
             JsonNode requests = stats.path("serving").path("requests");
             JsonNode cache = stats.path("cache");
             System.out.printf(
+                    Locale.ROOT,
                     "   _recommend: %d requests, p50 %.1f ms; rescorer profile loads: %d, p50 %.1f ms%n",
                     requests.path("recommend").path("count").asLong(),
                     requests.path("recommend").path("latency_ms").path("p50").asDouble(),
                     requests.path("rescore").path("count").asLong(),
                     requests.path("rescore").path("latency_ms").path("p50").asDouble());
             System.out.printf(
+                    Locale.ROOT,
                     "   cache: %d entries, %,d bytes of %,d, %d hits, %d misses; trainings: %d succeeded%n",
                     cache.path("entries").asLong(),
                     cache.path("size_in_bytes").asLong(),
@@ -132,16 +147,19 @@ public final class Demo {
         }
 
         System.out.printf(
-                "%nTry it: curl '%s/_recommend?model=shop&user_id=%s&size=5&pretty'%n", es.baseUrl(), SHOPPERS.get(1));
+                Locale.ROOT,
+                "%nTry it: curl '%s/_recommend?model=shop&user_id=%s&size=5&pretty'%n",
+                es.baseUrl(),
+                SHOPPERS.get(1));
     }
 
     private static final List<String> SHOPPERS = List.of("17850", "15311");
 
     static List<String> search(EsClient es, String query, String shopper) {
-        String rescore = shopper == null ? "" : """
-            , "rescore": {"window_size": 100, "personalize": {"model": "shop", "user_id": "%s"}}""".formatted(shopper);
-        JsonNode hits = es.post("/" + Shop.PRODUCTS + "/_search", """
-            {"size": 6, "query": {"match": {"title": "%s"}}, "_source": ["title"]%s}""".formatted(query, rescore))
+        String rescore = shopper == null ? "" : String.format(Locale.ROOT, """
+            , "rescore": {"window_size": 100, "personalize": {"model": "shop", "user_id": "%s"}}""", shopper);
+        JsonNode hits = es.post("/" + Shop.PRODUCTS + "/_search", String.format(Locale.ROOT, """
+            {"size": 6, "query": {"match": {"title": "%s"}}, "_source": ["title"]%s}""", query, rescore))
                 .ok()
                 .path("hits")
                 .path("hits");
@@ -149,7 +167,10 @@ public final class Demo {
         for (JsonNode hit : hits) {
             String title = hit.path("_source").path("title").asText();
             rows.add(String.format(
-                    "%.2f %s", hit.path("_score").asDouble(), title.length() > 31 ? title.substring(0, 31) : title));
+                    Locale.ROOT,
+                    "%.2f %s",
+                    hit.path("_score").asDouble(),
+                    title.length() > 31 ? title.substring(0, 31) : title));
         }
         while (rows.size() < 6) {
             rows.add("");
@@ -168,9 +189,13 @@ public final class Demo {
                                     + reason.path("value").asText()
                             : "");
             String price = r.path("_source").has("price")
-                    ? String.format(" (%.2f)", r.path("_source").path("price").asDouble())
+                    ? String.format(
+                            Locale.ROOT,
+                            " (%.2f)",
+                            r.path("_source").path("price").asDouble())
                     : "";
             System.out.printf(
+                    Locale.ROOT,
                     "   %.3f  %-8s %-36s%s  <- %s%n",
                     r.path("score").asDouble(),
                     r.path("item_id").asText(),
@@ -179,8 +204,10 @@ public final class Demo {
                     why);
         }
         System.out.printf(
+                Locale.ROOT,
                 "   (model version %d, took %d ms)%n",
-                response.path("model_version").asLong(), response.path("took").asLong());
+                response.path("model_version").asLong(),
+                response.path("took").asLong());
     }
 
     static void showNeighbours(EsClient es, String sku) {
@@ -205,10 +232,12 @@ public final class Demo {
                 .ok()
                 .path("hits")
                 .path("hits");
-        System.out.printf("%n   %s  %s%n", sku, product.path("title").asText());
+        System.out.printf(
+                Locale.ROOT, "%n   %s  %s%n", sku, product.path("title").asText());
         for (JsonNode hit : hits) {
             if (hit.path("_id").asText().equals(sku) == false) {
                 System.out.printf(
+                        Locale.ROOT,
                         "      %.3f  %-8s %s%n",
                         hit.path("_score").asDouble(),
                         hit.path("_id").asText(),

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -32,7 +33,7 @@ public final class OnlineRetail {
     public static final long SPLIT =
             LocalDateTime.parse("2011-11-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
 
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
     /** One catalogue item: title = its most frequent description (null when it never had one), price = its median unit price. */
     public record Product(String sku, String title, double price, long firstSold) {}

@@ -3,6 +3,7 @@ package io.personalize.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -26,11 +27,12 @@ public final class Shop {
 
     /** The same pipeline under another name, with other dims and analyzer (benchmarks compare them). */
     public static void putVectorPipeline(EsClient es, String name, int dims, String analyzer) {
-        es.put("/_ingest/pipeline/" + name, """
+        es.put("/_ingest/pipeline/" + name, String.format(Locale.ROOT, """
             {"description": "content vectors for products",
              "processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
                                              "target_field": "content_vector", "dims": %d, "analyzer": "%s",
-                                             "ignore_missing": true}}]}""".formatted(dims, analyzer)).ok();
+                                             "ignore_missing": true}}]}""", dims, analyzer))
+                .ok();
     }
 
     public static void createProductsIndex(
@@ -42,14 +44,15 @@ public final class Shop {
             EsClient es, String index, String defaultPipeline, int shards, int replicas, int dims) {
         es.delete("/" + index);
         String pipeline = defaultPipeline == null ? "" : "\"default_pipeline\": \"" + defaultPipeline + "\",";
-        es.put("/" + index, """
+        es.put("/" + index, String.format(Locale.ROOT, """
             {"settings": {%s "number_of_shards": %d, "number_of_replicas": %d, "refresh_interval": "1s"},
              "mappings": {"properties": {
                "sku": {"type": "keyword"},
                "title": {"type": "text"},
                "price": {"type": "float"},
                "first_sold": {"type": "date"},
-               "content_vector": {"type": "dense_vector", "dims": %d, "similarity": "cosine"}}}}""".formatted(pipeline, shards, replicas, dims)).ok();
+               "content_vector": {"type": "dense_vector", "dims": %d, "similarity": "cosine"}}}}""", pipeline, shards, replicas, dims))
+                .ok();
     }
 
     public static Map<String, Object> productDocument(OnlineRetail.Product p) {
@@ -100,11 +103,11 @@ public final class Shop {
     /** An ordinary index of interaction events, as a shop's application writes them. */
     public static void createEventsIndex(EsClient es, String index, int shards, int replicas) {
         es.delete("/" + index);
-        es.put("/" + index, """
+        es.put("/" + index, String.format(Locale.ROOT, """
             {"settings": {"number_of_shards": %d, "number_of_replicas": %d},
              "mappings": {"properties": {
                "user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
-               "@timestamp": {"type": "date"}, "quantity": {"type": "integer"}}}}""".formatted(shards, replicas)).ok();
+               "@timestamp": {"type": "date"}, "quantity": {"type": "integer"}}}}""", shards, replicas)).ok();
     }
 
     public static Map<String, Object> eventDocument(OnlineRetail.Purchase p) {
@@ -169,10 +172,10 @@ public final class Shop {
 
     /** The model configuration of the demo shop (the README's example, on the Online Retail data). */
     public static String modelConfig(String products, String events) {
-        return """
+        return String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku", "vector_field": "content_vector"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""".formatted(products, events);
+                        "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""", products, events);
     }
 
     /** The stored content vector of a product (vectors are left out of _source by default: ask for them). */

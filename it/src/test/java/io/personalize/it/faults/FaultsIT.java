@@ -13,6 +13,7 @@ import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -58,11 +59,13 @@ class FaultsIT {
         String user =
                 data.purchases().get((int) Math.floorMod(i * 7919L, 50_000L)).user();
         if (i % 2 == 0) {
-            return es.post("/" + prefix + "-products/_search", """
+            return es.post("/" + prefix + "-products/_search", String.format(Locale.ROOT, """
                 {"size": 10, "query": {"match": {"title": "heart"}}, "_source": false,
-                 "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(prefix, user));
+                 "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""", prefix, user));
         }
-        return es.post("/_recommend", "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 10}".formatted(prefix, user));
+        return es.post(
+                "/_recommend",
+                String.format(Locale.ROOT, "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 10}", prefix, user));
     }
 
     // The crash cluster: one node, killed and started again by the tests below (in order), stopped after each of them
@@ -301,8 +304,10 @@ class FaultsIT {
         }
         assertTrue(outcomes.size() > 20, "requests sent: " + outcomes.size());
         System.out.printf(
+                Locale.ROOT,
                 "retraining under load: %d requests, %d failed%n",
-                outcomes.size(), outcomes.stream().filter(o -> o.ok() == false).count());
+                outcomes.size(),
+                outcomes.stream().filter(o -> o.ok() == false).count());
     }
 
     @Test
@@ -333,6 +338,7 @@ class FaultsIT {
                                 - failures.get(0).nanoTime())
                         / 1e9;
         System.out.printf(
+                Locale.ROOT,
                 "node loss under load: %d requests, %d failed, errors for %.1f s after the kill (first at +%.1f s)%n",
                 outcomes.size(),
                 failures.size(),

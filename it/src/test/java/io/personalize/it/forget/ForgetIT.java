@@ -13,6 +13,7 @@ import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,12 +134,12 @@ class ForgetIT {
     void anImportStartedAfterTheForgettingBringsTheUserBack() {
         String user = "u3"; // forgotten by the previous test
         assertTrue(shop.forgottenAt(es, user) > 0, user + " is forgotten");
-        String lines = """
+        String lines = String.format(Locale.ROOT, """
             {"item": "i1", "neighbors": ["i2", "i3"], "scores": [0.9, 0.5], "popularity": 10}
             {"item": "i2", "neighbors": ["i1"], "scores": [0.9], "popularity": 5}
             {"user": "%s", "history": ["i1"], "history_weights": [1.0], "items": ["i2"], "scores": [0.9], "because": ["i1"]}
             {"popular": ["i1", "i2", "i3"], "scores": [10, 5, 1]}
-            """.formatted(user);
+            """, user);
         JsonNode imported = es.ndjson("/_recommend/models/" + shop.model + "/_import", lines)
                 .ok();
         long version = imported.path("version").path("version").asLong();

@@ -9,6 +9,7 @@ import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A synthetic shop for the forgetting tests: events of a Zipf-like log (user {@code u1} has the most), a catalogue of
@@ -129,7 +130,7 @@ final class ForgetShop {
         for (JsonNode hit :
                 node.post("/" + items + "/_search", body).ok().path("hits").path("hits")) {
             hits.add(hit.path("_id").asText() + "="
-                    + String.format("%.5f", hit.path("_score").asDouble()));
+                    + String.format(Locale.ROOT, "%.5f", hit.path("_score").asDouble()));
         }
         assertTrue(hits.size() == 30, "the catalogue has more than 30 items: " + hits);
         return hits;

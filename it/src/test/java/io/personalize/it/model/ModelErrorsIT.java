@@ -10,6 +10,7 @@ import io.personalize.it.RealCluster;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,9 +99,9 @@ class ModelErrorsIT {
     }
 
     static String config(String products, String events, String catalogExtra, String eventsExtra, String extra) {
-        return """
+        return String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku"%s},
-             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku"%s}%s}""".formatted(products, catalogExtra, events, eventsExtra, extra);
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku"%s}%s}""", products, catalogExtra, events, eventsExtra, extra);
     }
 
     private static void assertPutFails(String body, int status, String reason, String what) {

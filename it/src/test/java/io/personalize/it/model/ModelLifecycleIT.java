@@ -15,6 +15,7 @@ import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -434,9 +435,9 @@ class ModelLifecycleIT {
 
     /** The demo shop's configuration with other similarity settings. */
     private static String config(String events, String similarity) {
-        return """
+        return String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku", "vector_field": "content_vector"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type", "time_field": "@timestamp"},
-             "similarity": %s}""".formatted(PRODUCTS, events, similarity);
+             "similarity": %s}""", PRODUCTS, events, similarity);
     }
 }

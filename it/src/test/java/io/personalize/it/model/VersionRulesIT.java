@@ -14,6 +14,7 @@ import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,7 +86,10 @@ class VersionRulesIT {
 
     /** A shelf for the most active shopper: personalized (not popular, not mere catalogue) when the model has their profile. */
     private static JsonNode shelf() {
-        return es.post("/_recommend", "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 5}".formatted(MODEL, SHOPPER))
+        return es.post(
+                        "/_recommend",
+                        String.format(
+                                Locale.ROOT, "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 5}", MODEL, SHOPPER))
                 .ok();
     }
 
@@ -137,9 +141,9 @@ class VersionRulesIT {
                 dataIndices(es, MODEL),
                 "the active version is whole, nothing of the old model");
         assertPersonalized(shelf());
-        JsonNode search =
-                es.post("/" + ITEMS + "/_search", """
-            {"size": 5, "query": {"match_all": {}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(MODEL, SHOPPER)).ok();
+        JsonNode search = es.post("/" + ITEMS + "/_search", String.format(Locale.ROOT, """
+            {"size": 5, "query": {"match_all": {}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""", MODEL, SHOPPER))
+                .ok();
         assertEquals(5, search.path("hits").path("hits").size(), search.toString());
         assertNotEquals(oldUuid, uuid, "a new incarnation");
     }
@@ -150,11 +154,11 @@ class VersionRulesIT {
         String task = trainingUnderWay();
         long trainingVersion =
                 Models.status(es, MODEL).path("training").path("version").asLong();
-        String lines = """
+        String lines = String.format(Locale.ROOT, """
             {"item": "i1", "neighbors": ["i2", "i3"], "scores": [0.5, 0.25], "popularity": 10}
             {"user": "%s", "history": ["i1"], "history_weights": [1.0], "items": ["i2"], "scores": [0.9], "because": ["i1"]}
             {"popular": ["i1", "i2"], "scores": [10, 5]}
-            """.formatted(SHOPPER);
+            """, SHOPPER);
         JsonNode imported = es.ndjson(path(MODEL) + "/_import", lines).ok().path("version");
         long importVersion = imported.path("version").asLong();
         assertTrue(importVersion > trainingVersion, imported.toString());
@@ -226,12 +230,12 @@ class VersionRulesIT {
         assertTrue(index != null, status.toString());
         assertEquals(200, es.delete("/" + index).status(), "deleted behind the plugin's back");
 
-        EsClient.Response recommend =
-                es.post("/_recommend", "{\"model\": \"%s\", \"user_id\": \"%s\"}".formatted(MODEL, SHOPPER));
+        EsClient.Response recommend = es.post(
+                "/_recommend", String.format(Locale.ROOT, "{\"model\": \"%s\", \"user_id\": \"%s\"}", MODEL, SHOPPER));
         assertEquals(503, recommend.status(), recommend.body());
         assertTrue(recommend.reason().contains("the index [" + index + "] of its active version"), recommend.body());
-        EsClient.Response search = es.post("/" + ITEMS + "/_search", """
-            {"query": {"match_all": {}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(MODEL, SHOPPER));
+        EsClient.Response search = es.post("/" + ITEMS + "/_search", String.format(Locale.ROOT, """
+            {"query": {"match_all": {}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""", MODEL, SHOPPER));
         assertEquals(503, search.status(), "the rescorer too: " + search.body());
         assertTrue(search.body().contains("is missing"), search.body());
 

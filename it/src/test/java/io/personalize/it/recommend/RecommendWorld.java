@@ -73,10 +73,10 @@ public final class RecommendWorld {
         Shop.createEventsIndex(es, world.events, shards, replicas);
         Shop.loadEvents(es, world.events, world.purchases);
         es.delete("/_recommend/models/" + world.model);
-        es.put("/_recommend/models/" + world.model, """
+        es.put("/_recommend/models/" + world.model, String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["category"], "vector_field": "content_vector"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type", "time_field": "@timestamp",
-                        "weights": {"view": 1, "cart": 3, "purchase": 5}}}""".formatted(world.products, world.events))
+                        "weights": {"view": 1, "cart": 3, "purchase": 5}}}""", world.products, world.events))
                 .ok();
         es.post("/_recommend/models/" + world.model + "/_train", null).ok();
         return world;

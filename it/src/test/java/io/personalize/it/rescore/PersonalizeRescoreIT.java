@@ -15,6 +15,7 @@ import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -219,20 +220,25 @@ class PersonalizeRescoreIT {
 
     @Test
     void badRequestsAreRejectedWithTheirReason() {
-        assertError(400, "window_size [20] must be at least from + size [30]", """
+        assertError(400, "window_size [20] must be at least from + size [30]", String.format(Locale.ROOT, """
             {"from": 20, "size": 10, "query": {"match": {"title": "bag"}},
-             "rescore": {"window_size": 20, "personalize": {"model": "%s", "user_id": "14911"}}}""".formatted(MODEL));
+             "rescore": {"window_size": 20, "personalize": {"model": "%s", "user_id": "14911"}}}""", MODEL));
         assertError(404, "model [no-such-model] not found", """
             {"query": {"match": {"title": "bag"}}, "rescore": {"personalize": {"model": "no-such-model", "user_id": "14911"}}}""");
-        assertError(400, "[weights.user_affinity] must be a finite number >= 0, got [-1.0]", """
-            {"query": {"match": {"title": "bag"}},
-             "rescore": {"personalize": {"model": "%s", "weights": {"user_affinity": -1}}}}""".formatted(MODEL));
-        assertError(400, "unknown field [weigths]", """
-            {"query": {"match": {"title": "bag"}}, "rescore": {"personalize": {"model": "%s", "weigths": {}}}}""".formatted(MODEL));
         assertError(
-                400, "[query_normalization] must be one of [minmax, log, none], got [zscore]", """
+                400,
+                "[weights.user_affinity] must be a finite number >= 0, got [-1.0]",
+                String.format(Locale.ROOT, """
             {"query": {"match": {"title": "bag"}},
-             "rescore": {"personalize": {"model": "%s", "query_normalization": "zscore"}}}""".formatted(MODEL));
+             "rescore": {"personalize": {"model": "%s", "weights": {"user_affinity": -1}}}}""", MODEL));
+        assertError(400, "unknown field [weigths]", String.format(Locale.ROOT, """
+            {"query": {"match": {"title": "bag"}}, "rescore": {"personalize": {"model": "%s", "weigths": {}}}}""", MODEL));
+        assertError(
+                400,
+                "[query_normalization] must be one of [minmax, log, none], got [zscore]",
+                String.format(Locale.ROOT, """
+            {"query": {"match": {"title": "bag"}},
+             "rescore": {"personalize": {"model": "%s", "query_normalization": "zscore"}}}""", MODEL));
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 101; i++) {
             many.add("item-" + i);
@@ -240,9 +246,9 @@ class PersonalizeRescoreIT {
         assertError(
                 400,
                 "[context_items] is [101], more than the limit of [100] set by [personalize.rescore.max_context_items]",
-                """
+                String.format(Locale.ROOT, """
             {"query": {"match": {"title": "bag"}},
-             "rescore": {"personalize": {"model": "%s", "context_items": %s}}}""".formatted(MODEL, EsClient.toJson(many)));
+             "rescore": {"personalize": {"model": "%s", "context_items": %s}}}""", MODEL, EsClient.toJson(many)));
     }
 
     private static void assertError(int status, String reason, String body) {

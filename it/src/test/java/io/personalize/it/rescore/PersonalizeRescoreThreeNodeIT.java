@@ -13,6 +13,7 @@ import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,8 +80,8 @@ class PersonalizeRescoreThreeNodeIT {
         double score = Double.NaN;
         for (JsonNode hit : hits) {
             if (hit.path("_score").asDouble() != score && group.isEmpty() == false) {
-                groups.add(
-                        String.format("%.5f %s", score, group.stream().sorted().toList()));
+                groups.add(String.format(
+                        Locale.ROOT, "%.5f %s", score, group.stream().sorted().toList()));
                 group.clear();
             }
             score = hit.path("_score").asDouble();

@@ -15,6 +15,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -102,9 +103,9 @@ class SecurityIT {
     }
 
     private static String searchWithRescore(String user) {
-        return """
+        return String.format(Locale.ROOT, """
             {"size": 5, "query": {"match": {"title": "heart holder"}}, "_source": false,
-             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "%s"}}}""".formatted(user);
+             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "%s"}}}""", user);
     }
 
     @Test
@@ -239,9 +240,9 @@ class SecurityIT {
     // ---- the rescorer is authorized against the model's catalogue, as _recommend is (issue 10, case 8)
 
     private static String explainedRescore(String model, String user, String query) {
-        return """
+        return String.format(Locale.ROOT, """
             {"size": 20, "explain": true, "_source": false, "query": %s,
-             "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(query, model, user);
+             "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""", query, model, user);
     }
 
     @Test
@@ -379,9 +380,9 @@ class SecurityIT {
 
     @Test
     void underDocumentLevelSecurityTheRescorerExplainsWithReadableItemsOnly() {
-        String body = """
+        String body = String.format(Locale.ROOT, """
             {"size": 30, "explain": true, "_source": false, "query": {"match": {"title": "heart"}},
-             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "17850", "context_items": ["%s", "85123A"]}}}""".formatted(HIDDEN_ITEM);
+             "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "17850", "context_items": ["%s", "85123A"]}}}""", HIDDEN_ITEM);
         JsonNode dls = dlsShopper.post("/sec-products/_search", body).ok();
         Set<String> named = explainedIds(dls);
         assertEquals(named, visibleTo(dlsShopper, named), "explain names items hidden from the caller: " + named);
@@ -409,21 +410,21 @@ class SecurityIT {
                 }));
         Set<String> readable = visibleTo(dlsShopper, neighbours);
         assertTrue(readable.size() >= 3, "readable neighbours of " + HIDDEN_ITEM + ": " + readable);
-        String search = """
+        String search = String.format(Locale.ROOT, """
             {"size": 20, "_source": false, "query": {"constant_score": {"filter": {"ids": {"values": %s}}}},
-             "rescore": {"window_size": 20, "personalize": {"model": "shop", "context_items": ["%%s"]}}}""".formatted(EsClient.toJson(readable));
+             "rescore": {"window_size": 20, "personalize": {"model": "shop", "context_items": ["%%s"]}}}""", EsClient.toJson(readable));
         List<String> withHidden = ids(dlsShopper
-                .post("/sec-products/_search", search.formatted(HIDDEN_ITEM))
+                .post("/sec-products/_search", String.format(Locale.ROOT, search, HIDDEN_ITEM))
                 .ok());
         List<String> withUnknown = ids(dlsShopper
-                .post("/sec-products/_search", search.formatted("no-such-item"))
+                .post("/sec-products/_search", String.format(Locale.ROOT, search, "no-such-item"))
                 .ok());
         assertEquals(readable, new HashSet<>(withHidden));
         assertEquals(withUnknown, withHidden, "a hidden context item reorders nothing, as an unknown one");
         // the same for a shopper who may read the item: its neighbours are reordered by their similarity to it
         JsonNode open = shopper.post(
                         "/sec-products/_search",
-                        search.formatted(HIDDEN_ITEM)
+                        String.format(Locale.ROOT, search, HIDDEN_ITEM)
                                 .replace("\"_source\": false", "\"_source\": false, \"explain\": true"))
                 .ok();
         assertTrue(open.toString().contains("mostly [" + HIDDEN_ITEM + "]"), open.toString());

@@ -9,6 +9,7 @@ import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
 import io.personalize.it.recommend.RecommendWorld;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,8 +42,8 @@ class ServingCacheAndStatsIT {
         JsonNode before = node();
         world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10");
         world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 10");
-        es.post("/" + world.products + "/_search", """
-            {"query": {"match": {"title": "bag"}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(world.model, shopper))
+        es.post("/" + world.products + "/_search", String.format(Locale.ROOT, """
+            {"query": {"match": {"title": "bag"}}, "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""", world.model, shopper))
                 .ok();
         EsClient.Response tooBig = world.recommendRaw("\"user_id\": \"" + shopper + "\", \"size\": 1000");
         assertEquals(400, tooBig.status(), tooBig.body());

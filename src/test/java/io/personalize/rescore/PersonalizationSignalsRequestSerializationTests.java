@@ -1,4 +1,4 @@
-package io.personalize.action;
+package io.personalize.rescore;
 
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;

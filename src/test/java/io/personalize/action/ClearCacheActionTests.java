@@ -1,4 +1,4 @@
-package io.personalize.profile;
+package io.personalize.action;
 
 import static org.hamcrest.Matchers.containsString;
 

@@ -1,4 +1,4 @@
-package io.personalize.profile;
+package io.personalize.action;
 
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;

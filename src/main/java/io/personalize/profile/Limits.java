@@ -1,4 +1,4 @@
-package io.personalize;
+package io.personalize.profile;
 
 import java.util.List;
 import org.elasticsearch.common.settings.ClusterSettings;

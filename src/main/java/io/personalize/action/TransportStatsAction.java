@@ -1,6 +1,7 @@
-package io.personalize.stats;
+package io.personalize.action;
 
 import io.personalize.profile.ServingCache;
+import io.personalize.stats.ServingStats;
 import java.io.IOException;
 import java.util.List;
 import org.elasticsearch.action.FailedNodeException;

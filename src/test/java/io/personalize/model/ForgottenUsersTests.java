@@ -1,4 +1,4 @@
-package io.personalize.profile;
+package io.personalize.model;
 
 import java.io.IOException;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.personalize;
+package io.personalize.profile;
 
 import static org.hamcrest.Matchers.equalTo;
 

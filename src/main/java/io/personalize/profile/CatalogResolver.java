@@ -1,7 +1,6 @@
-package io.personalize.action;
+package io.personalize.profile;
 
 import io.personalize.model.ModelStore;
-import io.personalize.profile.ProfileLoader;
 import java.util.function.BiConsumer;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;

@@ -1,8 +1,7 @@
-package io.personalize.action;
+package io.personalize.rescore;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
-import io.personalize.rescore.PersonalizationSignals;
 import java.io.IOException;
 import java.util.List;
 import org.elasticsearch.action.ActionRequestValidationException;

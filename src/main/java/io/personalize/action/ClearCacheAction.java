@@ -1,4 +1,4 @@
-package io.personalize.profile;
+package io.personalize.action;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -10,23 +10,16 @@ import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
-import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.TransportAction;
 import org.elasticsearch.action.support.nodes.BaseNodeResponse;
 import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
-import org.elasticsearch.action.support.nodes.TransportNodesAction;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
-import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.injection.guice.Inject;
-import org.elasticsearch.tasks.Task;
-import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.AbstractTransportRequest;
-import org.elasticsearch.transport.TransportService;
 
 /**
  * Drops, on every node, what the serving cache holds of a model (its document and its old versions' documents,
@@ -115,6 +108,10 @@ public final class ClearCacheAction {
             this.what = what;
         }
 
+        NodeRequest nodeRequest() {
+            return what;
+        }
+
         /** The model's document and the documents of its versions but {@code keepIndex} (the active one; may be null). */
         public static Request model(String model, String keepIndex) {
             return new Request(new NodeRequest(model, keepIndex, null, 0));
@@ -139,6 +136,22 @@ public final class ClearCacheAction {
         private final String keepIndex;
         private final String userId;
         private final long forgottenAt;
+
+        String model() {
+            return model;
+        }
+
+        String keepIndex() {
+            return keepIndex;
+        }
+
+        String userId() {
+            return userId;
+        }
+
+        long forgottenAt() {
+            return forgottenAt;
+        }
 
         NodeRequest(String model, String keepIndex, String userId, long forgottenAt) {
             this.model = model;
@@ -180,17 +193,17 @@ public final class ClearCacheAction {
     }
 
     public static final class NodeResponse extends BaseNodeResponse {
-        NodeResponse(DiscoveryNode node) {
+        public NodeResponse(DiscoveryNode node) {
             super(node);
         }
 
-        NodeResponse(StreamInput in) throws IOException {
+        public NodeResponse(StreamInput in) throws IOException {
             super(in);
         }
     }
 
     public static final class Response extends BaseNodesResponse<NodeResponse> {
-        Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
+        public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
             super(clusterName, nodes, failures);
         }
 
@@ -202,60 +215,6 @@ public final class ClearCacheAction {
         @Override
         protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) {
             TransportAction.localOnly();
-        }
-    }
-
-    public static final class Transport
-            extends TransportNodesAction<Request, Response, NodeRequest, NodeResponse, Void> {
-        private final ServingCache cache;
-
-        @Inject
-        public Transport(
-                TransportService transportService,
-                ClusterService clusterService,
-                ThreadPool threadPool,
-                ActionFilters actionFilters,
-                ServingCache cache) {
-            super(
-                    NAME,
-                    clusterService,
-                    transportService,
-                    actionFilters,
-                    NodeRequest::new,
-                    threadPool.executor(ThreadPool.Names.MANAGEMENT));
-            this.cache = cache;
-        }
-
-        @Override
-        protected Response newResponse(Request request, List<NodeResponse> nodes, List<FailedNodeException> failures) {
-            return new Response(clusterService.getClusterName(), nodes, failures);
-        }
-
-        @Override
-        protected NodeRequest newNodeRequest(Request request) {
-            return request.what;
-        }
-
-        @Override
-        protected NodeResponse newNodeResponse(StreamInput in, DiscoveryNode node) throws IOException {
-            return new NodeResponse(in);
-        }
-
-        @Override
-        protected NodeResponse nodeOperation(NodeRequest request, Task task) {
-            if (request.userId != null) {
-                if (request.forgottenAt > 0
-                        && ForgottenUsers.of(clusterService.state()).forgottenAt(request.model, request.userId)
-                                < request.forgottenAt) {
-                    throw new ElasticsearchException(
-                            "node [" + clusterService.localNode().getName()
-                                    + "] has not applied the cluster state forgetting the user yet");
-                }
-                cache.invalidateUser(request.model, request.userId);
-            } else {
-                cache.invalidateModel(request.model, request.keepIndex);
-            }
-            return new NodeResponse(clusterService.localNode());
         }
     }
 }

@@ -1,5 +1,7 @@
-package io.personalize.stats;
+package io.personalize.action;
 
+import io.personalize.stats.CacheStats;
+import io.personalize.stats.ServingStats;
 import java.io.IOException;
 import java.util.List;
 import org.elasticsearch.action.ActionType;
@@ -68,6 +70,19 @@ public final class StatsAction {
             builder.field("serving", stats);
             builder.field("cache", cache);
             return builder.endObject();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NodeResponse other
+                    && getNode().equals(other.getNode())
+                    && stats.equals(other.stats)
+                    && cache.equals(other.cache);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(getNode(), stats, cache);
         }
     }
 

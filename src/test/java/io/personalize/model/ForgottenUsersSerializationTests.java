@@ -1,4 +1,4 @@
-package io.personalize.profile;
+package io.personalize.model;
 
 import io.personalize.PersonalizePlugin;
 import java.util.HashMap;

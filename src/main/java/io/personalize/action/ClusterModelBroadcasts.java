@@ -1,0 +1,28 @@
+package io.personalize.action;
+
+import io.personalize.model.ModelBroadcasts;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.client.internal.Client;
+
+/** {@link ModelBroadcasts} over the plugin's transport actions, sent with the plugin's system client. */
+public final class ClusterModelBroadcasts implements ModelBroadcasts {
+
+    private final Client systemClient;
+
+    public ClusterModelBroadcasts(Client systemClient) {
+        this.systemClient = systemClient;
+    }
+
+    @Override
+    public void clearCaches(String model, String keepIndex, Runnable then) {
+        ClearCacheAction.broadcast(systemClient, ClearCacheAction.Request.model(model, keepIndex), then);
+    }
+
+    @Override
+    public void pruneForgotten(String model, long olderThan, ActionListener<Void> listener) {
+        systemClient.execute(
+                ForgottenUsersAction.TYPE,
+                ForgottenUsersAction.Request.prune(model, olderThan),
+                listener.map(acknowledged -> null));
+    }
+}

@@ -1,0 +1,20 @@
+package io.personalize.model;
+
+import org.elasticsearch.action.ActionListener;
+
+/**
+ * What the rest of the cluster must hear when a model's versions change. The transport actions that carry it sit above
+ * this package (they reach the serving cache), so the version lifecycle reaches them through this interface, which
+ * the plugin implements over them ({@code action/ClusterModelBroadcasts}).
+ */
+public interface ModelBroadcasts {
+
+    /**
+     * Drops, on every node, what the serving cache holds of {@code model} but its version in {@code keepIndex}, then runs
+     * {@code then}. Never fails: old versions' entries only hold memory (they are keyed by version and expire).
+     */
+    void clearCaches(String model, String keepIndex, Runnable then);
+
+    /** Drops from the cluster state the users of {@code model} forgotten before {@code olderThan}. */
+    void pruneForgotten(String model, long olderThan, ActionListener<Void> listener);
+}

@@ -1,0 +1,302 @@
+package io.personalize.recommend;
+
+import static org.elasticsearch.action.ValidateActions.addValidationError;
+
+import io.personalize.model.ModelConfig;
+import io.personalize.profile.Limits;
+import java.io.IOException;
+import java.util.List;
+import org.elasticsearch.action.ActionRequestValidationException;
+import org.elasticsearch.common.io.stream.StreamInput;
+import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.index.query.AbstractQueryBuilder;
+import org.elasticsearch.index.query.QueryBuilder;
+import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
+import org.elasticsearch.xcontent.ObjectParser;
+import org.elasticsearch.xcontent.ParseField;
+import org.elasticsearch.xcontent.XContentParser;
+
+/**
+ * What a shelf asks for: the model, the shopper and/or items, the size, the filter and the shaping options. The body of
+ * {@code _recommend}, parsed once; the action carries it to the node that serves it, where {@link Recommender} reads it.
+ */
+public final class ShelfQuery implements Writeable {
+
+    public static final int DEFAULT_SIZE = 10;
+    public static final int DEFAULT_RECENT_ITEMS = 20;
+
+    private final String model;
+    private final String userId;
+    private final List<String> itemIds;
+    private final int size;
+    private final QueryBuilder filter;
+    private final boolean excludeSeen;
+    private final List<String> exclude;
+    private final float diversity;
+    private final boolean explain;
+    private final FetchSourceContext source;
+    private final int recentItems;
+
+    private ShelfQuery(Builder body) {
+        this.model = body.model;
+        this.userId = body.userId;
+        this.itemIds = body.itemIds == null ? List.of() : List.copyOf(body.itemIds);
+        this.size = body.size;
+        this.filter = body.filter;
+        this.excludeSeen = body.excludeSeen;
+        this.exclude = body.exclude == null ? List.of() : List.copyOf(body.exclude);
+        this.diversity = body.diversity;
+        this.explain = body.explain;
+        this.source = body.source;
+        this.recentItems = body.recentItems;
+    }
+
+    public ShelfQuery(StreamInput in) throws IOException {
+        this.model = in.readString();
+        this.userId = in.readOptionalString();
+        this.itemIds = in.readStringCollectionAsImmutableList();
+        this.size = in.readVInt();
+        this.filter = in.readOptionalNamedWriteable(QueryBuilder.class);
+        this.excludeSeen = in.readBoolean();
+        this.exclude = in.readStringCollectionAsImmutableList();
+        this.diversity = in.readFloat();
+        this.explain = in.readBoolean();
+        this.source = in.readOptionalWriteable(FetchSourceContext::readFrom);
+        this.recentItems = in.readVInt();
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeString(model);
+        out.writeOptionalString(userId);
+        out.writeStringCollection(itemIds);
+        out.writeVInt(size);
+        out.writeOptionalNamedWriteable(filter);
+        out.writeBoolean(excludeSeen);
+        out.writeStringCollection(exclude);
+        out.writeFloat(diversity);
+        out.writeBoolean(explain);
+        out.writeOptionalWriteable(source);
+        out.writeVInt(recentItems);
+    }
+
+    /** Adds this query's errors to {@code e}. */
+    public ActionRequestValidationException validate(ActionRequestValidationException e) {
+        if (model == null) {
+            e = addValidationError("[model] is required", e);
+        } else {
+            try {
+                ModelConfig.validateName(model);
+            } catch (IllegalArgumentException bad) {
+                e = addValidationError(bad.getMessage(), e);
+            }
+        }
+        if (userId == null && itemIds.isEmpty()) {
+            e = addValidationError("give a [user_id], [item_ids], or both", e);
+        }
+        if (userId != null && (userId.isEmpty() || userId.length() > 512)) {
+            e = addValidationError("[user_id] must be 1 to 512 characters", e);
+        }
+        // upper bounds are cluster settings, checked by the action (see Limits)
+        if (size < 1) {
+            e = addValidationError("[size] must be at least 1, got [" + size + "]", e);
+        }
+        for (String id : itemIds) {
+            if (id == null || id.isEmpty() || id.length() > 512) {
+                e = addValidationError("[item_ids] must be ids of 1 to 512 characters", e);
+                break;
+            }
+        }
+        for (String id : exclude) {
+            if (id == null || id.length() > 512) {
+                e = addValidationError("[exclude] must be ids of at most 512 characters", e);
+                break;
+            }
+        }
+        if ((diversity >= 0 && diversity <= 1) == false) {
+            e = addValidationError("[diversity] must be between 0 and 1, got [" + diversity + "]", e);
+        }
+        if (recentItems < 0) {
+            e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
+        }
+        return e;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    public List<String> itemIds() {
+        return itemIds;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public QueryBuilder filter() {
+        return filter;
+    }
+
+    public boolean excludeSeen() {
+        return excludeSeen;
+    }
+
+    public List<String> exclude() {
+        return exclude;
+    }
+
+    public float diversity() {
+        return diversity;
+    }
+
+    public boolean explain() {
+        return explain;
+    }
+
+    public FetchSourceContext source() {
+        return source;
+    }
+
+    public int recentItems() {
+        return recentItems;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ShelfQuery other
+                && model.equals(other.model)
+                && java.util.Objects.equals(userId, other.userId)
+                && itemIds.equals(other.itemIds)
+                && size == other.size
+                && java.util.Objects.equals(filter, other.filter)
+                && excludeSeen == other.excludeSeen
+                && exclude.equals(other.exclude)
+                && diversity == other.diversity
+                && explain == other.explain
+                && java.util.Objects.equals(source, other.source)
+                && recentItems == other.recentItems;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(
+                model, userId, itemIds, size, filter, excludeSeen, exclude, diversity, explain, source, recentItems);
+    }
+
+    /** Checks the request against the node's current limits. */
+    public void checkLimits(Limits limits) {
+        limits.checkSize(size);
+        limits.checkItemIds(itemIds.size());
+        limits.checkExclude(exclude.size());
+        limits.checkRecentItems(recentItems);
+    }
+
+    /** The query as it is put together (by the REST layer's parser or a Java caller). */
+    public static final class Builder {
+        String model;
+        String userId;
+        List<String> itemIds = List.of();
+        int size = DEFAULT_SIZE;
+        QueryBuilder filter;
+        boolean excludeSeen = true;
+        List<String> exclude = List.of();
+        float diversity = 0f;
+        boolean explain = false;
+        FetchSourceContext source;
+        int recentItems = DEFAULT_RECENT_ITEMS;
+
+        public Builder model(String value) {
+            model = value;
+            return this;
+        }
+
+        public Builder userId(String value) {
+            userId = value;
+            return this;
+        }
+
+        public Builder itemIds(List<String> value) {
+            itemIds = value;
+            return this;
+        }
+
+        public Builder size(int value) {
+            size = value;
+            return this;
+        }
+
+        public Builder filter(QueryBuilder value) {
+            filter = value;
+            return this;
+        }
+
+        public Builder excludeSeen(boolean value) {
+            excludeSeen = value;
+            return this;
+        }
+
+        public Builder exclude(List<String> value) {
+            exclude = value;
+            return this;
+        }
+
+        public Builder diversity(float value) {
+            diversity = value;
+            return this;
+        }
+
+        public Builder explain(boolean value) {
+            explain = value;
+            return this;
+        }
+
+        public Builder source(FetchSourceContext value) {
+            source = value;
+            return this;
+        }
+
+        public Builder recentItems(int value) {
+            recentItems = value;
+            return this;
+        }
+
+        private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
+
+        static {
+            PARSER.declareString(Builder::model, new ParseField("model"));
+            PARSER.declareString(Builder::userId, new ParseField("user_id"));
+            PARSER.declareStringArray(Builder::itemIds, new ParseField("item_ids"));
+            PARSER.declareInt(Builder::size, new ParseField("size"));
+            PARSER.declareObject(
+                    Builder::filter, (p, c) -> AbstractQueryBuilder.parseTopLevelQuery(p), new ParseField("filter"));
+            PARSER.declareBoolean(Builder::excludeSeen, new ParseField("exclude_seen"));
+            PARSER.declareStringArray(Builder::exclude, new ParseField("exclude"));
+            PARSER.declareFloat(Builder::diversity, new ParseField("diversity"));
+            PARSER.declareBoolean(Builder::explain, new ParseField("explain"));
+            PARSER.declareField(
+                    Builder::source,
+                    (p, c) -> FetchSourceContext.fromXContent(p),
+                    new ParseField("_source"),
+                    ObjectParser.ValueType.OBJECT_ARRAY_BOOLEAN_OR_STRING);
+            PARSER.declareInt(Builder::recentItems, new ParseField("recent_items"));
+        }
+
+        public static Builder parse(XContentParser parser) {
+            return PARSER.apply(parser, null);
+        }
+
+        public String modelName() {
+            return model;
+        }
+
+        public ShelfQuery build() {
+            return new ShelfQuery(this);
+        }
+    }
+}
