@@ -85,7 +85,8 @@ public class RestApiSpecTests extends ESSingleNodeTestCase {
         for (Map.Entry<String, Map<String, Object>> api : specs().entrySet()) {
             for (Map<String, Object> path : paths(api.getValue())) {
                 for (String method : (List<String>) path.get("methods")) {
-                    assertTrue(api.getKey() + ": " + method + " " + path.get("path") + " twice",
+                    assertTrue(
+                            api.getKey() + ": " + method + " " + path.get("path") + " twice",
                             specified.add(method + " " + path.get("path")));
                 }
             }
@@ -112,11 +113,14 @@ public class RestApiSpecTests extends ESSingleNodeTestCase {
             assertNotNull(name + ": documentation", documentation);
             assertFalse(name + ": description", ((String) documentation.get("description")).isBlank());
             assertNotNull(name + ": documentation.url", documentation.get("url"));
-            assertTrue(name + ": stability", Set.of("stable", "beta", "experimental").contains(spec.get("stability")));
+            assertTrue(
+                    name + ": stability",
+                    Set.of("stable", "beta", "experimental").contains(spec.get("stability")));
             assertTrue(name + ": visibility", Set.of("public", "private").contains(spec.get("visibility")));
             Map<String, Object> headers = (Map<String, Object>) spec.get("headers");
             assertTrue(name + ": accept", ((List<String>) headers.get("accept")).contains("application/json"));
-            assertTrue(name + ": only known keys",
+            assertTrue(
+                    name + ": only known keys",
                     Set.of("documentation", "stability", "visibility", "headers", "url", "params", "body")
                             .containsAll(spec.keySet()));
             for (Map<String, Object> path : paths(spec)) {
@@ -135,12 +139,17 @@ public class RestApiSpecTests extends ESSingleNodeTestCase {
                 }
                 List<String> methods = (List<String>) path.get("methods");
                 assertFalse(name + ": methods", methods.isEmpty());
-                assertTrue(name + ": methods", List.of("GET", "PUT", "POST", "DELETE", "HEAD").containsAll(methods));
+                assertTrue(
+                        name + ": methods",
+                        List.of("GET", "PUT", "POST", "DELETE", "HEAD").containsAll(methods));
             }
-            for (Map.Entry<String, Object> param : ((Map<String, Object>) spec.getOrDefault("params", Map.of())).entrySet()) {
+            for (Map.Entry<String, Object> param :
+                    ((Map<String, Object>) spec.getOrDefault("params", Map.of())).entrySet()) {
                 Map<String, Object> p = (Map<String, Object>) param.getValue();
-                assertTrue(name + ": type of param " + param.getKey(),
-                        Set.of("string", "boolean", "int", "long", "number", "list", "time", "enum").contains(p.get("type")));
+                assertTrue(
+                        name + ": type of param " + param.getKey(),
+                        Set.of("string", "boolean", "int", "long", "number", "list", "time", "enum")
+                                .contains(p.get("type")));
                 assertNotNull(name + ": description of param " + param.getKey(), p.get("description"));
             }
             if (spec.containsKey("body")) {
