@@ -115,7 +115,7 @@ class RetrieverIT {
     void hybridTextAndVectorsInAStandardChild() {
         // without rrf or linear, a hybrid query is a bool of a match and a knn query, scores added; then personalized
         String hybrid = """
-            {"bool": {"should": [%s, {"knn": %s}]}}""".formatted(match(), knn(50).replace(", \"k\": 50", ", \"k\": 50"));
+            {"bool": {"should": [%s, {"knn": %s}]}}""".formatted(match(), knn(50));
         JsonNode plain = search("{\"size\": 10, \"retriever\": {\"standard\": {\"query\": " + hybrid + "}}}");
         List<List<String>> orders = new ArrayList<>();
         for (String user : List.of(StoreShop.SHOPPER_A, StoreShop.SHOPPER_B)) {
