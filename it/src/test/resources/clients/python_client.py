@@ -13,8 +13,9 @@ import elasticsearch
 from elasticsearch import Elasticsearch
 
 url, products, events, model, shopper = sys.argv[1:6]
-es = Elasticsearch(url)
 MAJOR = int(elasticsearch.__versionstr__.split(".")[0])
+# a training answers when it is done: more than the clients' default 10 s on a busy machine
+es = Elasticsearch(url, **({"request_timeout": 300} if MAJOR >= 8 else {"timeout": 300}))
 if MAJOR < 8:
     # 7.x checks the product once with GET /, which the test distribution does not answer (its rest-root module is not
     # on Maven Central); a full distribution answers it and needs no such line. 8.x and 9.x check response headers.
