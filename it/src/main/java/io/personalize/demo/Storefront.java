@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.personalize.it.EsClient;
 import io.personalize.it.Shop;
+import io.personalize.it.SuppressForbidden;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 
@@ -31,6 +33,9 @@ import java.util.concurrent.Executors;
  * GET  /api/model                    the model's status (its active version)
  * </pre>
  */
+@SuppressForbidden(
+        reason = "com.sun.net.httpserver is the JDK's supported HTTP server (module jdk.httpserver, exported);"
+                + " forbidden-apis' non-portable list names every com.sun class")
 public final class Storefront implements AutoCloseable {
 
     private static final Map<String, String> STATIC =
@@ -190,6 +195,7 @@ public final class Storefront implements AutoCloseable {
     static void serveForever(EsClient es, int port) throws InterruptedException {
         Storefront store = new Storefront(es, Shop.PRODUCTS, Shop.EVENTS, "shop", port);
         System.out.printf(
+                Locale.ROOT,
                 "%nThe shop page: open %s in a browser (two shoppers side by side; a click on a product records a view)."
                         + "%nCtrl-C stops the page; the node keeps running.%n",
                 store.url());

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,9 +120,9 @@ class JavaClientIT {
                             .query(q -> q.match(m -> m.field("title").query("heart holder")))
                             .rescore(personalize(user, 100)),
                     JsonData.class);
-            List<String> raw = rawIds("""
+            List<String> raw = rawIds(String.format(Locale.ROOT, """
                 {"size": 10, "query": {"match": {"title": "heart holder"}},
-                 "rescore": {"window_size": 100, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(StoreShop.MODEL, user));
+                 "rescore": {"window_size": 100, "personalize": {"model": "%s", "user_id": "%s"}}}""", StoreShop.MODEL, user));
             assertEquals(raw, ids(typed), "the typed client's search is the JSON one, for shopper " + user);
         }
         SearchResponse<JsonData> bm25 = client.search(
@@ -147,18 +148,20 @@ class JavaClientIT {
                                         q -> q.match(m -> m.field("title").query("heart holder")))))
                                 .rescore(personalize(StoreShop.SHOPPER_B, 100)))),
                 JsonData.class);
-        List<String> raw = rawIds("""
+        List<String> raw = rawIds(String.format(Locale.ROOT, """
             {"size": 10, "query": {"match": {"title": "heart holder"}},
-             "rescore": {"window_size": 100, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(StoreShop.MODEL, StoreShop.SHOPPER_B));
+             "rescore": {"window_size": 100, "personalize": {"model": "%s", "user_id": "%s"}}}""", StoreShop.MODEL, StoreShop.SHOPPER_B));
         assertEquals(raw, ids(retriever));
     }
 
     @Test
     void recommendThroughTheLowLevelClient() throws IOException {
-        JsonNode posted = call("POST", "/_recommend", """
-            {"model": "%s", "user_id": "%s", "size": 5, "_source": ["title"]}""".formatted(StoreShop.MODEL, StoreShop.SHOPPER_A));
-        JsonNode expected = es.post("/_recommend", """
-                        {"model": "%s", "user_id": "%s", "size": 5, "_source": ["title"]}""".formatted(StoreShop.MODEL, StoreShop.SHOPPER_A))
+        JsonNode posted =
+                call("POST", "/_recommend", String.format(Locale.ROOT, """
+            {"model": "%s", "user_id": "%s", "size": 5, "_source": ["title"]}""", StoreShop.MODEL, StoreShop.SHOPPER_A));
+        JsonNode expected = es.post(
+                        "/_recommend", String.format(Locale.ROOT, """
+                        {"model": "%s", "user_id": "%s", "size": 5, "_source": ["title"]}""", StoreShop.MODEL, StoreShop.SHOPPER_A))
                 .ok();
         assertEquals(5, posted.path("recommendations").size());
         assertEquals(expected.path("recommendations"), posted.path("recommendations"));
@@ -187,8 +190,8 @@ class JavaClientIT {
     @Test
     void aViewEventWrittenWithTheTypedIndexApiCountsAtOnce() throws IOException {
         String visitor = "java-client-visitor-" + System.nanoTime();
-        JsonNode before = call("POST", "/_recommend", """
-            {"model": "%s", "user_id": "%s", "size": 5}""".formatted(StoreShop.MODEL, visitor));
+        JsonNode before = call("POST", "/_recommend", String.format(Locale.ROOT, """
+            {"model": "%s", "user_id": "%s", "size": 5}""", StoreShop.MODEL, visitor));
         assertEquals(
                 "popular",
                 before.path("recommendations")
@@ -208,8 +211,8 @@ class JavaClientIT {
                         "@timestamp",
                         Instant.now().toString()))
                 .refresh(Refresh.WaitFor));
-        JsonNode after = call("POST", "/_recommend", """
-            {"model": "%s", "user_id": "%s", "size": 5}""".formatted(StoreShop.MODEL, visitor));
+        JsonNode after = call("POST", "/_recommend", String.format(Locale.ROOT, """
+            {"model": "%s", "user_id": "%s", "size": 5}""", StoreShop.MODEL, visitor));
         JsonNode reason = after.path("recommendations").path(0).path("reasons").path(0);
         assertEquals("because_you_viewed", reason.path("type").asText(), after.toString());
         assertEquals("22423", reason.path("item_id").asText());

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,14 +110,14 @@ class PythonClientIT {
         JsonNode out = EsClient.JSON.readTree(last);
         System.out.println("PythonClientIT: " + last);
 
-        List<String> expected = searchIds("""
+        List<String> expected = searchIds(String.format(Locale.ROOT, """
             {"size": 10, "query": {"match": {"title": "heart holder"}},
-             "rescore": {"window_size": 100, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(StoreShop.MODEL, StoreShop.SHOPPER_A));
+             "rescore": {"window_size": 100, "personalize": {"model": "%s", "user_id": "%s"}}}""", StoreShop.MODEL, StoreShop.SHOPPER_A));
         assertEquals(expected, ids(out.path("rescored")), "the rescorer from search()");
         assertEquals(expected, ids(out.path("retriever")), "the rescorer retriever from search()");
 
-        JsonNode shelf = es.post("/_recommend", """
-                        {"model": "%s", "user_id": "%s", "size": 5}""".formatted(StoreShop.MODEL, StoreShop.SHOPPER_A))
+        JsonNode shelf = es.post("/_recommend", String.format(Locale.ROOT, """
+                        {"model": "%s", "user_id": "%s", "size": 5}""", StoreShop.MODEL, StoreShop.SHOPPER_A))
                 .ok();
         List<String> forYou = new ArrayList<>();
         shelf.path("recommendations").forEach(r -> forYou.add(r.path("item_id").asText()));

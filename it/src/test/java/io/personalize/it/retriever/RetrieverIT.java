@@ -11,6 +11,7 @@ import io.personalize.it.StoreShop;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +33,10 @@ class RetrieverIT {
     static void shop() {
         es = StoreShop.es();
         // the query's text through the same item_vector pipeline as the catalogue: a query vector in the same space
-        JsonNode simulated = es.post("/_ingest/pipeline/" + Shop.VECTOR_PIPELINE + "/_simulate", """
-                        {"docs": [{"_source": {"title": "%s"}}]}""".formatted(QUERY))
+        JsonNode simulated = es.post(
+                        "/_ingest/pipeline/" + Shop.VECTOR_PIPELINE + "/_simulate",
+                        String.format(Locale.ROOT, """
+                        {"docs": [{"_source": {"title": "%s"}}]}""", QUERY))
                 .ok();
         JsonNode vector =
                 simulated.path("docs").path(0).path("doc").path("_source").path("content_vector");
@@ -42,8 +45,8 @@ class RetrieverIT {
     }
 
     static String personalize(String user, int window) {
-        return """
-            {"window_size": %d, "personalize": {"model": "%s", "user_id": "%s"}}""".formatted(window, StoreShop.MODEL, user);
+        return String.format(Locale.ROOT, """
+            {"window_size": %d, "personalize": {"model": "%s", "user_id": "%s"}}""", window, StoreShop.MODEL, user);
     }
 
     static String match() {
@@ -51,8 +54,8 @@ class RetrieverIT {
     }
 
     static String knn(int k) {
-        return """
-            {"field": "content_vector", "query_vector": %s, "k": %d, "num_candidates": 200}""".formatted(queryVector, k);
+        return String.format(Locale.ROOT, """
+            {"field": "content_vector", "query_vector": %s, "k": %d, "num_candidates": 200}""", queryVector, k);
     }
 
     static JsonNode search(String body) {
@@ -77,19 +80,19 @@ class RetrieverIT {
     @Test
     void theRescorerRetrieverGivesWhatTheClassicRescoreGives() {
         for (String user : List.of(StoreShop.SHOPPER_A, StoreShop.SHOPPER_B)) {
-            JsonNode classic = search("""
-                {"size": 10, "query": %s, "rescore": %s}""".formatted(match(), personalize(user, 100)));
-            JsonNode retriever = search("""
-                {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""".formatted(match(), personalize(user, 100)));
+            JsonNode classic = search(String.format(Locale.ROOT, """
+                {"size": 10, "query": %s, "rescore": %s}""", match(), personalize(user, 100)));
+            JsonNode retriever = search(String.format(Locale.ROOT, """
+                {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""", match(), personalize(user, 100)));
             assertEquals(10, classic.size());
             assertEquals(ids(classic), ids(retriever), "the same order for shopper " + user);
             assertEquals(scores(classic), scores(retriever), "the same scores for shopper " + user);
         }
         JsonNode bm25 = search("{\"size\": 10, \"query\": " + match() + "}");
-        JsonNode a = search("""
-            {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""".formatted(match(), personalize(StoreShop.SHOPPER_A, 100)));
-        JsonNode b = search("""
-            {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""".formatted(match(), personalize(StoreShop.SHOPPER_B, 100)));
+        JsonNode a = search(String.format(Locale.ROOT, """
+            {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""", match(), personalize(StoreShop.SHOPPER_A, 100)));
+        JsonNode b = search(String.format(Locale.ROOT, """
+            {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""", match(), personalize(StoreShop.SHOPPER_B, 100)));
         assertNotEquals(ids(bm25), ids(a), "personalized, not the text order");
         assertNotEquals(ids(a), ids(b), "each shopper their own order");
     }
@@ -100,8 +103,8 @@ class RetrieverIT {
         assertEquals(50, knnAlone.size());
         List<List<String>> orders = new ArrayList<>();
         for (String user : List.of(StoreShop.SHOPPER_A, StoreShop.SHOPPER_B)) {
-            JsonNode hits = search("""
-                {"size": 10, "retriever": {"rescorer": {"retriever": {"knn": %s}, "rescore": %s}}}""".formatted(knn(50), personalize(user, 50)));
+            JsonNode hits = search(String.format(Locale.ROOT, """
+                {"size": 10, "retriever": {"rescorer": {"retriever": {"knn": %s}, "rescore": %s}}}""", knn(50), personalize(user, 50)));
             assertEquals(10, hits.size());
             // the rescorer re-orders the knn retriever's window: its hits, in another order
             assertTrue(new HashSet<>(ids(knnAlone)).containsAll(ids(hits)), "the knn child's hits only");
@@ -114,13 +117,13 @@ class RetrieverIT {
     @Test
     void hybridTextAndVectorsInAStandardChild() {
         // without rrf or linear, a hybrid query is a bool of a match and a knn query, scores added; then personalized
-        String hybrid = """
-            {"bool": {"should": [%s, {"knn": %s}]}}""".formatted(match(), knn(50));
+        String hybrid = String.format(Locale.ROOT, """
+            {"bool": {"should": [%s, {"knn": %s}]}}""", match(), knn(50));
         JsonNode plain = search("{\"size\": 10, \"retriever\": {\"standard\": {\"query\": " + hybrid + "}}}");
         List<List<String>> orders = new ArrayList<>();
         for (String user : List.of(StoreShop.SHOPPER_A, StoreShop.SHOPPER_B)) {
-            JsonNode hits = search("""
-                {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""".formatted(hybrid, personalize(user, 100)));
+            JsonNode hits = search(String.format(Locale.ROOT, """
+                {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""", hybrid, personalize(user, 100)));
             assertEquals(10, hits.size());
             assertNotEquals(ids(plain), ids(hits), "personalized, not the hybrid order");
             orders.add(ids(hits));
@@ -131,8 +134,9 @@ class RetrieverIT {
     @Test
     void aWindowSmallerThanThePageIsRefusedInARetrieverToo() {
         EsClient.Response response = es.post(
-                "/" + StoreShop.PRODUCTS + "/_search", """
-            {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""".formatted(match(), personalize(StoreShop.SHOPPER_A, 5)));
+                "/" + StoreShop.PRODUCTS + "/_search",
+                String.format(Locale.ROOT, """
+            {"size": 10, "retriever": {"rescorer": {"retriever": {"standard": {"query": %s}}, "rescore": %s}}}""", match(), personalize(StoreShop.SHOPPER_A, 5)));
         assertEquals(400, response.status(), response.body());
         assertTrue(response.reason().contains("window"), response.body());
     }
@@ -140,9 +144,10 @@ class RetrieverIT {
     @Test
     void rrfAndLinearAreNotInTheTestDistribution() {
         for (String retriever : List.of("rrf", "linear")) {
-            EsClient.Response response =
-                    es.post("/" + StoreShop.PRODUCTS + "/_search", """
-                {"retriever": {"%s": {"retrievers": [{"standard": {"query": %s}}, {"knn": %s}]}}}""".formatted(retriever, match(), knn(10)));
+            EsClient.Response response = es.post(
+                    "/" + StoreShop.PRODUCTS + "/_search",
+                    String.format(Locale.ROOT, """
+                {"retriever": {"%s": {"retrievers": [{"standard": {"query": %s}}, {"knn": %s}]}}}""", retriever, match(), knn(10)));
             System.out.println(
                     "RetrieverIT: [" + retriever + "] answered " + response.status() + " " + response.reason());
             assertEquals(400, response.status(), response.body());

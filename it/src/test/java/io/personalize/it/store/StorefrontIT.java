@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -179,8 +180,8 @@ class StorefrontIT {
 
     private long views(String user) {
         es.refresh(StoreShop.EVENTS);
-        return es.post("/" + StoreShop.EVENTS + "/_count", """
-                        {"query": {"bool": {"filter": [{"term": {"user_id": "%s"}}, {"term": {"type": "view"}}]}}}""".formatted(user))
+        return es.post("/" + StoreShop.EVENTS + "/_count", String.format(Locale.ROOT, """
+                        {"query": {"bool": {"filter": [{"term": {"user_id": "%s"}}, {"term": {"type": "view"}}]}}}""", user))
                 .ok()
                 .path("count")
                 .asLong();
