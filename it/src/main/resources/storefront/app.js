@@ -26,24 +26,26 @@ function el(tag, attrs, ...children) {
 }
 
 // A search hit's reason, read from the rescorer's explanation: its largest personal part, or the query itself.
+// A reason is {text, ref, after}: ref is the item it names, shown by its title once known.
 function hitReason(hit) {
   const explanation = hit._explanation;
-  if (!explanation || !explanation.details) return 'matches your search';
+  if (!explanation || !explanation.details) return {text: 'matches your search'};
   let best = null;
   for (const part of explanation.details) {
     const name = part.description.split(':')[0];
     if (name === 'query' || part.value <= 0) continue;
     if (best === null || part.value > best.value) best = {name, value: part.value, text: part.description};
   }
-  if (best === null) return 'matches your search';
-  const item = (pattern) => { const m = best.text.match(pattern); return m ? ' ' + m[1] : ''; };
-  const label = {
-    item_similarity: 'similar to what you viewed' + item(/mostly \[([^\]]+)\]/),
-    user_affinity: 'because you bought' + item(/because of \[([^\]]+)\]/),
-    attribute_affinity: 'a category you like',
-    popularity: 'popular now',
-  }[best.name] || best.name;
-  return label + ' (+' + best.value.toFixed(2) + ')';
+  if (best === null) return {text: 'matches your search'};
+  const item = (pattern) => { const m = best.text.match(pattern); return m ? m[1] : null; };
+  const after = ' (+' + best.value.toFixed(2) + ')';
+  switch (best.name) {
+    case 'item_similarity': return {text: 'similar to what you viewed', ref: item(/mostly \[([^\]]+)\]/), after};
+    case 'user_affinity': return {text: 'because you bought', ref: item(/because of \[([^\]]+)\]/), after};
+    case 'attribute_affinity': return {text: 'a category you like', after};
+    case 'popularity': return {text: 'popular now', after};
+    default: return {text: best.name, after};
+  }
 }
 
 function modelVersionOf(hit) {
@@ -54,12 +56,32 @@ function modelVersionOf(hit) {
 // A recommendation's main reason, as _recommend gives it.
 function shelfReason(rec) {
   const r = (rec.reasons || [])[0];
-  if (!r) return '';
+  if (!r) return {text: ''};
   const words = {
     similar_to: 'similar to', because_you_viewed: 'because you bought or viewed', affinity: 'you like',
     content_similar: 'close in content to', popular: 'popular now', catalog: 'in the catalogue',
   }[r.type] || r.type;
-  return words + (r.item_id ? ' ' + r.item_id : '') + (r.attribute ? ' ' + r.attribute + '=' + r.value : '');
+  return {text: words + (r.attribute ? ' ' + r.attribute + '=' + r.value : ''), ref: r.item_id};
+}
+
+function reason(r) {
+  return el('span', {class: 'reason'}, r.text,
+            ...(r.ref ? [' ', el('span', {class: 'ref', 'data-ref': r.ref, title: r.ref}, r.ref)] : []), r.after || '');
+}
+
+// The items reasons name, by their titles: one _mget through the page's server.
+async function nameReferences(root) {
+  const refs = [...root.querySelectorAll('span.ref[data-ref]')];
+  const ids = [...new Set(refs.map(r => r.dataset.ref))];
+  if (ids.length === 0) return;
+  try {
+    const found = await api('GET', '/api/titles?ids=' + ids.map(encodeURIComponent).join(','));
+    const titles = Object.fromEntries(found.docs.filter(d => d.found && d._source && d._source.title)
+                                                .map(d => [d._id, d._source.title]));
+    refs.forEach(r => { if (titles[r.dataset.ref]) r.textContent = titles[r.dataset.ref]; });
+  } catch (e) {
+    // the ids stay shown
+  }
 }
 
 function product(sku, source, extra) {
@@ -84,12 +106,13 @@ async function refresh(column) {
       api('GET', '/api/recommend?user=' + who)]);
     hits.replaceChildren(...search.hits.hits.map(hit => el('li', {class: 'hit', 'data-sku': hit._id},
         ...product(hit._id, hit._source, [el('span', {class: 'score'}, hit._score.toFixed(3)),
-                                           el('span', {class: 'reason'}, hitReason(hit))]))));
+                                           reason(hitReason(hit))]))));
     column.querySelector('.took-search').textContent =
         'took ' + search.took + ' ms' + (modelVersionOf(search.hits.hits[0]) ? ', model version ' + modelVersionOf(search.hits.hits[0]) : '');
     shelf.replaceChildren(...forYou.recommendations.map(rec => el('li', {class: 'rec', 'data-sku': rec.item_id},
-        ...product(rec.item_id, rec._source, [el('span', {class: 'reason'}, shelfReason(rec))]))));
+        ...product(rec.item_id, rec._source, [reason(shelfReason(rec))]))));
     column.querySelector('.took-shelf').textContent = 'took ' + forYou.took + ' ms, model version ' + forYou.model_version;
+    await nameReferences(column);
   } catch (e) {
     error.textContent = e.message;
   }
@@ -108,8 +131,9 @@ async function open(column, sku, source) {
     opened.querySelector('.opened-title').replaceChildren(...product(sku, source, []));
     opened.querySelector('ul.similar').replaceChildren(...similar.recommendations.map(rec =>
         el('li', {class: 'similar-item', 'data-sku': rec.item_id},
-           ...product(rec.item_id, rec._source, [el('span', {class: 'reason'}, shelfReason(rec))]))));
+           ...product(rec.item_id, rec._source, [reason(shelfReason(rec))]))));
     opened.querySelector('.took-similar').textContent = 'took ' + similar.took + ' ms';
+    await nameReferences(opened);
   } catch (e) {
     column.querySelector('.error').textContent = e.message;
   }

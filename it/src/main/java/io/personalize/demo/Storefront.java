@@ -1,5 +1,6 @@
 package io.personalize.demo;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +33,7 @@ import java.util.concurrent.Executors;
  * GET  /api/similar?item=SKU         "similar items": _recommend with item_ids
  * POST /api/view?user=U&amp;item=SKU   a view event into the events index (refresh=wait_for: the next request sees it)
  * GET  /api/model                    the model's status (its active version)
+ * GET  /api/titles?ids=A,B           the titles of the items that reasons name
  * </pre>
  */
 @SuppressForbidden(
@@ -91,6 +94,7 @@ public final class Storefront implements AutoCloseable {
                         case "GET /api/similar" -> recommend("item_ids", params.get("item"));
                         case "POST /api/view" -> view(params.get("user"), params.get("item"));
                         case "GET /api/model" -> es.get("/_recommend/models/" + model);
+                        case "GET /api/titles" -> titles(params.getOrDefault("ids", ""));
                         default -> null;
                     };
             if (answer == null) {
@@ -127,6 +131,17 @@ public final class Storefront implements AutoCloseable {
         }
         body.putArray("_source").add("title").add("price");
         return es.post("/_recommend", body);
+    }
+
+    /** The titles of the items reasons name (at most 100 ids). */
+    private EsClient.Response titles(String ids) {
+        ObjectNode body = EsClient.object();
+        ArrayNode array = body.putArray("ids");
+        Arrays.stream(ids.split(","))
+                .filter(id -> id.isBlank() == false)
+                .limit(100)
+                .forEach(array::add);
+        return es.post("/" + products + "/_mget?_source_includes=title", body);
     }
 
     private EsClient.Response view(String user, String item) {

@@ -140,6 +140,12 @@ class StorefrontIT {
                             .matches("took \\d+ ms, model version \\d+"),
                     column.findElement(By.cssSelector(".took-shelf")).getText());
         }
+        // the items reasons name are shown by their titles (the page looks them up once per load)
+        List<WebElement> refs = browser.findElements(By.cssSelector(".reason .ref"));
+        assertFalse(refs.isEmpty(), "reasons that name an item");
+        assertTrue(
+                refs.stream().anyMatch(r -> r.getText().equals(r.getDomAttribute("data-ref")) == false),
+                "reasons name items by their titles");
         String activeVersion = es.get("/_recommend/models/" + StoreShop.MODEL)
                 .ok()
                 .path("status")
