@@ -466,9 +466,9 @@ public final class ContentQualityBench {
         long start = System.nanoTime();
         if (v.languageModel()) {
             // the shop's pipeline with the language model instead of hashing (no analyzer, dims the model's)
-            es.put("/_ingest/pipeline/" + v.index(), """
+            es.put("/_ingest/pipeline/" + v.index(), String.format(Locale.ROOT, """
                 {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
-                                                 "target_field": "content_vector", "model": "%s", "ignore_missing": true}}]}""".formatted(v.analyzer()))
+                                                 "target_field": "content_vector", "model": "%s", "ignore_missing": true}}]}""", v.analyzer()))
                     .ok();
         } else {
             Shop.putVectorPipeline(es, v.index(), v.dims(), v.analyzer());
@@ -864,8 +864,10 @@ public final class ContentQualityBench {
     /** Issue 14's targets: the language model beats hashing on NDCG@10 and halves the share of word-less neighbours. */
     private static void languageModelSummary(
             List<Variant> shown, int hashingVariants, Map<Variant, Double> wordless, Map<Variant, Result[]> orResults) {
-        System.out.printf("%n== The language model beside hashing (standard analyzer), content only, OR-time%n");
-        System.out.printf("   %-52s %8s %7s %22s%n", "variant", "NDCG@10", "cov@10", "word-less neighbours");
+        System.out.printf(
+                Locale.ROOT, "%n== The language model beside hashing (standard analyzer), content only, OR-time%n");
+        System.out.printf(
+                Locale.ROOT, "   %-52s %8s %7s %22s%n", "variant", "NDCG@10", "cov@10", "word-less neighbours");
         for (Variant v : shown) {
             RankingMetrics m = orResults.get(v)[0].metrics();
             System.out.printf(

@@ -116,20 +116,29 @@ public final class IngestBench {
             {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
                                              "model": "minilm", "ignore_missing": true}}]}""").ok();
         System.out.printf(
+                Locale.ROOT,
                 "%n== Language model: %,d product docs (1 shard, 0 replicas, 1,000 docs per bulk, 2 client threads),"
                         + " node with %d allocated processors, personalize_embed pool of %d threads%n",
-                docs.size(), processors, processors);
+                docs.size(),
+                processors,
+                processors);
         Map<String, Double> rate = new LinkedHashMap<>();
         rate.put("hashing 256", run(es, "bench-lm-hashing", docs, Shop.VECTOR_PIPELINE, 256));
         rate.put("minilm 384", run(es, "bench-lm-minilm", docs, MINILM_PIPELINE, 384));
         rate.put("no vector", run(es, "bench-lm-text", docs, null, 256));
         System.out.println();
         rate.forEach((mode, r) -> System.out.printf(
+                Locale.ROOT,
                 "%-12s %,10.0f docs/s  %,8.0f docs/s per core  %6.1f min per million products%n",
-                mode, r, r / processors, 1e6 / r / 60));
+                mode,
+                r,
+                r / processors,
+                1e6 / r / 60));
         System.out.printf(
+                Locale.ROOT,
                 "ratio minilm / hashing: %.3f; minilm / no vector: %.3f%n",
-                rate.get("minilm 384") / rate.get("hashing 256"), rate.get("minilm 384") / rate.get("no vector"));
+                rate.get("minilm 384") / rate.get("hashing 256"),
+                rate.get("minilm 384") / rate.get("no vector"));
 
         // query vectors from text: the same knn search, vector given vs computed by the node from the text
         List<String> queries = new ArrayList<>();
@@ -159,19 +168,33 @@ public final class IngestBench {
                         "query_vector_builder",
                         Map.of("personalize_text", Map.of("model", "minilm", "text", q))));
         System.out.printf(
+                Locale.ROOT,
                 "%nknn search (k=10, num_candidates=100) on %,d docs, %d sequential searches of 1-3 words each:%n",
-                docs.size(), queries.size());
-        System.out.printf("  query_vector given            p50 %6.1f ms  p99 %6.1f ms%n", withVector[0], withVector[1]);
-        System.out.printf("  personalize_text (minilm)     p50 %6.1f ms  p99 %6.1f ms%n", withText[0], withText[1]);
+                docs.size(),
+                queries.size());
         System.out.printf(
+                Locale.ROOT,
+                "  query_vector given            p50 %6.1f ms  p99 %6.1f ms%n",
+                withVector[0],
+                withVector[1]);
+        System.out.printf(
+                Locale.ROOT, "  personalize_text (minilm)     p50 %6.1f ms  p99 %6.1f ms%n", withText[0], withText[1]);
+        System.out.printf(
+                Locale.ROOT,
                 "  the query vector's own cost   p50 %6.1f ms  p99 %6.1f ms (difference)%n",
-                withText[0] - withVector[0], withText[1] - withVector[1]);
+                withText[0] - withVector[0],
+                withText[1] - withVector[1]);
 
         Memory after = memory(es, pid);
         System.out.printf(
+                Locale.ROOT,
                 "%nnode memory: heap used %,d MB before MiniLM was loaded, %,d MB after (young-generation garbage"
                         + " included); resident %s before, %s after (max heap %,d MB)%n",
-                before.heapMb, after.heapMb, before.rss(), after.rss(), after.maxHeapMb);
+                before.heapMb,
+                after.heapMb,
+                before.rss(),
+                after.rss(),
+                after.maxHeapMb);
         for (String index : List.of("bench-lm-hashing", "bench-lm-minilm", "bench-lm-text")) {
             es.delete("/" + index);
         }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,8 +49,9 @@ class LanguageModelIT {
     }
 
     static void putPipeline(String name, String options) {
-        es.put("/_ingest/pipeline/" + name, """
-            {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0}, %s, "ignore_missing": true}}]}""".formatted(options)).ok();
+        es.put("/_ingest/pipeline/" + name, String.format(Locale.ROOT, """
+            {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0}, %s, "ignore_missing": true}}]}""", options))
+                .ok();
     }
 
     static void createIndex(String index, String pipeline, int dims) {
@@ -71,10 +73,10 @@ class LanguageModelIT {
     }
 
     static JsonNode semantic(String index, String text, int k) {
-        return es.post("/" + index + "/_search", """
+        return es.post("/" + index + "/_search", String.format(Locale.ROOT, """
             {"size": %d, "_source": ["title"],
              "knn": {"field": "content_vector", "k": %d, "num_candidates": 100,
-                     "query_vector_builder": {"personalize_text": {"model": "minilm", "text": "%s"}}}}""".formatted(k, k, text))
+                     "query_vector_builder": {"personalize_text": {"model": "minilm", "text": "%s"}}}}""", k, k, text))
                 .ok()
                 .path("hits")
                 .path("hits");
@@ -158,8 +160,9 @@ class LanguageModelIT {
         assertEquals(20, unpersonalized.size());
         Set<List<String>> pages = new HashSet<>();
         for (String shopper : shoppers(train.subList(0, Math.min(train.size(), 60_000)))) {
-            List<String> mine = ids(es.post("/" + PRODUCTS + "/_search", request.formatted(MODEL, shopper))
-                    .ok());
+            List<String> mine =
+                    ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, request, MODEL, shopper))
+                            .ok());
             assertEquals(20, mine.size());
             pages.add(mine);
         }
