@@ -99,9 +99,15 @@ public final class IngestBench {
 
     private static void languageModel(EsClient es, List<Map<String, Object>> docs, List<OnlineRetail.Product> catalogue)
             throws Exception {
-        JsonNode node = es.get("/_nodes/_local/stats/jvm,process,os").ok().path("nodes");
-        node = node.elements().next();
-        long pid = node.path("process").path("id").asLong(-1);
+        // the node's process id (node info, not stats): its resident memory is read from /proc when it runs here
+        long pid = es.get("/_nodes/_local/process")
+                .ok()
+                .path("nodes")
+                .elements()
+                .next()
+                .path("process")
+                .path("id")
+                .asLong(-1);
         int processors = es.get("/_nodes/_local/os")
                 .ok()
                 .path("nodes")
