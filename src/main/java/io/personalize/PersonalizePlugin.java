@@ -126,7 +126,10 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                         .configDir()
                         .resolve("personalize")
                         .resolve("models")),
-                new EmbeddingService(services.threadPool().executor(EmbeddingService.THREAD_POOL), settings)));
+                new EmbeddingService(
+                        services.threadPool().executor(EmbeddingService.THREAD_POOL),
+                        services.threadPool().getThreadContext(),
+                        settings)));
         return List.of(
                 store,
                 trainings,

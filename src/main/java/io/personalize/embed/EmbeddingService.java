@@ -10,10 +10,12 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.ContextPreservingActionListener;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.common.util.concurrent.EsRejectedExecutionException;
+import org.elasticsearch.common.util.concurrent.ThreadContext;
 import org.elasticsearch.threadpool.ExecutorBuilder;
 import org.elasticsearch.threadpool.FixedExecutorBuilder;
 
@@ -43,17 +45,20 @@ public final class EmbeddingService {
             Setting.intSetting("personalize.embed.max_pending", 10_000, 1, 1_000_000, Setting.Property.NodeScope);
 
     private final Executor executor;
+    // null in unit tests without a node
+    private final ThreadContext threadContext;
     private final int batchSize;
     private final int maxPending;
     private final AtomicInteger pending = new AtomicInteger();
     private final Map<SentenceEmbedder, Queue<Text>> queues = new ConcurrentHashMap<>();
 
-    public EmbeddingService(Executor executor, Settings settings) {
-        this(executor, BATCH_SIZE.get(settings), MAX_PENDING.get(settings));
+    public EmbeddingService(Executor executor, ThreadContext threadContext, Settings settings) {
+        this(executor, threadContext, BATCH_SIZE.get(settings), MAX_PENDING.get(settings));
     }
 
-    EmbeddingService(Executor executor, int batchSize, int maxPending) {
+    EmbeddingService(Executor executor, ThreadContext threadContext, int batchSize, int maxPending) {
         this.executor = executor;
+        this.threadContext = threadContext;
         this.batchSize = batchSize;
         this.maxPending = maxPending;
     }
@@ -89,13 +94,23 @@ public final class EmbeddingService {
                     "[" + THREAD_POOL + "] more than " + maxPending + " texts wait for inference on this node", false));
             return;
         }
+        // a drain task answers the texts of other callers too: each answer goes back under its own caller's context
+        // (request headers, the user), not the context of whichever submission scheduled the task
+        if (threadContext != null) {
+            listener = ContextPreservingActionListener.wrapPreservingContext(listener, threadContext);
+        }
         Group group = new Group(texts.size(), listener);
         Queue<Text> queue = queues.computeIfAbsent(model, m -> new ConcurrentLinkedQueue<>());
         for (int i = 0; i < texts.size(); i++) {
             queue.add(new Text(texts.get(i), i, group));
         }
-        for (int i = 0; i < texts.size(); i += batchSize) {
-            executor.execute(() -> drain(model, queue));
+        try {
+            for (int i = 0; i < texts.size(); i += batchSize) {
+                executor.execute(() -> drain(model, queue));
+            }
+        } catch (EsRejectedExecutionException e) {
+            // the pool is shutting down with the node: this caller fails now rather than never hearing back
+            group.fail(e);
         }
     }
 

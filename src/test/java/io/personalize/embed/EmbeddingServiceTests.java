@@ -46,7 +46,7 @@ class EmbeddingServiceTests {
 
     @Test
     void manyCallersGetTheirOwnVectorsInOrder() throws Exception {
-        EmbeddingService service = new EmbeddingService(pool, 1, 1000);
+        EmbeddingService service = new EmbeddingService(pool, null, 1, 1000);
         List<CompletableFuture<float[][]>> calls = new ArrayList<>();
         List<List<String>> texts = new ArrayList<>();
         for (int c = 0; c < 20; c++) {
@@ -68,7 +68,7 @@ class EmbeddingServiceTests {
 
     @Test
     void tooManyWaitingTextsAreRejectedNotQueued() throws Exception {
-        EmbeddingService service = new EmbeddingService(pool, 1, 2);
+        EmbeddingService service = new EmbeddingService(pool, null, 1, 2);
         CompletableFuture<float[][]> rejected = embed(service, List.of("a", "b", "c"));
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(
                 java.util.concurrent.ExecutionException.class, () -> rejected.get(10, TimeUnit.SECONDS));

@@ -26,7 +26,7 @@ public class ItemVectorLanguageModelTests extends ESTestCase {
     public static void open() {
         models = new EmbeddingModels(createTempDir());
         // inference in the calling thread: the processor's answer arrives before execute returns
-        EmbeddingService service = new EmbeddingService(Runnable::run, Settings.EMPTY);
+        EmbeddingService service = new EmbeddingService(Runnable::run, null, Settings.EMPTY);
         factory = new ItemVectorProcessor.Factory(ANALYZERS, () -> models, () -> service);
     }
 
