@@ -83,6 +83,7 @@ public final class CosineSimilarity implements ItemSimilarity {
     @Override
     public ItemNeighbors computeRows(
             InteractionMatrix m, double[] userSums, double[] norm, int k, int from, int to, TrainingMonitor monitor) {
+        CooccurrenceKernel.checkRows(m, from, to);
         int ni = m.numItems();
         float[] userWeights = m.userWeights();
         int[] itemOffsets = m.itemOffsets();

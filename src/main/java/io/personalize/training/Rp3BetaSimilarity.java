@@ -56,6 +56,7 @@ public final class Rp3BetaSimilarity implements ItemSimilarity {
     @Override
     public ItemNeighbors computeRows(
             InteractionMatrix m, double[] userSums, double[] pop, int k, int from, int to, TrainingMonitor monitor) {
+        CooccurrenceKernel.checkRows(m, from, to);
         int nu = m.numUsers();
         int ni = m.numItems();
         int[] userOffsets = m.userOffsets();
