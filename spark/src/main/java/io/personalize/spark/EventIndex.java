@@ -111,13 +111,17 @@ public final class EventIndex {
                 JsonNode fields = hit.path("fields");
                 String time = first(fields, model.timeField());
                 int dot = time == null ? -1 : time.indexOf('.'); // date_nanos as epoch_millis has a fraction
-                String value = model.valueField() == null ? null : first(fields, model.valueField());
+                Double value = null; // without a value field; with one, a missing value is NaN (bad_value, as the node)
+                if (model.valueField() != null) {
+                    String text = first(fields, model.valueField());
+                    value = text == null ? Double.NaN : Double.parseDouble(text);
+                }
                 page.add(RowFactory.create(
                         first(fields, model.userField()),
                         first(fields, model.itemField()),
                         first(fields, model.typeField()),
                         time == null ? null : Long.parseLong(dot < 0 ? time : time.substring(0, dot)),
-                        value == null ? (model.valueField() == null ? null : Double.NaN) : Double.parseDouble(value)));
+                        value));
                 searchAfter = hit.get("sort");
             }
             last = hits.size() < PAGE;
