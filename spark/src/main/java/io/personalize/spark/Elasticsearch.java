@@ -76,8 +76,8 @@ public record Elasticsearch(String url, String user, String password) implements
                     answer = e.getMessage();
                 }
                 throw new ElasticsearchException(
-                        method + " " + path + " answered " + e.getResponse().getStatusLine().getStatusCode() + ": "
-                                + answer,
+                        method + " " + path + " answered "
+                                + e.getResponse().getStatusLine().getStatusCode() + ": " + answer,
                         e.getResponse().getStatusLine().getStatusCode());
             } catch (IOException e) {
                 throw new UncheckedIOException(method + " " + path + " failed: " + e.getMessage(), e);

@@ -43,8 +43,8 @@ public final class EventColumns {
         Column value = model.valueField() == null
                 ? lit(null).cast(DataTypes.DoubleType)
                 : value(schema, model.valueField(), source);
-        Dataset<Row> events = table.select(
-                user.as("user"), item.as("item"), type.as("type"), time.as("time"), value.as("value"));
+        Dataset<Row> events =
+                table.select(user.as("user"), item.as("item"), type.as("type"), time.as("time"), value.as("value"));
         checkParsed(table, model, source);
         return events;
     }
@@ -96,8 +96,10 @@ public final class EventColumns {
 
     private static Column value(StructType schema, String name, String source) {
         DataType t = field(schema, name, "events.value_field", source).dataType();
-        if (integral(t) || t.equals(DataTypes.FloatType) || t.equals(DataTypes.DoubleType) || t instanceof
-                org.apache.spark.sql.types.DecimalType) {
+        if (integral(t)
+                || t.equals(DataTypes.FloatType)
+                || t.equals(DataTypes.DoubleType)
+                || t instanceof org.apache.spark.sql.types.DecimalType) {
             return col(quote(name)).cast(DataTypes.DoubleType);
         }
         if (t.equals(DataTypes.StringType)) {
@@ -123,12 +125,14 @@ public final class EventColumns {
         Column[] firsts = new Column[checks.size()];
         for (int x = 0; x < checks.size(); x++) {
             String[] c = checks.get(x);
-            Column bad = col(quote(c[0])).isNotNull()
+            Column bad = col(quote(c[0]))
+                    .isNotNull()
                     .and(org.apache.spark.sql.functions.trim(col(quote(c[0]))).notEqual(""))
                     .and((c[1].equals("time") ? parseTime(c[0]) : parseNumber(c[0])).isNull());
             firsts[x] = org.apache.spark.sql.functions.first(when(bad, col(quote(c[0]))), true);
         }
-        Row found = table.agg(firsts[0], Arrays.copyOfRange(firsts, 1, firsts.length)).first();
+        Row found = table.agg(firsts[0], Arrays.copyOfRange(firsts, 1, firsts.length))
+                .first();
         for (int x = 0; x < checks.size(); x++) {
             if (found.isNullAt(x) == false) {
                 String[] c = checks.get(x);

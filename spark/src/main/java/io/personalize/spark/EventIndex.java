@@ -44,7 +44,8 @@ public final class EventIndex {
     public static PointInTime open(Elasticsearch es, String index) {
         try (Elasticsearch.Client client = es.open()) {
             String path = "/" + index + "/_pit?keep_alive=" + KEEP_ALIVE + "&allow_partial_search_results=false";
-            return new PointInTime(es, client.send("POST", path, (String) null).path("id").asText());
+            return new PointInTime(
+                    es, client.send("POST", path, (String) null).path("id").asText());
         }
     }
 
@@ -154,7 +155,9 @@ public final class EventIndex {
 
         private static String first(JsonNode fields, String field) {
             JsonNode values = fields.get(field);
-            return values == null || values.isEmpty() || values.get(0).isNull() ? null : values.get(0).asText();
+            return values == null || values.isEmpty() || values.get(0).isNull()
+                    ? null
+                    : values.get(0).asText();
         }
     }
 }

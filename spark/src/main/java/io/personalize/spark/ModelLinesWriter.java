@@ -76,7 +76,8 @@ public final class ModelLinesWriter {
 
     /** Users' lines, computed in the users' partitions. */
     public static JavaRDD<String> userLines(SparkTrainer.Result model) {
-        JavaSparkContext context = JavaSparkContext.fromSparkContext(model.parts().context());
+        JavaSparkContext context =
+                JavaSparkContext.fromSparkContext(model.parts().context());
         // the plugin's arrays are not Serializable: broadcast as arrays, one ItemNeighbors per task
         Broadcast<SparkTrainer.NeighborRows> neighbors =
                 context.broadcast(new SparkTrainer.NeighborRows(model.neighbors()));
@@ -85,9 +86,10 @@ public final class ModelLinesWriter {
         ModelSettings settings = model.settings(); // ScoringParams is not Serializable
         int userItems = model.settings().userItems();
         return model.parts().mapPartitions(parts -> {
-            NeighborhoodScorer scorer =
-                    new NeighborhoodScorer(
-                    neighbors.value().toItemNeighbors(), popularity.value(), settings.trainingConfig().scoring());
+            NeighborhoodScorer scorer = new NeighborhoodScorer(
+                    neighbors.value().toItemNeighbors(),
+                    popularity.value(),
+                    settings.trainingConfig().scoring());
             NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
             String[] itemNames = names.value();
             List<String> lines = new ArrayList<>();

@@ -40,7 +40,9 @@ public record ModelSettings(
         JsonNode similarity = config.path("similarity");
         JsonNode training = config.path("training");
         Map<String, Double> weights = new LinkedHashMap<>();
-        events.path("weights").fields().forEachRemaining(e -> weights.put(e.getKey(), e.getValue().asDouble()));
+        events.path("weights")
+                .fields()
+                .forEachRemaining(e -> weights.put(e.getKey(), e.getValue().asDouble()));
         return new ModelSettings(
                 model,
                 events.path("index").asText(),
@@ -115,7 +117,12 @@ public record ModelSettings(
         }
         String t = text.trim().toLowerCase(Locale.ROOT);
         String[][] units = {
-            {"nanos", "0.000001"}, {"micros", "0.001"}, {"ms", "1"}, {"s", "1000"}, {"m", "60000"}, {"h", "3600000"},
+            {"nanos", "0.000001"},
+            {"micros", "0.001"},
+            {"ms", "1"},
+            {"s", "1000"},
+            {"m", "60000"},
+            {"h", "3600000"},
             {"d", "86400000"}
         };
         for (String[] unit : units) {

@@ -65,8 +65,8 @@ public final class SparkTrain {
                 }
                 values.put(arg.substring(2), args[++a]);
             }
-            for (String known : List.of(
-                    "url", "model", "events", "format", "slices", "partitions", "blocks", "output", "master")) {
+            for (String known :
+                    List.of("url", "model", "events", "format", "slices", "partitions", "blocks", "output", "master")) {
                 values.putIfAbsent(known, null);
             }
             if (values.size() != 9) {
@@ -74,7 +74,9 @@ public final class SparkTrain {
             }
             String url = require(values, "url");
             String model = require(values, "model");
-            List<String> events = values.get("events") == null ? null : List.of(values.get("events").split(","));
+            List<String> events = values.get("events") == null
+                    ? null
+                    : List.of(values.get("events").split(","));
             String format = values.get("format");
             if (events != null && format == null) {
                 String first = events.get(0).toLowerCase(Locale.ROOT);
@@ -137,9 +139,17 @@ public final class SparkTrain {
         }
         SparkSession spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate();
         int code = 0;
+        HeapPeak heap = HeapPeak.start();
+        long start = System.nanoTime();
         try {
             JsonNode outcome = run(spark, options, line -> System.out.println(line));
             System.out.println(outcome.toString());
+            System.out.println(String.format(
+                    Locale.ROOT,
+                    "jvm: job %.1f s (configuration to activation); heap peak %,d MB of %,d MB (sampled every 0.5 s)",
+                    (System.nanoTime() - start) / 1e9,
+                    heap.stop() >> 20,
+                    Runtime.getRuntime().maxMemory() >> 20));
         } catch (IllegalArgumentException | Elasticsearch.ElasticsearchException e) {
             System.err.println("error: " + e.getMessage());
             code = 1;
@@ -236,15 +246,50 @@ public final class SparkTrain {
                 answer = client.send("POST", "/_recommend/models/" + encode(model) + "/_import", body);
             } catch (Elasticsearch.ElasticsearchException e) {
                 if (e.status() == 413) {
-                    throw new IllegalArgumentException("the model's lines (" + file.toFile().length()
-                            + " bytes) are more than the node's http.max_content_length: raise it, or keep the"
-                            + " lines (--output) and import them in parts once imports of any size exist", e);
+                    throw new IllegalArgumentException(
+                            "the model's lines (" + file.toFile().length()
+                                    + " bytes) are more than the node's http.max_content_length: raise it, or keep the"
+                                    + " lines (--output) and import them in parts once imports of any size exist",
+                            e);
                 }
                 throw e;
             }
             log.accept(String.format(
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
             return answer;
+        }
+    }
+
+    /** The largest heap in use, sampled every half second (local mode: the executors' memory too). */
+    static final class HeapPeak implements Runnable {
+        private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean stopped;
+
+        static HeapPeak start() {
+            HeapPeak watch = new HeapPeak();
+            Thread thread = new Thread(watch, "heap-peak");
+            thread.setDaemon(true);
+            thread.start();
+            return watch;
+        }
+
+        @Override
+        public void run() {
+            while (stopped == false) {
+                Runtime r = Runtime.getRuntime();
+                peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        long stop() {
+            stopped = true;
+            Runtime r = Runtime.getRuntime();
+            return peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
         }
     }
 

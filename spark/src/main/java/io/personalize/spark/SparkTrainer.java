@@ -105,16 +105,18 @@ public final class SparkTrainer {
         spark.udf()
                 .register(
                         "personalize_weight",
-                        (org.apache.spark.sql.api.java.UDF2<String, Double, Float>) (type, value) ->
-                                (float) (weights.get(type) * (hasValue ? value : 1.0)),
+                        (org.apache.spark.sql.api.java.UDF2<String, Double, Float>)
+                                (type, value) -> (float) (weights.get(type) * (hasValue ? value : 1.0)),
                         DataTypes.FloatType);
         Dataset<Row> checked = events.withColumn(
-                        "skip", callUDF("personalize_skip", col("user"), col("item"), col("type"), col("time"), col("value")))
+                        "skip",
+                        callUDF("personalize_skip", col("user"), col("item"), col("type"), col("time"), col("value")))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Map<String, Long> skipped = new TreeMap<>();
         long used = 0;
         long newest = Long.MIN_VALUE;
-        for (Row r : checked.groupBy(col("skip")).agg(count("*"), max(col("time"))).collectAsList()) {
+        for (Row r :
+                checked.groupBy(col("skip")).agg(count("*"), max(col("time"))).collectAsList()) {
             if (r.isNullAt(0)) {
                 used = r.getLong(1);
                 newest = r.getLong(2);
@@ -170,8 +172,8 @@ public final class SparkTrainer {
         // 4. the similarity's sums over all users
         long t3 = System.nanoTime();
         // the plugin's classes are not Serializable: tasks take the settings and build the similarity themselves
-        double[] userSums = parts.map(p -> similarity(settings).userSums(p.matrix()))
-                .treeReduce(SparkTrainer::add);
+        double[] userSums =
+                parts.map(p -> similarity(settings).userSums(p.matrix())).treeReduce(SparkTrainer::add);
         double[] itemSums = parts.map(p -> similarity(settings).itemSums(p.matrix(), userSums))
                 .treeReduce(SparkTrainer::add);
         phases.put("sums", ms(t3));
@@ -190,8 +192,8 @@ public final class SparkTrainer {
                     int from = block._1() * blockSize;
                     int to = Math.min(numItems, from + blockSize);
                     InteractionMatrix m = UserRow.matrix(block._2(), numItems);
-                    ItemNeighbors rows = similarity(settings).computeRows(
-                            m, userSums, itemSumsB.value(), k, from, to, TrainingMonitor.NOOP);
+                    ItemNeighbors rows = similarity(settings)
+                            .computeRows(m, userSums, itemSumsB.value(), k, from, to, TrainingMonitor.NOOP);
                     return new Tuple2<>(from, new NeighborRows(rows));
                 })
                 .collect();
@@ -264,8 +266,8 @@ public final class SparkTrainer {
                 if (s == e) {
                     continue;
                 }
-                UserRow row = new UserRow(
-                        p.users[u], Arrays.copyOfRange(p.items, s, e), Arrays.copyOfRange(p.weights, s, e));
+                UserRow row =
+                        new UserRow(p.users[u], Arrays.copyOfRange(p.items, s, e), Arrays.copyOfRange(p.weights, s, e));
                 int last = -1;
                 for (int q = s; q < e; q++) { // items in id order: blocks in order
                     int block = p.items[q] / blockSize;

@@ -44,9 +44,8 @@ public final class UserPart implements Serializable {
      * {@code time} (epoch milliseconds).
      */
     static UserPart of(Iterator<Row> events, int numItems, long referenceSeconds, TrainingConfig config) {
-        InteractionMatrixBuilder builder = config.newMatrixBuilder(1 << 12)
-                .numItems(numItems)
-                .referenceTime(referenceSeconds);
+        InteractionMatrixBuilder builder =
+                config.newMatrixBuilder(1 << 12).numItems(numItems).referenceTime(referenceSeconds);
         List<String> users = new ArrayList<>();
         String current = null;
         while (events.hasNext()) {

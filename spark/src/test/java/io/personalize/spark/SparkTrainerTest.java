@@ -70,9 +70,24 @@ class SparkTrainerTest {
 
     static ModelSettings settings(String algorithm) {
         return new ModelSettings(
-                "m", "events", "user_id", "sku", "type", "@timestamp", null,
+                "m",
+                "events",
+                "user_id",
+                "sku",
+                "type",
+                "@timestamp",
+                null,
                 Map.of("view", 1.0, "cart", 3.0, "purchase", 5.0),
-                21L * 86_400_000L, algorithm, 10, null, null, null, 8, 5, null, null);
+                21L * 86_400_000L,
+                algorithm,
+                10,
+                null,
+                null,
+                null,
+                8,
+                5,
+                null,
+                null);
     }
 
     /** What the node computes: ModelTrainer over ids numbered in the order of their bytes. */
@@ -89,8 +104,11 @@ class SparkTrainerTest {
         InteractionMatrixBuilder builder = config.newMatrixBuilder(rows.size());
         long newest = Long.MIN_VALUE;
         for (Row r : usable(rows, settings)) {
-            builder.add(userIds.get(r.getString(0)), itemIds.get(r.getString(1)),
-                    settings.weights().get(r.getString(2)).floatValue(), r.getLong(3) / 1000);
+            builder.add(
+                    userIds.get(r.getString(0)),
+                    itemIds.get(r.getString(1)),
+                    settings.weights().get(r.getString(2)).floatValue(),
+                    r.getLong(3) / 1000);
             newest = Math.max(newest, r.getLong(3));
         }
         builder.referenceTime(Math.min(newest, NOW) / 1000);
@@ -100,8 +118,11 @@ class SparkTrainerTest {
     static List<Row> usable(List<Row> rows, ModelSettings settings) {
         List<Row> out = new ArrayList<>();
         for (Row r : rows) {
-            if (r.getString(0) != null && r.getString(0).isEmpty() == false && r.getString(1) != null
-                    && settings.weights().containsKey(r.getString(2)) && r.getLong(3) <= NOW + 86_400_000L) {
+            if (r.getString(0) != null
+                    && r.getString(0).isEmpty() == false
+                    && r.getString(1) != null
+                    && settings.weights().containsKey(r.getString(2))
+                    && r.getLong(3) <= NOW + 86_400_000L) {
                 out.add(r);
             }
         }
@@ -127,14 +148,15 @@ class SparkTrainerTest {
     private static void assertSameModel(String algorithm) {
         List<Row> rows = events(7);
         ModelSettings settings = settings(algorithm);
-        SparkTrainer.Result result = new SparkTrainer(spark, 3, 4)
-                .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        SparkTrainer.Result result =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
         List<Row> usable = usable(rows, settings);
         String[] users = sortedIds(usable, 0);
         String[] items = sortedIds(usable, 1);
         TrainedModel expected = expected(rows, settings, users, items);
 
-        assertEquals(Map.of("empty_id", 1L, "in_the_future", 1L, "missing_field", 1L + countWishlist(rows)),
+        assertEquals(
+                Map.of("empty_id", 1L, "in_the_future", 1L, "missing_field", 1L + countWishlist(rows)),
                 result.skipped());
         assertEquals(usable.size(), result.events());
         assertEquals(users.length, result.users());
@@ -161,8 +183,11 @@ class SparkTrainerTest {
         for (int u = 0; u < users.length; u++) {
             JsonNode line = lines.get(users[u]);
             int[] history = names(line.path("history"), items);
-            assertEquals(new TreeSet<>(Arrays.stream(expected.historyItems(u)).boxed().toList()),
-                    new TreeSet<>(Arrays.stream(history).boxed().toList()), "history of " + users[u]);
+            assertEquals(
+                    new TreeSet<>(
+                            Arrays.stream(expected.historyItems(u)).boxed().toList()),
+                    new TreeSet<>(Arrays.stream(history).boxed().toList()),
+                    "history of " + users[u]);
             float[] weights = new float[history.length];
             for (int x = 0; x < history.length; x++) {
                 weights[x] = (float) line.path("history_weights").get(x).asDouble();
@@ -173,8 +198,12 @@ class SparkTrainerTest {
     }
 
     private static long countWishlist(List<Row> rows) {
-        return rows.stream().filter(r -> "wishlist".equals(r.getString(2)) && r.getString(1) != null
-                && r.getString(0) != null && r.getString(0).isEmpty() == false).count();
+        return rows.stream()
+                .filter(r -> "wishlist".equals(r.getString(2))
+                        && r.getString(1) != null
+                        && r.getString(0) != null
+                        && r.getString(0).isEmpty() == false)
+                .count();
     }
 
     static JsonNode parse(String line) {
