@@ -20,6 +20,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The trained model as {@code _import} lines, exactly the documents the node's training writes
@@ -46,12 +47,17 @@ public final class ModelLinesWriter {
             writer.write('\n');
             lines++;
         }
-        Iterator<String> users = userLines(model).toLocalIterator();
+        // computed in parallel first (toLocalIterator alone would run the partitions one after the other), kept
+        // serialized, spilling to disk, then streamed to the driver a partition at a time
+        JavaRDD<String> userLines = userLines(model).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        userLines.count();
+        Iterator<String> users = userLines.toLocalIterator();
         while (users.hasNext()) {
             writer.write(users.next());
             writer.write('\n');
             lines++;
         }
+        userLines.unpersist();
         writer.write(popularLine(model));
         writer.write('\n');
         writer.flush();

@@ -239,18 +239,25 @@ public final class SparkTrain {
     /** One {@code _import} of the file; the node validates every line and activates the version, or nothing. */
     static JsonNode importFile(Elasticsearch es, String model, Path file, java.util.function.Consumer<String> log) {
         long t = System.nanoTime();
+        long size = file.toFile().length();
         try (Elasticsearch.Client client = es.open()) {
+            Long limit = maxContentLength(client);
+            if (limit != null && size > limit) {
+                throw tooLarge(size, limit + " bytes");
+            }
             FileEntity body = new FileEntity(file.toFile(), ContentType.create("application/x-ndjson"));
             JsonNode answer;
             try {
                 answer = client.send("POST", "/_recommend/models/" + encode(model) + "/_import", body);
             } catch (Elasticsearch.ElasticsearchException e) {
                 if (e.status() == 413) {
-                    throw new IllegalArgumentException(
-                            "the model's lines (" + file.toFile().length()
-                                    + " bytes) are more than the node's http.max_content_length: raise it, or keep the"
-                                    + " lines (--output) and import them in parts once imports of any size exist",
-                            e);
+                    throw tooLarge(size, "its limit");
+                }
+                throw e;
+            } catch (java.io.UncheckedIOException e) {
+                // a node closes the connection on a body past its limit, before the client has sent it all
+                if (limit == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
+                    throw tooLarge(size, "its limit, probably (the node closed the connection)");
                 }
                 throw e;
             }
@@ -258,6 +265,43 @@ public final class SparkTrain {
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
             return answer;
         }
+    }
+
+    private static IllegalArgumentException tooLarge(long size, String limit) {
+        return new IllegalArgumentException("the model's lines are " + size + " bytes, more than the node's"
+                + " http.max_content_length (" + limit + "): raise it on the node that receives the import, or keep"
+                + " the lines (--output) and import them in parts once imports of any size exist; nothing was"
+                + " imported");
+    }
+
+    /** The node's {@code http.max_content_length}, or null when it cannot be read (a user without monitor rights). */
+    static Long maxContentLength(Elasticsearch.Client client) {
+        try {
+            JsonNode settings =
+                    client.get("/_cluster/settings?include_defaults=true&filter_path=*.http.max_content_length");
+            for (String scope : List.of("transient", "persistent", "defaults")) {
+                JsonNode value = settings.path(scope).path("http").path("max_content_length");
+                if (value.isTextual()) {
+                    return bytes(value.asText());
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Elasticsearch's byte sizes ({@code 100mb}, {@code 1gb}, {@code 512kb}, {@code 1024b}). */
+    static long bytes(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        String[] units = {"pb", "tb", "gb", "mb", "kb", "b"};
+        long[] factors = {1L << 50, 1L << 40, 1L << 30, 1L << 20, 1L << 10, 1};
+        for (int u = 0; u < units.length; u++) {
+            if (t.endsWith(units[u])) {
+                return Math.round(Double.parseDouble(t.substring(0, t.length() - units[u].length())) * factors[u]);
+            }
+        }
+        return Long.parseLong(t);
     }
 
     /** The largest heap in use, sampled every half second (local mode: the executors' memory too). */
