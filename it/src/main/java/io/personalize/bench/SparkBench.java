@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -65,8 +66,10 @@ public final class SparkBench {
         es.put("/" + products, "{\"mappings\": {\"properties\": {\"sku\": {\"type\": \"keyword\"}}}}")
                 .ok();
         System.out.printf(
+                Locale.ROOT,
                 "Spark job vs the node's training on Online Retail (train < 2011-11-01: %,d events), %s%n",
-                protocol.train().size(), url);
+                protocol.train().size(),
+                url);
         for (String algorithm : List.of("cosine", "rp3beta")) {
             String model = "spark-or-" + algorithm;
             es.delete("/_recommend/models/" + model);
@@ -74,7 +77,8 @@ public final class SparkBench {
                 {"catalog": {"index": "%s", "id_field": "sku"},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
-                 "similarity": {"algorithm": "%s", "neighbors": 50}}""".formatted(products, events, algorithm))
+                 "similarity": {"algorithm": "%s", "neighbors": 50}}""".formatted(
+                                    products, events, algorithm)) // only %s: no locale involved
                     .ok();
             long start = System.nanoTime();
             JsonNode trained = es.post("/_recommend/models/" + model + "/_train", null)
@@ -91,8 +95,13 @@ public final class SparkBench {
             Model node = Model.read(es, nodeIndex);
             Model fromSpark = Model.read(es, sparkIndex);
             System.out.printf(
+                    Locale.ROOT,
                     "%n[%s] node: %.1f s (%s); Spark local[2]: %.1f s wall (JVM start and build included)%n",
-                    algorithm, nodeSeconds, nodeIndex, spark.seconds, sparkIndex);
+                    algorithm,
+                    nodeSeconds,
+                    nodeIndex,
+                    spark.seconds,
+                    sparkIndex);
             compare(node, fromSpark, protocol);
         }
         System.out.println("\nreproduce: bin/bench spark retail");
@@ -144,9 +153,14 @@ public final class SparkBench {
             }
         }
         System.out.printf(
+                Locale.ROOT,
                 "  documents: node %,d items %,d users; Spark %,d items %,d users%n",
-                node.items.size(), node.users.size(), spark.items.size(), spark.users.size());
+                node.items.size(),
+                node.users.size(),
+                spark.items.size(),
+                spark.users.size());
         System.out.printf(
+                Locale.ROOT,
                 "  identical top-%d neighbour lists: %,d / %,d = %.2f%%; largest score difference %.3g (%s); largest"
                         + " popularity difference %.3g%n",
                 K,
@@ -157,8 +171,12 @@ public final class SparkBench {
                 maxDiffAt,
                 maxPopularityDiff);
         System.out.printf(
+                Locale.ROOT,
                 "  identical stored top-%d \"for you\" lists: %,d / %,d = %.2f%%%n",
-                K, identicalUsers, comparedUsers, 100.0 * identicalUsers / Math.max(1, comparedUsers));
+                K,
+                identicalUsers,
+                comparedUsers,
+                100.0 * identicalUsers / Math.max(1, comparedUsers));
         List<String> catalogue = new ArrayList<>(new TreeSet<>(protocol.trainCatalog()));
         Map<String, Integer> ids = new HashMap<>();
         for (int i = 0; i < catalogue.size(); i++) {
@@ -166,12 +184,26 @@ public final class SparkBench {
         }
         RankingMetrics a = metrics(node, protocol, ids);
         RankingMetrics b = metrics(spark, protocol, ids);
-        System.out.printf("  protocol OR-time on the stored lists (%,d test users):%n", a.users());
-        System.out.printf("  %-10s %8s %8s %8s %9s%n", "", "HR@10", "Recall", "NDCG", "coverage");
-        System.out.printf("  %-10s %8.4f %8.4f %8.4f %9.4f%n", "node", a.hitRate(), a.recall(), a.ndcg(), a.coverage());
+        System.out.printf(Locale.ROOT, "  protocol OR-time on the stored lists (%,d test users):%n", a.users());
+        System.out.printf(Locale.ROOT, "  %-10s %8s %8s %8s %9s%n", "", "HR@10", "Recall", "NDCG", "coverage");
         System.out.printf(
-                "  %-10s %8.4f %8.4f %8.4f %9.4f%n", "Spark", b.hitRate(), b.recall(), b.ndcg(), b.coverage());
+                Locale.ROOT,
+                "  %-10s %8.4f %8.4f %8.4f %9.4f%n",
+                "node",
+                a.hitRate(),
+                a.recall(),
+                a.ndcg(),
+                a.coverage());
         System.out.printf(
+                Locale.ROOT,
+                "  %-10s %8.4f %8.4f %8.4f %9.4f%n",
+                "Spark",
+                b.hitRate(),
+                b.recall(),
+                b.ndcg(),
+                b.coverage());
+        System.out.printf(
+                Locale.ROOT,
                 "  %-10s %+7.2f%% %+7.2f%% %+7.2f%% %+8.2f%%%n",
                 "Spark/node",
                 rel(b.hitRate(), a.hitRate()),
@@ -238,7 +270,8 @@ public final class SparkBench {
     static void scale(EsClient es, String url, long events) throws Exception {
         SyntheticEvents log = SyntheticEvents.scale(events);
         String index = ScaleBench.EVENTS;
-        String meta = "%d/%d/%d/%d".formatted(log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
+        String meta = String.format(
+                Locale.ROOT, "%d/%d/%d/%d", log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
         EsClient.Response existing = es.get("/" + index + "/_mapping");
         boolean reuse = existing.status() == 200
                 && meta.equals(existing.json()
@@ -264,8 +297,12 @@ public final class SparkBench {
                 .ok();
         JsonNode jvm = ScaleBench.nodeJvm(es);
         System.out.printf(
+                Locale.ROOT,
                 "Spark job vs the node's training at scale: %,d synthetic events, %,d users, %,d items (%s)%n",
-                log.events(), log.users(), log.items(), url);
+                log.events(),
+                log.users(),
+                log.items(),
+                url);
 
         ScaleBench.HeapWatch watch = new ScaleBench.HeapWatch(es);
         Thread watcher = new Thread(watch, "heap-watch");
@@ -293,20 +330,29 @@ public final class SparkBench {
         JsonNode version = finished.path("response").path("version");
         String heap = System.getenv().getOrDefault("PERSONALIZE_SPARK_HEAP", "2g");
         SparkRun spark = SparkRun.run(url, model, "--master", "local[2]");
-        System.out.printf("%n%-34s %12s %s%n", "", "wall", "memory");
+        System.out.printf(Locale.ROOT, "%n%-34s %12s %s%n", "", "wall", "memory");
         System.out.printf(
+                Locale.ROOT,
                 "%-34s %10.1f s heap peak %s of %s (sampled every 0.5 s)%n",
                 "node _train (2 processors)",
                 nodeSeconds,
                 ScaleBench.mb(watch.peak.get()),
                 ScaleBench.mb(jvm.path("mem").path("heap_max_in_bytes").asLong()));
         System.out.printf(
+                Locale.ROOT,
                 "%-34s %10.1f s %s; resident set peak %s (-Xmx%s)%n",
-                "Spark local[2] + _import", spark.seconds, spark.heapLine, spark.maxRss, heap);
-        System.out.printf("%-34s %10.2f%n", "Spark / node wall", spark.seconds / nodeSeconds);
+                "Spark local[2] + _import",
+                spark.seconds,
+                spark.heapLine,
+                spark.maxRss,
+                heap);
+        System.out.printf(Locale.ROOT, "%-34s %10.2f%n", "Spark / node wall", spark.seconds / nodeSeconds);
         System.out.printf(
+                Locale.ROOT,
                 "node: %,d users, %,d items; Spark: %s%n",
-                version.path("users").asLong(), version.path("items").asLong(), spark.trainedLine);
+                version.path("users").asLong(),
+                version.path("items").asLong(),
+                spark.trainedLine);
         System.out.println("reproduce: bin/bench spark scale " + events);
     }
 
@@ -336,7 +382,8 @@ public final class SparkBench {
                     } else if (line.startsWith("jvm: ")) {
                         heap = line.substring(5);
                     } else if (line.contains("Maximum resident set size")) {
-                        rss = "%,d MB".formatted(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+                        rss = String.format(
+                                Locale.ROOT, "%,d MB", Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
                     }
                     if (line.startsWith("WARNING") == false && line.startsWith("\t") == false) {
                         System.out.println("  | " + line);
