@@ -223,7 +223,7 @@ public final class SparkTrain {
                 return Elasticsearch.JSON.createObjectNode().put("lines", lines).put("file", file.toString());
             }
             try {
-                return importFile(es, settings.model(), file, log);
+                return importFile(es, settings.model(), file, result.newestMillis(), log);
             } finally {
                 if (options.output() == null) {
                     Files.deleteIfExists(file);
@@ -237,7 +237,8 @@ public final class SparkTrain {
     }
 
     /** One {@code _import} of the file; the node validates every line and activates the version, or nothing. */
-    static JsonNode importFile(Elasticsearch es, String model, Path file, java.util.function.Consumer<String> log) {
+    static JsonNode importFile(
+            Elasticsearch es, String model, Path file, long newestMillis, java.util.function.Consumer<String> log) {
         long t = System.nanoTime();
         long size = file.toFile().length();
         try (Elasticsearch.Client client = es.open()) {
@@ -248,7 +249,10 @@ public final class SparkTrain {
             FileEntity body = new FileEntity(file.toFile(), ContentType.create("application/x-ndjson"));
             JsonNode answer;
             try {
-                answer = client.send("POST", "/_recommend/models/" + encode(model) + "/_import", body);
+                // the newest event used: serving adds in real time only what a user did after it, as for the node's
+                // training
+                answer = client.send(
+                        "POST", "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis, body);
             } catch (Elasticsearch.ElasticsearchException e) {
                 if (e.status() == 413) {
                     throw tooLarge(size, "its limit");

@@ -65,6 +65,7 @@ public final class SparkTrainer {
             long events,
             long users,
             Map<String, Long> skipped,
+            long newestMillis,
             long referenceSeconds,
             Map<String, Long> phasesMillis) {}
 
@@ -212,6 +213,7 @@ public final class SparkTrainer {
                 used,
                 users,
                 skipped,
+                newest,
                 referenceSeconds,
                 phases);
     }
