@@ -13,10 +13,8 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -98,15 +96,31 @@ public final class ModelLinesWriter {
                     settings.trainingConfig().scoring());
             NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
             String[] itemNames = names.value();
-            List<String> lines = new ArrayList<>();
-            while (parts.hasNext()) {
-                UserPart part = parts.next();
-                InteractionMatrix m = part.matrix();
-                for (int u = 0; u < part.size(); u++) {
-                    lines.add(userLine(part.users[u], m, u, scorer, workspace, itemNames, userItems));
+            // one line at a time: a partition's lines never sit in memory together
+            return new Iterator<String>() {
+                private UserPart part;
+                private InteractionMatrix m;
+                private int u;
+
+                @Override
+                public boolean hasNext() {
+                    while ((part == null || u == part.size()) && parts.hasNext()) {
+                        part = parts.next();
+                        m = part.matrix();
+                        u = 0;
+                    }
+                    return part != null && u < part.size();
                 }
-            }
-            return lines.iterator();
+
+                @Override
+                public String next() {
+                    if (hasNext() == false) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    int user = u++;
+                    return userLine(part.users[user], m, user, scorer, workspace, itemNames, userItems);
+                }
+            };
         });
     }
 

@@ -31,8 +31,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * Options: {@code --url} (required), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
  * parquet|json|csv} (default: read the model's events index); {@code --slices N} (index slices, default: Spark's
- * default parallelism); {@code --partitions N} (user partitions), {@code --blocks N} (item blocks), both default to
- * the default parallelism; {@code --output FILE} (where the lines go, default a temporary file, deleted after the
+ * default parallelism); {@code --partitions N} (user partitions, default: one per core and at most 500,000 events
+ * each), {@code --blocks N} (item blocks, default: one per core); {@code --output FILE} (where the lines go, default a temporary file, deleted after the
  * import); {@code --no-import} (write the file only); {@code --master} (default {@code local[*]} when spark-submit set
  * none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
  */
@@ -188,7 +188,7 @@ public final class SparkTrain {
                 events = EventIndex.read(spark, pit, settings, slices);
                 log.accept("reading [" + settings.eventsIndex() + "] in " + slices + " slices (point in time)");
             }
-            int partitions = options.partitions() != null ? options.partitions() : parallelism;
+            int partitions = options.partitions() != null ? options.partitions() : 0;
             int blocks = options.blocks() != null ? options.blocks() : parallelism;
             SparkTrainer.Result result = new SparkTrainer(spark, partitions, blocks).train(events, settings, started);
             log.accept(String.format(

@@ -69,12 +69,16 @@ public final class SparkTrainer {
             long referenceSeconds,
             Map<String, Long> phasesMillis) {}
 
+    /** Events per user partition when the number of partitions is not given. */
+    static final long EVENTS_PER_PARTITION = 500_000;
+
     private final SparkSession spark;
     private final int userPartitions;
     private final int itemBlocks;
 
     /**
-     * @param userPartitions partitions of users (histories, sums, users' lists)
+     * @param userPartitions partitions of users (histories, sums, users' lists); 0: one per core, and more when
+     *     there are more than {@link #EVENTS_PER_PARTITION} events per partition
      * @param itemBlocks blocks of items (co-occurrence and similarity)
      */
     public SparkTrainer(SparkSession spark, int userPartitions, int itemBlocks) {
@@ -156,9 +160,13 @@ public final class SparkTrainer {
 
         // 3. users' histories by user partitions
         long t2 = System.nanoTime();
+        // without a number given: at least one partition per core, and at most about EVENTS_PER_PARTITION events each
+        int partitions = userPartitions > 0
+                ? userPartitions
+                : (int) Math.max(spark.sparkContext().defaultParallelism(), (used - 1) / EVENTS_PER_PARTITION + 1);
         JavaRDD<Row> byUser = usable.join(org.apache.spark.sql.functions.broadcast(itemIds), "item")
                 .select(col("user"), col("item_id"), col("weight"), col("time"))
-                .repartition(userPartitions, col("user"))
+                .repartition(partitions, col("user"))
                 .sortWithinPartitions(col("user"))
                 .javaRDD();
         JavaRDD<UserPart> parts = byUser.mapPartitions(
