@@ -95,6 +95,11 @@ class SparkTrainIT {
         assertEquals(trained.path("users").asLong(), active.path("users").asLong(), "the same users");
         assertEquals(trained.path("items").asLong(), active.path("items").asLong(), "the same items");
         assertEquals("succeeded", status.path("import").path("state").asText());
+        // the job says which events the model holds: serving adds in real time only what came after, as for a training
+        assertEquals(
+                trained.path("newest_event").asLong(),
+                active.path("newest_event").asLong(),
+                active.toString());
 
         Map<String, List<String>> sparkShelves = shelves();
         for (String user : shoppers) {
@@ -132,6 +137,15 @@ class SparkTrainIT {
 
         JsonNode status = es.get("/_recommend/models/" + MODEL).ok().path("status");
         assertEquals(before, status.path("last_version").asLong(), "nothing imported: " + status);
+    }
+
+    @Test
+    void aNegativeNewestEventIsRefused() {
+        EsClient.Response response = es.ndjson(
+                "/_recommend/models/" + MODEL + "/_import?newest_event=-1", "{\"popular\": [], \"scores\": []}\n");
+        assertEquals(400, response.status(), response.body());
+        assertTrue(
+                response.body().contains("[newest_event] must be epoch milliseconds >= 0, got [-1]"), response.body());
     }
 
     private static Map<String, List<String>> shelves() {
