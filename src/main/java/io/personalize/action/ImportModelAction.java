@@ -25,16 +25,31 @@ public final class ImportModelAction {
     public static final class Request extends UntypedActionRequest {
         private final String name;
         private final BytesReference lines;
+        private final long newestEvent;
 
         public Request(String name, BytesReference lines) {
+            this(name, lines, 0);
+        }
+
+        /**
+         * @param newestEvent epoch milliseconds of the newest event the model was computed from, 0 when unknown: serving
+         *     adds in real time only what a user did after it (what came before is in the stored lists already)
+         */
+        public Request(String name, BytesReference lines, long newestEvent) {
             this.name = ModelConfig.validateName(name);
             this.lines = lines;
+            if (newestEvent < 0) {
+                throw new IllegalArgumentException(
+                        "[newest_event] must be epoch milliseconds >= 0, got [" + newestEvent + "]");
+            }
+            this.newestEvent = newestEvent;
         }
 
         public Request(StreamInput in) throws IOException {
             super(in);
             this.name = in.readString();
             this.lines = in.readBytesReference();
+            this.newestEvent = in.readVLong();
         }
 
         @Override
@@ -42,6 +57,11 @@ public final class ImportModelAction {
             super.writeTo(out);
             out.writeString(name);
             out.writeBytesReference(lines);
+            out.writeVLong(newestEvent);
+        }
+
+        public long newestEvent() {
+            return newestEvent;
         }
 
         public String name() {
@@ -71,12 +91,15 @@ public final class ImportModelAction {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Request other && name.equals(other.name) && lines.equals(other.lines);
+            return o instanceof Request other
+                    && name.equals(other.name)
+                    && lines.equals(other.lines)
+                    && newestEvent == other.newestEvent;
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(name, lines);
+            return java.util.Objects.hash(name, lines, newestEvent);
         }
     }
 

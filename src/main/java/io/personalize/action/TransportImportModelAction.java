@@ -149,7 +149,7 @@ public final class TransportImportModelAction
                     0,
                     lines.users(),
                     lines.items(),
-                    0,
+                    request.newestEvent(),
                     now - start,
                     null,
                     start,

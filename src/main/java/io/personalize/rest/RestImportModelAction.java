@@ -44,7 +44,9 @@ public final class RestImportModelAction extends BaseRestHandler {
         }
         // the request's buffer is released once this method returns: the lines are parsed later, while written
         BytesReference lines = new BytesArray(BytesReference.toBytes(request.content()));
-        ImportModelAction.Request importRequest = new ImportModelAction.Request(name, lines);
+        // the newest event the model was computed from (epoch milliseconds): real time adds only what came after it
+        long newestEvent = request.paramAsLong("newest_event", 0);
+        ImportModelAction.Request importRequest = new ImportModelAction.Request(name, lines, newestEvent);
         return channel -> client.execute(ImportModelAction.TYPE, importRequest, new RestToXContentListener<>(channel));
     }
 }

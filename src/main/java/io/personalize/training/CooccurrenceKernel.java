@@ -31,18 +31,40 @@ final class CooccurrenceKernel {
             int k,
             String phase,
             TrainingMonitor monitor) {
+        return compute(m, left, right, rowScale, colScale, shrink, k, 0, m.numItems(), phase, monitor);
+    }
+
+    /**
+     * The rows of items {@code [from, to)} only: row {@code r} of the result is item {@code from + r} (neighbour ids stay
+     * the matrix's). The matrix needs only the users of those items, with all their items: a distributed training
+     * computes a block of rows from such a part of the matrix.
+     */
+    static ItemNeighbors compute(
+            InteractionMatrix m,
+            float[] left,
+            float[] right,
+            double[] rowScale,
+            double[] colScale,
+            double shrink,
+            int k,
+            int from,
+            int to,
+            String phase,
+            TrainingMonitor monitor) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1");
         }
+        checkRows(m, from, to);
         final int ni = m.numItems();
-        final int[] rowLen = new int[ni];
-        final long outSize = (long) ni * k;
+        final int rows = to - from;
+        final int[] rowLen = new int[rows];
+        final long outSize = (long) rows * k;
         if (outSize > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("numItems * k too large");
         }
         final int[] outIds = new int[(int) outSize];
         final float[] outScores = new float[(int) outSize];
-        final boolean dense = useDenseAccumulator(m);
+        final boolean dense = useDenseAccumulator(m, from, to);
         final float[] colScaleF;
         if (colScale == null) {
             colScaleF = null;
@@ -56,21 +78,27 @@ final class CooccurrenceKernel {
         // starts
         // its own needs the manage_threads entitlement. Trainings of different models run side by side on that pool.
         new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
-                .run(monitor, phase);
-        monitor.progress(phase, ni, ni);
+                .run(from, to, monitor, phase);
+        monitor.progress(phase, rows, rows);
         // compact
-        int[] offsets = new int[ni + 1];
-        for (int i = 0; i < ni; i++) {
-            offsets[i + 1] = offsets[i] + rowLen[i];
+        int[] offsets = new int[rows + 1];
+        for (int r = 0; r < rows; r++) {
+            offsets[r + 1] = offsets[r] + rowLen[r];
         }
-        int nnz = offsets[ni];
+        int nnz = offsets[rows];
         int[] ids = new int[nnz];
         float[] scores = new float[nnz];
-        for (int i = 0; i < ni; i++) {
-            System.arraycopy(outIds, i * k, ids, offsets[i], rowLen[i]);
-            System.arraycopy(outScores, i * k, scores, offsets[i], rowLen[i]);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(outIds, r * k, ids, offsets[r], rowLen[r]);
+            System.arraycopy(outScores, r * k, scores, offsets[r], rowLen[r]);
         }
-        return new ItemNeighbors(ni, offsets, ids, scores);
+        return new ItemNeighbors(rows, offsets, ids, scores);
+    }
+
+    static void checkRows(InteractionMatrix m, int from, int to) {
+        if (from < 0 || to > m.numItems() || from > to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") outside [0, " + m.numItems() + ")");
+        }
     }
 
     /**
@@ -79,13 +107,26 @@ final class CooccurrenceKernel {
      * with zero weight would break neither mode.
      */
     static boolean useDenseAccumulator(InteractionMatrix m) {
+        return useDenseAccumulator(m, 0, m.numItems());
+    }
+
+    /** The same choice for the rows [from, to): their co-occurrence work against their scans of all items. */
+    static boolean useDenseAccumulator(InteractionMatrix m, int from, int to) {
         long work = 0;
         int[] uo = m.userOffsets();
-        for (int u = 0; u < m.numUsers(); u++) {
-            long d = uo[u + 1] - uo[u];
-            work += d * d;
+        if (from == 0 && to == m.numItems()) {
+            for (int u = 0; u < m.numUsers(); u++) {
+                long d = uo[u + 1] - uo[u];
+                work += d * d;
+            }
+        } else {
+            int[] io = m.itemOffsets();
+            int[] iu = m.itemUsers();
+            for (int p = io[from]; p < io[to]; p++) {
+                work += uo[iu[p] + 1] - uo[iu[p]];
+            }
         }
-        long scan = (long) m.numItems() * m.numItems();
+        long scan = (long) (to - from) * m.numItems();
         return scan <= 2 * work;
     }
 
@@ -141,7 +182,7 @@ final class CooccurrenceKernel {
             }
         }
 
-        void run(TrainingMonitor monitor, String phase) {
+        void run(int rowsFrom, int rowsTo, TrainingMonitor monitor, String phase) {
             final int ni = m.numItems();
             final int[] itemOffsets = m.itemOffsets();
             final int[] itemUsers = m.itemUsers();
@@ -150,13 +191,14 @@ final class CooccurrenceKernel {
             final float[] acc = new float[ni];
             final int[] touched = dense ? null : new int[ni];
             final TopK top = new TopK(k);
-            final long reportEvery = Math.max(1, ni / 1000);
+            final int rows = rowsTo - rowsFrom;
+            final long reportEvery = Math.max(1, rows / 1000);
             long reported = 0;
-            for (int from = 0; from < ni; from += CHUNK) {
-                int to = Math.min(ni, from + CHUNK);
+            for (int from = rowsFrom; from < rowsTo; from += CHUNK) {
+                int to = Math.min(rowsTo, from + CHUNK);
                 for (int i = from; i < to; i++) {
                     if (itemOffsets[i] == itemOffsets[i + 1]) {
-                        rowLen[i] = 0;
+                        rowLen[i - rowsFrom] = 0;
                         continue;
                     }
                     double a = rowScale == null ? 1.0 : rowScale[i];
@@ -214,12 +256,12 @@ final class CooccurrenceKernel {
                             }
                         }
                     }
-                    rowLen[i] = top.drainSorted(outIds, outScores, i * k);
+                    rowLen[i - rowsFrom] = top.drainSorted(outIds, outScores, (i - rowsFrom) * k);
                 }
                 monitor.checkCancelled();
-                if (to - reported >= reportEvery) {
-                    reported = to;
-                    monitor.progress(phase, to, ni);
+                if (to - rowsFrom - reported >= reportEvery) {
+                    reported = to - rowsFrom;
+                    monitor.progress(phase, reported, rows);
                 }
             }
         }

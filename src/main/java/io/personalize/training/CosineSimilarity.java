@@ -46,45 +46,58 @@ public final class CosineSimilarity implements ItemSimilarity {
         this(0.5, shrink, 0, 0);
     }
 
+    /** {@code [sum of d[u], sum of d[u]^-gamma * d[u]]}: the constant of f needs them over all users. */
     @Override
-    public ItemNeighbors compute(InteractionMatrix m, int k, TrainingMonitor monitor) {
-        int nu = m.numUsers();
-        int ni = m.numItems();
+    public double[] userSums(InteractionMatrix m) {
         int[] userOffsets = m.userOffsets();
-        float[] userWeights = m.userWeights();
+        double total = 0;
+        double weighted = 0;
+        for (int u = 0; u < m.numUsers(); u++) {
+            int deg = userOffsets[u + 1] - userOffsets[u];
+            total += deg;
+            weighted += userFactor(deg) * deg;
+        }
+        return new double[] {total, weighted};
+    }
+
+    /** n[i] = sum_u f[u] * x[u,i]^2. */
+    @Override
+    public double[] itemSums(InteractionMatrix m, double[] userSums) {
+        double[] f = userFactors(m, userSums);
         int[] itemOffsets = m.itemOffsets();
         int[] itemUsers = m.itemUsers();
         float[] itemWeights = m.itemWeights();
-        double[] f = new double[nu];
-        double total = 0;
-        double weighted = 0;
-        for (int u = 0; u < nu; u++) {
-            int deg = userOffsets[u + 1] - userOffsets[u];
-            f[u] = deg == 0 || userWeightExponent == 0 ? 1.0 : Math.pow(deg, -userWeightExponent);
-            total += deg;
-            weighted += f[u] * deg;
-        }
-        if (weighted > 0) {
-            double c = total / weighted;
-            for (int u = 0; u < nu; u++) {
-                f[u] *= c;
-            }
-        }
-        float[] right = new float[userWeights.length];
-        for (int q = 0; q < right.length; q++) {
-            right[q] = value(userWeights[q]);
-        }
-        float[] left = new float[itemWeights.length];
-        double[] norm = new double[ni];
-        for (int i = 0; i < ni; i++) {
+        double[] norm = new double[m.numItems()];
+        for (int i = 0; i < norm.length; i++) {
             double n = 0;
             for (int p = itemOffsets[i], e = itemOffsets[i + 1]; p < e; p++) {
                 float x = value(itemWeights[p]);
                 double fx = f[itemUsers[p]] * x;
-                left[p] = (float) fx;
                 n += fx * x;
             }
             norm[i] = n;
+        }
+        return norm;
+    }
+
+    @Override
+    public ItemNeighbors computeRows(
+            InteractionMatrix m, double[] userSums, double[] norm, int k, int from, int to, TrainingMonitor monitor) {
+        CooccurrenceKernel.checkRows(m, from, to);
+        int ni = m.numItems();
+        float[] userWeights = m.userWeights();
+        int[] itemOffsets = m.itemOffsets();
+        int[] itemUsers = m.itemUsers();
+        float[] itemWeights = m.itemWeights();
+        double[] f = userFactors(m, userSums);
+        float[] right = new float[userWeights.length];
+        for (int q = 0; q < right.length; q++) {
+            right[q] = value(userWeights[q]);
+        }
+        // only the rows computed read their column entries
+        float[] left = new float[itemWeights.length];
+        for (int p = itemOffsets[from], e = itemOffsets[to]; p < e; p++) {
+            left[p] = (float) (f[itemUsers[p]] * value(itemWeights[p]));
         }
         double[] rowScale = new double[ni];
         double[] colScale = new double[ni];
@@ -93,7 +106,30 @@ public final class CosineSimilarity implements ItemSimilarity {
             colScale[i] = Math.pow(norm[i], 1 - alpha);
         }
         monitor.checkCancelled();
-        return CooccurrenceKernel.compute(m, left, right, rowScale, colScale, shrink, k, "similarity", monitor);
+        return CooccurrenceKernel.compute(
+                m, left, right, rowScale, colScale, shrink, k, from, to, "similarity", monitor);
+    }
+
+    private double userFactor(int deg) {
+        return deg == 0 || userWeightExponent == 0 ? 1.0 : Math.pow(deg, -userWeightExponent);
+    }
+
+    /** f[u] for the matrix's users, scaled with the constant of all users' sums. */
+    private double[] userFactors(InteractionMatrix m, double[] userSums) {
+        int[] userOffsets = m.userOffsets();
+        double[] f = new double[m.numUsers()];
+        for (int u = 0; u < f.length; u++) {
+            f[u] = userFactor(userOffsets[u + 1] - userOffsets[u]);
+        }
+        double total = userSums[0];
+        double weighted = userSums[1];
+        if (weighted > 0) {
+            double c = total / weighted;
+            for (int u = 0; u < f.length; u++) {
+                f[u] *= c;
+            }
+        }
+        return f;
     }
 
     private float value(float w) {

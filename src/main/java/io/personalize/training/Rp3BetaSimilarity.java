@@ -31,40 +31,62 @@ public final class Rp3BetaSimilarity implements ItemSimilarity {
         this.valueExponent = valueExponent;
     }
 
+    /** None: every factor is a user's own or an item's. */
     @Override
-    public ItemNeighbors compute(InteractionMatrix m, int k, TrainingMonitor monitor) {
+    public double[] userSums(InteractionMatrix m) {
+        return new double[0];
+    }
+
+    /** pop[i] = sum_u x[u,i]. */
+    @Override
+    public double[] itemSums(InteractionMatrix m, double[] userSums) {
+        int[] itemOffsets = m.itemOffsets();
+        float[] itemWeights = m.itemWeights();
+        double[] pop = new double[m.numItems()];
+        for (int i = 0; i < pop.length; i++) {
+            double s = 0;
+            for (int p = itemOffsets[i], e = itemOffsets[i + 1]; p < e; p++) {
+                s += value(itemWeights[p]);
+            }
+            pop[i] = s;
+        }
+        return pop;
+    }
+
+    @Override
+    public ItemNeighbors computeRows(
+            InteractionMatrix m, double[] userSums, double[] pop, int k, int from, int to, TrainingMonitor monitor) {
+        CooccurrenceKernel.checkRows(m, from, to);
         int nu = m.numUsers();
         int ni = m.numItems();
         int[] userOffsets = m.userOffsets();
         float[] userWeights = m.userWeights();
         int[] itemOffsets = m.itemOffsets();
         float[] itemWeights = m.itemWeights();
-        double[] rowSum = new double[nu];
         float[] right = new float[userWeights.length];
         for (int u = 0; u < nu; u++) {
             double s = 0;
             for (int q = userOffsets[u], e = userOffsets[u + 1]; q < e; q++) {
                 s += value(userWeights[q]);
             }
-            rowSum[u] = s;
             for (int q = userOffsets[u], e = userOffsets[u + 1]; q < e; q++) {
                 right[q] = s > 0 ? (float) Math.pow(value(userWeights[q]) / s, alpha) : 0f;
             }
         }
+        // only the rows computed read their column entries
         float[] left = new float[itemWeights.length];
-        double[] colScale = new double[ni];
-        for (int i = 0; i < ni; i++) {
-            double s = 0;
-            for (int p = itemOffsets[i], e = itemOffsets[i + 1]; p < e; p++) {
-                s += value(itemWeights[p]);
-            }
+        for (int i = from; i < to; i++) {
+            double s = pop[i];
             for (int p = itemOffsets[i], e = itemOffsets[i + 1]; p < e; p++) {
                 left[p] = s > 0 ? (float) Math.pow(value(itemWeights[p]) / s, alpha) : 0f;
             }
-            colScale[i] = s > 0 ? Math.pow(s, beta) : 1.0;
+        }
+        double[] colScale = new double[ni];
+        for (int i = 0; i < ni; i++) {
+            colScale[i] = pop[i] > 0 ? Math.pow(pop[i], beta) : 1.0;
         }
         monitor.checkCancelled();
-        return CooccurrenceKernel.compute(m, left, right, null, colScale, 0.0, k, "similarity", monitor);
+        return CooccurrenceKernel.compute(m, left, right, null, colScale, 0.0, k, from, to, "similarity", monitor);
     }
 
     private double value(float w) {

@@ -12,7 +12,8 @@ public class ImportModelRequestSerializationTests extends AbstractWireSerializin
     protected ImportModelAction.Request createTestInstance() {
         return new ImportModelAction.Request(
                 randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT),
-                new BytesArray(randomByteArrayOfLength(between(0, 200))));
+                new BytesArray(randomByteArrayOfLength(between(0, 200))),
+                randomBoolean() ? 0 : randomNonNegativeLong());
     }
 
     @Override

@@ -1,0 +1,410 @@
+package io.personalize.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.RealCluster;
+import io.personalize.it.Shop;
+import io.personalize.training.RankingMetrics;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Spark job ({@code bin/spark-train}, local mode on this machine) beside the node's own training, same model, same
+ * events, in one run:
+ * <ul>
+ *   <li>{@code bin/bench spark retail}: Online Retail, train events before 2011-11-01, cosine then rp3beta: the share
+ *       of identical top-10 neighbour lists, the largest score difference, the share of identical stored "for you"
+ *       lists, and HR, Recall, NDCG and coverage at 10 of both models' stored lists on the test users (protocol
+ *       OR-time), side by side;</li>
+ *   <li>{@code bin/bench spark scale EVENTS}: the synthetic events of {@code bin/bench scale}: wall time and memory of
+ *       both trainings (the node's heap as sampled by {@link ScaleBench}; the Spark JVM's heap peak and its resident
+ *       set).</li>
+ * </ul>
+ * Both versions are kept by the node (the active one and the one before), so their documents are compared directly.
+ */
+public final class SparkBench {
+
+    static final int K = 10;
+
+    public static void main(String[] args) throws Exception {
+        String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
+        String mode = args.length > 1 ? args[1] : "retail";
+        EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
+        if (mode.equals("scale")) {
+            long events =
+                    args.length > 2 ? Long.parseLong(args[2].replace("_", "").replace(",", "")) : 2_000_000L;
+            scale(es, url, events);
+        } else {
+            retail(es, url);
+        }
+    }
+
+    // ---- Online Retail: equivalence
+
+    static void retail(EsClient es, String url) throws Exception {
+        OnlineRetail data = OnlineRetail.load();
+        OnlineRetail.Protocol protocol = data.protocol();
+        String events = "spark-or-events";
+        String products = "spark-or-products";
+        if (es.get("/" + events + "/_count").status() != 200
+                || es.get("/" + events + "/_count").ok().path("count").asLong()
+                        != protocol.train().size()) {
+            Shop.createEventsIndex(es, events, 1, 0);
+            Shop.loadEvents(es, events, protocol.train(), 2);
+        }
+        es.delete("/" + products);
+        es.put("/" + products, "{\"mappings\": {\"properties\": {\"sku\": {\"type\": \"keyword\"}}}}")
+                .ok();
+        System.out.printf(
+                Locale.ROOT,
+                "Spark job vs the node's training on Online Retail (train < 2011-11-01: %,d events), %s%n",
+                protocol.train().size(),
+                url);
+        for (String algorithm : List.of("cosine", "rp3beta")) {
+            String model = "spark-or-" + algorithm;
+            es.delete("/_recommend/models/" + model);
+            es.put("/_recommend/models/" + model, """
+                {"catalog": {"index": "%s", "id_field": "sku"},
+                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                            "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
+                 "similarity": {"algorithm": "%s", "neighbors": 50}}""".formatted(
+                                    products, events, algorithm)) // only %s: no locale involved
+                    .ok();
+            long start = System.nanoTime();
+            JsonNode trained = es.post("/_recommend/models/" + model + "/_train", null)
+                    .ok()
+                    .path("version");
+            double nodeSeconds = (System.nanoTime() - start) / 1e9;
+            SparkRun spark = SparkRun.run(url, model, "--master", "local[2]");
+            JsonNode status = es.get("/_recommend/models/" + model).ok().path("status");
+            String nodeIndex = trained.path("index").asText();
+            String sparkIndex = status.path("versions").get(0).path("index").asText();
+            if (nodeIndex.equals(sparkIndex)) {
+                throw new IllegalStateException("the Spark job's version was not activated: " + status);
+            }
+            Model node = Model.read(es, nodeIndex);
+            Model fromSpark = Model.read(es, sparkIndex);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n[%s] node: %.1f s (%s); Spark local[2]: %.1f s wall (JVM start and build included)%n",
+                    algorithm,
+                    nodeSeconds,
+                    nodeIndex,
+                    spark.seconds,
+                    sparkIndex);
+            compare(node, fromSpark, protocol);
+        }
+        System.out.println("\nreproduce: bin/bench spark retail");
+    }
+
+    static void compare(Model node, Model spark, OnlineRetail.Protocol protocol) {
+        int identical = 0, compared = 0, identicalUsers = 0, comparedUsers = 0;
+        double maxDiff = 0, maxPopularityDiff = 0;
+        String maxDiffAt = "";
+        for (Map.Entry<String, JsonNode> e : node.items.entrySet()) {
+            JsonNode a = e.getValue();
+            JsonNode b = spark.items.get(e.getKey());
+            if (b == null) {
+                continue;
+            }
+            compared++;
+            if (top(a.path("neighbors"), K).equals(top(b.path("neighbors"), K))) {
+                identical++;
+            }
+            Map<String, Double> scores = new HashMap<>();
+            for (int x = 0; x < b.path("neighbors").size(); x++) {
+                scores.put(
+                        b.path("neighbors").get(x).asText(),
+                        b.path("scores").get(x).asDouble());
+            }
+            for (int x = 0; x < a.path("neighbors").size(); x++) {
+                Double other = scores.get(a.path("neighbors").get(x).asText());
+                if (other != null) {
+                    double d = Math.abs(other - a.path("scores").get(x).asDouble());
+                    if (d > maxDiff) {
+                        maxDiff = d;
+                        maxDiffAt =
+                                e.getKey() + " -> " + a.path("neighbors").get(x).asText();
+                    }
+                }
+            }
+            maxPopularityDiff = Math.max(
+                    maxPopularityDiff,
+                    Math.abs(a.path("popularity").asDouble()
+                            - b.path("popularity").asDouble()));
+        }
+        for (Map.Entry<String, JsonNode> e : node.users.entrySet()) {
+            JsonNode b = spark.users.get(e.getKey());
+            if (b != null) {
+                comparedUsers++;
+                if (top(e.getValue().path("items"), K).equals(top(b.path("items"), K))) {
+                    identicalUsers++;
+                }
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "  documents: node %,d items %,d users; Spark %,d items %,d users%n",
+                node.items.size(),
+                node.users.size(),
+                spark.items.size(),
+                spark.users.size());
+        System.out.printf(
+                Locale.ROOT,
+                "  identical top-%d neighbour lists: %,d / %,d = %.2f%%; largest score difference %.3g (%s); largest"
+                        + " popularity difference %.3g%n",
+                K,
+                identical,
+                compared,
+                100.0 * identical / Math.max(1, compared),
+                maxDiff,
+                maxDiffAt,
+                maxPopularityDiff);
+        System.out.printf(
+                Locale.ROOT,
+                "  identical stored top-%d \"for you\" lists: %,d / %,d = %.2f%%%n",
+                K,
+                identicalUsers,
+                comparedUsers,
+                100.0 * identicalUsers / Math.max(1, comparedUsers));
+        List<String> catalogue = new ArrayList<>(new TreeSet<>(protocol.trainCatalog()));
+        Map<String, Integer> ids = new HashMap<>();
+        for (int i = 0; i < catalogue.size(); i++) {
+            ids.put(catalogue.get(i), i);
+        }
+        RankingMetrics a = metrics(node, protocol, ids);
+        RankingMetrics b = metrics(spark, protocol, ids);
+        System.out.printf(Locale.ROOT, "  protocol OR-time on the stored lists (%,d test users):%n", a.users());
+        System.out.printf(Locale.ROOT, "  %-10s %8s %8s %8s %9s%n", "", "HR@10", "Recall", "NDCG", "coverage");
+        System.out.printf(
+                Locale.ROOT,
+                "  %-10s %8.4f %8.4f %8.4f %9.4f%n",
+                "node",
+                a.hitRate(),
+                a.recall(),
+                a.ndcg(),
+                a.coverage());
+        System.out.printf(
+                Locale.ROOT,
+                "  %-10s %8.4f %8.4f %8.4f %9.4f%n",
+                "Spark",
+                b.hitRate(),
+                b.recall(),
+                b.ndcg(),
+                b.coverage());
+        System.out.printf(
+                Locale.ROOT,
+                "  %-10s %+7.2f%% %+7.2f%% %+7.2f%% %+8.2f%%%n",
+                "Spark/node",
+                rel(b.hitRate(), a.hitRate()),
+                rel(b.recall(), a.recall()),
+                rel(b.ndcg(), a.ndcg()),
+                rel(b.coverage(), a.coverage()));
+    }
+
+    static double rel(double x, double base) {
+        return base == 0 ? 0 : 100 * (x - base) / base;
+    }
+
+    static RankingMetrics metrics(Model model, OnlineRetail.Protocol protocol, Map<String, Integer> ids) {
+        RankingMetrics metrics = new RankingMetrics(K, ids.size());
+        for (Map.Entry<String, Set<String>> e : protocol.truthByUser().entrySet()) {
+            JsonNode user = model.users.get(e.getKey());
+            List<String> shelf = user == null ? model.popular : top(user.path("items"), K);
+            metrics.add(
+                    shelf.stream().mapToInt(s -> ids.getOrDefault(s, -1)).toArray(),
+                    e.getValue().stream().mapToInt(s -> ids.getOrDefault(s, -1)).toArray());
+        }
+        return metrics;
+    }
+
+    static List<String> top(JsonNode array, int k) {
+        List<String> out = new ArrayList<>();
+        for (int x = 0; x < Math.min(k, array.size()); x++) {
+            out.add(array.get(x).asText());
+        }
+        return out;
+    }
+
+    /** A version's documents, read from its index (a model keeps its active version and the one before). */
+    record Model(Map<String, JsonNode> items, Map<String, JsonNode> users, List<String> popular) {
+        static Model read(EsClient es, String index) {
+            Map<String, JsonNode> items = new HashMap<>();
+            Map<String, JsonNode> users = new HashMap<>();
+            List<String> popular = new ArrayList<>();
+            JsonNode page = es.post("/" + index + "/_search?scroll=2m", "{\"size\": 5000}")
+                    .ok();
+            while (page.path("hits").path("hits").size() > 0) {
+                for (JsonNode hit : page.path("hits").path("hits")) {
+                    JsonNode source = hit.path("_source");
+                    if (source.has("item")) {
+                        items.put(source.path("item").asText(), source);
+                    } else if (source.has("user")) {
+                        users.put(source.path("user").asText(), source);
+                    } else {
+                        popular.addAll(top(source.path("popular"), K));
+                    }
+                }
+                page = es.post(
+                                "/_search/scroll",
+                                "{\"scroll\": \"2m\", \"scroll_id\": \""
+                                        + page.path("_scroll_id").asText() + "\"}")
+                        .ok();
+            }
+            return new Model(items, users, popular);
+        }
+    }
+
+    // ---- scale
+
+    static void scale(EsClient es, String url, long events) throws Exception {
+        SyntheticEvents log = SyntheticEvents.scale(events);
+        String index = ScaleBench.EVENTS;
+        String meta = String.format(
+                Locale.ROOT, "%d/%d/%d/%d", log.events(), log.users(), log.items(), SyntheticEvents.DEFAULT_SEED);
+        EsClient.Response existing = es.get("/" + index + "/_mapping");
+        boolean reuse = existing.status() == 200
+                && meta.equals(existing.json()
+                        .path(index)
+                        .path("mappings")
+                        .path("_meta")
+                        .path("generator")
+                        .asText());
+        if (reuse == false) {
+            SyntheticEvents.createIndex(es, index);
+            log.load(es, index, 3, 20_000, loaded -> {});
+            es.put("/" + index + "/_mapping", "{\"_meta\": {\"generator\": \"" + meta + "\"}}")
+                    .ok();
+            es.put("/" + index + "/_settings", "{\"index\": {\"refresh_interval\": \"1s\"}}")
+                    .ok();
+            es.post("/" + index + "/_flush", null).ok();
+            es.refresh(index);
+        }
+        SyntheticEvents.createCatalog(es, ScaleBench.ITEMS, log.items());
+        String model = ScaleBench.MODEL;
+        es.delete("/_recommend/models/" + model);
+        es.put("/_recommend/models/" + model, SyntheticEvents.modelConfig(ScaleBench.ITEMS, index))
+                .ok();
+        JsonNode jvm = ScaleBench.nodeJvm(es);
+        System.out.printf(
+                Locale.ROOT,
+                "Spark job vs the node's training at scale: %,d synthetic events, %,d users, %,d items (%s)%n",
+                log.events(),
+                log.users(),
+                log.items(),
+                url);
+
+        ScaleBench.HeapWatch watch = new ScaleBench.HeapWatch(es);
+        Thread watcher = new Thread(watch, "heap-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+        long start = System.nanoTime();
+        String task = es.post("/_recommend/models/" + model + "/_train?wait_for_completion=false", null)
+                .ok()
+                .path("task")
+                .asText();
+        JsonNode finished;
+        while (true) {
+            finished = es.get("/_tasks/" + task).ok();
+            if (finished.path("completed").asBoolean()) {
+                break;
+            }
+            Thread.sleep(2000);
+        }
+        watch.stop.set(true);
+        watcher.join();
+        double nodeSeconds = (System.nanoTime() - start) / 1e9;
+        if (finished.has("error")) {
+            throw new IllegalStateException("the node's training failed: " + finished.path("error"));
+        }
+        JsonNode version = finished.path("response").path("version");
+        String heap = System.getenv().getOrDefault("PERSONALIZE_SPARK_HEAP", "2g");
+        // the lines are kept, not imported: at scale they pass the node's http.max_content_length and a 2 GB heap
+        // cannot hold such a body twice (one _import is one body until imports of any size exist)
+        java.nio.file.Path lines = java.nio.file.Files.createTempFile("spark-scale-", ".ndjson");
+        SparkRun spark = SparkRun.run(url, model, "--master", "local[2]", "--no-import", "--output", lines.toString());
+        long bytes = java.nio.file.Files.size(lines);
+        java.nio.file.Files.delete(lines);
+        System.out.printf(Locale.ROOT, "%n%-34s %12s %s%n", "", "wall", "memory");
+        System.out.printf(
+                Locale.ROOT,
+                "%-34s %10.1f s heap peak %s of %s (sampled every 0.5 s)%n",
+                "node _train (2 processors)",
+                nodeSeconds,
+                ScaleBench.mb(watch.peak.get()),
+                ScaleBench.mb(jvm.path("mem").path("heap_max_in_bytes").asLong()));
+        System.out.printf(
+                Locale.ROOT,
+                "%-34s %10.1f s %s; resident set peak %s (-Xmx%s)%n",
+                "Spark local[2], lines written",
+                spark.seconds,
+                spark.heapLine,
+                spark.maxRss,
+                heap);
+        System.out.printf(Locale.ROOT, "%-34s %10.2f%n", "Spark / node wall", spark.seconds / nodeSeconds);
+        System.out.printf(
+                Locale.ROOT,
+                "node: %,d users, %,d items; Spark: %s%n",
+                version.path("users").asLong(),
+                version.path("items").asLong(),
+                spark.trainedLine);
+        System.out.printf(
+                Locale.ROOT,
+                "the model's lines: %,d MB (not imported: one _import body holds at most http.max_content_length)%n",
+                bytes >> 20);
+        System.out.println("reproduce: bin/bench spark scale " + events);
+    }
+
+    /** bin/spark-train as a child process, timed, with its resident set measured by /usr/bin/time. */
+    record SparkRun(double seconds, String trainedLine, String heapLine, String maxRss) {
+        static SparkRun run(String url, String model, String... extra) throws Exception {
+            List<String> command = new ArrayList<>(List.of(
+                    "/usr/bin/time",
+                    "-v",
+                    RealCluster.root().resolve("bin/spark-train").toString(),
+                    "--url",
+                    url,
+                    "--model",
+                    model));
+            command.addAll(List.of(extra));
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            long start = System.nanoTime();
+            Process p = pb.start();
+            String trained = "", heap = "", rss = "";
+            AtomicLong lines = new AtomicLong();
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.incrementAndGet();
+                    if (line.startsWith("trained [")) {
+                        trained = line.substring(line.indexOf(':') + 2);
+                    } else if (line.startsWith("jvm: ")) {
+                        heap = line.substring(5);
+                    } else if (line.contains("Maximum resident set size")) {
+                        rss = String.format(
+                                Locale.ROOT, "%,d MB", Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+                    }
+                    if (line.startsWith("WARNING") == false && line.startsWith("\t") == false) {
+                        System.out.println("  | " + line);
+                    }
+                }
+            }
+            int code = p.waitFor();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (code != 0) {
+                throw new IllegalStateException("bin/spark-train exited with " + code);
+            }
+            return new SparkRun(seconds, trained, heap, rss);
+        }
+    }
+}

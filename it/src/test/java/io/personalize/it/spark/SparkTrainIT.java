@@ -1,0 +1,175 @@
+package io.personalize.it.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.RealCluster;
+import io.personalize.it.Shop;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark job ({@code bin/spark-train}, local mode) against a real node: it reads the model's configuration and its
+ * events index, trains, imports, and the node serves the imported version through {@code _recommend} with the same
+ * shelves the node's own training gives; a bad events file is refused by column, and nothing is imported.
+ */
+class SparkTrainIT {
+
+    static final String PRODUCTS = "sp-products";
+    static final String EVENTS = "sp-events";
+    static final String MODEL = "sp-shop";
+
+    private static EsClient es;
+    private static List<OnlineRetail.Purchase> purchases;
+    private static List<String> shoppers;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void loadShop() {
+        es = RealCluster.single().any();
+        OnlineRetail data = OnlineRetail.load();
+        purchases = data.purchases().subList(0, 5_000);
+        es.delete("/_recommend/models/" + MODEL);
+        // _recommend serves only items the catalogue shows
+        Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
+        Shop.loadProducts(es, PRODUCTS, data.products());
+        Shop.createEventsIndex(es, EVENTS, 2, 0);
+        Shop.loadEvents(es, EVENTS, purchases);
+        Map<String, Long> bought = new HashMap<>();
+        purchases.forEach(p -> bought.merge(p.user(), 1L, Long::sum));
+        shoppers = bought.entrySet().stream()
+                .filter(e -> e.getValue() >= 20)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .limit(5)
+                .toList();
+        assertEquals(5, shoppers.size(), "enough shoppers with a history in the sample");
+        es.put("/_recommend/models/" + MODEL, """
+                {"catalog": {"index": "%s", "id_field": "sku"},
+                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                            "time_field": "@timestamp", "weights": {"purchase": 5}},
+                 "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""".formatted(PRODUCTS, EVENTS)).ok();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        es.delete("/_recommend/models/" + MODEL);
+        es.delete("/" + PRODUCTS);
+        es.delete("/" + EVENTS);
+    }
+
+    @Test
+    void trainsFromTheEventsIndexImportsAndServesTheNodesShelves() throws Exception {
+        JsonNode trained =
+                es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
+        Map<String, List<String>> nodeShelves = shelves();
+        nodeShelves.forEach((user, shelf) -> assertEquals(10, shelf.size(), "the node's shelf of " + user));
+
+        Run run = sparkTrain("--url", es.baseUrl(), "--model", MODEL, "--master", "local[2]", "--slices", "2");
+        assertEquals(0, run.code, run.output);
+        assertTrue(run.output.contains("reading [" + EVENTS + "] in 2 slices (point in time)"), run.output);
+
+        JsonNode status = es.get("/_recommend/models/" + MODEL).ok().path("status");
+        JsonNode active = status.path("versions").get(0);
+        assertEquals(
+                trained.path("version").asLong() + 1,
+                status.path("active_version").asLong(),
+                status.toString());
+        assertEquals("import", active.path("source").asText());
+        assertEquals(trained.path("users").asLong(), active.path("users").asLong(), "the same users");
+        assertEquals(trained.path("items").asLong(), active.path("items").asLong(), "the same items");
+        assertEquals("succeeded", status.path("import").path("state").asText());
+        // the job says which events the model holds: serving adds in real time only what came after, as for a training
+        assertEquals(
+                trained.path("newest_event").asLong(),
+                active.path("newest_event").asLong(),
+                active.toString());
+
+        Map<String, List<String>> sparkShelves = shelves();
+        for (String user : shoppers) {
+            assertEquals(nodeShelves.get(user), sparkShelves.get(user), "the shelf of " + user);
+        }
+    }
+
+    @Test
+    void aBadEventsFileIsRefusedByColumnAndNothingIsImported() throws Exception {
+        long before = es.get("/_recommend/models/" + MODEL)
+                .ok()
+                .path("status")
+                .path("last_version")
+                .asLong();
+        Path file = dir.resolve("events.csv");
+        // the time column is named "when", not the model's "@timestamp"
+        Files.writeString(file, "user_id,sku,type,when\n17850,85123A,purchase,2011-12-01T08:26:00Z\n");
+        Run missing = sparkTrain("--url", es.baseUrl(), "--model", MODEL, "--events", file.toString());
+        assertEquals(1, missing.code, missing.output);
+        assertTrue(
+                missing.output.contains("error: events [" + file + "]: no column [@timestamp] (the model's"
+                        + " events.time_field); the columns are [user_id, sku, type, when]"),
+                missing.output);
+
+        Path typed = dir.resolve("events.json");
+        Files.writeString(
+                typed,
+                "{\"user_id\": \"17850\", \"sku\": [\"85123A\"], \"type\": \"purchase\","
+                        + " \"@timestamp\": \"2011-12-01T08:26:00Z\"}\n");
+        Run wrongType = sparkTrain("--url", es.baseUrl(), "--model", MODEL, "--events", typed.toString());
+        assertEquals(1, wrongType.code, wrongType.output);
+        assertTrue(
+                wrongType.output.contains("column [sku] is array<string>, it must be a string or an integer (an id)"),
+                wrongType.output);
+
+        JsonNode status = es.get("/_recommend/models/" + MODEL).ok().path("status");
+        assertEquals(before, status.path("last_version").asLong(), "nothing imported: " + status);
+    }
+
+    @Test
+    void aNegativeNewestEventIsRefused() {
+        EsClient.Response response = es.ndjson(
+                "/_recommend/models/" + MODEL + "/_import?newest_event=-1", "{\"popular\": [], \"scores\": []}\n");
+        assertEquals(400, response.status(), response.body());
+        assertTrue(
+                response.body().contains("[newest_event] must be epoch milliseconds >= 0, got [-1]"), response.body());
+    }
+
+    private static Map<String, List<String>> shelves() {
+        Map<String, List<String>> shelves = new HashMap<>();
+        for (String user : shoppers) {
+            List<String> items = new ArrayList<>();
+            es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\", \"size\": 10}")
+                    .ok()
+                    .path("recommendations")
+                    .forEach(r -> items.add(r.path("item_id").asText()));
+            shelves.put(user, items);
+        }
+        return shelves;
+    }
+
+    record Run(int code, String output) {}
+
+    private static Run sparkTrain(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(RealCluster.root().resolve("bin/spark-train").toString());
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "bin/spark-train finished");
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}

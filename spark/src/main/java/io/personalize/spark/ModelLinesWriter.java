@@ -1,0 +1,235 @@
+package io.personalize.spark;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.personalize.serving.NeighborhoodScorer;
+import io.personalize.serving.Recommendations;
+import io.personalize.training.InteractionMatrix;
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ScoringParams;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Iterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The trained model as {@code _import} lines, exactly the documents the node's training writes
+ * ({@code io.personalize.model.VersionDocuments}): every item's neighbours and popularity, every user's history (newest
+ * first) with their stored list (the plugin's {@link NeighborhoodScorer}, run in the users' partitions with the
+ * neighbours and popularity broadcast), and the popular list with the scoring parameters. Users' attribute affinities
+ * are not computed (the job does not read the catalogue): a model with {@code catalog.attributes} gets none from it.
+ */
+public final class ModelLinesWriter {
+
+    /** Popular items stored, as the node stores them. */
+    static final int POPULAR = 1000;
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private ModelLinesWriter() {}
+
+    /** Writes every line to {@code out}; returns the number of lines. */
+    public static long write(SparkTrainer.Result model, OutputStream out) throws IOException {
+        Writer writer = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+        long lines = 0;
+        for (int i = 0; i < model.itemNames().length; i++) {
+            writer.write(itemLine(model, i));
+            writer.write('\n');
+            lines++;
+        }
+        // computed in parallel first (toLocalIterator alone would run the partitions one after the other), kept
+        // serialized, spilling to disk, then streamed to the driver a partition at a time
+        JavaRDD<String> userLines = userLines(model).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        userLines.count();
+        Iterator<String> users = userLines.toLocalIterator();
+        while (users.hasNext()) {
+            writer.write(users.next());
+            writer.write('\n');
+            lines++;
+        }
+        userLines.unpersist();
+        writer.write(popularLine(model));
+        writer.write('\n');
+        writer.flush();
+        return lines + 1;
+    }
+
+    static String itemLine(SparkTrainer.Result model, int item) {
+        ItemNeighbors nb = model.neighbors();
+        return json(g -> {
+            g.writeStartObject();
+            g.writeStringField("item", model.itemNames()[item]);
+            g.writeArrayFieldStart("neighbors");
+            for (int j : nb.neighbors(item)) {
+                g.writeString(model.itemNames()[j]);
+            }
+            g.writeEndArray();
+            floats(g, "scores", nb.scores(item));
+            g.writeNumberField("popularity", model.popularity()[item]);
+            g.writeEndObject();
+        });
+    }
+
+    /** Users' lines, computed in the users' partitions. */
+    public static JavaRDD<String> userLines(SparkTrainer.Result model) {
+        JavaSparkContext context =
+                JavaSparkContext.fromSparkContext(model.parts().context());
+        // the plugin's arrays are not Serializable: broadcast as arrays, one ItemNeighbors per task
+        Broadcast<SparkTrainer.NeighborRows> neighbors =
+                context.broadcast(new SparkTrainer.NeighborRows(model.neighbors()));
+        Broadcast<float[]> popularity = context.broadcast(model.popularity());
+        Broadcast<String[]> names = context.broadcast(model.itemNames());
+        ModelSettings settings = model.settings(); // ScoringParams is not Serializable
+        int userItems = model.settings().userItems();
+        return model.parts().mapPartitions(parts -> {
+            NeighborhoodScorer scorer = new NeighborhoodScorer(
+                    neighbors.value().toItemNeighbors(),
+                    popularity.value(),
+                    settings.trainingConfig().scoring());
+            NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
+            String[] itemNames = names.value();
+            // one line at a time: a partition's lines never sit in memory together
+            return new Iterator<String>() {
+                private UserPart part;
+                private InteractionMatrix m;
+                private int u;
+
+                @Override
+                public boolean hasNext() {
+                    while ((part == null || u == part.size()) && parts.hasNext()) {
+                        part = parts.next();
+                        m = part.matrix();
+                        u = 0;
+                    }
+                    return part != null && u < part.size();
+                }
+
+                @Override
+                public String next() {
+                    if (hasNext() == false) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    int user = u++;
+                    return userLine(part.users[user], m, user, scorer, workspace, itemNames, userItems);
+                }
+            };
+        });
+    }
+
+    static String userLine(
+            String user,
+            InteractionMatrix m,
+            int u,
+            NeighborhoodScorer scorer,
+            NeighborhoodScorer.Workspace workspace,
+            String[] itemNames,
+            int userItems) {
+        int start = m.userOffsets()[u];
+        int length = m.userDegree(u);
+        int[] ages = m.userAges();
+        // newest first, ties in row order (the node's order)
+        Integer[] order = new Integer[length];
+        for (int x = 0; x < length; x++) {
+            order[x] = x;
+        }
+        Arrays.sort(order, (x, y) -> Integer.compare(ages[start + x], ages[start + y]));
+        int[] history = new int[length];
+        float[] weights = new float[length];
+        for (int x = 0; x < length; x++) {
+            history[x] = m.userItems()[start + order[x]];
+            weights[x] = m.userWeights()[start + order[x]];
+        }
+        Recommendations recs = scorer.recommend(history, weights, history, userItems, 1, workspace);
+        return json(g -> {
+            g.writeStartObject();
+            g.writeStringField("user", user);
+            names(g, "history", history, itemNames);
+            floats(g, "history_weights", weights);
+            names(g, "items", recs.items(), itemNames);
+            floats(g, "scores", recs.scores());
+            g.writeArrayFieldStart("because");
+            for (int r = 0; r < recs.size(); r++) {
+                int[] reasons = recs.reasonItems(r);
+                if (reasons.length == 0) {
+                    g.writeNull();
+                } else {
+                    g.writeString(itemNames[reasons[0]]);
+                }
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    static String popularLine(SparkTrainer.Result model) {
+        float[] popularity = model.popularity();
+        Integer[] order = new Integer[popularity.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(
+                order,
+                (a, b) -> popularity[a] != popularity[b]
+                        ? Float.compare(popularity[b], popularity[a])
+                        : Integer.compare(a, b));
+        int n = Math.min(POPULAR, order.length);
+        ScoringParams scoring = model.config().scoring();
+        return json(g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("popular");
+            for (int r = 0; r < n; r++) {
+                g.writeString(model.itemNames()[order[r]]);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("scores");
+            for (int r = 0; r < n; r++) {
+                g.writeNumber(popularity[order[r]]);
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("scoring");
+            g.writeNumberField("history_weight_exponent", scoring.historyWeightExponent());
+            g.writeNumberField("history_norm_exponent", scoring.historyNormExponent());
+            g.writeNumberField("popularity_weight", scoring.popularityWeight());
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    private static void names(JsonGenerator g, String field, int[] ids, String[] itemNames) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (int i : ids) {
+            g.writeString(itemNames[i]);
+        }
+        g.writeEndArray();
+    }
+
+    private static void floats(JsonGenerator g, String field, float[] values) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (float v : values) {
+            g.writeNumber(v);
+        }
+        g.writeEndArray();
+    }
+
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String json(Body body) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            body.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+}

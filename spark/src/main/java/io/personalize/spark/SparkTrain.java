@@ -1,0 +1,347 @@
+package io.personalize.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.http.entity.ContentType;
+import org.apache.http.entity.FileEntity;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The job: reads the model's configuration from the node, reads the events (files, or the events index through a
+ * point in time), trains with {@link SparkTrainer}, writes the model's lines to a file and imports it through
+ * {@code POST _recommend/models/{m}/_import}, which validates every line and activates the new version all at once
+ * (or nothing, with the failing line).
+ *
+ * <pre>
+ *   spark-submit --class io.personalize.spark.SparkTrain personalize-spark-job.jar \
+ *       --url https://es:9200 --model shop [--events s3a://bucket/events/ --format parquet] ...
+ * </pre>
+ *
+ * Options: {@code --url} (required), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
+ * parquet|json|csv} (default: read the model's events index); {@code --slices N} (index slices, default: Spark's
+ * default parallelism); {@code --partitions N} (user partitions, default: one per core and at most 500,000 events
+ * each), {@code --blocks N} (item blocks, default: one per core); {@code --output FILE} (where the lines go, default a temporary file, deleted after the
+ * import); {@code --no-import} (write the file only); {@code --master} (default {@code local[*]} when spark-submit set
+ * none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
+ */
+public final class SparkTrain {
+
+    /** The job's options. */
+    record Options(
+            String url,
+            String model,
+            List<String> events,
+            String format,
+            Integer slices,
+            Integer partitions,
+            Integer blocks,
+            Path output,
+            boolean doImport,
+            String master) {
+
+        static Options parse(String[] args) {
+            Map<String, String> values = new LinkedHashMap<>();
+            boolean doImport = true;
+            for (int a = 0; a < args.length; a++) {
+                String arg = args[a];
+                if (arg.equals("--no-import")) {
+                    doImport = false;
+                    continue;
+                }
+                if (arg.startsWith("--") == false || a + 1 >= args.length) {
+                    throw new IllegalArgumentException("expected --option value, got [" + arg + "]");
+                }
+                values.put(arg.substring(2), args[++a]);
+            }
+            for (String known :
+                    List.of("url", "model", "events", "format", "slices", "partitions", "blocks", "output", "master")) {
+                values.putIfAbsent(known, null);
+            }
+            if (values.size() != 9) {
+                throw new IllegalArgumentException("unknown option among " + values.keySet());
+            }
+            String url = require(values, "url");
+            String model = require(values, "model");
+            List<String> events = values.get("events") == null
+                    ? null
+                    : List.of(values.get("events").split(","));
+            String format = values.get("format");
+            if (events != null && format == null) {
+                String first = events.get(0).toLowerCase(Locale.ROOT);
+                format = first.endsWith(".csv") || first.endsWith(".csv.gz")
+                        ? "csv"
+                        : first.endsWith(".json") || first.endsWith(".ndjson") || first.endsWith(".json.gz")
+                                ? "json"
+                                : "parquet";
+            }
+            if (format != null && List.of("parquet", "json", "csv").contains(format) == false) {
+                throw new IllegalArgumentException("--format must be parquet, json or csv, got [" + format + "]");
+            }
+            return new Options(
+                    url,
+                    model,
+                    events,
+                    format,
+                    integer(values, "slices"),
+                    integer(values, "partitions"),
+                    integer(values, "blocks"),
+                    values.get("output") == null ? null : Path.of(values.get("output")),
+                    doImport,
+                    values.get("master"));
+        }
+
+        private static String require(Map<String, String> values, String name) {
+            if (values.get(name) == null) {
+                throw new IllegalArgumentException("--" + name + " is required");
+            }
+            return values.get(name);
+        }
+
+        private static Integer integer(Map<String, String> values, String name) {
+            String v = values.get(name);
+            if (v == null) {
+                return null;
+            }
+            int n = Integer.parseInt(v);
+            if (n < 1) {
+                throw new IllegalArgumentException("--" + name + " must be at least 1, got [" + v + "]");
+            }
+            return n;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession.Builder builder = SparkSession.builder().appName("personalize-train-" + options.model());
+        if (options.master() != null) {
+            builder.master(options.master());
+        } else if (System.getProperty("spark.master") == null) {
+            builder.master("local[*]");
+        }
+        SparkSession spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate();
+        int code = 0;
+        HeapPeak heap = HeapPeak.start();
+        long start = System.nanoTime();
+        try {
+            JsonNode outcome = run(spark, options, line -> System.out.println(line));
+            System.out.println(outcome.toString());
+            System.out.println(String.format(
+                    Locale.ROOT,
+                    "jvm: job %.1f s (configuration to activation); heap peak %,d MB of %,d MB (sampled every 0.5 s)",
+                    (System.nanoTime() - start) / 1e9,
+                    heap.stop() >> 20,
+                    Runtime.getRuntime().maxMemory() >> 20));
+        } catch (IllegalArgumentException | Elasticsearch.ElasticsearchException e) {
+            System.err.println("error: " + e.getMessage());
+            code = 1;
+        } finally {
+            spark.stop();
+        }
+        System.exit(code);
+    }
+
+    /** Runs the job; {@code log} gets a line per phase. Returns the import's answer (or a summary without import). */
+    public static JsonNode run(SparkSession spark, Options options, java.util.function.Consumer<String> log)
+            throws IOException {
+        long started = System.currentTimeMillis();
+        Elasticsearch es = new Elasticsearch(
+                options.url(), System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
+        ModelSettings settings;
+        try (Elasticsearch.Client client = es.open()) {
+            JsonNode status = client.get("/_recommend/models/" + encode(options.model()));
+            settings = ModelSettings.parse(options.model(), status.path("config"));
+        }
+        settings.trainingConfig(); // an algorithm the job does not train fails here, before any reading
+        int parallelism = spark.sparkContext().defaultParallelism();
+        EventIndex.PointInTime pit = null;
+        try {
+            Dataset<Row> events;
+            if (options.events() != null) {
+                String source = "events " + options.events();
+                var reader = spark.read().format(options.format());
+                if (options.format().equals("csv")) {
+                    reader = reader.option("header", "true").option("inferSchema", "false");
+                }
+                events = EventColumns.of(reader.load(options.events().toArray(new String[0])), settings, source);
+            } else {
+                pit = EventIndex.open(es, settings.eventsIndex());
+                int slices = options.slices() != null ? options.slices() : parallelism;
+                events = EventIndex.read(spark, pit, settings, slices);
+                log.accept("reading [" + settings.eventsIndex() + "] in " + slices + " slices (point in time)");
+            }
+            int partitions = options.partitions() != null ? options.partitions() : 0;
+            int blocks = options.blocks() != null ? options.blocks() : parallelism;
+            SparkTrainer.Result result = new SparkTrainer(spark, partitions, blocks).train(events, settings, started);
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "trained [%s] (%s): %,d events, %,d users, %,d items; skipped %s; phases (ms) %s",
+                    settings.model(),
+                    result.config().similarity().describe(),
+                    result.events(),
+                    result.users(),
+                    result.itemNames().length,
+                    result.skipped(),
+                    result.phasesMillis()));
+            Path file = options.output() != null ? options.output() : Files.createTempFile("personalize-", ".ndjson");
+            long t = System.nanoTime();
+            long lines;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+                lines = ModelLinesWriter.write(result, out);
+            }
+            result.parts().unpersist();
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "wrote %,d lines (%,d bytes) to %s in %d ms",
+                    lines,
+                    Files.size(file),
+                    file,
+                    (System.nanoTime() - t) / 1_000_000));
+            if (pit != null) {
+                pit.close();
+                pit = null;
+            }
+            if (options.doImport() == false) {
+                return Elasticsearch.JSON.createObjectNode().put("lines", lines).put("file", file.toString());
+            }
+            try {
+                return importFile(es, settings.model(), file, result.newestMillis(), log);
+            } finally {
+                if (options.output() == null) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } finally {
+            if (pit != null) {
+                pit.close();
+            }
+        }
+    }
+
+    /** One {@code _import} of the file; the node validates every line and activates the version, or nothing. */
+    static JsonNode importFile(
+            Elasticsearch es, String model, Path file, long newestMillis, java.util.function.Consumer<String> log) {
+        long t = System.nanoTime();
+        long size = file.toFile().length();
+        try (Elasticsearch.Client client = es.open()) {
+            Long limit = maxContentLength(client);
+            if (limit != null && size > limit) {
+                throw tooLarge(size, limit + " bytes");
+            }
+            FileEntity body = new FileEntity(file.toFile(), ContentType.create("application/x-ndjson"));
+            JsonNode answer;
+            try {
+                // the newest event used: serving adds in real time only what a user did after it, as for the node's
+                // training
+                answer = client.send(
+                        "POST", "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis, body);
+            } catch (Elasticsearch.ElasticsearchException e) {
+                if (e.status() == 413) {
+                    throw tooLarge(size, "its limit");
+                }
+                throw e;
+            } catch (java.io.UncheckedIOException e) {
+                // a node closes the connection on a body past its limit, before the client has sent it all
+                if (limit == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
+                    throw tooLarge(size, "its limit, probably (the node closed the connection)");
+                }
+                throw e;
+            }
+            log.accept(String.format(
+                    Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
+            return answer;
+        }
+    }
+
+    private static IllegalArgumentException tooLarge(long size, String limit) {
+        return new IllegalArgumentException("the model's lines are " + size + " bytes, more than the node's"
+                + " http.max_content_length (" + limit + "): raise it on the node that receives the import, or keep"
+                + " the lines (--output) and import them in parts once imports of any size exist; nothing was"
+                + " imported");
+    }
+
+    /** The node's {@code http.max_content_length}, or null when it cannot be read (a user without monitor rights). */
+    static Long maxContentLength(Elasticsearch.Client client) {
+        try {
+            JsonNode settings =
+                    client.get("/_cluster/settings?include_defaults=true&filter_path=*.http.max_content_length");
+            for (String scope : List.of("transient", "persistent", "defaults")) {
+                JsonNode value = settings.path(scope).path("http").path("max_content_length");
+                if (value.isTextual()) {
+                    return bytes(value.asText());
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Elasticsearch's byte sizes ({@code 100mb}, {@code 1gb}, {@code 512kb}, {@code 1024b}). */
+    static long bytes(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        String[] units = {"pb", "tb", "gb", "mb", "kb", "b"};
+        long[] factors = {1L << 50, 1L << 40, 1L << 30, 1L << 20, 1L << 10, 1};
+        for (int u = 0; u < units.length; u++) {
+            if (t.endsWith(units[u])) {
+                return Math.round(Double.parseDouble(t.substring(0, t.length() - units[u].length())) * factors[u]);
+            }
+        }
+        return Long.parseLong(t);
+    }
+
+    /** The largest heap in use, sampled every half second (local mode: the executors' memory too). */
+    static final class HeapPeak implements Runnable {
+        private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong();
+        private volatile boolean stopped;
+
+        static HeapPeak start() {
+            HeapPeak watch = new HeapPeak();
+            Thread thread = new Thread(watch, "heap-peak");
+            thread.setDaemon(true);
+            thread.start();
+            return watch;
+        }
+
+        @Override
+        public void run() {
+            while (stopped == false) {
+                Runtime r = Runtime.getRuntime();
+                peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        long stop() {
+            stopped = true;
+            Runtime r = Runtime.getRuntime();
+            return peak.accumulateAndGet(r.totalMemory() - r.freeMemory(), Math::max);
+        }
+    }
+
+    private static String encode(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,356 @@
+package io.personalize.spark;
+
+import static org.apache.spark.sql.functions.callUDF;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.max;
+
+import io.personalize.model.EventRules;
+import io.personalize.training.InteractionMatrix;
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ItemSimilarity;
+import io.personalize.training.TrainingConfig;
+import io.personalize.training.TrainingMonitor;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF5;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Trains a model on Spark with the plugin's own maths ({@code io.personalize.training}), distributed where the work is:
+ * <ol>
+ *   <li>the events are checked with the node's rules ({@link EventRules}: bad events are skipped and counted, never
+ *       fatal) and weighted by their type (times the value field);</li>
+ *   <li>items are numbered in the order of their ids' bytes, as the node numbers them (ties between equal scores go to
+ *       the smaller id, so the numbering is part of the result);</li>
+ *   <li>users' histories by user partitions: each partition's users, with all their events, go through the plugin's
+ *       {@code InteractionMatrixBuilder} (decay anchored on the newest event, never after the job started; merge;
+ *       the {@code max_history} most recent items; popularity), see {@link UserPart};</li>
+ *   <li>the similarity's sums over users ({@link ItemSimilarity#userSums}, {@link ItemSimilarity#itemSums}) per
+ *       partition, added up;</li>
+ *   <li>co-occurrence and similarity by item blocks: each block of items gets the rows of the users of its items and
+ *       computes its items' top neighbours ({@link ItemSimilarity#computeRows});</li>
+ *   <li>users' stored lists by user partitions, with the neighbours and popularity broadcast
+ *       ({@link ModelLines}).</li>
+ * </ol>
+ */
+public final class SparkTrainer {
+
+    /** What training produced, before it is written as a model's lines. */
+    public record Result(
+            ModelSettings settings,
+            TrainingConfig config,
+            String[] itemNames,
+            ItemNeighbors neighbors,
+            float[] popularity,
+            JavaRDD<UserPart> parts,
+            long events,
+            long users,
+            Map<String, Long> skipped,
+            long newestMillis,
+            long referenceSeconds,
+            Map<String, Long> phasesMillis) {}
+
+    /** Events per user partition when the number of partitions is not given. */
+    static final long EVENTS_PER_PARTITION = 500_000;
+
+    private final SparkSession spark;
+    private final int userPartitions;
+    private final int itemBlocks;
+
+    /**
+     * @param userPartitions partitions of users (histories, sums, users' lists); 0: one per core, and more when
+     *     there are more than {@link #EVENTS_PER_PARTITION} events per partition
+     * @param itemBlocks blocks of items (co-occurrence and similarity)
+     */
+    public SparkTrainer(SparkSession spark, int userPartitions, int itemBlocks) {
+        this.spark = spark;
+        this.userPartitions = userPartitions;
+        this.itemBlocks = itemBlocks;
+    }
+
+    /** Trains from events in {@link EventColumns#SCHEMA}; {@code nowMillis} is the job's start (the rules' now). */
+    public Result train(Dataset<Row> events, ModelSettings settings, long nowMillis) {
+        TrainingConfig config = settings.trainingConfig();
+        Map<String, Long> phases = new java.util.LinkedHashMap<>();
+        long t0 = System.nanoTime();
+
+        // 1. the node's rules, the type's weight
+        Map<String, Double> weights = new java.util.HashMap<>(settings.weights());
+        boolean hasValue = settings.valueField() != null;
+        spark.udf()
+                .register(
+                        "personalize_skip",
+                        (UDF5<String, String, String, Long, Double, String>) (user, item, type, time, value) -> {
+                            Double weight = type == null ? null : weights.get(type);
+                            double v = hasValue ? (value == null ? Double.NaN : value) : 1.0;
+                            EventRules.Reason reason = new EventRules(nowMillis)
+                                    .check(user, item, weight, time == null ? Long.MIN_VALUE : time, v);
+                            return reason == null ? null : reason.toString();
+                        },
+                        DataTypes.StringType);
+        spark.udf()
+                .register(
+                        "personalize_weight",
+                        (org.apache.spark.sql.api.java.UDF2<String, Double, Float>)
+                                (type, value) -> (float) (weights.get(type) * (hasValue ? value : 1.0)),
+                        DataTypes.FloatType);
+        Dataset<Row> checked = events.withColumn(
+                        "skip",
+                        callUDF("personalize_skip", col("user"), col("item"), col("type"), col("time"), col("value")))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Map<String, Long> skipped = new TreeMap<>();
+        long used = 0;
+        long newest = Long.MIN_VALUE;
+        for (Row r :
+                checked.groupBy(col("skip")).agg(count("*"), max(col("time"))).collectAsList()) {
+            if (r.isNullAt(0)) {
+                used = r.getLong(1);
+                newest = r.getLong(2);
+            } else {
+                skipped.put(r.getString(0), r.getLong(1));
+            }
+        }
+        if (used == 0) {
+            checked.unpersist();
+            throw new IllegalArgumentException("no usable events: events need a [" + settings.userField() + "], an ["
+                    + settings.itemField() + "], a [" + settings.timeField() + "] and a [" + settings.typeField()
+                    + "] among " + settings.weights().keySet() + (skipped.isEmpty() ? "" : "; skipped " + skipped));
+        }
+        long referenceSeconds = EventRules.decayAnchorMillis(newest, nowMillis) / 1000;
+        Dataset<Row> usable = checked.where(col("skip").isNull())
+                .select(
+                        col("user"),
+                        col("item"),
+                        callUDF("personalize_weight", col("type"), col("value")).as("weight"),
+                        col("time"));
+        phases.put("read_and_check", ms(t0));
+
+        // 2. items numbered in the order of their bytes (Spark orders strings by their UTF-8 bytes)
+        long t1 = System.nanoTime();
+        List<Row> itemRows = usable.select(col("item")).distinct().collectAsList();
+        String[] itemNames = itemRows.stream().map(r -> r.getString(0)).toArray(String[]::new);
+        Arrays.sort(itemNames, SparkTrainer::compareBytes);
+        int numItems = itemNames.length;
+        List<Row> ids = new ArrayList<>(numItems);
+        for (int i = 0; i < numItems; i++) {
+            ids.add(RowFactory.create(itemNames[i], i));
+        }
+        Dataset<Row> itemIds = spark.createDataFrame(
+                ids, new StructType().add("item", DataTypes.StringType).add("item_id", DataTypes.IntegerType));
+        phases.put("items", ms(t1));
+
+        // 3. users' histories by user partitions
+        long t2 = System.nanoTime();
+        // without a number given: at least one partition per core, and at most about EVENTS_PER_PARTITION events each
+        int partitions = userPartitions > 0
+                ? userPartitions
+                : (int) Math.max(spark.sparkContext().defaultParallelism(), (used - 1) / EVENTS_PER_PARTITION + 1);
+        JavaRDD<Row> byUser = usable.join(org.apache.spark.sql.functions.broadcast(itemIds), "item")
+                .select(col("user"), col("item_id"), col("weight"), col("time"))
+                .repartition(partitions, col("user"))
+                .sortWithinPartitions(col("user"))
+                .javaRDD();
+        JavaRDD<UserPart> parts = byUser.mapPartitions(
+                        rows -> List.of(UserPart.of(rows, numItems, referenceSeconds, settings.trainingConfig()))
+                                .iterator())
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long users = parts.map(UserPart::size).reduce(Integer::sum);
+        checked.unpersist();
+        float[] popularity = toFloat(parts.map(p -> toDouble(p.popularity)).treeReduce(SparkTrainer::add));
+        phases.put("histories", ms(t2));
+
+        // 4. the similarity's sums over all users
+        long t3 = System.nanoTime();
+        // the plugin's classes are not Serializable: tasks take the settings and build the similarity themselves
+        double[] userSums =
+                parts.map(p -> similarity(settings).userSums(p.matrix())).treeReduce(SparkTrainer::add);
+        double[] itemSums = parts.map(p -> similarity(settings).itemSums(p.matrix(), userSums))
+                .treeReduce(SparkTrainer::add);
+        phases.put("sums", ms(t3));
+
+        // 5. co-occurrence and similarity by item blocks
+        long t4 = System.nanoTime();
+        int blocks = Math.max(1, Math.min(itemBlocks, numItems));
+        int blockSize = (numItems + blocks - 1) / blocks;
+        int k = config.neighbors();
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<double[]> itemSumsB = context.broadcast(itemSums);
+        JavaPairRDD<Integer, UserRow> rowsByBlock = parts.flatMapToPair(p -> UserRow.byBlock(p, blockSize));
+        List<Tuple2<Integer, NeighborRows>> blockRows = rowsByBlock
+                .groupByKey(blocks)
+                .map(block -> {
+                    int from = block._1() * blockSize;
+                    int to = Math.min(numItems, from + blockSize);
+                    InteractionMatrix m = UserRow.matrix(block._2(), numItems);
+                    ItemNeighbors rows = similarity(settings)
+                            .computeRows(m, userSums, itemSumsB.value(), k, from, to, TrainingMonitor.NOOP);
+                    return new Tuple2<>(from, new NeighborRows(rows));
+                })
+                .collect();
+        ItemNeighbors neighbors = NeighborRows.assemble(numItems, blockRows);
+        if (config.rowNormalization() != ItemNeighbors.RowNormalization.NONE) {
+            neighbors = neighbors.normalizeRows(config.rowNormalization());
+        }
+        phases.put("similarity", ms(t4));
+        return new Result(
+                settings,
+                config,
+                itemNames,
+                neighbors,
+                popularity,
+                parts,
+                used,
+                users,
+                skipped,
+                newest,
+                referenceSeconds,
+                phases);
+    }
+
+    private static ItemSimilarity similarity(ModelSettings settings) {
+        return settings.trainingConfig().similarity();
+    }
+
+    private static long ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** The order of the ids' UTF-8 bytes (unsigned): the node's numbering. */
+    static int compareBytes(String a, String b) {
+        return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static final Comparator<String> BYTES = SparkTrainer::compareBytes;
+
+    private static double[] add(double[] a, double[] b) {
+        double[] sum = a.clone();
+        for (int x = 0; x < b.length; x++) {
+            sum[x] += b[x];
+        }
+        return sum;
+    }
+
+    private static double[] toDouble(float[] values) {
+        double[] d = new double[values.length];
+        for (int x = 0; x < values.length; x++) {
+            d[x] = values[x];
+        }
+        return d;
+    }
+
+    private static float[] toFloat(double[] values) {
+        float[] f = new float[values.length];
+        for (int x = 0; x < values.length; x++) {
+            f[x] = (float) values[x];
+        }
+        return f;
+    }
+
+    /** A user's row of the matrix (all their items, with weights), sent to each block of items it touches. */
+    record UserRow(String user, int[] items, float[] weights) implements Serializable {
+
+        static Iterator<Tuple2<Integer, UserRow>> byBlock(UserPart p, int blockSize) {
+            List<Tuple2<Integer, UserRow>> out = new ArrayList<>();
+            for (int u = 0; u < p.users.length; u++) {
+                int s = p.offsets[u];
+                int e = p.offsets[u + 1];
+                if (s == e) {
+                    continue;
+                }
+                UserRow row =
+                        new UserRow(p.users[u], Arrays.copyOfRange(p.items, s, e), Arrays.copyOfRange(p.weights, s, e));
+                int last = -1;
+                for (int q = s; q < e; q++) { // items in id order: blocks in order
+                    int block = p.items[q] / blockSize;
+                    if (block != last) {
+                        out.add(new Tuple2<>(block, row));
+                        last = block;
+                    }
+                }
+            }
+            return out.iterator();
+        }
+
+        /** The block's users in the order of their ids' bytes (the node's order: the same floating-point sums). */
+        static InteractionMatrix matrix(Iterable<UserRow> rows, int numItems) {
+            List<UserRow> users = new ArrayList<>();
+            rows.forEach(users::add);
+            users.sort(Comparator.comparing(UserRow::user, BYTES));
+            int[] offsets = new int[users.size() + 1];
+            for (int u = 0; u < users.size(); u++) {
+                offsets[u + 1] = offsets[u] + users.get(u).items.length;
+            }
+            int[] items = new int[offsets[users.size()]];
+            float[] weights = new float[items.length];
+            for (int u = 0; u < users.size(); u++) {
+                System.arraycopy(users.get(u).items, 0, items, offsets[u], users.get(u).items.length);
+                System.arraycopy(users.get(u).weights, 0, weights, offsets[u], users.get(u).weights.length);
+            }
+            return new InteractionMatrix(users.size(), numItems, 0L, offsets, items, weights, null);
+        }
+    }
+
+    /** A block's neighbour rows, shipped back to the driver. */
+    record NeighborRows(int[] offsets, int[] neighbors, float[] scores) implements Serializable {
+        NeighborRows(ItemNeighbors rows) {
+            this(rows.offsets(), rows.neighbors(), rows.scores());
+        }
+
+        ItemNeighbors toItemNeighbors() {
+            return new ItemNeighbors(offsets.length - 1, offsets, neighbors, scores);
+        }
+
+        static ItemNeighbors assemble(int numItems, List<Tuple2<Integer, NeighborRows>> blocks) {
+            List<Tuple2<Integer, NeighborRows>> sorted = new ArrayList<>(blocks);
+            sorted.sort(Comparator.comparing(Tuple2::_1));
+            int[] offsets = new int[numItems + 1];
+            int nnz = 0;
+            for (Tuple2<Integer, NeighborRows> b : sorted) {
+                nnz += b._2().neighbors.length;
+            }
+            int[] neighbors = new int[nnz];
+            float[] scores = new float[nnz];
+            int at = 0;
+            int item = 0;
+            for (Tuple2<Integer, NeighborRows> b : sorted) {
+                int from = b._1();
+                NeighborRows rows = b._2();
+                for (; item < from; item++) {
+                    offsets[item + 1] = at; // items of a block no user touched (none, with every item used)
+                }
+                int n = rows.offsets.length - 1;
+                for (int r = 0; r < n; r++) {
+                    int len = rows.offsets[r + 1] - rows.offsets[r];
+                    System.arraycopy(rows.neighbors, rows.offsets[r], neighbors, at, len);
+                    System.arraycopy(rows.scores, rows.offsets[r], scores, at, len);
+                    at += len;
+                    offsets[from + r + 1] = at;
+                }
+                item = from + n;
+            }
+            for (; item < numItems; item++) {
+                offsets[item + 1] = at;
+            }
+            return new ItemNeighbors(numItems, offsets, neighbors, scores);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.personalize.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.TrainingConfig;
+import org.junit.jupiter.api.Test;
+
+/** The model's configuration as the node prints it, turned into the training maths' configuration as the node does. */
+class ModelSettingsTest {
+
+    static ModelSettings parse(String json) throws Exception {
+        return ModelSettings.parse("shop", Elasticsearch.JSON.readTree(json).path("config"));
+    }
+
+    @Test
+    void rp3betaWithItsParameters() throws Exception {
+        ModelSettings s = parse("""
+                {"name": "shop", "config": {
+                  "events": {"index": "events", "user_field": "customer", "item_field": "sku", "type_field": "kind",
+                             "time_field": "at", "weights": {"view": 1.0, "purchase": 5.0}, "half_life": "12h",
+                             "value_field": "quantity"},
+                  "similarity": {"algorithm": "rp3beta", "neighbors": 20, "alpha": 0.8, "beta": 0.3},
+                  "training": {"max_history": 50, "user_items": 30, "popularity_half_life": "7d",
+                               "popularity_weight": 0.1}}}""");
+        assertEquals("customer", s.userField());
+        assertEquals("quantity", s.valueField());
+        assertEquals(30, s.userItems());
+        TrainingConfig c = s.trainingConfig();
+        assertEquals(TrainingConfig.Algorithm.RP3BETA, c.algorithm());
+        assertEquals(20, c.neighbors());
+        assertEquals(0.8, c.rp3Alpha());
+        assertEquals(0.3, c.rp3Beta());
+        assertEquals(0.5, c.halfLifeDays());
+        assertEquals(7, c.popularityHalfLifeDays());
+        assertEquals(50, c.maxItemsPerUser());
+        assertEquals(0.1, c.scoring().popularityWeight());
+        assertEquals(ItemNeighbors.RowNormalization.MAX, c.rowNormalization(), "rp3beta's rows divided by their max");
+    }
+
+    @Test
+    void cosineDefaultsAndNoDecay() throws Exception {
+        ModelSettings s = parse("""
+                {"config": {"events": {"index": "e", "user_field": "u", "item_field": "i", "type_field": "t",
+                             "time_field": "@timestamp", "weights": {"view": 1.0}, "half_life": null},
+                  "similarity": {"algorithm": "cosine", "neighbors": 50},
+                  "training": {"max_history": 500, "user_items": 100}}}""");
+        TrainingConfig c = s.trainingConfig();
+        assertEquals(
+                TrainingConfig.defaults().toBuilder()
+                        .halfLifeDays(Double.POSITIVE_INFINITY)
+                        .build()
+                        .toString(),
+                c.toString());
+        assertNull(s.valueField());
+    }
+
+    @Test
+    void anAlgorithmTheJobDoesNotTrainIsNamed() throws Exception {
+        ModelSettings s = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "als"}}}""");
+        var e = assertThrows(IllegalArgumentException.class, s::trainingConfig);
+        assertEquals("model [shop]: the Spark job trains [cosine] and [rp3beta], not [als]", e.getMessage());
+    }
+
+    @Test
+    void durationsAndByteSizesAsTheNodePrintsThem() {
+        assertEquals(21L * 86_400_000, ModelSettings.duration("21d"));
+        assertEquals(500L, ModelSettings.duration("500ms"));
+        assertEquals(90_000L, ModelSettings.duration("1.5m"));
+        assertEquals(100L << 20, SparkTrain.bytes("100mb"));
+        assertEquals(2047L << 20, SparkTrain.bytes("2047mb"));
+        assertEquals(1024L, SparkTrain.bytes("1kb"));
+    }
+}

@@ -1,0 +1,224 @@
+package io.personalize.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.serving.NeighborhoodScorer;
+import io.personalize.serving.Recommendations;
+import io.personalize.training.InteractionMatrixBuilder;
+import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ModelTrainer;
+import io.personalize.training.TrainedModel;
+import io.personalize.training.TrainingConfig;
+import io.personalize.training.TrainingMonitor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Spark job's training, in local mode on small data, against the plugin's own single-machine training of the same
+ * events (what the node runs): the same neighbours with the same scores, the same popularity, the same users' lists.
+ */
+class SparkTrainerTest {
+
+    static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = LocalSpark.session();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    static final long NOW = 1_700_000_000_000L;
+
+    /** Events of 400 users over 120 items (some with ids that sort differently as UTF-16 and as UTF-8), bad ones too. */
+    static List<Row> events(long seed) {
+        Random random = new Random(seed);
+        List<Row> rows = new ArrayList<>();
+        String[] types = {"view", "cart", "purchase", "wishlist"};
+        for (int u = 0; u < 400; u++) {
+            String user = (u % 7 == 0 ? "\uD83D\uDE00u" : u % 5 == 0 ? "\uFF41u" : "u") + u;
+            int n = 1 + random.nextInt(15);
+            for (int e = 0; e < n; e++) {
+                int i = (int) (120 * Math.pow(random.nextDouble(), 2));
+                String item = (i % 11 == 0 ? "\uFF21" : "sku-") + i;
+                long time = NOW - (long) (random.nextDouble() * 90 * 86_400_000L);
+                rows.add(RowFactory.create(user, item, types[random.nextInt(types.length)], time, null));
+            }
+        }
+        rows.add(RowFactory.create("u1", null, "view", NOW, null)); // missing_field
+        rows.add(RowFactory.create("", "sku-1", "view", NOW, null)); // empty_id
+        rows.add(RowFactory.create("u1", "sku-1", "view", NOW + 3 * 86_400_000L, null)); // in_the_future
+        return rows;
+    }
+
+    static ModelSettings settings(String algorithm) {
+        return new ModelSettings(
+                "m",
+                "events",
+                "user_id",
+                "sku",
+                "type",
+                "@timestamp",
+                null,
+                Map.of("view", 1.0, "cart", 3.0, "purchase", 5.0),
+                21L * 86_400_000L,
+                algorithm,
+                10,
+                null,
+                null,
+                null,
+                8,
+                5,
+                null,
+                null);
+    }
+
+    /** What the node computes: ModelTrainer over ids numbered in the order of their bytes. */
+    static TrainedModel expected(List<Row> rows, ModelSettings settings, String[] users, String[] items) {
+        Map<String, Integer> userIds = new HashMap<>();
+        Map<String, Integer> itemIds = new HashMap<>();
+        for (int u = 0; u < users.length; u++) {
+            userIds.put(users[u], u);
+        }
+        for (int i = 0; i < items.length; i++) {
+            itemIds.put(items[i], i);
+        }
+        TrainingConfig config = settings.trainingConfig();
+        InteractionMatrixBuilder builder = config.newMatrixBuilder(rows.size());
+        long newest = Long.MIN_VALUE;
+        for (Row r : usable(rows, settings)) {
+            builder.add(
+                    userIds.get(r.getString(0)),
+                    itemIds.get(r.getString(1)),
+                    settings.weights().get(r.getString(2)).floatValue(),
+                    r.getLong(3) / 1000);
+            newest = Math.max(newest, r.getLong(3));
+        }
+        builder.referenceTime(Math.min(newest, NOW) / 1000);
+        return ModelTrainer.train(builder, config, TrainingMonitor.NOOP);
+    }
+
+    static List<Row> usable(List<Row> rows, ModelSettings settings) {
+        List<Row> out = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.getString(0) != null
+                    && r.getString(0).isEmpty() == false
+                    && r.getString(1) != null
+                    && settings.weights().containsKey(r.getString(2))
+                    && r.getLong(3) <= NOW + 86_400_000L) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    static String[] sortedIds(List<Row> rows, int column) {
+        TreeSet<String> ids = new TreeSet<>(SparkTrainer.BYTES);
+        rows.forEach(r -> ids.add(r.getString(column)));
+        return ids.toArray(new String[0]);
+    }
+
+    @Test
+    void cosineEqualsTheNodesTraining() {
+        assertSameModel("cosine");
+    }
+
+    @Test
+    void rp3betaEqualsTheNodesTraining() {
+        assertSameModel("rp3beta");
+    }
+
+    private static void assertSameModel(String algorithm) {
+        List<Row> rows = events(7);
+        ModelSettings settings = settings(algorithm);
+        SparkTrainer.Result result =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        List<Row> usable = usable(rows, settings);
+        String[] users = sortedIds(usable, 0);
+        String[] items = sortedIds(usable, 1);
+        TrainedModel expected = expected(rows, settings, users, items);
+
+        assertEquals(
+                Map.of("empty_id", 1L, "in_the_future", 1L, "missing_field", 1L + countWishlist(rows)),
+                result.skipped());
+        assertEquals(usable.size(), result.events());
+        assertEquals(users.length, result.users());
+        assertArrayEquals(items, result.itemNames(), "items numbered in the order of their bytes");
+        ItemNeighbors want = expected.neighbors();
+        ItemNeighbors got = result.neighbors();
+        int withNeighbors = 0;
+        for (int i = 0; i < items.length; i++) {
+            assertArrayEquals(want.neighbors(i), got.neighbors(i), "neighbours of " + items[i]);
+            assertArrayEquals(want.scores(i), got.scores(i), 1e-6f, "scores of " + items[i]);
+            withNeighbors += want.rowLength(i) > 0 ? 1 : 0;
+        }
+        assertTrue(withNeighbors > items.length / 2, "items with neighbours: " + withNeighbors);
+        assertArrayEquals(expected.popularity(), result.popularity(), 1e-5f);
+
+        // users' lists: the scorer over the node's model, user by user
+        NeighborhoodScorer scorer = NeighborhoodScorer.of(expected);
+        Map<String, JsonNode> lines = new HashMap<>();
+        for (String line : ModelLinesWriter.userLines(result).collect()) {
+            JsonNode json = parse(line);
+            lines.put(json.path("user").asText(), json);
+        }
+        assertEquals(users.length, lines.size());
+        for (int u = 0; u < users.length; u++) {
+            JsonNode line = lines.get(users[u]);
+            int[] history = names(line.path("history"), items);
+            assertEquals(
+                    new TreeSet<>(
+                            Arrays.stream(expected.historyItems(u)).boxed().toList()),
+                    new TreeSet<>(Arrays.stream(history).boxed().toList()),
+                    "history of " + users[u]);
+            float[] weights = new float[history.length];
+            for (int x = 0; x < history.length; x++) {
+                weights[x] = (float) line.path("history_weights").get(x).asDouble();
+            }
+            Recommendations recs = scorer.recommend(history, weights, history, 5, 1);
+            assertArrayEquals(recs.items(), names(line.path("items"), items), "items of " + users[u]);
+        }
+    }
+
+    private static long countWishlist(List<Row> rows) {
+        return rows.stream()
+                .filter(r -> "wishlist".equals(r.getString(2))
+                        && r.getString(1) != null
+                        && r.getString(0) != null
+                        && r.getString(0).isEmpty() == false)
+                .count();
+    }
+
+    static JsonNode parse(String line) {
+        try {
+            return Elasticsearch.JSON.readTree(line);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static int[] names(JsonNode array, String[] items) {
+        int[] ids = new int[array.size()];
+        for (int x = 0; x < ids.length; x++) {
+            ids[x] = Arrays.binarySearch(items, array.get(x).asText(), SparkTrainer.BYTES);
+        }
+        return ids;
+    }
+}
