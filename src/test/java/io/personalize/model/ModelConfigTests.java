@@ -89,7 +89,7 @@ public class ModelConfigTests extends ESTestCase {
                 "half_life");
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"magic\"}}",
-                "[similarity.algorithm] unknown algorithm [magic], expected one of [cosine, rp3beta]");
+                "[similarity.algorithm] unknown algorithm [magic], expected one of [cosine, rp3beta, ease, als, user_knn]");
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"neighbors\": 0}}",
                 "[similarity.neighbors] must be between 1 and 1000");
