@@ -98,6 +98,8 @@ public final class ModelQualityBench {
                 "(train: the similarity and popularity maths on the events before the split, in the node; evaluate in all adds reading"
                         + " the events from the index and scoring every test customer)");
 
+        AlgorithmsBench.run(es, MODEL, data, K);
+
         // a full training on every event, as a shop runs it
         long oldPeakBefore = ScaleBench.nodeJvm(es)
                 .path("mem")
