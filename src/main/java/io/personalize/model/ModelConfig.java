@@ -304,6 +304,13 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             onlyFor(factors, "factors", algorithm, ALS);
             onlyFor(iterations, "iterations", algorithm, ALS);
             onlyFor(userNeighbors, "user_neighbors", algorithm, USER_KNN);
+            // the neighbourhood parameters, for the newer algorithms that do not use them (cosine and rp3beta have
+            // always accepted each other's, and stored models may hold them)
+            if (List.of(EASE, ALS, USER_KNN).contains(algorithm)) {
+                onlyFor(shrinkage, "shrinkage", algorithm, COSINE, USER_KNN);
+                onlyFor(alpha, "alpha", algorithm, COSINE, RP3BETA, ALS);
+                onlyFor(beta, "beta", algorithm, RP3BETA);
+            }
         }
 
         private static void requireBetween(Integer value, int min, int max, String field) {
