@@ -24,9 +24,9 @@ public final class TrainingConfig {
     }
 
     /** Default L2 weights, chosen on the Online Retail validation split (see the package documentation). */
-    public static final double DEFAULT_EASE_REGULARIZATION = 200;
+    public static final double DEFAULT_EASE_REGULARIZATION = 800;
 
-    public static final double DEFAULT_ALS_REGULARIZATION = 1;
+    public static final double DEFAULT_ALS_REGULARIZATION = 10;
 
     public static final double DAY_SECONDS = 86_400.0;
 
@@ -213,7 +213,7 @@ public final class TrainingConfig {
         return factors;
     }
 
-    /** ALS: the confidence weight of observed entries, c = 1 + alpha * value. Default 5. */
+    /** ALS: the confidence weight of observed entries, c = 1 + alpha * value. Default 2. */
     public double alsAlpha() {
         return alsAlpha;
     }
@@ -223,7 +223,7 @@ public final class TrainingConfig {
         return iterations;
     }
 
-    /** user_knn: nearest users per user. Default 50. */
+    /** user_knn: nearest users per user. Default 20. */
     public int userNeighbors() {
         return userNeighbors;
     }
@@ -305,9 +305,9 @@ public final class TrainingConfig {
         private ScoringParams scoring;
         private double regularization = Double.NaN;
         private int factors = 64;
-        private double alsAlpha = 5;
+        private double alsAlpha = 2;
         private int iterations = 15;
-        private int userNeighbors = 50;
+        private int userNeighbors = 20;
         private double userShrink = 10;
         private int easeSupport = 200;
         private long memoryBudgetBytes = Long.MAX_VALUE;

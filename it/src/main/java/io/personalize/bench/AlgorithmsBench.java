@@ -24,9 +24,12 @@ final class AlgorithmsBench {
     static final double FRACTION = 0.25;
     static final long SEED = 42;
     static final long VALIDATION_SEED = 43;
+    /** The second model: the same events without time decay. */
+    static final String NO_DECAY = "-nodecay";
 
     /** A configuration to try: its name, how the JVM builds it, and the same as the _evaluate body's parts. */
     record Candidate(
+            boolean decay,
             String algorithm,
             String label,
             Consumer<TrainingConfig.Builder> config,
@@ -35,6 +38,9 @@ final class AlgorithmsBench {
         TrainingConfig trainingConfig() {
             TrainingConfig.Builder b = TrainingConfig.builder()
                     .algorithm(TrainingConfig.Algorithm.valueOf(algorithm.toUpperCase(Locale.ROOT)));
+            if (decay == false) {
+                b.halfLifeDays(Double.POSITIVE_INFINITY);
+            }
             config.accept(b);
             return b.build();
         }
@@ -46,7 +52,18 @@ final class AlgorithmsBench {
         return LocalDate.parse(date).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
     }
 
-    static void run(EsClient es, String model, OnlineRetail data, int k) {
+    static void run(EsClient es, String model, String config, OnlineRetail data, int k) {
+        es.delete("/_recommend/models/" + model + NO_DECAY);
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode noDecay =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(config);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) noDecay.path("events")).putNull("half_life");
+            es.put("/_recommend/models/" + model + NO_DECAY, json.writeValueAsString(noDecay))
+                    .ok();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<OnlineRetail.Purchase> purchases = data.purchases();
         OfflineSplit timeTest = OfflineSplit.time(purchases, OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time");
         OfflineSplit timeValidation =
@@ -62,26 +79,34 @@ final class AlgorithmsBench {
                 stratifiedTest,
                 stratifiedValidation,
                 "{\"protocol\": \"stratified\", \"fraction\": " + FRACTION + ", \"seed\": " + SEED);
+        es.delete("/_recommend/models/" + model + NO_DECAY);
     }
 
+    /**
+     * What is tried on the validation splits: each algorithm's main parameters, with the events' time decay on (the
+     * model's default 21-day half-life) and off ({@code "half_life": null}, a second model of the same events).
+     */
     static List<Candidate> grid() {
         List<Candidate> c = new ArrayList<>();
-        for (String algorithm : List.of("cosine", "rp3beta")) {
-            c.add(new Candidate(algorithm, "defaults", b -> {}, "{\"algorithm\": \"" + algorithm + "\"}", null));
-        }
-        for (double lambda : new double[] {50, 200, 800}) {
-            for (double pw : new double[] {0, 0.05}) {
+        for (boolean decay : new boolean[] {true, false}) {
+            for (String algorithm : List.of("cosine", "rp3beta")) {
                 c.add(new Candidate(
-                        "ease",
-                        "lambda " + lambda + ", popularity " + pw,
-                        b -> b.regularization(lambda).scoring(new io.personalize.training.ScoringParams(0, 0, pw)),
-                        "{\"algorithm\": \"ease\", \"regularization\": " + lambda + "}",
-                        "{\"popularity_weight\": " + pw + "}"));
+                        decay, algorithm, "defaults", b -> {}, "{\"algorithm\": \"" + algorithm + "\"}", null));
             }
         }
-        for (double lambda : new double[] {0.1, 1, 10}) {
-            for (double alpha : new double[] {2, 10}) {
+        for (boolean decay : new boolean[] {true, false}) {
+            for (double lambda : new double[] {200, 800, 2000}) {
+                c.add(ease(decay, lambda, 0));
+            }
+        }
+        c.add(ease(true, 800, 0.05));
+        c.add(ease(false, 200, 0.05));
+        for (boolean decay : new boolean[] {true, false}) {
+            for (double[] p : new double[][] {{10, 1}, {10, 2}, {50, 2}}) {
+                double lambda = p[0];
+                double alpha = p[1];
                 c.add(new Candidate(
+                        decay,
                         "als",
                         "lambda " + lambda + ", alpha " + alpha,
                         b -> b.regularization(lambda).alsAlpha(alpha),
@@ -89,15 +114,28 @@ final class AlgorithmsBench {
                         null));
             }
         }
-        for (int users : new int[] {20, 50, 150}) {
-            c.add(new Candidate(
-                    "user_knn",
-                    "users " + users,
-                    b -> b.userNeighbors(users),
-                    "{\"algorithm\": \"user_knn\", \"user_neighbors\": " + users + "}",
-                    null));
+        for (boolean decay : new boolean[] {true, false}) {
+            for (int users : new int[] {20, 100}) {
+                c.add(new Candidate(
+                        decay,
+                        "user_knn",
+                        "users " + users,
+                        b -> b.userNeighbors(users),
+                        "{\"algorithm\": \"user_knn\", \"user_neighbors\": " + users + "}",
+                        null));
+            }
         }
         return c;
+    }
+
+    private static Candidate ease(boolean decay, double lambda, double pw) {
+        return new Candidate(
+                decay,
+                "ease",
+                "lambda " + lambda + ", popularity " + pw,
+                b -> b.regularization(lambda).scoring(new io.personalize.training.ScoringParams(0, 0, pw)),
+                "{\"algorithm\": \"ease\", \"regularization\": " + lambda + "}",
+                "{\"popularity_weight\": " + pw + "}");
     }
 
     private static void protocol(
@@ -112,7 +150,7 @@ final class AlgorithmsBench {
         // the reference: dense EASE's lambda on the validation split
         double bestLambda = 0;
         double bestNdcg = -1;
-        for (double lambda : new double[] {10, 50, 100, 200, 500, 1000}) {
+        for (double lambda : new double[] {100, 200, 500, 1000}) {
             OfflineEvaluator.Figures f = onValidation.denseEase(lambda);
             System.out.printf(
                     Locale.ROOT,
@@ -129,7 +167,9 @@ final class AlgorithmsBench {
         String current = null;
         Candidate best = null;
         double bestScore = -1;
-        List<Candidate> grid = grid();
+        List<Candidate> grid = new ArrayList<>(grid());
+        List<String> order = List.of("cosine", "rp3beta", "ease", "als", "user_knn");
+        grid.sort(java.util.Comparator.comparingInt(c -> order.indexOf(c.algorithm())));
         for (int x = 0; x <= grid.size(); x++) {
             Candidate c = x < grid.size() ? grid.get(x) : null;
             if (c == null || (current != null && c.algorithm().equals(current) == false)) {
@@ -143,9 +183,9 @@ final class AlgorithmsBench {
             OfflineEvaluator.Figures f = onValidation.plugin(c.trainingConfig());
             System.out.printf(
                     Locale.ROOT,
-                    "  %-9s %-28s NDCG@10 %.4f  HR@10 %.4f  cov %.4f  train %.1f s%n",
+                    "  %-9s %-40s NDCG@10 %.4f  HR@10 %.4f  cov %.4f  train %.1f s%n",
                     c.algorithm(),
-                    c.label(),
+                    c.label() + (c.decay() ? ", decay 21d" : ", no decay"),
                     f.ndcg(),
                     f.hr(),
                     f.coverage(),
@@ -160,21 +200,22 @@ final class AlgorithmsBench {
                         + " the node's _evaluate, the reference in this JVM on the same split)%n",
                 test.name(), k);
         System.out.printf(
-                "%-44s %7s %8s %8s %8s %8s %8s   %s%n", "", "HR", "Prec", "Recall", "MAP", "NDCG", "Cov", "train");
+                "%-58s %7s %8s %8s %8s %8s %8s   %s%n", "", "HR", "Prec", "Recall", "MAP", "NDCG", "Cov", "train");
         JsonNode popularity = null;
         StringBuilder rows = new StringBuilder();
         for (Candidate c : chosen) {
             String body = bodyStart + ", \"k\": " + k + ", \"similarity\": " + c.similarity()
                     + (c.training() == null ? "" : ", \"training\": " + c.training()) + "}";
-            JsonNode evaluation = es.post("/_recommend/models/" + model + "/_evaluate", body)
+            JsonNode evaluation = es.post(
+                            "/_recommend/models/" + (c.decay() ? model : model + NO_DECAY) + "/_evaluate", body)
                     .ok()
                     .path("evaluation");
             popularity = evaluation.path("popularity");
             JsonNode m = evaluation.path("model");
             rows.append(String.format(
                     Locale.ROOT,
-                    "%-44s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
-                    c.algorithm() + " (" + c.label() + ")",
+                    "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
+                    c.algorithm() + " (" + c.label() + (c.decay() ? ", decay 21d" : ", no decay") + ")",
                     m.path("hit_rate").asDouble(),
                     m.path("precision").asDouble(),
                     m.path("recall").asDouble(),
@@ -185,7 +226,7 @@ final class AlgorithmsBench {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%-44s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f%n",
+                "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f%n",
                 "popularity (decayed)",
                 popularity.path("hit_rate").asDouble(),
                 popularity.path("precision").asDouble(),
@@ -197,7 +238,7 @@ final class AlgorithmsBench {
         OfflineEvaluator.Figures ref = new OfflineEvaluator(test, k).denseEase(bestLambda);
         System.out.printf(
                 Locale.ROOT,
-                "%-44s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
+                "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
                 "reference: dense EASE (bench JVM, lambda " + bestLambda + ")",
                 ref.hr(),
                 ref.precision(),
