@@ -197,7 +197,7 @@ class AlgorithmsIT {
                     .path("evaluation");
             assertNotEquals(
                     first.path("model").path("ndcg"), otherSeed.path("model").path("ndcg"));
-            JsonNode time = es.post(path(model) + "/_evaluate", "{\"split\": \"2011-02-01\", \"k\": 10}")
+            JsonNode time = es.post(path(model) + "/_evaluate", "{\"split\": \"2010-12-08\", \"k\": 10}")
                     .ok()
                     .path("evaluation");
             assertEquals("time", time.path("protocol").asText(), time.toString());
