@@ -34,6 +34,7 @@ class AlgorithmsTrainTests {
                     .neighbors(5)
                     .factors(8)
                     .regularization(algorithm == TrainingConfig.Algorithm.ALS ? 1 : 10)
+                    .alsAlpha(5)
                     .build();
             TrainedModel model = train(config);
             ItemNeighbors nb = model.neighbors();
