@@ -223,7 +223,7 @@ public final class TrainingConfig {
         return iterations;
     }
 
-    /** user_knn: nearest users per user. Default 20. */
+    /** user_knn: nearest users per user. Default 100. */
     public int userNeighbors() {
         return userNeighbors;
     }
@@ -307,7 +307,7 @@ public final class TrainingConfig {
         private int factors = 64;
         private double alsAlpha = 2;
         private int iterations = 15;
-        private int userNeighbors = 20;
+        private int userNeighbors = 100;
         private double userShrink = 10;
         private int easeSupport = 200;
         private long memoryBudgetBytes = Long.MAX_VALUE;

@@ -34,7 +34,7 @@
  *
  * <p>The other algorithms (same validation split, {@code bin/bench models}): EASE lambda = 800 with
  * popularity weight 0.05 and scoring p = 0, q = 0 (the plain sum x_u B); ALS 64 factors, lambda = 10,
- * alpha = 2, 15 sweeps; user_knn 20 nearest users, shrink 10, popularity weight 0.05. On a stratified
+ * alpha = 2, 15 sweeps; user_knn 100 nearest users, shrink 10, popularity weight 0.05. On a stratified
  * split without seasonality the events' time decay costs these models much more than any parameter
  * here: see the README's figures.
  *
