@@ -1,6 +1,5 @@
 package io.personalize.action;
 
-import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
 import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
 
 import io.personalize.model.EvaluationJob;
@@ -40,20 +39,33 @@ public final class EvaluateModelAction {
 
     private EvaluateModelAction() {}
 
-    /** The body: where to split, the cut-off, and optional settings to try instead of the model's. */
-    public record Body(long split, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
+    /**
+     * The body: the protocol ({@code time}, the default, at {@code split}; or {@code stratified} with a
+     * {@code fraction} of each user's items held out by {@code seed}), the cut-off, and optional settings to try
+     * instead of the model's.
+     */
+    public record Body(
+            EvaluationJob.Protocol protocol, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
         static final ConstructingObjectParser<Body, Void> PARSER = new ConstructingObjectParser<>(
                 "evaluate",
                 false,
                 a -> new Body(
-                        (Long) a[0],
+                        protocol((Long) a[0], (String) a[4], (Double) a[5], (Long) a[6]),
                         a[1] == null ? 10 : (Integer) a[1],
                         (ModelConfig.Similarity) a[2],
                         (ModelConfig.Training) a[3]));
 
+        /** Time split at {@code split}, as before protocols existed. */
+        public Body(long split, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
+            this(EvaluationJob.Protocol.time(split), k, similarity, training);
+        }
+
         static {
             PARSER.declareField(
-                    constructorArg(), (p, c) -> parseSplit(p), new ParseField("split"), ObjectParser.ValueType.VALUE);
+                    optionalConstructorArg(),
+                    (p, c) -> parseSplit(p),
+                    new ParseField("split"),
+                    ObjectParser.ValueType.VALUE);
             PARSER.declareInt(optionalConstructorArg(), new ParseField("k"));
             PARSER.declareObject(
                     optionalConstructorArg(),
@@ -63,6 +75,35 @@ public final class EvaluateModelAction {
                     optionalConstructorArg(),
                     (p, c) -> ModelConfig.Training.PARSER.apply(p, null),
                     new ParseField("training"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("protocol"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("fraction"));
+            PARSER.declareLong(optionalConstructorArg(), new ParseField("seed"));
+        }
+
+        private static EvaluationJob.Protocol protocol(Long split, String name, Double fraction, Long seed) {
+            String protocol = name == null ? EvaluationJob.Protocol.TIME : name;
+            if (protocol.equals(EvaluationJob.Protocol.STRATIFIED)) {
+                if (split != null) {
+                    throw new IllegalArgumentException("[split] does not apply to protocol [stratified]");
+                }
+                return EvaluationJob.Protocol.stratified(
+                        fraction == null ? EvaluationJob.Protocol.DEFAULT_FRACTION : fraction,
+                        seed == null ? EvaluationJob.Protocol.DEFAULT_SEED : seed);
+            }
+            if (protocol.equals(EvaluationJob.Protocol.TIME) == false) {
+                throw new IllegalArgumentException(
+                        "[protocol] unknown protocol [" + protocol + "], expected one of [time, stratified]");
+            }
+            if (split == null) {
+                throw new IllegalArgumentException("[split] is required by protocol [time]");
+            }
+            if (fraction != null) {
+                throw new IllegalArgumentException("[fraction] applies to protocol [stratified] only");
+            }
+            if (seed != null) {
+                throw new IllegalArgumentException("[seed] applies to protocol [stratified] only");
+            }
+            return EvaluationJob.Protocol.time(split);
         }
 
         public Body {
@@ -88,14 +129,14 @@ public final class EvaluateModelAction {
 
     public static final class Request extends UntypedActionRequest {
         private final String name;
-        private final long split;
+        private final EvaluationJob.Protocol protocol;
         private final int k;
         private final ModelConfig.Similarity similarity; // null: the model's own
         private final ModelConfig.Training training; // null: the model's own
 
         public Request(String name, Body body) {
             this.name = ModelConfig.validateName(name);
-            this.split = body.split();
+            this.protocol = body.protocol();
             this.k = body.k();
             this.similarity = body.similarity();
             this.training = body.training();
@@ -104,7 +145,7 @@ public final class EvaluateModelAction {
         public Request(StreamInput in) throws IOException {
             super(in);
             this.name = in.readString();
-            this.split = in.readLong();
+            this.protocol = new EvaluationJob.Protocol(in);
             this.k = in.readVInt();
             this.similarity = in.readOptionalWriteable(ModelConfig.Similarity::new);
             this.training = in.readOptionalWriteable(ModelConfig.Training::new);
@@ -114,7 +155,7 @@ public final class EvaluateModelAction {
         public void writeTo(StreamOutput out) throws IOException {
             super.writeTo(out);
             out.writeString(name);
-            out.writeLong(split);
+            protocol.writeTo(out);
             out.writeVInt(k);
             out.writeOptionalWriteable(similarity);
             out.writeOptionalWriteable(training);
@@ -125,7 +166,11 @@ public final class EvaluateModelAction {
         }
 
         public long split() {
-            return split;
+            return protocol.split();
+        }
+
+        public EvaluationJob.Protocol protocol() {
+            return protocol;
         }
 
         public int k() {
@@ -160,7 +205,7 @@ public final class EvaluateModelAction {
         public boolean equals(Object o) {
             return o instanceof Request other
                     && name.equals(other.name)
-                    && split == other.split
+                    && protocol.equals(other.protocol)
                     && k == other.k
                     && java.util.Objects.equals(similarity, other.similarity)
                     && java.util.Objects.equals(training, other.training);
@@ -168,7 +213,7 @@ public final class EvaluateModelAction {
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(name, split, k, similarity, training);
+            return java.util.Objects.hash(name, protocol, k, similarity, training);
         }
     }
 

@@ -48,7 +48,7 @@ public final class TransportEvaluateModelAction
         store.get(request.name(), listener.delegateFailureAndWrap((l, model) -> {
             EvaluationJob job = new EvaluationJob(
                     request.configFor(model.config()),
-                    request.split(),
+                    request.protocol(),
                     request.k(),
                     client,
                     transportService.getThreadPool().executor(TrainingThreadPool.NAME),

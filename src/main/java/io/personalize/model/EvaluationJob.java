@@ -1,10 +1,11 @@
 package io.personalize.model;
 
-import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserLists;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ModelTrainer;
 import io.personalize.training.RankingMetrics;
+import io.personalize.training.StratifiedSplit;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import java.io.IOException;
@@ -22,24 +23,28 @@ import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
 /**
- * Offline evaluation of a model configuration on the model's own events, split by time (protocol "OR-time"): a
+ * Offline evaluation of a model configuration on the model's own events. Protocol {@code time} ("OR-time"): a
  * throwaway model is trained on the events before the split, and each user who had events before it is scored on the
- * items they interacted with after it and never before. Users' lists are ranked exactly as serving ranks a
- * recommended-for-you shelf. Nothing is written.
+ * items they interacted with after it and never before. Protocol {@code stratified}: each user's distinct items are
+ * split at random ({@link StratifiedSplit}: a fraction held out, by a seed), the model is trained on the rest and
+ * each user is scored on their held-out items. Users' lists are ranked exactly as serving ranks a recommended-for-you
+ * shelf (every item, the user's training items excluded). Nothing is written.
  */
 public final class EvaluationJob {
 
-    /** HR, Recall, NDCG and coverage at k, averaged over the test users. */
-    public record Metrics(double hitRate, double recall, double ndcg, double coverage)
+    /** HR, precision, recall, MAP, NDCG and coverage at k, averaged over the test users (see RankingMetrics). */
+    public record Metrics(double hitRate, double precision, double recall, double map, double ndcg, double coverage)
             implements ToXContentObject, Writeable {
         public Metrics(StreamInput in) throws IOException {
-            this(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
+            this(in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             out.writeDouble(hitRate);
+            out.writeDouble(precision);
             out.writeDouble(recall);
+            out.writeDouble(map);
             out.writeDouble(ndcg);
             out.writeDouble(coverage);
         }
@@ -48,17 +53,65 @@ public final class EvaluationJob {
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             return builder.startObject()
                     .field("hit_rate", hitRate)
+                    .field("precision", precision)
                     .field("recall", recall)
+                    .field("map", map)
                     .field("ndcg", ndcg)
                     .field("coverage", coverage)
                     .endObject();
         }
     }
 
+    /**
+     * How events are split into training and test: {@code time} at {@code split} (epoch millis), or {@code stratified}
+     * with a {@code fraction} of each user's items held out by {@code seed}.
+     */
+    public record Protocol(String name, long split, double fraction, long seed) implements Writeable {
+        public static final String TIME = "time";
+        public static final String STRATIFIED = "stratified";
+        public static final double DEFAULT_FRACTION = 0.25;
+        public static final long DEFAULT_SEED = 42;
+
+        public static Protocol time(long split) {
+            return new Protocol(TIME, split, 0, 0);
+        }
+
+        public static Protocol stratified(double fraction, long seed) {
+            return new Protocol(STRATIFIED, 0, fraction, seed);
+        }
+
+        public Protocol {
+            if (name.equals(TIME) == false && name.equals(STRATIFIED) == false) {
+                throw new IllegalArgumentException(
+                        "[protocol] unknown protocol [" + name + "], expected one of [time, stratified]");
+            }
+            if (name.equals(STRATIFIED) && !(fraction > 0 && fraction < 1)) {
+                throw new IllegalArgumentException(
+                        "[fraction] must be between 0 and 1 (both excluded), got [" + fraction + "]");
+            }
+        }
+
+        public Protocol(StreamInput in) throws IOException {
+            this(in.readString(), in.readLong(), in.readDouble(), in.readLong());
+        }
+
+        public boolean stratified() {
+            return name.equals(STRATIFIED);
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(name);
+            out.writeLong(split);
+            out.writeDouble(fraction);
+            out.writeLong(seed);
+        }
+    }
+
     /** What an evaluation measured. */
     public record Result(
             int k,
-            long split,
+            Protocol protocol,
             long trainEvents,
             long testUsers,
             long catalogItems,
@@ -72,7 +125,7 @@ public final class EvaluationJob {
         public Result(StreamInput in) throws IOException {
             this(
                     in.readVInt(),
-                    in.readLong(),
+                    new Protocol(in),
                     in.readVLong(),
                     in.readVLong(),
                     in.readVLong(),
@@ -86,7 +139,7 @@ public final class EvaluationJob {
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             out.writeVInt(k);
-            out.writeLong(split);
+            protocol.writeTo(out);
             out.writeVLong(trainEvents);
             out.writeVLong(testUsers);
             out.writeVLong(catalogItems);
@@ -99,10 +152,13 @@ public final class EvaluationJob {
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            return builder.startObject()
-                    .field("k", k)
-                    .timestampFieldsFromUnixEpochMillis("split_at", "split", split)
-                    .field("train_events", trainEvents)
+            builder.startObject().field("k", k).field("protocol", protocol.name());
+            if (protocol.stratified()) {
+                builder.field("fraction", protocol.fraction()).field("seed", protocol.seed());
+            } else {
+                builder.timestampFieldsFromUnixEpochMillis("split_at", "split", protocol.split());
+            }
+            return builder.field("train_events", trainEvents)
                     .field("test_users", testUsers)
                     .field("catalog_items", catalogItems)
                     .field("algorithm", algorithm)
@@ -115,6 +171,7 @@ public final class EvaluationJob {
     }
 
     private final ModelConfig config;
+    private final Protocol protocol;
     private final long split;
     private final int k;
     private final Client client;
@@ -122,8 +179,14 @@ public final class EvaluationJob {
     private final TrainingTask task;
 
     public EvaluationJob(ModelConfig config, long split, int k, Client client, Executor executor, TrainingTask task) {
+        this(config, Protocol.time(split), k, client, executor, task);
+    }
+
+    public EvaluationJob(
+            ModelConfig config, Protocol protocol, int k, Client client, Executor executor, TrainingTask task) {
         this.config = config;
-        this.split = split;
+        this.protocol = protocol;
+        this.split = protocol.split();
         this.k = k;
         this.client = client;
         this.executor = executor;
@@ -131,6 +194,10 @@ public final class EvaluationJob {
     }
 
     public void run(ActionListener<Result> listener) {
+        if (protocol.stratified()) {
+            runStratified(listener);
+            return;
+        }
         long start = System.currentTimeMillis();
         TrainingConfig trainingConfig = TrainingConfigs.of(config);
         // decay is relative to the split: the model knows nothing after it
@@ -173,6 +240,81 @@ public final class EvaluationJob {
                         }))));
     }
 
+    /**
+     * Protocol {@code stratified}: the events are kept while read, then each user's distinct items are split (by the
+     * ids' text and the seed, so the split does not depend on the order events arrive), and the model is trained on
+     * the events of the pairs kept for training, its decay anchored on the newest of them.
+     */
+    private void runStratified(ActionListener<Result> listener) {
+        long start = System.currentTimeMillis();
+        TrainingConfig trainingConfig = TrainingConfigs.of(config);
+        StratifiedSplit draw = new StratifiedSplit(protocol.fraction(), protocol.seed());
+        Events all = new Events();
+        task.phase("reading_events");
+        new EventReader(config.events(), new IndexScan(client, executor, task))
+                .read(
+                        all::add,
+                        task::progress,
+                        listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
+                            int[] userMap = events.users().renumberSorted();
+                            int[] itemMap = events.items().renumberSorted();
+                            all.relabel(userMap, itemMap);
+                            Pairs pairs = new Pairs();
+                            for (int e = 0; e < all.size; e++) {
+                                pairs.add(all.users[e], all.items[e]);
+                            }
+                            pairs.sort();
+                            pairs.distinct();
+                            // the held-out pairs, user by user
+                            Pairs test = new Pairs();
+                            for (int from = 0; from < pairs.size; ) {
+                                int user = pairs.user(from);
+                                int to = from;
+                                while (to < pairs.size && pairs.user(to) == user) {
+                                    to++;
+                                }
+                                long[] keys = new long[to - from];
+                                String userId = events.users().get(user);
+                                for (int x = from; x < to; x++) {
+                                    keys[x - from] =
+                                            draw.key(userId, events.items().get(pairs.item(x)));
+                                }
+                                boolean[] out = draw.heldOut(keys);
+                                for (int x = from; x < to; x++) {
+                                    if (out[x - from]) {
+                                        test.add(user, pairs.item(x));
+                                    }
+                                }
+                                from = to;
+                            }
+                            test.sort();
+                            InteractionMatrixBuilder train = trainingConfig.newMatrixBuilder(all.size);
+                            Pairs seen = new Pairs();
+                            long newest = Long.MIN_VALUE;
+                            for (int e = 0; e < all.size; e++) {
+                                long pair = ((long) all.users[e] << 32) | (all.items[e] & 0xffffffffL);
+                                if (test.contains(pair) == false) {
+                                    train.add(all.users[e], all.items[e], all.weights[e], all.millis[e] / 1000);
+                                    seen.add(all.users[e], all.items[e]);
+                                    newest = Math.max(newest, all.millis[e]);
+                                }
+                            }
+                            long trainEvents = train.size();
+                            if (trainEvents == 0 || test.size == 0) {
+                                throw new IllegalArgumentException(
+                                        "the stratified split leaves nothing to train on or to judge: users need at least"
+                                                + " two distinct items");
+                            }
+                            train.referenceTime(EventRules.decayAnchorMillis(newest, start) / 1000);
+                            long trainStart = System.currentTimeMillis();
+                            TrainedModel model = ModelTrainer.train(train, trainingConfig, TrainingJob.monitor(task));
+                            long trainMillis = System.currentTimeMillis() - trainStart;
+                            task.phase("evaluating");
+                            seen.sort();
+                            return evaluate(model, test, seen, trainEvents, trainMillis, start);
+                        }))));
+    }
+
     private Result evaluate(
             TrainedModel model, Pairs test, Pairs seen, long trainEvents, long trainMillis, long start) {
         int numItems = model.numItems();
@@ -181,9 +323,9 @@ public final class EvaluationJob {
         int catalog = seen.distinctItems(numItems);
         int[] byPopularity = rankByPopularity(popularity);
         RankingMetrics modelMetrics = new RankingMetrics(k, numItems);
+        // a user's list excludes every item they had in training (a capped history keeps only the newest)
         RankingMetrics popularityMetrics = new RankingMetrics(k, numItems);
-        NeighborhoodScorer scorer = NeighborhoodScorer.of(model);
-        NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
+        UserLists lists = new UserLists(model);
         test.sort();
         for (int from = 0; from < test.size; ) {
             int user = test.user(from);
@@ -195,10 +337,11 @@ public final class EvaluationJob {
                 int[] history = model.historyItems(user);
                 int[] truth = newItems(test, from, to, seen);
                 if (truth.length > 0) {
+                    int[] exclude = protocol.stratified() ? seen.itemsOf(user) : history;
                     Recommendations recommendations =
-                            scorer.recommend(history, model.historyWeights(user), history, k, 0, workspace);
+                            lists.recommend(user, history, model.historyWeights(user), exclude, k, 0);
                     modelMetrics.add(recommendations.items(), truth);
-                    popularityMetrics.add(topExcluding(byPopularity, history, k), truth);
+                    popularityMetrics.add(topExcluding(byPopularity, exclude, k), truth);
                 }
             }
             // progress by test pairs, about every 1,024 of them (a user's pairs end anywhere: no modulo of the
@@ -210,13 +353,16 @@ public final class EvaluationJob {
         }
         if (modelMetrics.users() == 0) {
             // all zeros would look like a (terrible) result: it is a split that leaves nothing to judge
-            throw new IllegalArgumentException("no user with events before the split has new items after the split ["
-                    + Instant.ofEpochMilli(split) + "]: choose an earlier split");
+            throw new IllegalArgumentException(
+                    protocol.stratified()
+                            ? "no user has both items to train on and held-out items"
+                            : "no user with events before the split has new items after the split ["
+                                    + Instant.ofEpochMilli(split) + "]: choose an earlier split");
         }
         double coverageScale = catalog == 0 ? 0 : (double) numItems / catalog; // metrics count coverage over all ids
         return new Result(
                 k,
-                split,
+                protocol,
                 trainEvents,
                 modelMetrics.users(),
                 catalog,
@@ -228,7 +374,7 @@ public final class EvaluationJob {
     }
 
     private static Metrics metrics(RankingMetrics m, double coverageScale) {
-        return new Metrics(m.hitRate(), m.recall(), m.ndcg(), m.coverage() * coverageScale);
+        return new Metrics(m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage() * coverageScale);
     }
 
     /** The user's items after the split that they never had before it. */
@@ -276,6 +422,37 @@ public final class EvaluationJob {
         return Arrays.copyOf(top, n);
     }
 
+    /** Every event read, for the stratified split (which needs the ids' text, known only once all are read). */
+    private static final class Events {
+        int[] users = new int[1024];
+        int[] items = new int[1024];
+        float[] weights = new float[1024];
+        long[] millis = new long[1024];
+        int size;
+
+        void add(int user, int item, float weight, long time) {
+            if (size == users.length) {
+                int capacity = ArrayUtil.oversize(size + 1, Long.BYTES);
+                users = Arrays.copyOf(users, capacity);
+                items = Arrays.copyOf(items, capacity);
+                weights = Arrays.copyOf(weights, capacity);
+                millis = Arrays.copyOf(millis, capacity);
+            }
+            users[size] = user;
+            items[size] = item;
+            weights[size] = weight;
+            millis[size] = time;
+            size++;
+        }
+
+        void relabel(int[] userMap, int[] itemMap) {
+            for (int e = 0; e < size; e++) {
+                users[e] = userMap[users[e]];
+                items[e] = itemMap[items[e]];
+            }
+        }
+    }
+
     /** (user, item) pairs packed in longs, sorted by user then item for look-ups. */
     private static final class Pairs {
         long[] pairs = new long[1024];
@@ -306,6 +483,44 @@ public final class EvaluationJob {
 
         boolean contains(long pair) {
             return Arrays.binarySearch(pairs, 0, size, pair) >= 0;
+        }
+
+        /** Drops repeated pairs (sorted first). */
+        void distinct() {
+            int n = 0;
+            for (int x = 0; x < size; x++) {
+                if (n == 0 || pairs[n - 1] != pairs[x]) {
+                    pairs[n++] = pairs[x];
+                }
+            }
+            size = n;
+        }
+
+        /** The items of a user (sorted first), ascending and distinct. */
+        int[] itemsOf(int user) {
+            int from = lowerBound((long) user << 32);
+            int to = lowerBound((long) (user + 1) << 32);
+            int[] items = new int[to - from];
+            int n = 0;
+            for (int x = from; x < to; x++) {
+                if (n == 0 || items[n - 1] != item(x)) {
+                    items[n++] = item(x);
+                }
+            }
+            return Arrays.copyOf(items, n);
+        }
+
+        private int lowerBound(long key) {
+            int lo = 0, hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (pairs[mid] < key) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
         }
 
         int distinctItems(int numItems) {

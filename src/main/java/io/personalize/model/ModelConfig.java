@@ -217,15 +217,35 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         }
     }
 
-    /** How item-item similarity is computed. */
-    public record Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta)
+    /**
+     * The algorithm and its parameters. Every algorithm gives item neighbours (real-time history, "similar items") and
+     * every user's list: {@code cosine}, {@code rp3beta} and {@code ease} through the neighbours' formula, {@code als}
+     * and {@code user_knn} by their own ranking. {@code regularization} is EASE's and ALS's L2 weight; {@code factors}
+     * and {@code iterations} are ALS's, whose {@code alpha} is the confidence weight of observed entries;
+     * {@code user_neighbors} and {@code shrinkage} are user_knn's. A parameter the algorithm does not use is refused.
+     */
+    public record Similarity(
+            String algorithm,
+            int neighbors,
+            Double shrinkage,
+            Double alpha,
+            Double beta,
+            Double regularization,
+            Integer factors,
+            Integer iterations,
+            Integer userNeighbors)
             implements ToXContentObject, Writeable {
 
         public static final String COSINE = "cosine";
         public static final String RP3BETA = "rp3beta";
-        public static final List<String> ALGORITHMS = List.of(COSINE, RP3BETA);
+        public static final String EASE = "ease";
+        public static final String ALS = "als";
+        public static final String USER_KNN = "user_knn";
+        public static final List<String> ALGORITHMS = List.of(COSINE, RP3BETA, EASE, ALS, USER_KNN);
         public static final int DEFAULT_NEIGHBORS = 50;
         public static final int MAX_NEIGHBORS = 1000;
+        public static final int MAX_FACTORS = 1000;
+        public static final int MAX_ITERATIONS = 100;
 
         public static final ConstructingObjectParser<Similarity, Void> PARSER = new ConstructingObjectParser<>(
                 "similarity",
@@ -235,7 +255,11 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                         a[1] == null ? DEFAULT_NEIGHBORS : (Integer) a[1],
                         (Double) a[2],
                         (Double) a[3],
-                        (Double) a[4]));
+                        (Double) a[4],
+                        (Double) a[5],
+                        (Integer) a[6],
+                        (Integer) a[7],
+                        (Integer) a[8]));
 
         static {
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
@@ -243,9 +267,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("shrinkage"));
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("alpha"));
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("beta"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("regularization"));
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("factors"));
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("iterations"));
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("user_neighbors"));
         }
 
         public static final Similarity DEFAULT = new Similarity(null, DEFAULT_NEIGHBORS, null, null, null);
+
+        /** The neighbourhood algorithms' parameters only. */
+        public Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta) {
+            this(algorithm, neighbors, shrinkage, alpha, beta, null, null, null, null);
+        }
 
         public Similarity {
             algorithm = algorithm == null ? COSINE : algorithm.toLowerCase(Locale.ROOT);
@@ -260,6 +293,38 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             requireNonNegative(shrinkage, "similarity.shrinkage");
             requireNonNegative(alpha, "similarity.alpha");
             requireNonNegative(beta, "similarity.beta");
+            if (regularization != null && (Double.isFinite(regularization) == false || regularization <= 0)) {
+                throw new IllegalArgumentException(
+                        "[similarity.regularization] must be a positive number, got [" + regularization + "]");
+            }
+            requireBetween(factors, 1, MAX_FACTORS, "similarity.factors");
+            requireBetween(iterations, 1, MAX_ITERATIONS, "similarity.iterations");
+            requireBetween(userNeighbors, 1, MAX_NEIGHBORS, "similarity.user_neighbors");
+            onlyFor(regularization, "regularization", algorithm, EASE, ALS);
+            onlyFor(factors, "factors", algorithm, ALS);
+            onlyFor(iterations, "iterations", algorithm, ALS);
+            onlyFor(userNeighbors, "user_neighbors", algorithm, USER_KNN);
+            // the neighbourhood parameters, for the newer algorithms that do not use them (cosine and rp3beta have
+            // always accepted each other's, and stored models may hold them)
+            if (List.of(EASE, ALS, USER_KNN).contains(algorithm)) {
+                onlyFor(shrinkage, "shrinkage", algorithm, COSINE, USER_KNN);
+                onlyFor(alpha, "alpha", algorithm, COSINE, RP3BETA, ALS);
+                onlyFor(beta, "beta", algorithm, RP3BETA);
+            }
+        }
+
+        private static void requireBetween(Integer value, int min, int max, String field) {
+            if (value != null && (value < min || value > max)) {
+                throw new IllegalArgumentException(
+                        "[" + field + "] must be between " + min + " and " + max + ", got [" + value + "]");
+            }
+        }
+
+        private static void onlyFor(Object value, String field, String algorithm, String... algorithms) {
+            if (value != null && List.of(algorithms).contains(algorithm) == false) {
+                throw new IllegalArgumentException("[similarity." + field + "] is a parameter of " + List.of(algorithms)
+                        + ", not of [" + algorithm + "]");
+            }
         }
 
         public Similarity(StreamInput in) throws IOException {
@@ -268,7 +333,11 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                     in.readVInt(),
                     in.readOptionalDouble(),
                     in.readOptionalDouble(),
-                    in.readOptionalDouble());
+                    in.readOptionalDouble(),
+                    in.readOptionalDouble(),
+                    in.readOptionalVInt(),
+                    in.readOptionalVInt(),
+                    in.readOptionalVInt());
         }
 
         @Override
@@ -278,6 +347,10 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             out.writeOptionalDouble(shrinkage);
             out.writeOptionalDouble(alpha);
             out.writeOptionalDouble(beta);
+            out.writeOptionalDouble(regularization);
+            out.writeOptionalVInt(factors);
+            out.writeOptionalVInt(iterations);
+            out.writeOptionalVInt(userNeighbors);
         }
 
         @Override
@@ -291,6 +364,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             }
             if (beta != null) {
                 builder.field("beta", beta);
+            }
+            if (regularization != null) {
+                builder.field("regularization", regularization);
+            }
+            if (factors != null) {
+                builder.field("factors", factors);
+            }
+            if (iterations != null) {
+                builder.field("iterations", iterations);
+            }
+            if (userNeighbors != null) {
+                builder.field("user_neighbors", userNeighbors);
             }
             return builder.endObject();
         }

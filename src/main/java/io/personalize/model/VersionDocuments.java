@@ -5,6 +5,7 @@ import io.personalize.serving.NeighborList;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserLists;
 import io.personalize.serving.UserProfile;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
@@ -41,7 +42,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
     private final CatalogAttributes attributes;
     private final int userItems;
     private final NeighborhoodScorer scorer;
-    private final NeighborhoodScorer.Workspace workspace;
+    private final UserLists lists;
     private final int[][] attributeOffsets;
     private final int[][] attributeValues;
     private int nextItem;
@@ -58,8 +59,8 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         }
         this.attributes = trained.attributes();
         this.userItems = userItems;
-        this.scorer = NeighborhoodScorer.of(model);
-        this.workspace = scorer.newWorkspace();
+        this.lists = new UserLists(model);
+        this.scorer = lists.scorer();
         int numAttributes = attributes.names().size();
         this.attributeOffsets = new int[numAttributes][];
         this.attributeValues = new int[numAttributes][];
@@ -115,7 +116,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
             weights[x] = rowWeights[history[x]];
             history[x] = rowItems[history[x]];
         }
-        Recommendations recommendations = scorer.recommend(history, weights, history, userItems, 1, workspace);
+        Recommendations recommendations = lists.recommend(user, history, weights, history, userItems, 1);
         List<String> because = new ArrayList<>(recommendations.size());
         for (int r = 0; r < recommendations.size(); r++) {
             int[] reasons = recommendations.reasonItems(r);

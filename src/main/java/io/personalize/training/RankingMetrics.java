@@ -7,7 +7,10 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>HR@k = 1 if any of the first k recommendations is relevant, else 0</li>
+ *   <li>Precision@k = hits in the first k / k</li>
  *   <li>Recall@k = hits in the first k / min(k, |truth|)</li>
+ *   <li>MAP@k = sum over relevant first-k positions r (1-based) of (hits in the first r) / r, divided by
+ *       min(k, |truth|)</li>
  *   <li>NDCG@k = sum over relevant first-k positions r (0-based) of 1/log2(r + 2), divided by the
  *       same sum for an ideal list of min(k, |truth|) relevant items</li>
  *   <li>coverage@k = distinct items among all users' first k recommendations / catalogue size</li>
@@ -25,6 +28,8 @@ public final class RankingMetrics {
     private long users;
     private double sumHr;
     private double sumRecall;
+    private double sumPrecision;
+    private double sumMap;
     private double sumNdcg;
 
     /**
@@ -48,6 +53,8 @@ public final class RankingMetrics {
         users++;
         sumHr += hitRate(ranked, t, k);
         sumRecall += recall(ranked, t, k);
+        sumPrecision += (double) hits(ranked, t, k) / k;
+        sumMap += averagePrecision(ranked, t, k);
         sumNdcg += ndcg(ranked, t, k);
         for (int r = 0, n = Math.min(k, ranked.length); r < n; r++) {
             int j = ranked[r];
@@ -68,6 +75,14 @@ public final class RankingMetrics {
 
     public double recall() {
         return users == 0 ? 0 : sumRecall / users;
+    }
+
+    public double precision() {
+        return users == 0 ? 0 : sumPrecision / users;
+    }
+
+    public double map() {
+        return users == 0 ? 0 : sumMap / users;
     }
 
     public double ndcg() {
@@ -138,6 +153,21 @@ public final class RankingMetrics {
             return 0.0;
         }
         return (double) hits(ranked, sortedTruth, k) / Math.min(k, sortedTruth.length);
+    }
+
+    public static double averagePrecision(int[] ranked, int[] sortedTruth, int k) {
+        if (sortedTruth.length == 0) {
+            return 0.0;
+        }
+        double sum = 0;
+        int hits = 0;
+        for (int r = 0, n = Math.min(k, ranked.length); r < n; r++) {
+            if (Arrays.binarySearch(sortedTruth, ranked[r]) >= 0 && !seenBefore(ranked, r)) {
+                hits++;
+                sum += (double) hits / (r + 1);
+            }
+        }
+        return sum / Math.min(k, sortedTruth.length);
     }
 
     public static double ndcg(int[] ranked, int[] sortedTruth, int k) {

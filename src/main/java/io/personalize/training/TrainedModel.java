@@ -18,6 +18,7 @@ public final class TrainedModel {
     private final InteractionMatrix matrix;
     private final ItemNeighbors neighbors;
     private final float[] popularity;
+    private final java.util.function.Supplier<UserRanker> rankers;
     private final long trainingNanos;
 
     TrainedModel(
@@ -25,7 +26,9 @@ public final class TrainedModel {
             InteractionMatrix matrix,
             ItemNeighbors neighbors,
             float[] popularity,
+            java.util.function.Supplier<UserRanker> rankers,
             long trainingNanos) {
+        this.rankers = rankers;
         this.config = config;
         this.matrix = matrix;
         this.neighbors = neighbors;
@@ -44,6 +47,14 @@ public final class TrainedModel {
 
     public ItemNeighbors neighbors() {
         return neighbors;
+    }
+
+    /**
+     * A ranker of users' lists for algorithms that rank users' items themselves (ALS, user_knn), one per thread; null
+     * when users' lists are the item neighbours' formula.
+     */
+    public UserRanker newUserRanker() {
+        return rankers == null ? null : rankers.get();
     }
 
     /** Raw time-decayed popularity per item (not normalised; the scorer divides by the maximum). */

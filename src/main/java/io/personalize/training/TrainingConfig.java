@@ -14,8 +14,19 @@ public final class TrainingConfig {
         /** {@link CosineSimilarity}: asymmetric cosine with shrinkage and user-activity weighting. */
         COSINE,
         /** {@link Rp3BetaSimilarity}, rows max-normalised by default. */
-        RP3BETA
+        RP3BETA,
+        /** {@link EaseSimilarity}: Steck's EASE, dense or sparse by memory. */
+        EASE,
+        /** {@link ImplicitAls}: implicit-feedback matrix factorisation, users' lists from the factors. */
+        ALS,
+        /** {@link UserKnn}: user-based collaborative filtering; item neighbours by cosine. */
+        USER_KNN
     }
+
+    /** Default L2 weights, chosen on the Online Retail validation split (see the package documentation). */
+    public static final double DEFAULT_EASE_REGULARIZATION = 800;
+
+    public static final double DEFAULT_ALS_REGULARIZATION = 10;
 
     public static final double DAY_SECONDS = 86_400.0;
 
@@ -33,8 +44,26 @@ public final class TrainingConfig {
     private final double rp3Beta;
     private final ItemNeighbors.RowNormalization rowNormalization;
     private final ScoringParams scoring;
+    private final double regularization;
+    private final int factors;
+    private final double alsAlpha;
+    private final int iterations;
+    private final int userNeighbors;
+    private final double userShrink;
+    private final int easeSupport;
+    private final long memoryBudgetBytes;
 
     private TrainingConfig(Builder b) {
+        this.regularization = Double.isNaN(b.regularization)
+                ? (b.algorithm == Algorithm.ALS ? DEFAULT_ALS_REGULARIZATION : DEFAULT_EASE_REGULARIZATION)
+                : b.regularization;
+        this.factors = b.factors;
+        this.alsAlpha = b.alsAlpha;
+        this.iterations = b.iterations;
+        this.userNeighbors = b.userNeighbors;
+        this.userShrink = b.userShrink;
+        this.easeSupport = b.easeSupport;
+        this.memoryBudgetBytes = b.memoryBudgetBytes;
         this.halfLifeDays = b.halfLifeDays;
         this.popularityHalfLifeDays = b.popularityHalfLifeDays;
         this.popularityCountsUsers = b.popularityCountsUsers;
@@ -52,11 +81,17 @@ public final class TrainingConfig {
                 : (algorithm == Algorithm.RP3BETA
                         ? ItemNeighbors.RowNormalization.MAX
                         : ItemNeighbors.RowNormalization.NONE);
-        this.scoring = b.scoring != null
-                ? b.scoring
-                : (algorithm == Algorithm.RP3BETA
-                        ? ScoringParams.DEFAULTS.withPopularityWeight(0.05)
-                        : ScoringParams.DEFAULTS);
+        this.scoring = b.scoring != null ? b.scoring : defaultScoring(algorithm);
+    }
+
+    /** Each algorithm's serving-time scoring, chosen on the Online Retail validation split. */
+    static ScoringParams defaultScoring(Algorithm algorithm) {
+        return switch (algorithm) {
+            case COSINE -> ScoringParams.DEFAULTS;
+            case RP3BETA -> ScoringParams.DEFAULTS.withPopularityWeight(0.05);
+            case EASE -> new ScoringParams(0, 0, 0.05);
+            case ALS, USER_KNN -> ScoringParams.DEFAULTS.withPopularityWeight(0.05);
+        };
     }
 
     /** The default configuration (cosine). */
@@ -85,6 +120,14 @@ public final class TrainingConfig {
         b.rp3Beta = rp3Beta;
         b.rowNormalization = rowNormalization;
         b.scoring = scoring;
+        b.regularization = regularization;
+        b.factors = factors;
+        b.alsAlpha = alsAlpha;
+        b.iterations = iterations;
+        b.userNeighbors = userNeighbors;
+        b.userShrink = userShrink;
+        b.easeSupport = easeSupport;
+        b.memoryBudgetBytes = memoryBudgetBytes;
         return b;
     }
 
@@ -160,12 +203,61 @@ public final class TrainingConfig {
         return scoring;
     }
 
-    /** The similarity algorithm described by this configuration. */
+    /** L2 weight of EASE and ALS. Defaults {@link #DEFAULT_EASE_REGULARIZATION}, {@link #DEFAULT_ALS_REGULARIZATION}. */
+    public double regularization() {
+        return regularization;
+    }
+
+    /** ALS: factors per user and item. Default 64. */
+    public int factors() {
+        return factors;
+    }
+
+    /** ALS: the confidence weight of observed entries, c = 1 + alpha * value. Default 2. */
+    public double alsAlpha() {
+        return alsAlpha;
+    }
+
+    /** ALS: alternating sweeps. Default 15. */
+    public int iterations() {
+        return iterations;
+    }
+
+    /** user_knn: nearest users per user. Default 100. */
+    public int userNeighbors() {
+        return userNeighbors;
+    }
+
+    /** user_knn: the shrink term of the users' cosine. Default 10. */
+    public double userShrink() {
+        return userShrink;
+    }
+
+    /** Sparse EASE: items each item's column is regressed on. Default 200. */
+    public int easeSupport() {
+        return easeSupport;
+    }
+
+    /** Memory the training maths may take beyond the interaction matrix (dense EASE, the factors); bytes. */
+    public long memoryBudgetBytes() {
+        return memoryBudgetBytes;
+    }
+
+    /** The algorithm described by this configuration; its {@code compute} gives the item neighbours. */
     public ItemSimilarity similarity() {
         return switch (algorithm) {
-            case COSINE -> new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent);
+            case COSINE -> cosine();
             case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
+            case EASE ->
+                new EaseSimilarity(
+                        regularization, valueExponent, easeSupport, memoryBudgetBytes, EaseSimilarity.Mode.AUTO);
+            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L);
+            case USER_KNN -> new UserKnn(userNeighbors, userShrink, valueExponent, cosine());
         };
+    }
+
+    private CosineSimilarity cosine() {
+        return new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent);
     }
 
     /** A matrix builder configured with this configuration's decay, popularity and history cap. */
@@ -211,8 +303,81 @@ public final class TrainingConfig {
         private double rp3Beta = 0.6;
         private ItemNeighbors.RowNormalization rowNormalization;
         private ScoringParams scoring;
+        private double regularization = Double.NaN;
+        private int factors = 64;
+        private double alsAlpha = 2;
+        private int iterations = 15;
+        private int userNeighbors = 100;
+        private double userShrink = 10;
+        private int easeSupport = 200;
+        private long memoryBudgetBytes = Long.MAX_VALUE;
 
         private Builder() {}
+
+        /** EASE's or ALS's L2 weight (> 0); unset: the algorithm's default. */
+        public Builder regularization(double lambda) {
+            if (!(lambda > 0) || Double.isInfinite(lambda)) {
+                throw new IllegalArgumentException("regularization must be > 0");
+            }
+            this.regularization = lambda;
+            return this;
+        }
+
+        public Builder factors(int factors) {
+            if (factors < 1) {
+                throw new IllegalArgumentException("factors must be >= 1");
+            }
+            this.factors = factors;
+            return this;
+        }
+
+        public Builder alsAlpha(double alpha) {
+            if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+                throw new IllegalArgumentException("alpha must be >= 0");
+            }
+            this.alsAlpha = alpha;
+            return this;
+        }
+
+        public Builder iterations(int iterations) {
+            if (iterations < 1) {
+                throw new IllegalArgumentException("iterations must be >= 1");
+            }
+            this.iterations = iterations;
+            return this;
+        }
+
+        public Builder userNeighbors(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("userNeighbors must be >= 1");
+            }
+            this.userNeighbors = k;
+            return this;
+        }
+
+        public Builder userShrink(double shrink) {
+            if (!(shrink >= 0)) {
+                throw new IllegalArgumentException("userShrink must be >= 0");
+            }
+            this.userShrink = shrink;
+            return this;
+        }
+
+        public Builder easeSupport(int support) {
+            if (support < 1) {
+                throw new IllegalArgumentException("easeSupport must be >= 1");
+            }
+            this.easeSupport = support;
+            return this;
+        }
+
+        public Builder memoryBudgetBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("memoryBudgetBytes must be >= 1");
+            }
+            this.memoryBudgetBytes = bytes;
+            return this;
+        }
 
         public Builder halfLifeDays(double days) {
             this.halfLifeDays = positive(days, "halfLifeDays");

@@ -32,6 +32,20 @@
  * q = 1, beta = 0.03. RP3beta alternative: alpha = 1, beta = 0.6, value exponent 0.5, rows divided
  * by their maximum, popularity weight 0.05.
  *
+ * <p>The other algorithms (same validation split, {@code bin/bench models}): EASE lambda = 800 with
+ * popularity weight 0.05 and scoring p = 0, q = 0 (the plain sum x_u B); ALS 64 factors, lambda = 10,
+ * alpha = 2, 15 sweeps; user_knn 100 nearest users, shrink 10, popularity weight 0.05. On a stratified
+ * split without seasonality the events' time decay costs these models much more than any parameter
+ * here: see the README's figures.
+ *
+ * <h2>Every algorithm, the same model</h2>
+ * {@link io.personalize.training.EaseSimilarity} (dense or sparse by the memory budget) gives item
+ * neighbours that the neighbourhood formula serves; {@link io.personalize.training.ImplicitAls} and
+ * {@link io.personalize.training.UserKnn} rank users' items themselves
+ * ({@link io.personalize.training.UserRanker}, on the formula's scale) and give item neighbours for
+ * real-time history ({@link io.personalize.training.FactorNeighbors}: the fold-in of the factors;
+ * cosine for user_knn).
+ *
  * <p>Much of the gain over plain item-kNN on that data comes from the short-half-life popularity
  * blend (the test period is the Christmas season); in a non-seasonal month the blend adds little.
  */

@@ -13,7 +13,10 @@ public class EvaluateModelRequestSerializationTests
         return new EvaluateModelAction.Request(
                 randomAlphaOfLengthBetween(1, 20).toLowerCase(java.util.Locale.ROOT),
                 new EvaluateModelAction.Body(
-                        randomLong(),
+                        randomBoolean()
+                                ? io.personalize.model.EvaluationJob.Protocol.time(randomLong())
+                                : io.personalize.model.EvaluationJob.Protocol.stratified(
+                                        randomDoubleBetween(0.01, 0.99, true), randomLong()),
                         between(1, EvaluateModelAction.MAX_K),
                         randomBoolean() ? null : ModelConfigSerializationTests.randomSimilarity(),
                         randomBoolean() ? null : ModelConfigSerializationTests.randomTraining()));

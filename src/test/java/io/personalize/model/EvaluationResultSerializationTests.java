@@ -7,7 +7,14 @@ import org.elasticsearch.test.AbstractWireSerializingTestCase;
 public class EvaluationResultSerializationTests extends AbstractWireSerializingTestCase<EvaluationJob.Result> {
 
     static EvaluationJob.Metrics randomMetrics() {
-        return new EvaluationJob.Metrics(randomDouble(), randomDouble(), randomDouble(), randomDouble());
+        return new EvaluationJob.Metrics(
+                randomDouble(), randomDouble(), randomDouble(), randomDouble(), randomDouble(), randomDouble());
+    }
+
+    static EvaluationJob.Protocol randomProtocol() {
+        return randomBoolean()
+                ? EvaluationJob.Protocol.time(randomLong())
+                : EvaluationJob.Protocol.stratified(randomDoubleBetween(0.01, 0.99, true), randomLong());
     }
 
     @Override
@@ -18,7 +25,7 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
     public static EvaluationJob.Result randomResult() {
         return new EvaluationJob.Result(
                 between(1, 100),
-                randomLong(),
+                randomProtocol(),
                 randomNonNegativeLong(),
                 randomNonNegativeLong(),
                 randomNonNegativeLong(),
@@ -31,11 +38,11 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
 
     @Override
     protected EvaluationJob.Result mutateInstance(EvaluationJob.Result r) {
-        return switch (between(0, 3)) {
+        return switch (between(0, 4)) {
             case 0 ->
                 new EvaluationJob.Result(
                         r.k() + 1,
-                        r.split(),
+                        r.protocol(),
                         r.trainEvents(),
                         r.testUsers(),
                         r.catalogItems(),
@@ -47,7 +54,7 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
             case 1 ->
                 new EvaluationJob.Result(
                         r.k(),
-                        r.split(),
+                        r.protocol(),
                         r.trainEvents(),
                         r.testUsers(),
                         r.catalogItems(),
@@ -59,7 +66,7 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
             case 2 ->
                 new EvaluationJob.Result(
                         r.k(),
-                        r.split(),
+                        r.protocol(),
                         r.trainEvents(),
                         r.testUsers(),
                         r.catalogItems(),
@@ -68,10 +75,22 @@ public class EvaluationResultSerializationTests extends AbstractWireSerializingT
                         r.popularity(),
                         r.trainMillis(),
                         r.tookMillis());
+            case 3 ->
+                new EvaluationJob.Result(
+                        r.k(),
+                        randomValueOtherThan(r.protocol(), EvaluationResultSerializationTests::randomProtocol),
+                        r.trainEvents(),
+                        r.testUsers(),
+                        r.catalogItems(),
+                        r.algorithm(),
+                        r.model(),
+                        r.popularity(),
+                        r.trainMillis(),
+                        r.tookMillis());
             default ->
                 new EvaluationJob.Result(
                         r.k(),
-                        r.split(),
+                        r.protocol(),
                         r.trainEvents(),
                         r.testUsers(),
                         r.catalogItems(),

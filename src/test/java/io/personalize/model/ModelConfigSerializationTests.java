@@ -59,12 +59,24 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
     }
 
     public static ModelConfig.Similarity randomSimilarity() {
+        String algorithm = randomFrom(ModelConfig.Similarity.ALGORITHMS);
+        boolean regularized = algorithm.equals("ease") || algorithm.equals("als");
+        boolean als = algorithm.equals("als");
+        boolean neighbourhood = algorithm.equals("cosine") || algorithm.equals("rp3beta");
         return new ModelConfig.Similarity(
-                randomFrom(ModelConfig.Similarity.ALGORITHMS),
+                algorithm,
                 between(1, ModelConfig.Similarity.MAX_NEIGHBORS),
-                randomBoolean() ? null : randomDoubleBetween(0, 100, true),
-                randomBoolean() ? null : randomDoubleBetween(0, 2, true),
-                randomBoolean() ? null : randomDoubleBetween(0, 2, true));
+                (neighbourhood || algorithm.equals("user_knn")) && randomBoolean()
+                        ? randomDoubleBetween(0, 100, true)
+                        : null,
+                (neighbourhood || als) && randomBoolean() ? randomDoubleBetween(0, 2, true) : null,
+                neighbourhood && randomBoolean() ? randomDoubleBetween(0, 2, true) : null,
+                regularized && randomBoolean() ? randomDoubleBetween(0.001, 1000, true) : null,
+                als && randomBoolean() ? between(1, ModelConfig.Similarity.MAX_FACTORS) : null,
+                als && randomBoolean() ? between(1, ModelConfig.Similarity.MAX_ITERATIONS) : null,
+                algorithm.equals("user_knn") && randomBoolean()
+                        ? between(1, ModelConfig.Similarity.MAX_NEIGHBORS)
+                        : null);
     }
 
     public static ModelConfig.Training randomTraining() {

@@ -89,7 +89,7 @@ public class ModelConfigTests extends ESTestCase {
                 "half_life");
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"magic\"}}",
-                "[similarity.algorithm] unknown algorithm [magic], expected one of [cosine, rp3beta]");
+                "[similarity.algorithm] unknown algorithm [magic], expected one of [cosine, rp3beta, ease, als, user_knn]");
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"neighbors\": 0}}",
                 "[similarity.neighbors] must be between 1 and 1000");
@@ -102,6 +102,68 @@ public class ModelConfigTests extends ESTestCase {
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"training\": {\"user_items\": 5000}}",
                 "[training.user_items] must be between 1 and 1000");
+    }
+
+    public void testAlgorithmParameters() throws IOException {
+        String head = "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": ";
+        ModelConfig als = parse(head
+                + "{\"algorithm\": \"als\", \"factors\": 32, \"iterations\": 7, \"regularization\": 2, \"alpha\": 4}}");
+        assertThat(als.similarity().factors(), equalTo(32));
+        assertThat(als.similarity().iterations(), equalTo(7));
+        assertThat(als.similarity().regularization(), equalTo(2.0));
+        assertThat(roundTrip(als), equalTo(als));
+        io.personalize.training.TrainingConfig training = TrainingConfigs.of(als);
+        assertThat(training.algorithm(), equalTo(io.personalize.training.TrainingConfig.Algorithm.ALS));
+        assertThat(training.factors(), equalTo(32));
+        assertThat(training.iterations(), equalTo(7));
+        assertThat(training.regularization(), equalTo(2.0));
+        assertThat(training.alsAlpha(), equalTo(4.0));
+        ModelConfig ease = parse(head + "{\"algorithm\": \"ease\", \"regularization\": 300}}");
+        assertThat(TrainingConfigs.of(ease).regularization(), equalTo(300.0));
+        assertThat(
+                TrainingConfigs.of(parse(head + "{\"algorithm\": \"ease\"}}")).regularization(),
+                equalTo(io.personalize.training.TrainingConfig.DEFAULT_EASE_REGULARIZATION));
+        ModelConfig knn = parse(head + "{\"algorithm\": \"user_knn\", \"user_neighbors\": 30, \"shrinkage\": 2}}");
+        assertThat(TrainingConfigs.of(knn).userNeighbors(), equalTo(30));
+        assertThat(TrainingConfigs.of(knn).userShrink(), equalTo(2.0));
+        assertThat(roundTrip(knn), equalTo(knn));
+
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"regularization\": -1}}",
+                "[similarity.regularization] must be a positive number");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"regularization\": 0}}",
+                "[similarity.regularization] must be a positive number");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"factors\": 0}}",
+                "[similarity.factors] must be between 1 and 1000, got [0]");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"iterations\": 0}}",
+                "[similarity.iterations] must be between 1 and 100");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"alpha\": -1}}", "[similarity.alpha] must be a non-negative number");
+        assertBad(
+                head + "{\"algorithm\": \"user_knn\", \"user_neighbors\": 0}}",
+                "[similarity.user_neighbors] must be between 1 and 1000");
+        assertBad(
+                head + "{\"algorithm\": \"cosine\", \"factors\": 8}}",
+                "[similarity.factors] is a parameter of [als], not of [cosine]");
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"iterations\": 8}}",
+                "[similarity.iterations] is a parameter of [als], not of [ease]");
+        assertBad(
+                head + "{\"algorithm\": \"rp3beta\", \"regularization\": 8}}",
+                "[similarity.regularization] is a parameter of [ease, als]");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"user_neighbors\": 8}}",
+                "[similarity.user_neighbors] is a parameter of [user_knn]");
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"shrinkage\": 8}}",
+                "[similarity.shrinkage] is a parameter of [cosine, user_knn]");
+        assertBad(
+                head + "{\"algorithm\": \"user_knn\", \"alpha\": 0.5}}",
+                "[similarity.alpha] is a parameter of [cosine, rp3beta, als]");
+        assertBad(head + "{\"algorithm\": \"als\", \"beta\": 0.5}}", "[similarity.beta] is a parameter of [rp3beta]");
     }
 
     public void testModelNames() {

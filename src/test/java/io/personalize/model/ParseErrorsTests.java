@@ -40,8 +40,8 @@ public class ParseErrorsTests extends ESTestCase {
                 equalTo("[events.weights] the weight of [view] must be a positive number, got [-1]"));
         assertThat(
                 modelReason(
-                        "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"als\"}}"),
-                containsString("[similarity.algorithm] unknown algorithm [als]"));
+                        "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": {\"algorithm\": \"svd\"}}"),
+                containsString("[similarity.algorithm] unknown algorithm [svd]"));
         assertThat(
                 evaluateReason("{\"split\": \"yesterday\"}"),
                 containsString("[split] must be a date such as 2011-11-01"));

@@ -38,5 +38,17 @@ class RankingMetricsTests {
         assertEquals((1.0 / 3) / 2, m.recall(), EPS);
         assertEquals(L3 / (1 + L3 + 0.5) / 2, m.ndcg(), EPS);
         assertEquals(0.4, m.coverage(), EPS); // {5, 1, 7, 2} of 10
+        // precision: 1 hit of 3, then 0; MAP: the hit at rank 2 has precision 1/2, over min(3, 3) relevant
+        assertEquals((1.0 / 3) / 2, m.precision(), EPS);
+        assertEquals((0.5 / 3) / 2, m.map(), EPS);
+    }
+
+    @Test
+    void averagePrecisionAtK() {
+        // truth {1, 3, 9}; ranked 5, 1, 7, 3: hits at ranks 2 and 4, precisions 1/2 and 2/4
+        int[] truth = RankingMetrics.sortedDistinct(new int[] {9, 3, 1});
+        assertEquals((0.5 + 0.5) / 3, RankingMetrics.averagePrecision(new int[] {5, 1, 7, 3}, truth, 4), EPS);
+        assertEquals(0.5 / 2, RankingMetrics.averagePrecision(new int[] {5, 1, 7, 3}, truth, 2), EPS);
+        assertEquals(1.0, RankingMetrics.averagePrecision(new int[] {3, 1, 9}, truth, 3), EPS);
     }
 }

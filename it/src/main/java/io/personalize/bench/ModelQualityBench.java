@@ -118,7 +118,25 @@ public final class ModelQualityBench {
                 "(train: the similarity and popularity maths on the events before the split, in the node; evaluate in all adds reading"
                         + " the events from the index and scoring every test customer)");
 
-        // a full training on every event, as a shop runs it
+        AlgorithmsBench.run(es, MODEL, Shop.modelConfig(PRODUCTS, EVENTS), data, K);
+
+        // a full training on every event, as a shop runs it: the default algorithm, then ease and als
+        fullTrain(es);
+        for (String algorithm : List.of("ease", "als")) {
+            es.delete("/_recommend/models/" + MODEL);
+            String config = Shop.modelConfig(PRODUCTS, EVENTS);
+            es.put(
+                            "/_recommend/models/" + MODEL,
+                            config.substring(0, config.length() - 1) + ", \"similarity\": {\"algorithm\": \""
+                                    + algorithm + "\"}}")
+                    .ok();
+            fullTrain(es);
+        }
+        System.out.println("reproduce: bin/bench models");
+        es.delete("/_recommend/models/" + MODEL);
+    }
+
+    private static void fullTrain(EsClient es) throws InterruptedException {
         long oldPeakBefore = ScaleBench.nodeJvm(es)
                 .path("mem")
                 .path("pools")
@@ -176,8 +194,6 @@ public final class ModelQualityBench {
                 ScaleBench.mb(oldPeak),
                 oldPeak > oldPeakBefore ? " (reached during the training)" : " (reached before the training)",
                 ScaleBench.mb(pools.path("young").path("peak_used_in_bytes").asLong()));
-        System.out.println("reproduce: bin/bench models");
-        es.delete("/_recommend/models/" + MODEL);
     }
 
     private static String row(String name, JsonNode metrics, String train) {

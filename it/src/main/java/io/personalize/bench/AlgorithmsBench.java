@@ -1,0 +1,250 @@
+package io.personalize.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.training.TrainingConfig;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Every algorithm on both protocols, OR-time (split 2011-11-01) and OR-stratified (25% of each customer's items held
+ * out, seed 42), through the node's {@code _evaluate}, beside popularity and the bench's own exact dense EASE on the
+ * same split. Parameters are chosen on validation splits, never on the test split: for OR-time, training before
+ * 2011-10-01 and judging October; for OR-stratified, a second stratified split (seed 43) of the test split's training
+ * part. Part of {@code bin/bench models}.
+ */
+final class AlgorithmsBench {
+
+    static final long VALIDATION_SPLIT = millis("2011-10-01");
+    static final double FRACTION = 0.25;
+    static final long SEED = 42;
+    static final long VALIDATION_SEED = 43;
+    /** The second model: the same events without time decay. */
+    static final String NO_DECAY = "-nodecay";
+
+    /** A configuration to try: its name, how the JVM builds it, and the same as the _evaluate body's parts. */
+    record Candidate(
+            boolean decay,
+            String algorithm,
+            String label,
+            Consumer<TrainingConfig.Builder> config,
+            String similarity,
+            String training) {
+        TrainingConfig trainingConfig() {
+            TrainingConfig.Builder b = TrainingConfig.builder()
+                    .algorithm(TrainingConfig.Algorithm.valueOf(algorithm.toUpperCase(Locale.ROOT)));
+            if (decay == false) {
+                b.halfLifeDays(Double.POSITIVE_INFINITY);
+            }
+            config.accept(b);
+            return b.build();
+        }
+    }
+
+    private AlgorithmsBench() {}
+
+    static long millis(String date) {
+        return LocalDate.parse(date).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+    }
+
+    static void run(EsClient es, String model, String config, OnlineRetail data, int k) {
+        es.delete("/_recommend/models/" + model + NO_DECAY);
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode noDecay =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(config);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) noDecay.path("events")).putNull("half_life");
+            es.put("/_recommend/models/" + model + NO_DECAY, json.writeValueAsString(noDecay))
+                    .ok();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        List<OnlineRetail.Purchase> purchases = data.purchases();
+        OfflineSplit timeTest = OfflineSplit.time(purchases, OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time");
+        OfflineSplit timeValidation =
+                OfflineSplit.time(timeTest.train(), VALIDATION_SPLIT, OnlineRetail.SPLIT, "OR-time validation");
+        OfflineSplit stratifiedTest = OfflineSplit.stratified(purchases, FRACTION, SEED, "OR-stratified");
+        OfflineSplit stratifiedValidation =
+                OfflineSplit.stratified(stratifiedTest.train(), FRACTION, VALIDATION_SEED, "OR-stratified validation");
+        protocol(es, model, k, timeTest, timeValidation, "{\"split\": \"2011-11-01\"");
+        protocol(
+                es,
+                model,
+                k,
+                stratifiedTest,
+                stratifiedValidation,
+                "{\"protocol\": \"stratified\", \"fraction\": " + FRACTION + ", \"seed\": " + SEED);
+        es.delete("/_recommend/models/" + model + NO_DECAY);
+    }
+
+    /**
+     * What is tried on the validation splits: each algorithm's main parameters, with the events' time decay on (the
+     * model's default 21-day half-life) and off ({@code "half_life": null}, a second model of the same events).
+     */
+    static List<Candidate> grid() {
+        List<Candidate> c = new ArrayList<>();
+        for (boolean decay : new boolean[] {true, false}) {
+            for (String algorithm : List.of("cosine", "rp3beta")) {
+                c.add(new Candidate(
+                        decay, algorithm, "defaults", b -> {}, "{\"algorithm\": \"" + algorithm + "\"}", null));
+            }
+        }
+        for (boolean decay : new boolean[] {true, false}) {
+            for (double lambda : new double[] {800, 2000}) {
+                c.add(ease(decay, lambda, 0));
+            }
+        }
+        c.add(ease(true, 800, 0.05));
+        for (boolean decay : new boolean[] {true, false}) {
+            for (double[] p : new double[][] {{10, 1}, {10, 2}, {50, 2}}) {
+                double lambda = p[0];
+                double alpha = p[1];
+                c.add(new Candidate(
+                        decay,
+                        "als",
+                        "lambda " + lambda + ", alpha " + alpha,
+                        b -> b.regularization(lambda).alsAlpha(alpha),
+                        "{\"algorithm\": \"als\", \"regularization\": " + lambda + ", \"alpha\": " + alpha + "}",
+                        null));
+            }
+        }
+        for (boolean decay : new boolean[] {true, false}) {
+            for (int users : new int[] {20, 100}) {
+                c.add(new Candidate(
+                        decay,
+                        "user_knn",
+                        "users " + users,
+                        b -> b.userNeighbors(users),
+                        "{\"algorithm\": \"user_knn\", \"user_neighbors\": " + users + "}",
+                        null));
+            }
+        }
+        return c;
+    }
+
+    private static Candidate ease(boolean decay, double lambda, double pw) {
+        return new Candidate(
+                decay,
+                "ease",
+                "lambda " + lambda + ", popularity " + pw,
+                b -> b.regularization(lambda).scoring(new io.personalize.training.ScoringParams(0, 0, pw)),
+                "{\"algorithm\": \"ease\", \"regularization\": " + lambda + "}",
+                "{\"popularity_weight\": " + pw + "}");
+    }
+
+    private static void protocol(
+            EsClient es, String model, int k, OfflineSplit test, OfflineSplit validation, String bodyStart) {
+        System.out.printf(
+                "%n== %s: choosing on %s (%,d train events, %,d judged customers) ==%n",
+                test.name(),
+                validation.name(),
+                validation.train().size(),
+                validation.truth().size());
+        OfflineEvaluator onValidation = new OfflineEvaluator(validation, k);
+        // the reference: dense EASE's lambda on the validation split
+        double bestLambda = 0;
+        double bestNdcg = -1;
+        for (double lambda : new double[] {200, 500, 1000}) {
+            OfflineEvaluator.Figures f = onValidation.denseEase(lambda);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  reference EASE lambda %-6s NDCG@10 %.4f  cov %.4f%n",
+                    lambda,
+                    f.ndcg(),
+                    f.coverage());
+            if (f.ndcg() > bestNdcg) {
+                bestNdcg = f.ndcg();
+                bestLambda = lambda;
+            }
+        }
+        List<Candidate> chosen = new ArrayList<>();
+        String current = null;
+        Candidate best = null;
+        double bestScore = -1;
+        List<Candidate> grid = new ArrayList<>(grid());
+        List<String> order = List.of("cosine", "rp3beta", "ease", "als", "user_knn");
+        grid.sort(java.util.Comparator.comparingInt(c -> order.indexOf(c.algorithm())));
+        for (int x = 0; x <= grid.size(); x++) {
+            Candidate c = x < grid.size() ? grid.get(x) : null;
+            if (c == null || (current != null && c.algorithm().equals(current) == false)) {
+                chosen.add(best);
+                bestScore = -1;
+            }
+            if (c == null) {
+                break;
+            }
+            current = c.algorithm();
+            OfflineEvaluator.Figures f = onValidation.plugin(c.trainingConfig());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-9s %-40s NDCG@10 %.4f  HR@10 %.4f  cov %.4f  train %.1f s%n",
+                    c.algorithm(),
+                    c.label() + (c.decay() ? ", decay 21d" : ", no decay"),
+                    f.ndcg(),
+                    f.hr(),
+                    f.coverage(),
+                    f.trainMs() / 1000.0);
+            if (f.ndcg() > bestScore) {
+                bestScore = f.ndcg();
+                best = c;
+            }
+        }
+        System.out.printf(
+                "%n%s, k = %d (each algorithm with the parameters chosen on validation; popularity and the algorithms through"
+                        + " the node's _evaluate, the reference in this JVM on the same split)%n",
+                test.name(), k);
+        System.out.printf(
+                "%-58s %7s %8s %8s %8s %8s %8s   %s%n", "", "HR", "Prec", "Recall", "MAP", "NDCG", "Cov", "train");
+        JsonNode popularity = null;
+        StringBuilder rows = new StringBuilder();
+        for (Candidate c : chosen) {
+            String body = bodyStart + ", \"k\": " + k + ", \"similarity\": " + c.similarity()
+                    + (c.training() == null ? "" : ", \"training\": " + c.training()) + "}";
+            JsonNode evaluation = es.post(
+                            "/_recommend/models/" + (c.decay() ? model : model + NO_DECAY) + "/_evaluate", body)
+                    .ok()
+                    .path("evaluation");
+            popularity = evaluation.path("popularity");
+            JsonNode m = evaluation.path("model");
+            rows.append(String.format(
+                    Locale.ROOT,
+                    "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
+                    c.algorithm() + " (" + c.label() + (c.decay() ? ", decay 21d" : ", no decay") + ")",
+                    m.path("hit_rate").asDouble(),
+                    m.path("precision").asDouble(),
+                    m.path("recall").asDouble(),
+                    m.path("map").asDouble(),
+                    m.path("ndcg").asDouble(),
+                    m.path("coverage").asDouble(),
+                    evaluation.path("train_ms").asLong() / 1000.0));
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f%n",
+                "popularity (decayed)",
+                popularity.path("hit_rate").asDouble(),
+                popularity.path("precision").asDouble(),
+                popularity.path("recall").asDouble(),
+                popularity.path("map").asDouble(),
+                popularity.path("ndcg").asDouble(),
+                popularity.path("coverage").asDouble());
+        System.out.print(rows);
+        OfflineEvaluator.Figures ref = new OfflineEvaluator(test, k).denseEase(bestLambda);
+        System.out.printf(
+                Locale.ROOT,
+                "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
+                "reference: dense EASE (bench JVM, lambda " + bestLambda + ")",
+                ref.hr(),
+                ref.precision(),
+                ref.recall(),
+                ref.map(),
+                ref.ndcg(),
+                ref.coverage(),
+                ref.trainMs() / 1000.0);
+    }
+}

@@ -1,0 +1,170 @@
+package io.personalize.bench;
+
+import io.personalize.it.OnlineRetail;
+import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserLists;
+import io.personalize.training.InteractionMatrixBuilder;
+import io.personalize.training.ModelTrainer;
+import io.personalize.training.RankingMetrics;
+import io.personalize.training.TopK;
+import io.personalize.training.TrainedModel;
+import io.personalize.training.TrainingConfig;
+import io.personalize.training.TrainingMonitor;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+
+/**
+ * Scores models on an {@link OfflineSplit} in the bench's JVM, the way {@code _evaluate} does (ids in the order of
+ * their text, a user's training items excluded, every item ranked): the plugin's own training classes for choosing
+ * parameters on validation splits, and {@link #denseEase} for the bench's reference, Steck's EASE computed here from
+ * the closed form over the whole catalogue, binary, without time decay or popularity, as in the literature.
+ */
+final class OfflineEvaluator {
+
+    /** Figures at k, and the training's wall time. */
+    record Figures(double hr, double precision, double recall, double map, double ndcg, double coverage, long trainMs) {
+        static Figures of(RankingMetrics m, double coverageScale, long trainMs) {
+            return new Figures(
+                    m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage() * coverageScale, trainMs);
+        }
+    }
+
+    private final OfflineSplit split;
+    private final int k;
+    private final Map<String, Integer> users = new HashMap<>();
+    private final Map<String, Integer> items = new HashMap<>();
+    private final String[] userNames;
+    private final int[][] trainItems; // per user, sorted distinct
+    private final int[][] truth; // per user (null: not judged)
+
+    OfflineEvaluator(OfflineSplit split, int k) {
+        this.split = split;
+        this.k = k;
+        TreeSet<String> u = new TreeSet<>();
+        TreeSet<String> i = new TreeSet<>();
+        for (OnlineRetail.Purchase p : split.train()) {
+            u.add(p.user());
+            i.add(p.sku());
+        }
+        for (String s : u) {
+            users.put(s, users.size());
+        }
+        for (String s : i) {
+            items.put(s, items.size());
+        }
+        userNames = u.toArray(String[]::new);
+        Map<Integer, TreeSet<Integer>> byUser = new HashMap<>();
+        for (OnlineRetail.Purchase p : split.train()) {
+            byUser.computeIfAbsent(users.get(p.user()), x -> new TreeSet<>()).add(items.get(p.sku()));
+        }
+        trainItems = new int[userNames.length][];
+        truth = new int[userNames.length][];
+        int outside = items.size();
+        Map<String, Integer> unknown = new HashMap<>();
+        for (int user = 0; user < userNames.length; user++) {
+            trainItems[user] =
+                    byUser.get(user).stream().mapToInt(Integer::intValue).toArray();
+            Set<String> t = split.truth().get(userNames[user]);
+            if (t != null && t.isEmpty() == false) {
+                int[] ids = new int[t.size()];
+                int n = 0;
+                for (String sku : t) {
+                    Integer id = items.get(sku);
+                    ids[n++] = id != null ? id : unknown.computeIfAbsent(sku, s -> outside + unknown.size());
+                }
+                truth[user] = RankingMetrics.sortedDistinct(ids);
+            }
+        }
+    }
+
+    int numItems() {
+        return items.size();
+    }
+
+    /** Trains the plugin's algorithm on the split's events (each purchase weighs 5, as the bench's model says). */
+    Figures plugin(TrainingConfig config) {
+        InteractionMatrixBuilder builder = config.newMatrixBuilder(split.train().size());
+        for (OnlineRetail.Purchase p : split.train()) {
+            builder.add(users.get(p.user()), items.get(p.sku()), 5f, p.time() / 1000);
+        }
+        builder.numUsers(userNames.length).numItems(items.size());
+        builder.referenceTime(split.anchorMillis() / 1000);
+        long start = System.nanoTime();
+        TrainedModel model = ModelTrainer.train(builder, config, TrainingMonitor.NOOP);
+        long trainMs = (System.nanoTime() - start) / 1_000_000;
+        UserLists lists = new UserLists(model);
+        RankingMetrics metrics = new RankingMetrics(k, items.size());
+        for (int user = 0; user < userNames.length; user++) {
+            if (truth[user] == null || model.matrix().userDegree(user) == 0) {
+                continue;
+            }
+            int[] history = model.historyItems(user);
+            Recommendations r = lists.recommend(user, history, model.historyWeights(user), trainItems[user], k, 0);
+            metrics.add(r.items(), truth[user]);
+        }
+        return Figures.of(metrics, 1.0, trainMs);
+    }
+
+    /** Steck's EASE, exact: B = -P / diag(P), P = (X^T X + lambda I)^-1, X binary; every item scored. */
+    Figures denseEase(double lambda) {
+        int n = items.size();
+        long start = System.nanoTime();
+        DMatrixRMaj g = new DMatrixRMaj(n, n);
+        for (int[] row : trainItems) {
+            for (int a : row) {
+                for (int b : row) {
+                    g.data[a * n + b] += 1;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            g.data[i * n + i] += lambda;
+        }
+        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(n);
+        if (solver.setA(g) == false) {
+            throw new IllegalStateException("not positive definite");
+        }
+        DMatrixRMaj p = new DMatrixRMaj(n, n);
+        solver.invert(p);
+        double[] b = p.data;
+        double[] diagonal = new double[n];
+        for (int j = 0; j < n; j++) {
+            diagonal[j] = b[j * n + j];
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                b[i * n + j] = i == j ? 0 : -b[i * n + j] / diagonal[j];
+            }
+        }
+        long trainMs = (System.nanoTime() - start) / 1_000_000;
+        RankingMetrics metrics = new RankingMetrics(k, n);
+        double[] scores = new double[n];
+        TopK top = new TopK(k);
+        for (int user = 0; user < userNames.length; user++) {
+            if (truth[user] == null) {
+                continue;
+            }
+            Arrays.fill(scores, 0);
+            for (int i : trainItems[user]) {
+                for (int j = 0; j < n; j++) {
+                    scores[j] += b[i * n + j];
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                if (Arrays.binarySearch(trainItems[user], j) < 0 && (float) scores[j] >= top.threshold()) {
+                    top.offer(j, (float) scores[j]);
+                }
+            }
+            int[] ranked = new int[top.size()];
+            top.drainSorted(ranked, null, 0);
+            metrics.add(ranked, truth[user]);
+        }
+        return Figures.of(metrics, 1.0, trainMs);
+    }
+}

@@ -1,0 +1,169 @@
+package io.personalize.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class EaseSimilarityTests {
+
+    /**
+     * u0 {0,1}, u1 {1,2}, u2 {0,1,2}, binary: G = [[2,2,1],[2,3,2],[1,2,2]]; with lambda 1, G + I = [[3,2,1],[2,4,2],
+     * [1,2,3]], determinant 16, inverse P = [[.5,-.25,0],[-.25,.5,-.25],[0,-.25,.5]]; B[i][j] = -P[i][j] / P[j][j]:
+     * B[0][1] = B[1][0] = B[1][2] = B[2][1] = .5, B[0][2] = B[2][0] = 0.
+     */
+    static InteractionMatrix threeItems() {
+        return new InteractionMatrix(
+                3,
+                3,
+                0L,
+                new int[] {0, 2, 4, 7},
+                new int[] {0, 1, 1, 2, 0, 1, 2},
+                new float[] {1, 1, 1, 1, 1, 1, 1},
+                null);
+    }
+
+    @Test
+    void denseMatchesTheHandComputedClosedForm() {
+        EaseSimilarity ease = new EaseSimilarity(1, 0, 10, Long.MAX_VALUE, EaseSimilarity.Mode.DENSE);
+        ItemNeighbors nb = ease.compute(threeItems(), 5, TrainingMonitor.NOOP);
+        assertArrayEquals(new int[] {1}, nb.neighbors(0));
+        assertArrayEquals(new float[] {0.5f}, nb.scores(0), 1e-6f);
+        assertArrayEquals(new int[] {0, 2}, nb.neighbors(1)); // a tie: the smaller id first
+        assertArrayEquals(new float[] {0.5f, 0.5f}, nb.scores(1), 1e-6f);
+        assertArrayEquals(new int[] {1}, nb.neighbors(2));
+        assertArrayEquals(new float[] {0.5f}, nb.scores(2), 1e-6f);
+    }
+
+    @Test
+    void sparseWithTheWholeSupportIsTheDenseSolution() {
+        // dense random data: every pair of items co-occurs, so a support of all other items is the exact regression
+        InteractionMatrix m = TestData.random(7, 80, 25, 0.4);
+        ItemNeighbors dense = new EaseSimilarity(5, 0.5, 24, Long.MAX_VALUE, EaseSimilarity.Mode.DENSE)
+                .compute(m, 24, TrainingMonitor.NOOP);
+        ItemNeighbors sparse = new EaseSimilarity(5, 0.5, 24, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE)
+                .compute(m, 24, TrainingMonitor.NOOP);
+        for (int i = 0; i < m.numItems(); i++) {
+            assertArrayEquals(dense.neighbors(i), sparse.neighbors(i), "item " + i);
+            assertArrayEquals(dense.scores(i), sparse.scores(i), 1e-4f, "item " + i);
+        }
+    }
+
+    @Test
+    void sparseRecommendsWhatDenseRecommendsOnSparseData() {
+        // 600 users and 200 items in 4 groups (90% of a user's items from their group), 3% density: each column
+        // regressed on the 40 items co-occurring most with it, out of 199
+        InteractionMatrix m = grouped(11, 600, 200, 4, 0.03);
+        ItemNeighbors dense = new EaseSimilarity(5, 0, 40, Long.MAX_VALUE, EaseSimilarity.Mode.DENSE)
+                .compute(m, 199, TrainingMonitor.NOOP);
+        ItemNeighbors sparse = new EaseSimilarity(5, 0, 40, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE)
+                .compute(m, 199, TrainingMonitor.NOOP);
+        // how much of the dense model's own score the sparse lists keep: sum of dense scores over the sparse top 10,
+        // over the same sum for the dense top 10 (1 when the lists hold the same items)
+        double kept = 0;
+        long shared = 0;
+        long total = 0;
+        for (int u = 0; u < m.numUsers(); u++) {
+            int[] history = m.userItems(u);
+            float[] denseScores = scores(dense, history);
+            int[] best = top10(dense, history);
+            int[] sparseBest = top10(sparse, history);
+            double ideal = 0;
+            double got = 0;
+            Set<Integer> d = new HashSet<>();
+            for (int j : best) {
+                ideal += denseScores[j];
+                d.add(j);
+            }
+            for (int j : sparseBest) {
+                got += denseScores[j];
+                shared += d.contains(j) ? 1 : 0;
+            }
+            total += best.length;
+            kept += ideal > 0 ? got / ideal : 1;
+        }
+        kept /= m.numUsers();
+        double overlap = (double) shared / total;
+        assertTrue(kept >= 0.97, "dense score kept " + kept + ", overlap " + overlap);
+        assertTrue(overlap >= 0.8, "dense score kept " + kept + ", overlap " + overlap);
+    }
+
+    private static float[] scores(ItemNeighbors nb, int[] history) {
+        float[] scores = new float[nb.numItems()];
+        for (int i : history) {
+            for (int p = nb.offsets()[i]; p < nb.offsets()[i + 1]; p++) {
+                scores[nb.neighbors()[p]] += nb.scores()[p];
+            }
+        }
+        return scores;
+    }
+
+    /** A user's top 10 by the sum of their history items' rows, history excluded. */
+    private static int[] top10(ItemNeighbors nb, int[] history) {
+        float[] scores = scores(nb, history);
+        TopK top = new TopK(10);
+        for (int j = 0; j < scores.length; j++) {
+            if (java.util.Arrays.binarySearch(history, j) < 0 && scores[j] > 0) {
+                top.offer(j, scores[j]);
+            }
+        }
+        int[] out = new int[top.size()];
+        top.drainSorted(out, null, 0);
+        return out;
+    }
+
+    private static InteractionMatrix grouped(long seed, int users, int items, int groups, double density) {
+        java.util.Random r = new java.util.Random(seed);
+        int[] offsets = new int[users + 1];
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        int per = items / groups;
+        for (int u = 0; u < users; u++) {
+            java.util.TreeSet<Integer> row = new java.util.TreeSet<>();
+            int n = 1 + (int) Math.round(density * items * (0.5 + r.nextDouble()));
+            while (row.size() < n) {
+                row.add(r.nextDouble() < 0.9 ? (u % groups) * per + r.nextInt(per) : r.nextInt(items));
+            }
+            ids.addAll(row);
+            offsets[u + 1] = ids.size();
+        }
+        float[] w = new float[ids.size()];
+        java.util.Arrays.fill(w, 1f);
+        return new InteractionMatrix(
+                users,
+                items,
+                0L,
+                offsets,
+                ids.stream().mapToInt(Integer::intValue).toArray(),
+                w,
+                null);
+    }
+
+    @Test
+    void theMemoryBudgetChoosesTheVariantAndStopsWhatCannotFit() {
+        InteractionMatrix m = TestData.random(3, 50, 40, 0.2);
+        long dense = EaseSimilarity.denseBytes(40);
+        assertEquals(
+                EaseSimilarity.Mode.DENSE, new EaseSimilarity(10, 0, 20, dense, EaseSimilarity.Mode.AUTO).modeFor(40));
+        EaseSimilarity small = new EaseSimilarity(10, 0, 20, dense - 1, EaseSimilarity.Mode.AUTO);
+        assertEquals(EaseSimilarity.Mode.SPARSE, small.modeFor(40));
+        assertEquals(40, small.compute(m, 5, TrainingMonitor.NOOP).numItems());
+        EaseSimilarity none = new EaseSimilarity(10, 0, 20, 1000, EaseSimilarity.Mode.AUTO);
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> none.compute(m, 5, TrainingMonitor.NOOP));
+        assertTrue(e.getMessage().contains("above the training memory budget"), e.getMessage());
+    }
+
+    @Test
+    void refusesANonPositiveRegularization() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new EaseSimilarity(0, 0, 10, Long.MAX_VALUE, EaseSimilarity.Mode.AUTO));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new EaseSimilarity(-1, 0, 10, Long.MAX_VALUE, EaseSimilarity.Mode.AUTO));
+    }
+}
