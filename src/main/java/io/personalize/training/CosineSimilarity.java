@@ -18,7 +18,7 @@ package io.personalize.training;
  * P(j | i) (favours popular j); smaller alpha favours rarer j. The shrink term damps similarities
  * resting on little support.
  */
-public final class CosineSimilarity implements ItemSimilarity {
+public final class CosineSimilarity implements StepwiseSimilarity {
 
     private final double alpha;
     private final double shrink;

@@ -11,7 +11,7 @@ package io.personalize.training;
  *   S[i,j]  = sum_u P[i->u]^alpha * P[u->j]^alpha / pop[j]^beta,   pop[j] = sum_v x[v,j]
  * </pre>
  */
-public final class Rp3BetaSimilarity implements ItemSimilarity {
+public final class Rp3BetaSimilarity implements StepwiseSimilarity {
 
     private final double alpha;
     private final double beta;

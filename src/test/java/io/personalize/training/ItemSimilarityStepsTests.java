@@ -32,7 +32,7 @@ class ItemSimilarityStepsTests {
         assertEquals("rows [2, 7) outside [0, 5)", e.getMessage());
     }
 
-    private static void assertStepsEqualWhole(ItemSimilarity similarity) {
+    private static void assertStepsEqualWhole(StepwiseSimilarity similarity) {
         Random random = new Random(42);
         int numUsers = 300;
         int numItems = 80;

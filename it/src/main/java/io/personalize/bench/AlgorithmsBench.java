@@ -140,6 +140,7 @@ final class AlgorithmsBench {
     private static void protocol(
             EsClient es, String model, int k, OfflineSplit test, OfflineSplit validation, String bodyStart) {
         System.out.printf(
+                Locale.ROOT,
                 "%n== %s: choosing on %s (%,d train events, %,d judged customers) ==%n",
                 test.name(),
                 validation.name(),
@@ -195,11 +196,22 @@ final class AlgorithmsBench {
             }
         }
         System.out.printf(
+                Locale.ROOT,
                 "%n%s, k = %d (each algorithm with the parameters chosen on validation; popularity and the algorithms through"
                         + " the node's _evaluate, the reference in this JVM on the same split)%n",
-                test.name(), k);
+                test.name(),
+                k);
         System.out.printf(
-                "%-58s %7s %8s %8s %8s %8s %8s   %s%n", "", "HR", "Prec", "Recall", "MAP", "NDCG", "Cov", "train");
+                Locale.ROOT,
+                "%-58s %7s %8s %8s %8s %8s %8s   %s%n",
+                "",
+                "HR",
+                "Prec",
+                "Recall",
+                "MAP",
+                "NDCG",
+                "Cov",
+                "train");
         JsonNode popularity = null;
         StringBuilder rows = new StringBuilder();
         for (Candidate c : chosen) {

@@ -73,12 +73,13 @@ public final class SparkBench {
         for (String algorithm : List.of("cosine", "rp3beta")) {
             String model = "spark-or-" + algorithm;
             es.delete("/_recommend/models/" + model);
-            es.put("/_recommend/models/" + model, """
+            es.put(
+                            "/_recommend/models/" + model,
+                            String.format(Locale.ROOT, """
                 {"catalog": {"index": "%s", "id_field": "sku"},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
-                 "similarity": {"algorithm": "%s", "neighbors": 50}}""".formatted(
-                                    products, events, algorithm)) // only %s: no locale involved
+                 "similarity": {"algorithm": "%s", "neighbors": 50}}""", products, events, algorithm)) // only %s: no locale involved
                     .ok();
             long start = System.nanoTime();
             JsonNode trained = es.post("/_recommend/models/" + model + "/_train", null)

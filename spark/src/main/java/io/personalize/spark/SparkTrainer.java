@@ -8,7 +8,7 @@ import static org.apache.spark.sql.functions.max;
 import io.personalize.model.EventRules;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
-import io.personalize.training.ItemSimilarity;
+import io.personalize.training.StepwiseSimilarity;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
 import java.io.Serializable;
@@ -44,10 +44,10 @@ import scala.Tuple2;
  *   <li>users' histories by user partitions: each partition's users, with all their events, go through the plugin's
  *       {@code InteractionMatrixBuilder} (decay anchored on the newest event, never after the job started; merge;
  *       the {@code max_history} most recent items; popularity), see {@link UserPart};</li>
- *   <li>the similarity's sums over users ({@link ItemSimilarity#userSums}, {@link ItemSimilarity#itemSums}) per
+ *   <li>the similarity's sums over users ({@link StepwiseSimilarity#userSums}, {@link StepwiseSimilarity#itemSums}) per
  *       partition, added up;</li>
  *   <li>co-occurrence and similarity by item blocks: each block of items gets the rows of the users of its items and
- *       computes its items' top neighbours ({@link ItemSimilarity#computeRows});</li>
+ *       computes its items' top neighbours ({@link StepwiseSimilarity#computeRows});</li>
  *   <li>users' stored lists by user partitions, with the neighbours and popularity broadcast
  *       ({@link ModelLines}).</li>
  * </ol>
@@ -226,8 +226,9 @@ public final class SparkTrainer {
                 phases);
     }
 
-    private static ItemSimilarity similarity(ModelSettings settings) {
-        return settings.trainingConfig().similarity();
+    // ModelSettings refuses every algorithm but cosine and rp3beta, the neighbourhood ones defined in steps
+    private static StepwiseSimilarity similarity(ModelSettings settings) {
+        return (StepwiseSimilarity) settings.trainingConfig().similarity();
     }
 
     private static long ms(long startNanos) {

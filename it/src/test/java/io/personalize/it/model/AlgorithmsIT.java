@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -84,11 +85,11 @@ class AlgorithmsIT {
     }
 
     static String config(String similarity) {
-        return """
+        return String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                         "time_field": "@timestamp", "weights": {"purchase": 5}},
-             "similarity": %s}""".formatted(PRODUCTS, EVENTS, similarity);
+             "similarity": %s}""", PRODUCTS, EVENTS, similarity);
     }
 
     @Test
@@ -135,9 +136,9 @@ class AlgorithmsIT {
             // the rescorer: the same query, a different order for two shoppers
             List<List<String>> orders = new ArrayList<>();
             for (String shopper : shoppers.subList(0, 2)) {
-                String body = """
+                String body = String.format(Locale.ROOT, """
                     {"size": 20, "query": {"match": {"title": "bag"}},
-                     "rescore": {"window_size": 200, "personalize": {"model": "%s", "user_id": "%s"}}}""".formatted(model, shopper);
+                     "rescore": {"window_size": 200, "personalize": {"model": "%s", "user_id": "%s"}}}""", model, shopper);
                 JsonNode hits = es.post("/" + PRODUCTS + "/_search", body)
                         .ok()
                         .path("hits")

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -60,11 +61,12 @@ class SparkTrainIT {
                 .limit(5)
                 .toList();
         assertEquals(5, shoppers.size(), "enough shoppers with a history in the sample");
-        es.put("/_recommend/models/" + MODEL, """
+        es.put("/_recommend/models/" + MODEL, String.format(Locale.ROOT, """
                 {"catalog": {"index": "%s", "id_field": "sku"},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"purchase": 5}},
-                 "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""".formatted(PRODUCTS, EVENTS)).ok();
+                 "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""", PRODUCTS, EVENTS))
+                .ok();
     }
 
     @AfterAll
