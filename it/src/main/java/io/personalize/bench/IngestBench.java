@@ -208,7 +208,7 @@ public final class IngestBench {
 
     record Memory(long heapMb, long maxHeapMb, long rssMb) {
         String rss() {
-            return rssMb < 0 ? "n/a (remote node)" : String.format(Locale.ROOT, java.util.Locale.ROOT, "%,d MB", rssMb);
+            return rssMb < 0 ? "n/a (remote node)" : String.format(Locale.ROOT, "%,d MB", rssMb);
         }
     }
 
