@@ -1,5 +1,6 @@
 package io.personalize;
 
+import io.personalize.action.ActiveVersionsAction;
 import io.personalize.action.ClearCacheAction;
 import io.personalize.action.ClusterModelBroadcasts;
 import io.personalize.action.DeleteModelAction;
@@ -12,6 +13,7 @@ import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
+import io.personalize.action.TransportActiveVersionsAction;
 import io.personalize.action.TransportClearCacheAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
@@ -26,6 +28,7 @@ import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
 import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
+import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
@@ -100,7 +103,11 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         Supplier<ForgottenUsers> forgotten =
                 () -> ForgottenUsers.of(services.clusterService().state());
         services.clusterService().addListener(new ForgottenUsersListener(cache));
-        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten);
+        // the version each model serves, as the node's current cluster state says: no read of the model per request
+        Supplier<ActiveVersions> activeVersions =
+                () -> ActiveVersions.of(services.clusterService().state());
+        ClusterModelBroadcasts broadcasts = new ClusterModelBroadcasts(store.systemClient());
+        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten, activeVersions, broadcasts);
         Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
         ServingStats stats = new ServingStats();
         serving.set(new Serving(profiles, limits, stats));
@@ -112,13 +119,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         services.clusterService()
                 .addListener(event -> event.indicesDeleted().forEach(index -> cache.invalidateIndex(index.getName())));
         return List.of(
-                store,
-                trainings,
-                new ModelVersions(store, forgotten, new ClusterModelBroadcasts(store.systemClient())),
-                cache,
-                profiles,
-                limits,
-                stats);
+                store, trainings, new ModelVersions(store, forgotten, broadcasts), cache, profiles, limits, stats);
     }
 
     @Override
@@ -135,7 +136,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new ActionHandler(ClearCacheAction.TYPE, TransportClearCacheAction.class),
                 new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
                 new ActionHandler(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
-                new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class));
+                new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
+                new ActionHandler(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class));
     }
 
     @Override
@@ -175,14 +177,24 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new),
                 new NamedWriteableRegistry.Entry(
                         Metadata.ProjectCustom.class, ForgottenUsers.TYPE, ForgottenUsers::new),
-                new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom));
+                new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom),
+                new NamedWriteableRegistry.Entry(
+                        Metadata.ProjectCustom.class, ActiveVersions.TYPE, ActiveVersions::new),
+                new NamedWriteableRegistry.Entry(NamedDiff.class, ActiveVersions.TYPE, ActiveVersions::readDiffFrom));
     }
 
     @Override
     public List<NamedXContentRegistry.Entry> getNamedXContent() {
         // the forgotten users are persisted with the cluster state: read back at startup
-        return List.of(new NamedXContentRegistry.Entry(
-                Metadata.ProjectCustom.class, new ParseField(ForgottenUsers.TYPE), ForgottenUsers::fromXContent));
+        return List.of(
+                new NamedXContentRegistry.Entry(
+                        Metadata.ProjectCustom.class,
+                        new ParseField(ForgottenUsers.TYPE),
+                        ForgottenUsers::fromXContent),
+                new NamedXContentRegistry.Entry(
+                        Metadata.ProjectCustom.class,
+                        new ParseField(ActiveVersions.TYPE),
+                        ActiveVersions::fromXContent));
     }
 
     @Override
