@@ -5,6 +5,7 @@ import io.personalize.action.ClearCacheAction;
 import io.personalize.action.ClusterModelBroadcasts;
 import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
+import io.personalize.action.EventsAction;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.ForgottenUsersAction;
 import io.personalize.action.GetModelsAction;
@@ -17,6 +18,7 @@ import io.personalize.action.TransportActiveVersionsAction;
 import io.personalize.action.TransportClearCacheAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
+import io.personalize.action.TransportEventsAction;
 import io.personalize.action.TransportForgetUserAction;
 import io.personalize.action.TransportForgottenUsersAction;
 import io.personalize.action.TransportGetModelsAction;
@@ -46,6 +48,7 @@ import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
+import io.personalize.rest.RestEventsAction;
 import io.personalize.rest.RestForgetUserAction;
 import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestImportModelAction;
@@ -137,7 +140,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
                 new ActionHandler(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
                 new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
-                new ActionHandler(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class));
+                new ActionHandler(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
+                new ActionHandler(EventsAction.TYPE, TransportEventsAction.class));
     }
 
     @Override
@@ -155,7 +159,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 // the node's components exist by now: Elasticsearch builds REST handlers after createComponents
                 new RestRecommendAction(serving.get().profiles()),
                 new RestForgetUserAction(),
-                new RestStatsAction());
+                new RestStatsAction(),
+                new RestEventsAction(serving.get().profiles()));
     }
 
     @Override

@@ -286,7 +286,12 @@ public final class ModelStore {
                                 beforeData.accept(listener.delegateFailureAndWrap((l, ok) -> deleteDataIndices(
                                         ModelIndices.dataIndexPattern(
                                                 model.name(), model.status().uuid()),
-                                        l)));
+                                        l.delegateFailureAndWrap((l2, deleted) -> deleteIndices(
+                                                List.of(
+                                                        ModelIndices.recentIndex(
+                                                                model.name(),
+                                                                model.status().uuid())),
+                                                l2)))));
                             }
                         },
                         e -> {

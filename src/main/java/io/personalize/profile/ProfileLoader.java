@@ -3,7 +3,9 @@ package io.personalize.profile;
 import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelBroadcasts;
+import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.VersionDataMissingException;
@@ -113,6 +115,25 @@ public final class ProfileLoader {
 
     public ServingCache cache() {
         return cache;
+    }
+
+    /** The client that reads and writes the plugin's system indices. */
+    public Client systemClient() {
+        return client;
+    }
+
+    /**
+     * The model's document, from this node's copy when it is at least as new as the write the cluster state's entry
+     * mirrors (no read), else read: for requests that need the configuration but no version (the events API).
+     */
+    public void currentModel(String name, ActionListener<ModelStore.StoredModel> listener) {
+        ActiveVersions.Entry entry = activeVersions.get().get(name);
+        ModelStore.StoredModel known = cache.model(name);
+        if (entry != null && known != null && entry.seenBy(known)) {
+            listener.onResponse(known);
+        } else {
+            model(name, listener);
+        }
     }
 
     /** The model and its serving version; 404 when the model does not exist or has no version yet. */
@@ -232,9 +253,12 @@ public final class ProfileLoader {
                 fetched.neighbors,
                 fetched.popular,
                 l));
+        boolean wantsRecent = user != null && recent > 0;
+        boolean fromApi = model.config().events().recentEvents() == ModelConfig.Events.RecentEvents.API;
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
-            fetch(model, ids, fetched, refs.acquire());
-            if (user != null && recent > 0) {
+            // with the events API, the user's newest items are one more document of the same realtime multi-get
+            fetch(model, ids, wantsRecent && fromApi ? user : null, fetched, refs.acquire());
+            if (wantsRecent && fromApi == false) {
                 recentEvents(model, user, recent, refs.acquire(items -> fetched.recentItems = items));
             }
         }
@@ -259,10 +283,18 @@ public final class ProfileLoader {
         }
     }
 
-    /** Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get. */
-    private void fetch(ActiveModel model, List<String> ids, Fetched fetched, ActionListener<Void> listener) {
+    /**
+     * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
+     * {@code recentUser} (may be null), their {@link RecentItems} document, never cached (it changes with every event).
+     */
+    private void fetch(
+            ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
         long generation = cache.generation();
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        String recentIndex = ModelIndices.recentIndexOf(model.name(), model.index());
+        if (recentUser != null) {
+            mget.add(recentIndex, recentUser);
+        }
         for (String id : ids) {
             ServingCache.Cached cached = cache.document(model, id);
             if (cached == null) {
@@ -277,6 +309,15 @@ public final class ProfileLoader {
         }
         client.multiGet(mget, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
+                if (recentUser != null && item.getIndex().equals(recentIndex)) {
+                    // no index yet: nobody sent events through the API
+                    if (item.isFailed() == false && item.getResponse().isExists()) {
+                        fetched.recentItems = RecentItems.parse(
+                                        item.getResponse().getSourceAsBytesRef())
+                                .items();
+                    }
+                    continue;
+                }
                 if (item.isFailed()) {
                     if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
                             instanceof IndexNotFoundException) {
@@ -361,6 +402,7 @@ public final class ProfileLoader {
         fetch(
                 model,
                 ids,
+                null,
                 more,
                 listener.map(ignored ->
                         new Profile(model, user, userDoc, sources, new HashMap<>(more.neighbors), seen, popular)));
