@@ -136,7 +136,58 @@ public final class RecommendSpeedBench {
                 speedup99,
                 quality.get("_recommend").hitRate(),
                 quality.get(best).hitRate());
+        throughput(es, designs, users, 10);
         System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds));
+    }
+
+    /**
+     * Requests per second of each design with 1, 2 and 4 concurrent clients, {@code seconds} each, the designs in
+     * rotating order; each client cycles through the test users from its own offset.
+     */
+    static void throughput(EsClient es, Map<String, Function<String, String>> designs, List<String> users, int seconds)
+            throws Exception {
+        List<String> names = new ArrayList<>(designs.keySet());
+        int[] clientCounts = {1, 2, 4};
+        Map<String, double[]> rps = new LinkedHashMap<>();
+        names.forEach(d -> rps.put(d, new double[clientCounts.length]));
+        for (int k = 0; k < clientCounts.length; k++) {
+            int clients = clientCounts[k];
+            for (int m = 0; m < names.size(); m++) {
+                String design = names.get((m + k) % names.size());
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+                long end = System.nanoTime() + seconds * 1_000_000_000L;
+                List<java.util.concurrent.Future<Long>> counts = new ArrayList<>();
+                for (int t = 0; t < clients; t++) {
+                    int offset = t * users.size() / clients;
+                    counts.add(pool.submit(() -> {
+                        long done = 0;
+                        for (int u = offset; System.nanoTime() < end; u++) {
+                            send(es, design, designs.get(design), users.get(u % users.size()));
+                            done++;
+                        }
+                        return done;
+                    }));
+                }
+                long total = 0;
+                for (java.util.concurrent.Future<Long> f : counts) {
+                    total += f.get();
+                }
+                pool.shutdown();
+                rps.get(design)[k] = total / (double) seconds;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%nthroughput (requests per second), %d s per design and client count%n%-24s %10s %10s %10s%n",
+                seconds,
+                "",
+                "1 client",
+                "2 clients",
+                "4 clients");
+        for (String design : names) {
+            double[] r = rps.get(design);
+            System.out.printf(Locale.ROOT, "%-24s %10.1f %10.1f %10.1f%n", design, r[0], r[1], r[2]);
+        }
     }
 
     private static List<String> shelf(EsClient es, String design, Function<String, String> body, String user) {
