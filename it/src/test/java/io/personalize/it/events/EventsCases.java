@@ -170,14 +170,57 @@ abstract class EventsCases {
     }
 
     @Test
+    void concurrentEventsOfOneShopperAreAllKept() throws Exception {
+        List<EsClient> nodes = cluster.nodes();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<JsonNode>> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                EsClient node = nodes.get(i % nodes.size());
+                String sku = TinyShop.SKUS.get(i);
+                sent.add(pool.submit(() ->
+                        node.post(eventsPath(), event("u-busy", sku, "view")).ok()));
+            }
+            for (java.util.concurrent.Future<JsonNode> f : sent) {
+                assertFalse(f.get().path("errors").asBoolean(), f.get().toString());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        // the shopper's document holds all six items: no update overwrote another (compare-and-set, retried)
+        String uuid = cluster.any()
+                .get("/_recommend/models/" + shop.model)
+                .ok()
+                .path("status")
+                .path("uuid")
+                .asText();
+        JsonNode kept = cluster.any()
+                .get("/.personalize-recent-" + shop.model + "." + uuid + "/_doc/u-busy")
+                .ok()
+                .path("_source")
+                .path("items");
+        java.util.Set<String> items = new java.util.TreeSet<>();
+        kept.forEach(item -> items.add(item.asText()));
+        assertEquals(new java.util.TreeSet<>(TinyShop.SKUS), items, kept.toString());
+    }
+
+    @Test
     void forgettingAUserDeletesWhatTheApiKeptOfThem() {
         EsClient es = cluster.any();
         es.post(eventsPath(), event("u-forget", "a", "view")).ok();
         assertEquals(List.of("b", "c"), shelf(es, "u-forget"));
+        String uuid = es.get("/_recommend/models/" + shop.model)
+                .ok()
+                .path("status")
+                .path("uuid")
+                .asText();
+        String recentDoc = "/.personalize-recent-" + shop.model + "." + uuid + "/_doc/u-forget";
+        assertEquals(200, es.get(recentDoc).status(), "the events API kept their newest items");
         assertEquals(
                 200,
                 es.delete("/_recommend/models/" + shop.model + "/users/u-forget")
                         .status());
+        assertEquals(404, es.get(recentDoc).status(), "forgotten: their newest items are deleted");
         for (EsClient node : cluster.nodes()) {
             assertEquals(List.of("f", "e"), shelf(node, "u-forget"), node.baseUrl() + ": a stranger again");
         }
