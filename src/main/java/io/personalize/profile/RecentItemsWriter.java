@@ -11,6 +11,7 @@ import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceAlreadyExistsException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest;
 import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.action.bulk.BulkRequest;
@@ -18,7 +19,9 @@ import org.elasticsearch.action.get.GetResponse;
 import org.elasticsearch.action.get.MultiGetItemResponse;
 import org.elasticsearch.action.get.MultiGetRequest;
 import org.elasticsearch.action.index.IndexRequest;
+import org.elasticsearch.action.support.ActiveShardCount;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
 import org.elasticsearch.xcontent.ToXContent;
@@ -123,10 +126,17 @@ public final class RecentItemsWriter {
         CreateIndexRequest create = new CreateIndexRequest(index)
                 .settings(ModelIndices.recentSettings())
                 .mapping(ModelIndices.recentMappings())
-                .waitForActiveShards(org.elasticsearch.action.support.ActiveShardCount.ONE);
+                .waitForActiveShards(ActiveShardCount.ONE);
         systemClient.admin().indices().create(create, ActionListener.wrap(created -> then.run(), e -> {
             if (ExceptionsHelper.unwrapCause(e) instanceof ResourceAlreadyExistsException) {
-                then.run(); // another request created it first
+                // another request created it first, maybe a moment ago: wait for its primary, as the creator does
+                ClusterHealthRequest health = new ClusterHealthRequest(TimeValue.THIRTY_SECONDS, index)
+                        .waitForActiveShards(ActiveShardCount.ONE)
+                        .timeout(TimeValue.THIRTY_SECONDS);
+                systemClient
+                        .admin()
+                        .cluster()
+                        .health(health, listener.delegateFailureAndWrap((l, answer) -> then.run()));
             } else {
                 listener.onFailure(e);
             }
