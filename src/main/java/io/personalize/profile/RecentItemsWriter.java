@@ -11,6 +11,8 @@ import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceAlreadyExistsException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.NoShardAvailableActionException;
+import org.elasticsearch.action.UnavailableShardsException;
 import org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest;
 import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
@@ -35,7 +37,8 @@ import org.elasticsearch.xcontent.XContentFactory;
  */
 public final class RecentItemsWriter {
 
-    private static final int ATTEMPTS = 10;
+    private static final int ATTEMPTS = 20;
+    private static final TimeValue RETRY_DELAY = TimeValue.timeValueMillis(100);
 
     private final Client systemClient;
 
@@ -67,12 +70,26 @@ public final class RecentItemsWriter {
                             BulkRequest bulk = new BulkRequest();
                             for (MultiGetItemResponse item : response.getResponses()) {
                                 if (item.isFailed()) {
-                                    if (createIndex
-                                            && ExceptionsHelper.unwrapCause(
-                                                            item.getFailure().getFailure())
-                                                    instanceof IndexNotFoundException) {
+                                    Throwable cause = ExceptionsHelper.unwrapCause(
+                                            item.getFailure().getFailure());
+                                    if (createIndex && cause instanceof IndexNotFoundException) {
                                         createThen(
                                                 index, () -> update(index, seen, attempts, false, listener), listener);
+                                        return;
+                                    }
+                                    if ((cause instanceof NoShardAvailableActionException
+                                                    || cause instanceof UnavailableShardsException)
+                                            && attempts > 1) {
+                                        // the index was created a moment ago and this node has not applied the state
+                                        // in which its primary started yet: try again shortly
+                                        systemClient
+                                                .threadPool()
+                                                .schedule(
+                                                        () -> update(index, seen, attempts - 1, false, listener),
+                                                        RETRY_DELAY,
+                                                        systemClient
+                                                                .threadPool()
+                                                                .generic());
                                         return;
                                     }
                                     throw item.getFailure().getFailure();
