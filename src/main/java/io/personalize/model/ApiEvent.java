@@ -19,23 +19,10 @@ public record ApiEvent(String user, String item, String type, long timeMillis, M
 
     /**
      * The event in {@code source} (the JSON object as sent), checked against {@code events} at {@code nowMillis}; the
-     * document to index holds the schema's fields as sent (and nothing else: an unknown field is a 400, not silently
-     * indexed).
+     * document to index is the event as sent, other fields included (a session, a page: the events index is the
+     * shop's).
      */
     public static ApiEvent parse(Map<String, Object> source, ModelConfig.Events events, long nowMillis) {
-        for (String field : source.keySet()) {
-            if (field.equals(events.userField())
-                    || field.equals(events.itemField())
-                    || field.equals(events.typeField())
-                    || field.equals(events.timeField())
-                    || field.equals(events.valueField())) {
-                continue;
-            }
-            throw new IllegalArgumentException("unknown field [" + field + "]: the model's events have ["
-                    + events.userField() + "], [" + events.itemField() + "], [" + events.typeField() + "], ["
-                    + events.timeField() + "]"
-                    + (events.valueField() == null ? "" : " and [" + events.valueField() + "]"));
-        }
         String user = id(source, events.userField());
         String item = id(source, events.itemField());
         Object typeValue = required(source, events.typeField());

@@ -114,7 +114,7 @@ abstract class EventsCases {
         assertReason(items.get(1), "[user_id] is missing");
         assertReason(items.get(2), "[type] [like] is not one of the model's event types [cart, purchase, view]");
         assertReason(items.get(3), "[@timestamp] must be a date");
-        assertReason(items.get(4), "unknown field [color]");
+        assertReason(items.get(4), "[@timestamp] is more than 50 years ago");
         assertReason(items.get(5), "[quantity] must be a positive number");
         // the good ones are kept: written, and counted at once
         String id = items.get(0).path("_id").asText();
