@@ -58,6 +58,9 @@ public final class RecommendSpeedBench {
 
         Map<String, Function<String, String>> designs = new LinkedHashMap<>();
         designs.put("_recommend", user -> "/_recommend");
+        // the same model whose shoppers' newest events come from the events API's per-user document
+        prepareApiModel(es, world);
+        designs.put(API_DESIGN, user -> "/_recommend");
         designs.put("UR terms (1 clause)", user -> urQuery(history.get(user), false));
         designs.put("UR term per item", user -> urQuery(history.get(user), true));
 
@@ -136,6 +139,15 @@ public final class RecommendSpeedBench {
                 speedup99,
                 quality.get("_recommend").hitRate(),
                 quality.get(best).hitRate());
+        System.out.printf(
+                Locale.ROOT,
+                "%s vs %s: %.2fx faster at p50, %.2fx at p99; vs UR terms (1 clause): %.2fx at p50; HR@10 %.4f%n",
+                API_DESIGN,
+                best,
+                percentile(nanos.get(best), 50) / percentile(nanos.get(API_DESIGN), 50),
+                percentile(nanos.get(best), 99) / percentile(nanos.get(API_DESIGN), 99),
+                percentile(nanos.get("UR terms (1 clause)"), 50) / percentile(nanos.get(API_DESIGN), 50),
+                quality.get(API_DESIGN).hitRate());
         throughput(es, designs, users, 10);
         System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds));
     }
@@ -190,9 +202,67 @@ public final class RecommendSpeedBench {
         }
     }
 
+    static final String API_DESIGN = "_recommend (events API)";
+    static final String API_MODEL = "rb-api";
+    static final String API_EVENTS = "rb-events-api";
+
+    /**
+     * A copy of the model trained on the same events whose newest events come from the events API: every shopper's
+     * train events (their 100 newest distinct items) are sent through {@code _events} into an index of its own.
+     */
+    static void prepareApiModel(EsClient es, RecommendBenchData world) {
+        long start = System.nanoTime();
+        JsonNode config =
+                es.get("/_recommend/models/" + RecommendBenchData.MODEL).ok().path("config");
+        es.delete("/_recommend/models/" + API_MODEL);
+        es.put("/_recommend/models/" + API_MODEL, config).ok();
+        es.post("/_recommend/models/" + API_MODEL + "/_train", null).ok();
+        com.fasterxml.jackson.databind.node.ObjectNode serve = config.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) serve.path("events"))
+                .put("index", API_EVENTS)
+                .put("recent_events", "api");
+        es.delete("/" + API_EVENTS);
+        String trainIndex = config.path("events").path("index").asText();
+        es.put("/" + API_EVENTS, es.get("/" + trainIndex + "/_mapping").ok().path(trainIndex))
+                .ok();
+        es.put("/_recommend/models/" + API_MODEL, serve).ok();
+        Map<String, List<OnlineRetail.Purchase>> byUser = new HashMap<>();
+        for (OnlineRetail.Purchase p : world.protocol.train()) {
+            byUser.computeIfAbsent(p.user(), u -> new ArrayList<>()).add(p);
+        }
+        long sent = 0;
+        for (List<OnlineRetail.Purchase> purchases : byUser.values()) {
+            purchases.sort(Comparator.comparingLong(OnlineRetail.Purchase::time).reversed());
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            com.fasterxml.jackson.databind.node.ArrayNode events = EsClient.JSON.createArrayNode();
+            for (OnlineRetail.Purchase p : purchases) {
+                if (distinct.add(p.sku()) && distinct.size() <= 100) {
+                    com.fasterxml.jackson.databind.node.ObjectNode event = EsClient.object();
+                    io.personalize.it.Shop.eventDocument(p).forEach(event::putPOJO);
+                    events.add(event);
+                }
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode body = EsClient.object();
+            body.set("events", events);
+            JsonNode answer = es.post("/_recommend/models/" + API_MODEL + "/_events", body)
+                    .ok();
+            if (answer.path("errors").asBoolean()) {
+                throw new IllegalStateException("events refused: " + answer);
+            }
+            sent += events.size();
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "model [%s] trained and fed %,d events of %,d shoppers through the events API in %.0f s%n",
+                API_MODEL,
+                sent,
+                byUser.size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
     private static List<String> shelf(EsClient es, String design, Function<String, String> body, String user) {
         JsonNode response = send(es, design, body, user);
-        if (design.equals("_recommend")) {
+        if (design.equals("_recommend") || design.equals(API_DESIGN)) {
             return RecommendBenchData.items(response);
         }
         List<String> items = new ArrayList<>();
@@ -205,6 +275,11 @@ public final class RecommendSpeedBench {
     private static JsonNode send(EsClient es, String design, Function<String, String> body, String user) {
         if (design.equals("_recommend")) {
             return es.post("/_recommend", RecommendBenchData.userShelf(user, K)).ok();
+        }
+        if (design.equals(API_DESIGN)) {
+            String shelf = RecommendBenchData.userShelf(user, K)
+                    .replace("\"model\": \"" + RecommendBenchData.MODEL + "\"", "\"model\": \"" + API_MODEL + "\"");
+            return es.post("/_recommend", shelf).ok();
         }
         return es.post("/" + UR_INDEX + "/_search", body.apply(user)).ok();
     }
