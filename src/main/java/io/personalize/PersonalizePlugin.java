@@ -1,9 +1,11 @@
 package io.personalize;
 
+import io.personalize.action.ActiveVersionsAction;
 import io.personalize.action.ClearCacheAction;
 import io.personalize.action.ClusterModelBroadcasts;
 import io.personalize.action.DeleteModelAction;
 import io.personalize.action.EvaluateModelAction;
+import io.personalize.action.EventsAction;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.ForgottenUsersAction;
 import io.personalize.action.GetModelsAction;
@@ -12,9 +14,11 @@ import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
+import io.personalize.action.TransportActiveVersionsAction;
 import io.personalize.action.TransportClearCacheAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
+import io.personalize.action.TransportEventsAction;
 import io.personalize.action.TransportForgetUserAction;
 import io.personalize.action.TransportForgottenUsersAction;
 import io.personalize.action.TransportGetModelsAction;
@@ -29,6 +33,7 @@ import io.personalize.embed.EmbeddingService;
 import io.personalize.embed.TextQueryVectorBuilder;
 import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
+import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
@@ -46,6 +51,7 @@ import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
+import io.personalize.rest.RestEventsAction;
 import io.personalize.rest.RestForgetUserAction;
 import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestImportModelAction;
@@ -110,7 +116,11 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
         Supplier<ForgottenUsers> forgotten =
                 () -> ForgottenUsers.of(services.clusterService().state());
         services.clusterService().addListener(new ForgottenUsersListener(cache));
-        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten);
+        // the version each model serves, as the node's current cluster state says: no read of the model per request
+        Supplier<ActiveVersions> activeVersions =
+                () -> ActiveVersions.of(services.clusterService().state());
+        ClusterModelBroadcasts broadcasts = new ClusterModelBroadcasts(store.systemClient());
+        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten, activeVersions, broadcasts);
         Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
         ServingStats stats = new ServingStats();
         serving.set(new Serving(profiles, limits, stats));
@@ -131,13 +141,7 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                         services.threadPool().getThreadContext(),
                         settings)));
         return List.of(
-                store,
-                trainings,
-                new ModelVersions(store, forgotten, new ClusterModelBroadcasts(store.systemClient())),
-                cache,
-                profiles,
-                limits,
-                stats);
+                store, trainings, new ModelVersions(store, forgotten, broadcasts), cache, profiles, limits, stats);
     }
 
     @Override
@@ -154,7 +158,9 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new ActionHandler(ClearCacheAction.TYPE, TransportClearCacheAction.class),
                 new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
                 new ActionHandler(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
-                new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class));
+                new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
+                new ActionHandler(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
+                new ActionHandler(EventsAction.TYPE, TransportEventsAction.class));
     }
 
     @Override
@@ -172,7 +178,8 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 // the node's components exist by now: Elasticsearch builds REST handlers after createComponents
                 new RestRecommendAction(serving.get().profiles()),
                 new RestForgetUserAction(),
-                new RestStatsAction());
+                new RestStatsAction(),
+                new RestEventsAction(serving.get().profiles()));
     }
 
     @Override
@@ -198,14 +205,24 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new),
                 new NamedWriteableRegistry.Entry(
                         Metadata.ProjectCustom.class, ForgottenUsers.TYPE, ForgottenUsers::new),
-                new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom));
+                new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom),
+                new NamedWriteableRegistry.Entry(
+                        Metadata.ProjectCustom.class, ActiveVersions.TYPE, ActiveVersions::new),
+                new NamedWriteableRegistry.Entry(NamedDiff.class, ActiveVersions.TYPE, ActiveVersions::readDiffFrom));
     }
 
     @Override
     public List<NamedXContentRegistry.Entry> getNamedXContent() {
         // the forgotten users are persisted with the cluster state: read back at startup
-        return List.of(new NamedXContentRegistry.Entry(
-                Metadata.ProjectCustom.class, new ParseField(ForgottenUsers.TYPE), ForgottenUsers::fromXContent));
+        return List.of(
+                new NamedXContentRegistry.Entry(
+                        Metadata.ProjectCustom.class,
+                        new ParseField(ForgottenUsers.TYPE),
+                        ForgottenUsers::fromXContent),
+                new NamedXContentRegistry.Entry(
+                        Metadata.ProjectCustom.class,
+                        new ParseField(ActiveVersions.TYPE),
+                        ActiveVersions::fromXContent));
     }
 
     @Override

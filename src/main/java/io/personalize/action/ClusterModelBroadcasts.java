@@ -1,6 +1,8 @@
 package io.personalize.action;
 
+import io.personalize.model.ActiveVersions;
 import io.personalize.model.ModelBroadcasts;
+import io.personalize.model.ModelStore;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.Client;
 
@@ -23,6 +25,22 @@ public final class ClusterModelBroadcasts implements ModelBroadcasts {
         systemClient.execute(
                 ForgottenUsersAction.TYPE,
                 ForgottenUsersAction.Request.prune(model, olderThan),
+                listener.map(acknowledged -> null));
+    }
+
+    @Override
+    public void publishActive(ModelStore.StoredModel model, ActionListener<Void> listener) {
+        systemClient.execute(
+                ActiveVersionsAction.TYPE,
+                ActiveVersionsAction.Request.publish(model.name(), ActiveVersions.Entry.of(model)),
+                listener.map(acknowledged -> null));
+    }
+
+    @Override
+    public void dropActive(String model, String uuid, ActionListener<Void> listener) {
+        systemClient.execute(
+                ActiveVersionsAction.TYPE,
+                ActiveVersionsAction.Request.drop(model, uuid),
                 listener.map(acknowledged -> null));
     }
 }

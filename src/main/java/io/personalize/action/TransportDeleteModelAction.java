@@ -3,6 +3,7 @@ package io.personalize.action;
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelStore.StoredModel;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ExceptionsHelper;
@@ -30,6 +31,7 @@ public final class TransportDeleteModelAction
     private static final int ATTEMPTS = 5;
 
     private final ModelStore store;
+    private final ClusterModelBroadcasts broadcasts;
 
     @Inject
     public TransportDeleteModelAction(
@@ -41,6 +43,7 @@ public final class TransportDeleteModelAction
                 DeleteModelAction.Request::new,
                 EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.store = store;
+        this.broadcasts = new ClusterModelBroadcasts(store.systemClient());
     }
 
     @Override
@@ -65,7 +68,11 @@ public final class TransportDeleteModelAction
         store.get(name, listener.delegateFailureAndWrap((l, model) -> {
             cancel(model, model.status().training());
             cancel(model, model.status().importing());
-            store.delete(model, ActionListener.wrap(l::onResponse, e -> {
+            // once the document is gone, every node stops serving the model (its entry in the cluster state dropped)
+            // before its version indices go: a request meanwhile answers 404, never a missing version's error
+            Consumer<ActionListener<Void>> unpublish = dropped -> broadcasts.dropActive(
+                    model.name(), model.status().uuid(), ActionListener.running(() -> dropped.onResponse(null)));
+            store.delete(model, unpublish, ActionListener.wrap(l::onResponse, e -> {
                 if (ExceptionsHelper.unwrap(e, VersionConflictEngineException.class) != null && attempts > 1) {
                     delete(name, attempts - 1, l);
                 } else {

@@ -100,14 +100,13 @@ public final class TransportForgetUserAction
                         nodeId -> clusterService.state().nodes().nodeExists(nodeId),
                         l.map(cleared -> new ForgetUserAction.Response(
                                 name, user, model.status().versions().size(), deleted))));
-        if (indices.isEmpty()) {
-            clearCaches.onResponse(0);
-            return;
-        }
         BulkRequest bulk = new BulkRequest().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         for (String index : indices) {
             bulk.add(new DeleteRequest(index, ModelDocuments.userDocId(user)));
         }
+        // and the newest items the events API kept for them (not a profile: not counted as one)
+        String recentIndex = ModelIndices.recentIndex(name, model.status().uuid());
+        bulk.add(new DeleteRequest(recentIndex, user));
         store.systemClient().bulk(bulk, clearCaches.delegateFailureAndWrap((l, response) -> {
             int deleted = 0;
             for (BulkItemResponse item : response.getItems()) {
@@ -116,7 +115,8 @@ public final class TransportForgetUserAction
                     if (item.getFailure().getCause() instanceof IndexNotFoundException == false) {
                         throw item.getFailure().getCause();
                     }
-                } else if (item.getResponse().getResult() == DocWriteResponse.Result.DELETED) {
+                } else if (item.getResponse().getResult() == DocWriteResponse.Result.DELETED
+                        && item.getIndex().equals(recentIndex) == false) {
                     deleted++;
                 }
             }

@@ -1,10 +1,12 @@
 package io.personalize.action;
 
+import io.personalize.model.ActiveVersions;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.TrainingRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.logging.log4j.LogManager;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -54,6 +56,25 @@ public final class TransportGetModelsAction
         return missing;
     }
 
+    /**
+     * Publishes the model's active version again when the cluster state names another one than its document (a
+     * publication that failed after the activation's compare-and-set, the master being unavailable): looking at a model
+     * is enough to bring serving in line with it. In the background: the answer shows the document either way.
+     */
+    private void republishIfBehind(ModelStore.StoredModel model) {
+        ActiveVersions.Entry entry = ActiveVersions.of(clusterService.state()).get(model.name());
+        ActiveVersions.Entry current = ActiveVersions.Entry.of(model);
+        boolean behind = entry == null
+                || java.util.Objects.equals(entry.uuid(), current.uuid()) == false
+                || java.util.Objects.equals(entry.active(), current.active()) == false;
+        if (behind && (entry == null || current.newerThan(entry))) {
+            new ClusterModelBroadcasts(store.systemClient())
+                    .publishActive(model, ActionListener.wrap(ok -> {}, e -> LogManager.getLogger(
+                                    TransportGetModelsAction.class)
+                            .warn("model [" + model.name() + "] could not publish its active version", e)));
+        }
+    }
+
     @Override
     protected void doExecute(
             Task task, GetModelsAction.Request request, ActionListener<GetModelsAction.Response> listener) {
@@ -61,10 +82,10 @@ public final class TransportGetModelsAction
             // a training whose node died still says "running" until someone looks: settle it now
             store.get(
                     request.name(),
-                    listener.delegateFailureAndWrap((l, model) -> trainings.settleInterrupted(
-                            model,
-                            l.map(settled ->
-                                    new GetModelsAction.Response(List.of(settled), true, missing(List.of(settled)))))));
+                    listener.delegateFailureAndWrap((l, model) -> trainings.settleInterrupted(model, l.map(settled -> {
+                        republishIfBehind(settled);
+                        return new GetModelsAction.Response(List.of(settled), true, missing(List.of(settled)));
+                    }))));
         } else {
             store.list(listener.map(models -> new GetModelsAction.Response(models, false, missing(models))));
         }

@@ -16,6 +16,7 @@ public final class TransportPutModelAction
 
     private final ModelValidator validator;
     private final ModelStore store;
+    private final ClusterModelBroadcasts broadcasts;
 
     @Inject
     public TransportPutModelAction(
@@ -29,6 +30,7 @@ public final class TransportPutModelAction
         // the indices are checked as the calling user, the model stored by the plugin
         this.validator = new ModelValidator(client);
         this.store = store;
+        this.broadcasts = new ClusterModelBroadcasts(store.systemClient());
     }
 
     @Override
@@ -39,6 +41,18 @@ public final class TransportPutModelAction
                 listener.delegateFailureAndWrap((l, valid) -> store.put(
                         request.name(),
                         request.config(),
-                        l.map(created -> new PutModelAction.Response(request.name(), created)))));
+                        l.delegateFailureAndWrap((l2, created) -> publish(request, created, l2)))));
+    }
+
+    /**
+     * Publishes the model as now written (its new configuration, or a new model without a version) in the cluster
+     * state, so that every node serves with the new configuration from the next request on.
+     */
+    private void publish(PutModelAction.Request request, boolean created, ActionListener<PutModelAction.Response> l) {
+        PutModelAction.Response response = new PutModelAction.Response(request.name(), created);
+        store.get(
+                request.name(),
+                l.delegateFailureAndWrap(
+                        (l2, written) -> broadcasts.publishActive(written, l2.map(published -> response))));
     }
 }

@@ -17,4 +17,13 @@ public interface ModelBroadcasts {
 
     /** Drops from the cluster state the users of {@code model} forgotten before {@code olderThan}. */
     void pruneForgotten(String model, long olderThan, ActionListener<Void> listener);
+
+    /**
+     * Publishes, in the cluster state, what serving uses of the model as {@code model} was just written (its active
+     * version, the write's sequence number): answers once every node applied it. Never older than what is published.
+     */
+    void publishActive(ModelStore.StoredModel model, ActionListener<Void> listener);
+
+    /** Drops the model's entry from the cluster state, if it is of the incarnation {@code uuid} (the model is deleted). */
+    void dropActive(String model, String uuid, ActionListener<Void> listener);
 }

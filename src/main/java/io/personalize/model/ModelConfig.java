@@ -104,8 +104,43 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             String timeField,
             Map<String, Double> weights,
             TimeValue halfLife,
-            String valueField)
+            String valueField,
+            RecentEvents recentEvents)
             implements ToXContentObject, Writeable {
+
+        /**
+         * Where serving reads a shopper's newest events from: a search of the events index on every request (counts
+         * what the index shows once refreshed, whoever wrote it), or the plugin's per-user document that
+         * {@code POST _recommend/models/{m}/_events} keeps (one realtime GET beside the profile's; counts an event sent
+         * through the API at the very next request; events written straight to the index count from the next training).
+         */
+        public enum RecentEvents {
+            INDEX,
+            API;
+
+            static RecentEvents parse(String value) {
+                for (RecentEvents source : values()) {
+                    if (source.name().equalsIgnoreCase(value)) {
+                        return source;
+                    }
+                }
+                throw new IllegalArgumentException(
+                        "[events.recent_events] must be [index] or [api], got [" + value + "]");
+            }
+        }
+
+        /** Events whose newest ones are read from the events index ({@link RecentEvents#INDEX}). */
+        public Events(
+                String index,
+                String userField,
+                String itemField,
+                String typeField,
+                String timeField,
+                Map<String, Double> weights,
+                TimeValue halfLife,
+                String valueField) {
+            this(index, userField, itemField, typeField, timeField, weights, halfLife, valueField, null);
+        }
 
         public static final Map<String, Double> DEFAULT_WEIGHTS = Map.of("view", 1.0, "cart", 3.0, "purchase", 5.0);
         /** Chosen on the Online Retail validation split (see the README's quality section). */
@@ -123,7 +158,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                         (String) a[4],
                         (Map<String, Double>) a[5],
                         (TimeValue) a[6],
-                        (String) a[7]));
+                        (String) a[7],
+                        a[8] == null ? null : RecentEvents.parse((String) a[8])));
 
         static {
             PARSER.declareString(constructorArg(), new ParseField("index"));
@@ -140,6 +176,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                     new ParseField("half_life"),
                     ObjectParser.ValueType.STRING_OR_NULL);
             PARSER.declareString(optionalConstructorArg(), new ParseField("value_field"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("recent_events"));
         }
 
         public Events {
@@ -149,6 +186,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             typeField = typeField == null ? "type" : requireText(typeField, "events.type_field");
             timeField = timeField == null ? "@timestamp" : requireText(timeField, "events.time_field");
             weights = weights == null ? DEFAULT_WEIGHTS : Map.copyOf(weights);
+            recentEvents = recentEvents == null ? RecentEvents.INDEX : recentEvents;
             if (weights.isEmpty()) {
                 throw new IllegalArgumentException("[events.weights] must give the weight of at least one event type");
             }
@@ -170,7 +208,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                     // null on the wire is "no time decay", which the constructor takes as -1 (null there means the
                     // default)
                     Objects.requireNonNullElse(in.readOptionalTimeValue(), TimeValue.MINUS_ONE),
-                    in.readOptionalString());
+                    in.readOptionalString(),
+                    in.readEnum(RecentEvents.class));
         }
 
         @Override
@@ -183,6 +222,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             out.writeMap(weights, StreamOutput::writeDouble);
             out.writeOptionalTimeValue(halfLife);
             out.writeOptionalString(valueField);
+            out.writeEnum(recentEvents);
         }
 
         private static Map<String, Double> parseWeights(XContentParser parser) throws IOException {
@@ -212,6 +252,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             builder.field("half_life", halfLife == null ? null : halfLife.getStringRep());
             if (valueField != null) {
                 builder.field("value_field", valueField);
+            }
+            if (recentEvents != RecentEvents.INDEX) {
+                builder.field("recent_events", recentEvents.name().toLowerCase(Locale.ROOT));
             }
             return builder.endObject();
         }

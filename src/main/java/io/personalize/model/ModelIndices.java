@@ -101,6 +101,32 @@ public final class ModelIndices {
         return uuid == null ? DATA_PREFIX + model + ".v*" : DATA_PREFIX + model + "." + uuid + ".v*";
     }
 
+    static final String RECENT_PREFIX = ".personalize-recent-";
+
+    /**
+     * The index of one incarnation of a model that holds, per user, the newest distinct items they had events on
+     * through {@code _events} (document id: the user id). Deleted with the model; a user's document with the user.
+     */
+    public static String recentIndex(String model, String uuid) {
+        return uuid == null ? RECENT_PREFIX + model : RECENT_PREFIX + model + "." + uuid;
+    }
+
+    /** The recent-items index of the incarnation a version index belongs to (its name carries the uuid). */
+    public static String recentIndexOf(String model, String versionIndex) {
+        DataIndex parsed = parseDataIndex(versionIndex);
+        return recentIndex(model, parsed == null ? null : parsed.uuid());
+    }
+
+    /** Read by id beside the profile on every request: one shard with a copy on every node; refreshed as usual. */
+    public static Settings recentSettings() {
+        return settings();
+    }
+
+    public static String recentMappings() {
+        return String.format(Locale.ROOT, """
+            {"_meta": {"%s": %d}, "dynamic": false, "properties": {}}""", SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
+    }
+
     /** A new model's uuid: 16 random lower-case hex digits (index names must be lower case). */
     public static String newUuid() {
         return java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16);
@@ -156,6 +182,12 @@ public final class ModelIndices {
                 SystemIndexDescriptor.builder()
                         .setIndexPattern(DATA_PATTERN)
                         .setDescription("personalize: trained and imported model versions")
+                        .setOrigin(ORIGIN)
+                        .setType(SystemIndexDescriptor.Type.INTERNAL_UNMANAGED)
+                        .build(),
+                SystemIndexDescriptor.builder()
+                        .setIndexPattern(RECENT_PREFIX + "*")
+                        .setDescription("personalize: each user's newest items, kept by the events API")
                         .setOrigin(ORIGIN)
                         .setType(SystemIndexDescriptor.Type.INTERNAL_UNMANAGED)
                         .build());

@@ -264,6 +264,14 @@ public final class ModelStore {
      * incarnation: only its own, so that a model created again under the same name meanwhile keeps its data.
      */
     public void delete(StoredModel model, ActionListener<Void> listener) {
+        delete(model, done -> done.onResponse(null), listener);
+    }
+
+    /** {@link #delete(StoredModel, ActionListener)}, running {@code beforeData} between the document and the indices. */
+    public void delete(
+            StoredModel model,
+            java.util.function.Consumer<ActionListener<Void>> beforeData,
+            ActionListener<Void> listener) {
         DeleteRequest delete = new DeleteRequest(ModelIndices.MODELS, model.name())
                 .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
                 .setIfSeqNo(model.seqNo())
@@ -275,10 +283,15 @@ public final class ModelStore {
                             if (response.status() == RestStatus.NOT_FOUND) {
                                 listener.onFailure(notFound(model.name()));
                             } else {
-                                deleteDataIndices(
+                                beforeData.accept(listener.delegateFailureAndWrap((l, ok) -> deleteDataIndices(
                                         ModelIndices.dataIndexPattern(
                                                 model.name(), model.status().uuid()),
-                                        listener);
+                                        l.delegateFailureAndWrap((l2, deleted) -> deleteIndices(
+                                                List.of(
+                                                        ModelIndices.recentIndex(
+                                                                model.name(),
+                                                                model.status().uuid())),
+                                                l2)))));
                             }
                         },
                         e -> {

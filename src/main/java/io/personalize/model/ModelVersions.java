@@ -179,8 +179,21 @@ public final class ModelVersions {
                     // the model already serves the new version: failing to drop old indices must not fail the training
                     Runnable clearCaches = () ->
                             broadcasts.clearCaches(pending.model(), pending.index(), () -> l.onResponse(activated));
-                    store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
-                        logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
+                    Runnable dropOld =
+                            () -> store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
+                                logger.warn(
+                                        "model [" + pending.model() + "] could not delete old versions " + dropped, e);
+                                clearCaches.run();
+                            }));
+                    // every node learns the new version from the cluster state before the answer, and before any
+                    // version a node could still be serving is dropped: the next request anywhere is served from it
+                    broadcasts.publishActive(activated, ActionListener.wrap(ok -> dropOld.run(), e -> {
+                        // the document (the source of truth) already names the new version: the activation stands;
+                        // nodes serve the version the cluster state names until the next publication of this model
+                        logger.warn(
+                                "model [" + pending.model() + "] could not publish its active version ["
+                                        + version.version() + "] in the cluster state",
+                                e);
                         clearCaches.run();
                     }));
                 }));

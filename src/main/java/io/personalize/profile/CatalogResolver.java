@@ -1,7 +1,9 @@
 package io.personalize.profile;
 
+import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStore;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 
@@ -22,15 +24,33 @@ public final class CatalogResolver {
             String model,
             BiConsumer<String, ActionListener<T>> action,
             ActionListener<T> listener) {
+        onIndex(profiles, model, config -> config.catalog().index(), action, listener);
+    }
+
+    /** Runs {@code action} with the events index of {@code model} (the events API writes there as the caller). */
+    public static <T> void onEvents(
+            ProfileLoader profiles,
+            String model,
+            BiConsumer<String, ActionListener<T>> action,
+            ActionListener<T> listener) {
+        onIndex(profiles, model, config -> config.events().index(), action, listener);
+    }
+
+    private static <T> void onIndex(
+            ProfileLoader profiles,
+            String model,
+            Function<ModelConfig, String> which,
+            BiConsumer<String, ActionListener<T>> action,
+            ActionListener<T> listener) {
         ModelStore.StoredModel known = profiles.cache().model(model);
         if (known == null) {
-            lookUp(profiles, model, action, listener);
+            lookUp(profiles, model, which, action, listener);
             return;
         }
-        action.accept(known.config().catalog().index(), ActionListener.wrap(listener::onResponse, e -> {
+        action.accept(which.apply(known.config()), ActionListener.wrap(listener::onResponse, e -> {
             if (ExceptionsHelper.unwrapCause(e) instanceof CatalogMismatchException) {
-                // the model's catalogue changed since this node last read it: authorize against the new one
-                lookUp(profiles, model, action, listener);
+                // the model's index changed since this node last read it: authorize against the new one
+                lookUp(profiles, model, which, action, listener);
             } else {
                 listener.onFailure(e);
             }
@@ -40,12 +60,11 @@ public final class CatalogResolver {
     private static <T> void lookUp(
             ProfileLoader profiles,
             String model,
+            Function<ModelConfig, String> which,
             BiConsumer<String, ActionListener<T>> action,
             ActionListener<T> listener) {
         profiles.model(
-                model,
-                listener.delegateFailureAndWrap(
-                        (l, stored) -> action.accept(stored.config().catalog().index(), l)));
+                model, listener.delegateFailureAndWrap((l, stored) -> action.accept(which.apply(stored.config()), l)));
     }
 
     /** The caller was authorized for another index than the model's catalogue (which changed since it was looked up). */
@@ -54,6 +73,11 @@ public final class CatalogResolver {
 
         public CatalogMismatchException(String model, String catalog, String index) {
             super("model [" + model + "] recommends from [" + catalog + "], not from [" + index + "]");
+        }
+
+        /** Another index of the model than its catalogue (its events index) moved since it was looked up. */
+        public CatalogMismatchException(String message) {
+            super(message);
         }
     }
 }

@@ -1,7 +1,11 @@
 package io.personalize.profile;
 
+import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
+import io.personalize.model.ModelBroadcasts;
+import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.VersionDataMissingException;
@@ -15,12 +19,13 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
@@ -54,6 +59,8 @@ import org.elasticsearch.xcontent.XContentParserConfiguration;
  */
 public final class ProfileLoader {
 
+    private static final Logger logger = LogManager.getLogger(ProfileLoader.class);
+
     /** Whose neighbour lists a profile needs. */
     public enum Neighbors {
         /** The context items', the recent items' and the stored history's (up to the recent items wanted): the rescorer. */
@@ -66,18 +73,36 @@ public final class ProfileLoader {
     private final Client client;
     private final ServingCache cache;
     private final Supplier<ForgottenUsers> forgotten;
+    private final Supplier<ActiveVersions> activeVersions;
+    private final ModelBroadcasts broadcasts;
+    private final Set<String> publishing = ConcurrentHashMap.newKeySet();
 
     /** A loader without the node's cache and cluster state (Java callers resolving a model's catalogue). */
     public ProfileLoader(ModelStore store) {
         this(store, ServingCache.disabled(), () -> ForgottenUsers.EMPTY);
     }
 
-    /** {@code forgotten}: the users forgotten as the node's current cluster state says, read on every profile use. */
+    /** A loader that reads the model's document for every request (no cluster state of active versions). */
     public ProfileLoader(ModelStore store, ServingCache cache, Supplier<ForgottenUsers> forgotten) {
+        this(store, cache, forgotten, () -> ActiveVersions.EMPTY, null);
+    }
+
+    /**
+     * {@code forgotten} and {@code activeVersions}: as the node's current cluster state says, read on every request;
+     * {@code broadcasts} publishes a model the cluster state does not know yet (may be null: never).
+     */
+    public ProfileLoader(
+            ModelStore store,
+            ServingCache cache,
+            Supplier<ForgottenUsers> forgotten,
+            Supplier<ActiveVersions> activeVersions,
+            ModelBroadcasts broadcasts) {
         this.store = store;
         this.client = store.systemClient();
         this.cache = cache;
         this.forgotten = forgotten;
+        this.activeVersions = activeVersions;
+        this.broadcasts = broadcasts;
     }
 
     /**
@@ -90,6 +115,25 @@ public final class ProfileLoader {
 
     public ServingCache cache() {
         return cache;
+    }
+
+    /** The client that reads and writes the plugin's system indices. */
+    public Client systemClient() {
+        return client;
+    }
+
+    /**
+     * The model's document, from this node's copy when it is at least as new as the write the cluster state's entry
+     * mirrors (no read), else read: for requests that need the configuration but no version (the events API).
+     */
+    public void currentModel(String name, ActionListener<ModelStore.StoredModel> listener) {
+        ActiveVersions.Entry entry = activeVersions.get().get(name);
+        ModelStore.StoredModel known = cache.model(name);
+        if (entry != null && known != null && entry.seenBy(known)) {
+            listener.onResponse(known);
+        } else {
+            model(name, listener);
+        }
     }
 
     /** The model and its serving version; 404 when the model does not exist or has no version yet. */
@@ -109,83 +153,70 @@ public final class ProfileLoader {
     public static ActiveModel active(ModelStore.StoredModel model) {
         ModelStatus.Version version = model.status().active();
         if (version == null) {
-            throw new ResourceNotFoundException(
-                    "model [" + model.name() + "] has no trained version yet: train it or import one");
+            throw noVersion(model.name());
         }
         return new ActiveModel(model.name(), model.config(), version);
     }
 
     /**
-     * Runs {@code work} on the model's active version. When this node has read the model before, {@code work} starts
-     * on the version it read while the model's document is read again; if the document now names another version or
-     * configuration, {@code work} runs again on that one. Either way the result comes from the version active when the
-     * request is served, as if the document had been read first, and a new version is seen by the very next request.
+     * Runs {@code work} on the model's active version, as the node's cluster state names it ({@link ActiveVersions}):
+     * no read of the model's document, but the first on this node after the document changed (a new configuration, a
+     * new version: the entry names the write it mirrors). The master publishes the entry, and every node applies it,
+     * before an activation answers: the next request, on any node, is served from the new version, and a request is
+     * served from one version only. A model the cluster state does not know (one activated before this node's plugin
+     * published versions, or whose publication failed) is served from its document, read for each request, and
+     * published on the way.
      */
     public <T> void withActive(
             String name, BiConsumer<ActiveModel, ActionListener<T>> work, ActionListener<T> listener) {
-        ModelStore.StoredModel known = cache.model(name);
-        ActiveModel guess = known == null || known.status().active() == null ? null : active(known);
-        if (guess == null) {
-            activeModel(name, listener.delegateFailureAndWrap((l, model) -> work.accept(model, l)));
+        ActiveVersions.Entry entry = activeVersions.get().get(name);
+        if (entry == null) {
+            model(name, listener.delegateFailureAndWrap((l, model) -> {
+                publishUnknown(model);
+                work.accept(active(model), l);
+            }));
             return;
         }
-        Speculation<T> speculation = new Speculation<>(guess, fresh -> work.accept(fresh, listener), listener);
-        activeModel(name, ActionListener.wrap(speculation::model, speculation::modelFailed));
-        ActionListener.run(
-                ActionListener.wrap(speculation::result, speculation::resultFailed), l -> work.accept(guess, l));
+        if (entry.active() == null) {
+            listener.onFailure(noVersion(name));
+            return;
+        }
+        ModelStore.StoredModel known = cache.model(name);
+        if (known != null && entry.seenBy(known)) {
+            work.accept(new ActiveModel(name, known.config(), entry.active()), listener);
+            return;
+        }
+        // this node's copy of the document is older than the write the entry mirrors: read it once
+        model(name, listener.delegateFailureAndWrap((l, model) -> {
+            if (Objects.equals(model.status().uuid(), entry.uuid()) == false
+                    || ActiveVersions.Entry.of(model).newerThan(entry)) {
+                // a newer write than the cluster state knows yet (its publication is on the way, or failed): the
+                // document is the truth
+                publishUnknown(model);
+                work.accept(active(model), l);
+            } else {
+                work.accept(new ActiveModel(name, model.config(), entry.active()), l);
+            }
+        }));
     }
 
-    /** Joins the model's document and a result computed from the version guessed before reading it. */
-    private static final class Speculation<T> {
-        private final ActiveModel guess;
-        private final Consumer<ActiveModel> redo;
-        private final ActionListener<T> listener;
-        private final AtomicInteger pending = new AtomicInteger(2);
-        private volatile ActiveModel fresh;
-        private volatile Exception modelFailure;
-        private volatile T result;
-        private volatile Exception resultFailure;
-
-        Speculation(ActiveModel guess, Consumer<ActiveModel> redo, ActionListener<T> listener) {
-            this.guess = guess;
-            this.redo = redo;
-            this.listener = listener;
+    /** Publishes what the cluster state does not know of the model yet, once at a time per model; failures are logged. */
+    private void publishUnknown(ModelStore.StoredModel model) {
+        if (broadcasts == null || model.status().active() == null || publishing.add(model.name()) == false) {
+            return;
         }
+        broadcasts.publishActive(
+                model,
+                ActionListener.runAfter(
+                        ActionListener.wrap(
+                                ok -> {},
+                                e -> logger.debug(
+                                        "model [" + model.name() + "] could not publish its active version", e)),
+                        () -> publishing.remove(model.name())));
+    }
 
-        void model(ActiveModel model) {
-            fresh = model;
-            arrived();
-        }
-
-        void modelFailed(Exception e) {
-            modelFailure = e;
-            arrived();
-        }
-
-        void result(T value) {
-            result = value;
-            arrived();
-        }
-
-        void resultFailed(Exception e) {
-            resultFailure = e;
-            arrived();
-        }
-
-        private void arrived() {
-            if (pending.decrementAndGet() != 0) {
-                return;
-            }
-            if (modelFailure != null) {
-                listener.onFailure(modelFailure); // deleted, say: whatever the result, the model is no more
-            } else if (fresh.equals(guess) == false) {
-                redo.accept(fresh); // another version was activated (or the configuration changed) meanwhile
-            } else if (resultFailure != null) {
-                listener.onFailure(resultFailure);
-            } else {
-                listener.onResponse(result);
-            }
-        }
+    private static ResourceNotFoundException noVersion(String name) {
+        return new ResourceNotFoundException("model [" + name + "] has no trained version yet: train it or import one");
     }
 
     /**
@@ -222,9 +253,12 @@ public final class ProfileLoader {
                 fetched.neighbors,
                 fetched.popular,
                 l));
+        boolean wantsRecent = user != null && recent > 0;
+        boolean fromApi = model.config().events().recentEvents() == ModelConfig.Events.RecentEvents.API;
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
-            fetch(model, ids, fetched, refs.acquire());
-            if (user != null && recent > 0) {
+            // with the events API, the user's newest items are one more document of the same realtime multi-get
+            fetch(model, ids, wantsRecent && fromApi ? user : null, fetched, refs.acquire());
+            if (wantsRecent && fromApi == false) {
                 recentEvents(model, user, recent, refs.acquire(items -> fetched.recentItems = items));
             }
         }
@@ -249,10 +283,18 @@ public final class ProfileLoader {
         }
     }
 
-    /** Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get. */
-    private void fetch(ActiveModel model, List<String> ids, Fetched fetched, ActionListener<Void> listener) {
+    /**
+     * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
+     * {@code recentUser} (may be null), their {@link RecentItems} document, never cached (it changes with every event).
+     */
+    private void fetch(
+            ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
         long generation = cache.generation();
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        String recentIndex = ModelIndices.recentIndexOf(model.name(), model.index());
+        if (recentUser != null) {
+            mget.add(recentIndex, recentUser);
+        }
         for (String id : ids) {
             ServingCache.Cached cached = cache.document(model, id);
             if (cached == null) {
@@ -267,6 +309,15 @@ public final class ProfileLoader {
         }
         client.multiGet(mget, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
+                if (recentUser != null && item.getIndex().equals(recentIndex)) {
+                    // no index yet: nobody sent events through the API
+                    if (item.isFailed() == false && item.getResponse().isExists()) {
+                        fetched.recentItems = RecentItems.parse(
+                                        item.getResponse().getSourceAsBytesRef())
+                                .items();
+                    }
+                    continue;
+                }
                 if (item.isFailed()) {
                     if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
                             instanceof IndexNotFoundException) {
@@ -351,6 +402,7 @@ public final class ProfileLoader {
         fetch(
                 model,
                 ids,
+                null,
                 more,
                 listener.map(ignored ->
                         new Profile(model, user, userDoc, sources, new HashMap<>(more.neighbors), seen, popular)));

@@ -30,9 +30,9 @@ import org.elasticsearch.core.TimeValue;
  *       {@link #SIZE} bytes, idle ones after {@link #EXPIRE_AFTER_ACCESS}; a version's entries go on every node when
  *       another version is activated or the model deleted, a user's when they are forgotten
  *       ({@code ClearCacheAction});</li>
- *   <li>the model's document as last read, which serving uses only as a guess: every request still reads the model's
- *       document, in parallel with the work it starts from the guessed version, and starts again from the version the
- *       document names when they differ ({@link ProfileLoader#withActive}).</li>
+ *   <li>the model's document as last read, for its configuration: the version that serves comes from the cluster state,
+ *       whose entry for the model names the write of the document it mirrors; a copy older than that is read again
+ *       ({@link ProfileLoader#withActive}).</li>
  * </ul>
  * The shopper's newest events are never cached: they are read for every request (real time). Size and expiry are
  * dynamic cluster settings; changing one starts an empty cache.

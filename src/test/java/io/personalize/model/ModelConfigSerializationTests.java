@@ -55,7 +55,8 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
                 randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
                 weights,
                 halfLife,
-                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10));
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
+                randomBoolean() ? null : randomFrom(ModelConfig.Events.RecentEvents.values()));
     }
 
     public static ModelConfig.Similarity randomSimilarity() {

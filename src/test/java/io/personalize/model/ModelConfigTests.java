@@ -50,6 +50,7 @@ public class ModelConfigTests extends ESTestCase {
         assertThat(config.events().halfLife(), equalTo(ModelConfig.Events.DEFAULT_HALF_LIFE));
         assertThat(config.similarity().algorithm(), equalTo("cosine"));
         assertThat(config.similarity().neighbors(), equalTo(50));
+        assertThat(config.events().recentEvents(), equalTo(ModelConfig.Events.RecentEvents.INDEX));
     }
 
     public void testNullHalfLifeMeansNoDecay() throws IOException {
@@ -62,7 +63,7 @@ public class ModelConfigTests extends ESTestCase {
     public void testStoredFormRoundTrips() throws IOException {
         ModelConfig config = parse("""
             {"catalog": {"index": "p", "attributes": ["brand"]},
-             "events": {"index": "e", "weights": {"view": 0.5}, "value_field": "qty"},
+             "events": {"index": "e", "weights": {"view": 0.5}, "value_field": "qty", "recent_events": "api"},
              "similarity": {"algorithm": "RP3BETA", "alpha": 0.8, "beta": 0.4},
              "training": {"max_history": 50, "popularity_half_life": "7d", "popularity_weight": 0.1}}""");
         assertThat(roundTrip(config), equalTo(config));
@@ -102,6 +103,9 @@ public class ModelConfigTests extends ESTestCase {
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"training\": {\"user_items\": 5000}}",
                 "[training.user_items] must be between 1 and 1000");
+        assertBad(
+                "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"recent_events\": \"kafka\"}}",
+                "[events.recent_events] must be [index] or [api], got [kafka]");
     }
 
     public void testAlgorithmParameters() throws IOException {

@@ -58,6 +58,9 @@ public final class RecommendSpeedBench {
 
         Map<String, Function<String, String>> designs = new LinkedHashMap<>();
         designs.put("_recommend", user -> "/_recommend");
+        // the same model whose shoppers' newest events come from the events API's per-user document
+        prepareApiModel(es, world);
+        designs.put(API_DESIGN, user -> "/_recommend");
         designs.put("UR terms (1 clause)", user -> urQuery(history.get(user), false));
         designs.put("UR term per item", user -> urQuery(history.get(user), true));
 
@@ -136,12 +139,130 @@ public final class RecommendSpeedBench {
                 speedup99,
                 quality.get("_recommend").hitRate(),
                 quality.get(best).hitRate());
+        System.out.printf(
+                Locale.ROOT,
+                "%s vs %s: %.2fx faster at p50, %.2fx at p99; vs UR terms (1 clause): %.2fx at p50; HR@10 %.4f%n",
+                API_DESIGN,
+                best,
+                percentile(nanos.get(best), 50) / percentile(nanos.get(API_DESIGN), 50),
+                percentile(nanos.get(best), 99) / percentile(nanos.get(API_DESIGN), 99),
+                percentile(nanos.get("UR terms (1 clause)"), 50) / percentile(nanos.get(API_DESIGN), 50),
+                quality.get(API_DESIGN).hitRate());
+        throughput(es, designs, users, 10);
         System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds));
+    }
+
+    /**
+     * Requests per second of each design with 1, 2 and 4 concurrent clients, {@code seconds} each, the designs in
+     * rotating order; each client cycles through the test users from its own offset.
+     */
+    static void throughput(EsClient es, Map<String, Function<String, String>> designs, List<String> users, int seconds)
+            throws Exception {
+        List<String> names = new ArrayList<>(designs.keySet());
+        int[] clientCounts = {1, 2, 4};
+        Map<String, double[]> rps = new LinkedHashMap<>();
+        names.forEach(d -> rps.put(d, new double[clientCounts.length]));
+        for (int k = 0; k < clientCounts.length; k++) {
+            int clients = clientCounts[k];
+            for (int m = 0; m < names.size(); m++) {
+                String design = names.get((m + k) % names.size());
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+                long end = System.nanoTime() + seconds * 1_000_000_000L;
+                List<java.util.concurrent.Future<Long>> counts = new ArrayList<>();
+                for (int t = 0; t < clients; t++) {
+                    int offset = t * users.size() / clients;
+                    counts.add(pool.submit(() -> {
+                        long done = 0;
+                        for (int u = offset; System.nanoTime() < end; u++) {
+                            send(es, design, designs.get(design), users.get(u % users.size()));
+                            done++;
+                        }
+                        return done;
+                    }));
+                }
+                long total = 0;
+                for (java.util.concurrent.Future<Long> f : counts) {
+                    total += f.get();
+                }
+                pool.shutdown();
+                rps.get(design)[k] = total / (double) seconds;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "%nthroughput (requests per second), %d s per design and client count%n%-24s %10s %10s %10s%n",
+                seconds,
+                "",
+                "1 client",
+                "2 clients",
+                "4 clients");
+        for (String design : names) {
+            double[] r = rps.get(design);
+            System.out.printf(Locale.ROOT, "%-24s %10.1f %10.1f %10.1f%n", design, r[0], r[1], r[2]);
+        }
+    }
+
+    static final String API_DESIGN = "_recommend (events API)";
+    static final String API_MODEL = "rb-api";
+    static final String API_EVENTS = "rb-events-api";
+
+    /**
+     * A copy of the model trained on the same events whose newest events come from the events API: every shopper's
+     * train events (their 100 newest distinct items) are sent through {@code _events} into an index of its own.
+     */
+    static void prepareApiModel(EsClient es, RecommendBenchData world) {
+        long start = System.nanoTime();
+        JsonNode config =
+                es.get("/_recommend/models/" + RecommendBenchData.MODEL).ok().path("config");
+        es.delete("/_recommend/models/" + API_MODEL);
+        es.put("/_recommend/models/" + API_MODEL, config).ok();
+        es.post("/_recommend/models/" + API_MODEL + "/_train", null).ok();
+        com.fasterxml.jackson.databind.node.ObjectNode serve = config.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) serve.path("events"))
+                .put("index", API_EVENTS)
+                .put("recent_events", "api");
+        es.delete("/" + API_EVENTS);
+        String trainIndex = config.path("events").path("index").asText();
+        es.put("/" + API_EVENTS, es.get("/" + trainIndex + "/_mapping").ok().path(trainIndex))
+                .ok();
+        es.put("/_recommend/models/" + API_MODEL, serve).ok();
+        Map<String, List<OnlineRetail.Purchase>> byUser = new HashMap<>();
+        for (OnlineRetail.Purchase p : world.protocol.train()) {
+            byUser.computeIfAbsent(p.user(), u -> new ArrayList<>()).add(p);
+        }
+        long sent = 0;
+        for (List<OnlineRetail.Purchase> purchases : byUser.values()) {
+            purchases.sort(Comparator.comparingLong(OnlineRetail.Purchase::time).reversed());
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            com.fasterxml.jackson.databind.node.ArrayNode events = EsClient.JSON.createArrayNode();
+            for (OnlineRetail.Purchase p : purchases) {
+                if (distinct.add(p.sku()) && distinct.size() <= 100) {
+                    com.fasterxml.jackson.databind.node.ObjectNode event = EsClient.object();
+                    io.personalize.it.Shop.eventDocument(p).forEach(event::putPOJO);
+                    events.add(event);
+                }
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode body = EsClient.object();
+            body.set("events", events);
+            JsonNode answer = es.post("/_recommend/models/" + API_MODEL + "/_events", body)
+                    .ok();
+            if (answer.path("errors").asBoolean()) {
+                throw new IllegalStateException("events refused: " + answer);
+            }
+            sent += events.size();
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "model [%s] trained and fed %,d events of %,d shoppers through the events API in %.0f s%n",
+                API_MODEL,
+                sent,
+                byUser.size(),
+                (System.nanoTime() - start) / 1e9);
     }
 
     private static List<String> shelf(EsClient es, String design, Function<String, String> body, String user) {
         JsonNode response = send(es, design, body, user);
-        if (design.equals("_recommend")) {
+        if (design.equals("_recommend") || design.equals(API_DESIGN)) {
             return RecommendBenchData.items(response);
         }
         List<String> items = new ArrayList<>();
@@ -154,6 +275,11 @@ public final class RecommendSpeedBench {
     private static JsonNode send(EsClient es, String design, Function<String, String> body, String user) {
         if (design.equals("_recommend")) {
             return es.post("/_recommend", RecommendBenchData.userShelf(user, K)).ok();
+        }
+        if (design.equals(API_DESIGN)) {
+            String shelf = RecommendBenchData.userShelf(user, K)
+                    .replace("\"model\": \"" + RecommendBenchData.MODEL + "\"", "\"model\": \"" + API_MODEL + "\"");
+            return es.post("/_recommend", shelf).ok();
         }
         return es.post("/" + UR_INDEX + "/_search", body.apply(user)).ok();
     }

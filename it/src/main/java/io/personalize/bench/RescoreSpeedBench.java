@@ -45,7 +45,7 @@ public final class RescoreSpeedBench {
 
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
-        int docs = 200_000, queries = 300, rounds = 3;
+        int docs = 200_000, queries = 300, rounds = 3, seconds = 10;
         boolean fresh = false;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -53,9 +53,10 @@ public final class RescoreSpeedBench {
                 case "--queries" -> queries = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--fresh" -> fresh = true;
+                case "--throughput-seconds" -> seconds = Integer.parseInt(args[++i]);
                 default ->
-                    throw new IllegalArgumentException(
-                            "unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]");
+                    throw new IllegalArgumentException("unknown argument [" + args[i]
+                            + "]: [--docs N] [--queries N] [--rounds N] [--fresh] [--throughput-seconds N]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
@@ -83,6 +84,8 @@ public final class RescoreSpeedBench {
                 (double) matched / cases.size(),
                 rounds);
 
+        prepareApiModel(es, data, split, cases, fresh);
+
         Map<String, Function<RescoreCases.Case, Long>> modes = new LinkedHashMap<>();
         modes.put("bm25", c -> timed(es, RescoreQualityBench.bm25Body(c.query())));
         modes.put("rescore-100", c -> timed(es, rescore(c, 100)));
@@ -96,6 +99,9 @@ public final class RescoreSpeedBench {
             ((ObjectNode) body.path("rescore").path("personalize")).put("recent_items", 0);
             return timed(es, body);
         });
+        // the shopper's newest events read from the events API's per-user document (one realtime GET beside the
+        // profile's) instead of a search of the events index
+        modes.put("rescore-1000-api-recent", c -> timed(es, rescoreWith(c, 1000, API_MODEL)));
         modes.put("blog-recipe", c -> {
             long start = System.nanoTime();
             List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
@@ -155,17 +161,165 @@ public final class RescoreSpeedBench {
                 percentile(nanos.get("blog-recipe"), 50) / percentile(nanos.get("rescore-1000"), 50));
         System.out.printf(
                 Locale.ROOT,
-                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d%n",
+                "ratio p50 rescore-1000 / noop-query-rescore-1000: %.2f (target <= 1.10); with the events API: %.2f%n",
+                percentile(nanos.get("rescore-1000"), 50) / percentile(nanos.get("noop-query-rescore-1000"), 50),
+                percentile(nanos.get("rescore-1000-api-recent"), 50)
+                        / percentile(nanos.get("noop-query-rescore-1000"), 50));
+        if (seconds > 0) {
+            throughput(es, cases, modes, List.of("bm25", "rescore-1000", "rescore-1000-api-recent"), seconds);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d --throughput-seconds %d%n",
                 docs,
                 queries,
-                rounds);
+                rounds,
+                seconds);
     }
 
     static ObjectNode rescore(RescoreCases.Case c, int window) {
+        return rescoreWith(c, window, MODEL);
+    }
+
+    static ObjectNode rescoreWith(RescoreCases.Case c, int window, String model) {
         ObjectNode body = RescoreQualityBench.bm25Body(c.query());
         ObjectNode rescore = body.putObject("rescore").put("window_size", window);
-        rescore.putObject("personalize").put("model", MODEL).put("user_id", c.user());
+        rescore.putObject("personalize").put("model", model).put("user_id", c.user());
         return body;
+    }
+
+    static final String API_MODEL = "rs-api";
+    static final String API_EVENTS = "rs-events-api";
+
+    /**
+     * A second model trained on the same events, whose newest events come from the events API: after training it takes
+     * its events in an index of its own, and each benchmark shopper's train events (their 100 newest distinct items)
+     * are sent to it through {@code POST _recommend/models/rs-api/_events}, so that both models know the same newest
+     * items per shopper.
+     */
+    static void prepareApiModel(
+            EsClient es, OnlineRetail data, long split, List<RescoreCases.Case> cases, boolean fresh) {
+        JsonNode config = es.get("/_recommend/models/" + MODEL).ok().path("config");
+        JsonNode existing = es.get("/_recommend/models/" + API_MODEL).json();
+        if (fresh == false
+                && existing.path("status").path("active_version").asLong() > 0
+                && existing.path("config")
+                        .path("events")
+                        .path("recent_events")
+                        .asText()
+                        .equals("api")) {
+            System.out.printf(Locale.ROOT, "reusing model [%s]%n", API_MODEL);
+            return;
+        }
+        long start = System.nanoTime();
+        es.delete("/_recommend/models/" + API_MODEL);
+        ObjectNode trainOn = config.deepCopy();
+        es.put("/_recommend/models/" + API_MODEL, trainOn).ok();
+        es.post("/_recommend/models/" + API_MODEL + "/_train", null).ok();
+        ObjectNode serveWith = config.deepCopy();
+        ((ObjectNode) serveWith.path("events")).put("index", API_EVENTS).put("recent_events", "api");
+        es.delete("/" + API_EVENTS);
+        es.put("/" + API_EVENTS, es.get("/" + EVENTS + "/_mapping").ok().path(EVENTS))
+                .ok();
+        es.put("/_recommend/models/" + API_MODEL, serveWith).ok();
+        java.util.Set<String> shoppers = new java.util.HashSet<>();
+        cases.forEach(c -> shoppers.add(c.user()));
+        Map<String, List<OnlineRetail.Purchase>> byUser = new LinkedHashMap<>();
+        for (OnlineRetail.Purchase p : RescoreCases.trainEvents(data, split)) {
+            if (shoppers.contains(p.user())) {
+                byUser.computeIfAbsent(p.user(), u -> new ArrayList<>()).add(p);
+            }
+        }
+        long sent = 0;
+        for (List<OnlineRetail.Purchase> purchases : byUser.values()) {
+            purchases.sort(java.util.Comparator.comparingLong(OnlineRetail.Purchase::time)
+                    .reversed());
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            com.fasterxml.jackson.databind.node.ArrayNode events = EsClient.JSON.createArrayNode();
+            for (OnlineRetail.Purchase p : purchases) {
+                if (distinct.add(p.sku()) && distinct.size() <= 100) {
+                    ObjectNode event = Shop.eventDocument(p).entrySet().stream()
+                            .collect(EsClient::object, (o, e) -> o.putPOJO(e.getKey(), e.getValue()), (a, b) -> {});
+                    events.add(event);
+                }
+            }
+            ObjectNode body = EsClient.object();
+            body.set("events", events);
+            JsonNode answer = es.post("/_recommend/models/" + API_MODEL + "/_events", body)
+                    .ok();
+            if (answer.path("errors").asBoolean()) {
+                throw new IllegalStateException("events refused: " + answer);
+            }
+            sent += events.size();
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "model [%s] trained and fed %,d events of %,d shoppers through the events API in %.0f s%n",
+                API_MODEL,
+                sent,
+                byUser.size(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Queries per second with 1, 2 and 4 concurrent clients, each mode for {@code seconds} per client count, the
+     * modes in rotating order; each client cycles through the queries from its own offset.
+     */
+    static void throughput(
+            EsClient es,
+            List<RescoreCases.Case> cases,
+            Map<String, Function<RescoreCases.Case, Long>> modes,
+            List<String> names,
+            int seconds)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "%nthroughput (queries per second), %d s per mode and client count%n", seconds);
+        System.out.printf(Locale.ROOT, "%-26s %10s %10s %10s%n", "mode", "1 client", "2 clients", "4 clients");
+        Map<String, double[]> qps = new LinkedHashMap<>();
+        names.forEach(n -> qps.put(n, new double[3]));
+        int[] clientCounts = {1, 2, 4};
+        for (int k = 0; k < clientCounts.length; k++) {
+            int clients = clientCounts[k];
+            for (int m = 0; m < names.size(); m++) {
+                String name = names.get((m + k) % names.size());
+                Function<RescoreCases.Case, Long> mode = modes.get(name);
+                ExecutorService pool = Executors.newFixedThreadPool(clients);
+                long end = System.nanoTime() + seconds * 1_000_000_000L;
+                List<Future<Long>> counts = new ArrayList<>();
+                for (int t = 0; t < clients; t++) {
+                    int offset = t * cases.size() / clients;
+                    counts.add(pool.submit(() -> {
+                        long n = 0;
+                        for (int q = offset; System.nanoTime() < end; q++) {
+                            mode.apply(cases.get(q % cases.size()));
+                            n++;
+                        }
+                        return n;
+                    }));
+                }
+                long total = 0;
+                for (Future<Long> f : counts) {
+                    total += f.get();
+                }
+                pool.shutdown();
+                qps.get(name)[k] = total / (double) seconds;
+            }
+        }
+        for (String name : names) {
+            double[] q = qps.get(name);
+            System.out.printf(Locale.ROOT, "%-26s %10.1f %10.1f %10.1f%n", name, q[0], q[1], q[2]);
+        }
+        for (String name : names) {
+            if (name.equals("bm25") == false) {
+                double[] q = qps.get(name), b = qps.get("bm25");
+                System.out.printf(
+                        Locale.ROOT,
+                        "throughput %s / bm25: %.2f, %.2f, %.2f with 1, 2, 4 clients (target at 4: >= 0.75)%n",
+                        name,
+                        q[0] / b[0],
+                        q[1] / b[1],
+                        q[2] / b[2]);
+            }
+        }
     }
 
     /** Elasticsearch's query rescorer over the window, changing no score. */

@@ -38,6 +38,7 @@ class SecurityIT {
     private static EsClient eventsReader;
     private static EsClient dlsShopper;
     private static EsClient nobody;
+    private static EsClient eventsWriter;
     private static EsClient anonymous;
 
     @BeforeAll
@@ -64,7 +65,9 @@ class SecurityIT {
                         "--user",
                         "dlsshopper:" + PASSWORD + ":shop_search_dls",
                         "--user",
-                        "nobody:" + PASSWORD + ":no_rights")
+                        "nobody:" + PASSWORD + ":no_rights",
+                        "--user",
+                        "eventswriter:" + PASSWORD + ":events_writer")
                 .any();
         manager = admin.as("manager", PASSWORD);
         shopper = admin.as("shopper", PASSWORD);
@@ -72,6 +75,7 @@ class SecurityIT {
         eventsReader = admin.as("eventsreader", PASSWORD);
         dlsShopper = admin.as("dlsshopper", PASSWORD);
         nobody = admin.as("nobody", PASSWORD);
+        eventsWriter = admin.as("eventswriter", PASSWORD);
         anonymous = admin.as(null, null);
 
         // the shop's data, written by the admin: a part of the Online Retail log is enough here
@@ -106,6 +110,33 @@ class SecurityIT {
         return String.format(Locale.ROOT, """
             {"size": 5, "query": {"match": {"title": "heart holder"}}, "_source": false,
              "rescore": {"window_size": 50, "personalize": {"model": "shop", "user_id": "%s"}}}""", user);
+    }
+
+    @Test
+    void theEventsApiWritesAsTheCaller() {
+        String event = "{\"user_id\": \"sec-u1\", \"sku\": \"85123A\", \"type\": \"view\", \"@timestamp\": "
+                + System.currentTimeMillis() + "}";
+        // the tracker's role: the events API's action and create_doc on the events index, nothing else
+        JsonNode written =
+                eventsWriter.post("/_recommend/models/shop/_events", event).ok();
+        assertEquals(201, written.path("items").get(0).path("status").asInt(), written.toString());
+        String id = written.path("items").get(0).path("_id").asText();
+        assertEquals(
+                "sec-u1",
+                admin.get("/sec-events/_doc/" + id)
+                        .ok()
+                        .path("_source")
+                        .path("user_id")
+                        .asText());
+        // no right to write the events index: 403, whatever else the caller may do
+        assertForbidden(eventsReader.post("/_recommend/models/shop/_events", event));
+        assertForbidden(shopper.post("/_recommend/models/shop/_events", event));
+        assertForbidden(manager.post("/_recommend/models/shop/_events", event));
+        assertEquals(
+                401, anonymous.post("/_recommend/models/shop/_events", event).status());
+        // and the tracker cannot read what it wrote, nor use the model
+        assertForbidden(eventsWriter.get("/sec-events/_doc/" + id));
+        assertForbidden(eventsWriter.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"sec-u1\"}"));
     }
 
     @Test

@@ -1,0 +1,228 @@
+package io.personalize.it.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST _recommend/models/{m}/_events}, with the events index's refresh disabled: an event sent through the API
+ * counts at the very next request, on every node; a bulk keeps its good events and answers each bad one 400 naming
+ * the field; events written straight to the index count once the index is refreshed (with {@code recent_events:
+ * index}); forgetting a user forgets what the API kept of them. Run on one node and on three.
+ */
+abstract class EventsCases {
+
+    private final RealCluster.Nodes cluster;
+    private final TinyShop shop;
+
+    EventsCases(RealCluster.Nodes cluster, String model) {
+        this.cluster = cluster;
+        int nodes = cluster.nodes().size();
+        this.shop = new TinyShop(cluster.any(), model, nodes, nodes > 1 ? 1 : 0);
+        shop.importVersion("a", "b", "c");
+    }
+
+    @AfterEach
+    void cleanUp() {
+        shop.cleanUp();
+    }
+
+    private static String event(String user, String sku, String type) {
+        return String.format(
+                Locale.ROOT,
+                "{\"user_id\": \"%s\", \"sku\": \"%s\", \"type\": \"%s\", \"@timestamp\": %d}",
+                user,
+                sku,
+                type,
+                System.currentTimeMillis());
+    }
+
+    private List<String> shelf(EsClient node, String user) {
+        return TinyShop.items(node.post(
+                        "/_recommend",
+                        "{\"model\": \"" + shop.model + "\", \"user_id\": \"" + user + "\", \"size\": 2}")
+                .ok());
+    }
+
+    private String eventsPath() {
+        return "/_recommend/models/" + shop.model + "/_events";
+    }
+
+    @Test
+    void anEventSentThroughTheApiCountsAtTheNextRequestOnEveryNode() {
+        List<EsClient> nodes = cluster.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            String user = "shopper-" + i;
+            // a stranger to the model: the most popular items
+            assertEquals(List.of("f", "e"), shelf(nodes.get(i), user));
+            JsonNode answer =
+                    nodes.get(i).post(eventsPath(), event(user, "a", "view")).ok();
+            assertFalse(answer.path("errors").asBoolean(), answer.toString());
+            assertEquals(201, answer.path("items").get(0).path("status").asInt(), answer.toString());
+            // the next request, on every node, with the events index never refreshed: a's neighbours
+            for (EsClient node : nodes) {
+                assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl() + " " + user);
+            }
+        }
+        // the events are in the events index (a realtime GET finds them) but not searchable: nothing was refreshed
+        assertEquals(
+                0,
+                cluster.any()
+                        .get("/" + shop.events + "/_count")
+                        .ok()
+                        .path("count")
+                        .asLong());
+        cluster.any().refresh(shop.events);
+        assertEquals(
+                nodes.size(),
+                cluster.any()
+                        .get("/" + shop.events + "/_count")
+                        .ok()
+                        .path("count")
+                        .asLong());
+    }
+
+    @Test
+    void aBulkKeepsItsGoodEventsAndAnswersEachBadOne400NamingTheField() {
+        String bulk = "{\"events\": [" + event("u-bulk", "a", "view") + ", "
+                + "{\"sku\": \"a\", \"type\": \"view\", \"@timestamp\": 1}, "
+                + event("u-bulk", "a", "like") + ", "
+                + "{\"user_id\": \"u-bulk\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": \"yesterday\"}, "
+                + "{\"user_id\": \"u-bulk\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": 1, \"color\": \"red\"}, "
+                + "{\"user_id\": \"u-bulk\", \"sku\": \"a\", \"type\": \"cart\", \"@timestamp\": "
+                + System.currentTimeMillis() + ", \"quantity\": -2}, "
+                + event("u-bulk2", "b", "purchase") + "]}";
+        JsonNode answer = cluster.any().post(eventsPath(), bulk).ok();
+        assertTrue(answer.path("errors").asBoolean(), answer.toString());
+        JsonNode items = answer.path("items");
+        assertEquals(7, items.size(), answer.toString());
+        int[] statuses = new int[7];
+        for (int i = 0; i < 7; i++) {
+            statuses[i] = items.get(i).path("status").asInt();
+        }
+        assertEquals(
+                List.of(201, 400, 400, 400, 400, 400, 201),
+                java.util.Arrays.stream(statuses).boxed().toList());
+        assertReason(items.get(1), "[user_id] is missing");
+        assertReason(items.get(2), "[type] [like] is not one of the model's event types [cart, purchase, view]");
+        assertReason(items.get(3), "[@timestamp] must be a date");
+        assertReason(items.get(4), "[@timestamp] is more than 50 years ago");
+        assertReason(items.get(5), "[quantity] must be a positive number");
+        // the good ones are kept: written, and counted at once
+        String id = items.get(0).path("_id").asText();
+        assertEquals(
+                "u-bulk",
+                cluster.any()
+                        .get("/" + shop.events + "/_doc/" + id)
+                        .ok()
+                        .path("_source")
+                        .path("user_id")
+                        .asText());
+        for (EsClient node : cluster.nodes()) {
+            assertEquals(List.of("b", "c"), shelf(node, "u-bulk"));
+        }
+    }
+
+    private static void assertReason(JsonNode item, String part) {
+        assertEquals(400, item.path("status").asInt(), item.toString());
+        String reason = item.path("error").path("reason").asText();
+        assertTrue(reason.contains(part), "[" + reason + "] does not contain [" + part + "]");
+    }
+
+    @Test
+    void badRequestsAnswer4xxNamingWhatIsWrong() {
+        EsClient es = cluster.any();
+        assertError(es.post(eventsPath(), null), 400, "no events");
+        assertError(es.post(eventsPath(), "{\"events\": \"a\"}"), 400, "[events] must be an array");
+        assertError(es.post(eventsPath(), "{\"events\": [1]}"), 400, "[events] item [0] must be an object");
+        assertError(es.post(eventsPath(), "{\"events\": []}"), 400, "no events");
+        assertError(es.post(eventsPath(), "[1, 2]"), 400, "");
+        assertError(es.post("/_recommend/models/no-such-model/_events", event("u", "a", "view")), 404, "not found");
+    }
+
+    private static void assertError(EsClient.Response response, int status, String part) {
+        assertEquals(status, response.status(), response.body());
+        assertTrue(response.body().contains(part), response.body());
+    }
+
+    @Test
+    void eventsWrittenStraightToTheIndexCountOnceRefreshedWhenTheModelSearchesThem() {
+        EsClient es = cluster.any();
+        es.put("/_recommend/models/" + shop.model, shop.config("index")).ok();
+        es.post("/" + shop.events + "/_doc", event("u-direct", "a", "view")).ok();
+        // the model searches the events index: not refreshed, not seen
+        assertEquals(List.of("f", "e"), shelf(es, "u-direct"));
+        es.refresh(shop.events);
+        for (EsClient node : cluster.nodes()) {
+            assertEquals(List.of("b", "c"), shelf(node, "u-direct"), node.baseUrl());
+        }
+        // with recent_events: api, only what came through the API counts in real time
+        es.put("/_recommend/models/" + shop.model, shop.config("api")).ok();
+        assertEquals(List.of("f", "e"), shelf(es, "u-direct"));
+    }
+
+    @Test
+    void concurrentEventsOfOneShopperAreAllKept() throws Exception {
+        List<EsClient> nodes = cluster.nodes();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<JsonNode>> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                EsClient node = nodes.get(i % nodes.size());
+                String sku = TinyShop.SKUS.get(i);
+                sent.add(pool.submit(() ->
+                        node.post(eventsPath(), event("u-busy", sku, "view")).ok()));
+            }
+            for (java.util.concurrent.Future<JsonNode> f : sent) {
+                assertFalse(f.get().path("errors").asBoolean(), f.get().toString());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        // the shopper's document holds all six items: no update overwrote another (compare-and-set, retried)
+        String uuid = cluster.any()
+                .get("/_recommend/models/" + shop.model)
+                .ok()
+                .path("status")
+                .path("uuid")
+                .asText();
+        JsonNode kept = cluster.any()
+                .get("/.personalize-recent-" + shop.model + "." + uuid + "/_doc/u-busy")
+                .ok()
+                .path("_source")
+                .path("items");
+        java.util.Set<String> items = new java.util.TreeSet<>();
+        kept.forEach(item -> items.add(item.asText()));
+        assertEquals(new java.util.TreeSet<>(TinyShop.SKUS), items, kept.toString());
+    }
+
+    @Test
+    void forgettingAUserDeletesWhatTheApiKeptOfThem() {
+        EsClient es = cluster.any();
+        es.post(eventsPath(), event("u-forget", "a", "view")).ok();
+        assertEquals(List.of("b", "c"), shelf(es, "u-forget"));
+        String uuid = es.get("/_recommend/models/" + shop.model)
+                .ok()
+                .path("status")
+                .path("uuid")
+                .asText();
+        String recentDoc = "/.personalize-recent-" + shop.model + "." + uuid + "/_doc/u-forget";
+        assertEquals(200, es.get(recentDoc).status(), "the events API kept their newest items");
+        assertEquals(
+                200,
+                es.delete("/_recommend/models/" + shop.model + "/users/u-forget")
+                        .status());
+        assertEquals(404, es.get(recentDoc).status(), "forgotten: their newest items are deleted");
+        for (EsClient node : cluster.nodes()) {
+            assertEquals(List.of("f", "e"), shelf(node, "u-forget"), node.baseUrl() + ": a stranger again");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.personalize.action;
+
+import io.personalize.model.ApiEvent;
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelIndices;
+import io.personalize.model.ModelStore;
+import io.personalize.profile.CatalogResolver;
+import io.personalize.profile.ProfileLoader;
+import io.personalize.profile.RecentItems;
+import io.personalize.profile.RecentItemsWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.bulk.BulkItemResponse;
+import org.elasticsearch.action.bulk.BulkRequest;
+import org.elasticsearch.action.index.IndexRequest;
+import org.elasticsearch.action.support.ActionFilters;
+import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.util.concurrent.EsExecutors;
+import org.elasticsearch.injection.guice.Inject;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.tasks.Task;
+import org.elasticsearch.transport.TransportService;
+
+/**
+ * Takes events for a model: each is checked against the model's schema ({@link ApiEvent}: a bad one is answered 400 on
+ * its own), the good ones are indexed into the model's events index as the caller, in one bulk (their privileges
+ * apply; an event the index refuses keeps the index's status and reason), and those indexed are merged into their
+ * users' {@link RecentItems} documents by the plugin before the answer. The answer therefore means: the next request
+ * for that user, on any node, counts these events, whatever the events index's refresh interval.
+ */
+public final class TransportEventsAction extends HandledTransportAction<EventsAction.Request, EventsAction.Response> {
+
+    private final Client client;
+    private final ProfileLoader profiles;
+    private final RecentItemsWriter recent;
+
+    @Inject
+    public TransportEventsAction(
+            TransportService transportService, ActionFilters actionFilters, Client client, ProfileLoader profiles) {
+        super(
+                EventsAction.NAME,
+                transportService,
+                actionFilters,
+                EventsAction.Request::new,
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
+        this.client = client;
+        this.profiles = profiles;
+        this.recent = new RecentItemsWriter(profiles.systemClient());
+    }
+
+    @Override
+    protected void doExecute(Task task, EventsAction.Request request, ActionListener<EventsAction.Response> listener) {
+        long start = System.nanoTime();
+        profiles.currentModel(request.model(), listener.delegateFailureAndWrap((l, model) -> {
+            String eventsIndex = model.config().events().index();
+            if (eventsIndex.equals(request.index()) == false) {
+                // the caller was authorized for request.index(): it must be the index written to
+                throw new CatalogResolver.CatalogMismatchException("model [" + model.name() + "] takes its events in ["
+                        + eventsIndex + "], not in [" + request.index() + "]");
+            }
+            write(model, request, start, l);
+        }));
+    }
+
+    private void write(
+            ModelStore.StoredModel model,
+            EventsAction.Request request,
+            long start,
+            ActionListener<EventsAction.Response> listener) {
+        ModelConfig.Events schema = model.config().events();
+        long now = System.currentTimeMillis();
+        EventsAction.Item[] items = new EventsAction.Item[request.events().size()];
+        List<ApiEvent> valid = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        BulkRequest bulk = new BulkRequest();
+        for (int i = 0; i < items.length; i++) {
+            try {
+                ApiEvent event = ApiEvent.parse(request.events().get(i), schema, now);
+                valid.add(event);
+                positions.add(i);
+                // a create (with a generated id): the `create_doc` privilege on the events index is enough
+                bulk.add(new IndexRequest(schema.index())
+                        .opType(DocWriteRequest.OpType.CREATE)
+                        .source(event.document()));
+            } catch (IllegalArgumentException e) {
+                items[i] =
+                        EventsAction.Item.failed(RestStatus.BAD_REQUEST, "illegal_argument_exception", e.getMessage());
+            }
+        }
+        if (valid.isEmpty()) {
+            listener.onResponse(new EventsAction.Response(millisSince(start), List.of(items)));
+            return;
+        }
+        // as the caller: the injected client runs with the thread context of the request, security's user included
+        client.bulk(bulk, listener.delegateFailureAndWrap((l, response) -> {
+            Map<String, List<RecentItems.Seen>> seen = new LinkedHashMap<>();
+            for (int j = 0; j < response.getItems().length; j++) {
+                BulkItemResponse written = response.getItems()[j];
+                int position = positions.get(j);
+                if (written.isFailed()) {
+                    Exception cause = written.getFailure().getCause();
+                    items[position] = EventsAction.Item.failed(
+                            written.getFailure().getStatus(),
+                            org.elasticsearch.ElasticsearchException.getExceptionName(
+                                    ExceptionsHelper.unwrapCause(cause)),
+                            written.getFailure().getMessage());
+                    continue;
+                }
+                items[position] = EventsAction.Item.written(written.getId());
+                ApiEvent event = valid.get(j);
+                seen.computeIfAbsent(event.user(), u -> new ArrayList<>())
+                        .add(new RecentItems.Seen(event.item(), event.timeMillis()));
+            }
+            String index = ModelIndices.recentIndex(model.name(), model.status().uuid());
+            recent.update(index, seen, l.map(updated -> new EventsAction.Response(millisSince(start), List.of(items))));
+        }));
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+}

@@ -1,0 +1,170 @@
+package io.personalize.profile;
+
+import io.personalize.model.ModelIndices;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.ResourceAlreadyExistsException;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.NoShardAvailableActionException;
+import org.elasticsearch.action.UnavailableShardsException;
+import org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest;
+import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
+import org.elasticsearch.action.bulk.BulkItemResponse;
+import org.elasticsearch.action.bulk.BulkRequest;
+import org.elasticsearch.action.get.GetResponse;
+import org.elasticsearch.action.get.MultiGetItemResponse;
+import org.elasticsearch.action.get.MultiGetRequest;
+import org.elasticsearch.action.index.IndexRequest;
+import org.elasticsearch.action.support.ActiveShardCount;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.index.IndexNotFoundException;
+import org.elasticsearch.index.engine.VersionConflictEngineException;
+import org.elasticsearch.xcontent.ToXContent;
+import org.elasticsearch.xcontent.XContentFactory;
+
+/**
+ * Keeps each user's {@link RecentItems} document up to date with the events just written: one realtime multi-get of the
+ * users' documents, one bulk of compare-and-set writes (on the sequence number each was read at, or a create), and
+ * again for the users another request updated meanwhile. No refresh is needed by anyone: serving reads the documents
+ * with a realtime GET.
+ */
+public final class RecentItemsWriter {
+
+    private static final int ATTEMPTS = 20;
+    private static final TimeValue RETRY_DELAY = TimeValue.timeValueMillis(100);
+
+    private final Client systemClient;
+
+    public RecentItemsWriter(Client systemClient) {
+        this.systemClient = systemClient;
+    }
+
+    /** Merges {@code seen} (user to the items they just had events on) into the users' documents in {@code index}. */
+    public void update(String index, Map<String, List<RecentItems.Seen>> seen, ActionListener<Void> listener) {
+        if (seen.isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        update(index, seen, ATTEMPTS, true, listener);
+    }
+
+    private void update(
+            String index,
+            Map<String, List<RecentItems.Seen>> seen,
+            int attempts,
+            boolean createIndex,
+            ActionListener<Void> listener) {
+        MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        seen.keySet().forEach(user -> mget.add(index, user));
+        systemClient.multiGet(
+                mget,
+                ActionListener.wrap(
+                        response -> {
+                            BulkRequest bulk = new BulkRequest();
+                            for (MultiGetItemResponse item : response.getResponses()) {
+                                if (item.isFailed()) {
+                                    Throwable cause = ExceptionsHelper.unwrapCause(
+                                            item.getFailure().getFailure());
+                                    if (createIndex && cause instanceof IndexNotFoundException) {
+                                        createThen(
+                                                index, () -> update(index, seen, attempts, false, listener), listener);
+                                        return;
+                                    }
+                                    if ((cause instanceof NoShardAvailableActionException
+                                                    || cause instanceof UnavailableShardsException)
+                                            && attempts > 1) {
+                                        // the index was created a moment ago and this node has not applied the state
+                                        // in which its primary started yet: try again shortly
+                                        systemClient
+                                                .threadPool()
+                                                .schedule(
+                                                        () -> update(index, seen, attempts - 1, false, listener),
+                                                        RETRY_DELAY,
+                                                        systemClient
+                                                                .threadPool()
+                                                                .generic());
+                                        return;
+                                    }
+                                    throw item.getFailure().getFailure();
+                                }
+                                GetResponse get = item.getResponse();
+                                RecentItems current = get.isExists()
+                                        ? RecentItems.parse(get.getSourceAsBytesRef())
+                                        : RecentItems.EMPTY;
+                                RecentItems next = current.with(seen.get(get.getId()));
+                                IndexRequest write =
+                                        new IndexRequest(index).id(get.getId()).source(source(next));
+                                if (get.isExists()) {
+                                    write.setIfSeqNo(get.getSeqNo()).setIfPrimaryTerm(get.getPrimaryTerm());
+                                } else {
+                                    write.opType(DocWriteRequest.OpType.CREATE);
+                                }
+                                bulk.add(write);
+                            }
+                            systemClient.bulk(bulk, listener.delegateFailureAndWrap((l, written) -> {
+                                Map<String, List<RecentItems.Seen>> again = new HashMap<>();
+                                Exception failure = null;
+                                for (BulkItemResponse item : written.getItems()) {
+                                    if (item.isFailed() == false) {
+                                        continue;
+                                    }
+                                    Exception cause = item.getFailure().getCause();
+                                    if (ExceptionsHelper.unwrapCause(cause) instanceof VersionConflictEngineException) {
+                                        again.put(
+                                                item.getId(),
+                                                seen.get(item.getId())); // another request wrote it since: merge again
+                                    } else if (failure == null) {
+                                        failure = cause;
+                                    }
+                                }
+                                if (failure != null) {
+                                    l.onFailure(failure);
+                                } else if (again.isEmpty()) {
+                                    l.onResponse(null);
+                                } else if (attempts > 1) {
+                                    update(index, again, attempts - 1, false, l);
+                                } else {
+                                    l.onFailure(new IllegalStateException("could not update the recent items of "
+                                            + new ArrayList<>(again.keySet()) + ": too many concurrent updates"));
+                                }
+                            }));
+                        },
+                        listener::onFailure));
+    }
+
+    private void createThen(String index, Runnable then, ActionListener<Void> listener) {
+        CreateIndexRequest create = new CreateIndexRequest(index)
+                .settings(ModelIndices.recentSettings())
+                .mapping(ModelIndices.recentMappings())
+                .waitForActiveShards(ActiveShardCount.ONE);
+        systemClient.admin().indices().create(create, ActionListener.wrap(created -> then.run(), e -> {
+            if (ExceptionsHelper.unwrapCause(e) instanceof ResourceAlreadyExistsException) {
+                // another request created it first, maybe a moment ago: wait for its primary, as the creator does
+                ClusterHealthRequest health = new ClusterHealthRequest(TimeValue.THIRTY_SECONDS, index)
+                        .waitForActiveShards(ActiveShardCount.ONE)
+                        .timeout(TimeValue.THIRTY_SECONDS);
+                systemClient
+                        .admin()
+                        .cluster()
+                        .health(health, listener.delegateFailureAndWrap((l, answer) -> then.run()));
+            } else {
+                listener.onFailure(e);
+            }
+        }));
+    }
+
+    private static org.elasticsearch.xcontent.XContentBuilder source(RecentItems items) {
+        try {
+            return items.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
