@@ -249,7 +249,7 @@ public final class ProfileLoader {
                 recent,
                 wanted,
                 fetched.user,
-                fetched.recentItems,
+                notForgotten(model, user, fetched.recentItems),
                 fetched.neighbors,
                 fetched.popular,
                 l));
@@ -262,6 +262,19 @@ public final class ProfileLoader {
                 recentEvents(model, user, recent, refs.acquire(items -> fetched.recentItems = items));
             }
         }
+    }
+
+    /**
+     * The recent items of events dated after the user was last forgotten: an event of before the forgetting that reaches
+     * the events index or the recent-items document after it (a request in flight while the user was forgotten, a
+     * write that raced the deletion) is part of what was forgotten and never serves.
+     */
+    private List<SourceItem> notForgotten(ActiveModel model, String user, List<SourceItem> recentItems) {
+        long forgottenAt = user == null ? 0 : forgotten.get().forgottenAt(model.name(), user);
+        if (forgottenAt == 0 || recentItems.isEmpty()) {
+            return recentItems;
+        }
+        return recentItems.stream().filter(item -> item.time() > forgottenAt).toList();
     }
 
     /**

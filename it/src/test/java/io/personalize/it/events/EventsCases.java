@@ -36,13 +36,17 @@ abstract class EventsCases {
     }
 
     private static String event(String user, String sku, String type) {
+        return event(user, sku, type, System.currentTimeMillis());
+    }
+
+    private static String event(String user, String sku, String type, long time) {
         return String.format(
                 Locale.ROOT,
                 "{\"user_id\": \"%s\", \"sku\": \"%s\", \"type\": \"%s\", \"@timestamp\": %d}",
                 user,
                 sku,
                 type,
-                System.currentTimeMillis());
+                time);
     }
 
     private List<String> shelf(EsClient node, String user) {
@@ -224,5 +228,16 @@ abstract class EventsCases {
         for (EsClient node : cluster.nodes()) {
             assertEquals(List.of("f", "e"), shelf(node, "u-forget"), node.baseUrl() + ": a stranger again");
         }
+
+        // an event of before the forgetting that lands after it (a request in flight, a write racing the deletion) is
+        // part of what was forgotten: it never serves
+        es.post(eventsPath(), event("u-forget", "a", "view", System.currentTimeMillis() - 60_000))
+                .ok();
+        for (EsClient node : cluster.nodes()) {
+            assertEquals(List.of("f", "e"), shelf(node, "u-forget"), node.baseUrl() + ": an old event stays forgotten");
+        }
+        // what the shopper does after being forgotten counts, as for anyone
+        es.post(eventsPath(), event("u-forget", "a", "view")).ok();
+        assertEquals(List.of("b", "c"), shelf(es, "u-forget"), "a new event counts");
     }
 }
