@@ -2,7 +2,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ES_VERSION="${ES_VERSION:-$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)}"
+# The Elasticsearch the build targets by default (pom.xml), and the one this run targets (ES_VERSION=... overrides it).
+DEFAULT_ES_VERSION="$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)"
+ES_VERSION="${ES_VERSION:-$DEFAULT_ES_VERSION}"
 PLUGIN_VERSION="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml")"
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -37,10 +39,16 @@ Elasticsearch $ES_VERSION is Java 21 bytecode: install a JDK 21+ and set JAVA_HO
 # mvn_run ARGS: Maven on the JDK found above, quiet about the JDK's own warnings on Maven's libraries.
 mvn_run() {
   command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed: install it (apt-get install maven) and try again."
-  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
+  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" -Dpersonalize.build.dir="$(build_dir)" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
 }
 
-plugin_zip() { echo "$ROOT/target/personalize-$PLUGIN_VERSION.zip"; }
+# build_dir: where the plugin is built for ES_VERSION: target/ for the default, target/es-<version>/ for another, so
+# that builds for several versions live side by side (bin/build-all).
+build_dir() {
+  if [ "$ES_VERSION" = "$DEFAULT_ES_VERSION" ]; then echo "$ROOT/target"; else echo "$ROOT/target/es-$ES_VERSION"; fi
+}
+
+plugin_zip() { echo "$(build_dir)/personalize-$PLUGIN_VERSION.zip"; }
 
 # ensure_plugin_zip: builds the plugin zip (without tests) when it is missing or older than the sources.
 ensure_plugin_zip() {
@@ -49,4 +57,9 @@ ensure_plugin_zip() {
     log "building the plugin zip"
     (cd "$ROOT" && mvn_run -q -DskipTests package >&2) || die "the plugin build failed"
   fi
+}
+
+# es_versions [KIND]: the Elasticsearch releases in es-versions.txt (all, or those tested as KIND: full, smoke, unit).
+es_versions() {
+  awk -v kind="${1:-}" '!/^#/ && NF >= 2 && (kind == "" || $2 == kind) { print $1 }' "$ROOT/es-versions.txt"
 }
