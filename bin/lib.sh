@@ -39,7 +39,7 @@ Elasticsearch $ES_VERSION is Java 21 bytecode: install a JDK 21+ and set JAVA_HO
 # mvn_run ARGS: Maven on the JDK found above, quiet about the JDK's own warnings on Maven's libraries.
 mvn_run() {
   command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed: install it (apt-get install maven) and try again."
-  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" -Des.compile.version="$(compile_version)" -Dpersonalize.build.dir="$(build_dir)" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
+  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" -Des.compile.version="$(compile_version)" -Des.api="$(api_version)" -Dpersonalize.build.dir="$(build_dir)" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
 }
 
 # build_dir: where the plugin is built for ES_VERSION: target/ for the default, target/es-<version>/ for another, so
@@ -63,8 +63,18 @@ ensure_plugin_zip() {
 # names another patch of its minor (a release whose distribution is served here but not its server jar).
 compile_version() {
   local v
-  v="$(awk -v es="$ES_VERSION" '!/^#/ && $1 == es && NF >= 3 { print $3 }' "$ROOT/es-versions.txt" 2>/dev/null)"
+  v="$(awk -v es="$ES_VERSION" '!/^#/ && $1 == es && NF >= 4 { print $4 }' "$ROOT/es-versions.txt" 2>/dev/null)"
   echo "${v:-$ES_VERSION}"
+}
+
+# api_version: the adapter directory (src/es-<api>/java) for ES_VERSION: the one es-versions.txt gives that release,
+# else the one of a listed release of the same minor, else the pom's default (the current API).
+api_version() {
+  local minor="${ES_VERSION%.*}" v
+  v="$(awk -v es="$ES_VERSION" -v minor="$minor" '!/^#/ && NF >= 3 {
+         if ($1 == es) { exact = $3 } else if (substr($1, 1, length(minor) + 1) == minor ".") { same = $3 } }
+       END { print (exact != "" ? exact : same) }' "$ROOT/es-versions.txt" 2>/dev/null)"
+  echo "${v:-$(sed -n 's:.*<es.api>\(.*\)</es.api>.*:\1:p' "$ROOT/pom.xml" | head -n 1)}"
 }
 
 # es_versions [KIND]: the Elasticsearch releases in es-versions.txt (all, or those tested as KIND: full, smoke, unit).

@@ -3,6 +3,7 @@ package io.personalize.action;
 import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
 import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.TrainingTask;
@@ -11,7 +12,6 @@ import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.time.DateFormatter;
@@ -86,7 +86,7 @@ public final class EvaluateModelAction {
         }
     }
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String name;
         private final long split;
         private final int k;
