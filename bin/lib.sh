@@ -50,12 +50,23 @@ build_dir() {
 
 plugin_zip() { echo "$(build_dir)/personalize-$PLUGIN_VERSION.zip"; }
 
+# package_args: Maven arguments for a build of the plugin zip without tests. For a release other than the default: no
+# test compilation either (Maven Central serves Elasticsearch's test framework here only for some releases) and no
+# format check (the default build does it; the format does not depend on the release).
+package_args() {
+  if [ "$ES_VERSION" = "$DEFAULT_ES_VERSION" ]; then
+    echo "-DskipTests"
+  else
+    echo "-Dmaven.test.skip=true -Des.test.version=$DEFAULT_ES_VERSION -Dspotless.check.skip=true"
+  fi
+}
+
 # ensure_plugin_zip: builds the plugin zip (without tests) when it is missing or older than the sources.
 ensure_plugin_zip() {
   local zip; zip="$(plugin_zip)"
   if [ ! -f "$zip" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/plugin-descriptor" -newer "$zip" -type f 2>/dev/null | head -n 1)" ]; then
     log "building the plugin zip"
-    (cd "$ROOT" && mvn_run -q -DskipTests package >&2) || die "the plugin build failed"
+    (cd "$ROOT" && mvn_run -q $(package_args) package >&2) || die "the plugin build failed"
   fi
 }
 
