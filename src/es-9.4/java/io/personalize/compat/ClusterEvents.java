@@ -2,7 +2,7 @@ package io.personalize.compat;
 
 import org.elasticsearch.cluster.ClusterChangedEvent;
 
-/** Questions about a cluster state change that Elasticsearch answers differently across releases (src/es-9.3). */
+/** Questions about a cluster state change that Elasticsearch answers differently across releases (src/es-9.2). */
 public final class ClusterEvents {
 
     private ClusterEvents() {}

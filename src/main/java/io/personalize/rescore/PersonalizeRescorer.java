@@ -232,9 +232,12 @@ public final class PersonalizeRescorer implements Rescorer {
                         : -1;
             }
             if (columnarIds != null) {
-                return columnarIds.advanceExact(local)
-                        ? signals.item(new BytesRef(Uid.decodeId(columnarIds.binaryValue())))
-                        : -1;
+                if (columnarIds.advanceExact(local) == false) {
+                    return -1;
+                }
+                // the (bytes, offset, length) form: every 9.x release has it (9.2 has no decodeId(BytesRef))
+                BytesRef encoded = columnarIds.binaryValue();
+                return signals.item(new BytesRef(Uid.decodeId(encoded.bytes, encoded.offset, encoded.length)));
             }
             if (storedFields != null) {
                 IdVisitor visitor = new IdVisitor();
