@@ -1,5 +1,6 @@
 package io.personalize.rescore;
 
+import io.personalize.compat.RescoreOrder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,7 +102,7 @@ public final class PersonalizeRescorer implements Rescorer {
         }
         context.setRescoredDocs(rescored);
         ScoreDoc[] sorted = hits.clone();
-        Arrays.sort(sorted, SCORE_DOC_COMPARATOR);
+        Arrays.sort(sorted, RescoreOrder.SCORE_DOCS);
         return new TopDocs(topDocs.totalHits, sorted);
     }
 
