@@ -17,7 +17,7 @@ import org.elasticsearch.rest.RestController;
 import org.elasticsearch.rest.RestHandler;
 
 /**
- * How Elasticsearch 9.0 to 9.3 asks an {@link ActionPlugin} for its REST handlers: nine separate arguments (9.4 passes a
+ * How Elasticsearch 9.1 to 9.3 asks an {@link ActionPlugin} for its REST handlers: nine separate arguments (9.4 passes a
  * {@code RestHandlersServices} record, src/es-9.4). The plugin only implements {@link #restHandlers()}.
  */
 public interface RestHandlersPlugin extends ActionPlugin {

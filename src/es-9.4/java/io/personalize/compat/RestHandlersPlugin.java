@@ -11,7 +11,7 @@ import org.elasticsearch.rest.RestHandler;
 
 /**
  * How Elasticsearch asks an {@link ActionPlugin} for its REST handlers: 9.4 passes them a {@code RestHandlersServices}
- * record, 9.0 to 9.3 nine separate arguments (src/es-9.2). The plugin only implements {@link #restHandlers()}.
+ * record, 9.1 to 9.3 nine separate arguments (src/es-9.2). The plugin only implements {@link #restHandlers()}.
  */
 public interface RestHandlersPlugin extends ActionPlugin {
 
