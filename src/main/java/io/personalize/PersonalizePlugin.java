@@ -25,6 +25,9 @@ import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
 import io.personalize.compat.RestHandlersPlugin;
+import io.personalize.embed.EmbeddingModels;
+import io.personalize.embed.EmbeddingService;
+import io.personalize.embed.TextQueryVectorBuilder;
 import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
 import io.personalize.model.ForgottenUsers;
@@ -82,10 +85,17 @@ public class PersonalizePlugin extends Plugin
     private final AnalyzerCatalog analyzers = new AnalyzerCatalog();
     // the rescorer is registered before the node's services exist: it reaches them through this once they do
     private final SetOnce<Serving> serving = new SetOnce<>();
+    // sentence-embedding models and their pool: created with the node's components, used by item_vector and knn
+    private final SetOnce<TextQueryVectorBuilder.Services> embeddings = new SetOnce<>();
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(ItemVectorProcessor.TYPE, new ItemVectorProcessor.Factory(analyzers));
+        return Map.of(
+                ItemVectorProcessor.TYPE,
+                new ItemVectorProcessor.Factory(
+                        analyzers,
+                        () -> embeddings.get().models(),
+                        () -> embeddings.get().service()));
     }
 
     @Override
@@ -110,6 +120,15 @@ public class PersonalizePlugin extends Plugin
         // a version index deleted (behind the plugin's back, too) leaves no document in the cache to serve from
         services.clusterService()
                 .addListener(event -> event.indicesDeleted().forEach(index -> cache.invalidateIndex(index.getName())));
+        embeddings.set(new TextQueryVectorBuilder.Services(
+                new EmbeddingModels(services.environment()
+                        .configDir()
+                        .resolve("personalize")
+                        .resolve("models")),
+                new EmbeddingService(
+                        services.threadPool().executor(EmbeddingService.THREAD_POOL),
+                        services.threadPool().getThreadContext(),
+                        settings)));
         return List.of(
                 store,
                 trainings,
@@ -157,13 +176,17 @@ public class PersonalizePlugin extends Plugin
     public List<Setting<?>> getSettings() {
         return Stream.concat(
                         Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
-                        Stream.of(OrphanVersionCleaner.CHECK_INTERVAL))
+                        Stream.concat(
+                                Stream.of(OrphanVersionCleaner.CHECK_INTERVAL), EmbeddingService.settings().stream()))
                 .toList();
     }
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-        return List.of(TrainingThreadPool.executorBuilder(settings));
+        return List.of(
+                TrainingThreadPool.executorBuilder(settings),
+                // language-model inference (item_vector, personalize_text): off the write and search threads
+                EmbeddingService.executorBuilder(settings));
     }
 
     @Override
@@ -191,6 +214,14 @@ public class PersonalizePlugin extends Plugin
     }
 
     @Override
+    public List<QueryVectorBuilderSpec<?>> getQueryVectorBuilders() {
+        return List.of(new QueryVectorBuilderSpec<>(
+                new ParseField(TextQueryVectorBuilder.NAME),
+                in -> new TextQueryVectorBuilder(in, embeddings::get),
+                (parser, context) -> TextQueryVectorBuilder.fromXContent(parser, embeddings::get)));
+    }
+
+    @Override
     public Collection<SystemIndexDescriptor> getSystemIndexDescriptors(Settings settings) {
         return ModelIndices.descriptors();
     }
@@ -208,5 +239,8 @@ public class PersonalizePlugin extends Plugin
     @Override
     public void close() {
         analyzers.close();
+        if (embeddings.get() != null) {
+            embeddings.get().models().close();
+        }
     }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The package map of the plugin, checked on its compiled classes: dependencies run one way,
  * {@code rest -> action -> rescore/recommend -> profile -> model -> serving -> training}, with {@code stats} (counters)
- * and {@code ingest} (the processor) standing alone, and the plugin class on top wiring them. A class that reaches up
- * a layer fails the build, naming the dependency.
+ * and {@code ingest -> embed} (the processor and the language models) standing alone, and the plugin class on top
+ * wiring them. A class that reaches up a layer fails the build, naming the dependency.
  */
 class LayeringTests {
 
@@ -51,6 +51,8 @@ class LayeringTests {
                 .definedBy("io.personalize.stats..")
                 .layer("ingest")
                 .definedBy("io.personalize.ingest..")
+                .layer("embed")
+                .definedBy("io.personalize.embed..")
                 .whereLayer("rest")
                 .mayOnlyBeAccessedByLayers("plugin")
                 .whereLayer("action")
@@ -73,9 +75,13 @@ class LayeringTests {
                 .whereLayer("stats")
                 .mayOnlyBeAccessedByLayers("plugin", "rest", "action", "rescore", "recommend", "profile")
                 .whereLayer("ingest")
-                .mayNotAccessAnyLayer()
+                .mayOnlyAccessLayers("embed")
                 .whereLayer("ingest")
                 .mayOnlyBeAccessedByLayers("plugin")
+                .whereLayer("embed")
+                .mayNotAccessAnyLayer()
+                .whereLayer("embed")
+                .mayOnlyBeAccessedByLayers("plugin", "ingest")
                 .check(PLUGIN);
     }
 

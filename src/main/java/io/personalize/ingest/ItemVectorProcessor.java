@@ -1,10 +1,16 @@
 package io.personalize.ingest;
 
+import io.personalize.embed.EmbeddingModels;
+import io.personalize.embed.EmbeddingService;
+import io.personalize.embed.SentenceEmbedder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.cluster.metadata.ProjectId;
 import org.elasticsearch.ingest.AbstractProcessor;
 import org.elasticsearch.ingest.ConfigurationUtils;
@@ -12,9 +18,15 @@ import org.elasticsearch.ingest.IngestDocument;
 import org.elasticsearch.ingest.Processor;
 
 /**
- * The {@code item_vector} ingest processor: computes a product's content vector from its text fields (see
- * {@link ContentVectorizer}) and stores it where a {@code dense_vector} field can index it. Content vectors are what let
- * a product nobody has bought yet be recommended.
+ * The {@code item_vector} ingest processor: computes a product's content vector from its text fields and stores it
+ * where a {@code dense_vector} field can index it. Content vectors are what let a product nobody has bought yet be
+ * recommended.
+ * <p>
+ * {@code "model": "hashing"} (the default) hashes the fields' words ({@link ContentVectorizer}), in the calling thread.
+ * Any other model is a sentence embedding ({@link EmbeddingModels}): each field's text (its values joined by a space)
+ * is embedded on its own, truncated at the model's limit, and the vector is the weighted mean of the fields' vectors,
+ * L2-normalised; inference runs on the {@code personalize_embed} pool, batched across the documents of a bulk request
+ * ({@link EmbeddingService}), and the processor is asynchronous.
  */
 public final class ItemVectorProcessor extends AbstractProcessor {
 
@@ -33,6 +45,9 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     private final String targetField;
     private final boolean ignoreMissing;
     private final ContentVectorizer vectorizer;
+    // null for hashing; then vectorizer is set
+    private final SentenceEmbedder model;
+    private final Supplier<EmbeddingService> embeddings;
 
     ItemVectorProcessor(
             String tag,
@@ -41,11 +56,25 @@ public final class ItemVectorProcessor extends AbstractProcessor {
             String targetField,
             boolean ignoreMissing,
             ContentVectorizer vectorizer) {
+        this(tag, description, fields, targetField, ignoreMissing, vectorizer, null, null);
+    }
+
+    ItemVectorProcessor(
+            String tag,
+            String description,
+            Map<String, Double> fields,
+            String targetField,
+            boolean ignoreMissing,
+            ContentVectorizer vectorizer,
+            SentenceEmbedder model,
+            Supplier<EmbeddingService> embeddings) {
         super(tag, description);
         this.fields = fields;
         this.targetField = targetField;
         this.ignoreMissing = ignoreMissing;
         this.vectorizer = vectorizer;
+        this.model = model;
+        this.embeddings = embeddings;
     }
 
     @Override
@@ -62,11 +91,101 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     }
 
     int dims() {
-        return vectorizer.dims();
+        return model != null ? model.dims() : vectorizer.dims();
+    }
+
+    /** The model's name: {@code hashing} or a language model's. */
+    String model() {
+        return model != null ? model.name() : EmbeddingModels.HASHING;
+    }
+
+    @Override
+    public boolean isAsync() {
+        return model != null;
+    }
+
+    @Override
+    public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
+        if (model == null) {
+            try {
+                handler.accept(execute(document), null);
+            } catch (Exception e) {
+                handler.accept(null, e);
+            }
+            return;
+        }
+        List<String> texts = new ArrayList<>(fields.size());
+        List<Double> weights = new ArrayList<>(fields.size());
+        try {
+            for (Map.Entry<String, Double> field : fields.entrySet()) {
+                String text = String.join(" ", textValues(document, field.getKey()));
+                if (text.isBlank() == false) {
+                    texts.add(text);
+                    weights.add(field.getValue());
+                }
+            }
+            if (texts.isEmpty()) {
+                if (ignoreMissing) {
+                    handler.accept(document, null);
+                } else {
+                    handler.accept(null, noText());
+                }
+                return;
+            }
+        } catch (Exception e) {
+            handler.accept(null, e);
+            return;
+        }
+        embeddings
+                .get()
+                .embed(
+                        model,
+                        texts,
+                        ActionListener.wrap(
+                                vectors -> {
+                                    document.setFieldValue(targetField, weightedMean(vectors, weights));
+                                    handler.accept(document, null);
+                                },
+                                e -> handler.accept(null, e)));
+    }
+
+    /** The fields' unit vectors weighted by the fields' weights, summed and L2-normalised (cosine only needs the direction). */
+    static List<Float> weightedMean(float[][] vectors, List<Double> weights) {
+        int dims = vectors[0].length;
+        double[] sum = new double[dims];
+        for (int f = 0; f < vectors.length; f++) {
+            double w = weights.get(f);
+            for (int d = 0; d < dims; d++) {
+                sum[d] += w * vectors[f][d];
+            }
+        }
+        double norm = 0;
+        for (double v : sum) {
+            norm += v * v;
+        }
+        norm = Math.max(Math.sqrt(norm), 1e-12);
+        List<Float> values = new ArrayList<>(dims);
+        for (double v : sum) {
+            values.add((float) (v / norm));
+        }
+        return values;
+    }
+
+    private IllegalArgumentException noText() {
+        return new IllegalArgumentException("["
+                + TYPE
+                + "] none of the fields "
+                + fields.keySet()
+                + " has any text to vectorize; set [ignore_missing] to true to index such documents without ["
+                + targetField
+                + "]");
     }
 
     @Override
     public IngestDocument execute(IngestDocument document) {
+        if (model != null) {
+            throw new UnsupportedOperationException("[" + TYPE + "] with a language model runs asynchronously");
+        }
         ContentVectorizer.Accumulator accumulator = vectorizer.accumulator();
         for (Map.Entry<String, Double> field : fields.entrySet()) {
             List<String> values = textValues(document, field.getKey());
@@ -79,13 +198,7 @@ public final class ItemVectorProcessor extends AbstractProcessor {
             if (ignoreMissing) {
                 return document;
             }
-            throw new IllegalArgumentException("["
-                    + TYPE
-                    + "] none of the fields "
-                    + fields.keySet()
-                    + " has any text to vectorize; set [ignore_missing] to true to index such documents without ["
-                    + targetField
-                    + "]");
+            throw noText();
         }
         List<Float> values = new ArrayList<>(vector.length);
         for (float v : vector) {
@@ -142,9 +255,18 @@ public final class ItemVectorProcessor extends AbstractProcessor {
     public static final class Factory implements Processor.Factory {
 
         private final AnalyzerCatalog analyzers;
+        private final Supplier<EmbeddingModels> models;
+        private final Supplier<EmbeddingService> embeddings;
 
         public Factory(AnalyzerCatalog analyzers) {
+            this(analyzers, null, null);
+        }
+
+        public Factory(
+                AnalyzerCatalog analyzers, Supplier<EmbeddingModels> models, Supplier<EmbeddingService> embeddings) {
             this.analyzers = analyzers;
+            this.models = models;
+            this.embeddings = embeddings;
         }
 
         @Override
@@ -157,6 +279,11 @@ public final class ItemVectorProcessor extends AbstractProcessor {
             Map<String, Double> fields = readFields(tag, config);
             String targetField =
                     ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", DEFAULT_TARGET_FIELD);
+            String modelName =
+                    ConfigurationUtils.readStringProperty(TYPE, tag, config, "model", EmbeddingModels.HASHING);
+            if (EmbeddingModels.HASHING.equals(modelName) == false) {
+                return createWithModel(tag, description, config, fields, targetField, modelName);
+            }
             int dims = ConfigurationUtils.readIntProperty(TYPE, tag, config, "dims", DEFAULT_DIMS);
             if (dims < ContentVectorizer.MIN_DIMS || dims > ContentVectorizer.MAX_DIMS) {
                 throw ConfigurationUtils.newConfigurationException(
@@ -185,6 +312,53 @@ public final class ItemVectorProcessor extends AbstractProcessor {
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "analyzer", e.getMessage());
             }
             return new ItemVectorProcessor(tag, description, fields, targetField, ignoreMissing, vectorizer);
+        }
+
+        private ItemVectorProcessor createWithModel(
+                String tag,
+                String description,
+                Map<String, Object> config,
+                Map<String, Double> fields,
+                String targetField,
+                String modelName) {
+            // hashing's options mean nothing to a language model: refuse them rather than ignore them
+            for (String hashingOnly : List.of("analyzer", "max_tokens")) {
+                if (config.containsKey(hashingOnly)) {
+                    throw ConfigurationUtils.newConfigurationException(
+                            TYPE,
+                            tag,
+                            hashingOnly,
+                            "applies to the [hashing] model only; model [" + modelName
+                                    + "] reads at most its own token limit per field");
+                }
+            }
+            Integer dims = ConfigurationUtils.readIntProperty(TYPE, tag, config, "dims", null);
+            boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
+            if (fields.containsKey(targetField)) {
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "target_field", "[" + targetField + "] is also one of the source fields");
+            }
+            if (models == null) {
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE, tag, "model", "language models are not available in this context");
+            }
+            final SentenceEmbedder model;
+            try {
+                model = models.get().get(modelName);
+            } catch (IllegalArgumentException e) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model", e.getMessage());
+            }
+            if (dims != null && dims != model.dims()) {
+                throw ConfigurationUtils.newConfigurationException(
+                        TYPE,
+                        tag,
+                        "dims",
+                        "model [" + modelName + "] makes vectors of " + model.dims() + " dims, not [" + dims
+                                + "]: leave [dims] out or set it to " + model.dims()
+                                + " (and the dense_vector field's dims too)");
+            }
+            return new ItemVectorProcessor(
+                    tag, description, fields, targetField, ignoreMissing, null, model, embeddings);
         }
 
         /** {@code fields} is a map of field path to positive weight, or a list of paths that all weigh 1. */

@@ -64,6 +64,8 @@ public final class ContentQualityBench {
     private static final double[] HALF_LIVES_DAYS = {0, 7, 30, 90, 365}; // 0 = plain mean
     private static final double TABLE_HALF_LIFE = 30;
 
+    private static final String CENTRED = "-centred";
+
     /** One way of making content vectors; {@code dims == 0} is the client-side reference without hashing. */
     record Variant(String analyzer, int dims, String note) {
         String label() {
@@ -75,8 +77,13 @@ public final class ContentQualityBench {
             return "bench-content-" + analyzer + "-" + dims;
         }
 
+        /** A language model of the node (item_vector's "model") rather than hashing with an analyzer. */
+        boolean languageModel() {
+            return analyzer.equals("minilm");
+        }
+
         boolean onNode() {
-            return dims > 0;
+            return dims > 0 && analyzer.endsWith(CENTRED) == false;
         }
     }
 
@@ -136,7 +143,8 @@ public final class ContentQualityBench {
                 new Variant("english", 256, "the demo's pipeline"),
                 new Variant("english", 1024, ""),
                 new Variant("standard", 0, "client-side reference"),
-                new Variant("english", 0, "client-side reference"));
+                new Variant("english", 0, "client-side reference"),
+                new Variant("minilm", 384, "all-MiniLM-L6-v2 in the node"));
         Map<String, Analyzer> analyzers = Map.of("standard", new StandardAnalyzer(), "english", new EnglishAnalyzer());
 
         System.out.printf(
@@ -147,7 +155,7 @@ public final class ContentQualityBench {
                 url);
         System.out.println(
                 "   pipeline: {\"item_vector\": {\"fields\": {\"title\": 3.0, \"description\": 1.0, \"category\": 2.0, \"brand\": 2.0},"
-                        + " \"dims\": D, \"analyzer\": A, \"ignore_missing\": true}}");
+                        + " \"dims\": D, \"analyzer\": A, \"ignore_missing\": true}} (hashing), or \"model\": \"minilm\" instead of dims and analyzer");
         List<Vectors> all = new ArrayList<>();
         for (Variant v : variants) {
             Vectors vectors = v.onNode()
@@ -171,6 +179,11 @@ public final class ContentQualityBench {
                             : "");
         }
         checkReference(all, analyzers, products);
+        // a diagnostic, client side: MiniLM's vectors of short titles share one large common direction (mean cosine of
+        // neighbours .70); without the catalogue's mean vector, a user's mean vector is about what sets them apart
+        Vectors centred =
+                centred(all.get(6), new Variant("minilm" + CENTRED, 384, "client side: catalogue mean removed"));
+        all.add(centred);
 
         // neighbours: brute force, every product with a vector
         List<Set<String>> standardTokens = tokenSets(analyzers.get("standard"), products);
@@ -192,7 +205,8 @@ public final class ContentQualityBench {
         }
         Collections.shuffle(sample, new Random(SEED));
         sample = sample.subList(0, SAMPLE);
-        Variant left = variants.get(0), right = variants.get(1);
+        // hashing at 256 and 1024 dims beside the language model, the same products
+        List<Variant> shown = List.of(variants.get(0), variants.get(1), variants.get(6));
         System.out.printf(
                 Locale.ROOT,
                 "%n== Top %d content neighbours of %d products sampled with seed %d (brute-force cosine over the node's vectors)%n",
@@ -204,27 +218,27 @@ public final class ContentQualityBench {
         for (int i : sample) {
             OnlineRetail.Product p = products.get(i);
             System.out.printf(Locale.ROOT, "%n   %-7s %s%n", p.sku(), p.title());
-            System.out.printf(Locale.ROOT, "      %-60s   %s%n", left.label(), right.label());
+            StringBuilder header = new StringBuilder("     ");
+            for (Variant v : shown) {
+                header.append(String.format(Locale.ROOT, " %-60s ", v.label()));
+            }
+            System.out.println(header);
             for (int r = 0; r < NEIGHBOURS; r++) {
-                System.out.printf(
-                        Locale.ROOT,
-                        "      %-60s   %s%n",
-                        neighbourCell(
-                                products,
-                                standardTokens,
-                                buyers,
-                                i,
-                                neighbours.get(left)[i],
-                                neighbourScores.get(left)[i],
-                                r),
-                        neighbourCell(
-                                products,
-                                standardTokens,
-                                buyers,
-                                i,
-                                neighbours.get(right)[i],
-                                neighbourScores.get(right)[i],
-                                r));
+                StringBuilder line = new StringBuilder("     ");
+                for (Variant v : shown) {
+                    line.append(String.format(
+                            Locale.ROOT,
+                            " %-60s ",
+                            neighbourCell(
+                                    products,
+                                    standardTokens,
+                                    buyers,
+                                    i,
+                                    neighbours.get(v)[i],
+                                    neighbourScores.get(v)[i],
+                                    r)));
+                }
+                System.out.println(line);
             }
         }
 
@@ -294,15 +308,19 @@ public final class ContentQualityBench {
                 "co-bought",
                 "mean cosine");
         System.out.printf(Locale.ROOT, "   %-52s %10s %10s %10s %12s%n", "", "neighbours", "with one", "", "");
+        Map<Variant, Double> wordless = new LinkedHashMap<>();
         for (Vectors vectors : all) {
             Variant v = vectors.variant();
             List<Set<String>> tokens = v.analyzer().equals("english") ? englishTokens : standardTokens;
-            neighbourQuality(vectors, neighbours.get(v), neighbourScores.get(v), tokens, buyers);
+            wordless.put(v, neighbourQuality(vectors, neighbours.get(v), neighbourScores.get(v), tokens, buyers));
         }
 
         // OR-time
         OrTime or = new OrTime(protocol, productIndex);
-        orTime(or, all);
+        Map<Variant, Result[]> orResults = orTime(or, all);
+        List<Variant> summary = new ArrayList<>(shown);
+        summary.add(centred.variant());
+        languageModelSummary(summary, 2, wordless, orResults);
 
         // the demo's noise, explained
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
@@ -329,6 +347,37 @@ public final class ContentQualityBench {
             }
         }
         analyzers.values().forEach(Analyzer::close);
+    }
+
+    /** The vectors less their mean over the catalogue, L2-normalised again (client side). */
+    private static Vectors centred(Vectors vectors, Variant variant) {
+        int dims = vectors.dims();
+        double[] mean = new double[dims];
+        int n = 0;
+        for (Sparse v : vectors.byProduct()) {
+            if (v != null) {
+                for (int j = 0; j < v.idx().length; j++) {
+                    mean[v.idx()[j]] += v.val()[j] / v.norm();
+                }
+                n++;
+            }
+        }
+        Sparse[] out = new Sparse[vectors.byProduct().length];
+        for (int i = 0; i < out.length; i++) {
+            Sparse v = vectors.byProduct()[i];
+            if (v == null) {
+                continue;
+            }
+            float[] dense = new float[dims];
+            for (int j = 0; j < v.idx().length; j++) {
+                dense[v.idx()[j]] = (float) (v.val()[j] / v.norm());
+            }
+            for (int d = 0; d < dims; d++) {
+                dense[d] -= (float) (mean[d] / n);
+            }
+            out[i] = Sparse.of(dense);
+        }
+        return new Vectors(variant, dims, out, 0);
     }
 
     // ---- protocol ----
@@ -415,7 +464,15 @@ public final class ContentQualityBench {
     private static Vectors loadOnNode(
             EsClient es, Variant v, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
         long start = System.nanoTime();
-        Shop.putVectorPipeline(es, v.index(), v.dims(), v.analyzer());
+        if (v.languageModel()) {
+            // the shop's pipeline with the language model instead of hashing (no analyzer, dims the model's)
+            es.put("/_ingest/pipeline/" + v.index(), String.format(Locale.ROOT, """
+                {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
+                                                 "target_field": "content_vector", "model": "%s", "ignore_missing": true}}]}""", v.analyzer()))
+                    .ok();
+        } else {
+            Shop.putVectorPipeline(es, v.index(), v.dims(), v.analyzer());
+        }
         Shop.createProductsIndex(es, v.index(), v.index(), 1, 0, v.dims());
         Shop.loadProducts(es, v.index(), products);
         Sparse[] byProduct = new Sparse[products.size()];
@@ -765,7 +822,8 @@ public final class ContentQualityBench {
         return (double) co / pairs;
     }
 
-    private static void neighbourQuality(
+    /** Prints the variant's neighbour figures; returns the share of neighbours sharing no word with their product. */
+    private static double neighbourQuality(
             Vectors vectors, int[][] neighbours, double[][] scores, List<Set<String>> tokens, BitSet[] buyers) {
         long slots = 0, unrelated = 0, coBought = 0, productsWithUnrelated = 0, queries = 0;
         double cosine = 0;
@@ -800,6 +858,40 @@ public final class ContentQualityBench {
                 100.0 * productsWithUnrelated / queries,
                 100.0 * coBought / slots,
                 cosine / slots);
+        return (double) unrelated / slots;
+    }
+
+    /** Issue 14's targets: the language model beats hashing on NDCG@10 and halves the share of word-less neighbours. */
+    private static void languageModelSummary(
+            List<Variant> shown, int hashingVariants, Map<Variant, Double> wordless, Map<Variant, Result[]> orResults) {
+        System.out.printf(
+                Locale.ROOT, "%n== The language model beside hashing (standard analyzer), content only, OR-time%n");
+        System.out.printf(
+                Locale.ROOT, "   %-52s %8s %7s %22s%n", "variant", "NDCG@10", "cov@10", "word-less neighbours");
+        for (Variant v : shown) {
+            RankingMetrics m = orResults.get(v)[0].metrics();
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-52s %8.4f %7.4f %21.1f%%%n",
+                    v.label(),
+                    m.ndcg(),
+                    m.coverage(),
+                    100 * wordless.get(v));
+        }
+        for (Variant model : shown.subList(hashingVariants, shown.size()))
+            for (Variant hashing : shown.subList(0, hashingVariants)) {
+                double ndcgRatio = orResults.get(model)[0].metrics().ndcg()
+                        / orResults.get(hashing)[0].metrics().ndcg();
+                double wordlessRatio = wordless.get(model) / wordless.get(hashing);
+                System.out.printf(
+                        Locale.ROOT,
+                        "   %s / %s: NDCG@10 x%.2f (target > 1), word-less neighbours x%.2f (target <= 0.50); ΔNDCG@10 %s%n",
+                        model.analyzer(),
+                        hashing.label(),
+                        ndcgRatio,
+                        wordlessRatio,
+                        pairedDifference(orResults.get(model)[0].ndcg(), orResults.get(hashing)[0].ndcg()));
+            }
     }
 
     // ---- why unrelated neighbours ----
@@ -1145,7 +1237,7 @@ public final class ContentQualityBench {
         }
     }
 
-    private static void orTime(OrTime or, List<Vectors> all) {
+    private static Map<Variant, Result[]> orTime(OrTime or, List<Vectors> all) {
         long truthPairs = Arrays.stream(or.truth).mapToLong(t -> t.length).sum();
         long unreachable = Arrays.stream(or.truth)
                 .flatMapToInt(Arrays::stream)
@@ -1221,6 +1313,7 @@ public final class ContentQualityBench {
             }
             System.out.println(line);
         });
+        return results;
     }
 
     private static void row(String label, String user, Result r, double[] baseline) {

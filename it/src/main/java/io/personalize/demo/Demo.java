@@ -18,7 +18,7 @@ public final class Demo {
 
     private static final List<String> SHOWCASE = List.of("85123A", "22423", "20725", "84879", "23084");
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         EsClient es = new EsClient(
                 args.length > 0 ? args[0] : "http://127.0.0.1:19200",
                 System.getenv("PERSONALIZE_USER"),
@@ -151,6 +151,10 @@ public final class Demo {
                 "%nTry it: curl '%s/_recommend?model=shop&user_id=%s&size=5&pretty'%n",
                 es.baseUrl(),
                 SHOPPERS.get(1));
+        if (args.length > 1) {
+            // bin/demo passes the shop page's port (bin/demo --text does not)
+            Storefront.serveForever(es, Integer.parseInt(args[1]));
+        }
     }
 
     private static final List<String> SHOPPERS = List.of("17850", "15311");

@@ -208,16 +208,11 @@ class FaultsIT {
             assertTrue(partial.endsWith(".v" + version), partial + " is version " + version);
 
             JsonNode model = restartAndAwaitCleanUp(es, partial);
-            JsonNode training = model.path("status").path("training");
-            assertEquals("failed", training.path("state").asText(), model.toString());
-            assertTrue(training.path("reason").asText().contains("interrupted"), model.toString());
-            assertEquals(version, training.path("version").asLong(), model.toString());
+            assertInterruptedAndPreviousServes(es, model, "training", active);
             assertEquals(
-                    active, model.path("status").path("active_version").asLong(), "the previous version still serves");
-            assertEquals(
-                    200,
-                    es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}")
-                            .status());
+                    version,
+                    model.path("status").path("training").path("version").asLong(),
+                    model.toString());
         } finally {
             killCrashNode();
         }
@@ -274,15 +269,7 @@ class FaultsIT {
 
             JsonNode model = restartAndAwaitCleanUp(es, partial);
             sender.join(60_000);
-            JsonNode importing = model.path("status").path("import");
-            assertEquals("failed", importing.path("state").asText(), model.toString());
-            assertTrue(importing.path("reason").asText().contains("interrupted"), model.toString());
-            assertEquals(
-                    active, model.path("status").path("active_version").asLong(), "the previous version still serves");
-            assertEquals(
-                    200,
-                    es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}")
-                            .status());
+            assertInterruptedAndPreviousServes(es, model, "import", active);
         } finally {
             killCrashNode();
         }
@@ -361,6 +348,21 @@ class FaultsIT {
         assertTrue(
                 window < 25, "requests failed for " + window + " s after the kill: " + failures.size() + " failures");
         first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
+    }
+
+    /**
+     * After a node died under a build ({@code job}: "training" or "import"): the model's status says the build failed,
+     * interrupted, and the version that served before still serves.
+     */
+    static void assertInterruptedAndPreviousServes(EsClient es, JsonNode model, String job, long active) {
+        JsonNode build = model.path("status").path(job);
+        assertEquals("failed", build.path("state").asText(), model.toString());
+        assertTrue(build.path("reason").asText().contains("interrupted"), model.toString());
+        assertEquals(active, model.path("status").path("active_version").asLong(), "the previous version still serves");
+        assertEquals(
+                200,
+                es.post("/_recommend", "{\"model\": \"crash\", \"user_id\": \"17850\"}")
+                        .status());
     }
 
     static void waitForPhase(EsClient es, String task, String phase) throws InterruptedException {

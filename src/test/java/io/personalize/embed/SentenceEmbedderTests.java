@@ -1,0 +1,124 @@
+package io.personalize.embed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** MiniLM through ONNX Runtime against langchain4j's vectors for the same texts (see EmbeddingReference). */
+class SentenceEmbedderTests {
+
+    private static EmbeddingModels models;
+    private static SentenceEmbedder minilm;
+    private static List<EmbeddingReference> reference;
+
+    @BeforeAll
+    static void open(@TempDir Path modelsDir) throws IOException {
+        models = new EmbeddingModels(modelsDir);
+        minilm = models.get(EmbeddingModels.MINILM);
+        reference = EmbeddingReference.load();
+    }
+
+    @AfterAll
+    static void close() {
+        models.close();
+    }
+
+    @Test
+    void vectorsAreTheReferenceImplementations() throws Exception {
+        assertEquals(384, minilm.dims());
+        List<EmbeddingReference> withVector =
+                reference.stream().filter(c -> c.vector() != null).toList();
+        assertEquals(13, withVector.size());
+        for (EmbeddingReference c : withVector) {
+            assertClose(c.vector(), minilm.embed(List.of(c.text()))[0], "[" + c.text() + "]");
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double dot = 0, norm = 0, maxDiff = 0;
+        for (int d = 0; d < expected.length; d++) {
+            dot += expected[d] * actual[d];
+            norm += actual[d] * actual[d];
+            maxDiff = Math.max(maxDiff, Math.abs(expected[d] - actual[d]));
+        }
+        assertEquals(1.0, norm, 1e-5, what + ": unit length");
+        assertTrue(dot > 0.99999, what + ": cosine with the reference " + dot);
+        assertTrue(maxDiff < 1e-3, what + ": largest difference " + maxDiff);
+    }
+
+    @Test
+    void longTextIsTruncatedNotRefused() throws Exception {
+        String sentence = "hand painted ceramic watering can for the garden ";
+        // 2,000 repetitions and 20 (about 180 word pieces) are both past the limit: the model reads the same first 126
+        float[][] vectors = new float[3][];
+        int i = 0;
+        for (int times : new int[] {2000, 20, 5}) {
+            vectors[i++] = minilm.embed(List.of(sentence.repeat(times)))[0];
+        }
+        assertEquals(128, minilm.tokenizer().encode(sentence.repeat(20)).length);
+        assertClose(vectors[1], vectors[0], "a text past the limit is read up to the limit");
+        double dot = 0;
+        for (int d = 0; d < vectors[0].length; d++) {
+            dot += vectors[0][d] * vectors[2][d];
+        }
+        assertTrue(dot < 0.9999, "a text within the limit is read whole: " + dot);
+    }
+
+    @Test
+    void unknownModelNamesTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> models.get("nosuch"));
+        assertTrue(e.getMessage().contains("unknown model [nosuch]"), e.getMessage());
+        assertTrue(e.getMessage().contains("config/personalize/models/"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> models.get("../etc"));
+        assertTrue(e.getMessage().contains("unknown model"), e.getMessage());
+    }
+
+    @Test
+    void modelDirectoryWithoutItsFilesNamesTheMissingFile(@TempDir Path dir) throws IOException {
+        EmbeddingModels own = new EmbeddingModels(dir);
+        Files.createDirectories(dir.resolve("mine"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> own.get("mine"));
+        assertTrue(e.getMessage().contains("[model.onnx]"), e.getMessage());
+        Files.write(dir.resolve("mine").resolve("model.onnx"), new byte[] {1, 2, 3});
+        e = assertThrows(IllegalArgumentException.class, () -> own.get("mine"));
+        assertTrue(e.getMessage().contains("[tokenizer.json]"), e.getMessage());
+        try (var in = getClass().getClassLoader().getResourceAsStream("all-minilm-l6-v2-q-tokenizer.json")) {
+            Files.write(dir.resolve("mine").resolve("tokenizer.json"), in.readAllBytes());
+        }
+        e = assertThrows(IllegalArgumentException.class, () -> own.get("mine"));
+        assertTrue(e.getMessage().contains("not a usable ONNX model"), e.getMessage());
+    }
+
+    @Test
+    void broughtModelLoadsFromItsDirectory(@TempDir Path dir) throws IOException {
+        // the built-in model's files, placed as a shop would place its own
+        Path mine = Files.createDirectories(dir.resolve("shop-minilm"));
+        for (String[] f : new String[][] {
+            {"all-minilm-l6-v2-q.onnx", "model.onnx"}, {"all-minilm-l6-v2-q-tokenizer.json", "tokenizer.json"}
+        }) {
+            try (var in = getClass().getClassLoader().getResourceAsStream(f[0])) {
+                Files.write(mine.resolve(f[1]), in.readAllBytes());
+            }
+        }
+        try (EmbeddingModels own = new EmbeddingModels(dir)) {
+            SentenceEmbedder model = own.get("shop-minilm");
+            assertEquals(384, model.dims());
+            assertClose(
+                    reference.get(0).vector(),
+                    model.embed(List.of(reference.get(0).text()))[0],
+                    "brought model");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
