@@ -75,10 +75,10 @@ class VersionSmokeIT {
         es.delete("/" + EVENTS);
         es.put("/_ingest/pipeline/" + PIPELINE, """
             {"processors": [{"item_vector": {"fields": {"title": 1.0}, "target_field": "content_vector", "dims": 64}}]}""").ok();
-        es.put("/" + PRODUCTS, """
+        es.put("/" + PRODUCTS, String.format(Locale.ROOT, """
             {"settings": {"default_pipeline": "%s", "number_of_shards": 1, "number_of_replicas": 0},
              "mappings": {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"},
-               "content_vector": {"type": "dense_vector", "dims": 64, "similarity": "cosine"}}}}""".formatted(PIPELINE)).ok();
+               "content_vector": {"type": "dense_vector", "dims": 64, "similarity": "cosine"}}}}""", PIPELINE)).ok();
         StringBuilder bulk = new StringBuilder();
         for (String title : products()) {
             bulk.append(String.format(Locale.ROOT, "{\"index\": {\"_id\": \"%s\"}}%n", sku(title)));
@@ -194,10 +194,11 @@ class VersionSmokeIT {
     @Test
     @Order(3)
     void aModelIsCreatedListedAndTrained() {
-        es.put("/_recommend/models/" + MODEL, """
+        es.put("/_recommend/models/" + MODEL, String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku", "vector_field": "content_vector"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"view": 1, "purchase": 5}}}""".formatted(PRODUCTS, EVENTS)).ok();
+                        "time_field": "@timestamp", "weights": {"view": 1, "purchase": 5}}}""", PRODUCTS, EVENTS))
+                .ok();
         JsonNode listed = es.get("/_recommend/models").ok();
         assertTrue(listed.toString().contains(MODEL), "GET _recommend/models lists it: " + listed);
 
@@ -219,8 +220,9 @@ class VersionSmokeIT {
     @Test
     @Order(4)
     void recommendsUnseenItemsOfTheShoppersKind() {
-        JsonNode response = es.post("/_recommend", """
-            {"model": "%s", "user_id": "b0", "size": 3}""".formatted(MODEL)).ok();
+        JsonNode response =
+                es.post("/_recommend", String.format(Locale.ROOT, """
+            {"model": "%s", "user_id": "b0", "size": 3}""", MODEL)).ok();
         JsonNode recommendations = response.path("recommendations");
         assertFalse(recommendations.isEmpty(), response.toString());
         for (JsonNode r : recommendations) {
@@ -240,10 +242,11 @@ class VersionSmokeIT {
         String query = """
             {"size": 20, "query": {"match": {"title": "bag candle"}},
              "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""";
-        List<String> forBags = ids(es.post("/" + PRODUCTS + "/_search", query.formatted(MODEL, "b1"))
+        List<String> forBags = ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, MODEL, "b1"))
                 .ok());
-        List<String> forCandles = ids(es.post("/" + PRODUCTS + "/_search", query.formatted(MODEL, "c1"))
-                .ok());
+        List<String> forCandles =
+                ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, MODEL, "c1"))
+                        .ok());
         assertEquals(new HashSet<>(forBags), new HashSet<>(forCandles), "the rescorer keeps every hit");
         assertTrue(forBags.get(0).contains("bag"), "a bag first for a bag shopper: " + forBags);
         assertTrue(forCandles.get(0).contains("candle"), "a candle first for a candle shopper: " + forCandles);
@@ -251,7 +254,7 @@ class VersionSmokeIT {
             {"size": 20, "query": {"match": {"title": "bag candle"}}}""").ok());
         assertEquals(
                 firstPass,
-                ids(es.post("/" + PRODUCTS + "/_search", query.formatted(MODEL, "a-stranger"))
+                ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, MODEL, "a-stranger"))
                         .ok()),
                 "a shopper the model does not know keeps the first-pass order");
     }
@@ -316,8 +319,9 @@ class VersionSmokeIT {
     @Order(9)
     void forgetsAShopperThenDeletesTheModel() {
         es.delete("/_recommend/models/" + MODEL + "/users/b0").ok();
-        JsonNode after = es.post("/_recommend", """
-            {"model": "%s", "user_id": "b0", "size": 3}""".formatted(MODEL)).ok();
+        JsonNode after =
+                es.post("/_recommend", String.format(Locale.ROOT, """
+            {"model": "%s", "user_id": "b0", "size": 3}""", MODEL)).ok();
         Set<String> reasons = new HashSet<>();
         after.path("recommendations").forEach(r -> r.path("reasons")
                 .forEach(x -> reasons.add(x.path("type").asText())));
