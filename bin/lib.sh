@@ -2,7 +2,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ES_VERSION="${ES_VERSION:-$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)}"
+# The Elasticsearch the build targets by default (pom.xml), and the one this run targets (ES_VERSION=... overrides it).
+DEFAULT_ES_VERSION="$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)"
+ES_VERSION="${ES_VERSION:-$DEFAULT_ES_VERSION}"
 PLUGIN_VERSION="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml")"
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -37,16 +39,56 @@ Elasticsearch $ES_VERSION is Java 21 bytecode: install a JDK 21+ and set JAVA_HO
 # mvn_run ARGS: Maven on the JDK found above, quiet about the JDK's own warnings on Maven's libraries.
 mvn_run() {
   command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is not installed: install it (apt-get install maven) and try again."
-  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
+  mvn -B -Dstyle.color=never -Des.version="$ES_VERSION" -Des.compile.version="$(compile_version)" -Des.api="$(api_version)" -Dpersonalize.build.dir="$(build_dir)" "$@" 2> >(grep -v -e '^WARNING: .*sun.misc.Unsafe' -e '^WARNING: Please consider reporting' -e 'terminally deprecated method' -e 'will be removed in a future release' >&2)
 }
 
-plugin_zip() { echo "$ROOT/target/personalize-$PLUGIN_VERSION.zip"; }
+# build_dir: where the plugin is built for ES_VERSION: target/ for the default, target/es-<version>/ for another, so
+# that builds for several versions live side by side (bin/build-all).
+build_dir() {
+  if [ "$ES_VERSION" = "$DEFAULT_ES_VERSION" ]; then echo "$ROOT/target"; else echo "$ROOT/target/es-$ES_VERSION"; fi
+}
+
+plugin_zip() { echo "$(build_dir)/personalize-$PLUGIN_VERSION.zip"; }
+
+# package_args: Maven arguments for a build of the plugin zip without tests. For a release other than the default: no
+# test compilation either (Maven Central serves Elasticsearch's test framework here only for some releases) and no
+# format check (the default build does it; the format does not depend on the release).
+package_args() {
+  if [ "$ES_VERSION" = "$DEFAULT_ES_VERSION" ]; then
+    echo "-DskipTests"
+  else
+    echo "-Dmaven.test.skip=true -Des.test.version=$DEFAULT_ES_VERSION -Dspotless.check.skip=true"
+  fi
+}
 
 # ensure_plugin_zip: builds the plugin zip (without tests) when it is missing or older than the sources.
 ensure_plugin_zip() {
   local zip; zip="$(plugin_zip)"
   if [ ! -f "$zip" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/plugin-descriptor" -newer "$zip" -type f 2>/dev/null | head -n 1)" ]; then
     log "building the plugin zip"
-    (cd "$ROOT" && mvn_run -q -DskipTests package >&2) || die "the plugin build failed"
+    (cd "$ROOT" && mvn_run -q $(package_args) package >&2) || die "the plugin build failed"
   fi
+}
+
+# compile_version: the server jar the build for ES_VERSION compiles against: the release itself, unless es-versions.txt
+# names another patch of its minor (a release whose distribution is served here but not its server jar).
+compile_version() {
+  local v
+  v="$(awk -v es="$ES_VERSION" '!/^#/ && $1 == es && NF >= 4 { print $4 }' "$ROOT/es-versions.txt" 2>/dev/null)"
+  echo "${v:-$ES_VERSION}"
+}
+
+# api_version: the adapter directory (src/es-<api>/java) for ES_VERSION: the one es-versions.txt gives that release,
+# else the one of a listed release of the same minor, else the pom's default (the current API).
+api_version() {
+  local minor="${ES_VERSION%.*}" v
+  v="$(awk -v es="$ES_VERSION" -v minor="$minor" '!/^#/ && NF >= 3 {
+         if ($1 == es) { exact = $3 } else if (substr($1, 1, length(minor) + 1) == minor ".") { same = $3 } }
+       END { print (exact != "" ? exact : same) }' "$ROOT/es-versions.txt" 2>/dev/null)"
+  echo "${v:-$(sed -n 's:.*<es.api>\(.*\)</es.api>.*:\1:p' "$ROOT/pom.xml" | head -n 1)}"
+}
+
+# es_versions [KIND]: the Elasticsearch releases in es-versions.txt (all, or those tested as KIND: full, smoke, unit).
+es_versions() {
+  awk -v kind="${1:-}" '!/^#/ && NF >= 2 && (kind == "" || $2 == kind) { print $1 }' "$ROOT/es-versions.txt"
 }

@@ -28,6 +28,7 @@ import io.personalize.action.TransportPutModelAction;
 import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
+import io.personalize.compat.RestHandlersPlugin;
 import io.personalize.embed.EmbeddingModels;
 import io.personalize.embed.EmbeddingService;
 import io.personalize.embed.TextQueryVectorBuilder;
@@ -63,17 +64,14 @@ import io.personalize.stats.ServingStats;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.cluster.NamedDiff;
 import org.elasticsearch.cluster.metadata.Metadata;
-import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
-import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.indices.SystemIndexDescriptor;
 import org.elasticsearch.ingest.Processor;
 import org.elasticsearch.plugins.IngestPlugin;
@@ -87,7 +85,8 @@ import org.elasticsearch.xcontent.NamedXContentRegistry;
 import org.elasticsearch.xcontent.ParseField;
 
 /** Entry point: registers the plugin's processor, models, rescorer and REST endpoints with the node. */
-public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemIndexPlugin, SearchPlugin {
+public class PersonalizePlugin extends Plugin
+        implements IngestPlugin, SystemIndexPlugin, SearchPlugin, RestHandlersPlugin {
 
     private final AnalyzerCatalog analyzers = new AnalyzerCatalog();
     // the rescorer is registered before the node's services exist: it reaches them through this once they do
@@ -163,11 +162,9 @@ public class PersonalizePlugin extends Plugin implements IngestPlugin, SystemInd
                 new ActionHandler(EventsAction.TYPE, TransportEventsAction.class));
     }
 
+    // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this
     @Override
-    public Collection<RestHandler> getRestHandlers(
-            RestHandlersServices services,
-            Supplier<DiscoveryNodes> nodesInCluster,
-            Predicate<NodeFeature> clusterSupportsFeature) {
+    public List<RestHandler> restHandlers() {
         return List.of(
                 new RestPutModelAction(),
                 new RestGetModelsAction(),

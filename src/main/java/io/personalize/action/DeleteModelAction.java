@@ -1,10 +1,10 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.ModelConfig;
 import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.action.support.master.AcknowledgedResponse;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -17,7 +17,7 @@ public final class DeleteModelAction {
 
     private DeleteModelAction() {}
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String name;
 
         public Request(String name) {

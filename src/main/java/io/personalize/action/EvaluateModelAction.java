@@ -2,6 +2,7 @@ package io.personalize.action;
 
 import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.TrainingTask;
@@ -10,7 +11,6 @@ import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.time.DateFormatter;
@@ -127,7 +127,7 @@ public final class EvaluateModelAction {
         }
     }
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String name;
         private final EvaluationJob.Protocol protocol;
         private final int k;

@@ -2,12 +2,12 @@ package io.personalize.action;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.ModelConfig;
 import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.xcontent.ToXContentObject;
@@ -24,7 +24,7 @@ public final class ForgetUserAction {
 
     private ForgetUserAction() {}
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String model;
         private final String userId;
 

@@ -1,12 +1,12 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -22,7 +22,7 @@ public final class ImportModelAction {
 
     private ImportModelAction() {}
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String name;
         private final BytesReference lines;
         private final long newestEvent;

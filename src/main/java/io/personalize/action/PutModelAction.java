@@ -1,11 +1,11 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.ModelConfig;
 import java.io.IOException;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.xcontent.ToXContentObject;
@@ -19,7 +19,7 @@ public final class PutModelAction {
 
     private PutModelAction() {}
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String name;
         private final ModelConfig config;
 

@@ -2,6 +2,7 @@ package io.personalize.action;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.recommend.Recommendation;
 import io.personalize.recommend.ShelfQuery;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.IndicesRequest;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -30,7 +30,7 @@ public final class RecommendAction {
     private RecommendAction() {}
 
     /** A {@link ShelfQuery} and the model's catalogue index, which the caller must be allowed to read. */
-    public static final class Request extends UntypedActionRequest implements IndicesRequest {
+    public static final class Request extends PluginActionRequest implements IndicesRequest {
         private final ShelfQuery query;
         private String index;
 

@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.TrainingTask;
@@ -8,7 +9,6 @@ import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.tasks.Task;
@@ -24,7 +24,7 @@ public final class TrainModelAction {
 
     private TrainModelAction() {}
 
-    public static final class Request extends UntypedActionRequest {
+    public static final class Request extends PluginActionRequest {
         private final String name;
         private boolean storeResult;
 

@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import io.personalize.compat.ClusterEvents;
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore.StoredModel;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
         if (event.previousState().nodes().isLocalNodeElectedMaster() == false) {
             startPeriodic();
             schedule(TimeValue.ZERO, ELECTED_ATTEMPTS);
-        } else if (event.clusterJustRecovered()) {
+        } else if (ClusterEvents.justRecovered(event)) {
             schedule(TimeValue.ZERO, ELECTED_ATTEMPTS); // the indices read from disk are known from now on
         } else if (event.nodesRemoved()) {
             schedule(TimeValue.ZERO, 3);

@@ -1,5 +1,6 @@
 package io.personalize.profile;
 
+import io.personalize.compat.CacheCounters;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
@@ -192,13 +193,8 @@ public final class ServingCache {
     }
 
     public CacheStats stats() {
-        Cache.Stats stats = documents.stats();
+        CacheCounters stats = CacheCounters.of(documents);
         return new CacheStats(
-                documents.count(),
-                documents.weight(),
-                limitBytes,
-                stats.getHits(),
-                stats.getMisses(),
-                stats.getEvictions());
+                documents.count(), documents.weight(), limitBytes, stats.hits(), stats.misses(), stats.evictions());
     }
 }

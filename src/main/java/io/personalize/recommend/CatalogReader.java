@@ -1,5 +1,6 @@
 package io.personalize.recommend;
 
+import io.personalize.compat.KnnSearches;
 import io.personalize.model.ModelConfig;
 import java.util.Arrays;
 import java.util.Collection;
@@ -224,12 +225,11 @@ final class CatalogReader {
         // another:
         // rescoring with the full vectors gives exact cosines, so every node ranks the same (unquantized fields ignore
         // it)
-        KnnSearchBuilder knn = new KnnSearchBuilder(
+        KnnSearchBuilder knn = KnnSearches.of(
                 catalog.vectorField(),
                 vector,
                 k,
                 Math.min(10_000, Math.max(100, 4 * k)),
-                null,
                 new RescoreVectorBuilder(KNN_OVERSAMPLE),
                 null);
         if (filter != null) {

@@ -2,13 +2,13 @@ package io.personalize.rescore;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.compat.PluginActionRequest;
 import java.io.IOException;
 import java.util.List;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.IndicesRequest;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -26,7 +26,7 @@ public final class PersonalizationSignalsAction {
 
     private PersonalizationSignalsAction() {}
 
-    public static final class Request extends UntypedActionRequest implements IndicesRequest {
+    public static final class Request extends PluginActionRequest implements IndicesRequest {
         private final String model;
         private final String userId;
         private final List<String> contextItems;

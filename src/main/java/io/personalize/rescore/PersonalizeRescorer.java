@@ -1,5 +1,6 @@
 package io.personalize.rescore;
 
+import io.personalize.compat.RescoreOrder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -101,7 +102,7 @@ public final class PersonalizeRescorer implements Rescorer {
         }
         context.setRescoredDocs(rescored);
         ScoreDoc[] sorted = hits.clone();
-        Arrays.sort(sorted, SCORE_DOC_COMPARATOR);
+        Arrays.sort(sorted, RescoreOrder.SCORE_DOCS);
         return new TopDocs(topDocs.totalHits, sorted);
     }
 
@@ -232,9 +233,12 @@ public final class PersonalizeRescorer implements Rescorer {
                         : -1;
             }
             if (columnarIds != null) {
-                return columnarIds.advanceExact(local)
-                        ? signals.item(new BytesRef(Uid.decodeId(columnarIds.binaryValue())))
-                        : -1;
+                if (columnarIds.advanceExact(local) == false) {
+                    return -1;
+                }
+                // the (bytes, offset, length) form: every 9.x release has it (9.2 has no decodeId(BytesRef))
+                BytesRef encoded = columnarIds.binaryValue();
+                return signals.item(new BytesRef(Uid.decodeId(encoded.bytes, encoded.offset, encoded.length)));
             }
             if (storedFields != null) {
                 IdVisitor visitor = new IdVisitor();
