@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The package map of the plugin, checked on its compiled classes: dependencies run one way,
  * {@code rest -> action -> rescore/recommend -> profile -> model -> serving -> training}, with {@code stats} (counters)
- * and {@code ingest -> embed} (the processor and the language models) standing alone, and the plugin class on top
- * wiring them. A class that reaches up a layer fails the build, naming the dependency.
+ * and {@code ingest -> embed} (the processor and the language models) standing alone, {@code compat} (the adapters
+ * to each Elasticsearch API generation) below everything, and the plugin class on top wiring them. A class that reaches up a layer fails the build, naming the dependency.
  */
 class LayeringTests {
 
@@ -53,6 +53,8 @@ class LayeringTests {
                 .definedBy("io.personalize.ingest..")
                 .layer("embed")
                 .definedBy("io.personalize.embed..")
+                .layer("compat")
+                .definedBy("io.personalize.compat..")
                 .whereLayer("rest")
                 .mayOnlyBeAccessedByLayers("plugin")
                 .whereLayer("action")
@@ -79,6 +81,8 @@ class LayeringTests {
                 .whereLayer("ingest")
                 .mayOnlyBeAccessedByLayers("plugin")
                 .whereLayer("embed")
+                .mayNotAccessAnyLayer()
+                .whereLayer("compat")
                 .mayNotAccessAnyLayer()
                 .whereLayer("embed")
                 .mayOnlyBeAccessedByLayers("plugin", "ingest")
