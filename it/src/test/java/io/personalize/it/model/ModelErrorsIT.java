@@ -211,9 +211,9 @@ class ModelErrorsIT {
     @Test
     void badSettings() {
         assertPutFails(
-                config(", \"similarity\": {\"algorithm\": \"als\"}"),
+                config(", \"similarity\": {\"algorithm\": \"svd\"}"),
                 400,
-                "[similarity.algorithm] unknown algorithm [als], expected one of [cosine, rp3beta]",
+                "[similarity.algorithm] unknown algorithm [svd], expected one of [cosine, rp3beta, ease, als, user_knn]",
                 "unknown algorithm");
         assertPutFails(
                 config(PRODUCTS, EVENTS, "", ", \"weights\": {\"view\": 1, \"purchase\": -5}", ""),
@@ -357,7 +357,7 @@ class ModelErrorsIT {
                 "[split] must be a date such as 2011-11-01 or epoch milliseconds, got [yesterday]",
                 "a split that is not a date");
         assertError(es.post(evaluate, "{\"split\": null}"), 400, "[split]", "a null split");
-        assertError(es.post(evaluate, "{\"k\": 10}"), 400, "Required [split]", "no split");
+        assertError(es.post(evaluate, "{\"k\": 10}"), 400, "[split] is required by protocol [time]", "no split");
         assertError(es.post(evaluate, null), 400, "request body is required", "no body");
         assertError(
                 es.post(evaluate, "{\"split\": \"2024-02-01\", \"k\": 0}"),

@@ -133,6 +133,6 @@ class RestApiSpecIT {
                 checked++;
             }
         }
-        assertEquals(21, checked, "the documented parameters, once per path and method");
+        assertEquals(22, checked, "the documented parameters, once per path and method");
     }
 }
