@@ -110,6 +110,21 @@ class LayeringTests {
     }
 
     /**
+     * What differs between Elasticsearch releases is reached through {@code compat} only (one source directory per API
+     * generation): a request class extending 9.4's {@code UntypedActionRequest} directly compiles here and nowhere older.
+     */
+    @Test
+    void versionSpecificApisAreReachedThroughCompat() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.personalize.compat..")
+                .should()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("org.elasticsearch.action.UntypedActionRequest")
+                .check(PLUGIN);
+    }
+
+    /**
      * One convention for transport actions: {@code TransportXAction} in {@code action}, beside {@code XAction} (its name,
      * {@code ActionType}, request and response). The one definition elsewhere is the rescorer's signals action, which the
      * rescorer sends from its own rewrite, below {@code action}.

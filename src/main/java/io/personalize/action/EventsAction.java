@@ -2,6 +2,7 @@ package io.personalize.action;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.compat.PluginActionRequest;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,6 @@ import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.IndicesRequest;
-import org.elasticsearch.action.UntypedActionRequest;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -35,7 +35,7 @@ public final class EventsAction {
 
     private EventsAction() {}
 
-    public static final class Request extends UntypedActionRequest implements IndicesRequest {
+    public static final class Request extends PluginActionRequest implements IndicesRequest {
         private final String model;
         private final List<Map<String, Object>> events;
         private String index;
