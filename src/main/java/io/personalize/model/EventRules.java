@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import io.personalize.recommend.Reason;
 import java.util.Locale;
 import org.apache.lucene.util.UnicodeUtil;
 

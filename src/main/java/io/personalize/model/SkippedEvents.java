@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import io.personalize.recommend.Reason;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -69,7 +69,7 @@ public final class NeighborhoodScorer {
                 }
             }
         }
-        this.popularOrder = byPopularityTerm(popularityTerm);
+        this.popularOrder = TopK.positiveInOrder(popularityTerm);
     }
 
     private static float max(float[] popularity) {
@@ -80,29 +80,6 @@ public final class NeighborhoodScorer {
             }
         }
         return max;
-    }
-
-    private static int[] byPopularityTerm(float[] term) {
-        int n = 0;
-        for (float t : term) {
-            if (t > 0f) {
-                n++;
-            }
-        }
-        // positive floats order as their bits: (MAX - bits, id) ascending is (term descending, id ascending)
-        long[] keys = new long[n];
-        n = 0;
-        for (int j = 0; j < term.length; j++) {
-            if (term[j] > 0f) {
-                keys[n++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(term[j])) << 32) | j;
-            }
-        }
-        Arrays.sort(keys);
-        int[] order = new int[n];
-        for (int x = 0; x < n; x++) {
-            order[x] = (int) keys[x];
-        }
-        return order;
     }
 
     /** The scorer of a trained model, with the model's scoring parameters. */

@@ -28,7 +28,7 @@ abstract class CandidateRanker implements UserRanker {
         this.neighbors = neighbors;
         this.scoring = scoring;
         this.popularityTerm = PopularityTerm.of(popularity, scoring.popularityWeight(), numItems);
-        this.popularOrder = byTerm(popularityTerm);
+        this.popularOrder = TopK.positiveInOrder(popularityTerm);
         this.scores = new float[numItems];
         this.mark = new int[numItems];
         this.touched = new int[numItems];
@@ -157,27 +157,5 @@ abstract class CandidateRanker implements UserRanker {
                 reasons[r] = x < 0 ? -1 : history[x];
             }
         }
-    }
-
-    private static int[] byTerm(float[] term) {
-        int n = 0;
-        for (float t : term) {
-            if (t > 0f) {
-                n++;
-            }
-        }
-        long[] keys = new long[n];
-        n = 0;
-        for (int j = 0; j < term.length; j++) {
-            if (term[j] > 0f) {
-                keys[n++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(term[j])) << 32) | j;
-            }
-        }
-        Arrays.sort(keys);
-        int[] order = new int[n];
-        for (int x = 0; x < n; x++) {
-            order[x] = (int) keys[x];
-        }
-        return order;
     }
 }

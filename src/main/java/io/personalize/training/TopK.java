@@ -1,5 +1,7 @@
 package io.personalize.training;
 
+import java.util.Arrays;
+
 /**
  * Bounded selection of the k best (id, score) pairs, without allocation per offered element.
  *
@@ -121,5 +123,32 @@ public final class TopK {
         }
         size = 0;
         return n;
+    }
+
+    /**
+     * The ids of the positive values, best first in this class's order (higher value first, then smaller id): the
+     * popularity term's order, which every user's list falls back to. Positive floats order as their bits, so
+     * {@code (MAX - bits, id)} ascending is (value descending, id ascending).
+     */
+    public static int[] positiveInOrder(float[] values) {
+        int n = 0;
+        for (float v : values) {
+            if (v > 0f) {
+                n++;
+            }
+        }
+        long[] keys = new long[n];
+        n = 0;
+        for (int j = 0; j < values.length; j++) {
+            if (values[j] > 0f) {
+                keys[n++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(values[j])) << 32) | j;
+            }
+        }
+        Arrays.sort(keys);
+        int[] order = new int[n];
+        for (int x = 0; x < n; x++) {
+            order[x] = (int) keys[x];
+        }
+        return order;
     }
 }
