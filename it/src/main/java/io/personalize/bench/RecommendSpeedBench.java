@@ -3,6 +3,7 @@ package io.personalize.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
+import io.personalize.it.Shop;
 import io.personalize.training.RankingMetrics;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -230,27 +231,7 @@ public final class RecommendSpeedBench {
         for (OnlineRetail.Purchase p : world.protocol.train()) {
             byUser.computeIfAbsent(p.user(), u -> new ArrayList<>()).add(p);
         }
-        long sent = 0;
-        for (List<OnlineRetail.Purchase> purchases : byUser.values()) {
-            purchases.sort(Comparator.comparingLong(OnlineRetail.Purchase::time).reversed());
-            java.util.Set<String> distinct = new java.util.HashSet<>();
-            com.fasterxml.jackson.databind.node.ArrayNode events = EsClient.JSON.createArrayNode();
-            for (OnlineRetail.Purchase p : purchases) {
-                if (distinct.add(p.sku()) && distinct.size() <= 100) {
-                    com.fasterxml.jackson.databind.node.ObjectNode event = EsClient.object();
-                    io.personalize.it.Shop.eventDocument(p).forEach(event::putPOJO);
-                    events.add(event);
-                }
-            }
-            com.fasterxml.jackson.databind.node.ObjectNode body = EsClient.object();
-            body.set("events", events);
-            JsonNode answer = es.post("/_recommend/models/" + API_MODEL + "/_events", body)
-                    .ok();
-            if (answer.path("errors").asBoolean()) {
-                throw new IllegalStateException("events refused: " + answer);
-            }
-            sent += events.size();
-        }
+        long sent = Shop.sendNewestEvents(es, API_MODEL, byUser.values(), 100);
         System.out.printf(
                 Locale.ROOT,
                 "model [%s] trained and fed %,d events of %,d shoppers through the events API in %.0f s%n",

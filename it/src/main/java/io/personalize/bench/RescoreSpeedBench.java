@@ -230,28 +230,7 @@ public final class RescoreSpeedBench {
                 byUser.computeIfAbsent(p.user(), u -> new ArrayList<>()).add(p);
             }
         }
-        long sent = 0;
-        for (List<OnlineRetail.Purchase> purchases : byUser.values()) {
-            purchases.sort(java.util.Comparator.comparingLong(OnlineRetail.Purchase::time)
-                    .reversed());
-            java.util.Set<String> distinct = new java.util.HashSet<>();
-            com.fasterxml.jackson.databind.node.ArrayNode events = EsClient.JSON.createArrayNode();
-            for (OnlineRetail.Purchase p : purchases) {
-                if (distinct.add(p.sku()) && distinct.size() <= 100) {
-                    ObjectNode event = Shop.eventDocument(p).entrySet().stream()
-                            .collect(EsClient::object, (o, e) -> o.putPOJO(e.getKey(), e.getValue()), (a, b) -> {});
-                    events.add(event);
-                }
-            }
-            ObjectNode body = EsClient.object();
-            body.set("events", events);
-            JsonNode answer = es.post("/_recommend/models/" + API_MODEL + "/_events", body)
-                    .ok();
-            if (answer.path("errors").asBoolean()) {
-                throw new IllegalStateException("events refused: " + answer);
-            }
-            sent += events.size();
-        }
+        long sent = Shop.sendNewestEvents(es, API_MODEL, byUser.values(), 100);
         System.out.printf(
                 Locale.ROOT,
                 "model [%s] trained and fed %,d events of %,d shoppers through the events API in %.0f s%n",

@@ -1,10 +1,17 @@
 package io.personalize.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /** The demo shop on a cluster: its products index with content vectors, its pipeline, bulk loading. */
@@ -108,6 +115,38 @@ public final class Shop {
              "mappings": {"properties": {
                "user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
                "@timestamp": {"type": "date"}, "quantity": {"type": "integer"}}}}""", shards, replicas)).ok();
+    }
+
+    /**
+     * Sends each shopper's {@code perShopper} newest distinct items through the model's events API, one request per
+     * shopper (newest first, as the API keeps them); fails on a refused event. Returns how many events were sent.
+     */
+    public static long sendNewestEvents(
+            EsClient es, String model, Collection<List<OnlineRetail.Purchase>> byShopper, int perShopper) {
+        long sent = 0;
+        for (List<OnlineRetail.Purchase> purchases : byShopper) {
+            List<OnlineRetail.Purchase> newestFirst = new ArrayList<>(purchases);
+            newestFirst.sort(
+                    Comparator.comparingLong(OnlineRetail.Purchase::time).reversed());
+            Set<String> distinct = new HashSet<>();
+            ArrayNode events = EsClient.JSON.createArrayNode();
+            for (OnlineRetail.Purchase p : newestFirst) {
+                if (distinct.add(p.sku()) && distinct.size() <= perShopper) {
+                    ObjectNode event = EsClient.object();
+                    eventDocument(p).forEach(event::putPOJO);
+                    events.add(event);
+                }
+            }
+            ObjectNode body = EsClient.object();
+            body.set("events", events);
+            JsonNode answer =
+                    es.post("/_recommend/models/" + model + "/_events", body).ok();
+            if (answer.path("errors").asBoolean()) {
+                throw new IllegalStateException("events refused: " + answer);
+            }
+            sent += events.size();
+        }
+        return sent;
     }
 
     public static Map<String, Object> eventDocument(OnlineRetail.Purchase p) {
