@@ -1,6 +1,5 @@
 package io.personalize.rescore;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.util.BytesRef;
@@ -9,7 +8,7 @@ import org.elasticsearch.index.mapper.Uid;
 /**
  * {@link PersonalizationSignals} indexed for a shard's hot loop, built once per shard request and shared by its
  * segments: the items' ids as bytes in an {@link IdTable} (UTF-8 for a keyword id, Elasticsearch's encoding for
- * {@code _id}) and as sorted longs for a numeric id, each built on first use; the attribute values as UTF-8 bytes, so
+ * {@code _id}) and as longs for a numeric id ({@link NumericIdTable}), each built on first use; the attribute values as UTF-8 bytes, so
  * that each segment turns them into ordinals once ({@link LeafSignals}). Nothing here is built per hit.
  */
 final class ShardSignals {
@@ -20,8 +19,7 @@ final class ShardSignals {
     private final float[][] attributeWeights;
     private IdTable utf8Ids;
     private IdTable uidIds;
-    private long[] numericIds;
-    private int[] numericItems;
+    private NumericIdTable numericIds;
 
     ShardSignals(PersonalizationSignals signals) {
         this.signals = signals;
@@ -69,45 +67,12 @@ final class ShardSignals {
         return uidIds;
     }
 
-    /**
-     * The items whose id is a long written as {@link Long#toString} writes it (a numeric id field's values), sorted:
-     * {@code [0]} the ids, {@code [1]} (as longs) their items.
-     */
-    synchronized long[] numericIds() {
+    /** The items whose id is a long written as {@link Long#toString} writes it: a numeric id field's values. */
+    synchronized NumericIdTable numericIds() {
         if (numericIds == null) {
-            String[] ids = signals.items();
-            long[] packed = new long[ids.length];
-            long[] values = new long[ids.length];
-            int n = 0;
-            for (int i = 0; i < ids.length; i++) {
-                Long value = canonicalLong(ids[i]);
-                if (value != null) {
-                    values[n] = value;
-                    packed[n] = i;
-                    n++;
-                }
-            }
-            // sort the (value, item) pairs by value
-            Integer[] order = new Integer[n];
-            for (int k = 0; k < n; k++) {
-                order[k] = k;
-            }
-            long[] v = values;
-            Arrays.sort(order, (x, y) -> Long.compare(v[x], v[y]));
-            numericIds = new long[n];
-            numericItems = new int[n];
-            for (int k = 0; k < n; k++) {
-                numericIds[k] = values[order[k]];
-                numericItems[k] = (int) packed[order[k]];
-            }
+            numericIds = NumericIdTable.of(signals.items());
         }
         return numericIds;
-    }
-
-    /** The item whose numeric id is {@code value}, or -1 ({@link #numericIds} first). */
-    int numericItem(long[] ids, long value) {
-        int k = Arrays.binarySearch(ids, value);
-        return k < 0 ? -1 : numericItems[k];
     }
 
     /** The id as a long when it is one exactly as a numeric field's value prints ("7", not "07" nor "+7"), else null. */
