@@ -278,6 +278,11 @@ public final class PersonalizationSignals implements Writeable {
         }
     }
 
+    /** Whether the items behind the signals are shipped: only for a search that explains. */
+    public boolean named() {
+        return similarTo != null;
+    }
+
     public boolean isEmpty() {
         return items.length == 0 && attributes.isEmpty();
     }

@@ -47,6 +47,11 @@ final class ShardSignals {
         return signals.modelVersion();
     }
 
+    /** Whether the search explains its hits (only then are the items behind the signals shipped). */
+    boolean explains() {
+        return signals.named();
+    }
+
     int size() {
         return signals.items().length;
     }
