@@ -223,9 +223,14 @@ public final class RescoreQualityBench {
                 "  its popularity only (item_similarity, user_affinity 0)",
                 cases,
                 c -> rescoreBody(c.query(), model, c.user(), new Settings(null, null, 0f, 0f, 0f, null, null, null)));
-        Result queryForm = runQueryForm(es, model, cases);
+        Result queryForm = runQueryForm(es, model, cases, null);
+        List<Result> results = new ArrayList<>(List.of(bm25, peer, ours, personal, popular, queryForm));
+        if (validation) {
+            // the query form's normalisation, chosen here: log (the default) against the raw first-pass score
+            results.add(runQueryForm(es, model, cases, "none"));
+        }
         System.out.printf(Locale.ROOT, "%n%-58s %8s %8s %8s %12s%n", "", "NDCG@10", "MRR@10", "HR@10", "NDCG vs BM25");
-        for (Result r : List.of(bm25, peer, ours, personal, popular, queryForm)) {
+        for (Result r : results) {
             System.out.printf(
                     Locale.ROOT,
                     "%-58s %8.4f %8.4f %8.4f %s%n",
@@ -263,9 +268,21 @@ public final class RescoreQualityBench {
     }
 
     /** The personalize query around the same match, its defaults (the rescorer's, with no window). */
-    static Result runQueryForm(EsClient es, String model, List<RescoreCases.Case> cases) throws Exception {
+    static Result runQueryForm(EsClient es, String model, List<RescoreCases.Case> cases, String normalization)
+            throws Exception {
         return run(
-                es, "personalize query (defaults, no window)", cases, c -> queryFormBody(c.query(), model, c.user()));
+                es,
+                normalization == null
+                        ? "personalize query (defaults, no window)"
+                        : "  personalize query, query_normalization " + normalization,
+                cases,
+                c -> {
+                    ObjectNode body = queryFormBody(c.query(), model, c.user());
+                    if (normalization != null) {
+                        ((ObjectNode) body.path("query").path("personalize")).put("query_normalization", normalization);
+                    }
+                    return body;
+                });
     }
 
     static ObjectNode queryFormBody(String query, String model, String user) {
