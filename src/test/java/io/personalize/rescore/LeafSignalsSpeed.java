@@ -35,7 +35,7 @@ import org.elasticsearch.test.ESTestCase;
  * window of 1,000 random documents: µs per window for the shard's indexing of the signals plus every document's item.
  * Beside it, the way before (a stored {@code _id} decoded to a String per hit, a numeric id printed to a String, both
  * looked up in a map of {@link BytesRef}). Not a test of the build (no "Tests" suffix): run it with
- * {@code bin/test --unit -- -Dtest=LeafSignalsSpeed}.
+ * {@code mvn test -Dtest=LeafSignalsSpeed}.
  */
 public class LeafSignalsSpeed extends ESTestCase {
 
