@@ -188,6 +188,8 @@ public class PersonalizeQueryTests extends ESTestCase {
             if (scorer == null) {
                 continue;
             }
+            // Lucene's contract: position the scorer (or advance it shallowly) before asking for impacts
+            scorer.advanceShallow(0);
             float max = scorer.getMaxScore(DocIdSetIterator.NO_MORE_DOCS);
             for (int doc = scorer.iterator().nextDoc();
                     doc != DocIdSetIterator.NO_MORE_DOCS;
