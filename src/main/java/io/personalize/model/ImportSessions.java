@@ -54,7 +54,11 @@ public final class ImportSessions {
             "personalize.import.session_timeout",
             TimeValue.timeValueMinutes(30),
             TimeValue.timeValueSeconds(1),
-            Setting.Property.NodeScope);
+            Setting.Property.NodeScope,
+            Setting.Property.Dynamic);
+
+    /** How often idle sessions are looked for: a walk over this node's open sessions, usually none. */
+    private static final TimeValue CHECK_INTERVAL = TimeValue.timeValueSeconds(1);
 
     enum State {
         OPEN,
@@ -68,7 +72,7 @@ public final class ImportSessions {
     private final ModelVersions versions;
     private final TrainingRegistry builds;
     private final Executor executor;
-    private final TimeValue timeout;
+    private volatile TimeValue timeout;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
     public ImportSessions(
@@ -85,9 +89,8 @@ public final class ImportSessions {
         // parsing the lines is CPU work: not on a network thread
         this.executor = threadPool.generic();
         this.timeout = TIMEOUT.get(clusterService.getSettings());
-        long checkMillis = Math.max(1000, Math.min(60_000, timeout.millis() / 4));
-        threadPool.scheduleWithFixedDelay(
-                this::abandonIdle, TimeValue.timeValueMillis(checkMillis), threadPool.generic());
+        clusterService.getClusterSettings().addSettingsUpdateConsumer(TIMEOUT, value -> this.timeout = value);
+        threadPool.scheduleWithFixedDelay(this::abandonIdle, CHECK_INTERVAL, threadPool.generic());
     }
 
     /** What a session holds: its parts, and the version it became once completed. */
@@ -470,6 +473,7 @@ public final class ImportSessions {
     /** Abandons the sessions that received no request for {@link #TIMEOUT}. */
     void abandonIdle() {
         long now = threadPool.relativeTimeInMillis();
+        TimeValue timeout = this.timeout;
         for (Session session : sessions.values()) {
             boolean idle;
             synchronized (session) {
