@@ -34,14 +34,15 @@ class ImportSessionIT {
     static final int ITEM_COUNT = 50;
     static final long MAX_CONTENT = 256 * 1024;
 
+    private static RealCluster.Nodes cluster;
     private static EsClient es;
 
     @BeforeAll
     static void startNode() {
         String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
         int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 60;
-        es = RealCluster.start(prefix + "-import", 1, port, "--setting", "http.max_content_length=256kb")
-                .any();
+        cluster = RealCluster.start(prefix + "-import", 1, port, "--setting", "http.max_content_length=256kb");
+        es = cluster.any();
         SyntheticEvents.createIndex(es, EVENTS);
         SyntheticEvents.createCatalog(es, ITEMS, ITEM_COUNT);
     }
@@ -302,5 +303,37 @@ class ImportSessionIT {
         assertEquals(lastVersion + 1, status.path("last_version").asLong(), status.toString());
         assertEquals(lastVersion + 1, status.path("active_version").asLong(), status.toString());
         assertEquals(800, won.get(0).json().path("version").path("users").asLong());
+    }
+
+    @Test
+    void aNodeRestartedMidImportLeavesNoVersionBehind() {
+        JsonNode before = status();
+        String session = open();
+        part(session, 1, items() + users("u", 0, 100)).ok();
+        assertEquals(1, dataIndices(es, MODEL).size(), "the session's version index");
+        // the node dies with the session in it (a full restart: the session's task is gone)
+        RealCluster.restart(cluster);
+        assertError(es.get(sessionPath(session)), 404, "not found", "a session of a restarted node");
+        // the elected master settles the import as interrupted and deletes its index (OrphanVersionCleaner)
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (dataIndices(es, MODEL).isEmpty() == false) {
+            assertTrue(
+                    System.currentTimeMillis() < deadline, "the orphan was never deleted: " + dataIndices(es, MODEL));
+            Models.sleep(500);
+        }
+        JsonNode importing = status().path("import");
+        assertEquals("failed", importing.path("state").asText(), importing.toString());
+        assertTrue(importing.path("reason").asText().contains("interrupted"), importing.toString());
+        assertEquals(before.path("active_version"), status().path("active_version"));
+        // and a new import starts at once
+        String next = open();
+        part(next, 1, items() + POPULAR).ok();
+        assertEquals(
+                ITEM_COUNT,
+                es.post(sessionPath(next) + "/_complete", null)
+                        .ok()
+                        .path("version")
+                        .path("items")
+                        .asLong());
     }
 }
