@@ -447,6 +447,8 @@ public final class ImportSessions {
                 return;
             }
             session.state = State.ABORTING;
+            // over for its client from now on (404), though its version goes only once no part is in flight
+            sessions.remove(session.id, session);
             session.abort = () -> ImportVersions.abandon(
                     versions, session.pending, cause, outcome, reason, ActionListener.running(() -> {
                         session.release();
