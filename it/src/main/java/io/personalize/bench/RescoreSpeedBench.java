@@ -32,6 +32,9 @@ import java.util.function.Function;
  *   <li>{@code rescore-100}, {@code rescore-1000}: the same with the rescorer for the shopper, window 100 and 1000;</li>
  *   <li>{@code noop-query-rescore-1000}: Elasticsearch's query rescorer over 1000 hits changing nothing, the floor of any
  *       rescorer at that window; {@code rescore-1000-no-recent}: ours without the read of the shopper's newest events;</li>
+ *   <li>{@code query-form}, {@code query-form-api-recent}, {@code query-form-no-recent}: the personalize query around
+ *       the same match (every match scored, no window), newest events from the events index, from the events API's
+ *       per-user document, or none;</li>
  *   <li>{@code blog-recipe}: the peer, end to end: {@code GET _recommend} for the shopper's top 100 affinity items,
  *       then the {@code bool} query boosting them.</li>
  * </ul>
@@ -45,7 +48,7 @@ public final class RescoreSpeedBench {
 
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
-        int docs = 200_000, queries = 300, rounds = 3, seconds = 10;
+        int docs = 200_000, queries = 300, rounds = 3, seconds = 10, shards = 1, replicas = 0;
         boolean fresh = false;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -54,15 +57,18 @@ public final class RescoreSpeedBench {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--fresh" -> fresh = true;
                 case "--throughput-seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--shards" -> shards = Integer.parseInt(args[++i]);
+                case "--replicas" -> replicas = Integer.parseInt(args[++i]);
                 default ->
-                    throw new IllegalArgumentException("unknown argument [" + args[i]
-                            + "]: [--docs N] [--queries N] [--rounds N] [--fresh] [--throughput-seconds N]");
+                    throw new IllegalArgumentException(
+                            "unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]"
+                                    + " [--throughput-seconds N] [--shards N] [--replicas N]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         OnlineRetail data = OnlineRetail.load();
         long split = OnlineRetail.SPLIT;
-        loadCatalogue(es, data, docs, fresh);
+        loadCatalogue(es, data, docs, fresh, shards, replicas);
         RescoreCases.prepare(es, data, PRODUCTS, docs, () -> {}, EVENTS, MODEL, split, null, fresh);
         List<RescoreCases.Case> cases = RescoreCases.cases(data, split, Long.MAX_VALUE, queries);
         long matched = 0;
@@ -76,11 +82,15 @@ public final class RescoreSpeedBench {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%n%,d queries (%,d shoppers) over %,d products, %,.0f matching documents per query on average; "
-                        + "%d measured rounds after a warm-up round, one client%n",
+                "%n%,d queries (%,d shoppers) over %,d products (%d shard(s), %d replica(s), %d node(s)), %,.0f"
+                        + " matching documents per query on average; %d measured rounds after a warm-up round, one"
+                        + " client%n",
                 cases.size(),
                 cases.stream().map(RescoreCases.Case::user).distinct().count(),
                 docs,
+                shards,
+                replicas,
+                es.get("/_cluster/health").ok().path("number_of_nodes").asInt(),
                 (double) matched / cases.size(),
                 rounds);
 
@@ -102,6 +112,7 @@ public final class RescoreSpeedBench {
         // the shopper's newest events read from the events API's per-user document (one realtime GET beside the
         // profile's) instead of a search of the events index
         modes.put("rescore-1000-api-recent", c -> timed(es, rescoreWith(c, 1000, API_MODEL)));
+        addQueryForm(es, modes);
         modes.put("blog-recipe", c -> {
             long start = System.nanoTime();
             List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
@@ -165,16 +176,58 @@ public final class RescoreSpeedBench {
                 percentile(nanos.get("rescore-1000"), 50) / percentile(nanos.get("noop-query-rescore-1000"), 50),
                 percentile(nanos.get("rescore-1000-api-recent"), 50)
                         / percentile(nanos.get("noop-query-rescore-1000"), 50));
+        reportQueryForm(nanos, bp50);
         if (seconds > 0) {
-            throughput(es, cases, modes, List.of("bm25", "rescore-1000", "rescore-1000-api-recent"), seconds);
+            throughput(
+                    es,
+                    cases,
+                    modes,
+                    List.of("bm25", "rescore-1000", "rescore-1000-api-recent", "query-form", "query-form-api-recent"),
+                    seconds);
         }
         System.out.printf(
                 Locale.ROOT,
-                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d --throughput-seconds %d%n",
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d --throughput-seconds %d"
+                        + " --shards %d --replicas %d%n",
                 docs,
                 queries,
                 rounds,
-                seconds);
+                seconds,
+                shards,
+                replicas);
+    }
+
+    /**
+     * The personalize query around the same match: every match scored, no window; with the events index searched for
+     * the newest events (the model {@code rs}), and with the events API's per-user document ({@code rs-api}).
+     */
+    static void addQueryForm(EsClient es, Map<String, Function<RescoreCases.Case, Long>> modes) {
+        modes.put("query-form", c -> timed(es, queryForm(c, MODEL)));
+        modes.put("query-form-api-recent", c -> timed(es, queryForm(c, API_MODEL)));
+        modes.put("query-form-no-recent", c -> {
+            ObjectNode body = queryForm(c, MODEL);
+            ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
+            return timed(es, body);
+        });
+    }
+
+    static ObjectNode queryForm(RescoreCases.Case c, String model) {
+        ObjectNode body = EsClient.object().put("size", RescoreQualityBench.TOP).put("_source", false);
+        ObjectNode personalize = body.putObject("query").putObject("personalize");
+        personalize.putObject("query").putObject("match").put("title", c.query());
+        personalize.put("model", model).put("user_id", c.user());
+        return body;
+    }
+
+    static void reportQueryForm(Map<String, List<Long>> nanos, double bp50) {
+        System.out.printf(
+                Locale.ROOT,
+                "ratio p50 query-form / bm25: %.2f (target <= 1.15); with the events API: %.2f; without newest events: "
+                        + "%.2f; query-form / rescore-1000: %.2f%n",
+                percentile(nanos.get("query-form"), 50) / bp50,
+                percentile(nanos.get("query-form-api-recent"), 50) / bp50,
+                percentile(nanos.get("query-form-no-recent"), 50) / bp50,
+                percentile(nanos.get("query-form"), 50) / percentile(nanos.get("rescore-1000"), 50));
     }
 
     static ObjectNode rescore(RescoreCases.Case c, int window) {
@@ -338,19 +391,32 @@ public final class RescoreSpeedBench {
         }
     }
 
+    /** Whether the catalogue index has these numbers of shards and replicas. */
+    static boolean sameShards(EsClient es, int shards, int replicas) {
+        JsonNode index = es.get("/" + PRODUCTS + "/_settings")
+                .ok()
+                .path(PRODUCTS)
+                .path("settings")
+                .path("index");
+        return index.path("number_of_shards").asInt() == shards
+                && index.path("number_of_replicas").asInt() == replicas;
+    }
+
     /** The catalogue replicated to {@code docs} documents, bulk-loaded by two client threads with refresh off. */
-    static void loadCatalogue(EsClient es, OnlineRetail data, int docs, boolean fresh) throws Exception {
+    static void loadCatalogue(EsClient es, OnlineRetail data, int docs, boolean fresh, int shards, int replicas)
+            throws Exception {
         EsClient.Response count = es.get("/" + PRODUCTS + "/_count");
         if (fresh == false
                 && count.status() == 200
-                && count.json().path("count").asLong() == docs) {
+                && count.json().path("count").asLong() == docs
+                && sameShards(es, shards, replicas)) {
             System.out.printf(Locale.ROOT, "reusing index [%s] (%,d products)%n", PRODUCTS, docs);
             return;
         }
         long start = System.nanoTime();
         List<OnlineRetail.Product> catalogue =
                 data.products().stream().filter(p -> p.title() != null).toList();
-        Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
+        Shop.createProductsIndex(es, PRODUCTS, null, shards, replicas);
         es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}")
                 .ok();
         List<Integer> all = new ArrayList<>(docs);
@@ -387,9 +453,11 @@ public final class RescoreSpeedBench {
                 .ok();
         es.refresh(PRODUCTS);
         es.post("/" + PRODUCTS + "/_forcemerge?max_num_segments=1", null).ok();
+        es.get("/_cluster/health/" + PRODUCTS + "?wait_for_status=green&timeout=120s")
+                .ok();
         System.out.printf(
                 Locale.ROOT,
-                "loaded %,d products into [%s] in %.0f s (force-merged to one segment)%n",
+                "loaded %,d products into [%s] in %.0f s (force-merged to one segment per shard)%n",
                 docs,
                 PRODUCTS,
                 (System.nanoTime() - start) / 1e9);
