@@ -10,6 +10,7 @@ import io.personalize.action.ForgetUserAction;
 import io.personalize.action.ForgottenUsersAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
+import io.personalize.action.ImportSessionAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
@@ -23,6 +24,7 @@ import io.personalize.action.TransportForgetUserAction;
 import io.personalize.action.TransportForgottenUsersAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportImportModelAction;
+import io.personalize.action.TransportImportSessionAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
 import io.personalize.action.TransportRecommendAction;
@@ -36,6 +38,7 @@ import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
 import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
+import io.personalize.model.ImportSessions;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
@@ -57,6 +60,7 @@ import io.personalize.rest.RestEventsAction;
 import io.personalize.rest.RestForgetUserAction;
 import io.personalize.rest.RestGetModelsAction;
 import io.personalize.rest.RestImportModelAction;
+import io.personalize.rest.RestImportSessionAction;
 import io.personalize.rest.RestPutModelAction;
 import io.personalize.rest.RestRecommendAction;
 import io.personalize.rest.RestStatsAction;
@@ -140,8 +144,11 @@ public class PersonalizePlugin extends Plugin
                         services.threadPool().executor(EmbeddingService.THREAD_POOL),
                         services.threadPool().getThreadContext(),
                         settings)));
-        return List.of(
-                store, trainings, new ModelVersions(store, forgotten, broadcasts), cache, profiles, limits, stats);
+        ModelVersions versions = new ModelVersions(store, forgotten, broadcasts);
+        // imports in parts: sessions live on the node that opened them
+        ImportSessions importSessions =
+                new ImportSessions(services.clusterService(), services.threadPool(), store, versions, trainings);
+        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions);
     }
 
     @Override
@@ -160,7 +167,8 @@ public class PersonalizePlugin extends Plugin
                 new ActionHandler(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
                 new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
                 new ActionHandler(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
-                new ActionHandler(EventsAction.TYPE, TransportEventsAction.class));
+                new ActionHandler(EventsAction.TYPE, TransportEventsAction.class),
+                new ActionHandler(ImportSessionAction.TYPE, TransportImportSessionAction.class));
     }
 
     // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this
@@ -177,7 +185,8 @@ public class PersonalizePlugin extends Plugin
                 new RestRecommendAction(serving.get().profiles()),
                 new RestForgetUserAction(),
                 new RestStatsAction(),
-                new RestEventsAction(serving.get().profiles()));
+                new RestEventsAction(serving.get().profiles()),
+                new RestImportSessionAction());
     }
 
     @Override
@@ -185,7 +194,8 @@ public class PersonalizePlugin extends Plugin
         return Stream.concat(
                         Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
                         Stream.concat(
-                                Stream.of(OrphanVersionCleaner.CHECK_INTERVAL), EmbeddingService.settings().stream()))
+                                Stream.of(OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT),
+                                EmbeddingService.settings().stream()))
                 .toList();
     }
 

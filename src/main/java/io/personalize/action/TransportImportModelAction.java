@@ -1,18 +1,15 @@
 package io.personalize.action;
 
-import io.personalize.model.ActivationRule;
+import io.personalize.model.ImportVersions;
 import io.personalize.model.ModelLines;
 import io.personalize.model.ModelStatus;
-import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
 import io.personalize.model.TrainingRegistry;
 import io.personalize.model.VersionWriter;
 import io.personalize.stats.ServingStats;
 import java.util.concurrent.Executor;
-import java.util.function.UnaryOperator;
 import org.elasticsearch.ElasticsearchStatusException;
-import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
@@ -21,13 +18,12 @@ import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.Task;
-import org.elasticsearch.tasks.TaskCancelledException;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.TransportService;
 
 /**
  * Writes the imported lines into a new version index, parsing them as they are written, and activates the version
- * only when every line was valid and written, and {@link ActivationRule} allows it. The import is recorded in the
+ * only when every line was valid and written, and {@link io.personalize.model.ActivationRule} allows it. The import is recorded in the
  * model's status as a training is ({@code status.import}: running on a node, then how it ended), so that an import
  * whose node died shows as interrupted and its partial index is known to be an orphan. One import per model at a time.
  */
@@ -101,14 +97,7 @@ public final class TransportImportModelAction
                                     : ActionListener.runBefore(l1, () -> builds.unregisterImport(name, cancellable));
                             versions.reserve(
                                     model,
-                                    status -> status.withImport(new Training(
-                                            Training.State.RUNNING,
-                                            taskId,
-                                            nodeId,
-                                            start,
-                                            0,
-                                            status.lastVersion(),
-                                            null)),
+                                    ImportVersions.running(taskId, nodeId, start),
                                     "model [" + name + "] changed during the import, try again",
                                     done.delegateFailureAndWrap(
                                             (l2, pending) -> write(request, pending, cancellable, start, l2)));
@@ -123,48 +112,12 @@ public final class TransportImportModelAction
             ActionListener<ImportModelAction.Response> listener) {
         VersionWriter writer = new VersionWriter(store.systemClient(), executor, task);
         ModelLines lines = new ModelLines(request.lines());
+        ActionListener<ModelStatus.Version> activated =
+                listener.map(version -> new ImportModelAction.Response(request.name(), version));
         // whatever fails, from the first line to the activation itself: the version is deleted and the status says why
-        ActionListener<ImportModelAction.Response> abandonOnFailure = ActionListener.wrap(listener::onResponse, e -> {
-            Throwable cause = ExceptionsHelper.unwrapCause(e);
-            Training.State state = cause instanceof TaskCancelledException
-                    ? Training.State.CANCELLED
-                    : cause instanceof ActivationRule.SupersededException
-                            ? Training.State.SUPERSEDED
-                            : Training.State.FAILED;
-            String reason = state == Training.State.CANCELLED ? "cancelled" : cause.getMessage();
-            // only this import's record: one that started after it was settled as interrupted is left alone
-            UnaryOperator<ModelStatus> record =
-                    status -> status.importing() == null || status.importing().version() != pending.version()
-                            ? status
-                            : status.withImport(status.importing().finish(state, System.currentTimeMillis(), reason));
-            versions.abandon(pending, e, record, listener);
-        });
-        ActionListener<Void> written = abandonOnFailure.delegateFailureAndWrap((l, ok) -> {
-            long now = System.currentTimeMillis();
-            ModelStatus.Version version = new ModelStatus.Version(
-                    pending.version(),
-                    pending.index(),
-                    ModelStatus.Version.IMPORTED,
-                    now,
-                    0,
-                    lines.users(),
-                    lines.items(),
-                    request.newestEvent(),
-                    now - start,
-                    null,
-                    start,
-                    null);
-            // an import does not depend on the configuration: only the incarnation and the active version count
-            versions.activate(
-                    pending,
-                    version,
-                    false,
-                    status -> status.withImport(
-                            status.importing() == null
-                                    ? null
-                                    : status.importing().finish(Training.State.SUCCEEDED, now, null)),
-                    l.map(activated -> new ImportModelAction.Response(request.name(), version)));
-        });
+        ActionListener<Void> written = ImportVersions.abandonOnFailure(versions, pending, activated)
+                .delegateFailureAndWrap((l, ok) -> ImportVersions.activate(
+                        versions, pending, lines.users(), lines.items(), request.newestEvent(), start, activated));
         writer.createIndex(
                 pending.index(),
                 written.delegateFailureAndWrap(

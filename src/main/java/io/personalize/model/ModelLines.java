@@ -40,8 +40,7 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
     private long users;
     private long popular;
     private VersionWriter.Doc next;
-    private final BytesRefHash ids = new BytesRefHash();
-    private int[] firstLines = new int[16];
+    private final Ids ids;
 
     /** The most neighbours per item: a model's largest {@code similarity.neighbors}. */
     public static final int MAX_NEIGHBORS = ModelConfig.Similarity.MAX_NEIGHBORS;
@@ -55,7 +54,39 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
     public static final int MAX_ATTRIBUTE_VALUES = 1000;
 
     public ModelLines(BytesReference body) {
+        this(body, new LineIds());
+    }
+
+    /** Lines whose ids are checked by {@code ids}: an import session checks them across all its parts. */
+    public ModelLines(BytesReference body, Ids ids) {
         this.body = body;
+        this.ids = ids;
+    }
+
+    /**
+     * The document ids seen so far: refuses an id seen before (an {@link IllegalArgumentException} naming where it was
+     * first seen), so that a later line never silently replaces an earlier one.
+     */
+    public interface Ids {
+        /** Records {@code id} (its document id; {@code what} names it for a message) read at {@code line}. */
+        void once(String id, String what, int line);
+    }
+
+    /** The ids of one body, in a {@link BytesRefHash}: their bytes in shared blocks plus an int per id for the line. */
+    private static final class LineIds implements Ids {
+        private final BytesRefHash ids = new BytesRefHash();
+        private int[] firstLines = new int[16];
+
+        @Override
+        public void once(String id, String what, int line) {
+            int ord = ids.add(new BytesRef(id));
+            if (ord < 0) {
+                throw new IllegalArgumentException(
+                        what + " appears twice (first at line " + firstLines[-ord - 1] + ")");
+            }
+            firstLines = ArrayUtil.grow(firstLines, ord + 1);
+            firstLines[ord] = line;
+        }
     }
 
     @Override
@@ -161,12 +192,7 @@ public final class ModelLines implements Iterator<VersionWriter.Doc> {
 
     /** Refuses a second line for the same document id, naming the first. */
     private void once(String id, String what) {
-        int ord = ids.add(new BytesRef(id));
-        if (ord < 0) {
-            throw new IllegalArgumentException(what + " appears twice (first at line " + firstLines[-ord - 1] + ")");
-        }
-        firstLines = ArrayUtil.grow(firstLines, ord + 1);
-        firstLines[ord] = lineNumber;
+        ids.once(id, what, lineNumber);
     }
 
     /** Whether the body has at least one line that is not blank. */

@@ -60,9 +60,23 @@ public final class VersionWriter {
             EventReader.ProgressListener progress,
             long total,
             ActionListener<Void> listener) {
+        write(index, docs, progress, total, true, listener);
+    }
+
+    /**
+     * {@link #write}, refreshing and flushing the index at the end only if {@code finish}: an import session writes
+     * its parts unfinished and {@link #finish}es the index once, when it completes.
+     */
+    public void write(
+            String index,
+            Iterator<Doc> docs,
+            EventReader.ProgressListener progress,
+            long total,
+            boolean finish,
+            ActionListener<Void> listener) {
         // on our executor: the caller is often the create-index callback, which runs on the cluster applier thread, and
         // building a batch of user profiles there would hold up every cluster state update of the node
-        Run run = new Run(index, docs, progress, total, listener);
+        Run run = new Run(index, docs, progress, total, finish, listener);
         try {
             executor.execute(run::fill);
         } catch (Exception rejected) {
@@ -75,6 +89,7 @@ public final class VersionWriter {
         private final Iterator<Doc> docs;
         private final EventReader.ProgressListener progress;
         private final long total;
+        private final boolean finish;
         private final ActionListener<Void> listener;
         // guarded by this
         private int inFlight;
@@ -89,11 +104,13 @@ public final class VersionWriter {
                 Iterator<Doc> docs,
                 EventReader.ProgressListener progress,
                 long total,
+                boolean finish,
                 ActionListener<Void> listener) {
             this.index = index;
             this.docs = docs;
             this.progress = progress;
             this.total = total;
+            this.finish = finish;
             this.listener = listener;
         }
 
@@ -203,14 +220,20 @@ public final class VersionWriter {
             }
             if (failed != null) {
                 listener.onFailure(failed);
-                return;
+            } else if (finish) {
+                finish(index, listener);
+            } else {
+                listener.onResponse(null);
             }
-            // searchable, then durable: the translog was asynchronous while writing
-            client.admin()
-                    .indices()
-                    .refresh(new RefreshRequest(index), listener.delegateFailureAndWrap((l, refreshed) -> client.admin()
-                            .indices()
-                            .flush(new FlushRequest(index), l.map(flushed -> null))));
         }
+    }
+
+    /** Makes a written version searchable, then durable: the translog was asynchronous while writing. */
+    public void finish(String index, ActionListener<Void> listener) {
+        client.admin()
+                .indices()
+                .refresh(new RefreshRequest(index), listener.delegateFailureAndWrap((l, refreshed) -> client.admin()
+                        .indices()
+                        .flush(new FlushRequest(index), l.map(flushed -> null))));
     }
 }

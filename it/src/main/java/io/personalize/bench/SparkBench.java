@@ -330,10 +330,11 @@ public final class SparkBench {
         }
         JsonNode version = finished.path("response").path("version");
         String heap = System.getenv().getOrDefault("PERSONALIZE_SPARK_HEAP", "2g");
-        // the lines are kept, not imported: at scale they pass the node's http.max_content_length and a 2 GB heap
-        // cannot hold such a body twice (one _import is one body until imports of any size exist)
+        // the job imports its lines: beyond one part (32 MB, or half the node's http.max_content_length) through an
+        // import session in parts, so a model of any size passes the node's default limits
         java.nio.file.Path lines = java.nio.file.Files.createTempFile("spark-scale-", ".ndjson");
-        SparkRun spark = SparkRun.run(url, model, "--master", "local[2]", "--no-import", "--output", lines.toString());
+        SparkRun spark = SparkRun.run(url, model, "--master", "local[2]", "--output", lines.toString());
+        JsonNode imported = es.get("/_recommend/models/" + model).ok().path("status");
         long bytes = java.nio.file.Files.size(lines);
         java.nio.file.Files.delete(lines);
         System.out.printf(Locale.ROOT, "%n%-34s %12s %s%n", "", "wall", "memory");
@@ -347,7 +348,7 @@ public final class SparkBench {
         System.out.printf(
                 Locale.ROOT,
                 "%-34s %10.1f s %s; resident set peak %s (-Xmx%s)%n",
-                "Spark local[2], lines written",
+                "Spark local[2], imported",
                 spark.seconds,
                 spark.heapLine,
                 spark.maxRss,
@@ -359,15 +360,22 @@ public final class SparkBench {
                 version.path("users").asLong(),
                 version.path("items").asLong(),
                 spark.trainedLine);
+        System.out.printf(Locale.ROOT, "the model's lines: %,d MB; %s%n", bytes >> 20, spark.importLine);
         System.out.printf(
                 Locale.ROOT,
-                "the model's lines: %,d MB (not imported: one _import body holds at most http.max_content_length)%n",
-                bytes >> 20);
+                "active version %d (%s): %s%n",
+                imported.path("active_version").asLong(),
+                imported.path("import").path("state").asText(),
+                java.util.stream.StreamSupport.stream(imported.path("versions").spliterator(), false)
+                        .filter(v -> v.path("version").asLong()
+                                == imported.path("active_version").asLong())
+                        .findFirst()
+                        .orElse(null));
         System.out.println("reproduce: bin/bench spark scale " + events);
     }
 
     /** bin/spark-train as a child process, timed, with its resident set measured by /usr/bin/time. */
-    record SparkRun(double seconds, String trainedLine, String heapLine, String maxRss) {
+    record SparkRun(double seconds, String trainedLine, String heapLine, String maxRss, String importLine) {
         static SparkRun run(String url, String model, String... extra) throws Exception {
             List<String> command = new ArrayList<>(List.of(
                     "/usr/bin/time",
@@ -381,13 +389,15 @@ public final class SparkBench {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
             long start = System.nanoTime();
             Process p = pb.start();
-            String trained = "", heap = "", rss = "";
+            String trained = "", heap = "", rss = "", imported = "";
             AtomicLong lines = new AtomicLong();
             try (BufferedReader r =
                     new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                     lines.incrementAndGet();
-                    if (line.startsWith("trained [")) {
+                    if (line.startsWith("imported into [")) {
+                        imported = line;
+                    } else if (line.startsWith("trained [")) {
                         trained = line.substring(line.indexOf(':') + 2);
                     } else if (line.startsWith("jvm: ")) {
                         heap = line.substring(5);
@@ -405,7 +415,7 @@ public final class SparkBench {
             if (code != 0) {
                 throw new IllegalStateException("bin/spark-train exited with " + code);
             }
-            return new SparkRun(seconds, trained, heap, rss);
+            return new SparkRun(seconds, trained, heap, rss, imported);
         }
     }
 }

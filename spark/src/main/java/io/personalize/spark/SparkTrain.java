@@ -21,7 +21,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The job: reads the model's configuration from the node, reads the events (files, or the events index through a
  * point in time), trains with {@link SparkTrainer}, writes the model's lines to a file and imports it through
- * {@code POST _recommend/models/{m}/_import}, which validates every line and activates the new version all at once
+ * {@code POST _recommend/models/{m}/_import} (or, for a model larger than one part, an import session in parts:
+ * {@link SessionImport}), which validates every line and activates the new version all at once
  * (or nothing, with the failing line).
  *
  * <pre>
@@ -236,46 +237,31 @@ public final class SparkTrain {
         }
     }
 
-    /** One {@code _import} of the file; the node validates every line and activates the version, or nothing. */
+    /**
+     * Imports the file: in one {@code _import} when it fits in one part ({@link SessionImport#PART_BYTES}, and half the
+     * node's {@code http.max_content_length}), else through an import session in parts of that size ({@link
+     * SessionImport}). Either way the node validates every line and activates the version, or nothing.
+     */
     static JsonNode importFile(
-            Elasticsearch es, String model, Path file, long newestMillis, java.util.function.Consumer<String> log) {
+            Elasticsearch es, String model, Path file, long newestMillis, java.util.function.Consumer<String> log)
+            throws IOException {
         long t = System.nanoTime();
         long size = file.toFile().length();
         try (Elasticsearch.Client client = es.open()) {
             Long limit = maxContentLength(client);
-            if (limit != null && size > limit) {
-                throw tooLarge(size, limit + " bytes");
+            long partBytes = limit == null ? SessionImport.PART_BYTES : Math.min(SessionImport.PART_BYTES, limit / 2);
+            if (size > partBytes) {
+                return SessionImport.run(client, model, file, partBytes, newestMillis, log);
             }
             FileEntity body = new FileEntity(file.toFile(), ContentType.create("application/x-ndjson"));
-            JsonNode answer;
-            try {
-                // the newest event used: serving adds in real time only what a user did after it, as for the node's
-                // training
-                answer = client.send(
-                        "POST", "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis, body);
-            } catch (Elasticsearch.ElasticsearchException e) {
-                if (e.status() == 413) {
-                    throw tooLarge(size, "its limit");
-                }
-                throw e;
-            } catch (java.io.UncheckedIOException e) {
-                // a node closes the connection on a body past its limit, before the client has sent it all
-                if (limit == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
-                    throw tooLarge(size, "its limit, probably (the node closed the connection)");
-                }
-                throw e;
-            }
+            // the newest event used: serving adds in real time only what a user did after it, as for the node's
+            // training
+            JsonNode answer = client.send(
+                    "POST", "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis, body);
             log.accept(String.format(
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
             return answer;
         }
-    }
-
-    private static IllegalArgumentException tooLarge(long size, String limit) {
-        return new IllegalArgumentException("the model's lines are " + size + " bytes, more than the node's"
-                + " http.max_content_length (" + limit + "): raise it on the node that receives the import, or keep"
-                + " the lines (--output) and import them in parts once imports of any size exist; nothing was"
-                + " imported");
     }
 
     /** The node's {@code http.max_content_length}, or null when it cannot be read (a user without monitor rights). */
@@ -341,7 +327,7 @@ public final class SparkTrain {
         }
     }
 
-    private static String encode(String name) {
+    static String encode(String name) {
         return URLEncoder.encode(name, StandardCharsets.UTF_8);
     }
 }

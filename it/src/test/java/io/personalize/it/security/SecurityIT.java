@@ -200,6 +200,39 @@ class SecurityIT {
     }
 
     @Test
+    void importSessionsNeedTheImportPrivilege() {
+        // a model of its own, so that the other tests' models keep their versions
+        assertEquals(
+                201,
+                admin.put("/_recommend/models/sessions", Shop.modelConfig("sec-private", "sec-events"))
+                        .status());
+        try {
+            String lines = """
+                {"item": "85123A", "neighbors": ["84029G"], "scores": [0.5], "popularity": 3.0}
+                {"popular": ["85123A", "84029G"], "scores": [2.0, 1.0]}
+                """;
+            // callers without the plugin's cluster privileges may not open a session
+            assertForbidden(shopper.post("/_recommend/models/sessions/_import/_session", null));
+            assertForbidden(nobody.post("/_recommend/models/sessions/_import/_session", null));
+            // the manager (cluster:admin/personalize/*) may; the others may not touch its session either
+            String session = manager.post("/_recommend/models/sessions/_import/_session", null)
+                    .ok()
+                    .path("session")
+                    .asText();
+            String path = "/_recommend/models/sessions/_import/" + session;
+            assertForbidden(shopper.send("PUT", path + "/1", lines, "application/x-ndjson"));
+            assertForbidden(shopper.get(path));
+            assertForbidden(shopper.post(path + "/_complete", null));
+            assertForbidden(shopper.delete(path));
+            manager.send("PUT", path + "/1", lines, "application/x-ndjson").ok();
+            JsonNode completed = manager.post(path + "/_complete", null).ok();
+            assertEquals(1, completed.path("version").path("items").asLong(), completed.toString());
+        } finally {
+            admin.delete("/_recommend/models/sessions");
+        }
+    }
+
+    @Test
     void forgettingAUserClearsTheCachesWithSecurityOn() {
         // the plugin clears every node's cache with its internal origin: security must let it, or a forgotten
         // shopper's profile would keep serving from the cache

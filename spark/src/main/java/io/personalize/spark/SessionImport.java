@@ -1,0 +1,157 @@
+package io.personalize.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.apache.http.entity.ByteArrayEntity;
+import org.apache.http.entity.ContentType;
+
+/**
+ * Imports a model's lines in parts through an import session ({@code POST _recommend/models/{m}/_import/_session}, then
+ * {@code PUT .../_import/{session}/{n}} per part, then {@code POST .../_complete}): a model of any size, each request
+ * at most {@code partBytes}, cut at line ends. A part whose request fails without an answer (a connection lost, a node
+ * busy: 429, 5xx, or 409 while its earlier attempt is still written) is sent again, which replaces it; a refused part
+ * (a bad line: 400) fails the import, and any failure aborts the session, so nothing is left behind.
+ */
+final class SessionImport {
+
+    /** Each part's most bytes, by default: the node holds one part in its heap while it writes it. */
+    static final long PART_BYTES = 32L << 20;
+
+    static final int ATTEMPTS = 4;
+
+    private SessionImport() {}
+
+    /** The byte ranges {@code [start, end)} of the file's parts: at most {@code maxBytes} each, cut after a newline. */
+    static List<long[]> ranges(Path file, long maxBytes) throws IOException {
+        List<long[]> ranges = new ArrayList<>();
+        long partStart = 0;
+        long lastLineEnd = 0;
+        long position = 0;
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    position++;
+                    if (buffer[i] == '\n') {
+                        if (position - partStart > maxBytes && lastLineEnd > partStart) {
+                            ranges.add(new long[] {partStart, lastLineEnd});
+                            partStart = lastLineEnd;
+                        }
+                        lastLineEnd = position;
+                    }
+                }
+            }
+        }
+        if (position - partStart > maxBytes && lastLineEnd > partStart && lastLineEnd < position) {
+            ranges.add(new long[] {partStart, lastLineEnd});
+            partStart = lastLineEnd;
+        }
+        if (position > partStart) {
+            ranges.add(new long[] {partStart, position});
+        }
+        return ranges;
+    }
+
+    /** Imports the file in parts; answers the completion's answer (the version, as {@code _import} answers it). */
+    static JsonNode run(
+            Elasticsearch.Client client,
+            String model,
+            Path file,
+            long partBytes,
+            long newestMillis,
+            Consumer<String> log)
+            throws IOException {
+        long t = System.nanoTime();
+        List<long[]> ranges = ranges(file, partBytes);
+        String base = "/_recommend/models/" + SparkTrain.encode(model) + "/_import/";
+        String session = client.send("POST", base + "_session", (String) null)
+                .path("session")
+                .asText();
+        String sessionPath = base + session;
+        boolean completed = false;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int p = 0; p < ranges.size(); p++) {
+                long[] range = ranges.get(p);
+                byte[] bytes = new byte[Math.toIntExact(range[1] - range[0])];
+                ByteBuffer target = ByteBuffer.wrap(bytes);
+                while (target.hasRemaining()) {
+                    if (channel.read(target, range[0] + target.position()) < 0) {
+                        throw new IOException("the file " + file + " ended before byte " + range[1]);
+                    }
+                }
+                sendPart(client, sessionPath + "/" + (p + 1), bytes, p + 1);
+            }
+            JsonNode answer = client.send(
+                    "POST",
+                    sessionPath + "/_complete?parts=" + ranges.size() + "&newest_event=" + newestMillis,
+                    (String) null);
+            completed = true;
+            double seconds = (System.nanoTime() - t) / 1e9;
+            long documents = answer.path("lines").asLong();
+            log.accept(String.format(
+                    Locale.ROOT,
+                    "imported into [%s] in %d parts of at most %,d bytes (session %s): %,d documents, %,d bytes in"
+                            + " %.1f s, %.1f s per million documents",
+                    model,
+                    ranges.size(),
+                    partBytes,
+                    session,
+                    documents,
+                    Files.size(file),
+                    seconds,
+                    documents == 0 ? 0.0 : seconds * 1e6 / documents));
+            return answer;
+        } finally {
+            if (completed == false) {
+                abort(client, sessionPath);
+            }
+        }
+    }
+
+    private static void sendPart(Elasticsearch.Client client, String path, byte[] bytes, int part) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.send("PUT", path, new ByteArrayEntity(bytes, ContentType.create("application/x-ndjson")));
+                return;
+            } catch (Elasticsearch.ElasticsearchException e) {
+                boolean retry = e.status() == 429 || e.status() >= 500 || e.status() == 409;
+                if (retry == false || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            } catch (UncheckedIOException e) {
+                if (attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            }
+            // sending the part again replaces what its failed attempt wrote
+            try {
+                Thread.sleep(1000L << (attempt - 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while sending part [" + part + "] again", e);
+            }
+        }
+    }
+
+    /** Aborts the session after a failure; the node deletes its version (if it has not already, for a bad line). */
+    private static void abort(Elasticsearch.Client client, String sessionPath) {
+        try {
+            client.send("DELETE", sessionPath, (String) null);
+        } catch (RuntimeException e) {
+            // already over (a bad line aborts it on the node) or the node is gone: the node cleans up either way
+        }
+    }
+}
