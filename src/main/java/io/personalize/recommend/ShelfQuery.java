@@ -25,6 +25,12 @@ public final class ShelfQuery implements Writeable {
 
     public static final int DEFAULT_SIZE = 10;
     public static final int DEFAULT_RECENT_ITEMS = 20;
+    /**
+     * The weight of the content term of a "for you" shelf, below the collaborative signals (their best is 1): chosen on
+     * a validation split of Online Retail (train before 2011-10-01, judged on October), see {@code bin/bench
+     * recommend-quality}.
+     */
+    public static final float DEFAULT_CONTENT_WEIGHT = 0.1f;
 
     private final String model;
     private final String userId;
@@ -37,6 +43,7 @@ public final class ShelfQuery implements Writeable {
     private final boolean explain;
     private final FetchSourceContext source;
     private final int recentItems;
+    private final float contentWeight;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -50,6 +57,7 @@ public final class ShelfQuery implements Writeable {
         this.explain = body.explain;
         this.source = body.source;
         this.recentItems = body.recentItems;
+        this.contentWeight = body.contentWeight;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -64,6 +72,7 @@ public final class ShelfQuery implements Writeable {
         this.explain = in.readBoolean();
         this.source = in.readOptionalWriteable(FetchSourceContext::readFrom);
         this.recentItems = in.readVInt();
+        this.contentWeight = in.readFloat();
     }
 
     @Override
@@ -79,6 +88,7 @@ public final class ShelfQuery implements Writeable {
         out.writeBoolean(explain);
         out.writeOptionalWriteable(source);
         out.writeVInt(recentItems);
+        out.writeFloat(contentWeight);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -116,6 +126,9 @@ public final class ShelfQuery implements Writeable {
         }
         if ((diversity >= 0 && diversity <= 1) == false) {
             e = addValidationError("[diversity] must be between 0 and 1, got [" + diversity + "]", e);
+        }
+        if ((contentWeight >= 0 && contentWeight <= 1) == false) {
+            e = addValidationError("[content_weight] must be between 0 and 1, got [" + contentWeight + "]", e);
         }
         if (recentItems < 0) {
             e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
@@ -167,6 +180,10 @@ public final class ShelfQuery implements Writeable {
         return recentItems;
     }
 
+    public float contentWeight() {
+        return contentWeight;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -180,13 +197,25 @@ public final class ShelfQuery implements Writeable {
                 && diversity == other.diversity
                 && explain == other.explain
                 && java.util.Objects.equals(source, other.source)
-                && recentItems == other.recentItems;
+                && recentItems == other.recentItems
+                && contentWeight == other.contentWeight;
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(
-                model, userId, itemIds, size, filter, excludeSeen, exclude, diversity, explain, source, recentItems);
+                model,
+                userId,
+                itemIds,
+                size,
+                filter,
+                excludeSeen,
+                exclude,
+                diversity,
+                explain,
+                source,
+                recentItems,
+                contentWeight);
     }
 
     /** Checks the request against the node's current limits. */
@@ -210,6 +239,7 @@ public final class ShelfQuery implements Writeable {
         boolean explain = false;
         FetchSourceContext source;
         int recentItems = DEFAULT_RECENT_ITEMS;
+        float contentWeight = DEFAULT_CONTENT_WEIGHT;
 
         public Builder model(String value) {
             model = value;
@@ -266,6 +296,11 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder contentWeight(float value) {
+            contentWeight = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -285,6 +320,7 @@ public final class ShelfQuery implements Writeable {
                     new ParseField("_source"),
                     ObjectParser.ValueType.OBJECT_ARRAY_BOOLEAN_OR_STRING);
             PARSER.declareInt(Builder::recentItems, new ParseField("recent_items"));
+            PARSER.declareFloat(Builder::contentWeight, new ParseField("content_weight"));
         }
 
         public static Builder parse(XContentParser parser) {
