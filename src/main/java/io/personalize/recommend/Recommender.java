@@ -29,8 +29,6 @@ import org.elasticsearch.client.internal.Client;
  */
 public final class Recommender {
 
-    /** Content neighbours stand below collaborative ones, above popular items. */
-    static final float CONTENT_WEIGHT = 0.5f;
     /** The weight of a shopper's affinity to an item's attribute values. */
     static final float ATTRIBUTE_WEIGHT = 0.3f;
     /** Items named in a request that get content neighbours at most: the rest already have plenty of candidates. */
@@ -38,6 +36,11 @@ public final class Recommender {
 
     /** A shopper's newest items whose content makes the "for you" shelf's content term. */
     static final int MAX_SHOPPER_CONTENT_SOURCES = 10;
+    /**
+     * Nearest items read for the "for you" content term (at least; five times the shelf for larger shelves): the term
+     * goes to those the model does not know, a few percent of a catalogue, so it looks further than the shelf.
+     */
+    static final int MIN_SHOPPER_CONTENT_NEIGHBOURS = 50;
     /** Items sampled for the catalogue's mean content vector, and how long a node keeps it. */
     static final int CATALOG_MEAN_SAMPLE = 1000;
 
@@ -110,7 +113,8 @@ public final class Recommender {
         Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
         CatalogReader catalog = new CatalogReader(
                 client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
-        List<String> newItems = CandidateScorer.withoutNeighbors(profile);
+        List<String> newItems =
+                request.contentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
         ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
             Ranking ranking =
@@ -125,7 +129,8 @@ public final class Recommender {
         catalogMean(profile.model().config().catalog(), catalog, ranked.delegateFailureAndWrap((l, mean) -> {
             try (RefCountingListener refs = new RefCountingListener(l)) {
                 addContentNeighbors(newItems, mean, catalog, request, excluded, candidates, refs.acquire());
-                addShopperContent(shopperItems, mean, catalog, request, excluded, candidates, refs.acquire());
+                addShopperContent(
+                        profile.model(), shopperItems, mean, catalog, request, excluded, candidates, refs.acquire());
             }
         }));
     }
@@ -158,11 +163,14 @@ public final class Recommender {
     }
 
     /**
-     * The content term of a "for you" shelf: the items nearest (knn) to the centred mean of the shopper's newest items'
-     * vectors ({@link ContentVectors#centredDirection}), each adding {@code content_weight · cosine / best cosine}.
-     * Any catalogue item can be reached this way, new products included, which no collaborative signal knows.
+     * The content term of a "for you" shelf: of the items nearest (knn) to the centred mean of the shopper's newest
+     * items' vectors ({@link ContentVectors#centredDirection}), those the model does not know (no event it could have
+     * been trained on: new products) each get {@code content_weight · cosine / best cosine}. Items the model knows are
+     * left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split without
+     * bringing new products (see {@code bin/bench recommend-quality}).
      */
     private void addShopperContent(
+            ActiveModel model,
             List<String> sources,
             float[] catalogMean,
             CatalogReader catalog,
@@ -182,16 +190,31 @@ public final class Recommender {
                 l.onResponse(null);
                 return;
             }
-            catalog.nearest(query, request.size() * 2, excluded, l.map(nearest -> {
-                addContentTerm(nearest, request.contentWeight(), excluded, candidates);
-                return null;
-            }));
+            catalog.nearest(
+                    query,
+                    Math.max(MIN_SHOPPER_CONTENT_NEIGHBOURS, request.size() * 5),
+                    excluded,
+                    l.delegateFailureAndWrap(
+                            (l2, nearest) -> profiles.itemsKnownToTheModel(model, nearest.keySet(), l2.map(known -> {
+                                addContentTerm(nearest, null, request.contentWeight(), known, excluded, candidates);
+                                return null;
+                            }))));
         }));
     }
 
-    /** Adds {@code weight · cosine / best cosine} of each knn hit with a positive cosine, as a content reason. */
+    /**
+     * Adds {@code weight · cosine / best cosine} of each knn hit with a positive cosine, except those in {@code skipped},
+     * as a content reason naming {@code source} (the new item asked about; null for the shopper's content, which no one
+     * item makes). The best cosine is over every hit not excluded, skipped ones included: a hit gets the full weight
+     * only when it is as close as anything in the catalogue.
+     */
     static void addContentTerm(
-            Map<String, Float> nearest, float weight, Set<String> excluded, Map<String, Candidate> candidates) {
+            Map<String, Float> nearest,
+            String source,
+            float weight,
+            Set<String> skipped,
+            Set<String> excluded,
+            Map<String, Candidate> candidates) {
         float best = 0;
         for (Map.Entry<String, Float> n : nearest.entrySet()) {
             if (excluded.contains(n.getKey()) == false) {
@@ -204,10 +227,10 @@ public final class Recommender {
         synchronized (candidates) { // the similar-items neighbours may come in on another thread
             for (Map.Entry<String, Float> n : nearest.entrySet()) {
                 float cosine = ContentVectors.cosineOfKnnScore(n.getValue());
-                if (cosine > 0 && excluded.contains(n.getKey()) == false) {
+                if (cosine > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
                     candidates
                             .computeIfAbsent(n.getKey(), Candidate::new)
-                            .add(Reason.of(Reason.Type.CONTENT_SIMILAR, weight * cosine / best));
+                            .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source, weight * cosine / best));
                 }
             }
         }
@@ -234,20 +257,17 @@ public final class Recommender {
                     if (query == null) {
                         continue;
                     }
-                    catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
-                        synchronized (candidates) { // the sources' answers may come in on several threads
-                            for (Map.Entry<String, Float> n : nearest.entrySet()) {
-                                if (excluded.contains(n.getKey()) == false) {
-                                    candidates
-                                            .computeIfAbsent(n.getKey(), Candidate::new)
-                                            .add(Reason.item(
-                                                    Reason.Type.CONTENT_SIMILAR,
-                                                    source.getKey(),
-                                                    CONTENT_WEIGHT * n.getValue()));
-                                }
-                            }
-                        }
-                    }));
+                    catalog.nearest(
+                            query,
+                            request.size() * 2,
+                            excluded,
+                            refs.acquire(nearest -> addContentTerm(
+                                    nearest,
+                                    source.getKey(),
+                                    request.contentWeight(),
+                                    Set.of(),
+                                    excluded,
+                                    candidates)));
                 }
             }
         }));

@@ -24,7 +24,7 @@ public class ShopperContentTests extends ESTestCase {
         nearest.put("opposite", 0.4f); // cosine -.2: no content term
         nearest.put("seen", 0.95f); // excluded
         Map<String, Candidate> candidates = new HashMap<>();
-        Recommender.addContentTerm(nearest, 0.2f, Set.of("seen"), candidates);
+        Recommender.addContentTerm(nearest, null, 0.2f, Set.of(), Set.of("seen"), candidates);
         assertThat((double) candidates.get("new1").score(), closeTo(0.2, 1e-6));
         assertThat((double) candidates.get("new2").score(), closeTo(0.1, 1e-6));
         assertThat(candidates, not(hasKey("opposite")));
@@ -37,7 +37,12 @@ public class ShopperContentTests extends ESTestCase {
         candidates.put("known", new Candidate("known").add(Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, "a", 1f)));
         candidates.put("tail", new Candidate("tail").add(Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, "a", 0.05f)));
         Recommender.addContentTerm(
-                Map.of("tail", 0.8f, "new", 0.8f), ShelfQuery.DEFAULT_CONTENT_WEIGHT, Set.of(), candidates);
+                Map.of("tail", 0.8f, "new", 0.8f),
+                "x",
+                ShelfQuery.DEFAULT_CONTENT_WEIGHT,
+                Set.of(),
+                Set.of(),
+                candidates);
         assertThat((double) candidates.get("tail").score(), closeTo(0.05 + ShelfQuery.DEFAULT_CONTENT_WEIGHT, 1e-6));
         assertThat(
                 candidates.get("new").score(), lessThan(candidates.get("known").score()));
@@ -46,9 +51,18 @@ public class ShopperContentTests extends ESTestCase {
         assertThat(ranked.stream().map(Candidate::item).toList(), contains("known", "tail", "new"));
     }
 
+    /** Items the model knows are skipped (the collaborative signals rank them) but still set the scale. */
+    public void testItemsTheModelKnowsAreSkippedButSetTheScale() {
+        Map<String, Candidate> candidates = new HashMap<>();
+        Recommender.addContentTerm(
+                Map.of("known", 0.9f, "new", 0.7f), null, 0.3f, Set.of("known"), Set.of(), candidates);
+        assertThat(candidates, not(hasKey("known")));
+        assertThat((double) candidates.get("new").score(), closeTo(0.3 * 0.4 / 0.8, 1e-6));
+    }
+
     public void testNoPositiveCosineNoTerm() {
         Map<String, Candidate> candidates = new HashMap<>();
-        Recommender.addContentTerm(Map.of("a", 0.5f, "b", 0.2f), 0.5f, Set.of(), candidates);
+        Recommender.addContentTerm(Map.of("a", 0.5f, "b", 0.2f), null, 0.5f, Set.of(), Set.of(), candidates);
         assertThat(candidates.size(), equalTo(0));
     }
 }
