@@ -32,7 +32,7 @@ final class ContentColdStart {
 
     static final long VALIDATION_SPLIT =
             LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
-    static final float[] WEIGHTS = {0f, 0.02f, 0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 1f};
+    static final float[] WEIGHTS = {0f, 0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 1f};
     static final int K = RecommendQualityBench.K;
 
     static final String VALIDATION_EVENTS = "rb-events-val";
@@ -126,8 +126,9 @@ final class ContentColdStart {
             chosen.put(models[0], choice);
             System.out.printf(
                     Locale.ROOT,
-                    "rule: the weight > 0 with the best \"similar items\" HR@10 among those whose \"for you\" NDCG@10"
-                            + " is at least weight 0's (ties: the smaller weight): %s%n",
+                    "rule: of the weights > 0 whose \"for you\" NDCG@10 is at least weight 0's and whose \"similar"
+                            + " items\" HR@10 is above popular items', the one with the most new-product hits on \"for"
+                            + " you\" (ties: the smaller weight): %s%n",
                     choice < 0 ? "none qualifies" : String.format(Locale.ROOT, "%.2f", choice));
         }
         float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_WEIGHT;
@@ -167,17 +168,21 @@ final class ContentColdStart {
         }
     }
 
-    /** The weight > 0 with the best similar-items HR whose for-you NDCG is at least weight 0's; -1 when none. */
+    /**
+     * Of the weights > 0 whose "for you" NDCG@10 is at least weight 0's and whose "similar items" HR@10 is above the
+     * popular shelf's, the one with the most new-product hits on "for you" (ties: the smaller); -1 when none.
+     */
     static float choose(List<Result> results) {
         double base = results.get(0).forYou().ndcg();
         float best = -1;
-        double bestHr = -1;
+        int bestHits = -1;
         for (Result r : results) {
             if (r.weight() > 0
                     && r.forYou().ndcg() >= base - 1e-12
-                    && r.similar().hitRate() > bestHr + 1e-12) {
+                    && r.similar().hitRate() > r.popular().hitRate()
+                    && r.newHits() > bestHits) {
                 best = r.weight();
-                bestHr = r.similar().hitRate();
+                bestHits = r.newHits();
             }
         }
         return best;
