@@ -114,7 +114,7 @@ public final class Recommender {
         CatalogReader catalog = new CatalogReader(
                 client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
         List<String> newItems =
-                request.contentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
+                request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
         ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
             Ranking ranking =
@@ -264,7 +264,7 @@ public final class Recommender {
                             refs.acquire(nearest -> addContentTerm(
                                     nearest,
                                     source.getKey(),
-                                    request.contentWeight(),
+                                    request.similarContentWeight(),
                                     Set.of(),
                                     excluded,
                                     candidates)));

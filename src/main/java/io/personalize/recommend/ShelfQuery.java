@@ -26,11 +26,17 @@ public final class ShelfQuery implements Writeable {
     public static final int DEFAULT_SIZE = 10;
     public static final int DEFAULT_RECENT_ITEMS = 20;
     /**
-     * The weight of the content term of a "for you" shelf, below the collaborative signals (their best is 1): chosen on
-     * a validation split of Online Retail (train before 2011-10-01, judged on October), see {@code bin/bench
-     * recommend-quality}.
+     * The weight of the content term of a "for you" shelf (new products close to the shopper's newest items), below the
+     * collaborative signals (their best is 1): chosen on a validation split of Online Retail (train before 2011-10-01,
+     * judged on October), see {@code bin/bench recommend-quality}.
      */
-    public static final float DEFAULT_CONTENT_WEIGHT = 0.1f;
+    public static final float DEFAULT_CONTENT_WEIGHT = 0.5f;
+    /**
+     * The weight of the content neighbours of an item asked about that the model has no neighbours for (a new product):
+     * 0.1, the popular items' scale, so that the closest in content and the most popular interleave. Chosen on the same
+     * validation split.
+     */
+    public static final float DEFAULT_SIMILAR_CONTENT_WEIGHT = 0.1f;
 
     private final String model;
     private final String userId;
@@ -44,6 +50,7 @@ public final class ShelfQuery implements Writeable {
     private final FetchSourceContext source;
     private final int recentItems;
     private final float contentWeight;
+    private final float similarContentWeight;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -58,6 +65,7 @@ public final class ShelfQuery implements Writeable {
         this.source = body.source;
         this.recentItems = body.recentItems;
         this.contentWeight = body.contentWeight;
+        this.similarContentWeight = body.similarContentWeight;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -73,6 +81,7 @@ public final class ShelfQuery implements Writeable {
         this.source = in.readOptionalWriteable(FetchSourceContext::readFrom);
         this.recentItems = in.readVInt();
         this.contentWeight = in.readFloat();
+        this.similarContentWeight = in.readFloat();
     }
 
     @Override
@@ -89,6 +98,7 @@ public final class ShelfQuery implements Writeable {
         out.writeOptionalWriteable(source);
         out.writeVInt(recentItems);
         out.writeFloat(contentWeight);
+        out.writeFloat(similarContentWeight);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -129,6 +139,10 @@ public final class ShelfQuery implements Writeable {
         }
         if ((contentWeight >= 0 && contentWeight <= 1) == false) {
             e = addValidationError("[content_weight] must be between 0 and 1, got [" + contentWeight + "]", e);
+        }
+        if ((similarContentWeight >= 0 && similarContentWeight <= 1) == false) {
+            e = addValidationError(
+                    "[similar_content_weight] must be between 0 and 1, got [" + similarContentWeight + "]", e);
         }
         if (recentItems < 0) {
             e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
@@ -184,6 +198,10 @@ public final class ShelfQuery implements Writeable {
         return contentWeight;
     }
 
+    public float similarContentWeight() {
+        return similarContentWeight;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -198,7 +216,8 @@ public final class ShelfQuery implements Writeable {
                 && explain == other.explain
                 && java.util.Objects.equals(source, other.source)
                 && recentItems == other.recentItems
-                && contentWeight == other.contentWeight;
+                && contentWeight == other.contentWeight
+                && similarContentWeight == other.similarContentWeight;
     }
 
     @Override
@@ -215,7 +234,8 @@ public final class ShelfQuery implements Writeable {
                 explain,
                 source,
                 recentItems,
-                contentWeight);
+                contentWeight,
+                similarContentWeight);
     }
 
     /** Checks the request against the node's current limits. */
@@ -240,6 +260,7 @@ public final class ShelfQuery implements Writeable {
         FetchSourceContext source;
         int recentItems = DEFAULT_RECENT_ITEMS;
         float contentWeight = DEFAULT_CONTENT_WEIGHT;
+        float similarContentWeight = DEFAULT_SIMILAR_CONTENT_WEIGHT;
 
         public Builder model(String value) {
             model = value;
@@ -301,6 +322,11 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder similarContentWeight(float value) {
+            similarContentWeight = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -321,6 +347,7 @@ public final class ShelfQuery implements Writeable {
                     ObjectParser.ValueType.OBJECT_ARRAY_BOOLEAN_OR_STRING);
             PARSER.declareInt(Builder::recentItems, new ParseField("recent_items"));
             PARSER.declareFloat(Builder::contentWeight, new ParseField("content_weight"));
+            PARSER.declareFloat(Builder::similarContentWeight, new ParseField("similar_content_weight"));
         }
 
         public static Builder parse(XContentParser parser) {

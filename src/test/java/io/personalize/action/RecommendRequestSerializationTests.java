@@ -28,7 +28,8 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .diversity(randomFloat())
                 .explain(randomBoolean())
                 .recentItems(between(0, 100))
-                .contentWeight(randomFloat());
+                .contentWeight(randomFloat())
+                .similarContentWeight(randomFloat());
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

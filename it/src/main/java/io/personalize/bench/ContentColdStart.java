@@ -111,6 +111,7 @@ final class ContentColdStart {
                 test.newItems().size());
 
         Map<String, Float> chosen = new TreeMap<>();
+        Map<String, Float> chosenSimilar = new TreeMap<>();
         for (String[] models : List.of(
                 new String[] {"hashing", VALIDATION_MODEL, RecommendBenchData.MODEL},
                 new String[] {"minilm", MINILM_VALIDATION_MODEL, MINILM_MODEL})) {
@@ -122,67 +123,87 @@ final class ContentColdStart {
                 results.add(r);
                 print(r);
             }
-            float choice = choose(results);
-            chosen.put(models[0], choice);
+            float forYou = chooseForYou(results);
+            float similar = chooseSimilar(results);
+            chosen.put(models[0], forYou);
+            chosenSimilar.put(models[0], similar);
             System.out.printf(
                     Locale.ROOT,
-                    "rule: of the weights > 0 whose \"for you\" NDCG@10 is at least weight 0's and whose \"similar"
-                            + " items\" HR@10 is above popular items', the one with the most new-product hits on \"for"
-                            + " you\" (ties: the smaller weight): %s%n",
-                    choice < 0 ? "none qualifies" : String.format(Locale.ROOT, "%.2f", choice));
+                    "rules: content_weight = of the weights > 0 whose \"for you\" NDCG@10 is at least weight 0's, the one"
+                            + " with the most new-product hits (ties: the smaller): %s; similar_content_weight = the one"
+                            + " with the best \"similar items\" HR@10 (ties: the smaller): %.2f%n",
+                    forYou < 0 ? "none qualifies" : String.format(Locale.ROOT, "%.2f", forYou),
+                    similar);
         }
         float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_WEIGHT;
+        float defaultSimilar = io.personalize.recommend.ShelfQuery.DEFAULT_SIMILAR_CONTENT_WEIGHT;
         for (String[] models :
                 List.of(new String[] {"hashing", RecommendBenchData.MODEL}, new String[] {"minilm", MINILM_MODEL})) {
             System.out.printf(
                     Locale.ROOT,
-                    "%n-- %s vectors, test split (OR-time, model [%s]): weight 0, the validation's choice, the default (%.2f)%n",
+                    "%n-- %s vectors, test split (OR-time, model [%s]): weight 0, the validation's choices, the defaults"
+                            + " (each row sets both options to its weight)%n",
                     models[0],
-                    models[1],
-                    defaultWeight);
+                    models[1]);
             header();
-            Set<Float> weights = new TreeSet<>(List.of(0f, defaultWeight));
+            Set<Float> weights =
+                    new TreeSet<>(List.of(0f, defaultWeight, defaultSimilar, chosenSimilar.get(models[0])));
             if (chosen.get(models[0]) >= 0) {
                 weights.add(chosen.get(models[0]));
             }
-            Result without = null;
+            Map<Float, Result> byWeight = new TreeMap<>();
             for (float w : weights) {
                 Result r = measure(es, models[1], test, w);
                 print(r);
-                if (w == 0f) {
-                    without = r;
-                } else if (w == defaultWeight) {
-                    System.out.printf(
-                            Locale.ROOT,
-                            "   default %.2f: new products on \"for you\" %,d slots (target > 0), NDCG@10 x%.3f of weight 0's"
-                                    + " (target >= 1: %s); \"similar items\" HR@10 %.5f vs popular %.5f (target above: %s)%n",
-                            w,
-                            r.newSlots(),
-                            r.forYou().ndcg() / without.forYou().ndcg(),
-                            r.forYou().ndcg() >= without.forYou().ndcg() ? "met" : "MISSED",
-                            r.similar().hitRate(),
-                            r.popular().hitRate(),
-                            r.similar().hitRate() > r.popular().hitRate() ? "met" : "MISSED");
-                }
+                byWeight.put(w, r);
             }
+            Result without = byWeight.get(0f),
+                    forYou = byWeight.get(defaultWeight),
+                    similar = byWeight.get(defaultSimilar);
+            System.out.printf(
+                    Locale.ROOT,
+                    "   defaults: content_weight %.2f: new products on \"for you\" %,d slots, %,d hits (target > 0: %s), NDCG@10"
+                            + " %.5f, x%.4f of weight 0's (target >= 1: %s); similar_content_weight %.2f: \"similar"
+                            + " items\" HR@10 %.5f vs popular %.5f (target above: %s)%n",
+                    defaultWeight,
+                    forYou.newSlots(),
+                    forYou.newHits(),
+                    forYou.newSlots() > 0 && forYou.newHits() > 0 ? "met" : "MISSED",
+                    forYou.forYou().ndcg(),
+                    forYou.forYou().ndcg() / without.forYou().ndcg(),
+                    forYou.forYou().ndcg() >= without.forYou().ndcg() ? "met" : "MISSED",
+                    defaultSimilar,
+                    similar.similar().hitRate(),
+                    similar.popular().hitRate(),
+                    similar.similar().hitRate() > similar.popular().hitRate() ? "met" : "MISSED");
         }
     }
 
     /**
-     * Of the weights > 0 whose "for you" NDCG@10 is at least weight 0's and whose "similar items" HR@10 is above the
-     * popular shelf's, the one with the most new-product hits on "for you" (ties: the smaller); -1 when none.
+     * content_weight: of the weights > 0 whose "for you" NDCG@10 is at least weight 0's, the one with the most
+     * new-product hits on "for you" (ties: the smaller); -1 when none.
      */
-    static float choose(List<Result> results) {
+    static float chooseForYou(List<Result> results) {
         double base = results.get(0).forYou().ndcg();
         float best = -1;
         int bestHits = -1;
         for (Result r : results) {
-            if (r.weight() > 0
-                    && r.forYou().ndcg() >= base - 1e-12
-                    && r.similar().hitRate() > r.popular().hitRate()
-                    && r.newHits() > bestHits) {
+            if (r.weight() > 0 && r.forYou().ndcg() >= base - 1e-12 && r.newHits() > bestHits) {
                 best = r.weight();
                 bestHits = r.newHits();
+            }
+        }
+        return best;
+    }
+
+    /** similar_content_weight: the weight with the best "similar items" HR@10 (ties: the smaller). */
+    static float chooseSimilar(List<Result> results) {
+        float best = 0;
+        double bestHr = -1;
+        for (Result r : results) {
+            if (r.similar().hitRate() > bestHr + 1e-12) {
+                best = r.weight();
+                bestHr = r.similar().hitRate();
             }
         }
         return best;
@@ -254,7 +275,7 @@ final class ContentColdStart {
                 es,
                 new ArrayList<>(asked),
                 item -> "{\"model\": \"" + model + "\", \"item_ids\": [" + EsClient.toJson(item) + "], \"size\": " + K
-                        + ", \"content_weight\": " + w + "}");
+                        + ", \"similar_content_weight\": " + w + "}");
         List<String> popular = RecommendBenchData.items(es.post(
                         "/_recommend",
                         "{\"model\": \"" + model + "\", \"user_id\": \"-nobody-\", \"size\": " + (K + 1) + "}")

@@ -179,7 +179,9 @@ class RecommendIT {
     void aProductAddedAfterTrainingGetsContentNeighboursThenPopular() {
         es.put("/" + world.products + "/_doc/H6-NEW-HEART?refresh=true", """
             {"sku": "H6-NEW-HEART", "title": "LARGE WHITE HANGING HEART T-LIGHT HOLDER", "price": 3.95, "category": "holder"}""").ok();
-        JsonNode response = world.recommend("\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10, \"_source\": [\"title\"]");
+        // similar_content_weight 1: the content neighbours above any popular item
+        JsonNode response = world.recommend(
+                "\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10, \"_source\": [\"title\"], \"similar_content_weight\": 1");
         assertEquals(10, items(response).size());
         int related = 0;
         for (JsonNode r : response.path("recommendations")) {
@@ -190,6 +192,20 @@ class RecommendIT {
             related += title.contains("HEART") || title.contains("T-LIGHT") || title.contains("HOLDER") ? 1 : 0;
         }
         assertTrue(related >= 8, "close in content: " + response);
+        // by default (0.1, the popular items' scale) the closest in content and the most popular interleave
+        JsonNode mixed = world.recommend("\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10");
+        assertEquals(10, items(mixed).size());
+        List<String> reasons = RecommendWorld.mainReasons(mixed);
+        assertTrue(reasons.contains("content_similar") && reasons.contains("popular"), mixed.toString());
+        assertEquals(Set.of("content_similar", "popular"), new HashSet<>(reasons), mixed.toString());
+        // 0: no content neighbours, the popular shelf
+        assertEquals(
+                List.of("popular"),
+                RecommendWorld.mainReasons(world.recommend(
+                                "\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10, \"similar_content_weight\": 0"))
+                        .stream()
+                        .distinct()
+                        .toList());
 
         // without text, no vector: popular items
         es.put("/" + world.products + "/_doc/H6-NEW-BLANK?refresh=true", "{\"sku\": \"H6-NEW-BLANK\", \"price\": 1.0}")
@@ -210,8 +226,8 @@ class RecommendIT {
                 .filter(p -> p.title() != null && p.title().length() > 15 && bought.contains(p.sku()) == false)
                 .findFirst()
                 .orElseThrow();
-        JsonNode response = world.recommend(
-                "\"item_ids\": [" + EsClient.toJson(neverBought.sku()) + "], \"size\": 5, \"explain\": true");
+        JsonNode response = world.recommend("\"item_ids\": [" + EsClient.toJson(neverBought.sku())
+                + "], \"size\": 5, \"explain\": true, \"similar_content_weight\": 1");
         assertEquals(5, items(response).size());
         for (JsonNode r : response.path("recommendations")) {
             assertEquals(
@@ -470,6 +486,11 @@ class RecommendIT {
                 "[content_weight] must be between 0 and 1, got [1.5]"
             },
             {"{" + m + ", \"user_id\": \"1\", \"content_weight\": \"much\"}", 400, "content_weight"},
+            {
+                "{" + m + ", \"item_ids\": [\"1\"], \"similar_content_weight\": -1}",
+                400,
+                "[similar_content_weight] must be between 0 and 1, got [-1.0]"
+            },
             {
                 "{" + m + ", \"user_id\": \"1\", \"recent_items\": 101}",
                 400,
