@@ -321,9 +321,6 @@ public final class ContentQualityBench {
         List<Variant> summary = new ArrayList<>(shown);
         summary.add(centred.variant());
         languageModelSummary(summary, 2, wordless, orResults);
-        // issue 14, part 3: can preparation (centring, removing the strongest common directions, cleaner text) make the
-        // language model beat hashing? chosen on a validation split, then measured on OR-time
-        ContentPreparation.run(es, data, all, or, standardTokens, buyers);
 
         // the demo's noise, explained
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
@@ -577,7 +574,7 @@ public final class ContentQualityBench {
         return out;
     }
 
-    static List<Set<String>> tokenSets(Analyzer analyzer, List<OnlineRetail.Product> products) {
+    private static List<Set<String>> tokenSets(Analyzer analyzer, List<OnlineRetail.Product> products) {
         List<Set<String>> sets = new ArrayList<>(products.size());
         for (OnlineRetail.Product p : products) {
             sets.add(p.title() == null ? Set.of() : new HashSet<>(tokens(analyzer, p.title())));
@@ -638,7 +635,7 @@ public final class ContentQualityBench {
     // ---- neighbours ----
 
     /** Top NEIGHBOURS by cosine of every product with a vector (ties: lower product index first); scores filled in. */
-    static int[][] topNeighbours(Vectors vectors, double[][] scoresOut) {
+    private static int[][] topNeighbours(Vectors vectors, double[][] scoresOut) {
         Sparse[] v = vectors.byProduct();
         int n = v.length;
         int[][] top = new int[n][];
@@ -795,7 +792,7 @@ public final class ContentQualityBench {
     }
 
     /** Each product's buyers (indices of customers), over every purchase event. */
-    static BitSet[] buyers(OnlineRetail data, Map<String, Integer> productIndex) {
+    private static BitSet[] buyers(OnlineRetail data, Map<String, Integer> productIndex) {
         BitSet[] buyers = new BitSet[productIndex.size()];
         Arrays.setAll(buyers, i -> new BitSet());
         Map<String, Integer> users = new HashMap<>();
@@ -826,7 +823,7 @@ public final class ContentQualityBench {
     }
 
     /** Prints the variant's neighbour figures; returns the share of neighbours sharing no word with their product. */
-    static double neighbourQuality(
+    private static double neighbourQuality(
             Vectors vectors, int[][] neighbours, double[][] scores, List<Set<String>> tokens, BitSet[] buyers) {
         long slots = 0, unrelated = 0, coBought = 0, productsWithUnrelated = 0, queries = 0;
         double cosine = 0;
