@@ -15,7 +15,9 @@ import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -464,6 +466,45 @@ public final class ProfileLoader {
         }));
     }
 
+    /**
+     * Those of {@code items} that have an event the model could have been trained on (in the events index, of a
+     * weighted type, no newer than the model's newest event): the others are unknown to the model, new products. One
+     * terms aggregation over the items asked about, no hit fetched.
+     */
+    public void itemsKnownToTheModel(
+            ActiveModel model, Collection<String> items, ActionListener<Set<String>> listener) {
+        if (items.isEmpty()) {
+            listener.onResponse(Set.of());
+            return;
+        }
+        var events = model.config().events();
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(QueryBuilders.boolQuery()
+                        .filter(QueryBuilders.termsQuery(events.itemField(), items))
+                        .filter(QueryBuilders.termsQuery(
+                                events.typeField(), events.weights().keySet()))
+                        .filter(QueryBuilders.rangeQuery(events.timeField())
+                                .lte(model.version().newestEvent())
+                                .format("epoch_millis")))
+                .size(0)
+                .trackTotalHits(false)
+                .aggregation(AggregationBuilders.terms(KNOWN_AGG)
+                        .field(events.itemField())
+                        .size(items.size())
+                        .shardSize(items.size()));
+        SearchRequest search =
+                new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
+        client.search(search, listener.map(response -> {
+            Set<String> known = new HashSet<>();
+            if (response.getAggregations() != null
+                    && response.getAggregations().get(KNOWN_AGG) instanceof Terms terms) {
+                terms.getBuckets().forEach(bucket -> known.add(bucket.getKeyAsString()));
+            }
+            return known;
+        }));
+    }
+
+    private static final String KNOWN_AGG = "known_items";
     private static final String RECENT_AGG = "recent_items";
     private static final String NEWEST_AGG = "newest";
 

@@ -2,6 +2,8 @@ package io.personalize.recommend;
 
 import io.personalize.compat.KnnSearches;
 import io.personalize.model.ModelConfig;
+import io.personalize.serving.ContentVectors;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,6 +20,7 @@ import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.index.query.BoolQueryBuilder;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.index.query.functionscore.ScoreFunctionBuilders;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.aggregations.AggregationBuilders;
 import org.elasticsearch.search.aggregations.InternalAggregations;
@@ -216,6 +219,32 @@ final class CatalogReader {
                 }
             }
             return vectors;
+        }));
+    }
+
+    /**
+     * The mean content vector of a sample of the catalogue (every item, the filter does not apply): {@code size} items
+     * picked by a seeded random score on the id field, so that every node picks the same ones. Null when no item has
+     * a vector.
+     */
+    void sampleMean(int size, ActionListener<float[]> listener) {
+        String field = catalog.idField().equals("_id") ? "_seq_no" : catalog.idField();
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(QueryBuilders.functionScoreQuery(
+                        QueryBuilders.existsQuery(catalog.vectorField()),
+                        ScoreFunctionBuilders.randomFunction().seed(0).setField(field)))
+                .size(size)
+                .trackTotalHits(false)
+                .fetchSource(FetchSourceContext.of(true, false, new String[] {catalog.vectorField()}, null));
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            List<float[]> vectors = new ArrayList<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                float[] vector = vector(hit.getSourceAsMap());
+                if (vector != null) {
+                    vectors.add(vector);
+                }
+            }
+            return ContentVectors.mean(vectors);
         }));
     }
 

@@ -1,15 +1,20 @@
 package io.personalize.recommend;
 
+import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
+import io.personalize.profile.SourceItem;
+import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.action.support.SubscribableListener;
@@ -24,14 +29,29 @@ import org.elasticsearch.client.internal.Client;
  */
 public final class Recommender {
 
-    /** Content neighbours stand below collaborative ones, above popular items. */
-    static final float CONTENT_WEIGHT = 0.5f;
     /** The weight of a shopper's affinity to an item's attribute values. */
     static final float ATTRIBUTE_WEIGHT = 0.3f;
     /** Items named in a request that get content neighbours at most: the rest already have plenty of candidates. */
     static final int MAX_CONTENT_SOURCES = 5;
 
+    /** A shopper's newest items whose content makes the "for you" shelf's content term. */
+    static final int MAX_SHOPPER_CONTENT_SOURCES = 10;
+    /**
+     * Nearest items read for the "for you" content term (at least; five times the shelf for larger shelves): the term
+     * goes to those the model does not know, a few percent of a catalogue, so it looks further than the shelf.
+     */
+    static final int MIN_SHOPPER_CONTENT_NEIGHBOURS = 50;
+    /** Items sampled for the catalogue's mean content vector, and how long a node keeps it. */
+    static final int CATALOG_MEAN_SAMPLE = 1000;
+
+    static final long CATALOG_MEAN_TTL_MILLIS = 10 * 60 * 1000L;
+
     static final int MAX_ROUNDS = 4;
+
+    /** The catalogue's mean content vector per catalogue index and vector field, sampled at most every 10 minutes. */
+    private final Map<String, CatalogMean> catalogMeans = new ConcurrentHashMap<>();
+
+    private record CatalogMean(float[] mean, long sampledAt) {}
 
     private final ProfileLoader profiles;
     private final Client client;
@@ -93,24 +113,139 @@ public final class Recommender {
         Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
         CatalogReader catalog = new CatalogReader(
                 client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
-        addContentNeighbors(
-                profile, catalog, request, excluded, candidates, listener.delegateFailureAndWrap((l, ignored) -> {
-                    Ranking ranking =
-                            new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
-                    fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
-                }));
+        List<String> newItems =
+                request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
+        List<String> shopperItems = shopperContentSources(profile, request);
+        ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
+            Ranking ranking =
+                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
+        });
+        if (profile.model().config().catalog().vectorField() == null
+                || (newItems.isEmpty() && shopperItems.isEmpty())) {
+            ranked.onResponse(null);
+            return;
+        }
+        catalogMean(profile.model().config().catalog(), catalog, ranked.delegateFailureAndWrap((l, mean) -> {
+            try (RefCountingListener refs = new RefCountingListener(l)) {
+                addContentNeighbors(newItems, mean, catalog, request, excluded, candidates, refs.acquire());
+                addShopperContent(
+                        profile.model(), shopperItems, mean, catalog, request, excluded, candidates, refs.acquire());
+            }
+        }));
     }
 
-    /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
-    private void addContentNeighbors(
-            Profile profile,
+    /** The catalogue's mean content vector, from this node's cache or sampled now (null: no item has a vector). */
+    private void catalogMean(ModelConfig.Catalog config, CatalogReader catalog, ActionListener<float[]> listener) {
+        String key = config.index() + "/" + config.vectorField();
+        long now = client.threadPool().relativeTimeInMillis();
+        CatalogMean cached = catalogMeans.get(key);
+        if (cached != null && now - cached.sampledAt() < CATALOG_MEAN_TTL_MILLIS) {
+            listener.onResponse(cached.mean());
+            return;
+        }
+        catalog.sampleMean(CATALOG_MEAN_SAMPLE, listener.map(mean -> {
+            catalogMeans.put(key, new CatalogMean(mean, now));
+            return mean;
+        }));
+    }
+
+    /** The shopper's newest items (recent events, then stored history) when the shelf has a content term. */
+    static List<String> shopperContentSources(Profile profile, ShelfQuery request) {
+        if (request.userId() == null || request.contentWeight() <= 0) {
+            return List.of();
+        }
+        return profile.sources().stream()
+                .filter(s -> s.origin() != SourceItem.Origin.CONTEXT)
+                .map(SourceItem::item)
+                .limit(MAX_SHOPPER_CONTENT_SOURCES)
+                .toList();
+    }
+
+    /**
+     * The content term of a "for you" shelf: of the items nearest (knn) to the centred mean of the shopper's newest
+     * items' vectors ({@link ContentVectors#centredDirection}), those the model does not know (no event it could have
+     * been trained on: new products) each get {@code content_weight · cosine / best cosine}. Items the model knows are
+     * left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split without
+     * bringing new products (see {@code bin/bench recommend-quality}).
+     */
+    private void addShopperContent(
+            ActiveModel model,
+            List<String> sources,
+            float[] catalogMean,
             CatalogReader catalog,
             ShelfQuery request,
             Set<String> excluded,
             Map<String, Candidate> candidates,
             ActionListener<Void> listener) {
-        List<String> sources = CandidateScorer.withoutNeighbors(profile);
-        if (sources.isEmpty() || profile.model().config().catalog().vectorField() == null) {
+        if (sources.isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        catalog.vectors(sources, listener.delegateFailureAndWrap((l, vectors) -> {
+            List<float[]> found =
+                    sources.stream().map(vectors::get).filter(Objects::nonNull).toList();
+            float[] query = ContentVectors.centredDirection(found, catalogMean);
+            if (query == null) {
+                l.onResponse(null);
+                return;
+            }
+            catalog.nearest(
+                    query,
+                    Math.max(MIN_SHOPPER_CONTENT_NEIGHBOURS, request.size() * 5),
+                    excluded,
+                    l.delegateFailureAndWrap(
+                            (l2, nearest) -> profiles.itemsKnownToTheModel(model, nearest.keySet(), l2.map(known -> {
+                                addContentTerm(nearest, null, request.contentWeight(), known, excluded, candidates);
+                                return null;
+                            }))));
+        }));
+    }
+
+    /**
+     * Adds {@code weight · cosine / best cosine} of each knn hit with a positive cosine, except those in {@code skipped},
+     * as a content reason naming {@code source} (the new item asked about; null for the shopper's content, which no one
+     * item makes). The best cosine is over every hit not excluded, skipped ones included: a hit gets the full weight
+     * only when it is as close as anything in the catalogue.
+     */
+    static void addContentTerm(
+            Map<String, Float> nearest,
+            String source,
+            float weight,
+            Set<String> skipped,
+            Set<String> excluded,
+            Map<String, Candidate> candidates) {
+        float best = 0;
+        for (Map.Entry<String, Float> n : nearest.entrySet()) {
+            if (excluded.contains(n.getKey()) == false) {
+                best = Math.max(best, ContentVectors.cosineOfKnnScore(n.getValue()));
+            }
+        }
+        if (best <= 0) {
+            return;
+        }
+        synchronized (candidates) { // the similar-items neighbours may come in on another thread
+            for (Map.Entry<String, Float> n : nearest.entrySet()) {
+                float cosine = ContentVectors.cosineOfKnnScore(n.getValue());
+                if (cosine > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
+                    candidates
+                            .computeIfAbsent(n.getKey(), Candidate::new)
+                            .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source, weight * cosine / best));
+                }
+            }
+        }
+    }
+
+    /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
+    private void addContentNeighbors(
+            List<String> sources,
+            float[] catalogMean,
+            CatalogReader catalog,
+            ShelfQuery request,
+            Set<String> excluded,
+            Map<String, Candidate> candidates,
+            ActionListener<Void> listener) {
+        if (sources.isEmpty()) {
             listener.onResponse(null);
             return;
         }
@@ -118,20 +253,21 @@ public final class Recommender {
         catalog.vectors(limited, listener.delegateFailureAndWrap((l, vectors) -> {
             try (RefCountingListener refs = new RefCountingListener(l)) {
                 for (Map.Entry<String, float[]> source : vectors.entrySet()) {
-                    catalog.nearest(source.getValue(), request.size() * 2, excluded, refs.acquire(nearest -> {
-                        synchronized (candidates) { // the sources' answers may come in on several threads
-                            for (Map.Entry<String, Float> n : nearest.entrySet()) {
-                                if (excluded.contains(n.getKey()) == false) {
-                                    candidates
-                                            .computeIfAbsent(n.getKey(), Candidate::new)
-                                            .add(Reason.item(
-                                                    Reason.Type.CONTENT_SIMILAR,
-                                                    source.getKey(),
-                                                    CONTENT_WEIGHT * n.getValue()));
-                                }
-                            }
-                        }
-                    }));
+                    float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
+                    if (query == null) {
+                        continue;
+                    }
+                    catalog.nearest(
+                            query,
+                            request.size() * 2,
+                            excluded,
+                            refs.acquire(nearest -> addContentTerm(
+                                    nearest,
+                                    source.getKey(),
+                                    request.similarContentWeight(),
+                                    Set.of(),
+                                    excluded,
+                                    candidates)));
                 }
             }
         }));

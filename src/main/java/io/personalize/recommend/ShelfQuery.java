@@ -25,6 +25,18 @@ public final class ShelfQuery implements Writeable {
 
     public static final int DEFAULT_SIZE = 10;
     public static final int DEFAULT_RECENT_ITEMS = 20;
+    /**
+     * The weight of the content term of a "for you" shelf (new products close to the shopper's newest items), below the
+     * collaborative signals (their best is 1): chosen on a validation split of Online Retail (train before 2011-10-01,
+     * judged on October), see {@code bin/bench recommend-quality}.
+     */
+    public static final float DEFAULT_CONTENT_WEIGHT = 0.5f;
+    /**
+     * The weight of the content neighbours of an item asked about that the model has no neighbours for (a new product):
+     * 0.1, the popular items' scale, so that the closest in content and the most popular interleave. Chosen on the same
+     * validation split.
+     */
+    public static final float DEFAULT_SIMILAR_CONTENT_WEIGHT = 0.1f;
 
     private final String model;
     private final String userId;
@@ -37,6 +49,8 @@ public final class ShelfQuery implements Writeable {
     private final boolean explain;
     private final FetchSourceContext source;
     private final int recentItems;
+    private final float contentWeight;
+    private final float similarContentWeight;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -50,6 +64,8 @@ public final class ShelfQuery implements Writeable {
         this.explain = body.explain;
         this.source = body.source;
         this.recentItems = body.recentItems;
+        this.contentWeight = body.contentWeight;
+        this.similarContentWeight = body.similarContentWeight;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -64,6 +80,8 @@ public final class ShelfQuery implements Writeable {
         this.explain = in.readBoolean();
         this.source = in.readOptionalWriteable(FetchSourceContext::readFrom);
         this.recentItems = in.readVInt();
+        this.contentWeight = in.readFloat();
+        this.similarContentWeight = in.readFloat();
     }
 
     @Override
@@ -79,6 +97,8 @@ public final class ShelfQuery implements Writeable {
         out.writeBoolean(explain);
         out.writeOptionalWriteable(source);
         out.writeVInt(recentItems);
+        out.writeFloat(contentWeight);
+        out.writeFloat(similarContentWeight);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -116,6 +136,13 @@ public final class ShelfQuery implements Writeable {
         }
         if ((diversity >= 0 && diversity <= 1) == false) {
             e = addValidationError("[diversity] must be between 0 and 1, got [" + diversity + "]", e);
+        }
+        if ((contentWeight >= 0 && contentWeight <= 1) == false) {
+            e = addValidationError("[content_weight] must be between 0 and 1, got [" + contentWeight + "]", e);
+        }
+        if ((similarContentWeight >= 0 && similarContentWeight <= 1) == false) {
+            e = addValidationError(
+                    "[similar_content_weight] must be between 0 and 1, got [" + similarContentWeight + "]", e);
         }
         if (recentItems < 0) {
             e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
@@ -167,6 +194,14 @@ public final class ShelfQuery implements Writeable {
         return recentItems;
     }
 
+    public float contentWeight() {
+        return contentWeight;
+    }
+
+    public float similarContentWeight() {
+        return similarContentWeight;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -180,13 +215,27 @@ public final class ShelfQuery implements Writeable {
                 && diversity == other.diversity
                 && explain == other.explain
                 && java.util.Objects.equals(source, other.source)
-                && recentItems == other.recentItems;
+                && recentItems == other.recentItems
+                && contentWeight == other.contentWeight
+                && similarContentWeight == other.similarContentWeight;
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(
-                model, userId, itemIds, size, filter, excludeSeen, exclude, diversity, explain, source, recentItems);
+                model,
+                userId,
+                itemIds,
+                size,
+                filter,
+                excludeSeen,
+                exclude,
+                diversity,
+                explain,
+                source,
+                recentItems,
+                contentWeight,
+                similarContentWeight);
     }
 
     /** Checks the request against the node's current limits. */
@@ -210,6 +259,8 @@ public final class ShelfQuery implements Writeable {
         boolean explain = false;
         FetchSourceContext source;
         int recentItems = DEFAULT_RECENT_ITEMS;
+        float contentWeight = DEFAULT_CONTENT_WEIGHT;
+        float similarContentWeight = DEFAULT_SIMILAR_CONTENT_WEIGHT;
 
         public Builder model(String value) {
             model = value;
@@ -266,6 +317,16 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder contentWeight(float value) {
+            contentWeight = value;
+            return this;
+        }
+
+        public Builder similarContentWeight(float value) {
+            similarContentWeight = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -285,6 +346,8 @@ public final class ShelfQuery implements Writeable {
                     new ParseField("_source"),
                     ObjectParser.ValueType.OBJECT_ARRAY_BOOLEAN_OR_STRING);
             PARSER.declareInt(Builder::recentItems, new ParseField("recent_items"));
+            PARSER.declareFloat(Builder::contentWeight, new ParseField("content_weight"));
+            PARSER.declareFloat(Builder::similarContentWeight, new ParseField("similar_content_weight"));
         }
 
         public static Builder parse(XContentParser parser) {

@@ -27,7 +27,9 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .exclude(randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 10)))
                 .diversity(randomFloat())
                 .explain(randomBoolean())
-                .recentItems(between(0, 100));
+                .recentItems(between(0, 100))
+                .contentWeight(randomFloat())
+                .similarContentWeight(randomFloat());
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

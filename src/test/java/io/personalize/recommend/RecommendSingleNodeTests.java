@@ -179,6 +179,14 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 ActionRequestValidationException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("u").diversity(1.5f)));
         assertThat(e.getMessage(), containsString("[diversity] must be between 0 and 1"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").contentWeight(-0.1f)));
+        assertThat(e.getMessage(), containsString("[content_weight] must be between 0 and 1, got [-0.1]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").similarContentWeight(2f)));
+        assertThat(e.getMessage(), containsString("[similar_content_weight] must be between 0 and 1, got [2.0]"));
         IllegalArgumentException wrongIndex = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
                         new RecommendAction.Request(new ShelfQuery.Builder()

@@ -63,9 +63,11 @@ public final class RecommendQualityBench {
                 .path("evaluation");
         double evaluateSeconds = (System.nanoTime() - start) / 1e9;
 
-        // 2. the endpoint: one "for you" shelf per test user
+        // 2. the endpoint: one "for you" shelf per test user, collaborative and popular only (content_weight 0: the
+        // content term is measured in ContentColdStart), which is what _evaluate computes
         start = System.nanoTime();
-        Map<String, List<String>> shelves = shelves(es, world.testUsers, user -> RecommendBenchData.userShelf(user, K));
+        Map<String, List<String>> shelves = shelves(es, world.testUsers, user -> RecommendBenchData.userShelf(user, K)
+                .replaceFirst("}$", ", \"content_weight\": 0}"));
         double endpointSeconds = (System.nanoTime() - start) / 1e9;
         RankingMetrics endpoint = new RankingMetrics(K, ids.catalogSize);
         int newOnShelves = 0, shelvesWithNew = 0, newHits = 0, shortShelves = 0;
@@ -168,6 +170,7 @@ public final class RecommendQualityBench {
                 sameItems);
 
         coldStart(es, world, ids, newOnShelves, shelvesWithNew, newHits);
+        ContentColdStart.run(es, world);
         System.out.println("\nreproduce: bin/bench recommend-quality");
     }
 
@@ -196,7 +199,7 @@ public final class RecommendQualityBench {
                 usersBuyingNew);
         System.out.printf(
                 Locale.ROOT,
-                "  \"for you\" shelves (user_id): %,d of %,d slots are new products, on %,d of %,d shelves; %,d of them are hits%n",
+                "  \"for you\" shelves (user_id, content_weight 0): %,d of %,d slots are new products, on %,d of %,d shelves; %,d of them are hits%n",
                 newOnShelves,
                 testUsers * K,
                 shelvesWithNew,

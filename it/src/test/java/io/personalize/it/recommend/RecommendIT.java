@@ -179,7 +179,9 @@ class RecommendIT {
     void aProductAddedAfterTrainingGetsContentNeighboursThenPopular() {
         es.put("/" + world.products + "/_doc/H6-NEW-HEART?refresh=true", """
             {"sku": "H6-NEW-HEART", "title": "LARGE WHITE HANGING HEART T-LIGHT HOLDER", "price": 3.95, "category": "holder"}""").ok();
-        JsonNode response = world.recommend("\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10, \"_source\": [\"title\"]");
+        // similar_content_weight 1: the content neighbours above any popular item
+        JsonNode response = world.recommend(
+                "\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10, \"_source\": [\"title\"], \"similar_content_weight\": 1");
         assertEquals(10, items(response).size());
         int related = 0;
         for (JsonNode r : response.path("recommendations")) {
@@ -190,6 +192,20 @@ class RecommendIT {
             related += title.contains("HEART") || title.contains("T-LIGHT") || title.contains("HOLDER") ? 1 : 0;
         }
         assertTrue(related >= 8, "close in content: " + response);
+        // by default (0.1, the popular items' scale) the closest in content and the most popular interleave
+        JsonNode mixed = world.recommend("\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10");
+        assertEquals(10, items(mixed).size());
+        List<String> reasons = RecommendWorld.mainReasons(mixed);
+        assertTrue(reasons.contains("content_similar") && reasons.contains("popular"), mixed.toString());
+        assertEquals(Set.of("content_similar", "popular"), new HashSet<>(reasons), mixed.toString());
+        // 0: no content neighbours, the popular shelf
+        assertEquals(
+                List.of("popular"),
+                RecommendWorld.mainReasons(world.recommend(
+                                "\"item_ids\": [\"H6-NEW-HEART\"], \"size\": 10, \"similar_content_weight\": 0"))
+                        .stream()
+                        .distinct()
+                        .toList());
 
         // without text, no vector: popular items
         es.put("/" + world.products + "/_doc/H6-NEW-BLANK?refresh=true", "{\"sku\": \"H6-NEW-BLANK\", \"price\": 1.0}")
@@ -210,8 +226,8 @@ class RecommendIT {
                 .filter(p -> p.title() != null && p.title().length() > 15 && bought.contains(p.sku()) == false)
                 .findFirst()
                 .orElseThrow();
-        JsonNode response = world.recommend(
-                "\"item_ids\": [" + EsClient.toJson(neverBought.sku()) + "], \"size\": 5, \"explain\": true");
+        JsonNode response = world.recommend("\"item_ids\": [" + EsClient.toJson(neverBought.sku())
+                + "], \"size\": 5, \"explain\": true, \"similar_content_weight\": 1");
         assertEquals(5, items(response).size());
         for (JsonNode r : response.path("recommendations")) {
             assertEquals(
@@ -465,6 +481,17 @@ class RecommendIT {
                 "[diversity] must be between 0 and 1, got [-0.1]"
             },
             {
+                "{" + m + ", \"user_id\": \"1\", \"content_weight\": 1.5}",
+                400,
+                "[content_weight] must be between 0 and 1, got [1.5]"
+            },
+            {"{" + m + ", \"user_id\": \"1\", \"content_weight\": \"much\"}", 400, "content_weight"},
+            {
+                "{" + m + ", \"item_ids\": [\"1\"], \"similar_content_weight\": -1}",
+                400,
+                "[similar_content_weight] must be between 0 and 1, got [-1.0]"
+            },
+            {
                 "{" + m + ", \"user_id\": \"1\", \"recent_items\": 101}",
                 400,
                 "[recent_items] is [101], more than the limit of [100] set by [personalize.max_recent_items]"
@@ -501,5 +528,102 @@ class RecommendIT {
             assertTrue(response.body().contains(c[2]), c[0] + " -> " + response.body());
         }
         es.delete("/_recommend/models/rec-untrained").ok();
+    }
+
+    /**
+     * A product added after training, that no one has bought, reaches a "for you" shelf through its content vector:
+     * a shopper the model does not know bought one product a second ago, and a new product with the same text is the
+     * closest in content to what they bought. With content_weight 0 it does not come (nothing else knows it).
+     */
+    @Test
+    void aNewProductReachesAForYouShelfThroughItsVector() {
+        // a product the read-only tests' shopper never bought, so that their shelves keep what they check
+        String bought = world.history.entrySet().stream()
+                .filter(e -> e.getKey().equals(shopper) == false)
+                .sorted(Map.Entry.comparingByKey())
+                .flatMap(e -> e.getValue().stream())
+                .filter(i -> world.history.get(shopper).contains(i) == false
+                        && world.bySku.get(i).title() != null)
+                .findFirst()
+                .orElseThrow();
+        String title = world.bySku.get(bought).title();
+        es.put(
+                        "/" + world.products + "/_doc/H6-FORYOU-NEW?refresh=true",
+                        Map.of("sku", "H6-FORYOU-NEW", "title", title))
+                .ok();
+        String customer = "new-customer-content";
+        es.post(
+                        "/" + world.events + "/_doc?refresh=true",
+                        Map.of(
+                                "user_id",
+                                customer,
+                                "sku",
+                                bought,
+                                "type",
+                                "purchase",
+                                "@timestamp",
+                                System.currentTimeMillis(),
+                                "quantity",
+                                1))
+                .ok();
+        JsonNode shelf = world.recommend(
+                "\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, \"explain\": true");
+        assertEquals(10, items(shelf).size(), shelf.toString());
+        assertTrue(items(shelf).contains("H6-FORYOU-NEW"), "the new product is on the shelf: " + shelf);
+        assertFalse(items(shelf).contains(bought), "seen: " + shelf);
+        for (JsonNode r : shelf.path("recommendations")) {
+            if (r.path("item_id").asText().equals("H6-FORYOU-NEW")) {
+                assertEquals(
+                        "content_similar", r.path("reasons").get(0).path("type").asText(), r.toString());
+                assertTrue(r.path("reasons").get(0).path("item_id").isMissingNode(), "no one item made it: " + r);
+            }
+        }
+        // the collaborative signal still leads: the neighbours of what they bought are on the shelf
+        assertTrue(RecommendWorld.mainReasons(shelf).contains("because_you_viewed"), shelf.toString());
+        JsonNode without = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 0");
+        assertFalse(items(without).contains("H6-FORYOU-NEW"), without.toString());
+        assertFalse(RecommendWorld.mainReasons(without).contains("content_similar"), without.toString());
+    }
+
+    /** A model whose catalogue has no vector field: shelves work, with no content term, new products get popular items. */
+    @Test
+    void aCatalogueWithoutVectorsStillWorks() {
+        es.delete("/_recommend/models/rec-novectors");
+        es.put(
+                        "/_recommend/models/rec-novectors",
+                        Shop.modelConfig(world.products, world.events)
+                                .replace(", \"vector_field\": \"content_vector\"", ""))
+                .ok();
+        assertTrue(es.get("/_recommend/models/rec-novectors")
+                .ok()
+                .path("config")
+                .path("catalog")
+                .path("vector_field")
+                .isMissingNode());
+        es.post("/_recommend/models/rec-novectors/_train", null).ok();
+        JsonNode forYou = es.post(
+                        "/_recommend",
+                        "{\"model\": \"rec-novectors\", \"user_id\": \"" + shopper
+                                + "\", \"size\": 10, \"content_weight\": 1, \"explain\": true}")
+                .ok();
+        assertEquals(10, items(forYou).size(), forYou.toString());
+        for (JsonNode r : forYou.path("recommendations")) {
+            for (JsonNode reason : r.path("reasons")) {
+                assertNotEquals("content_similar", reason.path("type").asText(), r.toString());
+            }
+        }
+        es.put(
+                        "/" + world.products + "/_doc/H6-NOVECTORS-NEW?refresh=true",
+                        Map.of("sku", "H6-NOVECTORS-NEW", "title", "PINK PAPER PARASOL"))
+                .ok();
+        JsonNode similar = es.post(
+                        "/_recommend",
+                        "{\"model\": \"rec-novectors\", \"item_ids\": [\"H6-NOVECTORS-NEW\"], \"size\": 10}")
+                .ok();
+        assertEquals(10, items(similar).size(), similar.toString());
+        assertEquals(
+                List.of("popular"),
+                RecommendWorld.mainReasons(similar).stream().distinct().toList());
+        es.delete("/_recommend/models/rec-novectors").ok();
     }
 }

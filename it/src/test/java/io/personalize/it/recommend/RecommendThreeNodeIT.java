@@ -38,7 +38,7 @@ class RecommendThreeNodeIT {
             "\"item_ids\": [\"22423\"], \"size\": 10",
             "\"user_id\": \"" + shopper
                     + "\", \"item_ids\": [\"85123A\"], \"size\": 10, \"filter\": {\"range\": {\"price\": {\"lte\": 3}}}",
-            "\"item_ids\": [\"H6-NEW-3\"], \"size\": 10, \"explain\": true",
+            "\"item_ids\": [\"H6-NEW-3\"], \"size\": 10, \"explain\": true, \"similar_content_weight\": 1",
             "\"user_id\": \"nobody-at-all\", \"size\": 5",
             "\"user_id\": \"" + shopper + "\", \"size\": 10, \"diversity\": 0.5"
         };

@@ -1,0 +1,382 @@
+package io.personalize.bench;
+
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.Shop;
+import io.personalize.training.RankingMetrics;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The content term of {@code _recommend} ({@code content_weight}) on new products, part of {@code bin/bench
+ * recommend-quality}. The weight's default is chosen on a validation split that never sees the test period: a model
+ * trained on the purchases before 2011-10-01, judged on what its shoppers bought new in October (products first sold
+ * in October are its new products). The test split (the OR-time protocol: train before 2011-11-01, judged on November
+ * and December) is then measured at weight 0 (collaborative and popular only), the chosen weight and the default, with
+ * the hashing vectors of {@code rb-products} and with all-MiniLM-L6-v2 vectors of the same products.
+ * <p>
+ * Two shelves: "for you" (user_id; the new products' share of the slots and their hits, and NDCG@10 against weight
+ * 0), and "similar items" of a new product (item_ids = [it], no user; judged on the buyer's other new items, beside the
+ * popular shelf).
+ */
+final class ContentColdStart {
+
+    static final long VALIDATION_SPLIT =
+            LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
+    static final float[] WEIGHTS = {0f, 0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 1f};
+    static final int K = RecommendQualityBench.K;
+
+    static final String VALIDATION_EVENTS = "rb-events-val";
+    static final String VALIDATION_MODEL = "rb-val";
+    static final String MINILM_PRODUCTS = "rb-products-minilm";
+    static final String MINILM_MODEL = "rb-minilm";
+    static final String MINILM_VALIDATION_MODEL = "rb-val-minilm";
+
+    /** One split's shoppers, their truth (new items bought in the judged period), its new products. */
+    record Split(
+            String name,
+            List<String> users,
+            Map<String, Set<String>> truth,
+            Set<String> newItems,
+            RecommendQualityBench.Ids ids) {}
+
+    record Result(
+            float weight,
+            RankingMetrics forYou,
+            int newSlots,
+            int shelvesWithNew,
+            int newHits,
+            RankingMetrics similar,
+            RankingMetrics popular,
+            int similarNewSlots,
+            int similarNewHits,
+            int pairs) {}
+
+    static void run(EsClient es, RecommendBenchData world) {
+        OnlineRetail data = world.data;
+        List<OnlineRetail.Purchase> validationTrain = data.purchases().stream()
+                .filter(p -> p.time() < VALIDATION_SPLIT)
+                .toList();
+        Split validation = split(
+                "validation",
+                data,
+                validationTrain,
+                data.purchases().stream()
+                        .filter(p -> p.time() >= VALIDATION_SPLIT && p.time() < OnlineRetail.SPLIT)
+                        .toList(),
+                VALIDATION_SPLIT,
+                OnlineRetail.SPLIT);
+        Split test = new Split(
+                "test",
+                world.testUsers,
+                world.protocol.truthByUser(),
+                world.newItems,
+                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
+
+        long start = System.nanoTime();
+        if (count(es, VALIDATION_EVENTS) != validationTrain.size()) {
+            Shop.createEventsIndex(es, VALIDATION_EVENTS, 1, 0);
+            Shop.loadEvents(es, VALIDATION_EVENTS, validationTrain);
+        }
+        if (count(es, MINILM_PRODUCTS) != data.products().size()) {
+            es.put("/_ingest/pipeline/" + MINILM_PRODUCTS, """
+                {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
+                                                 "target_field": "content_vector", "model": "minilm", "ignore_missing": true}}]}""").ok();
+            Shop.createProductsIndex(es, MINILM_PRODUCTS, MINILM_PRODUCTS, 1, 0, 384);
+            Shop.loadProducts(es, MINILM_PRODUCTS, data.products());
+        }
+        train(es, VALIDATION_MODEL, RecommendBenchData.PRODUCTS, VALIDATION_EVENTS);
+        train(es, MINILM_VALIDATION_MODEL, MINILM_PRODUCTS, VALIDATION_EVENTS);
+        train(es, MINILM_MODEL, MINILM_PRODUCTS, RecommendBenchData.TRAIN_EVENTS);
+        System.out.printf(
+                Locale.ROOT,
+                "%n== Content for cold start: content_weight (validation split: train before 2011-10-01, judged on"
+                        + " October; prepared in %.0f s)%n",
+                (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                Locale.ROOT,
+                "validation: %,d shoppers, %,d new products (first sold in October); test: %,d shoppers, %,d new products%n",
+                validation.users().size(),
+                validation.newItems().size(),
+                test.users().size(),
+                test.newItems().size());
+
+        Map<String, Float> chosen = new TreeMap<>();
+        Map<String, Float> chosenSimilar = new TreeMap<>();
+        for (String[] models : List.of(
+                new String[] {"hashing", VALIDATION_MODEL, RecommendBenchData.MODEL},
+                new String[] {"minilm", MINILM_VALIDATION_MODEL, MINILM_MODEL})) {
+            System.out.printf(Locale.ROOT, "%n-- %s vectors, validation split (model [%s])%n", models[0], models[1]);
+            header();
+            List<Result> results = new ArrayList<>();
+            for (float w : WEIGHTS) {
+                Result r = measure(es, models[1], validation, w);
+                results.add(r);
+                print(r);
+            }
+            float forYou = chooseForYou(results);
+            float similar = chooseSimilar(results);
+            chosen.put(models[0], forYou);
+            chosenSimilar.put(models[0], similar);
+            System.out.printf(
+                    Locale.ROOT,
+                    "rules: content_weight = of the weights > 0 whose \"for you\" NDCG@10 is at least weight 0's, the one"
+                            + " with the most new-product hits (ties: the smaller): %s; similar_content_weight = the one"
+                            + " with the best \"similar items\" HR@10 (ties: the smaller): %.2f%n",
+                    forYou < 0 ? "none qualifies" : String.format(Locale.ROOT, "%.2f", forYou),
+                    similar);
+        }
+        float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_WEIGHT;
+        float defaultSimilar = io.personalize.recommend.ShelfQuery.DEFAULT_SIMILAR_CONTENT_WEIGHT;
+        for (String[] models :
+                List.of(new String[] {"hashing", RecommendBenchData.MODEL}, new String[] {"minilm", MINILM_MODEL})) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n-- %s vectors, test split (OR-time, model [%s]): weight 0, the validation's choices, the defaults"
+                            + " (each row sets both options to its weight)%n",
+                    models[0],
+                    models[1]);
+            header();
+            Set<Float> weights =
+                    new TreeSet<>(List.of(0f, defaultWeight, defaultSimilar, chosenSimilar.get(models[0])));
+            if (chosen.get(models[0]) >= 0) {
+                weights.add(chosen.get(models[0]));
+            }
+            Map<Float, Result> byWeight = new TreeMap<>();
+            for (float w : weights) {
+                Result r = measure(es, models[1], test, w);
+                print(r);
+                byWeight.put(w, r);
+            }
+            Result without = byWeight.get(0f),
+                    forYou = byWeight.get(defaultWeight),
+                    similar = byWeight.get(defaultSimilar);
+            System.out.printf(
+                    Locale.ROOT,
+                    "   defaults: content_weight %.2f: new products on \"for you\" %,d slots, %,d hits (target > 0: %s), NDCG@10"
+                            + " %.5f, x%.4f of weight 0's (target >= 1: %s); similar_content_weight %.2f: \"similar"
+                            + " items\" HR@10 %.5f vs popular %.5f (target above: %s)%n",
+                    defaultWeight,
+                    forYou.newSlots(),
+                    forYou.newHits(),
+                    forYou.newSlots() > 0 && forYou.newHits() > 0 ? "met" : "MISSED",
+                    forYou.forYou().ndcg(),
+                    forYou.forYou().ndcg() / without.forYou().ndcg(),
+                    forYou.forYou().ndcg() >= without.forYou().ndcg() ? "met" : "MISSED",
+                    defaultSimilar,
+                    similar.similar().hitRate(),
+                    similar.popular().hitRate(),
+                    similar.similar().hitRate() > similar.popular().hitRate() ? "met" : "MISSED");
+        }
+    }
+
+    /**
+     * content_weight: of the weights > 0 whose "for you" NDCG@10 is at least weight 0's, the one with the most
+     * new-product hits on "for you" (ties: the smaller); -1 when none.
+     */
+    static float chooseForYou(List<Result> results) {
+        double base = results.get(0).forYou().ndcg();
+        float best = -1;
+        int bestHits = -1;
+        for (Result r : results) {
+            if (r.weight() > 0 && r.forYou().ndcg() >= base - 1e-12 && r.newHits() > bestHits) {
+                best = r.weight();
+                bestHits = r.newHits();
+            }
+        }
+        return best;
+    }
+
+    /** similar_content_weight: the weight with the best "similar items" HR@10 (ties: the smaller). */
+    static float chooseSimilar(List<Result> results) {
+        float best = 0;
+        double bestHr = -1;
+        for (Result r : results) {
+            if (r.similar().hitRate() > bestHr + 1e-12) {
+                best = r.weight();
+                bestHr = r.similar().hitRate();
+            }
+        }
+        return best;
+    }
+
+    private static Split split(
+            String name,
+            OnlineRetail data,
+            List<OnlineRetail.Purchase> train,
+            List<OnlineRetail.Purchase> judged,
+            long from,
+            long until) {
+        Map<String, Set<String>> trainItems = new HashMap<>();
+        Set<String> catalog = new HashSet<>();
+        for (OnlineRetail.Purchase p : train) {
+            trainItems.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
+            catalog.add(p.sku());
+        }
+        Map<String, Set<String>> truth = new TreeMap<>();
+        for (OnlineRetail.Purchase p : judged) {
+            Set<String> known = trainItems.get(p.user());
+            if (known != null && known.contains(p.sku()) == false) {
+                truth.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
+            }
+        }
+        Set<String> newItems = new HashSet<>();
+        for (OnlineRetail.Product p : data.products()) {
+            if (p.title() != null && p.firstSold() >= from && p.firstSold() < until) {
+                newItems.add(p.sku());
+            }
+        }
+        return new Split(
+                name, new ArrayList<>(truth.keySet()), truth, newItems, new RecommendQualityBench.Ids(catalog));
+    }
+
+    private static Result measure(EsClient es, String model, Split split, float weight) {
+        String w = String.format(Locale.ROOT, "%.4f", weight);
+        Map<String, List<String>> shelves = RecommendQualityBench.shelves(
+                es,
+                split.users(),
+                user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
+                        + ", \"exclude_seen\": true, \"content_weight\": " + w + "}");
+        RankingMetrics forYou = new RankingMetrics(K, split.ids().catalogSize);
+        int newSlots = 0, shelvesWithNew = 0, newHits = 0;
+        for (String user : split.users()) {
+            List<String> shelf = shelves.get(user);
+            Set<String> truth = split.truth().get(user);
+            forYou.add(split.ids().of(shelf), split.ids().of(truth));
+            long fresh = shelf.stream().filter(split.newItems()::contains).count();
+            newSlots += (int) fresh;
+            shelvesWithNew += fresh > 0 ? 1 : 0;
+            newHits += (int) shelf.stream()
+                    .filter(split.newItems()::contains)
+                    .filter(truth::contains)
+                    .count();
+        }
+        List<String[]> pairs = new ArrayList<>();
+        for (String user : split.users()) {
+            Set<String> truth = split.truth().get(user);
+            for (String item : new TreeSet<>(truth)) {
+                if (split.newItems().contains(item) && truth.size() > 1) {
+                    pairs.add(new String[] {user, item});
+                }
+            }
+        }
+        Set<String> asked = new TreeSet<>();
+        pairs.forEach(p -> asked.add(p[1]));
+        Map<String, List<String>> similar = RecommendQualityBench.shelves(
+                es,
+                new ArrayList<>(asked),
+                item -> "{\"model\": \"" + model + "\", \"item_ids\": [" + EsClient.toJson(item) + "], \"size\": " + K
+                        + ", \"similar_content_weight\": " + w + "}");
+        List<String> popular = RecommendBenchData.items(es.post(
+                        "/_recommend",
+                        "{\"model\": \"" + model + "\", \"user_id\": \"-nobody-\", \"size\": " + (K + 1) + "}")
+                .ok());
+        RankingMetrics similarMetrics = new RankingMetrics(K, split.ids().catalogSize);
+        RankingMetrics popularMetrics = new RankingMetrics(K, split.ids().catalogSize);
+        int similarNewSlots = 0, similarNewHits = 0;
+        for (String[] pair : pairs) {
+            Set<String> truth = new HashSet<>(split.truth().get(pair[0]));
+            truth.remove(pair[1]);
+            List<String> shelf = similar.get(pair[1]);
+            similarMetrics.add(split.ids().of(shelf), split.ids().of(truth));
+            popularMetrics.add(
+                    split.ids()
+                            .of(popular.stream()
+                                    .filter(i -> i.equals(pair[1]) == false)
+                                    .limit(K)
+                                    .toList()),
+                    split.ids().of(truth));
+            similarNewSlots +=
+                    (int) shelf.stream().filter(split.newItems()::contains).count();
+            similarNewHits += (int) shelf.stream()
+                    .filter(split.newItems()::contains)
+                    .filter(truth::contains)
+                    .count();
+        }
+        return new Result(
+                weight,
+                forYou,
+                newSlots,
+                shelvesWithNew,
+                newHits,
+                similarMetrics,
+                popularMetrics,
+                similarNewSlots,
+                similarNewHits,
+                pairs.size());
+    }
+
+    private static void header() {
+        System.out.printf(
+                Locale.ROOT,
+                "%-7s | %-52s | %-44s%n",
+                "content",
+                "\"for you\" (user_id)",
+                "\"similar items\" of a new product (item_ids)");
+        System.out.printf(
+                Locale.ROOT,
+                "%-7s | %8s %8s %8s %12s %9s | %8s %8s %9s %8s %6s%n",
+                "weight",
+                "HR@10",
+                "NDCG@10",
+                "cov@10",
+                "new slots",
+                "new hits",
+                "HR@10",
+                "NDCG@10",
+                "new/hits",
+                "popular",
+                "pairs");
+    }
+
+    private static void print(Result r) {
+        System.out.printf(
+                Locale.ROOT,
+                "%-7.2f | %8.5f %8.5f %8.5f %5d/%-6d %9d | %8.5f %8.5f %4d/%-4d %8.5f %6d%n",
+                r.weight(),
+                r.forYou().hitRate(),
+                r.forYou().ndcg(),
+                r.forYou().coverage(),
+                r.newSlots(),
+                r.forYou().users() * K,
+                r.newHits(),
+                r.similar().hitRate(),
+                r.similar().ndcg(),
+                r.similarNewSlots(),
+                r.similarNewHits(),
+                r.popular().hitRate(),
+                r.pairs());
+    }
+
+    private static void train(EsClient es, String model, String products, String events) {
+        EsClient.Response existing = es.get("/_recommend/models/" + model);
+        if (existing.status() == 200
+                && existing.json().path("status").path("active_version").isMissingNode() == false
+                && existing.json()
+                        .path("config")
+                        .path("catalog")
+                        .path("index")
+                        .asText()
+                        .equals(products)) {
+            return;
+        }
+        es.delete("/_recommend/models/" + model);
+        es.put("/_recommend/models/" + model, Shop.modelConfig(products, events))
+                .ok();
+        es.post("/_recommend/models/" + model + "/_train", null).ok();
+    }
+
+    private static long count(EsClient es, String index) {
+        EsClient.Response response = es.get("/" + index + "/_count");
+        return response.status() == 200 ? response.json().path("count").asLong() : -1;
+    }
+}
