@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginNodeRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,6 @@ import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.transport.AbstractTransportRequest;
 
 /**
  * Drops, on every node, what the serving cache holds of a model (its document and its old versions' documents,
@@ -131,7 +131,7 @@ public final class ClearCacheAction {
         }
     }
 
-    public static final class NodeRequest extends AbstractTransportRequest {
+    public static final class NodeRequest extends PluginNodeRequest {
         private final String model;
         private final String keepIndex;
         private final String userId;

@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginNodeRequest;
 import io.personalize.stats.CacheStats;
 import io.personalize.stats.ServingStats;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.transport.AbstractTransportRequest;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
@@ -33,7 +33,7 @@ public final class StatsAction {
     }
 
     /** What one node is asked. */
-    public static final class NodeRequest extends AbstractTransportRequest {
+    public static final class NodeRequest extends PluginNodeRequest {
         public NodeRequest() {}
 
         public NodeRequest(StreamInput in) throws IOException {

@@ -2,6 +2,7 @@ package io.personalize.rescore;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.compat.WireVersions;
 import io.personalize.model.ModelStore;
 import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.Limits;
@@ -184,7 +185,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
 
     @Override
     public TransportVersion getMinimalSupportedVersion() {
-        return TransportVersion.minimumCompatible();
+        return WireVersions.minimumCompatible();
     }
 
     public PersonalizationSignals signals() {
