@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.compat.PluginNodeRequest;
+import io.personalize.compat.PluginNodesRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.TransportAction;
 import org.elasticsearch.action.support.nodes.BaseNodeResponse;
-import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.ClusterName;
@@ -100,7 +100,7 @@ public final class ClearCacheAction {
         }));
     }
 
-    public static final class Request extends BaseNodesRequest {
+    public static final class Request extends PluginNodesRequest<Request> {
         private final NodeRequest what;
 
         private Request(NodeRequest what) {

@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.compat.PluginNodeRequest;
+import io.personalize.compat.PluginNodesRequest;
 import io.personalize.stats.CacheStats;
 import io.personalize.stats.ServingStats;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.TransportAction;
 import org.elasticsearch.action.support.nodes.BaseNodeResponse;
-import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
@@ -26,7 +26,7 @@ public final class StatsAction {
 
     private StatsAction() {}
 
-    public static final class Request extends BaseNodesRequest {
+    public static final class Request extends PluginNodesRequest<Request> {
         public Request(String... nodeIds) {
             super(nodeIds);
         }

@@ -13,6 +13,7 @@ import java.util.function.LongPredicate;
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.metadata.Metadata;
+import org.elasticsearch.common.collect.Iterators;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.xcontent.ChunkedToXContentHelper;
@@ -139,7 +140,11 @@ public final class ForgottenUsers extends PluginMetadataCustom {
 
     @Override
     public Iterator<? extends ToXContent> toXContentChunked(ToXContent.Params params) {
-        return ChunkedToXContentHelper.object("models", models);
+        return Iterators.concat(
+                ChunkedToXContentHelper.startObject("models"),
+                Iterators.map(
+                        models.entrySet().iterator(), e -> (builder, p) -> builder.field(e.getKey(), e.getValue())),
+                ChunkedToXContentHelper.endObject());
     }
 
     public static ForgottenUsers fromXContent(XContentParser parser) throws IOException {
