@@ -8,7 +8,7 @@ import org.elasticsearch.TransportVersions;
 /**
  * The wire versions the plugin's named writeables declare. The oldest compatible one moved within 9.0.x: the constant
  * {@code TransportVersions.MINIMUM_COMPATIBLE} up to 9.0.2, the method {@code TransportVersion.minimumCompatible()} in
- * 9.0.8 (and 8.19.5, 9.1 on). One zip per patch release is compiled against one server jar, so the 9.0 adapters look
+ * 9.0.8 (and 8.19.5, 9.1.4 on). One zip per patch release is compiled against one server jar, so the 9.0 adapters look
  * it up once, whichever the node has, rather than split 9.0 into two adapter generations for one call.
  */
 public final class WireVersions {
