@@ -30,6 +30,8 @@ import io.personalize.action.TransportPutModelAction;
 import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
+import io.personalize.compat.ActionHandlersPlugin;
+import io.personalize.compat.PluginMetadataCustom;
 import io.personalize.compat.RestHandlersPlugin;
 import io.personalize.embed.EmbeddingModels;
 import io.personalize.embed.EmbeddingService;
@@ -66,14 +68,13 @@ import io.personalize.rest.RestRecommendAction;
 import io.personalize.rest.RestStatsAction;
 import io.personalize.rest.RestTrainModelAction;
 import io.personalize.stats.ServingStats;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.lucene.util.SetOnce;
-import org.elasticsearch.cluster.NamedDiff;
-import org.elasticsearch.cluster.metadata.Metadata;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
@@ -91,7 +92,7 @@ import org.elasticsearch.xcontent.ParseField;
 
 /** Entry point: registers the plugin's processor, models, rescorer and REST endpoints with the node. */
 public class PersonalizePlugin extends Plugin
-        implements IngestPlugin, SystemIndexPlugin, SearchPlugin, RestHandlersPlugin {
+        implements IngestPlugin, SystemIndexPlugin, SearchPlugin, RestHandlersPlugin, ActionHandlersPlugin {
 
     private final AnalyzerCatalog analyzers = new AnalyzerCatalog();
     // the rescorer is registered before the node's services exist: it reaches them through this once they do
@@ -151,24 +152,25 @@ public class PersonalizePlugin extends Plugin
         return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions);
     }
 
+    // ActionHandler differs across releases (generic in 9.0 and 8.19): ActionHandlersPlugin (src/es-<api>) adapts it
     @Override
-    public Collection<ActionHandler> getActions() {
+    public List<PluginAction> actions() {
         return List.of(
-                new ActionHandler(PutModelAction.TYPE, TransportPutModelAction.class),
-                new ActionHandler(GetModelsAction.TYPE, TransportGetModelsAction.class),
-                new ActionHandler(DeleteModelAction.TYPE, TransportDeleteModelAction.class),
-                new ActionHandler(TrainModelAction.TYPE, TransportTrainModelAction.class),
-                new ActionHandler(ImportModelAction.TYPE, TransportImportModelAction.class),
-                new ActionHandler(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
-                new ActionHandler(RecommendAction.TYPE, TransportRecommendAction.class),
-                new ActionHandler(ForgetUserAction.TYPE, TransportForgetUserAction.class),
-                new ActionHandler(ClearCacheAction.TYPE, TransportClearCacheAction.class),
-                new ActionHandler(StatsAction.TYPE, TransportStatsAction.class),
-                new ActionHandler(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
-                new ActionHandler(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
-                new ActionHandler(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
-                new ActionHandler(EventsAction.TYPE, TransportEventsAction.class),
-                new ActionHandler(ImportSessionAction.TYPE, TransportImportSessionAction.class));
+                new PluginAction(PutModelAction.TYPE, TransportPutModelAction.class),
+                new PluginAction(GetModelsAction.TYPE, TransportGetModelsAction.class),
+                new PluginAction(DeleteModelAction.TYPE, TransportDeleteModelAction.class),
+                new PluginAction(TrainModelAction.TYPE, TransportTrainModelAction.class),
+                new PluginAction(ImportModelAction.TYPE, TransportImportModelAction.class),
+                new PluginAction(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
+                new PluginAction(RecommendAction.TYPE, TransportRecommendAction.class),
+                new PluginAction(ForgetUserAction.TYPE, TransportForgetUserAction.class),
+                new PluginAction(ClearCacheAction.TYPE, TransportClearCacheAction.class),
+                new PluginAction(StatsAction.TYPE, TransportStatsAction.class),
+                new PluginAction(ForgottenUsersAction.TYPE, TransportForgottenUsersAction.class),
+                new PluginAction(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
+                new PluginAction(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
+                new PluginAction(EventsAction.TYPE, TransportEventsAction.class),
+                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class));
     }
 
     // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this
@@ -209,28 +211,21 @@ public class PersonalizePlugin extends Plugin
 
     @Override
     public List<NamedWriteableRegistry.Entry> getNamedWriteables() {
-        return List.of(
-                new NamedWriteableRegistry.Entry(Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new),
-                new NamedWriteableRegistry.Entry(
-                        Metadata.ProjectCustom.class, ForgottenUsers.TYPE, ForgottenUsers::new),
-                new NamedWriteableRegistry.Entry(NamedDiff.class, ForgottenUsers.TYPE, ForgottenUsers::readDiffFrom),
-                new NamedWriteableRegistry.Entry(
-                        Metadata.ProjectCustom.class, ActiveVersions.TYPE, ActiveVersions::new),
-                new NamedWriteableRegistry.Entry(NamedDiff.class, ActiveVersions.TYPE, ActiveVersions::readDiffFrom));
+        List<NamedWriteableRegistry.Entry> entries = new ArrayList<>();
+        entries.add(new NamedWriteableRegistry.Entry(
+                Task.Status.class, TrainingTask.Status.NAME, TrainingTask.Status::new));
+        // the cluster state customs: project customs from 9.1 on, cluster customs in 9.0 and 8.19 (compat)
+        entries.addAll(PluginMetadataCustom.namedWriteables(ForgottenUsers.TYPE, ForgottenUsers::new));
+        entries.addAll(PluginMetadataCustom.namedWriteables(ActiveVersions.TYPE, ActiveVersions::new));
+        return List.copyOf(entries);
     }
 
     @Override
     public List<NamedXContentRegistry.Entry> getNamedXContent() {
         // the forgotten users are persisted with the cluster state: read back at startup
         return List.of(
-                new NamedXContentRegistry.Entry(
-                        Metadata.ProjectCustom.class,
-                        new ParseField(ForgottenUsers.TYPE),
-                        ForgottenUsers::fromXContent),
-                new NamedXContentRegistry.Entry(
-                        Metadata.ProjectCustom.class,
-                        new ParseField(ActiveVersions.TYPE),
-                        ActiveVersions::fromXContent));
+                PluginMetadataCustom.namedXContent(ForgottenUsers.TYPE, ForgottenUsers::fromXContent),
+                PluginMetadataCustom.namedXContent(ActiveVersions.TYPE, ActiveVersions::fromXContent));
     }
 
     @Override

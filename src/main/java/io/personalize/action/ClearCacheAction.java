@@ -1,5 +1,7 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginNodeRequest;
+import io.personalize.compat.PluginNodesRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,14 +14,12 @@ import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.TransportAction;
 import org.elasticsearch.action.support.nodes.BaseNodeResponse;
-import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.transport.AbstractTransportRequest;
 
 /**
  * Drops, on every node, what the serving cache holds of a model (its document and its old versions' documents,
@@ -100,7 +100,7 @@ public final class ClearCacheAction {
         }));
     }
 
-    public static final class Request extends BaseNodesRequest {
+    public static final class Request extends PluginNodesRequest<Request> {
         private final NodeRequest what;
 
         private Request(NodeRequest what) {
@@ -131,7 +131,7 @@ public final class ClearCacheAction {
         }
     }
 
-    public static final class NodeRequest extends AbstractTransportRequest {
+    public static final class NodeRequest extends PluginNodeRequest {
         private final String model;
         private final String keepIndex;
         private final String userId;

@@ -1,5 +1,7 @@
 package io.personalize.action;
 
+import io.personalize.compat.PluginNodeRequest;
+import io.personalize.compat.PluginNodesRequest;
 import io.personalize.stats.CacheStats;
 import io.personalize.stats.ServingStats;
 import java.io.IOException;
@@ -8,13 +10,11 @@ import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.TransportAction;
 import org.elasticsearch.action.support.nodes.BaseNodeResponse;
-import org.elasticsearch.action.support.nodes.BaseNodesRequest;
 import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.cluster.ClusterName;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.transport.AbstractTransportRequest;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
@@ -26,14 +26,14 @@ public final class StatsAction {
 
     private StatsAction() {}
 
-    public static final class Request extends BaseNodesRequest {
+    public static final class Request extends PluginNodesRequest<Request> {
         public Request(String... nodeIds) {
             super(nodeIds);
         }
     }
 
     /** What one node is asked. */
-    public static final class NodeRequest extends AbstractTransportRequest {
+    public static final class NodeRequest extends PluginNodeRequest {
         public NodeRequest() {}
 
         public NodeRequest(StreamInput in) throws IOException {

@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.ClusterMetadata;
 import io.personalize.model.ActiveVersions;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -11,8 +12,6 @@ import org.elasticsearch.cluster.ClusterStateAckListener;
 import org.elasticsearch.cluster.SimpleBatchedAckListenerTaskExecutor;
 import org.elasticsearch.cluster.block.ClusterBlockException;
 import org.elasticsearch.cluster.block.ClusterBlockLevel;
-import org.elasticsearch.cluster.metadata.ProjectId;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.cluster.service.MasterServiceTaskQueue;
 import org.elasticsearch.common.Priority;
@@ -80,12 +79,7 @@ public final class TransportActiveVersionsAction
             if (next.equals(current)) {
                 return Tuple.tuple(state, task);
             }
-            ProjectMetadata project = state.metadata().getProject(ProjectId.DEFAULT);
-            return Tuple.tuple(
-                    ClusterState.builder(state)
-                            .putProjectMetadata(ProjectMetadata.builder(project).putCustom(ActiveVersions.TYPE, next))
-                            .build(),
-                    task);
+            return Tuple.tuple(ClusterMetadata.withCustom(state, ActiveVersions.TYPE, next), task);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.ClusterMetadata;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStatus;
@@ -14,8 +15,6 @@ import org.elasticsearch.action.delete.DeleteRequest;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
 import org.elasticsearch.action.support.WriteRequest;
-import org.elasticsearch.cluster.metadata.ProjectId;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.index.IndexNotFoundException;
@@ -85,12 +84,9 @@ public final class TransportForgetUserAction
             indices.add(version.index());
         }
         // and the versions being written now (not in the status yet): their activation also deletes the profile
-        ProjectMetadata project = clusterService.state().metadata().projects().get(ProjectId.DEFAULT);
-        if (project != null) {
-            for (String index : project.indices().keySet()) {
-                if (ModelIndices.isDataIndexOf(index, name)) {
-                    indices.add(index);
-                }
+        for (String index : ClusterMetadata.indices(clusterService.state()).keySet()) {
+            if (ModelIndices.isDataIndexOf(index, name)) {
+                indices.add(index);
             }
         }
         ActionListener<Integer> clearCaches =

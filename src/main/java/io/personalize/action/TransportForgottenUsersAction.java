@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.ClusterMetadata;
 import io.personalize.model.ForgottenUsers;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -10,8 +11,6 @@ import org.elasticsearch.cluster.ClusterStateTaskListener;
 import org.elasticsearch.cluster.SimpleBatchedExecutor;
 import org.elasticsearch.cluster.block.ClusterBlockException;
 import org.elasticsearch.cluster.block.ClusterBlockLevel;
-import org.elasticsearch.cluster.metadata.ProjectId;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.cluster.service.MasterServiceTaskQueue;
 import org.elasticsearch.common.Priority;
@@ -77,12 +76,7 @@ public final class TransportForgottenUsersAction
             if (next.equals(current)) {
                 return Tuple.tuple(state, null);
             }
-            ProjectMetadata project = state.metadata().getProject(ProjectId.DEFAULT);
-            return Tuple.tuple(
-                    ClusterState.builder(state)
-                            .putProjectMetadata(ProjectMetadata.builder(project).putCustom(ForgottenUsers.TYPE, next))
-                            .build(),
-                    null);
+            return Tuple.tuple(ClusterMetadata.withCustom(state, ForgottenUsers.TYPE, next), null);
         }
 
         @Override

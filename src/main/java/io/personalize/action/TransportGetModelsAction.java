@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.ClusterMetadata;
 import io.personalize.model.ActiveVersions;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
@@ -10,7 +11,7 @@ import org.apache.logging.log4j.LogManager;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
+import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.injection.guice.Inject;
@@ -44,11 +45,11 @@ public final class TransportGetModelsAction
 
     /** The version indices of these models that the cluster no longer has: the status shows them as missing. */
     private List<String> missing(List<ModelStore.StoredModel> models) {
-        ProjectMetadata project = clusterService.state().metadata().getProject();
+        ClusterState state = clusterService.state();
         List<String> missing = new ArrayList<>();
         for (ModelStore.StoredModel model : models) {
             for (ModelStatus.Version version : model.status().versions()) {
-                if (project.hasIndex(version.index()) == false) {
+                if (ClusterMetadata.hasIndex(state, version.index()) == false) {
                     missing.add(version.index());
                 }
             }

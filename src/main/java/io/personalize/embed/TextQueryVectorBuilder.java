@@ -1,5 +1,6 @@
 package io.personalize.embed;
 
+import io.personalize.compat.WireVersions;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
@@ -89,7 +90,7 @@ public final class TextQueryVectorBuilder implements QueryVectorBuilder {
 
     @Override
     public TransportVersion getMinimalSupportedVersion() {
-        return TransportVersion.minimumCompatible();
+        return WireVersions.minimumCompatible();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.personalize.ingest;
 
+import io.personalize.compat.PluginProcessorFactory;
 import io.personalize.embed.EmbeddingModels;
 import io.personalize.embed.EmbeddingService;
 import io.personalize.embed.SentenceEmbedder;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.cluster.metadata.ProjectId;
 import org.elasticsearch.ingest.AbstractProcessor;
 import org.elasticsearch.ingest.ConfigurationUtils;
 import org.elasticsearch.ingest.IngestDocument;
@@ -252,7 +252,7 @@ public final class ItemVectorProcessor extends AbstractProcessor {
         return value.getClass().getSimpleName();
     }
 
-    public static final class Factory implements Processor.Factory {
+    public static final class Factory implements PluginProcessorFactory {
 
         private final AnalyzerCatalog analyzers;
         private final Supplier<EmbeddingModels> models;
@@ -271,11 +271,7 @@ public final class ItemVectorProcessor extends AbstractProcessor {
 
         @Override
         public ItemVectorProcessor create(
-                Map<String, Processor.Factory> registry,
-                String tag,
-                String description,
-                Map<String, Object> config,
-                ProjectId projectId) {
+                Map<String, Processor.Factory> registry, String tag, String description, Map<String, Object> config) {
             Map<String, Double> fields = readFields(tag, config);
             String targetField =
                     ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", DEFAULT_TARGET_FIELD);

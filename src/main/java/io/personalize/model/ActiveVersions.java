@@ -1,5 +1,8 @@
 package io.personalize.model;
 
+import io.personalize.compat.ClusterMetadata;
+import io.personalize.compat.PluginMetadataCustom;
+import io.personalize.compat.WireVersions;
 import java.io.IOException;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -8,12 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.elasticsearch.TransportVersion;
-import org.elasticsearch.cluster.AbstractNamedDiffable;
 import org.elasticsearch.cluster.ClusterState;
-import org.elasticsearch.cluster.NamedDiff;
 import org.elasticsearch.cluster.metadata.Metadata;
-import org.elasticsearch.cluster.metadata.ProjectId;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.common.collect.Iterators;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
@@ -33,8 +32,7 @@ import org.elasticsearch.xcontent.XContentParser;
  * of the document is older reads it again (once), and the master never lets an older write replace a newer one, so
  * publications that arrive out of order (two activations in a row, a retry) cannot move a model back in time.
  */
-public final class ActiveVersions extends AbstractNamedDiffable<Metadata.ProjectCustom>
-        implements Metadata.ProjectCustom {
+public final class ActiveVersions extends PluginMetadataCustom {
 
     public static final String TYPE = "personalize_active_versions";
     public static final ActiveVersions EMPTY = new ActiveVersions(Map.of());
@@ -138,10 +136,9 @@ public final class ActiveVersions extends AbstractNamedDiffable<Metadata.Project
         this(in.readMap(Entry::readFrom));
     }
 
-    /** What the node's cluster state knows (the default project: the plugin's indices live there). */
+    /** What the node's cluster state knows (the default project from 9.1 on, where the plugin's indices live). */
     public static ActiveVersions of(ClusterState state) {
-        ProjectMetadata project = state.metadata().projects().get(ProjectId.DEFAULT);
-        return project == null ? EMPTY : project.custom(TYPE, EMPTY);
+        return ClusterMetadata.custom(state, TYPE, EMPTY);
     }
 
     /** The model's entry, or null when the cluster state has none (a model never published, or deleted). */
@@ -184,16 +181,12 @@ public final class ActiveVersions extends AbstractNamedDiffable<Metadata.Project
 
     @Override
     public TransportVersion getMinimalSupportedVersion() {
-        return TransportVersion.minimumCompatible();
+        return WireVersions.minimumCompatible();
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         out.writeMap(models, StreamOutput::writeWriteable);
-    }
-
-    public static NamedDiff<Metadata.ProjectCustom> readDiffFrom(StreamInput in) throws IOException {
-        return AbstractNamedDiffable.readDiffFrom(Metadata.ProjectCustom.class, TYPE, in);
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.personalize.model;
 
+import io.personalize.compat.ClusterMetadata;
+import io.personalize.compat.PluginMetadataCustom;
+import io.personalize.compat.WireVersions;
 import java.io.IOException;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -8,12 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongPredicate;
 import org.elasticsearch.TransportVersion;
-import org.elasticsearch.cluster.AbstractNamedDiffable;
 import org.elasticsearch.cluster.ClusterState;
-import org.elasticsearch.cluster.NamedDiff;
 import org.elasticsearch.cluster.metadata.Metadata;
-import org.elasticsearch.cluster.metadata.ProjectId;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
+import org.elasticsearch.common.collect.Iterators;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.xcontent.ChunkedToXContentHelper;
@@ -27,8 +27,7 @@ import org.elasticsearch.xcontent.XContentParser;
  * gateway). Serving never uses a stored profile of a user forgotten at or after the time its version's build started
  * ({@link #hides}). Entries go once no kept version of the model started before them, and with the model.
  */
-public final class ForgottenUsers extends AbstractNamedDiffable<Metadata.ProjectCustom>
-        implements Metadata.ProjectCustom {
+public final class ForgottenUsers extends PluginMetadataCustom {
 
     public static final String TYPE = "personalize_forgotten_users";
     public static final ForgottenUsers EMPTY = new ForgottenUsers(Map.of());
@@ -49,10 +48,9 @@ public final class ForgottenUsers extends AbstractNamedDiffable<Metadata.Project
         this(in.readMap(i -> i.readMap(StreamInput::readLong)));
     }
 
-    /** What the node's cluster state knows (the default project: the plugin's indices live there). */
+    /** What the node's cluster state knows (the default project from 9.1 on, where the plugin's indices live). */
     public static ForgottenUsers of(ClusterState state) {
-        ProjectMetadata project = state.metadata().projects().get(ProjectId.DEFAULT);
-        return project == null ? EMPTY : project.custom(TYPE, EMPTY);
+        return ClusterMetadata.custom(state, TYPE, EMPTY);
     }
 
     /** When the user was forgotten from the model, or 0. */
@@ -126,16 +124,12 @@ public final class ForgottenUsers extends AbstractNamedDiffable<Metadata.Project
 
     @Override
     public TransportVersion getMinimalSupportedVersion() {
-        return TransportVersion.minimumCompatible();
+        return WireVersions.minimumCompatible();
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         out.writeMap(models, (o, users) -> o.writeMap(users, StreamOutput::writeLong));
-    }
-
-    public static NamedDiff<Metadata.ProjectCustom> readDiffFrom(StreamInput in) throws IOException {
-        return AbstractNamedDiffable.readDiffFrom(Metadata.ProjectCustom.class, TYPE, in);
     }
 
     /** Persisted with the cluster state (GATEWAY: it survives full restarts) and shown by {@code GET _cluster/state}. */
@@ -146,7 +140,11 @@ public final class ForgottenUsers extends AbstractNamedDiffable<Metadata.Project
 
     @Override
     public Iterator<? extends ToXContent> toXContentChunked(ToXContent.Params params) {
-        return ChunkedToXContentHelper.object("models", models);
+        return Iterators.concat(
+                ChunkedToXContentHelper.startObject("models"),
+                Iterators.map(
+                        models.entrySet().iterator(), e -> (builder, p) -> builder.field(e.getKey(), e.getValue())),
+                ChunkedToXContentHelper.endObject());
     }
 
     public static ForgottenUsers fromXContent(XContentParser parser) throws IOException {

@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import io.personalize.compat.SystemIndexDescriptors;
 import java.util.List;
 import java.util.Locale;
 import org.elasticsearch.common.settings.Settings;
@@ -170,7 +171,7 @@ public final class ModelIndices {
 
     public static List<SystemIndexDescriptor> descriptors() {
         return List.of(
-                SystemIndexDescriptor.builder()
+                SystemIndexDescriptors.managed()
                         .setIndexPattern(MODELS + "*")
                         .setPrimaryIndex(MODELS)
                         .setDescription("personalize: recommendation model configurations and status")

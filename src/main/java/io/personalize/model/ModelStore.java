@@ -1,5 +1,7 @@
 package io.personalize.model;
 
+import io.personalize.compat.GetIndexRequests;
+import io.personalize.compat.TotalHitsCount;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -26,7 +28,6 @@ import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.common.xcontent.XContentHelper;
-import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.engine.DocumentMissingException;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
@@ -158,9 +159,7 @@ public final class ModelStore {
                         .trackTotalHits(true))
                 .indicesOptions(IndicesOptions.strictExpandHidden());
         client.search(search, listener.delegateFailureAndWrap((l, response) -> {
-            long total = response.getHits().getTotalHits() == null
-                    ? -1
-                    : response.getHits().getTotalHits().value();
+            long total = TotalHitsCount.of(response.getHits());
             if (response.getFailedShards() > 0
                     || response.isTimedOut()
                     || response.getSuccessfulShards() < response.getTotalShards()
@@ -310,9 +309,8 @@ public final class ModelStore {
 
     /** Deletes the version indices matching a pattern, resolved to concrete names (wildcard deletes are refused by default). */
     public void deleteDataIndices(String pattern, ActionListener<Void> listener) {
-        GetIndexRequest get = new GetIndexRequest(TimeValue.THIRTY_SECONDS)
-                .indices(pattern)
-                .indicesOptions(IndicesOptions.lenientExpandHidden());
+        GetIndexRequest get =
+                GetIndexRequests.create().indices(pattern).indicesOptions(IndicesOptions.lenientExpandHidden());
         client.admin().indices().getIndex(get, listener.delegateFailureAndWrap((l, response) -> {
             String[] indices = response.getIndices();
             if (indices.length == 0) {

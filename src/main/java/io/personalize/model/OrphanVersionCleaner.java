@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.compat.ClusterEvents;
+import io.personalize.compat.ClusterMetadata;
 import io.personalize.model.ModelStatus.Training;
 import io.personalize.model.ModelStore.StoredModel;
 import java.util.ArrayList;
@@ -143,7 +144,7 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
             return;
         }
         List<String> indices = new ArrayList<>();
-        for (String index : state.metadata().getProject().indices().keySet()) {
+        for (String index : ClusterMetadata.indices(state).keySet()) {
             if (ModelIndices.parseDataIndex(index) != null) {
                 indices.add(index);
             }
@@ -152,7 +153,7 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
             listener.onResponse(List.of());
             return;
         }
-        boolean modelsExist = state.metadata().getProject().hasIndex(ModelIndices.MODELS);
+        boolean modelsExist = ClusterMetadata.hasIndex(state, ModelIndices.MODELS);
         ActionListener<List<StoredModel>> withModels = listener.delegateFailureAndWrap(
                 (l, models) -> settleDeadBuilds(models, l.delegateFailureAndWrap((l2, settled) -> {
                     List<String> orphans = orphans(indices, settled, this::alive);

@@ -1,6 +1,7 @@
 package io.personalize.recommend;
 
 import io.personalize.compat.KnnSearches;
+import io.personalize.compat.SourceFilters;
 import io.personalize.model.ModelConfig;
 import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
@@ -208,7 +209,7 @@ final class CatalogReader {
                 .query(idsQuery(items))
                 .size(items.size())
                 .trackTotalHits(false)
-                .fetchSource(FetchSourceContext.of(true, false, new String[] {catalog.vectorField()}, null));
+                .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
         addIdField(source);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             Map<String, float[]> vectors = new HashMap<>();
@@ -341,7 +342,7 @@ final class CatalogReader {
             includes = Arrays.copyOf(requestedSource.includes(), requestedSource.includes().length + 1);
             includes[includes.length - 1] = catalog.vectorField();
         }
-        return FetchSourceContext.of(true, false, includes, fetch ? requestedSource.excludes() : null);
+        return SourceFilters.withVectors(includes, fetch ? requestedSource.excludes() : null);
     }
 
     private boolean requested(String field) {

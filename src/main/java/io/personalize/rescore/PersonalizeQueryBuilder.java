@@ -1,5 +1,6 @@
 package io.personalize.rescore;
 
+import io.personalize.compat.WireVersions;
 import io.personalize.compat.WrappingQueryBuilder;
 import io.personalize.profile.Serving;
 import java.io.IOException;
@@ -122,7 +123,7 @@ public final class PersonalizeQueryBuilder extends WrappingQueryBuilder<Personal
 
     @Override
     public TransportVersion getMinimalSupportedVersion() {
-        return TransportVersion.minimumCompatible();
+        return WireVersions.minimumCompatible();
     }
 
     public QueryBuilder query() {

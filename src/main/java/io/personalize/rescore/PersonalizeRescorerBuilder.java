@@ -2,6 +2,7 @@ package io.personalize.rescore;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
+import io.personalize.compat.WireVersions;
 import io.personalize.profile.Limits;
 import io.personalize.profile.Serving;
 import java.io.IOException;
@@ -120,7 +121,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
 
     @Override
     public TransportVersion getMinimalSupportedVersion() {
-        return TransportVersion.minimumCompatible();
+        return WireVersions.minimumCompatible();
     }
 
     public PersonalizationSignals signals() {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.elasticsearch.ElasticsearchParseException;
-import org.elasticsearch.cluster.metadata.ProjectId;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.ingest.IngestDocument;
 import org.elasticsearch.ingest.TestIngestDocument;
@@ -37,7 +36,7 @@ public class ItemVectorLanguageModelTests extends ESTestCase {
     }
 
     private static ItemVectorProcessor create(Map<String, Object> config) {
-        return factory.create(Map.of(), "tag", null, new HashMap<>(config), ProjectId.DEFAULT);
+        return factory.create(Map.of(), "tag", null, new HashMap<>(config));
     }
 
     private static float[] run(ItemVectorProcessor processor, Map<String, Object> source) {

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.elasticsearch.ElasticsearchParseException;
-import org.elasticsearch.cluster.metadata.ProjectId;
 import org.elasticsearch.ingest.IngestDocument;
 import org.elasticsearch.ingest.TestIngestDocument;
 import org.elasticsearch.test.ESTestCase;
@@ -34,7 +33,7 @@ public class ItemVectorProcessorTests extends ESTestCase {
     }
 
     private static ItemVectorProcessor create(Map<String, Object> config) {
-        return factory.create(Map.of(), "tag", null, new HashMap<>(config), ProjectId.DEFAULT);
+        return factory.create(Map.of(), "tag", null, new HashMap<>(config));
     }
 
     private static Map<String, Object> config(Object... keyValues) {

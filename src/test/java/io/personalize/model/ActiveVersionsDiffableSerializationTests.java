@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.PersonalizePlugin;
+import io.personalize.compat.PluginMetadataCustom;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -61,7 +62,7 @@ public class ActiveVersionsDiffableSerializationTests
 
     @Override
     protected Writeable.Reader<Diff<Metadata.ProjectCustom>> diffReader() {
-        return in -> ActiveVersions.readDiffFrom(in);
+        return in -> PluginMetadataCustom.readDiff(ActiveVersions.TYPE, in);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.PersonalizePlugin;
+import io.personalize.compat.PluginMetadataCustom;
 import java.io.IOException;
 import org.elasticsearch.cluster.Diff;
 import org.elasticsearch.cluster.metadata.Metadata;
@@ -43,7 +44,7 @@ public class ForgottenUsersDiffableSerializationTests
 
     @Override
     protected Writeable.Reader<Diff<Metadata.ProjectCustom>> diffReader() {
-        return in -> ForgottenUsers.readDiffFrom(in);
+        return in -> PluginMetadataCustom.readDiff(ForgottenUsers.TYPE, in);
     }
 
     @Override

@@ -315,10 +315,39 @@ class VersionSmokeIT {
                 "the two _recommend calls are counted: " + node);
     }
 
+    /**
+     * The plugin's own part of the cluster state (every node has it): a custom of the default project from 9.1 on, a
+     * cluster-wide metadata custom on 9.0 and 8.19; {@code GET _cluster/state} shows either under {@code metadata}.
+     */
+    private static JsonNode pluginMetadata() {
+        return es.get("/_cluster/state/metadata?filter_path=metadata.personalize_*")
+                .ok()
+                .path("metadata");
+    }
+
     @Test
     @Order(9)
+    void theClusterStateKnowsTheActiveVersion() {
+        long active = es.get("/_recommend/models/" + MODEL)
+                .ok()
+                .path("status")
+                .path("active_version")
+                .asLong();
+        JsonNode entry = pluginMetadata()
+                .path("personalize_active_versions")
+                .path("models")
+                .path(MODEL);
+        assertEquals(active, entry.path("active").path("version").asLong(), "the active version: " + entry);
+    }
+
+    @Test
+    @Order(10)
     void forgetsAShopperThenDeletesTheModel() {
         es.delete("/_recommend/models/" + MODEL + "/users/b0").ok();
+        JsonNode forgotten = pluginMetadata().path("personalize_forgotten_users");
+        assertTrue(
+                forgotten.path("models").path(MODEL).path("b0").asLong() > 0,
+                "the cluster state says when b0 was forgotten: " + forgotten);
         JsonNode after =
                 es.post("/_recommend", String.format(Locale.ROOT, """
             {"model": "%s", "user_id": "b0", "size": 3}""", MODEL)).ok();
@@ -329,5 +358,12 @@ class VersionSmokeIT {
 
         es.delete("/_recommend/models/" + MODEL).ok();
         assertEquals(404, es.get("/_recommend/models/" + MODEL).status(), "the model is gone");
+        assertTrue(
+                pluginMetadata()
+                        .path("personalize_active_versions")
+                        .path("models")
+                        .path(MODEL)
+                        .isMissingNode(),
+                "the cluster state forgets the model too: " + pluginMetadata());
     }
 }
