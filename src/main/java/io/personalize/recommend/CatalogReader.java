@@ -236,7 +236,7 @@ final class CatalogReader {
                         ScoreFunctionBuilders.randomFunction().seed(0).setField(field)))
                 .size(size)
                 .trackTotalHits(false)
-                .fetchSource(FetchSourceContext.of(true, false, new String[] {catalog.vectorField()}, null));
+                .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             List<float[]> vectors = new ArrayList<>();
             for (SearchHit hit : response.getHits().getHits()) {
