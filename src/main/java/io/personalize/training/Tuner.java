@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code popularity_weight}: 0, 0.1 and 0.2 for the best.
  * </ol>
  *
- * Each candidate runs only if the time spent plus what its algorithm took last time fits in the budget; the others are
+ * A candidate starts only while budget is left and what its algorithm took last time fits in what is left (an algorithm
+ * not timed yet starts whenever budget is left: the budget can be overrun by that one candidate); the others are
  * recorded as skipped, with the reason, and the search goes on with cheaper ones. A candidate that cannot train (over
  * the memory budget, say) is recorded as failed. Ties keep the earlier candidate. The evaluator does the training and
  * the scoring; this class holds no data.
