@@ -92,9 +92,9 @@ class TunerTests {
 
     @Test
     void aSpentBudgetSkipsTheRestAndSaysWhy() {
-        // every evaluation takes 10 s of a 35 s budget. configured (cosine, 0 s), cosine without decay (10 s spent, cosine
-        // took 10: fits), rp3beta (20 s: not timed yet, starts), rp3beta with decay (30 s + 10 > 35: skipped), ease
-        // (30 s < 35, not timed yet: starts), then 40 s spent: everything else skipped
+        // every evaluation takes 10 s of a 35 s budget. configured (cosine, 0 s), cosine without decay (10 s spent,
+        // cosine took 10: fits), rp3beta (20 s: not timed yet, starts), rp3beta with decay (30 s + 10 > 35: skipped),
+        // ease (30 s < 35, not timed yet: starts), then 40 s spent: everything else skipped
         AtomicLong clock = new AtomicLong();
         Tuner.Result result = new Tuner(CONFIGURED, 35_000, clock::get, TrainingMonitor.NOOP).run(c -> {
             clock.addAndGet(10_000);
