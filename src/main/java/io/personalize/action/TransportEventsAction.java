@@ -51,7 +51,7 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                 EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.client = client;
         this.profiles = profiles;
-        this.recent = new RecentItemsWriter(profiles.systemClient());
+        this.recent = new RecentItemsWriter(profiles.systemClient(), profiles.forgottenUsers());
     }
 
     @Override
@@ -118,7 +118,11 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                         .add(new RecentItems.Seen(event.item(), event.timeMillis()));
             }
             String index = ModelIndices.recentIndex(model.name(), model.status().uuid());
-            recent.update(index, seen, l.map(updated -> new EventsAction.Response(millisSince(start), List.of(items))));
+            recent.update(
+                    index,
+                    model.name(),
+                    seen,
+                    l.map(updated -> new EventsAction.Response(millisSince(start), List.of(items))));
         }));
     }
 

@@ -118,6 +118,11 @@ public final class ProfileLoader {
     }
 
     /** The client that reads and writes the plugin's system indices. */
+    /** The users forgotten, as the node's current cluster state says. */
+    public Supplier<ForgottenUsers> forgottenUsers() {
+        return forgotten;
+    }
+
     public Client systemClient() {
         return client;
     }

@@ -31,12 +31,25 @@ public record RecentItems(List<SourceItem> items) implements ToXContentObject {
      * does not depend on arrival); the {@link #KEEP} newest kept.
      */
     public RecentItems with(List<Seen> seen) {
+        return with(seen, 0);
+    }
+
+    /**
+     * As {@link #with(List)}, keeping only the items seen after {@code forgottenAt} (epoch milliseconds, 0 when the user
+     * was never forgotten): what a user did before being forgotten is not stored again by a write that raced the
+     * forgetting.
+     */
+    public RecentItems with(List<Seen> seen, long forgottenAt) {
         Map<String, Long> newest = new HashMap<>();
         for (SourceItem item : items) {
-            newest.merge(item.item(), item.time(), Math::max);
+            if (item.time() > forgottenAt) {
+                newest.merge(item.item(), item.time(), Math::max);
+            }
         }
         for (Seen s : seen) {
-            newest.merge(s.item(), s.time(), Math::max);
+            if (s.time() > forgottenAt) {
+                newest.merge(s.item(), s.time(), Math::max);
+            }
         }
         List<SourceItem> merged = new ArrayList<>(newest.size());
         newest.forEach((item, time) -> merged.add(new SourceItem(item, SourceItem.Origin.RECENT, time)));

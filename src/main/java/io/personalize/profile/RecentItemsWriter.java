@@ -1,5 +1,6 @@
 package io.personalize.profile;
 
+import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelIndices;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceAlreadyExistsException;
 import org.elasticsearch.action.ActionListener;
@@ -17,6 +19,7 @@ import org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest;
 import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.action.bulk.BulkRequest;
+import org.elasticsearch.action.delete.DeleteRequest;
 import org.elasticsearch.action.get.GetResponse;
 import org.elasticsearch.action.get.MultiGetItemResponse;
 import org.elasticsearch.action.get.MultiGetRequest;
@@ -41,22 +44,32 @@ public final class RecentItemsWriter {
     private static final TimeValue RETRY_DELAY = TimeValue.timeValueMillis(100);
 
     private final Client systemClient;
+    private final Supplier<ForgottenUsers> forgotten;
 
-    public RecentItemsWriter(Client systemClient) {
+    /** {@code forgotten}: as the node's current cluster state says, read after each read of the users' documents. */
+    public RecentItemsWriter(Client systemClient, Supplier<ForgottenUsers> forgotten) {
         this.systemClient = systemClient;
+        this.forgotten = forgotten;
     }
 
-    /** Merges {@code seen} (user to the items they just had events on) into the users' documents in {@code index}. */
-    public void update(String index, Map<String, List<RecentItems.Seen>> seen, ActionListener<Void> listener) {
+    /**
+     * Merges {@code seen} (user to the items they just had events on) into the users' documents of {@code model} in
+     * {@code index}. Items dated before a user's forgetting are dropped, those stored and those seen: the forgetting
+     * records the user in the cluster state before it deletes their document, so a write that read the document before
+     * the deletion fails its compare-and-set and reads again, now knowing the forgetting.
+     */
+    public void update(
+            String index, String model, Map<String, List<RecentItems.Seen>> seen, ActionListener<Void> listener) {
         if (seen.isEmpty()) {
             listener.onResponse(null);
             return;
         }
-        update(index, seen, ATTEMPTS, true, listener);
+        update(index, model, seen, ATTEMPTS, true, listener);
     }
 
     private void update(
             String index,
+            String model,
             Map<String, List<RecentItems.Seen>> seen,
             int attempts,
             boolean createIndex,
@@ -68,13 +81,16 @@ public final class RecentItemsWriter {
                 ActionListener.wrap(
                         response -> {
                             BulkRequest bulk = new BulkRequest();
+                            ForgottenUsers forgottenNow = forgotten.get();
                             for (MultiGetItemResponse item : response.getResponses()) {
                                 if (item.isFailed()) {
                                     Throwable cause = ExceptionsHelper.unwrapCause(
                                             item.getFailure().getFailure());
                                     if (createIndex && cause instanceof IndexNotFoundException) {
                                         createThen(
-                                                index, () -> update(index, seen, attempts, false, listener), listener);
+                                                index,
+                                                () -> update(index, model, seen, attempts, false, listener),
+                                                listener);
                                         return;
                                     }
                                     if ((cause instanceof NoShardAvailableActionException
@@ -85,7 +101,7 @@ public final class RecentItemsWriter {
                                         systemClient
                                                 .threadPool()
                                                 .schedule(
-                                                        () -> update(index, seen, attempts - 1, false, listener),
+                                                        () -> update(index, model, seen, attempts - 1, false, listener),
                                                         RETRY_DELAY,
                                                         systemClient
                                                                 .threadPool()
@@ -98,7 +114,17 @@ public final class RecentItemsWriter {
                                 RecentItems current = get.isExists()
                                         ? RecentItems.parse(get.getSourceAsBytesRef())
                                         : RecentItems.EMPTY;
-                                RecentItems next = current.with(seen.get(get.getId()));
+                                RecentItems next = current.with(
+                                        seen.get(get.getId()), forgottenNow.forgottenAt(model, get.getId()));
+                                if (next.items().isEmpty()) {
+                                    // only what was forgotten: nothing to store, and nothing left of it
+                                    if (get.isExists()) {
+                                        bulk.add(new DeleteRequest(index, get.getId())
+                                                .setIfSeqNo(get.getSeqNo())
+                                                .setIfPrimaryTerm(get.getPrimaryTerm()));
+                                    }
+                                    continue;
+                                }
                                 IndexRequest write =
                                         new IndexRequest(index).id(get.getId()).source(source(next));
                                 if (get.isExists()) {
@@ -107,6 +133,10 @@ public final class RecentItemsWriter {
                                     write.opType(DocWriteRequest.OpType.CREATE);
                                 }
                                 bulk.add(write);
+                            }
+                            if (bulk.numberOfActions() == 0) {
+                                listener.onResponse(null);
+                                return;
                             }
                             systemClient.bulk(bulk, listener.delegateFailureAndWrap((l, written) -> {
                                 Map<String, List<RecentItems.Seen>> again = new HashMap<>();
@@ -129,7 +159,7 @@ public final class RecentItemsWriter {
                                 } else if (again.isEmpty()) {
                                     l.onResponse(null);
                                 } else if (attempts > 1) {
-                                    update(index, again, attempts - 1, false, l);
+                                    update(index, model, again, attempts - 1, false, l);
                                 } else {
                                     l.onFailure(new IllegalStateException("could not update the recent items of "
                                             + new ArrayList<>(again.keySet()) + ": too many concurrent updates"));

@@ -7,24 +7,13 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import org.apache.lucene.index.BinaryDocValues;
-import org.apache.lucene.index.DocValues;
-import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
-import org.apache.lucene.index.SortedNumericDocValues;
-import org.apache.lucene.index.SortedSetDocValues;
-import org.apache.lucene.index.StoredFieldVisitor;
-import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.util.BytesRef;
-import org.elasticsearch.index.mapper.IdFieldMapper;
-import org.elasticsearch.index.mapper.Uid;
 import org.elasticsearch.search.rescore.RescoreContext;
 import org.elasticsearch.search.rescore.Rescorer;
 
@@ -77,24 +66,20 @@ public final class PersonalizeRescorer implements Rescorer {
         ScoreDoc[] windowHits = Arrays.copyOf(hits, window);
         Set<Integer> rescored = new HashSet<>(window * 2);
         Arrays.sort(windowHits, Comparator.comparingInt(d -> d.doc));
-        HitReader reader = new HitReader(searcher, context.signals);
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        LeafReaderContext leaf = null;
+        LeafSignals leafSignals = null;
         for (int i = 0; i < window; i++) {
             if ((i & 255) == 0) {
                 context.checkCancellation();
             }
             ScoreDoc hit = windowHits[i];
-            int item = reader.item(hit.doc);
-            float similarity = item < 0 ? 0f : context.signals.similarity(item);
-            float affinity = item < 0 ? 0f : context.signals.affinity(item);
-            float popularity = item < 0 ? 0f : context.signals.popularity(item);
-            float attributes = reader.attributeAffinity(hit.doc);
-            hit.score = PersonalizedScore.combine(
-                    context.weights,
-                    context.normalization.apply(hit.score, min, max),
-                    similarity,
-                    affinity,
-                    attributes,
-                    popularity);
+            if (leaf == null || hit.doc >= leaf.docBase + leaf.reader().maxDoc()) {
+                leaf = leaves.get(ReaderUtil.subIndex(hit.doc, leaves));
+                leafSignals = new LeafSignals(leaf.reader(), context.signals, context.weights);
+            }
+            hit.score = context.weights.query() * context.normalization.apply(hit.score, min, max)
+                    + leafSignals.score(hit.doc - leaf.docBase);
             rescored.add(hit.doc);
         }
         for (int i = window; i < hits.length; i++) {
@@ -114,8 +99,10 @@ public final class PersonalizeRescorer implements Rescorer {
         if (sourceExplanation == null || context.signals == null || context.isRescored(topLevelDocId) == false) {
             return sourceExplanation;
         }
-        HitReader reader = new HitReader(searcher, context.signals);
-        int item = reader.item(topLevelDocId);
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(topLevelDocId, leaves));
+        int doc = topLevelDocId - leaf.docBase;
+        int item = new LeafSignals(leaf.reader(), context.signals, context.weights).item(doc);
         RescoreWeights w = context.weights;
         ShardSignals s = context.signals;
         float first = sourceExplanation.getValue().floatValue();
@@ -156,8 +143,8 @@ public final class PersonalizeRescorer implements Rescorer {
                                 ? ""
                                 : ", because of [" + because + "] in the shopper's history")));
         // doc values only move forward: a fresh reader for each look at the same document
-        List<Explanation> attributeParts = new HitReader(searcher, s).explainAttributes(topLevelDocId);
-        float attributes = new HitReader(searcher, s).attributeAffinity(topLevelDocId);
+        List<Explanation> attributeParts = new LeafSignals(leaf.reader(), s, w).explainAttributes(doc);
+        float attributes = new LeafSignals(leaf.reader(), s, w).attributeAffinity(doc);
         parts.add(Explanation.match(
                 w.attributeAffinity() * attributes,
                 "attribute_affinity: weight [" + w.attributeAffinity()
@@ -173,150 +160,5 @@ public final class PersonalizeRescorer implements Rescorer {
             total += part.getValue().floatValue();
         }
         return Explanation.match(total, "personalize (model version [" + s.modelVersion() + "]), sum of:", parts);
-    }
-
-    /**
-     * Reads hits' item ids and attribute values in increasing doc id order (doc values only move forward), switching doc
-     * values when a hit is in another leaf.
-     */
-    private static final class HitReader {
-        private final List<LeafReaderContext> leaves;
-        private final ShardSignals signals;
-        private int leafOrd = -1;
-        private LeafReaderContext leaf;
-        private SortedSetDocValues ids;
-        private SortedNumericDocValues numericIds;
-        // the _id field has no doc values in standard indices: its stored (or, in columnar indices, binary) value
-        private BinaryDocValues columnarIds;
-        private StoredFields storedFields;
-        private SortedSetDocValues[] attributeValues;
-
-        HitReader(IndexSearcher searcher, ShardSignals signals) {
-            this.leaves = searcher.getIndexReader().leaves();
-            this.signals = signals;
-        }
-
-        private void position(int doc) throws IOException {
-            int ord = ReaderUtil.subIndex(doc, leaves);
-            if (ord != leafOrd) {
-                leafOrd = ord;
-                leaf = leaves.get(ord);
-                if (IdFieldMapper.NAME.equals(signals.idField())) {
-                    ids = null;
-                    numericIds = null;
-                    columnarIds = leaf.reader().getBinaryDocValues(IdFieldMapper.NAME);
-                    storedFields = columnarIds == null ? leaf.reader().storedFields() : null;
-                } else {
-                    ids = leaf.reader().getSortedSetDocValues(signals.idField());
-                    numericIds = ids == null ? leaf.reader().getSortedNumericDocValues(signals.idField()) : null;
-                    columnarIds = null;
-                    storedFields = null;
-                }
-                attributeValues =
-                        new SortedSetDocValues[signals.attributeFields().size()];
-                for (int a = 0; a < attributeValues.length; a++) {
-                    attributeValues[a] = DocValues.getSortedSet(
-                            leaf.reader(), signals.attributeFields().get(a));
-                }
-            }
-        }
-
-        int item(int doc) throws IOException {
-            position(doc);
-            int local = doc - leaf.docBase;
-            if (ids != null) {
-                return ids.advanceExact(local) ? signals.item(ids.lookupOrd(ids.nextOrd())) : -1;
-            }
-            if (numericIds != null) {
-                return numericIds.advanceExact(local)
-                        ? signals.item(new BytesRef(Long.toString(numericIds.nextValue())))
-                        : -1;
-            }
-            if (columnarIds != null) {
-                if (columnarIds.advanceExact(local) == false) {
-                    return -1;
-                }
-                // the (bytes, offset, length) form: every 9.x release has it (9.2 has no decodeId(BytesRef))
-                BytesRef encoded = columnarIds.binaryValue();
-                return signals.item(new BytesRef(Uid.decodeId(encoded.bytes, encoded.offset, encoded.length)));
-            }
-            if (storedFields != null) {
-                IdVisitor visitor = new IdVisitor();
-                storedFields.document(local, visitor);
-                return visitor.id == null ? -1 : signals.item(new BytesRef(visitor.id));
-            }
-            return -1;
-        }
-
-        /** Reads the stored _id of a document and stops. */
-        private static final class IdVisitor extends StoredFieldVisitor {
-            String id;
-
-            @Override
-            public Status needsField(FieldInfo fieldInfo) {
-                if (id != null) {
-                    return Status.STOP;
-                }
-                return IdFieldMapper.NAME.equals(fieldInfo.name) ? Status.YES : Status.NO;
-            }
-
-            @Override
-            public void binaryField(FieldInfo fieldInfo, byte[] value) {
-                id = Uid.decodeId(value);
-            }
-
-            @Override
-            public void stringField(FieldInfo fieldInfo, String value) {
-                id = value;
-            }
-        }
-
-        float attributeAffinity(int doc) throws IOException {
-            if (signals.attributeFields().isEmpty()) {
-                return 0f;
-            }
-            position(doc);
-            int local = doc - leaf.docBase;
-            float sum = 0;
-            for (int a = 0; a < attributeValues.length; a++) {
-                SortedSetDocValues values = attributeValues[a];
-                if (values.advanceExact(local)) {
-                    Map<BytesRef, Float> weights = signals.attributeWeights(a);
-                    float best = 0;
-                    for (int v = 0; v < values.docValueCount(); v++) {
-                        Float weight = weights.get(values.lookupOrd(values.nextOrd()));
-                        if (weight != null) {
-                            best = Math.max(best, weight);
-                        }
-                    }
-                    sum += best;
-                }
-            }
-            return sum / attributeValues.length;
-        }
-
-        List<Explanation> explainAttributes(int doc) throws IOException {
-            List<Explanation> parts = new ArrayList<>();
-            if (signals.attributeFields().isEmpty()) {
-                return parts;
-            }
-            position(doc);
-            int local = doc - leaf.docBase;
-            for (int a = 0; a < attributeValues.length; a++) {
-                SortedSetDocValues values = attributeValues[a];
-                if (values.advanceExact(local)) {
-                    Map<BytesRef, Float> weights = signals.attributeWeights(a);
-                    for (int v = 0; v < values.docValueCount(); v++) {
-                        BytesRef value = values.lookupOrd(values.nextOrd());
-                        Float weight = weights.get(value);
-                        if (weight != null) {
-                            parts.add(Explanation.match(
-                                    weight, signals.attributeFields().get(a) + " = [" + value.utf8ToString() + "]"));
-                        }
-                    }
-                }
-            }
-            return parts;
-        }
     }
 }

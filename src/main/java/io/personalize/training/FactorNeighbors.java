@@ -14,9 +14,15 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *
  * so that the neighbours' formula over a shopper's newest events approximates the factor model's own score, and
  * {@code S[i][j]} is history item i's share of item j's score (the reason). The top k positive {@code S[i][j]}, j != i,
- * of every item; cost items^2 * factors.
+ * of every item: over every pair (cost items^2 * factors) while that is at most {@link #ALL_PAIRS_WORK}, else over the
+ * items each item co-occurs with in some user's history (cost: the co-occurrence walk of the neighbourhood algorithms,
+ * sum over users of their items squared, plus factors per distinct pair). The second misses neighbours that never
+ * co-occur, which on a catalogue that large are mostly noise of the factors, and is what makes ALS train at all there.
  */
 public final class FactorNeighbors {
+
+    /** Factor products beyond which items are compared with the items they co-occur with only. */
+    static final double ALL_PAIRS_WORK = 2e10;
 
     private final FactorModel model;
     private final float[] projected; // Y W, row-major items x factors
@@ -52,21 +58,46 @@ public final class FactorNeighbors {
         return FactorModel.dot(projected, i * f, model.itemFactors(), j * f, f);
     }
 
-    public ItemNeighbors compute(int k, TrainingMonitor monitor) {
+    /** Whether {@link #compute} compares every pair of items of a catalogue of {@code items}. */
+    static boolean allPairs(int items, int factors) {
+        return (double) items * items * factors <= ALL_PAIRS_WORK;
+    }
+
+    /** The neighbours of the items of {@code matrix}, the matrix the factors were trained on. */
+    public ItemNeighbors compute(InteractionMatrix matrix, int k, TrainingMonitor monitor) {
+        return compute(matrix, k, allPairs(model.numItems(), model.factors()), monitor);
+    }
+
+    ItemNeighbors compute(InteractionMatrix matrix, int k, boolean allPairs, TrainingMonitor monitor) {
         int n = model.numItems();
         int f = model.factors();
         float[] y = model.itemFactors();
+        int[] itemOffsets = matrix.itemOffsets();
+        int[] itemUsers = matrix.itemUsers();
+        int[] userOffsets = matrix.userOffsets();
+        int[] userItems = matrix.userItems();
+        int[] compared = allPairs ? null : new int[n]; // compared[j] == i + 1: j already offered for item i
         TopK top = new TopK(k);
         int[] offsets = new int[n + 1];
         int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
         float[] scores = new float[ids.length];
         for (int i = 0; i < n; i++) {
             int o = i * f;
-            for (int j = 0; j < n; j++) {
-                if (j != i) {
-                    float s = (float) FactorModel.dot(projected, o, y, j * f, f);
-                    if (s > 0f && s >= top.threshold()) {
-                        top.offer(j, s);
+            if (allPairs) {
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        offer(top, j, (float) FactorModel.dot(projected, o, y, j * f, f));
+                    }
+                }
+            } else {
+                for (int p = itemOffsets[i]; p < itemOffsets[i + 1]; p++) {
+                    int u = itemUsers[p];
+                    for (int q = userOffsets[u]; q < userOffsets[u + 1]; q++) {
+                        int j = userItems[q];
+                        if (j != i && compared[j] != i + 1) {
+                            compared[j] = i + 1;
+                            offer(top, j, (float) FactorModel.dot(projected, o, y, j * f, f));
+                        }
                     }
                 }
             }
@@ -78,5 +109,11 @@ public final class FactorNeighbors {
         }
         return new ItemNeighbors(
                 n, offsets, java.util.Arrays.copyOf(ids, offsets[n]), java.util.Arrays.copyOf(scores, offsets[n]));
+    }
+
+    private static void offer(TopK top, int j, float s) {
+        if (s > 0f && s >= top.threshold()) {
+            top.offer(j, s);
+        }
     }
 }

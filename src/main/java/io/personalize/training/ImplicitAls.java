@@ -257,7 +257,7 @@ public final class ImplicitAls implements ItemSimilarity {
     /** Trains, and returns the item neighbours of the factors ({@link FactorNeighbors}). */
     @Override
     public ItemNeighbors compute(InteractionMatrix m, int k, TrainingMonitor monitor) {
-        return new FactorNeighbors(train(m, monitor, null), regularization).compute(k, monitor);
+        return new FactorNeighbors(train(m, monitor, null), regularization).compute(m, k, monitor);
     }
 
     @Override

@@ -15,12 +15,6 @@ import java.util.function.Supplier;
  */
 public final class ModelTrainer {
 
-    /**
-     * ALS's scoring work, in factor products, beyond which a training is refused before it starts: about 5 minutes of
-     * one core (64 factors: 20,000 items and 370,000 users, or 50,000 items and 100,000 users).
-     */
-    static final double MAX_ALS_WORK = 3e11;
-
     private ModelTrainer() {}
 
     /**
@@ -40,7 +34,7 @@ public final class ModelTrainer {
         if (similarity instanceof ImplicitAls als) {
             FactorModel factors = als.train(matrix, monitor, null);
             FactorNeighbors shares = new FactorNeighbors(factors, als.regularization());
-            ItemNeighbors neighbors = shares.compute(config.neighbors(), monitor);
+            ItemNeighbors neighbors = shares.compute(matrix, config.neighbors(), monitor);
             nb = neighbors;
             rankers = () -> new FactorRanker(factors, shares, neighbors, popularity, config.scoring());
         } else {
@@ -65,21 +59,6 @@ public final class ModelTrainer {
         if (similarity instanceof EaseSimilarity ease) {
             ease.checkMemory(matrix.numItems());
         } else if (similarity instanceof ImplicitAls als) {
-            // its item neighbours compare every pair of items and its users' lists score every item for every user:
-            // refuse a catalogue where that would run for hours rather than start it
-            double work = (double) als.factors() * matrix.numItems() * ((double) matrix.numItems() + matrix.numUsers());
-            if (work > MAX_ALS_WORK) {
-                throw new IllegalArgumentException(String.format(
-                        java.util.Locale.ROOT,
-                        "[als] with %d factors on %,d users and %,d items would score %.1e factor products (every item"
-                                + " pair and every user-item pair), more than the %.0e it is limited to: use ease or"
-                                + " cosine for a catalogue this large",
-                        als.factors(),
-                        matrix.numUsers(),
-                        matrix.numItems(),
-                        work,
-                        MAX_ALS_WORK));
-            }
             long need = ImplicitAls.bytes(matrix.numUsers(), matrix.numItems(), matrix.nnz(), als.factors());
             if (need > config.memoryBudgetBytes()) {
                 throw new IllegalArgumentException(String.format(

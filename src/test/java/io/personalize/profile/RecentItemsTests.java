@@ -30,6 +30,17 @@ public class RecentItemsTests extends ESTestCase {
                 items(RecentItems.EMPTY.with(List.of(new RecentItems.Seen("y", 7), new RecentItems.Seen("x", 7)))));
     }
 
+    public void testDropsWhatWasSeenUpToTheForgetting() {
+        RecentItems stored =
+                RecentItems.EMPTY.with(List.of(new RecentItems.Seen("a", 10), new RecentItems.Seen("b", 50)));
+        RecentItems next = stored.with(List.of(new RecentItems.Seen("c", 30), new RecentItems.Seen("d", 60)), 30);
+        // stored or just seen, at or before the forgetting: gone
+        assertEquals(List.of("d", "b"), items(next));
+        assertTrue(
+                stored.with(List.of(new RecentItems.Seen("c", 20)), 50).items().isEmpty());
+        assertEquals(stored.with(List.of()), stored.with(List.of(), 0));
+    }
+
     public void testKeepsTheNewest() {
         List<RecentItems.Seen> seen = new ArrayList<>();
         for (int i = 0; i < RecentItems.KEEP + 20; i++) {

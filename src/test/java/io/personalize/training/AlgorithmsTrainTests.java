@@ -68,24 +68,6 @@ class AlgorithmsTrainTests {
     }
 
     @Test
-    void alsOnACatalogueTooLargeToScoreFailsBeforeItStarts() {
-        // 100,000 items and one user each: 64 * 1e5 * 2e5 = 1.3e12 factor products
-        int n = 100_000;
-        int[] users = new int[n];
-        int[] items = new int[n];
-        for (int e = 0; e < n; e++) {
-            users[e] = e;
-            items[e] = e;
-        }
-        TrainingConfig config =
-                TrainingConfig.builder().algorithm(TrainingConfig.Algorithm.ALS).build();
-        IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class,
-                () -> ModelTrainer.train(users, items, null, new long[n], config, TrainingMonitor.NOOP));
-        assertTrue(e.getMessage().contains("use ease or cosine"), e.getMessage());
-    }
-
-    @Test
     void alsBeyondTheMemoryBudgetFailsBeforeItStarts() {
         TrainingConfig config = TrainingConfig.builder()
                 .algorithm(TrainingConfig.Algorithm.ALS)

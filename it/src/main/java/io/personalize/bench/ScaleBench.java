@@ -2,7 +2,9 @@ package io.personalize.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -100,9 +102,49 @@ public final class ScaleBench {
                     batch);
         }
         SyntheticEvents.createCatalog(es, ITEMS, log.items());
+        List<String> algorithms = List.of(args.length > 2 ? args[2].split(",") : new String[] {"cosine"});
+        List<Run> runs = new ArrayList<>();
+        for (String algorithm : algorithms) {
+            runs.add(train(es, heapMax, algorithm.trim()));
+        }
+        if (runs.size() > 1) {
+            // side by side, in this run, on the same events and node
+            System.out.printf(Locale.ROOT, "%n%-10s %10s %8s %14s%n", "algorithm", "wall s", "/ first", "heap peak");
+            for (Run run : runs) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-10s %10s %8s %14s%n",
+                        run.algorithm(),
+                        run.finished() ? String.format(Locale.ROOT, "%.1f", run.wallSeconds()) : "FAILED",
+                        run.finished()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "%.2fx",
+                                        run.wallSeconds() / runs.get(0).wallSeconds())
+                                : "-",
+                        mb(run.heapPeak()));
+            }
+        }
+        System.out.println("reproduce: bin/bench scale " + events + (args.length > 2 ? " " + args[2] : ""));
+        if (runs.stream().anyMatch(run -> run.finished() == false)) {
+            System.exit(1);
+        }
+    }
+
+    /** One training's wall time and the heap's peak during it. */
+    record Run(String algorithm, double wallSeconds, long heapPeak, boolean finished) {}
+
+    /** The model's config with {@code similarity.algorithm} set. */
+    static String withAlgorithm(String config, String algorithm) {
+        String trimmed = config.strip();
+        return trimmed.substring(0, trimmed.length() - 1) + ", \"similarity\": {\"algorithm\": \"" + algorithm + "\"}}";
+    }
+
+    private static Run train(EsClient es, long heapMax, String algorithm) throws Exception {
         es.delete("/_recommend/models/" + MODEL);
-        es.put("/_recommend/models/" + MODEL, SyntheticEvents.modelConfig(ITEMS, EVENTS))
+        es.put("/_recommend/models/" + MODEL, withAlgorithm(SyntheticEvents.modelConfig(ITEMS, EVENTS), algorithm))
                 .ok();
+        System.out.printf(Locale.ROOT, "%n== %s%n", algorithm);
 
         long oldPeakBefore = nodeJvm(es)
                 .path("mem")
@@ -155,7 +197,7 @@ public final class ScaleBench {
         if (finished.has("error")) {
             System.out.printf(Locale.ROOT, "%nTRAINING FAILED after %.1f s: %s%n", wall, finished.path("error"));
             printHeap(es, heapMax, watch, oldPeakBefore);
-            System.exit(1);
+            return new Run(algorithm, wall, watch.peak.get(), false);
         }
         JsonNode response = finished.path("response");
         JsonNode version = response.path("version");
@@ -202,7 +244,7 @@ public final class ScaleBench {
                 mb(bytes),
                 bytes / (double) Math.max(1, docs));
         printHeap(es, heapMax, watch, oldPeakBefore);
-        System.out.println("reproduce: bin/bench scale " + events);
+        return new Run(algorithm, wall, watch.peak.get(), true);
     }
 
     private static void printHeap(EsClient es, long heapMax, HeapWatch watch, long oldPeakBefore) {

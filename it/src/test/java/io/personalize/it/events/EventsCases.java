@@ -236,6 +236,7 @@ abstract class EventsCases {
         for (EsClient node : cluster.nodes()) {
             assertEquals(List.of("f", "e"), shelf(node, "u-forget"), node.baseUrl() + ": an old event stays forgotten");
         }
+        assertEquals(404, es.get(recentDoc).status(), "nothing of before the forgetting is stored again");
         // what the shopper does after being forgotten counts, as for anyone
         es.post(eventsPath(), event("u-forget", "a", "view")).ok();
         assertEquals(List.of("b", "c"), shelf(es, "u-forget"), "a new event counts");
