@@ -84,6 +84,21 @@ class TunerTests {
     }
 
     @Test
+    void theRunnerUpAlgorithmGetsItsPopularityWeightTunedToo() {
+        // ALS leads at the defaults, EASE without popularity beats it (the Online Retail stratified case)
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg(
+                        switch (c.algorithm()) {
+                            case ALS -> 0.156;
+                            case EASE -> c.scoring().popularityWeight() == 0 ? 0.158 : 0.153;
+                            default -> 0.1;
+                        }));
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        assertEquals(0.0, result.winner().config().scoring().popularityWeight());
+        assertEquals("popularity_weight", result.winner().stage());
+    }
+
+    @Test
     void tiesKeepTheEarlierCandidate() {
         Tuner.Result result =
                 new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> ndcg(0.2));
