@@ -49,6 +49,7 @@ import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizationSignalsAction;
+import io.personalize.rescore.PersonalizeQueryBuilder;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
@@ -228,6 +229,15 @@ public class PersonalizePlugin extends Plugin
                 PersonalizeRescorerBuilder.NAME,
                 PersonalizeRescorerBuilder::new,
                 parser -> PersonalizeRescorerBuilder.fromXContent(parser, serving::get)));
+    }
+
+    // the query form of the rescorer: the same options and signals, every match scored (no window)
+    @Override
+    public List<QuerySpec<?>> getQueries() {
+        return List.of(new QuerySpec<>(
+                PersonalizeQueryBuilder.NAME,
+                PersonalizeQueryBuilder::new,
+                parser -> PersonalizeQueryBuilder.fromXContent(parser, serving::get)));
     }
 
     @Override

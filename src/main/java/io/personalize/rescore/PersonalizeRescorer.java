@@ -2,7 +2,6 @@ package io.personalize.rescore;
 
 import io.personalize.compat.RescoreOrder;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -102,63 +101,20 @@ public final class PersonalizeRescorer implements Rescorer {
         List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
         LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(topLevelDocId, leaves));
         int doc = topLevelDocId - leaf.docBase;
-        int item = new LeafSignals(leaf.reader(), context.signals, context.weights).item(doc);
         RescoreWeights w = context.weights;
         ShardSignals s = context.signals;
         float first = sourceExplanation.getValue().floatValue();
-        List<Explanation> parts = new ArrayList<>();
         boolean rangeKnown =
                 Float.isNaN(context.windowMin) == false || context.normalization != QueryNormalization.MINMAX;
-        float query = w.query() * context.normalization.apply(first, context.windowMin, context.windowMax);
-        parts.add(
-                rangeKnown
-                        ? Explanation.match(
-                                query,
-                                "query: weight [" + w.query() + "] x first-pass score [" + first + "] normalised with ["
-                                        + context.normalization + "]"
-                                        + (context.normalization == QueryNormalization.MINMAX
-                                                ? " over the window [" + context.windowMin + ", " + context.windowMax
-                                                        + "]"
-                                                : ""),
-                                sourceExplanation)
-                        : Explanation.match(
-                                first,
-                                "query: weight [" + w.query()
-                                        + "] x first-pass score normalised with [minmax] over the shard's window, "
-                                        + "whose range is not known when explaining in a separate fetch phase: the value shown is the first-pass score",
-                                sourceExplanation));
-        float similarity = item < 0 ? 0f : s.similarity(item);
-        float affinity = item < 0 ? 0f : s.affinity(item);
-        String similarTo = item < 0 ? null : s.similarTo(item);
-        String because = item < 0 ? null : s.because(item);
-        parts.add(Explanation.match(
-                w.itemSimilarity() * similarity,
-                "item_similarity: weight [" + w.itemSimilarity() + "] x similarity [" + similarity
-                        + "] to the shopper's context and recent items"
-                        + (similarTo == null || similarity == 0 ? "" : ", mostly [" + similarTo + "]")));
-        parts.add(Explanation.match(
-                w.userAffinity() * affinity,
-                "user_affinity: weight [" + w.userAffinity() + "] x affinity [" + affinity + "]"
-                        + (because == null || affinity == 0
-                                ? ""
-                                : ", because of [" + because + "] in the shopper's history")));
-        // doc values only move forward: a fresh reader for each look at the same document
-        List<Explanation> attributeParts = new LeafSignals(leaf.reader(), s, w).explainAttributes(doc);
-        float attributes = new LeafSignals(leaf.reader(), s, w).attributeAffinity(doc);
-        parts.add(Explanation.match(
-                w.attributeAffinity() * attributes,
-                "attribute_affinity: weight [" + w.attributeAffinity()
-                        + "] x mean over attributes of the shopper's best value weight [" + attributes + "]",
-                attributeParts));
-        float popularity = item < 0 ? 0f : s.popularity(item);
-        parts.add(Explanation.match(
-                w.popularity() * popularity,
-                "popularity: weight [" + w.popularity() + "] x the item's popularity [" + popularity
-                        + "] in the model"));
-        float total = 0;
-        for (Explanation part : parts) {
-            total += part.getValue().floatValue();
-        }
-        return Explanation.match(total, "personalize (model version [" + s.modelVersion() + "]), sum of:", parts);
+        Explanation queryPart = rangeKnown
+                ? PersonalizedExplanation.query(
+                        w, context.normalization, first, context.windowMin, context.windowMax, sourceExplanation)
+                : Explanation.match(
+                        first,
+                        "query: weight [" + w.query()
+                                + "] x first-pass score normalised with [minmax] over the shard's window, "
+                                + "whose range is not known when explaining in a separate fetch phase: the value shown is the first-pass score",
+                        sourceExplanation);
+        return PersonalizedExplanation.of(leaf.reader(), doc, context.signals, w, queryPart);
     }
 }

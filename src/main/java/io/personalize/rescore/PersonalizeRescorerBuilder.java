@@ -2,23 +2,15 @@ package io.personalize.rescore;
 
 import static org.elasticsearch.action.ValidateActions.addValidationError;
 
-import io.personalize.model.ModelStore;
-import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.Limits;
-import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
-import io.personalize.stats.ServingStats;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.apache.lucene.util.SetOnce;
 import org.elasticsearch.TransportVersion;
-import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
-import org.elasticsearch.action.ResolvedIndices;
-import org.elasticsearch.client.internal.Client;
-import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.index.query.QueryRewriteContext;
@@ -27,7 +19,6 @@ import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.rescore.RescoreContext;
 import org.elasticsearch.search.rescore.RescorerBuilder;
 import org.elasticsearch.xcontent.ObjectParser;
-import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentParser;
 
@@ -47,47 +38,22 @@ import org.elasticsearch.xcontent.XContentParser;
  */
 public final class PersonalizeRescorerBuilder extends RescorerBuilder<PersonalizeRescorerBuilder> {
 
-    public static final String NAME = "personalize";
-    public static final int DEFAULT_RECENT_ITEMS = 50;
+    public static final String NAME = PersonalizeOptions.NAME;
+    public static final int DEFAULT_RECENT_ITEMS = PersonalizeOptions.DEFAULT_RECENT_ITEMS;
     /** The window when the request gives none (Elasticsearch's own default, 10, leaves little to re-rank). */
     public static final int DEFAULT_WINDOW = 200;
 
-    public static final QueryNormalization DEFAULT_NORMALIZATION = QueryNormalization.LOG;
+    public static final QueryNormalization DEFAULT_NORMALIZATION = PersonalizeOptions.DEFAULT_NORMALIZATION;
 
-    private static final ParseField MODEL = new ParseField("model");
-    private static final ParseField USER_ID = new ParseField("user_id");
-    private static final ParseField CONTEXT_ITEMS = new ParseField("context_items");
-    private static final ParseField WEIGHTS = new ParseField("weights");
-    private static final ParseField QUERY_NORMALIZATION = new ParseField("query_normalization");
-    private static final ParseField RECENT_ITEMS = new ParseField("recent_items");
-
-    /** Parsed fields, checked in {@link #build}. */
-    private static final class Fields {
-        String model;
-        String userId;
-        List<String> contextItems = List.of();
-        RescoreWeights weights = RescoreWeights.DEFAULT;
-        QueryNormalization normalization = DEFAULT_NORMALIZATION;
-        int recentItems = DEFAULT_RECENT_ITEMS;
-    }
-
-    private static final ObjectParser<Fields, Void> PARSER = new ObjectParser<>(NAME, false, Fields::new);
+    // the options the personalize query shares: parsed, checked and written by PersonalizeOptions
+    private static final ObjectParser<PersonalizeOptions.Fields, Void> PARSER =
+            new ObjectParser<>(NAME, false, PersonalizeOptions.Fields::new);
 
     static {
-        PARSER.declareString((f, v) -> f.model = v, MODEL);
-        PARSER.declareString((f, v) -> f.userId = v, USER_ID);
-        PARSER.declareStringArray((f, v) -> f.contextItems = v, CONTEXT_ITEMS);
-        PARSER.declareObject((f, v) -> f.weights = v, RescoreWeights.PARSER, WEIGHTS);
-        PARSER.declareString((f, v) -> f.normalization = QueryNormalization.parse(v), QUERY_NORMALIZATION);
-        PARSER.declareInt((f, v) -> f.recentItems = v, RECENT_ITEMS);
+        PersonalizeOptions.declare(PARSER);
     }
 
-    private final String model;
-    private final String userId;
-    private final List<String> contextItems;
-    private final RescoreWeights weights;
-    private final QueryNormalization normalization;
-    private final int recentItems;
+    private final PersonalizeOptions options;
     // resolved on the coordinating node; what the shards use
     private final PersonalizationSignals signals;
     // on the coordinating node only: the node's services (when parsed from REST), and the load in flight
@@ -102,42 +68,21 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             QueryNormalization normalization,
             int recentItems,
             Supplier<Serving> serving) {
-        this(model, userId, contextItems, weights, normalization, recentItems, null, serving, null);
+        this(
+                new PersonalizeOptions(model, userId, contextItems, weights, normalization, recentItems),
+                null,
+                serving,
+                null);
         // the request's window_size, when it has one, is set after this
         this.windowSize = DEFAULT_WINDOW;
     }
 
     private PersonalizeRescorerBuilder(
-            String model,
-            String userId,
-            List<String> contextItems,
-            RescoreWeights weights,
-            QueryNormalization normalization,
-            int recentItems,
+            PersonalizeOptions options,
             PersonalizationSignals signals,
             Supplier<Serving> serving,
             SetOnce<PersonalizationSignals> loading) {
-        if (model == null || model.isEmpty()) {
-            throw new IllegalArgumentException("[" + NAME + "] requires a [model]");
-        }
-        if (userId != null && (userId.isEmpty() || userId.length() > 512)) {
-            throw new IllegalArgumentException("[" + NAME + "] [user_id] must be 1 to 512 characters");
-        }
-        for (String item : contextItems) {
-            if (item == null || item.isEmpty() || item.length() > 512) {
-                throw new IllegalArgumentException("[" + NAME + "] [context_items] must be ids of 1 to 512 characters");
-            }
-        }
-        if (recentItems < 0) {
-            throw new IllegalArgumentException(
-                    "[" + NAME + "] [recent_items] must be at least 0, got [" + recentItems + "]");
-        }
-        this.model = model;
-        this.userId = userId;
-        this.contextItems = List.copyOf(contextItems);
-        this.weights = Objects.requireNonNull(weights);
-        this.normalization = Objects.requireNonNull(normalization);
-        this.recentItems = recentItems;
+        this.options = options;
         this.signals = signals;
         this.serving = serving;
         this.loading = loading;
@@ -145,19 +90,15 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
 
     public static PersonalizeRescorerBuilder fromXContent(XContentParser parser, Supplier<Serving> serving)
             throws IOException {
-        Fields f = PARSER.parse(parser, null);
-        return new PersonalizeRescorerBuilder(
-                f.model, f.userId, f.contextItems, f.weights, f.normalization, f.recentItems, serving);
+        PersonalizeRescorerBuilder builder =
+                new PersonalizeRescorerBuilder(PARSER.parse(parser, null).options(), null, serving, null);
+        builder.windowSize = DEFAULT_WINDOW;
+        return builder;
     }
 
     public PersonalizeRescorerBuilder(StreamInput in) throws IOException {
         super(in);
-        this.model = in.readString();
-        this.userId = in.readOptionalString();
-        this.contextItems = in.readStringCollectionAsImmutableList();
-        this.weights = new RescoreWeights(in);
-        this.normalization = in.readEnum(QueryNormalization.class);
-        this.recentItems = in.readVInt();
+        this.options = new PersonalizeOptions(in);
         this.signals = in.readOptionalWriteable(PersonalizationSignals::new);
         this.serving = null;
         this.loading = null;
@@ -168,12 +109,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         if (signals == null && loading != null) {
             throw new IllegalStateException("[" + NAME + "] cannot be sent to a shard before its profile is loaded");
         }
-        out.writeString(model);
-        out.writeOptionalString(userId);
-        out.writeStringCollection(contextItems);
-        weights.writeTo(out);
-        out.writeEnum(normalization);
-        out.writeVInt(recentItems);
+        options.writeTo(out);
         out.writeOptionalWriteable(signals);
     }
 
@@ -191,28 +127,32 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
         return signals;
     }
 
+    public PersonalizeOptions options() {
+        return options;
+    }
+
     public String model() {
-        return model;
+        return options.model();
     }
 
     public String userId() {
-        return userId;
+        return options.userId();
     }
 
     public List<String> contextItems() {
-        return contextItems;
+        return options.contextItems();
     }
 
     public RescoreWeights weights() {
-        return weights;
+        return options.weights();
     }
 
     public QueryNormalization normalization() {
-        return normalization;
+        return options.normalization();
     }
 
     public int recentItems() {
-        return recentItems;
+        return options.recentItems();
     }
 
     @Override
@@ -245,94 +185,17 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             // a can-match pre-check: the profile is loaded by the search's own rewrite
             return this;
         }
-        Serving node = serving != null ? serving.get() : null;
-        // the node's limits when the request was parsed from REST: they are dynamic settings
-        Limits limits = node == null ? Limits.DEFAULTS : node.limits();
-        limits.checkContextItems(contextItems.size());
-        limits.checkRecentItems(recentItems);
+        Limits limits = PersonalizeOptions.limits(serving);
+        options.checkLimits(limits);
         limits.checkWindowSize(windowSize == null ? DEFAULT_WINDOW : windowSize);
-        SetOnce<PersonalizationSignals> holder = new SetOnce<>();
-        ResolvedIndices searched = context.getResolvedIndices();
-        boolean explain = context.isExplain();
-        context.registerAsyncAction((client, listener) -> {
-            // the node's loader when the request was parsed from REST; built over the rewrite's client for Java callers
-            ProfileLoader profiles = node != null ? node.profiles() : new ProfileLoader(new ModelStore(client));
-            // counted on the coordinating node: the time to load the shopper's profile (the search times itself)
-            ActionListener<?> timed =
-                    node != null ? node.stats().timed(ServingStats.Endpoint.RESCORE, listener) : listener;
-            load(client, profiles, searched, explain, timed.map(signals -> {
-                holder.set(signals);
-                return null;
-            }));
-        });
         PersonalizeRescorerBuilder pending = new PersonalizeRescorerBuilder(
-                model, userId, contextItems, weights, normalization, recentItems, null, serving, holder);
+                options, null, serving, options.loadOnCoordinatingNode(context, serving));
         pending.windowSize = windowSize;
         return pending;
     }
 
-    /**
-     * Loads the signals through {@link PersonalizationSignalsAction}, with the rewrite's client, which carries the
-     * caller of the search: security authorizes it against the model's catalogue index as it authorizes
-     * {@code _recommend}, the index resolved as for {@code _recommend} ({@link CatalogResolver}).
-     */
-    private void load(
-            Client client,
-            ProfileLoader profiles,
-            ResolvedIndices searched,
-            boolean explain,
-            ActionListener<PersonalizationSignals> listener) {
-        CatalogResolver.onCatalog(
-                profiles,
-                model,
-                (String catalog, ActionListener<PersonalizationSignals> l) ->
-                        load(client, catalog, searched, explain, l),
-                listener);
-    }
-
-    private void load(
-            Client client,
-            String catalog,
-            ResolvedIndices searched,
-            boolean explain,
-            ActionListener<PersonalizationSignals> listener) {
-        var request = new PersonalizationSignalsAction.Request(
-                model, userId, contextItems, userId == null ? 0 : recentItems, explain, catalog);
-        client.execute(PersonalizationSignalsAction.TYPE, request, listener.delegateFailureAndWrap((l, response) -> {
-            checkSearchedIndices(model, catalog, searched);
-            l.onResponse(response.signals());
-        }));
-    }
-
-    /**
-     * A model personalizes searches of its own catalogue only. The caller may read the catalogue (the signals action
-     * checked it), but the signals score any document whose id the model knows: searching another index, say one the
-     * caller wrote with the ids of products that document-level security hides from them, would show those products'
-     * popularity and similarity in the scores.
-     */
-    static void checkSearchedIndices(String model, String catalog, ResolvedIndices searched) {
-        if (searched == null) {
-            throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of ["
-                    + catalog + "] only, and this search's indices are not known");
-        }
-        if (searched.getRemoteClusterIndices().isEmpty() == false) {
-            throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of ["
-                    + catalog + "] only, not of remote clusters "
-                    + searched.getRemoteClusterIndices().keySet());
-        }
-        for (IndexMetadata index : searched.getConcreteLocalIndicesMetadata().values()) {
-            // the catalogue itself, or an index behind the alias the model names
-            if (index.getIndex().getName().equals(catalog) == false
-                    && index.getAliases().containsKey(catalog) == false) {
-                throw new IllegalArgumentException("[" + NAME + "] model [" + model + "] personalizes searches of ["
-                        + catalog + "] only, not of [" + index.getIndex().getName() + "]");
-            }
-        }
-    }
-
     private PersonalizeRescorerBuilder resolved(PersonalizationSignals loaded) {
-        PersonalizeRescorerBuilder builder = new PersonalizeRescorerBuilder(
-                model, userId, contextItems, weights, normalization, recentItems, loaded, serving, null);
+        PersonalizeRescorerBuilder builder = new PersonalizeRescorerBuilder(options, loaded, serving, null);
         builder.windowSize = windowSize;
         return builder;
     }
@@ -343,21 +206,16 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
             throw new IllegalStateException("[" + NAME + "] reached a shard without the shopper's profile");
         }
         return new PersonalizeRescorer.Context(
-                windowSize, weights, normalization, signals.isEmpty() ? null : new ShardSignals(signals));
+                windowSize,
+                options.weights(),
+                options.normalization(),
+                signals.isEmpty() ? null : new ShardSignals(signals));
     }
 
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
-        builder.startObject(NAME).field(MODEL.getPreferredName(), model);
-        if (userId != null) {
-            builder.field(USER_ID.getPreferredName(), userId);
-        }
-        if (contextItems.isEmpty() == false) {
-            builder.field(CONTEXT_ITEMS.getPreferredName(), contextItems);
-        }
-        builder.field(WEIGHTS.getPreferredName(), weights);
-        builder.field(QUERY_NORMALIZATION.getPreferredName(), normalization.toString());
-        builder.field(RECENT_ITEMS.getPreferredName(), recentItems);
+        builder.startObject(NAME);
+        options.toXContentFields(builder);
         builder.endObject();
     }
 
@@ -365,18 +223,12 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
     public boolean equals(Object o) {
         return o instanceof PersonalizeRescorerBuilder other
                 && super.equals(o)
-                && model.equals(other.model)
-                && Objects.equals(userId, other.userId)
-                && contextItems.equals(other.contextItems)
-                && weights.equals(other.weights)
-                && normalization == other.normalization
-                && recentItems == other.recentItems
+                && options.equals(other.options)
                 && Objects.equals(signals, other.signals);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(
-                super.hashCode(), model, userId, contextItems, weights, normalization, recentItems, signals);
+        return Objects.hash(super.hashCode(), options, signals);
     }
 }

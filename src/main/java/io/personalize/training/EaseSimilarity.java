@@ -21,7 +21,7 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * EJML's Cholesky solver; about {@code 24 * items^2} bytes) while that fits the memory budget; beyond it, <b>sparse</b>:
  * column j is the same ridge regression restricted to the {@code support} items that co-occur most with j (the items
  * whose weight in the exact solution is largest are, in practice, among them); about {@code 16 * items * support}
- * bytes. Values: {@code x = weight^valueExponent} (0: binary).
+ * bytes, plus up to 32 MB, within the budget, for the Gram matrices of a block of columns. Values: {@code x = weight^valueExponent} (0: binary).
  */
 public final class EaseSimilarity implements ItemSimilarity {
 
@@ -62,9 +62,13 @@ public final class EaseSimilarity implements ItemSimilarity {
         return 24L * numItems * numItems;
     }
 
-    /** Bytes the sparse variant needs: the columns' supports and weights, twice (columns, then rows). */
+    /**
+     * Bytes the sparse variant needs at least: the columns' supports and weights, twice (columns, then rows), and one
+     * column's Gram matrix; it builds more Gram matrices at once ({@link #columnsPerBlock}) when the budget allows.
+     */
     public static long sparseBytes(int numItems, int support) {
-        return 16L * numItems * Math.min(support, Math.max(1, numItems - 1)) + 8L * support * support;
+        int s = Math.min(support, Math.max(1, numItems - 1));
+        return 16L * numItems * s + 8L * s * (s + 1) + 12L * numItems;
     }
 
     /** The variant this configuration uses for a catalogue of {@code numItems}. */
@@ -167,8 +171,26 @@ public final class EaseSimilarity implements ItemSimilarity {
         return compact(n, offsets, ids, scores);
     }
 
+    /** Columns whose Gram matrices are built together: 100 at the default support of 200, about 32 MB of doubles. */
+    static int columnsPerBlock(int support) {
+        return (int) Math.max(1, (32L << 20) / (8L * support * support));
+    }
+
     /** Column j regressed on the {@code support} items co-occurring most with j; the rows of B from the columns. */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, TrainingMonitor monitor) {
+        int n = m.numItems();
+        int s = Math.min(support, Math.max(1, n - 1));
+        long spare = memoryBudgetBytes - sparseBytes(n, s);
+        int block = (int) Math.max(1, Math.min(Math.min(n, columnsPerBlock(s)), 1 + spare / (8L * s * (s + 1))));
+        return sparse(m, x, k, block, monitor);
+    }
+
+    /**
+     * Columns are solved in blocks: first each column's support (the top co-occurring items, a walk over the users of
+     * j), then the Gram matrices of the whole block, walking the users of each support item once per block (a popular
+     * item is in most columns' supports: walking it once per column was most of the time), then the solves.
+     */
+    ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, TrainingMonitor monitor) {
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
         int[] uo = m.userOffsets();
@@ -182,79 +204,90 @@ public final class EaseSimilarity implements ItemSimilarity {
         float[] colWeights = new float[n * s];
         double[] acc = new double[n];
         int[] touched = new int[n];
-        int[] pos = new int[n];
-        java.util.Arrays.fill(pos, -1);
         TopK top = new TopK(s);
         int[] chosen = new int[s];
         float[] chosenScores = new float[s];
-        for (int j = 0; j < n; j++) {
-            // G[j][.]: co-occurrence of j with every item
-            int nt = 0;
-            for (int p = io[j], pe = io[j + 1]; p < pe; p++) {
-                int u = iu[p];
-                double xj = xc[p];
-                for (int q = uo[u], qe = uo[u + 1]; q < qe; q++) {
-                    double v = xj * x[q];
-                    if (v > 0) { // values are >= 0: acc[i] leaves 0 once, when i is recorded
-                        int i = ui[q];
-                        if (acc[i] == 0) {
-                            touched[nt++] = i;
-                        }
-                        acc[i] += v;
+        double[][] rhs = new double[block][s];
+        double[][] grams = new double[block][];
+        // the block's support entries by item: head[i] -> entry -> next entry; an entry is (column in block, position)
+        int[] head = new int[n];
+        java.util.Arrays.fill(head, -1);
+        int[] next = new int[block * s];
+        int[] entryColumn = new int[block * s];
+        int[] entryPosition = new int[block * s];
+        int[] supportItems = new int[block * s];
+        for (int j0 = 0; j0 < n; j0 += block) {
+            int j1 = Math.min(n, j0 + block);
+            int entries = 0;
+            int items = 0;
+            for (int j = j0; j < j1; j++) {
+                // G[j][.]: co-occurrence of j with every item
+                int nt = coOccurrence(j, io, iu, xc, uo, ui, x, acc, touched);
+                for (int t = 0; t < nt; t++) {
+                    int i = touched[t];
+                    if (i != j && acc[i] > 0) {
+                        top.offer(i, (float) acc[i]);
                     }
                 }
-            }
-            for (int t = 0; t < nt; t++) {
-                int i = touched[t];
-                if (i != j && acc[i] > 0) {
-                    top.offer(i, (float) acc[i]);
-                }
-            }
-            int size = top.drainSorted(chosen, chosenScores, 0);
-            if (size > 0) {
-                double[] rhs = new double[size];
-                for (int a = 0; a < size; a++) {
-                    pos[chosen[a]] = a;
-                    rhs[a] = acc[chosen[a]];
-                }
-                DMatrixRMaj gs = new DMatrixRMaj(size, size);
-                double[] gd = gs.data;
-                // G restricted to the support: for each support item, its users' items within the support
+                int size = top.drainSorted(chosen, chosenScores, 0);
+                System.arraycopy(chosen, 0, colIds, j * s, size);
+                colLength[j] = size;
                 for (int a = 0; a < size; a++) {
                     int i = chosen[a];
-                    for (int p = io[i], pe = io[i + 1]; p < pe; p++) {
-                        int u = iu[p];
-                        double xi = xc[p];
-                        for (int q = uo[u], qe = uo[u + 1]; q < qe; q++) {
-                            int b = pos[ui[q]];
-                            if (b >= 0) {
-                                gd[a * size + b] += xi * x[q];
-                            }
-                        }
+                    rhs[j - j0][a] = acc[i];
+                    if (head[i] < 0) {
+                        supportItems[items++] = i;
+                    }
+                    entryColumn[entries] = j - j0;
+                    entryPosition[entries] = a;
+                    next[entries] = head[i];
+                    head[i] = entries++;
+                }
+                for (int t = 0; t < nt; t++) {
+                    acc[touched[t]] = 0;
+                }
+                grams[j - j0] = size == 0 ? null : new double[size * size];
+            }
+            // G restricted to each support: row a of column j's matrix is G[i][.] on j's support, i its a-th item
+            for (int e = 0; e < items; e++) {
+                int i = supportItems[e];
+                int nt = coOccurrence(i, io, iu, xc, uo, ui, x, acc, touched);
+                for (int entry = head[i]; entry >= 0; entry = next[entry]) {
+                    int c = entryColumn[entry];
+                    int a = entryPosition[entry];
+                    int size = colLength[j0 + c];
+                    double[] gd = grams[c];
+                    int base = (j0 + c) * s;
+                    for (int b = 0; b < size; b++) {
+                        gd[a * size + b] = acc[colIds[base + b]];
                     }
                     gd[a * size + a] += lambda;
                 }
+                for (int t = 0; t < nt; t++) {
+                    acc[touched[t]] = 0;
+                }
+                head[i] = -1;
+                monitor.checkCancelled();
+            }
+            for (int j = j0; j < j1; j++) {
+                int size = colLength[j];
+                if (size == 0) {
+                    continue;
+                }
                 LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(size);
-                if (solver.setA(gs) == false) {
+                if (solver.setA(DMatrixRMaj.wrap(size, size, grams[j - j0])) == false) {
                     throw new IllegalStateException(
                             "[ease] a Gram matrix is not positive definite: raise the regularization");
                 }
                 DMatrixRMaj w = new DMatrixRMaj(size, 1);
-                solver.solve(new DMatrixRMaj(size, 1, true, rhs), w);
+                solver.solve(DMatrixRMaj.wrap(size, 1, java.util.Arrays.copyOf(rhs[j - j0], size)), w);
                 for (int a = 0; a < size; a++) {
-                    colIds[j * s + a] = chosen[a];
                     colWeights[j * s + a] = (float) w.data[a];
-                    pos[chosen[a]] = -1;
                 }
-                colLength[j] = size;
+                grams[j - j0] = null;
             }
-            for (int t = 0; t < nt; t++) {
-                acc[touched[t]] = 0;
-            }
-            if ((j & 63) == 0) {
-                monitor.checkCancelled();
-                monitor.progress("similarity", j, n);
-            }
+            monitor.checkCancelled();
+            monitor.progress("similarity", j1, n);
         }
         // rows of B: B[i][j] for every column j whose support holds i
         int[] rowStart = new int[n + 1];
@@ -291,6 +324,31 @@ public final class EaseSimilarity implements ItemSimilarity {
             offsets[i + 1] = offsets[i] + best.drainSorted(ids, scores, offsets[i]);
         }
         return compact(n, offsets, ids, scores);
+    }
+
+    /**
+     * Row j of the Gram matrix without its ridge: {@code acc[i] = sum over users u of j of x[u,j] * x[u,i]}, for the
+     * items recorded in {@code touched} (returns how many). Values are >= 0: acc[i] leaves 0 once, when i is recorded.
+     * The caller sets {@code acc} back to 0 on the touched items.
+     */
+    private static int coOccurrence(
+            int j, int[] io, int[] iu, float[] xc, int[] uo, int[] ui, float[] x, double[] acc, int[] touched) {
+        int nt = 0;
+        for (int p = io[j], pe = io[j + 1]; p < pe; p++) {
+            int u = iu[p];
+            double xj = xc[p];
+            for (int q = uo[u], qe = uo[u + 1]; q < qe; q++) {
+                double v = xj * x[q];
+                if (v > 0) {
+                    int i = ui[q];
+                    if (acc[i] == 0) {
+                        touched[nt++] = i;
+                    }
+                    acc[i] += v;
+                }
+            }
+        }
+        return nt;
     }
 
     /** The values of {@code x} (aligned with the row-wise entries) in the order of the column-wise entries. */

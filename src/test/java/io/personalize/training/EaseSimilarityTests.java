@@ -54,6 +54,24 @@ class EaseSimilarityTests {
     }
 
     @Test
+    void sparseColumnsSolvedInBlocksAreTheColumnsSolvedOneByOne() {
+        InteractionMatrix m = TestData.random(17, 120, 70, 0.08);
+        EaseSimilarity ease = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
+        float[] x = new float[m.nnz()];
+        for (int p = 0; p < x.length; p++) {
+            x[p] = (float) Math.sqrt(m.userWeights()[p]);
+        }
+        ItemNeighbors one = ease.sparse(m, x, 10, 1, TrainingMonitor.NOOP);
+        for (int block : new int[] {7, 70, 500}) {
+            ItemNeighbors blocked = ease.sparse(m, x, 10, block, TrainingMonitor.NOOP);
+            for (int i = 0; i < m.numItems(); i++) {
+                assertArrayEquals(one.neighbors(i), blocked.neighbors(i), "block " + block + ", item " + i);
+                assertArrayEquals(one.scores(i), blocked.scores(i), 0f, "block " + block + ", item " + i);
+            }
+        }
+    }
+
+    @Test
     void sparseRecommendsWhatDenseRecommendsOnSparseData() {
         // 600 users and 200 items in 4 groups (90% of a user's items from their group), 3% density: each column
         // regressed on the 40 items co-occurring most with it, out of 199

@@ -223,8 +223,14 @@ public final class RescoreQualityBench {
                 "  its popularity only (item_similarity, user_affinity 0)",
                 cases,
                 c -> rescoreBody(c.query(), model, c.user(), new Settings(null, null, 0f, 0f, 0f, null, null, null)));
+        Result queryForm = runQueryForm(es, model, cases, null);
+        List<Result> results = new ArrayList<>(List.of(bm25, peer, ours, personal, popular, queryForm));
+        if (validation) {
+            // the query form's normalisation, chosen here: log (the default) against the raw first-pass score
+            results.add(runQueryForm(es, model, cases, "none"));
+        }
         System.out.printf(Locale.ROOT, "%n%-58s %8s %8s %8s %12s%n", "", "NDCG@10", "MRR@10", "HR@10", "NDCG vs BM25");
-        for (Result r : List.of(bm25, peer, ours, personal, popular)) {
+        for (Result r : results) {
             System.out.printf(
                     Locale.ROOT,
                     "%-58s %8.4f %8.4f %8.4f %s%n",
@@ -250,9 +256,41 @@ public final class RescoreQualityBench {
                 "MRR@10 change vs BM25 alone: %+.1f%%; vs the blog recipe: %+.1f%%%n",
                 100 * (ours.mrr() / bm25.mrr() - 1),
                 100 * (ours.mrr() / peer.mrr() - 1));
+        System.out.printf(
+                Locale.ROOT,
+                "personalize query vs the rescorer: NDCG@10 %+.1f%% (±%.1f%%), MRR@10 %+.1f%%%n",
+                100 * (queryForm.ndcg() / ours.ndcg() - 1),
+                100 * queryForm.ndcgDiffCi(ours) / ours.ndcg(),
+                100 * (queryForm.mrr() / ours.mrr() - 1));
         System.out.println("(± is the half-width of the 95% confidence interval of the paired per-search difference)");
         System.out.println("reproduce: bin/bench rescore-quality" + (validation ? " --validation" : "") + " --cases "
                 + maxCases + (userItems == null ? "" : " --user-items " + userItems));
+    }
+
+    /** The personalize query around the same match, its defaults (the rescorer's, with no window). */
+    static Result runQueryForm(EsClient es, String model, List<RescoreCases.Case> cases, String normalization)
+            throws Exception {
+        return run(
+                es,
+                normalization == null
+                        ? "personalize query (defaults, no window)"
+                        : "  personalize query, query_normalization " + normalization,
+                cases,
+                c -> {
+                    ObjectNode body = queryFormBody(c.query(), model, c.user());
+                    if (normalization != null) {
+                        ((ObjectNode) body.path("query").path("personalize")).put("query_normalization", normalization);
+                    }
+                    return body;
+                });
+    }
+
+    static ObjectNode queryFormBody(String query, String model, String user) {
+        ObjectNode body = EsClient.object().put("size", TOP).put("_source", false);
+        ObjectNode personalize = body.putObject("query").putObject("personalize");
+        personalize.putObject("query").putObject("match").put("title", query);
+        personalize.put("model", model).put("user_id", user);
+        return body;
     }
 
     static void tune(

@@ -32,6 +32,9 @@ import java.util.function.Function;
  *   <li>{@code rescore-100}, {@code rescore-1000}: the same with the rescorer for the shopper, window 100 and 1000;</li>
  *   <li>{@code noop-query-rescore-1000}: Elasticsearch's query rescorer over 1000 hits changing nothing, the floor of any
  *       rescorer at that window; {@code rescore-1000-no-recent}: ours without the read of the shopper's newest events;</li>
+ *   <li>{@code query-form}, {@code query-form-api-recent}, {@code query-form-no-recent}: the personalize query around
+ *       the same match (every match scored, no window), newest events from the events index, from the events API's
+ *       per-user document, or none;</li>
  *   <li>{@code blog-recipe}: the peer, end to end: {@code GET _recommend} for the shopper's top 100 affinity items,
  *       then the {@code bool} query boosting them.</li>
  * </ul>
@@ -102,6 +105,7 @@ public final class RescoreSpeedBench {
         // the shopper's newest events read from the events API's per-user document (one realtime GET beside the
         // profile's) instead of a search of the events index
         modes.put("rescore-1000-api-recent", c -> timed(es, rescoreWith(c, 1000, API_MODEL)));
+        addQueryForm(es, modes);
         modes.put("blog-recipe", c -> {
             long start = System.nanoTime();
             List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
@@ -165,8 +169,14 @@ public final class RescoreSpeedBench {
                 percentile(nanos.get("rescore-1000"), 50) / percentile(nanos.get("noop-query-rescore-1000"), 50),
                 percentile(nanos.get("rescore-1000-api-recent"), 50)
                         / percentile(nanos.get("noop-query-rescore-1000"), 50));
+        reportQueryForm(nanos, bp50);
         if (seconds > 0) {
-            throughput(es, cases, modes, List.of("bm25", "rescore-1000", "rescore-1000-api-recent"), seconds);
+            throughput(
+                    es,
+                    cases,
+                    modes,
+                    List.of("bm25", "rescore-1000", "rescore-1000-api-recent", "query-form", "query-form-api-recent"),
+                    seconds);
         }
         System.out.printf(
                 Locale.ROOT,
@@ -175,6 +185,39 @@ public final class RescoreSpeedBench {
                 queries,
                 rounds,
                 seconds);
+    }
+
+    /**
+     * The personalize query around the same match: every match scored, no window; with the events index searched for
+     * the newest events (the model {@code rs}), and with the events API's per-user document ({@code rs-api}).
+     */
+    static void addQueryForm(EsClient es, Map<String, Function<RescoreCases.Case, Long>> modes) {
+        modes.put("query-form", c -> timed(es, queryForm(c, MODEL)));
+        modes.put("query-form-api-recent", c -> timed(es, queryForm(c, API_MODEL)));
+        modes.put("query-form-no-recent", c -> {
+            ObjectNode body = queryForm(c, MODEL);
+            ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
+            return timed(es, body);
+        });
+    }
+
+    static ObjectNode queryForm(RescoreCases.Case c, String model) {
+        ObjectNode body = EsClient.object().put("size", RescoreQualityBench.TOP).put("_source", false);
+        ObjectNode personalize = body.putObject("query").putObject("personalize");
+        personalize.putObject("query").putObject("match").put("title", c.query());
+        personalize.put("model", model).put("user_id", c.user());
+        return body;
+    }
+
+    static void reportQueryForm(Map<String, List<Long>> nanos, double bp50) {
+        System.out.printf(
+                Locale.ROOT,
+                "ratio p50 query-form / bm25: %.2f (target <= 1.15); with the events API: %.2f; without newest events: "
+                        + "%.2f; query-form / rescore-1000: %.2f%n",
+                percentile(nanos.get("query-form"), 50) / bp50,
+                percentile(nanos.get("query-form-api-recent"), 50) / bp50,
+                percentile(nanos.get("query-form-no-recent"), 50) / bp50,
+                percentile(nanos.get("query-form"), 50) / percentile(nanos.get("rescore-1000"), 50));
     }
 
     static ObjectNode rescore(RescoreCases.Case c, int window) {

@@ -121,6 +121,80 @@ class PersonalizeRescoreThreeNodeIT {
         }
     }
 
+    /** A page of 20 hits of the personalize query. */
+    static JsonNode searchQueryForm(EsClient node, String query, String user, String preference, int from) {
+        ObjectNode body = EsClient.object().put("size", 20).put("from", from).put("_source", false);
+        body.putObject("query")
+                .putObject("personalize")
+                .put("model", MODEL)
+                .put("user_id", user)
+                .putObject("query")
+                .putObject("match")
+                .put("title", query);
+        return node.post("/" + PRODUCTS + "/_search" + (preference == null ? "" : "?preference=" + preference), body)
+                .ok()
+                .path("hits")
+                .path("hits");
+    }
+
+    static List<String> scores(JsonNode hits, int from, int to) {
+        List<String> scores = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            scores.add(String.format(
+                    Locale.ROOT, "%.4f", hits.get(i).path("_score").asDouble()));
+        }
+        return scores;
+    }
+
+    static List<String> groups(JsonNode hits) {
+        List<String> groups = new ArrayList<>();
+        List<String> group = new ArrayList<>();
+        double score = Double.NaN;
+        for (JsonNode hit : hits) {
+            if (hit.path("_score").asDouble() != score && group.isEmpty() == false) {
+                groups.add(String.format(
+                        Locale.ROOT, "%.4f %s", score, group.stream().sorted().toList()));
+                group.clear();
+            }
+            score = hit.path("_score").asDouble();
+            group.add(hit.path("_id").asText());
+        }
+        return groups;
+    }
+
+    @Test
+    void theQueryFormGivesTheRescorersOrderOnEveryNodeAndShardCopyDeepPagesToo() {
+        for (String query : List.of("bag", "holder")) {
+            for (String shopper : List.of("14911", "17841")) {
+                // the rescorer with log normalisation and windows over every match of each shard: the same formula
+                ObjectNode body = EsClient.object().put("size", 40).put("_source", false);
+                body.putObject("query").putObject("match").put("title", query);
+                body.putObject("rescore")
+                        .put("window_size", 10_000)
+                        .putObject("personalize")
+                        .put("model", MODEL)
+                        .put("user_id", shopper);
+                JsonNode rescored = cluster.any()
+                        .post("/" + PRODUCTS + "/_search", body)
+                        .ok()
+                        .path("hits")
+                        .path("hits");
+                List<String> firstPage = groups(searchQueryForm(cluster.any(), query, shopper, null, 0));
+                assertEquals(groups(rescored).subList(0, 10), firstPage.subList(0, 10), query + " for " + shopper);
+                for (EsClient node : cluster.nodes()) {
+                    assertEquals(
+                            firstPage,
+                            groups(searchQueryForm(node, query, shopper, "_local", 0)),
+                            query + " for " + shopper + " through " + node.baseUrl());
+                    // the second page, through every node: the rescorer's hits 20..40, score by score
+                    JsonNode second = searchQueryForm(node, query, shopper, null, 20);
+                    assertEquals(20, second.size());
+                    assertEquals(scores(rescored, 20, 40), scores(second, 0, 20), "page 2 through " + node.baseUrl());
+                }
+            }
+        }
+    }
+
     @Test
     void theModelsSystemIndicesAreOnEveryNode() {
         JsonNode settings = cluster.any()

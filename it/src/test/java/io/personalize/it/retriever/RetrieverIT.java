@@ -141,6 +141,45 @@ class RetrieverIT {
         assertTrue(response.reason().contains("window"), response.body());
     }
 
+    static String personalizeQuery(String inner, String user) {
+        return String.format(Locale.ROOT, """
+            {"personalize": {"query": %s, "model": "%s", "user_id": "%s"}}""", inner, StoreShop.MODEL, user);
+    }
+
+    @Test
+    void thePersonalizeQueryInAStandardRetrieverGivesWhatTheTopLevelQueryGives() {
+        List<List<String>> orders = new ArrayList<>();
+        for (String user : List.of(StoreShop.SHOPPER_A, StoreShop.SHOPPER_B)) {
+            JsonNode query = search(String.format(Locale.ROOT, """
+                {"size": 20, "query": %s}""", personalizeQuery(match(), user)));
+            JsonNode retriever = search(String.format(Locale.ROOT, """
+                {"size": 20, "retriever": {"standard": {"query": %s}}}""", personalizeQuery(match(), user)));
+            assertEquals(20, query.size());
+            assertEquals(ids(query), ids(retriever), "the same order for shopper " + user);
+            assertEquals(scores(query), scores(retriever), "the same scores for shopper " + user);
+            orders.add(ids(retriever));
+        }
+        assertNotEquals(ids(search("{\"size\": 20, \"query\": " + match() + "}")), orders.get(0));
+        assertNotEquals(orders.get(0), orders.get(1), "each shopper their own order");
+    }
+
+    @Test
+    void hybridSearchPersonalizedWithoutAWindow() {
+        // the personalize query around the hybrid bool (text and knn): every hit of both personalized, no window
+        String hybrid = String.format(Locale.ROOT, """
+            {"bool": {"should": [%s, {"knn": %s}]}}""", match(), knn(50));
+        JsonNode plain = search("{\"size\": 10, \"retriever\": {\"standard\": {\"query\": " + hybrid + "}}}");
+        List<List<String>> orders = new ArrayList<>();
+        for (String user : List.of(StoreShop.SHOPPER_A, StoreShop.SHOPPER_B)) {
+            JsonNode hits = search(String.format(Locale.ROOT, """
+                {"size": 10, "retriever": {"standard": {"query": %s}}}""", personalizeQuery(hybrid, user)));
+            assertEquals(10, hits.size());
+            assertNotEquals(ids(plain), ids(hits), "personalized, not the hybrid order");
+            orders.add(ids(hits));
+        }
+        assertNotEquals(orders.get(0), orders.get(1));
+    }
+
     @Test
     void rrfAndLinearAreNotInTheTestDistribution() {
         for (String retriever : List.of("rrf", "linear")) {

@@ -302,6 +302,47 @@ class SecurityIT {
                         .status());
     }
 
+    private static String personalizeQuery(String model, String user, String query) {
+        return String.format(Locale.ROOT, """
+            {"size": 20, "explain": true, "_source": false,
+             "query": {"personalize": {"query": %s, "model": "%s", "user_id": "%s"}}}""", query, model, user);
+    }
+
+    @Test
+    void thePersonalizeQueryIsAuthorizedAsTheRescorerIs() {
+        // the same load as the rescorer's, as the caller: read on the model's catalogue is what it takes
+        EsClient.Response otherModel = shopper.post(
+                "/sec-products/_search", personalizeQuery("private", "17850", "{\"match\": {\"title\": \"heart\"}}"));
+        assertForbidden(otherModel);
+        assertTrue(otherModel.body().contains("indices:data/read/personalize/signals"), otherModel.body());
+        assertTrue(otherModel.body().contains("sec-private"), otherModel.body());
+        EsClient.Response eventsOnly =
+                eventsReader.post("/sec-events/_search", personalizeQuery("shop", "17850", "{\"match_all\": {}}"));
+        assertForbidden(eventsOnly);
+        assertForbidden(nobody.post("/sec-products/_search", personalizeQuery("shop", "17850", "{\"match_all\": {}}")));
+        JsonNode allowed = shopper.post(
+                        "/sec-products/_search",
+                        personalizeQuery("shop", "17850", "{\"match\": {\"title\": \"heart\"}}"))
+                .ok();
+        assertTrue(
+                allowed.path("hits")
+                        .path("hits")
+                        .get(0)
+                        .path("_explanation")
+                        .path("description")
+                        .asText()
+                        .startsWith("personalize"),
+                allowed.toString());
+        // and only over the model's own catalogue, even for a superuser
+        EsClient.Response other =
+                admin.post("/sec-private/_search", personalizeQuery("shop", "17850", "{\"match_all\": {}}"));
+        assertEquals(400, other.status(), other.body());
+        assertTrue(
+                other.body()
+                        .contains("model [shop] personalizes searches of [sec-products] only, not of [sec-private]"),
+                other.body());
+    }
+
     @Test
     void aModelPersonalizesSearchesOfItsOwnCatalogueOnly() {
         // even for a superuser: another index's documents would get scores from items of the catalogue by their ids

@@ -1,0 +1,380 @@
+package io.personalize.rescore;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BulkScorer;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.Explanation;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.LeafCollector;
+import org.apache.lucene.search.Matches;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.search.Scorable;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.ScorerSupplier;
+import org.apache.lucene.search.TwoPhaseIterator;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Bits;
+
+/**
+ * The Lucene side of the {@code personalize} query: the inner query's matches, each scored with
+ * {@link PersonalizedScore}: {@code w_query · norm(inner score) + LeafSignals.score(doc)}, one {@link LeafSignals} per
+ * segment, documents in increasing order (the order scorers and bulk scorers visit them).
+ *
+ * <p>Skipping: every personalized part lies in [0, 1], so a document's score is at most {@code w_query ·
+ * norm(inner max) + (w_item_similarity + w_user_affinity + w_attribute_affinity + w_popularity)}, which is what
+ * {@link Scorer#getMaxScore} reports; and a minimum competitive score is passed on to the inner scorer as the inner
+ * score below which no document can reach it (the normalisation is increasing, so it inverts), lowered by a margin
+ * for float rounding. Without scores (a filter, a count) the inner query's own weight is used as it is.
+ */
+final class PersonalizeQuery extends Query {
+
+    // relative margin on bounds crossing float rounding: generous, it only costs a little skipping
+    private static final float MARGIN = 1e-4f;
+
+    private final Query inner;
+    private final ShardSignals signals;
+    private final RescoreWeights weights;
+    private final QueryNormalization normalization;
+
+    PersonalizeQuery(Query inner, ShardSignals signals, RescoreWeights weights, QueryNormalization normalization) {
+        if (normalization == QueryNormalization.MINMAX) {
+            throw new IllegalArgumentException(
+                    "[minmax] needs a window: the personalize query normalises per document");
+        }
+        this.inner = inner;
+        this.signals = signals;
+        this.weights = weights;
+        this.normalization = normalization;
+    }
+
+    Query inner() {
+        return inner;
+    }
+
+    /** The largest personalized part of any document's score: each part is at most its weight. */
+    private float maxPersonalized() {
+        return weights.itemSimilarity() + weights.userAffinity() + weights.attributeAffinity() + weights.popularity();
+    }
+
+    @Override
+    public Query rewrite(IndexSearcher searcher) throws IOException {
+        Query rewritten = inner.rewrite(searcher);
+        return rewritten == inner ? this : new PersonalizeQuery(rewritten, signals, weights, normalization);
+    }
+
+    @Override
+    public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) throws IOException {
+        if (scoreMode.needsScores() == false) {
+            // a filter or a count: the matches are the inner query's
+            return inner.createWeight(searcher, scoreMode, boost);
+        }
+        boolean innerScores = weights.query() > 0;
+        Weight innerWeight = inner.createWeight(searcher, innerScores ? scoreMode : ScoreMode.COMPLETE_NO_SCORES, 1f);
+        return new PersonalizeWeight(innerWeight, innerScores, boost);
+    }
+
+    private final class PersonalizeWeight extends Weight {
+        private final Weight innerWeight;
+        private final boolean innerScores;
+        private final float boost;
+
+        PersonalizeWeight(Weight innerWeight, boolean innerScores, float boost) {
+            super(PersonalizeQuery.this);
+            this.innerWeight = innerWeight;
+            this.innerScores = innerScores;
+            this.boost = boost;
+        }
+
+        @Override
+        public ScorerSupplier scorerSupplier(LeafReaderContext context) throws IOException {
+            ScorerSupplier innerSupplier = innerWeight.scorerSupplier(context);
+            if (innerSupplier == null) {
+                return null;
+            }
+            return new ScorerSupplier() {
+                @Override
+                public Scorer get(long leadCost) throws IOException {
+                    return new PersonalizedScorer(innerSupplier.get(leadCost), leaf(context));
+                }
+
+                @Override
+                public BulkScorer bulkScorer() throws IOException {
+                    // the inner query's own bulk scorer (a disjunction's is much faster than iterating its scorer)
+                    return new PersonalizedBulkScorer(innerSupplier.bulkScorer(), leaf(context));
+                }
+
+                @Override
+                public long cost() {
+                    return innerSupplier.cost();
+                }
+
+                @Override
+                public void setTopLevelScoringClause() throws IOException {
+                    innerSupplier.setTopLevelScoringClause();
+                }
+            };
+        }
+
+        private Leaf leaf(LeafReaderContext context) throws IOException {
+            return new Leaf(new LeafSignals(context.reader(), signals, weights), innerScores, boost);
+        }
+
+        @Override
+        public Explanation explain(LeafReaderContext context, int doc) throws IOException {
+            Explanation source = innerWeight.explain(context, doc);
+            if (source.isMatch() == false) {
+                return source;
+            }
+            float first = innerScores ? source.getValue().floatValue() : 0f;
+            Explanation query =
+                    PersonalizedExplanation.query(weights, normalization, first, Float.NaN, Float.NaN, source);
+            Explanation personalized = PersonalizedExplanation.of(context.reader(), doc, signals, weights, query);
+            if (boost == 1f) {
+                return personalized;
+            }
+            return Explanation.match(
+                    boost * personalized.getValue().floatValue(),
+                    "boosted, product of:",
+                    Explanation.match(boost, "boost"),
+                    personalized);
+        }
+
+        @Override
+        public Matches matches(LeafReaderContext context, int doc) throws IOException {
+            return innerWeight.matches(context, doc);
+        }
+
+        @Override
+        public int count(LeafReaderContext context) throws IOException {
+            return innerWeight.count(context);
+        }
+
+        @Override
+        public boolean isCacheable(LeafReaderContext context) {
+            // scores depend on the request's shopper: never cached (the inner query is, on its own, when filtering)
+            return false;
+        }
+    }
+
+    /**
+     * One segment's scoring: the personalized score of the current document, computed once even when asked twice
+     * (LeafSignals reads doc values, which only move forward), and the bounds for skipping.
+     */
+    private final class Leaf {
+        private final LeafSignals signals;
+        private final boolean innerScores;
+        private final float boost;
+        private int doc = -1;
+        private float score;
+
+        Leaf(LeafSignals signals, boolean innerScores, float boost) {
+            this.signals = signals;
+            this.innerScores = innerScores;
+            this.boost = boost;
+        }
+
+        float score(int doc, Scorable inner) throws IOException {
+            if (doc != this.doc) {
+                float query = innerScores ? weights.query() * normalization.apply(inner.score(), 0f, 0f) : 0f;
+                this.score = boost * (query + signals.score(doc));
+                this.doc = doc;
+            }
+            return score;
+        }
+
+        float maxScore(float innerMax) {
+            float query = innerScores ? weights.query() * normalization.apply(innerMax, 0f, 0f) : 0f;
+            return boost * (query + maxPersonalized()) * (1 + MARGIN);
+        }
+
+        /** Passes on the inner score below which no document can reach {@code minScore}. */
+        void setMinCompetitiveScore(float minScore, Scorable inner) throws IOException {
+            if (innerScores == false || boost <= 0) {
+                return;
+            }
+            float normalized = (minScore / boost - maxPersonalized()) / weights.query();
+            if (normalized <= 0) {
+                return;
+            }
+            float innerMin =
+                    switch (normalization) {
+                        case LOG -> (float) Math.expm1(normalized);
+                        case NONE -> normalized;
+                        case MINMAX -> 0f; // refused by the constructor
+                    };
+            innerMin = innerMin * (1 - MARGIN);
+            if (innerMin > 0 && Float.isFinite(innerMin)) {
+                inner.setMinCompetitiveScore(innerMin);
+            }
+        }
+    }
+
+    /** The inner query's scorer, its documents scored the personalized way. */
+    private static final class PersonalizedScorer extends Scorer {
+        private final Scorer inner;
+        private final Leaf leaf;
+
+        PersonalizedScorer(Scorer inner, Leaf leaf) {
+            this.inner = inner;
+            this.leaf = leaf;
+        }
+
+        @Override
+        public int docID() {
+            return inner.docID();
+        }
+
+        @Override
+        public DocIdSetIterator iterator() {
+            return inner.iterator();
+        }
+
+        @Override
+        public TwoPhaseIterator twoPhaseIterator() {
+            return inner.twoPhaseIterator();
+        }
+
+        @Override
+        public float score() throws IOException {
+            return leaf.score(inner.docID(), inner);
+        }
+
+        @Override
+        public int advanceShallow(int target) throws IOException {
+            return inner.advanceShallow(target);
+        }
+
+        @Override
+        public float getMaxScore(int upTo) throws IOException {
+            return leaf.maxScore(leaf.innerScores ? inner.getMaxScore(upTo) : 0f);
+        }
+
+        @Override
+        public void setMinCompetitiveScore(float minScore) throws IOException {
+            leaf.setMinCompetitiveScore(minScore, inner);
+        }
+
+        @Override
+        public Collection<ChildScorable> getChildren() {
+            return List.of(new ChildScorable(inner, BooleanClause.Occur.MUST.name()));
+        }
+    }
+
+    /** The inner query's bulk scorer, the scores its collector sees personalized. */
+    private static final class PersonalizedBulkScorer extends BulkScorer {
+        private final BulkScorer inner;
+        private final Leaf leaf;
+
+        PersonalizedBulkScorer(BulkScorer inner, Leaf leaf) {
+            this.inner = inner;
+            this.leaf = leaf;
+        }
+
+        @Override
+        public int score(LeafCollector collector, Bits acceptDocs, int min, int max) throws IOException {
+            return inner.score(new PersonalizingCollector(collector, leaf), acceptDocs, min, max);
+        }
+
+        @Override
+        public long cost() {
+            return inner.cost();
+        }
+    }
+
+    /**
+     * Hands the collector a scorable that personalizes the inner one's score of the document being collected. Only
+     * {@code collect(int)} is implemented, so documents collected as streams or ranges come through it too.
+     */
+    private static final class PersonalizingCollector implements LeafCollector {
+        private final LeafCollector collector;
+        private final Leaf leaf;
+        private final PersonalizedScorable scorable;
+
+        PersonalizingCollector(LeafCollector collector, Leaf leaf) {
+            this.collector = collector;
+            this.leaf = leaf;
+            this.scorable = new PersonalizedScorable(leaf);
+        }
+
+        @Override
+        public void setScorer(Scorable scorer) throws IOException {
+            scorable.inner = scorer;
+            collector.setScorer(scorable);
+        }
+
+        @Override
+        public void collect(int doc) throws IOException {
+            scorable.doc = doc;
+            collector.collect(doc);
+        }
+
+        @Override
+        public DocIdSetIterator competitiveIterator() throws IOException {
+            return collector.competitiveIterator();
+        }
+
+        @Override
+        public void finish() throws IOException {
+            collector.finish();
+        }
+    }
+
+    private static final class PersonalizedScorable extends Scorable {
+        private final Leaf leaf;
+        Scorable inner;
+        int doc = -1;
+
+        PersonalizedScorable(Leaf leaf) {
+            this.leaf = leaf;
+        }
+
+        @Override
+        public float score() throws IOException {
+            return leaf.score(doc, inner);
+        }
+
+        @Override
+        public void setMinCompetitiveScore(float minScore) throws IOException {
+            leaf.setMinCompetitiveScore(minScore, inner);
+        }
+
+        @Override
+        public Collection<ChildScorable> getChildren() {
+            return List.of(new ChildScorable(inner, BooleanClause.Occur.MUST.name()));
+        }
+    }
+
+    @Override
+    public void visit(QueryVisitor visitor) {
+        // highlighters and term statistics see the inner query's terms
+        inner.visit(visitor.getSubVisitor(BooleanClause.Occur.MUST, this));
+    }
+
+    @Override
+    public String toString(String field) {
+        return "personalize(" + inner.toString(field) + ", model version [" + signals.modelVersion() + "], weights "
+                + weights + ", " + normalization + ")";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        // the signals are one request's: equal only to the same request's query
+        return sameClassAs(o)
+                && inner.equals(((PersonalizeQuery) o).inner)
+                && signals == ((PersonalizeQuery) o).signals
+                && weights.equals(((PersonalizeQuery) o).weights)
+                && normalization == ((PersonalizeQuery) o).normalization;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(classHash(), inner, System.identityHashCode(signals), weights, normalization);
+    }
+}
