@@ -79,7 +79,7 @@ public final class TransportPersonalizationSignalsAction
                     ProfileLoader.Neighbors.ALL,
                     listener.delegateFailureAndWrap((l, profile) -> visibleContext.addListener(l.map(visible -> {
                         PersonalizationSignals signals =
-                                PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
+                                PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible), false);
                         return new PersonalizationSignalsAction.Response(signals.withoutNames());
                     }))));
             return;

@@ -2,8 +2,8 @@ package io.personalize.rescore;
 
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.NeighborSums;
 import io.personalize.serving.PopularList;
-import io.personalize.serving.ProfileScorer;
 import io.personalize.serving.UserProfile;
 import java.io.IOException;
 import java.util.Arrays;
@@ -110,17 +110,24 @@ public final class PersonalizationSignals implements Writeable {
      * empty signals: the first-pass order stays, popularity included.
      */
     public static PersonalizationSignals of(Profile profile) {
-        Builder b = new Builder();
+        return of(profile, true);
+    }
+
+    /**
+     * The signals of a profile; {@code named}: with the items behind them (for explain), else without (the strongest
+     * source of each similarity is then not even looked for).
+     */
+    public static PersonalizationSignals of(Profile profile, boolean named) {
         if (profile.isEmpty()) {
-            return b.build(
-                    profile.model().config().catalog().idField(),
-                    profile.model().version().version(),
-                    Map.of());
+            return new Builder(NeighborSums.of(List.of(), Map.of(), Set.of(), false))
+                    .build(
+                            profile.model().config().catalog().idField(),
+                            profile.model().version().version(),
+                            Map.of());
         }
         List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
-        for (ProfileScorer.Scored sum : ProfileScorer.sum(sources, profile.neighbors(), Set.of())) {
-            b.setSimilarity(sum.item(), sum.score(), sum.source());
-        }
+        // the same sums and sources as ProfileScorer.sum, unranked: the signals need no order
+        Builder b = new Builder(NeighborSums.of(sources, profile.neighbors(), Set.of(), named));
         UserProfile user = profile.user();
         if (user != null) {
             for (int r = 0; r < user.recommended().size(); r++) {
@@ -175,17 +182,41 @@ public final class PersonalizationSignals implements Writeable {
 
     /** Accumulates per-item signals in parallel arrays. */
     private static final class Builder {
-        private final Map<String, Integer> index = new HashMap<>();
+        // the similarities' items are numbered by the sums; the items only affinity or popularity name, here
+        private final NeighborSums sums;
+        private final Map<String, Integer> others = new HashMap<>();
         private int size;
-        private String[] ids = new String[16];
-        private float[] sim = new float[16];
-        private float[] aff = new float[16];
-        private float[] pop = new float[16];
-        private String[] similarTo = new String[16];
-        private String[] because = new String[16];
+        private String[] ids;
+        private float[] sim;
+        private float[] aff;
+        private float[] pop;
+        private String[] similarTo;
+        private String[] because;
+
+        /** Starts with the similarities, so that the other signals add to one index of the items. */
+        Builder(NeighborSums sums) {
+            size = sums.size();
+            int capacity = Math.max(16, size + size / 4);
+            this.sums = sums;
+            ids = new String[capacity];
+            sim = new float[capacity];
+            aff = new float[capacity];
+            pop = new float[capacity];
+            similarTo = new String[capacity];
+            because = new String[capacity];
+            for (int j = 0; j < size; j++) {
+                ids[j] = sums.item(j);
+                sim[j] = sums.sum(j);
+                similarTo[j] = sums.source(j);
+            }
+        }
 
         private int slot(String item) {
-            Integer existing = index.putIfAbsent(item, size);
+            int known = sums.indexOf(item);
+            if (known >= 0) {
+                return known;
+            }
+            Integer existing = others.putIfAbsent(item, size);
             if (existing != null) {
                 return existing;
             }
@@ -200,12 +231,6 @@ public final class PersonalizationSignals implements Writeable {
             }
             ids[size] = item;
             return size++;
-        }
-
-        void setSimilarity(String item, float sum, String strongestSource) {
-            int i = slot(item);
-            sim[i] = sum;
-            similarTo[i] = strongestSource;
         }
 
         void setAffinity(String item, float score, String reason) {
@@ -251,6 +276,11 @@ public final class PersonalizationSignals implements Writeable {
                 values[i] = (float) Math.sqrt(Math.max(0f, values[i] / max));
             }
         }
+    }
+
+    /** Whether the items behind the signals are shipped: only for a search that explains. */
+    public boolean named() {
+        return similarTo != null;
     }
 
     public boolean isEmpty() {

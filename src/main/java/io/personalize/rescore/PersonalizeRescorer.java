@@ -63,7 +63,8 @@ public final class PersonalizeRescorer implements Rescorer {
         context.windowMin = min;
         context.windowMax = max;
         ScoreDoc[] windowHits = Arrays.copyOf(hits, window);
-        Set<Integer> rescored = new HashSet<>(window * 2);
+        // which hits were rescored is asked by explain only: a search without it boxes no document ids
+        Set<Integer> rescored = context.signals.explains() ? new HashSet<>(window * 2) : null;
         Arrays.sort(windowHits, Comparator.comparingInt(d -> d.doc));
         List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
         LeafReaderContext leaf = null;
@@ -79,12 +80,16 @@ public final class PersonalizeRescorer implements Rescorer {
             }
             hit.score = context.weights.query() * context.normalization.apply(hit.score, min, max)
                     + leafSignals.score(hit.doc - leaf.docBase);
-            rescored.add(hit.doc);
+            if (rescored != null) {
+                rescored.add(hit.doc);
+            }
         }
         for (int i = window; i < hits.length; i++) {
             hits[i].score = context.weights.query() * context.normalization.apply(hits[i].score, min, max);
         }
-        context.setRescoredDocs(rescored);
+        if (rescored != null) {
+            context.setRescoredDocs(rescored);
+        }
         ScoreDoc[] sorted = hits.clone();
         Arrays.sort(sorted, RescoreOrder.SCORE_DOCS);
         return new TopDocs(topDocs.totalHits, sorted);

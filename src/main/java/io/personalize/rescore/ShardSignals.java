@@ -1,38 +1,42 @@
 package io.personalize.rescore;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.index.mapper.Uid;
 
 /**
- * {@link PersonalizationSignals} indexed for a shard's hot loop: item ids and attribute values as {@link BytesRef}
- * keys, so that a hit's doc-value bytes are looked up without building a String.
+ * {@link PersonalizationSignals} indexed for a shard's hot loop, built once per shard request and shared by its
+ * segments: the items' ids as bytes in an {@link IdTable} (UTF-8 for a keyword id, Elasticsearch's encoding for
+ * {@code _id}) and as longs for a numeric id ({@link NumericIdTable}), each built on first use; the attribute values as UTF-8 bytes, so
+ * that each segment turns them into ordinals once ({@link LeafSignals}). Nothing here is built per hit.
  */
 final class ShardSignals {
 
     private final PersonalizationSignals signals;
-    private final Map<BytesRef, Integer> items;
     private final List<String> attributeFields;
-    private final List<Map<BytesRef, Float>> attributeWeights;
+    private final BytesRef[][] attributeValues;
+    private final float[][] attributeWeights;
+    private IdTable utf8Ids;
+    private IdTable uidIds;
+    private NumericIdTable numericIds;
 
     ShardSignals(PersonalizationSignals signals) {
         this.signals = signals;
-        String[] ids = signals.items();
-        this.items = new HashMap<>(ids.length * 2);
-        for (int i = 0; i < ids.length; i++) {
-            items.put(new BytesRef(ids[i]), i);
-        }
         this.attributeFields = signals.attributeFields();
-        this.attributeWeights = attributeFields.stream()
-                .map(field -> {
-                    Map<BytesRef, Float> weights = new HashMap<>();
-                    signals.attributes()
-                            .get(field)
-                            .forEach((value, weight) -> weights.put(new BytesRef(value), weight));
-                    return weights;
-                })
-                .toList();
+        this.attributeValues = new BytesRef[attributeFields.size()][];
+        this.attributeWeights = new float[attributeFields.size()][];
+        for (int a = 0; a < attributeFields.size(); a++) {
+            Map<String, Float> weights = signals.attributes().get(attributeFields.get(a));
+            attributeValues[a] = new BytesRef[weights.size()];
+            attributeWeights[a] = new float[weights.size()];
+            int v = 0;
+            for (Map.Entry<String, Float> weight : weights.entrySet()) {
+                attributeValues[a][v] = new BytesRef(weight.getKey());
+                attributeWeights[a][v] = weight.getValue();
+                v++;
+            }
+        }
     }
 
     String idField() {
@@ -43,10 +47,60 @@ final class ShardSignals {
         return signals.modelVersion();
     }
 
-    /** The index of the item with these id bytes, or -1. */
-    int item(BytesRef id) {
-        Integer i = items.get(id);
-        return i == null ? -1 : i;
+    /** Whether the search explains its hits (only then are the items behind the signals shipped). */
+    boolean explains() {
+        return signals.named();
+    }
+
+    int size() {
+        return signals.items().length;
+    }
+
+    /** The items' ids as UTF-8 bytes: a keyword id's terms. */
+    synchronized IdTable utf8Ids() {
+        if (utf8Ids == null) {
+            utf8Ids = IdTable.utf8(signals.items());
+        }
+        return utf8Ids;
+    }
+
+    /** The items' ids as {@code _id} encodes them in its terms and stored field ({@link Uid#encodeId}). */
+    synchronized IdTable uidIds() {
+        if (uidIds == null) {
+            uidIds = IdTable.of(signals.items(), Uid::encodeId);
+        }
+        return uidIds;
+    }
+
+    /** The items whose id is a long written as {@link Long#toString} writes it: a numeric id field's values. */
+    synchronized NumericIdTable numericIds() {
+        if (numericIds == null) {
+            numericIds = NumericIdTable.of(signals.items());
+        }
+        return numericIds;
+    }
+
+    /** The id as a long when it is one exactly as a numeric field's value prints ("7", not "07" nor "+7"), else null. */
+    static Long canonicalLong(String id) {
+        int length = id.length();
+        if (length == 0 || length > 20) {
+            return null;
+        }
+        int first = id.charAt(0) == '-' ? 1 : 0;
+        if (first == length || (id.charAt(first) == '0' && length > first + 1)) {
+            return null;
+        }
+        for (int c = first; c < length; c++) {
+            if (id.charAt(c) < '0' || id.charAt(c) > '9') {
+                return null;
+            }
+        }
+        try {
+            long value = Long.parseLong(id);
+            return value == 0 && first == 1 ? null : value; // "-0"
+        } catch (NumberFormatException e) {
+            return null; // beyond a long
+        }
     }
 
     float similarity(int item) {
@@ -73,7 +127,13 @@ final class ShardSignals {
         return attributeFields;
     }
 
-    Map<BytesRef, Float> attributeWeights(int attribute) {
-        return attributeWeights.get(attribute);
+    /** The values of attribute {@code a} that carry a weight for the shopper, as UTF-8 bytes. */
+    BytesRef[] attributeValues(int a) {
+        return attributeValues[a];
+    }
+
+    /** The weights of {@link #attributeValues}, aligned. */
+    float[] attributeWeights(int a) {
+        return attributeWeights[a];
     }
 }

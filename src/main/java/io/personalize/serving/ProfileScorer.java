@@ -5,6 +5,7 @@ import io.personalize.training.ScoringParams;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -138,6 +139,10 @@ public final class ProfileScorer {
     /** Every candidate the sources' neighbour lists reach, with the sum of its neighbour scores (best first). */
     public static List<Scored> sum(
             List<String> sources, Map<String, NeighborList> neighbors, Collection<String> excluded) {
+        if (new HashSet<>(sources).size() == sources.size()) {
+            // the same sums and sources in one pass over the lists (a repeated source would count as one reason here)
+            return NeighborSums.of(sources, neighbors, excluded, true).ranked();
+        }
         return score(sources, null, neighbors, null, SUM, excluded, Integer.MAX_VALUE);
     }
 

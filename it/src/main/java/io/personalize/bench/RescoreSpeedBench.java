@@ -48,7 +48,7 @@ public final class RescoreSpeedBench {
 
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
-        int docs = 200_000, queries = 300, rounds = 3, seconds = 10;
+        int docs = 200_000, queries = 300, rounds = 3, seconds = 10, shards = 1, replicas = 0;
         boolean fresh = false;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -57,15 +57,18 @@ public final class RescoreSpeedBench {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--fresh" -> fresh = true;
                 case "--throughput-seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--shards" -> shards = Integer.parseInt(args[++i]);
+                case "--replicas" -> replicas = Integer.parseInt(args[++i]);
                 default ->
-                    throw new IllegalArgumentException("unknown argument [" + args[i]
-                            + "]: [--docs N] [--queries N] [--rounds N] [--fresh] [--throughput-seconds N]");
+                    throw new IllegalArgumentException(
+                            "unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]"
+                                    + " [--throughput-seconds N] [--shards N] [--replicas N]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         OnlineRetail data = OnlineRetail.load();
         long split = OnlineRetail.SPLIT;
-        loadCatalogue(es, data, docs, fresh);
+        loadCatalogue(es, data, docs, fresh, shards, replicas);
         RescoreCases.prepare(es, data, PRODUCTS, docs, () -> {}, EVENTS, MODEL, split, null, fresh);
         List<RescoreCases.Case> cases = RescoreCases.cases(data, split, Long.MAX_VALUE, queries);
         long matched = 0;
@@ -79,11 +82,15 @@ public final class RescoreSpeedBench {
         }
         System.out.printf(
                 Locale.ROOT,
-                "%n%,d queries (%,d shoppers) over %,d products, %,.0f matching documents per query on average; "
-                        + "%d measured rounds after a warm-up round, one client%n",
+                "%n%,d queries (%,d shoppers) over %,d products (%d shard(s), %d replica(s), %d node(s)), %,.0f"
+                        + " matching documents per query on average; %d measured rounds after a warm-up round, one"
+                        + " client%n",
                 cases.size(),
                 cases.stream().map(RescoreCases.Case::user).distinct().count(),
                 docs,
+                shards,
+                replicas,
+                es.get("/_cluster/health").ok().path("number_of_nodes").asInt(),
                 (double) matched / cases.size(),
                 rounds);
 
@@ -180,11 +187,14 @@ public final class RescoreSpeedBench {
         }
         System.out.printf(
                 Locale.ROOT,
-                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d --throughput-seconds %d%n",
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --rounds %d --throughput-seconds %d"
+                        + " --shards %d --replicas %d%n",
                 docs,
                 queries,
                 rounds,
-                seconds);
+                seconds,
+                shards,
+                replicas);
     }
 
     /**
@@ -381,19 +391,32 @@ public final class RescoreSpeedBench {
         }
     }
 
+    /** Whether the catalogue index has these numbers of shards and replicas. */
+    static boolean sameShards(EsClient es, int shards, int replicas) {
+        JsonNode index = es.get("/" + PRODUCTS + "/_settings")
+                .ok()
+                .path(PRODUCTS)
+                .path("settings")
+                .path("index");
+        return index.path("number_of_shards").asInt() == shards
+                && index.path("number_of_replicas").asInt() == replicas;
+    }
+
     /** The catalogue replicated to {@code docs} documents, bulk-loaded by two client threads with refresh off. */
-    static void loadCatalogue(EsClient es, OnlineRetail data, int docs, boolean fresh) throws Exception {
+    static void loadCatalogue(EsClient es, OnlineRetail data, int docs, boolean fresh, int shards, int replicas)
+            throws Exception {
         EsClient.Response count = es.get("/" + PRODUCTS + "/_count");
         if (fresh == false
                 && count.status() == 200
-                && count.json().path("count").asLong() == docs) {
+                && count.json().path("count").asLong() == docs
+                && sameShards(es, shards, replicas)) {
             System.out.printf(Locale.ROOT, "reusing index [%s] (%,d products)%n", PRODUCTS, docs);
             return;
         }
         long start = System.nanoTime();
         List<OnlineRetail.Product> catalogue =
                 data.products().stream().filter(p -> p.title() != null).toList();
-        Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
+        Shop.createProductsIndex(es, PRODUCTS, null, shards, replicas);
         es.put("/" + PRODUCTS + "/_settings", "{\"index\": {\"refresh_interval\": \"-1\"}}")
                 .ok();
         List<Integer> all = new ArrayList<>(docs);
@@ -430,9 +453,11 @@ public final class RescoreSpeedBench {
                 .ok();
         es.refresh(PRODUCTS);
         es.post("/" + PRODUCTS + "/_forcemerge?max_num_segments=1", null).ok();
+        es.get("/_cluster/health/" + PRODUCTS + "?wait_for_status=green&timeout=120s")
+                .ok();
         System.out.printf(
                 Locale.ROOT,
-                "loaded %,d products into [%s] in %.0f s (force-merged to one segment)%n",
+                "loaded %,d products into [%s] in %.0f s (force-merged to one segment per shard)%n",
                 docs,
                 PRODUCTS,
                 (System.nanoTime() - start) / 1e9);

@@ -1,0 +1,111 @@
+package io.personalize.rescore;
+
+import java.util.Arrays;
+import java.util.function.Function;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.StringHelper;
+import org.apache.lucene.util.UnicodeUtil;
+
+/**
+ * The signals' item ids as bytes (UTF-8, or however the id field encodes them), all in one array, with an open-addressing
+ * hash table over them: a hit's id bytes (a doc-values term, a stored {@code _id}) find their item without building a
+ * String or a {@link BytesRef} per hit, and a segment can seek each item's bytes in its terms. Read-only once built, so
+ * segments searched concurrently can share it.
+ */
+final class IdTable {
+
+    private final byte[] bytes;
+    // item i's bytes are bytes[start[i], start[i + 1])
+    private final int[] start;
+    // item + 1 per slot, 0 for an empty slot; a power of two at least twice the number of items
+    private final int[] slots;
+    private final int mask;
+
+    private IdTable(byte[] bytes, int[] start, int[] slots) {
+        this.bytes = bytes;
+        this.start = start;
+        this.slots = slots;
+        this.mask = slots.length - 1;
+    }
+
+    /** A table of {@code ids} encoded by {@code encode} (it may return a shared {@link BytesRef}). */
+    static IdTable of(String[] ids, Function<String, BytesRef> encode) {
+        int[] start = new int[ids.length + 1];
+        byte[] bytes = new byte[Math.max(16, ids.length * 12)];
+        for (int i = 0; i < ids.length; i++) {
+            BytesRef encoded = encode.apply(ids[i]);
+            int end = start[i] + encoded.length;
+            if (end > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(end, bytes.length * 2));
+            }
+            System.arraycopy(encoded.bytes, encoded.offset, bytes, start[i], encoded.length);
+            start[i + 1] = end;
+        }
+        int capacity = Integer.highestOneBit(Math.max(2, ids.length) * 2 - 1) << 1;
+        int[] slots = new int[capacity];
+        int mask = capacity - 1;
+        for (int i = 0; i < ids.length; i++) {
+            int length = start[i + 1] - start[i];
+            int slot = hash(bytes, start[i], length) & mask;
+            while (slots[slot] != 0) {
+                int other = slots[slot] - 1;
+                if (Arrays.equals(bytes, start[other], start[other + 1], bytes, start[i], start[i + 1])) {
+                    break; // the same id twice: the first keeps it
+                }
+                slot = (slot + 1) & mask;
+            }
+            if (slots[slot] == 0) {
+                slots[slot] = i + 1;
+            }
+        }
+        return new IdTable(bytes, start, slots);
+    }
+
+    /** A table of ids as their UTF-8 bytes (keyword doc values, the order of a keyword field's terms). */
+    static IdTable utf8(String[] ids) {
+        BytesRef scratch = new BytesRef(new byte[64]);
+        return of(ids, id -> {
+            int max = id.length() * 3;
+            if (scratch.bytes.length < max) {
+                scratch.bytes = new byte[max];
+            }
+            scratch.length = UnicodeUtil.UTF16toUTF8(id, 0, id.length(), scratch.bytes);
+            return scratch;
+        });
+    }
+
+    private static int hash(byte[] bytes, int offset, int length) {
+        return StringHelper.murmurhash3_x86_32(bytes, offset, length, 0x5bd1e995);
+    }
+
+    /** The item whose id is these bytes, or -1. */
+    int find(byte[] other, int offset, int length) {
+        int slot = hash(other, offset, length) & mask;
+        while (true) {
+            int item = slots[slot] - 1;
+            if (item < 0) {
+                return -1;
+            }
+            if (Arrays.equals(bytes, start[item], start[item + 1], other, offset, offset + length)) {
+                return item;
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    int find(BytesRef id) {
+        return find(id.bytes, id.offset, id.length);
+    }
+
+    int size() {
+        return start.length - 1;
+    }
+
+    /** Points {@code scratch} at item {@code i}'s bytes (no copy: do not change them). */
+    BytesRef bytesOf(int item, BytesRef scratch) {
+        scratch.bytes = bytes;
+        scratch.offset = start[item];
+        scratch.length = start[item + 1] - start[item];
+        return scratch;
+    }
+}

@@ -1,0 +1,177 @@
+package io.personalize.serving;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * "Sum the neighbour scores, remember the strongest source" over a request's source items, in one pass over their
+ * neighbour lists: the per-request half of the rescorer's signals and of {@code _recommend}'s real-time part. It gives
+ * exactly {@link ProfileScorer#sum}'s candidates, sums (accumulated in float in source order, as
+ * {@link NeighborhoodScorer} does) and strongest sources (the largest contribution, ties by the smaller id in UTF-8
+ * order), without numbering the items in id order, building a matrix or ranking the candidates: with fifty recent
+ * items of a hundred neighbours each, that numbering and ranking was most of a rescored search's cost
+ * ({@code NeighborSumsTests} compares both on random lists). Candidates come in the order they are first reached.
+ */
+public final class NeighborSums {
+
+    private final Map<String, Integer> index;
+    private final String[] items;
+    private final float[] sums;
+    private final String[] sources;
+    private final int size;
+
+    private NeighborSums(Map<String, Integer> index, String[] items, float[] sums, String[] sources, int size) {
+        this.index = index;
+        this.items = items;
+        this.sums = sums;
+        this.sources = sources;
+        this.size = size;
+    }
+
+    /**
+     * @param sources the source items, each counting 1, summed in this order (sources without a neighbour list add
+     *     nothing)
+     * @param neighbors the neighbour lists at hand, by item
+     * @param excluded items never returned
+     * @param withSources whether to find each candidate's strongest source ({@link #source}); else it is null
+     */
+    public static NeighborSums of(
+            List<String> sources,
+            Map<String, NeighborList> neighbors,
+            Collection<String> excluded,
+            boolean withSources) {
+        int capacity = 0;
+        for (String source : sources) {
+            NeighborList list = neighbors.get(source);
+            if (list != null) {
+                capacity += list.size();
+            }
+        }
+        Map<String, Integer> index = new HashMap<>(Math.max(16, capacity * 4 / 3 + 1));
+        String[] items = new String[Math.max(16, capacity)];
+        float[] sums = new float[items.length];
+        // withSources: per candidate, the strongest source so far, its contribution, and the current source's
+        // contribution (a row naming a neighbour twice contributes the sum, as NeighborhoodScorer's reasons count it)
+        String[] strongest = withSources ? new String[items.length] : null;
+        float[] strongestScore = withSources ? new float[items.length] : null;
+        float[] current = withSources ? new float[items.length] : null;
+        int[] currentSource = withSources ? new int[items.length] : null;
+        int size = 0;
+        for (int x = 0; x < sources.size(); x++) {
+            String source = sources.get(x);
+            NeighborList list = neighbors.get(source);
+            if (list == null) {
+                continue;
+            }
+            List<String> row = list.neighbors();
+            float[] scores = list.scores();
+            for (int p = 0; p < scores.length; p++) {
+                String item = row.get(p);
+                Integer known = index.putIfAbsent(item, size);
+                int j;
+                if (known == null) {
+                    j = size++;
+                    items[j] = item;
+                    sums[j] = scores[p];
+                    if (withSources) {
+                        currentSource[j] = x;
+                        current[j] = scores[p];
+                    }
+                } else {
+                    j = known;
+                    sums[j] += scores[p];
+                    if (withSources) {
+                        if (currentSource[j] == x) {
+                            current[j] += scores[p];
+                        } else {
+                            currentSource[j] = x;
+                            current[j] = scores[p];
+                        }
+                    }
+                }
+            }
+            if (withSources) {
+                // the source's whole contribution to each neighbour is known now
+                for (int p = 0; p < scores.length; p++) {
+                    int j = index.get(row.get(p));
+                    float contribution = current[j];
+                    if (currentSource[j] == x
+                            && contribution > 0f
+                            && (strongest[j] == null
+                                    || contribution > strongestScore[j]
+                                    || (contribution == strongestScore[j]
+                                            && ProfileScorer.compareCodePoints(source, strongest[j]) < 0))) {
+                        strongest[j] = source;
+                        strongestScore[j] = contribution;
+                    }
+                }
+            }
+        }
+        // what NeighborhoodScorer keeps: positive sums of items not excluded
+        int kept = 0;
+        for (int j = 0; j < size; j++) {
+            if (sums[j] > 0f && excluded.contains(items[j]) == false) {
+                if (kept != j) {
+                    items[kept] = items[j];
+                    sums[kept] = sums[j];
+                    if (withSources) {
+                        strongest[kept] = strongest[j];
+                    }
+                }
+                kept++;
+            }
+        }
+        if (kept != size) {
+            index.clear();
+            for (int j = 0; j < kept; j++) {
+                index.put(items[j], j);
+            }
+        }
+        return new NeighborSums(index, items, sums, strongest, kept);
+    }
+
+    /** How many candidates. */
+    public int size() {
+        return size;
+    }
+
+    public String item(int candidate) {
+        return items[candidate];
+    }
+
+    public float sum(int candidate) {
+        return sums[candidate];
+    }
+
+    /** The source contributing most to the candidate; null when not asked for. */
+    public String source(int candidate) {
+        return sources == null ? null : sources[candidate];
+    }
+
+    /** The candidate number of an item, or -1. */
+    public int indexOf(String item) {
+        Integer i = index.get(item);
+        return i == null ? -1 : i;
+    }
+
+    /** The candidates, best first (ties by the smaller id in UTF-8 order), as {@link ProfileScorer#sum} returns them. */
+    public List<ProfileScorer.Scored> ranked() {
+        Integer[] order = new Integer[size];
+        for (int j = 0; j < size; j++) {
+            order[j] = j;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int bySum = Float.compare(sums[b], sums[a]);
+            return bySum != 0 ? bySum : ProfileScorer.compareCodePoints(items[a], items[b]);
+        });
+        ProfileScorer.Scored[] ranked = new ProfileScorer.Scored[size];
+        for (int r = 0; r < size; r++) {
+            int j = order[r];
+            ranked[r] = new ProfileScorer.Scored(items[j], sums[j], source(j));
+        }
+        return List.of(ranked);
+    }
+}

@@ -1,0 +1,312 @@
+package io.personalize.rescore;
+
+import static org.hamcrest.Matchers.equalTo;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.SortedNumericDocValuesField;
+import org.apache.lucene.document.SortedSetDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NoMergePolicy;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.index.mapper.Uid;
+import org.elasticsearch.test.ESTestCase;
+
+/**
+ * A segment's reading of the signals, for each kind of id field ({@code _id}, keyword, numeric), gives every live
+ * document exactly the score of the formula ({@link PersonalizedScore}) over the signals of its id, whether a pass asks
+ * about a few documents (per-document reads) or all of them (the items resolved in the segment), across several
+ * segments, with deleted and updated documents and documents without an id; attribute values are compared as ordinals.
+ */
+public class LeafSignalsTests extends ESTestCase {
+
+    private static final RescoreWeights WEIGHTS = new RescoreWeights(0.5f, 0.7f, 1.1f, 0.9f, 0.3f);
+    private static final String[] COLORS = {"red", "green", "blue", "ünïcode", "black"};
+
+    /** What the test indexed: per live document (by its stored position), its id (null: none) and colours. */
+    private record Product(String id, List<String> colors) {}
+
+    private Directory dir;
+    private DirectoryReader reader;
+    // per segment, per live document: what it is
+    private final Map<Object, Map<Integer, Product>> bySegment = new HashMap<>();
+
+    @Override
+    public void tearDown() throws Exception {
+        if (reader != null) {
+            reader.close();
+        }
+        if (dir != null) {
+            dir.close();
+        }
+        super.tearDown();
+    }
+
+    /**
+     * Products with numeric-looking ids ("1000" ...), so that the same id is in {@code _id}, a keyword and a long field;
+     * several segments (no merges), some products deleted, some updated (their old copy deleted in its segment), some
+     * without an id.
+     */
+    private void index(int products) throws IOException {
+        dir = newDirectory();
+        IndexWriterConfig config = newIndexWriterConfig().setMergePolicy(NoMergePolicy.INSTANCE);
+        Map<String, Product> live = new LinkedHashMap<>();
+        try (IndexWriter writer = new IndexWriter(dir, config)) {
+            for (int p = 0; p < products; p++) {
+                String id = randomInt(9) == 0 ? null : Integer.toString(1000 + p);
+                List<String> colors = new ArrayList<>();
+                for (String color : COLORS) {
+                    if (randomInt(3) == 0) {
+                        colors.add(color);
+                    }
+                }
+                writer.addDocument(document(id, colors));
+                if (id != null) {
+                    live.put(id, new Product(id, colors));
+                }
+                if (randomInt(20) == 0) {
+                    writer.commit(); // a new segment
+                }
+            }
+            for (String id : List.copyOf(live.keySet())) {
+                int dice = randomInt(9);
+                if (dice == 0) {
+                    writer.deleteDocuments(new Term("_id", Uid.encodeId(id)));
+                    live.remove(id);
+                } else if (dice == 1) {
+                    List<String> colors = List.of(randomFrom(COLORS));
+                    writer.updateDocument(new Term("_id", Uid.encodeId(id)), document(id, colors));
+                    live.put(id, new Product(id, colors));
+                }
+            }
+            writer.commit();
+        }
+        reader = DirectoryReader.open(dir);
+        assertTrue("several segments", reader.leaves().size() > 1);
+        for (LeafReaderContext leaf : reader.leaves()) {
+            Map<Integer, Product> docs = new HashMap<>();
+            Bits liveDocs = leaf.reader().getLiveDocs();
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                if (liveDocs == null || liveDocs.get(doc)) {
+                    Document stored = leaf.reader().storedFields().document(doc);
+                    BytesRef uid = stored.getBinaryValue("_id");
+                    String id = uid == null ? null : Uid.decodeId(uid.bytes, uid.offset, uid.length);
+                    List<String> colors = new ArrayList<>();
+                    for (String color : stored.getValues("colors")) {
+                        colors.add(color);
+                    }
+                    docs.put(doc, new Product(id, colors));
+                }
+            }
+            bySegment.put(leaf.reader().getCoreCacheHelper().getKey(), docs);
+        }
+    }
+
+    private static Document document(String id, List<String> colors) {
+        Document doc = new Document();
+        if (id != null) {
+            // as Elasticsearch indexes _id: its encoded bytes, indexed and stored
+            doc.add(new StringField("_id", Uid.encodeId(id), Field.Store.YES));
+            doc.add(new SortedSetDocValuesField("sku", new BytesRef(id)));
+            doc.add(new SortedNumericDocValuesField("number", Long.parseLong(id)));
+        }
+        for (String color : colors) {
+            doc.add(new SortedSetDocValuesField("color", new BytesRef(color)));
+            doc.add(new StringField("colors", color, Field.Store.YES));
+        }
+        return doc;
+    }
+
+    /** Signals over some of the products' ids and some the catalogue does not have, and weights for some colours. */
+    private static PersonalizationSignals signals(String idField, int products, int items) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < items; i++) {
+            // unknown ids too, and ids a long field could not hold the same way ("0999" is not the number 999)
+            ids.add(
+                    switch (randomInt(9)) {
+                        case 0 -> "0" + (1000 + randomInt(products));
+                        case 1 -> "unknown-" + i;
+                        default -> Integer.toString(1000 + randomInt(products));
+                    });
+        }
+        String[] unique = ids.stream().distinct().toArray(String[]::new);
+        float[] similarity = new float[unique.length], affinity = new float[unique.length];
+        float[] popularity = new float[unique.length];
+        for (int i = 0; i < unique.length; i++) {
+            similarity[i] = randomFloat();
+            affinity[i] = randomBoolean() ? 0f : randomFloat();
+            popularity[i] = randomFloat();
+        }
+        Map<String, Float> colors = new HashMap<>();
+        for (String color : COLORS) {
+            if (randomBoolean()) {
+                colors.put(color, randomFloat());
+            }
+        }
+        colors.put("not-in-the-catalogue", 1f);
+        return new PersonalizationSignals(
+                idField,
+                1,
+                unique,
+                similarity,
+                affinity,
+                popularity,
+                null,
+                null,
+                Map.of("color", colors, "size", Map.of("xl", 0.5f)));
+    }
+
+    /** The formula over the signals of the product's id, computed from what was indexed. */
+    private static float expected(PersonalizationSignals signals, Product product) {
+        int item = expectedItem(signals, product);
+        Map<String, Float> colors = signals.attributes().get("color");
+        float best = 0;
+        for (String color : product.colors()) {
+            best = Math.max(best, colors.getOrDefault(color, 0f));
+        }
+        // two attribute fields, "size" is in no document: the mean counts it as 0
+        float attributes = best / 2;
+        return PersonalizedScore.combine(
+                WEIGHTS,
+                0f,
+                item < 0 ? 0f : signals.similarity(item),
+                item < 0 ? 0f : signals.affinity(item),
+                attributes,
+                item < 0 ? 0f : signals.popularity(item));
+    }
+
+    /** The signals' item of the product's id, -1 when the product has none or is indexed without the id field. */
+    private static int expectedItem(PersonalizationSignals signals, Product product) {
+        boolean indexed = List.of("_id", "sku", "number").contains(signals.idField());
+        return product.id() == null || indexed == false
+                ? -1
+                : List.of(signals.items()).indexOf(product.id());
+    }
+
+    /**
+     * Asks each segment about its live documents in increasing order, every {@code stride}-th of them, and checks the
+     * score and the item of each.
+     */
+    private void assertScores(String idField, int products, int items, int stride) throws IOException {
+        PersonalizationSignals signals = signals(idField, products, items);
+        ShardSignals shard = new ShardSignals(signals);
+        int checked = 0;
+        for (LeafReaderContext leaf : reader.leaves()) {
+            LeafReader segment = leaf.reader();
+            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS);
+            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS);
+            Map<Integer, Product> docs =
+                    bySegment.get(segment.getCoreCacheHelper().getKey());
+            int seen = 0;
+            for (int doc = 0; doc < segment.maxDoc(); doc++) {
+                Product product = docs.get(doc);
+                if (product == null || seen++ % stride != 0) {
+                    continue;
+                }
+                String what = idField + " doc " + doc + " id " + product.id() + " colors " + product.colors();
+                assertThat(what, scores.score(doc), equalTo(expected(signals, product)));
+                int item = itemsOnly.item(doc);
+                assertThat(what, item, equalTo(expectedItem(signals, product)));
+                checked++;
+            }
+        }
+        assertTrue("documents were checked", checked > 0);
+    }
+
+    public void testIdFieldEveryDocumentResolvesTheItemsInTheSegment() throws IOException {
+        index(400);
+        // every document asked, few items: the items are sought in the segment's _id terms
+        assertScores("_id", 400, 20, 1);
+    }
+
+    public void testIdFieldAFewDocumentsReadTheirStoredId() throws IOException {
+        index(400);
+        // a few documents per segment and many items: each document's stored _id
+        assertScores("_id", 400, 2000, 50);
+    }
+
+    public void testKeywordIdPerDocumentAndResolved() throws IOException {
+        index(400);
+        assertScores("sku", 400, 2000, 7); // per document: the ordinal's term in the table
+        assertScores("sku", 400, 10, 1); // resolved: the items' ordinals
+    }
+
+    public void testNumericIdMatchesCanonicalNumbersOnly() throws IOException {
+        index(400);
+        assertScores("number", 400, 300, 1);
+        assertScores("number", 400, 300, 9);
+    }
+
+    public void testAnIdFieldNoSegmentHasScoresOnlyAttributes() throws IOException {
+        index(100);
+        assertScores("no-such-field", 100, 50, 1);
+    }
+
+    public void testExplainNamesTheWeightedValuesOfTheDocument() throws IOException {
+        index(100);
+        PersonalizationSignals signals = signals("sku", 100, 50);
+        ShardSignals shard = new ShardSignals(signals);
+        Map<String, Float> colors = signals.attributes().get("color");
+        for (LeafReaderContext leaf : reader.leaves()) {
+            Map<Integer, Product> docs =
+                    bySegment.get(leaf.reader().getCoreCacheHelper().getKey());
+            LeafSignals explain = new LeafSignals(leaf.reader(), shard, WEIGHTS);
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                Product product = docs.get(doc);
+                if (product == null) {
+                    continue;
+                }
+                List<String> named = explain.explainAttributes(doc).stream()
+                        .map(e -> e.getDescription() + "=" + e.getValue().floatValue())
+                        .sorted()
+                        .toList();
+                List<String> wanted = product.colors().stream()
+                        .filter(colors::containsKey)
+                        .map(c -> "color = [" + c + "]=" + colors.get(c))
+                        .sorted()
+                        .toList();
+                assertThat(named, equalTo(wanted));
+            }
+        }
+    }
+
+    public void testIdTableFindsEachIdByItsBytes() {
+        String[] ids = {"a", "ünï", "", "85123A", "a-1", "a"};
+        IdTable table = IdTable.utf8(ids);
+        assertThat(table.find(new BytesRef("a")), equalTo(0)); // a repeated id keeps its first item
+        assertThat(table.find(new BytesRef("ünï")), equalTo(1));
+        assertThat(table.find(new BytesRef("")), equalTo(2));
+        assertThat(table.find(new BytesRef("85123A")), equalTo(3));
+        assertThat(table.find(new BytesRef("a-1")), equalTo(4));
+        assertThat(table.find(new BytesRef("b")), equalTo(-1));
+        IdTable uids = IdTable.of(new String[] {"a", "ünï", "85123A", "12345"}, Uid::encodeId);
+        assertThat(uids.find(Uid.encodeId("85123A")), equalTo(2));
+        assertThat(uids.find(Uid.encodeId("12345")), equalTo(3));
+        assertThat(uids.find(new BytesRef("12345")), equalTo(-1)); // _id's encoding, not UTF-8
+        assertThat(uids.bytesOf(1, new BytesRef()), equalTo(Uid.encodeId("ünï")));
+    }
+
+    public void testOnlyCanonicalLongsAreNumericIds() {
+        assertThat(ShardSignals.canonicalLong("7"), equalTo(7L));
+        assertThat(ShardSignals.canonicalLong("-12"), equalTo(-12L));
+        assertThat(ShardSignals.canonicalLong("0"), equalTo(0L));
+        assertThat(ShardSignals.canonicalLong("9223372036854775807"), equalTo(Long.MAX_VALUE));
+        for (String notOne : new String[] {"07", "+7", "-0", "", "-", "7a", "1e3", "9223372036854775808", " 7"}) {
+            assertNull(notOne, ShardSignals.canonicalLong(notOne));
+        }
+    }
+}
