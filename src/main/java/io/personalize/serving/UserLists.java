@@ -39,7 +39,11 @@ public final class UserLists {
         if (ranker == null) {
             return scorer.recommend(history, weights, exclude, n, maxReasons, workspace);
         }
-        UserRanker.Ranked ranked = ranker.rank(user, history, weights, exclude, n);
+        return recommendations(ranker.rank(user, history, weights, exclude, n), maxReasons);
+    }
+
+    /** A ranker's result as recommendations, with at most one reason per item ({@code maxReasons} 0: none). */
+    public static Recommendations recommendations(UserRanker.Ranked ranked, int maxReasons) {
         int size = ranked.items().length;
         int[][] reasonItems = new int[size][];
         float[][] reasonScores = new float[size][];

@@ -51,6 +51,21 @@ public final class ModelTrainer {
     }
 
     /**
+     * The users' lists of an {@code als} model whose factors were trained elsewhere (the Spark job trains them with
+     * Spark MLlib's ALS): the same ranking an {@code als} training here uses, scores {@code x_u . y_j}, candidates
+     * restricted on large catalogues, reasons from {@code shares}. {@code neighbors} are the item neighbours before
+     * row normalisation, as in {@link #train}. Not thread-safe: one per thread.
+     */
+    public static UserRanker factorRanker(
+            FactorModel factors,
+            FactorNeighbors shares,
+            ItemNeighbors neighbors,
+            float[] popularity,
+            ScoringParams scoring) {
+        return new FactorRanker(factors, shares, neighbors, popularity, scoring);
+    }
+
+    /**
      * Fails before the maths start when the algorithm's own memory (dense EASE's matrices, the factors) would exceed
      * the configuration's budget: a clear message rather than a circuit breaker or an out-of-memory error halfway.
      */

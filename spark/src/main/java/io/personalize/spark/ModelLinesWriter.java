@@ -4,9 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserLists;
+import io.personalize.training.FactorModel;
+import io.personalize.training.FactorNeighbors;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ModelTrainer;
 import io.personalize.training.ScoringParams;
+import io.personalize.training.UserRanker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -89,49 +94,73 @@ public final class ModelLinesWriter {
         Broadcast<String[]> names = context.broadcast(model.itemNames());
         ModelSettings settings = model.settings(); // ScoringParams is not Serializable
         int userItems = model.settings().userItems();
-        return model.parts().mapPartitions(parts -> {
-            NeighborhoodScorer scorer = new NeighborhoodScorer(
-                    neighbors.value().toItemNeighbors(),
-                    popularity.value(),
-                    settings.trainingConfig().scoring());
-            NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
-            String[] itemNames = names.value();
-            // one line at a time: a partition's lines never sit in memory together
-            return new Iterator<String>() {
-                private UserPart part;
-                private InteractionMatrix m;
-                private int u;
+        // als: the factors (MLlib's) broadcast; each task builds the plugin's FactorModel, FactorNeighbors and ranker
+        Broadcast<SparkTrainer.Factors> factors = model.factors() == null ? null : context.broadcast(model.factors());
+        return model.parts()
+                .mapPartitionsWithIndex(
+                        (index, parts) -> {
+                            Lister lister;
+                            if (factors == null) {
+                                NeighborhoodScorer scorer = new NeighborhoodScorer(
+                                        neighbors.value().toItemNeighbors(),
+                                        popularity.value(),
+                                        settings.trainingConfig().scoring());
+                                NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
+                                lister = (user, history, weights) ->
+                                        scorer.recommend(history, weights, history, userItems, 1, workspace);
+                            } else {
+                                SparkTrainer.Factors f = factors.value();
+                                FactorModel fm = f.model();
+                                UserRanker ranker = ModelTrainer.factorRanker(
+                                        fm,
+                                        new FactorNeighbors(fm, f.regularization()),
+                                        f.rawNeighbors().toItemNeighbors(),
+                                        popularity.value(),
+                                        settings.trainingConfig().scoring());
+                                lister = (user, history, weights) -> UserLists.recommendations(
+                                        ranker.rank(user, history, weights, history, userItems), 1);
+                            }
+                            String[] itemNames = names.value();
+                            int first = factors == null ? 0 : factors.value().partOffsets()[index];
+                            // one line at a time: a partition's lines never sit in memory together
+                            return new Iterator<String>() {
+                                private UserPart part;
+                                private InteractionMatrix m;
+                                private int u;
+                                private int base = first;
 
-                @Override
-                public boolean hasNext() {
-                    while ((part == null || u == part.size()) && parts.hasNext()) {
-                        part = parts.next();
-                        m = part.matrix();
-                        u = 0;
-                    }
-                    return part != null && u < part.size();
-                }
+                                @Override
+                                public boolean hasNext() {
+                                    while ((part == null || u == part.size()) && parts.hasNext()) {
+                                        if (part != null) {
+                                            base += part.size();
+                                        }
+                                        part = parts.next();
+                                        m = part.matrix();
+                                        u = 0;
+                                    }
+                                    return part != null && u < part.size();
+                                }
 
-                @Override
-                public String next() {
-                    if (hasNext() == false) {
-                        throw new java.util.NoSuchElementException();
-                    }
-                    int user = u++;
-                    return userLine(part.users[user], m, user, scorer, workspace, itemNames, userItems);
-                }
-            };
-        });
+                                @Override
+                                public String next() {
+                                    if (hasNext() == false) {
+                                        throw new java.util.NoSuchElementException();
+                                    }
+                                    int user = u++;
+                                    return userLine(part.users[user], m, user, base + user, lister, itemNames);
+                                }
+                            };
+                        },
+                        true);
     }
 
-    static String userLine(
-            String user,
-            InteractionMatrix m,
-            int u,
-            NeighborhoodScorer scorer,
-            NeighborhoodScorer.Workspace workspace,
-            String[] itemNames,
-            int userItems) {
+    /** A user's stored list: {@code user} is the user's number in the whole model (the factors' row). */
+    interface Lister {
+        Recommendations list(int user, int[] history, float[] weights);
+    }
+
+    static String userLine(String user, InteractionMatrix m, int u, int modelUser, Lister lister, String[] itemNames) {
         int start = m.userOffsets()[u];
         int length = m.userDegree(u);
         int[] ages = m.userAges();
@@ -147,7 +176,7 @@ public final class ModelLinesWriter {
             history[x] = m.userItems()[start + order[x]];
             weights[x] = m.userWeights()[start + order[x]];
         }
-        Recommendations recs = scorer.recommend(history, weights, history, userItems, 1, workspace);
+        Recommendations recs = lister.list(modelUser, history, weights);
         return json(g -> {
             g.writeStartObject();
             g.writeStringField("user", user);

@@ -31,7 +31,10 @@ public record ModelSettings(
         int maxHistory,
         int userItems,
         Long popularityHalfLifeMillis,
-        Double popularityWeight)
+        Double popularityWeight,
+        Integer factors,
+        Integer iterations,
+        Double regularization)
         implements Serializable {
 
     /** From the {@code config} object of the model's status. */
@@ -61,18 +64,42 @@ public record ModelSettings(
                 training.path("max_history").asInt(500),
                 training.path("user_items").asInt(100),
                 duration(text(training.path("popularity_half_life"))),
-                number(training.path("popularity_weight")));
+                number(training.path("popularity_weight")),
+                similarity.path("factors").isNumber()
+                        ? similarity.path("factors").asInt()
+                        : null,
+                similarity.path("iterations").isNumber()
+                        ? similarity.path("iterations").asInt()
+                        : null,
+                number(similarity.path("regularization")));
     }
 
     /** The training maths' configuration, as the node builds it for this model. */
     public TrainingConfig trainingConfig() {
+        try {
+            return buildTrainingConfig();
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("model [")) {
+                throw e;
+            }
+            // the builder's checks (factors, iterations, alpha, regularization...), named for the model
+            throw new IllegalArgumentException("model [" + model + "]: [similarity] " + e.getMessage(), e);
+        }
+    }
+
+    private TrainingConfig buildTrainingConfig() {
         TrainingConfig.Builder builder = TrainingConfig.builder();
         boolean rp3beta = algorithm.equals("rp3beta");
-        if (rp3beta == false && algorithm.equals("cosine") == false) {
-            throw new IllegalArgumentException(
-                    "model [" + model + "]: the Spark job trains [cosine] and [rp3beta], not [" + algorithm + "]");
+        boolean als = algorithm.equals("als");
+        if (rp3beta == false && als == false && algorithm.equals("cosine") == false) {
+            throw new IllegalArgumentException("model [" + model
+                    + "]: the Spark job trains [cosine], [rp3beta] and [als] (with Spark MLlib's ALS), not ["
+                    + algorithm + "]: train it on the node");
         }
-        builder.algorithm(rp3beta ? TrainingConfig.Algorithm.RP3BETA : TrainingConfig.Algorithm.COSINE);
+        builder.algorithm(
+                rp3beta
+                        ? TrainingConfig.Algorithm.RP3BETA
+                        : als ? TrainingConfig.Algorithm.ALS : TrainingConfig.Algorithm.COSINE);
         builder.neighbors(neighbors);
         if (rp3beta) {
             if (alpha != null) {
@@ -81,6 +108,16 @@ public record ModelSettings(
             if (beta != null) {
                 builder.rp3Beta(beta);
             }
+        } else if (als) {
+            if (alpha != null) {
+                builder.alsAlpha(alpha);
+            }
+            if (factors != null) {
+                builder.factors(factors);
+            }
+            if (iterations != null) {
+                builder.iterations(iterations);
+            }
         } else {
             if (alpha != null) {
                 builder.cosineAlpha(alpha);
@@ -88,6 +125,9 @@ public record ModelSettings(
             if (shrinkage != null) {
                 builder.cosineShrink(shrinkage);
             }
+        }
+        if (regularization != null) {
+            builder.regularization(regularization);
         }
         builder.halfLifeDays(halfLifeMillis == null ? Double.POSITIVE_INFINITY : halfLifeMillis / 86_400_000.0);
         if (popularityHalfLifeMillis != null) {

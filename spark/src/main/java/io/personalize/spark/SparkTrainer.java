@@ -6,6 +6,9 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.max;
 
 import io.personalize.model.EventRules;
+import io.personalize.training.FactorModel;
+import io.personalize.training.FactorNeighbors;
+import io.personalize.training.ImplicitAls;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.StepwiseSimilarity;
@@ -24,6 +27,8 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.recommendation.ALS;
+import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -67,7 +72,29 @@ public final class SparkTrainer {
             Map<String, Long> skipped,
             long newestMillis,
             long referenceSeconds,
-            Map<String, Long> phasesMillis) {}
+            Map<String, Long> phasesMillis,
+            Factors factors) {}
+
+    /**
+     * An {@code als} model's factors, trained by Spark MLlib's ALS: users numbered in the order of the user partitions
+     * and, within one, of their ids' bytes ({@code partOffsets[p]}: partition p's first user), items as
+     * {@link Result#itemNames}; row-major, {@code rank} floats each. {@code rawNeighbors}: the item neighbours before
+     * row normalisation (the users' lists use them, as the node's training does).
+     */
+    public record Factors(
+            int rank,
+            float[] users,
+            float[] items,
+            int[] partOffsets,
+            double regularization,
+            double regParam,
+            NeighborRows rawNeighbors)
+            implements Serializable {
+
+        public FactorModel model() {
+            return new FactorModel(users.length / rank, items.length / rank, rank, users, items);
+        }
+    }
 
     /** Events per user partition when the number of partitions is not given. */
     static final long EVENTS_PER_PARTITION = 500_000;
@@ -178,6 +205,32 @@ public final class SparkTrainer {
         float[] popularity = toFloat(parts.map(p -> toDouble(p.popularity)).treeReduce(SparkTrainer::add));
         phases.put("histories", ms(t2));
 
+        if (config.similarity() instanceof ImplicitAls) {
+            long t3 = System.nanoTime();
+            Factors factors = factorize(parts, config, numItems, partitions, itemBlocks);
+            phases.put("als", ms(t3));
+            long t4 = System.nanoTime();
+            ItemNeighbors raw = factors.rawNeighbors().toItemNeighbors();
+            ItemNeighbors neighbors = config.rowNormalization() == ItemNeighbors.RowNormalization.NONE
+                    ? raw
+                    : raw.normalizeRows(config.rowNormalization());
+            phases.put("similarity", ms(t4));
+            return new Result(
+                    settings,
+                    config,
+                    itemNames,
+                    neighbors,
+                    popularity,
+                    parts,
+                    used,
+                    users,
+                    skipped,
+                    newest,
+                    referenceSeconds,
+                    phases,
+                    factors);
+        }
+
         // 4. the similarity's sums over all users
         long t3 = System.nanoTime();
         // the plugin's classes are not Serializable: tasks take the settings and build the similarity themselves
@@ -223,10 +276,104 @@ public final class SparkTrainer {
                 skipped,
                 newest,
                 referenceSeconds,
-                phases);
+                phases,
+                null);
     }
 
-    // ModelSettings refuses every algorithm but cosine and rp3beta, the neighbourhood ones defined in steps
+    /**
+     * {@code als} with Spark MLlib's ALS (implicitPrefs): the ratings are the plugin's ALS input, each user's decayed,
+     * merged weights to the power {@code value_exponent} (1 when it is 0), so MLlib's confidence
+     * {@code 1 + alpha * r} is the plugin's; rank, iterations and alpha are the model's; MLlib scales its regParam by
+     * each user's (item's) number of ratings (ALS-WR), so regParam is the model's regularization times
+     * {@code (users + items) / (2 * ratings)}: the same total weight of the penalty when users' and items' factors
+     * are of similar size. The item neighbours are the plugin's fold-in of the factors ({@link FactorNeighbors}).
+     */
+    private Factors factorize(
+            JavaRDD<UserPart> parts, TrainingConfig config, int numItems, int partitions, int itemBlocks) {
+        List<Integer> sizes = parts.map(UserPart::size).collect();
+        int[] partOffsets = new int[sizes.size() + 1];
+        for (int p = 0; p < sizes.size(); p++) {
+            partOffsets[p + 1] = partOffsets[p] + sizes.get(p);
+        }
+        int numUsers = partOffsets[sizes.size()];
+        double valueExponent = config.valueExponent();
+        JavaRDD<Row> ratings = parts.mapPartitionsWithIndex(
+                (index, it) -> {
+                    List<Row> out = new ArrayList<>();
+                    int base = partOffsets[index];
+                    while (it.hasNext()) {
+                        UserPart p = it.next();
+                        for (int u = 0; u < p.users.length; u++) {
+                            for (int q = p.offsets[u]; q < p.offsets[u + 1]; q++) {
+                                float w = p.weights[q];
+                                float r = valueExponent == 0 ? (w > 0 ? 1f : 0f) : (float) Math.pow(w, valueExponent);
+                                out.add(RowFactory.create(base + u, p.items[q], r));
+                            }
+                        }
+                        base += p.users.length;
+                    }
+                    return out.iterator();
+                },
+                true);
+        Dataset<Row> ratingFrame = spark.createDataFrame(
+                        ratings,
+                        new StructType()
+                                .add("user", DataTypes.IntegerType)
+                                .add("item", DataTypes.IntegerType)
+                                .add("rating", DataTypes.FloatType))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long entries = ratingFrame.count();
+        int rank = config.factors();
+        double regParam = config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
+        ALSModel fitted = new ALS()
+                .setImplicitPrefs(true)
+                .setRank(rank)
+                .setMaxIter(config.iterations())
+                .setAlpha(config.alsAlpha())
+                .setRegParam(regParam)
+                .setSeed(SEED)
+                .setNumUserBlocks(Math.max(1, partitions))
+                .setNumItemBlocks(Math.max(1, Math.min(itemBlocks, numItems)))
+                .setUserCol("user")
+                .setItemCol("item")
+                .setRatingCol("rating")
+                .fit(ratingFrame);
+        float[] userFactors = factors(fitted.userFactors(), numUsers, rank);
+        float[] itemFactors = factors(fitted.itemFactors(), numItems, rank);
+        ratingFrame.unpersist();
+        FactorModel model = new FactorModel(numUsers, numItems, rank, userFactors, itemFactors);
+        // the neighbours compare every pair on a small catalogue; on a large one, the items that co-occur in some
+        // user's history, which needs the matrix: the driver assembles it from the partitions' rows
+        InteractionMatrix matrix = UserRow.concat(parts.collect(), numItems);
+        ItemNeighbors neighbors = new FactorNeighbors(model, config.regularization())
+                .compute(matrix, config.neighbors(), TrainingMonitor.NOOP);
+        return new Factors(
+                rank,
+                userFactors,
+                itemFactors,
+                partOffsets,
+                config.regularization(),
+                regParam,
+                new NeighborRows(neighbors));
+    }
+
+    /** MLlib's ALS seed: fixed, so the same events give the same factors. */
+    static final long SEED = 42L;
+
+    /** MLlib's factors ({@code id}, {@code features}) as a row-major array; ids without factors stay 0. */
+    private static float[] factors(Dataset<Row> frame, int rows, int rank) {
+        float[] out = new float[rows * rank];
+        for (Row r : frame.collectAsList()) {
+            int id = r.getInt(0);
+            List<Float> features = r.getList(1);
+            for (int d = 0; d < rank; d++) {
+                out[id * rank + d] = features.get(d);
+            }
+        }
+        return out;
+    }
+
+    // cosine and rp3beta (als returns before): the neighbourhood algorithms defined in steps
     private static StepwiseSimilarity similarity(ModelSettings settings) {
         return (StepwiseSimilarity) settings.trainingConfig().similarity();
     }
@@ -289,6 +436,31 @@ public final class SparkTrainer {
                 }
             }
             return out.iterator();
+        }
+
+        /** Every partition's users in order, one matrix (the users numbered as {@link Factors} numbers them). */
+        static InteractionMatrix concat(List<UserPart> parts, int numItems) {
+            int users = 0;
+            int entries = 0;
+            for (UserPart p : parts) {
+                users += p.users.length;
+                entries += p.items.length;
+            }
+            int[] offsets = new int[users + 1];
+            int[] items = new int[entries];
+            float[] weights = new float[entries];
+            int u = 0;
+            int at = 0;
+            for (UserPart p : parts) {
+                for (int x = 0; x < p.users.length; x++) {
+                    offsets[u + 1] = offsets[u] + p.offsets[x + 1] - p.offsets[x];
+                    u++;
+                }
+                System.arraycopy(p.items, 0, items, at, p.items.length);
+                System.arraycopy(p.weights, 0, weights, at, p.weights.length);
+                at += p.items.length;
+            }
+            return new InteractionMatrix(users, numItems, 0L, offsets, items, weights, null);
         }
 
         /** The block's users in the order of their ids' bytes (the node's order: the same floating-point sums). */

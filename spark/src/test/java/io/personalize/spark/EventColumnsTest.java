@@ -53,6 +53,9 @@ class EventColumnsTest {
                 500,
                 100,
                 null,
+                null,
+                null,
+                null,
                 null);
     }
 

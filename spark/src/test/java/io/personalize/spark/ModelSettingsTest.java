@@ -60,9 +60,29 @@ class ModelSettingsTest {
     @Test
     void anAlgorithmTheJobDoesNotTrainIsNamed() throws Exception {
         ModelSettings s = parse("""
-                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "als"}}}""");
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"}}}""");
         var e = assertThrows(IllegalArgumentException.class, s::trainingConfig);
-        assertEquals("model [shop]: the Spark job trains [cosine] and [rp3beta], not [als]", e.getMessage());
+        assertEquals(
+                "model [shop]: the Spark job trains [cosine], [rp3beta] and [als] (with Spark MLlib's ALS), not [ease]:"
+                        + " train it on the node",
+                e.getMessage());
+    }
+
+    @Test
+    void alsParametersAreTheModelsAndABadOneIsNamed() throws Exception {
+        ModelSettings s = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "als", "factors": 16,
+                 "iterations": 7, "alpha": 3.5, "regularization": 0.25}}}""");
+        TrainingConfig c = s.trainingConfig();
+        assertEquals(TrainingConfig.Algorithm.ALS, c.algorithm());
+        assertEquals(16, c.factors());
+        assertEquals(7, c.iterations());
+        assertEquals(3.5, c.alsAlpha());
+        assertEquals(0.25, c.regularization());
+        ModelSettings bad = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "als", "factors": 0}}}""");
+        var e = assertThrows(IllegalArgumentException.class, bad::trainingConfig);
+        assertEquals("model [shop]: [similarity] factors must be >= 1", e.getMessage());
     }
 
     @Test

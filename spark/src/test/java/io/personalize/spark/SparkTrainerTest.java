@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
+import io.personalize.training.FactorModel;
+import io.personalize.training.FactorNeighbors;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ModelTrainer;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
+import io.personalize.training.UserRanker;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -87,6 +91,9 @@ class SparkTrainerTest {
                 8,
                 5,
                 null,
+                null,
+                algorithm.equals("als") ? 8 : null,
+                algorithm.equals("als") ? 6 : null,
                 null);
     }
 
@@ -194,6 +201,85 @@ class SparkTrainerTest {
             }
             Recommendations recs = scorer.recommend(history, weights, history, 5, 1);
             assertArrayEquals(recs.items(), names(line.path("items"), items), "items of " + users[u]);
+        }
+    }
+
+    @Test
+    void alsIsMllibsFactorsFoldedInByThePluginsCode() {
+        List<Row> rows = events(11);
+        ModelSettings settings = settings("als");
+        SparkTrainer.Result result =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        List<Row> usable = usable(rows, settings);
+        String[] items = sortedIds(usable, 1);
+        SparkTrainer.Factors factors = result.factors();
+        FactorModel model = factors.model();
+        assertEquals(8, model.factors());
+        assertEquals(result.users(), model.numUsers());
+        assertEquals(items.length, model.numItems());
+        assertTrue(
+                IntStream.range(0, model.itemFactors().length).anyMatch(x -> model.itemFactors()[x] != 0f),
+                "MLlib's item factors");
+        long entries = result.parts().map(p -> (long) p.items.length).reduce(Long::sum);
+        assertEquals(
+                TrainingConfig.DEFAULT_ALS_REGULARIZATION * (model.numUsers() + model.numItems()) / (2.0 * entries),
+                factors.regParam(),
+                1e-12,
+                "regParam: the model's regularization for the average row (MLlib scales it by the row's ratings)");
+
+        // item neighbours: the plugin's fold-in of MLlib's factors, y_i^T (Y^T Y + lambda I)^-1 y_j, the top 10
+        FactorNeighbors shares = new FactorNeighbors(model, factors.regularization());
+        ItemNeighbors got = result.neighbors();
+        int withNeighbors = 0;
+        for (int i = 0; i < items.length; i++) {
+            int[] ids = got.neighbors(i);
+            float[] scores = got.scores(i);
+            assertTrue(ids.length <= 10);
+            double best = 0;
+            for (int j = 0; j < items.length; j++) {
+                best = j == i ? best : Math.max(best, shares.share(i, j));
+            }
+            for (int x = 0; x < ids.length; x++) {
+                assertEquals((float) shares.share(i, ids[x]), scores[x], 1e-6f, "share " + items[i] + " -> " + ids[x]);
+                assertTrue(x == 0 || scores[x] <= scores[x - 1]);
+            }
+            if (best > 0) {
+                assertEquals((float) best, scores[0], 1e-6f, "the best neighbour of " + items[i]);
+                withNeighbors++;
+            }
+        }
+        assertTrue(withNeighbors > items.length / 2, "items with neighbours: " + withNeighbors);
+
+        // users' lists, computed in the user partitions: the plugin's FactorRanker over the same factors, the users
+        // numbered as the factors' rows (partition by partition), and the best item has the largest x_u . y_j
+        UserRanker ranker = ModelTrainer.factorRanker(
+                model,
+                shares,
+                factors.rawNeighbors().toItemNeighbors(),
+                result.popularity(),
+                result.config().scoring());
+        List<String> lines = ModelLinesWriter.userLines(result).collect();
+        assertEquals(model.numUsers(), lines.size());
+        for (int u = 0; u < lines.size(); u++) {
+            JsonNode line = parse(lines.get(u));
+            int[] history = names(line.path("history"), items);
+            float[] weights = new float[history.length];
+            for (int x = 0; x < history.length; x++) {
+                weights[x] = (float) line.path("history_weights").get(x).asDouble();
+            }
+            UserRanker.Ranked ranked = ranker.rank(u, history, weights, history, 5);
+            int[] listed = names(line.path("items"), items);
+            assertArrayEquals(
+                    ranked.items(), listed, "items of " + line.path("user").asText());
+            assertEquals(5, listed.length);
+            for (int x = 0; x < listed.length; x++) {
+                int reason = ranked.reasons()[x];
+                assertEquals(
+                        reason < 0 ? null : items[reason],
+                        line.path("because").get(x).isNull()
+                                ? null
+                                : line.path("because").get(x).asText());
+            }
         }
     }
 
