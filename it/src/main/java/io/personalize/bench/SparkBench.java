@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The Spark job ({@code bin/spark-train}, local mode on this machine) beside the node's own training, same model, same
  * events, in one run:
  * <ul>
- *   <li>{@code bin/bench spark retail}: Online Retail, train events before 2011-11-01, cosine then rp3beta: the share
+ *   <li>{@code bin/bench spark retail [ALGORITHMS]}: Online Retail, train events before 2011-11-01, cosine then rp3beta
+ *       (or the algorithms given, e.g. {@code als}: Spark MLlib's ALS beside the node's own, which differ): the share
  *       of identical top-10 neighbour lists, the largest score difference, the share of identical stored "for you"
  *       lists, and HR, Recall, NDCG and coverage at 10 of both models' stored lists on the test users (protocol
  *       OR-time), side by side;</li>
@@ -45,13 +46,14 @@ public final class SparkBench {
                     args.length > 2 ? Long.parseLong(args[2].replace("_", "").replace(",", "")) : 2_000_000L;
             scale(es, url, events);
         } else {
-            retail(es, url);
+            // bin/bench spark retail [ALGORITHMS]: cosine,rp3beta by default; als compares MLlib's ALS with the node's
+            retail(es, url, List.of((args.length > 2 ? args[2] : "cosine,rp3beta").split(",")));
         }
     }
 
     // ---- Online Retail: equivalence
 
-    static void retail(EsClient es, String url) throws Exception {
+    static void retail(EsClient es, String url, List<String> algorithms) throws Exception {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
         String events = "spark-or-events";
@@ -70,7 +72,7 @@ public final class SparkBench {
                 "Spark job vs the node's training on Online Retail (train < 2011-11-01: %,d events), %s%n",
                 protocol.train().size(),
                 url);
-        for (String algorithm : List.of("cosine", "rp3beta")) {
+        for (String algorithm : algorithms) {
             String model = "spark-or-" + algorithm;
             es.delete("/_recommend/models/" + model);
             es.put(
@@ -105,7 +107,7 @@ public final class SparkBench {
                     sparkIndex);
             compare(node, fromSpark, protocol);
         }
-        System.out.println("\nreproduce: bin/bench spark retail");
+        System.out.println("\nreproduce: bin/bench spark retail " + String.join(",", algorithms));
     }
 
     static void compare(Model node, Model spark, OnlineRetail.Protocol protocol) {
