@@ -112,7 +112,7 @@ public final class SparkBench {
 
     static void compare(Model node, Model spark, OnlineRetail.Protocol protocol) {
         int identical = 0, compared = 0, identicalUsers = 0, comparedUsers = 0;
-        double maxDiff = 0, maxPopularityDiff = 0;
+        double maxDiff = 0, maxPopularityDiff = 0, overlap = 0;
         String maxDiffAt = "";
         for (Map.Entry<String, JsonNode> e : node.items.entrySet()) {
             JsonNode a = e.getValue();
@@ -121,9 +121,15 @@ public final class SparkBench {
                 continue;
             }
             compared++;
-            if (top(a.path("neighbors"), K).equals(top(b.path("neighbors"), K))) {
+            List<String> topA = top(a.path("neighbors"), K);
+            List<String> topB = top(b.path("neighbors"), K);
+            if (topA.equals(topB)) {
                 identical++;
             }
+            // overlap: the items both top-10 lists hold, whatever their order (als: MLlib's factors differ)
+            Set<String> both = new java.util.HashSet<>(topA);
+            both.retainAll(topB);
+            overlap += topA.isEmpty() ? 1 : (double) both.size() / topA.size();
             Map<String, Double> scores = new HashMap<>();
             for (int x = 0; x < b.path("neighbors").size(); x++) {
                 scores.put(
@@ -164,12 +170,13 @@ public final class SparkBench {
                 spark.users.size());
         System.out.printf(
                 Locale.ROOT,
-                "  identical top-%d neighbour lists: %,d / %,d = %.2f%%; largest score difference %.3g (%s); largest"
-                        + " popularity difference %.3g%n",
+                "  identical top-%d neighbour lists: %,d / %,d = %.2f%% (mean overlap %.1f%%); largest score difference"
+                        + " %.3g (%s); largest popularity difference %.3g%n",
                 K,
                 identical,
                 compared,
                 100.0 * identical / Math.max(1, compared),
+                100.0 * overlap / Math.max(1, compared),
                 maxDiff,
                 maxDiffAt,
                 maxPopularityDiff);

@@ -56,6 +56,8 @@ import scala.Tuple2;
  *   <li>users' stored lists by user partitions, with the neighbours and popularity broadcast
  *       ({@link ModelLines}).</li>
  * </ol>
+ * {@code als} replaces steps 4 and 5: Spark MLlib's ALS factorises the users' rows ({@link #factorize}), and the
+ * plugin's {@link FactorNeighbors} folds the factors into item neighbours.
  */
 public final class SparkTrainer {
 
