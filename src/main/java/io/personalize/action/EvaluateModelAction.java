@@ -6,6 +6,7 @@ import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.EvaluationJob;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.TrainingTask;
+import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
@@ -45,7 +46,11 @@ public final class EvaluateModelAction {
      * instead of the model's.
      */
     public record Body(
-            EvaluationJob.Protocol protocol, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
+            EvaluationJob.Protocol protocol,
+            int k,
+            ModelConfig.Similarity similarity,
+            ModelConfig.Training training,
+            TuningSpec tuning) {
         static final ConstructingObjectParser<Body, Void> PARSER = new ConstructingObjectParser<>(
                 "evaluate",
                 false,
@@ -53,11 +58,21 @@ public final class EvaluateModelAction {
                         protocol((Long) a[0], (String) a[4], (Double) a[5], (Long) a[6]),
                         a[1] == null ? 10 : (Integer) a[1],
                         (ModelConfig.Similarity) a[2],
-                        (ModelConfig.Training) a[3]));
+                        (ModelConfig.Training) a[3],
+                        (TuningSpec) a[7]));
+
+        /** Without tuning. */
+        public Body(
+                EvaluationJob.Protocol protocol,
+                int k,
+                ModelConfig.Similarity similarity,
+                ModelConfig.Training training) {
+            this(protocol, k, similarity, training, null);
+        }
 
         /** Time split at {@code split}, as before protocols existed. */
         public Body(long split, int k, ModelConfig.Similarity similarity, ModelConfig.Training training) {
-            this(EvaluationJob.Protocol.time(split), k, similarity, training);
+            this(EvaluationJob.Protocol.time(split), k, similarity, training, null);
         }
 
         static {
@@ -78,6 +93,11 @@ public final class EvaluateModelAction {
             PARSER.declareString(optionalConstructorArg(), new ParseField("protocol"));
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("fraction"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("seed"));
+            PARSER.declareField(
+                    optionalConstructorArg(),
+                    (p, c) -> TuneBody.parse(p),
+                    TuneBody.FIELD,
+                    ObjectParser.ValueType.OBJECT_OR_BOOLEAN);
         }
 
         private static EvaluationJob.Protocol protocol(Long split, String name, Double fraction, Long seed) {
@@ -133,6 +153,7 @@ public final class EvaluateModelAction {
         private final int k;
         private final ModelConfig.Similarity similarity; // null: the model's own
         private final ModelConfig.Training training; // null: the model's own
+        private final TuningSpec tuning; // null: no tuning
 
         public Request(String name, Body body) {
             this.name = ModelConfig.validateName(name);
@@ -140,6 +161,7 @@ public final class EvaluateModelAction {
             this.k = body.k();
             this.similarity = body.similarity();
             this.training = body.training();
+            this.tuning = body.tuning();
         }
 
         public Request(StreamInput in) throws IOException {
@@ -149,6 +171,7 @@ public final class EvaluateModelAction {
             this.k = in.readVInt();
             this.similarity = in.readOptionalWriteable(ModelConfig.Similarity::new);
             this.training = in.readOptionalWriteable(ModelConfig.Training::new);
+            this.tuning = TuneBody.read(in);
         }
 
         @Override
@@ -159,6 +182,7 @@ public final class EvaluateModelAction {
             out.writeVInt(k);
             out.writeOptionalWriteable(similarity);
             out.writeOptionalWriteable(training);
+            TuneBody.write(out, tuning);
         }
 
         public String name() {
@@ -175,6 +199,10 @@ public final class EvaluateModelAction {
 
         public int k() {
             return k;
+        }
+
+        public TuningSpec tuning() {
+            return tuning;
         }
 
         /** The configuration to evaluate: the model's, with the request's settings in place of its own. */
@@ -208,12 +236,13 @@ public final class EvaluateModelAction {
                     && protocol.equals(other.protocol)
                     && k == other.k
                     && java.util.Objects.equals(similarity, other.similarity)
-                    && java.util.Objects.equals(training, other.training);
+                    && java.util.Objects.equals(training, other.training)
+                    && java.util.Objects.equals(tuning, other.tuning);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(name, protocol, k, similarity, training);
+            return java.util.Objects.hash(name, protocol, k, similarity, training, tuning);
         }
     }
 

@@ -4,6 +4,7 @@ import io.personalize.compat.PluginActionRequest;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.TrainingTask;
+import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import java.util.Map;
 import org.elasticsearch.action.ActionRequestValidationException;
@@ -15,6 +16,7 @@ import org.elasticsearch.tasks.Task;
 import org.elasticsearch.tasks.TaskId;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentParser;
 
 /** Trains a new version of a model from its events: {@code POST _recommend/models/{name}/_train}, a cancellable task. */
 public final class TrainModelAction {
@@ -24,18 +26,47 @@ public final class TrainModelAction {
 
     private TrainModelAction() {}
 
+    /** The body: {@code {"tune": true}} or {@code {"tune": {...}}} (see {@link TuneBody}); empty for a plain training. */
+    public static TuningSpec parseBody(XContentParser parser) throws IOException {
+        TuningSpec tuning = null;
+        if (parser.currentToken() == null) {
+            parser.nextToken();
+        }
+        if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw new IllegalArgumentException("the body of _train must be an object");
+        }
+        for (XContentParser.Token token = parser.nextToken();
+                token != XContentParser.Token.END_OBJECT;
+                token = parser.nextToken()) {
+            String field = parser.currentName();
+            parser.nextToken();
+            if (TuneBody.FIELD.match(field, parser.getDeprecationHandler()) == false) {
+                throw new IllegalArgumentException("[_train] unknown field [" + field + "]");
+            }
+            tuning = TuneBody.parse(parser);
+        }
+        return tuning;
+    }
+
     public static final class Request extends PluginActionRequest {
         private final String name;
+        private final TuningSpec tuning; // null: the model's configuration as it is
         private boolean storeResult;
 
         public Request(String name) {
+            this(name, null);
+        }
+
+        public Request(String name, TuningSpec tuning) {
             this.name = ModelConfig.validateName(name);
+            this.tuning = tuning;
         }
 
         public Request(StreamInput in) throws IOException {
             super(in);
             this.name = in.readString();
             this.storeResult = in.readBoolean();
+            this.tuning = TuneBody.read(in);
         }
 
         @Override
@@ -43,20 +74,28 @@ public final class TrainModelAction {
             super.writeTo(out);
             out.writeString(name);
             out.writeBoolean(storeResult);
+            TuneBody.write(out, tuning);
         }
 
         public String name() {
             return name;
         }
 
+        public TuningSpec tuning() {
+            return tuning;
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o instanceof Request other && name.equals(other.name) && storeResult == other.storeResult;
+            return o instanceof Request other
+                    && name.equals(other.name)
+                    && storeResult == other.storeResult
+                    && java.util.Objects.equals(tuning, other.tuning);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(name, storeResult);
+            return java.util.Objects.hash(name, storeResult, tuning);
         }
 
         /** With wait_for_completion=false the outcome is stored, for GET _tasks/<id> to show after the task ended. */
@@ -76,7 +115,7 @@ public final class TrainModelAction {
 
         @Override
         public String getDescription() {
-            return "train model [" + name + "]";
+            return "train model [" + name + "]" + (tuning == null ? "" : " with tuning");
         }
 
         @Override

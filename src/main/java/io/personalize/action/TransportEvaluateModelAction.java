@@ -50,6 +50,7 @@ public final class TransportEvaluateModelAction
                     request.configFor(model.config()),
                     request.protocol(),
                     request.k(),
+                    request.tuning(),
                     client,
                     transportService.getThreadPool().executor(TrainingThreadPool.NAME),
                     (TrainingTask) task);

@@ -115,13 +115,20 @@ public final class TransportTrainModelAction
                                     "model [" + name + "] is already training or being changed; try again",
                                     done.delegateFailureAndWrap((l3, pending) -> {
                                         trainingTask.started();
-                                        train(model.config(), pending, trainingTask, start, stats.countTraining(l3));
+                                        train(
+                                                model.config(),
+                                                request.tuning(),
+                                                pending,
+                                                trainingTask,
+                                                start,
+                                                stats.countTraining(l3));
                                     }));
                         }))));
     }
 
     private void train(
             io.personalize.model.ModelConfig config,
+            io.personalize.training.TuningSpec tuning,
             ModelVersions.Pending pending,
             TrainingTask task,
             long start,
@@ -145,7 +152,7 @@ public final class TransportTrainModelAction
                             : status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
                     listener);
         });
-        new TrainingJob(config, client, executor, task).run(onFailure.delegateFailureAndWrap((l, result) -> {
+        new TrainingJob(config, tuning, client, executor, task).run(onFailure.delegateFailureAndWrap((l, result) -> {
             VersionDocuments documents =
                     new VersionDocuments(result, config.training().userItems());
             task.phase("writing");
@@ -174,7 +181,8 @@ public final class TransportTrainModelAction
                                                         .describe(),
                                                 start,
                                                 null)
-                                        .withSkippedEvents(result.events().skippedEvents());
+                                        .withSkippedEvents(result.events().skippedEvents())
+                                        .withTuning(result.tuning());
                                 task.phase("activating");
                                 versions.activate(
                                         pending,

@@ -1,16 +1,16 @@
 package io.personalize.model;
 
-import io.personalize.serving.Recommendations;
-import io.personalize.serving.UserLists;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ModelTrainer;
-import io.personalize.training.RankingMetrics;
 import io.personalize.training.StratifiedSplit;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
+import io.personalize.training.Tuner;
+import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.lucene.util.ArrayUtil;
 import org.elasticsearch.action.ActionListener;
@@ -119,8 +119,35 @@ public final class EvaluationJob {
             Metrics model,
             Metrics popularity,
             long trainMillis,
-            long tookMillis)
+            long tookMillis,
+            Map<String, Object> tuning)
             implements ToXContentObject, Writeable {
+
+        /** A result without tuning. */
+        public Result(
+                int k,
+                Protocol protocol,
+                long trainEvents,
+                long testUsers,
+                long catalogItems,
+                String algorithm,
+                Metrics model,
+                Metrics popularity,
+                long trainMillis,
+                long tookMillis) {
+            this(
+                    k,
+                    protocol,
+                    trainEvents,
+                    testUsers,
+                    catalogItems,
+                    algorithm,
+                    model,
+                    popularity,
+                    trainMillis,
+                    tookMillis,
+                    null);
+        }
 
         public Result(StreamInput in) throws IOException {
             this(
@@ -133,7 +160,8 @@ public final class EvaluationJob {
                     new Metrics(in),
                     new Metrics(in),
                     in.readVLong(),
-                    in.readVLong());
+                    in.readVLong(),
+                    in.readBoolean() ? in.readGenericMap() : null);
         }
 
         @Override
@@ -148,6 +176,10 @@ public final class EvaluationJob {
             popularity.writeTo(out);
             out.writeVLong(trainMillis);
             out.writeVLong(tookMillis);
+            out.writeBoolean(tuning != null);
+            if (tuning != null) {
+                out.writeGenericMap(tuning);
+            }
         }
 
         @Override
@@ -158,15 +190,18 @@ public final class EvaluationJob {
             } else {
                 builder.timestampFieldsFromUnixEpochMillis("split_at", "split", protocol.split());
             }
-            return builder.field("train_events", trainEvents)
+            builder.field("train_events", trainEvents)
                     .field("test_users", testUsers)
                     .field("catalog_items", catalogItems)
                     .field("algorithm", algorithm)
                     .field("model", model)
                     .field("popularity", popularity)
                     .field("train_ms", trainMillis)
-                    .field("took_ms", tookMillis)
-                    .endObject();
+                    .field("took_ms", tookMillis);
+            if (tuning != null) {
+                builder.field("tuning", tuning);
+            }
+            return builder.endObject();
         }
     }
 
@@ -177,6 +212,7 @@ public final class EvaluationJob {
     private final Client client;
     private final Executor executor;
     private final TrainingTask task;
+    private final TuningSpec tuningSpec; // null: no tuning
 
     public EvaluationJob(ModelConfig config, long split, int k, Client client, Executor executor, TrainingTask task) {
         this(config, Protocol.time(split), k, client, executor, task);
@@ -184,6 +220,19 @@ public final class EvaluationJob {
 
     public EvaluationJob(
             ModelConfig config, Protocol protocol, int k, Client client, Executor executor, TrainingTask task) {
+        this(config, protocol, k, null, client, executor, task);
+    }
+
+    /** With {@code tuning}: the model scored on the test part is the one tuning chooses on the training part. */
+    public EvaluationJob(
+            ModelConfig config,
+            Protocol protocol,
+            int k,
+            TuningSpec tuning,
+            Client client,
+            Executor executor,
+            TrainingTask task) {
+        this.tuningSpec = tuning;
         this.config = config;
         this.protocol = protocol;
         this.split = protocol.split();
@@ -194,8 +243,8 @@ public final class EvaluationJob {
     }
 
     public void run(ActionListener<Result> listener) {
-        if (protocol.stratified()) {
-            runStratified(listener);
+        if (protocol.stratified() || tuningSpec != null) {
+            runInMemory(listener);
             return;
         }
         long start = System.currentTimeMillis();
@@ -236,19 +285,20 @@ public final class EvaluationJob {
                             long trainMillis = System.currentTimeMillis() - trainStart;
                             task.phase("evaluating");
                             seen.sort();
-                            return evaluate(model, test, seen, trainEvents, trainMillis, start);
+                            return evaluate(model, test, seen, trainEvents, trainMillis, start, null);
                         }))));
     }
 
     /**
-     * Protocol {@code stratified}: the events are kept while read, then each user's distinct items are split (by the
-     * ids' text and the seed, so the split does not depend on the order events arrive), and the model is trained on
-     * the events of the pairs kept for training, its decay anchored on the newest of them.
+     * Protocol {@code stratified}, and either protocol with tuning: the events are kept in memory while read, then
+     * split (the stratified draw works on the ids' text and the seed, so the split does not depend on the order events
+     * arrive). With tuning, the training part is split again into the tuning's own training and validation parts,
+     * the candidates are compared there, and the winner is trained on the whole training part and scored on the test
+     * part, which the tuning never saw.
      */
-    private void runStratified(ActionListener<Result> listener) {
+    private void runInMemory(ActionListener<Result> listener) {
         long start = System.currentTimeMillis();
         TrainingConfig trainingConfig = TrainingConfigs.of(config);
-        StratifiedSplit draw = new StratifiedSplit(protocol.fraction(), protocol.seed());
         Events all = new Events();
         task.phase("reading_events");
         new EventReader(config.events(), new IndexScan(client, executor, task))
@@ -256,102 +306,59 @@ public final class EvaluationJob {
                         all::add,
                         task::progress,
                         listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
-                            int[] userMap = events.users().renumberSorted();
-                            int[] itemMap = events.items().renumberSorted();
-                            all.relabel(userMap, itemMap);
-                            Pairs pairs = new Pairs();
-                            for (int e = 0; e < all.size; e++) {
-                                pairs.add(all.users[e], all.items[e]);
-                            }
-                            pairs.sort();
-                            pairs.distinct();
-                            // the held-out pairs, user by user
-                            Pairs test = new Pairs();
-                            for (int from = 0; from < pairs.size; ) {
-                                int user = pairs.user(from);
-                                int to = from;
-                                while (to < pairs.size && pairs.user(to) == user) {
-                                    to++;
-                                }
-                                long[] keys = new long[to - from];
-                                String userId = events.users().get(user);
-                                for (int x = from; x < to; x++) {
-                                    keys[x - from] =
-                                            draw.key(userId, events.items().get(pairs.item(x)));
-                                }
-                                boolean[] out = draw.heldOut(keys);
-                                for (int x = from; x < to; x++) {
-                                    if (out[x - from]) {
-                                        test.add(user, pairs.item(x));
-                                    }
-                                }
-                                from = to;
-                            }
-                            test.sort();
-                            InteractionMatrixBuilder train = trainingConfig.newMatrixBuilder(all.size);
-                            Pairs seen = new Pairs();
-                            long newest = Long.MIN_VALUE;
-                            for (int e = 0; e < all.size; e++) {
-                                long pair = ((long) all.users[e] << 32) | (all.items[e] & 0xffffffffL);
-                                if (test.contains(pair) == false) {
-                                    train.add(all.users[e], all.items[e], all.weights[e], all.millis[e] / 1000);
-                                    seen.add(all.users[e], all.items[e]);
-                                    newest = Math.max(newest, all.millis[e]);
-                                }
-                            }
-                            long trainEvents = train.size();
-                            if (trainEvents == 0 || test.size == 0) {
+                            // ids in the order of the keys, not of arrival (parallel slices): identical requests give
+                            // identical figures
+                            all.relabel(
+                                    events.users().renumberSorted(),
+                                    events.items().renumberSorted());
+                            Holdout outer = protocol.stratified()
+                                    ? Holdout.stratified(
+                                            all,
+                                            new StratifiedSplit(protocol.fraction(), protocol.seed()),
+                                            events.users(),
+                                            events.items(),
+                                            start)
+                                    : Holdout.byTime(all, split);
+                            if (outer.train.size == 0) {
                                 throw new IllegalArgumentException(
-                                        "the stratified split leaves nothing to train on or to judge: users need at least"
-                                                + " two distinct items");
+                                        protocol.stratified()
+                                                ? "the stratified split leaves nothing to train on or to judge: users"
+                                                        + " need at least two distinct items"
+                                                : "no events before the split [" + Instant.ofEpochMilli(split)
+                                                        + "]: choose a later split");
                             }
-                            train.referenceTime(EventRules.decayAnchorMillis(newest, start) / 1000);
+                            if (protocol.stratified() && outer.test.size == 0) {
+                                throw new IllegalArgumentException(
+                                        "the stratified split leaves nothing to train on or to judge: users need at"
+                                                + " least two distinct items");
+                            }
+                            TrainingConfig chosen = trainingConfig;
+                            Map<String, Object> tuning = null;
+                            if (tuningSpec != null) {
+                                TuningRun run =
+                                        TuningRun.tune(outer.train, trainingConfig, tuningSpec, events, start, task);
+                                chosen = run.result().winner().config();
+                                tuning = run.report();
+                            }
                             long trainStart = System.currentTimeMillis();
-                            TrainedModel model = ModelTrainer.train(train, trainingConfig, TrainingJob.monitor(task));
+                            TrainedModel model = outer.train(chosen, TrainingJob.monitor(task));
                             long trainMillis = System.currentTimeMillis() - trainStart;
                             task.phase("evaluating");
-                            seen.sort();
-                            return evaluate(model, test, seen, trainEvents, trainMillis, start);
+                            return evaluate(
+                                    model, outer.test, outer.seen, outer.train.size, trainMillis, start, tuning);
                         }))));
     }
 
     private Result evaluate(
-            TrainedModel model, Pairs test, Pairs seen, long trainEvents, long trainMillis, long start) {
-        int numItems = model.numItems();
-        float[] popularity = model.popularity();
-        // the catalogue is every item with an event before the split, whether or not a capped history kept it
-        int catalog = seen.distinctItems(numItems);
-        int[] byPopularity = rankByPopularity(popularity);
-        RankingMetrics modelMetrics = new RankingMetrics(k, numItems);
-        // a user's list excludes every item they had in training (a capped history keeps only the newest)
-        RankingMetrics popularityMetrics = new RankingMetrics(k, numItems);
-        UserLists lists = new UserLists(model);
-        test.sort();
-        for (int from = 0; from < test.size; ) {
-            int user = test.user(from);
-            int to = from;
-            while (to < test.size && test.user(to) == user) {
-                to++;
-            }
-            if (user < model.numUsers() && model.matrix().userDegree(user) > 0) {
-                int[] history = model.historyItems(user);
-                int[] truth = newItems(test, from, to, seen);
-                if (truth.length > 0) {
-                    int[] exclude = protocol.stratified() ? seen.itemsOf(user) : history;
-                    Recommendations recommendations =
-                            lists.recommend(user, history, model.historyWeights(user), exclude, k, 0);
-                    modelMetrics.add(recommendations.items(), truth);
-                    popularityMetrics.add(topExcluding(byPopularity, exclude, k), truth);
-                }
-            }
-            // progress by test pairs, about every 1,024 of them (a user's pairs end anywhere: no modulo of the
-            // position)
-            if ((to >>> 10) != (from >>> 10) || to == test.size) {
-                task.progress(to, test.size);
-            }
-            from = to;
-        }
-        if (modelMetrics.users() == 0) {
+            TrainedModel model,
+            Pairs test,
+            Pairs seen,
+            long trainEvents,
+            long trainMillis,
+            long start,
+            Map<String, Object> tuning) {
+        Holdout.Scores scores = Holdout.score(model, test, seen, protocol.stratified(), k, task::progress);
+        if (scores.users() == 0) {
             // all zeros would look like a (terrible) result: it is a split that leaves nothing to judge
             throw new IllegalArgumentException(
                     protocol.stratified()
@@ -359,71 +366,26 @@ public final class EvaluationJob {
                             : "no user with events before the split has new items after the split ["
                                     + Instant.ofEpochMilli(split) + "]: choose an earlier split");
         }
-        double coverageScale = catalog == 0 ? 0 : (double) numItems / catalog; // metrics count coverage over all ids
         return new Result(
                 k,
                 protocol,
                 trainEvents,
-                modelMetrics.users(),
-                catalog,
+                scores.users(),
+                scores.catalog(),
                 model.config().similarity().describe(),
-                metrics(modelMetrics, coverageScale),
-                metrics(popularityMetrics, coverageScale),
+                metrics(scores.figures(scores.model())),
+                metrics(scores.figures(scores.popularity())),
                 trainMillis,
-                System.currentTimeMillis() - start);
+                System.currentTimeMillis() - start,
+                tuning);
     }
 
-    private static Metrics metrics(RankingMetrics m, double coverageScale) {
-        return new Metrics(m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage() * coverageScale);
-    }
-
-    /** The user's items after the split that they never had before it. */
-    private static int[] newItems(Pairs test, int from, int to, Pairs seen) {
-        int[] truth = new int[to - from];
-        int n = 0;
-        for (int x = from; x < to; x++) {
-            if (seen.contains(test.pairs[x]) == false) {
-                truth[n++] = test.item(x);
-            }
-        }
-        return RankingMetrics.sortedDistinct(Arrays.copyOf(truth, n));
-    }
-
-    private static int[] rankByPopularity(float[] popularity) {
-        Integer[] order = new Integer[popularity.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(
-                order,
-                (a, b) -> popularity[a] != popularity[b]
-                        ? Float.compare(popularity[b], popularity[a])
-                        : Integer.compare(a, b));
-        int[] ranked = new int[order.length];
-        int n = 0;
-        for (Integer item : order) {
-            if (popularity[item] > 0) {
-                ranked[n++] = item;
-            }
-        }
-        return Arrays.copyOf(ranked, n);
-    }
-
-    private static int[] topExcluding(int[] ranked, int[] history, int k) {
-        int[] sortedHistory = history.clone();
-        Arrays.sort(sortedHistory);
-        int[] top = new int[k];
-        int n = 0;
-        for (int x = 0; x < ranked.length && n < k; x++) {
-            if (Arrays.binarySearch(sortedHistory, ranked[x]) < 0) {
-                top[n++] = ranked[x];
-            }
-        }
-        return Arrays.copyOf(top, n);
+    private static Metrics metrics(Tuner.Figures f) {
+        return new Metrics(f.hitRate(), f.precision(), f.recall(), f.map(), f.ndcg(), f.coverage());
     }
 
     /** Every event read, for the stratified split (which needs the ids' text, known only once all are read). */
-    private static final class Events {
+    static final class Events {
         int[] users = new int[1024];
         int[] items = new int[1024];
         float[] weights = new float[1024];
@@ -454,7 +416,7 @@ public final class EvaluationJob {
     }
 
     /** (user, item) pairs packed in longs, sorted by user then item for look-ups. */
-    private static final class Pairs {
+    static final class Pairs {
         long[] pairs = new long[1024];
         int size;
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
@@ -55,8 +56,39 @@ public record ModelStatus(
             long tookMillis,
             String algorithm,
             long startedAt,
-            SkippedEvents skippedEvents)
+            SkippedEvents skippedEvents,
+            Map<String, Object> tuning)
             implements ToXContentObject, Writeable {
+
+        /** A version without a tuning report (see {@link #withTuning}). */
+        public Version(
+                long version,
+                String index,
+                String source,
+                long createdAt,
+                long events,
+                long users,
+                long items,
+                long newestEvent,
+                long tookMillis,
+                String algorithm,
+                long startedAt,
+                SkippedEvents skippedEvents) {
+            this(
+                    version,
+                    index,
+                    source,
+                    createdAt,
+                    events,
+                    users,
+                    items,
+                    newestEvent,
+                    tookMillis,
+                    algorithm,
+                    startedAt,
+                    skippedEvents,
+                    null);
+        }
 
         /** A version whose build start is not known (as if it started when it was created), without skipped events. */
         public Version(
@@ -96,7 +128,29 @@ public record ModelStatus(
                     tookMillis,
                     algorithm,
                     startedAt,
-                    some);
+                    some,
+                    tuning);
+        }
+
+        /**
+         * This version, with what self-tuning tried (every candidate's validation figures, the skipped ones, the
+         * choice): stored as it is shown, read back as a map.
+         */
+        public Version withTuning(Map<String, Object> report) {
+            return new Version(
+                    version,
+                    index,
+                    source,
+                    createdAt,
+                    events,
+                    users,
+                    items,
+                    newestEvent,
+                    tookMillis,
+                    algorithm,
+                    startedAt,
+                    skippedEvents,
+                    report);
         }
 
         public static final String TRAINED = "training";
@@ -117,7 +171,8 @@ public record ModelStatus(
                         orZero(a[8]),
                         (String) a[9],
                         orZero(a[10]),
-                        (SkippedEvents) a[11]));
+                        (SkippedEvents) a[11],
+                        castMap(a[12])));
 
         static {
             PARSER.declareLong(constructorArg(), new ParseField("version"));
@@ -135,6 +190,12 @@ public record ModelStatus(
                     optionalConstructorArg(),
                     (p, c) -> SkippedEvents.fromMap(p.map()),
                     new ParseField("skipped_events"));
+            PARSER.declareObject(optionalConstructorArg(), (p, c) -> p.map(), new ParseField("tuning"));
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> castMap(Object map) {
+            return (Map<String, Object>) map;
         }
 
         public Version(StreamInput in) throws IOException {
@@ -150,7 +211,8 @@ public record ModelStatus(
                     in.readVLong(),
                     in.readOptionalString(),
                     in.readZLong(),
-                    in.readOptionalWriteable(SkippedEvents::new));
+                    in.readOptionalWriteable(SkippedEvents::new),
+                    in.readBoolean() ? in.readGenericMap() : null);
         }
 
         @Override
@@ -167,6 +229,10 @@ public record ModelStatus(
             out.writeOptionalString(algorithm);
             out.writeZLong(startedAt);
             out.writeOptionalWriteable(skippedEvents);
+            out.writeBoolean(tuning != null);
+            if (tuning != null) {
+                out.writeGenericMap(tuning);
+            }
         }
 
         @Override
@@ -191,6 +257,9 @@ public record ModelStatus(
             }
             if (skippedEvents != null && skippedEvents.count() > 0) {
                 builder.field("skipped_events", skippedEvents);
+            }
+            if (tuning != null) {
+                builder.field("tuning", tuning);
             }
             if (missing(params, index)) {
                 builder.field("index_missing", true);

@@ -5,6 +5,8 @@ import io.personalize.training.ModelTrainer;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
+import io.personalize.training.TuningSpec;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
@@ -24,14 +26,22 @@ public final class TrainingJob {
             IdDictionary users,
             IdDictionary items,
             CatalogAttributes attributes,
-            EventReader.Result events) {}
+            EventReader.Result events,
+            Map<String, Object> tuning) {}
 
     private final ModelConfig config;
     private final Client client;
     private final Executor executor;
     private final TrainingTask task;
+    private final TuningSpec tuning; // null: the model's configuration as it is
 
     public TrainingJob(ModelConfig config, Client client, Executor executor, TrainingTask task) {
+        this(config, null, client, executor, task);
+    }
+
+    /** With {@code tuning}: candidates are compared on a validation slice first, and the winner is trained. */
+    public TrainingJob(ModelConfig config, TuningSpec tuning, Client client, Executor executor, TrainingTask task) {
+        this.tuning = tuning;
         this.config = config;
         this.client = client;
         this.executor = executor;
@@ -40,12 +50,20 @@ public final class TrainingJob {
 
     public void run(ActionListener<Result> listener) {
         TrainingConfig trainingConfig = TrainingConfigs.of(config);
-        InteractionMatrixBuilder builder = trainingConfig.newMatrixBuilder(1 << 16);
+        // tuning trains many times on parts of the events: it keeps them, a plain training streams them into the matrix
+        InteractionMatrixBuilder builder = tuning == null ? trainingConfig.newMatrixBuilder(1 << 16) : null;
+        EvaluationJob.Events kept = tuning == null ? null : new EvaluationJob.Events();
         IndexScan scan = new IndexScan(client, executor, task);
         task.phase("reading_events");
         EventReader reader = new EventReader(config.events(), scan);
         reader.read(
-                (user, item, weight, millis) -> builder.add(user, item, weight, millis / 1000),
+                (user, item, weight, millis) -> {
+                    if (kept != null) {
+                        kept.add(user, item, weight, millis);
+                    } else {
+                        builder.add(user, item, weight, millis / 1000);
+                    }
+                },
                 task::progress,
                 listener.delegateFailureAndWrap((l, events) -> {
                     if (events.events() == 0) {
@@ -62,18 +80,38 @@ public final class TrainingJob {
                     }
                     // ids in the order of the keys, not of arrival (parallel slices): the same events train the same
                     // model
-                    builder.relabel(
-                            events.users().renumberSorted(), events.items().renumberSorted());
+                    int[] userMap = events.users().renumberSorted();
+                    int[] itemMap = events.items().renumberSorted();
                     // see EventRules: decay counts back from the newest used event, never from after the training
                     // started
-                    builder.referenceTime(
-                            EventRules.decayAnchorMillis(events.newestMillis(), reader.nowMillis()) / 1000);
+                    long anchorMillis = EventRules.decayAnchorMillis(events.newestMillis(), reader.nowMillis());
+                    if (builder != null) {
+                        builder.relabel(userMap, itemMap);
+                        builder.referenceTime(anchorMillis / 1000);
+                    } else {
+                        kept.relabel(userMap, itemMap);
+                    }
                     task.phase("reading_catalog");
                     CatalogAttributes.read(
                             config.catalog(), events.items(), scan, l.delegateFailureAndWrap((l2, attributes) -> {
                                 executor.execute(ActionRunnable.supply(l2, () -> {
-                                    TrainedModel model = ModelTrainer.train(builder, trainingConfig, monitor(task));
-                                    return new Result(model, events.users(), events.items(), attributes, events);
+                                    if (kept == null) {
+                                        TrainedModel model = ModelTrainer.train(builder, trainingConfig, monitor(task));
+                                        return new Result(
+                                                model, events.users(), events.items(), attributes, events, null);
+                                    }
+                                    TuningRun run = TuningRun.tune(
+                                            kept, trainingConfig, tuning, events, reader.nowMillis(), task);
+                                    TrainingConfig winner =
+                                            run.result().winner().config();
+                                    InteractionMatrixBuilder all = winner.newMatrixBuilder(kept.size);
+                                    for (int e = 0; e < kept.size; e++) {
+                                        all.add(kept.users[e], kept.items[e], kept.weights[e], kept.millis[e] / 1000);
+                                    }
+                                    all.referenceTime(anchorMillis / 1000);
+                                    TrainedModel model = ModelTrainer.train(all, winner, monitor(task));
+                                    return new Result(
+                                            model, events.users(), events.items(), attributes, events, run.report());
                                 }));
                             }));
                 }));

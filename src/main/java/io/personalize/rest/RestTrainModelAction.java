@@ -4,6 +4,8 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.TrainingTask;
+import io.personalize.training.TuningSpec;
+import java.io.IOException;
 import java.util.List;
 import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.client.internal.node.NodeClient;
@@ -32,8 +34,10 @@ public final class RestTrainModelAction extends BaseRestHandler {
     }
 
     @Override
-    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
-        TrainModelAction.Request train = new TrainModelAction.Request(request.param("name"));
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        TuningSpec tuning =
+                request.hasContentOrSourceParam() ? RequestBodies.parse(request, TrainModelAction::parseBody) : null;
+        TrainModelAction.Request train = new TrainModelAction.Request(request.param("name"), tuning);
         if (request.paramAsBoolean("wait_for_completion", true)) {
             // closing the HTTP connection cancels the training
             return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())

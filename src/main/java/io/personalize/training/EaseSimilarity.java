@@ -21,7 +21,7 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  * EJML's Cholesky solver; about {@code 24 * items^2} bytes) while that fits the memory budget; beyond it, <b>sparse</b>:
  * column j is the same ridge regression restricted to the {@code support} items that co-occur most with j (the items
  * whose weight in the exact solution is largest are, in practice, among them); about {@code 16 * items * support}
- * bytes, plus up to 32 MB, within the budget, for the Gram matrices of a block of columns. Values: {@code x = weight^valueExponent} (0: binary).
+ * bytes, plus half of what the budget leaves for the Gram matrices of a block of columns. Values: {@code x = weight^valueExponent} (0: binary).
  */
 public final class EaseSimilarity implements ItemSimilarity {
 
@@ -171,18 +171,20 @@ public final class EaseSimilarity implements ItemSimilarity {
         return compact(n, offsets, ids, scores);
     }
 
-    /** Columns whose Gram matrices are built together: 100 at the default support of 200, about 32 MB of doubles. */
-    static int columnsPerBlock(int support) {
-        return (int) Math.max(1, (32L << 20) / (8L * support * support));
+    /**
+     * Columns whose Gram matrices are built together: half of what the memory budget leaves beside the lists (each
+     * block walks the co-occurrences of its supports' items once, so fewer, larger blocks cost less time), at least 1.
+     */
+    int columnsPerBlock(int numItems, int s) {
+        long spare = Math.max(0, memoryBudgetBytes - sparseBytes(numItems, s)) / 2;
+        return (int) Math.max(1, Math.min(numItems, 1 + spare / (8L * s * (s + 1))));
     }
 
     /** Column j regressed on the {@code support} items co-occurring most with j; the rows of B from the columns. */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, TrainingMonitor monitor) {
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
-        long spare = memoryBudgetBytes - sparseBytes(n, s);
-        int block = (int) Math.max(1, Math.min(Math.min(n, columnsPerBlock(s)), 1 + spare / (8L * s * (s + 1))));
-        return sparse(m, x, k, block, monitor);
+        return sparse(m, x, k, columnsPerBlock(n, s), monitor);
     }
 
     /**

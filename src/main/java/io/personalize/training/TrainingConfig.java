@@ -131,6 +131,25 @@ public final class TrainingConfig {
         return b;
     }
 
+    /**
+     * A builder for {@code algorithm} at its default parameters, scoring and row normalisation, keeping what shapes the
+     * data rather than the algorithm (decay, popularity, history cap, neighbours kept, value exponent, memory budget):
+     * the tuner's starting point for each algorithm.
+     */
+    public Builder toBuilderFor(Algorithm algorithm) {
+        Builder b = new Builder();
+        b.halfLifeDays = halfLifeDays;
+        b.popularityHalfLifeDays = popularityHalfLifeDays;
+        b.popularityCountsUsers = popularityCountsUsers;
+        b.maxItemsPerUser = maxItemsPerUser;
+        b.neighbors = neighbors;
+        b.valueExponent = valueExponent;
+        b.easeSupport = easeSupport;
+        b.memoryBudgetBytes = memoryBudgetBytes;
+        b.algorithm = algorithm;
+        return b;
+    }
+
     /** Half-life of event weights in days (infinite = no decay). Default 21. */
     public double halfLifeDays() {
         return halfLifeDays;

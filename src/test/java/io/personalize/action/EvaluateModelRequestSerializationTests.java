@@ -19,7 +19,8 @@ public class EvaluateModelRequestSerializationTests
                                         randomDoubleBetween(0.01, 0.99, true), randomLong()),
                         between(1, EvaluateModelAction.MAX_K),
                         randomBoolean() ? null : ModelConfigSerializationTests.randomSimilarity(),
-                        randomBoolean() ? null : ModelConfigSerializationTests.randomTraining()));
+                        randomBoolean() ? null : ModelConfigSerializationTests.randomTraining(),
+                        TrainModelRequestSerializationTests.randomTuning()));
     }
 
     @Override

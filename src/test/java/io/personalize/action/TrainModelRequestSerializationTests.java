@@ -8,18 +8,34 @@ import org.elasticsearch.test.AbstractWireSerializingTestCase;
 public class TrainModelRequestSerializationTests extends AbstractWireSerializingTestCase<TrainModelAction.Request> {
     @Override
     protected TrainModelAction.Request createTestInstance() {
-        TrainModelAction.Request request =
-                new TrainModelAction.Request(randomAlphaOfLengthBetween(1, 20).toLowerCase(Locale.ROOT));
+        TrainModelAction.Request request = new TrainModelAction.Request(
+                randomAlphaOfLengthBetween(1, 20).toLowerCase(Locale.ROOT), randomTuning());
         request.setShouldStoreResult(randomBoolean());
         return request;
     }
 
     @Override
     protected TrainModelAction.Request mutateInstance(TrainModelAction.Request r) {
-        TrainModelAction.Request mutated = new TrainModelAction.Request(randomBoolean() ? r.name() + "x" : r.name());
+        TrainModelAction.Request mutated =
+                new TrainModelAction.Request(randomBoolean() ? r.name() + "x" : r.name(), r.tuning());
         mutated.setShouldStoreResult(
                 mutated.name().equals(r.name()) ? r.getShouldStoreResult() == false : r.getShouldStoreResult());
         return mutated;
+    }
+
+    /** No tuning, the defaults, or any valid specification. */
+    static io.personalize.training.TuningSpec randomTuning() {
+        return switch (between(0, 2)) {
+            case 0 -> null;
+            case 1 -> io.personalize.training.TuningSpec.DEFAULTS;
+            default ->
+                new io.personalize.training.TuningSpec(
+                        randomFrom(io.personalize.training.TuningSpec.Validation.values()),
+                        randomDoubleBetween(0.01, 0.99, true),
+                        randomLong(),
+                        randomLongBetween(1_000, 86_400_000),
+                        between(1, 100));
+        };
     }
 
     @Override

@@ -23,18 +23,29 @@ public class ModelStatusSerializationTests extends AbstractXContentSerializingTe
 
     public static ModelStatus.Version randomVersion() {
         return new ModelStatus.Version(
-                randomNonNegativeLong(),
-                randomAlphaOfLengthBetween(1, 20),
-                randomFrom(ModelStatus.Version.TRAINED, ModelStatus.Version.IMPORTED),
-                randomNonNegativeLong(),
-                randomNonNegativeLong(),
-                randomNonNegativeLong(),
-                randomNonNegativeLong(),
-                randomBoolean() ? 0 : randomNonNegativeLong(),
-                randomNonNegativeLong(),
-                randomBoolean() ? null : randomFrom(ModelConfig.Similarity.ALGORITHMS),
-                randomBoolean() ? 0 : randomNonNegativeLong(),
-                randomBoolean() ? null : SkippedEventsSerializationTests.randomSkippedEvents(1));
+                        randomNonNegativeLong(),
+                        randomAlphaOfLengthBetween(1, 20),
+                        randomFrom(ModelStatus.Version.TRAINED, ModelStatus.Version.IMPORTED),
+                        randomNonNegativeLong(),
+                        randomNonNegativeLong(),
+                        randomNonNegativeLong(),
+                        randomNonNegativeLong(),
+                        randomBoolean() ? 0 : randomNonNegativeLong(),
+                        randomNonNegativeLong(),
+                        randomBoolean() ? null : randomFrom(ModelConfig.Similarity.ALGORITHMS),
+                        randomBoolean() ? 0 : randomNonNegativeLong(),
+                        randomBoolean() ? null : SkippedEventsSerializationTests.randomSkippedEvents(1))
+                .withTuning(
+                        randomBoolean()
+                                ? null
+                                : java.util.Map.of(
+                                        "metric",
+                                        "ndcg",
+                                        "took_ms",
+                                        randomDouble(),
+                                        "candidates",
+                                        java.util.List.of(java.util.Map.of(
+                                                "algorithm", randomAlphaOfLength(5), "ndcg", randomDouble()))));
     }
 
     static ModelStatus.Training randomTraining() {

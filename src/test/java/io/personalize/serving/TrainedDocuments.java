@@ -80,7 +80,7 @@ public record TrainedDocuments(Map<String, NeighborList> lists, Map<String, User
                 config,
                 TrainingMonitor.NOOP);
         VersionDocuments documents = new VersionDocuments(
-                new TrainingJob.Result(model, users, items, CatalogAttributes.empty(), null), userItems);
+                new TrainingJob.Result(model, users, items, CatalogAttributes.empty(), null, null), userItems);
         Map<String, NeighborList> lists = new HashMap<>();
         Map<String, UserProfile> profiles = new HashMap<>();
         PopularList popular = null;

@@ -132,8 +132,35 @@ public final class ModelQualityBench {
                     .ok();
             fullTrain(es);
         }
+        // and a tuned training, as a shop asks for it: POST _train {"tune": true}
+        es.delete("/_recommend/models/" + MODEL);
+        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, EVENTS))
+                .ok();
+        tunedTrain(es);
         System.out.println("reproduce: bin/bench models");
         es.delete("/_recommend/models/" + MODEL);
+    }
+
+    private static void tunedTrain(EsClient es) {
+        long t0 = System.nanoTime();
+        JsonNode train = es.post("/_recommend/models/" + MODEL + "/_train", "{\"tune\": true}")
+                .ok();
+        JsonNode tuning = train.path("version").path("tuning");
+        System.out.printf(
+                Locale.ROOT,
+                "%ntuned _train (\"tune\": true, defaults: the newest 10%% of the events held out, budget 10m): %.1f s wall,"
+                        + " tuning %.1f s, %d candidates (%d skipped); chosen %s, half-life %s, popularity %s (validation"
+                        + " NDCG@10 %.4f, popularity's %.4f)%nphases: %s%n",
+                (System.nanoTime() - t0) / 1e9,
+                tuning.path("took_ms").asLong() / 1000.0,
+                tuning.path("candidates").size(),
+                tuning.path("skipped").asLong(),
+                tuning.path("chosen").path("algorithm").asText(),
+                tuning.path("chosen").path("half_life").asText(),
+                tuning.path("chosen").path("popularity_weight").asText(),
+                tuning.path("chosen").path("ndcg").asDouble(),
+                tuning.path("popularity").path("ndcg").asDouble(),
+                train.path("phases_ms"));
     }
 
     private static void fullTrain(EsClient es) throws InterruptedException {

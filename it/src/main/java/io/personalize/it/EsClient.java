@@ -91,7 +91,8 @@ public final class EsClient {
     public Response send(String method, String path, Object body, String contentType) {
         HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create(baseUrl + (path.startsWith("/") ? path : "/" + path)))
-                .timeout(Duration.ofMinutes(10));
+                // a tuned _evaluate or _train (bin/bench models) tries many candidates on a loaded machine
+                .timeout(Duration.ofMinutes(30));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }

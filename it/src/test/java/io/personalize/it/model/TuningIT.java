@@ -1,0 +1,210 @@
+package io.personalize.it.model;
+
+import static io.personalize.it.model.Models.assertError;
+import static io.personalize.it.model.Models.path;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.RealCluster;
+import io.personalize.it.Shop;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Self-tuning on a real node, over the first 20,000 Online Retail purchases: {@code _train} with {@code tune} records
+ * every candidate's validation figures in the version (shown by GET), activates the winner, which {@code _recommend}
+ * serves; a budget too small skips candidates and says so; {@code _evaluate} with {@code tune} scores the winner on
+ * its test part; every bad tuning parameter is a 400 naming its field.
+ */
+class TuningIT {
+
+    static final String PRODUCTS = "tu-products";
+    static final String EVENTS = "tu-events";
+    static final String MODEL = "tu-shop";
+
+    private static EsClient es;
+    private static Map<String, Set<String>> bought;
+
+    @BeforeAll
+    static void loadShop() {
+        es = RealCluster.single().any();
+        OnlineRetail data = OnlineRetail.load();
+        List<OnlineRetail.Purchase> purchases = data.purchases().subList(0, 20_000);
+        es.delete(path(MODEL));
+        Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
+        Shop.loadProducts(es, PRODUCTS, data.products());
+        Shop.createEventsIndex(es, EVENTS, 1, 0);
+        Shop.loadEvents(es, EVENTS, purchases);
+        bought = new HashMap<>();
+        for (OnlineRetail.Purchase p : purchases) {
+            bought.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
+        }
+        es.put(path(MODEL), String.format(Locale.ROOT, """
+            {"catalog": {"index": "%s", "id_field": "sku"},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                        "time_field": "@timestamp", "weights": {"purchase": 5}}}""", PRODUCTS, EVENTS)).ok();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        es.delete(path(MODEL));
+        es.delete("/" + PRODUCTS);
+        es.delete("/" + EVENTS);
+    }
+
+    @Test
+    void aTunedTrainingRecordsEveryCandidateAndServesTheWinner() {
+        JsonNode version = es.post(path(MODEL) + "/_train", "{\"tune\": {\"budget\": \"10m\"}}")
+                .ok()
+                .path("version");
+        JsonNode tuning = version.path("tuning");
+        assertEquals("newest", tuning.path("validation").path("protocol").asText(), tuning.toString());
+        assertEquals(10, tuning.path("k").asInt());
+        JsonNode candidates = tuning.path("candidates");
+        assertTrue(candidates.size() >= 10, "every algorithm with decay on and off, at least: " + tuning);
+        assertEquals("configured", candidates.get(0).path("stage").asText());
+        Set<String> algorithms = new HashSet<>();
+        double best = -1;
+        JsonNode chosen = null;
+        for (JsonNode c : candidates) {
+            if (c.path("outcome").asText().equals("measured")) {
+                algorithms.add(c.path("algorithm").asText().replaceAll("\\(.*", ""));
+                for (String figure : List.of("hit_rate", "precision", "recall", "map", "ndcg", "coverage")) {
+                    assertTrue(c.path(figure).isNumber(), figure + " of " + c);
+                }
+                best = Math.max(best, c.path("ndcg").asDouble());
+            }
+            if (c.path("chosen").asBoolean()) {
+                chosen = c;
+            }
+        }
+        assertEquals(Set.of("cosine", "rp3beta", "ease", "als", "user_knn"), algorithms, tuning.toString());
+        // the winner is the best on validation, and it is what the version was trained with
+        assertEquals(best, chosen.path("ndcg").asDouble(), tuning.toString());
+        assertEquals(chosen, tuning.path("chosen"));
+        assertEquals(
+                chosen.path("algorithm").asText(), version.path("algorithm").asText());
+
+        // GET shows the same figures on the active version
+        JsonNode status = Models.status(es, MODEL);
+        JsonNode active = null;
+        for (JsonNode v : status.path("versions")) {
+            if (v.path("version").asLong() == status.path("active_version").asLong()) {
+                active = v;
+            }
+        }
+        assertEquals(version.path("version").asLong(), active.path("version").asLong(), status.toString());
+        assertEquals(tuning, active.path("tuning"));
+
+        // the winner serves: personalized shelves whose reasons name the shopper's own items
+        List<String> shoppers = bought.entrySet().stream()
+                .filter(e -> e.getValue().size() >= 30)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .limit(5)
+                .toList();
+        for (String shopper : shoppers) {
+            JsonNode recommendations = es.post(
+                            "/_recommend", Map.of("model", MODEL, "user_id", shopper, "size", 10, "explain", true))
+                    .ok()
+                    .path("recommendations");
+            assertEquals(10, recommendations.size());
+            boolean fromTheModel = false;
+            for (JsonNode r : recommendations) {
+                assertTrue(bought.get(shopper).contains(r.path("item_id").asText()) == false, "seen excluded");
+                for (JsonNode reason : r.path("reasons")) {
+                    if (reason.path("type").asText().equals("because_you_viewed")) {
+                        fromTheModel = true;
+                        assertTrue(
+                                bought.get(shopper)
+                                        .contains(reason.path("item_id").asText()),
+                                reason.toString());
+                    }
+                }
+            }
+            assertTrue(fromTheModel, shopper + ": " + recommendations);
+        }
+    }
+
+    @Test
+    void aSpentBudgetSkipsCandidatesAndSaysWhich() {
+        JsonNode tuning = es.post(path(MODEL) + "/_train", "{\"tune\": {\"budget\": \"1s\"}}")
+                .ok()
+                .path("version")
+                .path("tuning");
+        assertEquals(1000, tuning.path("budget_ms").asLong());
+        long skipped = 0;
+        for (JsonNode c : tuning.path("candidates")) {
+            if (c.path("outcome").asText().equals("skipped")) {
+                skipped++;
+                assertTrue(c.path("reason").asText().contains("budget"), c.toString());
+                assertTrue(c.path("ndcg").isMissingNode(), c.toString());
+            }
+        }
+        assertTrue(skipped > 0, tuning.toString());
+        assertEquals(skipped, tuning.path("skipped").asLong());
+        // the configured model is always measured: a training comes out of any budget
+        assertEquals(
+                "measured", tuning.path("candidates").get(0).path("outcome").asText(), tuning.toString());
+    }
+
+    @Test
+    void evaluateWithTuneScoresTheWinnerOnTheTestPart() {
+        JsonNode evaluation = es.post(
+                        path(MODEL) + "/_evaluate",
+                        "{\"protocol\": \"stratified\", \"fraction\": 0.25, \"seed\": 42, \"tune\": {\"budget\": \"10m\","
+                                + " \"validation\": \"random\", \"seed\": 43}}")
+                .ok()
+                .path("evaluation");
+        JsonNode tuning = evaluation.path("tuning");
+        assertEquals("random", tuning.path("validation").path("protocol").asText(), tuning.toString());
+        assertEquals(43, tuning.path("validation").path("seed").asLong());
+        // tuned on part of the training part: fewer events than the test split trains on
+        assertTrue(
+                tuning.path("train_events").asLong()
+                        < evaluation.path("train_events").asLong(),
+                evaluation.toString());
+        assertEquals(
+                tuning.path("chosen").path("algorithm").asText(),
+                evaluation.path("algorithm").asText());
+        assertTrue(evaluation.path("model").path("ndcg").asDouble() > 0, evaluation.toString());
+    }
+
+    @Test
+    void everyBadTuningParameterIsA400NamingItsField() {
+        String[][] cases = {
+            {"{\"tune\": {\"budget\": \"0s\"}}", "[tune.budget] must be between 1s and 1d"},
+            {"{\"tune\": {\"budget\": \"2d\"}}", "[tune.budget] must be between 1s and 1d"},
+            {"{\"tune\": {\"budget\": \"soon\"}}", "tune.budget"},
+            {"{\"tune\": {\"fraction\": 1.5}}", "[tune.fraction] must be between 0 and 1"},
+            {"{\"tune\": {\"fraction\": 0}}", "[tune.fraction] must be between 0 and 1"},
+            {"{\"tune\": {\"validation\": \"oldest\"}}", "[tune.validation] must be [newest] or [random]"},
+            {"{\"tune\": {\"seed\": 3}}", "[tune.seed] applies to validation [random] only"},
+            {"{\"tune\": {\"k\": 0}}", "[tune.k] must be between 1 and 100"},
+            {"{\"tune\": {\"colour\": \"red\"}}", "colour"},
+            // _train: "[tune] must be true, false or an object"; _evaluate: "tune doesn't support values of type"
+            {"{\"tune\": \"yes\"}", "tune"},
+            {"{\"tunes\": true}", "unknown field [tunes]"},
+        };
+        for (String[] c : cases) {
+            assertError(es.post(path(MODEL) + "/_train", c[0]), 400, c[1], "_train " + c[0]);
+            String evaluate = "{\"split\": \"2011-01-01\", " + c[0].substring(1);
+            if (c[0].startsWith("{\"tunes\"") == false) {
+                assertError(es.post(path(MODEL) + "/_evaluate", evaluate), 400, c[1], "_evaluate " + evaluate);
+            }
+        }
+        // nothing was started: the model is not training
+        assertTrue(
+                Models.status(es, MODEL).path("training").path("state").asText().equals("running") == false);
+    }
+}

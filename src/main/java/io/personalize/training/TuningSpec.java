@@ -1,0 +1,85 @@
+package io.personalize.training;
+
+import java.util.Locale;
+
+/**
+ * How a self-tuning training holds out its validation slice and how long it may try candidates.
+ *
+ * @param validation {@link Validation#NEWEST} (the newest {@code fraction} of events, judged as the time protocol
+ *     judges: each user's new items after the cut) or {@link Validation#RANDOM} (a {@code fraction} of each user's
+ *     items drawn with {@code seed}, as the stratified protocol draws them)
+ * @param budgetMillis time for the candidates; once spent the rest are skipped (and listed as skipped)
+ * @param k the cut-off of the validation figures; candidates are compared on NDCG at k
+ */
+public record TuningSpec(Validation validation, double fraction, long seed, long budgetMillis, int k) {
+
+    /** Where the validation slice comes from. */
+    public enum Validation {
+        NEWEST,
+        RANDOM;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Validation parse(String text) {
+            for (Validation v : values()) {
+                if (v.toString().equals(text)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("[tune.validation] must be [newest] or [random], got [" + text + "]");
+        }
+    }
+
+    /** The newest tenth of the events: about a month of a year's log, like the bench's October validation. */
+    public static final double DEFAULT_NEWEST_FRACTION = 0.1;
+    /** A quarter of each user's items, the stratified protocol's default. */
+    public static final double DEFAULT_RANDOM_FRACTION = 0.25;
+
+    public static final long DEFAULT_SEED = 43;
+    public static final long DEFAULT_BUDGET_MILLIS = 10 * 60_000L;
+    public static final long MIN_BUDGET_MILLIS = 1_000L;
+    public static final long MAX_BUDGET_MILLIS = 24 * 3_600_000L;
+    public static final int DEFAULT_K = 10;
+    public static final int MAX_K = 100;
+
+    public static final TuningSpec DEFAULTS =
+            new TuningSpec(Validation.NEWEST, DEFAULT_NEWEST_FRACTION, DEFAULT_SEED, DEFAULT_BUDGET_MILLIS, DEFAULT_K);
+
+    public TuningSpec {
+        if (validation == null) {
+            throw new IllegalArgumentException("[tune.validation] must be [newest] or [random]");
+        }
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException(
+                    "[tune.fraction] must be between 0 and 1 (both excluded), got [" + fraction + "]");
+        }
+        if (budgetMillis < MIN_BUDGET_MILLIS || budgetMillis > MAX_BUDGET_MILLIS) {
+            throw new IllegalArgumentException("[tune.budget] must be between 1s and 1d, got [" + budgetMillis + "ms]");
+        }
+        if (k < 1 || k > MAX_K) {
+            throw new IllegalArgumentException("[tune.k] must be between 1 and " + MAX_K + ", got [" + k + "]");
+        }
+    }
+
+    /**
+     * A specification from optional values (null: the default), refusing a seed with the newest-events slice (it
+     * draws nothing at random).
+     */
+    public static TuningSpec of(String validation, Double fraction, Long seed, Long budgetMillis, Integer k) {
+        Validation v = validation == null ? Validation.NEWEST : Validation.parse(validation);
+        if (v == Validation.NEWEST && seed != null) {
+            throw new IllegalArgumentException("[tune.seed] applies to validation [random] only");
+        }
+        return new TuningSpec(
+                v,
+                fraction != null
+                        ? fraction
+                        : v == Validation.NEWEST ? DEFAULT_NEWEST_FRACTION : DEFAULT_RANDOM_FRACTION,
+                seed == null ? DEFAULT_SEED : seed,
+                budgetMillis == null ? DEFAULT_BUDGET_MILLIS : budgetMillis,
+                k == null ? DEFAULT_K : k);
+    }
+}

@@ -1,0 +1,217 @@
+package io.personalize.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The tuner's search, budget and choice, with evaluators whose best configuration is known. */
+class TunerTests {
+
+    private static final TrainingConfig CONFIGURED = TrainingConfig.defaults(); // cosine, 21-day decay
+
+    private static Tuner.Figures ndcg(double ndcg) {
+        return new Tuner.Figures(ndcg, ndcg, ndcg, ndcg, ndcg, 0.5);
+    }
+
+    /**
+     * A landscape with one clear peak: EASE without decay, its regularization a quarter of the default (200), popularity
+     * weight 0.1. Each step towards it scores higher, so a staged search must reach it.
+     */
+    private static Tuner.Figures landscape(TrainingConfig c) {
+        double score = 0.1;
+        if (c.algorithm() == TrainingConfig.Algorithm.EASE) {
+            score += 0.1;
+            if (c.regularization() == 200) {
+                score += 0.05;
+            }
+        }
+        if (Double.isInfinite(c.halfLifeDays())) {
+            score += 0.03;
+        }
+        if (c.scoring().popularityWeight() == 0.1) {
+            score += 0.01;
+        }
+        return ndcg(score);
+    }
+
+    @Test
+    void choosesTheClearlyBestConfigurationAndRecordsEveryCandidate() {
+        List<TrainingConfig> evaluated = new ArrayList<>();
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            evaluated.add(c);
+            return landscape(c);
+        });
+        TrainingConfig winner = result.winner().config();
+        assertEquals(TrainingConfig.Algorithm.EASE, winner.algorithm());
+        assertEquals(200, winner.regularization());
+        assertTrue(Double.isInfinite(winner.halfLifeDays()));
+        assertEquals(0.1, winner.scoring().popularityWeight());
+        assertEquals(0.1 + 0.1 + 0.05 + 0.03 + 0.01, result.winner().figures().ndcg(), 1e-12);
+        // every candidate evaluated is recorded, in order, with its figures; nothing skipped within the budget
+        assertEquals(evaluated.size(), result.trials().size());
+        for (int i = 0; i < evaluated.size(); i++) {
+            Tuner.Trial trial = result.trials().get(i);
+            assertEquals(Tuner.Outcome.MEASURED, trial.outcome());
+            assertEquals(landscape(evaluated.get(i)), trial.figures());
+        }
+        assertEquals(0, result.skipped());
+        // the configured model is the first candidate; every algorithm is tried with decay on and off
+        assertEquals("configured", result.trials().get(0).stage());
+        assertEquals(Tuner.key(CONFIGURED), Tuner.key(evaluated.get(0)));
+        for (TrainingConfig.Algorithm a : TrainingConfig.Algorithm.values()) {
+            assertTrue(evaluated.stream().anyMatch(c -> c.algorithm() == a && Double.isInfinite(c.halfLifeDays())));
+            assertTrue(evaluated.stream().anyMatch(c -> c.algorithm() == a && c.halfLifeDays() == 21));
+        }
+        // no configuration is measured twice
+        assertEquals(
+                evaluated.size(), evaluated.stream().map(Tuner::key).distinct().count());
+    }
+
+    @Test
+    void decayThatWinsGetsItsLengthTuned() {
+        // the best half-life is 63 days (three times the configured 21): reached by the half_life stage
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg(c.halfLifeDays() == 63 ? 0.3 : Double.isInfinite(c.halfLifeDays()) ? 0.1 : 0.2));
+        assertEquals(63, result.winner().config().halfLifeDays());
+        assertEquals("half_life", result.winner().stage());
+    }
+
+    @Test
+    void theRunnerUpAlgorithmGetsItsPopularityWeightTunedToo() {
+        // ALS leads at the defaults, EASE without popularity beats it (the Online Retail stratified case)
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg(
+                        switch (c.algorithm()) {
+                            case ALS -> 0.156;
+                            case EASE -> c.scoring().popularityWeight() == 0 ? 0.158 : 0.153;
+                            default -> 0.1;
+                        }));
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        assertEquals(0.0, result.winner().config().scoring().popularityWeight());
+        assertEquals("popularity_weight", result.winner().stage());
+    }
+
+    @Test
+    void tiesKeepTheEarlierCandidate() {
+        Tuner.Result result =
+                new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> ndcg(0.2));
+        assertEquals("configured", result.winner().stage());
+    }
+
+    @Test
+    void aSpentBudgetSkipsTheRestAndSaysWhy() {
+        // every evaluation takes 10 s of a 35 s budget. configured (cosine, 0 s), cosine without decay (10 s spent,
+        // cosine took 10: fits), rp3beta (20 s: not timed yet, starts), rp3beta with decay (30 s + 10 > 35: skipped),
+        // ease (30 s < 35, not timed yet: starts), then 40 s spent: everything else skipped
+        AtomicLong clock = new AtomicLong();
+        Tuner.Result result = new Tuner(CONFIGURED, 35_000, clock::get, TrainingMonitor.NOOP).run(c -> {
+            clock.addAndGet(10_000);
+            return landscape(c);
+        });
+        long measured = result.trials().stream()
+                .filter(t -> t.outcome() == Tuner.Outcome.MEASURED)
+                .count();
+        assertEquals(4, measured);
+        assertTrue(result.skipped() > 0);
+        assertEquals(result.trials().size() - measured, result.skipped());
+        for (Tuner.Trial t : result.trials()) {
+            if (t.outcome() == Tuner.Outcome.SKIPPED) {
+                assertNull(t.figures());
+                assertNotNull(t.reason());
+                assertTrue(t.reason().contains("budget"), t.reason());
+            }
+        }
+        assertEquals(40_000, result.tookMillis());
+        assertEquals(Tuner.Outcome.SKIPPED, result.trials().get(3).outcome());
+        assertTrue(result.trials().get(3).reason().contains("5000 ms of the budget left, rp3beta took 10000 ms"));
+        assertEquals(Tuner.Outcome.MEASURED, result.winner().outcome());
+    }
+
+    @Test
+    void aSlowAlgorithmIsSkippedWhileCheaperOnesStillRun() {
+        // EASE takes 50 s, everything else 1 s, budget 100 s: the second EASE candidate would not fit after the first
+        AtomicLong clock = new AtomicLong();
+        Tuner.Result result = new Tuner(CONFIGURED, 100_000, clock::get, TrainingMonitor.NOOP).run(c -> {
+            clock.addAndGet(c.algorithm() == TrainingConfig.Algorithm.EASE ? 50_000 : 1_000);
+            return ndcg(0.1);
+        });
+        List<Tuner.Trial> ease = result.trials().stream()
+                .filter(t -> t.config().algorithm() == TrainingConfig.Algorithm.EASE)
+                .toList();
+        assertEquals(Tuner.Outcome.MEASURED, ease.get(0).outcome());
+        assertEquals(Tuner.Outcome.SKIPPED, ease.get(1).outcome());
+        assertTrue(
+                ease.get(1).reason().contains("ease took 50000 ms"), ease.get(1).reason());
+        // ALS and user_knn come after EASE and still ran
+        assertTrue(result.trials().stream()
+                .anyMatch(t -> t.config().algorithm() == TrainingConfig.Algorithm.USER_KNN
+                        && t.outcome() == Tuner.Outcome.MEASURED));
+    }
+
+    @Test
+    void aCandidateThatCannotTrainIsRecordedAndTheOthersGoOn() {
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            if (c.algorithm() == TrainingConfig.Algorithm.ALS) {
+                throw new IllegalArgumentException("[als] needs more memory");
+            }
+            return landscape(c);
+        });
+        assertTrue(result.trials().stream()
+                .anyMatch(t -> t.outcome() == Tuner.Outcome.FAILED && t.reason().equals("[als] needs more memory")));
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        IllegalArgumentException none = assertThrows(
+                IllegalArgumentException.class,
+                () -> new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+                    throw new IllegalArgumentException("too big");
+                }));
+        assertTrue(none.getMessage().startsWith("tuning found no candidate that trains: "), none.getMessage());
+    }
+
+    @Test
+    void cancellationStopsTheSearch() {
+        TrainingMonitor cancelled = new TrainingMonitor() {
+            @Override
+            public void progress(String phase, long done, long total) {}
+
+            @Override
+            public void checkCancelled() {
+                throw new IllegalStateException("cancelled");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, cancelled)
+                .run(TunerTests::landscape));
+    }
+
+    @Test
+    void badSpecificationsNameTheirField() {
+        assertEquals(
+                "[tune.budget] must be between 1s and 1d, got [0ms]",
+                assertThrows(IllegalArgumentException.class, () -> TuningSpec.of(null, null, null, 0L, null))
+                        .getMessage());
+        assertEquals(
+                "[tune.fraction] must be between 0 and 1 (both excluded), got [1.0]",
+                assertThrows(IllegalArgumentException.class, () -> TuningSpec.of(null, 1.0, null, null, null))
+                        .getMessage());
+        assertEquals(
+                "[tune.validation] must be [newest] or [random], got [oldest]",
+                assertThrows(IllegalArgumentException.class, () -> TuningSpec.of("oldest", null, null, null, null))
+                        .getMessage());
+        assertEquals(
+                "[tune.seed] applies to validation [random] only",
+                assertThrows(IllegalArgumentException.class, () -> TuningSpec.of("newest", null, 7L, null, null))
+                        .getMessage());
+        assertEquals(
+                "[tune.k] must be between 1 and 100, got [0]",
+                assertThrows(IllegalArgumentException.class, () -> TuningSpec.of(null, null, null, null, 0))
+                        .getMessage());
+        assertEquals(TuningSpec.DEFAULTS, TuningSpec.of(null, null, null, null, null));
+        assertEquals(0.25, TuningSpec.of("random", null, null, null, null).fraction());
+    }
+}
