@@ -66,6 +66,7 @@ ensure_plugin_zip() {
   local zip; zip="$(plugin_zip)"
   if [ ! -f "$zip" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" "$ROOT/plugin-descriptor" -newer "$zip" -type f 2>/dev/null | head -n 1)" ]; then
     log "building the plugin zip"
+    ensure_server_jar
     (cd "$ROOT" && mvn_run -q $(package_args) package >&2) || die "the plugin build failed"
   fi
 }
@@ -75,7 +76,40 @@ ensure_plugin_zip() {
 compile_version() {
   local v
   v="$(awk -v es="$ES_VERSION" '!/^#/ && $1 == es && NF >= 4 { print $4 }' "$ROOT/es-versions.txt" 2>/dev/null)"
+  [ "$v" != dist ] || v="$ES_VERSION"
   echo "${v:-$ES_VERSION}"
+}
+
+# ensure_server_jar: for a release es-versions.txt compiles against its distribution's own server jar (compile-against
+# "dist": Maven Central serves its distribution here but not its org.elasticsearch:elasticsearch jar, and no served
+# release has its plugin API), installs lib/elasticsearch-<release>.jar of that distribution into the local Maven
+# repository as org.elasticsearch:elasticsearch:<release>, once. Its pom is the default release's with the Lucene the
+# distribution ships; Elasticsearch's own libraries stay the default's (not served for the release; the compile uses
+# only their types, and the smoke test on a real node of the release proves the zip).
+ensure_server_jar() {
+  local dist jar pom lucene tmp
+  [ "$(awk -v es="$ES_VERSION" '!/^#/ && $1 == es && NF >= 4 { print $4 }' "$ROOT/es-versions.txt" 2>/dev/null)" = dist ] || return 0
+  # already installed: resolvable offline
+  (cd "$ROOT" && mvn_run -q -o dependency:get -Dartifact="org.elasticsearch:elasticsearch:$ES_VERSION" -Dtransitive=false >/dev/null 2>&1) && return 0
+  log "installing the server jar of the Elasticsearch $ES_VERSION distribution into the local Maven repository"
+  tmp="$(mktemp -d)"
+  (cd "$ROOT" && mvn_run -q dependency:copy -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
+    -DoutputDirectory="$tmp" >&2 &&
+    mvn_run -q dependency:copy -Dartifact="org.elasticsearch:elasticsearch:$DEFAULT_ES_VERSION:pom" -DoutputDirectory="$tmp" >&2) ||
+    die "could not fetch the Elasticsearch $ES_VERSION distribution or the $DEFAULT_ES_VERSION pom through Maven"
+  dist="$tmp/elasticsearch-$ES_VERSION.zip"
+  jar="elasticsearch-$ES_VERSION/lib/elasticsearch-$ES_VERSION.jar"
+  (cd "$tmp" && unzip -q -o "$dist" "$jar" "elasticsearch-$ES_VERSION/lib/lucene-core-*.jar") || die "no $jar in $dist"
+  lucene="$(basename "$tmp"/elasticsearch-"$ES_VERSION"/lib/lucene-core-*.jar .jar)"
+  lucene="${lucene#lucene-core-}"
+  pom="$tmp/elasticsearch-$ES_VERSION.pom"
+  # the artifact's own version (the first <version>), then every Lucene dependency's
+  sed -e "0,/<version>$DEFAULT_ES_VERSION<\/version>/s//<version>$ES_VERSION<\/version>/" \
+    -e "/<groupId>org.apache.lucene<\/groupId>/,/<\/version>/s:<version>[^<]*</version>:<version>$lucene</version>:" \
+    "$tmp/elasticsearch-$DEFAULT_ES_VERSION.pom" >"$pom"
+  (cd "$ROOT" && mvn_run -q install:install-file -Dfile="$tmp/$jar" -DpomFile="$pom" >&2) ||
+    die "could not install the Elasticsearch $ES_VERSION server jar"
+  rm -rf "$tmp"
 }
 
 # api_version: the adapter directory (src/es-<api>/java) for ES_VERSION: the one es-versions.txt gives that release,

@@ -54,7 +54,6 @@ import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizationSignalsAction;
-import io.personalize.rescore.PersonalizeQueryBuilder;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
@@ -239,10 +238,7 @@ public class PersonalizePlugin extends Plugin
     // the query form of the rescorer: the same options and signals, every match scored (no window)
     @Override
     public List<QuerySpec<?>> getQueries() {
-        return List.of(new QuerySpec<>(
-                PersonalizeQueryBuilder.NAME,
-                PersonalizeQueryBuilder::new,
-                parser -> PersonalizeQueryBuilder.fromXContent(parser, serving::get)));
+        return PluginQueries.of(serving::get);
     }
 
     @Override
