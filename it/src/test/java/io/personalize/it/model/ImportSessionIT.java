@@ -40,7 +40,8 @@ class ImportSessionIT {
     @BeforeAll
     static void startNode() {
         String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
-        int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 60;
+        // +50: a port of its own (FaultsIT's crash node takes +60, SecurityIT +40, LanguageModelWithoutNativesIT +45)
+        int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 50;
         cluster = RealCluster.start(prefix + "-import", 1, port, "--setting", "http.max_content_length=256kb");
         es = cluster.any();
         SyntheticEvents.createIndex(es, EVENTS);
@@ -60,6 +61,10 @@ class ImportSessionIT {
         es.delete(path(MODEL));
         es.delete("/" + EVENTS);
         es.delete("/" + ITEMS);
+        if ("external".equals(cluster.name()) == false) {
+            // the node's memory back to the clusters of the tests that follow
+            RealCluster.killNode(cluster, 0);
+        }
     }
 
     private static String item(int i) {

@@ -298,7 +298,12 @@ class ModelErrorsIT {
         assertPutFails("[1, 2]", 400, "Expected START_OBJECT but was: START_ARRAY", "an array");
         assertError(es.put(path("er-bad"), null), 400, "request body is required", "no body");
         assertError(es.post(path(MODEL) + "/_evaluate", "{\"split\": "), 400, "", "truncated evaluate body");
-        assertError(es.post(path(MODEL) + "/_train", "{}"), 400, "does not support having a body", "a body on _train");
+        assertError(
+                es.post(path(MODEL) + "/_train", "{\"tunes\": true}"),
+                400,
+                "unknown field [tunes]",
+                "a _train body with a field it does not take");
+        assertError(es.post(path(MODEL) + "/_train", "{\"tune\": "), 400, "", "a truncated _train body");
         assertError(
                 es.post(path(MODEL) + "/_train?wait=1", null),
                 400,

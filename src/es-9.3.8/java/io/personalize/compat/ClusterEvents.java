@@ -1,0 +1,1 @@
+../../../../../es-9.2/java/io/personalize/compat/ClusterEvents.java
