@@ -1,15 +1,1 @@
-package io.personalize.compat;
-
-import org.elasticsearch.action.support.nodes.BaseNodesRequest;
-
-/**
- * The base of the plugin's requests sent to every node (stats, cache clearing): {@code BaseNodesRequest}, which 8.19
- * types by the request itself ({@code BaseNodesRequest<R>}, src/es-8.19) and Elasticsearch 9 does not. {@code R} is the
- * request's own class.
- */
-public abstract class PluginNodesRequest<R extends PluginNodesRequest<R>> extends BaseNodesRequest {
-
-    protected PluginNodesRequest(String... nodeIds) {
-        super(nodeIds);
-    }
-}
+../../../../../es-9.4/java/io/personalize/compat/PluginNodesRequest.java

@@ -1,12 +1,1 @@
-package io.personalize.compat;
-
-import org.elasticsearch.common.cache.Cache;
-
-/** The hit, miss and eviction counters of an Elasticsearch {@link Cache}: {@code Cache.Stats} since 9.2 (src/es-9.1). */
-public record CacheCounters(long hits, long misses, long evictions) {
-
-    public static CacheCounters of(Cache<?, ?> cache) {
-        Cache.Stats stats = cache.stats();
-        return new CacheCounters(stats.getHits(), stats.getMisses(), stats.getEvictions());
-    }
-}
+../../../../../es-9.4/java/io/personalize/compat/CacheCounters.java
