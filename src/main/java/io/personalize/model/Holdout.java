@@ -6,6 +6,7 @@ import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ModelTrainer;
 import io.personalize.training.RankingMetrics;
 import io.personalize.training.StratifiedSplit;
+import io.personalize.training.TopK;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
@@ -172,7 +173,7 @@ final class Holdout {
         int numItems = model.numItems();
         // the catalogue is every item with a training event, whether or not a capped history kept it
         int catalog = seen.distinctItems(numItems);
-        int[] byPopularity = rankByPopularity(model.popularity());
+        int[] byPopularity = TopK.positiveInOrder(model.popularity());
         RankingMetrics modelMetrics = new RankingMetrics(k, numItems);
         RankingMetrics popularityMetrics = new RankingMetrics(k, numItems);
         UserLists lists = new UserLists(model);
@@ -214,26 +215,6 @@ final class Holdout {
             }
         }
         return RankingMetrics.sortedDistinct(Arrays.copyOf(truth, n));
-    }
-
-    private static int[] rankByPopularity(float[] popularity) {
-        Integer[] order = new Integer[popularity.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(
-                order,
-                (a, b) -> popularity[a] != popularity[b]
-                        ? Float.compare(popularity[b], popularity[a])
-                        : Integer.compare(a, b));
-        int[] ranked = new int[order.length];
-        int n = 0;
-        for (Integer item : order) {
-            if (popularity[item] > 0) {
-                ranked[n++] = item;
-            }
-        }
-        return Arrays.copyOf(ranked, n);
     }
 
     private static int[] topExcluding(int[] ranked, int[] history, int k) {
