@@ -56,7 +56,8 @@ public final class RecentItemsWriter {
      * Merges {@code seen} (user to the items they just had events on) into the users' documents of {@code model} in
      * {@code index}. Items dated before a user's forgetting are dropped, those stored and those seen: the forgetting
      * records the user in the cluster state before it deletes their document, so a write that read the document before
-     * the deletion fails its compare-and-set and reads again, now knowing the forgetting.
+     * the deletion fails its compare-and-set and reads again, now knowing the forgetting; and a write that created the
+     * document after the deletion finds the forgetting in the cluster state once written, and merges again.
      */
     public void update(
             String index, String model, Map<String, List<RecentItems.Seen>> seen, ActionListener<Void> listener) {
@@ -141,8 +142,16 @@ public final class RecentItemsWriter {
                             systemClient.bulk(bulk, listener.delegateFailureAndWrap((l, written) -> {
                                 Map<String, List<RecentItems.Seen>> again = new HashMap<>();
                                 Exception failure = null;
+                                ForgottenUsers forgottenAfter = forgotten.get();
                                 for (BulkItemResponse item : written.getItems()) {
                                     if (item.isFailed() == false) {
+                                        if (forgottenAfter.forgottenAt(model, item.getId())
+                                                > forgottenNow.forgottenAt(model, item.getId())) {
+                                            // forgotten while this write was on its way (it may have created the
+                                            // document after the forgetting deleted it): merge again, which drops
+                                            // what the forgetting covers
+                                            again.putIfAbsent(item.getId(), List.of());
+                                        }
                                         continue;
                                     }
                                     Exception cause = item.getFailure().getCause();

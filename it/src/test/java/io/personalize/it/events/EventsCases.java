@@ -209,6 +209,53 @@ abstract class EventsCases {
     }
 
     @Test
+    void eventsRacingAForgettingLeaveNothingOfBeforeIt() throws Exception {
+        EsClient es = cluster.any();
+        List<EsClient> nodes = cluster.nodes();
+        String uuid = es.get("/_recommend/models/" + shop.model)
+                .ok()
+                .path("status")
+                .path("uuid")
+                .asText();
+        String recentDoc = "/.personalize-recent-" + shop.model + "." + uuid + "/_doc/u-race";
+        // every event dated before the forgetting; half are sent before it, half while and after it is done
+        long before = System.currentTimeMillis() - 60_000;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.CountDownLatch firstHalf = new java.util.concurrent.CountDownLatch(4 * 10);
+        try {
+            List<java.util.concurrent.Future<?>> senders = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                EsClient node = nodes.get(t % nodes.size());
+                int thread = t;
+                senders.add(pool.submit(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        String sku = TinyShop.SKUS.get((thread + i) % TinyShop.SKUS.size());
+                        node.post(eventsPath(), event("u-race", sku, "view", before + i))
+                                .ok();
+                        firstHalf.countDown();
+                    }
+                    return null;
+                }));
+            }
+            assertTrue(firstHalf.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(
+                    200,
+                    es.delete("/_recommend/models/" + shop.model + "/users/u-race")
+                            .status());
+            for (java.util.concurrent.Future<?> sender : senders) {
+                sender.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        // whatever raced the deletion, nothing of before the forgetting is stored, and no node serves it
+        assertEquals(404, es.get(recentDoc).status(), "the newest-items document of a forgotten shopper");
+        for (EsClient node : nodes) {
+            assertEquals(List.of("f", "e"), shelf(node, "u-race"), node.baseUrl() + ": a stranger");
+        }
+    }
+
+    @Test
     void forgettingAUserDeletesWhatTheApiKeptOfThem() {
         EsClient es = cluster.any();
         es.post(eventsPath(), event("u-forget", "a", "view")).ok();
