@@ -174,10 +174,17 @@ public final class EaseSimilarity implements ItemSimilarity {
     /**
      * Columns whose Gram matrices are built together: half of what the memory budget leaves beside the lists (each
      * block walks the co-occurrences of its supports' items once, so fewer, larger blocks cost less time), at least 1.
+     * A block's Gram matrices are kept as their upper triangles ({@code s (s + 1) / 2} doubles each): twice the
+     * columns per block, half the blocks, half the walks.
      */
     int columnsPerBlock(int numItems, int s) {
         long spare = Math.max(0, memoryBudgetBytes - sparseBytes(numItems, s)) / 2;
-        return (int) Math.max(1, Math.min(numItems, 1 + spare / (8L * s * (s + 1))));
+        return (int) Math.max(1, Math.min(numItems, 1 + spare / (4L * s * (s + 1) + 8L * s)));
+    }
+
+    /** Position of (a, b), a <= b, in the upper triangle of a {@code size x size} matrix stored row by row. */
+    static int packed(int a, int b, int size) {
+        return a * size - a * (a - 1) / 2 + (b - a);
     }
 
     /** Column j regressed on the {@code support} items co-occurring most with j; the rows of B from the columns. */
@@ -211,6 +218,7 @@ public final class EaseSimilarity implements ItemSimilarity {
         float[] chosenScores = new float[s];
         double[][] rhs = new double[block][s];
         double[][] grams = new double[block][];
+        double[] full = new double[s * s]; // one column's Gram matrix, unpacked for the solver
         // the block's support entries by item: head[i] -> entry -> next entry; an entry is (column in block, position)
         int[] head = new int[n];
         java.util.Arrays.fill(head, -1);
@@ -248,7 +256,7 @@ public final class EaseSimilarity implements ItemSimilarity {
                 for (int t = 0; t < nt; t++) {
                     acc[touched[t]] = 0;
                 }
-                grams[j - j0] = size == 0 ? null : new double[size * size];
+                grams[j - j0] = size == 0 ? null : new double[size * (size + 1) / 2];
             }
             // G restricted to each support: row a of column j's matrix is G[i][.] on j's support, i its a-th item
             for (int e = 0; e < items; e++) {
@@ -260,10 +268,13 @@ public final class EaseSimilarity implements ItemSimilarity {
                     int size = colLength[j0 + c];
                     double[] gd = grams[c];
                     int base = (j0 + c) * s;
-                    for (int b = 0; b < size; b++) {
-                        gd[a * size + b] = acc[colIds[base + b]];
+                    // the upper triangle: G is symmetric to the last bit (both walks add the same products, over the
+                    // same users, in the same order), so row a from column a on is all there is
+                    int row = packed(a, a, size) - a;
+                    for (int b = a; b < size; b++) {
+                        gd[row + b] = acc[colIds[base + b]];
                     }
-                    gd[a * size + a] += lambda;
+                    gd[row + a] += lambda;
                 }
                 for (int t = 0; t < nt; t++) {
                     acc[touched[t]] = 0;
@@ -276,8 +287,16 @@ public final class EaseSimilarity implements ItemSimilarity {
                 if (size == 0) {
                     continue;
                 }
+                double[] packedGram = grams[j - j0];
+                for (int a = 0; a < size; a++) {
+                    int row = packed(a, a, size) - a;
+                    for (int b = a; b < size; b++) {
+                        full[a * size + b] = packedGram[row + b];
+                        full[b * size + a] = packedGram[row + b];
+                    }
+                }
                 LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(size);
-                if (solver.setA(DMatrixRMaj.wrap(size, size, grams[j - j0])) == false) {
+                if (solver.setA(DMatrixRMaj.wrap(size, size, full)) == false) {
                     throw new IllegalStateException(
                             "[ease] a Gram matrix is not positive definite: raise the regularization");
                 }
