@@ -132,7 +132,10 @@ public final class ImplicitAls implements ItemSimilarity {
             for (int e = offsets[row], end = offsets[row + 1]; e < end; e++) {
                 int o = entries[e] * f;
                 double c = confidence[e];
-                double dot = dot(fixed, o, s, f);
+                double dot = 0;
+                for (int d = 0; d < f; d++) {
+                    dot += fixed[o + d] * s[d];
+                }
                 double coef = c - (c - 1) * dot;
                 for (int d = 0; d < f; d++) {
                     r[d] += coef * fixed[o + d];
@@ -148,7 +151,11 @@ public final class ImplicitAls implements ItemSimilarity {
                     if (c1 == 0) {
                         continue;
                     }
-                    double dot = dot(fixed, o, p, f) * c1;
+                    double dot = 0;
+                    for (int d = 0; d < f; d++) {
+                        dot += fixed[o + d] * p[d];
+                    }
+                    dot *= c1;
                     for (int d = 0; d < f; d++) {
                         ap[d] += dot * fixed[o + d];
                     }
@@ -198,37 +205,14 @@ public final class ImplicitAls implements ItemSimilarity {
         return g;
     }
 
-    /**
-     * {@code out = m v} for a symmetric {@code m}, as a sum of m's rows scaled by v's entries: the inner loop has no
-     * running sum, so the JIT vectorises it (a dot product's running sum it does not, and that sum's latency bounded
-     * the whole training); {@code out[a]} still adds {@code m[a][b] v[b]} for b = 0, 1, ... in order from 0, so the
-     * result is the same to the last bit.
-     */
     private static void multiply(double[] m, double[] v, double[] out, int f) {
-        java.util.Arrays.fill(out, 0, f, 0.0);
-        for (int b = 0; b < f; b++) {
-            double vb = v[b];
-            int row = b * f;
-            for (int a = 0; a < f; a++) {
-                out[a] += m[row + a] * vb;
+        for (int a = 0; a < f; a++) {
+            double t = 0;
+            for (int b = 0; b < f; b++) {
+                t += m[a * f + b] * v[b];
             }
+            out[a] = t;
         }
-    }
-
-    /** {@code fx[from..from+f) . v} in four interleaved partial sums, as {@link FactorModel#dot}. */
-    static double dot(float[] fx, int from, double[] v, int f) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int d = 0;
-        for (; d + 3 < f; d += 4) {
-            s0 += fx[from + d] * v[d];
-            s1 += fx[from + d + 1] * v[d + 1];
-            s2 += fx[from + d + 2] * v[d + 2];
-            s3 += fx[from + d + 3] * v[d + 3];
-        }
-        for (; d < f; d++) {
-            s0 += fx[from + d] * v[d];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     private static double dot(double[] a, double[] b, int f) {
