@@ -65,4 +65,59 @@ public class ShopperContentTests extends ESTestCase {
         Recommender.addContentTerm(Map.of("a", 0.5f, "b", 0.2f), null, 0.5f, Set.of(), Set.of(), candidates);
         assertThat(candidates.size(), equalTo(0));
     }
+
+    private static Map<String, Candidate> collaborative(float... scores) {
+        Map<String, Candidate> candidates = new HashMap<>();
+        for (int i = 0; i < scores.length; i++) {
+            String item = "c" + i;
+            candidates.put(item, new Candidate(item).add(Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, "a", scores[i])));
+        }
+        return candidates;
+    }
+
+    private static ShelfQuery shelf(int size, float contentWeight, int contentSlots) {
+        return new ShelfQuery.Builder()
+                .model("m")
+                .userId("u")
+                .size(size)
+                .contentWeight(contentWeight)
+                .contentSlots(contentSlots)
+                .build();
+    }
+
+    /** With one content slot on a shelf of 4, new products rank below the 3rd best candidate and keep their order. */
+    public void testNewProductsTakeOnlyTheLastSlots() {
+        Map<String, Candidate> candidates = collaborative(1f, 0.8f, 0.6f, 0.5f, 0.4f);
+        ShelfQuery request = shelf(4, 1f, 1);
+        float weight = Recommender.shopperContentWeight(candidates, Set.of(), request);
+        assertThat(weight, lessThan(0.6f));
+        assertThat((double) weight, closeTo(0.6, 1e-6));
+        Recommender.addContentTerm(Map.of("new1", 0.9f, "new2", 0.85f), null, weight, Set.of(), Set.of(), candidates);
+        List<String> ranked = candidates.values().stream()
+                .sorted(Candidate.BEST_FIRST)
+                .map(Candidate::item)
+                .toList();
+        // new1 (cosine .8, the best) displaces the 4th candidate (.5); new2 (share .875 of it: .525) too, but it is
+        // 5th: off a shelf of 4
+        assertThat(ranked.subList(0, 4), contains("c0", "c1", "c2", "new1"));
+        assertThat(ranked.get(4), equalTo("new2"));
+    }
+
+    /** The cap counts only candidates not excluded, and never raises the weight. */
+    public void testTheCapIgnoresExcludedItemsAndNeverRaisesTheWeight() {
+        Map<String, Candidate> candidates = collaborative(1f, 0.9f, 0.8f, 0.7f);
+        assertThat(
+                (double) Recommender.shopperContentWeight(candidates, Set.of("c1"), shelf(3, 1f, 1)),
+                closeTo(0.8, 1e-6)); // c0, c2: the 2nd not excluded is c2
+        assertThat(Recommender.shopperContentWeight(candidates, Set.of(), shelf(3, 0.3f, 1)), equalTo(0.3f));
+    }
+
+    /** Slots as many as the shelf, or fewer candidates than the slots above them: the content weight as given. */
+    public void testNoCapWithoutEnoughCandidatesAbove() {
+        assertThat(
+                Recommender.shopperContentWeight(collaborative(1f, 0.9f), Set.of(), shelf(10, 0.7f, 1)), equalTo(0.7f));
+        assertThat(
+                Recommender.shopperContentWeight(collaborative(1f, 0.9f, 0.8f), Set.of(), shelf(3, 0.7f, 3)),
+                equalTo(0.7f));
+    }
 }

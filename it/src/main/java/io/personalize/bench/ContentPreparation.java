@@ -48,7 +48,6 @@ final class ContentPreparation {
             LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
     static final int[] TOP_DIRECTIONS = {1, 4, 16};
 
-
     /** A way of ranking the train catalogue for a shopper from the items' vectors. */
     record Rule(String label, double halfLifeDays, int k) {
         boolean neighbourSum() {
