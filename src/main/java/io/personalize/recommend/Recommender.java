@@ -7,7 +7,6 @@ import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.SourceItem;
 import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -118,7 +117,11 @@ public final class Recommender {
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
         // before any content term: the collaborative candidates alone decide which slots new products may take
-        float shopperContentWeight = shopperContentWeight(candidates, excluded, request);
+        float shopperContentWeight = shopperItems.isEmpty()
+                ? 0f
+                : shopperContentWeight(
+                        new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded),
+                        request);
         ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
             Ranking ranking =
                     new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
@@ -175,28 +178,24 @@ public final class Recommender {
 
     /**
      * The weight of a "for you" shelf's content term: {@code content_weight}, but at most just below the score of the
-     * ({@code size - content_slots})-th best candidate not excluded, so that new products can take only the shelf's
-     * last {@code content_slots} slots (before filters; with fewer candidates than that, popular items fill the rest
-     * and the weight is {@code content_weight}). Placed higher, they pushed better collaborative items down:
-     * on the validation split, weight 1 without this cap brought 41 hits in 442 slots but lost 8% NDCG@10. The cap
-     * multiplies every new product's share ({@code cosine / best cosine}), so it keeps their order.
+     * shelf's ({@code size - content_slots})-th candidate in the order the shelf is filled (collaborative candidates,
+     * then popular items), so that new products can take only the shelf's last {@code content_slots} slots (before
+     * filters). Placed higher, they pushed better items down: on the validation split, weight 1 without this cap
+     * brought 41 hits in 442 slots but lost 8% NDCG@10. The cap multiplies every new product's share
+     * ({@code cosine / best cosine}), so it keeps their order. With fewer candidates than that (a catalogue this small),
+     * {@code content_weight}.
      */
-    static float shopperContentWeight(Map<String, Candidate> candidates, Set<String> excluded, ShelfQuery request) {
+    static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request) {
         int above = request.size() - request.contentSlots();
         if (above <= 0) {
             return request.contentWeight();
         }
-        List<Float> best = candidates.values().stream()
-                .filter(c -> excluded.contains(c.item()) == false)
-                .map(Candidate::score)
-                .sorted(Comparator.reverseOrder())
-                .limit(above)
-                .toList();
-        if (best.size() < above) {
-            // popular items (at most 0.1) fill the shelf below the collaborative candidates: no cap to keep
+        List<Candidate> first = collaborativeAndPopular.next(above);
+        if (first.size() < above) {
             return request.contentWeight();
         }
-        return Math.min(request.contentWeight(), Math.nextDown(best.get(above - 1)));
+        return Math.min(
+                request.contentWeight(), Math.nextDown(first.get(above - 1).score()));
     }
 
     /**
