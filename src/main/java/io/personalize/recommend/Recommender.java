@@ -116,7 +116,7 @@ public final class Recommender {
         List<String> newItems =
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
-        // before any content term: the collaborative candidates alone decide which slots new products may take
+        // before any content term: the collaborative and popular items decide which slots new products may take
         float shopperContentWeight = shopperItems.isEmpty()
                 ? 0f
                 : shopperContentWeight(
@@ -182,8 +182,8 @@ public final class Recommender {
      * then popular items), so that new products can take only the shelf's last {@code content_slots} slots (before
      * filters). Placed higher, they pushed better items down: on the validation split, weight 1 without this cap
      * brought 41 hits in 442 slots but lost 8% NDCG@10. The cap multiplies every new product's share
-     * ({@code cosine / best cosine}), so it keeps their order. With fewer candidates than that (a catalogue this small),
-     * {@code content_weight}.
+     * ({@code cosine / best cosine}), so it keeps their order. When the shelf has fewer items than that to rank (the
+     * catalogue fill takes over), {@code content_weight}.
      */
     static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request) {
         int above = request.size() - request.contentSlots();

@@ -39,9 +39,10 @@ public final class ShelfQuery implements Writeable {
     public static final float DEFAULT_SIMILAR_CONTENT_WEIGHT = 0.1f;
 
     /**
-     * How many of a "for you" shelf's last slots new products may take through the content term: its weight is at most
-     * the score of the shelf's ({@code size - content_slots})-th candidate, so they can displace only the last ones
-     * (placed higher, they pushed better collaborative items down: see {@code bin/bench recommend-quality}).
+     * How many of a "for you" shelf's last slots new products may take through the content term: its weight stays below
+     * the score of the shelf's ({@code size - content_slots})-th item, so they can displace only the last ones (placed
+     * higher, they pushed better items down). 1: chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split,
+     * see {@code bin/bench recommend-quality}.
      */
     public static final int DEFAULT_CONTENT_SLOTS = 1;
 
