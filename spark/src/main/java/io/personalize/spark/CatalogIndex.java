@@ -149,15 +149,18 @@ public final class CatalogIndex {
             if (id == null) {
                 return null;
             }
-            List<List<String>> values = new ArrayList<>(catalog.attributes().size());
+            // Spark's row encoder wants Scala sequences for arrays
+            List<scala.collection.Seq<String>> values =
+                    new ArrayList<>(catalog.attributes().size());
             for (String attribute : catalog.attributes()) {
                 List<String> these = new ArrayList<>();
                 for (JsonNode value : fields.path(attribute)) {
                     these.add(value.asText());
                 }
-                values.add(these);
+                values.add(scala.jdk.javaapi.CollectionConverters.asScala(these).toSeq());
             }
-            return RowFactory.create(id, values);
+            return RowFactory.create(
+                    id, scala.jdk.javaapi.CollectionConverters.asScala(values).toSeq());
         }
     }
 }
