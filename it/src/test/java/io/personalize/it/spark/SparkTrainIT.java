@@ -161,12 +161,16 @@ class SparkTrainIT {
     /** A version's users' documents, by user. */
     private static Map<String, JsonNode> userDocuments(String index) {
         Map<String, JsonNode> users = new HashMap<>();
-        JsonNode hits = es.post(
-                        "/" + index + "/_search", "{\"size\": 10000, \"query\": {\"exists\": {\"field\": \"user\"}}}")
+        JsonNode hits = es.post("/" + index + "/_search", "{\"size\": 10000, \"track_total_hits\": true}")
                 .ok()
-                .path("hits")
                 .path("hits");
-        hits.forEach(hit -> users.put(hit.path("_source").path("user").asText(), hit.path("_source")));
+        assertTrue(hits.path("total").path("value").asLong() < 10_000, "one page holds the version");
+        hits.path("hits").forEach(hit -> {
+            if (hit.path("_source").has("user")) {
+                users.put(hit.path("_source").path("user").asText(), hit.path("_source"));
+            }
+        });
+        assertTrue(users.size() > 100, "users in " + index + ": " + users.size());
         return users;
     }
 
