@@ -21,10 +21,12 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The job: reads the model's configuration from the node, reads the events (files, or the events index through a
- * point in time), trains with {@link SparkTrainer}, writes the model's lines to a file and imports it through
- * {@code POST _recommend/models/{m}/_import} (or, for a model larger than one part, an import session in parts:
- * {@link SessionImport}), which validates every line and activates the new version all at once
- * (or nothing, with the failing line).
+ * point in time), trains with {@link SparkTrainer}, reads the catalogue's attributes when the model has some (users'
+ * attribute affinities: {@link CatalogIndex}, {@link ItemAttributes}), and imports the model's lines through an import
+ * session whose parts the executors send ({@link ExecutorImport}), or, with {@code --output}, writes them to a file
+ * and imports it from the driver ({@code POST _recommend/models/{m}/_import}, or a session in parts for a model
+ * larger than one part: {@link SessionImport}). The node validates every line and activates the new version all at
+ * once (or nothing, with the failing line).
  *
  * <pre>
  *   spark-submit --class io.personalize.spark.SparkTrain personalize-spark-job.jar \
