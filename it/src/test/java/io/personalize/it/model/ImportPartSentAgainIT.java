@@ -122,7 +122,7 @@ class ImportPartSentAgainIT {
         System.out.println("ImportPartSentAgainIT: part 2 is " + big.getBytes(StandardCharsets.UTF_8).length
                 + " bytes, " + USERS + " lines");
 
-        ExecutorService senders = Executors.newFixedThreadPool(2);
+        ExecutorService senders = Executors.newFixedThreadPool(3);
         try {
             // the first attempt, from a thread; the part is being written once the session's status says so
             CompletableFuture<EsClient.Response> first =
@@ -137,7 +137,9 @@ class ImportPartSentAgainIT {
                 Models.sleep(20);
             }
             // sent again meanwhile: 409, and the earlier attempt goes on (still writing after the answer)
-            EsClient.Response again = part(session, 2, big);
+            // (bounded: an attempt written beside the first one would answer only once written, or never)
+            EsClient.Response again = CompletableFuture.supplyAsync(() -> part(session, 2, big), senders)
+                    .get(120, TimeUnit.SECONDS);
             assertError(again, 409, "part [2] is being written", "a part sent again while it is written");
             boolean stillWriting = partState(session, 2).equals("writing");
             // completing meanwhile is refused too
