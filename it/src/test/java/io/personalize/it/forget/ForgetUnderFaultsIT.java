@@ -110,7 +110,7 @@ class ForgetUnderFaultsIT {
         String cut = null;
         String outcome = null;
         try {
-            for (String user : List.of("u3", "u5", "u6", "u7", "u8")) {
+            for (String user : List.of("u3", "u5", "u6", "u7", "u8", "u9", "u10", "u11")) {
                 primed(user);
                 // paused, the other node holds up the forgetting's deletions (its copies) and cache clearing
                 RealCluster.pauseNode(cluster, other);
