@@ -54,6 +54,21 @@ class EaseSimilarityTests {
     }
 
     @Test
+    void thePackedUpperTriangleHoldsEachEntryOnceRowByRow() {
+        // a block keeps each Gram matrix as its upper triangle: (a, b), a <= b, row by row, no gap and no overlap
+        for (int size : new int[] {1, 2, 5, 200}) {
+            int expected = 0;
+            for (int a = 0; a < size; a++) {
+                for (int b = a; b < size; b++) {
+                    assertEquals(
+                            expected++, EaseSimilarity.packed(a, b, size), "size " + size + " (" + a + ", " + b + ")");
+                }
+            }
+            assertEquals(size * (size + 1) / 2, expected);
+        }
+    }
+
+    @Test
     void sparseColumnsSolvedInBlocksAreTheColumnsSolvedOneByOne() {
         InteractionMatrix m = TestData.random(17, 120, 70, 0.08);
         EaseSimilarity ease = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
