@@ -22,7 +22,8 @@ import java.util.function.LongSupplier;
  *       and a quarter of it (a binary Gram matrix's diagonal, the item's number of users, is smaller than a weighted
  *       one's: so is the regularization that suits it);
  *   <li>{@code parameter}: the main parameter of the two best algorithms, below and above its value (cosine's and
- *       rp3beta's alpha and beta, EASE's and ALS's regularization, user_knn's number of users);
+ *       rp3beta's alpha and beta, EASE's and ALS's regularization, user_knn's number of users), and further in a
+ *       direction while each step beats the one before (at most {@link #PARAMETER_STEPS} steps);
  *   <li>{@code half_life}: a third and three times the best half-life, when decay won;
  *   <li>{@code coverage}, only with a coverage floor: for each algorithm's best configuration, the move of its main
  *       parameter that spreads its lists over more items (rp3beta's beta up, cosine's alpha down, EASE's and ALS's
@@ -109,6 +110,8 @@ public final class Tuner {
 
     static final double DEFAULT_DECAY_DAYS = 21;
     static final double[] POPULARITY_WEIGHTS = {0, 0.1, 0.2};
+    /** Steps of the main parameter in one direction at most (the first always, the others while they win). */
+    static final int PARAMETER_STEPS = 3;
 
     private final TrainingConfig configured;
     private final long budgetMillis;
@@ -189,10 +192,20 @@ public final class Tuner {
             }
         }
 
-        // the main parameter of the two best algorithms, each from its best configuration so far
+        // the main parameter of the two best algorithms, each from its best configuration so far: one step down and
+        // one up, and further in a direction while each step beats the one before (OR-stratified: EASE's best
+        // regularization on binary input is two quarterings below the default)
         for (Trial t : twoBestAlgorithms()) {
-            for (TrainingConfig variant : parameterVariants(t.config())) {
-                try_("parameter", variant, evaluator);
+            for (boolean down : new boolean[] {true, false}) {
+                Trial from = t;
+                for (int s = 0; s < PARAMETER_STEPS; s++) {
+                    TrainingConfig next = parameterStep(from.config(), down);
+                    Trial tried = next == null ? null : try_("parameter", next, evaluator);
+                    if (tried == null || tried.outcome() != Outcome.MEASURED || better(tried, from) == false) {
+                        break;
+                    }
+                    from = tried;
+                }
             }
         }
 
@@ -267,51 +280,38 @@ public final class Tuner {
         return bestPerAlgorithm.subList(0, Math.min(2, bestPerAlgorithm.size()));
     }
 
-    /** The main parameter below and above its value. */
-    static List<TrainingConfig> parameterVariants(TrainingConfig config) {
-        List<TrainingConfig> variants = new ArrayList<>();
-        switch (config.algorithm()) {
+    /**
+     * One step of the main parameter, down or up (cosine's alpha and rp3beta's beta ∓ 0.2 and 0.3, EASE's
+     * regularization ÷ or × 4, ALS's 5, user_knn's users 2), or null out of its range.
+     */
+    static TrainingConfig parameterStep(TrainingConfig config, boolean down) {
+        int sign = down ? -1 : 1;
+        return switch (config.algorithm()) {
             case COSINE -> {
-                for (double alpha :
-                        new double[] {round(config.cosineAlpha() - 0.2), round(config.cosineAlpha() + 0.2)}) {
-                    if (alpha >= 0 && alpha <= 1) {
-                        variants.add(config.toBuilder().cosineAlpha(alpha).build());
-                    }
-                }
+                double alpha = round(config.cosineAlpha() + sign * 0.2);
+                yield alpha >= 0 && alpha <= 1
+                        ? config.toBuilder().cosineAlpha(alpha).build()
+                        : null;
             }
             case RP3BETA -> {
-                for (double beta : new double[] {round(config.rp3Beta() - 0.3), round(config.rp3Beta() + 0.3)}) {
-                    if (beta >= 0 && beta <= 1) {
-                        variants.add(config.toBuilder().rp3Beta(beta).build());
-                    }
-                }
+                double beta = round(config.rp3Beta() + sign * 0.3);
+                yield beta >= 0 && beta <= 1 ? config.toBuilder().rp3Beta(beta).build() : null;
             }
-            case EASE -> {
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() / 4)
-                        .build());
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() * 4)
-                        .build());
-            }
-            case ALS -> {
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() / 5)
-                        .build());
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() * 5)
-                        .build());
-            }
+            case EASE ->
+                config.toBuilder()
+                        .regularization(down ? config.regularization() / 4 : config.regularization() * 4)
+                        .build();
+            case ALS ->
+                config.toBuilder()
+                        .regularization(down ? config.regularization() / 5 : config.regularization() * 5)
+                        .build();
             case USER_KNN -> {
-                variants.add(config.toBuilder()
-                        .userNeighbors(Math.max(1, config.userNeighbors() / 2))
-                        .build());
-                variants.add(config.toBuilder()
-                        .userNeighbors(config.userNeighbors() * 2)
-                        .build());
+                int users = down ? config.userNeighbors() / 2 : config.userNeighbors() * 2;
+                yield users >= 1 && users != config.userNeighbors()
+                        ? config.toBuilder().userNeighbors(users).build()
+                        : null;
             }
-        }
-        return variants;
+        };
     }
 
     /**
@@ -361,10 +361,11 @@ public final class Tuner {
         }
     }
 
-    private void try_(String stage, TrainingConfig config, Evaluator evaluator) {
+    /** Tries a candidate and records it; null when the same configuration was tried before. */
+    private Trial try_(String stage, TrainingConfig config, Evaluator evaluator) {
         monitor.checkCancelled();
         if (tried.add(key(config)) == false) {
-            return; // the same configuration reached from another stage: measured once
+            return null; // the same configuration reached from another stage: measured once
         }
         long elapsed = clockMillis.getAsLong() - start;
         String training = trainingKey(config);
@@ -380,8 +381,9 @@ public final class Tuner {
                             budgetMillis - elapsed,
                             config.algorithm().name().toLowerCase(Locale.ROOT),
                             expected);
-            trials.add(new Trial(stage, config, Outcome.SKIPPED, null, 0, reason, false));
-            return;
+            Trial trial = new Trial(stage, config, Outcome.SKIPPED, null, 0, reason, false);
+            trials.add(trial);
+            return trial;
         }
         long t0 = clockMillis.getAsLong();
         try {
@@ -391,13 +393,17 @@ public final class Tuner {
                 lastMillis.put(config.algorithm(), took);
             }
             lastTraining = training;
-            trials.add(new Trial(stage, config, Outcome.MEASURED, figures, took, null, retrain));
+            Trial trial = new Trial(stage, config, Outcome.MEASURED, figures, took, null, retrain);
+            trials.add(trial);
+            return trial;
         } catch (IllegalArgumentException e) {
             // a configuration this data cannot train (over the memory budget, too much work): the others go on
             long took = clockMillis.getAsLong() - t0;
             lastMillis.put(config.algorithm(), took);
             lastTraining = null;
-            trials.add(new Trial(stage, config, Outcome.FAILED, null, took, e.getMessage(), retrain));
+            Trial trial = new Trial(stage, config, Outcome.FAILED, null, took, e.getMessage(), retrain);
+            trials.add(trial);
+            return trial;
         }
     }
 

@@ -305,6 +305,24 @@ class TunerTests {
     }
 
     @Test
+    void theMainParameterKeepsSteppingWhileItWins() {
+        // EASE's peak is at regularization 12.5, three quarterings below the default 800 (the input stage tries 200)
+        List<Double> lambdas = new ArrayList<>();
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            if (c.algorithm() != TrainingConfig.Algorithm.EASE) {
+                return ndcg(0.1);
+            }
+            lambdas.add(c.regularization());
+            return ndcg(0.3 - 0.01 * Math.abs(Math.log(c.regularization() / 12.5) / Math.log(4)));
+        });
+        assertEquals(12.5, result.winner().config().regularization(), 1e-9);
+        assertEquals("parameter", result.winner().stage());
+        // one step past the peak is tried (and loses), none further
+        assertTrue(lambdas.contains(12.5 / 4), lambdas.toString());
+        assertFalse(lambdas.contains(12.5 / 16), lambdas.toString());
+    }
+
+    @Test
     void aPopularityWeightAloneReusesTheTrainingAndCostsNoBudget() {
         // every training takes 10 s; re-scoring the previous model with another popularity weight takes nothing
         AtomicLong clock = new AtomicLong();
