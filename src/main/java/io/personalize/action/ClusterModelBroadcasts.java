@@ -1,8 +1,12 @@
 package io.personalize.action;
 
 import io.personalize.model.ActiveVersions;
+import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelBroadcasts;
+import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
+import io.personalize.profile.RecentItemsWriter;
+import java.util.Map;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.client.internal.Client;
 
@@ -18,6 +22,13 @@ public final class ClusterModelBroadcasts implements ModelBroadcasts {
     @Override
     public void clearCaches(String model, String keepIndex, Runnable then) {
         ClearCacheAction.broadcast(systemClient, ClearCacheAction.Request.model(model, keepIndex), then);
+    }
+
+    @Override
+    public void scrubForgotten(String model, String uuid, Map<String, Long> users, ActionListener<Void> listener) {
+        // the times come with the users: no cluster state needed
+        new RecentItemsWriter(systemClient, () -> ForgottenUsers.EMPTY)
+                .scrub(ModelIndices.recentIndex(model, uuid), users, listener);
     }
 
     @Override

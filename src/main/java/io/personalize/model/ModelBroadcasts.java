@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import java.util.Map;
 import org.elasticsearch.action.ActionListener;
 
 /**
@@ -14,6 +15,13 @@ public interface ModelBroadcasts {
      * {@code then}. Never fails: old versions' entries only hold memory (they are keyed by version and expire).
      */
     void clearCaches(String model, String keepIndex, Runnable then);
+
+    /**
+     * Drops from the newest-items documents of {@code users} (user id to when they were forgotten) of {@code model}'s
+     * incarnation {@code uuid} what they did before being forgotten: run before their entries are pruned, after which
+     * serving no longer hides it.
+     */
+    void scrubForgotten(String model, String uuid, Map<String, Long> users, ActionListener<Void> listener);
 
     /** Drops from the cluster state the users of {@code model} forgotten before {@code olderThan}. */
     void pruneForgotten(String model, long olderThan, ActionListener<Void> listener);

@@ -201,7 +201,8 @@ public final class ModelDocuments {
 
     private static Map<String, Map<String, Float>> parseAttributes(XContentParser parser) throws IOException {
         Map<String, Map<String, Float>> attributes = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> field : parser.map().entrySet()) {
+        // ordered: a user's values are stored strongest first, as a training writes them
+        for (Map.Entry<String, Object> field : parser.mapOrdered().entrySet()) {
             if (field.getValue() instanceof Map<?, ?> values) {
                 Map<String, Float> weights = new LinkedHashMap<>();
                 for (Map.Entry<?, ?> value : values.entrySet()) {

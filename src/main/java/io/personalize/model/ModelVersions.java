@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.model.ModelStore.StoredModel;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -93,7 +94,7 @@ public final class ModelVersions {
                 version,
                 listener.delegateFailureAndWrap(
                         (l, ok) -> swap(pending, version, isTraining, change, l.map(activated -> {
-                            pruneForgotten(activated);
+                            pruneForgotten(activated, System.currentTimeMillis());
                             return activated;
                         }))));
     }
@@ -125,21 +126,31 @@ public final class ModelVersions {
      * Drops the model's forgotten users that no kept version, no training running and no build of the last
      * {@link #FORGOTTEN_GRACE_MILLIS} can hold: each kept version's build started after they were forgotten.
      */
-    private void pruneForgotten(StoredModel activated) {
-        long olderThan = forgottenCutoff(activated.status(), System.currentTimeMillis());
-        Map<String, Long> users = forgotten.get().models().getOrDefault(activated.name(), Map.of());
-        if (users.values().stream().noneMatch(at -> at < olderThan)) {
+    void pruneForgotten(StoredModel activated, long now) {
+        long olderThan = forgottenCutoff(activated.status(), now);
+        Map<String, Long> pruned = new HashMap<>();
+        forgotten.get().models().getOrDefault(activated.name(), Map.of()).forEach((user, at) -> {
+            if (at < olderThan) {
+                pruned.put(user, at);
+            }
+        });
+        if (pruned.isEmpty()) {
             return;
         }
-        broadcasts.pruneForgotten(
+        ActionListener<Void> logged = ActionListener.wrap(
+                ok -> {},
+                e -> logger.warn(
+                        "model [" + activated.name()
+                                + "] could not prune its forgotten users (the next activation tries again)",
+                        e));
+        // what a forgetting cut short left in their newest-items documents is hidden only while the entries exist:
+        // dropped first, and the entries go only once it is
+        broadcasts.scrubForgotten(
                 activated.name(),
-                olderThan,
-                ActionListener.wrap(
-                        ok -> {},
-                        e -> logger.warn(
-                                "model [" + activated.name()
-                                        + "] could not prune its forgotten users (the next activation tries again)",
-                                e)));
+                activated.status().uuid(),
+                pruned,
+                logged.delegateFailureAndWrap(
+                        (l, scrubbed) -> broadcasts.pruneForgotten(activated.name(), olderThan, l)));
     }
 
     /** Users forgotten before this time can be in no kept version, no running training and no build of the grace period. */

@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import io.personalize.serving.AttributeAffinities;
 import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
 import io.personalize.serving.NeighborhoodScorer;
@@ -15,9 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.xcontent.XContentFactory;
@@ -31,20 +30,16 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
 
     /** Popular items stored: the fallback list is never longer than this. */
     public static final int POPULAR = 1000;
-    /** Attribute values kept per user and attribute, strongest first. */
-    public static final int ATTRIBUTE_VALUES = 20;
 
     private final TrainedModel model;
     private final IdDictionary users;
     private final IdDictionary items;
     // every item's id as a String, decoded once: user profiles name up to hundreds of items each
     private final String[] itemNames;
-    private final CatalogAttributes attributes;
+    private final AttributeAffinities affinities;
     private final int userItems;
     private final NeighborhoodScorer scorer;
     private final UserLists lists;
-    private final int[][] attributeOffsets;
-    private final int[][] attributeValues;
     private int nextItem;
     private int nextUser;
     private boolean popularWritten;
@@ -57,16 +52,10 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         for (int i = 0; i < itemNames.length; i++) {
             itemNames[i] = items.get(i);
         }
-        this.attributes = trained.attributes();
         this.userItems = userItems;
         this.lists = new UserLists(model);
         this.scorer = lists.scorer();
-        int numAttributes = attributes.names().size();
-        this.attributeOffsets = new int[numAttributes][];
-        this.attributeValues = new int[numAttributes][];
-        for (int a = 0; a < numAttributes; a++) {
-            indexAttribute(a);
-        }
+        this.affinities = affinities(trained.attributes(), model.numItems());
     }
 
     /** Documents in all: items, users, and the popular list. */
@@ -129,7 +118,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
                 names(recommendations.items()),
                 recommendations.scores(),
                 because,
-                attributeAffinities(history, scorer.historyFactors(history, weights)));
+                affinities.of(history, scorer.historyFactors(history, weights)));
     }
 
     PopularList popularList() {
@@ -153,58 +142,21 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
         return new PopularList(popular, scores, scorer.params());
     }
 
-    /** Per attribute, the values of the user's history items weighted by the items' history factors, max scaled to 1. */
-    private Map<String, Map<String, Float>> attributeAffinities(int[] history, float[] factors) {
+    /** The catalogue's attribute values of the model's items, indexed for {@link AttributeAffinities#of}. */
+    static AttributeAffinities affinities(CatalogAttributes attributes, int numItems) {
         if (attributes.names().isEmpty()) {
-            return Map.of();
+            return AttributeAffinities.none();
         }
-        Map<String, Map<String, Float>> result = new LinkedHashMap<>();
-        for (int attribute = 0; attribute < attributes.names().size(); attribute++) {
-            final int a = attribute;
-            Map<Integer, Float> weights = new LinkedHashMap<>();
-            for (int x = 0; x < history.length; x++) {
-                int item = history[x];
-                if (item + 1 < attributeOffsets[a].length) {
-                    for (int p = attributeOffsets[a][item]; p < attributeOffsets[a][item + 1]; p++) {
-                        weights.merge(attributeValues[a][p], factors[x], Float::sum);
-                    }
-                }
+        String[][] valueNames = new String[attributes.names().size()][];
+        for (int a = 0; a < valueNames.length; a++) {
+            IdDictionary values = attributes.values(a);
+            valueNames[a] = new String[values.size()];
+            for (int v = 0; v < valueNames[a].length; v++) {
+                valueNames[a][v] = values.get(v);
             }
-            if (weights.isEmpty()) {
-                continue;
-            }
-            float max = weights.values().stream().max(Float::compare).orElse(1f);
-            Map<String, Float> top = new LinkedHashMap<>();
-            weights.entrySet().stream()
-                    .sorted((x, y) -> Float.compare(y.getValue(), x.getValue()))
-                    .limit(ATTRIBUTE_VALUES)
-                    .forEach(e -> top.put(attributes.values(a).get(e.getKey()), max > 0 ? e.getValue() / max : 0f));
-            result.put(attributes.names().get(a), top);
         }
-        return result;
-    }
-
-    // item -> attribute values, as offsets into a values array (counting sort of the (item, value) pairs)
-    private void indexAttribute(int a) {
-        int numItems = model.numItems();
-        int[] offsets = new int[numItems + 1];
-        attributes.forEach(a, (item, value) -> {
-            if (item < numItems) {
-                offsets[item + 1]++;
-            }
-        });
-        for (int i = 0; i < numItems; i++) {
-            offsets[i + 1] += offsets[i];
-        }
-        int[] values = new int[offsets[numItems]];
-        int[] fill = Arrays.copyOf(offsets, numItems);
-        attributes.forEach(a, (item, value) -> {
-            if (item < numItems) {
-                values[fill[item]++] = value;
-            }
-        });
-        attributeOffsets[a] = offsets;
-        attributeValues[a] = values;
+        return AttributeAffinities.index(
+                attributes.names(), valueNames, numItems, (a, pairs) -> attributes.forEach(a, pairs::accept));
     }
 
     /** Positions in the user's matrix row, most recent entry first (ties: row order). */

@@ -178,6 +178,85 @@ public final class RecentItemsWriter {
                         listener::onFailure));
     }
 
+    /**
+     * Drops from the documents of {@code users} (user id to when they were forgotten, epoch milliseconds) in
+     * {@code index} the items dated at or before their forgetting, deleting a document that keeps nothing: what a
+     * forgetting cut short left there (its node died between recording the user and deleting their document, and the
+     * request was not repeated). Serving hides those items only while the cluster state names the user, so this runs
+     * before the entries are pruned. Compare-and-set writes, again for a document another request wrote meanwhile; a
+     * missing index or document holds nothing to drop.
+     */
+    public void scrub(String index, Map<String, Long> users, ActionListener<Void> listener) {
+        scrub(index, users, ATTEMPTS, listener);
+    }
+
+    private void scrub(String index, Map<String, Long> users, int attempts, ActionListener<Void> listener) {
+        if (users.isEmpty()) {
+            listener.onResponse(null);
+            return;
+        }
+        MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        users.keySet().forEach(user -> mget.add(index, user));
+        systemClient.multiGet(mget, listener.delegateFailureAndWrap((l, response) -> {
+            BulkRequest bulk = new BulkRequest();
+            for (MultiGetItemResponse item : response.getResponses()) {
+                if (item.isFailed()) {
+                    if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
+                            instanceof IndexNotFoundException) {
+                        continue;
+                    }
+                    throw item.getFailure().getFailure();
+                }
+                GetResponse get = item.getResponse();
+                if (get.isExists() == false) {
+                    continue;
+                }
+                RecentItems current = RecentItems.parse(get.getSourceAsBytesRef());
+                RecentItems kept = current.with(List.of(), users.get(get.getId()));
+                if (kept.items().size() == current.items().size()) {
+                    continue; // nothing of before the forgetting
+                }
+                if (kept.items().isEmpty()) {
+                    bulk.add(new DeleteRequest(index, get.getId())
+                            .setIfSeqNo(get.getSeqNo())
+                            .setIfPrimaryTerm(get.getPrimaryTerm()));
+                } else {
+                    bulk.add(new IndexRequest(index)
+                            .id(get.getId())
+                            .source(source(kept))
+                            .setIfSeqNo(get.getSeqNo())
+                            .setIfPrimaryTerm(get.getPrimaryTerm()));
+                }
+            }
+            if (bulk.numberOfActions() == 0) {
+                l.onResponse(null);
+                return;
+            }
+            systemClient.bulk(bulk, l.delegateFailureAndWrap((l2, written) -> {
+                Map<String, Long> again = new HashMap<>();
+                for (BulkItemResponse item : written.getItems()) {
+                    if (item.isFailed() == false) {
+                        continue;
+                    }
+                    Exception cause = item.getFailure().getCause();
+                    if (ExceptionsHelper.unwrapCause(cause) instanceof VersionConflictEngineException) {
+                        again.put(item.getId(), users.get(item.getId())); // written meanwhile: read it again
+                    } else {
+                        throw cause;
+                    }
+                }
+                if (again.isEmpty()) {
+                    l2.onResponse(null);
+                } else if (attempts > 1) {
+                    scrub(index, again, attempts - 1, l2);
+                } else {
+                    throw new IllegalStateException("could not drop the forgotten items of "
+                            + new ArrayList<>(again.keySet()) + ": too many concurrent updates");
+                }
+            }));
+        }));
+    }
+
     private void createThen(String index, Runnable then, ActionListener<Void> listener) {
         CreateIndexRequest create = new CreateIndexRequest(index)
                 .settings(ModelIndices.recentSettings())

@@ -38,6 +38,14 @@ public final class ShelfQuery implements Writeable {
      */
     public static final float DEFAULT_SIMILAR_CONTENT_WEIGHT = 0.1f;
 
+    /**
+     * How many of a "for you" shelf's last slots new products may take through the content term: its weight stays below
+     * the score of the shelf's ({@code size - content_slots})-th item, so they can displace only the last ones (placed
+     * higher, they pushed better items down). 1: chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split,
+     * see {@code bin/bench recommend-quality}.
+     */
+    public static final int DEFAULT_CONTENT_SLOTS = 1;
+
     private final String model;
     private final String userId;
     private final List<String> itemIds;
@@ -51,6 +59,7 @@ public final class ShelfQuery implements Writeable {
     private final int recentItems;
     private final float contentWeight;
     private final float similarContentWeight;
+    private final int contentSlots;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -66,6 +75,7 @@ public final class ShelfQuery implements Writeable {
         this.recentItems = body.recentItems;
         this.contentWeight = body.contentWeight;
         this.similarContentWeight = body.similarContentWeight;
+        this.contentSlots = body.contentSlots;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -82,6 +92,7 @@ public final class ShelfQuery implements Writeable {
         this.recentItems = in.readVInt();
         this.contentWeight = in.readFloat();
         this.similarContentWeight = in.readFloat();
+        this.contentSlots = in.readVInt();
     }
 
     @Override
@@ -99,6 +110,7 @@ public final class ShelfQuery implements Writeable {
         out.writeVInt(recentItems);
         out.writeFloat(contentWeight);
         out.writeFloat(similarContentWeight);
+        out.writeVInt(contentSlots);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -143,6 +155,9 @@ public final class ShelfQuery implements Writeable {
         if ((similarContentWeight >= 0 && similarContentWeight <= 1) == false) {
             e = addValidationError(
                     "[similar_content_weight] must be between 0 and 1, got [" + similarContentWeight + "]", e);
+        }
+        if (contentSlots < 1) {
+            e = addValidationError("[content_slots] must be at least 1, got [" + contentSlots + "]", e);
         }
         if (recentItems < 0) {
             e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
@@ -202,6 +217,10 @@ public final class ShelfQuery implements Writeable {
         return similarContentWeight;
     }
 
+    public int contentSlots() {
+        return contentSlots;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -217,7 +236,8 @@ public final class ShelfQuery implements Writeable {
                 && java.util.Objects.equals(source, other.source)
                 && recentItems == other.recentItems
                 && contentWeight == other.contentWeight
-                && similarContentWeight == other.similarContentWeight;
+                && similarContentWeight == other.similarContentWeight
+                && contentSlots == other.contentSlots;
     }
 
     @Override
@@ -235,7 +255,8 @@ public final class ShelfQuery implements Writeable {
                 source,
                 recentItems,
                 contentWeight,
-                similarContentWeight);
+                similarContentWeight,
+                contentSlots);
     }
 
     /** Checks the request against the node's current limits. */
@@ -261,6 +282,7 @@ public final class ShelfQuery implements Writeable {
         int recentItems = DEFAULT_RECENT_ITEMS;
         float contentWeight = DEFAULT_CONTENT_WEIGHT;
         float similarContentWeight = DEFAULT_SIMILAR_CONTENT_WEIGHT;
+        int contentSlots = DEFAULT_CONTENT_SLOTS;
 
         public Builder model(String value) {
             model = value;
@@ -327,6 +349,11 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder contentSlots(int value) {
+            contentSlots = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -348,6 +375,7 @@ public final class ShelfQuery implements Writeable {
             PARSER.declareInt(Builder::recentItems, new ParseField("recent_items"));
             PARSER.declareFloat(Builder::contentWeight, new ParseField("content_weight"));
             PARSER.declareFloat(Builder::similarContentWeight, new ParseField("similar_content_weight"));
+            PARSER.declareInt(Builder::contentSlots, new ParseField("content_slots"));
         }
 
         public static Builder parse(XContentParser parser) {

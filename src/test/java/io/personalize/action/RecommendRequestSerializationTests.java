@@ -29,7 +29,8 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .explain(randomBoolean())
                 .recentItems(between(0, 100))
                 .contentWeight(randomFloat())
-                .similarContentWeight(randomFloat());
+                .similarContentWeight(randomFloat())
+                .contentSlots(between(1, 20));
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

@@ -42,6 +42,24 @@ public class ModelDocumentsTests extends ESTestCase {
         assertThat(popular.scoring(), equalTo(ScoringParams.DEFAULTS));
     }
 
+    /** An imported user's values keep the order of the line (strongest first, as a training writes them). */
+    public void testAttributeValuesKeepTheLinesOrder() throws IOException {
+        List<String> values = new java.util.ArrayList<>();
+        StringBuilder line = new StringBuilder("{\"user\": \"u\", \"attributes\": {\"words\": {");
+        for (int v = 0; v < 20; v++) {
+            values.add("w" + (37 * v % 20) + "x" + v);
+            line.append(v == 0 ? "" : ", ")
+                    .append('"')
+                    .append(values.get(v))
+                    .append("\": ")
+                    .append(1.0 - v / 40.0);
+        }
+        line.append("}, \"brand\": {\"acme\": 1.0}}}");
+        UserProfile user = (UserProfile) parse(line.toString());
+        assertThat(List.copyOf(user.attributes().keySet()), equalTo(List.of("words", "brand")));
+        assertThat(List.copyOf(user.attributes().get("words").keySet()), equalTo(values));
+    }
+
     public void testPopularityOnlyRecommendationsHaveNoReason() throws IOException {
         UserProfile user = (UserProfile) parse("""
             {"user": "u", "items": ["a", "b"], "scores": [0.5, 0.1], "because": ["h", null]}""");

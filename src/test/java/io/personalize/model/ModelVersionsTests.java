@@ -1,7 +1,10 @@
 package io.personalize.model;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.common.Strings;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.xcontent.XContentParser;
@@ -53,6 +56,65 @@ public class ModelVersionsTests extends ESTestCase {
         assertEquals(
                 42 * HOUR,
                 ModelVersions.forgottenCutoff(new ModelStatus(1, 1, List.of(old), null, null, null), 100 * HOUR));
+    }
+
+    /**
+     * A forgetting cut short (its node died between recording the user and deleting their documents) leaves their
+     * newest items, hidden only while the cluster state names them: pruning drops those items first, and prunes only
+     * once that succeeded.
+     */
+    public void testPruningFirstDropsTheirNewestItemsOfBeforeTheForgetting() {
+        long now = 100 * HOUR;
+        ModelStatus status =
+                new ModelStatus(2, 2, List.of(version(2, now - 10), version(1, now - 5)), null, null, null);
+        ForgottenUsers forgotten =
+                ForgottenUsers.EMPTY.forget("shop", "old", now - 2 * HOUR).forget("shop", "recent", now - 60_000);
+        List<String> calls = new ArrayList<>();
+        boolean[] scrubFails = {true};
+        ModelBroadcasts broadcasts = new ModelBroadcasts() {
+            @Override
+            public void clearCaches(String model, String keepIndex, Runnable then) {
+                then.run();
+            }
+
+            @Override
+            public void scrubForgotten(
+                    String model, String uuid, Map<String, Long> users, ActionListener<Void> listener) {
+                calls.add("scrub " + model + " " + users);
+                if (scrubFails[0]) {
+                    listener.onFailure(new IllegalStateException("the newest-items index is unavailable"));
+                } else {
+                    listener.onResponse(null);
+                }
+            }
+
+            @Override
+            public void pruneForgotten(String model, long olderThan, ActionListener<Void> listener) {
+                calls.add("prune " + model + " " + olderThan);
+                listener.onResponse(null);
+            }
+
+            @Override
+            public void publishActive(ModelStore.StoredModel model, ActionListener<Void> listener) {
+                listener.onResponse(null);
+            }
+
+            @Override
+            public void dropActive(String model, String uuid, ActionListener<Void> listener) {
+                listener.onResponse(null);
+            }
+        };
+        ModelVersions versions = new ModelVersions(null, () -> forgotten, broadcasts);
+        ModelStore.StoredModel model = new ModelStore.StoredModel("shop", null, status, 1, 1);
+        versions.pruneForgotten(model, now);
+        assertEquals(
+                "the scrub failed: nothing pruned (the next activation tries again)",
+                List.of("scrub shop {old=" + (now - 2 * HOUR) + "}"),
+                calls);
+        calls.clear();
+        scrubFails[0] = false;
+        versions.pruneForgotten(model, now);
+        assertEquals(List.of("scrub shop {old=" + (now - 2 * HOUR) + "}", "prune shop " + (now - HOUR)), calls);
     }
 
     public void testStartedAtIsStoredAndOptionalInOldDocuments() throws IOException {

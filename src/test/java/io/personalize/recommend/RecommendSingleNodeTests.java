@@ -187,6 +187,10 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 ActionRequestValidationException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("u").similarContentWeight(2f)));
         assertThat(e.getMessage(), containsString("[similar_content_weight] must be between 0 and 1, got [2.0]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").contentSlots(0)));
+        assertThat(e.getMessage(), containsString("[content_slots] must be at least 1, got [0]"));
         IllegalArgumentException wrongIndex = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
                         new RecommendAction.Request(new ShelfQuery.Builder()

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 
+import io.personalize.serving.PopularList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,5 +65,77 @@ public class ShopperContentTests extends ESTestCase {
         Map<String, Candidate> candidates = new HashMap<>();
         Recommender.addContentTerm(Map.of("a", 0.5f, "b", 0.2f), null, 0.5f, Set.of(), Set.of(), candidates);
         assertThat(candidates.size(), equalTo(0));
+    }
+
+    private static Map<String, Candidate> collaborative(float... scores) {
+        Map<String, Candidate> candidates = new HashMap<>();
+        for (int i = 0; i < scores.length; i++) {
+            String item = "c" + i;
+            candidates.put(item, new Candidate(item).add(Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, "a", scores[i])));
+        }
+        return candidates;
+    }
+
+    private static ShelfQuery shelf(int size, float contentWeight, int contentSlots) {
+        return new ShelfQuery.Builder()
+                .model("m")
+                .userId("u")
+                .size(size)
+                .contentWeight(contentWeight)
+                .contentSlots(contentSlots)
+                .build();
+    }
+
+    /** With one content slot on a shelf of 4, new products rank below the 3rd best candidate and keep their order. */
+    public void testNewProductsTakeOnlyTheLastSlots() {
+        Map<String, Candidate> candidates = collaborative(1f, 0.8f, 0.6f, 0.5f, 0.4f);
+        ShelfQuery request = shelf(4, 1f, 1);
+        float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request);
+        assertThat(weight, lessThan(0.6f));
+        assertThat((double) weight, closeTo(0.6, 1e-6));
+        Recommender.addContentTerm(Map.of("new1", 0.9f, "new2", 0.85f), null, weight, Set.of(), Set.of(), candidates);
+        List<String> ranked = candidates.values().stream()
+                .sorted(Candidate.BEST_FIRST)
+                .map(Candidate::item)
+                .toList();
+        // new1 (cosine .8, the best) displaces the 4th candidate (.5); new2 (share .875 of it: .525) too, but it is
+        // 5th: off a shelf of 4
+        assertThat(ranked.subList(0, 4), contains("c0", "c1", "c2", "new1"));
+        assertThat(ranked.get(4), equalTo("new2"));
+    }
+
+    /** The cap counts only items the shelf could show (an excluded popular item is skipped), never raises the weight. */
+    public void testTheCapIgnoresExcludedItemsAndNeverRaisesTheWeight() {
+        PopularList popular = new PopularList(List.of("p0", "p1"), new float[] {10f, 5f}, null);
+        Ranking ranking = new Ranking(collaborative(1f, 0.9f), popular, 0.1f, Set.of("p0"));
+        // c0, c1, p1 (0.1 · 5/10): the 3rd
+        assertThat((double) Recommender.shopperContentWeight(ranking, shelf(4, 1f, 1)), closeTo(0.05, 1e-6));
+        assertThat(
+                Recommender.shopperContentWeight(
+                        new Ranking(collaborative(1f, 0.9f, 0.8f, 0.7f), null, 0f, Set.of()), shelf(3, 0.3f, 1)),
+                equalTo(0.3f));
+    }
+
+    /** Popular items fill the shelf below a short collaborative list: the cap is the popular item's score there. */
+    public void testPopularItemsBelowAShortListSetTheCap() {
+        Map<String, Candidate> candidates = collaborative(1f, 0.8f);
+        PopularList popular = new PopularList(List.of("p0", "p1", "p2"), new float[] {10f, 5f, 2f}, null);
+        // a shelf of 4 with 1 content slot: c0, c1, then p0 (0.1 · 10/10), the 3rd: the cap is just below 0.1
+        float weight =
+                Recommender.shopperContentWeight(new Ranking(candidates, popular, 0.1f, Set.of()), shelf(4, 1f, 1));
+        assertThat(weight, lessThan(0.1f));
+        assertThat((double) weight, closeTo(0.1, 1e-6));
+    }
+
+    /** Slots as many as the shelf, or fewer candidates than the slots above them: the content weight as given. */
+    public void testNoCapWithoutEnoughCandidatesAbove() {
+        assertThat(
+                Recommender.shopperContentWeight(
+                        new Ranking(collaborative(1f, 0.9f), null, 0f, Set.of()), shelf(10, 0.7f, 1)),
+                equalTo(0.7f));
+        assertThat(
+                Recommender.shopperContentWeight(
+                        new Ranking(collaborative(1f, 0.9f, 0.8f), null, 0f, Set.of()), shelf(3, 0.7f, 3)),
+                equalTo(0.7f));
     }
 }

@@ -33,6 +33,10 @@ final class ContentColdStart {
     static final long VALIDATION_SPLIT =
             LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
     static final float[] WEIGHTS = {0f, 0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 1f};
+    /** content_slots swept on "for you" (K: no cap, the term as it was before the option). */
+    static final int[] SLOTS = {1, 2, 3};
+
+    static final float[] SLOT_WEIGHTS = {0.3f, 0.5f, 0.7f, 1f};
     static final int K = RecommendQualityBench.K;
 
     static final String VALIDATION_EVENTS = "rb-events-val";
@@ -51,6 +55,7 @@ final class ContentColdStart {
 
     record Result(
             float weight,
+            int slots,
             RankingMetrics forYou,
             int newSlots,
             int shelvesWithNew,
@@ -110,7 +115,7 @@ final class ContentColdStart {
                 test.users().size(),
                 test.newItems().size());
 
-        Map<String, Float> chosen = new TreeMap<>();
+        Map<String, float[]> chosen = new TreeMap<>();
         Map<String, Float> chosenSimilar = new TreeMap<>();
         for (String[] models : List.of(
                 new String[] {"hashing", VALIDATION_MODEL, RecommendBenchData.MODEL},
@@ -119,53 +124,83 @@ final class ContentColdStart {
             header();
             List<Result> results = new ArrayList<>();
             for (float w : WEIGHTS) {
-                Result r = measure(es, models[1], validation, w);
+                Result r = measure(es, models[1], validation, w, K, true);
                 results.add(r);
                 print(r);
             }
-            float forYou = chooseForYou(results);
             float similar = chooseSimilar(results);
-            chosen.put(models[0], forYou);
             chosenSimilar.put(models[0], similar);
             System.out.printf(
                     Locale.ROOT,
-                    "rules: content_weight = of the weights > 0 whose \"for you\" NDCG@10 is at least weight 0's, the one"
-                            + " with the most new-product hits (ties: the smaller): %s; similar_content_weight = the one"
-                            + " with the best \"similar items\" HR@10 (ties: the smaller): %.2f%n",
-                    forYou < 0 ? "none qualifies" : String.format(Locale.ROOT, "%.2f", forYou),
+                    "   (content_slots %d: no cap, new products may take any slot) similar_content_weight = the one with"
+                            + " the best \"similar items\" HR@10 (ties: the smaller): %.2f%n",
+                    K,
                     similar);
+            System.out.printf(
+                    Locale.ROOT,
+                    "   \"for you\" with content_slots (new products only in the shelf's last slots), same split:%n");
+            header();
+            List<Result> forYouResults = new ArrayList<>();
+            forYouResults.add(results.get(0));
+            for (Result r : results) {
+                if (r.weight() > 0) {
+                    forYouResults.add(r);
+                }
+            }
+            for (int slots : SLOTS) {
+                for (float w : SLOT_WEIGHTS) {
+                    Result r = measure(es, models[1], validation, w, slots, false);
+                    forYouResults.add(r);
+                    print(r);
+                }
+            }
+            Result forYou = chooseForYou(forYouResults);
+            chosen.put(models[0], forYou == null ? new float[] {-1, 0} : new float[] {forYou.weight(), forYou.slots()});
+            System.out.printf(
+                    Locale.ROOT,
+                    "rules: content_weight and content_slots = of the rows with a weight > 0 whose \"for you\" NDCG@10 is"
+                            + " at least weight 0's, the one with the most new-product hits (ties: fewer slots, then the"
+                            + " smaller weight): %s%n",
+                    forYou == null
+                            ? "none qualifies"
+                            : String.format(Locale.ROOT, "weight %.2f, slots %d", forYou.weight(), forYou.slots()));
         }
         float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_WEIGHT;
         float defaultSimilar = io.personalize.recommend.ShelfQuery.DEFAULT_SIMILAR_CONTENT_WEIGHT;
+        int defaultSlots = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SLOTS;
         for (String[] models :
                 List.of(new String[] {"hashing", RecommendBenchData.MODEL}, new String[] {"minilm", MINILM_MODEL})) {
             System.out.printf(
                     Locale.ROOT,
                     "%n-- %s vectors, test split (OR-time, model [%s]): weight 0, the validation's choices, the defaults"
-                            + " (each row sets both options to its weight)%n",
+                            + " (each row sets both weights to its weight, and content_slots to its slots; %d: no cap, the"
+                            + " term before content_slots)%n",
                     models[0],
-                    models[1]);
+                    models[1],
+                    K);
             header();
-            Set<Float> weights =
-                    new TreeSet<>(List.of(0f, defaultWeight, defaultSimilar, chosenSimilar.get(models[0])));
-            if (chosen.get(models[0]) >= 0) {
-                weights.add(chosen.get(models[0]));
+            Result without = measure(es, models[1], test, 0f, defaultSlots, true);
+            print(without);
+            Result similar = measure(es, models[1], test, defaultSimilar, defaultSlots, true);
+            print(similar);
+            if (chosenSimilar.get(models[0]) != defaultSimilar) {
+                print(measure(es, models[1], test, chosenSimilar.get(models[0]), defaultSlots, true));
             }
-            Map<Float, Result> byWeight = new TreeMap<>();
-            for (float w : weights) {
-                Result r = measure(es, models[1], test, w);
-                print(r);
-                byWeight.put(w, r);
+            Result forYou = measure(es, models[1], test, defaultWeight, defaultSlots, true);
+            print(forYou);
+            float[] choice = chosen.get(models[0]);
+            if (choice[0] >= 0 && (choice[0] != defaultWeight || (int) choice[1] != defaultSlots)) {
+                print(measure(es, models[1], test, choice[0], (int) choice[1], false));
             }
-            Result without = byWeight.get(0f),
-                    forYou = byWeight.get(defaultWeight),
-                    similar = byWeight.get(defaultSimilar);
+            print(measure(es, models[1], test, defaultWeight, K, false)); // the term before content_slots
             System.out.printf(
                     Locale.ROOT,
-                    "   defaults: content_weight %.2f: new products on \"for you\" %,d slots, %,d hits (target > 0: %s), NDCG@10"
+                    "   defaults: content_weight %.2f, content_slots %d: new products on \"for you\" %,d slots, %,d hits"
+                            + " (target > 0: %s), NDCG@10"
                             + " %.5f, x%.4f of weight 0's (target >= 1: %s); similar_content_weight %.2f: \"similar"
                             + " items\" HR@10 %.5f vs popular %.5f (target above: %s)%n",
                     defaultWeight,
+                    defaultSlots,
                     forYou.newSlots(),
                     forYou.newHits(),
                     forYou.newSlots() > 0 && forYou.newHits() > 0 ? "met" : "MISSED",
@@ -180,17 +215,22 @@ final class ContentColdStart {
     }
 
     /**
-     * content_weight: of the weights > 0 whose "for you" NDCG@10 is at least weight 0's, the one with the most
-     * new-product hits on "for you" (ties: the smaller); -1 when none.
+     * content_weight and content_slots: of the rows with a weight > 0 whose "for you" NDCG@10 is at least weight 0's
+     * (the first row), the one with the most new-product hits on "for you" (ties: fewer slots, then the smaller
+     * weight); null when none.
      */
-    static float chooseForYou(List<Result> results) {
+    static Result chooseForYou(List<Result> results) {
         double base = results.get(0).forYou().ndcg();
-        float best = -1;
-        int bestHits = -1;
+        Result best = null;
         for (Result r : results) {
-            if (r.weight() > 0 && r.forYou().ndcg() >= base - 1e-12 && r.newHits() > bestHits) {
-                best = r.weight();
-                bestHits = r.newHits();
+            if (r.weight() > 0
+                    && r.forYou().ndcg() >= base - 1e-12
+                    && (best == null
+                            || r.newHits() > best.newHits()
+                            || (r.newHits() == best.newHits()
+                                    && (r.slots() < best.slots()
+                                            || (r.slots() == best.slots() && r.weight() < best.weight()))))) {
+                best = r;
             }
         }
         return best;
@@ -239,13 +279,14 @@ final class ContentColdStart {
                 name, new ArrayList<>(truth.keySet()), truth, newItems, new RecommendQualityBench.Ids(catalog));
     }
 
-    private static Result measure(EsClient es, String model, Split split, float weight) {
+    private static Result measure(
+            EsClient es, String model, Split split, float weight, int slots, boolean similarItems) {
         String w = String.format(Locale.ROOT, "%.4f", weight);
         Map<String, List<String>> shelves = RecommendQualityBench.shelves(
                 es,
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
-                        + ", \"exclude_seen\": true, \"content_weight\": " + w + "}");
+                        + ", \"exclude_seen\": true, \"content_weight\": " + w + ", \"content_slots\": " + slots + "}");
         RankingMetrics forYou = new RankingMetrics(K, split.ids().catalogSize);
         int newSlots = 0, shelvesWithNew = 0, newHits = 0;
         for (String user : split.users()) {
@@ -270,7 +311,9 @@ final class ContentColdStart {
             }
         }
         Set<String> asked = new TreeSet<>();
-        pairs.forEach(p -> asked.add(p[1]));
+        if (similarItems) {
+            pairs.forEach(p -> asked.add(p[1]));
+        }
         Map<String, List<String>> similar = RecommendQualityBench.shelves(
                 es,
                 new ArrayList<>(asked),
@@ -287,6 +330,9 @@ final class ContentColdStart {
             Set<String> truth = new HashSet<>(split.truth().get(pair[0]));
             truth.remove(pair[1]);
             List<String> shelf = similar.get(pair[1]);
+            if (shelf == null) {
+                continue;
+            }
             similarMetrics.add(split.ids().of(shelf), split.ids().of(truth));
             popularMetrics.add(
                     split.ids()
@@ -304,6 +350,7 @@ final class ContentColdStart {
         }
         return new Result(
                 weight,
+                slots,
                 forYou,
                 newSlots,
                 shelvesWithNew,
@@ -318,14 +365,16 @@ final class ContentColdStart {
     private static void header() {
         System.out.printf(
                 Locale.ROOT,
-                "%-7s | %-52s | %-44s%n",
+                "%-7s %5s | %-52s | %-44s%n",
                 "content",
+                "",
                 "\"for you\" (user_id)",
                 "\"similar items\" of a new product (item_ids)");
         System.out.printf(
                 Locale.ROOT,
-                "%-7s | %8s %8s %8s %12s %9s | %8s %8s %9s %8s %6s%n",
+                "%-7s %5s | %8s %8s %8s %12s %9s | %8s %8s %9s %8s %6s%n",
                 "weight",
+                "slots",
                 "HR@10",
                 "NDCG@10",
                 "cov@10",
@@ -339,22 +388,29 @@ final class ContentColdStart {
     }
 
     private static void print(Result r) {
+        String similar = r.similar().users() == 0
+                ? String.format(Locale.ROOT, "%8s %8s %9s %8s %6s", "-", "-", "-", "-", "-")
+                : String.format(
+                        Locale.ROOT,
+                        "%8.5f %8.5f %4d/%-4d %8.5f %6d",
+                        r.similar().hitRate(),
+                        r.similar().ndcg(),
+                        r.similarNewSlots(),
+                        r.similarNewHits(),
+                        r.popular().hitRate(),
+                        r.pairs());
         System.out.printf(
                 Locale.ROOT,
-                "%-7.2f | %8.5f %8.5f %8.5f %5d/%-6d %9d | %8.5f %8.5f %4d/%-4d %8.5f %6d%n",
+                "%-7.2f %5d | %8.5f %8.5f %8.5f %5d/%-6d %9d | %s%n",
                 r.weight(),
+                r.slots(),
                 r.forYou().hitRate(),
                 r.forYou().ndcg(),
                 r.forYou().coverage(),
                 r.newSlots(),
                 r.forYou().users() * K,
                 r.newHits(),
-                r.similar().hitRate(),
-                r.similar().ndcg(),
-                r.similarNewSlots(),
-                r.similarNewHits(),
-                r.popular().hitRate(),
-                r.pairs());
+                similar);
     }
 
     private static void train(EsClient es, String model, String products, String events) {

@@ -3,6 +3,7 @@ package io.personalize.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
+import io.personalize.it.ProductAttributes;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 import io.personalize.training.RankingMetrics;
@@ -67,6 +68,10 @@ public final class SparkBench {
         es.delete("/" + products);
         es.put("/" + products, "{\"mappings\": {\"properties\": {\"sku\": {\"type\": \"keyword\"}}}}")
                 .ok();
+        // the catalogue's attributes: users' attribute affinities, the job's beside the node's
+        es.put("/" + products + "/_mapping", ProductAttributes.mapping()).ok();
+        Shop.bulk(es, products, data.products(), OnlineRetail.Product::sku, ProductAttributes::document, 2000);
+        es.refresh(products);
         System.out.printf(
                 Locale.ROOT,
                 "Spark job vs the node's training on Online Retail (train < 2011-11-01: %,d events), %s%n",
@@ -78,7 +83,7 @@ public final class SparkBench {
             es.put(
                             "/_recommend/models/" + model,
                             String.format(Locale.ROOT, """
-                {"catalog": {"index": "%s", "id_field": "sku"},
+                {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["price_band", "words"]},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
                  "similarity": {"algorithm": "%s", "neighbors": 50}}""", products, events, algorithm)) // only %s: no locale involved
@@ -152,12 +157,36 @@ public final class SparkBench {
                     Math.abs(a.path("popularity").asDouble()
                             - b.path("popularity").asDouble()));
         }
+        int identicalAffinities = 0, withAffinities = 0;
+        double maxAffinityDiff = 0;
         for (Map.Entry<String, JsonNode> e : node.users.entrySet()) {
             JsonNode b = spark.users.get(e.getKey());
             if (b != null) {
                 comparedUsers++;
                 if (top(e.getValue().path("items"), K).equals(top(b.path("items"), K))) {
                     identicalUsers++;
+                }
+                // attribute affinities: the same values, in the same order, with the same weights
+                JsonNode want = e.getValue().path("attributes");
+                JsonNode got = b.path("attributes");
+                withAffinities += want.size() > 0 ? 1 : 0;
+                if (want.equals(got) && order(want).equals(order(got))) {
+                    identicalAffinities++;
+                }
+                for (java.util.Iterator<String> a = want.fieldNames(); a.hasNext(); ) {
+                    String attribute = a.next();
+                    for (java.util.Iterator<Map.Entry<String, JsonNode>> v =
+                                    want.path(attribute).fields();
+                            v.hasNext(); ) {
+                        Map.Entry<String, JsonNode> value = v.next();
+                        JsonNode other = got.path(attribute).path(value.getKey());
+                        maxAffinityDiff = Math.max(
+                                maxAffinityDiff,
+                                other.isNumber()
+                                        ? Math.abs(other.asDouble()
+                                                - value.getValue().asDouble())
+                                        : 1.0);
+                    }
                 }
             }
         }
@@ -187,6 +216,15 @@ public final class SparkBench {
                 identicalUsers,
                 comparedUsers,
                 100.0 * identicalUsers / Math.max(1, comparedUsers));
+        System.out.printf(
+                Locale.ROOT,
+                "  identical attribute affinities (values, order and weights): %,d / %,d users = %.2f%% (%,d with"
+                        + " affinities on the node); largest weight difference %.3g%n",
+                identicalAffinities,
+                comparedUsers,
+                100.0 * identicalAffinities / Math.max(1, comparedUsers),
+                withAffinities,
+                maxAffinityDiff);
         List<String> catalogue = new ArrayList<>(new TreeSet<>(protocol.trainCatalog()));
         Map<String, Integer> ids = new HashMap<>();
         for (int i = 0; i < catalogue.size(); i++) {
@@ -220,6 +258,16 @@ public final class SparkBench {
                 rel(b.recall(), a.recall()),
                 rel(b.ndcg(), a.ndcg()),
                 rel(b.coverage(), a.coverage()));
+    }
+
+    /** Each attribute's values in their stored order. */
+    static List<String> order(JsonNode attributes) {
+        List<String> order = new ArrayList<>();
+        attributes.fields().forEachRemaining(a -> {
+            order.add(a.getKey() + ":");
+            a.getValue().fieldNames().forEachRemaining(order::add);
+        });
+        return order;
     }
 
     static double rel(double x, double base) {
@@ -339,10 +387,12 @@ public final class SparkBench {
         }
         JsonNode version = finished.path("response").path("version");
         String heap = System.getenv().getOrDefault("PERSONALIZE_SPARK_HEAP", "2g");
-        // the job imports its lines: beyond one part (32 MB, or half the node's http.max_content_length) through an
-        // import session in parts, so a model of any size passes the node's default limits
+        // the job imports its lines through an import session in parts (32 MB, or half the node's
+        // http.max_content_length), so a model of any size passes the node's default limits: first with each user
+        // partition sending its own parts (the default), then from a file the driver sends (--output), side by side
+        SparkRun spark = SparkRun.run(url, model, "--master", "local[2]");
         java.nio.file.Path lines = java.nio.file.Files.createTempFile("spark-scale-", ".ndjson");
-        SparkRun spark = SparkRun.run(url, model, "--master", "local[2]", "--output", lines.toString());
+        SparkRun fromFile = SparkRun.run(url, model, "--master", "local[2]", "--output", lines.toString());
         JsonNode imported = es.get("/_recommend/models/" + model).ok().path("status");
         long bytes = java.nio.file.Files.size(lines);
         java.nio.file.Files.delete(lines);
@@ -362,6 +412,14 @@ public final class SparkBench {
                 spark.heapLine,
                 spark.maxRss,
                 heap);
+        System.out.printf(
+                Locale.ROOT,
+                "%-34s %10.1f s %s; resident set peak %s (-Xmx%s)%n",
+                "Spark local[2], driver sends file",
+                fromFile.seconds,
+                fromFile.heapLine,
+                fromFile.maxRss,
+                heap);
         System.out.printf(Locale.ROOT, "%-34s %10.2f%n", "Spark / node wall", spark.seconds / nodeSeconds);
         System.out.printf(
                 Locale.ROOT,
@@ -369,7 +427,17 @@ public final class SparkBench {
                 version.path("users").asLong(),
                 version.path("items").asLong(),
                 spark.trainedLine);
-        System.out.printf(Locale.ROOT, "the model's lines: %,d MB; %s%n", bytes >> 20, spark.importLine);
+        System.out.printf(Locale.ROOT, "the model's lines: %,d MB%n", bytes >> 20);
+        System.out.printf(
+                Locale.ROOT,
+                "import, executors send their parts: %.1f s per million documents; %s%n",
+                perMillion(spark.importLine),
+                spark.importLine);
+        System.out.printf(
+                Locale.ROOT,
+                "import, the driver sends the file:  %.1f s per million documents; %s%n",
+                perMillion(fromFile.importLine),
+                fromFile.importLine);
         System.out.printf(
                 Locale.ROOT,
                 "active version %d (%s): %s%n",
@@ -381,6 +449,13 @@ public final class SparkBench {
                         .findFirst()
                         .orElse(null));
         System.out.println("reproduce: bin/bench spark scale " + events);
+    }
+
+    /** The import line's "N s per million documents", or NaN. */
+    static double perMillion(String importLine) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9.]+) s per million documents")
+                .matcher(importLine);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
     /** bin/spark-train as a child process, timed, with its resident set measured by /usr/bin/time. */

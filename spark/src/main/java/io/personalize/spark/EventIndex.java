@@ -56,14 +56,16 @@ public final class EventIndex {
         Elasticsearch es = pit.es();
         String pitId = pit.id();
         JavaRDD<Row> rows = context.parallelize(ids, slices)
-                .mapPartitions(slice -> new SliceReader(es, pitId, model, slice.next(), slices));
+                .mapPartitions(slice -> new EventSlice(es, pitId, model, slice.next(), slices));
         return spark.createDataFrame(rows, EventColumns.SCHEMA);
     }
 
-    /** One slice's events, a page at a time. */
-    static final class SliceReader implements Iterator<Row> {
+    /**
+     * One slice of a point in time, a page at a time, as rows: the query, the fields read and each hit's row are the
+     * subclass's (the events here, the catalogue in {@link CatalogIndex}).
+     */
+    abstract static class SliceReader implements Iterator<Row> {
         private final Elasticsearch.Client client;
-        private final ModelSettings model;
         private final int slice;
         private final int slices;
         private String pitId;
@@ -72,12 +74,22 @@ public final class EventIndex {
         private int next;
         private boolean last;
 
-        SliceReader(Elasticsearch es, String pitId, ModelSettings model, int slice, int slices) {
+        SliceReader(Elasticsearch es, String pitId, int slice, int slices) {
             this.client = es.open();
             this.pitId = pitId;
-            this.model = model;
             this.slice = slice;
             this.slices = slices;
+        }
+
+        /** Adds the query and the fields to read to the page's request. */
+        abstract void request(ObjectNode body);
+
+        /** The hit's row, or null to skip it. */
+        abstract Row row(JsonNode hit);
+
+        /** What the node sends back of each hit (only what is read: half the bytes without _index, _id, _score). */
+        String filterPath() {
+            return "pit_id,hits.hits.fields,hits.hits.sort";
         }
 
         @Override
@@ -103,28 +115,16 @@ public final class EventIndex {
         private void fetch() {
             page.clear();
             next = 0;
-            // only what is read: the node then sends half the bytes (no _index, _id, _score per hit)
-            JsonNode response = client.send(
-                    "POST", "/_search?filter_path=pit_id,hits.hits.fields,hits.hits.sort", body().toString());
+            JsonNode response = client.send("POST", "/_search?filter_path=" + filterPath(), body().toString());
             if (response.hasNonNull("pit_id")) {
                 pitId = response.get("pit_id").asText(); // it may change from one page to the next
             }
             JsonNode hits = response.path("hits").path("hits");
             for (JsonNode hit : hits) {
-                JsonNode fields = hit.path("fields");
-                String time = first(fields, model.timeField());
-                int dot = time == null ? -1 : time.indexOf('.'); // date_nanos as epoch_millis has a fraction
-                Double value = null; // without a value field; with one, a missing value is NaN (bad_value, as the node)
-                if (model.valueField() != null) {
-                    String text = first(fields, model.valueField());
-                    value = text == null ? Double.NaN : Double.parseDouble(text);
+                Row row = row(hit);
+                if (row != null) {
+                    page.add(row);
                 }
-                page.add(RowFactory.create(
-                        first(fields, model.userField()),
-                        first(fields, model.itemField()),
-                        first(fields, model.typeField()),
-                        time == null ? null : Long.parseLong(dot < 0 ? time : time.substring(0, dot)),
-                        value));
                 searchAfter = hit.get("sort");
             }
             last = hits.size() < PAGE;
@@ -137,6 +137,33 @@ public final class EventIndex {
                 body.putObject("slice").put("id", slice).put("max", slices);
             }
             body.put("size", PAGE).put("_source", false).put("track_total_hits", false);
+            request(body);
+            body.putArray("sort").addObject().put("_shard_doc", "asc");
+            if (searchAfter != null) {
+                body.set("search_after", searchAfter);
+            }
+            return body;
+        }
+
+        static String first(JsonNode fields, String field) {
+            JsonNode values = fields.get(field);
+            return values == null || values.isEmpty() || values.get(0).isNull()
+                    ? null
+                    : values.get(0).asText();
+        }
+    }
+
+    /** One slice's events. */
+    static final class EventSlice extends SliceReader {
+        private final ModelSettings model;
+
+        EventSlice(Elasticsearch es, String pitId, ModelSettings model, int slice, int slices) {
+            super(es, pitId, slice, slices);
+            this.model = model;
+        }
+
+        @Override
+        void request(ObjectNode body) {
             ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
             ArrayNode types = filter.addObject().putObject("terms").putArray(model.typeField());
             model.weights().keySet().forEach(types::add);
@@ -148,18 +175,24 @@ public final class EventIndex {
             if (model.valueField() != null) {
                 fields.add(model.valueField());
             }
-            body.putArray("sort").addObject().put("_shard_doc", "asc");
-            if (searchAfter != null) {
-                body.set("search_after", searchAfter);
-            }
-            return body;
         }
 
-        private static String first(JsonNode fields, String field) {
-            JsonNode values = fields.get(field);
-            return values == null || values.isEmpty() || values.get(0).isNull()
-                    ? null
-                    : values.get(0).asText();
+        @Override
+        Row row(JsonNode hit) {
+            JsonNode fields = hit.path("fields");
+            String time = first(fields, model.timeField());
+            int dot = time == null ? -1 : time.indexOf('.'); // date_nanos as epoch_millis has a fraction
+            Double value = null; // without a value field; with one, a missing value is NaN (bad_value, as the node)
+            if (model.valueField() != null) {
+                String text = first(fields, model.valueField());
+                value = text == null ? Double.NaN : Double.parseDouble(text);
+            }
+            return RowFactory.create(
+                    first(fields, model.userField()),
+                    first(fields, model.itemField()),
+                    first(fields, model.typeField()),
+                    time == null ? null : Long.parseLong(dot < 0 ? time : time.substring(0, dot)),
+                    value);
         }
     }
 }

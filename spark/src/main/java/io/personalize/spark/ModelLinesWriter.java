@@ -2,6 +2,7 @@ package io.personalize.spark;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.personalize.serving.AttributeAffinities;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
 import io.personalize.serving.UserLists;
@@ -20,6 +21,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -29,8 +31,8 @@ import org.apache.spark.storage.StorageLevel;
  * The trained model as {@code _import} lines, exactly the documents the node's training writes
  * ({@code io.personalize.model.VersionDocuments}): every item's neighbours and popularity, every user's history (newest
  * first) with their stored list (the plugin's {@link NeighborhoodScorer}, run in the users' partitions with the
- * neighbours and popularity broadcast), and the popular list with the scoring parameters. Users' attribute affinities
- * are not computed (the job does not read the catalogue): a model with {@code catalog.attributes} gets none from it.
+ * neighbours and popularity broadcast) and attribute affinities (the plugin's {@link AttributeAffinities}, the catalogue's
+ * values broadcast), and the popular list with the scoring parameters.
  */
 public final class ModelLinesWriter {
 
@@ -42,7 +44,8 @@ public final class ModelLinesWriter {
     private ModelLinesWriter() {}
 
     /** Writes every line to {@code out}; returns the number of lines. */
-    public static long write(SparkTrainer.Result model, OutputStream out) throws IOException {
+    public static long write(SparkTrainer.Result model, AttributeAffinities affinities, OutputStream out)
+            throws IOException {
         Writer writer = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
         long lines = 0;
         for (int i = 0; i < model.itemNames().length; i++) {
@@ -52,7 +55,7 @@ public final class ModelLinesWriter {
         }
         // computed in parallel first (toLocalIterator alone would run the partitions one after the other), kept
         // serialized, spilling to disk, then streamed to the driver a partition at a time
-        JavaRDD<String> userLines = userLines(model).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        JavaRDD<String> userLines = userLines(model, affinities).persist(StorageLevel.MEMORY_AND_DISK_SER());
         userLines.count();
         Iterator<String> users = userLines.toLocalIterator();
         while (users.hasNext()) {
@@ -84,7 +87,7 @@ public final class ModelLinesWriter {
     }
 
     /** Users' lines, computed in the users' partitions. */
-    public static JavaRDD<String> userLines(SparkTrainer.Result model) {
+    public static JavaRDD<String> userLines(SparkTrainer.Result model, AttributeAffinities affinities) {
         JavaSparkContext context =
                 JavaSparkContext.fromSparkContext(model.parts().context());
         // the plugin's arrays are not Serializable: broadcast as arrays, one ItemNeighbors per task
@@ -92,6 +95,7 @@ public final class ModelLinesWriter {
                 context.broadcast(new SparkTrainer.NeighborRows(model.neighbors()));
         Broadcast<float[]> popularity = context.broadcast(model.popularity());
         Broadcast<String[]> names = context.broadcast(model.itemNames());
+        Broadcast<AttributeAffinities> attributes = affinities.isEmpty() ? null : context.broadcast(affinities);
         ModelSettings settings = model.settings(); // ScoringParams is not Serializable
         int userItems = model.settings().userItems();
         // als: the factors (MLlib's) broadcast; each task builds the plugin's FactorModel, FactorNeighbors and ranker
@@ -121,6 +125,11 @@ public final class ModelLinesWriter {
                                         ranker.rank(user, history, weights, history, userItems), 1);
                             }
                             String[] itemNames = names.value();
+                            Affinities affinity = attributes == null
+                                    ? null
+                                    : affinityOf(
+                                            attributes.value(),
+                                            settings.trainingConfig().scoring());
                             int first = factors == null ? 0 : factors.value().partOffsets()[index];
                             // one line at a time: a partition's lines never sit in memory together
                             return new Iterator<String>() {
@@ -148,7 +157,8 @@ public final class ModelLinesWriter {
                                         throw new java.util.NoSuchElementException();
                                     }
                                     int user = u++;
-                                    return userLine(part.users[user], m, user, base + user, lister, itemNames);
+                                    return userLine(
+                                            part.users[user], m, user, base + user, lister, affinity, itemNames);
                                 }
                             };
                         },
@@ -160,7 +170,24 @@ public final class ModelLinesWriter {
         Recommendations list(int user, int[] history, float[] weights);
     }
 
-    static String userLine(String user, InteractionMatrix m, int u, int modelUser, Lister lister, String[] itemNames) {
+    /** A user's attribute affinities from their history, newest first, and its weights. */
+    interface Affinities {
+        Map<String, Map<String, Float>> of(int[] history, float[] weights);
+    }
+
+    /** The node's: the plugin's formula over the history factors of the model's scoring parameters. */
+    static Affinities affinityOf(AttributeAffinities attributes, ScoringParams scoring) {
+        return (history, weights) -> attributes.of(history, scoring.historyFactors(history.length, weights));
+    }
+
+    static String userLine(
+            String user,
+            InteractionMatrix m,
+            int u,
+            int modelUser,
+            Lister lister,
+            Affinities affinities,
+            String[] itemNames) {
         int start = m.userOffsets()[u];
         int length = m.userDegree(u);
         int[] ages = m.userAges();
@@ -177,6 +204,7 @@ public final class ModelLinesWriter {
             weights[x] = m.userWeights()[start + order[x]];
         }
         Recommendations recs = lister.list(modelUser, history, weights);
+        Map<String, Map<String, Float>> attributes = affinities == null ? Map.of() : affinities.of(history, weights);
         return json(g -> {
             g.writeStartObject();
             g.writeStringField("user", user);
@@ -194,6 +222,17 @@ public final class ModelLinesWriter {
                 }
             }
             g.writeEndArray();
+            if (attributes.isEmpty() == false) {
+                g.writeObjectFieldStart("attributes");
+                for (Map.Entry<String, Map<String, Float>> attribute : attributes.entrySet()) {
+                    g.writeObjectFieldStart(attribute.getKey());
+                    for (Map.Entry<String, Float> value : attribute.getValue().entrySet()) {
+                        g.writeNumberField(value.getKey(), value.getValue());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
             g.writeEndObject();
         });
     }

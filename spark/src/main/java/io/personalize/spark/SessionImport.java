@@ -121,7 +121,7 @@ final class SessionImport {
         }
     }
 
-    private static void sendPart(Elasticsearch.Client client, String path, byte[] bytes, int part) {
+    static void sendPart(Elasticsearch.Client client, String path, byte[] bytes, long part) {
         for (int attempt = 1; ; attempt++) {
             try {
                 client.send("PUT", path, new ByteArrayEntity(bytes, ContentType.create("application/x-ndjson")));
@@ -147,7 +147,7 @@ final class SessionImport {
     }
 
     /** Aborts the session after a failure; the node deletes its version (if it has not already, for a bad line). */
-    private static void abort(Elasticsearch.Client client, String sessionPath) {
+    static void abort(Elasticsearch.Client client, String sessionPath) {
         try {
             client.send("DELETE", sessionPath, (String) null);
         } catch (RuntimeException e) {

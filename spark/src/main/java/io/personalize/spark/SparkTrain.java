@@ -1,6 +1,7 @@
 package io.personalize.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.serving.AttributeAffinities;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,10 +21,12 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The job: reads the model's configuration from the node, reads the events (files, or the events index through a
- * point in time), trains with {@link SparkTrainer}, writes the model's lines to a file and imports it through
- * {@code POST _recommend/models/{m}/_import} (or, for a model larger than one part, an import session in parts:
- * {@link SessionImport}), which validates every line and activates the new version all at once
- * (or nothing, with the failing line).
+ * point in time), trains with {@link SparkTrainer}, reads the catalogue's attributes when the model has some (users'
+ * attribute affinities: {@link CatalogIndex}, {@link ItemAttributes}), and imports the model's lines through an import
+ * session whose parts the executors send ({@link ExecutorImport}), or, with {@code --output}, writes them to a file
+ * and imports it from the driver ({@code POST _recommend/models/{m}/_import}, or a session in parts for a model
+ * larger than one part: {@link SessionImport}). The node validates every line and activates the new version all at
+ * once (or nothing, with the failing line).
  *
  * <pre>
  *   spark-submit --class io.personalize.spark.SparkTrain personalize-spark-job.jar \
@@ -33,9 +36,12 @@ import org.apache.spark.sql.SparkSession;
  * Options: {@code --url} (required), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
  * parquet|json|csv} (default: read the model's events index); {@code --slices N} (index slices, default: Spark's
  * default parallelism); {@code --partitions N} (user partitions, default: one per core and at most 500,000 events
- * each), {@code --blocks N} (item blocks, default: one per core); {@code --output FILE} (where the lines go, default a temporary file, deleted after the
- * import); {@code --no-import} (write the file only); {@code --master} (default {@code local[*]} when spark-submit set
- * none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
+ * each), {@code --blocks N} (item blocks, default: one per core); {@code --catalog PATH[,PATH...]} and {@code
+ * --catalog-format} (the catalogue's attributes from files, default: the catalogue index, read only when the model has
+ * {@code catalog.attributes}); {@code --output FILE} (write the lines to the file and import it from there; without it
+ * the executors send their own parts, {@link ExecutorImport}); {@code --no-import} (write the file only);
+ * {@code --part-bytes N} (each part's most bytes, default 32 MB and half the node's {@code http.max_content_length});
+ * {@code --master} (default {@code local[*]} when spark-submit set none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
  */
 public final class SparkTrain {
 
@@ -50,7 +56,10 @@ public final class SparkTrain {
             Integer blocks,
             Path output,
             boolean doImport,
-            String master) {
+            String master,
+            List<String> catalog,
+            String catalogFormat,
+            Long partBytes) {
 
         static Options parse(String[] args) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -66,11 +75,22 @@ public final class SparkTrain {
                 }
                 values.put(arg.substring(2), args[++a]);
             }
-            for (String known :
-                    List.of("url", "model", "events", "format", "slices", "partitions", "blocks", "output", "master")) {
+            for (String known : List.of(
+                    "url",
+                    "model",
+                    "events",
+                    "format",
+                    "slices",
+                    "partitions",
+                    "blocks",
+                    "output",
+                    "master",
+                    "catalog",
+                    "catalog-format",
+                    "part-bytes")) {
                 values.putIfAbsent(known, null);
             }
-            if (values.size() != 9) {
+            if (values.size() != 12) {
                 throw new IllegalArgumentException("unknown option among " + values.keySet());
             }
             String url = require(values, "url");
@@ -78,18 +98,12 @@ public final class SparkTrain {
             List<String> events = values.get("events") == null
                     ? null
                     : List.of(values.get("events").split(","));
-            String format = values.get("format");
-            if (events != null && format == null) {
-                String first = events.get(0).toLowerCase(Locale.ROOT);
-                format = first.endsWith(".csv") || first.endsWith(".csv.gz")
-                        ? "csv"
-                        : first.endsWith(".json") || first.endsWith(".ndjson") || first.endsWith(".json.gz")
-                                ? "json"
-                                : "parquet";
-            }
-            if (format != null && List.of("parquet", "json", "csv").contains(format) == false) {
-                throw new IllegalArgumentException("--format must be parquet, json or csv, got [" + format + "]");
-            }
+            String format = format(events, values.get("format"), "format");
+            List<String> catalog = values.get("catalog") == null
+                    ? null
+                    : List.of(values.get("catalog").split(","));
+            String catalogFormat = format(catalog, values.get("catalog-format"), "catalog-format");
+            Integer partKb = integer(values, "part-bytes");
             return new Options(
                     url,
                     model,
@@ -100,7 +114,27 @@ public final class SparkTrain {
                     integer(values, "blocks"),
                     values.get("output") == null ? null : Path.of(values.get("output")),
                     doImport,
-                    values.get("master"));
+                    values.get("master"),
+                    catalog,
+                    catalogFormat,
+                    partKb == null ? null : partKb.longValue());
+        }
+
+        /** The files' format: given, or guessed from the first path's extension. */
+        private static String format(List<String> paths, String format, String option) {
+            if (paths != null && format == null) {
+                String first = paths.get(0).toLowerCase(Locale.ROOT);
+                format = first.endsWith(".csv") || first.endsWith(".csv.gz")
+                        ? "csv"
+                        : first.endsWith(".json") || first.endsWith(".ndjson") || first.endsWith(".json.gz")
+                                ? "json"
+                                : "parquet";
+            }
+            if (format != null && List.of("parquet", "json", "csv").contains(format) == false) {
+                throw new IllegalArgumentException(
+                        "--" + option + " must be parquet, json or csv, got [" + format + "]");
+            }
+            return format;
         }
 
         private static String require(Map<String, String> values, String name) {
@@ -167,9 +201,11 @@ public final class SparkTrain {
         Elasticsearch es = new Elasticsearch(
                 options.url(), System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         ModelSettings settings;
+        CatalogSettings catalog;
         try (Elasticsearch.Client client = es.open()) {
             JsonNode status = client.get("/_recommend/models/" + encode(options.model()));
             settings = ModelSettings.parse(options.model(), status.path("config"));
+            catalog = CatalogSettings.parse(status.path("config"));
         }
         settings.trainingConfig(); // an algorithm the job does not train fails here, before any reading
         int parallelism = spark.sparkContext().defaultParallelism();
@@ -202,11 +238,21 @@ public final class SparkTrain {
                     result.itemNames().length,
                     result.skipped(),
                     result.phasesMillis()));
+            AttributeAffinities affinities = affinities(spark, es, catalog, options, result, parallelism, log);
+            if (options.output() == null && options.doImport()) {
+                // no file: each user partition sends its own parts to an import session
+                try (Elasticsearch.Client client = es.open()) {
+                    long partBytes = partBytes(client, options);
+                    JsonNode answer = ExecutorImport.run(es, result, affinities, partBytes, log);
+                    result.parts().unpersist();
+                    return answer;
+                }
+            }
             Path file = options.output() != null ? options.output() : Files.createTempFile("personalize-", ".ndjson");
             long t = System.nanoTime();
             long lines;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-                lines = ModelLinesWriter.write(result, out);
+                lines = ModelLinesWriter.write(result, affinities, out);
             }
             result.parts().unpersist();
             log.accept(String.format(
@@ -216,15 +262,11 @@ public final class SparkTrain {
                     Files.size(file),
                     file,
                     (System.nanoTime() - t) / 1_000_000));
-            if (pit != null) {
-                pit.close();
-                pit = null;
-            }
             if (options.doImport() == false) {
                 return Elasticsearch.JSON.createObjectNode().put("lines", lines).put("file", file.toString());
             }
             try {
-                return importFile(es, settings.model(), file, result.newestMillis(), log);
+                return importFile(es, settings.model(), file, result.newestMillis(), options.partBytes(), log);
             } finally {
                 if (options.output() == null) {
                     Files.deleteIfExists(file);
@@ -238,18 +280,81 @@ public final class SparkTrain {
     }
 
     /**
+     * The users' attribute affinities' index: the catalogue's values of the trained items, read from the catalogue
+     * files ({@code --catalog}) or the catalogue index (a point in time, sliced as the events); none when the model
+     * has no {@code catalog.attributes}.
+     */
+    static AttributeAffinities affinities(
+            SparkSession spark,
+            Elasticsearch es,
+            CatalogSettings catalog,
+            Options options,
+            SparkTrainer.Result result,
+            int parallelism,
+            java.util.function.Consumer<String> log) {
+        if (catalog.hasAttributes() == false) {
+            return AttributeAffinities.none();
+        }
+        long t = System.nanoTime();
+        if (options.catalog() != null) {
+            var reader = spark.read().format(options.catalogFormat());
+            if (options.catalogFormat().equals("csv")) {
+                reader = reader.option("header", "true").option("inferSchema", "false");
+            }
+            Dataset<Row> table = reader.load(options.catalog().toArray(new String[0]));
+            return read(CatalogIndex.of(table, catalog, "catalog " + options.catalog()), catalog, result, t, log);
+        }
+        int slices = options.slices() != null ? options.slices() : parallelism;
+        try (EventIndex.PointInTime pit = EventIndex.open(es, catalog.index())) {
+            log.accept("reading the catalogue [" + catalog.index() + "] in " + slices + " slices (point in time)");
+            return read(CatalogIndex.read(spark, pit, catalog, slices), catalog, result, t, log);
+        }
+    }
+
+    private static AttributeAffinities read(
+            Dataset<Row> rows,
+            CatalogSettings catalog,
+            SparkTrainer.Result result,
+            long started,
+            java.util.function.Consumer<String> log) {
+        AttributeAffinities affinities = ItemAttributes.of(rows, catalog, result.itemNames());
+        log.accept(String.format(
+                Locale.ROOT,
+                "read the attributes %s of the items in %d ms",
+                catalog.attributes(),
+                (System.nanoTime() - started) / 1_000_000));
+        return affinities;
+    }
+
+    /** Each part's most bytes: {@code --part-bytes}, else one part's default and half the node's limit. */
+    static long partBytes(Elasticsearch.Client client, Options options) {
+        if (options.partBytes() != null) {
+            return options.partBytes();
+        }
+        Long limit = maxContentLength(client);
+        return limit == null ? SessionImport.PART_BYTES : Math.min(SessionImport.PART_BYTES, limit / 2);
+    }
+
+    /**
      * Imports the file: in one {@code _import} when it fits in one part ({@link SessionImport#PART_BYTES}, and half the
      * node's {@code http.max_content_length}), else through an import session in parts of that size ({@link
      * SessionImport}). Either way the node validates every line and activates the version, or nothing.
      */
     static JsonNode importFile(
-            Elasticsearch es, String model, Path file, long newestMillis, java.util.function.Consumer<String> log)
+            Elasticsearch es,
+            String model,
+            Path file,
+            long newestMillis,
+            Long givenPartBytes,
+            java.util.function.Consumer<String> log)
             throws IOException {
         long t = System.nanoTime();
         long size = file.toFile().length();
         try (Elasticsearch.Client client = es.open()) {
             Long limit = maxContentLength(client);
-            long partBytes = limit == null ? SessionImport.PART_BYTES : Math.min(SessionImport.PART_BYTES, limit / 2);
+            long partBytes = givenPartBytes != null
+                    ? givenPartBytes
+                    : limit == null ? SessionImport.PART_BYTES : Math.min(SessionImport.PART_BYTES, limit / 2);
             if (size > partBytes) {
                 return SessionImport.run(client, model, file, partBytes, newestMillis, log);
             }

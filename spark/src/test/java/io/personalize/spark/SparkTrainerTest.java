@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.serving.AttributeAffinities;
 import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
 import io.personalize.training.FactorModel;
@@ -182,7 +183,8 @@ class SparkTrainerTest {
         // users' lists: the scorer over the node's model, user by user
         NeighborhoodScorer scorer = NeighborhoodScorer.of(expected);
         Map<String, JsonNode> lines = new HashMap<>();
-        for (String line : ModelLinesWriter.userLines(result).collect()) {
+        for (String line :
+                ModelLinesWriter.userLines(result, AttributeAffinities.none()).collect()) {
             JsonNode json = parse(line);
             lines.put(json.path("user").asText(), json);
         }
@@ -258,7 +260,8 @@ class SparkTrainerTest {
                 factors.rawNeighbors().toItemNeighbors(),
                 result.popularity(),
                 result.config().scoring());
-        List<String> lines = ModelLinesWriter.userLines(result).collect();
+        List<String> lines =
+                ModelLinesWriter.userLines(result, AttributeAffinities.none()).collect();
         assertEquals(model.numUsers(), lines.size());
         for (int u = 0; u < lines.size(); u++) {
             JsonNode line = parse(lines.get(u));
@@ -281,6 +284,84 @@ class SparkTrainerTest {
                                 : line.path("because").get(x).asText());
             }
         }
+    }
+
+    /**
+     * Users' attribute affinities from a catalogue table (the files path: a scalar attribute, an array attribute
+     * whose values come unsorted and repeated, an item the events do not know, an item without a value): each user's
+     * line holds, per attribute, the values of their history items weighted by the scoring parameters' history
+     * factors, summed, the strongest 20 scaled to 1, as the node computes them.
+     */
+    @Test
+    void attributeAffinitiesAreTheHistoryFactorsOfTheCataloguesValues() {
+        List<Row> rows = events(7);
+        ModelSettings settings = settings("cosine");
+        SparkTrainer.Result result =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        String[] items = result.itemNames();
+        List<Row> catalogue = new ArrayList<>();
+        Map<String, List<String>> category = new HashMap<>();
+        Map<String, List<String>> tags = new HashMap<>();
+        for (int i = 0; i < items.length; i++) {
+            String c = i % 9 == 0 ? null : "c" + (i % 5);
+            List<String> t = List.of("t" + (i % 7), "t" + (i % 3), "t" + (i % 7)); // repeated, unsorted
+            catalogue.add(RowFactory.create(items[i], c, t));
+            category.put(items[i], c == null ? List.of() : List.of(c));
+            tags.put(items[i], new ArrayList<>(new TreeSet<>(t)));
+        }
+        catalogue.add(RowFactory.create("not-in-the-events", "c9", List.of("t9")));
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("sku", org.apache.spark.sql.types.DataTypes.StringType)
+                .add("category", org.apache.spark.sql.types.DataTypes.StringType)
+                .add(
+                        "tags",
+                        org.apache.spark.sql.types.DataTypes.createArrayType(
+                                org.apache.spark.sql.types.DataTypes.StringType));
+        CatalogSettings catalog = new CatalogSettings("products", "sku", List.of("category", "tags"));
+        AttributeAffinities affinities = ItemAttributes.of(
+                CatalogIndex.of(spark.createDataFrame(catalogue, schema), catalog, "catalog [test]"), catalog, items);
+
+        int checked = 0;
+        for (String text : ModelLinesWriter.userLines(result, affinities).collect()) {
+            JsonNode line = parse(text);
+            float[] weights = new float[line.path("history").size()];
+            for (int x = 0; x < weights.length; x++) {
+                weights[x] = (float) line.path("history_weights").get(x).asDouble();
+            }
+            float[] factors = settings.trainingConfig().scoring().historyFactors(weights.length, weights);
+            for (String attribute : List.of("category", "tags")) {
+                Map<String, List<String>> values = attribute.equals("category") ? category : tags;
+                java.util.LinkedHashMap<String, Float> sums = new java.util.LinkedHashMap<>();
+                for (int x = 0; x < weights.length; x++) {
+                    for (String v : values.get(line.path("history").get(x).asText())) {
+                        sums.merge(v, factors[x], Float::sum);
+                    }
+                }
+                JsonNode got = line.path("attributes").path(attribute);
+                if (sums.isEmpty()) {
+                    assertTrue(got.isMissingNode(), line.toString());
+                    continue;
+                }
+                float max = sums.values().stream().max(Float::compare).orElseThrow();
+                List<Map.Entry<String, Float>> top = sums.entrySet().stream()
+                        .sorted((a, b) -> Float.compare(b.getValue(), a.getValue()))
+                        .limit(AttributeAffinities.VALUES)
+                        .toList();
+                assertEquals(top.size(), got.size(), attribute + " of " + line.path("user"));
+                List<String> names = new ArrayList<>();
+                got.fieldNames().forEachRemaining(names::add);
+                for (int r = 0; r < top.size(); r++) {
+                    assertEquals(top.get(r).getKey(), names.get(r), attribute + " of " + line.path("user"));
+                    assertEquals(
+                            top.get(r).getValue() / max,
+                            got.path(names.get(r)).floatValue(),
+                            1e-6f,
+                            attribute + " of " + line.path("user"));
+                }
+                checked++;
+            }
+        }
+        assertTrue(checked > result.users(), "users with affinities: " + checked);
     }
 
     private static long countWishlist(List<Row> rows) {

@@ -486,6 +486,9 @@ class RecommendIT {
                 "[content_weight] must be between 0 and 1, got [1.5]"
             },
             {"{" + m + ", \"user_id\": \"1\", \"content_weight\": \"much\"}", 400, "content_weight"},
+            {"{" + m + ", \"user_id\": \"1\", \"content_slots\": 0}", 400, "[content_slots] must be at least 1, got [0]"
+            },
+            {"{" + m + ", \"user_id\": \"1\", \"content_slots\": \"many\"}", 400, "content_slots"},
             {
                 "{" + m + ", \"item_ids\": [\"1\"], \"similar_content_weight\": -1}",
                 400,
@@ -533,7 +536,8 @@ class RecommendIT {
     /**
      * A product added after training, that no one has bought, reaches a "for you" shelf through its content vector:
      * a shopper the model does not know bought one product a second ago, and a new product with the same text is the
-     * closest in content to what they bought. With content_weight 0 it does not come (nothing else knows it).
+     * closest in content to what they bought. With content_weight 0 it does not come (nothing else knows it). With the
+     * default content_slots (1) it takes the shelf's last slot.
      */
     @Test
     void aNewProductReachesAForYouShelfThroughItsVector() {
@@ -580,6 +584,11 @@ class RecommendIT {
         }
         // the collaborative signal still leads: the neighbours of what they bought are on the shelf
         assertTrue(RecommendWorld.mainReasons(shelf).contains("because_you_viewed"), shelf.toString());
+        // content_slots (default 1): new products take only the shelf's last slot, below every collaborative item
+        assertEquals("H6-FORYOU-NEW", items(shelf).get(9), shelf.toString());
+        JsonNode uncapped = world.recommend(
+                "\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, \"content_slots\": 10");
+        assertTrue(items(uncapped).indexOf("H6-FORYOU-NEW") >= 0, uncapped.toString());
         JsonNode without = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 0");
         assertFalse(items(without).contains("H6-FORYOU-NEW"), without.toString());
         assertFalse(RecommendWorld.mainReasons(without).contains("content_similar"), without.toString());

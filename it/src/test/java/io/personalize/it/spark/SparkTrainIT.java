@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
+import io.personalize.it.ProductAttributes;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 import java.io.IOException;
@@ -49,7 +50,10 @@ class SparkTrainIT {
         es.delete("/_recommend/models/" + MODEL);
         // _recommend serves only items the catalogue shows
         Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
-        Shop.loadProducts(es, PRODUCTS, data.products());
+        // attributes: users' attribute affinities are computed by the job from the catalogue, as by the node
+        es.put("/" + PRODUCTS + "/_mapping", ProductAttributes.mapping()).ok();
+        Shop.bulk(es, PRODUCTS, data.products(), OnlineRetail.Product::sku, ProductAttributes::document, 1000);
+        es.refresh(PRODUCTS);
         Shop.createEventsIndex(es, EVENTS, 2, 0);
         Shop.loadEvents(es, EVENTS, purchases);
         Map<String, Long> bought = new HashMap<>();
@@ -62,7 +66,7 @@ class SparkTrainIT {
                 .toList();
         assertEquals(5, shoppers.size(), "enough shoppers with a history in the sample");
         es.put("/_recommend/models/" + MODEL, String.format(Locale.ROOT, """
-                {"catalog": {"index": "%s", "id_field": "sku"},
+                {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["price_band", "words"]},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"purchase": 5}},
                  "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""", PRODUCTS, EVENTS))
@@ -83,9 +87,31 @@ class SparkTrainIT {
         Map<String, List<String>> nodeShelves = shelves();
         nodeShelves.forEach((user, shelf) -> assertEquals(10, shelf.size(), "the node's shelf of " + user));
 
-        Run run = sparkTrain("--url", es.baseUrl(), "--model", MODEL, "--master", "local[2]", "--slices", "2");
+        // parts of 64 KB: each of the 2 user partitions sends several of its own
+        Run run = sparkTrain(
+                "--url",
+                es.baseUrl(),
+                "--model",
+                MODEL,
+                "--master",
+                "local[2]",
+                "--slices",
+                "2",
+                "--partitions",
+                "2",
+                "--part-bytes",
+                "65536");
         assertEquals(0, run.code, run.output);
         assertTrue(run.output.contains("reading [" + EVENTS + "] in 2 slices (point in time)"), run.output);
+        assertTrue(
+                run.output.contains("reading the catalogue [" + PRODUCTS + "] in 2 slices (point in time)"),
+                run.output);
+        java.util.regex.Matcher sent = java.util.regex.Pattern.compile(
+                        "imported into \\[" + MODEL + "\\] in (\\d+) parts of at most 65,536 bytes \\(session [^)]+\\),"
+                                + " (\\d+) sent by the driver and (\\d+) by the executors \\(2 partitions\\)")
+                .matcher(run.output);
+        assertTrue(sent.find(), run.output);
+        assertTrue(Integer.parseInt(sent.group(3)) > 2, "several parts per partition: " + sent.group());
 
         JsonNode status = es.get("/_recommend/models/" + MODEL).ok().path("status");
         JsonNode active = status.path("versions").get(0);
@@ -107,6 +133,45 @@ class SparkTrainIT {
         for (String user : shoppers) {
             assertEquals(nodeShelves.get(user), sparkShelves.get(user), "the shelf of " + user);
         }
+
+        // every user's attribute affinities: the job's equal the node's (the versions' documents, side by side)
+        Map<String, JsonNode> nodeUsers = userDocuments(trained.path("index").asText());
+        Map<String, JsonNode> sparkUsers = userDocuments(active.path("index").asText());
+        assertEquals(nodeUsers.keySet(), sparkUsers.keySet());
+        int withAffinities = 0;
+        for (Map.Entry<String, JsonNode> user : nodeUsers.entrySet()) {
+            JsonNode expected = user.getValue().path("attributes");
+            JsonNode got = sparkUsers.get(user.getKey()).path("attributes");
+            assertEquals(expected, got, "the attribute affinities of " + user.getKey());
+            assertEquals(
+                    fieldNames(expected.path("words")),
+                    fieldNames(got.path("words")),
+                    "the order of " + user.getKey() + "'s words");
+            withAffinities += expected.path("words").size() > 0 ? 1 : 0;
+        }
+        assertTrue(withAffinities > nodeUsers.size() / 2, "users with affinities: " + withAffinities);
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** A version's users' documents, by user. */
+    private static Map<String, JsonNode> userDocuments(String index) {
+        Map<String, JsonNode> users = new HashMap<>();
+        JsonNode hits = es.post("/" + index + "/_search", "{\"size\": 10000, \"track_total_hits\": true}")
+                .ok()
+                .path("hits");
+        assertTrue(hits.path("total").path("value").asLong() < 10_000, "one page holds the version");
+        hits.path("hits").forEach(hit -> {
+            if (hit.path("_source").has("user")) {
+                users.put(hit.path("_source").path("user").asText(), hit.path("_source"));
+            }
+        });
+        assertTrue(users.size() > 100, "users in " + index + ": " + users.size());
+        return users;
     }
 
     @Test

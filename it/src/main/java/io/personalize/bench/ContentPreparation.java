@@ -1,0 +1,674 @@
+package io.personalize.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.ContentQualityBench.OrTime;
+import io.personalize.bench.ContentQualityBench.Result;
+import io.personalize.bench.ContentQualityBench.Sparse;
+import io.personalize.bench.ContentQualityBench.Variant;
+import io.personalize.bench.ContentQualityBench.Vectors;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.Shop;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/**
+ * Part of {@code bin/bench content}: ways of preparing the language model's vectors and text, and of ranking with them,
+ * each judged on content-only recommendations (every train item ranked for a shopper) on a validation split that never
+ * sees the test period (train before 2011-10-01, judged on what the shoppers bought new in October); each family
+ * (hashing 256, hashing 1024, MiniLM, a blend of MiniLM and hashing) gets its best on validation, then all are
+ * measured on OR-time, with the share of word-less neighbours.
+ * <ul>
+ *   <li>centred: the catalogue's mean vector removed (what {@code _recommend} does to its content queries);</li>
+ *   <li>centred, top D directions removed: also the D strongest principal directions of the catalogue's vectors
+ *       ("all-but-the-top", Mu and Viswanath 2018);</li>
+ *   <li>cleaned text: the title lower-cased, without quantities and sizes ("SET/3", "PACK OF 12", "72"), through the
+ *       node's model again (lower-casing alone changes nothing: the model's tokenizer is uncased, checked here);
+ *       spelled out: cleaned, and the shop's shorthand in words ({@link #SPELLED_OUT});</li>
+ *   <li>rules: the shopper's mean vector (plain, or recency-weighted), or item-to-item neighbours: each of the
+ *       shopper's items lends its k nearest items their cosine, summed;</li>
+ *   <li>blend: MiniLM (centred) and hashing 256 as one vector, a the language model's share of the cosine.</li>
+ * </ul>
+ * For the mean rules the items' vectors are centred and projected but not normalised again, so a shopper's score is
+ * their dot product with the transformed mean, which ranks as a knn search of the stored vectors with the transformed
+ * query does; the neighbour rule and the neighbour tables use cosines of the prepared vectors.
+ */
+final class ContentPreparation {
+
+    static final long VALIDATION_SPLIT =
+            LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
+    static final int[] TOP_DIRECTIONS = {1, 4, 16};
+
+    /** A way of ranking the train catalogue for a shopper from the items' vectors. */
+    record Rule(String label, double halfLifeDays, int k) {
+        boolean neighbourSum() {
+            return k > 0;
+        }
+    }
+
+    static final List<Rule> RULES = List.of(
+            new Rule("mean", 0, 0),
+            new Rule("mean, recency 30d", 30, 0),
+            new Rule("neighbours k=5", 0, 5),
+            new Rule("neighbours k=10", 0, 10),
+            new Rule("neighbours k=20", 0, 20),
+            new Rule("neighbours k=50", 0, 50));
+
+    static final double[] BLEND_WEIGHTS = {0.25, 0.5, 0.75};
+
+    record Candidate(String label, String family, Vectors vectors) {}
+
+    record Scored(Candidate candidate, Rule rule, double validation, Result test) {
+        String label() {
+            return candidate.label() + " / " + rule.label();
+        }
+    }
+
+    static void run(
+            EsClient es,
+            OnlineRetail data,
+            List<Vectors> all,
+            OrTime test,
+            List<Set<String>> standardTokens,
+            BitSet[] buyers,
+            List<Integer> sample) {
+        List<OnlineRetail.Product> products = data.products();
+        Map<String, Integer> productIndex = new HashMap<>();
+        for (int i = 0; i < products.size(); i++) {
+            productIndex.put(products.get(i).sku(), i);
+        }
+        OrTime validation = new OrTime(validationProtocol(data), productIndex);
+        Vectors hashing256 = all.get(0), hashing1024 = all.get(1), minilm = all.get(6);
+
+        // the text: lower-cased (a check), cleaned, and cleaned with the shop's abbreviations spelled out, through the
+        // node's model
+        List<OnlineRetail.Product> lower = products.stream()
+                .map(p -> new OnlineRetail.Product(
+                        p.sku(),
+                        p.title() == null ? null : p.title().toLowerCase(Locale.ROOT),
+                        p.price(),
+                        p.firstSold()))
+                .toList();
+        List<OnlineRetail.Product> cleaned = products.stream()
+                .map(p -> new OnlineRetail.Product(p.sku(), clean(p.title()), p.price(), p.firstSold()))
+                .toList();
+        List<OnlineRetail.Product> spelled = products.stream()
+                .map(p -> new OnlineRetail.Product(p.sku(), spellOut(clean(p.title())), p.price(), p.firstSold()))
+                .toList();
+        Vectors lowerVectors = minilmOnNode(es, "lower", lower, productIndex);
+        Vectors cleanedVectors = minilmOnNode(es, "cleaned", cleaned, productIndex);
+        Vectors spelledVectors = minilmOnNode(es, "spelled", spelled, productIndex);
+        System.out.printf(
+                Locale.ROOT,
+                "%n== Preparing the language model's vectors and text, and the ranking rule, chosen on a validation split"
+                        + " (train before 2011-10-01: %,d shoppers judged on what they bought new in October), then"
+                        + " measured on OR-time%n",
+                validation.users.size());
+        System.out.printf(
+                Locale.ROOT,
+                "   lower-cased titles give the same vectors as the upper-case ones: largest coordinate difference %.2g"
+                        + " (the tokenizer is uncased)%n",
+                maxDifference(minilm, lowerVectors));
+        for (String sku : List.of("22423", "84997C", "85123A", "22699")) {
+            Integer i = productIndex.get(sku);
+            if (i != null && products.get(i).title() != null) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "   text: [%s] -> cleaned [%s] -> spelled out [%s]%n",
+                        products.get(i).title(),
+                        cleaned.get(i).title(),
+                        spelled.get(i).title());
+            }
+        }
+        System.out.println("   rules: mean = the shopper's mean item vector, every train item ranked by its dot product"
+                + " (what _recommend's \"for you\" content term does, with the centred vectors);"
+                + " recency 30d = the mean weighted 0.5^(age/30 days);"
+                + " neighbours k = each of the shopper's items lends its k nearest train items their cosine, summed"
+                + " (an item-to-item content neighbourhood; cosines of the prepared vectors)");
+        System.out.println("   families: each is chosen on validation by itself (best validation NDCG@10 over its"
+                + " preparations and rules); OR-time figures of every row are printed, the choice never looks at them");
+
+        List<Candidate> candidates = new ArrayList<>();
+        candidates.add(new Candidate("hashing 256 dims", "hashing 256", hashing256));
+        candidates.add(new Candidate("hashing 256 dims, centred", "hashing 256", transformed(hashing256, 0)));
+        candidates.add(new Candidate("hashing 1024 dims", "hashing 1024", hashing1024));
+        candidates.add(new Candidate("hashing 1024 dims, centred", "hashing 1024", transformed(hashing1024, 0)));
+        for (Vectors base : List.of(minilm, cleanedVectors, spelledVectors)) {
+            String text =
+                    base == minilm ? "minilm" : base == cleanedVectors ? "minilm, cleaned" : "minilm, spelled out";
+            candidates.add(new Candidate(text + ", raw", "minilm", base));
+            candidates.add(new Candidate(text + ", centred", "minilm", transformed(base, 0)));
+            for (int d : TOP_DIRECTIONS) {
+                candidates.add(
+                        new Candidate(text + ", centred, top " + d + " removed", "minilm", transformed(base, d)));
+            }
+        }
+        Vectors centredMinilm = transformed(minilm, 0);
+        for (double a : BLEND_WEIGHTS) {
+            candidates.add(new Candidate(
+                    String.format(Locale.ROOT, "blend %.2f minilm centred + hashing 256", a),
+                    "blend (minilm + hashing 256)",
+                    blend(centredMinilm, hashing256, a)));
+        }
+
+        System.out.printf(
+                Locale.ROOT, "   %-58s %-18s %10s %10s %8s%n", "vectors", "rule", "validation", "OR-time", "OR-time");
+        System.out.printf(Locale.ROOT, "   %-58s %-18s %10s %10s %8s%n", "", "", "NDCG@10", "NDCG@10", "cov@10");
+        List<Scored> scored = new ArrayList<>();
+        for (Candidate c : candidates) {
+            NeighbourLists validationLists = new NeighbourLists(validation, c.vectors());
+            NeighbourLists testLists = new NeighbourLists(test, c.vectors());
+            for (Rule rule : RULES) {
+                double v = score(validation, validationLists, c.vectors(), rule)
+                        .metrics()
+                        .ndcg();
+                Result t = score(test, testLists, c.vectors(), rule);
+                scored.add(new Scored(c, rule, v, t));
+                System.out.printf(
+                        Locale.ROOT,
+                        "   %-58s %-18s %10.4f %10.4f %8.4f%n",
+                        c.label(),
+                        rule.label(),
+                        v,
+                        t.metrics().ndcg(),
+                        t.metrics().coverage());
+            }
+        }
+
+        Map<String, Scored> best = new LinkedHashMap<>();
+        for (Scored s : scored) {
+            best.merge(s.candidate().family(), s, (a, b) -> b.validation() > a.validation() ? b : a);
+        }
+        Scored defaults =
+                scored.get(0); // hashing 256 dims, raw, mean: the processor's defaults as _recommend uses them
+        System.out.printf(Locale.ROOT, "%n   chosen on validation, per family (then OR-time):%n");
+        System.out.printf(
+                Locale.ROOT,
+                "   %-30s %-72s %10s %8s %7s  %-22s %-22s%n",
+                "family",
+                "chosen",
+                "validation",
+                "OR-time",
+                "cov@10",
+                "ΔNDCG vs 256 as served",
+                "ΔNDCG vs 256's choice");
+        Scored bestHashing = best.get("hashing 256");
+        for (Map.Entry<String, Scored> e : best.entrySet()) {
+            Scored s = e.getValue();
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-30s %-72s %10.4f %8.4f %7.4f  %-22s %-22s%n",
+                    e.getKey(),
+                    s.label(),
+                    s.validation(),
+                    s.test().metrics().ndcg(),
+                    s.test().metrics().coverage(),
+                    ContentQualityBench.pairedDifference(
+                            s.test().ndcg(), defaults.test().ndcg()),
+                    ContentQualityBench.pairedDifference(
+                            s.test().ndcg(), bestHashing.test().ndcg()));
+        }
+
+        // the chosen language-model vectors' neighbours beside hashing's
+        Scored lm = best.get("minilm");
+        System.out.printf(
+                Locale.ROOT,
+                "%n   top-5 neighbours (brute-force cosine over the prepared vectors): word-less share, co-bought share%n");
+        System.out.printf(
+                Locale.ROOT,
+                "   %-52s %10s %10s %10s %12s%n",
+                "variant",
+                "unrelated",
+                "products",
+                "co-bought",
+                "mean cosine");
+        Map<Candidate, int[][]> neighbours = new LinkedHashMap<>();
+        Map<Candidate, double[][]> neighbourScores = new LinkedHashMap<>();
+        Map<Candidate, Double> wordless = new LinkedHashMap<>();
+        List<Candidate> shown = new ArrayList<>(
+                List.of(candidates.get(0), candidates.get(2), candidates.get(4), candidates.get(5), lm.candidate()));
+        Scored blendBest = best.get("blend (minilm + hashing 256)");
+        for (Scored s : best.values()) {
+            if (shown.contains(s.candidate()) == false) {
+                shown.add(s.candidate());
+            }
+        }
+        for (Candidate c : new ArrayList<>(new java.util.LinkedHashSet<>(shown))) {
+            double[][] scores = new double[c.vectors().byProduct().length][];
+            int[][] top = ContentQualityBench.topNeighbours(c.vectors(), scores);
+            neighbours.put(c, top);
+            neighbourScores.put(c, scores);
+            wordless.put(
+                    c,
+                    ContentQualityBench.neighbourQuality(
+                            new Vectors(
+                                    new Variant(c.label(), c.vectors().dims(), ""),
+                                    c.vectors().dims(),
+                                    c.vectors().byProduct(),
+                                    0),
+                            top,
+                            scores,
+                            standardTokens,
+                            buyers));
+        }
+        List<Candidate> sideBySide = List.of(candidates.get(0), candidates.get(2), lm.candidate());
+        System.out.printf(
+                Locale.ROOT,
+                "%n   top-5 neighbours of the same %d products: hashing 256, hashing 1024, the chosen language model [%s]%n",
+                sample.size(),
+                lm.candidate().label());
+        for (int i : sample) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n   %-7s %s%n",
+                    products.get(i).sku(),
+                    products.get(i).title());
+            for (int r = 0; r < ContentQualityBench.NEIGHBOURS; r++) {
+                StringBuilder line = new StringBuilder("     ");
+                for (Candidate c : sideBySide) {
+                    line.append(String.format(
+                            Locale.ROOT,
+                            " %-60s ",
+                            ContentQualityBench.neighbourCell(
+                                    products,
+                                    standardTokens,
+                                    buyers,
+                                    i,
+                                    neighbours.get(c)[i],
+                                    neighbourScores.get(c)[i],
+                                    r)));
+                }
+                System.out.println(line);
+            }
+        }
+
+        System.out.printf(Locale.ROOT, "%n== Issue 14's targets, content only, OR-time (one run: bin/bench content)%n");
+        System.out.printf(
+                Locale.ROOT,
+                "   %-80s %8s %7s %12s%n",
+                "variant (preparation / rule chosen on validation)",
+                "NDCG@10",
+                "cov@10",
+                "word-less");
+        for (Scored s : List.of(defaults, bestHashing, best.get("hashing 1024"), lm, blendBest)) {
+            Double w = wordless.get(s.candidate());
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-80s %8.4f %7.4f %11s%n",
+                    s.candidate().family() + ": " + s.label(),
+                    s.test().metrics().ndcg(),
+                    s.test().metrics().coverage(),
+                    w == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * w));
+        }
+        System.out.println("   (\"256 as served\": the processor's default vectors as they are, ranked by the shopper's"
+                + " mean vector: the figure the issue started from; each family's choice: its best preparation and rule"
+                + " on validation)");
+        for (Scored h : List.of(defaults, bestHashing, best.get("hashing 1024"))) {
+            Double hw = wordless.get(h.candidate());
+            System.out.printf(
+                    Locale.ROOT,
+                    "   language model / %s: NDCG@10 x%.2f (target > 1), ΔNDCG@10 %s; word-less neighbours x%s (target"
+                            + " <= 0.50)%n",
+                    h.label(),
+                    lm.test().metrics().ndcg() / h.test().metrics().ndcg(),
+                    ContentQualityBench.pairedDifference(
+                            lm.test().ndcg(), h.test().ndcg()),
+                    hw == null ? "-" : String.format(Locale.ROOT, "%.2f", wordless.get(lm.candidate()) / hw));
+        }
+        for (String name : List.of("lower", "cleaned", "spelled")) {
+            es.delete("/bench-content-minilm-" + name);
+            es.delete("/_ingest/pipeline/bench-content-minilm-" + name);
+        }
+    }
+
+    private static Result score(OrTime split, NeighbourLists lists, Vectors vectors, Rule rule) {
+        if (rule.neighbourSum() == false) {
+            return split.content(vectors.byProduct(), vectors.dims(), rule.halfLifeDays());
+        }
+        double[] scores = new double[split.catalogue.size()];
+        return split.rank(u -> {
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = lists.hasVector[i] ? 0 : Double.NEGATIVE_INFINITY;
+            }
+            for (int h : split.history[u]) {
+                int[] ids = lists.ids[h];
+                if (ids == null) {
+                    continue;
+                }
+                for (int r = 0; r < rule.k() && r < ids.length && ids[r] >= 0; r++) {
+                    scores[ids[r]] += lists.scores[h][r];
+                }
+            }
+            return scores;
+        });
+    }
+
+    /** Each train item's nearest train items by cosine (positive cosines only), up to the largest k of the rules. */
+    static final class NeighbourLists {
+        final int[][] ids;
+        final double[][] scores;
+        final boolean[] hasVector;
+
+        NeighbourLists(OrTime split, Vectors vectors) {
+            int n = split.catalogue.size();
+            int k = RULES.stream().mapToInt(Rule::k).max().orElse(0);
+            int dims = vectors.dims();
+            double[][] unit = new double[n][];
+            hasVector = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                Sparse s = vectors.byProduct()[split.productOfItem[i]];
+                if (s != null && s.norm() > 0) {
+                    unit[i] = unitDense(s, dims);
+                    hasVector[i] = true;
+                }
+            }
+            ids = new int[n][];
+            scores = new double[n][];
+            java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+                if (unit[i] == null) {
+                    return;
+                }
+                int[] best = new int[k];
+                double[] bestScore = new double[k];
+                Arrays.fill(best, -1);
+                Arrays.fill(bestScore, 0);
+                Sparse s = vectors.byProduct()[split.productOfItem[i]];
+                for (int j = 0; j < n; j++) {
+                    if (j == i || unit[j] == null) {
+                        continue;
+                    }
+                    double cos = 0;
+                    for (int x = 0; x < s.idx().length; x++) {
+                        cos += unit[j][s.idx()[x]] * s.val()[x];
+                    }
+                    cos /= s.norm();
+                    if (cos > bestScore[k - 1]) {
+                        int pos = k - 1;
+                        while (pos > 0 && cos > bestScore[pos - 1]) {
+                            best[pos] = best[pos - 1];
+                            bestScore[pos] = bestScore[pos - 1];
+                            pos--;
+                        }
+                        best[pos] = j;
+                        bestScore[pos] = cos;
+                    }
+                }
+                ids[i] = best;
+                scores[i] = bestScore;
+            });
+        }
+    }
+
+    /**
+     * Both kinds of vector as one: unit centred MiniLM times sqrt(a) beside unit hashing times sqrt(1 - a), so that the
+     * dot product of two such vectors is a · (language model cosine) + (1 - a) · (hashing cosine).
+     */
+    static Vectors blend(Vectors lm, Vectors hashing, double a) {
+        int dims = lm.dims() + hashing.dims();
+        Sparse[] out = new Sparse[lm.byProduct().length];
+        for (int i = 0; i < out.length; i++) {
+            Sparse x = lm.byProduct()[i], y = hashing.byProduct()[i];
+            if (x == null || y == null || x.norm() == 0 || y.norm() == 0) {
+                continue;
+            }
+            float[] f = new float[dims];
+            for (int j = 0; j < x.idx().length; j++) {
+                f[x.idx()[j]] = (float) (Math.sqrt(a) * x.val()[j] / x.norm());
+            }
+            for (int j = 0; j < y.idx().length; j++) {
+                f[lm.dims() + y.idx()[j]] = (float) (Math.sqrt(1 - a) * y.val()[j] / y.norm());
+            }
+            out[i] = Sparse.of(f);
+        }
+        return new Vectors(lm.variant(), dims, out, 0);
+    }
+
+    /**
+     * The shop's own shorthand spelled out in words the model knows (the few of Online Retail's titles' words that are
+     * abbreviations or run together, found by listing the words outside MiniLM's vocabulary: 2,154 occurrences in all).
+     */
+    static final Map<String, String> SPELLED_OUT = Map.ofEntries(
+            Map.entry("retrospot", "retro spot"),
+            Map.entry("polkadot", "polka dot"),
+            Map.entry("asstd", "assorted"),
+            Map.entry("neckl", "necklace"),
+            Map.entry("xmas", "christmas"),
+            Map.entry("choc", "chocolate"),
+            Map.entry("t-light", "tea light"),
+            Map.entry("t-lights", "tea lights"),
+            Map.entry("childs", "child's"),
+            Map.entry("childrens", "children's"),
+            Map.entry("feltcraft", "felt craft"),
+            Map.entry("doormat", "door mat"),
+            Map.entry("candleholder", "candle holder"),
+            Map.entry("lovebird", "love bird"),
+            Map.entry("teatime", "tea time"),
+            Map.entry("washbag", "wash bag"),
+            Map.entry("folkart", "folk art"),
+            Map.entry("bakelike", "bakelite style"),
+            Map.entry("sml", "small"),
+            Map.entry("lge", "large"),
+            Map.entry("wht", "white"),
+            Map.entry("blk", "black"),
+            Map.entry("hldr", "holder"));
+
+    static String spellOut(String text) {
+        if (text == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        for (String token : text.split("\\s+")) {
+            out.append(out.length() == 0 ? "" : " ").append(SPELLED_OUT.getOrDefault(token, token));
+        }
+        return out.toString();
+    }
+
+    /** Lower case, without tokens holding a digit ("SET/3", "72", "12PC"), "set of", "pack of", "box of". */
+    static String clean(String title) {
+        if (title == null) {
+            return null;
+        }
+        String t = title.toLowerCase(Locale.ROOT).replaceAll("\\b(set|pack|box|bag) of\\b", " ");
+        StringBuilder out = new StringBuilder();
+        for (String token : t.split("\\s+")) {
+            if (token.isEmpty() || token.chars().anyMatch(Character::isDigit)) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : " ").append(token);
+        }
+        String result = out.toString().trim();
+        return result.isEmpty() ? title.toLowerCase(Locale.ROOT) : result;
+    }
+
+    private static OnlineRetail.Protocol validationProtocol(OnlineRetail data) {
+        List<OnlineRetail.Purchase> train = new ArrayList<>();
+        Map<String, Set<String>> trainItems = new HashMap<>();
+        Set<String> catalog = new HashSet<>();
+        for (OnlineRetail.Purchase p : data.purchases()) {
+            if (p.time() < VALIDATION_SPLIT) {
+                train.add(p);
+                trainItems.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
+                catalog.add(p.sku());
+            }
+        }
+        Map<String, Set<String>> truth = new TreeMap<>();
+        for (OnlineRetail.Purchase p : data.purchases()) {
+            Set<String> known = trainItems.get(p.user());
+            if (p.time() >= VALIDATION_SPLIT
+                    && p.time() < OnlineRetail.SPLIT
+                    && known != null
+                    && known.contains(p.sku()) == false) {
+                truth.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
+            }
+        }
+        return new OnlineRetail.Protocol(List.copyOf(train), Set.copyOf(catalog), trainItems, truth);
+    }
+
+    /**
+     * Unit vectors less the catalogue's mean, less their projection on the {@code top} strongest principal directions
+     * of the centred catalogue (not normalised again: see the class comment).
+     */
+    static Vectors transformed(Vectors vectors, int top) {
+        int dims = vectors.dims();
+        List<double[]> dense = new ArrayList<>();
+        for (Sparse v : vectors.byProduct()) {
+            if (v != null) {
+                dense.add(unitDense(v, dims));
+            }
+        }
+        double[] mean = new double[dims];
+        for (double[] v : dense) {
+            for (int d = 0; d < dims; d++) {
+                mean[d] += v[d] / dense.size();
+            }
+        }
+        double[][] directions = top == 0 ? new double[0][] : principalDirections(dense, mean, top);
+        Sparse[] out = new Sparse[vectors.byProduct().length];
+        for (int i = 0; i < out.length; i++) {
+            Sparse v = vectors.byProduct()[i];
+            if (v == null) {
+                continue;
+            }
+            double[] x = unitDense(v, dims);
+            for (int d = 0; d < dims; d++) {
+                x[d] -= mean[d];
+            }
+            for (double[] p : directions) {
+                double dot = 0;
+                for (int d = 0; d < dims; d++) {
+                    dot += x[d] * p[d];
+                }
+                for (int d = 0; d < dims; d++) {
+                    x[d] -= dot * p[d];
+                }
+            }
+            float[] f = new float[dims];
+            for (int d = 0; d < dims; d++) {
+                f[d] = (float) x[d];
+            }
+            out[i] = Sparse.of(f);
+        }
+        return new Vectors(vectors.variant(), dims, out, 0);
+    }
+
+    private static double[][] principalDirections(List<double[]> dense, double[] mean, int top) {
+        int dims = mean.length;
+        DMatrixRMaj covariance = new DMatrixRMaj(dims, dims);
+        for (double[] v : dense) {
+            for (int a = 0; a < dims; a++) {
+                double xa = v[a] - mean[a];
+                for (int b = a; b < dims; b++) {
+                    covariance.add(a, b, xa * (v[b] - mean[b]));
+                }
+            }
+        }
+        for (int a = 0; a < dims; a++) {
+            for (int b = 0; b < a; b++) {
+                covariance.set(a, b, covariance.get(b, a));
+            }
+        }
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(dims, true, true);
+        if (eig.decompose(covariance) == false) {
+            throw new IllegalStateException("eigen decomposition failed");
+        }
+        Integer[] order = new Integer[eig.getNumberOfEigenvalues()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(
+                order,
+                (a, b) -> Double.compare(
+                        eig.getEigenvalue(b).getReal(), eig.getEigenvalue(a).getReal()));
+        double[][] directions = new double[Math.min(top, order.length)][];
+        for (int k = 0; k < directions.length; k++) {
+            DMatrixRMaj vector = eig.getEigenVector(order[k]);
+            double[] p = new double[dims];
+            double norm = 0;
+            for (int d = 0; d < dims; d++) {
+                p[d] = vector.get(d, 0);
+                norm += p[d] * p[d];
+            }
+            for (int d = 0; d < dims; d++) {
+                p[d] /= Math.sqrt(norm);
+            }
+            directions[k] = p;
+        }
+        return directions;
+    }
+
+    private static double[] unitDense(Sparse v, int dims) {
+        double[] x = new double[dims];
+        for (int j = 0; j < v.idx().length; j++) {
+            x[v.idx()[j]] = v.val()[j] / v.norm();
+        }
+        return x;
+    }
+
+    private static double maxDifference(Vectors a, Vectors b) {
+        double max = 0;
+        for (int i = 0; i < a.byProduct().length; i++) {
+            Sparse x = a.byProduct()[i], y = b.byProduct()[i];
+            if (x == null || y == null) {
+                max = x == y ? max : Double.POSITIVE_INFINITY;
+                continue;
+            }
+            double[] dx = unitDense(x, a.dims()), dy = unitDense(y, b.dims());
+            for (int d = 0; d < dx.length; d++) {
+                max = Math.max(max, Math.abs(dx[d] - dy[d]));
+            }
+        }
+        return max;
+    }
+
+    /** The node's MiniLM vectors of the given products (their text prepared by the caller), by product. */
+    private static Vectors minilmOnNode(
+            EsClient es, String name, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
+        String index = "bench-content-minilm-" + name;
+        es.put("/_ingest/pipeline/" + index, """
+            {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
+                                             "target_field": "content_vector", "model": "minilm", "ignore_missing": true}}]}""").ok();
+        Shop.createProductsIndex(es, index, index, 1, 0, 384);
+        Shop.loadProducts(es, index, products);
+        Sparse[] byProduct = new Sparse[products.size()];
+        Object after = null;
+        while (true) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("size", 1000);
+            body.put("sort", List.of(Map.of("sku", "asc")));
+            body.put("_source", List.of("sku", "content_vector"));
+            if (after != null) {
+                body.put("search_after", List.of(after));
+            }
+            JsonNode hits = es.post("/" + index + "/_search?_source_exclude_vectors=false", body)
+                    .ok()
+                    .path("hits")
+                    .path("hits");
+            if (hits.isEmpty()) {
+                break;
+            }
+            for (JsonNode hit : hits) {
+                JsonNode vector = hit.path("_source").path("content_vector");
+                if (vector.isArray()) {
+                    byProduct[productIndex.get(hit.path("_source").path("sku").asText())] =
+                            Sparse.of(Shop.toFloats(vector));
+                }
+                after = hit.path("sort").get(0).asText();
+            }
+        }
+        return new Vectors(new Variant("minilm", 384, name), 384, byProduct, 0);
+    }
+}

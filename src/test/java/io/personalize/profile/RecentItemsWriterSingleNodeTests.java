@@ -1,0 +1,86 @@
+package io.personalize.profile;
+
+import io.personalize.PersonalizePlugin;
+import io.personalize.model.ForgottenUsers;
+import io.personalize.model.ModelIndices;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.elasticsearch.action.get.GetResponse;
+import org.elasticsearch.action.support.PlainActionFuture;
+import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.client.internal.OriginSettingClient;
+import org.elasticsearch.index.IndexNotFoundException;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.test.ESSingleNodeTestCase;
+
+/**
+ * {@link RecentItemsWriter#scrub}: before a forgotten user's entry leaves the cluster state (after which serving no
+ * longer hides their items of before the forgetting), their newest-items document keeps only what came after it.
+ */
+public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
+
+    private static final long FORGOTTEN_AT = 1_000;
+
+    @Override
+    protected Collection<Class<? extends Plugin>> getPlugins() {
+        return List.of(PersonalizePlugin.class);
+    }
+
+    private Client system() {
+        return new OriginSettingClient(client(), ModelIndices.ORIGIN);
+    }
+
+    private List<String> items(String index, String user) throws Exception {
+        GetResponse get = system().prepareGet(index, user).get();
+        if (get.isExists() == false) {
+            return null;
+        }
+        return RecentItems.parse(get.getSourceAsBytesRef()).items().stream()
+                .map(SourceItem::item)
+                .toList();
+    }
+
+    /**
+     * A forgetting cut short (its node died after recording the user, before deleting the document) leaves the items of
+     * before it in the document: scrubbed, a user with only those has no document left, one who came back keeps what
+     * came after, one with nothing of before is untouched, and a user without a document is no error.
+     */
+    public void testScrubDropsWhatCameBeforeTheForgettingAndKeepsWhatCameAfter() throws Exception {
+        String index = ModelIndices.recentIndex("shop", "uuid1");
+        RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
+        PlainActionFuture<Void> written = new PlainActionFuture<>();
+        writer.update(
+                index,
+                "shop",
+                Map.of(
+                        "cut", List.of(new RecentItems.Seen("a", 500), new RecentItems.Seen("b", FORGOTTEN_AT)),
+                        "back", List.of(new RecentItems.Seen("a", 500), new RecentItems.Seen("c", 1_500)),
+                        "new", List.of(new RecentItems.Seen("d", 2_000))),
+                written);
+        written.get();
+        assertEquals(List.of("b", "a"), items(index, "cut"));
+
+        PlainActionFuture<Void> scrubbed = new PlainActionFuture<>();
+        writer.scrub(
+                index,
+                Map.of("cut", FORGOTTEN_AT, "back", FORGOTTEN_AT, "new", FORGOTTEN_AT, "none", FORGOTTEN_AT),
+                scrubbed);
+        scrubbed.get();
+        assertNull("only items of before the forgetting: no document left", items(index, "cut"));
+        assertEquals(List.of("c"), items(index, "back"));
+        assertEquals(List.of("d"), items(index, "new"));
+        assertNull(items(index, "none"));
+    }
+
+    public void testScrubOfAModelThatNeverKeptNewestItemsDoesNothing() throws Exception {
+        RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
+        PlainActionFuture<Void> scrubbed = new PlainActionFuture<>();
+        writer.scrub(ModelIndices.recentIndex("shop", "never"), Map.of("u1", FORGOTTEN_AT), scrubbed);
+        scrubbed.get();
+        // no index created for nothing
+        expectThrows(
+                IndexNotFoundException.class, () -> system().prepareGet(ModelIndices.recentIndex("shop", "never"), "u1")
+                        .get());
+    }
+}
