@@ -13,14 +13,17 @@ import org.elasticsearch.xcontent.XContentParser;
 
 /**
  * The {@code tune} field of {@code _train} and {@code _evaluate}: {@code true} (the defaults), {@code false} (no
- * tuning), or {@code {"budget": "10m", "validation": "newest" | "random", "fraction": 0.1, "seed": 43, "k": 10}}.
+ * tuning), or {@code {"budget": "10m", "validation": "newest" | "random", "fraction": 0.1, "seed": 43, "k": 10,
+ * "min_coverage": 0.3}}.
  */
 public final class TuneBody {
 
     public static final ParseField FIELD = new ParseField("tune");
 
     private static final ConstructingObjectParser<TuningSpec, Void> PARSER = new ConstructingObjectParser<>(
-            "tune", false, a -> TuningSpec.of((String) a[0], (Double) a[1], (Long) a[2], (Long) a[3], (Integer) a[4]));
+            "tune",
+            false,
+            a -> TuningSpec.of((String) a[0], (Double) a[1], (Long) a[2], (Long) a[3], (Integer) a[4], (Double) a[5]));
 
     static {
         PARSER.declareString(optionalConstructorArg(), new ParseField("validation"));
@@ -32,6 +35,7 @@ public final class TuneBody {
                 new ParseField("budget"),
                 org.elasticsearch.xcontent.ObjectParser.ValueType.STRING);
         PARSER.declareInt(optionalConstructorArg(), new ParseField("k"));
+        PARSER.declareDouble(optionalConstructorArg(), new ParseField("min_coverage"));
     }
 
     private TuneBody() {}
@@ -57,7 +61,8 @@ public final class TuneBody {
                 in.readDouble(),
                 in.readLong(),
                 in.readVLong(),
-                in.readVInt());
+                in.readVInt(),
+                in.readDouble());
     }
 
     static void write(StreamOutput out, TuningSpec spec) throws IOException {
@@ -68,6 +73,7 @@ public final class TuneBody {
             out.writeLong(spec.seed());
             out.writeVLong(spec.budgetMillis());
             out.writeVInt(spec.k());
+            out.writeDouble(spec.minCoverage());
         }
     }
 }

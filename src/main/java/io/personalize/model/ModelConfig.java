@@ -425,12 +425,14 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     /**
-     * Bounds on what training keeps per user, how fast popularity forgets, and how much recent popularity adds to a
-     * user's collaborative-filtering scores (null: the algorithm's default).
+     * Bounds on what training keeps per user, how fast popularity forgets, how much recent popularity adds to a
+     * user's collaborative-filtering scores, and the power of a user's summed weight for an item that the algorithms
+     * take as input (0: binary, as Steck's EASE; null: each the default).
      */
-    public record Training(int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight)
+    public record Training(
+            int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight, Double valueExponent)
             implements ToXContentObject, Writeable {
-        public static final Training DEFAULT = new Training(500, 100, null, null);
+        public static final Training DEFAULT = new Training(500, 100, null, null, null);
 
         public static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
                 "training",
@@ -439,13 +441,15 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                         a[0] == null ? DEFAULT.maxHistory : (Integer) a[0],
                         a[1] == null ? DEFAULT.userItems : (Integer) a[1],
                         a[2] == null ? null : TimeValue.parseTimeValue((String) a[2], "training.popularity_half_life"),
-                        (Double) a[3]));
+                        (Double) a[3],
+                        (Double) a[4]));
 
         static {
             PARSER.declareInt(optionalConstructorArg(), new ParseField("max_history"));
             PARSER.declareInt(optionalConstructorArg(), new ParseField("user_items"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("popularity_half_life"));
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("popularity_weight"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("value_exponent"));
         }
 
         public Training {
@@ -462,10 +466,19 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                         "[training.popularity_half_life] must be positive, got [" + popularityHalfLife + "]");
             }
             requireNonNegative(popularityWeight, "training.popularity_weight");
+            if (valueExponent != null && (valueExponent >= 0 && valueExponent <= 1) == false) {
+                throw new IllegalArgumentException(
+                        "[training.value_exponent] must be between 0 and 1, got [" + valueExponent + "]");
+            }
         }
 
         public Training(StreamInput in) throws IOException {
-            this(in.readVInt(), in.readVInt(), in.readOptionalTimeValue(), in.readOptionalDouble());
+            this(
+                    in.readVInt(),
+                    in.readVInt(),
+                    in.readOptionalTimeValue(),
+                    in.readOptionalDouble(),
+                    in.readOptionalDouble());
         }
 
         @Override
@@ -474,6 +487,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             out.writeVInt(userItems);
             out.writeOptionalTimeValue(popularityHalfLife);
             out.writeOptionalDouble(popularityWeight);
+            out.writeOptionalDouble(valueExponent);
         }
 
         @Override
@@ -484,6 +498,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             }
             if (popularityWeight != null) {
                 builder.field("popularity_weight", popularityWeight);
+            }
+            if (valueExponent != null) {
+                builder.field("value_exponent", valueExponent);
             }
             return builder.endObject();
         }

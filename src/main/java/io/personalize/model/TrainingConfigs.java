@@ -83,6 +83,9 @@ public final class TrainingConfigs {
                     config.training().popularityHalfLife().millis() / 86_400_000.0);
         }
         builder.maxItemsPerUser(config.training().maxHistory());
+        if (config.training().valueExponent() != null) {
+            builder.valueExponent(config.training().valueExponent());
+        }
         TrainingConfig defaults = builder.build();
         if (config.training().popularityWeight() == null) {
             return defaults;

@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.training.StratifiedSplit;
+import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
 import io.personalize.training.Tuner;
@@ -60,16 +61,25 @@ record TuningRun(Tuner.Result result, Map<String, Object> report) {
         Tuner.Figures[] popularity = new Tuner.Figures[1];
         long[] users = new long[1];
         int[] candidates = new int[1];
-        Tuner tuner = new Tuner(configured, spec.budgetMillis(), System::currentTimeMillis, quiet);
+        Tuner tuner = new Tuner(configured, spec.budgetMillis(), spec.minCoverage(), System::currentTimeMillis, quiet);
+        // the last candidate's model: the next one, when it differs only in the popularity weight, re-scores it
+        String[] lastKey = new String[1];
+        TrainedModel[] last = new TrainedModel[1];
         Tuner.Result result = tuner.run(config -> {
             task.progress(++candidates[0], -1);
-            Holdout.Scores scores = Holdout.score(
-                    holdout.train(config, quiet),
-                    holdout.test,
-                    holdout.seen,
-                    holdout.stratified,
-                    spec.k(),
-                    (d, t) -> {});
+            String key = Tuner.trainingKey(config);
+            TrainedModel model;
+            if (key.equals(lastKey[0])) {
+                model = last[0].withScoring(config.scoring());
+            } else {
+                lastKey[0] = null;
+                last[0] = null; // let it go before the next training
+                model = holdout.train(config, quiet);
+                lastKey[0] = key;
+                last[0] = model;
+            }
+            Holdout.Scores scores =
+                    Holdout.score(model, holdout.test, holdout.seen, holdout.stratified, spec.k(), (d, t) -> {});
             if (scores.users() == 0) {
                 throw new IllegalArgumentException(
                         "[tune] the " + spec.validation() + " validation slice has no user with new items to judge");
@@ -82,6 +92,10 @@ record TuningRun(Tuner.Result result, Map<String, Object> report) {
         report.put("validation", validation);
         report.put("k", spec.k());
         report.put("metric", "ndcg");
+        if (spec.minCoverage() > 0) {
+            report.put("min_coverage", spec.minCoverage());
+            report.put("min_coverage_met", result.coverageMet());
+        }
         report.put("budget_ms", spec.budgetMillis());
         report.put("took_ms", result.tookMillis());
         report.put("train_events", (long) holdout.train.size);
@@ -108,6 +122,9 @@ record TuningRun(Tuner.Result result, Map<String, Object> report) {
         c.put("outcome", trial.outcome().toString());
         if (trial.outcome() != Tuner.Outcome.SKIPPED) {
             c.put("train_ms", trial.millis());
+        }
+        if (trial.outcome() == Tuner.Outcome.MEASURED && trial.retrained() == false) {
+            c.put("retrained", false); // the previous candidate's model, re-scored with this popularity weight
         }
         if (trial.figures() != null) {
             c.putAll(figures(trial.figures()));

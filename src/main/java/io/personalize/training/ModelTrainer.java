@@ -1,6 +1,6 @@
 package io.personalize.training;
 
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Trains a {@link TrainedModel}: events -> {@link InteractionMatrix} (decay, merge, cap,
@@ -30,13 +30,13 @@ public final class ModelTrainer {
         checkMemory(config, matrix);
         ItemSimilarity similarity = config.similarity();
         ItemNeighbors nb;
-        Supplier<UserRanker> rankers = null;
+        Function<ScoringParams, UserRanker> rankers = null;
         if (similarity instanceof ImplicitAls als) {
             FactorModel factors = als.train(matrix, monitor, null);
             FactorNeighbors shares = new FactorNeighbors(factors, als.regularization());
             ItemNeighbors neighbors = shares.compute(matrix, config.neighbors(), monitor);
             nb = neighbors;
-            rankers = () -> new FactorRanker(factors, shares, neighbors, popularity, config.scoring());
+            rankers = scoring -> new FactorRanker(factors, shares, neighbors, popularity, scoring);
         } else {
             nb = similarity.compute(matrix, config.neighbors(), monitor);
         }
@@ -44,7 +44,7 @@ public final class ModelTrainer {
             nb = nb.normalizeRows(config.rowNormalization());
         }
         if (similarity instanceof UserKnn userKnn) {
-            rankers = userKnn.rankers(matrix, nb, popularity, config.scoring());
+            rankers = userKnn.rankers(matrix, nb, popularity);
         }
         monitor.checkCancelled();
         return new TrainedModel(config, matrix, nb, popularity, rankers, System.nanoTime() - t0);

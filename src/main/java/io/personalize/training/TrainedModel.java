@@ -18,7 +18,7 @@ public final class TrainedModel {
     private final InteractionMatrix matrix;
     private final ItemNeighbors neighbors;
     private final float[] popularity;
-    private final java.util.function.Supplier<UserRanker> rankers;
+    private final java.util.function.Function<ScoringParams, UserRanker> rankers; // per scoring: one per thread
     private final long trainingNanos;
 
     TrainedModel(
@@ -26,7 +26,7 @@ public final class TrainedModel {
             InteractionMatrix matrix,
             ItemNeighbors neighbors,
             float[] popularity,
-            java.util.function.Supplier<UserRanker> rankers,
+            java.util.function.Function<ScoringParams, UserRanker> rankers,
             long trainingNanos) {
         this.rankers = rankers;
         this.config = config;
@@ -54,7 +54,16 @@ public final class TrainedModel {
      * when users' lists are the item neighbours' formula.
      */
     public UserRanker newUserRanker() {
-        return rankers == null ? null : rankers.get();
+        return rankers == null ? null : rankers.apply(config.scoring());
+    }
+
+    /**
+     * The same model scored with other serving-time parameters (the popularity weight, say): neighbours, factors and
+     * histories shared, nothing retrained. What self-tuning uses to compare popularity weights on one training.
+     */
+    public TrainedModel withScoring(ScoringParams scoring) {
+        return new TrainedModel(
+                config.toBuilder().scoring(scoring).build(), matrix, neighbors, popularity, rankers, trainingNanos);
     }
 
     /** Raw time-decayed popularity per item (not normalised; the scorer divides by the maximum). */

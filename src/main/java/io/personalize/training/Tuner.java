@@ -18,9 +18,16 @@ import java.util.function.LongSupplier;
  *   <li>{@code configured}: the model's own configuration (so tuning never does worse on validation than not tuning);
  *   <li>{@code algorithm}: every algorithm at its default parameters, with time decay off and on (the configured
  *       half-life, 21 days when it has none);
+ *   <li>{@code input}: EASE on binary interactions (value exponent 0) instead of {@code weight^0.5}, at its regularization
+ *       and a quarter of it (a binary Gram matrix's diagonal, the item's number of users, is smaller than a weighted
+ *       one's: so is the regularization that suits it);
  *   <li>{@code parameter}: the main parameter of the two best algorithms, below and above its value (cosine's and
- *       rp3beta's alpha and beta, EASE's and ALS's regularization, user_knn's number of users);
+ *       rp3beta's alpha and beta, EASE's and ALS's regularization, user_knn's number of users), and further in a
+ *       direction while each step beats the one before (at most {@link #PARAMETER_STEPS} steps);
  *   <li>{@code half_life}: a third and three times the best half-life, when decay won;
+ *   <li>{@code coverage}, only with a coverage floor: for each algorithm's best configuration, the move of its main
+ *       parameter that spreads its lists over more items (rp3beta's beta up, cosine's alpha down, EASE's and ALS's
+ *       regularization down, fewer users for user_knn), and that and the configuration itself without popularity;
  *   <li>{@code popularity_weight}: 0, 0.1 and 0.2 for the best configuration of each of the two best algorithms.
  * </ol>
  *
@@ -29,13 +36,23 @@ import java.util.function.LongSupplier;
  * recorded as skipped, with the reason, and the search goes on with cheaper ones. A candidate that cannot train (over
  * the memory budget, say) is recorded as failed. Ties keep the earlier candidate. The evaluator does the training and
  * the scoring; this class holds no data.
+ *
+ * <p>The choice: the best NDCG at k; with a coverage floor ({@code minCoverage} > 0), the best NDCG among the candidates
+ * whose validation coverage at k reaches the floor, and when none does, the best NDCG of all ({@link
+ * Result#coverageMet()} false: the floor never makes tuning fail). "Best so far" in every stage is chosen the same way.
+ * A candidate that differs from the one evaluated just before only in its popularity weight has the same training
+ * ({@link #trainingKey}): the evaluator may score the previous model with the new weight instead of training again,
+ * and the budget counts it as free.
  */
 public final class Tuner {
 
     /** Validation figures of one candidate, at k. */
     public record Figures(double hitRate, double precision, double recall, double map, double ndcg, double coverage) {}
 
-    /** Trains a configuration on the validation slice's training part and scores it on the held-out part. */
+    /**
+     * Trains a configuration on the validation slice's training part and scores it on the held-out part (or re-scores
+     * the model it trained last, when {@link #trainingKey} says the training is the same).
+     */
     @FunctionalInterface
     public interface Evaluator {
         Figures evaluate(TrainingConfig config);
@@ -53,9 +70,18 @@ public final class Tuner {
         }
     }
 
-    /** One candidate: its stage, its configuration, and its figures (null unless measured). */
+    /**
+     * One candidate: its stage, its configuration, and its figures (null unless measured); {@code retrained} false when
+     * it only re-scored the previous candidate's model with another popularity weight.
+     */
     public record Trial(
-            String stage, TrainingConfig config, Outcome outcome, Figures figures, long millis, String reason) {
+            String stage,
+            TrainingConfig config,
+            Outcome outcome,
+            Figures figures,
+            long millis,
+            String reason,
+            boolean retrained) {
         public String algorithm() {
             return config.similarity().describe();
         }
@@ -71,17 +97,25 @@ public final class Tuner {
     }
 
     /** Every candidate in the order tried, the winner, and the time it took. */
-    public record Result(List<Trial> trials, Trial winner, long budgetMillis, long tookMillis) {
+    public record Result(List<Trial> trials, Trial winner, long budgetMillis, long tookMillis, double minCoverage) {
         public long skipped() {
             return trials.stream().filter(t -> t.outcome() == Outcome.SKIPPED).count();
+        }
+
+        /** Whether the winner's validation coverage reaches the floor (always, without one). */
+        public boolean coverageMet() {
+            return winner.figures().coverage() >= minCoverage;
         }
     }
 
     static final double DEFAULT_DECAY_DAYS = 21;
     static final double[] POPULARITY_WEIGHTS = {0, 0.1, 0.2};
+    /** Steps of the main parameter in one direction at most (the first always, the others while they win). */
+    static final int PARAMETER_STEPS = 3;
 
     private final TrainingConfig configured;
     private final long budgetMillis;
+    private final double minCoverage;
     private final LongSupplier clockMillis;
     private final TrainingMonitor monitor;
 
@@ -89,6 +123,7 @@ public final class Tuner {
     private final Set<String> tried = new HashSet<>();
     private final Map<TrainingConfig.Algorithm, Long> lastMillis = new LinkedHashMap<>();
     private long start;
+    private String lastTraining; // trainingKey of the last candidate evaluated, null after a failure
 
     /**
      * @param configured the model's own configuration: the first candidate, and the source of the data-shaping
@@ -96,11 +131,26 @@ public final class Tuner {
      * @param clockMillis milliseconds, for the budget (a test passes its own clock)
      */
     public Tuner(TrainingConfig configured, long budgetMillis, LongSupplier clockMillis, TrainingMonitor monitor) {
+        this(configured, budgetMillis, 0, clockMillis, monitor);
+    }
+
+    /** @param minCoverage the coverage floor of the choice, 0 for none */
+    public Tuner(
+            TrainingConfig configured,
+            long budgetMillis,
+            double minCoverage,
+            LongSupplier clockMillis,
+            TrainingMonitor monitor) {
         if (budgetMillis < 1) {
             throw new IllegalArgumentException("budget must be >= 1 ms");
         }
+        if (!(minCoverage >= 0 && minCoverage <= 1)) {
+            throw new IllegalArgumentException(
+                    "[tune.min_coverage] must be between 0 and 1, got [" + minCoverage + "]");
+        }
         this.configured = configured;
         this.budgetMillis = budgetMillis;
+        this.minCoverage = minCoverage;
         this.clockMillis = clockMillis;
         this.monitor = monitor;
     }
@@ -110,6 +160,7 @@ public final class Tuner {
         trials.clear();
         tried.clear();
         lastMillis.clear();
+        lastTraining = null;
         try_("configured", configured, evaluator);
 
         double decay = Double.isInfinite(configured.halfLifeDays()) ? DEFAULT_DECAY_DAYS : configured.halfLifeDays();
@@ -125,10 +176,36 @@ public final class Tuner {
             }
         }
 
-        // the main parameter of the two best algorithms, each from its best configuration so far
+        // EASE's input: the plugin's weight^0.5 of summed weights, or binary as in Steck's paper (Online Retail,
+        // stratified: binary with a smaller regularization is what the dense reference scores higher with)
+        Trial ease = best(t -> t.config().algorithm() == TrainingConfig.Algorithm.EASE);
+        if (ease != null && ease.config().valueExponent() != 0) {
+            double lambda = ease.config().regularization();
+            for (double l : new double[] {lambda / 4, lambda}) {
+                try_(
+                        "input",
+                        ease.config().toBuilder()
+                                .valueExponent(0)
+                                .regularization(l)
+                                .build(),
+                        evaluator);
+            }
+        }
+
+        // the main parameter of the two best algorithms, each from its best configuration so far: one step down and
+        // one up, and further in a direction while each step beats the one before (OR-stratified: EASE's best
+        // regularization on binary input is two quarterings below the default)
         for (Trial t : twoBestAlgorithms()) {
-            for (TrainingConfig variant : parameterVariants(t.config())) {
-                try_("parameter", variant, evaluator);
+            for (boolean down : new boolean[] {true, false}) {
+                Trial from = t;
+                for (int s = 0; s < PARAMETER_STEPS; s++) {
+                    TrainingConfig next = parameterStep(from.config(), down);
+                    Trial tried = next == null ? null : try_("parameter", next, evaluator);
+                    if (tried == null || tried.outcome() != Outcome.MEASURED || better(tried, from) == false) {
+                        break;
+                    }
+                    from = tried;
+                }
             }
         }
 
@@ -140,6 +217,22 @@ public final class Tuner {
                         "half_life",
                         best.config().toBuilder().halfLifeDays(halfLife).build(),
                         evaluator);
+            }
+        }
+
+        // with a coverage floor: each algorithm's step towards wider lists, so the floor has candidates to choose from
+        if (minCoverage > 0) {
+            for (TrainingConfig.Algorithm algorithm : TrainingConfig.Algorithm.values()) {
+                Trial t = best(x -> x.config().algorithm() == algorithm);
+                if (t == null) {
+                    continue;
+                }
+                TrainingConfig wider = widerVariant(t.config());
+                if (wider != null) {
+                    try_("coverage", wider, evaluator);
+                    tryWithoutPopularity("coverage", wider, evaluator);
+                }
+                tryWithoutPopularity("coverage", t.config(), evaluator);
             }
         }
 
@@ -171,7 +264,7 @@ public final class Tuner {
             }
             throw new IllegalArgumentException("tuning found no candidate that trains: " + reasons);
         }
-        return new Result(List.copyOf(trials), winner, budgetMillis, clockMillis.getAsLong() - start);
+        return new Result(List.copyOf(trials), winner, budgetMillis, clockMillis.getAsLong() - start, minCoverage);
     }
 
     /** The best configuration so far of each of the two best algorithms, best first. */
@@ -183,56 +276,73 @@ public final class Tuner {
                 bestPerAlgorithm.add(best);
             }
         }
-        bestPerAlgorithm.sort(
-                Comparator.comparingDouble((Trial t) -> -t.figures().ndcg()));
+        bestPerAlgorithm.sort(Comparator.comparing((Trial t) -> t, (a, b) -> better(a, b) ? -1 : better(b, a) ? 1 : 0));
         return bestPerAlgorithm.subList(0, Math.min(2, bestPerAlgorithm.size()));
     }
 
-    /** The main parameter below and above its value. */
-    static List<TrainingConfig> parameterVariants(TrainingConfig config) {
-        List<TrainingConfig> variants = new ArrayList<>();
-        switch (config.algorithm()) {
+    /**
+     * One step of the main parameter, down or up (cosine's alpha and rp3beta's beta ∓ 0.2 and 0.3, EASE's
+     * regularization ÷ or × 4, ALS's 5, user_knn's users 2), or null out of its range.
+     */
+    static TrainingConfig parameterStep(TrainingConfig config, boolean down) {
+        int sign = down ? -1 : 1;
+        return switch (config.algorithm()) {
             case COSINE -> {
-                for (double alpha :
-                        new double[] {round(config.cosineAlpha() - 0.2), round(config.cosineAlpha() + 0.2)}) {
-                    if (alpha >= 0 && alpha <= 1) {
-                        variants.add(config.toBuilder().cosineAlpha(alpha).build());
-                    }
-                }
+                double alpha = round(config.cosineAlpha() + sign * 0.2);
+                yield alpha >= 0 && alpha <= 1
+                        ? config.toBuilder().cosineAlpha(alpha).build()
+                        : null;
             }
             case RP3BETA -> {
-                for (double beta : new double[] {round(config.rp3Beta() - 0.3), round(config.rp3Beta() + 0.3)}) {
-                    if (beta >= 0 && beta <= 1) {
-                        variants.add(config.toBuilder().rp3Beta(beta).build());
-                    }
-                }
+                double beta = round(config.rp3Beta() + sign * 0.3);
+                yield beta >= 0 && beta <= 1 ? config.toBuilder().rp3Beta(beta).build() : null;
             }
-            case EASE -> {
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() / 4)
-                        .build());
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() * 4)
-                        .build());
-            }
-            case ALS -> {
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() / 5)
-                        .build());
-                variants.add(config.toBuilder()
-                        .regularization(config.regularization() * 5)
-                        .build());
-            }
+            case EASE ->
+                config.toBuilder()
+                        .regularization(down ? config.regularization() / 4 : config.regularization() * 4)
+                        .build();
+            case ALS ->
+                config.toBuilder()
+                        .regularization(down ? config.regularization() / 5 : config.regularization() * 5)
+                        .build();
             case USER_KNN -> {
-                variants.add(config.toBuilder()
-                        .userNeighbors(Math.max(1, config.userNeighbors() / 2))
-                        .build());
-                variants.add(config.toBuilder()
-                        .userNeighbors(config.userNeighbors() * 2)
-                        .build());
+                int users = down ? config.userNeighbors() / 2 : config.userNeighbors() * 2;
+                yield users >= 1 && users != config.userNeighbors()
+                        ? config.toBuilder().userNeighbors(users).build()
+                        : null;
             }
-        }
-        return variants;
+        };
+    }
+
+    /**
+     * The step of the main parameter that spreads an algorithm's lists over more items (a larger penalty on popular
+     * neighbours, a weaker pull towards the common items), or null when it has none left.
+     */
+    static TrainingConfig widerVariant(TrainingConfig config) {
+        return switch (config.algorithm()) {
+            case COSINE ->
+                config.cosineAlpha() >= 0.2
+                        ? config.toBuilder()
+                                .cosineAlpha(round(config.cosineAlpha() - 0.2))
+                                .build()
+                        : null;
+            case RP3BETA ->
+                config.rp3Beta() <= 0.8
+                        ? config.toBuilder()
+                                .rp3Beta(round(config.rp3Beta() + 0.2))
+                                .build()
+                        : null;
+            case EASE ->
+                config.toBuilder().regularization(config.regularization() / 4).build();
+            case ALS ->
+                config.toBuilder().regularization(config.regularization() / 5).build();
+            case USER_KNN ->
+                config.userNeighbors() >= 10
+                        ? config.toBuilder()
+                                .userNeighbors(config.userNeighbors() / 5)
+                                .build()
+                        : null;
+        };
     }
 
     /** Two decimals: 0.4 - 0.2 shows as 0.2 in the recorded candidates, not 0.20000000000000004. */
@@ -240,14 +350,28 @@ public final class Tuner {
         return Math.round(value * 100) / 100.0;
     }
 
-    private void try_(String stage, TrainingConfig config, Evaluator evaluator) {
+    private void tryWithoutPopularity(String stage, TrainingConfig config, Evaluator evaluator) {
+        if (config.scoring().popularityWeight() > 0) {
+            try_(
+                    stage,
+                    config.toBuilder()
+                            .scoring(config.scoring().withPopularityWeight(0))
+                            .build(),
+                    evaluator);
+        }
+    }
+
+    /** Tries a candidate and records it; null when the same configuration was tried before. */
+    private Trial try_(String stage, TrainingConfig config, Evaluator evaluator) {
         monitor.checkCancelled();
         if (tried.add(key(config)) == false) {
-            return; // the same configuration reached from another stage: measured once
+            return null; // the same configuration reached from another stage: measured once
         }
         long elapsed = clockMillis.getAsLong() - start;
+        String training = trainingKey(config);
+        boolean retrain = training.equals(lastTraining) == false;
         Long previous = lastMillis.get(config.algorithm());
-        long expected = previous == null ? 0 : previous;
+        long expected = previous == null || retrain == false ? 0 : previous;
         if (elapsed >= budgetMillis || elapsed + expected > budgetMillis) {
             String reason = elapsed >= budgetMillis
                     ? String.format(Locale.ROOT, "budget of %d ms spent", budgetMillis)
@@ -257,38 +381,65 @@ public final class Tuner {
                             budgetMillis - elapsed,
                             config.algorithm().name().toLowerCase(Locale.ROOT),
                             expected);
-            trials.add(new Trial(stage, config, Outcome.SKIPPED, null, 0, reason));
-            return;
+            Trial trial = new Trial(stage, config, Outcome.SKIPPED, null, 0, reason, false);
+            trials.add(trial);
+            return trial;
         }
         long t0 = clockMillis.getAsLong();
         try {
             Figures figures = evaluator.evaluate(config);
             long took = clockMillis.getAsLong() - t0;
-            lastMillis.put(config.algorithm(), took);
-            trials.add(new Trial(stage, config, Outcome.MEASURED, figures, took, null));
+            if (retrain) {
+                lastMillis.put(config.algorithm(), took);
+            }
+            lastTraining = training;
+            Trial trial = new Trial(stage, config, Outcome.MEASURED, figures, took, null, retrain);
+            trials.add(trial);
+            return trial;
         } catch (IllegalArgumentException e) {
             // a configuration this data cannot train (over the memory budget, too much work): the others go on
             long took = clockMillis.getAsLong() - t0;
             lastMillis.put(config.algorithm(), took);
-            trials.add(new Trial(stage, config, Outcome.FAILED, null, took, e.getMessage()));
+            lastTraining = null;
+            Trial trial = new Trial(stage, config, Outcome.FAILED, null, took, e.getMessage(), retrain);
+            trials.add(trial);
+            return trial;
         }
     }
 
     private Trial best(java.util.function.Predicate<Trial> which) {
         Trial best = null;
         for (Trial t : trials) {
-            if (t.outcome() == Outcome.MEASURED
-                    && which.test(t)
-                    && (best == null || t.figures().ndcg() > best.figures().ndcg())) {
+            if (t.outcome() == Outcome.MEASURED && which.test(t) && (best == null || better(t, best))) {
                 best = t;
             }
         }
         return best;
     }
 
+    /** Whether {@code a} beats {@code b}: reaching the coverage floor first, then NDCG (a tie is no win). */
+    private boolean better(Trial a, Trial b) {
+        boolean aReaches = a.figures().coverage() >= minCoverage;
+        boolean bReaches = b.figures().coverage() >= minCoverage;
+        if (aReaches != bReaches) {
+            return aReaches;
+        }
+        return a.figures().ndcg() > b.figures().ndcg();
+    }
+
     /** Two configurations are the same candidate when they train and score alike. */
     static String key(TrainingConfig config) {
         return config.similarity().describe() + "|" + config.halfLifeDays() + "|" + config.scoring() + "|"
                 + config.rowNormalization() + "|" + config.neighbors();
+    }
+
+    /**
+     * Two configurations train the same model when they differ only in the popularity weight (a serving-time
+     * parameter: {@link TrainedModel#withScoring} scores a model with another).
+     */
+    public static String trainingKey(TrainingConfig config) {
+        return key(config.toBuilder()
+                .scoring(config.scoring().withPopularityWeight(0))
+                .build());
     }
 }

@@ -10,8 +10,12 @@ import java.util.Locale;
  *     items drawn with {@code seed}, as the stratified protocol draws them)
  * @param budgetMillis time for the candidates; once spent the rest are skipped (and listed as skipped)
  * @param k the cut-off of the validation figures; candidates are compared on NDCG at k
+ * @param minCoverage the coverage floor: the winner is the best NDCG among the candidates whose validation coverage at k
+ *     reaches it (0, the default: no floor); when none does, the best NDCG wins and the report says the floor was not
+ *     met
  */
-public record TuningSpec(Validation validation, double fraction, long seed, long budgetMillis, int k) {
+public record TuningSpec(
+        Validation validation, double fraction, long seed, long budgetMillis, int k, double minCoverage) {
 
     /** Where the validation slice comes from. */
     public enum Validation {
@@ -48,6 +52,11 @@ public record TuningSpec(Validation validation, double fraction, long seed, long
     public static final TuningSpec DEFAULTS =
             new TuningSpec(Validation.NEWEST, DEFAULT_NEWEST_FRACTION, DEFAULT_SEED, DEFAULT_BUDGET_MILLIS, DEFAULT_K);
 
+    /** Without a coverage floor. */
+    public TuningSpec(Validation validation, double fraction, long seed, long budgetMillis, int k) {
+        this(validation, fraction, seed, budgetMillis, k, 0);
+    }
+
     public TuningSpec {
         if (validation == null) {
             throw new IllegalArgumentException("[tune.validation] must be [newest] or [random]");
@@ -62,6 +71,10 @@ public record TuningSpec(Validation validation, double fraction, long seed, long
         if (k < 1 || k > MAX_K) {
             throw new IllegalArgumentException("[tune.k] must be between 1 and " + MAX_K + ", got [" + k + "]");
         }
+        if (!(minCoverage >= 0 && minCoverage <= 1)) {
+            throw new IllegalArgumentException(
+                    "[tune.min_coverage] must be between 0 and 1, got [" + minCoverage + "]");
+        }
     }
 
     /**
@@ -69,6 +82,12 @@ public record TuningSpec(Validation validation, double fraction, long seed, long
      * draws nothing at random).
      */
     public static TuningSpec of(String validation, Double fraction, Long seed, Long budgetMillis, Integer k) {
+        return of(validation, fraction, seed, budgetMillis, k, null);
+    }
+
+    /** As {@link #of(String, Double, Long, Long, Integer)}, with a coverage floor (null: none). */
+    public static TuningSpec of(
+            String validation, Double fraction, Long seed, Long budgetMillis, Integer k, Double minCoverage) {
         Validation v = validation == null ? Validation.NEWEST : Validation.parse(validation);
         if (v == Validation.NEWEST && seed != null) {
             throw new IllegalArgumentException("[tune.seed] applies to validation [random] only");
@@ -80,6 +99,7 @@ public record TuningSpec(Validation validation, double fraction, long seed, long
                         : v == Validation.NEWEST ? DEFAULT_NEWEST_FRACTION : DEFAULT_RANDOM_FRACTION,
                 seed == null ? DEFAULT_SEED : seed,
                 budgetMillis == null ? DEFAULT_BUDGET_MILLIS : budgetMillis,
-                k == null ? DEFAULT_K : k);
+                k == null ? DEFAULT_K : k,
+                minCoverage == null ? 0 : minCoverage);
     }
 }

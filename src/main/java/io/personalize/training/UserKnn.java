@@ -20,10 +20,10 @@ public final class UserKnn implements ItemSimilarity {
     }
 
     /** Rankers of users' lists over the trained matrix and neighbours, one per thread. */
-    java.util.function.Supplier<UserRanker> rankers(
-            InteractionMatrix m, ItemNeighbors neighbors, float[] popularity, ScoringParams scoring) {
+    java.util.function.Function<ScoringParams, UserRanker> rankers(
+            InteractionMatrix m, ItemNeighbors neighbors, float[] popularity) {
         UserKnnRanker.Shared shared = new UserKnnRanker.Shared(m, params.valueExponent());
-        return () -> new UserKnnRanker(m, params, neighbors, popularity, scoring, shared);
+        return scoring -> new UserKnnRanker(m, params, neighbors, popularity, scoring, shared);
     }
 
     @Override

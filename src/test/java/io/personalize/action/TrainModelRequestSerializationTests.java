@@ -34,7 +34,8 @@ public class TrainModelRequestSerializationTests extends AbstractWireSerializing
                         randomDoubleBetween(0.01, 0.99, true),
                         randomLong(),
                         randomLongBetween(1_000, 86_400_000),
-                        between(1, 100));
+                        between(1, 100),
+                        randomBoolean() ? 0 : randomDoubleBetween(0, 1, true));
         };
     }
 

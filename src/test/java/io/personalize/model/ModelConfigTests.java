@@ -131,6 +131,13 @@ public class ModelConfigTests extends ESTestCase {
         assertThat(TrainingConfigs.of(knn).userNeighbors(), equalTo(30));
         assertThat(TrainingConfigs.of(knn).userShrink(), equalTo(2.0));
         assertThat(roundTrip(knn), equalTo(knn));
+        ModelConfig binary = parse(head + "{\"algorithm\": \"ease\"}, \"training\": {\"value_exponent\": 0}}");
+        assertThat(TrainingConfigs.of(binary).valueExponent(), equalTo(0.0));
+        assertThat(roundTrip(binary), equalTo(binary));
+        assertThat(TrainingConfigs.of(ease).valueExponent(), equalTo(0.5));
+        assertBad(
+                head + "{\"algorithm\": \"ease\"}, \"training\": {\"value_exponent\": -0.5}}",
+                "[training.value_exponent] must be between 0 and 1, got [-0.5]");
 
         assertBad(
                 head + "{\"algorithm\": \"ease\", \"regularization\": -1}}",

@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.training.TrainingConfig;
+import io.personalize.training.TrainingMonitor;
 import io.personalize.training.Tuner;
 import io.personalize.training.TuningSpec;
 import java.util.List;
@@ -79,6 +80,47 @@ public class TuningRunTests extends ESTestCase {
         assertEquals(0.1, validation.get("fraction"));
         assertNotNull(validation.get("split_at"));
         assertEquals(run.result().winner().algorithm(), ((Map<?, ?>) report.get("chosen")).get("algorithm"));
+    }
+
+    public void testACoverageFloorChoosesAmongTheCandidatesReachingItAndReusedModelsScoreAsRetrainedOnes() {
+        EvaluationJob.Events events = changedTastes();
+        TrainingConfig configured = TrainingConfig.defaults();
+        double floor = 0.5;
+        TuningSpec spec = new TuningSpec(TuningSpec.Validation.NEWEST, 0.1, 0, 60_000, 10, floor);
+        TuningRun run = TuningRun.tune(events, configured, spec, null, YEAR_AGO + 400 * DAY, task());
+        Map<String, Object> report = run.report();
+        assertEquals(floor, report.get("min_coverage"));
+        List<Tuner.Trial> measured = run.result().trials().stream()
+                .filter(t -> t.outcome() == Tuner.Outcome.MEASURED)
+                .toList();
+        boolean anyReaches = measured.stream().anyMatch(t -> t.figures().coverage() >= floor);
+        assertEquals(anyReaches, report.get("min_coverage_met"));
+        double bestAllowed = measured.stream()
+                .filter(t -> anyReaches == false || t.figures().coverage() >= floor)
+                .mapToDouble(t -> t.figures().ndcg())
+                .max()
+                .orElseThrow();
+        assertEquals(
+                report.toString(), bestAllowed, run.result().winner().figures().ndcg(), 0);
+        // the coverage stage ran (a floor is set)
+        assertTrue(measured.stream().anyMatch(t -> t.stage().equals("coverage")));
+
+        // candidates that only changed the popularity weight re-scored the previous model: the same figures as a
+        // model trained with that weight
+        Holdout holdout = Holdout.byTime(events, Holdout.newestSplit(events, 0.1));
+        List<Tuner.Trial> reused =
+                measured.stream().filter(t -> t.retrained() == false).toList();
+        assertFalse(run.result().trials().toString(), reused.isEmpty());
+        for (Tuner.Trial t : reused) {
+            assertEquals(t.toString(), holdout.figures(t.config(), 10, TrainingMonitor.NOOP), t.figures());
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> candidates = (List<Map<String, Object>>) report.get("candidates");
+        assertEquals(
+                reused.size(),
+                candidates.stream()
+                        .filter(c -> Boolean.FALSE.equals(c.get("retrained")))
+                        .count());
     }
 
     public void testTooFewEventsToHoldOutIsABadRequest() {

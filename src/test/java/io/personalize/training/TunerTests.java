@@ -1,6 +1,8 @@
 package io.personalize.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -213,5 +215,150 @@ class TunerTests {
                         .getMessage());
         assertEquals(TuningSpec.DEFAULTS, TuningSpec.of(null, null, null, null, null));
         assertEquals(0.25, TuningSpec.of("random", null, null, null, null).fraction());
+        for (double bad : new double[] {-0.1, 1.5, Double.NaN}) {
+            assertEquals(
+                    "[tune.min_coverage] must be between 0 and 1, got [" + bad + "]",
+                    assertThrows(IllegalArgumentException.class, () -> TuningSpec.of(null, null, null, null, null, bad))
+                            .getMessage());
+        }
+        assertEquals(0.0, TuningSpec.DEFAULTS.minCoverage());
+        assertEquals(0.3, TuningSpec.of(null, null, null, null, null, 0.3).minCoverage());
+    }
+
+    /**
+     * The Online Retail time split in miniature: EASE with decay leads on NDCG with narrow lists (coverage .15), cosine
+     * is a little behind with wide ones (.35), rp3beta between (.25).
+     */
+    private static Tuner.Figures narrowLeader(TrainingConfig c) {
+        return switch (c.algorithm()) {
+            case EASE -> new Tuner.Figures(0, 0, 0, 0, 0.105, 0.15);
+            case COSINE -> new Tuner.Figures(0, 0, 0, 0, 0.100, 0.35);
+            case RP3BETA -> new Tuner.Figures(0, 0, 0, 0, 0.102, 0.25);
+            default -> new Tuner.Figures(0, 0, 0, 0, 0.090, 0.20);
+        };
+    }
+
+    @Test
+    void aCoverageFloorChoosesTheBestCandidateThatReachesIt() {
+        Tuner.Result free = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(TunerTests::narrowLeader);
+        assertEquals(TrainingConfig.Algorithm.EASE, free.winner().config().algorithm());
+        assertTrue(free.coverageMet());
+
+        Tuner.Result floored = new Tuner(CONFIGURED, 60_000, 0.3, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(TunerTests::narrowLeader);
+        // rp3beta (.102) and EASE (.105) score higher, but only cosine's lists reach the floor
+        assertEquals(TrainingConfig.Algorithm.COSINE, floored.winner().config().algorithm());
+        assertEquals(0.100, floored.winner().figures().ndcg());
+        assertTrue(floored.coverageMet());
+        assertEquals(0.3, floored.minCoverage());
+    }
+
+    @Test
+    void aFloorNoCandidateReachesLeavesTheBestNdcgAndSaysSo() {
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, 0.9, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(TunerTests::narrowLeader);
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        assertFalse(result.coverageMet());
+    }
+
+    @Test
+    void theCoverageStageFindsTheWiderStepThatReachesTheFloor() {
+        // only rp3beta with a stronger popularity penalty (beta 0.8) and no popularity blend reaches coverage .3;
+        // without a floor the coverage stage does not run and the floor's candidate is never tried
+        java.util.function.Function<TrainingConfig, Tuner.Figures> landscape = c -> {
+            boolean wide = c.algorithm() == TrainingConfig.Algorithm.RP3BETA
+                    && c.rp3Beta() == 0.8
+                    && c.scoring().popularityWeight() == 0;
+            return new Tuner.Figures(
+                    0,
+                    0,
+                    0,
+                    0,
+                    c.algorithm() == TrainingConfig.Algorithm.EASE ? 0.12 : wide ? 0.09 : 0.1,
+                    wide ? 0.32 : 0.2);
+        };
+        Tuner.Result result =
+                new Tuner(CONFIGURED, 60_000, 0.3, new AtomicLong()::get, TrainingMonitor.NOOP).run(landscape::apply);
+        assertEquals("coverage", result.winner().stage());
+        assertEquals(TrainingConfig.Algorithm.RP3BETA, result.winner().config().algorithm());
+        assertEquals(0.8, result.winner().config().rp3Beta());
+        assertEquals(0.0, result.winner().config().scoring().popularityWeight());
+        assertTrue(result.coverageMet());
+        Tuner.Result free =
+                new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(landscape::apply);
+        assertTrue(free.trials().stream().noneMatch(t -> t.stage().equals("coverage")));
+    }
+
+    @Test
+    void easeIsTriedOnBinaryInputWithASmallerRegularization() {
+        // EASE on binary interactions at a quarter of the default regularization is the peak (OR-stratified's case)
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg(
+                        c.algorithm() != TrainingConfig.Algorithm.EASE
+                                ? 0.1
+                                : c.valueExponent() == 0 && c.regularization() == 200 ? 0.3 : 0.2));
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        assertEquals(0.0, result.winner().config().valueExponent());
+        assertEquals(200, result.winner().config().regularization());
+        assertEquals("input", result.winner().stage());
+    }
+
+    @Test
+    void theMainParameterKeepsSteppingWhileItWins() {
+        // EASE's peak is at regularization 12.5, three quarterings below the default 800 (the input stage tries 200)
+        List<Double> lambdas = new ArrayList<>();
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            if (c.algorithm() != TrainingConfig.Algorithm.EASE) {
+                return ndcg(0.1);
+            }
+            lambdas.add(c.regularization());
+            return ndcg(0.3 - 0.01 * Math.abs(Math.log(c.regularization() / 12.5) / Math.log(4)));
+        });
+        assertEquals(12.5, result.winner().config().regularization(), 1e-9);
+        assertEquals("parameter", result.winner().stage());
+        // one step past the peak is tried (and loses), none further
+        assertTrue(lambdas.contains(12.5 / 4), lambdas.toString());
+        assertFalse(lambdas.contains(12.5 / 16), lambdas.toString());
+    }
+
+    @Test
+    void aPopularityWeightAloneReusesTheTrainingAndCostsNoBudget() {
+        // every training takes 10 s; re-scoring the previous model with another popularity weight takes nothing
+        AtomicLong clock = new AtomicLong();
+        String[] last = new String[1];
+        int[] trainings = new int[1];
+        Tuner.Result result = new Tuner(CONFIGURED, 1_000_000, clock::get, TrainingMonitor.NOOP).run(c -> {
+            String key = Tuner.trainingKey(c);
+            if (key.equals(last[0]) == false) {
+                clock.addAndGet(10_000);
+                trainings[0]++;
+                last[0] = key;
+            }
+            return landscape(c);
+        });
+        List<Tuner.Trial> popularity = result.trials().stream()
+                .filter(t -> t.stage().equals("popularity_weight"))
+                .toList();
+        assertFalse(popularity.isEmpty());
+        long reused =
+                result.trials().stream().filter(t -> t.retrained() == false).count();
+        assertTrue(reused > 0, result.trials().toString());
+        assertEquals(result.trials().size() - reused, trainings[0]);
+        for (Tuner.Trial t : result.trials()) {
+            // a reused model's trial took no time; a retrained one took its 10 s
+            assertEquals(t.retrained() ? 10_000 : 0, t.millis(), t.toString());
+        }
+        // the same configuration but its popularity weight: one training key; anything else: another
+        TrainingConfig ease =
+                CONFIGURED.toBuilderFor(TrainingConfig.Algorithm.EASE).build();
+        assertEquals(
+                Tuner.trainingKey(ease),
+                Tuner.trainingKey(ease.toBuilder()
+                        .scoring(ease.scoring().withPopularityWeight(0.2))
+                        .build()));
+        assertNotEquals(
+                Tuner.trainingKey(ease),
+                Tuner.trainingKey(ease.toBuilder().regularization(200).build()));
     }
 }

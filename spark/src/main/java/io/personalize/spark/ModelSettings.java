@@ -34,7 +34,8 @@ public record ModelSettings(
         Double popularityWeight,
         Integer factors,
         Integer iterations,
-        Double regularization)
+        Double regularization,
+        Double valueExponent)
         implements Serializable {
 
     /** From the {@code config} object of the model's status. */
@@ -71,7 +72,8 @@ public record ModelSettings(
                 similarity.path("iterations").isNumber()
                         ? similarity.path("iterations").asInt()
                         : null,
-                number(similarity.path("regularization")));
+                number(similarity.path("regularization")),
+                number(training.path("value_exponent")));
     }
 
     /** The training maths' configuration, as the node builds it for this model. */
@@ -134,6 +136,9 @@ public record ModelSettings(
             builder.popularityHalfLifeDays(popularityHalfLifeMillis / 86_400_000.0);
         }
         builder.maxItemsPerUser(maxHistory);
+        if (valueExponent != null) {
+            builder.valueExponent(valueExponent);
+        }
         TrainingConfig defaults = builder.build();
         if (popularityWeight == null) {
             return defaults;

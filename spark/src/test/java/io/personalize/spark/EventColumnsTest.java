@@ -56,6 +56,7 @@ class EventColumnsTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 

@@ -24,7 +24,7 @@ class ModelSettingsTest {
                              "value_field": "quantity"},
                   "similarity": {"algorithm": "rp3beta", "neighbors": 20, "alpha": 0.8, "beta": 0.3},
                   "training": {"max_history": 50, "user_items": 30, "popularity_half_life": "7d",
-                               "popularity_weight": 0.1}}}""");
+                               "popularity_weight": 0.1, "value_exponent": 0}}}""");
         assertEquals("customer", s.userField());
         assertEquals("quantity", s.valueField());
         assertEquals(30, s.userItems());
@@ -37,6 +37,7 @@ class ModelSettingsTest {
         assertEquals(7, c.popularityHalfLifeDays());
         assertEquals(50, c.maxItemsPerUser());
         assertEquals(0.1, c.scoring().popularityWeight());
+        assertEquals(0.0, c.valueExponent(), "training.value_exponent: binary input");
         assertEquals(ItemNeighbors.RowNormalization.MAX, c.rowNormalization(), "rp3beta's rows divided by their max");
     }
 

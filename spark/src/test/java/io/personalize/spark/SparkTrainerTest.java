@@ -95,6 +95,7 @@ class SparkTrainerTest {
                 null,
                 algorithm.equals("als") ? 8 : null,
                 algorithm.equals("als") ? 6 : null,
+                null,
                 null);
     }
 

@@ -275,6 +275,11 @@ class ModelErrorsIT {
                 400,
                 "[training.popularity_weight] must be a non-negative number",
                 "negative popularity weight");
+        assertPutFails(
+                config(", \"training\": {\"value_exponent\": 1.5}"),
+                400,
+                "[training.value_exponent] must be between 0 and 1, got [1.5]",
+                "a value exponent above 1");
         assertPutFails(config(", \"extra\": 1"), 400, "unknown field [extra]", "an unknown member");
         assertPutFails(
                 config(PRODUCTS, EVENTS, "", ", \"user\": \"x\"", ""),

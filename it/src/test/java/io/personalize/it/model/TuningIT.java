@@ -159,6 +159,48 @@ class TuningIT {
     }
 
     @Test
+    void aCoverageFloorChoosesTheBestCandidateReachingItAndReusesTrainingsForPopularityWeights() {
+        double floor = 0.3;
+        JsonNode version = es.post(
+                        path(MODEL) + "/_train", "{\"tune\": {\"budget\": \"10m\", \"min_coverage\": " + floor + "}}")
+                .ok()
+                .path("version");
+        JsonNode tuning = version.path("tuning");
+        assertEquals(floor, tuning.path("min_coverage").asDouble(), tuning.toString());
+        double bestReaching = -1;
+        double bestOfAll = -1;
+        long reused = 0;
+        boolean coverageStage = false;
+        for (JsonNode c : tuning.path("candidates")) {
+            if (c.path("outcome").asText().equals("measured")) {
+                double ndcg = c.path("ndcg").asDouble();
+                bestOfAll = Math.max(bestOfAll, ndcg);
+                if (c.path("coverage").asDouble() >= floor) {
+                    bestReaching = Math.max(bestReaching, ndcg);
+                }
+                if (c.path("retrained").asBoolean(true) == false) {
+                    reused++;
+                    assertTrue(c.path("popularity_weight").isNumber(), c.toString());
+                }
+                coverageStage |= c.path("stage").asText().equals("coverage");
+            }
+        }
+        JsonNode chosen = tuning.path("chosen");
+        boolean met = bestReaching >= 0;
+        assertEquals(met, tuning.path("min_coverage_met").asBoolean(), tuning.toString());
+        // met: the best NDCG among the candidates whose validation coverage reaches the floor; not met: the best of all
+        assertEquals(met ? bestReaching : bestOfAll, chosen.path("ndcg").asDouble(), tuning.toString());
+        if (met) {
+            assertTrue(chosen.path("coverage").asDouble() >= floor, tuning.toString());
+        }
+        assertTrue(coverageStage, "a floor adds the coverage stage: " + tuning);
+        // the popularity stage re-scores the model trained just before instead of training it again
+        assertTrue(reused > 0, tuning.toString());
+        assertEquals(
+                chosen.path("algorithm").asText(), version.path("algorithm").asText());
+    }
+
+    @Test
     void evaluateWithTuneScoresTheWinnerOnTheTestPart() {
         JsonNode evaluation = es.post(
                         path(MODEL) + "/_evaluate",
@@ -191,6 +233,9 @@ class TuningIT {
             {"{\"tune\": {\"validation\": \"oldest\"}}", "[tune.validation] must be [newest] or [random]"},
             {"{\"tune\": {\"seed\": 3}}", "[tune.seed] applies to validation [random] only"},
             {"{\"tune\": {\"k\": 0}}", "[tune.k] must be between 1 and 100"},
+            {"{\"tune\": {\"min_coverage\": 1.5}}", "[tune.min_coverage] must be between 0 and 1"},
+            {"{\"tune\": {\"min_coverage\": -0.1}}", "[tune.min_coverage] must be between 0 and 1"},
+            {"{\"tune\": {\"min_coverage\": \"wide\"}}", "min_coverage"},
             {"{\"tune\": {\"colour\": \"red\"}}", "colour"},
             // _train: "[tune] must be true, false or an object"; _evaluate: "tune doesn't support values of type"
             {"{\"tune\": \"yes\"}", "tune"},
