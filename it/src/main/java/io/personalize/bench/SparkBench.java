@@ -45,7 +45,9 @@ public final class SparkBench {
         if (mode.equals("scale")) {
             long events =
                     args.length > 2 ? Long.parseLong(args[2].replace("_", "").replace(",", "")) : 2_000_000L;
-            scale(es, url, events);
+            // "executors": only the default import (each partition sending its parts), not the second run of the job
+            // whose driver sends a file: at 20 million events each run of the job takes half an hour here
+            scale(es, url, events, args.length <= 3 || args[3].equals("executors") == false);
         } else {
             // bin/bench spark retail [ALGORITHMS]: cosine,rp3beta by default; als compares MLlib's ALS with the node's
             retail(es, url, List.of((args.length > 2 ? args[2] : "cosine,rp3beta").split(",")));
@@ -325,7 +327,7 @@ public final class SparkBench {
 
     // ---- scale
 
-    static void scale(EsClient es, String url, long events) throws Exception {
+    static void scale(EsClient es, String url, long events, boolean fileRun) throws Exception {
         SyntheticEvents log = SyntheticEvents.scale(events);
         String index = ScaleBench.EVENTS;
         String meta = String.format(
@@ -391,11 +393,15 @@ public final class SparkBench {
         // http.max_content_length), so a model of any size passes the node's default limits: first with each user
         // partition sending its own parts (the default), then from a file the driver sends (--output), side by side
         SparkRun spark = SparkRun.run(url, model, "--master", "local[2]");
-        java.nio.file.Path lines = java.nio.file.Files.createTempFile("spark-scale-", ".ndjson");
-        SparkRun fromFile = SparkRun.run(url, model, "--master", "local[2]", "--output", lines.toString());
+        SparkRun fromFile = null;
+        long bytes = -1;
+        if (fileRun) {
+            java.nio.file.Path lines = java.nio.file.Files.createTempFile("spark-scale-", ".ndjson");
+            fromFile = SparkRun.run(url, model, "--master", "local[2]", "--output", lines.toString());
+            bytes = java.nio.file.Files.size(lines);
+            java.nio.file.Files.delete(lines);
+        }
         JsonNode imported = es.get("/_recommend/models/" + model).ok().path("status");
-        long bytes = java.nio.file.Files.size(lines);
-        java.nio.file.Files.delete(lines);
         System.out.printf(Locale.ROOT, "%n%-34s %12s %s%n", "", "wall", "memory");
         System.out.printf(
                 Locale.ROOT,
@@ -412,14 +418,16 @@ public final class SparkBench {
                 spark.heapLine,
                 spark.maxRss,
                 heap);
-        System.out.printf(
-                Locale.ROOT,
-                "%-34s %10.1f s %s; resident set peak %s (-Xmx%s)%n",
-                "Spark local[2], driver sends file",
-                fromFile.seconds,
-                fromFile.heapLine,
-                fromFile.maxRss,
-                heap);
+        if (fromFile != null) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-34s %10.1f s %s; resident set peak %s (-Xmx%s)%n",
+                    "Spark local[2], driver sends file",
+                    fromFile.seconds,
+                    fromFile.heapLine,
+                    fromFile.maxRss,
+                    heap);
+        }
         System.out.printf(Locale.ROOT, "%-34s %10.2f%n", "Spark / node wall", spark.seconds / nodeSeconds);
         System.out.printf(
                 Locale.ROOT,
@@ -427,17 +435,21 @@ public final class SparkBench {
                 version.path("users").asLong(),
                 version.path("items").asLong(),
                 spark.trainedLine);
-        System.out.printf(Locale.ROOT, "the model's lines: %,d MB%n", bytes >> 20);
+        if (bytes >= 0) {
+            System.out.printf(Locale.ROOT, "the model's lines: %,d MB%n", bytes >> 20);
+        }
         System.out.printf(
                 Locale.ROOT,
                 "import, executors send their parts: %.1f s per million documents; %s%n",
                 perMillion(spark.importLine),
                 spark.importLine);
-        System.out.printf(
-                Locale.ROOT,
-                "import, the driver sends the file:  %.1f s per million documents; %s%n",
-                perMillion(fromFile.importLine),
-                fromFile.importLine);
+        if (fromFile != null) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "import, the driver sends the file:  %.1f s per million documents; %s%n",
+                    perMillion(fromFile.importLine),
+                    fromFile.importLine);
+        }
         System.out.printf(
                 Locale.ROOT,
                 "active version %d (%s): %s%n",
@@ -448,7 +460,7 @@ public final class SparkBench {
                                 == imported.path("active_version").asLong())
                         .findFirst()
                         .orElse(null));
-        System.out.println("reproduce: bin/bench spark scale " + events);
+        System.out.println("reproduce: bin/bench spark scale " + events + (fileRun ? "" : " executors"));
     }
 
     /** The import line's "N s per million documents", or NaN. */

@@ -179,8 +179,9 @@ class ImportPartSentAgainIT {
                     assertEquals(200, r.status(), r.body());
                 }
             }
-            statuses.sort(null);
-            assertEquals(List.of(200, 409), statuses, "one sender writes the part, the other is told it is written");
+            // which one wins is a race: the second body may arrive while the first is written (409) or after it
+            // (200, a replacement); never both refused, and never two copies (checked once completed, below)
+            assertTrue(statuses.contains(200), "one sender writes the part: " + statuses);
         } finally {
             senders.shutdownNow();
         }
