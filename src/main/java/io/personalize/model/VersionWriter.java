@@ -95,6 +95,7 @@ public final class VersionWriter {
         private int inFlight;
         private boolean exhausted;
         private boolean building;
+        private boolean fillQueued;
         private boolean finished;
         private long written;
         private Exception failure;
@@ -120,6 +121,9 @@ public final class VersionWriter {
          * another one building leaves the free slot to it.
          */
         void fill() {
+            synchronized (this) {
+                fillQueued = false; // a batch completed from now on queues another fill
+            }
             while (true) {
                 synchronized (this) {
                     if (building || failure != null || exhausted || inFlight >= MAX_IN_FLIGHT) {
@@ -181,8 +185,13 @@ public final class VersionWriter {
 
         private void done(int actions, Exception e) {
             long nowWritten;
+            boolean queueFill;
             synchronized (this) {
                 inFlight--;
+                // one fill queued at a time: while a fill builds batch after batch (bulks answering faster than
+                // batches are built), each answer queuing its own fill would fill the executor's queue and reject
+                queueFill = fillQueued == false;
+                fillQueued = true;
                 if (e != null) {
                     if (failure == null) {
                         failure = e;
@@ -196,11 +205,15 @@ public final class VersionWriter {
             if (e == null) {
                 progress.onProgress(nowWritten, total);
             }
+            if (queueFill == false) {
+                return; // the fill queued already runs after this answer and sees its free slot
+            }
             // the next batch is built on our executor, not on the thread that completed the bulk
             try {
                 executor.execute(this::fill);
             } catch (Exception rejected) {
                 synchronized (this) {
+                    fillQueued = false; // none is queued: the next answer tries again, and finishes once none is left
                     if (failure == null) {
                         failure = rejected;
                     }
