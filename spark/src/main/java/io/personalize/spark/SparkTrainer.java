@@ -207,61 +207,46 @@ public final class SparkTrainer {
         float[] popularity = toFloat(parts.map(p -> toDouble(p.popularity)).treeReduce(SparkTrainer::add));
         phases.put("histories", ms(t2));
 
+        ItemNeighbors neighbors;
+        Factors factors = null;
+        long t4;
         if (config.similarity() instanceof ImplicitAls) {
             long t3 = System.nanoTime();
-            Factors factors = factorize(parts, config, numItems, partitions, itemBlocks);
+            factors = factorize(parts, config, numItems, partitions, itemBlocks);
             phases.put("als", ms(t3));
-            long t4 = System.nanoTime();
-            ItemNeighbors raw = factors.rawNeighbors().toItemNeighbors();
-            ItemNeighbors neighbors = config.rowNormalization() == ItemNeighbors.RowNormalization.NONE
-                    ? raw
-                    : raw.normalizeRows(config.rowNormalization());
-            phases.put("similarity", ms(t4));
-            return new Result(
-                    settings,
-                    config,
-                    itemNames,
-                    neighbors,
-                    popularity,
-                    parts,
-                    used,
-                    users,
-                    skipped,
-                    newest,
-                    referenceSeconds,
-                    phases,
-                    factors);
+            t4 = System.nanoTime();
+            neighbors = factors.rawNeighbors().toItemNeighbors();
+        } else {
+            // 4. the similarity's sums over all users
+            long t3 = System.nanoTime();
+            // the plugin's classes are not Serializable: tasks take the settings and build the similarity themselves
+            double[] userSums =
+                    parts.map(p -> similarity(settings).userSums(p.matrix())).treeReduce(SparkTrainer::add);
+            double[] itemSums = parts.map(p -> similarity(settings).itemSums(p.matrix(), userSums))
+                    .treeReduce(SparkTrainer::add);
+            phases.put("sums", ms(t3));
+
+            // 5. co-occurrence and similarity by item blocks
+            t4 = System.nanoTime();
+            int blocks = Math.max(1, Math.min(itemBlocks, numItems));
+            int blockSize = (numItems + blocks - 1) / blocks;
+            int k = config.neighbors();
+            JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            Broadcast<double[]> itemSumsB = context.broadcast(itemSums);
+            JavaPairRDD<Integer, UserRow> rowsByBlock = parts.flatMapToPair(p -> UserRow.byBlock(p, blockSize));
+            List<Tuple2<Integer, NeighborRows>> blockRows = rowsByBlock
+                    .groupByKey(blocks)
+                    .map(block -> {
+                        int from = block._1() * blockSize;
+                        int to = Math.min(numItems, from + blockSize);
+                        InteractionMatrix m = UserRow.matrix(block._2(), numItems);
+                        ItemNeighbors rows = similarity(settings)
+                                .computeRows(m, userSums, itemSumsB.value(), k, from, to, TrainingMonitor.NOOP);
+                        return new Tuple2<>(from, new NeighborRows(rows));
+                    })
+                    .collect();
+            neighbors = NeighborRows.assemble(numItems, blockRows);
         }
-
-        // 4. the similarity's sums over all users
-        long t3 = System.nanoTime();
-        // the plugin's classes are not Serializable: tasks take the settings and build the similarity themselves
-        double[] userSums =
-                parts.map(p -> similarity(settings).userSums(p.matrix())).treeReduce(SparkTrainer::add);
-        double[] itemSums = parts.map(p -> similarity(settings).itemSums(p.matrix(), userSums))
-                .treeReduce(SparkTrainer::add);
-        phases.put("sums", ms(t3));
-
-        // 5. co-occurrence and similarity by item blocks
-        long t4 = System.nanoTime();
-        int blocks = Math.max(1, Math.min(itemBlocks, numItems));
-        int blockSize = (numItems + blocks - 1) / blocks;
-        int k = config.neighbors();
-        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Broadcast<double[]> itemSumsB = context.broadcast(itemSums);
-        JavaPairRDD<Integer, UserRow> rowsByBlock = parts.flatMapToPair(p -> UserRow.byBlock(p, blockSize));
-        List<Tuple2<Integer, NeighborRows>> blockRows = rowsByBlock
-                .groupByKey(blocks)
-                .map(block -> {
-                    int from = block._1() * blockSize;
-                    int to = Math.min(numItems, from + blockSize);
-                    InteractionMatrix m = UserRow.matrix(block._2(), numItems);
-                    ItemNeighbors rows = similarity(settings)
-                            .computeRows(m, userSums, itemSumsB.value(), k, from, to, TrainingMonitor.NOOP);
-                    return new Tuple2<>(from, new NeighborRows(rows));
-                })
-                .collect();
-        ItemNeighbors neighbors = NeighborRows.assemble(numItems, blockRows);
         if (config.rowNormalization() != ItemNeighbors.RowNormalization.NONE) {
             neighbors = neighbors.normalizeRows(config.rowNormalization());
         }
@@ -279,7 +264,7 @@ public final class SparkTrainer {
                 newest,
                 referenceSeconds,
                 phases,
-                null);
+                factors);
     }
 
     /**
