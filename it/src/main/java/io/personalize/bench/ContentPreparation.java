@@ -277,23 +277,8 @@ final class ContentPreparation {
                     "%n   %-7s %s%n",
                     products.get(i).sku(),
                     products.get(i).title());
-            for (int r = 0; r < ContentQualityBench.NEIGHBOURS; r++) {
-                StringBuilder line = new StringBuilder("     ");
-                for (Candidate c : sideBySide) {
-                    line.append(String.format(
-                            Locale.ROOT,
-                            " %-60s ",
-                            ContentQualityBench.neighbourCell(
-                                    products,
-                                    standardTokens,
-                                    buyers,
-                                    i,
-                                    neighbours.get(c)[i],
-                                    neighbourScores.get(c)[i],
-                                    r)));
-                }
-                System.out.println(line);
-            }
+            ContentQualityBench.printNeighbourRows(
+                    sideBySide, neighbours, neighbourScores, products, standardTokens, buyers, i);
         }
 
         System.out.printf(Locale.ROOT, "%n== Issue 14's targets, content only, OR-time (one run: bin/bench content)%n");

@@ -223,23 +223,7 @@ public final class ContentQualityBench {
                 header.append(String.format(Locale.ROOT, " %-60s ", v.label()));
             }
             System.out.println(header);
-            for (int r = 0; r < NEIGHBOURS; r++) {
-                StringBuilder line = new StringBuilder("     ");
-                for (Variant v : shown) {
-                    line.append(String.format(
-                            Locale.ROOT,
-                            " %-60s ",
-                            neighbourCell(
-                                    products,
-                                    standardTokens,
-                                    buyers,
-                                    i,
-                                    neighbours.get(v)[i],
-                                    neighbourScores.get(v)[i],
-                                    r)));
-                }
-                System.out.println(line);
-            }
+            printNeighbourRows(shown, neighbours, neighbourScores, products, standardTokens, buyers, i);
         }
 
         // knn against brute force, for the sampled products on every node variant
@@ -684,6 +668,34 @@ public final class ContentQualityBench {
         }
         ids[pos] = id;
         scores[pos] = score;
+    }
+
+    /** Product {@code i}'s top neighbours, one row per rank, one column per variant side by side. */
+    static <K> void printNeighbourRows(
+            List<K> columns,
+            Map<K, int[][]> neighbours,
+            Map<K, double[][]> neighbourScores,
+            List<OnlineRetail.Product> products,
+            List<Set<String>> tokens,
+            BitSet[] buyers,
+            int i) {
+        for (int r = 0; r < NEIGHBOURS; r++) {
+            StringBuilder line = new StringBuilder("     ");
+            for (K c : columns) {
+                line.append(String.format(
+                        Locale.ROOT,
+                        " %-60s ",
+                        neighbourCell(
+                                products,
+                                tokens,
+                                buyers,
+                                i,
+                                neighbours.get(c)[i],
+                                neighbourScores.get(c)[i],
+                                r)));
+            }
+            System.out.println(line);
+        }
     }
 
     static String neighbourCell(
