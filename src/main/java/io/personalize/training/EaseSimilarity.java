@@ -96,9 +96,31 @@ public final class EaseSimilarity implements ItemSimilarity {
 
     @Override
     public ItemNeighbors compute(InteractionMatrix m, int k, TrainingMonitor monitor) {
+        return train(m, k, false, monitor).neighbors();
+    }
+
+    /** The item neighbours, and with {@code keepWeights} the whole B they were chosen from (else null). */
+    record Trained(ItemNeighbors neighbors, EaseWeights weights) {}
+
+    /**
+     * {@link #compute}, keeping B for the users' lists when asked: dense, {@code 4 * items^2} bytes, allocated once
+     * the Gram matrix and the solver are released, so within {@link #denseBytes}; sparse, the rows B is read from
+     * anyway, within {@link #sparseBytes}.
+     */
+    Trained train(InteractionMatrix m, int k, boolean keepWeights, TrainingMonitor monitor) {
         checkMemory(m.numItems());
         float[] x = values(m.userWeights());
-        return modeFor(m.numItems()) == Mode.DENSE ? dense(m, x, k, monitor) : sparse(m, x, k, monitor);
+        EaseWeights[] weights = keepWeights ? new EaseWeights[1] : null;
+        ItemNeighbors nb = modeFor(m.numItems()) == Mode.DENSE
+                ? dense(m, x, k, weights, monitor)
+                : sparse(
+                        m,
+                        x,
+                        k,
+                        columnsPerBlock(m.numItems(), Math.min(support, Math.max(1, m.numItems() - 1))),
+                        weights,
+                        monitor);
+        return new Trained(nb, keepWeights ? weights[0] : null);
     }
 
     private float[] values(float[] weights) {
@@ -112,6 +134,11 @@ public final class EaseSimilarity implements ItemSimilarity {
 
     /** The exact closed form. */
     ItemNeighbors dense(InteractionMatrix m, float[] x, int k, TrainingMonitor monitor) {
+        return dense(m, x, k, null, monitor);
+    }
+
+    /** The exact closed form; B itself into {@code keep[0]} when {@code keep} is not null. */
+    private ItemNeighbors dense(InteractionMatrix m, float[] x, int k, EaseWeights[] keep, TrainingMonitor monitor) {
         int n = m.numItems();
         DMatrixRMaj g = new DMatrixRMaj(n, n);
         double[] a = g.data;
@@ -142,6 +169,7 @@ public final class EaseSimilarity implements ItemSimilarity {
         DMatrixRMaj inverse = new DMatrixRMaj(n, n);
         solver.invert(inverse);
         g = null; // free before the neighbour selection
+        solver = null; // and its factor, before B is kept
         monitor.checkCancelled();
         double[] p = inverse.data;
         double[] diagonal = new double[n];
@@ -152,11 +180,15 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] offsets = new int[n + 1];
         int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
         float[] scores = new float[ids.length];
+        float[] whole = keep == null ? null : new float[n * n];
         for (int i = 0; i < n; i++) {
             int base = i * n;
             for (int j = 0; j < n; j++) {
                 if (j != i) {
                     float b = (float) (-p[base + j] / diagonal[j]);
+                    if (whole != null) {
+                        whole[base + j] = b;
+                    }
                     if (b > 0f && b >= top.threshold()) {
                         top.offer(j, b);
                     }
@@ -167,6 +199,9 @@ public final class EaseSimilarity implements ItemSimilarity {
                 monitor.checkCancelled();
                 monitor.progress("similarity", i, n);
             }
+        }
+        if (keep != null) {
+            keep[0] = EaseWeights.dense(n, whole);
         }
         return compact(n, offsets, ids, scores);
     }
@@ -200,6 +235,12 @@ public final class EaseSimilarity implements ItemSimilarity {
      * item is in most columns' supports: walking it once per column was most of the time), then the solves.
      */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, TrainingMonitor monitor) {
+        return sparse(m, x, k, block, null, monitor);
+    }
+
+    /** {@link #sparse}; the rows of B into {@code keep[0]} when {@code keep} is not null. */
+    private ItemNeighbors sparse(
+            InteractionMatrix m, float[] x, int k, int block, EaseWeights[] keep, TrainingMonitor monitor) {
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
         int[] uo = m.userOffsets();
@@ -343,6 +384,9 @@ public final class EaseSimilarity implements ItemSimilarity {
                 }
             }
             offsets[i + 1] = offsets[i] + best.drainSorted(ids, scores, offsets[i]);
+        }
+        if (keep != null) {
+            keep[0] = EaseWeights.sparse(n, rowStart, rowIds, rowWeights);
         }
         return compact(n, offsets, ids, scores);
     }
