@@ -12,7 +12,7 @@ import java.util.Arrays;
  * <p>Dense ({@code numItems^2} floats, row-major, zero diagonal: the exact solution) or sparse (each row's weights
  * in CSR form, columns ascending: the columns of the sparse variant whose support holds the row's item).
  */
-final class EaseWeights {
+public final class EaseWeights {
 
     private final int numItems;
     private final float[] dense;
@@ -29,7 +29,7 @@ final class EaseWeights {
     }
 
     /** @param b {@code numItems x numItems}, row-major, B[i][j] at {@code i * numItems + j} */
-    static EaseWeights dense(int numItems, float[] b) {
+    public static EaseWeights dense(int numItems, float[] b) {
         if (b.length != numItems * numItems) {
             throw new IllegalArgumentException("B must have numItems^2 entries");
         }
@@ -37,7 +37,7 @@ final class EaseWeights {
     }
 
     /** @param rowStart CSR offsets (length numItems + 1); each row's ids ascending */
-    static EaseWeights sparse(int numItems, int[] rowStart, int[] rowIds, float[] rowWeights) {
+    public static EaseWeights sparse(int numItems, int[] rowStart, int[] rowIds, float[] rowWeights) {
         if (rowStart.length != numItems + 1
                 || rowIds.length != rowStart[numItems]
                 || rowWeights.length != rowIds.length) {
@@ -46,33 +46,33 @@ final class EaseWeights {
         return new EaseWeights(numItems, null, rowStart, rowIds, rowWeights);
     }
 
-    int numItems() {
+    public int numItems() {
         return numItems;
     }
 
-    boolean isDense() {
+    public boolean isDense() {
         return dense != null;
     }
 
     /** The dense B (row-major); null when sparse. Callers must not modify it. */
-    float[] denseWeights() {
+    public float[] denseWeights() {
         return dense;
     }
 
-    int[] rowStart() {
+    public int[] rowStart() {
         return rowStart;
     }
 
-    int[] rowIds() {
+    public int[] rowIds() {
         return rowIds;
     }
 
-    float[] rowWeights() {
+    public float[] rowWeights() {
         return rowWeights;
     }
 
     /** B[i][j], 0 when the sparse variant did not regress j on i. */
-    float weight(int i, int j) {
+    public float weight(int i, int j) {
         if (dense != null) {
             return dense[i * numItems + j];
         }
@@ -81,12 +81,12 @@ final class EaseWeights {
     }
 
     /** Stored weights: users' lists cost about this per history item, on average. */
-    long nnz() {
+    public long nnz() {
         return dense != null ? (long) numItems * numItems : rowStart[numItems];
     }
 
     /** Heap footprint of the weights, in bytes. */
-    long bytes() {
+    public long bytes() {
         return dense != null ? 4L * dense.length : 4L * (numItems + 1) + 8L * rowIds.length;
     }
 }

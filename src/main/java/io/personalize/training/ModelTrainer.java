@@ -56,7 +56,7 @@ public final class ModelTrainer {
             EaseWeights b = weights;
             ItemNeighbors reasons = nb;
             long entries = matrix.nnz();
-            rankers = scoring -> new EaseRanker(b, reasons, popularity, scoring, entries);
+            rankers = scoring -> easeRanker(b, reasons, popularity, scoring, entries);
         }
         monitor.checkCancelled();
         return new TrainedModel(config, matrix, nb, popularity, rankers, System.nanoTime() - t0);
@@ -75,6 +75,36 @@ public final class ModelTrainer {
             float[] popularity,
             ScoringParams scoring) {
         return new FactorRanker(factors, shares, neighbors, popularity, scoring);
+    }
+
+    /**
+     * The users' lists of a {@code user_knn} model whose matrix and item neighbours were assembled elsewhere (the Spark
+     * job ranks each user partition's users over the whole matrix, broadcast): the rankers a {@code user_knn} training
+     * here uses, over {@code m} (users numbered as the node numbers them) and {@code neighbors} after row
+     * normalisation, as in {@link #train}. Each ranker is not thread-safe: one per thread.
+     */
+    public static Function<ScoringParams, UserRanker> userKnnRankers(
+            TrainingConfig config, InteractionMatrix m, ItemNeighbors neighbors, float[] popularity) {
+        if (config.similarity() instanceof UserKnn userKnn) {
+            return userKnn.rankers(m, neighbors, popularity);
+        }
+        throw new IllegalArgumentException("not a user_knn configuration: " + config.algorithm());
+    }
+
+    /**
+     * The users' lists of an {@code ease} model: the history against the whole of B ({@code weights}, from {@link
+     * EaseSimilarity#train} or {@link EaseSimilarity#sparseRows(int, java.util.List, int, boolean)}), negative weights
+     * included, as a training here ranks them; reasons from {@code neighbors} (the item neighbours after row
+     * normalisation). {@code historyEntries}: the entries of all users' histories (a dense B's lists score every item
+     * up to a bound on the work, then candidates). Not thread-safe: one per thread.
+     */
+    public static UserRanker easeRanker(
+            EaseWeights weights,
+            ItemNeighbors neighbors,
+            float[] popularity,
+            ScoringParams scoring,
+            long historyEntries) {
+        return new EaseRanker(weights, neighbors, popularity, scoring, historyEntries);
     }
 
     /**
