@@ -23,6 +23,14 @@ public final class EaseGapProbe {
                 purchases, AlgorithmsBench.FRACTION, AlgorithmsBench.SEED, "OR-stratified test");
         OfflineSplit validation = OfflineSplit.stratified(
                 test.train(), AlgorithmsBench.FRACTION, AlgorithmsBench.VALIDATION_SEED, "OR-stratified validation");
+        if (args.length > 0 && args[0].equals("time")) {
+            time(purchases);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("sparse")) {
+            sparse(validation, test);
+            return;
+        }
         for (OfflineSplit split : List.of(validation, test)) {
             OfflineEvaluator e = new OfflineEvaluator(split, 10);
             System.out.printf(Locale.ROOT, "%n== %s (%,d items) ==%n", split.name(), e.numItems());
@@ -67,6 +75,46 @@ public final class EaseGapProbe {
                 print(
                         "plugin lambda 800, popularity " + pw + (decay ? ", decay 21d" : ", no decay"),
                         e.plugin(b.build()));
+            }
+        }
+    }
+
+    /**
+     * OR-time's test split: EASE (weight^0.5, lambda 800) with the half-lives and popularity weights the tuner chose
+     * there without a coverage floor (7 days, 0), and the bench's fixed row (21 days).
+     */
+    private static void time(List<OnlineRetail.Purchase> purchases) {
+        OfflineEvaluator e =
+                new OfflineEvaluator(OfflineSplit.time(purchases, OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time"), 10);
+        System.out.printf(Locale.ROOT, "%n== OR-time test (%,d items) ==%n", e.numItems());
+        for (double halfLife : new double[] {7, 21}) {
+            for (double pw : new double[] {0, 0.05}) {
+                print(
+                        "plugin ease lambda 800, half-life " + halfLife + "d, popularity " + pw,
+                        e.plugin(TrainingConfig.builder()
+                                .algorithm(TrainingConfig.Algorithm.EASE)
+                                .regularization(800)
+                                .halfLifeDays(halfLife)
+                                .scoring(new ScoringParams(0, 0, pw))
+                                .build()));
+            }
+        }
+    }
+
+    /** The sparse variant (forced by a small budget) by support and regularization, binary input, no decay. */
+    private static void sparse(OfflineSplit validation, OfflineSplit test) {
+        for (OfflineSplit split : List.of(validation, test)) {
+            OfflineEvaluator e = new OfflineEvaluator(split, 10);
+            System.out.printf(Locale.ROOT, "%n== %s, sparse EASE (%,d items) ==%n", split.name(), e.numItems());
+            for (int support : new int[] {50, 100, 200, 400}) {
+                for (double lambda : new double[] {12.5, 50, 200}) {
+                    print(
+                            "plugin sparse, support " + support + ", lambda " + lambda,
+                            e.plugin(binary(lambda, 500)
+                                    .easeSupport(support)
+                                    .memoryBudgetBytes(64L << 20)
+                                    .build()));
+                }
             }
         }
     }
