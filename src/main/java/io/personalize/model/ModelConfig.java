@@ -265,7 +265,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
      * every user's list: {@code cosine}, {@code rp3beta} and {@code ease} through the neighbours' formula, {@code als}
      * and {@code user_knn} by their own ranking. {@code regularization} is EASE's and ALS's L2 weight; {@code factors}
      * and {@code iterations} are ALS's, whose {@code alpha} is the confidence weight of observed entries;
-     * {@code user_neighbors} and {@code shrinkage} are user_knn's. A parameter the algorithm does not use is refused.
+     * {@code user_neighbors} and {@code shrinkage} are user_knn's; {@code variant} ({@code auto}, {@code dense},
+     * {@code sparse}) and {@code support} are EASE's (null: automatic by memory, the default support). A parameter the
+     * algorithm does not use is refused.
      */
     public record Similarity(
             String algorithm,
@@ -276,7 +278,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             Double regularization,
             Integer factors,
             Integer iterations,
-            Integer userNeighbors)
+            Integer userNeighbors,
+            String variant,
+            Integer support)
             implements ToXContentObject, Writeable {
 
         public static final String COSINE = "cosine";
@@ -289,6 +293,10 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         public static final int MAX_NEIGHBORS = 1000;
         public static final int MAX_FACTORS = 1000;
         public static final int MAX_ITERATIONS = 100;
+        /** EASE's variants: chosen by memory (the default), the exact closed form, the per-column regressions. */
+        public static final List<String> EASE_VARIANTS = List.of("auto", "dense", "sparse");
+        /** Sparse EASE regresses each column on at most this many items (a Gram matrix of support² doubles each). */
+        public static final int MAX_SUPPORT = 2000;
 
         public static final ConstructingObjectParser<Similarity, Void> PARSER = new ConstructingObjectParser<>(
                 "similarity",
@@ -302,7 +310,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                         (Double) a[5],
                         (Integer) a[6],
                         (Integer) a[7],
-                        (Integer) a[8]));
+                        (Integer) a[8],
+                        (String) a[9],
+                        (Integer) a[10]));
 
         static {
             PARSER.declareString(optionalConstructorArg(), new ParseField("algorithm"));
@@ -314,6 +324,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             PARSER.declareInt(optionalConstructorArg(), new ParseField("factors"));
             PARSER.declareInt(optionalConstructorArg(), new ParseField("iterations"));
             PARSER.declareInt(optionalConstructorArg(), new ParseField("user_neighbors"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("variant"));
+            PARSER.declareInt(optionalConstructorArg(), new ParseField("support"));
         }
 
         public static final Similarity DEFAULT = new Similarity(null, DEFAULT_NEIGHBORS, null, null, null);
@@ -321,6 +333,31 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         /** The neighbourhood algorithms' parameters only. */
         public Similarity(String algorithm, int neighbors, Double shrinkage, Double alpha, Double beta) {
             this(algorithm, neighbors, shrinkage, alpha, beta, null, null, null, null);
+        }
+
+        /** Every algorithm's parameters but EASE's variant and support. */
+        public Similarity(
+                String algorithm,
+                int neighbors,
+                Double shrinkage,
+                Double alpha,
+                Double beta,
+                Double regularization,
+                Integer factors,
+                Integer iterations,
+                Integer userNeighbors) {
+            this(
+                    algorithm,
+                    neighbors,
+                    shrinkage,
+                    alpha,
+                    beta,
+                    regularization,
+                    factors,
+                    iterations,
+                    userNeighbors,
+                    null,
+                    null);
         }
 
         public Similarity {
@@ -343,10 +380,22 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             requireBetween(factors, 1, MAX_FACTORS, "similarity.factors");
             requireBetween(iterations, 1, MAX_ITERATIONS, "similarity.iterations");
             requireBetween(userNeighbors, 1, MAX_NEIGHBORS, "similarity.user_neighbors");
+            variant = variant == null ? null : variant.toLowerCase(Locale.ROOT);
+            if (variant != null && EASE_VARIANTS.contains(variant) == false) {
+                throw new IllegalArgumentException(
+                        "[similarity.variant] unknown variant [" + variant + "], expected one of " + EASE_VARIANTS);
+            }
+            requireBetween(support, 1, MAX_SUPPORT, "similarity.support");
             onlyFor(regularization, "regularization", algorithm, EASE, ALS);
             onlyFor(factors, "factors", algorithm, ALS);
             onlyFor(iterations, "iterations", algorithm, ALS);
             onlyFor(userNeighbors, "user_neighbors", algorithm, USER_KNN);
+            onlyFor(variant, "variant", algorithm, EASE);
+            onlyFor(support, "support", algorithm, EASE);
+            if (support != null && "dense".equals(variant)) {
+                throw new IllegalArgumentException(
+                        "[similarity.support] is a parameter of the sparse variant, not of [dense]");
+            }
             // the neighbourhood parameters, for the newer algorithms that do not use them (cosine and rp3beta have
             // always accepted each other's, and stored models may hold them)
             if (List.of(EASE, ALS, USER_KNN).contains(algorithm)) {
@@ -380,6 +429,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                     in.readOptionalDouble(),
                     in.readOptionalVInt(),
                     in.readOptionalVInt(),
+                    in.readOptionalVInt(),
+                    in.readOptionalString(),
                     in.readOptionalVInt());
         }
 
@@ -394,6 +445,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             out.writeOptionalVInt(factors);
             out.writeOptionalVInt(iterations);
             out.writeOptionalVInt(userNeighbors);
+            out.writeOptionalString(variant);
+            out.writeOptionalVInt(support);
         }
 
         @Override
@@ -419,6 +472,12 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             }
             if (userNeighbors != null) {
                 builder.field("user_neighbors", userNeighbors);
+            }
+            if (variant != null) {
+                builder.field("variant", variant);
+            }
+            if (support != null) {
+                builder.field("support", support);
             }
             return builder.endObject();
         }

@@ -1,6 +1,8 @@
 package io.personalize.model;
 
+import io.personalize.training.EaseSimilarity;
 import io.personalize.training.TrainingConfig;
+import java.util.Locale;
 import org.elasticsearch.monitor.jvm.JvmInfo;
 
 /** The training maths' configuration for a model's configuration: where the REST names meet the algorithm's knobs. */
@@ -59,7 +61,15 @@ public final class TrainingConfigs {
                     builder.userNeighbors(similarity.userNeighbors());
                 }
             }
-            case ModelConfig.Similarity.EASE -> {}
+            case ModelConfig.Similarity.EASE -> {
+                if (similarity.variant() != null) {
+                    builder.easeMode(
+                            EaseSimilarity.Mode.valueOf(similarity.variant().toUpperCase(Locale.ROOT)));
+                }
+                if (similarity.support() != null) {
+                    builder.easeSupport(similarity.support());
+                }
+            }
             default -> {
                 if (similarity.alpha() != null) {
                     builder.cosineAlpha(similarity.alpha());

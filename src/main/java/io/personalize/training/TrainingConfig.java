@@ -28,6 +28,9 @@ public final class TrainingConfig {
 
     public static final double DEFAULT_ALS_REGULARIZATION = 10;
 
+    /** Sparse EASE: items each item's column is regressed on, by default. */
+    public static final int DEFAULT_EASE_SUPPORT = 200;
+
     public static final double DAY_SECONDS = 86_400.0;
 
     private final double halfLifeDays;
@@ -51,6 +54,7 @@ public final class TrainingConfig {
     private final int userNeighbors;
     private final double userShrink;
     private final int easeSupport;
+    private final EaseSimilarity.Mode easeMode;
     private final long memoryBudgetBytes;
 
     private TrainingConfig(Builder b) {
@@ -63,6 +67,7 @@ public final class TrainingConfig {
         this.userNeighbors = b.userNeighbors;
         this.userShrink = b.userShrink;
         this.easeSupport = b.easeSupport;
+        this.easeMode = b.easeMode;
         this.memoryBudgetBytes = b.memoryBudgetBytes;
         this.halfLifeDays = b.halfLifeDays;
         this.popularityHalfLifeDays = b.popularityHalfLifeDays;
@@ -127,6 +132,7 @@ public final class TrainingConfig {
         b.userNeighbors = userNeighbors;
         b.userShrink = userShrink;
         b.easeSupport = easeSupport;
+        b.easeMode = easeMode;
         b.memoryBudgetBytes = memoryBudgetBytes;
         return b;
     }
@@ -257,6 +263,11 @@ public final class TrainingConfig {
         return easeSupport;
     }
 
+    /** EASE: dense, sparse, or chosen by memory (the default). */
+    public EaseSimilarity.Mode easeMode() {
+        return easeMode;
+    }
+
     /** Memory the training maths may take beyond the interaction matrix (dense EASE, the factors); bytes. */
     public long memoryBudgetBytes() {
         return memoryBudgetBytes;
@@ -267,9 +278,7 @@ public final class TrainingConfig {
         return switch (algorithm) {
             case COSINE -> cosine();
             case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
-            case EASE ->
-                new EaseSimilarity(
-                        regularization, valueExponent, easeSupport, memoryBudgetBytes, EaseSimilarity.Mode.AUTO);
+            case EASE -> new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode);
             case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L);
             case USER_KNN -> new UserKnn(userNeighbors, userShrink, valueExponent, cosine());
         };
@@ -328,7 +337,8 @@ public final class TrainingConfig {
         private int iterations = 15;
         private int userNeighbors = 100;
         private double userShrink = 10;
-        private int easeSupport = 200;
+        private int easeSupport = DEFAULT_EASE_SUPPORT;
+        private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
         private long memoryBudgetBytes = Long.MAX_VALUE;
 
         private Builder() {}
@@ -387,6 +397,12 @@ public final class TrainingConfig {
                 throw new IllegalArgumentException("easeSupport must be >= 1");
             }
             this.easeSupport = support;
+            return this;
+        }
+
+        /** EASE's variant: dense (exact), sparse ({@link #easeSupport} items per column) or chosen by memory. */
+        public Builder easeMode(EaseSimilarity.Mode mode) {
+            this.easeMode = java.util.Objects.requireNonNull(mode);
             return this;
         }
 

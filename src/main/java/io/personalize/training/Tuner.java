@@ -24,6 +24,9 @@ import java.util.function.LongSupplier;
  *   <li>{@code parameter}: the main parameter of the two best algorithms, below and above its value (cosine's and
  *       rp3beta's alpha and beta, EASE's and ALS's regularization, user_knn's number of users), and further in a
  *       direction while each step beats the one before (at most {@link #PARAMETER_STEPS} steps);
+ *   <li>{@code sparse}: EASE's sparse variant (each item's column regressed on the {@code support} items that co-occur
+ *       most with it) at supports 50 and 200, at EASE's best regularization and a quarter of it, and when one of them
+ *       is EASE's best, its regularization further down while each quarter beats the one before;
  *   <li>{@code half_life}: a third and three times the best half-life, when decay won;
  *   <li>{@code coverage}, only with a coverage floor: for each algorithm's best configuration, the move of its main
  *       parameter that spreads its lists over more items (rp3beta's beta up, cosine's alpha down, EASE's and ALS's
@@ -112,6 +115,8 @@ public final class Tuner {
     static final double[] POPULARITY_WEIGHTS = {0, 0.1, 0.2};
     /** Steps of the main parameter in one direction at most (the first always, the others while they win). */
     static final int PARAMETER_STEPS = 3;
+    /** Items each column of sparse EASE is regressed on, in the {@code sparse} stage. */
+    static final int[] SPARSE_SUPPORTS = {50, 200};
 
     private final TrainingConfig configured;
     private final long budgetMillis;
@@ -209,6 +214,8 @@ public final class Tuner {
             }
         }
 
+        sparseEase(evaluator);
+
         Trial best = best(t -> true);
         if (best != null && Double.isFinite(best.halfLifeDays())) {
             double h = best.halfLifeDays();
@@ -265,6 +272,43 @@ public final class Tuner {
             throw new IllegalArgumentException("tuning found no candidate that trains: " + reasons);
         }
         return new Result(List.copyOf(trials), winner, budgetMillis, clockMillis.getAsLong() - start, minCoverage);
+    }
+
+    /**
+     * EASE's sparse variant from EASE's best configuration so far: each support of {@link #SPARSE_SUPPORTS} at its
+     * regularization and a quarter of it, then, when a sparse candidate is EASE's best, its regularization further down
+     * while each step beats the one before. Restricting each column's regression to the items that co-occur most with
+     * it acts as a second regularizer: on Online Retail (stratified) the sparse variant scores above the exact one.
+     */
+    private void sparseEase(Evaluator evaluator) {
+        Trial ease = best(t -> t.config().algorithm() == TrainingConfig.Algorithm.EASE);
+        if (ease == null) {
+            return;
+        }
+        double lambda = ease.config().regularization();
+        for (int support : SPARSE_SUPPORTS) {
+            for (double l : new double[] {lambda, lambda / 4}) {
+                try_(
+                        "sparse",
+                        ease.config().toBuilder()
+                                .easeMode(EaseSimilarity.Mode.SPARSE)
+                                .easeSupport(support)
+                                .regularization(l)
+                                .build(),
+                        evaluator);
+            }
+        }
+        Trial from = best(t -> t.config().algorithm() == TrainingConfig.Algorithm.EASE);
+        if (from == null || from.config().easeMode() != EaseSimilarity.Mode.SPARSE) {
+            return;
+        }
+        for (int s = 0; s < PARAMETER_STEPS; s++) {
+            Trial next = try_("sparse", parameterStep(from.config(), true), evaluator);
+            if (next == null || next.outcome() != Outcome.MEASURED || better(next, from) == false) {
+                return;
+            }
+            from = next;
+        }
     }
 
     /** The best configuration so far of each of the two best algorithms, best first. */

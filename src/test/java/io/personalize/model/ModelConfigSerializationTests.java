@@ -64,6 +64,8 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
         boolean regularized = algorithm.equals("ease") || algorithm.equals("als");
         boolean als = algorithm.equals("als");
         boolean neighbourhood = algorithm.equals("cosine") || algorithm.equals("rp3beta");
+        boolean ease = algorithm.equals("ease");
+        String variant = randomBoolean() ? null : randomFrom(ModelConfig.Similarity.EASE_VARIANTS);
         return new ModelConfig.Similarity(
                 algorithm,
                 between(1, ModelConfig.Similarity.MAX_NEIGHBORS),
@@ -77,6 +79,10 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
                 als && randomBoolean() ? between(1, ModelConfig.Similarity.MAX_ITERATIONS) : null,
                 algorithm.equals("user_knn") && randomBoolean()
                         ? between(1, ModelConfig.Similarity.MAX_NEIGHBORS)
+                        : null,
+                ease ? variant : null,
+                ease && "dense".equals(variant) == false && randomBoolean()
+                        ? between(1, ModelConfig.Similarity.MAX_SUPPORT)
                         : null);
     }
 

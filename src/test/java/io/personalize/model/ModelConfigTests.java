@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.nullValue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.elasticsearch.common.Strings;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.core.TimeValue;
@@ -175,6 +176,49 @@ public class ModelConfigTests extends ESTestCase {
                 head + "{\"algorithm\": \"user_knn\", \"alpha\": 0.5}}",
                 "[similarity.alpha] is a parameter of [cosine, rp3beta, als]");
         assertBad(head + "{\"algorithm\": \"als\", \"beta\": 0.5}}", "[similarity.beta] is a parameter of [rp3beta]");
+    }
+
+    public void testEaseVariantAndSupport() throws IOException {
+        String head = "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": ";
+        ModelConfig sparse = parse(head + "{\"algorithm\": \"ease\", \"variant\": \"Sparse\", \"support\": 50}}");
+        assertThat(sparse.similarity().variant(), equalTo("sparse"));
+        assertThat(sparse.similarity().support(), equalTo(50));
+        assertThat(roundTrip(sparse), equalTo(sparse));
+        io.personalize.training.TrainingConfig training = TrainingConfigs.of(sparse);
+        assertThat(training.easeMode(), equalTo(io.personalize.training.EaseSimilarity.Mode.SPARSE));
+        assertThat(training.easeSupport(), equalTo(50));
+        assertThat(training.similarity().describe(), containsString("support=50, mode=sparse"));
+        assertThat(
+                TrainingConfigs.of(parse(head + "{\"algorithm\": \"ease\", \"variant\": \"dense\"}}"))
+                        .easeMode(),
+                equalTo(io.personalize.training.EaseSimilarity.Mode.DENSE));
+        // not set: chosen by memory at the default support, and GET shows nothing new
+        ModelConfig auto = parse(head + "{\"algorithm\": \"ease\"}}");
+        assertThat(TrainingConfigs.of(auto).easeMode(), equalTo(io.personalize.training.EaseSimilarity.Mode.AUTO));
+        assertThat(
+                TrainingConfigs.of(auto).easeSupport(),
+                equalTo(io.personalize.training.TrainingConfig.DEFAULT_EASE_SUPPORT));
+        assertThat(Strings.toString(auto.similarity()).contains("variant"), equalTo(false));
+        assertThat(Strings.toString(sparse.similarity()), containsString("\"variant\":\"sparse\",\"support\":50"));
+
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"variant\": \"sansa\"}}",
+                "[similarity.variant] unknown variant [sansa], expected one of [auto, dense, sparse]");
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"support\": 0}}",
+                "[similarity.support] must be between 1 and 2000, got [0]");
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"support\": 2001}}",
+                "[similarity.support] must be between 1 and 2000, got [2001]");
+        assertBad(
+                head + "{\"algorithm\": \"ease\", \"variant\": \"dense\", \"support\": 50}}",
+                "[similarity.support] is a parameter of the sparse variant, not of [dense]");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"variant\": \"sparse\"}}",
+                "[similarity.variant] is a parameter of [ease], not of [als]");
+        assertBad(
+                head + "{\"algorithm\": \"cosine\", \"support\": 50}}",
+                "[similarity.support] is a parameter of [ease], not of [cosine]");
     }
 
     public void testModelNames() {

@@ -305,6 +305,60 @@ class TunerTests {
     }
 
     @Test
+    void easesSparseVariantIsTriedAndWinsWhereItScoresBest() {
+        // OR-stratified's shape: the sparse variant above the exact one, the smaller support better, its peak at a
+        // regularization of 12.5 (the dense one scores alike at every regularization, so its best stays at 200)
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            if (c.algorithm() != TrainingConfig.Algorithm.EASE) {
+                return ndcg(0.1);
+            }
+            double score = c.valueExponent() == 0 ? 0.21 : 0.2;
+            if (c.easeMode() == EaseSimilarity.Mode.SPARSE) {
+                score += 0.05 + (c.easeSupport() == 50 ? 0.01 : 0);
+                score -= 0.005 * Math.abs(Math.log(c.regularization() / 12.5) / Math.log(4));
+            }
+            return ndcg(score);
+        });
+        List<Tuner.Trial> sparse =
+                result.trials().stream().filter(t -> t.stage().equals("sparse")).toList();
+        // the grid (supports 50 and 200 at EASE's best regularization, binary 200, and a quarter of it), then the best
+        // of it one quarter further down while it wins: 12.5 wins, 3.125 loses and ends the steps
+        List<String> tried = sparse.stream()
+                .map(t -> t.config().easeSupport() + "@" + t.config().regularization())
+                .toList();
+        assertEquals(List.of("50@200.0", "50@50.0", "200@200.0", "200@50.0", "50@12.5", "50@3.125"), tried);
+        for (Tuner.Trial t : sparse) {
+            assertEquals(Tuner.Outcome.MEASURED, t.outcome());
+            assertEquals(EaseSimilarity.Mode.SPARSE, t.config().easeMode());
+            assertEquals(0.0, t.config().valueExponent());
+            assertTrue(t.algorithm().contains("mode=sparse"), t.algorithm());
+        }
+        TrainingConfig winner = result.winner().config();
+        assertEquals(EaseSimilarity.Mode.SPARSE, winner.easeMode());
+        assertEquals(50, winner.easeSupport());
+        assertEquals(12.5, winner.regularization(), 1e-9);
+        assertEquals("sparse", result.winner().stage());
+        // chosen by validation NDCG: no measured candidate scores above it
+        for (Tuner.Trial t : result.trials()) {
+            assertTrue(t.figures().ndcg() <= result.winner().figures().ndcg(), t.toString());
+        }
+    }
+
+    @Test
+    void theSparseStageLeavesTheExactVariantWhenItScoresBetter() {
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg(
+                        c.algorithm() != TrainingConfig.Algorithm.EASE
+                                ? 0.1
+                                : c.easeMode() == EaseSimilarity.Mode.SPARSE ? 0.15 : 0.2));
+        assertEquals(
+                4,
+                result.trials().stream().filter(t -> t.stage().equals("sparse")).count(),
+                "the grid only: no steps from a sparse candidate that lost");
+        assertEquals(EaseSimilarity.Mode.AUTO, result.winner().config().easeMode());
+    }
+
+    @Test
     void theMainParameterKeepsSteppingWhileItWins() {
         // EASE's peak is at regularization 12.5, three quarterings below the default 800 (the input stage tries 200)
         List<Double> lambdas = new ArrayList<>();
