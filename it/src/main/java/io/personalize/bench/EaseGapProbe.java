@@ -1,6 +1,7 @@
 package io.personalize.bench;
 
 import io.personalize.it.OnlineRetail;
+import io.personalize.training.EaseSimilarity;
 import io.personalize.training.ScoringParams;
 import io.personalize.training.TrainingConfig;
 import java.util.List;
@@ -25,6 +26,10 @@ public final class EaseGapProbe {
                 test.train(), AlgorithmsBench.FRACTION, AlgorithmsBench.VALIDATION_SEED, "OR-stratified validation");
         if (args.length > 0 && args[0].equals("time")) {
             time(purchases);
+            return;
+        }
+        if (args.length > 2 && args[0].equals("sparse-at")) {
+            sparseAt(validation, test, Integer.parseInt(args[1]), args);
             return;
         }
         if (args.length > 0 && args[0].equals("sparse")) {
@@ -115,6 +120,26 @@ public final class EaseGapProbe {
                                     .memoryBudgetBytes(64L << 20)
                                     .build()));
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code sparse-at SUPPORT LAMBDA...}: the sparse variant as the model setting {@code "variant": "sparse"} trains
+     * it (binary input, no decay, popularity 0: the tuner's choice on OR-stratified), on the validation and test splits.
+     */
+    private static void sparseAt(OfflineSplit validation, OfflineSplit test, int support, String[] args) {
+        for (OfflineSplit split : List.of(validation, test)) {
+            OfflineEvaluator e = new OfflineEvaluator(split, 10);
+            System.out.printf(Locale.ROOT, "%n== %s, sparse EASE (%,d items) ==%n", split.name(), e.numItems());
+            for (int i = 2; i < args.length; i++) {
+                double lambda = Double.parseDouble(args[i]);
+                print(
+                        "plugin variant sparse, support " + support + ", lambda " + lambda,
+                        e.plugin(binary(lambda, 500)
+                                .easeMode(EaseSimilarity.Mode.SPARSE)
+                                .easeSupport(support)
+                                .build()));
             }
         }
     }

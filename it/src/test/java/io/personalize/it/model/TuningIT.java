@@ -223,6 +223,41 @@ class TuningIT {
     }
 
     @Test
+    void easesSparseVariantIsAModelSettingShownByGetAndTrainedWithEveryBadValueA400() {
+        String model = "tu-sparse";
+        String head = String.format(Locale.ROOT, """
+            {"catalog": {"index": "%s", "id_field": "sku"},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                        "time_field": "@timestamp", "weights": {"purchase": 5}},
+             "similarity": """, PRODUCTS, EVENTS);
+        String[][] bad = {
+            {"{\"algorithm\": \"ease\", \"variant\": \"sansa\"}", "[similarity.variant] unknown variant [sansa]"},
+            {"{\"algorithm\": \"ease\", \"support\": 0}", "[similarity.support] must be between 1 and 2000"},
+            {"{\"algorithm\": \"ease\", \"support\": 5000}", "[similarity.support] must be between 1 and 2000"},
+            {
+                "{\"algorithm\": \"ease\", \"variant\": \"dense\", \"support\": 50}",
+                "[similarity.support] is a parameter of the sparse variant"
+            },
+            {"{\"algorithm\": \"als\", \"variant\": \"sparse\"}", "[similarity.variant] is a parameter of [ease]"},
+            {"{\"algorithm\": \"cosine\", \"support\": 50}", "[similarity.support] is a parameter of [ease]"},
+        };
+        try {
+            for (String[] c : bad) {
+                assertError(es.put(path(model), head + c[0] + "}"), 400, c[1], c[0]);
+            }
+            es.put(path(model), head + "{\"algorithm\": \"ease\", \"variant\": \"sparse\", \"support\": 50}}")
+                    .ok();
+            JsonNode similarity = es.get(path(model)).ok().path("config").path("similarity");
+            assertEquals("sparse", similarity.path("variant").asText(), similarity.toString());
+            assertEquals(50, similarity.path("support").asInt(), similarity.toString());
+            JsonNode version = es.post(path(model) + "/_train", null).ok().path("version");
+            assertTrue(version.path("algorithm").asText().contains("support=50, mode=sparse"), version.toString());
+        } finally {
+            es.delete(path(model));
+        }
+    }
+
+    @Test
     void everyBadTuningParameterIsA400NamingItsField() {
         String[][] cases = {
             {"{\"tune\": {\"budget\": \"0s\"}}", "[tune.budget] must be between 1s and 1d"},
