@@ -12,6 +12,7 @@ import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
 import io.personalize.action.ImportSessionAction;
 import io.personalize.action.PutModelAction;
+import io.personalize.action.RecentItemsChangedAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
@@ -27,6 +28,7 @@ import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportImportSessionAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
+import io.personalize.action.TransportRecentItemsChangedAction;
 import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
@@ -169,7 +171,8 @@ public class PersonalizePlugin extends Plugin
                 new PluginAction(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
                 new PluginAction(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
                 new PluginAction(EventsAction.TYPE, TransportEventsAction.class),
-                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class));
+                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class),
+                new PluginAction(RecentItemsChangedAction.TYPE, TransportRecentItemsChangedAction.class));
     }
 
     // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this

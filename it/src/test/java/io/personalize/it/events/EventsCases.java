@@ -255,6 +255,57 @@ abstract class EventsCases {
         }
     }
 
+    /** GETs served by the model's per-user newest-items index, summed over its copies. */
+    private long newestItemsReads() {
+        JsonNode stats = cluster.any()
+                .get("/.personalize-recent-" + shop.model + ".*/_stats/get?expand_wildcards=all")
+                .ok();
+        return stats.path("_all").path("total").path("get").path("total").asLong();
+    }
+
+    /**
+     * Every node keeps a copy of the shopper's newest items (no read per request) and the events API updates every
+     * node's copy before it answers: with every node's copy warm, each event, sent through one node, changes the next
+     * request on every node; a forgetting, sent through another, hides the items on every node.
+     */
+    @Test
+    void everyNodesCopyOfTheNewestItemsFollowsEachEventAndTheForgetting() {
+        List<EsClient> nodes = cluster.nodes();
+        String user = "u-copy";
+        for (EsClient node : nodes) {
+            assertEquals(List.of("f", "e"), shelf(node, user), node.baseUrl() + ": a stranger");
+        }
+        nodes.get(0).post(eventsPath(), event(user, "a", "view")).ok();
+        for (EsClient node : nodes) {
+            assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl() + ": a's neighbours");
+        }
+        // every node now holds the user's items: requests read nothing
+        long reads = newestItemsReads();
+        for (int round = 0; round < 3; round++) {
+            for (EsClient node : nodes) {
+                assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl());
+            }
+        }
+        assertEquals(reads, newestItemsReads(), "no read of the newest items while they did not change");
+        // a newer event of b, through the last node: b is seen now, so it leaves the shelf, on every node at once
+        nodes.get(nodes.size() - 1).post(eventsPath(), event(user, "b", "view")).ok();
+        for (EsClient node : nodes) {
+            assertEquals(List.of("c", "f"), shelf(node, user), node.baseUrl() + ": b seen");
+        }
+        assertEquals(
+                200,
+                nodes.get(nodes.size() > 1 ? 1 : 0)
+                        .delete("/_recommend/models/" + shop.model + "/users/" + user)
+                        .status());
+        for (EsClient node : nodes) {
+            assertEquals(List.of("f", "e"), shelf(node, user), node.baseUrl() + ": forgotten, a stranger again");
+        }
+        nodes.get(0).post(eventsPath(), event(user, "a", "view")).ok();
+        for (EsClient node : nodes) {
+            assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl() + ": a new event counts");
+        }
+    }
+
     @Test
     void forgettingAUserDeletesWhatTheApiKeptOfThem() {
         EsClient es = cluster.any();
