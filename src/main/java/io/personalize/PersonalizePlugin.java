@@ -57,6 +57,7 @@ import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
+import io.personalize.rescore.SignalsCache;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
 import io.personalize.rest.RestEventsAction;
@@ -150,7 +151,10 @@ public class PersonalizePlugin extends Plugin
         // imports in parts: sessions live on the node that opened them
         ImportSessions importSessions =
                 new ImportSessions(services.clusterService(), services.threadPool(), store, versions, trainings);
-        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions);
+        // the shoppers' signals as last computed, on the node that coordinates their searches
+        SignalsCache signals =
+                new SignalsCache(settings, services.clusterService().getClusterSettings());
+        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions, signals);
     }
 
     // ActionHandler differs across releases (generic in 9.0 and 8.19): ActionHandlersPlugin (src/es-<api>) adapts it
@@ -198,7 +202,8 @@ public class PersonalizePlugin extends Plugin
         return Stream.concat(
                         Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
                         Stream.concat(
-                                Stream.of(OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT),
+                                Stream.of(
+                                        OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT, SignalsCache.SIZE),
                                 EmbeddingService.settings().stream()))
                 .toList();
     }

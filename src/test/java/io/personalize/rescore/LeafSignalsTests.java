@@ -202,13 +202,19 @@ public class LeafSignalsTests extends ESTestCase {
      * score and the item of each.
      */
     private void assertScores(String idField, int products, int items, int stride) throws IOException {
+        assertScores(idField, products, items, stride, LeafSignals.WALKED_TERMS_PER_LOOKUP);
+    }
+
+    private void assertScores(String idField, int products, int items, int stride, int walkedTermsPerLookup)
+            throws IOException {
         PersonalizationSignals signals = signals(idField, products, items);
         ShardSignals shard = new ShardSignals(signals);
         int checked = 0;
         for (LeafReaderContext leaf : reader.leaves()) {
             LeafReader segment = leaf.reader();
-            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS);
-            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS);
+            int reads = LeafSignals.STORED_ID_READS_PER_SEEK;
+            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
+            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
             Map<Integer, Product> docs =
                     bySegment.get(segment.getCoreCacheHelper().getKey());
             int seen = 0;
@@ -241,8 +247,16 @@ public class LeafSignalsTests extends ESTestCase {
 
     public void testKeywordIdPerDocumentAndResolved() throws IOException {
         index(400);
-        assertScores("sku", 400, 2000, 7); // per document: the ordinal's term in the table
-        assertScores("sku", 400, 10, 1); // resolved: the items' ordinals
+        // as the node does
+        assertScores("sku", 400, 2000, 7);
+        assertScores("sku", 400, 10, 1);
+        // per document (the ordinal's term in the table): a walk costing a lookup per term, fewer documents than terms
+        assertScores("sku", 400, 2000, 1, 1);
+        // resolved by seeking each item: more documents than items, terms many beside the items
+        assertScores("sku", 400, 3, 1, 1);
+        // resolved by walking the segment's terms at the first document
+        assertScores("sku", 400, 50, 1, 1 << 20);
+        assertScores("sku", 400, 2000, 3, 1 << 20);
     }
 
     public void testNumericIdMatchesCanonicalNumbersOnly() throws IOException {

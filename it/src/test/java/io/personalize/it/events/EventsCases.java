@@ -255,6 +255,31 @@ abstract class EventsCases {
         }
     }
 
+    /**
+     * The first hit of a search of every product rescored for the user, by similarity to their newest items and by
+     * popularity only: f (the most popular) for a stranger, b (a's best neighbour) once they viewed a.
+     */
+    private String topHit(EsClient node, String user) {
+        JsonNode hits = node.post("/" + shop.products + "/_search", String.format(Locale.ROOT, """
+                {"size": 1, "query": {"match": {"title": "product"}},
+                 "rescore": {"window_size": 10, "personalize": {"model": "%s", "user_id": "%s",
+                   "weights": {"query": 0, "item_similarity": 1, "user_affinity": 0, "attribute_affinity": 0,
+                               "popularity": 0.5}}}}""", shop.model, user))
+                .ok()
+                .path("hits")
+                .path("hits");
+        return hits.get(0).path("_id").asText();
+    }
+
+    /** The rescored search's first hit through every node, twice (the second served from each node's signals). */
+    private void assertTopHit(List<EsClient> nodes, String user, String expected, String why) {
+        for (int round = 0; round < 2; round++) {
+            for (EsClient node : nodes) {
+                assertEquals(expected, topHit(node, user), node.baseUrl() + ": " + why);
+            }
+        }
+    }
+
     /** GETs served by the model's per-user newest-items index, summed over its copies. */
     private long newestItemsReads() {
         JsonNode stats = cluster.any()
@@ -275,10 +300,12 @@ abstract class EventsCases {
         for (EsClient node : nodes) {
             assertEquals(List.of("f", "e"), shelf(node, user), node.baseUrl() + ": a stranger");
         }
+        assertTopHit(nodes, user, "f", "a stranger");
         nodes.get(0).post(eventsPath(), event(user, "a", "view")).ok();
         for (EsClient node : nodes) {
             assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl() + ": a's neighbours");
         }
+        assertTopHit(nodes, user, "b", "a's best neighbour");
         // every node now holds the user's items: requests read nothing
         long reads = newestItemsReads();
         for (int round = 0; round < 3; round++) {
@@ -300,10 +327,12 @@ abstract class EventsCases {
         for (EsClient node : nodes) {
             assertEquals(List.of("f", "e"), shelf(node, user), node.baseUrl() + ": forgotten, a stranger again");
         }
+        assertTopHit(nodes, user, "f", "forgotten, a stranger again");
         nodes.get(0).post(eventsPath(), event(user, "a", "view")).ok();
         for (EsClient node : nodes) {
             assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl() + ": a new event counts");
         }
+        assertTopHit(nodes, user, "b", "a new event counts");
     }
 
     @Test
