@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SortedNumericDocValues;
@@ -130,7 +131,8 @@ final class LeafSignals {
         }
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
-            return new KeywordIds(keywords, signals.utf8Ids(), walkedTermsPerLookup);
+            IndexReader.CacheHelper core = reader.getCoreCacheHelper();
+            return new KeywordIds(keywords, signals, core == null ? null : core.getKey(), walkedTermsPerLookup);
         }
         SortedNumericDocValues numbers = reader.getSortedNumericDocValues(field);
         if (numbers != null) {
@@ -214,6 +216,8 @@ final class LeafSignals {
     private static final class KeywordIds implements ItemReader {
         private final SortedSetDocValues ids;
         private final IdTable table;
+        private final ShardSignals signals;
+        private final Object segmentKey;
         // documents asked about before the items are turned into this segment's ordinals: as many as the turning costs
         private final long resolveAfter;
         private final boolean walk;
@@ -221,12 +225,18 @@ final class LeafSignals {
         private long[] resolvedOrds;
         private int[] resolvedItems;
 
-        KeywordIds(SortedSetDocValues ids, IdTable table, int walkedTermsPerLookup) {
+        KeywordIds(SortedSetDocValues ids, ShardSignals signals, Object segmentKey, int walkedTermsPerLookup) {
             this.ids = ids;
-            this.table = table;
+            this.table = signals.utf8Ids();
+            this.signals = signals;
+            this.segmentKey = segmentKey;
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
             this.walk = walkCost <= table.size();
             this.resolveAfter = Math.min(table.size(), walkCost);
+            long[] resolved = signals.resolvedKeywordIds(segmentKey);
+            if (resolved != null) {
+                unpack(resolved);
+            }
         }
 
         @Override
@@ -272,9 +282,15 @@ final class LeafSignals {
                 }
                 Arrays.sort(packed, 0, n);
             }
-            long[] ords = new long[n];
-            int[] items = new int[n];
-            for (int k = 0; k < n; k++) {
+            long[] sorted = Arrays.copyOf(packed, n);
+            signals.resolvedKeywordIds(segmentKey, sorted);
+            unpack(sorted);
+        }
+
+        private void unpack(long[] packed) {
+            long[] ords = new long[packed.length];
+            int[] items = new int[packed.length];
+            for (int k = 0; k < packed.length; k++) {
                 ords[k] = packed[k] >>> 32;
                 items[k] = (int) packed[k];
             }

@@ -229,6 +229,15 @@ public class LeafSignalsTests extends ESTestCase {
                 assertThat(what, item, equalTo(expectedItem(signals, product)));
                 checked++;
             }
+            // the next pass over the segment with the same shard signals (a shopper's next search on the node) starts
+            // from what the passes above resolved
+            LeafSignals again = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
+            for (int doc = 0; doc < segment.maxDoc(); doc++) {
+                Product product = docs.get(doc);
+                if (product != null) {
+                    assertThat(idField + " again doc " + doc, again.item(doc), equalTo(expectedItem(signals, product)));
+                }
+            }
         }
         assertTrue("documents were checked", checked > 0);
     }
