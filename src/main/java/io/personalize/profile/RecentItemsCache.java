@@ -10,6 +10,7 @@ import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.unit.ByteSizeValue;
+import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.seqno.SequenceNumbers;
 
 /**
@@ -28,7 +29,8 @@ import org.elasticsearch.index.seqno.SequenceNumbers;
  *   <li>an entry is created only by a read, and only when no change or clearing touched the user's stripe since the
  *       read started ({@link #stamp}), so that a realtime read that raced a write is not kept;</li>
  *   <li>the whole copy goes when the node joins a master anew (it may have missed changes while cut off) and a user's
- *       entries when their index is deleted.</li>
+ *       entries when their index is deleted; an entry is read again {@link #EXPIRE_AFTER_WRITE} after it was written
+ *       here, whatever happened.</li>
  * </ul>
  * A forgotten user's items are filtered by the cluster state's forgetting time whether they come from here or from a
  * read ({@code ProfileLoader}), so a copy that missed a clearing still shows nothing of before the forgetting.
@@ -37,6 +39,13 @@ public final class RecentItemsCache {
 
     public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
             "personalize.cache.recent_items.size", "1%", Setting.Property.NodeScope, Setting.Property.Dynamic);
+
+    /**
+     * How long a copy serves before it is read again: the bound on how long a node that missed a change and stayed in
+     * the cluster (the events API asked it {@code RecentItemsChangedAction.ATTEMPTS} times, and logged it) serves an
+     * older copy. Nothing else depends on it.
+     */
+    static final TimeValue EXPIRE_AFTER_WRITE = TimeValue.timeValueMinutes(5);
 
     private static final int STRIPES = 256;
 
@@ -98,6 +107,7 @@ public final class RecentItemsCache {
         }
         entries = CacheBuilder.<Key, Known>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
+                .setExpireAfterWrite(EXPIRE_AFTER_WRITE)
                 .weigher((key, known) ->
                         known.bytes() + 2L * (key.index().length() + key.user().length()))
                 .build();
