@@ -1,6 +1,7 @@
 package io.personalize.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.training.EaseSimilarity;
 import io.personalize.training.ScoringParams;
 import io.personalize.training.TrainingConfig;
 import java.io.Serializable;
@@ -36,8 +37,63 @@ public record ModelSettings(
         Integer iterations,
         Double regularization,
         Double valueExponent,
-        Integer userNeighbors)
+        Integer userNeighbors,
+        String easeVariant,
+        Integer easeSupport)
         implements Serializable {
+
+    /** Without EASE's variant and support (chosen by memory, the default support). */
+    public ModelSettings(
+            String model,
+            String eventsIndex,
+            String userField,
+            String itemField,
+            String typeField,
+            String timeField,
+            String valueField,
+            Map<String, Double> weights,
+            Long halfLifeMillis,
+            String algorithm,
+            int neighbors,
+            Double alpha,
+            Double shrinkage,
+            Double beta,
+            int maxHistory,
+            int userItems,
+            Long popularityHalfLifeMillis,
+            Double popularityWeight,
+            Integer factors,
+            Integer iterations,
+            Double regularization,
+            Double valueExponent,
+            Integer userNeighbors) {
+        this(
+                model,
+                eventsIndex,
+                userField,
+                itemField,
+                typeField,
+                timeField,
+                valueField,
+                weights,
+                halfLifeMillis,
+                algorithm,
+                neighbors,
+                alpha,
+                shrinkage,
+                beta,
+                maxHistory,
+                userItems,
+                popularityHalfLifeMillis,
+                popularityWeight,
+                factors,
+                iterations,
+                regularization,
+                valueExponent,
+                userNeighbors,
+                null,
+                null);
+    }
 
     /**
      * Share of the JVM's heap the training maths may take for an algorithm's own structures, the node's rule
@@ -83,6 +139,10 @@ public record ModelSettings(
                 number(training.path("value_exponent")),
                 similarity.path("user_neighbors").isNumber()
                         ? similarity.path("user_neighbors").asInt()
+                        : null,
+                text(similarity.path("variant")),
+                similarity.path("support").isNumber()
+                        ? similarity.path("support").asInt()
                         : null);
     }
 
@@ -143,7 +203,15 @@ public record ModelSettings(
                     builder.userNeighbors(userNeighbors);
                 }
             }
-            case EASE -> {}
+            case EASE -> {
+                // the model's variant; the job's --ease, when not auto, overrides it (SparkTrainer#easeMode)
+                if (easeVariant != null) {
+                    builder.easeMode(EaseSimilarity.Mode.valueOf(easeVariant.toUpperCase(Locale.ROOT)));
+                }
+                if (easeSupport != null) {
+                    builder.easeSupport(easeSupport);
+                }
+            }
             case COSINE -> {
                 if (alpha != null) {
                     builder.cosineAlpha(alpha);

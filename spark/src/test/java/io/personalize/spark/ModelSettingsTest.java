@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.personalize.training.EaseSimilarity;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.TrainingConfig;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,19 @@ class ModelSettingsTest {
                 "model [shop]: the Spark job trains [cosine], [rp3beta], [ease], [als] (with Spark MLlib's ALS) and"
                         + " [user_knn], not [slim]",
                 e.getMessage());
+    }
+
+    @Test
+    void easesVariantAndSupportAreTheModels() throws Exception {
+        TrainingConfig sparse = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease",
+                 "variant": "sparse", "support": 50}}}""").trainingConfig();
+        assertEquals(EaseSimilarity.Mode.SPARSE, sparse.easeMode());
+        assertEquals(50, sparse.easeSupport());
+        TrainingConfig auto = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"}}}""").trainingConfig();
+        assertEquals(EaseSimilarity.Mode.AUTO, auto.easeMode());
+        assertEquals(TrainingConfig.DEFAULT_EASE_SUPPORT, auto.easeSupport());
     }
 
     @Test
