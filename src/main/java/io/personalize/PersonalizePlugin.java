@@ -11,6 +11,7 @@ import io.personalize.action.ForgottenUsersAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
 import io.personalize.action.ImportSessionAction;
+import io.personalize.action.ImportSessionStateAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
@@ -25,6 +26,7 @@ import io.personalize.action.TransportForgottenUsersAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportImportSessionAction;
+import io.personalize.action.TransportImportSessionStateAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
 import io.personalize.action.TransportRecommendAction;
@@ -40,6 +42,7 @@ import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
 import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
+import io.personalize.model.ImportSessionRecords;
 import io.personalize.model.ImportSessions;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
@@ -146,8 +149,18 @@ public class PersonalizePlugin extends Plugin
                         settings)));
         ModelVersions versions = new ModelVersions(store, forgotten, broadcasts);
         // imports in parts: sessions live on the node that opened them
-        ImportSessions importSessions =
-                new ImportSessions(services.clusterService(), services.threadPool(), store, versions, trainings);
+        ImportSessions importSessions = new ImportSessions(
+                services.clusterService(),
+                services.threadPool(),
+                store,
+                versions,
+                trainings,
+                // a session's record changes on the elected master (ImportSessionStateAction)
+                (update, listener) -> store.systemClient()
+                        .execute(
+                                ImportSessionStateAction.TYPE,
+                                new ImportSessionStateAction.Request(update),
+                                listener.map(ImportSessionStateAction.Response::record)));
         return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions);
     }
 
@@ -169,7 +182,8 @@ public class PersonalizePlugin extends Plugin
                 new PluginAction(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
                 new PluginAction(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
                 new PluginAction(EventsAction.TYPE, TransportEventsAction.class),
-                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class));
+                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class),
+                new PluginAction(ImportSessionStateAction.TYPE, TransportImportSessionStateAction.class));
     }
 
     // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this
@@ -216,6 +230,7 @@ public class PersonalizePlugin extends Plugin
         // the cluster state customs: project customs from 9.1 on, cluster customs in 9.0 and 8.19 (compat)
         entries.addAll(PluginMetadataCustom.namedWriteables(ForgottenUsers.TYPE, ForgottenUsers::new));
         entries.addAll(PluginMetadataCustom.namedWriteables(ActiveVersions.TYPE, ActiveVersions::new));
+        entries.addAll(PluginMetadataCustom.namedWriteables(ImportSessionRecords.TYPE, ImportSessionRecords::new));
         return List.copyOf(entries);
     }
 
@@ -224,7 +239,8 @@ public class PersonalizePlugin extends Plugin
         // the forgotten users are persisted with the cluster state: read back at startup
         return List.of(
                 PluginMetadataCustom.namedXContent(ForgottenUsers.TYPE, ForgottenUsers::fromXContent),
-                PluginMetadataCustom.namedXContent(ActiveVersions.TYPE, ActiveVersions::fromXContent));
+                PluginMetadataCustom.namedXContent(ActiveVersions.TYPE, ActiveVersions::fromXContent),
+                PluginMetadataCustom.namedXContent(ImportSessionRecords.TYPE, ImportSessionRecords::fromXContent));
     }
 
     @Override
