@@ -403,7 +403,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                 return current.with(record);
             }
             if (held == null) {
-                if (op == Op.REMOVE || op == Op.ABANDON) {
+                if (op == Op.REMOVE) {
                     return current;
                 }
                 throw new ResourceNotFoundException(
