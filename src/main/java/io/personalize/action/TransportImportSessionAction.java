@@ -3,6 +3,7 @@ package io.personalize.action;
 import io.personalize.model.ImportSessionRecords;
 import io.personalize.model.ImportSessions;
 import io.personalize.stats.ServingStats;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionListenerResponseHandler;
@@ -12,10 +13,12 @@ import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.injection.guice.Inject;
+import org.elasticsearch.node.NodeClosedException;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.tasks.TaskId;
 import org.elasticsearch.tasks.TaskManager;
 import org.elasticsearch.threadpool.ThreadPool;
+import org.elasticsearch.transport.ConnectTransportException;
 import org.elasticsearch.transport.TransportService;
 
 /**
@@ -70,21 +73,39 @@ public final class TransportImportSessionAction
                     ImportSessionAction.NAME,
                     request,
                     new ActionListenerResponseHandler<>(
-                            listener,
+                            ActionListener.wrap(listener::onResponse, e -> {
+                                if (ExceptionsHelper.unwrap(
+                                                e, ConnectTransportException.class, NodeClosedException.class)
+                                        != null) {
+                                    // its node died after this node's cluster state last said so: take it over here
+                                    // (the master refuses while it still counts that node in)
+                                    runHere(request, answer);
+                                } else {
+                                    listener.onFailure(e);
+                                }
+                            }),
                             ImportSessionAction.Response::new,
                             transportService.getThreadPool().generic()));
             return;
         }
+        runHere(request, answer);
+    }
+
+    private void runHere(ImportSessionAction.Request request, ActionListener<ImportSessions.Info> answer) {
         TaskManager tasks = transportService.getTaskManager();
-        switch (request.op()) {
-            case PART ->
-                sessions.part(request.name(), request.session(), request.part(), request.lines(), tasks, answer);
-            case STATUS -> sessions.status(request.name(), request.session(), tasks, answer);
-            case COMPLETE ->
-                sessions.complete(
-                        request.name(), request.session(), request.parts(), request.newestEvent(), tasks, answer);
-            case ABORT -> sessions.abort(request.name(), request.session(), tasks, answer);
-            default -> throw new IllegalStateException("unexpected " + request.op());
+        try {
+            switch (request.op()) {
+                case PART ->
+                    sessions.part(request.name(), request.session(), request.part(), request.lines(), tasks, answer);
+                case STATUS -> sessions.status(request.name(), request.session(), tasks, answer);
+                case COMPLETE ->
+                    sessions.complete(
+                            request.name(), request.session(), request.parts(), request.newestEvent(), tasks, answer);
+                case ABORT -> sessions.abort(request.name(), request.session(), tasks, answer);
+                default -> throw new IllegalStateException("unexpected " + request.op());
+            }
+        } catch (Exception e) {
+            answer.onFailure(e); // a 400 or 404 found before any work
         }
     }
 
@@ -113,7 +134,8 @@ public final class TransportImportSessionAction
         DiscoveryNode node = state.nodes().get(id.getNodeId());
         if (node == null) {
             throw new ResourceNotFoundException("import session [" + request.session() + "] of model [" + request.name()
-                    + "] not found: it was completed, aborted or abandoned");
+                    + "] not found: it was completed, aborted or abandoned, and its node [" + id.getNodeId()
+                    + "] is not in the cluster");
         }
         return node;
     }
