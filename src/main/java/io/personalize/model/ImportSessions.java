@@ -703,6 +703,7 @@ public final class ImportSessions implements ClusterStateListener {
                     }
                     Session session =
                             new Session(id, name, task, taskManager, taken.pending(model.config()), taken.startedAt());
+                    long rebuildStart = System.nanoTime();
                     rebuild(
                             session,
                             taken,
@@ -711,11 +712,13 @@ public final class ImportSessions implements ClusterStateListener {
                                         hold(session);
                                         logger.info(
                                                 "model [{}]: took over import session [{}] from node [{}]: parts {}"
-                                                        + " written",
+                                                        + " written, {} documents read back in {} ms",
                                                 name,
                                                 id,
                                                 record.node(),
-                                                taken.parts().keySet());
+                                                taken.parts().keySet(),
+                                                rebuilt,
+                                                (System.nanoTime() - rebuildStart) / 1_000_000);
                                         l2.onResponse(session);
                                     },
                                     e -> {
@@ -730,7 +733,8 @@ public final class ImportSessions implements ClusterStateListener {
      * are on disk. Reading every id costs one pass over the version's doc values (no source), and only on a takeover;
      * storing the ids elsewhere would cost every part a second write.
      */
-    private void rebuild(Session session, ImportSessionRecords.Record record, ActionListener<Void> listener) {
+    private void rebuild(Session session, ImportSessionRecords.Record record, ActionListener<Long> listener) {
+        long[] documents = new long[1];
         String index = session.pending.index();
         IndexScan scan = new IndexScan(store.systemClient(), executor, session.task);
         store.systemClient()
@@ -751,6 +755,7 @@ public final class ImportSessions implements ClusterStateListener {
                                         for (SearchHit hit : hits.getHits()) {
                                             DocumentField part = hit.field(ModelIndices.IMPORT_PART);
                                             DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
+                                            documents[0]++;
                                             if (part != null && line != null) {
                                                 session.parts.restore(
                                                         ((Number) part.getValue()).intValue(),
@@ -764,7 +769,7 @@ public final class ImportSessions implements ClusterStateListener {
                                     synchronized (session) {
                                         session.parts.restored(record.parts());
                                     }
-                                    return null;
+                                    return documents[0];
                                 }))));
     }
 
@@ -804,7 +809,7 @@ public final class ImportSessions implements ClusterStateListener {
      */
     void abandonIdle() {
         ClusterState state = clusterService.state();
-        if (state.nodes().isLocalNodeElectedMaster() == false) {
+        if (state == null || state.nodes().isLocalNodeElectedMaster() == false) { // null: the node is starting
             return;
         }
         ImportSessionRecords records = ImportSessionRecords.of(state);
