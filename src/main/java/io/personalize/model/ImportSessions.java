@@ -43,6 +43,7 @@ import org.elasticsearch.tasks.TaskAwareRequest;
 import org.elasticsearch.tasks.TaskCancelledException;
 import org.elasticsearch.tasks.TaskId;
 import org.elasticsearch.tasks.TaskManager;
+import org.elasticsearch.threadpool.Scheduler;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
@@ -98,6 +99,8 @@ public final class ImportSessions implements ClusterStateListener {
     private final Map<String, SubscribableListener<Session>> resuming = new ConcurrentHashMap<>();
     /** The task action of a session taken over: as the transport action names the task of a session it opens. */
     static final String TAKE_OVER_ACTION = "cluster:admin/personalize/model/import/session[session]";
+    /** The periodic idle check, while this node is the elected master. */
+    private Scheduler.Cancellable idleCheck; // guarded by this
     /** The sessions the master is abandoning now. */
     private final Set<String> abandoning = ConcurrentHashMap.newKeySet();
 
@@ -119,7 +122,6 @@ public final class ImportSessions implements ClusterStateListener {
         this.timeout = TIMEOUT.get(clusterService.getSettings());
         clusterService.getClusterSettings().addSettingsUpdateConsumer(TIMEOUT, value -> this.timeout = value);
         clusterService.addListener(this);
-        threadPool.scheduleWithFixedDelay(this::abandonIdle, CHECK_INTERVAL, threadPool.generic());
     }
 
     /** What a session holds: its parts, and the version it became once completed. */
@@ -779,6 +781,7 @@ public final class ImportSessions implements ClusterStateListener {
      */
     @Override
     public void clusterChanged(ClusterChangedEvent event) {
+        checkWhileMaster(event.localNodeMaster());
         ImportSessionRecords before = ImportSessionRecords.of(event.previousState());
         ImportSessionRecords after = ImportSessionRecords.of(event.state());
         if (before.equals(after) || sessions.isEmpty()) {
@@ -802,6 +805,16 @@ public final class ImportSessions implements ClusterStateListener {
         }
     }
 
+    /** The idle check runs on the elected master only, as long as it is the master. */
+    private synchronized void checkWhileMaster(boolean master) {
+        if (master && idleCheck == null) {
+            idleCheck = threadPool.scheduleWithFixedDelay(this::abandonIdle, CHECK_INTERVAL, threadPool.generic());
+        } else if (master == false && idleCheck != null) {
+            idleCheck.cancel();
+            idleCheck = null;
+        }
+    }
+
     /**
      * On the elected master: abandons the sessions that received no request for {@link #TIMEOUT} (none in progress on a
      * live holder), whichever node held them. The record goes first (in a master task that checks it is still idle),
@@ -809,7 +822,7 @@ public final class ImportSessions implements ClusterStateListener {
      */
     void abandonIdle() {
         ClusterState state = clusterService.state();
-        if (state == null || state.nodes().isLocalNodeElectedMaster() == false) { // null: the node is starting
+        if (state.nodes().isLocalNodeElectedMaster() == false) {
             return;
         }
         ImportSessionRecords records = ImportSessionRecords.of(state);

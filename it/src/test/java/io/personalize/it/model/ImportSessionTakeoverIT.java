@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -283,6 +284,60 @@ class ImportSessionTakeoverIT {
             assertTrue(records.toString().contains(session) == false, records.toString());
         } finally {
             node(other).put("/_cluster/settings", "{\"persistent\": {\"personalize.import.session_timeout\": null}}");
+            RealCluster.startNode(cluster, holder);
+        }
+    }
+
+    /** Whether the cluster state records part {@code part} of {@code session} as being written. */
+    private static boolean recordedWriting(EsClient es, String session, int part) {
+        JsonNode state = es.get("/_cluster/state/metadata?filter_path=**.personalize_import_sessions")
+                .ok();
+        JsonNode records = state.findValue("personalize_import_sessions");
+        if (records == null) {
+            return false;
+        }
+        for (JsonNode writing : records.path("sessions").path(session).path("writing")) {
+            if (writing.asInt() == part) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aPartInFlightWhenItsNodeDiesIsSentAgainToAnotherNode() {
+        int master = master();
+        int holder = (master + 1) % 3;
+        int other = (master + 2) % 3;
+        String session = open(node(holder));
+        part(node(holder), session, 1, items() + POPULAR).ok();
+        String big = users(0, 30_000);
+        CompletableFuture<EsClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return part(node(holder), session, 2, big);
+            } catch (RuntimeException lost) {
+                return null; // the node died under it
+            }
+        });
+        try {
+            await(() -> recordedWriting(node(other), session, 2) || inFlight.isDone(), "part 2 being written");
+            boolean midWrite = inFlight.isDone() == false;
+            kill(holder, node(other));
+            System.out.println("ImportSessionTakeoverIT: holder killed " + (midWrite ? "while" : "after") + " it wrote"
+                    + " part 2");
+            // sent again, to another node: it replaces whatever the dead node wrote of it
+            JsonNode answer = part(node(other), session, 2, big).ok();
+            assertEquals(ITEM_COUNT + 30_000 + 1, answer.path("lines").asLong(), answer.toString());
+            JsonNode completed = node(other)
+                    .post(sessionPath(session) + "/_complete?parts=2", null)
+                    .ok();
+            assertEquals(30_000, completed.path("version").path("users").asLong(), completed.toString());
+            Map<String, Long> indices = dataIndices(node(other), MODEL);
+            assertEquals(ITEM_COUNT + 30_000 + 1, indices.values().iterator().next(), "one document per line");
+            assertEquals(
+                    List.of(item(29_999 + 1), item(29_999 + 2)),
+                    shelf(node(master), "u29999").subList(0, 2));
+        } finally {
             RealCluster.startNode(cluster, holder);
         }
     }
