@@ -82,6 +82,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
             String node,
             String ephemeralId,
             boolean completing,
+            boolean abandoned,
             SortedSet<Integer> writing,
             SortedMap<Integer, Written> parts)
             implements Writeable, ToXContentObject {
@@ -106,6 +107,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                     node,
                     ephemeralId,
                     false,
+                    false,
                     new TreeSet<>(),
                     new TreeMap<>());
         }
@@ -122,6 +124,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                     in.readVLong(),
                     in.readString(),
                     in.readString(),
+                    in.readBoolean(),
                     in.readBoolean(),
                     new TreeSet<>(in.readCollectionAsList(StreamInput::readVInt)),
                     new TreeMap<>(in.readMap(StreamInput::readVInt, Written::readFrom)));
@@ -140,6 +143,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
             out.writeString(node);
             out.writeString(ephemeralId);
             out.writeBoolean(completing);
+            out.writeBoolean(abandoned);
             out.writeCollection(writing, StreamOutput::writeVInt);
             out.writeMap(parts, StreamOutput::writeVInt, StreamOutput::writeWriteable);
         }
@@ -154,6 +158,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                 String node,
                 String ephemeralId,
                 boolean completing,
+                boolean abandoned,
                 SortedSet<Integer> writing,
                 SortedMap<Integer, Written> parts) {
             return new Record(
@@ -168,11 +173,16 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                     node,
                     ephemeralId,
                     completing,
+                    abandoned,
                     writing,
                     parts);
         }
 
         private void checkHolder(String askingEphemeralId) {
+            if (abandoned) {
+                throw new ResourceNotFoundException(
+                        "import session [" + session + "] not found: it was abandoned (no request for its timeout)");
+            }
             if (ephemeralId.equals(askingEphemeralId) == false) {
                 throw new ElasticsearchStatusException(
                         "import session [" + session + "] is held by node [" + node
@@ -197,7 +207,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
             nextWriting.add(part);
             SortedMap<Integer, Written> nextParts = new TreeMap<>(parts);
             nextParts.remove(part); // a part sent again is no longer written until this attempt is
-            return with(now, node, ephemeralId, false, nextWriting, nextParts);
+            return with(now, node, ephemeralId, false, false, nextWriting, nextParts);
         }
 
         /** Part {@code part} ended: written with {@code written}, or (null) failed and to be sent again. */
@@ -211,14 +221,14 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
             } else {
                 nextParts.remove(part);
             }
-            return with(now, node, ephemeralId, completing, nextWriting, nextParts);
+            return with(now, node, ephemeralId, completing, false, nextWriting, nextParts);
         }
 
         /** The holder completes the session: no part from now on. */
         public Record complete(String askingEphemeralId, long now) {
             checkHolder(askingEphemeralId);
             checkOpen();
-            return with(now, node, ephemeralId, true, writing, parts);
+            return with(now, node, ephemeralId, true, false, writing, parts);
         }
 
         /**
@@ -227,6 +237,9 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
          * completion it had started (the new holder finds out from the model whether it activated).
          */
         public Record takeOver(String node, String ephemeralId, Predicate<String> alive, long now) {
+            if (abandoned) {
+                checkHolder(ephemeralId);
+            }
             if (this.ephemeralId.equals(ephemeralId)) {
                 return this;
             }
@@ -236,7 +249,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                                 + "], which is in the cluster: send the request again",
                         RestStatus.CONFLICT);
             }
-            return with(now, node, ephemeralId, false, new TreeSet<>(), parts);
+            return with(now, node, ephemeralId, false, false, new TreeSet<>(), parts);
         }
 
         /**
@@ -244,6 +257,9 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
          * or completion in progress on a holder that is still in the cluster (a long part is not idle).
          */
         public boolean idle(long now, long timeoutMillis, Predicate<String> alive) {
+            if (abandoned) {
+                return true; // a master that died while abandoning it left it to the next
+            }
             if (now - lastActivity <= timeoutMillis) {
                 return false;
             }
@@ -263,6 +279,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                     .field("node", node)
                     .field("ephemeral_id", ephemeralId)
                     .field("completing", completing)
+                    .field("abandoned", abandoned)
                     .field("writing", writing);
             builder.startObject("parts");
             for (Map.Entry<Integer, Written> part : parts.entrySet()) {
@@ -302,6 +319,7 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                     (String) map.get("node"),
                     (String) map.get("ephemeral_id"),
                     Boolean.TRUE.equals(map.get("completing")),
+                    Boolean.TRUE.equals(map.get("abandoned")),
                     writing,
                     parts);
         }
@@ -321,7 +339,11 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
         TAKE_OVER,
         /** The holder (or, with no ephemeral id, the master) ends the session: the record goes. */
         REMOVE,
-        /** The master abandons an idle session: the record goes if it is still idle. */
+        /**
+         * The master abandons an idle session: if it is still idle, the record is marked abandoned (no request is taken
+         * from then on, and its import is still alive for the orphan check while the master records the outcome and
+         * deletes the version), then removed.
+         */
         ABANDON
     }
 
@@ -420,7 +442,17 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
                     }
                     yield current.without(session);
                 }
-                case ABANDON -> held.idle(now, timeout, alive) ? current.without(session) : current;
+                case ABANDON ->
+                    held.abandoned() || held.idle(now, timeout, alive) == false
+                            ? current
+                            : current.with(held.with(
+                                    held.lastActivity(),
+                                    held.node(),
+                                    held.ephemeralId(),
+                                    held.completing(),
+                                    true,
+                                    held.writing(),
+                                    held.parts()));
                 case OPEN -> throw new AssertionError();
             };
         }

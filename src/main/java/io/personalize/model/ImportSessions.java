@@ -790,7 +790,10 @@ public final class ImportSessions implements ClusterStateListener {
         for (Session session : sessions.values()) {
             ImportSessionRecords.Record was = before.get(session.id);
             ImportSessionRecords.Record now = after.get(session.id);
-            if (was != null && (now == null || now.ephemeralId().equals(session.ephemeralId) == false)) {
+            if (was != null
+                    && (now == null
+                            || now.ephemeralId().equals(session.ephemeralId) == false
+                            || (now.abandoned() && was.abandoned() == false))) {
                 synchronized (session) {
                     if (session.state != State.OPEN) {
                         continue;
@@ -817,8 +820,9 @@ public final class ImportSessions implements ClusterStateListener {
 
     /**
      * On the elected master: abandons the sessions that received no request for {@link #TIMEOUT} (none in progress on a
-     * live holder), whichever node held them. The record goes first (in a master task that checks it is still idle),
-     * then the version, unless the model keeps it (a completion that activated it before its node died).
+     * live holder), whichever node held them. The record is marked abandoned first (in a master task that checks it is
+     * still idle: from then on it takes no request), then the version is deleted, unless the model keeps it (a
+     * completion that activated it before its node died), and the status says why; the record goes last.
      */
     void abandonIdle() {
         ClusterState state = clusterService.state();
@@ -841,16 +845,20 @@ public final class ImportSessions implements ClusterStateListener {
                     ImportSessionRecords.Update.abandon(record.session(), timeout.millis()),
                     ActionListener.wrap(
                             left -> {
-                                if (left != null) {
+                                if (left == null || left.abandoned() == false) {
                                     abandoning.remove(record.session()); // used again meanwhile
                                     return;
                                 }
                                 logger.info(
                                         "model [{}]: import session [{}] {}", record.model(), record.session(), reason);
+                                // the record goes last: until then the import is alive for the orphan check, and
+                                // no node settles it as interrupted
                                 abandonVersion(
                                         record,
                                         reason,
-                                        ActionListener.running(() -> abandoning.remove(record.session())));
+                                        ActionListener.running(() -> updates.update(
+                                                ImportSessionRecords.Update.remove(record.session(), null),
+                                                ActionListener.running(() -> abandoning.remove(record.session())))));
                             },
                             e -> abandoning.remove(record.session())));
         }

@@ -50,6 +50,7 @@ public class ImportSessionRecordsDiffableSerializationTests
                 randomAlphaOfLength(22),
                 randomAlphaOfLength(22),
                 randomBoolean(),
+                randomBoolean(),
                 writing,
                 parts);
     }

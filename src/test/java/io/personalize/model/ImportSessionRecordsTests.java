@@ -129,7 +129,25 @@ public class ImportSessionRecordsTests extends ESTestCase {
         ImportSessionRecords used =
                 apply(records, ImportSessionRecords.Update.beginPart(SESSION, "ephA", 1), 5000, alive("ephA"));
         assertSame(used, apply(used, ImportSessionRecords.Update.abandon(SESSION, TIMEOUT), 1001 + TIMEOUT, alive()));
-        assertNull(apply(records, ImportSessionRecords.Update.abandon(SESSION, TIMEOUT), 1001 + TIMEOUT, alive())
+        ImportSessionRecords abandoned =
+                apply(records, ImportSessionRecords.Update.abandon(SESSION, TIMEOUT), 1001 + TIMEOUT, alive());
+        // marked, not removed: its import stays alive for the orphan check while the master records the outcome
+        assertTrue(abandoned.get(SESSION).abandoned());
+        assertTrue(abandoned.holds("shop", "u", 8));
+        assertTrue("a master taking over finishes it", abandoned.get(SESSION).idle(0, TIMEOUT, alive("ephA")));
+        assertSame(abandoned, apply(abandoned, ImportSessionRecords.Update.abandon(SESSION, TIMEOUT), 0, alive()));
+        // from then on it takes no request, on its holder or another node
+        expectThrows(
+                ResourceNotFoundException.class,
+                () -> apply(abandoned, ImportSessionRecords.Update.beginPart(SESSION, "ephA", 2), 0, alive("ephA")));
+        expectThrows(
+                ResourceNotFoundException.class,
+                () -> apply(abandoned, ImportSessionRecords.Update.takeOver(SESSION, "nodeB", "ephB"), 0, alive()));
+        expectThrows(
+                ResourceNotFoundException.class,
+                () -> apply(abandoned, ImportSessionRecords.Update.complete(SESSION, "ephA"), 0, alive("ephA")));
+        // the master removes it once the version is deleted and the status says why
+        assertNull(apply(abandoned, ImportSessionRecords.Update.remove(SESSION, null), 0, alive())
                 .get(SESSION));
         // abandoning a session that is gone (completed meanwhile) is refused: nothing of it may be deleted
         expectThrows(
