@@ -801,9 +801,10 @@ public final class ImportSessions implements ClusterStateListener {
                     session.state = State.ABORTING;
                 }
                 logger.info("model [{}]: import session [{}] is no longer held here", session.model, session.id);
-                session.releaseLocally();
-                // parts in flight stop at their next batch
+                // parts in flight stop at their next batch (cancelled while still registered: cancelling an
+                // unregistered task does nothing; the listener would run only once it is unregistered)
                 session.taskManager.cancel(session.task, "no longer held here", () -> {});
+                session.releaseLocally();
             }
         }
     }
