@@ -903,9 +903,4 @@ public final class ImportSessions implements ClusterStateListener {
         return new ElasticsearchStatusException(
                 "import session [" + session.id + "] " + what + ": it takes no more requests", RestStatus.CONFLICT);
     }
-
-    /** Whether this node holds the session now (for the transport action's routing). */
-    public boolean isLocal(String sessionId) {
-        return sessions.containsKey(sessionId);
-    }
 }
