@@ -200,17 +200,56 @@ public final class EaseSimilarity implements ItemSimilarity {
      * item is in most columns' supports: walking it once per column was most of the time), then the solves.
      */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, TrainingMonitor monitor) {
+        return sparseRows(m.numItems(), java.util.List.of(columns(m, x, 0, m.numItems(), block, true, monitor)), k);
+    }
+
+    /**
+     * Columns {@code from} to {@code to} (excluded) of sparse EASE's B: column {@code from + c} is regressed on
+     * {@code lengths[c]} items, whose ids and weights start at {@code c * support} in {@code ids} and {@code weights}
+     * ({@code weights} is null when only the supports were computed).
+     */
+    public record SparseColumns(int from, int support, int[] lengths, int[] ids, float[] weights) {}
+
+    /**
+     * The supports of sparse EASE's columns {@code from..to} (the items co-occurring most with each), without solving:
+     * {@code m} must hold every user of those items with their whole rows, in the training's order of users. A job
+     * that distributes the columns (the Spark job) learns from them which items each block of columns needs.
+     */
+    public SparseColumns sparseSupports(InteractionMatrix m, int from, int to) {
+        int s = Math.min(support, Math.max(1, m.numItems() - 1));
+        return columns(
+                m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), false, TrainingMonitor.NOOP);
+    }
+
+    /**
+     * Sparse EASE's columns {@code from..to}, solved as {@link #compute} solves them: {@code m} must hold every user of
+     * those items and of their supports' items, with (at least) their entries on those items, in the training's order of
+     * users (the Gram entries are then the same sums, in the same order). Columns are independent: a distributed job
+     * solves blocks of them where the data is, then {@link #sparseRows} makes B's rows.
+     */
+    public SparseColumns sparseColumns(InteractionMatrix m, int from, int to, TrainingMonitor monitor) {
+        int s = Math.min(support, Math.max(1, m.numItems() - 1));
+        return columns(m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), true, monitor);
+    }
+
+    private SparseColumns columns(
+            InteractionMatrix m, float[] x, int from, int to, int block, boolean solve, TrainingMonitor monitor) {
+        if (from < 0 || to > m.numItems() || from > to) {
+            throw new IllegalArgumentException(
+                    "columns [" + from + ", " + to + ") outside the matrix's " + m.numItems() + " items");
+        }
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
+        block = Math.max(1, Math.min(block, Math.max(1, to - from)));
         int[] uo = m.userOffsets();
         int[] ui = m.userItems();
         int[] io = m.itemOffsets();
         int[] iu = m.itemUsers();
         // x aligned with the column-wise entries: the position of (u, i) in u's row, found by a merge per column
         float[] xc = columnValues(m, x);
-        int[] colLength = new int[n];
-        int[] colIds = new int[n * s];
-        float[] colWeights = new float[n * s];
+        int[] colLength = new int[to - from];
+        int[] colIds = new int[(to - from) * s];
+        float[] colWeights = solve ? new float[(to - from) * s] : null;
         double[] acc = new double[n];
         int[] touched = new int[n];
         TopK top = new TopK(s);
@@ -226,8 +265,8 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] entryColumn = new int[block * s];
         int[] entryPosition = new int[block * s];
         int[] supportItems = new int[block * s];
-        for (int j0 = 0; j0 < n; j0 += block) {
-            int j1 = Math.min(n, j0 + block);
+        for (int j0 = from; j0 < to; j0 += block) {
+            int j1 = Math.min(to, j0 + block);
             int entries = 0;
             int items = 0;
             for (int j = j0; j < j1; j++) {
@@ -240,8 +279,8 @@ public final class EaseSimilarity implements ItemSimilarity {
                     }
                 }
                 int size = top.drainSorted(chosen, chosenScores, 0);
-                System.arraycopy(chosen, 0, colIds, j * s, size);
-                colLength[j] = size;
+                System.arraycopy(chosen, 0, colIds, (j - from) * s, size);
+                colLength[j - from] = size;
                 for (int a = 0; a < size; a++) {
                     int i = chosen[a];
                     rhs[j - j0][a] = acc[i];
@@ -256,7 +295,13 @@ public final class EaseSimilarity implements ItemSimilarity {
                 for (int t = 0; t < nt; t++) {
                     acc[touched[t]] = 0;
                 }
-                grams[j - j0] = size == 0 ? null : new double[size * (size + 1) / 2];
+                grams[j - j0] = size == 0 || solve == false ? null : new double[size * (size + 1) / 2];
+            }
+            if (solve == false) {
+                for (int e = 0; e < items; e++) {
+                    head[supportItems[e]] = -1;
+                }
+                continue;
             }
             // G restricted to each support: row a of column j's matrix is G[i][.] on j's support, i its a-th item
             for (int e = 0; e < items; e++) {
@@ -265,9 +310,9 @@ public final class EaseSimilarity implements ItemSimilarity {
                 for (int entry = head[i]; entry >= 0; entry = next[entry]) {
                     int c = entryColumn[entry];
                     int a = entryPosition[entry];
-                    int size = colLength[j0 + c];
+                    int size = colLength[j0 + c - from];
                     double[] gd = grams[c];
-                    int base = (j0 + c) * s;
+                    int base = (j0 + c - from) * s;
                     // the upper triangle: G is symmetric to the last bit (both walks add the same products, over the
                     // same users, in the same order), so row a from column a on is all there is
                     int row = packed(a, a, size) - a;
@@ -283,7 +328,7 @@ public final class EaseSimilarity implements ItemSimilarity {
                 monitor.checkCancelled();
             }
             for (int j = j0; j < j1; j++) {
-                int size = colLength[j];
+                int size = colLength[j - from];
                 if (size == 0) {
                     continue;
                 }
@@ -303,18 +348,28 @@ public final class EaseSimilarity implements ItemSimilarity {
                 DMatrixRMaj w = new DMatrixRMaj(size, 1);
                 solver.solve(DMatrixRMaj.wrap(size, 1, java.util.Arrays.copyOf(rhs[j - j0], size)), w);
                 for (int a = 0; a < size; a++) {
-                    colWeights[j * s + a] = (float) w.data[a];
+                    colWeights[(j - from) * s + a] = (float) w.data[a];
                 }
                 grams[j - j0] = null;
             }
             monitor.checkCancelled();
             monitor.progress("similarity", j1, n);
         }
-        // rows of B: B[i][j] for every column j whose support holds i
+        return new SparseColumns(from, s, colLength, colIds, colWeights);
+    }
+
+    /**
+     * B's rows from its columns (any blocks of them, in any order; each row's top {@code k} positive weights, the
+     * order of {@link TopK}): B[i][j] for every column j whose support holds i. A row the columns given do not reach
+     * is empty, so a job may select the rows of a range of items from the columns' entries on those items only.
+     */
+    public static ItemNeighbors sparseRows(int n, java.util.List<SparseColumns> columns, int k) {
         int[] rowStart = new int[n + 1];
-        for (int j = 0; j < n; j++) {
-            for (int a = 0; a < colLength[j]; a++) {
-                rowStart[colIds[j * s + a] + 1]++;
+        for (SparseColumns c : columns) {
+            for (int jj = 0; jj < c.lengths().length; jj++) {
+                for (int a = 0; a < c.lengths()[jj]; a++) {
+                    rowStart[c.ids()[jj * c.support() + a] + 1]++;
+                }
             }
         }
         for (int i = 0; i < n; i++) {
@@ -323,15 +378,15 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] fill = java.util.Arrays.copyOf(rowStart, n);
         int[] rowIds = new int[rowStart[n]];
         float[] rowWeights = new float[rowStart[n]];
-        for (int j = 0; j < n; j++) {
-            for (int a = 0; a < colLength[j]; a++) {
-                int i = colIds[j * s + a];
-                rowIds[fill[i]] = j;
-                rowWeights[fill[i]++] = colWeights[j * s + a];
+        for (SparseColumns c : columns) {
+            for (int jj = 0; jj < c.lengths().length; jj++) {
+                for (int a = 0; a < c.lengths()[jj]; a++) {
+                    int i = c.ids()[jj * c.support() + a];
+                    rowIds[fill[i]] = c.from() + jj;
+                    rowWeights[fill[i]++] = c.weights()[jj * c.support() + a];
+                }
             }
         }
-        colIds = null;
-        colWeights = null;
         TopK best = new TopK(k);
         int[] offsets = new int[n + 1];
         int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
