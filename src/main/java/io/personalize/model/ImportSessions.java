@@ -876,6 +876,17 @@ public final class ImportSessions implements ClusterStateListener {
                                 listener.onResponse(null);
                                 return;
                             }
+                            Training importing = model.status().importing();
+                            if (importing == null
+                                    || importing.state() != Training.State.RUNNING
+                                    || importing.version() != record.version()) {
+                                // its outcome is recorded already (an abort whose record was left behind): the index
+                                // only, if any is left
+                                store.deleteIndices(
+                                        List.of(record.index()),
+                                        ActionListener.running(() -> listener.onResponse(null)));
+                                return;
+                            }
                             ImportVersions.abandon(
                                     versions,
                                     record.pending(model.config()),
