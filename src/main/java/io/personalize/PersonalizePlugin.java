@@ -13,6 +13,7 @@ import io.personalize.action.ImportModelAction;
 import io.personalize.action.ImportSessionAction;
 import io.personalize.action.ImportSessionStateAction;
 import io.personalize.action.PutModelAction;
+import io.personalize.action.RecentItemsChangedAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
@@ -29,6 +30,7 @@ import io.personalize.action.TransportImportSessionAction;
 import io.personalize.action.TransportImportSessionStateAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
+import io.personalize.action.TransportRecentItemsChangedAction;
 import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
@@ -58,6 +60,7 @@ import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
+import io.personalize.rescore.SignalsCache;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
 import io.personalize.rest.RestEventsAction;
@@ -148,7 +151,7 @@ public class PersonalizePlugin extends Plugin
                         services.threadPool().getThreadContext(),
                         settings)));
         ModelVersions versions = new ModelVersions(store, forgotten, broadcasts);
-        // imports in parts: sessions live on the node that opened them
+        // imports in parts: each session held by one node, recorded in the cluster state (it outlives that node)
         ImportSessions importSessions = new ImportSessions(
                 services.clusterService(),
                 services.threadPool(),
@@ -161,7 +164,10 @@ public class PersonalizePlugin extends Plugin
                                 ImportSessionStateAction.TYPE,
                                 new ImportSessionStateAction.Request(update),
                                 listener.map(ImportSessionStateAction.Response::record)));
-        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions);
+        // the shoppers' signals as last computed, on the node that coordinates their searches
+        SignalsCache signals =
+                new SignalsCache(settings, services.clusterService().getClusterSettings());
+        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions, signals);
     }
 
     // ActionHandler differs across releases (generic in 9.0 and 8.19): ActionHandlersPlugin (src/es-<api>) adapts it
@@ -183,7 +189,8 @@ public class PersonalizePlugin extends Plugin
                 new PluginAction(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
                 new PluginAction(EventsAction.TYPE, TransportEventsAction.class),
                 new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class),
-                new PluginAction(ImportSessionStateAction.TYPE, TransportImportSessionStateAction.class));
+                new PluginAction(ImportSessionStateAction.TYPE, TransportImportSessionStateAction.class),
+                new PluginAction(RecentItemsChangedAction.TYPE, TransportRecentItemsChangedAction.class));
     }
 
     // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this
@@ -209,7 +216,8 @@ public class PersonalizePlugin extends Plugin
         return Stream.concat(
                         Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
                         Stream.concat(
-                                Stream.of(OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT),
+                                Stream.of(
+                                        OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT, SignalsCache.SIZE),
                                 EmbeddingService.settings().stream()))
                 .toList();
     }
