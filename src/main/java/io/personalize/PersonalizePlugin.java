@@ -11,6 +11,7 @@ import io.personalize.action.ForgottenUsersAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
 import io.personalize.action.ImportSessionAction;
+import io.personalize.action.ImportSessionStateAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecentItemsChangedAction;
 import io.personalize.action.RecommendAction;
@@ -26,6 +27,7 @@ import io.personalize.action.TransportForgottenUsersAction;
 import io.personalize.action.TransportGetModelsAction;
 import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportImportSessionAction;
+import io.personalize.action.TransportImportSessionStateAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
 import io.personalize.action.TransportRecentItemsChangedAction;
@@ -42,6 +44,7 @@ import io.personalize.ingest.AnalyzerCatalog;
 import io.personalize.ingest.ItemVectorProcessor;
 import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
+import io.personalize.model.ImportSessionRecords;
 import io.personalize.model.ImportSessions;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
@@ -148,9 +151,19 @@ public class PersonalizePlugin extends Plugin
                         services.threadPool().getThreadContext(),
                         settings)));
         ModelVersions versions = new ModelVersions(store, forgotten, broadcasts);
-        // imports in parts: sessions live on the node that opened them
-        ImportSessions importSessions =
-                new ImportSessions(services.clusterService(), services.threadPool(), store, versions, trainings);
+        // imports in parts: each session held by one node, recorded in the cluster state (it outlives that node)
+        ImportSessions importSessions = new ImportSessions(
+                services.clusterService(),
+                services.threadPool(),
+                store,
+                versions,
+                trainings,
+                // a session's record changes on the elected master (ImportSessionStateAction)
+                (update, listener) -> store.systemClient()
+                        .execute(
+                                ImportSessionStateAction.TYPE,
+                                new ImportSessionStateAction.Request(update),
+                                listener.map(ImportSessionStateAction.Response::record)));
         // the shoppers' signals as last computed, on the node that coordinates their searches
         SignalsCache signals =
                 new SignalsCache(settings, services.clusterService().getClusterSettings());
@@ -176,6 +189,7 @@ public class PersonalizePlugin extends Plugin
                 new PluginAction(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
                 new PluginAction(EventsAction.TYPE, TransportEventsAction.class),
                 new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class),
+                new PluginAction(ImportSessionStateAction.TYPE, TransportImportSessionStateAction.class),
                 new PluginAction(RecentItemsChangedAction.TYPE, TransportRecentItemsChangedAction.class));
     }
 
@@ -224,6 +238,7 @@ public class PersonalizePlugin extends Plugin
         // the cluster state customs: project customs from 9.1 on, cluster customs in 9.0 and 8.19 (compat)
         entries.addAll(PluginMetadataCustom.namedWriteables(ForgottenUsers.TYPE, ForgottenUsers::new));
         entries.addAll(PluginMetadataCustom.namedWriteables(ActiveVersions.TYPE, ActiveVersions::new));
+        entries.addAll(PluginMetadataCustom.namedWriteables(ImportSessionRecords.TYPE, ImportSessionRecords::new));
         return List.copyOf(entries);
     }
 
@@ -232,7 +247,8 @@ public class PersonalizePlugin extends Plugin
         // the forgotten users are persisted with the cluster state: read back at startup
         return List.of(
                 PluginMetadataCustom.namedXContent(ForgottenUsers.TYPE, ForgottenUsers::fromXContent),
-                PluginMetadataCustom.namedXContent(ActiveVersions.TYPE, ActiveVersions::fromXContent));
+                PluginMetadataCustom.namedXContent(ActiveVersions.TYPE, ActiveVersions::fromXContent),
+                PluginMetadataCustom.namedXContent(ImportSessionRecords.TYPE, ImportSessionRecords::fromXContent));
     }
 
     @Override

@@ -128,6 +128,45 @@ public final class ImportParts {
         return part;
     }
 
+    /**
+     * Rebuilds what a session held from its version index, when a node takes the session over: document {@code id}
+     * was written by part {@code number} at {@code line}. Call {@link #restored} once every document was read.
+     */
+    public void restore(int number, String id, int line) {
+        Part part = parts.computeIfAbsent(number, Part::new);
+        int ord = ids.add(new BytesRef(id));
+        if (ord < 0) {
+            return; // an index holds an id once
+        }
+        owners = ArrayUtil.grow(owners, ord + 1);
+        lines = ArrayUtil.grow(lines, ord + 1);
+        owners[ord] = number;
+        lines[ord] = line;
+        part.add(ord);
+    }
+
+    /**
+     * Ends a {@link #restore}: the parts the cluster state records as written ({@code written}), whose documents are all
+     * in the index, are written; every other part found (an attempt its node did not finish) or recorded but not whole
+     * in the index is failed: it must be sent again, which deletes what it left.
+     */
+    public void restored(Map<Integer, ImportSessionRecords.Written> written) {
+        for (Map.Entry<Integer, ImportSessionRecords.Written> e : written.entrySet()) {
+            parts.computeIfAbsent(e.getKey(), Part::new);
+        }
+        for (Part part : parts.values()) {
+            ImportSessionRecords.Written recorded = written.get(part.number);
+            if (recorded != null && recorded.lines() == part.size) {
+                part.state = State.WRITTEN;
+                part.items = recorded.items();
+                part.users = recorded.users();
+                part.popular = recorded.popular();
+            } else {
+                part.state = State.FAILED;
+            }
+        }
+    }
+
     /** Whether a part is being written now. */
     public boolean writing() {
         return parts.values().stream().anyMatch(p -> p.state == State.WRITING);

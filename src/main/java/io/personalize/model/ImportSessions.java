@@ -2,51 +2,70 @@ package io.personalize.model;
 
 import io.personalize.model.ModelStatus.Training;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.admin.indices.flush.FlushRequest;
+import org.elasticsearch.action.admin.indices.refresh.RefreshRequest;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.delete.DeleteRequest;
+import org.elasticsearch.action.support.SubscribableListener;
+import org.elasticsearch.cluster.ClusterChangedEvent;
+import org.elasticsearch.cluster.ClusterState;
+import org.elasticsearch.cluster.ClusterStateListener;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.document.DocumentField;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.TaskAwareRequest;
 import org.elasticsearch.tasks.TaskCancelledException;
 import org.elasticsearch.tasks.TaskId;
 import org.elasticsearch.tasks.TaskManager;
+import org.elasticsearch.threadpool.Scheduler;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
 
 /**
- * Imports of any size, in numbered parts ({@code _import/_session}), on the node that opened them. A session is an import
- * like the one-body {@code _import}: it reserves a version and records itself running in {@code status.import} (one
- * import per model at a time), writes each part into the version's index as it arrives (parsed and checked line by
- * line, ids checked across parts by {@link ImportParts}), and activates the version only when it is completed with
- * every part written; a bad line in any part fails the whole import, naming the part and the line. Until then nothing
- * serves the version.
+ * Imports of any size, in numbered parts ({@code _import/_session}). A session is an import like the one-body
+ * {@code _import}: it reserves a version and records itself running in {@code status.import} (one import per model at a
+ * time), writes each part into the version's index as it arrives (parsed and checked line by line, ids checked across
+ * parts by {@link ImportParts}), and activates the version only when it is completed with every part written; a bad
+ * line in any part fails the whole import, naming the part and the line. Until then nothing serves the version.
  *
- * <p>The session is a task of the node's task manager that lives as long as the session (its id is the session's id):
- * {@code GET _tasks} lists it, cancelling it (or deleting the model) aborts the import, and the model's status names it,
- * so a node that dies or restarts mid-import leaves an import that {@link TrainingRegistry} settles as interrupted and a
- * version index that {@link OrphanVersionCleaner} deletes. A session that receives no request for {@link #TIMEOUT} is
- * abandoned: its version is deleted and its status says so.
+ * <p>A session is held by one node at a time, as a task of its task manager ({@code GET _tasks} lists it, cancelling it
+ * or deleting the model aborts the import), but it is recorded in the cluster state ({@link ImportSessionRecords}): the
+ * parts written (each flushed before it is recorded, so that what the record says is on disk), the parts being written,
+ * and its last activity. When its node dies or restarts, the next request sent to any node takes it over: that node
+ * reads back which part wrote each document of the version (doc values {@link ModelIndices#IMPORT_PART} and
+ * {@link ModelIndices#IMPORT_LINE}, written with each document) to rebuild the cross-part id check and the parts'
+ * bookkeeping, and the import goes on. The elected master abandons a session that received no request for
+ * {@link #TIMEOUT} (its version is deleted and its status says so), whichever node held it; while the record exists, the
+ * import is alive for {@link TrainingRegistry} and {@link OrphanVersionCleaner}.
  */
-public final class ImportSessions {
+public final class ImportSessions implements ClusterStateListener {
 
     private static final Logger logger = LogManager.getLogger(ImportSessions.class);
 
@@ -57,7 +76,7 @@ public final class ImportSessions {
             Setting.Property.NodeScope,
             Setting.Property.Dynamic);
 
-    /** How often idle sessions are looked for: a walk over this node's open sessions, usually none. */
+    /** How often the elected master looks for idle sessions: a walk over the recorded sessions, usually none. */
     private static final TimeValue CHECK_INTERVAL = TimeValue.timeValueSeconds(1);
 
     enum State {
@@ -71,26 +90,38 @@ public final class ImportSessions {
     private final ModelStore store;
     private final ModelVersions versions;
     private final TrainingRegistry builds;
+    private final ImportSessionRecords.Updates updates;
     private final Executor executor;
     private volatile TimeValue timeout;
+    /** The sessions this node holds. */
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** The sessions this node is taking over: the requests that arrive meanwhile wait for it. */
+    private final Map<String, SubscribableListener<Session>> resuming = new ConcurrentHashMap<>();
+    /** The task action of a session taken over: as the transport action names the task of a session it opens. */
+    static final String TAKE_OVER_ACTION = "cluster:admin/personalize/model/import/session[session]";
+    /** The periodic idle check, while this node is the elected master. */
+    private Scheduler.Cancellable idleCheck; // guarded by this
+    /** The sessions the master is abandoning now. */
+    private final Set<String> abandoning = ConcurrentHashMap.newKeySet();
 
     public ImportSessions(
             ClusterService clusterService,
             ThreadPool threadPool,
             ModelStore store,
             ModelVersions versions,
-            TrainingRegistry builds) {
+            TrainingRegistry builds,
+            ImportSessionRecords.Updates updates) {
         this.clusterService = clusterService;
         this.threadPool = threadPool;
         this.store = store;
         this.versions = versions;
         this.builds = builds;
+        this.updates = updates;
         // parsing the lines is CPU work: not on a network thread
         this.executor = threadPool.generic();
         this.timeout = TIMEOUT.get(clusterService.getSettings());
         clusterService.getClusterSettings().addSettingsUpdateConsumer(TIMEOUT, value -> this.timeout = value);
-        threadPool.scheduleWithFixedDelay(this::abandonIdle, CHECK_INTERVAL, threadPool.generic());
+        clusterService.addListener(this);
     }
 
     /** What a session holds: its parts, and the version it became once completed. */
@@ -203,11 +234,12 @@ public final class ImportSessions {
         final ModelVersions.Pending pending;
         final long startedAt;
         final VersionWriter writer;
+        /** The ephemeral id of this node when it took the session: the record's holder. */
+        final String ephemeralId;
         // guarded by this
         final ImportParts parts = new ImportParts();
         State state = State.OPEN;
         int inFlight;
-        long lastUsed;
         Runnable abort;
 
         Session(
@@ -224,7 +256,7 @@ public final class ImportSessions {
             this.pending = pending;
             this.startedAt = startedAt;
             this.writer = new VersionWriter(store.systemClient(), executor, task);
-            this.lastUsed = threadPool.relativeTimeInMillis();
+            this.ephemeralId = clusterService.localNode().getEphemeralId();
         }
 
         synchronized Info info(ModelStatus.Version activated) {
@@ -232,18 +264,34 @@ public final class ImportSessions {
             return new Info(id, model, pending.version(), shown, startedAt, parts.summaries(), activated);
         }
 
-        /** The session ends: it is forgotten, and its task and import registration go. */
+        /** The session ends here: it is forgotten, its task and import registration go, and its record. */
         void release() {
+            releaseLocally();
+            updates.update(
+                    ImportSessionRecords.Update.remove(id, ephemeralId),
+                    ActionListener.wrap(
+                            removed -> {},
+                            e -> logger.warn(
+                                    "model [" + model + "]: could not remove the record of import session [" + id
+                                            + "]; the elected master abandons it after the timeout",
+                                    e)));
+        }
+
+        void releaseLocally() {
             sessions.remove(id, this);
             builds.unregisterImport(model, task);
             taskManager.unregister(task);
         }
     }
 
-    /** Opens a session on this node: reserves the model's next version and creates its index. */
+    private CancellableTask register(TaskManager taskManager, String action, String name) {
+        return (CancellableTask) taskManager.register("transport", action, new SessionTask(name));
+    }
+
+    /** Opens a session on this node: reserves the model's next version, creates its index and records the session. */
     public void open(String name, TaskManager taskManager, String action, ActionListener<Info> listener) {
         long start = System.currentTimeMillis();
-        CancellableTask task = (CancellableTask) taskManager.register("transport", action, new SessionTask(name));
+        CancellableTask task = register(taskManager, action, name);
         String nodeId = clusterService.localNode().getId();
         String id = new TaskId(nodeId, task.getId()).toString();
         ActionListener<Info> released = ActionListener.wrap(listener::onResponse, e -> {
@@ -273,28 +321,41 @@ public final class ImportSessions {
                                     "model [" + name + "] changed while the import session opened, try again",
                                     l1.delegateFailureAndWrap((l2, pending) -> {
                                         Session session = new Session(id, name, task, taskManager, pending, start);
+                                        ActionListener<Info> opened =
+                                                ImportVersions.abandonOnFailure(versions, pending, l2);
                                         session.writer.createIndex(
                                                 pending.index(),
-                                                ImportVersions.abandonOnFailure(versions, pending, l2.map(created -> {
-                                                    sessions.put(id, session);
-                                                    // deleting the model or cancelling the task aborts the
-                                                    // import
-                                                    task.addListener(
-                                                            () -> abort(
-                                                                    session,
-                                                                    new TaskCancelledException("cancelled"),
-                                                                    Training.State.CANCELLED,
-                                                                    "cancelled",
-                                                                    ActionListener.noop()));
-                                                    return session.info(null);
-                                                })));
+                                                opened.delegateFailureAndWrap((l3, created) -> updates.update(
+                                                        ImportSessionRecords.Update.open(
+                                                                ImportSessionRecords.Record.opened(
+                                                                        id,
+                                                                        pending,
+                                                                        start,
+                                                                        nodeId,
+                                                                        session.ephemeralId)),
+                                                        l3.map(
+                                                                recorded -> {
+                                                                    hold(session);
+                                                                    return session.info(null);
+                                                                }))));
                                     }));
                         }))));
     }
 
+    /** The session is held here from now on; deleting the model or cancelling its task aborts the import. */
+    private void hold(Session session) {
+        sessions.put(session.id, session);
+        session.task.addListener(() -> abort(
+                session,
+                new TaskCancelledException("cancelled"),
+                Training.State.CANCELLED,
+                "cancelled",
+                ActionListener.noop()));
+    }
+
     /** What the session holds now. */
-    public Info status(String name, String sessionId) {
-        return find(name, sessionId).info(null);
+    public void status(String name, String sessionId, TaskManager taskManager, ActionListener<Info> listener) {
+        withSession(name, sessionId, taskManager, listener.map(session -> session.info(null)));
     }
 
     /**
@@ -302,12 +363,25 @@ public final class ImportSessions {
      * the whole import (the listener gets a 400 naming the part and the line); any other failure leaves the part to be
      * sent again.
      */
-    public void part(String name, String sessionId, int number, BytesReference body, ActionListener<Info> listener) {
+    public void part(
+            String name,
+            String sessionId,
+            int number,
+            BytesReference body,
+            TaskManager taskManager,
+            ActionListener<Info> listener) {
         ImportParts.checkNumber(number);
-        Session session = find(name, sessionId);
         if (ModelLines.hasLines(body) == false) {
             throw new IllegalArgumentException("part [" + number + "] has no line: send at least one");
         }
+        withSession(
+                name,
+                sessionId,
+                taskManager,
+                listener.delegateFailureAndWrap((l, session) -> beginPart(session, number, body, l)));
+    }
+
+    private void beginPart(Session session, int number, BytesReference body, ActionListener<Info> listener) {
         List<String> replaced;
         synchronized (session) {
             if (session.state != State.OPEN) {
@@ -319,27 +393,71 @@ public final class ImportSessions {
                 throw new ElasticsearchStatusException(e.getMessage(), RestStatus.CONFLICT);
             }
             session.inFlight++;
-            session.lastUsed = threadPool.relativeTimeInMillis();
         }
-        ModelLines lines = new ModelLines(body, (id, what, line) -> {
-            synchronized (session) {
-                session.parts.claim(number, id, what, line);
-            }
-        });
-        ActionListener<Void> written = ActionListener.wrap(
-                ok -> {
+        // recorded as being written first: the master does not abandon a session while its holder writes a part, and
+        // a node that lost the session (taken for dead meanwhile) learns it here, before it writes
+        updates.update(
+                ImportSessionRecords.Update.beginPart(session.id, session.ephemeralId, number),
+                ActionListener.wrap(recorded -> writePart(session, number, body, replaced, listener), e -> {
                     synchronized (session) {
-                        session.parts.written(number, lines.items(), lines.users(), lines.popularLines());
+                        session.parts.failed(number);
                     }
                     partEnded(session);
-                    listener.onResponse(session.info(null));
+                    listener.onFailure(e);
+                }));
+    }
+
+    private void writePart(
+            Session session, int number, BytesReference body, List<String> replaced, ActionListener<Info> listener) {
+        int[] line = new int[1];
+        ModelLines lines = new ModelLines(body, (id, what, at) -> {
+            synchronized (session) {
+                session.parts.claim(number, id, what, at);
+            }
+            line[0] = at;
+        });
+        // each document says which part and line wrote it: what a node that takes the session over reads back
+        Iterator<VersionWriter.Doc> tagged = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return lines.hasNext();
+            }
+
+            @Override
+            public VersionWriter.Doc next() {
+                VersionWriter.Doc doc = lines.next();
+                return new VersionWriter.Doc(doc.id(), tag(doc.json(), number, line[0]));
+            }
+        };
+        ActionListener<Void> written = ActionListener.wrap(
+                ok -> {
+                    ImportSessionRecords.Written counts =
+                            new ImportSessionRecords.Written(lines.items(), lines.users(), lines.popularLines());
+                    updates.update(
+                            ImportSessionRecords.Update.endPart(session.id, session.ephemeralId, number, counts),
+                            ActionListener.wrap(
+                                    recorded -> {
+                                        synchronized (session) {
+                                            session.parts.written(
+                                                    number, counts.items(), counts.users(), counts.popular());
+                                        }
+                                        partEnded(session);
+                                        listener.onResponse(session.info(null));
+                                    },
+                                    e -> {
+                                        synchronized (session) {
+                                            session.parts.failed(number);
+                                        }
+                                        partEnded(session);
+                                        listener.onFailure(e);
+                                    }));
                 },
                 e -> {
                     synchronized (session) {
                         session.parts.failed(number);
                     }
-                    partEnded(session);
                     if (ExceptionsHelper.unwrapCause(e) instanceof IllegalArgumentException badLine) {
+                        partEnded(session);
                         // every bad line fails the whole import: the version goes, the status says where
                         IllegalArgumentException named =
                                 new IllegalArgumentException("part [" + number + "] " + badLine.getMessage(), badLine);
@@ -350,11 +468,26 @@ public final class ImportSessions {
                                 named.getMessage(),
                                 ActionListener.running(() -> listener.onFailure(named)));
                     } else {
-                        listener.onFailure(e);
+                        // no longer being written: the session can be abandoned again if the client goes away
+                        updates.update(
+                                ImportSessionRecords.Update.endPart(session.id, session.ephemeralId, number, null),
+                                ActionListener.running(() -> {
+                                    partEnded(session);
+                                    listener.onFailure(e);
+                                }));
                     }
                 });
-        ActionListener<Void> write = written.delegateFailureAndWrap(
-                (l, deleted) -> session.writer.write(session.pending.index(), lines, (d, t) -> {}, -1, false, l));
+        // flushed before it is recorded written: a part the record says is written survives any crash
+        ActionListener<Void> write = written.delegateFailureAndWrap((l, deleted) -> session.writer.write(
+                session.pending.index(),
+                tagged,
+                (d, t) -> {},
+                -1,
+                false,
+                l.delegateFailureAndWrap((l2, done) -> store.systemClient()
+                        .admin()
+                        .indices()
+                        .flush(new FlushRequest(session.pending.index()), l2.map(flushed -> null)))));
         if (replaced.isEmpty()) {
             write.onResponse(null);
         } else {
@@ -371,11 +504,21 @@ public final class ImportSessions {
         }
     }
 
+    /** The document's JSON with the part and line that wrote it in front (doc values only: see the mapping). */
+    static byte[] tag(byte[] json, int part, int line) {
+        byte[] prefix = ("{\"" + ModelIndices.IMPORT_PART + "\":" + part + ",\"" + ModelIndices.IMPORT_LINE + "\":"
+                        + line + (json.length > 2 ? "," : ""))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tagged = new byte[prefix.length + json.length - 1];
+        System.arraycopy(prefix, 0, tagged, 0, prefix.length);
+        System.arraycopy(json, 1, tagged, prefix.length, json.length - 1);
+        return tagged;
+    }
+
     private void partEnded(Session session) {
         Runnable abort;
         synchronized (session) {
             session.inFlight--;
-            session.lastUsed = threadPool.relativeTimeInMillis();
             abort = session.inFlight == 0 ? session.abort : null;
             if (abort != null) {
                 session.abort = null;
@@ -392,8 +535,20 @@ public final class ImportSessions {
      * part is written, answers 409.
      */
     public void complete(
-            String name, String sessionId, Integer expectedParts, long newestEvent, ActionListener<Info> listener) {
-        Session session = find(name, sessionId);
+            String name,
+            String sessionId,
+            Integer expectedParts,
+            long newestEvent,
+            TaskManager taskManager,
+            ActionListener<Info> listener) {
+        withSession(
+                name,
+                sessionId,
+                taskManager,
+                listener.delegateFailureAndWrap((l, session) -> complete(session, expectedParts, newestEvent, l)));
+    }
+
+    private void complete(Session session, Integer expectedParts, long newestEvent, ActionListener<Info> listener) {
         long users;
         long items;
         synchronized (session) {
@@ -402,36 +557,53 @@ public final class ImportSessions {
             }
             if (session.inFlight > 0 || session.parts.writing()) {
                 throw new ElasticsearchStatusException(
-                        "import session [" + sessionId + "] has parts being written: complete it once they answer",
+                        "import session [" + session.id + "] has parts being written: complete it once they answer",
                         RestStatus.CONFLICT);
             }
             String problem = session.parts.incomplete(expectedParts);
             if (problem != null) {
-                throw new IllegalArgumentException("import session [" + sessionId + "]: " + problem);
+                throw new IllegalArgumentException("import session [" + session.id + "]: " + problem);
             }
             session.state = State.COMPLETING;
-            session.lastUsed = threadPool.relativeTimeInMillis();
             users = session.parts.users();
             items = session.parts.items();
         }
         ActionListener<ModelStatus.Version> ended =
                 ActionListener.runBefore(listener.map(session::info), session::release);
-        session.writer.finish(
-                session.pending.index(),
-                ImportVersions.abandonOnFailure(versions, session.pending, ended)
-                        .delegateFailureAndWrap((l, finished) -> ImportVersions.activate(
-                                versions, session.pending, users, items, newestEvent, session.startedAt, ended)));
+        updates.update(
+                ImportSessionRecords.Update.complete(session.id, session.ephemeralId),
+                ActionListener.wrap(
+                        recorded -> session.writer.finish(
+                                session.pending.index(),
+                                ImportVersions.abandonOnFailure(versions, session.pending, ended)
+                                        .delegateFailureAndWrap((l, finished) -> ImportVersions.activate(
+                                                versions,
+                                                session.pending,
+                                                users,
+                                                items,
+                                                newestEvent,
+                                                session.startedAt,
+                                                ended))),
+                        e -> {
+                            synchronized (session) {
+                                session.state = State.OPEN; // nothing changed: it may be completed again
+                            }
+                            listener.onFailure(e);
+                        }));
     }
 
     /** Aborts the session: its version is deleted once no part is written any more, and the status says it was aborted. */
-    public void abort(String name, String sessionId, ActionListener<Info> listener) {
-        Session session = find(name, sessionId);
-        abort(
-                session,
-                new TaskCancelledException("aborted"),
-                Training.State.CANCELLED,
-                "aborted",
-                ActionListener.running(() -> listener.onResponse(session.info(null))));
+    public void abort(String name, String sessionId, TaskManager taskManager, ActionListener<Info> listener) {
+        withSession(
+                name,
+                sessionId,
+                taskManager,
+                listener.delegateFailureAndWrap((l, session) -> abort(
+                        session,
+                        new TaskCancelledException("aborted"),
+                        Training.State.CANCELLED,
+                        "aborted",
+                        ActionListener.running(() -> l.onResponse(session.info(null))))));
     }
 
     private void abort(
@@ -472,48 +644,274 @@ public final class ImportSessions {
         }
     }
 
-    /** Abandons the sessions that received no request for {@link #TIMEOUT}. */
-    void abandonIdle() {
-        long now = threadPool.relativeTimeInMillis();
-        TimeValue timeout = this.timeout;
-        for (Session session : sessions.values()) {
-            boolean idle;
-            synchronized (session) {
-                idle = session.state == State.OPEN
-                        && session.inFlight == 0
-                        && now - session.lastUsed > timeout.millis();
+    /**
+     * The session, held here, or taken over: its record in the cluster state says which node holds it, and a request
+     * reaches this node only when that node is this one or is gone (see the transport action's routing).
+     */
+    private void withSession(String name, String sessionId, TaskManager taskManager, ActionListener<Session> listener) {
+        Session session = sessions.get(sessionId);
+        if (session != null) {
+            if (session.model.equals(name) == false) {
+                throw notFound(name, sessionId);
             }
-            if (idle) {
-                String reason = "abandoned: the import session received no request for [" + timeout + "]";
-                logger.info("model [{}]: import session [{}] {}", session.model, session.id, reason);
-                abort(
-                        session,
-                        new ElasticsearchStatusException(reason, RestStatus.GONE),
-                        Training.State.FAILED,
-                        reason,
-                        ActionListener.noop());
+            listener.onResponse(session);
+            return;
+        }
+        ImportSessionRecords.Record record =
+                ImportSessionRecords.of(clusterService.state()).get(sessionId);
+        if (record == null || record.model().equals(name) == false) {
+            throw notFound(name, sessionId);
+        }
+        SubscribableListener<Session> taking = new SubscribableListener<>();
+        SubscribableListener<Session> already = resuming.putIfAbsent(sessionId, taking);
+        if (already != null) {
+            already.addListener(listener);
+            return;
+        }
+        taking.addListener(listener);
+        takeOver(record, taskManager, ActionListener.runBefore(taking, () -> resuming.remove(sessionId, taking)));
+    }
+
+    /**
+     * Takes over a session whose node is gone (or restarted): recorded as held here (the master refuses while its
+     * holder is in the cluster), then rebuilt from the model's status and the version index.
+     */
+    private void takeOver(
+            ImportSessionRecords.Record record, TaskManager taskManager, ActionListener<Session> listener) {
+        String id = record.session();
+        String name = record.model();
+        String nodeId = clusterService.localNode().getId();
+        String ephemeralId = clusterService.localNode().getEphemeralId();
+        updates.update(
+                ImportSessionRecords.Update.takeOver(id, nodeId, ephemeralId),
+                listener.delegateFailureAndWrap((l, taken) -> store.get(name, l.delegateFailureAndWrap((l2, model) -> {
+                    Training importing = model.status().importing();
+                    if (Objects.equals(model.status().uuid(), taken.uuid()) == false
+                            || importing == null
+                            || importing.state() != Training.State.RUNNING
+                            || importing.version() != taken.version()) {
+                        // over already: its completion activated it, or its model was deleted (the orphan check
+                        // deletes a version no model keeps)
+                        updates.update(
+                                ImportSessionRecords.Update.remove(id, ephemeralId),
+                                ActionListener.running(() -> l2.onFailure(notFound(name, id))));
+                        return;
+                    }
+                    CancellableTask task = register(taskManager, TAKE_OVER_ACTION, name);
+                    if (builds.registerImport(name, task) == false) {
+                        taskManager.unregister(task);
+                        throw new ElasticsearchStatusException(
+                                "model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
+                    }
+                    Session session =
+                            new Session(id, name, task, taskManager, taken.pending(model.config()), taken.startedAt());
+                    long rebuildStart = System.nanoTime();
+                    rebuild(
+                            session,
+                            taken,
+                            ActionListener.wrap(
+                                    rebuilt -> {
+                                        hold(session);
+                                        logger.info(
+                                                "model [{}]: took over import session [{}] from node [{}]: parts {}"
+                                                        + " written, {} documents read back in {} ms",
+                                                name,
+                                                id,
+                                                record.node(),
+                                                taken.parts().keySet(),
+                                                rebuilt,
+                                                (System.nanoTime() - rebuildStart) / 1_000_000);
+                                        l2.onResponse(session);
+                                    },
+                                    e -> {
+                                        session.releaseLocally();
+                                        l2.onFailure(e);
+                                    }));
+                }))));
+    }
+
+    /**
+     * Reads back which part and line wrote each document of the version: the cross-part id check and the parts as they
+     * are on disk. Reading every id costs one pass over the version's doc values (no source), and only on a takeover;
+     * storing the ids elsewhere would cost every part a second write.
+     */
+    private void rebuild(Session session, ImportSessionRecords.Record record, ActionListener<Long> listener) {
+        long[] documents = new long[1];
+        String index = session.pending.index();
+        IndexScan scan = new IndexScan(store.systemClient(), executor, session.task);
+        store.systemClient()
+                .admin()
+                .indices()
+                .refresh(
+                        new RefreshRequest(index),
+                        listener.delegateFailureAndWrap((l, r) -> scan.scan(
+                                index,
+                                1,
+                                () -> new SearchSourceBuilder()
+                                        .fetchSource(false)
+                                        .storedFields(new ArrayList<>()) // the _id only
+                                        .docValueField(ModelIndices.IMPORT_PART)
+                                        .docValueField(ModelIndices.IMPORT_LINE),
+                                hits -> {
+                                    synchronized (session) {
+                                        for (SearchHit hit : hits.getHits()) {
+                                            DocumentField part = hit.field(ModelIndices.IMPORT_PART);
+                                            DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
+                                            documents[0]++;
+                                            if (part != null && line != null) {
+                                                session.parts.restore(
+                                                        ((Number) part.getValue()).intValue(),
+                                                        hit.getId(),
+                                                        ((Number) line.getValue()).intValue());
+                                            }
+                                        }
+                                    }
+                                },
+                                l.map(scanned -> {
+                                    synchronized (session) {
+                                        session.parts.restored(record.parts());
+                                    }
+                                    return documents[0];
+                                }))));
+    }
+
+    /**
+     * The sessions this node holds whose record went (the master abandoned them) or moved to another node end here,
+     * without touching the version: it is not theirs any more.
+     */
+    @Override
+    public void clusterChanged(ClusterChangedEvent event) {
+        checkWhileMaster(event.localNodeMaster());
+        ImportSessionRecords before = ImportSessionRecords.of(event.previousState());
+        ImportSessionRecords after = ImportSessionRecords.of(event.state());
+        if (before.equals(after) || sessions.isEmpty()) {
+            return;
+        }
+        for (Session session : sessions.values()) {
+            ImportSessionRecords.Record was = before.get(session.id);
+            ImportSessionRecords.Record now = after.get(session.id);
+            if (was != null
+                    && (now == null
+                            || now.ephemeralId().equals(session.ephemeralId) == false
+                            || (now.abandoned() && was.abandoned() == false))) {
+                synchronized (session) {
+                    if (session.state != State.OPEN) {
+                        continue;
+                    }
+                    session.state = State.ABORTING;
+                }
+                logger.info("model [{}]: import session [{}] is no longer held here", session.model, session.id);
+                // parts in flight stop at their next batch (cancelled while still registered: cancelling an
+                // unregistered task does nothing; the listener would run only once it is unregistered)
+                session.taskManager.cancel(session.task, "no longer held here", () -> {});
+                session.releaseLocally();
             }
         }
     }
 
-    private Session find(String name, String sessionId) {
-        Session session = sessions.get(sessionId);
-        if (session == null || session.model.equals(name) == false) {
-            throw new ResourceNotFoundException("import session [" + sessionId + "] of model [" + name
-                    + "] not found: it was completed, aborted or abandoned (see [status.import] in GET"
-                    + " _recommend/models/" + name + "), or its node restarted");
+    /** The idle check runs on the elected master only, as long as it is the master. */
+    private synchronized void checkWhileMaster(boolean master) {
+        if (master && idleCheck == null) {
+            idleCheck = threadPool.scheduleWithFixedDelay(this::abandonIdle, CHECK_INTERVAL, threadPool.generic());
+        } else if (master == false && idleCheck != null) {
+            idleCheck.cancel();
+            idleCheck = null;
         }
-        return session;
+    }
+
+    /**
+     * On the elected master: abandons the sessions that received no request for {@link #TIMEOUT} (none in progress on a
+     * live holder), whichever node held them. The record is marked abandoned first (in a master task that checks it is
+     * still idle: from then on it takes no request), then the version is deleted, unless the model keeps it (a
+     * completion that activated it before its node died), and the status says why; the record goes last.
+     */
+    void abandonIdle() {
+        ClusterState state = clusterService.state();
+        if (state.nodes().isLocalNodeElectedMaster() == false) {
+            return;
+        }
+        ImportSessionRecords records = ImportSessionRecords.of(state);
+        if (records.sessions().isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        TimeValue timeout = this.timeout;
+        Predicate<String> alive = alive(state.nodes());
+        for (ImportSessionRecords.Record record : records.sessions().values()) {
+            if (record.idle(now, timeout.millis(), alive) == false || abandoning.add(record.session()) == false) {
+                continue;
+            }
+            String reason = "abandoned: the import session received no request for [" + timeout + "]";
+            updates.update(
+                    ImportSessionRecords.Update.abandon(record.session(), timeout.millis()),
+                    ActionListener.wrap(
+                            left -> {
+                                if (left == null || left.abandoned() == false) {
+                                    abandoning.remove(record.session()); // used again meanwhile
+                                    return;
+                                }
+                                logger.info(
+                                        "model [{}]: import session [{}] {}", record.model(), record.session(), reason);
+                                // the record goes last: until then the import is alive for the orphan check, and
+                                // no node settles it as interrupted
+                                abandonVersion(
+                                        record,
+                                        reason,
+                                        ActionListener.running(() -> updates.update(
+                                                ImportSessionRecords.Update.remove(record.session(), null),
+                                                ActionListener.running(() -> abandoning.remove(record.session())))));
+                            },
+                            e -> abandoning.remove(record.session())));
+        }
+    }
+
+    private void abandonVersion(ImportSessionRecords.Record record, String reason, ActionListener<Void> listener) {
+        store.get(
+                record.model(),
+                ActionListener.wrap(
+                        model -> {
+                            boolean kept = model.status().versions().stream()
+                                    .anyMatch(v -> v.index().equals(record.index()));
+                            if (kept) {
+                                listener.onResponse(null);
+                                return;
+                            }
+                            Training importing = model.status().importing();
+                            if (importing == null
+                                    || importing.state() != Training.State.RUNNING
+                                    || importing.version() != record.version()) {
+                                // its outcome is recorded already (an abort whose record was left behind): the index
+                                // only, if any is left
+                                store.deleteIndices(
+                                        List.of(record.index()),
+                                        ActionListener.running(() -> listener.onResponse(null)));
+                                return;
+                            }
+                            ImportVersions.abandon(
+                                    versions,
+                                    record.pending(model.config()),
+                                    new ElasticsearchStatusException(reason, RestStatus.GONE),
+                                    Training.State.FAILED,
+                                    reason,
+                                    ActionListener.running(() -> listener.onResponse(null)));
+                        },
+                        e -> store.deleteIndices(
+                                List.of(record.index()), ActionListener.running(() -> listener.onResponse(null)))));
+    }
+
+    private static Predicate<String> alive(DiscoveryNodes nodes) {
+        return ephemeralId -> nodes.stream().anyMatch(n -> n.getEphemeralId().equals(ephemeralId));
+    }
+
+    private static ResourceNotFoundException notFound(String name, String sessionId) {
+        return new ResourceNotFoundException("import session [" + sessionId + "] of model [" + name
+                + "] not found: it was completed, aborted or abandoned (see [status.import] in GET"
+                + " _recommend/models/" + name + ")");
     }
 
     private static ElasticsearchStatusException notOpen(Session session) {
         String what = session.state == State.COMPLETING ? "is completing" : "is being aborted";
         return new ElasticsearchStatusException(
                 "import session [" + session.id + "] " + what + ": it takes no more requests", RestStatus.CONFLICT);
-    }
-
-    /** Whether the session was opened on this node and is still open (for the transport action's routing). */
-    public boolean isLocal(String sessionId) {
-        return sessions.containsKey(sessionId);
     }
 }

@@ -151,10 +151,27 @@ public final class ModelIndices {
     }
 
     /** Mappings of a version index: documents are read by id; only their kind and id are indexed, for scans. */
+    /**
+     * The part of an import session that wrote a document, and its line there: doc values only, left out of the stored
+     * source (serving never sees them), read back when a node takes a session over (see {@link ImportSessions}).
+     */
+    public static final String IMPORT_PART = "import_part";
+
+    public static final String IMPORT_LINE = "import_line";
+
     public static String dataMappings() {
-        return String.format(Locale.ROOT, """
-            {"_meta": {"%s": %d}, "dynamic": false,
-             "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"}}}""", SystemIndexDescriptor.VERSION_META_KEY, MAPPINGS_VERSION);
+        return String.format(
+                Locale.ROOT,
+                """
+            {"_meta": {"%s": %d}, "dynamic": false, "_source": {"excludes": ["%s", "%s"]},
+             "properties": {"kind": {"type": "keyword"}, "id": {"type": "keyword"},
+              "%s": {"type": "integer", "index": false}, "%s": {"type": "integer", "index": false}}}""",
+                SystemIndexDescriptor.VERSION_META_KEY,
+                MAPPINGS_VERSION,
+                IMPORT_PART,
+                IMPORT_LINE,
+                IMPORT_PART,
+                IMPORT_LINE);
     }
 
     /**

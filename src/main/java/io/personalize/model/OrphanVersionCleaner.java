@@ -168,6 +168,11 @@ public final class OrphanVersionCleaner implements ClusterStateListener {
 
     /** Whether {@code build} (of {@code model}) runs on a node that is in the cluster and, if it is this node, runs it. */
     private boolean alive(StoredModel model, Training build, boolean isImport) {
+        if (isImport
+                && ImportSessionRecords.of(clusterService.state())
+                        .holds(model.name(), model.status().uuid(), build.version())) {
+            return true; // an import session outlives its node, until the master abandons it (ImportSessions)
+        }
         if (build.nodeId() == null || clusterService.state().nodes().nodeExists(build.nodeId()) == false) {
             return false;
         }

@@ -70,6 +70,13 @@ public final class TrainingRegistry {
             listener.onResponse(model);
             return;
         }
+        if (isImport
+                && ImportSessionRecords.of(clusterService.state())
+                        .holds(model.name(), model.status().uuid(), build.version())) {
+            // an import session outlives its node: the elected master abandons it once idle (ImportSessions)
+            listener.onResponse(model);
+            return;
+        }
         String what = isImport ? "the import" : "the training";
         String localNode = clusterService.localNode().getId();
         if (localNode.equals(build.nodeId())) {

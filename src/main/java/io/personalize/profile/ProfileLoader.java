@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -493,9 +492,11 @@ public final class ProfileLoader {
     }
 
     /**
-     * Those of {@code items} that have an event the model could have been trained on (in the events index, of a
-     * weighted type, no newer than the model's newest event): the others are unknown to the model, new products. One
-     * terms aggregation over the items asked about, no hit fetched.
+     * Those of {@code items} the active version knows: those it has an item document for (a neighbour list, empty or
+     * not), which the trainer writes for every item it was trained on; the others are new products. Read like any
+     * neighbour list, from the node's {@link ServingCache} (which also keeps "no such document"), the rest with one
+     * multi-get of the version index: a warm node answers without a read. Items that had events but that the trainer
+     * left out count as new here (no search of the events index, which once decided this).
      */
     public void itemsKnownToTheModel(
             ActiveModel model, Collection<String> items, ActionListener<Set<String>> listener) {
@@ -503,34 +504,14 @@ public final class ProfileLoader {
             listener.onResponse(Set.of());
             return;
         }
-        var events = model.config().events();
-        SearchSourceBuilder source = new SearchSourceBuilder()
-                .query(QueryBuilders.boolQuery()
-                        .filter(QueryBuilders.termsQuery(events.itemField(), items))
-                        .filter(QueryBuilders.termsQuery(
-                                events.typeField(), events.weights().keySet()))
-                        .filter(QueryBuilders.rangeQuery(events.timeField())
-                                .lte(model.version().newestEvent())
-                                .format("epoch_millis")))
-                .size(0)
-                .trackTotalHits(false)
-                .aggregation(AggregationBuilders.terms(KNOWN_AGG)
-                        .field(events.itemField())
-                        .size(items.size())
-                        .shardSize(items.size()));
-        SearchRequest search =
-                new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
-        client.search(search, listener.map(response -> {
-            Set<String> known = new HashSet<>();
-            if (response.getAggregations() != null
-                    && response.getAggregations().get(KNOWN_AGG) instanceof Terms terms) {
-                terms.getBuckets().forEach(bucket -> known.add(bucket.getKeyAsString()));
-            }
-            return known;
-        }));
+        List<String> ids = new ArrayList<>(items.size());
+        for (String item : new LinkedHashSet<>(items)) {
+            ids.add(ModelDocuments.itemDocId(item));
+        }
+        Fetched fetched = new Fetched();
+        fetch(model, ids, null, fetched, listener.map(ignored -> Set.copyOf(fetched.neighbors.keySet())));
     }
 
-    private static final String KNOWN_AGG = "known_items";
     private static final String RECENT_AGG = "recent_items";
     private static final String NEWEST_AGG = "newest";
 

@@ -127,8 +127,10 @@ public final class Recommender {
                     new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
             fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
         });
+        // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
+        // its weight capped to nothing): not even the catalogue's mean is needed
         if (profile.model().config().catalog().vectorField() == null
-                || (newItems.isEmpty() && shopperItems.isEmpty())) {
+                || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
             ranked.onResponse(null);
             return;
         }
@@ -200,8 +202,8 @@ public final class Recommender {
 
     /**
      * The content term of a "for you" shelf: of the items nearest (knn) to the centred mean of the shopper's newest
-     * items' vectors ({@link ContentVectors#centredDirection}), those the model does not know (no event it could have
-     * been trained on: new products) each get {@code weight · cosine / best cosine}, the weight from
+     * items' vectors ({@link ContentVectors#centredDirection}), those the model does not know (no item document in the
+     * active version, {@link ProfileLoader#itemsKnownToTheModel}: new products) each get {@code weight · cosine / best cosine}, the weight from
      * {@link #shopperContentWeight}. Items the model knows are
      * left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split without
      * bringing new products (see {@code bin/bench recommend-quality}).

@@ -119,4 +119,37 @@ public class ImportPartsTests extends ESTestCase {
                 equalTo("[part] must be from 1 to 1000000, got [0]"));
         expectThrows(IllegalArgumentException.class, () -> parts.begin(ImportParts.MAX_PART + 1));
     }
+
+    public void testATakenOverSessionIsRebuiltFromWhatTheIndexHolds() {
+        ImportParts parts = new ImportParts();
+        // the index holds parts 1 and 2 whole, and 2 of part 3's documents (its node died while writing it)
+        parts.restore(1, "item#a", 1);
+        parts.restore(1, "user#u1", 2);
+        parts.restore(2, "user#u2", 1);
+        parts.restore(3, "user#u3", 1);
+        parts.restore(3, "user#u4", 2);
+        parts.restored(java.util.Map.of(
+                1, new ImportSessionRecords.Written(1, 1, 0),
+                2, new ImportSessionRecords.Written(0, 1, 0),
+                // recorded written, but not whole in the index: to be sent again
+                4, new ImportSessionRecords.Written(0, 1, 0)));
+        assertThat(parts.items(), equalTo(1L));
+        assertThat(parts.users(), equalTo(2L));
+        assertThat(parts.incomplete(null), equalTo("part [3] failed to be written: send it again"));
+        // an id written before the takeover is still refused in another part, naming where it was
+        parts.begin(5);
+        IllegalArgumentException twice =
+                expectThrows(IllegalArgumentException.class, () -> parts.claim(5, "user#u1", "user [u1]", 7));
+        assertThat(twice.getMessage(), equalTo("user [u1] appears twice (first in part [1] at line 2)"));
+        parts.failed(5);
+        // part 3 sent again releases what its unfinished attempt wrote, to be deleted first
+        assertThat(parts.begin(3), equalTo(java.util.List.of("user#u3", "user#u4")));
+        parts.claim(3, "user#u3", "user [u3]", 1);
+        parts.written(3, 0, 1, 0);
+        parts.begin(4);
+        parts.written(4, 0, 0, 1);
+        parts.begin(5);
+        parts.written(5, 0, 0, 0);
+        assertThat(parts.incomplete(null), nullValue());
+    }
 }

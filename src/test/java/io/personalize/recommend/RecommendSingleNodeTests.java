@@ -163,6 +163,25 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 equalTo(0));
     }
 
+    /**
+     * The model knows an item iff the active version has its item document: the trained items, not an item whose first
+     * event came after the training, nor one never seen; answered again from the node's cache.
+     */
+    public void testItemsKnownToTheModelAreTheVersionsItems() {
+        TinyShop.event(client(), "half", "after-training", TinyShop.NOVEMBER + 10_000_000L)
+                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                .get();
+        ProfileLoader loader = getInstanceFromNode(ProfileLoader.class);
+        PlainActionFuture<io.personalize.profile.ActiveModel> active = new PlainActionFuture<>();
+        loader.activeModel("shop", active);
+        List<String> asked = List.of("a", "z", "after-training", "never-seen");
+        for (int round = 0; round < 2; round++) {
+            PlainActionFuture<Set<String>> known = new PlainActionFuture<>();
+            loader.itemsKnownToTheModel(active.actionGet(), asked, known);
+            assertThat("round " + round, known.actionGet(), equalTo(Set.of("a", "z")));
+        }
+    }
+
     public void testBadRequestsSayWhatIsWrong() {
         ActionRequestValidationException e =
                 expectThrows(ActionRequestValidationException.class, () -> recommend(new ShelfQuery.Builder().size(0)));

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -311,34 +312,28 @@ class ImportSessionIT {
     }
 
     @Test
-    void aNodeRestartedMidImportLeavesNoVersionBehind() {
-        JsonNode before = status();
+    void aNodeRestartedMidImportResumesTheSession() {
         String session = open();
         part(session, 1, items() + users("u", 0, 100)).ok();
         assertEquals(1, dataIndices(es, MODEL).size(), "the session's version index");
-        // the node dies with the session in it (a full restart: the session's task is gone)
+        // the node goes down with the session in it (a full restart): the session is in the cluster state, and the
+        // restarted node takes it over at the next request
         RealCluster.restart(cluster);
-        assertError(es.get(sessionPath(session)), 404, "not found", "a session of a restarted node");
-        // the elected master settles the import as interrupted and deletes its index (OrphanVersionCleaner)
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (dataIndices(es, MODEL).isEmpty() == false) {
-            assertTrue(
-                    System.currentTimeMillis() < deadline, "the orphan was never deleted: " + dataIndices(es, MODEL));
-            Models.sleep(500);
-        }
-        JsonNode importing = status().path("import");
-        assertEquals("failed", importing.path("state").asText(), importing.toString());
-        assertTrue(importing.path("reason").asText().contains("interrupted"), importing.toString());
-        assertEquals(before.path("active_version"), status().path("active_version"));
-        // and a new import starts at once
-        String next = open();
-        part(next, 1, items() + POPULAR).ok();
-        assertEquals(
-                ITEM_COUNT,
-                es.post(sessionPath(next) + "/_complete", null)
-                        .ok()
-                        .path("version")
-                        .path("items")
-                        .asLong());
+        JsonNode resumed = es.get(sessionPath(session)).ok();
+        assertEquals(1, resumed.path("parts").size(), resumed.toString());
+        assertEquals("written", resumed.path("parts").get(0).path("state").asText(), resumed.toString());
+        assertEquals(ITEM_COUNT + 100, resumed.path("lines").asLong(), resumed.toString());
+        assertEquals("running", status().path("import").path("state").asText(), status().toString());
+        part(session, 2, users("u", 100, 200) + POPULAR).ok();
+        JsonNode completed =
+                es.post(sessionPath(session) + "/_complete?parts=2", null).ok();
+        assertEquals(200, completed.path("version").path("users").asLong(), completed.toString());
+        assertEquals(ITEM_COUNT, completed.path("version").path("items").asLong(), completed.toString());
+        Map<String, Long> indices = dataIndices(es, MODEL);
+        assertEquals(Set.of(completed.path("version").path("index").asText()), indices.keySet());
+        assertEquals(ITEM_COUNT + 200 + 1, indices.values().iterator().next(), "one document per line");
+        assertEquals(List.of(item(5 + 1), item(5 + 2)), shelf("u5").subList(0, 2));
+        assertEquals(List.of(item(150 + 1), item(150 + 2)), shelf("u150").subList(0, 2));
+        assertError(es.get(sessionPath(session)), 404, "not found", "a completed session");
     }
 }

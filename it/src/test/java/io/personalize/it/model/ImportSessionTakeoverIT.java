@@ -1,0 +1,349 @@
+package io.personalize.it.model;
+
+import static io.personalize.it.model.Models.assertError;
+import static io.personalize.it.model.Models.dataIndices;
+import static io.personalize.it.model.Models.path;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.SyntheticEvents;
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Import sessions outlive their node, on 3 real nodes with a copy of every index on every node: the node holding a
+ * session killed (kill -9) between parts, the remaining parts and the completion sent to another node, which takes the
+ * session over; the cross-part id check across that takeover; a full restart mid-import; and a session whose node died
+ * for good abandoned by the elected master after the timeout, its version deleted.
+ */
+class ImportSessionTakeoverIT {
+
+    static final String EVENTS = "ist-events";
+    static final String ITEMS = "ist-items";
+    static final String MODEL = "ist-model";
+    static final int ITEM_COUNT = 50;
+
+    private static RealCluster.Nodes cluster;
+
+    @BeforeAll
+    static void shop() {
+        cluster = RealCluster.three();
+        EsClient es = cluster.any();
+        SyntheticEvents.createIndex(es, EVENTS);
+        SyntheticEvents.createCatalog(es, ITEMS, ITEM_COUNT);
+        // a copy on every node: a node may die (the model's own indices have one on every node already)
+        es.put("/" + ITEMS + "," + EVENTS + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
+                .ok();
+        green();
+    }
+
+    @BeforeEach
+    void freshModel() {
+        green();
+        EsClient es = cluster.any();
+        es.delete(path(MODEL));
+        assertEquals(
+                201,
+                es.put(path(MODEL), SyntheticEvents.modelConfig(ITEMS, EVENTS)).status());
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (cluster == null) {
+            return;
+        }
+        green();
+        EsClient es = cluster.any();
+        es.put("/_cluster/settings", "{\"persistent\": {\"personalize.import.session_timeout\": null}}");
+        es.delete(path(MODEL));
+        es.delete("/" + EVENTS);
+        es.delete("/" + ITEMS);
+    }
+
+    private static EsClient node(int i) {
+        return cluster.nodes().get(i);
+    }
+
+    private static void green() {
+        cluster.any()
+                .get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
+                .ok();
+    }
+
+    private static int master() {
+        String name = cluster.any().get("/_cat/master?h=node").body().trim();
+        return Integer.parseInt(name.substring("node-".length()));
+    }
+
+    /** Kills node {@code victim} (kill -9) and waits until the elected master saw it leave. */
+    private static void kill(int victim, EsClient survivor) {
+        RealCluster.killNode(cluster, victim);
+        survivor.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
+    }
+
+    private static String item(int i) {
+        return "i" + (1 + Math.floorMod(i, ITEM_COUNT));
+    }
+
+    private static String users(int from, int to) {
+        StringBuilder lines = new StringBuilder();
+        for (int u = from; u < to; u++) {
+            lines.append("{\"user\": \"u")
+                    .append(u)
+                    .append("\", \"history\": [\"")
+                    .append(item(u))
+                    .append("\"], \"history_weights\": [1.0], \"items\": [\"")
+                    .append(item(u + 1))
+                    .append("\", \"")
+                    .append(item(u + 2))
+                    .append("\"], \"scores\": [0.9, 0.8], \"because\": [\"")
+                    .append(item(u))
+                    .append("\", \"")
+                    .append(item(u))
+                    .append("\"]}\n");
+        }
+        return lines.toString();
+    }
+
+    private static String items() {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < ITEM_COUNT; i++) {
+            lines.append("{\"item\": \"")
+                    .append(item(i))
+                    .append("\", \"neighbors\": [\"")
+                    .append(item(i + 1))
+                    .append("\"], \"scores\": [0.5], \"popularity\": 1.0}\n");
+        }
+        return lines.toString();
+    }
+
+    private static final String POPULAR = "{\"popular\": [\"i1\", \"i2\"], \"scores\": [2.0, 1.0]}\n";
+
+    private static String open(EsClient es) {
+        JsonNode opened = es.post(path(MODEL) + "/_import/_session", null).ok();
+        assertEquals("open", opened.path("state").asText(), opened.toString());
+        return opened.path("session").asText();
+    }
+
+    private static String sessionPath(String session) {
+        return path(MODEL) + "/_import/" + session;
+    }
+
+    private static EsClient.Response part(EsClient es, String session, int part, String lines) {
+        return es.send("PUT", sessionPath(session) + "/" + part, lines, "application/x-ndjson");
+    }
+
+    private static List<String> shelf(EsClient es, String user) {
+        JsonNode answer = es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\"}")
+                .ok();
+        List<String> ids = new ArrayList<>();
+        answer.path("recommendations").forEach(r -> ids.add(r.path("item_id").asText()));
+        return ids;
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (condition.getAsBoolean() == false) {
+            assertTrue(System.currentTimeMillis() < deadline, "never: " + what);
+            Models.sleep(250);
+        }
+    }
+
+    @Test
+    void aSessionWhoseNodeWasKilledIsCompletedOnAnotherNodeAndServes() {
+        int master = master();
+        int holder = (master + 1) % 3;
+        int other = (master + 2) % 3;
+        String session = open(node(holder));
+        part(node(holder), session, 1, items() + users(0, 100)).ok();
+        part(node(holder), session, 2, users(100, 200)).ok();
+        try {
+            kill(holder, node(other));
+            // the session is alive: its import runs, its version index stays
+            assertEquals(
+                    "running",
+                    Models.status(node(other), MODEL)
+                            .path("import")
+                            .path("state")
+                            .asText());
+            assertEquals(1, dataIndices(node(other), MODEL).size());
+            // the next part, sent to another node, takes the session over and goes on
+            JsonNode answer =
+                    part(node(other), session, 3, users(200, 300) + POPULAR).ok();
+            assertEquals(3, answer.path("parts").size(), answer.toString());
+            for (JsonNode written : answer.path("parts")) {
+                assertEquals("written", written.path("state").asText(), answer.toString());
+            }
+            assertEquals(ITEM_COUNT + 300 + 1, answer.path("lines").asLong(), answer.toString());
+            // any node answers for it (forwarded to its new holder)
+            assertEquals(
+                    3, node(master).get(sessionPath(session)).ok().path("parts").size());
+            JsonNode completed = node(master)
+                    .post(sessionPath(session) + "/_complete?parts=3", null)
+                    .ok();
+            assertEquals(300, completed.path("version").path("users").asLong(), completed.toString());
+            assertEquals(ITEM_COUNT, completed.path("version").path("items").asLong(), completed.toString());
+            Map<String, Long> indices = dataIndices(node(other), MODEL);
+            assertEquals(Set.of(completed.path("version").path("index").asText()), indices.keySet());
+            assertEquals(ITEM_COUNT + 300 + 1, indices.values().iterator().next(), "one document per line");
+            JsonNode status = Models.status(node(other), MODEL);
+            assertEquals("succeeded", status.path("import").path("state").asText(), status.toString());
+            // served: users of the parts written before and after the takeover
+            assertEquals(List.of(item(6), item(7)), shelf(node(master), "u5").subList(0, 2));
+            assertEquals(
+                    List.of(item(251), item(252)), shelf(node(other), "u250").subList(0, 2));
+            assertError(node(other).get(sessionPath(session)), 404, "not found", "a completed session");
+        } finally {
+            RealCluster.startNode(cluster, holder);
+        }
+        green();
+        // the restarted node serves it too
+        assertEquals(List.of(item(151), item(152)), shelf(node(holder), "u150").subList(0, 2));
+    }
+
+    @Test
+    void anIdInTwoPartsIsRefusedAcrossATakeover() {
+        int master = master();
+        int holder = (master + 1) % 3;
+        int other = (master + 2) % 3;
+        String session = open(node(holder));
+        part(node(holder), session, 1, items() + users(0, 100)).ok();
+        try {
+            kill(holder, node(other));
+            // user u5 was line 56 of part 1 (50 items first); here it is line 11
+            EsClient.Response twice = part(node(other), session, 2, users(100, 110) + users(5, 6));
+            assertError(
+                    twice,
+                    400,
+                    "part [2] line 11: user [u5] appears twice (first in part [1] at line 56)",
+                    "an id sent in two parts, across a takeover");
+            JsonNode status = Models.status(node(other), MODEL);
+            assertEquals("failed", status.path("import").path("state").asText(), status.toString());
+            assertTrue(status.path("import").path("reason").asText().contains("appears twice"), status.toString());
+            assertEquals(Map.of(), dataIndices(node(other), MODEL), "the failed import's version is deleted");
+            assertError(node(master).get(sessionPath(session)), 404, "not found", "a failed session");
+        } finally {
+            RealCluster.startNode(cluster, holder);
+        }
+    }
+
+    @Test
+    void aFullRestartMidImportResumes() {
+        String session = open(node(0));
+        part(node(0), session, 1, items() + users(0, 100)).ok();
+        RealCluster.restart(cluster);
+        green();
+        JsonNode answer = part(node(1), session, 2, users(100, 200) + POPULAR).ok();
+        assertEquals(2, answer.path("parts").size(), answer.toString());
+        JsonNode completed =
+                node(2).post(sessionPath(session) + "/_complete", null).ok();
+        assertEquals(200, completed.path("version").path("users").asLong(), completed.toString());
+        assertEquals(List.of(item(6), item(7)), shelf(node(0), "u5").subList(0, 2));
+        assertEquals(List.of(item(151), item(152)), shelf(node(2), "u150").subList(0, 2));
+    }
+
+    @Test
+    void aSessionWhoseNodeDiedIsAbandonedAfterTheTimeout() {
+        int master = master();
+        int holder = (master + 1) % 3;
+        int other = (master + 2) % 3;
+        String session = open(node(holder));
+        part(node(holder), session, 1, items() + users(0, 100)).ok();
+        try {
+            kill(holder, node(other));
+            assertEquals(1, dataIndices(node(other), MODEL).size(), "kept while the session may be resumed");
+            // nobody comes back for it: the elected master abandons it once idle for the timeout
+            node(other)
+                    .put("/_cluster/settings", "{\"persistent\": {\"personalize.import.session_timeout\": \"2s\"}}")
+                    .ok();
+            await(
+                    () -> "failed"
+                            .equals(Models.status(node(other), MODEL)
+                                    .path("import")
+                                    .path("state")
+                                    .asText()),
+                    "the session abandoned");
+            JsonNode importing = Models.status(node(other), MODEL).path("import");
+            assertTrue(importing.path("reason").asText().contains("abandoned"), importing.toString());
+            await(() -> dataIndices(node(other), MODEL).isEmpty(), "its version index deleted");
+            assertError(node(other).get(sessionPath(session)), 404, "not found", "an abandoned session");
+            // and its record goes from the cluster state, last
+            await(
+                    () -> node(other)
+                                    .get("/_cluster/state/metadata?filter_path=**.personalize_import_sessions")
+                                    .ok()
+                                    .toString()
+                                    .contains(session)
+                            == false,
+                    "its record removed");
+        } finally {
+            node(other).put("/_cluster/settings", "{\"persistent\": {\"personalize.import.session_timeout\": null}}");
+            RealCluster.startNode(cluster, holder);
+        }
+    }
+
+    /** Whether the cluster state records part {@code part} of {@code session} as being written. */
+    private static boolean recordedWriting(EsClient es, String session, int part) {
+        JsonNode state = es.get("/_cluster/state/metadata?filter_path=**.personalize_import_sessions")
+                .ok();
+        JsonNode records = state.findValue("personalize_import_sessions");
+        if (records == null) {
+            return false;
+        }
+        for (JsonNode writing : records.path("sessions").path(session).path("writing")) {
+            if (writing.asInt() == part) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aPartInFlightWhenItsNodeDiesIsSentAgainToAnotherNode() {
+        int master = master();
+        int holder = (master + 1) % 3;
+        int other = (master + 2) % 3;
+        String session = open(node(holder));
+        part(node(holder), session, 1, items() + POPULAR).ok();
+        String big = users(0, 30_000);
+        CompletableFuture<EsClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return part(node(holder), session, 2, big);
+            } catch (RuntimeException lost) {
+                return null; // the node died under it
+            }
+        });
+        try {
+            await(() -> recordedWriting(node(other), session, 2) || inFlight.isDone(), "part 2 being written");
+            boolean midWrite = inFlight.isDone() == false;
+            kill(holder, node(other));
+            System.out.println("ImportSessionTakeoverIT: holder killed " + (midWrite ? "while" : "after") + " it wrote"
+                    + " part 2");
+            // sent again, to another node: it replaces whatever the dead node wrote of it
+            JsonNode answer = part(node(other), session, 2, big).ok();
+            assertEquals(ITEM_COUNT + 30_000 + 1, answer.path("lines").asLong(), answer.toString());
+            JsonNode completed = node(other)
+                    .post(sessionPath(session) + "/_complete?parts=2", null)
+                    .ok();
+            assertEquals(30_000, completed.path("version").path("users").asLong(), completed.toString());
+            Map<String, Long> indices = dataIndices(node(other), MODEL);
+            assertEquals(ITEM_COUNT + 30_000 + 1, indices.values().iterator().next(), "one document per line");
+            assertEquals(
+                    List.of(item(29_999 + 1), item(29_999 + 2)),
+                    shelf(node(master), "u29999").subList(0, 2));
+        } finally {
+            RealCluster.startNode(cluster, holder);
+        }
+    }
+}
