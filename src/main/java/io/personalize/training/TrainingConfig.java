@@ -52,6 +52,7 @@ public final class TrainingConfig {
     private final double userShrink;
     private final int easeSupport;
     private final long memoryBudgetBytes;
+    private final Workers workers;
 
     private TrainingConfig(Builder b) {
         this.regularization = Double.isNaN(b.regularization)
@@ -64,6 +65,7 @@ public final class TrainingConfig {
         this.userShrink = b.userShrink;
         this.easeSupport = b.easeSupport;
         this.memoryBudgetBytes = b.memoryBudgetBytes;
+        this.workers = b.workers;
         this.halfLifeDays = b.halfLifeDays;
         this.popularityHalfLifeDays = b.popularityHalfLifeDays;
         this.popularityCountsUsers = b.popularityCountsUsers;
@@ -128,6 +130,7 @@ public final class TrainingConfig {
         b.userShrink = userShrink;
         b.easeSupport = easeSupport;
         b.memoryBudgetBytes = memoryBudgetBytes;
+        b.workers = workers;
         return b;
     }
 
@@ -146,6 +149,7 @@ public final class TrainingConfig {
         b.valueExponent = valueExponent;
         b.easeSupport = easeSupport;
         b.memoryBudgetBytes = memoryBudgetBytes;
+        b.workers = workers;
         b.algorithm = algorithm;
         return b;
     }
@@ -262,6 +266,14 @@ public final class TrainingConfig {
         return memoryBudgetBytes;
     }
 
+    /**
+     * The threads the maths may use ({@link Workers#SERIAL} by default): not part of the model (the same configuration
+     * trains the same model on any number of threads).
+     */
+    public Workers workers() {
+        return workers;
+    }
+
     /** The algorithm described by this configuration; its {@code compute} gives the item neighbours. */
     public ItemSimilarity similarity() {
         return switch (algorithm) {
@@ -269,8 +281,13 @@ public final class TrainingConfig {
             case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
             case EASE ->
                 new EaseSimilarity(
-                        regularization, valueExponent, easeSupport, memoryBudgetBytes, EaseSimilarity.Mode.AUTO);
-            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L);
+                        regularization,
+                        valueExponent,
+                        easeSupport,
+                        memoryBudgetBytes,
+                        EaseSimilarity.Mode.AUTO,
+                        workers);
+            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L, workers);
             case USER_KNN -> new UserKnn(userNeighbors, userShrink, valueExponent, cosine());
         };
     }
@@ -330,8 +347,15 @@ public final class TrainingConfig {
         private double userShrink = 10;
         private int easeSupport = 200;
         private long memoryBudgetBytes = Long.MAX_VALUE;
+        private Workers workers = Workers.SERIAL;
 
         private Builder() {}
+
+        /** The threads the maths may use; default {@link Workers#SERIAL}. */
+        public Builder workers(Workers workers) {
+            this.workers = java.util.Objects.requireNonNull(workers);
+            return this;
+        }
 
         /** EASE's or ALS's L2 weight (> 0); unset: the algorithm's default. */
         public Builder regularization(double lambda) {
