@@ -195,7 +195,10 @@ public class PersonalizePlugin extends Plugin
         return Stream.concat(
                         Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
                         Stream.concat(
-                                Stream.of(OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT),
+                                Stream.of(
+                                        OrphanVersionCleaner.CHECK_INTERVAL,
+                                        ImportSessions.TIMEOUT,
+                                        TrainingThreadPool.THREADS),
                                 EmbeddingService.settings().stream()))
                 .toList();
     }
@@ -205,7 +208,9 @@ public class PersonalizePlugin extends Plugin
         return List.of(
                 TrainingThreadPool.executorBuilder(settings),
                 // language-model inference (item_vector, personalize_text): off the write and search threads
-                EmbeddingService.executorBuilder(settings));
+                EmbeddingService.executorBuilder(settings),
+                // the training maths' helpers (personalize.training.threads)
+                TrainingThreadPool.workersExecutorBuilder(settings));
     }
 
     @Override

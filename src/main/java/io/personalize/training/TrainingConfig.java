@@ -293,7 +293,7 @@ public final class TrainingConfig {
     }
 
     private CosineSimilarity cosine() {
-        return new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent);
+        return new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent, workers);
     }
 
     /** A matrix builder configured with this configuration's decay, popularity and history cap. */

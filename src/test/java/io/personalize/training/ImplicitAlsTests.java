@@ -91,6 +91,26 @@ class ImplicitAlsTests {
     }
 
     @Test
+    void foldInNeighboursOnWorkersAreTheNeighboursOfOneThread() {
+        InteractionMatrix m = TestData.random(43, 200, 300, 0.03);
+        FactorModel model = new ImplicitAls(6, 1, 3, 4, 0, 7L).train(m, TrainingMonitor.NOOP, null);
+        FactorNeighbors shares = new FactorNeighbors(model, 1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (boolean allPairs : new boolean[] {true, false}) {
+                ItemNeighbors one = shares.compute(m, 7, allPairs, TrainingMonitor.NOOP);
+                ItemNeighbors shared = shares.compute(m, 7, allPairs, TrainingMonitor.NOOP, new Workers(pool, 3));
+                for (int i = 0; i < m.numItems(); i++) {
+                    assertArrayEquals(one.neighbors(i), shared.neighbors(i), "all pairs " + allPairs + ", item " + i);
+                    assertArrayEquals(one.scores(i), shared.scores(i), "all pairs " + allPairs + ", item " + i);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void onALargeCatalogueNeighboursAreTheBestAmongCoOccurringItems() {
         InteractionMatrix m = TestData.random(21, 60, 90, 0.04);
         ImplicitAls als = new ImplicitAls(6, 1, 3, 6, 0, 5L);
