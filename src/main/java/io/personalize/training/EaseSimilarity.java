@@ -224,11 +224,6 @@ public final class EaseSimilarity implements ItemSimilarity {
         return sparse(m, x, k, block, heavyItems(n, s, block), monitor);
     }
 
-    /** The columns in blocks of {@code block}, with no heavy items. */
-    ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, TrainingMonitor monitor) {
-        return sparse(m, x, k, block, 0, monitor);
-    }
-
     /** A thread's working arrays for the co-occurrence walks and the solves. */
     private static final class Scratch {
         final double[] acc;
@@ -264,75 +259,74 @@ public final class EaseSimilarity implements ItemSimilarity {
      * as on one thread.
      */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, int heavy, TrainingMonitor monitor) {
-        int n = m.numItems();
-        int s = Math.min(support, Math.max(1, n - 1));
-        int[] colLength = new int[n];
-        int[] colIds = new int[n * s];
-        float[] colWeights = new float[n * s];
-        solveColumns(m, x, s, block, heavy, colLength, colIds, colWeights, monitor);
-        // rows of B: B[i][j] for every column j whose support holds i
-        int[] rowStart = new int[n + 1];
-        for (int j = 0; j < n; j++) {
-            for (int a = 0; a < colLength[j]; a++) {
-                rowStart[colIds[j * s + a] + 1]++;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            rowStart[i + 1] += rowStart[i];
-        }
-        int[] fill = java.util.Arrays.copyOf(rowStart, n);
-        int[] rowIds = new int[rowStart[n]];
-        float[] rowWeights = new float[rowStart[n]];
-        for (int j = 0; j < n; j++) {
-            for (int a = 0; a < colLength[j]; a++) {
-                int i = colIds[j * s + a];
-                rowIds[fill[i]] = j;
-                rowWeights[fill[i]++] = colWeights[j * s + a];
-            }
-        }
-        colIds = null;
-        colWeights = null;
-        TopK best = new TopK(k);
-        int[] offsets = new int[n + 1];
-        int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
-        float[] scores = new float[ids.length];
-        for (int i = 0; i < n; i++) {
-            for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
-                if (rowWeights[p] > 0f && rowWeights[p] >= best.threshold()) {
-                    best.offer(rowIds[p], rowWeights[p]);
-                }
-            }
-            offsets[i + 1] = offsets[i] + best.drainSorted(ids, scores, offsets[i]);
-        }
-        return compact(n, offsets, ids, scores);
+        return sparseRows(
+                m.numItems(), java.util.List.of(columns(m, x, 0, m.numItems(), block, heavy, true, monitor)), k);
+    }
+
+    /** The columns in blocks of {@code block}, with no heavy items. */
+    ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, TrainingMonitor monitor) {
+        return sparse(m, x, k, block, 0, monitor);
     }
 
     /**
-     * Column j's support ({@code colLength[j]} items at {@code colIds[j * s]}, best first) and its weights
-     * ({@code colWeights}), for every column.
+     * Columns {@code from} to {@code to} (excluded) of sparse EASE's B: column {@code from + c} is regressed on
+     * {@code lengths[c]} items, whose ids and weights start at {@code c * support} in {@code ids} and {@code weights}
+     * ({@code weights} is null when only the supports were computed).
      */
-    private void solveColumns(
+    public record SparseColumns(int from, int support, int[] lengths, int[] ids, float[] weights) {}
+
+    /**
+     * The supports of sparse EASE's columns {@code from..to} (the items co-occurring most with each), without solving:
+     * {@code m} must hold every user of those items with their whole rows, in the training's order of users. A job
+     * that distributes the columns (the Spark job) learns from them which items each block of columns needs.
+     */
+    public SparseColumns sparseSupports(InteractionMatrix m, int from, int to) {
+        int s = Math.min(support, Math.max(1, m.numItems() - 1));
+        return columns(
+                m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), 0, false, TrainingMonitor.NOOP);
+    }
+
+    /**
+     * Sparse EASE's columns {@code from..to}, solved as {@link #compute} solves them: {@code m} must hold every user of
+     * those items and of their supports' items, with (at least) their entries on those items, in the training's order of
+     * users (the Gram entries are then the same sums, in the same order). Columns are independent: a distributed job
+     * solves blocks of them where the data is, then {@link #sparseRows} makes B's rows.
+     */
+    public SparseColumns sparseColumns(InteractionMatrix m, int from, int to, TrainingMonitor monitor) {
+        int s = Math.min(support, Math.max(1, m.numItems() - 1));
+        return columns(m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), 0, true, monitor);
+    }
+
+    private SparseColumns columns(
             InteractionMatrix m,
             float[] x,
-            int s,
+            int from,
+            int to,
             int block,
             int heavy,
-            int[] colLength,
-            int[] colIds,
-            float[] colWeights,
+            boolean solve,
             TrainingMonitor monitor) {
+        if (from < 0 || to > m.numItems() || from > to) {
+            throw new IllegalArgumentException(
+                    "columns [" + from + ", " + to + ") outside the matrix's " + m.numItems() + " items");
+        }
         int n = m.numItems();
+        int s = Math.min(support, Math.max(1, n - 1));
+        block = Math.max(1, Math.min(block, Math.max(1, to - from)));
         int[] uo = m.userOffsets();
         int[] ui = m.userItems();
         int[] io = m.itemOffsets();
         int[] iu = m.itemUsers();
         // x aligned with the column-wise entries: the position of (u, i) in u's row, found by a merge per column
         float[] xc = columnValues(m, x);
+        int[] colLength = new int[to - from];
+        int[] colIds = new int[(to - from) * s];
+        float[] colWeights = solve ? new float[(to - from) * s] : null;
         double[][] rhs = new double[block][s];
         double[][] grams = new double[block][];
         // heavyIndex[i]: i's row and column in the heavy triangle, -1 for the other items
-        int[] heavyIndex = heaviest(m, heavy);
-        double[] heavyGram = heavyGram(m, x, xc, heavyIndex, heavy, s, monitor);
+        int[] heavyIndex = heaviest(m, solve ? heavy : 0);
+        double[] heavyGram = heavyGram(m, x, xc, heavyIndex, solve ? heavy : 0, monitor);
         // the block's support entries by item: head[i] -> entry -> next entry; an entry is (column in block, position)
         int[] head = new int[n];
         java.util.Arrays.fill(head, -1);
@@ -340,9 +334,9 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] entryColumn = new int[block * s];
         int[] entryPosition = new int[block * s];
         int[] supportItems = new int[block * s];
-        for (int j0 = 0; j0 < n; j0 += block) {
+        for (int j0 = from; j0 < to; j0 += block) {
             final int first = j0;
-            int j1 = Math.min(n, j0 + block);
+            int j1 = Math.min(to, j0 + block);
             // G[j][.]: co-occurrence of j with every item; its top s are j's support
             workers.forEach(tasks(j1 - j0), () -> new Scratch(n, s), (w, t) -> {
                 for (int j = first + t * COLUMNS_PER_TASK, e = Math.min(j1, j + COLUMNS_PER_TASK); j < e; j++) {
@@ -356,23 +350,26 @@ public final class EaseSimilarity implements ItemSimilarity {
                         }
                     }
                     int size = top.drainSorted(w.chosen, w.chosenScores, 0);
-                    System.arraycopy(w.chosen, 0, colIds, j * s, size);
-                    colLength[j] = size;
+                    System.arraycopy(w.chosen, 0, colIds, (j - from) * s, size);
+                    colLength[j - from] = size;
                     for (int a = 0; a < size; a++) {
                         rhs[j - first][a] = acc[w.chosen[a]];
                     }
                     for (int q = 0; q < nt; q++) {
                         acc[w.touched[q]] = 0;
                     }
-                    grams[j - first] = size == 0 ? null : new double[size * (size + 1) / 2];
+                    grams[j - first] = size == 0 || solve == false ? null : new double[size * (size + 1) / 2];
                 }
                 monitor.checkCancelled();
             });
+            if (solve == false) {
+                continue;
+            }
             int entries = 0;
             int items = 0;
             for (int j = j0; j < j1; j++) {
-                for (int a = 0, size = colLength[j]; a < size; a++) {
-                    int i = colIds[j * s + a];
+                for (int a = 0, size = colLength[j - from]; a < size; a++) {
+                    int i = colIds[(j - from) * s + a];
                     if (head[i] < 0 && heavyIndex[i] < 0) {
                         supportItems[items++] = i;
                     }
@@ -393,10 +390,11 @@ public final class EaseSimilarity implements ItemSimilarity {
                     for (int entry = head[i]; entry >= 0; entry = next[entry]) {
                         int c = entryColumn[entry];
                         int a = entryPosition[entry];
-                        int size = colLength[first + c];
+                        int size = colLength[first + c - from];
                         double[] gd = grams[c];
-                        int base = (first + c) * s;
-                        // the upper triangle: row a from column a on
+                        int base = (first + c - from) * s;
+                        // the upper triangle: G is symmetric to the last bit (both walks add the same products, over
+                        // the same users, in the same order), so row a from column a on is all there is
                         int row = packed(a, a, size) - a;
                         for (int b = a; b < size; b++) {
                             gd[row + b] = acc[colIds[base + b]];
@@ -418,19 +416,19 @@ public final class EaseSimilarity implements ItemSimilarity {
                 monitor.checkCancelled();
             });
             for (int j = j0; j < j1; j++) {
-                for (int a = 0, size = colLength[j]; a < size; a++) {
-                    head[colIds[j * s + a]] = -1;
+                for (int a = 0, size = colLength[j - from]; a < size; a++) {
+                    head[colIds[(j - from) * s + a]] = -1;
                 }
             }
             workers.forEach(tasks(j1 - j0), () -> new Scratch(n, s), (w, t) -> {
                 double[] full = w.full;
                 for (int j = first + t * COLUMNS_PER_TASK, e = Math.min(j1, j + COLUMNS_PER_TASK); j < e; j++) {
-                    int size = colLength[j];
+                    int size = colLength[j - from];
                     if (size == 0) {
                         continue;
                     }
                     double[] packedGram = grams[j - first];
-                    int base = j * s;
+                    int base = (j - from) * s;
                     for (int a = 0; a < size; a++) {
                         int row = packed(a, a, size) - a;
                         int ha = heavyIndex[colIds[base + a]];
@@ -466,6 +464,51 @@ public final class EaseSimilarity implements ItemSimilarity {
             monitor.checkCancelled();
             monitor.progress("similarity", j1, n);
         }
+        return new SparseColumns(from, s, colLength, colIds, colWeights);
+    }
+
+    /**
+     * B's rows from its columns (any blocks of them, in any order; each row's top {@code k} positive weights, the
+     * order of {@link TopK}): B[i][j] for every column j whose support holds i. A row the columns given do not reach
+     * is empty, so a job may select the rows of a range of items from the columns' entries on those items only.
+     */
+    public static ItemNeighbors sparseRows(int n, java.util.List<SparseColumns> columns, int k) {
+        int[] rowStart = new int[n + 1];
+        for (SparseColumns c : columns) {
+            for (int jj = 0; jj < c.lengths().length; jj++) {
+                for (int a = 0; a < c.lengths()[jj]; a++) {
+                    rowStart[c.ids()[jj * c.support() + a] + 1]++;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            rowStart[i + 1] += rowStart[i];
+        }
+        int[] fill = java.util.Arrays.copyOf(rowStart, n);
+        int[] rowIds = new int[rowStart[n]];
+        float[] rowWeights = new float[rowStart[n]];
+        for (SparseColumns c : columns) {
+            for (int jj = 0; jj < c.lengths().length; jj++) {
+                for (int a = 0; a < c.lengths()[jj]; a++) {
+                    int i = c.ids()[jj * c.support() + a];
+                    rowIds[fill[i]] = c.from() + jj;
+                    rowWeights[fill[i]++] = c.weights()[jj * c.support() + a];
+                }
+            }
+        }
+        TopK best = new TopK(k);
+        int[] offsets = new int[n + 1];
+        int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
+        float[] scores = new float[ids.length];
+        for (int i = 0; i < n; i++) {
+            for (int p = rowStart[i]; p < rowStart[i + 1]; p++) {
+                if (rowWeights[p] > 0f && rowWeights[p] >= best.threshold()) {
+                    best.offer(rowIds[p], rowWeights[p]);
+                }
+            }
+            offsets[i + 1] = offsets[i] + best.drainSorted(ids, scores, offsets[i]);
+        }
+        return compact(n, offsets, ids, scores);
     }
 
     private static int tasks(int units) {
@@ -503,7 +546,7 @@ public final class EaseSimilarity implements ItemSimilarity {
 
     /** The packed upper triangle of G (no ridge) among the heavy items: each heavy item's row walked once. */
     private double[] heavyGram(
-            InteractionMatrix m, float[] x, float[] xc, int[] heavyIndex, int heavy, int s, TrainingMonitor monitor) {
+            InteractionMatrix m, float[] x, float[] xc, int[] heavyIndex, int heavy, TrainingMonitor monitor) {
         if (heavy == 0) {
             return new double[0];
         }

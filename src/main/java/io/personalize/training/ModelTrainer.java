@@ -66,6 +66,20 @@ public final class ModelTrainer {
     }
 
     /**
+     * The users' lists of a {@code user_knn} model whose matrix and item neighbours were assembled elsewhere (the Spark
+     * job ranks each user partition's users over the whole matrix, broadcast): the rankers a {@code user_knn} training
+     * here uses, over {@code m} (users numbered as the node numbers them) and {@code neighbors} after row
+     * normalisation, as in {@link #train}. Each ranker is not thread-safe: one per thread.
+     */
+    public static Function<ScoringParams, UserRanker> userKnnRankers(
+            TrainingConfig config, InteractionMatrix m, ItemNeighbors neighbors, float[] popularity) {
+        if (config.similarity() instanceof UserKnn userKnn) {
+            return userKnn.rankers(m, neighbors, popularity);
+        }
+        throw new IllegalArgumentException("not a user_knn configuration: " + config.algorithm());
+    }
+
+    /**
      * Fails before the maths start when the algorithm's own memory (dense EASE's matrices, the factors) would exceed
      * the configuration's budget: a clear message rather than a circuit breaker or an out-of-memory error halfway.
      */

@@ -86,6 +86,76 @@ class EaseSimilarityTests {
         }
     }
 
+    /**
+     * What a distributed job does (the Spark job's item blocks): each block of columns learns its supports from the
+     * users of its items only, then solves its columns from the users of its items and their supports, each row cut to
+     * those items; B's rows from all blocks' columns are the node's, to the last bit.
+     */
+    @Test
+    void sparseColumnsByBlocksFromTheirUsersOnlyAreTheWholeTraining() {
+        InteractionMatrix m = TestData.random(23, 150, 60, 0.1);
+        EaseSimilarity ease = new EaseSimilarity(5, 0.5, 9, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
+        ItemNeighbors whole = ease.compute(m, 10, TrainingMonitor.NOOP);
+        java.util.List<EaseSimilarity.SparseColumns> blocks = new java.util.ArrayList<>();
+        for (int from = 0; from < m.numItems(); from += 13) {
+            int to = Math.min(m.numItems(), from + 13);
+            boolean[] block = new boolean[m.numItems()];
+            java.util.Arrays.fill(block, from, to, true);
+            EaseSimilarity.SparseColumns supports = ease.sparseSupports(restricted(m, block, null), from, to);
+            assertEquals(null, supports.weights());
+            boolean[] needed = block.clone();
+            for (int c = 0; c < to - from; c++) {
+                for (int a = 0; a < supports.lengths()[c]; a++) {
+                    needed[supports.ids()[c * supports.support() + a]] = true;
+                }
+            }
+            blocks.add(ease.sparseColumns(restricted(m, needed, needed), from, to, TrainingMonitor.NOOP));
+        }
+        java.util.Collections.reverse(blocks); // any order
+        ItemNeighbors byBlocks = EaseSimilarity.sparseRows(m.numItems(), blocks, 10);
+        int withNeighbors = 0;
+        for (int i = 0; i < m.numItems(); i++) {
+            assertArrayEquals(whole.neighbors(i), byBlocks.neighbors(i), "item " + i);
+            assertArrayEquals(whole.scores(i), byBlocks.scores(i), 0f, "item " + i);
+            withNeighbors += whole.rowLength(i) > 0 ? 1 : 0;
+        }
+        assertTrue(withNeighbors > m.numItems() / 2, "items with neighbours: " + withNeighbors);
+        assertThrows(IllegalArgumentException.class, () -> ease.sparseColumns(m, 50, 61, TrainingMonitor.NOOP));
+    }
+
+    /** The users with an item in {@code users}, in order, their rows cut to {@code keep} (null: whole rows). */
+    private static InteractionMatrix restricted(InteractionMatrix m, boolean[] users, boolean[] keep) {
+        java.util.List<Integer> kept = new java.util.ArrayList<>();
+        int entries = 0;
+        for (int u = 0; u < m.numUsers(); u++) {
+            boolean in = false;
+            int length = 0;
+            for (int i : m.userItems(u)) {
+                in |= users[i];
+                length += keep == null || keep[i] ? 1 : 0;
+            }
+            if (in) {
+                kept.add(u);
+                entries += length;
+            }
+        }
+        int[] offsets = new int[kept.size() + 1];
+        int[] items = new int[entries];
+        float[] weights = new float[entries];
+        int at = 0;
+        for (int x = 0; x < kept.size(); x++) {
+            int u = kept.get(x);
+            for (int p = m.userOffsets()[u]; p < m.userOffsets()[u + 1]; p++) {
+                if (keep == null || keep[m.userItems()[p]]) {
+                    items[at] = m.userItems()[p];
+                    weights[at++] = m.userWeights()[p];
+                }
+            }
+            offsets[x + 1] = at;
+        }
+        return new InteractionMatrix(kept.size(), m.numItems(), 0L, offsets, items, weights, null);
+    }
+
     @Test
     void sparseColumnsWithTheHeavyItemsKeptAndOnWorkersAreTheColumnsSolvedOneByOne() {
         InteractionMatrix m = TestData.random(19, 150, 70, 0.1);

@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (or the algorithms given, e.g. {@code als}: Spark MLlib's ALS beside the node's own, which differ): the share
  *       of identical top-10 neighbour lists, the largest score difference, the share of identical stored "for you"
  *       lists, and HR, Recall, NDCG and coverage at 10 of both models' stored lists on the test users (protocol
- *       OR-time), side by side;</li>
+ *       OR-time), side by side; {@code ease} runs the job with the variant the node chose for its heap (dense at the
+ *       bench's 2 GB, sparse with {@code PERSONALIZE_BENCH_HEAP=512m}), {@code user_knn} ranks the users over the
+ *       broadcast matrix;</li>
  *   <li>{@code bin/bench spark scale EVENTS}: the synthetic events of {@code bin/bench scale}: wall time and memory of
  *       both trainings (the node's heap as sampled by {@link ScaleBench}; the Spark JVM's heap peak and its resident
  *       set).</li>
@@ -95,7 +97,9 @@ public final class SparkBench {
                     .ok()
                     .path("version");
             double nodeSeconds = (System.nanoTime() - start) / 1e9;
-            SparkRun spark = SparkRun.run(url, model, "--master", "local[2]");
+            SparkRun spark = algorithm.equals("ease")
+                    ? SparkRun.run(url, model, "--master", "local[2]", "--ease", nodesEaseMode(es, trained))
+                    : SparkRun.run(url, model, "--master", "local[2]");
             JsonNode status = es.get("/_recommend/models/" + model).ok().path("status");
             String nodeIndex = trained.path("index").asText();
             String sparkIndex = status.path("versions").get(0).path("index").asText();
@@ -115,6 +119,29 @@ public final class SparkBench {
             compare(node, fromSpark, protocol);
         }
         System.out.println("\nreproduce: bin/bench spark retail " + String.join(",", algorithms));
+    }
+
+    /**
+     * The EASE variant the node chose for its training (dense while {@code 24 * items^2} bytes fit 40% of its heap),
+     * which the job is told to use: its own choice would follow the driver's heap. Run the bench with
+     * {@code PERSONALIZE_BENCH_HEAP=512m} for the sparse variant on Online Retail (3,613 items: 313 MB dense).
+     */
+    static String nodesEaseMode(EsClient es, JsonNode trainedVersion) {
+        long heap = ScaleBench.nodeJvm(es).path("mem").path("heap_max_in_bytes").asLong();
+        long items = trainedVersion.path("items").asLong();
+        long budget = (long) (heap * io.personalize.model.TrainingConfigs.MEMORY_BUDGET_SHARE);
+        String mode = io.personalize.training.EaseSimilarity.denseBytes((int) items) <= budget ? "dense" : "sparse";
+        System.out.printf(
+                Locale.ROOT,
+                "  [ease] the node's heap %s: budget %s for %,d items, dense needs %s: the node trained %s, the job"
+                        + " runs --ease %s%n",
+                ScaleBench.mb(heap),
+                ScaleBench.mb(budget),
+                items,
+                ScaleBench.mb(io.personalize.training.EaseSimilarity.denseBytes((int) items)),
+                mode,
+                mode);
+        return mode;
     }
 
     static void compare(Model node, Model spark, OnlineRetail.Protocol protocol) {

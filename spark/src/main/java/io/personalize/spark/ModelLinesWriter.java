@@ -100,11 +100,21 @@ public final class ModelLinesWriter {
         int userItems = model.settings().userItems();
         // als: the factors (MLlib's) broadcast; each task builds the plugin's FactorModel, FactorNeighbors and ranker
         Broadcast<SparkTrainer.Factors> factors = model.factors() == null ? null : context.broadcast(model.factors());
+        // user_knn: every user's row (the nearest users of a partition's user may be anyone), one copy per executor
+        Broadcast<SparkTrainer.AllUsers> knnUsers =
+                model.knnUsers() == null ? null : context.broadcast(model.knnUsers());
         return model.parts()
                 .mapPartitionsWithIndex(
                         (index, parts) -> {
                             Lister lister;
-                            if (factors == null) {
+                            if (knnUsers != null) {
+                                SparkTrainer.AllUsers all = knnUsers.value();
+                                UserRanker ranker = KnnRankers.of(knnUsers, neighbors, popularity, settings)
+                                        .apply(settings.trainingConfig().scoring());
+                                int[] globalIndex = all.globalIndex();
+                                lister = (user, history, weights) -> UserLists.recommendations(
+                                        ranker.rank(globalIndex[user], history, weights, history, userItems), 1);
+                            } else if (factors == null) {
                                 NeighborhoodScorer scorer = new NeighborhoodScorer(
                                         neighbors.value().toItemNeighbors(),
                                         popularity.value(),
@@ -130,7 +140,10 @@ public final class ModelLinesWriter {
                                     : affinityOf(
                                             attributes.value(),
                                             settings.trainingConfig().scoring());
-                            int first = factors == null ? 0 : factors.value().partOffsets()[index];
+                            // the user's number in the whole model: als's factor rows, user_knn's AllUsers
+                            int first = factors != null
+                                    ? factors.value().partOffsets()[index]
+                                    : knnUsers != null ? knnUsers.value().partOffsets()[index] : 0;
                             // one line at a time: a partition's lines never sit in memory together
                             return new Iterator<String>() {
                                 private UserPart part;
@@ -163,6 +176,33 @@ public final class ModelLinesWriter {
                             };
                         },
                         true);
+    }
+
+    /**
+     * {@code user_knn}'s rankers over the broadcast matrix: built once per executor (the matrix with its column-wise
+     * copy and the users' norms, {@code UserKnnRanker.Shared}) and shared by its tasks, each task its own ranker (one
+     * accumulator of the users' size).
+     */
+    static final class KnnRankers {
+        private static long built = -1;
+        private static java.util.function.Function<ScoringParams, UserRanker> rankers;
+
+        static synchronized java.util.function.Function<ScoringParams, UserRanker> of(
+                Broadcast<SparkTrainer.AllUsers> users,
+                Broadcast<SparkTrainer.NeighborRows> neighbors,
+                Broadcast<float[]> popularity,
+                ModelSettings settings) {
+            if (built != users.id()) {
+                rankers = null; // the previous job's, if any, before the new one is built
+                rankers = ModelTrainer.userKnnRankers(
+                        settings.trainingConfig(),
+                        users.value().matrix(),
+                        neighbors.value().toItemNeighbors(),
+                        popularity.value());
+                built = users.id();
+            }
+            return rankers;
+        }
     }
 
     /** A user's stored list: {@code user} is the user's number in the whole model (the factors' row). */

@@ -35,8 +35,15 @@ public record ModelSettings(
         Integer factors,
         Integer iterations,
         Double regularization,
-        Double valueExponent)
+        Double valueExponent,
+        Integer userNeighbors)
         implements Serializable {
+
+    /**
+     * Share of the JVM's heap the training maths may take for an algorithm's own structures, the node's rule
+     * ({@code io.personalize.model.TrainingConfigs.MEMORY_BUDGET_SHARE}): EASE is dense while its matrices fit it.
+     */
+    static final double MEMORY_BUDGET_SHARE = 0.4;
 
     /** From the {@code config} object of the model's status. */
     public static ModelSettings parse(String model, JsonNode config) {
@@ -73,7 +80,10 @@ public record ModelSettings(
                         ? similarity.path("iterations").asInt()
                         : null,
                 number(similarity.path("regularization")),
-                number(training.path("value_exponent")));
+                number(training.path("value_exponent")),
+                similarity.path("user_neighbors").isNumber()
+                        ? similarity.path("user_neighbors").asInt()
+                        : null);
     }
 
     /** The training maths' configuration, as the node builds it for this model. */
@@ -91,43 +101,61 @@ public record ModelSettings(
 
     private TrainingConfig buildTrainingConfig() {
         TrainingConfig.Builder builder = TrainingConfig.builder();
-        boolean rp3beta = algorithm.equals("rp3beta");
-        boolean als = algorithm.equals("als");
-        if (rp3beta == false && als == false && algorithm.equals("cosine") == false) {
-            throw new IllegalArgumentException("model [" + model
-                    + "]: the Spark job trains [cosine], [rp3beta] and [als] (with Spark MLlib's ALS), not ["
-                    + algorithm + "]: train it on the node");
-        }
-        builder.algorithm(
-                rp3beta
-                        ? TrainingConfig.Algorithm.RP3BETA
-                        : als ? TrainingConfig.Algorithm.ALS : TrainingConfig.Algorithm.COSINE);
+        TrainingConfig.Algorithm chosen =
+                switch (algorithm) {
+                    case "cosine" -> TrainingConfig.Algorithm.COSINE;
+                    case "rp3beta" -> TrainingConfig.Algorithm.RP3BETA;
+                    case "ease" -> TrainingConfig.Algorithm.EASE;
+                    case "als" -> TrainingConfig.Algorithm.ALS;
+                    case "user_knn" -> TrainingConfig.Algorithm.USER_KNN;
+                    default ->
+                        throw new IllegalArgumentException("model [" + model
+                                + "]: the Spark job trains [cosine], [rp3beta], [ease], [als] (with Spark MLlib's ALS)"
+                                + " and [user_knn], not [" + algorithm + "]");
+                };
+        builder.algorithm(chosen);
         builder.neighbors(neighbors);
-        if (rp3beta) {
-            if (alpha != null) {
-                builder.rp3Alpha(alpha);
+        switch (chosen) {
+            case RP3BETA -> {
+                if (alpha != null) {
+                    builder.rp3Alpha(alpha);
+                }
+                if (beta != null) {
+                    builder.rp3Beta(beta);
+                }
             }
-            if (beta != null) {
-                builder.rp3Beta(beta);
+            case ALS -> {
+                if (alpha != null) {
+                    builder.alsAlpha(alpha);
+                }
+                if (factors != null) {
+                    builder.factors(factors);
+                }
+                if (iterations != null) {
+                    builder.iterations(iterations);
+                }
             }
-        } else if (als) {
-            if (alpha != null) {
-                builder.alsAlpha(alpha);
+            case USER_KNN -> {
+                if (shrinkage != null) {
+                    builder.userShrink(shrinkage);
+                }
+                if (userNeighbors != null) {
+                    builder.userNeighbors(userNeighbors);
+                }
             }
-            if (factors != null) {
-                builder.factors(factors);
-            }
-            if (iterations != null) {
-                builder.iterations(iterations);
-            }
-        } else {
-            if (alpha != null) {
-                builder.cosineAlpha(alpha);
-            }
-            if (shrinkage != null) {
-                builder.cosineShrink(shrinkage);
+            case EASE -> {}
+            case COSINE -> {
+                if (alpha != null) {
+                    builder.cosineAlpha(alpha);
+                }
+                if (shrinkage != null) {
+                    builder.cosineShrink(shrinkage);
+                }
             }
         }
+        // the JVM that builds the configuration: the driver decides dense or sparse EASE, as the node does with its
+        // heap
+        builder.memoryBudgetBytes(Math.max(1, (long) (Runtime.getRuntime().maxMemory() * MEMORY_BUDGET_SHARE)));
         if (regularization != null) {
             builder.regularization(regularization);
         }

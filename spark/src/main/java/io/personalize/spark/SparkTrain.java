@@ -41,6 +41,8 @@ import org.apache.spark.sql.SparkSession;
  * {@code catalog.attributes}); {@code --output FILE} (write the lines to the file and import it from there; without it
  * the executors send their own parts, {@link ExecutorImport}); {@code --no-import} (write the file only);
  * {@code --part-bytes N} (each part's most bytes, default 32 MB and half the node's {@code http.max_content_length});
+ * {@code --ease dense|sparse|auto} (EASE's variant; auto, the default: dense while its matrices fit 40% of the
+ * driver's heap, as the node decides with its own heap);
  * {@code --master} (default {@code local[*]} when spark-submit set none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
  */
 public final class SparkTrain {
@@ -59,7 +61,8 @@ public final class SparkTrain {
             String master,
             List<String> catalog,
             String catalogFormat,
-            Long partBytes) {
+            Long partBytes,
+            io.personalize.training.EaseSimilarity.Mode ease) {
 
         static Options parse(String[] args) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -87,10 +90,11 @@ public final class SparkTrain {
                     "master",
                     "catalog",
                     "catalog-format",
-                    "part-bytes")) {
+                    "part-bytes",
+                    "ease")) {
                 values.putIfAbsent(known, null);
             }
-            if (values.size() != 12) {
+            if (values.size() != 13) {
                 throw new IllegalArgumentException("unknown option among " + values.keySet());
             }
             String url = require(values, "url");
@@ -117,7 +121,22 @@ public final class SparkTrain {
                     values.get("master"),
                     catalog,
                     catalogFormat,
-                    partKb == null ? null : partKb.longValue());
+                    partKb == null ? null : partKb.longValue(),
+                    easeMode(values.get("ease")));
+        }
+
+        /** {@code --ease dense|sparse|auto}: EASE's variant (auto: dense while it fits 40% of the driver's heap). */
+        private static io.personalize.training.EaseSimilarity.Mode easeMode(String value) {
+            if (value == null) {
+                return io.personalize.training.EaseSimilarity.Mode.AUTO;
+            }
+            return switch (value) {
+                case "auto" -> io.personalize.training.EaseSimilarity.Mode.AUTO;
+                case "dense" -> io.personalize.training.EaseSimilarity.Mode.DENSE;
+                case "sparse" -> io.personalize.training.EaseSimilarity.Mode.SPARSE;
+                default ->
+                    throw new IllegalArgumentException("--ease must be dense, sparse or auto, got [" + value + "]");
+            };
         }
 
         /** The files' format: given, or guessed from the first path's extension. */
@@ -227,7 +246,9 @@ public final class SparkTrain {
             }
             int partitions = options.partitions() != null ? options.partitions() : 0;
             int blocks = options.blocks() != null ? options.blocks() : parallelism;
-            SparkTrainer.Result result = new SparkTrainer(spark, partitions, blocks).train(events, settings, started);
+            SparkTrainer.Result result = new SparkTrainer(spark, partitions, blocks)
+                    .easeMode(options.ease())
+                    .train(events, settings, started);
             log.accept(String.format(
                     Locale.ROOT,
                     "trained [%s] (%s): %,d events, %,d users, %,d items; skipped %s; phases (ms) %s",

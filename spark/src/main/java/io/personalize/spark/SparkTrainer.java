@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.max;
 
 import io.personalize.model.EventRules;
+import io.personalize.training.EaseSimilarity;
 import io.personalize.training.FactorModel;
 import io.personalize.training.FactorNeighbors;
 import io.personalize.training.ImplicitAls;
@@ -57,7 +58,10 @@ import scala.Tuple2;
  *       ({@link ModelLines}).</li>
  * </ol>
  * {@code als} replaces steps 4 and 5: Spark MLlib's ALS factorises the users' rows ({@link #factorize}), and the
- * plugin's {@link FactorNeighbors} folds the factors into item neighbours.
+ * plugin's {@link FactorNeighbors} folds the factors into item neighbours. {@code ease} replaces them with the plugin's
+ * {@link EaseSimilarity}: dense on the driver (one matrix inverse) while it fits the driver's memory budget, else its
+ * sparse columns solved by item blocks ({@link #sparseEase}). {@code user_knn}'s item neighbours are its cosine (steps
+ * 4 and 5); its users' lists rank each user partition's users over the whole matrix, broadcast ({@link AllUsers}).
  */
 public final class SparkTrainer {
 
@@ -75,7 +79,8 @@ public final class SparkTrainer {
             long newestMillis,
             long referenceSeconds,
             Map<String, Long> phasesMillis,
-            Factors factors) {}
+            Factors factors,
+            AllUsers knnUsers) {}
 
     /**
      * An {@code als} model's factors, trained by Spark MLlib's ALS: users numbered in the order of the user partitions
@@ -104,6 +109,7 @@ public final class SparkTrainer {
     private final SparkSession spark;
     private final int userPartitions;
     private final int itemBlocks;
+    private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
 
     /**
      * @param userPartitions partitions of users (histories, sums, users' lists); 0: one per core, and more when
@@ -114,6 +120,15 @@ public final class SparkTrainer {
         this.spark = spark;
         this.userPartitions = userPartitions;
         this.itemBlocks = itemBlocks;
+    }
+
+    /**
+     * EASE dense or sparse; {@code AUTO} (the default): dense while its matrices ({@code 24 * items^2} bytes) fit the
+     * driver's memory budget (40% of its heap), as the node decides with its own heap.
+     */
+    public SparkTrainer easeMode(EaseSimilarity.Mode mode) {
+        this.easeMode = java.util.Objects.requireNonNull(mode);
+        return this;
     }
 
     /** Trains from events in {@link EventColumns#SCHEMA}; {@code nowMillis} is the job's start (the rules' now). */
@@ -216,6 +231,23 @@ public final class SparkTrainer {
             phases.put("als", ms(t3));
             t4 = System.nanoTime();
             neighbors = factors.rawNeighbors().toItemNeighbors();
+        } else if (config.similarity() instanceof EaseSimilarity ease) {
+            t4 = System.nanoTime();
+            EaseSimilarity.Mode mode = easeMode == EaseSimilarity.Mode.AUTO ? ease.modeFor(numItems) : easeMode;
+            if (mode == EaseSimilarity.Mode.DENSE) {
+                // one matrix inverse, on the driver, over the users in the node's order (the same Gram sums)
+                InteractionMatrix all = AllUsers.of(parts.collect(), numItems).matrix();
+                neighbors = new EaseSimilarity(
+                                config.regularization(),
+                                config.valueExponent(),
+                                config.easeSupport(),
+                                config.memoryBudgetBytes(),
+                                EaseSimilarity.Mode.DENSE)
+                        .compute(all, config.neighbors(), TrainingMonitor.NOOP);
+            } else {
+                neighbors = sparseEase(parts, settings, numItems, config.neighbors());
+            }
+            phases.put(mode == EaseSimilarity.Mode.DENSE ? "ease_dense" : "ease_sparse", ms(t4));
         } else {
             // 4. the similarity's sums over all users
             long t3 = System.nanoTime();
@@ -251,6 +283,12 @@ public final class SparkTrainer {
             neighbors = neighbors.normalizeRows(config.rowNormalization());
         }
         phases.put("similarity", ms(t4));
+        AllUsers knnUsers = null;
+        if (config.algorithm() == TrainingConfig.Algorithm.USER_KNN) {
+            long t5 = System.nanoTime();
+            knnUsers = AllUsers.of(parts.collect(), numItems);
+            phases.put("user_knn_matrix", ms(t5));
+        }
         return new Result(
                 settings,
                 config,
@@ -264,7 +302,169 @@ public final class SparkTrainer {
                 newest,
                 referenceSeconds,
                 phases,
-                factors);
+                factors,
+                knnUsers);
+    }
+
+    /**
+     * Sparse EASE by item blocks, the plugin's {@link EaseSimilarity#sparseSupports}, {@link
+     * EaseSimilarity#sparseColumns} and {@link EaseSimilarity#sparseRows} where the data is: (1) each block of columns
+     * gets the rows of its items' users and finds each column's support (the items co-occurring most with it); (2) it
+     * then gets the rows of every user of its items and of their supports' items, cut to those items, and solves its
+     * columns (each a ridge regression over its support's Gram matrix, exactly the node's sums: the users in the node's
+     * order); (3) each block of rows gets the columns' entries on its items and keeps every row's top {@code k}.
+     */
+    private ItemNeighbors sparseEase(JavaRDD<UserPart> parts, ModelSettings settings, int numItems, int k) {
+        int blocks = Math.max(1, Math.min(itemBlocks, numItems));
+        int blockSize = (numItems + blocks - 1) / blocks;
+        int numBlocks = (numItems + blockSize - 1) / blockSize;
+        List<Tuple2<Integer, long[]>> supports = parts.flatMapToPair(p -> UserRow.byBlock(p, blockSize))
+                .groupByKey(blocks)
+                .map(block -> {
+                    int from = block._1() * blockSize;
+                    int to = Math.min(numItems, from + blockSize);
+                    EaseSimilarity.SparseColumns columns =
+                            ease(settings).sparseSupports(UserRow.matrix(block._2(), numItems), from, to);
+                    long[] needed = new long[(numItems + 63) >> 6];
+                    for (int i = from; i < to; i++) {
+                        needed[i >> 6] |= 1L << i;
+                    }
+                    for (int c = 0; c < to - from; c++) {
+                        for (int a = 0; a < columns.lengths()[c]; a++) {
+                            int i = columns.ids()[c * columns.support() + a];
+                            needed[i >> 6] |= 1L << i;
+                        }
+                    }
+                    return new Tuple2<>(block._1(), needed);
+                })
+                .collect();
+        long[][] needed = new long[numBlocks][];
+        for (Tuple2<Integer, long[]> block : supports) {
+            needed[block._1()] = block._2();
+        }
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<long[][]> neededB = context.broadcast(needed);
+        JavaRDD<ColumnBlock> columns = parts.flatMapToPair(p -> UserRow.cutByBlock(p, neededB.value()))
+                .groupByKey(blocks)
+                .map(block -> {
+                    int from = block._1() * blockSize;
+                    int to = Math.min(numItems, from + blockSize);
+                    return new ColumnBlock(ease(settings)
+                            .sparseColumns(UserRow.matrix(block._2(), numItems), from, to, TrainingMonitor.NOOP));
+                });
+        List<Tuple2<Integer, NeighborRows>> rows = columns.flatMapToPair(c -> c.byRowBlock(blockSize))
+                .groupByKey(blocks)
+                .map(block -> {
+                    int from = block._1() * blockSize;
+                    int to = Math.min(numItems, from + blockSize);
+                    List<EaseSimilarity.SparseColumns> entries = new ArrayList<>();
+                    block._2().forEach(c -> entries.add(c.toPlugin()));
+                    ItemNeighbors all = EaseSimilarity.sparseRows(numItems, entries, k);
+                    return new Tuple2<>(from, NeighborRows.range(all, from, to));
+                })
+                .collect();
+        neededB.destroy();
+        return NeighborRows.assemble(numItems, rows);
+    }
+
+    private static EaseSimilarity ease(ModelSettings settings) {
+        return (EaseSimilarity) settings.trainingConfig().similarity();
+    }
+
+    /** A block of sparse EASE's columns ({@link EaseSimilarity.SparseColumns}), shipped between tasks. */
+    record ColumnBlock(int from, int support, int[] lengths, int[] ids, float[] weights) implements Serializable {
+        ColumnBlock(EaseSimilarity.SparseColumns c) {
+            this(c.from(), c.support(), c.lengths(), c.ids(), c.weights());
+        }
+
+        EaseSimilarity.SparseColumns toPlugin() {
+            return new EaseSimilarity.SparseColumns(from, support, lengths, ids, weights);
+        }
+
+        /** The entries on each block of rows (B[i][j], i in the block), each row block's columns packed anew. */
+        Iterator<Tuple2<Integer, ColumnBlock>> byRowBlock(int blockSize) {
+            Map<Integer, int[]> counts = new TreeMap<>();
+            for (int c = 0; c < lengths.length; c++) {
+                for (int a = 0; a < lengths[c]; a++) {
+                    counts.computeIfAbsent(ids[c * support + a] / blockSize, b -> new int[lengths.length])[c]++;
+                }
+            }
+            List<Tuple2<Integer, ColumnBlock>> out = new ArrayList<>();
+            for (Map.Entry<Integer, int[]> rowBlock : counts.entrySet()) {
+                int[] count = rowBlock.getValue();
+                int stride = Arrays.stream(count).max().orElse(0);
+                int[] outIds = new int[lengths.length * stride];
+                float[] outWeights = new float[outIds.length];
+                int[] outLengths = new int[lengths.length];
+                for (int c = 0; c < lengths.length; c++) {
+                    for (int a = 0; a < lengths[c]; a++) {
+                        int i = ids[c * support + a];
+                        if (i / blockSize == rowBlock.getKey()) {
+                            outIds[c * stride + outLengths[c]] = i;
+                            outWeights[c * stride + outLengths[c]++] = weights[c * support + a];
+                        }
+                    }
+                }
+                out.add(new Tuple2<>(
+                        rowBlock.getKey(), new ColumnBlock(from, Math.max(1, stride), outLengths, outIds, outWeights)));
+            }
+            return out.iterator();
+        }
+    }
+
+    /**
+     * Every user's row in the node's order of users (their ids' bytes), assembled on the driver from the user
+     * partitions: {@code globalIndex[partOffsets[p] + u]} is partition p's u-th user's number. {@code user_knn} ranks
+     * over it (broadcast); dense {@code ease} inverts its Gram matrix.
+     */
+    public record AllUsers(
+            int numItems, int[] partOffsets, int[] globalIndex, int[] offsets, int[] items, float[] weights)
+            implements Serializable {
+
+        static AllUsers of(List<UserPart> parts, int numItems) {
+            int[] partOffsets = new int[parts.size() + 1];
+            for (int p = 0; p < parts.size(); p++) {
+                partOffsets[p + 1] = partOffsets[p] + parts.get(p).size();
+            }
+            int users = partOffsets[parts.size()];
+            byte[][] names = new byte[users][];
+            int[] partOf = new int[users];
+            for (int p = 0; p < parts.size(); p++) {
+                for (int u = 0; u < parts.get(p).size(); u++) {
+                    names[partOffsets[p] + u] = parts.get(p).users[u].getBytes(StandardCharsets.UTF_8);
+                    partOf[partOffsets[p] + u] = p;
+                }
+            }
+            Integer[] order = new Integer[users];
+            for (int x = 0; x < users; x++) {
+                order[x] = x;
+            }
+            Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(names[a], names[b]));
+            int[] globalIndex = new int[users];
+            int[] offsets = new int[users + 1];
+            for (int g = 0; g < users; g++) {
+                int flat = order[g];
+                UserPart part = parts.get(partOf[flat]);
+                int u = flat - partOffsets[partOf[flat]];
+                globalIndex[flat] = g;
+                offsets[g + 1] = offsets[g] + part.offsets[u + 1] - part.offsets[u];
+            }
+            int[] items = new int[offsets[users]];
+            float[] weights = new float[items.length];
+            for (int g = 0; g < users; g++) {
+                int flat = order[g];
+                UserPart part = parts.get(partOf[flat]);
+                int u = flat - partOffsets[partOf[flat]];
+                int length = part.offsets[u + 1] - part.offsets[u];
+                System.arraycopy(part.items, part.offsets[u], items, offsets[g], length);
+                System.arraycopy(part.weights, part.offsets[u], weights, offsets[g], length);
+            }
+            return new AllUsers(numItems, partOffsets, globalIndex, offsets, items, weights);
+        }
+
+        InteractionMatrix matrix() {
+            return new InteractionMatrix(offsets.length - 1, numItems, 0L, offsets, items, weights, null);
+        }
     }
 
     /**
@@ -360,9 +560,16 @@ public final class SparkTrainer {
         return out;
     }
 
-    // cosine and rp3beta (als returns before): the neighbourhood algorithms defined in steps
+    // cosine and rp3beta, and user_knn's item neighbours (its cosine): the neighbourhood algorithms defined in steps
     private static StepwiseSimilarity similarity(ModelSettings settings) {
-        return (StepwiseSimilarity) settings.trainingConfig().similarity();
+        TrainingConfig config = settings.trainingConfig();
+        if (config.algorithm() == TrainingConfig.Algorithm.USER_KNN) {
+            // the cosine of the same configuration, as UserKnn's own item neighbours
+            config = config.toBuilder()
+                    .algorithm(TrainingConfig.Algorithm.COSINE)
+                    .build();
+        }
+        return (StepwiseSimilarity) config.similarity();
     }
 
     private static long ms(long startNanos) {
@@ -425,6 +632,44 @@ public final class SparkTrainer {
             return out.iterator();
         }
 
+        /**
+         * Each user's row cut to the items each block needs ({@code needed[b]}, a bit per item; null: the block has
+         * no users), sent to the blocks where it keeps an item.
+         */
+        static Iterator<Tuple2<Integer, UserRow>> cutByBlock(UserPart p, long[][] needed) {
+            List<Tuple2<Integer, UserRow>> out = new ArrayList<>();
+            int[] items = new int[0];
+            float[] weights = new float[0];
+            for (int u = 0; u < p.users.length; u++) {
+                int s = p.offsets[u];
+                int e = p.offsets[u + 1];
+                if (items.length < e - s) {
+                    items = new int[e - s];
+                    weights = new float[e - s];
+                }
+                for (int b = 0; b < needed.length; b++) {
+                    long[] bits = needed[b];
+                    if (bits == null) {
+                        continue;
+                    }
+                    int length = 0;
+                    for (int q = s; q < e; q++) {
+                        int i = p.items[q];
+                        if ((bits[i >> 6] & (1L << i)) != 0) {
+                            items[length] = i;
+                            weights[length++] = p.weights[q];
+                        }
+                    }
+                    if (length > 0) {
+                        out.add(new Tuple2<>(
+                                b,
+                                new UserRow(p.users[u], Arrays.copyOf(items, length), Arrays.copyOf(weights, length))));
+                    }
+                }
+            }
+            return out.iterator();
+        }
+
         /** Every partition's users in order, one matrix (the users numbered as {@link Factors} numbers them). */
         static InteractionMatrix concat(List<UserPart> parts, int numItems) {
             int users = 0;
@@ -477,6 +722,20 @@ public final class SparkTrainer {
 
         ItemNeighbors toItemNeighbors() {
             return new ItemNeighbors(offsets.length - 1, offsets, neighbors, scores);
+        }
+
+        /** Rows {@code from..to} of {@code all}. */
+        static NeighborRows range(ItemNeighbors all, int from, int to) {
+            int[] offsets = new int[to - from + 1];
+            int start = all.offsets()[from];
+            for (int i = from; i < to; i++) {
+                offsets[i - from + 1] = all.offsets()[i + 1] - start;
+            }
+            int end = all.offsets()[to];
+            return new NeighborRows(
+                    offsets,
+                    Arrays.copyOfRange(all.neighbors(), start, end),
+                    Arrays.copyOfRange(all.scores(), start, end));
         }
 
         static ItemNeighbors assemble(int numItems, List<Tuple2<Integer, NeighborRows>> blocks) {

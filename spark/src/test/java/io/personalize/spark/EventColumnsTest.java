@@ -57,6 +57,7 @@ class EventColumnsTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 

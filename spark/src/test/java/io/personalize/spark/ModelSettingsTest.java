@@ -61,12 +61,38 @@ class ModelSettingsTest {
     @Test
     void anAlgorithmTheJobDoesNotTrainIsNamed() throws Exception {
         ModelSettings s = parse("""
-                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"}}}""");
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "slim"}}}""");
         var e = assertThrows(IllegalArgumentException.class, s::trainingConfig);
         assertEquals(
-                "model [shop]: the Spark job trains [cosine], [rp3beta] and [als] (with Spark MLlib's ALS), not [ease]:"
-                        + " train it on the node",
+                "model [shop]: the Spark job trains [cosine], [rp3beta], [ease], [als] (with Spark MLlib's ALS) and"
+                        + " [user_knn], not [slim]",
                 e.getMessage());
+    }
+
+    @Test
+    void easeAndUserKnnParametersAreTheModels() throws Exception {
+        TrainingConfig ease = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease",
+                 "regularization": 250}, "training": {"value_exponent": 0}}}""").trainingConfig();
+        assertEquals(TrainingConfig.Algorithm.EASE, ease.algorithm());
+        assertEquals(250, ease.regularization());
+        assertEquals(0.0, ease.valueExponent());
+        assertEquals(0.05, ease.scoring().popularityWeight(), "ease's own scoring, as the node's");
+        assertEquals(
+                (long) (Runtime.getRuntime().maxMemory() * ModelSettings.MEMORY_BUDGET_SHARE),
+                ease.memoryBudgetBytes(),
+                "dense or sparse decided by this JVM's heap, with the node's share");
+        TrainingConfig knn = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "user_knn",
+                 "user_neighbors": 40, "shrinkage": 3}}}""").trainingConfig();
+        assertEquals(TrainingConfig.Algorithm.USER_KNN, knn.algorithm());
+        assertEquals(40, knn.userNeighbors());
+        assertEquals(3, knn.userShrink());
+        assertEquals(10, knn.cosineShrink(), "user_knn's item cosine keeps its defaults, as the node's");
+        assertEquals(
+                "user_knn(neighbors=40, shrink=3.0, valueExponent=0.5; item neighbours:"
+                        + " cosine(alpha=0.4, shrink=10.0, userWeightExponent=1.5, valueExponent=0.5))",
+                knn.similarity().describe());
     }
 
     @Test

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.serving.AttributeAffinities;
-import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
+import io.personalize.serving.UserLists;
+import io.personalize.training.EaseSimilarity;
 import io.personalize.training.FactorModel;
 import io.personalize.training.FactorNeighbors;
 import io.personalize.training.InteractionMatrixBuilder;
@@ -96,11 +97,17 @@ class SparkTrainerTest {
                 algorithm.equals("als") ? 8 : null,
                 algorithm.equals("als") ? 6 : null,
                 null,
-                null);
+                null,
+                algorithm.equals("user_knn") ? 7 : null);
     }
 
     /** What the node computes: ModelTrainer over ids numbered in the order of their bytes. */
     static TrainedModel expected(List<Row> rows, ModelSettings settings, String[] users, String[] items) {
+        return expected(rows, settings, settings.trainingConfig(), users, items);
+    }
+
+    static TrainedModel expected(
+            List<Row> rows, ModelSettings settings, TrainingConfig config, String[] users, String[] items) {
         Map<String, Integer> userIds = new HashMap<>();
         Map<String, Integer> itemIds = new HashMap<>();
         for (int u = 0; u < users.length; u++) {
@@ -109,7 +116,6 @@ class SparkTrainerTest {
         for (int i = 0; i < items.length; i++) {
             itemIds.put(items[i], i);
         }
-        TrainingConfig config = settings.trainingConfig();
         InteractionMatrixBuilder builder = config.newMatrixBuilder(rows.size());
         long newest = Long.MIN_VALUE;
         for (Row r : usable(rows, settings)) {
@@ -154,15 +160,59 @@ class SparkTrainerTest {
         assertSameModel("rp3beta");
     }
 
+    /** Dense EASE, on the driver (120 items fit this JVM's budget, as on the node): the node's model. */
+    @Test
+    void easeDenseEqualsTheNodesTraining() {
+        SparkTrainer.Result result = assertSameModel("ease", EaseSimilarity.Mode.AUTO);
+        assertTrue(
+                result.phasesMillis().containsKey("ease_dense"),
+                result.phasesMillis().toString());
+    }
+
+    /**
+     * Sparse EASE by item blocks (supports, columns from their users cut to the items they need, rows by blocks) equals
+     * the node's sparse EASE, which it chooses when the dense matrices do not fit its budget.
+     */
+    @Test
+    void easeSparseByItemBlocksEqualsTheNodesSparseTraining() {
+        SparkTrainer.Result result = assertSameModel("ease", EaseSimilarity.Mode.SPARSE);
+        assertTrue(
+                result.phasesMillis().containsKey("ease_sparse"),
+                result.phasesMillis().toString());
+    }
+
+    /**
+     * user_knn: item neighbours by its cosine; every user's list ranked in the user partitions over the whole matrix
+     * (broadcast, users in the node's order): the node's lists, with their reasons.
+     */
+    @Test
+    void userKnnEqualsTheNodesTraining() {
+        SparkTrainer.Result result = assertSameModel("user_knn", EaseSimilarity.Mode.AUTO);
+        assertEquals(result.users(), result.knnUsers().globalIndex().length);
+    }
+
     private static void assertSameModel(String algorithm) {
+        assertSameModel(algorithm, EaseSimilarity.Mode.AUTO);
+    }
+
+    private static SparkTrainer.Result assertSameModel(String algorithm, EaseSimilarity.Mode easeMode) {
         List<Row> rows = events(7);
         ModelSettings settings = settings(algorithm);
-        SparkTrainer.Result result =
-                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        SparkTrainer.Result result = new SparkTrainer(spark, 3, 4)
+                .easeMode(easeMode)
+                .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
         List<Row> usable = usable(rows, settings);
         String[] users = sortedIds(usable, 0);
         String[] items = sortedIds(usable, 1);
-        TrainedModel expected = expected(rows, settings, users, items);
+        TrainingConfig config = settings.trainingConfig();
+        if (easeMode == EaseSimilarity.Mode.SPARSE) {
+            // the node's own choice of the sparse variant: a budget the dense matrices do not fit, the sparse ones do
+            config = config.toBuilder()
+                    .memoryBudgetBytes(EaseSimilarity.denseBytes(items.length) - 1)
+                    .build();
+            assertEquals(EaseSimilarity.Mode.SPARSE, ((EaseSimilarity) config.similarity()).modeFor(items.length));
+        }
+        TrainedModel expected = expected(rows, settings, config, users, items);
 
         assertEquals(
                 Map.of("empty_id", 1L, "in_the_future", 1L, "missing_field", 1L + countWishlist(rows)),
@@ -181,8 +231,8 @@ class SparkTrainerTest {
         assertTrue(withNeighbors > items.length / 2, "items with neighbours: " + withNeighbors);
         assertArrayEquals(expected.popularity(), result.popularity(), 1e-5f);
 
-        // users' lists: the scorer over the node's model, user by user
-        NeighborhoodScorer scorer = NeighborhoodScorer.of(expected);
+        // users' lists: the node's (its scorer, or the algorithm's ranker), user by user, with their reasons
+        UserLists lists = new UserLists(expected);
         Map<String, JsonNode> lines = new HashMap<>();
         for (String line :
                 ModelLinesWriter.userLines(result, AttributeAffinities.none()).collect()) {
@@ -202,9 +252,19 @@ class SparkTrainerTest {
             for (int x = 0; x < history.length; x++) {
                 weights[x] = (float) line.path("history_weights").get(x).asDouble();
             }
-            Recommendations recs = scorer.recommend(history, weights, history, 5, 1);
+            Recommendations recs = lists.recommend(u, history, weights, history, 5, 1);
             assertArrayEquals(recs.items(), names(line.path("items"), items), "items of " + users[u]);
+            for (int r = 0; r < recs.size(); r++) {
+                int[] reasons = recs.reasonItems(r);
+                assertEquals(
+                        reasons.length == 0 ? null : items[reasons[0]],
+                        line.path("because").get(r).isNull()
+                                ? null
+                                : line.path("because").get(r).asText(),
+                        "reason of " + users[u]);
+            }
         }
+        return result;
     }
 
     @Test

@@ -152,6 +152,88 @@ class SparkTrainIT {
         assertTrue(withAffinities > nodeUsers.size() / 2, "users with affinities: " + withAffinities);
     }
 
+    /**
+     * {@code ease} and {@code user_knn} trained by the job: the node's model (every user's stored list and every
+     * item's neighbours equal, the same shelves through {@code _recommend}). EASE is dense on both sides here (the
+     * sample's catalogue fits both heaps' budgets); the job's sparse EASE by item blocks imports and serves too.
+     */
+    @Test
+    void easeAndUserKnnTrainedByTheJobServeTheNodesShelves() throws Exception {
+        for (String algorithm : List.of("ease", "user_knn")) {
+            String model = "sp-" + algorithm.replace('_', '-');
+            es.delete("/_recommend/models/" + model);
+            es.put("/_recommend/models/" + model, String.format(Locale.ROOT, """
+                    {"catalog": {"index": "%s", "id_field": "sku"},
+                     "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                                "time_field": "@timestamp", "weights": {"purchase": 5}},
+                     "similarity": {"algorithm": "%s", "neighbors": 20}, "training": {"user_items": 20}}""", PRODUCTS, EVENTS, algorithm))
+                    .ok();
+            try {
+                JsonNode trained = es.post("/_recommend/models/" + model + "/_train", null)
+                        .ok()
+                        .path("version");
+                Map<String, List<String>> nodeShelves = shelves(model);
+                nodeShelves.forEach(
+                        (user, shelf) -> assertEquals(10, shelf.size(), algorithm + ": the node's shelf of " + user));
+                Run run = sparkTrain("--url", es.baseUrl(), "--model", model, "--master", "local[2]");
+                assertEquals(0, run.code, run.output);
+                assertTrue(
+                        run.output.contains(algorithm.equals("ease") ? "ease_dense=" : "user_knn_matrix="), run.output);
+                JsonNode active = es.get("/_recommend/models/" + model)
+                        .ok()
+                        .path("status")
+                        .path("versions")
+                        .get(0);
+                assertEquals("import", active.path("source").asText(), active.toString());
+                assertEquals(
+                        trained.path("users").asLong(), active.path("users").asLong());
+                assertEquals(
+                        trained.path("items").asLong(), active.path("items").asLong());
+                assertEquals(nodeShelves, shelves(model), algorithm + ": the shelves");
+                Map<String, JsonNode> nodeDocs = documents(trained.path("index").asText());
+                Map<String, JsonNode> sparkDocs = documents(active.path("index").asText());
+                assertEquals(nodeDocs.keySet(), sparkDocs.keySet());
+                for (Map.Entry<String, JsonNode> doc : nodeDocs.entrySet()) {
+                    for (String field : List.of("items", "because", "neighbors")) {
+                        assertEquals(
+                                doc.getValue().path(field),
+                                sparkDocs.get(doc.getKey()).path(field),
+                                algorithm + ": " + field + " of " + doc.getKey());
+                    }
+                }
+                if (algorithm.equals("ease")) {
+                    Run sparse = sparkTrain(
+                            "--url", es.baseUrl(), "--model", model, "--master", "local[2]", "--ease", "sparse");
+                    assertEquals(0, sparse.code, sparse.output);
+                    assertTrue(sparse.output.contains("ease_sparse="), sparse.output);
+                    shelves(model)
+                            .forEach((user, shelf) ->
+                                    assertEquals(10, shelf.size(), "sparse ease: the shelf of " + user));
+                }
+            } finally {
+                es.delete("/_recommend/models/" + model);
+            }
+        }
+    }
+
+    /** A version's documents by user ({@code u:} id) and by item ({@code i:} id). */
+    private static Map<String, JsonNode> documents(String index) {
+        Map<String, JsonNode> docs = new HashMap<>();
+        JsonNode hits = es.post("/" + index + "/_search", "{\"size\": 10000, \"track_total_hits\": true}")
+                .ok()
+                .path("hits");
+        assertTrue(hits.path("total").path("value").asLong() < 10_000, "one page holds the version");
+        hits.path("hits").forEach(hit -> {
+            JsonNode source = hit.path("_source");
+            if (source.has("user")) {
+                docs.put("u:" + source.path("user").asText(), source);
+            } else if (source.has("item")) {
+                docs.put("i:" + source.path("item").asText(), source);
+            }
+        });
+        return docs;
+    }
+
     private static List<String> fieldNames(JsonNode object) {
         List<String> names = new ArrayList<>();
         object.fieldNames().forEachRemaining(names::add);
@@ -216,10 +298,14 @@ class SparkTrainIT {
     }
 
     private static Map<String, List<String>> shelves() {
+        return shelves(MODEL);
+    }
+
+    private static Map<String, List<String>> shelves(String model) {
         Map<String, List<String>> shelves = new HashMap<>();
         for (String user : shoppers) {
             List<String> items = new ArrayList<>();
-            es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\", \"size\": 10}")
+            es.post("/_recommend", "{\"model\": \"" + model + "\", \"user_id\": \"" + user + "\", \"size\": 10}")
                     .ok()
                     .path("recommendations")
                     .forEach(r -> items.add(r.path("item_id").asText()));
