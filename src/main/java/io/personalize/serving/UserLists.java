@@ -5,8 +5,9 @@ import io.personalize.training.UserRanker;
 
 /**
  * A trained model's "for you" list of a user, whatever the algorithm: the item neighbours' formula
- * ({@link NeighborhoodScorer}) for the neighbourhood algorithms (cosine, rp3beta, ease), the algorithm's own ranking
- * ({@link UserRanker}) for those that rank users' items themselves (als, user_knn). Both give scores on the same scale
+ * ({@link NeighborhoodScorer}) for the neighbourhood algorithms (cosine, rp3beta), the algorithm's own ranking
+ * ({@link UserRanker}) for those that rank users' items themselves (als, user_knn, and ease, from its whole weight
+ * matrix, negative weights included). Both give scores on the same scale
  * (collaborative part plus {@code beta * pop(j) / max pop}) and a reason per item, so the stored documents are the
  * same for every algorithm. Not thread-safe: one per thread.
  */

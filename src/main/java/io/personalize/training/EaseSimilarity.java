@@ -104,9 +104,28 @@ public final class EaseSimilarity implements ItemSimilarity {
 
     @Override
     public ItemNeighbors compute(InteractionMatrix m, int k, TrainingMonitor monitor) {
+        return train(m, k, false, monitor).neighbors();
+    }
+
+    /** The item neighbours, and with {@code keepWeights} the whole B they were chosen from (else null). */
+    public record Trained(ItemNeighbors neighbors, EaseWeights weights) {}
+
+    /**
+     * {@link #compute}, keeping B for the users' lists ({@link ModelTrainer#easeRanker}) when asked: dense, {@code 4 *
+     * items^2} bytes, allocated once the Gram matrix and the solver are released, so within {@link #denseBytes};
+     * sparse, the rows B's neighbours are read from anyway, within {@link #sparseBytes}.
+     */
+    public Trained train(InteractionMatrix m, int k, boolean keepWeights, TrainingMonitor monitor) {
         checkMemory(m.numItems());
         float[] x = values(m.userWeights());
-        return modeFor(m.numItems()) == Mode.DENSE ? dense(m, x, k, monitor) : sparse(m, x, k, monitor);
+        if (modeFor(m.numItems()) == Mode.DENSE) {
+            EaseWeights[] weights = keepWeights ? new EaseWeights[1] : null;
+            ItemNeighbors nb = dense(m, x, k, weights, monitor);
+            return new Trained(nb, keepWeights ? weights[0] : null);
+        }
+        int s = Math.min(support, Math.max(1, m.numItems() - 1));
+        SparseColumns columns = columns(m, x, 0, m.numItems(), columnsPerBlock(m.numItems(), s), true, monitor);
+        return sparseRows(m.numItems(), java.util.List.of(columns), k, keepWeights);
     }
 
     private float[] values(float[] weights) {
@@ -120,6 +139,11 @@ public final class EaseSimilarity implements ItemSimilarity {
 
     /** The exact closed form. */
     ItemNeighbors dense(InteractionMatrix m, float[] x, int k, TrainingMonitor monitor) {
+        return dense(m, x, k, null, monitor);
+    }
+
+    /** The exact closed form; B itself into {@code keep[0]} when {@code keep} is not null. */
+    private ItemNeighbors dense(InteractionMatrix m, float[] x, int k, EaseWeights[] keep, TrainingMonitor monitor) {
         int n = m.numItems();
         DMatrixRMaj g = new DMatrixRMaj(n, n);
         double[] a = g.data;
@@ -150,6 +174,7 @@ public final class EaseSimilarity implements ItemSimilarity {
         DMatrixRMaj inverse = new DMatrixRMaj(n, n);
         solver.invert(inverse);
         g = null; // free before the neighbour selection
+        solver = null; // and its factor, before B is kept
         monitor.checkCancelled();
         double[] p = inverse.data;
         double[] diagonal = new double[n];
@@ -160,11 +185,15 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] offsets = new int[n + 1];
         int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
         float[] scores = new float[ids.length];
+        float[] whole = keep == null ? null : new float[n * n];
         for (int i = 0; i < n; i++) {
             int base = i * n;
             for (int j = 0; j < n; j++) {
                 if (j != i) {
                     float b = (float) (-p[base + j] / diagonal[j]);
+                    if (whole != null) {
+                        whole[base + j] = b;
+                    }
                     if (b > 0f && b >= top.threshold()) {
                         top.offer(j, b);
                     }
@@ -175,6 +204,9 @@ public final class EaseSimilarity implements ItemSimilarity {
                 monitor.checkCancelled();
                 monitor.progress("similarity", i, n);
             }
+        }
+        if (keep != null) {
+            keep[0] = EaseWeights.dense(n, whole);
         }
         return compact(n, offsets, ids, scores);
     }
@@ -473,6 +505,18 @@ public final class EaseSimilarity implements ItemSimilarity {
      * is empty, so a job may select the rows of a range of items from the columns' entries on those items only.
      */
     public static ItemNeighbors sparseRows(int n, java.util.List<SparseColumns> columns, int k) {
+        return sparseRows(n, columns, k, false).neighbors();
+    }
+
+    /**
+     * {@link #sparseRows(int, java.util.List, int)}, and with {@code keepWeights} the rows themselves, every weight
+     * (each row's columns ascending), for the users' lists.
+     */
+    public static Trained sparseRows(int n, java.util.List<SparseColumns> columns, int k, boolean keepWeights) {
+        // by first column: each row's columns then come in ascending order (blocks are disjoint ranges)
+        columns = columns.stream()
+                .sorted(java.util.Comparator.comparingInt(SparseColumns::from))
+                .toList();
         int[] rowStart = new int[n + 1];
         for (SparseColumns c : columns) {
             for (int jj = 0; jj < c.lengths().length; jj++) {
@@ -508,7 +552,9 @@ public final class EaseSimilarity implements ItemSimilarity {
             }
             offsets[i + 1] = offsets[i] + best.drainSorted(ids, scores, offsets[i]);
         }
-        return compact(n, offsets, ids, scores);
+        return new Trained(
+                compact(n, offsets, ids, scores),
+                keepWeights ? EaseWeights.sparse(n, rowStart, rowIds, rowWeights) : null);
     }
 
     private static int tasks(int units) {

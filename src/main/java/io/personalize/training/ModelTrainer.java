@@ -31,12 +31,17 @@ public final class ModelTrainer {
         ItemSimilarity similarity = config.similarity();
         ItemNeighbors nb;
         Function<ScoringParams, UserRanker> rankers = null;
+        EaseWeights weights = null;
         if (similarity instanceof ImplicitAls als) {
             FactorModel factors = als.train(matrix, monitor, null);
             FactorNeighbors shares = new FactorNeighbors(factors, als.regularization());
             ItemNeighbors neighbors = shares.compute(matrix, config.neighbors(), monitor, config.workers());
             nb = neighbors;
             rankers = scoring -> new FactorRanker(factors, shares, neighbors, popularity, scoring);
+        } else if (similarity instanceof EaseSimilarity ease) {
+            EaseSimilarity.Trained trained = ease.train(matrix, config.neighbors(), true, monitor);
+            nb = trained.neighbors();
+            weights = trained.weights();
         } else {
             nb = similarity.compute(matrix, config.neighbors(), monitor);
         }
@@ -45,6 +50,13 @@ public final class ModelTrainer {
         }
         if (similarity instanceof UserKnn userKnn) {
             rankers = userKnn.rankers(matrix, nb, popularity);
+        }
+        if (weights != null) {
+            // EASE's users' lists from the whole of B, negative weights included (EaseRanker); reasons from nb
+            EaseWeights b = weights;
+            ItemNeighbors reasons = nb;
+            long entries = matrix.nnz();
+            rankers = scoring -> easeRanker(b, reasons, popularity, scoring, entries);
         }
         monitor.checkCancelled();
         return new TrainedModel(config, matrix, nb, popularity, rankers, System.nanoTime() - t0);
@@ -77,6 +89,22 @@ public final class ModelTrainer {
             return userKnn.rankers(m, neighbors, popularity);
         }
         throw new IllegalArgumentException("not a user_knn configuration: " + config.algorithm());
+    }
+
+    /**
+     * The users' lists of an {@code ease} model: the history against the whole of B ({@code weights}, from {@link
+     * EaseSimilarity#train} or {@link EaseSimilarity#sparseRows(int, java.util.List, int, boolean)}), negative weights
+     * included, as a training here ranks them; reasons from {@code neighbors} (the item neighbours after row
+     * normalisation). {@code historyEntries}: the entries of all users' histories (a dense B's lists score every item
+     * up to a bound on the work, then candidates). Not thread-safe: one per thread.
+     */
+    public static UserRanker easeRanker(
+            EaseWeights weights,
+            ItemNeighbors neighbors,
+            float[] popularity,
+            ScoringParams scoring,
+            long historyEntries) {
+        return new EaseRanker(weights, neighbors, popularity, scoring, historyEntries);
     }
 
     /**

@@ -50,8 +50,8 @@ public final class TrainedModel {
     }
 
     /**
-     * A ranker of users' lists for algorithms that rank users' items themselves (ALS, user_knn), one per thread; null
-     * when users' lists are the item neighbours' formula.
+     * A ranker of users' lists for algorithms that rank users' items themselves (ALS, user_knn, and EASE from its whole
+     * weight matrix), one per thread; null when users' lists are the item neighbours' formula.
      */
     public UserRanker newUserRanker() {
         return rankers == null ? null : rankers.apply(config.scoring());

@@ -50,7 +50,9 @@ class AlgorithmsTrainTests {
             // neighbours drawn at random would be half in the cluster
             assertTrue(all > 0 && inCluster >= 0.8 * all, algorithm + ": " + inCluster + " of " + all);
             UserRanker ranker = model.newUserRanker();
-            if (algorithm == TrainingConfig.Algorithm.ALS || algorithm == TrainingConfig.Algorithm.USER_KNN) {
+            if (algorithm == TrainingConfig.Algorithm.ALS
+                    || algorithm == TrainingConfig.Algorithm.USER_KNN
+                    || algorithm == TrainingConfig.Algorithm.EASE) {
                 assertNotNull(ranker, algorithm.toString());
                 int[] history = model.historyItems(0); // an even user
                 UserRanker.Ranked ranked = ranker.rank(0, history, model.historyWeights(0), history, 5);

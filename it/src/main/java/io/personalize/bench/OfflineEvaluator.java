@@ -113,8 +113,14 @@ final class OfflineEvaluator {
 
     /** Steck's EASE, exact: B = -P / diag(P), P = (X^T X + lambda I)^-1, X binary; every item scored. */
     Figures denseEase(double lambda) {
-        int n = items.size();
         long start = System.nanoTime();
+        double[] b = easeWeights(lambda);
+        return scoreDense(b, 0, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** B of Steck's EASE on the binary training matrix, row-major, zero diagonal. */
+    double[] easeWeights(double lambda) {
+        int n = items.size();
         DMatrixRMaj g = new DMatrixRMaj(n, n);
         for (int[] row : trainItems) {
             for (int a : row) {
@@ -142,7 +148,35 @@ final class OfflineEvaluator {
                 b[i * n + j] = i == j ? 0 : -b[i * n + j] / diagonal[j];
             }
         }
-        long trainMs = (System.nanoTime() - start) / 1_000_000;
+        return b;
+    }
+
+    /**
+     * Users' lists from a dense B: {@code score(j) = sum over the user's training items i of B[i][j]}, training items
+     * excluded. {@code topPositive} > 0 keeps only each row's {@code topPositive} largest positive weights (what the
+     * plugin's stored item neighbours hold), 0 the whole row.
+     */
+    Figures scoreDense(double[] weights, int topPositive, long trainMs) {
+        int n = items.size();
+        double[] b = weights;
+        if (topPositive > 0) {
+            b = new double[n * n];
+            TopK row = new TopK(topPositive);
+            int[] ids = new int[topPositive];
+            float[] values = new float[topPositive];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    float v = (float) weights[i * n + j];
+                    if (v > 0f && v >= row.threshold()) {
+                        row.offer(j, v);
+                    }
+                }
+                int size = row.drainSorted(ids, values, 0);
+                for (int x = 0; x < size; x++) {
+                    b[i * n + ids[x]] = weights[i * n + ids[x]];
+                }
+            }
+        }
         RankingMetrics metrics = new RankingMetrics(k, n);
         double[] scores = new double[n];
         TopK top = new TopK(k);

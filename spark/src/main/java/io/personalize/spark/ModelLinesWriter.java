@@ -103,6 +103,9 @@ public final class ModelLinesWriter {
         // user_knn: every user's row (the nearest users of a partition's user may be anyone), one copy per executor
         Broadcast<SparkTrainer.AllUsers> knnUsers =
                 model.knnUsers() == null ? null : context.broadcast(model.knnUsers());
+        // ease: its whole B (the users' lists score histories against it, negative weights included)
+        Broadcast<SparkTrainer.EaseWeightsRows> ease =
+                model.easeWeights() == null ? null : context.broadcast(model.easeWeights());
         return model.parts()
                 .mapPartitionsWithIndex(
                         (index, parts) -> {
@@ -114,6 +117,16 @@ public final class ModelLinesWriter {
                                 int[] globalIndex = all.globalIndex();
                                 lister = (user, history, weights) -> UserLists.recommendations(
                                         ranker.rank(globalIndex[user], history, weights, history, userItems), 1);
+                            } else if (ease != null) {
+                                SparkTrainer.EaseWeightsRows b = ease.value();
+                                UserRanker ranker = ModelTrainer.easeRanker(
+                                        b.weights(),
+                                        neighbors.value().toItemNeighbors(),
+                                        popularity.value(),
+                                        settings.trainingConfig().scoring(),
+                                        b.historyEntries());
+                                lister = (user, history, weights) -> UserLists.recommendations(
+                                        ranker.rank(user, history, weights, history, userItems), 1);
                             } else if (factors == null) {
                                 NeighborhoodScorer scorer = new NeighborhoodScorer(
                                         neighbors.value().toItemNeighbors(),

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.max;
 
 import io.personalize.model.EventRules;
 import io.personalize.training.EaseSimilarity;
+import io.personalize.training.EaseWeights;
 import io.personalize.training.FactorModel;
 import io.personalize.training.FactorNeighbors;
 import io.personalize.training.ImplicitAls;
@@ -80,7 +81,30 @@ public final class SparkTrainer {
             long referenceSeconds,
             Map<String, Long> phasesMillis,
             Factors factors,
-            AllUsers knnUsers) {}
+            AllUsers knnUsers,
+            EaseWeightsRows easeWeights) {}
+
+    /**
+     * An {@code ease} model's whole B (the plugin's {@link EaseWeights}: dense, or each row's weights), which the
+     * users' lists score histories against as the node's training does ({@link ModelTrainer#easeRanker});
+     * {@code historyEntries}: the entries of all users' histories (the dense ranker's bound on its work).
+     */
+    public record EaseWeightsRows(int numItems, float[] dense, NeighborRows rows, long historyEntries)
+            implements Serializable {
+
+        static EaseWeightsRows of(EaseWeights w, long historyEntries) {
+            return w.isDense()
+                    ? new EaseWeightsRows(w.numItems(), w.denseWeights(), null, historyEntries)
+                    : new EaseWeightsRows(
+                            w.numItems(), null, new NeighborRows(w.rowStart(), w.rowIds(), w.rowWeights()), 0);
+        }
+
+        public EaseWeights weights() {
+            return dense != null
+                    ? EaseWeights.dense(numItems, dense)
+                    : EaseWeights.sparse(numItems, rows.offsets(), rows.neighbors(), rows.scores());
+        }
+    }
 
     /**
      * An {@code als} model's factors, trained by Spark MLlib's ALS: users numbered in the order of the user partitions
@@ -224,6 +248,7 @@ public final class SparkTrainer {
 
         ItemNeighbors neighbors;
         Factors factors = null;
+        EaseWeightsRows easeWeights = null;
         long t4;
         if (config.similarity() instanceof ImplicitAls) {
             long t3 = System.nanoTime();
@@ -237,15 +262,20 @@ public final class SparkTrainer {
             if (mode == EaseSimilarity.Mode.DENSE) {
                 // one matrix inverse, on the driver, over the users in the node's order (the same Gram sums)
                 InteractionMatrix all = AllUsers.of(parts.collect(), numItems).matrix();
-                neighbors = new EaseSimilarity(
+                EaseSimilarity.Trained trained = new EaseSimilarity(
                                 config.regularization(),
                                 config.valueExponent(),
                                 config.easeSupport(),
                                 config.memoryBudgetBytes(),
                                 EaseSimilarity.Mode.DENSE)
-                        .compute(all, config.neighbors(), TrainingMonitor.NOOP);
+                        .train(all, config.neighbors(), true, TrainingMonitor.NOOP);
+                neighbors = trained.neighbors();
+                easeWeights = EaseWeightsRows.of(trained.weights(), all.nnz());
             } else {
-                neighbors = sparseEase(parts, settings, numItems, config.neighbors());
+                List<Tuple2<Integer, NeighborRows>> weightRows = new ArrayList<>();
+                neighbors = sparseEase(parts, settings, numItems, config.neighbors(), weightRows);
+                easeWeights = new EaseWeightsRows(
+                        numItems, null, new NeighborRows(NeighborRows.assemble(numItems, weightRows)), 0);
             }
             phases.put(mode == EaseSimilarity.Mode.DENSE ? "ease_dense" : "ease_sparse", ms(t4));
         } else {
@@ -303,7 +333,8 @@ public final class SparkTrainer {
                 referenceSeconds,
                 phases,
                 factors,
-                knnUsers);
+                knnUsers,
+                easeWeights);
     }
 
     /**
@@ -312,9 +343,15 @@ public final class SparkTrainer {
      * gets the rows of its items' users and finds each column's support (the items co-occurring most with it); (2) it
      * then gets the rows of every user of its items and of their supports' items, cut to those items, and solves its
      * columns (each a ridge regression over its support's Gram matrix, exactly the node's sums: the users in the node's
-     * order); (3) each block of rows gets the columns' entries on its items and keeps every row's top {@code k}.
+     * order); (3) each block of rows gets the columns' entries on its items and keeps every row's top {@code k}, and
+     * gives its rows' whole weights into {@code weightRows} (the users' lists score against them).
      */
-    private ItemNeighbors sparseEase(JavaRDD<UserPart> parts, ModelSettings settings, int numItems, int k) {
+    private ItemNeighbors sparseEase(
+            JavaRDD<UserPart> parts,
+            ModelSettings settings,
+            int numItems,
+            int k,
+            List<Tuple2<Integer, NeighborRows>> weightRows) {
         int blocks = Math.max(1, Math.min(itemBlocks, numItems));
         int blockSize = (numItems + blocks - 1) / blocks;
         int numBlocks = (numItems + blockSize - 1) / blockSize;
@@ -352,19 +389,28 @@ public final class SparkTrainer {
                     return new ColumnBlock(ease(settings)
                             .sparseColumns(UserRow.matrix(block._2(), numItems), from, to, TrainingMonitor.NOOP));
                 });
-        List<Tuple2<Integer, NeighborRows>> rows = columns.flatMapToPair(c -> c.byRowBlock(blockSize))
+        List<Tuple2<Integer, NeighborRows[]>> rows = columns.flatMapToPair(c -> c.byRowBlock(blockSize))
                 .groupByKey(blocks)
                 .map(block -> {
                     int from = block._1() * blockSize;
                     int to = Math.min(numItems, from + blockSize);
                     List<EaseSimilarity.SparseColumns> entries = new ArrayList<>();
                     block._2().forEach(c -> entries.add(c.toPlugin()));
-                    ItemNeighbors all = EaseSimilarity.sparseRows(numItems, entries, k);
-                    return new Tuple2<>(from, NeighborRows.range(all, from, to));
+                    EaseSimilarity.Trained all = EaseSimilarity.sparseRows(numItems, entries, k, true);
+                    EaseWeights w = all.weights();
+                    ItemNeighbors whole = new ItemNeighbors(numItems, w.rowStart(), w.rowIds(), w.rowWeights());
+                    return new Tuple2<>(from, new NeighborRows[] {
+                        NeighborRows.range(all.neighbors(), from, to), NeighborRows.range(whole, from, to)
+                    });
                 })
                 .collect();
         neededB.destroy();
-        return NeighborRows.assemble(numItems, rows);
+        List<Tuple2<Integer, NeighborRows>> top = new ArrayList<>();
+        for (Tuple2<Integer, NeighborRows[]> block : rows) {
+            top.add(new Tuple2<>(block._1(), block._2()[0]));
+            weightRows.add(new Tuple2<>(block._1(), block._2()[1]));
+        }
+        return NeighborRows.assemble(numItems, top);
     }
 
     private static EaseSimilarity ease(ModelSettings settings) {
