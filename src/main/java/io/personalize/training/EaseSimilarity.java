@@ -123,8 +123,10 @@ public final class EaseSimilarity implements ItemSimilarity {
             ItemNeighbors nb = dense(m, x, k, weights, monitor);
             return new Trained(nb, keepWeights ? weights[0] : null);
         }
-        int s = Math.min(support, Math.max(1, m.numItems() - 1));
-        SparseColumns columns = columns(m, x, 0, m.numItems(), columnsPerBlock(m.numItems(), s), true, monitor);
+        int n = m.numItems();
+        int s = Math.min(support, Math.max(1, n - 1));
+        int block = columnsPerBlock(n, s);
+        SparseColumns columns = columns(m, x, 0, n, block, heavyItems(n, s, block), true, monitor);
         return sparseRows(m.numItems(), java.util.List.of(columns), k, keepWeights);
     }
 
