@@ -12,6 +12,7 @@ import io.personalize.action.GetModelsAction;
 import io.personalize.action.ImportModelAction;
 import io.personalize.action.ImportSessionAction;
 import io.personalize.action.PutModelAction;
+import io.personalize.action.RecentItemsChangedAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
@@ -27,6 +28,7 @@ import io.personalize.action.TransportImportModelAction;
 import io.personalize.action.TransportImportSessionAction;
 import io.personalize.action.TransportPersonalizationSignalsAction;
 import io.personalize.action.TransportPutModelAction;
+import io.personalize.action.TransportRecentItemsChangedAction;
 import io.personalize.action.TransportRecommendAction;
 import io.personalize.action.TransportStatsAction;
 import io.personalize.action.TransportTrainModelAction;
@@ -55,6 +57,7 @@ import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
+import io.personalize.rescore.SignalsCache;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
 import io.personalize.rest.RestEventsAction;
@@ -148,7 +151,10 @@ public class PersonalizePlugin extends Plugin
         // imports in parts: sessions live on the node that opened them
         ImportSessions importSessions =
                 new ImportSessions(services.clusterService(), services.threadPool(), store, versions, trainings);
-        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions);
+        // the shoppers' signals as last computed, on the node that coordinates their searches
+        SignalsCache signals =
+                new SignalsCache(settings, services.clusterService().getClusterSettings());
+        return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions, signals);
     }
 
     // ActionHandler differs across releases (generic in 9.0 and 8.19): ActionHandlersPlugin (src/es-<api>) adapts it
@@ -169,7 +175,8 @@ public class PersonalizePlugin extends Plugin
                 new PluginAction(PersonalizationSignalsAction.TYPE, TransportPersonalizationSignalsAction.class),
                 new PluginAction(ActiveVersionsAction.TYPE, TransportActiveVersionsAction.class),
                 new PluginAction(EventsAction.TYPE, TransportEventsAction.class),
-                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class));
+                new PluginAction(ImportSessionAction.TYPE, TransportImportSessionAction.class),
+                new PluginAction(RecentItemsChangedAction.TYPE, TransportRecentItemsChangedAction.class));
     }
 
     // Elasticsearch's getRestHandlers differs across releases: RestHandlersPlugin (src/es-<api>) adapts it to this
@@ -198,6 +205,7 @@ public class PersonalizePlugin extends Plugin
                                 Stream.of(
                                         OrphanVersionCleaner.CHECK_INTERVAL,
                                         ImportSessions.TIMEOUT,
+                                        SignalsCache.SIZE,
                                         TrainingThreadPool.THREADS),
                                 EmbeddingService.settings().stream()))
                 .toList();

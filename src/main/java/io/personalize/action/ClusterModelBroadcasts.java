@@ -27,8 +27,14 @@ public final class ClusterModelBroadcasts implements ModelBroadcasts {
     @Override
     public void scrubForgotten(String model, String uuid, Map<String, Long> users, ActionListener<Void> listener) {
         // the times come with the users: no cluster state needed
+        String index = ModelIndices.recentIndex(model, uuid);
+        // and every node's copy of them: the items scrubbed must not be served once the forgetting is pruned
         new RecentItemsWriter(systemClient, () -> ForgottenUsers.EMPTY)
-                .scrub(ModelIndices.recentIndex(model, uuid), users, listener);
+                .scrub(
+                        index,
+                        users,
+                        listener.delegateFailureAndWrap((l, changes) -> RecentItemsChangedAction.broadcast(
+                                systemClient, model, index, changes, node -> true, l)));
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.rest.RestStatus;
@@ -39,10 +40,15 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
     private final Client client;
     private final ProfileLoader profiles;
     private final RecentItemsWriter recent;
+    private final ClusterService clusterService;
 
     @Inject
     public TransportEventsAction(
-            TransportService transportService, ActionFilters actionFilters, Client client, ProfileLoader profiles) {
+            TransportService transportService,
+            ActionFilters actionFilters,
+            Client client,
+            ProfileLoader profiles,
+            ClusterService clusterService) {
         super(
                 EventsAction.NAME,
                 transportService,
@@ -52,6 +58,7 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
         this.client = client;
         this.profiles = profiles;
         this.recent = new RecentItemsWriter(profiles.systemClient(), profiles.forgottenUsers());
+        this.clusterService = clusterService;
     }
 
     @Override
@@ -118,11 +125,19 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                         .add(new RecentItems.Seen(event.item(), event.timeMillis()));
             }
             String index = ModelIndices.recentIndex(model.name(), model.status().uuid());
+            // every node's copy of the users' newest items is updated before the answer: the next request, on any node,
+            // serves them without a read
             recent.update(
                     index,
                     model.name(),
                     seen,
-                    l.map(updated -> new EventsAction.Response(millisSince(start), List.of(items))));
+                    l.delegateFailureAndWrap((l2, changes) -> RecentItemsChangedAction.broadcast(
+                            profiles.systemClient(),
+                            model.name(),
+                            index,
+                            changes,
+                            nodeId -> clusterService.state().nodes().nodeExists(nodeId),
+                            l2.map(told -> new EventsAction.Response(millisSince(start), List.of(items))))));
         }));
     }
 

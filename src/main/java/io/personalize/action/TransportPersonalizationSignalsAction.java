@@ -1,11 +1,16 @@
 package io.personalize.action;
 
+import io.personalize.model.ModelConfig;
+import io.personalize.model.ModelIndices;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
+import io.personalize.profile.RecentItemsCache;
 import io.personalize.recommend.VisibleItems;
 import io.personalize.rescore.PersonalizationSignals;
 import io.personalize.rescore.PersonalizationSignalsAction;
+import io.personalize.rescore.SignalsCache;
+import java.util.List;
 import java.util.Set;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
@@ -30,10 +35,15 @@ public final class TransportPersonalizationSignalsAction
 
     private final ProfileLoader profiles;
     private final Client client;
+    private final SignalsCache signalsCache;
 
     @Inject
     public TransportPersonalizationSignalsAction(
-            TransportService transportService, ActionFilters actionFilters, Client client, ProfileLoader profiles) {
+            TransportService transportService,
+            ActionFilters actionFilters,
+            Client client,
+            ProfileLoader profiles,
+            SignalsCache signalsCache) {
         super(
                 PersonalizationSignalsAction.NAME,
                 transportService,
@@ -42,6 +52,7 @@ public final class TransportPersonalizationSignalsAction
                 EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.profiles = profiles;
         this.client = client;
+        this.signalsCache = signalsCache;
     }
 
     @Override
@@ -65,6 +76,32 @@ public final class TransportPersonalizationSignalsAction
         }
         int recent = request.userId() == null ? 0 : request.recentItems();
         VisibleItems visibility = new VisibleItems(client, model.config().catalog());
+        if (request.explain() == false && request.contextItems().isEmpty() && request.userId() != null) {
+            // the caller's rights shape nothing in these signals (no context item to check, no item named): the node's
+            // copy serves while nothing they are computed from changed
+            SignalsCache.Key key = cacheKey(model, request.userId(), recent);
+            PersonalizationSignals known = key == null ? null : signalsCache.get(key);
+            if (known != null) {
+                listener.onResponse(new PersonalizationSignalsAction.Response(known));
+                return;
+            }
+            profiles.load(
+                    model,
+                    request.userId(),
+                    List.of(),
+                    recent,
+                    ProfileLoader.Neighbors.ALL,
+                    listener.delegateFailureAndWrap((l, profile) -> {
+                        PersonalizationSignals signals =
+                                PersonalizationSignals.of(profile, false).withoutNames();
+                        // kept only if the load saw what the key names (no event or forgetting landed meanwhile)
+                        if (key != null && key.equals(cacheKey(model, request.userId(), recent))) {
+                            signalsCache.put(key, signals);
+                        }
+                        l.onResponse(new PersonalizationSignalsAction.Response(signals));
+                    }));
+            return;
+        }
         if (request.explain() == false) {
             // nothing is named without explain: the signals ship no item names to the shards, and only the context
             // items need a
@@ -96,5 +133,38 @@ public final class TransportPersonalizationSignalsAction
                                     PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
                             return new PersonalizationSignalsAction.Response(signals.namingOnly(visible));
                         }))));
+    }
+
+    /**
+     * What the shopper's signals are computed from, as this node knows it now; null when their newest items are not
+     * in this node's copy (they are read, and kept there, by the load: the next request has a key) or come from a
+     * search of the events index (read for every request).
+     */
+    private SignalsCache.Key cacheKey(ActiveModel model, String user, int recent) {
+        long term = -1;
+        long seqNo = -1;
+        if (recent > 0) {
+            if (model.config().events().recentEvents() != ModelConfig.Events.RecentEvents.API) {
+                return null;
+            }
+            RecentItemsCache.Known known = profiles.cache()
+                    .recentItems()
+                    .get(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()), user);
+            if (known == null) {
+                return null;
+            }
+            term = known.primaryTerm();
+            seqNo = known.seqNo();
+        }
+        return new SignalsCache.Key(
+                model.name(),
+                model.index(),
+                model.version().createdAt(),
+                model.config(),
+                user,
+                recent,
+                profiles.forgottenUsers().get().forgottenAt(model.name(), user),
+                term,
+                seqNo);
     }
 }

@@ -55,8 +55,10 @@ import org.elasticsearch.xcontent.XContentParserConfiguration;
  * aggregation: the user's profile, the popular list and the context items' neighbours together with the user's newest
  * events; then the neighbour lists of their recent (and, when asked, history) items. Documents come from the node's
  * {@link ServingCache} when it has them, and {@link #withActive} reads the model's document in parallel with the work
- * instead of before it: with a warm cache a request costs one round trip, the aggregation of the shopper's newest
- * events, which is never cached. Reads go through the plugin's system client: serving needs the model and the events,
+ * instead of before it. With a warm cache a request reads nothing when its newest events come from the events API's
+ * per-user document (the node's {@link RecentItemsCache}, which the events API updates on every node before it
+ * answers), and costs one round trip, the aggregation of the shopper's newest events, when they come from a search of
+ * the events index (never cached). Reads go through the plugin's system client: serving needs the model and the events,
  * whoever searches (the events only ever shape the ranking).
  */
 public final class ProfileLoader {
@@ -305,15 +307,26 @@ public final class ProfileLoader {
 
     /**
      * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
-     * {@code recentUser} (may be null), their {@link RecentItems} document, never cached (it changes with every event).
+     * {@code recentUser} (may be null), their {@link RecentItems} document: from the node's {@link RecentItemsCache},
+     * else in the same realtime multi-get (and then kept there, unless a write raced the read).
      */
     private void fetch(
             ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
         long generation = cache.generation();
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
         String recentIndex = ModelIndices.recentIndexOf(model.name(), model.index());
+        RecentItemsCache recentCopy = cache.recentItems();
+        long recentStamp = 0;
         if (recentUser != null) {
-            mget.add(recentIndex, recentUser);
+            // the node's copy, which the events API keeps current on every node before it answers: no read
+            RecentItemsCache.Known known = recentCopy.get(model.name(), recentIndex, recentUser);
+            if (known != null) {
+                fetched.recentItems = known.items().items();
+                recentUser = null;
+            } else {
+                recentStamp = recentCopy.stamp(model.name(), recentIndex, recentUser);
+                mget.add(recentIndex, recentUser);
+            }
         }
         for (String id : ids) {
             ServingCache.Cached cached = cache.document(model, id);
@@ -327,14 +340,27 @@ public final class ProfileLoader {
             listener.onResponse(null);
             return;
         }
+        String recentRead = recentUser;
+        long stamp = recentStamp;
         client.multiGet(mget, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
-                if (recentUser != null && item.getIndex().equals(recentIndex)) {
-                    // no index yet: nobody sent events through the API
-                    if (item.isFailed() == false && item.getResponse().isExists()) {
-                        fetched.recentItems = RecentItems.parse(
-                                        item.getResponse().getSourceAsBytesRef())
-                                .items();
+                if (recentRead != null && item.getIndex().equals(recentIndex)) {
+                    RecentItemsCache.Known read = null;
+                    if (item.isFailed() == false) {
+                        GetResponse get = item.getResponse();
+                        read = get.isExists()
+                                ? new RecentItemsCache.Known(
+                                        RecentItems.parse(get.getSourceAsBytesRef()),
+                                        get.getPrimaryTerm(),
+                                        get.getSeqNo())
+                                : RecentItemsCache.Known.ABSENT;
+                    } else if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
+                            instanceof IndexNotFoundException) {
+                        read = RecentItemsCache.Known.ABSENT; // no index yet: nobody sent events through the API
+                    }
+                    if (read != null) {
+                        fetched.recentItems = read.items().items();
+                        recentCopy.offer(model.name(), recentIndex, recentRead, read, stamp);
                     }
                     continue;
                 }

@@ -60,12 +60,25 @@ public final class RecentItemsWriter {
      * document after the deletion finds the forgetting in the cluster state once written, and merges again.
      */
     public void update(
-            String index, String model, Map<String, List<RecentItems.Seen>> seen, ActionListener<Void> listener) {
+            String index,
+            String model,
+            Map<String, List<RecentItems.Seen>> seen,
+            ActionListener<List<RecentItemsCache.Change>> listener) {
+        List<RecentItemsCache.Change> written = new ArrayList<>();
         if (seen.isEmpty()) {
-            listener.onResponse(null);
+            listener.onResponse(written);
             return;
         }
-        update(index, model, seen, ATTEMPTS, true, listener);
+        update(index, model, seen, ATTEMPTS, true, written, listener.map(ignored -> written));
+    }
+
+    /** The write of a bulk item: the document's new items (null: deleted), at the write's sequence number. */
+    private static RecentItemsCache.Change change(BulkItemResponse item, Map<String, RecentItems> next) {
+        return new RecentItemsCache.Change(
+                item.getId(),
+                item.getOpType() == DocWriteRequest.OpType.DELETE ? null : next.get(item.getId()),
+                item.getResponse().getPrimaryTerm(),
+                item.getResponse().getSeqNo());
     }
 
     private void update(
@@ -74,6 +87,7 @@ public final class RecentItemsWriter {
             Map<String, List<RecentItems.Seen>> seen,
             int attempts,
             boolean createIndex,
+            List<RecentItemsCache.Change> written,
             ActionListener<Void> listener) {
         MultiGetRequest mget = new MultiGetRequest().realtime(true);
         seen.keySet().forEach(user -> mget.add(index, user));
@@ -82,6 +96,7 @@ public final class RecentItemsWriter {
                 ActionListener.wrap(
                         response -> {
                             BulkRequest bulk = new BulkRequest();
+                            Map<String, RecentItems> nextItems = new HashMap<>();
                             ForgottenUsers forgottenNow = forgotten.get();
                             for (MultiGetItemResponse item : response.getResponses()) {
                                 if (item.isFailed()) {
@@ -90,7 +105,7 @@ public final class RecentItemsWriter {
                                     if (createIndex && cause instanceof IndexNotFoundException) {
                                         createThen(
                                                 index,
-                                                () -> update(index, model, seen, attempts, false, listener),
+                                                () -> update(index, model, seen, attempts, false, written, listener),
                                                 listener);
                                         return;
                                     }
@@ -102,7 +117,14 @@ public final class RecentItemsWriter {
                                         systemClient
                                                 .threadPool()
                                                 .schedule(
-                                                        () -> update(index, model, seen, attempts - 1, false, listener),
+                                                        () -> update(
+                                                                index,
+                                                                model,
+                                                                seen,
+                                                                attempts - 1,
+                                                                false,
+                                                                written,
+                                                                listener),
                                                         RETRY_DELAY,
                                                         systemClient
                                                                 .threadPool()
@@ -126,6 +148,7 @@ public final class RecentItemsWriter {
                                     }
                                     continue;
                                 }
+                                nextItems.put(get.getId(), next);
                                 IndexRequest write =
                                         new IndexRequest(index).id(get.getId()).source(source(next));
                                 if (get.isExists()) {
@@ -139,12 +162,13 @@ public final class RecentItemsWriter {
                                 listener.onResponse(null);
                                 return;
                             }
-                            systemClient.bulk(bulk, listener.delegateFailureAndWrap((l, written) -> {
+                            systemClient.bulk(bulk, listener.delegateFailureAndWrap((l, response2) -> {
                                 Map<String, List<RecentItems.Seen>> again = new HashMap<>();
                                 Exception failure = null;
                                 ForgottenUsers forgottenAfter = forgotten.get();
-                                for (BulkItemResponse item : written.getItems()) {
+                                for (BulkItemResponse item : response2.getItems()) {
                                     if (item.isFailed() == false) {
+                                        written.add(change(item, nextItems));
                                         if (forgottenAfter.forgottenAt(model, item.getId())
                                                 > forgottenNow.forgottenAt(model, item.getId())) {
                                             // forgotten while this write was on its way (it may have created the
@@ -168,7 +192,7 @@ public final class RecentItemsWriter {
                                 } else if (again.isEmpty()) {
                                     l.onResponse(null);
                                 } else if (attempts > 1) {
-                                    update(index, model, again, attempts - 1, false, l);
+                                    update(index, model, again, attempts - 1, false, written, l);
                                 } else {
                                     l.onFailure(new IllegalStateException("could not update the recent items of "
                                             + new ArrayList<>(again.keySet()) + ": too many concurrent updates"));
@@ -186,11 +210,17 @@ public final class RecentItemsWriter {
      * before the entries are pruned. Compare-and-set writes, again for a document another request wrote meanwhile; a
      * missing index or document holds nothing to drop.
      */
-    public void scrub(String index, Map<String, Long> users, ActionListener<Void> listener) {
-        scrub(index, users, ATTEMPTS, listener);
+    public void scrub(String index, Map<String, Long> users, ActionListener<List<RecentItemsCache.Change>> listener) {
+        List<RecentItemsCache.Change> written = new ArrayList<>();
+        scrub(index, users, ATTEMPTS, written, listener.map(ignored -> written));
     }
 
-    private void scrub(String index, Map<String, Long> users, int attempts, ActionListener<Void> listener) {
+    private void scrub(
+            String index,
+            Map<String, Long> users,
+            int attempts,
+            List<RecentItemsCache.Change> written,
+            ActionListener<Void> listener) {
         if (users.isEmpty()) {
             listener.onResponse(null);
             return;
@@ -199,6 +229,7 @@ public final class RecentItemsWriter {
         users.keySet().forEach(user -> mget.add(index, user));
         systemClient.multiGet(mget, listener.delegateFailureAndWrap((l, response) -> {
             BulkRequest bulk = new BulkRequest();
+            Map<String, RecentItems> nextItems = new HashMap<>();
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (item.isFailed()) {
                     if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
@@ -221,6 +252,7 @@ public final class RecentItemsWriter {
                             .setIfSeqNo(get.getSeqNo())
                             .setIfPrimaryTerm(get.getPrimaryTerm()));
                 } else {
+                    nextItems.put(get.getId(), kept);
                     bulk.add(new IndexRequest(index)
                             .id(get.getId())
                             .source(source(kept))
@@ -232,10 +264,11 @@ public final class RecentItemsWriter {
                 l.onResponse(null);
                 return;
             }
-            systemClient.bulk(bulk, l.delegateFailureAndWrap((l2, written) -> {
+            systemClient.bulk(bulk, l.delegateFailureAndWrap((l2, response2) -> {
                 Map<String, Long> again = new HashMap<>();
-                for (BulkItemResponse item : written.getItems()) {
+                for (BulkItemResponse item : response2.getItems()) {
                     if (item.isFailed() == false) {
+                        written.add(change(item, nextItems));
                         continue;
                     }
                     Exception cause = item.getFailure().getCause();
@@ -248,7 +281,7 @@ public final class RecentItemsWriter {
                 if (again.isEmpty()) {
                     l2.onResponse(null);
                 } else if (attempts > 1) {
-                    scrub(index, again, attempts - 1, l2);
+                    scrub(index, again, attempts - 1, written, l2);
                 } else {
                     throw new IllegalStateException("could not drop the forgotten items of "
                             + new ArrayList<>(again.keySet()) + ": too many concurrent updates");

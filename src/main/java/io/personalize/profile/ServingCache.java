@@ -35,7 +35,8 @@ import org.elasticsearch.core.TimeValue;
  *       whose entry for the model names the write of the document it mirrors; a copy older than that is read again
  *       ({@link ProfileLoader#withActive}).</li>
  * </ul>
- * The shopper's newest events are never cached: they are read for every request (real time). Size and expiry are
+ * The shopper's newest events from a search of the events index are never cached; those the events API keeps are, in
+ * {@link RecentItemsCache}, which the events API updates on every node before it answers. Size and expiry are
  * dynamic cluster settings; changing one starts an empty cache.
  */
 public final class ServingCache {
@@ -50,7 +51,7 @@ public final class ServingCache {
             Setting.Property.Dynamic);
 
     public static List<Setting<?>> settings() {
-        return List.of(SIZE, EXPIRE_AFTER_ACCESS);
+        return List.of(SIZE, EXPIRE_AFTER_ACCESS, RecentItemsCache.SIZE);
     }
 
     record Key(String index, long createdAt, String id) {}
@@ -69,10 +70,12 @@ public final class ServingCache {
     private final Map<String, ModelStore.StoredModel> models = new ConcurrentHashMap<>();
     // bumped by every invalidation: a read that started before one must not put back what it dropped
     private final AtomicLong generation = new AtomicLong();
+    private final RecentItemsCache recentItems;
 
     public ServingCache(Settings settings, ClusterSettings clusterSettings) {
         this.limitBytes = SIZE.get(settings).getBytes();
         this.expireAfterAccess = EXPIRE_AFTER_ACCESS.get(settings);
+        this.recentItems = new RecentItemsCache(settings, clusterSettings);
         rebuild();
         if (clusterSettings != null) {
             clusterSettings.addSettingsUpdateConsumer(SIZE, v -> {
@@ -88,7 +91,12 @@ public final class ServingCache {
 
     /** A cache that keeps no document (for Java callers without the node's services). */
     public static ServingCache disabled() {
-        return new ServingCache(Settings.builder().put(SIZE.getKey(), "0b").build(), null);
+        return new ServingCache(
+                Settings.builder()
+                        .put(SIZE.getKey(), "0b")
+                        .put(RecentItemsCache.SIZE.getKey(), "0b")
+                        .build(),
+                null);
     }
 
     // Elasticsearch's Cache cannot be resized: a new bound or expiry starts a new, empty one
@@ -146,6 +154,11 @@ public final class ServingCache {
         return new Key(model.index(), model.version().createdAt(), id);
     }
 
+    /** The node's copy of the shoppers' newest items kept by the events API. */
+    public RecentItemsCache recentItems() {
+        return recentItems;
+    }
+
     /** The model's document as this node last read it, or null. */
     public ModelStore.StoredModel model(String name) {
         return models.get(name);
@@ -172,12 +185,14 @@ public final class ServingCache {
      * served must come from data that exists, so that serving a version whose index is gone answers an error.
      */
     public void invalidateIndex(String index) {
+        recentItems.invalidateIndex(index);
         invalidate(key -> key.index().equals(index));
     }
 
     /** Forgets a user's profile in every version of the model. */
     public void invalidateUser(String name, String userId) {
         String id = ModelDocuments.userDocId(userId);
+        recentItems.invalidateUser(name, userId);
         invalidate(key -> key.id().equals(id) && ModelIndices.isDataIndexOf(key.index(), name));
     }
 

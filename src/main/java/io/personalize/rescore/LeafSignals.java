@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SortedNumericDocValues;
@@ -30,8 +31,9 @@ import org.elasticsearch.index.mapper.Uid;
  * <p>Nothing is allocated per document. A document's item, by the type of the model's id field:
  * <ul>
  *   <li>keyword: its doc-values ordinal's term, found in the signals' {@link IdTable}; once the segment has been asked
- *       about as many documents as the signals have items, the items are turned into ordinals instead (one
- *       {@code lookupTerm} each) and a document costs its ordinal and a binary search;</li>
+ *       about as many documents as turning the items into ordinals costs, they are (by walking the segment's terms
+ *       when they are few beside the items, as when many documents share an id, else one {@code lookupTerm} each) and
+ *       a document costs its ordinal and a binary search;</li>
  *   <li>numeric: its doc value, hashed among the signals' items that are longs;</li>
  *   <li>{@code _id}: the items are sought in the segment's {@code _id} terms (as {@code _id} encodes them) and their
  *       postings give a sorted (document, item) list that the increasing documents walk; while a segment is asked about
@@ -50,6 +52,14 @@ final class LeafSignals {
      */
     static final int STORED_ID_READS_PER_SEEK = 8;
 
+    /**
+     * How many terms of a keyword id's doc values a walk through them reads for the cost of one {@code lookupOrd} of a
+     * random ordinal (which decompresses a block of terms and scans into it): a segment whose terms are fewer than
+     * {@code items * this} turns the signals' items into ordinals by walking them, after as many documents as the walk
+     * costs. Measured with {@code LeafSignalsSpeed#testPrintCostWithSharedIds}.
+     */
+    static final int WALKED_TERMS_PER_LOOKUP = 8;
+
     private final ShardSignals signals;
     private final RescoreWeights weights;
     private final ItemReader items;
@@ -65,9 +75,20 @@ final class LeafSignals {
     /** {@code storedIdReadsPerSeek}: 0 never resolves {@code _id} items in the segment, a large value at once. */
     LeafSignals(LeafReader reader, ShardSignals signals, RescoreWeights weights, int storedIdReadsPerSeek)
             throws IOException {
+        this(reader, signals, weights, storedIdReadsPerSeek, WALKED_TERMS_PER_LOOKUP);
+    }
+
+    /** {@code walkedTermsPerLookup}: see {@link #WALKED_TERMS_PER_LOOKUP} (tests choose the keyword id's path). */
+    LeafSignals(
+            LeafReader reader,
+            ShardSignals signals,
+            RescoreWeights weights,
+            int storedIdReadsPerSeek,
+            int walkedTermsPerLookup)
+            throws IOException {
         this.signals = signals;
         this.weights = weights;
-        this.items = itemReader(reader, signals, storedIdReadsPerSeek);
+        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup);
         int fields = signals.attributeFields().size();
         attributeValues = new SortedSetDocValues[fields];
         attributeOrds = new long[fields][];
@@ -96,7 +117,8 @@ final class LeafSignals {
         }
     }
 
-    private static ItemReader itemReader(LeafReader reader, ShardSignals signals, int storedIdReadsPerSeek)
+    private static ItemReader itemReader(
+            LeafReader reader, ShardSignals signals, int storedIdReadsPerSeek, int walkedTermsPerLookup)
             throws IOException {
         String field = signals.idField();
         if (IdFieldMapper.NAME.equals(field)) {
@@ -109,7 +131,8 @@ final class LeafSignals {
         }
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
-            return new KeywordIds(keywords, signals.utf8Ids());
+            IndexReader.CacheHelper core = reader.getCoreCacheHelper();
+            return new KeywordIds(keywords, signals, core == null ? null : core.getKey(), walkedTermsPerLookup);
         }
         SortedNumericDocValues numbers = reader.getSortedNumericDocValues(field);
         if (numbers != null) {
@@ -193,13 +216,27 @@ final class LeafSignals {
     private static final class KeywordIds implements ItemReader {
         private final SortedSetDocValues ids;
         private final IdTable table;
+        private final ShardSignals signals;
+        private final Object segmentKey;
+        // documents asked about before the items are turned into this segment's ordinals: as many as the turning costs
+        private final long resolveAfter;
+        private final boolean walk;
         private int asked;
         private long[] resolvedOrds;
         private int[] resolvedItems;
 
-        KeywordIds(SortedSetDocValues ids, IdTable table) {
+        KeywordIds(SortedSetDocValues ids, ShardSignals signals, Object segmentKey, int walkedTermsPerLookup) {
             this.ids = ids;
-            this.table = table;
+            this.table = signals.utf8Ids();
+            this.signals = signals;
+            this.segmentKey = segmentKey;
+            long walkCost = ids.getValueCount() / walkedTermsPerLookup;
+            this.walk = walkCost <= table.size();
+            this.resolveAfter = Math.min(table.size(), walkCost);
+            long[] resolved = signals.resolvedKeywordIds(segmentKey);
+            if (resolved != null) {
+                unpack(resolved);
+            }
         }
 
         @Override
@@ -208,7 +245,7 @@ final class LeafSignals {
                 return -1;
             }
             long ord = ids.nextOrd();
-            if (resolvedOrds == null && ++asked > table.size() && ids.getValueCount() < Integer.MAX_VALUE) {
+            if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolve();
             }
             if (resolvedOrds != null) {
@@ -218,20 +255,42 @@ final class LeafSignals {
             return table.find(ids.lookupOrd(ord));
         }
 
+        /**
+         * Turns the items into the segment's ordinals: by walking the segment's terms in order when they are few beside
+         * the items (each term a hash look-up, each compressed block of terms decompressed once), else by seeking each
+         * item (a block decompressed per item).
+         */
         private void resolve() throws IOException {
-            BytesRef scratch = new BytesRef();
             long[] packed = new long[table.size()];
             int n = 0;
-            for (int i = 0; i < table.size(); i++) {
-                long ord = ids.lookupTerm(table.bytesOf(i, scratch));
-                if (ord >= 0) {
-                    packed[n++] = pack(ord, i);
+            if (walk) {
+                TermsEnum terms = ids.termsEnum();
+                long ord = 0;
+                for (BytesRef term = terms.next(); term != null && n < packed.length; term = terms.next(), ord++) {
+                    int item = table.find(term);
+                    if (item >= 0) {
+                        packed[n++] = pack(ord, item); // in increasing ordinal order: no sort
+                    }
                 }
+            } else {
+                BytesRef scratch = new BytesRef();
+                for (int i = 0; i < table.size(); i++) {
+                    long ord = ids.lookupTerm(table.bytesOf(i, scratch));
+                    if (ord >= 0) {
+                        packed[n++] = pack(ord, i);
+                    }
+                }
+                Arrays.sort(packed, 0, n);
             }
-            Arrays.sort(packed, 0, n);
-            long[] ords = new long[n];
-            int[] items = new int[n];
-            for (int k = 0; k < n; k++) {
+            long[] sorted = Arrays.copyOf(packed, n);
+            signals.resolvedKeywordIds(segmentKey, sorted);
+            unpack(sorted);
+        }
+
+        private void unpack(long[] packed) {
+            long[] ords = new long[packed.length];
+            int[] items = new int[packed.length];
+            for (int k = 0; k < packed.length; k++) {
                 ords[k] = packed[k] >>> 32;
                 items[k] = (int) packed[k];
             }

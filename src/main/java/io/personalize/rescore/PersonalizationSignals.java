@@ -36,6 +36,9 @@ public final class PersonalizationSignals implements Writeable {
     private final String[] similarTo;
     private final String[] because;
     private final Map<String, Map<String, Float>> attributes;
+    // the shard side of these signals, built once per instance on the node that scores: a coordinating node's copy of
+    // a shopper's signals (SignalsCache) reaches its local shards as the same instance, request after request
+    private volatile ShardSignals shardSide;
 
     PersonalizationSignals(
             String idField,
@@ -328,6 +331,16 @@ public final class PersonalizationSignals implements Writeable {
 
     public List<String> attributeFields() {
         return List.copyOf(attributes.keySet());
+    }
+
+    /** These signals indexed for a shard's hot loop, built on first use and shared by every shard that scores them. */
+    ShardSignals shardSignals() {
+        ShardSignals built = shardSide;
+        if (built == null) {
+            built = new ShardSignals(this);
+            shardSide = built; // two threads may each build one: equal, and the first is simply dropped
+        }
+        return built;
     }
 
     @Override

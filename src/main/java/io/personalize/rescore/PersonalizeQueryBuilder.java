@@ -186,7 +186,7 @@ public final class PersonalizeQueryBuilder extends WrappingQueryBuilder<Personal
             // nothing known of the shopper: the query's own scores, as the rescorer keeps the first-pass order
             return inner;
         }
-        return new PersonalizeQuery(inner, new ShardSignals(signals), options.weights(), options.normalization());
+        return new PersonalizeQuery(inner, signals.shardSignals(), options.weights(), options.normalization());
     }
 
     @Override

@@ -210,7 +210,7 @@ public final class PersonalizeRescorerBuilder extends RescorerBuilder<Personaliz
                 windowSize,
                 options.weights(),
                 options.normalization(),
-                signals.isEmpty() ? null : new ShardSignals(signals));
+                signals.isEmpty() ? null : signals.shardSignals());
     }
 
     @Override

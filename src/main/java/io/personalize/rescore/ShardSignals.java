@@ -2,6 +2,7 @@ package io.personalize.rescore;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.util.BytesRef;
 import org.elasticsearch.index.mapper.Uid;
 
@@ -18,6 +19,9 @@ final class ShardSignals {
     private final BytesRef[][] attributeValues;
     private final float[][] attributeWeights;
     private IdTable utf8Ids;
+    // per segment (its core's cache key), a keyword id's items turned into the segment's ordinals: when these signals
+    // are a coordinating node's copy (SignalsCache), the same shopper's next search on this node reuses them
+    private final Map<Object, long[]> resolvedKeywordIds = new ConcurrentHashMap<>();
     private IdTable uidIds;
     private NumericIdTable numericIds;
 
@@ -63,6 +67,23 @@ final class ShardSignals {
         }
         return utf8Ids;
     }
+
+    /**
+     * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key, packed
+     * as {@code ordinal << 32 | item} in increasing order; null when not yet (or the key is null).
+     */
+    long[] resolvedKeywordIds(Object segmentKey) {
+        return segmentKey == null ? null : resolvedKeywordIds.get(segmentKey);
+    }
+
+    /** Keeps a segment's resolved keyword ids, for at most {@link #MAX_RESOLVED_SEGMENTS} segments. */
+    void resolvedKeywordIds(Object segmentKey, long[] packed) {
+        if (segmentKey != null && resolvedKeywordIds.size() < MAX_RESOLVED_SEGMENTS) {
+            resolvedKeywordIds.putIfAbsent(segmentKey, packed);
+        }
+    }
+
+    static final int MAX_RESOLVED_SEGMENTS = 64;
 
     /** The items' ids as {@code _id} encodes them in its terms and stored field ({@link Uid#encodeId}). */
     synchronized IdTable uidIds() {

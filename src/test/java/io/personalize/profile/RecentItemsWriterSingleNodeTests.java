@@ -49,7 +49,7 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
     public void testScrubDropsWhatCameBeforeTheForgettingAndKeepsWhatCameAfter() throws Exception {
         String index = ModelIndices.recentIndex("shop", "uuid1");
         RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
-        PlainActionFuture<Void> written = new PlainActionFuture<>();
+        PlainActionFuture<List<RecentItemsCache.Change>> written = new PlainActionFuture<>();
         writer.update(
                 index,
                 "shop",
@@ -61,7 +61,7 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
         written.get();
         assertEquals(List.of("b", "a"), items(index, "cut"));
 
-        PlainActionFuture<Void> scrubbed = new PlainActionFuture<>();
+        PlainActionFuture<List<RecentItemsCache.Change>> scrubbed = new PlainActionFuture<>();
         writer.scrub(
                 index,
                 Map.of("cut", FORGOTTEN_AT, "back", FORGOTTEN_AT, "new", FORGOTTEN_AT, "none", FORGOTTEN_AT),
@@ -75,7 +75,7 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
 
     public void testScrubOfAModelThatNeverKeptNewestItemsDoesNothing() throws Exception {
         RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
-        PlainActionFuture<Void> scrubbed = new PlainActionFuture<>();
+        PlainActionFuture<List<RecentItemsCache.Change>> scrubbed = new PlainActionFuture<>();
         writer.scrub(ModelIndices.recentIndex("shop", "never"), Map.of("u1", FORGOTTEN_AT), scrubbed);
         scrubbed.get();
         // no index created for nothing

@@ -104,6 +104,50 @@ public class LeafSignalsSpeed extends ESTestCase {
     }
 
     /**
+     * The keyword id when many documents share an id (product variants, or the rescore-speed bench's catalogue: 4,000
+     * ids over 200,000 documents): signals of 1,600 items, a window of 1,000 random documents and every match of a query
+     * (3,000 documents), µs per pass (the shard's indexing of the signals included).
+     */
+    public void testPrintCostWithSharedIds() throws IOException {
+        Random random = new Random(42);
+        int distinct = 4_000;
+        try (Directory dir = new MMapDirectory(createTempDir())) {
+            try (IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
+                for (int d = 0; d < DOCS; d++) {
+                    Document doc = new Document();
+                    doc.add(new SortedSetDocValuesField(
+                            "sku", new BytesRef("P" + (100_000 + random.nextInt(distinct)))));
+                    writer.addDocument(doc);
+                }
+                writer.forceMerge(1);
+            }
+            try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                LeafReader segment = reader.leaves().get(0).reader();
+                String[] items = new String[1_600];
+                for (int i = 0; i < items.length; i++) {
+                    items[i] = "P" + (100_000 + random.nextInt(distinct + 1_000));
+                }
+                PersonalizationSignals signals = signals("sku", items);
+                for (int size : new int[] {1_000, 3_000}) {
+                    int[][] passes = new int[50][];
+                    for (int w = 0; w < passes.length; w++) {
+                        passes[w] =
+                                random.ints(size, 0, DOCS).sorted().distinct().toArray();
+                    }
+                    for (int repeat = 0; repeat < 5; repeat++) {
+                        System.out.printf(
+                                Locale.ROOT,
+                                "%,d distinct ids, 1,600 signal items, %,d documents: keyword %.0f µs%n",
+                                distinct,
+                                size,
+                                window(segment, signals, passes, LeafSignals.STORED_ID_READS_PER_SEEK));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The signals' similarity part of a shopper with fifty recent items of a hundred neighbours each (3,600 items, as
      * the Online Retail model): the one-pass sums beside the scorer's numbering, matrix and ranking (what it was).
      */

@@ -202,13 +202,19 @@ public class LeafSignalsTests extends ESTestCase {
      * score and the item of each.
      */
     private void assertScores(String idField, int products, int items, int stride) throws IOException {
+        assertScores(idField, products, items, stride, LeafSignals.WALKED_TERMS_PER_LOOKUP);
+    }
+
+    private void assertScores(String idField, int products, int items, int stride, int walkedTermsPerLookup)
+            throws IOException {
         PersonalizationSignals signals = signals(idField, products, items);
         ShardSignals shard = new ShardSignals(signals);
         int checked = 0;
         for (LeafReaderContext leaf : reader.leaves()) {
             LeafReader segment = leaf.reader();
-            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS);
-            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS);
+            int reads = LeafSignals.STORED_ID_READS_PER_SEEK;
+            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
+            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
             Map<Integer, Product> docs =
                     bySegment.get(segment.getCoreCacheHelper().getKey());
             int seen = 0;
@@ -222,6 +228,15 @@ public class LeafSignalsTests extends ESTestCase {
                 int item = itemsOnly.item(doc);
                 assertThat(what, item, equalTo(expectedItem(signals, product)));
                 checked++;
+            }
+            // the next pass over the segment with the same shard signals (a shopper's next search on the node) starts
+            // from what the passes above resolved
+            LeafSignals again = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
+            for (int doc = 0; doc < segment.maxDoc(); doc++) {
+                Product product = docs.get(doc);
+                if (product != null) {
+                    assertThat(idField + " again doc " + doc, again.item(doc), equalTo(expectedItem(signals, product)));
+                }
             }
         }
         assertTrue("documents were checked", checked > 0);
@@ -241,8 +256,16 @@ public class LeafSignalsTests extends ESTestCase {
 
     public void testKeywordIdPerDocumentAndResolved() throws IOException {
         index(400);
-        assertScores("sku", 400, 2000, 7); // per document: the ordinal's term in the table
-        assertScores("sku", 400, 10, 1); // resolved: the items' ordinals
+        // as the node does
+        assertScores("sku", 400, 2000, 7);
+        assertScores("sku", 400, 10, 1);
+        // per document (the ordinal's term in the table): a walk costing a lookup per term, fewer documents than terms
+        assertScores("sku", 400, 2000, 1, 1);
+        // resolved by seeking each item: more documents than items, terms many beside the items
+        assertScores("sku", 400, 3, 1, 1);
+        // resolved by walking the segment's terms at the first document
+        assertScores("sku", 400, 50, 1, 1 << 20);
+        assertScores("sku", 400, 2000, 3, 1 << 20);
     }
 
     public void testNumericIdMatchesCanonicalNumbersOnly() throws IOException {

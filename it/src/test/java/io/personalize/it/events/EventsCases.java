@@ -255,6 +255,95 @@ abstract class EventsCases {
         }
     }
 
+    /**
+     * The first hit of a search of every product rescored for the user, by similarity to their newest items and by
+     * popularity only: f (the most popular) for a stranger, b (a's best neighbour) once they viewed a.
+     */
+    private String topHit(EsClient node, String user) {
+        JsonNode hits = node.post("/" + shop.products + "/_search", String.format(Locale.ROOT, """
+                {"size": 1, "query": {"match": {"title": "product"}},
+                 "rescore": {"window_size": 10, "personalize": {"model": "%s", "user_id": "%s",
+                   "weights": {"query": 0, "item_similarity": 1, "user_affinity": 0, "attribute_affinity": 0,
+                               "popularity": 0.1}}}}""", shop.model, user))
+                .ok()
+                .path("hits")
+                .path("hits");
+        return hits.get(0).path("_id").asText();
+    }
+
+    /** The rescored search's first hit through every node, twice (the second served from each node's signals). */
+    private void assertTopHit(List<EsClient> nodes, String user, String expected, String why) {
+        for (int round = 0; round < 2; round++) {
+            for (EsClient node : nodes) {
+                assertEquals(expected, topHit(node, user), node.baseUrl() + ": " + why);
+            }
+        }
+    }
+
+    /** GETs served by the model's per-user newest-items index, summed over its copies. */
+    private long newestItemsReads() {
+        JsonNode stats = cluster.any()
+                .get("/.personalize-recent-" + shop.model + ".*/_stats/get?expand_wildcards=all")
+                .ok();
+        return stats.path("_all").path("total").path("get").path("total").asLong();
+    }
+
+    /**
+     * Every node keeps a copy of the shopper's newest items (no read per request) and the events API updates every
+     * node's copy before it answers: with every node's copy warm, each event, sent through one node, changes the next
+     * request on every node, shelves and rescored searches (whose signals each node also keeps); a forgetting, sent
+     * through another node, hides the items on every node.
+     */
+    @Test
+    void everyNodesCopyOfTheNewestItemsFollowsEachEventAndTheForgetting() {
+        List<EsClient> nodes = cluster.nodes();
+        EsClient last = nodes.get(nodes.size() - 1);
+        String user = "u-copy";
+        for (EsClient node : nodes) {
+            assertEquals(List.of("f", "e"), shelf(node, user), node.baseUrl() + ": a stranger");
+        }
+        // f has no neighbours: the rescorer ranks by popularity alone, and the shelf leaves f out (seen)
+        nodes.get(0).post(eventsPath(), event(user, "f", "view")).ok();
+        assertTopHit(nodes, user, "f", "known by an item without neighbours: the most popular");
+        for (EsClient node : nodes) {
+            assertEquals(List.of("e", "d"), shelf(node, user), node.baseUrl() + ": f seen");
+        }
+        last.post(eventsPath(), event(user, "a", "view")).ok();
+        for (EsClient node : nodes) {
+            assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl() + ": a's neighbours");
+        }
+        assertTopHit(nodes, user, "b", "a's best neighbour");
+        // every node now holds the user's items: requests read nothing
+        long reads = newestItemsReads();
+        for (int round = 0; round < 3; round++) {
+            for (EsClient node : nodes) {
+                assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl());
+            }
+        }
+        assertEquals(reads, newestItemsReads(), "no read of the newest items while they did not change");
+        // b seen too: it leaves the shelf, on every node at once
+        nodes.get(0).post(eventsPath(), event(user, "b", "view")).ok();
+        for (EsClient node : nodes) {
+            assertEquals(List.of("c", "e"), shelf(node, user), node.baseUrl() + ": b seen");
+        }
+        assertEquals(
+                200,
+                nodes.get(nodes.size() > 1 ? 1 : 0)
+                        .delete("/_recommend/models/" + shop.model + "/users/" + user)
+                        .status());
+        for (EsClient node : nodes) {
+            assertEquals(List.of("f", "e"), shelf(node, user), node.baseUrl() + ": forgotten, a stranger again");
+        }
+        // what they do after the forgetting counts, and nothing of before it (a's neighbour b would come first)
+        nodes.get(0).post(eventsPath(), event(user, "f", "view")).ok();
+        assertTopHit(nodes, user, "f", "forgotten, then f seen: a no longer counts");
+        for (EsClient node : nodes) {
+            assertEquals(List.of("e", "d"), shelf(node, user), node.baseUrl() + ": forgotten, then f seen");
+        }
+        last.post(eventsPath(), event(user, "a", "view")).ok();
+        assertTopHit(nodes, user, "b", "a new event counts");
+    }
+
     @Test
     void forgettingAUserDeletesWhatTheApiKeptOfThem() {
         EsClient es = cluster.any();

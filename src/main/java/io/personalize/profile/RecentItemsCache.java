@@ -1,0 +1,212 @@
+package io.personalize.profile;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.elasticsearch.common.cache.Cache;
+import org.elasticsearch.common.cache.CacheBuilder;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.ByteSizeValue;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.index.seqno.SequenceNumbers;
+
+/**
+ * A node's copy of the shoppers' {@link RecentItems} documents (the events API's per-user documents), so that a request
+ * reads none while nothing changed: the read of the newest items was a realtime multi-get per request, a hop through
+ * the {@code system_read} pool, most of what a personalized search cost beyond the no-op rescorer.
+ * <p>
+ * Real time is kept by the writers, not by expiry: the events API (and the scrub of a forgotten user's items) sends
+ * every node the documents it wrote, with their sequence numbers, and answers once every node has applied them
+ * ({@code RecentItemsChangedAction}); a forgetting clears the user here on every node ({@code ClearCacheAction}).
+ * Three rules keep a node from serving an older document than the newest write it was told about, whatever the order
+ * in which reads, changes and evictions land:
+ * <ul>
+ *   <li>a change replaces an entry only when newer (primary term, then sequence number), and never creates one: an
+ *       entry evicted before a late, older change arrives is not brought back by it;</li>
+ *   <li>an entry is created only by a read, and only when no change or clearing touched the user's stripe since the
+ *       read started ({@link #stamp}), so that a realtime read that raced a write is not kept;</li>
+ *   <li>the whole copy goes when the node joins a master anew (it may have missed changes while cut off) and a user's
+ *       entries when their index is deleted; an entry is read again {@link #EXPIRE_AFTER_WRITE} after it was written
+ *       here, whatever happened.</li>
+ * </ul>
+ * A forgotten user's items are filtered by the cluster state's forgetting time whether they come from here or from a
+ * read ({@code ProfileLoader}), so a copy that missed a clearing still shows nothing of before the forgetting.
+ */
+public final class RecentItemsCache {
+
+    public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
+            "personalize.cache.recent_items.size", "1%", Setting.Property.NodeScope, Setting.Property.Dynamic);
+
+    /**
+     * How long a copy serves before it is read again: the bound on how long a node that missed a change and stayed in
+     * the cluster (the events API asked it {@code RecentItemsChangedAction.ATTEMPTS} times, and logged it) serves an
+     * older copy. Nothing else depends on it.
+     */
+    static final TimeValue EXPIRE_AFTER_WRITE = TimeValue.timeValueMinutes(5);
+
+    private static final int STRIPES = 256;
+
+    /** A user's document in a model's per-user index. */
+    record Key(String model, String index, String user) {}
+
+    /**
+     * What a node knows of a user's document: its items (none when the document does not exist) as of the write with
+     * this primary term and sequence number (unassigned for a document that does not exist).
+     */
+    public record Known(RecentItems items, long primaryTerm, long seqNo) {
+
+        public static final Known ABSENT = new Known(
+                RecentItems.EMPTY, SequenceNumbers.UNASSIGNED_PRIMARY_TERM, SequenceNumbers.UNASSIGNED_SEQ_NO);
+
+        boolean newerThan(Known other) {
+            return primaryTerm != other.primaryTerm ? primaryTerm > other.primaryTerm : seqNo > other.seqNo;
+        }
+
+        long bytes() {
+            long bytes = 96;
+            for (SourceItem item : items.items()) {
+                bytes += 64 + 2L * item.item().length();
+            }
+            return bytes;
+        }
+    }
+
+    /** A write of a user's document: its items, or null when it was deleted. */
+    public record Change(String user, RecentItems items, long primaryTerm, long seqNo) {
+        Known known() {
+            return new Known(items == null ? RecentItems.EMPTY : items, primaryTerm, seqNo);
+        }
+    }
+
+    private final AtomicLong[] stripes = new AtomicLong[STRIPES];
+    private volatile long limitBytes;
+    private volatile Cache<Key, Known> entries;
+
+    public RecentItemsCache(Settings settings, ClusterSettings clusterSettings) {
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new AtomicLong();
+        }
+        this.limitBytes = SIZE.get(settings).getBytes();
+        rebuild();
+        if (clusterSettings != null) {
+            clusterSettings.addSettingsUpdateConsumer(SIZE, v -> {
+                limitBytes = v.getBytes();
+                rebuild();
+            });
+        }
+    }
+
+    // Elasticsearch's Cache cannot be resized: a new bound starts a new, empty one (every stripe bumped: a read in
+    // flight puts nothing in it)
+    private synchronized void rebuild() {
+        for (AtomicLong stripe : stripes) {
+            stripe.incrementAndGet();
+        }
+        entries = CacheBuilder.<Key, Known>builder()
+                .setMaximumWeight(Math.max(0, limitBytes))
+                .setExpireAfterWrite(EXPIRE_AFTER_WRITE)
+                .weigher((key, known) ->
+                        known.bytes() + 2L * (key.index().length() + key.user().length()))
+                .build();
+    }
+
+    private AtomicLong stripe(Key key) {
+        return stripes[(key.hashCode() & 0x7fffffff) % STRIPES];
+    }
+
+    /** What this node knows of the user's document, or null: read it (after taking a {@link #stamp}). */
+    public Known get(String model, String index, String user) {
+        return entries.get(new Key(model, index, user));
+    }
+
+    /** To take before reading the user's document, and to give to {@link #offer}. */
+    public long stamp(String model, String index, String user) {
+        return stripe(new Key(model, index, user)).get();
+    }
+
+    /**
+     * Keeps what a realtime read of the user's document found, unless the user's stripe changed since {@code stamp}
+     * was taken (a write or a clearing landed meanwhile: the read may be older than it) or a newer copy is held.
+     */
+    public void offer(String model, String index, String user, Known read, long stamp) {
+        if (limitBytes <= 0) {
+            return;
+        }
+        Key key = new Key(model, index, user);
+        AtomicLong stripe = stripe(key);
+        synchronized (stripe) {
+            if (stripe.get() != stamp) {
+                return;
+            }
+            Known held = entries.get(key);
+            if (held == null || read.newerThan(held)) {
+                entries.put(key, read);
+            }
+        }
+    }
+
+    /** Applies writes of users' documents in a model's per-user index: see the class comment for the rules. */
+    public void changed(String model, String index, List<Change> changes) {
+        for (Change change : changes) {
+            Key key = new Key(model, index, change.user());
+            AtomicLong stripe = stripe(key);
+            synchronized (stripe) {
+                stripe.incrementAndGet();
+                Known held = entries.get(key);
+                Known written = change.known();
+                if (held != null && written.newerThan(held)) {
+                    entries.put(key, written);
+                }
+            }
+        }
+    }
+
+    /** Forgets a user's documents in the model. */
+    public void invalidateUser(String model, String user) {
+        invalidate(key -> key.model().equals(model) && key.user().equals(user));
+    }
+
+    /** Forgets every document of the model. */
+    public void invalidateModel(String model) {
+        invalidate(key -> key.model().equals(model));
+    }
+
+    /** Forgets the documents of a deleted index. */
+    public void invalidateIndex(String index) {
+        invalidate(key -> key.index().equals(index));
+    }
+
+    /** Forgets everything (the node may have missed changes). */
+    public void clear() {
+        invalidate(key -> true);
+    }
+
+    private void invalidate(Predicate<Key> which) {
+        // every stripe first: a read in flight, whatever its key, keeps nothing it read before this; an entry a read
+        // kept before the bump is in the scan below
+        for (AtomicLong stripe : stripes) {
+            synchronized (stripe) {
+                stripe.incrementAndGet();
+            }
+        }
+        List<Key> keys = new ArrayList<>();
+        for (Key key : entries.keys()) {
+            if (which.test(key)) {
+                keys.add(key);
+            }
+        }
+        for (Key key : keys) {
+            AtomicLong stripe = stripe(key);
+            synchronized (stripe) {
+                entries.invalidate(key);
+            }
+        }
+    }
+
+    public long count() {
+        return entries.count();
+    }
+}

@@ -1,0 +1,88 @@
+package io.personalize.rescore;
+
+import io.personalize.model.ModelConfig;
+import org.elasticsearch.common.cache.Cache;
+import org.elasticsearch.common.cache.CacheBuilder;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.ByteSizeValue;
+import org.elasticsearch.core.TimeValue;
+
+/**
+ * A coordinating node's copy of the shoppers' {@link PersonalizationSignals} as last computed, keyed by everything they
+ * are computed from: the model's active version and configuration, the shopper, how many newest items count, when the
+ * shopper was last forgotten (as the cluster state says) and which write of their newest-items document the node holds
+ * (the events API's, kept current on every node). A shopper's next search with none of these changed (the common case:
+ * several searches between two events) ships the same signals without loading the profile or summing the neighbour
+ * lists again. Any change is a new key; old entries are never served again and go as the least recently used (or idle
+ * ones after {@link #EXPIRE_AFTER_ACCESS}). Only signals that do not depend on the caller are kept: no context items
+ * (whose visibility is checked as the caller) and no explain (which names items).
+ */
+public final class SignalsCache {
+
+    public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
+            "personalize.cache.signals.size", "1%", Setting.Property.NodeScope, Setting.Property.Dynamic);
+    static final TimeValue EXPIRE_AFTER_ACCESS = TimeValue.timeValueMinutes(10);
+
+    /**
+     * What a shopper's signals are computed from. {@code recentTerm}/{@code recentSeqNo}: the write of the shopper's
+     * newest-items document the signals counted (unassigned when there is none; -1 when no newest items count).
+     */
+    public record Key(
+            String model,
+            String versionIndex,
+            long versionCreatedAt,
+            ModelConfig config,
+            String user,
+            int recentItems,
+            long forgottenAt,
+            long recentTerm,
+            long recentSeqNo) {}
+
+    private volatile long limitBytes;
+    private volatile Cache<Key, PersonalizationSignals> entries;
+
+    public SignalsCache(Settings settings, ClusterSettings clusterSettings) {
+        this.limitBytes = SIZE.get(settings).getBytes();
+        rebuild();
+        if (clusterSettings != null) {
+            clusterSettings.addSettingsUpdateConsumer(SIZE, v -> {
+                limitBytes = v.getBytes();
+                rebuild();
+            });
+        }
+    }
+
+    private synchronized void rebuild() {
+        entries = CacheBuilder.<Key, PersonalizationSignals>builder()
+                .setMaximumWeight(Math.max(0, limitBytes))
+                .setExpireAfterAccess(EXPIRE_AFTER_ACCESS)
+                .weigher((key, signals) -> weight(signals))
+                .build();
+    }
+
+    // the arrays of ids (shared strings) and of the three scores, the attribute weights, and the items turned into the
+    // ordinals of the local shards' segments for a keyword id (12 bytes an item a segment: counted for four segments)
+    private static long weight(PersonalizationSignals signals) {
+        long bytes = 256 + (24L + 4 * 12L) * signals.items().length;
+        for (var values : signals.attributes().values()) {
+            bytes += 48L * values.size();
+        }
+        return bytes;
+    }
+
+    public PersonalizationSignals get(Key key) {
+        return entries.get(key);
+    }
+
+    public void put(Key key, PersonalizationSignals signals) {
+        if (limitBytes > 0) {
+            entries.put(key, signals);
+        }
+    }
+
+    public long count() {
+        return entries.count();
+    }
+}
