@@ -217,7 +217,10 @@ public class PersonalizePlugin extends Plugin
                         Stream.concat(Limits.settings().stream(), ServingCache.settings().stream()),
                         Stream.concat(
                                 Stream.of(
-                                        OrphanVersionCleaner.CHECK_INTERVAL, ImportSessions.TIMEOUT, SignalsCache.SIZE),
+                                        OrphanVersionCleaner.CHECK_INTERVAL,
+                                        ImportSessions.TIMEOUT,
+                                        SignalsCache.SIZE,
+                                        TrainingThreadPool.THREADS),
                                 EmbeddingService.settings().stream()))
                 .toList();
     }
@@ -227,7 +230,9 @@ public class PersonalizePlugin extends Plugin
         return List.of(
                 TrainingThreadPool.executorBuilder(settings),
                 // language-model inference (item_vector, personalize_text): off the write and search threads
-                EmbeddingService.executorBuilder(settings));
+                EmbeddingService.executorBuilder(settings),
+                // the training maths' helpers (personalize.training.threads)
+                TrainingThreadPool.workersExecutorBuilder(settings));
     }
 
     @Override

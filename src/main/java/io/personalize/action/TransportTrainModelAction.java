@@ -12,6 +12,7 @@ import io.personalize.model.TrainingThreadPool;
 import io.personalize.model.VersionDocuments;
 import io.personalize.model.VersionWriter;
 import io.personalize.stats.ServingStats;
+import io.personalize.training.Workers;
 import java.util.concurrent.Executor;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
@@ -43,6 +44,7 @@ public final class TransportTrainModelAction
     private final Client client;
     private final ClusterService clusterService;
     private final Executor executor;
+    private final Workers workers;
 
     @Inject
     public TransportTrainModelAction(
@@ -67,6 +69,7 @@ public final class TransportTrainModelAction
         this.client = client;
         this.clusterService = clusterService;
         this.executor = transportService.getThreadPool().executor(TrainingThreadPool.NAME);
+        this.workers = TrainingThreadPool.workers(transportService.getThreadPool(), clusterService.getSettings());
     }
 
     @Override
@@ -152,46 +155,49 @@ public final class TransportTrainModelAction
                             : status.withTraining(status.training().finish(state, System.currentTimeMillis(), reason)),
                     listener);
         });
-        new TrainingJob(config, tuning, client, executor, task).run(onFailure.delegateFailureAndWrap((l, result) -> {
-            VersionDocuments documents =
-                    new VersionDocuments(result, config.training().userItems());
-            task.phase("writing");
-            writer.createIndex(
-                    pending.index(),
-                    l.delegateFailureAndWrap((l2, created) -> writer.write(
+        new TrainingJob(config, tuning, client, executor, workers, task)
+                .run(onFailure.delegateFailureAndWrap((l, result) -> {
+                    VersionDocuments documents =
+                            new VersionDocuments(result, config.training().userItems());
+                    task.phase("writing");
+                    writer.createIndex(
                             pending.index(),
-                            documents,
-                            task::progress,
-                            documents.total(),
-                            l2.delegateFailureAndWrap((l3, written) -> {
-                                long now = System.currentTimeMillis();
-                                ModelStatus.Version version = new ModelStatus.Version(
-                                                pending.version(),
-                                                pending.index(),
-                                                ModelStatus.Version.TRAINED,
-                                                now,
-                                                result.events().events(),
-                                                result.model().numUsers(),
-                                                result.model().numItems(),
-                                                result.events().newestMillis(),
-                                                now - start,
-                                                result.model()
-                                                        .config()
-                                                        .similarity()
-                                                        .describe(),
-                                                start,
-                                                null)
-                                        .withSkippedEvents(result.events().skippedEvents())
-                                        .withTuning(result.tuning());
-                                task.phase("activating");
-                                versions.activate(
-                                        pending,
-                                        version,
-                                        status -> status.withTraining(
-                                                status.training().finish(Training.State.SUCCEEDED, now, null)),
-                                        l3.map(activated -> new TrainModelAction.Response(
-                                                pending.model(), version, task.phaseMillis())));
-                            }))));
-        }));
+                            l.delegateFailureAndWrap((l2, created) -> writer.write(
+                                    pending.index(),
+                                    documents,
+                                    task::progress,
+                                    documents.total(),
+                                    l2.delegateFailureAndWrap((l3, written) -> {
+                                        long now = System.currentTimeMillis();
+                                        ModelStatus.Version version = new ModelStatus.Version(
+                                                        pending.version(),
+                                                        pending.index(),
+                                                        ModelStatus.Version.TRAINED,
+                                                        now,
+                                                        result.events().events(),
+                                                        result.model().numUsers(),
+                                                        result.model().numItems(),
+                                                        result.events().newestMillis(),
+                                                        now - start,
+                                                        result.model()
+                                                                .config()
+                                                                .similarity()
+                                                                .describe(),
+                                                        start,
+                                                        null)
+                                                .withSkippedEvents(
+                                                        result.events().skippedEvents())
+                                                .withTuning(result.tuning());
+                                        task.phase("activating");
+                                        versions.activate(
+                                                pending,
+                                                version,
+                                                status -> status.withTraining(
+                                                        status.training().finish(Training.State.SUCCEEDED, now, null)),
+                                                l3.map(
+                                                        activated -> new TrainModelAction.Response(
+                                                                pending.model(), version, task.phaseMillis())));
+                                    }))));
+                }));
     }
 }

@@ -6,6 +6,7 @@ import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
 import io.personalize.training.TuningSpec;
+import io.personalize.training.Workers;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import org.elasticsearch.action.ActionListener;
@@ -34,6 +35,7 @@ public final class TrainingJob {
     private final Executor executor;
     private final TrainingTask task;
     private final TuningSpec tuning; // null: the model's configuration as it is
+    private final Workers workers;
 
     public TrainingJob(ModelConfig config, Client client, Executor executor, TrainingTask task) {
         this(config, null, client, executor, task);
@@ -41,6 +43,18 @@ public final class TrainingJob {
 
     /** With {@code tuning}: candidates are compared on a validation slice first, and the winner is trained. */
     public TrainingJob(ModelConfig config, TuningSpec tuning, Client client, Executor executor, TrainingTask task) {
+        this(config, tuning, client, executor, Workers.SERIAL, task);
+    }
+
+    /** With {@code workers}: the threads the maths share their independent parts among (the same model results). */
+    public TrainingJob(
+            ModelConfig config,
+            TuningSpec tuning,
+            Client client,
+            Executor executor,
+            Workers workers,
+            TrainingTask task) {
+        this.workers = workers;
         this.tuning = tuning;
         this.config = config;
         this.client = client;
@@ -49,7 +63,8 @@ public final class TrainingJob {
     }
 
     public void run(ActionListener<Result> listener) {
-        TrainingConfig trainingConfig = TrainingConfigs.of(config);
+        TrainingConfig trainingConfig =
+                TrainingConfigs.of(config).toBuilder().workers(workers).build();
         // tuning trains many times on parts of the events: it keeps them, a plain training streams them into the matrix
         InteractionMatrixBuilder builder = tuning == null ? trainingConfig.newMatrixBuilder(1 << 16) : null;
         EvaluationJob.Events kept = tuning == null ? null : new EvaluationJob.Events();

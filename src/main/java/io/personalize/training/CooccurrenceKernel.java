@@ -51,6 +51,29 @@ final class CooccurrenceKernel {
             int to,
             String phase,
             TrainingMonitor monitor) {
+        return compute(m, left, right, rowScale, colScale, shrink, k, from, to, phase, monitor, Workers.SERIAL);
+    }
+
+    /** Rows per task when the rows are shared out among workers. */
+    private static final int ROWS_PER_TASK = 64;
+
+    /**
+     * The same, the rows shared out among {@code workers}: each row is computed by one thread with its own buffers and
+     * written to its own place, so the neighbours are the same as on one thread.
+     */
+    static ItemNeighbors compute(
+            InteractionMatrix m,
+            float[] left,
+            float[] right,
+            double[] rowScale,
+            double[] colScale,
+            double shrink,
+            int k,
+            int from,
+            int to,
+            String phase,
+            TrainingMonitor monitor,
+            Workers workers) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1");
         }
@@ -74,11 +97,29 @@ final class CooccurrenceKernel {
                 colScaleF[j] = (float) colScale[j];
             }
         }
-        // One thread, the caller's (a training pool thread): Elasticsearch owns a node's threads, and a plugin that
-        // starts
-        // its own needs the manage_threads entitlement. Trainings of different models run side by side on that pool.
-        new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
-                .run(from, to, monitor, phase);
+        // the caller's thread (a training pool thread), and the workers' (Elasticsearch's personalize_training_workers
+        // pool): a plugin that started its own threads would need the manage_threads entitlement
+        if (workers.threads() == 1) {
+            new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense)
+                    .run(from, to, monitor, phase);
+        } else {
+            // progress from the training's own thread only (the task's status is not written by helpers)
+            Thread caller = Thread.currentThread();
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            workers.forEach(
+                    (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK,
+                    () -> new Worker(m, left, right, rowScale, colScaleF, shrink, k, rowLen, outIds, outScores, dense),
+                    (worker, t) -> {
+                        int a = from + t * ROWS_PER_TASK;
+                        int b = Math.min(to, a + ROWS_PER_TASK);
+                        worker.run(a, b, from, TrainingMonitor.NOOP, phase);
+                        monitor.checkCancelled();
+                        int total = done.addAndGet(b - a);
+                        if (Thread.currentThread() == caller) {
+                            monitor.progress(phase, total, rows);
+                        }
+                    });
+        }
         monitor.progress(phase, rows, rows);
         // compact
         int[] offsets = new int[rows + 1];
@@ -183,6 +224,11 @@ final class CooccurrenceKernel {
         }
 
         void run(int rowsFrom, int rowsTo, TrainingMonitor monitor, String phase) {
+            run(rowsFrom, rowsTo, rowsFrom, monitor, phase);
+        }
+
+        /** Rows [rowsFrom, rowsTo), written at their place in an output whose first row is {@code origin}. */
+        void run(int rowsFrom, int rowsTo, int origin, TrainingMonitor monitor, String phase) {
             final int ni = m.numItems();
             final int[] itemOffsets = m.itemOffsets();
             final int[] itemUsers = m.itemUsers();
@@ -198,7 +244,7 @@ final class CooccurrenceKernel {
                 int to = Math.min(rowsTo, from + CHUNK);
                 for (int i = from; i < to; i++) {
                     if (itemOffsets[i] == itemOffsets[i + 1]) {
-                        rowLen[i - rowsFrom] = 0;
+                        rowLen[i - origin] = 0;
                         continue;
                     }
                     double a = rowScale == null ? 1.0 : rowScale[i];
@@ -256,7 +302,7 @@ final class CooccurrenceKernel {
                             }
                         }
                     }
-                    rowLen[i - rowsFrom] = top.drainSorted(outIds, outScores, (i - rowsFrom) * k);
+                    rowLen[i - origin] = top.drainSorted(outIds, outScores, (i - origin) * k);
                 }
                 monitor.checkCancelled();
                 if (to - rowsFrom - reported >= reportEvery) {

@@ -24,6 +24,7 @@ public final class CosineSimilarity implements StepwiseSimilarity {
     private final double shrink;
     private final double userWeightExponent;
     private final double valueExponent;
+    private final Workers workers;
 
     /**
      * @param alpha asymmetry in [0, 1], 0.5 for the symmetric cosine
@@ -32,6 +33,12 @@ public final class CosineSimilarity implements StepwiseSimilarity {
      * @param valueExponent >= 0, 0 for binary interactions
      */
     public CosineSimilarity(double alpha, double shrink, double userWeightExponent, double valueExponent) {
+        this(alpha, shrink, userWeightExponent, valueExponent, Workers.SERIAL);
+    }
+
+    /** With {@code workers} sharing out the rows: the same neighbours as on one thread. */
+    public CosineSimilarity(
+            double alpha, double shrink, double userWeightExponent, double valueExponent, Workers workers) {
         if (!(alpha >= 0 && alpha <= 1) || !(shrink >= 0) || !(userWeightExponent >= 0) || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid cosine parameters");
         }
@@ -39,6 +46,7 @@ public final class CosineSimilarity implements StepwiseSimilarity {
         this.shrink = shrink;
         this.userWeightExponent = userWeightExponent;
         this.valueExponent = valueExponent;
+        this.workers = java.util.Objects.requireNonNull(workers);
     }
 
     /** Symmetric binary cosine with the given shrink. */
@@ -107,7 +115,7 @@ public final class CosineSimilarity implements StepwiseSimilarity {
         }
         monitor.checkCancelled();
         return CooccurrenceKernel.compute(
-                m, left, right, rowScale, colScale, shrink, k, from, to, "similarity", monitor);
+                m, left, right, rowScale, colScale, shrink, k, from, to, "similarity", monitor, workers);
     }
 
     private double userFactor(int deg) {

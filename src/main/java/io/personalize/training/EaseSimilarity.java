@@ -38,6 +38,7 @@ public final class EaseSimilarity implements ItemSimilarity {
     private final int support;
     private final long memoryBudgetBytes;
     private final Mode mode;
+    private final Workers workers;
 
     /**
      * @param lambda the L2 weight, > 0
@@ -47,6 +48,12 @@ public final class EaseSimilarity implements ItemSimilarity {
      * @param mode dense, sparse, or chosen by memory
      */
     public EaseSimilarity(double lambda, double valueExponent, int support, long memoryBudgetBytes, Mode mode) {
+        this(lambda, valueExponent, support, memoryBudgetBytes, mode, Workers.SERIAL);
+    }
+
+    /** With {@code workers} sharing out the sparse variant's columns: the same weights as on one thread. */
+    public EaseSimilarity(
+            double lambda, double valueExponent, int support, long memoryBudgetBytes, Mode mode, Workers workers) {
         if (!(lambda > 0) || Double.isInfinite(lambda) || !(valueExponent >= 0) || support < 1) {
             throw new IllegalArgumentException("invalid EASE parameters");
         }
@@ -55,6 +62,7 @@ public final class EaseSimilarity implements ItemSimilarity {
         this.support = support;
         this.memoryBudgetBytes = memoryBudgetBytes;
         this.mode = mode;
+        this.workers = java.util.Objects.requireNonNull(workers);
     }
 
     /** Bytes the dense variant needs: the Gram matrix, its inverse and the solver's blocked copy (doubles). */
@@ -115,8 +123,10 @@ public final class EaseSimilarity implements ItemSimilarity {
             ItemNeighbors nb = dense(m, x, k, weights, monitor);
             return new Trained(nb, keepWeights ? weights[0] : null);
         }
-        int s = Math.min(support, Math.max(1, m.numItems() - 1));
-        SparseColumns columns = columns(m, x, 0, m.numItems(), columnsPerBlock(m.numItems(), s), true, monitor);
+        int n = m.numItems();
+        int s = Math.min(support, Math.max(1, n - 1));
+        int block = columnsPerBlock(n, s);
+        SparseColumns columns = columns(m, x, 0, n, block, heavyItems(n, s, block), true, monitor);
         return sparseRows(m.numItems(), java.util.List.of(columns), k, keepWeights);
     }
 
@@ -219,20 +229,77 @@ public final class EaseSimilarity implements ItemSimilarity {
         return a * size - a * (a - 1) / 2 + (b - a);
     }
 
+    /**
+     * Items whose Gram entries among themselves are computed once, before the blocks, and kept: the items whose Gram
+     * rows cost most to walk (the popular ones, in nearly every block's supports), as many as a quarter of what the
+     * budget leaves beside the lists allows ({@code 4 h (h + 1)} bytes, the packed triangle of doubles); none when the
+     * columns fit one block (each row is then walked once anyway).
+     */
+    int heavyItems(int numItems, int s, int block) {
+        if (block >= numItems) {
+            return 0;
+        }
+        long spare = Math.max(0, memoryBudgetBytes - sparseBytes(numItems, s)) / 4;
+        long h = (long) Math.sqrt(spare / 4.0);
+        while (h > 0 && 4 * h * (h + 1) + 4L * numItems > spare) {
+            h--;
+        }
+        return (int) Math.min(Math.min(numItems, h), MAX_HEAVY_ITEMS);
+    }
+
+    /** Keeps the heavy items' packed triangle within an int-indexed array. */
+    static final int MAX_HEAVY_ITEMS = 60_000;
+
     /** Column j regressed on the {@code support} items co-occurring most with j; the rows of B from the columns. */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, TrainingMonitor monitor) {
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
-        return sparse(m, x, k, columnsPerBlock(n, s), monitor);
+        int block = columnsPerBlock(n, s);
+        return sparse(m, x, k, block, heavyItems(n, s, block), monitor);
     }
+
+    /** A thread's working arrays for the co-occurrence walks and the solves. */
+    private static final class Scratch {
+        final double[] acc;
+        final int[] touched;
+        final TopK top;
+        final int[] chosen;
+        final float[] chosenScores;
+        final double[] full; // one column's Gram matrix, unpacked for the solver
+
+        Scratch(int n, int s) {
+            acc = new double[n];
+            touched = new int[n];
+            top = new TopK(s);
+            chosen = new int[s];
+            chosenScores = new float[s];
+            full = new double[s * s];
+        }
+    }
+
+    /** Columns, support items or heavy items per task the workers claim. */
+    private static final int COLUMNS_PER_TASK = 16;
 
     /**
      * Columns are solved in blocks: first each column's support (the top co-occurring items, a walk over the users of
      * j), then the Gram matrices of the whole block, walking the users of each support item once per block (a popular
      * item is in most columns' supports: walking it once per column was most of the time), then the solves.
+     *
+     * <p>The {@code heavy} items whose rows cost most to walk are walked once for all blocks: their Gram entries among
+     * themselves are kept ({@link #heavyItems}); a block walks its other support items only, each filling its entries
+     * with every item of the column's support (with a heavy item too, from its own side: G is symmetric to the last
+     * bit, both walks add the same products over the same users in the same order). Each entry is written by exactly
+     * one walk, so the walks, like the supports and the solves, are shared out among the workers with the same weights
+     * as on one thread.
      */
+    ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, int heavy, TrainingMonitor monitor) {
+        return sparseRows(
+                m.numItems(), java.util.List.of(columns(m, x, 0, m.numItems(), block, heavy, true, monitor)), k);
+    }
+
+    /** The columns in blocks of {@code block}, with no heavy items. */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, TrainingMonitor monitor) {
-        return sparseRows(m.numItems(), java.util.List.of(columns(m, x, 0, m.numItems(), block, true, monitor)), k);
+        return sparse(m, x, k, block, 0, monitor);
     }
 
     /**
@@ -250,7 +317,7 @@ public final class EaseSimilarity implements ItemSimilarity {
     public SparseColumns sparseSupports(InteractionMatrix m, int from, int to) {
         int s = Math.min(support, Math.max(1, m.numItems() - 1));
         return columns(
-                m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), false, TrainingMonitor.NOOP);
+                m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), 0, false, TrainingMonitor.NOOP);
     }
 
     /**
@@ -261,11 +328,18 @@ public final class EaseSimilarity implements ItemSimilarity {
      */
     public SparseColumns sparseColumns(InteractionMatrix m, int from, int to, TrainingMonitor monitor) {
         int s = Math.min(support, Math.max(1, m.numItems() - 1));
-        return columns(m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), true, monitor);
+        return columns(m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), 0, true, monitor);
     }
 
     private SparseColumns columns(
-            InteractionMatrix m, float[] x, int from, int to, int block, boolean solve, TrainingMonitor monitor) {
+            InteractionMatrix m,
+            float[] x,
+            int from,
+            int to,
+            int block,
+            int heavy,
+            boolean solve,
+            TrainingMonitor monitor) {
         if (from < 0 || to > m.numItems() || from > to) {
             throw new IllegalArgumentException(
                     "columns [" + from + ", " + to + ") outside the matrix's " + m.numItems() + " items");
@@ -282,14 +356,11 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] colLength = new int[to - from];
         int[] colIds = new int[(to - from) * s];
         float[] colWeights = solve ? new float[(to - from) * s] : null;
-        double[] acc = new double[n];
-        int[] touched = new int[n];
-        TopK top = new TopK(s);
-        int[] chosen = new int[s];
-        float[] chosenScores = new float[s];
         double[][] rhs = new double[block][s];
         double[][] grams = new double[block][];
-        double[] full = new double[s * s]; // one column's Gram matrix, unpacked for the solver
+        // heavyIndex[i]: i's row and column in the heavy triangle, -1 for the other items
+        int[] heavyIndex = heaviest(m, solve ? heavy : 0);
+        double[] heavyGram = heavyGram(m, x, xc, heavyIndex, solve ? heavy : 0, monitor);
         // the block's support entries by item: head[i] -> entry -> next entry; an entry is (column in block, position)
         int[] head = new int[n];
         java.util.Arrays.fill(head, -1);
@@ -298,25 +369,42 @@ public final class EaseSimilarity implements ItemSimilarity {
         int[] entryPosition = new int[block * s];
         int[] supportItems = new int[block * s];
         for (int j0 = from; j0 < to; j0 += block) {
+            final int first = j0;
             int j1 = Math.min(to, j0 + block);
+            // G[j][.]: co-occurrence of j with every item; its top s are j's support
+            workers.forEach(tasks(j1 - j0), () -> new Scratch(n, s), (w, t) -> {
+                for (int j = first + t * COLUMNS_PER_TASK, e = Math.min(j1, j + COLUMNS_PER_TASK); j < e; j++) {
+                    double[] acc = w.acc;
+                    int nt = coOccurrence(j, io, iu, xc, uo, ui, x, acc, w.touched);
+                    TopK top = w.top;
+                    for (int q = 0; q < nt; q++) {
+                        int i = w.touched[q];
+                        if (i != j && acc[i] > 0) {
+                            top.offer(i, (float) acc[i]);
+                        }
+                    }
+                    int size = top.drainSorted(w.chosen, w.chosenScores, 0);
+                    System.arraycopy(w.chosen, 0, colIds, (j - from) * s, size);
+                    colLength[j - from] = size;
+                    for (int a = 0; a < size; a++) {
+                        rhs[j - first][a] = acc[w.chosen[a]];
+                    }
+                    for (int q = 0; q < nt; q++) {
+                        acc[w.touched[q]] = 0;
+                    }
+                    grams[j - first] = size == 0 || solve == false ? null : new double[size * (size + 1) / 2];
+                }
+                monitor.checkCancelled();
+            });
+            if (solve == false) {
+                continue;
+            }
             int entries = 0;
             int items = 0;
             for (int j = j0; j < j1; j++) {
-                // G[j][.]: co-occurrence of j with every item
-                int nt = coOccurrence(j, io, iu, xc, uo, ui, x, acc, touched);
-                for (int t = 0; t < nt; t++) {
-                    int i = touched[t];
-                    if (i != j && acc[i] > 0) {
-                        top.offer(i, (float) acc[i]);
-                    }
-                }
-                int size = top.drainSorted(chosen, chosenScores, 0);
-                System.arraycopy(chosen, 0, colIds, (j - from) * s, size);
-                colLength[j - from] = size;
-                for (int a = 0; a < size; a++) {
-                    int i = chosen[a];
-                    rhs[j - j0][a] = acc[i];
-                    if (head[i] < 0) {
+                for (int a = 0, size = colLength[j - from]; a < size; a++) {
+                    int i = colIds[(j - from) * s + a];
+                    if (head[i] < 0 && heavyIndex[i] < 0) {
                         supportItems[items++] = i;
                     }
                     entryColumn[entries] = j - j0;
@@ -324,66 +412,89 @@ public final class EaseSimilarity implements ItemSimilarity {
                     next[entries] = head[i];
                     head[i] = entries++;
                 }
-                for (int t = 0; t < nt; t++) {
-                    acc[touched[t]] = 0;
-                }
-                grams[j - j0] = size == 0 || solve == false ? null : new double[size * (size + 1) / 2];
             }
-            if (solve == false) {
-                for (int e = 0; e < items; e++) {
-                    head[supportItems[e]] = -1;
-                }
-                continue;
-            }
-            // G restricted to each support: row a of column j's matrix is G[i][.] on j's support, i its a-th item
-            for (int e = 0; e < items; e++) {
-                int i = supportItems[e];
-                int nt = coOccurrence(i, io, iu, xc, uo, ui, x, acc, touched);
-                for (int entry = head[i]; entry >= 0; entry = next[entry]) {
-                    int c = entryColumn[entry];
-                    int a = entryPosition[entry];
-                    int size = colLength[j0 + c - from];
-                    double[] gd = grams[c];
-                    int base = (j0 + c - from) * s;
-                    // the upper triangle: G is symmetric to the last bit (both walks add the same products, over the
-                    // same users, in the same order), so row a from column a on is all there is
-                    int row = packed(a, a, size) - a;
-                    for (int b = a; b < size; b++) {
-                        gd[row + b] = acc[colIds[base + b]];
+            // G restricted to each support, from the rows of its items that are not heavy: row a of column j's matrix
+            // is G[i][.] on j's support, i its a-th item, and the entries (b, a), b < a, of its heavy items
+            final int walked = items;
+            workers.forEach(tasks(walked), () -> new Scratch(n, s), (w, t) -> {
+                double[] acc = w.acc;
+                for (int e = t * COLUMNS_PER_TASK, end = Math.min(walked, e + COLUMNS_PER_TASK); e < end; e++) {
+                    int i = supportItems[e];
+                    int nt = coOccurrence(i, io, iu, xc, uo, ui, x, acc, w.touched);
+                    for (int entry = head[i]; entry >= 0; entry = next[entry]) {
+                        int c = entryColumn[entry];
+                        int a = entryPosition[entry];
+                        int size = colLength[first + c - from];
+                        double[] gd = grams[c];
+                        int base = (first + c - from) * s;
+                        // the upper triangle: G is symmetric to the last bit (both walks add the same products, over
+                        // the same users, in the same order), so row a from column a on is all there is
+                        int row = packed(a, a, size) - a;
+                        for (int b = a; b < size; b++) {
+                            gd[row + b] = acc[colIds[base + b]];
+                        }
+                        gd[row + a] += lambda;
+                        if (heavy > 0) {
+                            for (int b = 0; b < a; b++) {
+                                int other = colIds[base + b];
+                                if (heavyIndex[other] >= 0) {
+                                    gd[packed(b, a, size)] = acc[other];
+                                }
+                            }
+                        }
                     }
-                    gd[row + a] += lambda;
+                    for (int q = 0; q < nt; q++) {
+                        acc[w.touched[q]] = 0;
+                    }
                 }
-                for (int t = 0; t < nt; t++) {
-                    acc[touched[t]] = 0;
-                }
-                head[i] = -1;
                 monitor.checkCancelled();
-            }
+            });
             for (int j = j0; j < j1; j++) {
-                int size = colLength[j - from];
-                if (size == 0) {
-                    continue;
+                for (int a = 0, size = colLength[j - from]; a < size; a++) {
+                    head[colIds[(j - from) * s + a]] = -1;
                 }
-                double[] packedGram = grams[j - j0];
-                for (int a = 0; a < size; a++) {
-                    int row = packed(a, a, size) - a;
-                    for (int b = a; b < size; b++) {
-                        full[a * size + b] = packedGram[row + b];
-                        full[b * size + a] = packedGram[row + b];
-                    }
-                }
-                LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(size);
-                if (solver.setA(DMatrixRMaj.wrap(size, size, full)) == false) {
-                    throw new IllegalStateException(
-                            "[ease] a Gram matrix is not positive definite: raise the regularization");
-                }
-                DMatrixRMaj w = new DMatrixRMaj(size, 1);
-                solver.solve(DMatrixRMaj.wrap(size, 1, java.util.Arrays.copyOf(rhs[j - j0], size)), w);
-                for (int a = 0; a < size; a++) {
-                    colWeights[(j - from) * s + a] = (float) w.data[a];
-                }
-                grams[j - j0] = null;
             }
+            workers.forEach(tasks(j1 - j0), () -> new Scratch(n, s), (w, t) -> {
+                double[] full = w.full;
+                for (int j = first + t * COLUMNS_PER_TASK, e = Math.min(j1, j + COLUMNS_PER_TASK); j < e; j++) {
+                    int size = colLength[j - from];
+                    if (size == 0) {
+                        continue;
+                    }
+                    double[] packedGram = grams[j - first];
+                    int base = (j - from) * s;
+                    for (int a = 0; a < size; a++) {
+                        int row = packed(a, a, size) - a;
+                        int ha = heavyIndex[colIds[base + a]];
+                        for (int b = a; b < size; b++) {
+                            int hb = ha < 0 ? -1 : heavyIndex[colIds[base + b]];
+                            double g;
+                            if (hb < 0) {
+                                g = packedGram[row + b];
+                            } else {
+                                g = heavyGram[ha <= hb ? packed(ha, hb, heavy) : packed(hb, ha, heavy)];
+                                if (a == b) {
+                                    g += lambda;
+                                }
+                            }
+                            full[a * size + b] = g;
+                            full[b * size + a] = g;
+                        }
+                    }
+                    LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(size);
+                    if (solver.setA(DMatrixRMaj.wrap(size, size, full)) == false) {
+                        throw new IllegalStateException(
+                                "[ease] a Gram matrix is not positive definite: raise the regularization");
+                    }
+                    DMatrixRMaj weights = new DMatrixRMaj(size, 1);
+                    solver.solve(DMatrixRMaj.wrap(size, 1, java.util.Arrays.copyOf(rhs[j - first], size)), weights);
+                    for (int a = 0; a < size; a++) {
+                        colWeights[base + a] = (float) weights.data[a];
+                    }
+                    grams[j - first] = null;
+                }
+                monitor.checkCancelled();
+            });
             monitor.checkCancelled();
             monitor.progress("similarity", j1, n);
         }
@@ -446,6 +557,79 @@ public final class EaseSimilarity implements ItemSimilarity {
         return new Trained(
                 compact(n, offsets, ids, scores),
                 keepWeights ? EaseWeights.sparse(n, rowStart, rowIds, rowWeights) : null);
+    }
+
+    private static int tasks(int units) {
+        return (units + COLUMNS_PER_TASK - 1) / COLUMNS_PER_TASK;
+    }
+
+    /**
+     * The {@code heavy} items whose Gram rows cost most to walk (the sum of their users' history lengths), numbered
+     * 0.. in that order; -1 for the others.
+     */
+    private static int[] heaviest(InteractionMatrix m, int heavy) {
+        int n = m.numItems();
+        int[] index = new int[n];
+        java.util.Arrays.fill(index, -1);
+        if (heavy == 0) {
+            return index;
+        }
+        int[] uo = m.userOffsets();
+        int[] io = m.itemOffsets();
+        int[] iu = m.itemUsers();
+        long[] keys = new long[n]; // (cost, item) ascending: the heaviest last
+        for (int i = 0; i < n; i++) {
+            long cost = 0;
+            for (int p = io[i]; p < io[i + 1]; p++) {
+                cost += uo[iu[p] + 1] - uo[iu[p]];
+            }
+            keys[i] = cost * n + i;
+        }
+        java.util.Arrays.sort(keys);
+        for (int h = 0; h < heavy; h++) {
+            index[(int) (keys[n - 1 - h] % n)] = h;
+        }
+        return index;
+    }
+
+    /** The packed upper triangle of G (no ridge) among the heavy items: each heavy item's row walked once. */
+    private double[] heavyGram(
+            InteractionMatrix m, float[] x, float[] xc, int[] heavyIndex, int heavy, TrainingMonitor monitor) {
+        if (heavy == 0) {
+            return new double[0];
+        }
+        int n = m.numItems();
+        int[] items = new int[heavy];
+        for (int i = 0; i < n; i++) {
+            if (heavyIndex[i] >= 0) {
+                items[heavyIndex[i]] = i;
+            }
+        }
+        double[] g = new double[Math.toIntExact((long) heavy * (heavy + 1) / 2)];
+        workers.forEach(tasks(heavy), () -> new Scratch(n, 1), (w, t) -> {
+            double[] acc = w.acc;
+            for (int h = t * COLUMNS_PER_TASK, end = Math.min(heavy, h + COLUMNS_PER_TASK); h < end; h++) {
+                int nt = coOccurrence(
+                        items[h],
+                        m.itemOffsets(),
+                        m.itemUsers(),
+                        xc,
+                        m.userOffsets(),
+                        m.userItems(),
+                        x,
+                        acc,
+                        w.touched);
+                int row = packed(h, h, heavy) - h;
+                for (int b = h; b < heavy; b++) {
+                    g[row + b] = acc[items[b]];
+                }
+                for (int q = 0; q < nt; q++) {
+                    acc[w.touched[q]] = 0;
+                }
+            }
+            monitor.checkCancelled();
+        });
+        return g;
     }
 
     /**

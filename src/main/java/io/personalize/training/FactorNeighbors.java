@@ -65,10 +65,25 @@ public final class FactorNeighbors {
 
     /** The neighbours of the items of {@code matrix}, the matrix the factors were trained on. */
     public ItemNeighbors compute(InteractionMatrix matrix, int k, TrainingMonitor monitor) {
-        return compute(matrix, k, allPairs(model.numItems(), model.factors()), monitor);
+        return compute(matrix, k, monitor, Workers.SERIAL);
+    }
+
+    /** The same, the items shared out among {@code workers} (each item's row is the same whichever thread ran it). */
+    public ItemNeighbors compute(InteractionMatrix matrix, int k, TrainingMonitor monitor, Workers workers) {
+        return compute(matrix, k, allPairs(model.numItems(), model.factors()), monitor, workers);
     }
 
     ItemNeighbors compute(InteractionMatrix matrix, int k, boolean allPairs, TrainingMonitor monitor) {
+        return compute(matrix, k, allPairs, monitor, Workers.SERIAL);
+    }
+
+    /** A thread's selection and marks. */
+    private record Scratch(TopK top, int[] compared) {}
+
+    /** Items per task the workers claim, and between cancellation checks. */
+    private static final int ITEMS_PER_TASK = 64;
+
+    ItemNeighbors compute(InteractionMatrix matrix, int k, boolean allPairs, TrainingMonitor monitor, Workers workers) {
         int n = model.numItems();
         int f = model.factors();
         float[] y = model.itemFactors();
@@ -76,39 +91,59 @@ public final class FactorNeighbors {
         int[] itemUsers = matrix.itemUsers();
         int[] userOffsets = matrix.userOffsets();
         int[] userItems = matrix.userItems();
-        int[] compared = allPairs ? null : new int[n]; // compared[j] == i + 1: j already offered for item i
-        TopK top = new TopK(k);
-        int[] offsets = new int[n + 1];
-        int[] ids = new int[n * Math.min(k, Math.max(0, n - 1))];
+        int width = Math.min(k, Math.max(0, n - 1)); // no item has more candidates than the others
+        int[] lengths = new int[n];
+        int[] ids = new int[n * width];
         float[] scores = new float[ids.length];
-        for (int i = 0; i < n; i++) {
-            int o = i * f;
-            if (allPairs) {
-                for (int j = 0; j < n; j++) {
-                    if (j != i) {
-                        offer(top, j, (float) FactorModel.dot(projected, o, y, j * f, f));
-                    }
-                }
-            } else {
-                for (int p = itemOffsets[i]; p < itemOffsets[i + 1]; p++) {
-                    int u = itemUsers[p];
-                    for (int q = userOffsets[u]; q < userOffsets[u + 1]; q++) {
-                        int j = userItems[q];
-                        if (j != i && compared[j] != i + 1) {
-                            compared[j] = i + 1;
-                            offer(top, j, (float) FactorModel.dot(projected, o, y, j * f, f));
+        Thread caller = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        workers.forEach(
+                (n + ITEMS_PER_TASK - 1) / ITEMS_PER_TASK,
+                // compared[j] == i + 1: j already offered for item i
+                () -> new Scratch(new TopK(k), allPairs ? null : new int[n]),
+                (scratch, t) -> {
+                    TopK top = scratch.top();
+                    int[] compared = scratch.compared();
+                    int end = Math.min(n, (t + 1) * ITEMS_PER_TASK);
+                    for (int i = t * ITEMS_PER_TASK; i < end; i++) {
+                        int o = i * f;
+                        if (allPairs) {
+                            for (int j = 0; j < n; j++) {
+                                if (j != i) {
+                                    offer(top, j, (float) FactorModel.dot(projected, o, y, j * f, f));
+                                }
+                            }
+                        } else {
+                            for (int p = itemOffsets[i]; p < itemOffsets[i + 1]; p++) {
+                                int u = itemUsers[p];
+                                for (int q = userOffsets[u]; q < userOffsets[u + 1]; q++) {
+                                    int j = userItems[q];
+                                    if (j != i && compared[j] != i + 1) {
+                                        compared[j] = i + 1;
+                                        offer(top, j, (float) FactorModel.dot(projected, o, y, j * f, f));
+                                    }
+                                }
+                            }
                         }
+                        lengths[i] = top.drainSorted(ids, scores, i * width);
                     }
-                }
-            }
-            offsets[i + 1] = offsets[i] + top.drainSorted(ids, scores, offsets[i]);
-            if ((i & 255) == 0) {
-                monitor.checkCancelled();
-                monitor.progress("similarity", i, n);
-            }
+                    monitor.checkCancelled();
+                    int total = done.addAndGet(end - t * ITEMS_PER_TASK);
+                    if (Thread.currentThread() == caller) {
+                        monitor.progress("similarity", total, n);
+                    }
+                });
+        int[] offsets = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            offsets[i + 1] = offsets[i] + lengths[i];
         }
-        return new ItemNeighbors(
-                n, offsets, java.util.Arrays.copyOf(ids, offsets[n]), java.util.Arrays.copyOf(scores, offsets[n]));
+        int[] packedIds = new int[offsets[n]];
+        float[] packedScores = new float[offsets[n]];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(ids, i * width, packedIds, offsets[i], lengths[i]);
+            System.arraycopy(scores, i * width, packedScores, offsets[i], lengths[i]);
+        }
+        return new ItemNeighbors(n, offsets, packedIds, packedScores);
     }
 
     private static void offer(TopK top, int j, float s) {

@@ -31,9 +31,22 @@ public final class ImplicitAls implements ItemSimilarity {
     private final int iterations;
     private final double valueExponent;
     private final long seed;
+    private final Workers workers;
 
     public ImplicitAls(
             int factors, double regularization, double alpha, int iterations, double valueExponent, long seed) {
+        this(factors, regularization, alpha, iterations, valueExponent, seed, Workers.SERIAL);
+    }
+
+    /** With {@code workers} sharing out each half-sweep's rows: the same factors as on one thread. */
+    public ImplicitAls(
+            int factors,
+            double regularization,
+            double alpha,
+            int iterations,
+            double valueExponent,
+            long seed,
+            Workers workers) {
         if (factors < 1 || !(regularization > 0) || !(alpha >= 0) || iterations < 1 || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid ALS parameters");
         }
@@ -43,6 +56,7 @@ public final class ImplicitAls implements ItemSimilarity {
         this.iterations = iterations;
         this.valueExponent = valueExponent;
         this.seed = seed;
+        this.workers = java.util.Objects.requireNonNull(workers);
     }
 
     public int factors() {
@@ -98,9 +112,14 @@ public final class ImplicitAls implements ItemSimilarity {
         return c;
     }
 
+    /** Rows (users or items) per task of a half-sweep: the unit the workers claim, and between cancellation checks. */
+    static final int ROWS_PER_TASK = 512;
+
     /**
      * One side of a sweep: for each row r (a user, or an item), a few CG steps on
      * {@code (F^T F + lambda I + sum_e (c_e - 1) f_e f_e^T) s_r = sum_e c_e f_e} from the current {@code solved[r]}.
+     * Rows are independent (each reads {@code fixed} and writes its own {@code solved[r]}): the workers share them out,
+     * and the factors are the same whichever thread solved which row.
      */
     void solve(
             int rows,
@@ -115,23 +134,94 @@ public final class ImplicitAls implements ItemSimilarity {
         for (int d = 0; d < f; d++) {
             gram[d * f + d] += regularization;
         }
-        double[] s = new double[f];
-        double[] r = new double[f];
-        double[] p = new double[f];
-        double[] ap = new double[f];
+        int longest = 0;
         for (int row = 0; row < rows; row++) {
-            int base = row * f;
+            longest = Math.max(longest, offsets[row + 1] - offsets[row]);
+        }
+        final int maxEntries = longest;
+        workers.forEach((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, () -> new RowSolver(f, maxEntries), (solver, t) -> {
+            for (int row = t * ROWS_PER_TASK, end = Math.min(rows, row + ROWS_PER_TASK); row < end; row++) {
+                solver.solve(gram, offsets[row], offsets[row + 1], entries, confidence, fixed, solved, row * f);
+            }
+            monitor.checkCancelled();
+        });
+    }
+
+    /**
+     * One row's conjugate-gradient solve, with its buffers (one per thread). The loops work on four rows of the Gram
+     * matrix, or four of the row's entries, at once: four independent sums, each added in the textbook order (over the
+     * factors, then the entries, in order), so the factors are the same to the last bit as one sum at a time, only the
+     * processor is not kept waiting on each addition before the next.
+     */
+    static final class RowSolver {
+        private final int f;
+        private final double[] s;
+        private final double[] r;
+        private final double[] p;
+        private final double[] ap;
+        private final int[] base; // entries' offsets into the fixed factors
+        private final double[] coefficient;
+
+        RowSolver(int f, int maxEntries) {
+            this.f = f;
+            this.s = new double[f];
+            this.r = new double[f];
+            this.p = new double[f];
+            this.ap = new double[f];
+            this.base = new int[maxEntries];
+            this.coefficient = new double[maxEntries];
+        }
+
+        void solve(
+                double[] gram,
+                int from,
+                int to,
+                int[] entries,
+                float[] confidence,
+                float[] fixed,
+                float[] solved,
+                int out) {
+            final int f = this.f;
             for (int d = 0; d < f; d++) {
-                s[d] = solved[base + d];
+                s[d] = solved[out + d];
             }
             // r = b - A s
             multiply(gram, s, r, f);
             for (int d = 0; d < f; d++) {
                 r[d] = -r[d];
             }
-            for (int e = offsets[row], end = offsets[row + 1]; e < end; e++) {
-                int o = entries[e] * f;
-                double c = confidence[e];
+            int n = 0;
+            for (int e = from; e < to; e++) {
+                base[n] = entries[e] * f;
+                coefficient[n++] = confidence[e];
+            }
+            // r += (c - (c - 1) f.s) f for each entry
+            int e = 0;
+            for (; e + 4 <= n; e += 4) {
+                int o0 = base[e], o1 = base[e + 1], o2 = base[e + 2], o3 = base[e + 3];
+                double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+                for (int d = 0; d < f; d++) {
+                    double sd = s[d];
+                    d0 += fixed[o0 + d] * sd;
+                    d1 += fixed[o1 + d] * sd;
+                    d2 += fixed[o2 + d] * sd;
+                    d3 += fixed[o3 + d] * sd;
+                }
+                double c0 = coefficient[e], c1 = coefficient[e + 1], c2 = coefficient[e + 2], c3 = coefficient[e + 3];
+                double k0 = c0 - (c0 - 1) * d0, k1 = c1 - (c1 - 1) * d1;
+                double k2 = c2 - (c2 - 1) * d2, k3 = c3 - (c3 - 1) * d3;
+                for (int d = 0; d < f; d++) {
+                    double t = r[d];
+                    t += k0 * fixed[o0 + d];
+                    t += k1 * fixed[o1 + d];
+                    t += k2 * fixed[o2 + d];
+                    t += k3 * fixed[o3 + d];
+                    r[d] = t;
+                }
+            }
+            for (; e < n; e++) {
+                int o = base[e];
+                double c = coefficient[e];
                 double dot = 0;
                 for (int d = 0; d < f; d++) {
                     dot += fixed[o + d] * s[d];
@@ -141,21 +231,50 @@ public final class ImplicitAls implements ItemSimilarity {
                     r[d] += coef * fixed[o + d];
                 }
             }
+            // the CG steps need only the entries whose confidence is above 1: (c - 1) f f^T
+            int n1 = 0;
+            for (int q = 0; q < n; q++) {
+                double c1 = coefficient[q] - 1.0;
+                if (c1 != 0) {
+                    base[n1] = base[q];
+                    coefficient[n1++] = c1;
+                }
+            }
             System.arraycopy(r, 0, p, 0, f);
             double rs = dot(r, r, f);
             for (int step = 0; step < CG_STEPS && rs > 1e-20; step++) {
                 multiply(gram, p, ap, f);
-                for (int e = offsets[row], end = offsets[row + 1]; e < end; e++) {
-                    int o = entries[e] * f;
-                    double c1 = confidence[e] - 1.0;
-                    if (c1 == 0) {
-                        continue;
+                e = 0;
+                for (; e + 4 <= n1; e += 4) {
+                    int o0 = base[e], o1 = base[e + 1], o2 = base[e + 2], o3 = base[e + 3];
+                    double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+                    for (int d = 0; d < f; d++) {
+                        double pd = p[d];
+                        d0 += fixed[o0 + d] * pd;
+                        d1 += fixed[o1 + d] * pd;
+                        d2 += fixed[o2 + d] * pd;
+                        d3 += fixed[o3 + d] * pd;
                     }
+                    d0 *= coefficient[e];
+                    d1 *= coefficient[e + 1];
+                    d2 *= coefficient[e + 2];
+                    d3 *= coefficient[e + 3];
+                    for (int d = 0; d < f; d++) {
+                        double t = ap[d];
+                        t += d0 * fixed[o0 + d];
+                        t += d1 * fixed[o1 + d];
+                        t += d2 * fixed[o2 + d];
+                        t += d3 * fixed[o3 + d];
+                        ap[d] = t;
+                    }
+                }
+                for (; e < n1; e++) {
+                    int o = base[e];
                     double dot = 0;
                     for (int d = 0; d < f; d++) {
                         dot += fixed[o + d] * p[d];
                     }
-                    dot *= c1;
+                    dot *= coefficient[e];
                     for (int d = 0; d < f; d++) {
                         ap[d] += dot * fixed[o + d];
                     }
@@ -173,19 +292,36 @@ public final class ImplicitAls implements ItemSimilarity {
                 rs = rsNew;
             }
             for (int d = 0; d < f; d++) {
-                solved[base + d] = (float) s[d];
-            }
-            if ((row & 4095) == 0) {
-                monitor.checkCancelled();
+                solved[out + d] = (float) s[d];
             }
         }
     }
 
-    /** F^T F of a row-major n x f array. */
+    /**
+     * F^T F of a row-major n x f array (the upper triangle, mirrored): four rows of F at a time, each entry's sum still
+     * added row by row in order (the same bits as one row at a time; a zero factor adds nothing to a sum that, starting
+     * at +0, is never -0).
+     */
     static double[] gram(float[] fx, int f) {
         double[] g = new double[f * f];
         int n = fx.length / f;
-        for (int row = 0; row < n; row++) {
+        int row = 0;
+        for (; row + 4 <= n; row += 4) {
+            int o0 = row * f, o1 = o0 + f, o2 = o1 + f, o3 = o2 + f;
+            for (int a = 0; a < f; a++) {
+                double v0 = fx[o0 + a], v1 = fx[o1 + a], v2 = fx[o2 + a], v3 = fx[o3 + a];
+                int ga = a * f;
+                for (int b = a; b < f; b++) {
+                    double t = g[ga + b];
+                    t += v0 * fx[o0 + b];
+                    t += v1 * fx[o1 + b];
+                    t += v2 * fx[o2 + b];
+                    t += v3 * fx[o3 + b];
+                    g[ga + b] = t;
+                }
+            }
+        }
+        for (; row < n; row++) {
             int o = row * f;
             for (int a = 0; a < f; a++) {
                 double va = fx[o + a];
@@ -205,8 +341,25 @@ public final class ImplicitAls implements ItemSimilarity {
         return g;
     }
 
+    /** out = m v for an f x f matrix: four rows at a time, each row's sum in order. */
     private static void multiply(double[] m, double[] v, double[] out, int f) {
-        for (int a = 0; a < f; a++) {
+        int a = 0;
+        for (; a + 4 <= f; a += 4) {
+            int m0 = a * f, m1 = m0 + f, m2 = m1 + f, m3 = m2 + f;
+            double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+            for (int b = 0; b < f; b++) {
+                double vb = v[b];
+                t0 += m[m0 + b] * vb;
+                t1 += m[m1 + b] * vb;
+                t2 += m[m2 + b] * vb;
+                t3 += m[m3 + b] * vb;
+            }
+            out[a] = t0;
+            out[a + 1] = t1;
+            out[a + 2] = t2;
+            out[a + 3] = t3;
+        }
+        for (; a < f; a++) {
             double t = 0;
             for (int b = 0; b < f; b++) {
                 t += m[a * f + b] * v[b];

@@ -35,7 +35,7 @@ public final class ModelTrainer {
         if (similarity instanceof ImplicitAls als) {
             FactorModel factors = als.train(matrix, monitor, null);
             FactorNeighbors shares = new FactorNeighbors(factors, als.regularization());
-            ItemNeighbors neighbors = shares.compute(matrix, config.neighbors(), monitor);
+            ItemNeighbors neighbors = shares.compute(matrix, config.neighbors(), monitor, config.workers());
             nb = neighbors;
             rankers = scoring -> new FactorRanker(factors, shares, neighbors, popularity, scoring);
         } else if (similarity instanceof EaseSimilarity ease) {

@@ -56,6 +56,7 @@ public final class TrainingConfig {
     private final int easeSupport;
     private final EaseSimilarity.Mode easeMode;
     private final long memoryBudgetBytes;
+    private final Workers workers;
 
     private TrainingConfig(Builder b) {
         this.regularization = Double.isNaN(b.regularization)
@@ -69,6 +70,7 @@ public final class TrainingConfig {
         this.easeSupport = b.easeSupport;
         this.easeMode = b.easeMode;
         this.memoryBudgetBytes = b.memoryBudgetBytes;
+        this.workers = b.workers;
         this.halfLifeDays = b.halfLifeDays;
         this.popularityHalfLifeDays = b.popularityHalfLifeDays;
         this.popularityCountsUsers = b.popularityCountsUsers;
@@ -134,6 +136,7 @@ public final class TrainingConfig {
         b.easeSupport = easeSupport;
         b.easeMode = easeMode;
         b.memoryBudgetBytes = memoryBudgetBytes;
+        b.workers = workers;
         return b;
     }
 
@@ -152,6 +155,7 @@ public final class TrainingConfig {
         b.valueExponent = valueExponent;
         b.easeSupport = easeSupport;
         b.memoryBudgetBytes = memoryBudgetBytes;
+        b.workers = workers;
         b.algorithm = algorithm;
         return b;
     }
@@ -273,19 +277,28 @@ public final class TrainingConfig {
         return memoryBudgetBytes;
     }
 
+    /**
+     * The threads the maths may use ({@link Workers#SERIAL} by default): not part of the model (the same configuration
+     * trains the same model on any number of threads).
+     */
+    public Workers workers() {
+        return workers;
+    }
+
     /** The algorithm described by this configuration; its {@code compute} gives the item neighbours. */
     public ItemSimilarity similarity() {
         return switch (algorithm) {
             case COSINE -> cosine();
             case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
-            case EASE -> new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode);
-            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L);
+            case EASE ->
+                new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode, workers);
+            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L, workers);
             case USER_KNN -> new UserKnn(userNeighbors, userShrink, valueExponent, cosine());
         };
     }
 
     private CosineSimilarity cosine() {
-        return new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent);
+        return new CosineSimilarity(cosineAlpha, cosineShrink, userWeightExponent, valueExponent, workers);
     }
 
     /** A matrix builder configured with this configuration's decay, popularity and history cap. */
@@ -340,8 +353,15 @@ public final class TrainingConfig {
         private int easeSupport = DEFAULT_EASE_SUPPORT;
         private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
         private long memoryBudgetBytes = Long.MAX_VALUE;
+        private Workers workers = Workers.SERIAL;
 
         private Builder() {}
+
+        /** The threads the maths may use; default {@link Workers#SERIAL}. */
+        public Builder workers(Workers workers) {
+            this.workers = java.util.Objects.requireNonNull(workers);
+            return this;
+        }
 
         /** EASE's or ALS's L2 weight (> 0); unset: the algorithm's default. */
         public Builder regularization(double lambda) {

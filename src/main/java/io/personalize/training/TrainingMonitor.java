@@ -5,8 +5,9 @@ package io.personalize.training;
  *
  * <p>Training code calls {@link #progress} every now and then and {@link #checkCancelled()} at
  * regular intervals; an implementation cancels training by throwing from {@code checkCancelled}
- * (the plugin's training task throws Elasticsearch's TaskCancelledException). Both are called from the thread that runs the
- * training step.
+ * (the plugin's training task throws Elasticsearch's TaskCancelledException). {@link #progress} is called from the thread
+ * that runs the training step; {@link #checkCancelled()} also from the helper threads of its {@link Workers}, so it must
+ * be safe to call from any thread.
  */
 public interface TrainingMonitor {
 

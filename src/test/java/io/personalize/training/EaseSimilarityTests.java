@@ -157,6 +157,46 @@ class EaseSimilarityTests {
     }
 
     @Test
+    void sparseColumnsWithTheHeavyItemsKeptAndOnWorkersAreTheColumnsSolvedOneByOne() {
+        InteractionMatrix m = TestData.random(19, 150, 70, 0.1);
+        float[] x = new float[m.nnz()];
+        for (int p = 0; p < x.length; p++) {
+            x[p] = (float) Math.sqrt(m.userWeights()[p]);
+        }
+        EaseSimilarity serial = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
+        // every positive weight of B, not only the top ones: k = items
+        ItemNeighbors one = serial.sparse(m, x, 70, 1, 0, TrainingMonitor.NOOP);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            EaseSimilarity parallel =
+                    new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE, new Workers(pool, 3));
+            for (EaseSimilarity ease : new EaseSimilarity[] {serial, parallel}) {
+                for (int block : new int[] {1, 7, 500}) {
+                    for (int heavy : new int[] {0, 1, 9, 70}) {
+                        ItemNeighbors blocked = ease.sparse(m, x, 70, block, heavy, TrainingMonitor.NOOP);
+                        String what = (ease == serial ? "serial" : "workers") + ", block " + block + ", heavy " + heavy;
+                        for (int i = 0; i < m.numItems(); i++) {
+                            assertArrayEquals(one.neighbors(i), blocked.neighbors(i), what + ", item " + i);
+                            assertArrayEquals(one.scores(i), blocked.scores(i), what + ", item " + i);
+                        }
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void theHeavyItemsTakeAQuarterOfTheSpareBudgetAndOnlyWhenThereAreSeveralBlocks() {
+        long budget = EaseSimilarity.sparseBytes(1000, 20) + 4_000_000;
+        EaseSimilarity ease = new EaseSimilarity(5, 0, 20, budget, EaseSimilarity.Mode.SPARSE);
+        int heavy = ease.heavyItems(1000, 20, 100);
+        assertTrue(heavy > 400 && 4L * heavy * (heavy + 1) + 4L * 1000 <= 1_000_000, "heavy " + heavy);
+        assertEquals(0, ease.heavyItems(1000, 20, 1000));
+    }
+
+    @Test
     void sparseRecommendsWhatDenseRecommendsOnSparseData() {
         // 600 users and 200 items in 4 groups (90% of a user's items from their group), 3% density: each column
         // regressed on the 40 items co-occurring most with it, out of 199

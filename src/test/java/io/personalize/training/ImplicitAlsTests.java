@@ -1,5 +1,6 @@
 package io.personalize.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,26 @@ class ImplicitAlsTests {
     }
 
     @Test
+    void foldInNeighboursOnWorkersAreTheNeighboursOfOneThread() {
+        InteractionMatrix m = TestData.random(43, 200, 300, 0.03);
+        FactorModel model = new ImplicitAls(6, 1, 3, 4, 0, 7L).train(m, TrainingMonitor.NOOP, null);
+        FactorNeighbors shares = new FactorNeighbors(model, 1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (boolean allPairs : new boolean[] {true, false}) {
+                ItemNeighbors one = shares.compute(m, 7, allPairs, TrainingMonitor.NOOP);
+                ItemNeighbors shared = shares.compute(m, 7, allPairs, TrainingMonitor.NOOP, new Workers(pool, 3));
+                for (int i = 0; i < m.numItems(); i++) {
+                    assertArrayEquals(one.neighbors(i), shared.neighbors(i), "all pairs " + allPairs + ", item " + i);
+                    assertArrayEquals(one.scores(i), shared.scores(i), "all pairs " + allPairs + ", item " + i);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void onALargeCatalogueNeighboursAreTheBestAmongCoOccurringItems() {
         InteractionMatrix m = TestData.random(21, 60, 90, 0.04);
         ImplicitAls als = new ImplicitAls(6, 1, 3, 6, 0, 5L);
@@ -173,6 +194,191 @@ class ImplicitAlsTests {
             differ |= java.util.Arrays.equals(ranked.items(), full.items()) == false;
         }
         assertTrue(differ, "2,000 items, 200 popular candidates: the two modes should differ for someone");
+    }
+
+    @Test
+    void theBlockedLoopsAndTheWorkersGiveTheTextbookFactorsBitForBit() throws Exception {
+        // 10 factors (not a multiple of 4) and rows of every length; zero weights make entries whose confidence is 1
+        InteractionMatrix random = TestData.random(31, 700, 90, 0.12);
+        float[] weights = random.userWeights().clone();
+        for (int p = 0; p < weights.length; p += 7) {
+            weights[p] = 0;
+        }
+        InteractionMatrix m = new InteractionMatrix(
+                random.numUsers(), random.numItems(), 0L, random.userOffsets(), random.userItems(), weights, null);
+        int f = 10;
+        FactorModel textbook = TextbookAls.train(m, f, 0.8, 3, 4, 1, 17L);
+        FactorModel serial = new ImplicitAls(f, 0.8, 3, 4, 1, 17L).train(m, TrainingMonitor.NOOP, null);
+        assertArrayEquals(textbook.userFactors(), serial.userFactors());
+        assertArrayEquals(textbook.itemFactors(), serial.itemFactors());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            FactorModel parallel =
+                    new ImplicitAls(f, 0.8, 3, 4, 1, 17L, new Workers(pool, 4)).train(m, TrainingMonitor.NOOP, null);
+            assertArrayEquals(serial.userFactors(), parallel.userFactors());
+            assertArrayEquals(serial.itemFactors(), parallel.itemFactors());
+        } finally {
+            pool.shutdown();
+        }
+        float[] items = textbook.itemFactors();
+        double[] expected = TextbookAls.gram(items, f);
+        assertArrayEquals(expected, ImplicitAls.gram(items, f));
+    }
+
+    /** The sweeps as first written: one sum at a time, every row in order on one thread (the reference bits). */
+    private static final class TextbookAls {
+
+        static FactorModel train(
+                InteractionMatrix m,
+                int f,
+                double lambda,
+                double alpha,
+                int iterations,
+                double valueExponent,
+                long seed) {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            float[] x = new float[m.numUsers() * f];
+            float[] y = new float[m.numItems() * f];
+            double scale = 0.1 / Math.sqrt(f);
+            for (int p = 0; p < x.length; p++) {
+                x[p] = (float) (random.nextGaussian() * scale);
+            }
+            for (int p = 0; p < y.length; p++) {
+                y[p] = (float) (random.nextGaussian() * scale);
+            }
+            float[] rows = confidences(m.userWeights(), alpha, valueExponent);
+            float[] cols = confidences(m.itemWeights(), alpha, valueExponent);
+            for (int it = 0; it < iterations; it++) {
+                solve(m.numUsers(), m.userOffsets(), m.userItems(), rows, y, x, f, lambda);
+                solve(m.numItems(), m.itemOffsets(), m.itemUsers(), cols, x, y, f, lambda);
+            }
+            return new FactorModel(m.numUsers(), m.numItems(), f, x, y);
+        }
+
+        static float[] confidences(float[] weights, double alpha, double valueExponent) {
+            float[] c = new float[weights.length];
+            for (int p = 0; p < c.length; p++) {
+                float w = weights[p];
+                double v = valueExponent == 0 ? (w > 0 ? 1 : 0) : Math.pow(w, valueExponent);
+                c[p] = (float) (1 + alpha * v);
+            }
+            return c;
+        }
+
+        static void solve(
+                int rows,
+                int[] offsets,
+                int[] entries,
+                float[] confidence,
+                float[] fixed,
+                float[] solved,
+                int f,
+                double lambda) {
+            double[] gram = gram(fixed, f);
+            for (int d = 0; d < f; d++) {
+                gram[d * f + d] += lambda;
+            }
+            double[] s = new double[f];
+            double[] r = new double[f];
+            double[] p = new double[f];
+            double[] ap = new double[f];
+            for (int row = 0; row < rows; row++) {
+                int base = row * f;
+                for (int d = 0; d < f; d++) {
+                    s[d] = solved[base + d];
+                }
+                multiply(gram, s, r, f);
+                for (int d = 0; d < f; d++) {
+                    r[d] = -r[d];
+                }
+                for (int e = offsets[row]; e < offsets[row + 1]; e++) {
+                    int o = entries[e] * f;
+                    double c = confidence[e];
+                    double dot = 0;
+                    for (int d = 0; d < f; d++) {
+                        dot += fixed[o + d] * s[d];
+                    }
+                    double coef = c - (c - 1) * dot;
+                    for (int d = 0; d < f; d++) {
+                        r[d] += coef * fixed[o + d];
+                    }
+                }
+                System.arraycopy(r, 0, p, 0, f);
+                double rs = dot(r, r, f);
+                for (int step = 0; step < ImplicitAls.CG_STEPS && rs > 1e-20; step++) {
+                    multiply(gram, p, ap, f);
+                    for (int e = offsets[row]; e < offsets[row + 1]; e++) {
+                        int o = entries[e] * f;
+                        double c1 = confidence[e] - 1.0;
+                        if (c1 == 0) {
+                            continue;
+                        }
+                        double dot = 0;
+                        for (int d = 0; d < f; d++) {
+                            dot += fixed[o + d] * p[d];
+                        }
+                        dot *= c1;
+                        for (int d = 0; d < f; d++) {
+                            ap[d] += dot * fixed[o + d];
+                        }
+                    }
+                    double a = rs / dot(p, ap, f);
+                    for (int d = 0; d < f; d++) {
+                        s[d] += a * p[d];
+                        r[d] -= a * ap[d];
+                    }
+                    double rsNew = dot(r, r, f);
+                    double beta = rsNew / rs;
+                    for (int d = 0; d < f; d++) {
+                        p[d] = r[d] + beta * p[d];
+                    }
+                    rs = rsNew;
+                }
+                for (int d = 0; d < f; d++) {
+                    solved[base + d] = (float) s[d];
+                }
+            }
+        }
+
+        static double[] gram(float[] fx, int f) {
+            double[] g = new double[f * f];
+            for (int row = 0; row < fx.length / f; row++) {
+                int o = row * f;
+                for (int a = 0; a < f; a++) {
+                    double va = fx[o + a];
+                    if (va == 0) {
+                        continue;
+                    }
+                    for (int b = a; b < f; b++) {
+                        g[a * f + b] += va * fx[o + b];
+                    }
+                }
+            }
+            for (int a = 0; a < f; a++) {
+                for (int b = 0; b < a; b++) {
+                    g[a * f + b] = g[b * f + a];
+                }
+            }
+            return g;
+        }
+
+        static void multiply(double[] m, double[] v, double[] out, int f) {
+            for (int a = 0; a < f; a++) {
+                double t = 0;
+                for (int b = 0; b < f; b++) {
+                    t += m[a * f + b] * v[b];
+                }
+                out[a] = t;
+            }
+        }
+
+        static double dot(double[] a, double[] b, int f) {
+            double t = 0;
+            for (int d = 0; d < f; d++) {
+                t += a[d] * b[d];
+            }
+            return t;
+        }
     }
 
     @Test

@@ -90,4 +90,38 @@ class ModelTrainerTests {
         assertThrows(
                 CancellationException.class, () -> new CosineSimilarity(0.5, 0, 0, 0).compute(big, 10, cancelling));
     }
+
+    @Test
+    void aTrainingOnWorkersStopsWhenCancelledFromAnyThread() {
+        InteractionMatrix big = TestData.random(7, 300, 200, 0.05);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            Workers workers = new Workers(pool, 3);
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            TrainingMonitor cancelling = new TrainingMonitor() {
+                @Override
+                public void progress(String phase, long done, long total) {}
+
+                @Override
+                public void checkCancelled() {
+                    if (calls.incrementAndGet() > 3) {
+                        throw new CancellationException("cancelled");
+                    }
+                }
+            };
+            for (ItemSimilarity similarity : new ItemSimilarity[] {
+                new CosineSimilarity(0.5, 0, 0, 0, workers),
+                new EaseSimilarity(5, 0, 20, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE, workers),
+                new ImplicitAls(4, 1, 2, 3, 0, 1L, workers)
+            }) {
+                calls.set(0);
+                assertThrows(
+                        CancellationException.class,
+                        () -> similarity.compute(big, 10, cancelling),
+                        similarity.describe());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }

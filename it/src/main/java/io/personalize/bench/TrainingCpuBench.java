@@ -6,6 +6,7 @@ import io.personalize.training.ModelTrainer;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
+import io.personalize.training.Workers;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
@@ -13,12 +14,13 @@ import java.util.Locale;
 /**
  * The training maths alone, without a node: {@code bin/bench scale}'s synthetic events (ids numbered in the order of
  * their strings, as the node numbers them) trained by the pure-Java {@code training} classes on one thread, timed in
- * CPU time per phase (steady on a machine shared with other work, where wall time is not), with a checksum of the item
+ * CPU time per phase (steady on a machine shared with other work, where wall time is not), or on THREADS threads (the
+ * node's {@code personalize.training.threads}), timed in wall time, with a checksum of the item
  * neighbours so that a change meant to keep the weights can be seen to keep them. Run from {@code it/}:
  *
  * <pre>
  *   mvn -q compile exec:java -Dexec.mainClass=io.personalize.bench.TrainingCpuBench \
- *       -Dexec.args="2000000 cosine,ease,als [SAMPLE_USERS] [BUDGET_BYTES]"
+ *       -Dexec.args="2000000 cosine,ease,als [SAMPLE_USERS] [BUDGET_BYTES] [THREADS]"
  * </pre>
  *
  * BUDGET_BYTES is the training memory budget (default 40% of a 2 GiB heap, the node's share in {@code bin/bench
@@ -31,6 +33,12 @@ public final class TrainingCpuBench {
         String[] algorithms = (args.length > 1 ? args[1] : "cosine,ease,als").split(",");
         int sampleUsers = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
         long budget = args.length > 3 ? Long.parseLong(args[3]) : (long) (0.4 * (2L << 30));
+        // THREADS > 1: the maths share their independent parts with THREADS - 1 helper threads (the node's
+        // personalize.training.threads); times are then wall times, CPU time counts only the calling thread
+        int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        java.util.concurrent.ExecutorService helpers =
+                threads > 1 ? java.util.concurrent.Executors.newFixedThreadPool(threads - 1) : null;
+        Workers workers = threads > 1 ? new Workers(helpers, threads) : Workers.SERIAL;
         SyntheticEvents log = SyntheticEvents.scale(events);
         int[] itemIds = stringOrder("i", log.items());
         int[] userIds = stringOrder("u", log.users());
@@ -49,21 +57,23 @@ public final class TrainingCpuBench {
         }
         System.out.printf(
                 Locale.ROOT,
-                "training maths on %,d synthetic events (%,d users, %,d items), one thread, memory budget %,d MB%n",
+                "training maths on %,d synthetic events (%,d users, %,d items), %s, memory budget %,d MB%n",
                 events,
                 log.users(),
                 log.items(),
+                threads == 1 ? "one thread, CPU time" : threads + " threads, wall time",
                 budget >> 20);
         for (String algorithm : algorithms) {
             TrainingConfig config = TrainingConfig.builder()
                     .algorithm(TrainingConfig.Algorithm.valueOf(algorithm.trim().toUpperCase(Locale.ROOT)))
                     .halfLifeDays(21)
                     .memoryBudgetBytes(budget)
+                    .workers(workers)
                     .build();
-            PhaseClock clock = new PhaseClock();
-            long start = cpu();
+            PhaseClock clock = new PhaseClock(threads == 1);
+            long start = clock.now();
             TrainedModel model = ModelTrainer.train(users, items, weights, seconds, config, clock);
-            long trained = cpu();
+            long trained = clock.now();
             clock.end(trained);
             ItemNeighbors nb = model.neighbors();
             long idHash = 0;
@@ -79,10 +89,10 @@ public final class TrainingCpuBench {
                 lists.recommend(u, model.historyItems(u), model.historyWeights(u), model.historyItems(u), 100, 1);
                 listed++;
             }
-            long done = cpu();
+            long done = clock.now();
             System.out.printf(
                     Locale.ROOT,
-                    "%-8s training %.1f s CPU (%s); users' lists %.3f ms per user (%,d sampled: about %.0f s for all);"
+                    "%-8s training %.1f s (%s); users' lists %.3f ms per user (%,d sampled: about %.0f s for all);"
                             + " neighbours: %,d entries, ids hash %x, score sum %.9f%n",
                     algorithm,
                     (trained - start) / 1e9,
@@ -93,6 +103,9 @@ public final class TrainingCpuBench {
                     nb.neighbors().length,
                     idHash,
                     scoreSum);
+        }
+        if (helpers != null) {
+            helpers.shutdown();
         }
         System.out.println("reproduce: (cd it && mvn -q compile exec:java -Dexec.mainClass="
                 + TrainingCpuBench.class.getName() + " -Dexec.args=\"" + String.join(" ", args) + "\")");
@@ -116,16 +129,26 @@ public final class TrainingCpuBench {
         return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
-    /** CPU time per phase the maths report. */
+    /** CPU time (one thread) or wall time (several) per phase the maths report. */
     static final class PhaseClock implements TrainingMonitor {
         private final StringBuilder phases = new StringBuilder();
+        private final boolean cpuTime;
         private String phase = "start";
-        private long since = cpu();
+        private long since;
+
+        PhaseClock(boolean cpuTime) {
+            this.cpuTime = cpuTime;
+            this.since = now();
+        }
+
+        long now() {
+            return cpuTime ? cpu() : System.nanoTime();
+        }
 
         @Override
         public void progress(String name, long done, long total) {
             if (name.equals(phase) == false) {
-                end(cpu());
+                end(now());
                 phase = name;
             }
         }
