@@ -12,12 +12,7 @@ import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
-import org.elasticsearch.action.support.TransportAction;
-import org.elasticsearch.action.support.nodes.BaseNodeResponse;
-import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.client.internal.Client;
-import org.elasticsearch.cluster.ClusterName;
-import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 
@@ -29,7 +24,7 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 public final class ClearCacheAction {
 
     public static final String NAME = "cluster:admin/personalize/cache/clear";
-    public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+    public static final ActionType<NodeAcks> TYPE = new ActionType<>(NAME);
 
     private static final Logger logger = LogManager.getLogger(ClearCacheAction.class);
 
@@ -189,32 +184,6 @@ public final class ClearCacheAction {
         @Override
         public int hashCode() {
             return java.util.Objects.hash(model, keepIndex, userId, forgottenAt);
-        }
-    }
-
-    public static final class NodeResponse extends BaseNodeResponse {
-        public NodeResponse(DiscoveryNode node) {
-            super(node);
-        }
-
-        public NodeResponse(StreamInput in) throws IOException {
-            super(in);
-        }
-    }
-
-    public static final class Response extends BaseNodesResponse<NodeResponse> {
-        public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
-            super(clusterName, nodes, failures);
-        }
-
-        @Override
-        protected List<NodeResponse> readNodesFrom(StreamInput in) {
-            return TransportAction.localOnly();
-        }
-
-        @Override
-        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) {
-            TransportAction.localOnly();
         }
     }
 }

@@ -14,12 +14,7 @@ import org.apache.logging.log4j.Logger;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
-import org.elasticsearch.action.support.TransportAction;
-import org.elasticsearch.action.support.nodes.BaseNodeResponse;
-import org.elasticsearch.action.support.nodes.BaseNodesResponse;
 import org.elasticsearch.client.internal.Client;
-import org.elasticsearch.cluster.ClusterName;
-import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 
@@ -31,7 +26,7 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 public final class RecentItemsChangedAction {
 
     public static final String NAME = "cluster:admin/personalize/recent_items/changed";
-    public static final ActionType<Response> TYPE = new ActionType<>(NAME);
+    public static final ActionType<NodeAcks> TYPE = new ActionType<>(NAME);
 
     private static final Logger logger = LogManager.getLogger(RecentItemsChangedAction.class);
     static final int ATTEMPTS = 3;
@@ -186,32 +181,6 @@ public final class RecentItemsChangedAction {
         @Override
         public int hashCode() {
             return java.util.Objects.hash(model, index, changes);
-        }
-    }
-
-    public static final class NodeResponse extends BaseNodeResponse {
-        public NodeResponse(DiscoveryNode node) {
-            super(node);
-        }
-
-        public NodeResponse(StreamInput in) throws IOException {
-            super(in);
-        }
-    }
-
-    public static final class Response extends BaseNodesResponse<NodeResponse> {
-        public Response(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
-            super(clusterName, nodes, failures);
-        }
-
-        @Override
-        protected List<NodeResponse> readNodesFrom(StreamInput in) {
-            return TransportAction.localOnly();
-        }
-
-        @Override
-        protected void writeNodesTo(StreamOutput out, List<NodeResponse> nodes) {
-            TransportAction.localOnly();
         }
     }
 }

@@ -19,11 +19,7 @@ import org.elasticsearch.transport.TransportService;
 /** Clears what this node's serving cache holds of a model or a user ({@link ClearCacheAction}). */
 public final class TransportClearCacheAction
         extends TransportNodesAction<
-                ClearCacheAction.Request,
-                ClearCacheAction.Response,
-                ClearCacheAction.NodeRequest,
-                ClearCacheAction.NodeResponse,
-                Void> {
+                ClearCacheAction.Request, NodeAcks, ClearCacheAction.NodeRequest, NodeAcks.Ack, Void> {
     private final ServingCache cache;
 
     @Inject
@@ -44,11 +40,9 @@ public final class TransportClearCacheAction
     }
 
     @Override
-    protected ClearCacheAction.Response newResponse(
-            ClearCacheAction.Request request,
-            List<ClearCacheAction.NodeResponse> nodes,
-            List<FailedNodeException> failures) {
-        return new ClearCacheAction.Response(clusterService.getClusterName(), nodes, failures);
+    protected NodeAcks newResponse(
+            ClearCacheAction.Request request, List<NodeAcks.Ack> nodes, List<FailedNodeException> failures) {
+        return new NodeAcks(clusterService.getClusterName(), nodes, failures);
     }
 
     @Override
@@ -57,12 +51,12 @@ public final class TransportClearCacheAction
     }
 
     @Override
-    protected ClearCacheAction.NodeResponse newNodeResponse(StreamInput in, DiscoveryNode node) throws IOException {
-        return new ClearCacheAction.NodeResponse(in);
+    protected NodeAcks.Ack newNodeResponse(StreamInput in, DiscoveryNode node) throws IOException {
+        return new NodeAcks.Ack(in);
     }
 
     @Override
-    protected ClearCacheAction.NodeResponse nodeOperation(ClearCacheAction.NodeRequest request, Task task) {
+    protected NodeAcks.Ack nodeOperation(ClearCacheAction.NodeRequest request, Task task) {
         if (request.userId() != null) {
             if (request.forgottenAt() > 0
                     && ForgottenUsers.of(clusterService.state()).forgottenAt(request.model(), request.userId())
@@ -75,6 +69,6 @@ public final class TransportClearCacheAction
         } else {
             cache.invalidateModel(request.model(), request.keepIndex());
         }
-        return new ClearCacheAction.NodeResponse(clusterService.localNode());
+        return new NodeAcks.Ack(clusterService.localNode());
     }
 }

@@ -20,11 +20,7 @@ import org.elasticsearch.transport.TransportService;
  */
 public final class TransportRecentItemsChangedAction
         extends TransportNodesAction<
-                RecentItemsChangedAction.Request,
-                RecentItemsChangedAction.Response,
-                RecentItemsChangedAction.NodeRequest,
-                RecentItemsChangedAction.NodeResponse,
-                Void> {
+                RecentItemsChangedAction.Request, NodeAcks, RecentItemsChangedAction.NodeRequest, NodeAcks.Ack, Void> {
     private final ServingCache cache;
 
     @Inject
@@ -45,11 +41,9 @@ public final class TransportRecentItemsChangedAction
     }
 
     @Override
-    protected RecentItemsChangedAction.Response newResponse(
-            RecentItemsChangedAction.Request request,
-            List<RecentItemsChangedAction.NodeResponse> nodes,
-            List<FailedNodeException> failures) {
-        return new RecentItemsChangedAction.Response(clusterService.getClusterName(), nodes, failures);
+    protected NodeAcks newResponse(
+            RecentItemsChangedAction.Request request, List<NodeAcks.Ack> nodes, List<FailedNodeException> failures) {
+        return new NodeAcks(clusterService.getClusterName(), nodes, failures);
     }
 
     @Override
@@ -58,15 +52,13 @@ public final class TransportRecentItemsChangedAction
     }
 
     @Override
-    protected RecentItemsChangedAction.NodeResponse newNodeResponse(StreamInput in, DiscoveryNode node)
-            throws IOException {
-        return new RecentItemsChangedAction.NodeResponse(in);
+    protected NodeAcks.Ack newNodeResponse(StreamInput in, DiscoveryNode node) throws IOException {
+        return new NodeAcks.Ack(in);
     }
 
     @Override
-    protected RecentItemsChangedAction.NodeResponse nodeOperation(
-            RecentItemsChangedAction.NodeRequest request, Task task) {
+    protected NodeAcks.Ack nodeOperation(RecentItemsChangedAction.NodeRequest request, Task task) {
         cache.recentItems().changed(request.model(), request.index(), request.changes());
-        return new RecentItemsChangedAction.NodeResponse(clusterService.localNode());
+        return new NodeAcks.Ack(clusterService.localNode());
     }
 }

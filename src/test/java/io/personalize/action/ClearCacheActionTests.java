@@ -30,8 +30,7 @@ public class ClearCacheActionTests extends ESTestCase {
                     ActionType<Response> action, Request request, ActionListener<Response> listener) {
                 FailedNodeException failure =
                         new FailedNodeException("node-2", "unreachable", new IOException("connection reset"));
-                listener.onResponse(
-                        (Response) new ClearCacheAction.Response(new ClusterName("test"), List.of(), List.of(failure)));
+                listener.onResponse((Response) new NodeAcks(new ClusterName("test"), List.of(), List.of(failure)));
             }
         };
     }

@@ -42,59 +42,6 @@ public record ModelSettings(
         Integer easeSupport)
         implements Serializable {
 
-    /** Without EASE's variant and support (chosen by memory, the default support). */
-    public ModelSettings(
-            String model,
-            String eventsIndex,
-            String userField,
-            String itemField,
-            String typeField,
-            String timeField,
-            String valueField,
-            Map<String, Double> weights,
-            Long halfLifeMillis,
-            String algorithm,
-            int neighbors,
-            Double alpha,
-            Double shrinkage,
-            Double beta,
-            int maxHistory,
-            int userItems,
-            Long popularityHalfLifeMillis,
-            Double popularityWeight,
-            Integer factors,
-            Integer iterations,
-            Double regularization,
-            Double valueExponent,
-            Integer userNeighbors) {
-        this(
-                model,
-                eventsIndex,
-                userField,
-                itemField,
-                typeField,
-                timeField,
-                valueField,
-                weights,
-                halfLifeMillis,
-                algorithm,
-                neighbors,
-                alpha,
-                shrinkage,
-                beta,
-                maxHistory,
-                userItems,
-                popularityHalfLifeMillis,
-                popularityWeight,
-                factors,
-                iterations,
-                regularization,
-                valueExponent,
-                userNeighbors,
-                null,
-                null);
-    }
-
     /**
      * Share of the JVM's heap the training maths may take for an algorithm's own structures, the node's rule
      * ({@code io.personalize.model.TrainingConfigs.MEMORY_BUDGET_SHARE}): EASE is dense while its matrices fit it.

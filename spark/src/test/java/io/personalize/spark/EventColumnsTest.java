@@ -58,6 +58,8 @@ class EventColumnsTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 null);
     }
 

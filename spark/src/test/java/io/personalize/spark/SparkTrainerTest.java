@@ -98,7 +98,9 @@ class SparkTrainerTest {
                 algorithm.equals("als") ? 6 : null,
                 null,
                 null,
-                algorithm.equals("user_knn") ? 7 : null);
+                algorithm.equals("user_knn") ? 7 : null,
+                null,
+                null);
     }
 
     /** What the node computes: ModelTrainer over ids numbered in the order of their bytes. */
