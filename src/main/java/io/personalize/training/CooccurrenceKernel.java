@@ -21,19 +21,6 @@ final class CooccurrenceKernel {
 
     private CooccurrenceKernel() {}
 
-    static ItemNeighbors compute(
-            InteractionMatrix m,
-            float[] left,
-            float[] right,
-            double[] rowScale,
-            double[] colScale,
-            double shrink,
-            int k,
-            String phase,
-            TrainingMonitor monitor) {
-        return compute(m, left, right, rowScale, colScale, shrink, k, 0, m.numItems(), phase, monitor);
-    }
-
     /**
      * The rows of items {@code [from, to)} only: row {@code r} of the result is item {@code from + r} (neighbour ids stay
      * the matrix's). The matrix needs only the users of those items, with all their items: a distributed training
