@@ -165,7 +165,10 @@ final class AlgorithmsBench {
                 "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s + tuning %.1f s%n",
                 "tuned: " + chosen.path("algorithm").asText().replaceAll("\\(.*", "") + ", half-life "
                         + chosen.path("half_life").asText() + ", popularity "
-                        + chosen.path("popularity_weight").asDouble(),
+                        + chosen.path("popularity_weight").asDouble()
+                        + (chosen.has("popularity_discount")
+                                ? ", discount " + chosen.path("popularity_discount").asDouble()
+                                : ""),
                 m.path("hit_rate").asDouble(),
                 m.path("precision").asDouble(),
                 m.path("recall").asDouble(),
@@ -178,12 +181,13 @@ final class AlgorithmsBench {
         for (JsonNode c : tuning.path("candidates")) {
             tried.append(String.format(
                     Locale.ROOT,
-                    "    %-17s %-8s %-70s half-life %-5s pop %-4s %s%n",
+                    "    %-19s %-8s %-70s half-life %-5s pop %-4s disc %-4s %s%n",
                     c.path("stage").asText(),
                     c.path("outcome").asText(),
                     c.path("algorithm").asText(),
                     c.path("half_life").asText(),
                     c.path("popularity_weight").asDouble(),
+                    c.path("popularity_discount").asDouble(0),
                     c.has("ndcg")
                             ? String.format(
                                     Locale.ROOT,
