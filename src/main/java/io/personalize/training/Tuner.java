@@ -27,10 +27,12 @@ import java.util.function.LongSupplier;
  *   <li>{@code sparse}: EASE's sparse variant (each item's column regressed on the {@code support} items that co-occur
  *       most with it) at supports 50 and 200, at EASE's best regularization and a quarter of it, and when one of them
  *       is EASE's best, its regularization further down while each quarter beats the one before;
- *   <li>{@code half_life}: a third and three times the best half-life, when decay won;
- *   <li>{@code popularity_discount}: for the best configuration of each of the two best algorithms, the popularity
- *       discount raised by {@link #DISCOUNT_STEP} (an item's collaborative score divided by its number of users to
- *       that power), and further while each step beats the one before (at most {@link #DISCOUNT_STEPS} steps);
+ *   <li>{@code half_life}: a third and three times the best half-life, when decay won (with a coverage floor, from the
+ *       best NDCG of all too, when it is another candidate: the coverage stage may widen it to the floor);
+ *   <li>{@code popularity_discount}: for the best configuration of each of the two best algorithms (and with a floor,
+ *       of the best NDCG's algorithm), the popularity discount raised by {@link #DISCOUNT_STEP} (an item's
+ *       collaborative score divided by its number of users to that power), and further while each step beats the one
+ *       before (at most {@link #DISCOUNT_STEPS} steps);
  *   <li>{@code coverage}, only with a coverage floor: for each algorithm's best configuration, the move of its main
  *       parameter that spreads its lists over more items (rp3beta's beta up, cosine's alpha down, EASE's and ALS's
  *       regularization down, fewer users for user_knn), and that and the configuration itself without popularity;
@@ -229,21 +231,30 @@ public final class Tuner {
 
         sparseEase(evaluator);
 
-        Trial best = best(t -> true);
-        if (best != null && Double.isFinite(best.halfLifeDays())) {
-            double h = best.halfLifeDays();
-            for (double halfLife : new double[] {h / 3, h * 3}) {
-                try_(
-                        "half_life",
-                        best.config().toBuilder().halfLifeDays(halfLife).build(),
-                        evaluator);
+        // from the best, and under a floor from the best NDCG too: the coverage stage can widen it to the floor later
+        for (Trial best : refinedFrom(best(t -> true))) {
+            if (Double.isFinite(best.halfLifeDays())) {
+                double h = best.halfLifeDays();
+                for (double halfLife : new double[] {h / 3, h * 3}) {
+                    try_(
+                            "half_life",
+                            best.config().toBuilder().halfLifeDays(halfLife).build(),
+                            evaluator);
+                }
             }
         }
 
         // the popularity discount of the two best algorithms: the share of each list that goes to the items everyone
         // has is the one knob every algorithm shares (Online Retail, newest events: EASE's NDCG and coverage both rise
         // up to a discount of about 0.2, and its coverage goes on rising beyond)
-        for (Trial t : twoBestAlgorithms()) {
+        List<Trial> discounted = new ArrayList<>(twoBestAlgorithms());
+        for (Trial t : refinedFrom(null)) {
+            if (discounted.stream()
+                    .noneMatch(x -> x.config().algorithm() == t.config().algorithm())) {
+                discounted.add(t);
+            }
+        }
+        for (Trial t : discounted) {
             Trial from = t;
             for (int s = 0; s < DISCOUNT_STEPS; s++) {
                 TrainingConfig next = discountStep(from.config());
@@ -502,6 +513,31 @@ public final class Tuner {
             trials.add(trial);
             return trial;
         }
+    }
+
+    /**
+     * {@code best} (when not null), and with a coverage floor also the best NDCG of all when it is another candidate:
+     * the starting points of the refining stages.
+     */
+    private List<Trial> refinedFrom(Trial best) {
+        List<Trial> from = new ArrayList<>();
+        if (best != null) {
+            from.add(best);
+        }
+        if (minCoverage > 0) {
+            Trial leader = null;
+            for (Trial t : trials) {
+                if (t.outcome() == Outcome.MEASURED
+                        && (leader == null
+                                || t.figures().ndcg() > leader.figures().ndcg())) {
+                    leader = t;
+                }
+            }
+            if (leader != null && leader != best) {
+                from.add(leader);
+            }
+        }
+        return from;
     }
 
     /** The candidate recorded for this configuration, or null. */

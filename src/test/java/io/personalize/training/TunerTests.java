@@ -340,6 +340,29 @@ class TunerTests {
     }
 
     @Test
+    void underAFloorTheBestNdcgUnderItIsRefinedTooAndWidenedToTheFloor() {
+        // OR-time's shape: cosine reaches the floor at a lower NDCG; EASE leads on NDCG under the floor, best at a
+        // 7-day half-life, and its discount widens it to the floor at a small cost
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, 0.5, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            double d = c.popularityDiscount();
+            boolean ease = c.algorithm() == TrainingConfig.Algorithm.EASE;
+            double decay = Double.isFinite(c.halfLifeDays()) ? 0.01 + (c.halfLifeDays() == 7 ? 0.02 : 0) : 0;
+            double ndcg = (ease ? 0.3 + decay : 0.2) - 0.01 * d;
+            double coverage = c.algorithm() == TrainingConfig.Algorithm.COSINE ? 0.6 : 0.2 + d;
+            return new Tuner.Figures(ndcg, ndcg, ndcg, ndcg, ndcg, coverage);
+        });
+        assertTrue(result.trials().stream()
+                .anyMatch(t -> t.stage().equals("half_life")
+                        && t.config().algorithm() == TrainingConfig.Algorithm.EASE
+                        && t.halfLifeDays() == 7));
+        assertTrue(result.coverageMet());
+        TrainingConfig winner = result.winner().config();
+        assertEquals(TrainingConfig.Algorithm.EASE, winner.algorithm());
+        assertEquals(7, winner.halfLifeDays());
+        assertEquals(0.3, winner.popularityDiscount(), 1e-12);
+    }
+
+    @Test
     void easeIsTriedOnBinaryInputWithASmallerRegularization() {
         // EASE on binary interactions at a quarter of the default regularization is the peak (OR-stratified's case)
         Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)

@@ -167,7 +167,8 @@ final class AlgorithmsBench {
                         + chosen.path("half_life").asText() + ", popularity "
                         + chosen.path("popularity_weight").asDouble()
                         + (chosen.has("popularity_discount")
-                                ? ", discount " + chosen.path("popularity_discount").asDouble()
+                                ? ", discount "
+                                        + chosen.path("popularity_discount").asDouble()
                                 : ""),
                 m.path("hit_rate").asDouble(),
                 m.path("precision").asDouble(),
