@@ -28,10 +28,14 @@ final class AlgorithmsBench {
      * The tuned model's row: {@code _evaluate} with {@code tune}, which tunes on a validation slice of the test split's
      * training part and scores the winner on the test part. OR-time: the default slice (the newest 10% of the events
      * before the split); OR-stratified: a random slice like the bench's own validation (25% of each customer's items,
-     * seed 43). A 20-minute budget: the machine is shared. OR-time with the issue's coverage target as the floor of the
-     * choice ({@code min_coverage} 0.3, on the validation slice's coverage).
+     * seed 43). A 20-minute budget: the machine is shared. OR-time twice: the choice by NDCG alone (the tuned row the
+     * targets compare), and with the issue's coverage target as the floor of the choice ({@code min_coverage} 0.3, on
+     * the validation slice's coverage: stricter than the same figure on the test split, which judges twice as many
+     * customers).
      */
-    static final String TUNE_TIME = "{\"budget\": \"20m\", \"min_coverage\": 0.3}";
+    static final String TUNE_TIME = "{\"budget\": \"20m\"}";
+
+    static final String TUNE_TIME_FLOOR = "{\"budget\": \"20m\", \"min_coverage\": 0.3}";
 
     static final String TUNE_STRATIFIED =
             "{\"budget\": \"20m\", \"validation\": \"random\", \"fraction\": 0.25, \"seed\": 43}";
@@ -83,7 +87,7 @@ final class AlgorithmsBench {
         OfflineSplit stratifiedTest = OfflineSplit.stratified(purchases, FRACTION, SEED, "OR-stratified");
         OfflineSplit stratifiedValidation =
                 OfflineSplit.stratified(stratifiedTest.train(), FRACTION, VALIDATION_SEED, "OR-stratified validation");
-        protocol(es, model, k, timeTest, timeValidation, "{\"split\": \"2011-11-01\"", TUNE_TIME);
+        protocol(es, model, k, timeTest, timeValidation, "{\"split\": \"2011-11-01\"", TUNE_TIME, TUNE_TIME_FLOOR);
         protocol(
                 es,
                 model,
@@ -224,7 +228,7 @@ final class AlgorithmsBench {
             OfflineSplit test,
             OfflineSplit validation,
             String bodyStart,
-            String tune) {
+            String... tunes) {
         System.out.printf(
                 Locale.ROOT,
                 "%n== %s: choosing on %s (%,d train events, %,d judged customers) ==%n",
@@ -332,7 +336,9 @@ final class AlgorithmsBench {
                 popularity.path("ndcg").asDouble(),
                 popularity.path("coverage").asDouble());
         System.out.print(rows);
-        tuned(es, model, k, bodyStart, tune);
+        for (String tune : tunes) {
+            tuned(es, model, k, bodyStart, tune);
+        }
         OfflineEvaluator.Figures ref = new OfflineEvaluator(test, k).denseEase(bestLambda);
         System.out.printf(
                 Locale.ROOT,
