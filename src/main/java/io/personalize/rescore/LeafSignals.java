@@ -242,7 +242,8 @@ final class LeafSignals {
     /** A keyword id: the ordinal's term looked up in the table, or, once resolved, the ordinal among the items'. */
     private static final class KeywordIds implements ItemReader {
         private final SortedSetDocValues ids;
-        private final IdTable table;
+        // the items as UTF-8 bytes, built when first needed: signals resolved from the node's copy never need them
+        private IdTable table;
         private final ShardSignals signals;
         private final Object segmentKey;
         // this node's ordinals of ids earlier requests asked this segment about (null: none kept)
@@ -262,13 +263,12 @@ final class LeafSignals {
                 int walkedTermsPerLookup)
                 throws IOException {
             this.ids = ids;
-            this.table = signals.utf8Ids();
             this.signals = signals;
             this.segmentKey = segmentKey;
             this.known = known;
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
-            this.walk = walkCost <= table.size();
-            this.resolveAfter = Math.min(table.size(), walkCost);
+            this.walk = walkCost <= signals.size();
+            this.resolveAfter = Math.min(signals.size(), walkCost);
             long[] resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
                 unpack(resolved);
@@ -295,7 +295,7 @@ final class LeafSignals {
             for (int i = 0; i < items.length; i++) {
                 Long ord = known.ord(items[i]);
                 if (ord == null) {
-                    ord = ids.lookupTerm(table.bytesOf(i, scratch));
+                    ord = ids.lookupTerm(table().bytesOf(i, scratch));
                     known.put(items[i], Math.max(-1L, ord));
                 }
                 if (ord >= 0) {
@@ -315,6 +315,13 @@ final class LeafSignals {
             unpack(sorted);
         }
 
+        private IdTable table() {
+            if (table == null) {
+                table = signals.utf8Ids();
+            }
+            return table;
+        }
+
         @Override
         public int item(int doc) throws IOException {
             if (ids.advanceExact(doc) == false) {
@@ -328,7 +335,7 @@ final class LeafSignals {
                 int k = Arrays.binarySearch(resolvedOrds, ord);
                 return k < 0 ? -1 : resolvedItems[k];
             }
-            return table.find(ids.lookupOrd(ord));
+            return table().find(ids.lookupOrd(ord));
         }
 
         /**
@@ -337,13 +344,13 @@ final class LeafSignals {
          * item (a block decompressed per item).
          */
         private void resolve() throws IOException {
-            long[] packed = new long[table.size()];
+            long[] packed = new long[signals.size()];
             int n = 0;
             if (walk) {
                 TermsEnum terms = ids.termsEnum();
                 long ord = 0;
                 for (BytesRef term = terms.next(); term != null && n < packed.length; term = terms.next(), ord++) {
-                    int item = table.find(term);
+                    int item = table().find(term);
                     if (item >= 0) {
                         packed[n++] = pack(ord, item); // in increasing ordinal order: no sort
                     }
@@ -361,8 +368,8 @@ final class LeafSignals {
                 }
             } else {
                 BytesRef scratch = new BytesRef();
-                for (int i = 0; i < table.size(); i++) {
-                    long ord = ids.lookupTerm(table.bytesOf(i, scratch));
+                for (int i = 0; i < signals.size(); i++) {
+                    long ord = ids.lookupTerm(table().bytesOf(i, scratch));
                     if (known != null) {
                         known.put(signals.items()[i], Math.max(-1L, ord));
                     }
