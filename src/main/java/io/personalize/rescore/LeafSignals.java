@@ -283,21 +283,26 @@ final class LeafSignals {
          */
         private void resolveFromKnown() throws IOException {
             String[] items = signals.items();
-            int missing = 0;
-            for (String item : items) {
-                if (known.ord(item) == null && ++missing * MISSING_PER_SEEK > items.length) {
-                    return; // mostly new to this segment: the adaptive path below, which fills the node's copy
-                }
-            }
             long[] packed = new long[items.length];
+            int[] missing = new int[items.length / MISSING_PER_SEEK];
             int n = 0;
-            BytesRef scratch = new BytesRef();
+            int m = 0;
             for (int i = 0; i < items.length; i++) {
                 Long ord = known.ord(items[i]);
                 if (ord == null) {
-                    ord = ids.lookupTerm(table().bytesOf(i, scratch));
-                    known.put(items[i], Math.max(-1L, ord));
+                    if (m == missing.length) {
+                        return; // mostly new to this segment: the adaptive path below, which fills the node's copy
+                    }
+                    missing[m++] = i;
+                } else if (ord >= 0) {
+                    packed[n++] = pack(ord, i);
                 }
+            }
+            BytesRef scratch = new BytesRef();
+            for (int k = 0; k < m; k++) {
+                int i = missing[k];
+                long ord = ids.lookupTerm(table().bytesOf(i, scratch));
+                known.put(items[i], Math.max(-1L, ord));
                 if (ord >= 0) {
                     packed[n++] = pack(ord, i);
                 }
