@@ -292,10 +292,15 @@ public class LeafSignalsTests extends ESTestCase {
         assertScores("sku", 400, 2000, 3, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
         assertScores("sku", 400, 2000, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
         assertThat(SegmentIdOrds.segments(), greaterThan(0));
-        // signals whose ids the node's copy all knows now: each segment turns them into ordinals before any document
+        // signals whose ids the node's copy all knows (a walk of each segment's terms at the first document put them
+        // there): each segment turns them into ordinals before any document
         PersonalizationSignals signals = signals("sku", 400, 200);
         for (LeafReaderContext leaf : reader.leaves()) {
-            LeafSignals fill = new LeafSignals(leaf.reader(), new ShardSignals(signals), WEIGHTS, 1 << 20, 1, true);
+            if (leaf.reader().getSortedSetDocValues("sku") == null) {
+                continue; // a segment of documents without an id: nothing to resolve
+            }
+            LeafSignals fill =
+                    new LeafSignals(leaf.reader(), new ShardSignals(signals), WEIGHTS, 1 << 20, 1 << 20, true);
             for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
                 fill.item(doc);
             }
