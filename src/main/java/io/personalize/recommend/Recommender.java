@@ -138,7 +138,7 @@ public final class Recommender {
                     ranking,
                     new LinkedHashMap<>(),
                     0,
-                    Prefetched.NONE,
+                    new Prefetched(),
                     toCheck,
                     visible,
                     listener);
@@ -212,8 +212,6 @@ public final class Recommender {
      * read, the knn hits) and every item asked about (absent from the first: did not pass).
      */
     static final class Prefetched {
-        static final Prefetched NONE = new Prefetched();
-
         private final Map<String, CatalogItem> found = new ConcurrentHashMap<>();
         private final Set<String> asked = ConcurrentHashMap.newKeySet();
 
