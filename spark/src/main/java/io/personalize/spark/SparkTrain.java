@@ -33,7 +33,8 @@ import org.apache.spark.sql.SparkSession;
  *       --url https://es:9200 --model shop [--events s3a://bucket/events/ --format parquet] ...
  * </pre>
  *
- * Options: {@code --url} (required), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
+ * Options: {@code --url URL[,URL...]} (required: one node or several, the client moving to the next when one does not
+ * answer), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
  * parquet|json|csv} (default: read the model's events index); {@code --slices N} (index slices, default: Spark's
  * default parallelism); {@code --partitions N} (user partitions, default: one per core and at most 500,000 events
  * each), {@code --blocks N} (item blocks, default: one per core); {@code --catalog PATH[,PATH...]} and {@code
