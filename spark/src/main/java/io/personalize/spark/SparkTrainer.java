@@ -167,6 +167,8 @@ public final class SparkTrainer {
     private final int userPartitions;
     private final int itemBlocks;
     private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
+    private long alsSeed = TrainingConfig.DEFAULT_ALS_SEED;
+    private double regParamScale = 1;
 
     /**
      * @param userPartitions partitions of users (histories, sums, users' lists); 0: one per core, and more when
@@ -185,6 +187,24 @@ public final class SparkTrainer {
      */
     public SparkTrainer easeMode(EaseSimilarity.Mode mode) {
         this.easeMode = java.util.Objects.requireNonNull(mode);
+        return this;
+    }
+
+    /** MLlib's ALS seed (default {@link TrainingConfig#DEFAULT_ALS_SEED}, the node's ALS seed). */
+    public SparkTrainer alsSeed(long seed) {
+        this.alsSeed = seed;
+        return this;
+    }
+
+    /**
+     * A factor on MLlib's regParam (default 1: {@code regularization x (users + items) / (2 x entries)}, see
+     * {@link #factorize}).
+     */
+    public SparkTrainer regParamScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("the regParam scale must be a positive number, got [" + scale + "]");
+        }
+        this.regParamScale = scale;
         return this;
     }
 
@@ -599,14 +619,14 @@ public final class SparkTrainer {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long entries = ratingFrame.count();
         int rank = config.factors();
-        double regParam = config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
+        double regParam = regParamScale * config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
         ALSModel fitted = new ALS()
                 .setImplicitPrefs(true)
                 .setRank(rank)
                 .setMaxIter(config.iterations())
                 .setAlpha(config.alsAlpha())
                 .setRegParam(regParam)
-                .setSeed(SEED)
+                .setSeed(alsSeed)
                 .setNumUserBlocks(Math.max(1, partitions))
                 .setNumItemBlocks(Math.max(1, Math.min(itemBlocks, numItems)))
                 .setUserCol("user")
@@ -712,9 +732,6 @@ public final class SparkTrainer {
         }
         return lo;
     }
-
-    /** MLlib's ALS seed: fixed, so the same events give the same factors. */
-    static final long SEED = 42L;
 
     /** MLlib's factors ({@code id}, {@code features}) as a row-major array; ids without factors stay 0. */
     private static float[] factors(Dataset<Row> frame, int rows, int rank) {
