@@ -271,6 +271,25 @@ class SparkTrainerTest {
     }
 
     @Test
+    void alsSeedAndRegParamScaleReachMllib() {
+        List<Row> rows = events(11);
+        ModelSettings settings = settings("als");
+        SparkTrainer.Result base =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        SparkTrainer.Result other = new SparkTrainer(spark, 3, 4)
+                .alsSeed(43)
+                .regParamScale(2)
+                .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        assertEquals(2 * base.factors().regParam(), other.factors().regParam(), 1e-12);
+        assertTrue(
+                Arrays.equals(base.factors().items(), other.factors().items()) == false,
+                "another seed and regParam, other factors");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new SparkTrainer(spark, 3, 4).regParamScale(-1));
+        assertEquals("the regParam scale must be a positive number, got [-1.0]", e.getMessage());
+    }
+
+    @Test
     void alsIsMllibsFactorsFoldedInByThePluginsCode() {
         List<Row> rows = events(11);
         ModelSettings settings = settings("als");
