@@ -50,15 +50,18 @@ public final class SparkBench {
             // "executors": only the default import (each partition sending its parts), not the second run of the job
             // whose driver sends a file: at 20 million events each run of the job takes half an hour here
             scale(es, url, events, args.length <= 3 || args[3].equals("executors") == false);
+        } else if (mode.equals("als-regparam")) {
+            // MLlib's regParam scale chosen on a validation split, then measured on OR-time beside the node's als
+            retail(es, url, List.of("als"), true);
         } else {
             // bin/bench spark retail [ALGORITHMS]: cosine,rp3beta by default; als compares MLlib's ALS with the node's
-            retail(es, url, List.of((args.length > 2 ? args[2] : "cosine,rp3beta").split(",")));
+            retail(es, url, List.of((args.length > 2 ? args[2] : "cosine,rp3beta").split(",")), false);
         }
     }
 
     // ---- Online Retail: equivalence
 
-    static void retail(EsClient es, String url, List<String> algorithms) throws Exception {
+    static void retail(EsClient es, String url, List<String> algorithms, boolean regParam) throws Exception {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
         String events = "spark-or-events";
@@ -97,6 +100,18 @@ public final class SparkBench {
                     .ok()
                     .path("version");
             double nodeSeconds = (System.nanoTime() - start) / 1e9;
+            if (regParam) {
+                alsRegParam(
+                        es,
+                        url,
+                        data,
+                        protocol,
+                        model,
+                        Model.read(es, trained.path("index").asText()),
+                        products);
+                System.out.println("\nreproduce: bin/bench spark als-regparam");
+                return;
+            }
             SparkRun spark = algorithm.equals("ease")
                     ? SparkRun.run(url, model, "--master", "local[2]", "--ease", nodesEaseMode(es, trained))
                     : SparkRun.run(url, model, "--master", "local[2]");
@@ -118,7 +133,7 @@ public final class SparkBench {
                     sparkIndex);
             compare(node, fromSpark, protocol);
             if (algorithm.equals("als")) {
-                alsNoiseAndRegParam(es, url, data, protocol, model, node, fromSpark);
+                alsNoise(es, url, data, protocol, model, fromSpark);
             }
         }
         System.out.println("\nreproduce: bin/bench spark retail " + String.join(",", algorithms));
@@ -128,20 +143,12 @@ public final class SparkBench {
     static final double[] REG_PARAM_SCALES = {0.25, 0.5, 1, 2, 4};
 
     /**
-     * Why MLlib's {@code als} figures are not the node's, measured: (a) the noise floor of "the same algorithm", the
+     * Why MLlib's {@code als} figures are not the node's, measured: the noise floor of "the same algorithm", the
      * node's ALS (the plugin's training code in this JVM, {@link OfflineEvaluator}) and MLlib's (the job) each with
-     * seeds 42, 43 and 44, same events; (b) MLlib's regParam scaled ({@code --reg-param-scale}), the scale chosen on a
-     * validation split (train before 2011-10-01, judged on October's new purchases: never the test split) as the one
-     * whose HR, Recall and NDCG are nearest the node's there, then measured on OR-time beside the node.
+     * seeds 42, 43 and 44, same events.
      */
-    static void alsNoiseAndRegParam(
-            EsClient es,
-            String url,
-            OnlineRetail data,
-            OnlineRetail.Protocol protocol,
-            String model,
-            Model node,
-            Model spark42)
+    static void alsNoise(
+            EsClient es, String url, OnlineRetail data, OnlineRetail.Protocol protocol, String model, Model spark42)
             throws Exception {
         Map<String, Integer> ids = ids(protocol);
         System.out.printf(Locale.ROOT, "%n  [als] (a) the noise floor: the same ALS, another seed, on OR-time%n");
@@ -187,8 +194,23 @@ public final class SparkBench {
                     m.coverage());
         }
         printSpread("Spark MLlib, seeds 43 and 44 vs 42", sparkFigures);
+    }
 
-        // (b) MLlib's regParam scale chosen on the validation split
+    /**
+     * MLlib's regParam scaled ({@code --reg-param-scale}), the scale chosen on a validation split (train before
+     * 2011-10-01, judged on October's new purchases: never the test split) as the one whose HR, Recall and NDCG are
+     * nearest the node's there, then measured on OR-time beside the node's {@code node}.
+     */
+    static void alsRegParam(
+            EsClient es,
+            String url,
+            OnlineRetail data,
+            OnlineRetail.Protocol protocol,
+            String model,
+            Model node,
+            String products)
+            throws Exception {
+        Map<String, Integer> ids = ids(protocol);
         long validationSplit = java.time.LocalDateTime.parse("2011-10-01T00:00:00")
                 .toInstant(java.time.ZoneOffset.UTC)
                 .toEpochMilli();
@@ -217,9 +239,10 @@ public final class SparkBench {
         }
         es.delete("/_recommend/models/" + valModel);
         es.put("/_recommend/models/" + valModel, String.format(Locale.ROOT, """
-                {"events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                {"catalog": {"index": "%s", "id_field": "sku"},
+                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
-                 "similarity": {"algorithm": "als", "neighbors": 50}}""", events))
+                 "similarity": {"algorithm": "als", "neighbors": 50}}""", products, events))
                 .ok();
         String nodeIndex = es.post("/_recommend/models/" + valModel + "/_train", null)
                 .ok()
@@ -278,9 +301,8 @@ public final class SparkBench {
         }
         System.out.printf(Locale.ROOT, "  chosen on validation: regParam x %s%n", bestScale);
         RankingMetrics a = metrics(node, protocol, ids);
-        RankingMetrics b = bestScale == 1
-                ? sparkSeeds.get(0)
-                : runAndMeasure(es, url, model, protocol, ids, "--reg-param-scale", Double.toString(bestScale));
+        RankingMetrics b =
+                runAndMeasure(es, url, model, protocol, ids, "--reg-param-scale", Double.toString(bestScale));
         System.out.printf(
                 Locale.ROOT,
                 "  on OR-time, regParam x %s: node %.4f / %.4f / %.4f / %.4f, Spark %.4f / %.4f / %.4f / %.4f:"
