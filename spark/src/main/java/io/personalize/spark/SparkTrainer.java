@@ -59,7 +59,8 @@ import scala.Tuple2;
  *       ({@link ModelLines}).</li>
  * </ol>
  * {@code als} replaces steps 4 and 5: Spark MLlib's ALS factorises the users' rows ({@link #factorize}), and the
- * plugin's {@link FactorNeighbors} folds the factors into item neighbours. {@code ease} replaces them with the plugin's
+ * plugin's {@link FactorNeighbors} folds the factors into item neighbours by item blocks (step 5's blocks); the users'
+ * factors stay in their user partitions (step 6 zips each with its users). {@code ease} replaces them with the plugin's
  * {@link EaseSimilarity}: dense on the driver (one matrix inverse) while it fits the driver's memory budget, else its
  * sparse columns solved by item blocks ({@link #sparseEase}). {@code user_knn}'s item neighbours are its cosine (steps
  * 4 and 5); its users' lists rank each user partition's users over the whole matrix, broadcast ({@link AllUsers}).
