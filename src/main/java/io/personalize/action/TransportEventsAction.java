@@ -12,14 +12,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.admin.indices.delete.DeleteIndexRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
@@ -36,6 +41,8 @@ import org.elasticsearch.transport.TransportService;
  * for that user, on any node, counts these events, whatever the events index's refresh interval.
  */
 public final class TransportEventsAction extends HandledTransportAction<EventsAction.Request, EventsAction.Response> {
+
+    private static final Logger logger = LogManager.getLogger(TransportEventsAction.class);
 
     private final Client client;
     private final ProfileLoader profiles;
@@ -131,14 +138,60 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                     index,
                     model.name(),
                     seen,
-                    l.delegateFailureAndWrap((l2, changes) -> RecentItemsChangedAction.broadcast(
-                            profiles.systemClient(),
-                            model.name(),
+                    l.delegateFailureAndWrap((l2, changes) -> leaveNothingOfADeletedModel(
+                            model,
                             index,
-                            changes,
-                            nodeId -> clusterService.state().nodes().nodeExists(nodeId),
-                            l2.map(told -> new EventsAction.Response(millisSince(start), List.of(items))))));
+                            l2.delegateFailureAndWrap((l3, ok) -> RecentItemsChangedAction.broadcast(
+                                    profiles.systemClient(),
+                                    model.name(),
+                                    index,
+                                    changes,
+                                    nodeId -> clusterService.state().nodes().nodeExists(nodeId),
+                                    l3.map(told -> new EventsAction.Response(millisSince(start), List.of(items))))))));
         }));
+    }
+
+    /**
+     * The model deleted (or deleted and created again) while this request wrote: the newest-items index of its
+     * incarnation, which the write may have created again after the deletion removed it, is deleted, so that nothing of
+     * the shoppers outlives the model. A deletion drops the model from the cluster state before it deletes its indices:
+     * a model still current here means the deletion's own index deletion comes after this write.
+     */
+    private void leaveNothingOfADeletedModel(
+            ModelStore.StoredModel model, String index, ActionListener<Void> listener) {
+        profiles.currentModel(
+                model.name(),
+                ActionListener.wrap(
+                        now -> {
+                            if (java.util.Objects.equals(
+                                    now.status().uuid(), model.status().uuid())) {
+                                listener.onResponse(null);
+                            } else {
+                                deleteIndex(index, listener);
+                            }
+                        },
+                        e -> {
+                            if (ExceptionsHelper.unwrapCause(e) instanceof ResourceNotFoundException) {
+                                deleteIndex(index, listener);
+                            } else {
+                                // the model could not be read (its index unavailable): the events are written, and
+                                // answering an error would have them sent twice; a deletion deletes the index anyway
+                                logger.debug("model [" + model.name() + "] could not be read after its events", e);
+                                listener.onResponse(null);
+                            }
+                        }));
+    }
+
+    private void deleteIndex(String index, ActionListener<Void> listener) {
+        profiles.systemClient()
+                .admin()
+                .indices()
+                .delete(
+                        new DeleteIndexRequest(index).indicesOptions(IndicesOptions.lenientExpandHidden()),
+                        ActionListener.wrap(deleted -> listener.onResponse(null), e -> {
+                            logger.warn("could not delete [" + index + "] of a model deleted meanwhile", e);
+                            listener.onResponse(null);
+                        }));
     }
 
     private static long millisSince(long start) {
