@@ -11,7 +11,10 @@ import java.util.Locale;
  * as the bench does and sends {@code _evaluate} with the split 2011-11-01 and the given {@code tune} object.
  *
  * <pre>cd it && mvn -q compile exec:java -Dexec.mainClass=io.personalize.bench.OrTimeTunedRow \
- *   -Dexec.args='http://127.0.0.1:21000 {"budget":"20m","fraction":0.2,"min_coverage":0.3}'</pre>
+ *   -Dexec.args="http://127.0.0.1:21000 0.2 0.3"</pre>
+ *
+ * (the URL, the slice's {@code fraction}, {@code min_coverage}; a 20-minute budget; the events are loaded once per
+ * node)
  */
 public final class OrTimeTunedRow {
 
@@ -19,7 +22,8 @@ public final class OrTimeTunedRow {
 
     public static void main(String[] args) {
         EsClient es = new EsClient(args[0], System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
-        String tune = args[1];
+        String tune = String.format(
+                Locale.ROOT, "{\"budget\": \"20m\", \"fraction\": %s, \"min_coverage\": %s}", args[1], args[2]);
         OnlineRetail data = OnlineRetail.load();
         String products = "bench-products";
         String events = "bench-events";
