@@ -289,7 +289,7 @@ public final class TrainingConfig {
     public ItemSimilarity similarity() {
         return switch (algorithm) {
             case COSINE -> cosine();
-            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
+            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent, workers);
             case EASE ->
                 new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode, workers);
             case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L, workers);
