@@ -7,6 +7,7 @@ import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.SourceItem;
 import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,6 +56,7 @@ public final class Recommender {
 
     private final ProfileLoader profiles;
     private final Client client;
+    private final ItemVectors itemVectors = new ItemVectors();
 
     public Recommender(ProfileLoader profiles, Client client) {
         this.profiles = profiles;
@@ -122,33 +124,114 @@ public final class Recommender {
                 : shopperContentWeight(
                         new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded),
                         request);
-        ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
-            Ranking ranking =
-                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
-            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
-        });
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
         // its weight capped to nothing): not even the catalogue's mean is needed
         if (profile.model().config().catalog().vectorField() == null
                 || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
-            ranked.onResponse(null);
+            Ranking ranking =
+                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            fill(
+                    profile,
+                    catalog,
+                    request,
+                    excluded,
+                    ranking,
+                    new LinkedHashMap<>(),
+                    0,
+                    new Prefetched(),
+                    toCheck,
+                    visible,
+                    listener);
             return;
         }
-        catalogMean(profile.model().config().catalog(), catalog, ranked.delegateFailureAndWrap((l, mean) -> {
-            try (RefCountingListener refs = new RefCountingListener(l)) {
-                addContentNeighbors(newItems, mean, catalog, request, excluded, candidates, refs.acquire());
-                addShopperContent(
-                        profile.model(),
-                        shopperItems,
-                        mean,
-                        catalog,
-                        request,
-                        shopperContentWeight,
-                        excluded,
-                        candidates,
-                        refs.acquire());
+        // the content terms' chain (the items' vectors, then a knn search) runs beside the shelf's first catalogue read
+        // of the collaborative and popular candidates, not before it: the content candidates come out of the knn search
+        // with their catalogue hits (it applies the same filter), so when they join the ranking the first round mostly
+        // reads nothing more. The first batch is taken before any content term exists, from a ranking of its own.
+        List<String> first = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded)
+                .next(batch(request, 0)).stream().map(Candidate::item).toList();
+        Prefetched prefetched = new Prefetched();
+        Set<String> stillToCheck = first.isEmpty() ? toCheck : Set.of();
+        ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
+            Ranking ranking =
+                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            fill(
+                    profile,
+                    catalog,
+                    request,
+                    excluded,
+                    ranking,
+                    new LinkedHashMap<>(),
+                    0,
+                    prefetched,
+                    stillToCheck,
+                    visible,
+                    l);
+        });
+        try (RefCountingListener refs = new RefCountingListener(ranked)) {
+            // the longer chain first: issuing a search runs its coordinating part on this thread
+            ActionListener<Void> content = refs.acquire();
+            catalogMean(profile.model().config().catalog(), catalog, content.delegateFailureAndWrap((l, mean) -> {
+                try (RefCountingListener contentRefs = new RefCountingListener(l)) {
+                    addContentNeighbors(
+                            profile.model(),
+                            newItems,
+                            mean,
+                            catalog,
+                            request,
+                            excluded,
+                            candidates,
+                            prefetched,
+                            contentRefs.acquire());
+                    addShopperContent(
+                            profile.model(),
+                            shopperItems,
+                            mean,
+                            catalog,
+                            request,
+                            shopperContentWeight,
+                            excluded,
+                            candidates,
+                            prefetched,
+                            contentRefs.acquire());
+                }
+            }));
+            if (first.isEmpty() == false) {
+                ActionListener<Map<String, CatalogItem>> read = refs.acquire(found -> prefetched.add(first, found));
+                if (toCheck.isEmpty()) {
+                    catalog.fetch(first, read);
+                } else {
+                    catalog.fetch(first, toCheck, visible, read);
+                }
             }
-        }));
+        }
+    }
+
+    /**
+     * What the catalogue said of items before the shelf's rounds: those found passing the filter (the first batch's
+     * read, the knn hits) and every item asked about (absent from the first: did not pass).
+     */
+    static final class Prefetched {
+        private final Map<String, CatalogItem> found = new ConcurrentHashMap<>();
+        private final Set<String> asked = ConcurrentHashMap.newKeySet();
+
+        void add(Collection<String> items, Map<String, CatalogItem> passing) {
+            found.putAll(passing);
+            asked.addAll(items);
+        }
+
+        void add(Map<String, CatalogItem> passing) {
+            found.putAll(passing);
+            asked.addAll(passing.keySet());
+        }
+
+        CatalogItem found(String item) {
+            return found.get(item);
+        }
+
+        boolean asked(String item) {
+            return asked.contains(item);
+        }
     }
 
     /** The catalogue's mean content vector, from this node's cache or sampled now (null: no item has a vector). */
@@ -217,12 +300,13 @@ public final class Recommender {
             float weight,
             Set<String> excluded,
             Map<String, Candidate> candidates,
+            Prefetched prefetched,
             ActionListener<Void> listener) {
         if (sources.isEmpty() || weight <= 0) {
             listener.onResponse(null);
             return;
         }
-        catalog.vectors(sources, listener.delegateFailureAndWrap((l, vectors) -> {
+        itemVectors.of(model.config().catalog(), catalog, sources, listener.delegateFailureAndWrap((l, vectors) -> {
             List<float[]> found =
                     sources.stream().map(vectors::get).filter(Objects::nonNull).toList();
             float[] query = ContentVectors.centredDirection(found, catalogMean);
@@ -234,11 +318,13 @@ public final class Recommender {
                     query,
                     Math.max(MIN_SHOPPER_CONTENT_NEIGHBOURS, request.size() * 5),
                     excluded,
-                    l.delegateFailureAndWrap(
-                            (l2, nearest) -> profiles.itemsKnownToTheModel(model, nearest.keySet(), l2.map(known -> {
-                                addContentTerm(nearest, null, weight, known, excluded, candidates);
-                                return null;
-                            }))));
+                    l.delegateFailureAndWrap((l2, nearest) -> {
+                        prefetched.add(nearest.items());
+                        profiles.itemsKnownToTheModel(model, nearest.scores().keySet(), l2.map(known -> {
+                            addContentTerm(nearest.scores(), null, weight, known, excluded, candidates);
+                            return null;
+                        }));
+                    }));
         }));
     }
 
@@ -278,36 +364,37 @@ public final class Recommender {
 
     /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
     private void addContentNeighbors(
+            ActiveModel model,
             List<String> sources,
             float[] catalogMean,
             CatalogReader catalog,
             ShelfQuery request,
             Set<String> excluded,
             Map<String, Candidate> candidates,
+            Prefetched prefetched,
             ActionListener<Void> listener) {
         if (sources.isEmpty()) {
             listener.onResponse(null);
             return;
         }
         List<String> limited = sources.subList(0, Math.min(MAX_CONTENT_SOURCES, sources.size()));
-        catalog.vectors(limited, listener.delegateFailureAndWrap((l, vectors) -> {
+        itemVectors.of(model.config().catalog(), catalog, limited, listener.delegateFailureAndWrap((l, vectors) -> {
             try (RefCountingListener refs = new RefCountingListener(l)) {
                 for (Map.Entry<String, float[]> source : vectors.entrySet()) {
                     float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
                     if (query == null) {
                         continue;
                     }
-                    catalog.nearest(
-                            query,
-                            request.size() * 2,
-                            excluded,
-                            refs.acquire(nearest -> addContentTerm(
-                                    nearest,
-                                    source.getKey(),
-                                    request.similarContentWeight(),
-                                    Set.of(),
-                                    excluded,
-                                    candidates)));
+                    catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
+                        prefetched.add(nearest.items());
+                        addContentTerm(
+                                nearest.scores(),
+                                source.getKey(),
+                                request.similarContentWeight(),
+                                Set.of(),
+                                excluded,
+                                candidates);
+                    }));
                 }
             }
         }));
@@ -325,12 +412,11 @@ public final class Recommender {
             Ranking ranking,
             Map<String, CatalogItem> passed,
             int round,
+            Prefetched prefetched,
             Set<String> toCheck,
             SubscribableListener<Set<String>> visible,
             ActionListener<List<Recommendation>> listener) {
-        // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few
-        // rounds
-        int batch = (request.size() * 3 + 10) << round;
+        int batch = batch(request, round);
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
             if (toCheck.isEmpty() == false) {
@@ -355,16 +441,45 @@ public final class Recommender {
             }));
             return;
         }
-        List<String> items = ranking.next(batch).stream().map(Candidate::item).toList();
+        List<String> items = new ArrayList<>();
+        for (Candidate candidate : ranking.next(batch)) {
+            CatalogItem known = prefetched.found(candidate.item());
+            if (known != null) {
+                passed.put(candidate.item(), known);
+            } else if (prefetched.asked(candidate.item()) == false) {
+                items.add(candidate.item());
+            }
+        }
+        if (items.isEmpty()) {
+            // the catalogue already answered for the whole batch
+            fill(
+                    profile,
+                    catalog,
+                    request,
+                    excluded,
+                    ranking,
+                    passed,
+                    round + 1,
+                    prefetched,
+                    toCheck,
+                    visible,
+                    listener);
+            return;
+        }
         ActionListener<Map<String, CatalogItem>> next = listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
-            fill(profile, catalog, request, excluded, ranking, passed, round + 1, Set.of(), visible, l);
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, prefetched, Set.of(), visible, l);
         });
         if (toCheck.isEmpty()) {
             catalog.fetch(items, next);
         } else {
             catalog.fetch(items, toCheck, visible, next);
         }
+    }
+
+    /** The first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds. */
+    private static int batch(ShelfQuery request, int round) {
+        return (request.size() * 3 + 10) << round;
     }
 
     // diversity needs more than the shelf to choose from
