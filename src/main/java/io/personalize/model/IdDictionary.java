@@ -10,7 +10,6 @@ import org.apache.lucene.util.BytesRefHash;
 public final class IdDictionary {
 
     private BytesRefHash hash = new BytesRefHash();
-    private final BytesRef scratch = new BytesRef();
 
     /** The id of {@code key}, added if new. */
     public int add(String key) {
@@ -27,8 +26,9 @@ public final class IdDictionary {
         return hash.find(new BytesRef(key));
     }
 
+    /** The key of {@code id}; safe from several threads at once while nothing is added. */
     public String get(int id) {
-        return hash.get(id, scratch).utf8ToString();
+        return hash.get(id, new BytesRef()).utf8ToString();
     }
 
     public int size() {

@@ -11,8 +11,10 @@ import io.personalize.serving.UserProfile;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.TrainedModel;
+import io.personalize.training.Workers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -25,11 +27,22 @@ import org.elasticsearch.xcontent.XContentFactory;
  * The documents of a trained version, produced one at a time while they are written: every item's neighbour list,
  * every user's profile (history, precomputed top items with their main reason, attribute affinities), and the
  * popular list. User profiles are computed here, lazily, so that a million users never sit in memory at once.
+ *
+ * <p>Items' and users' documents are built {@link #CHUNK} at a time, shared out among the training's threads ({@link
+ * io.personalize.training.TrainingConfig#workers()}: ranking users' lists from EASE's whole B or ALS's factors is most
+ * of a version's writing), and handed out in id order: each document depends on its own item or user only, so the
+ * version is the same to the last bit on any number of threads, and at most one chunk is held beside the batch the
+ * writer builds.
  */
 public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
 
     /** Popular items stored: the fallback list is never longer than this. */
     public static final int POPULAR = 1000;
+
+    /** Documents built at a time (items, then users), in {@link #TASK}-sized tasks. */
+    static final int CHUNK = 1024;
+
+    static final int TASK = 16;
 
     private final TrainedModel model;
     private final IdDictionary users;
@@ -39,9 +52,14 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
     private final AttributeAffinities affinities;
     private final int userItems;
     private final NeighborhoodScorer scorer;
-    private final UserLists lists;
-    private int nextItem;
-    private int nextUser;
+    private final Workers workers;
+    // one UserLists per thread taking part (each owns catalogue-sized scratch), reused from chunk to chunk
+    private final ArrayDeque<UserLists> idle = new ArrayDeque<>();
+    private final VersionWriter.Doc[] chunk = new VersionWriter.Doc[CHUNK];
+    private final long documents; // items then users
+    private long chunkStart;
+    private int chunkSize;
+    private int inChunk;
     private boolean popularWritten;
 
     public VersionDocuments(TrainingJob.Result trained, int userItems) {
@@ -53,9 +71,12 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
             itemNames[i] = items.get(i);
         }
         this.userItems = userItems;
-        this.lists = new UserLists(model);
+        UserLists lists = new UserLists(model);
+        idle.add(lists);
         this.scorer = lists.scorer();
         this.affinities = affinities(trained.attributes(), model.numItems());
+        this.workers = model.config().workers();
+        this.documents = (long) model.numItems() + model.numUsers();
     }
 
     /** Documents in all: items, users, and the popular list. */
@@ -65,24 +86,60 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
 
     @Override
     public boolean hasNext() {
-        return nextItem < model.numItems() || nextUser < model.numUsers() || popularWritten == false;
+        return inChunk < chunkSize || chunkStart + chunkSize < documents || popularWritten == false;
     }
 
     @Override
     public VersionWriter.Doc next() {
-        if (nextItem < model.numItems()) {
-            int item = nextItem++;
-            return new VersionWriter.Doc(ModelDocuments.itemDocId(itemNames[item]), json(neighborList(item)));
+        if (inChunk == chunkSize && chunkStart + chunkSize < documents) {
+            nextChunk();
         }
-        if (nextUser < model.numUsers()) {
-            int user = nextUser++;
-            return new VersionWriter.Doc(ModelDocuments.userDocId(users.get(user)), json(userProfile(user)));
+        if (inChunk < chunkSize) {
+            VersionWriter.Doc doc = chunk[inChunk];
+            chunk[inChunk++] = null;
+            return doc;
         }
         if (popularWritten == false) {
             popularWritten = true;
             return new VersionWriter.Doc(ModelDocuments.POPULAR_ID, json(popularList()));
         }
         throw new NoSuchElementException();
+    }
+
+    /** Builds the documents after the current chunk, on the training's threads, each into its own slot. */
+    private void nextChunk() {
+        chunkStart += chunkSize;
+        chunkSize = (int) Math.min(CHUNK, documents - chunkStart);
+        inChunk = 0;
+        List<UserLists> taken = new ArrayList<>();
+        try {
+            workers.forEach(
+                    (chunkSize + TASK - 1) / TASK,
+                    () -> {
+                        synchronized (taken) {
+                            UserLists lists = idle.poll();
+                            taken.add(lists = lists == null ? new UserLists(model) : lists);
+                            return lists;
+                        }
+                    },
+                    (lists, task) -> {
+                        for (int d = task * TASK, end = Math.min(chunkSize, d + TASK); d < end; d++) {
+                            chunk[d] = document(chunkStart + d, lists);
+                        }
+                    });
+        } finally {
+            idle.addAll(taken);
+        }
+    }
+
+    /** Document {@code d}: item {@code d}, or user {@code d - items}. */
+    private VersionWriter.Doc document(long d, UserLists lists) {
+        if (d < model.numItems()) {
+            int item = (int) d;
+            return new VersionWriter.Doc(ModelDocuments.itemDocId(itemNames[item]), json(neighborList(item)));
+        }
+        int user = (int) (d - model.numItems());
+        return new VersionWriter.Doc(ModelDocuments.userDocId(users.get(user)), json(userProfile(user, lists)));
     }
 
     NeighborList neighborList(int item) {
@@ -95,7 +152,7 @@ public final class VersionDocuments implements Iterator<VersionWriter.Doc> {
      * A user's profile with their stored "for you" list: the model's formula over the whole catalogue (training's
      * arrays), which {@link io.personalize.serving.ProfileScorer} computes again from the stored documents.
      */
-    UserProfile userProfile(int user) {
+    private UserProfile userProfile(int user, UserLists lists) {
         InteractionMatrix matrix = model.matrix();
         int[] history = newestFirst(matrix, user);
         float[] weights = new float[history.length];

@@ -97,6 +97,7 @@ abstract class CandidateRanker implements UserRanker {
             }
         }
         TopK top = new TopK(Math.max(0, n));
+        float threshold = top.threshold(); // changes only when an offer is kept: read once per offer, not per item
         for (int t = 0; t < nt; t++) {
             int j = touched[t];
             if (mark[j] != seen) {
@@ -104,8 +105,9 @@ abstract class CandidateRanker implements UserRanker {
             }
             float cf = best > 0 && scores[j] > 0 ? scores[j] / best : 0f;
             float s = cf + popularityTerm[j];
-            if (s > 0f && s >= top.threshold()) {
+            if (s > 0f && s >= threshold) {
                 top.offer(j, s);
+                threshold = top.threshold();
             }
         }
         for (int j : popularOrder) {

@@ -21,6 +21,14 @@ final class EaseRanker extends CandidateRanker {
     /** Additions beyond which a dense B's users' lists score candidates only. */
     static final double ALL_ITEMS_WORK = 2e10;
 
+    /**
+     * Row entries beyond which a sparse B's users' lists walk each row's strongest weights only ({@link
+     * EaseWeights#rowCap}, {@link EaseWeights#capRows}): the users' lists of 20 million events (a million users, a
+     * hundred thousand items) walk about 1e11 entries with whole rows, most of them in the rows of the few popular
+     * items that nearly every column's support holds.
+     */
+    static final double SPARSE_WORK = 5e9;
+
     static final int POPULAR_CANDIDATES = 200;
 
     private final EaseWeights weights;

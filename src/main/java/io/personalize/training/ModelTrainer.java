@@ -56,8 +56,9 @@ public final class ModelTrainer {
             rankers = userKnn.rankers(matrix, nb, popularity);
         }
         if (weights != null) {
-            // EASE's users' lists from the whole of B, negative weights included (EaseRanker); reasons from nb
-            EaseWeights b = weights;
+            // EASE's users' lists from the whole of B, negative weights included (EaseRanker); reasons from nb. A
+            // sparse B's rows cut to their strongest weights when the lists would walk more than SPARSE_WORK entries
+            EaseWeights b = weights.capRows(weights.rowCap(itemDegrees(matrix), EaseRanker.SPARSE_WORK));
             ItemNeighbors reasons = nb;
             long entries = matrix.nnz();
             rankers = scoring -> easeRanker(b, reasons, popularity, scoring, entries);
@@ -68,6 +69,14 @@ public final class ModelTrainer {
         }
         monitor.checkCancelled();
         return new TrainedModel(config, matrix, nb, popularity, rankers, System.nanoTime() - t0);
+    }
+
+    private static int[] itemDegrees(InteractionMatrix m) {
+        int[] degrees = new int[m.numItems()];
+        for (int i = 0; i < degrees.length; i++) {
+            degrees[i] = m.itemDegree(i);
+        }
+        return degrees;
     }
 
     /**

@@ -16,6 +16,7 @@ public final class Rp3BetaSimilarity implements StepwiseSimilarity {
     private final double alpha;
     private final double beta;
     private final double valueExponent;
+    private final Workers workers;
 
     /**
      * @param alpha exponent of the transition probabilities (> 0), 1 for the plain walk
@@ -23,12 +24,18 @@ public final class Rp3BetaSimilarity implements StepwiseSimilarity {
      * @param valueExponent >= 0, 0 for binary interactions
      */
     public Rp3BetaSimilarity(double alpha, double beta, double valueExponent) {
+        this(alpha, beta, valueExponent, Workers.SERIAL);
+    }
+
+    /** With {@code workers} sharing out the rows (as cosine's): the same neighbours as on one thread. */
+    public Rp3BetaSimilarity(double alpha, double beta, double valueExponent, Workers workers) {
         if (!(alpha > 0) || !(beta >= 0) || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid RP3beta parameters");
         }
         this.alpha = alpha;
         this.beta = beta;
         this.valueExponent = valueExponent;
+        this.workers = java.util.Objects.requireNonNull(workers);
     }
 
     /** None: every factor is a user's own or an item's. */
@@ -86,7 +93,8 @@ public final class Rp3BetaSimilarity implements StepwiseSimilarity {
             colScale[i] = pop[i] > 0 ? Math.pow(pop[i], beta) : 1.0;
         }
         monitor.checkCancelled();
-        return CooccurrenceKernel.compute(m, left, right, null, colScale, 0.0, k, from, to, "similarity", monitor);
+        return CooccurrenceKernel.compute(
+                m, left, right, null, colScale, 0.0, k, from, to, "similarity", monitor, workers);
     }
 
     private double value(float w) {

@@ -311,7 +311,7 @@ public final class TrainingConfig {
     public ItemSimilarity similarity() {
         return switch (algorithm) {
             case COSINE -> cosine();
-            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
+            case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent, workers);
             case EASE ->
                 new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode, workers);
             case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, alsSeed, workers);

@@ -191,6 +191,70 @@ class EaseRankerTests {
         }
     }
 
+    @Test
+    void cappedRowsKeepTheirStrongestWeightsByMagnitudeTiesToTheSmallerIdColumnsAscending() {
+        // rows: 0 -> {1: .5, 2: -.9, 3: .1, 4: .5}, 1 -> {0: .2}, 2 -> {}, 3 -> {0: -.3, 1: .3, 4: .3}, 4 -> {0: 1}
+        EaseWeights w =
+                EaseWeights.sparse(5, new int[] {0, 4, 5, 5, 8, 9}, new int[] {1, 2, 3, 4, 0, 0, 1, 4, 0}, new float[] {
+                    .5f, -.9f, .1f, .5f, .2f, -.3f, .3f, .3f, 1f
+                });
+        EaseWeights c = w.capRows(2);
+        assertArrayEquals(new int[] {0, 2, 3, 3, 5, 6}, c.rowStart());
+        // row 0: -.9 the strongest, then .5 twice: the smaller id (1) kept; row 3: three at .3, ids 0 and 1 kept
+        assertArrayEquals(new int[] {1, 2, 0, 0, 1, 0}, c.rowIds());
+        assertArrayEquals(new float[] {.5f, -.9f, .2f, -.3f, .3f, 1f}, c.rowWeights());
+        assertEquals(-.9f, c.weight(0, 2));
+        assertEquals(0f, c.weight(0, 4));
+        assertTrue(w.capRows(4) == w, "no row longer than the cap: the same weights");
+        // work = sum of degree(i) * min(row length, cap): degrees 1, 2, 3, 1, 5 -> whole rows 4 + 2 + 0 + 3 + 5 = 14
+        int[] degrees = {1, 2, 3, 1, 5};
+        assertEquals(Integer.MAX_VALUE, w.rowCap(degrees, 14));
+        assertEquals(3, w.rowCap(degrees, 13)); // cap 3: 3 + 2 + 0 + 3 + 5 = 13
+        assertEquals(2, w.rowCap(degrees, 12.5)); // cap 2: 2 + 2 + 0 + 2 + 5 = 11
+        assertEquals(1, w.rowCap(degrees, 3)); // cap 1 (1 + 2 + 0 + 1 + 5 = 9) even above the bound: at least 1
+    }
+
+    @Test
+    void theCapOfATrainedSparseBIsTheLargestWithinTheBoundAndKeepsEachRowsStrongestWeights() {
+        InteractionMatrix m = TestData.random(11, 120, 40, 0.3);
+        EaseWeights w = new EaseSimilarity(5, 0.5, 30, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE)
+                .train(m, 10, true, TrainingMonitor.NOOP)
+                .weights();
+        int[] degrees = new int[m.numItems()];
+        for (int i = 0; i < degrees.length; i++) {
+            degrees[i] = m.itemDegree(i);
+        }
+        double whole = work(w, degrees, Integer.MAX_VALUE);
+        assertEquals(Integer.MAX_VALUE, w.rowCap(degrees, whole));
+        int cap = w.rowCap(degrees, whole / 2);
+        assertTrue(work(w, degrees, cap) <= whole / 2 && work(w, degrees, cap + 1) > whole / 2, "cap " + cap);
+        EaseWeights c = w.capRows(cap);
+        assertTrue(c.nnz() < w.nnz());
+        for (int i = 0; i < m.numItems(); i++) {
+            int kept = c.rowStart()[i + 1] - c.rowStart()[i], length = w.rowStart()[i + 1] - w.rowStart()[i];
+            assertEquals(Math.min(cap, length), kept, "row " + i);
+            float weakestKept = Float.POSITIVE_INFINITY;
+            for (int p = c.rowStart()[i]; p < c.rowStart()[i + 1]; p++) {
+                assertEquals(w.weight(i, c.rowIds()[p]), c.rowWeights()[p], "row " + i);
+                assertTrue(p == c.rowStart()[i] || c.rowIds()[p - 1] < c.rowIds()[p], "ascending, row " + i);
+                weakestKept = Math.min(weakestKept, Math.abs(c.rowWeights()[p]));
+            }
+            for (int p = w.rowStart()[i]; p < w.rowStart()[i + 1]; p++) {
+                if (c.weight(i, w.rowIds()[p]) == 0f) {
+                    assertTrue(Math.abs(w.rowWeights()[p]) <= weakestKept, "row " + i + " dropped a stronger weight");
+                }
+            }
+        }
+    }
+
+    private static double work(EaseWeights w, int[] degrees, int cap) {
+        double work = 0;
+        for (int i = 0; i < degrees.length; i++) {
+            work += (double) degrees[i] * Math.min(cap, w.rowStart()[i + 1] - w.rowStart()[i]);
+        }
+        return work;
+    }
+
     /** B = -P / diag(P), P = (X^T X + lambda I)^-1, X binary. */
     private static double[][] exactB(InteractionMatrix m, double lambda) {
         int n = m.numItems();

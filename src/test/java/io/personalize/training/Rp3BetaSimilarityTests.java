@@ -63,4 +63,22 @@ class Rp3BetaSimilarityTests {
         }
         CosineSimilarityTests.assertTopK(s, nb, 6);
     }
+
+    @Test
+    void rowsSharedOutAmongWorkersAreTheRowsOfOneThread() {
+        InteractionMatrix m = TestData.random(43, 400, 300, 0.05);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            ItemNeighbors one = new Rp3BetaSimilarity(0.8, 0.4, 0.5).compute(m, 20, TrainingMonitor.NOOP);
+            ItemNeighbors shared =
+                    new Rp3BetaSimilarity(0.8, 0.4, 0.5, new Workers(pool, 3)).compute(m, 20, TrainingMonitor.NOOP);
+            assertEquals(one.numItems(), shared.numItems());
+            for (int i = 0; i < m.numItems(); i++) {
+                assertArrayEquals(one.neighbors(i), shared.neighbors(i), "item " + i);
+                assertArrayEquals(one.scores(i), shared.scores(i), "item " + i);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }

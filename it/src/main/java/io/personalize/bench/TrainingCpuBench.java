@@ -85,15 +85,23 @@ public final class TrainingCpuBench {
             UserLists lists = new UserLists(model);
             int step = Math.max(1, model.numUsers() / sampleUsers);
             int listed = 0;
+            long listHash = 0;
+            double listSum = 0;
             for (int u = 0; u < model.numUsers(); u += step) {
-                lists.recommend(u, model.historyItems(u), model.historyWeights(u), model.historyItems(u), 100, 1);
+                io.personalize.serving.Recommendations r = lists.recommend(
+                        u, model.historyItems(u), model.historyWeights(u), model.historyItems(u), 100, 1);
+                for (int k = 0; k < r.size(); k++) {
+                    int[] reason = r.reasonItems(k);
+                    listHash = (listHash * 31 + r.items()[k]) * 31 + (reason.length == 0 ? -1 : reason[0]);
+                    listSum += r.scores()[k];
+                }
                 listed++;
             }
             long done = clock.now();
             System.out.printf(
                     Locale.ROOT,
                     "%-8s training %.1f s (%s); users' lists %.3f ms per user (%,d sampled: about %.0f s for all);"
-                            + " neighbours: %,d entries, ids hash %x, score sum %.9f%n",
+                            + " neighbours: %,d entries, ids hash %x, score sum %.9f; lists hash %x, score sum %.9f%n",
                     algorithm,
                     (trained - start) / 1e9,
                     clock,
@@ -102,7 +110,9 @@ public final class TrainingCpuBench {
                     (done - trained) / 1e9 / listed * model.numUsers(),
                     nb.neighbors().length,
                     idHash,
-                    scoreSum);
+                    scoreSum,
+                    listHash,
+                    listSum);
         }
         if (helpers != null) {
             helpers.shutdown();
