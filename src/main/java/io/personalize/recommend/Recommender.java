@@ -5,17 +5,19 @@ import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.ContentSpace;
 import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.client.internal.Client;
@@ -37,21 +39,25 @@ public final class Recommender {
     /** A shopper's newest items whose content makes the "for you" shelf's content term. */
     static final int MAX_SHOPPER_CONTENT_SOURCES = 10;
     /**
-     * Nearest items read for the "for you" content term (at least; five times the shelf for larger shelves): the term
-     * goes to those the model does not know, a few percent of a catalogue, so it looks further than the shelf.
+     * Items a knn search reads per shopper item, per neighbour kept: the search ranks by the stored vectors, the term by
+     * the catalogue's content space ({@link ContentSpace}), whose cosines also divide by each item's length there, so a
+     * few more are read and ranked again.
      */
-    static final int MIN_SHOPPER_CONTENT_NEIGHBOURS = 50;
-    /** Items sampled for the catalogue's mean content vector, and how long a node keeps it. */
-    static final int CATALOG_MEAN_SAMPLE = 1000;
+    static final int CONTENT_NEIGHBOR_OVERSAMPLE = 5;
+    /** Items sampled for the catalogue's content space (mean and principal directions), and how long a node keeps it. */
+    static final int CATALOG_SAMPLE = 1000;
 
-    static final long CATALOG_MEAN_TTL_MILLIS = 10 * 60 * 1000L;
+    static final long CATALOG_SPACE_TTL_MILLIS = 10 * 60 * 1000L;
 
     static final int MAX_ROUNDS = 4;
 
-    /** The catalogue's mean content vector per catalogue index and vector field, sampled at most every 10 minutes. */
-    private final Map<String, CatalogMean> catalogMeans = new ConcurrentHashMap<>();
+    /**
+     * The catalogue's content space per catalogue index, vector field and directions removed, sampled at most every 10
+     * minutes (the space is null when no item has a vector).
+     */
+    private final Map<String, CatalogSpace> catalogSpaces = new ConcurrentHashMap<>();
 
-    private record CatalogMean(float[] mean, long sampledAt) {}
+    private record CatalogSpace(ContentSpace space, long sampledAt) {}
 
     private final ProfileLoader profiles;
     private final Client client;
@@ -128,42 +134,61 @@ public final class Recommender {
             fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
         });
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
-        // its weight capped to nothing): not even the catalogue's mean is needed
+        // its weight capped to nothing): not even the catalogue's content space is needed
+        boolean shopperContent = shopperItems.isEmpty() == false && shopperContentWeight > 0;
         if (profile.model().config().catalog().vectorField() == null
-                || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
+                || (newItems.isEmpty() && shopperContent == false)) {
             ranked.onResponse(null);
             return;
         }
-        catalogMean(profile.model().config().catalog(), catalog, ranked.delegateFailureAndWrap((l, mean) -> {
-            try (RefCountingListener refs = new RefCountingListener(l)) {
-                addContentNeighbors(newItems, mean, catalog, request, excluded, candidates, refs.acquire());
-                addShopperContent(
-                        profile.model(),
-                        shopperItems,
-                        mean,
-                        catalog,
-                        request,
-                        shopperContentWeight,
-                        excluded,
-                        candidates,
-                        refs.acquire());
-            }
-        }));
+        // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
+        int directions = shopperContent ? request.contentDirections() : 0;
+        catalogSpace(
+                profile.model().config().catalog(), catalog, directions, ranked.delegateFailureAndWrap((l, space) -> {
+                    try (RefCountingListener refs = new RefCountingListener(l)) {
+                        addContentNeighbors(
+                                newItems,
+                                space == null ? null : space.mean(),
+                                catalog,
+                                request,
+                                excluded,
+                                candidates,
+                                refs.acquire());
+                        addShopperContent(
+                                profile.model(),
+                                shopperItems,
+                                space,
+                                catalog,
+                                request,
+                                shopperContentWeight,
+                                excluded,
+                                candidates,
+                                refs.acquire());
+                    }
+                }));
     }
 
-    /** The catalogue's mean content vector, from this node's cache or sampled now (null: no item has a vector). */
-    private void catalogMean(ModelConfig.Catalog config, CatalogReader catalog, ActionListener<float[]> listener) {
-        String key = config.index() + "/" + config.vectorField();
+    /**
+     * The catalogue's content space with {@code directions} principal directions removed, from this node's cache or
+     * computed now from a sample of the catalogue (null: no item has a vector). The eigen decomposition (tens of
+     * milliseconds for 384 dimensions) runs on the generic pool, not on the thread the search answered on.
+     */
+    private void catalogSpace(
+            ModelConfig.Catalog config, CatalogReader catalog, int directions, ActionListener<ContentSpace> listener) {
+        String key = config.index() + "/" + config.vectorField() + "/" + directions;
         long now = client.threadPool().relativeTimeInMillis();
-        CatalogMean cached = catalogMeans.get(key);
-        if (cached != null && now - cached.sampledAt() < CATALOG_MEAN_TTL_MILLIS) {
-            listener.onResponse(cached.mean());
+        CatalogSpace cached = catalogSpaces.get(key);
+        if (cached != null && now - cached.sampledAt() < CATALOG_SPACE_TTL_MILLIS) {
+            listener.onResponse(cached.space());
             return;
         }
-        catalog.sampleMean(CATALOG_MEAN_SAMPLE, listener.map(mean -> {
-            catalogMeans.put(key, new CatalogMean(mean, now));
-            return mean;
-        }));
+        catalog.sample(CATALOG_SAMPLE, listener.delegateFailureAndWrap((l, sample) -> client.threadPool()
+                .generic()
+                .execute(ActionRunnable.supply(l, () -> {
+                    ContentSpace space = ContentSpace.of(sample, directions);
+                    catalogSpaces.put(key, new CatalogSpace(space, now));
+                    return space;
+                }))));
     }
 
     /** The shopper's newest items (recent events, then stored history) when the shelf has a content term. */
@@ -201,45 +226,77 @@ public final class Recommender {
     }
 
     /**
-     * The content term of a "for you" shelf: of the items nearest (knn) to the centred mean of the shopper's newest
-     * items' vectors ({@link ContentVectors#centredDirection}), those the model does not know (no item document in the
-     * active version, {@link ProfileLoader#itemsKnownToTheModel}: new products) each get {@code weight · cosine / best cosine}, the weight from
-     * {@link #shopperContentWeight}. Items the model knows are
-     * left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split without
-     * bringing new products (see {@code bin/bench recommend-quality}).
+     * The content term of a "for you" shelf, item to item: each of the shopper's newest items lends its {@code
+     * content_neighbors} nearest items their cosine in the catalogue's content space ({@link ContentSpace}: centred, the
+     * strongest {@code content_directions} removed), summed per item ({@link #neighborSums}); of those, the ones the
+     * model does not know (no item document in the active version, {@link ProfileLoader#itemsKnownToTheModel}: new
+     * products) get {@code weight · sum / best sum}, the weight from {@link #shopperContentWeight}. Items the model
+     * knows are left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split
+     * without bringing new products (see {@code bin/bench recommend-quality}). Why item to item, not the shopper's mean
+     * vector: a sentence model's neighbours of one title are good, the mean of many titles is a blur (content-only
+     * NDCG@10 on OR-time .0680 against .0512, {@code bin/bench content}). One knn search per shopper item, in parallel;
+     * each item's neighbours are its own (only the item itself is left out), as in the bench that chose the rule.
      */
     private void addShopperContent(
             ActiveModel model,
             List<String> sources,
-            float[] catalogMean,
+            ContentSpace space,
             CatalogReader catalog,
             ShelfQuery request,
             float weight,
             Set<String> excluded,
             Map<String, Candidate> candidates,
             ActionListener<Void> listener) {
-        if (sources.isEmpty() || weight <= 0) {
+        if (sources.isEmpty() || weight <= 0 || space == null) {
             listener.onResponse(null);
             return;
         }
+        int k = request.contentNeighbors();
         catalog.vectors(sources, listener.delegateFailureAndWrap((l, vectors) -> {
-            List<float[]> found =
-                    sources.stream().map(vectors::get).filter(Objects::nonNull).toList();
-            float[] query = ContentVectors.centredDirection(found, catalogMean);
-            if (query == null) {
-                l.onResponse(null);
-                return;
+            List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
+            ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
+                Map<String, Double> sums = neighborSums(lists);
+                if (sums.isEmpty()) {
+                    l2.onResponse(null);
+                    return;
+                }
+                profiles.itemsKnownToTheModel(model, sums.keySet(), l2.map(known -> {
+                    addScaledTerm(sums, null, weight, known, excluded, candidates);
+                    return null;
+                }));
+            });
+            try (RefCountingListener refs = new RefCountingListener(summed)) {
+                for (int i = 0; i < sources.size(); i++) {
+                    float[] vector = vectors.get(sources.get(i));
+                    float[] query = vector == null ? null : space.prepare(vector);
+                    if (query == null) {
+                        continue;
+                    }
+                    int slot = i;
+                    catalog.nearestWithVectors(
+                            query, k * CONTENT_NEIGHBOR_OVERSAMPLE, Set.of(sources.get(i)), refs.acquire(hits -> {
+                                Map<String, Double> nearest = space.nearest(query, hits, k);
+                                synchronized (lists) {
+                                    lists.set(slot, nearest);
+                                }
+                            }));
+                }
             }
-            catalog.nearest(
-                    query,
-                    Math.max(MIN_SHOPPER_CONTENT_NEIGHBOURS, request.size() * 5),
-                    excluded,
-                    l.delegateFailureAndWrap(
-                            (l2, nearest) -> profiles.itemsKnownToTheModel(model, nearest.keySet(), l2.map(known -> {
-                                addContentTerm(nearest, null, weight, known, excluded, candidates);
-                                return null;
-                            }))));
         }));
+    }
+
+    /**
+     * The sum of each item's cosines over the neighbour lists it is on (in the lists' order, so that every node adds
+     * alike).
+     */
+    static Map<String, Double> neighborSums(List<Map<String, Double>> lists) {
+        Map<String, Double> sums = new LinkedHashMap<>();
+        synchronized (lists) {
+            for (Map<String, Double> list : lists) {
+                list.forEach((item, cosine) -> sums.merge(item, cosine, Double::sum));
+            }
+        }
+        return sums;
     }
 
     /**
@@ -255,22 +312,39 @@ public final class Recommender {
             Set<String> skipped,
             Set<String> excluded,
             Map<String, Candidate> candidates) {
-        float best = 0;
-        for (Map.Entry<String, Float> n : nearest.entrySet()) {
+        Map<String, Double> cosines = new LinkedHashMap<>();
+        nearest.forEach((item, score) -> cosines.put(item, (double) ContentVectors.cosineOfKnnScore(score)));
+        addScaledTerm(cosines, source, weight, skipped, excluded, candidates);
+    }
+
+    /**
+     * Adds {@code weight · score / best score} to each item with a positive score, except those in {@code skipped}, as
+     * a content reason naming {@code source} (null: no one item made it); the best is over every item not excluded,
+     * skipped ones included.
+     */
+    static void addScaledTerm(
+            Map<String, Double> scores,
+            String source,
+            float weight,
+            Set<String> skipped,
+            Set<String> excluded,
+            Map<String, Candidate> candidates) {
+        double best = 0;
+        for (Map.Entry<String, Double> n : scores.entrySet()) {
             if (excluded.contains(n.getKey()) == false) {
-                best = Math.max(best, ContentVectors.cosineOfKnnScore(n.getValue()));
+                best = Math.max(best, n.getValue());
             }
         }
         if (best <= 0) {
             return;
         }
         synchronized (candidates) { // the similar-items neighbours may come in on another thread
-            for (Map.Entry<String, Float> n : nearest.entrySet()) {
-                float cosine = ContentVectors.cosineOfKnnScore(n.getValue());
-                if (cosine > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
+            for (Map.Entry<String, Double> n : scores.entrySet()) {
+                double score = n.getValue();
+                if (score > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
                     candidates
                             .computeIfAbsent(n.getKey(), Candidate::new)
-                            .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source, weight * cosine / best));
+                            .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source, (float) (weight * score / best)));
                 }
             }
         }

@@ -46,6 +46,24 @@ public final class ShelfQuery implements Writeable {
      */
     public static final int DEFAULT_CONTENT_SLOTS = 1;
 
+    /**
+     * How many nearest items each of the shopper's newest items lends its cosine to in the "for you" content term
+     * (summed over their items). 10: chosen with {@link #DEFAULT_CONTENT_DIRECTIONS} on a validation split of Online
+     * Retail among 5, 10, 20 and 50 ({@code bin/bench content}).
+     */
+    public static final int DEFAULT_CONTENT_NEIGHBORS = 10;
+
+    public static final int MAX_CONTENT_NEIGHBORS = 100;
+
+    /**
+     * How many of the catalogue's strongest principal directions the "for you" content term removes from the vectors
+     * before comparing them ({@link io.personalize.serving.ContentSpace}). 16: chosen on the validation split among
+     * 0, 1, 4 and 16 ({@code bin/bench content}).
+     */
+    public static final int DEFAULT_CONTENT_DIRECTIONS = 16;
+
+    public static final int MAX_CONTENT_DIRECTIONS = 64;
+
     private final String model;
     private final String userId;
     private final List<String> itemIds;
@@ -60,6 +78,8 @@ public final class ShelfQuery implements Writeable {
     private final float contentWeight;
     private final float similarContentWeight;
     private final int contentSlots;
+    private final int contentNeighbors;
+    private final int contentDirections;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -76,6 +96,8 @@ public final class ShelfQuery implements Writeable {
         this.contentWeight = body.contentWeight;
         this.similarContentWeight = body.similarContentWeight;
         this.contentSlots = body.contentSlots;
+        this.contentNeighbors = body.contentNeighbors;
+        this.contentDirections = body.contentDirections;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -93,6 +115,8 @@ public final class ShelfQuery implements Writeable {
         this.contentWeight = in.readFloat();
         this.similarContentWeight = in.readFloat();
         this.contentSlots = in.readVInt();
+        this.contentNeighbors = in.readVInt();
+        this.contentDirections = in.readVInt();
     }
 
     @Override
@@ -111,6 +135,8 @@ public final class ShelfQuery implements Writeable {
         out.writeFloat(contentWeight);
         out.writeFloat(similarContentWeight);
         out.writeVInt(contentSlots);
+        out.writeVInt(contentNeighbors);
+        out.writeVInt(contentDirections);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -158,6 +184,18 @@ public final class ShelfQuery implements Writeable {
         }
         if (contentSlots < 1) {
             e = addValidationError("[content_slots] must be at least 1, got [" + contentSlots + "]", e);
+        }
+        if (contentNeighbors < 1 || contentNeighbors > MAX_CONTENT_NEIGHBORS) {
+            e = addValidationError(
+                    "[content_neighbors] must be between 1 and " + MAX_CONTENT_NEIGHBORS + ", got [" + contentNeighbors
+                            + "]",
+                    e);
+        }
+        if (contentDirections < 0 || contentDirections > MAX_CONTENT_DIRECTIONS) {
+            e = addValidationError(
+                    "[content_directions] must be between 0 and " + MAX_CONTENT_DIRECTIONS + ", got ["
+                            + contentDirections + "]",
+                    e);
         }
         if (recentItems < 0) {
             e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
@@ -221,6 +259,14 @@ public final class ShelfQuery implements Writeable {
         return contentSlots;
     }
 
+    public int contentNeighbors() {
+        return contentNeighbors;
+    }
+
+    public int contentDirections() {
+        return contentDirections;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -237,7 +283,9 @@ public final class ShelfQuery implements Writeable {
                 && recentItems == other.recentItems
                 && contentWeight == other.contentWeight
                 && similarContentWeight == other.similarContentWeight
-                && contentSlots == other.contentSlots;
+                && contentSlots == other.contentSlots
+                && contentNeighbors == other.contentNeighbors
+                && contentDirections == other.contentDirections;
     }
 
     @Override
@@ -256,7 +304,9 @@ public final class ShelfQuery implements Writeable {
                 recentItems,
                 contentWeight,
                 similarContentWeight,
-                contentSlots);
+                contentSlots,
+                contentNeighbors,
+                contentDirections);
     }
 
     /** Checks the request against the node's current limits. */
@@ -283,6 +333,8 @@ public final class ShelfQuery implements Writeable {
         float contentWeight = DEFAULT_CONTENT_WEIGHT;
         float similarContentWeight = DEFAULT_SIMILAR_CONTENT_WEIGHT;
         int contentSlots = DEFAULT_CONTENT_SLOTS;
+        int contentNeighbors = DEFAULT_CONTENT_NEIGHBORS;
+        int contentDirections = DEFAULT_CONTENT_DIRECTIONS;
 
         public Builder model(String value) {
             model = value;
@@ -354,6 +406,16 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder contentNeighbors(int value) {
+            contentNeighbors = value;
+            return this;
+        }
+
+        public Builder contentDirections(int value) {
+            contentDirections = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -376,6 +438,8 @@ public final class ShelfQuery implements Writeable {
             PARSER.declareFloat(Builder::contentWeight, new ParseField("content_weight"));
             PARSER.declareFloat(Builder::similarContentWeight, new ParseField("similar_content_weight"));
             PARSER.declareInt(Builder::contentSlots, new ParseField("content_slots"));
+            PARSER.declareInt(Builder::contentNeighbors, new ParseField("content_neighbors"));
+            PARSER.declareInt(Builder::contentDirections, new ParseField("content_directions"));
         }
 
         public static Builder parse(XContentParser parser) {

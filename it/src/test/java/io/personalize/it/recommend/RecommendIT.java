@@ -490,6 +490,17 @@ class RecommendIT {
             },
             {"{" + m + ", \"user_id\": \"1\", \"content_slots\": \"many\"}", 400, "content_slots"},
             {
+                "{" + m + ", \"user_id\": \"1\", \"content_neighbors\": 0}",
+                400,
+                "[content_neighbors] must be between 1 and 100, got [0]"
+            },
+            {"{" + m + ", \"user_id\": \"1\", \"content_neighbors\": \"ten\"}", 400, "content_neighbors"},
+            {
+                "{" + m + ", \"user_id\": \"1\", \"content_directions\": -1}",
+                400,
+                "[content_directions] must be between 0 and 64, got [-1]"
+            },
+            {
                 "{" + m + ", \"item_ids\": [\"1\"], \"similar_content_weight\": -1}",
                 400,
                 "[similar_content_weight] must be between 0 and 1, got [-1.0]"
@@ -547,7 +558,12 @@ class RecommendIT {
                 .sorted(Map.Entry.comparingByKey())
                 .flatMap(e -> e.getValue().stream())
                 .filter(i -> world.history.get(shopper).contains(i) == false
-                        && world.bySku.get(i).title() != null)
+                        && world.bySku.get(i).title() != null
+                        // no other product with its title: the new product below is its one nearest item
+                        && world.bySku.values().stream()
+                                        .filter(p -> world.bySku.get(i).title().equals(p.title()))
+                                        .count()
+                                == 1)
                 .findFirst()
                 .orElseThrow();
         String title = world.bySku.get(bought).title();
@@ -589,6 +605,16 @@ class RecommendIT {
         JsonNode uncapped = world.recommend(
                 "\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, \"content_slots\": 10");
         assertTrue(items(uncapped).indexOf("H6-FORYOU-NEW") >= 0, uncapped.toString());
+        // item to item: the new product is the one nearest item of what they bought, so it comes when each item lends
+        // only its nearest one, with or without the catalogue's strongest directions removed
+        for (String rule : List.of(
+                "\"content_neighbors\": 1",
+                "\"content_neighbors\": 1, \"content_directions\": 0",
+                "\"content_directions\": 64")) {
+            JsonNode nearest =
+                    world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, " + rule);
+            assertEquals("H6-FORYOU-NEW", items(nearest).get(9), rule + ": " + nearest);
+        }
         JsonNode without = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 0");
         assertFalse(items(without).contains("H6-FORYOU-NEW"), without.toString());
         assertFalse(RecommendWorld.mainReasons(without).contains("content_similar"), without.toString());
