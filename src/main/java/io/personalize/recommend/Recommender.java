@@ -21,6 +21,9 @@ import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.cache.Cache;
+import org.elasticsearch.common.cache.CacheBuilder;
+import org.elasticsearch.core.TimeValue;
 
 /**
  * Fills one shelf. The candidates come from the model ({@link CandidateScorer}); items the model has no neighbours
@@ -57,7 +60,27 @@ public final class Recommender {
      */
     private final Map<String, CatalogSpace> catalogSpaces = new ConcurrentHashMap<>();
 
-    private record CatalogSpace(ContentSpace space, long sampledAt) {}
+    private record CatalogSpace(ContentSpace space, long sampledAt, String key) {
+        /** Names this space as computed now: neighbour lists of an older sample are not reused. */
+        String id() {
+            return key + "@" + sampledAt;
+        }
+    }
+
+    /** Item content neighbour lists a node keeps (of shelves without a filter), at most. */
+    static final int CONTENT_NEIGHBOR_CACHE_ITEMS = 20_000;
+
+    /**
+     * Each item's nearest items in a catalogue space (its id, the k asked for, the item), for shelves without a filter:
+     * a shopper's items recur across shoppers (on the bench, a knn search per item made a "for you" shelf 13 times
+     * slower), and a list does not depend on the shopper. Kept as long as the space (10 minutes), so a product indexed
+     * since is among its neighbours' lists within 10 minutes.
+     */
+    private final Cache<String, Map<String, Double>> contentNeighbors =
+            CacheBuilder.<String, Map<String, Double>>builder()
+                    .setMaximumWeight(CONTENT_NEIGHBOR_CACHE_ITEMS)
+                    .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
+                    .build();
 
     private final ProfileLoader profiles;
     private final Client client;
@@ -144,11 +167,11 @@ public final class Recommender {
         // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
         int directions = shopperContent ? request.contentDirections() : 0;
         catalogSpace(
-                profile.model().config().catalog(), catalog, directions, ranked.delegateFailureAndWrap((l, space) -> {
+                profile.model().config().catalog(), catalog, directions, ranked.delegateFailureAndWrap((l, cached) -> {
                     try (RefCountingListener refs = new RefCountingListener(l)) {
                         addContentNeighbors(
                                 newItems,
-                                space == null ? null : space.mean(),
+                                cached.space() == null ? null : cached.space().mean(),
                                 catalog,
                                 request,
                                 excluded,
@@ -157,7 +180,7 @@ public final class Recommender {
                         addShopperContent(
                                 profile.model(),
                                 shopperItems,
-                                space,
+                                cached,
                                 catalog,
                                 request,
                                 shopperContentWeight,
@@ -174,19 +197,19 @@ public final class Recommender {
      * milliseconds for 384 dimensions) runs on the generic pool, not on the thread the search answered on.
      */
     private void catalogSpace(
-            ModelConfig.Catalog config, CatalogReader catalog, int directions, ActionListener<ContentSpace> listener) {
+            ModelConfig.Catalog config, CatalogReader catalog, int directions, ActionListener<CatalogSpace> listener) {
         String key = config.index() + "/" + config.vectorField() + "/" + directions;
         long now = client.threadPool().relativeTimeInMillis();
         CatalogSpace cached = catalogSpaces.get(key);
         if (cached != null && now - cached.sampledAt() < CATALOG_SPACE_TTL_MILLIS) {
-            listener.onResponse(cached.space());
+            listener.onResponse(cached);
             return;
         }
         catalog.sample(CATALOG_SAMPLE, listener.delegateFailureAndWrap((l, sample) -> client.threadPool()
                 .generic()
                 .execute(ActionRunnable.supply(l, () -> {
-                    ContentSpace space = ContentSpace.of(sample, directions);
-                    catalogSpaces.put(key, new CatalogSpace(space, now));
+                    CatalogSpace space = new CatalogSpace(ContentSpace.of(sample, directions), now, key);
+                    catalogSpaces.put(key, space);
                     return space;
                 }))));
     }
@@ -240,18 +263,21 @@ public final class Recommender {
     private void addShopperContent(
             ActiveModel model,
             List<String> sources,
-            ContentSpace space,
+            CatalogSpace catalogSpace,
             CatalogReader catalog,
             ShelfQuery request,
             float weight,
             Set<String> excluded,
             Map<String, Candidate> candidates,
             ActionListener<Void> listener) {
+        ContentSpace space = catalogSpace.space();
         if (sources.isEmpty() || weight <= 0 || space == null) {
             listener.onResponse(null);
             return;
         }
         int k = request.contentNeighbors();
+        // a filter changes an item's neighbours: only lists read without one are kept
+        String cachePrefix = request.filter() == null ? catalogSpace.id() + "/" + k + "/" : null;
         catalog.vectors(sources, listener.delegateFailureAndWrap((l, vectors) -> {
             List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
             ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
@@ -273,9 +299,20 @@ public final class Recommender {
                         continue;
                     }
                     int slot = i;
+                    String cacheKey = cachePrefix == null ? null : cachePrefix + sources.get(i);
+                    Map<String, Double> known = cacheKey == null ? null : contentNeighbors.get(cacheKey);
+                    if (known != null) {
+                        synchronized (lists) {
+                            lists.set(slot, known);
+                        }
+                        continue;
+                    }
                     catalog.nearestWithVectors(
                             query, k * CONTENT_NEIGHBOR_OVERSAMPLE, Set.of(sources.get(i)), refs.acquire(hits -> {
                                 Map<String, Double> nearest = space.nearest(query, hits, k);
+                                if (cacheKey != null) {
+                                    contentNeighbors.put(cacheKey, nearest);
+                                }
                                 synchronized (lists) {
                                     lists.set(slot, nearest);
                                 }

@@ -352,9 +352,7 @@ final class ContentPreparation {
                     removed.find() ? Integer.parseInt(removed.group(1)) : 0,
                     servable.test());
         } else {
-            System.out.printf(
-                    Locale.ROOT,
-                    "%n   no language-model row with the item-to-item rule: no served row%n");
+            System.out.printf(Locale.ROOT, "%n   no language-model row with the item-to-item rule: no served row%n");
         }
         for (String name : List.of("lower", "cleaned", "spelled")) {
             es.delete("/bench-content-minilm-" + name);
@@ -380,7 +378,8 @@ final class ContentPreparation {
                 double w = rule.halfLifeDays() == 0
                         ? 1
                         : Math.pow(
-                                0.5, (OnlineRetail.SPLIT - split.lastBought[u][x]) / 86_400_000.0 / rule.halfLifeDays());
+                                0.5,
+                                (OnlineRetail.SPLIT - split.lastBought[u][x]) / 86_400_000.0 / rule.halfLifeDays());
                 for (int r = 0; r < rule.k() && r < ids.length && ids[r] >= 0; r++) {
                     scores[ids[r]] += w * lists.scores[h][r];
                 }

@@ -84,10 +84,8 @@ final class ContentServedPath {
                 order[h] = h;
             }
             Arrays.sort(order, (a, b) -> last[a] != last[b] ? Long.compare(last[b], last[a]) : Integer.compare(a, b));
-            newest[u] = Arrays.stream(order)
-                    .limit(NEWEST)
-                    .mapToInt(h -> history[h])
-                    .toArray();
+            newest[u] =
+                    Arrays.stream(order).limit(NEWEST).mapToInt(h -> history[h]).toArray();
         }
         ContentPreparation.NeighbourLists lists = new ContentPreparation.NeighbourLists(test, chosen);
         double[] scores = new double[test.catalogue.size()];
@@ -119,7 +117,8 @@ final class ContentServedPath {
                     .collect(Collectors.joining(","));
             return "{\"model\": \"" + MODEL + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": "
                     + ContentQualityBench.K + ", \"recent_items\": " + NEWEST
-                    + ", \"content_weight\": 1, \"content_slots\": " + ContentQualityBench.K + ", \"content_neighbors\": "
+                    + ", \"content_weight\": 1, \"content_slots\": " + ContentQualityBench.K
+                    + ", \"content_neighbors\": "
                     + k + ", \"content_directions\": " + directions + ", \"exclude\": [" + exclude + "]}";
         });
         double servedMillis = (System.nanoTime() - servedStart) / 1e6 / Math.max(1, test.users.size());
@@ -144,9 +143,8 @@ final class ContentServedPath {
         for (int u = 0; u < test.users.size(); u++) {
             List<String> shelf = shelves.get(test.users.get(u));
             int[] ranked = newestTop(test, lists, newest[u], k, u);
-            List<String> bench = Arrays.stream(ranked)
-                    .mapToObj(test.catalogue::get)
-                    .toList();
+            List<String> bench =
+                    Arrays.stream(ranked).mapToObj(test.catalogue::get).toList();
             same += bench.equals(shelf) ? 1 : 0;
             sameSet += Set.copyOf(bench).equals(Set.copyOf(shelf)) ? 1 : 0;
         }
@@ -217,9 +215,7 @@ final class ContentServedPath {
         Set<Integer> own = Arrays.stream(test.history[u]).boxed().collect(Collectors.toSet());
         List<Map.Entry<Integer, Double>> ranked = new ArrayList<>(sums.entrySet());
         ranked.removeIf(e -> own.contains(e.getKey()));
-        ranked.sort(Map.Entry.<Integer, Double>comparingByValue()
-                .reversed()
-                .thenComparing(Map.Entry.comparingByKey()));
+        ranked.sort(Map.Entry.<Integer, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
         return ranked.stream()
                 .limit(ContentQualityBench.K)
                 .mapToInt(Map.Entry::getKey)
