@@ -1,6 +1,7 @@
 package io.personalize.compat;
 
 import org.elasticsearch.action.support.nodes.BaseNodesRequest;
+import org.elasticsearch.core.TimeValue;
 
 /**
  * The base of the plugin's requests sent to every node (stats, cache clearing): {@code BaseNodesRequest}, which 8.19
@@ -11,5 +12,13 @@ public abstract class PluginNodesRequest<R extends PluginNodesRequest<R>> extend
 
     protected PluginNodesRequest(String... nodeIds) {
         super(nodeIds);
+    }
+
+    /**
+     * How long each node has to answer: a node that does not answer in time counts as failed ({@code
+     * ReceiveTimeoutTransportException}) and the others' answers are kept, instead of the whole request waiting for it.
+     */
+    protected final void timeoutAfter(TimeValue timeout) {
+        setTimeout(timeout);
     }
 }

@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionType;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.transport.ReceiveTimeoutTransportException;
 
 /**
  * Tells every node what the events API (or the scrub of a forgotten user's items) just wrote in users' newest-items
@@ -31,11 +34,21 @@ public final class RecentItemsChangedAction {
     private static final Logger logger = LogManager.getLogger(RecentItemsChangedAction.class);
     static final int ATTEMPTS = 3;
 
+    /**
+     * How long a node has to apply the changes (a few map updates) before it counts as failed: the events API answers
+     * within this of its writes even if a node that is still in the cluster never answers (a stuck pool, a long
+     * collection). A paused or cut-off node holds a copy of the newest-items index, so the writes before this broadcast
+     * already waited for it until it was resumed or the master removed it (fault detection); a timed-out node is not
+     * asked again, and serves its older copy for at most {@code personalize.cache.recent_items.expire_after_write}.
+     */
+    static final TimeValue NODE_TIMEOUT = TimeValue.timeValueSeconds(10);
+
     private RecentItemsChangedAction() {}
 
     /**
-     * Sends the changes to every node and answers once every node has applied them. A node that failed is asked again
-     * (changes are idempotent), up to {@link #ATTEMPTS} times in all; one that left the cluster ({@code inCluster} says)
+     * Sends the changes to every node and answers once every node has applied them or {@link #NODE_TIMEOUT} passed. A
+     * node that failed (but did not time out) is asked again (changes are idempotent), up to {@link #ATTEMPTS} times in
+     * all; one that left the cluster ({@code inCluster} says)
      * does not count: it drops its whole copy when it follows a master again. A node still failing after that is
      * logged, not the caller's failure: the events are written, and answering an error would have them sent twice.
      */
@@ -68,8 +81,13 @@ public final class RecentItemsChangedAction {
                             List<String> failed = new ArrayList<>();
                             for (FailedNodeException failure : response.failures()) {
                                 if (inCluster.test(failure.nodeId())) {
-                                    failed.add(failure.nodeId());
-                                    if (attempts <= 1) {
+                                    boolean timedOut =
+                                            ExceptionsHelper.unwrap(failure, ReceiveTimeoutTransportException.class)
+                                                    != null;
+                                    if (timedOut == false) {
+                                        failed.add(failure.nodeId());
+                                    }
+                                    if (attempts <= 1 || timedOut) {
                                         logger.warn(
                                                 "node [" + failure.nodeId()
                                                         + "] could not apply the newest items of model [" + what.model
@@ -97,6 +115,7 @@ public final class RecentItemsChangedAction {
         Request(NodeRequest what, String[] nodes) {
             super(nodes);
             this.what = what;
+            timeoutAfter(NODE_TIMEOUT);
         }
 
         NodeRequest nodeRequest() {

@@ -13,13 +13,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.admin.indices.delete.DeleteIndexRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
@@ -131,14 +134,54 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                     index,
                     model.name(),
                     seen,
-                    l.delegateFailureAndWrap((l2, changes) -> RecentItemsChangedAction.broadcast(
-                            profiles.systemClient(),
-                            model.name(),
+                    l.delegateFailureAndWrap((l2, changes) -> leaveNothingOfADeletedModel(
+                            model,
                             index,
-                            changes,
-                            nodeId -> clusterService.state().nodes().nodeExists(nodeId),
-                            l2.map(told -> new EventsAction.Response(millisSince(start), List.of(items))))));
+                            l2.delegateFailureAndWrap((l3, ok) -> RecentItemsChangedAction.broadcast(
+                                    profiles.systemClient(),
+                                    model.name(),
+                                    index,
+                                    changes,
+                                    nodeId -> clusterService.state().nodes().nodeExists(nodeId),
+                                    l3.map(told -> new EventsAction.Response(millisSince(start), List.of(items))))))));
         }));
+    }
+
+    /**
+     * The model deleted (or deleted and created again) while this request wrote: the newest-items index of its
+     * incarnation, which the write may have created again after the deletion removed it, is deleted, so that nothing of
+     * the shoppers outlives the model. A deletion drops the model from the cluster state before it deletes its indices:
+     * a model still current here means the deletion's own index deletion comes after this write.
+     */
+    private void leaveNothingOfADeletedModel(
+            ModelStore.StoredModel model, String index, ActionListener<Void> listener) {
+        profiles.currentModel(
+                model.name(),
+                ActionListener.wrap(
+                        now -> {
+                            if (java.util.Objects.equals(
+                                    now.status().uuid(), model.status().uuid())) {
+                                listener.onResponse(null);
+                            } else {
+                                deleteIndex(index, listener);
+                            }
+                        },
+                        e -> {
+                            if (ExceptionsHelper.unwrapCause(e) instanceof ResourceNotFoundException) {
+                                deleteIndex(index, listener);
+                            } else {
+                                listener.onFailure(e);
+                            }
+                        }));
+    }
+
+    private void deleteIndex(String index, ActionListener<Void> listener) {
+        profiles.systemClient()
+                .admin()
+                .indices()
+                .delete(
+                        new DeleteIndexRequest(index).indicesOptions(IndicesOptions.lenientExpandHidden()),
+                        listener.map(deleted -> null));
     }
 
     private static long millisSince(long start) {

@@ -1,6 +1,5 @@
 package io.personalize.action;
 
-import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelIndices;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.CatalogResolver;
@@ -135,36 +134,14 @@ public final class TransportPersonalizationSignalsAction
                         }))));
     }
 
-    /**
-     * What the shopper's signals are computed from, as this node knows it now; null when their newest items are not
-     * in this node's copy (they are read, and kept there, by the load: the next request has a key) or come from a
-     * search of the events index (read for every request).
-     */
+    /** What the shopper's signals are computed from, as this node knows it now (see {@link SignalsCache#keyOf}). */
     private SignalsCache.Key cacheKey(ActiveModel model, String user, int recent) {
-        long term = -1;
-        long seqNo = -1;
-        if (recent > 0) {
-            if (model.config().events().recentEvents() != ModelConfig.Events.RecentEvents.API) {
-                return null;
-            }
-            RecentItemsCache.Known known = profiles.cache()
-                    .recentItems()
-                    .get(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()), user);
-            if (known == null) {
-                return null;
-            }
-            term = known.primaryTerm();
-            seqNo = known.seqNo();
-        }
-        return new SignalsCache.Key(
-                model.name(),
-                model.index(),
-                model.version().createdAt(),
-                model.config(),
-                user,
-                recent,
-                profiles.forgottenUsers().get().forgottenAt(model.name(), user),
-                term,
-                seqNo);
+        RecentItemsCache.Known known = recent > 0
+                ? profiles.cache()
+                        .recentItems()
+                        .get(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()), user)
+                : null;
+        return SignalsCache.keyOf(
+                model, user, recent, profiles.forgottenUsers().get().forgottenAt(model.name(), user), known);
     }
 }

@@ -163,7 +163,7 @@ public final class ProfileLoader {
         if (version == null) {
             throw noVersion(model.name());
         }
-        return new ActiveModel(model.name(), model.config(), version);
+        return ActiveModel.of(model, version);
     }
 
     /**
@@ -191,7 +191,7 @@ public final class ProfileLoader {
         }
         ModelStore.StoredModel known = cache.model(name);
         if (known != null && entry.seenBy(known)) {
-            work.accept(new ActiveModel(name, known.config(), entry.active()), listener);
+            work.accept(ActiveModel.of(known, entry.active()), listener);
             return;
         }
         // this node's copy of the document is older than the write the entry mirrors: read it once
@@ -203,7 +203,7 @@ public final class ProfileLoader {
                 publishUnknown(model);
                 work.accept(active(model), l);
             } else {
-                work.accept(new ActiveModel(name, model.config(), entry.active()), l);
+                work.accept(ActiveModel.of(model, entry.active()), l);
             }
         }));
     }
@@ -312,7 +312,11 @@ public final class ProfileLoader {
     private void fetch(
             ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
         long generation = cache.generation();
-        MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        // the version and newest-items indices have a copy on every node: read this node's own, so that another node
+        // paused or cut off never holds a request up (a read routed to its copy would wait until the master removed it:
+        // tens of seconds); a realtime GET sees every acknowledged write on any in-sync copy, and a local copy that is
+        // not started yet is skipped for the next one
+        MultiGetRequest mget = new MultiGetRequest().realtime(true).preference("_local");
         String recentIndex = ModelIndices.recentIndexOf(model.name(), model.index());
         RecentItemsCache recentCopy = cache.recentItems();
         long recentStamp = 0;

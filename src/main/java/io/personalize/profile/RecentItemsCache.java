@@ -29,8 +29,8 @@ import org.elasticsearch.index.seqno.SequenceNumbers;
  *   <li>an entry is created only by a read, and only when no change or clearing touched the user's stripe since the
  *       read started ({@link #stamp}), so that a realtime read that raced a write is not kept;</li>
  *   <li>the whole copy goes when the node joins a master anew (it may have missed changes while cut off) and a user's
- *       entries when their index is deleted; an entry is read again {@link #EXPIRE_AFTER_WRITE} after it was written
- *       here, whatever happened.</li>
+ *       entries when their index is deleted; an entry is read again {@link #EXPIRE_AFTER_WRITE} (5 minutes by default)
+ *       after it was written here, whatever happened.</li>
  * </ul>
  * A forgotten user's items are filtered by the cluster state's forgetting time whether they come from here or from a
  * read ({@code ProfileLoader}), so a copy that missed a clearing still shows nothing of before the forgetting.
@@ -42,10 +42,17 @@ public final class RecentItemsCache {
 
     /**
      * How long a copy serves before it is read again: the bound on how long a node that missed a change and stayed in
-     * the cluster (the events API asked it {@code RecentItemsChangedAction.ATTEMPTS} times, and logged it) serves an
-     * older copy. Nothing else depends on it.
+     * the cluster (the events API asked it {@code RecentItemsChangedAction.ATTEMPTS} times, or it did not answer in
+     * time, and it was logged) serves an older copy. Shorter costs a realtime GET per shopper and period on each node;
+     * nothing else depends on it. Changing it starts an empty copy, as the size does.
      */
-    static final TimeValue EXPIRE_AFTER_WRITE = TimeValue.timeValueMinutes(5);
+    public static final Setting<TimeValue> EXPIRE_AFTER_WRITE = Setting.timeSetting(
+            "personalize.cache.recent_items.expire_after_write",
+            TimeValue.timeValueMinutes(5),
+            TimeValue.timeValueSeconds(1),
+            TimeValue.timeValueHours(24),
+            Setting.Property.NodeScope,
+            Setting.Property.Dynamic);
 
     private static final int STRIPES = 256;
 
@@ -83,6 +90,7 @@ public final class RecentItemsCache {
 
     private final AtomicLong[] stripes = new AtomicLong[STRIPES];
     private volatile long limitBytes;
+    private volatile TimeValue expireAfterWrite;
     private volatile Cache<Key, Known> entries;
 
     public RecentItemsCache(Settings settings, ClusterSettings clusterSettings) {
@@ -90,16 +98,22 @@ public final class RecentItemsCache {
             stripes[i] = new AtomicLong();
         }
         this.limitBytes = SIZE.get(settings).getBytes();
+        this.expireAfterWrite = EXPIRE_AFTER_WRITE.get(settings);
         rebuild();
         if (clusterSettings != null) {
             clusterSettings.addSettingsUpdateConsumer(SIZE, v -> {
                 limitBytes = v.getBytes();
                 rebuild();
             });
+            clusterSettings.addSettingsUpdateConsumer(EXPIRE_AFTER_WRITE, v -> {
+                expireAfterWrite = v;
+                rebuild();
+            });
         }
     }
 
-    // Elasticsearch's Cache cannot be resized: a new bound starts a new, empty one (every stripe bumped: a read in
+    // Elasticsearch's Cache cannot be resized nor given a new expiry: a new bound starts a new, empty one (every stripe
+    // bumped: a read in
     // flight puts nothing in it)
     private synchronized void rebuild() {
         for (AtomicLong stripe : stripes) {
@@ -107,7 +121,7 @@ public final class RecentItemsCache {
         }
         entries = CacheBuilder.<Key, Known>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
-                .setExpireAfterWrite(EXPIRE_AFTER_WRITE)
+                .setExpireAfterWrite(expireAfterWrite)
                 .weigher((key, known) ->
                         known.bytes() + 2L * (key.index().length() + key.user().length()))
                 .build();

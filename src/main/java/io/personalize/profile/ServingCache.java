@@ -51,7 +51,7 @@ public final class ServingCache {
             Setting.Property.Dynamic);
 
     public static List<Setting<?>> settings() {
-        return List.of(SIZE, EXPIRE_AFTER_ACCESS, RecentItemsCache.SIZE);
+        return List.of(SIZE, EXPIRE_AFTER_ACCESS, RecentItemsCache.SIZE, RecentItemsCache.EXPIRE_AFTER_WRITE);
     }
 
     record Key(String index, long createdAt, String id) {}

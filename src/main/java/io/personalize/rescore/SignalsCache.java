@@ -1,6 +1,8 @@
 package io.personalize.rescore;
 
 import io.personalize.model.ModelConfig;
+import io.personalize.profile.ActiveModel;
+import io.personalize.profile.RecentItemsCache;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
 import org.elasticsearch.common.settings.ClusterSettings;
@@ -11,7 +13,8 @@ import org.elasticsearch.core.TimeValue;
 
 /**
  * A coordinating node's copy of the shoppers' {@link PersonalizationSignals} as last computed, keyed by everything they
- * are computed from: the model's active version and configuration, the shopper, how many newest items count, when the
+ * are computed from: the model's active version and configuration (as the write of the model's document it was read
+ * from: a new configuration is a new write, and a new incarnation of the model a new version index), the shopper, how many newest items count, when the
  * shopper was last forgotten (as the cluster state says) and which write of their newest-items document the node holds
  * (the events API's, kept current on every node). A shopper's next search with none of these changed (the common case:
  * several searches between two events) ships the same signals without loading the profile or summing the neighbour
@@ -26,19 +29,58 @@ public final class SignalsCache {
     static final TimeValue EXPIRE_AFTER_ACCESS = TimeValue.timeValueMinutes(10);
 
     /**
-     * What a shopper's signals are computed from. {@code recentTerm}/{@code recentSeqNo}: the write of the shopper's
-     * newest-items document the signals counted (unassigned when there is none; -1 when no newest items count).
+     * What a shopper's signals are computed from. {@code configTerm}/{@code configSeqNo}: the write of the model's
+     * document the configuration was read from, a stamp of the configuration that costs two longs to hash and compare
+     * on every search, where the configuration itself (a record of records, maps and lists) was hashed whole (each PUT
+     * is a new write; the version index names the model's incarnation, so a model deleted and created again, whose
+     * document's writes start over, has other keys). {@code recentTerm}/{@code recentSeqNo}: the write of the
+     * shopper's newest-items document the signals counted (unassigned when there is none; -1 when no newest items
+     * count).
      */
     public record Key(
             String model,
             String versionIndex,
             long versionCreatedAt,
-            ModelConfig config,
+            long configTerm,
+            long configSeqNo,
             String user,
             int recentItems,
             long forgottenAt,
             long recentTerm,
             long recentSeqNo) {}
+
+    /**
+     * The key of a shopper's signals, or null when they are not to be kept: their newest items come from a search of
+     * the events index (read for every request) or are not in this node's copy ({@code recent}, null: the load reads
+     * them and keeps them there, so the next request has a key), or the write the model's configuration was read from
+     * is not known. {@code forgottenAt}: when the shopper was last forgotten, as the node's cluster state says.
+     */
+    public static Key keyOf(
+            ActiveModel model, String user, int recentItems, long forgottenAt, RecentItemsCache.Known recent) {
+        if (model.configStamped() == false) {
+            return null;
+        }
+        long term = -1;
+        long seqNo = -1;
+        if (recentItems > 0) {
+            if (model.config().events().recentEvents() != ModelConfig.Events.RecentEvents.API || recent == null) {
+                return null;
+            }
+            term = recent.primaryTerm();
+            seqNo = recent.seqNo();
+        }
+        return new Key(
+                model.name(),
+                model.index(),
+                model.version().createdAt(),
+                model.configTerm(),
+                model.configSeqNo(),
+                user,
+                recentItems,
+                forgottenAt,
+                term,
+                seqNo);
+    }
 
     private volatile long limitBytes;
     private volatile Cache<Key, PersonalizationSignals> entries;

@@ -12,7 +12,9 @@ public class RecentItemsCacheTests extends ESTestCase {
     private static final String INDEX = ".personalize-recent-shop.uuid1";
 
     private static RecentItemsCache cache(Settings settings) {
-        return new RecentItemsCache(settings, new ClusterSettings(settings, Set.of(RecentItemsCache.SIZE)));
+        return new RecentItemsCache(
+                settings,
+                new ClusterSettings(settings, Set.of(RecentItemsCache.SIZE, RecentItemsCache.EXPIRE_AFTER_WRITE)));
     }
 
     private static RecentItems items(String... ids) {
@@ -147,5 +149,47 @@ public class RecentItemsCacheTests extends ESTestCase {
         serving.invalidateIndex(INDEX);
         assertNull(held(cache, "u2"));
         assertEquals(0, ServingCache.disabled().recentItems().count());
+    }
+
+    public void testACopyIsReadAgainOnceExpireAfterWriteHasPassed() throws Exception {
+        Settings settings = Settings.builder()
+                .put(RecentItemsCache.EXPIRE_AFTER_WRITE.getKey(), "1s")
+                .build();
+        RecentItemsCache cache = cache(settings);
+        read(cache, "u1", known(3, "a"));
+        assertEquals(List.of("a"), held(cache, "u1"));
+        // a node that missed a change (it did not answer the events API's broadcast in time) serves the older copy
+        // for this long at most: then the next request reads the document again
+        assertBusy(() -> assertNull(held(cache, "u1")), 10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    public void testChangingExpireAfterWriteStartsAnEmptyCopy() {
+        ClusterSettings clusterSettings =
+                new ClusterSettings(Settings.EMPTY, Set.of(RecentItemsCache.SIZE, RecentItemsCache.EXPIRE_AFTER_WRITE));
+        RecentItemsCache cache = new RecentItemsCache(Settings.EMPTY, clusterSettings);
+        long stamp = cache.stamp(MODEL, INDEX, "u1");
+        read(cache, "u1", known(3, "a"));
+        assertEquals(List.of("a"), held(cache, "u1"));
+        clusterSettings.applySettings(Settings.builder()
+                .put(RecentItemsCache.EXPIRE_AFTER_WRITE.getKey(), "10s")
+                .build());
+        assertNull(held(cache, "u1"));
+        // a read that started before the change keeps nothing
+        cache.offer(MODEL, INDEX, "u1", known(4, "b"), stamp);
+        assertNull(held(cache, "u1"));
+    }
+
+    public void testExpireAfterWriteIsBounded() {
+        assertEquals(
+                org.elasticsearch.core.TimeValue.timeValueMinutes(5),
+                RecentItemsCache.EXPIRE_AFTER_WRITE.get(Settings.EMPTY));
+        for (String bad : List.of("0s", "500ms", "25h", "-1")) {
+            IllegalArgumentException e = expectThrows(
+                    IllegalArgumentException.class,
+                    () -> RecentItemsCache.EXPIRE_AFTER_WRITE.get(Settings.builder()
+                            .put(RecentItemsCache.EXPIRE_AFTER_WRITE.getKey(), bad)
+                            .build()));
+            assertTrue(e.getMessage(), e.getMessage().contains("personalize.cache.recent_items.expire_after_write"));
+        }
     }
 }

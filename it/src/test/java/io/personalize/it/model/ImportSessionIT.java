@@ -34,6 +34,7 @@ class ImportSessionIT {
     static final String MODEL = "is-model";
     static final int ITEM_COUNT = 50;
     static final long MAX_CONTENT = 256 * 1024;
+    private static final ImportSessionRequests IMPORT = new ImportSessionRequests(MODEL, ITEM_COUNT);
 
     private static RealCluster.Nodes cluster;
     private static EsClient es;
@@ -68,37 +69,23 @@ class ImportSessionIT {
         }
     }
 
-    private static String item(int i) {
-        return "i" + (1 + Math.floorMod(i, ITEM_COUNT));
-    }
-
-    /** A user line: one history item, five recommended items from {@code item(u + 1)}, each because of the history. */
+    /** A user line: one history item, five recommended items from {@code IMPORT.item(u + 1)}, each because of the history. */
     private static String user(String prefix, int u) {
         StringBuilder items = new StringBuilder();
         StringBuilder scores = new StringBuilder();
         StringBuilder because = new StringBuilder();
         for (int k = 1; k <= 5; k++) {
-            items.append(k > 1 ? ", " : "").append('"').append(item(u + k)).append('"');
+            items.append(k > 1 ? ", " : "")
+                    .append('"')
+                    .append(IMPORT.item(u + k))
+                    .append('"');
             scores.append(k > 1 ? ", " : "").append(1.0 - k * 0.1);
-            because.append(k > 1 ? ", " : "").append('"').append(item(u)).append('"');
+            because.append(k > 1 ? ", " : "").append('"').append(IMPORT.item(u)).append('"');
         }
-        return "{\"user\": \"" + prefix + u + "\", \"history\": [\"" + item(u) + "\"], \"history_weights\": [1.0], "
-                + "\"items\": [" + items + "], \"scores\": [" + scores + "], \"because\": [" + because + "]}\n";
+        return "{\"user\": \"" + prefix + u + "\", \"history\": [\"" + IMPORT.item(u)
+                + "\"], \"history_weights\": [1.0], " + "\"items\": [" + items + "], \"scores\": [" + scores
+                + "], \"because\": [" + because + "]}\n";
     }
-
-    private static String items() {
-        StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < ITEM_COUNT; i++) {
-            lines.append("{\"item\": \"")
-                    .append(item(i))
-                    .append("\", \"neighbors\": [\"")
-                    .append(item(i + 1))
-                    .append("\"], \"scores\": [0.5], \"popularity\": 1.0}\n");
-        }
-        return lines.toString();
-    }
-
-    private static final String POPULAR = "{\"popular\": [\"i1\", \"i2\"], \"scores\": [2.0, 1.0]}\n";
 
     private static String users(String prefix, int from, int to) {
         StringBuilder lines = new StringBuilder();
@@ -109,19 +96,17 @@ class ImportSessionIT {
     }
 
     private static String open() {
-        JsonNode opened = es.post(path(MODEL) + "/_import/_session", null).ok();
-        assertEquals("open", opened.path("state").asText(), opened.toString());
-        String session = opened.path("session").asText();
-        assertTrue(session.matches("[^:]+:\\d+"), "a session id is a task id: " + opened);
+        String session = IMPORT.open(es);
+        assertTrue(session.matches("[^:]+:\\d+"), "a session id is a task id: " + session);
         return session;
     }
 
     private static String sessionPath(String session) {
-        return path(MODEL) + "/_import/" + session;
+        return IMPORT.sessionPath(session);
     }
 
     private static EsClient.Response part(String session, int part, String lines) {
-        return es.send("PUT", sessionPath(session) + "/" + part, lines, "application/x-ndjson");
+        return IMPORT.part(es, session, part, lines);
     }
 
     private static JsonNode status() {
@@ -130,16 +115,12 @@ class ImportSessionIT {
 
     /** The shelf of a user: the ids of the items recommended. */
     private static List<String> shelf(String user) {
-        JsonNode answer = es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\"}")
-                .ok();
-        List<String> ids = new ArrayList<>();
-        answer.path("recommendations").forEach(r -> ids.add(r.path("item_id").asText()));
-        return ids;
+        return IMPORT.shelf(es, user);
     }
 
     @Test
     void aModelLargerThanOneRequestIsImportedInPartsAndServed() {
-        String all = items() + users("u", 0, 6000) + POPULAR;
+        String all = IMPORT.items() + users("u", 0, 6000) + ImportSessionRequests.POPULAR;
         int bytes = all.getBytes(StandardCharsets.UTF_8).length;
         assertTrue(bytes > 3 * MAX_CONTENT, "the model (" + bytes + " bytes) is larger than a request may be");
         // the one-body import cannot take it
@@ -188,8 +169,10 @@ class ImportSessionIT {
         assertEquals(
                 Set.of(version.path("index").asText()), dataIndices(es, MODEL).keySet(), "one version index");
         // the last user of the last part is served from the imported lists
-        assertEquals(List.of(item(5999 + 1), item(5999 + 2)), shelf("u5999").subList(0, 2));
-        assertEquals(List.of(item(1), item(2)), shelf("u0").subList(0, 2));
+        assertEquals(
+                List.of(IMPORT.item(5999 + 1), IMPORT.item(5999 + 2)),
+                shelf("u5999").subList(0, 2));
+        assertEquals(List.of(IMPORT.item(1), IMPORT.item(2)), shelf("u0").subList(0, 2));
         // the session is over
         assertError(es.get(sessionPath(session)), 404, "not found", "a completed session");
     }
@@ -197,7 +180,7 @@ class ImportSessionIT {
     @Test
     void aPartSentAgainReplacesWhatItWroteBefore() {
         String session = open();
-        part(session, 1, items() + POPULAR).ok();
+        part(session, 1, IMPORT.items() + ImportSessionRequests.POPULAR).ok();
         part(session, 2, users("a", 0, 100)).ok();
         // the client lost the answer and sends part 2 again, now with other users (a retry may also be the same lines)
         JsonNode again = part(session, 2, users("b", 0, 40)).ok();
@@ -209,14 +192,14 @@ class ImportSessionIT {
         assertEquals(
                 ITEM_COUNT + 40 + 1,
                 dataIndices(es, MODEL).get(version.path("index").asText()));
-        assertEquals(item(2), shelf("b1").get(0));
+        assertEquals(IMPORT.item(2), shelf("b1").get(0));
     }
 
     @Test
     void aBadLineInOnePartFailsTheWholeImportNamingPartAndLine() {
         JsonNode before = status();
         String session = open();
-        part(session, 1, items()).ok();
+        part(session, 1, IMPORT.items()).ok();
         part(session, 2, users("u", 0, 100)).ok();
         String bad = user("u", 100) + "{\"user\": \"u101\", \"history\": [\"i1\"], \"history_weights\": []}\n";
         assertError(part(session, 3, bad), 400, "part [3] line 2: ", "a bad line in part 3");
@@ -240,21 +223,29 @@ class ImportSessionIT {
     @Test
     void anAbortedSessionLeavesNothingAndOneImportRunsAtATime() {
         String session = open();
-        part(session, 1, items()).ok();
+        part(session, 1, IMPORT.items()).ok();
         // one import per model at a time: a second session and a one-body import are refused while it is open
         assertError(es.post(path(MODEL) + "/_import/_session", null), 409, "is already importing", "a second session");
-        assertError(es.ndjson(path(MODEL) + "/_import", POPULAR), 409, "is already importing", "an _import");
+        assertError(
+                es.ndjson(path(MODEL) + "/_import", ImportSessionRequests.POPULAR),
+                409,
+                "is already importing",
+                "an _import");
         assertEquals(1, dataIndices(es, MODEL).size(), "the session's version index");
         es.delete(sessionPath(session)).ok();
         JsonNode status = status();
         assertEquals("cancelled", status.path("import").path("state").asText(), status.toString());
         assertEquals(Set.of(), dataIndices(es, MODEL).keySet(), "the aborted version is deleted");
-        assertError(part(session, 2, POPULAR), 404, "not found", "a part after the abort");
+        assertError(part(session, 2, ImportSessionRequests.POPULAR), 404, "not found", "a part after the abort");
         // bad requests are named
-        assertError(part("nosuchnode:1", 1, POPULAR), 404, "is not in the cluster", "an unknown node");
-        assertError(part("garbage", 1, POPULAR), 400, "[session]", "not a session id");
+        assertError(
+                part("nosuchnode:1", 1, ImportSessionRequests.POPULAR),
+                404,
+                "is not in the cluster",
+                "an unknown node");
+        assertError(part("garbage", 1, ImportSessionRequests.POPULAR), 400, "[session]", "not a session id");
         String next = open();
-        assertError(part(next, 0, POPULAR), 400, "[part] must be from 1", "part 0");
+        assertError(part(next, 0, ImportSessionRequests.POPULAR), 400, "[part] must be from 1", "part 0");
         assertError(part(next, 1, "\n \n"), 400, "part [1] has no line", "a blank part");
         assertError(es.post(sessionPath(next) + "/_complete", null), 400, "no part arrived", "nothing sent");
         es.delete(sessionPath(next)).ok();
@@ -266,7 +257,7 @@ class ImportSessionIT {
                 .ok();
         try {
             String session = open();
-            part(session, 1, items()).ok();
+            part(session, 1, IMPORT.items()).ok();
             long deadline = System.currentTimeMillis() + 120_000;
             JsonNode importing = status().path("import");
             while (importing.path("state").asText().equals("running")) {
@@ -288,7 +279,7 @@ class ImportSessionIT {
     void twoCompletionsAtOnceActivateOneVersion() throws Exception {
         long lastVersion = status().path("last_version").asLong();
         String session = open();
-        part(session, 1, items() + POPULAR).ok();
+        part(session, 1, IMPORT.items() + ImportSessionRequests.POPULAR).ok();
         part(session, 2, users("u", 0, 800)).ok();
         CompletableFuture<EsClient.Response> first =
                 CompletableFuture.supplyAsync(() -> es.post(sessionPath(session) + "/_complete", null));
@@ -314,7 +305,7 @@ class ImportSessionIT {
     @Test
     void aNodeRestartedMidImportResumesTheSession() {
         String session = open();
-        part(session, 1, items() + users("u", 0, 100)).ok();
+        part(session, 1, IMPORT.items() + users("u", 0, 100)).ok();
         assertEquals(1, dataIndices(es, MODEL).size(), "the session's version index");
         // the node goes down with the session in it (a full restart): the session is in the cluster state, and the
         // restarted node takes it over at the next request
@@ -324,7 +315,7 @@ class ImportSessionIT {
         assertEquals("written", resumed.path("parts").get(0).path("state").asText(), resumed.toString());
         assertEquals(ITEM_COUNT + 100, resumed.path("lines").asLong(), resumed.toString());
         assertEquals("running", status().path("import").path("state").asText(), status().toString());
-        part(session, 2, users("u", 100, 200) + POPULAR).ok();
+        part(session, 2, users("u", 100, 200) + ImportSessionRequests.POPULAR).ok();
         JsonNode completed =
                 es.post(sessionPath(session) + "/_complete?parts=2", null).ok();
         assertEquals(200, completed.path("version").path("users").asLong(), completed.toString());
@@ -332,8 +323,11 @@ class ImportSessionIT {
         Map<String, Long> indices = dataIndices(es, MODEL);
         assertEquals(Set.of(completed.path("version").path("index").asText()), indices.keySet());
         assertEquals(ITEM_COUNT + 200 + 1, indices.values().iterator().next(), "one document per line");
-        assertEquals(List.of(item(5 + 1), item(5 + 2)), shelf("u5").subList(0, 2));
-        assertEquals(List.of(item(150 + 1), item(150 + 2)), shelf("u150").subList(0, 2));
+        assertEquals(
+                List.of(IMPORT.item(5 + 1), IMPORT.item(5 + 2)), shelf("u5").subList(0, 2));
+        assertEquals(
+                List.of(IMPORT.item(150 + 1), IMPORT.item(150 + 2)),
+                shelf("u150").subList(0, 2));
         assertError(es.get(sessionPath(session)), 404, "not found", "a completed session");
     }
 }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +32,7 @@ class ImportSessionTakeoverIT {
     static final String ITEMS = "ist-items";
     static final String MODEL = "ist-model";
     static final int ITEM_COUNT = 50;
+    private static final ImportSessionRequests IMPORT = new ImportSessionRequests(MODEL, ITEM_COUNT);
 
     private static RealCluster.Nodes cluster;
 
@@ -92,64 +92,24 @@ class ImportSessionTakeoverIT {
         survivor.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
     }
 
-    private static String item(int i) {
-        return "i" + (1 + Math.floorMod(i, ITEM_COUNT));
-    }
-
     private static String users(int from, int to) {
         StringBuilder lines = new StringBuilder();
         for (int u = from; u < to; u++) {
             lines.append("{\"user\": \"u")
                     .append(u)
                     .append("\", \"history\": [\"")
-                    .append(item(u))
+                    .append(IMPORT.item(u))
                     .append("\"], \"history_weights\": [1.0], \"items\": [\"")
-                    .append(item(u + 1))
+                    .append(IMPORT.item(u + 1))
                     .append("\", \"")
-                    .append(item(u + 2))
+                    .append(IMPORT.item(u + 2))
                     .append("\"], \"scores\": [0.9, 0.8], \"because\": [\"")
-                    .append(item(u))
+                    .append(IMPORT.item(u))
                     .append("\", \"")
-                    .append(item(u))
+                    .append(IMPORT.item(u))
                     .append("\"]}\n");
         }
         return lines.toString();
-    }
-
-    private static String items() {
-        StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < ITEM_COUNT; i++) {
-            lines.append("{\"item\": \"")
-                    .append(item(i))
-                    .append("\", \"neighbors\": [\"")
-                    .append(item(i + 1))
-                    .append("\"], \"scores\": [0.5], \"popularity\": 1.0}\n");
-        }
-        return lines.toString();
-    }
-
-    private static final String POPULAR = "{\"popular\": [\"i1\", \"i2\"], \"scores\": [2.0, 1.0]}\n";
-
-    private static String open(EsClient es) {
-        JsonNode opened = es.post(path(MODEL) + "/_import/_session", null).ok();
-        assertEquals("open", opened.path("state").asText(), opened.toString());
-        return opened.path("session").asText();
-    }
-
-    private static String sessionPath(String session) {
-        return path(MODEL) + "/_import/" + session;
-    }
-
-    private static EsClient.Response part(EsClient es, String session, int part, String lines) {
-        return es.send("PUT", sessionPath(session) + "/" + part, lines, "application/x-ndjson");
-    }
-
-    private static List<String> shelf(EsClient es, String user) {
-        JsonNode answer = es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\"}")
-                .ok();
-        List<String> ids = new ArrayList<>();
-        answer.path("recommendations").forEach(r -> ids.add(r.path("item_id").asText()));
-        return ids;
     }
 
     private static void await(BooleanSupplier condition, String what) {
@@ -165,9 +125,9 @@ class ImportSessionTakeoverIT {
         int master = master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
-        String session = open(node(holder));
-        part(node(holder), session, 1, items() + users(0, 100)).ok();
-        part(node(holder), session, 2, users(100, 200)).ok();
+        String session = IMPORT.open(node(holder));
+        IMPORT.part(node(holder), session, 1, IMPORT.items() + users(0, 100)).ok();
+        IMPORT.part(node(holder), session, 2, users(100, 200)).ok();
         try {
             kill(holder, node(other));
             // the session is alive: its import runs, its version index stays
@@ -179,8 +139,8 @@ class ImportSessionTakeoverIT {
                             .asText());
             assertEquals(1, dataIndices(node(other), MODEL).size());
             // the next part, sent to another node, takes the session over and goes on
-            JsonNode answer =
-                    part(node(other), session, 3, users(200, 300) + POPULAR).ok();
+            JsonNode answer = IMPORT.part(node(other), session, 3, users(200, 300) + ImportSessionRequests.POPULAR)
+                    .ok();
             assertEquals(3, answer.path("parts").size(), answer.toString());
             for (JsonNode written : answer.path("parts")) {
                 assertEquals("written", written.path("state").asText(), answer.toString());
@@ -188,9 +148,14 @@ class ImportSessionTakeoverIT {
             assertEquals(ITEM_COUNT + 300 + 1, answer.path("lines").asLong(), answer.toString());
             // any node answers for it (forwarded to its new holder)
             assertEquals(
-                    3, node(master).get(sessionPath(session)).ok().path("parts").size());
+                    3,
+                    node(master)
+                            .get(IMPORT.sessionPath(session))
+                            .ok()
+                            .path("parts")
+                            .size());
             JsonNode completed = node(master)
-                    .post(sessionPath(session) + "/_complete?parts=3", null)
+                    .post(IMPORT.sessionPath(session) + "/_complete?parts=3", null)
                     .ok();
             assertEquals(300, completed.path("version").path("users").asLong(), completed.toString());
             assertEquals(ITEM_COUNT, completed.path("version").path("items").asLong(), completed.toString());
@@ -200,16 +165,21 @@ class ImportSessionTakeoverIT {
             JsonNode status = Models.status(node(other), MODEL);
             assertEquals("succeeded", status.path("import").path("state").asText(), status.toString());
             // served: users of the parts written before and after the takeover
-            assertEquals(List.of(item(6), item(7)), shelf(node(master), "u5").subList(0, 2));
             assertEquals(
-                    List.of(item(251), item(252)), shelf(node(other), "u250").subList(0, 2));
-            assertError(node(other).get(sessionPath(session)), 404, "not found", "a completed session");
+                    List.of(IMPORT.item(6), IMPORT.item(7)),
+                    IMPORT.shelf(node(master), "u5").subList(0, 2));
+            assertEquals(
+                    List.of(IMPORT.item(251), IMPORT.item(252)),
+                    IMPORT.shelf(node(other), "u250").subList(0, 2));
+            assertError(node(other).get(IMPORT.sessionPath(session)), 404, "not found", "a completed session");
         } finally {
             RealCluster.startNode(cluster, holder);
         }
         green();
         // the restarted node serves it too
-        assertEquals(List.of(item(151), item(152)), shelf(node(holder), "u150").subList(0, 2));
+        assertEquals(
+                List.of(IMPORT.item(151), IMPORT.item(152)),
+                IMPORT.shelf(node(holder), "u150").subList(0, 2));
     }
 
     @Test
@@ -217,12 +187,12 @@ class ImportSessionTakeoverIT {
         int master = master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
-        String session = open(node(holder));
-        part(node(holder), session, 1, items() + users(0, 100)).ok();
+        String session = IMPORT.open(node(holder));
+        IMPORT.part(node(holder), session, 1, IMPORT.items() + users(0, 100)).ok();
         try {
             kill(holder, node(other));
             // user u5 was line 56 of part 1 (50 items first); here it is line 11
-            EsClient.Response twice = part(node(other), session, 2, users(100, 110) + users(5, 6));
+            EsClient.Response twice = IMPORT.part(node(other), session, 2, users(100, 110) + users(5, 6));
             assertError(
                     twice,
                     400,
@@ -232,7 +202,7 @@ class ImportSessionTakeoverIT {
             assertEquals("failed", status.path("import").path("state").asText(), status.toString());
             assertTrue(status.path("import").path("reason").asText().contains("appears twice"), status.toString());
             assertEquals(Map.of(), dataIndices(node(other), MODEL), "the failed import's version is deleted");
-            assertError(node(master).get(sessionPath(session)), 404, "not found", "a failed session");
+            assertError(node(master).get(IMPORT.sessionPath(session)), 404, "not found", "a failed session");
         } finally {
             RealCluster.startNode(cluster, holder);
         }
@@ -240,17 +210,22 @@ class ImportSessionTakeoverIT {
 
     @Test
     void aFullRestartMidImportResumes() {
-        String session = open(node(0));
-        part(node(0), session, 1, items() + users(0, 100)).ok();
+        String session = IMPORT.open(node(0));
+        IMPORT.part(node(0), session, 1, IMPORT.items() + users(0, 100)).ok();
         RealCluster.restart(cluster);
         green();
-        JsonNode answer = part(node(1), session, 2, users(100, 200) + POPULAR).ok();
+        JsonNode answer = IMPORT.part(node(1), session, 2, users(100, 200) + ImportSessionRequests.POPULAR)
+                .ok();
         assertEquals(2, answer.path("parts").size(), answer.toString());
         JsonNode completed =
-                node(2).post(sessionPath(session) + "/_complete", null).ok();
+                node(2).post(IMPORT.sessionPath(session) + "/_complete", null).ok();
         assertEquals(200, completed.path("version").path("users").asLong(), completed.toString());
-        assertEquals(List.of(item(6), item(7)), shelf(node(0), "u5").subList(0, 2));
-        assertEquals(List.of(item(151), item(152)), shelf(node(2), "u150").subList(0, 2));
+        assertEquals(
+                List.of(IMPORT.item(6), IMPORT.item(7)),
+                IMPORT.shelf(node(0), "u5").subList(0, 2));
+        assertEquals(
+                List.of(IMPORT.item(151), IMPORT.item(152)),
+                IMPORT.shelf(node(2), "u150").subList(0, 2));
     }
 
     @Test
@@ -258,8 +233,8 @@ class ImportSessionTakeoverIT {
         int master = master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
-        String session = open(node(holder));
-        part(node(holder), session, 1, items() + users(0, 100)).ok();
+        String session = IMPORT.open(node(holder));
+        IMPORT.part(node(holder), session, 1, IMPORT.items() + users(0, 100)).ok();
         try {
             kill(holder, node(other));
             assertEquals(1, dataIndices(node(other), MODEL).size(), "kept while the session may be resumed");
@@ -277,7 +252,7 @@ class ImportSessionTakeoverIT {
             JsonNode importing = Models.status(node(other), MODEL).path("import");
             assertTrue(importing.path("reason").asText().contains("abandoned"), importing.toString());
             await(() -> dataIndices(node(other), MODEL).isEmpty(), "its version index deleted");
-            assertError(node(other).get(sessionPath(session)), 404, "not found", "an abandoned session");
+            assertError(node(other).get(IMPORT.sessionPath(session)), 404, "not found", "an abandoned session");
             // and its record goes from the cluster state, last
             await(
                     () -> node(other)
@@ -314,12 +289,13 @@ class ImportSessionTakeoverIT {
         int master = master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
-        String session = open(node(holder));
-        part(node(holder), session, 1, items() + POPULAR).ok();
+        String session = IMPORT.open(node(holder));
+        IMPORT.part(node(holder), session, 1, IMPORT.items() + ImportSessionRequests.POPULAR)
+                .ok();
         String big = users(0, 30_000);
         CompletableFuture<EsClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
-                return part(node(holder), session, 2, big);
+                return IMPORT.part(node(holder), session, 2, big);
             } catch (RuntimeException lost) {
                 return null; // the node died under it
             }
@@ -331,17 +307,17 @@ class ImportSessionTakeoverIT {
             System.out.println("ImportSessionTakeoverIT: holder killed " + (midWrite ? "while" : "after") + " it wrote"
                     + " part 2");
             // sent again, to another node: it replaces whatever the dead node wrote of it
-            JsonNode answer = part(node(other), session, 2, big).ok();
+            JsonNode answer = IMPORT.part(node(other), session, 2, big).ok();
             assertEquals(ITEM_COUNT + 30_000 + 1, answer.path("lines").asLong(), answer.toString());
             JsonNode completed = node(other)
-                    .post(sessionPath(session) + "/_complete?parts=2", null)
+                    .post(IMPORT.sessionPath(session) + "/_complete?parts=2", null)
                     .ok();
             assertEquals(30_000, completed.path("version").path("users").asLong(), completed.toString());
             Map<String, Long> indices = dataIndices(node(other), MODEL);
             assertEquals(ITEM_COUNT + 30_000 + 1, indices.values().iterator().next(), "one document per line");
             assertEquals(
-                    List.of(item(29_999 + 1), item(29_999 + 2)),
-                    shelf(node(master), "u29999").subList(0, 2));
+                    List.of(IMPORT.item(29_999 + 1), IMPORT.item(29_999 + 2)),
+                    IMPORT.shelf(node(master), "u29999").subList(0, 2));
         } finally {
             RealCluster.startNode(cluster, holder);
         }

@@ -39,6 +39,7 @@ class SecurityIT {
     private static EsClient dlsShopper;
     private static EsClient nobody;
     private static EsClient eventsWriter;
+    private static EsClient eventsApiOnly;
     private static EsClient anonymous;
 
     @BeforeAll
@@ -67,7 +68,9 @@ class SecurityIT {
                         "--user",
                         "nobody:" + PASSWORD + ":no_rights",
                         "--user",
-                        "eventswriter:" + PASSWORD + ":events_writer")
+                        "eventswriter:" + PASSWORD + ":events_writer",
+                        "--user",
+                        "eventsapionly:" + PASSWORD + ":events_api_only")
                 .any();
         manager = admin.as("manager", PASSWORD);
         shopper = admin.as("shopper", PASSWORD);
@@ -76,6 +79,7 @@ class SecurityIT {
         dlsShopper = admin.as("dlsshopper", PASSWORD);
         nobody = admin.as("nobody", PASSWORD);
         eventsWriter = admin.as("eventswriter", PASSWORD);
+        eventsApiOnly = admin.as("eventsapionly", PASSWORD);
         anonymous = admin.as(null, null);
 
         // the shop's data, written by the admin: a part of the Online Retail log is enough here
@@ -103,6 +107,18 @@ class SecurityIT {
             {"item": "85123A", "neighbors": ["84029G", "22423"], "scores": [0.5, 0.4], "popularity": 3.0}
             {"user": "17850", "history": ["85123A"], "history_weights": [1.0], "items": ["84029G"], "scores": [0.9], "because": ["85123A"]}
             {"popular": ["85123A", "84029G"], "scores": [2.0, 1.0]}
+            """).ok();
+
+        // a model that keeps the shoppers' newest items from the events API (every node's copy of them, and the
+        // signals cache, serve from the second request on), whose hidden item 22423 has two readable neighbours
+        assertEquals(201, admin.put("/_recommend/models/apishop", """
+                    {"catalog": {"index": "sec-products", "id_field": "sku"},
+                     "events": {"index": "sec-events", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                                "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5},
+                                "recent_events": "api"}}""").status());
+        admin.ndjson("/_recommend/models/apishop/_import", """
+            {"item": "22423", "neighbors": ["85123A", "84029G"], "scores": [0.5, 0.4], "popularity": 3.0}
+            {"popular": ["22423", "85123A", "84029G"], "scores": [3.0, 2.0, 1.0]}
             """).ok();
     }
 
@@ -533,6 +549,162 @@ class SecurityIT {
                                 .replace("\"_source\": false", "\"_source\": false, \"explain\": true"))
                 .ok();
         assertTrue(open.toString().contains("mostly [" + HIDDEN_ITEM + "]"), open.toString());
+    }
+
+    // ---- caches warmed by a privileged caller serve nobody without the right (issue 13: trust)
+
+    /** Lookups of the node's serving cache (hits and misses): unchanged when signals come from the signals cache. */
+    private static long servingCacheLookups() {
+        JsonNode cache = manager.get("/_recommend/_stats")
+                .ok()
+                .path("nodes")
+                .elements()
+                .next()
+                .path("cache");
+        return cache.path("hits").asLong() + cache.path("misses").asLong();
+    }
+
+    private static String cacheableRescore(String model, String user) {
+        // no context_items, no explain, no recent item searched: the signals do not depend on the caller and are kept
+        return String.format(Locale.ROOT, """
+            {"size": 5, "_source": false, "query": {"match": {"title": "heart holder"}},
+             "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s", "recent_items": 0}}}""", model, user);
+    }
+
+    private static String cacheableQuery(String model, String user) {
+        return String.format(Locale.ROOT, """
+            {"size": 5, "_source": false, "query": {"personalize": {"query": {"match": {"title": "heart holder"}},
+              "model": "%s", "user_id": "%s", "recent_items": 0}}}""", model, user);
+    }
+
+    @Test
+    void signalsAPrivilegedCallerWarmedServeNobodyWithoutTheRight() {
+        // the search user warms the signals cache, and the repeat is served from it (no profile read at all)
+        List<String> warmed = ids(shopper.post("/sec-products/_search", cacheableRescore("shop", "17850"))
+                .ok());
+        ids(shopper.post("/sec-products/_search", cacheableQuery("shop", "17850"))
+                .ok());
+        long lookups = servingCacheLookups();
+        assertEquals(
+                warmed,
+                ids(shopper.post("/sec-products/_search", cacheableRescore("shop", "17850"))
+                        .ok()));
+        ids(shopper.post("/sec-products/_search", cacheableQuery("shop", "17850"))
+                .ok());
+        assertEquals(lookups, servingCacheLookups(), "the repeats were served from the signals cache");
+
+        // the same requests from callers without read on the catalogue: 403 naming the signals' action, every time
+        for (int round = 0; round < 2; round++) {
+            for (String body : List.of(cacheableRescore("shop", "17850"), cacheableQuery("shop", "17850"))) {
+                EsClient.Response events = eventsReader.post("/sec-events/_search", body);
+                assertForbidden(events);
+                assertTrue(events.body().contains("indices:data/read/personalize/signals"), events.body());
+                assertTrue(events.body().contains("sec-products"), events.body());
+                assertForbidden(nobody.post("/sec-products/_search", body));
+                assertForbidden(eventsWriter.post("/sec-products/_search", body));
+                assertEquals(401, anonymous.post("/sec-products/_search", body).status());
+            }
+        }
+
+        // a model whose catalogue the search user may not read, warmed by the admin: still 403 for the search user
+        String privateBody = cacheableRescore("private", "17850").replace("heart holder", "heart");
+        admin.post("/sec-private/_search", privateBody).ok();
+        admin.post("/sec-private/_search", privateBody).ok();
+        EsClient.Response other = shopper.post("/sec-products/_search", privateBody);
+        assertForbidden(other);
+        assertTrue(other.body().contains("sec-private"), other.body());
+    }
+
+    @Test
+    void newestItemsAndShelvesAPrivilegedCallerWarmedServeOnlyWhatEachCallerMayRead() {
+        String user = "sec-api-user";
+        String event = "{\"user_id\": \"" + user + "\", \"sku\": \"" + HIDDEN_ITEM
+                + "\", \"type\": \"view\", \"@timestamp\": " + System.currentTimeMillis() + "}";
+        assertEquals(
+                201,
+                eventsWriter
+                        .post("/_recommend/models/apishop/_events", event)
+                        .ok()
+                        .path("items")
+                        .get(0)
+                        .path("status")
+                        .asInt());
+        String shelf = "{\"model\": \"apishop\", \"user_id\": \"" + user + "\", \"size\": 5, \"explain\": true}";
+        String rescore = String.format(Locale.ROOT, """
+            {"size": 5, "_source": false, "query": {"match": {"title": "heart holder"}},
+             "rescore": {"window_size": 50, "personalize": {"model": "apishop", "user_id": "%s"}}}""", user);
+        // the search user warms every cache: the node's copy of the newest items, the profile, the signals
+        for (int round = 0; round < 2; round++) {
+            Set<String> named = namedIds(shopper.post("/_recommend", shelf).ok());
+            assertTrue(named.contains(HIDDEN_ITEM), "their newest item shapes the shelf and is named: " + named);
+            shopper.post("/sec-products/_search", rescore).ok();
+        }
+        // under document-level security the same shelf names nothing hidden, from the same warm caches
+        for (int round = 0; round < 2; round++) {
+            JsonNode dls = dlsShopper.post("/_recommend", shelf).ok();
+            Set<String> named = namedIds(dls);
+            assertFalse(named.contains(HIDDEN_ITEM), dls.toString());
+            assertEquals(named, visibleTo(dlsShopper, named), dls.toString());
+            Set<String> hits = new HashSet<>(
+                    ids(dlsShopper.post("/sec-products/_search", rescore).ok()));
+            assertEquals(hits, visibleTo(dlsShopper, hits));
+        }
+        // and nothing for those without read on the catalogue
+        for (EsClient caller : List.of(nobody, eventsReader, eventsWriter, eventsApiOnly)) {
+            assertForbidden(caller.post("/_recommend", shelf));
+        }
+        EsClient.Response events = eventsReader.post("/sec-events/_search", rescore);
+        assertForbidden(events);
+        assertTrue(events.body().contains("indices:data/read/personalize/signals"), events.body());
+    }
+
+    @Test
+    void eventsTheIndexRefusesToTheCallerAreNeitherWrittenNorKept() {
+        String user = "sec-api-refused";
+        String shelf = "{\"model\": \"apishop\", \"user_id\": \"" + user + "\", \"size\": 2}";
+        JsonNode before = shopper.post("/_recommend", shelf).ok();
+        String event = "{\"user_id\": \"" + user + "\", \"sku\": \"" + HIDDEN_ITEM
+                + "\", \"type\": \"view\", \"@timestamp\": " + System.currentTimeMillis() + "}";
+        // the events API's action is granted, writing documents in the events index is not: the write as the caller is
+        // refused (Elasticsearch refuses the whole bulk: 403 for the request; were it refused per document, each event
+        // would get the index's 403), and nothing is kept for serving
+        EsClient.Response refused = eventsApiOnly.post(
+                "/_recommend/models/apishop/_events", "{\"events\": [" + event + ", " + event + "]}");
+        System.out.println(
+                "SecurityIT: events without the right to write them: " + refused.status() + " " + refused.body());
+        if (refused.status() != 403) {
+            JsonNode items = refused.ok();
+            assertTrue(items.path("errors").asBoolean(), refused.body());
+            assertEquals(2, items.path("items").size(), refused.body());
+            for (JsonNode item : items.path("items")) {
+                assertEquals(403, item.path("status").asInt(), refused.body());
+                assertTrue(item.path("error").path("reason").asText().contains("sec-events"), refused.body());
+            }
+        }
+        assertEquals(
+                shelfItems(before),
+                shelfItems(shopper.post("/_recommend", shelf).ok()),
+                "refused events do not count");
+        assertEquals(0, countOf(user));
+        // the same event from the tracker counts at once
+        eventsWriter.post("/_recommend/models/apishop/_events", event).ok();
+        assertEquals(
+                List.of("85123A", "84029G"),
+                shelfItems(shopper.post("/_recommend", shelf).ok()));
+    }
+
+    private static List<String> shelfItems(JsonNode shelf) {
+        List<String> items = new java.util.ArrayList<>();
+        shelf.path("recommendations").forEach(r -> items.add(r.path("item_id").asText()));
+        return items;
+    }
+
+    private static long countOf(String user) {
+        admin.refresh("sec-events");
+        return admin.post("/sec-events/_count", "{\"query\": {\"term\": {\"user_id\": \"" + user + "\"}}}")
+                .ok()
+                .path("count")
+                .asLong();
     }
 
     private static void assertForbidden(EsClient.Response response) {

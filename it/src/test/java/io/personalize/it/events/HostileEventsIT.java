@@ -1,0 +1,277 @@
+package io.personalize.it.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The events API against a hostile or careless sender, on one real node: oversized bulks, events at the limits of each
+ * rule, bodies that are not what they claim, fields Elasticsearch itself refuses, duplicates; and a model deleted while
+ * events keep coming. Every answer is a 4xx naming what is wrong (never a 5xx), the good events of a bulk are kept, the
+ * node stays healthy, and nothing of a deleted model is left behind.
+ */
+class HostileEventsIT {
+
+    private final RealCluster.Nodes cluster = RealCluster.single();
+    private TinyShop shop;
+
+    @BeforeEach
+    void shop() {
+        shop = new TinyShop(cluster.any(), "hostile-events", 1, 0);
+        shop.importVersion("a", "b", "c");
+    }
+
+    @AfterEach
+    void cleanUp() {
+        shop.cleanUp();
+        cluster.any().get("/_cluster/health?wait_for_status=green&timeout=60s").ok();
+    }
+
+    private String eventsPath() {
+        return "/_recommend/models/" + shop.model + "/_events";
+    }
+
+    private static String event(String user, String sku) {
+        return String.format(
+                Locale.ROOT,
+                "{\"user_id\": \"%s\", \"sku\": \"%s\", \"type\": \"view\", \"@timestamp\": %d}",
+                user,
+                sku,
+                System.currentTimeMillis());
+    }
+
+    private List<String> shelf(String user) {
+        return TinyShop.items(cluster.any()
+                .post("/_recommend", "{\"model\": \"" + shop.model + "\", \"user_id\": \"" + user + "\", \"size\": 2}")
+                .ok());
+    }
+
+    private static void assert4xx(EsClient.Response response, String part) {
+        assertTrue(
+                response.status() >= 400 && response.status() < 500,
+                "expected a 4xx, got " + response.status() + ": " + response.body());
+        assertTrue(response.body().contains(part), "[" + part + "] not in " + response.body());
+    }
+
+    private JsonNode recentDoc(String user) {
+        String uuid = cluster.any()
+                .get("/_recommend/models/" + shop.model)
+                .ok()
+                .path("status")
+                .path("uuid")
+                .asText();
+        return cluster.any()
+                .get("/.personalize-recent-" + shop.model + "." + uuid + "/_doc/" + user)
+                .json();
+    }
+
+    @Test
+    void oversizedAndMalformedBodiesAre4xxNamingWhatIsWrong() {
+        EsClient es = cluster.any();
+        StringBuilder tooMany = new StringBuilder("{\"events\": [");
+        for (int i = 0; i <= 10_000; i++) {
+            tooMany.append(i == 0 ? "" : ", ").append(event("u-many", "a"));
+        }
+        tooMany.append("]}");
+        assert4xx(es.post(eventsPath(), tooMany.toString()), "at most 10000 events per request, got [10001]");
+        assert4xx(es.post(eventsPath(), "{\"events\": [" + event("u", "a") + ", null]}"), "[events] item [1]");
+        assert4xx(es.post(eventsPath(), "{\"events\": {\"user_id\": \"u\"}}"), "[events] must be an array");
+        assert4xx(es.post(eventsPath(), "\"a string\""), "event object");
+        assert4xx(es.post(eventsPath(), "not json at all"), "");
+        assert4xx(es.post(eventsPath(), event("u", "a") + " trailing"), "");
+        // a key twice in one event: which one would count? refused
+        assert4xx(
+                es.post(
+                        eventsPath(),
+                        "{\"user_id\": \"u1\", \"user_id\": \"u2\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": 1}"),
+                "user_id");
+        // deep nesting in an extra field
+        String deep = "{\"a\": ".repeat(5_000) + "1" + "}".repeat(5_000);
+        EsClient.Response nested = es.post(eventsPath(), event("u", "a").replace("}", ", \"extra\": " + deep + "}"));
+        assertTrue(nested.status() >= 400 && nested.status() < 500, nested.status() + " " + nested.body());
+        assertEquals(List.of("f", "e"), shelf("u"), "none of these kept anything");
+        es.get("/_cluster/health?wait_for_status=green&timeout=30s").ok();
+    }
+
+    @Test
+    void eventsAtTheLimitsOfEachRuleAreKeptAndBeyondAre400NamingTheField() {
+        String at510 = "é".repeat(255); // 510 bytes in UTF-8
+        String at512 = "é".repeat(256);
+        long now = System.currentTimeMillis();
+        List<String> events = List.of(
+                event(at510, "a"), // 0: at the limit: kept
+                event(at512, "a"), // 1: over it
+                "{\"user_id\": 17, \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now
+                        + "}", // 2: an integer id
+                "{\"user_id\": 123456789012345678901234567890, \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": "
+                        + now + "}", // 3: too big for an integer
+                "{\"user_id\": [\"u\"], \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now + "}", // 4
+                "{\"user_id\": \"u\", \"sku\": {\"id\": \"a\"}, \"type\": \"view\", \"@timestamp\": " + now + "}", // 5
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": 1.5e12}", // 6: a float time
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": 99999999999999999999}", // 7
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now
+                        + ", \"quantity\": 1e400}", // 8: a value that is no finite number
+                "{\"user_id\": \"u-meta\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now
+                        + ", \"_id\": \"x\"}", // 9: a metadata field: the events index refuses it
+                "{\"user_id\": \"u-map\", \"sku\": \"b\", \"type\": \"view\", \"@timestamp\": " + now
+                        + ", \"quantity\": 2.5}", // 10: the index maps quantity as an integer: coerced, kept
+                "{\"user_id\": \"\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now + "}", // 11
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": null, \"@timestamp\": " + now + "}"); // 12
+        EsClient.Response response =
+                cluster.any().post(eventsPath(), "{\"events\": [" + String.join(", ", events) + "]}");
+        JsonNode answer = response.ok();
+        JsonNode items = answer.path("items");
+        assertEquals(events.size(), items.size(), answer.toString());
+        int[] expected = {201, 400, 201, 400, 400, 400, 400, 400, 400, 400, 201, 400, 400};
+        String[] reasons = {
+            null,
+            "[user_id] and [sku] must be at most 510 bytes",
+            null,
+            "[user_id] must be a string",
+            "[user_id] must be a string",
+            "[sku] must be a string",
+            "[@timestamp] must be a date",
+            "[@timestamp]",
+            "[quantity]",
+            "_id",
+            null,
+            "must not be empty",
+            "[type] is missing"
+        };
+        for (int i = 0; i < expected.length; i++) {
+            JsonNode item = items.get(i);
+            assertEquals(expected[i], item.path("status").asInt(), i + ": " + item);
+            if (reasons[i] != null) {
+                String reason = item.path("error").path("reason").asText();
+                assertTrue(reason.contains(reasons[i]), i + ": [" + reason + "] lacks [" + reasons[i] + "]");
+            }
+        }
+        // what was kept counts at once, as for any event
+        assertEquals(List.of("b", "c"), shelf(at510));
+        assertEquals(List.of("b", "c"), shelf("17"));
+        assertEquals(
+                "b", recentDoc("u-map").path("_source").path("items").get(0).asText(), "a coerced value is kept");
+        // a refused event is not kept for serving either
+        assertEquals(List.of("f", "e"), shelf("u-meta"));
+    }
+
+    @Test
+    void duplicatesAndAFullBulkForOneShopperKeepTheirNewestDistinctItems() {
+        // the same event ten times: ten documents in the events index (as _bulk would), one item in the shopper's
+        List<String> same = new ArrayList<>();
+        String one = event("u-dup", "a");
+        for (int i = 0; i < 10; i++) {
+            same.add(one);
+        }
+        JsonNode answer = cluster.any()
+                .post(eventsPath(), "{\"events\": [" + String.join(", ", same) + "]}")
+                .ok();
+        assertFalse(answer.path("errors").asBoolean(), answer.toString());
+        Set<String> ids = new TreeSet<>(answer.path("items").findValuesAsText("_id"));
+        assertEquals(10, ids.size(), "ten documents");
+        assertEquals(
+                1,
+                recentDoc("u-dup").path("_source").path("items").size(),
+                recentDoc("u-dup").toString());
+        assertEquals(List.of("b", "c"), shelf("u-dup"));
+
+        // 10,000 events of one shopper on 10,000 items: the newest 100 distinct items are kept, the request answers
+        StringBuilder bulk = new StringBuilder("{\"events\": [");
+        long now = System.currentTimeMillis() - 20_000;
+        for (int i = 0; i < 10_000; i++) {
+            bulk.append(i == 0 ? "" : ", ")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "{\"user_id\": \"u-full\", \"sku\": \"item-%d\", \"type\": \"view\", \"@timestamp\": %d}",
+                            i,
+                            now + i));
+        }
+        bulk.append("]}");
+        long start = System.nanoTime();
+        JsonNode full = cluster.any().post(eventsPath(), bulk.toString()).ok();
+        System.out.printf(
+                Locale.ROOT,
+                "HostileEventsIT: 10,000 events of one shopper answered in %d ms%n",
+                (System.nanoTime() - start) / 1_000_000);
+        assertFalse(full.path("errors").asBoolean());
+        assertEquals(10_000, full.path("items").size());
+        JsonNode kept = recentDoc("u-full").path("_source").path("items");
+        assertEquals(100, kept.size(), kept.toString());
+        assertEquals("item-9999", kept.get(0).asText(), "newest first: " + kept);
+        // none of those items is in the model: a stranger's shelf, served without error
+        assertEquals(List.of("f", "e"), shelf("u-full"));
+    }
+
+    @Test
+    void aModelDeletedWhileEventsKeepComingLeavesNoneOfItsDataBehind() throws Exception {
+        EsClient es = cluster.any();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 5; round++) {
+                if (round > 0) {
+                    shop = new TinyShop(es, "hostile-events", 1, 0);
+                    shop.importVersion("a", "b", "c");
+                }
+                String uuid = es.get("/_recommend/models/" + shop.model)
+                        .ok()
+                        .path("status")
+                        .path("uuid")
+                        .asText();
+                AtomicBoolean deleted = new AtomicBoolean();
+                AtomicInteger sent = new AtomicInteger();
+                AtomicInteger serverErrors = new AtomicInteger();
+                List<Future<?>> senders = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int thread = t;
+                    senders.add(pool.submit(() -> {
+                        int after = 0;
+                        for (int i = 0; after < 20 && i < 2_000; i++) {
+                            EsClient.Response r = es.post(eventsPath(), event("u-" + thread + "-" + i, "a"));
+                            sent.incrementAndGet();
+                            if (r.status() >= 500) {
+                                serverErrors.incrementAndGet();
+                                System.out.println("HostileEventsIT: " + r.status() + " " + r.body());
+                            }
+                            if (deleted.get()) {
+                                after++;
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                while (sent.get() < 40) {
+                    Thread.sleep(10);
+                }
+                assertEquals(200, es.delete("/_recommend/models/" + shop.model).status());
+                deleted.set(true);
+                for (Future<?> sender : senders) {
+                    sender.get();
+                }
+                assertEquals(0, serverErrors.get(), "a 5xx while the model was deleted");
+                JsonNode left = es.get("/_cat/indices/.personalize-*" + uuid + "*?format=json&expand_wildcards=all")
+                        .json();
+                assertEquals(0, left.size(), "round " + round + ": the deleted model's indices are left: " + left);
+                shop.cleanUp();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.personalize.it.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The REST calls of an import session ({@code _import/_session}, its parts) and the item lines of a synthetic model
+ * whose item {@code i} has {@code i + 1} as its one neighbour, shared by the import session tests.
+ */
+final class ImportSessionRequests {
+
+    static final String POPULAR = "{\"popular\": [\"i1\", \"i2\"], \"scores\": [2.0, 1.0]}\n";
+
+    private final String model;
+    private final int itemCount;
+
+    ImportSessionRequests(String model, int itemCount) {
+        this.model = model;
+        this.itemCount = itemCount;
+    }
+
+    /** The id of item {@code i}, wrapping around the catalogue: i1 to i{itemCount}. */
+    String item(int i) {
+        return "i" + (1 + Math.floorMod(i, itemCount));
+    }
+
+    /** A line per item: its one neighbour is the next item. */
+    String items() {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < itemCount; i++) {
+            lines.append("{\"item\": \"")
+                    .append(item(i))
+                    .append("\", \"neighbors\": [\"")
+                    .append(item(i + 1))
+                    .append("\"], \"scores\": [0.5], \"popularity\": 1.0}\n");
+        }
+        return lines.toString();
+    }
+
+    /** Opens a session through {@code es}; answers its id. */
+    String open(EsClient es) {
+        JsonNode opened =
+                es.post(Models.path(model) + "/_import/_session", null).ok();
+        assertEquals("open", opened.path("state").asText(), opened.toString());
+        return opened.path("session").asText();
+    }
+
+    String sessionPath(String session) {
+        return Models.path(model) + "/_import/" + session;
+    }
+
+    /** Sends part {@code part} of the session through {@code es}. */
+    EsClient.Response part(EsClient es, String session, int part, String lines) {
+        return es.send("PUT", sessionPath(session) + "/" + part, lines, "application/x-ndjson");
+    }
+
+    /** The shelf of a user, served by {@code es}: the ids of the items recommended. */
+    List<String> shelf(EsClient es, String user) {
+        JsonNode answer = es.post("/_recommend", "{\"model\": \"" + model + "\", \"user_id\": \"" + user + "\"}")
+                .ok();
+        List<String> ids = new ArrayList<>();
+        answer.path("recommendations").forEach(r -> ids.add(r.path("item_id").asText()));
+        return ids;
+    }
+}
