@@ -39,8 +39,6 @@ public final class Recommender {
     /** Items named in a request that get content neighbours at most: the rest already have plenty of candidates. */
     static final int MAX_CONTENT_SOURCES = 5;
 
-    /** A shopper's newest items whose content makes the "for you" shelf's content term. */
-    static final int MAX_SHOPPER_CONTENT_SOURCES = 10;
     /**
      * Items a knn search reads per shopper item, per neighbour kept: the search ranks by the stored vectors, the term by
      * the catalogue's content space ({@link ContentSpace}), whose cosines also divide by each item's length there, so a
@@ -222,7 +220,7 @@ public final class Recommender {
         return profile.sources().stream()
                 .filter(s -> s.origin() != SourceItem.Origin.CONTEXT)
                 .map(SourceItem::item)
-                .limit(MAX_SHOPPER_CONTENT_SOURCES)
+                .limit(request.contentSources())
                 .toList();
     }
 

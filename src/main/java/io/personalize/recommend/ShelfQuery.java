@@ -65,6 +65,16 @@ public final class ShelfQuery implements Writeable {
 
     public static final int MAX_CONTENT_DIRECTIONS = 64;
 
+    /**
+     * How many of the shopper's newest items (at most {@code recent_items} of them are read) lend their neighbours to
+     * the "for you" content term. 10: the term's first setting; more of a shopper's items carry more of the content-only
+     * quality the rule was chosen for ({@code bin/bench content}: .0455 from 10 items), at one knn search per item the
+     * node has no list for.
+     */
+    public static final int DEFAULT_CONTENT_SOURCES = 10;
+
+    public static final int MAX_CONTENT_SOURCES = 100;
+
     private final String model;
     private final String userId;
     private final List<String> itemIds;
@@ -81,6 +91,7 @@ public final class ShelfQuery implements Writeable {
     private final int contentSlots;
     private final int contentNeighbors;
     private final int contentDirections;
+    private final int contentSources;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -99,6 +110,7 @@ public final class ShelfQuery implements Writeable {
         this.contentSlots = body.contentSlots;
         this.contentNeighbors = body.contentNeighbors;
         this.contentDirections = body.contentDirections;
+        this.contentSources = body.contentSources;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -118,6 +130,7 @@ public final class ShelfQuery implements Writeable {
         this.contentSlots = in.readVInt();
         this.contentNeighbors = in.readVInt();
         this.contentDirections = in.readVInt();
+        this.contentSources = in.readVInt();
     }
 
     @Override
@@ -138,6 +151,7 @@ public final class ShelfQuery implements Writeable {
         out.writeVInt(contentSlots);
         out.writeVInt(contentNeighbors);
         out.writeVInt(contentDirections);
+        out.writeVInt(contentSources);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -196,6 +210,11 @@ public final class ShelfQuery implements Writeable {
             e = addValidationError(
                     "[content_directions] must be between 0 and " + MAX_CONTENT_DIRECTIONS + ", got ["
                             + contentDirections + "]",
+                    e);
+        }
+        if (contentSources < 1 || contentSources > MAX_CONTENT_SOURCES) {
+            e = addValidationError(
+                    "[content_sources] must be between 1 and " + MAX_CONTENT_SOURCES + ", got [" + contentSources + "]",
                     e);
         }
         if (recentItems < 0) {
@@ -268,6 +287,10 @@ public final class ShelfQuery implements Writeable {
         return contentDirections;
     }
 
+    public int contentSources() {
+        return contentSources;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -286,7 +309,8 @@ public final class ShelfQuery implements Writeable {
                 && similarContentWeight == other.similarContentWeight
                 && contentSlots == other.contentSlots
                 && contentNeighbors == other.contentNeighbors
-                && contentDirections == other.contentDirections;
+                && contentDirections == other.contentDirections
+                && contentSources == other.contentSources;
     }
 
     @Override
@@ -307,7 +331,8 @@ public final class ShelfQuery implements Writeable {
                 similarContentWeight,
                 contentSlots,
                 contentNeighbors,
-                contentDirections);
+                contentDirections,
+                contentSources);
     }
 
     /** Checks the request against the node's current limits. */
@@ -336,6 +361,7 @@ public final class ShelfQuery implements Writeable {
         int contentSlots = DEFAULT_CONTENT_SLOTS;
         int contentNeighbors = DEFAULT_CONTENT_NEIGHBORS;
         int contentDirections = DEFAULT_CONTENT_DIRECTIONS;
+        int contentSources = DEFAULT_CONTENT_SOURCES;
 
         public Builder model(String value) {
             model = value;
@@ -417,6 +443,11 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder contentSources(int value) {
+            contentSources = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -441,6 +472,7 @@ public final class ShelfQuery implements Writeable {
             PARSER.declareInt(Builder::contentSlots, new ParseField("content_slots"));
             PARSER.declareInt(Builder::contentNeighbors, new ParseField("content_neighbors"));
             PARSER.declareInt(Builder::contentDirections, new ParseField("content_directions"));
+            PARSER.declareInt(Builder::contentSources, new ParseField("content_sources"));
         }
 
         public static Builder parse(XContentParser parser) {

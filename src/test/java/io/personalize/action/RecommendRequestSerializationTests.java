@@ -32,7 +32,8 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .similarContentWeight(randomFloat())
                 .contentSlots(between(1, 20))
                 .contentNeighbors(between(1, 100))
-                .contentDirections(between(0, 64));
+                .contentDirections(between(0, 64))
+                .contentSources(between(1, 100));
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

@@ -25,15 +25,17 @@ import java.util.stream.Collectors;
  * content_neighbors} nearest items their cosine in the catalogue's content space (the node's: centred and {@code
  * content_directions} principal directions removed, from its own 1,000-item sample; knn on the stored vectors, ranked
  * again in that space). The catalogue index holds the train catalogue's products (cleaned titles, MiniLM), as the
- * bench ranks. Three rows: the rule as chosen (every item of the shopper's history), the same rule on their 10 newest
- * items (what {@code _recommend} reads: {@code MAX_SHOPPER_CONTENT_SOURCES}), and {@code _recommend}.
+ * bench ranks. Rows: the rule as chosen (every item of the shopper's history), the same rule on their N newest
+ * items (what {@code _recommend} reads: {@code content_sources}, at most {@code recent_items}), and {@code
+ * _recommend}; for the default 10 items and the most a request reads, 100.
  */
 final class ContentServedPath {
 
     static final String INDEX = "bench-content-served";
     static final String EVENTS = "bench-content-served-events";
     static final String MODEL = "bench-content-served";
-    static final int NEWEST = 10;
+    /** content_sources measured: the default, and the most a request may read. */
+    static final int[] SOURCES = {ShelfQuery.DEFAULT_CONTENT_SOURCES, ShelfQuery.MAX_CONTENT_SOURCES};
 
     static void run(
             EsClient es,
@@ -74,87 +76,21 @@ final class ContentServedPath {
         es.put("/_cluster/settings", "{\"persistent\": {\"personalize.recommend.max_exclude\": 100000}}")
                 .ok();
 
-        // the shopper's 10 newest distinct items, newest first, ties by id (as the node's recent items)
-        int[][] newest = new int[test.users.size()][];
-        for (int u = 0; u < newest.length; u++) {
-            int[] history = test.history[u];
-            long[] last = test.lastBought[u];
-            Integer[] order = new Integer[history.length];
-            for (int h = 0; h < order.length; h++) {
-                order[h] = h;
-            }
-            Arrays.sort(order, (a, b) -> last[a] != last[b] ? Long.compare(last[b], last[a]) : Integer.compare(a, b));
-            newest[u] =
-                    Arrays.stream(order).limit(NEWEST).mapToInt(h -> history[h]).toArray();
-        }
         ContentPreparation.NeighbourLists lists = new ContentPreparation.NeighbourLists(test, chosen);
-        double[] scores = new double[test.catalogue.size()];
-        Result newestResult = test.rank(u -> {
-            for (int i = 0; i < scores.length; i++) {
-                scores[i] = lists.hasVector[i] ? 0 : Double.NEGATIVE_INFINITY;
-            }
-            for (int h : newest[u]) {
-                int[] ids = lists.ids[h];
-                if (ids == null) {
-                    continue;
-                }
-                for (int r = 0; r < k && r < ids.length && ids[r] >= 0; r++) {
-                    scores[ids[r]] += lists.scores[h][r];
-                }
-            }
-            return scores;
-        });
-
         Map<String, Integer> userIndex = new HashMap<>();
         for (int u = 0; u < test.users.size(); u++) {
             userIndex.put(test.users.get(u), u);
         }
-        long servedStart = System.nanoTime();
-        Map<String, List<String>> shelves = RecommendQualityBench.shelves(es, test.users, user -> {
-            int u = userIndex.get(user);
-            String exclude = Arrays.stream(test.history[u])
-                    .mapToObj(i -> EsClient.toJson(test.catalogue.get(i)))
-                    .collect(Collectors.joining(","));
-            return "{\"model\": \"" + MODEL + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": "
-                    + ContentQualityBench.K + ", \"recent_items\": " + NEWEST
-                    + ", \"content_weight\": 1, \"content_slots\": " + ContentQualityBench.K
-                    + ", \"content_neighbors\": "
-                    + k + ", \"content_directions\": " + directions + ", \"exclude\": [" + exclude + "]}";
-        });
-        double servedMillis = (System.nanoTime() - servedStart) / 1e6 / Math.max(1, test.users.size());
         Map<String, Integer> itemIds = new HashMap<>();
         for (int i = 0; i < test.catalogue.size(); i++) {
             itemIds.put(test.catalogue.get(i), i);
         }
-        double[] shelfScores = new double[test.catalogue.size()];
-        Result served = test.rank(u -> {
-            Arrays.fill(shelfScores, 0);
-            List<String> shelf = shelves.get(test.users.get(u));
-            for (int p = 0; p < shelf.size(); p++) {
-                Integer i = itemIds.get(shelf.get(p));
-                if (i != null) {
-                    shelfScores[i] = ContentQualityBench.K - p;
-                }
-            }
-            return shelfScores;
-        });
-        // how many shelves are the bench's own top 10 of the 10 newest items, item for item and as a set
-        int same = 0, sameSet = 0;
-        for (int u = 0; u < test.users.size(); u++) {
-            List<String> shelf = shelves.get(test.users.get(u));
-            int[] ranked = newestTop(test, lists, newest[u], k, u);
-            List<String> bench =
-                    Arrays.stream(ranked).mapToObj(test.catalogue::get).toList();
-            same += bench.equals(shelf) ? 1 : 0;
-            sameSet += Set.copyOf(bench).equals(Set.copyOf(shelf)) ? 1 : 0;
-        }
-
         System.out.printf(
                 Locale.ROOT,
                 "%n== The chosen rule as _recommend serves it (model [%s] knows none of the catalogue, so every item gets"
                         + " the \"for you\" content term; content_weight 1, content_slots %d, content_neighbors %d,"
-                        + " content_directions %d (the defaults: %d, %d); %,d train-catalogue products in [%s]; prepared in"
-                        + " %.0f s)%n",
+                        + " content_directions %d (the defaults: %d, %d), content_sources = recent_items = N; %,d"
+                        + " train-catalogue products in [%s]; prepared in %.0f s)%n",
                 MODEL,
                 ContentQualityBench.K,
                 k,
@@ -163,7 +99,7 @@ final class ContentServedPath {
                 ShelfQuery.DEFAULT_CONTENT_DIRECTIONS,
                 trainCatalogue.size(),
                 INDEX,
-                (servedStart - started) / 1e9);
+                (System.nanoTime() - started) / 1e9);
         System.out.printf(Locale.ROOT, "   %-86s %8s %7s %s%n", "", "NDCG@10", "cov@10", "ΔNDCG vs the row above");
         System.out.printf(
                 Locale.ROOT,
@@ -171,28 +107,97 @@ final class ContentServedPath {
                 "bench, the rule as chosen (every item of the shopper's history; whole-catalogue PCA)",
                 chosenResult.metrics().ndcg(),
                 chosenResult.metrics().coverage());
-        System.out.printf(
-                Locale.ROOT,
-                "   %-86s %8.4f %7.4f %s%n",
-                "bench, the same rule on the shopper's " + NEWEST + " newest items",
-                newestResult.metrics().ndcg(),
-                newestResult.metrics().coverage(),
-                ContentQualityBench.pairedDifference(newestResult.ndcg(), chosenResult.ndcg()));
-        System.out.printf(
-                Locale.ROOT,
-                "   %-86s %8.4f %7.4f %s%n",
-                "_recommend (node: 1,000-item sample's PCA, knn then ranked again in its space)",
-                served.metrics().ndcg(),
-                served.metrics().coverage(),
-                ContentQualityBench.pairedDifference(served.ndcg(), newestResult.ndcg()));
-        System.out.printf(
-                Locale.ROOT,
-                "   _recommend's shelves equal to the bench's (10 newest items): %,d of %,d item for item, %,d as sets;"
-                        + " %.1f ms per shelf (2 client threads, this machine's load)%n",
-                same,
-                test.users.size(),
-                sameSet,
-                servedMillis);
+        for (int n : SOURCES) {
+            // the shopper's n newest distinct items, newest first, ties by id (as the node's recent items)
+            int[][] newest = new int[test.users.size()][];
+            for (int u = 0; u < newest.length; u++) {
+                int[] history = test.history[u];
+                long[] last = test.lastBought[u];
+                Integer[] order = new Integer[history.length];
+                for (int h = 0; h < order.length; h++) {
+                    order[h] = h;
+                }
+                Arrays.sort(
+                        order, (a, b) -> last[a] != last[b] ? Long.compare(last[b], last[a]) : Integer.compare(a, b));
+                newest[u] =
+                        Arrays.stream(order).limit(n).mapToInt(h -> history[h]).toArray();
+            }
+            double[] scores = new double[test.catalogue.size()];
+            Result newestResult = test.rank(u -> {
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = lists.hasVector[i] ? 0 : Double.NEGATIVE_INFINITY;
+                }
+                for (int h : newest[u]) {
+                    int[] ids = lists.ids[h];
+                    if (ids == null) {
+                        continue;
+                    }
+                    for (int r = 0; r < k && r < ids.length && ids[r] >= 0; r++) {
+                        scores[ids[r]] += lists.scores[h][r];
+                    }
+                }
+                return scores;
+            });
+            long servedStart = System.nanoTime();
+            Map<String, List<String>> shelves = RecommendQualityBench.shelves(es, test.users, user -> {
+                int u = userIndex.get(user);
+                String exclude = Arrays.stream(test.history[u])
+                        .mapToObj(i -> EsClient.toJson(test.catalogue.get(i)))
+                        .collect(Collectors.joining(","));
+                return "{\"model\": \"" + MODEL + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": "
+                        + ContentQualityBench.K + ", \"recent_items\": " + n + ", \"content_sources\": " + n
+                        + ", \"content_weight\": 1, \"content_slots\": " + ContentQualityBench.K
+                        + ", \"content_neighbors\": " + k + ", \"content_directions\": " + directions
+                        + ", \"exclude\": [" + exclude + "]}";
+            });
+            double servedMillis = (System.nanoTime() - servedStart) / 1e6 / Math.max(1, test.users.size());
+            double[] shelfScores = new double[test.catalogue.size()];
+            Result served = test.rank(u -> {
+                Arrays.fill(shelfScores, 0);
+                List<String> shelf = shelves.get(test.users.get(u));
+                for (int p = 0; p < shelf.size(); p++) {
+                    Integer i = itemIds.get(shelf.get(p));
+                    if (i != null) {
+                        shelfScores[i] = ContentQualityBench.K - p;
+                    }
+                }
+                return shelfScores;
+            });
+            // how many shelves are the bench's own top 10 of the same newest items, item for item and as a set
+            int same = 0, sameSet = 0;
+            for (int u = 0; u < test.users.size(); u++) {
+                List<String> shelf = shelves.get(test.users.get(u));
+                int[] ranked = newestTop(test, lists, newest[u], k, u);
+                List<String> bench =
+                        Arrays.stream(ranked).mapToObj(test.catalogue::get).toList();
+                same += bench.equals(shelf) ? 1 : 0;
+                sameSet += Set.copyOf(bench).equals(Set.copyOf(shelf)) ? 1 : 0;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-86s %8.4f %7.4f %s%n",
+                    "bench, the same rule on the shopper's " + n + " newest items",
+                    newestResult.metrics().ndcg(),
+                    newestResult.metrics().coverage(),
+                    ContentQualityBench.pairedDifference(newestResult.ndcg(), chosenResult.ndcg()));
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-86s %8.4f %7.4f %s%n",
+                    "_recommend, content_sources " + n
+                            + " (node: 1,000-item sample's PCA, knn then ranked in its space)",
+                    served.metrics().ndcg(),
+                    served.metrics().coverage(),
+                    ContentQualityBench.pairedDifference(served.ndcg(), newestResult.ndcg()));
+            System.out.printf(
+                    Locale.ROOT,
+                    "   _recommend's shelves equal to the bench's (%d newest items): %,d of %,d item for item, %,d as"
+                            + " sets; %.1f ms per shelf (2 client threads, this machine's load)%n",
+                    n,
+                    same,
+                    test.users.size(),
+                    sameSet,
+                    servedMillis);
+        }
         es.put("/_cluster/settings", "{\"persistent\": {\"personalize.recommend.max_exclude\": null}}")
                 .ok();
         es.delete("/_recommend/models/" + MODEL);

@@ -496,6 +496,11 @@ class RecommendIT {
             },
             {"{" + m + ", \"user_id\": \"1\", \"content_neighbors\": \"ten\"}", 400, "content_neighbors"},
             {
+                "{" + m + ", \"user_id\": \"1\", \"content_sources\": 0}",
+                400,
+                "[content_sources] must be between 1 and 100, got [0]"
+            },
+            {
                 "{" + m + ", \"user_id\": \"1\", \"content_directions\": -1}",
                 400,
                 "[content_directions] must be between 0 and 64, got [-1]"
