@@ -48,9 +48,9 @@ public final class RecentItemsChangedAction {
     /**
      * Sends the changes to every node and answers once every node has applied them or {@link #NODE_TIMEOUT} passed. A
      * node that failed (but did not time out) is asked again (changes are idempotent), up to {@link #ATTEMPTS} times in
-     * all; one that left the cluster ({@code inCluster} says)
-     * does not count: it drops its whole copy when it follows a master again. A node still failing after that is
-     * logged, not the caller's failure: the events are written, and answering an error would have them sent twice.
+     * all; one that left the cluster ({@code inCluster} says) does not count: it drops its whole copy when it follows a
+     * master again. A node still failing after that, or timed out, is logged, not the caller's failure: the events are
+     * written, and answering an error would have them sent twice.
      */
     public static void broadcast(
             Client client,

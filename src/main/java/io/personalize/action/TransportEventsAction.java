@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
@@ -39,6 +41,8 @@ import org.elasticsearch.transport.TransportService;
  * for that user, on any node, counts these events, whatever the events index's refresh interval.
  */
 public final class TransportEventsAction extends HandledTransportAction<EventsAction.Request, EventsAction.Response> {
+
+    private static final Logger logger = LogManager.getLogger(TransportEventsAction.class);
 
     private final Client client;
     private final ProfileLoader profiles;
@@ -170,7 +174,10 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                             if (ExceptionsHelper.unwrapCause(e) instanceof ResourceNotFoundException) {
                                 deleteIndex(index, listener);
                             } else {
-                                listener.onFailure(e);
+                                // the model could not be read (its index unavailable): the events are written, and
+                                // answering an error would have them sent twice; a deletion deletes the index anyway
+                                logger.debug("model [" + model.name() + "] could not be read after its events", e);
+                                listener.onResponse(null);
                             }
                         }));
     }
@@ -181,7 +188,10 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                 .indices()
                 .delete(
                         new DeleteIndexRequest(index).indicesOptions(IndicesOptions.lenientExpandHidden()),
-                        listener.map(deleted -> null));
+                        ActionListener.wrap(deleted -> listener.onResponse(null), e -> {
+                            logger.warn("could not delete [" + index + "] of a model deleted meanwhile", e);
+                            listener.onResponse(null);
+                        }));
     }
 
     private static long millisSince(long start) {

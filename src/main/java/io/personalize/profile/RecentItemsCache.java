@@ -113,8 +113,7 @@ public final class RecentItemsCache {
     }
 
     // Elasticsearch's Cache cannot be resized nor given a new expiry: a new bound starts a new, empty one (every stripe
-    // bumped: a read in
-    // flight puts nothing in it)
+    // bumped: a read in flight puts nothing in it)
     private synchronized void rebuild() {
         for (AtomicLong stripe : stripes) {
             stripe.incrementAndGet();

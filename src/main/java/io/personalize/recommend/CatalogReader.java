@@ -28,6 +28,7 @@ import org.elasticsearch.search.aggregations.bucket.SingleBucketAggregation;
 import org.elasticsearch.search.aggregations.bucket.terms.Terms;
 import org.elasticsearch.search.aggregations.bucket.terms.TermsAggregationBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.search.fetch.StoredFieldsContext;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.search.vectors.KnnSearchBuilder;
 import org.elasticsearch.search.vectors.RescoreVectorBuilder;
@@ -255,8 +256,25 @@ final class CatalogReader {
      */
     void nearestWithVectors(
             float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, float[]>> listener) {
-        SearchSourceBuilder source = knnSource(vector, k, excluded)
+        KnnSearchBuilder knn = KnnSearches.of(
+                catalog.vectorField(),
+                vector,
+                k,
+                Math.min(10_000, Math.max(100, 4 * k)),
+                new RescoreVectorBuilder(KNN_OVERSAMPLE),
+                null);
+        if (filter != null) {
+            knn.addFilterQuery(filter);
+        }
+        if (excluded.isEmpty() == false) {
+            knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
+        }
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(knn.toQueryBuilder())
+                .size(k)
+                .trackTotalHits(false)
                 .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
+        addIdField(source);
         client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
             Map<String, float[]> vectors = new LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
@@ -269,19 +287,14 @@ final class CatalogReader {
         }));
     }
 
-    /** The nearest neighbours by content of a vector that pass the filter, with their knn scores. */
-    void nearest(float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, Float>> listener) {
-        SearchSourceBuilder source = knnSource(vector, k, excluded).fetchSource(false);
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
-            Map<String, Float> scores = new LinkedHashMap<>();
-            for (SearchHit hit : response.getHits().getHits()) {
-                scores.put(itemId(hit), hit.getScore());
-            }
-            return scores;
-        }));
-    }
+    /**
+     * The nearest neighbours by content of a vector that pass the filter, with their knn scores, each with what the
+     * shelf's catalogue read gives (attribute values, the {@code _source} asked for, the vector for diversity): the
+     * knn search applies the same filter and privileges, so its hits need no second read to join a shelf.
+     */
+    record Nearest(Map<String, Float> scores, Map<String, CatalogItem> items) {}
 
-    private SearchSourceBuilder knnSource(float[] vector, int k, Collection<String> excluded) {
+    void nearest(float[] vector, int k, Collection<String> excluded, ActionListener<Nearest> listener) {
         // quantized vectors (Elasticsearch's default int8_hnsw) give scores that differ from one copy of a shard to
         // another:
         // rescoring with the full vectors gives exact cosines, so every node ranks the same (unquantized fields ignore
@@ -299,10 +312,33 @@ final class CatalogReader {
         if (excluded.isEmpty() == false) {
             knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
         }
-        SearchSourceBuilder source =
-                new SearchSourceBuilder().knnSearch(List.of(knn)).size(k).trackTotalHits(false);
+        // as a query, not the search's top-level knn: that one costs a phase of its own (dfs) before the query phase;
+        // each shard's k nearest, then the k best of those, are the same hits
+        FetchSourceContext fetched = sourceContext();
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(knn.toQueryBuilder())
+                .size(k)
+                .fetchSource(fetched)
+                .trackTotalHits(false);
+        if (fetched.fetchSource() == false && catalog.idField().equals("_id") == false) {
+            // nothing stored is needed (not even _id: a stored-fields read per hit): the doc-value fields are the hit
+            source.storedField(StoredFieldsContext._NONE_);
+        }
         addIdField(source);
-        return source;
+        catalog.attributes().forEach(source::docValueField);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Map<String, Float> scores = new LinkedHashMap<>();
+            Map<String, CatalogItem> items = new HashMap<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                CatalogItem item = catalogItem(hit);
+                if (item.item() == null) {
+                    continue; // no id value (and no _id read): no item to name
+                }
+                scores.put(item.item(), hit.getScore());
+                items.put(item.item(), item);
+            }
+            return new Nearest(scores, items);
+        }));
     }
 
     private void search(
@@ -329,24 +365,31 @@ final class CatalogReader {
             }
             Map<String, CatalogItem> items = new LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
-                Map<String, Object> hitSource = hit.hasSource() ? new LinkedHashMap<>(hit.getSourceAsMap()) : Map.of();
-                float[] vector = withVectors ? vector(hitSource) : null;
-                if (withVectors && requested(catalog.vectorField()) == false) {
-                    hitSource.remove(catalog.vectorField());
-                }
-                Map<String, List<String>> attributes = new HashMap<>();
-                for (String attribute : catalog.attributes()) {
-                    DocumentField field = hit.field(attribute);
-                    if (field != null) {
-                        attributes.put(
-                                attribute,
-                                field.getValues().stream().map(Object::toString).toList());
-                    }
-                }
-                items.put(itemId(hit), new CatalogItem(itemId(hit), hitSource, attributes, vector));
+                CatalogItem item = catalogItem(hit);
+                items.put(item.item(), item);
             }
             return items;
         }));
+    }
+
+    /** A hit of a search with {@link #sourceContext()}, the id field and the attributes as doc-value fields. */
+    private CatalogItem catalogItem(SearchHit hit) {
+        Map<String, Object> hitSource = hit.hasSource() ? new LinkedHashMap<>(hit.getSourceAsMap()) : Map.of();
+        float[] vector = withVectors ? vector(hitSource) : null;
+        if (withVectors && requested(catalog.vectorField()) == false) {
+            hitSource.remove(catalog.vectorField());
+        }
+        Map<String, List<String>> attributes = new HashMap<>();
+        for (String attribute : catalog.attributes()) {
+            DocumentField field = hit.field(attribute);
+            if (field != null) {
+                attributes.put(
+                        attribute,
+                        field.getValues().stream().map(Object::toString).toList());
+            }
+        }
+        String id = itemId(hit);
+        return new CatalogItem(id, hitSource, attributes, vector);
     }
 
     /** The caller's _source filtering, plus the vector field when diversity needs it (vectors are left out by default). */

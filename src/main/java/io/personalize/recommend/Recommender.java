@@ -8,6 +8,7 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.ContentSpace;
 import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -82,6 +83,7 @@ public final class Recommender {
 
     private final ProfileLoader profiles;
     private final Client client;
+    private final ItemVectors itemVectors = new ItemVectors();
 
     public Recommender(ProfileLoader profiles, Client client) {
         this.profiles = profiles;
@@ -149,44 +151,116 @@ public final class Recommender {
                 : shopperContentWeight(
                         new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded),
                         request);
+        // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
+        // its weight capped to nothing): not even the catalogue's mean is needed
+        if (profile.model().config().catalog().vectorField() == null
+                || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
+            Ranking ranking =
+                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            fill(
+                    profile,
+                    catalog,
+                    request,
+                    excluded,
+                    ranking,
+                    new LinkedHashMap<>(),
+                    0,
+                    new Prefetched(),
+                    toCheck,
+                    visible,
+                    listener);
+            return;
+        }
+        // the content terms' chain (the items' vectors, then a knn search) runs beside the shelf's first catalogue read
+        // of the collaborative and popular candidates, not before it: the content candidates come out of the knn search
+        // with their catalogue hits (it applies the same filter), so when they join the ranking the first round mostly
+        // reads nothing more. The first batch is taken before any content term exists, from a ranking of its own.
+        List<String> first = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded)
+                .next(batch(request, 0)).stream().map(Candidate::item).toList();
+        Prefetched prefetched = new Prefetched();
+        Set<String> stillToCheck = first.isEmpty() ? toCheck : Set.of();
         ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
             Ranking ranking =
                     new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
-            fill(profile, catalog, request, excluded, ranking, new LinkedHashMap<>(), 0, toCheck, visible, l);
+            fill(
+                    profile,
+                    catalog,
+                    request,
+                    excluded,
+                    ranking,
+                    new LinkedHashMap<>(),
+                    0,
+                    prefetched,
+                    stillToCheck,
+                    visible,
+                    l);
         });
-        // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
-        // its weight capped to nothing): not even the catalogue's content space is needed
-        boolean shopperContent = shopperItems.isEmpty() == false && shopperContentWeight > 0;
-        if (profile.model().config().catalog().vectorField() == null
-                || (newItems.isEmpty() && shopperContent == false)) {
-            ranked.onResponse(null);
-            return;
+        try (RefCountingListener refs = new RefCountingListener(ranked)) {
+            // the longer chain first: issuing a search runs its coordinating part on this thread
+            ActionListener<Void> content = refs.acquire();
+            // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
+            int directions = shopperItems.isEmpty() || shopperContentWeight <= 0 ? 0 : request.contentDirections();
+            ModelConfig.Catalog config = profile.model().config().catalog();
+            catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
+                try (RefCountingListener contentRefs = new RefCountingListener(l)) {
+                    addContentNeighbors(
+                            profile.model(),
+                            newItems,
+                            space.space() == null ? null : space.space().mean(),
+                            catalog,
+                            request,
+                            excluded,
+                            candidates,
+                            prefetched,
+                            contentRefs.acquire());
+                    addShopperContent(
+                            profile.model(),
+                            shopperItems,
+                            space,
+                            catalog,
+                            request,
+                            shopperContentWeight,
+                            excluded,
+                            candidates,
+                            contentRefs.acquire());
+                }
+            }));
+            if (first.isEmpty() == false) {
+                ActionListener<Map<String, CatalogItem>> read = refs.acquire(found -> prefetched.add(first, found));
+                if (toCheck.isEmpty()) {
+                    catalog.fetch(first, read);
+                } else {
+                    catalog.fetch(first, toCheck, visible, read);
+                }
+            }
         }
-        // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
-        int directions = shopperContent ? request.contentDirections() : 0;
-        catalogSpace(
-                profile.model().config().catalog(), catalog, directions, ranked.delegateFailureAndWrap((l, cached) -> {
-                    try (RefCountingListener refs = new RefCountingListener(l)) {
-                        addContentNeighbors(
-                                newItems,
-                                cached.space() == null ? null : cached.space().mean(),
-                                catalog,
-                                request,
-                                excluded,
-                                candidates,
-                                refs.acquire());
-                        addShopperContent(
-                                profile.model(),
-                                shopperItems,
-                                cached,
-                                catalog,
-                                request,
-                                shopperContentWeight,
-                                excluded,
-                                candidates,
-                                refs.acquire());
-                    }
-                }));
+    }
+
+    /**
+     * What the catalogue said of items before the shelf's rounds: those found passing the filter (the first batch's
+     * read, the knn hits) and every item asked about (absent from the first: did not pass).
+     */
+    static final class Prefetched {
+        private final Map<String, CatalogItem> found = new ConcurrentHashMap<>();
+        private final Set<String> asked = ConcurrentHashMap.newKeySet();
+
+        void add(Collection<String> items, Map<String, CatalogItem> passing) {
+            found.putAll(passing);
+            asked.addAll(items);
+        }
+
+        void add(Map<String, CatalogItem> passing) {
+            found.putAll(passing);
+            asked.addAll(passing.keySet());
+        }
+
+        CatalogItem found(String item) {
+            return found.get(item);
+        }
+
+        boolean asked(String item) {
+            return asked.contains(item);
+        }
     }
 
     /**
@@ -276,7 +350,7 @@ public final class Recommender {
         int k = request.contentNeighbors();
         // a filter changes an item's neighbours: only lists read without one are kept
         String cachePrefix = request.filter() == null ? catalogSpace.id() + "/" + k + "/" : null;
-        catalog.vectors(sources, listener.delegateFailureAndWrap((l, vectors) -> {
+        itemVectors.of(model.config().catalog(), catalog, sources, listener.delegateFailureAndWrap((l, vectors) -> {
             List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
             ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
                 Map<String, Double> sums = neighborSums(lists);
@@ -387,36 +461,37 @@ public final class Recommender {
 
     /** Items named in the request without neighbours in the model (new products): their nearest items by content. */
     private void addContentNeighbors(
+            ActiveModel model,
             List<String> sources,
             float[] catalogMean,
             CatalogReader catalog,
             ShelfQuery request,
             Set<String> excluded,
             Map<String, Candidate> candidates,
+            Prefetched prefetched,
             ActionListener<Void> listener) {
         if (sources.isEmpty()) {
             listener.onResponse(null);
             return;
         }
         List<String> limited = sources.subList(0, Math.min(MAX_CONTENT_SOURCES, sources.size()));
-        catalog.vectors(limited, listener.delegateFailureAndWrap((l, vectors) -> {
+        itemVectors.of(model.config().catalog(), catalog, limited, listener.delegateFailureAndWrap((l, vectors) -> {
             try (RefCountingListener refs = new RefCountingListener(l)) {
                 for (Map.Entry<String, float[]> source : vectors.entrySet()) {
                     float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
                     if (query == null) {
                         continue;
                     }
-                    catalog.nearest(
-                            query,
-                            request.size() * 2,
-                            excluded,
-                            refs.acquire(nearest -> addContentTerm(
-                                    nearest,
-                                    source.getKey(),
-                                    request.similarContentWeight(),
-                                    Set.of(),
-                                    excluded,
-                                    candidates)));
+                    catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
+                        prefetched.add(nearest.items());
+                        addContentTerm(
+                                nearest.scores(),
+                                source.getKey(),
+                                request.similarContentWeight(),
+                                Set.of(),
+                                excluded,
+                                candidates);
+                    }));
                 }
             }
         }));
@@ -434,12 +509,11 @@ public final class Recommender {
             Ranking ranking,
             Map<String, CatalogItem> passed,
             int round,
+            Prefetched prefetched,
             Set<String> toCheck,
             SubscribableListener<Set<String>> visible,
             ActionListener<List<Recommendation>> listener) {
-        // the first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few
-        // rounds
-        int batch = (request.size() * 3 + 10) << round;
+        int batch = batch(request, round);
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
             if (toCheck.isEmpty() == false) {
@@ -464,16 +538,45 @@ public final class Recommender {
             }));
             return;
         }
-        List<String> items = ranking.next(batch).stream().map(Candidate::item).toList();
+        List<String> items = new ArrayList<>();
+        for (Candidate candidate : ranking.next(batch)) {
+            CatalogItem known = prefetched.found(candidate.item());
+            if (known != null) {
+                passed.put(candidate.item(), known);
+            } else if (prefetched.asked(candidate.item()) == false) {
+                items.add(candidate.item());
+            }
+        }
+        if (items.isEmpty()) {
+            // the catalogue already answered for the whole batch
+            fill(
+                    profile,
+                    catalog,
+                    request,
+                    excluded,
+                    ranking,
+                    passed,
+                    round + 1,
+                    prefetched,
+                    toCheck,
+                    visible,
+                    listener);
+            return;
+        }
         ActionListener<Map<String, CatalogItem>> next = listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
-            fill(profile, catalog, request, excluded, ranking, passed, round + 1, Set.of(), visible, l);
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, prefetched, Set.of(), visible, l);
         });
         if (toCheck.isEmpty()) {
             catalog.fetch(items, next);
         } else {
             catalog.fetch(items, toCheck, visible, next);
         }
+    }
+
+    /** The first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds. */
+    private static int batch(ShelfQuery request, int round) {
+        return (request.size() * 3 + 10) << round;
     }
 
     // diversity needs more than the shelf to choose from

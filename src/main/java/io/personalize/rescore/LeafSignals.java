@@ -60,6 +60,12 @@ final class LeafSignals {
      */
     static final int WALKED_TERMS_PER_LOOKUP = 8;
 
+    /**
+     * A segment whose ordinals this node knows for all but one in this many of the signals' items resolves them at once
+     * ({@link SegmentIdOrds}), seeking the others.
+     */
+    static final int MISSING_PER_SEEK = 8;
+
     private final ShardSignals signals;
     private final RescoreWeights weights;
     private final ItemReader items;
@@ -69,7 +75,7 @@ final class LeafSignals {
     private final float[][] attributeOrdWeights;
 
     LeafSignals(LeafReader reader, ShardSignals signals, RescoreWeights weights) throws IOException {
-        this(reader, signals, weights, STORED_ID_READS_PER_SEEK);
+        this(reader, signals, weights, STORED_ID_READS_PER_SEEK, WALKED_TERMS_PER_LOOKUP, true);
     }
 
     /** {@code storedIdReadsPerSeek}: 0 never resolves {@code _id} items in the segment, a large value at once. */
@@ -86,9 +92,21 @@ final class LeafSignals {
             int storedIdReadsPerSeek,
             int walkedTermsPerLookup)
             throws IOException {
+        this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, false);
+    }
+
+    /** {@code nodeCopy}: whether a keyword id uses and fills this node's {@link SegmentIdOrds} (tests choose). */
+    LeafSignals(
+            LeafReader reader,
+            ShardSignals signals,
+            RescoreWeights weights,
+            int storedIdReadsPerSeek,
+            int walkedTermsPerLookup,
+            boolean nodeCopy)
+            throws IOException {
         this.signals = signals;
         this.weights = weights;
-        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup);
+        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy);
         int fields = signals.attributeFields().size();
         attributeValues = new SortedSetDocValues[fields];
         attributeOrds = new long[fields][];
@@ -118,7 +136,11 @@ final class LeafSignals {
     }
 
     private static ItemReader itemReader(
-            LeafReader reader, ShardSignals signals, int storedIdReadsPerSeek, int walkedTermsPerLookup)
+            LeafReader reader,
+            ShardSignals signals,
+            int storedIdReadsPerSeek,
+            int walkedTermsPerLookup,
+            boolean nodeCopy)
             throws IOException {
         String field = signals.idField();
         if (IdFieldMapper.NAME.equals(field)) {
@@ -132,7 +154,12 @@ final class LeafSignals {
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
             IndexReader.CacheHelper core = reader.getCoreCacheHelper();
-            return new KeywordIds(keywords, signals, core == null ? null : core.getKey(), walkedTermsPerLookup);
+            return new KeywordIds(
+                    keywords,
+                    signals,
+                    core == null ? null : core.getKey(),
+                    nodeCopy ? SegmentIdOrds.of(core, field) : null,
+                    walkedTermsPerLookup);
         }
         SortedNumericDocValues numbers = reader.getSortedNumericDocValues(field);
         if (numbers != null) {
@@ -215,9 +242,12 @@ final class LeafSignals {
     /** A keyword id: the ordinal's term looked up in the table, or, once resolved, the ordinal among the items'. */
     private static final class KeywordIds implements ItemReader {
         private final SortedSetDocValues ids;
-        private final IdTable table;
+        // the items as UTF-8 bytes, built when first needed: signals resolved from the node's copy never need them
+        private IdTable table;
         private final ShardSignals signals;
         private final Object segmentKey;
+        // this node's ordinals of ids earlier requests asked this segment about (null: none kept)
+        private final SegmentIdOrds known;
         // documents asked about before the items are turned into this segment's ordinals: as many as the turning costs
         private final long resolveAfter;
         private final boolean walk;
@@ -225,18 +255,76 @@ final class LeafSignals {
         private long[] resolvedOrds;
         private int[] resolvedItems;
 
-        KeywordIds(SortedSetDocValues ids, ShardSignals signals, Object segmentKey, int walkedTermsPerLookup) {
+        KeywordIds(
+                SortedSetDocValues ids,
+                ShardSignals signals,
+                Object segmentKey,
+                SegmentIdOrds known,
+                int walkedTermsPerLookup)
+                throws IOException {
             this.ids = ids;
-            this.table = signals.utf8Ids();
             this.signals = signals;
             this.segmentKey = segmentKey;
+            this.known = known;
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
-            this.walk = walkCost <= table.size();
-            this.resolveAfter = Math.min(table.size(), walkCost);
+            this.walk = walkCost <= signals.size();
+            this.resolveAfter = Math.min(signals.size(), walkCost);
             long[] resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
                 unpack(resolved);
+            } else if (known != null && ids.getValueCount() < Integer.MAX_VALUE) {
+                resolveFromKnown();
             }
+        }
+
+        /**
+         * Turns the items into ordinals at once when the node already knows the segment's ordinals of nearly all of
+         * them (earlier requests asked about the same model items): a hash look-up each, a seek for the few others.
+         */
+        private void resolveFromKnown() throws IOException {
+            String[] items = signals.items();
+            long[] packed = new long[items.length];
+            int[] missing = new int[items.length / MISSING_PER_SEEK];
+            int n = 0;
+            int m = 0;
+            for (int i = 0; i < items.length; i++) {
+                Long ord = known.ord(items[i]);
+                if (ord == null) {
+                    if (m == missing.length) {
+                        return; // mostly new to this segment: the adaptive path below, which fills the node's copy
+                    }
+                    missing[m++] = i;
+                } else if (ord >= 0) {
+                    packed[n++] = pack(ord, i);
+                }
+            }
+            BytesRef scratch = new BytesRef();
+            for (int k = 0; k < m; k++) {
+                int i = missing[k];
+                long ord = ids.lookupTerm(table().bytesOf(i, scratch));
+                known.put(items[i], Math.max(-1L, ord));
+                if (ord >= 0) {
+                    packed[n++] = pack(ord, i);
+                }
+            }
+            Arrays.sort(packed, 0, n);
+            // an id named twice keeps its first item, as the table does
+            int unique = 0;
+            for (int k = 0; k < n; k++) {
+                if (unique == 0 || packed[k] >>> 32 != packed[unique - 1] >>> 32) {
+                    packed[unique++] = packed[k];
+                }
+            }
+            long[] sorted = Arrays.copyOf(packed, unique);
+            signals.resolvedKeywordIds(segmentKey, sorted);
+            unpack(sorted);
+        }
+
+        private IdTable table() {
+            if (table == null) {
+                table = signals.utf8Ids();
+            }
+            return table;
         }
 
         @Override
@@ -252,7 +340,7 @@ final class LeafSignals {
                 int k = Arrays.binarySearch(resolvedOrds, ord);
                 return k < 0 ? -1 : resolvedItems[k];
             }
-            return table.find(ids.lookupOrd(ord));
+            return table().find(ids.lookupOrd(ord));
         }
 
         /**
@@ -261,21 +349,35 @@ final class LeafSignals {
          * item (a block decompressed per item).
          */
         private void resolve() throws IOException {
-            long[] packed = new long[table.size()];
+            long[] packed = new long[signals.size()];
             int n = 0;
             if (walk) {
                 TermsEnum terms = ids.termsEnum();
                 long ord = 0;
                 for (BytesRef term = terms.next(); term != null && n < packed.length; term = terms.next(), ord++) {
-                    int item = table.find(term);
+                    int item = table().find(term);
                     if (item >= 0) {
                         packed[n++] = pack(ord, item); // in increasing ordinal order: no sort
                     }
                 }
+                if (known != null) {
+                    // the walk ended with every item found or every term read: the items not found are not here
+                    long[] ordOf = new long[packed.length];
+                    Arrays.fill(ordOf, -1L);
+                    for (int k = 0; k < n; k++) {
+                        ordOf[(int) packed[k]] = packed[k] >>> 32;
+                    }
+                    for (int i = 0; i < ordOf.length; i++) {
+                        known.put(signals.items()[i], ordOf[i]);
+                    }
+                }
             } else {
                 BytesRef scratch = new BytesRef();
-                for (int i = 0; i < table.size(); i++) {
-                    long ord = ids.lookupTerm(table.bytesOf(i, scratch));
+                for (int i = 0; i < signals.size(); i++) {
+                    long ord = ids.lookupTerm(table().bytesOf(i, scratch));
+                    if (known != null) {
+                        known.put(signals.items()[i], Math.max(-1L, ord));
+                    }
                     if (ord >= 0) {
                         packed[n++] = pack(ord, i);
                     }

@@ -27,9 +27,19 @@ public enum QueryNormalization {
     public float apply(float score, float min, float max) {
         return switch (this) {
             case MINMAX -> max > min ? (score - min) / (max - min) : 1f;
-            case LOG -> (float) Math.log1p(Math.max(0f, score));
+            case LOG -> log1p(Math.max(0f, score));
             case NONE -> score;
         };
+    }
+
+    /**
+     * ln(1 + x) of a float: {@code Math.log} of the double {@code 1 + x} is a JIT intrinsic where {@code Math.log1p}
+     * (StrictMath's) is not, and it is called for every hit of a window and every match of the query form; {@code 1 + x}
+     * is exact in a double for any float x from 2^-29 on, so the float result is log1p's but in rare last-bit
+     * roundings. Below that, log1p itself (BM25 scores are far above it).
+     */
+    static float log1p(float x) {
+        return x >= 0x1p-29f ? (float) Math.log(1.0 + x) : (float) Math.log1p(x);
     }
 
     @Override

@@ -60,6 +60,11 @@ final class ShardSignals {
         return signals.items().length;
     }
 
+    /** The items, in the order of every per-item array. */
+    String[] items() {
+        return signals.items();
+    }
+
     /** The items' ids as UTF-8 bytes: a keyword id's terms. */
     synchronized IdTable utf8Ids() {
         if (utf8Ids == null) {

@@ -14,8 +14,8 @@ import org.elasticsearch.core.TimeValue;
 /**
  * A coordinating node's copy of the shoppers' {@link PersonalizationSignals} as last computed, keyed by everything they
  * are computed from: the model's active version and configuration (as the write of the model's document it was read
- * from: a new configuration is a new write, and a new incarnation of the model a new version index), the shopper, how many newest items count, when the
- * shopper was last forgotten (as the cluster state says) and which write of their newest-items document the node holds
+ * from: a new configuration is a new write, and a new incarnation of the model a new version index), the shopper, how
+ * many newest items count, when the shopper was last forgotten (as the cluster state says) and which write of their newest-items document the node holds
  * (the events API's, kept current on every node). A shopper's next search with none of these changed (the common case:
  * several searches between two events) ships the same signals without loading the profile or summing the neighbour
  * lists again. Any change is a new key; old entries are never served again and go as the least recently used (or idle

@@ -28,15 +28,18 @@ public final class FactorNeighbors {
     private final float[] projected; // Y W, row-major items x factors
 
     public FactorNeighbors(FactorModel model, double regularization) {
+        this(model, foldIn(model.itemFactors(), model.factors(), regularization));
+    }
+
+    /**
+     * With the fold-in matrix already computed ({@link #foldIn} of the same item factors): what a block of items
+     * computed elsewhere needs, the item factors and this f x f matrix, not the users' factors.
+     */
+    public FactorNeighbors(FactorModel model, double[] foldIn) {
         this.model = model;
         int f = model.factors();
-        double[] gram = ImplicitAls.gram(model.itemFactors(), f);
-        for (int d = 0; d < f; d++) {
-            gram[d * f + d] += regularization;
-        }
-        DMatrixRMaj w = new DMatrixRMaj(f, f);
-        if (CommonOps_DDRM.invertSPD(new DMatrixRMaj(f, f, true, gram), w) == false) {
-            throw new IllegalStateException("[als] the item factors' Gram matrix is not positive definite");
+        if (foldIn.length != f * f) {
+            throw new IllegalArgumentException("the fold-in matrix is not factors x factors");
         }
         float[] y = model.itemFactors();
         projected = new float[y.length];
@@ -45,11 +48,25 @@ public final class FactorNeighbors {
             for (int a = 0; a < f; a++) {
                 double t = 0;
                 for (int b = 0; b < f; b++) {
-                    t += y[o + b] * w.data[b * f + a];
+                    t += y[o + b] * foldIn[b * f + a];
                 }
                 projected[o + a] = (float) t;
             }
         }
+    }
+
+    /** W = (Y^T Y + lambda I)^-1, row-major factors x factors, of the item factors {@code itemFactors}. */
+    public static double[] foldIn(float[] itemFactors, int factors, double regularization) {
+        int f = factors;
+        double[] gram = ImplicitAls.gram(itemFactors, f);
+        for (int d = 0; d < f; d++) {
+            gram[d * f + d] += regularization;
+        }
+        DMatrixRMaj w = new DMatrixRMaj(f, f);
+        if (CommonOps_DDRM.invertSPD(new DMatrixRMaj(f, f, true, gram), w) == false) {
+            throw new IllegalStateException("[als] the item factors' Gram matrix is not positive definite");
+        }
+        return w.data;
     }
 
     /** y_i^T W y_j: item i's share of item j's score. */
@@ -59,7 +76,7 @@ public final class FactorNeighbors {
     }
 
     /** Whether {@link #compute} compares every pair of items of a catalogue of {@code items}. */
-    static boolean allPairs(int items, int factors) {
+    public static boolean allPairs(int items, int factors) {
         return (double) items * items * factors <= ALL_PAIRS_WORK;
     }
 
@@ -84,7 +101,31 @@ public final class FactorNeighbors {
     private static final int ITEMS_PER_TASK = 64;
 
     ItemNeighbors compute(InteractionMatrix matrix, int k, boolean allPairs, TrainingMonitor monitor, Workers workers) {
+        return computeRows(matrix, k, allPairs, 0, model.numItems(), monitor, workers);
+    }
+
+    /**
+     * The neighbours of items {@code from..to} (row r of the answer is item {@code from + r}), the same rows as
+     * {@link #compute} gives them: every pair, or, on a large catalogue, the items co-occurring with each, for which
+     * {@code matrix} needs only the users of these items, each with their whole row (a block of items' users).
+     */
+    public ItemNeighbors computeRows(InteractionMatrix matrix, int k, int from, int to, TrainingMonitor monitor) {
+        return computeRows(matrix, k, allPairs(model.numItems(), model.factors()), from, to, monitor, Workers.SERIAL);
+    }
+
+    ItemNeighbors computeRows(
+            InteractionMatrix matrix,
+            int k,
+            boolean allPairs,
+            int from,
+            int to,
+            TrainingMonitor monitor,
+            Workers workers) {
         int n = model.numItems();
+        if (from < 0 || to > n || from > to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") out of [0, " + n + ")");
+        }
+        int rows = to - from;
         int f = model.factors();
         float[] y = model.itemFactors();
         int[] itemOffsets = matrix.itemOffsets();
@@ -92,20 +133,21 @@ public final class FactorNeighbors {
         int[] userOffsets = matrix.userOffsets();
         int[] userItems = matrix.userItems();
         int width = Math.min(k, Math.max(0, n - 1)); // no item has more candidates than the others
-        int[] lengths = new int[n];
-        int[] ids = new int[n * width];
+        int[] lengths = new int[rows];
+        int[] ids = new int[rows * width];
         float[] scores = new float[ids.length];
         Thread caller = Thread.currentThread();
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         workers.forEach(
-                (n + ITEMS_PER_TASK - 1) / ITEMS_PER_TASK,
+                (rows + ITEMS_PER_TASK - 1) / ITEMS_PER_TASK,
                 // compared[j] == i + 1: j already offered for item i
                 () -> new Scratch(new TopK(k), allPairs ? null : new int[n]),
                 (scratch, t) -> {
                     TopK top = scratch.top();
                     int[] compared = scratch.compared();
-                    int end = Math.min(n, (t + 1) * ITEMS_PER_TASK);
-                    for (int i = t * ITEMS_PER_TASK; i < end; i++) {
+                    int start = from + t * ITEMS_PER_TASK;
+                    int end = Math.min(to, start + ITEMS_PER_TASK);
+                    for (int i = start; i < end; i++) {
                         int o = i * f;
                         if (allPairs) {
                             for (int j = 0; j < n; j++) {
@@ -125,25 +167,25 @@ public final class FactorNeighbors {
                                 }
                             }
                         }
-                        lengths[i] = top.drainSorted(ids, scores, i * width);
+                        lengths[i - from] = top.drainSorted(ids, scores, (i - from) * width);
                     }
                     monitor.checkCancelled();
-                    int total = done.addAndGet(end - t * ITEMS_PER_TASK);
+                    int total = done.addAndGet(end - start);
                     if (Thread.currentThread() == caller) {
-                        monitor.progress("similarity", total, n);
+                        monitor.progress("similarity", total, rows);
                     }
                 });
-        int[] offsets = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            offsets[i + 1] = offsets[i] + lengths[i];
+        int[] offsets = new int[rows + 1];
+        for (int r = 0; r < rows; r++) {
+            offsets[r + 1] = offsets[r] + lengths[r];
         }
-        int[] packedIds = new int[offsets[n]];
-        float[] packedScores = new float[offsets[n]];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(ids, i * width, packedIds, offsets[i], lengths[i]);
-            System.arraycopy(scores, i * width, packedScores, offsets[i], lengths[i]);
+        int[] packedIds = new int[offsets[rows]];
+        float[] packedScores = new float[offsets[rows]];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(ids, r * width, packedIds, offsets[r], lengths[r]);
+            System.arraycopy(scores, r * width, packedScores, offsets[r], lengths[r]);
         }
-        return new ItemNeighbors(n, offsets, packedIds, packedScores);
+        return new ItemNeighbors(rows, offsets, packedIds, packedScores);
     }
 
     private static void offer(TopK top, int j, float s) {

@@ -56,7 +56,7 @@ final class FactorRanker extends CandidateRanker {
         this.scored = allItems ? null : new int[model.numItems()];
     }
 
-    static boolean allItems(int users, int items, int factors) {
+    static boolean allItems(long users, int items, int factors) {
         return (double) users * items * factors <= ALL_ITEMS_WORK;
     }
 

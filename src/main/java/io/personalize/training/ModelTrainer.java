@@ -78,6 +78,26 @@ public final class ModelTrainer {
     }
 
     /**
+     * The same for a part of the users ({@code factors} holds their rows only, the Spark job's user partition): whether
+     * every item is scored is decided for the model's {@code modelUsers}, as the whole model's ranker decides it.
+     */
+    public static UserRanker factorRanker(
+            FactorModel factors,
+            FactorNeighbors shares,
+            ItemNeighbors neighbors,
+            float[] popularity,
+            ScoringParams scoring,
+            long modelUsers) {
+        return new FactorRanker(
+                factors,
+                shares,
+                neighbors,
+                popularity,
+                scoring,
+                FactorRanker.allItems(modelUsers, factors.numItems(), factors.factors()));
+    }
+
+    /**
      * The users' lists of a {@code user_knn} model whose matrix and item neighbours were assembled elsewhere (the Spark
      * job ranks each user partition's users over the whole matrix, broadcast): the rankers a {@code user_knn} training
      * here uses, over {@code m} (users numbered as the node numbers them) and {@code neighbors} after row

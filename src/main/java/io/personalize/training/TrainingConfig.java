@@ -28,6 +28,9 @@ public final class TrainingConfig {
 
     public static final double DEFAULT_ALS_REGULARIZATION = 10;
 
+    /** ALS's seed: fixed, so that the same events give the same factors. */
+    public static final long DEFAULT_ALS_SEED = 42L;
+
     /** Sparse EASE: items each item's column is regressed on, by default. */
     public static final int DEFAULT_EASE_SUPPORT = 200;
 
@@ -51,6 +54,7 @@ public final class TrainingConfig {
     private final int factors;
     private final double alsAlpha;
     private final int iterations;
+    private final long alsSeed;
     private final int userNeighbors;
     private final double userShrink;
     private final int easeSupport;
@@ -65,6 +69,7 @@ public final class TrainingConfig {
         this.factors = b.factors;
         this.alsAlpha = b.alsAlpha;
         this.iterations = b.iterations;
+        this.alsSeed = b.alsSeed;
         this.userNeighbors = b.userNeighbors;
         this.userShrink = b.userShrink;
         this.easeSupport = b.easeSupport;
@@ -131,6 +136,7 @@ public final class TrainingConfig {
         b.factors = factors;
         b.alsAlpha = alsAlpha;
         b.iterations = iterations;
+        b.alsSeed = alsSeed;
         b.userNeighbors = userNeighbors;
         b.userShrink = userShrink;
         b.easeSupport = easeSupport;
@@ -252,6 +258,10 @@ public final class TrainingConfig {
         return iterations;
     }
 
+    public long alsSeed() {
+        return alsSeed;
+    }
+
     /** user_knn: nearest users per user. Default 100. */
     public int userNeighbors() {
         return userNeighbors;
@@ -292,7 +302,7 @@ public final class TrainingConfig {
             case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent);
             case EASE ->
                 new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode, workers);
-            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, 42L, workers);
+            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, alsSeed, workers);
             case USER_KNN -> new UserKnn(userNeighbors, userShrink, valueExponent, cosine());
         };
     }
@@ -348,6 +358,7 @@ public final class TrainingConfig {
         private int factors = 64;
         private double alsAlpha = 2;
         private int iterations = 15;
+        private long alsSeed = DEFAULT_ALS_SEED;
         private int userNeighbors = 100;
         private double userShrink = 10;
         private int easeSupport = DEFAULT_EASE_SUPPORT;
@@ -393,6 +404,15 @@ public final class TrainingConfig {
                 throw new IllegalArgumentException("iterations must be >= 1");
             }
             this.iterations = iterations;
+            return this;
+        }
+
+        /**
+         * The seed of ALS's random initial factors (default {@link #DEFAULT_ALS_SEED}); not a model setting: what
+         * measures how far two runs of the same ALS differ (the bench), and the Spark job's MLlib seed.
+         */
+        public Builder alsSeed(long seed) {
+            this.alsSeed = seed;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.personalize.rescore;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -207,14 +208,20 @@ public class LeafSignalsTests extends ESTestCase {
 
     private void assertScores(String idField, int products, int items, int stride, int walkedTermsPerLookup)
             throws IOException {
+        assertScores(idField, products, items, stride, walkedTermsPerLookup, false);
+    }
+
+    private void assertScores(
+            String idField, int products, int items, int stride, int walkedTermsPerLookup, boolean nodeCopy)
+            throws IOException {
         PersonalizationSignals signals = signals(idField, products, items);
         ShardSignals shard = new ShardSignals(signals);
         int checked = 0;
         for (LeafReaderContext leaf : reader.leaves()) {
             LeafReader segment = leaf.reader();
             int reads = LeafSignals.STORED_ID_READS_PER_SEEK;
-            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
-            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
+            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy);
+            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy);
             Map<Integer, Product> docs =
                     bySegment.get(segment.getCoreCacheHelper().getKey());
             int seen = 0;
@@ -231,7 +238,7 @@ public class LeafSignalsTests extends ESTestCase {
             }
             // the next pass over the segment with the same shard signals (a shopper's next search on the node) starts
             // from what the passes above resolved
-            LeafSignals again = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup);
+            LeafSignals again = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy);
             for (int doc = 0; doc < segment.maxDoc(); doc++) {
                 Product product = docs.get(doc);
                 if (product != null) {
@@ -266,6 +273,43 @@ public class LeafSignalsTests extends ESTestCase {
         // resolved by walking the segment's terms at the first document
         assertScores("sku", 400, 50, 1, 1 << 20);
         assertScores("sku", 400, 2000, 3, 1 << 20);
+    }
+
+    /**
+     * The node's copy of each segment's ordinals of the ids asked about ({@link SegmentIdOrds}): filled by a seek per
+     * item or by a walk, then other signals (a subset, a superset with a few new ids, the same ids in another order)
+     * resolve from it at once, with the same scores and items; ids absent from a segment are known as absent.
+     */
+    public void testKeywordIdFromTheNodesCopyOfTheSegmentsOrdinals() throws IOException {
+        index(400);
+        // filled by seeking each item (more documents than items) and by walking the terms, then read
+        assertScores("sku", 400, 300, 1, 1, true);
+        assertScores("sku", 400, 50, 1, 1 << 20, true);
+        assertScores("sku", 400, 300, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        assertScores("sku", 400, 120, 7, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        // more items than were asked about so far (a few new to the node's copy): the others seek, then all are known
+        assertScores("sku", 400, 320, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        assertScores("sku", 400, 2000, 3, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        assertScores("sku", 400, 2000, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        assertThat(SegmentIdOrds.segments(), greaterThan(0));
+        // signals whose ids the node's copy all knows (a walk of each segment's terms at the first document put them
+        // there): each segment turns them into ordinals before any document
+        PersonalizationSignals signals = signals("sku", 400, 200);
+        for (LeafReaderContext leaf : reader.leaves()) {
+            if (leaf.reader().getSortedSetDocValues("sku") == null) {
+                continue; // a segment of documents without an id: nothing to resolve
+            }
+            LeafSignals fill =
+                    new LeafSignals(leaf.reader(), new ShardSignals(signals), WEIGHTS, 1 << 20, 1 << 20, true);
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                fill.item(doc);
+            }
+            ShardSignals fresh = new ShardSignals(signals);
+            Object key = leaf.reader().getCoreCacheHelper().getKey();
+            assertNull(fresh.resolvedKeywordIds(key));
+            new LeafSignals(leaf.reader(), fresh, WEIGHTS, 1 << 20, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+            assertNotNull("resolved from the node's copy at once", fresh.resolvedKeywordIds(key));
+        }
     }
 
     public void testNumericIdMatchesCanonicalNumbersOnly() throws IOException {

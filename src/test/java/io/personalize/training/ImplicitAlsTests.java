@@ -74,6 +74,31 @@ class ImplicitAlsTests {
     }
 
     @Test
+    void theSeedIsTheConfigurationsAndOnlyItMovesTheFactors() {
+        InteractionMatrix m = TestData.random(13, 80, 20, 0.2);
+        TrainingConfig config = TrainingConfig.builder()
+                .algorithm(TrainingConfig.Algorithm.ALS)
+                .factors(4)
+                .iterations(3)
+                .build();
+        assertEquals(TrainingConfig.DEFAULT_ALS_SEED, config.alsSeed());
+        TrainingConfig other = config.toBuilder().alsSeed(43).build();
+        assertEquals(43, other.alsSeed());
+        assertEquals(43, other.toBuilder().build().alsSeed(), "a builder from the configuration keeps the seed");
+        float[] a = ((ImplicitAls) config.similarity())
+                .train(m, TrainingMonitor.NOOP, null)
+                .itemFactors();
+        float[] again = ((ImplicitAls) config.similarity())
+                .train(m, TrainingMonitor.NOOP, null)
+                .itemFactors();
+        float[] b = ((ImplicitAls) other.similarity())
+                .train(m, TrainingMonitor.NOOP, null)
+                .itemFactors();
+        assertArrayEquals(a, again, 0f, "the same seed, the same factors");
+        assertTrue(java.util.Arrays.equals(a, b) == false, "another seed, other factors");
+    }
+
+    @Test
     void foldInNeighboursRankLikeTheFactors() {
         InteractionMatrix m = TestData.random(13, 80, 20, 0.2);
         ImplicitAls als = new ImplicitAls(6, 1, 3, 10, 0, 7L);

@@ -32,6 +32,40 @@ class ItemSimilarityStepsTests {
         assertEquals("rows [2, 7) outside [0, 5)", e.getMessage());
     }
 
+    @Test
+    void alsFoldInNeighboursByBlocksOfItemsEqualWhole() {
+        InteractionMatrix whole = randomMatrix(new Random(7), 300, 80);
+        FactorModel model = new ImplicitAls(6, 1, 3, 4, 0, 7L).train(whole, TrainingMonitor.NOOP, null);
+        FactorNeighbors driver = new FactorNeighbors(model, 1);
+        // a block has the item factors and the fold-in matrix, not the users' factors
+        FactorModel items = new FactorModel(0, 80, 6, new float[0], model.itemFactors());
+        FactorNeighbors block = new FactorNeighbors(items, FactorNeighbors.foldIn(model.itemFactors(), 6, 1));
+        for (boolean allPairs : new boolean[] {true, false}) {
+            ItemNeighbors expected = driver.compute(whole, 10, allPairs, TrainingMonitor.NOOP);
+            int compared = 0;
+            for (int from = 0; from < 80; from += 25) {
+                int to = Math.min(80, from + 25);
+                boolean[] inBlock = usersOfItems(whole, from, to);
+                InteractionMatrix users = usersOf(whole, u -> inBlock[u]);
+                ItemNeighbors rows =
+                        block.computeRows(users, 10, allPairs, from, to, TrainingMonitor.NOOP, Workers.SERIAL);
+                assertEquals(to - from, rows.numItems());
+                for (int i = from; i < to; i++) {
+                    assertArrayEquals(expected.neighbors(i), rows.neighbors(i - from), allPairs + " item " + i);
+                    assertArrayEquals(expected.scores(i), rows.scores(i - from), 0f, allPairs + " item " + i);
+                    compared += expected.rowLength(i);
+                }
+            }
+            assertTrue(compared > 80 * 5, "rows have neighbours: " + compared);
+        }
+        // the public entry chooses as compute does (every pair on a catalogue this small)
+        ItemNeighbors rows = block.computeRows(whole, 10, 30, 40, TrainingMonitor.NOOP);
+        ItemNeighbors expected = driver.compute(whole, 10, TrainingMonitor.NOOP);
+        for (int i = 30; i < 40; i++) {
+            assertArrayEquals(expected.neighbors(i), rows.neighbors(i - 30));
+        }
+    }
+
     private static void assertStepsEqualWhole(StepwiseSimilarity similarity) {
         Random random = new Random(42);
         int numUsers = 300;

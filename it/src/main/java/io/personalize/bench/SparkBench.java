@@ -50,15 +50,18 @@ public final class SparkBench {
             // "executors": only the default import (each partition sending its parts), not the second run of the job
             // whose driver sends a file: at 20 million events each run of the job takes half an hour here
             scale(es, url, events, args.length <= 3 || args[3].equals("executors") == false);
+        } else if (mode.equals("als-regparam")) {
+            // MLlib's regParam scale chosen on a validation split, then measured on OR-time beside the node's als
+            retail(es, url, List.of("als"), true);
         } else {
             // bin/bench spark retail [ALGORITHMS]: cosine,rp3beta by default; als compares MLlib's ALS with the node's
-            retail(es, url, List.of((args.length > 2 ? args[2] : "cosine,rp3beta").split(",")));
+            retail(es, url, List.of((args.length > 2 ? args[2] : "cosine,rp3beta").split(",")), false);
         }
     }
 
     // ---- Online Retail: equivalence
 
-    static void retail(EsClient es, String url, List<String> algorithms) throws Exception {
+    static void retail(EsClient es, String url, List<String> algorithms, boolean regParam) throws Exception {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
         String events = "spark-or-events";
@@ -97,6 +100,18 @@ public final class SparkBench {
                     .ok()
                     .path("version");
             double nodeSeconds = (System.nanoTime() - start) / 1e9;
+            if (regParam) {
+                alsRegParam(
+                        es,
+                        url,
+                        data,
+                        protocol,
+                        model,
+                        Model.read(es, trained.path("index").asText()),
+                        products);
+                System.out.println("\nreproduce: bin/bench spark als-regparam");
+                return;
+            }
             SparkRun spark = algorithm.equals("ease")
                     ? SparkRun.run(url, model, "--master", "local[2]", "--ease", nodesEaseMode(es, trained))
                     : SparkRun.run(url, model, "--master", "local[2]");
@@ -117,8 +132,253 @@ public final class SparkBench {
                     spark.seconds,
                     sparkIndex);
             compare(node, fromSpark, protocol);
+            if (algorithm.equals("als")) {
+                alsNoise(es, url, data, protocol, model, fromSpark);
+            }
         }
         System.out.println("\nreproduce: bin/bench spark retail " + String.join(",", algorithms));
+    }
+
+    /** MLlib's regParam scales tried on the validation split (1: the job's mapping). */
+    static final double[] REG_PARAM_SCALES = {0.25, 0.5, 1, 2, 4};
+
+    /**
+     * Why MLlib's {@code als} figures are not the node's, measured: the noise floor of "the same algorithm", the
+     * node's ALS (the plugin's training code in this JVM, {@link OfflineEvaluator}) and MLlib's (the job) each with
+     * seeds 42, 43 and 44, same events.
+     */
+    static void alsNoise(
+            EsClient es, String url, OnlineRetail data, OnlineRetail.Protocol protocol, String model, Model spark42)
+            throws Exception {
+        Map<String, Integer> ids = ids(protocol);
+        System.out.printf(Locale.ROOT, "%n  [als] (a) the noise floor: the same ALS, another seed, on OR-time%n");
+        OfflineEvaluator offline = new OfflineEvaluator(
+                OfflineSplit.time(data.purchases(), OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time"), K);
+        List<OfflineEvaluator.Figures> offlineFigures = new ArrayList<>();
+        for (long seed : new long[] {42, 43, 44}) {
+            OfflineEvaluator.Figures f = offline.plugin(io.personalize.training.TrainingConfig.builder()
+                    .algorithm(io.personalize.training.TrainingConfig.Algorithm.ALS)
+                    .neighbors(50)
+                    .alsSeed(seed)
+                    .build());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  node's ALS here, seed %d  %8.4f %8.4f %8.4f %9.4f   (%,d ms)%n",
+                    seed,
+                    f.hr(),
+                    f.recall(),
+                    f.ndcg(),
+                    f.coverage(),
+                    f.trainMs());
+            offlineFigures.add(f);
+        }
+        printSpread("node's ALS, seeds 43 and 44 vs 42", offlineFigures);
+        List<RankingMetrics> sparkSeeds = new ArrayList<>();
+        sparkSeeds.add(metrics(spark42, protocol, ids));
+        for (String seed : new String[] {"43", "44"}) {
+            SparkRun.run(url, model, "--master", "local[2]", "--seed", seed);
+            sparkSeeds.add(metrics(Model.read(es, activeIndex(es, model)), protocol, ids));
+        }
+        List<OfflineEvaluator.Figures> sparkFigures = new ArrayList<>();
+        for (int x = 0; x < sparkSeeds.size(); x++) {
+            RankingMetrics m = sparkSeeds.get(x);
+            sparkFigures.add(new OfflineEvaluator.Figures(
+                    m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage(), 0));
+            System.out.printf(
+                    Locale.ROOT,
+                    "  Spark MLlib, seed %d      %8.4f %8.4f %8.4f %9.4f%n",
+                    42 + x,
+                    m.hitRate(),
+                    m.recall(),
+                    m.ndcg(),
+                    m.coverage());
+        }
+        printSpread("Spark MLlib, seeds 43 and 44 vs 42", sparkFigures);
+    }
+
+    /**
+     * MLlib's regParam scaled ({@code --reg-param-scale}), the scale chosen on a validation split (train before
+     * 2011-10-01, judged on October's new purchases: never the test split) as the one whose HR, Recall and NDCG are
+     * nearest the node's there, then measured on OR-time beside the node's {@code node}.
+     */
+    static void alsRegParam(
+            EsClient es,
+            String url,
+            OnlineRetail data,
+            OnlineRetail.Protocol protocol,
+            String model,
+            Model node,
+            String products)
+            throws Exception {
+        Map<String, Integer> ids = ids(protocol);
+        long validationSplit = java.time.LocalDateTime.parse("2011-10-01T00:00:00")
+                .toInstant(java.time.ZoneOffset.UTC)
+                .toEpochMilli();
+        OnlineRetail.Protocol all = data.protocol(validationSplit);
+        Map<String, Set<String>> october = new java.util.TreeMap<>();
+        Map<String, Set<String>> known = all.trainItemsByUser();
+        for (OnlineRetail.Purchase p : data.purchases()) {
+            Set<String> k = known.get(p.user());
+            if (p.time() >= validationSplit
+                    && p.time() < OnlineRetail.SPLIT
+                    && k != null
+                    && k.contains(p.sku()) == false) {
+                october.computeIfAbsent(p.user(), x -> new java.util.HashSet<>())
+                        .add(p.sku());
+            }
+        }
+        OnlineRetail.Protocol validation =
+                new OnlineRetail.Protocol(all.train(), all.trainCatalog(), all.trainItemsByUser(), october);
+        String events = "spark-or-val-events";
+        String valModel = "spark-or-val-als";
+        if (es.get("/" + events + "/_count").status() != 200
+                || es.get("/" + events + "/_count").ok().path("count").asLong()
+                        != validation.train().size()) {
+            Shop.createEventsIndex(es, events, 1, 0);
+            Shop.loadEvents(es, events, validation.train(), 2);
+        }
+        es.delete("/_recommend/models/" + valModel);
+        es.put("/_recommend/models/" + valModel, String.format(Locale.ROOT, """
+                {"catalog": {"index": "%s", "id_field": "sku"},
+                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                            "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
+                 "similarity": {"algorithm": "als", "neighbors": 50}}""", products, events))
+                .ok();
+        String nodeIndex = es.post("/_recommend/models/" + valModel + "/_train", null)
+                .ok()
+                .path("version")
+                .path("index")
+                .asText();
+        Map<String, Integer> valIds = ids(validation);
+        RankingMetrics nodeValidation = metrics(Model.read(es, nodeIndex), validation, valIds);
+        System.out.printf(
+                Locale.ROOT,
+                "%n  [als] (b) MLlib's regParam scaled, chosen on the validation split (train < 2011-10-01: %,d events;"
+                        + " judged on October: %,d users)%n  %-22s %8s %8s %8s %9s   %s%n",
+                validation.train().size(),
+                nodeValidation.users(),
+                "",
+                "HR@10",
+                "Recall",
+                "NDCG",
+                "coverage",
+                "largest |HR, Recall, NDCG vs node|");
+        System.out.printf(
+                Locale.ROOT,
+                "  %-22s %8.4f %8.4f %8.4f %9.4f%n",
+                "node",
+                nodeValidation.hitRate(),
+                nodeValidation.recall(),
+                nodeValidation.ndcg(),
+                nodeValidation.coverage());
+        double bestScale = 1;
+        double bestGap = Double.MAX_VALUE;
+        for (double scale : REG_PARAM_SCALES) {
+            SparkRun.run(url, valModel, "--master", "local[2]", "--reg-param-scale", Double.toString(scale));
+            RankingMetrics m = metrics(Model.read(es, activeIndex(es, valModel)), validation, valIds);
+            double gap = Math.max(
+                    Math.abs(rel(m.hitRate(), nodeValidation.hitRate())),
+                    Math.max(
+                            Math.abs(rel(m.recall(), nodeValidation.recall())),
+                            Math.abs(rel(m.ndcg(), nodeValidation.ndcg()))));
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-22s %8.4f %8.4f %8.4f %9.4f   %.2f%% (%+.2f%% %+.2f%% %+.2f%% %+.2f%%)%n",
+                    "Spark, regParam x " + scale,
+                    m.hitRate(),
+                    m.recall(),
+                    m.ndcg(),
+                    m.coverage(),
+                    gap,
+                    rel(m.hitRate(), nodeValidation.hitRate()),
+                    rel(m.recall(), nodeValidation.recall()),
+                    rel(m.ndcg(), nodeValidation.ndcg()),
+                    rel(m.coverage(), nodeValidation.coverage()));
+            if (gap < bestGap) {
+                bestGap = gap;
+                bestScale = scale;
+            }
+        }
+        System.out.printf(Locale.ROOT, "  chosen on validation: regParam x %s%n", bestScale);
+        RankingMetrics a = metrics(node, protocol, ids);
+        RankingMetrics b =
+                runAndMeasure(es, url, model, protocol, ids, "--reg-param-scale", Double.toString(bestScale));
+        System.out.printf(
+                Locale.ROOT,
+                "  on OR-time, regParam x %s: node %.4f / %.4f / %.4f / %.4f, Spark %.4f / %.4f / %.4f / %.4f:"
+                        + " %+.2f%% %+.2f%% %+.2f%% %+.2f%% (HR, Recall, NDCG, coverage)%n",
+                bestScale,
+                a.hitRate(),
+                a.recall(),
+                a.ndcg(),
+                a.coverage(),
+                b.hitRate(),
+                b.recall(),
+                b.ndcg(),
+                b.coverage(),
+                rel(b.hitRate(), a.hitRate()),
+                rel(b.recall(), a.recall()),
+                rel(b.ndcg(), a.ndcg()),
+                rel(b.coverage(), a.coverage()));
+        es.delete("/_recommend/models/" + valModel);
+    }
+
+    static RankingMetrics runAndMeasure(
+            EsClient es,
+            String url,
+            String model,
+            OnlineRetail.Protocol protocol,
+            Map<String, Integer> ids,
+            String... options)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("--master", "local[2]"));
+        args.addAll(List.of(options));
+        SparkRun.run(url, model, args.toArray(String[]::new));
+        return metrics(Model.read(es, activeIndex(es, model)), protocol, ids);
+    }
+
+    static String activeIndex(EsClient es, String model) {
+        return es.get("/_recommend/models/" + model)
+                .ok()
+                .path("status")
+                .path("versions")
+                .get(0)
+                .path("index")
+                .asText();
+    }
+
+    static Map<String, Integer> ids(OnlineRetail.Protocol protocol) {
+        List<String> catalogue = new ArrayList<>(new TreeSet<>(protocol.trainCatalog()));
+        Map<String, Integer> ids = new HashMap<>();
+        for (int i = 0; i < catalogue.size(); i++) {
+            ids.put(catalogue.get(i), i);
+        }
+        return ids;
+    }
+
+    /** Each run's figures beside the first's, and the largest relative move of each figure. */
+    static void printSpread(String what, List<OfflineEvaluator.Figures> runs) {
+        OfflineEvaluator.Figures base = runs.get(0);
+        double[] largest = new double[4];
+        for (OfflineEvaluator.Figures f : runs.subList(1, runs.size())) {
+            double[] moves = {
+                rel(f.hr(), base.hr()),
+                rel(f.recall(), base.recall()),
+                rel(f.ndcg(), base.ndcg()),
+                rel(f.coverage(), base.coverage())
+            };
+            for (int x = 0; x < 4; x++) {
+                largest[x] = Math.abs(moves[x]) > Math.abs(largest[x]) ? moves[x] : largest[x];
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "  %s, largest move: HR %+.2f%%, Recall %+.2f%%, NDCG %+.2f%%, coverage %+.2f%%%n",
+                what,
+                largest[0],
+                largest[1],
+                largest[2],
+                largest[3]);
     }
 
     /**

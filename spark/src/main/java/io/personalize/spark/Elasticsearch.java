@@ -22,18 +22,41 @@ import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.RestClient;
 
 /**
- * Where the node is and who the job is: serializable, so that every Spark task opens its own client (Elasticsearch's
- * low-level REST client) to read its slice of the events.
+ * Where the nodes are and who the job is: serializable, so that every Spark task opens its own client (Elasticsearch's
+ * low-level REST client) to read its slice of the events or send its parts. {@code url} is one node's address or
+ * several, comma-separated: the client sends each request to the next node in turn and, when a node does not answer
+ * (connection refused or lost, a timeout) or answers 502, 503 or 504, sends the same request to the next one, and
+ * leaves a failed node aside for a while (the REST client's own failover), so that a node that stays down costs a
+ * request nothing as long as another answers.
  */
 public record Elasticsearch(String url, String user, String password) implements Serializable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The nodes of {@code url}: comma-separated addresses, each {@code scheme://host[:port]} (port 9200 by default). */
+    static HttpHost[] hosts(String url) {
+        String[] addresses = url.split(",");
+        java.util.List<HttpHost> hosts = new java.util.ArrayList<>(addresses.length);
+        for (String address : addresses) {
+            if (address.isBlank()) {
+                continue;
+            }
+            URI uri = URI.create(address.strip());
+            if (uri.getHost() == null || uri.getScheme() == null) {
+                throw new IllegalArgumentException(
+                        "[--url] [" + address.strip() + "] is not a node's address (scheme://host[:port])");
+            }
+            hosts.add(new HttpHost(uri.getHost(), uri.getPort() < 0 ? 9200 : uri.getPort(), uri.getScheme()));
+        }
+        if (hosts.isEmpty()) {
+            throw new IllegalArgumentException("[--url] names no node");
+        }
+        return hosts.toArray(HttpHost[]::new);
+    }
+
     /** A client for one task or the driver: close it when done. */
     public Client open() {
-        URI uri = URI.create(url);
-        HttpHost host = new HttpHost(uri.getHost(), uri.getPort() < 0 ? 9200 : uri.getPort(), uri.getScheme());
-        var builder = RestClient.builder(host)
+        var builder = RestClient.builder(hosts(url))
                 // an import of a big model, or a page of 10,000 events, outlasts the client's 30 s default
                 .setRequestConfigCallback(config -> config.setSocketTimeout(0).setConnectTimeout(30_000));
         if (user != null) {

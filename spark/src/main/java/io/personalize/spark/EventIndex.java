@@ -115,7 +115,12 @@ public final class EventIndex {
         private void fetch() {
             page.clear();
             next = 0;
-            JsonNode response = client.send("POST", "/_search?filter_path=" + filterPath(), body().toString());
+            // a shard that does not answer (its copy's context lost with a node) fails the page, and so the task,
+            // rather than giving a page without that shard's events
+            JsonNode response = client.send(
+                    "POST",
+                    "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
+                    body().toString());
             if (response.hasNonNull("pit_id")) {
                 pitId = response.get("pit_id").asText(); // it may change from one page to the next
             }

@@ -7,7 +7,6 @@ import io.personalize.serving.NeighborhoodScorer;
 import io.personalize.serving.Recommendations;
 import io.personalize.serving.UserLists;
 import io.personalize.training.FactorModel;
-import io.personalize.training.FactorNeighbors;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ModelTrainer;
@@ -26,6 +25,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * The trained model as {@code _import} lines, exactly the documents the node's training writes
@@ -98,7 +98,8 @@ public final class ModelLinesWriter {
         Broadcast<AttributeAffinities> attributes = affinities.isEmpty() ? null : context.broadcast(affinities);
         ModelSettings settings = model.settings(); // ScoringParams is not Serializable
         int userItems = model.settings().userItems();
-        // als: the factors (MLlib's) broadcast; each task builds the plugin's FactorModel, FactorNeighbors and ranker
+        // als: the item factors and their fold-in broadcast, each partition's users' factors zipped with its users;
+        // each task builds the plugin's FactorModel of its users, FactorNeighbors and ranker
         Broadcast<SparkTrainer.Factors> factors = model.factors() == null ? null : context.broadcast(model.factors());
         // user_knn: every user's row (the nearest users of a partition's user may be anyone), one copy per executor
         Broadcast<SparkTrainer.AllUsers> knnUsers =
@@ -106,89 +107,119 @@ public final class ModelLinesWriter {
         // ease: its whole B (the users' lists score histories against it, negative weights included)
         Broadcast<SparkTrainer.EaseWeightsRows> ease =
                 model.easeWeights() == null ? null : context.broadcast(model.easeWeights());
-        return model.parts()
-                .mapPartitionsWithIndex(
-                        (index, parts) -> {
-                            Lister lister;
-                            if (knnUsers != null) {
-                                SparkTrainer.AllUsers all = knnUsers.value();
-                                UserRanker ranker = KnnRankers.of(knnUsers, neighbors, popularity, settings)
-                                        .apply(settings.trainingConfig().scoring());
-                                int[] globalIndex = all.globalIndex();
-                                lister = (user, history, weights) -> UserLists.recommendations(
-                                        ranker.rank(globalIndex[user], history, weights, history, userItems), 1);
-                            } else if (ease != null) {
-                                SparkTrainer.EaseWeightsRows b = ease.value();
-                                UserRanker ranker = ModelTrainer.easeRanker(
-                                        b.weights(),
-                                        neighbors.value().toItemNeighbors(),
-                                        popularity.value(),
-                                        settings.trainingConfig().scoring(),
-                                        b.historyEntries());
-                                lister = (user, history, weights) -> UserLists.recommendations(
-                                        ranker.rank(user, history, weights, history, userItems), 1);
-                            } else if (factors == null) {
-                                NeighborhoodScorer scorer = new NeighborhoodScorer(
-                                        neighbors.value().toItemNeighbors(),
-                                        popularity.value(),
-                                        settings.trainingConfig().scoring());
-                                NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
-                                lister = (user, history, weights) ->
-                                        scorer.recommend(history, weights, history, userItems, 1, workspace);
-                            } else {
-                                SparkTrainer.Factors f = factors.value();
-                                FactorModel fm = f.model();
-                                UserRanker ranker = ModelTrainer.factorRanker(
-                                        fm,
-                                        new FactorNeighbors(fm, f.regularization()),
-                                        f.rawNeighbors().toItemNeighbors(),
-                                        popularity.value(),
-                                        settings.trainingConfig().scoring());
-                                lister = (user, history, weights) -> UserLists.recommendations(
-                                        ranker.rank(user, history, weights, history, userItems), 1);
+        JavaRDD<Tuple2<UserPart, float[]>> withFactors = model.userFactors() == null
+                ? model.parts().map(p -> new Tuple2<>(p, (float[]) null))
+                : model.parts().zipPartitions(model.userFactors(), ModelLinesWriter::zip);
+        return withFactors.mapPartitionsWithIndex(
+                (index, parts) -> {
+                    java.util.function.Function<float[], Lister> listers = null;
+                    Lister lister = null;
+                    if (knnUsers != null) {
+                        SparkTrainer.AllUsers all = knnUsers.value();
+                        UserRanker ranker = KnnRankers.of(knnUsers, neighbors, popularity, settings)
+                                .apply(settings.trainingConfig().scoring());
+                        int[] globalIndex = all.globalIndex();
+                        lister = (user, history, weights) -> UserLists.recommendations(
+                                ranker.rank(globalIndex[user], history, weights, history, userItems), 1);
+                    } else if (ease != null) {
+                        SparkTrainer.EaseWeightsRows b = ease.value();
+                        UserRanker ranker = ModelTrainer.easeRanker(
+                                b.weights(),
+                                neighbors.value().toItemNeighbors(),
+                                popularity.value(),
+                                settings.trainingConfig().scoring(),
+                                b.historyEntries());
+                        lister = (user, history, weights) ->
+                                UserLists.recommendations(ranker.rank(user, history, weights, history, userItems), 1);
+                    } else if (factors == null) {
+                        NeighborhoodScorer scorer = new NeighborhoodScorer(
+                                neighbors.value().toItemNeighbors(),
+                                popularity.value(),
+                                settings.trainingConfig().scoring());
+                        NeighborhoodScorer.Workspace workspace = scorer.newWorkspace();
+                        lister = (user, history, weights) ->
+                                scorer.recommend(history, weights, history, userItems, 1, workspace);
+                    } else {
+                        // per part: the factor model of its users (their rows), every item's factors
+                        SparkTrainer.Factors f = factors.value();
+                        ItemNeighbors raw = f.rawNeighbors().toItemNeighbors();
+                        listers = users -> {
+                            FactorModel fm =
+                                    new FactorModel(users.length / f.rank(), f.numItems(), f.rank(), users, f.items());
+                            UserRanker ranker = ModelTrainer.factorRanker(
+                                    fm,
+                                    f.neighbors(fm),
+                                    raw,
+                                    popularity.value(),
+                                    settings.trainingConfig().scoring(),
+                                    f.numUsers());
+                            return (user, history, weights) -> UserLists.recommendations(
+                                    ranker.rank(user, history, weights, history, userItems), 1);
+                        };
+                    }
+                    Lister partitionLister = lister;
+                    java.util.function.Function<float[], Lister> partListers =
+                            listers != null ? listers : users -> partitionLister;
+                    String[] itemNames = names.value();
+                    Affinities affinity = attributes == null
+                            ? null
+                            : affinityOf(
+                                    attributes.value(),
+                                    settings.trainingConfig().scoring());
+                    // the user's number in the whole model (user_knn's AllUsers); als: in its part's factors
+                    int first = knnUsers != null ? knnUsers.value().partOffsets()[index] : 0;
+                    // one line at a time: a partition's lines never sit in memory together
+                    return new Iterator<String>() {
+                        private UserPart part;
+                        private InteractionMatrix m;
+                        private Lister partLister;
+                        private int u;
+                        private int base = first;
+
+                        @Override
+                        public boolean hasNext() {
+                            while ((part == null || u == part.size()) && parts.hasNext()) {
+                                Tuple2<UserPart, float[]> next = parts.next();
+                                if (part != null) {
+                                    base += factors != null ? 0 : part.size();
+                                }
+                                part = next._1();
+                                if (next._2() != null
+                                        && next._2().length
+                                                != part.size() * factors.value().rank()) {
+                                    throw new IllegalStateException(
+                                            "a user partition's factors do not match its users");
+                                }
+                                partLister = partListers.apply(next._2());
+                                m = part.matrix();
+                                u = 0;
                             }
-                            String[] itemNames = names.value();
-                            Affinities affinity = attributes == null
-                                    ? null
-                                    : affinityOf(
-                                            attributes.value(),
-                                            settings.trainingConfig().scoring());
-                            // the user's number in the whole model: als's factor rows, user_knn's AllUsers
-                            int first = factors != null
-                                    ? factors.value().partOffsets()[index]
-                                    : knnUsers != null ? knnUsers.value().partOffsets()[index] : 0;
-                            // one line at a time: a partition's lines never sit in memory together
-                            return new Iterator<String>() {
-                                private UserPart part;
-                                private InteractionMatrix m;
-                                private int u;
-                                private int base = first;
+                            return part != null && u < part.size();
+                        }
 
-                                @Override
-                                public boolean hasNext() {
-                                    while ((part == null || u == part.size()) && parts.hasNext()) {
-                                        if (part != null) {
-                                            base += part.size();
-                                        }
-                                        part = parts.next();
-                                        m = part.matrix();
-                                        u = 0;
-                                    }
-                                    return part != null && u < part.size();
-                                }
+                        @Override
+                        public String next() {
+                            if (hasNext() == false) {
+                                throw new java.util.NoSuchElementException();
+                            }
+                            int user = u++;
+                            return userLine(part.users[user], m, user, base + user, partLister, affinity, itemNames);
+                        }
+                    };
+                },
+                true);
+    }
 
-                                @Override
-                                public String next() {
-                                    if (hasNext() == false) {
-                                        throw new java.util.NoSuchElementException();
-                                    }
-                                    int user = u++;
-                                    return userLine(
-                                            part.users[user], m, user, base + user, lister, affinity, itemNames);
-                                }
-                            };
-                        },
-                        true);
+    /** A user partition's parts with their users' factors: one of each per partition, in order. */
+    private static Iterator<Tuple2<UserPart, float[]>> zip(Iterator<UserPart> parts, Iterator<float[]> factors) {
+        java.util.List<Tuple2<UserPart, float[]>> out = new java.util.ArrayList<>(1);
+        while (parts.hasNext()) {
+            if (factors.hasNext() == false) {
+                throw new IllegalStateException("a user partition without its users' factors");
+            }
+            out.add(new Tuple2<>(parts.next(), factors.next()));
+        }
+        return out.iterator();
     }
 
     /**

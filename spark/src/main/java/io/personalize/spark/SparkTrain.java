@@ -33,7 +33,8 @@ import org.apache.spark.sql.SparkSession;
  *       --url https://es:9200 --model shop [--events s3a://bucket/events/ --format parquet] ...
  * </pre>
  *
- * Options: {@code --url} (required), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
+ * Options: {@code --url URL[,URL...]} (required: one node or several, the client moving to the next when one does not
+ * answer), {@code --model} (required); {@code --events PATH[,PATH...]} and {@code --format
  * parquet|json|csv} (default: read the model's events index); {@code --slices N} (index slices, default: Spark's
  * default parallelism); {@code --partitions N} (user partitions, default: one per core and at most 500,000 events
  * each), {@code --blocks N} (item blocks, default: one per core); {@code --catalog PATH[,PATH...]} and {@code
@@ -42,7 +43,8 @@ import org.apache.spark.sql.SparkSession;
  * the executors send their own parts, {@link ExecutorImport}); {@code --no-import} (write the file only);
  * {@code --part-bytes N} (each part's most bytes, default 32 MB and half the node's {@code http.max_content_length});
  * {@code --ease dense|sparse|auto} (EASE's variant; auto, the default: dense while its matrices fit 40% of the
- * driver's heap, as the node decides with its own heap);
+ * driver's heap, as the node decides with its own heap); {@code --seed N} (MLlib's ALS seed, default 42, as the
+ * node's ALS) and {@code --reg-param-scale X} (a factor on MLlib's regParam, default 1);
  * {@code --master} (default {@code local[*]} when spark-submit set none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
  */
 public final class SparkTrain {
@@ -62,7 +64,9 @@ public final class SparkTrain {
             List<String> catalog,
             String catalogFormat,
             Long partBytes,
-            io.personalize.training.EaseSimilarity.Mode ease) {
+            io.personalize.training.EaseSimilarity.Mode ease,
+            long seed,
+            double regParamScale) {
 
         static Options parse(String[] args) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -91,10 +95,12 @@ public final class SparkTrain {
                     "catalog",
                     "catalog-format",
                     "part-bytes",
-                    "ease")) {
+                    "ease",
+                    "seed",
+                    "reg-param-scale")) {
                 values.putIfAbsent(known, null);
             }
-            if (values.size() != 13) {
+            if (values.size() != 15) {
                 throw new IllegalArgumentException("unknown option among " + values.keySet());
             }
             String url = require(values, "url");
@@ -122,7 +128,23 @@ public final class SparkTrain {
                     catalog,
                     catalogFormat,
                     partKb == null ? null : partKb.longValue(),
-                    easeMode(values.get("ease")));
+                    easeMode(values.get("ease")),
+                    values.get("seed") == null
+                            ? io.personalize.training.TrainingConfig.DEFAULT_ALS_SEED
+                            : Long.parseLong(values.get("seed")),
+                    regParamScale(values.get("reg-param-scale")));
+        }
+
+        /** {@code --reg-param-scale X}: a positive factor on MLlib's regParam (als). */
+        private static double regParamScale(String value) {
+            if (value == null) {
+                return 1;
+            }
+            double scale = Double.parseDouble(value);
+            if (!(scale > 0) || Double.isInfinite(scale)) {
+                throw new IllegalArgumentException("--reg-param-scale must be a positive number, got [" + value + "]");
+            }
+            return scale;
         }
 
         /** {@code --ease dense|sparse|auto}: EASE's variant (auto: dense while it fits 40% of the driver's heap). */
@@ -248,6 +270,8 @@ public final class SparkTrain {
             int blocks = options.blocks() != null ? options.blocks() : parallelism;
             SparkTrainer.Result result = new SparkTrainer(spark, partitions, blocks)
                     .easeMode(options.ease())
+                    .alsSeed(options.seed())
+                    .regParamScale(options.regParamScale())
                     .train(events, settings, started);
             log.accept(String.format(
                     Locale.ROOT,

@@ -59,7 +59,8 @@ import scala.Tuple2;
  *       ({@link ModelLines}).</li>
  * </ol>
  * {@code als} replaces steps 4 and 5: Spark MLlib's ALS factorises the users' rows ({@link #factorize}), and the
- * plugin's {@link FactorNeighbors} folds the factors into item neighbours. {@code ease} replaces them with the plugin's
+ * plugin's {@link FactorNeighbors} folds the factors into item neighbours by item blocks (step 5's blocks); the users'
+ * factors stay in their user partitions (step 6 zips each with its users). {@code ease} replaces them with the plugin's
  * {@link EaseSimilarity}: dense on the driver (one matrix inverse) while it fits the driver's memory budget, else its
  * sparse columns solved by item blocks ({@link #sparseEase}). {@code user_knn}'s item neighbours are its cosine (steps
  * 4 and 5); its users' lists rank each user partition's users over the whole matrix, broadcast ({@link AllUsers}).
@@ -81,8 +82,30 @@ public final class SparkTrainer {
             long referenceSeconds,
             Map<String, Long> phasesMillis,
             Factors factors,
+            JavaRDD<float[]> userFactors,
             AllUsers knnUsers,
-            EaseWeightsRows easeWeights) {}
+            EaseWeightsRows easeWeights) {
+
+        /**
+         * The {@code als} model's factors with every user's row, collected to the driver (the job itself never does:
+         * {@link #userFactors} stay in their user partitions): for tests and inspection.
+         */
+        public FactorModel factorModel() {
+            List<float[]> byPartition = userFactors.collect();
+            int length = 0;
+            for (float[] part : byPartition) {
+                length += part.length;
+            }
+            float[] users = new float[length];
+            int at = 0;
+            for (float[] part : byPartition) {
+                System.arraycopy(part, 0, users, at, part.length);
+                at += part.length;
+            }
+            return new FactorModel(
+                    users.length / factors.rank(), factors.numItems(), factors.rank(), users, factors.items());
+        }
+    }
 
     /**
      * An {@code ease} model's whole B (the plugin's {@link EaseWeights}: dense, or each row's weights), which the
@@ -107,23 +130,34 @@ public final class SparkTrainer {
     }
 
     /**
-     * An {@code als} model's factors, trained by Spark MLlib's ALS: users numbered in the order of the user partitions
-     * and, within one, of their ids' bytes ({@code partOffsets[p]}: partition p's first user), items as
-     * {@link Result#itemNames}; row-major, {@code rank} floats each. {@code rawNeighbors}: the item neighbours before
-     * row normalisation (the users' lists use them, as the node's training does).
+     * An {@code als} model's item factors, trained by Spark MLlib's ALS (row-major, {@code rank} floats per item, items
+     * as {@link Result#itemNames}) and their fold-in matrix ({@link FactorNeighbors#foldIn}, rank x rank), what every
+     * user partition needs beside its own users' factors ({@link Result#userFactors}: partition p's users, numbered
+     * in the order of their ids' bytes, are the model's users {@code partOffsets[p]..partOffsets[p + 1]});
+     * {@code rawNeighbors}: the item neighbours before row normalisation (the users' lists use them, as the node's
+     * training does).
      */
     public record Factors(
             int rank,
-            float[] users,
             float[] items,
+            double[] foldIn,
             int[] partOffsets,
             double regularization,
             double regParam,
             NeighborRows rawNeighbors)
             implements Serializable {
 
-        public FactorModel model() {
-            return new FactorModel(users.length / rank, items.length / rank, rank, users, items);
+        public int numItems() {
+            return items.length / rank;
+        }
+
+        public int numUsers() {
+            return partOffsets[partOffsets.length - 1];
+        }
+
+        /** The factor model of a part of the users ({@code users}: their rows) and the fold-in of every item. */
+        public FactorNeighbors neighbors(FactorModel model) {
+            return new FactorNeighbors(model, foldIn);
         }
     }
 
@@ -134,6 +168,8 @@ public final class SparkTrainer {
     private final int userPartitions;
     private final int itemBlocks;
     private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
+    private long alsSeed = TrainingConfig.DEFAULT_ALS_SEED;
+    private double regParamScale = 1;
 
     /**
      * @param userPartitions partitions of users (histories, sums, users' lists); 0: one per core, and more when
@@ -152,6 +188,24 @@ public final class SparkTrainer {
      */
     public SparkTrainer easeMode(EaseSimilarity.Mode mode) {
         this.easeMode = java.util.Objects.requireNonNull(mode);
+        return this;
+    }
+
+    /** MLlib's ALS seed (default {@link TrainingConfig#DEFAULT_ALS_SEED}, the node's ALS seed). */
+    public SparkTrainer alsSeed(long seed) {
+        this.alsSeed = seed;
+        return this;
+    }
+
+    /**
+     * A factor on MLlib's regParam (default 1: {@code regularization x (users + items) / (2 x entries)}, see
+     * {@link #factorize}).
+     */
+    public SparkTrainer regParamScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("the regParam scale must be a positive number, got [" + scale + "]");
+        }
+        this.regParamScale = scale;
         return this;
     }
 
@@ -248,11 +302,14 @@ public final class SparkTrainer {
 
         ItemNeighbors neighbors;
         Factors factors = null;
+        JavaRDD<float[]> userFactors = null;
         EaseWeightsRows easeWeights = null;
         long t4;
         if (config.similarity() instanceof ImplicitAls) {
             long t3 = System.nanoTime();
-            factors = factorize(parts, config, numItems, partitions, itemBlocks);
+            List<JavaRDD<float[]>> factorParts = new ArrayList<>(1);
+            factors = factorize(parts, config, numItems, partitions, itemBlocks, factorParts);
+            userFactors = factorParts.get(0);
             phases.put("als", ms(t3));
             t4 = System.nanoTime();
             neighbors = factors.rawNeighbors().toItemNeighbors();
@@ -333,6 +390,7 @@ public final class SparkTrainer {
                 referenceSeconds,
                 phases,
                 factors,
+                userFactors,
                 knnUsers,
                 easeWeights);
     }
@@ -522,7 +580,12 @@ public final class SparkTrainer {
      * are of similar size. The item neighbours are the plugin's fold-in of the factors ({@link FactorNeighbors}).
      */
     private Factors factorize(
-            JavaRDD<UserPart> parts, TrainingConfig config, int numItems, int partitions, int itemBlocks) {
+            JavaRDD<UserPart> parts,
+            TrainingConfig config,
+            int numItems,
+            int partitions,
+            int itemBlocks,
+            List<JavaRDD<float[]>> userFactorsOut) {
         List<Integer> sizes = parts.map(UserPart::size).collect();
         int[] partOffsets = new int[sizes.size() + 1];
         for (int p = 0; p < sizes.size(); p++) {
@@ -557,41 +620,119 @@ public final class SparkTrainer {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long entries = ratingFrame.count();
         int rank = config.factors();
-        double regParam = config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
+        double regParam = regParamScale * config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
         ALSModel fitted = new ALS()
                 .setImplicitPrefs(true)
                 .setRank(rank)
                 .setMaxIter(config.iterations())
                 .setAlpha(config.alsAlpha())
                 .setRegParam(regParam)
-                .setSeed(SEED)
+                .setSeed(alsSeed)
                 .setNumUserBlocks(Math.max(1, partitions))
                 .setNumItemBlocks(Math.max(1, Math.min(itemBlocks, numItems)))
                 .setUserCol("user")
                 .setItemCol("item")
                 .setRatingCol("rating")
                 .fit(ratingFrame);
-        float[] userFactors = factors(fitted.userFactors(), numUsers, rank);
         float[] itemFactors = factors(fitted.itemFactors(), numItems, rank);
+        // the users' factors stay distributed: each user partition gets its own users' rows
+        JavaRDD<float[]> userFactors =
+                userFactorParts(fitted.userFactors(), partOffsets, rank).persist(StorageLevel.MEMORY_AND_DISK());
+        userFactors.count();
         ratingFrame.unpersist();
-        FactorModel model = new FactorModel(numUsers, numItems, rank, userFactors, itemFactors);
-        // the neighbours compare every pair on a small catalogue; on a large one, the items that co-occur in some
-        // user's history, which needs the matrix: the driver assembles it from the partitions' rows
-        InteractionMatrix matrix = UserRow.concat(parts.collect(), numItems);
-        ItemNeighbors neighbors = new FactorNeighbors(model, config.regularization())
-                .compute(matrix, config.neighbors(), TrainingMonitor.NOOP);
+        userFactorsOut.add(userFactors);
+        double[] foldIn = FactorNeighbors.foldIn(itemFactors, rank, config.regularization());
+        ItemNeighbors neighbors = factorNeighbors(parts, itemFactors, foldIn, rank, numItems, config.neighbors());
         return new Factors(
-                rank,
-                userFactors,
-                itemFactors,
-                partOffsets,
-                config.regularization(),
-                regParam,
-                new NeighborRows(neighbors));
+                rank, itemFactors, foldIn, partOffsets, config.regularization(), regParam, new NeighborRows(neighbors));
     }
 
-    /** MLlib's ALS seed: fixed, so the same events give the same factors. */
-    static final long SEED = 42L;
+    /**
+     * The plugin's fold-in neighbours of the item factors ({@link FactorNeighbors#computeRows}) by blocks of items,
+     * the item factors and the fold-in matrix broadcast: every pair of items on a catalogue up to items^2 x factors
+     * <= 2e10 (a block needs no users), else each item against the items it co-occurs with, for which a block gets the
+     * rows of its items' users as cosine's blocks do. The rows are those {@link FactorNeighbors#compute} gives.
+     */
+    private ItemNeighbors factorNeighbors(
+            JavaRDD<UserPart> parts, float[] itemFactors, double[] foldIn, int rank, int numItems, int k) {
+        int blocks = Math.max(1, Math.min(itemBlocks, numItems));
+        int blockSize = (numItems + blocks - 1) / blocks;
+        int numBlocks = (numItems + blockSize - 1) / blockSize;
+        JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<float[]> items = context.broadcast(itemFactors);
+        Broadcast<double[]> w = context.broadcast(foldIn);
+        JavaPairRDD<Integer, Iterable<UserRow>> usersByBlock;
+        if (FactorNeighbors.allPairs(numItems, rank)) {
+            List<Tuple2<Integer, Iterable<UserRow>>> empty = new ArrayList<>(numBlocks);
+            for (int b = 0; b < numBlocks; b++) {
+                empty.add(new Tuple2<>(b, new ArrayList<>()));
+            }
+            usersByBlock = context.parallelizePairs(empty, numBlocks);
+        } else {
+            usersByBlock =
+                    parts.flatMapToPair(p -> UserRow.byBlock(p, blockSize)).groupByKey(blocks);
+        }
+        List<Tuple2<Integer, NeighborRows>> blockRows = usersByBlock
+                .map(block -> {
+                    int from = block._1() * blockSize;
+                    int to = Math.min(numItems, from + blockSize);
+                    FactorModel model = new FactorModel(0, numItems, rank, new float[0], items.value());
+                    ItemNeighbors rows = new FactorNeighbors(model, w.value())
+                            .computeRows(UserRow.matrix(block._2(), numItems), k, from, to, TrainingMonitor.NOOP);
+                    return new Tuple2<>(from, new NeighborRows(rows));
+                })
+                .collect();
+        items.destroy();
+        w.destroy();
+        return NeighborRows.assemble(numItems, blockRows);
+    }
+
+    /**
+     * MLlib's user factors ({@code id}, {@code features}) moved to the user partitions their ids belong to (ids
+     * {@code partOffsets[p]..partOffsets[p + 1]}: partition p), one row-major array per partition, in partition
+     * order, as many partitions as the users' (so that each zips with its {@link UserPart}); users without factors
+     * stay 0.
+     */
+    static JavaRDD<float[]> userFactorParts(Dataset<Row> frame, int[] partOffsets, int rank) {
+        int numParts = partOffsets.length - 1;
+        return frame.javaRDD()
+                .mapToPair(r -> {
+                    int id = r.getInt(0);
+                    List<Float> features = r.getList(1);
+                    float[] v = new float[rank];
+                    for (int d = 0; d < rank; d++) {
+                        v[d] = features.get(d);
+                    }
+                    return new Tuple2<>(partOf(partOffsets, id), new Tuple2<>(id, v));
+                })
+                // an Integer's hash is itself: key p goes to partition p
+                .partitionBy(new org.apache.spark.HashPartitioner(numParts))
+                .mapPartitionsWithIndex(
+                        (p, rows) -> {
+                            float[] out = new float[(partOffsets[p + 1] - partOffsets[p]) * rank];
+                            while (rows.hasNext()) {
+                                Tuple2<Integer, float[]> row = rows.next()._2();
+                                System.arraycopy(row._2(), 0, out, (row._1() - partOffsets[p]) * rank, rank);
+                            }
+                            return List.of(out).iterator();
+                        },
+                        true);
+    }
+
+    /** The partition whose users' numbers hold {@code user}: the last p with {@code partOffsets[p] <= user}. */
+    static int partOf(int[] partOffsets, int user) {
+        int lo = 0;
+        int hi = partOffsets.length - 2;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (partOffsets[mid] <= user) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
 
     /** MLlib's factors ({@code id}, {@code features}) as a row-major array; ids without factors stay 0. */
     private static float[] factors(Dataset<Row> frame, int rows, int rank) {
@@ -714,31 +855,6 @@ public final class SparkTrainer {
                 }
             }
             return out.iterator();
-        }
-
-        /** Every partition's users in order, one matrix (the users numbered as {@link Factors} numbers them). */
-        static InteractionMatrix concat(List<UserPart> parts, int numItems) {
-            int users = 0;
-            int entries = 0;
-            for (UserPart p : parts) {
-                users += p.users.length;
-                entries += p.items.length;
-            }
-            int[] offsets = new int[users + 1];
-            int[] items = new int[entries];
-            float[] weights = new float[entries];
-            int u = 0;
-            int at = 0;
-            for (UserPart p : parts) {
-                for (int x = 0; x < p.users.length; x++) {
-                    offsets[u + 1] = offsets[u] + p.offsets[x + 1] - p.offsets[x];
-                    u++;
-                }
-                System.arraycopy(p.items, 0, items, at, p.items.length);
-                System.arraycopy(p.weights, 0, weights, at, p.weights.length);
-                at += p.items.length;
-            }
-            return new InteractionMatrix(users, numItems, 0L, offsets, items, weights, null);
         }
 
         /** The block's users in the order of their ids' bytes (the node's order: the same floating-point sums). */

@@ -11,6 +11,7 @@ import io.personalize.serving.UserLists;
 import io.personalize.training.EaseSimilarity;
 import io.personalize.training.FactorModel;
 import io.personalize.training.FactorNeighbors;
+import io.personalize.training.InteractionMatrix;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ItemNeighbors;
 import io.personalize.training.ModelTrainer;
@@ -270,6 +271,25 @@ class SparkTrainerTest {
     }
 
     @Test
+    void alsSeedAndRegParamScaleReachMllib() {
+        List<Row> rows = events(11);
+        ModelSettings settings = settings("als");
+        SparkTrainer.Result base =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        SparkTrainer.Result other = new SparkTrainer(spark, 3, 4)
+                .alsSeed(43)
+                .regParamScale(2)
+                .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        assertEquals(2 * base.factors().regParam(), other.factors().regParam(), 1e-12);
+        assertTrue(
+                Arrays.equals(base.factors().items(), other.factors().items()) == false,
+                "another seed and regParam, other factors");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new SparkTrainer(spark, 3, 4).regParamScale(-1));
+        assertEquals("the regParam scale must be a positive number, got [-1.0]", e.getMessage());
+    }
+
+    @Test
     void alsIsMllibsFactorsFoldedInByThePluginsCode() {
         List<Row> rows = events(11);
         ModelSettings settings = settings("als");
@@ -278,7 +298,8 @@ class SparkTrainerTest {
         List<Row> usable = usable(rows, settings);
         String[] items = sortedIds(usable, 1);
         SparkTrainer.Factors factors = result.factors();
-        FactorModel model = factors.model();
+        FactorModel model = result.factorModel();
+        assertEquals(3, result.userFactors().getNumPartitions(), "the users' factors stay in their user partitions");
         assertEquals(8, model.factors());
         assertEquals(result.users(), model.numUsers());
         assertEquals(items.length, model.numItems());
@@ -314,6 +335,15 @@ class SparkTrainerTest {
             }
         }
         assertTrue(withNeighbors > items.length / 2, "items with neighbours: " + withNeighbors);
+        // computed by blocks of items in the executors: exactly the rows of the driver's whole computation
+        InteractionMatrix all =
+                SparkTrainer.AllUsers.of(result.parts().collect(), items.length).matrix();
+        ItemNeighbors driver = shares.compute(all, 10, TrainingMonitor.NOOP);
+        ItemNeighbors raw = factors.rawNeighbors().toItemNeighbors();
+        for (int i = 0; i < items.length; i++) {
+            assertArrayEquals(driver.neighbors(i), raw.neighbors(i), "neighbours of " + items[i]);
+            assertArrayEquals(driver.scores(i), raw.scores(i), 0f, "scores of " + items[i]);
+        }
 
         // users' lists, computed in the user partitions: the plugin's FactorRanker over the same factors, the users
         // numbered as the factors' rows (partition by partition), and the best item has the largest x_u . y_j

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * at 5 s. The answer comes (the paused node holds a copy of the newest-items index, so the writes wait for it until it
  * is resumed or the master removes it: Elasticsearch's fault detection), nothing written is lost, the other nodes
  * serve the event as soon as the answer comes, and the paused node serves it once it is back: at once when it stayed
- * in the cluster, and once it has found out it was removed when it was (it drops its whole copy when it follows a master
- * again). The times are printed.
+ * in the cluster, and from its rejoining on when it was removed (it drops its whole copy when it follows a master
+ * again). While it is paused, the plugin's own reads on another node do not wait for it (each node reads its own copy
+ * of the model's indices). The times are printed.
  */
 class PausedNodeEventsIT {
 

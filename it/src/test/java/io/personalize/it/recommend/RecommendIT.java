@@ -632,6 +632,36 @@ class RecommendIT {
         assertFalse(RecommendWorld.mainReasons(without).contains("content_similar"), without.toString());
     }
 
+    /**
+     * A "for you" shelf with a content term reads the catalogue in two searches side by side once the node has the
+     * shopper's items' vectors: the knn search, whose hits join the shelf without a second read, and the first batch of
+     * the collaborative and popular candidates. The same shelf, the same items, as the first time.
+     */
+    @Test
+    void aForYouShelfWithItsContentTermMakesTwoSearchesOfTheCatalogueOnceTheVectorsAreKnown() {
+        String body = "\"user_id\": \"" + shopper + "\", \"size\": 10, \"content_weight\": 1, \"content_slots\": 10";
+        JsonNode first = world.recommend(body);
+        long before = catalogueQueries();
+        es.post("/" + world.products + "/_search", Map.of("size", 0)).ok();
+        long perSearch = catalogueQueries() - before; // one per shard
+        assertTrue(perSearch >= 1, "counted: " + perSearch);
+        before = catalogueQueries();
+        JsonNode second = world.recommend(body);
+        // one would mean no content term; three, the vectors read again or the knn hits read a second time
+        assertEquals(2 * perSearch, catalogueQueries() - before, "searches of the catalogue x shards");
+        assertEquals(items(first), items(second));
+    }
+
+    private static long catalogueQueries() {
+        return es.get("/" + world.products + "/_stats/search")
+                .ok()
+                .path("_all")
+                .path("total")
+                .path("search")
+                .path("query_total")
+                .asLong();
+    }
+
     /** A model whose catalogue has no vector field: shelves work, with no content term, new products get popular items. */
     @Test
     void aCatalogueWithoutVectorsStillWorks() {

@@ -1,0 +1,141 @@
+package io.personalize.it.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.RealCluster;
+import io.personalize.it.Shop;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Spark job given the three nodes of a real cluster ({@code --url a,b,c}) keeps going when one of them dies
+ * mid-job: the node is killed (kill -9) as soon as the job has trained, while it imports in small parts; requests
+ * that go to the dead node are sent to another, the import session (which outlives its node) completes, and the new
+ * version is active and served.
+ */
+class SparkFailoverIT {
+
+    static final String PRODUCTS = "spf-products";
+    static final String EVENTS = "spf-events";
+    static final String MODEL = "spf-shop";
+    static final int VICTIM = 2;
+
+    private static RealCluster.Nodes cluster;
+    private static EsClient es;
+
+    @BeforeAll
+    static void shop() {
+        cluster = RealCluster.three();
+        es = cluster.any();
+        OnlineRetail data = OnlineRetail.load();
+        es.delete("/_recommend/models/" + MODEL);
+        // a copy of every shard on every node: any one node may die
+        Shop.createProductsIndex(es, PRODUCTS, null, 1, 2);
+        Shop.bulk(es, PRODUCTS, data.products(), OnlineRetail.Product::sku, Shop::productDocument, 1000);
+        es.refresh(PRODUCTS);
+        Shop.createEventsIndex(es, EVENTS, 2, 2);
+        Shop.loadEvents(es, EVENTS, data.purchases().subList(0, 5_000));
+        es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
+                .ok();
+        es.put("/_recommend/models/" + MODEL, String.format(Locale.ROOT, """
+                {"catalog": {"index": "%s", "id_field": "sku"},
+                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                            "time_field": "@timestamp", "weights": {"purchase": 5}},
+                 "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""", PRODUCTS, EVENTS))
+                .ok();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (cluster == null) {
+            return;
+        }
+        RealCluster.startNode(cluster, VICTIM);
+        es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
+                .ok();
+        es.delete("/_recommend/models/" + MODEL);
+        es.delete("/" + PRODUCTS);
+        es.delete("/" + EVENTS);
+    }
+
+    @Test
+    void aNodeKilledMidJobIsLeftForTheOthers() throws Exception {
+        JsonNode trained =
+                es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
+        List<String> urls = new ArrayList<>();
+        cluster.nodes().forEach(node -> urls.add(node.baseUrl()));
+        // parts of 16 KB: the import is many requests, spread over the three nodes in turn
+        List<String> command = List.of(
+                RealCluster.root().resolve("bin/spark-train").toString(),
+                "--url",
+                String.join(",", urls),
+                "--model",
+                MODEL,
+                "--master",
+                "local[2]",
+                "--partitions",
+                "2",
+                "--part-bytes",
+                "16384");
+        Process job = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StringBuilder output = new StringBuilder();
+        int killedAtLine = -1;
+        int importedAtLine = -1;
+        boolean aliveAfterKill = false;
+        try (BufferedReader lines =
+                new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
+            int n = 0;
+            for (String line; (line = lines.readLine()) != null; n++) {
+                output.append(line).append('\n');
+                if (line.startsWith("trained [") && killedAtLine < 0) {
+                    // trained: the import starts now; the job's own output waits in the pipe meanwhile
+                    RealCluster.killNode(cluster, VICTIM);
+                    killedAtLine = n;
+                    aliveAfterKill = job.isAlive();
+                }
+                if (line.startsWith("imported into [" + MODEL + "]")) {
+                    importedAtLine = n;
+                }
+            }
+        }
+        assertTrue(job.waitFor(10, TimeUnit.MINUTES), "bin/spark-train finished");
+        assertEquals(0, job.exitValue(), output.toString());
+        assertTrue(killedAtLine >= 0, "the job said it trained: " + output);
+        assertTrue(aliveAfterKill, "the job was still running when the node died: " + output);
+        assertTrue(importedAtLine > killedAtLine, "imported after the node was killed: " + output);
+        java.util.regex.Matcher parts = java.util.regex.Pattern.compile(
+                        "imported into \\[" + MODEL + "\\] in (\\d+) parts of at most 16,384 bytes")
+                .matcher(output);
+        assertTrue(parts.find(), output.toString());
+        assertTrue(Integer.parseInt(parts.group(1)) > 10, "many parts: " + parts.group());
+
+        es.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
+        JsonNode status = es.get("/_recommend/models/" + MODEL).ok().path("status");
+        JsonNode active = status.path("versions").get(0);
+        assertEquals(
+                trained.path("version").asLong() + 1,
+                status.path("active_version").asLong(),
+                status.toString());
+        assertEquals("import", active.path("source").asText(), active.toString());
+        assertEquals(trained.path("users").asLong(), active.path("users").asLong(), "the same users");
+        assertEquals(trained.path("items").asLong(), active.path("items").asLong(), "the same items");
+        assertEquals("succeeded", status.path("import").path("state").asText(), status.toString());
+        // served by the nodes left
+        String user = OnlineRetail.load().purchases().get(0).user();
+        JsonNode served = es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\"}")
+                .ok();
+        assertTrue(served.path("recommendations").size() > 0, served.toString());
+    }
+}
