@@ -486,12 +486,18 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     /**
      * Bounds on what training keeps per user, how fast popularity forgets, how much recent popularity adds to a
      * user's collaborative-filtering scores, and the power of a user's summed weight for an item that the algorithms
-     * take as input (0: binary, as Steck's EASE; null: each the default).
+     * take as input (0: binary, as Steck's EASE; null: each the default), and how much an item's number of users
+     * discounts its collaborative scores (null: none).
      */
     public record Training(
-            int maxHistory, int userItems, TimeValue popularityHalfLife, Double popularityWeight, Double valueExponent)
+            int maxHistory,
+            int userItems,
+            TimeValue popularityHalfLife,
+            Double popularityWeight,
+            Double valueExponent,
+            Double popularityDiscount)
             implements ToXContentObject, Writeable {
-        public static final Training DEFAULT = new Training(500, 100, null, null, null);
+        public static final Training DEFAULT = new Training(500, 100, null, null, null, null);
 
         public static final ConstructingObjectParser<Training, Void> PARSER = new ConstructingObjectParser<>(
                 "training",
@@ -501,7 +507,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                         a[1] == null ? DEFAULT.userItems : (Integer) a[1],
                         a[2] == null ? null : TimeValue.parseTimeValue((String) a[2], "training.popularity_half_life"),
                         (Double) a[3],
-                        (Double) a[4]));
+                        (Double) a[4],
+                        (Double) a[5]));
 
         static {
             PARSER.declareInt(optionalConstructorArg(), new ParseField("max_history"));
@@ -509,6 +516,17 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             PARSER.declareString(optionalConstructorArg(), new ParseField("popularity_half_life"));
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("popularity_weight"));
             PARSER.declareDouble(optionalConstructorArg(), new ParseField("value_exponent"));
+            PARSER.declareDouble(optionalConstructorArg(), new ParseField("popularity_discount"));
+        }
+
+        /** Without a popularity discount. */
+        public Training(
+                int maxHistory,
+                int userItems,
+                TimeValue popularityHalfLife,
+                Double popularityWeight,
+                Double valueExponent) {
+            this(maxHistory, userItems, popularityHalfLife, popularityWeight, valueExponent, null);
         }
 
         public Training {
@@ -529,6 +547,10 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                 throw new IllegalArgumentException(
                         "[training.value_exponent] must be between 0 and 1, got [" + valueExponent + "]");
             }
+            if (popularityDiscount != null && (popularityDiscount >= 0 && popularityDiscount <= 1) == false) {
+                throw new IllegalArgumentException(
+                        "[training.popularity_discount] must be between 0 and 1, got [" + popularityDiscount + "]");
+            }
         }
 
         public Training(StreamInput in) throws IOException {
@@ -536,6 +558,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                     in.readVInt(),
                     in.readVInt(),
                     in.readOptionalTimeValue(),
+                    in.readOptionalDouble(),
                     in.readOptionalDouble(),
                     in.readOptionalDouble());
         }
@@ -547,6 +570,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             out.writeOptionalTimeValue(popularityHalfLife);
             out.writeOptionalDouble(popularityWeight);
             out.writeOptionalDouble(valueExponent);
+            out.writeOptionalDouble(popularityDiscount);
         }
 
         @Override
@@ -560,6 +584,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             }
             if (valueExponent != null) {
                 builder.field("value_exponent", valueExponent);
+            }
+            if (popularityDiscount != null) {
+                builder.field("popularity_discount", popularityDiscount);
             }
             return builder.endObject();
         }

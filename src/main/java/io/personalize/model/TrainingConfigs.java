@@ -96,6 +96,9 @@ public final class TrainingConfigs {
         if (config.training().valueExponent() != null) {
             builder.valueExponent(config.training().valueExponent());
         }
+        if (config.training().popularityDiscount() != null) {
+            builder.popularityDiscount(config.training().popularityDiscount());
+        }
         TrainingConfig defaults = builder.build();
         if (config.training().popularityWeight() == null) {
             return defaults;

@@ -119,6 +119,9 @@ record TuningRun(Tuner.Result result, Map<String, Object> report) {
         c.put("algorithm", trial.algorithm());
         c.put("half_life", halfLife(trial.halfLifeDays()));
         c.put("popularity_weight", trial.popularityWeight());
+        if (trial.popularityDiscount() > 0) {
+            c.put("popularity_discount", trial.popularityDiscount());
+        }
         c.put("outcome", trial.outcome().toString());
         if (trial.outcome() != Tuner.Outcome.SKIPPED) {
             c.put("train_ms", trial.millis());

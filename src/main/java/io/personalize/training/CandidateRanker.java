@@ -22,6 +22,7 @@ abstract class CandidateRanker implements UserRanker {
     private final int[] rank;
     private int nt;
     private int stamp;
+    private float[] discount; // per item, multiplies the collaborative score; null: none
 
     CandidateRanker(int numItems, ItemNeighbors neighbors, float[] popularity, ScoringParams scoring) {
         this.numItems = numItems;
@@ -34,6 +35,15 @@ abstract class CandidateRanker implements UserRanker {
         this.touched = new int[numItems];
         this.rank = new int[numItems];
         Arrays.fill(rank, -1);
+    }
+
+    /**
+     * Multiplies each candidate's collaborative score by its item's factor before ranking (the popularity discount,
+     * {@link TrainingConfig#popularityDiscount()}); returns this ranker.
+     */
+    final CandidateRanker discount(float[] factors) {
+        this.discount = factors;
+        return this;
     }
 
     /** Scores the user's candidates: {@link #add} for each (a candidate may be added more than once: summed). */
@@ -67,6 +77,11 @@ abstract class CandidateRanker implements UserRanker {
         final int seen = 2 * stamp + 1;
         final int excluded = seen + 1;
         collaborative(user, history, historyWeights);
+        if (discount != null) {
+            for (int t = 0; t < nt; t++) {
+                scores[touched[t]] *= discount[touched[t]];
+            }
+        }
         if (exclude != null) {
             for (int j : exclude) {
                 if (j >= 0 && j < numItems) {

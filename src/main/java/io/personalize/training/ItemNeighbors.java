@@ -117,6 +117,32 @@ public final class ItemNeighbors {
         return new ItemNeighbors(numItems, offsets, neighbors, out);
     }
 
+    /**
+     * Returns a copy with each neighbour's score multiplied by its item's factor ({@code factors[neighbour]}), each row
+     * sorted again by score descending (ties by smaller id): a discount of the target items, applied to the rows kept.
+     */
+    public ItemNeighbors scaleColumns(float[] factors) {
+        int[] nb = neighbors.clone();
+        float[] sc = new float[scores.length];
+        TopK row = new TopK(1);
+        for (int i = 0; i < numItems; i++) {
+            int s = offsets[i];
+            int len = offsets[i + 1] - s;
+            if (len == 0) {
+                continue;
+            }
+            if (row.capacity() < len) {
+                row = new TopK(len);
+            }
+            row.reset();
+            for (int p = s; p < s + len; p++) {
+                row.offer(neighbors[p], scores[p] * factors[neighbors[p]]);
+            }
+            row.drainSorted(nb, sc, s);
+        }
+        return new ItemNeighbors(numItems, offsets, nb, sc);
+    }
+
     /** Returns a copy keeping at most k neighbours per row. */
     public ItemNeighbors truncate(int k) {
         int[] off = new int[numItems + 1];

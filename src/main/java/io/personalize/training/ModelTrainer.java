@@ -45,6 +45,10 @@ public final class ModelTrainer {
         } else {
             nb = similarity.compute(matrix, config.neighbors(), monitor);
         }
+        float[] discount = popularityDiscount(matrix, config.popularityDiscount());
+        if (discount != null) {
+            nb = nb.scaleColumns(discount);
+        }
         if (config.rowNormalization() != ItemNeighbors.RowNormalization.NONE) {
             nb = nb.normalizeRows(config.rowNormalization());
         }
@@ -58,8 +62,41 @@ public final class ModelTrainer {
             long entries = matrix.nnz();
             rankers = scoring -> easeRanker(b, reasons, popularity, scoring, entries);
         }
+        if (discount != null && rankers != null) {
+            Function<ScoringParams, UserRanker> undiscounted = rankers;
+            rankers = scoring -> ((CandidateRanker) undiscounted.apply(scoring)).discount(discount);
+        }
         monitor.checkCancelled();
         return new TrainedModel(config, matrix, nb, popularity, rankers, System.nanoTime() - t0);
+    }
+
+    /**
+     * {@code users(j)^-d / c} per item (users: those with the item in their histories, at least 1), or null for d = 0:
+     * the factor the popularity discount multiplies an item's collaborative scores by, in its neighbours' rows (so that
+     * real-time scoring through the stored neighbours applies it too) and in the users' lists of the algorithms that
+     * rank them themselves. {@code c}, the factor's mean over the histories' entries, keeps the collaborative scores on
+     * the scale the popularity weight was chosen for (the neighbours' sums are not normalised per user; the rankers'
+     * are, and the constant cancels there).
+     */
+    public static float[] popularityDiscount(InteractionMatrix matrix, double d) {
+        if (d <= 0) {
+            return null;
+        }
+        double[] raw = new double[matrix.numItems()];
+        double weighted = 0;
+        long entries = 0;
+        for (int j = 0; j < raw.length; j++) {
+            int users = matrix.itemDegree(j);
+            raw[j] = Math.pow(Math.max(1, users), -d);
+            weighted += users * raw[j];
+            entries += users;
+        }
+        double mean = entries > 0 ? weighted / entries : 1;
+        float[] factors = new float[raw.length];
+        for (int j = 0; j < raw.length; j++) {
+            factors[j] = (float) (raw[j] / mean);
+        }
+        return factors;
     }
 
     /**

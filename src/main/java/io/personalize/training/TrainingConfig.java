@@ -61,6 +61,7 @@ public final class TrainingConfig {
     private final EaseSimilarity.Mode easeMode;
     private final long memoryBudgetBytes;
     private final Workers workers;
+    private final double popularityDiscount;
 
     private TrainingConfig(Builder b) {
         this.regularization = Double.isNaN(b.regularization)
@@ -76,6 +77,7 @@ public final class TrainingConfig {
         this.easeMode = b.easeMode;
         this.memoryBudgetBytes = b.memoryBudgetBytes;
         this.workers = b.workers;
+        this.popularityDiscount = b.popularityDiscount;
         this.halfLifeDays = b.halfLifeDays;
         this.popularityHalfLifeDays = b.popularityHalfLifeDays;
         this.popularityCountsUsers = b.popularityCountsUsers;
@@ -143,6 +145,7 @@ public final class TrainingConfig {
         b.easeMode = easeMode;
         b.memoryBudgetBytes = memoryBudgetBytes;
         b.workers = workers;
+        b.popularityDiscount = popularityDiscount;
         return b;
     }
 
@@ -167,6 +170,15 @@ public final class TrainingConfig {
     }
 
     /** Half-life of event weights in days (infinite = no decay). Default 21. */
+    /**
+     * d in {@code cf(j) / users(j)^d}: how much the number of users who have an item in their histories discounts the
+     * collaborative part of its scores, for every algorithm (0: none). rp3beta's beta does the same inside its
+     * similarity; this applies to the users' lists and the item neighbours any algorithm produces.
+     */
+    public double popularityDiscount() {
+        return popularityDiscount;
+    }
+
     public double halfLifeDays() {
         return halfLifeDays;
     }
@@ -326,7 +338,7 @@ public final class TrainingConfig {
                 Locale.ROOT,
                 "TrainingConfig{halfLifeDays=%s, popularityHalfLifeDays=%s, popularityCountsUsers=%s, "
                         + "maxItemsPerUser=%d, algorithm=%s, neighbors=%d, similarity=%s, rowNormalization=%s, "
-                        + "%s}",
+                        + "popularityDiscount=%s, %s}",
                 halfLifeDays,
                 popularityHalfLifeDays,
                 popularityCountsUsers,
@@ -335,6 +347,7 @@ public final class TrainingConfig {
                 neighbors,
                 similarity().describe(),
                 rowNormalization,
+                popularityDiscount,
                 scoring);
     }
 
@@ -365,6 +378,7 @@ public final class TrainingConfig {
         private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
         private long memoryBudgetBytes = Long.MAX_VALUE;
         private Workers workers = Workers.SERIAL;
+        private double popularityDiscount = 0;
 
         private Builder() {}
 
@@ -451,6 +465,15 @@ public final class TrainingConfig {
                 throw new IllegalArgumentException("memoryBudgetBytes must be >= 1");
             }
             this.memoryBudgetBytes = bytes;
+            return this;
+        }
+
+        /** See {@link TrainingConfig#popularityDiscount()}: between 0 and 1. */
+        public Builder popularityDiscount(double d) {
+            if (!(d >= 0 && d <= 1)) {
+                throw new IllegalArgumentException("popularity discount must be between 0 and 1, got [" + d + "]");
+            }
+            this.popularityDiscount = d;
             return this;
         }
 

@@ -27,10 +27,17 @@ import java.util.function.LongSupplier;
  *   <li>{@code sparse}: EASE's sparse variant (each item's column regressed on the {@code support} items that co-occur
  *       most with it) at supports 50 and 200, at EASE's best regularization and a quarter of it, and when one of them
  *       is EASE's best, its regularization further down while each quarter beats the one before;
- *   <li>{@code half_life}: a third and three times the best half-life, when decay won;
+ *   <li>{@code half_life}: a third and three times the best half-life, when decay won (with a coverage floor, from the
+ *       best NDCG of all too, when it is another candidate: the coverage stage may widen it to the floor);
+ *   <li>{@code popularity_discount}: for the best configuration of each of the two best algorithms (and with a floor,
+ *       of the best NDCG's algorithm), the popularity discount raised by {@link #DISCOUNT_STEP} (an item's
+ *       collaborative score divided by its number of users to that power), and further while each step beats the one
+ *       before (at most {@link #DISCOUNT_STEPS} steps);
  *   <li>{@code coverage}, only with a coverage floor: for each algorithm's best configuration, the move of its main
  *       parameter that spreads its lists over more items (rp3beta's beta up, cosine's alpha down, EASE's and ALS's
  *       regularization down, fewer users for user_knn), and that and the configuration itself without popularity;
+ *       then, for each algorithm whose best is still under the floor, its popularity discount raised a step at a time
+ *       until it reaches the floor (at most {@link #DISCOUNT_STEPS} steps);
  *   <li>{@code popularity_weight}: 0, 0.1 and 0.2 for the best configuration of each of the two best algorithms.
  * </ol>
  *
@@ -97,6 +104,10 @@ public final class Tuner {
         public double popularityWeight() {
             return config.scoring().popularityWeight();
         }
+
+        public double popularityDiscount() {
+            return config.popularityDiscount();
+        }
     }
 
     /** Every candidate in the order tried, the winner, and the time it took. */
@@ -117,6 +128,10 @@ public final class Tuner {
     static final int PARAMETER_STEPS = 3;
     /** Items each column of sparse EASE is regressed on, in the {@code sparse} stage. */
     static final int[] SPARSE_SUPPORTS = {50, 200};
+    /** The popularity discount's step, and its steps in one search at most (0.15 to 0.6 from none). */
+    static final double DISCOUNT_STEP = 0.15;
+
+    static final int DISCOUNT_STEPS = 4;
 
     private final TrainingConfig configured;
     private final long budgetMillis;
@@ -216,14 +231,38 @@ public final class Tuner {
 
         sparseEase(evaluator);
 
-        Trial best = best(t -> true);
-        if (best != null && Double.isFinite(best.halfLifeDays())) {
-            double h = best.halfLifeDays();
-            for (double halfLife : new double[] {h / 3, h * 3}) {
-                try_(
-                        "half_life",
-                        best.config().toBuilder().halfLifeDays(halfLife).build(),
-                        evaluator);
+        // from the best, and under a floor from the best NDCG too: the coverage stage can widen it to the floor later
+        for (Trial best : refinedFrom(best(t -> true))) {
+            if (Double.isFinite(best.halfLifeDays())) {
+                double h = best.halfLifeDays();
+                for (double halfLife : new double[] {h / 3, h * 3}) {
+                    try_(
+                            "half_life",
+                            best.config().toBuilder().halfLifeDays(halfLife).build(),
+                            evaluator);
+                }
+            }
+        }
+
+        // the popularity discount of the two best algorithms: the share of each list that goes to the items everyone
+        // has is the one knob every algorithm shares (Online Retail, newest events: EASE's NDCG and coverage both rise
+        // up to a discount of about 0.2, and its coverage goes on rising beyond)
+        List<Trial> discounted = new ArrayList<>(twoBestAlgorithms());
+        for (Trial t : refinedFrom(null)) {
+            if (discounted.stream()
+                    .noneMatch(x -> x.config().algorithm() == t.config().algorithm())) {
+                discounted.add(t);
+            }
+        }
+        for (Trial t : discounted) {
+            Trial from = t;
+            for (int s = 0; s < DISCOUNT_STEPS; s++) {
+                TrainingConfig next = discountStep(from.config());
+                Trial tried = next == null ? null : try_("popularity_discount", next, evaluator);
+                if (tried == null || tried.outcome() != Outcome.MEASURED || better(tried, from) == false) {
+                    break;
+                }
+                from = tried;
             }
         }
 
@@ -240,6 +279,25 @@ public final class Tuner {
                     tryWithoutPopularity("coverage", wider, evaluator);
                 }
                 tryWithoutPopularity("coverage", t.config(), evaluator);
+            }
+            // then the discount, a step at a time, for each algorithm still under the floor: it widens every
+            // algorithm's lists at a smaller cost in NDCG than its own parameter's move
+            for (TrainingConfig.Algorithm algorithm : TrainingConfig.Algorithm.values()) {
+                Trial from = best(x -> x.config().algorithm() == algorithm);
+                for (int s = 0; s < DISCOUNT_STEPS && from != null && reaches(from) == false; s++) {
+                    TrainingConfig next = discountStep(from.config());
+                    if (next == null) {
+                        break;
+                    }
+                    Trial tried = try_("coverage", next, evaluator);
+                    if (tried == null) {
+                        tried = recorded(next); // measured in an earlier stage: go on from its figures
+                    }
+                    if (tried == null || tried.outcome() != Outcome.MEASURED) {
+                        break;
+                    }
+                    from = tried;
+                }
             }
         }
 
@@ -389,6 +447,12 @@ public final class Tuner {
         };
     }
 
+    /** The popularity discount one {@link #DISCOUNT_STEP} up, or null at 1 already. */
+    static TrainingConfig discountStep(TrainingConfig config) {
+        double d = round(config.popularityDiscount() + DISCOUNT_STEP);
+        return d <= 1 ? config.toBuilder().popularityDiscount(d).build() : null;
+    }
+
     /** Two decimals: 0.4 - 0.2 shows as 0.2 in the recorded candidates, not 0.20000000000000004. */
     private static double round(double value) {
         return Math.round(value * 100) / 100.0;
@@ -451,6 +515,42 @@ public final class Tuner {
         }
     }
 
+    /**
+     * {@code best} (when not null), and with a coverage floor also the best NDCG of all when it is another candidate:
+     * the starting points of the refining stages.
+     */
+    private List<Trial> refinedFrom(Trial best) {
+        List<Trial> from = new ArrayList<>();
+        if (best != null) {
+            from.add(best);
+        }
+        if (minCoverage > 0) {
+            Trial leader = null;
+            for (Trial t : trials) {
+                if (t.outcome() == Outcome.MEASURED
+                        && (leader == null
+                                || t.figures().ndcg() > leader.figures().ndcg())) {
+                    leader = t;
+                }
+            }
+            if (leader != null && leader != best) {
+                from.add(leader);
+            }
+        }
+        return from;
+    }
+
+    /** The candidate recorded for this configuration, or null. */
+    private Trial recorded(TrainingConfig config) {
+        String key = key(config);
+        for (Trial t : trials) {
+            if (key(t.config()).equals(key)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     private Trial best(java.util.function.Predicate<Trial> which) {
         Trial best = null;
         for (Trial t : trials) {
@@ -461,10 +561,14 @@ public final class Tuner {
         return best;
     }
 
+    private boolean reaches(Trial t) {
+        return t.figures().coverage() >= minCoverage;
+    }
+
     /** Whether {@code a} beats {@code b}: reaching the coverage floor first, then NDCG (a tie is no win). */
     private boolean better(Trial a, Trial b) {
-        boolean aReaches = a.figures().coverage() >= minCoverage;
-        boolean bReaches = b.figures().coverage() >= minCoverage;
+        boolean aReaches = reaches(a);
+        boolean bReaches = reaches(b);
         if (aReaches != bReaches) {
             return aReaches;
         }
@@ -474,7 +578,7 @@ public final class Tuner {
     /** Two configurations are the same candidate when they train and score alike. */
     static String key(TrainingConfig config) {
         return config.similarity().describe() + "|" + config.halfLifeDays() + "|" + config.scoring() + "|"
-                + config.rowNormalization() + "|" + config.neighbors();
+                + config.rowNormalization() + "|" + config.neighbors() + "|" + config.popularityDiscount();
     }
 
     /**

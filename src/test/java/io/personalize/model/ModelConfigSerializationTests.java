@@ -94,6 +94,7 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
                         ? null
                         : new TimeValue(between(1, 1000), randomFrom(TimeUnit.SECONDS, TimeUnit.HOURS, TimeUnit.DAYS)),
                 randomBoolean() ? null : randomDoubleBetween(0, 10, true),
+                randomBoolean() ? null : randomDoubleBetween(0, 1, true),
                 randomBoolean() ? null : randomDoubleBetween(0, 1, true));
     }
 

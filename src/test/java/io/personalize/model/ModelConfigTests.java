@@ -221,6 +221,34 @@ public class ModelConfigTests extends ESTestCase {
                 "[similarity.support] is a parameter of [ease], not of [cosine]");
     }
 
+    public void testPopularityDiscount() throws IOException {
+        String head = "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, ";
+        ModelConfig discounted = parse(
+                head + "\"similarity\": {\"algorithm\": \"ease\"}, \"training\": {\"popularity_discount\": 0.3}}");
+        assertThat(discounted.training().popularityDiscount(), equalTo(0.3));
+        assertThat(TrainingConfigs.of(discounted).popularityDiscount(), equalTo(0.3));
+        assertThat(roundTrip(discounted), equalTo(discounted));
+        assertThat(Strings.toString(discounted.training()), containsString("\"popularity_discount\":0.3"));
+        // not set: none, and GET shows nothing new; every algorithm takes it
+        ModelConfig plain = parse(head + "\"training\": {\"max_history\": 100}}");
+        assertThat(TrainingConfigs.of(plain).popularityDiscount(), equalTo(0.0));
+        assertThat(Strings.toString(plain.training()).contains("popularity_discount"), equalTo(false));
+        for (String algorithm : new String[] {"cosine", "rp3beta", "als", "user_knn"}) {
+            assertThat(
+                    TrainingConfigs.of(parse(head + "\"similarity\": {\"algorithm\": \"" + algorithm
+                                    + "\"}, \"training\": {\"popularity_discount\": 1}}"))
+                            .popularityDiscount(),
+                    equalTo(1.0));
+        }
+        assertBad(
+                head + "\"training\": {\"popularity_discount\": -0.1}}",
+                "[training.popularity_discount] must be between 0 and 1, got [-0.1]");
+        assertBad(
+                head + "\"training\": {\"popularity_discount\": 1.5}}",
+                "[training.popularity_discount] must be between 0 and 1, got [1.5]");
+        assertBad(head + "\"training\": {\"popularity_discount\": \"high\"}}", "popularity_discount");
+    }
+
     public void testModelNames() {
         for (String good : List.of("shop", "shop-2", "a", "eu_shop")) {
             assertThat(ModelConfig.validateName(good), equalTo(good));

@@ -38,6 +38,61 @@ class ModelTrainerTests {
     }
 
     @Test
+    void aPopularityDiscountMultipliesEveryAlgorithmsNeighbourScoresByTheirItemsFactor() {
+        java.util.Random random = new java.util.Random(7);
+        int n = 900;
+        int[] users = new int[n];
+        int[] items = new int[n];
+        long[] times = new long[n];
+        for (int e = 0; e < n; e++) {
+            users[e] = random.nextInt(80);
+            // skewed: low ids bought by many, high ids by few, so the discount changes the order
+            items[e] = (int) Math.min(29, Math.floor(-Math.log(1 - random.nextDouble()) * 8));
+            times[e] = random.nextInt(1_000_000);
+        }
+        double d = 0.5;
+        for (TrainingConfig.Algorithm algorithm : TrainingConfig.Algorithm.values()) {
+            TrainingConfig plainConfig = TrainingConfig.builder()
+                    .algorithm(algorithm)
+                    .rowNormalization(ItemNeighbors.RowNormalization.NONE)
+                    .scoring(new ScoringParams(0, 1, 0))
+                    .build();
+            TrainedModel plain = ModelTrainer.train(users, items, null, times, plainConfig, TrainingMonitor.NOOP);
+            TrainedModel discounted = ModelTrainer.train(
+                    users,
+                    items,
+                    null,
+                    times,
+                    plainConfig.toBuilder().popularityDiscount(d).build(),
+                    TrainingMonitor.NOOP);
+            // users(j)^-d over its mean across the histories' entries (so the scores keep their scale)
+            double weighted = 0;
+            double entries = 0;
+            for (int j = 0; j < plain.numItems(); j++) {
+                int degree = plain.matrix().itemDegree(j);
+                weighted += degree * Math.pow(Math.max(1, degree), -d);
+                entries += degree;
+            }
+            float[] f = new float[plain.numItems()];
+            for (int j = 0; j < f.length; j++) {
+                f[j] = (float) (Math.pow(Math.max(1, plain.matrix().itemDegree(j)), -d) / (weighted / entries));
+            }
+            assertArrayEquals(f, ModelTrainer.popularityDiscount(plain.matrix(), d));
+            assertEquals(null, ModelTrainer.popularityDiscount(plain.matrix(), 0));
+            // the neighbours: each kept score times its item's factor, rows sorted again
+            for (int i = 0; i < plain.numItems(); i++) {
+                int[] nb = discounted.neighbors().neighbors(i);
+                float[] sc = discounted.neighbors().scores(i);
+                assertEquals(plain.neighbors().rowLength(i), nb.length, algorithm + " row " + i);
+                for (int p = 0; p < nb.length; p++) {
+                    assertEquals(plain.neighbors().score(i, nb[p]) * f[nb[p]], sc[p], 1e-6, algorithm + " " + i);
+                    assertTrue(p == 0 || sc[p - 1] >= sc[p], algorithm + " row " + i + " sorted");
+                }
+            }
+        }
+    }
+
+    @Test
     void trainsEndToEnd() {
         // users 0..3 on items as in TestData.small(), all at the same time
         int[] users = {0, 0, 1, 1, 1, 2, 2, 3};

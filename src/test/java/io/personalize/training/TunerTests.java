@@ -291,6 +291,78 @@ class TunerTests {
     }
 
     @Test
+    void thePopularityDiscountOfTheBestAlgorithmsIsRaisedWhileItWins() {
+        // EASE above the others, every algorithm peaking at a discount of 0.3 (OR-time's newest events: NDCG rises with
+        // the discount up to about 0.2-0.3)
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg((c.algorithm() == TrainingConfig.Algorithm.EASE ? 0.3 : 0.2)
+                        - Math.abs(c.popularityDiscount() - 0.3)));
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        assertEquals(0.3, result.winner().config().popularityDiscount(), 1e-12);
+        assertEquals("popularity_discount", result.winner().stage());
+        List<Double> ease = result.trials().stream()
+                .filter(t -> t.stage().equals("popularity_discount")
+                        && t.config().algorithm() == TrainingConfig.Algorithm.EASE)
+                .map(Tuner.Trial::popularityDiscount)
+                .toList();
+        // 0.15 and 0.3 win, 0.45 loses and ends the steps
+        assertEquals(List.of(0.15, 0.3, 0.45), ease);
+        // the second best algorithm is stepped too; nothing outside [0, 1]
+        assertTrue(result.trials().stream()
+                .anyMatch(t -> t.stage().equals("popularity_discount")
+                        && t.config().algorithm() != TrainingConfig.Algorithm.EASE));
+        assertTrue(result.trials().stream().allMatch(t -> t.popularityDiscount() >= 0 && t.popularityDiscount() <= 1));
+        // without a floor there is no coverage stage
+        assertTrue(result.trials().stream().noneMatch(t -> t.stage().equals("coverage")));
+    }
+
+    @Test
+    void underACoverageFloorTheDiscountIsRaisedUntilTheBestAlgorithmReachesIt() {
+        // the discount costs NDCG and widens the lists: coverage 0.2 + discount; the floor 0.5 needs 0.3
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, 0.5, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            double d = c.popularityDiscount();
+            double ndcg = (c.algorithm() == TrainingConfig.Algorithm.EASE ? 0.3 : 0.2) - 0.1 * d;
+            return new Tuner.Figures(ndcg, ndcg, ndcg, ndcg, ndcg, 0.2 + d);
+        });
+        assertTrue(result.coverageMet());
+        assertEquals(TrainingConfig.Algorithm.EASE, result.winner().config().algorithm());
+        assertEquals(0.3, result.winner().config().popularityDiscount(), 1e-12);
+        assertEquals("coverage", result.winner().stage());
+        // the line search of the discount stops at the first step that loses (0.15 below the floor, lower NDCG)
+        assertEquals(
+                1,
+                result.trials().stream()
+                        .filter(t -> t.stage().equals("popularity_discount")
+                                && t.config().algorithm() == TrainingConfig.Algorithm.EASE)
+                        .count());
+        // no algorithm's discount goes past the step that reaches the floor
+        assertTrue(result.trials().stream().allMatch(t -> t.popularityDiscount() <= 0.3 + 1e-12));
+    }
+
+    @Test
+    void underAFloorTheBestNdcgUnderItIsRefinedTooAndWidenedToTheFloor() {
+        // OR-time's shape: cosine reaches the floor at a lower NDCG; EASE leads on NDCG under the floor, best at a
+        // 7-day half-life, and its discount widens it to the floor at a small cost
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, 0.5, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            double d = c.popularityDiscount();
+            boolean ease = c.algorithm() == TrainingConfig.Algorithm.EASE;
+            double decay = Double.isFinite(c.halfLifeDays()) ? 0.01 + (c.halfLifeDays() == 7 ? 0.02 : 0) : 0;
+            double ndcg = (ease ? 0.3 + decay : 0.2) - 0.01 * d;
+            double coverage = c.algorithm() == TrainingConfig.Algorithm.COSINE ? 0.6 : 0.2 + d;
+            return new Tuner.Figures(ndcg, ndcg, ndcg, ndcg, ndcg, coverage);
+        });
+        assertTrue(result.trials().stream()
+                .anyMatch(t -> t.stage().equals("half_life")
+                        && t.config().algorithm() == TrainingConfig.Algorithm.EASE
+                        && t.halfLifeDays() == 7));
+        assertTrue(result.coverageMet());
+        TrainingConfig winner = result.winner().config();
+        assertEquals(TrainingConfig.Algorithm.EASE, winner.algorithm());
+        assertEquals(7, winner.halfLifeDays());
+        assertEquals(0.3, winner.popularityDiscount(), 1e-12);
+    }
+
+    @Test
     void easeIsTriedOnBinaryInputWithASmallerRegularization() {
         // EASE on binary interactions at a quarter of the default regularization is the peak (OR-stratified's case)
         Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)

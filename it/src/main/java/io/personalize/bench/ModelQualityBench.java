@@ -149,7 +149,8 @@ public final class ModelQualityBench {
         System.out.printf(
                 Locale.ROOT,
                 "%ntuned _train (\"tune\": true, defaults: the newest 10%% of the events held out, budget 10m): %.1f s wall,"
-                        + " tuning %.1f s, %d candidates (%d skipped); chosen %s, half-life %s, popularity %s (validation"
+                        + " tuning %.1f s, %d candidates (%d skipped); chosen %s, half-life %s, popularity %s, discount %s"
+                        + " (validation"
                         + " NDCG@10 %.4f, popularity's %.4f)%nphases: %s%n",
                 (System.nanoTime() - t0) / 1e9,
                 tuning.path("took_ms").asLong() / 1000.0,
@@ -158,6 +159,7 @@ public final class ModelQualityBench {
                 tuning.path("chosen").path("algorithm").asText(),
                 tuning.path("chosen").path("half_life").asText(),
                 tuning.path("chosen").path("popularity_weight").asText(),
+                tuning.path("chosen").path("popularity_discount").asDouble(0),
                 tuning.path("chosen").path("ndcg").asDouble(),
                 tuning.path("popularity").path("ndcg").asDouble(),
                 train.path("phases_ms"));

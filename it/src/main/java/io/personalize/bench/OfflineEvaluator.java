@@ -111,6 +111,49 @@ final class OfflineEvaluator {
         return Figures.of(metrics, 1.0, trainMs);
     }
 
+    /** Trains the plugin's algorithm on the split's events, as {@link #plugin} does. */
+    TrainedModel train(TrainingConfig config) {
+        InteractionMatrixBuilder builder = config.newMatrixBuilder(split.train().size());
+        for (OnlineRetail.Purchase p : split.train()) {
+            builder.add(users.get(p.user()), items.get(p.sku()), 5f, p.time() / 1000);
+        }
+        builder.numUsers(userNames.length).numItems(items.size());
+        builder.referenceTime(split.anchorMillis() / 1000);
+        return ModelTrainer.train(builder, config, TrainingMonitor.NOOP);
+    }
+
+    /**
+     * Scores a trained model, each user's top {@code pool} re-ranked by {@code score / buyers(j)^discount} (buyers: the
+     * item's users in the training matrix; discount 0: the plugin's own lists).
+     */
+    Figures score(TrainedModel model, double discount, int pool) {
+        UserLists lists = new UserLists(model);
+        RankingMetrics metrics = new RankingMetrics(k, items.size());
+        for (int user = 0; user < userNames.length; user++) {
+            if (truth[user] == null || model.matrix().userDegree(user) == 0) {
+                continue;
+            }
+            int[] history = model.historyItems(user);
+            Recommendations r = lists.recommend(
+                    user, history, model.historyWeights(user), trainItems[user], discount == 0 ? k : pool, 0);
+            if (discount == 0) {
+                metrics.add(r.items(), truth[user]);
+                continue;
+            }
+            TopK top = new TopK(k);
+            for (int x = 0; x < r.size(); x++) {
+                int j = r.items()[x];
+                double f = Math.pow(Math.max(1, model.matrix().itemDegree(j)), discount);
+                float s = r.scores()[x];
+                top.offer(j, (float) (s > 0 ? s / f : s * f));
+            }
+            int[] ranked = new int[top.size()];
+            top.drainSorted(ranked, null, 0);
+            metrics.add(ranked, truth[user]);
+        }
+        return Figures.of(metrics, 1.0, 0);
+    }
+
     /** Steck's EASE, exact: B = -P / diag(P), P = (X^T X + lambda I)^-1, X binary; every item scored. */
     Figures denseEase(double lambda) {
         long start = System.nanoTime();

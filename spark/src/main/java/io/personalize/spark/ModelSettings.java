@@ -53,6 +53,11 @@ public record ModelSettings(
         JsonNode events = config.path("events");
         JsonNode similarity = config.path("similarity");
         JsonNode training = config.path("training");
+        if (training.path("popularity_discount").asDouble(0) > 0) {
+            // the node applies it to the neighbours' rows and to the rankers' lists; the job's maths do not yet
+            throw new IllegalArgumentException("model [" + model
+                    + "]: the Spark job does not apply [training.popularity_discount]: train this model on the node");
+        }
         Map<String, Double> weights = new LinkedHashMap<>();
         events.path("weights")
                 .fields()

@@ -71,6 +71,21 @@ class ModelSettingsTest {
     }
 
     @Test
+    void aPopularityDiscountIsRefusedByName() throws Exception {
+        var e = assertThrows(IllegalArgumentException.class, () -> parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"},
+                  "training": {"popularity_discount": 0.3}}}"""));
+        assertEquals(
+                "model [shop]: the Spark job does not apply [training.popularity_discount]: train this model on the"
+                        + " node",
+                e.getMessage());
+        // 0 is no discount: trained as without it
+        parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"},
+                  "training": {"popularity_discount": 0}}}""").trainingConfig();
+    }
+
+    @Test
     void easesVariantAndSupportAreTheModels() throws Exception {
         TrainingConfig sparse = parse("""
                 {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease",

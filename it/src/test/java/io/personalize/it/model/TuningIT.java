@@ -3,6 +3,7 @@ package io.personalize.it.model;
 import static io.personalize.it.model.Models.assertError;
 import static io.personalize.it.model.Models.path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -252,6 +253,48 @@ class TuningIT {
             assertEquals(50, similarity.path("support").asInt(), similarity.toString());
             JsonNode version = es.post(path(model) + "/_train", null).ok().path("version");
             assertTrue(version.path("algorithm").asText().contains("support=50, mode=sparse"), version.toString());
+        } finally {
+            es.delete(path(model));
+        }
+    }
+
+    @Test
+    void aPopularityDiscountIsAModelSettingShownByGetThatChangesTheListsAndEveryBadValueA400() {
+        String model = "tu-discount";
+        String head = String.format(Locale.ROOT, """
+            {"catalog": {"index": "%s", "id_field": "sku"},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                        "time_field": "@timestamp", "weights": {"purchase": 5}},
+             "similarity": {"algorithm": "ease", "variant": "sparse", "support": 50},
+             "training": """, PRODUCTS, EVENTS);
+        String[][] bad = {
+            {"{\"popularity_discount\": -0.1}", "[training.popularity_discount] must be between 0 and 1, got [-0.1]"},
+            {"{\"popularity_discount\": 1.5}", "[training.popularity_discount] must be between 0 and 1, got [1.5]"},
+            {"{\"popularity_discount\": \"high\"}", "popularity_discount"},
+        };
+        String evaluate = "{\"protocol\": \"stratified\", \"fraction\": 0.25, \"seed\": 42, \"k\": 10}";
+        try {
+            for (String[] c : bad) {
+                assertError(es.put(path(model), head + c[0] + "}"), 400, c[1], c[0]);
+            }
+            es.put(path(model), head + "{\"popularity_discount\": 0}}").ok();
+            JsonNode plain = es.post(path(model) + "/_evaluate", evaluate).ok().path("evaluation");
+            es.put(path(model), head + "{\"popularity_discount\": 0.5}}").ok();
+            JsonNode training = es.get(path(model)).ok().path("config").path("training");
+            assertEquals(0.5, training.path("popularity_discount").asDouble(), training.toString());
+            JsonNode discounted =
+                    es.post(path(model) + "/_evaluate", evaluate).ok().path("evaluation");
+            // the same users judged; the lists differ (towards the items fewer shoppers have)
+            assertTrue(plain.path("test_users").asLong() > 0, plain.toString());
+            assertEquals(
+                    plain.path("test_users").asLong(),
+                    discounted.path("test_users").asLong());
+            assertNotEquals(
+                    plain.path("model").path("coverage").asDouble(),
+                    discounted.path("model").path("coverage").asDouble(),
+                    plain + " / " + discounted);
+            JsonNode version = es.post(path(model) + "/_train", null).ok().path("version");
+            assertTrue(version.path("algorithm").asText().contains("mode=sparse"), version.toString());
         } finally {
             es.delete(path(model));
         }
