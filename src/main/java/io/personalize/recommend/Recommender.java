@@ -72,8 +72,9 @@ public final class Recommender {
     /**
      * Each item's nearest items in a catalogue space (its id, the k asked for, the item), for shelves without a filter:
      * a shopper's items recur across shoppers (on the bench, a knn search per item made a "for you" shelf 13 times
-     * slower), and a list does not depend on the shopper. Kept as long as the space (10 minutes), so a product indexed
-     * since is among its neighbours' lists within 10 minutes.
+     * slower), and a list does not depend on the shopper, only on what the caller may read ({@link Caller}: kept per
+     * caller). Kept as long as the space (10 minutes), so a product indexed since is among its neighbours' lists within
+     * 10 minutes.
      */
     private final Cache<String, Map<String, Double>> contentNeighbors =
             CacheBuilder.<String, Map<String, Double>>builder()
@@ -348,50 +349,56 @@ public final class Recommender {
             return;
         }
         int k = request.contentNeighbors();
-        // a filter changes an item's neighbours: only lists read without one are kept
-        String cachePrefix = request.filter() == null ? catalogSpace.id() + "/" + k + "/" : null;
-        itemVectors.of(model.config().catalog(), catalog, sources, listener.delegateFailureAndWrap((l, vectors) -> {
-            List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
-            ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
-                Map<String, Double> sums = neighborSums(lists);
-                if (sums.isEmpty()) {
-                    l2.onResponse(null);
-                    return;
-                }
-                profiles.itemsKnownToTheModel(model, sums.keySet(), l2.map(known -> {
-                    addScaledTerm(sums, null, weight, known, excluded, candidates);
-                    return null;
-                }));
-            });
-            try (RefCountingListener refs = new RefCountingListener(summed)) {
-                for (int i = 0; i < sources.size(); i++) {
-                    float[] vector = vectors.get(sources.get(i));
-                    float[] query = vector == null ? null : space.prepare(vector);
-                    if (query == null) {
-                        continue;
-                    }
-                    int slot = i;
-                    String cacheKey = cachePrefix == null ? null : cachePrefix + sources.get(i);
-                    Map<String, Double> known = cacheKey == null ? null : contentNeighbors.get(cacheKey);
-                    if (known != null) {
-                        synchronized (lists) {
-                            lists.set(slot, known);
+        String caller = Caller.key(client.threadPool().getThreadContext());
+        // a filter changes an item's neighbours, and so may the caller's document-level security: lists are kept per
+        // caller, and only those read without a filter
+        String cachePrefix = request.filter() == null ? caller + "/" + catalogSpace.id() + "/" + k + "/" : null;
+        itemVectors.of(
+                model.config().catalog(), catalog, sources, caller, listener.delegateFailureAndWrap((l, vectors) -> {
+                    List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
+                    ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
+                        Map<String, Double> sums = neighborSums(lists);
+                        if (sums.isEmpty()) {
+                            l2.onResponse(null);
+                            return;
                         }
-                        continue;
-                    }
-                    catalog.nearestWithVectors(
-                            query, k * CONTENT_NEIGHBOR_OVERSAMPLE, Set.of(sources.get(i)), refs.acquire(hits -> {
-                                Map<String, Double> nearest = space.nearest(query, hits, k);
-                                if (cacheKey != null) {
-                                    contentNeighbors.put(cacheKey, nearest);
-                                }
+                        profiles.itemsKnownToTheModel(model, sums.keySet(), l2.map(known -> {
+                            addScaledTerm(sums, null, weight, known, excluded, candidates);
+                            return null;
+                        }));
+                    });
+                    try (RefCountingListener refs = new RefCountingListener(summed)) {
+                        for (int i = 0; i < sources.size(); i++) {
+                            float[] vector = vectors.get(sources.get(i));
+                            float[] query = vector == null ? null : space.prepare(vector);
+                            if (query == null) {
+                                continue;
+                            }
+                            int slot = i;
+                            String cacheKey = cachePrefix == null ? null : cachePrefix + sources.get(i);
+                            Map<String, Double> known = cacheKey == null ? null : contentNeighbors.get(cacheKey);
+                            if (known != null) {
                                 synchronized (lists) {
-                                    lists.set(slot, nearest);
+                                    lists.set(slot, known);
                                 }
-                            }));
-                }
-            }
-        }));
+                                continue;
+                            }
+                            catalog.nearestWithVectors(
+                                    query,
+                                    k * CONTENT_NEIGHBOR_OVERSAMPLE,
+                                    Set.of(sources.get(i)),
+                                    refs.acquire(hits -> {
+                                        Map<String, Double> nearest = space.nearest(query, hits, k);
+                                        if (cacheKey != null) {
+                                            contentNeighbors.put(cacheKey, nearest);
+                                        }
+                                        synchronized (lists) {
+                                            lists.set(slot, nearest);
+                                        }
+                                    }));
+                        }
+                    }
+                }));
     }
 
     /**
@@ -475,26 +482,31 @@ public final class Recommender {
             return;
         }
         List<String> limited = sources.subList(0, Math.min(MAX_CONTENT_SOURCES, sources.size()));
-        itemVectors.of(model.config().catalog(), catalog, limited, listener.delegateFailureAndWrap((l, vectors) -> {
-            try (RefCountingListener refs = new RefCountingListener(l)) {
-                for (Map.Entry<String, float[]> source : vectors.entrySet()) {
-                    float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
-                    if (query == null) {
-                        continue;
+        itemVectors.of(
+                model.config().catalog(),
+                catalog,
+                limited,
+                Caller.key(client.threadPool().getThreadContext()),
+                listener.delegateFailureAndWrap((l, vectors) -> {
+                    try (RefCountingListener refs = new RefCountingListener(l)) {
+                        for (Map.Entry<String, float[]> source : vectors.entrySet()) {
+                            float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
+                            if (query == null) {
+                                continue;
+                            }
+                            catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
+                                prefetched.add(nearest.items());
+                                addContentTerm(
+                                        nearest.scores(),
+                                        source.getKey(),
+                                        request.similarContentWeight(),
+                                        Set.of(),
+                                        excluded,
+                                        candidates);
+                            }));
+                        }
                     }
-                    catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
-                        prefetched.add(nearest.items());
-                        addContentTerm(
-                                nearest.scores(),
-                                source.getKey(),
-                                request.similarContentWeight(),
-                                Set.of(),
-                                excluded,
-                                candidates);
-                    }));
-                }
-            }
-        }));
+                }));
     }
 
     /**
