@@ -3,7 +3,6 @@ package io.personalize.recommend;
 import io.personalize.compat.KnnSearches;
 import io.personalize.compat.SourceFilters;
 import io.personalize.model.ModelConfig;
-import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -225,11 +224,11 @@ final class CatalogReader {
     }
 
     /**
-     * The mean content vector of a sample of the catalogue (every item, the filter does not apply): {@code size} items
-     * picked by a seeded random score on the id field, so that every node picks the same ones. Null when no item has
+     * The content vectors of a sample of the catalogue (every item, the filter does not apply): {@code size} items
+     * picked by a seeded random score on the id field, so that every node picks the same ones. Empty when no item has
      * a vector.
      */
-    void sampleMean(int size, ActionListener<float[]> listener) {
+    void sample(int size, ActionListener<List<float[]>> listener) {
         String field = catalog.idField().equals("_id") ? "_seq_no" : catalog.idField();
         SearchSourceBuilder source = new SearchSourceBuilder()
                 .query(QueryBuilders.functionScoreQuery(
@@ -246,7 +245,45 @@ final class CatalogReader {
                     vectors.add(vector);
                 }
             }
-            return ContentVectors.mean(vectors);
+            return vectors;
+        }));
+    }
+
+    /**
+     * The {@code k} nearest items by content of a (unit) query vector that pass the filter, other than {@code
+     * excluded}, with their stored vectors (made unit), nearest first: for a shelf that ranks them again in its own
+     * space ({@link io.personalize.serving.ContentSpace#nearest}).
+     */
+    void nearestWithVectors(
+            float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, float[]>> listener) {
+        KnnSearchBuilder knn = KnnSearches.of(
+                catalog.vectorField(),
+                vector,
+                k,
+                Math.min(10_000, Math.max(100, 4 * k)),
+                new RescoreVectorBuilder(KNN_OVERSAMPLE),
+                null);
+        if (filter != null) {
+            knn.addFilterQuery(filter);
+        }
+        if (excluded.isEmpty() == false) {
+            knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
+        }
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(knn.toQueryBuilder())
+                .size(k)
+                .trackTotalHits(false)
+                .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
+        addIdField(source);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Map<String, float[]> vectors = new LinkedHashMap<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                float[] v = hit.hasSource() ? vector(hit.getSourceAsMap()) : null;
+                if (v != null) {
+                    vectors.put(itemId(hit), v);
+                }
+            }
+            return vectors;
         }));
     }
 

@@ -16,8 +16,8 @@ import org.elasticsearch.core.TimeValue;
  * shopper to the next, so most shelves read no vector. The catalogue tells the plugin nothing when a product changes,
  * so a copy (or the fact that an item has no vector) is kept {@link #TTL} after it was read, as the catalogue's mean
  * vector is kept 10 minutes: a product's new text counts in the content terms within that time. A vector only steers
- * the direction of the content search: the shelf's items are still read as the caller, through the filter, and the
- * vectors are those of items the model's own signals use whoever asks.
+ * the direction of the content search: the shelf's items are still read as the caller, through the filter; copies are
+ * kept per {@link Caller}, since the catalogue read them as the caller.
  */
 final class ItemVectors {
 
@@ -27,7 +27,7 @@ final class ItemVectors {
 
     private static final float[] NONE = new float[0];
 
-    private record Key(String index, String field, String item) {}
+    private record Key(String caller, String index, String field, String item) {}
 
     private final Cache<Key, float[]> vectors;
 
@@ -47,11 +47,12 @@ final class ItemVectors {
             ModelConfig.Catalog config,
             CatalogReader catalog,
             List<String> items,
+            String caller,
             ActionListener<Map<String, float[]>> listener) {
         Map<String, float[]> found = new HashMap<>();
         List<String> missing = new ArrayList<>();
         for (String item : items) {
-            float[] vector = vectors.get(new Key(config.index(), config.vectorField(), item));
+            float[] vector = vectors.get(new Key(caller, config.index(), config.vectorField(), item));
             if (vector == null) {
                 missing.add(item);
             } else if (vector.length > 0) {
@@ -65,7 +66,8 @@ final class ItemVectors {
         catalog.vectors(missing, listener.map(read -> {
             for (String item : missing) {
                 float[] vector = read.get(item);
-                vectors.put(new Key(config.index(), config.vectorField(), item), vector == null ? NONE : vector);
+                vectors.put(
+                        new Key(caller, config.index(), config.vectorField(), item), vector == null ? NONE : vector);
                 if (vector != null) {
                     found.put(item, vector);
                 }

@@ -5,21 +5,26 @@ import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.SourceItem;
+import io.personalize.serving.ContentSpace;
 import io.personalize.serving.ContentVectors;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.cache.Cache;
+import org.elasticsearch.common.cache.CacheBuilder;
+import org.elasticsearch.core.TimeValue;
 
 /**
  * Fills one shelf. The candidates come from the model ({@link CandidateScorer}); items the model has no neighbours
@@ -35,24 +40,47 @@ public final class Recommender {
     /** Items named in a request that get content neighbours at most: the rest already have plenty of candidates. */
     static final int MAX_CONTENT_SOURCES = 5;
 
-    /** A shopper's newest items whose content makes the "for you" shelf's content term. */
-    static final int MAX_SHOPPER_CONTENT_SOURCES = 10;
     /**
-     * Nearest items read for the "for you" content term (at least; five times the shelf for larger shelves): the term
-     * goes to those the model does not know, a few percent of a catalogue, so it looks further than the shelf.
+     * Items a knn search reads per shopper item, per neighbour kept: the search ranks by the stored vectors, the term by
+     * the catalogue's content space ({@link ContentSpace}), whose cosines also divide by each item's length there, so a
+     * few more are read and ranked again.
      */
-    static final int MIN_SHOPPER_CONTENT_NEIGHBOURS = 50;
-    /** Items sampled for the catalogue's mean content vector, and how long a node keeps it. */
-    static final int CATALOG_MEAN_SAMPLE = 1000;
+    static final int CONTENT_NEIGHBOR_OVERSAMPLE = 5;
+    /** Items sampled for the catalogue's content space (mean and principal directions), and how long a node keeps it. */
+    static final int CATALOG_SAMPLE = 1000;
 
-    static final long CATALOG_MEAN_TTL_MILLIS = 10 * 60 * 1000L;
+    static final long CATALOG_SPACE_TTL_MILLIS = 10 * 60 * 1000L;
 
     static final int MAX_ROUNDS = 4;
 
-    /** The catalogue's mean content vector per catalogue index and vector field, sampled at most every 10 minutes. */
-    private final Map<String, CatalogMean> catalogMeans = new ConcurrentHashMap<>();
+    /**
+     * The catalogue's content space per catalogue index, vector field and directions removed, sampled at most every 10
+     * minutes (the space is null when no item has a vector).
+     */
+    private final Map<String, CatalogSpace> catalogSpaces = new ConcurrentHashMap<>();
 
-    private record CatalogMean(float[] mean, long sampledAt) {}
+    private record CatalogSpace(ContentSpace space, long sampledAt, String key) {
+        /** Names this space as computed now: neighbour lists of an older sample are not reused. */
+        String id() {
+            return key + "@" + sampledAt;
+        }
+    }
+
+    /** Item content neighbour lists a node keeps (of shelves without a filter), at most. */
+    static final int CONTENT_NEIGHBOR_CACHE_ITEMS = 20_000;
+
+    /**
+     * Each item's nearest items in a catalogue space (its id, the k asked for, the item), for shelves without a filter:
+     * a shopper's items recur across shoppers (on the bench, a knn search per item made a "for you" shelf 13 times
+     * slower), and a list does not depend on the shopper, only on what the caller may read ({@link Caller}: kept per
+     * caller). Kept as long as the space (10 minutes), so a product indexed since is among its neighbours' lists within
+     * 10 minutes.
+     */
+    private final Cache<String, Map<String, Double>> contentNeighbors =
+            CacheBuilder.<String, Map<String, Double>>builder()
+                    .setMaximumWeight(CONTENT_NEIGHBOR_CACHE_ITEMS)
+                    .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
+                    .build();
 
     private final ProfileLoader profiles;
     private final Client client;
@@ -171,12 +199,15 @@ public final class Recommender {
         try (RefCountingListener refs = new RefCountingListener(ranked)) {
             // the longer chain first: issuing a search runs its coordinating part on this thread
             ActionListener<Void> content = refs.acquire();
-            catalogMean(profile.model().config().catalog(), catalog, content.delegateFailureAndWrap((l, mean) -> {
+            // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
+            int directions = shopperItems.isEmpty() || shopperContentWeight <= 0 ? 0 : request.contentDirections();
+            ModelConfig.Catalog config = profile.model().config().catalog();
+            catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
                 try (RefCountingListener contentRefs = new RefCountingListener(l)) {
                     addContentNeighbors(
                             profile.model(),
                             newItems,
-                            mean,
+                            space.space() == null ? null : space.space().mean(),
                             catalog,
                             request,
                             excluded,
@@ -186,13 +217,12 @@ public final class Recommender {
                     addShopperContent(
                             profile.model(),
                             shopperItems,
-                            mean,
+                            space,
                             catalog,
                             request,
                             shopperContentWeight,
                             excluded,
                             candidates,
-                            prefetched,
                             contentRefs.acquire());
                 }
             }));
@@ -234,19 +264,27 @@ public final class Recommender {
         }
     }
 
-    /** The catalogue's mean content vector, from this node's cache or sampled now (null: no item has a vector). */
-    private void catalogMean(ModelConfig.Catalog config, CatalogReader catalog, ActionListener<float[]> listener) {
-        String key = config.index() + "/" + config.vectorField();
+    /**
+     * The catalogue's content space with {@code directions} principal directions removed, from this node's cache or
+     * computed now from a sample of the catalogue (null: no item has a vector). The eigen decomposition (tens of
+     * milliseconds for 384 dimensions) runs on the generic pool, not on the thread the search answered on.
+     */
+    private void catalogSpace(
+            ModelConfig.Catalog config, CatalogReader catalog, int directions, ActionListener<CatalogSpace> listener) {
+        String key = config.index() + "/" + config.vectorField() + "/" + directions;
         long now = client.threadPool().relativeTimeInMillis();
-        CatalogMean cached = catalogMeans.get(key);
-        if (cached != null && now - cached.sampledAt() < CATALOG_MEAN_TTL_MILLIS) {
-            listener.onResponse(cached.mean());
+        CatalogSpace cached = catalogSpaces.get(key);
+        if (cached != null && now - cached.sampledAt() < CATALOG_SPACE_TTL_MILLIS) {
+            listener.onResponse(cached);
             return;
         }
-        catalog.sampleMean(CATALOG_MEAN_SAMPLE, listener.map(mean -> {
-            catalogMeans.put(key, new CatalogMean(mean, now));
-            return mean;
-        }));
+        catalog.sample(CATALOG_SAMPLE, listener.delegateFailureAndWrap((l, sample) -> client.threadPool()
+                .generic()
+                .execute(ActionRunnable.supply(l, () -> {
+                    CatalogSpace space = new CatalogSpace(ContentSpace.of(sample, directions), now, key);
+                    catalogSpaces.put(key, space);
+                    return space;
+                }))));
     }
 
     /** The shopper's newest items (recent events, then stored history) when the shelf has a content term. */
@@ -257,7 +295,7 @@ public final class Recommender {
         return profile.sources().stream()
                 .filter(s -> s.origin() != SourceItem.Origin.CONTEXT)
                 .map(SourceItem::item)
-                .limit(MAX_SHOPPER_CONTENT_SOURCES)
+                .limit(request.contentSources())
                 .toList();
     }
 
@@ -284,48 +322,97 @@ public final class Recommender {
     }
 
     /**
-     * The content term of a "for you" shelf: of the items nearest (knn) to the centred mean of the shopper's newest
-     * items' vectors ({@link ContentVectors#centredDirection}), those the model does not know (no item document in the
-     * active version, {@link ProfileLoader#itemsKnownToTheModel}: new products) each get {@code weight · cosine / best cosine}, the weight from
-     * {@link #shopperContentWeight}. Items the model knows are
-     * left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split without
-     * bringing new products (see {@code bin/bench recommend-quality}).
+     * The content term of a "for you" shelf, item to item: each of the shopper's newest items lends its {@code
+     * content_neighbors} nearest items their cosine in the catalogue's content space ({@link ContentSpace}: centred, the
+     * strongest {@code content_directions} removed), summed per item ({@link #neighborSums}); of those, the ones the
+     * model does not know (no item document in the active version, {@link ProfileLoader#itemsKnownToTheModel}: new
+     * products) get {@code weight · sum / best sum}, the weight from {@link #shopperContentWeight}. Items the model
+     * knows are left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split
+     * without bringing new products (see {@code bin/bench recommend-quality}). Why item to item, not the shopper's mean
+     * vector: a sentence model's neighbours of one title are good, the mean of many titles is a blur (content-only
+     * NDCG@10 on OR-time .0680 against .0512, {@code bin/bench content}). One knn search per shopper item, in parallel;
+     * each item's neighbours are its own (only the item itself is left out), as in the bench that chose the rule.
      */
     private void addShopperContent(
             ActiveModel model,
             List<String> sources,
-            float[] catalogMean,
+            CatalogSpace catalogSpace,
             CatalogReader catalog,
             ShelfQuery request,
             float weight,
             Set<String> excluded,
             Map<String, Candidate> candidates,
-            Prefetched prefetched,
             ActionListener<Void> listener) {
-        if (sources.isEmpty() || weight <= 0) {
+        ContentSpace space = catalogSpace.space();
+        if (sources.isEmpty() || weight <= 0 || space == null) {
             listener.onResponse(null);
             return;
         }
-        itemVectors.of(model.config().catalog(), catalog, sources, listener.delegateFailureAndWrap((l, vectors) -> {
-            List<float[]> found =
-                    sources.stream().map(vectors::get).filter(Objects::nonNull).toList();
-            float[] query = ContentVectors.centredDirection(found, catalogMean);
-            if (query == null) {
-                l.onResponse(null);
-                return;
-            }
-            catalog.nearest(
-                    query,
-                    Math.max(MIN_SHOPPER_CONTENT_NEIGHBOURS, request.size() * 5),
-                    excluded,
-                    l.delegateFailureAndWrap((l2, nearest) -> {
-                        prefetched.add(nearest.items());
-                        profiles.itemsKnownToTheModel(model, nearest.scores().keySet(), l2.map(known -> {
-                            addContentTerm(nearest.scores(), null, weight, known, excluded, candidates);
+        int k = request.contentNeighbors();
+        String caller = Caller.key(client.threadPool().getThreadContext());
+        // a filter changes an item's neighbours, and so may the caller's document-level security: lists are kept per
+        // caller, and only those read without a filter
+        String cachePrefix = request.filter() == null ? caller + "/" + catalogSpace.id() + "/" + k + "/" : null;
+        itemVectors.of(
+                model.config().catalog(), catalog, sources, caller, listener.delegateFailureAndWrap((l, vectors) -> {
+                    List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
+                    ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
+                        Map<String, Double> sums = neighborSums(lists);
+                        if (sums.isEmpty()) {
+                            l2.onResponse(null);
+                            return;
+                        }
+                        profiles.itemsKnownToTheModel(model, sums.keySet(), l2.map(known -> {
+                            addScaledTerm(sums, null, weight, known, excluded, candidates);
                             return null;
                         }));
-                    }));
-        }));
+                    });
+                    try (RefCountingListener refs = new RefCountingListener(summed)) {
+                        for (int i = 0; i < sources.size(); i++) {
+                            float[] vector = vectors.get(sources.get(i));
+                            float[] query = vector == null ? null : space.prepare(vector);
+                            if (query == null) {
+                                continue;
+                            }
+                            int slot = i;
+                            String cacheKey = cachePrefix == null ? null : cachePrefix + sources.get(i);
+                            Map<String, Double> known = cacheKey == null ? null : contentNeighbors.get(cacheKey);
+                            if (known != null) {
+                                synchronized (lists) {
+                                    lists.set(slot, known);
+                                }
+                                continue;
+                            }
+                            catalog.nearestWithVectors(
+                                    query,
+                                    k * CONTENT_NEIGHBOR_OVERSAMPLE,
+                                    Set.of(sources.get(i)),
+                                    refs.acquire(hits -> {
+                                        Map<String, Double> nearest = space.nearest(query, hits, k);
+                                        if (cacheKey != null) {
+                                            contentNeighbors.put(cacheKey, nearest);
+                                        }
+                                        synchronized (lists) {
+                                            lists.set(slot, nearest);
+                                        }
+                                    }));
+                        }
+                    }
+                }));
+    }
+
+    /**
+     * The sum of each item's cosines over the neighbour lists it is on (in the lists' order, so that every node adds
+     * alike).
+     */
+    static Map<String, Double> neighborSums(List<Map<String, Double>> lists) {
+        Map<String, Double> sums = new LinkedHashMap<>();
+        synchronized (lists) {
+            for (Map<String, Double> list : lists) {
+                list.forEach((item, cosine) -> sums.merge(item, cosine, Double::sum));
+            }
+        }
+        return sums;
     }
 
     /**
@@ -341,22 +428,39 @@ public final class Recommender {
             Set<String> skipped,
             Set<String> excluded,
             Map<String, Candidate> candidates) {
-        float best = 0;
-        for (Map.Entry<String, Float> n : nearest.entrySet()) {
+        Map<String, Double> cosines = new LinkedHashMap<>();
+        nearest.forEach((item, score) -> cosines.put(item, (double) ContentVectors.cosineOfKnnScore(score)));
+        addScaledTerm(cosines, source, weight, skipped, excluded, candidates);
+    }
+
+    /**
+     * Adds {@code weight · score / best score} to each item with a positive score, except those in {@code skipped}, as
+     * a content reason naming {@code source} (null: no one item made it); the best is over every item not excluded,
+     * skipped ones included.
+     */
+    static void addScaledTerm(
+            Map<String, Double> scores,
+            String source,
+            float weight,
+            Set<String> skipped,
+            Set<String> excluded,
+            Map<String, Candidate> candidates) {
+        double best = 0;
+        for (Map.Entry<String, Double> n : scores.entrySet()) {
             if (excluded.contains(n.getKey()) == false) {
-                best = Math.max(best, ContentVectors.cosineOfKnnScore(n.getValue()));
+                best = Math.max(best, n.getValue());
             }
         }
         if (best <= 0) {
             return;
         }
         synchronized (candidates) { // the similar-items neighbours may come in on another thread
-            for (Map.Entry<String, Float> n : nearest.entrySet()) {
-                float cosine = ContentVectors.cosineOfKnnScore(n.getValue());
-                if (cosine > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
+            for (Map.Entry<String, Double> n : scores.entrySet()) {
+                double score = n.getValue();
+                if (score > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
                     candidates
                             .computeIfAbsent(n.getKey(), Candidate::new)
-                            .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source, weight * cosine / best));
+                            .add(Reason.item(Reason.Type.CONTENT_SIMILAR, source, (float) (weight * score / best)));
                 }
             }
         }
@@ -378,26 +482,31 @@ public final class Recommender {
             return;
         }
         List<String> limited = sources.subList(0, Math.min(MAX_CONTENT_SOURCES, sources.size()));
-        itemVectors.of(model.config().catalog(), catalog, limited, listener.delegateFailureAndWrap((l, vectors) -> {
-            try (RefCountingListener refs = new RefCountingListener(l)) {
-                for (Map.Entry<String, float[]> source : vectors.entrySet()) {
-                    float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
-                    if (query == null) {
-                        continue;
+        itemVectors.of(
+                model.config().catalog(),
+                catalog,
+                limited,
+                Caller.key(client.threadPool().getThreadContext()),
+                listener.delegateFailureAndWrap((l, vectors) -> {
+                    try (RefCountingListener refs = new RefCountingListener(l)) {
+                        for (Map.Entry<String, float[]> source : vectors.entrySet()) {
+                            float[] query = ContentVectors.centredDirection(List.of(source.getValue()), catalogMean);
+                            if (query == null) {
+                                continue;
+                            }
+                            catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
+                                prefetched.add(nearest.items());
+                                addContentTerm(
+                                        nearest.scores(),
+                                        source.getKey(),
+                                        request.similarContentWeight(),
+                                        Set.of(),
+                                        excluded,
+                                        candidates);
+                            }));
+                        }
                     }
-                    catalog.nearest(query, request.size() * 2, excluded, refs.acquire(nearest -> {
-                        prefetched.add(nearest.items());
-                        addContentTerm(
-                                nearest.scores(),
-                                source.getKey(),
-                                request.similarContentWeight(),
-                                Set.of(),
-                                excluded,
-                                candidates);
-                    }));
-                }
-            }
-        }));
+                }));
     }
 
     /**

@@ -41,10 +41,39 @@ public final class ShelfQuery implements Writeable {
     /**
      * How many of a "for you" shelf's last slots new products may take through the content term: its weight stays below
      * the score of the shelf's ({@code size - content_slots})-th item, so they can displace only the last ones (placed
-     * higher, they pushed better items down). 1: chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split,
-     * see {@code bin/bench recommend-quality}.
+     * higher, they pushed better items down). 3: chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split
+     * for the item-to-item content term (hashing vectors: 6 new-product slots, 3 hits, NDCG@10 .10347 against .10333
+     * without; 1 slot gave 2 slots, 0 hits, .10325), see {@code bin/bench recommend-quality}.
      */
-    public static final int DEFAULT_CONTENT_SLOTS = 1;
+    public static final int DEFAULT_CONTENT_SLOTS = 3;
+
+    /**
+     * How many nearest items each of the shopper's newest items lends its cosine to in the "for you" content term
+     * (summed over their items). 10: chosen with {@link #DEFAULT_CONTENT_DIRECTIONS} on a validation split of Online
+     * Retail among 5, 10, 20 and 50 ({@code bin/bench content}).
+     */
+    public static final int DEFAULT_CONTENT_NEIGHBORS = 10;
+
+    public static final int MAX_CONTENT_NEIGHBORS = 100;
+
+    /**
+     * How many of the catalogue's strongest principal directions the "for you" content term removes from the vectors
+     * before comparing them ({@link io.personalize.serving.ContentSpace}). 16: chosen on the validation split among
+     * 0, 1, 4 and 16 ({@code bin/bench content}).
+     */
+    public static final int DEFAULT_CONTENT_DIRECTIONS = 16;
+
+    public static final int MAX_CONTENT_DIRECTIONS = 64;
+
+    /**
+     * How many of the shopper's newest items (at most {@code recent_items} of them are read) lend their neighbours to
+     * the "for you" content term. 10: the term's first setting; more of a shopper's items carry more of the content-only
+     * quality the rule was chosen for ({@code bin/bench content}: .0455 from 10 items), at one knn search per item the
+     * node has no list for.
+     */
+    public static final int DEFAULT_CONTENT_SOURCES = 10;
+
+    public static final int MAX_CONTENT_SOURCES = 100;
 
     private final String model;
     private final String userId;
@@ -60,6 +89,9 @@ public final class ShelfQuery implements Writeable {
     private final float contentWeight;
     private final float similarContentWeight;
     private final int contentSlots;
+    private final int contentNeighbors;
+    private final int contentDirections;
+    private final int contentSources;
 
     private ShelfQuery(Builder body) {
         this.model = body.model;
@@ -76,6 +108,9 @@ public final class ShelfQuery implements Writeable {
         this.contentWeight = body.contentWeight;
         this.similarContentWeight = body.similarContentWeight;
         this.contentSlots = body.contentSlots;
+        this.contentNeighbors = body.contentNeighbors;
+        this.contentDirections = body.contentDirections;
+        this.contentSources = body.contentSources;
     }
 
     public ShelfQuery(StreamInput in) throws IOException {
@@ -93,6 +128,9 @@ public final class ShelfQuery implements Writeable {
         this.contentWeight = in.readFloat();
         this.similarContentWeight = in.readFloat();
         this.contentSlots = in.readVInt();
+        this.contentNeighbors = in.readVInt();
+        this.contentDirections = in.readVInt();
+        this.contentSources = in.readVInt();
     }
 
     @Override
@@ -111,6 +149,9 @@ public final class ShelfQuery implements Writeable {
         out.writeFloat(contentWeight);
         out.writeFloat(similarContentWeight);
         out.writeVInt(contentSlots);
+        out.writeVInt(contentNeighbors);
+        out.writeVInt(contentDirections);
+        out.writeVInt(contentSources);
     }
 
     /** Adds this query's errors to {@code e}. */
@@ -158,6 +199,23 @@ public final class ShelfQuery implements Writeable {
         }
         if (contentSlots < 1) {
             e = addValidationError("[content_slots] must be at least 1, got [" + contentSlots + "]", e);
+        }
+        if (contentNeighbors < 1 || contentNeighbors > MAX_CONTENT_NEIGHBORS) {
+            e = addValidationError(
+                    "[content_neighbors] must be between 1 and " + MAX_CONTENT_NEIGHBORS + ", got [" + contentNeighbors
+                            + "]",
+                    e);
+        }
+        if (contentDirections < 0 || contentDirections > MAX_CONTENT_DIRECTIONS) {
+            e = addValidationError(
+                    "[content_directions] must be between 0 and " + MAX_CONTENT_DIRECTIONS + ", got ["
+                            + contentDirections + "]",
+                    e);
+        }
+        if (contentSources < 1 || contentSources > MAX_CONTENT_SOURCES) {
+            e = addValidationError(
+                    "[content_sources] must be between 1 and " + MAX_CONTENT_SOURCES + ", got [" + contentSources + "]",
+                    e);
         }
         if (recentItems < 0) {
             e = addValidationError("[recent_items] must be at least 0, got [" + recentItems + "]", e);
@@ -221,6 +279,18 @@ public final class ShelfQuery implements Writeable {
         return contentSlots;
     }
 
+    public int contentNeighbors() {
+        return contentNeighbors;
+    }
+
+    public int contentDirections() {
+        return contentDirections;
+    }
+
+    public int contentSources() {
+        return contentSources;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ShelfQuery other
@@ -237,7 +307,10 @@ public final class ShelfQuery implements Writeable {
                 && recentItems == other.recentItems
                 && contentWeight == other.contentWeight
                 && similarContentWeight == other.similarContentWeight
-                && contentSlots == other.contentSlots;
+                && contentSlots == other.contentSlots
+                && contentNeighbors == other.contentNeighbors
+                && contentDirections == other.contentDirections
+                && contentSources == other.contentSources;
     }
 
     @Override
@@ -256,7 +329,10 @@ public final class ShelfQuery implements Writeable {
                 recentItems,
                 contentWeight,
                 similarContentWeight,
-                contentSlots);
+                contentSlots,
+                contentNeighbors,
+                contentDirections,
+                contentSources);
     }
 
     /** Checks the request against the node's current limits. */
@@ -283,6 +359,9 @@ public final class ShelfQuery implements Writeable {
         float contentWeight = DEFAULT_CONTENT_WEIGHT;
         float similarContentWeight = DEFAULT_SIMILAR_CONTENT_WEIGHT;
         int contentSlots = DEFAULT_CONTENT_SLOTS;
+        int contentNeighbors = DEFAULT_CONTENT_NEIGHBORS;
+        int contentDirections = DEFAULT_CONTENT_DIRECTIONS;
+        int contentSources = DEFAULT_CONTENT_SOURCES;
 
         public Builder model(String value) {
             model = value;
@@ -354,6 +433,21 @@ public final class ShelfQuery implements Writeable {
             return this;
         }
 
+        public Builder contentNeighbors(int value) {
+            contentNeighbors = value;
+            return this;
+        }
+
+        public Builder contentDirections(int value) {
+            contentDirections = value;
+            return this;
+        }
+
+        public Builder contentSources(int value) {
+            contentSources = value;
+            return this;
+        }
+
         private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>("recommend", false, Builder::new);
 
         static {
@@ -376,6 +470,9 @@ public final class ShelfQuery implements Writeable {
             PARSER.declareFloat(Builder::contentWeight, new ParseField("content_weight"));
             PARSER.declareFloat(Builder::similarContentWeight, new ParseField("similar_content_weight"));
             PARSER.declareInt(Builder::contentSlots, new ParseField("content_slots"));
+            PARSER.declareInt(Builder::contentNeighbors, new ParseField("content_neighbors"));
+            PARSER.declareInt(Builder::contentDirections, new ParseField("content_directions"));
+            PARSER.declareInt(Builder::contentSources, new ParseField("content_sources"));
         }
 
         public static Builder parse(XContentParser parser) {

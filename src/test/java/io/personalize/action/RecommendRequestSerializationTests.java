@@ -30,7 +30,10 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .recentItems(between(0, 100))
                 .contentWeight(randomFloat())
                 .similarContentWeight(randomFloat())
-                .contentSlots(between(1, 20));
+                .contentSlots(between(1, 20))
+                .contentNeighbors(between(1, 100))
+                .contentDirections(between(0, 64))
+                .contentSources(between(1, 100));
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

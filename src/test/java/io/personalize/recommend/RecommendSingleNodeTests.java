@@ -210,6 +210,18 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 ActionRequestValidationException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("u").contentSlots(0)));
         assertThat(e.getMessage(), containsString("[content_slots] must be at least 1, got [0]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").contentNeighbors(0)));
+        assertThat(e.getMessage(), containsString("[content_neighbors] must be between 1 and 100, got [0]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").contentDirections(65)));
+        assertThat(e.getMessage(), containsString("[content_directions] must be between 0 and 64, got [65]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").contentSources(101)));
+        assertThat(e.getMessage(), containsString("[content_sources] must be between 1 and 100, got [101]"));
         IllegalArgumentException wrongIndex = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
                         new RecommendAction.Request(new ShelfQuery.Builder()

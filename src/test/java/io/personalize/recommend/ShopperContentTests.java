@@ -138,4 +138,38 @@ public class ShopperContentTests extends ESTestCase {
                         new Ranking(collaborative(1f, 0.9f, 0.8f), null, 0f, Set.of()), shelf(3, 0.7f, 3)),
                 equalTo(0.7f));
     }
+
+    /**
+     * Item to item: each of the shopper's items lends its nearest items their cosine, summed over the lists an item is
+     * on; an item near two of the shopper's items outranks one nearer to only one of them.
+     */
+    public void testNeighbourListsAreSummedPerItem() {
+        Map<String, Double> first = new LinkedHashMap<>();
+        first.put("both", 0.5);
+        first.put("once", 0.8);
+        Map<String, Double> second = new LinkedHashMap<>();
+        second.put("both", 0.4);
+        second.put("other", 0.1);
+        Map<String, Double> sums = Recommender.neighborSums(List.of(first, Map.of(), second));
+        assertThat(sums.get("both"), closeTo(0.9, 1e-12));
+        assertThat(sums.get("once"), closeTo(0.8, 1e-12));
+        assertThat(sums.get("other"), closeTo(0.1, 1e-12));
+        assertThat(sums.size(), equalTo(3));
+    }
+
+    /**
+     * The summed term is scaled by the best sum of an item not excluded (known items included), and goes only to items
+     * neither known nor excluded.
+     */
+    public void testTheSummedTermIsScaledByTheBestSumAndSkipsKnownItems() {
+        Map<String, Double> sums = new LinkedHashMap<>();
+        sums.put("seen", 2.0); // the shopper's own: excluded, does not set the scale
+        sums.put("known", 1.6); // the model knows it: sets the scale, gets nothing
+        sums.put("new", 0.8);
+        Map<String, Candidate> candidates = new HashMap<>();
+        Recommender.addScaledTerm(sums, null, 0.5f, Set.of("known"), Set.of("seen"), candidates);
+        assertThat(candidates.keySet(), equalTo(Set.of("new")));
+        assertThat((double) candidates.get("new").score(), closeTo(0.5 * 0.8 / 1.6, 1e-6));
+        assertThat(candidates.get("new").reasons().get(0).itemId(), equalTo(null));
+    }
 }

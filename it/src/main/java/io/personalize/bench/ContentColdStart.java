@@ -41,7 +41,9 @@ final class ContentColdStart {
 
     static final String VALIDATION_EVENTS = "rb-events-val";
     static final String VALIDATION_MODEL = "rb-val";
-    static final String MINILM_PRODUCTS = "rb-products-minilm";
+    /** MiniLM vectors of the cleaned titles ({@link ContentPreparation#clean}): the text the content bench chose. */
+    static final String MINILM_PRODUCTS = "rb-products-minilm-cleaned";
+
     static final String MINILM_MODEL = "rb-minilm";
     static final String MINILM_VALIDATION_MODEL = "rb-val-minilm";
 
@@ -64,7 +66,8 @@ final class ContentColdStart {
             RankingMetrics popular,
             int similarNewSlots,
             int similarNewHits,
-            int pairs) {}
+            int pairs,
+            double forYouMillis) {}
 
     static void run(EsClient es, RecommendBenchData world) {
         OnlineRetail data = world.data;
@@ -97,7 +100,13 @@ final class ContentColdStart {
                 {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
                                                  "target_field": "content_vector", "model": "minilm", "ignore_missing": true}}]}""").ok();
             Shop.createProductsIndex(es, MINILM_PRODUCTS, MINILM_PRODUCTS, 1, 0, 384);
-            Shop.loadProducts(es, MINILM_PRODUCTS, data.products());
+            Shop.loadProducts(
+                    es,
+                    MINILM_PRODUCTS,
+                    data.products().stream()
+                            .map(p -> new OnlineRetail.Product(
+                                    p.sku(), ContentPreparation.clean(p.title()), p.price(), p.firstSold()))
+                            .toList());
         }
         train(es, VALIDATION_MODEL, RecommendBenchData.PRODUCTS, VALIDATION_EVENTS);
         train(es, MINILM_VALIDATION_MODEL, MINILM_PRODUCTS, VALIDATION_EVENTS);
@@ -282,11 +291,15 @@ final class ContentColdStart {
     private static Result measure(
             EsClient es, String model, Split split, float weight, int slots, boolean similarItems) {
         String w = String.format(Locale.ROOT, "%.4f", weight);
+        long started = System.nanoTime();
         Map<String, List<String>> shelves = RecommendQualityBench.shelves(
                 es,
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
                         + ", \"exclude_seen\": true, \"content_weight\": " + w + ", \"content_slots\": " + slots + "}");
+        // wall time per shelf with the bench's 2 client threads, on this loaded machine: a comparison between rows
+        double forYouMillis =
+                (System.nanoTime() - started) / 1e6 / Math.max(1, split.users().size());
         RankingMetrics forYou = new RankingMetrics(K, split.ids().catalogSize);
         int newSlots = 0, shelvesWithNew = 0, newHits = 0;
         for (String user : split.users()) {
@@ -359,20 +372,21 @@ final class ContentColdStart {
                 popularMetrics,
                 similarNewSlots,
                 similarNewHits,
-                pairs.size());
+                pairs.size(),
+                forYouMillis);
     }
 
     private static void header() {
         System.out.printf(
                 Locale.ROOT,
-                "%-7s %5s | %-52s | %-44s%n",
+                "%-7s %5s | %-61s | %-44s%n",
                 "content",
                 "",
                 "\"for you\" (user_id)",
                 "\"similar items\" of a new product (item_ids)");
         System.out.printf(
                 Locale.ROOT,
-                "%-7s %5s | %8s %8s %8s %12s %9s | %8s %8s %9s %8s %6s%n",
+                "%-7s %5s | %8s %8s %8s %12s %9s %8s | %8s %8s %9s %8s %6s%n",
                 "weight",
                 "slots",
                 "HR@10",
@@ -380,6 +394,7 @@ final class ContentColdStart {
                 "cov@10",
                 "new slots",
                 "new hits",
+                "ms/shelf",
                 "HR@10",
                 "NDCG@10",
                 "new/hits",
@@ -401,7 +416,7 @@ final class ContentColdStart {
                         r.pairs());
         System.out.printf(
                 Locale.ROOT,
-                "%-7.2f %5d | %8.5f %8.5f %8.5f %5d/%-6d %9d | %s%n",
+                "%-7.2f %5d | %8.5f %8.5f %8.5f %5d/%-6d %9d %8.1f | %s%n",
                 r.weight(),
                 r.slots(),
                 r.forYou().hitRate(),
@@ -410,6 +425,7 @@ final class ContentColdStart {
                 r.newSlots(),
                 r.forYou().users() * K,
                 r.newHits(),
+                r.forYouMillis(),
                 similar);
     }
 

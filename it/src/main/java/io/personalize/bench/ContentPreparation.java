@@ -66,7 +66,10 @@ final class ContentPreparation {
             new Rule("neighbours k=5", 0, 5),
             new Rule("neighbours k=10", 0, 10),
             new Rule("neighbours k=20", 0, 20),
-            new Rule("neighbours k=50", 0, 50));
+            new Rule("neighbours k=50", 0, 50),
+            // session 22: the two rules that helped, together (each item's lent cosines weighted by its recency)
+            new Rule("neighbours k=10, recency 30d", 30, 10),
+            new Rule("neighbours k=20, recency 30d", 30, 20));
 
     static final double[] BLEND_WEIGHTS = {0.25, 0.5, 0.75};
 
@@ -314,6 +317,43 @@ final class ContentPreparation {
                             lm.test().ndcg(), h.test().ndcg()),
                     hw == null ? "-" : String.format(Locale.ROOT, "%.2f", wordless.get(lm.candidate()) / hw));
         }
+        // the chosen rule as _recommend serves it (its text, its number of directions, its k), beside the bench's
+        Scored servable = null;
+        for (Scored s : scored) {
+            if (s.candidate().family().equals("minilm")
+                    && s.rule().neighbourSum()
+                    && s.rule().halfLifeDays() == 0
+                    && s.candidate().label().contains(", raw") == false
+                    && (servable == null || s.validation() > servable.validation())) {
+                servable = s;
+            }
+        }
+        if (servable != null) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n   served: the language model's best rule on validation that _recommend can serve (item-to-item"
+                            + " neighbours without recency, centred vectors): %s (validation %.4f)%n",
+                    servable.label(),
+                    servable.validation());
+            String label = servable.candidate().label();
+            List<OnlineRetail.Product> text = label.startsWith("minilm, cleaned")
+                    ? cleaned
+                    : label.startsWith("minilm, spelled out") ? spelled : products;
+            java.util.regex.Matcher removed =
+                    java.util.regex.Pattern.compile("top (\\d+) removed").matcher(label);
+            ContentServedPath.run(
+                    es,
+                    "bench-content-minilm-cleaned",
+                    text,
+                    data.protocol(),
+                    test,
+                    servable.candidate().vectors(),
+                    servable.rule().k(),
+                    removed.find() ? Integer.parseInt(removed.group(1)) : 0,
+                    servable.test());
+        } else {
+            System.out.printf(Locale.ROOT, "%n   no language-model row with the item-to-item rule: no served row%n");
+        }
         for (String name : List.of("lower", "cleaned", "spelled")) {
             es.delete("/bench-content-minilm-" + name);
             es.delete("/_ingest/pipeline/bench-content-minilm-" + name);
@@ -329,13 +369,19 @@ final class ContentPreparation {
             for (int i = 0; i < scores.length; i++) {
                 scores[i] = lists.hasVector[i] ? 0 : Double.NEGATIVE_INFINITY;
             }
-            for (int h : split.history[u]) {
+            for (int x = 0; x < split.history[u].length; x++) {
+                int h = split.history[u][x];
                 int[] ids = lists.ids[h];
                 if (ids == null) {
                     continue;
                 }
+                double w = rule.halfLifeDays() == 0
+                        ? 1
+                        : Math.pow(
+                                0.5,
+                                (OnlineRetail.SPLIT - split.lastBought[u][x]) / 86_400_000.0 / rule.halfLifeDays());
                 for (int r = 0; r < rule.k() && r < ids.length && ids[r] >= 0; r++) {
-                    scores[ids[r]] += lists.scores[h][r];
+                    scores[ids[r]] += w * lists.scores[h][r];
                 }
             }
             return scores;

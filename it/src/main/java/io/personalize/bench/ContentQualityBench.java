@@ -54,7 +54,7 @@ import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
  */
 public final class ContentQualityBench {
 
-    private static final int K = 10;
+    static final int K = 10;
     static final int NEIGHBOURS = 5;
     private static final int SAMPLE = 20;
     private static final long SEED = 42;

@@ -490,6 +490,22 @@ class RecommendIT {
             },
             {"{" + m + ", \"user_id\": \"1\", \"content_slots\": \"many\"}", 400, "content_slots"},
             {
+                "{" + m + ", \"user_id\": \"1\", \"content_neighbors\": 0}",
+                400,
+                "[content_neighbors] must be between 1 and 100, got [0]"
+            },
+            {"{" + m + ", \"user_id\": \"1\", \"content_neighbors\": \"ten\"}", 400, "content_neighbors"},
+            {
+                "{" + m + ", \"user_id\": \"1\", \"content_sources\": 0}",
+                400,
+                "[content_sources] must be between 1 and 100, got [0]"
+            },
+            {
+                "{" + m + ", \"user_id\": \"1\", \"content_directions\": -1}",
+                400,
+                "[content_directions] must be between 0 and 64, got [-1]"
+            },
+            {
                 "{" + m + ", \"item_ids\": [\"1\"], \"similar_content_weight\": -1}",
                 400,
                 "[similar_content_weight] must be between 0 and 1, got [-1.0]"
@@ -537,7 +553,9 @@ class RecommendIT {
      * A product added after training, that no one has bought, reaches a "for you" shelf through its content vector:
      * a shopper the model does not know bought one product a second ago, and a new product with the same text is the
      * closest in content to what they bought. With content_weight 0 it does not come (nothing else knows it). With the
-     * default content_slots (1) it takes the shelf's last slot.
+     * default content_slots (3) it takes one of the shelf's last 3 slots (the last with content_slots 1). Each of the
+     * shopper's items lends its nearest items their cosine: the new product, the one nearest item of what they
+     * bought, comes even when each item lends only its nearest one.
      */
     @Test
     void aNewProductReachesAForYouShelfThroughItsVector() {
@@ -547,7 +565,12 @@ class RecommendIT {
                 .sorted(Map.Entry.comparingByKey())
                 .flatMap(e -> e.getValue().stream())
                 .filter(i -> world.history.get(shopper).contains(i) == false
-                        && world.bySku.get(i).title() != null)
+                        && world.bySku.get(i).title() != null
+                        // no other product with its title: the new product below is its one nearest item
+                        && world.bySku.values().stream()
+                                        .filter(p -> world.bySku.get(i).title().equals(p.title()))
+                                        .count()
+                                == 1)
                 .findFirst()
                 .orElseThrow();
         String title = world.bySku.get(bought).title();
@@ -570,8 +593,10 @@ class RecommendIT {
                                 "quantity",
                                 1))
                 .ok();
-        JsonNode shelf = world.recommend(
-                "\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, \"explain\": true");
+        // a node keeps each item's content neighbours for 10 minutes: other tests' shelves may have read the list of
+        // what they bought before the new product was indexed, so these shelves ask for counts no other test asks for
+        JsonNode shelf = world.recommend("\"user_id\": \"" + customer
+                + "\", \"size\": 10, \"content_weight\": 1, \"content_neighbors\": 11, \"explain\": true");
         assertEquals(10, items(shelf).size(), shelf.toString());
         assertTrue(items(shelf).contains("H6-FORYOU-NEW"), "the new product is on the shelf: " + shelf);
         assertFalse(items(shelf).contains(bought), "seen: " + shelf);
@@ -584,11 +609,24 @@ class RecommendIT {
         }
         // the collaborative signal still leads: the neighbours of what they bought are on the shelf
         assertTrue(RecommendWorld.mainReasons(shelf).contains("because_you_viewed"), shelf.toString());
-        // content_slots (default 1): new products take only the shelf's last slot, below every collaborative item
-        assertEquals("H6-FORYOU-NEW", items(shelf).get(9), shelf.toString());
-        JsonNode uncapped = world.recommend(
-                "\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, \"content_slots\": 10");
+        // content_slots (default 3): new products take only the shelf's last 3 slots, below the 7 best items
+        assertTrue(items(shelf).indexOf("H6-FORYOU-NEW") >= 7, shelf.toString());
+        JsonNode lastSlot = world.recommend("\"user_id\": \"" + customer
+                + "\", \"size\": 10, \"content_weight\": 1, \"content_neighbors\": 11, \"content_slots\": 1");
+        assertEquals("H6-FORYOU-NEW", items(lastSlot).get(9), lastSlot.toString());
+        JsonNode uncapped = world.recommend("\"user_id\": \"" + customer
+                + "\", \"size\": 10, \"content_weight\": 1, \"content_neighbors\": 11, \"content_slots\": 10");
         assertTrue(items(uncapped).indexOf("H6-FORYOU-NEW") >= 0, uncapped.toString());
+        // item to item: the new product is the one nearest item of what they bought, so it comes when each item lends
+        // only its nearest one, with or without the catalogue's strongest directions removed
+        for (String rule : List.of(
+                "\"content_neighbors\": 1",
+                "\"content_neighbors\": 1, \"content_directions\": 0",
+                "\"content_neighbors\": 12, \"content_directions\": 64")) {
+            JsonNode nearest =
+                    world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, " + rule);
+            assertTrue(items(nearest).indexOf("H6-FORYOU-NEW") >= 7, rule + ": " + nearest);
+        }
         JsonNode without = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 0");
         assertFalse(items(without).contains("H6-FORYOU-NEW"), without.toString());
         assertFalse(RecommendWorld.mainReasons(without).contains("content_similar"), without.toString());
