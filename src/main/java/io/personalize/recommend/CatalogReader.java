@@ -256,21 +256,8 @@ final class CatalogReader {
      */
     void nearestWithVectors(
             float[] vector, int k, Collection<String> excluded, ActionListener<Map<String, float[]>> listener) {
-        KnnSearchBuilder knn = KnnSearches.of(
-                catalog.vectorField(),
-                vector,
-                k,
-                Math.min(10_000, Math.max(100, 4 * k)),
-                new RescoreVectorBuilder(KNN_OVERSAMPLE),
-                null);
-        if (filter != null) {
-            knn.addFilterQuery(filter);
-        }
-        if (excluded.isEmpty() == false) {
-            knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
-        }
         SearchSourceBuilder source = new SearchSourceBuilder()
-                .query(knn.toQueryBuilder())
+                .query(knnQuery(vector, k, excluded))
                 .size(k)
                 .trackTotalHits(false)
                 .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
@@ -295,28 +282,9 @@ final class CatalogReader {
     record Nearest(Map<String, Float> scores, Map<String, CatalogItem> items) {}
 
     void nearest(float[] vector, int k, Collection<String> excluded, ActionListener<Nearest> listener) {
-        // quantized vectors (Elasticsearch's default int8_hnsw) give scores that differ from one copy of a shard to
-        // another:
-        // rescoring with the full vectors gives exact cosines, so every node ranks the same (unquantized fields ignore
-        // it)
-        KnnSearchBuilder knn = KnnSearches.of(
-                catalog.vectorField(),
-                vector,
-                k,
-                Math.min(10_000, Math.max(100, 4 * k)),
-                new RescoreVectorBuilder(KNN_OVERSAMPLE),
-                null);
-        if (filter != null) {
-            knn.addFilterQuery(filter);
-        }
-        if (excluded.isEmpty() == false) {
-            knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
-        }
-        // as a query, not the search's top-level knn: that one costs a phase of its own (dfs) before the query phase;
-        // each shard's k nearest, then the k best of those, are the same hits
         FetchSourceContext fetched = sourceContext();
         SearchSourceBuilder source = new SearchSourceBuilder()
-                .query(knn.toQueryBuilder())
+                .query(knnQuery(vector, k, excluded))
                 .size(k)
                 .fetchSource(fetched)
                 .trackTotalHits(false);
@@ -339,6 +307,30 @@ final class CatalogReader {
             }
             return new Nearest(scores, items);
         }));
+    }
+
+    /**
+     * The k nearest items of a vector that pass the filter, other than {@code excluded}, as a query: not the search's
+     * top-level knn, which costs a phase of its own (dfs) before the query phase; each shard's k nearest, then the k
+     * best of those, are the same hits. Quantized vectors (Elasticsearch's default int8_hnsw) give scores that differ
+     * from one copy of a shard to another: rescoring with the full vectors gives exact cosines, so every node ranks
+     * the same (unquantized fields ignore it).
+     */
+    private QueryBuilder knnQuery(float[] vector, int k, Collection<String> excluded) {
+        KnnSearchBuilder knn = KnnSearches.of(
+                catalog.vectorField(),
+                vector,
+                k,
+                Math.min(10_000, Math.max(100, 4 * k)),
+                new RescoreVectorBuilder(KNN_OVERSAMPLE),
+                null);
+        if (filter != null) {
+            knn.addFilterQuery(filter);
+        }
+        if (excluded.isEmpty() == false) {
+            knn.addFilterQuery(QueryBuilders.boolQuery().mustNot(idsQuery(excluded)));
+        }
+        return knn.toQueryBuilder();
     }
 
     private void search(
