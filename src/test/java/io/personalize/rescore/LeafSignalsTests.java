@@ -79,8 +79,8 @@ public class LeafSignalsTests extends ESTestCase {
                 if (id != null) {
                     live.put(id, new Product(id, colors));
                 }
-                if (randomInt(20) == 0) {
-                    writer.commit(); // a new segment
+                if (p == products / 2 || randomInt(20) == 0) {
+                    writer.commit(); // a new segment: at least one halfway, so that there are always several
                 }
             }
             for (String id : List.copyOf(live.keySet())) {
