@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.support.RefCountingListener;
@@ -146,24 +147,21 @@ public final class Recommender {
         List<String> newItems =
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
+        // a ranking of the candidates as they stand (the content terms add to them, so each use takes a new one)
+        Supplier<Ranking> ranking =
+                () -> new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
         // before any content term: the collaborative and popular items decide which slots new products may take
-        float shopperContentWeight = shopperItems.isEmpty()
-                ? 0f
-                : shopperContentWeight(
-                        new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded),
-                        request);
+        float shopperContentWeight = shopperItems.isEmpty() ? 0f : shopperContentWeight(ranking.get(), request);
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
         // its weight capped to nothing): not even the catalogue's mean is needed
         if (profile.model().config().catalog().vectorField() == null
                 || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
-            Ranking ranking =
-                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
             fill(
                     profile,
                     catalog,
                     request,
                     excluded,
-                    ranking,
+                    ranking.get(),
                     new LinkedHashMap<>(),
                     0,
                     new Prefetched(),
@@ -176,19 +174,18 @@ public final class Recommender {
         // of the collaborative and popular candidates, not before it: the content candidates come out of the knn search
         // with their catalogue hits (it applies the same filter), so when they join the ranking the first round mostly
         // reads nothing more. The first batch is taken before any content term exists, from a ranking of its own.
-        List<String> first = new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded)
-                .next(batch(request, 0)).stream().map(Candidate::item).toList();
+        List<String> first = ranking.get().next(batch(request, 0)).stream()
+                .map(Candidate::item)
+                .toList();
         Prefetched prefetched = new Prefetched();
         Set<String> stillToCheck = first.isEmpty() ? toCheck : Set.of();
         ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
-            Ranking ranking =
-                    new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
             fill(
                     profile,
                     catalog,
                     request,
                     excluded,
-                    ranking,
+                    ranking.get(),
                     new LinkedHashMap<>(),
                     0,
                     prefetched,
