@@ -55,10 +55,16 @@ public final class Recommender {
     static final int MAX_ROUNDS = 4;
 
     /**
-     * The catalogue's content space per catalogue index, vector field and directions removed, sampled at most every 10
-     * minutes (the space is null when no item has a vector).
+     * The catalogue's content space per caller ({@link Caller}), catalogue index, vector field and directions removed,
+     * sampled at most every 10 minutes (the space is null when no item has a vector).
      */
-    private final Map<String, CatalogSpace> catalogSpaces = new ConcurrentHashMap<>();
+    private final Cache<String, CatalogSpace> catalogSpaces = CacheBuilder.<String, CatalogSpace>builder()
+            .setMaximumWeight(CATALOG_SPACES)
+            .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
+            .build();
+
+    /** Content spaces a node keeps at most (one per caller, catalogue and directions asked for: tens of KB each). */
+    static final int CATALOG_SPACES = 1000;
 
     private record CatalogSpace(ContentSpace space, long sampledAt, String key) {
         /** Names this space as computed now: neighbour lists of an older sample are not reused. */
@@ -268,7 +274,10 @@ public final class Recommender {
      */
     private void catalogSpace(
             ModelConfig.Catalog config, CatalogReader catalog, int directions, ActionListener<CatalogSpace> listener) {
-        String key = config.index() + "/" + config.vectorField() + "/" + directions;
+        // per caller: the sample is read as the caller, and under document-level security the catalogue it sees is its
+        // own (a space from items it may not read would shape its shelves)
+        String key = Caller.key(client.threadPool().getThreadContext()) + "/" + config.index() + "/"
+                + config.vectorField() + "/" + directions;
         long now = client.threadPool().relativeTimeInMillis();
         CatalogSpace cached = catalogSpaces.get(key);
         if (cached != null && now - cached.sampledAt() < CATALOG_SPACE_TTL_MILLIS) {

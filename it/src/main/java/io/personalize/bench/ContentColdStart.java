@@ -71,24 +71,9 @@ final class ContentColdStart {
 
     static void run(EsClient es, RecommendBenchData world) {
         OnlineRetail data = world.data;
-        List<OnlineRetail.Purchase> validationTrain = data.purchases().stream()
-                .filter(p -> p.time() < VALIDATION_SPLIT)
-                .toList();
-        Split validation = split(
-                "validation",
-                data,
-                validationTrain,
-                data.purchases().stream()
-                        .filter(p -> p.time() >= VALIDATION_SPLIT && p.time() < OnlineRetail.SPLIT)
-                        .toList(),
-                VALIDATION_SPLIT,
-                OnlineRetail.SPLIT);
-        Split test = new Split(
-                "test",
-                world.testUsers,
-                world.protocol.truthByUser(),
-                world.newItems,
-                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
+        List<OnlineRetail.Purchase> validationTrain = validationTrain(data);
+        Split validation = validationSplit(data, validationTrain);
+        Split test = testSplit(world);
 
         long start = System.nanoTime();
         if (count(es, VALIDATION_EVENTS) != validationTrain.size()) {
@@ -221,6 +206,33 @@ final class ContentColdStart {
                     similar.popular().hitRate(),
                     similar.similar().hitRate() > similar.popular().hitRate() ? "met" : "MISSED");
         }
+    }
+
+    static List<OnlineRetail.Purchase> validationTrain(OnlineRetail data) {
+        return data.purchases().stream()
+                .filter(p -> p.time() < VALIDATION_SPLIT)
+                .toList();
+    }
+
+    static Split validationSplit(OnlineRetail data, List<OnlineRetail.Purchase> validationTrain) {
+        return split(
+                "validation",
+                data,
+                validationTrain,
+                data.purchases().stream()
+                        .filter(p -> p.time() >= VALIDATION_SPLIT && p.time() < OnlineRetail.SPLIT)
+                        .toList(),
+                VALIDATION_SPLIT,
+                OnlineRetail.SPLIT);
+    }
+
+    static Split testSplit(RecommendBenchData world) {
+        return new Split(
+                "test",
+                world.testUsers,
+                world.protocol.truthByUser(),
+                world.newItems,
+                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
     }
 
     /**

@@ -448,7 +448,7 @@ public final class ContentQualityBench {
 
     // ---- vectors ----
 
-    private static Vectors loadOnNode(
+    static Vectors loadOnNode(
             EsClient es, Variant v, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
         long start = System.nanoTime();
         if (v.languageModel()) {
