@@ -30,7 +30,7 @@ import org.apache.lucene.analysis.standard.StandardAnalyzer;
  * rows: its texts, centred and with the 4 or 16 strongest directions removed ({@link ContentPreparation#transformed}),
  * each ranking rule of {@link ContentPreparation#RULES}.
  */
-final class LanguageModelChoice {
+public final class LanguageModelChoice {
 
     static final int[] DIRECTIONS = {0, 4, 16};
 

@@ -27,14 +27,14 @@ import java.util.TreeMap;
  * compares with the best item's.
  * <p>
  * Then rules that give new products a place, replayed in this JVM on the collaborative shelves ({@code _recommend}
- * with {@code content_weight} 0) and judged on the validation split: the shelf's last {@code s} slots go to the
- * shopper's top new products by summed cosine, only those whose sum is at least {@code bar} times the best item's sum
- * and that at least {@code support} of the shopper's items lead to. The rows print NDCG@10 against the shelf without
+ * with {@code content_weight} 0) and judged on the validation split: the shopper's top new products by summed cosine
+ * (at most {@code s}), only those whose sum is at least {@code bar} times the best item's sum and that at least {@code
+ * support} of the shopper's items lead to, go right below the shelf's {@code size - s} best items. The rows print NDCG@10 against the shelf without
  * them, the new products' slots and hits; the rule chosen on validation (most hits at NDCG@10 not lower) is then printed
  * on the test split. The replay reads the shopper's items from the train purchases (newest last purchase first), the
  * node reads its stored history: close, not identical.
  */
-final class NewProductReach {
+public final class NewProductReach {
 
     static final int SOURCES = 10;
     static final int NEIGHBOURS = 10;
@@ -278,9 +278,12 @@ final class NewProductReach {
                         fresh.add(item);
                     }
                 }
-                int keep = Math.min(shelf.size(), K - fresh.size());
-                shelf = new ArrayList<>(shelf.subList(0, keep));
-                shelf.addAll(fresh);
+                // as _recommend places them: right below the shelf's (size - slots) best items, best sum first
+                int above = Math.min(shelf.size(), K - rule.slots());
+                List<String> placed = new ArrayList<>(shelf.subList(0, above));
+                placed.addAll(fresh);
+                placed.addAll(shelf.subList(above, shelf.size()));
+                shelf = placed.subList(0, Math.min(K, placed.size()));
             }
             Set<String> truth = split.truth().get(user);
             metrics.add(split.ids().of(shelf), split.ids().of(truth));

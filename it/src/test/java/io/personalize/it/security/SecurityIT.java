@@ -728,7 +728,7 @@ class SecurityIT {
     /** A "for you" shelf of the contentshop model, whose new products come from the content term alone. */
     private static JsonNode contentShelf(EsClient client, String user) {
         return client.post("/_recommend", String.format(Locale.ROOT, """
-                {"model": "contentshop", "user_id": "%s", "size": 20, "content_weight": 1, "content_slots": 20,
+                {"model": "contentshop", "user_id": "%s", "size": 20, "content_weight": 1, "content_slots": 20, "content_support": 1,
                  "content_neighbors": %d, "explain": true}""", user, CONTENT_NEIGHBORS))
                 .ok();
     }
