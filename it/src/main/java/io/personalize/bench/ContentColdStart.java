@@ -109,6 +109,18 @@ final class ContentColdStart {
                 test.users().size(),
                 test.newItems().size());
 
+        // why new products seldom came, and the rules that give them a place, judged on validation (replayed here)
+        NewProductReach.run(
+                es,
+                data,
+                validation,
+                validationTrain,
+                VALIDATION_MODEL,
+                test,
+                world.protocol.train(),
+                RecommendBenchData.MODEL,
+                NewProductReach.vectorIndices());
+
         Map<String, float[]> chosen = new TreeMap<>();
         Map<String, Float> chosenSimilar = new TreeMap<>();
         for (String[] models : List.of(
@@ -189,12 +201,13 @@ final class ContentColdStart {
             print(measure(es, models[1], test, defaultWeight, K, false)); // the term before content_slots
             System.out.printf(
                     Locale.ROOT,
-                    "   defaults: content_weight %.2f, content_slots %d: new products on \"for you\" %,d slots, %,d hits"
+                    "   defaults: content_weight %.2f, content_slots %d, content_support %d: new products on \"for you\" %,d slots, %,d hits"
                             + " (target > 0: %s), NDCG@10"
                             + " %.5f, x%.4f of weight 0's (target >= 1: %s); similar_content_weight %.2f: \"similar"
                             + " items\" HR@10 %.5f vs popular %.5f (target above: %s)%n",
                     defaultWeight,
                     defaultSlots,
+                    io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SUPPORT,
                     forYou.newSlots(),
                     forYou.newHits(),
                     forYou.newSlots() > 0 && forYou.newHits() > 0 ? "met" : "MISSED",
