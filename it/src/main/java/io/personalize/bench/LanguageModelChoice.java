@@ -20,7 +20,8 @@ import java.util.function.UnaryOperator;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 
 /**
- * Part of {@code bin/bench content} (and runnable by itself): which sentence model, and which text, to give the
+ * Part of {@code bin/bench content} (the models brought to the node only: the built-in MiniLM's rows are the bench's
+ * own) and runnable by itself (every model, MiniLM included): which sentence model, and which text, to give the
  * content term, each judged like the bench's other families on content-only recommendations on the validation split
  * (train before 2011-10-01, judged on October), then measured on OR-time beside hashing at 1024 dims (its own best on
  * validation). Models: the built-in int8 all-MiniLM-L6-v2 ({@code minilm}), and, when the node has them under
@@ -56,7 +57,7 @@ public final class LanguageModelChoice {
         }
         Vectors hashing1024 =
                 ContentQualityBench.loadOnNode(es, new Variant("standard", 1024, ""), data.products(), productIndex);
-        run(es, data, productIndex, test, hashing1024, tokens, ContentQualityBench.buyers(data, productIndex));
+        run(es, data, productIndex, test, hashing1024, tokens, ContentQualityBench.buyers(data, productIndex), true);
         es.delete("/bench-content-standard-1024");
         es.delete("/_ingest/pipeline/bench-content-standard-1024");
         System.out.printf(Locale.ROOT, "took %.0f s%n", (System.nanoTime() - started) / 1e9);
@@ -69,21 +70,24 @@ public final class LanguageModelChoice {
             OrTime test,
             Vectors hashing1024,
             List<Set<String>> tokens,
-            BitSet[] buyers) {
+            BitSet[] buyers,
+            boolean withMinilm) {
         OrTime validation = new OrTime(ContentPreparation.validationProtocol(data), productIndex);
         System.out.printf(
                 Locale.ROOT,
                 "%n== Which sentence model and text: content-only NDCG@10, chosen on the validation split per model, then"
                         + " OR-time beside hashing 1024 dims' choice%n");
         Map<String, List<Text>> models = new LinkedHashMap<>();
-        models.put(
-                "minilm",
-                List.of(
-                        new Text("title", t -> t),
-                        new Text("cleaned", ContentPreparation::clean),
-                        new Text(
-                                "cleaned, spelled out",
-                                t -> ContentPreparation.spellOut(ContentPreparation.clean(t)))));
+        if (withMinilm) {
+            models.put(
+                    "minilm",
+                    List.of(
+                            new Text("title", t -> t),
+                            new Text("cleaned", ContentPreparation::clean),
+                            new Text(
+                                    "cleaned, spelled out",
+                                    t -> ContentPreparation.spellOut(ContentPreparation.clean(t)))));
+        }
         models.put("minilm-f32", List.of(new Text("title", t -> t), new Text("cleaned", ContentPreparation::clean)));
         models.put(
                 "e5",
