@@ -26,14 +26,13 @@ public final class ShelfQuery implements Writeable {
     public static final int DEFAULT_SIZE = 10;
     public static final int DEFAULT_RECENT_ITEMS = 20;
     /**
-     * The weight of the content term of a "for you" shelf (new products close to the shopper's newest items): the most a
-     * new product scores (the collaborative signals' best is 1), and at most just below the shelf's ({@code size -
-     * content_slots})-th item. 1: new products reached by {@link #DEFAULT_CONTENT_SUPPORT} of the shopper's items go
-     * right below that item, the rule chosen on a validation split of Online Retail (train before 2011-10-01, judged on
-     * October), see {@code bin/bench recommend-quality}; at 0.5 (the default before) they came only where the shelf's
-     * last items scored below 0.5.
+     * The weight of the content term of a "for you" shelf (new products close to the shopper's newest items), below the
+     * collaborative signals (their best is 1). 0.7, with {@link #DEFAULT_CONTENT_SLOTS} and {@link
+     * #DEFAULT_CONTENT_SUPPORT}: chosen on a validation split of Online Retail (train before 2011-10-01, judged on
+     * October; hashing vectors: 50 new-product slots, 11 hits, NDCG@10 .10347 against .10333 without), see {@code
+     * bin/bench recommend-quality}.
      */
-    public static final float DEFAULT_CONTENT_WEIGHT = 1f;
+    public static final float DEFAULT_CONTENT_WEIGHT = 0.7f;
     /**
      * The weight of the content neighbours of an item asked about that the model has no neighbours for (a new product):
      * 0.1, the popular items' scale, so that the closest in content and the most popular interleave. Chosen on the same
@@ -42,13 +41,13 @@ public final class ShelfQuery implements Writeable {
     public static final float DEFAULT_SIMILAR_CONTENT_WEIGHT = 0.1f;
 
     /**
-     * How many of a "for you" shelf's last slots new products may take through the content term: they go right below the
-     * shelf's ({@code size - content_slots})-th item, so they can displace only the last ones (placed higher, they pushed
-     * better items down). 2: chosen with {@link #DEFAULT_CONTENT_SUPPORT} on the validation split (hashing vectors,
-     * rules replayed on the collaborative shelves: 250 new-product slots, 23 hits, NDCG@10 .10370 against .10333
-     * without; 3 slots: 272, 23, .10360; 1 slot: 204, 18, .10333), see {@code bin/bench recommend-quality}.
+     * How many of a "for you" shelf's last slots new products may take through the content term: they go at most right
+     * below the shelf's ({@code size - content_slots})-th item, so they can displace only the last ones. 10 (no cap on
+     * a shelf of 10): chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split, where with two of the
+     * shopper's items required ({@link #DEFAULT_CONTENT_SUPPORT}) a capped term brought more hits only by lowering
+     * NDCG@10 ({@code bin/bench recommend-quality}).
      */
-    public static final int DEFAULT_CONTENT_SLOTS = 2;
+    public static final int DEFAULT_CONTENT_SLOTS = 10;
 
     /**
      * How many nearest items each of the shopper's newest items lends its cosine to in the "for you" content term
@@ -81,8 +80,8 @@ public final class ShelfQuery implements Writeable {
     /**
      * How many of the shopper's items (of {@code content_sources}) must have a new product among their content
      * neighbours for it to come to a "for you" shelf. 2: chosen on the validation split ({@code bin/bench
-     * recommend-quality}, "rules replayed"): a new product near one of the shopper's items is mostly not what they buy
-     * next; near two of them it is, often enough to take a slot without lowering NDCG@10.
+     * recommend-quality}, "rules replayed": support 1 brought 68 hits in 1,401 slots at NDCG@10 x0.977, support 2 23 in
+     * 250 at x1.0035): a new product near one of the shopper's items is mostly not what they buy next.
      */
     public static final int DEFAULT_CONTENT_SUPPORT = 2;
 

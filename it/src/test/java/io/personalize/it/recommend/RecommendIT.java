@@ -558,7 +558,7 @@ class RecommendIT {
      * A product added after training, that no one has bought, reaches a "for you" shelf through its content vector:
      * a shopper the model does not know bought one product a second ago, and a new product with the same text is the
      * closest in content to what they bought. With content_weight 0 it does not come (nothing else knows it). With the
-     * default content_slots (3) it takes one of the shelf's last 3 slots (the last with content_slots 1). Each of the
+     * content_slots 3 it takes one of the shelf's last 3 slots (the last with content_slots 1). Each of the
      * shopper's items lends its nearest items their cosine: the new product, the one nearest item of what they
      * bought, comes even when each item lends only its nearest one.
      */
@@ -602,7 +602,7 @@ class RecommendIT {
         // what they bought before the new product was indexed, so these shelves ask for counts no other test asks for
         JsonNode shelf = world.recommend(
                 "\"user_id\": \"" + customer
-                        + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_neighbors\": 11, \"explain\": true");
+                        + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_neighbors\": 11, \"content_slots\": 3, \"explain\": true");
         assertEquals(10, items(shelf).size(), shelf.toString());
         assertTrue(items(shelf).contains("H6-FORYOU-NEW"), "the new product is on the shelf: " + shelf);
         assertFalse(items(shelf).contains(bought), "seen: " + shelf);
@@ -615,7 +615,7 @@ class RecommendIT {
         }
         // the collaborative signal still leads: the neighbours of what they bought are on the shelf
         assertTrue(RecommendWorld.mainReasons(shelf).contains("because_you_viewed"), shelf.toString());
-        // content_slots (default 3): new products take only the shelf's last 3 slots, below the 7 best items
+        // content_slots 3: new products take only the shelf's last 3 slots, below the 7 best items
         assertTrue(items(shelf).indexOf("H6-FORYOU-NEW") >= 7, shelf.toString());
         JsonNode lastSlot = world.recommend(
                 "\"user_id\": \"" + customer
@@ -632,7 +632,7 @@ class RecommendIT {
                 "\"content_neighbors\": 1, \"content_directions\": 0",
                 "\"content_neighbors\": 12, \"content_directions\": 64")) {
             JsonNode nearest = world.recommend("\"user_id\": \"" + customer
-                    + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, " + rule);
+                    + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_slots\": 3, " + rule);
             assertTrue(items(nearest).indexOf("H6-FORYOU-NEW") >= 7, rule + ": " + nearest);
         }
         // content_support (default 2): one item of theirs leads to it, not two
