@@ -27,12 +27,13 @@ public final class ShelfQuery implements Writeable {
     public static final int DEFAULT_RECENT_ITEMS = 20;
     /**
      * The weight of the content term of a "for you" shelf (new products close to the shopper's newest items), below the
-     * collaborative signals (their best is 1). 0.7, with {@link #DEFAULT_CONTENT_SLOTS} and {@link
+     * collaborative signals (their best is 1). 0.5, with {@link #DEFAULT_CONTENT_SLOTS} and {@link
      * #DEFAULT_CONTENT_SUPPORT}: chosen on a validation split of Online Retail (train before 2011-10-01, judged on
-     * October; hashing vectors: 50 new-product slots, 11 hits, NDCG@10 .10347 against .10333 without), see {@code
-     * bin/bench recommend-quality}.
+     * October) among the capped rows (the term stays below the collaborative signals; uncapped, 0.7 brought 11 hits at
+     * NDCG@10 .10347, above new products' place): 15 new-product slots, 4 hits, NDCG@10 .10341 against .10333 without
+     * (hashing vectors), see {@code bin/bench recommend-quality}.
      */
-    public static final float DEFAULT_CONTENT_WEIGHT = 0.7f;
+    public static final float DEFAULT_CONTENT_WEIGHT = 0.5f;
     /**
      * The weight of the content neighbours of an item asked about that the model has no neighbours for (a new product):
      * 0.1, the popular items' scale, so that the closest in content and the most popular interleave. Chosen on the same
@@ -42,12 +43,12 @@ public final class ShelfQuery implements Writeable {
 
     /**
      * How many of a "for you" shelf's last slots new products may take through the content term: they go at most right
-     * below the shelf's ({@code size - content_slots})-th item, so they can displace only the last ones. 10 (no cap on
-     * a shelf of 10): chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split, where with two of the
-     * shopper's items required ({@link #DEFAULT_CONTENT_SUPPORT}) a capped term brought more hits only by lowering
-     * NDCG@10 ({@code bin/bench recommend-quality}).
+     * below the shelf's ({@code size - content_slots})-th item, so they can displace only the last ones (placed higher,
+     * they pushed better items down). 2: chosen with {@link #DEFAULT_CONTENT_WEIGHT} on the validation split (the most
+     * new-product hits at NDCG@10 not lower, ties to fewer slots: 3 slots gave 12 slots, 4 hits, .10352), see {@code
+     * bin/bench recommend-quality}.
      */
-    public static final int DEFAULT_CONTENT_SLOTS = 10;
+    public static final int DEFAULT_CONTENT_SLOTS = 2;
 
     /**
      * How many nearest items each of the shopper's newest items lends its cosine to in the "for you" content term

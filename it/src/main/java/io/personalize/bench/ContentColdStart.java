@@ -164,7 +164,7 @@ final class ContentColdStart {
             chosen.put(models[0], forYou == null ? new float[] {-1, 0} : new float[] {forYou.weight(), forYou.slots()});
             System.out.printf(
                     Locale.ROOT,
-                    "rules: content_weight and content_slots = of the rows with a weight > 0 whose \"for you\" NDCG@10 is"
+                    "rules: content_weight and content_slots = of the capped rows (content_slots below the shelf's size) with a weight > 0 whose \"for you\" NDCG@10 is"
                             + " at least weight 0's, the one with the most new-product hits (ties: fewer slots, then the"
                             + " smaller weight): %s%n",
                     forYou == null
@@ -249,7 +249,8 @@ final class ContentColdStart {
     }
 
     /**
-     * content_weight and content_slots: of the rows with a weight > 0 whose "for you" NDCG@10 is at least weight 0's
+     * content_weight and content_slots: of the capped rows (content_slots below the shelf's size: the term stays below the
+     * collaborative signals) with a weight > 0 whose "for you" NDCG@10 is at least weight 0's
      * (the first row), the one with the most new-product hits on "for you" (ties: fewer slots, then the smaller
      * weight); null when none.
      */
@@ -258,6 +259,7 @@ final class ContentColdStart {
         Result best = null;
         for (Result r : results) {
             if (r.weight() > 0
+                    && r.slots() < K // capped: the term stays below the collaborative signals (issue 14)
                     && r.forYou().ndcg() >= base - 1e-12
                     && (best == null
                             || r.newHits() > best.newHits()
