@@ -38,7 +38,7 @@ class CatalogIndexTest {
     @Test
     void hitsBecomeRowsWithEachAttributesValuesInTheirOrder() throws Exception {
         CatalogIndex.CatalogSlice slice = new CatalogIndex.CatalogSlice(
-                new Elasticsearch("http://127.0.0.1:21299", null, null), "pit", CATALOG, 0, 1);
+                new Elasticsearch("http://127.0.0.1:21299", null, null), "pit", EventIndex.PAGE, CATALOG, 0, 1);
         Row a = slice.row(
                 Elasticsearch.JSON.readTree(
                         "{\"fields\": {\"sku\": [\"A1\"], \"category\": [\"candles\"], \"tags\": [\"gift\", \"red\", \"xmas\"]}}"));

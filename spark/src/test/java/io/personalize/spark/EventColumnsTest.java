@@ -60,6 +60,7 @@ class EventColumnsTest {
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
