@@ -30,28 +30,13 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Spark job's training, in local mode on small data, against the plugin's own single-machine training of the same
  * events (what the node runs): the same neighbours with the same scores, the same popularity, the same users' lists.
  */
-class SparkTrainerTest {
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class SparkTrainerTest extends LocalSparkTest {
 
     static final long NOW = 1_700_000_000_000L;
 
