@@ -131,6 +131,8 @@ class SparkFailoverIT {
                 }
             }
             assertTrue(job.waitFor(10, TimeUnit.MINUTES), "bin/spark-train finished");
+            System.out.println(
+                    "node-" + victim + " killed once the job had opened its point in time; the job said:\n" + output);
             assertTrue(victim >= 0, "the job read the events index: " + output);
             assertEquals(0, job.exitValue(), output.toString());
             assertTrue(
