@@ -44,7 +44,10 @@ import org.apache.spark.sql.SparkSession;
  * {@code --part-bytes N} (each part's most bytes, default 32 MB and half the node's {@code http.max_content_length});
  * {@code --ease dense|sparse|auto} (EASE's variant; auto, the default: dense while its matrices fit 40% of the
  * driver's heap, as the node decides with its own heap); {@code --seed N} (MLlib's ALS seed, default 42, as the
- * node's ALS) and {@code --reg-param-scale X} (a factor on MLlib's regParam, default 1);
+ * node's ALS) and {@code --reg-param-scale X} (a factor on MLlib's regParam, default 1); {@code --read-timeout 60s}
+ * (the longest wait for a node's answer, after which the request goes to the next node; {@code _complete} waits up to
+ * 30 minutes), {@code --page-size N} (events per page of the index, default 10,000), {@code --read-attempts N} (reads
+ * of the index, each from a new point in time after a shard copy of the last was lost; default 3);
  * {@code --master} (default {@code local[*]} when spark-submit set none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
  */
 public final class SparkTrain {
