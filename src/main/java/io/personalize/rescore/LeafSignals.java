@@ -269,9 +269,9 @@ final class LeafSignals {
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
             this.walk = walkCost <= signals.size();
             this.resolveAfter = Math.min(signals.size(), walkCost);
-            long[] resolved = signals.resolvedKeywordIds(segmentKey);
+            ShardSignals.ResolvedIds resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
-                unpack(resolved);
+                use(resolved);
             } else if (known != null && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolveFromKnown();
             }
@@ -315,9 +315,7 @@ final class LeafSignals {
                     packed[unique++] = packed[k];
                 }
             }
-            long[] sorted = Arrays.copyOf(packed, unique);
-            signals.resolvedKeywordIds(segmentKey, sorted);
-            unpack(sorted);
+            keep(Arrays.copyOf(packed, unique));
         }
 
         private IdTable table() {
@@ -384,20 +382,19 @@ final class LeafSignals {
                 }
                 Arrays.sort(packed, 0, n);
             }
-            long[] sorted = Arrays.copyOf(packed, n);
-            signals.resolvedKeywordIds(segmentKey, sorted);
-            unpack(sorted);
+            keep(Arrays.copyOf(packed, n));
         }
 
-        private void unpack(long[] packed) {
-            long[] ords = new long[packed.length];
-            int[] items = new int[packed.length];
-            for (int k = 0; k < packed.length; k++) {
-                ords[k] = packed[k] >>> 32;
-                items[k] = (int) packed[k];
-            }
-            resolvedItems = items;
-            resolvedOrds = ords;
+        /** Uses the sorted (ordinal, item) pairs, and keeps them with the signals for this segment's next passes. */
+        private void keep(long[] sorted) {
+            ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(sorted);
+            signals.resolvedKeywordIds(segmentKey, resolved);
+            use(resolved);
+        }
+
+        private void use(ShardSignals.ResolvedIds resolved) {
+            resolvedItems = resolved.items();
+            resolvedOrds = resolved.ords();
         }
     }
 

@@ -21,7 +21,7 @@ final class ShardSignals {
     private IdTable utf8Ids;
     // per segment (its core's cache key), a keyword id's items turned into the segment's ordinals: when these signals
     // are a coordinating node's copy (SignalsCache), the same shopper's next search on this node reuses them
-    private final Map<Object, long[]> resolvedKeywordIds = new ConcurrentHashMap<>();
+    private final Map<Object, ResolvedIds> resolvedKeywordIds = new ConcurrentHashMap<>();
     private IdTable uidIds;
     private NumericIdTable numericIds;
 
@@ -74,17 +74,34 @@ final class ShardSignals {
     }
 
     /**
-     * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key, packed
-     * as {@code ordinal << 32 | item} in increasing order; null when not yet (or the key is null).
+     * A keyword id's items turned into one segment's ordinals: {@code ords} increasing, {@code items[k]} the item of
+     * {@code ords[k]}. Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
      */
-    long[] resolvedKeywordIds(Object segmentKey) {
+    record ResolvedIds(long[] ords, int[] items) {
+        /** From {@code ordinal << 32 | item} pairs in increasing order. */
+        static ResolvedIds unpack(long[] packed) {
+            long[] ords = new long[packed.length];
+            int[] items = new int[packed.length];
+            for (int k = 0; k < packed.length; k++) {
+                ords[k] = packed[k] >>> 32;
+                items[k] = (int) packed[k];
+            }
+            return new ResolvedIds(ords, items);
+        }
+    }
+
+    /**
+     * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key; null
+     * when not yet (or the key is null).
+     */
+    ResolvedIds resolvedKeywordIds(Object segmentKey) {
         return segmentKey == null ? null : resolvedKeywordIds.get(segmentKey);
     }
 
     /** Keeps a segment's resolved keyword ids, for at most {@link #MAX_RESOLVED_SEGMENTS} segments. */
-    void resolvedKeywordIds(Object segmentKey, long[] packed) {
+    void resolvedKeywordIds(Object segmentKey, ResolvedIds resolved) {
         if (segmentKey != null && resolvedKeywordIds.size() < MAX_RESOLVED_SEGMENTS) {
-            resolvedKeywordIds.putIfAbsent(segmentKey, packed);
+            resolvedKeywordIds.putIfAbsent(segmentKey, resolved);
         }
     }
 
