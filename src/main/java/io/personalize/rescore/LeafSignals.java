@@ -254,6 +254,8 @@ final class LeafSignals {
         private int asked;
         private long[] resolvedOrds;
         private int[] resolvedItems;
+        // once resolved in a segment with few distinct ids: each ordinal's item (null: binary search resolvedOrds)
+        private int[] itemOfOrd;
 
         KeywordIds(
                 SortedSetDocValues ids,
@@ -334,6 +336,9 @@ final class LeafSignals {
             if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolve();
             }
+            if (itemOfOrd != null) {
+                return itemOfOrd[(int) ord];
+            }
             if (resolvedOrds != null) {
                 int k = Arrays.binarySearch(resolvedOrds, ord);
                 return k < 0 ? -1 : resolvedItems[k];
@@ -387,7 +392,7 @@ final class LeafSignals {
 
         /** Uses the sorted (ordinal, item) pairs, and keeps them with the signals for this segment's next passes. */
         private void keep(long[] sorted) {
-            ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(sorted);
+            ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(sorted, ids.getValueCount());
             signals.resolvedKeywordIds(segmentKey, resolved);
             use(resolved);
         }
@@ -395,6 +400,7 @@ final class LeafSignals {
         private void use(ShardSignals.ResolvedIds resolved) {
             resolvedItems = resolved.items();
             resolvedOrds = resolved.ords();
+            itemOfOrd = resolved.itemOfOrd();
         }
     }
 

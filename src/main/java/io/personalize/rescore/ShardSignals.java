@@ -1,5 +1,6 @@
 package io.personalize.rescore;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,20 +76,37 @@ final class ShardSignals {
 
     /**
      * A keyword id's items turned into one segment's ordinals: {@code ords} increasing, {@code items[k]} the item of
-     * {@code ords[k]}. Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
+     * {@code ords[k]}; and, when the segment has few distinct ids beside the items ({@link #DENSE_ORDS_PER_ITEM}),
+     * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search.
+     * Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
      */
-    record ResolvedIds(long[] ords, int[] items) {
-        /** From {@code ordinal << 32 | item} pairs in increasing order. */
-        static ResolvedIds unpack(long[] packed) {
+    record ResolvedIds(long[] ords, int[] items, int[] itemOfOrd) {
+        /** From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids. */
+        static ResolvedIds unpack(long[] packed, long valueCount) {
             long[] ords = new long[packed.length];
             int[] items = new int[packed.length];
             for (int k = 0; k < packed.length; k++) {
                 ords[k] = packed[k] >>> 32;
                 items[k] = (int) packed[k];
             }
-            return new ResolvedIds(ords, items);
+            int[] itemOfOrd = null;
+            if (valueCount <= (long) DENSE_ORDS_PER_ITEM * Math.max(1, packed.length)) {
+                itemOfOrd = new int[(int) valueCount];
+                Arrays.fill(itemOfOrd, -1);
+                for (int k = 0; k < ords.length; k++) {
+                    itemOfOrd[(int) ords[k]] = items[k];
+                }
+            }
+            return new ResolvedIds(ords, items, itemOfOrd);
         }
     }
+
+    /**
+     * A segment whose keyword id has at most this many distinct values per signal item found in it gets a table of
+     * every ordinal's item (4 bytes an ordinal: at most 32 bytes an item, counted in {@link SignalsCache}'s weight), as
+     * when many documents share a few thousand product ids.
+     */
+    static final int DENSE_ORDS_PER_ITEM = 8;
 
     /**
      * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key; null
