@@ -2,6 +2,7 @@ package io.personalize.rescore;
 
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
+import io.personalize.profile.CacheKeys;
 import io.personalize.profile.RecentItemsCache;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
@@ -47,7 +48,22 @@ public final class SignalsCache {
             int recentItems,
             long forgottenAt,
             long recentTerm,
-            long recentSeqNo) {}
+            long recentSeqNo) {
+        @Override
+        public int hashCode() {
+            return CacheKeys.spread(java.util.Objects.hash(
+                    model,
+                    versionIndex,
+                    versionCreatedAt,
+                    configTerm,
+                    configSeqNo,
+                    user,
+                    recentItems,
+                    forgottenAt,
+                    recentTerm,
+                    recentSeqNo));
+        }
+    }
 
     /**
      * The key of a shopper's signals, or null when they are not to be kept: their newest items come from a search of
