@@ -57,12 +57,7 @@ public final class RecentItemsCache {
     private static final int STRIPES = 256;
 
     /** A user's document in a model's per-user index. */
-    record Key(String model, String index, String user) {
-        @Override
-        public int hashCode() {
-            return CacheKeys.spread(java.util.Objects.hash(model, index, user));
-        }
-    }
+    record Key(String model, String index, String user) {}
 
     /**
      * What a node knows of a user's document: its items (none when the document does not exist) as of the write with

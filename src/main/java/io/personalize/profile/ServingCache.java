@@ -54,12 +54,7 @@ public final class ServingCache {
         return List.of(SIZE, EXPIRE_AFTER_ACCESS, RecentItemsCache.SIZE, RecentItemsCache.EXPIRE_AFTER_WRITE);
     }
 
-    record Key(String index, long createdAt, String id) {
-        @Override
-        public int hashCode() {
-            return CacheKeys.spread(java.util.Objects.hash(index, createdAt, id));
-        }
-    }
+    record Key(String index, long createdAt, String id) {}
 
     /** What the cache knows of an id in a version: its parsed document, or (null) that the version has none. */
     record Cached(ModelDocument document) {

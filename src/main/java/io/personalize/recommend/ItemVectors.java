@@ -1,12 +1,10 @@
 package io.personalize.recommend;
 
 import io.personalize.model.ModelConfig;
-import io.personalize.profile.CacheKeys;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
@@ -29,12 +27,7 @@ final class ItemVectors {
 
     private static final float[] NONE = new float[0];
 
-    private record Key(String caller, String index, String field, String item) {
-        @Override
-        public int hashCode() {
-            return CacheKeys.spread(Objects.hash(caller, index, field, item));
-        }
-    }
+    private record Key(String caller, String index, String field, String item) {}
 
     private final Cache<Key, float[]> vectors;
 

@@ -2,7 +2,6 @@ package io.personalize.recommend;
 
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
-import io.personalize.profile.CacheKeys;
 import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.SourceItem;
@@ -78,19 +77,11 @@ public final class Recommender {
      * caller). Kept as long as the space (10 minutes), so a product indexed since is among its neighbours' lists within
      * 10 minutes.
      */
-    private final Cache<ListKey, Map<String, Double>> contentNeighbors =
-            CacheBuilder.<ListKey, Map<String, Double>>builder()
+    private final Cache<String, Map<String, Double>> contentNeighbors =
+            CacheBuilder.<String, Map<String, Double>>builder()
                     .setMaximumWeight(CONTENT_NEIGHBOR_CACHE_ITEMS)
                     .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
                     .build();
-
-    /** An item's neighbour list: the caller, the space and the k ({@code prefix}), and the item. */
-    private record ListKey(String prefix, String item) {
-        @Override
-        public int hashCode() {
-            return CacheKeys.spread(31 * prefix.hashCode() + item.hashCode());
-        }
-    }
 
     private final ProfileLoader profiles;
     private final Client client;
@@ -366,8 +357,7 @@ public final class Recommender {
         List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
         List<String> unlisted = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
-            Map<String, Double> known =
-                    cachePrefix == null ? null : contentNeighbors.get(new ListKey(cachePrefix, sources.get(i)));
+            Map<String, Double> known = cachePrefix == null ? null : contentNeighbors.get(cachePrefix + sources.get(i));
             if (known != null) {
                 lists.set(i, known);
             } else {
@@ -399,7 +389,7 @@ public final class Recommender {
                                 continue;
                             }
                             int slot = i;
-                            ListKey cacheKey = cachePrefix == null ? null : new ListKey(cachePrefix, sources.get(i));
+                            String cacheKey = cachePrefix == null ? null : cachePrefix + sources.get(i);
                             catalog.nearestWithVectors(
                                     query,
                                     k * CONTENT_NEIGHBOR_OVERSAMPLE,

@@ -2,7 +2,6 @@ package io.personalize.rescore;
 
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
-import io.personalize.profile.CacheKeys;
 import io.personalize.profile.RecentItemsCache;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
@@ -48,22 +47,7 @@ public final class SignalsCache {
             int recentItems,
             long forgottenAt,
             long recentTerm,
-            long recentSeqNo) {
-        @Override
-        public int hashCode() {
-            return CacheKeys.spread(java.util.Objects.hash(
-                    model,
-                    versionIndex,
-                    versionCreatedAt,
-                    configTerm,
-                    configSeqNo,
-                    user,
-                    recentItems,
-                    forgottenAt,
-                    recentTerm,
-                    recentSeqNo));
-        }
-    }
+            long recentSeqNo) {}
 
     /**
      * The key of a shopper's signals, or null when they are not to be kept: their newest items come from a search of
