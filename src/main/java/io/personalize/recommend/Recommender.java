@@ -341,7 +341,8 @@ public final class Recommender {
      * contest with the last items' scores, which new products won only where the last items scored low. Measured on the
      * validation split ({@code bin/bench recommend-quality}, hashing vectors, weight 1, 2 slots, support 2): 224 slots,
      * 20 hits, NDCG@10 .10128 against .10333 without: the products the model does not know include those the training
-     * left out, not only new ones, so the defaults leave the floor out ({@code content_slots} = the shelf's size).
+     * left out, not only new ones. At the default weight (0.5) it applies only where the item below the shelf's best
+     * scores under 0.5 (mostly popular items filling a short list).
      */
     static float shopperContentFloor(Ranking collaborativeAndPopular, ShelfQuery request, float weight) {
         int above = request.size() - request.contentSlots();
