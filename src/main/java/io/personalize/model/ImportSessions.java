@@ -78,6 +78,10 @@ public final class ImportSessions implements ClusterStateListener {
 
     /** How often the elected master looks for idle sessions: a walk over the recorded sessions, usually none. */
     private static final TimeValue CHECK_INTERVAL = TimeValue.timeValueSeconds(1);
+    /** A takeover reads the version again this many times when it shows fewer documents than the record's parts. */
+    private static final int REBUILD_ATTEMPTS = 10;
+
+    private static final TimeValue REBUILD_RETRY_DELAY = TimeValue.timeValueMillis(500);
 
     enum State {
         OPEN,
@@ -236,8 +240,8 @@ public final class ImportSessions implements ClusterStateListener {
         final VersionWriter writer;
         /** The ephemeral id of this node when it took the session: the record's holder. */
         final String ephemeralId;
-        // guarded by this
-        final ImportParts parts = new ImportParts();
+        // guarded by this; replaced once, by a takeover's rebuild, before the session takes requests
+        ImportParts parts = new ImportParts();
         State state = State.OPEN;
         int inFlight;
         Runnable abort;
@@ -734,9 +738,24 @@ public final class ImportSessions implements ClusterStateListener {
      * Reads back which part and line wrote each document of the version: the cross-part id check and the parts as they
      * are on disk. Reading every id costs one pass over the version's doc values (no source), and only on a takeover;
      * storing the ids elsewhere would cost every part a second write.
+     *
+     * <p>A part the record says is written was flushed on every in-sync copy before it was recorded, so a read that
+     * finds fewer documents than the written parts' lines saw a copy that does not show them yet (right after the
+     * holder died a replica is promoted and the others roll back to the global checkpoint and are resynced; the version
+     * index is never refreshed on its own): refreshed and read again, a few times, before what is missing counts as not
+     * written (the part must then be sent again).
      */
     private void rebuild(Session session, ImportSessionRecords.Record record, ActionListener<Long> listener) {
+        rebuild(session, record, 1, listener);
+    }
+
+    private void rebuild(
+            Session session, ImportSessionRecords.Record record, int attempt, ActionListener<Long> listener) {
+        long expected = record.parts().values().stream()
+                .mapToLong(ImportSessionRecords.Written::lines)
+                .sum();
         long[] documents = new long[1];
+        ImportParts restoring = new ImportParts();
         String index = session.pending.index();
         IndexScan scan = new IndexScan(store.systemClient(), executor, session.task);
         store.systemClient()
@@ -753,25 +772,38 @@ public final class ImportSessions implements ClusterStateListener {
                                         .docValueField(ModelIndices.IMPORT_PART)
                                         .docValueField(ModelIndices.IMPORT_LINE),
                                 hits -> {
-                                    synchronized (session) {
-                                        for (SearchHit hit : hits.getHits()) {
-                                            DocumentField part = hit.field(ModelIndices.IMPORT_PART);
-                                            DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
-                                            documents[0]++;
-                                            if (part != null && line != null) {
-                                                session.parts.restore(
-                                                        ((Number) part.getValue()).intValue(),
-                                                        hit.getId(),
-                                                        ((Number) line.getValue()).intValue());
-                                            }
+                                    for (SearchHit hit : hits.getHits()) {
+                                        DocumentField part = hit.field(ModelIndices.IMPORT_PART);
+                                        DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
+                                        documents[0]++;
+                                        if (part != null && line != null) {
+                                            restoring.restore(
+                                                    ((Number) part.getValue()).intValue(),
+                                                    hit.getId(),
+                                                    ((Number) line.getValue()).intValue());
                                         }
                                     }
                                 },
-                                l.map(scanned -> {
-                                    synchronized (session) {
-                                        session.parts.restored(record.parts());
+                                l.delegateFailureAndWrap((l2, scanned) -> {
+                                    if (documents[0] < expected && attempt < REBUILD_ATTEMPTS) {
+                                        logger.info(
+                                                "model [{}]: import session [{}]: {} documents read back, the written"
+                                                        + " parts hold {}: reading again",
+                                                session.model,
+                                                session.id,
+                                                documents[0],
+                                                expected);
+                                        threadPool.schedule(
+                                                () -> rebuild(session, record, attempt + 1, l2),
+                                                REBUILD_RETRY_DELAY,
+                                                executor);
+                                        return;
                                     }
-                                    return documents[0];
+                                    restoring.restored(record.parts());
+                                    synchronized (session) {
+                                        session.parts = restoring;
+                                    }
+                                    l2.onResponse(documents[0]);
                                 }))));
     }
 

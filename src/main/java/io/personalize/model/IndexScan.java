@@ -136,7 +136,9 @@ public final class IndexScan {
         if (after != null) {
             page.searchAfter(after);
         }
-        client.search(new SearchRequest().source(page), listener.delegateFailureAndWrap((l, response) -> {
+        // never a page short of a shard: training, evaluation and a takeover's read-back must see every document
+        SearchRequest request = new SearchRequest().source(page).allowPartialSearchResults(false);
+        client.search(request, listener.delegateFailureAndWrap((l, response) -> {
             // the hits are released when this callback returns: keep them while the page is handled on our executor
             response.mustIncRef();
             executor.execute(ActionRunnable.wrapReleasing(l, response::decRef, l2 -> {
