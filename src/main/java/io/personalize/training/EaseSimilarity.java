@@ -277,7 +277,7 @@ public final class EaseSimilarity implements ItemSimilarity {
 
         Scratch(int n, int s) {
             acc = new double[n];
-            touched = new int[n];
+            touched = new int[n + 1]; // one spare: coOccurrence writes ahead of its count
             top = new TopK(s);
             chosen = new int[s];
             chosenScores = new float[s];
@@ -912,10 +912,11 @@ public final class EaseSimilarity implements ItemSimilarity {
                 double v = xj * x[q];
                 if (v > 0) {
                     int i = ui[q];
-                    if (acc[i] == 0) {
-                        touched[nt++] = i;
-                    }
-                    acc[i] += v;
+                    double before = acc[i];
+                    // recorded when first reached, without a branch (first reach or not is hard to predict)
+                    touched[nt] = i;
+                    nt += before == 0 ? 1 : 0;
+                    acc[i] = before + v;
                 }
             }
         }
