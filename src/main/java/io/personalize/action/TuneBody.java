@@ -13,7 +13,7 @@ import org.elasticsearch.xcontent.XContentParser;
 
 /**
  * The {@code tune} field of {@code _train} and {@code _evaluate}: {@code true} (the defaults), {@code false} (no
- * tuning), or {@code {"budget": "10m", "validation": "newest" | "random", "fraction": 0.1, "seed": 43, "k": 10,
+ * tuning), or {@code {"budget": "10m", "validation": "newest" | "random", "fraction": 0.2, "seed": 43, "k": 10,
  * "min_coverage": 0.3}}.
  */
 public final class TuneBody {

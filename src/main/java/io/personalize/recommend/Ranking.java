@@ -5,30 +5,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.lucene.util.PriorityQueue;
 
 /**
- * The candidates of a shelf best first, taken as the catalogue rounds need them: the scored candidates, sorted, merged
- * with the popular fallback, which is never materialised beyond what is taken. The popular list is already in
- * decreasing order of its weight ({@link CandidateScorer#popularWeight}), so the merge ranks exactly as sorting every
+ * The candidates of a shelf best first, taken as the catalogue rounds need them: the scored candidates, in a heap that
+ * yields them best first (built in linear time: a shelf takes a few dozen of up to thousands of candidates, and the
+ * rest need no order), merged with the popular fallback, which is never materialised beyond what is taken. The popular
+ * list is already in decreasing order of its weight ({@link CandidateScorer#popularWeight}), so the merge ranks exactly as sorting every
  * candidate with {@link Candidate#BEST_FIRST} would.
  */
 final class Ranking {
 
-    private final List<Candidate> scored;
+    private final PriorityQueue<Candidate> scored;
     private final PopularList popular;
     private final float popularScale;
     private final float popularMax;
     private final Set<String> excluded;
     private final Map<String, Candidate> candidates;
     private final List<Candidate> taken = new ArrayList<>();
-    private int nextScored;
     private int nextPopular;
     private Candidate pendingPopular;
 
     Ranking(Map<String, Candidate> candidates, PopularList popular, float popularScale, Set<String> excluded) {
         this.candidates = candidates;
-        this.scored = new ArrayList<>(candidates.values());
-        this.scored.sort(Candidate.BEST_FIRST);
+        this.scored = new PriorityQueue<>(candidates.size()) {
+            @Override
+            protected boolean lessThan(Candidate a, Candidate b) {
+                return Candidate.BEST_FIRST.compare(a, b) < 0; // the best on top
+            }
+        };
+        this.scored.addAll(candidates.values());
         this.popular = popular;
         this.popularScale = popularScale;
         this.popularMax = popular == null ? 0f : CandidateScorer.max(popular.scores());
@@ -49,7 +55,7 @@ final class Ranking {
     }
 
     boolean exhausted() {
-        return nextScored >= scored.size() && peekPopular() == null;
+        return scored.size() == 0 && peekPopular() == null;
     }
 
     /** Every candidate taken so far, best first, and those added after them (catalogue fill). */
@@ -58,14 +64,13 @@ final class Ranking {
     }
 
     private Candidate next() {
-        Candidate a = nextScored < scored.size() ? scored.get(nextScored) : null;
+        Candidate a = scored.size() > 0 ? scored.top() : null;
         Candidate b = peekPopular();
         Candidate pick;
         if (a == null && b == null) {
             return null;
         } else if (b == null || (a != null && Candidate.BEST_FIRST.compare(a, b) <= 0)) {
-            pick = a;
-            nextScored++;
+            pick = scored.pop();
         } else {
             pick = b;
             pendingPopular = null;

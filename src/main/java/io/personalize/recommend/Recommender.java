@@ -150,79 +150,76 @@ public final class Recommender {
         // a ranking of the candidates as they stand (the content terms add to them, so each use takes a new one)
         Supplier<Ranking> ranking =
                 () -> new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+        // the shelf's rounds, over the candidates as they stand once every content term is in
+        Rounds rounds = (prefetched, check, l) -> fill(
+                profile,
+                catalog,
+                request,
+                excluded,
+                ranking.get(),
+                new LinkedHashMap<>(),
+                0,
+                prefetched,
+                check,
+                visible,
+                l);
         // before any content term: the collaborative and popular items decide which slots new products may take
         float shopperContentWeight = shopperItems.isEmpty() ? 0f : shopperContentWeight(ranking.get(), request);
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
         // its weight capped to nothing): not even the catalogue's mean is needed
         if (profile.model().config().catalog().vectorField() == null
                 || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
-            fill(
-                    profile,
-                    catalog,
-                    request,
-                    excluded,
-                    ranking.get(),
-                    new LinkedHashMap<>(),
-                    0,
-                    new Prefetched(),
-                    toCheck,
-                    visible,
-                    listener);
+            rounds.run(new Prefetched(), toCheck, listener);
             return;
         }
-        // the content terms' chain (the items' vectors, then a knn search) runs beside the shelf's first catalogue read
-        // of the collaborative and popular candidates, not before it: the content candidates come out of the knn search
-        // with their catalogue hits (it applies the same filter), so when they join the ranking the first round mostly
-        // reads nothing more. The first batch is taken before any content term exists, from a ranking of its own.
+        Prefetched prefetched = new Prefetched();
+        // the content terms' chain first (the longer one: issuing a search runs its coordinating part on this thread)
+        SubscribableListener<Void> content = new SubscribableListener<>();
+        // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
+        int directions = shopperItems.isEmpty() || shopperContentWeight <= 0 ? 0 : request.contentDirections();
+        ModelConfig.Catalog config = profile.model().config().catalog();
+        catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
+            try (RefCountingListener contentRefs = new RefCountingListener(l)) {
+                addContentNeighbors(
+                        profile.model(),
+                        newItems,
+                        space.space() == null ? null : space.space().mean(),
+                        catalog,
+                        request,
+                        excluded,
+                        candidates,
+                        prefetched,
+                        contentRefs.acquire());
+                addShopperContent(
+                        profile.model(),
+                        shopperItems,
+                        space,
+                        catalog,
+                        request,
+                        shopperContentWeight,
+                        excluded,
+                        candidates,
+                        contentRefs.acquire());
+            }
+        }));
+        if (content.isDone()) {
+            // the node held all the chain needs (the catalogue's space, the shopper's items' neighbour lists, which of
+            // their items the model knows): the content candidates are in already, and the shelf's first catalogue read
+            // is its only search
+            content.addListener(listener.delegateFailureAndWrap((l, ignored) -> rounds.run(prefetched, toCheck, l)));
+            return;
+        }
+        // the chain searches: the shelf's first catalogue read of the collaborative and popular candidates runs beside
+        // it, not after it. The content candidates come out of the knn search with their catalogue hits (it applies
+        // the same filter), so when they join the ranking the first round mostly reads nothing more. The first batch
+        // is taken before any content term exists, from a ranking of its own.
         List<String> first = ranking.get().next(batch(request, 0)).stream()
                 .map(Candidate::item)
                 .toList();
-        Prefetched prefetched = new Prefetched();
         Set<String> stillToCheck = first.isEmpty() ? toCheck : Set.of();
-        ActionListener<Void> ranked = listener.delegateFailureAndWrap((l, ignored) -> {
-            fill(
-                    profile,
-                    catalog,
-                    request,
-                    excluded,
-                    ranking.get(),
-                    new LinkedHashMap<>(),
-                    0,
-                    prefetched,
-                    stillToCheck,
-                    visible,
-                    l);
-        });
-        try (RefCountingListener refs = new RefCountingListener(ranked)) {
-            // the longer chain first: issuing a search runs its coordinating part on this thread
-            ActionListener<Void> content = refs.acquire();
-            // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
-            int directions = shopperItems.isEmpty() || shopperContentWeight <= 0 ? 0 : request.contentDirections();
-            ModelConfig.Catalog config = profile.model().config().catalog();
-            catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
-                try (RefCountingListener contentRefs = new RefCountingListener(l)) {
-                    addContentNeighbors(
-                            profile.model(),
-                            newItems,
-                            space.space() == null ? null : space.space().mean(),
-                            catalog,
-                            request,
-                            excluded,
-                            candidates,
-                            prefetched,
-                            contentRefs.acquire());
-                    addShopperContent(
-                            profile.model(),
-                            shopperItems,
-                            space,
-                            catalog,
-                            request,
-                            shopperContentWeight,
-                            excluded,
-                            candidates,
-                            contentRefs.acquire());
-                }
-            }));
+        try (RefCountingListener refs = new RefCountingListener(
+                listener.delegateFailureAndWrap((l, ignored) -> rounds.run(prefetched, stillToCheck, l)))) {
+            content.addListener(refs.acquire());
             if (first.isEmpty() == false) {
                 ActionListener<Map<String, CatalogItem>> read = refs.acquire(found -> prefetched.add(first, found));
                 if (toCheck.isEmpty()) {
@@ -232,6 +229,12 @@ public final class Recommender {
                 }
             }
         }
+    }
+
+    /** The shelf's catalogue rounds, given what the catalogue already answered and the named items still to check. */
+    @FunctionalInterface
+    private interface Rounds {
+        void run(Prefetched prefetched, Set<String> toCheck, ActionListener<List<Recommendation>> listener);
     }
 
     /**
@@ -350,21 +353,35 @@ public final class Recommender {
         // a filter changes an item's neighbours, and so may the caller's document-level security: lists are kept per
         // caller, and only those read without a filter
         String cachePrefix = request.filter() == null ? caller + "/" + catalogSpace.id() + "/" + k + "/" : null;
+        // the node's lists first: an item whose list is kept needs neither its vector nor a knn search
+        List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
+        List<String> unlisted = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+            Map<String, Double> known = cachePrefix == null ? null : contentNeighbors.get(cachePrefix + sources.get(i));
+            if (known != null) {
+                lists.set(i, known);
+            } else {
+                unlisted.add(sources.get(i));
+            }
+        }
+        ActionListener<Void> summed = listener.delegateFailureAndWrap((l, ignored) -> {
+            Map<String, Double> sums = neighborSums(lists);
+            if (sums.isEmpty()) {
+                l.onResponse(null);
+                return;
+            }
+            profiles.itemsKnownToTheModel(model, sums.keySet(), l.map(known -> {
+                addScaledTerm(sums, null, weight, known, excluded, candidates);
+                return null;
+            }));
+        });
+        if (unlisted.isEmpty()) {
+            summed.onResponse(null);
+            return;
+        }
         itemVectors.of(
-                model.config().catalog(), catalog, sources, caller, listener.delegateFailureAndWrap((l, vectors) -> {
-                    List<Map<String, Double>> lists = new ArrayList<>(Collections.nCopies(sources.size(), Map.of()));
-                    ActionListener<Void> summed = l.delegateFailureAndWrap((l2, ignored) -> {
-                        Map<String, Double> sums = neighborSums(lists);
-                        if (sums.isEmpty()) {
-                            l2.onResponse(null);
-                            return;
-                        }
-                        profiles.itemsKnownToTheModel(model, sums.keySet(), l2.map(known -> {
-                            addScaledTerm(sums, null, weight, known, excluded, candidates);
-                            return null;
-                        }));
-                    });
-                    try (RefCountingListener refs = new RefCountingListener(summed)) {
+                model.config().catalog(), catalog, unlisted, caller, summed.delegateFailureAndWrap((l, vectors) -> {
+                    try (RefCountingListener refs = new RefCountingListener(l)) {
                         for (int i = 0; i < sources.size(); i++) {
                             float[] vector = vectors.get(sources.get(i));
                             float[] query = vector == null ? null : space.prepare(vector);
@@ -373,13 +390,6 @@ public final class Recommender {
                             }
                             int slot = i;
                             String cacheKey = cachePrefix == null ? null : cachePrefix + sources.get(i);
-                            Map<String, Double> known = cacheKey == null ? null : contentNeighbors.get(cacheKey);
-                            if (known != null) {
-                                synchronized (lists) {
-                                    lists.set(slot, known);
-                                }
-                                continue;
-                            }
                             catalog.nearestWithVectors(
                                     query,
                                     k * CONTENT_NEIGHBOR_OVERSAMPLE,

@@ -254,6 +254,8 @@ final class LeafSignals {
         private int asked;
         private long[] resolvedOrds;
         private int[] resolvedItems;
+        // once resolved in a segment with few distinct ids: each ordinal's item (null: binary search resolvedOrds)
+        private int[] itemOfOrd;
 
         KeywordIds(
                 SortedSetDocValues ids,
@@ -269,9 +271,9 @@ final class LeafSignals {
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
             this.walk = walkCost <= signals.size();
             this.resolveAfter = Math.min(signals.size(), walkCost);
-            long[] resolved = signals.resolvedKeywordIds(segmentKey);
+            ShardSignals.ResolvedIds resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
-                unpack(resolved);
+                use(resolved);
             } else if (known != null && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolveFromKnown();
             }
@@ -315,9 +317,7 @@ final class LeafSignals {
                     packed[unique++] = packed[k];
                 }
             }
-            long[] sorted = Arrays.copyOf(packed, unique);
-            signals.resolvedKeywordIds(segmentKey, sorted);
-            unpack(sorted);
+            keep(Arrays.copyOf(packed, unique));
         }
 
         private IdTable table() {
@@ -335,6 +335,9 @@ final class LeafSignals {
             long ord = ids.nextOrd();
             if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolve();
+            }
+            if (itemOfOrd != null) {
+                return itemOfOrd[(int) ord];
             }
             if (resolvedOrds != null) {
                 int k = Arrays.binarySearch(resolvedOrds, ord);
@@ -384,20 +387,20 @@ final class LeafSignals {
                 }
                 Arrays.sort(packed, 0, n);
             }
-            long[] sorted = Arrays.copyOf(packed, n);
-            signals.resolvedKeywordIds(segmentKey, sorted);
-            unpack(sorted);
+            keep(Arrays.copyOf(packed, n));
         }
 
-        private void unpack(long[] packed) {
-            long[] ords = new long[packed.length];
-            int[] items = new int[packed.length];
-            for (int k = 0; k < packed.length; k++) {
-                ords[k] = packed[k] >>> 32;
-                items[k] = (int) packed[k];
-            }
-            resolvedItems = items;
-            resolvedOrds = ords;
+        /** Uses the sorted (ordinal, item) pairs, and keeps them with the signals for this segment's next passes. */
+        private void keep(long[] sorted) {
+            ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(sorted, ids.getValueCount());
+            signals.resolvedKeywordIds(segmentKey, resolved);
+            use(resolved);
+        }
+
+        private void use(ShardSignals.ResolvedIds resolved) {
+            resolvedItems = resolved.items();
+            resolvedOrds = resolved.ords();
+            itemOfOrd = resolved.itemOfOrd();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.personalize.rescore;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,7 @@ final class ShardSignals {
     private IdTable utf8Ids;
     // per segment (its core's cache key), a keyword id's items turned into the segment's ordinals: when these signals
     // are a coordinating node's copy (SignalsCache), the same shopper's next search on this node reuses them
-    private final Map<Object, long[]> resolvedKeywordIds = new ConcurrentHashMap<>();
+    private final Map<Object, ResolvedIds> resolvedKeywordIds = new ConcurrentHashMap<>();
     private IdTable uidIds;
     private NumericIdTable numericIds;
 
@@ -74,17 +75,51 @@ final class ShardSignals {
     }
 
     /**
-     * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key, packed
-     * as {@code ordinal << 32 | item} in increasing order; null when not yet (or the key is null).
+     * A keyword id's items turned into one segment's ordinals: {@code ords} increasing, {@code items[k]} the item of
+     * {@code ords[k]}; and, when the segment has few distinct ids beside the items ({@link #DENSE_ORDS_PER_ITEM}),
+     * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search.
+     * Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
      */
-    long[] resolvedKeywordIds(Object segmentKey) {
+    record ResolvedIds(long[] ords, int[] items, int[] itemOfOrd) {
+        /** From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids. */
+        static ResolvedIds unpack(long[] packed, long valueCount) {
+            long[] ords = new long[packed.length];
+            int[] items = new int[packed.length];
+            for (int k = 0; k < packed.length; k++) {
+                ords[k] = packed[k] >>> 32;
+                items[k] = (int) packed[k];
+            }
+            int[] itemOfOrd = null;
+            if (valueCount <= (long) DENSE_ORDS_PER_ITEM * Math.max(1, packed.length)) {
+                itemOfOrd = new int[(int) valueCount];
+                Arrays.fill(itemOfOrd, -1);
+                for (int k = 0; k < ords.length; k++) {
+                    itemOfOrd[(int) ords[k]] = items[k];
+                }
+            }
+            return new ResolvedIds(ords, items, itemOfOrd);
+        }
+    }
+
+    /**
+     * A segment whose keyword id has at most this many distinct values per signal item found in it gets a table of
+     * every ordinal's item (4 bytes an ordinal: at most 32 bytes an item, counted in {@link SignalsCache}'s weight), as
+     * when many documents share a few thousand product ids.
+     */
+    static final int DENSE_ORDS_PER_ITEM = 8;
+
+    /**
+     * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key; null
+     * when not yet (or the key is null).
+     */
+    ResolvedIds resolvedKeywordIds(Object segmentKey) {
         return segmentKey == null ? null : resolvedKeywordIds.get(segmentKey);
     }
 
     /** Keeps a segment's resolved keyword ids, for at most {@link #MAX_RESOLVED_SEGMENTS} segments. */
-    void resolvedKeywordIds(Object segmentKey, long[] packed) {
+    void resolvedKeywordIds(Object segmentKey, ResolvedIds resolved) {
         if (segmentKey != null && resolvedKeywordIds.size() < MAX_RESOLVED_SEGMENTS) {
-            resolvedKeywordIds.putIfAbsent(segmentKey, packed);
+            resolvedKeywordIds.putIfAbsent(segmentKey, resolved);
         }
     }
 

@@ -105,9 +105,10 @@ public final class SignalsCache {
     }
 
     // the arrays of ids (shared strings) and of the three scores, the attribute weights, and the items turned into the
-    // ordinals of the local shards' segments for a keyword id (12 bytes an item a segment: counted for four segments)
+    // ordinals of the local shards' segments for a keyword id (12 bytes an item a segment, and up to 32 more for a
+    // segment's table of every ordinal's item: counted for four segments)
     private static long weight(PersonalizationSignals signals) {
-        long bytes = 256 + (24L + 4 * 12L) * signals.items().length;
+        long bytes = 256 + (24L + 4 * (12L + 4L * ShardSignals.DENSE_ORDS_PER_ITEM)) * signals.items().length;
         for (var values : signals.attributes().values()) {
             bytes += 48L * values.size();
         }

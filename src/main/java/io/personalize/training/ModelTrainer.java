@@ -58,20 +58,42 @@ public final class ModelTrainer {
         if (weights != null) {
             // EASE's users' lists from the whole of B, negative weights included (EaseRanker); reasons from nb. A
             // sparse B's rows cut to their strongest weights when the lists would walk more than SPARSE_WORK entries
-            EaseWeights b = weights.capRows(weights.rowCap(itemDegrees(matrix), EaseRanker.SPARSE_WORK));
+            EaseWeights b = listWeights(weights, itemDegrees(matrix), EaseRanker.SPARSE_WORK);
             ItemNeighbors reasons = nb;
             long entries = matrix.nnz();
             rankers = scoring -> easeRanker(b, reasons, popularity, scoring, entries);
         }
         if (discount != null && rankers != null) {
             Function<ScoringParams, UserRanker> undiscounted = rankers;
-            rankers = scoring -> ((CandidateRanker) undiscounted.apply(scoring)).discount(discount);
+            rankers = scoring -> discounted(undiscounted.apply(scoring), discount);
         }
         monitor.checkCancelled();
         return new TrainedModel(config, matrix, nb, popularity, rankers, System.nanoTime() - t0);
     }
 
-    private static int[] itemDegrees(InteractionMatrix m) {
+    /**
+     * The weights an {@code ease} model's users' lists score against: a sparse B's rows cut to their strongest weights
+     * ({@link EaseWeights#capRows}) when the lists would walk more than {@code maxWork} row entries (the node's bound:
+     * {@link #EASE_LIST_WORK}); {@code itemDegrees[i]}: the users whose histories hold item i. A dense B as it is.
+     */
+    public static EaseWeights listWeights(EaseWeights weights, int[] itemDegrees, double maxWork) {
+        return weights.capRows(weights.rowCap(itemDegrees, maxWork));
+    }
+
+    /** The bound on a sparse B's users' lists' work (row entries walked) beyond which its rows are cut. */
+    public static final double EASE_LIST_WORK = EaseRanker.SPARSE_WORK;
+
+    /**
+     * The ranker with the popularity discount applied to its candidates' collaborative scores ({@link
+     * #popularityDiscount}); the ranker itself when {@code discount} is null. {@code ranker}: one of this package's
+     * rankers ({@link #factorRanker}, {@link #easeRanker}, {@link #userKnnRankers}).
+     */
+    public static UserRanker discounted(UserRanker ranker, float[] discount) {
+        return discount == null ? ranker : ((CandidateRanker) ranker).discount(discount);
+    }
+
+    /** {@code degrees[i]}: the users whose histories hold item i. */
+    public static int[] itemDegrees(InteractionMatrix m) {
         int[] degrees = new int[m.numItems()];
         for (int i = 0; i < degrees.length; i++) {
             degrees[i] = m.itemDegree(i);
@@ -88,14 +110,22 @@ public final class ModelTrainer {
      * are, and the constant cancels there).
      */
     public static float[] popularityDiscount(InteractionMatrix matrix, double d) {
+        return d <= 0 ? null : popularityDiscount(itemDegrees(matrix), d);
+    }
+
+    /**
+     * The same from each item's users ({@code itemDegrees[j]}, {@link #itemDegrees}): what a training whose histories
+     * are spread over several machines (the Spark job's user partitions) adds up to compute it.
+     */
+    public static float[] popularityDiscount(int[] itemDegrees, double d) {
         if (d <= 0) {
             return null;
         }
-        double[] raw = new double[matrix.numItems()];
+        double[] raw = new double[itemDegrees.length];
         double weighted = 0;
         long entries = 0;
         for (int j = 0; j < raw.length; j++) {
-            int users = matrix.itemDegree(j);
+            int users = itemDegrees[j];
             raw[j] = Math.pow(Math.max(1, users), -d);
             weighted += users * raw[j];
             entries += users;

@@ -215,6 +215,9 @@ class TunerTests {
                         .getMessage());
         assertEquals(TuningSpec.DEFAULTS, TuningSpec.of(null, null, null, null, null));
         assertEquals(0.25, TuningSpec.of("random", null, null, null, null).fraction());
+        // the newest fifth of the events by default (the newest-events slice chosen on a validation probe)
+        assertEquals(0.2, TuningSpec.of(null, null, null, null, null).fraction());
+        assertEquals(0.2, TuningSpec.DEFAULTS.fraction());
         for (double bad : new double[] {-0.1, 1.5, Double.NaN}) {
             assertEquals(
                     "[tune.min_coverage] must be between 0 and 1, got [" + bad + "]",

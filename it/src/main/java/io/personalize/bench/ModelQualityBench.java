@@ -148,10 +148,11 @@ public final class ModelQualityBench {
         JsonNode tuning = train.path("version").path("tuning");
         System.out.printf(
                 Locale.ROOT,
-                "%ntuned _train (\"tune\": true, defaults: the newest 10%% of the events held out, budget 10m): %.1f s wall,"
+                "%ntuned _train (\"tune\": true, defaults: validation %s, budget 10m): %.1f s wall,"
                         + " tuning %.1f s, %d candidates (%d skipped); chosen %s, half-life %s, popularity %s, discount %s"
                         + " (validation"
                         + " NDCG@10 %.4f, popularity's %.4f)%nphases: %s%n",
+                tuning.path("validation"),
                 (System.nanoTime() - t0) / 1e9,
                 tuning.path("took_ms").asLong() / 1000.0,
                 tuning.path("candidates").size(),

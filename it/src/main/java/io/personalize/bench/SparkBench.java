@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       OR-time), side by side; {@code ease} runs the job with the variant the node chose for its heap (dense at the
  *       bench's 2 GB, sparse with {@code PERSONALIZE_BENCH_HEAP=512m}), {@code user_knn} ranks the users over the
  *       broadcast matrix;</li>
+ *   <li>{@code bin/bench spark retail-discount [ALGORITHMS] [D]}: the same with {@code training.popularity_discount} D
+ *       (default 0.3) in both models, cosine, rp3beta, ease and user_knn by default;</li>
  *   <li>{@code bin/bench spark scale EVENTS}: the synthetic events of {@code bin/bench scale}: wall time and memory of
  *       both trainings (the node's heap as sampled by {@link ScaleBench}; the Spark JVM's heap peak and its resident
  *       set).</li>
@@ -50,6 +52,14 @@ public final class SparkBench {
             // "executors": only the default import (each partition sending its parts), not the second run of the job
             // whose driver sends a file: at 20 million events each run of the job takes half an hour here
             scale(es, url, events, args.length <= 3 || args[3].equals("executors") == false);
+        } else if (mode.equals("retail-discount")) {
+            // bin/bench spark retail-discount [ALGORITHMS] [D]: the same with training.popularity_discount D (0.3)
+            retail(
+                    es,
+                    url,
+                    List.of((args.length > 2 ? args[2] : "cosine,rp3beta,ease,user_knn").split(",")),
+                    false,
+                    args.length > 3 ? Double.parseDouble(args[3]) : 0.3);
         } else if (mode.equals("als-regparam")) {
             // MLlib's regParam scale chosen on a validation split, then measured on OR-time beside the node's als
             retail(es, url, List.of("als"), true);
@@ -62,6 +72,12 @@ public final class SparkBench {
     // ---- Online Retail: equivalence
 
     static void retail(EsClient es, String url, List<String> algorithms, boolean regParam) throws Exception {
+        retail(es, url, algorithms, regParam, 0);
+    }
+
+    /** {@code discount}: the models' {@code training.popularity_discount} (0: none). */
+    static void retail(EsClient es, String url, List<String> algorithms, boolean regParam, double discount)
+            throws Exception {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
         String events = "spark-or-events";
@@ -81,19 +97,26 @@ public final class SparkBench {
         es.refresh(products);
         System.out.printf(
                 Locale.ROOT,
-                "Spark job vs the node's training on Online Retail (train < 2011-11-01: %,d events), %s%n",
+                "Spark job vs the node's training on Online Retail (train < 2011-11-01: %,d events)%s, %s%n",
                 protocol.train().size(),
+                discount > 0 ? ", training.popularity_discount " + discount : "",
                 url);
         for (String algorithm : algorithms) {
-            String model = "spark-or-" + algorithm;
+            String model = "spark-or-" + algorithm + (discount > 0 ? "-discount" : "");
             es.delete("/_recommend/models/" + model);
             es.put(
                             "/_recommend/models/" + model,
-                            String.format(Locale.ROOT, """
+                            String.format(
+                                    Locale.ROOT,
+                                    """
                 {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["price_band", "words"]},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
-                 "similarity": {"algorithm": "%s", "neighbors": 50}}""", products, events, algorithm)) // only %s: no locale involved
+                 "similarity": {"algorithm": "%s", "neighbors": 50}%s}""",
+                                    products,
+                                    events,
+                                    algorithm,
+                                    discount > 0 ? ", \"training\": {\"popularity_discount\": " + discount + "}" : ""))
                     .ok();
             long start = System.nanoTime();
             JsonNode trained = es.post("/_recommend/models/" + model + "/_train", null)
@@ -136,7 +159,8 @@ public final class SparkBench {
                 alsNoise(es, url, data, protocol, model, fromSpark);
             }
         }
-        System.out.println("\nreproduce: bin/bench spark retail " + String.join(",", algorithms));
+        System.out.println("\nreproduce: bin/bench spark " + (discount > 0 ? "retail-discount " : "retail ")
+                + String.join(",", algorithms) + (discount > 0 ? " " + discount : ""));
     }
 
     /** MLlib's regParam scales tried on the validation split (1: the job's mapping). */

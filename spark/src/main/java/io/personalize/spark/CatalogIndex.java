@@ -43,9 +43,10 @@ public final class CatalogIndex {
         JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Elasticsearch es = pit.es();
         String pitId = pit.id();
+        int pageSize = pit.pageSize();
         JavaRDD<Row> rows = context.parallelize(
                         IntStream.range(0, slices).boxed().toList(), slices)
-                .mapPartitions(slice -> new CatalogSlice(es, pitId, catalog, slice.next(), slices));
+                .mapPartitions(slice -> new CatalogSlice(es, pitId, pageSize, catalog, slice.next(), slices));
         return spark.createDataFrame(rows, SCHEMA);
     }
 
@@ -122,8 +123,8 @@ public final class CatalogIndex {
         private final CatalogSettings catalog;
         private final boolean byId;
 
-        CatalogSlice(Elasticsearch es, String pitId, CatalogSettings catalog, int slice, int slices) {
-            super(es, pitId, slice, slices);
+        CatalogSlice(Elasticsearch es, String pitId, int pageSize, CatalogSettings catalog, int slice, int slices) {
+            super(es, pitId, pageSize, slice, slices);
             this.catalog = catalog;
             this.byId = catalog.idField().equals("_id");
         }

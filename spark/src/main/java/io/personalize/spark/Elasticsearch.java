@@ -12,11 +12,13 @@ import java.util.Base64;
 import org.apache.http.Header;
 import org.apache.http.HttpEntity;
 import org.apache.http.HttpHost;
+import org.apache.http.client.config.RequestConfig;
 import org.apache.http.entity.ContentType;
 import org.apache.http.entity.StringEntity;
 import org.apache.http.message.BasicHeader;
 import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.Request;
+import org.elasticsearch.client.RequestOptions;
 import org.elasticsearch.client.Response;
 import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.RestClient;
@@ -27,11 +29,36 @@ import org.elasticsearch.client.RestClient;
  * several, comma-separated: the client sends each request to the next node in turn and, when a node does not answer
  * (connection refused or lost, a timeout) or answers 502, 503 or 504, sends the same request to the next one, and
  * leaves a failed node aside for a while (the REST client's own failover), so that a node that stays down costs a
- * request nothing as long as another answers.
+ * request nothing as long as another answers. {@code readTimeoutMillis} bounds the wait for an answer (the socket
+ * timeout: the longest silence while a request waits for its answer): a node that stalls with the connection open (a
+ * paused process, a long pause of its JVM) is then treated as failed, and the request goes to the next node, as for a
+ * node that refused it.
  */
-public record Elasticsearch(String url, String user, String password) implements Serializable {
+public record Elasticsearch(String url, String user, String password, int readTimeoutMillis) implements Serializable {
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The job's read timeout unless {@code --read-timeout} says otherwise: 60 s. */
+    static final int DEFAULT_READ_TIMEOUT_MILLIS = 60_000;
+
+    /**
+     * The wait for {@code _complete}'s answer, which flushes the whole version before it answers (minutes for a large
+     * model on a busy node): 30 minutes, or the read timeout when that is longer.
+     */
+    static final int COMPLETE_TIMEOUT_MILLIS = 30 * 60_000;
+
+    static final int CONNECT_TIMEOUT_MILLIS = 30_000;
+
+    /** With the default read timeout. */
+    public Elasticsearch(String url, String user, String password) {
+        this(url, user, password, DEFAULT_READ_TIMEOUT_MILLIS);
+    }
+
+    public Elasticsearch {
+        if (readTimeoutMillis < 1) {
+            throw new IllegalArgumentException("the read timeout must be positive, got [" + readTimeoutMillis + " ms]");
+        }
+    }
 
     /** The nodes of {@code url}: comma-separated addresses, each {@code scheme://host[:port]} (port 9200 by default). */
     static HttpHost[] hosts(String url) {
@@ -57,21 +84,43 @@ public record Elasticsearch(String url, String user, String password) implements
     /** A client for one task or the driver: close it when done. */
     public Client open() {
         var builder = RestClient.builder(hosts(url))
-                // an import of a big model, or a page of 10,000 events, outlasts the client's 30 s default
-                .setRequestConfigCallback(config -> config.setSocketTimeout(0).setConnectTimeout(30_000));
+                // a page of events or a part of 32 MB on a busy node may take longer than the client's 30 s default
+                .setRequestConfigCallback(
+                        config -> config.setSocketTimeout(readTimeoutMillis).setConnectTimeout(CONNECT_TIMEOUT_MILLIS));
         if (user != null) {
             String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
             builder.setDefaultHeaders(new Header[] {new BasicHeader("Authorization", "Basic " + token)});
         }
-        return new Client(builder.build());
+        return new Client(builder.build(), Math.max(readTimeoutMillis, COMPLETE_TIMEOUT_MILLIS));
     }
 
     /** A REST client that answers JSON, and names the request in its errors. */
     public static final class Client implements Closeable {
         private final RestClient rest;
+        private final int longTimeoutMillis;
 
-        Client(RestClient rest) {
+        Client(RestClient rest, int longTimeoutMillis) {
             this.rest = rest;
+            this.longTimeoutMillis = longTimeoutMillis;
+        }
+
+        /**
+         * A request whose answer may take long to come (an import's {@code _complete}): it waits for it up to {@link
+         * #COMPLETE_TIMEOUT_MILLIS} (or the read timeout when longer) instead of the read timeout.
+         */
+        public JsonNode sendWaiting(String method, String path, String json) {
+            return sendWaiting(
+                    method, path, json == null ? null : new StringEntity(json, ContentType.APPLICATION_JSON));
+        }
+
+        /** The same with a body (a one-request {@code _import}, which activates the version before it answers). */
+        public JsonNode sendWaiting(String method, String path, HttpEntity body) {
+            RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
+            options.setRequestConfig(RequestConfig.custom()
+                    .setSocketTimeout(longTimeoutMillis)
+                    .setConnectTimeout(CONNECT_TIMEOUT_MILLIS)
+                    .build());
+            return send(method, path, body, options);
         }
 
         public JsonNode get(String path) {
@@ -83,9 +132,16 @@ public record Elasticsearch(String url, String user, String password) implements
         }
 
         public JsonNode send(String method, String path, HttpEntity body) {
+            return send(method, path, body, null);
+        }
+
+        private JsonNode send(String method, String path, HttpEntity body, RequestOptions.Builder options) {
             Request request = new Request(method, path);
             if (body != null) {
                 request.setEntity(body);
+            }
+            if (options != null) {
+                request.setOptions(options);
             }
             try {
                 Response response = rest.performRequest(request);

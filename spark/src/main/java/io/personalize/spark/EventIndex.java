@@ -18,7 +18,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Reads the events index as the node's training does: one point in time, so that every slice sees the same events
  * however long the reading takes; sliced ({@code slice: {id, max}}), one slice per Spark partition, each read in pages
- * of 10,000 with {@code search_after} on {@code _shard_doc}; only the events whose type has a weight and that have a
+ * of 10,000 ({@code --page-size}) with {@code search_after} on {@code _shard_doc}; only the events whose type has a weight and that have a
  * user and an item; doc values only (no {@code _source}), the time as epoch milliseconds. The job is its user: it
  * reads only what its credentials may read. The Elasticsearch-Hadoop connector would do the same, but no version of
  * it for Elasticsearch 9 is to be had here.
@@ -28,10 +28,16 @@ public final class EventIndex {
     static final int PAGE = 10_000;
     static final String KEEP_ALIVE = "30m";
 
+    /** Reads of a point in time, the first included, before the job gives up: {@code --read-attempts}. */
+    static final int READ_ATTEMPTS = 3;
+
+    /** The longest wait, before a new point in time, for the index's primaries to be active again (a copy promoted). */
+    static final String PRIMARIES_WAIT = "60s";
+
     private EventIndex() {}
 
-    /** An open point in time over the index; close it once the events have been used. */
-    public record PointInTime(Elasticsearch es, String id) implements AutoCloseable {
+    /** An open point in time over the index, read in pages of {@code pageSize}; close it once the events are used. */
+    public record PointInTime(Elasticsearch es, String id, int pageSize) implements AutoCloseable {
         @Override
         public void close() {
             try (Elasticsearch.Client client = es.open()) {
@@ -39,13 +45,114 @@ public final class EventIndex {
                 client.send("DELETE", "/_pit", body.toString());
             }
         }
+
+        /** Closes it when it can: after a lost shard copy its other contexts expire with their keep-alive anyway. */
+        void closeQuietly() {
+            try {
+                close();
+            } catch (RuntimeException e) {
+                // the node that held a context is gone, or every node is: the keep-alive ends what is left
+            }
+        }
     }
 
-    public static PointInTime open(Elasticsearch es, String index) {
+    public static PointInTime open(Elasticsearch es, String index, int pageSize) {
         try (Elasticsearch.Client client = es.open()) {
             String path = "/" + index + "/_pit?keep_alive=" + KEEP_ALIVE + "&allow_partial_search_results=false";
             return new PointInTime(
-                    es, client.send("POST", path, (String) null).path("id").asText());
+                    es, client.send("POST", path, (String) null).path("id").asText(), pageSize);
+        }
+    }
+
+    /**
+     * A page of a point in time failed on the nodes' side (answered 404 or 5xx): the search context of a shard copy it
+     * pinned is gone (its node died or restarted, or its keep-alive passed) or no copy it pinned answers. A point in
+     * time reads each shard from the copy it opened, so no page of it can be read any more.
+     */
+    static final class ShardLost extends RuntimeException {
+        ShardLost(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** What {@link #readWithRetries} read, and the point in time it read it from (close it once done). */
+    record Read<T>(PointInTime pit, T value) {}
+
+    /** The job gave up reading: every attempt's point in time lost a shard copy. */
+    static final class ReadFailed extends RuntimeException {
+        ReadFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Opens a point in time over {@code index} and reads it whole with {@code read} (which must consume every page:
+     * the events' training reads them all in its first step); when a page fails because a shard copy of the point in
+     * time is gone ({@link ShardLost}), waits for the index's primaries to be active (a replica promoted; {@code
+     * _cluster/health?wait_for_status=yellow}, at most {@link #PRIMARIES_WAIT}), opens a new point in time and reads
+     * everything again, so that what is read is one point in time's events, never pages of two; at most {@code
+     * attempts} reads, then {@link ReadFailed}. Any other failure is thrown as it is.
+     */
+    static <T> Read<T> readWithRetries(
+            Elasticsearch es,
+            String index,
+            int pageSize,
+            int attempts,
+            String what,
+            java.util.function.Function<PointInTime, T> read,
+            java.util.function.Consumer<String> log) {
+        for (int attempt = 1; ; attempt++) {
+            PointInTime pit = open(es, index, pageSize);
+            log.accept("reading [" + index + "] " + what + " (point in time"
+                    + (attempt > 1 ? ", attempt " + attempt + " of " + attempts : "") + ")");
+            try {
+                return new Read<>(pit, read.apply(pit));
+            } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception thrown unchecked
+                pit.closeQuietly();
+                ShardLost lost = shardLost(e);
+                if (lost == null) {
+                    throw e;
+                }
+                if (attempt >= attempts) {
+                    throw new ReadFailed(
+                            "reading [" + index + "] failed " + attempts + " times: each point in time lost a shard"
+                                    + " copy while it was read; the last: " + lost.getMessage()
+                                    + " (the index needs a copy of every shard on the nodes that answer)",
+                            e);
+                }
+                log.accept("a shard copy of the point in time over [" + index + "] was lost while it was read ("
+                        + lost.getMessage() + "): reading it all again from a new point in time");
+                waitForPrimaries(es, index);
+            }
+        }
+    }
+
+    /** The {@link ShardLost} behind a failure (Spark's job failure carries its task's exception as its cause). */
+    static ShardLost shardLost(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShardLost lost) {
+                return lost;
+            }
+        }
+        // a task's exception the driver could not deserialize is still named in the job's failure message
+        String name = ShardLost.class.getName() + ": ";
+        String message = e.getMessage();
+        int at = message == null ? -1 : message.indexOf(name);
+        if (at >= 0) {
+            String rest = message.substring(at + name.length());
+            int end = rest.indexOf('\n');
+            return new ShardLost(end < 0 ? rest : rest.substring(0, end), null);
+        }
+        return null;
+    }
+
+    /** Waits for the index's primaries to be active; a refusal (no monitor privilege) or a timeout is not an error. */
+    static void waitForPrimaries(Elasticsearch es, String index) {
+        try (Elasticsearch.Client client = es.open()) {
+            client.get("/_cluster/health/" + index + "?wait_for_status=yellow&timeout=" + PRIMARIES_WAIT
+                    + "&filter_path=status,timed_out");
+        } catch (RuntimeException e) {
+            // the new point in time's opening says what is wrong, if anything is
         }
     }
 
@@ -55,8 +162,9 @@ public final class EventIndex {
         List<Integer> ids = IntStream.range(0, slices).boxed().toList();
         Elasticsearch es = pit.es();
         String pitId = pit.id();
+        int pageSize = pit.pageSize();
         JavaRDD<Row> rows = context.parallelize(ids, slices)
-                .mapPartitions(slice -> new EventSlice(es, pitId, model, slice.next(), slices));
+                .mapPartitions(slice -> new EventSlice(es, pitId, pageSize, model, slice.next(), slices));
         return spark.createDataFrame(rows, EventColumns.SCHEMA);
     }
 
@@ -68,17 +176,24 @@ public final class EventIndex {
         private final Elasticsearch.Client client;
         private final int slice;
         private final int slices;
+        private final int pageSize;
         private String pitId;
         private JsonNode searchAfter;
         private final List<Row> page = new ArrayList<>();
         private int next;
         private boolean last;
 
-        SliceReader(Elasticsearch es, String pitId, int slice, int slices) {
+        SliceReader(Elasticsearch es, String pitId, int pageSize, int slice, int slices) {
             this.client = es.open();
             this.pitId = pitId;
+            this.pageSize = pageSize;
             this.slice = slice;
             this.slices = slices;
+            org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+            if (task != null) {
+                // a failed or cancelled task closes its client too
+                task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ended -> client.close());
+            }
         }
 
         /** Adds the query and the fields to read to the page's request. */
@@ -116,11 +231,19 @@ public final class EventIndex {
             page.clear();
             next = 0;
             // a shard that does not answer (its copy's context lost with a node) fails the page, and so the task,
-            // rather than giving a page without that shard's events
-            JsonNode response = client.send(
-                    "POST",
-                    "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
-                    body().toString());
+            // rather than giving a page without that shard's events: the driver then reads from a new point in time
+            JsonNode response;
+            try {
+                response = client.send(
+                        "POST",
+                        "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
+                        body().toString());
+            } catch (Elasticsearch.ElasticsearchException e) {
+                if (e.status() == 404 || e.status() >= 500) {
+                    throw new ShardLost("slice " + slice + " of " + slices + ": " + e.getMessage(), e);
+                }
+                throw e;
+            }
             if (response.hasNonNull("pit_id")) {
                 pitId = response.get("pit_id").asText(); // it may change from one page to the next
             }
@@ -132,7 +255,7 @@ public final class EventIndex {
                 }
                 searchAfter = hit.get("sort");
             }
-            last = hits.size() < PAGE;
+            last = hits.size() < pageSize;
         }
 
         private ObjectNode body() {
@@ -141,7 +264,7 @@ public final class EventIndex {
             if (slices > 1) {
                 body.putObject("slice").put("id", slice).put("max", slices);
             }
-            body.put("size", PAGE).put("_source", false).put("track_total_hits", false);
+            body.put("size", pageSize).put("_source", false).put("track_total_hits", false);
             request(body);
             body.putArray("sort").addObject().put("_shard_doc", "asc");
             if (searchAfter != null) {
@@ -162,8 +285,8 @@ public final class EventIndex {
     static final class EventSlice extends SliceReader {
         private final ModelSettings model;
 
-        EventSlice(Elasticsearch es, String pitId, ModelSettings model, int slice, int slices) {
-            super(es, pitId, slice, slices);
+        EventSlice(Elasticsearch es, String pitId, int pageSize, ModelSettings model, int slice, int slices) {
+            super(es, pitId, pageSize, slice, slices);
             this.model = model;
         }
 

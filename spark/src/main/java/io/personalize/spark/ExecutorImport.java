@@ -100,7 +100,7 @@ final class ExecutorImport {
                     throw new IllegalStateException("the executors sent " + sent.parts() + " parts, not the "
                             + (parts - driverParts) + " they counted");
                 }
-                JsonNode answer = client.send(
+                JsonNode answer = client.sendWaiting(
                         "POST",
                         sessionPath + "/_complete?parts=" + parts + "&newest_event=" + model.newestMillis(),
                         (String) null);

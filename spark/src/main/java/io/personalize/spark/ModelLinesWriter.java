@@ -107,6 +107,8 @@ public final class ModelLinesWriter {
         // ease: its whole B (the users' lists score histories against it, negative weights included)
         Broadcast<SparkTrainer.EaseWeightsRows> ease =
                 model.easeWeights() == null ? null : context.broadcast(model.easeWeights());
+        // the popularity discount of the rankers' candidates (als, ease, user_knn), as the node's rankers apply it
+        float[] discount = model.discount();
         JavaRDD<Tuple2<UserPart, float[]>> withFactors = model.userFactors() == null
                 ? model.parts().map(p -> new Tuple2<>(p, (float[]) null))
                 : model.parts().zipPartitions(model.userFactors(), ModelLinesWriter::zip);
@@ -116,19 +118,23 @@ public final class ModelLinesWriter {
                     Lister lister = null;
                     if (knnUsers != null) {
                         SparkTrainer.AllUsers all = knnUsers.value();
-                        UserRanker ranker = KnnRankers.of(knnUsers, neighbors, popularity, settings)
-                                .apply(settings.trainingConfig().scoring());
+                        UserRanker ranker = ModelTrainer.discounted(
+                                KnnRankers.of(knnUsers, neighbors, popularity, settings)
+                                        .apply(settings.trainingConfig().scoring()),
+                                discount);
                         int[] globalIndex = all.globalIndex();
                         lister = (user, history, weights) -> UserLists.recommendations(
                                 ranker.rank(globalIndex[user], history, weights, history, userItems), 1);
                     } else if (ease != null) {
                         SparkTrainer.EaseWeightsRows b = ease.value();
-                        UserRanker ranker = ModelTrainer.easeRanker(
-                                b.weights(),
-                                neighbors.value().toItemNeighbors(),
-                                popularity.value(),
-                                settings.trainingConfig().scoring(),
-                                b.historyEntries());
+                        UserRanker ranker = ModelTrainer.discounted(
+                                ModelTrainer.easeRanker(
+                                        b.weights(),
+                                        neighbors.value().toItemNeighbors(),
+                                        popularity.value(),
+                                        settings.trainingConfig().scoring(),
+                                        b.historyEntries()),
+                                discount);
                         lister = (user, history, weights) ->
                                 UserLists.recommendations(ranker.rank(user, history, weights, history, userItems), 1);
                     } else if (factors == null) {
@@ -146,13 +152,15 @@ public final class ModelLinesWriter {
                         listers = users -> {
                             FactorModel fm =
                                     new FactorModel(users.length / f.rank(), f.numItems(), f.rank(), users, f.items());
-                            UserRanker ranker = ModelTrainer.factorRanker(
-                                    fm,
-                                    f.neighbors(fm),
-                                    raw,
-                                    popularity.value(),
-                                    settings.trainingConfig().scoring(),
-                                    f.numUsers());
+                            UserRanker ranker = ModelTrainer.discounted(
+                                    ModelTrainer.factorRanker(
+                                            fm,
+                                            f.neighbors(fm),
+                                            raw,
+                                            popularity.value(),
+                                            settings.trainingConfig().scoring(),
+                                            f.numUsers()),
+                                    discount);
                             return (user, history, weights) -> UserLists.recommendations(
                                     ranker.rank(user, history, weights, history, userItems), 1);
                         };

@@ -39,7 +39,8 @@ public record ModelSettings(
         Double valueExponent,
         Integer userNeighbors,
         String easeVariant,
-        Integer easeSupport)
+        Integer easeSupport,
+        Double popularityDiscount)
         implements Serializable {
 
     /**
@@ -53,11 +54,6 @@ public record ModelSettings(
         JsonNode events = config.path("events");
         JsonNode similarity = config.path("similarity");
         JsonNode training = config.path("training");
-        if (training.path("popularity_discount").asDouble(0) > 0) {
-            // the node applies it to the neighbours' rows and to the rankers' lists; the job's maths do not yet
-            throw new IllegalArgumentException("model [" + model
-                    + "]: the Spark job does not apply [training.popularity_discount]: train this model on the node");
-        }
         Map<String, Double> weights = new LinkedHashMap<>();
         events.path("weights")
                 .fields()
@@ -95,7 +91,8 @@ public record ModelSettings(
                 text(similarity.path("variant")),
                 similarity.path("support").isNumber()
                         ? similarity.path("support").asInt()
-                        : null);
+                        : null,
+                number(training.path("popularity_discount")));
     }
 
     /** The training maths' configuration, as the node builds it for this model. */
@@ -186,6 +183,9 @@ public record ModelSettings(
         builder.maxItemsPerUser(maxHistory);
         if (valueExponent != null) {
             builder.valueExponent(valueExponent);
+        }
+        if (popularityDiscount != null) {
+            builder.popularityDiscount(popularityDiscount);
         }
         TrainingConfig defaults = builder.build();
         if (popularityWeight == null) {

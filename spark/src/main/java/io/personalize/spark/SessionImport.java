@@ -94,7 +94,7 @@ final class SessionImport {
                 }
                 sendPart(client, sessionPath + "/" + (p + 1), bytes, p + 1);
             }
-            JsonNode answer = client.send(
+            JsonNode answer = client.sendWaiting(
                     "POST",
                     sessionPath + "/_complete?parts=" + ranges.size() + "&newest_event=" + newestMillis,
                     (String) null);

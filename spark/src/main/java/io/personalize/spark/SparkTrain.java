@@ -44,7 +44,10 @@ import org.apache.spark.sql.SparkSession;
  * {@code --part-bytes N} (each part's most bytes, default 32 MB and half the node's {@code http.max_content_length});
  * {@code --ease dense|sparse|auto} (EASE's variant; auto, the default: dense while its matrices fit 40% of the
  * driver's heap, as the node decides with its own heap); {@code --seed N} (MLlib's ALS seed, default 42, as the
- * node's ALS) and {@code --reg-param-scale X} (a factor on MLlib's regParam, default 1);
+ * node's ALS) and {@code --reg-param-scale X} (a factor on MLlib's regParam, default 1); {@code --read-timeout 60s}
+ * (the longest wait for a node's answer, after which the request goes to the next node; {@code _complete} waits up to
+ * 30 minutes), {@code --page-size N} (events per page of the index, default 10,000), {@code --read-attempts N} (reads
+ * of the index, each from a new point in time after a shard copy of the last was lost; default 3);
  * {@code --master} (default {@code local[*]} when spark-submit set none). Credentials: {@code PERSONALIZE_USER} and {@code PERSONALIZE_PASSWORD} in the environment.
  */
 public final class SparkTrain {
@@ -66,7 +69,10 @@ public final class SparkTrain {
             Long partBytes,
             io.personalize.training.EaseSimilarity.Mode ease,
             long seed,
-            double regParamScale) {
+            double regParamScale,
+            int readTimeoutMillis,
+            int pageSize,
+            int readAttempts) {
 
         static Options parse(String[] args) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -97,10 +103,13 @@ public final class SparkTrain {
                     "part-bytes",
                     "ease",
                     "seed",
-                    "reg-param-scale")) {
+                    "reg-param-scale",
+                    "read-timeout",
+                    "page-size",
+                    "read-attempts")) {
                 values.putIfAbsent(known, null);
             }
-            if (values.size() != 15) {
+            if (values.size() != 18) {
                 throw new IllegalArgumentException("unknown option among " + values.keySet());
             }
             String url = require(values, "url");
@@ -132,7 +141,32 @@ public final class SparkTrain {
                     values.get("seed") == null
                             ? io.personalize.training.TrainingConfig.DEFAULT_ALS_SEED
                             : Long.parseLong(values.get("seed")),
-                    regParamScale(values.get("reg-param-scale")));
+                    regParamScale(values.get("reg-param-scale")),
+                    readTimeout(values.get("read-timeout")),
+                    orDefault(integer(values, "page-size"), EventIndex.PAGE),
+                    orDefault(integer(values, "read-attempts"), EventIndex.READ_ATTEMPTS));
+        }
+
+        private static int orDefault(Integer value, int otherwise) {
+            return value == null ? otherwise : value;
+        }
+
+        /** {@code --read-timeout 60s}: the longest wait for a node's answer (a duration: 500ms, 60s, 5m). */
+        private static int readTimeout(String value) {
+            if (value == null) {
+                return Elasticsearch.DEFAULT_READ_TIMEOUT_MILLIS;
+            }
+            Long millis;
+            try {
+                millis = ModelSettings.duration(value);
+            } catch (IllegalArgumentException e) {
+                millis = null;
+            }
+            if (millis == null || millis < 1 || millis > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                        "--read-timeout must be a positive duration (500ms, 60s, 5m), got [" + value + "]");
+            }
+            return Math.toIntExact(millis);
         }
 
         /** {@code --reg-param-scale X}: a positive factor on MLlib's regParam (als). */
@@ -226,7 +260,7 @@ public final class SparkTrain {
                     (System.nanoTime() - start) / 1e9,
                     heap.stop() >> 20,
                     Runtime.getRuntime().maxMemory() >> 20));
-        } catch (IllegalArgumentException | Elasticsearch.ElasticsearchException e) {
+        } catch (IllegalArgumentException | Elasticsearch.ElasticsearchException | EventIndex.ReadFailed e) {
             System.err.println("error: " + e.getMessage());
             code = 1;
         } finally {
@@ -240,7 +274,10 @@ public final class SparkTrain {
             throws IOException {
         long started = System.currentTimeMillis();
         Elasticsearch es = new Elasticsearch(
-                options.url(), System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
+                options.url(),
+                System.getenv("PERSONALIZE_USER"),
+                System.getenv("PERSONALIZE_PASSWORD"),
+                options.readTimeoutMillis());
         ModelSettings settings;
         CatalogSettings catalog;
         try (Elasticsearch.Client client = es.open()) {
@@ -252,27 +289,37 @@ public final class SparkTrain {
         int parallelism = spark.sparkContext().defaultParallelism();
         EventIndex.PointInTime pit = null;
         try {
-            Dataset<Row> events;
+            int partitions = options.partitions() != null ? options.partitions() : 0;
+            int blocks = options.blocks() != null ? options.blocks() : parallelism;
+            SparkTrainer trainer = new SparkTrainer(spark, partitions, blocks)
+                    .easeMode(options.ease())
+                    .alsSeed(options.seed())
+                    .regParamScale(options.regParamScale());
+            SparkTrainer.Result result;
             if (options.events() != null) {
                 String source = "events " + options.events();
                 var reader = spark.read().format(options.format());
                 if (options.format().equals("csv")) {
                     reader = reader.option("header", "true").option("inferSchema", "false");
                 }
-                events = EventColumns.of(reader.load(options.events().toArray(new String[0])), settings, source);
+                Dataset<Row> events =
+                        EventColumns.of(reader.load(options.events().toArray(new String[0])), settings, source);
+                result = trainer.train(events, settings, started);
             } else {
-                pit = EventIndex.open(es, settings.eventsIndex());
                 int slices = options.slices() != null ? options.slices() : parallelism;
-                events = EventIndex.read(spark, pit, settings, slices);
-                log.accept("reading [" + settings.eventsIndex() + "] in " + slices + " slices (point in time)");
+                // the training reads every event in its first step: a shard copy lost meanwhile means reading them
+                // all again from a new point in time (one point in time's events, never pages of two)
+                EventIndex.Read<SparkTrainer.Result> read = EventIndex.readWithRetries(
+                        es,
+                        settings.eventsIndex(),
+                        options.pageSize(),
+                        options.readAttempts(),
+                        "in " + slices + " slices",
+                        p -> trainer.train(EventIndex.read(spark, p, settings, slices), settings, started),
+                        log);
+                pit = read.pit();
+                result = read.value();
             }
-            int partitions = options.partitions() != null ? options.partitions() : 0;
-            int blocks = options.blocks() != null ? options.blocks() : parallelism;
-            SparkTrainer.Result result = new SparkTrainer(spark, partitions, blocks)
-                    .easeMode(options.ease())
-                    .alsSeed(options.seed())
-                    .regParamScale(options.regParamScale())
-                    .train(events, settings, started);
             log.accept(String.format(
                     Locale.ROOT,
                     "trained [%s] (%s): %,d events, %,d users, %,d items; skipped %s; phases (ms) %s",
@@ -350,10 +397,16 @@ public final class SparkTrain {
             return read(CatalogIndex.of(table, catalog, "catalog " + options.catalog()), catalog, result, t, log);
         }
         int slices = options.slices() != null ? options.slices() : parallelism;
-        try (EventIndex.PointInTime pit = EventIndex.open(es, catalog.index())) {
-            log.accept("reading the catalogue [" + catalog.index() + "] in " + slices + " slices (point in time)");
-            return read(CatalogIndex.read(spark, pit, catalog, slices), catalog, result, t, log);
-        }
+        EventIndex.Read<AttributeAffinities> read = EventIndex.readWithRetries(
+                es,
+                catalog.index(),
+                options.pageSize(),
+                options.readAttempts(),
+                "(the catalogue) in " + slices + " slices",
+                pit -> read(CatalogIndex.read(spark, pit, catalog, slices), catalog, result, t, log),
+                log);
+        read.pit().close();
+        return read.value();
     }
 
     private static AttributeAffinities read(
@@ -406,7 +459,7 @@ public final class SparkTrain {
             FileEntity body = new FileEntity(file.toFile(), ContentType.create("application/x-ndjson"));
             // the newest event used: serving adds in real time only what a user did after it, as for the node's
             // training
-            JsonNode answer = client.send(
+            JsonNode answer = client.sendWaiting(
                     "POST", "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis, body);
             log.accept(String.format(
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));

@@ -13,6 +13,7 @@ import io.personalize.training.FactorNeighbors;
 import io.personalize.training.ImplicitAls;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.ItemNeighbors;
+import io.personalize.training.ModelTrainer;
 import io.personalize.training.StepwiseSimilarity;
 import io.personalize.training.TrainingConfig;
 import io.personalize.training.TrainingMonitor;
@@ -84,7 +85,8 @@ public final class SparkTrainer {
             Factors factors,
             JavaRDD<float[]> userFactors,
             AllUsers knnUsers,
-            EaseWeightsRows easeWeights) {
+            EaseWeightsRows easeWeights,
+            float[] discount) {
 
         /**
          * The {@code als} model's factors with every user's row, collected to the driver (the job itself never does:
@@ -170,6 +172,7 @@ public final class SparkTrainer {
     private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
     private long alsSeed = TrainingConfig.DEFAULT_ALS_SEED;
     private double regParamScale = 1;
+    private double easeListWork = ModelTrainer.EASE_LIST_WORK;
 
     /**
      * @param userPartitions partitions of users (histories, sums, users' lists); 0: one per core, and more when
@@ -209,6 +212,15 @@ public final class SparkTrainer {
         return this;
     }
 
+    /**
+     * The bound on a sparse B's users' lists' work beyond which its rows are cut (default the node's, {@link
+     * ModelTrainer#EASE_LIST_WORK}): tests lower it to see the cut on small data.
+     */
+    SparkTrainer easeListWork(double work) {
+        this.easeListWork = work;
+        return this;
+    }
+
     /** Trains from events in {@link EventColumns#SCHEMA}; {@code nowMillis} is the job's start (the rules' now). */
     public Result train(Dataset<Row> events, ModelSettings settings, long nowMillis) {
         TrainingConfig config = settings.trainingConfig();
@@ -242,8 +254,17 @@ public final class SparkTrainer {
         Map<String, Long> skipped = new TreeMap<>();
         long used = 0;
         long newest = Long.MIN_VALUE;
-        for (Row r :
-                checked.groupBy(col("skip")).agg(count("*"), max(col("time"))).collectAsList()) {
+        List<Row> counts;
+        try {
+            // the first action: every event is read here (from the index: every page of the point in time)
+            counts = checked.groupBy(col("skip"))
+                    .agg(count("*"), max(col("time")))
+                    .collectAsList();
+        } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception thrown unchecked
+            checked.unpersist();
+            throw e;
+        }
+        for (Row r : counts) {
             if (r.isNullAt(0)) {
                 used = r.getLong(1);
                 newest = r.getLong(2);
@@ -298,6 +319,9 @@ public final class SparkTrainer {
         long users = parts.map(UserPart::size).reduce(Integer::sum);
         checked.unpersist();
         float[] popularity = toFloat(parts.map(p -> toDouble(p.popularity)).treeReduce(SparkTrainer::add));
+        // each item's users, summed over the user partitions: the popularity discount's and sparse EASE's row cap's
+        int[] itemDegrees = parts.map(p -> p.itemDegrees()).treeReduce(SparkTrainer::add);
+        float[] discount = ModelTrainer.popularityDiscount(itemDegrees, config.popularityDiscount());
         phases.put("histories", ms(t2));
 
         ItemNeighbors neighbors;
@@ -331,8 +355,10 @@ public final class SparkTrainer {
             } else {
                 List<Tuple2<Integer, NeighborRows>> weightRows = new ArrayList<>();
                 neighbors = sparseEase(parts, settings, numItems, config.neighbors(), weightRows);
-                easeWeights = new EaseWeightsRows(
-                        numItems, null, new NeighborRows(NeighborRows.assemble(numItems, weightRows)), 0);
+                ItemNeighbors rows = NeighborRows.assemble(numItems, weightRows);
+                // the node's: a sparse B's rows cut to their strongest weights when the lists' work passes the bound
+                EaseWeights whole = EaseWeights.sparse(numItems, rows.offsets(), rows.neighbors(), rows.scores());
+                easeWeights = EaseWeightsRows.of(ModelTrainer.listWeights(whole, itemDegrees, easeListWork), 0);
             }
             phases.put(mode == EaseSimilarity.Mode.DENSE ? "ease_dense" : "ease_sparse", ms(t4));
         } else {
@@ -366,6 +392,10 @@ public final class SparkTrainer {
                     .collect();
             neighbors = NeighborRows.assemble(numItems, blockRows);
         }
+        if (discount != null) {
+            // as the node: in the neighbours' rows (real-time scoring applies it too), before their normalisation
+            neighbors = neighbors.scaleColumns(discount);
+        }
         if (config.rowNormalization() != ItemNeighbors.RowNormalization.NONE) {
             neighbors = neighbors.normalizeRows(config.rowNormalization());
         }
@@ -392,7 +422,8 @@ public final class SparkTrainer {
                 factors,
                 userFactors,
                 knnUsers,
-                easeWeights);
+                easeWeights,
+                discount);
     }
 
     /**
@@ -769,6 +800,14 @@ public final class SparkTrainer {
     }
 
     static final Comparator<String> BYTES = SparkTrainer::compareBytes;
+
+    private static int[] add(int[] a, int[] b) {
+        int[] sum = a.clone();
+        for (int x = 0; x < b.length; x++) {
+            sum[x] += b[x];
+        }
+        return sum;
+    }
 
     private static double[] add(double[] a, double[] b) {
         double[] sum = a.clone();

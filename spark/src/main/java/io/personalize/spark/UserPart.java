@@ -70,6 +70,15 @@ public final class UserPart implements Serializable {
         return matrix;
     }
 
+    /** {@code degrees[i]}: this part's users whose histories hold item i. */
+    int[] itemDegrees() {
+        int[] degrees = new int[numItems];
+        for (int i : items) {
+            degrees[i]++;
+        }
+        return degrees;
+    }
+
     int size() {
         return users.length;
     }

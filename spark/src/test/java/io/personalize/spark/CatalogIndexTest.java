@@ -8,37 +8,22 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The catalogue's rows: from the index's hits (the id and each attribute's doc values, in their order, through Spark's
  * row encoder as the slices give them), and from a table, whose missing or mistyped columns are refused by name.
  */
-class CatalogIndexTest {
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class CatalogIndexTest extends LocalSparkTest {
 
     static final CatalogSettings CATALOG = new CatalogSettings("products", "sku", List.of("category", "tags"));
 
     @Test
     void hitsBecomeRowsWithEachAttributesValuesInTheirOrder() throws Exception {
         CatalogIndex.CatalogSlice slice = new CatalogIndex.CatalogSlice(
-                new Elasticsearch("http://127.0.0.1:21299", null, null), "pit", CATALOG, 0, 1);
+                new Elasticsearch("http://127.0.0.1:21299", null, null), "pit", EventIndex.PAGE, CATALOG, 0, 1);
         Row a = slice.row(
                 Elasticsearch.JSON.readTree(
                         "{\"fields\": {\"sku\": [\"A1\"], \"category\": [\"candles\"], \"tags\": [\"gift\", \"red\", \"xmas\"]}}"));

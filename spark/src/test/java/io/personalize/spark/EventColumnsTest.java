@@ -10,29 +10,14 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Events files with the model's field names: what is read, and bad files refused by column before any training. */
-class EventColumnsTest {
-
-    static SparkSession spark;
+class EventColumnsTest extends LocalSparkTest {
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
 
     static ModelSettings settings(String valueField) {
         return new ModelSettings(
@@ -52,6 +37,7 @@ class EventColumnsTest {
                 null,
                 500,
                 100,
+                null,
                 null,
                 null,
                 null,

@@ -71,18 +71,17 @@ class ModelSettingsTest {
     }
 
     @Test
-    void aPopularityDiscountIsRefusedByName() throws Exception {
-        var e = assertThrows(IllegalArgumentException.class, () -> parse("""
+    void thePopularityDiscountIsTheModels() throws Exception {
+        TrainingConfig discounted = parse("""
                 {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"},
-                  "training": {"popularity_discount": 0.3}}}"""));
-        assertEquals(
-                "model [shop]: the Spark job does not apply [training.popularity_discount]: train this model on the"
-                        + " node",
-                e.getMessage());
-        // 0 is no discount: trained as without it
-        parse("""
+                  "training": {"popularity_discount": 0.3}}}""").trainingConfig();
+        assertEquals(0.3, discounted.popularityDiscount());
+        // 0 is no discount, and so is none given
+        assertEquals(0.0, parse("""
                 {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"},
-                  "training": {"popularity_discount": 0}}}""").trainingConfig();
+                  "training": {"popularity_discount": 0}}}""").trainingConfig().popularityDiscount());
+        assertEquals(0.0, parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease"}}}""").trainingConfig().popularityDiscount());
     }
 
     @Test

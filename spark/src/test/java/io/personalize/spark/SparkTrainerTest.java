@@ -9,6 +9,7 @@ import io.personalize.serving.AttributeAffinities;
 import io.personalize.serving.Recommendations;
 import io.personalize.serving.UserLists;
 import io.personalize.training.EaseSimilarity;
+import io.personalize.training.EaseWeights;
 import io.personalize.training.FactorModel;
 import io.personalize.training.FactorNeighbors;
 import io.personalize.training.InteractionMatrix;
@@ -29,28 +30,13 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Spark job's training, in local mode on small data, against the plugin's own single-machine training of the same
  * events (what the node runs): the same neighbours with the same scores, the same popularity, the same users' lists.
  */
-class SparkTrainerTest {
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = LocalSpark.session();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
+class SparkTrainerTest extends LocalSparkTest {
 
     static final long NOW = 1_700_000_000_000L;
 
@@ -76,6 +62,11 @@ class SparkTrainerTest {
     }
 
     static ModelSettings settings(String algorithm) {
+        return settings(algorithm, null);
+    }
+
+    /** {@code discount}: the model's {@code training.popularity_discount} (null: none). */
+    static ModelSettings settings(String algorithm, Double discount) {
         return new ModelSettings(
                 "m",
                 "events",
@@ -101,7 +92,8 @@ class SparkTrainerTest {
                 null,
                 algorithm.equals("user_knn") ? 7 : null,
                 null,
-                null);
+                null,
+                discount);
     }
 
     /** What the node computes: ModelTrainer over ids numbered in the order of their bytes. */
@@ -194,13 +186,90 @@ class SparkTrainerTest {
         assertEquals(result.users(), result.knnUsers().globalIndex().length);
     }
 
+    /**
+     * {@code training.popularity_discount}: the node's discount (each item's users^-d, from the users counted over
+     * every user partition) in the neighbours' rows before their normalisation, and on the candidates of the algorithms
+     * that rank their users' lists themselves (ease, user_knn): the node's model, list by list.
+     */
+    @Test
+    void aPopularityDiscountGivesTheNodesModel() {
+        for (String algorithm : List.of("cosine", "rp3beta", "ease", "user_knn")) {
+            SparkTrainer.Result result = assertSameModel(settings(algorithm, 0.5), EaseSimilarity.Mode.AUTO);
+            assertEquals(0.5, result.config().popularityDiscount());
+            assertTrue(result.discount() != null, algorithm + ": discounted");
+        }
+        assertSameModel(settings("ease", 0.5), EaseSimilarity.Mode.SPARSE);
+    }
+
+    /**
+     * Sparse EASE's users' lists walk each row's strongest weights only once the lists' work (each item's users times
+     * its row's length) passes the bound, as on the node: the job counts each item's users over the user partitions and
+     * cuts the rows with the plugin's own {@code EaseWeights.capRows}. The bound is the node's 5e9 entries; here it is
+     * lowered to half the whole rows' work, so that the cut shows on small data.
+     */
+    @Test
+    void sparseEaseRowsAreCutAsTheNodeCutsThem() {
+        List<Row> rows = events(7);
+        ModelSettings settings = settings("ease");
+        SparkTrainer.Result whole = new SparkTrainer(spark, 3, 4)
+                .easeMode(EaseSimilarity.Mode.SPARSE)
+                .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        List<Row> usable = usable(rows, settings);
+        int[] degrees = ModelTrainer.itemDegrees(expected(rows, settings, sortedIds(usable, 0), sortedIds(usable, 1))
+                .matrix());
+        EaseWeights b = whole.easeWeights().weights();
+        double work = 0;
+        for (int i = 0; i < b.numItems(); i++) {
+            work += (double) degrees[i] * (b.rowStart()[i + 1] - b.rowStart()[i]);
+        }
+        SparkTrainer.Result cut = new SparkTrainer(spark, 3, 4)
+                .easeMode(EaseSimilarity.Mode.SPARSE)
+                .easeListWork(work / 2)
+                .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+
+        EaseWeights want = ModelTrainer.listWeights(b, degrees, work / 2);
+        EaseWeights got = cut.easeWeights().weights();
+        assertTrue(want.nnz() < b.nnz(), "rows cut: " + want.nnz() + " of " + b.nnz());
+        assertArrayEquals(want.rowStart(), got.rowStart());
+        assertArrayEquals(want.rowIds(), got.rowIds());
+        assertArrayEquals(want.rowWeights(), got.rowWeights(), 0f);
+        // the whole run's weights stay whole (the node's bound is far above this data's work)
+        assertEquals(
+                ModelTrainer.listWeights(b, degrees, ModelTrainer.EASE_LIST_WORK)
+                        .nnz(),
+                b.nnz());
+        // the users' lists score against the cut rows: the plugin's ranker over them, user by user
+        UserRanker ranker = ModelTrainer.easeRanker(
+                want, cut.neighbors(), cut.popularity(), cut.config().scoring(), 0);
+        String[] items = cut.itemNames();
+        int compared = 0;
+        for (String text :
+                ModelLinesWriter.userLines(cut, AttributeAffinities.none()).collect()) {
+            JsonNode line = parse(text);
+            int[] history = names(line.path("history"), items);
+            float[] weights = new float[history.length];
+            for (int x = 0; x < history.length; x++) {
+                weights[x] = (float) line.path("history_weights").get(x).asDouble();
+            }
+            assertArrayEquals(
+                    ranker.rank(0, history, weights, history, 5).items(),
+                    names(line.path("items"), items),
+                    "items of " + line.path("user").asText());
+            compared++;
+        }
+        assertEquals(cut.users(), compared);
+    }
+
     private static void assertSameModel(String algorithm) {
-        assertSameModel(algorithm, EaseSimilarity.Mode.AUTO);
+        assertSameModel(settings(algorithm), EaseSimilarity.Mode.AUTO);
     }
 
     private static SparkTrainer.Result assertSameModel(String algorithm, EaseSimilarity.Mode easeMode) {
+        return assertSameModel(settings(algorithm), easeMode);
+    }
+
+    private static SparkTrainer.Result assertSameModel(ModelSettings settings, EaseSimilarity.Mode easeMode) {
         List<Row> rows = events(7);
-        ModelSettings settings = settings(algorithm);
         SparkTrainer.Result result = new SparkTrainer(spark, 3, 4)
                 .easeMode(easeMode)
                 .train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);

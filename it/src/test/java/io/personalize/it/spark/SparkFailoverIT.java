@@ -21,9 +21,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Spark job given the three nodes of a real cluster ({@code --url a,b,c}) keeps going when one of them dies
- * mid-job: the node is killed (kill -9) as soon as the job has trained, while it imports in small parts; requests
- * that go to the dead node are sent to another, the import session (which outlives its node) completes, and the new
- * version is active and served.
+ * mid-job. During the import: the node is killed (kill -9) as soon as the job has trained, while it imports in small
+ * parts; requests that go to the dead node are sent to another, the import session (which outlives its node)
+ * completes, and the new version is active and served. During the reading of the events: a node that holds a shard
+ * context of the job's point in time is killed once the job has opened it; the page that needed it fails, the job
+ * opens a new point in time on the copies left and reads every event again, and its model holds the node training's
+ * users and items (no event lost, none read twice).
  */
 class SparkFailoverIT {
 
@@ -62,34 +65,133 @@ class SparkFailoverIT {
         if (cluster == null) {
             return;
         }
-        RealCluster.startNode(cluster, VICTIM);
-        es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                .ok();
         es.delete("/_recommend/models/" + MODEL);
         es.delete("/" + PRODUCTS);
         es.delete("/" + EVENTS);
+    }
+
+    /** Starts a killed node again, and waits until the cluster is whole and green. */
+    static void startAgain(int node) {
+        RealCluster.startNode(cluster, node);
+        es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
+                .ok();
+    }
+
+    /** bin/spark-train against the three nodes, with the options given after the model's. */
+    static Process job(String... options) throws java.io.IOException {
+        List<String> command = new ArrayList<>();
+        command.add(RealCluster.root().resolve("bin/spark-train").toString());
+        List<String> urls = new ArrayList<>();
+        cluster.nodes().forEach(node -> urls.add(node.baseUrl()));
+        command.addAll(List.of("--url", String.join(",", urls), "--model", MODEL, "--master", "local[2]"));
+        command.addAll(List.of(options));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /**
+     * The model's new version: the import after the node training's version, with its users and items, succeeded and
+     * served by {@code client} (a node left).
+     */
+    static void assertImportedAndServed(EsClient client, JsonNode trained) {
+        client.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
+        JsonNode status = client.get("/_recommend/models/" + MODEL).ok().path("status");
+        JsonNode active = status.path("versions").get(0);
+        assertEquals(
+                trained.path("version").asLong() + 1,
+                status.path("active_version").asLong(),
+                status.toString());
+        assertEquals("import", active.path("source").asText(), active.toString());
+        assertEquals(trained.path("users").asLong(), active.path("users").asLong(), "the same users");
+        assertEquals(trained.path("items").asLong(), active.path("items").asLong(), "the same items");
+        assertEquals("succeeded", status.path("import").path("state").asText(), status.toString());
+        String user = OnlineRetail.load().purchases().get(0).user();
+        JsonNode served = client.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\"}")
+                .ok();
+        assertTrue(served.path("recommendations").size() > 0, served.toString());
+    }
+
+    @Test
+    void aNodeKilledWhileTheJobReadsTheEventsMeansANewPointInTime() throws Exception {
+        JsonNode trained =
+                es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
+        // pages of 25 events: 5,000 events are 200 pages, read while the node dies
+        Process job = job("--partitions", "2", "--slices", "2", "--page-size", "25");
+        StringBuilder output = new StringBuilder();
+        int victim = -1;
+        try {
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    output.append(line).append('\n');
+                    if (line.startsWith("reading [" + EVENTS + "]") && victim < 0) {
+                        // the point in time is open: kill a node that holds one of its shard contexts
+                        victim = holderOfASearchContext();
+                        RealCluster.killNode(cluster, victim);
+                    }
+                }
+            }
+            assertTrue(job.waitFor(10, TimeUnit.MINUTES), "bin/spark-train finished");
+            System.out.println(
+                    "node-" + victim + " killed once the job had opened its point in time; the job said:\n" + output);
+            assertTrue(victim >= 0, "the job read the events index: " + output);
+            assertEquals(0, job.exitValue(), output.toString());
+            assertTrue(
+                    output.indexOf("a shard copy of the point in time over [" + EVENTS + "] was lost while it was read")
+                            >= 0,
+                    "the page that needed the dead node's context failed: " + output);
+            assertTrue(
+                    output.indexOf("reading [" + EVENTS + "] in 2 slices (point in time, attempt 2 of 3)") >= 0,
+                    "read again from a new point in time: " + output);
+            assertTrue(output.indexOf("imported into [" + MODEL + "]") >= 0, output.toString());
+            assertImportedAndServed(cluster.nodes().get(victim == 0 ? 1 : 0), trained);
+        } finally {
+            job.destroyForcibly();
+            if (victim >= 0) {
+                startAgain(victim);
+            }
+        }
+    }
+
+    /** The node with the most open search contexts (the job's point in time is the only search open). */
+    static int holderOfASearchContext() {
+        int holder = -1;
+        long most = 0;
+        for (int n = 0; n < cluster.nodes().size(); n++) {
+            long open = cluster.nodes()
+                    .get(n)
+                    .get("/_nodes/_local/stats/indices/search?filter_path=nodes.*.indices.search.open_contexts")
+                    .ok()
+                    .path("nodes")
+                    .elements()
+                    .next()
+                    .path("indices")
+                    .path("search")
+                    .path("open_contexts")
+                    .asLong();
+            if (open > most) {
+                most = open;
+                holder = n;
+            }
+        }
+        assertTrue(holder >= 0, "a node holds the point in time's contexts");
+        return holder;
     }
 
     @Test
     void aNodeKilledMidJobIsLeftForTheOthers() throws Exception {
         JsonNode trained =
                 es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
-        List<String> urls = new ArrayList<>();
-        cluster.nodes().forEach(node -> urls.add(node.baseUrl()));
         // parts of 16 KB: the import is many requests, spread over the three nodes in turn
-        List<String> command = List.of(
-                RealCluster.root().resolve("bin/spark-train").toString(),
-                "--url",
-                String.join(",", urls),
-                "--model",
-                MODEL,
-                "--master",
-                "local[2]",
-                "--partitions",
-                "2",
-                "--part-bytes",
-                "16384");
-        Process job = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process job = job("--partitions", "2", "--part-bytes", "16384");
+        try {
+            assertTheImportGoesOn(job, trained);
+        } finally {
+            job.destroyForcibly();
+            startAgain(VICTIM);
+        }
+    }
+
+    private static void assertTheImportGoesOn(Process job, JsonNode trained) throws Exception {
         StringBuilder output = new StringBuilder();
         int killedAtLine = -1;
         int importedAtLine = -1;
@@ -121,21 +223,7 @@ class SparkFailoverIT {
         assertTrue(parts.find(), output.toString());
         assertTrue(Integer.parseInt(parts.group(1)) > 10, "many parts: " + parts.group());
 
-        es.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
-        JsonNode status = es.get("/_recommend/models/" + MODEL).ok().path("status");
-        JsonNode active = status.path("versions").get(0);
-        assertEquals(
-                trained.path("version").asLong() + 1,
-                status.path("active_version").asLong(),
-                status.toString());
-        assertEquals("import", active.path("source").asText(), active.toString());
-        assertEquals(trained.path("users").asLong(), active.path("users").asLong(), "the same users");
-        assertEquals(trained.path("items").asLong(), active.path("items").asLong(), "the same items");
-        assertEquals("succeeded", status.path("import").path("state").asText(), status.toString());
         // served by the nodes left
-        String user = OnlineRetail.load().purchases().get(0).user();
-        JsonNode served = es.post("/_recommend", "{\"model\": \"" + MODEL + "\", \"user_id\": \"" + user + "\"}")
-                .ok();
-        assertTrue(served.path("recommendations").size() > 0, served.toString());
+        assertImportedAndServed(es, trained);
     }
 }

@@ -1,0 +1,181 @@
+package io.personalize.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A page of the events' point in time that fails because a shard copy's context is gone (the node answers 404
+ * {@code search_context_missing_exception}) fails the Spark job that reads it; the driver then opens a new point in
+ * time and reads every slice again from it, at most {@code attempts} times, then gives up naming the index. The node
+ * here is a small HTTP server: it opens points in time {@code pit-1}, {@code pit-2}, ... and answers the pages of
+ * those it was told have lost a context with a 404, the others with two events per slice.
+ */
+class PointInTimeRetryTest extends LocalSparkTest {
+
+    /** A node whose points in time numbered in {@code lost} have lost a shard context. */
+    record Node(HttpServer server, Set<String> lost, AtomicInteger opened, List<String> closed, List<String> pages)
+            implements AutoCloseable {
+
+        static Node start(Set<String> lost) throws IOException {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            Node node = new Node(
+                    server,
+                    lost,
+                    new AtomicInteger(),
+                    Collections.synchronizedList(new ArrayList<>()),
+                    Collections.synchronizedList(new ArrayList<>()));
+            server.createContext("/", exchange -> {
+                String path = exchange.getRequestURI().getPath();
+                String method = exchange.getRequestMethod();
+                JsonNode body = Elasticsearch.JSON.readTree(
+                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                if (method.equals("POST") && path.equals("/events/_pit")) {
+                    FakeNodes.answer(exchange, 200, "{\"id\": \"pit-" + node.opened.incrementAndGet() + "\"}");
+                } else if (method.equals("DELETE") && path.equals("/_pit")) {
+                    node.closed.add(body.path("id").asText());
+                    FakeNodes.answer(exchange, 200, "{\"succeeded\": true}");
+                } else if (path.startsWith("/_cluster/health/events")) {
+                    FakeNodes.answer(exchange, 200, "{\"status\": \"yellow\", \"timed_out\": false}");
+                } else if (method.equals("POST") && path.equals("/_search")) {
+                    String pit = body.path("pit").path("id").asText();
+                    node.pages.add(pit);
+                    if (lost.contains(pit)) {
+                        FakeNodes.answer(
+                                exchange,
+                                404,
+                                "{\"error\": {\"type\": \"search_context_missing_exception\", \"reason\": \"No search"
+                                        + " context found for id [7]\"}, \"status\": 404}");
+                    } else {
+                        FakeNodes.answer(exchange, 200, page(pit, body));
+                    }
+                } else {
+                    FakeNodes.answer(exchange, 400, "{\"error\": \"unexpected " + method + " " + path + "\"}");
+                }
+            });
+            server.start();
+            return node;
+        }
+
+        /** Two events of the slice on its first page, none after (fewer than a page: the last). */
+        static String page(String pit, JsonNode body) {
+            if (body.has("search_after")) {
+                return "{\"pit_id\": \"" + pit + "\", \"hits\": {\"hits\": []}}";
+            }
+            int slice = body.path("slice").path("id").asInt();
+            StringBuilder hits = new StringBuilder();
+            for (int e = 0; e < 2; e++) {
+                hits.append(e == 0 ? "" : ",")
+                        .append("{\"fields\": {\"user_id\": [\"u")
+                        .append(slice)
+                        .append("\"], \"sku\": [\"sku-")
+                        .append(e)
+                        .append("\"], \"type\": [\"view\"], \"@timestamp\": [\"1700000000000\"]}, \"sort\": [")
+                        .append(e)
+                        .append("]}");
+            }
+            return "{\"pit_id\": \"" + pit + "\", \"hits\": {\"hits\": [" + hits + "]}}";
+        }
+
+        Elasticsearch es() {
+            return new Elasticsearch(FakeNodes.url(server), null, null);
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    private static EventIndex.Read<List<Row>> read(Node node, int attempts, List<String> log) {
+        ModelSettings settings = SparkTrainerTest.settings("cosine");
+        return EventIndex.readWithRetries(
+                node.es(),
+                "events",
+                EventIndex.PAGE,
+                attempts,
+                "in 2 slices",
+                pit -> EventIndex.read(spark, pit, settings, 2).collectAsList(),
+                log::add);
+    }
+
+    @Test
+    void aLostShardContextMeansReadingEverythingAgainFromANewPointInTime() throws IOException {
+        try (Node node = Node.start(Set.of("pit-1"))) {
+            List<String> log = new ArrayList<>();
+            EventIndex.Read<List<Row>> read = read(node, 3, log);
+            assertEquals("pit-2", read.pit().id());
+            assertEquals(4, read.value().size(), "both slices' events, once: " + read.value());
+            assertEquals(
+                    Set.of("u0", "u1"),
+                    Set.copyOf(read.value().stream().map(r -> r.getString(0)).toList()));
+            assertEquals(List.of("pit-1"), node.closed(), "the first point in time closed");
+            assertEquals(3, log.size(), log.toString());
+            assertEquals("reading [events] in 2 slices (point in time)", log.get(0));
+            assertTrue(
+                    log.get(1)
+                            .startsWith("a shard copy of the point in time over [events] was lost while it was read"
+                                    + " (slice "),
+                    log.get(1));
+            assertTrue(log.get(1).contains("search_context_missing_exception"), log.get(1));
+            assertEquals("reading [events] in 2 slices (point in time, attempt 2 of 3)", log.get(2));
+            // the second read's pages all went to the second point in time
+            assertTrue(node.pages().contains("pit-2"));
+            read.pit().close();
+        }
+    }
+
+    @Test
+    void afterTheLastAttemptTheReadFailsNamingTheIndex() throws IOException {
+        try (Node node = Node.start(Set.of("pit-1", "pit-2"))) {
+            List<String> log = new ArrayList<>();
+            var e = assertThrows(EventIndex.ReadFailed.class, () -> read(node, 2, log));
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("reading [events] failed 2 times: each point in time lost a shard copy"
+                                    + " while it was read; the last: slice "),
+                    e.getMessage());
+            assertTrue(
+                    e.getMessage().endsWith("(the index needs a copy of every shard on the nodes that answer)"),
+                    e.getMessage());
+            assertEquals(2, node.opened().get());
+            assertEquals(List.of("pit-1", "pit-2"), node.closed());
+        }
+    }
+
+    /** A page refused for another reason (400: the job's own request) is not read again: it fails as it is. */
+    @Test
+    void anotherFailureIsNotReadAgain() throws IOException {
+        try (Node node = Node.start(Set.of())) {
+            var e = assertThrows(
+                    Elasticsearch.ElasticsearchException.class,
+                    () -> EventIndex.readWithRetries(
+                            node.es(),
+                            "events",
+                            EventIndex.PAGE,
+                            3,
+                            "in 1 slice",
+                            pit -> {
+                                try (Elasticsearch.Client client = node.es().open()) {
+                                    return client.get("/not-a-page");
+                                }
+                            },
+                            line -> {}));
+            assertEquals(400, e.status());
+            assertEquals(1, node.opened().get());
+        }
+    }
+}
