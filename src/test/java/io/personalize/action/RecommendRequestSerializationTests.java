@@ -33,7 +33,8 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .contentSlots(between(1, 20))
                 .contentNeighbors(between(1, 100))
                 .contentDirections(between(0, 64))
-                .contentSources(between(1, 100));
+                .contentSources(between(1, 100))
+                .contentSupport(between(1, 100));
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

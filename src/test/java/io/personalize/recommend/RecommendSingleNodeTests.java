@@ -222,6 +222,10 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 ActionRequestValidationException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("u").contentSources(101)));
         assertThat(e.getMessage(), containsString("[content_sources] must be between 1 and 100, got [101]"));
+        e = expectThrows(
+                ActionRequestValidationException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("u").contentSupport(0)));
+        assertThat(e.getMessage(), containsString("[content_support] must be between 1 and 100, got [0]"));
         IllegalArgumentException wrongIndex = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
                         new RecommendAction.Request(new ShelfQuery.Builder()

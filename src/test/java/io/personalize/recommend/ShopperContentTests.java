@@ -167,9 +167,46 @@ public class ShopperContentTests extends ESTestCase {
         sums.put("known", 1.6); // the model knows it: sets the scale, gets nothing
         sums.put("new", 0.8);
         Map<String, Candidate> candidates = new HashMap<>();
-        Recommender.addScaledTerm(sums, null, 0.5f, Set.of("known"), Set.of("seen"), candidates);
+        Recommender.addScaledTerm(sums, null, 0.5f, -1f, Set.of("known"), Set.of("seen"), candidates);
         assertThat(candidates.keySet(), equalTo(Set.of("new")));
         assertThat((double) candidates.get("new").score(), closeTo(0.5 * 0.8 / 1.6, 1e-6));
         assertThat(candidates.get("new").reasons().get(0).itemId(), equalTo(null));
+    }
+
+    /**
+     * With a floor (the score of the candidate right below the shelf's size - content_slots best), new products score
+     * between it and the weight, in the order of their sums: right below the shelf's best, above the candidates they
+     * displace, however low their share of the best sum.
+     */
+    public void testNewProductsGoRightBelowTheShelfsBestAboveTheFloor() {
+        Map<String, Candidate> candidates = collaborative(1f, 0.8f, 0.7f, 0.69f, 0.68f);
+        ShelfQuery request = shelf(4, 1f, 2);
+        float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request);
+        float floor = Recommender.shopperContentFloor(new Ranking(candidates, null, 0f, Set.of()), request, weight);
+        assertThat((double) weight, closeTo(0.8, 1e-6));
+        assertThat(floor, equalTo(0.7f));
+        Map<String, Double> sums = new LinkedHashMap<>();
+        sums.put("known", 2.0);
+        sums.put("new1", 0.2);
+        sums.put("new2", 0.1);
+        Recommender.addScaledTerm(sums, null, weight, floor, Set.of("known"), Set.of(), candidates);
+        List<String> ranked = candidates.values().stream()
+                .sorted(Candidate.BEST_FIRST)
+                .map(Candidate::item)
+                .toList();
+        assertThat(ranked, contains("c0", "c1", "new1", "new2", "c2", "c3", "c4"));
+        // a weight at or below the floor: the term scales as it did, weight x sum / best sum
+        assertThat(
+                Recommender.shopperContentFloor(new Ranking(candidates, null, 0f, Set.of()), request, 0.5f),
+                equalTo(-1f));
+    }
+
+    /** Only items on at least content_support of the shopper's items' lists get the term. */
+    public void testItemsOnFewerListsThanTheSupportAreLeftOut() {
+        Map<String, Double> first = Map.of("both", 0.5, "once", 0.8);
+        Map<String, Double> second = Map.of("both", 0.4);
+        assertThat(Recommender.unsupported(List.of(first, second), 2), equalTo(Set.of("once")));
+        assertThat(Recommender.unsupported(List.of(first, second), 1), equalTo(Set.of()));
+        assertThat(Recommender.unsupported(List.of(first, second), 3), equalTo(Set.of("both", "once")));
     }
 }

@@ -71,24 +71,9 @@ final class ContentColdStart {
 
     static void run(EsClient es, RecommendBenchData world) {
         OnlineRetail data = world.data;
-        List<OnlineRetail.Purchase> validationTrain = data.purchases().stream()
-                .filter(p -> p.time() < VALIDATION_SPLIT)
-                .toList();
-        Split validation = split(
-                "validation",
-                data,
-                validationTrain,
-                data.purchases().stream()
-                        .filter(p -> p.time() >= VALIDATION_SPLIT && p.time() < OnlineRetail.SPLIT)
-                        .toList(),
-                VALIDATION_SPLIT,
-                OnlineRetail.SPLIT);
-        Split test = new Split(
-                "test",
-                world.testUsers,
-                world.protocol.truthByUser(),
-                world.newItems,
-                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
+        List<OnlineRetail.Purchase> validationTrain = validationTrain(data);
+        Split validation = validationSplit(data, validationTrain);
+        Split test = testSplit(world);
 
         long start = System.nanoTime();
         if (count(es, VALIDATION_EVENTS) != validationTrain.size()) {
@@ -123,6 +108,18 @@ final class ContentColdStart {
                 validation.newItems().size(),
                 test.users().size(),
                 test.newItems().size());
+
+        // why new products seldom came, and the rules that give them a place, judged on validation (replayed here)
+        NewProductReach.run(
+                es,
+                data,
+                validation,
+                validationTrain,
+                VALIDATION_MODEL,
+                test,
+                world.protocol.train(),
+                RecommendBenchData.MODEL,
+                NewProductReach.vectorIndices());
 
         Map<String, float[]> chosen = new TreeMap<>();
         Map<String, Float> chosenSimilar = new TreeMap<>();
@@ -167,7 +164,7 @@ final class ContentColdStart {
             chosen.put(models[0], forYou == null ? new float[] {-1, 0} : new float[] {forYou.weight(), forYou.slots()});
             System.out.printf(
                     Locale.ROOT,
-                    "rules: content_weight and content_slots = of the rows with a weight > 0 whose \"for you\" NDCG@10 is"
+                    "rules: content_weight and content_slots = of the capped rows (content_slots below the shelf's size) with a weight > 0 whose \"for you\" NDCG@10 is"
                             + " at least weight 0's, the one with the most new-product hits (ties: fewer slots, then the"
                             + " smaller weight): %s%n",
                     forYou == null
@@ -204,12 +201,13 @@ final class ContentColdStart {
             print(measure(es, models[1], test, defaultWeight, K, false)); // the term before content_slots
             System.out.printf(
                     Locale.ROOT,
-                    "   defaults: content_weight %.2f, content_slots %d: new products on \"for you\" %,d slots, %,d hits"
+                    "   defaults: content_weight %.2f, content_slots %d, content_support %d: new products on \"for you\" %,d slots, %,d hits"
                             + " (target > 0: %s), NDCG@10"
                             + " %.5f, x%.4f of weight 0's (target >= 1: %s); similar_content_weight %.2f: \"similar"
                             + " items\" HR@10 %.5f vs popular %.5f (target above: %s)%n",
                     defaultWeight,
                     defaultSlots,
+                    io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SUPPORT,
                     forYou.newSlots(),
                     forYou.newHits(),
                     forYou.newSlots() > 0 && forYou.newHits() > 0 ? "met" : "MISSED",
@@ -223,8 +221,36 @@ final class ContentColdStart {
         }
     }
 
+    static List<OnlineRetail.Purchase> validationTrain(OnlineRetail data) {
+        return data.purchases().stream()
+                .filter(p -> p.time() < VALIDATION_SPLIT)
+                .toList();
+    }
+
+    static Split validationSplit(OnlineRetail data, List<OnlineRetail.Purchase> validationTrain) {
+        return split(
+                "validation",
+                data,
+                validationTrain,
+                data.purchases().stream()
+                        .filter(p -> p.time() >= VALIDATION_SPLIT && p.time() < OnlineRetail.SPLIT)
+                        .toList(),
+                VALIDATION_SPLIT,
+                OnlineRetail.SPLIT);
+    }
+
+    static Split testSplit(RecommendBenchData world) {
+        return new Split(
+                "test",
+                world.testUsers,
+                world.protocol.truthByUser(),
+                world.newItems,
+                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
+    }
+
     /**
-     * content_weight and content_slots: of the rows with a weight > 0 whose "for you" NDCG@10 is at least weight 0's
+     * content_weight and content_slots: of the capped rows (content_slots below the shelf's size: the term stays below the
+     * collaborative signals) with a weight > 0 whose "for you" NDCG@10 is at least weight 0's
      * (the first row), the one with the most new-product hits on "for you" (ties: fewer slots, then the smaller
      * weight); null when none.
      */
@@ -233,6 +259,7 @@ final class ContentColdStart {
         Result best = null;
         for (Result r : results) {
             if (r.weight() > 0
+                    && r.slots() < K // capped: the term stays below the collaborative signals (issue 14)
                     && r.forYou().ndcg() >= base - 1e-12
                     && (best == null
                             || r.newHits() > best.newHits()

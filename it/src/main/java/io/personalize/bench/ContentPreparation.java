@@ -9,6 +9,7 @@ import io.personalize.bench.ContentQualityBench.Vectors;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
+import io.personalize.serving.ContentSpace;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -22,9 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
  * Part of {@code bin/bench content}: ways of preparing the language model's vectors and text, and of ranking with them,
@@ -360,7 +358,7 @@ final class ContentPreparation {
         }
     }
 
-    private static Result score(OrTime split, NeighbourLists lists, Vectors vectors, Rule rule) {
+    static Result score(OrTime split, NeighbourLists lists, Vectors vectors, Rule rule) {
         if (rule.neighbourSum() == false) {
             return split.content(vectors.byProduct(), vectors.dims(), rule.halfLifeDays());
         }
@@ -525,7 +523,7 @@ final class ContentPreparation {
         return result.isEmpty() ? title.toLowerCase(Locale.ROOT) : result;
     }
 
-    private static OnlineRetail.Protocol validationProtocol(OnlineRetail data) {
+    static OnlineRetail.Protocol validationProtocol(OnlineRetail data) {
         List<OnlineRetail.Purchase> train = new ArrayList<>();
         Map<String, Set<String>> trainItems = new HashMap<>();
         Set<String> catalog = new HashSet<>();
@@ -551,23 +549,23 @@ final class ContentPreparation {
 
     /**
      * Unit vectors less the catalogue's mean, less their projection on the {@code top} strongest principal directions
-     * of the centred catalogue (not normalised again: see the class comment).
+     * of the centred catalogue (not normalised again: see the class comment). The mean and the directions are
+     * {@link ContentSpace}'s, what {@code _recommend} computes from its sample, here over the whole catalogue.
      */
     static Vectors transformed(Vectors vectors, int top) {
         int dims = vectors.dims();
-        List<double[]> dense = new ArrayList<>();
+        List<float[]> catalogue = new ArrayList<>();
         for (Sparse v : vectors.byProduct()) {
-            if (v != null) {
-                dense.add(unitDense(v, dims));
+            if (v != null && v.norm() > 0) {
+                catalogue.add(dense(v, dims));
             }
         }
-        double[] mean = new double[dims];
-        for (double[] v : dense) {
-            for (int d = 0; d < dims; d++) {
-                mean[d] += v[d] / dense.size();
-            }
+        ContentSpace space = ContentSpace.of(catalogue, top);
+        float[] mean = space.mean();
+        double[][] directions = new double[space.directions()][];
+        for (int k = 0; k < directions.length; k++) {
+            directions[k] = space.direction(k);
         }
-        double[][] directions = top == 0 ? new double[0][] : principalDirections(dense, mean, top);
         Sparse[] out = new Sparse[vectors.byProduct().length];
         for (int i = 0; i < out.length; i++) {
             Sparse v = vectors.byProduct()[i];
@@ -596,49 +594,12 @@ final class ContentPreparation {
         return new Vectors(vectors.variant(), dims, out, 0);
     }
 
-    private static double[][] principalDirections(List<double[]> dense, double[] mean, int top) {
-        int dims = mean.length;
-        DMatrixRMaj covariance = new DMatrixRMaj(dims, dims);
-        for (double[] v : dense) {
-            for (int a = 0; a < dims; a++) {
-                double xa = v[a] - mean[a];
-                for (int b = a; b < dims; b++) {
-                    covariance.add(a, b, xa * (v[b] - mean[b]));
-                }
-            }
+    private static float[] dense(Sparse v, int dims) {
+        float[] x = new float[dims];
+        for (int j = 0; j < v.idx().length; j++) {
+            x[v.idx()[j]] = v.val()[j];
         }
-        for (int a = 0; a < dims; a++) {
-            for (int b = 0; b < a; b++) {
-                covariance.set(a, b, covariance.get(b, a));
-            }
-        }
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(dims, true, true);
-        if (eig.decompose(covariance) == false) {
-            throw new IllegalStateException("eigen decomposition failed");
-        }
-        Integer[] order = new Integer[eig.getNumberOfEigenvalues()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(
-                order,
-                (a, b) -> Double.compare(
-                        eig.getEigenvalue(b).getReal(), eig.getEigenvalue(a).getReal()));
-        double[][] directions = new double[Math.min(top, order.length)][];
-        for (int k = 0; k < directions.length; k++) {
-            DMatrixRMaj vector = eig.getEigenVector(order[k]);
-            double[] p = new double[dims];
-            double norm = 0;
-            for (int d = 0; d < dims; d++) {
-                p[d] = vector.get(d, 0);
-                norm += p[d] * p[d];
-            }
-            for (int d = 0; d < dims; d++) {
-                p[d] /= Math.sqrt(norm);
-            }
-            directions[k] = p;
-        }
-        return directions;
+        return x;
     }
 
     private static double[] unitDense(Sparse v, int dims) {
@@ -668,10 +629,24 @@ final class ContentPreparation {
     /** The node's MiniLM vectors of the given products (their text prepared by the caller), by product. */
     private static Vectors minilmOnNode(
             EsClient es, String name, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
-        String index = "bench-content-minilm-" + name;
-        es.put("/_ingest/pipeline/" + index, """
+        return modelOnNode(es, "minilm", "minilm-" + name, products, productIndex);
+    }
+
+    /**
+     * The vectors the node's language model {@code model} (384 dims) makes of the given products (their text prepared
+     * by the caller), by product, through index {@code bench-content-NAME}.
+     */
+    static Vectors modelOnNode(
+            EsClient es,
+            String model,
+            String name,
+            List<OnlineRetail.Product> products,
+            Map<String, Integer> productIndex) {
+        String index = "bench-content-" + name;
+        es.put("/_ingest/pipeline/" + index, String.format(Locale.ROOT, """
             {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
-                                             "target_field": "content_vector", "model": "minilm", "ignore_missing": true}}]}""").ok();
+                                             "target_field": "content_vector", "model": "%s", "ignore_missing": true}}]}""", model))
+                .ok();
         Shop.createProductsIndex(es, index, index, 1, 0, 384);
         Shop.loadProducts(es, index, products);
         Sparse[] byProduct = new Sparse[products.size()];
@@ -700,6 +675,6 @@ final class ContentPreparation {
                 after = hit.path("sort").get(0).asText();
             }
         }
-        return new Vectors(new Variant("minilm", 384, name), 384, byProduct, 0);
+        return new Vectors(new Variant(model, 384, name), 384, byProduct, 0);
     }
 }

@@ -308,6 +308,9 @@ public final class ContentQualityBench {
         // issue 14, part 3: can preparation (centring, removing the strongest common directions, cleaner text) make the
         // language model beat hashing? chosen on a validation split, then measured on OR-time
         ContentPreparation.run(es, data, all, or, standardTokens, buyers, sample);
+        // sentence models the node was given beside the built-in one (config/personalize/models/NAME/), when it has
+        // them
+        LanguageModelChoice.run(es, data, productIndex, or, all.get(1), standardTokens, buyers, false);
 
         // the demo's noise, explained
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
@@ -448,7 +451,7 @@ public final class ContentQualityBench {
 
     // ---- vectors ----
 
-    private static Vectors loadOnNode(
+    static Vectors loadOnNode(
             EsClient es, Variant v, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
         long start = System.nanoTime();
         if (v.languageModel()) {

@@ -88,7 +88,7 @@ final class ContentServedPath {
         System.out.printf(
                 Locale.ROOT,
                 "%n== The chosen rule as _recommend serves it (model [%s] knows none of the catalogue, so every item gets"
-                        + " the \"for you\" content term; content_weight 1, content_slots %d, content_neighbors %d,"
+                        + " the \"for you\" content term; content_weight 1, content_support 1, content_slots %d, content_neighbors %d,"
                         + " content_directions %d (the defaults: %d, %d), content_sources = recent_items = N; %,d"
                         + " train-catalogue products in [%s]; prepared in %.0f s)%n",
                 MODEL,
@@ -146,7 +146,7 @@ final class ContentServedPath {
                         .collect(Collectors.joining(","));
                 return "{\"model\": \"" + MODEL + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": "
                         + ContentQualityBench.K + ", \"recent_items\": " + n + ", \"content_sources\": " + n
-                        + ", \"content_weight\": 1, \"content_slots\": " + ContentQualityBench.K
+                        + ", \"content_weight\": 1, \"content_support\": 1, \"content_slots\": " + ContentQualityBench.K
                         + ", \"content_neighbors\": " + k + ", \"content_directions\": " + directions
                         + ", \"exclude\": [" + exclude + "]}";
             });

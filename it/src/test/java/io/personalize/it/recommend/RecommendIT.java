@@ -239,8 +239,9 @@ class RecommendIT {
 
     @Test
     void aFilterIsAppliedAndTheSizeHonoured() {
+        // content_weight 0: this compares the model's ranking; the content term's cap depends on the shelf's size
         JsonNode response = world.recommend("\"user_id\": \"" + shopper
-                + "\", \"size\": 20, \"filter\": {\"range\": {\"price\": {\"gte\": 0.5, \"lte\": 1.0}}},"
+                + "\", \"size\": 20, \"content_weight\": 0, \"filter\": {\"range\": {\"price\": {\"gte\": 0.5, \"lte\": 1.0}}},"
                 + " \"_source\": [\"price\"]");
         assertEquals(20, items(response).size(), response.toString());
         for (JsonNode r : response.path("recommendations")) {
@@ -252,8 +253,8 @@ class RecommendIT {
                 .count();
         assertTrue(collaborative >= 10, "the filter keeps the model's ranking among matching items: " + response);
         // the unfiltered shelf's cheap items come in the same order
-        List<String> unfiltered =
-                items(world.recommend("\"user_id\": \"" + shopper + "\", \"size\": 100, \"_source\": [\"price\"]"));
+        List<String> unfiltered = items(world.recommend(
+                "\"user_id\": \"" + shopper + "\", \"size\": 100, \"content_weight\": 0, \"_source\": [\"price\"]"));
         List<String> cheapInOrder =
                 unfiltered.stream().filter(items(response)::contains).toList();
         assertEquals(cheapInOrder, items(response).subList(0, cheapInOrder.size()));
@@ -496,6 +497,11 @@ class RecommendIT {
             },
             {"{" + m + ", \"user_id\": \"1\", \"content_neighbors\": \"ten\"}", 400, "content_neighbors"},
             {
+                "{" + m + ", \"user_id\": \"1\", \"content_support\": 0}",
+                400,
+                "[content_support] must be between 1 and 100, got [0]"
+            },
+            {
                 "{" + m + ", \"user_id\": \"1\", \"content_sources\": 0}",
                 400,
                 "[content_sources] must be between 1 and 100, got [0]"
@@ -553,7 +559,7 @@ class RecommendIT {
      * A product added after training, that no one has bought, reaches a "for you" shelf through its content vector:
      * a shopper the model does not know bought one product a second ago, and a new product with the same text is the
      * closest in content to what they bought. With content_weight 0 it does not come (nothing else knows it). With the
-     * default content_slots (3) it takes one of the shelf's last 3 slots (the last with content_slots 1). Each of the
+     * content_slots 3 it takes one of the shelf's last 3 slots (the last with content_slots 1). Each of the
      * shopper's items lends its nearest items their cosine: the new product, the one nearest item of what they
      * bought, comes even when each item lends only its nearest one.
      */
@@ -595,8 +601,9 @@ class RecommendIT {
                 .ok();
         // a node keeps each item's content neighbours for 10 minutes: other tests' shelves may have read the list of
         // what they bought before the new product was indexed, so these shelves ask for counts no other test asks for
-        JsonNode shelf = world.recommend("\"user_id\": \"" + customer
-                + "\", \"size\": 10, \"content_weight\": 1, \"content_neighbors\": 11, \"explain\": true");
+        JsonNode shelf = world.recommend(
+                "\"user_id\": \"" + customer
+                        + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_neighbors\": 11, \"content_slots\": 3, \"explain\": true");
         assertEquals(10, items(shelf).size(), shelf.toString());
         assertTrue(items(shelf).contains("H6-FORYOU-NEW"), "the new product is on the shelf: " + shelf);
         assertFalse(items(shelf).contains(bought), "seen: " + shelf);
@@ -609,13 +616,15 @@ class RecommendIT {
         }
         // the collaborative signal still leads: the neighbours of what they bought are on the shelf
         assertTrue(RecommendWorld.mainReasons(shelf).contains("because_you_viewed"), shelf.toString());
-        // content_slots (default 3): new products take only the shelf's last 3 slots, below the 7 best items
+        // content_slots 3: new products take only the shelf's last 3 slots, below the 7 best items
         assertTrue(items(shelf).indexOf("H6-FORYOU-NEW") >= 7, shelf.toString());
-        JsonNode lastSlot = world.recommend("\"user_id\": \"" + customer
-                + "\", \"size\": 10, \"content_weight\": 1, \"content_neighbors\": 11, \"content_slots\": 1");
+        JsonNode lastSlot = world.recommend(
+                "\"user_id\": \"" + customer
+                        + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_neighbors\": 11, \"content_slots\": 1");
         assertEquals("H6-FORYOU-NEW", items(lastSlot).get(9), lastSlot.toString());
-        JsonNode uncapped = world.recommend("\"user_id\": \"" + customer
-                + "\", \"size\": 10, \"content_weight\": 1, \"content_neighbors\": 11, \"content_slots\": 10");
+        JsonNode uncapped = world.recommend(
+                "\"user_id\": \"" + customer
+                        + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_neighbors\": 11, \"content_slots\": 10");
         assertTrue(items(uncapped).indexOf("H6-FORYOU-NEW") >= 0, uncapped.toString());
         // item to item: the new product is the one nearest item of what they bought, so it comes when each item lends
         // only its nearest one, with or without the catalogue's strongest directions removed
@@ -623,10 +632,13 @@ class RecommendIT {
                 "\"content_neighbors\": 1",
                 "\"content_neighbors\": 1, \"content_directions\": 0",
                 "\"content_neighbors\": 12, \"content_directions\": 64")) {
-            JsonNode nearest =
-                    world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1, " + rule);
+            JsonNode nearest = world.recommend("\"user_id\": \"" + customer
+                    + "\", \"size\": 10, \"content_weight\": 1, \"content_support\": 1, \"content_slots\": 3, " + rule);
             assertTrue(items(nearest).indexOf("H6-FORYOU-NEW") >= 7, rule + ": " + nearest);
         }
+        // content_support (default 2): one item of theirs leads to it, not two
+        JsonNode oneItem = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 1");
+        assertFalse(items(oneItem).contains("H6-FORYOU-NEW"), oneItem.toString());
         JsonNode without = world.recommend("\"user_id\": \"" + customer + "\", \"size\": 10, \"content_weight\": 0");
         assertFalse(items(without).contains("H6-FORYOU-NEW"), without.toString());
         assertFalse(RecommendWorld.mainReasons(without).contains("content_similar"), without.toString());

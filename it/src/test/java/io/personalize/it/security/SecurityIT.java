@@ -120,6 +120,22 @@ class SecurityIT {
             {"item": "22423", "neighbors": ["85123A", "84029G"], "scores": [0.5, 0.4], "popularity": 3.0}
             {"popular": ["22423", "85123A", "84029G"], "scores": [3.0, 2.0, 1.0]}
             """).ok();
+
+        // a model on the catalogue's vectors that knows three items only: every other product is new to it, so a "for
+        // you" shelf's content term brings the nearest products of the shopper's items; one shopper bought a product
+        // every caller reads, the other one the DLS role hides
+        assertEquals(
+                201,
+                admin.put("/_recommend/models/contentshop", Shop.modelConfig("sec-products", "sec-events"))
+                        .status());
+        admin.ndjson("/_recommend/models/contentshop/_import", """
+            {"item": "85123A", "neighbors": ["84029G"], "scores": [0.5], "popularity": 3.0}
+            {"item": "22423", "neighbors": ["84029G"], "scores": [0.5], "popularity": 2.0}
+            {"item": "84029G", "neighbors": ["85123A"], "scores": [0.5], "popularity": 1.0}
+            {"user": "sec-content-open", "history": ["85123A"], "history_weights": [1.0], "items": ["84029G"], "scores": [0.9], "because": ["85123A"]}
+            {"user": "sec-content-hidden", "history": ["22423"], "history_weights": [1.0], "items": ["84029G"], "scores": [0.9], "because": ["22423"]}
+            {"popular": ["85123A", "84029G", "22423"], "scores": [3.0, 2.0, 1.0]}
+            """).ok();
     }
 
     private static String searchWithRescore(String user) {
@@ -705,6 +721,75 @@ class SecurityIT {
                 .ok()
                 .path("count")
                 .asLong();
+    }
+
+    private static final int CONTENT_NEIGHBORS = 8;
+
+    /** A "for you" shelf of the contentshop model, whose new products come from the content term alone. */
+    private static JsonNode contentShelf(EsClient client, String user) {
+        return client.post("/_recommend", String.format(Locale.ROOT, """
+                {"model": "contentshop", "user_id": "%s", "size": 20, "content_weight": 1, "content_slots": 20, "content_support": 1,
+                 "content_neighbors": %d, "explain": true}""", user, CONTENT_NEIGHBORS))
+                .ok();
+    }
+
+    /** The items a shelf holds for the content term (their first reason is content_similar). */
+    private static Set<String> contentItems(JsonNode shelf) {
+        Set<String> items = new HashSet<>();
+        for (JsonNode r : shelf.path("recommendations")) {
+            if (r.path("reasons").path(0).path("type").asText().equals("content_similar")) {
+                items.add(r.path("item_id").asText());
+            }
+        }
+        return items;
+    }
+
+    /**
+     * The node keeps the items' vectors it read for a shelf's content term per caller: a shopper whose one item the DLS
+     * role hides gets content from it for a caller who reads it (which warms the node's copy of its vector and of its
+     * neighbour list), and none for the DLS caller, who may not read that item, asked right after, twice.
+     */
+    @Test
+    void underDocumentLevelSecurityTheContentTermUsesNoVectorOfAHiddenItem() {
+        for (int round = 0; round < 2; round++) {
+            JsonNode open = contentShelf(shopper, "sec-content-hidden");
+            assertFalse(contentItems(open).isEmpty(), "the hidden item's neighbours come to who reads it: " + open);
+        }
+        for (int round = 0; round < 2; round++) {
+            JsonNode dls = contentShelf(dlsShopper, "sec-content-hidden");
+            assertEquals(Set.of(), contentItems(dls), "no content from an item the caller may not read: " + dls);
+            Set<String> named = namedIds(dls);
+            assertFalse(named.contains(HIDDEN_ITEM), dls.toString());
+            assertEquals(named, visibleTo(dlsShopper, named), dls.toString());
+        }
+    }
+
+    /**
+     * The node keeps each item's content neighbours per caller: after a caller who reads the whole catalogue warmed the
+     * list of an item both may read (holding items the DLS role hides), the DLS caller's shelf holds its own nearest
+     * readable items, as many as asked for, not what is left of the other caller's list; and the other caller's list
+     * stays its own.
+     */
+    @Test
+    void underDocumentLevelSecurityEachCallerGetsContentFromTheItemsItReads() {
+        JsonNode open = contentShelf(shopper, "sec-content-open");
+        Set<String> openContent = contentItems(open);
+        assertEquals(CONTENT_NEIGHBORS, openContent.size(), open.toString());
+        Set<String> openReadable = visibleTo(dlsShopper, openContent);
+        assertTrue(
+                openReadable.size() < openContent.size(),
+                "the open caller's neighbours hold hidden items, or the test would prove nothing: " + open);
+        JsonNode again = contentShelf(shopper, "sec-content-open");
+        assertEquals(openContent, contentItems(again), again.toString());
+
+        JsonNode dls = contentShelf(dlsShopper, "sec-content-open");
+        Set<String> dlsContent = contentItems(dls);
+        assertEquals(CONTENT_NEIGHBORS, dlsContent.size(), "its own nearest readable items: " + dls);
+        assertEquals(dlsContent, visibleTo(dlsShopper, dlsContent), dls.toString());
+        Set<String> named = namedIds(dls);
+        assertEquals(named, visibleTo(dlsShopper, named), dls.toString());
+        JsonNode openAfter = contentShelf(shopper, "sec-content-open");
+        assertEquals(openContent, contentItems(openAfter), openAfter.toString());
     }
 
     private static void assertForbidden(EsClient.Response response) {

@@ -1,0 +1,420 @@
+package io.personalize.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.it.EsClient;
+import io.personalize.it.OnlineRetail;
+import io.personalize.it.Shop;
+import io.personalize.serving.ContentSpace;
+import io.personalize.training.RankingMetrics;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Part of {@code bin/bench recommend-quality}: why new products seldom reach a "for you" shelf as hits, measured before
+ * any rule is chosen. For each split (validation: judged on October; test: OR-time), the (shopper, new product)
+ * purchases, and how many of them a content term could reach: the new product among the content neighbours (cosine in
+ * the catalogue's {@link ContentSpace}, {@code content_directions} removed, the {@code content_neighbors} nearest of
+ * every product) of the shopper's {@code content_sources} newest items, as {@code _recommend}'s term reads them; then
+ * where it ranks among the new products the term reaches for that shopper (top 1, top 3), and how its summed cosine
+ * compares with the best item's.
+ * <p>
+ * Then rules that give new products a place, replayed in this JVM on the collaborative shelves ({@code _recommend}
+ * with {@code content_weight} 0) and judged on the validation split: the shopper's top new products by summed cosine
+ * (at most {@code s}), only those whose sum is at least {@code bar} times the best item's sum and that at least {@code
+ * support} of the shopper's items lead to, go right below the shelf's {@code size - s} best items. The rows print NDCG@10 against the shelf without
+ * them, the new products' slots and hits; the rule chosen on validation (most hits at NDCG@10 not lower) is then printed
+ * on the test split. The replay reads the shopper's items from the train purchases (newest last purchase first), the
+ * node reads its stored history: close, not identical.
+ */
+public final class NewProductReach {
+
+    static final int SOURCES = 10;
+    static final int NEIGHBOURS = 10;
+    static final int DIRECTIONS = 16;
+    static final int K = RecommendQualityBench.K;
+    static final double[] BARS = {0, 0.25, 0.5, 0.75, 1.0};
+    static final int[] SUPPORTS = {1, 2, 3};
+    static final int[] RULE_SLOTS = {1, 2, 3};
+
+    /** A rule: the shelf's last {@code slots} slots to new products with sum >= bar x best and >= support lists. */
+    record Rule(int slots, double bar, int support) {
+        String label() {
+            return String.format(Locale.ROOT, "slots %d, bar %.2f, support %d", slots, bar, support);
+        }
+    }
+
+    record Outcome(Rule rule, RankingMetrics metrics, int newSlots, int newHits) {}
+
+    /** A shopper's new products the term reaches: summed cosine, lists it is on, and the best sum of any item. */
+    record Reach(Map<String, double[]> newProducts, double best) {}
+
+    /** By itself, on a cluster {@code bin/bench recommend-quality} prepared (its indices and models). */
+    public static void main(String[] args) {
+        EsClient es = new EsClient(
+                args.length > 0 ? args[0] : "http://127.0.0.1:19400",
+                System.getenv("PERSONALIZE_USER"),
+                System.getenv("PERSONALIZE_PASSWORD"));
+        RecommendBenchData world = RecommendBenchData.load(es);
+        List<OnlineRetail.Purchase> validationTrain = ContentColdStart.validationTrain(world.data);
+        run(
+                es,
+                world.data,
+                ContentColdStart.validationSplit(world.data, validationTrain),
+                validationTrain,
+                ContentColdStart.VALIDATION_MODEL,
+                ContentColdStart.testSplit(world),
+                world.protocol.train(),
+                RecommendBenchData.MODEL,
+                vectorIndices());
+    }
+
+    static Map<String, String> vectorIndices() {
+        Map<String, String> indices = new LinkedHashMap<>();
+        indices.put("hashing", RecommendBenchData.PRODUCTS);
+        indices.put("minilm", ContentColdStart.MINILM_PRODUCTS);
+        return indices;
+    }
+
+    static Map<String, Rule> run(
+            EsClient es,
+            OnlineRetail data,
+            ContentColdStart.Split validation,
+            List<OnlineRetail.Purchase> validationTrain,
+            String validationModel,
+            ContentColdStart.Split test,
+            List<OnlineRetail.Purchase> testTrain,
+            String testModel,
+            Map<String, String> vectorIndices) {
+        System.out.printf(
+                Locale.ROOT,
+                "%n== Why new products seldom reach \"for you\": what a content term can reach (each shopper's %d newest"
+                        + " items, their %d nearest products in the content space with %d directions removed)%n",
+                SOURCES,
+                NEIGHBOURS,
+                DIRECTIONS);
+        Map<String, Map<String, List<String>>> collaborative = new HashMap<>();
+        collaborative.put(validation.name(), collaborativeShelves(es, validationModel, validation));
+        collaborative.put(test.name(), collaborativeShelves(es, testModel, test));
+        Map<String, Rule> chosen = new TreeMap<>();
+        for (Map.Entry<String, String> vectors : vectorIndices.entrySet()) {
+            Map<String, float[]> byItem = vectors(es, vectors.getValue());
+            ContentSpace space = ContentSpace.of(new ArrayList<>(byItem.values()), DIRECTIONS);
+            Map<String, float[]> prepared = new HashMap<>();
+            byItem.forEach((item, v) -> {
+                float[] p = space.prepare(v);
+                if (p != null) {
+                    prepared.put(item, p);
+                }
+            });
+            Map<String, Map<String, Double>> neighbours = new HashMap<>();
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n-- %s vectors (%s, %,d products)%n",
+                    vectors.getKey(),
+                    vectors.getValue(),
+                    prepared.size());
+            System.out.printf(
+                    Locale.ROOT,
+                    "   %-10s %9s %9s %10s %9s %9s %9s %12s %12s%n",
+                    "split",
+                    "pairs",
+                    "shoppers",
+                    "reachable",
+                    "top-1 new",
+                    "top-3 new",
+                    "top-1 hit",
+                    "sum/best hit",
+                    "sum/best all");
+            Map<String, Map<String, Reach>> reaches = new HashMap<>();
+            for (Object[] s : new Object[][] {{validation, validationTrain}, {test, testTrain}}) {
+                ContentColdStart.Split split = (ContentColdStart.Split) s[0];
+                @SuppressWarnings("unchecked")
+                List<OnlineRetail.Purchase> train = (List<OnlineRetail.Purchase>) s[1];
+                Map<String, List<String>> sources = newestItems(train);
+                Map<String, Set<String>> seen = new HashMap<>();
+                for (OnlineRetail.Purchase p : train) {
+                    seen.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
+                }
+                Map<String, Reach> byUser = new HashMap<>();
+                int pairs = 0, shoppers = 0, reachable = 0, top1 = 0, top3 = 0, top1Hits = 0;
+                double ratioHits = 0, ratioAll = 0;
+                int ratioAllCount = 0;
+                for (String user : split.users()) {
+                    Reach reach = reach(
+                            sources.getOrDefault(user, List.of()),
+                            seen.getOrDefault(user, Set.of()),
+                            split.newItems(),
+                            prepared,
+                            neighbours);
+                    byUser.put(user, reach);
+                    List<String> ranked = ranked(reach);
+                    Set<String> truth = split.truth().get(user);
+                    int bought = 0;
+                    for (String item : truth) {
+                        if (split.newItems().contains(item)) {
+                            bought++;
+                            double[] r = reach.newProducts().get(item);
+                            if (r != null) {
+                                reachable++;
+                                ratioHits += r[0] / reach.best();
+                                int at = ranked.indexOf(item);
+                                top1 += at == 0 ? 1 : 0;
+                                top3 += at < 3 ? 1 : 0;
+                            }
+                        }
+                    }
+                    pairs += bought;
+                    shoppers += bought > 0 ? 1 : 0;
+                    if (ranked.isEmpty() == false) {
+                        top1Hits += truth.contains(ranked.get(0)) ? 1 : 0;
+                        for (double[] r : reach.newProducts().values()) {
+                            ratioAll += r[0] / reach.best();
+                            ratioAllCount++;
+                        }
+                    }
+                }
+                reaches.put(split.name(), byUser);
+                System.out.printf(
+                        Locale.ROOT,
+                        "   %-10s %9d %9d %10d %9d %9d %4d/%-4d %12.3f %12.3f%n",
+                        split.name(),
+                        pairs,
+                        shoppers,
+                        reachable,
+                        top1,
+                        top3,
+                        top1Hits,
+                        split.users().size(),
+                        reachable == 0 ? 0 : ratioHits / reachable,
+                        ratioAllCount == 0 ? 0 : ratioAll / ratioAllCount);
+            }
+            System.out.println(
+                    "   pairs: (shopper, new product) purchases in the judged period; shoppers: judged shoppers who"
+                            + " bought a new product; reachable: pairs whose new product is among the neighbours of the shopper's"
+                            + " items; top-1/top-3 new: reachable pairs whose product is the shopper's first / among the first 3"
+                            + " new products by summed cosine; top-1 hit: shoppers whose first new product they bought, of all"
+                            + " judged shoppers; sum/best: the mean of a new product's sum over the shopper's best sum (hits, all)");
+
+            List<Rule> rules = new ArrayList<>();
+            for (int slots : RULE_SLOTS) {
+                for (double bar : BARS) {
+                    for (int support : SUPPORTS) {
+                        rules.add(new Rule(slots, bar, support));
+                    }
+                }
+            }
+            Outcome without =
+                    replay(validation, collaborative.get(validation.name()), reaches.get(validation.name()), null);
+            Outcome best = null;
+            System.out.printf(Locale.ROOT, "   rules replayed on the validation split's collaborative shelves:%n");
+            System.out.printf(
+                    Locale.ROOT, "   %-34s %9s %9s %9s %9s%n", "rule", "NDCG@10", "x without", "new slots", "new hits");
+            printOutcome("none (content_weight 0)", without, without);
+            for (Rule rule : rules) {
+                Outcome o =
+                        replay(validation, collaborative.get(validation.name()), reaches.get(validation.name()), rule);
+                printOutcome(rule.label(), o, without);
+                if (o.metrics().ndcg() >= without.metrics().ndcg() - 1e-12
+                        && o.newHits() > 0
+                        && (best == null
+                                || o.newHits() > best.newHits()
+                                || (o.newHits() == best.newHits() && o.newSlots() < best.newSlots()))) {
+                    best = o;
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "   chosen on validation (most new-product hits at NDCG@10 not lower; ties: fewer new slots): %s%n",
+                    best == null ? "none qualifies" : best.rule().label());
+            Outcome testWithout = replay(test, collaborative.get(test.name()), reaches.get(test.name()), null);
+            System.out.printf(Locale.ROOT, "   test split (OR-time), replayed:%n");
+            printOutcome("none (content_weight 0)", testWithout, testWithout);
+            if (best != null) {
+                chosen.put(vectors.getKey(), best.rule());
+                printOutcome(
+                        best.rule().label(),
+                        replay(test, collaborative.get(test.name()), reaches.get(test.name()), best.rule()),
+                        testWithout);
+            }
+        }
+        return chosen;
+    }
+
+    private static void printOutcome(String label, Outcome o, Outcome without) {
+        System.out.printf(
+                Locale.ROOT,
+                "   %-34s %9.5f %9.4f %9d %9d%n",
+                label,
+                o.metrics().ndcg(),
+                o.metrics().ndcg() / without.metrics().ndcg(),
+                o.newSlots(),
+                o.newHits());
+    }
+
+    /** The shelf with the rule's new products in its last slots (best first), judged; {@code rule} null: as it is. */
+    static Outcome replay(
+            ContentColdStart.Split split, Map<String, List<String>> shelves, Map<String, Reach> reaches, Rule rule) {
+        RankingMetrics metrics = new RankingMetrics(K, split.ids().catalogSize);
+        int newSlots = 0, newHits = 0;
+        for (String user : split.users()) {
+            List<String> shelf = new ArrayList<>(shelves.get(user));
+            if (rule != null) {
+                Reach reach = reaches.get(user);
+                List<String> fresh = new ArrayList<>();
+                for (String item : ranked(reach)) {
+                    double[] r = reach.newProducts().get(item);
+                    if (fresh.size() < rule.slots()
+                            && r[0] >= rule.bar() * reach.best() - 1e-12
+                            && r[1] >= rule.support()
+                            && shelf.contains(item) == false) {
+                        fresh.add(item);
+                    }
+                }
+                // as _recommend places them: right below the shelf's (size - slots) best items, best sum first
+                int above = Math.min(shelf.size(), K - rule.slots());
+                List<String> placed = new ArrayList<>(shelf.subList(0, above));
+                placed.addAll(fresh);
+                placed.addAll(shelf.subList(above, shelf.size()));
+                shelf = placed.subList(0, Math.min(K, placed.size()));
+            }
+            Set<String> truth = split.truth().get(user);
+            metrics.add(split.ids().of(shelf), split.ids().of(truth));
+            for (String item : shelf) {
+                if (split.newItems().contains(item)) {
+                    newSlots++;
+                    newHits += truth.contains(item) ? 1 : 0;
+                }
+            }
+        }
+        return new Outcome(rule, metrics, newSlots, newHits);
+    }
+
+    /** The new products a shopper's items reach, best summed cosine first (ties: by id). */
+    static List<String> ranked(Reach reach) {
+        List<String> items = new ArrayList<>(reach.newProducts().keySet());
+        items.sort(Comparator.<String>comparingDouble(i -> -reach.newProducts().get(i)[0])
+                .thenComparing(Comparator.naturalOrder()));
+        return items;
+    }
+
+    /**
+     * The content term's reach for one shopper: each source item lends its {@link #NEIGHBOURS} nearest products
+     * (positive cosine in the space, itself left out) their cosine, summed; the best sum is over items the shopper has
+     * not bought (exclude_seen); new products with their sum and how many lists they are on.
+     */
+    static Reach reach(
+            List<String> sources,
+            Set<String> seen,
+            Set<String> newItems,
+            Map<String, float[]> prepared,
+            Map<String, Map<String, Double>> neighbours) {
+        Map<String, double[]> sums = new HashMap<>();
+        for (String source : sources) {
+            Map<String, Double> list = neighbours.computeIfAbsent(source, s -> nearest(s, prepared));
+            list.forEach((item, cosine) -> {
+                double[] sum = sums.computeIfAbsent(item, k -> new double[2]);
+                sum[0] += cosine;
+                sum[1]++;
+            });
+        }
+        double best = 0;
+        Map<String, double[]> fresh = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : sums.entrySet()) {
+            if (seen.contains(e.getKey()) == false) {
+                best = Math.max(best, e.getValue()[0]);
+                if (newItems.contains(e.getKey())) {
+                    fresh.put(e.getKey(), e.getValue());
+                }
+            }
+        }
+        return new Reach(fresh, best);
+    }
+
+    private static Map<String, Double> nearest(String source, Map<String, float[]> prepared) {
+        float[] query = prepared.get(source);
+        if (query == null) {
+            return Map.of();
+        }
+        Map<String, float[]> others = new HashMap<>(prepared);
+        others.remove(source);
+        // cosines of prepared (unit) vectors: ContentSpace#nearest would prepare them again, so rank here
+        List<Map.Entry<String, Double>> scored = new ArrayList<>();
+        for (Map.Entry<String, float[]> e : others.entrySet()) {
+            double cosine = ContentSpace.dot(query, e.getValue());
+            if (cosine > 0) {
+                scored.add(Map.entry(e.getKey(), cosine));
+            }
+        }
+        scored.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        Map<String, Double> top = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : scored.subList(0, Math.min(NEIGHBOURS, scored.size()))) {
+            top.put(e.getKey(), e.getValue());
+        }
+        return top;
+    }
+
+    /** Each shopper's {@link #SOURCES} newest distinct items of the train purchases (newest last purchase first). */
+    static Map<String, List<String>> newestItems(List<OnlineRetail.Purchase> train) {
+        Map<String, Map<String, Long>> last = new HashMap<>();
+        for (OnlineRetail.Purchase p : train) {
+            last.computeIfAbsent(p.user(), k -> new HashMap<>()).merge(p.sku(), p.time(), Math::max);
+        }
+        Map<String, List<String>> out = new HashMap<>();
+        last.forEach((user, items) -> out.put(
+                user,
+                items.entrySet().stream()
+                        .sorted(Map.Entry.<String, Long>comparingByValue()
+                                .reversed()
+                                .thenComparing(Map.Entry.comparingByKey()))
+                        .limit(SOURCES)
+                        .map(Map.Entry::getKey)
+                        .toList()));
+        return out;
+    }
+
+    private static Map<String, List<String>> collaborativeShelves(
+            EsClient es, String model, ContentColdStart.Split split) {
+        return RecommendQualityBench.shelves(
+                es,
+                split.users(),
+                user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
+                        + ", \"exclude_seen\": true, \"content_weight\": 0}");
+    }
+
+    /** Every product's stored vector in {@code index}, by sku. */
+    static Map<String, float[]> vectors(EsClient es, String index) {
+        Map<String, float[]> out = new HashMap<>();
+        Object after = null;
+        while (true) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("size", 1000);
+            body.put("sort", List.of(Map.of("sku", "asc")));
+            body.put("_source", List.of("sku", "content_vector"));
+            if (after != null) {
+                body.put("search_after", List.of(after));
+            }
+            JsonNode hits = es.post("/" + index + "/_search?_source_exclude_vectors=false", body)
+                    .ok()
+                    .path("hits")
+                    .path("hits");
+            if (hits.isEmpty()) {
+                return out;
+            }
+            for (JsonNode hit : hits) {
+                JsonNode vector = hit.path("_source").path("content_vector");
+                if (vector.isArray()) {
+                    out.put(hit.path("_source").path("sku").asText(), Shop.toFloats(vector));
+                }
+                after = hit.path("sort").get(0).asText();
+            }
+        }
+    }
+}
