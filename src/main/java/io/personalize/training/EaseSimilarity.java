@@ -126,7 +126,7 @@ public final class EaseSimilarity implements ItemSimilarity {
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
         int block = columnsPerBlock(n, s);
-        SparseColumns columns = columns(m, x, 0, n, block, heavyItems(n, s, block), true, monitor);
+        SparseColumns columns = columns(m, x, 0, n, n, blockBytes(n, s), heavyItems(n, s, block), true, monitor);
         return sparseRows(m.numItems(), java.util.List.of(columns), k, keepWeights);
     }
 
@@ -214,14 +214,22 @@ public final class EaseSimilarity implements ItemSimilarity {
     }
 
     /**
-     * Columns whose Gram matrices are built together: half of what the memory budget leaves beside the lists (each
-     * block walks the co-occurrences of its supports' items once, so fewer, larger blocks cost less time), at least 1.
-     * A block's Gram matrices are kept as their upper triangles ({@code s (s + 1) / 2} doubles each): twice the
-     * columns per block, half the blocks, half the walks.
+     * Bytes a block of columns may hold while their Gram matrices are built: half of what the memory budget leaves
+     * beside the lists (each block walks the co-occurrences of its supports' items once, so fewer, larger blocks cost
+     * less time). A block grows column by column, each counted at its own size ({@link #columnBytes}): the upper
+     * triangle of its Gram matrix without the entries among heavy items, so a column whose support is mostly popular
+     * items takes a fraction of the full triangle.
+     */
+    long blockBytes(int numItems, int s) {
+        return Math.max(0, memoryBudgetBytes - sparseBytes(numItems, s)) / 2;
+    }
+
+    /**
+     * Columns in a block at the least: as many as {@link #blockBytes} holds at the full triangle each ({@code s (s +
+     * 1) / 2} doubles), at least 1; when they are all the columns, no item needs to be heavy ({@link #heavyItems}).
      */
     int columnsPerBlock(int numItems, int s) {
-        long spare = Math.max(0, memoryBudgetBytes - sparseBytes(numItems, s)) / 2;
-        return (int) Math.max(1, Math.min(numItems, 1 + spare / (4L * s * (s + 1) + 8L * s)));
+        return (int) Math.max(1, Math.min(numItems, 1 + blockBytes(numItems, s) / columnBytes(s * (s + 1L) / 2, s)));
     }
 
     /** Position of (a, b), a <= b, in the upper triangle of a {@code size x size} matrix stored row by row. */
@@ -269,7 +277,7 @@ public final class EaseSimilarity implements ItemSimilarity {
 
         Scratch(int n, int s) {
             acc = new double[n];
-            touched = new int[n];
+            touched = new int[n + 1]; // one spare: coOccurrence writes ahead of its count
             top = new TopK(s);
             chosen = new int[s];
             chosenScores = new float[s];
@@ -281,9 +289,12 @@ public final class EaseSimilarity implements ItemSimilarity {
     private static final int COLUMNS_PER_TASK = 16;
 
     /**
-     * Columns are solved in blocks: first each column's support (the top co-occurring items, a walk over the users of
-     * j), then the Gram matrices of the whole block, walking the users of each support item once per block (a popular
-     * item is in most columns' supports: walking it once per column was most of the time), then the solves.
+     * Columns are solved in blocks: first every column's support (the top co-occurring items, a walk over the users of
+     * j), then, block by block, in the order of {@link #supportOrder} (columns whose supports share items together),
+     * the Gram matrices of the whole block, walking the users of each support item once per block (a popular item is
+     * in most columns' supports: walking it once per column was most of the time), then the solves. A column's
+     * right-hand side G[j][support] comes from the walk of j itself (or, for a heavy column, from its support items'
+     * walks and the heavy triangle).
      *
      * <p>The {@code heavy} items whose rows cost most to walk are walked once for all blocks: their Gram entries among
      * themselves are kept ({@link #heavyItems}); a block walks its other support items only, each filling its entries
@@ -293,8 +304,16 @@ public final class EaseSimilarity implements ItemSimilarity {
      * as on one thread.
      */
     ItemNeighbors sparse(InteractionMatrix m, float[] x, int k, int block, int heavy, TrainingMonitor monitor) {
+        return sparse(m, x, k, block, Long.MAX_VALUE, heavy, monitor);
+    }
+
+    /** Blocks of at most {@code block} columns and {@code blockBytes} bytes ({@link #columnBytes}), at least one column. */
+    ItemNeighbors sparse(
+            InteractionMatrix m, float[] x, int k, int block, long blockBytes, int heavy, TrainingMonitor monitor) {
         return sparseRows(
-                m.numItems(), java.util.List.of(columns(m, x, 0, m.numItems(), block, heavy, true, monitor)), k);
+                m.numItems(),
+                java.util.List.of(columns(m, x, 0, m.numItems(), block, blockBytes, heavy, true, monitor)),
+                k);
     }
 
     /** The columns in blocks of {@code block}, with no heavy items. */
@@ -317,7 +336,15 @@ public final class EaseSimilarity implements ItemSimilarity {
     public SparseColumns sparseSupports(InteractionMatrix m, int from, int to) {
         int s = Math.min(support, Math.max(1, m.numItems() - 1));
         return columns(
-                m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), 0, false, TrainingMonitor.NOOP);
+                m,
+                values(m.userWeights()),
+                from,
+                to,
+                to - from,
+                blockBytes(m.numItems(), s),
+                0,
+                false,
+                TrainingMonitor.NOOP);
     }
 
     /**
@@ -328,7 +355,7 @@ public final class EaseSimilarity implements ItemSimilarity {
      */
     public SparseColumns sparseColumns(InteractionMatrix m, int from, int to, TrainingMonitor monitor) {
         int s = Math.min(support, Math.max(1, m.numItems() - 1));
-        return columns(m, values(m.userWeights()), from, to, columnsPerBlock(m.numItems(), s), 0, true, monitor);
+        return columns(m, values(m.userWeights()), from, to, to - from, blockBytes(m.numItems(), s), 0, true, monitor);
     }
 
     private SparseColumns columns(
@@ -337,6 +364,7 @@ public final class EaseSimilarity implements ItemSimilarity {
             int from,
             int to,
             int block,
+            long blockBytes,
             int heavy,
             boolean solve,
             TrainingMonitor monitor) {
@@ -346,7 +374,6 @@ public final class EaseSimilarity implements ItemSimilarity {
         }
         int n = m.numItems();
         int s = Math.min(support, Math.max(1, n - 1));
-        block = Math.max(1, Math.min(block, Math.max(1, to - from)));
         int[] uo = m.userOffsets();
         int[] ui = m.userItems();
         int[] io = m.itemOffsets();
@@ -355,92 +382,136 @@ public final class EaseSimilarity implements ItemSimilarity {
         float[] xc = columnValues(m, x);
         int[] colLength = new int[to - from];
         int[] colIds = new int[(to - from) * s];
-        float[] colWeights = solve ? new float[(to - from) * s] : null;
-        double[][] rhs = new double[block][s];
-        double[][] grams = new double[block][];
+        // every column's support first: G[j][.], the co-occurrence of j with every item; its top s are j's support
+        workers.forEach(tasks(to - from), () -> new Scratch(n, s), (w, t) -> {
+            for (int j = from + t * COLUMNS_PER_TASK, e = Math.min(to, j + COLUMNS_PER_TASK); j < e; j++) {
+                double[] acc = w.acc;
+                int nt = coOccurrence(j, io, iu, xc, uo, ui, x, acc, w.touched);
+                TopK top = w.top;
+                for (int q = 0; q < nt; q++) {
+                    int i = w.touched[q];
+                    if (i != j && acc[i] > 0) {
+                        top.offer(i, (float) acc[i]);
+                    }
+                }
+                int size = top.drainSorted(w.chosen, w.chosenScores, 0);
+                System.arraycopy(w.chosen, 0, colIds, (j - from) * s, size);
+                colLength[j - from] = size;
+                for (int q = 0; q < nt; q++) {
+                    acc[w.touched[q]] = 0;
+                }
+            }
+            monitor.checkCancelled();
+        });
+        if (solve == false) {
+            return new SparseColumns(from, s, colLength, colIds, null);
+        }
+        float[] colWeights = new float[(to - from) * s];
         // heavyIndex[i]: i's row and column in the heavy triangle, -1 for the other items
-        int[] heavyIndex = heaviest(m, solve ? heavy : 0);
-        double[] heavyGram = heavyGram(m, x, xc, heavyIndex, solve ? heavy : 0, monitor);
+        int[] heavyIndex = heaviest(m, heavy);
+        double[] heavyGram = heavyGram(m, x, xc, heavyIndex, heavy, monitor);
+        int[] order = supportOrder(from, to, s, colLength, colIds, heavyIndex);
+        block = Math.max(1, Math.min(block, Math.max(1, to - from)));
+        double[][] rhs = new double[block][];
+        GramLayout[] grams = new GramLayout[block];
+        int[] blockColumns = new int[block];
         // the block's support entries by item: head[i] -> entry -> next entry; an entry is (column in block, position)
         int[] head = new int[n];
         java.util.Arrays.fill(head, -1);
-        int[] next = new int[block * s];
-        int[] entryColumn = new int[block * s];
-        int[] entryPosition = new int[block * s];
-        int[] supportItems = new int[block * s];
-        for (int j0 = from; j0 < to; j0 += block) {
-            final int first = j0;
-            int j1 = Math.min(to, j0 + block);
-            // G[j][.]: co-occurrence of j with every item; its top s are j's support
-            workers.forEach(tasks(j1 - j0), () -> new Scratch(n, s), (w, t) -> {
-                for (int j = first + t * COLUMNS_PER_TASK, e = Math.min(j1, j + COLUMNS_PER_TASK); j < e; j++) {
-                    double[] acc = w.acc;
-                    int nt = coOccurrence(j, io, iu, xc, uo, ui, x, acc, w.touched);
-                    TopK top = w.top;
-                    for (int q = 0; q < nt; q++) {
-                        int i = w.touched[q];
-                        if (i != j && acc[i] > 0) {
-                            top.offer(i, (float) acc[i]);
-                        }
-                    }
-                    int size = top.drainSorted(w.chosen, w.chosenScores, 0);
-                    System.arraycopy(w.chosen, 0, colIds, (j - from) * s, size);
-                    colLength[j - from] = size;
-                    for (int a = 0; a < size; a++) {
-                        rhs[j - first][a] = acc[w.chosen[a]];
-                    }
-                    for (int q = 0; q < nt; q++) {
-                        acc[w.touched[q]] = 0;
-                    }
-                    grams[j - first] = size == 0 || solve == false ? null : new double[size * (size + 1) / 2];
-                }
-                monitor.checkCancelled();
-            });
-            if (solve == false) {
-                continue;
-            }
+        int[] self = new int[n]; // self[j]: j's column in the block, -1 when j is not a column of the block
+        java.util.Arrays.fill(self, -1);
+        int[] next = new int[0];
+        int[] entryColumn = new int[0];
+        int[] entryPosition = new int[0];
+        int[] walkedItems = new int[0];
+        int done = 0;
+        for (int o0 = 0; o0 < order.length; ) {
+            // the block: the next columns in the order of their supports while their Gram matrices fit blockBytes (at
+            // least one column); a column keeps the entries of its support's non-heavy items only (GramLayout)
+            int o1 = o0;
+            long bytes = 0;
             int entries = 0;
+            while (o1 < order.length && o1 - o0 < block) {
+                int j = order[o1];
+                int size = colLength[j - from];
+                GramLayout g = size == 0 ? null : GramLayout.of(colIds, (j - from) * s, size, heavyIndex);
+                long b = columnBytes(g == null ? 0 : g.entries(), size);
+                if (o1 > o0 && bytes + b > blockBytes) {
+                    break;
+                }
+                bytes += b;
+                grams[o1 - o0] = g;
+                blockColumns[o1 - o0] = j;
+                entries += size;
+                o1++;
+            }
+            final int columns = o1 - o0;
+            if (next.length < entries) {
+                next = new int[entries];
+                entryColumn = new int[entries];
+                entryPosition = new int[entries];
+            }
+            if (walkedItems.length < entries + columns) {
+                walkedItems = new int[entries + columns];
+            }
+            entries = 0;
             int items = 0;
-            for (int j = j0; j < j1; j++) {
-                for (int a = 0, size = colLength[j - from]; a < size; a++) {
+            for (int c = 0; c < columns; c++) {
+                int j = blockColumns[c];
+                int size = colLength[j - from];
+                if (grams[c] != null) {
+                    grams[c].allocate();
+                }
+                rhs[c] = new double[size];
+                for (int a = 0; a < size; a++) {
                     int i = colIds[(j - from) * s + a];
-                    if (head[i] < 0 && heavyIndex[i] < 0) {
-                        supportItems[items++] = i;
+                    if (head[i] < 0 && heavyIndex[i] < 0 && self[i] < 0) {
+                        walkedItems[items++] = i;
                     }
-                    entryColumn[entries] = j - j0;
+                    entryColumn[entries] = c;
                     entryPosition[entries] = a;
                     next[entries] = head[i];
                     head[i] = entries++;
                 }
             }
+            for (int c = 0; c < columns; c++) {
+                int j = blockColumns[c];
+                // a non-heavy column's right-hand side, G[j][support], from its own walk
+                if (heavyIndex[j] < 0 && head[j] < 0) {
+                    walkedItems[items++] = j;
+                }
+                self[j] = c;
+            }
             // G restricted to each support, from the rows of its items that are not heavy: row a of column j's matrix
-            // is G[i][.] on j's support, i its a-th item, and the entries (b, a), b < a, of its heavy items
+            // is G[i][.] on j's support, i its a-th item, and the entries (b, a), b < a, of its heavy items; a heavy
+            // column's right-hand side G[j][i] from the same walk (G is symmetric to the last bit: both walks add the
+            // same products, exact in double, over the same users, in the same order)
             final int walked = items;
+            final int[] nextEntry = next;
+            final int[] columnOf = entryColumn;
+            final int[] positionOf = entryPosition;
+            final int[] walkedList = walkedItems;
             workers.forEach(tasks(walked), () -> new Scratch(n, s), (w, t) -> {
                 double[] acc = w.acc;
                 for (int e = t * COLUMNS_PER_TASK, end = Math.min(walked, e + COLUMNS_PER_TASK); e < end; e++) {
-                    int i = supportItems[e];
+                    int i = walkedList[e];
                     int nt = coOccurrence(i, io, iu, xc, uo, ui, x, acc, w.touched);
-                    for (int entry = head[i]; entry >= 0; entry = next[entry]) {
-                        int c = entryColumn[entry];
-                        int a = entryPosition[entry];
-                        int size = colLength[first + c - from];
-                        double[] gd = grams[c];
-                        int base = (first + c - from) * s;
-                        // the upper triangle: G is symmetric to the last bit (both walks add the same products, over
-                        // the same users, in the same order), so row a from column a on is all there is
-                        int row = packed(a, a, size) - a;
-                        for (int b = a; b < size; b++) {
-                            gd[row + b] = acc[colIds[base + b]];
-                        }
-                        gd[row + a] += lambda;
-                        if (heavy > 0) {
-                            for (int b = 0; b < a; b++) {
-                                int other = colIds[base + b];
-                                if (heavyIndex[other] >= 0) {
-                                    gd[packed(b, a, size)] = acc[other];
-                                }
+                    if (heavyIndex[i] < 0) {
+                        for (int entry = head[i]; entry >= 0; entry = nextEntry[entry]) {
+                            int c = columnOf[entry];
+                            int a = positionOf[entry];
+                            int j = blockColumns[c];
+                            grams[c].fillRow(a, acc, colIds, (j - from) * s, lambda);
+                            if (heavyIndex[j] >= 0) {
+                                rhs[c][a] = acc[j];
                             }
+                        }
+                    }
+                    int c = self[i];
+                    if (c >= 0 && heavyIndex[i] < 0) {
+                        double[] r = rhs[c];
+                        for (int a = 0, base = (i - from) * s; a < r.length; a++) {
+                            r[a] = acc[colIds[base + a]];
                         }
                     }
                     for (int q = 0; q < nt; q++) {
@@ -449,56 +520,250 @@ public final class EaseSimilarity implements ItemSimilarity {
                 }
                 monitor.checkCancelled();
             });
-            for (int j = j0; j < j1; j++) {
+            for (int c = 0; c < columns; c++) {
+                int j = blockColumns[c];
+                self[j] = -1;
                 for (int a = 0, size = colLength[j - from]; a < size; a++) {
                     head[colIds[(j - from) * s + a]] = -1;
                 }
             }
-            workers.forEach(tasks(j1 - j0), () -> new Scratch(n, s), (w, t) -> {
+            workers.forEach(tasks(columns), () -> new Scratch(n, s), (w, t) -> {
                 double[] full = w.full;
-                for (int j = first + t * COLUMNS_PER_TASK, e = Math.min(j1, j + COLUMNS_PER_TASK); j < e; j++) {
+                for (int c = t * COLUMNS_PER_TASK, e = Math.min(columns, c + COLUMNS_PER_TASK); c < e; c++) {
+                    int j = blockColumns[c];
                     int size = colLength[j - from];
                     if (size == 0) {
                         continue;
                     }
-                    double[] packedGram = grams[j - first];
                     int base = (j - from) * s;
-                    for (int a = 0; a < size; a++) {
-                        int row = packed(a, a, size) - a;
-                        int ha = heavyIndex[colIds[base + a]];
-                        for (int b = a; b < size; b++) {
-                            int hb = ha < 0 ? -1 : heavyIndex[colIds[base + b]];
-                            double g;
-                            if (hb < 0) {
-                                g = packedGram[row + b];
-                            } else {
-                                g = heavyGram[ha <= hb ? packed(ha, hb, heavy) : packed(hb, ha, heavy)];
-                                if (a == b) {
-                                    g += lambda;
-                                }
+                    double[] r = rhs[c];
+                    int hj = heavyIndex[j];
+                    if (hj >= 0) {
+                        // a heavy column's right-hand side on its heavy items: the heavy triangle
+                        for (int a = 0; a < size; a++) {
+                            int ha = heavyIndex[colIds[base + a]];
+                            if (ha >= 0) {
+                                r[a] = heavyGram[hj <= ha ? packed(hj, ha, heavy) : packed(ha, hj, heavy)];
                             }
-                            full[a * size + b] = g;
-                            full[b * size + a] = g;
                         }
                     }
+                    // the upper triangle, row by row: the solver's Cholesky (the inner-product form, lower) reads
+                    // nothing else of its input; the lower triangle is written before it is read
+                    grams[c].upperTriangle(full, colIds, base, heavyIndex, heavyGram, heavy, lambda);
                     LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(size);
                     if (solver.setA(DMatrixRMaj.wrap(size, size, full)) == false) {
                         throw new IllegalStateException(
                                 "[ease] a Gram matrix is not positive definite: raise the regularization");
                     }
                     DMatrixRMaj weights = new DMatrixRMaj(size, 1);
-                    solver.solve(DMatrixRMaj.wrap(size, 1, java.util.Arrays.copyOf(rhs[j - first], size)), weights);
+                    solver.solve(DMatrixRMaj.wrap(size, 1, r), weights);
                     for (int a = 0; a < size; a++) {
                         colWeights[base + a] = (float) weights.data[a];
                     }
-                    grams[j - first] = null;
+                    grams[c] = null;
+                    rhs[c] = null;
                 }
                 monitor.checkCancelled();
             });
+            done += columns;
             monitor.checkCancelled();
-            monitor.progress("similarity", j1, n);
+            monitor.progress("similarity", done, n);
+            o0 = o1;
         }
         return new SparseColumns(from, s, colLength, colIds, colWeights);
+    }
+
+    /**
+     * The order the columns are solved in, greedy: next, the column not yet ordered that the most ordered columns hold
+     * in their supports (among their non-heavy items; ties: the smaller id), else the smallest column not yet ordered.
+     * A block walks the rows of its columns' support items, so columns whose supports share items belong in the same
+     * block: in the items' id order (unrelated to what co-occurs) nearly every block walked nearly every item. The
+     * weights do not depend on the order (each column is solved from the same sums).
+     */
+    static int[] supportOrder(int from, int to, int s, int[] colLength, int[] colIds, int[] heavyIndex) {
+        int columns = to - from;
+        int[] order = new int[columns];
+        boolean[] ordered = new boolean[columns];
+        int[] count = new int[columns];
+        // an indexed max-heap of the columns some ordered column's support holds, by count, then the smaller id
+        int[] heap = new int[columns];
+        int[] at = new int[columns];
+        java.util.Arrays.fill(at, -1);
+        int size = 0;
+        int seed = 0;
+        for (int o = 0; o < columns; o++) {
+            int c;
+            if (size > 0) {
+                c = heap[0];
+                at[c] = -1;
+                if (--size > 0) {
+                    heap[0] = heap[size];
+                    at[heap[0]] = 0;
+                    siftDown(heap, at, count, size, 0);
+                }
+            } else {
+                while (ordered[seed]) {
+                    seed++;
+                }
+                c = seed;
+            }
+            ordered[c] = true;
+            order[o] = from + c;
+            for (int a = 0, length = colLength[c]; a < length; a++) {
+                int i = colIds[c * s + a] - from;
+                if (i < 0 || i >= columns || ordered[i] || heavyIndex[i + from] >= 0) {
+                    continue;
+                }
+                count[i]++;
+                if (at[i] < 0) {
+                    heap[size] = i;
+                    at[i] = size++;
+                }
+                siftUp(heap, at, count, at[i]);
+            }
+        }
+        return order;
+    }
+
+    private static boolean before(int[] count, int a, int b) {
+        return count[a] > count[b] || (count[a] == count[b] && a < b);
+    }
+
+    private static void siftUp(int[] heap, int[] at, int[] count, int p) {
+        int c = heap[p];
+        while (p > 0) {
+            int parent = (p - 1) >>> 1;
+            if (before(count, c, heap[parent]) == false) {
+                break;
+            }
+            heap[p] = heap[parent];
+            at[heap[p]] = p;
+            p = parent;
+        }
+        heap[p] = c;
+        at[c] = p;
+    }
+
+    private static void siftDown(int[] heap, int[] at, int[] count, int size, int p) {
+        int c = heap[p];
+        while (true) {
+            int child = 2 * p + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && before(count, heap[child + 1], heap[child])) {
+                child++;
+            }
+            if (before(count, heap[child], c) == false) {
+                break;
+            }
+            heap[p] = heap[child];
+            at[heap[p]] = p;
+            p = child;
+        }
+        heap[p] = c;
+        at[c] = p;
+    }
+
+    /**
+     * A column's bytes in a block: its Gram entries (doubles), its right-hand side (doubles), its layout (two ints per
+     * support item) and the block's entry lists (three ints per support item), plus the arrays' headers.
+     */
+    static long columnBytes(long gramEntries, int size) {
+        return 8 * gramEntries + 8L * size + 9L * size + 12L * size + 128;
+    }
+
+    /**
+     * Where a column's Gram entries are kept while its block is built: the upper triangle, row by row, without the
+     * entries among heavy items (those are in the heavy triangle, shared by every column). Row a of a non-heavy item
+     * holds (a, b) for every b >= a; row a of a heavy item only (a, b) for the non-heavy b > a. With no heavy item in
+     * the support it is the packed upper triangle ({@link #packed}).
+     */
+    static final class GramLayout {
+        private final int size;
+        private final int[] start; // row a's first entry; start[size]: the entries
+        private final int[] light; // light[a]: non-heavy positions before a (size + 1 of them)
+        private final boolean[] heavyAt;
+        private double[] g;
+
+        private GramLayout(int size, int[] start, int[] light, boolean[] heavyAt) {
+            this.size = size;
+            this.start = start;
+            this.light = light;
+            this.heavyAt = heavyAt;
+        }
+
+        static GramLayout of(int[] ids, int base, int size, int[] heavyIndex) {
+            int[] light = new int[size + 1];
+            boolean[] heavyAt = new boolean[size];
+            for (int a = 0; a < size; a++) {
+                heavyAt[a] = heavyIndex[ids[base + a]] >= 0;
+                light[a + 1] = light[a] + (heavyAt[a] ? 0 : 1);
+            }
+            int[] start = new int[size + 1];
+            for (int a = 0; a < size; a++) {
+                start[a + 1] = start[a] + (heavyAt[a] ? light[size] - light[a + 1] : size - a);
+            }
+            return new GramLayout(size, start, light, heavyAt);
+        }
+
+        int entries() {
+            return start[size];
+        }
+
+        void allocate() {
+            g = new double[start[size]];
+        }
+
+        /** The slot of (a, b), a <= b, not both heavy. */
+        int slot(int a, int b) {
+            return heavyAt[a] ? start[a] + light[b] - light[a + 1] : start[a] + b - a;
+        }
+
+        /**
+         * Row a (a non-heavy item) from its co-occurrences {@code acc}: (a, b) for b >= a, the ridge on the diagonal,
+         * and (b, a) for the heavy items b < a (G is symmetric to the last bit: both walks add the same products, over
+         * the same users, in the same order).
+         */
+        void fillRow(int a, double[] acc, int[] ids, int base, double lambda) {
+            int row = start[a] - a;
+            for (int b = a; b < size; b++) {
+                g[row + b] = acc[ids[base + b]];
+            }
+            g[start[a]] += lambda;
+            if (light[a] < a) {
+                for (int b = 0; b < a; b++) {
+                    if (heavyAt[b]) {
+                        g[start[b] + light[a] - light[b + 1]] = acc[ids[base + b]];
+                    }
+                }
+            }
+        }
+
+        /** The upper triangle of the column's ridge Gram matrix into {@code full} ({@code size x size}, row-major). */
+        void upperTriangle(
+                double[] full, int[] ids, int base, int[] heavyIndex, double[] heavyGram, int heavy, double lambda) {
+            for (int a = 0; a < size; a++) {
+                if (heavyAt[a] == false) {
+                    System.arraycopy(g, start[a], full, a * size + a, size - a);
+                    continue;
+                }
+                int ha = heavyIndex[ids[base + a]];
+                for (int b = a; b < size; b++) {
+                    double v;
+                    if (heavyAt[b] == false) {
+                        v = g[start[a] + light[b] - light[a + 1]];
+                    } else {
+                        int hb = heavyIndex[ids[base + b]];
+                        v = heavyGram[ha <= hb ? packed(ha, hb, heavy) : packed(hb, ha, heavy)];
+                        if (a == b) {
+                            v += lambda;
+                        }
+                    }
+                    full[a * size + b] = v;
+                }
+            }
+        }
     }
 
     /**
@@ -647,10 +912,11 @@ public final class EaseSimilarity implements ItemSimilarity {
                 double v = xj * x[q];
                 if (v > 0) {
                     int i = ui[q];
-                    if (acc[i] == 0) {
-                        touched[nt++] = i;
-                    }
-                    acc[i] += v;
+                    double before = acc[i];
+                    // recorded when first reached, without a branch (first reach or not is hard to predict)
+                    touched[nt] = i;
+                    nt += before == 0 ? 1 : 0;
+                    acc[i] = before + v;
                 }
             }
         }

@@ -187,6 +187,87 @@ class EaseSimilarityTests {
         }
     }
 
+    /**
+     * Blocks cut by bytes (each column counted at its own size: fewer entries when its support holds heavy items), in
+     * the order of the supports, any number of threads: the weights of the columns solved one by one, to the last bit.
+     */
+    @Test
+    void sparseColumnsInBlocksCutByTheirBytesAreTheColumnsSolvedOneByOne() {
+        InteractionMatrix m = TestData.random(29, 160, 80, 0.12);
+        float[] x = new float[m.nnz()];
+        for (int p = 0; p < x.length; p++) {
+            x[p] = (float) Math.sqrt(m.userWeights()[p]);
+        }
+        EaseSimilarity serial = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
+        ItemNeighbors one = serial.sparse(m, x, 80, 1, 0, TrainingMonitor.NOOP);
+        long column = EaseSimilarity.columnBytes(12 * 13 / 2, 12);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            EaseSimilarity parallel =
+                    new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE, new Workers(pool, 3));
+            for (EaseSimilarity ease : new EaseSimilarity[] {serial, parallel}) {
+                for (long bytes : new long[] {1, column / 2, 3 * column, 20 * column}) {
+                    for (int heavy : new int[] {0, 5, 30}) {
+                        ItemNeighbors blocked = ease.sparse(m, x, 80, 80, bytes, heavy, TrainingMonitor.NOOP);
+                        String what = (ease == serial ? "serial" : "workers") + ", bytes " + bytes + ", heavy " + heavy;
+                        for (int i = 0; i < m.numItems(); i++) {
+                            assertArrayEquals(one.neighbors(i), blocked.neighbors(i), what + ", item " + i);
+                            assertArrayEquals(one.scores(i), blocked.scores(i), what + ", item " + i);
+                        }
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /**
+     * A column's Gram entries without those among heavy items: supports (ids) 10, 11, 12, 13, heavy 11 and 13: rows
+     * 0 and 2 (light) hold 4 and 2 entries, rows 1 and 3 (heavy) their light items after them: 1 (item 12) and 0.
+     */
+    @Test
+    void aColumnKeepsNoGramEntryBetweenTwoHeavyItems() {
+        int[] heavyIndex = new int[14];
+        java.util.Arrays.fill(heavyIndex, -1);
+        heavyIndex[11] = 0;
+        heavyIndex[13] = 1;
+        EaseSimilarity.GramLayout g = EaseSimilarity.GramLayout.of(new int[] {7, 10, 11, 12, 13}, 1, 4, heavyIndex);
+        assertEquals(4 + 1 + 2 + 0, g.entries());
+        Set<Integer> slots = new HashSet<>();
+        for (int a = 0; a < 4; a++) {
+            for (int b = a; b < 4; b++) {
+                if ((a == 1 || a == 3) && (b == 1 || b == 3)) {
+                    continue;
+                }
+                assertTrue(slots.add(g.slot(a, b)), "(" + a + ", " + b + ") shares a slot");
+            }
+        }
+        assertEquals(Set.of(0, 1, 2, 3, 4, 5, 6), slots);
+        int[] noHeavy = new int[14];
+        java.util.Arrays.fill(noHeavy, -1);
+        assertEquals(
+                10,
+                EaseSimilarity.GramLayout.of(new int[] {10, 11, 12, 13}, 0, 4, noHeavy)
+                        .entries());
+    }
+
+    /**
+     * Columns ordered greedily by the supports that hold them: 0 holds 1, 2 and 4, 1 holds 4 and 3: from 0 (the
+     * smallest), then 1 (held once, the smallest), 4 (now held twice), 2 and 3 (held once, the smaller first); with 4
+     * heavy it is never reached through a support, only as the last column left: 0, 1, 2, 3, 4.
+     */
+    @Test
+    void columnsAreOrderedByTheSupportsThatHoldThem() {
+        int s = 3;
+        int[] lengths = {3, 2, 0, 0, 0};
+        int[] ids = {1, 2, 4, 4, 3, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+        int[] light = {-1, -1, -1, -1, -1};
+        assertArrayEquals(new int[] {0, 1, 4, 2, 3}, EaseSimilarity.supportOrder(0, 5, s, lengths, ids, light));
+        int[] heavy = {-1, -1, -1, -1, 0};
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4}, EaseSimilarity.supportOrder(0, 5, s, lengths, ids, heavy));
+    }
+
     @Test
     void theHeavyItemsTakeAQuarterOfTheSpareBudgetAndOnlyWhenThereAreSeveralBlocks() {
         long budget = EaseSimilarity.sparseBytes(1000, 20) + 4_000_000;
