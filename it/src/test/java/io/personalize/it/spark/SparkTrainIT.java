@@ -104,7 +104,7 @@ class SparkTrainIT {
         assertEquals(0, run.code, run.output);
         assertTrue(run.output.contains("reading [" + EVENTS + "] in 2 slices (point in time)"), run.output);
         assertTrue(
-                run.output.contains("reading the catalogue [" + PRODUCTS + "] in 2 slices (point in time)"),
+                run.output.contains("reading [" + PRODUCTS + "] (the catalogue) in 2 slices (point in time)"),
                 run.output);
         java.util.regex.Matcher sent = java.util.regex.Pattern.compile(
                         "imported into \\[" + MODEL + "\\] in (\\d+) parts of at most 65,536 bytes \\(session [^)]+\\),"
