@@ -1,6 +1,5 @@
 package io.personalize.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.bench.ContentQualityBench.OrTime;
 import io.personalize.bench.ContentQualityBench.Result;
 import io.personalize.bench.ContentQualityBench.Sparse;
@@ -650,31 +649,7 @@ final class ContentPreparation {
         Shop.createProductsIndex(es, index, index, 1, 0, 384);
         Shop.loadProducts(es, index, products);
         Sparse[] byProduct = new Sparse[products.size()];
-        Object after = null;
-        while (true) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("size", 1000);
-            body.put("sort", List.of(Map.of("sku", "asc")));
-            body.put("_source", List.of("sku", "content_vector"));
-            if (after != null) {
-                body.put("search_after", List.of(after));
-            }
-            JsonNode hits = es.post("/" + index + "/_search?_source_exclude_vectors=false", body)
-                    .ok()
-                    .path("hits")
-                    .path("hits");
-            if (hits.isEmpty()) {
-                break;
-            }
-            for (JsonNode hit : hits) {
-                JsonNode vector = hit.path("_source").path("content_vector");
-                if (vector.isArray()) {
-                    byProduct[productIndex.get(hit.path("_source").path("sku").asText())] =
-                            Sparse.of(Shop.toFloats(vector));
-                }
-                after = hit.path("sort").get(0).asText();
-            }
-        }
+        Shop.contentVectors(es, index).forEach((sku, vector) -> byProduct[productIndex.get(sku)] = Sparse.of(vector));
         return new Vectors(new Variant(model, 384, name), 384, byProduct, 0);
     }
 }

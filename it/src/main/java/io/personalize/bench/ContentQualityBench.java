@@ -466,34 +466,12 @@ public final class ContentQualityBench {
         Shop.createProductsIndex(es, v.index(), v.index(), 1, 0, v.dims());
         Shop.loadProducts(es, v.index(), products);
         Sparse[] byProduct = new Sparse[products.size()];
-        Object after = null;
-        while (true) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("size", 1000);
-            body.put("sort", List.of(Map.of("sku", "asc")));
-            body.put("_source", List.of("sku", "content_vector"));
-            if (after != null) {
-                body.put("search_after", List.of(after));
+        Shop.contentVectors(es, v.index()).forEach((sku, vector) -> {
+            if (vector.length != v.dims()) {
+                throw new IllegalStateException(sku + ": " + vector.length + " dims");
             }
-            JsonNode hits = es.post("/" + v.index() + "/_search?_source_exclude_vectors=false", body)
-                    .ok()
-                    .path("hits")
-                    .path("hits");
-            if (hits.isEmpty()) {
-                break;
-            }
-            for (JsonNode hit : hits) {
-                JsonNode vector = hit.path("_source").path("content_vector");
-                if (vector.isArray()) {
-                    if (vector.size() != v.dims()) {
-                        throw new IllegalStateException(hit.path("_id").asText() + ": " + vector.size() + " dims");
-                    }
-                    byProduct[productIndex.get(hit.path("_source").path("sku").asText())] =
-                            Sparse.of(Shop.toFloats(vector));
-                }
-                after = hit.path("sort").get(0).asText();
-            }
-        }
+            byProduct[productIndex.get(sku)] = Sparse.of(vector);
+        });
         return new Vectors(v, v.dims(), byProduct, (System.nanoTime() - start) / 1e9);
     }
 

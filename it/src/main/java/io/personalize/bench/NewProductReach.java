@@ -1,6 +1,5 @@
 package io.personalize.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.Shop;
@@ -105,7 +104,7 @@ public final class NewProductReach {
         collaborative.put(test.name(), collaborativeShelves(es, testModel, test));
         Map<String, Rule> chosen = new TreeMap<>();
         for (Map.Entry<String, String> vectors : vectorIndices.entrySet()) {
-            Map<String, float[]> byItem = vectors(es, vectors.getValue());
+            Map<String, float[]> byItem = Shop.contentVectors(es, vectors.getValue());
             ContentSpace space = ContentSpace.of(new ArrayList<>(byItem.values()), DIRECTIONS);
             Map<String, float[]> prepared = new HashMap<>();
             byItem.forEach((item, v) -> {
@@ -387,34 +386,5 @@ public final class NewProductReach {
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
                         + ", \"exclude_seen\": true, \"content_weight\": 0}");
-    }
-
-    /** Every product's stored vector in {@code index}, by sku. */
-    static Map<String, float[]> vectors(EsClient es, String index) {
-        Map<String, float[]> out = new HashMap<>();
-        Object after = null;
-        while (true) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("size", 1000);
-            body.put("sort", List.of(Map.of("sku", "asc")));
-            body.put("_source", List.of("sku", "content_vector"));
-            if (after != null) {
-                body.put("search_after", List.of(after));
-            }
-            JsonNode hits = es.post("/" + index + "/_search?_source_exclude_vectors=false", body)
-                    .ok()
-                    .path("hits")
-                    .path("hits");
-            if (hits.isEmpty()) {
-                return out;
-            }
-            for (JsonNode hit : hits) {
-                JsonNode vector = hit.path("_source").path("content_vector");
-                if (vector.isArray()) {
-                    out.put(hit.path("_source").path("sku").asText(), Shop.toFloats(vector));
-                }
-                after = hit.path("sort").get(0).asText();
-            }
-        }
     }
 }

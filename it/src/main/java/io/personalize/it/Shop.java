@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -231,5 +232,34 @@ public final class Shop {
             v[i] = array.get(i).floatValue();
         }
         return v;
+    }
+
+    /** Every product's stored {@code content_vector} in {@code index}, by sku (pages of 1,000 sorted by sku). */
+    public static Map<String, float[]> contentVectors(EsClient es, String index) {
+        Map<String, float[]> out = new HashMap<>();
+        Object after = null;
+        while (true) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("size", 1000);
+            body.put("sort", List.of(Map.of("sku", "asc")));
+            body.put("_source", List.of("sku", "content_vector"));
+            if (after != null) {
+                body.put("search_after", List.of(after));
+            }
+            JsonNode hits = es.post("/" + index + "/_search?_source_exclude_vectors=false", body)
+                    .ok()
+                    .path("hits")
+                    .path("hits");
+            if (hits.isEmpty()) {
+                return out;
+            }
+            for (JsonNode hit : hits) {
+                JsonNode vector = hit.path("_source").path("content_vector");
+                if (vector.isArray()) {
+                    out.put(hit.path("_source").path("sku").asText(), toFloats(vector));
+                }
+                after = hit.path("sort").get(0).asText();
+            }
+        }
     }
 }
