@@ -72,17 +72,11 @@ class EaseSimilarityTests {
     void sparseColumnsSolvedInBlocksAreTheColumnsSolvedOneByOne() {
         InteractionMatrix m = TestData.random(17, 120, 70, 0.08);
         EaseSimilarity ease = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
-        float[] x = new float[m.nnz()];
-        for (int p = 0; p < x.length; p++) {
-            x[p] = (float) Math.sqrt(m.userWeights()[p]);
-        }
+        float[] x = sqrtWeights(m);
         ItemNeighbors one = ease.sparse(m, x, 10, 1, TrainingMonitor.NOOP);
         for (int block : new int[] {7, 70, 500}) {
             ItemNeighbors blocked = ease.sparse(m, x, 10, block, TrainingMonitor.NOOP);
-            for (int i = 0; i < m.numItems(); i++) {
-                assertArrayEquals(one.neighbors(i), blocked.neighbors(i), "block " + block + ", item " + i);
-                assertArrayEquals(one.scores(i), blocked.scores(i), 0f, "block " + block + ", item " + i);
-            }
+            assertSameColumns(one, blocked, "block " + block);
         }
     }
 
@@ -159,10 +153,7 @@ class EaseSimilarityTests {
     @Test
     void sparseColumnsWithTheHeavyItemsKeptAndOnWorkersAreTheColumnsSolvedOneByOne() {
         InteractionMatrix m = TestData.random(19, 150, 70, 0.1);
-        float[] x = new float[m.nnz()];
-        for (int p = 0; p < x.length; p++) {
-            x[p] = (float) Math.sqrt(m.userWeights()[p]);
-        }
+        float[] x = sqrtWeights(m);
         EaseSimilarity serial = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
         // every positive weight of B, not only the top ones: k = items
         ItemNeighbors one = serial.sparse(m, x, 70, 1, 0, TrainingMonitor.NOOP);
@@ -175,10 +166,7 @@ class EaseSimilarityTests {
                     for (int heavy : new int[] {0, 1, 9, 70}) {
                         ItemNeighbors blocked = ease.sparse(m, x, 70, block, heavy, TrainingMonitor.NOOP);
                         String what = (ease == serial ? "serial" : "workers") + ", block " + block + ", heavy " + heavy;
-                        for (int i = 0; i < m.numItems(); i++) {
-                            assertArrayEquals(one.neighbors(i), blocked.neighbors(i), what + ", item " + i);
-                            assertArrayEquals(one.scores(i), blocked.scores(i), what + ", item " + i);
-                        }
+                        assertSameColumns(one, blocked, what);
                     }
                 }
             }
@@ -194,10 +182,7 @@ class EaseSimilarityTests {
     @Test
     void sparseColumnsInBlocksCutByTheirBytesAreTheColumnsSolvedOneByOne() {
         InteractionMatrix m = TestData.random(29, 160, 80, 0.12);
-        float[] x = new float[m.nnz()];
-        for (int p = 0; p < x.length; p++) {
-            x[p] = (float) Math.sqrt(m.userWeights()[p]);
-        }
+        float[] x = sqrtWeights(m);
         EaseSimilarity serial = new EaseSimilarity(5, 0.5, 12, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE);
         ItemNeighbors one = serial.sparse(m, x, 80, 1, 0, TrainingMonitor.NOOP);
         long column = EaseSimilarity.columnBytes(12 * 13 / 2, 12);
@@ -210,10 +195,7 @@ class EaseSimilarityTests {
                     for (int heavy : new int[] {0, 5, 30}) {
                         ItemNeighbors blocked = ease.sparse(m, x, 80, 80, bytes, heavy, TrainingMonitor.NOOP);
                         String what = (ease == serial ? "serial" : "workers") + ", bytes " + bytes + ", heavy " + heavy;
-                        for (int i = 0; i < m.numItems(); i++) {
-                            assertArrayEquals(one.neighbors(i), blocked.neighbors(i), what + ", item " + i);
-                            assertArrayEquals(one.scores(i), blocked.scores(i), what + ", item " + i);
-                        }
+                        assertSameColumns(one, blocked, what);
                     }
                 }
             }
@@ -389,5 +371,22 @@ class EaseSimilarityTests {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new EaseSimilarity(-1, 0, 10, Long.MAX_VALUE, EaseSimilarity.Mode.AUTO));
+    }
+
+    /** The input the sparse solver takes: each entry's weight to the power 0.5 (the default value exponent). */
+    private static float[] sqrtWeights(InteractionMatrix m) {
+        float[] x = new float[m.nnz()];
+        for (int p = 0; p < x.length; p++) {
+            x[p] = (float) Math.sqrt(m.userWeights()[p]);
+        }
+        return x;
+    }
+
+    /** Every item's neighbours and weights the same, to the last bit. */
+    private static void assertSameColumns(ItemNeighbors expected, ItemNeighbors actual, String what) {
+        for (int i = 0; i < expected.numItems(); i++) {
+            assertArrayEquals(expected.neighbors(i), actual.neighbors(i), what + ", item " + i);
+            assertArrayEquals(expected.scores(i), actual.scores(i), what + ", item " + i);
+        }
     }
 }
