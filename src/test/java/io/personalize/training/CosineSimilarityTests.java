@@ -150,10 +150,7 @@ class CosineSimilarityTests {
             ItemNeighbors shared =
                     new CosineSimilarity(0.4, 10, 1.5, 0.5, new Workers(pool, 3)).compute(m, 20, TrainingMonitor.NOOP);
             assertEquals(one.numItems(), shared.numItems());
-            for (int i = 0; i < m.numItems(); i++) {
-                assertArrayEquals(one.neighbors(i), shared.neighbors(i), "item " + i);
-                assertArrayEquals(one.scores(i), shared.scores(i), "item " + i);
-            }
+            TestData.assertSameNeighbors(one, shared, "workers");
         } finally {
             pool.shutdown();
         }

@@ -76,7 +76,7 @@ class EaseSimilarityTests {
         ItemNeighbors one = ease.sparse(m, x, 10, 1, TrainingMonitor.NOOP);
         for (int block : new int[] {7, 70, 500}) {
             ItemNeighbors blocked = ease.sparse(m, x, 10, block, TrainingMonitor.NOOP);
-            assertSameColumns(one, blocked, "block " + block);
+            TestData.assertSameNeighbors(one, blocked, "block " + block);
         }
     }
 
@@ -166,7 +166,7 @@ class EaseSimilarityTests {
                     for (int heavy : new int[] {0, 1, 9, 70}) {
                         ItemNeighbors blocked = ease.sparse(m, x, 70, block, heavy, TrainingMonitor.NOOP);
                         String what = (ease == serial ? "serial" : "workers") + ", block " + block + ", heavy " + heavy;
-                        assertSameColumns(one, blocked, what);
+                        TestData.assertSameNeighbors(one, blocked, what);
                     }
                 }
             }
@@ -195,7 +195,7 @@ class EaseSimilarityTests {
                     for (int heavy : new int[] {0, 5, 30}) {
                         ItemNeighbors blocked = ease.sparse(m, x, 80, 80, bytes, heavy, TrainingMonitor.NOOP);
                         String what = (ease == serial ? "serial" : "workers") + ", bytes " + bytes + ", heavy " + heavy;
-                        assertSameColumns(one, blocked, what);
+                        TestData.assertSameNeighbors(one, blocked, what);
                     }
                 }
             }
@@ -380,13 +380,5 @@ class EaseSimilarityTests {
             x[p] = (float) Math.sqrt(m.userWeights()[p]);
         }
         return x;
-    }
-
-    /** Every item's neighbours and weights the same, to the last bit. */
-    private static void assertSameColumns(ItemNeighbors expected, ItemNeighbors actual, String what) {
-        for (int i = 0; i < expected.numItems(); i++) {
-            assertArrayEquals(expected.neighbors(i), actual.neighbors(i), what + ", item " + i);
-            assertArrayEquals(expected.scores(i), actual.scores(i), what + ", item " + i);
-        }
     }
 }

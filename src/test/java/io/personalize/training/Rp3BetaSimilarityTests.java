@@ -73,10 +73,7 @@ class Rp3BetaSimilarityTests {
             ItemNeighbors shared =
                     new Rp3BetaSimilarity(0.8, 0.4, 0.5, new Workers(pool, 3)).compute(m, 20, TrainingMonitor.NOOP);
             assertEquals(one.numItems(), shared.numItems());
-            for (int i = 0; i < m.numItems(); i++) {
-                assertArrayEquals(one.neighbors(i), shared.neighbors(i), "item " + i);
-                assertArrayEquals(one.scores(i), shared.scores(i), "item " + i);
-            }
+            TestData.assertSameNeighbors(one, shared, "workers");
         } finally {
             pool.shutdown();
         }

@@ -1,5 +1,7 @@
 package io.personalize.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import java.util.Random;
 
 /** Small matrices for tests. */
@@ -51,5 +53,13 @@ final class TestData {
             }
         }
         return x;
+    }
+
+    /** Every item's neighbours and weights the same, to the last bit. */
+    static void assertSameNeighbors(ItemNeighbors expected, ItemNeighbors actual, String what) {
+        for (int i = 0; i < expected.numItems(); i++) {
+            assertArrayEquals(expected.neighbors(i), actual.neighbors(i), what + ", item " + i);
+            assertArrayEquals(expected.scores(i), actual.scores(i), what + ", item " + i);
+        }
     }
 }
