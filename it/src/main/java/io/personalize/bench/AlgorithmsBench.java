@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 /**
  * Every algorithm on both protocols, OR-time (split 2011-11-01) and OR-stratified (25% of each customer's items held
  * out, seed 42), through the node's {@code _evaluate}, beside popularity and the bench's own exact dense EASE on the
- * same split. Parameters are chosen on validation splits, never on the test split: for OR-time, training before
+ * same split: with the tuned model's time decay, input and popularity blend (the reference issue 12 judges against),
+ * with them chosen on validation, and binary without them (Steck's, as in the literature), each lambda chosen on
+ * validation. Parameters are chosen on validation splits, never on the test split: for OR-time, training before
  * 2011-10-01 and judging October; for OR-stratified, a second stratified split (seed 43) of the test split's training
  * part. Part of {@code bin/bench models}.
  */
@@ -111,8 +113,13 @@ final class AlgorithmsBench {
     /** A row of a protocol's table: its name, NDCG and coverage at k on the test split. */
     record Measured(String name, double ndcg, double coverage) {}
 
-    /** One protocol's rows the targets compare: the fixed algorithms, the tuned models, the bench's dense EASE. */
-    record Outcome(String protocol, List<Measured> fixed, List<Measured> tuned, Measured reference) {
+    /**
+     * One protocol's rows the targets compare: the fixed algorithms, the tuned models, the bench's dense EASE as issue 12
+     * defines it ({@code reference}: the tuned model's decay and blend, lambda on validation) and the other references
+     * (shown beside, not judged: decay and blend chosen on validation, the binary one of the literature).
+     */
+    record Outcome(
+            String protocol, List<Measured> fixed, List<Measured> tuned, Measured reference, List<Measured> others) {
 
         /**
          * The verdicts: the first tuned row (the choice by NDCG alone, with the protocol's default slice) against the
@@ -129,7 +136,7 @@ final class AlgorithmsBench {
                 boolean beatsFixed = t.ndcg() > bestFixed.ndcg();
                 out.append(String.format(
                         Locale.ROOT,
-                        "  %s, %s: %.4f / %.4f; >= dense EASE %.4f (x%.3f): %s; beats every fixed algorithm (best %s %.4f,"
+                        "  %s, %s: %.4f / %.4f; >= dense EASE with its decay and blend %.4f (x%.3f): %s; beats every fixed algorithm (best %s %.4f,"
                                 + " x%.3f): %s%s%n",
                         protocol,
                         t.name(),
@@ -150,13 +157,23 @@ final class AlgorithmsBench {
                                         TARGET_COVERAGE,
                                         t.ndcg() >= TARGET_NDCG && t.coverage() >= TARGET_COVERAGE ? "MET" : "NOT MET")
                                 : ""));
+                for (Measured o : others) {
+                    out.append(String.format(
+                            Locale.ROOT,
+                            "    (beside: %s %.4f / %.4f, tuned x%.3f)%n",
+                            o.name(),
+                            o.ndcg(),
+                            o.coverage(),
+                            t.ndcg() / o.ndcg()));
+                }
             }
             Measured first = tuned.get(0);
             out.append(String.format(
                     Locale.ROOT,
-                    "  %s: tuned (%s) at least matches the dense EASE and beats every fixed algorithm: %s%n",
+                    "  %s: tuned (%s) at least matches the dense EASE (%s) and beats every fixed algorithm: %s%n",
                     protocol,
                     first.name(),
+                    reference.name(),
                     first.ndcg() >= reference.ndcg() && first.ndcg() > bestFixed.ndcg() ? "MET" : "NOT MET"));
             if (coverageTarget) {
                 java.util.Optional<Measured> both = tuned.stream()
@@ -232,8 +249,56 @@ final class AlgorithmsBench {
                 "{\"popularity_weight\": " + pw + "}");
     }
 
+    /** A tuned row and the shape of the configuration the tuning chose (its decay, input and blend). */
+    record Tuned(Measured row, TrainingConfig shape, String shapeLabel) {}
+
+    /**
+     * The parts of the tuned model's configuration the dense EASE reference takes, from the tuning report's {@code
+     * chosen}: the half-life of the event weights, the input ({@code valueExponent} of its algorithm: x = weight^e, 0
+     * binary), the popularity weight and the popularity discount. The model's other settings (popularity's own
+     * half-life, the history cap, the scoring's history factors) are the defaults, as the bench's model has them.
+     */
+    static TrainingConfig shapeOf(JsonNode chosen) {
+        TrainingConfig.Builder b = TrainingConfig.builder()
+                .halfLifeDays(halfLifeDays(chosen.path("half_life").asText()))
+                .scoring(io.personalize.training.ScoringParams.DEFAULTS.withPopularityWeight(
+                        chosen.path("popularity_weight").asDouble()))
+                .popularityDiscount(chosen.path("popularity_discount").asDouble(0));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("valueExponent=([0-9.Ee+-]+)")
+                .matcher(chosen.path("algorithm").asText());
+        if (m.find()) {
+            b.valueExponent(Double.parseDouble(m.group(1)));
+        }
+        return b.build();
+    }
+
+    /**
+     * "none", "21d", "2.33d" (the report's two decimals) as days. The tuner's half-lives are whole days or their thirds
+     * (its half-life stage tries a third and three times the best): a rounded third is read back exactly.
+     */
+    static double halfLifeDays(String text) {
+        if (text.equals("none")) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double days = Double.parseDouble(text.substring(0, text.length() - 1));
+        double thirds = Math.rint(days * 3);
+        return Math.abs(days * 3 - thirds) < 0.03 ? thirds / 3 : days;
+    }
+
+    static String shapeLabel(TrainingConfig shape) {
+        return String.format(
+                Locale.ROOT,
+                "half-life %s, %s, pop %s, disc %s",
+                Double.isInfinite(shape.halfLifeDays())
+                        ? "none"
+                        : String.format(Locale.ROOT, "%.3gd", shape.halfLifeDays()),
+                shape.valueExponent() == 0 ? "binary" : "w^" + shape.valueExponent(),
+                shape.scoring().popularityWeight(),
+                shape.popularityDiscount());
+    }
+
     /** The tuned model's row, and what the tuning tried on its validation slice. */
-    private static Measured tuned(EsClient es, String model, int k, String bodyStart, String tune) {
+    private static Tuned tuned(EsClient es, String model, int k, String bodyStart, String tune) {
         JsonNode evaluation = es.post(
                         "/_recommend/models/" + model + "/_evaluate",
                         bodyStart + ", \"k\": " + k + ", \"tune\": " + tune + "}")
@@ -298,10 +363,15 @@ final class AlgorithmsBench {
                                 + (tuning.path("min_coverage_met").asBoolean() ? " met" : " NOT met: best NDCG chosen")
                         : "",
                 tried);
-        return new Measured(
-                "tuned " + tune + " (" + chosen.path("algorithm").asText().replaceAll("\\(.*", "") + ")",
-                m.path("ndcg").asDouble(),
-                m.path("coverage").asDouble());
+        TrainingConfig shape = shapeOf(chosen);
+        return new Tuned(
+                new Measured(
+                        "tuned " + tune + " ("
+                                + chosen.path("algorithm").asText().replaceAll("\\(.*", "") + ")",
+                        m.path("ndcg").asDouble(),
+                        m.path("coverage").asDouble()),
+                shape,
+                shapeLabel(shape));
     }
 
     private static Outcome protocol(
@@ -320,14 +390,14 @@ final class AlgorithmsBench {
                 validation.train().size(),
                 validation.truth().size());
         OfflineEvaluator onValidation = new OfflineEvaluator(validation, k);
-        // the reference: dense EASE's lambda on the validation split
+        // the binary reference (Steck's, as in the literature): its lambda on the validation split
         double bestLambda = 0;
         double bestNdcg = -1;
         for (double lambda : new double[] {200, 500, 1000}) {
             OfflineEvaluator.Figures f = onValidation.denseEase(lambda);
             System.out.printf(
                     Locale.ROOT,
-                    "  reference EASE lambda %-6s NDCG@10 %.4f  cov %.4f%n",
+                    "  binary reference EASE lambda %-6s NDCG@10 %.4f  cov %.4f%n",
                     lambda,
                     f.ndcg(),
                     f.coverage());
@@ -423,14 +493,51 @@ final class AlgorithmsBench {
                 popularity.path("coverage").asDouble());
         System.out.print(rows);
         List<Measured> tuned = new ArrayList<>();
+        Tuned byNdcg = null;
         for (String tune : tunes) {
-            tuned.add(tuned(es, model, k, bodyStart, tune));
+            Tuned t = tuned(es, model, k, bodyStart, tune);
+            tuned.add(t.row());
+            byNdcg = byNdcg == null ? t : byNdcg;
         }
-        OfflineEvaluator.Figures ref = new OfflineEvaluator(test, k).denseEase(bestLambda);
+        Reference reference = reference(onValidation, validation.name(), byNdcg);
+        Reference ownChoice = chooseReference(onValidation, reference);
+        OfflineEvaluator onTest = new OfflineEvaluator(test, k);
+        List<Measured> references = new ArrayList<>();
+        Measured issue = null;
+        for (Reference r : ownChoice.equals(reference) ? List.of(reference) : List.of(reference, ownChoice)) {
+            long start = System.nanoTime();
+            OfflineEvaluator.Prepared prepared = onTest.prepare(r.shape());
+            double[] weights = onTest.easeWeights(prepared, r.lambda());
+            OfflineEvaluator.Figures f = onTest.scoreEase(
+                    prepared,
+                    weights,
+                    r.shape().scoring().popularityWeight(),
+                    r.shape().popularityDiscount(),
+                    (System.nanoTime() - start) / 1_000_000);
+            String name = "dense EASE, " + r.what() + " (" + shapeLabel(r.shape()) + "), lambda " + r.lambda();
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
+                    "reference: " + name,
+                    f.hr(),
+                    f.precision(),
+                    f.recall(),
+                    f.map(),
+                    f.ndcg(),
+                    f.coverage(),
+                    f.trainMs() / 1000.0);
+            Measured m = new Measured(name, f.ndcg(), f.coverage());
+            if (issue == null) {
+                issue = m;
+            } else {
+                references.add(m);
+            }
+        }
+        OfflineEvaluator.Figures ref = onTest.denseEase(bestLambda);
         System.out.printf(
                 Locale.ROOT,
                 "%-58s %7.4f %8.4f %8.4f %8.4f %8.4f %8.4f   %.1f s%n",
-                "reference: dense EASE (bench JVM, lambda " + bestLambda + ")",
+                "reference: dense EASE, binary, no decay or popularity (Steck), lambda " + bestLambda,
                 ref.hr(),
                 ref.precision(),
                 ref.recall(),
@@ -438,7 +545,144 @@ final class AlgorithmsBench {
                 ref.ndcg(),
                 ref.coverage(),
                 ref.trainMs() / 1000.0);
-        return new Outcome(
-                test.name(), fixed, tuned, new Measured("dense EASE lambda " + bestLambda, ref.ndcg(), ref.coverage()));
+        references.add(new Measured("dense EASE, binary (Steck), lambda " + bestLambda, ref.ndcg(), ref.coverage()));
+        return new Outcome(test.name(), fixed, tuned, issue, references);
+    }
+
+    /**
+     * The reference's L2 weights tried on validation: for a binary input, and for a weighted one (whose Gram matrix's
+     * diagonal, the sum of an item's weights, is larger); extended by factors of 4 past an edge while it improves.
+     */
+    static final double[] REFERENCE_LAMBDAS_BINARY = {12.5, 50, 200, 800, 3200};
+
+    static final double[] REFERENCE_LAMBDAS_WEIGHTED = {50, 200, 800, 3200, 12800};
+
+    static final int REFERENCE_LAMBDA_EXTENSIONS = 2;
+
+    /** A dense EASE reference: its decay, input and blend ({@code shape}), its lambda, and its validation NDCG. */
+    record Reference(String what, TrainingConfig shape, double lambda, double ndcg) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Reference r
+                    && shapeLabel(r.shape).equals(shapeLabel(shape))
+                    && Double.compare(r.lambda, lambda) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(shapeLabel(shape), lambda);
+        }
+    }
+
+    /**
+     * The reference as issue 12 defines it: an exact dense EASE with the tuned model's (the choice by NDCG) time decay,
+     * input and popularity blend, its lambda chosen on the validation split.
+     */
+    static Reference reference(OfflineEvaluator onValidation, String validationName, Tuned tuned) {
+        TrainingConfig shape = tuned.shape();
+        System.out.printf(
+                Locale.ROOT,
+                "%n  reference dense EASE with the tuned model's decay, input and blend (%s), lambda on %s:%n",
+                tuned.shapeLabel(),
+                validationName);
+        OfflineEvaluator.Prepared prepared = onValidation.prepare(shape);
+        double[] lambdas = shape.valueExponent() == 0 ? REFERENCE_LAMBDAS_BINARY : REFERENCE_LAMBDAS_WEIGHTED;
+        Reference best = null;
+        int bestAt = -1;
+        for (int x = 0; x < lambdas.length; x++) {
+            OfflineEvaluator.Figures f = scoreReference(onValidation, prepared, lambdas[x], shape);
+            if (best == null || f.ndcg() > best.ndcg()) {
+                best = new Reference("the tuned model's decay and blend", shape, lambdas[x], f.ndcg());
+                bestAt = x;
+            }
+        }
+        if (bestAt == 0 || bestAt == lambdas.length - 1) {
+            double step = bestAt == 0 ? 0.25 : 4;
+            for (int x = 0; x < REFERENCE_LAMBDA_EXTENSIONS; x++) {
+                double lambda = best.lambda() * step;
+                OfflineEvaluator.Figures f = scoreReference(onValidation, prepared, lambda, shape);
+                if (f.ndcg() <= best.ndcg()) {
+                    break;
+                }
+                best = new Reference("the tuned model's decay and blend", shape, lambda, f.ndcg());
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The reference with its own decay, input and blend chosen on validation too, from {@code start}: the half-life
+     * (none, 7 and 21 days; a weighted input only: a binary one ignores the weights), the other input (binary or
+     * weight^0.5) at lambda and a quarter or four times it, then the popularity weight and discount of the best.
+     */
+    static Reference chooseReference(OfflineEvaluator onValidation, Reference start) {
+        System.out.printf(
+                Locale.ROOT, "  reference dense EASE with its decay, input and blend chosen on validation too:%n");
+        Reference best = start;
+        TrainingConfig s = start.shape();
+        List<Reference> inputs = new ArrayList<>();
+        if (s.valueExponent() > 0) {
+            for (double halfLife : new double[] {Double.POSITIVE_INFINITY, 7, 21}) {
+                if (Double.compare(halfLife, s.halfLifeDays()) != 0) {
+                    inputs.add(new Reference(
+                            "", s.toBuilder().halfLifeDays(halfLife).build(), start.lambda(), -1));
+                }
+            }
+        }
+        double other = s.valueExponent() == 0 ? 0.5 : 0;
+        for (double lambda : new double[] {start.lambda(), other == 0 ? start.lambda() / 4 : start.lambda() * 4}) {
+            inputs.add(new Reference("", s.toBuilder().valueExponent(other).build(), lambda, -1));
+        }
+        for (Reference r : inputs) {
+            OfflineEvaluator.Figures f =
+                    scoreReference(onValidation, onValidation.prepare(r.shape()), r.lambda(), r.shape());
+            if (f.ndcg() > best.ndcg()) {
+                best = new Reference("chosen on validation", r.shape(), r.lambda(), f.ndcg());
+            }
+        }
+        OfflineEvaluator.Prepared prepared = onValidation.prepare(best.shape());
+        double[] weights = onValidation.easeWeights(prepared, best.lambda());
+        Reference blended = best;
+        for (double popularity : new double[] {0, 0.05, 0.1, 0.2}) {
+            for (double discount : new double[] {0, 0.15, 0.3, 0.45}) {
+                TrainingConfig shape = best.shape().toBuilder()
+                        .scoring(best.shape().scoring().withPopularityWeight(popularity))
+                        .popularityDiscount(discount)
+                        .build();
+                OfflineEvaluator.Figures f = onValidation.scoreEase(prepared, weights, popularity, discount, 0);
+                printReference(shape, best.lambda(), f);
+                if (f.ndcg() > blended.ndcg()) {
+                    blended = new Reference("chosen on validation", shape, best.lambda(), f.ndcg());
+                }
+            }
+        }
+        return blended.equals(start)
+                ? start
+                : new Reference("chosen on validation", blended.shape(), blended.lambda(), blended.ndcg());
+    }
+
+    private static OfflineEvaluator.Figures scoreReference(
+            OfflineEvaluator on, OfflineEvaluator.Prepared prepared, double lambda, TrainingConfig shape) {
+        long start = System.nanoTime();
+        double[] weights = on.easeWeights(prepared, lambda);
+        OfflineEvaluator.Figures f = on.scoreEase(
+                prepared,
+                weights,
+                shape.scoring().popularityWeight(),
+                shape.popularityDiscount(),
+                (System.nanoTime() - start) / 1_000_000);
+        printReference(shape, lambda, f);
+        return f;
+    }
+
+    private static void printReference(TrainingConfig shape, double lambda, OfflineEvaluator.Figures f) {
+        System.out.printf(
+                Locale.ROOT,
+                "    %-52s lambda %-6s NDCG@10 %.4f  cov %.4f%s%n",
+                shapeLabel(shape),
+                lambda,
+                f.ndcg(),
+                f.coverage(),
+                f.trainMs() > 0 ? String.format(Locale.ROOT, "  %.1f s", f.trainMs() / 1000.0) : "");
     }
 }

@@ -3,9 +3,11 @@ package io.personalize.bench;
 import io.personalize.it.OnlineRetail;
 import io.personalize.serving.Recommendations;
 import io.personalize.serving.UserLists;
+import io.personalize.training.InteractionMatrix;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ModelTrainer;
 import io.personalize.training.RankingMetrics;
+import io.personalize.training.ScoringParams;
 import io.personalize.training.TopK;
 import io.personalize.training.TrainedModel;
 import io.personalize.training.TrainingConfig;
@@ -22,8 +24,10 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
 /**
  * Scores models on an {@link OfflineSplit} in the bench's JVM, the way {@code _evaluate} does (ids in the order of
  * their text, a user's training items excluded, every item ranked): the plugin's own training classes for choosing
- * parameters on validation splits, and {@link #denseEase} for the bench's reference, Steck's EASE computed here from
- * the closed form over the whole catalogue, binary, without time decay or popularity, as in the literature.
+ * parameters on validation splits, and the bench's references, Steck's EASE computed here from the closed form over
+ * the whole catalogue (EJML's Cholesky inverse, not the plugin's EASE code): {@link #denseEase} binary, without time
+ * decay or popularity, as in the literature; {@link #prepare} and {@link #easeWeights(Prepared, double)} with {@link
+ * #scoreEase} on the plugin's decayed input and with its popularity blend.
  */
 final class OfflineEvaluator {
 
@@ -172,26 +176,7 @@ final class OfflineEvaluator {
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            g.data[i * n + i] += lambda;
-        }
-        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(n);
-        if (solver.setA(g) == false) {
-            throw new IllegalStateException("not positive definite");
-        }
-        DMatrixRMaj p = new DMatrixRMaj(n, n);
-        solver.invert(p);
-        double[] b = p.data;
-        double[] diagonal = new double[n];
-        for (int j = 0; j < n; j++) {
-            diagonal[j] = b[j * n + j];
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                b[i * n + j] = i == j ? 0 : -b[i * n + j] / diagonal[j];
-            }
-        }
-        return b;
+        return invert(g, lambda);
     }
 
     /**
@@ -236,6 +221,138 @@ final class OfflineEvaluator {
             for (int j = 0; j < n; j++) {
                 if (Arrays.binarySearch(trainItems[user], j) < 0 && (float) scores[j] >= top.threshold()) {
                     top.offer(j, (float) scores[j]);
+                }
+            }
+            int[] ranked = new int[top.size()];
+            top.drainSorted(ranked, null, 0);
+            metrics.add(ranked, truth[user]);
+        }
+        return Figures.of(metrics, 1.0, trainMs);
+    }
+
+    /**
+     * The split's training events as the plugin's matrix builder makes them under {@code config} (its time decay of the
+     * event weights, its history cap, its decayed popularity), with the popularity it computes.
+     */
+    record Prepared(TrainingConfig config, InteractionMatrix matrix, float[] popularity) {}
+
+    /** The split's events through {@code config}'s matrix builder, as {@link #plugin} feeds them (each purchase 5). */
+    Prepared prepare(TrainingConfig config) {
+        InteractionMatrixBuilder builder = config.newMatrixBuilder(split.train().size());
+        for (OnlineRetail.Purchase p : split.train()) {
+            builder.add(users.get(p.user()), items.get(p.sku()), 5f, p.time() / 1000);
+        }
+        builder.numUsers(userNames.length).numItems(items.size());
+        builder.referenceTime(split.anchorMillis() / 1000);
+        InteractionMatrix m = builder.build(TrainingMonitor.NOOP);
+        return new Prepared(config, m, builder.popularity());
+    }
+
+    /**
+     * B of Steck's EASE, exact and dense, on the plugin's input: {@code x[u][i] = weight^valueExponent} of the decayed,
+     * summed (user, item) weights of {@code prepared} (0: binary), as the plugin's EASE takes them.
+     */
+    double[] easeWeights(Prepared prepared, double lambda) {
+        InteractionMatrix m = prepared.matrix();
+        double valueExponent = prepared.config().valueExponent();
+        int n = items.size();
+        DMatrixRMaj g = new DMatrixRMaj(n, n);
+        for (int u = 0; u < m.numUsers(); u++) {
+            int[] row = m.userItems(u);
+            float[] w = m.userWeights(u);
+            double[] x = new double[row.length];
+            for (int a = 0; a < row.length; a++) {
+                // the plugin's EaseSimilarity#values: x = weight^valueExponent, 0 binary
+                x[a] = valueExponent == 0
+                        ? (w[a] > 0 ? 1 : 0)
+                        : valueExponent == 1 ? w[a] : (float) Math.pow(w[a], valueExponent);
+            }
+            for (int a = 0; a < row.length; a++) {
+                int base = row[a] * n;
+                for (int b = 0; b < row.length; b++) {
+                    g.data[base + row[b]] += x[a] * x[b];
+                }
+            }
+        }
+        return invert(g, lambda);
+    }
+
+    private static double[] invert(DMatrixRMaj g, double lambda) {
+        int n = g.numRows;
+        for (int i = 0; i < n; i++) {
+            g.data[i * n + i] += lambda;
+        }
+        LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(n);
+        if (solver.setA(g) == false) {
+            throw new IllegalStateException("not positive definite");
+        }
+        DMatrixRMaj p = new DMatrixRMaj(n, n);
+        solver.invert(p);
+        double[] b = p.data;
+        double[] diagonal = new double[n];
+        for (int j = 0; j < n; j++) {
+            diagonal[j] = b[j * n + j];
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                b[i * n + j] = i == j ? 0 : -b[i * n + j] / diagonal[j];
+            }
+        }
+        return b;
+    }
+
+    /**
+     * Users' lists from a dense B scored as the plugin scores an {@code ease} model's lists: {@code cf(j) = sum over the
+     * user's history (the plugin's matrix row) of h_i * B[i][j]}, {@code h} the plugin's history factors ({@link
+     * ScoringParams#historyFactors}) of the decayed weights; times the plugin's popularity discount of j ({@link
+     * ModelTrainer#popularityDiscount}, {@code discount} > 0); then {@code cf(j) / best cf (if > 0) + popularityWeight *
+     * pop(j) / max pop} (the plugin's blend, its decayed popularity), training items excluded, only positive scores.
+     */
+    Figures scoreEase(Prepared prepared, double[] b, double popularityWeight, double discount, long trainMs) {
+        InteractionMatrix m = prepared.matrix();
+        int n = items.size();
+        ScoringParams scoring = prepared.config().scoring().withPopularityWeight(popularityWeight);
+        float[] factors = ModelTrainer.popularityDiscount(m, discount);
+        float[] popularity = prepared.popularity();
+        double[] term = new double[n];
+        float max = 0f;
+        for (float p : popularity) {
+            max = Math.max(max, p);
+        }
+        for (int j = 0; j < n && max > 0 && popularityWeight > 0; j++) {
+            // the plugin's PopularityTerm: beta * pop(j) / max pop
+            term[j] = (float) (popularityWeight * (Math.max(0f, popularity[j]) / max));
+        }
+        RankingMetrics metrics = new RankingMetrics(k, n);
+        double[] scores = new double[n];
+        for (int user = 0; user < userNames.length; user++) {
+            if (truth[user] == null || m.userDegree(user) == 0) {
+                continue;
+            }
+            int[] history = m.userItems(user);
+            float[] h = scoring.historyFactors(history.length, m.userWeights(user));
+            Arrays.fill(scores, 0);
+            for (int x = 0; x < history.length; x++) {
+                double hx = h[x];
+                for (int j = 0, base = history[x] * n; j < n; j++) {
+                    scores[j] += hx * b[base + j];
+                }
+            }
+            double best = 0;
+            for (int j = 0; j < n; j++) {
+                if (factors != null) {
+                    scores[j] = (float) scores[j] * factors[j];
+                }
+                if (scores[j] > best && Arrays.binarySearch(trainItems[user], j) < 0) {
+                    best = scores[j];
+                }
+            }
+            TopK top = new TopK(k);
+            for (int j = 0; j < n; j++) {
+                double cf = best > 0 && scores[j] > 0 ? scores[j] / best : 0;
+                float s = (float) (cf + term[j]);
+                if (s > 0f && s >= top.threshold() && Arrays.binarySearch(trainItems[user], j) < 0) {
+                    top.offer(j, s);
                 }
             }
             int[] ranked = new int[top.size()];
