@@ -26,9 +26,16 @@ public final class TrainModelAction {
 
     private TrainModelAction() {}
 
-    /** The body: {@code {"tune": true}} or {@code {"tune": {...}}} (see {@link TuneBody}); empty for a plain training. */
-    public static TuningSpec parseBody(XContentParser parser) throws IOException {
+    /**
+     * The body: {@code {"tune": true}} or {@code {"tune": {...}}} (see {@link TuneBody}), {@code {"tune": false}} (the
+     * model's configuration as it is, even with a standing {@code tuning} section), or empty (the model's {@code tuning}
+     * section when it has one, else a plain training).
+     */
+    public record Body(TuningSpec tuning, boolean untuned) {}
+
+    public static Body parseBody(XContentParser parser) throws IOException {
         TuningSpec tuning = null;
+        boolean untuned = false;
         if (parser.currentToken() == null) {
             parser.nextToken();
         }
@@ -44,13 +51,15 @@ public final class TrainModelAction {
                 throw new IllegalArgumentException("[_train] unknown field [" + field + "]");
             }
             tuning = TuneBody.parse(parser);
+            untuned = tuning == null;
         }
-        return tuning;
+        return new Body(tuning, untuned);
     }
 
     public static final class Request extends PluginActionRequest {
         private final String name;
-        private final TuningSpec tuning; // null: the model's configuration as it is
+        private final TuningSpec tuning; // null: the model's tuning section if it has one and not untuned
+        private final boolean untuned; // "tune": false: the model's configuration as it is
         private boolean storeResult;
 
         public Request(String name) {
@@ -58,8 +67,13 @@ public final class TrainModelAction {
         }
 
         public Request(String name, TuningSpec tuning) {
+            this(name, tuning, false);
+        }
+
+        public Request(String name, TuningSpec tuning, boolean untuned) {
             this.name = ModelConfig.validateName(name);
             this.tuning = tuning;
+            this.untuned = untuned && tuning == null;
         }
 
         public Request(StreamInput in) throws IOException {
@@ -67,6 +81,7 @@ public final class TrainModelAction {
             this.name = in.readString();
             this.storeResult = in.readBoolean();
             this.tuning = TuneBody.read(in);
+            this.untuned = in.readBoolean();
         }
 
         @Override
@@ -75,14 +90,29 @@ public final class TrainModelAction {
             out.writeString(name);
             out.writeBoolean(storeResult);
             TuneBody.write(out, tuning);
+            out.writeBoolean(untuned);
         }
 
         public String name() {
             return name;
         }
 
+        /** The tuning the request asks for; null: see {@link #tuning(ModelConfig)}. */
         public TuningSpec tuning() {
             return tuning;
+        }
+
+        /** {@code "tune": false} was asked: no tuning, whatever the model's tuning section says. */
+        public boolean untuned() {
+            return untuned;
+        }
+
+        /**
+         * The tuning this training runs with for a model configured as {@code config}: the request's, else none when
+         * {@code "tune": false}, else the model's standing {@code tuning} section (null: none).
+         */
+        public TuningSpec tuning(ModelConfig config) {
+            return tuning != null ? tuning : untuned ? null : config.tuning();
         }
 
         @Override
@@ -90,12 +120,13 @@ public final class TrainModelAction {
             return o instanceof Request other
                     && name.equals(other.name)
                     && storeResult == other.storeResult
-                    && java.util.Objects.equals(tuning, other.tuning);
+                    && java.util.Objects.equals(tuning, other.tuning)
+                    && untuned == other.untuned;
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(name, storeResult, tuning);
+            return java.util.Objects.hash(name, storeResult, tuning, untuned);
         }
 
         /** With wait_for_completion=false the outcome is stored, for GET _tasks/<id> to show after the task ended. */

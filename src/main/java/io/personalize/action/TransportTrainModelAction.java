@@ -120,7 +120,7 @@ public final class TransportTrainModelAction
                                         trainingTask.started();
                                         train(
                                                 model.config(),
-                                                request.tuning(),
+                                                request.tuning(model.config()),
                                                 pending,
                                                 trainingTask,
                                                 start,

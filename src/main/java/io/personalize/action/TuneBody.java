@@ -1,12 +1,10 @@
 package io.personalize.action;
 
-import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
-
+import io.personalize.model.TuningSection;
 import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
-import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ParseField;
 import org.elasticsearch.xcontent.XContentParser;
@@ -20,23 +18,7 @@ public final class TuneBody {
 
     public static final ParseField FIELD = new ParseField("tune");
 
-    private static final ConstructingObjectParser<TuningSpec, Void> PARSER = new ConstructingObjectParser<>(
-            "tune",
-            false,
-            a -> TuningSpec.of((String) a[0], (Double) a[1], (Long) a[2], (Long) a[3], (Integer) a[4], (Double) a[5]));
-
-    static {
-        PARSER.declareString(optionalConstructorArg(), new ParseField("validation"));
-        PARSER.declareDouble(optionalConstructorArg(), new ParseField("fraction"));
-        PARSER.declareLong(optionalConstructorArg(), new ParseField("seed"));
-        PARSER.declareField(
-                optionalConstructorArg(),
-                (p, c) -> TimeValue.parseTimeValue(p.text(), "tune.budget").millis(),
-                new ParseField("budget"),
-                org.elasticsearch.xcontent.ObjectParser.ValueType.STRING);
-        PARSER.declareInt(optionalConstructorArg(), new ParseField("k"));
-        PARSER.declareDouble(optionalConstructorArg(), new ParseField("min_coverage"));
-    }
+    private static final ConstructingObjectParser<TuningSpec, Void> PARSER = TuningSection.parser("tune");
 
     private TuneBody() {}
 
@@ -53,27 +35,10 @@ public final class TuneBody {
     }
 
     static TuningSpec read(StreamInput in) throws IOException {
-        if (in.readBoolean() == false) {
-            return null;
-        }
-        return new TuningSpec(
-                TuningSpec.Validation.parse(in.readString()),
-                in.readDouble(),
-                in.readLong(),
-                in.readVLong(),
-                in.readVInt(),
-                in.readDouble());
+        return TuningSection.read(in);
     }
 
     static void write(StreamOutput out, TuningSpec spec) throws IOException {
-        out.writeBoolean(spec != null);
-        if (spec != null) {
-            out.writeString(spec.validation().toString());
-            out.writeDouble(spec.fraction());
-            out.writeLong(spec.seed());
-            out.writeVLong(spec.budgetMillis());
-            out.writeVInt(spec.k());
-            out.writeDouble(spec.minCoverage());
-        }
+        TuningSection.write(out, spec);
     }
 }

@@ -3,6 +3,7 @@ package io.personalize.model;
 import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
 import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
 
+import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,14 +29,22 @@ import org.elasticsearch.xcontent.XContentParser;
  *   "events":     { "index": "events", "user_field": "user_id", "item_field": "sku", "type_field": "type",
  *                   "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}, "half_life": "30d" },
  *   "similarity": { "algorithm": "cosine", "neighbors": 100 },
- *   "training":   { "max_history": 500, "user_items": 100 } }
+ *   "training":   { "max_history": 500, "user_items": 100 },
+ *   "tuning":     { "budget": "10m" } }
  * </pre>
+ * {@code tuning} (optional, see {@link TuningSection}): the model tunes on every {@code _train} with these options, as
+ * {@code "tune": {...}} on the request asks for one training (a request's {@code tune} takes precedence).
  * It crosses the wire field by field ({@link Writeable}): a node reads the values the sender validated, without
  * re-parsing JSON on every hop. Every part is read through its validating constructor, so a value that arrives is as
  * checked as one parsed from a REST body.
  */
-public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training)
+public record ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training, TuningSpec tuning)
         implements ToXContentObject, Writeable {
+
+    /** Without a standing tuning section. */
+    public ModelConfig(Catalog catalog, Events events, Similarity similarity, Training training) {
+        this(catalog, events, similarity, training, null);
+    }
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
 
@@ -593,13 +602,16 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     public static final ConstructingObjectParser<ModelConfig, Void> PARSER = new ConstructingObjectParser<>(
-            "model", false, a -> new ModelConfig((Catalog) a[0], (Events) a[1], (Similarity) a[2], (Training) a[3]));
+            "model",
+            false,
+            a -> new ModelConfig((Catalog) a[0], (Events) a[1], (Similarity) a[2], (Training) a[3], (TuningSpec) a[4]));
 
     static {
         PARSER.declareObject(constructorArg(), Catalog.PARSER, new ParseField("catalog"));
         PARSER.declareObject(constructorArg(), Events.PARSER, new ParseField("events"));
         PARSER.declareObject(optionalConstructorArg(), Similarity.PARSER, new ParseField("similarity"));
         PARSER.declareObject(optionalConstructorArg(), Training.PARSER, new ParseField("training"));
+        PARSER.declareObject(optionalConstructorArg(), TuningSection.parser("tuning"), new ParseField("tuning"));
     }
 
     public ModelConfig {
@@ -612,7 +624,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
     }
 
     public ModelConfig(StreamInput in) throws IOException {
-        this(new Catalog(in), new Events(in), new Similarity(in), new Training(in));
+        this(new Catalog(in), new Events(in), new Similarity(in), new Training(in), TuningSection.read(in));
     }
 
     /** Same as {@link #ModelConfig(StreamInput)}, for method references. */
@@ -626,16 +638,20 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         events.writeTo(out);
         similarity.writeTo(out);
         training.writeTo(out);
+        TuningSection.write(out, tuning);
     }
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-        return builder.startObject()
+        builder.startObject()
                 .field("catalog", catalog)
                 .field("events", events)
                 .field("similarity", similarity)
-                .field("training", training)
-                .endObject();
+                .field("training", training);
+        if (tuning != null) {
+            TuningSection.toXContent(builder.field("tuning"), tuning);
+        }
+        return builder.endObject();
     }
 
     private static String requireText(String value, String field) {

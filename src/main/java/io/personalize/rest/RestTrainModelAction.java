@@ -4,7 +4,6 @@ import static org.elasticsearch.rest.RestRequest.Method.POST;
 
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.TrainingTask;
-import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import java.util.List;
 import org.elasticsearch.action.support.SubscribableListener;
@@ -35,9 +34,11 @@ public final class RestTrainModelAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
-        TuningSpec tuning =
+        TrainModelAction.Body body =
                 request.hasContentOrSourceParam() ? RequestBodies.parse(request, TrainModelAction::parseBody) : null;
-        TrainModelAction.Request train = new TrainModelAction.Request(request.param("name"), tuning);
+        TrainModelAction.Request train = body == null
+                ? new TrainModelAction.Request(request.param("name"))
+                : new TrainModelAction.Request(request.param("name"), body.tuning(), body.untuned());
         if (request.paramAsBoolean("wait_for_completion", true)) {
             // closing the HTTP connection cancels the training
             return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())

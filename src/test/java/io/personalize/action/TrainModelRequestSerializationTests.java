@@ -9,7 +9,7 @@ public class TrainModelRequestSerializationTests extends AbstractWireSerializing
     @Override
     protected TrainModelAction.Request createTestInstance() {
         TrainModelAction.Request request = new TrainModelAction.Request(
-                randomAlphaOfLengthBetween(1, 20).toLowerCase(Locale.ROOT), randomTuning());
+                randomAlphaOfLengthBetween(1, 20).toLowerCase(Locale.ROOT), randomTuning(), randomBoolean());
         request.setShouldStoreResult(randomBoolean());
         return request;
     }
@@ -17,7 +17,7 @@ public class TrainModelRequestSerializationTests extends AbstractWireSerializing
     @Override
     protected TrainModelAction.Request mutateInstance(TrainModelAction.Request r) {
         TrainModelAction.Request mutated =
-                new TrainModelAction.Request(randomBoolean() ? r.name() + "x" : r.name(), r.tuning());
+                new TrainModelAction.Request(randomBoolean() ? r.name() + "x" : r.name(), r.tuning(), r.untuned());
         mutated.setShouldStoreResult(
                 mutated.name().equals(r.name()) ? r.getShouldStoreResult() == false : r.getShouldStoreResult());
         return mutated;

@@ -1,5 +1,6 @@
 package io.personalize.model;
 
+import io.personalize.training.TuningSpec;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +19,20 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
                 randomCatalog(),
                 randomEvents(),
                 randomBoolean() ? null : randomSimilarity(),
-                randomBoolean() ? null : randomTraining());
+                randomBoolean() ? null : randomTraining(),
+                randomBoolean() ? null : randomTuning());
+    }
+
+    /** A standing tuning section as its stored form can say it (the newest-events slice has no seed). */
+    static TuningSpec randomTuning() {
+        TuningSpec.Validation validation = randomFrom(TuningSpec.Validation.values());
+        return new TuningSpec(
+                validation,
+                randomDoubleBetween(0.01, 0.99, true),
+                validation == TuningSpec.Validation.RANDOM ? randomLong() : TuningSpec.DEFAULT_SEED,
+                randomLongBetween(1_000, 86_400_000),
+                between(1, 100),
+                randomBoolean() ? 0 : randomDoubleBetween(0, 1, true));
     }
 
     static ModelConfig.Catalog randomCatalog() {
@@ -105,31 +119,47 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
 
     @Override
     protected ModelConfig mutateInstance(ModelConfig c) {
-        return switch (between(0, 3)) {
+        return switch (between(0, 4)) {
             case 0 ->
                 new ModelConfig(
                         randomValueOtherThan(c.catalog(), ModelConfigSerializationTests::randomCatalog),
                         c.events(),
                         c.similarity(),
-                        c.training());
+                        c.training(),
+                        c.tuning());
             case 1 ->
                 new ModelConfig(
                         c.catalog(),
                         randomValueOtherThan(c.events(), ModelConfigSerializationTests::randomEvents),
                         c.similarity(),
-                        c.training());
+                        c.training(),
+                        c.tuning());
             case 2 ->
                 new ModelConfig(
                         c.catalog(),
                         c.events(),
                         randomValueOtherThan(c.similarity(), ModelConfigSerializationTests::randomSimilarity),
-                        c.training());
+                        c.training(),
+                        c.tuning());
+            case 3 ->
+                new ModelConfig(
+                        c.catalog(),
+                        c.events(),
+                        c.similarity(),
+                        randomValueOtherThan(c.training(), ModelConfigSerializationTests::randomTraining),
+                        c.tuning());
             default ->
                 new ModelConfig(
                         c.catalog(),
                         c.events(),
                         c.similarity(),
-                        randomValueOtherThan(c.training(), ModelConfigSerializationTests::randomTraining));
+                        c.training(),
+                        c.tuning() == null
+                                ? randomTuning()
+                                : randomBoolean()
+                                        ? null
+                                        : randomValueOtherThan(
+                                                c.tuning(), ModelConfigSerializationTests::randomTuning));
         };
     }
 

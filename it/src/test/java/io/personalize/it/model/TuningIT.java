@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * Self-tuning on a real node, over the first 20,000 Online Retail purchases: {@code _train} with {@code tune} records
  * every candidate's validation figures in the version (shown by GET), activates the winner, which {@code _recommend}
  * serves; a budget too small skips candidates and says so; {@code _evaluate} with {@code tune} scores the winner on
- * its test part; every bad tuning parameter is a 400 naming its field.
+ * its test part; a model's standing {@code tuning} section tunes every {@code _train}; every bad tuning parameter is a
+ * 400 naming its field.
  */
 class TuningIT {
 
@@ -295,6 +296,67 @@ class TuningIT {
                     plain + " / " + discounted);
             JsonNode version = es.post(path(model) + "/_train", null).ok().path("version");
             assertTrue(version.path("algorithm").asText().contains("mode=sparse"), version.toString());
+        } finally {
+            es.delete(path(model));
+        }
+    }
+
+    @Test
+    void aModelWithATuningSectionTunesOnEveryTrainUnlessTheRequestSaysOtherwise() {
+        String model = "tu-standing";
+        String head = String.format(Locale.ROOT, """
+            {"catalog": {"index": "%s", "id_field": "sku"},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                        "time_field": "@timestamp", "weights": {"purchase": 5}},
+             "tuning": """, PRODUCTS, EVENTS);
+        String[][] bad = {
+            {"{\"budget\": \"0s\"}", "[tuning.budget] must be between 1s and 1d"},
+            {"{\"budget\": \"soon\"}", "tuning.budget"},
+            {"{\"fraction\": 1.5}", "[tuning.fraction] must be between 0 and 1"},
+            {"{\"validation\": \"oldest\"}", "[tuning.validation] must be [newest] or [random]"},
+            {"{\"seed\": 3}", "[tuning.seed] applies to validation [random] only"},
+            {"{\"k\": 0}", "[tuning.k] must be between 1 and 100"},
+            {"{\"min_coverage\": -0.1}", "[tuning.min_coverage] must be between 0 and 1"},
+            {"{\"colour\": \"red\"}", "colour"},
+            {"true", "tuning"},
+        };
+        try {
+            for (String[] c : bad) {
+                assertError(es.put(path(model), head + c[0] + "}"), 400, c[1], c[0]);
+            }
+            es.put(
+                            path(model),
+                            head + "{\"budget\": \"2m\", \"validation\": \"random\", \"fraction\": 0.3, \"seed\": 7}}")
+                    .ok();
+            JsonNode section = es.get(path(model)).ok().path("config").path("tuning");
+            assertEquals("random", section.path("validation").asText(), section.toString());
+            assertEquals(0.3, section.path("fraction").asDouble(), section.toString());
+            assertEquals(7, section.path("seed").asLong(), section.toString());
+            assertEquals("2m", section.path("budget").asText(), section.toString());
+
+            // a plain _train tunes with the section's options, and the version says so
+            JsonNode tuned = es.post(path(model) + "/_train", null).ok().path("version");
+            JsonNode validation = tuned.path("tuning").path("validation");
+            assertEquals("random", validation.path("protocol").asText(), tuned.toString());
+            assertEquals(0.3, validation.path("fraction").asDouble(), tuned.toString());
+            assertEquals(7, validation.path("seed").asLong(), tuned.toString());
+            assertEquals(120_000, tuned.path("tuning").path("budget_ms").asLong(), tuned.toString());
+            assertEquals(
+                    tuned.path("tuning").path("chosen").path("algorithm").asText(),
+                    tuned.path("algorithm").asText());
+
+            // the request's tune replaces the section for one training; "tune": false trains the configuration as is
+            JsonNode asked = es.post(path(model) + "/_train", "{\"tune\": {\"budget\": \"1m\"}}")
+                    .ok()
+                    .path("version");
+            assertEquals(
+                    "newest",
+                    asked.path("tuning").path("validation").path("protocol").asText(),
+                    asked.toString());
+            JsonNode plain =
+                    es.post(path(model) + "/_train", "{\"tune\": false}").ok().path("version");
+            assertTrue(plain.path("tuning").isMissingNode(), plain.toString());
+            assertTrue(plain.path("algorithm").asText().startsWith("cosine("), plain.toString());
         } finally {
             es.delete(path(model));
         }
