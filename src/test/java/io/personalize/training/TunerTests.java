@@ -420,6 +420,60 @@ class TunerTests {
     }
 
     @Test
+    void theExactEaseIsTriedWithWhatTheLaterStagesFoundForTheSparseOneAndWinsWhereItScoresBest() {
+        // OR-time's shape: the sparse variant leads while neither decay nor discount is tuned, and the exact one scores
+        // best once it has the shorter half-life and the discount the later stages find for the sparse one
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP).run(c -> {
+            if (c.algorithm() != TrainingConfig.Algorithm.EASE) {
+                return ndcg(0.1);
+            }
+            double score = 0.2;
+            score += Double.isFinite(c.halfLifeDays()) ? 0.005 : 0;
+            score += c.halfLifeDays() == 7 ? 0.02 : 0;
+            score += c.popularityDiscount() == 0.15 ? 0.02 : 0;
+            boolean sparse = c.easeMode() == EaseSimilarity.Mode.SPARSE;
+            score += sparse ? 0.01 : c.popularityDiscount() > 0 ? 0.03 : 0;
+            return ndcg(score);
+        });
+        List<Tuner.Trial> exact =
+                result.trials().stream().filter(t -> t.stage().equals("exact")).toList();
+        assertFalse(exact.isEmpty(), result.trials().toString());
+        TrainingConfig sparseBest = result.trials().stream()
+                .filter(t -> t.config().easeMode() == EaseSimilarity.Mode.SPARSE)
+                .max((a, b) -> Double.compare(a.figures().ndcg(), b.figures().ndcg()))
+                .orElseThrow()
+                .config();
+        TrainingConfig first = exact.get(0).config();
+        assertEquals(EaseSimilarity.Mode.DENSE, first.easeMode());
+        assertEquals(sparseBest.halfLifeDays(), first.halfLifeDays());
+        assertEquals(sparseBest.popularityDiscount(), first.popularityDiscount());
+        assertEquals(sparseBest.regularization(), first.regularization());
+        assertEquals(sparseBest.valueExponent(), first.valueExponent());
+        TrainingConfig winner = result.winner().config();
+        assertEquals("exact", result.winner().stage());
+        assertEquals(EaseSimilarity.Mode.DENSE, winner.easeMode());
+        assertEquals(7, winner.halfLifeDays());
+        assertEquals(0.15, winner.popularityDiscount());
+        assertEquals(0.2 + 0.005 + 0.02 + 0.02 + 0.03, result.winner().figures().ndcg(), 1e-12);
+    }
+
+    @Test
+    void theExactEaseStageLeavesTheSparseWinnerWhenItScoresLower() {
+        Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
+                .run(c -> ndcg(
+                        c.algorithm() != TrainingConfig.Algorithm.EASE
+                                ? 0.1
+                                : c.easeMode() == EaseSimilarity.Mode.SPARSE ? 0.2 : 0.15));
+        assertEquals(EaseSimilarity.Mode.SPARSE, result.winner().config().easeMode());
+        assertTrue(
+                result.trials().stream()
+                        .anyMatch(t -> t.stage().equals("exact")
+                                && t.config().easeMode() == EaseSimilarity.Mode.DENSE
+                                && t.outcome() == Tuner.Outcome.MEASURED),
+                result.trials().toString());
+    }
+
+    @Test
     void theSparseStageLeavesTheExactVariantWhenItScoresBetter() {
         Tuner.Result result = new Tuner(CONFIGURED, 60_000, new AtomicLong()::get, TrainingMonitor.NOOP)
                 .run(c -> ndcg(
