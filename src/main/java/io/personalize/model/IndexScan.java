@@ -6,26 +6,33 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.search.ClosePointInTimeRequest;
 import org.elasticsearch.action.search.MultiSearchRequest;
 import org.elasticsearch.action.search.MultiSearchResponse;
 import org.elasticsearch.action.search.OpenPointInTimeRequest;
+import org.elasticsearch.action.search.SearchPhaseExecutionException;
 import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.search.ShardSearchFailure;
 import org.elasticsearch.action.search.TransportClosePointInTimeAction;
 import org.elasticsearch.action.search.TransportOpenPointInTimeAction;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.CheckedConsumer;
 import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.SearchHits;
 import org.elasticsearch.search.builder.PointInTimeBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.slice.SliceBuilder;
 import org.elasticsearch.tasks.CancellableTask;
+import org.elasticsearch.tasks.TaskCancelledException;
 
 /**
  * Reads every matching document of an index in pages: a point in time keeps the view consistent while the shop keeps
@@ -38,6 +45,13 @@ public final class IndexScan {
 
     public static final int PAGE_SIZE = 10_000;
     private static final TimeValue KEEP_ALIVE = TimeValue.timeValueMinutes(5);
+
+    /**
+     * For tests only (the fault tests of it/, never documented, 0 by default): a pause before every page of a slice
+     * after its first, so that a test can take away a shard's node while a scan is certainly under way.
+     */
+    public static final Setting<TimeValue> TESTING_PAGE_DELAY = Setting.timeSetting(
+            "personalize.testing.scan_page_delay", TimeValue.ZERO, TimeValue.ZERO, Setting.Property.NodeScope);
 
     /** Handles one page of hits (referenced only during the call). */
     public interface PageHandler extends CheckedConsumer<SearchHits, Exception> {}
@@ -53,11 +67,13 @@ public final class IndexScan {
     private final Client client;
     private final Executor executor;
     private final CancellableTask task;
+    private final TimeValue pageDelay;
 
     public IndexScan(Client client, Executor executor, CancellableTask task) {
         this.client = client;
         this.executor = executor;
         this.task = task;
+        this.pageDelay = TESTING_PAGE_DELAY.get(client.settings());
     }
 
     /**
@@ -102,13 +118,14 @@ public final class IndexScan {
                 for (int slice = 0; slice < slices; slice++) {
                     SliceBuilder sliceBuilder = slices > 1 ? new SliceBuilder(slice, slices) : null;
                     int number = slice;
-                    page(pit, sliceBuilder, null, source, hits -> onPage.accept(number, hits), refs.acquire());
+                    page(index, pit, sliceBuilder, null, source, hits -> onPage.accept(number, hits), refs.acquire());
                 }
             }
         }));
     }
 
     private void page(
+            String index,
             AtomicReference<BytesReference> pit,
             SliceBuilder slice,
             Object[] after,
@@ -138,7 +155,8 @@ public final class IndexScan {
         }
         // never a page short of a shard: training, evaluation and a takeover's read-back must see every document
         SearchRequest request = new SearchRequest().source(page).allowPartialSearchResults(false);
-        client.search(request, listener.delegateFailureAndWrap((l, response) -> {
+        ActionListener<Void> naming = listener.delegateResponse((l, e) -> l.onFailure(shardsLost(index, e)));
+        client.search(request, naming.delegateFailureAndWrap((l, response) -> {
             // the hits are released when this callback returns: keep them while the page is handled on our executor
             response.mustIncRef();
             executor.execute(ActionRunnable.wrapReleasing(l, response::decRef, l2 -> {
@@ -150,8 +168,12 @@ public final class IndexScan {
                 SearchHit[] array = hits.getHits();
                 if (array.length < page.size()) {
                     l2.onResponse(null);
+                } else if (pageDelay.millis() > 0) {
+                    Object[] next = array[array.length - 1].getSortValues();
+                    client.threadPool()
+                            .schedule(() -> page(index, pit, slice, next, source, onPage, l2), pageDelay, executor);
                 } else {
-                    page(pit, slice, array[array.length - 1].getSortValues(), source, onPage, l2);
+                    page(index, pit, slice, array[array.length - 1].getSortValues(), source, onPage, l2);
                 }
             }));
         }));
@@ -205,6 +227,42 @@ public final class IndexScan {
             }
             return ids;
         }));
+    }
+
+    /**
+     * A page refused because a shard could not be read (its node died or left, its copy was relocated away: the point in
+     * time holds a reader on that copy only) becomes a 503 naming the index and each shard, so the training's status or
+     * the evaluation's answer says what to wait for; anything else (a cancellation, a bad query) is passed on as it is.
+     */
+    static Exception shardsLost(String index, Exception e) {
+        if (ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null
+                || ExceptionsHelper.unwrapCause(e) instanceof SearchPhaseExecutionException == false) {
+            return e;
+        }
+        SearchPhaseExecutionException failure = (SearchPhaseExecutionException) ExceptionsHelper.unwrapCause(e);
+        StringBuilder shards = new StringBuilder();
+        for (ShardSearchFailure shard : failure.shardFailures()) {
+            if (shards.length() > 0) {
+                shards.append("; ");
+            }
+            shards.append("shard [")
+                    .append(shard.shardId())
+                    .append("] of [")
+                    .append(shard.index())
+                    .append("]");
+            if (shard.shard() != null) {
+                shards.append(" on node [").append(shard.shard().getNodeId()).append("]");
+            }
+            shards.append(": ").append(shard.reason());
+        }
+        if (shards.isEmpty()) {
+            shards.append(failure.getDetailedMessage());
+        }
+        return new ElasticsearchStatusException(
+                "reading [" + index + "] failed, a shard could not be read (" + shards
+                        + "): every event must be read, never part of them; try again once the index is green",
+                RestStatus.SERVICE_UNAVAILABLE,
+                failure);
     }
 
     /** A hit's {@code _shard_doc} position in the point in time, or -1 when it has none. */
