@@ -14,6 +14,8 @@ import org.elasticsearch.action.search.ClosePointInTimeRequest;
 import org.elasticsearch.action.search.MultiSearchRequest;
 import org.elasticsearch.action.search.MultiSearchResponse;
 import org.elasticsearch.action.search.OpenPointInTimeRequest;
+import org.elasticsearch.action.search.SearchContextId;
+import org.elasticsearch.action.search.SearchContextIdForNode;
 import org.elasticsearch.action.search.SearchPhaseExecutionException;
 import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.search.ShardSearchFailure;
@@ -22,9 +24,11 @@ import org.elasticsearch.action.search.TransportOpenPointInTimeAction;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.CheckedConsumer;
 import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.index.shard.ShardId;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.SearchHits;
@@ -155,7 +159,7 @@ public final class IndexScan {
         }
         // never a page short of a shard: training, evaluation and a takeover's read-back must see every document
         SearchRequest request = new SearchRequest().source(page).allowPartialSearchResults(false);
-        ActionListener<Void> naming = listener.delegateResponse((l, e) -> l.onFailure(shardsLost(index, e)));
+        ActionListener<Void> naming = listener.delegateResponse((l, e) -> l.onFailure(shardsLost(index, pit.get(), e)));
         client.search(request, naming.delegateFailureAndWrap((l, response) -> {
             // the hits are released when this callback returns: keep them while the page is handled on our executor
             response.mustIncRef();
@@ -230,39 +234,67 @@ public final class IndexScan {
     }
 
     /**
-     * A page refused because a shard could not be read (its node died or left, its copy was relocated away: the point in
-     * time holds a reader on that copy only) becomes a 503 naming the index and each shard, so the training's status or
-     * the evaluation's answer says what to wait for; anything else (a cancellation, a bad query) is passed on as it is.
+     * A page refused because a shard could not be read (its node died or left: the point in time holds a reader on that
+     * copy only, no other copy can take over) becomes a 503 naming the index and each shard, so the training's status or
+     * the evaluation's answer says what was lost and what to wait for; anything else (a cancellation, a bad query) is
+     * passed on as it is. Elasticsearch says it two ways: the shards' failures, when the node went while the page was
+     * read; or, when it had left the cluster before the page was sent, a refusal naming the point in time's missing
+     * nodes (a 404 "search context ... references nodes that have left the cluster", whose class is recent: the shards
+     * whose reader was on one of the nodes it names are read from the point in time's id).
      */
-    static Exception shardsLost(String index, Exception e) {
-        if (ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null
-                || ExceptionsHelper.unwrapCause(e) instanceof SearchPhaseExecutionException == false) {
+    static Exception shardsLost(String index, BytesReference pit, Exception e) {
+        if (ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null) {
             return e;
         }
-        SearchPhaseExecutionException failure = (SearchPhaseExecutionException) ExceptionsHelper.unwrapCause(e);
+        Throwable cause = ExceptionsHelper.unwrapCause(e);
         StringBuilder shards = new StringBuilder();
-        for (ShardSearchFailure shard : failure.shardFailures()) {
-            if (shards.length() > 0) {
-                shards.append("; ");
+        if (cause instanceof SearchPhaseExecutionException failure) {
+            for (ShardSearchFailure shard : failure.shardFailures()) {
+                String node = shard.shard() == null ? null : shard.shard().getNodeId();
+                lost(shards, shard.index(), shard.shardId(), node, shard.reason());
             }
-            shards.append("shard [")
-                    .append(shard.shardId())
-                    .append("] of [")
-                    .append(shard.index())
-                    .append("]");
-            if (shard.shard() != null) {
-                shards.append(" on node [").append(shard.shard().getNodeId()).append("]");
+            if (shards.isEmpty()) {
+                shards.append(failure.getDetailedMessage());
             }
-            shards.append(": ").append(shard.reason());
-        }
-        if (shards.isEmpty()) {
-            shards.append(failure.getDetailedMessage());
+        } else {
+            String message = String.valueOf(cause.getMessage());
+            for (Map.Entry<ShardId, SearchContextIdForNode> shard : readers(pit).entrySet()) {
+                String node = shard.getValue().getNode();
+                if (node != null && message.contains(node)) {
+                    lost(shards, shard.getKey().getIndexName(), shard.getKey().id(), node, "its node left the cluster");
+                }
+            }
+            if (shards.isEmpty()) {
+                return e;
+            }
+            shards.append(": ").append(message);
         }
         return new ElasticsearchStatusException(
                 "reading [" + index + "] failed, a shard could not be read (" + shards
                         + "): every event must be read, never part of them; try again once the index is green",
                 RestStatus.SERVICE_UNAVAILABLE,
-                failure);
+                cause);
+    }
+
+    private static void lost(StringBuilder shards, String index, int shard, String node, String reason) {
+        if (shards.length() > 0) {
+            shards.append("; ");
+        }
+        shards.append("shard [").append(shard).append("] of [").append(index).append("]");
+        if (node != null) {
+            shards.append(" on node [").append(node).append("]");
+        }
+        shards.append(": ").append(reason);
+    }
+
+    /** The node of each shard's reader of a point in time; empty if its id cannot be read without a query registry. */
+    private static Map<ShardId, SearchContextIdForNode> readers(BytesReference pit) {
+        try {
+            return SearchContextId.decode(new NamedWriteableRegistry(List.of()), pit)
+                    .shards();
+        } catch (RuntimeException e) {
+            return Map.of(); // an alias filter's query in the id: the shards go unnamed
+        }
     }
 
     /** A hit's {@code _shard_doc} position in the point in time, or -1 when it has none. */
