@@ -116,20 +116,21 @@ public final class IndexScan {
         client.execute(TransportOpenPointInTimeAction.TYPE, open, listener.delegateFailureAndWrap((l, response) -> {
             // each search may hand back a newer id for the same point in time: close the latest
             AtomicReference<BytesReference> pit = new AtomicReference<>(response.getPointInTimeId());
-            ActionListener<Void> closing = ActionListener.runAfter(l, () -> close(pit.get()));
+            // once for the whole scan (every slice's pages chain their listeners): a lost shard named once
+            ActionListener<Void> named = l.delegateResponse((l1, e) -> l1.onFailure(shardsLost(index, pit.get(), e)));
+            ActionListener<Void> closing = ActionListener.runAfter(named, () -> close(pit.get()));
             ActionListener<Void> scanned = closing.delegateFailureAndWrap((l2, done) -> beforeClose.run(pit.get(), l2));
             try (RefCountingListener refs = new RefCountingListener(scanned)) {
                 for (int slice = 0; slice < slices; slice++) {
                     SliceBuilder sliceBuilder = slices > 1 ? new SliceBuilder(slice, slices) : null;
                     int number = slice;
-                    page(index, pit, sliceBuilder, null, source, hits -> onPage.accept(number, hits), refs.acquire());
+                    page(pit, sliceBuilder, null, source, hits -> onPage.accept(number, hits), refs.acquire());
                 }
             }
         }));
     }
 
     private void page(
-            String index,
             AtomicReference<BytesReference> pit,
             SliceBuilder slice,
             Object[] after,
@@ -159,8 +160,7 @@ public final class IndexScan {
         }
         // never a page short of a shard: training, evaluation and a takeover's read-back must see every document
         SearchRequest request = new SearchRequest().source(page).allowPartialSearchResults(false);
-        ActionListener<Void> naming = listener.delegateResponse((l, e) -> l.onFailure(shardsLost(index, pit.get(), e)));
-        client.search(request, naming.delegateFailureAndWrap((l, response) -> {
+        client.search(request, listener.delegateFailureAndWrap((l, response) -> {
             // the hits are released when this callback returns: keep them while the page is handled on our executor
             response.mustIncRef();
             executor.execute(ActionRunnable.wrapReleasing(l, response::decRef, l2 -> {
@@ -174,10 +174,9 @@ public final class IndexScan {
                     l2.onResponse(null);
                 } else if (pageDelay.millis() > 0) {
                     Object[] next = array[array.length - 1].getSortValues();
-                    client.threadPool()
-                            .schedule(() -> page(index, pit, slice, next, source, onPage, l2), pageDelay, executor);
+                    client.threadPool().schedule(() -> page(pit, slice, next, source, onPage, l2), pageDelay, executor);
                 } else {
-                    page(index, pit, slice, array[array.length - 1].getSortValues(), source, onPage, l2);
+                    page(pit, slice, array[array.length - 1].getSortValues(), source, onPage, l2);
                 }
             }));
         }));

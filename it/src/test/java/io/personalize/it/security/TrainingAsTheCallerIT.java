@@ -138,7 +138,7 @@ class TrainingAsTheCallerIT {
                 .asLong();
         assertEquals(
                 visibleBefore,
-                evaluated.path("train_events").asLong(),
+                evaluated.path("evaluation").path("train_events").asLong(),
                 "the evaluation trains on the caller's events before the split: " + evaluated);
     }
 
