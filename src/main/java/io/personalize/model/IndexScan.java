@@ -270,7 +270,8 @@ public final class IndexScan {
         }
         return new ElasticsearchStatusException(
                 "reading [" + index + "] failed, a shard could not be read (" + shards
-                        + "): every event must be read, never part of them; try again once the index is green",
+                        + "): a training, an evaluation or a takeover reads every document, never part of them; try again once the"
+                        + " index is green",
                 RestStatus.SERVICE_UNAVAILABLE,
                 cause);
     }

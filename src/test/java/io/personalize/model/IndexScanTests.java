@@ -36,7 +36,7 @@ public class IndexScanTests extends ESTestCase {
         assertThat(((ElasticsearchStatusException) e).status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
         assertThat(e.getMessage(), containsString("reading [events] failed"));
         assertThat(e.getMessage(), containsString("shard [1] of [events-2026] on node [node-b-id]"));
-        assertThat(e.getMessage(), containsString("never part of them"));
+        assertThat(e.getMessage(), containsString("reads every document, never part of them"));
     }
 
     public void testACancellationAndOtherFailuresAreLeftAsTheyAre() {
