@@ -465,11 +465,17 @@ final class ContentColdStart {
                         .path("catalog")
                         .path("index")
                         .asText()
-                        .equals(products)) {
+                        .equals(products)
+                && existing.json()
+                        .path("config")
+                        .path("catalog")
+                        .path("created_field")
+                        .asText()
+                        .equals(RecommendBenchData.CREATED_FIELD)) {
             return;
         }
         es.delete("/_recommend/models/" + model);
-        es.put("/_recommend/models/" + model, Shop.modelConfig(products, events))
+        es.put("/_recommend/models/" + model, RecommendBenchData.modelConfig(products, events))
                 .ok();
         es.post("/_recommend/models/" + model + "/_train", null).ok();
     }

@@ -31,7 +31,10 @@ import java.util.TreeMap;
  * support} of the shopper's items lead to, go right below the shelf's {@code size - s} best items. The rows print NDCG@10 against the shelf without
  * them, the new products' slots and hits; the rule chosen on validation (most hits at NDCG@10 not lower) is then printed
  * on the test split. The replay reads the shopper's items from the train purchases (newest last purchase first), the
- * node reads its stored history: close, not identical.
+ * node reads its stored history: close, not identical. The products the replayed term may bring are those the served
+ * one brings with the bench's {@code catalog.created_field} ({@code first_sold}): unknown to the model and first sold
+ * after its newest train event ({@link #candidates}); the chosen rule is also replayed over every product the model does
+ * not know, as {@code _recommend} served it without the field (old products no known shopper bought among them).
  */
 public final class NewProductReach {
 
@@ -133,6 +136,8 @@ public final class NewProductReach {
                     "sum/best hit",
                     "sum/best all");
             Map<String, Map<String, Reach>> reaches = new HashMap<>();
+            Map<String, Map<String, Reach>> undatedReaches = new HashMap<>();
+            List<String> candidateLines = new ArrayList<>();
             for (Object[] s : new Object[][] {{validation, validationTrain}, {test, testTrain}}) {
                 ContentColdStart.Split split = (ContentColdStart.Split) s[0];
                 @SuppressWarnings("unchecked")
@@ -142,6 +147,34 @@ public final class NewProductReach {
                 for (OnlineRetail.Purchase p : train) {
                     seen.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
                 }
+                // the products the served term may bring, as _recommend picks them: unknown to the model (no train
+                // event), with a vector, and, with catalog.created_field (first_sold), first sold after the newest
+                // train event; without it, every product the model does not know
+                Set<String> dated = candidates(data, train, prepared.keySet(), true);
+                Set<String> undated = candidates(data, train, prepared.keySet(), false);
+                Set<String> datedNew = new HashSet<>(dated);
+                datedNew.retainAll(split.newItems());
+                candidateLines.add(String.format(
+                        Locale.ROOT,
+                        "   %-10s products with a vector the model does not know: %,d; of them first sold after the"
+                                + " version's newest event (created_field): %,d (%,d of the split's %,d new products)",
+                        split.name(),
+                        undated.size(),
+                        dated.size(),
+                        datedNew.size(),
+                        split.newItems().size()));
+                Map<String, Reach> undatedByUser = new HashMap<>();
+                for (String user : split.users()) {
+                    undatedByUser.put(
+                            user,
+                            reach(
+                                    sources.getOrDefault(user, List.of()),
+                                    seen.getOrDefault(user, Set.of()),
+                                    undated,
+                                    prepared,
+                                    neighbours));
+                }
+                undatedReaches.put(split.name(), undatedByUser);
                 Map<String, Reach> byUser = new HashMap<>();
                 int pairs = 0, shoppers = 0, reachable = 0, top1 = 0, top3 = 0, top1Hits = 0;
                 double ratioHits = 0, ratioAll = 0;
@@ -150,7 +183,7 @@ public final class NewProductReach {
                     Reach reach = reach(
                             sources.getOrDefault(user, List.of()),
                             seen.getOrDefault(user, Set.of()),
-                            split.newItems(),
+                            dated,
                             prepared,
                             neighbours);
                     byUser.put(user, reach);
@@ -201,6 +234,7 @@ public final class NewProductReach {
                             + " items; top-1/top-3 new: reachable pairs whose product is the shopper's first / among the first 3"
                             + " new products by summed cosine; top-1 hit: shoppers whose first new product they bought, of all"
                             + " judged shoppers; sum/best: the mean of a new product's sum over the shopper's best sum (hits, all)");
+            candidateLines.forEach(System.out::println);
 
             List<Rule> rules = new ArrayList<>();
             for (int slots : RULE_SLOTS) {
@@ -241,6 +275,23 @@ public final class NewProductReach {
                 printOutcome(
                         best.rule().label(),
                         replay(test, collaborative.get(test.name()), reaches.get(test.name()), best.rule()),
+                        testWithout);
+                // the same rule as _recommend served it without a created_field: every product the model does not
+                // know may take the slots (the new slots and hits count the split's new products only)
+                System.out.printf(
+                        Locale.ROOT,
+                        "   the same rule over every product the model does not know (no created_field):%n");
+                printOutcome(
+                        "validation, " + best.rule().label(),
+                        replay(
+                                validation,
+                                collaborative.get(validation.name()),
+                                undatedReaches.get(validation.name()),
+                                best.rule()),
+                        without);
+                printOutcome(
+                        "test, " + best.rule().label(),
+                        replay(test, collaborative.get(test.name()), undatedReaches.get(test.name()), best.rule()),
                         testWithout);
             }
         }
@@ -307,12 +358,13 @@ public final class NewProductReach {
     /**
      * The content term's reach for one shopper: each source item lends its {@link #NEIGHBOURS} nearest products
      * (positive cosine in the space, itself left out) their cosine, summed; the best sum is over items the shopper has
-     * not bought (exclude_seen); new products with their sum and how many lists they are on.
+     * not bought (exclude_seen); the {@code candidates} (the products the served term may bring, {@link #candidates}) with
+     * their sum and how many lists they are on.
      */
     static Reach reach(
             List<String> sources,
             Set<String> seen,
-            Set<String> newItems,
+            Set<String> candidates,
             Map<String, float[]> prepared,
             Map<String, Map<String, Double>> neighbours) {
         Map<String, double[]> sums = new HashMap<>();
@@ -329,7 +381,7 @@ public final class NewProductReach {
         for (Map.Entry<String, double[]> e : sums.entrySet()) {
             if (seen.contains(e.getKey()) == false) {
                 best = Math.max(best, e.getValue()[0]);
-                if (newItems.contains(e.getKey())) {
+                if (candidates.contains(e.getKey())) {
                     fresh.put(e.getKey(), e.getValue());
                 }
             }
@@ -358,6 +410,30 @@ public final class NewProductReach {
             top.put(e.getKey(), e.getValue());
         }
         return top;
+    }
+
+    /**
+     * The products {@code _recommend}'s term may bring for a model trained on {@code train}: with a vector, not in the
+     * train events (no item document), and, when {@code dated}, first sold (any customer) after the newest train event,
+     * as {@code catalog.created_field: first_sold} makes the node pick them.
+     */
+    static Set<String> candidates(
+            OnlineRetail data, List<OnlineRetail.Purchase> train, Set<String> withVectors, boolean dated) {
+        Set<String> known = new HashSet<>();
+        long newest = Long.MIN_VALUE;
+        for (OnlineRetail.Purchase p : train) {
+            known.add(p.sku());
+            newest = Math.max(newest, p.time());
+        }
+        Set<String> out = new HashSet<>();
+        for (OnlineRetail.Product p : data.products()) {
+            if (withVectors.contains(p.sku())
+                    && known.contains(p.sku()) == false
+                    && (dated == false || (p.firstSold() != Long.MAX_VALUE && p.firstSold() > newest))) {
+                out.add(p.sku());
+            }
+        }
+        return out;
     }
 
     /** Each shopper's {@link #SOURCES} newest distinct items of the train purchases (newest last purchase first). */

@@ -37,8 +37,7 @@ class NewProductDateIT {
             {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
              "mappings": {"properties": {
                "sku": {"type": "keyword"}, "color": {"type": "keyword"}, "created": {"type": "date"},
-               "content_vector": {"type": "dense_vector", "dims": 8, "similarity": "cosine"}}}}""")
-                .ok();
+               "content_vector": {"type": "dense_vector", "dims": 8, "similarity": "cosine"}}}}""").ok();
         // the shopper's two items, and three products close to both that the model does not know: one created after
         // the version's events (new), one long before (old: sold, but never to a known shopper), one without a date
         product("A", new float[] {1, .10f, 0, 0, 0, 0, 0, 0}, null);
@@ -95,8 +94,7 @@ class NewProductDateIT {
         // uncapped and each of the shopper's items lending its 4 nearest products: all three unknown ones are reached
         return es.post("/_recommend", String.format(Locale.ROOT, """
                 {"model": "%s", "user_id": "npd-shopper", "size": 10, "content_weight": 1, "content_slots": 10,
-                 "content_support": 1, "content_neighbors": 4, "content_directions": 0, "explain": true}""", model))
-                .ok();
+                 "content_support": 1, "content_neighbors": 4, "content_directions": 0, "explain": true}""", model)).ok();
     }
 
     /** Whether the shelf holds the item with a content_similar reason (the catalogue fill may bring it otherwise). */
@@ -141,10 +139,13 @@ class NewProductDateIT {
     @Test
     void aCreatedFieldThatIsNotADateOrEmptyIsA400NamingIt() {
         for (String[] bad : List.of(
-                new String[] {"color", "[catalog] field [color] is of type [keyword], expected one of [date, date_nanos]"},
+                new String[] {
+                    "color", "[catalog] field [color] is of type [keyword], expected one of [date, date_nanos]"
+                },
                 new String[] {"nowhere", "[catalog] field [nowhere] is not mapped"},
                 new String[] {" ", "[catalog.created_field] must not be empty"})) {
-            EsClient.Response response = es.put("/_recommend/models/npd-bad", String.format(Locale.ROOT, """
+            EsClient.Response response =
+                    es.put("/_recommend/models/npd-bad", String.format(Locale.ROOT, """
                 {"catalog": {"index": "%s", "id_field": "sku", "created_field": "%s"},
                  "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                             "time_field": "@timestamp", "weights": {"purchase": 5}}}""", PRODUCTS, bad[0], EVENTS));
