@@ -53,7 +53,29 @@ final class ContentColdStart {
             List<String> users,
             Map<String, Set<String>> truth,
             Set<String> newItems,
-            RecommendQualityBench.Ids ids) {}
+            RecommendQualityBench.Ids ids,
+            long catalogueUntil) {}
+
+    /**
+     * Whether a product was in the catalogue in the split's judged period: first sold before its end, or never sold (no
+     * date). The validation split judges October: products first sold in November did not exist yet.
+     */
+    static boolean existed(OnlineRetail.Product p, Split split) {
+        return p.firstSold() == Long.MAX_VALUE || p.firstSold() < split.catalogueUntil();
+    }
+
+    /**
+     * The {@code filter} of a split's requests that keeps the catalogue as it stood in its judged period ({@link
+     * #existed}): none for the test split, whose period runs to the end of the data. Without it the validation
+     * shelves' content term reached products first sold in November, which took slots and could not be hits.
+     */
+    static String catalogueFilter(Split split) {
+        if (split.catalogueUntil() == Long.MAX_VALUE) {
+            return "";
+        }
+        return ", \"filter\": {\"bool\": {\"should\": [{\"range\": {\"first_sold\": {\"lt\": " + split.catalogueUntil()
+                + "}}}, {\"bool\": {\"must_not\": {\"exists\": {\"field\": \"first_sold\"}}}}]}}";
+    }
 
     record Result(
             float weight,
@@ -245,7 +267,8 @@ final class ContentColdStart {
                 world.testUsers,
                 world.protocol.truthByUser(),
                 world.newItems,
-                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
+                new RecommendQualityBench.Ids(world.protocol.trainCatalog()),
+                Long.MAX_VALUE);
     }
 
     /**
@@ -312,7 +335,7 @@ final class ContentColdStart {
             }
         }
         return new Split(
-                name, new ArrayList<>(truth.keySet()), truth, newItems, new RecommendQualityBench.Ids(catalog));
+                name, new ArrayList<>(truth.keySet()), truth, newItems, new RecommendQualityBench.Ids(catalog), until);
     }
 
     private static Result measure(
@@ -323,7 +346,8 @@ final class ContentColdStart {
                 es,
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
-                        + ", \"exclude_seen\": true, \"content_weight\": " + w + ", \"content_slots\": " + slots + "}");
+                        + ", \"exclude_seen\": true, \"content_weight\": " + w + ", \"content_slots\": " + slots
+                        + catalogueFilter(split) + "}");
         // wall time per shelf with the bench's 2 client threads, on this loaded machine: a comparison between rows
         double forYouMillis =
                 (System.nanoTime() - started) / 1e6 / Math.max(1, split.users().size());
@@ -358,7 +382,7 @@ final class ContentColdStart {
                 es,
                 new ArrayList<>(asked),
                 item -> "{\"model\": \"" + model + "\", \"item_ids\": [" + EsClient.toJson(item) + "], \"size\": " + K
-                        + ", \"similar_content_weight\": " + w + "}");
+                        + ", \"similar_content_weight\": " + w + catalogueFilter(split) + "}");
         List<String> popular = RecommendBenchData.items(es.post(
                         "/_recommend",
                         "{\"model\": \"" + model + "\", \"user_id\": \"-nobody-\", \"size\": " + (K + 1) + "}")

@@ -116,7 +116,6 @@ public final class NewProductReach {
                     prepared.put(item, p);
                 }
             });
-            Map<String, Map<String, Double>> neighbours = new HashMap<>();
             System.out.printf(
                     Locale.ROOT,
                     "%n-- %s vectors (%s, %,d products)%n",
@@ -147,11 +146,20 @@ public final class NewProductReach {
                 for (OnlineRetail.Purchase p : train) {
                     seen.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
                 }
+                // the catalogue as it stood in the judged period (the served rows filter it alike): products first
+                // sold after it did not exist yet, so they are nobody's neighbours
+                Map<String, float[]> available = new HashMap<>();
+                for (OnlineRetail.Product p : data.products()) {
+                    if (prepared.containsKey(p.sku()) && ContentColdStart.existed(p, split)) {
+                        available.put(p.sku(), prepared.get(p.sku()));
+                    }
+                }
+                Map<String, Map<String, Double>> neighbours = new HashMap<>();
                 // the products the served term may bring, as _recommend picks them: unknown to the model (no train
                 // event), with a vector, and, with catalog.created_field (first_sold), first sold after the newest
                 // train event; without it, every product the model does not know
-                Set<String> dated = candidates(data, train, prepared.keySet(), true);
-                Set<String> undated = candidates(data, train, prepared.keySet(), false);
+                Set<String> dated = candidates(data, train, available.keySet(), true);
+                Set<String> undated = candidates(data, train, available.keySet(), false);
                 Set<String> datedNew = new HashSet<>(dated);
                 datedNew.retainAll(split.newItems());
                 candidateLines.add(String.format(
@@ -171,7 +179,7 @@ public final class NewProductReach {
                                     sources.getOrDefault(user, List.of()),
                                     seen.getOrDefault(user, Set.of()),
                                     undated,
-                                    prepared,
+                                    available,
                                     neighbours));
                 }
                 undatedReaches.put(split.name(), undatedByUser);
@@ -184,7 +192,7 @@ public final class NewProductReach {
                             sources.getOrDefault(user, List.of()),
                             seen.getOrDefault(user, Set.of()),
                             dated,
-                            prepared,
+                            available,
                             neighbours);
                     byUser.put(user, reach);
                     List<String> ranked = ranked(reach);
@@ -235,6 +243,22 @@ public final class NewProductReach {
                             + " new products by summed cosine; top-1 hit: shoppers whose first new product they bought, of all"
                             + " judged shoppers; sum/best: the mean of a new product's sum over the shopper's best sum (hits, all)");
             candidateLines.forEach(System.out::println);
+            // the node's own reach beside the replay's, and the scores a reached new product must beat
+            System.out.println(
+                    "   what the served term reaches (node) beside the replay, per (shopper, new product bought):");
+            boolean hashing = vectors.getKey().equals("hashing");
+            NewProductServedReach.run(
+                    es,
+                    vectors.getKey(),
+                    hashing ? validationModel : ContentColdStart.MINILM_VALIDATION_MODEL,
+                    validation,
+                    reaches.get(validation.name()));
+            NewProductServedReach.run(
+                    es,
+                    vectors.getKey(),
+                    hashing ? testModel : ContentColdStart.MINILM_MODEL,
+                    test,
+                    reaches.get(test.name()));
 
             List<Rule> rules = new ArrayList<>();
             for (int slots : RULE_SLOTS) {
@@ -461,6 +485,7 @@ public final class NewProductReach {
                 es,
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
-                        + ", \"exclude_seen\": true, \"content_weight\": 0}");
+                        + ", \"exclude_seen\": true, \"content_weight\": 0" + ContentColdStart.catalogueFilter(split)
+                        + "}");
     }
 }
