@@ -45,6 +45,10 @@ final class ContentColdStart {
     static final String MINILM_PRODUCTS = "rb-products-minilm-cleaned";
 
     static final String MINILM_MODEL = "rb-minilm";
+    /** The validation models' catalogues: the products that existed in October ({@link #existed}). */
+    static final String VALIDATION_PRODUCTS = "rb-products-val";
+
+    static final String MINILM_VALIDATION_PRODUCTS = "rb-products-minilm-cleaned-val";
     static final String MINILM_VALIDATION_MODEL = "rb-val-minilm";
 
     /** One split's shoppers, their truth (new items bought in the judged period), its new products. */
@@ -58,23 +62,11 @@ final class ContentColdStart {
 
     /**
      * Whether a product was in the catalogue in the split's judged period: first sold before its end, or never sold (no
-     * date). The validation split judges October: products first sold in November did not exist yet.
+     * date). The validation split judges October: products first sold in November did not exist yet, and its models'
+     * catalogues ({@link #VALIDATION_PRODUCTS}) leave them out.
      */
     static boolean existed(OnlineRetail.Product p, Split split) {
         return p.firstSold() == Long.MAX_VALUE || p.firstSold() < split.catalogueUntil();
-    }
-
-    /**
-     * The {@code filter} of a split's requests that keeps the catalogue as it stood in its judged period ({@link
-     * #existed}): none for the test split, whose period runs to the end of the data. Without it the validation
-     * shelves' content term reached products first sold in November, which took slots and could not be hits.
-     */
-    static String catalogueFilter(Split split) {
-        if (split.catalogueUntil() == Long.MAX_VALUE) {
-            return "";
-        }
-        return ", \"filter\": {\"bool\": {\"should\": [{\"range\": {\"first_sold\": {\"lt\": " + split.catalogueUntil()
-                + "}}}, {\"bool\": {\"must_not\": {\"exists\": {\"field\": \"first_sold\"}}}}]}}";
     }
 
     record Result(
@@ -115,8 +107,26 @@ final class ContentColdStart {
                                     p.sku(), ContentPreparation.clean(p.title()), p.price(), p.firstSold()))
                             .toList());
         }
-        train(es, VALIDATION_MODEL, RecommendBenchData.PRODUCTS, VALIDATION_EVENTS);
-        train(es, MINILM_VALIDATION_MODEL, MINILM_PRODUCTS, VALIDATION_EVENTS);
+        // the validation models' catalogue as it stood in October: products first sold in November did not exist yet
+        // (in the whole catalogue, the content term brought them to October's shelves, where they could not be hits)
+        List<OnlineRetail.Product> october =
+                data.products().stream().filter(p -> existed(p, validation)).toList();
+        if (count(es, VALIDATION_PRODUCTS) != october.size()) {
+            Shop.createProductsIndex(es, VALIDATION_PRODUCTS, Shop.VECTOR_PIPELINE, 1, 0);
+            Shop.loadProducts(es, VALIDATION_PRODUCTS, october);
+        }
+        if (count(es, MINILM_VALIDATION_PRODUCTS) != october.size()) {
+            Shop.createProductsIndex(es, MINILM_VALIDATION_PRODUCTS, MINILM_PRODUCTS, 1, 0, 384);
+            Shop.loadProducts(
+                    es,
+                    MINILM_VALIDATION_PRODUCTS,
+                    october.stream()
+                            .map(p -> new OnlineRetail.Product(
+                                    p.sku(), ContentPreparation.clean(p.title()), p.price(), p.firstSold()))
+                            .toList());
+        }
+        train(es, VALIDATION_MODEL, VALIDATION_PRODUCTS, VALIDATION_EVENTS);
+        train(es, MINILM_VALIDATION_MODEL, MINILM_VALIDATION_PRODUCTS, VALIDATION_EVENTS);
         train(es, MINILM_MODEL, MINILM_PRODUCTS, RecommendBenchData.TRAIN_EVENTS);
         System.out.printf(
                 Locale.ROOT,
@@ -346,8 +356,7 @@ final class ContentColdStart {
                 es,
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
-                        + ", \"exclude_seen\": true, \"content_weight\": " + w + ", \"content_slots\": " + slots
-                        + catalogueFilter(split) + "}");
+                        + ", \"exclude_seen\": true, \"content_weight\": " + w + ", \"content_slots\": " + slots + "}");
         // wall time per shelf with the bench's 2 client threads, on this loaded machine: a comparison between rows
         double forYouMillis =
                 (System.nanoTime() - started) / 1e6 / Math.max(1, split.users().size());
@@ -382,7 +391,7 @@ final class ContentColdStart {
                 es,
                 new ArrayList<>(asked),
                 item -> "{\"model\": \"" + model + "\", \"item_ids\": [" + EsClient.toJson(item) + "], \"size\": " + K
-                        + ", \"similar_content_weight\": " + w + catalogueFilter(split) + "}");
+                        + ", \"similar_content_weight\": " + w + "}");
         List<String> popular = RecommendBenchData.items(es.post(
                         "/_recommend",
                         "{\"model\": \"" + model + "\", \"user_id\": \"-nobody-\", \"size\": " + (K + 1) + "}")

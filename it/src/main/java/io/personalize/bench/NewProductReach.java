@@ -146,8 +146,8 @@ public final class NewProductReach {
                 for (OnlineRetail.Purchase p : train) {
                     seen.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
                 }
-                // the catalogue as it stood in the judged period (the served rows filter it alike): products first
-                // sold after it did not exist yet, so they are nobody's neighbours
+                // the catalogue as it stood in the judged period (the validation models' catalogue index alike):
+                // products first sold after it did not exist yet, so they are nobody's neighbours
                 Map<String, float[]> available = new HashMap<>();
                 for (OnlineRetail.Product p : data.products()) {
                     if (prepared.containsKey(p.sku()) && ContentColdStart.existed(p, split)) {
@@ -183,6 +183,34 @@ public final class NewProductReach {
                                     neighbours));
                 }
                 undatedReaches.put(split.name(), undatedByUser);
+                // the same reach with each list found as the node finds it: a knn search of the stored vectors by the
+                // prepared query (CONTENT_NEIGHBOR_OVERSAMPLE x the lists' length read), ranked again in the space
+                Map<String, float[]> rawAvailable = new HashMap<>();
+                available.keySet().forEach(item -> rawAvailable.put(item, unit(byItem.get(item))));
+                for (int oversample : NODE_OVERSAMPLES) {
+                    Map<String, Map<String, Double>> nodeNeighbours = new HashMap<>();
+                    int nodeReachable = 0;
+                    for (String user : split.users()) {
+                        Set<String> fresh = new HashSet<>();
+                        for (String source : sources.getOrDefault(user, List.of())) {
+                            fresh.addAll(nodeNeighbours
+                                    .computeIfAbsent(source, x -> nodeNearest(x, available, rawAvailable, oversample))
+                                    .keySet());
+                        }
+                        for (String item : split.truth().get(user)) {
+                            if (split.newItems().contains(item) && dated.contains(item) && fresh.contains(item)) {
+                                nodeReachable++;
+                            }
+                        }
+                    }
+                    candidateLines.add(String.format(
+                            Locale.ROOT,
+                            "   %-10s reachable pairs when each list is found as the node finds it (a knn of the stored"
+                                    + " vectors reading %d, ranked again in the space): %d",
+                            split.name(),
+                            NEIGHBOURS * oversample,
+                            nodeReachable));
+                }
                 Map<String, Reach> byUser = new HashMap<>();
                 int pairs = 0, shoppers = 0, reachable = 0, top1 = 0, top3 = 0, top1Hits = 0;
                 double ratioHits = 0, ratioAll = 0;
@@ -413,6 +441,53 @@ public final class NewProductReach {
         return new Reach(fresh, best);
     }
 
+    /** Recommender.CONTENT_NEIGHBOR_OVERSAMPLE (5): the node's knn reads this many times the list's length; and more. */
+    static final int[] NODE_OVERSAMPLES = {5, 10, 20, 50};
+
+    /**
+     * A list as the node finds it: the {@code NEIGHBOURS * oversample} products whose stored (unit) vectors are
+     * nearest the prepared query by cosine (the knn search), then the {@link #NEIGHBOURS} nearest of those in the space.
+     */
+    private static Map<String, Double> nodeNearest(
+            String source, Map<String, float[]> prepared, Map<String, float[]> raw, int oversample) {
+        float[] query = prepared.get(source);
+        if (query == null) {
+            return Map.of();
+        }
+        List<Map.Entry<String, Double>> byStored = new ArrayList<>();
+        for (Map.Entry<String, float[]> e : raw.entrySet()) {
+            if (e.getKey().equals(source) == false && e.getValue() != null) {
+                byStored.add(Map.entry(e.getKey(), ContentSpace.dot(query, e.getValue())));
+            }
+        }
+        byStored.sort(
+                Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        Map<String, float[]> read = new HashMap<>();
+        read.put(source, query);
+        for (Map.Entry<String, Double> e : byStored.subList(0, Math.min(NEIGHBOURS * oversample, byStored.size()))) {
+            read.put(e.getKey(), prepared.get(e.getKey()));
+        }
+        return nearest(source, read);
+    }
+
+    private static float[] unit(float[] v) {
+        if (v == null) {
+            return null;
+        }
+        double norm = 0;
+        for (float x : v) {
+            norm += x * x;
+        }
+        if (norm == 0) {
+            return null;
+        }
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (v[i] / Math.sqrt(norm));
+        }
+        return out;
+    }
+
     private static Map<String, Double> nearest(String source, Map<String, float[]> prepared) {
         float[] query = prepared.get(source);
         if (query == null) {
@@ -485,7 +560,6 @@ public final class NewProductReach {
                 es,
                 split.users(),
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + K
-                        + ", \"exclude_seen\": true, \"content_weight\": 0" + ContentColdStart.catalogueFilter(split)
-                        + "}");
+                        + ", \"exclude_seen\": true, \"content_weight\": 0}");
     }
 }

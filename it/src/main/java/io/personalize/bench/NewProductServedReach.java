@@ -41,21 +41,23 @@ final class NewProductServedReach {
                 buyers.add(user);
             }
         }
-        String filter = ContentColdStart.catalogueFilter(split);
         Map<String, JsonNode> wide = responses(
                 es,
                 buyers,
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + WIDE
                         + ", \"exclude_seen\": true, \"content_weight\": 1, \"content_slots\": " + WIDE
-                        + ", \"content_support\": 1, \"explain\": true" + filter + "}");
+                        + ", \"content_support\": 1, \"explain\": true}");
         Map<String, JsonNode> plain = responses(
                 es,
                 buyers,
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user)
-                        + ", \"size\": 10, \"exclude_seen\": true, \"content_weight\": 0" + filter + "}");
+                        + ", \"size\": 10, \"exclude_seen\": true, \"content_weight\": 0}");
         int pairs = 0, byReplay = 0, byNode = 0, both = 0, supported = 0, firstTwo = 0, beatsTenth = 0;
         double ratioSum = 0, tenthSum = 0, eighthSum = 0;
         int tenthCount = 0;
+        // a product whose sum / best is below the wide shelf's last score is cut from it: reached, yet not counted
+        double lastWideSum = 0;
+        int lastWideCount = 0;
         for (String user : buyers) {
             Map<String, Double> reached = new HashMap<>(); // new product -> sum / best
             Map<String, Integer> lists = new HashMap<>();
@@ -74,6 +76,11 @@ final class NewProductServedReach {
                     .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                     .map(Map.Entry::getKey)
                     .toList();
+            JsonNode wideShelf = wide.get(user).path("recommendations");
+            if (wideShelf.size() > 0) {
+                lastWideSum += wideShelf.get(wideShelf.size() - 1).path("score").asDouble();
+                lastWideCount++;
+            }
             JsonNode shelf = plain.get(user).path("recommendations");
             double tenth = shelf.size() >= 10 ? shelf.get(9).path("score").asDouble() : 0;
             if (shelf.size() >= 10) {
@@ -110,7 +117,8 @@ final class NewProductServedReach {
                 Locale.ROOT,
                 "   %-8s %-10s pairs %d: reached by the replay %d, by the node %d, both %d; of the node's: on >= 2 lists"
                         + " (replay) %d, the shopper's first or second new product by sum %d, mean sum/best %.3f, 0.5 x"
-                        + " sum/best above the 10th item's score %d; mean score of the 8th item %.3f, of the 10th %.3f%n",
+                        + " sum/best above the 10th item's score %d; mean score of the 8th item %.3f, of the 10th %.3f;"
+                        + " of the wide shelf's last %.3f%n",
                 vectors,
                 split.name(),
                 pairs,
@@ -122,7 +130,8 @@ final class NewProductServedReach {
                 byNode == 0 ? 0 : ratioSum / byNode,
                 beatsTenth,
                 tenthCount == 0 ? 0 : eighthSum / tenthCount,
-                tenthCount == 0 ? 0 : tenthSum / tenthCount);
+                tenthCount == 0 ? 0 : tenthSum / tenthCount,
+                lastWideCount == 0 ? 0 : lastWideSum / lastWideCount);
     }
 
     private static Map<String, JsonNode> responses(
