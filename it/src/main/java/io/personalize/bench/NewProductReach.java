@@ -183,6 +183,45 @@ public final class NewProductReach {
                                     neighbours));
                 }
                 undatedReaches.put(split.name(), undatedByUser);
+                // the same reach in the node's space: its mean and directions come from a sample of 1,000 products of
+                // the model's catalogue (Recommender.CATALOG_SAMPLE, picked by a seeded random score), not from every
+                // product as here
+                String catalogue = vectors.getValue();
+                if (split == validation) {
+                    catalogue = vectors.getKey().equals("hashing")
+                            ? ContentColdStart.VALIDATION_PRODUCTS
+                            : ContentColdStart.MINILM_VALIDATION_PRODUCTS;
+                }
+                ContentSpace nodeSpace = ContentSpace.of(nodeSample(es, catalogue), DIRECTIONS);
+                Map<String, float[]> nodePrepared = new HashMap<>();
+                available.keySet().forEach(item -> {
+                    float[] p = nodeSpace.prepare(byItem.get(item));
+                    if (p != null) {
+                        nodePrepared.put(item, p);
+                    }
+                });
+                Map<String, Map<String, Double>> spaceNeighbours = new HashMap<>();
+                int spaceReachable = 0;
+                for (String user : split.users()) {
+                    Set<String> fresh = new HashSet<>();
+                    for (String source : sources.getOrDefault(user, List.of())) {
+                        fresh.addAll(spaceNeighbours
+                                .computeIfAbsent(source, x -> nearest(x, nodePrepared))
+                                .keySet());
+                    }
+                    for (String item : split.truth().get(user)) {
+                        if (split.newItems().contains(item) && dated.contains(item) && fresh.contains(item)) {
+                            spaceReachable++;
+                        }
+                    }
+                }
+                candidateLines.add(String.format(
+                        Locale.ROOT,
+                        "   %-10s reachable pairs in the node's space (mean and directions of its 1,000-product sample of"
+                                + " [%s]): %d",
+                        split.name(),
+                        catalogue,
+                        spaceReachable));
                 // the same reach with each list found as the node finds it: a knn search of the stored vectors by the
                 // prepared query (CONTENT_NEIGHBOR_OVERSAMPLE x the lists' length read), ranked again in the space
                 Map<String, float[]> rawAvailable = new HashMap<>();
@@ -322,6 +361,15 @@ public final class NewProductReach {
             Outcome testWithout = replay(test, collaborative.get(test.name()), reaches.get(test.name()), null);
             System.out.printf(Locale.ROOT, "   test split (OR-time), replayed:%n");
             printOutcome("none (content_weight 0)", testWithout, testWithout);
+            // the rule _recommend serves with content_weight 1 (new products right below the shelf's best, no bar)
+            Rule served = new Rule(
+                    io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SLOTS,
+                    0,
+                    io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SUPPORT);
+            printOutcome(
+                    "served at weight 1: " + served.label(),
+                    replay(test, collaborative.get(test.name()), reaches.get(test.name()), served),
+                    testWithout);
             if (best != null) {
                 chosen.put(vectors.getKey(), best.rule());
                 printOutcome(
@@ -439,6 +487,31 @@ public final class NewProductReach {
             }
         }
         return new Reach(fresh, best);
+    }
+
+    /** The vectors of the node's sample of a catalogue: CatalogReader#sample's search (1,000, random score seed 0). */
+    static List<float[]> nodeSample(EsClient es, String index) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("size", 1000);
+        body.put(
+                "query",
+                Map.of(
+                        "function_score",
+                        Map.of(
+                                "query",
+                                Map.of("exists", Map.of("field", "content_vector")),
+                                "random_score",
+                                Map.of("seed", 0, "field", "sku"))));
+        body.put("_source", List.of("content_vector"));
+        List<float[]> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode hit : es.post(
+                        "/" + index + "/_search?_source_exclude_vectors=false", body)
+                .ok()
+                .path("hits")
+                .path("hits")) {
+            out.add(Shop.toFloats(hit.path("_source").path("content_vector")));
+        }
+        return out;
     }
 
     /** Recommender.CONTENT_NEIGHBOR_OVERSAMPLE (5): the node's knn reads this many times the list's length; and more. */
