@@ -183,9 +183,8 @@ public final class NewProductReach {
                                     neighbours));
                 }
                 undatedReaches.put(split.name(), undatedByUser);
-                // the same reach in the node's space: its mean and directions come from a sample of 1,000 products of
-                // the model's catalogue (Recommender.CATALOG_SAMPLE, picked by a seeded random score), not from every
-                // product as here
+                // the same reach in the node's space: its mean and directions come from a sample of the model's
+                // catalogue (Recommender.CATALOG_SAMPLE, picked by a seeded random score), here from every product
                 String catalogue = vectors.getValue();
                 if (split == validation) {
                     catalogue = vectors.getKey().equals("hashing")
@@ -217,7 +216,7 @@ public final class NewProductReach {
                 }
                 candidateLines.add(String.format(
                         Locale.ROOT,
-                        "   %-10s reachable pairs in the node's space (mean and directions of its 1,000-product sample of"
+                        "   %-10s reachable pairs in the node's space (mean and directions of its 5,000-product sample of"
                                 + " [%s]): %d",
                         split.name(),
                         catalogue,
@@ -489,10 +488,10 @@ public final class NewProductReach {
         return new Reach(fresh, best);
     }
 
-    /** The vectors of the node's sample of a catalogue: CatalogReader#sample's search (1,000, random score seed 0). */
+    /** The vectors of the node's sample of a catalogue: CatalogReader#sample's search (5,000, random score seed 0). */
     static List<float[]> nodeSample(EsClient es, String index) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("size", 1000);
+        body.put("size", 5000); // Recommender.CATALOG_SAMPLE
         body.put(
                 "query",
                 Map.of(
