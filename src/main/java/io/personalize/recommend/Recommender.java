@@ -175,9 +175,14 @@ public final class Recommender {
         List<String> newItems =
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
-        // a ranking of the candidates as they stand (the content terms add to them, so each use takes a new one)
-        Supplier<Ranking> ranking =
-                () -> new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+        // a ranking of the candidates as they stand (the content terms add to them, so each use takes a new one). Under
+        // the candidates' lock: the content chain adds to them on a search's thread while the first batch is ranked
+        // here (unlocked, a shelf failed with a ConcurrentModificationException, 500, on the bench)
+        Supplier<Ranking> ranking = () -> {
+            synchronized (candidates) {
+                return new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            }
+        };
         // the shelf's rounds, over the candidates as they stand once every content term is in
         Rounds rounds = (prefetched, check, l) -> fill(
                 profile,
