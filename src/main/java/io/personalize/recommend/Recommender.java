@@ -201,7 +201,8 @@ public final class Recommender {
         List<Candidate> firstBatch = profile.model().config().catalog().vectorField() == null
                 ? List.of() // no content term can come: neither is needed
                 : ranking.get().next(batch(request, 0));
-        float shopperContentWeight = shopperItems.isEmpty() ? 0f : shopperContentWeight(firstBatch, request);
+        float shopperContentWeight =
+                shopperItems.isEmpty() ? 0f : shopperContentWeight(firstBatch, request, dated(profile));
         float shopperContentFloor =
                 shopperItems.isEmpty() ? -1f : shopperContentFloor(firstBatch, request, shopperContentWeight);
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
@@ -331,7 +332,7 @@ public final class Recommender {
 
     /** The shopper's newest items (recent events, then stored history) when the shelf has a content term. */
     static List<String> shopperContentSources(Profile profile, ShelfQuery request) {
-        if (request.userId() == null || request.contentWeight() <= 0) {
+        if (request.userId() == null || request.contentWeight(dated(profile)) <= 0) {
             return List.of();
         }
         return profile.sources().stream()
@@ -350,21 +351,26 @@ public final class Recommender {
      * ({@code cosine / best cosine}), so it keeps their order. When the shelf has fewer items than that to rank (the
      * catalogue fill takes over), {@code content_weight}.
      */
-    static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request) {
-        return shopperContentWeight(collaborativeAndPopular.next(batch(request, 0)), request);
+    static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request, boolean datedCatalog) {
+        return shopperContentWeight(collaborativeAndPopular.next(batch(request, 0)), request, datedCatalog);
     }
 
-    /** {@link #shopperContentWeight(Ranking, ShelfQuery)} from the ranking's first batch ({@link #batch}), best first. */
-    static float shopperContentWeight(List<Candidate> first, ShelfQuery request) {
+    /**
+     * {@link #shopperContentWeight(Ranking, ShelfQuery, boolean)} from the ranking's first batch ({@link #batch}), best
+     * first.
+     */
+    static float shopperContentWeight(List<Candidate> first, ShelfQuery request, boolean datedCatalog) {
+        float weight = request.contentWeight(datedCatalog);
         int above = request.size() - request.contentSlots();
-        if (above <= 0) {
-            return request.contentWeight();
+        if (above <= 0 || first.size() < above) {
+            return weight;
         }
-        if (first.size() < above) {
-            return request.contentWeight();
-        }
-        return Math.min(
-                request.contentWeight(), Math.nextDown(first.get(above - 1).score()));
+        return Math.min(weight, Math.nextDown(first.get(above - 1).score()));
+    }
+
+    /** Whether the model's catalogue dates its products ({@code catalog.created_field}): the content term's default. */
+    private static boolean dated(Profile profile) {
+        return profile.model().config().catalog().createdField() != null;
     }
 
     /**

@@ -203,7 +203,8 @@ final class ContentColdStart {
                             ? "none qualifies"
                             : String.format(Locale.ROOT, "weight %.2f, slots %d", forYou.weight(), forYou.slots()));
         }
-        float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_WEIGHT;
+        // the served models date their products (created_field), so the default is the dated one
+        float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_DATED_CONTENT_WEIGHT;
         float defaultSimilar = io.personalize.recommend.ShelfQuery.DEFAULT_SIMILAR_CONTENT_WEIGHT;
         int defaultSlots = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SLOTS;
         for (String[] models :
