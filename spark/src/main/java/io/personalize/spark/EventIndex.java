@@ -20,8 +20,10 @@ import org.apache.spark.sql.SparkSession;
  * however long the reading takes; sliced ({@code slice: {id, max}}), one slice per Spark partition, each read in pages
  * of 10,000 ({@code --page-size}) with {@code search_after} on {@code _shard_doc}; only the events whose type has a weight and that have a
  * user and an item; doc values only (no {@code _source}), the time as epoch milliseconds. The job is its user: it
- * reads only what its credentials may read. The Elasticsearch-Hadoop connector would do the same, but no version of
- * it for Elasticsearch 9 is to be had here.
+ * reads only what its credentials may read. A page the nodes reject for load (429) is asked again, the same page of the
+ * same point in time, after growing waits ({@link Elasticsearch.Backoff}); a shard copy lost means reading everything
+ * again from a new point in time ({@link #readWithRetries}). The Elasticsearch-Hadoop connector would do the same, but
+ * no version of it for Elasticsearch 9 is to be had here.
  */
 public final class EventIndex {
 
@@ -75,6 +77,16 @@ public final class EventIndex {
         }
     }
 
+    /**
+     * A page of a slice was rejected for load (429) by the nodes as many times as the backoff allows ({@link
+     * Elasticsearch.Backoff}): the point in time is intact, the cluster too busy.
+     */
+    static final class PageRejected extends RuntimeException {
+        PageRejected(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** What {@link #readWithRetries} read, and the point in time it read it from (close it once done). */
     record Read<T>(PointInTime pit, T value) {}
 
@@ -109,6 +121,13 @@ public final class EventIndex {
                 return new Read<>(pit, read.apply(pit));
             } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception thrown unchecked
                 pit.closeQuietly();
+                PageRejected rejected = cause(e, PageRejected.class, m -> new PageRejected(m, null));
+                if (rejected != null) {
+                    throw new ReadFailed(
+                            "reading [" + index + "] failed: " + rejected.getMessage()
+                                    + " (the cluster is too busy: read again later, or with fewer --slices)",
+                            e);
+                }
                 ShardLost lost = shardLost(e);
                 if (lost == null) {
                     throw e;
@@ -129,19 +148,27 @@ public final class EventIndex {
 
     /** The {@link ShardLost} behind a failure (Spark's job failure carries its task's exception as its cause). */
     static ShardLost shardLost(Throwable e) {
+        return cause(e, ShardLost.class, m -> new ShardLost(m, null));
+    }
+
+    /**
+     * The task's exception of {@code type} behind a failure (Spark's job failure carries its task's exception as its
+     * cause), or one made by {@code named} from its message when the job's failure only names it.
+     */
+    static <T extends Throwable> T cause(Throwable e, Class<T> type, java.util.function.Function<String, T> named) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShardLost lost) {
-                return lost;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         // a task's exception the driver could not deserialize is still named in the job's failure message
-        String name = ShardLost.class.getName() + ": ";
+        String name = type.getName() + ": ";
         String message = e.getMessage();
         int at = message == null ? -1 : message.indexOf(name);
         if (at >= 0) {
             String rest = message.substring(at + name.length());
             int end = rest.indexOf('\n');
-            return new ShardLost(end < 0 ? rest : rest.substring(0, end), null);
+            return named.apply(end < 0 ? rest : rest.substring(0, end));
         }
         return null;
     }
@@ -174,6 +201,7 @@ public final class EventIndex {
      */
     abstract static class SliceReader implements Iterator<Row> {
         private final Elasticsearch.Client client;
+        private final Elasticsearch.Backoff rejections;
         private final int slice;
         private final int slices;
         private final int pageSize;
@@ -185,6 +213,7 @@ public final class EventIndex {
 
         SliceReader(Elasticsearch es, String pitId, int pageSize, int slice, int slices) {
             this.client = es.open();
+            this.rejections = es.rejections();
             this.pitId = pitId;
             this.pageSize = pageSize;
             this.slice = slice;
@@ -232,17 +261,42 @@ public final class EventIndex {
             next = 0;
             // a shard that does not answer (its copy's context lost with a node) fails the page, and so the task,
             // rather than giving a page without that shard's events: the driver then reads from a new point in time
-            JsonNode response;
-            try {
-                response = client.send(
-                        "POST",
-                        "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
-                        body().toString());
-            } catch (Elasticsearch.ElasticsearchException e) {
-                if (e.status() == 404 || e.status() >= 500) {
-                    throw new ShardLost("slice " + slice + " of " + slices + ": " + e.getMessage(), e);
+            JsonNode response = null;
+            for (int retry = 1; response == null; retry++) {
+                try {
+                    response = client.send(
+                            "POST",
+                            "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
+                            body().toString());
+                } catch (Elasticsearch.ElasticsearchException e) {
+                    if (e.status() == 404 || e.status() >= 500) {
+                        throw new ShardLost("slice " + slice + " of " + slices + ": " + e.getMessage(), e);
+                    }
+                    if (e.status() != 429) {
+                        throw e;
+                    }
+                    // rejected for load: the same page (same point in time, same search_after) after a wait, the
+                    // point in time's contexts are still alive (each page renews their keep-alive)
+                    if (retry > rejections.retries()) {
+                        throw new PageRejected(
+                                String.format(
+                                        java.util.Locale.ROOT,
+                                        "slice %d of %d: the nodes rejected a page %d times in %.1f s (429, too many"
+                                                + " requests); the last: %s",
+                                        slice,
+                                        slices,
+                                        retry,
+                                        rejections.totalMillis() / 1e3,
+                                        e.getMessage()),
+                                e);
+                    }
+                    try {
+                        Thread.sleep(rejections.waitMillis(retry));
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
                 }
-                throw e;
             }
             if (response.hasNonNull("pit_id")) {
                 pitId = response.get("pit_id").asText(); // it may change from one page to the next

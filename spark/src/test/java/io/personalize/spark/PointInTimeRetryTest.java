@@ -27,15 +27,31 @@ import org.junit.jupiter.api.Test;
 class PointInTimeRetryTest extends LocalSparkTest {
 
     /** A node whose points in time numbered in {@code lost} have lost a shard context. */
-    record Node(HttpServer server, Set<String> lost, AtomicInteger opened, List<String> closed, List<String> pages)
+    record Node(
+            HttpServer server,
+            Set<String> lost,
+            AtomicInteger opened,
+            List<String> closed,
+            List<String> pages,
+            AtomicInteger rejections,
+            List<String> rejected,
+            List<String> bodies)
             implements AutoCloseable {
 
         static Node start(Set<String> lost) throws IOException {
+            return start(lost, 0);
+        }
+
+        /** A node that rejects the first {@code rejections} pages it is asked (429, as a full search queue). */
+        static Node start(Set<String> lost, int rejections) throws IOException {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             Node node = new Node(
                     server,
                     lost,
                     new AtomicInteger(),
+                    Collections.synchronizedList(new ArrayList<>()),
+                    Collections.synchronizedList(new ArrayList<>()),
+                    new AtomicInteger(rejections),
                     Collections.synchronizedList(new ArrayList<>()),
                     Collections.synchronizedList(new ArrayList<>()));
             server.createContext("/", exchange -> {
@@ -53,7 +69,15 @@ class PointInTimeRetryTest extends LocalSparkTest {
                 } else if (method.equals("POST") && path.equals("/_search")) {
                     String pit = body.path("pit").path("id").asText();
                     node.pages.add(pit);
-                    if (lost.contains(pit)) {
+                    node.bodies.add(body.toString());
+                    if (node.rejections.getAndDecrement() > 0) {
+                        node.rejected.add(body.toString());
+                        FakeNodes.answer(
+                                exchange,
+                                429,
+                                "{\"error\": {\"type\": \"es_rejected_execution_exception\", \"reason\": \"rejected"
+                                        + " execution of TimedRunnable (queue capacity 1000)\"}, \"status\": 429}");
+                    } else if (lost.contains(pit)) {
                         FakeNodes.answer(
                                 exchange,
                                 404,
@@ -91,7 +115,11 @@ class PointInTimeRetryTest extends LocalSparkTest {
         }
 
         Elasticsearch es() {
-            return new Elasticsearch(FakeNodes.url(server), null, null);
+            return es(Elasticsearch.Backoff.DEFAULT);
+        }
+
+        Elasticsearch es(Elasticsearch.Backoff rejections) {
+            return new Elasticsearch(FakeNodes.url(server), null, null, 60_000, rejections);
         }
 
         @Override
@@ -101,9 +129,14 @@ class PointInTimeRetryTest extends LocalSparkTest {
     }
 
     private static EventIndex.Read<List<Row>> read(Node node, int attempts, List<String> log) {
+        return read(node, Elasticsearch.Backoff.DEFAULT, attempts, log);
+    }
+
+    private static EventIndex.Read<List<Row>> read(
+            Node node, Elasticsearch.Backoff rejections, int attempts, List<String> log) {
         ModelSettings settings = SparkTrainerTest.settings("cosine");
         return EventIndex.readWithRetries(
-                node.es(),
+                node.es(rejections),
                 "events",
                 EventIndex.PAGE,
                 attempts,
@@ -153,6 +186,53 @@ class PointInTimeRetryTest extends LocalSparkTest {
                     e.getMessage());
             assertEquals(2, node.opened().get());
             assertEquals(List.of("pit-1", "pit-2"), node.closed());
+        }
+    }
+
+    /**
+     * Pages rejected for load (429) are asked again after growing waits, the same page of the same point in time (the
+     * same body: point in time, slice, search_after): no new point in time, every event once.
+     */
+    @Test
+    void aRejectedPageIsAskedAgainFromTheSamePointInTime() throws IOException {
+        try (Node node = Node.start(Set.of(), 3)) {
+            List<String> log = new ArrayList<>();
+            long started = System.nanoTime();
+            EventIndex.Read<List<Row>> read = read(node, new Elasticsearch.Backoff(100, 4), 3, log);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertEquals("pit-1", read.pit().id(), "no new point in time");
+            assertEquals(1, node.opened().get());
+            assertEquals(4, read.value().size(), "both slices' events, once: " + read.value());
+            assertEquals(List.of("reading [events] in 2 slices (point in time)"), log);
+            assertEquals(3, node.rejected().size());
+            for (String rejected : node.rejected()) {
+                assertTrue(
+                        node.bodies().stream().filter(rejected::equals).count() >= 2,
+                        "the rejected page was asked again as it was: " + rejected + " in " + node.bodies());
+            }
+            // the two slices read at once: at least the waits of the retries of one of them (100 ms, then 200 ms)
+            assertTrue(millis >= 100, millis + " ms");
+            read.pit().close();
+        }
+    }
+
+    /** A page still rejected after the retries fails the read naming the index and the slice; nothing read again. */
+    @Test
+    void aPageRejectedBeyondTheRetriesFailsTheReadNamingTheIndex() throws IOException {
+        try (Node node = Node.start(Set.of(), 1_000)) {
+            var e = assertThrows(
+                    EventIndex.ReadFailed.class,
+                    () -> read(node, new Elasticsearch.Backoff(10, 2), 3, new ArrayList<>()));
+            assertTrue(
+                    e.getMessage()
+                            .matches(
+                                    "reading \\[events\\] failed: slice [01] of 2: the nodes rejected a page 3 times in"
+                                            + " 0\\.0 s \\(429, too many requests\\); the last: POST /_search.* answered 429: .*"
+                                            + "es_rejected_execution_exception.* \\(the cluster is too busy: read again later,"
+                                            + " or with fewer --slices\\)"),
+                    e.getMessage());
+            assertEquals(1, node.opened().get(), "a rejection does not open a new point in time");
+            assertEquals(List.of("pit-1"), node.closed());
         }
     }
 
