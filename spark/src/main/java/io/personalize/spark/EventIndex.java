@@ -75,7 +75,15 @@ public final class EventIndex {
         ShardLost(String message, Throwable cause) {
             super(message, cause);
         }
+
+        /** No node answered the page (within the read timeout, or at all), rather than a node saying the copy is gone. */
+        boolean unanswered() {
+            return getMessage() != null && getMessage().contains(UNANSWERED);
+        }
     }
+
+    /** How {@link SliceReader} names a page no node answered. */
+    static final String UNANSWERED = "no node answered the page";
 
     /**
      * A page of a slice was rejected for load (429) by the nodes as many times as the backoff allows ({@link
@@ -113,8 +121,31 @@ public final class EventIndex {
             String what,
             java.util.function.Function<PointInTime, T> read,
             java.util.function.Consumer<String> log) {
+        RuntimeException last = null;
         for (int attempt = 1; ; attempt++) {
-            PointInTime pit = open(es, index, pageSize);
+            PointInTime pit;
+            try {
+                pit = open(es, index, pageSize);
+            } catch (Elasticsearch.ElasticsearchException | java.io.UncheckedIOException e) {
+                // the first opening's failure is the job's answer; after a lost or stalled copy the new point in
+                // time may still find a copy that does not answer (a stalled node not yet out of the cluster, a
+                // primary not yet promoted): that costs an attempt
+                boolean retry = last != null
+                        && (e instanceof java.io.UncheckedIOException
+                                || ((Elasticsearch.ElasticsearchException) e).status() >= 500
+                                || ((Elasticsearch.ElasticsearchException) e).status() == 404);
+                if (retry == false) {
+                    throw e;
+                }
+                if (attempt >= attempts) {
+                    throw failed(index, attempts, e.getMessage(), e);
+                }
+                log.accept("opening a new point in time over [" + index + "] failed (" + e.getMessage()
+                        + "): trying again");
+                last = e;
+                waitForPrimaries(es, index);
+                continue;
+            }
             log.accept("reading [" + index + "] " + what + " (point in time"
                     + (attempt > 1 ? ", attempt " + attempt + " of " + attempts : "") + ")");
             try {
@@ -133,17 +164,24 @@ public final class EventIndex {
                     throw e;
                 }
                 if (attempt >= attempts) {
-                    throw new ReadFailed(
-                            "reading [" + index + "] failed " + attempts + " times: each point in time lost a shard"
-                                    + " copy while it was read; the last: " + lost.getMessage()
-                                    + " (the index needs a copy of every shard on the nodes that answer)",
-                            e);
+                    throw failed(index, attempts, lost.getMessage(), e);
                 }
-                log.accept("a shard copy of the point in time over [" + index + "] was lost while it was read ("
+                log.accept((lost.unanswered()
+                                ? "a page of the point in time over [" + index + "] was not answered ("
+                                : "a shard copy of the point in time over [" + index + "] was lost while it was read (")
                         + lost.getMessage() + "): reading it all again from a new point in time");
+                last = lost;
                 waitForPrimaries(es, index);
             }
         }
+    }
+
+    private static ReadFailed failed(String index, int attempts, String lastMessage, Exception e) {
+        return new ReadFailed(
+                "reading [" + index + "] failed " + attempts + " times: each point in time lost a shard copy (or"
+                        + " a node holding one did not answer) while it was read; the last: " + lastMessage
+                        + " (the index needs a copy of every shard on the nodes that answer)",
+                e);
     }
 
     /** The {@link ShardLost} behind a failure (Spark's job failure carries its task's exception as its cause). */
@@ -296,6 +334,13 @@ public final class EventIndex {
                         Thread.currentThread().interrupt();
                         throw e;
                     }
+                } catch (java.io.UncheckedIOException e) {
+                    // every node was tried and none answered within the read timeout (or none took the request): a
+                    // node that holds a copy the point in time pinned may be stalled (a paused process, a long pause
+                    // of its JVM), and every coordinating node waits for it; the same page would wait again, so the
+                    // driver reads again from a new point in time, whose copies answer
+                    throw new ShardLost(
+                            "slice " + slice + " of " + slices + ": " + UNANSWERED + " (" + e.getMessage() + ")", e);
                 }
             }
             if (response.hasNonNull("pit_id")) {
