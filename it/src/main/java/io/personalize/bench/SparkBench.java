@@ -210,7 +210,8 @@ public final class SparkBench {
                                 "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
                      "similarity": {"algorithm": "als", "neighbors": 50, "iterations": %d}}""", events, iterations))
                     .ok();
-            System.out.printf(Locale.ROOT, "%n[als, %d iterations]          HR@10   Recall  NDCG   coverage%n", iterations);
+            System.out.printf(
+                    Locale.ROOT, "%n[als, %d iterations]          HR@10   Recall  NDCG   coverage%n", iterations);
             List<OfflineEvaluator.Figures> node = new ArrayList<>();
             List<OfflineEvaluator.Figures> mllib = new ArrayList<>();
             for (int x = 0; x < seeds; x++) {
