@@ -191,6 +191,13 @@ public final class SparkBench {
             Shop.createEventsIndex(es, events, 1, 0);
             Shop.loadEvents(es, events, protocol.train(), 2);
         }
+        // a model needs a catalogue: the products' ids only (no attributes: the figures are the lists')
+        String products = "spark-or-spread-products";
+        es.delete("/" + products);
+        es.put("/" + products, "{\"mappings\": {\"properties\": {\"sku\": {\"type\": \"keyword\"}}}}")
+                .ok();
+        Shop.bulk(es, products, data.products(), OnlineRetail.Product::sku, p -> Map.of("sku", p.sku()), 2000);
+        es.refresh(products);
         Map<String, Integer> ids = ids(protocol);
         OfflineEvaluator offline = new OfflineEvaluator(
                 OfflineSplit.time(data.purchases(), OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time"), K);
@@ -206,9 +213,10 @@ public final class SparkBench {
             String model = "spark-or-als-" + iterations;
             es.delete("/_recommend/models/" + model);
             es.put("/_recommend/models/" + model, String.format(Locale.ROOT, """
-                    {"events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                    {"catalog": {"index": "%s", "id_field": "sku"},
+                     "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                                 "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
-                     "similarity": {"algorithm": "als", "neighbors": 50, "iterations": %d}}""", events, iterations))
+                     "similarity": {"algorithm": "als", "neighbors": 50, "iterations": %d}}""", products, events, iterations))
                     .ok();
             System.out.printf(
                     Locale.ROOT, "%n[als, %d iterations]          HR@10   Recall  NDCG   coverage%n", iterations);
@@ -271,6 +279,7 @@ public final class SparkBench {
                     rel(b.coverage(), a.coverage()));
             es.delete("/_recommend/models/" + model);
         }
+        es.delete("/" + products);
         System.out.println("\nreproduce: bin/bench spark als-spread "
                 + String.join(",", sweeps.stream().map(String::valueOf).toList()) + " " + seeds);
     }
