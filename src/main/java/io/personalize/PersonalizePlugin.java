@@ -46,6 +46,7 @@ import io.personalize.model.ActiveVersions;
 import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ImportSessionRecords;
 import io.personalize.model.ImportSessions;
+import io.personalize.model.IndexScan;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
 import io.personalize.model.ModelVersions;
@@ -220,7 +221,8 @@ public class PersonalizePlugin extends Plugin
                                         OrphanVersionCleaner.CHECK_INTERVAL,
                                         ImportSessions.TIMEOUT,
                                         SignalsCache.SIZE,
-                                        TrainingThreadPool.THREADS),
+                                        TrainingThreadPool.THREADS,
+                                        IndexScan.TESTING_PAGE_DELAY),
                                 EmbeddingService.settings().stream()))
                 .toList();
     }

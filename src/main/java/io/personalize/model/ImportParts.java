@@ -146,6 +146,21 @@ public final class ImportParts {
     }
 
     /**
+     * During a {@link #restore}: the parts {@code written} (the cluster state's record) says are written of which fewer
+     * documents were restored than their lines, in order.
+     */
+    public List<Integer> lacking(Map<Integer, ImportSessionRecords.Written> written) {
+        List<Integer> lacking = new ArrayList<>();
+        for (Map.Entry<Integer, ImportSessionRecords.Written> e : new TreeMap<>(written).entrySet()) {
+            Part part = parts.get(e.getKey());
+            if ((part == null ? 0 : part.size) < e.getValue().lines()) {
+                lacking.add(e.getKey());
+            }
+        }
+        return lacking;
+    }
+
+    /**
      * Ends a {@link #restore}: the parts the cluster state records as written ({@code written}), whose documents are all
      * in the index, are written; every other part found (an attempt its node did not finish) or recorded but not whole
      * in the index is failed: it must be sent again, which deletes what it left.

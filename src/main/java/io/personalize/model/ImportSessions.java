@@ -78,10 +78,6 @@ public final class ImportSessions implements ClusterStateListener {
 
     /** How often the elected master looks for idle sessions: a walk over the recorded sessions, usually none. */
     private static final TimeValue CHECK_INTERVAL = TimeValue.timeValueSeconds(1);
-    /** A takeover reads the version again this many times when it shows fewer documents than the record's parts. */
-    private static final int REBUILD_ATTEMPTS = 10;
-
-    private static final TimeValue REBUILD_RETRY_DELAY = TimeValue.timeValueMillis(500);
 
     enum State {
         OPEN,
@@ -737,74 +733,52 @@ public final class ImportSessions implements ClusterStateListener {
     /**
      * Reads back which part and line wrote each document of the version: the cross-part id check and the parts as they
      * are on disk. Reading every id costs one pass over the version's doc values (no source), and only on a takeover;
-     * storing the ids elsewhere would cost every part a second write.
-     *
-     * <p>A part the record says is written was flushed on every in-sync copy before it was recorded, so a read that
-     * finds fewer documents than the written parts' lines saw a copy that does not show them yet (right after the
-     * holder died a replica is promoted and the others roll back to the global checkpoint and are resynced; the version
-     * index is never refreshed on its own): refreshed and read again, a few times, before what is missing counts as not
-     * written (the part must then be sent again).
+     * storing the ids elsewhere would cost every part a second write. A read that finds fewer documents than the
+     * written parts hold is made again before what is missing counts as not written ({@link ImportReadBack}).
      */
     private void rebuild(Session session, ImportSessionRecords.Record record, ActionListener<Long> listener) {
-        rebuild(session, record, 1, listener);
+        new ImportReadBack(versionReader(session.task), threadPool, executor)
+                .read(
+                        session.pending.index(),
+                        record.parts(),
+                        "model [" + session.model + "]: import session [" + session.id + "]",
+                        listener.map(read -> {
+                            synchronized (session) {
+                                session.parts = read.parts();
+                            }
+                            return read.documents();
+                        }));
     }
 
-    private void rebuild(
-            Session session, ImportSessionRecords.Record record, int attempt, ActionListener<Long> listener) {
-        long expected = record.parts().values().stream()
-                .mapToLong(ImportSessionRecords.Written::lines)
-                .sum();
-        long[] documents = new long[1];
-        ImportParts restoring = new ImportParts();
-        String index = session.pending.index();
-        IndexScan scan = new IndexScan(store.systemClient(), executor, session.task);
-        store.systemClient()
-                .admin()
-                .indices()
-                .refresh(
-                        new RefreshRequest(index),
-                        listener.delegateFailureAndWrap((l, r) -> scan.scan(
-                                index,
-                                1,
-                                () -> new SearchSourceBuilder()
-                                        .fetchSource(false)
-                                        .storedFields(new ArrayList<>()) // the _id only
-                                        .docValueField(ModelIndices.IMPORT_PART)
-                                        .docValueField(ModelIndices.IMPORT_LINE),
-                                hits -> {
-                                    for (SearchHit hit : hits.getHits()) {
-                                        DocumentField part = hit.field(ModelIndices.IMPORT_PART);
-                                        DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
-                                        documents[0]++;
-                                        if (part != null && line != null) {
-                                            restoring.restore(
-                                                    ((Number) part.getValue()).intValue(),
+    /** Reads a version index's documents (their id, part and line), refreshed first, as {@code task}. */
+    private ImportReadBack.Reader versionReader(CancellableTask task) {
+        return (index, documents, listener) -> {
+            IndexScan scan = new IndexScan(store.systemClient(), executor, task);
+            store.systemClient()
+                    .admin()
+                    .indices()
+                    .refresh(
+                            new RefreshRequest(index),
+                            listener.delegateFailureAndWrap((l, r) -> scan.scan(
+                                    index,
+                                    1,
+                                    () -> new SearchSourceBuilder()
+                                            .fetchSource(false)
+                                            .storedFields(new ArrayList<>()) // the _id only
+                                            .docValueField(ModelIndices.IMPORT_PART)
+                                            .docValueField(ModelIndices.IMPORT_LINE),
+                                    hits -> {
+                                        for (SearchHit hit : hits.getHits()) {
+                                            DocumentField part = hit.field(ModelIndices.IMPORT_PART);
+                                            DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
+                                            documents.accept(
                                                     hit.getId(),
-                                                    ((Number) line.getValue()).intValue());
+                                                    part == null ? null : ((Number) part.getValue()).intValue(),
+                                                    line == null ? null : ((Number) line.getValue()).intValue());
                                         }
-                                    }
-                                },
-                                l.delegateFailureAndWrap((l2, scanned) -> {
-                                    if (documents[0] < expected && attempt < REBUILD_ATTEMPTS) {
-                                        logger.info(
-                                                "model [{}]: import session [{}]: {} documents read back, the written"
-                                                        + " parts hold {}: reading again",
-                                                session.model,
-                                                session.id,
-                                                documents[0],
-                                                expected);
-                                        threadPool.schedule(
-                                                () -> rebuild(session, record, attempt + 1, l2),
-                                                REBUILD_RETRY_DELAY,
-                                                executor);
-                                        return;
-                                    }
-                                    restoring.restored(record.parts());
-                                    synchronized (session) {
-                                        session.parts = restoring;
-                                    }
-                                    l2.onResponse(documents[0]);
-                                }))));
+                                    },
+                                    l)));
+        };
     }
 
     /**

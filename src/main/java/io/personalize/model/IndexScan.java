@@ -6,26 +6,37 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.search.ClosePointInTimeRequest;
 import org.elasticsearch.action.search.MultiSearchRequest;
 import org.elasticsearch.action.search.MultiSearchResponse;
 import org.elasticsearch.action.search.OpenPointInTimeRequest;
+import org.elasticsearch.action.search.SearchContextId;
+import org.elasticsearch.action.search.SearchContextIdForNode;
+import org.elasticsearch.action.search.SearchPhaseExecutionException;
 import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.search.ShardSearchFailure;
 import org.elasticsearch.action.search.TransportClosePointInTimeAction;
 import org.elasticsearch.action.search.TransportOpenPointInTimeAction;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.CheckedConsumer;
 import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.index.shard.ShardId;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.SearchHits;
 import org.elasticsearch.search.builder.PointInTimeBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.slice.SliceBuilder;
 import org.elasticsearch.tasks.CancellableTask;
+import org.elasticsearch.tasks.TaskCancelledException;
 
 /**
  * Reads every matching document of an index in pages: a point in time keeps the view consistent while the shop keeps
@@ -38,6 +49,13 @@ public final class IndexScan {
 
     public static final int PAGE_SIZE = 10_000;
     private static final TimeValue KEEP_ALIVE = TimeValue.timeValueMinutes(5);
+
+    /**
+     * For tests only (the fault tests of it/, never documented, 0 by default): a pause before every page of a slice
+     * after its first, so that a test can take away a shard's node while a scan is certainly under way.
+     */
+    public static final Setting<TimeValue> TESTING_PAGE_DELAY = Setting.timeSetting(
+            "personalize.testing.scan_page_delay", TimeValue.ZERO, TimeValue.ZERO, Setting.Property.NodeScope);
 
     /** Handles one page of hits (referenced only during the call). */
     public interface PageHandler extends CheckedConsumer<SearchHits, Exception> {}
@@ -53,11 +71,13 @@ public final class IndexScan {
     private final Client client;
     private final Executor executor;
     private final CancellableTask task;
+    private final TimeValue pageDelay;
 
     public IndexScan(Client client, Executor executor, CancellableTask task) {
         this.client = client;
         this.executor = executor;
         this.task = task;
+        this.pageDelay = TESTING_PAGE_DELAY.get(client.settings());
     }
 
     /**
@@ -96,7 +116,9 @@ public final class IndexScan {
         client.execute(TransportOpenPointInTimeAction.TYPE, open, listener.delegateFailureAndWrap((l, response) -> {
             // each search may hand back a newer id for the same point in time: close the latest
             AtomicReference<BytesReference> pit = new AtomicReference<>(response.getPointInTimeId());
-            ActionListener<Void> closing = ActionListener.runAfter(l, () -> close(pit.get()));
+            // once for the whole scan (every slice's pages chain their listeners): a lost shard named once
+            ActionListener<Void> named = l.delegateResponse((l1, e) -> l1.onFailure(shardsLost(index, pit.get(), e)));
+            ActionListener<Void> closing = ActionListener.runAfter(named, () -> close(pit.get()));
             ActionListener<Void> scanned = closing.delegateFailureAndWrap((l2, done) -> beforeClose.run(pit.get(), l2));
             try (RefCountingListener refs = new RefCountingListener(scanned)) {
                 for (int slice = 0; slice < slices; slice++) {
@@ -150,6 +172,9 @@ public final class IndexScan {
                 SearchHit[] array = hits.getHits();
                 if (array.length < page.size()) {
                     l2.onResponse(null);
+                } else if (pageDelay.millis() > 0) {
+                    Object[] next = array[array.length - 1].getSortValues();
+                    client.threadPool().schedule(() -> page(pit, slice, next, source, onPage, l2), pageDelay, executor);
                 } else {
                     page(pit, slice, array[array.length - 1].getSortValues(), source, onPage, l2);
                 }
@@ -205,6 +230,71 @@ public final class IndexScan {
             }
             return ids;
         }));
+    }
+
+    /**
+     * A page refused because a shard could not be read (its node died or left: the point in time holds a reader on that
+     * copy only, no other copy can take over) becomes a 503 naming the index and each shard, so the training's status or
+     * the evaluation's answer says what was lost and what to wait for; anything else (a cancellation, a bad query) is
+     * passed on as it is. Elasticsearch says it two ways: the shards' failures, when the node went while the page was
+     * read; or, when it had left the cluster before the page was sent, a refusal naming the point in time's missing
+     * nodes (a 404 "search context ... references nodes that have left the cluster", whose class is recent: the shards
+     * whose reader was on one of the nodes it names are read from the point in time's id).
+     */
+    static Exception shardsLost(String index, BytesReference pit, Exception e) {
+        if (ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null) {
+            return e;
+        }
+        Throwable cause = ExceptionsHelper.unwrapCause(e);
+        StringBuilder shards = new StringBuilder();
+        if (cause instanceof SearchPhaseExecutionException failure) {
+            for (ShardSearchFailure shard : failure.shardFailures()) {
+                String node = shard.shard() == null ? null : shard.shard().getNodeId();
+                lost(shards, shard.index(), shard.shardId(), node, shard.reason());
+            }
+            if (shards.isEmpty()) {
+                shards.append(failure.getDetailedMessage());
+            }
+        } else {
+            String message = String.valueOf(cause.getMessage());
+            for (Map.Entry<ShardId, SearchContextIdForNode> shard : readers(pit).entrySet()) {
+                String node = shard.getValue().getNode();
+                if (node != null && message.contains(node)) {
+                    lost(shards, shard.getKey().getIndexName(), shard.getKey().id(), node, "its node left the cluster");
+                }
+            }
+            if (shards.isEmpty()) {
+                return e;
+            }
+            shards.append(": ").append(message);
+        }
+        return new ElasticsearchStatusException(
+                "reading [" + index + "] failed, a shard could not be read (" + shards
+                        + "): a training, an evaluation or a takeover reads every document, never part of them; try again once the"
+                        + " index is green",
+                RestStatus.SERVICE_UNAVAILABLE,
+                cause);
+    }
+
+    private static void lost(StringBuilder shards, String index, int shard, String node, String reason) {
+        if (shards.length() > 0) {
+            shards.append("; ");
+        }
+        shards.append("shard [").append(shard).append("] of [").append(index).append("]");
+        if (node != null) {
+            shards.append(" on node [").append(node).append("]");
+        }
+        shards.append(": ").append(reason);
+    }
+
+    /** The node of each shard's reader of a point in time; empty if its id cannot be read without a query registry. */
+    private static Map<ShardId, SearchContextIdForNode> readers(BytesReference pit) {
+        try {
+            return SearchContextId.decode(new NamedWriteableRegistry(List.of()), pit)
+                    .shards();
+        } catch (RuntimeException e) {
+            return Map.of(); // an alias filter's query in the id: the shards go unnamed
+        }
     }
 
     /** A hit's {@code _shard_doc} position in the point in time, or -1 when it has none. */

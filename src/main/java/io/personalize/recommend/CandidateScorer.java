@@ -127,18 +127,11 @@ public final class CandidateScorer {
         }
         Set<String> notAgain = new HashSet<>(user.recommended());
         notAgain.addAll(excluded);
-        for (ProfileScorer.Scored scored : ProfileScorer.score(
-                user.history(),
-                user.historyWeights(),
-                trained,
-                profile.popular(),
-                profile.scoring(),
-                notAgain,
-                Integer.MAX_VALUE)) {
-            if (scored.source() != null) {
-                Reason reason = Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, scored.source(), scored.score() / stored);
-                candidates.put(scored.item(), new Candidate(scored.item()).add(reason));
-            }
+        // only the items some history item leads to: the popular ones are never numbered here
+        for (ProfileScorer.Scored scored : ProfileScorer.scoreReached(
+                user.history(), user.historyWeights(), trained, profile.popular(), profile.scoring(), notAgain)) {
+            Reason reason = Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, scored.source(), scored.score() / stored);
+            candidates.put(scored.item(), new Candidate(scored.item()).add(reason));
         }
     }
 

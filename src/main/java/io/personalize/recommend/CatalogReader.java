@@ -66,8 +66,9 @@ final class CatalogReader {
     /**
      * Those of {@code items} that exist and pass the filter, and, in the same search, which of {@code named} the caller
      * can read ({@link VisibleItems}): the search matches both sets, a post-filter (or a filter aggregation) keeps the
-     * items that pass, and an aggregation on the id field lists the named ones found. An {@code _id} catalogue, whose
-     * ids cannot be aggregated, gets a search of its own.
+     * items that pass, and an aggregation on the id field lists the named ones found; without a filter, one
+     * aggregation on the id field lists both. An {@code _id} catalogue, whose ids cannot be aggregated, gets a search of
+     * its own.
      */
     void fetch(
             Collection<String> items,
@@ -89,6 +90,18 @@ final class CatalogReader {
         }
         Set<String> both = new HashSet<>(items);
         both.addAll(named);
+        if (filter == null && needsHits() == false) {
+            // without a filter an item passes when it exists for the caller: one terms aggregation on the id field over
+            // both sets answers both questions (no filter aggregations around it)
+            aggregate(
+                    QueryBuilders.boolQuery().filter(idsQuery(both)),
+                    both.size(),
+                    null,
+                    null,
+                    batchListener(items, named, visible, listener),
+                    null);
+            return;
+        }
         ActionListener<SearchResponse> readable = visible.map(VisibleItems::readable);
         ActionListener<Map<String, CatalogItem>> found = listener.delegateResponse((l, e) -> {
             readable.onFailure(e); // both answers come from the one search
@@ -111,6 +124,36 @@ final class CatalogReader {
                     found,
                     readable);
         }
+    }
+
+    /**
+     * Splits the items one aggregation over a batch and the named items found into those of the batch (which passed,
+     * there being no filter) and the named ones the caller can read; a failure fails both.
+     */
+    private static ActionListener<Map<String, CatalogItem>> batchListener(
+            Collection<String> items,
+            Set<String> named,
+            ActionListener<Set<String>> visible,
+            ActionListener<Map<String, CatalogItem>> listener) {
+        Set<String> batch = new HashSet<>(items);
+        return listener.<Map<String, CatalogItem>>delegateResponse((l, e) -> {
+                    visible.onFailure(e);
+                    l.onFailure(e);
+                })
+                .map(found -> {
+                    Set<String> readable = new HashSet<>();
+                    Map<String, CatalogItem> passing = new LinkedHashMap<>();
+                    found.forEach((item, read) -> {
+                        if (named.contains(item)) {
+                            readable.add(item);
+                        }
+                        if (batch.contains(item)) {
+                            passing.put(item, read);
+                        }
+                    });
+                    visible.onResponse(readable);
+                    return passing;
+                });
     }
 
     /** Hits are fetched only for what only they have: the _source asked for, content vectors, the _id as item id. */

@@ -170,9 +170,13 @@ public final class Recommender {
                 visible,
                 l);
         // before any content term: the collaborative and popular items decide which slots new products may take
-        float shopperContentWeight = shopperItems.isEmpty() ? 0f : shopperContentWeight(ranking.get(), request);
+        // (one ranking's first batch gives both, and the first catalogue read when the content chain searches)
+        List<Candidate> firstBatch = profile.model().config().catalog().vectorField() == null
+                ? List.of() // no content term can come: neither is needed
+                : ranking.get().next(batch(request, 0));
+        float shopperContentWeight = shopperItems.isEmpty() ? 0f : shopperContentWeight(firstBatch, request);
         float shopperContentFloor =
-                shopperItems.isEmpty() ? -1f : shopperContentFloor(ranking.get(), request, shopperContentWeight);
+                shopperItems.isEmpty() ? -1f : shopperContentFloor(firstBatch, request, shopperContentWeight);
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
         // its weight capped to nothing): not even the catalogue's mean is needed
         if (profile.model().config().catalog().vectorField() == null
@@ -186,6 +190,8 @@ public final class Recommender {
         // the similar items of a new product need only the catalogue's mean: no principal directions for them alone
         int directions = shopperItems.isEmpty() || shopperContentWeight <= 0 ? 0 : request.contentDirections();
         ModelConfig.Catalog config = profile.model().config().catalog();
+        // the first batch's items are taken before the chain starts: its content terms may come in on another thread
+        List<String> first = firstBatch.stream().map(Candidate::item).toList();
         catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
             try (RefCountingListener contentRefs = new RefCountingListener(l)) {
                 addContentNeighbors(
@@ -222,9 +228,6 @@ public final class Recommender {
         // it, not after it. The content candidates come out of the knn search with their catalogue hits (it applies
         // the same filter), so when they join the ranking the first round mostly reads nothing more. The first batch
         // is taken before any content term exists, from a ranking of its own.
-        List<String> first = ranking.get().next(batch(request, 0)).stream()
-                .map(Candidate::item)
-                .toList();
         Set<String> stillToCheck = first.isEmpty() ? toCheck : Set.of();
         try (RefCountingListener refs = new RefCountingListener(
                 listener.delegateFailureAndWrap((l, ignored) -> rounds.run(prefetched, stillToCheck, l)))) {
@@ -321,11 +324,15 @@ public final class Recommender {
      * catalogue fill takes over), {@code content_weight}.
      */
     static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request) {
+        return shopperContentWeight(collaborativeAndPopular.next(batch(request, 0)), request);
+    }
+
+    /** {@link #shopperContentWeight(Ranking, ShelfQuery)} from the ranking's first batch ({@link #batch}), best first. */
+    static float shopperContentWeight(List<Candidate> first, ShelfQuery request) {
         int above = request.size() - request.contentSlots();
         if (above <= 0) {
             return request.contentWeight();
         }
-        List<Candidate> first = collaborativeAndPopular.next(above);
         if (first.size() < above) {
             return request.contentWeight();
         }
@@ -345,11 +352,15 @@ public final class Recommender {
      * scores under 0.5 (mostly popular items filling a short list).
      */
     static float shopperContentFloor(Ranking collaborativeAndPopular, ShelfQuery request, float weight) {
+        return shopperContentFloor(collaborativeAndPopular.next(batch(request, 0)), request, weight);
+    }
+
+    /** {@link #shopperContentFloor(Ranking, ShelfQuery, float)} from the ranking's first batch, best first. */
+    static float shopperContentFloor(List<Candidate> first, ShelfQuery request, float weight) {
         int above = request.size() - request.contentSlots();
         if (above <= 0) {
             return -1f;
         }
-        List<Candidate> first = collaborativeAndPopular.next(above + 1);
         if (first.size() <= above) {
             return -1f;
         }
@@ -408,7 +419,15 @@ public final class Recommender {
                 return;
             }
             Set<String> unsupported = unsupported(lists, request.contentSupport());
-            profiles.itemsKnownToTheModel(model, sums.keySet(), l.map(known -> {
+            // only the items the term could add need asking about (the others it skips or excludes anyway; the best
+            // sum is over every item not excluded, known or not): a few of the lists' items, each a look-up
+            List<String> couldAdd = new ArrayList<>();
+            for (String item : sums.keySet()) {
+                if (unsupported.contains(item) == false && excluded.contains(item) == false) {
+                    couldAdd.add(item);
+                }
+            }
+            profiles.itemsKnownToTheModel(model, couldAdd, l.map(known -> {
                 Set<String> skipped = new HashSet<>(known);
                 skipped.addAll(unsupported);
                 addScaledTerm(sums, null, weight, floor, skipped, excluded, candidates);

@@ -114,6 +114,84 @@ public class ProfileScorerTests extends ESTestCase {
         assertEquals(0, ProfileScorer.compareCodePoints("abc", "abc"));
     }
 
+    /**
+     * The candidates some source leads to, as {@code _recommend} takes past a stored list, are exactly those of the full
+     * scoring that have a source: same items, order, float scores and sources, though the popular items are not numbered.
+     */
+    public void testReachedCandidatesAreTheFullScoresWithASource() throws IOException {
+        for (ScoringParams scoring : List.of(ScoringParams.DEFAULTS, new ScoringParams(1, 0.5, 0.1))) {
+            for (boolean ties : new boolean[] {true, false}) {
+                TrainedDocuments model = TrainedDocuments.train(scoring, ties, USER_ITEMS);
+                int compared = 0;
+                for (UserProfile user : model.users().values()) {
+                    Set<String> excluded = Set.copyOf(user.recommended());
+                    List<ProfileScorer.Scored> full = ProfileScorer.score(
+                            user.history(),
+                            user.historyWeights(),
+                            model.lists(),
+                            model.popular(),
+                            model.popular().scoring(),
+                            excluded,
+                            Integer.MAX_VALUE);
+                    List<ProfileScorer.Scored> reached = ProfileScorer.scoreReached(
+                            user.history(),
+                            user.historyWeights(),
+                            model.lists(),
+                            model.popular(),
+                            model.popular().scoring(),
+                            excluded);
+                    assertThat(
+                            scoring + (ties ? " with ties" : "") + " user [" + user.user() + "]",
+                            reached,
+                            equalTo(full.stream()
+                                    .filter(c -> c.source() != null)
+                                    .toList()));
+                    compared += reached.size();
+                }
+                assertThat(compared, greaterThan(100));
+            }
+        }
+        // ties among ids with a surrogate pair: UTF-8 order still (code points, not UTF-16 units)
+        String high = "\uFF21";
+        String supplementary = "\uD83D\uDE00";
+        Map<String, NeighborList> lists = Map.of(
+                "s", new NeighborList("s", List.of(high, supplementary, "b", "a"), new float[] {1, 1, 1, 1}, 0f));
+        PopularList popular = new PopularList(List.of("p", "a"), new float[] {2f, 1f}, new ScoringParams(0, 1, 0.3));
+        List<ProfileScorer.Scored> full =
+                ProfileScorer.score(List.of("s"), null, lists, popular, new ScoringParams(0, 0, 0), Set.of(), 10);
+        List<ProfileScorer.Scored> reached =
+                ProfileScorer.scoreReached(List.of("s"), null, lists, popular, new ScoringParams(0, 0, 0), Set.of());
+        assertThat(
+                reached.stream().map(ProfileScorer.Scored::item).toList(),
+                equalTo(List.of("a", "b", high, supplementary)));
+        assertThat(
+                reached, equalTo(full.stream().filter(c -> c.source() != null).toList()));
+    }
+
+    /** The packed-key sort of ids gives UTF-8 order: short ids, shared prefixes, Latin-1, other BMP, surrogate pairs. */
+    public void testIdsSortInUtf8Order() {
+        String[] alphabets = {"0123456789AB", "ab\u00e9\u00ff\u0000", "a\uFF21\uD83D\uDE00b"};
+        for (int round = 0; round < 200; round++) {
+            String alphabet = alphabets[round % alphabets.length];
+            java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
+            int n = between(1, 300);
+            while (distinct.size() < n) {
+                StringBuilder id = new StringBuilder(randomBoolean() ? "85123" : "");
+                for (int c = between(0, 9); c > 0; c--) {
+                    id.append(alphabet.charAt(between(0, alphabet.length() - 1)));
+                }
+                distinct.add(id.toString());
+            }
+            String[] names = distinct.toArray(String[]::new);
+            List<String> expected = new java.util.ArrayList<>(distinct);
+            expected.sort(ProfileScorer::compareCodePoints);
+            int[] sorted = ProfileScorer.utf8Sorted(names);
+            List<String> actual =
+                    java.util.Arrays.stream(sorted).mapToObj(i -> names[i]).toList();
+            assertThat(actual, equalTo(expected));
+        }
+    }
+
     public void testNothingToScore() {
         assertEquals(
                 List.of(),
