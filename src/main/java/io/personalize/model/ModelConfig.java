@@ -48,17 +48,26 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         return name;
     }
 
-    /** Where the products are: their id, the attributes users have affinities to, and their content vectors. */
-    public record Catalog(String index, String idField, List<String> attributes, String vectorField)
+    /**
+     * Where the products are: their id, the attributes users have affinities to, their content vectors, and (optional)
+     * the date field that says when a product was created: with it, a "for you" shelf's content term goes only to
+     * products created after the events of the version that serves (products the shop could not have had events for),
+     * not to every product the model does not know (old products no known shopper bought are not new).
+     */
+    public record Catalog(
+            String index, String idField, List<String> attributes, String vectorField, String createdField)
             implements ToXContentObject, Writeable {
         static final ConstructingObjectParser<Catalog, Void> PARSER = new ConstructingObjectParser<>(
-                "catalog", false, a -> new Catalog((String) a[0], (String) a[1], strings(a[2]), (String) a[3]));
+                "catalog",
+                false,
+                a -> new Catalog((String) a[0], (String) a[1], strings(a[2]), (String) a[3], (String) a[4]));
 
         static {
             PARSER.declareString(constructorArg(), new ParseField("index"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("id_field"));
             PARSER.declareStringArray(optionalConstructorArg(), new ParseField("attributes"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("vector_field"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("created_field"));
         }
 
         public Catalog {
@@ -68,10 +77,23 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             for (String attribute : attributes) {
                 requireText(attribute, "catalog.attributes");
             }
+            if (createdField != null) {
+                requireText(createdField, "catalog.created_field");
+            }
+        }
+
+        /** A catalogue without a created field. */
+        public Catalog(String index, String idField, List<String> attributes, String vectorField) {
+            this(index, idField, attributes, vectorField, null);
         }
 
         public Catalog(StreamInput in) throws IOException {
-            this(in.readString(), in.readString(), in.readStringCollectionAsImmutableList(), in.readOptionalString());
+            this(
+                    in.readString(),
+                    in.readString(),
+                    in.readStringCollectionAsImmutableList(),
+                    in.readOptionalString(),
+                    in.readOptionalString());
         }
 
         @Override
@@ -80,6 +102,7 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             out.writeString(idField);
             out.writeStringCollection(attributes);
             out.writeOptionalString(vectorField);
+            out.writeOptionalString(createdField);
         }
 
         @Override
@@ -90,6 +113,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
                     .field("attributes", attributes);
             if (vectorField != null) {
                 builder.field("vector_field", vectorField);
+            }
+            if (createdField != null) {
+                builder.field("created_field", createdField);
             }
             return builder.endObject();
         }

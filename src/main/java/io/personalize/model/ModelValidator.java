@@ -56,6 +56,9 @@ public final class ModelValidator {
         if (catalog.vectorField() != null) {
             catalogFields.add(Map.entry(catalog.vectorField(), VECTOR_TYPES));
         }
+        if (catalog.createdField() != null) {
+            catalogFields.add(Map.entry(catalog.createdField(), TIME_TYPES));
+        }
         check(
                 "events",
                 events.index(),

@@ -318,6 +318,38 @@ final class CatalogReader {
     }
 
     /**
+     * Those of {@code items} whose {@code catalog.created_field} is after {@code cutoffMillis} (epoch milliseconds):
+     * products created after the events of the version that serves. The request's filter does not apply (the shelf
+     * applies it when it reads them), so the answer depends only on the item and the caller; an item without the field
+     * is not among them.
+     */
+    void createdAfter(Collection<String> items, long cutoffMillis, ActionListener<Set<String>> listener) {
+        SearchSourceBuilder source = new SearchSourceBuilder()
+                .query(QueryBuilders.boolQuery()
+                        .filter(idsQuery(items))
+                        .filter(QueryBuilders.rangeQuery(catalog.createdField())
+                                .gt(cutoffMillis)
+                                .format("epoch_millis")))
+                .size(items.size())
+                .fetchSource(false)
+                .trackTotalHits(false);
+        if (catalog.idField().equals("_id") == false) {
+            source.storedField(StoredFieldsContext._NONE_);
+        }
+        addIdField(source);
+        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+            Set<String> created = new HashSet<>();
+            for (SearchHit hit : response.getHits().getHits()) {
+                String id = itemId(hit);
+                if (id != null) {
+                    created.add(id);
+                }
+            }
+            return created;
+        }));
+    }
+
+    /**
      * The nearest neighbours by content of a vector that pass the filter, with their knn scores, each with what the
      * shelf's catalogue read gives (attribute values, the {@code _source} asked for, the vector for diversity): the
      * knn search applies the same filter and privileges, so its hits need no second read to join a shelf.

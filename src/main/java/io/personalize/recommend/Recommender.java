@@ -7,6 +7,7 @@ import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.SourceItem;
 import io.personalize.serving.ContentSpace;
 import io.personalize.serving.ContentVectors;
+import io.personalize.serving.NewProducts;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -47,8 +48,16 @@ public final class Recommender {
      * few more are read and ranked again.
      */
     static final int CONTENT_NEIGHBOR_OVERSAMPLE = 5;
-    /** Items sampled for the catalogue's content space (mean and principal directions), and how long a node keeps it. */
-    static final int CATALOG_SAMPLE = 1000;
+    /**
+     * Items sampled for the catalogue's content space (mean and principal directions), and how long a node keeps it. A
+     * catalogue of up to this many products with vectors gives its whole self, as the bench's replay that chose the
+     * "for you" content rule did: on Online Retail (3,958 products with vectors), a sample of 1,000 changed the
+     * strongest directions enough that the term reached 85 instead of 88 of the validation split's (shopper, new
+     * product) purchases reachable in the whole catalogue's space (and 69 instead of 90 on the test split): {@code
+     * bin/bench recommend-quality}, {@code NewProductReach}. Cost: one read of the vectors and a covariance of
+     * samples × dims² (5,000 × 384²: about a second on one loaded core), once per 10 minutes per caller.
+     */
+    static final int CATALOG_SAMPLE = 5000;
 
     static final long CATALOG_SPACE_TTL_MILLIS = 10 * 60 * 1000L;
 
@@ -88,6 +97,19 @@ public final class Recommender {
                     .setMaximumWeight(CONTENT_NEIGHBOR_CACHE_ITEMS)
                     .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
                     .build();
+
+    /** Products' "created after the version's events" answers a node keeps at most, and for as long as the lists. */
+    static final int CREATED_CACHE_ITEMS = 100_000;
+
+    /**
+     * Whether a product the model does not know was created after the serving version's events (its {@code
+     * catalog.created_field}), per caller, catalogue, field and cutoff: a product's creation date does not change, and
+     * the few new products recur on every shelf that reaches them.
+     */
+    private final Cache<String, Boolean> createdAfterCutoff = CacheBuilder.<String, Boolean>builder()
+            .setMaximumWeight(CREATED_CACHE_ITEMS)
+            .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
+            .build();
 
     private final ProfileLoader profiles;
     private final Client client;
@@ -153,9 +175,14 @@ public final class Recommender {
         List<String> newItems =
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
-        // a ranking of the candidates as they stand (the content terms add to them, so each use takes a new one)
-        Supplier<Ranking> ranking =
-                () -> new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+        // a ranking of the candidates as they stand (the content terms add to them, so each use takes a new one). Under
+        // the candidates' lock: the content chain adds to them on a search's thread while the first batch is ranked
+        // here (unlocked, a shelf failed with a ConcurrentModificationException, 500, on the bench)
+        Supplier<Ranking> ranking = () -> {
+            synchronized (candidates) {
+                return new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+            }
+        };
         // the shelf's rounds, over the candidates as they stand once every content term is in
         Rounds rounds = (prefetched, check, l) -> fill(
                 profile,
@@ -174,7 +201,8 @@ public final class Recommender {
         List<Candidate> firstBatch = profile.model().config().catalog().vectorField() == null
                 ? List.of() // no content term can come: neither is needed
                 : ranking.get().next(batch(request, 0));
-        float shopperContentWeight = shopperItems.isEmpty() ? 0f : shopperContentWeight(firstBatch, request);
+        float shopperContentWeight =
+                shopperItems.isEmpty() ? 0f : shopperContentWeight(firstBatch, request, dated(profile));
         float shopperContentFloor =
                 shopperItems.isEmpty() ? -1f : shopperContentFloor(firstBatch, request, shopperContentWeight);
         // no content term can come (no vector field, no item without neighbours asked about, no shopper content or
@@ -304,7 +332,7 @@ public final class Recommender {
 
     /** The shopper's newest items (recent events, then stored history) when the shelf has a content term. */
     static List<String> shopperContentSources(Profile profile, ShelfQuery request) {
-        if (request.userId() == null || request.contentWeight() <= 0) {
+        if (request.userId() == null || request.contentWeight(dated(profile)) <= 0) {
             return List.of();
         }
         return profile.sources().stream()
@@ -323,21 +351,26 @@ public final class Recommender {
      * ({@code cosine / best cosine}), so it keeps their order. When the shelf has fewer items than that to rank (the
      * catalogue fill takes over), {@code content_weight}.
      */
-    static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request) {
-        return shopperContentWeight(collaborativeAndPopular.next(batch(request, 0)), request);
+    static float shopperContentWeight(Ranking collaborativeAndPopular, ShelfQuery request, boolean datedCatalog) {
+        return shopperContentWeight(collaborativeAndPopular.next(batch(request, 0)), request, datedCatalog);
     }
 
-    /** {@link #shopperContentWeight(Ranking, ShelfQuery)} from the ranking's first batch ({@link #batch}), best first. */
-    static float shopperContentWeight(List<Candidate> first, ShelfQuery request) {
+    /**
+     * {@link #shopperContentWeight(Ranking, ShelfQuery, boolean)} from the ranking's first batch ({@link #batch}), best
+     * first.
+     */
+    static float shopperContentWeight(List<Candidate> first, ShelfQuery request, boolean datedCatalog) {
+        float weight = request.contentWeight(datedCatalog);
         int above = request.size() - request.contentSlots();
-        if (above <= 0) {
-            return request.contentWeight();
+        if (above <= 0 || first.size() < above) {
+            return weight;
         }
-        if (first.size() < above) {
-            return request.contentWeight();
-        }
-        return Math.min(
-                request.contentWeight(), Math.nextDown(first.get(above - 1).score()));
+        return Math.min(weight, Math.nextDown(first.get(above - 1).score()));
+    }
+
+    /** Whether the model's catalogue dates its products ({@code catalog.created_field}): the content term's default. */
+    private static boolean dated(Profile profile) {
+        return profile.model().config().catalog().createdField() != null;
     }
 
     /**
@@ -372,8 +405,9 @@ public final class Recommender {
      * The content term of a "for you" shelf, item to item: each of the shopper's newest items lends its {@code
      * content_neighbors} nearest items their cosine in the catalogue's content space ({@link ContentSpace}: centred, the
      * strongest {@code content_directions} removed), summed per item ({@link #neighborSums}); of those, the ones the
-     * model does not know (no item document in the active version, {@link ProfileLoader#itemsKnownToTheModel}: new
-     * products) get {@code weight · sum / best sum}, the weight from {@link #shopperContentWeight}. Items the model
+     * model does not know (no item document in the active version, {@link ProfileLoader#itemsKnownToTheModel}) and,
+     * when the catalogue has a {@code created_field}, that were created after the version's events (new products,
+     * {@link #createdAfterTheEvents}) get {@code weight · sum / best sum}, the weight from {@link #shopperContentWeight}. Items the model
      * knows are left to the collaborative signals: adding content to them lowered NDCG@10 on the validation split
      * without bringing new products (see {@code bin/bench recommend-quality}). Why item to item, not the shopper's mean
      * vector: a sentence model's neighbours of one title are good, the mean of many titles is a blur (content-only
@@ -427,11 +461,13 @@ public final class Recommender {
                     couldAdd.add(item);
                 }
             }
-            profiles.itemsKnownToTheModel(model, couldAdd, l.map(known -> {
-                Set<String> skipped = new HashSet<>(known);
-                skipped.addAll(unsupported);
-                addScaledTerm(sums, null, weight, floor, skipped, excluded, candidates);
-                return null;
+            profiles.itemsKnownToTheModel(model, couldAdd, l.delegateFailureAndWrap((l2, known) -> {
+                Set<String> unknown = NewProducts.unknownAndSupported(couldAdd, known, unsupported, excluded);
+                createdAfterTheEvents(model, catalog, caller, unknown, l2.map(fresh -> {
+                    addScaledTerm(
+                            sums, null, weight, floor, NewProducts.skipped(sums.keySet(), fresh), excluded, candidates);
+                    return null;
+                }));
             }));
         });
         if (unlisted.isEmpty()) {
@@ -465,6 +501,54 @@ public final class Recommender {
                         }
                     }
                 }));
+    }
+
+    /**
+     * Those of {@code unknown} that are new products: all of them when the catalogue has no {@code created_field};
+     * otherwise those created after the events of the version that serves ({@link NewProducts#eventsCutoff}), from
+     * the node's copy ({@link #createdAfterCutoff}) or one search of the rest. Old products the model does not know
+     * (no known shopper bought them) took a "for you" shelf's content slots from new ones: on the test split, 15
+     * slots, 0 hits (see {@code bin/bench recommend-quality}).
+     */
+    private void createdAfterTheEvents(
+            ActiveModel model,
+            CatalogReader catalog,
+            String caller,
+            Set<String> unknown,
+            ActionListener<Set<String>> listener) {
+        ModelConfig.Catalog config = model.config().catalog();
+        if (config.createdField() == null || unknown.isEmpty()) {
+            listener.onResponse(unknown);
+            return;
+        }
+        long cutoff = NewProducts.eventsCutoff(
+                model.version().newestEvent(), model.version().builtFrom());
+        // per caller (document-level security may hide an item's date), catalogue, field and cutoff
+        String prefix = caller + "/" + config.index() + "/" + config.createdField() + "/" + cutoff + "/";
+        Set<String> fresh = new HashSet<>();
+        List<String> unread = new ArrayList<>();
+        for (String item : unknown) {
+            Boolean created = createdAfterCutoff.get(prefix + item);
+            if (created == null) {
+                unread.add(item);
+            } else if (created) {
+                fresh.add(item);
+            }
+        }
+        if (unread.isEmpty()) {
+            listener.onResponse(fresh);
+            return;
+        }
+        catalog.createdAfter(unread, cutoff, listener.map(found -> {
+            for (String item : unread) {
+                boolean created = found.contains(item);
+                createdAfterCutoff.put(prefix + item, created);
+                if (created) {
+                    fresh.add(item);
+                }
+            }
+            return fresh;
+        }));
     }
 
     /**

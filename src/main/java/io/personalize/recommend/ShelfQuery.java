@@ -35,6 +35,13 @@ public final class ShelfQuery implements Writeable {
      */
     public static final float DEFAULT_CONTENT_WEIGHT = 0.5f;
     /**
+     * {@link #DEFAULT_CONTENT_WEIGHT} where the catalogue dates its products ({@code catalog.created_field}): the term
+     * then goes only to products created after the version's events, not to old products no known shopper bought, and
+     * on the same validation split weight 1 (2 slots, support 2) gave 296 new-product slots, 26 hits, NDCG@10 .10362
+     * against .10357 at 0.5 and .10333 without the term (hashing vectors, {@code bin/bench recommend-quality}).
+     */
+    public static final float DEFAULT_DATED_CONTENT_WEIGHT = 1f;
+    /**
      * The weight of the content neighbours of an item asked about that the model has no neighbours for (a new product):
      * 0.1, the popular items' scale, so that the closest in content and the most popular interleave. Chosen on the same
      * validation split.
@@ -205,7 +212,7 @@ public final class ShelfQuery implements Writeable {
         if ((diversity >= 0 && diversity <= 1) == false) {
             e = addValidationError("[diversity] must be between 0 and 1, got [" + diversity + "]", e);
         }
-        if ((contentWeight >= 0 && contentWeight <= 1) == false) {
+        if (Float.isNaN(contentWeight) == false && (contentWeight >= 0 && contentWeight <= 1) == false) {
             e = addValidationError("[content_weight] must be between 0 and 1, got [" + contentWeight + "]", e);
         }
         if ((similarContentWeight >= 0 && similarContentWeight <= 1) == false) {
@@ -287,8 +294,15 @@ public final class ShelfQuery implements Writeable {
         return recentItems;
     }
 
-    public float contentWeight() {
-        return contentWeight;
+    /**
+     * {@code content_weight} as given, else its default for the model's catalogue: {@link
+     * #DEFAULT_DATED_CONTENT_WEIGHT} when it dates its products, {@link #DEFAULT_CONTENT_WEIGHT} when it does not.
+     */
+    public float contentWeight(boolean datedCatalog) {
+        if (Float.isNaN(contentWeight) == false) {
+            return contentWeight;
+        }
+        return datedCatalog ? DEFAULT_DATED_CONTENT_WEIGHT : DEFAULT_CONTENT_WEIGHT;
     }
 
     public float similarContentWeight() {
@@ -329,7 +343,7 @@ public final class ShelfQuery implements Writeable {
                 && explain == other.explain
                 && java.util.Objects.equals(source, other.source)
                 && recentItems == other.recentItems
-                && contentWeight == other.contentWeight
+                && Float.compare(contentWeight, other.contentWeight) == 0
                 && similarContentWeight == other.similarContentWeight
                 && contentSlots == other.contentSlots
                 && contentNeighbors == other.contentNeighbors
@@ -382,7 +396,7 @@ public final class ShelfQuery implements Writeable {
         boolean explain = false;
         FetchSourceContext source;
         int recentItems = DEFAULT_RECENT_ITEMS;
-        float contentWeight = DEFAULT_CONTENT_WEIGHT;
+        float contentWeight = Float.NaN; // not given: its default depends on the model's catalogue
         float similarContentWeight = DEFAULT_SIMILAR_CONTENT_WEIGHT;
         int contentSlots = DEFAULT_CONTENT_SLOTS;
         int contentNeighbors = DEFAULT_CONTENT_NEIGHBORS;
@@ -446,6 +460,9 @@ public final class ShelfQuery implements Writeable {
         }
 
         public Builder contentWeight(float value) {
+            if (Float.isNaN(value)) {
+                throw new IllegalArgumentException("[content_weight] must be between 0 and 1, got [NaN]");
+            }
             contentWeight = value;
             return this;
         }

@@ -28,13 +28,15 @@ public class RecommendRequestSerializationTests extends AbstractWireSerializingT
                 .diversity(randomFloat())
                 .explain(randomBoolean())
                 .recentItems(between(0, 100))
-                .contentWeight(randomFloat())
                 .similarContentWeight(randomFloat())
                 .contentSlots(between(1, 20))
                 .contentNeighbors(between(1, 100))
                 .contentDirections(between(0, 64))
                 .contentSources(between(1, 100))
                 .contentSupport(between(1, 100));
+        if (randomBoolean()) { // else not given: its default depends on the model's catalogue
+            body.contentWeight(randomFloat());
+        }
         if (randomBoolean()) {
             body.filter(QueryBuilders.termQuery(randomAlphaOfLengthBetween(1, 10), randomAlphaOfLengthBetween(1, 10)));
         }

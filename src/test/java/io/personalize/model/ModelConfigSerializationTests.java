@@ -26,6 +26,7 @@ public class ModelConfigSerializationTests extends AbstractXContentSerializingTe
                 randomAlphaOfLengthBetween(1, 10),
                 randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
                 randomList(0, 4, () -> randomAlphaOfLengthBetween(1, 8)),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10),
                 randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10));
     }
 

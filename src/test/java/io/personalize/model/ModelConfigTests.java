@@ -102,11 +102,25 @@ public class ModelConfigTests extends ESTestCase {
                 "{\"catalog\": {\"index\": \"\"}, \"events\": {\"index\": \"e\"}}",
                 "[catalog.index] must not be empty");
         assertBad(
+                "{\"catalog\": {\"index\": \"p\", \"created_field\": \" \"}, \"events\": {\"index\": \"e\"}}",
+                "[catalog.created_field] must not be empty");
+        assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"training\": {\"user_items\": 5000}}",
                 "[training.user_items] must be between 1 and 1000");
         assertBad(
                 "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\", \"recent_events\": \"kafka\"}}",
                 "[events.recent_events] must be [index] or [api], got [kafka]");
+    }
+
+    /** catalog.created_field: kept, stored and sent as given; absent, null (every unknown product counts as new). */
+    public void testCreatedField() throws IOException {
+        ModelConfig dated = parse(
+                "{\"catalog\": {\"index\": \"p\", \"created_field\": \"first_sold\"}, \"events\": {\"index\": \"e\"}}");
+        assertThat(dated.catalog().createdField(), equalTo("first_sold"));
+        assertThat(roundTrip(dated), equalTo(dated));
+        assertNull(parse("{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}}")
+                .catalog()
+                .createdField());
     }
 
     public void testAlgorithmParameters() throws IOException {

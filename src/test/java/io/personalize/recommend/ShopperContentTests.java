@@ -86,11 +86,26 @@ public class ShopperContentTests extends ESTestCase {
                 .build();
     }
 
+    /**
+     * Not given, {@code content_weight} is 1 where the catalogue dates its products (the term then goes to new products
+     * only) and 0.5 where it does not; given, it is what was given either way.
+     */
+    public void testTheContentWeightsDefaultDependsOnWhetherTheCatalogueDatesItsProducts() {
+        ShelfQuery notGiven = new ShelfQuery.Builder().model("m").userId("u").build();
+        assertThat(notGiven.contentWeight(false), equalTo(ShelfQuery.DEFAULT_CONTENT_WEIGHT));
+        assertThat(notGiven.contentWeight(true), equalTo(ShelfQuery.DEFAULT_DATED_CONTENT_WEIGHT));
+        assertThat(ShelfQuery.DEFAULT_DATED_CONTENT_WEIGHT, equalTo(1f));
+        ShelfQuery given = shelf(10, 0.3f, 2);
+        assertThat(given.contentWeight(false), equalTo(0.3f));
+        assertThat(given.contentWeight(true), equalTo(0.3f));
+        expectThrows(IllegalArgumentException.class, () -> new ShelfQuery.Builder().contentWeight(Float.NaN));
+    }
+
     /** With one content slot on a shelf of 4, new products rank below the 3rd best candidate and keep their order. */
     public void testNewProductsTakeOnlyTheLastSlots() {
         Map<String, Candidate> candidates = collaborative(1f, 0.8f, 0.6f, 0.5f, 0.4f);
         ShelfQuery request = shelf(4, 1f, 1);
-        float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request);
+        float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request, false);
         assertThat(weight, lessThan(0.6f));
         assertThat((double) weight, closeTo(0.6, 1e-6));
         Recommender.addContentTerm(Map.of("new1", 0.9f, "new2", 0.85f), null, weight, Set.of(), Set.of(), candidates);
@@ -109,10 +124,10 @@ public class ShopperContentTests extends ESTestCase {
         PopularList popular = new PopularList(List.of("p0", "p1"), new float[] {10f, 5f}, null);
         Ranking ranking = new Ranking(collaborative(1f, 0.9f), popular, 0.1f, Set.of("p0"));
         // c0, c1, p1 (0.1 · 5/10): the 3rd
-        assertThat((double) Recommender.shopperContentWeight(ranking, shelf(4, 1f, 1)), closeTo(0.05, 1e-6));
+        assertThat((double) Recommender.shopperContentWeight(ranking, shelf(4, 1f, 1), false), closeTo(0.05, 1e-6));
         assertThat(
                 Recommender.shopperContentWeight(
-                        new Ranking(collaborative(1f, 0.9f, 0.8f, 0.7f), null, 0f, Set.of()), shelf(3, 0.3f, 1)),
+                        new Ranking(collaborative(1f, 0.9f, 0.8f, 0.7f), null, 0f, Set.of()), shelf(3, 0.3f, 1), false),
                 equalTo(0.3f));
     }
 
@@ -121,8 +136,8 @@ public class ShopperContentTests extends ESTestCase {
         Map<String, Candidate> candidates = collaborative(1f, 0.8f);
         PopularList popular = new PopularList(List.of("p0", "p1", "p2"), new float[] {10f, 5f, 2f}, null);
         // a shelf of 4 with 1 content slot: c0, c1, then p0 (0.1 · 10/10), the 3rd: the cap is just below 0.1
-        float weight =
-                Recommender.shopperContentWeight(new Ranking(candidates, popular, 0.1f, Set.of()), shelf(4, 1f, 1));
+        float weight = Recommender.shopperContentWeight(
+                new Ranking(candidates, popular, 0.1f, Set.of()), shelf(4, 1f, 1), false);
         assertThat(weight, lessThan(0.1f));
         assertThat((double) weight, closeTo(0.1, 1e-6));
     }
@@ -131,11 +146,11 @@ public class ShopperContentTests extends ESTestCase {
     public void testNoCapWithoutEnoughCandidatesAbove() {
         assertThat(
                 Recommender.shopperContentWeight(
-                        new Ranking(collaborative(1f, 0.9f), null, 0f, Set.of()), shelf(10, 0.7f, 1)),
+                        new Ranking(collaborative(1f, 0.9f), null, 0f, Set.of()), shelf(10, 0.7f, 1), false),
                 equalTo(0.7f));
         assertThat(
                 Recommender.shopperContentWeight(
-                        new Ranking(collaborative(1f, 0.9f, 0.8f), null, 0f, Set.of()), shelf(3, 0.7f, 3)),
+                        new Ranking(collaborative(1f, 0.9f, 0.8f), null, 0f, Set.of()), shelf(3, 0.7f, 3), false),
                 equalTo(0.7f));
     }
 
@@ -181,7 +196,7 @@ public class ShopperContentTests extends ESTestCase {
     public void testNewProductsGoRightBelowTheShelfsBestAboveTheFloor() {
         Map<String, Candidate> candidates = collaborative(1f, 0.8f, 0.7f, 0.69f, 0.68f);
         ShelfQuery request = shelf(4, 1f, 2);
-        float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request);
+        float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request, false);
         float floor = Recommender.shopperContentFloor(new Ranking(candidates, null, 0f, Set.of()), request, weight);
         assertThat((double) weight, closeTo(0.8, 1e-6));
         assertThat(floor, equalTo(0.7f));

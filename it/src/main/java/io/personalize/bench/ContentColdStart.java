@@ -45,6 +45,10 @@ final class ContentColdStart {
     static final String MINILM_PRODUCTS = "rb-products-minilm-cleaned";
 
     static final String MINILM_MODEL = "rb-minilm";
+    /** The validation models' catalogues: the products that existed in October ({@link #existed}). */
+    static final String VALIDATION_PRODUCTS = "rb-products-val";
+
+    static final String MINILM_VALIDATION_PRODUCTS = "rb-products-minilm-cleaned-val";
     static final String MINILM_VALIDATION_MODEL = "rb-val-minilm";
 
     /** One split's shoppers, their truth (new items bought in the judged period), its new products. */
@@ -53,7 +57,17 @@ final class ContentColdStart {
             List<String> users,
             Map<String, Set<String>> truth,
             Set<String> newItems,
-            RecommendQualityBench.Ids ids) {}
+            RecommendQualityBench.Ids ids,
+            long catalogueUntil) {}
+
+    /**
+     * Whether a product was in the catalogue in the split's judged period: first sold before its end, or never sold (no
+     * date). The validation split judges October: products first sold in November did not exist yet, and its models'
+     * catalogues ({@link #VALIDATION_PRODUCTS}) leave them out.
+     */
+    static boolean existed(OnlineRetail.Product p, Split split) {
+        return p.firstSold() == Long.MAX_VALUE || p.firstSold() < split.catalogueUntil();
+    }
 
     record Result(
             float weight,
@@ -93,8 +107,26 @@ final class ContentColdStart {
                                     p.sku(), ContentPreparation.clean(p.title()), p.price(), p.firstSold()))
                             .toList());
         }
-        train(es, VALIDATION_MODEL, RecommendBenchData.PRODUCTS, VALIDATION_EVENTS);
-        train(es, MINILM_VALIDATION_MODEL, MINILM_PRODUCTS, VALIDATION_EVENTS);
+        // the validation models' catalogue as it stood in October: products first sold in November did not exist yet
+        // (in the whole catalogue, the content term brought them to October's shelves, where they could not be hits)
+        List<OnlineRetail.Product> october =
+                data.products().stream().filter(p -> existed(p, validation)).toList();
+        if (count(es, VALIDATION_PRODUCTS) != october.size()) {
+            Shop.createProductsIndex(es, VALIDATION_PRODUCTS, Shop.VECTOR_PIPELINE, 1, 0);
+            Shop.loadProducts(es, VALIDATION_PRODUCTS, october);
+        }
+        if (count(es, MINILM_VALIDATION_PRODUCTS) != october.size()) {
+            Shop.createProductsIndex(es, MINILM_VALIDATION_PRODUCTS, MINILM_PRODUCTS, 1, 0, 384);
+            Shop.loadProducts(
+                    es,
+                    MINILM_VALIDATION_PRODUCTS,
+                    october.stream()
+                            .map(p -> new OnlineRetail.Product(
+                                    p.sku(), ContentPreparation.clean(p.title()), p.price(), p.firstSold()))
+                            .toList());
+        }
+        train(es, VALIDATION_MODEL, VALIDATION_PRODUCTS, VALIDATION_EVENTS);
+        train(es, MINILM_VALIDATION_MODEL, MINILM_VALIDATION_PRODUCTS, VALIDATION_EVENTS);
         train(es, MINILM_MODEL, MINILM_PRODUCTS, RecommendBenchData.TRAIN_EVENTS);
         System.out.printf(
                 Locale.ROOT,
@@ -171,7 +203,8 @@ final class ContentColdStart {
                             ? "none qualifies"
                             : String.format(Locale.ROOT, "weight %.2f, slots %d", forYou.weight(), forYou.slots()));
         }
-        float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_WEIGHT;
+        // the served models date their products (created_field), so the default is the dated one
+        float defaultWeight = io.personalize.recommend.ShelfQuery.DEFAULT_DATED_CONTENT_WEIGHT;
         float defaultSimilar = io.personalize.recommend.ShelfQuery.DEFAULT_SIMILAR_CONTENT_WEIGHT;
         int defaultSlots = io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SLOTS;
         for (String[] models :
@@ -245,7 +278,8 @@ final class ContentColdStart {
                 world.testUsers,
                 world.protocol.truthByUser(),
                 world.newItems,
-                new RecommendQualityBench.Ids(world.protocol.trainCatalog()));
+                new RecommendQualityBench.Ids(world.protocol.trainCatalog()),
+                Long.MAX_VALUE);
     }
 
     /**
@@ -312,7 +346,7 @@ final class ContentColdStart {
             }
         }
         return new Split(
-                name, new ArrayList<>(truth.keySet()), truth, newItems, new RecommendQualityBench.Ids(catalog));
+                name, new ArrayList<>(truth.keySet()), truth, newItems, new RecommendQualityBench.Ids(catalog), until);
     }
 
     private static Result measure(
@@ -465,11 +499,17 @@ final class ContentColdStart {
                         .path("catalog")
                         .path("index")
                         .asText()
-                        .equals(products)) {
+                        .equals(products)
+                && existing.json()
+                        .path("config")
+                        .path("catalog")
+                        .path("created_field")
+                        .asText()
+                        .equals(RecommendBenchData.CREATED_FIELD)) {
             return;
         }
         es.delete("/_recommend/models/" + model);
-        es.put("/_recommend/models/" + model, Shop.modelConfig(products, events))
+        es.put("/_recommend/models/" + model, RecommendBenchData.modelConfig(products, events))
                 .ok();
         es.post("/_recommend/models/" + model + "/_train", null).ok();
     }

@@ -31,7 +31,10 @@ import java.util.TreeMap;
  * support} of the shopper's items lead to, go right below the shelf's {@code size - s} best items. The rows print NDCG@10 against the shelf without
  * them, the new products' slots and hits; the rule chosen on validation (most hits at NDCG@10 not lower) is then printed
  * on the test split. The replay reads the shopper's items from the train purchases (newest last purchase first), the
- * node reads its stored history: close, not identical.
+ * node reads its stored history: close, not identical. The products the replayed term may bring are those the served
+ * one brings with the bench's {@code catalog.created_field} ({@code first_sold}): unknown to the model and first sold
+ * after its newest train event ({@link #candidates}); the chosen rule is also replayed over every product the model does
+ * not know, as {@code _recommend} served it without the field (old products no known shopper bought among them).
  */
 public final class NewProductReach {
 
@@ -113,7 +116,6 @@ public final class NewProductReach {
                     prepared.put(item, p);
                 }
             });
-            Map<String, Map<String, Double>> neighbours = new HashMap<>();
             System.out.printf(
                     Locale.ROOT,
                     "%n-- %s vectors (%s, %,d products)%n",
@@ -133,6 +135,8 @@ public final class NewProductReach {
                     "sum/best hit",
                     "sum/best all");
             Map<String, Map<String, Reach>> reaches = new HashMap<>();
+            Map<String, Map<String, Reach>> undatedReaches = new HashMap<>();
+            List<String> candidateLines = new ArrayList<>();
             for (Object[] s : new Object[][] {{validation, validationTrain}, {test, testTrain}}) {
                 ContentColdStart.Split split = (ContentColdStart.Split) s[0];
                 @SuppressWarnings("unchecked")
@@ -142,6 +146,109 @@ public final class NewProductReach {
                 for (OnlineRetail.Purchase p : train) {
                     seen.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
                 }
+                // the catalogue as it stood in the judged period (the validation models' catalogue index alike):
+                // products first sold after it did not exist yet, so they are nobody's neighbours
+                Map<String, float[]> available = new HashMap<>();
+                for (OnlineRetail.Product p : data.products()) {
+                    if (prepared.containsKey(p.sku()) && ContentColdStart.existed(p, split)) {
+                        available.put(p.sku(), prepared.get(p.sku()));
+                    }
+                }
+                Map<String, Map<String, Double>> neighbours = new HashMap<>();
+                // the products the served term may bring, as _recommend picks them: unknown to the model (no train
+                // event), with a vector, and, with catalog.created_field (first_sold), first sold after the newest
+                // train event; without it, every product the model does not know
+                Set<String> dated = candidates(data, train, available.keySet(), true);
+                Set<String> undated = candidates(data, train, available.keySet(), false);
+                Set<String> datedNew = new HashSet<>(dated);
+                datedNew.retainAll(split.newItems());
+                candidateLines.add(String.format(
+                        Locale.ROOT,
+                        "   %-10s products with a vector the model does not know: %,d; of them first sold after the"
+                                + " version's newest event (created_field): %,d (%,d of the split's %,d new products)",
+                        split.name(),
+                        undated.size(),
+                        dated.size(),
+                        datedNew.size(),
+                        split.newItems().size()));
+                Map<String, Reach> undatedByUser = new HashMap<>();
+                for (String user : split.users()) {
+                    undatedByUser.put(
+                            user,
+                            reach(
+                                    sources.getOrDefault(user, List.of()),
+                                    seen.getOrDefault(user, Set.of()),
+                                    undated,
+                                    available,
+                                    neighbours));
+                }
+                undatedReaches.put(split.name(), undatedByUser);
+                // the same reach in the node's space: its mean and directions come from a sample of the model's
+                // catalogue (Recommender.CATALOG_SAMPLE, picked by a seeded random score), here from every product
+                String catalogue = vectors.getValue();
+                if (split == validation) {
+                    catalogue = vectors.getKey().equals("hashing")
+                            ? ContentColdStart.VALIDATION_PRODUCTS
+                            : ContentColdStart.MINILM_VALIDATION_PRODUCTS;
+                }
+                ContentSpace nodeSpace = ContentSpace.of(nodeSample(es, catalogue), DIRECTIONS);
+                Map<String, float[]> nodePrepared = new HashMap<>();
+                available.keySet().forEach(item -> {
+                    float[] p = nodeSpace.prepare(byItem.get(item));
+                    if (p != null) {
+                        nodePrepared.put(item, p);
+                    }
+                });
+                Map<String, Map<String, Double>> spaceNeighbours = new HashMap<>();
+                int spaceReachable = 0;
+                for (String user : split.users()) {
+                    Set<String> fresh = new HashSet<>();
+                    for (String source : sources.getOrDefault(user, List.of())) {
+                        fresh.addAll(spaceNeighbours
+                                .computeIfAbsent(source, x -> nearest(x, nodePrepared))
+                                .keySet());
+                    }
+                    for (String item : split.truth().get(user)) {
+                        if (split.newItems().contains(item) && dated.contains(item) && fresh.contains(item)) {
+                            spaceReachable++;
+                        }
+                    }
+                }
+                candidateLines.add(String.format(
+                        Locale.ROOT,
+                        "   %-10s reachable pairs in the node's space (mean and directions of its 5,000-product sample of"
+                                + " [%s]): %d",
+                        split.name(),
+                        catalogue,
+                        spaceReachable));
+                // the same reach with each list found as the node finds it: a knn search of the stored vectors by the
+                // prepared query (CONTENT_NEIGHBOR_OVERSAMPLE x the lists' length read), ranked again in the space
+                Map<String, float[]> rawAvailable = new HashMap<>();
+                available.keySet().forEach(item -> rawAvailable.put(item, unit(byItem.get(item))));
+                for (int oversample : NODE_OVERSAMPLES) {
+                    Map<String, Map<String, Double>> nodeNeighbours = new HashMap<>();
+                    int nodeReachable = 0;
+                    for (String user : split.users()) {
+                        Set<String> fresh = new HashSet<>();
+                        for (String source : sources.getOrDefault(user, List.of())) {
+                            fresh.addAll(nodeNeighbours
+                                    .computeIfAbsent(source, x -> nodeNearest(x, available, rawAvailable, oversample))
+                                    .keySet());
+                        }
+                        for (String item : split.truth().get(user)) {
+                            if (split.newItems().contains(item) && dated.contains(item) && fresh.contains(item)) {
+                                nodeReachable++;
+                            }
+                        }
+                    }
+                    candidateLines.add(String.format(
+                            Locale.ROOT,
+                            "   %-10s reachable pairs when each list is found as the node finds it (a knn of the stored"
+                                    + " vectors reading %d, ranked again in the space): %d",
+                            split.name(),
+                            NEIGHBOURS * oversample,
+                            nodeReachable));
+                }
                 Map<String, Reach> byUser = new HashMap<>();
                 int pairs = 0, shoppers = 0, reachable = 0, top1 = 0, top3 = 0, top1Hits = 0;
                 double ratioHits = 0, ratioAll = 0;
@@ -150,8 +257,8 @@ public final class NewProductReach {
                     Reach reach = reach(
                             sources.getOrDefault(user, List.of()),
                             seen.getOrDefault(user, Set.of()),
-                            split.newItems(),
-                            prepared,
+                            dated,
+                            available,
                             neighbours);
                     byUser.put(user, reach);
                     List<String> ranked = ranked(reach);
@@ -201,6 +308,23 @@ public final class NewProductReach {
                             + " items; top-1/top-3 new: reachable pairs whose product is the shopper's first / among the first 3"
                             + " new products by summed cosine; top-1 hit: shoppers whose first new product they bought, of all"
                             + " judged shoppers; sum/best: the mean of a new product's sum over the shopper's best sum (hits, all)");
+            candidateLines.forEach(System.out::println);
+            // the node's own reach beside the replay's, and the scores a reached new product must beat
+            System.out.println(
+                    "   what the served term reaches (node) beside the replay, per (shopper, new product bought):");
+            boolean hashing = vectors.getKey().equals("hashing");
+            NewProductServedReach.run(
+                    es,
+                    vectors.getKey(),
+                    hashing ? validationModel : ContentColdStart.MINILM_VALIDATION_MODEL,
+                    validation,
+                    reaches.get(validation.name()));
+            NewProductServedReach.run(
+                    es,
+                    vectors.getKey(),
+                    hashing ? testModel : ContentColdStart.MINILM_MODEL,
+                    test,
+                    reaches.get(test.name()));
 
             List<Rule> rules = new ArrayList<>();
             for (int slots : RULE_SLOTS) {
@@ -236,11 +360,37 @@ public final class NewProductReach {
             Outcome testWithout = replay(test, collaborative.get(test.name()), reaches.get(test.name()), null);
             System.out.printf(Locale.ROOT, "   test split (OR-time), replayed:%n");
             printOutcome("none (content_weight 0)", testWithout, testWithout);
+            // the rule _recommend serves with content_weight 1 (new products right below the shelf's best, no bar)
+            Rule served = new Rule(
+                    io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SLOTS,
+                    0,
+                    io.personalize.recommend.ShelfQuery.DEFAULT_CONTENT_SUPPORT);
+            printOutcome(
+                    "served at weight 1: " + served.label(),
+                    replay(test, collaborative.get(test.name()), reaches.get(test.name()), served),
+                    testWithout);
             if (best != null) {
                 chosen.put(vectors.getKey(), best.rule());
                 printOutcome(
                         best.rule().label(),
                         replay(test, collaborative.get(test.name()), reaches.get(test.name()), best.rule()),
+                        testWithout);
+                // the same rule as _recommend served it without a created_field: every product the model does not
+                // know may take the slots (the new slots and hits count the split's new products only)
+                System.out.printf(
+                        Locale.ROOT,
+                        "   the same rule over every product the model does not know (no created_field):%n");
+                printOutcome(
+                        "validation, " + best.rule().label(),
+                        replay(
+                                validation,
+                                collaborative.get(validation.name()),
+                                undatedReaches.get(validation.name()),
+                                best.rule()),
+                        without);
+                printOutcome(
+                        "test, " + best.rule().label(),
+                        replay(test, collaborative.get(test.name()), undatedReaches.get(test.name()), best.rule()),
                         testWithout);
             }
         }
@@ -307,12 +457,13 @@ public final class NewProductReach {
     /**
      * The content term's reach for one shopper: each source item lends its {@link #NEIGHBOURS} nearest products
      * (positive cosine in the space, itself left out) their cosine, summed; the best sum is over items the shopper has
-     * not bought (exclude_seen); new products with their sum and how many lists they are on.
+     * not bought (exclude_seen); the {@code candidates} (the products the served term may bring, {@link #candidates}) with
+     * their sum and how many lists they are on.
      */
     static Reach reach(
             List<String> sources,
             Set<String> seen,
-            Set<String> newItems,
+            Set<String> candidates,
             Map<String, float[]> prepared,
             Map<String, Map<String, Double>> neighbours) {
         Map<String, double[]> sums = new HashMap<>();
@@ -329,12 +480,84 @@ public final class NewProductReach {
         for (Map.Entry<String, double[]> e : sums.entrySet()) {
             if (seen.contains(e.getKey()) == false) {
                 best = Math.max(best, e.getValue()[0]);
-                if (newItems.contains(e.getKey())) {
+                if (candidates.contains(e.getKey())) {
                     fresh.put(e.getKey(), e.getValue());
                 }
             }
         }
         return new Reach(fresh, best);
+    }
+
+    /** The vectors of the node's sample of a catalogue: CatalogReader#sample's search (5,000, random score seed 0). */
+    static List<float[]> nodeSample(EsClient es, String index) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("size", 5000); // Recommender.CATALOG_SAMPLE
+        body.put(
+                "query",
+                Map.of(
+                        "function_score",
+                        Map.of(
+                                "query",
+                                Map.of("exists", Map.of("field", "content_vector")),
+                                "random_score",
+                                Map.of("seed", 0, "field", "sku"))));
+        body.put("_source", List.of("content_vector"));
+        List<float[]> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode hit : es.post(
+                        "/" + index + "/_search?_source_exclude_vectors=false", body)
+                .ok()
+                .path("hits")
+                .path("hits")) {
+            out.add(Shop.toFloats(hit.path("_source").path("content_vector")));
+        }
+        return out;
+    }
+
+    /** Recommender.CONTENT_NEIGHBOR_OVERSAMPLE (5): the node's knn reads this many times the list's length; and more. */
+    static final int[] NODE_OVERSAMPLES = {5, 10, 20, 50};
+
+    /**
+     * A list as the node finds it: the {@code NEIGHBOURS * oversample} products whose stored (unit) vectors are
+     * nearest the prepared query by cosine (the knn search), then the {@link #NEIGHBOURS} nearest of those in the space.
+     */
+    private static Map<String, Double> nodeNearest(
+            String source, Map<String, float[]> prepared, Map<String, float[]> raw, int oversample) {
+        float[] query = prepared.get(source);
+        if (query == null) {
+            return Map.of();
+        }
+        List<Map.Entry<String, Double>> byStored = new ArrayList<>();
+        for (Map.Entry<String, float[]> e : raw.entrySet()) {
+            if (e.getKey().equals(source) == false && e.getValue() != null) {
+                byStored.add(Map.entry(e.getKey(), ContentSpace.dot(query, e.getValue())));
+            }
+        }
+        byStored.sort(
+                Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        Map<String, float[]> read = new HashMap<>();
+        read.put(source, query);
+        for (Map.Entry<String, Double> e : byStored.subList(0, Math.min(NEIGHBOURS * oversample, byStored.size()))) {
+            read.put(e.getKey(), prepared.get(e.getKey()));
+        }
+        return nearest(source, read);
+    }
+
+    private static float[] unit(float[] v) {
+        if (v == null) {
+            return null;
+        }
+        double norm = 0;
+        for (float x : v) {
+            norm += x * x;
+        }
+        if (norm == 0) {
+            return null;
+        }
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (v[i] / Math.sqrt(norm));
+        }
+        return out;
     }
 
     private static Map<String, Double> nearest(String source, Map<String, float[]> prepared) {
@@ -358,6 +581,30 @@ public final class NewProductReach {
             top.put(e.getKey(), e.getValue());
         }
         return top;
+    }
+
+    /**
+     * The products {@code _recommend}'s term may bring for a model trained on {@code train}: with a vector, not in the
+     * train events (no item document), and, when {@code dated}, first sold (any customer) after the newest train event,
+     * as {@code catalog.created_field: first_sold} makes the node pick them.
+     */
+    static Set<String> candidates(
+            OnlineRetail data, List<OnlineRetail.Purchase> train, Set<String> withVectors, boolean dated) {
+        Set<String> known = new HashSet<>();
+        long newest = Long.MIN_VALUE;
+        for (OnlineRetail.Purchase p : train) {
+            known.add(p.sku());
+            newest = Math.max(newest, p.time());
+        }
+        Set<String> out = new HashSet<>();
+        for (OnlineRetail.Product p : data.products()) {
+            if (withVectors.contains(p.sku())
+                    && known.contains(p.sku()) == false
+                    && (dated == false || (p.firstSold() != Long.MAX_VALUE && p.firstSold() > newest))) {
+                out.add(p.sku());
+            }
+        }
+        return out;
     }
 
     /** Each shopper's {@link #SOURCES} newest distinct items of the train purchases (newest last purchase first). */

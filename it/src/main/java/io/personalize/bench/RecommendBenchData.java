@@ -76,7 +76,7 @@ final class RecommendBenchData {
                 (System.nanoTime() - start) / 1e9);
         es.delete("/_recommend/models/" + MODEL);
         es.delete("/_recommend/models/" + EVAL_MODEL);
-        es.put("/_recommend/models/" + MODEL, Shop.modelConfig(PRODUCTS, TRAIN_EVENTS))
+        es.put("/_recommend/models/" + MODEL, modelConfig(PRODUCTS, TRAIN_EVENTS))
                 .ok();
         es.put("/_recommend/models/" + EVAL_MODEL, Shop.modelConfig(PRODUCTS, "rb-events-*"))
                 .ok();
@@ -96,9 +96,34 @@ final class RecommendBenchData {
         return new RecommendBenchData(data, seconds);
     }
 
+    /**
+     * The served models' configuration: the products' first sale ({@code first_sold}, any customer's, anonymous ones
+     * included) as {@code catalog.created_field}, so that a "for you" shelf's content term goes to products first sold
+     * after the version's events, as a shop that dates its products would have it.
+     */
+    static String modelConfig(String products, String events) {
+        String config = Shop.modelConfig(products, events);
+        String vectorField = "\"vector_field\": \"content_vector\"";
+        if (config.contains(vectorField) == false) {
+            throw new IllegalStateException("Shop.modelConfig changed: " + config);
+        }
+        return config.replace(vectorField, vectorField + ", \"created_field\": \"" + CREATED_FIELD + "\"");
+    }
+
+    static final String CREATED_FIELD = "first_sold";
+
     private static boolean alreadyLoaded(EsClient es, OnlineRetail data, long trainEvents, long testEvents) {
         EsClient.Response model = es.get("/_recommend/models/" + MODEL);
         if (model.status() != 200 || es.get("/_recommend/models/" + EVAL_MODEL).status() != 200) {
+            return false;
+        }
+        if (model.json()
+                        .path("config")
+                        .path("catalog")
+                        .path("created_field")
+                        .asText()
+                        .equals(CREATED_FIELD)
+                == false) {
             return false;
         }
         if (model.json().path("status").path("active_version").isMissingNode()) {

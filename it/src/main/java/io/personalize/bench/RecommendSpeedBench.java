@@ -35,6 +35,13 @@ import java.util.function.Function;
  * Each design's HR@10 on the same users is reported beside its latency. Requests are sent one at a time from one
  * client thread, the designs interleaved user by user in a shuffled order, after a full warm-up pass; the latency is
  * the client's wall time of the HTTP request (what the shop's application waits).
+ *
+ * <p>Each shopper's shelf is asked for four times (the warm-up pass and three timed rounds), and a {@code size: 0}
+ * search (such as {@code _recommend}'s catalogue read, an aggregation) is kept by Elasticsearch's shard request cache,
+ * while the UR forms' {@code size: 10} searches never are: the repeats would flatter {@code _recommend}. So the indices
+ * every form reads have {@code index.requests.cache.enable: false} for the whole run (it applies to every form alike),
+ * and the request cache's hits and misses of the timed rounds are printed to show it played no part. {@code
+ * --request-cache} keeps the cache enabled (the behaviour before).
  */
 public final class RecommendSpeedBench {
 
@@ -45,14 +52,20 @@ public final class RecommendSpeedBench {
     static final int UR_MAX_INDICATORS = 50;
 
     public static void main(String[] args) throws Exception {
-        String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        boolean requestCache = Arrays.asList(args).contains("--request-cache");
+        List<String> positional =
+                Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
+        String url = positional.size() > 0 ? positional.get(0) : "http://127.0.0.1:19400";
+        int rounds = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 3;
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
         System.out.printf(
                 Locale.ROOT,
-                "_recommend latency beside a Universal-Recommender-style query at %s, load average %s%n",
+                "_recommend latency beside a Universal-Recommender-style query at %s, load average %s; shard request cache %s%n",
                 url,
-                RecommendBenchData.load());
+                RecommendBenchData.load(),
+                requestCache
+                        ? "ENABLED (--request-cache: repeated size-0 searches, _recommend's catalogue read among them, are served from it)"
+                        : "disabled on every index the forms read (index.requests.cache.enable: false, the whole run)");
         RecommendBenchData world = RecommendBenchData.load(es);
         Map<String, List<String>> history = newestFirstHistory(world.protocol.train());
         indexIndicators(es, world, history);
@@ -64,6 +77,7 @@ public final class RecommendSpeedBench {
         designs.put(API_DESIGN, user -> "/_recommend");
         designs.put("UR terms (1 clause)", user -> urQuery(history.get(user), false));
         designs.put("UR term per item", user -> urQuery(history.get(user), true));
+        setRequestCache(es, requestCache);
 
         RecommendQualityBench.Ids ids = new RecommendQualityBench.Ids(world.protocol.trainCatalog());
         List<String> users = new ArrayList<>(world.testUsers);
@@ -78,6 +92,7 @@ public final class RecommendSpeedBench {
             quality.put(design, metrics);
         }
         double loadBefore = RecommendBenchData.loadAverage();
+        Map<String, long[]> cacheBefore = requestCacheCounts(es);
         Map<String, long[]> nanos = new LinkedHashMap<>();
         designs.keySet().forEach(d -> nanos.put(d, new long[users.size() * rounds]));
         long[] took = new long[users.size() * rounds];
@@ -100,6 +115,7 @@ public final class RecommendSpeedBench {
             }
         }
         double loadAfter = RecommendBenchData.loadAverage();
+        Map<String, long[]> cacheTimed = requestCacheCounts(es);
 
         System.out.printf(
                 Locale.ROOT,
@@ -108,6 +124,7 @@ public final class RecommendSpeedBench {
                 rounds,
                 loadBefore,
                 loadAfter);
+        printRequestCache("timed rounds", cacheBefore, cacheTimed);
         System.out.printf(Locale.ROOT, "%n%-24s %9s %9s %9s %8s%n", "", "p50 ms", "p99 ms", "mean ms", "HR@10");
         for (String design : designs.keySet()) {
             long[] t = nanos.get(design);
@@ -149,8 +166,11 @@ public final class RecommendSpeedBench {
                 percentile(nanos.get(best), 99) / percentile(nanos.get(API_DESIGN), 99),
                 percentile(nanos.get("UR terms (1 clause)"), 50) / percentile(nanos.get(API_DESIGN), 50),
                 quality.get(API_DESIGN).hitRate());
+        Map<String, long[]> cacheBeforeThroughput = requestCacheCounts(es);
         throughput(es, designs, users, 10);
-        System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds));
+        printRequestCache("throughput runs", cacheBeforeThroughput, requestCacheCounts(es));
+        System.out.println("\nreproduce: bin/bench recommend-speed" + (rounds == 3 ? "" : " " + rounds)
+                + (requestCache ? " --request-cache" : ""));
     }
 
     /**
@@ -206,6 +226,56 @@ public final class RecommendSpeedBench {
     static final String API_DESIGN = "_recommend (events API)";
     static final String API_MODEL = "rb-api";
     static final String API_EVENTS = "rb-events-api";
+
+    /** Every index a form searches: the catalogue, both models' events indices, the UR's items. */
+    static final List<String> READ_INDICES =
+            List.of(RecommendBenchData.PRODUCTS, RecommendBenchData.TRAIN_EVENTS, API_EVENTS, UR_INDEX);
+
+    /**
+     * Sets {@code index.requests.cache.enable} on every index the forms read (a dynamic setting; cached entries of a
+     * disabled index are never served), so that no form's repeated search is answered from the shard request cache.
+     */
+    static void setRequestCache(EsClient es, boolean enabled) {
+        es.put(
+                        "/" + String.join(",", READ_INDICES) + "/_settings",
+                        "{\"index.requests.cache.enable\": " + enabled + "}")
+                .ok();
+        es.post("/" + String.join(",", READ_INDICES) + "/_cache/clear?request=true", null)
+                .ok();
+        System.out.printf(
+                Locale.ROOT, "index.requests.cache.enable: %s on %s (request caches cleared)%n", enabled, READ_INDICES);
+    }
+
+    /** Shard request cache hits and misses per index read ({@code _stats/request_cache}), as {hits, misses}. */
+    static Map<String, long[]> requestCacheCounts(EsClient es) {
+        JsonNode indices = es.get("/" + String.join(",", READ_INDICES) + "/_stats/request_cache")
+                .ok()
+                .path("indices");
+        Map<String, long[]> counts = new LinkedHashMap<>();
+        for (String index : READ_INDICES) {
+            JsonNode cache = indices.path(index).path("total").path("request_cache");
+            counts.put(index, new long[] {
+                cache.path("hit_count").asLong(), cache.path("miss_count").asLong()
+            });
+        }
+        return counts;
+    }
+
+    static void printRequestCache(String phase, Map<String, long[]> before, Map<String, long[]> after) {
+        StringBuilder line = new StringBuilder();
+        for (String index : READ_INDICES) {
+            long[] b = before.get(index);
+            long[] a = after.get(index);
+            line.append(String.format(
+                    Locale.ROOT,
+                    "%s%s %,d hits / %,d misses",
+                    line.isEmpty() ? "" : ", ",
+                    index,
+                    a[0] - b[0],
+                    a[1] - b[1]));
+        }
+        System.out.printf(Locale.ROOT, "shard request cache during the %s (_stats/request_cache): %s%n", phase, line);
+    }
 
     /**
      * A copy of the model trained on the same events whose newest events come from the events API: every shopper's
