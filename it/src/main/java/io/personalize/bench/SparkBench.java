@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       broadcast matrix;</li>
  *   <li>{@code bin/bench spark retail-discount [ALGORITHMS] [D]}: the same with {@code training.popularity_discount} D
  *       (default 0.3) in both models, cosine, rp3beta, ease and user_knn by default;</li>
+ *   <li>{@code bin/bench spark als-spread [ITERATIONS,...] [SEEDS]}: the seed-to-seed spread of the node's ALS and of
+ *       MLlib's (the job) on Online Retail, each number of sweeps (15, 30 and 50 by default) with seeds 42, 43, 44;</li>
  *   <li>{@code bin/bench spark scale EVENTS}: the synthetic events of {@code bin/bench scale}: wall time and memory of
  *       both trainings (the node's heap as sampled by {@link ScaleBench}; the Spark JVM's heap peak and its resident
  *       set).</li>
@@ -60,6 +62,15 @@ public final class SparkBench {
                     List.of((args.length > 2 ? args[2] : "cosine,rp3beta,ease,user_knn").split(",")),
                     false,
                     args.length > 3 ? Double.parseDouble(args[3]) : 0.3);
+        } else if (mode.equals("als-spread")) {
+            // bin/bench spark als-spread [ITERATIONS,...] [SEEDS]: the seed-to-seed spread of both ALS at more sweeps
+            alsSpread(
+                    es,
+                    url,
+                    java.util.Arrays.stream((args.length > 2 ? args[2] : "15,30,50").split(","))
+                            .map(Integer::parseInt)
+                            .toList(),
+                    args.length > 3 ? Integer.parseInt(args[3]) : 3);
         } else if (mode.equals("als-regparam")) {
             // MLlib's regParam scale chosen on a validation split, then measured on OR-time beside the node's als
             retail(es, url, List.of("als"), true);
@@ -161,6 +172,129 @@ public final class SparkBench {
         }
         System.out.println("\nreproduce: bin/bench spark " + (discount > 0 ? "retail-discount " : "retail ")
                 + String.join(",", algorithms) + (discount > 0 ? " " + discount : ""));
+    }
+
+    /**
+     * Does the seed-to-seed spread of "the same ALS" shrink below 0.5% with the settings a shop would use? For each
+     * number of sweeps ({@code similarity.iterations}; the other parameters the defaults, which the validation split
+     * chose: 64 factors, lambda 10, alpha 2), the node's ALS (the plugin's training code in this JVM) and MLlib's (the
+     * job) with seeds 42, 43, ... on the same Online Retail events, each judged on OR-time: every run's HR, Recall,
+     * NDCG and coverage at 10, the largest move from seed 42 on each side, and the two sides' means beside each other.
+     */
+    static void alsSpread(EsClient es, String url, List<Integer> sweeps, int seeds) throws Exception {
+        OnlineRetail data = OnlineRetail.load();
+        OnlineRetail.Protocol protocol = data.protocol();
+        String events = "spark-or-events";
+        if (es.get("/" + events + "/_count").status() != 200
+                || es.get("/" + events + "/_count").ok().path("count").asLong()
+                        != protocol.train().size()) {
+            Shop.createEventsIndex(es, events, 1, 0);
+            Shop.loadEvents(es, events, protocol.train(), 2);
+        }
+        // a model needs a catalogue: the products' ids only (no attributes: the figures are the lists')
+        String products = "spark-or-spread-products";
+        es.delete("/" + products);
+        es.put("/" + products, "{\"mappings\": {\"properties\": {\"sku\": {\"type\": \"keyword\"}}}}")
+                .ok();
+        Shop.bulk(es, products, data.products(), OnlineRetail.Product::sku, p -> Map.of("sku", p.sku()), 2000);
+        es.refresh(products);
+        Map<String, Integer> ids = ids(protocol);
+        OfflineEvaluator offline = new OfflineEvaluator(
+                OfflineSplit.time(data.purchases(), OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time"), K);
+        System.out.printf(
+                Locale.ROOT,
+                "ALS seed-to-seed spread, node's ALS and Spark MLlib, Online Retail (train < 2011-11-01: %,d events),"
+                        + " OR-time, k = %d, seeds 42..%d, %s%n",
+                protocol.train().size(),
+                K,
+                41 + seeds,
+                url);
+        for (int iterations : sweeps) {
+            String model = "spark-or-als-" + iterations;
+            es.delete("/_recommend/models/" + model);
+            es.put("/_recommend/models/" + model, String.format(Locale.ROOT, """
+                    {"catalog": {"index": "%s", "id_field": "sku"},
+                     "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                                "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
+                     "similarity": {"algorithm": "als", "neighbors": 50, "iterations": %d}}""", products, events, iterations))
+                    .ok();
+            System.out.printf(
+                    Locale.ROOT, "%n[als, %d iterations]          HR@10   Recall  NDCG   coverage%n", iterations);
+            List<OfflineEvaluator.Figures> node = new ArrayList<>();
+            List<OfflineEvaluator.Figures> mllib = new ArrayList<>();
+            for (int x = 0; x < seeds; x++) {
+                long seed = 42 + x;
+                OfflineEvaluator.Figures f = offline.plugin(io.personalize.training.TrainingConfig.builder()
+                        .algorithm(io.personalize.training.TrainingConfig.Algorithm.ALS)
+                        .neighbors(50)
+                        .iterations(iterations)
+                        .alsSeed(seed)
+                        .build());
+                node.add(f);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  node's ALS, seed %d   %8.4f %8.4f %8.4f %9.4f   (%,d ms)%n",
+                        seed,
+                        f.hr(),
+                        f.recall(),
+                        f.ndcg(),
+                        f.coverage(),
+                        f.trainMs());
+            }
+            for (int x = 0; x < seeds; x++) {
+                long seed = 42 + x;
+                SparkRun run = SparkRun.run(url, model, "--master", "local[2]", "--seed", String.valueOf(seed));
+                RankingMetrics m = metrics(Model.read(es, activeIndex(es, model)), protocol, ids);
+                mllib.add(new OfflineEvaluator.Figures(
+                        m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage(), 0));
+                System.out.printf(
+                        Locale.ROOT,
+                        "  Spark MLlib, seed %d  %8.4f %8.4f %8.4f %9.4f   (%.1f s wall)%n",
+                        seed,
+                        m.hitRate(),
+                        m.recall(),
+                        m.ndcg(),
+                        m.coverage(),
+                        run.seconds);
+            }
+            printSpread("node's ALS, " + iterations + " iterations, the other seeds vs 42", node);
+            printSpread("Spark MLlib, " + iterations + " iterations, the other seeds vs 42", mllib);
+            OfflineEvaluator.Figures a = mean(node);
+            OfflineEvaluator.Figures b = mean(mllib);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  means of the seeds: node %.4f / %.4f / %.4f / %.4f, MLlib %.4f / %.4f / %.4f / %.4f: MLlib"
+                            + " %+.2f%% %+.2f%% %+.2f%% %+.2f%% (HR, Recall, NDCG, coverage)%n",
+                    a.hr(),
+                    a.recall(),
+                    a.ndcg(),
+                    a.coverage(),
+                    b.hr(),
+                    b.recall(),
+                    b.ndcg(),
+                    b.coverage(),
+                    rel(b.hr(), a.hr()),
+                    rel(b.recall(), a.recall()),
+                    rel(b.ndcg(), a.ndcg()),
+                    rel(b.coverage(), a.coverage()));
+            es.delete("/_recommend/models/" + model);
+        }
+        es.delete("/" + products);
+        System.out.println("\nreproduce: bin/bench spark als-spread "
+                + String.join(",", sweeps.stream().map(String::valueOf).toList()) + " " + seeds);
+    }
+
+    /** The runs' mean figures. */
+    static OfflineEvaluator.Figures mean(List<OfflineEvaluator.Figures> runs) {
+        double n = runs.size();
+        return new OfflineEvaluator.Figures(
+                runs.stream().mapToDouble(OfflineEvaluator.Figures::hr).sum() / n,
+                runs.stream().mapToDouble(OfflineEvaluator.Figures::precision).sum() / n,
+                runs.stream().mapToDouble(OfflineEvaluator.Figures::recall).sum() / n,
+                runs.stream().mapToDouble(OfflineEvaluator.Figures::map).sum() / n,
+                runs.stream().mapToDouble(OfflineEvaluator.Figures::ndcg).sum() / n,
+                runs.stream().mapToDouble(OfflineEvaluator.Figures::coverage).sum() / n,
+                0);
     }
 
     /** MLlib's regParam scales tried on the validation split (1: the job's mapping). */

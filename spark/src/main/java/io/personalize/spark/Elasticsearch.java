@@ -34,7 +34,8 @@ import org.elasticsearch.client.RestClient;
  * paused process, a long pause of its JVM) is then treated as failed, and the request goes to the next node, as for a
  * node that refused it.
  */
-public record Elasticsearch(String url, String user, String password, int readTimeoutMillis) implements Serializable {
+public record Elasticsearch(String url, String user, String password, int readTimeoutMillis, Backoff rejections)
+        implements Serializable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,9 +55,35 @@ public record Elasticsearch(String url, String user, String password, int readTi
         this(url, user, password, DEFAULT_READ_TIMEOUT_MILLIS);
     }
 
+    /** With the default backoff for rejected requests. */
+    public Elasticsearch(String url, String user, String password, int readTimeoutMillis) {
+        this(url, user, password, readTimeoutMillis, Backoff.DEFAULT);
+    }
+
     public Elasticsearch {
         if (readTimeoutMillis < 1) {
             throw new IllegalArgumentException("the read timeout must be positive, got [" + readTimeoutMillis + " ms]");
+        }
+    }
+
+    /**
+     * How a request the nodes rejected for load (429: a search thread pool's queue full, a circuit breaker tripped) is
+     * sent again: after {@code firstWaitMillis}, then twice as long each time, at most {@code retries} times (as
+     * Elasticsearch-Hadoop sends a rejected bulk again: {@code es.batch.write.retry.count} 3, {@code
+     * es.batch.write.retry.wait} 10s, about 30 s in all).
+     */
+    public record Backoff(long firstWaitMillis, int retries) implements Serializable {
+        /** Waits of 1, 2, 4, 8 and 16 s: 31 s in all. */
+        static final Backoff DEFAULT = new Backoff(1_000, 5);
+
+        /** The wait before retry {@code retry} (from 1). */
+        long waitMillis(int retry) {
+            return firstWaitMillis << (retry - 1);
+        }
+
+        /** All the waits of the retries. */
+        long totalMillis() {
+            return firstWaitMillis * ((1L << retries) - 1);
         }
     }
 

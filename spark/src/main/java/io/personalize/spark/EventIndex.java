@@ -20,8 +20,10 @@ import org.apache.spark.sql.SparkSession;
  * however long the reading takes; sliced ({@code slice: {id, max}}), one slice per Spark partition, each read in pages
  * of 10,000 ({@code --page-size}) with {@code search_after} on {@code _shard_doc}; only the events whose type has a weight and that have a
  * user and an item; doc values only (no {@code _source}), the time as epoch milliseconds. The job is its user: it
- * reads only what its credentials may read. The Elasticsearch-Hadoop connector would do the same, but no version of
- * it for Elasticsearch 9 is to be had here.
+ * reads only what its credentials may read. A page the nodes reject for load (429) is asked again, the same page of the
+ * same point in time, after growing waits ({@link Elasticsearch.Backoff}); a shard copy lost means reading everything
+ * again from a new point in time ({@link #readWithRetries}). The Elasticsearch-Hadoop connector would do the same, but
+ * no version of it for Elasticsearch 9 is to be had here.
  */
 public final class EventIndex {
 
@@ -73,6 +75,24 @@ public final class EventIndex {
         ShardLost(String message, Throwable cause) {
             super(message, cause);
         }
+
+        /** No node answered the page (within the read timeout, or at all), rather than a node saying the copy is gone. */
+        boolean unanswered() {
+            return getMessage() != null && getMessage().contains(UNANSWERED);
+        }
+    }
+
+    /** How {@link SliceReader} names a page no node answered. */
+    static final String UNANSWERED = "no node answered the page";
+
+    /**
+     * A page of a slice was rejected for load (429) by the nodes as many times as the backoff allows ({@link
+     * Elasticsearch.Backoff}): the point in time is intact, the cluster too busy.
+     */
+    static final class PageRejected extends RuntimeException {
+        PageRejected(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** What {@link #readWithRetries} read, and the point in time it read it from (close it once done). */
@@ -101,47 +121,92 @@ public final class EventIndex {
             String what,
             java.util.function.Function<PointInTime, T> read,
             java.util.function.Consumer<String> log) {
+        RuntimeException last = null;
         for (int attempt = 1; ; attempt++) {
-            PointInTime pit = open(es, index, pageSize);
+            PointInTime pit;
+            try {
+                pit = open(es, index, pageSize);
+            } catch (Elasticsearch.ElasticsearchException | java.io.UncheckedIOException e) {
+                // the first opening's failure is the job's answer; after a lost or stalled copy the new point in
+                // time may still find a copy that does not answer (a stalled node not yet out of the cluster, a
+                // primary not yet promoted): that costs an attempt
+                boolean retry = last != null
+                        && (e instanceof java.io.UncheckedIOException
+                                || ((Elasticsearch.ElasticsearchException) e).status() >= 500
+                                || ((Elasticsearch.ElasticsearchException) e).status() == 404);
+                if (retry == false) {
+                    throw e;
+                }
+                if (attempt >= attempts) {
+                    throw failed(index, attempts, e.getMessage(), e);
+                }
+                log.accept("opening a new point in time over [" + index + "] failed (" + e.getMessage()
+                        + "): trying again");
+                last = e;
+                waitForPrimaries(es, index);
+                continue;
+            }
             log.accept("reading [" + index + "] " + what + " (point in time"
                     + (attempt > 1 ? ", attempt " + attempt + " of " + attempts : "") + ")");
             try {
                 return new Read<>(pit, read.apply(pit));
             } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception thrown unchecked
                 pit.closeQuietly();
+                PageRejected rejected = cause(e, PageRejected.class, m -> new PageRejected(m, null));
+                if (rejected != null) {
+                    throw new ReadFailed(
+                            "reading [" + index + "] failed: " + rejected.getMessage()
+                                    + " (the cluster is too busy: read again later, or with fewer --slices)",
+                            e);
+                }
                 ShardLost lost = shardLost(e);
                 if (lost == null) {
                     throw e;
                 }
                 if (attempt >= attempts) {
-                    throw new ReadFailed(
-                            "reading [" + index + "] failed " + attempts + " times: each point in time lost a shard"
-                                    + " copy while it was read; the last: " + lost.getMessage()
-                                    + " (the index needs a copy of every shard on the nodes that answer)",
-                            e);
+                    throw failed(index, attempts, lost.getMessage(), e);
                 }
-                log.accept("a shard copy of the point in time over [" + index + "] was lost while it was read ("
+                log.accept((lost.unanswered()
+                                ? "a page of the point in time over [" + index + "] was not answered ("
+                                : "a shard copy of the point in time over [" + index + "] was lost while it was read (")
                         + lost.getMessage() + "): reading it all again from a new point in time");
+                last = lost;
                 waitForPrimaries(es, index);
             }
         }
     }
 
+    private static ReadFailed failed(String index, int attempts, String lastMessage, Exception e) {
+        return new ReadFailed(
+                "reading [" + index + "] failed " + attempts + " times: each point in time lost a shard copy (or"
+                        + " a node holding one did not answer) while it was read; the last: " + lastMessage
+                        + " (the index needs a copy of every shard on the nodes that answer)",
+                e);
+    }
+
     /** The {@link ShardLost} behind a failure (Spark's job failure carries its task's exception as its cause). */
     static ShardLost shardLost(Throwable e) {
+        return cause(e, ShardLost.class, m -> new ShardLost(m, null));
+    }
+
+    /**
+     * The task's exception of {@code type} behind a failure (Spark's job failure carries its task's exception as its
+     * cause), or one made by {@code named} from its message when the job's failure only names it.
+     */
+    static <T extends Throwable> T cause(Throwable e, Class<T> type, java.util.function.Function<String, T> named) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShardLost lost) {
-                return lost;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         // a task's exception the driver could not deserialize is still named in the job's failure message
-        String name = ShardLost.class.getName() + ": ";
+        String name = type.getName() + ": ";
         String message = e.getMessage();
         int at = message == null ? -1 : message.indexOf(name);
         if (at >= 0) {
             String rest = message.substring(at + name.length());
             int end = rest.indexOf('\n');
-            return new ShardLost(end < 0 ? rest : rest.substring(0, end), null);
+            return named.apply(end < 0 ? rest : rest.substring(0, end));
         }
         return null;
     }
@@ -174,6 +239,7 @@ public final class EventIndex {
      */
     abstract static class SliceReader implements Iterator<Row> {
         private final Elasticsearch.Client client;
+        private final Elasticsearch.Backoff rejections;
         private final int slice;
         private final int slices;
         private final int pageSize;
@@ -185,6 +251,7 @@ public final class EventIndex {
 
         SliceReader(Elasticsearch es, String pitId, int pageSize, int slice, int slices) {
             this.client = es.open();
+            this.rejections = es.rejections();
             this.pitId = pitId;
             this.pageSize = pageSize;
             this.slice = slice;
@@ -232,17 +299,49 @@ public final class EventIndex {
             next = 0;
             // a shard that does not answer (its copy's context lost with a node) fails the page, and so the task,
             // rather than giving a page without that shard's events: the driver then reads from a new point in time
-            JsonNode response;
-            try {
-                response = client.send(
-                        "POST",
-                        "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
-                        body().toString());
-            } catch (Elasticsearch.ElasticsearchException e) {
-                if (e.status() == 404 || e.status() >= 500) {
-                    throw new ShardLost("slice " + slice + " of " + slices + ": " + e.getMessage(), e);
+            JsonNode response = null;
+            for (int retry = 1; response == null; retry++) {
+                try {
+                    response = client.send(
+                            "POST",
+                            "/_search?allow_partial_search_results=false&filter_path=" + filterPath(),
+                            body().toString());
+                } catch (Elasticsearch.ElasticsearchException e) {
+                    if (e.status() == 404 || e.status() >= 500) {
+                        throw new ShardLost("slice " + slice + " of " + slices + ": " + e.getMessage(), e);
+                    }
+                    if (e.status() != 429) {
+                        throw e;
+                    }
+                    // rejected for load: the same page (same point in time, same search_after) after a wait, the
+                    // point in time's contexts are still alive (each page renews their keep-alive)
+                    if (retry > rejections.retries()) {
+                        throw new PageRejected(
+                                String.format(
+                                        java.util.Locale.ROOT,
+                                        "slice %d of %d: the nodes rejected a page %d times in %.1f s (429, too many"
+                                                + " requests); the last: %s",
+                                        slice,
+                                        slices,
+                                        retry,
+                                        rejections.totalMillis() / 1e3,
+                                        e.getMessage()),
+                                e);
+                    }
+                    try {
+                        Thread.sleep(rejections.waitMillis(retry));
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                } catch (java.io.UncheckedIOException e) {
+                    // every node was tried and none answered within the read timeout (or none took the request): a
+                    // node that holds a copy the point in time pinned may be stalled (a paused process, a long pause
+                    // of its JVM), and every coordinating node waits for it; the same page would wait again, so the
+                    // driver reads again from a new point in time, whose copies answer
+                    throw new ShardLost(
+                            "slice " + slice + " of " + slices + ": " + UNANSWERED + " (" + e.getMessage() + ")", e);
                 }
-                throw e;
             }
             if (response.hasNonNull("pit_id")) {
                 pitId = response.get("pit_id").asText(); // it may change from one page to the next

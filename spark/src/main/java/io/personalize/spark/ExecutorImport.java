@@ -44,6 +44,17 @@ final class ExecutorImport {
             AttributeAffinities affinities,
             long partBytes,
             Consumer<String> log) {
+        return run(es, model, affinities, partBytes, SessionCompletion.Wait.DEFAULT, log);
+    }
+
+    /** The same, looking for the outcome of an unanswered completion as long as {@code wait} says. */
+    static JsonNode run(
+            Elasticsearch es,
+            SparkTrainer.Result model,
+            AttributeAffinities affinities,
+            long partBytes,
+            SessionCompletion.Wait wait,
+            Consumer<String> log) {
         long t = System.nanoTime();
         String base = "/_recommend/models/" + SparkTrain.encode(model.settings().model()) + "/_import/";
         JavaRDD<String> userLines =
@@ -60,9 +71,8 @@ final class ExecutorImport {
                     })
                     .collect();
             long computed = System.nanoTime();
-            String session = client.send("POST", base + "_session", (String) null)
-                    .path("session")
-                    .asText();
+            JsonNode opened = client.send("POST", base + "_session", (String) null);
+            String session = opened.path("session").asText();
             String sessionPath = base + session;
             boolean completed = false;
             try {
@@ -100,10 +110,14 @@ final class ExecutorImport {
                     throw new IllegalStateException("the executors sent " + sent.parts() + " parts, not the "
                             + (parts - driverParts) + " they counted");
                 }
-                JsonNode answer = client.sendWaiting(
-                        "POST",
-                        sessionPath + "/_complete?parts=" + parts + "&newest_event=" + model.newestMillis(),
-                        (String) null);
+                JsonNode answer = SessionCompletion.complete(
+                        client,
+                        model.settings().model(),
+                        session,
+                        opened.path("pending_version").asLong(),
+                        "parts=" + parts + "&newest_event=" + model.newestMillis(),
+                        wait,
+                        log);
                 completed = true;
                 double seconds = (System.nanoTime() - computed) / 1e9;
                 long documents = answer.path("lines").asLong();

@@ -77,9 +77,8 @@ final class SessionImport {
         long t = System.nanoTime();
         List<long[]> ranges = ranges(file, partBytes);
         String base = "/_recommend/models/" + SparkTrain.encode(model) + "/_import/";
-        String session = client.send("POST", base + "_session", (String) null)
-                .path("session")
-                .asText();
+        JsonNode opened = client.send("POST", base + "_session", (String) null);
+        String session = opened.path("session").asText();
         String sessionPath = base + session;
         boolean completed = false;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -94,10 +93,14 @@ final class SessionImport {
                 }
                 sendPart(client, sessionPath + "/" + (p + 1), bytes, p + 1);
             }
-            JsonNode answer = client.sendWaiting(
-                    "POST",
-                    sessionPath + "/_complete?parts=" + ranges.size() + "&newest_event=" + newestMillis,
-                    (String) null);
+            JsonNode answer = SessionCompletion.complete(
+                    client,
+                    model,
+                    session,
+                    opened.path("pending_version").asLong(),
+                    "parts=" + ranges.size() + "&newest_event=" + newestMillis,
+                    SessionCompletion.Wait.DEFAULT,
+                    log);
             completed = true;
             double seconds = (System.nanoTime() - t) / 1e9;
             long documents = answer.path("lines").asLong();

@@ -260,7 +260,10 @@ public final class SparkTrain {
                     (System.nanoTime() - start) / 1e9,
                     heap.stop() >> 20,
                     Runtime.getRuntime().maxMemory() >> 20));
-        } catch (IllegalArgumentException | Elasticsearch.ElasticsearchException | EventIndex.ReadFailed e) {
+        } catch (IllegalArgumentException
+                | Elasticsearch.ElasticsearchException
+                | EventIndex.ReadFailed
+                | SessionCompletion.NotActivated e) {
             System.err.println("error: " + e.getMessage());
             code = 1;
         } finally {

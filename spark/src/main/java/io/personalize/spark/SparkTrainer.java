@@ -652,6 +652,7 @@ public final class SparkTrainer {
         long entries = ratingFrame.count();
         int rank = config.factors();
         double regParam = regParamScale * config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
+        checkpointDirectory(spark);
         ALSModel fitted = new ALS()
                 .setImplicitPrefs(true)
                 .setRank(rank)
@@ -676,6 +677,36 @@ public final class SparkTrainer {
         ItemNeighbors neighbors = factorNeighbors(parts, itemFactors, foldIn, rank, numItems, config.neighbors());
         return new Factors(
                 rank, itemFactors, foldIn, partOffsets, config.regularization(), regParam, new NeighborRows(neighbors));
+    }
+
+    /**
+     * MLlib's ALS cuts its factors' lineage every {@code checkpointInterval} sweeps (10) only when the Spark context has
+     * a checkpoint directory; without one the lineage grows with every sweep and serializing a task's closure
+     * overflows the stack (a {@code StackOverflowError} at 30 sweeps on Online Retail). In local mode, when none is set
+     * ({@code spark.checkpoint.dir} or {@code setCheckpointDir}), a temporary directory, deleted when the JVM exits;
+     * on a cluster it must be a filesystem every executor reaches (HDFS, S3): the cluster's {@code spark.checkpoint.dir}.
+     */
+    static void checkpointDirectory(SparkSession spark) {
+        org.apache.spark.SparkContext context = spark.sparkContext();
+        if (context.getCheckpointDir().isDefined() || context.isLocal() == false) {
+            return;
+        }
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("personalize-als-checkpoints-");
+            context.setCheckpointDir(dir.toString());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a checkpoint directory for MLlib's ALS", e);
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            // a temporary directory: what is left goes with the machine's temporary files
+        }
     }
 
     /**

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -27,23 +29,53 @@ import org.junit.jupiter.api.Test;
 class PointInTimeRetryTest extends LocalSparkTest {
 
     /** A node whose points in time numbered in {@code lost} have lost a shard context. */
-    record Node(HttpServer server, Set<String> lost, AtomicInteger opened, List<String> closed, List<String> pages)
+    record Node(
+            HttpServer server,
+            Set<String> lost,
+            AtomicInteger opened,
+            List<String> closed,
+            List<String> pages,
+            AtomicInteger rejections,
+            List<String> rejected,
+            List<String> bodies,
+            Set<String> stalled,
+            Set<Integer> failedOpenings,
+            AtomicInteger openings)
             implements AutoCloseable {
 
         static Node start(Set<String> lost) throws IOException {
+            return start(lost, 0);
+        }
+
+        /** A node that rejects the first {@code rejections} pages it is asked (429, as a full search queue). */
+        static Node start(Set<String> lost, int rejections) throws IOException {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             Node node = new Node(
                     server,
                     lost,
                     new AtomicInteger(),
                     Collections.synchronizedList(new ArrayList<>()),
-                    Collections.synchronizedList(new ArrayList<>()));
+                    Collections.synchronizedList(new ArrayList<>()),
+                    new AtomicInteger(rejections),
+                    Collections.synchronizedList(new ArrayList<>()),
+                    Collections.synchronizedList(new ArrayList<>()),
+                    ConcurrentHashMap.newKeySet(),
+                    ConcurrentHashMap.newKeySet(),
+                    new AtomicInteger());
+            // a stalled page holds its thread: the others are answered meanwhile
+            server.setExecutor(Executors.newCachedThreadPool());
             server.createContext("/", exchange -> {
                 String path = exchange.getRequestURI().getPath();
                 String method = exchange.getRequestMethod();
                 JsonNode body = Elasticsearch.JSON.readTree(
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-                if (method.equals("POST") && path.equals("/events/_pit")) {
+                boolean opening = method.equals("POST") && path.equals("/events/_pit");
+                if (opening && node.failedOpenings.contains(node.openings.incrementAndGet())) {
+                    FakeNodes.answer(
+                            exchange,
+                            503,
+                            "{\"error\": {\"type\": \"no_shard_available_action_exception\"}, \"status\": 503}");
+                } else if (opening) {
                     FakeNodes.answer(exchange, 200, "{\"id\": \"pit-" + node.opened.incrementAndGet() + "\"}");
                 } else if (method.equals("DELETE") && path.equals("/_pit")) {
                     node.closed.add(body.path("id").asText());
@@ -53,7 +85,23 @@ class PointInTimeRetryTest extends LocalSparkTest {
                 } else if (method.equals("POST") && path.equals("/_search")) {
                     String pit = body.path("pit").path("id").asText();
                     node.pages.add(pit);
-                    if (lost.contains(pit)) {
+                    node.bodies.add(body.toString());
+                    if (node.rejections.getAndDecrement() > 0) {
+                        node.rejected.add(body.toString());
+                        FakeNodes.answer(
+                                exchange,
+                                429,
+                                "{\"error\": {\"type\": \"es_rejected_execution_exception\", \"reason\": \"rejected"
+                                        + " execution of TimedRunnable (queue capacity 1000)\"}, \"status\": 429}");
+                    } else if (node.stalled.contains(pit)) {
+                        // a copy the point in time pinned is on a paused node: the coordinating node waits for it
+                        try {
+                            Thread.sleep(3_000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        FakeNodes.answer(exchange, 200, page(pit, body));
+                    } else if (lost.contains(pit)) {
                         FakeNodes.answer(
                                 exchange,
                                 404,
@@ -91,7 +139,15 @@ class PointInTimeRetryTest extends LocalSparkTest {
         }
 
         Elasticsearch es() {
-            return new Elasticsearch(FakeNodes.url(server), null, null);
+            return es(Elasticsearch.Backoff.DEFAULT);
+        }
+
+        Elasticsearch es(Elasticsearch.Backoff rejections) {
+            return new Elasticsearch(FakeNodes.url(server), null, null, 60_000, rejections);
+        }
+
+        Elasticsearch es(int readTimeoutMillis) {
+            return new Elasticsearch(FakeNodes.url(server), null, null, readTimeoutMillis);
         }
 
         @Override
@@ -101,9 +157,18 @@ class PointInTimeRetryTest extends LocalSparkTest {
     }
 
     private static EventIndex.Read<List<Row>> read(Node node, int attempts, List<String> log) {
+        return read(node, Elasticsearch.Backoff.DEFAULT, attempts, log);
+    }
+
+    private static EventIndex.Read<List<Row>> read(
+            Node node, Elasticsearch.Backoff rejections, int attempts, List<String> log) {
+        return read(node.es(rejections), attempts, log);
+    }
+
+    private static EventIndex.Read<List<Row>> read(Elasticsearch es, int attempts, List<String> log) {
         ModelSettings settings = SparkTrainerTest.settings("cosine");
         return EventIndex.readWithRetries(
-                node.es(),
+                es,
                 "events",
                 EventIndex.PAGE,
                 attempts,
@@ -145,14 +210,109 @@ class PointInTimeRetryTest extends LocalSparkTest {
             var e = assertThrows(EventIndex.ReadFailed.class, () -> read(node, 2, log));
             assertTrue(
                     e.getMessage()
-                            .startsWith("reading [events] failed 2 times: each point in time lost a shard copy"
-                                    + " while it was read; the last: slice "),
+                            .startsWith("reading [events] failed 2 times: each point in time lost a shard copy (or a"
+                                    + " node holding one did not answer) while it was read; the last: slice "),
                     e.getMessage());
             assertTrue(
                     e.getMessage().endsWith("(the index needs a copy of every shard on the nodes that answer)"),
                     e.getMessage());
             assertEquals(2, node.opened().get());
             assertEquals(List.of("pit-1", "pit-2"), node.closed());
+        }
+    }
+
+    /**
+     * A page no node answers within the read timeout (the point in time pinned a copy on a paused node, for which
+     * every coordinating node waits): read again from a new point in time, whose pages are answered.
+     */
+    @Test
+    void aPageNoNodeAnswersMeansReadingEverythingAgainFromANewPointInTime() throws IOException {
+        try (Node node = Node.start(Set.of())) {
+            node.stalled().add("pit-1");
+            List<String> log = new ArrayList<>();
+            EventIndex.Read<List<Row>> read = read(node.es(1_000), 3, log);
+            assertEquals("pit-2", read.pit().id());
+            assertEquals(4, read.value().size(), "both slices' events, once: " + read.value());
+            assertEquals(3, log.size(), log.toString());
+            assertTrue(
+                    log.get(1)
+                            .matches(
+                                    "a page of the point in time over \\[events\\] was not answered \\(slice [01] of 2:"
+                                            + " no node answered the page \\(POST /_search.* failed: .*\\)\\): reading it all"
+                                            + " again from a new point in time"),
+                    log.get(1));
+            assertEquals("reading [events] in 2 slices (point in time, attempt 2 of 3)", log.get(2));
+            assertTrue(node.closed().contains("pit-1"), "the stalled point in time closed: " + node.closed());
+            read.pit().close();
+        }
+    }
+
+    /**
+     * After a lost copy, a new point in time that cannot be opened yet (503: no copy of a shard answers, a primary not
+     * yet promoted) costs an attempt, not the job: it is opened again.
+     */
+    @Test
+    void aNewPointInTimeThatCannotBeOpenedYetIsOpenedAgain() throws IOException {
+        try (Node node = Node.start(Set.of("pit-1"))) {
+            node.failedOpenings().add(2); // the first opening gives pit-1, whose pages are lost; the second: 503
+            List<String> log = new ArrayList<>();
+            EventIndex.Read<List<Row>> read = read(node, 3, log);
+            assertEquals("pit-2", read.pit().id());
+            assertEquals(4, read.value().size());
+            assertEquals(4, log.size(), log.toString());
+            assertTrue(
+                    log.get(2).startsWith("opening a new point in time over [events] failed (POST /events/_pit"),
+                    log.get(2));
+            assertTrue(log.get(2).endsWith("): trying again"), log.get(2));
+            assertEquals("reading [events] in 2 slices (point in time, attempt 3 of 3)", log.get(3));
+            read.pit().close();
+        }
+    }
+
+    /**
+     * Pages rejected for load (429) are asked again after growing waits, the same page of the same point in time (the
+     * same body: point in time, slice, search_after): no new point in time, every event once.
+     */
+    @Test
+    void aRejectedPageIsAskedAgainFromTheSamePointInTime() throws IOException {
+        try (Node node = Node.start(Set.of(), 3)) {
+            List<String> log = new ArrayList<>();
+            long started = System.nanoTime();
+            EventIndex.Read<List<Row>> read = read(node, new Elasticsearch.Backoff(100, 4), 3, log);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertEquals("pit-1", read.pit().id(), "no new point in time");
+            assertEquals(1, node.opened().get());
+            assertEquals(4, read.value().size(), "both slices' events, once: " + read.value());
+            assertEquals(List.of("reading [events] in 2 slices (point in time)"), log);
+            assertEquals(3, node.rejected().size());
+            for (String rejected : node.rejected()) {
+                assertTrue(
+                        node.bodies().stream().filter(rejected::equals).count() >= 2,
+                        "the rejected page was asked again as it was: " + rejected + " in " + node.bodies());
+            }
+            // the two slices read at once: at least the waits of the retries of one of them (100 ms, then 200 ms)
+            assertTrue(millis >= 100, millis + " ms");
+            read.pit().close();
+        }
+    }
+
+    /** A page still rejected after the retries fails the read naming the index and the slice; nothing read again. */
+    @Test
+    void aPageRejectedBeyondTheRetriesFailsTheReadNamingTheIndex() throws IOException {
+        try (Node node = Node.start(Set.of(), 1_000)) {
+            var e = assertThrows(
+                    EventIndex.ReadFailed.class,
+                    () -> read(node, new Elasticsearch.Backoff(10, 2), 3, new ArrayList<>()));
+            assertTrue(
+                    e.getMessage()
+                            .matches(
+                                    "reading \\[events\\] failed: slice [01] of 2: the nodes rejected a page 3 times in"
+                                            + " 0\\.0 s \\(429, too many requests\\); the last: POST /_search.* answered 429: .*"
+                                            + "es_rejected_execution_exception.* \\(the cluster is too busy: read again later,"
+                                            + " or with fewer --slices\\)"),
+                    e.getMessage());
+            assertEquals(1, node.opened().get(), "a rejection does not open a new point in time");
+            assertEquals(List.of("pit-1"), node.closed());
         }
     }
 

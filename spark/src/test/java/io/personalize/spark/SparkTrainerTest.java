@@ -67,6 +67,11 @@ class SparkTrainerTest extends LocalSparkTest {
 
     /** {@code discount}: the model's {@code training.popularity_discount} (null: none). */
     static ModelSettings settings(String algorithm, Double discount) {
+        return settings(algorithm, discount, algorithm.equals("als") ? 6 : null);
+    }
+
+    /** {@code iterations}: als's sweeps. */
+    static ModelSettings settings(String algorithm, Double discount, Integer iterations) {
         return new ModelSettings(
                 "m",
                 "events",
@@ -87,7 +92,7 @@ class SparkTrainerTest extends LocalSparkTest {
                 null,
                 null,
                 algorithm.equals("als") ? 8 : null,
-                algorithm.equals("als") ? 6 : null,
+                iterations,
                 null,
                 null,
                 algorithm.equals("user_knn") ? 7 : null,

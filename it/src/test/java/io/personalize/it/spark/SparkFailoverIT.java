@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * completes, and the new version is active and served. During the reading of the events: a node that holds a shard
  * context of the job's point in time is killed once the job has opened it; the page that needed it fails, the job
  * opens a new point in time on the copies left and reads every event again, and its model holds the node training's
- * users and items (no event lost, none read twice).
+ * users and items (no event lost, none read twice). A node paused (SIGSTOP) while the job reads, with a short read
+ * timeout: the pages that wait for it are read again from a new point in time, and the model is the same.
  */
 class SparkFailoverIT {
 
@@ -90,10 +91,15 @@ class SparkFailoverIT {
 
     /**
      * The model's new version: the import after the node training's version, with its users and items, succeeded and
-     * served by {@code client} (a node left).
+     * served by {@code client} (a node left), once the cluster has two nodes (one killed).
      */
     static void assertImportedAndServed(EsClient client, JsonNode trained) {
-        client.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
+        assertImportedAndServed(client, trained, 2);
+    }
+
+    /** The same once the cluster has {@code nodes} nodes. */
+    static void assertImportedAndServed(EsClient client, JsonNode trained, int nodes) {
+        client.get("/_cluster/health?wait_for_nodes=" + nodes + "&timeout=120s").ok();
         JsonNode status = client.get("/_recommend/models/" + MODEL).ok().path("status");
         JsonNode active = status.path("versions").get(0);
         assertEquals(
@@ -152,22 +158,119 @@ class SparkFailoverIT {
         }
     }
 
+    /**
+     * A node paused (SIGSTOP, by its pid file) while the job reads: it holds a shard context of the job's point in time,
+     * so every page waits for it on whichever node coordinates it, and the job, with a read timeout of 5 s (well under
+     * the master's fault detection: 3 follower checks of 10 s), gets no answer from any node; it reads again from a new
+     * point in time on the copies that answer (or, once the master removed the paused node, finds the copy lost) and
+     * imports the node training's users and items. The node is resumed (SIGCONT) once the job has trained, and in any
+     * case at the end.
+     */
+    @Test
+    void aNodePausedWhileTheJobReadsIsLeftAfterTheReadTimeout() throws Exception {
+        JsonNode trained =
+                es.post("/_recommend/models/" + MODEL + "/_train", null).ok().path("version");
+        Process job = job(
+                "--partitions",
+                "2",
+                "--slices",
+                "2",
+                "--page-size",
+                "25",
+                "--read-timeout",
+                "5s",
+                "--read-attempts",
+                "5");
+        StringBuilder output = new StringBuilder();
+        int paused = -1;
+        long pausedAt = 0;
+        long resumedAfter = -1;
+        try {
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    output.append(line).append('\n');
+                    if (line.startsWith("reading [" + EVENTS + "]") && paused < 0) {
+                        // the point in time is open: pause a node that holds one of its shard contexts
+                        paused = holderOfASearchContextNotTheMaster();
+                        RealCluster.pauseNode(cluster, paused);
+                        pausedAt = System.nanoTime();
+                    }
+                    if (line.startsWith("trained [") && paused >= 0 && resumedAfter < 0) {
+                        RealCluster.resumeNode(cluster, paused);
+                        resumedAfter = (System.nanoTime() - pausedAt) / 1_000_000;
+                    }
+                }
+            }
+            assertTrue(job.waitFor(10, TimeUnit.MINUTES), "bin/spark-train finished");
+            System.out.println("node-" + paused + " paused once the job had opened its point in time, resumed "
+                    + resumedAfter + " ms later (once the job had trained); the job said:\n" + output);
+            assertTrue(paused >= 0, "the job read the events index: " + output);
+            assertEquals(0, job.exitValue(), output.toString());
+            assertTrue(
+                    output.indexOf("a page of the point in time over [" + EVENTS + "] was not answered") >= 0
+                            || output.indexOf("a shard copy of the point in time over [" + EVENTS
+                                            + "] was lost while it was read")
+                                    >= 0,
+                    "the pages that needed the paused node's context failed: " + output);
+            assertTrue(
+                    output.indexOf("reading [" + EVENTS + "] in 2 slices (point in time, attempt 2 of 5)") >= 0,
+                    "read again from a new point in time: " + output);
+            assertTrue(resumedAfter > 0, "resumed only once the job had read and trained: " + output);
+            assertTrue(output.indexOf("imported into [" + MODEL + "]") >= 0, output.toString());
+            // the resumed node is back in the cluster (or comes back): three nodes
+            assertImportedAndServed(cluster.nodes().get(paused == 0 ? 1 : 0), trained, 3);
+        } finally {
+            job.destroyForcibly();
+            if (paused >= 0) {
+                RealCluster.resumeNode(cluster, paused); // SIGCONT: nothing if it runs already
+                es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
+                        .ok();
+            }
+        }
+    }
+
+    /**
+     * The node, other than the elected master, with the most open search contexts of the job's point in time (pausing
+     * the master would add an election to the test); the master when it alone holds them.
+     */
+    static int holderOfASearchContextNotTheMaster() {
+        String master = es.get("/_cat/master?h=node").body().trim();
+        int holder = -1;
+        long most = 0;
+        for (int n = 0; n < cluster.nodes().size(); n++) {
+            if (master.equals("node-" + n)) {
+                continue;
+            }
+            long open = openSearchContexts(n);
+            if (open > most) {
+                most = open;
+                holder = n;
+            }
+        }
+        return holder >= 0 ? holder : holderOfASearchContext();
+    }
+
+    private static long openSearchContexts(int node) {
+        return cluster.nodes()
+                .get(node)
+                .get("/_nodes/_local/stats/indices/search?filter_path=nodes.*.indices.search.open_contexts")
+                .ok()
+                .path("nodes")
+                .elements()
+                .next()
+                .path("indices")
+                .path("search")
+                .path("open_contexts")
+                .asLong();
+    }
+
     /** The node with the most open search contexts (the job's point in time is the only search open). */
     static int holderOfASearchContext() {
         int holder = -1;
         long most = 0;
         for (int n = 0; n < cluster.nodes().size(); n++) {
-            long open = cluster.nodes()
-                    .get(n)
-                    .get("/_nodes/_local/stats/indices/search?filter_path=nodes.*.indices.search.open_contexts")
-                    .ok()
-                    .path("nodes")
-                    .elements()
-                    .next()
-                    .path("indices")
-                    .path("search")
-                    .path("open_contexts")
-                    .asLong();
+            long open = openSearchContexts(n);
             if (open > most) {
                 most = open;
                 holder = n;
