@@ -23,7 +23,9 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
 
 /**
  * Scores models on an {@link OfflineSplit} in the bench's JVM, the way {@code _evaluate} does (ids in the order of
- * their text, a user's training items excluded, every item ranked): the plugin's own training classes for choosing
+ * their text, every item ranked, a user's training items left out: with protocol time the kept history only, the
+ * matrix row capped at {@code max_history} items, as the node's {@code Holdout#score} leaves it out, the way serving
+ * does; with protocol stratified every training item): the plugin's own training classes for choosing
  * parameters on validation splits, and the bench's references, Steck's EASE computed here from the closed form over
  * the whole catalogue (EJML's Cholesky inverse, not the plugin's EASE code): {@link #denseEase} binary, without time
  * decay or popularity, as in the literature; {@link #prepare} and {@link #easeWeights(Prepared, double)} with {@link
@@ -46,10 +48,14 @@ final class OfflineEvaluator {
     private final String[] userNames;
     private final int[][] trainItems; // per user, sorted distinct
     private final int[][] truth; // per user (null: not judged)
+    // protocol time: a list leaves out the user's kept history only, as the node's _evaluate does (a user with more
+    // items than max_history may be shown older ones, never a hit)
+    private final boolean keptHistoryOnly;
 
     OfflineEvaluator(OfflineSplit split, int k) {
         this.split = split;
         this.k = k;
+        this.keptHistoryOnly = split.byTime();
         TreeSet<String> u = new TreeSet<>();
         TreeSet<String> i = new TreeSet<>();
         for (OnlineRetail.Purchase p : split.train()) {
@@ -109,7 +115,8 @@ final class OfflineEvaluator {
                 continue;
             }
             int[] history = model.historyItems(user);
-            Recommendations r = lists.recommend(user, history, model.historyWeights(user), trainItems[user], k, 0);
+            Recommendations r = lists.recommend(
+                    user, history, model.historyWeights(user), keptHistoryOnly ? history : trainItems[user], k, 0);
             metrics.add(r.items(), truth[user]);
         }
         return Figures.of(metrics, 1.0, trainMs);
@@ -131,6 +138,15 @@ final class OfflineEvaluator {
      * item's users in the training matrix; discount 0: the plugin's own lists).
      */
     Figures score(TrainedModel model, double discount, int pool) {
+        return score(model, discount, pool, keptHistoryOnly);
+    }
+
+    /**
+     * {@link #score(TrainedModel, double, int)}, which leaves out what the split's protocol does, with {@code
+     * keptHistoryOnly} saying what: the user's kept history only (the model's matrix row, capped at {@code max_history}
+     * items), as the node's {@code _evaluate} does on protocol time ({@code Holdout#score}), or every training item.
+     */
+    Figures score(TrainedModel model, double discount, int pool, boolean keptHistoryOnly) {
         UserLists lists = new UserLists(model);
         RankingMetrics metrics = new RankingMetrics(k, items.size());
         for (int user = 0; user < userNames.length; user++) {
@@ -139,7 +155,12 @@ final class OfflineEvaluator {
             }
             int[] history = model.historyItems(user);
             Recommendations r = lists.recommend(
-                    user, history, model.historyWeights(user), trainItems[user], discount == 0 ? k : pool, 0);
+                    user,
+                    history,
+                    model.historyWeights(user),
+                    keptHistoryOnly ? history : trainItems[user],
+                    discount == 0 ? k : pool,
+                    0);
             if (discount == 0) {
                 metrics.add(r.items(), truth[user]);
                 continue;
@@ -306,9 +327,25 @@ final class OfflineEvaluator {
      * user's history (the plugin's matrix row) of h_i * B[i][j]}, {@code h} the plugin's history factors ({@link
      * ScoringParams#historyFactors}) of the decayed weights; times the plugin's popularity discount of j ({@link
      * ModelTrainer#popularityDiscount}, {@code discount} > 0); then {@code cf(j) / best cf (if > 0) + popularityWeight *
-     * pop(j) / max pop} (the plugin's blend, its decayed popularity), training items excluded, only positive scores.
+     * pop(j) / max pop} (the plugin's blend, its decayed popularity), the user's training items left out as the split's
+     * protocol leaves them out (see the class), only positive scores.
      */
     Figures scoreEase(Prepared prepared, double[] b, double popularityWeight, double discount, long trainMs) {
+        return scoreEase(prepared, b, popularityWeight, discount, trainMs, keptHistoryOnly);
+    }
+
+    /**
+     * {@link #scoreEase(Prepared, double[], double, double, long)}, with {@code keptHistoryOnly} saying what a list
+     * leaves out: the user's kept history only (the matrix row, capped at {@code max_history}), as the node's {@code
+     * _evaluate} does on protocol time, or every training item.
+     */
+    Figures scoreEase(
+            Prepared prepared,
+            double[] b,
+            double popularityWeight,
+            double discount,
+            long trainMs,
+            boolean keptHistoryOnly) {
         InteractionMatrix m = prepared.matrix();
         int n = items.size();
         ScoringParams scoring = prepared.config().scoring().withPopularityWeight(popularityWeight);
@@ -330,6 +367,7 @@ final class OfflineEvaluator {
                 continue;
             }
             int[] history = m.userItems(user);
+            int[] excluded = keptHistoryOnly ? history : trainItems[user]; // both sorted by item
             float[] h = scoring.historyFactors(history.length, m.userWeights(user));
             Arrays.fill(scores, 0);
             for (int x = 0; x < history.length; x++) {
@@ -343,7 +381,7 @@ final class OfflineEvaluator {
                 if (factors != null) {
                     scores[j] = (float) scores[j] * factors[j];
                 }
-                if (scores[j] > best && Arrays.binarySearch(trainItems[user], j) < 0) {
+                if (scores[j] > best && Arrays.binarySearch(excluded, j) < 0) {
                     best = scores[j];
                 }
             }
@@ -351,7 +389,7 @@ final class OfflineEvaluator {
             for (int j = 0; j < n; j++) {
                 double cf = best > 0 && scores[j] > 0 ? scores[j] / best : 0;
                 float s = (float) (cf + term[j]);
-                if (s > 0f && s >= top.threshold() && Arrays.binarySearch(trainItems[user], j) < 0) {
+                if (s > 0f && s >= top.threshold() && Arrays.binarySearch(excluded, j) < 0) {
                     top.offer(j, s);
                 }
             }
@@ -360,5 +398,44 @@ final class OfflineEvaluator {
             metrics.add(ranked, truth[user]);
         }
         return Figures.of(metrics, 1.0, trainMs);
+    }
+
+    /**
+     * The judged users whose training items outnumber their kept history (the {@code max_history} cap), and in their top
+     * k with only the kept history left out (the node's protocol time): how many are items they had in training (never a
+     * hit, the truth being their new items), as {@code users, listed old items, [user: old items in top k of items]...}.
+     */
+    String capped(TrainedModel model) {
+        UserLists lists = new UserLists(model);
+        StringBuilder out = new StringBuilder();
+        int users = 0;
+        int old = 0;
+        for (int user = 0; user < userNames.length; user++) {
+            if (truth[user] == null || model.matrix().userDegree(user) == 0) {
+                continue;
+            }
+            int[] history = model.historyItems(user);
+            if (history.length == trainItems[user].length) {
+                continue;
+            }
+            users++;
+            Recommendations r = lists.recommend(user, history, model.historyWeights(user), history, k, 0);
+            int o = 0;
+            for (int x = 0; x < r.size(); x++) {
+                if (Arrays.binarySearch(trainItems[user], r.items()[x]) >= 0) {
+                    o++;
+                }
+            }
+            old += o;
+            out.append(String.format(
+                    java.util.Locale.ROOT,
+                    " [%s: %d training items, %d kept, %d of the top %d bought before]",
+                    userNames[user],
+                    trainItems[user].length,
+                    history.length,
+                    o,
+                    r.size()));
+        }
+        return users + " judged users above the cap, " + old + " old items listed:" + out;
     }
 }

@@ -13,9 +13,15 @@ import java.util.TreeMap;
 /**
  * The evaluation protocols of {@code _evaluate}, reproduced in the bench's JVM on the Online Retail purchases, so that
  * the bench can choose parameters on validation splits (never the test split) and compute its own references (an
- * exact dense EASE) on exactly the split the node uses: train events, and each judged user's truth.
+ * exact dense EASE) on exactly the split the node uses: train events, and each judged user's truth. {@code byTime}:
+ * protocol time, whose lists leave out the user's kept history only, as the node's do (see {@link OfflineEvaluator}).
  */
-record OfflineSplit(String name, List<OnlineRetail.Purchase> train, Map<String, Set<String>> truth, long anchorMillis) {
+record OfflineSplit(
+        String name,
+        List<OnlineRetail.Purchase> train,
+        Map<String, Set<String>> truth,
+        long anchorMillis,
+        boolean byTime) {
 
     /** Protocol time: train before {@code split}, judge the new items of [split, end). */
     static OfflineSplit time(List<OnlineRetail.Purchase> purchases, long split, long end, String name) {
@@ -34,7 +40,7 @@ record OfflineSplit(String name, List<OnlineRetail.Purchase> train, Map<String, 
                 truth.computeIfAbsent(p.user(), x -> new HashSet<>()).add(p.sku());
             }
         }
-        return new OfflineSplit(name, train, truth, split);
+        return new OfflineSplit(name, train, truth, split, true);
     }
 
     /** Protocol stratified: each user's distinct items split by {@link StratifiedSplit}, as the plugin splits them. */
@@ -67,6 +73,6 @@ record OfflineSplit(String name, List<OnlineRetail.Purchase> train, Map<String, 
                 newest = Math.max(newest, p.time());
             }
         }
-        return new OfflineSplit(name, train, heldOut, newest);
+        return new OfflineSplit(name, train, heldOut, newest, false);
     }
 }
