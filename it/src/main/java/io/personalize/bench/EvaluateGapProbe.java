@@ -14,9 +14,10 @@ import java.util.Locale;
  * 0.2, discount 0.3) trained with the plugin's classes on OR-time's training part and scored on its test split twice:
  * each list leaving out every training item of the user (the bench's evaluator) and leaving out the kept history only
  * (the node's {@code Holdout#score} on protocol time, as serving leaves it out); then the bench's dense reference the
- * same two ways.
+ * same two ways; with {@code reference}, the reference as {@code bin/bench models} computes it (lambda chosen on the
+ * validation split, lists scored as the node scores protocol time).
  *
- * <pre>cd it && mvn -q compile exec:java -Dexec.mainClass=io.personalize.bench.EvaluateGapProbe</pre>
+ * <pre>cd it && mvn -q compile exec:java -Dexec.mainClass=io.personalize.bench.EvaluateGapProbe [-Dexec.args=reference]</pre>
  */
 public final class EvaluateGapProbe {
 
@@ -50,12 +51,25 @@ public final class EvaluateGapProbe {
         double[] b = e.easeWeights(prepared, 800);
         print("bench reference, every training item left out           ", e.scoreEase(prepared, b, 0.2, 0.3, 0, false));
         print("bench reference, the kept history left out              ", e.scoreEase(prepared, b, 0.2, 0.3, 0, true));
+        if (args.length > 0 && args[0].equals("reference")) {
+            // the bench's reference as bin/bench models now computes it: lambda chosen on OR-time's validation split
+            // (October), both scored as the node scores protocol time
+            OfflineSplit validation = OfflineSplit.time(
+                    test.train(), AlgorithmsBench.VALIDATION_SPLIT, OnlineRetail.SPLIT, "OR-time validation");
+            AlgorithmsBench.Reference r = AlgorithmsBench.reference(
+                    new OfflineEvaluator(validation, 10),
+                    validation.name(),
+                    new AlgorithmsBench.Tuned(null, config, AlgorithmsBench.shapeLabel(config)));
+            print(
+                    "bench reference, lambda " + r.lambda() + " chosen on validation, as the bench scores it now",
+                    e.scoreEase(prepared, e.easeWeights(prepared, r.lambda()), 0.2, 0.3, 0));
+        }
     }
 
     private static void print(String label, OfflineEvaluator.Figures f) {
         System.out.printf(
                 Locale.ROOT,
-                "%s NDCG@10 %.4f HR %.4f precision %.4f recall %.4f MAP %.4f coverage %.4f%n",
+                "%s NDCG@10 %.6f HR %.4f precision %.4f recall %.4f MAP %.4f coverage %.4f%n",
                 label,
                 f.ndcg(),
                 f.hr(),
