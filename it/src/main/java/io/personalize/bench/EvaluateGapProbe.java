@@ -69,7 +69,7 @@ public final class EvaluateGapProbe {
     private static void print(String label, OfflineEvaluator.Figures f) {
         System.out.printf(
                 Locale.ROOT,
-                "%s NDCG@10 %.6f HR %.4f precision %.4f recall %.4f MAP %.4f coverage %.4f%n",
+                "%s NDCG@10 %.17g HR %.4f precision %.4f recall %.4f MAP %.4f coverage %.4f%n",
                 label,
                 f.ndcg(),
                 f.hr(),
