@@ -8,10 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Part of {@code bin/bench recommend-quality}: what the served term reaches, beside the replay's reach ({@link
@@ -41,13 +37,13 @@ final class NewProductServedReach {
                 buyers.add(user);
             }
         }
-        Map<String, JsonNode> wide = responses(
+        Map<String, JsonNode> wide = RecommendQualityBench.responses(
                 es,
                 buyers,
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user) + ", \"size\": " + WIDE
                         + ", \"exclude_seen\": true, \"content_weight\": 1, \"content_slots\": " + WIDE
                         + ", \"content_support\": 1, \"explain\": true}");
-        Map<String, JsonNode> plain = responses(
+        Map<String, JsonNode> plain = RecommendQualityBench.responses(
                 es,
                 buyers,
                 user -> "{\"model\": \"" + model + "\", \"user_id\": " + EsClient.toJson(user)
@@ -132,26 +128,5 @@ final class NewProductServedReach {
                 tenthCount == 0 ? 0 : eighthSum / tenthCount,
                 tenthCount == 0 ? 0 : tenthSum / tenthCount,
                 lastWideCount == 0 ? 0 : lastWideSum / lastWideCount);
-    }
-
-    private static Map<String, JsonNode> responses(
-            EsClient es, List<String> keys, java.util.function.Function<String, String> body) {
-        Map<String, JsonNode> out = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (String key : keys) {
-                done.add(pool.submit(() ->
-                        out.put(key, es.post("/_recommend", body.apply(key)).ok())));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        } finally {
-            pool.shutdown();
-        }
-        return out;
     }
 }

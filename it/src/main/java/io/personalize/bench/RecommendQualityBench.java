@@ -314,15 +314,21 @@ public final class RecommendQualityBench {
     /** One _recommend per key, two client threads; each key's recommended item ids in order. */
     static Map<String, List<String>> shelves(
             EsClient es, List<String> keys, java.util.function.Function<String, String> body) {
-        Map<String, List<String>> shelves = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, List<String>> shelves = new HashMap<>();
+        responses(es, keys, body).forEach((key, response) -> shelves.put(key, RecommendBenchData.items(response)));
+        return shelves;
+    }
+
+    /** One _recommend per key, two client threads; each key's whole answer. */
+    static Map<String, JsonNode> responses(
+            EsClient es, List<String> keys, java.util.function.Function<String, String> body) {
+        Map<String, JsonNode> out = new java.util.concurrent.ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Future<?>> done = new ArrayList<>();
             for (String key : keys) {
-                done.add(pool.submit(() -> shelves.put(
-                        key,
-                        RecommendBenchData.items(
-                                es.post("/_recommend", body.apply(key)).ok()))));
+                done.add(pool.submit(() ->
+                        out.put(key, es.post("/_recommend", body.apply(key)).ok())));
             }
             for (Future<?> f : done) {
                 f.get();
@@ -332,7 +338,7 @@ public final class RecommendQualityBench {
         } finally {
             pool.shutdown();
         }
-        return shelves;
+        return out;
     }
 
     /**
