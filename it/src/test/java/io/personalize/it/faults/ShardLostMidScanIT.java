@@ -199,9 +199,18 @@ class ShardLostMidScanIT {
     @Order(3)
     void aCopyLostWhileATrainingReadsTheEventsOfAnIndexWithReplicasIsReadAgainFromANewPointInTime() throws Exception {
         Replicated shop = replicatedShop();
-        long count = shop.es().get("/" + REPLICATED + "-events/_count").ok().path("count").asLong();
+        long count = shop.es()
+                .get("/" + REPLICATED + "-events/_count")
+                .ok()
+                .path("count")
+                .asLong();
         assertEquals(LOG.events(), count, "every event is in the index");
-        long before = shop.es().get("/_recommend/models/" + REPLICATED).ok().path("status").path("active_version").asLong();
+        long before = shop.es()
+                .get("/_recommend/models/" + REPLICATED)
+                .ok()
+                .path("status")
+                .path("active_version")
+                .asLong();
         String task = shop.es()
                 .post("/_recommend/models/" + REPLICATED + "/_train?wait_for_completion=false", null)
                 .ok()
@@ -238,7 +247,8 @@ class ShardLostMidScanIT {
                             .get(node)
                             .post("/_recommend", "{\"model\": \"" + REPLICATED + "\", \"user_id\": \"" + user + "\"}")
                             .ok();
-                    assertFalse(shelf.path("recommendations").isEmpty(), "node-" + node + " serves " + user + ": " + shelf);
+                    assertFalse(
+                            shelf.path("recommendations").isEmpty(), "node-" + node + " serves " + user + ": " + shelf);
                 }
             }
         } finally {
@@ -308,7 +318,8 @@ class ShardLostMidScanIT {
                               "index.routing.allocation.include._name": "node-%d,node-%d"},
                  "mappings": {"properties": {
                    "user_id": {"type": "keyword"}, "item_id": {"type": "keyword"}, "type": {"type": "keyword"},
-                   "@timestamp": {"type": "date"}}}}""", shop.a(), shop.b())).ok();
+                   "@timestamp": {"type": "date"}}}}""", shop.a(), shop.b()))
+                    .ok();
             LOG.load(es, events, 2, 10_000, loaded -> {});
             SyntheticEvents.createCatalog(es, items, LOG.items());
             // the catalogue on the master only: the killed node's death takes nothing else the reads need
@@ -316,8 +327,10 @@ class ShardLostMidScanIT {
                     .ok();
             assertEquals(
                     201,
-                    es.put("/_recommend/models/" + REPLICATED, SyntheticEvents.modelConfig(items, events)
-                                    .replace("\"weights\"", "\"recent_events\": \"api\", \"weights\""))
+                    es.put(
+                                    "/_recommend/models/" + REPLICATED,
+                                    SyntheticEvents.modelConfig(items, events)
+                                            .replace("\"weights\"", "\"recent_events\": \"api\", \"weights\""))
                             .status());
         }
         green();
@@ -334,12 +347,16 @@ class ShardLostMidScanIT {
                 .get("/_nodes/stats/indices/search?filter_path=nodes.*.name,nodes.*.indices.search.open_contexts")
                 .ok();
         Map<String, Long> contexts = new java.util.TreeMap<>();
-        stats.path("nodes").forEach(n -> contexts.put(
-                n.path("name").asText(), n.path("indices").path("search").path("open_contexts").asLong()));
+        stats.path("nodes")
+                .forEach(n -> contexts.put(
+                        n.path("name").asText(),
+                        n.path("indices").path("search").path("open_contexts").asLong()));
         int victim = contexts.getOrDefault("node-" + shop.a(), 0L) >= contexts.getOrDefault("node-" + shop.b(), 0L)
                 ? shop.a()
                 : shop.b();
-        assertTrue(contexts.getOrDefault("node-" + victim, 0L) > 0, "the scan reads from node-" + victim + ": " + contexts);
+        assertTrue(
+                contexts.getOrDefault("node-" + victim, 0L) > 0,
+                "the scan reads from node-" + victim + ": " + contexts);
         RealCluster.killNode(cluster, victim);
         return victim;
     }
@@ -354,8 +371,7 @@ class ShardLostMidScanIT {
                 .resolve(cluster.name())
                 .resolve("node-" + node)
                 .resolve("logs");
-        String line = "a shard copy of the point in time over [" + REPLICATED
-                + "-events] was lost while it was read";
+        String line = "a shard copy of the point in time over [" + REPLICATED + "-events] was lost while it was read";
         // the server's plain log, not the JSON one beside it
         Path log = logs.resolve(Files.readString(logs.resolve("../config/elasticsearch.yml"))
                         .lines()
@@ -364,7 +380,8 @@ class ShardLostMidScanIT {
                         .findFirst()
                         .orElseThrow()
                 + ".log");
-        return Files.readString(log).lines()
+        return Files.readString(log)
+                .lines()
                 .filter(l -> l.contains(line) && l.contains("reading it all again from a new point in time"))
                 .count();
     }
