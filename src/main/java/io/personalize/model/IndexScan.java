@@ -26,6 +26,7 @@ import org.elasticsearch.action.search.TransportOpenPointInTimeAction;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.action.support.TransportActions;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
@@ -168,9 +169,8 @@ public final class IndexScan {
                                 // a shard whose only copy was lost: nothing to read it from until its node is back
                                 : lost.exception(
                                         attempt - 1,
-                                        "and no other copy of it could be read (a new point in time: "
-                                                + ExceptionsHelper.unwrapCause(e)
-                                                        .getMessage() + ")")));
+                                        "and no other copy of it could be read (opening a new point in time: "
+                                                + Lost.failure(index, e) + ")")));
         client.execute(TransportOpenPointInTimeAction.TYPE, open, again.delegateFailureAndWrap((l, response) -> {
             // each search may hand back a newer id for the same point in time: close the latest
             AtomicReference<BytesReference> pit = new AtomicReference<>(response.getPointInTimeId());
@@ -389,6 +389,14 @@ public final class IndexScan {
             }
             shards.append(": ").append(message);
             return new Lost(index, shards.toString(), true, cause);
+        }
+
+        /** What a failure says: the shards it names (a search's), else its message with its causes'. */
+        static String failure(String index, Exception e) {
+            Lost lost = Lost.of(index, BytesArray.EMPTY, e);
+            return lost != null
+                    ? lost.shards()
+                    : ExceptionsHelper.unwrapCause(e).toString();
         }
 
         /** A shard's failure that says its copy is gone: its node is unreachable, closed or restarted, or the shard. */
