@@ -136,7 +136,8 @@ class SparkLostCompletionIT {
                         + "\\] \\(import session \\[([^\\]]+)\\]\\) was not answered")
                 .matcher(output);
         assertTrue(lost.find(), "the job said its completion was not answered: " + output);
-        Matcher parts = Pattern.compile("imported into \\[" + Pattern.quote(MODEL) + "\\] in (\\d+) parts")
+        Matcher parts = Pattern.compile("imported into \\[" + Pattern.quote(MODEL)
+                        + "\\] in (\\d+) parts .* \\(2 partitions\\): ([\\d,]+) documents")
                 .matcher(output);
         assertTrue(parts.find(), output.toString());
         return new Job(
