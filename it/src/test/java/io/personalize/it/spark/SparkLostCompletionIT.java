@@ -35,8 +35,8 @@ class SparkLostCompletionIT {
     static final String PRODUCTS = "spl-products";
     static final String EVENTS = "spl-events";
     static final String MODEL = "spl-shop";
-    /** The proxy's port: in this run's range, clear of the clusters' (port to port + 160). */
-    static final int PROXY_PORT = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 300;
+    /** The proxy's port: in this run's range, clear of the clusters' (to port + 177) and of a bench's (port + 200). */
+    static final int PROXY_PORT = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 180;
 
     private static EsClient es;
 
