@@ -79,6 +79,10 @@ public final class NeighborSums {
         float[] current = withSources ? new float[items.length] : null;
         int[] currentSource = withSources ? new int[items.length] : null;
         int size = 0;
+        // boxed once per new candidate, not per reference (a map of String to Integer boxes what it is given)
+        Integer nextSlot = size;
+        // the current row's candidate numbers, so that finding the strongest sources looks nothing up again
+        int[] slots = new int[16];
         Set<String> listed = factors == null ? null : new HashSet<>();
         for (int x = 0; x < sources.size(); x++) {
             String source = sources.get(x);
@@ -95,14 +99,18 @@ public final class NeighborSums {
             }
             List<String> row = list.neighbors();
             float[] scores = list.scores();
+            if (slots.length < scores.length) {
+                slots = new int[scores.length];
+            }
             for (int p = 0; p < scores.length; p++) {
                 String item = row.get(p);
-                Integer known = index.putIfAbsent(item, size);
+                Integer known = index.putIfAbsent(item, nextSlot);
                 // 1 · score is the score exactly: unweighted sums are as before
                 float term = factors == null ? scores[p] : factor * scores[p];
                 int j;
                 if (known == null) {
                     j = size++;
+                    nextSlot = size;
                     items[j] = item;
                     sums[j] = term;
                     if (withSources) {
@@ -121,11 +129,12 @@ public final class NeighborSums {
                         }
                     }
                 }
+                slots[p] = j;
             }
             if (withSources) {
                 // the source's whole contribution to each neighbour is known now
                 for (int p = 0; p < scores.length; p++) {
-                    int j = index.get(row.get(p));
+                    int j = slots[p];
                     float contribution = current[j];
                     if (currentSource[j] == x
                             && contribution > 0f
