@@ -31,6 +31,7 @@ final class Ranking {
     private Candidate pendingBeyond;
     private boolean firstBeyondTaken;
     private String takenByScan;
+    private boolean beyondExhausted;
 
     Ranking(Map<String, Candidate> candidates, PopularList popular, float popularScale, Set<String> excluded) {
         this(candidates, BeyondStoredList.NONE, popular, popularScale, excluded);
@@ -110,13 +111,14 @@ final class Ranking {
 
     /** The next item past the stored list that is not a candidate already, as a candidate; null when none. */
     private Candidate peekBeyond() {
-        if (pendingBeyond != null || beyond.size() == 0) {
+        if (pendingBeyond != null || beyondExhausted) {
             return pendingBeyond;
         }
         if (firstBeyondTaken == false) {
             // the first, by a scan: most shelves never take one, and need only to compare with it
             int best = beyond.best(candidates);
             pendingBeyond = best < 0 ? null : beyond.candidate(best);
+            beyondExhausted = best < 0;
             return pendingBeyond;
         }
         Integer[] order = beyond.order();
@@ -127,6 +129,7 @@ final class Ranking {
                 return pendingBeyond;
             }
         }
+        beyondExhausted = true;
         return null;
     }
 
