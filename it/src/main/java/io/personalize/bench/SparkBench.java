@@ -74,7 +74,8 @@ public final class SparkBench {
                             .map(Integer::parseInt)
                             .toList(),
                     args.length > 3 ? Integer.parseInt(args[3]) : 3,
-                    io.personalize.training.ImplicitAls.Solver.of(args.length > 4 ? args[4] : "cg"));
+                    io.personalize.training.ImplicitAls.Solver.of(args.length > 4 ? args[4] : "cg"),
+                    args.length > 5 ? Long.parseLong(args[5]) : 42);
         } else if (mode.equals("als-regparam")) {
             // MLlib's regParam scale chosen on a validation split, then measured on OR-time beside the node's als
             retail(es, url, List.of("als"), true);
@@ -219,11 +220,12 @@ public final class SparkBench {
         System.out.printf(
                 Locale.ROOT,
                 "ALS seed-to-seed spread, node's ALS (variant %s) and Spark MLlib, Online Retail (train < 2011-11-01:"
-                        + " %,d events), OR-time, k = %d, seeds 42..%d, %s%n",
+                        + " %,d events), OR-time, k = %d, seeds %d..%d, %s%n",
                 variant.id(),
                 protocol.train().size(),
                 K,
-                41 + seeds,
+                firstSeed,
+                firstSeed + seeds - 1,
                 url);
         for (int iterations : sweeps) {
             String model = "spark-or-als-" + iterations;
@@ -247,7 +249,7 @@ public final class SparkBench {
             List<OfflineEvaluator.Figures> node = new ArrayList<>();
             List<OfflineEvaluator.Figures> mllib = new ArrayList<>();
             for (int x = 0; x < seeds; x++) {
-                long seed = 42 + x;
+                long seed = firstSeed + x;
                 OfflineEvaluator.Figures f = offline.plugin(io.personalize.training.TrainingConfig.builder()
                         .algorithm(io.personalize.training.TrainingConfig.Algorithm.ALS)
                         .neighbors(50)
@@ -258,7 +260,7 @@ public final class SparkBench {
                 node.add(f);
                 printRun("node's ALS, seed " + seed, f, String.format(Locale.ROOT, "(%,d ms)", f.trainMs()));
             }
-            if (exact) {
+            if (exact && firstSeed == 42) {
                 // the in-cluster training itself (seed 42), scored from its stored lists as the job's model is
                 long start = System.nanoTime();
                 String index = es.post("/_recommend/models/" + model + "/_train", null)
@@ -272,14 +274,14 @@ public final class SparkBench {
                         String.format(Locale.ROOT, "(%.1f s, stored lists)", (System.nanoTime() - start) / 1e9));
             }
             for (int x = 0; x < seeds; x++) {
-                long seed = 42 + x;
+                long seed = firstSeed + x;
                 SparkRun run = SparkRun.run(url, model, "--master", "local[2]", "--seed", String.valueOf(seed));
                 OfflineEvaluator.Figures f = figures(metrics(Model.read(es, activeIndex(es, model)), protocol, ids));
                 mllib.add(f);
                 printRun("Spark MLlib, seed " + seed, f, String.format(Locale.ROOT, "(%.1f s wall)", run.seconds));
             }
-            printSpread("node's ALS, " + iterations + " iterations, the other seeds vs 42", node);
-            printSpread("Spark MLlib, " + iterations + " iterations, the other seeds vs 42", mllib);
+            printSpread("node's ALS, " + iterations + " iterations, the other seeds vs " + firstSeed, node);
+            printSpread("Spark MLlib, " + iterations + " iterations, the other seeds vs " + firstSeed, mllib);
             OfflineEvaluator.Figures a = mean(node);
             OfflineEvaluator.Figures b = mean(mllib);
             System.out.printf(
@@ -312,7 +314,7 @@ public final class SparkBench {
         es.delete("/" + products);
         System.out.println("\nreproduce: bin/bench spark als-spread "
                 + String.join(",", sweeps.stream().map(String::valueOf).toList()) + " " + seeds
-                + (exact ? " exact" : ""));
+                + " " + variant.id() + (firstSeed == 42 ? "" : " " + firstSeed));
     }
 
     /** One run's line: its label, HR@10, Recall, NDCG and coverage, and what it took. */
