@@ -195,7 +195,8 @@ public final class SparkBench {
             String url,
             List<Integer> sweeps,
             int seeds,
-            io.personalize.training.ImplicitAls.Solver variant)
+            io.personalize.training.ImplicitAls.Solver variant,
+            long firstSeed)
             throws Exception {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
