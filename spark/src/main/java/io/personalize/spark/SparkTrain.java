@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.http.entity.ContentType;
 import org.apache.http.entity.FileEntity;
 import org.apache.spark.sql.Dataset;
@@ -471,9 +472,14 @@ public final class SparkTrain {
             }
             FileEntity body = new FileEntity(file.toFile(), ContentType.create("application/x-ndjson"));
             // the newest event used: serving adds in real time only what a user did after it, as for the node's
-            // training
+            // training; the import's id: the REST client sends the request again to another node when its answer is
+            // lost, and the node answers a resend with the version the first made instead of importing it twice
+            String importId = UUID.randomUUID().toString();
             JsonNode answer = client.sendWaiting(
-                    "POST", "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis, body);
+                    "POST",
+                    "/_recommend/models/" + encode(model) + "/_import?newest_event=" + newestMillis + "&import_id="
+                            + importId,
+                    body);
             log.accept(String.format(
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
             return answer;
