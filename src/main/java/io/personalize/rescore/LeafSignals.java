@@ -95,7 +95,10 @@ final class LeafSignals {
         this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, false);
     }
 
-    /** {@code nodeCopy}: whether a keyword id uses and fills this node's {@link SegmentIdOrds} (tests choose). */
+    /**
+     * {@code nodeCopy}: whether a keyword id uses this node's table of the segment's ids ({@link SegmentIdTerms}), or,
+     * for a segment not tabled, its {@link SegmentIdOrds} (tests choose).
+     */
     LeafSignals(
             LeafReader reader,
             ShardSignals signals,
@@ -104,9 +107,22 @@ final class LeafSignals {
             int walkedTermsPerLookup,
             boolean nodeCopy)
             throws IOException {
+        this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, nodeCopy);
+    }
+
+    /** {@code tableTerms}: whether a keyword id may use {@link SegmentIdTerms} (tests of {@link SegmentIdOrds}). */
+    LeafSignals(
+            LeafReader reader,
+            ShardSignals signals,
+            RescoreWeights weights,
+            int storedIdReadsPerSeek,
+            int walkedTermsPerLookup,
+            boolean nodeCopy,
+            boolean tableTerms)
+            throws IOException {
         this.signals = signals;
         this.weights = weights;
-        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy);
+        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
         int fields = signals.attributeFields().size();
         attributeValues = new SortedSetDocValues[fields];
         attributeOrds = new long[fields][];
@@ -140,7 +156,8 @@ final class LeafSignals {
             ShardSignals signals,
             int storedIdReadsPerSeek,
             int walkedTermsPerLookup,
-            boolean nodeCopy)
+            boolean nodeCopy,
+            boolean tableTerms)
             throws IOException {
         String field = signals.idField();
         if (IdFieldMapper.NAME.equals(field)) {
@@ -154,11 +171,13 @@ final class LeafSignals {
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
             IndexReader.CacheHelper core = reader.getCoreCacheHelper();
+            SegmentIdTerms terms = tableTerms ? SegmentIdTerms.of(core, field, keywords) : null;
             return new KeywordIds(
                     keywords,
                     signals,
                     core == null ? null : core.getKey(),
-                    nodeCopy ? SegmentIdOrds.of(core, field) : null,
+                    terms,
+                    nodeCopy && terms == null ? SegmentIdOrds.of(core, field) : null,
                     walkedTermsPerLookup);
         }
         SortedNumericDocValues numbers = reader.getSortedNumericDocValues(field);
@@ -261,6 +280,7 @@ final class LeafSignals {
                 SortedSetDocValues ids,
                 ShardSignals signals,
                 Object segmentKey,
+                SegmentIdTerms terms,
                 SegmentIdOrds known,
                 int walkedTermsPerLookup)
                 throws IOException {
@@ -274,9 +294,62 @@ final class LeafSignals {
             ShardSignals.ResolvedIds resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
                 use(resolved);
+            } else if (terms != null) {
+                resolveFromTerms(terms);
             } else if (known != null && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolveFromKnown();
             }
+        }
+
+        /**
+         * Turns the items into ordinals with one probe each of the segment's table of its ids, with the hashes the
+         * items' table computed once for every segment. In a segment with few distinct ids beside the items found, the
+         * table of every ordinal's item is filled directly (no sort).
+         */
+        private void resolveFromTerms(SegmentIdTerms terms) {
+            IdTable table = table();
+            byte[] bytes = table.bytes();
+            int size = table.size();
+            long[] packed = new long[size];
+            int n = 0;
+            for (int i = 0; i < size; i++) {
+                int from = table.start(i);
+                long ord = terms.ord(bytes, from, table.start(i + 1) - from, table.hash(i));
+                if (ord >= 0) {
+                    packed[n++] = pack(ord, i);
+                }
+            }
+            long valueCount = ids.getValueCount();
+            if (valueCount <= (long) ShardSignals.DENSE_ORDS_PER_ITEM * Math.max(1, n)) {
+                int[] itemOfOrd = new int[(int) valueCount];
+                Arrays.fill(itemOfOrd, -1);
+                for (int k = 0; k < n; k++) {
+                    int ord = (int) (packed[k] >>> 32);
+                    if (itemOfOrd[ord] < 0) {
+                        itemOfOrd[ord] = (int) packed[k]; // an id named twice keeps its first item, as the table does
+                    }
+                }
+                ShardSignals.ResolvedIds resolved = new ShardSignals.ResolvedIds(new long[0], new int[0], itemOfOrd);
+                signals.resolvedKeywordIds(segmentKey, resolved);
+                use(resolved);
+                return;
+            }
+            Arrays.sort(packed, 0, n);
+            keep(Arrays.copyOf(packed, firstOfEachOrd(packed, n)));
+        }
+
+        /**
+         * Keeps, of sorted (ordinal, item) pairs, the first item of each ordinal (an id named twice keeps its first
+         * item, as the table does); returns how many are kept.
+         */
+        private static int firstOfEachOrd(long[] packed, int n) {
+            int unique = 0;
+            for (int k = 0; k < n; k++) {
+                if (unique == 0 || packed[k] >>> 32 != packed[unique - 1] >>> 32) {
+                    packed[unique++] = packed[k];
+                }
+            }
+            return unique;
         }
 
         /**
@@ -310,14 +383,7 @@ final class LeafSignals {
                 }
             }
             Arrays.sort(packed, 0, n);
-            // an id named twice keeps its first item, as the table does
-            int unique = 0;
-            for (int k = 0; k < n; k++) {
-                if (unique == 0 || packed[k] >>> 32 != packed[unique - 1] >>> 32) {
-                    packed[unique++] = packed[k];
-                }
-            }
-            keep(Arrays.copyOf(packed, unique));
+            keep(Arrays.copyOf(packed, firstOfEachOrd(packed, n)));
         }
 
         private IdTable table() {
@@ -386,6 +452,7 @@ final class LeafSignals {
                     }
                 }
                 Arrays.sort(packed, 0, n);
+                n = firstOfEachOrd(packed, n);
             }
             keep(Arrays.copyOf(packed, n));
         }
