@@ -95,13 +95,19 @@ final class IdTable {
 
     /** The item whose id is these bytes, or -1. */
     int find(byte[] other, int offset, int length) {
-        int slot = hash(other, offset, length) & mask;
+        return find(other, offset, length, hash(other, offset, length));
+    }
+
+    /** The item whose id is these bytes, whose {@link #hash} is known, or -1. */
+    int find(byte[] other, int offset, int length, int hash) {
+        int slot = hash & mask;
         while (true) {
             int item = slots[slot] - 1;
             if (item < 0) {
                 return -1;
             }
-            if (Arrays.equals(bytes, start[item], start[item + 1], other, offset, offset + length)) {
+            if (hashes[item] == hash
+                    && Arrays.equals(bytes, start[item], start[item + 1], other, offset, offset + length)) {
                 return item;
             }
             slot = (slot + 1) & mask;

@@ -267,6 +267,8 @@ final class LeafSignals {
         private final Object segmentKey;
         // this node's ordinals of ids earlier requests asked this segment about (null: none kept)
         private final SegmentIdOrds known;
+        // the node's table of the segment's ids (null: not tabled)
+        private final SegmentIdTerms terms;
         // documents asked about before the items are turned into this segment's ordinals: as many as the turning costs
         private final long resolveAfter;
         private final boolean walk;
@@ -288,14 +290,17 @@ final class LeafSignals {
             this.signals = signals;
             this.segmentKey = segmentKey;
             this.known = known;
+            this.terms = terms;
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
             this.walk = walkCost <= signals.size();
-            this.resolveAfter = Math.min(signals.size(), walkCost);
+            // with the segment's table, a document's item costs a probe of it as turning one item into an ordinal does:
+            // the items are turned into ordinals once more documents than items are asked about
+            this.resolveAfter = terms != null ? signals.size() : Math.min(signals.size(), walkCost);
             ShardSignals.ResolvedIds resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
                 use(resolved);
             } else if (terms != null) {
-                resolveFromTerms(terms);
+                // turned into ordinals once more documents than items are asked about (see item)
             } else if (known != null && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolveFromKnown();
             }
@@ -400,7 +405,11 @@ final class LeafSignals {
             }
             long ord = ids.nextOrd();
             if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
-                resolve();
+                if (terms != null) {
+                    resolveFromTerms(terms);
+                } else {
+                    resolve();
+                }
             }
             if (itemOfOrd != null) {
                 return itemOfOrd[(int) ord];
@@ -408,6 +417,12 @@ final class LeafSignals {
             if (resolvedOrds != null) {
                 int k = Arrays.binarySearch(resolvedOrds, ord);
                 return k < 0 ? -1 : resolvedItems[k];
+            }
+            if (terms != null) {
+                // the ordinal's id as the segment's table holds it, hash included: no term decoded
+                int t = (int) ord;
+                int from = terms.start(t);
+                return table().find(terms.bytes(), from, terms.start(t + 1) - from, terms.hash(t));
             }
             return table().find(ids.lookupOrd(ord));
         }

@@ -117,6 +117,20 @@ final class SegmentIdTerms {
         }
     }
 
+    /** The array every id's bytes are in (do not change it): id {@code t}'s are {@code [start(t), start(t + 1))}. */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    int start(int term) {
+        return start[term];
+    }
+
+    /** The hash of the id whose ordinal is {@code term} ({@link IdTable#hash}). */
+    int hash(int term) {
+        return hashes[term];
+    }
+
     /** Segments tabled now (tests). */
     static int segments() {
         return SEGMENTS.size();

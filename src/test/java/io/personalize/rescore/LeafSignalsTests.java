@@ -356,15 +356,28 @@ public class LeafSignalsTests extends ESTestCase {
             assertScores("sku", 400, 2000, 1, walk, true, true, shipped);
         }
         assertThat(SegmentIdTerms.segments(), greaterThan(0));
-        PersonalizationSignals signals = signals("sku", 400, 200);
+        // each document's id probed in the table while fewer documents than items are asked about; past that, the
+        // items are turned into the segment's ordinals (and kept with the signals for the segment's next passes)
+        PersonalizationSignals signals = signals("sku", 400, 5);
         for (LeafReaderContext leaf : reader.leaves()) {
             if (leaf.reader().getSortedSetDocValues("sku") == null) {
                 continue;
             }
             ShardSignals fresh = new ShardSignals(signals);
             Object key = leaf.reader().getCoreCacheHelper().getKey();
-            new LeafSignals(leaf.reader(), fresh, WEIGHTS, 1 << 20, walk, true, true);
-            assertNotNull("resolved from the segment's table at once", fresh.resolvedKeywordIds(key));
+            LeafSignals reading = new LeafSignals(leaf.reader(), fresh, WEIGHTS, 1 << 20, walk, true, true);
+            assertNull("not resolved before any document", fresh.resolvedKeywordIds(key));
+            int withId = 0;
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                if (leaf.reader().getSortedSetDocValues("sku").advanceExact(doc)) {
+                    withId++;
+                }
+                reading.item(doc);
+            }
+            assertEquals(
+                    "resolved once more documents than items were asked about",
+                    withId > signals.size(),
+                    fresh.resolvedKeywordIds(key) != null);
         }
     }
 
