@@ -210,7 +210,7 @@ public final class PersonalizationSignals implements Writeable {
      */
     public static PersonalizationSignals of(Profile profile, boolean named) {
         if (profile.isEmpty()) {
-            return new Builder(NeighborSums.of(List.of(), Map.of(), Set.of(), false))
+            return new Builder(NeighborSums.of(List.of(), Map.of(), Set.of(), false), 0)
                     .build(
                             profile.model().config().catalog().idField(),
                             profile.model().version().version(),
@@ -218,14 +218,17 @@ public final class PersonalizationSignals implements Writeable {
         }
         List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
         // the same sums and sources as ProfileScorer.sum, unranked: the signals need no order
-        Builder b = new Builder(NeighborSums.of(sources, profile.neighbors(), Set.of(), named));
         UserProfile user = profile.user();
+        PopularList popular = profile.popular();
+        // the items only affinity or popularity name: at most the user's list and the popular list
+        int others = (user == null ? 0 : user.recommended().size())
+                + (popular == null ? 0 : popular.items().size());
+        Builder b = new Builder(NeighborSums.of(sources, profile.neighbors(), Set.of(), named), others);
         if (user != null) {
             for (int r = 0; r < user.recommended().size(); r++) {
                 b.setAffinity(user.recommended().get(r), user.scores()[r], user.because(r));
             }
         }
-        PopularList popular = profile.popular();
         if (popular != null) {
             for (int r = 0; r < popular.items().size(); r++) {
                 b.setPopularity(popular.items().get(r), popular.scores()[r]);
@@ -277,7 +280,7 @@ public final class PersonalizationSignals implements Writeable {
     private static final class Builder {
         // the similarities' items are numbered by the sums; the items only affinity or popularity name, here
         private final NeighborSums sums;
-        private final Map<String, Integer> others = new HashMap<>();
+        private final Map<String, Integer> others;
         private int size;
         private String[] ids;
         private float[] sim;
@@ -287,9 +290,11 @@ public final class PersonalizationSignals implements Writeable {
         private String[] because;
 
         /** Starts with the similarities, so that the other signals add to one index of the items. */
-        Builder(NeighborSums sums) {
+        Builder(NeighborSums sums, int expectedOthers) {
+            // sized once for what may come: no rehash of the map nor copy of the arrays on the way
+            others = new HashMap<>(Math.max(16, expectedOthers * 4 / 3 + 1));
             size = sums.size();
-            int capacity = Math.max(16, size + size / 4);
+            int capacity = Math.max(16, size + expectedOthers);
             this.sums = sums;
             ids = new String[capacity];
             sim = new float[capacity];
