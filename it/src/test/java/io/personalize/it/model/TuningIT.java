@@ -51,10 +51,15 @@ class TuningIT {
         for (OnlineRetail.Purchase p : purchases) {
             bought.computeIfAbsent(p.user(), k -> new HashSet<>()).add(p.sku());
         }
-        es.put(path(MODEL), String.format(Locale.ROOT, """
+        es.put(path(MODEL), modelBody("}")).ok();
+    }
+
+    /** The model's catalogue and events as every test here gives them, followed by {@code rest}. */
+    private static String modelBody(String rest) {
+        return String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "sku"},
              "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"purchase": 5}}}""", PRODUCTS, EVENTS)).ok();
+                        "time_field": "@timestamp", "weights": {"purchase": 5}}""", PRODUCTS, EVENTS) + rest;
     }
 
     @AfterAll
@@ -227,11 +232,7 @@ class TuningIT {
     @Test
     void easesSparseVariantIsAModelSettingShownByGetAndTrainedWithEveryBadValueA400() {
         String model = "tu-sparse";
-        String head = String.format(Locale.ROOT, """
-            {"catalog": {"index": "%s", "id_field": "sku"},
-             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"purchase": 5}},
-             "similarity": """, PRODUCTS, EVENTS);
+        String head = modelBody(", \"similarity\": ");
         String[][] bad = {
             {"{\"algorithm\": \"ease\", \"variant\": \"sansa\"}", "[similarity.variant] unknown variant [sansa]"},
             {"{\"algorithm\": \"ease\", \"support\": 0}", "[similarity.support] must be between 1 and 2000"},
@@ -262,12 +263,8 @@ class TuningIT {
     @Test
     void aPopularityDiscountIsAModelSettingShownByGetThatChangesTheListsAndEveryBadValueA400() {
         String model = "tu-discount";
-        String head = String.format(Locale.ROOT, """
-            {"catalog": {"index": "%s", "id_field": "sku"},
-             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"purchase": 5}},
-             "similarity": {"algorithm": "ease", "variant": "sparse", "support": 50},
-             "training": """, PRODUCTS, EVENTS);
+        String head = modelBody(", \"similarity\": {\"algorithm\": \"ease\", \"variant\": \"sparse\", \"support\": 50},"
+                + " \"training\": ");
         String[][] bad = {
             {"{\"popularity_discount\": -0.1}", "[training.popularity_discount] must be between 0 and 1, got [-0.1]"},
             {"{\"popularity_discount\": 1.5}", "[training.popularity_discount] must be between 0 and 1, got [1.5]"},
@@ -304,11 +301,7 @@ class TuningIT {
     @Test
     void aModelWithATuningSectionTunesOnEveryTrainUnlessTheRequestSaysOtherwise() {
         String model = "tu-standing";
-        String head = String.format(Locale.ROOT, """
-            {"catalog": {"index": "%s", "id_field": "sku"},
-             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                        "time_field": "@timestamp", "weights": {"purchase": 5}},
-             "tuning": """, PRODUCTS, EVENTS);
+        String head = modelBody(", \"tuning\": ");
         String[][] bad = {
             {"{\"budget\": \"0s\"}", "[tuning.budget] must be between 1s and 1d"},
             {"{\"budget\": \"soon\"}", "tuning.budget"},
