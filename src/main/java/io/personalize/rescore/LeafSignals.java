@@ -30,10 +30,14 @@ import org.elasticsearch.index.mapper.Uid;
  *
  * <p>Nothing is allocated per document. A document's item, by the type of the model's id field:
  * <ul>
- *   <li>keyword: its doc-values ordinal's term, found in the signals' {@link IdTable}; once the segment has been asked
- *       about as many documents as turning the items into ordinals costs, they are (by walking the segment's terms
- *       when they are few beside the items, as when many documents share an id, else one {@code lookupTerm} each) and
- *       a document costs its ordinal and a binary search;</li>
+ *   <li>keyword: in a segment the node keeps a table of ids for ({@link SegmentIdTerms}: each id's bytes and hash,
+ *       by ordinal), the ordinal's id probed in the signals' {@link IdTable} with its hash; once more documents than
+ *       items are asked about, the items are turned into ordinals with one probe each of the segment's table. In other
+ *       segments, the ordinal's term decoded and found in the {@link IdTable}, until as many documents are asked as
+ *       turning the items into ordinals costs (by walking the segment's terms when they are few beside the items, as
+ *       when many documents share an id, else one {@code lookupTerm} each, or from the node's
+ *       {@link SegmentIdOrds}). Once turned, a document costs its ordinal and a binary search, or one array read in a
+ *       segment with few distinct ids;</li>
  *   <li>numeric: its doc value, hashed among the signals' items that are longs;</li>
  *   <li>{@code _id}: the items are sought in the segment's {@code _id} terms (as {@code _id} encodes them) and their
  *       postings give a sorted (document, item) list that the increasing documents walk; while a segment is asked about
