@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.TermsEnum;
@@ -14,8 +15,8 @@ import org.apache.lucene.util.BytesRef;
  * id's bytes to its ordinal (a segment never changes; its entry goes when its core closes). A request then turns each
  * of its signals' items into the segment's ordinal with one probe of this table, with the hash its {@link IdTable}
  * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
- * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled (about 26 bytes an id); others go the
- * way of {@link SegmentIdOrds}.
+ * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled (about 26 bytes an id), and at most
+ * {@link #MAX_NODE_TERMS} ids on the node in all (about 110 MB); others go the way of {@link SegmentIdOrds}.
  */
 final class SegmentIdTerms {
 
@@ -23,6 +24,10 @@ final class SegmentIdTerms {
     static final int MAX_TERMS = 1 << 18;
     /** Segments tabled at most (a shard has tens). */
     static final int MAX_SEGMENTS = 512;
+    /** Ids tabled on the node at most, over every segment. */
+    static final long MAX_NODE_TERMS = 1L << 22;
+
+    private static final AtomicLong TABLED = new AtomicLong();
 
     private record Key(Object core, String field) {}
 
@@ -66,6 +71,10 @@ final class SegmentIdTerms {
         if (known != null || SEGMENTS.size() >= MAX_SEGMENTS) {
             return known;
         }
+        long terms = ids.getValueCount();
+        if (TABLED.get() + terms > MAX_NODE_TERMS) {
+            return null;
+        }
         // two requests may both build it: equal, the first kept
         SegmentIdTerms built = build(ids);
         if (built == null) {
@@ -75,7 +84,13 @@ final class SegmentIdTerms {
         if (known != null) {
             return known;
         }
-        core.addClosedListener(closed -> SEGMENTS.keySet().removeIf(k -> k.core() == closed));
+        TABLED.addAndGet(terms);
+        core.addClosedListener(closed -> {
+            SegmentIdTerms gone = SEGMENTS.remove(key);
+            if (gone != null) {
+                TABLED.addAndGet(-gone.hashes.length);
+            }
+        });
         return built;
     }
 
