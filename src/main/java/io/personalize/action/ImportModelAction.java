@@ -19,6 +19,8 @@ public final class ImportModelAction {
     public static final String NAME = "cluster:admin/personalize/model/import";
     public static final ActionType<Response> TYPE = new ActionType<>(NAME);
     public static final String NO_LINES = "the import needs a body: one JSON line per item, user and popular list";
+    /** The longest {@code import_id}, in characters. */
+    public static final int MAX_IMPORT_ID = 256;
 
     private ImportModelAction() {}
 
@@ -26,16 +28,23 @@ public final class ImportModelAction {
         private final String name;
         private final BytesReference lines;
         private final long newestEvent;
+        private final String importId;
 
         public Request(String name, BytesReference lines) {
             this(name, lines, 0);
         }
 
+        public Request(String name, BytesReference lines, long newestEvent) {
+            this(name, lines, newestEvent, null);
+        }
+
         /**
          * @param newestEvent epoch milliseconds of the newest event the model was computed from, 0 when unknown: serving
          *     adds in real time only what a user did after it (what came before is in the stored lists already)
+         * @param importId the caller's name for this import, or null: an import sent again with the id of a kept
+         *     version's import is answered with that version, and makes none (a resend after a lost answer)
          */
-        public Request(String name, BytesReference lines, long newestEvent) {
+        public Request(String name, BytesReference lines, long newestEvent, String importId) {
             this.name = ModelConfig.validateName(name);
             this.lines = lines;
             if (newestEvent < 0) {
@@ -43,6 +52,11 @@ public final class ImportModelAction {
                         "[newest_event] must be epoch milliseconds >= 0, got [" + newestEvent + "]");
             }
             this.newestEvent = newestEvent;
+            if (importId != null && (importId.isBlank() || importId.length() > MAX_IMPORT_ID)) {
+                throw new IllegalArgumentException(
+                        "[import_id] must be 1 to " + MAX_IMPORT_ID + " characters, not blank, got [" + importId + "]");
+            }
+            this.importId = importId;
         }
 
         public Request(StreamInput in) throws IOException {
@@ -50,6 +64,7 @@ public final class ImportModelAction {
             this.name = in.readString();
             this.lines = in.readBytesReference();
             this.newestEvent = in.readVLong();
+            this.importId = in.readOptionalString();
         }
 
         @Override
@@ -58,6 +73,12 @@ public final class ImportModelAction {
             out.writeString(name);
             out.writeBytesReference(lines);
             out.writeVLong(newestEvent);
+            out.writeOptionalString(importId);
+        }
+
+        /** The caller's name for this import, or null. */
+        public String importId() {
+            return importId;
         }
 
         public long newestEvent() {
@@ -94,12 +115,13 @@ public final class ImportModelAction {
             return o instanceof Request other
                     && name.equals(other.name)
                     && lines.equals(other.lines)
-                    && newestEvent == other.newestEvent;
+                    && newestEvent == other.newestEvent
+                    && java.util.Objects.equals(importId, other.importId);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(name, lines, newestEvent);
+            return java.util.Objects.hash(name, lines, newestEvent, importId);
         }
     }
 
@@ -107,21 +129,30 @@ public final class ImportModelAction {
     public static final class Response extends ActionResponse implements ToXContentObject {
         private final String model;
         private final ModelStatus.Version version;
+        private final boolean noop;
 
         public Response(String model, ModelStatus.Version version) {
+            this(model, version, false);
+        }
+
+        /** {@code noop}: the import was sent again with the import id of this version's: nothing was imported. */
+        public Response(String model, ModelStatus.Version version, boolean noop) {
             this.model = model;
             this.version = version;
+            this.noop = noop;
         }
 
         public Response(StreamInput in) throws IOException {
             this.model = in.readString();
             this.version = new ModelStatus.Version(in);
+            this.noop = in.readBoolean();
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             out.writeString(model);
             version.writeTo(out);
+            out.writeBoolean(noop);
         }
 
         public ModelStatus.Version version() {
@@ -133,18 +164,23 @@ public final class ImportModelAction {
             return builder.startObject()
                     .field("acknowledged", true)
                     .field("model", model)
+                    // as Elasticsearch's document APIs say it: made now, or found made by the same import before
+                    .field("result", noop ? "noop" : "created")
                     .field("version", version)
                     .endObject();
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Response other && model.equals(other.model) && version.equals(other.version);
+            return o instanceof Response other
+                    && model.equals(other.model)
+                    && version.equals(other.version)
+                    && noop == other.noop;
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(model, version);
+            return java.util.Objects.hash(model, version, noop);
         }
     }
 }

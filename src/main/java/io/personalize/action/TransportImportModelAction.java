@@ -78,6 +78,12 @@ public final class TransportImportModelAction
                 name,
                 listener.delegateFailureAndWrap(
                         (l, stored) -> builds.settleInterrupted(stored, l.delegateFailureAndWrap((l1, model) -> {
+                            ModelStatus.Version made = imported(model.status(), request.importId());
+                            if (made != null) {
+                                // sent again (its answer was lost): the version it made, not a second one
+                                l1.onResponse(new ImportModelAction.Response(name, made, true));
+                                return;
+                            }
                             if (model.status().isImporting()) {
                                 throw new ElasticsearchStatusException(
                                         "model [" + name + "] is already importing (task ["
@@ -104,6 +110,19 @@ public final class TransportImportModelAction
                         }))));
     }
 
+    /** The kept version an import of {@code importId} made, or null (none, or no id). */
+    static ModelStatus.Version imported(ModelStatus status, String importId) {
+        if (importId == null) {
+            return null;
+        }
+        for (ModelStatus.Version version : status.versions()) {
+            if (importId.equals(version.importId())) {
+                return version;
+            }
+        }
+        return null;
+    }
+
     private void write(
             ImportModelAction.Request request,
             ModelVersions.Pending pending,
@@ -117,7 +136,14 @@ public final class TransportImportModelAction
         // whatever fails, from the first line to the activation itself: the version is deleted and the status says why
         ActionListener<Void> written = ImportVersions.abandonOnFailure(versions, pending, activated)
                 .delegateFailureAndWrap((l, ok) -> ImportVersions.activate(
-                        versions, pending, lines.users(), lines.items(), request.newestEvent(), start, activated));
+                        versions,
+                        pending,
+                        lines.users(),
+                        lines.items(),
+                        request.newestEvent(),
+                        start,
+                        request.importId(),
+                        activated));
         writer.createIndex(
                 pending.index(),
                 written.delegateFailureAndWrap(

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@value #MINILM}: all-MiniLM-L6-v2, int8-quantized, 384 dims, shipped in the plugin zip;</li>
  *   <li>any other name: a model the shop brought, {@code config/personalize/models/NAME/model.onnx} and
- *       {@code tokenizer.json} (a sentence-transformer exported to ONNX with its Hugging Face WordPiece tokenizer).</li>
+ *       {@code tokenizer.json} (a sentence-transformer exported to ONNX with its Hugging Face WordPiece tokenizer), and
+ *       optionally sentence-transformers' {@value Pooling#FILE} (mean pooling without it).</li>
  * </ul>
  * {@value #HASHING} is not a model of this registry: it is {@code item_vector}'s feature hashing. Every failure is an
  * {@code IllegalArgumentException} whose message names the model and what is missing or wrong.
@@ -60,6 +61,7 @@ public final class EmbeddingModels implements Closeable {
         }
         byte[] onnx;
         WordPieceTokenizer tokenizer;
+        Pooling.Config pooling = new Pooling.Config(Pooling.MEAN, 0);
         if (MINILM.equals(name)) {
             onnx = resource(MINILM_ONNX);
             tokenizer = tokenizer(name, resource(MINILM_TOKENIZER));
@@ -70,9 +72,17 @@ public final class EmbeddingModels implements Closeable {
             }
             onnx = file(name, dir.resolve(MODEL_FILE));
             tokenizer = tokenizer(name, file(name, dir.resolve(TOKENIZER_FILE)));
+            Path poolingFile = dir.resolve(Pooling.FILE);
+            if (Files.exists(poolingFile)) {
+                try {
+                    pooling = Pooling.parse(file(name, poolingFile));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("model [" + name + "]: " + e.getMessage(), e);
+                }
+            }
         }
         try {
-            return SentenceEmbedder.open(name, onnx, tokenizer);
+            return SentenceEmbedder.open(name, onnx, tokenizer, pooling);
         } catch (OrtException e) {
             throw new IllegalArgumentException("model [" + name + "] is not a usable ONNX model: " + e.getMessage(), e);
         } catch (OrtRuntime.UnavailableException e) {

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * A sentence-transformer in ONNX form: texts in, L2-normalised sentence vectors out, as sentence-transformers computes
  * them: the tokenizer's ids, the transformer's last hidden state, the mean of the token vectors under the attention
- * mask (padding excluded), divided by its L2 norm. A model whose output is already pooled (2-D) is only normalised.
+ * mask (padding excluded), or the first token's vector ({@code [CLS]}) for a model that says {@link Pooling#CLS},
+ * divided by its L2 norm. A model whose output is already pooled (2-D) is only normalised.
  * <p>
  * A batch is padded to its longest text. The session is thread-safe; each call runs on ONNX Runtime's caller thread
  * only (one intra-op thread), so the node's {@code personalize_embed} pool is what bounds the CPU it takes.
@@ -29,10 +30,13 @@ public final class SentenceEmbedder implements Closeable {
     private final boolean tokenTypes;
     private final String output;
     private final boolean pooled;
+    private final Pooling pooling;
     private final int dims;
 
-    private SentenceEmbedder(String name, WordPieceTokenizer tokenizer, OrtSession session) throws OrtException {
+    private SentenceEmbedder(String name, WordPieceTokenizer tokenizer, OrtSession session, Pooling.Config pooling)
+            throws OrtException {
         this.name = name;
+        this.pooling = pooling.pooling();
         this.tokenizer = tokenizer;
         this.session = session;
         Map<String, NodeInfo> inputs = session.getInputInfo();
@@ -58,10 +62,15 @@ public final class SentenceEmbedder implements Closeable {
         this.output = chosen;
         this.pooled = shape.length == 2;
         this.dims = (int) shape[shape.length - 1];
+        if (pooling.dims() != 0 && pooling.dims() != dims) {
+            throw new IllegalArgumentException(Pooling.FILE + ": [word_embedding_dimension] is [" + pooling.dims()
+                    + "] but the ONNX model's output [" + chosen + "] has [" + dims + "]");
+        }
     }
 
     /** Opens the ONNX model; the caller closes the result. */
-    static SentenceEmbedder open(String name, byte[] onnx, WordPieceTokenizer tokenizer) throws OrtException {
+    static SentenceEmbedder open(String name, byte[] onnx, WordPieceTokenizer tokenizer, Pooling.Config pooling)
+            throws OrtException {
         OrtEnvironment env = OrtRuntime.environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             // parallelism comes from the node's pool (one document batch per thread), not from threads of ONNX Runtime
@@ -70,7 +79,7 @@ public final class SentenceEmbedder implements Closeable {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             OrtSession session = env.createSession(onnx, options);
             try {
-                return new SentenceEmbedder(name, tokenizer, session);
+                return new SentenceEmbedder(name, tokenizer, session, pooling);
             } catch (RuntimeException e) {
                 session.close();
                 throw e;
@@ -93,6 +102,11 @@ public final class SentenceEmbedder implements Closeable {
 
     public WordPieceTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** How token vectors become the sentence's (not used when the ONNX output is already pooled). */
+    public Pooling pooling() {
+        return pooling;
     }
 
     /** One L2-normalised vector per text, in order. */
@@ -125,7 +139,12 @@ public final class SentenceEmbedder implements Closeable {
             }
             try (OrtSession.Result result = session.run(inputs, java.util.Set.of(output))) {
                 FloatBuffer hidden = ((OnnxTensor) result.get(0)).getFloatBuffer();
-                return pooled ? normalizeRows(hidden, batch) : meanPool(hidden, ids, batch, length);
+                if (pooled) {
+                    return normalizeRows(hidden, batch, dims);
+                }
+                return pooling == Pooling.CLS
+                        ? normalizeRows(hidden, batch, length * dims)
+                        : meanPool(hidden, ids, batch, length);
             }
         } finally {
             inputs.values().forEach(OnnxTensor::close);
@@ -153,12 +172,16 @@ public final class SentenceEmbedder implements Closeable {
         return vectors;
     }
 
-    private float[][] normalizeRows(FloatBuffer pooledOutput, int batch) {
+    /**
+     * The first {@code dims} floats of each text's {@code stride} floats, L2-normalised: an already pooled output
+     * (stride {@code dims}), or the {@code [CLS]} token's vector of the last hidden state (stride tokens × dims).
+     */
+    private float[][] normalizeRows(FloatBuffer output, int batch, int stride) {
         float[][] vectors = new float[batch][dims];
         double[] row = new double[dims];
         for (int i = 0; i < batch; i++) {
             for (int d = 0; d < dims; d++) {
-                row[d] = pooledOutput.get(i * dims + d);
+                row[d] = output.get(i * stride + d);
             }
             normalize(row, vectors[i]);
         }

@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.util.ArrayUtil;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.common.document.DocumentField;
@@ -71,11 +72,12 @@ public final class CatalogAttributes {
             IdDictionary items,
             IndexScan scan,
             ActionListener<CatalogAttributes> listener) {
-        CatalogAttributes attributes = new CatalogAttributes(catalog.attributes());
         if (catalog.attributes().isEmpty()) {
-            listener.onResponse(attributes);
+            listener.onResponse(new CatalogAttributes(catalog.attributes()));
             return;
         }
+        // a new one when a shard copy lost while the catalogue is read makes the scan read it all again
+        AtomicReference<CatalogAttributes> read = new AtomicReference<>(new CatalogAttributes(catalog.attributes()));
         boolean byId = catalog.idField().equals("_id");
         scan.scan(
                 catalog.index(),
@@ -91,7 +93,8 @@ public final class CatalogAttributes {
                     catalog.attributes().forEach(source::docValueField);
                     return source;
                 },
-                hits -> {
+                (slice, hits) -> {
+                    CatalogAttributes attributes = read.get();
                     for (SearchHit hit : hits.getHits()) {
                         String id = byId ? hit.getId() : EventReader.text(hit.field(catalog.idField()));
                         int item = id == null ? -1 : items.find(id);
@@ -108,6 +111,8 @@ public final class CatalogAttributes {
                         }
                     }
                 },
-                listener.map(done -> attributes));
+                (pit, done) -> done.onResponse(null),
+                () -> read.set(new CatalogAttributes(catalog.attributes())),
+                listener.map(done -> read.get()));
     }
 }

@@ -266,6 +266,12 @@ public final class EvaluationJob {
                                 test.add(user, item);
                             }
                         },
+                        // a shard copy lost while the events are read: they are all read again from a new point in time
+                        () -> {
+                            train.clear();
+                            test.clear();
+                            seen.clear();
+                        },
                         task::progress,
                         listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
                             // ids in the order of the keys, not of arrival (parallel slices): identical requests give
@@ -304,6 +310,7 @@ public final class EvaluationJob {
         new EventReader(config.events(), new IndexScan(client, executor, task))
                 .read(
                         all::add,
+                        all::clear,
                         task::progress,
                         listener.delegateFailureAndWrap((l, events) -> executor.execute(ActionRunnable.supply(l, () -> {
                             // ids in the order of the keys, not of arrival (parallel slices): identical requests give
@@ -407,6 +414,10 @@ public final class EvaluationJob {
             size++;
         }
 
+        void clear() {
+            size = 0;
+        }
+
         void relabel(int[] userMap, int[] itemMap) {
             for (int e = 0; e < size; e++) {
                 users[e] = userMap[users[e]];
@@ -427,6 +438,10 @@ public final class EvaluationJob {
 
         void sort() {
             Arrays.sort(pairs, 0, size);
+        }
+
+        void clear() {
+            size = 0;
         }
 
         void relabel(int[] userMap, int[] itemMap) {

@@ -2,6 +2,7 @@ package io.personalize.model;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.common.bytes.BytesReference;
@@ -45,6 +46,7 @@ public final class EventReader {
                 Supplier<SearchSourceBuilder> source,
                 IndexScan.SlicePageHandler onPage,
                 IndexScan.BeforeClose beforeClose,
+                Runnable restart,
                 ActionListener<Void> listener);
 
         /** See {@link IndexScan#ids}. */
@@ -73,8 +75,9 @@ public final class EventReader {
                             Supplier<SearchSourceBuilder> source,
                             IndexScan.SlicePageHandler onPage,
                             IndexScan.BeforeClose beforeClose,
+                            Runnable restart,
                             ActionListener<Void> listener) {
-                        scan.scan(index, slices, source, onPage, beforeClose, listener);
+                        scan.scan(index, slices, source, onPage, beforeClose, restart, listener);
                     }
 
                     @Override
@@ -103,15 +106,25 @@ public final class EventReader {
     }
 
     /**
-     * Reads every event, in parallel slices. {@code progress} gets the number of events read after each page.
+     * Reads every event, in parallel slices, once: a shard lost while it is read fails the reading (see
+     * {@link #read(Sink, Runnable, ProgressListener, ActionListener)} for one that reads again). {@code progress} gets
+     * the number of events read after each page.
      */
     public void read(Sink sink, ProgressListener progress, ActionListener<Result> listener) {
-        IdDictionary users = new IdDictionary();
-        IdDictionary items = new IdDictionary();
-        SkippedEvents.Counter skipped = new SkippedEvents.Counter();
-        long[] counts = new long[2]; // read, newest
-        counts[1] = Long.MIN_VALUE;
+        read(sink, null, progress, listener);
+    }
+
+    /**
+     * Reads every event, in parallel slices; with {@code restart} (not null), a reading whose point in time lost a shard
+     * copy reads every event again from a new one ({@link IndexScan#scan(String, int, Supplier,
+     * IndexScan.SlicePageHandler, IndexScan.BeforeClose, Runnable, ActionListener)}): {@code restart} must then drop
+     * everything {@code sink} got (it is called with no page being handled, before the first page of the new reading),
+     * and the dictionaries, counts and skipped events start again here, so no event counts twice. {@code progress}
+     * gets the number of events read after each page.
+     */
+    public void read(Sink sink, Runnable restart, ProgressListener progress, ActionListener<Result> listener) {
         Object lock = new Object();
+        AtomicReference<Reading> reading = new AtomicReference<>(new Reading());
         EventRules rules = new EventRules(nowMillis);
         Map<String, Double> weights = config.weights();
         scan.scan(
@@ -142,20 +155,22 @@ public final class EventReader {
                         }
                     }
                     synchronized (lock) {
+                        Reading r = reading.get();
                         for (int h = 0; h < page.length; h++) {
                             if (reasons[h] != null) {
                                 long position = IndexScan.position(page[h]);
-                                skipped.skip(
+                                r.skipped.skip(
                                         reasons[h],
                                         page[h].getId(),
                                         position < 0 ? null : new IndexScan.Position(slice, position));
                                 continue;
                             }
-                            sink.accept(users.add(pageUsers[h]), items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
-                            counts[0]++;
-                            counts[1] = Math.max(counts[1], pageTimes[h]);
+                            sink.accept(
+                                    r.users.add(pageUsers[h]), r.items.add(pageItems[h]), pageWeights[h], pageTimes[h]);
+                            r.events++;
+                            r.newest = Math.max(r.newest, pageTimes[h]);
                         }
-                        progress.onProgress(counts[0] + skipped.total(), -1);
+                        progress.onProgress(r.events + r.skipped.total(), -1);
                     }
                 },
                 (pit, done) -> {
@@ -163,7 +178,7 @@ public final class EventReader {
                     // now
                     List<IndexScan.Position> positions;
                     synchronized (lock) {
-                        positions = skipped.unresolved();
+                        positions = reading.get().skipped.unresolved();
                     }
                     scan.ids(
                             pit,
@@ -173,23 +188,42 @@ public final class EventReader {
                             ActionListener.wrap(
                                     found -> {
                                         synchronized (lock) {
-                                            skipped.resolve(found);
+                                            reading.get().skipped.resolve(found);
                                         }
                                         done.onResponse(null);
                                     },
                                     e -> {
                                         // the ids only help to find the events: never fail a training for them
                                         synchronized (lock) {
-                                            skipped.resolve(Map.of());
+                                            reading.get().skipped.resolve(Map.of());
                                         }
                                         done.onResponse(null);
                                     }));
                 },
+                restart == null
+                        ? null
+                        : () -> {
+                            synchronized (lock) {
+                                restart.run();
+                                reading.set(new Reading());
+                                progress.onProgress(0, -1);
+                            }
+                        },
                 listener.map(done -> {
                     synchronized (lock) {
-                        return new Result(users, items, counts[0], skipped.build(), counts[0] == 0 ? 0 : counts[1]);
+                        Reading r = reading.get();
+                        return new Result(r.users, r.items, r.events, r.skipped.build(), r.events == 0 ? 0 : r.newest);
                     }
                 }));
+    }
+
+    /** What one reading (one point in time) has read so far. */
+    private static final class Reading {
+        final IdDictionary users = new IdDictionary();
+        final IdDictionary items = new IdDictionary();
+        final SkippedEvents.Counter skipped = new SkippedEvents.Counter();
+        long events;
+        long newest = Long.MIN_VALUE;
     }
 
     /** Called after each page with what has been read and, when known, how much there is. */

@@ -32,20 +32,34 @@ public final class ImportVersions {
             long newestEvent,
             long start,
             ActionListener<ModelStatus.Version> listener) {
+        activate(versions, pending, users, items, newestEvent, start, null, listener);
+    }
+
+    /** The same, recording the caller's {@code importId} (null: none) in the version. */
+    public static void activate(
+            ModelVersions versions,
+            ModelVersions.Pending pending,
+            long users,
+            long items,
+            long newestEvent,
+            long start,
+            String importId,
+            ActionListener<ModelStatus.Version> listener) {
         long now = System.currentTimeMillis();
         ModelStatus.Version version = new ModelStatus.Version(
-                pending.version(),
-                pending.index(),
-                ModelStatus.Version.IMPORTED,
-                now,
-                0,
-                users,
-                items,
-                newestEvent,
-                now - start,
-                null,
-                start,
-                null);
+                        pending.version(),
+                        pending.index(),
+                        ModelStatus.Version.IMPORTED,
+                        now,
+                        0,
+                        users,
+                        items,
+                        newestEvent,
+                        now - start,
+                        null,
+                        start,
+                        null)
+                .withImportId(importId);
         // an import does not depend on the configuration: only the incarnation and the active version count
         versions.activate(
                 pending,

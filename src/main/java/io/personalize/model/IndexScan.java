@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
@@ -22,14 +24,18 @@ import org.elasticsearch.action.search.ShardSearchFailure;
 import org.elasticsearch.action.search.TransportClosePointInTimeAction;
 import org.elasticsearch.action.search.TransportOpenPointInTimeAction;
 import org.elasticsearch.action.support.RefCountingListener;
+import org.elasticsearch.action.support.TransportActions;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.CheckedConsumer;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.shard.ShardId;
+import org.elasticsearch.node.NodeClosedException;
 import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.search.SearchContextMissingException;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.SearchHits;
 import org.elasticsearch.search.builder.PointInTimeBuilder;
@@ -37,6 +43,7 @@ import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.slice.SliceBuilder;
 import org.elasticsearch.tasks.CancellableTask;
 import org.elasticsearch.tasks.TaskCancelledException;
+import org.elasticsearch.transport.ConnectTransportException;
 
 /**
  * Reads every matching document of an index in pages: a point in time keeps the view consistent while the shop keeps
@@ -48,6 +55,12 @@ import org.elasticsearch.tasks.TaskCancelledException;
 public final class IndexScan {
 
     public static final int PAGE_SIZE = 10_000;
+    /** Points in time a scan that may read again reads at most (see the {@code restart} of {@link #scan}). */
+    static final int READS = 3;
+    /** The pause before a scan reads again from a new point in time. */
+    static final TimeValue READ_AGAIN_PAUSE = TimeValue.timeValueSeconds(1);
+
+    private static final Logger logger = LogManager.getLogger(IndexScan.class);
     private static final TimeValue KEEP_ALIVE = TimeValue.timeValueMinutes(5);
 
     /**
@@ -112,13 +125,67 @@ public final class IndexScan {
             SlicePageHandler onPage,
             BeforeClose beforeClose,
             ActionListener<Void> listener) {
+        scan(index, slices, source, onPage, beforeClose, null, listener);
+    }
+
+    /**
+     * As {@link #scan(String, int, Supplier, SlicePageHandler, BeforeClose, ActionListener)}; with {@code restart}
+     * (not null), a scan whose point in time lost a shard copy (its node died or left: a point in time reads each shard
+     * from the copy it opened, and no other copy can take over its reader) reads everything again from a new point in
+     * time, as the Spark job does: {@code restart} first drops what the pages handed on (every page of the lost point
+     * in time has been handled by then), then the scan starts again from the first page, so no document is counted
+     * twice and the result is one point in time's documents, never pages of two. A new point in time opens only when
+     * every shard still has a copy: when one cannot be opened (a shard whose only copy was lost), or after
+     * {@value #READS} points in time each lost a copy, the scan fails with the 503 naming the lost shard.
+     */
+    public void scan(
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            SlicePageHandler onPage,
+            BeforeClose beforeClose,
+            Runnable restart,
+            ActionListener<Void> listener) {
+        read(index, slices, source, onPage, beforeClose, restart, 1, null, listener);
+    }
+
+    /** Reads {@code attempt} (from 1); {@code lost} is what the read before lost, or null for the first. */
+    private void read(
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            SlicePageHandler onPage,
+            BeforeClose beforeClose,
+            Runnable restart,
+            int attempt,
+            Lost lost,
+            ActionListener<Void> listener) {
         OpenPointInTimeRequest open = new OpenPointInTimeRequest(index).keepAlive(KEEP_ALIVE);
-        client.execute(TransportOpenPointInTimeAction.TYPE, open, listener.delegateFailureAndWrap((l, response) -> {
+        ActionListener<Void> again = ActionListener.wrap(
+                listener::onResponse,
+                e -> listener.onFailure(
+                        lost == null || ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null
+                                ? e
+                                // a shard whose only copy was lost: nothing to read it from until its node is back
+                                : lost.exception(
+                                        attempt - 1,
+                                        "and no other copy of it could be read (opening a new point in time: "
+                                                + Lost.failure(index, e) + ")")));
+        client.execute(TransportOpenPointInTimeAction.TYPE, open, again.delegateFailureAndWrap((l, response) -> {
             // each search may hand back a newer id for the same point in time: close the latest
             AtomicReference<BytesReference> pit = new AtomicReference<>(response.getPointInTimeId());
             // once for the whole scan (every slice's pages chain their listeners): a lost shard named once
-            ActionListener<Void> named = l.delegateResponse((l1, e) -> l1.onFailure(shardsLost(index, pit.get(), e)));
-            ActionListener<Void> closing = ActionListener.runAfter(named, () -> close(pit.get()));
+            ActionListener<Void> named = listener.delegateResponse((l1, e) -> {
+                Lost now = Lost.of(index, pit.get(), e);
+                if (now == null) {
+                    l1.onFailure(e);
+                } else if (restart == null || now.copyGone() == false || attempt >= READS) {
+                    l1.onFailure(now.exception(attempt, null));
+                } else {
+                    readAgain(index, slices, source, onPage, beforeClose, restart, attempt, now, l1);
+                }
+            });
+            ActionListener<Void> closing = ActionListener.runBefore(named, () -> close(pit.get()));
             ActionListener<Void> scanned = closing.delegateFailureAndWrap((l2, done) -> beforeClose.run(pit.get(), l2));
             try (RefCountingListener refs = new RefCountingListener(scanned)) {
                 for (int slice = 0; slice < slices; slice++) {
@@ -128,6 +195,40 @@ public final class IndexScan {
                 }
             }
         }));
+    }
+
+    private void readAgain(
+            String index,
+            int slices,
+            Supplier<SearchSourceBuilder> source,
+            SlicePageHandler onPage,
+            BeforeClose beforeClose,
+            Runnable restart,
+            int attempt,
+            Lost lost,
+            ActionListener<Void> listener) {
+        logger.warn(
+                "a shard copy of the point in time over [{}] was lost while it was read ({}): reading it all again from a"
+                        + " new point in time (read {} of {})",
+                index,
+                lost.shards(),
+                attempt + 1,
+                READS);
+        // a short pause: the master removes a dead node and the copies left take over in about that time
+        client.threadPool()
+                .schedule(
+                        () -> {
+                            if (task != null && task.isCancelled()) {
+                                task.notifyIfCancelled(listener);
+                                return;
+                            }
+                            ActionListener.run(listener, l -> {
+                                restart.run();
+                                read(index, slices, source, onPage, beforeClose, restart, attempt + 1, lost, l);
+                            });
+                        },
+                        READ_AGAIN_PAUSE,
+                        executor);
     }
 
     private void page(
@@ -236,26 +337,46 @@ public final class IndexScan {
      * A page refused because a shard could not be read (its node died or left: the point in time holds a reader on that
      * copy only, no other copy can take over) becomes a 503 naming the index and each shard, so the training's status or
      * the evaluation's answer says what was lost and what to wait for; anything else (a cancellation, a bad query) is
-     * passed on as it is. Elasticsearch says it two ways: the shards' failures, when the node went while the page was
-     * read; or, when it had left the cluster before the page was sent, a refusal naming the point in time's missing
-     * nodes (a 404 "search context ... references nodes that have left the cluster", whose class is recent: the shards
-     * whose reader was on one of the nodes it names are read from the point in time's id).
+     * passed on as it is. See {@link Lost#of}.
      */
     static Exception shardsLost(String index, BytesReference pit, Exception e) {
-        if (ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null) {
-            return e;
-        }
-        Throwable cause = ExceptionsHelper.unwrapCause(e);
-        StringBuilder shards = new StringBuilder();
-        if (cause instanceof SearchPhaseExecutionException failure) {
-            for (ShardSearchFailure shard : failure.shardFailures()) {
-                String node = shard.shard() == null ? null : shard.shard().getNodeId();
-                lost(shards, shard.index(), shard.shardId(), node, shard.reason());
+        Lost lost = Lost.of(index, pit, e);
+        return lost == null ? e : lost.exception(1, null);
+    }
+
+    /**
+     * The shards a read lost: {@code shards} names each (shard, index, node, reason); {@code copyGone} says that each was
+     * lost with its copy (the node died, left or closed, the copy's reader is gone), so that another copy, if any, can
+     * be read from a new point in time, rather than refused by every copy (a failure a new point in time would meet
+     * again).
+     */
+    record Lost(String index, String shards, boolean copyGone, Throwable cause) {
+
+        /**
+         * What a failed page lost, or null when it is no lost shard (a cancellation, a bad query). Elasticsearch says it
+         * two ways: the shards' failures, when the node went while the page was read; or, when it had left the cluster
+         * before the page was sent, a refusal naming the point in time's missing nodes (a 404 "search context ...
+         * references nodes that have left the cluster", whose class is recent: the shards whose reader was on one of
+         * the nodes it names are read from the point in time's id).
+         */
+        static Lost of(String index, BytesReference pit, Exception e) {
+            if (ExceptionsHelper.unwrap(e, TaskCancelledException.class) != null) {
+                return null;
             }
-            if (shards.isEmpty()) {
-                shards.append(failure.getDetailedMessage());
+            Throwable cause = ExceptionsHelper.unwrapCause(e);
+            StringBuilder shards = new StringBuilder();
+            if (cause instanceof SearchPhaseExecutionException failure) {
+                boolean copyGone = failure.shardFailures().length > 0;
+                for (ShardSearchFailure shard : failure.shardFailures()) {
+                    String node = shard.shard() == null ? null : shard.shard().getNodeId();
+                    lost(shards, shard.index(), shard.shardId(), node, shard.reason());
+                    copyGone &= copyGone(shard.getCause());
+                }
+                if (shards.isEmpty()) {
+                    shards.append(failure.getDetailedMessage());
+                }
+                return new Lost(index, shards.toString(), copyGone, cause);
             }
-        } else {
             String message = String.valueOf(cause.getMessage());
             for (Map.Entry<ShardId, SearchContextIdForNode> shard : readers(pit).entrySet()) {
                 String node = shard.getValue().getNode();
@@ -264,16 +385,43 @@ public final class IndexScan {
                 }
             }
             if (shards.isEmpty()) {
-                return e;
+                return null;
             }
             shards.append(": ").append(message);
+            return new Lost(index, shards.toString(), true, cause);
         }
-        return new ElasticsearchStatusException(
-                "reading [" + index + "] failed, a shard could not be read (" + shards
-                        + "): a training, an evaluation or a takeover reads every document, never part of them; try again once the"
-                        + " index is green",
-                RestStatus.SERVICE_UNAVAILABLE,
-                cause);
+
+        /** What a failure says: the shards it names (a search's), else its message with its causes'. */
+        static String failure(String index, Exception e) {
+            Lost lost = Lost.of(index, BytesArray.EMPTY, e);
+            return lost != null
+                    ? lost.shards()
+                    : ExceptionsHelper.unwrapCause(e).toString();
+        }
+
+        /** A shard's failure that says its copy is gone: its node is unreachable, closed or restarted, or the shard. */
+        private static boolean copyGone(Throwable failure) {
+            Throwable cause = ExceptionsHelper.unwrapCause(failure);
+            return cause instanceof ConnectTransportException
+                    || cause instanceof NodeClosedException
+                    || cause instanceof SearchContextMissingException
+                    || TransportActions.isShardNotAvailableException(cause);
+        }
+
+        /**
+         * The 503 naming the index and the shards; {@code reads} points in time were read ({@code > 1}: each lost a
+         * copy); {@code why} says why no read follows, or null.
+         */
+        ElasticsearchStatusException exception(int reads, String why) {
+            return new ElasticsearchStatusException(
+                    "reading [" + index + "] failed" + (reads > 1 ? " " + reads + " times" : "")
+                            + ", a shard could not be read (" + shards + ")" + (why == null ? "" : " " + why)
+                            + (reads > 1 ? "; each point in time lost a shard copy while it was read" : "")
+                            + ": a training, an evaluation or a takeover reads every document, never part of them; try"
+                            + " again once the index is green",
+                    RestStatus.SERVICE_UNAVAILABLE,
+                    cause);
+        }
     }
 
     private static void lost(StringBuilder shards, String index, int shard, String node, String reason) {

@@ -301,8 +301,9 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
      * and {@code user_knn} by their own ranking. {@code regularization} is EASE's and ALS's L2 weight; {@code factors}
      * and {@code iterations} are ALS's, whose {@code alpha} is the confidence weight of observed entries;
      * {@code user_neighbors} and {@code shrinkage} are user_knn's; {@code variant} ({@code auto}, {@code dense},
-     * {@code sparse}) and {@code support} are EASE's (null: automatic by memory, the default support). A parameter the
-     * algorithm does not use is refused.
+     * {@code sparse}) and {@code support} are EASE's (null: automatic by memory, the default support); {@code variant}
+     * is also ALS's solver ({@code cg}, the default, or {@code exact}: Spark MLlib's ALS). A parameter the algorithm
+     * does not use is refused.
      */
     public record Similarity(
             String algorithm,
@@ -330,6 +331,8 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
         public static final int MAX_ITERATIONS = 100;
         /** EASE's variants: chosen by memory (the default), the exact closed form, the per-column regressions. */
         public static final List<String> EASE_VARIANTS = List.of("auto", "dense", "sparse");
+        /** ALS's variants: conjugate-gradient steps (the default), or Spark MLlib's exact solves. */
+        public static final List<String> ALS_VARIANTS = List.of("cg", "exact");
         /** Sparse EASE regresses each column on at most this many items (a Gram matrix of support² doubles each). */
         public static final int MAX_SUPPORT = 2000;
 
@@ -416,16 +419,17 @@ public record ModelConfig(Catalog catalog, Events events, Similarity similarity,
             requireBetween(iterations, 1, MAX_ITERATIONS, "similarity.iterations");
             requireBetween(userNeighbors, 1, MAX_NEIGHBORS, "similarity.user_neighbors");
             variant = variant == null ? null : variant.toLowerCase(Locale.ROOT);
-            if (variant != null && EASE_VARIANTS.contains(variant) == false) {
+            List<String> variants = ALS.equals(algorithm) ? ALS_VARIANTS : EASE_VARIANTS;
+            if (variant != null && variants.contains(variant) == false) {
                 throw new IllegalArgumentException(
-                        "[similarity.variant] unknown variant [" + variant + "], expected one of " + EASE_VARIANTS);
+                        "[similarity.variant] unknown variant [" + variant + "], expected one of " + variants);
             }
             requireBetween(support, 1, MAX_SUPPORT, "similarity.support");
             onlyFor(regularization, "regularization", algorithm, EASE, ALS);
             onlyFor(factors, "factors", algorithm, ALS);
             onlyFor(iterations, "iterations", algorithm, ALS);
             onlyFor(userNeighbors, "user_neighbors", algorithm, USER_KNN);
-            onlyFor(variant, "variant", algorithm, EASE);
+            onlyFor(variant, "variant", algorithm, EASE, ALS);
             onlyFor(support, "support", algorithm, EASE);
             if (support != null && "dense".equals(variant)) {
                 throw new IllegalArgumentException(

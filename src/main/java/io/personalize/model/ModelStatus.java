@@ -57,8 +57,41 @@ public record ModelStatus(
             String algorithm,
             long startedAt,
             SkippedEvents skippedEvents,
-            Map<String, Object> tuning)
+            Map<String, Object> tuning,
+            String importId)
             implements ToXContentObject, Writeable {
+
+        /** A version without an import id (see {@link #withImportId}). */
+        public Version(
+                long version,
+                String index,
+                String source,
+                long createdAt,
+                long events,
+                long users,
+                long items,
+                long newestEvent,
+                long tookMillis,
+                String algorithm,
+                long startedAt,
+                SkippedEvents skippedEvents,
+                Map<String, Object> tuning) {
+            this(
+                    version,
+                    index,
+                    source,
+                    createdAt,
+                    events,
+                    users,
+                    items,
+                    newestEvent,
+                    tookMillis,
+                    algorithm,
+                    startedAt,
+                    skippedEvents,
+                    tuning,
+                    null);
+        }
 
         /** A version without a tuning report (see {@link #withTuning}). */
         public Version(
@@ -129,7 +162,8 @@ public record ModelStatus(
                     algorithm,
                     startedAt,
                     some,
-                    tuning);
+                    tuning,
+                    importId);
         }
 
         /**
@@ -150,7 +184,30 @@ public record ModelStatus(
                     algorithm,
                     startedAt,
                     skippedEvents,
-                    report);
+                    report,
+                    importId);
+        }
+
+        /**
+         * This version, with the id its import was given by the caller ({@code _import?import_id=}): a one-request
+         * import sent again with the same id is answered with this version instead of making another.
+         */
+        public Version withImportId(String id) {
+            return new Version(
+                    version,
+                    index,
+                    source,
+                    createdAt,
+                    events,
+                    users,
+                    items,
+                    newestEvent,
+                    tookMillis,
+                    algorithm,
+                    startedAt,
+                    skippedEvents,
+                    tuning,
+                    id);
         }
 
         public static final String TRAINED = "training";
@@ -172,7 +229,8 @@ public record ModelStatus(
                         (String) a[9],
                         orZero(a[10]),
                         (SkippedEvents) a[11],
-                        castMap(a[12])));
+                        castMap(a[12]),
+                        (String) a[13]));
 
         static {
             PARSER.declareLong(constructorArg(), new ParseField("version"));
@@ -191,6 +249,7 @@ public record ModelStatus(
                     (p, c) -> SkippedEvents.fromMap(p.map()),
                     new ParseField("skipped_events"));
             PARSER.declareObject(optionalConstructorArg(), (p, c) -> p.map(), new ParseField("tuning"));
+            PARSER.declareString(optionalConstructorArg(), new ParseField("import_id"));
         }
 
         @SuppressWarnings("unchecked")
@@ -212,7 +271,8 @@ public record ModelStatus(
                     in.readOptionalString(),
                     in.readZLong(),
                     in.readOptionalWriteable(SkippedEvents::new),
-                    in.readBoolean() ? in.readGenericMap() : null);
+                    in.readBoolean() ? in.readGenericMap() : null,
+                    in.readOptionalString());
         }
 
         @Override
@@ -233,6 +293,7 @@ public record ModelStatus(
             if (tuning != null) {
                 out.writeGenericMap(tuning);
             }
+            out.writeOptionalString(importId);
         }
 
         @Override
@@ -260,6 +321,9 @@ public record ModelStatus(
             }
             if (tuning != null) {
                 builder.field("tuning", tuning);
+            }
+            if (importId != null) {
+                builder.field("import_id", importId);
             }
             if (missing(params, index)) {
                 builder.field("index_missing", true);

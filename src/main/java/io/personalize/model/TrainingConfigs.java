@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.training.EaseSimilarity;
+import io.personalize.training.ImplicitAls;
 import io.personalize.training.TrainingConfig;
 import java.util.Locale;
 import org.elasticsearch.monitor.jvm.JvmInfo;
@@ -51,6 +52,9 @@ public final class TrainingConfigs {
                 }
                 if (similarity.iterations() != null) {
                     builder.iterations(similarity.iterations());
+                }
+                if (similarity.variant() != null) {
+                    builder.alsSolver(ImplicitAls.Solver.of(similarity.variant()));
                 }
             }
             case ModelConfig.Similarity.USER_KNN -> {

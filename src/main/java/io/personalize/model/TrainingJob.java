@@ -79,6 +79,14 @@ public final class TrainingJob {
                         builder.add(user, item, weight, millis / 1000);
                     }
                 },
+                // a shard copy lost while the events are read: they are all read again from a new point in time
+                () -> {
+                    if (kept != null) {
+                        kept.clear();
+                    } else {
+                        builder.clear();
+                    }
+                },
                 task::progress,
                 listener.delegateFailureAndWrap((l, events) -> {
                     if (events.events() == 0) {

@@ -48,10 +48,20 @@ public final class CandidateScorer {
     public static Map<String, Candidate> collaborative(
             Profile profile, Set<String> excluded, boolean beyondStoredList) {
         Map<String, Candidate> candidates = new HashMap<>();
+        collaborative(profile, excluded, beyondStoredList, candidates).addTo(candidates);
+        return candidates;
+    }
+
+    /**
+     * {@link #collaborative(Profile, Set, boolean)} into {@code candidates}, but the items past the stored list that no
+     * other signal names are left out of them: the list returned has them, for a {@link Ranking} to take as it reaches
+     * them.
+     */
+    static BeyondStoredList collaborative(
+            Profile profile, Set<String> excluded, boolean beyondStoredList, Map<String, Candidate> candidates) {
         UserProfile user = profile.user();
-        if (user != null && beyondStoredList) {
-            addBeyondStoredList(profile, excluded, candidates);
-        }
+        BeyondStoredList beyond =
+                user != null && beyondStoredList ? beyondStoredList(profile, excluded) : BeyondStoredList.NONE;
         if (user != null) {
             float max = max(user.scores());
             for (int r = 0; r < user.recommended().size(); r++) {
@@ -73,10 +83,16 @@ public final class CandidateScorer {
                 s -> s.origin() == SourceItem.Origin.RECENT && s.time() > trainedUntil,
                 Reason.Type.BECAUSE_YOU_VIEWED,
                 excluded,
+                beyond,
                 candidates);
         addNeighbors(
-                profile, s -> s.origin() == SourceItem.Origin.CONTEXT, Reason.Type.SIMILAR_TO, excluded, candidates);
-        return candidates;
+                profile,
+                s -> s.origin() == SourceItem.Origin.CONTEXT,
+                Reason.Type.SIMILAR_TO,
+                excluded,
+                beyond,
+                candidates);
+        return beyond;
     }
 
     /**
@@ -106,11 +122,11 @@ public final class CandidateScorer {
      * item that is (the list is the model's top items for the shopper); the history items themselves come in this way
      * when they are not excluded. Only items some history item leads to: the popular ones come as the popular fallback.
      */
-    static void addBeyondStoredList(Profile profile, Set<String> excluded, Map<String, Candidate> candidates) {
+    static BeyondStoredList beyondStoredList(Profile profile, Set<String> excluded) {
         UserProfile user = profile.user();
         float stored = max(user.scores());
         if (stored <= 0 || user.history().isEmpty()) {
-            return;
+            return BeyondStoredList.NONE;
         }
         long trainedUntil = profile.model().version().newestEvent();
         Map<String, NeighborList> trained = new HashMap<>();
@@ -123,16 +139,15 @@ public final class CandidateScorer {
             }
         }
         if (trained.isEmpty()) {
-            return;
+            return BeyondStoredList.NONE;
         }
         Set<String> notAgain = new HashSet<>(user.recommended());
         notAgain.addAll(excluded);
         // only the items some history item leads to: the popular ones are never numbered here
-        for (ProfileScorer.Scored scored : ProfileScorer.scoreReached(
-                user.history(), user.historyWeights(), trained, profile.popular(), profile.scoring(), notAgain)) {
-            Reason reason = Reason.item(Reason.Type.BECAUSE_YOU_VIEWED, scored.source(), scored.score() / stored);
-            candidates.put(scored.item(), new Candidate(scored.item()).add(reason));
-        }
+        return new BeyondStoredList(
+                ProfileScorer.scoreReached(
+                        user.history(), user.historyWeights(), trained, profile.popular(), profile.scoring(), notAgain),
+                stored);
     }
 
     /** Items named in the request that the model has no neighbours for: new products, for content similarity. */
@@ -151,6 +166,7 @@ public final class CandidateScorer {
             Predicate<SourceItem> sources,
             Reason.Type type,
             Set<String> excluded,
+            BeyondStoredList beyond,
             Map<String, Candidate> candidates) {
         List<String> items =
                 profile.sources().stream().filter(sources).map(SourceItem::item).toList();
@@ -160,8 +176,9 @@ public final class CandidateScorer {
         }
         float max = sums.get(0).score(); // best first
         for (ProfileScorer.Scored sum : sums) {
+            // an item past the stored list gets that reason first
             candidates
-                    .computeIfAbsent(sum.item(), Candidate::new)
+                    .computeIfAbsent(sum.item(), beyond::candidate)
                     .add(Reason.item(type, sum.source(), sum.score() / max));
         }
     }

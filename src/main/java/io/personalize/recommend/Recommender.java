@@ -169,7 +169,9 @@ public final class Recommender {
             excluded.addAll(profile.seen());
         }
         boolean beyondStoredList = request.userId() != null;
-        Map<String, Candidate> candidates = CandidateScorer.collaborative(profile, excluded, beyondStoredList);
+        Map<String, Candidate> candidates = new HashMap<>();
+        // the items past the stored list join the candidates as the ranking reaches them (or another signal names them)
+        BeyondStoredList beyond = CandidateScorer.collaborative(profile, excluded, beyondStoredList, candidates);
         CatalogReader catalog = new CatalogReader(
                 client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
         List<String> newItems =
@@ -180,7 +182,8 @@ public final class Recommender {
         // here (unlocked, a shelf failed with a ConcurrentModificationException, 500, on the bench)
         Supplier<Ranking> ranking = () -> {
             synchronized (candidates) {
-                return new Ranking(candidates, profile.popular(), CandidateScorer.popularScale(profile), excluded);
+                return new Ranking(
+                        candidates, beyond, profile.popular(), CandidateScorer.popularScale(profile), excluded);
             }
         };
         // the shelf's rounds, over the candidates as they stand once every content term is in
@@ -229,6 +232,7 @@ public final class Recommender {
                         catalog,
                         request,
                         excluded,
+                        beyond,
                         candidates,
                         prefetched,
                         contentRefs.acquire());
@@ -241,6 +245,7 @@ public final class Recommender {
                         shopperContentWeight,
                         shopperContentFloor,
                         excluded,
+                        beyond,
                         candidates,
                         contentRefs.acquire());
             }
@@ -423,6 +428,7 @@ public final class Recommender {
             float weight,
             float floor,
             Set<String> excluded,
+            BeyondStoredList beyond,
             Map<String, Candidate> candidates,
             ActionListener<Void> listener) {
         ContentSpace space = catalogSpace.space();
@@ -465,7 +471,14 @@ public final class Recommender {
                 Set<String> unknown = NewProducts.unknownAndSupported(couldAdd, known, unsupported, excluded);
                 createdAfterTheEvents(model, catalog, caller, unknown, l2.map(fresh -> {
                     addScaledTerm(
-                            sums, null, weight, floor, NewProducts.skipped(sums.keySet(), fresh), excluded, candidates);
+                            sums,
+                            null,
+                            weight,
+                            floor,
+                            NewProducts.skipped(sums.keySet(), fresh),
+                            excluded,
+                            beyond,
+                            candidates);
                     return null;
                 }));
             }));
@@ -595,9 +608,21 @@ public final class Recommender {
             Set<String> skipped,
             Set<String> excluded,
             Map<String, Candidate> candidates) {
+        addContentTerm(nearest, source, weight, skipped, excluded, BeyondStoredList.NONE, candidates);
+    }
+
+    /** {@link #addContentTerm}, an item past the stored list ({@code beyond}) getting that reason first. */
+    static void addContentTerm(
+            Map<String, Float> nearest,
+            String source,
+            float weight,
+            Set<String> skipped,
+            Set<String> excluded,
+            BeyondStoredList beyond,
+            Map<String, Candidate> candidates) {
         Map<String, Double> cosines = new LinkedHashMap<>();
         nearest.forEach((item, score) -> cosines.put(item, (double) ContentVectors.cosineOfKnnScore(score)));
-        addScaledTerm(cosines, source, weight, -1f, skipped, excluded, candidates);
+        addScaledTerm(cosines, source, weight, -1f, skipped, excluded, beyond, candidates);
     }
 
     /**
@@ -614,6 +639,19 @@ public final class Recommender {
             Set<String> skipped,
             Set<String> excluded,
             Map<String, Candidate> candidates) {
+        addScaledTerm(scores, source, weight, floor, skipped, excluded, BeyondStoredList.NONE, candidates);
+    }
+
+    /** {@link #addScaledTerm}, an item past the stored list ({@code beyond}) getting that reason first. */
+    static void addScaledTerm(
+            Map<String, Double> scores,
+            String source,
+            float weight,
+            float floor,
+            Set<String> skipped,
+            Set<String> excluded,
+            BeyondStoredList beyond,
+            Map<String, Candidate> candidates) {
         double best = 0;
         for (Map.Entry<String, Double> n : scores.entrySet()) {
             if (excluded.contains(n.getKey()) == false) {
@@ -628,7 +666,7 @@ public final class Recommender {
                 double score = n.getValue();
                 if (score > 0 && excluded.contains(n.getKey()) == false && skipped.contains(n.getKey()) == false) {
                     candidates
-                            .computeIfAbsent(n.getKey(), Candidate::new)
+                            .computeIfAbsent(n.getKey(), beyond::candidate)
                             .add(Reason.item(
                                     Reason.Type.CONTENT_SIMILAR,
                                     source,
@@ -648,6 +686,7 @@ public final class Recommender {
             CatalogReader catalog,
             ShelfQuery request,
             Set<String> excluded,
+            BeyondStoredList beyond,
             Map<String, Candidate> candidates,
             Prefetched prefetched,
             ActionListener<Void> listener) {
@@ -676,6 +715,7 @@ public final class Recommender {
                                         request.similarContentWeight(),
                                         Set.of(),
                                         excluded,
+                                        beyond,
                                         candidates);
                             }));
                         }

@@ -46,7 +46,9 @@ public final class RestImportModelAction extends BaseRestHandler {
         BytesReference lines = new BytesArray(BytesReference.toBytes(request.content()));
         // the newest event the model was computed from (epoch milliseconds): real time adds only what came after it
         long newestEvent = request.paramAsLong("newest_event", 0);
-        ImportModelAction.Request importRequest = new ImportModelAction.Request(name, lines, newestEvent);
+        // the caller's name for this import: sent again (its answer lost), it is answered with the version it made
+        String importId = request.param("import_id");
+        ImportModelAction.Request importRequest = new ImportModelAction.Request(name, lines, newestEvent, importId);
         return channel -> client.execute(ImportModelAction.TYPE, importRequest, new RestToXContentListener<>(channel));
     }
 }

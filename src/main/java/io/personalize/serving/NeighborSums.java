@@ -3,8 +3,11 @@ package io.personalize.serving;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * "Sum the neighbour scores, remember the strongest source" over a request's source items, in one pass over their
@@ -43,6 +46,22 @@ public final class NeighborSums {
             Map<String, NeighborList> neighbors,
             Collection<String> excluded,
             boolean withSources) {
+        NeighborSums reached = reached(sources, null, neighbors, withSources);
+        // what NeighborhoodScorer keeps: positive sums of items not excluded
+        return reached.kept(j -> reached.sums[j] > 0f && excluded.contains(reached.items[j]) == false);
+    }
+
+    /**
+     * Every item the sources' neighbour lists reach, in the order first reached, unfiltered: the sum of each source's
+     * {@code factor · score} (accumulated in float in source order, as {@link NeighborhoodScorer} does; a source whose
+     * factor is 0 adds nothing) and, with {@code withSources}, the source of the largest positive contribution (ties by
+     * the smaller id in UTF-8 order; null when none is positive). Null when {@code factors} are given and a source with
+     * a list repeats: the model's reasons sum a repeated source's factors first, which this does not.
+     *
+     * @param factors each source's factor (aligned with {@code sources}), or null for 1 each (repeats then allowed)
+     */
+    static NeighborSums reached(
+            List<String> sources, float[] factors, Map<String, NeighborList> neighbors, boolean withSources) {
         int capacity = 0;
         for (String source : sources) {
             NeighborList list = neighbors.get(source);
@@ -60,43 +79,62 @@ public final class NeighborSums {
         float[] current = withSources ? new float[items.length] : null;
         int[] currentSource = withSources ? new int[items.length] : null;
         int size = 0;
+        // boxed once per new candidate, not per reference (a map of String to Integer boxes what it is given)
+        Integer nextSlot = size;
+        // the current row's candidate numbers, so that finding the strongest sources looks nothing up again
+        int[] slots = new int[16];
+        Set<String> listed = factors == null ? null : new HashSet<>();
         for (int x = 0; x < sources.size(); x++) {
             String source = sources.get(x);
             NeighborList list = neighbors.get(source);
             if (list == null) {
                 continue;
             }
+            if (listed != null && listed.add(source) == false) {
+                return null;
+            }
+            float factor = factors == null ? 1f : factors[x];
+            if (factor == 0f) {
+                continue;
+            }
             List<String> row = list.neighbors();
             float[] scores = list.scores();
+            if (slots.length < scores.length) {
+                slots = new int[scores.length];
+            }
             for (int p = 0; p < scores.length; p++) {
                 String item = row.get(p);
-                Integer known = index.putIfAbsent(item, size);
+                Integer known = index.putIfAbsent(item, nextSlot);
+                // 1 · score is the score exactly: unweighted sums are as before
+                float term = factors == null ? scores[p] : factor * scores[p];
                 int j;
                 if (known == null) {
                     j = size++;
+                    nextSlot = size;
                     items[j] = item;
-                    sums[j] = scores[p];
+                    sums[j] = term;
                     if (withSources) {
                         currentSource[j] = x;
-                        current[j] = scores[p];
+                        current[j] = term;
                     }
                 } else {
                     j = known;
-                    sums[j] += scores[p];
+                    sums[j] += term;
                     if (withSources) {
                         if (currentSource[j] == x) {
-                            current[j] += scores[p];
+                            current[j] += term;
                         } else {
                             currentSource[j] = x;
-                            current[j] = scores[p];
+                            current[j] = term;
                         }
                     }
                 }
+                slots[p] = j;
             }
             if (withSources) {
                 // the source's whole contribution to each neighbour is known now
                 for (int p = 0; p < scores.length; p++) {
-                    int j = index.get(row.get(p));
+                    int j = slots[p];
                     float contribution = current[j];
                     if (currentSource[j] == x
                             && contribution > 0f
@@ -110,15 +148,19 @@ public final class NeighborSums {
                 }
             }
         }
-        // what NeighborhoodScorer keeps: positive sums of items not excluded
+        return new NeighborSums(index, items, sums, strongest, size);
+    }
+
+    /** These sums with only the candidates {@code keep} accepts, in the same order (this instance is reused). */
+    private NeighborSums kept(IntPredicate keep) {
         int kept = 0;
         for (int j = 0; j < size; j++) {
-            if (sums[j] > 0f && excluded.contains(items[j]) == false) {
+            if (keep.test(j)) {
                 if (kept != j) {
                     items[kept] = items[j];
                     sums[kept] = sums[j];
-                    if (withSources) {
-                        strongest[kept] = strongest[j];
+                    if (sources != null) {
+                        sources[kept] = sources[j];
                     }
                 }
                 kept++;
@@ -130,7 +172,7 @@ public final class NeighborSums {
                 index.put(items[j], j);
             }
         }
-        return new NeighborSums(index, items, sums, strongest, kept);
+        return new NeighborSums(index, items, sums, sources, kept);
     }
 
     /** How many candidates. */

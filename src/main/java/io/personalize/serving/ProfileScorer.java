@@ -59,43 +59,6 @@ public final class ProfileScorer {
             ScoringParams params,
             Collection<String> excluded,
             int n) {
-        return score(sources, weights, neighbors, popular, params, excluded, n, true);
-    }
-
-    /**
-     * The candidates of {@link #score} (every one, best first) that some source's neighbour list reaches, with the same
-     * scores, order and sources: the items only the popular list names are left out, and they are never numbered. A
-     * request that keeps only the candidates some source leads to ({@code _recommend}'s items past the stored list)
-     * thus orders about half as many ids: the popular list has up to 1,000 items, most of them reached by no source.
-     * The same result as filtering {@link #score}'s, since ids keep the UTF-8 order of the items in any subset, and that
-     * order only breaks ties.
-     */
-    public static List<Scored> scoreReached(
-            List<String> sources,
-            float[] weights,
-            Map<String, NeighborList> neighbors,
-            PopularList popular,
-            ScoringParams params,
-            Collection<String> excluded) {
-        List<Scored> all = score(sources, weights, neighbors, popular, params, excluded, Integer.MAX_VALUE, false);
-        List<Scored> reached = new ArrayList<>(all.size());
-        for (Scored scored : all) {
-            if (scored.source() != null) {
-                reached.add(scored);
-            }
-        }
-        return reached;
-    }
-
-    private static List<Scored> score(
-            List<String> sources,
-            float[] weights,
-            Map<String, NeighborList> neighbors,
-            PopularList popular,
-            ScoringParams params,
-            Collection<String> excluded,
-            int n,
-            boolean popularItems) {
         if (weights != null && weights.length != sources.size()) {
             throw new IllegalArgumentException("sources and weights must have the same length");
         }
@@ -109,7 +72,7 @@ public final class ProfileScorer {
             NeighborList list = neighbors.get(source);
             references += list == null ? 0 : list.size() + 1;
         }
-        if (withPopularity && popularItems) {
+        if (withPopularity) {
             references += popular.items().size();
         }
         Map<String, Integer> seen = new HashMap<>(Math.max(16, references * 2));
@@ -132,7 +95,7 @@ public final class ProfileScorer {
                 }
             }
         }
-        if (withPopularity && popularItems) {
+        if (withPopularity) {
             for (String item : popular.items()) {
                 indexOf(item, seen, names, rowOf);
             }
@@ -170,18 +133,8 @@ public final class ProfileScorer {
         float maxPopularity = 0;
         if (withPopularity) {
             popularity = new float[ni];
-            if (popularItems) {
-                for (int r = 0; r < popular.items().size(); r++) {
-                    popularity[idOf[seen.get(popular.items().get(r))]] = popular.scores()[r];
-                }
-            } else {
-                Map<String, Integer> ranks = PopularRanks.of(popular);
-                for (int id = 0; id < ni; id++) {
-                    Integer r = ranks.get(byId[id]);
-                    if (r != null) {
-                        popularity[id] = popular.scores()[r];
-                    }
-                }
+            for (int r = 0; r < popular.items().size(); r++) {
+                popularity[idOf[seen.get(popular.items().get(r))]] = popular.scores()[r];
             }
             // an item's own list, when at hand, gives its popularity
             for (Map.Entry<String, NeighborList> list : neighbors.entrySet()) {
@@ -213,6 +166,63 @@ public final class ProfileScorer {
             int[] reasons = top.reasonItems(r);
             scored.add(
                     new Scored(byId[top.items()[r]], top.scores()[r], reasons.length == 0 ? null : byId[reasons[0]]));
+        }
+        return scored;
+    }
+
+    /**
+     * The candidates of {@link #score} (every one) that some source's neighbour list reaches, with the same scores and
+     * sources, in the order first reached (not ranked: {@code _recommend}'s items past the stored list go into a heap).
+     * Computed in one pass over the sources' lists ({@link NeighborSums#reached}, each source weighted by its history
+     * factor), then the popularity term ({@link NeighborhoodScorer}'s arithmetic, to the bit): no numbering of the items
+     * in id order, no matrix, no ranking, and the popular list is never numbered; ties between sources still go to the
+     * smaller id in UTF-8 order. A history naming an item with a neighbour list twice (the model's reasons then sum
+     * its factors) is scored by {@link #score}.
+     */
+    public static List<Scored> scoreReached(
+            List<String> sources,
+            float[] weights,
+            Map<String, NeighborList> neighbors,
+            PopularList popular,
+            ScoringParams params,
+            Collection<String> excluded) {
+        if (weights != null && weights.length != sources.size()) {
+            throw new IllegalArgumentException("sources and weights must have the same length");
+        }
+        NeighborSums reached =
+                NeighborSums.reached(sources, params.historyFactors(sources.size(), weights), neighbors, true);
+        if (reached == null) {
+            List<Scored> all = score(sources, weights, neighbors, popular, params, excluded, Integer.MAX_VALUE);
+            List<Scored> withSource = new ArrayList<>(all.size());
+            for (Scored scored : all) {
+                if (scored.source() != null) {
+                    withSource.add(scored);
+                }
+            }
+            return withSource;
+        }
+        double beta = params.popularityWeight();
+        float maxPopularity = popular == null ? 0f : popular.maxPopularity();
+        boolean withPopularity = popular != null && beta > 0 && maxPopularity > 0;
+        Map<String, Integer> ranks = withPopularity ? PopularRanks.of(popular) : Map.of();
+        List<Scored> scored = new ArrayList<>(reached.size());
+        for (int j = 0; j < reached.size(); j++) {
+            String source = reached.source(j);
+            String item = reached.item(j);
+            if (source == null || excluded.contains(item)) {
+                continue;
+            }
+            float score = reached.sum(j);
+            if (withPopularity) {
+                // an item's own list, when at hand, gives its popularity; else its score on the popular list
+                NeighborList own = neighbors.get(item);
+                Integer rank = own == null ? ranks.get(item) : null;
+                float popularity = own != null ? own.popularity() : rank == null ? 0f : popular.scores()[rank];
+                score += (float) (beta * (Math.max(0f, popularity) / maxPopularity));
+            }
+            if (score > 0f) {
+                scored.add(new Scored(item, score, source));
+            }
         }
         return scored;
     }

@@ -1,7 +1,11 @@
 package io.personalize.training;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
 
 /**
  * Implicit-feedback matrix factorisation (Hu, Koren and Volinsky, "Collaborative Filtering for Implicit Feedback
@@ -19,8 +23,39 @@ import java.util.SplittableRandom;
  * (Rendle et al., "Revisiting the performance of iALS on item recommendation benchmarks", RecSys 2022): enough
  * factors, the regularization, the weight of the observed entries (alpha), and enough iterations. Deterministic: a
  * fixed seed initialises the factors, users and items are solved in id order.
+ *
+ * <p>{@link Solver#EXACT} is Spark MLlib's implicit ALS ({@code ml.recommendation.ALS}, {@code implicitPrefs}), so that
+ * the Spark job's factorisation and the node's are one algorithm: each row's system solved exactly (Cholesky), the
+ * penalty of a row its number of positive entries times a per-entry lambda (ALS-WR: {@link #perEntryRegularization},
+ * the plugin's lambda spread over the entries), the preference 1 only for a positive value, every sweep items then
+ * users, each user's initial factors a random unit vector, rows without entries 0. Only the random numbers differ
+ * (MLlib's generator and blocks are Spark's own), so two runs agree as two seeds of one ALS do.
  */
 public final class ImplicitAls implements ItemSimilarity {
+
+    /** How each row's least-squares system is solved. */
+    public enum Solver {
+        /** A few conjugate-gradient steps from the current factors, one lambda for every row (the default). */
+        CG,
+        /** Spark MLlib's ALS: exact (Cholesky), lambda times the row's positive entries, items first. */
+        EXACT;
+
+        /** The names a model's {@code similarity.variant} gives them. */
+        public static final List<String> NAMES = List.of("cg", "exact");
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The solver a model's {@code similarity.variant} names ({@link #NAMES}). */
+        public static Solver of(String name) {
+            int at = NAMES.indexOf(name.toLowerCase(Locale.ROOT));
+            if (at < 0) {
+                throw new IllegalArgumentException("unknown ALS variant [" + name + "], expected one of " + NAMES);
+            }
+            return values()[at];
+        }
+    }
 
     /** Conjugate-gradient steps per solve, as in Takacs et al. (3 is close to the exact solve once warm). */
     static final int CG_STEPS = 3;
@@ -32,6 +67,7 @@ public final class ImplicitAls implements ItemSimilarity {
     private final double valueExponent;
     private final long seed;
     private final Workers workers;
+    private final Solver solver;
 
     public ImplicitAls(
             int factors, double regularization, double alpha, int iterations, double valueExponent, long seed) {
@@ -47,6 +83,19 @@ public final class ImplicitAls implements ItemSimilarity {
             double valueExponent,
             long seed,
             Workers workers) {
+        this(factors, regularization, alpha, iterations, valueExponent, seed, workers, Solver.CG);
+    }
+
+    /** With the rows' {@code solver}. */
+    public ImplicitAls(
+            int factors,
+            double regularization,
+            double alpha,
+            int iterations,
+            double valueExponent,
+            long seed,
+            Workers workers,
+            Solver solver) {
         if (factors < 1 || !(regularization > 0) || !(alpha >= 0) || iterations < 1 || !(valueExponent >= 0)) {
             throw new IllegalArgumentException("invalid ALS parameters");
         }
@@ -57,6 +106,21 @@ public final class ImplicitAls implements ItemSimilarity {
         this.valueExponent = valueExponent;
         this.seed = seed;
         this.workers = java.util.Objects.requireNonNull(workers);
+        this.solver = java.util.Objects.requireNonNull(solver);
+    }
+
+    public Solver solver() {
+        return solver;
+    }
+
+    /**
+     * The exact solver's lambda per positive entry (MLlib's {@code regParam}): {@code regularization x (users + items)
+     * / (2 x entries)}, so the penalty has the weight of the plugin's constant lambda in all when users' and items'
+     * factors are of similar size, and {@code regularization} keeps its scale across the variants. The Spark job gives
+     * MLlib this regParam.
+     */
+    public static double perEntryRegularization(double regularization, long users, long items, long entries) {
+        return regularization * (users + (double) items) / (2.0 * Math.max(1, entries));
     }
 
     public int factors() {
@@ -75,6 +139,9 @@ public final class ImplicitAls implements ItemSimilarity {
     /** Trains with the given number of sweeps; {@code afterSweep} (may be null) sees the model after each. */
     public FactorModel train(
             InteractionMatrix m, TrainingMonitor monitor, java.util.function.Consumer<FactorModel> afterSweep) {
+        if (solver == Solver.EXACT) {
+            return trainExactly(m, monitor, afterSweep);
+        }
         int nu = m.numUsers();
         int ni = m.numItems();
         SplittableRandom random = new SplittableRandom(seed);
@@ -110,6 +177,180 @@ public final class ImplicitAls implements ItemSimilarity {
             c[p] = (float) (1 + alpha * v);
         }
         return c;
+    }
+
+    /**
+     * {@link Solver#EXACT}: MLlib's sweeps. Each user with entries starts from a random unit vector (MLlib: Gaussian
+     * components, normalised); items start at 0, as they are solved first and their initial factors never read; rows
+     * without entries stay 0 (MLlib has no factors for them, and the Spark job leaves them 0).
+     */
+    private FactorModel trainExactly(
+            InteractionMatrix m, TrainingMonitor monitor, java.util.function.Consumer<FactorModel> afterSweep) {
+        int nu = m.numUsers();
+        int ni = m.numItems();
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[nu * factors];
+        float[] y = new float[ni * factors];
+        int[] userOffsets = m.userOffsets();
+        for (int u = 0; u < nu; u++) {
+            if (userOffsets[u + 1] == userOffsets[u]) {
+                continue;
+            }
+            int o = u * factors;
+            double norm = 0;
+            for (int d = 0; d < factors; d++) {
+                float v = (float) random.nextGaussian();
+                x[o + d] = v;
+                norm += (double) v * v;
+            }
+            float scale = (float) (1 / Math.sqrt(norm));
+            for (int d = 0; d < factors; d++) {
+                x[o + d] *= scale;
+            }
+        }
+        float[] rowRatings = ratings(m.userWeights());
+        float[] colRatings = ratings(m.itemWeights());
+        double lambda = perEntryRegularization(regularization, nu, ni, m.nnz());
+        FactorModel model = new FactorModel(nu, ni, factors, x, y);
+        for (int it = 0; it < iterations; it++) {
+            solveExactly(ni, m.itemOffsets(), m.itemUsers(), colRatings, x, y, lambda, monitor);
+            solveExactly(nu, userOffsets, m.userItems(), rowRatings, y, x, lambda, monitor);
+            monitor.progress("factorizing", it + 1, iterations);
+            monitor.checkCancelled();
+            if (afterSweep != null) {
+                afterSweep.accept(model);
+            }
+        }
+        return model;
+    }
+
+    /**
+     * The users' factors that one exact half-sweep gives from {@code itemFactors} (what the last step of an {@link
+     * Solver#EXACT} sweep, and of MLlib's, computes): for tests that hold MLlib's factors against the node's systems.
+     */
+    public float[] solveUsersExactly(InteractionMatrix m, float[] itemFactors) {
+        float[] x = new float[m.numUsers() * factors];
+        solveExactly(
+                m.numUsers(),
+                m.userOffsets(),
+                m.userItems(),
+                ratings(m.userWeights()),
+                itemFactors,
+                x,
+                perEntryRegularization(regularization, m.numUsers(), m.numItems(), m.nnz()),
+                TrainingMonitor.NOOP);
+        return x;
+    }
+
+    /**
+     * The value r of each entry as the Spark job gives it to MLlib, a float: {@code weight^valueExponent} (0: 1 for
+     * a positive weight); confidence {@code 1 + alpha |r|}, preference 1 when r is positive.
+     */
+    private float[] ratings(float[] weights) {
+        float[] r = new float[weights.length];
+        for (int p = 0; p < r.length; p++) {
+            float w = weights[p];
+            r[p] = valueExponent == 0 ? (w > 0 ? 1f : 0f) : (float) Math.pow(w, valueExponent);
+        }
+        return r;
+    }
+
+    /**
+     * One side of an exact sweep: for each row r, {@code (F^T F + sum_e alpha |r_e| f_e f_e^T + lambda n_r I) s_r =
+     * sum_{e: r_e > 0} (1 + alpha r_e) f_e}, n_r the row's positive entries (MLlib's {@code computeFactors} and
+     * {@code CholeskySolver}).
+     */
+    private void solveExactly(
+            int rows,
+            int[] offsets,
+            int[] entries,
+            float[] ratings,
+            float[] fixed,
+            float[] solved,
+            double lambda,
+            TrainingMonitor monitor) {
+        final int f = factors;
+        double[] gram = gram(fixed, f);
+        workers.forEach((rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK, () -> new ExactRowSolver(f), (rowSolver, t) -> {
+            for (int row = t * ROWS_PER_TASK, end = Math.min(rows, row + ROWS_PER_TASK); row < end; row++) {
+                rowSolver.solve(gram, offsets[row], offsets[row + 1], entries, ratings, fixed, solved, row * f, lambda);
+            }
+            monitor.checkCancelled();
+        });
+    }
+
+    /** One row's exact solve (EJML's Cholesky), with its buffers (one per thread). */
+    final class ExactRowSolver {
+        private final int f;
+        private final DMatrixRMaj a;
+        private final DMatrixRMaj b;
+        private final DMatrixRMaj s;
+        private final LinearSolverDense<DMatrixRMaj> cholesky;
+
+        ExactRowSolver(int f) {
+            this.f = f;
+            this.a = new DMatrixRMaj(f, f);
+            this.b = new DMatrixRMaj(f, 1);
+            this.s = new DMatrixRMaj(f, 1);
+            this.cholesky = LinearSolverFactory_DDRM.chol(f);
+        }
+
+        void solve(
+                double[] gram,
+                int from,
+                int to,
+                int[] entries,
+                float[] ratings,
+                float[] fixed,
+                float[] solved,
+                int out,
+                double lambda) {
+            double[] ad = a.data;
+            double[] bd = b.data;
+            System.arraycopy(gram, 0, ad, 0, f * f);
+            java.util.Arrays.fill(bd, 0);
+            int positive = 0;
+            for (int e = from; e < to; e++) {
+                int o = entries[e] * f;
+                double r = ratings[e];
+                double c1 = alpha * Math.abs(r);
+                if (r > 0) {
+                    positive++;
+                    double c = 1 + c1;
+                    for (int d = 0; d < f; d++) {
+                        bd[d] += c * fixed[o + d];
+                    }
+                }
+                if (c1 != 0) {
+                    // the upper triangle; mirrored below
+                    for (int p = 0; p < f; p++) {
+                        double vp = c1 * fixed[o + p];
+                        int row = p * f;
+                        for (int q = p; q < f; q++) {
+                            ad[row + q] += vp * fixed[o + q];
+                        }
+                    }
+                }
+            }
+            if (positive == 0) {
+                // nothing to fit: MLlib's solution (b = 0) and the job's missing factors are both 0
+                java.util.Arrays.fill(solved, out, out + f, 0f);
+                return;
+            }
+            for (int p = 0; p < f; p++) {
+                for (int q = 0; q < p; q++) {
+                    ad[p * f + q] = ad[q * f + p];
+                }
+                ad[p * f + p] += lambda * positive;
+            }
+            if (cholesky.setA(a) == false) {
+                throw new IllegalStateException("[als] a row's system is not positive definite");
+            }
+            cholesky.solve(b, s);
+            for (int d = 0; d < f; d++) {
+                solved[out + d] = (float) s.data[d];
+            }
+        }
     }
 
     /** Rows (users or items) per task of a half-sweep: the unit the workers claim, and between cancellation checks. */
@@ -376,18 +617,31 @@ public final class ImplicitAls implements ItemSimilarity {
         return t;
     }
 
-    /** The objective L above, over every (user, item) pair: for tests on small matrices. */
+    /**
+     * The objective L above, over every (user, item) pair: for tests on small matrices. {@link Solver#EXACT}'s: each
+     * entry's confidence {@code 1 + alpha |r|} and preference {@code r > 0}, and each row's penalty its positive
+     * entries times {@link #perEntryRegularization}.
+     */
     public double loss(InteractionMatrix m, FactorModel model) {
+        boolean exact = solver == Solver.EXACT;
         double[][] c = new double[m.numUsers()][m.numItems()];
         double[][] pref = new double[m.numUsers()][m.numItems()];
         for (double[] row : c) {
             java.util.Arrays.fill(row, 1.0);
         }
         float[] conf = confidences(m.userWeights());
+        float[] r = ratings(m.userWeights());
+        int[] userPositives = new int[m.numUsers()];
+        int[] itemPositives = new int[m.numItems()];
         for (int u = 0; u < m.numUsers(); u++) {
             for (int e = m.userOffsets()[u]; e < m.userOffsets()[u + 1]; e++) {
-                c[u][m.userItems()[e]] = conf[e];
-                pref[u][m.userItems()[e]] = 1;
+                int i = m.userItems()[e];
+                c[u][i] = exact ? 1 + alpha * Math.abs(r[e]) : conf[e];
+                pref[u][i] = exact && r[e] <= 0 ? 0 : 1;
+                if (r[e] > 0) {
+                    userPositives[u]++;
+                    itemPositives[i]++;
+                }
             }
         }
         double loss = 0;
@@ -397,6 +651,12 @@ public final class ImplicitAls implements ItemSimilarity {
                 loss += c[u][i] * err * err;
             }
         }
+        if (exact) {
+            double lambda = perEntryRegularization(regularization, m.numUsers(), m.numItems(), m.nnz());
+            return loss
+                    + lambda * weightedNorm(model.userFactors(), userPositives)
+                    + lambda * weightedNorm(model.itemFactors(), itemPositives);
+        }
         double norm = 0;
         for (float v : model.userFactors()) {
             norm += v * v;
@@ -405,6 +665,18 @@ public final class ImplicitAls implements ItemSimilarity {
             norm += v * v;
         }
         return loss + regularization * norm;
+    }
+
+    /** sum over rows of {@code weights[row] |row's factors|^2}. */
+    private double weightedNorm(float[] rowFactors, int[] weights) {
+        double norm = 0;
+        for (int row = 0; row < weights.length; row++) {
+            for (int d = 0; d < factors; d++) {
+                double v = rowFactors[row * factors + d];
+                norm += weights[row] * v * v;
+            }
+        }
+        return norm;
     }
 
     /** Trains, and returns the item neighbours of the factors ({@link FactorNeighbors}). */
@@ -417,11 +689,12 @@ public final class ImplicitAls implements ItemSimilarity {
     public String describe() {
         return String.format(
                 Locale.ROOT,
-                "als(factors=%d, regularization=%s, alpha=%s, iterations=%d, valueExponent=%s)",
+                "als(factors=%d, regularization=%s, alpha=%s, iterations=%d, valueExponent=%s%s)",
                 factors,
                 regularization,
                 alpha,
                 iterations,
-                valueExponent);
+                valueExponent,
+                solver == Solver.CG ? "" : ", variant=" + solver.id());
     }
 }

@@ -183,6 +183,21 @@ public final class InteractionMatrixBuilder {
     }
 
     /**
+     * Drops every event added; the settings stay. For a reading of the events that starts again from the first (its
+     * point in time lost a shard copy), so that no event is counted twice.
+     */
+    public void clear() {
+        if (built) {
+            throw new IllegalStateException("already built");
+        }
+        size = 0;
+        minTime = Long.MAX_VALUE;
+        maxTime = Long.MIN_VALUE;
+        maxUser = -1;
+        maxItem = -1;
+    }
+
+    /**
      * Adds events from parallel arrays.
      *
      * @param weights event weights, or null for weight 1

@@ -59,6 +59,7 @@ public final class TrainingConfig {
     private final double userShrink;
     private final int easeSupport;
     private final EaseSimilarity.Mode easeMode;
+    private final ImplicitAls.Solver alsSolver;
     private final long memoryBudgetBytes;
     private final Workers workers;
     private final double popularityDiscount;
@@ -75,6 +76,7 @@ public final class TrainingConfig {
         this.userShrink = b.userShrink;
         this.easeSupport = b.easeSupport;
         this.easeMode = b.easeMode;
+        this.alsSolver = b.alsSolver;
         this.memoryBudgetBytes = b.memoryBudgetBytes;
         this.workers = b.workers;
         this.popularityDiscount = b.popularityDiscount;
@@ -143,6 +145,7 @@ public final class TrainingConfig {
         b.userShrink = userShrink;
         b.easeSupport = easeSupport;
         b.easeMode = easeMode;
+        b.alsSolver = alsSolver;
         b.memoryBudgetBytes = memoryBudgetBytes;
         b.workers = workers;
         b.popularityDiscount = popularityDiscount;
@@ -294,6 +297,11 @@ public final class TrainingConfig {
         return easeMode;
     }
 
+    /** ALS's solver: conjugate gradient (the default) or MLlib's exact one ({@link ImplicitAls.Solver}). */
+    public ImplicitAls.Solver alsSolver() {
+        return alsSolver;
+    }
+
     /** Memory the training maths may take beyond the interaction matrix (dense EASE, the factors); bytes. */
     public long memoryBudgetBytes() {
         return memoryBudgetBytes;
@@ -314,7 +322,9 @@ public final class TrainingConfig {
             case RP3BETA -> new Rp3BetaSimilarity(rp3Alpha, rp3Beta, valueExponent, workers);
             case EASE ->
                 new EaseSimilarity(regularization, valueExponent, easeSupport, memoryBudgetBytes, easeMode, workers);
-            case ALS -> new ImplicitAls(factors, regularization, alsAlpha, iterations, valueExponent, alsSeed, workers);
+            case ALS ->
+                new ImplicitAls(
+                        factors, regularization, alsAlpha, iterations, valueExponent, alsSeed, workers, alsSolver);
             case USER_KNN -> new UserKnn(userNeighbors, userShrink, valueExponent, cosine());
         };
     }
@@ -376,6 +386,7 @@ public final class TrainingConfig {
         private double userShrink = 10;
         private int easeSupport = DEFAULT_EASE_SUPPORT;
         private EaseSimilarity.Mode easeMode = EaseSimilarity.Mode.AUTO;
+        private ImplicitAls.Solver alsSolver = ImplicitAls.Solver.CG;
         private long memoryBudgetBytes = Long.MAX_VALUE;
         private Workers workers = Workers.SERIAL;
         private double popularityDiscount = 0;
@@ -455,6 +466,12 @@ public final class TrainingConfig {
         }
 
         /** EASE's variant: dense (exact), sparse ({@link #easeSupport} items per column) or chosen by memory. */
+        /** ALS's solver (a model's {@code similarity.variant}): {@code CG} (the default) or {@code EXACT}, MLlib's. */
+        public Builder alsSolver(ImplicitAls.Solver solver) {
+            this.alsSolver = java.util.Objects.requireNonNull(solver);
+            return this;
+        }
+
         public Builder easeMode(EaseSimilarity.Mode mode) {
             this.easeMode = java.util.Objects.requireNonNull(mode);
             return this;

@@ -13,7 +13,8 @@ public class ImportModelRequestSerializationTests extends AbstractWireSerializin
         return new ImportModelAction.Request(
                 randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT),
                 new BytesArray(randomByteArrayOfLength(between(0, 200))),
-                randomBoolean() ? 0 : randomNonNegativeLong());
+                randomBoolean() ? 0 : randomNonNegativeLong(),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20));
     }
 
     @Override

@@ -10,7 +10,7 @@ public class ImportModelResponseSerializationTests extends AbstractWireSerializi
     @Override
     protected ImportModelAction.Response createTestInstance() {
         return new ImportModelAction.Response(
-                randomAlphaOfLengthBetween(1, 12), ModelStatusSerializationTests.randomVersion());
+                randomAlphaOfLengthBetween(1, 12), ModelStatusSerializationTests.randomVersion(), randomBoolean());
     }
 
     @Override

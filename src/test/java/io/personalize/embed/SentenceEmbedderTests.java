@@ -99,6 +99,76 @@ class SentenceEmbedderTests {
         assertTrue(e.getMessage().contains("not a usable ONNX model"), e.getMessage());
     }
 
+    /** MiniLM's files placed under {@code NAME/}, with {@code 1_Pooling/config.json} when {@code pooling} is given. */
+    private static Path broughtMinilm(Path dir, String name, String pooling) throws IOException {
+        Path mine = Files.createDirectories(dir.resolve(name));
+        for (String[] f : new String[][] {
+            {"all-minilm-l6-v2-q.onnx", "model.onnx"}, {"all-minilm-l6-v2-q-tokenizer.json", "tokenizer.json"}
+        }) {
+            try (var in = SentenceEmbedderTests.class.getClassLoader().getResourceAsStream(f[0])) {
+                Files.write(mine.resolve(f[1]), in.readAllBytes());
+            }
+        }
+        if (pooling != null) {
+            Files.writeString(Files.createDirectories(mine.resolve("1_Pooling")).resolve("config.json"), pooling);
+        }
+        return mine;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void clsPoolingIsTheReferenceImplementations(@TempDir Path dir) throws Exception {
+        broughtMinilm(dir, "cls-minilm", "{\"word_embedding_dimension\": 384, \"pooling_mode_cls_token\": true}");
+        List<Object> cases;
+        try (var in = getClass().getResourceAsStream("minilm-cls-reference.json");
+                var parser = org.elasticsearch.xcontent.json.JsonXContent.jsonXContent.createParser(
+                        org.elasticsearch.xcontent.XContentParserConfiguration.EMPTY, in)) {
+            cases = (List<Object>) parser.map().get("cases");
+        }
+        assertEquals(4, cases.size());
+        try (EmbeddingModels own = new EmbeddingModels(dir)) {
+            SentenceEmbedder cls = own.get("cls-minilm");
+            assertEquals(Pooling.CLS, cls.pooling());
+            for (Object raw : cases) {
+                var c = (java.util.Map<String, Object>) raw;
+                List<Number> values = (List<Number>) c.get("vector");
+                float[] expected = new float[values.size()];
+                for (int d = 0; d < expected.length; d++) {
+                    expected[d] = values.get(d).floatValue();
+                }
+                String text = (String) c.get("text");
+                float[] actual = cls.embed(List.of(text))[0];
+                assertClose(expected, actual, "CLS [" + text + "]");
+                // and it is not the mean: the file changed what the model gives
+                float[] mean = minilm.embed(List.of(text))[0];
+                double dot = 0;
+                for (int d = 0; d < mean.length; d++) {
+                    dot += mean[d] * actual[d];
+                }
+                assertTrue(dot < 0.99, "CLS and mean pooling of [" + text + "] differ: " + dot);
+            }
+        }
+    }
+
+    @Test
+    void aPoolingFileThatCannotBeServedNamesTheModelAndTheFile(@TempDir Path dir) throws IOException {
+        broughtMinilm(dir, "max-pooled", "{\"pooling_mode_max_tokens\": true}");
+        broughtMinilm(dir, "wrong-size", "{\"word_embedding_dimension\": 768, \"pooling_mode_cls_token\": true}");
+        try (EmbeddingModels own = new EmbeddingModels(dir)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> own.get("max-pooled"));
+            assertEquals(
+                    "model [max-pooled]: 1_Pooling/config.json: [pooling_mode_max_tokens] is not supported, set"
+                            + " [pooling_mode_cls_token] or [pooling_mode_mean_tokens]",
+                    e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> own.get("wrong-size"));
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("model [wrong-size]: 1_Pooling/config.json: [word_embedding_dimension]"
+                                    + " is [768] but the ONNX model's output"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void broughtModelLoadsFromItsDirectory(@TempDir Path dir) throws IOException {
         // the built-in model's files, placed as a shop would place its own
@@ -113,6 +183,7 @@ class SentenceEmbedderTests {
         try (EmbeddingModels own = new EmbeddingModels(dir)) {
             SentenceEmbedder model = own.get("shop-minilm");
             assertEquals(384, model.dims());
+            assertEquals(Pooling.MEAN, model.pooling(), "without 1_Pooling/config.json: the mean");
             assertClose(
                     reference.get(0).vector(),
                     model.embed(List.of(reference.get(0).text()))[0],

@@ -95,6 +95,7 @@ public class EventReaderTests extends ESTestCase {
                     Supplier<SearchSourceBuilder> source,
                     IndexScan.SlicePageHandler onPage,
                     IndexScan.BeforeClose beforeClose,
+                    Runnable restart,
                     ActionListener<Void> listener) {
                 pages.scan(
                         onPage,
@@ -212,6 +213,11 @@ public class EventReaderTests extends ESTestCase {
                             weights.add(new float[] {weight});
                             times.add(millis);
                         },
+                        () -> {
+                            ids.clear();
+                            weights.clear();
+                            times.clear();
+                        },
                         (read, total) -> {},
                         future);
         EventReader.Result result = future.actionGet();
@@ -254,6 +260,61 @@ public class EventReaderTests extends ESTestCase {
             assertThat(parallel.skipped(), equalTo(single.skipped()));
             assertThat(parallel.events(), equalTo(single.events()));
         }
+    }
+
+    /**
+     * A point in time that lost a shard copy after some pages of each slice (handled in parallel), then a new one read
+     * from the first page ({@link IndexScan} calls {@code restart} in between): the events, counts, dictionaries and
+     * skipped events are those of one reading, none counted twice.
+     */
+    public void testAReadingThatStartsAgainFromANewPointInTimeCountsEveryEventOnce() {
+        List<List<List<Event>>> slices = slices(2, 20, 1000);
+        Read once = read(sequential(slices));
+        EventReader.Scan lost =
+                parallel(slices.stream().map(slice -> slice.subList(0, 7)).toList());
+        EventReader.Scan whole = parallel(slices);
+        EventReader.Scan again = new EventReader.Scan() {
+            @Override
+            public void scan(
+                    String index,
+                    int n,
+                    Supplier<SearchSourceBuilder> source,
+                    IndexScan.SlicePageHandler onPage,
+                    IndexScan.BeforeClose beforeClose,
+                    Runnable restart,
+                    ActionListener<Void> listener) {
+                assertNotNull("the reader can start again", restart);
+                // the lost point in time's pages were handled, then it failed: no beforeClose for it
+                lost.scan(
+                        index,
+                        n,
+                        source,
+                        onPage,
+                        (pit, done) -> done.onResponse(null),
+                        null,
+                        listener.delegateFailureAndWrap((l, failed) -> {
+                            restart.run();
+                            whole.scan(index, n, source, onPage, beforeClose, null, l);
+                        }));
+            }
+
+            @Override
+            public void ids(
+                    BytesReference pit,
+                    int n,
+                    Supplier<SearchSourceBuilder> source,
+                    List<IndexScan.Position> positions,
+                    ActionListener<Map<IndexScan.Position, String>> listener) {
+                whole.ids(pit, n, source, positions, listener);
+            }
+        };
+        Read twice = read(again);
+        assertThat(twice.count(), equalTo(once.count()));
+        assertThat(twice.skipped(), equalTo(once.skipped()));
+        assertThat(twice.users(), equalTo(once.users()));
+        assertThat(twice.items(), equalTo(once.items()));
+        assertThat(twice.newest(), equalTo(once.newest()));
+        assertThat(twice.events(), equalTo(once.events()));
     }
 
     public void testBadEventsAreSkippedPerReasonWithTheirIds() {

@@ -229,10 +229,35 @@ public class ModelConfigTests extends ESTestCase {
                 "[similarity.support] is a parameter of the sparse variant, not of [dense]");
         assertBad(
                 head + "{\"algorithm\": \"als\", \"variant\": \"sparse\"}}",
-                "[similarity.variant] is a parameter of [ease], not of [als]");
+                "[similarity.variant] unknown variant [sparse], expected one of [cg, exact]");
+        assertBad(
+                head + "{\"algorithm\": \"cosine\", \"variant\": \"dense\"}}",
+                "[similarity.variant] is a parameter of [ease, als], not of [cosine]");
         assertBad(
                 head + "{\"algorithm\": \"cosine\", \"support\": 50}}",
                 "[similarity.support] is a parameter of [ease], not of [cosine]");
+    }
+
+    public void testAlsVariant() throws IOException {
+        String head = "{\"catalog\": {\"index\": \"p\"}, \"events\": {\"index\": \"e\"}, \"similarity\": ";
+        ModelConfig exact = parse(head + "{\"algorithm\": \"als\", \"variant\": \"EXACT\"}}");
+        assertThat(exact.similarity().variant(), equalTo("exact"));
+        assertThat(TrainingConfigs.of(exact).alsSolver(), equalTo(io.personalize.training.ImplicitAls.Solver.EXACT));
+        assertThat(
+                ((io.personalize.training.ImplicitAls) TrainingConfigs.of(exact).similarity()).solver(),
+                equalTo(io.personalize.training.ImplicitAls.Solver.EXACT));
+        assertThat(Strings.toString(exact.similarity()), containsString("\"variant\":\"exact\""));
+        ModelConfig cg = parse(head + "{\"algorithm\": \"als\", \"variant\": \"cg\"}}");
+        assertThat(TrainingConfigs.of(cg).alsSolver(), equalTo(io.personalize.training.ImplicitAls.Solver.CG));
+        ModelConfig plain = parse(head + "{\"algorithm\": \"als\"}}");
+        assertThat(TrainingConfigs.of(plain).alsSolver(), equalTo(io.personalize.training.ImplicitAls.Solver.CG));
+        assertThat(Strings.toString(plain.similarity()).contains("variant"), equalTo(false));
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"variant\": \"cholesky\"}}",
+                "[similarity.variant] unknown variant [cholesky], expected one of [cg, exact]");
+        assertBad(
+                head + "{\"algorithm\": \"als\", \"variant\": \"exact\", \"support\": 50}}",
+                "[similarity.support] is a parameter of [ease], not of [als]");
     }
 
     public void testPopularityDiscount() throws IOException {

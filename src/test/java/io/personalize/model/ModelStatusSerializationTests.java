@@ -45,7 +45,8 @@ public class ModelStatusSerializationTests extends AbstractXContentSerializingTe
                                         randomDouble(),
                                         "candidates",
                                         java.util.List.of(java.util.Map.of(
-                                                "algorithm", randomAlphaOfLength(5), "ndcg", randomDouble()))));
+                                                "algorithm", randomAlphaOfLength(5), "ndcg", randomDouble()))))
+                .withImportId(randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20));
     }
 
     static ModelStatus.Training randomTraining() {

@@ -194,6 +194,67 @@ public class CandidateScorerTests extends ESTestCase {
         }
     }
 
+    /**
+     * A shelf's ranking with the items past the stored list taken as it reaches them ({@link BeyondStoredList}) is the
+     * ranking with all of them added up front: the same candidates in the same order, with the same scores and reasons,
+     * whether or not the shopper's items are excluded, with real-time items (which name items past the list) or not.
+     */
+    public void testItemsPastTheStoredListTakenAsReachedRankAsAddedUpFront() {
+        for (int iteration = 0; iteration < 100; iteration++) {
+            int n = randomIntBetween(20, 80);
+            World world = World.random(n, randomIntBetween(3, 10), randomFrom(0.0, 0.03, 0.2));
+            List<Integer> all = java.util.stream.IntStream.range(0, n).boxed().toList();
+            int[] history = randomSubsetOf(randomIntBetween(1, 8), all).stream()
+                    .mapToInt(Integer::intValue)
+                    .toArray();
+            float[] weights = new float[history.length];
+            for (int x = 0; x < weights.length; x++) {
+                weights[x] = 0.5f + randomFloat() * 5;
+            }
+            Profile base = profile(world, history, weights, randomIntBetween(1, 10));
+            // events since the training (real time), on items of the history or not
+            List<SourceItem> sources = new ArrayList<>(base.sources());
+            Map<String, NeighborList> lists = new HashMap<>(base.neighbors());
+            for (int i : randomSubsetOf(randomIntBetween(0, 3), all)) {
+                if (lists.containsKey(name(i)) == false) {
+                    lists.put(
+                            name(i),
+                            new NeighborList(
+                                    name(i),
+                                    names(world.neighbors().neighbors(i)),
+                                    world.neighbors().scores(i),
+                                    world.popularity()[i]));
+                    sources.add(0, new SourceItem(name(i), SourceItem.Origin.RECENT, 2000));
+                }
+            }
+            Profile profile = new Profile(base.model(), "u", base.user(), sources, lists, base.seen(), base.popular());
+            Set<String> excluded = randomBoolean() ? new HashSet<>(profile.seen()) : new HashSet<>();
+            float scale = CandidateScorer.popularScale(profile);
+
+            Map<String, Candidate> upFront = CandidateScorer.collaborative(profile, excluded, true);
+            List<Candidate> expected = new Ranking(upFront, profile.popular(), scale, excluded).next(4 * n);
+
+            Map<String, Candidate> candidates = new HashMap<>();
+            BeyondStoredList beyond = CandidateScorer.collaborative(profile, excluded, true, candidates);
+            assertThat(candidates.size(), lessThanOrEqualTo(upFront.size()));
+            // two rankings of the same candidates, as a shelf makes (the content term's slots, then the rounds)
+            new Ranking(candidates, beyond, profile.popular(), scale, excluded).next(randomIntBetween(0, n));
+            List<Candidate> taken = new Ranking(candidates, beyond, profile.popular(), scale, excluded).next(4 * n);
+
+            assertThat(
+                    taken.stream().map(Candidate::item).toList(),
+                    equalTo(expected.stream().map(Candidate::item).toList()));
+            for (int r = 0; r < taken.size(); r++) {
+                assertEquals(
+                        expected.get(r).item(),
+                        expected.get(r).score(),
+                        taken.get(r).score(),
+                        0f);
+                assertThat(taken.get(r).reasons(), equalTo(expected.get(r).reasons()));
+            }
+        }
+    }
+
     public void testTheShoppersOwnItemsComeBackWhenNotExcluded() {
         // a, b bought; b is a's neighbour: with exclude_seen false, b is a candidate, named by a
         UserProfile user = new UserProfile(

@@ -116,7 +116,8 @@ public class ProfileScorerTests extends ESTestCase {
 
     /**
      * The candidates some source leads to, as {@code _recommend} takes past a stored list, are exactly those of the full
-     * scoring that have a source: same items, order, float scores and sources, though the popular items are not numbered.
+     * scoring that have a source: same items, float scores and sources (in the order first reached, so compared ranked),
+     * though the popular items are not numbered.
      */
     public void testReachedCandidatesAreTheFullScoresWithASource() throws IOException {
         for (ScoringParams scoring : List.of(ScoringParams.DEFAULTS, new ScoringParams(1, 0.5, 0.1))) {
@@ -142,7 +143,7 @@ public class ProfileScorerTests extends ESTestCase {
                             excluded);
                     assertThat(
                             scoring + (ties ? " with ties" : "") + " user [" + user.user() + "]",
-                            reached,
+                            ranked(reached),
                             equalTo(full.stream()
                                     .filter(c -> c.source() != null)
                                     .toList()));
@@ -162,10 +163,49 @@ public class ProfileScorerTests extends ESTestCase {
         List<ProfileScorer.Scored> reached =
                 ProfileScorer.scoreReached(List.of("s"), null, lists, popular, new ScoringParams(0, 0, 0), Set.of());
         assertThat(
-                reached.stream().map(ProfileScorer.Scored::item).toList(),
+                ranked(reached).stream().map(ProfileScorer.Scored::item).toList(),
                 equalTo(List.of("a", "b", high, supplementary)));
         assertThat(
-                reached, equalTo(full.stream().filter(c -> c.source() != null).toList()));
+                ranked(reached),
+                equalTo(full.stream().filter(c -> c.source() != null).toList()));
+        // two sources tie on an item: the smaller id in UTF-8 order is its source, as the model's reasons have it
+        Map<String, NeighborList> tied = Map.of(
+                supplementary, new NeighborList(supplementary, List.of("x"), new float[] {0.5f}, 0f),
+                high, new NeighborList(high, List.of("x"), new float[] {0.5f}, 0f));
+        List<String> tiedSources = List.of(supplementary, high);
+        assertThat(
+                ProfileScorer.scoreReached(tiedSources, null, tied, popular, ScoringParams.DEFAULTS, Set.of()),
+                equalTo(
+                        ProfileScorer.score(tiedSources, null, tied, popular, ScoringParams.DEFAULTS, Set.of(), 10)
+                                .stream()
+                                .filter(c -> c.source() != null)
+                                .toList()));
+        assertThat(
+                ProfileScorer.scoreReached(tiedSources, null, tied, popular, ScoringParams.DEFAULTS, Set.of())
+                        .get(0)
+                        .source(),
+                equalTo(high));
+        // a history naming an item twice (the model's reasons sum its factors): the same as the full scoring still
+        Map<String, NeighborList> twice = Map.of(
+                "s", new NeighborList("s", List.of("a", "b"), new float[] {0.7f, 0.3f}, 1f),
+                "t", new NeighborList("t", List.of("b", "a"), new float[] {0.6f, 0.4f}, 2f));
+        List<String> repeated = List.of("s", "t", "s");
+        float[] weights = {1f, 3f, 2f};
+        ScoringParams weighted = new ScoringParams(1, 0.5, 0.1);
+        assertThat(
+                ranked(ProfileScorer.scoreReached(repeated, weights, twice, popular, weighted, Set.of())),
+                equalTo(ProfileScorer.score(repeated, weights, twice, popular, weighted, Set.of(), 10).stream()
+                        .filter(c -> c.source() != null)
+                        .toList()));
+    }
+
+    /** Scored candidates best first, ties by id in UTF-8 order: the order of {@link ProfileScorer#score}. */
+    private static List<ProfileScorer.Scored> ranked(List<ProfileScorer.Scored> scored) {
+        List<ProfileScorer.Scored> ranked = new java.util.ArrayList<>(scored);
+        ranked.sort((a, b) -> a.score() != b.score()
+                ? Float.compare(b.score(), a.score())
+                : ProfileScorer.compareCodePoints(a.item(), b.item()));
+        return ranked;
     }
 
     /** The packed-key sort of ids gives UTF-8 order: short ids, shared prefixes, Latin-1, other BMP, surrogate pairs. */

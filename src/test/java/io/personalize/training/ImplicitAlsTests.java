@@ -27,6 +27,118 @@ class ImplicitAlsTests {
     }
 
     @Test
+    void theExactVariantsLossNeverRisesAndFallsFarBelowItsStart() {
+        // its own objective (MLlib's): each exact half-sweep minimises it over one side, so no sweep raises it
+        InteractionMatrix m = TestData.random(5, 60, 30, 0.15);
+        ImplicitAls als = exact(8, 5, 4, 8, 0.5, 1L, Workers.SERIAL);
+        List<Double> losses = new ArrayList<>();
+        als.train(m, TrainingMonitor.NOOP, model -> losses.add(als.loss(m, model)));
+        assertEquals(8, losses.size());
+        for (int s = 1; s < losses.size(); s++) {
+            assertTrue(losses.get(s) <= losses.get(s - 1) * (1 + 1e-6), "sweep " + s + ": " + losses);
+        }
+        assertTrue(losses.get(losses.size() - 1) < 0.9 * losses.get(0), losses.toString());
+    }
+
+    /**
+     * The exact variant's users solve MLlib's system (ml.recommendation.ALS, implicitPrefs): A = Y^T Y + sum over the
+     * user's entries of alpha |r| y y^T + regParam n_u I, b = sum over positive r of (1 + alpha r) y, n_u the positive
+     * entries, regParam = lambda (users + items) / (2 entries), r = weight^valueExponent; written out here over every
+     * item as the textbook form: (Y^T C_u Y + regParam n_u I) x = Y^T C_u p_u. Zero weights make entries whose r is 0
+     * (confidence 1, preference 0, not counted), as MLlib takes them.
+     */
+    @Test
+    void theExactVariantSolvesMllibsSystemForEveryUser() {
+        InteractionMatrix random = TestData.random(9, 40, 15, 0.3);
+        float[] weights = random.userWeights().clone();
+        for (int p = 0; p < weights.length; p += 5) {
+            weights[p] = 0;
+        }
+        InteractionMatrix m = new InteractionMatrix(
+                random.numUsers(), random.numItems(), 0L, random.userOffsets(), random.userItems(), weights, null);
+        int f = 4;
+        double lambda = 3;
+        double alpha = 2;
+        double exponent = 0.5;
+        ImplicitAls als = exact(f, lambda, alpha, 6, exponent, 3L, Workers.SERIAL);
+        FactorModel model = als.train(m, TrainingMonitor.NOOP, null);
+        float[] y = model.itemFactors();
+        float[] x = model.userFactors();
+        double regParam = lambda * (m.numUsers() + m.numItems()) / (2.0 * m.nnz());
+        assertEquals(regParam, ImplicitAls.perEntryRegularization(lambda, m.numUsers(), m.numItems(), m.nnz()), 1e-15);
+        int solved = 0;
+        for (int u = 0; u < m.numUsers(); u++) {
+            DMatrixRMaj a = new DMatrixRMaj(f, f);
+            DMatrixRMaj b = new DMatrixRMaj(f, 1);
+            int positive = 0;
+            for (int i = 0; i < m.numItems(); i++) {
+                double c = 1;
+                double pref = 0;
+                for (int p = m.userOffsets()[u]; p < m.userOffsets()[u + 1]; p++) {
+                    if (m.userItems()[p] == i) {
+                        double r = weights[p] > 0 ? Math.pow(weights[p], exponent) : 0;
+                        c = 1 + alpha * r;
+                        pref = r > 0 ? 1 : 0;
+                        positive += r > 0 ? 1 : 0;
+                    }
+                }
+                for (int r = 0; r < f; r++) {
+                    b.data[r] += c * pref * y[i * f + r];
+                    for (int s = 0; s < f; s++) {
+                        a.data[r * f + s] += c * y[i * f + r] * y[i * f + s];
+                    }
+                }
+            }
+            if (positive == 0) {
+                for (int d = 0; d < f; d++) {
+                    assertEquals(0f, x[u * f + d], "a user with no positive entry has no factors, as in MLlib");
+                }
+                continue;
+            }
+            for (int d = 0; d < f; d++) {
+                a.data[d * f + d] += regParam * positive;
+            }
+            DMatrixRMaj want = new DMatrixRMaj(f, 1);
+            assertTrue(CommonOps_DDRM.solve(a, b, want));
+            for (int d = 0; d < f; d++) {
+                assertEquals(want.data[d], x[u * f + d], 1e-5 * (1 + Math.abs(want.data[d])), "user " + u + ", " + d);
+            }
+            solved++;
+        }
+        assertTrue(solved > m.numUsers() / 2, "most users solved: " + solved);
+        // the last half-sweep is the one any caller can run from item factors (the Spark test's check of MLlib's)
+        assertArrayEquals(x, als.solveUsersExactly(m, y));
+    }
+
+    @Test
+    void theExactVariantIsTheSameOnSeveralThreadsAndDiffersFromConjugateGradient() throws Exception {
+        InteractionMatrix m = TestData.random(31, 700, 90, 0.12);
+        FactorModel serial = exact(10, 2, 3, 4, 1, 17L, Workers.SERIAL).train(m, TrainingMonitor.NOOP, null);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            FactorModel parallel =
+                    exact(10, 2, 3, 4, 1, 17L, new Workers(pool, 4)).train(m, TrainingMonitor.NOOP, null);
+            assertArrayEquals(serial.userFactors(), parallel.userFactors());
+            assertArrayEquals(serial.itemFactors(), parallel.itemFactors());
+        } finally {
+            pool.shutdown();
+        }
+        FactorModel cg = new ImplicitAls(10, 2, 3, 4, 1, 17L).train(m, TrainingMonitor.NOOP, null);
+        assertTrue(java.util.Arrays.equals(serial.itemFactors(), cg.itemFactors()) == false);
+        assertEquals(
+                "als(factors=10, regularization=2.0, alpha=3.0, iterations=4, valueExponent=1.0, variant=exact)",
+                exact(10, 2, 3, 4, 1, 17L, Workers.SERIAL).describe());
+        assertEquals(ImplicitAls.Solver.EXACT, ImplicitAls.Solver.of("Exact"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImplicitAls.Solver.of("lu"));
+        assertEquals("unknown ALS variant [lu], expected one of [cg, exact]", e.getMessage());
+    }
+
+    private static ImplicitAls exact(
+            int f, double lambda, double alpha, int iterations, double exponent, long seed, Workers workers) {
+        return new ImplicitAls(f, lambda, alpha, iterations, exponent, seed, workers, ImplicitAls.Solver.EXACT);
+    }
+
+    @Test
     void aUsersConjugateGradientStepsReachTheDirectSolve() {
         // 3 factors: 3 CG steps solve a 3 x 3 system exactly (up to rounding)
         InteractionMatrix m = TestData.random(9, 30, 12, 0.3);

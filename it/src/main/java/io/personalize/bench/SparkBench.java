@@ -32,8 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       broadcast matrix;</li>
  *   <li>{@code bin/bench spark retail-discount [ALGORITHMS] [D]}: the same with {@code training.popularity_discount} D
  *       (default 0.3) in both models, cosine, rp3beta, ease and user_knn by default;</li>
- *   <li>{@code bin/bench spark als-spread [ITERATIONS,...] [SEEDS]}: the seed-to-seed spread of the node's ALS and of
- *       MLlib's (the job) on Online Retail, each number of sweeps (15, 30 and 50 by default) with seeds 42, 43, 44;</li>
+ *   <li>{@code bin/bench spark als-spread [ITERATIONS,...] [SEEDS] [cg|exact]}: the seed-to-seed spread of the node's
+ *       ALS and of MLlib's (the job) on Online Retail, each number of sweeps (15, 30 and 50 by default) with seeds 42,
+ *       43, 44 (or SEEDS of them), and the difference of the two sides' means; {@code exact}: the model's
+ *       {@code similarity.variant} exact, the node solving MLlib's systems (one algorithm on both sides);</li>
  *   <li>{@code bin/bench spark scale EVENTS}: the synthetic events of {@code bin/bench scale}: wall time and memory of
  *       both trainings (the node's heap as sampled by {@link ScaleBench}; the Spark JVM's heap peak and its resident
  *       set).</li>
@@ -63,14 +65,17 @@ public final class SparkBench {
                     false,
                     args.length > 3 ? Double.parseDouble(args[3]) : 0.3);
         } else if (mode.equals("als-spread")) {
-            // bin/bench spark als-spread [ITERATIONS,...] [SEEDS]: the seed-to-seed spread of both ALS at more sweeps
+            // bin/bench spark als-spread [ITERATIONS,...] [SEEDS] [cg|exact]: the seed-to-seed spread of both ALS at
+            // more sweeps, the node's ALS the model's variant (exact: MLlib's own factorisation on the node)
             alsSpread(
                     es,
                     url,
                     java.util.Arrays.stream((args.length > 2 ? args[2] : "15,30,50").split(","))
                             .map(Integer::parseInt)
                             .toList(),
-                    args.length > 3 ? Integer.parseInt(args[3]) : 3);
+                    args.length > 3 ? Integer.parseInt(args[3]) : 3,
+                    io.personalize.training.ImplicitAls.Solver.of(args.length > 4 ? args[4] : "cg"),
+                    args.length > 5 ? Long.parseLong(args[5]) : 42);
         } else if (mode.equals("als-regparam")) {
             // MLlib's regParam scale chosen on a validation split, then measured on OR-time beside the node's als
             retail(es, url, List.of("als"), true);
@@ -179,9 +184,20 @@ public final class SparkBench {
      * number of sweeps ({@code similarity.iterations}; the other parameters the defaults, which the validation split
      * chose: 64 factors, lambda 10, alpha 2), the node's ALS (the plugin's training code in this JVM) and MLlib's (the
      * job) with seeds 42, 43, ... on the same Online Retail events, each judged on OR-time: every run's HR, Recall,
-     * NDCG and coverage at 10, the largest move from seed 42 on each side, and the two sides' means beside each other.
+     * NDCG and coverage at 10, the largest move from seed 42 and the relative standard deviation on each side, and the
+     * two sides' means beside each other with the standard error of their difference. {@code variant}: the model's
+     * {@code similarity.variant}, the node's solver ({@code exact}: MLlib's factorisation, so that the two sides are
+     * one algorithm and only their random numbers differ); with it the node's own {@code _train} (seed 42, the
+     * in-cluster training) is scored as the job's model is, from its stored lists.
      */
-    static void alsSpread(EsClient es, String url, List<Integer> sweeps, int seeds) throws Exception {
+    static void alsSpread(
+            EsClient es,
+            String url,
+            List<Integer> sweeps,
+            int seeds,
+            io.personalize.training.ImplicitAls.Solver variant,
+            long firstSeed)
+            throws Exception {
         OnlineRetail data = OnlineRetail.load();
         OnlineRetail.Protocol protocol = data.protocol();
         String events = "spark-or-events";
@@ -201,70 +217,79 @@ public final class SparkBench {
         Map<String, Integer> ids = ids(protocol);
         OfflineEvaluator offline = new OfflineEvaluator(
                 OfflineSplit.time(data.purchases(), OnlineRetail.SPLIT, Long.MAX_VALUE, "OR-time"), K);
+        boolean exact = variant == io.personalize.training.ImplicitAls.Solver.EXACT;
         System.out.printf(
                 Locale.ROOT,
-                "ALS seed-to-seed spread, node's ALS and Spark MLlib, Online Retail (train < 2011-11-01: %,d events),"
-                        + " OR-time, k = %d, seeds 42..%d, %s%n",
+                "ALS seed-to-seed spread, node's ALS (variant %s) and Spark MLlib, Online Retail (train < 2011-11-01:"
+                        + " %,d events), OR-time, k = %d, seeds %d..%d, %s%n",
+                variant.id(),
                 protocol.train().size(),
                 K,
-                41 + seeds,
+                firstSeed,
+                firstSeed + seeds - 1,
                 url);
         for (int iterations : sweeps) {
             String model = "spark-or-als-" + iterations;
             es.delete("/_recommend/models/" + model);
-            es.put("/_recommend/models/" + model, String.format(Locale.ROOT, """
+            es.put(
+                            "/_recommend/models/" + model,
+                            String.format(
+                                    Locale.ROOT,
+                                    """
                     {"catalog": {"index": "%s", "id_field": "sku"},
                      "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
                                 "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}},
-                     "similarity": {"algorithm": "als", "neighbors": 50, "iterations": %d}}""", products, events, iterations))
+                     "similarity": {"algorithm": "als", "neighbors": 50, "iterations": %d%s}}""",
+                                    products,
+                                    events,
+                                    iterations,
+                                    exact ? ", \"variant\": \"exact\"" : ""))
                     .ok();
             System.out.printf(
                     Locale.ROOT, "%n[als, %d iterations]          HR@10   Recall  NDCG   coverage%n", iterations);
             List<OfflineEvaluator.Figures> node = new ArrayList<>();
             List<OfflineEvaluator.Figures> mllib = new ArrayList<>();
             for (int x = 0; x < seeds; x++) {
-                long seed = 42 + x;
+                long seed = firstSeed + x;
                 OfflineEvaluator.Figures f = offline.plugin(io.personalize.training.TrainingConfig.builder()
                         .algorithm(io.personalize.training.TrainingConfig.Algorithm.ALS)
                         .neighbors(50)
                         .iterations(iterations)
                         .alsSeed(seed)
+                        .alsSolver(variant)
                         .build());
                 node.add(f);
-                System.out.printf(
-                        Locale.ROOT,
-                        "  node's ALS, seed %d   %8.4f %8.4f %8.4f %9.4f   (%,d ms)%n",
-                        seed,
-                        f.hr(),
-                        f.recall(),
-                        f.ndcg(),
-                        f.coverage(),
-                        f.trainMs());
+                printRun("node's ALS, seed " + seed, f, String.format(Locale.ROOT, "(%,d ms)", f.trainMs()));
+            }
+            if (exact && firstSeed == 42) {
+                // the in-cluster training itself (seed 42), scored from its stored lists as the job's model is
+                long start = System.nanoTime();
+                String index = es.post("/_recommend/models/" + model + "/_train", null)
+                        .ok()
+                        .path("version")
+                        .path("index")
+                        .asText();
+                printRun(
+                        "node's _train, seed 42",
+                        figures(metrics(Model.read(es, index), protocol, ids)),
+                        String.format(Locale.ROOT, "(%.1f s, stored lists)", (System.nanoTime() - start) / 1e9));
             }
             for (int x = 0; x < seeds; x++) {
-                long seed = 42 + x;
+                long seed = firstSeed + x;
                 SparkRun run = SparkRun.run(url, model, "--master", "local[2]", "--seed", String.valueOf(seed));
-                RankingMetrics m = metrics(Model.read(es, activeIndex(es, model)), protocol, ids);
-                mllib.add(new OfflineEvaluator.Figures(
-                        m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage(), 0));
-                System.out.printf(
-                        Locale.ROOT,
-                        "  Spark MLlib, seed %d  %8.4f %8.4f %8.4f %9.4f   (%.1f s wall)%n",
-                        seed,
-                        m.hitRate(),
-                        m.recall(),
-                        m.ndcg(),
-                        m.coverage(),
-                        run.seconds);
+                OfflineEvaluator.Figures f = figures(metrics(Model.read(es, activeIndex(es, model)), protocol, ids));
+                mllib.add(f);
+                printRun("Spark MLlib, seed " + seed, f, String.format(Locale.ROOT, "(%.1f s wall)", run.seconds));
             }
-            printSpread("node's ALS, " + iterations + " iterations, the other seeds vs 42", node);
-            printSpread("Spark MLlib, " + iterations + " iterations, the other seeds vs 42", mllib);
+            printSpread("node's ALS, " + iterations + " iterations, the other seeds vs " + firstSeed, node);
+            printSpread("Spark MLlib, " + iterations + " iterations, the other seeds vs " + firstSeed, mllib);
             OfflineEvaluator.Figures a = mean(node);
             OfflineEvaluator.Figures b = mean(mllib);
             System.out.printf(
                     Locale.ROOT,
-                    "  means of the seeds: node %.4f / %.4f / %.4f / %.4f, MLlib %.4f / %.4f / %.4f / %.4f: MLlib"
+                    "  means of the %d seeds: node %.4f / %.4f / %.4f / %.4f, MLlib %.4f / %.4f / %.4f / %.4f: MLlib"
                             + " %+.2f%% %+.2f%% %+.2f%% %+.2f%% (HR, Recall, NDCG, coverage)%n",
+                    seeds,
                     a.hr(),
                     a.recall(),
                     a.ndcg(),
@@ -277,11 +302,58 @@ public final class SparkBench {
                     rel(b.recall(), a.recall()),
                     rel(b.ndcg(), a.ndcg()),
                     rel(b.coverage(), a.coverage()));
+            System.out.printf(
+                    Locale.ROOT,
+                    "  standard error of that difference (seeds' spread on both sides, %% of the node's mean): HR"
+                            + " %.2f%%, Recall %.2f%%, NDCG %.2f%%, coverage %.2f%%%n",
+                    differenceError(node, mllib, OfflineEvaluator.Figures::hr),
+                    differenceError(node, mllib, OfflineEvaluator.Figures::recall),
+                    differenceError(node, mllib, OfflineEvaluator.Figures::ndcg),
+                    differenceError(node, mllib, OfflineEvaluator.Figures::coverage));
             es.delete("/_recommend/models/" + model);
         }
         es.delete("/" + products);
         System.out.println("\nreproduce: bin/bench spark als-spread "
-                + String.join(",", sweeps.stream().map(String::valueOf).toList()) + " " + seeds);
+                + String.join(",", sweeps.stream().map(String::valueOf).toList()) + " " + seeds
+                + " " + variant.id() + (firstSeed == 42 ? "" : " " + firstSeed));
+    }
+
+    /** One run's line: its label, HR@10, Recall, NDCG and coverage, and what it took. */
+    static void printRun(String label, OfflineEvaluator.Figures f, String took) {
+        System.out.printf(
+                Locale.ROOT,
+                "  %-22s %8.4f %8.4f %8.4f %9.4f   %s%n",
+                label,
+                f.hr(),
+                f.recall(),
+                f.ndcg(),
+                f.coverage(),
+                took);
+    }
+
+    /** A stored model's figures ({@link #metrics}) as the evaluator's. */
+    static OfflineEvaluator.Figures figures(RankingMetrics m) {
+        return new OfflineEvaluator.Figures(m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage(), 0);
+    }
+
+    /** The sample standard deviation of a figure over runs, relative to their mean (%). */
+    static double relativeDeviation(
+            List<OfflineEvaluator.Figures> runs, java.util.function.ToDoubleFunction<OfflineEvaluator.Figures> figure) {
+        double mean = runs.stream().mapToDouble(figure).average().orElse(0);
+        double squares = runs.stream()
+                .mapToDouble(f -> (figure.applyAsDouble(f) - mean) * (figure.applyAsDouble(f) - mean))
+                .sum();
+        return runs.size() < 2 || mean == 0 ? 0 : 100 * Math.sqrt(squares / (runs.size() - 1)) / mean;
+    }
+
+    /** The standard error of the difference of two sides' means, % of the first side's mean. */
+    static double differenceError(
+            List<OfflineEvaluator.Figures> a,
+            List<OfflineEvaluator.Figures> b,
+            java.util.function.ToDoubleFunction<OfflineEvaluator.Figures> figure) {
+        double sa = relativeDeviation(a, figure);
+        double sb = relativeDeviation(b, figure);
+        return Math.sqrt(sa * sa / a.size() + sb * sb / b.size());
     }
 
     /** The runs' mean figures. */
@@ -319,15 +391,7 @@ public final class SparkBench {
                     .neighbors(50)
                     .alsSeed(seed)
                     .build());
-            System.out.printf(
-                    Locale.ROOT,
-                    "  node's ALS here, seed %d  %8.4f %8.4f %8.4f %9.4f   (%,d ms)%n",
-                    seed,
-                    f.hr(),
-                    f.recall(),
-                    f.ndcg(),
-                    f.coverage(),
-                    f.trainMs());
+            printRun("node's ALS here, seed " + seed, f, String.format(Locale.ROOT, "(%,d ms)", f.trainMs()));
             offlineFigures.add(f);
         }
         printSpread("node's ALS, seeds 43 and 44 vs 42", offlineFigures);
@@ -339,17 +403,8 @@ public final class SparkBench {
         }
         List<OfflineEvaluator.Figures> sparkFigures = new ArrayList<>();
         for (int x = 0; x < sparkSeeds.size(); x++) {
-            RankingMetrics m = sparkSeeds.get(x);
-            sparkFigures.add(new OfflineEvaluator.Figures(
-                    m.hitRate(), m.precision(), m.recall(), m.map(), m.ndcg(), m.coverage(), 0));
-            System.out.printf(
-                    Locale.ROOT,
-                    "  Spark MLlib, seed %d      %8.4f %8.4f %8.4f %9.4f%n",
-                    42 + x,
-                    m.hitRate(),
-                    m.recall(),
-                    m.ndcg(),
-                    m.coverage());
+            sparkFigures.add(figures(sparkSeeds.get(x)));
+            printRun("Spark MLlib, seed " + (42 + x), sparkFigures.get(x), "");
         }
         printSpread("Spark MLlib, seeds 43 and 44 vs 42", sparkFigures);
     }
@@ -531,12 +586,18 @@ public final class SparkBench {
         }
         System.out.printf(
                 Locale.ROOT,
-                "  %s, largest move: HR %+.2f%%, Recall %+.2f%%, NDCG %+.2f%%, coverage %+.2f%%%n",
+                "  %s, largest move: HR %+.2f%%, Recall %+.2f%%, NDCG %+.2f%%, coverage %+.2f%%; standard deviation"
+                        + " of the %d runs: HR %.2f%%, Recall %.2f%%, NDCG %.2f%%, coverage %.2f%%%n",
                 what,
                 largest[0],
                 largest[1],
                 largest[2],
-                largest[3]);
+                largest[3],
+                runs.size(),
+                relativeDeviation(runs, OfflineEvaluator.Figures::hr),
+                relativeDeviation(runs, OfflineEvaluator.Figures::recall),
+                relativeDeviation(runs, OfflineEvaluator.Figures::ndcg),
+                relativeDeviation(runs, OfflineEvaluator.Figures::coverage));
     }
 
     /**

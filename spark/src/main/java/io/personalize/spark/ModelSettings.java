@@ -2,6 +2,7 @@ package io.personalize.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.training.EaseSimilarity;
+import io.personalize.training.ImplicitAls;
 import io.personalize.training.ScoringParams;
 import io.personalize.training.TrainingConfig;
 import java.io.Serializable;
@@ -38,7 +39,7 @@ public record ModelSettings(
         Double regularization,
         Double valueExponent,
         Integer userNeighbors,
-        String easeVariant,
+        String variant,
         Integer easeSupport,
         Double popularityDiscount)
         implements Serializable {
@@ -143,6 +144,11 @@ public record ModelSettings(
                 if (iterations != null) {
                     builder.iterations(iterations);
                 }
+                // the model's variant: exact is MLlib's own factorisation; cg (the default) the node's CG steps,
+                // which MLlib does not do (the job trains MLlib's either way: see SparkTrainer#factorize)
+                if (variant != null) {
+                    builder.alsSolver(ImplicitAls.Solver.of(variant));
+                }
             }
             case USER_KNN -> {
                 if (shrinkage != null) {
@@ -154,8 +160,8 @@ public record ModelSettings(
             }
             case EASE -> {
                 // the model's variant; the job's --ease, when not auto, overrides it (SparkTrainer#easeMode)
-                if (easeVariant != null) {
-                    builder.easeMode(EaseSimilarity.Mode.valueOf(easeVariant.toUpperCase(Locale.ROOT)));
+                if (variant != null) {
+                    builder.easeMode(EaseSimilarity.Mode.valueOf(variant.toUpperCase(Locale.ROOT)));
                 }
                 if (easeSupport != null) {
                     builder.easeSupport(easeSupport);

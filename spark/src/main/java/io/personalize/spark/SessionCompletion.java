@@ -125,6 +125,13 @@ final class SessionCompletion {
                         .put("model", model)
                         .put("state", "activated");
                 answer.set("version", outcome.json());
+                if (lines < 0 && outcome.json().has("users")) {
+                    // the session's state was never read (the version was active at the first look): the version's
+                    // lines are its users' and items' and the popular line the job always writes
+                    lines = outcome.json().path("users").asLong()
+                            + outcome.json().path("items").asLong()
+                            + 1;
+                }
                 if (lines >= 0) {
                     answer.put("lines", lines);
                 }

@@ -333,6 +333,16 @@ public final class SparkTrain {
                     result.itemNames().length,
                     result.skipped(),
                     result.phasesMillis()));
+            if (result.factors() != null) {
+                log.accept(String.format(
+                        Locale.ROOT,
+                        "[als] Spark MLlib's ALS, regParam %s per rating: %s",
+                        result.factors().regParam(),
+                        result.config().alsSolver() == io.personalize.training.ImplicitAls.Solver.EXACT
+                                ? "the factorisation of the node's [exact] variant (the model's)"
+                                : "the model's variant is [cg] (the node's conjugate-gradient steps), another"
+                                        + " factorisation; [similarity.variant] exact trains MLlib's on the node"));
+            }
             AttributeAffinities affinities = affinities(spark, es, catalog, options, result, parallelism, log);
             if (options.output() == null && options.doImport()) {
                 // no file: each user partition sends its own parts to an import session

@@ -607,8 +607,11 @@ public final class SparkTrainer {
      * merged weights to the power {@code value_exponent} (1 when it is 0), so MLlib's confidence
      * {@code 1 + alpha * r} is the plugin's; rank, iterations and alpha are the model's; MLlib scales its regParam by
      * each user's (item's) number of ratings (ALS-WR), so regParam is the model's regularization times
-     * {@code (users + items) / (2 * ratings)}: the same total weight of the penalty when users' and items' factors
-     * are of similar size. The item neighbours are the plugin's fold-in of the factors ({@link FactorNeighbors}).
+     * {@code (users + items) / (2 * ratings)} ({@link ImplicitAls#perEntryRegularization}): the same total weight of
+     * the penalty when users' and items' factors are of similar size. This is the node's {@code exact} variant
+     * ({@link ImplicitAls.Solver#EXACT}): the same systems, solved the same way, items first; only the random initial
+     * factors differ. The node's default {@code cg} variant is another factorisation (a few conjugate-gradient steps,
+     * one lambda). The item neighbours are the plugin's fold-in of the factors ({@link FactorNeighbors}).
      */
     private Factors factorize(
             JavaRDD<UserPart> parts,
@@ -651,7 +654,9 @@ public final class SparkTrainer {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         long entries = ratingFrame.count();
         int rank = config.factors();
-        double regParam = regParamScale * config.regularization() * (numUsers + (double) numItems) / (2.0 * entries);
+        // the node's exact variant's lambda per positive entry: MLlib's ALS is that variant's factorisation
+        double regParam = regParamScale
+                * ImplicitAls.perEntryRegularization(config.regularization(), numUsers, numItems, entries);
         checkpointDirectory(spark);
         ALSModel fitted = new ALS()
                 .setImplicitPrefs(true)

@@ -98,6 +98,17 @@ class ModelSettingsTest {
     }
 
     @Test
+    void alsVariantIsTheModels() throws Exception {
+        TrainingConfig exact = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "als",
+                 "variant": "exact"}}}""").trainingConfig();
+        assertEquals(io.personalize.training.ImplicitAls.Solver.EXACT, exact.alsSolver());
+        TrainingConfig cg = parse("""
+                {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "als"}}}""").trainingConfig();
+        assertEquals(io.personalize.training.ImplicitAls.Solver.CG, cg.alsSolver());
+    }
+
+    @Test
     void easeAndUserKnnParametersAreTheModels() throws Exception {
         TrainingConfig ease = parse("""
                 {"config": {"events": {"weights": {"view": 1.0}}, "similarity": {"algorithm": "ease",

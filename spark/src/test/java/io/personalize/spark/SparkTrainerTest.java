@@ -12,6 +12,7 @@ import io.personalize.training.EaseSimilarity;
 import io.personalize.training.EaseWeights;
 import io.personalize.training.FactorModel;
 import io.personalize.training.FactorNeighbors;
+import io.personalize.training.ImplicitAls;
 import io.personalize.training.InteractionMatrix;
 import io.personalize.training.InteractionMatrixBuilder;
 import io.personalize.training.ItemNeighbors;
@@ -361,6 +362,83 @@ class SparkTrainerTest extends LocalSparkTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class, () -> new SparkTrainer(spark, 3, 4).regParamScale(-1));
         assertEquals("the regParam scale must be a positive number, got [-1.0]", e.getMessage());
+    }
+
+    /**
+     * With the model's {@code variant: exact}, MLlib's ALS and the node's solve the same systems: MLlib's last step
+     * (every user's factors from its final item factors) is what the node's exact half-sweep gives from those item
+     * factors, over the same entries, to float rounding. Only the random initial factors differ.
+     */
+    @Test
+    void mllibsAlsSolvesTheNodesExactVariantsSystems() {
+        List<Row> rows = events(11);
+        ModelSettings settings = withVariant(settings("als"), "exact");
+        TrainingConfig config = settings.trainingConfig();
+        assertEquals(ImplicitAls.Solver.EXACT, config.alsSolver());
+        SparkTrainer.Result result =
+                new SparkTrainer(spark, 3, 4).train(spark.createDataFrame(rows, EventColumns.SCHEMA), settings, NOW);
+        FactorModel mllib = result.factorModel();
+        // the users' rows in the job's numbering (partition after partition), the items in the node's
+        List<UserPart> parts = result.parts().collect();
+        int users = parts.stream().mapToInt(UserPart::size).sum();
+        int[] offsets = new int[users + 1];
+        int entries = parts.stream().mapToInt(p -> p.items.length).sum();
+        int[] items = new int[entries];
+        float[] weights = new float[entries];
+        int u = 0;
+        for (UserPart part : parts) {
+            for (int x = 0; x < part.size(); x++, u++) {
+                int length = part.offsets[x + 1] - part.offsets[x];
+                offsets[u + 1] = offsets[u] + length;
+                System.arraycopy(part.items, part.offsets[x], items, offsets[u], length);
+                System.arraycopy(part.weights, part.offsets[x], weights, offsets[u], length);
+            }
+        }
+        InteractionMatrix m = new InteractionMatrix(users, mllib.numItems(), 0L, offsets, items, weights, null);
+        assertEquals(
+                ImplicitAls.perEntryRegularization(config.regularization(), users, mllib.numItems(), entries),
+                result.factors().regParam(),
+                1e-15,
+                "MLlib's regParam is the exact variant's lambda per entry");
+        float[] node = ((ImplicitAls) config.similarity()).solveUsersExactly(m, mllib.itemFactors());
+        float[] got = mllib.userFactors();
+        assertEquals(node.length, got.length);
+        double largest = 0;
+        for (int x = 0; x < node.length; x++) {
+            largest = Math.max(largest, Math.abs(node[x]));
+            assertEquals(node[x], got[x], 1e-4 * (1 + Math.abs(node[x])), "user factor " + x);
+        }
+        assertTrue(largest > 0.01, "users with factors: " + largest);
+    }
+
+    private static ModelSettings withVariant(ModelSettings s, String variant) {
+        return new ModelSettings(
+                s.model(),
+                s.eventsIndex(),
+                s.userField(),
+                s.itemField(),
+                s.typeField(),
+                s.timeField(),
+                s.valueField(),
+                s.weights(),
+                s.halfLifeMillis(),
+                s.algorithm(),
+                s.neighbors(),
+                s.alpha(),
+                s.shrinkage(),
+                s.beta(),
+                s.maxHistory(),
+                s.userItems(),
+                s.popularityHalfLifeMillis(),
+                s.popularityWeight(),
+                s.factors(),
+                s.iterations(),
+                s.regularization(),
+                s.valueExponent(),
+                s.userNeighbors(),
+                variant,
+                s.easeSupport(),
+                s.popularityDiscount());
     }
 
     @Test

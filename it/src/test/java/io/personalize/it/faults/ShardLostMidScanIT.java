@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -30,7 +34,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * before it reads the next. The scan asks {@code allow_partial_search_results=false}: the training fails, its status
  * names the index and the lost shard, the version that was active stays active and serves the same shelves on the
  * surviving nodes, and no version index is left of the failed training; {@code _evaluate} answers an error naming the
- * shard, never figures from part of the events.
+ * shard, never figures from part of the events. When the events index has a replica of each shard and a copy the
+ * scan reads from is lost, a copy of every shard is left: the training and the evaluation read every event again from a
+ * new point in time (each event once) and succeed.
  *
  * <p>Deterministic: the nodes run with the test-only {@code personalize.testing.scan_page_delay} (3 s before every page
  * of a slice after its first), and the victim is killed once the task reports its first events read, so the next
@@ -46,6 +52,10 @@ class ShardLostMidScanIT {
     private static final SyntheticEvents LOG = new SyntheticEvents(30_000, 2_000, 500, SyntheticEvents.DEFAULT_SEED);
 
     private static final List<String> SHOPPERS = List.of("u1", "u2", "u3", "u5", "u8");
+    private static final String TRAIN = "cluster:admin/personalize/model/train";
+    private static final String EVALUATE = "cluster:admin/personalize/model/evaluate";
+    /** The model of the tests where a copy of every shard is left: its events index has a replica. */
+    private static final String REPLICATED = "lostcopy";
 
     private static RealCluster.Nodes cluster;
     private static EsClient coordinator;
@@ -124,7 +134,7 @@ class ShardLostMidScanIT {
                 .path("task")
                 .asText();
         try {
-            FaultsIT.waitForPhase(coordinator, task, "reading_events");
+            waitForTheScan(coordinator, TRAIN);
             RealCluster.killNode(cluster, victim);
             JsonNode outcome = coordinator
                     .get("/_tasks/" + task + "?wait_for_completion=true&timeout=120s")
@@ -136,6 +146,7 @@ class ShardLostMidScanIT {
             JsonNode training = after.path("status").path("training");
             assertEquals("failed", training.path("state").asText(), after.toString());
             String reason = training.path("reason").asText();
+            System.out.println("the training that lost its shard failed: " + reason);
             assertTrue(reason.contains("[" + EVENTS + "]"), "the reason names the index: " + reason);
             assertTrue(reason.contains("shard [" + shard + "]"), "the reason names the lost shard: " + reason);
             assertEquals(active, after.path("status").path("active_version").asLong(), "what was active stays");
@@ -160,12 +171,13 @@ class ShardLostMidScanIT {
         CompletableFuture<EsClient.Response> evaluation = CompletableFuture.supplyAsync(
                 () -> coordinator.post("/_recommend/models/" + MODEL + "/_evaluate", body));
         try {
-            waitForEvaluationReading();
+            waitForTheScan(coordinator, EVALUATE);
             RealCluster.killNode(cluster, victim);
             EsClient.Response answer = evaluation.get(120, TimeUnit.SECONDS);
             assertEquals(503, answer.status(), "an error, not figures: " + answer.body());
             assertFalse(answer.body().contains("\"ndcg\""), answer.body());
             String reason = answer.reason();
+            System.out.println("the evaluation that lost its shard answered " + answer.status() + ": " + reason);
             assertTrue(reason.contains("[" + EVENTS + "]"), "the error names the index: " + answer.body());
             assertTrue(reason.contains("shard [" + shard + "]"), "the error names the lost shard: " + answer.body());
         } finally {
@@ -179,12 +191,213 @@ class ShardLostMidScanIT {
         assertTrue(whole.toString().contains("ndcg"), whole.toString());
     }
 
-    /** Waits until an evaluation's task of this model has read its first events (the scan is open, pages follow). */
-    private static void waitForEvaluationReading() throws InterruptedException {
-        for (int i = 0; i < 1200; i++) {
-            JsonNode tasks = coordinator
-                    .get("/_tasks?detailed=true&actions=cluster:admin/personalize/model/evaluate")
+    /**
+     * The events index with a replica of each shard, on the two nodes that are not the master, and the training run by
+     * the master: the non-master node holding a copy the scan's point in time reads from is killed (kill -9) once the
+     * scan has read its first pages. A copy of every shard is left on the other node, so the training reads every
+     * event again from a new point in time (never twice: its count is the index's {@code _count}), activates and
+     * serves. Without reading again it fails as the tests above do (checked: 503 naming the shard).
+     */
+    @Test
+    @Order(3)
+    void aCopyLostWhileATrainingReadsTheEventsOfAnIndexWithReplicasIsReadAgainFromANewPointInTime() throws Exception {
+        Replicated shop = replicatedShop();
+        long count = shop.es()
+                .get("/" + REPLICATED + "-events/_count")
+                .ok()
+                .path("count")
+                .asLong();
+        assertEquals(LOG.events(), count, "every event is in the index");
+        long before = shop.es()
+                .get("/_recommend/models/" + REPLICATED)
+                .ok()
+                .path("status")
+                .path("active_version")
+                .asLong();
+        String task = shop.es()
+                .post("/_recommend/models/" + REPLICATED + "/_train?wait_for_completion=false", null)
+                .ok()
+                .path("task")
+                .asText();
+        long readAgainBefore = readAgain(shop.master());
+        int killed = killACopyTheScanReads(shop, TRAIN);
+        try {
+            JsonNode outcome = shop.es()
+                    .get("/_tasks/" + task + "?wait_for_completion=true&timeout=180s")
                     .ok();
+            assertTrue(outcome.path("completed").asBoolean(), outcome.toString());
+            assertTrue(outcome.path("error").isMissingNode(), "the training succeeded: " + outcome);
+
+            JsonNode after = shop.es().get("/_recommend/models/" + REPLICATED).ok();
+            JsonNode status = after.path("status");
+            assertEquals("succeeded", status.path("training").path("state").asText(), after.toString());
+            long active = status.path("active_version").asLong();
+            assertTrue(active > before, "the new version is active: " + after);
+            JsonNode version = null;
+            for (JsonNode v : status.path("versions")) {
+                if (v.path("version").asLong() == active) {
+                    version = v;
+                }
+            }
+            assertTrue(version != null, after.toString());
+            assertEquals(count, version.path("events").asLong(), "every event read once: " + version);
+            long readAgainAfter = readAgain(shop.master());
+            assertTrue(readAgainAfter > readAgainBefore, "the coordinating node read it all again: " + readAgainAfter);
+            // it serves, on the coordinating node and on the node left
+            for (int node : List.of(shop.master(), shop.left(killed))) {
+                for (String user : SHOPPERS) {
+                    JsonNode shelf = cluster.nodes()
+                            .get(node)
+                            .post("/_recommend", "{\"model\": \"" + REPLICATED + "\", \"user_id\": \"" + user + "\"}")
+                            .ok();
+                    assertFalse(
+                            shelf.path("recommendations").isEmpty(), "node-" + node + " serves " + user + ": " + shelf);
+                }
+            }
+        } finally {
+            RealCluster.startNode(cluster, killed);
+            green();
+        }
+    }
+
+    /**
+     * The same for an evaluation: a copy lost while it reads, a copy of every shard left: its figures are those of an
+     * evaluation that lost nothing, to the last digit (the same events, each once).
+     */
+    @Test
+    @Order(4)
+    void aCopyLostWhileAnEvaluationReadsTheEventsOfAnIndexWithReplicasGivesTheFiguresOfEveryEvent() throws Exception {
+        Replicated shop = replicatedShop();
+        String body = "{\"split\": \"2023-10-01\", \"k\": 10}";
+        JsonNode whole = shop.es()
+                .post("/_recommend/models/" + REPLICATED + "/_evaluate", body)
+                .ok()
+                .path("evaluation");
+        CompletableFuture<EsClient.Response> evaluation = CompletableFuture.supplyAsync(
+                () -> shop.es().post("/_recommend/models/" + REPLICATED + "/_evaluate", body));
+        long readAgainBefore = readAgain(shop.master());
+        int killed = killACopyTheScanReads(shop, EVALUATE);
+        try {
+            EsClient.Response answer = evaluation.get(180, TimeUnit.SECONDS);
+            assertEquals(200, answer.status(), answer.body());
+            JsonNode figures = answer.json().path("evaluation");
+            assertTrue(figures.path("train_events").asLong() > 0, figures.toString());
+            for (String field : List.of("train_events", "test_users", "catalog_items", "model", "popularity")) {
+                assertEquals(whole.path(field), figures.path(field), field + ": " + figures + " vs " + whole);
+            }
+            long readAgainAfter = readAgain(shop.master());
+            assertTrue(readAgainAfter > readAgainBefore, "the coordinating node read it all again: " + readAgainAfter);
+        } finally {
+            RealCluster.startNode(cluster, killed);
+            green();
+        }
+    }
+
+    /** The master (which runs the requests) and the two other nodes, which hold the replicated events. */
+    private record Replicated(int master, int a, int b) {
+        EsClient es() {
+            return cluster.nodes().get(master);
+        }
+
+        /** The node holding events that is not {@code killed}. */
+        int left(int killed) {
+            return killed == a ? b : a;
+        }
+    }
+
+    /** The model of events with replicas, its events on the two nodes that are not the master (made once). */
+    private static Replicated replicatedShop() throws Exception {
+        String masterName = coordinator.get("/_cat/master?h=node").body().trim();
+        int master = Integer.parseInt(masterName.substring("node-".length()));
+        List<Integer> others = new ArrayList<>(List.of(0, 1, 2));
+        others.remove(Integer.valueOf(master));
+        Replicated shop = new Replicated(master, others.get(0), others.get(1));
+        EsClient es = shop.es();
+        String events = REPLICATED + "-events";
+        String items = REPLICATED + "-items";
+        if (es.get("/_recommend/models/" + REPLICATED).status() == 404) {
+            es.delete("/" + events);
+            es.put("/" + events, String.format(Locale.ROOT, """
+                {"settings": {"number_of_shards": 2, "number_of_replicas": 1, "refresh_interval": "-1",
+                              "index.routing.allocation.include._name": "node-%d,node-%d"},
+                 "mappings": {"properties": {
+                   "user_id": {"type": "keyword"}, "item_id": {"type": "keyword"}, "type": {"type": "keyword"},
+                   "@timestamp": {"type": "date"}}}}""", shop.a(), shop.b()))
+                    .ok();
+            LOG.load(es, events, 2, 10_000, loaded -> {});
+            SyntheticEvents.createCatalog(es, items, LOG.items());
+            // the catalogue on the master only: the killed node's death takes nothing else the reads need
+            es.put("/" + items + "/_settings", "{\"index.routing.allocation.require._name\": \"" + masterName + "\"}")
+                    .ok();
+            assertEquals(
+                    201,
+                    es.put(
+                                    "/_recommend/models/" + REPLICATED,
+                                    SyntheticEvents.modelConfig(items, events)
+                                            .replace("\"weights\"", "\"recent_events\": \"api\", \"weights\""))
+                            .status());
+        }
+        green();
+        return shop;
+    }
+
+    /**
+     * Once a task of {@code action} has read its first events, kills (kill -9) the node that is not the master holding
+     * the most search contexts: one the scan's point in time reads from (the catalogue is on the master). Returns it.
+     */
+    private static int killACopyTheScanReads(Replicated shop, String action) throws InterruptedException {
+        waitForTheScan(shop.es(), action);
+        JsonNode stats = shop.es()
+                .get("/_nodes/stats/indices/search?filter_path=nodes.*.name,nodes.*.indices.search.open_contexts")
+                .ok();
+        Map<String, Long> contexts = new java.util.TreeMap<>();
+        stats.path("nodes")
+                .forEach(n -> contexts.put(
+                        n.path("name").asText(),
+                        n.path("indices").path("search").path("open_contexts").asLong()));
+        int victim = contexts.getOrDefault("node-" + shop.a(), 0L) >= contexts.getOrDefault("node-" + shop.b(), 0L)
+                ? shop.a()
+                : shop.b();
+        assertTrue(
+                contexts.getOrDefault("node-" + victim, 0L) > 0,
+                "the scan reads from node-" + victim + ": " + contexts);
+        RealCluster.killNode(cluster, victim);
+        return victim;
+    }
+
+    /**
+     * How many times the node's log says a scan of the replicated events lost a copy and read everything again from a
+     * new point in time.
+     */
+    private static long readAgain(int node) throws IOException {
+        Path logs = RealCluster.root()
+                .resolve("target/clusters")
+                .resolve(cluster.name())
+                .resolve("node-" + node)
+                .resolve("logs");
+        String line = "a shard copy of the point in time over [" + REPLICATED + "-events] was lost while it was read (";
+        // the server's plain log, not the JSON one beside it
+        Path log = logs.resolve(Files.readString(logs.resolve("../config/elasticsearch.yml"))
+                        .lines()
+                        .filter(l -> l.startsWith("cluster.name:"))
+                        .map(l -> l.substring("cluster.name:".length()).trim())
+                        .findFirst()
+                        .orElseThrow()
+                + ".log");
+        // one warning each time (its reason may span lines: a shard failure's cause)
+        return Pattern.compile(Pattern.quote(line))
+                .matcher(Files.readString(log))
+                .results()
+                .count();
+    }
+
+    /**
+     * Waits until a task of {@code action} (a training's or an evaluation's) has read its first events, and not all of
+     * them: its scan is open, and its next pages follow {@code scan_page_delay} later.
+     */
+    private static void waitForTheScan(EsClient es, String action) throws InterruptedException {
+        for (int i = 0; i < 1200; i++) {
+            JsonNode tasks = es.get("/_tasks?detailed=true&actions=" + action).ok();
             for (JsonNode node : tasks.path("nodes")) {
                 for (JsonNode task : node.path("tasks")) {
                     JsonNode status = task.path("status");
@@ -192,14 +405,14 @@ class ShardLostMidScanIT {
                             && status.path("done").asLong() > 0) {
                         assertTrue(
                                 status.path("done").asLong() < LOG.events(),
-                                "the evaluation read every event before the kill: " + status);
+                                "the task read every event before the kill: " + status);
                         return;
                     }
                 }
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("no evaluation reached reading_events");
+        throw new AssertionError("no task of [" + action + "] reached reading_events");
     }
 
     private static JsonNode model() {

@@ -211,6 +211,45 @@ class LanguageModelIT {
     }
 
     @Test
+    void aBroughtModelsPoolingFileChoosesClsPooling() throws IOException {
+        // MiniLM's files with sentence-transformers' pooling file asking for the [CLS] token (as BGE's does): a vector
+        // of the same size that is not the mean-pooled one
+        Path dir = nodeConfig().resolve("personalize/models/shop-minilm-cls");
+        Files.createDirectories(dir.resolve("1_Pooling"));
+        copyResource("all-minilm-l6-v2-q.onnx", dir.resolve("model.onnx"));
+        copyResource("all-minilm-l6-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("1_Pooling/config.json"), """
+            {"word_embedding_dimension": 384, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""");
+        putPipeline("lm-cls", "\"model\": \"shop-minilm-cls\"");
+        createIndex("lm-cls-products", "lm-cls", 384);
+        es.put("/lm-cls-products/_doc/85123A?refresh=true", Map.of("title", "WHITE HANGING HEART T-LIGHT HOLDER"))
+                .ok();
+        float[] cls = Shop.contentVector(es, "lm-cls-products", "85123A");
+        float[] mean = Shop.contentVector(es, PRODUCTS, "85123A");
+        assertEquals(384, cls.length);
+        double dot = 0;
+        for (int d = 0; d < cls.length; d++) {
+            dot += cls[d] * mean[d];
+        }
+        assertTrue(dot < 0.99, "CLS pooling gives another vector than the mean: cosine " + dot);
+    }
+
+    @Test
+    void aPoolingFileTheNodeCannotServeIsA400NamingIt() throws IOException {
+        Path dir = nodeConfig().resolve("personalize/models/max-pooled");
+        Files.createDirectories(dir.resolve("1_Pooling"));
+        copyResource("all-minilm-l6-v2-q.onnx", dir.resolve("model.onnx"));
+        copyResource("all-minilm-l6-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"pooling_mode_max_tokens\": true}");
+        JsonNode error = putPipelineExpectingError("{\"fields\": [\"title\"], \"model\": \"max-pooled\"}");
+        assertEquals("model", error.path("error").path("property_name").asText(), error.toString());
+        assertTrue(
+                reason(error).contains("1_Pooling/config.json: [pooling_mode_max_tokens] is not supported"),
+                reason(error));
+        assertEquals(404, es.get("/_ingest/pipeline/lm-bad").status(), "nothing stored");
+    }
+
+    @Test
     void hashingIsStillTheDefault() {
         putPipeline("lm-hashing", "\"dims\": 64");
         createIndex("lm-hashing-products", "lm-hashing", 64);

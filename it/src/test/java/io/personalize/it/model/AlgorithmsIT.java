@@ -176,6 +176,48 @@ class AlgorithmsIT {
         }
     }
 
+    /**
+     * {@code als}'s {@code variant: exact} (Spark MLlib's factorisation, solved on the node): a model setting GET shows,
+     * trained by {@code _train} (the version names it), served by {@code _recommend}; an unknown variant is a 400.
+     */
+    @Test
+    void alsExactVariantIsAModelSettingTrainedAndServed() {
+        String model = "al-als-exact";
+        es.delete(path(model));
+        try {
+            assertError(
+                    es.put(path(model), config("{\"algorithm\": \"als\", \"variant\": \"cholesky\"}")),
+                    400,
+                    "[similarity.variant] unknown variant [cholesky], expected one of [cg, exact]",
+                    "cholesky");
+            es.put(
+                            path(model),
+                            config(
+                                    "{\"algorithm\": \"als\", \"factors\": 16, \"iterations\": 5, \"variant\": \"exact\"}"))
+                    .ok();
+            assertEquals(
+                    "exact",
+                    es.get(path(model))
+                            .ok()
+                            .path("config")
+                            .path("similarity")
+                            .path("variant")
+                            .asText());
+            JsonNode version = es.post(path(model) + "/_train", null).ok().path("version");
+            assertTrue(version.path("algorithm").asText().contains("variant=exact"), version.toString());
+            assertTrue(version.path("items").asLong() > 1000, version.toString());
+            JsonNode shelf = es.post("/_recommend", Map.of("model", model, "user_id", shoppers.get(0), "size", 10))
+                    .ok();
+            assertEquals(10, shelf.path("recommendations").size(), shelf.toString());
+            for (JsonNode r : shelf.path("recommendations")) {
+                assertTrue(
+                        bought.get(shoppers.get(0)).contains(r.path("item_id").asText()) == false, "seen excluded");
+            }
+        } finally {
+            es.delete(path(model));
+        }
+    }
+
     @Test
     void evaluateStratifiedIsReproducibleAndReportsEveryMetric() {
         String model = "al-evaluate";

@@ -241,7 +241,12 @@ class TuningIT {
                 "{\"algorithm\": \"ease\", \"variant\": \"dense\", \"support\": 50}",
                 "[similarity.support] is a parameter of the sparse variant"
             },
-            {"{\"algorithm\": \"als\", \"variant\": \"sparse\"}", "[similarity.variant] is a parameter of [ease]"},
+            {
+                "{\"algorithm\": \"als\", \"variant\": \"sparse\"}",
+                "[similarity.variant] unknown variant [sparse], expected one of [cg, exact]"
+            },
+            {"{\"algorithm\": \"cosine\", \"variant\": \"dense\"}", "[similarity.variant] is a parameter of [ease, als]"
+            },
             {"{\"algorithm\": \"cosine\", \"support\": 50}", "[similarity.support] is a parameter of [ease]"},
         };
         try {
