@@ -20,12 +20,15 @@ final class IdTable {
     // item + 1 per slot, 0 for an empty slot; a power of two at least twice the number of items
     private final int[] slots;
     private final int mask;
+    // each item's hash, computed once: a segment's table of its own ids ({@link SegmentIdTerms}) is probed with it
+    private final int[] hashes;
 
-    private IdTable(byte[] bytes, int[] start, int[] slots) {
+    private IdTable(byte[] bytes, int[] start, int[] slots, int[] hashes) {
         this.bytes = bytes;
         this.start = start;
         this.slots = slots;
         this.mask = slots.length - 1;
+        this.hashes = hashes;
     }
 
     /** A table of {@code ids} encoded by {@code encode} (it may return a shared {@link BytesRef}). */
@@ -41,12 +44,23 @@ final class IdTable {
             System.arraycopy(encoded.bytes, encoded.offset, bytes, start[i], encoded.length);
             start[i + 1] = end;
         }
-        int capacity = Integer.highestOneBit(Math.max(2, ids.length) * 2 - 1) << 1;
+        return over(bytes, start);
+    }
+
+    /**
+     * A table over ids already laid out in one array ({@code bytes[start[i], start[i + 1])} is item i), kept as they
+     * are (no copy): the shipped form of the signals' items ({@link PersonalizationSignals#utf8Ids}).
+     */
+    static IdTable over(byte[] bytes, int[] start) {
+        int size = start.length - 1;
+        int[] hashes = new int[size];
+        int capacity = Integer.highestOneBit(Math.max(2, size) * 2 - 1) << 1;
         int[] slots = new int[capacity];
         int mask = capacity - 1;
-        for (int i = 0; i < ids.length; i++) {
+        for (int i = 0; i < size; i++) {
             int length = start[i + 1] - start[i];
-            int slot = hash(bytes, start[i], length) & mask;
+            hashes[i] = hash(bytes, start[i], length);
+            int slot = hashes[i] & mask;
             while (slots[slot] != 0) {
                 int other = slots[slot] - 1;
                 if (Arrays.equals(bytes, start[other], start[other + 1], bytes, start[i], start[i + 1])) {
@@ -58,7 +72,7 @@ final class IdTable {
                 slots[slot] = i + 1;
             }
         }
-        return new IdTable(bytes, start, slots);
+        return new IdTable(bytes, start, slots, hashes);
     }
 
     /** A table of ids as their UTF-8 bytes (keyword doc values, the order of a keyword field's terms). */
@@ -74,19 +88,26 @@ final class IdTable {
         });
     }
 
-    private static int hash(byte[] bytes, int offset, int length) {
+    /** The hash {@link #find} and {@link SegmentIdTerms} use for an id's bytes. */
+    static int hash(byte[] bytes, int offset, int length) {
         return StringHelper.murmurhash3_x86_32(bytes, offset, length, 0x5bd1e995);
     }
 
     /** The item whose id is these bytes, or -1. */
     int find(byte[] other, int offset, int length) {
-        int slot = hash(other, offset, length) & mask;
+        return find(other, offset, length, hash(other, offset, length));
+    }
+
+    /** The item whose id is these bytes, whose {@link #hash} is known, or -1. */
+    int find(byte[] other, int offset, int length, int hash) {
+        int slot = hash & mask;
         while (true) {
             int item = slots[slot] - 1;
             if (item < 0) {
                 return -1;
             }
-            if (Arrays.equals(bytes, start[item], start[item + 1], other, offset, offset + length)) {
+            if (hashes[item] == hash
+                    && Arrays.equals(bytes, start[item], start[item + 1], other, offset, offset + length)) {
                 return item;
             }
             slot = (slot + 1) & mask;
@@ -99,6 +120,21 @@ final class IdTable {
 
     int size() {
         return start.length - 1;
+    }
+
+    /** Item {@code i}'s hash ({@link #hash}). */
+    int hash(int item) {
+        return hashes[item];
+    }
+
+    /** The array every item's bytes are in (do not change it): {@link #start}. */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    /** Where item {@code i}'s bytes start in {@link #bytes}; they end where item {@code i + 1}'s start. */
+    int start(int item) {
+        return start[item];
     }
 
     /** Points {@code scratch} at item {@code i}'s bytes (no copy: do not change them). */

@@ -30,10 +30,14 @@ import org.elasticsearch.index.mapper.Uid;
  *
  * <p>Nothing is allocated per document. A document's item, by the type of the model's id field:
  * <ul>
- *   <li>keyword: its doc-values ordinal's term, found in the signals' {@link IdTable}; once the segment has been asked
- *       about as many documents as turning the items into ordinals costs, they are (by walking the segment's terms
- *       when they are few beside the items, as when many documents share an id, else one {@code lookupTerm} each) and
- *       a document costs its ordinal and a binary search;</li>
+ *   <li>keyword: in a segment the node keeps a table of ids for ({@link SegmentIdTerms}: each id's bytes and hash,
+ *       by ordinal), the ordinal's id probed in the signals' {@link IdTable} with its hash; once more documents than
+ *       items are asked about, the items are turned into ordinals with one probe each of the segment's table. In other
+ *       segments, the ordinal's term decoded and found in the {@link IdTable}, until as many documents are asked as
+ *       turning the items into ordinals costs (by walking the segment's terms when they are few beside the items, as
+ *       when many documents share an id, else one {@code lookupTerm} each, or from the node's
+ *       {@link SegmentIdOrds}). Once turned, a document costs its ordinal and a binary search, or one array read in a
+ *       segment with few distinct ids;</li>
  *   <li>numeric: its doc value, hashed among the signals' items that are longs;</li>
  *   <li>{@code _id}: the items are sought in the segment's {@code _id} terms (as {@code _id} encodes them) and their
  *       postings give a sorted (document, item) list that the increasing documents walk; while a segment is asked about
@@ -95,7 +99,10 @@ final class LeafSignals {
         this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, false);
     }
 
-    /** {@code nodeCopy}: whether a keyword id uses and fills this node's {@link SegmentIdOrds} (tests choose). */
+    /**
+     * {@code nodeCopy}: whether a keyword id uses this node's table of the segment's ids ({@link SegmentIdTerms}), or,
+     * for a segment not tabled, its {@link SegmentIdOrds} (tests choose).
+     */
     LeafSignals(
             LeafReader reader,
             ShardSignals signals,
@@ -104,9 +111,22 @@ final class LeafSignals {
             int walkedTermsPerLookup,
             boolean nodeCopy)
             throws IOException {
+        this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, nodeCopy);
+    }
+
+    /** {@code tableTerms}: whether a keyword id may use {@link SegmentIdTerms} (tests of {@link SegmentIdOrds}). */
+    LeafSignals(
+            LeafReader reader,
+            ShardSignals signals,
+            RescoreWeights weights,
+            int storedIdReadsPerSeek,
+            int walkedTermsPerLookup,
+            boolean nodeCopy,
+            boolean tableTerms)
+            throws IOException {
         this.signals = signals;
         this.weights = weights;
-        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy);
+        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
         int fields = signals.attributeFields().size();
         attributeValues = new SortedSetDocValues[fields];
         attributeOrds = new long[fields][];
@@ -140,7 +160,8 @@ final class LeafSignals {
             ShardSignals signals,
             int storedIdReadsPerSeek,
             int walkedTermsPerLookup,
-            boolean nodeCopy)
+            boolean nodeCopy,
+            boolean tableTerms)
             throws IOException {
         String field = signals.idField();
         if (IdFieldMapper.NAME.equals(field)) {
@@ -154,11 +175,13 @@ final class LeafSignals {
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
             IndexReader.CacheHelper core = reader.getCoreCacheHelper();
+            SegmentIdTerms terms = tableTerms ? SegmentIdTerms.of(core, field, keywords) : null;
             return new KeywordIds(
                     keywords,
                     signals,
                     core == null ? null : core.getKey(),
-                    nodeCopy ? SegmentIdOrds.of(core, field) : null,
+                    terms,
+                    nodeCopy && terms == null ? SegmentIdOrds.of(core, field) : null,
                     walkedTermsPerLookup);
         }
         SortedNumericDocValues numbers = reader.getSortedNumericDocValues(field);
@@ -248,6 +271,8 @@ final class LeafSignals {
         private final Object segmentKey;
         // this node's ordinals of ids earlier requests asked this segment about (null: none kept)
         private final SegmentIdOrds known;
+        // the node's table of the segment's ids (null: not tabled)
+        private final SegmentIdTerms terms;
         // documents asked about before the items are turned into this segment's ordinals: as many as the turning costs
         private final long resolveAfter;
         private final boolean walk;
@@ -261,6 +286,7 @@ final class LeafSignals {
                 SortedSetDocValues ids,
                 ShardSignals signals,
                 Object segmentKey,
+                SegmentIdTerms terms,
                 SegmentIdOrds known,
                 int walkedTermsPerLookup)
                 throws IOException {
@@ -268,15 +294,71 @@ final class LeafSignals {
             this.signals = signals;
             this.segmentKey = segmentKey;
             this.known = known;
+            this.terms = terms;
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
             this.walk = walkCost <= signals.size();
-            this.resolveAfter = Math.min(signals.size(), walkCost);
+            // with the segment's table, a document's item costs a probe of it as turning one item into an ordinal does:
+            // the items are turned into ordinals once more documents than items are asked about
+            this.resolveAfter = terms != null ? signals.size() : Math.min(signals.size(), walkCost);
             ShardSignals.ResolvedIds resolved = signals.resolvedKeywordIds(segmentKey);
             if (resolved != null) {
                 use(resolved);
+            } else if (terms != null) {
+                // turned into ordinals once more documents than items are asked about (see item)
             } else if (known != null && ids.getValueCount() < Integer.MAX_VALUE) {
                 resolveFromKnown();
             }
+        }
+
+        /**
+         * Turns the items into ordinals with one probe each of the segment's table of its ids, with the hashes the
+         * items' table computed once for every segment. In a segment with few distinct ids beside the items found, the
+         * table of every ordinal's item is filled directly (no sort).
+         */
+        private void resolveFromTerms(SegmentIdTerms terms) {
+            IdTable table = table();
+            byte[] bytes = table.bytes();
+            int size = table.size();
+            long[] packed = new long[size];
+            int n = 0;
+            for (int i = 0; i < size; i++) {
+                int from = table.start(i);
+                long ord = terms.ord(bytes, from, table.start(i + 1) - from, table.hash(i));
+                if (ord >= 0) {
+                    packed[n++] = pack(ord, i);
+                }
+            }
+            long valueCount = ids.getValueCount();
+            if (valueCount <= (long) ShardSignals.DENSE_ORDS_PER_ITEM * Math.max(1, n)) {
+                int[] itemOfOrd = new int[(int) valueCount];
+                Arrays.fill(itemOfOrd, -1);
+                for (int k = 0; k < n; k++) {
+                    int ord = (int) (packed[k] >>> 32);
+                    if (itemOfOrd[ord] < 0) {
+                        itemOfOrd[ord] = (int) packed[k]; // an id named twice keeps its first item, as the table does
+                    }
+                }
+                ShardSignals.ResolvedIds resolved = new ShardSignals.ResolvedIds(new long[0], new int[0], itemOfOrd);
+                signals.resolvedKeywordIds(segmentKey, resolved);
+                use(resolved);
+                return;
+            }
+            Arrays.sort(packed, 0, n);
+            keep(Arrays.copyOf(packed, firstOfEachOrd(packed, n)));
+        }
+
+        /**
+         * Keeps, of sorted (ordinal, item) pairs, the first item of each ordinal (an id named twice keeps its first
+         * item, as the table does); returns how many are kept.
+         */
+        private static int firstOfEachOrd(long[] packed, int n) {
+            int unique = 0;
+            for (int k = 0; k < n; k++) {
+                if (unique == 0 || packed[k] >>> 32 != packed[unique - 1] >>> 32) {
+                    packed[unique++] = packed[k];
+                }
+            }
+            return unique;
         }
 
         /**
@@ -310,14 +392,7 @@ final class LeafSignals {
                 }
             }
             Arrays.sort(packed, 0, n);
-            // an id named twice keeps its first item, as the table does
-            int unique = 0;
-            for (int k = 0; k < n; k++) {
-                if (unique == 0 || packed[k] >>> 32 != packed[unique - 1] >>> 32) {
-                    packed[unique++] = packed[k];
-                }
-            }
-            keep(Arrays.copyOf(packed, unique));
+            keep(Arrays.copyOf(packed, firstOfEachOrd(packed, n)));
         }
 
         private IdTable table() {
@@ -334,7 +409,11 @@ final class LeafSignals {
             }
             long ord = ids.nextOrd();
             if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
-                resolve();
+                if (terms != null) {
+                    resolveFromTerms(terms);
+                } else {
+                    resolve();
+                }
             }
             if (itemOfOrd != null) {
                 return itemOfOrd[(int) ord];
@@ -342,6 +421,12 @@ final class LeafSignals {
             if (resolvedOrds != null) {
                 int k = Arrays.binarySearch(resolvedOrds, ord);
                 return k < 0 ? -1 : resolvedItems[k];
+            }
+            if (terms != null) {
+                // the ordinal's id as the segment's table holds it, hash included: no term decoded
+                int t = (int) ord;
+                int from = terms.start(t);
+                return table().find(terms.bytes(), from, terms.start(t + 1) - from, terms.hash(t));
             }
             return table().find(ids.lookupOrd(ord));
         }
@@ -386,6 +471,7 @@ final class LeafSignals {
                     }
                 }
                 Arrays.sort(packed, 0, n);
+                n = firstOfEachOrd(packed, n);
             }
             keep(Arrays.copyOf(packed, n));
         }

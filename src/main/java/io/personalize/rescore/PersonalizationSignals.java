@@ -6,12 +6,19 @@ import io.personalize.serving.NeighborSums;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.lucene.util.UnicodeUtil;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
@@ -25,9 +32,20 @@ import org.elasticsearch.common.io.stream.Writeable;
  */
 public final class PersonalizationSignals implements Writeable {
 
+    private static final VarHandle FLOATS =
+            MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+
     private final String idField;
     private final long modelVersion;
-    private final String[] items;
+    private final int size;
+    // the items as Strings: given on the coordinating node, decoded from utf8 only when asked for on a shard's node (a
+    // keyword id never asks: its segments look the UTF-8 bytes up)
+    private volatile String[] items;
+    // the items' ids as UTF-8, one array: what is shipped, and what a keyword id's segments look up
+    private volatile Utf8Ids utf8;
+    // the shipped form, written once per instance: a shopper's signals go to every remote shard of a search (and, from
+    // the node's copy, to the next searches') as the same bytes
+    private volatile BytesReference wire;
     private final float[] similarity;
     private final float[] affinity;
     private final float[] popularity;
@@ -52,6 +70,7 @@ public final class PersonalizationSignals implements Writeable {
             Map<String, Map<String, Float>> attributes) {
         this.idField = idField;
         this.modelVersion = modelVersion;
+        this.size = items.length;
         this.items = items;
         this.similarity = similarity;
         this.affinity = affinity;
@@ -61,13 +80,44 @@ public final class PersonalizationSignals implements Writeable {
         this.attributes = attributes;
     }
 
+    /** The items' ids as UTF-8 bytes: item i is {@code bytes[start[i], start[i + 1])}. */
+    record Utf8Ids(byte[] bytes, int[] start) {
+        static Utf8Ids of(String[] ids) {
+            int[] start = new int[ids.length + 1];
+            byte[] bytes = new byte[Math.max(16, ids.length * 8)];
+            for (int i = 0; i < ids.length; i++) {
+                int max = start[i] + ids[i].length() * 3;
+                if (max > bytes.length) {
+                    bytes = Arrays.copyOf(bytes, Math.max(max, bytes.length * 2));
+                }
+                start[i + 1] = UnicodeUtil.UTF16toUTF8(ids[i], 0, ids[i].length(), bytes, start[i]);
+            }
+            return new Utf8Ids(bytes, start);
+        }
+    }
+
+    /**
+     * Read in the compact form {@link #writeTo} writes: the ids as one array of UTF-8 bytes with their lengths (no
+     * String is built on the shard's node unless asked for), the scores as raw little-endian floats.
+     */
     public PersonalizationSignals(StreamInput in) throws IOException {
         this.idField = in.readString();
         this.modelVersion = in.readVLong();
-        this.items = in.readStringArray();
-        this.similarity = in.readFloatArray();
-        this.affinity = in.readFloatArray();
-        this.popularity = in.readFloatArray();
+        this.size = in.readVInt();
+        byte[] bytes = new byte[in.readVInt()];
+        in.readBytes(bytes, 0, bytes.length);
+        int[] start = new int[size + 1];
+        for (int i = 0; i < size; i++) {
+            start[i + 1] = start[i] + in.readVInt();
+        }
+        if (start[size] != bytes.length) {
+            throw new IllegalArgumentException("the signals' ids do not add up to their bytes");
+        }
+        this.utf8 = new Utf8Ids(bytes, start);
+        this.items = null;
+        this.similarity = readFloats(in, size);
+        this.affinity = readFloats(in, size);
+        this.popularity = readFloats(in, size);
         boolean named = in.readBoolean();
         this.similarTo = named ? readNullable(in) : null;
         this.because = named ? readNullable(in) : null;
@@ -76,18 +126,56 @@ public final class PersonalizationSignals implements Writeable {
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
+        BytesReference written = wire;
+        if (written == null) {
+            try (BytesStreamOutput fields = new BytesStreamOutput()) {
+                writeFields(fields);
+                written = fields.copyBytes();
+            }
+            wire = written;
+        }
+        written.writeTo(out);
+    }
+
+    private void writeFields(StreamOutput out) throws IOException {
         out.writeString(idField);
         out.writeVLong(modelVersion);
-        out.writeStringArray(items);
-        out.writeFloatArray(similarity);
-        out.writeFloatArray(affinity);
-        out.writeFloatArray(popularity);
+        out.writeVInt(size);
+        Utf8Ids ids = utf8Ids();
+        out.writeVInt(ids.start()[size]);
+        out.writeBytes(ids.bytes(), 0, ids.start()[size]);
+        for (int i = 0; i < size; i++) {
+            out.writeVInt(ids.start()[i + 1] - ids.start()[i]);
+        }
+        writeFloats(out, similarity);
+        writeFloats(out, affinity);
+        writeFloats(out, popularity);
         out.writeBoolean(similarTo != null);
         if (similarTo != null) {
             writeNullable(out, similarTo);
             writeNullable(out, because);
         }
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
+    }
+
+    // floats as their raw bytes in one block: a float array of thousands written and read element by element was a
+    // visible part of a remote shard request's cost
+    private static void writeFloats(StreamOutput out, float[] values) throws IOException {
+        byte[] bytes = new byte[values.length * Float.BYTES];
+        for (int i = 0; i < values.length; i++) {
+            FLOATS.set(bytes, i * Float.BYTES, values[i]);
+        }
+        out.writeBytes(bytes);
+    }
+
+    private static float[] readFloats(StreamInput in, int size) throws IOException {
+        byte[] bytes = new byte[size * Float.BYTES];
+        in.readBytes(bytes, 0, bytes.length);
+        float[] values = new float[size];
+        for (int i = 0; i < size; i++) {
+            values[i] = (float) FLOATS.get(bytes, i * Float.BYTES);
+        }
+        return values;
     }
 
     // ids are never empty: "" stands for "no item"
@@ -122,7 +210,7 @@ public final class PersonalizationSignals implements Writeable {
      */
     public static PersonalizationSignals of(Profile profile, boolean named) {
         if (profile.isEmpty()) {
-            return new Builder(NeighborSums.of(List.of(), Map.of(), Set.of(), false))
+            return new Builder(NeighborSums.of(List.of(), Map.of(), Set.of(), false), 0)
                     .build(
                             profile.model().config().catalog().idField(),
                             profile.model().version().version(),
@@ -130,14 +218,17 @@ public final class PersonalizationSignals implements Writeable {
         }
         List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
         // the same sums and sources as ProfileScorer.sum, unranked: the signals need no order
-        Builder b = new Builder(NeighborSums.of(sources, profile.neighbors(), Set.of(), named));
         UserProfile user = profile.user();
+        PopularList popular = profile.popular();
+        // the items only affinity or popularity name: at most the user's list and the popular list
+        int others = (user == null ? 0 : user.recommended().size())
+                + (popular == null ? 0 : popular.items().size());
+        Builder b = new Builder(NeighborSums.of(sources, profile.neighbors(), Set.of(), named), others);
         if (user != null) {
             for (int r = 0; r < user.recommended().size(); r++) {
                 b.setAffinity(user.recommended().get(r), user.scores()[r], user.because(r));
             }
         }
-        PopularList popular = profile.popular();
         if (popular != null) {
             for (int r = 0; r < popular.items().size(); r++) {
                 b.setPopularity(popular.items().get(r), popular.scores()[r]);
@@ -157,7 +248,7 @@ public final class PersonalizationSignals implements Writeable {
         return new PersonalizationSignals(
                 idField,
                 modelVersion,
-                items,
+                items(),
                 similarity,
                 affinity,
                 popularity,
@@ -168,8 +259,10 @@ public final class PersonalizationSignals implements Writeable {
 
     /** These signals without the items behind them: what a search that does not explain ships to its shards. */
     public PersonalizationSignals withoutNames() {
-        return new PersonalizationSignals(
-                idField, modelVersion, items, similarity, affinity, popularity, null, null, attributes);
+        PersonalizationSignals unnamed = new PersonalizationSignals(
+                idField, modelVersion, items(), similarity, affinity, popularity, null, null, attributes);
+        unnamed.utf8 = utf8;
+        return unnamed;
     }
 
     private static String[] onlyVisible(String[] names, Set<String> visible) {
@@ -187,7 +280,7 @@ public final class PersonalizationSignals implements Writeable {
     private static final class Builder {
         // the similarities' items are numbered by the sums; the items only affinity or popularity name, here
         private final NeighborSums sums;
-        private final Map<String, Integer> others = new HashMap<>();
+        private final Map<String, Integer> others;
         private int size;
         private String[] ids;
         private float[] sim;
@@ -197,9 +290,11 @@ public final class PersonalizationSignals implements Writeable {
         private String[] because;
 
         /** Starts with the similarities, so that the other signals add to one index of the items. */
-        Builder(NeighborSums sums) {
+        Builder(NeighborSums sums, int expectedOthers) {
+            // sized once for what may come: no rehash of the map nor copy of the arrays on the way
+            others = new HashMap<>(Math.max(16, expectedOthers * 4 / 3 + 1));
             size = sums.size();
-            int capacity = Math.max(16, size + size / 4);
+            int capacity = Math.max(16, size + expectedOthers);
             this.sums = sums;
             ids = new String[capacity];
             sim = new float[capacity];
@@ -287,7 +382,12 @@ public final class PersonalizationSignals implements Writeable {
     }
 
     public boolean isEmpty() {
-        return items.length == 0 && attributes.isEmpty();
+        return size == 0 && attributes.isEmpty();
+    }
+
+    /** How many items carry signals. */
+    public int size() {
+        return size;
     }
 
     public String idField() {
@@ -299,7 +399,27 @@ public final class PersonalizationSignals implements Writeable {
     }
 
     public String[] items() {
-        return items;
+        String[] decoded = items;
+        if (decoded == null) {
+            Utf8Ids ids = utf8;
+            decoded = new String[size];
+            for (int i = 0; i < size; i++) {
+                decoded[i] = new String(
+                        ids.bytes(), ids.start()[i], ids.start()[i + 1] - ids.start()[i], StandardCharsets.UTF_8);
+            }
+            items = decoded; // two threads may both decode: equal
+        }
+        return decoded;
+    }
+
+    /** The items' ids as UTF-8 bytes (encoded once per instance when they came as Strings). */
+    Utf8Ids utf8Ids() {
+        Utf8Ids ids = utf8;
+        if (ids == null) {
+            ids = Utf8Ids.of(items);
+            utf8 = ids;
+        }
+        return ids;
     }
 
     public float similarity(int i) {
@@ -351,7 +471,8 @@ public final class PersonalizationSignals implements Writeable {
         return o instanceof PersonalizationSignals other
                 && idField.equals(other.idField)
                 && modelVersion == other.modelVersion
-                && Arrays.equals(items, other.items)
+                && size == other.size
+                && Arrays.equals(items(), other.items())
                 && Arrays.equals(similarity, other.similarity)
                 && Arrays.equals(affinity, other.affinity)
                 && Arrays.equals(popularity, other.popularity)
@@ -362,6 +483,7 @@ public final class PersonalizationSignals implements Writeable {
 
     @Override
     public int hashCode() {
-        return Objects.hash(idField, modelVersion, Arrays.hashCode(items), attributes);
+        // without the ids, which a shard's node keeps as bytes: equal signals have equal scores
+        return Objects.hash(idField, modelVersion, size, Arrays.hashCode(similarity), attributes);
     }
 }

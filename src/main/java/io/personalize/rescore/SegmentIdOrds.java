@@ -5,7 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.index.IndexReader;
 
 /**
- * Each segment's ordinals of the keyword ids that signals have asked about, kept on the node for the segment's life
+ * For segments too large for a {@link SegmentIdTerms} table (more than {@link SegmentIdTerms#MAX_TERMS} distinct ids):
+ * each segment's ordinals of the keyword ids that signals have asked about, kept on the node for the segment's life
  * (a segment never changes; its entry goes when its core closes). Signals name the model's items, a few thousand that
  * recur from one shopper to the next, so a request turns its items into a segment's ordinals with one hash look-up
  * each instead of a seek in the segment's terms dictionary each (a compressed block decompressed per item: most of a

@@ -58,7 +58,7 @@ final class ShardSignals {
     }
 
     int size() {
-        return signals.items().length;
+        return signals.size();
     }
 
     /** The items, in the order of every per-item array. */
@@ -66,10 +66,11 @@ final class ShardSignals {
         return signals.items();
     }
 
-    /** The items' ids as UTF-8 bytes: a keyword id's terms. */
+    /** The items' ids as UTF-8 bytes: a keyword id's terms (over the shipped bytes as they are). */
     synchronized IdTable utf8Ids() {
         if (utf8Ids == null) {
-            utf8Ids = IdTable.utf8(signals.items());
+            PersonalizationSignals.Utf8Ids ids = signals.utf8Ids();
+            utf8Ids = IdTable.over(ids.bytes(), ids.start());
         }
         return utf8Ids;
     }

@@ -104,11 +104,12 @@ public final class SignalsCache {
                 .build();
     }
 
-    // the arrays of ids (shared strings) and of the three scores, the attribute weights, and the items turned into the
-    // ordinals of the local shards' segments for a keyword id (12 bytes an item a segment, and up to 32 more for a
-    // segment's table of every ordinal's item: counted for four segments)
+    // the arrays of ids (shared strings) and of the three scores, the ids as UTF-8 and the shipped form (about 24 bytes
+    // an item more), the attribute weights, and the items turned into the ordinals of the local shards' segments for a
+    // keyword id (12 bytes an item a segment, and up to 32 more for a segment's table of every ordinal's item: counted
+    // for four segments)
     private static long weight(PersonalizationSignals signals) {
-        long bytes = 256 + (24L + 4 * (12L + 4L * ShardSignals.DENSE_ORDS_PER_ITEM)) * signals.items().length;
+        long bytes = 256 + (48L + 4 * (12L + 4L * ShardSignals.DENSE_ORDS_PER_ITEM)) * signals.size();
         for (var values : signals.attributes().values()) {
             bytes += 48L * values.size();
         }

@@ -24,6 +24,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.index.mapper.Uid;
 import org.elasticsearch.test.ESTestCase;
 
@@ -214,14 +215,38 @@ public class LeafSignalsTests extends ESTestCase {
     private void assertScores(
             String idField, int products, int items, int stride, int walkedTermsPerLookup, boolean nodeCopy)
             throws IOException {
+        assertScores(idField, products, items, stride, walkedTermsPerLookup, nodeCopy, nodeCopy, false);
+    }
+
+    /**
+     * {@code tableTerms}: a keyword id may use the segment's table of its ids ({@link SegmentIdTerms}); {@code shipped}:
+     * the signals are read back from their shipped form first, as a remote shard's node gets them (ids as bytes).
+     */
+    private void assertScores(
+            String idField,
+            int products,
+            int items,
+            int stride,
+            int walkedTermsPerLookup,
+            boolean nodeCopy,
+            boolean tableTerms,
+            boolean shipped)
+            throws IOException {
         PersonalizationSignals signals = signals(idField, products, items);
+        if (shipped) {
+            BytesStreamOutput out = new BytesStreamOutput();
+            signals.writeTo(out);
+            signals = new PersonalizationSignals(out.bytes().streamInput());
+        }
         ShardSignals shard = new ShardSignals(signals);
         int checked = 0;
         for (LeafReaderContext leaf : reader.leaves()) {
             LeafReader segment = leaf.reader();
             int reads = LeafSignals.STORED_ID_READS_PER_SEEK;
-            LeafSignals scores = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy);
-            LeafSignals itemsOnly = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy);
+            LeafSignals scores =
+                    new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy, tableTerms);
+            LeafSignals itemsOnly =
+                    new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy, tableTerms);
             Map<Integer, Product> docs =
                     bySegment.get(segment.getCoreCacheHelper().getKey());
             int seen = 0;
@@ -238,7 +263,8 @@ public class LeafSignalsTests extends ESTestCase {
             }
             // the next pass over the segment with the same shard signals (a shopper's next search on the node) starts
             // from what the passes above resolved
-            LeafSignals again = new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy);
+            LeafSignals again =
+                    new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy, tableTerms);
             for (int doc = 0; doc < segment.maxDoc(); doc++) {
                 Product product = docs.get(doc);
                 if (product != null) {
@@ -282,15 +308,17 @@ public class LeafSignalsTests extends ESTestCase {
      */
     public void testKeywordIdFromTheNodesCopyOfTheSegmentsOrdinals() throws IOException {
         index(400);
-        // filled by seeking each item (more documents than items) and by walking the terms, then read
-        assertScores("sku", 400, 300, 1, 1, true);
-        assertScores("sku", 400, 50, 1, 1 << 20, true);
-        assertScores("sku", 400, 300, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
-        assertScores("sku", 400, 120, 7, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        // filled by seeking each item (more documents than items) and by walking the terms, then read (segments not
+        // tabled: as segments with more ids than SegmentIdTerms.MAX_TERMS)
+        int walk = LeafSignals.WALKED_TERMS_PER_LOOKUP;
+        assertScores("sku", 400, 300, 1, 1, true, false, false);
+        assertScores("sku", 400, 50, 1, 1 << 20, true, false, false);
+        assertScores("sku", 400, 300, 1, walk, true, false, false);
+        assertScores("sku", 400, 120, 7, walk, true, false, true);
         // more items than were asked about so far (a few new to the node's copy): the others seek, then all are known
-        assertScores("sku", 400, 320, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
-        assertScores("sku", 400, 2000, 3, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
-        assertScores("sku", 400, 2000, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+        assertScores("sku", 400, 320, 1, walk, true, false, false);
+        assertScores("sku", 400, 2000, 3, walk, true, false, true);
+        assertScores("sku", 400, 2000, 1, walk, true, false, false);
         assertThat(SegmentIdOrds.segments(), greaterThan(0));
         // signals whose ids the node's copy all knows (a walk of each segment's terms at the first document put them
         // there): each segment turns them into ordinals before any document
@@ -300,15 +328,90 @@ public class LeafSignalsTests extends ESTestCase {
                 continue; // a segment of documents without an id: nothing to resolve
             }
             LeafSignals fill =
-                    new LeafSignals(leaf.reader(), new ShardSignals(signals), WEIGHTS, 1 << 20, 1 << 20, true);
+                    new LeafSignals(leaf.reader(), new ShardSignals(signals), WEIGHTS, 1 << 20, 1 << 20, true, false);
             for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
                 fill.item(doc);
             }
             ShardSignals fresh = new ShardSignals(signals);
             Object key = leaf.reader().getCoreCacheHelper().getKey();
             assertNull(fresh.resolvedKeywordIds(key));
-            new LeafSignals(leaf.reader(), fresh, WEIGHTS, 1 << 20, LeafSignals.WALKED_TERMS_PER_LOOKUP, true);
+            new LeafSignals(leaf.reader(), fresh, WEIGHTS, 1 << 20, LeafSignals.WALKED_TERMS_PER_LOOKUP, true, false);
             assertNotNull("resolved from the node's copy at once", fresh.resolvedKeywordIds(key));
+        }
+    }
+
+    /**
+     * The node's table of each segment's ids ({@link SegmentIdTerms}): every item turned into the segment's ordinal
+     * before any document, by a probe of the table with the hash of the item's bytes, whether the signals came as
+     * Strings (the coordinating node's own shards) or as shipped bytes (a remote shard's node); with few items (each
+     * ordinal's item by binary search) and many (a table of every ordinal's item), the same scores and items.
+     */
+    public void testKeywordIdFromTheSegmentsTableOfItsIds() throws IOException {
+        index(400);
+        int walk = LeafSignals.WALKED_TERMS_PER_LOOKUP;
+        for (boolean shipped : new boolean[] {false, true}) {
+            assertScores("sku", 400, 3, 1, walk, true, true, shipped);
+            assertScores("sku", 400, 30, 1, walk, true, true, shipped);
+            assertScores("sku", 400, 300, 7, walk, true, true, shipped);
+            assertScores("sku", 400, 2000, 1, walk, true, true, shipped);
+        }
+        assertThat(SegmentIdTerms.segments(), greaterThan(0));
+        // each document's id probed in the table while fewer documents than items are asked about; past that, the
+        // items are turned into the segment's ordinals (and kept with the signals for the segment's next passes)
+        PersonalizationSignals signals = signals("sku", 400, 5);
+        for (LeafReaderContext leaf : reader.leaves()) {
+            if (leaf.reader().getSortedSetDocValues("sku") == null) {
+                continue;
+            }
+            ShardSignals fresh = new ShardSignals(signals);
+            Object key = leaf.reader().getCoreCacheHelper().getKey();
+            LeafSignals reading = new LeafSignals(leaf.reader(), fresh, WEIGHTS, 1 << 20, walk, true, true);
+            assertNull("not resolved before any document", fresh.resolvedKeywordIds(key));
+            int withId = 0;
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                if (leaf.reader().getSortedSetDocValues("sku").advanceExact(doc)) {
+                    withId++;
+                }
+                reading.item(doc);
+            }
+            assertEquals(
+                    "resolved once more documents than items were asked about",
+                    withId > signals.size(),
+                    fresh.resolvedKeywordIds(key) != null);
+        }
+    }
+
+    /** An id the signals name twice keeps its first item in every way a keyword id is resolved, shipped or not. */
+    public void testKeywordIdNamedTwiceKeepsItsFirstItem() throws IOException {
+        index(400);
+        String[] ids = {"1001", "1002", "1001", "unknown", "1003", "1002"};
+        float[] scores = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+        PersonalizationSignals named =
+                new PersonalizationSignals("sku", 1, ids, scores, scores, scores, null, null, Map.of());
+        BytesStreamOutput out = new BytesStreamOutput();
+        named.writeTo(out);
+        PersonalizationSignals shipped = new PersonalizationSignals(out.bytes().streamInput());
+        for (PersonalizationSignals signals : List.of(named, shipped)) {
+            for (boolean tableTerms : new boolean[] {false, true}) {
+                for (int walk : new int[] {1, 1 << 20}) {
+                    ShardSignals shard = new ShardSignals(signals);
+                    for (LeafReaderContext leaf : reader.leaves()) {
+                        LeafSignals reading =
+                                new LeafSignals(leaf.reader(), shard, WEIGHTS, 1, walk, tableTerms, tableTerms);
+                        Map<Integer, Product> docs =
+                                bySegment.get(leaf.reader().getCoreCacheHelper().getKey());
+                        for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                            Product product = docs.get(doc);
+                            if (product == null) {
+                                continue;
+                            }
+                            int wanted =
+                                    product.id() == null ? -1 : List.of(ids).indexOf(product.id());
+                            assertThat(product.id(), reading.item(doc), equalTo(wanted));
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -1,7 +1,10 @@
 package io.personalize.rescore;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.test.AbstractWireSerializingTestCase;
 
@@ -18,7 +21,10 @@ public class PersonalizationSignalsSerializationTests extends AbstractWireSerial
         float[] affinity = new float[n];
         float[] popularity = new float[n];
         for (int i = 0; i < n; i++) {
-            items[i] = randomAlphaOfLengthBetween(1, 10) + i;
+            // ids of any script: shipped as UTF-8 bytes
+            items[i] =
+                    (randomBoolean() ? randomAlphaOfLengthBetween(1, 10) : randomRealisticUnicodeOfLengthBetween(1, 10))
+                            + i;
             similarity[i] = randomFloat();
             affinity[i] = randomFloat();
             popularity[i] = randomFloat();
@@ -51,6 +57,30 @@ public class PersonalizationSignalsSerializationTests extends AbstractWireSerial
             names[i] = randomBoolean() ? null : randomAlphaOfLengthBetween(1, 10);
         }
         return names;
+    }
+
+    /**
+     * The shipped form is written once per instance and sent as it is to every remote shard: the same bytes each time;
+     * read back, the ids come as UTF-8 bytes (no String built until asked for) and decode to the same ids.
+     */
+    public void testShippedFormWrittenOnceReadsBackTheSameIds() throws IOException {
+        PersonalizationSignals signals = randomSignals();
+        BytesStreamOutput first = new BytesStreamOutput();
+        signals.writeTo(first);
+        BytesStreamOutput second = new BytesStreamOutput();
+        signals.writeTo(second);
+        assertEquals(first.bytes(), second.bytes());
+        PersonalizationSignals read = new PersonalizationSignals(first.bytes().streamInput());
+        assertEquals(signals.size(), read.size());
+        PersonalizationSignals.Utf8Ids ids = read.utf8Ids();
+        for (int i = 0; i < signals.size(); i++) {
+            BytesRef shipped = new BytesRef(ids.bytes(), ids.start()[i], ids.start()[i + 1] - ids.start()[i]);
+            assertEquals(new BytesRef(signals.items()[i]), shipped);
+            assertEquals(signals.similarity(i), read.similarity(i), 0f);
+            assertEquals(signals.affinity(i), read.affinity(i), 0f);
+            assertEquals(signals.popularity(i), read.popularity(i), 0f);
+        }
+        assertArrayEquals(signals.items(), read.items());
     }
 
     @Override
