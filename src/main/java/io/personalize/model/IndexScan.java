@@ -182,7 +182,10 @@ public final class IndexScan {
                 } else if (restart == null || now.copyGone() == false || attempt >= READS) {
                     l1.onFailure(now.exception(attempt, null));
                 } else {
-                    readAgain(index, slices, source, onPage, beforeClose, restart, attempt, now, l1);
+                    readAgain(index, attempt, now, l1, next -> {
+                        restart.run();
+                        read(index, slices, source, onPage, beforeClose, restart, attempt + 1, now, next);
+                    });
                 }
             });
             ActionListener<Void> closing = ActionListener.runBefore(named, () -> close(pit.get()));
@@ -197,16 +200,13 @@ public final class IndexScan {
         }));
     }
 
+    /** After a pause, unless the task was cancelled, {@code read} (which restarts the scan) with {@code listener}. */
     private void readAgain(
             String index,
-            int slices,
-            Supplier<SearchSourceBuilder> source,
-            SlicePageHandler onPage,
-            BeforeClose beforeClose,
-            Runnable restart,
             int attempt,
             Lost lost,
-            ActionListener<Void> listener) {
+            ActionListener<Void> listener,
+            CheckedConsumer<ActionListener<Void>, Exception> read) {
         logger.warn(
                 "a shard copy of the point in time over [{}] was lost while it was read ({}): reading it all again from a"
                         + " new point in time (read {} of {})",
@@ -222,10 +222,7 @@ public final class IndexScan {
                                 task.notifyIfCancelled(listener);
                                 return;
                             }
-                            ActionListener.run(listener, l -> {
-                                restart.run();
-                                read(index, slices, source, onPage, beforeClose, restart, attempt + 1, lost, l);
-                            });
+                            ActionListener.run(listener, read);
                         },
                         READ_AGAIN_PAUSE,
                         executor);

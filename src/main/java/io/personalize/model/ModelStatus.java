@@ -61,39 +61,7 @@ public record ModelStatus(
             String importId)
             implements ToXContentObject, Writeable {
 
-        /** A version without an import id (see {@link #withImportId}). */
-        public Version(
-                long version,
-                String index,
-                String source,
-                long createdAt,
-                long events,
-                long users,
-                long items,
-                long newestEvent,
-                long tookMillis,
-                String algorithm,
-                long startedAt,
-                SkippedEvents skippedEvents,
-                Map<String, Object> tuning) {
-            this(
-                    version,
-                    index,
-                    source,
-                    createdAt,
-                    events,
-                    users,
-                    items,
-                    newestEvent,
-                    tookMillis,
-                    algorithm,
-                    startedAt,
-                    skippedEvents,
-                    tuning,
-                    null);
-        }
-
-        /** A version without a tuning report (see {@link #withTuning}). */
+        /** A version without a tuning report or an import id (see {@link #withTuning}, {@link #withImportId}). */
         public Version(
                 long version,
                 String index,
@@ -120,6 +88,7 @@ public record ModelStatus(
                     algorithm,
                     startedAt,
                     skippedEvents,
+                    null,
                     null);
         }
 
