@@ -48,12 +48,17 @@ public final class EventIndex {
             }
         }
 
-        /** Closes it when it can: after a lost shard copy its other contexts expire with their keep-alive anyway. */
-        void closeQuietly() {
+        /**
+         * Closes it when it can, and says so when it cannot: what was read is used already, and a context whose node
+         * is gone (killed while the job imported, say: the close answers 404) or that no node reaches any more ends
+         * with its keep-alive ({@value #KEEP_ALIVE}). A job whose model is imported must not fail on its clean-up.
+         */
+        void release(java.util.function.Consumer<String> log) {
             try {
                 close();
             } catch (RuntimeException e) {
-                // the node that held a context is gone, or every node is: the keep-alive ends what is left
+                log.accept("the point in time over the index was not closed (" + e.getMessage()
+                        + "): its keep-alive of " + KEEP_ALIVE + " ends what is left of it");
             }
         }
     }
@@ -151,7 +156,7 @@ public final class EventIndex {
             try {
                 return new Read<>(pit, read.apply(pit));
             } catch (Exception e) { // Spark's job failure (SparkException) is a checked exception thrown unchecked
-                pit.closeQuietly();
+                pit.release(log);
                 PageRejected rejected = cause(e, PageRejected.class, m -> new PageRejected(m, null));
                 if (rejected != null) {
                     throw new ReadFailed(

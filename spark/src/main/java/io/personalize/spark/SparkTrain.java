@@ -380,7 +380,7 @@ public final class SparkTrain {
             }
         } finally {
             if (pit != null) {
-                pit.close();
+                pit.release(log);
             }
         }
     }
@@ -419,7 +419,7 @@ public final class SparkTrain {
                 "(the catalogue) in " + slices + " slices",
                 pit -> read(CatalogIndex.read(spark, pit, catalog, slices), catalog, result, t, log),
                 log);
-        read.pit().close();
+        read.pit().release(log);
         return read.value();
     }
 

@@ -338,4 +338,30 @@ class PointInTimeRetryTest extends LocalSparkTest {
             assertEquals(1, node.opened().get());
         }
     }
+
+    /**
+     * The point in time closed after the import, when the node that held its contexts was killed meanwhile: the node
+     * answers the close 404 ({@code "succeeded": false}, as a real one did in {@code SparkFailoverIT}); the job says
+     * so and goes on, its model imported.
+     */
+    @Test
+    void aPointInTimeThatCannotBeClosedAnyMoreIsLeftToItsKeepAlive() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext(
+                "/_pit", exchange -> FakeNodes.answer(exchange, 404, "{\"succeeded\":false,\"num_freed\":0}"));
+        server.start();
+        try {
+            var pit = new EventIndex.PointInTime(
+                    new Elasticsearch(FakeNodes.url(server), null, null, 5_000), "pit-1", EventIndex.PAGE);
+            assertThrows(Elasticsearch.ElasticsearchException.class, pit::close, "close itself says it failed");
+            List<String> log = new ArrayList<>();
+            pit.release(log::add);
+            assertEquals(1, log.size(), log.toString());
+            assertTrue(log.get(0).startsWith("the point in time over the index was not closed ("), log.get(0));
+            assertTrue(log.get(0).contains("404"), log.get(0));
+            assertTrue(log.get(0).endsWith("its keep-alive of 30m ends what is left of it"), log.get(0));
+        } finally {
+            server.stop(0);
+        }
+    }
 }
