@@ -18,6 +18,11 @@ import org.elasticsearch.threadpool.ThreadPool;
  * replica is promoted and the others roll back to the global checkpoint and are resynced; the version index is never
  * refreshed on its own): read again (the reader refreshes first), {@link #ATTEMPTS} times in all, {@link #RETRY_DELAY}
  * apart, before what is missing counts as not written (the part is then failed: it must be sent again).
+ *
+ * <p>A shard copy lost while the version is read (a second node gone, or a copy relocated after the holder died) is the
+ * reader's to get over as every other whole read does ({@link IndexScan}'s {@code restart}): it reads everything again
+ * from a new point in time, at most {@value IndexScan#READS} points in time, after the read-back dropped what the lost
+ * one handed on, so that a document is counted once and the parts are one point in time's.
  */
 final class ImportReadBack {
 
@@ -33,9 +38,12 @@ final class ImportReadBack {
         void accept(String id, Integer part, Integer line);
     }
 
-    /** One whole read of the version index, refreshed first. */
+    /**
+     * One whole read of the version index, refreshed first; {@code restart} drops what {@code documents} received so
+     * far, and is run before the reader hands on a new point in time's documents from the first one.
+     */
     interface Reader {
-        void read(String index, Documents documents, ActionListener<Void> listener);
+        void read(String index, Documents documents, Runnable restart, ActionListener<Void> listener);
     }
 
     /** What the last read found: the parts, and how many documents it read. */
@@ -70,18 +78,22 @@ final class ImportReadBack {
             int attempt,
             ActionListener<Result> listener) {
         long[] documents = new long[1];
-        ImportParts restoring = new ImportParts();
+        ImportParts[] restoring = {new ImportParts()};
         reader.read(
                 index,
                 (id, part, line) -> {
                     documents[0]++;
                     if (part != null && line != null) {
-                        restoring.restore(part, id, line);
+                        restoring[0].restore(part, id, line);
                     }
+                },
+                () -> {
+                    documents[0] = 0;
+                    restoring[0] = new ImportParts();
                 },
                 listener.delegateFailureAndWrap((l, read) -> {
                     // per part: documents of an attempt the record does not hold must not make up for missing ones
-                    List<Integer> lacking = restoring.lacking(written);
+                    List<Integer> lacking = restoring[0].lacking(written);
                     if (lacking.isEmpty() == false && attempt < ATTEMPTS) {
                         logger.info(
                                 "{}: {} documents read back (attempt {}), written parts {} lack some: reading again",
@@ -95,8 +107,8 @@ final class ImportReadBack {
                                 executor);
                         return;
                     }
-                    restoring.restored(written);
-                    l.onResponse(new Result(restoring, documents[0]));
+                    restoring[0].restored(written);
+                    l.onResponse(new Result(restoring[0], documents[0]));
                 }));
     }
 }

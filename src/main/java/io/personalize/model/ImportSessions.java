@@ -734,7 +734,8 @@ public final class ImportSessions implements ClusterStateListener {
      * Reads back which part and line wrote each document of the version: the cross-part id check and the parts as they
      * are on disk. Reading every id costs one pass over the version's doc values (no source), and only on a takeover;
      * storing the ids elsewhere would cost every part a second write. A read that finds fewer documents than the
-     * written parts hold is made again before what is missing counts as not written ({@link ImportReadBack}).
+     * written parts hold is made again before what is missing counts as not written ({@link ImportReadBack}); a read
+     * whose point in time lost a shard copy reads everything again from a new one.
      */
     private void rebuild(Session session, ImportSessionRecords.Record record, ActionListener<Long> listener) {
         new ImportReadBack(versionReader(session.task), threadPool, executor)
@@ -752,7 +753,7 @@ public final class ImportSessions implements ClusterStateListener {
 
     /** Reads a version index's documents (their id, part and line), refreshed first, as {@code task}. */
     private ImportReadBack.Reader versionReader(CancellableTask task) {
-        return (index, documents, listener) -> {
+        return (index, documents, restart, listener) -> {
             IndexScan scan = new IndexScan(store.systemClient(), executor, task);
             store.systemClient()
                     .admin()
@@ -767,7 +768,7 @@ public final class ImportSessions implements ClusterStateListener {
                                             .storedFields(new ArrayList<>()) // the _id only
                                             .docValueField(ModelIndices.IMPORT_PART)
                                             .docValueField(ModelIndices.IMPORT_LINE),
-                                    hits -> {
+                                    (slice, hits) -> {
                                         for (SearchHit hit : hits.getHits()) {
                                             DocumentField part = hit.field(ModelIndices.IMPORT_PART);
                                             DocumentField line = hit.field(ModelIndices.IMPORT_LINE);
@@ -777,6 +778,9 @@ public final class ImportSessions implements ClusterStateListener {
                                                     line == null ? null : ((Number) line.getValue()).intValue());
                                         }
                                     },
+                                    (pit, done) -> done.onResponse(null),
+                                    // a copy lost while read: all of it again from a new point in time
+                                    restart,
                                     l)));
         };
     }

@@ -57,7 +57,7 @@ public class ImportReadBackTests extends ESTestCase {
 
     /** A reader whose {@code n}-th read (from 1) shows {@code shown.apply(n)}; counts the reads. */
     private static ImportReadBack.Reader reader(AtomicInteger reads, IntFunction<List<Doc>> shown) {
-        return (index, documents, listener) -> {
+        return (index, documents, restart, listener) -> {
             assertThat(index, equalTo(".personalize-data-m.u.v2"));
             for (Doc doc : shown.apply(reads.incrementAndGet())) {
                 documents.accept(doc.id(), doc.part(), doc.line());
@@ -151,9 +151,39 @@ public class ImportReadBackTests extends ESTestCase {
         assertThat(result.parts().incomplete(3), equalTo("part [3] failed to be written: send it again"));
     }
 
+    /**
+     * The point in time of the read lost a shard copy after part 1 and half of part 2 were handed on: the reader (an
+     * {@link IndexScan} with {@code restart}) drops them and hands on a new point in time's documents from the first.
+     * Each document counts once, the parts are whole at the first read-back, and part 2's user is not taken for a
+     * document written twice.
+     */
+    public void testAReadThatStartsAgainFromANewPointInTimeCountsEachDocumentOnce() {
+        AtomicInteger reads = new AtomicInteger();
+        ImportReadBack.Reader losingACopy = (index, documents, restart, listener) -> {
+            reads.incrementAndGet();
+            for (Doc doc : concat(PART_1, PART_2.subList(0, 1))) {
+                documents.accept(doc.id(), doc.part(), doc.line());
+            }
+            restart.run(); // the lost point in time's pages were all handed on: a new one, from its first page
+            for (Doc doc : concat(PART_1, PART_2)) {
+                documents.accept(doc.id(), doc.part(), doc.line());
+            }
+            listener.onResponse(null);
+        };
+        ImportReadBack.Result result = readBack(losingACopy);
+
+        assertThat("one read-back: the reader read again itself", reads.get(), equalTo(1));
+        assertThat(result.documents(), equalTo(5L));
+        assertThat(
+                result.parts().summaries(),
+                equalTo(List.of(
+                        new ImportParts.Summary(1, ImportParts.State.WRITTEN, 3, 2, 1, 0),
+                        new ImportParts.Summary(2, ImportParts.State.WRITTEN, 2, 0, 1, 1))));
+    }
+
     public void testAReadThatFailsFailsTheTakeoverAtOnce() {
         AtomicInteger reads = new AtomicInteger();
-        ImportReadBack.Reader failing = (index, documents, listener) -> {
+        ImportReadBack.Reader failing = (index, documents, restart, listener) -> {
             reads.incrementAndGet();
             listener.onFailure(new IllegalStateException("shard lost"));
         };
@@ -169,7 +199,7 @@ public class ImportReadBackTests extends ESTestCase {
     /** A reader that throws instead of answering (a bug in it) still ends the takeover: never a session left waiting. */
     public void testAReaderThatThrowsOnALaterAttemptEndsTheTakeover() {
         AtomicInteger reads = new AtomicInteger();
-        ImportReadBack.Reader throwing = (index, documents, listener) -> {
+        ImportReadBack.Reader throwing = (index, documents, restart, listener) -> {
             if (reads.incrementAndGet() > 1) {
                 throw new IllegalStateException("reader broke");
             }

@@ -371,13 +371,10 @@ public final class SparkTrain {
             if (options.doImport() == false) {
                 return Elasticsearch.JSON.createObjectNode().put("lines", lines).put("file", file.toString());
             }
-            try {
+            if (options.output() != null) {
                 return importFile(es, settings.model(), file, result.newestMillis(), options.partBytes(), log);
-            } finally {
-                if (options.output() == null) {
-                    Files.deleteIfExists(file);
-                }
             }
+            return importTemporary(es, settings.model(), file, result.newestMillis(), options.partBytes(), log);
         } finally {
             if (pit != null) {
                 pit.release(log);
@@ -483,6 +480,30 @@ public final class SparkTrain {
             log.accept(String.format(
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
             return answer;
+        }
+    }
+
+    /**
+     * Imports the job's temporary file ({@link #importFile}), then deletes it. A file that cannot be deleted is said in
+     * the log and left: the model is imported by then (or the import's own failure is what the job reports), and a
+     * failed clean-up must neither fail an imported model nor hide why an import failed.
+     */
+    static JsonNode importTemporary(
+            Elasticsearch es,
+            String model,
+            Path file,
+            long newestMillis,
+            Long givenPartBytes,
+            java.util.function.Consumer<String> log)
+            throws IOException {
+        try {
+            return importFile(es, model, file, newestMillis, givenPartBytes, log);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.accept("the temporary file " + file + " was not deleted (" + e + "): delete it by hand");
+            }
         }
     }
 

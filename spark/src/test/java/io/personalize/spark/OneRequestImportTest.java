@@ -70,6 +70,57 @@ class OneRequestImportTest {
         }
     }
 
+    /**
+     * The job's temporary file cannot be deleted once the node imported it (here it became a directory that is not
+     * empty while the node imported, so that deleting it fails as a full disk or a read-only mount may): the job answers
+     * the import and says that the file is left, rather than failing a job whose model is imported.
+     */
+    @Test
+    void aTemporaryFileThatCannotBeDeletedDoesNotFailAnImportedModel() throws IOException {
+        Path file = Files.writeString(dir.resolve("model.ndjson"), "{\"type\": \"popular\", \"items\": []}\n");
+        HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        node.createContext("/_recommend/models/m/_import", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            Files.delete(file);
+            Files.createDirectory(file);
+            Files.writeString(file.resolve("left"), "x");
+            FakeNodes.answer(exchange, 200, "{\"acknowledged\": true, \"version\": {\"version\": 8}}");
+        });
+        node.start();
+        try {
+            List<String> log = new ArrayList<>();
+            JsonNode answer = SparkTrain.importTemporary(
+                    new Elasticsearch(FakeNodes.url(node), null, null), "m", file, 123L, null, log::add);
+
+            assertEquals(8, answer.path("version").path("version").asInt(), answer.toString());
+            assertEquals(2, log.size(), log.toString());
+            assertTrue(log.get(0).startsWith("imported into [m]"), log.get(0));
+            assertTrue(log.get(1).startsWith("the temporary file " + file + " was not deleted ("), log.get(1));
+            assertTrue(log.get(1).endsWith("): delete it by hand"), log.get(1));
+        } finally {
+            node.stop(0);
+        }
+    }
+
+    /** The file is deleted once imported. */
+    @Test
+    void theTemporaryFileIsDeletedOnceImported() throws IOException {
+        Path file = Files.writeString(dir.resolve("model.ndjson"), "{\"type\": \"popular\", \"items\": []}\n");
+        HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        node.createContext("/_recommend/models/m/_import", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            FakeNodes.answer(exchange, 200, "{\"acknowledged\": true}");
+        });
+        node.start();
+        try {
+            SparkTrain.importTemporary(
+                    new Elasticsearch(FakeNodes.url(node), null, null), "m", file, 1L, null, l -> {});
+            assertFalse(Files.exists(file));
+        } finally {
+            node.stop(0);
+        }
+    }
+
     private static String importId(String query) {
         for (String parameter : query.split("&")) {
             if (parameter.startsWith("import_id=")) {
