@@ -5,11 +5,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchException;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.delete.DeleteRequest;
@@ -175,39 +177,68 @@ public final class ModelVersions {
             UnaryOperator<ModelStatus> change,
             ActionListener<StoredModel> listener) {
         ModelStatus[] before = new ModelStatus[1];
-        store.updateModel(
-                pending.model(),
-                current -> {
-                    ActivationRule.check(pending, current, isTraining);
-                    ModelStatus status = current.status();
-                    before[0] = status;
-                    return change.apply(status.activate(version, KEEP));
-                },
-                listener.delegateFailureAndWrap((l, activated) -> {
-                    List<String> dropped = before[0].droppedBy(activated.status()).stream()
-                            .map(ModelStatus.Version::index)
-                            .toList();
-                    // the model already serves the new version: failing to drop old indices must not fail the training
-                    Runnable clearCaches = () ->
-                            broadcasts.clearCaches(pending.model(), pending.index(), () -> l.onResponse(activated));
-                    Runnable dropOld =
-                            () -> store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
-                                logger.warn(
-                                        "model [" + pending.model() + "] could not delete old versions " + dropped, e);
-                                clearCaches.run();
-                            }));
-                    // every node learns the new version from the cluster state before the answer, and before any
-                    // version a node could still be serving is dropped: the next request anywhere is served from it
-                    broadcasts.publishActive(activated, ActionListener.wrap(ok -> dropOld.run(), e -> {
-                        // the document (the source of truth) already names the new version: the activation stands;
-                        // nodes serve the version the cluster state names until the next publication of this model
-                        logger.warn(
-                                "model [" + pending.model() + "] could not publish its active version ["
-                                        + version.version() + "] in the cluster state",
-                                e);
-                        clearCaches.run();
-                    }));
-                }));
+        Function<StoredModel, ModelStatus> activation = current -> {
+            if (activatedAlready(pending, current)) {
+                // this very swap, written though its answer was lost: nothing to write again, nothing to undo (the
+                // versions it dropped are left to the orphan check)
+                before[0] = current.status();
+                return null;
+            }
+            ActivationRule.check(pending, current, isTraining);
+            ModelStatus status = current.status();
+            before[0] = status;
+            return change.apply(status.activate(version, KEEP));
+        };
+        ActionListener<StoredModel> swapped = listener.delegateFailureAndWrap((l, activated) -> {
+            List<String> dropped = before[0].droppedBy(activated.status()).stream()
+                    .map(ModelStatus.Version::index)
+                    .toList();
+            // the model already serves the new version: failing to drop old indices must not fail the training
+            Runnable clearCaches =
+                    () -> broadcasts.clearCaches(pending.model(), pending.index(), () -> l.onResponse(activated));
+            Runnable dropOld = () -> store.deleteIndices(dropped, ActionListener.wrap(ok -> clearCaches.run(), e -> {
+                logger.warn("model [" + pending.model() + "] could not delete old versions " + dropped, e);
+                clearCaches.run();
+            }));
+            // every node learns the new version from the cluster state before the answer, and before any
+            // version a node could still be serving is dropped: the next request anywhere is served from it
+            broadcasts.publishActive(activated, ActionListener.wrap(ok -> dropOld.run(), e -> {
+                // the document (the source of truth) already names the new version: the activation stands;
+                // nodes serve the version the cluster state names until the next publication of this model
+                logger.warn(
+                        "model [" + pending.model() + "] could not publish its active version [" + version.version()
+                                + "] in the cluster state",
+                        e);
+                clearCaches.run();
+            }));
+        });
+        store.updateModel(pending.model(), activation, swapped.delegateResponse((l, e) -> {
+            if (ExceptionsHelper.unwrapCause(e) instanceof ActivationRule.SupersededException) {
+                l.onFailure(e);
+                return;
+            }
+            // a write of the models index can fail after it was applied (its primary's node died before it answered;
+            // sent again to the promoted copy, it met its own change as a conflict): the model says whether it was,
+            // and a second compare-and-set applies it if it was not. Never a written version abandoned (its index
+            // deleted) while the model names it active.
+            logger.info(
+                    "model [" + pending.model() + "]: the activation of version [" + pending.version()
+                            + "] failed, reading the model to find out whether it was applied",
+                    e);
+            store.updateModel(pending.model(), activation, l.delegateResponse((l2, again) -> {
+                again.addSuppressed(e);
+                l2.onFailure(again);
+            }));
+        }));
+    }
+
+    /**
+     * Whether the model already has {@code pending} as one of its versions: its activation was written (a version
+     * number is reserved once per incarnation, so no other build has it).
+     */
+    static boolean activatedAlready(Pending pending, StoredModel current) {
+        return Objects.equals(current.status().uuid(), pending.uuid())
+                && current.status().versions().stream().anyMatch(v -> v.version() == pending.version());
     }
 
     /** Deletes the version's index and records the outcome with {@code change}; always answers {@code cause}. */
