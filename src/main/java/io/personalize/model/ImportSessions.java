@@ -865,17 +865,42 @@ public final class ImportSessions implements ClusterStateListener {
                                 // the record goes last: until then the import is alive for the orphan check, and
                                 // no node settles it as interrupted
                                 abandonVersion(
+                                        store,
+                                        versions,
                                         record,
                                         reason,
-                                        ActionListener.running(() -> updates.update(
-                                                ImportSessionRecords.Update.remove(record.session(), null),
-                                                ActionListener.running(() -> abandoning.remove(record.session())))));
+                                        ActionListener.wrap(
+                                                done -> updates.update(
+                                                        ImportSessionRecords.Update.remove(record.session(), null),
+                                                        ActionListener.running(
+                                                                () -> abandoning.remove(record.session()))),
+                                                e -> {
+                                                    // the record stays, abandoned: the next check tries again
+                                                    logger.warn(
+                                                            "model [" + record.model() + "]: import session ["
+                                                                    + record.session()
+                                                                    + "] is abandoned, but its model could not be"
+                                                                    + " read to tell whether it keeps the version",
+                                                            e);
+                                                    abandoning.remove(record.session());
+                                                }));
                             },
                             e -> abandoning.remove(record.session())));
         }
     }
 
-    private void abandonVersion(ImportSessionRecords.Record record, String reason, ActionListener<Void> listener) {
+    /**
+     * Deletes the version of an abandoned session unless its model keeps it (a completion that activated it before its
+     * node died), and records why in the status. A model that cannot be read (its shard without a copy for now, a
+     * master changing) fails {@code listener} and nothing is deleted: the model may name the version active, and the
+     * next check reads it again; a model that is gone keeps nothing, and its version index goes.
+     */
+    static void abandonVersion(
+            ModelStore store,
+            ModelVersions versions,
+            ImportSessionRecords.Record record,
+            String reason,
+            ActionListener<Void> listener) {
         store.get(
                 record.model(),
                 ActionListener.wrap(
@@ -905,8 +930,15 @@ public final class ImportSessions implements ClusterStateListener {
                                     reason,
                                     ActionListener.running(() -> listener.onResponse(null)));
                         },
-                        e -> store.deleteIndices(
-                                List.of(record.index()), ActionListener.running(() -> listener.onResponse(null)))));
+                        e -> {
+                            if (ExceptionsHelper.unwrapCause(e) instanceof ResourceNotFoundException) {
+                                store.deleteIndices(
+                                        List.of(record.index()),
+                                        ActionListener.running(() -> listener.onResponse(null)));
+                            } else {
+                                listener.onFailure(e);
+                            }
+                        }));
     }
 
     private static Predicate<String> alive(DiscoveryNodes nodes) {

@@ -4,34 +4,21 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.action.ActionRequest;
-import org.elasticsearch.action.ActionResponse;
-import org.elasticsearch.action.ActionType;
-import org.elasticsearch.action.admin.indices.delete.DeleteIndexRequest;
-import org.elasticsearch.action.get.GetResponse;
-import org.elasticsearch.action.index.IndexRequest;
-import org.elasticsearch.action.index.IndexResponse;
 import org.elasticsearch.action.support.PlainActionFuture;
-import org.elasticsearch.action.support.master.AcknowledgedResponse;
 import org.elasticsearch.cluster.node.DiscoveryNodeUtils;
 import org.elasticsearch.common.Strings;
-import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
-import org.elasticsearch.index.get.GetResult;
 import org.elasticsearch.index.shard.ShardId;
 import org.elasticsearch.node.NodeClosedException;
 import org.elasticsearch.test.ESTestCase;
-import org.elasticsearch.test.client.NoOpClient;
 import org.elasticsearch.threadpool.TestThreadPool;
 import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.XContentType;
 import org.elasticsearch.xcontent.json.JsonXContent;
 
 public class ModelVersionsTests extends ESTestCase {
@@ -156,58 +143,6 @@ public class ModelVersionsTests extends ESTestCase {
     }
 
     /**
-     * The models index as one document, its compare-and-set on the sequence number, and the version indices deleted.
-     * The first write is applied and then answered as {@code lostAnswer} says: the write's node died before it answered,
-     * so that the outcome is a failure although the document changed.
-     */
-    private static final class ModelsIndex extends NoOpClient {
-        final ShardId shard = new ShardId(ModelIndices.MODELS, "_na_", 0);
-        final List<String> deleted = Collections.synchronizedList(new ArrayList<>());
-        volatile ModelStore.StoredModel model;
-        volatile Exception lostAnswer;
-
-        ModelsIndex(ThreadPool threadPool, ModelStore.StoredModel model) {
-            super(threadPool);
-            this.model = model;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        protected <Request extends ActionRequest, Response extends ActionResponse> void doExecute(
-                ActionType<Response> action, Request request, ActionListener<Response> listener) {
-            ActionListener.completeWith(listener, () -> {
-                ModelStore.StoredModel now = model;
-                if (request instanceof DeleteIndexRequest delete) {
-                    deleted.addAll(List.of(delete.indices()));
-                    return (Response) AcknowledgedResponse.TRUE;
-                }
-                if (request instanceof IndexRequest index) {
-                    if (index.ifSeqNo() != now.seqNo()) {
-                        throw new VersionConflictEngineException(shard, now.name(), "seq_no changed");
-                    }
-                    model = ModelStore.parse(now.name(), index.source(), now.seqNo() + 1, 1);
-                    Exception lost = lostAnswer;
-                    lostAnswer = null;
-                    if (lost != null) {
-                        throw lost;
-                    }
-                    return (Response) new IndexResponse(shard, now.name(), now.seqNo() + 1, 1, now.seqNo() + 2, false);
-                }
-                return (Response) new GetResponse(new GetResult(
-                        ModelIndices.MODELS,
-                        now.name(),
-                        now.seqNo(),
-                        1,
-                        now.seqNo() + 1,
-                        true,
-                        XContentHelper.toXContent(now, XContentType.JSON, false),
-                        Map.of(),
-                        Map.of()));
-            });
-        }
-    }
-
-    /**
      * An import's activation whose write of the model was applied but answered with a failure: as the node that wrote it
      * died, or as the same write sent again to the promoted copy, which meets its own change (a conflict). The model
      * names the version active: the import answers it, and its index is not deleted (it was, as a version superseded
@@ -224,11 +159,12 @@ public class ModelVersionsTests extends ESTestCase {
                 reserved = ImportVersions.running("node-1:7", "node-1", 1_000).apply(reserved);
                 ModelConfig config = ModelConfigTests.parse("""
                     {"catalog": {"index": "p"}, "events": {"index": "e"}}""");
-                ModelsIndex index =
-                        new ModelsIndex(threadPool, new ModelStore.StoredModel("shop", config, reserved, 3, 1));
+                ModelsIndexClient index =
+                        new ModelsIndexClient(threadPool, new ModelStore.StoredModel("shop", config, reserved, 3, 1));
                 index.lostAnswer = lost;
                 ModelStore store = new ModelStore(index);
-                ModelVersions versions = new ModelVersions(store, () -> ForgottenUsers.EMPTY, noBroadcasts());
+                ModelVersions versions =
+                        new ModelVersions(store, () -> ForgottenUsers.EMPTY, ModelsIndexClient.noBroadcasts());
                 ModelVersions.Pending pending = new ModelVersions.Pending(
                         "shop", 1, ModelIndices.dataIndex("shop", reserved.uuid(), 1), reserved.uuid(), 0, config);
 
@@ -243,35 +179,5 @@ public class ModelVersionsTests extends ESTestCase {
         } finally {
             ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
         }
-    }
-
-    private static ModelBroadcasts noBroadcasts() {
-        return new ModelBroadcasts() {
-            @Override
-            public void clearCaches(String model, String keepIndex, Runnable then) {
-                then.run();
-            }
-
-            @Override
-            public void scrubForgotten(
-                    String model, String uuid, Map<String, Long> users, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void pruneForgotten(String model, long olderThan, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void publishActive(ModelStore.StoredModel model, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void dropActive(String model, String uuid, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-        };
     }
 }
