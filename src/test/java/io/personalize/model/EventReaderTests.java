@@ -134,24 +134,39 @@ public class EventReaderTests extends ESTestCase {
 
     /** Hands every slice's pages from its own thread, all at once, as a training pool of several threads may. */
     private static EventReader.Scan parallel(List<List<List<Event>>> slices) {
+        return handing(slices, true);
+    }
+
+    /** Hands the pages one at a time, slice after slice. */
+    private static EventReader.Scan sequential(List<List<List<Event>>> slices) {
+        return handing(slices, false);
+    }
+
+    /** Hands each slice's pages in order, the slices each from its own thread ({@code parallel}) or one after another. */
+    private static EventReader.Scan handing(List<List<List<Event>>> slices, boolean parallel) {
         return scan(slices, (onPage, listener) -> {
-            CountDownLatch start = new CountDownLatch(1);
+            CountDownLatch start = new CountDownLatch(parallel ? 1 : 0);
             AtomicReference<Exception> failure = new AtomicReference<>();
             List<Thread> threads = new ArrayList<>();
-            for (List<List<Event>> slice : slices) {
-                int number = threads.size();
-                Thread thread = new Thread(() -> {
+            for (int s = 0; s < slices.size() && failure.get() == null; s++) {
+                int number = s;
+                Runnable slice = () -> {
                     try {
                         start.await();
-                        for (List<Event> page : slice) {
+                        for (List<Event> page : slices.get(number)) {
                             handle(onPage, number, page);
                         }
                     } catch (Exception e) {
                         failure.compareAndSet(null, e);
                     }
-                });
-                thread.start();
-                threads.add(thread);
+                };
+                if (parallel) {
+                    Thread thread = new Thread(slice);
+                    thread.start();
+                    threads.add(thread);
+                } else {
+                    slice.run();
+                }
             }
             start.countDown();
             for (Thread thread : threads) {
@@ -165,22 +180,6 @@ public class EventReaderTests extends ESTestCase {
                 listener.onFailure(failure.get());
             } else {
                 listener.onResponse(null);
-            }
-        });
-    }
-
-    /** Hands the pages one at a time, slice after slice. */
-    private static EventReader.Scan sequential(List<List<List<Event>>> slices) {
-        return scan(slices, (onPage, listener) -> {
-            try {
-                for (int s = 0; s < slices.size(); s++) {
-                    for (List<Event> page : slices.get(s)) {
-                        handle(onPage, s, page);
-                    }
-                }
-                listener.onResponse(null);
-            } catch (Exception e) {
-                listener.onFailure(e);
             }
         });
     }
@@ -242,6 +241,16 @@ public class EventReaderTests extends ESTestCase {
                 skipped);
     }
 
+    /** The same events, counts, dictionaries' sizes, newest event and skipped events (each compared on its own). */
+    private static void assertSameRead(Read expected, Read actual) {
+        assertThat(actual.count(), equalTo(expected.count()));
+        assertThat(actual.skipped(), equalTo(expected.skipped()));
+        assertThat(actual.users(), equalTo(expected.users()));
+        assertThat(actual.items(), equalTo(expected.items()));
+        assertThat(actual.newest(), equalTo(expected.newest()));
+        assertThat(actual.events(), equalTo(expected.events()));
+    }
+
     public void testTwoParallelSlicesReadWhatOneThreadReads() {
         List<List<List<Event>>> slices = slices(2, 40, 2000);
         Read single = read(sequential(slices));
@@ -252,13 +261,7 @@ public class EventReaderTests extends ESTestCase {
                                 .sum(),
                 equalTo(160_000L));
         for (int attempt = 0; attempt < 3; attempt++) {
-            Read parallel = read(parallel(slices));
-            assertThat(parallel.count(), equalTo(single.count()));
-            assertThat(parallel.users(), equalTo(single.users()));
-            assertThat(parallel.items(), equalTo(single.items()));
-            assertThat(parallel.newest(), equalTo(single.newest()));
-            assertThat(parallel.skipped(), equalTo(single.skipped()));
-            assertThat(parallel.events(), equalTo(single.events()));
+            assertSameRead(single, read(parallel(slices)));
         }
     }
 
@@ -308,13 +311,7 @@ public class EventReaderTests extends ESTestCase {
                 whole.ids(pit, n, source, positions, listener);
             }
         };
-        Read twice = read(again);
-        assertThat(twice.count(), equalTo(once.count()));
-        assertThat(twice.skipped(), equalTo(once.skipped()));
-        assertThat(twice.users(), equalTo(once.users()));
-        assertThat(twice.items(), equalTo(once.items()));
-        assertThat(twice.newest(), equalTo(once.newest()));
-        assertThat(twice.events(), equalTo(once.events()));
+        assertSameRead(once, read(again));
     }
 
     public void testBadEventsAreSkippedPerReasonWithTheirIds() {

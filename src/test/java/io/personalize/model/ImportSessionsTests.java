@@ -48,7 +48,7 @@ public class ImportSessionsTests extends ESTestCase {
         PlainActionFuture<Void> done = new PlainActionFuture<>();
         ImportSessions.abandonVersion(
                 store,
-                new ModelVersions(store, () -> ForgottenUsers.EMPTY, ModelsIndexClient.noBroadcasts()),
+                new ModelVersions(store, () -> ForgottenUsers.EMPTY, new NoBroadcasts()),
                 record,
                 "abandoned, as a test",
                 done);

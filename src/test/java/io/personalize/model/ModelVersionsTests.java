@@ -81,12 +81,7 @@ public class ModelVersionsTests extends ESTestCase {
                 ForgottenUsers.EMPTY.forget("shop", "old", now - 2 * HOUR).forget("shop", "recent", now - 60_000);
         List<String> calls = new ArrayList<>();
         boolean[] scrubFails = {true};
-        ModelBroadcasts broadcasts = new ModelBroadcasts() {
-            @Override
-            public void clearCaches(String model, String keepIndex, Runnable then) {
-                then.run();
-            }
-
+        ModelBroadcasts broadcasts = new NoBroadcasts() {
             @Override
             public void scrubForgotten(
                     String model, String uuid, Map<String, Long> users, ActionListener<Void> listener) {
@@ -101,16 +96,6 @@ public class ModelVersionsTests extends ESTestCase {
             @Override
             public void pruneForgotten(String model, long olderThan, ActionListener<Void> listener) {
                 calls.add("prune " + model + " " + olderThan);
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void publishActive(ModelStore.StoredModel model, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void dropActive(String model, String uuid, ActionListener<Void> listener) {
                 listener.onResponse(null);
             }
         };
@@ -163,8 +148,7 @@ public class ModelVersionsTests extends ESTestCase {
                         new ModelsIndexClient(threadPool, new ModelStore.StoredModel("shop", config, reserved, 3, 1));
                 index.lostAnswer = lost;
                 ModelStore store = new ModelStore(index);
-                ModelVersions versions =
-                        new ModelVersions(store, () -> ForgottenUsers.EMPTY, ModelsIndexClient.noBroadcasts());
+                ModelVersions versions = new ModelVersions(store, () -> ForgottenUsers.EMPTY, new NoBroadcasts());
                 ModelVersions.Pending pending = new ModelVersions.Pending(
                         "shop", 1, ModelIndices.dataIndex("shop", reserved.uuid(), 1), reserved.uuid(), 0, config);
 

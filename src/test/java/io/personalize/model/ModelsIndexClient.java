@@ -76,35 +76,4 @@ final class ModelsIndexClient extends NoOpClient {
                     Map.of()));
         });
     }
-
-    /** Broadcasts that reach no node: each answers at once. */
-    static ModelBroadcasts noBroadcasts() {
-        return new ModelBroadcasts() {
-            @Override
-            public void clearCaches(String model, String keepIndex, Runnable then) {
-                then.run();
-            }
-
-            @Override
-            public void scrubForgotten(
-                    String model, String uuid, Map<String, Long> users, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void pruneForgotten(String model, long olderThan, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void publishActive(ModelStore.StoredModel model, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-
-            @Override
-            public void dropActive(String model, String uuid, ActionListener<Void> listener) {
-                listener.onResponse(null);
-            }
-        };
-    }
 }

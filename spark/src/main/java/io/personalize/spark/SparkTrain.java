@@ -348,7 +348,7 @@ public final class SparkTrain {
             if (options.output() == null && options.doImport()) {
                 // no file: each user partition sends its own parts to an import session
                 try (Elasticsearch.Client client = es.open()) {
-                    long partBytes = partBytes(client, options);
+                    long partBytes = partBytes(client, options.partBytes());
                     JsonNode answer = ExecutorImport.run(es, result, affinities, partBytes, log);
                     result.parts().unpersist();
                     return answer;
@@ -371,10 +371,14 @@ public final class SparkTrain {
             if (options.doImport() == false) {
                 return Elasticsearch.JSON.createObjectNode().put("lines", lines).put("file", file.toString());
             }
-            if (options.output() != null) {
-                return importFile(es, settings.model(), file, result.newestMillis(), options.partBytes(), log);
-            }
-            return importTemporary(es, settings.model(), file, result.newestMillis(), options.partBytes(), log);
+            return importFile(
+                    es,
+                    settings.model(),
+                    file,
+                    result.newestMillis(),
+                    options.partBytes(),
+                    options.output() == null,
+                    log);
         } finally {
             if (pit != null) {
                 pit.release(log);
@@ -435,10 +439,10 @@ public final class SparkTrain {
         return affinities;
     }
 
-    /** Each part's most bytes: {@code --part-bytes}, else one part's default and half the node's limit. */
-    static long partBytes(Elasticsearch.Client client, Options options) {
-        if (options.partBytes() != null) {
-            return options.partBytes();
+    /** Each part's most bytes: {@code given} ({@code --part-bytes}), else one part's default and half the node's limit. */
+    static long partBytes(Elasticsearch.Client client, Long given) {
+        if (given != null) {
+            return given;
         }
         Long limit = maxContentLength(client);
         return limit == null ? SessionImport.PART_BYTES : Math.min(SessionImport.PART_BYTES, limit / 2);
@@ -447,9 +451,35 @@ public final class SparkTrain {
     /**
      * Imports the file: in one {@code _import} when it fits in one part ({@link SessionImport#PART_BYTES}, and half the
      * node's {@code http.max_content_length}), else through an import session in parts of that size ({@link
-     * SessionImport}). Either way the node validates every line and activates the version, or nothing.
+     * SessionImport}). Either way the node validates every line and activates the version, or nothing. A {@code
+     * temporary} file (the job's own) is deleted afterwards; one that cannot be is said in the log and left: the model
+     * is imported by then (or the import's own failure is what the job reports), and a failed clean-up must neither fail
+     * an imported model nor hide why an import failed.
      */
     static JsonNode importFile(
+            Elasticsearch es,
+            String model,
+            Path file,
+            long newestMillis,
+            Long givenPartBytes,
+            boolean temporary,
+            java.util.function.Consumer<String> log)
+            throws IOException {
+        try {
+            return send(es, model, file, newestMillis, givenPartBytes, log);
+        } finally {
+            if (temporary) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    log.accept("the temporary file " + file + " was not deleted (" + e + "): delete it by hand");
+                }
+            }
+        }
+    }
+
+    /** The import itself: one {@code _import}, or a session of parts. */
+    private static JsonNode send(
             Elasticsearch es,
             String model,
             Path file,
@@ -460,10 +490,7 @@ public final class SparkTrain {
         long t = System.nanoTime();
         long size = file.toFile().length();
         try (Elasticsearch.Client client = es.open()) {
-            Long limit = maxContentLength(client);
-            long partBytes = givenPartBytes != null
-                    ? givenPartBytes
-                    : limit == null ? SessionImport.PART_BYTES : Math.min(SessionImport.PART_BYTES, limit / 2);
+            long partBytes = partBytes(client, givenPartBytes);
             if (size > partBytes) {
                 return SessionImport.run(client, model, file, partBytes, newestMillis, log);
             }
@@ -480,30 +507,6 @@ public final class SparkTrain {
             log.accept(String.format(
                     Locale.ROOT, "imported into [%s] in %d ms", model, (System.nanoTime() - t) / 1_000_000));
             return answer;
-        }
-    }
-
-    /**
-     * Imports the job's temporary file ({@link #importFile}), then deletes it. A file that cannot be deleted is said in
-     * the log and left: the model is imported by then (or the import's own failure is what the job reports), and a
-     * failed clean-up must neither fail an imported model nor hide why an import failed.
-     */
-    static JsonNode importTemporary(
-            Elasticsearch es,
-            String model,
-            Path file,
-            long newestMillis,
-            Long givenPartBytes,
-            java.util.function.Consumer<String> log)
-            throws IOException {
-        try {
-            return importFile(es, model, file, newestMillis, givenPartBytes, log);
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                log.accept("the temporary file " + file + " was not deleted (" + e + "): delete it by hand");
-            }
         }
     }
 

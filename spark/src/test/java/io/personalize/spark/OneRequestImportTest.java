@@ -57,7 +57,8 @@ class OneRequestImportTest {
             Path file = Files.writeString(dir.resolve("model.ndjson"), "{\"type\": \"popular\", \"items\": []}\n");
             String url = FakeNodes.url(nodes.get(0)) + "," + FakeNodes.url(nodes.get(1));
 
-            JsonNode answer = SparkTrain.importFile(new Elasticsearch(url, null, null), "m", file, 123L, null, l -> {});
+            JsonNode answer =
+                    SparkTrain.importFile(new Elasticsearch(url, null, null), "m", file, 123L, null, false, l -> {});
 
             assertEquals("noop", answer.path("result").asText(), answer.toString());
             assertEquals(2, queries.size(), "sent once, then once more to the other node: " + queries);
@@ -78,19 +79,15 @@ class OneRequestImportTest {
     @Test
     void aTemporaryFileThatCannotBeDeletedDoesNotFailAnImportedModel() throws IOException {
         Path file = Files.writeString(dir.resolve("model.ndjson"), "{\"type\": \"popular\", \"items\": []}\n");
-        HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        node.createContext("/_recommend/models/m/_import", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+        HttpServer node = importingNode(() -> {
             Files.delete(file);
             Files.createDirectory(file);
             Files.writeString(file.resolve("left"), "x");
-            FakeNodes.answer(exchange, 200, "{\"acknowledged\": true, \"version\": {\"version\": 8}}");
         });
-        node.start();
         try {
             List<String> log = new ArrayList<>();
-            JsonNode answer = SparkTrain.importTemporary(
-                    new Elasticsearch(FakeNodes.url(node), null, null), "m", file, 123L, null, log::add);
+            JsonNode answer = SparkTrain.importFile(
+                    new Elasticsearch(FakeNodes.url(node), null, null), "m", file, 123L, null, true, log::add);
 
             assertEquals(8, answer.path("version").path("version").asInt(), answer.toString());
             assertEquals(2, log.size(), log.toString());
@@ -106,19 +103,30 @@ class OneRequestImportTest {
     @Test
     void theTemporaryFileIsDeletedOnceImported() throws IOException {
         Path file = Files.writeString(dir.resolve("model.ndjson"), "{\"type\": \"popular\", \"items\": []}\n");
-        HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        node.createContext("/_recommend/models/m/_import", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            FakeNodes.answer(exchange, 200, "{\"acknowledged\": true}");
-        });
-        node.start();
+        HttpServer node = importingNode(() -> {});
         try {
-            SparkTrain.importTemporary(
-                    new Elasticsearch(FakeNodes.url(node), null, null), "m", file, 1L, null, l -> {});
+            SparkTrain.importFile(
+                    new Elasticsearch(FakeNodes.url(node), null, null), "m", file, 1L, null, true, l -> {});
             assertFalse(Files.exists(file));
         } finally {
             node.stop(0);
         }
+    }
+
+    /** A node whose {@code _import} runs {@code meanwhile}, then answers version 8. */
+    private static HttpServer importingNode(IoAction meanwhile) throws IOException {
+        HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        node.createContext("/_recommend/models/m/_import", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            meanwhile.run();
+            FakeNodes.answer(exchange, 200, "{\"acknowledged\": true, \"version\": {\"version\": 8}}");
+        });
+        node.start();
+        return node;
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     private static String importId(String query) {

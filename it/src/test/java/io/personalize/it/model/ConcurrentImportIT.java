@@ -8,14 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
-import io.personalize.it.RealCluster;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two imports into one model at once: the second is refused with a 409 naming the running one, leaves no index behind,
@@ -23,29 +20,11 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrentImportIT {
 
-    static final String EVENTS = "ci-events";
-    static final String ITEMS = "ci-items";
-    static final String MODEL = "ci-model";
+    @RegisterExtension
+    static final SyntheticModel SHOP = new SyntheticModel("ci", 100);
 
-    private static EsClient es;
-
-    @BeforeAll
-    static void createModel() {
-        es = RealCluster.single().any();
-        es.delete(path(MODEL));
-        SyntheticEvents.createIndex(es, EVENTS);
-        SyntheticEvents.createCatalog(es, ITEMS, 100);
-        assertEquals(
-                201,
-                es.put(path(MODEL), SyntheticEvents.modelConfig(ITEMS, EVENTS)).status());
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        es.delete(path(MODEL));
-        es.delete("/" + EVENTS);
-        es.delete("/" + ITEMS);
-    }
+    static final String MODEL = SHOP.model();
+    private static final EsClient es = SHOP.es();
 
     /** {@code users} user lines and a popular list: 300,000 users take seconds to write, long enough to overlap. */
     private static String lines(String prefix, int users) {

@@ -6,13 +6,10 @@ import static io.personalize.it.model.Models.path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
-import io.personalize.it.RealCluster;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A one-request {@code _import} whose answer was lost, sent again by its client with the same body (as a REST client
@@ -23,29 +20,11 @@ import org.junit.jupiter.api.Test;
  */
 class ImportResentIT {
 
-    static final String EVENTS = "ir-events";
-    static final String ITEMS = "ir-items";
-    static final String MODEL = "ir-model";
+    @RegisterExtension
+    static final SyntheticModel SHOP = new SyntheticModel("ir", 100);
 
-    private static EsClient es;
-
-    @BeforeAll
-    static void createModel() {
-        es = RealCluster.single().any();
-        es.delete(path(MODEL));
-        SyntheticEvents.createIndex(es, EVENTS);
-        SyntheticEvents.createCatalog(es, ITEMS, 100);
-        assertEquals(
-                201,
-                es.put(path(MODEL), SyntheticEvents.modelConfig(ITEMS, EVENTS)).status());
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        es.delete(path(MODEL));
-        es.delete("/" + EVENTS);
-        es.delete("/" + ITEMS);
-    }
+    static final String MODEL = SHOP.model();
+    private static final EsClient es = SHOP.es();
 
     private static final String LINES = """
             {"item": "i1", "neighbors": ["i2"], "scores": [0.5], "popularity": 2.0}

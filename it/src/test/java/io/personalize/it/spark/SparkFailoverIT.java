@@ -7,13 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
-import io.personalize.it.Shop;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,9 +29,9 @@ import org.junit.jupiter.api.Test;
  */
 class SparkFailoverIT {
 
-    static final String PRODUCTS = "spf-products";
-    static final String EVENTS = "spf-events";
-    static final String MODEL = "spf-shop";
+    static final SparkShop SHOP = new SparkShop("spf-shop", "spf-products", "spf-events");
+    static final String EVENTS = SHOP.events();
+    static final String MODEL = SHOP.model();
     static final int VICTIM = 2;
 
     private static RealCluster.Nodes cluster;
@@ -43,32 +41,17 @@ class SparkFailoverIT {
     static void shop() {
         cluster = RealCluster.three();
         es = cluster.any();
-        OnlineRetail data = OnlineRetail.load();
-        es.delete("/_recommend/models/" + MODEL);
         // a copy of every shard on every node: any one node may die
-        Shop.createProductsIndex(es, PRODUCTS, null, 1, 2);
-        Shop.bulk(es, PRODUCTS, data.products(), OnlineRetail.Product::sku, Shop::productDocument, 1000);
-        es.refresh(PRODUCTS);
-        Shop.createEventsIndex(es, EVENTS, 2, 2);
-        Shop.loadEvents(es, EVENTS, data.purchases().subList(0, 5_000));
+        SHOP.create(es, 2, 2);
         es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                .ok();
-        es.put("/_recommend/models/" + MODEL, String.format(Locale.ROOT, """
-                {"catalog": {"index": "%s", "id_field": "sku"},
-                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                            "time_field": "@timestamp", "weights": {"purchase": 5}},
-                 "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""", PRODUCTS, EVENTS))
                 .ok();
     }
 
     @AfterAll
     static void cleanUp() {
-        if (cluster == null) {
-            return;
+        if (cluster != null) {
+            SHOP.delete(es);
         }
-        es.delete("/_recommend/models/" + MODEL);
-        es.delete("/" + PRODUCTS);
-        es.delete("/" + EVENTS);
     }
 
     /** Starts a killed node again, and waits until the cluster is whole and green. */

@@ -7,13 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
-import io.personalize.it.Shop;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -32,9 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class SparkLostCompletionIT {
 
-    static final String PRODUCTS = "spl-products";
-    static final String EVENTS = "spl-events";
-    static final String MODEL = "spl-shop";
+    static final SparkShop SHOP = new SparkShop("spl-shop", "spl-products", "spl-events");
+    static final String MODEL = SHOP.model();
     /** The proxy's port: in this run's range, clear of the clusters' (to port + 177) and of a bench's (port + 200). */
     static final int PROXY_PORT = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 180;
 
@@ -43,27 +40,13 @@ class SparkLostCompletionIT {
     @BeforeAll
     static void shop() {
         es = RealCluster.single().any();
-        OnlineRetail data = OnlineRetail.load();
-        es.delete("/_recommend/models/" + MODEL);
-        Shop.createProductsIndex(es, PRODUCTS, null, 1, 0);
-        Shop.bulk(es, PRODUCTS, data.products(), OnlineRetail.Product::sku, Shop::productDocument, 1000);
-        es.refresh(PRODUCTS);
-        Shop.createEventsIndex(es, EVENTS, 1, 0);
-        Shop.loadEvents(es, EVENTS, data.purchases().subList(0, 5_000));
-        es.put("/_recommend/models/" + MODEL, String.format(Locale.ROOT, """
-                {"catalog": {"index": "%s", "id_field": "sku"},
-                 "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type",
-                            "time_field": "@timestamp", "weights": {"purchase": 5}},
-                 "similarity": {"neighbors": 20}, "training": {"user_items": 20}}""", PRODUCTS, EVENTS))
-                .ok();
+        SHOP.create(es, 1, 0);
     }
 
     @AfterAll
     static void cleanUp() {
         if (es != null) {
-            es.delete("/_recommend/models/" + MODEL);
-            es.delete("/" + PRODUCTS);
-            es.delete("/" + EVENTS);
+            SHOP.delete(es);
         }
     }
 
