@@ -75,6 +75,7 @@ final class SessionImport {
             Consumer<String> log)
             throws IOException {
         long t = System.nanoTime();
+        long size = Files.size(file); // read before: nothing after the completion may fail the import
         List<long[]> ranges = ranges(file, partBytes);
         String base = "/_recommend/models/" + SparkTrain.encode(model) + "/_import/";
         JsonNode opened = client.send("POST", base + "_session", (String) null);
@@ -113,7 +114,7 @@ final class SessionImport {
                     partBytes,
                     session,
                     documents,
-                    Files.size(file),
+                    size,
                     seconds,
                     documents == 0 ? 0.0 : seconds * 1e6 / documents));
             return answer;
