@@ -27,13 +27,21 @@ class WorkersTests {
             AtomicIntegerArray runs = new AtomicIntegerArray(5000);
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
             AtomicInteger scratches = new AtomicInteger();
+            Thread caller = Thread.currentThread();
+            // the caller and the first helper meet in their first tasks, so that both take part however the threads
+            // are scheduled (on a loaded machine a helper could otherwise run out the tasks before the caller claims
+            // one, or the caller before a helper starts)
+            CountDownLatch callerWorks = new CountDownLatch(1);
+            CountDownLatch aHelperWorks = new CountDownLatch(1);
             new Workers(pool, 4).forEach(5000, scratches::incrementAndGet, (scratch, task) -> {
                 runs.incrementAndGet(task);
                 threads.add(Thread.currentThread());
-                // long enough for the helpers to start and take some
-                long until = System.nanoTime() + 20_000;
-                while (System.nanoTime() < until) {
-                    Thread.onSpinWait();
+                boolean isCaller = Thread.currentThread() == caller;
+                (isCaller ? callerWorks : aHelperWorks).countDown();
+                try {
+                    assertTrue((isCaller ? aHelperWorks : callerWorks).await(30, TimeUnit.SECONDS), "no meeting");
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
                 }
             });
             for (int t = 0; t < runs.length(); t++) {
