@@ -1,8 +1,8 @@
 package io.personalize.recommend;
 
+import io.personalize.serving.ItemSlots;
 import io.personalize.serving.ProfileScorer;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +22,7 @@ final class BeyondStoredList {
     private final String[] items;
     private final float[] weights;
     private final String[] sources;
-    private Map<String, Integer> index; // built at the first look-up (most rankings look up a few popular items)
+    private ItemSlots index; // built at the first look-up (most rankings look up a few popular items)
     private Integer[] order; // best first, built when a ranking first takes one of them
 
     /** {@code scored}: the model's scores of the items, to be divided by the stored list's best, {@code stored}. */
@@ -108,13 +108,12 @@ final class BeyondStoredList {
             return -1;
         }
         if (index == null) {
-            Map<String, Integer> built = new HashMap<>(items.length * 4 / 3 + 1);
+            ItemSlots built = new ItemSlots(items.length);
             for (int i = 0; i < items.length; i++) {
-                built.put(items[i], i);
+                built.putIfAbsent(items[i], i);
             }
             index = built;
         }
-        Integer i = index.get(item);
-        return i == null ? -1 : i;
+        return index.get(item);
     }
 }

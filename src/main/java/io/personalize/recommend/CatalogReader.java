@@ -75,10 +75,10 @@ final class CatalogReader {
             Set<String> named,
             ActionListener<Set<String>> visible,
             ActionListener<Map<String, CatalogItem>> listener) {
-        BoolQueryBuilder passing = QueryBuilders.boolQuery().filter(idsQuery(items));
-        if (filter != null) {
-            passing.filter(filter);
-        }
+        // without a filter the ids' terms query alone (a bool around one clause is rewritten away on every search)
+        QueryBuilder passing = filter == null
+                ? idsQuery(items)
+                : QueryBuilders.boolQuery().filter(idsQuery(items)).filter(filter);
         if (named.isEmpty() || catalog.idField().equals("_id")) {
             new VisibleItems(client, catalog).check(named, visible);
             if (needsHits()) {
@@ -93,13 +93,7 @@ final class CatalogReader {
         if (filter == null && needsHits() == false) {
             // without a filter an item passes when it exists for the caller: one terms aggregation on the id field over
             // both sets answers both questions (no filter aggregations around it)
-            aggregate(
-                    QueryBuilders.boolQuery().filter(idsQuery(both)),
-                    both.size(),
-                    null,
-                    null,
-                    batchListener(items, named, visible, listener),
-                    null);
+            aggregate(idsQuery(both), both.size(), null, null, batchListener(items, named, visible, listener), null);
             return;
         }
         ActionListener<SearchResponse> readable = visible.map(VisibleItems::readable);

@@ -2,7 +2,6 @@ package io.personalize.serving;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,13 +19,13 @@ import java.util.function.IntPredicate;
  */
 public final class NeighborSums {
 
-    private final Map<String, Integer> index;
+    private final ItemSlots index;
     private final String[] items;
     private final float[] sums;
     private final String[] sources;
     private final int size;
 
-    private NeighborSums(Map<String, Integer> index, String[] items, float[] sums, String[] sources, int size) {
+    private NeighborSums(ItemSlots index, String[] items, float[] sums, String[] sources, int size) {
         this.index = index;
         this.items = items;
         this.sums = sums;
@@ -69,7 +68,7 @@ public final class NeighborSums {
                 capacity += list.size();
             }
         }
-        Map<String, Integer> index = new HashMap<>(Math.max(16, capacity * 4 / 3 + 1));
+        ItemSlots index = new ItemSlots(capacity);
         String[] items = new String[Math.max(16, capacity)];
         float[] sums = new float[items.length];
         // withSources: per candidate, the strongest source so far, its contribution, and the current source's
@@ -79,8 +78,6 @@ public final class NeighborSums {
         float[] current = withSources ? new float[items.length] : null;
         int[] currentSource = withSources ? new int[items.length] : null;
         int size = 0;
-        // boxed once per new candidate, not per reference (a map of String to Integer boxes what it is given)
-        Integer nextSlot = size;
         // the current row's candidate numbers, so that finding the strongest sources looks nothing up again
         int[] slots = new int[16];
         Set<String> listed = factors == null ? null : new HashSet<>();
@@ -104,13 +101,11 @@ public final class NeighborSums {
             }
             for (int p = 0; p < scores.length; p++) {
                 String item = row.get(p);
-                Integer known = index.putIfAbsent(item, nextSlot);
+                int j = index.putIfAbsent(item, size);
                 // 1 · score is the score exactly: unweighted sums are as before
                 float term = factors == null ? scores[p] : factor * scores[p];
-                int j;
-                if (known == null) {
-                    j = size++;
-                    nextSlot = size;
+                if (j == size) { // new: every known item has a smaller number
+                    size++;
                     items[j] = item;
                     sums[j] = term;
                     if (withSources) {
@@ -118,7 +113,6 @@ public final class NeighborSums {
                         current[j] = term;
                     }
                 } else {
-                    j = known;
                     sums[j] += term;
                     if (withSources) {
                         if (currentSource[j] == x) {
@@ -169,7 +163,7 @@ public final class NeighborSums {
         if (kept != size) {
             index.clear();
             for (int j = 0; j < kept; j++) {
-                index.put(items[j], j);
+                index.putIfAbsent(items[j], j);
             }
         }
         return new NeighborSums(index, items, sums, sources, kept);
@@ -195,8 +189,7 @@ public final class NeighborSums {
 
     /** The candidate number of an item, or -1. */
     public int indexOf(String item) {
-        Integer i = index.get(item);
-        return i == null ? -1 : i;
+        return index.get(item);
     }
 
     /** The candidates, best first (ties by the smaller id in UTF-8 order), as {@link ProfileScorer#sum} returns them. */
