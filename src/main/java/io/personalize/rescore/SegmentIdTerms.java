@@ -9,25 +9,53 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.common.breaker.CircuitBreaker;
+import org.elasticsearch.common.breaker.CircuitBreakingException;
+import org.elasticsearch.common.breaker.NoopCircuitBreaker;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.ByteSizeValue;
 
 /**
  * Every term of a segment's keyword id field, hashed once for the segment's life in one open-addressing table from the
  * id's bytes to its ordinal (a segment never changes; its entry goes when its core closes). A request then turns each
  * of its signals' items into the segment's ordinal with one probe of this table, with the hash its {@link IdTable}
  * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
- * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled (about 26 bytes an id), and at most
- * {@link #MAX_NODE_TERMS} ids on the node in all (about 110 MB); others go the way of {@link SegmentIdOrds}.
+ * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled, and only while the node's tables
+ * stay within {@link #SIZE} in all ({@link #bytes}: about 26 bytes an id); others go the way of {@link SegmentIdOrds}.
+ * The tables live as long as their segments, as Lucene's doc values do, so their bytes are counted in the node's
+ * {@code fielddata} circuit breaker, which Elasticsearch keeps for such per-segment structures: a table that would
+ * trip it is not built (the segment's ids are then sought as if not tabled), and a closed segment's bytes are given
+ * back.
  */
-final class SegmentIdTerms {
+public final class SegmentIdTerms {
+
+    /**
+     * The node's tables of segments' ids in all, in bytes or a share of the heap; beyond it a segment is not tabled.
+     * 10% of a 1 GB heap holds about four million ids (twenty 200,000-product shards).
+     */
+    public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
+            "personalize.cache.segment_ids.size", "10%", Setting.Property.NodeScope, Setting.Property.Dynamic);
 
     /** A segment with more distinct ids than this is not tabled. */
     static final int MAX_TERMS = 1 << 18;
     /** Segments tabled at most (a shard has tens). */
     static final int MAX_SEGMENTS = 512;
-    /** Ids tabled on the node at most, over every segment. */
-    static final long MAX_NODE_TERMS = 1L << 22;
 
-    private static final AtomicLong TABLED = new AtomicLong();
+    // the node's bytes in tables, their ceiling (SIZE) and the breaker they are counted in: set by configure
+    private static final AtomicLong TABLED_BYTES = new AtomicLong();
+    private static volatile long limitBytes = 110L << 20;
+    private static volatile CircuitBreaker breaker = new NoopCircuitBreaker(CircuitBreaker.FIELDDATA);
+
+    /** Reads {@link #SIZE} and follows its updates; counts the tables in {@code breaker}. Called once per node. */
+    public static void configure(Settings settings, ClusterSettings clusterSettings, CircuitBreaker breaker) {
+        limitBytes = SIZE.get(settings).getBytes();
+        SegmentIdTerms.breaker = breaker;
+        if (clusterSettings != null) {
+            clusterSettings.addSettingsUpdateConsumer(SIZE, v -> limitBytes = v.getBytes());
+        }
+    }
 
     private record Key(Object core, String field) {}
 
@@ -71,8 +99,7 @@ final class SegmentIdTerms {
         if (known != null || SEGMENTS.size() >= MAX_SEGMENTS) {
             return known;
         }
-        long terms = ids.getValueCount();
-        if (TABLED.get() + terms > MAX_NODE_TERMS) {
+        if (TABLED_BYTES.get() + estimate(ids.getValueCount()) > limitBytes) {
             return null;
         }
         // two requests may both build it: equal, the first kept
@@ -80,18 +107,46 @@ final class SegmentIdTerms {
         if (built == null) {
             return null;
         }
+        long bytes = built.heapBytes();
+        if (TABLED_BYTES.addAndGet(bytes) > limitBytes) {
+            TABLED_BYTES.addAndGet(-bytes); // another segment took the room meanwhile
+            return null;
+        }
+        CircuitBreaker counted = breaker;
+        try {
+            counted.addEstimateBytesAndMaybeBreak(bytes, "personalize segment ids");
+        } catch (CircuitBreakingException e) {
+            TABLED_BYTES.addAndGet(-bytes);
+            return null; // the node is short of memory: this segment's ids are sought instead
+        }
         known = SEGMENTS.putIfAbsent(key, built);
         if (known != null) {
+            TABLED_BYTES.addAndGet(-bytes);
+            counted.addWithoutBreaking(-bytes);
             return known;
         }
-        TABLED.addAndGet(terms);
         core.addClosedListener(closed -> {
-            SegmentIdTerms gone = SEGMENTS.remove(key);
-            if (gone != null) {
-                TABLED.addAndGet(-gone.hashes.length);
+            if (SEGMENTS.remove(key) != null) {
+                TABLED_BYTES.addAndGet(-bytes);
+                counted.addWithoutBreaking(-bytes);
             }
         });
         return built;
+    }
+
+    /** About what a table of this many ids holds, before it is built (ids of about 10 bytes). */
+    private static long estimate(long terms) {
+        return terms * 26;
+    }
+
+    /** What this table holds: its ids' bytes, their starts, hashes and slots. */
+    long heapBytes() {
+        return 64L + bytes.length + 4L * (start.length + hashes.length + slots.length);
+    }
+
+    /** The bytes of every table on the node now (tests, stats). */
+    static long tabledBytes() {
+        return TABLED_BYTES.get();
     }
 
     private static SegmentIdTerms build(SortedSetDocValues ids) throws IOException {
