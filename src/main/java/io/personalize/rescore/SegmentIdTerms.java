@@ -5,9 +5,12 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.BytesRef;
 import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.breaker.CircuitBreakingException;
@@ -68,11 +71,14 @@ public final class SegmentIdTerms {
     private final int[] slots;
     private final int[] hashes;
     private final int mask;
+    // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values read
+    private final int[] docOrds;
 
-    private SegmentIdTerms(byte[] bytes, int[] start, int[] hashes) {
+    private SegmentIdTerms(byte[] bytes, int[] start, int[] hashes, int[] docOrds) {
         this.bytes = bytes;
         this.start = start;
         this.hashes = hashes;
+        this.docOrds = docOrds;
         int terms = hashes.length;
         int capacity = Integer.highestOneBit(Math.max(2, terms) * 2 - 1) << 1;
         this.slots = new int[capacity];
@@ -87,10 +93,12 @@ public final class SegmentIdTerms {
     }
 
     /**
-     * The table of the segment's ids, built at the first call for the segment (by walking its terms once); null when the
-     * segment has no cache key or too many ids, or too many segments are tabled.
+     * The table of the segment's ids, built at the first call for the segment (by walking its terms and its documents'
+     * ordinals once); null when the segment has no cache key or too many ids, or too many segments are tabled.
+     * {@code ids}: the segment's doc values of {@code field} (not moved).
      */
-    static SegmentIdTerms of(IndexReader.CacheHelper core, String field, SortedSetDocValues ids) throws IOException {
+    static SegmentIdTerms of(LeafReader reader, String field, SortedSetDocValues ids) throws IOException {
+        IndexReader.CacheHelper core = reader.getCoreCacheHelper();
         if (core == null || ids.getValueCount() > MAX_TERMS) {
             return null;
         }
@@ -99,11 +107,11 @@ public final class SegmentIdTerms {
         if (known != null || SEGMENTS.size() >= MAX_SEGMENTS) {
             return known;
         }
-        if (TABLED_BYTES.get() + estimate(ids.getValueCount()) > limitBytes) {
+        if (TABLED_BYTES.get() + estimate(ids.getValueCount(), reader.maxDoc()) > limitBytes) {
             return null;
         }
         // two requests may both build it: equal, the first kept
-        SegmentIdTerms built = build(ids);
+        SegmentIdTerms built = build(ids, DocValues.getSortedSet(reader, field), reader.maxDoc());
         if (built == null) {
             return null;
         }
@@ -134,14 +142,14 @@ public final class SegmentIdTerms {
         return built;
     }
 
-    /** About what a table of this many ids holds, before it is built (ids of about 10 bytes). */
-    private static long estimate(long terms) {
-        return terms * 26;
+    /** About what a table of this many ids and documents holds, before it is built (ids of about 10 bytes). */
+    private static long estimate(long terms, int docs) {
+        return terms * 26 + docs * 4L;
     }
 
-    /** What this table holds: its ids' bytes, their starts, hashes and slots. */
+    /** What this table holds: its ids' bytes, their starts, hashes and slots, and each document's ordinal. */
     long heapBytes() {
-        return 64L + bytes.length + 4L * (start.length + hashes.length + slots.length);
+        return 64L + bytes.length + 4L * (start.length + hashes.length + slots.length + docOrds.length);
     }
 
     /** The bytes of every table on the node now (tests, stats). */
@@ -149,7 +157,8 @@ public final class SegmentIdTerms {
         return TABLED_BYTES.get();
     }
 
-    private static SegmentIdTerms build(SortedSetDocValues ids) throws IOException {
+    private static SegmentIdTerms build(SortedSetDocValues ids, SortedSetDocValues docs, int maxDoc)
+            throws IOException {
         int terms = (int) ids.getValueCount();
         int[] start = new int[terms + 1];
         int[] hashes = new int[terms];
@@ -168,7 +177,12 @@ public final class SegmentIdTerms {
         if (t < terms) {
             return null; // fewer terms than the value count says (never expected): the segment is not tabled
         }
-        return new SegmentIdTerms(bytes, start, hashes);
+        int[] docOrds = new int[maxDoc];
+        Arrays.fill(docOrds, -1);
+        for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+            docOrds[doc] = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
+        }
+        return new SegmentIdTerms(bytes, start, hashes, docOrds);
     }
 
     /** The segment's ordinal of the id whose bytes are {@code other[offset, offset + length)} with this hash, or -1. */
@@ -185,6 +199,11 @@ public final class SegmentIdTerms {
             }
             slot = (slot + 1) & mask;
         }
+    }
+
+    /** The ordinal of the document's (first) id, -1 when it has none. */
+    int docOrd(int doc) {
+        return docOrds[doc];
     }
 
     /** The array every id's bytes are in (do not change it): id {@code t}'s are {@code [start(t), start(t + 1))}. */
