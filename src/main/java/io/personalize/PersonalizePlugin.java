@@ -61,6 +61,7 @@ import io.personalize.profile.Serving;
 import io.personalize.profile.ServingCache;
 import io.personalize.rescore.PersonalizationSignalsAction;
 import io.personalize.rescore.PersonalizeRescorerBuilder;
+import io.personalize.rescore.SegmentIdTerms;
 import io.personalize.rescore.SignalsCache;
 import io.personalize.rest.RestDeleteModelAction;
 import io.personalize.rest.RestEvaluateModelAction;
@@ -81,6 +82,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.lucene.util.SetOnce;
+import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.common.settings.Settings;
@@ -168,6 +170,11 @@ public class PersonalizePlugin extends Plugin
         // the shoppers' signals as last computed, on the node that coordinates their searches
         SignalsCache signals =
                 new SignalsCache(settings, services.clusterService().getClusterSettings());
+        // each segment's table of its ids, counted in the fielddata breaker as Lucene's per-segment structures are
+        SegmentIdTerms.configure(
+                settings,
+                services.clusterService().getClusterSettings(),
+                services.indicesService().getCircuitBreakerService().getBreaker(CircuitBreaker.FIELDDATA));
         return List.of(store, trainings, versions, cache, profiles, limits, stats, importSessions, signals);
     }
 
@@ -221,6 +228,7 @@ public class PersonalizePlugin extends Plugin
                                         OrphanVersionCleaner.CHECK_INTERVAL,
                                         ImportSessions.TIMEOUT,
                                         SignalsCache.SIZE,
+                                        SegmentIdTerms.SIZE,
                                         TrainingThreadPool.THREADS,
                                         IndexScan.TESTING_PAGE_DELAY),
                                 EmbeddingService.settings().stream()))

@@ -31,7 +31,8 @@ import org.elasticsearch.index.mapper.Uid;
  * <p>Nothing is allocated per document. A document's item, by the type of the model's id field:
  * <ul>
  *   <li>keyword: in a segment the node keeps a table of ids for ({@link SegmentIdTerms}: each id's bytes and hash,
- *       by ordinal), the ordinal's id probed in the signals' {@link IdTable} with its hash; once more documents than
+ *       by ordinal, and each document's ordinal, read from an array instead of the doc values), the ordinal's id
+ *       probed in the signals' {@link IdTable} with its hash; once more documents than
  *       items are asked about, the items are turned into ordinals with one probe each of the segment's table. In other
  *       segments, the ordinal's term decoded and found in the {@link IdTable}, until as many documents are asked as
  *       turning the items into ordinals costs (by walking the segment's terms when they are few beside the items, as
@@ -175,7 +176,7 @@ final class LeafSignals {
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
             IndexReader.CacheHelper core = reader.getCoreCacheHelper();
-            SegmentIdTerms terms = tableTerms ? SegmentIdTerms.of(core, field, keywords) : null;
+            SegmentIdTerms terms = tableTerms ? SegmentIdTerms.of(reader, field, keywords) : null;
             return new KeywordIds(
                     keywords,
                     signals,
@@ -404,10 +405,17 @@ final class LeafSignals {
 
         @Override
         public int item(int doc) throws IOException {
-            if (ids.advanceExact(doc) == false) {
+            long ord;
+            if (terms != null) {
+                ord = terms.docOrd(doc); // the node's table holds each document's ordinal: no doc values read
+                if (ord < 0) {
+                    return -1;
+                }
+            } else if (ids.advanceExact(doc)) {
+                ord = ids.nextOrd();
+            } else {
                 return -1;
             }
-            long ord = ids.nextOrd();
             if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
                 if (terms != null) {
                     resolveFromTerms(terms);

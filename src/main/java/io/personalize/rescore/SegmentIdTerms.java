@@ -5,29 +5,61 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.BytesRef;
+import org.elasticsearch.common.breaker.CircuitBreaker;
+import org.elasticsearch.common.breaker.CircuitBreakingException;
+import org.elasticsearch.common.breaker.NoopCircuitBreaker;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.ByteSizeValue;
 
 /**
  * Every term of a segment's keyword id field, hashed once for the segment's life in one open-addressing table from the
  * id's bytes to its ordinal (a segment never changes; its entry goes when its core closes). A request then turns each
  * of its signals' items into the segment's ordinal with one probe of this table, with the hash its {@link IdTable}
  * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
- * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled (about 26 bytes an id), and at most
- * {@link #MAX_NODE_TERMS} ids on the node in all (about 110 MB); others go the way of {@link SegmentIdOrds}.
+ * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled, and only while the node's tables
+ * stay within {@link #SIZE} in all ({@link #heapBytes}: about 26 bytes an id and 4 a document); others go the way of
+ * {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc values read.
+ * The tables live as long as their segments, as Lucene's doc values do, so their bytes are counted in the node's
+ * {@code fielddata} circuit breaker, which Elasticsearch keeps for such per-segment structures: a table that would
+ * trip it is not built (the segment's ids are then sought as if not tabled), and a closed segment's bytes are given
+ * back.
  */
-final class SegmentIdTerms {
+public final class SegmentIdTerms {
+
+    /**
+     * The node's tables of segments' ids in all, in bytes or a share of the heap; beyond it a segment is not tabled.
+     * 10% of a 1 GB heap holds about four million ids (twenty 200,000-product shards).
+     */
+    public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
+            "personalize.cache.segment_ids.size", "10%", Setting.Property.NodeScope, Setting.Property.Dynamic);
 
     /** A segment with more distinct ids than this is not tabled. */
     static final int MAX_TERMS = 1 << 18;
     /** Segments tabled at most (a shard has tens). */
     static final int MAX_SEGMENTS = 512;
-    /** Ids tabled on the node at most, over every segment. */
-    static final long MAX_NODE_TERMS = 1L << 22;
 
-    private static final AtomicLong TABLED = new AtomicLong();
+    // the node's bytes in tables, their ceiling (SIZE) and the breaker they are counted in: set by configure
+    private static final AtomicLong TABLED_BYTES = new AtomicLong();
+    private static volatile long limitBytes = 110L << 20;
+    private static volatile CircuitBreaker breaker = new NoopCircuitBreaker(CircuitBreaker.FIELDDATA);
+
+    /** Reads {@link #SIZE} and follows its updates; counts the tables in {@code breaker}. Called once per node. */
+    public static void configure(Settings settings, ClusterSettings clusterSettings, CircuitBreaker breaker) {
+        limitBytes = SIZE.get(settings).getBytes();
+        SegmentIdTerms.breaker = breaker;
+        if (clusterSettings != null) {
+            clusterSettings.addSettingsUpdateConsumer(SIZE, v -> limitBytes = v.getBytes());
+        }
+    }
 
     private record Key(Object core, String field) {}
 
@@ -40,11 +72,14 @@ final class SegmentIdTerms {
     private final int[] slots;
     private final int[] hashes;
     private final int mask;
+    // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values read
+    private final int[] docOrds;
 
-    private SegmentIdTerms(byte[] bytes, int[] start, int[] hashes) {
+    private SegmentIdTerms(byte[] bytes, int[] start, int[] hashes, int[] docOrds) {
         this.bytes = bytes;
         this.start = start;
         this.hashes = hashes;
+        this.docOrds = docOrds;
         int terms = hashes.length;
         int capacity = Integer.highestOneBit(Math.max(2, terms) * 2 - 1) << 1;
         this.slots = new int[capacity];
@@ -59,10 +94,12 @@ final class SegmentIdTerms {
     }
 
     /**
-     * The table of the segment's ids, built at the first call for the segment (by walking its terms once); null when the
-     * segment has no cache key or too many ids, or too many segments are tabled.
+     * The table of the segment's ids, built at the first call for the segment (by walking its terms and its documents'
+     * ordinals once); null when the segment has no cache key or too many ids, or too many segments are tabled.
+     * {@code ids}: the segment's doc values of {@code field} (not moved).
      */
-    static SegmentIdTerms of(IndexReader.CacheHelper core, String field, SortedSetDocValues ids) throws IOException {
+    static SegmentIdTerms of(LeafReader reader, String field, SortedSetDocValues ids) throws IOException {
+        IndexReader.CacheHelper core = reader.getCoreCacheHelper();
         if (core == null || ids.getValueCount() > MAX_TERMS) {
             return null;
         }
@@ -71,30 +108,58 @@ final class SegmentIdTerms {
         if (known != null || SEGMENTS.size() >= MAX_SEGMENTS) {
             return known;
         }
-        long terms = ids.getValueCount();
-        if (TABLED.get() + terms > MAX_NODE_TERMS) {
+        if (TABLED_BYTES.get() + estimate(ids.getValueCount(), reader.maxDoc()) > limitBytes) {
             return null;
         }
         // two requests may both build it: equal, the first kept
-        SegmentIdTerms built = build(ids);
+        SegmentIdTerms built = build(ids, DocValues.getSortedSet(reader, field), reader.maxDoc());
         if (built == null) {
             return null;
         }
+        long bytes = built.heapBytes();
+        if (TABLED_BYTES.addAndGet(bytes) > limitBytes) {
+            TABLED_BYTES.addAndGet(-bytes); // another segment took the room meanwhile
+            return null;
+        }
+        CircuitBreaker counted = breaker;
+        try {
+            counted.addEstimateBytesAndMaybeBreak(bytes, "personalize segment ids");
+        } catch (CircuitBreakingException e) {
+            TABLED_BYTES.addAndGet(-bytes);
+            return null; // the node is short of memory: this segment's ids are sought instead
+        }
         known = SEGMENTS.putIfAbsent(key, built);
         if (known != null) {
+            TABLED_BYTES.addAndGet(-bytes);
+            counted.addWithoutBreaking(-bytes);
             return known;
         }
-        TABLED.addAndGet(terms);
         core.addClosedListener(closed -> {
-            SegmentIdTerms gone = SEGMENTS.remove(key);
-            if (gone != null) {
-                TABLED.addAndGet(-gone.hashes.length);
+            if (SEGMENTS.remove(key) != null) {
+                TABLED_BYTES.addAndGet(-bytes);
+                counted.addWithoutBreaking(-bytes);
             }
         });
         return built;
     }
 
-    private static SegmentIdTerms build(SortedSetDocValues ids) throws IOException {
+    /** About what a table of this many ids and documents holds, before it is built (ids of about 10 bytes). */
+    private static long estimate(long terms, int docs) {
+        return terms * 26 + docs * 4L;
+    }
+
+    /** What this table holds: its ids' bytes, their starts, hashes and slots, and each document's ordinal. */
+    long heapBytes() {
+        return 64L + bytes.length + 4L * (start.length + hashes.length + slots.length + docOrds.length);
+    }
+
+    /** The bytes of every table on the node now (tests, stats). */
+    static long tabledBytes() {
+        return TABLED_BYTES.get();
+    }
+
+    private static SegmentIdTerms build(SortedSetDocValues ids, SortedSetDocValues docs, int maxDoc)
+            throws IOException {
         int terms = (int) ids.getValueCount();
         int[] start = new int[terms + 1];
         int[] hashes = new int[terms];
@@ -113,7 +178,12 @@ final class SegmentIdTerms {
         if (t < terms) {
             return null; // fewer terms than the value count says (never expected): the segment is not tabled
         }
-        return new SegmentIdTerms(bytes, start, hashes);
+        int[] docOrds = new int[maxDoc];
+        Arrays.fill(docOrds, -1);
+        for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+            docOrds[doc] = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
+        }
+        return new SegmentIdTerms(bytes, start, hashes, docOrds);
     }
 
     /** The segment's ordinal of the id whose bytes are {@code other[offset, offset + length)} with this hash, or -1. */
@@ -130,6 +200,11 @@ final class SegmentIdTerms {
             }
             slot = (slot + 1) & mask;
         }
+    }
+
+    /** The ordinal of the document's (first) id, -1 when it has none. */
+    int docOrd(int doc) {
+        return docOrds[doc];
     }
 
     /** The array every id's bytes are in (do not change it): id {@code t}'s are {@code [start(t), start(t + 1))}. */

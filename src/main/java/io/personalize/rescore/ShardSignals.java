@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.util.BytesRef;
 import org.elasticsearch.index.mapper.Uid;
 
@@ -23,6 +24,7 @@ final class ShardSignals {
     // per segment (its core's cache key), a keyword id's items turned into the segment's ordinals: when these signals
     // are a coordinating node's copy (SignalsCache), the same shopper's next search on this node reuses them
     private final Map<Object, ResolvedIds> resolvedKeywordIds = new ConcurrentHashMap<>();
+    private final AtomicLong resolvedBytes = new AtomicLong();
     private IdTable uidIds;
     private NumericIdTable numericIds;
 
@@ -100,6 +102,11 @@ final class ShardSignals {
             }
             return new ResolvedIds(ords, items, itemOfOrd);
         }
+
+        /** What these arrays hold. */
+        long bytes() {
+            return 64L + 12L * ords.length + (itemOfOrd == null ? 0 : 4L * itemOfOrd.length);
+        }
     }
 
     /**
@@ -117,14 +124,36 @@ final class ShardSignals {
         return segmentKey == null ? null : resolvedKeywordIds.get(segmentKey);
     }
 
-    /** Keeps a segment's resolved keyword ids, for at most {@link #MAX_RESOLVED_SEGMENTS} segments. */
+    /**
+     * Keeps a segment's resolved keyword ids, for at most {@link #MAX_RESOLVED_SEGMENTS} segments and while all kept
+     * stay within {@link #RESOLVED_BYTES_PER_ITEM} an item (what {@link SignalsCache} counts for them); a segment not
+     * kept is resolved again by its next pass.
+     */
     void resolvedKeywordIds(Object segmentKey, ResolvedIds resolved) {
-        if (segmentKey != null && resolvedKeywordIds.size() < MAX_RESOLVED_SEGMENTS) {
-            resolvedKeywordIds.putIfAbsent(segmentKey, resolved);
+        if (segmentKey == null || resolvedKeywordIds.size() >= MAX_RESOLVED_SEGMENTS) {
+            return;
+        }
+        long bytes = resolved.bytes();
+        if (resolvedBytes.addAndGet(bytes) > resolvedBudget()) {
+            resolvedBytes.addAndGet(-bytes);
+        } else if (resolvedKeywordIds.putIfAbsent(segmentKey, resolved) != null) {
+            resolvedBytes.addAndGet(-bytes);
         }
     }
 
+    /** The bytes the kept resolutions may hold: {@link #RESOLVED_BYTES_PER_ITEM} an item. */
+    long resolvedBudget() {
+        return 64L + (long) RESOLVED_BYTES_PER_ITEM * size();
+    }
+
     static final int MAX_RESOLVED_SEGMENTS = 64;
+
+    /**
+     * The bytes an item's resolutions may hold over every segment kept: one segment's table of every ordinal's item
+     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 12 bytes of pairs an item), or four segments' pairs (12 bytes
+     * an item each). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
+     */
+    static final int RESOLVED_BYTES_PER_ITEM = 48;
 
     /** The items' ids as {@code _id} encodes them in its terms and stored field ({@link Uid#encodeId}). */
     synchronized IdTable uidIds() {

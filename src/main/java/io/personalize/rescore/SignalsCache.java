@@ -25,7 +25,7 @@ import org.elasticsearch.core.TimeValue;
 public final class SignalsCache {
 
     public static final Setting<ByteSizeValue> SIZE = Setting.memorySizeSetting(
-            "personalize.cache.signals.size", "1%", Setting.Property.NodeScope, Setting.Property.Dynamic);
+            "personalize.cache.signals.size", "5%", Setting.Property.NodeScope, Setting.Property.Dynamic);
     static final TimeValue EXPIRE_AFTER_ACCESS = TimeValue.timeValueMinutes(10);
 
     /**
@@ -104,12 +104,20 @@ public final class SignalsCache {
                 .build();
     }
 
-    // the arrays of ids (shared strings) and of the three scores, the ids as UTF-8 and the shipped form (about 24 bytes
-    // an item more), the attribute weights, and the items turned into the ordinals of the local shards' segments for a
-    // keyword id (12 bytes an item a segment, and up to 32 more for a segment's table of every ordinal's item: counted
-    // for four segments)
-    private static long weight(PersonalizationSignals signals) {
-        long bytes = 256 + (48L + 4 * (12L + 4L * ShardSignals.DENSE_ORDS_PER_ITEM)) * signals.size();
+    /**
+     * What a shopper's signals hold, from their actual sizes: per item, the reference to its id (the String is the
+     * model document's, held by the serving cache), the three scores, the id's UTF-8 start, hash and slot in the
+     * shard side's table (its bytes counted twice: as looked up, and as shipped to remote shards with 16 bytes an item
+     * of lengths and scores), and the items turned into the local shards' segments' ordinals, which
+     * {@link ShardSignals} keeps within {@link ShardSignals#RESOLVED_BYTES_PER_ITEM} an item; and the attribute weights.
+     */
+    static long weight(PersonalizationSignals signals) {
+        int size = signals.size();
+        long slots = Integer.highestOneBit(Math.max(2, size) * 2 - 1) << 1;
+        long bytes = 256
+                + (4L + 12 + 4 + 4 + 16 + ShardSignals.RESOLVED_BYTES_PER_ITEM) * size
+                + 4 * slots
+                + 2L * signals.utf8Ids().bytes().length;
         for (var values : signals.attributes().values()) {
             bytes += 48L * values.size();
         }

@@ -44,6 +44,70 @@ public class ShardSignalsTests extends ESTestCase {
         assertEquals(-1, table[6]);
     }
 
+    /**
+     * A shopper's resolved segments are kept within {@link ShardSignals#RESOLVED_BYTES_PER_ITEM} an item, what
+     * {@link SignalsCache} counts for them: one segment's table of every ordinal's item fits, and segments past the
+     * budget are not kept (their next pass resolves them again); the first kept stays.
+     */
+    public void testResolvedSegmentsKeptWithinWhatTheCacheCounts() {
+        int items = 1000;
+        String[] ids = new String[items];
+        float[] scores = new float[items];
+        for (int i = 0; i < items; i++) {
+            ids[i] = "item-" + i;
+        }
+        ShardSignals signals = new ShardSignals(
+                new PersonalizationSignals("sku", 1, ids, scores, scores, scores, null, null, java.util.Map.of()));
+        long[] packed = new long[items];
+        for (int k = 0; k < items; k++) {
+            packed[k] = ((long) k << 32) | k;
+        }
+        // a dense segment: every ordinal's item (8 ordinals an item), the largest one segment may hold
+        ShardSignals.ResolvedIds dense =
+                ShardSignals.ResolvedIds.unpack(packed, (long) ShardSignals.DENSE_ORDS_PER_ITEM * items);
+        assertNotNull(dense.itemOfOrd());
+        assertTrue(dense.bytes() <= signals.resolvedBudget());
+        Object first = new Object();
+        signals.resolvedKeywordIds(first, dense);
+        assertSame(dense, signals.resolvedKeywordIds(first));
+        // another segment's pairs (12 bytes an item) no longer fit beside it
+        Object second = new Object();
+        signals.resolvedKeywordIds(second, ShardSignals.ResolvedIds.unpack(packed, 1_000_000));
+        assertNull(signals.resolvedKeywordIds(second));
+        assertSame(dense, signals.resolvedKeywordIds(first));
+        // sparse segments only: as many as the budget holds (three or four, by the arrays' headers)
+        ShardSignals sparse = new ShardSignals(
+                new PersonalizationSignals("sku", 1, ids, scores, scores, scores, null, null, java.util.Map.of()));
+        int kept = 0;
+        for (int s = 0; s < 10; s++) {
+            Object key = new Object();
+            sparse.resolvedKeywordIds(key, ShardSignals.ResolvedIds.unpack(packed, 1_000_000));
+            if (sparse.resolvedKeywordIds(key) != null) {
+                kept++;
+            }
+        }
+        long one = ShardSignals.ResolvedIds.unpack(packed, 1_000_000).bytes();
+        assertEquals(sparse.resolvedBudget() / one, kept);
+        assertThat(kept, org.hamcrest.Matchers.greaterThanOrEqualTo(3));
+    }
+
+    /** A cache entry's weight counts at least what its signals keep resolved, beside its own arrays. */
+    public void testTheCachesWeightCoversTheResolvedBudget() {
+        for (int items : new int[] {0, 1, 10, 1000}) {
+            String[] ids = new String[items];
+            float[] scores = new float[items];
+            for (int i = 0; i < items; i++) {
+                ids[i] = "item-" + i;
+            }
+            PersonalizationSignals signals =
+                    new PersonalizationSignals("sku", 1, ids, scores, scores, scores, null, null, java.util.Map.of());
+            long arrays = 12L * items + signals.utf8Ids().bytes().length + 4L * (items + 1);
+            assertTrue(
+                    items + " items",
+                    SignalsCache.weight(signals) >= signals.shardSignals().resolvedBudget() + arrays);
+        }
+    }
+
     private static long[] randomUniqueSortedOrds(int valueCount, int n) {
         int[] all = new int[valueCount];
         for (int i = 0; i < valueCount; i++) {
