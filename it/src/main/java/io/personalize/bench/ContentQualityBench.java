@@ -305,12 +305,10 @@ public final class ContentQualityBench {
         List<Variant> summary = new ArrayList<>(shown);
         summary.add(centred.variant());
         languageModelSummary(summary, 2, wordless, orResults);
-        // issue 14, part 3: can preparation (centring, removing the strongest common directions, cleaner text) make the
-        // language model beat hashing? chosen on a validation split, then measured on OR-time
+        // issue 14, part 3: can preparation (centring, removing the strongest common directions, cleaner text), or
+        // another sentence model the node was given, make a language model beat hashing? Every choice made on a
+        // validation split, then each family's choice measured once on OR-time
         ContentPreparation.run(es, data, all, or, standardTokens, buyers, sample);
-        // sentence models the node was given beside the built-in one (config/personalize/models/NAME/), when it has
-        // them
-        LanguageModelChoice.run(es, data, productIndex, or, all.get(1), standardTokens, buyers, false);
 
         // the demo's noise, explained
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
