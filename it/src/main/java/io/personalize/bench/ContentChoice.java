@@ -160,12 +160,21 @@ final class ContentChoice {
                     ref.validation(),
                     test(chosen).metrics().ndcg(),
                     test(ref).metrics().ndcg(),
-                    chosen == ref
-                            ? "the reference itself"
-                            : ContentQualityBench.pairedDifference(
-                                    test(chosen).ndcg(), test(ref).ndcg()));
+                    chosen == ref ? "the reference itself" : interval(test(chosen), test(ref)));
         }
         return wordless;
+    }
+
+    /** The paired difference with its 95% interval in full, and whether the interval is above 0 (beyond noise). */
+    private static String interval(Result a, Result b) {
+        double[] d = ContentQualityBench.pairedInterval(a.ndcg(), b.ndcg());
+        return String.format(
+                Locale.ROOT,
+                "%+.5f, 95%% interval [%+.5f, %+.5f]: %s",
+                d[0],
+                d[0] - d[1],
+                d[0] + d[1],
+                d[0] - d[1] > 0 ? "above, beyond noise" : d[0] + d[1] < 0 ? "below, beyond noise" : "within noise");
     }
 
     /** The share of the candidate's top-5 neighbours (brute-force cosine) sharing no word with the product. */

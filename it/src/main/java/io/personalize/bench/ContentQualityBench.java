@@ -1326,6 +1326,12 @@ public final class ContentQualityBench {
 
     /** Mean of a - b over users, with a 95% normal interval. */
     static String pairedDifference(double[] a, double[] b) {
+        double[] d = pairedInterval(a, b);
+        return String.format(Locale.ROOT, "%+.4f ± %.4f", d[0], d[1]);
+    }
+
+    /** Mean of a - b over users and the half-width of its 95% normal interval. */
+    static double[] pairedInterval(double[] a, double[] b) {
         int n = a.length;
         double mean = 0;
         for (int i = 0; i < n; i++) {
@@ -1337,8 +1343,7 @@ public final class ContentQualityBench {
             double d = a[i] - b[i] - mean;
             var += d * d;
         }
-        double half = 1.96 * Math.sqrt(var / (n - 1) / n);
-        return String.format(Locale.ROOT, "%+.4f ± %.4f", mean, half);
+        return new double[] {mean, 1.96 * Math.sqrt(var / (n - 1) / n)};
     }
 
     /** The K best items by score (ties: lower id first), excluding {@code own}. */
