@@ -97,6 +97,11 @@ final class ContentChoice {
                         r.rule()));
     }
 
+    /** How many rows were scored on the test split so far. */
+    int testedRows() {
+        return tested.size();
+    }
+
     /**
      * Prints each family's choice on the test split beside {@code reference}'s, the family chosen on validation marked
      * with {@code *}, and its top-5 neighbours' share sharing no word with the product; returns that share per family.

@@ -30,8 +30,9 @@ import java.util.function.UnaryOperator;
  * Part of {@code bin/bench content}: ways of preparing the language model's vectors and text, and of ranking with them,
  * each judged on content-only recommendations (every train item ranked for a shopper) on a validation split that never
  * sees the test period (train before 2011-10-01, judged on what the shoppers bought new in October); each family
- * (hashing 256, hashing 1024, MiniLM, a blend of MiniLM and hashing) gets its best on validation, then all are
- * measured on OR-time, with the share of word-less neighbours.
+ * (hashing 256, hashing 1024, MiniLM, the sentence models the node was given, a blend of MiniLM and hashing) gets its
+ * best on validation, and only then is each family's choice measured on OR-time ({@link ContentChoice}), with the share
+ * of word-less neighbours.
  * <ul>
  *   <li>centred: the catalogue's mean vector removed (what {@code _recommend} does to its content queries);</li>
  *   <li>centred, top D directions removed: also the D strongest principal directions of the catalogue's vectors
@@ -51,7 +52,6 @@ final class ContentPreparation {
 
     static final long VALIDATION_SPLIT =
             LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
-    static final int[] TOP_DIRECTIONS = {1, 4, 16};
 
     /** A way of ranking the train catalogue for a shopper from the items' vectors. */
     record Rule(String label, double halfLifeDays, int k) {
