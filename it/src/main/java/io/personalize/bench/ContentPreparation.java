@@ -1,5 +1,7 @@
 package io.personalize.bench;
 
+import io.personalize.bench.ContentChoice.Candidate;
+import io.personalize.bench.ContentChoice.Row;
 import io.personalize.bench.ContentQualityBench.OrTime;
 import io.personalize.bench.ContentQualityBench.Result;
 import io.personalize.bench.ContentQualityBench.Sparse;
@@ -22,13 +24,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Part of {@code bin/bench content}: ways of preparing the language model's vectors and text, and of ranking with them,
  * each judged on content-only recommendations (every train item ranked for a shopper) on a validation split that never
  * sees the test period (train before 2011-10-01, judged on what the shoppers bought new in October); each family
- * (hashing 256, hashing 1024, MiniLM, a blend of MiniLM and hashing) gets its best on validation, then all are
- * measured on OR-time, with the share of word-less neighbours.
+ * (hashing 256, hashing 1024, MiniLM, the sentence models the node was given, a blend of MiniLM and hashing) gets its
+ * best on validation, and only then is each family's choice measured on OR-time ({@link ContentChoice}), with the share
+ * of word-less neighbours.
  * <ul>
  *   <li>centred: the catalogue's mean vector removed (what {@code _recommend} does to its content queries);</li>
  *   <li>centred, top D directions removed: also the D strongest principal directions of the catalogue's vectors
@@ -48,7 +52,6 @@ final class ContentPreparation {
 
     static final long VALIDATION_SPLIT =
             LocalDateTime.parse("2011-10-01T00:00:00").toInstant(ZoneOffset.UTC).toEpochMilli();
-    static final int[] TOP_DIRECTIONS = {1, 4, 16};
 
     /** A way of ranking the train catalogue for a shopper from the items' vectors. */
     record Rule(String label, double halfLifeDays, int k) {
@@ -75,14 +78,6 @@ final class ContentPreparation {
 
     static final double[] BLEND_WEIGHTS = {0.25, 0.5, 0.75};
 
-    record Candidate(String label, String family, Vectors vectors) {}
-
-    record Scored(Candidate candidate, Rule rule, double validation, Result test) {
-        String label() {
-            return candidate.label() + " / " + rule.label();
-        }
-    }
-
     static void run(
             EsClient es,
             OnlineRetail data,
@@ -99,8 +94,8 @@ final class ContentPreparation {
         OrTime validation = new OrTime(validationProtocol(data), productIndex);
         Vectors hashing256 = all.get(0), hashing1024 = all.get(1), minilm = all.get(6);
 
-        // the text: lower-cased (a check), cleaned, and cleaned with the shop's abbreviations spelled out, through the
-        // node's model
+        // a check: the model's tokenizer is uncased, so lower-casing alone must change nothing; its pipeline serves the
+        // chosen rule through _recommend below
         List<OnlineRetail.Product> lower = products.stream()
                 .map(p -> new OnlineRetail.Product(
                         p.sku(),
@@ -108,18 +103,10 @@ final class ContentPreparation {
                         p.price(),
                         p.firstSold()))
                 .toList();
-        List<OnlineRetail.Product> cleaned = products.stream()
-                .map(p -> new OnlineRetail.Product(p.sku(), clean(p.title()), p.price(), p.firstSold()))
-                .toList();
-        List<OnlineRetail.Product> spelled = products.stream()
-                .map(p -> new OnlineRetail.Product(p.sku(), spellOut(clean(p.title())), p.price(), p.firstSold()))
-                .toList();
-        Vectors lowerVectors = minilmOnNode(es, "lower", lower, productIndex);
-        Vectors cleanedVectors = minilmOnNode(es, "cleaned", cleaned, productIndex);
-        Vectors spelledVectors = minilmOnNode(es, "spelled", spelled, productIndex);
+        Vectors lowerVectors = modelOnNode(es, "minilm", "minilm-lower", lower, productIndex);
         System.out.printf(
                 Locale.ROOT,
-                "%n== Preparing the language model's vectors and text, and the ranking rule, chosen on a validation split"
+                "%n== Preparing the content vectors and text, and the ranking rule, chosen on a validation split"
                         + " (train before 2011-10-01: %,d shoppers judged on what they bought new in October), then"
                         + " measured on OR-time%n",
                 validation.users.size());
@@ -131,12 +118,13 @@ final class ContentPreparation {
         for (String sku : List.of("22423", "84997C", "85123A", "22699")) {
             Integer i = productIndex.get(sku);
             if (i != null && products.get(i).title() != null) {
+                String title = products.get(i).title();
                 System.out.printf(
                         Locale.ROOT,
                         "   text: [%s] -> cleaned [%s] -> spelled out [%s]%n",
-                        products.get(i).title(),
-                        cleaned.get(i).title(),
-                        spelled.get(i).title());
+                        title,
+                        clean(title),
+                        spellOut(clean(title)));
             }
         }
         System.out.println("   rules: mean = the shopper's mean item vector, every train item ranked by its dot product"
@@ -144,138 +132,40 @@ final class ContentPreparation {
                 + " recency 30d = the mean weighted 0.5^(age/30 days);"
                 + " neighbours k = each of the shopper's items lends its k nearest train items their cosine, summed"
                 + " (an item-to-item content neighbourhood; cosines of the prepared vectors)");
-        System.out.println("   families: each is chosen on validation by itself (best validation NDCG@10 over its"
-                + " preparations and rules); OR-time figures of every row are printed, the choice never looks at them");
 
         List<Candidate> candidates = new ArrayList<>();
-        candidates.add(new Candidate("hashing 256 dims", "hashing 256", hashing256));
-        candidates.add(new Candidate("hashing 256 dims, centred", "hashing 256", transformed(hashing256, 0)));
-        candidates.add(new Candidate("hashing 1024 dims", "hashing 1024", hashing1024));
-        candidates.add(new Candidate("hashing 1024 dims, centred", "hashing 1024", transformed(hashing1024, 0)));
-        for (Vectors base : List.of(minilm, cleanedVectors, spelledVectors)) {
-            String text =
-                    base == minilm ? "minilm" : base == cleanedVectors ? "minilm, cleaned" : "minilm, spelled out";
-            candidates.add(new Candidate(text + ", raw", "minilm", base));
-            candidates.add(new Candidate(text + ", centred", "minilm", transformed(base, 0)));
-            for (int d : TOP_DIRECTIONS) {
-                candidates.add(
-                        new Candidate(text + ", centred, top " + d + " removed", "minilm", transformed(base, d)));
-            }
-        }
+        candidates.addAll(ContentChoice.hashing("hashing 256", hashing256));
+        candidates.addAll(ContentChoice.hashing("hashing 1024", hashing1024));
+        // MiniLM and the sentence models the node was given (config/personalize/models/NAME/), when it has them
+        candidates.addAll(LanguageModelChoice.candidates(es, data, productIndex, LanguageModelChoice.MODELS.keySet()));
         Vectors centredMinilm = transformed(minilm, 0);
         for (double a : BLEND_WEIGHTS) {
             candidates.add(new Candidate(
                     String.format(Locale.ROOT, "blend %.2f minilm centred + hashing 256", a),
                     "blend (minilm + hashing 256)",
-                    blend(centredMinilm, hashing256, a)));
+                    blend(centredMinilm, hashing256, a),
+                    t -> t));
         }
+        ContentChoice choice = ContentChoice.validate(candidates, validation, test);
+        Map<String, Double> wordless = choice.report("hashing 1024", standardTokens, buyers);
 
-        System.out.printf(
-                Locale.ROOT, "   %-58s %-18s %10s %10s %8s%n", "vectors", "rule", "validation", "OR-time", "OR-time");
-        System.out.printf(Locale.ROOT, "   %-58s %-18s %10s %10s %8s%n", "", "", "NDCG@10", "NDCG@10", "cov@10");
-        List<Scored> scored = new ArrayList<>();
-        for (Candidate c : candidates) {
-            NeighbourLists validationLists = new NeighbourLists(validation, c.vectors());
-            NeighbourLists testLists = new NeighbourLists(test, c.vectors());
-            for (Rule rule : RULES) {
-                double v = score(validation, validationLists, c.vectors(), rule)
-                        .metrics()
-                        .ndcg();
-                Result t = score(test, testLists, c.vectors(), rule);
-                scored.add(new Scored(c, rule, v, t));
-                System.out.printf(
-                        Locale.ROOT,
-                        "   %-58s %-18s %10.4f %10.4f %8.4f%n",
-                        c.label(),
-                        rule.label(),
-                        v,
-                        t.metrics().ndcg(),
-                        t.metrics().coverage());
-            }
-        }
-
-        Map<String, Scored> best = new LinkedHashMap<>();
-        for (Scored s : scored) {
-            best.merge(s.candidate().family(), s, (a, b) -> b.validation() > a.validation() ? b : a);
-        }
-        Scored defaults =
-                scored.get(0); // hashing 256 dims, raw, mean: the processor's defaults as _recommend uses them
-        System.out.printf(Locale.ROOT, "%n   chosen on validation, per family (then OR-time):%n");
-        System.out.printf(
-                Locale.ROOT,
-                "   %-30s %-72s %10s %8s %7s  %-22s %-22s%n",
-                "family",
-                "chosen",
-                "validation",
-                "OR-time",
-                "cov@10",
-                "ΔNDCG vs 256 as served",
-                "ΔNDCG vs 256's choice");
-        Scored bestHashing = best.get("hashing 256");
-        for (Map.Entry<String, Scored> e : best.entrySet()) {
-            Scored s = e.getValue();
-            System.out.printf(
-                    Locale.ROOT,
-                    "   %-30s %-72s %10.4f %8.4f %7.4f  %-22s %-22s%n",
-                    e.getKey(),
-                    s.label(),
-                    s.validation(),
-                    s.test().metrics().ndcg(),
-                    s.test().metrics().coverage(),
-                    ContentQualityBench.pairedDifference(
-                            s.test().ndcg(), defaults.test().ndcg()),
-                    ContentQualityBench.pairedDifference(
-                            s.test().ndcg(), bestHashing.test().ndcg()));
-        }
-
-        // the chosen language-model vectors' neighbours beside hashing's
-        Scored lm = best.get("minilm");
-        System.out.printf(
-                Locale.ROOT,
-                "%n   top-5 neighbours (brute-force cosine over the prepared vectors): word-less share, co-bought share%n");
-        System.out.printf(
-                Locale.ROOT,
-                "   %-52s %10s %10s %10s %12s%n",
-                "variant",
-                "unrelated",
-                "products",
-                "co-bought",
-                "mean cosine");
-        Map<Candidate, int[][]> neighbours = new LinkedHashMap<>();
-        Map<Candidate, double[][]> neighbourScores = new LinkedHashMap<>();
-        Map<Candidate, Double> wordless = new LinkedHashMap<>();
-        List<Candidate> shown = new ArrayList<>(
-                List.of(candidates.get(0), candidates.get(2), candidates.get(4), candidates.get(5), lm.candidate()));
-        Scored blendBest = best.get("blend (minilm + hashing 256)");
-        for (Scored s : best.values()) {
-            if (shown.contains(s.candidate()) == false) {
-                shown.add(s.candidate());
-            }
-        }
-        for (Candidate c : new ArrayList<>(new java.util.LinkedHashSet<>(shown))) {
-            double[][] scores = new double[c.vectors().byProduct().length][];
-            int[][] top = ContentQualityBench.topNeighbours(c.vectors(), scores);
-            neighbours.put(c, top);
-            neighbourScores.put(c, scores);
-            wordless.put(
-                    c,
-                    ContentQualityBench.neighbourQuality(
-                            new Vectors(
-                                    new Variant(c.label(), c.vectors().dims(), ""),
-                                    c.vectors().dims(),
-                                    c.vectors().byProduct(),
-                                    0),
-                            top,
-                            scores,
-                            standardTokens,
-                            buyers));
-        }
-        List<Candidate> sideBySide = List.of(candidates.get(0), candidates.get(2), lm.candidate());
+        // the processor's default vectors as they are, ranked by the shopper's mean: the figure the issue started from
+        Row defaults = choice.rows.get(0);
+        Row hashing = choice.best.get("hashing 256");
+        Row lm = choice.best.get("minilm");
         System.out.printf(
                 Locale.ROOT,
                 "%n   top-5 neighbours of the same %d products: hashing 256, hashing 1024, the chosen language model [%s]%n",
                 sample.size(),
                 lm.candidate().label());
+        List<Candidate> sideBySide = List.of(candidates.get(0), candidates.get(2), lm.candidate());
+        Map<Candidate, int[][]> neighbours = new LinkedHashMap<>();
+        Map<Candidate, double[][]> neighbourScores = new LinkedHashMap<>();
+        for (Candidate c : sideBySide) {
+            double[][] scores = new double[c.vectors().byProduct().length][];
+            neighbours.put(c, ContentQualityBench.topNeighbours(c.vectors(), scores));
+            neighbourScores.put(c, scores);
+        }
         for (int i : sample) {
             System.out.printf(
                     Locale.ROOT,
@@ -287,47 +177,26 @@ final class ContentPreparation {
         }
 
         System.out.printf(Locale.ROOT, "%n== Issue 14's targets, content only, OR-time (one run: bin/bench content)%n");
-        System.out.printf(
-                Locale.ROOT,
-                "   %-80s %8s %7s %12s%n",
-                "variant (preparation / rule chosen on validation)",
-                "NDCG@10",
-                "cov@10",
-                "word-less");
-        for (Scored s : List.of(defaults, bestHashing, best.get("hashing 1024"), lm, blendBest)) {
-            Double w = wordless.get(s.candidate());
-            System.out.printf(
-                    Locale.ROOT,
-                    "   %-80s %8.4f %7.4f %11s%n",
-                    s.candidate().family() + ": " + s.label(),
-                    s.test().metrics().ndcg(),
-                    s.test().metrics().coverage(),
-                    w == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * w));
-        }
-        System.out.println("   (\"256 as served\": the processor's default vectors as they are, ranked by the shopper's"
-                + " mean vector: the figure the issue started from; each family's choice: its best preparation and rule"
-                + " on validation)");
-        for (Scored h : List.of(defaults, bestHashing, best.get("hashing 1024"))) {
-            Double hw = wordless.get(h.candidate());
+        for (Row h : List.of(defaults, hashing, choice.best.get("hashing 1024"))) {
+            Double hw = h == defaults ? null : wordless.get(h.candidate().family());
             System.out.printf(
                     Locale.ROOT,
                     "   language model / %s: NDCG@10 x%.2f (target > 1), ΔNDCG@10 %s; word-less neighbours x%s (target"
                             + " <= 0.50)%n",
-                    h.label(),
-                    lm.test().metrics().ndcg() / h.test().metrics().ndcg(),
+                    h == defaults ? "hashing 256 as served (raw, mean)" : h.label(),
+                    choice.test(lm).metrics().ndcg() / choice.test(h).metrics().ndcg(),
                     ContentQualityBench.pairedDifference(
-                            lm.test().ndcg(), h.test().ndcg()),
-                    hw == null ? "-" : String.format(Locale.ROOT, "%.2f", wordless.get(lm.candidate()) / hw));
+                            choice.test(lm).ndcg(), choice.test(h).ndcg()),
+                    hw == null ? "-" : String.format(Locale.ROOT, "%.2f", wordless.get("minilm") / hw));
         }
         // the chosen rule as _recommend serves it (its text, its number of directions, its k), beside the bench's
-        Scored servable = null;
-        for (Scored s : scored) {
-            if (s.candidate().family().equals("minilm")
-                    && s.rule().neighbourSum()
-                    && s.rule().halfLifeDays() == 0
-                    && s.candidate().label().contains(", raw") == false
-                    && (servable == null || s.validation() > servable.validation())) {
-                servable = s;
+        Row servable = null;
+        for (Row r : choice.rows) {
+            if (r.candidate().family().equals("minilm")
+                    && r.rule().neighbourSum()
+                    && r.rule().halfLifeDays() == 0
+                    && (servable == null || r.validation() > servable.validation())) {
+                servable = r;
             }
         }
         if (servable != null) {
@@ -337,29 +206,30 @@ final class ContentPreparation {
                             + " neighbours without recency, centred vectors): %s (validation %.4f)%n",
                     servable.label(),
                     servable.validation());
-            String label = servable.candidate().label();
-            List<OnlineRetail.Product> text = label.startsWith("minilm, cleaned")
-                    ? cleaned
-                    : label.startsWith("minilm, spelled out") ? spelled : products;
             java.util.regex.Matcher removed =
-                    java.util.regex.Pattern.compile("top (\\d+) removed").matcher(label);
+                    java.util.regex.Pattern.compile("top (\\d+) removed").matcher(servable.label());
+            UnaryOperator<String> text = servable.candidate().text();
             ContentServedPath.run(
                     es,
-                    "bench-content-minilm-cleaned",
-                    text,
+                    "bench-content-minilm-lower",
+                    products.stream()
+                            .map(p -> new OnlineRetail.Product(
+                                    p.sku(),
+                                    p.title() == null ? null : text.apply(p.title()),
+                                    p.price(),
+                                    p.firstSold()))
+                            .toList(),
                     data.protocol(),
                     test,
                     servable.candidate().vectors(),
                     servable.rule().k(),
                     removed.find() ? Integer.parseInt(removed.group(1)) : 0,
-                    servable.test());
+                    choice.test(servable));
         } else {
             System.out.printf(Locale.ROOT, "%n   no language-model row with the item-to-item rule: no served row%n");
         }
-        for (String name : List.of("lower", "cleaned", "spelled")) {
-            es.delete("/bench-content-minilm-" + name);
-            es.delete("/_ingest/pipeline/bench-content-minilm-" + name);
-        }
+        es.delete("/bench-content-minilm-lower");
+        es.delete("/_ingest/pipeline/bench-content-minilm-lower");
     }
 
     static Result score(OrTime split, NeighbourLists lists, Vectors vectors, Rule rule) {
@@ -628,12 +498,6 @@ final class ContentPreparation {
             }
         }
         return max;
-    }
-
-    /** The node's MiniLM vectors of the given products (their text prepared by the caller), by product. */
-    private static Vectors minilmOnNode(
-            EsClient es, String name, List<OnlineRetail.Product> products, Map<String, Integer> productIndex) {
-        return modelOnNode(es, "minilm", "minilm-" + name, products, productIndex);
     }
 
     /**

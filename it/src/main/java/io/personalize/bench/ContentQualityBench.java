@@ -305,12 +305,10 @@ public final class ContentQualityBench {
         List<Variant> summary = new ArrayList<>(shown);
         summary.add(centred.variant());
         languageModelSummary(summary, 2, wordless, orResults);
-        // issue 14, part 3: can preparation (centring, removing the strongest common directions, cleaner text) make the
-        // language model beat hashing? chosen on a validation split, then measured on OR-time
+        // issue 14, part 3: can preparation (centring, removing the strongest common directions, cleaner text), or
+        // another sentence model the node was given, make a language model beat hashing? Every choice made on a
+        // validation split, then each family's choice measured once on OR-time
         ContentPreparation.run(es, data, all, or, standardTokens, buyers, sample);
-        // sentence models the node was given beside the built-in one (config/personalize/models/NAME/), when it has
-        // them
-        LanguageModelChoice.run(es, data, productIndex, or, all.get(1), standardTokens, buyers, false);
 
         // the demo's noise, explained
         Integer rabbit = productIndex.get("23084"), cube = productIndex.get("22174");
@@ -1328,6 +1326,12 @@ public final class ContentQualityBench {
 
     /** Mean of a - b over users, with a 95% normal interval. */
     static String pairedDifference(double[] a, double[] b) {
+        double[] d = pairedInterval(a, b);
+        return String.format(Locale.ROOT, "%+.4f ± %.4f", d[0], d[1]);
+    }
+
+    /** Mean of a - b over users and the half-width of its 95% normal interval. */
+    static double[] pairedInterval(double[] a, double[] b) {
         int n = a.length;
         double mean = 0;
         for (int i = 0; i < n; i++) {
@@ -1339,8 +1343,7 @@ public final class ContentQualityBench {
             double d = a[i] - b[i] - mean;
             var += d * d;
         }
-        double half = 1.96 * Math.sqrt(var / (n - 1) / n);
-        return String.format(Locale.ROOT, "%+.4f ± %.4f", mean, half);
+        return new double[] {mean, 1.96 * Math.sqrt(var / (n - 1) / n)};
     }
 
     /** The K best items by score (ties: lower id first), excluding {@code own}. */

