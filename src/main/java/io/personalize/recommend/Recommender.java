@@ -638,20 +638,9 @@ public final class Recommender {
      * Adds {@code weight · score / best score} to each item with a positive score, except those in {@code skipped}, as
      * a content reason naming {@code source} (null: no one item made it); the best is over every item not excluded,
      * skipped ones included. With a {@code floor} (at least 0, below {@code weight}) the term is {@code floor + (weight -
-     * floor) · (1 + score / best) / 2} instead: above the floor, in the same order.
+     * floor) · (1 + score / best) / 2} instead: above the floor, in the same order. An item past the stored list
+     * ({@code beyond}; {@link BeyondStoredList#NONE}: none) gets that reason first.
      */
-    static void addScaledTerm(
-            Map<String, Double> scores,
-            String source,
-            float weight,
-            float floor,
-            Set<String> skipped,
-            Set<String> excluded,
-            Map<String, Candidate> candidates) {
-        addScaledTerm(scores, source, weight, floor, skipped, excluded, BeyondStoredList.NONE, candidates);
-    }
-
-    /** {@link #addScaledTerm}, an item past the stored list ({@code beyond}) getting that reason first. */
     static void addScaledTerm(
             Map<String, Double> scores,
             String source,

@@ -122,6 +122,11 @@ final class IdTable {
         return start.length - 1;
     }
 
+    /** What the table holds: the ids' bytes, their starts and hashes, and the slots. */
+    long heapBytes() {
+        return bytes.length + 4L * (start.length + hashes.length + slots.length);
+    }
+
     /** Item {@code i}'s hash ({@link #hash}). */
     int hash(int item) {
         return hashes[item];

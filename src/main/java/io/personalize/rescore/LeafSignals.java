@@ -80,42 +80,21 @@ final class LeafSignals {
     private final float[][] attributeOrdWeights;
 
     LeafSignals(LeafReader reader, ShardSignals signals, RescoreWeights weights) throws IOException {
-        this(reader, signals, weights, STORED_ID_READS_PER_SEEK, WALKED_TERMS_PER_LOOKUP, true);
+        this(reader, signals, weights, STORED_ID_READS_PER_SEEK, WALKED_TERMS_PER_LOOKUP, true, true);
     }
 
     /** {@code storedIdReadsPerSeek}: 0 never resolves {@code _id} items in the segment, a large value at once. */
     LeafSignals(LeafReader reader, ShardSignals signals, RescoreWeights weights, int storedIdReadsPerSeek)
             throws IOException {
-        this(reader, signals, weights, storedIdReadsPerSeek, WALKED_TERMS_PER_LOOKUP);
-    }
-
-    /** {@code walkedTermsPerLookup}: see {@link #WALKED_TERMS_PER_LOOKUP} (tests choose the keyword id's path). */
-    LeafSignals(
-            LeafReader reader,
-            ShardSignals signals,
-            RescoreWeights weights,
-            int storedIdReadsPerSeek,
-            int walkedTermsPerLookup)
-            throws IOException {
-        this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, false);
+        this(reader, signals, weights, storedIdReadsPerSeek, WALKED_TERMS_PER_LOOKUP, false, false);
     }
 
     /**
+     * {@code walkedTermsPerLookup}: see {@link #WALKED_TERMS_PER_LOOKUP} (tests choose the keyword id's path);
      * {@code nodeCopy}: whether a keyword id uses this node's table of the segment's ids ({@link SegmentIdTerms}), or,
-     * for a segment not tabled, its {@link SegmentIdOrds} (tests choose).
+     * for a segment not tabled, its {@link SegmentIdOrds}; {@code tableTerms}: whether a keyword id may use
+     * {@link SegmentIdTerms} (tests of {@link SegmentIdOrds}).
      */
-    LeafSignals(
-            LeafReader reader,
-            ShardSignals signals,
-            RescoreWeights weights,
-            int storedIdReadsPerSeek,
-            int walkedTermsPerLookup,
-            boolean nodeCopy)
-            throws IOException {
-        this(reader, signals, weights, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, nodeCopy);
-    }
-
-    /** {@code tableTerms}: whether a keyword id may use {@link SegmentIdTerms} (tests of {@link SegmentIdOrds}). */
     LeafSignals(
             LeafReader reader,
             ShardSignals signals,
@@ -432,9 +411,10 @@ final class LeafSignals {
             }
             if (terms != null) {
                 // the ordinal's id as the segment's table holds it, hash included: no term decoded
+                IdTable segment = terms.ids();
                 int t = (int) ord;
-                int from = terms.start(t);
-                return table().find(terms.bytes(), from, terms.start(t + 1) - from, terms.hash(t));
+                int from = segment.start(t);
+                return table().find(segment.bytes(), from, segment.start(t + 1) - from, segment.hash(t));
             }
             return table().find(ids.lookupOrd(ord));
         }

@@ -21,8 +21,9 @@ import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.common.unit.ByteSizeValue;
 
 /**
- * Every term of a segment's keyword id field, hashed once for the segment's life in one open-addressing table from the
- * id's bytes to its ordinal (a segment never changes; its entry goes when its core closes). A request then turns each
+ * Every term of a segment's keyword id field, hashed once for the segment's life in an {@link IdTable} (the table the
+ * signals' items use, here with the ordinal as item) from the id's bytes to its ordinal (a segment never changes; its
+ * entry goes when its core closes). A request then turns each
  * of its signals' items into the segment's ordinal with one probe of this table, with the hash its {@link IdTable}
  * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
  * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled, and only while the node's tables
@@ -65,32 +66,14 @@ public final class SegmentIdTerms {
 
     private static final Map<Key, SegmentIdTerms> SEGMENTS = new ConcurrentHashMap<>();
 
-    // term t's bytes are bytes[start[t], start[t + 1]); its ordinal is t (terms are read in ordinal order)
-    private final byte[] bytes;
-    private final int[] start;
-    // term + 1 per slot, 0 for an empty slot; a power of two at least twice the number of terms
-    private final int[] slots;
-    private final int[] hashes;
-    private final int mask;
+    // the segment's ids in ordinal order (terms are read in that order): id t's item in the table is its ordinal t
+    private final IdTable ids;
     // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values read
     private final int[] docOrds;
 
-    private SegmentIdTerms(byte[] bytes, int[] start, int[] hashes, int[] docOrds) {
-        this.bytes = bytes;
-        this.start = start;
-        this.hashes = hashes;
+    private SegmentIdTerms(IdTable ids, int[] docOrds) {
+        this.ids = ids;
         this.docOrds = docOrds;
-        int terms = hashes.length;
-        int capacity = Integer.highestOneBit(Math.max(2, terms) * 2 - 1) << 1;
-        this.slots = new int[capacity];
-        this.mask = capacity - 1;
-        for (int t = 0; t < terms; t++) {
-            int slot = hashes[t] & mask;
-            while (slots[slot] != 0) {
-                slot = (slot + 1) & mask; // terms are distinct
-            }
-            slots[slot] = t + 1;
-        }
     }
 
     /**
@@ -150,7 +133,7 @@ public final class SegmentIdTerms {
 
     /** What this table holds: its ids' bytes, their starts, hashes and slots, and each document's ordinal. */
     long heapBytes() {
-        return 64L + bytes.length + 4L * (start.length + hashes.length + slots.length + docOrds.length);
+        return 64L + ids.heapBytes() + 4L * docOrds.length;
     }
 
     /** The bytes of every table on the node now (tests, stats). */
@@ -162,7 +145,6 @@ public final class SegmentIdTerms {
             throws IOException {
         int terms = (int) ids.getValueCount();
         int[] start = new int[terms + 1];
-        int[] hashes = new int[terms];
         byte[] bytes = new byte[Math.max(16, terms * 8)];
         TermsEnum termsEnum = ids.termsEnum();
         int t = 0;
@@ -173,7 +155,6 @@ public final class SegmentIdTerms {
             }
             System.arraycopy(term.bytes, term.offset, bytes, start[t], term.length);
             start[t + 1] = end;
-            hashes[t] = IdTable.hash(bytes, start[t], term.length);
         }
         if (t < terms) {
             return null; // fewer terms than the value count says (never expected): the segment is not tabled
@@ -183,23 +164,12 @@ public final class SegmentIdTerms {
         for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
             docOrds[doc] = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
         }
-        return new SegmentIdTerms(bytes, start, hashes, docOrds);
+        return new SegmentIdTerms(IdTable.over(bytes, start), docOrds);
     }
 
     /** The segment's ordinal of the id whose bytes are {@code other[offset, offset + length)} with this hash, or -1. */
     long ord(byte[] other, int offset, int length, int hash) {
-        int slot = hash & mask;
-        while (true) {
-            int term = slots[slot] - 1;
-            if (term < 0) {
-                return -1;
-            }
-            if (hashes[term] == hash
-                    && Arrays.equals(bytes, start[term], start[term + 1], other, offset, offset + length)) {
-                return term;
-            }
-            slot = (slot + 1) & mask;
-        }
+        return ids.find(other, offset, length, hash);
     }
 
     /** The ordinal of the document's (first) id, -1 when it has none. */
@@ -207,18 +177,9 @@ public final class SegmentIdTerms {
         return docOrds[doc];
     }
 
-    /** The array every id's bytes are in (do not change it): id {@code t}'s are {@code [start(t), start(t + 1))}. */
-    byte[] bytes() {
-        return bytes;
-    }
-
-    int start(int term) {
-        return start[term];
-    }
-
-    /** The hash of the id whose ordinal is {@code term} ({@link IdTable#hash}). */
-    int hash(int term) {
-        return hashes[term];
+    /** The segment's ids, ordinal t as item t: their bytes and hashes ({@link IdTable#hash}), as tabled. */
+    IdTable ids() {
+        return ids;
     }
 
     /** Segments tabled now (tests). */

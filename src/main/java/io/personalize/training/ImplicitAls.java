@@ -71,22 +71,13 @@ public final class ImplicitAls implements ItemSimilarity {
 
     public ImplicitAls(
             int factors, double regularization, double alpha, int iterations, double valueExponent, long seed) {
-        this(factors, regularization, alpha, iterations, valueExponent, seed, Workers.SERIAL);
+        this(factors, regularization, alpha, iterations, valueExponent, seed, Workers.SERIAL, Solver.CG);
     }
 
-    /** With {@code workers} sharing out each half-sweep's rows: the same factors as on one thread. */
-    public ImplicitAls(
-            int factors,
-            double regularization,
-            double alpha,
-            int iterations,
-            double valueExponent,
-            long seed,
-            Workers workers) {
-        this(factors, regularization, alpha, iterations, valueExponent, seed, workers, Solver.CG);
-    }
-
-    /** With the rows' {@code solver}. */
+    /**
+     * With {@code workers} sharing out each half-sweep's rows (the same factors as on one thread) and the rows'
+     * {@code solver}.
+     */
     public ImplicitAls(
             int factors,
             double regularization,

@@ -182,7 +182,8 @@ public class ShopperContentTests extends ESTestCase {
         sums.put("known", 1.6); // the model knows it: sets the scale, gets nothing
         sums.put("new", 0.8);
         Map<String, Candidate> candidates = new HashMap<>();
-        Recommender.addScaledTerm(sums, null, 0.5f, -1f, Set.of("known"), Set.of("seen"), candidates);
+        Recommender.addScaledTerm(
+                sums, null, 0.5f, -1f, Set.of("known"), Set.of("seen"), BeyondStoredList.NONE, candidates);
         assertThat(candidates.keySet(), equalTo(Set.of("new")));
         assertThat((double) candidates.get("new").score(), closeTo(0.5 * 0.8 / 1.6, 1e-6));
         assertThat(candidates.get("new").reasons().get(0).itemId(), equalTo(null));
@@ -204,7 +205,8 @@ public class ShopperContentTests extends ESTestCase {
         sums.put("known", 2.0);
         sums.put("new1", 0.2);
         sums.put("new2", 0.1);
-        Recommender.addScaledTerm(sums, null, weight, floor, Set.of("known"), Set.of(), candidates);
+        Recommender.addScaledTerm(
+                sums, null, weight, floor, Set.of("known"), Set.of(), BeyondStoredList.NONE, candidates);
         List<String> ranked = candidates.values().stream()
                 .sorted(Candidate.BEST_FIRST)
                 .map(Candidate::item)

@@ -350,8 +350,8 @@ class ImplicitAlsTests {
         assertArrayEquals(textbook.itemFactors(), serial.itemFactors());
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
         try {
-            FactorModel parallel =
-                    new ImplicitAls(f, 0.8, 3, 4, 1, 17L, new Workers(pool, 4)).train(m, TrainingMonitor.NOOP, null);
+            FactorModel parallel = new ImplicitAls(f, 0.8, 3, 4, 1, 17L, new Workers(pool, 4), ImplicitAls.Solver.CG)
+                    .train(m, TrainingMonitor.NOOP, null);
             assertArrayEquals(serial.userFactors(), parallel.userFactors());
             assertArrayEquals(serial.itemFactors(), parallel.itemFactors());
         } finally {

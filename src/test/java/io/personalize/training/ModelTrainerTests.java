@@ -167,7 +167,7 @@ class ModelTrainerTests {
             for (ItemSimilarity similarity : new ItemSimilarity[] {
                 new CosineSimilarity(0.5, 0, 0, 0, workers),
                 new EaseSimilarity(5, 0, 20, Long.MAX_VALUE, EaseSimilarity.Mode.SPARSE, workers),
-                new ImplicitAls(4, 1, 2, 3, 0, 1L, workers)
+                new ImplicitAls(4, 1, 2, 3, 0, 1L, workers, ImplicitAls.Solver.CG)
             }) {
                 calls.set(0);
                 assertThrows(
