@@ -608,19 +608,9 @@ public final class Recommender {
      * Adds {@code weight · cosine / best cosine} of each knn hit with a positive cosine, except those in {@code skipped},
      * as a content reason naming {@code source} (the new item asked about; null for the shopper's content, which no one
      * item makes). The best cosine is over every hit not excluded, skipped ones included: a hit gets the full weight
-     * only when it is as close as anything in the catalogue.
+     * only when it is as close as anything in the catalogue. An item past the stored list ({@code beyond};
+     * {@link BeyondStoredList#NONE}: none) gets that reason first.
      */
-    static void addContentTerm(
-            Map<String, Float> nearest,
-            String source,
-            float weight,
-            Set<String> skipped,
-            Set<String> excluded,
-            Map<String, Candidate> candidates) {
-        addContentTerm(nearest, source, weight, skipped, excluded, BeyondStoredList.NONE, candidates);
-    }
-
-    /** {@link #addContentTerm}, an item past the stored list ({@code beyond}) getting that reason first. */
     static void addContentTerm(
             Map<String, Float> nearest,
             String source,

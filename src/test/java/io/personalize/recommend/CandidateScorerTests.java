@@ -87,6 +87,15 @@ public class CandidateScorerTests extends ESTestCase {
         return a;
     }
 
+    /** The neighbour list of the world's item {@code i}, as the model's document holds it. */
+    private static NeighborList neighborList(World world, int i) {
+        return new NeighborList(
+                name(i),
+                names(world.neighbors().neighbors(i)),
+                world.neighbors().scores(i),
+                world.popularity()[i]);
+    }
+
     private static String name(int item) {
         return "item" + item;
     }
@@ -107,13 +116,7 @@ public class CandidateScorerTests extends ESTestCase {
         Map<String, NeighborList> docs = new HashMap<>();
         List<SourceItem> sources = new ArrayList<>();
         for (int i : history) {
-            docs.put(
-                    name(i),
-                    new NeighborList(
-                            name(i),
-                            names(world.neighbors().neighbors(i)),
-                            world.neighbors().scores(i),
-                            world.popularity()[i]));
+            docs.put(name(i), neighborList(world, i));
             sources.add(new SourceItem(name(i), SourceItem.Origin.HISTORY));
         }
         Integer[] order = new Integer[world.popularity().length];
@@ -217,13 +220,7 @@ public class CandidateScorerTests extends ESTestCase {
             Map<String, NeighborList> lists = new HashMap<>(base.neighbors());
             for (int i : randomSubsetOf(randomIntBetween(0, 3), all)) {
                 if (lists.containsKey(name(i)) == false) {
-                    lists.put(
-                            name(i),
-                            new NeighborList(
-                                    name(i),
-                                    names(world.neighbors().neighbors(i)),
-                                    world.neighbors().scores(i),
-                                    world.popularity()[i]));
+                    lists.put(name(i), neighborList(world, i));
                     sources.add(0, new SourceItem(name(i), SourceItem.Origin.RECENT, 2000));
                 }
             }

@@ -25,7 +25,7 @@ public class ShopperContentTests extends ESTestCase {
         nearest.put("opposite", 0.4f); // cosine -.2: no content term
         nearest.put("seen", 0.95f); // excluded
         Map<String, Candidate> candidates = new HashMap<>();
-        Recommender.addContentTerm(nearest, null, 0.2f, Set.of(), Set.of("seen"), candidates);
+        Recommender.addContentTerm(nearest, null, 0.2f, Set.of(), Set.of("seen"), BeyondStoredList.NONE, candidates);
         assertThat((double) candidates.get("new1").score(), closeTo(0.2, 1e-6));
         assertThat((double) candidates.get("new2").score(), closeTo(0.1, 1e-6));
         assertThat(candidates, not(hasKey("opposite")));
@@ -43,6 +43,7 @@ public class ShopperContentTests extends ESTestCase {
                 ShelfQuery.DEFAULT_CONTENT_WEIGHT,
                 Set.of(),
                 Set.of(),
+                BeyondStoredList.NONE,
                 candidates);
         assertThat((double) candidates.get("tail").score(), closeTo(0.05 + ShelfQuery.DEFAULT_CONTENT_WEIGHT, 1e-6));
         assertThat(
@@ -56,14 +57,21 @@ public class ShopperContentTests extends ESTestCase {
     public void testItemsTheModelKnowsAreSkippedButSetTheScale() {
         Map<String, Candidate> candidates = new HashMap<>();
         Recommender.addContentTerm(
-                Map.of("known", 0.9f, "new", 0.7f), null, 0.3f, Set.of("known"), Set.of(), candidates);
+                Map.of("known", 0.9f, "new", 0.7f),
+                null,
+                0.3f,
+                Set.of("known"),
+                Set.of(),
+                BeyondStoredList.NONE,
+                candidates);
         assertThat(candidates, not(hasKey("known")));
         assertThat((double) candidates.get("new").score(), closeTo(0.3 * 0.4 / 0.8, 1e-6));
     }
 
     public void testNoPositiveCosineNoTerm() {
         Map<String, Candidate> candidates = new HashMap<>();
-        Recommender.addContentTerm(Map.of("a", 0.5f, "b", 0.2f), null, 0.5f, Set.of(), Set.of(), candidates);
+        Recommender.addContentTerm(
+                Map.of("a", 0.5f, "b", 0.2f), null, 0.5f, Set.of(), Set.of(), BeyondStoredList.NONE, candidates);
         assertThat(candidates.size(), equalTo(0));
     }
 
@@ -108,7 +116,14 @@ public class ShopperContentTests extends ESTestCase {
         float weight = Recommender.shopperContentWeight(new Ranking(candidates, null, 0f, Set.of()), request, false);
         assertThat(weight, lessThan(0.6f));
         assertThat((double) weight, closeTo(0.6, 1e-6));
-        Recommender.addContentTerm(Map.of("new1", 0.9f, "new2", 0.85f), null, weight, Set.of(), Set.of(), candidates);
+        Recommender.addContentTerm(
+                Map.of("new1", 0.9f, "new2", 0.85f),
+                null,
+                weight,
+                Set.of(),
+                Set.of(),
+                BeyondStoredList.NONE,
+                candidates);
         List<String> ranked = candidates.values().stream()
                 .sorted(Candidate.BEST_FIRST)
                 .map(Candidate::item)
