@@ -194,10 +194,7 @@ class LanguageModelIT {
     @Test
     void aModelTheShopBroughtIsUsedByName() throws IOException {
         // MiniLM's own files, placed where a shop places its model: the same vectors as the built-in model
-        Path dir = nodeConfig().resolve("personalize/models/shop-minilm");
-        Files.createDirectories(dir);
-        copyResource("all-minilm-l6-v2-q.onnx", dir.resolve("model.onnx"));
-        copyResource("all-minilm-l6-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
+        bringMiniLm("shop-minilm");
         putPipeline("lm-own", "\"model\": \"shop-minilm\", \"dims\": 384");
         createIndex("lm-own-products", "lm-own", 384);
         es.put("/lm-own-products/_doc/85123A?refresh=true", Map.of("title", "WHITE HANGING HEART T-LIGHT HOLDER"))
@@ -214,10 +211,8 @@ class LanguageModelIT {
     void aBroughtModelsPoolingFileChoosesClsPooling() throws IOException {
         // MiniLM's files with sentence-transformers' pooling file asking for the [CLS] token (as BGE's does): a vector
         // of the same size that is not the mean-pooled one
-        Path dir = nodeConfig().resolve("personalize/models/shop-minilm-cls");
+        Path dir = bringMiniLm("shop-minilm-cls");
         Files.createDirectories(dir.resolve("1_Pooling"));
-        copyResource("all-minilm-l6-v2-q.onnx", dir.resolve("model.onnx"));
-        copyResource("all-minilm-l6-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
         Files.writeString(dir.resolve("1_Pooling/config.json"), """
             {"word_embedding_dimension": 384, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""");
         putPipeline("lm-cls", "\"model\": \"shop-minilm-cls\"");
@@ -236,10 +231,8 @@ class LanguageModelIT {
 
     @Test
     void aPoolingFileTheNodeCannotServeIsA400NamingIt() throws IOException {
-        Path dir = nodeConfig().resolve("personalize/models/max-pooled");
+        Path dir = bringMiniLm("max-pooled");
         Files.createDirectories(dir.resolve("1_Pooling"));
-        copyResource("all-minilm-l6-v2-q.onnx", dir.resolve("model.onnx"));
-        copyResource("all-minilm-l6-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
         Files.writeString(dir.resolve("1_Pooling/config.json"), "{\"pooling_mode_max_tokens\": true}");
         JsonNode error = putPipelineExpectingError("{\"fields\": [\"title\"], \"model\": \"max-pooled\"}");
         assertEquals("model", error.path("error").path("property_name").asText(), error.toString());
@@ -325,6 +318,15 @@ class LanguageModelIT {
                 .resolve("target/clusters")
                 .resolve(RealCluster.single().name())
                 .resolve("node-0/config");
+    }
+
+    /** MiniLM's own files placed where a shop places a model it brings: the node's config/personalize/models/NAME. */
+    private static Path bringMiniLm(String name) throws IOException {
+        Path dir = nodeConfig().resolve("personalize/models/" + name);
+        Files.createDirectories(dir);
+        copyResource("all-minilm-l6-v2-q.onnx", dir.resolve("model.onnx"));
+        copyResource("all-minilm-l6-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
+        return dir;
     }
 
     private static void copyResource(String resource, Path target) {
