@@ -44,17 +44,30 @@ public final class StatsAction {
     public static final class NodeResponse extends BaseNodeResponse implements ToXContentObject {
         private final ServingStats.Snapshot stats;
         private final CacheStats cache;
+        // the shoppers' signals as last computed (SignalsCache) and the node's copy of their newest items
+        // (RecentItemsCache): whether a search reads or computes anything
+        private final CacheStats signalsCache;
+        private final CacheStats recentItemsCache;
 
-        public NodeResponse(DiscoveryNode node, ServingStats.Snapshot stats, CacheStats cache) {
+        public NodeResponse(
+                DiscoveryNode node,
+                ServingStats.Snapshot stats,
+                CacheStats cache,
+                CacheStats signalsCache,
+                CacheStats recentItemsCache) {
             super(node);
             this.stats = stats;
             this.cache = cache;
+            this.signalsCache = signalsCache;
+            this.recentItemsCache = recentItemsCache;
         }
 
         public NodeResponse(StreamInput in) throws IOException {
             super(in);
             this.stats = new ServingStats.Snapshot(in);
             this.cache = new CacheStats(in);
+            this.signalsCache = new CacheStats(in);
+            this.recentItemsCache = new CacheStats(in);
         }
 
         @Override
@@ -62,6 +75,8 @@ public final class StatsAction {
             super.writeTo(out);
             stats.writeTo(out);
             cache.writeTo(out);
+            signalsCache.writeTo(out);
+            recentItemsCache.writeTo(out);
         }
 
         @Override
@@ -69,6 +84,8 @@ public final class StatsAction {
             builder.startObject().field("name", getNode().getName());
             builder.field("serving", stats);
             builder.field("cache", cache);
+            builder.field("signals_cache", signalsCache);
+            builder.field("recent_items_cache", recentItemsCache);
             return builder.endObject();
         }
 
@@ -77,12 +94,14 @@ public final class StatsAction {
             return o instanceof NodeResponse other
                     && getNode().equals(other.getNode())
                     && stats.equals(other.stats)
-                    && cache.equals(other.cache);
+                    && cache.equals(other.cache)
+                    && signalsCache.equals(other.signalsCache)
+                    && recentItemsCache.equals(other.recentItemsCache);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(getNode(), stats, cache);
+            return java.util.Objects.hash(getNode(), stats, cache, signalsCache, recentItemsCache);
         }
     }
 

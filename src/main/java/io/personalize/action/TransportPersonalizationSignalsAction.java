@@ -78,24 +78,33 @@ public final class TransportPersonalizationSignalsAction
         if (request.explain() == false && request.contextItems().isEmpty() && request.userId() != null) {
             // the caller's rights shape nothing in these signals (no context item to check, no item named): the node's
             // copy serves while nothing they are computed from changed
-            SignalsCache.Key key = cacheKey(model, request.userId(), recent);
+            String user = request.userId();
+            long forgottenAt = forgottenAt(model, user);
+            SignalsCache.Key key = cacheKey(model, user, recent, forgottenAt);
             PersonalizationSignals known = key == null ? null : signalsCache.get(key);
             if (known != null) {
                 listener.onResponse(new PersonalizationSignalsAction.Response(known));
                 return;
             }
-            profiles.load(
+            profiles.loadKnowingRecent(
                     model,
-                    request.userId(),
+                    user,
                     List.of(),
                     recent,
                     ProfileLoader.Neighbors.ALL,
-                    listener.delegateFailureAndWrap((l, profile) -> {
-                        PersonalizationSignals signals =
-                                PersonalizationSignals.of(profile, false).withoutNames();
-                        // kept only if the load saw what the key names (no event or forgetting landed meanwhile)
-                        if (key != null && key.equals(cacheKey(model, request.userId(), recent))) {
-                            signalsCache.put(key, signals);
+                    listener.delegateFailureAndWrap((l, loaded) -> {
+                        PersonalizationSignals signals = PersonalizationSignals.of(loaded.profile(), false)
+                                .withoutNames();
+                        // kept under the write of the newest-items document the load counted, whether this node's
+                        // copy held it or the load read it (and filled the copy with it: a shopper's second search
+                        // on a node is served from here, not only the third), and only if no forgetting landed
+                        // meanwhile
+                        if (forgottenAt == forgottenAt(model, user)) {
+                            SignalsCache.Key computedFrom =
+                                    SignalsCache.keyOf(model, user, recent, forgottenAt, loaded.recent());
+                            if (computedFrom != null) {
+                                signalsCache.put(computedFrom, signals);
+                            }
                         }
                         l.onResponse(new PersonalizationSignalsAction.Response(signals));
                     }));
@@ -135,13 +144,17 @@ public final class TransportPersonalizationSignalsAction
     }
 
     /** What the shopper's signals are computed from, as this node knows it now (see {@link SignalsCache#keyOf}). */
-    private SignalsCache.Key cacheKey(ActiveModel model, String user, int recent) {
+    private SignalsCache.Key cacheKey(ActiveModel model, String user, int recent, long forgottenAt) {
         RecentItemsCache.Known known = recent > 0
                 ? profiles.cache()
                         .recentItems()
                         .get(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()), user)
                 : null;
-        return SignalsCache.keyOf(
-                model, user, recent, profiles.forgottenUsers().get().forgottenAt(model.name(), user), known);
+        return SignalsCache.keyOf(model, user, recent, forgottenAt, known);
+    }
+
+    /** When the shopper was last forgotten, as the node's cluster state says now. */
+    private long forgottenAt(ActiveModel model, String user) {
+        return profiles.forgottenUsers().get().forgottenAt(model.name(), user);
     }
 }

@@ -1,6 +1,7 @@
 package io.personalize.action;
 
 import io.personalize.profile.ServingCache;
+import io.personalize.rescore.SignalsCache;
 import io.personalize.stats.ServingStats;
 import java.io.IOException;
 import java.util.List;
@@ -21,6 +22,7 @@ public final class TransportStatsAction
 
     private final ServingStats stats;
     private final ServingCache cache;
+    private final SignalsCache signalsCache;
 
     @Inject
     public TransportStatsAction(
@@ -29,7 +31,8 @@ public final class TransportStatsAction
             ThreadPool threadPool,
             ActionFilters actionFilters,
             ServingStats stats,
-            ServingCache cache) {
+            ServingCache cache,
+            SignalsCache signalsCache) {
         super(
                 StatsAction.NAME,
                 clusterService,
@@ -39,6 +42,7 @@ public final class TransportStatsAction
                 threadPool.executor(ThreadPool.Names.MANAGEMENT));
         this.stats = stats;
         this.cache = cache;
+        this.signalsCache = signalsCache;
     }
 
     @Override
@@ -59,6 +63,11 @@ public final class TransportStatsAction
 
     @Override
     protected StatsAction.NodeResponse nodeOperation(StatsAction.NodeRequest request, Task task) {
-        return new StatsAction.NodeResponse(clusterService.localNode(), stats.snapshot(), cache.stats());
+        return new StatsAction.NodeResponse(
+                clusterService.localNode(),
+                stats.snapshot(),
+                cache.stats(),
+                signalsCache.stats(),
+                cache.recentItems().stats());
     }
 }

@@ -238,6 +238,28 @@ public final class ProfileLoader {
             int recent,
             Neighbors wanted,
             ActionListener<Profile> listener) {
+        loadKnowingRecent(model, user, context, recent, wanted, listener.map(Loaded::profile));
+    }
+
+    /**
+     * A profile and the write of the shopper's newest-items document (the events API's) it counted: null when it
+     * counted none from there (no user, no newest items wanted, newest items searched in the events index, or a read
+     * that failed), {@link RecentItemsCache.Known#ABSENT} when the document does not exist.
+     */
+    public record Loaded(Profile profile, RecentItemsCache.Known recent) {}
+
+    /**
+     * {@link #load}, saying which write of the newest-items document the profile counted: what a copy of anything
+     * computed from the profile is keyed by, whether that write came from the node's {@link RecentItemsCache} or from
+     * the realtime read that fills it.
+     */
+    public void loadKnowingRecent(
+            ActiveModel model,
+            String user,
+            List<String> context,
+            int recent,
+            Neighbors wanted,
+            ActionListener<Loaded> listener) {
         Fetched fetched = new Fetched();
         List<String> ids = new ArrayList<>();
         // a cheap map lookup in the node's cluster state, on every request: a node that missed the clearing of its
@@ -260,7 +282,7 @@ public final class ProfileLoader {
                 notForgotten(model, user, fetched.recentItems),
                 fetched.neighbors,
                 fetched.popular,
-                l));
+                l.map(profile -> new Loaded(profile, fetched.recentWrite))));
         boolean wantsRecent = user != null && recent > 0;
         boolean fromApi = model.config().events().recentEvents() == ModelConfig.Events.RecentEvents.API;
         try (RefCountingListener refs = new RefCountingListener(firstRound)) {
@@ -294,6 +316,8 @@ public final class ProfileLoader {
         volatile UserProfile user;
         volatile PopularList popular;
         volatile List<SourceItem> recentItems = List.of();
+        // the write of the newest-items document recentItems come from (null: not from there)
+        volatile RecentItemsCache.Known recentWrite;
 
         void add(ModelDocument document) {
             switch (document) {
@@ -325,6 +349,7 @@ public final class ProfileLoader {
             RecentItemsCache.Known known = recentCopy.get(model.name(), recentIndex, recentUser);
             if (known != null) {
                 fetched.recentItems = known.items().items();
+                fetched.recentWrite = known;
                 recentUser = null;
             } else {
                 recentStamp = recentCopy.stamp(model.name(), recentIndex, recentUser);
@@ -363,6 +388,7 @@ public final class ProfileLoader {
                     }
                     if (read != null) {
                         fetched.recentItems = read.items().items();
+                        fetched.recentWrite = read;
                         recentCopy.offer(model.name(), recentIndex, recentRead, read, stamp);
                     }
                     continue;

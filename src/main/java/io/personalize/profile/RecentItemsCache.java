@@ -1,5 +1,7 @@
 package io.personalize.profile;
 
+import io.personalize.compat.CacheCounters;
+import io.personalize.stats.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -221,5 +223,13 @@ public final class RecentItemsCache {
 
     public long count() {
         return entries.count();
+    }
+
+    /** Entries, their weight, the limit, hits, misses and evictions (since the copy was last sized). */
+    public CacheStats stats() {
+        Cache<Key, Known> cache = entries;
+        CacheCounters counters = CacheCounters.of(cache);
+        return new CacheStats(
+                cache.count(), cache.weight(), limitBytes, counters.hits(), counters.misses(), counters.evictions());
     }
 }

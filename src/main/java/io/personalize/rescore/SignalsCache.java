@@ -1,8 +1,10 @@
 package io.personalize.rescore;
 
+import io.personalize.compat.CacheCounters;
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.RecentItemsCache;
+import io.personalize.stats.CacheStats;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
 import org.elasticsearch.common.settings.ClusterSettings;
@@ -51,9 +53,12 @@ public final class SignalsCache {
 
     /**
      * The key of a shopper's signals, or null when they are not to be kept: their newest items come from a search of
-     * the events index (read for every request) or are not in this node's copy ({@code recent}, null: the load reads
-     * them and keeps them there, so the next request has a key), or the write the model's configuration was read from
-     * is not known. {@code forgottenAt}: when the shopper was last forgotten, as the node's cluster state says.
+     * the events index (read for every request) or no write of the events API's newest-items document is known
+     * ({@code recent}, null), or the write the model's configuration was read from is not known. {@code recent}: for a
+     * look-up, the write this node's copy holds (null when it holds none: the load reads the document and fills the
+     * copy); to keep signals, the write the load counted (ProfileLoader.Loaded), so that the signals of a load that
+     * read the document are found by the shopper's next request. {@code forgottenAt}: when the shopper was last
+     * forgotten, as the node's cluster state says.
      */
     public static Key keyOf(
             ActiveModel model, String user, int recentItems, long forgottenAt, RecentItemsCache.Known recent) {
@@ -136,5 +141,13 @@ public final class SignalsCache {
 
     public long count() {
         return entries.count();
+    }
+
+    /** Entries, their weight, the limit, hits, misses and evictions (since the cache was last sized). */
+    public CacheStats stats() {
+        Cache<Key, PersonalizationSignals> cache = entries;
+        CacheCounters counters = CacheCounters.of(cache);
+        return new CacheStats(
+                cache.count(), cache.weight(), limitBytes, counters.hits(), counters.misses(), counters.evictions());
     }
 }

@@ -14,6 +14,8 @@ public class StatsNodeResponseSerializationTests extends AbstractWireSerializing
         return new StatsAction.NodeResponse(
                 DiscoveryNodeUtils.create(randomAlphaOfLengthBetween(1, 10)),
                 ServingStatsSnapshotSerializationTests.randomSnapshot(),
+                CacheStatsSerializationTests.randomStats(),
+                CacheStatsSerializationTests.randomStats(),
                 CacheStatsSerializationTests.randomStats());
     }
 
