@@ -344,6 +344,34 @@ abstract class EventsCases {
         assertTopHit(nodes, user, "b", "a new event counts");
     }
 
+    /** A cache's figures on the node {@code node} answers from ({@code _recommend/_stats/_local}). */
+    private static JsonNode localCache(EsClient node, String cache) {
+        JsonNode nodes = node.get("/_recommend/_stats/_local").ok().path("nodes");
+        return nodes.elements().next().path(cache);
+    }
+
+    /**
+     * After an event sent through the API, a shopper's first rescored search on a node reads their newest-items
+     * document (the events API updates the copies nodes hold, but only a read creates one) and computes their
+     * signals; the second is served from the node's signals, without computing them again (it was only the third).
+     */
+    @Test
+    void aShoppersSecondSearchOnANodeIsServedFromTheSignalsTheFirstComputed() {
+        String user = "u-second";
+        cluster.nodes().get(0).post(eventsPath(), event(user, "a", "view")).ok();
+        for (EsClient node : cluster.nodes()) {
+            assertEquals("b", topHit(node, user), node.baseUrl() + ": a's best neighbour");
+            JsonNode first = localCache(node, "signals_cache");
+            assertEquals("b", topHit(node, user), node.baseUrl() + ": the second search, the same signals");
+            JsonNode second = localCache(node, "signals_cache");
+            assertEquals(
+                    first.path("hits").asLong() + 1,
+                    second.path("hits").asLong(),
+                    node.baseUrl() + ": the second search is served from the node's signals " + second);
+            assertEquals(first.path("misses").asLong(), second.path("misses").asLong(), node.baseUrl());
+        }
+    }
+
     @Test
     void forgettingAUserDeletesWhatTheApiKeptOfThem() {
         EsClient es = cluster.any();
