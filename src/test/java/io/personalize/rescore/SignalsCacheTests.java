@@ -125,5 +125,11 @@ public class SignalsCacheTests extends ESTestCase {
         assertNull(cache.get(SignalsCache.keyOf(model(1, 8, v1), "u1", 10, 0, written(3))));
         assertNull(cache.get(SignalsCache.keyOf(model(1, 7, v1), "u1", 10, 0, written(4))));
         assertNull(cache.get(SignalsCache.keyOf(model(1, 7, v1), "u1", 10, 99, written(3))));
+        // what _recommend/_stats shows of it: one entry, one search served from it, three not
+        var stats = cache.stats();
+        assertEquals(1, stats.entries());
+        assertEquals(SignalsCache.weight(signals), stats.bytes());
+        assertEquals(1, stats.hits());
+        assertEquals(3, stats.misses());
     }
 }
