@@ -123,7 +123,11 @@ public final class RescoreSpeedBench {
         Map<String, List<Long>> nanos = new LinkedHashMap<>();
         names.forEach(n -> nanos.put(n, new ArrayList<>()));
         System.out.println("load average before: " + loadAverage());
+        JsonNode countersBefore = null;
         for (int round = 0; round <= rounds; round++) {
+            if (round == 1) {
+                countersBefore = servingCounters(es);
+            }
             for (int q = 0; q < cases.size(); q++) {
                 for (int m = 0; m < names.size(); m++) {
                     String name = names.get((q + m + round) % names.size());
@@ -135,6 +139,9 @@ public final class RescoreSpeedBench {
             }
         }
         System.out.println("load average after:  " + loadAverage());
+        if (countersBefore != null) {
+            printServingCounters(countersBefore, servingCounters(es));
+        }
         System.out.printf(
                 Locale.ROOT,
                 "%n%-24s %9s %9s %9s %12s %12s%n",
@@ -380,6 +387,51 @@ public final class RescoreSpeedBench {
         long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
         int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    /**
+     * Every node's GETs and the plugin's signals and newest-items caches ({@code _nodes/stats}, {@code _recommend/_stats}):
+     * what the measured rounds read and computed, summed over the nodes (a plugin without those caches shows zeros).
+     */
+    static JsonNode servingCounters(EsClient es) {
+        ObjectNode counters = EsClient.object();
+        long gets = 0;
+        for (JsonNode node : es.get("/_nodes/stats/indices/get").ok().path("nodes")) {
+            gets += node.path("indices").path("get").path("total").asLong();
+        }
+        counters.put("gets", gets);
+        for (JsonNode node : es.get("/_recommend/_stats").ok().path("nodes")) {
+            for (String cache : List.of("signals_cache", "recent_items_cache")) {
+                for (String field : List.of("hits", "misses", "evictions", "entries", "size_in_bytes")) {
+                    String name = cache + "." + field;
+                    counters.put(
+                            name,
+                            counters.path(name).asLong()
+                                    + node.path(cache).path(field).asLong());
+                }
+            }
+        }
+        return counters;
+    }
+
+    static void printServingCounters(JsonNode before, JsonNode after) {
+        System.out.printf(
+                Locale.ROOT,
+                "measured rounds: %,d GETs; signals cache %,d hits, %,d misses, %,d evictions (%,d entries, %,d bytes"
+                        + " after); newest-items copy %,d hits, %,d misses, %,d evictions%n",
+                after.path("gets").asLong() - before.path("gets").asLong(),
+                delta(before, after, "signals_cache.hits"),
+                delta(before, after, "signals_cache.misses"),
+                delta(before, after, "signals_cache.evictions"),
+                after.path("signals_cache.entries").asLong(),
+                after.path("signals_cache.size_in_bytes").asLong(),
+                delta(before, after, "recent_items_cache.hits"),
+                delta(before, after, "recent_items_cache.misses"),
+                delta(before, after, "recent_items_cache.evictions"));
+    }
+
+    private static long delta(JsonNode before, JsonNode after, String field) {
+        return after.path(field).asLong() - before.path(field).asLong();
     }
 
     static String loadAverage() {
