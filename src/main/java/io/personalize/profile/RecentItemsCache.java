@@ -1,6 +1,5 @@
 package io.personalize.profile;
 
-import io.personalize.compat.CacheCounters;
 import io.personalize.stats.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -227,9 +226,6 @@ public final class RecentItemsCache {
 
     /** Entries, their weight, the limit, hits, misses and evictions (since the copy was last sized). */
     public CacheStats stats() {
-        Cache<Key, Known> cache = entries;
-        CacheCounters counters = CacheCounters.of(cache);
-        return new CacheStats(
-                cache.count(), cache.weight(), limitBytes, counters.hits(), counters.misses(), counters.evictions());
+        return CacheStats.of(entries, limitBytes);
     }
 }

@@ -1,6 +1,5 @@
 package io.personalize.profile;
 
-import io.personalize.compat.CacheCounters;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
@@ -208,8 +207,6 @@ public final class ServingCache {
     }
 
     public CacheStats stats() {
-        CacheCounters stats = CacheCounters.of(documents);
-        return new CacheStats(
-                documents.count(), documents.weight(), limitBytes, stats.hits(), stats.misses(), stats.evictions());
+        return CacheStats.of(documents, limitBytes);
     }
 }

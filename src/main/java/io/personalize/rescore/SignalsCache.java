@@ -1,6 +1,5 @@
 package io.personalize.rescore;
 
-import io.personalize.compat.CacheCounters;
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.RecentItemsCache;
@@ -145,9 +144,6 @@ public final class SignalsCache {
 
     /** Entries, their weight, the limit, hits, misses and evictions (since the cache was last sized). */
     public CacheStats stats() {
-        Cache<Key, PersonalizationSignals> cache = entries;
-        CacheCounters counters = CacheCounters.of(cache);
-        return new CacheStats(
-                cache.count(), cache.weight(), limitBytes, counters.hits(), counters.misses(), counters.evictions());
+        return CacheStats.of(entries, limitBytes);
     }
 }
