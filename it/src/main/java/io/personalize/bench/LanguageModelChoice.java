@@ -111,7 +111,8 @@ public final class LanguageModelChoice {
         System.out.println("reproduce: a node given the models under config/personalize/models/NAME/, then mvn -f"
                 + " it/pom.xml compile exec:java -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
                 + " -Dexec.args=\"URL [" + String.join(",", MODELS.keySet()) + "]\" (bin/bench content runs it"
-                + " with its other families)");
+                + " with its other families); bootstrap: " + PairedBootstrap.RESAMPLES + " draws, seed "
+                + PairedBootstrap.SEED + " (PairedBootstrap)");
     }
 
     /**
