@@ -177,12 +177,12 @@ final class ContentChoice {
      * The paired difference with its normal and bootstrap 95% intervals in full, and for each whether it is above 0
      * (beyond noise).
      */
-    static String interval(Result a, Result b) {
+    private static String interval(Result a, Result b) {
         double[] d = ContentQualityBench.pairedInterval(a.ndcg(), b.ndcg());
         double[] boot = PairedBootstrap.interval(a.ndcg(), b.ndcg());
         return String.format(
                 Locale.ROOT,
-                "%+.5f, normal [%+.5f, %+.5f] %s, bootstrap [%+.5f, %+.5f] %s",
+                "%+.6f, normal [%+.6f, %+.6f] %s, bootstrap [%+.6f, %+.6f] %s",
                 d[0],
                 d[0] - d[1],
                 d[0] + d[1],
