@@ -1,5 +1,7 @@
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -21,6 +23,9 @@ import java.util.Map;
  *   java -cp "$(cat cp.txt)" src/test/reference/MakeE5Reference.java
  */
 public class MakeE5Reference {
+    // DJL brings Gson: a JSON string of the text, as written (no HTML escaping)
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
     public static void main(String[] args) throws Exception {
         String prefix = "query: ";
         List<String> texts = List.of(
@@ -62,7 +67,7 @@ public class MakeE5Reference {
                 values.add(String.format(Locale.ROOT, "%.7g", f));
             }
             json.append("  {\"text\": ")
-                    .append(quote(text))
+                    .append(json(text))
                     .append(",\n   \"ids\": [")
                     .append(String.join(", ", kept))
                     .append("],\n   \"vector\": [")
@@ -74,17 +79,7 @@ public class MakeE5Reference {
         Files.writeString(Path.of("src/test/resources/io/personalize/embed/e5-reference.json"), json.toString());
     }
 
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> b.append(ch);
-            }
-        }
-        return b.append('"').toString();
+    private static String json(String text) {
+        return GSON.toJson(text);
     }
 }
