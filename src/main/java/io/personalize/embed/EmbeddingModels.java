@@ -33,8 +33,8 @@ public final class EmbeddingModels implements Closeable {
      * E5 was trained with "query: " or "passage: " before every text. Products get "query: " as the queries do: the
      * model's card asks for it on both sides of a symmetric task (similar items, content recommendations: a product
      * against products), and on the bench's validation split it was the better text for content recommendations
-     * ({@code LanguageModelChoice}: "query: " + cleaned title against "passage: " + cleaned title). One prefix for
-     * both keeps a product's own title, as a query, finding the product first.
+     * ({@code LanguageModelChoice}: "query: " + cleaned title .0723 against "passage: " + cleaned title .0692). One
+     * prefix for both keeps a product's own title, as a query, finding the product first.
      */
     public static final String E5_PREFIX = "query: ";
 
@@ -114,8 +114,7 @@ public final class EmbeddingModels implements Closeable {
     private IllegalArgumentException unknown(String name) {
         return new IllegalArgumentException("unknown model [" + name + "]: expected [" + HASHING + "], [" + MINILM
                 + "], [" + E5 + "] or the name of a directory under config/personalize/models/ holding " + MODEL_FILE
-                + " and "
-                + TOKENIZER_FILE);
+                + " and " + TOKENIZER_FILE);
     }
 
     private static WordPieceTokenizer tokenizer(String name, byte[] json) {

@@ -19,9 +19,10 @@ import java.util.Map;
  * mask (padding excluded), or the first token's vector ({@code [CLS]}) for a model that says {@link Pooling#CLS},
  * divided by its L2 norm. A model whose output is already pooled (2-D) is only normalised.
  * <p>
- * A model may be given a prefix that every text gets before it is tokenized (e5's {@code "query: "}: E5 was trained with
- * one on every text, and gives worse vectors without it). A batch is padded to its longest text. The session is thread-safe; each call runs on ONNX Runtime's caller thread
- * only (one intra-op thread), so the node's {@code personalize_embed} pool is what bounds the CPU it takes.
+ * A model may be given a prefix that every text gets before it is tokenized (e5's {@code "query: "}: E5 was trained
+ * with one on every text, and gives worse vectors without it). A batch is padded to its longest text. The session is
+ * thread-safe; each call runs on ONNX Runtime's caller thread only (one intra-op thread), so the node's
+ * {@code personalize_embed} pool is what bounds the CPU it takes.
  */
 public final class SentenceEmbedder implements Closeable {
 

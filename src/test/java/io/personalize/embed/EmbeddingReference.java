@@ -11,9 +11,9 @@ import org.elasticsearch.xcontent.json.JsonXContent;
 
 /**
  * The reference cases of {@code minilm-reference.json}: token ids from the Hugging Face tokenizers library, vectors
- * from langchain4j's all-MiniLM-L6-v2 (quantized) model, made once by {@code src/test/reference/MakeEmbeddingReference.java};
- * and of {@code e5-reference.json}: the same for "query: " + text through langchain4j's e5-small-v2 (quantized) model,
- * made once by {@code src/test/reference/MakeE5Reference.java}.
+ * from langchain4j's all-MiniLM-L6-v2 (quantized) model, made once by
+ * {@code src/test/reference/MakeEmbeddingReference.java}; and of {@code e5-reference.json}: the same for "query: " +
+ * text through langchain4j's e5-small-v2 (quantized) model, made once by {@code src/test/reference/MakeE5Reference.java}.
  */
 record EmbeddingReference(String text, int[] ids, float[] vector) {
 

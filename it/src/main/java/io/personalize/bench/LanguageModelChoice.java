@@ -111,8 +111,9 @@ public final class LanguageModelChoice {
         }
         System.out.printf(Locale.ROOT, "took %.0f s%n", (System.nanoTime() - started) / 1e9);
         System.out.println(
-                "reproduce: a node (minilm and e5 built in, the others given under config/personalize/models/NAME/), then mvn -f"
-                        + " it/pom.xml compile exec:java -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
+                "reproduce: a node (minilm and e5 built in, the others given under config/personalize/models/NAME/),"
+                        + " then mvn -f it/pom.xml compile exec:java"
+                        + " -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
                         + " -Dexec.args=\"URL [" + String.join(",", MODELS.keySet()) + "]\" (bin/bench content runs it"
                         + " with its other families); bootstrap: " + PairedBootstrap.RESAMPLES + " draws, seed "
                         + PairedBootstrap.SEED + " (PairedBootstrap)");

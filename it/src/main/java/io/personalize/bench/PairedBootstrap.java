@@ -5,8 +5,8 @@ import java.util.SplittableRandom;
 
 /**
  * The paired bootstrap interval of a mean difference per shopper: the shoppers are drawn with replacement
- * {@link #RESAMPLES} times (a fixed {@link #SEED}, so a run prints the same interval again), the mean of a - b taken over
- * each draw, and the 2.5th and 97.5th percentiles of those means reported. Beside the normal interval (mean ± 1.96
+ * {@link #RESAMPLES} times (a fixed {@link #SEED}, so a run prints the same interval again), the mean of a - b taken
+ * over each draw, and the 2.5th and 97.5th percentiles of those means reported. Beside the normal interval (mean ± 1.96
  * standard errors) it makes no assumption on the shape of the differences, which per-shopper NDCG@10 differences are
  * far from (most are 0, a few ±1).
  */
