@@ -19,12 +19,15 @@ import java.util.Map;
  * mask (padding excluded), or the first token's vector ({@code [CLS]}) for a model that says {@link Pooling#CLS},
  * divided by its L2 norm. A model whose output is already pooled (2-D) is only normalised.
  * <p>
- * A batch is padded to its longest text. The session is thread-safe; each call runs on ONNX Runtime's caller thread
- * only (one intra-op thread), so the node's {@code personalize_embed} pool is what bounds the CPU it takes.
+ * A model may be given a prefix that every text gets before it is tokenized (e5's {@code "query: "}: E5 was trained
+ * with one on every text, and gives worse vectors without it). A batch is padded to its longest text. The session is
+ * thread-safe; each call runs on ONNX Runtime's caller thread only (one intra-op thread), so the node's
+ * {@code personalize_embed} pool is what bounds the CPU it takes.
  */
 public final class SentenceEmbedder implements Closeable {
 
     private final String name;
+    private final String prefix;
     private final WordPieceTokenizer tokenizer;
     private final OrtSession session;
     private final boolean tokenTypes;
@@ -33,9 +36,11 @@ public final class SentenceEmbedder implements Closeable {
     private final Pooling pooling;
     private final int dims;
 
-    private SentenceEmbedder(String name, WordPieceTokenizer tokenizer, OrtSession session, Pooling.Config pooling)
+    private SentenceEmbedder(
+            String name, String prefix, WordPieceTokenizer tokenizer, OrtSession session, Pooling.Config pooling)
             throws OrtException {
         this.name = name;
+        this.prefix = prefix;
         this.pooling = pooling.pooling();
         this.tokenizer = tokenizer;
         this.session = session;
@@ -69,7 +74,8 @@ public final class SentenceEmbedder implements Closeable {
     }
 
     /** Opens the ONNX model; the caller closes the result. */
-    static SentenceEmbedder open(String name, byte[] onnx, WordPieceTokenizer tokenizer, Pooling.Config pooling)
+    static SentenceEmbedder open(
+            String name, String prefix, byte[] onnx, WordPieceTokenizer tokenizer, Pooling.Config pooling)
             throws OrtException {
         OrtEnvironment env = OrtRuntime.environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -79,7 +85,7 @@ public final class SentenceEmbedder implements Closeable {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             OrtSession session = env.createSession(onnx, options);
             try {
-                return new SentenceEmbedder(name, tokenizer, session, pooling);
+                return new SentenceEmbedder(name, prefix, tokenizer, session, pooling);
             } catch (RuntimeException e) {
                 session.close();
                 throw e;
@@ -95,7 +101,14 @@ public final class SentenceEmbedder implements Closeable {
         return dims;
     }
 
-    /** The most word pieces of a text the model reads, [CLS] and [SEP] included; the rest is truncated. */
+    /** What every text gets before it is tokenized ("" for most models). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /**
+     * The most word pieces of a text the model reads, [CLS] and [SEP] (and the prefix) included; the rest is truncated.
+     */
     public int maxTokens() {
         return tokenizer.maxLength();
     }
@@ -115,7 +128,7 @@ public final class SentenceEmbedder implements Closeable {
         int[][] ids = new int[batch][];
         int length = 0;
         for (int i = 0; i < batch; i++) {
-            ids[i] = tokenizer.encode(texts.get(i));
+            ids[i] = tokenizer.encode(prefix + texts.get(i));
             length = Math.max(length, ids[i].length);
         }
         long[] inputIds = new long[batch * length];

@@ -11,13 +11,19 @@ import org.elasticsearch.xcontent.json.JsonXContent;
 
 /**
  * The reference cases of {@code minilm-reference.json}: token ids from the Hugging Face tokenizers library, vectors
- * from langchain4j's all-MiniLM-L6-v2 (quantized) model, made once by {@code src/test/reference/MakeEmbeddingReference.java}.
+ * from langchain4j's all-MiniLM-L6-v2 (quantized) model, made once by
+ * {@code src/test/reference/MakeEmbeddingReference.java}; and of {@code e5-reference.json}: the same for "query: " +
+ * text through langchain4j's e5-small-v2 (quantized) model, made once by {@code src/test/reference/MakeE5Reference.java}.
  */
 record EmbeddingReference(String text, int[] ids, float[] vector) {
 
-    @SuppressWarnings("unchecked")
     static List<EmbeddingReference> load() throws IOException {
-        try (InputStream in = EmbeddingReference.class.getResourceAsStream("minilm-reference.json");
+        return load("minilm-reference.json");
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<EmbeddingReference> load(String resource) throws IOException {
+        try (InputStream in = EmbeddingReference.class.getResourceAsStream(resource);
                 XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, in)) {
             List<EmbeddingReference> cases = new ArrayList<>();
             for (Object raw : (List<Object>) parser.map().get("cases")) {

@@ -1,5 +1,6 @@
 package io.personalize.embed;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,29 @@ class SentenceEmbedderTests {
         for (EmbeddingReference c : withVector) {
             assertClose(c.vector(), minilm.embed(List.of(c.text()))[0], "[" + c.text() + "]");
         }
+    }
+
+    @Test
+    void e5IsTheReferenceImplementationsGivenItsQueryPrefix() throws Exception {
+        // langchain4j's e5-small-v2 adds no prefix: its vectors of "query: " + text are what the built-in e5 gives for
+        // the text alone, on products and queries alike
+        SentenceEmbedder e5 = models.get(EmbeddingModels.E5);
+        assertEquals(384, e5.dims());
+        assertEquals("query: ", e5.prefix());
+        List<EmbeddingReference> cases = EmbeddingReference.load("e5-reference.json");
+        assertEquals(9, cases.size());
+        for (EmbeddingReference c : cases) {
+            assertArrayEquals(c.ids(), e5.tokenizer().encode(e5.prefix() + c.text()), "[" + c.text() + "]");
+            assertClose(c.vector(), e5.embed(List.of(c.text()))[0], "[" + c.text() + "]");
+        }
+        // the prefix changes the vector, so a text given with it gets it twice (a shop that added it itself drops it)
+        float[] twice = e5.embed(List.of("query: RABBIT NIGHT LIGHT"))[0];
+        float[] once = e5.embed(List.of("RABBIT NIGHT LIGHT"))[0];
+        double dot = 0;
+        for (int d = 0; d < once.length; d++) {
+            dot += once[d] * twice[d];
+        }
+        assertTrue(dot < 0.9999, "a text already prefixed is prefixed again: cosine " + dot);
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {

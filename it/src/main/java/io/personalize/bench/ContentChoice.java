@@ -148,11 +148,14 @@ final class ContentChoice {
                     t.metrics().ndcg(),
                     t.metrics().coverage(),
                     100 * w,
-                    ref == null || r == ref
-                            ? ""
-                            : ContentQualityBench.pairedDifference(
-                                    t.ndcg(), test(ref).ndcg()));
+                    ref == null || r == ref ? "" : interval(t, test(ref)));
         }
+        System.out.printf(
+                Locale.ROOT,
+                "   95%% intervals of the paired difference per shopper: normal (mean ± 1.96 standard errors) and"
+                        + " bootstrap (%,d draws of the shoppers with replacement, seed %d, 2.5th to 97.5th percentile)%n",
+                PairedBootstrap.RESAMPLES,
+                PairedBootstrap.SEED);
         if (ref != null && chosenFamily != null) {
             Row chosen = best.get(chosenFamily);
             System.out.printf(
@@ -170,16 +173,27 @@ final class ContentChoice {
         return wordless;
     }
 
-    /** The paired difference with its 95% interval in full, and whether the interval is above 0 (beyond noise). */
+    /**
+     * The paired difference with its normal and bootstrap 95% intervals in full, and for each whether it is above 0
+     * (beyond noise).
+     */
     private static String interval(Result a, Result b) {
         double[] d = ContentQualityBench.pairedInterval(a.ndcg(), b.ndcg());
+        double[] boot = PairedBootstrap.interval(a.ndcg(), b.ndcg());
         return String.format(
                 Locale.ROOT,
-                "%+.5f, 95%% interval [%+.5f, %+.5f]: %s",
+                "%+.6f, normal [%+.6f, %+.6f] %s, bootstrap [%+.6f, %+.6f] %s",
                 d[0],
                 d[0] - d[1],
                 d[0] + d[1],
-                d[0] - d[1] > 0 ? "above, beyond noise" : d[0] + d[1] < 0 ? "below, beyond noise" : "within noise");
+                verdict(d[0] - d[1], d[0] + d[1]),
+                boot[0],
+                boot[1],
+                verdict(boot[0], boot[1]));
+    }
+
+    private static String verdict(double lower, double upper) {
+        return lower > 0 ? "above, beyond noise" : upper < 0 ? "below, beyond noise" : "within noise";
     }
 
     /** The share of the candidate's top-5 neighbours (brute-force cosine) sharing no word with the product. */

@@ -29,10 +29,10 @@ import org.apache.lucene.analysis.en.EnglishAnalyzer;
  * Each mode runs twice, interleaved, and the better run counts.
  * <p>
  * Then the language model (issue 14), on fewer documents ({@code lmDocs}, default 20,000: MiniLM runs about a
- * thousand titles a second per core, 200,000 would take minutes per run on a shared 2-core machine): hashing, MiniLM
- * and no vector on the same documents, the latency of a knn search whose query vector the node computes from text
- * beside the same search with the vector given, and the node's heap and resident memory before MiniLM is loaded and
- * after.
+ * thousand titles a second per core, 200,000 would take minutes per run on a shared 2-core machine): hashing, MiniLM,
+ * E5 and no vector on the same documents, the latency of a knn search whose query vector the node computes from text
+ * (MiniLM) beside the same search with the vector given, and the node's heap and resident memory before the models are
+ * loaded and after.
  */
 public final class IngestBench {
 
@@ -96,6 +96,7 @@ public final class IngestBench {
     }
 
     static final String MINILM_PIPELINE = "bench-minilm";
+    static final String E5_PIPELINE = "bench-e5";
 
     private static void languageModel(EsClient es, List<Map<String, Object>> docs, List<OnlineRetail.Product> catalogue)
             throws Exception {
@@ -118,9 +119,12 @@ public final class IngestBench {
                 .asInt();
         Memory before = memory(es, pid);
 
-        es.put("/_ingest/pipeline/" + MINILM_PIPELINE, """
-            {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
-                                             "model": "minilm", "ignore_missing": true}}]}""").ok();
+        for (String model : List.of("minilm", "e5")) {
+            es.put("/_ingest/pipeline/bench-" + model, String.format(Locale.ROOT, """
+                {"processors": [{"item_vector": {"fields": {"title": 3.0, "description": 1.0, "category": 2.0, "brand": 2.0},
+                                                 "model": "%s", "ignore_missing": true}}]}""", model))
+                    .ok();
+        }
         System.out.printf(
                 Locale.ROOT,
                 "%n== Language model: %,d product docs (1 shard, 0 replicas, 1,000 docs per bulk, 2 client threads),"
@@ -131,6 +135,7 @@ public final class IngestBench {
         Map<String, Double> rate = new LinkedHashMap<>();
         rate.put("hashing 256", run(es, "bench-lm-hashing", docs, Shop.VECTOR_PIPELINE, 256));
         rate.put("minilm 384", run(es, "bench-lm-minilm", docs, MINILM_PIPELINE, 384));
+        rate.put("e5 384", run(es, "bench-lm-e5", docs, E5_PIPELINE, 384));
         rate.put("no vector", run(es, "bench-lm-text", docs, null, 256));
         System.out.println();
         rate.forEach((mode, r) -> System.out.printf(
@@ -142,9 +147,10 @@ public final class IngestBench {
                 1e6 / r / 60));
         System.out.printf(
                 Locale.ROOT,
-                "ratio minilm / hashing: %.3f; minilm / no vector: %.3f%n",
+                "ratio minilm / hashing: %.3f; minilm / no vector: %.3f; e5 / minilm: %.3f%n",
                 rate.get("minilm 384") / rate.get("hashing 256"),
-                rate.get("minilm 384") / rate.get("no vector"));
+                rate.get("minilm 384") / rate.get("no vector"),
+                rate.get("e5 384") / rate.get("minilm 384"));
 
         // query vectors from text: the same knn search, vector given vs computed by the node from the text
         List<String> queries = new ArrayList<>();
@@ -194,14 +200,14 @@ public final class IngestBench {
         Memory after = memory(es, pid);
         System.out.printf(
                 Locale.ROOT,
-                "%nnode memory: heap used %,d MB before MiniLM was loaded, %,d MB after (young-generation garbage"
+                "%nnode memory: heap used %,d MB before MiniLM and E5 were loaded, %,d MB after (young-generation garbage"
                         + " included); resident %s before, %s after (max heap %,d MB)%n",
                 before.heapMb,
                 after.heapMb,
                 before.rss(),
                 after.rss(),
                 after.maxHeapMb);
-        for (String index : List.of("bench-lm-hashing", "bench-lm-minilm", "bench-lm-text")) {
+        for (String index : List.of("bench-lm-hashing", "bench-lm-minilm", "bench-lm-e5", "bench-lm-text")) {
             es.delete("/" + index);
         }
     }

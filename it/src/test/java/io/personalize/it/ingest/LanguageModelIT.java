@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * item_vector's language models and the personalize_text query vector builder on a real node with the built zip: the
- * built-in MiniLM, a model a shop brings under config/personalize/models/, semantic knn over the real catalogue, the
+ * built-in MiniLM and E5, a model a shop brings under config/personalize/models/, semantic knn over the real catalogue, the
  * request that combines BM25, knn from text and the personalize rescorer, and every bad input.
  */
 class LanguageModelIT {
@@ -73,10 +73,14 @@ class LanguageModelIT {
     }
 
     static JsonNode semantic(String index, String text, int k) {
+        return semantic(index, "minilm", text, k);
+    }
+
+    static JsonNode semantic(String index, String model, String text, int k) {
         return es.post("/" + index + "/_search", String.format(Locale.ROOT, """
             {"size": %d, "_source": ["title"],
              "knn": {"field": "content_vector", "k": %d, "num_candidates": 100,
-                     "query_vector_builder": {"personalize_text": {"model": "minilm", "text": "%s"}}}}""", k, k, text))
+                     "query_vector_builder": {"personalize_text": {"model": "%s", "text": "%s"}}}}""", k, k, model, text))
                 .ok()
                 .path("hits")
                 .path("hits");
@@ -189,6 +193,63 @@ class LanguageModelIT {
                 .path("hits")
                 .forEach(hit -> ids.add(hit.path("_id").asText()));
         return ids;
+    }
+
+    @Test
+    void e5IsBuiltInAndItsQueryPrefixIsAddedOnBothSides() throws IOException {
+        // the built-in e5 through a pipeline and bulk indexing, then knn from text with the same model: a product's own
+        // title finds it first at cosine 1 (the products and the query get the same "query: " prefix)
+        putPipeline("lm-e5", "\"model\": \"e5\"");
+        createIndex("lm-e5-products", "lm-e5", 384);
+        List<OnlineRetail.Product> products = data.products().subList(0, 600);
+        Shop.loadProducts(es, "lm-e5-products", products);
+        long withTitle = products.stream().filter(p -> p.title() != null).count();
+        assertEquals(
+                withTitle,
+                es.post("/lm-e5-products/_count", """
+            {"query": {"exists": {"field": "content_vector"}}}""").ok().path("count").asLong());
+        for (OnlineRetail.Product p : List.of(products.get(0), products.get(299), products.get(599))) {
+            JsonNode hits = semantic("lm-e5-products", "e5", p.title(), 1);
+            assertEquals(p.sku(), hits.get(0).path("_id").asText(), p.title());
+            assertEquals(1.0, hits.get(0).path("_score").asDouble(), 1e-4, p.title());
+        }
+        // the same files brought under another name, with the prefix written into the text (as the README asked before
+        // e5 was built in): the same vector as the built-in e5 of the bare title
+        Path dir = nodeConfig().resolve("personalize/models/shop-e5");
+        Files.createDirectories(dir);
+        copyResource("e5-small-v2-q.onnx", dir.resolve("model.onnx"));
+        copyResource("e5-small-v2-q-tokenizer.json", dir.resolve("tokenizer.json"));
+        putPipeline("lm-shop-e5", "\"model\": \"shop-e5\"");
+        createIndex("lm-shop-e5-products", "lm-shop-e5", 384);
+        OnlineRetail.Product first = products.get(0);
+        es.put("/lm-shop-e5-products/_doc/" + first.sku() + "?refresh=true", Map.of("title", "query: " + first.title()))
+                .ok();
+        float[] brought = Shop.contentVector(es, "lm-shop-e5-products", first.sku());
+        float[] builtIn = Shop.contentVector(es, "lm-e5-products", first.sku());
+        for (int d = 0; d < builtIn.length; d++) {
+            assertEquals(brought[d], builtIn[d], 1e-6, "dimension " + d);
+        }
+        // and not MiniLM's vector: the name chose another model
+        float[] minilm = Shop.contentVector(es, PRODUCTS, first.sku());
+        double dot = 0;
+        for (int d = 0; d < builtIn.length; d++) {
+            dot += builtIn[d] * minilm[d];
+        }
+        assertTrue(Math.abs(dot) < 0.9, "e5 is not MiniLM: cosine " + dot);
+    }
+
+    @Test
+    void e5DimsNotMatchingIsA400NamingDims() {
+        JsonNode error = putPipelineExpectingError("{\"fields\": [\"title\"], \"model\": \"e5\", \"dims\": 256}");
+        assertEquals("dims", error.path("error").path("property_name").asText(), error.toString());
+        assertTrue(reason(error).contains("model [e5] makes vectors of 384 dims"), reason(error));
+        assertEquals(404, es.get("/_ingest/pipeline/lm-bad").status(), "nothing stored");
+        // a text query with e5 against a field of another size: a 400 saying both sizes, not a 5xx
+        createIndex("lm-64-e5", null, 64);
+        JsonNode query = status400(es.post("/lm-64-e5/_search", """
+            {"knn": {"field": "content_vector", "k": 5, "num_candidates": 10,
+                     "query_vector_builder": {"personalize_text": {"model": "e5", "text": "rabbit"}}}}"""));
+        assertTrue(query.toString().contains("384") && query.toString().contains("64"), query.toString());
     }
 
     @Test
