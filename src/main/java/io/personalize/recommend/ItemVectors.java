@@ -27,16 +27,14 @@ final class ItemVectors {
 
     private static final float[] NONE = new float[0];
 
-    private record Key(String caller, String index, String field, String item) {}
-
-    private final Cache<Key, float[]> vectors;
+    private final Cache<ScopedItem, float[]> vectors;
 
     ItemVectors() {
         this(TTL, MAX_ITEMS);
     }
 
     ItemVectors(TimeValue ttl, int maxItems) {
-        vectors = CacheBuilder.<Key, float[]>builder()
+        vectors = CacheBuilder.<ScopedItem, float[]>builder()
                 .setExpireAfterWrite(ttl)
                 .setMaximumWeight(maxItems)
                 .build();
@@ -49,10 +47,11 @@ final class ItemVectors {
             List<String> items,
             String caller,
             ActionListener<Map<String, float[]>> listener) {
+        String scope = caller + "/" + config.index() + "/" + config.vectorField() + "/";
         Map<String, float[]> found = new HashMap<>();
         List<String> missing = new ArrayList<>();
         for (String item : items) {
-            float[] vector = vectors.get(new Key(caller, config.index(), config.vectorField(), item));
+            float[] vector = vectors.get(new ScopedItem(scope, item));
             if (vector == null) {
                 missing.add(item);
             } else if (vector.length > 0) {
@@ -66,8 +65,7 @@ final class ItemVectors {
         catalog.vectors(missing, listener.map(read -> {
             for (String item : missing) {
                 float[] vector = read.get(item);
-                vectors.put(
-                        new Key(caller, config.index(), config.vectorField(), item), vector == null ? NONE : vector);
+                vectors.put(new ScopedItem(scope, item), vector == null ? NONE : vector);
                 if (vector != null) {
                     found.put(item, vector);
                 }

@@ -111,13 +111,6 @@ public final class Recommender {
             .setExpireAfterWrite(TimeValue.timeValueMillis(CATALOG_SPACE_TTL_MILLIS))
             .build();
 
-    /**
-     * An item's entry in one of the node's per-item copies, within a scope (caller, catalogue, and what else the answer
-     * depends on): the scope is built once per shelf, not concatenated with each of its items and hashed again per
-     * look-up (string keys were a few percent of a warm shelf's CPU on the bench).
-     */
-    record ScopedItem(String scope, String item) {}
-
     private final ProfileLoader profiles;
     private final Client client;
     private final ItemVectors itemVectors = new ItemVectors();
