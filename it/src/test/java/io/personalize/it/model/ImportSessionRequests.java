@@ -41,6 +41,30 @@ final class ImportSessionRequests {
         return lines.toString();
     }
 
+    /**
+     * A line per user {@code from} to {@code to}: user {@code u} bought item {@code u}, and is recommended the items
+     * {@code u + 1 + shift} and {@code u + 2 + shift}, both because of item {@code u} (a shift tells versions apart).
+     */
+    String users(int from, int to, int shift) {
+        StringBuilder lines = new StringBuilder();
+        for (int u = from; u < to; u++) {
+            lines.append("{\"user\": \"u")
+                    .append(u)
+                    .append("\", \"history\": [\"")
+                    .append(item(u))
+                    .append("\"], \"history_weights\": [1.0], \"items\": [\"")
+                    .append(item(u + 1 + shift))
+                    .append("\", \"")
+                    .append(item(u + 2 + shift))
+                    .append("\"], \"scores\": [0.9, 0.8], \"because\": [\"")
+                    .append(item(u))
+                    .append("\", \"")
+                    .append(item(u))
+                    .append("\"]}\n");
+        }
+        return lines.toString();
+    }
+
     /** Opens a session through {@code es}; answers its id. */
     String open(EsClient es) {
         JsonNode opened =
