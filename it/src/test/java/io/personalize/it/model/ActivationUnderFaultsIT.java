@@ -40,11 +40,16 @@ class ActivationUnderFaultsIT {
     private static final int USERS = 200;
     /** Lines of one import: the items, the users, the popular list. */
     private static final long LINES = ITEM_COUNT + USERS + 1;
-    /** The kill's delay after the {@code _complete} is sent, one run each. */
-    private static final long[] DELAYS_MILLIS = {0, 60, 150, 300};
+    /**
+     * The kill's delay after the {@code _complete} is sent, one run each, as a share of how long a {@code _complete}
+     * takes with nothing killed on this machine: from before its activation to about its end.
+     */
+    private static final double[] DELAYS = {0, 0.3, 0.6, 0.9};
 
     private static final ImportSessionRequests IMPORT = new ImportSessionRequests(MODEL, ITEM_COUNT);
     private static RealCluster.Nodes cluster;
+    /** How long the {@code _complete} of the first import took, nothing killed. */
+    private static long undisturbedMillis;
 
     @BeforeAll
     static void shop() {
@@ -63,7 +68,10 @@ class ActivationUnderFaultsIT {
         // a version active before the first run, with nothing killed
         String session = IMPORT.open(es);
         IMPORT.part(es, session, 1, lines(0)).ok();
+        long start = System.nanoTime();
         es.post(IMPORT.sessionPath(session) + "/_complete", null).ok();
+        undisturbedMillis = millisSince(start);
+        System.out.println("ActivationUnderFaultsIT: _complete with nothing killed: " + undisturbedMillis + " ms");
     }
 
     /** The lines of the import of run {@code run} (0 before the first): its users' items shifted by it. */
@@ -102,7 +110,8 @@ class ActivationUnderFaultsIT {
     @Test
     void anActivationWhoseModelsPrimaryIsKilledIsWholeOnEveryNode() throws Exception {
         List<String> outcomes = new ArrayList<>();
-        for (int run = 0; run < DELAYS_MILLIS.length; run++) {
+        for (int run = 0; run < DELAYS.length; run++) {
+            long delay = Math.round(DELAYS[run] * undisturbedMillis);
             cluster.green();
             int victim = modelsPrimary();
             boolean master = victim == cluster.master();
@@ -117,12 +126,12 @@ class ActivationUnderFaultsIT {
             long sent = System.nanoTime();
             CompletableFuture<Timed> completing = CompletableFuture.supplyAsync(
                     () -> new Timed(node(coordinator).post(complete, null), millisSince(sent)));
-            Models.sleep(DELAYS_MILLIS[run]);
+            Models.sleep(delay);
             long killStarted = millisSince(sent);
             RealCluster.killNode(cluster, victim);
             long killed = millisSince(sent);
             Timed answer = completing.get(3, TimeUnit.MINUTES);
-            String outcome = "run " + run + ": delay " + DELAYS_MILLIS[run] + " ms, node-" + victim
+            String outcome = "run " + run + ": delay " + delay + " ms, node-" + victim
                     + " (models primary" + (master ? ", elected master" : "") + ") killed at " + killStarted + "-"
                     + killed + " ms, _complete through node-" + coordinator + " answered " + answer.response.status()
                     + " at " + answer.millis + " ms"
