@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,6 +127,7 @@ class ActivationUnderFaultsIT {
             String session = IMPORT.open(node(coordinator));
             IMPORT.part(node(coordinator), session, 1, lines(run + 1)).ok();
             String complete = IMPORT.sessionPath(session) + "/_complete?parts=1";
+            long readBack = activationsReadBack();
             long sent = System.nanoTime();
             CompletableFuture<Timed> completing = CompletableFuture.supplyAsync(
                     () -> new Timed(node(coordinator).post(complete, null), millisSince(sent)));
@@ -145,7 +150,8 @@ class ActivationUnderFaultsIT {
             long restart = System.nanoTime();
             RealCluster.startNode(cluster, victim);
             cluster.green();
-            outcome += "; node-" + victim + " back and green in " + millisSince(restart) + " ms";
+            outcome += "; node-" + victim + " back and green in " + millisSince(restart)
+                    + " ms; activation writes read back: " + (activationsReadBack() - readBack);
             long active =
                     assertWhole(answer.response.status() == 200 ? answer.response.ok() : null, before, run, outcome);
             // the same completion sent again changes nothing
@@ -157,6 +163,27 @@ class ActivationUnderFaultsIT {
             outcomes.add(outcome + "; sent again: " + again.status() + "; run in " + millisSince(sent) + " ms");
         }
         System.out.println("ActivationUnderFaultsIT: " + String.join("\nActivationUnderFaultsIT: ", outcomes));
+    }
+
+    /**
+     * How many times the nodes logged an activation whose write of the model failed and was checked against the model
+     * ({@code ModelVersions}: the lost answer), for the outcome's record (their logs, where {@code bin/cluster} keeps
+     * them).
+     */
+    private static long activationsReadBack() throws IOException {
+        Path clusters = RealCluster.root().resolve("target/clusters").resolve(cluster.name());
+        long count = 0;
+        for (int i = 0; i < cluster.nodes().size(); i++) {
+            Path log = clusters.resolve("node-" + i + "/logs/personalize-" + cluster.name() + ".log");
+            if (Files.exists(log)) {
+                try (Stream<String> lines = Files.lines(log)) {
+                    count += lines.filter(
+                                    l -> l.contains("failed, reading the model to find out whether it was applied"))
+                            .count();
+                }
+            }
+        }
+        return count;
     }
 
     private record Timed(EsClient.Response response, long millis) {}
