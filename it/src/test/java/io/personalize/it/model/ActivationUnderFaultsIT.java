@@ -48,7 +48,7 @@ class ActivationUnderFaultsIT {
      * The kill's delay after the {@code _complete} is sent, one run each, as a share of how long a {@code _complete}
      * takes with nothing killed on this machine: from before its activation to about its end.
      */
-    private static final double[] DELAYS = {0, 0.3, 0.6, 0.9};
+    private static final double[] DELAYS = {0, 0.5, 0.95};
 
     private static final ImportSessionRequests IMPORT = new ImportSessionRequests(MODEL, ITEM_COUNT);
     private static RealCluster.Nodes cluster;
