@@ -3,7 +3,9 @@ package io.personalize.it.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,6 +65,19 @@ final class ImportSessionRequests {
                     .append("\"]}\n");
         }
         return lines.toString();
+    }
+
+    /**
+     * The shop of a 3-node test: an empty events index and a catalogue of the requests' items, with a copy of each on
+     * every node (a node may die; the model's own indices have one on every node already); answers once green.
+     */
+    void shopOnEveryNode(RealCluster.Nodes cluster, String items, String events) {
+        EsClient es = cluster.any();
+        SyntheticEvents.createIndex(es, events);
+        SyntheticEvents.createCatalog(es, items, itemCount);
+        es.put("/" + items + "," + events + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
+                .ok();
+        cluster.green();
     }
 
     /** Opens a session through {@code es}; answers its id. */

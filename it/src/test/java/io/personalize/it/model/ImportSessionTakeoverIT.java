@@ -39,13 +39,7 @@ class ImportSessionTakeoverIT {
     @BeforeAll
     static void shop() {
         cluster = RealCluster.three();
-        EsClient es = cluster.any();
-        SyntheticEvents.createIndex(es, EVENTS);
-        SyntheticEvents.createCatalog(es, ITEMS, ITEM_COUNT);
-        // a copy on every node: a node may die (the model's own indices have one on every node already)
-        es.put("/" + ITEMS + "," + EVENTS + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
-                .ok();
-        green();
+        IMPORT.shopOnEveryNode(cluster, ITEMS, EVENTS);
     }
 
     @BeforeEach
