@@ -224,10 +224,16 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
             return with(now, node, ephemeralId, completing, false, nextWriting, nextParts);
         }
 
-        /** The holder completes the session: no part from now on. */
+        /**
+         * The holder completes the session: no part from now on. Completing again is no change: the holder's own
+         * completion, applied by a master that died before it answered and sent again to the next one (the holder
+         * itself lets only one completion run at a time).
+         */
         public Record complete(String askingEphemeralId, long now) {
             checkHolder(askingEphemeralId);
-            checkOpen();
+            if (completing) {
+                return this;
+            }
             return with(now, node, ephemeralId, true, false, writing, parts);
         }
 
@@ -419,6 +425,9 @@ public final class ImportSessionRecords extends PluginMetadataCustom {
         public ImportSessionRecords apply(ImportSessionRecords current, long now, Predicate<String> alive) {
             Record held = current.get(session);
             if (op == Op.OPEN) {
+                if (record.equals(held)) {
+                    return current; // this very opening, applied by a master that died before it answered
+                }
                 if (held != null) {
                     throw new IllegalStateException("import session [" + session + "] is recorded already");
                 }

@@ -110,10 +110,29 @@ public class ImportSessionRecordsTests extends ESTestCase {
         expectThrows(
                 ElasticsearchStatusException.class,
                 () -> apply(records, ImportSessionRecords.Update.beginPart(SESSION, "ephA", 3), 2000, alive("ephA")));
+        // the holder's completion again (its master died before it answered, the update was sent to the next one):
+        // no change, where it was a 409 that left the session completing for good, its version kept and never active
+        assertEquals(
+                records, apply(records, ImportSessionRecords.Update.complete(SESSION, "ephA"), 2500, alive("ephA")));
+        expectThrows(
+                ElasticsearchStatusException.class,
+                () -> apply(records, ImportSessionRecords.Update.complete(SESSION, "ephB"), 2500, alive("ephA")));
         // its holder died mid-completion: the new holder finds out from the model whether it activated
         ImportSessionRecords taken =
                 apply(records, ImportSessionRecords.Update.takeOver(SESSION, "nodeB", "ephB"), 3000, alive("ephB"));
         assertFalse(taken.get(SESSION).completing());
+    }
+
+    public void testAnOpeningAppliedTwiceIsOneOpening() throws Exception {
+        ModelVersions.Pending pending = new ModelVersions.Pending("shop", 8, ".personalize-shop-u-8", "u", 7, null);
+        ImportSessionRecords.Update open = ImportSessionRecords.Update.open(
+                ImportSessionRecords.Record.opened(SESSION, pending, 1000, "nodeA", "ephA"));
+        ImportSessionRecords records = apply(ImportSessionRecords.EMPTY, open, 1000, alive("ephA"));
+        // sent again to the next master, the first one having died before it answered
+        assertEquals(records, apply(records, open, 2000, alive("ephA")));
+        ImportSessionRecords.Update other = ImportSessionRecords.Update.open(
+                ImportSessionRecords.Record.opened(SESSION, pending, 1000, "nodeB", "ephB"));
+        expectThrows(IllegalStateException.class, () -> apply(records, other, 2000, alive("ephA", "ephB")));
     }
 
     public void testIdleOnlyAfterTheTimeoutAndNotWhileALiveHolderWrites() throws Exception {

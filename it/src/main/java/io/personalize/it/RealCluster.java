@@ -23,6 +23,22 @@ public final class RealCluster {
         public EsClient any() {
             return nodes.get(0);
         }
+
+        /** Waits (up to 3 minutes) until every node is in the cluster and every shard copy assigned. */
+        public void green() {
+            any().get("/_cluster/health?wait_for_nodes=" + nodes.size() + "&wait_for_status=green&timeout=180s")
+                    .ok();
+        }
+
+        /** The number of the elected master (nodes are named node-0, node-1, ...). */
+        public int master() {
+            return number(any().get("/_cat/master?h=node").body().trim());
+        }
+
+        /** The number of a node from its name, as {@code _cat} APIs give it. */
+        public static int number(String nodeName) {
+            return Integer.parseInt(nodeName.substring("node-".length()));
+        }
     }
 
     private static final Map<String, Nodes> STARTED = new ConcurrentHashMap<>();

@@ -559,14 +559,11 @@ class ForgetUnderFaultsIT {
     // --- the cluster ---
 
     private static void green() {
-        cluster.any()
-                .get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                .ok();
+        cluster.green();
     }
 
     private static int master() {
-        String name = cluster.any().get("/_cat/master?h=node").body().trim();
-        return Integer.parseInt(name.substring("node-".length()));
+        return cluster.master();
     }
 
     /** A node other than {@code not} that holds a primary of the shopper's documents (a version or events shard). */

@@ -3,7 +3,9 @@ package io.personalize.it.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
+import io.personalize.it.RealCluster;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,6 +41,43 @@ final class ImportSessionRequests {
                     .append("\"], \"scores\": [0.5], \"popularity\": 1.0}\n");
         }
         return lines.toString();
+    }
+
+    /**
+     * A line per user {@code from} to {@code to}: user {@code u} bought item {@code u}, and is recommended the items
+     * {@code u + 1 + shift} and {@code u + 2 + shift}, both because of item {@code u} (a shift tells versions apart).
+     */
+    String users(int from, int to, int shift) {
+        StringBuilder lines = new StringBuilder();
+        for (int u = from; u < to; u++) {
+            lines.append("{\"user\": \"u")
+                    .append(u)
+                    .append("\", \"history\": [\"")
+                    .append(item(u))
+                    .append("\"], \"history_weights\": [1.0], \"items\": [\"")
+                    .append(item(u + 1 + shift))
+                    .append("\", \"")
+                    .append(item(u + 2 + shift))
+                    .append("\"], \"scores\": [0.9, 0.8], \"because\": [\"")
+                    .append(item(u))
+                    .append("\", \"")
+                    .append(item(u))
+                    .append("\"]}\n");
+        }
+        return lines.toString();
+    }
+
+    /**
+     * The shop of a 3-node test: an empty events index and a catalogue of the requests' items, with a copy of each on
+     * every node (a node may die; the model's own indices have one on every node already); answers once green.
+     */
+    void shopOnEveryNode(RealCluster.Nodes cluster, String items, String events) {
+        EsClient es = cluster.any();
+        SyntheticEvents.createIndex(es, events);
+        SyntheticEvents.createCatalog(es, items, itemCount);
+        es.put("/" + items + "," + events + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
+                .ok();
+        cluster.green();
     }
 
     /** Opens a session through {@code es}; answers its id. */

@@ -39,13 +39,7 @@ class ImportSessionTakeoverIT {
     @BeforeAll
     static void shop() {
         cluster = RealCluster.three();
-        EsClient es = cluster.any();
-        SyntheticEvents.createIndex(es, EVENTS);
-        SyntheticEvents.createCatalog(es, ITEMS, ITEM_COUNT);
-        // a copy on every node: a node may die (the model's own indices have one on every node already)
-        es.put("/" + ITEMS + "," + EVENTS + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
-                .ok();
-        green();
+        IMPORT.shopOnEveryNode(cluster, ITEMS, EVENTS);
     }
 
     @BeforeEach
@@ -76,14 +70,11 @@ class ImportSessionTakeoverIT {
     }
 
     private static void green() {
-        cluster.any()
-                .get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                .ok();
+        cluster.green();
     }
 
     private static int master() {
-        String name = cluster.any().get("/_cat/master?h=node").body().trim();
-        return Integer.parseInt(name.substring("node-".length()));
+        return cluster.master();
     }
 
     /** Kills node {@code victim} (kill -9) and waits until the elected master saw it leave. */
@@ -93,23 +84,7 @@ class ImportSessionTakeoverIT {
     }
 
     private static String users(int from, int to) {
-        StringBuilder lines = new StringBuilder();
-        for (int u = from; u < to; u++) {
-            lines.append("{\"user\": \"u")
-                    .append(u)
-                    .append("\", \"history\": [\"")
-                    .append(IMPORT.item(u))
-                    .append("\"], \"history_weights\": [1.0], \"items\": [\"")
-                    .append(IMPORT.item(u + 1))
-                    .append("\", \"")
-                    .append(IMPORT.item(u + 2))
-                    .append("\"], \"scores\": [0.9, 0.8], \"because\": [\"")
-                    .append(IMPORT.item(u))
-                    .append("\", \"")
-                    .append(IMPORT.item(u))
-                    .append("\"]}\n");
-        }
-        return lines.toString();
+        return IMPORT.users(from, to, 0);
     }
 
     private static void await(BooleanSupplier condition, String what) {
