@@ -57,8 +57,22 @@ public final class RecentItemsCache {
 
     private static final int STRIPES = 256;
 
-    /** A user's document in a model's per-user index. */
-    record Key(String model, String index, String user) {}
+    /** A user's document in a model's per-user index; hashed by {@link CacheKeys#mixed}, for the reason it gives. */
+    record Key(String model, String index, String user) {
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key that
+                    && user.equals(that.user)
+                    && index.equals(that.index)
+                    && model.equals(that.model);
+        }
+
+        @Override
+        public int hashCode() {
+            return CacheKeys.mixed(31 * model.hashCode() + index.hashCode(), user.hashCode());
+        }
+    }
 
     /**
      * What a node knows of a user's document: its items (none when the document does not exist) as of the write with

@@ -53,7 +53,22 @@ public final class ServingCache {
         return List.of(SIZE, EXPIRE_AFTER_ACCESS, RecentItemsCache.SIZE, RecentItemsCache.EXPIRE_AFTER_WRITE);
     }
 
-    record Key(String index, long createdAt, String id) {}
+    /** An id in a version; hashed by {@link CacheKeys#mixed}, for the reason it gives. */
+    record Key(String index, long createdAt, String id) {
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key that
+                    && id.equals(that.id)
+                    && createdAt == that.createdAt
+                    && index.equals(that.index);
+        }
+
+        @Override
+        public int hashCode() {
+            return CacheKeys.mixed(31 * index.hashCode() + Long.hashCode(createdAt), id.hashCode());
+        }
+    }
 
     /** What the cache knows of an id in a version: its parsed document, or (null) that the version has none. */
     record Cached(ModelDocument document) {
