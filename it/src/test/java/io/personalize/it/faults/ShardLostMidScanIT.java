@@ -307,8 +307,7 @@ class ShardLostMidScanIT {
 
     /** The model of events with replicas, its events on the two nodes that are not the master (made once). */
     private static Replicated replicatedShop() throws Exception {
-        String masterName = coordinator.get("/_cat/master?h=node").body().trim();
-        int master = Integer.parseInt(masterName.substring("node-".length()));
+        int master = cluster.master();
         List<Integer> others = new ArrayList<>(List.of(0, 1, 2));
         others.remove(Integer.valueOf(master));
         Replicated shop = new Replicated(master, others.get(0), others.get(1));
@@ -327,7 +326,7 @@ class ShardLostMidScanIT {
             LOG.load(es, events, 2, 10_000, loaded -> {});
             SyntheticEvents.createCatalog(es, items, LOG.items());
             // the catalogue on the master only: the killed node's death takes nothing else the reads need
-            es.put("/" + items + "/_settings", "{\"index.routing.allocation.require._name\": \"" + masterName + "\"}")
+            es.put("/" + items + "/_settings", "{\"index.routing.allocation.require._name\": \"node-" + master + "\"}")
                     .ok();
             assertEquals(
                     201,

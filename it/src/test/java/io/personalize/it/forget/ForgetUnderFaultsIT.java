@@ -61,13 +61,13 @@ class ForgetUnderFaultsIT {
                 .put("/" + shop.items + "," + shop.events + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
                 .ok();
         shop.train();
-        green();
+        cluster.green();
     }
 
     @AfterAll
     static void cleanUp() {
         if (shop != null) {
-            green();
+            cluster.green();
             shop.cleanUp();
         }
     }
@@ -75,7 +75,7 @@ class ForgetUnderFaultsIT {
     @Test
     @Order(1)
     void theMasterKilledDuringTheForgetting() throws Exception {
-        int master = master();
+        int master = cluster.master();
         int coordinator = (master + 1) % 3;
         forgetWhileKilling("u1", coordinator, master, () -> {
             // paused, the master cannot commit the forgetting: the DELETE waits for it on the coordinating node
@@ -87,7 +87,7 @@ class ForgetUnderFaultsIT {
     @Test
     @Order(2)
     void aDataNodeKilledDuringTheForgetting() throws Exception {
-        int master = master();
+        int master = cluster.master();
         int data = primaryHolderOtherThan(master);
         int coordinator = 3 - master - data;
         forgetWhileKilling("u2", coordinator, data, () -> {
@@ -101,7 +101,7 @@ class ForgetUnderFaultsIT {
     @Test
     @Order(3)
     void theCoordinatingNodeKilledAfterTheForgettingWasRecordedThenARetry() throws Exception {
-        int master = master();
+        int master = cluster.master();
         int coordinator = (master + 1) % 3;
         int other = 3 - master - coordinator;
         EsClient via = cluster.nodes().get(coordinator);
@@ -157,7 +157,7 @@ class ForgetUnderFaultsIT {
             RealCluster.startNode(cluster, coordinator);
             completed.add(cut);
         }
-        green();
+        cluster.green();
         awaitApplied(coordinator);
         for (String user : completed) {
             assertNothingOfTheirs(user);
@@ -226,7 +226,7 @@ class ForgetUnderFaultsIT {
                 RealCluster.startNode(cluster, victim);
             }
         }
-        green();
+        cluster.green();
         awaitApplied(victim);
         assertNothingOfTheirs(user);
         assertATrainingDoesNotBringThemBack(user);
@@ -558,14 +558,6 @@ class ForgetUnderFaultsIT {
 
     // --- the cluster ---
 
-    private static void green() {
-        cluster.green();
-    }
-
-    private static int master() {
-        return cluster.master();
-    }
-
     /** A node other than {@code not} that holds a primary of the shopper's documents (a version or events shard). */
     private static int primaryHolderOtherThan(int not) {
         JsonNode shards = cluster.any()
@@ -578,7 +570,7 @@ class ForgetUnderFaultsIT {
                     || index.equals(shop.events);
             if (theirs && shard.path("prirep").asText().equals("p")) {
                 String node = shard.path("node").asText();
-                int i = Integer.parseInt(node.substring("node-".length()));
+                int i = RealCluster.Nodes.number(node);
                 if (i != not) {
                     return i;
                 }

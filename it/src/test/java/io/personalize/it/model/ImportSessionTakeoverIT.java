@@ -44,7 +44,7 @@ class ImportSessionTakeoverIT {
 
     @BeforeEach
     void freshModel() {
-        green();
+        cluster.green();
         EsClient es = cluster.any();
         es.delete(path(MODEL));
         assertEquals(
@@ -57,7 +57,7 @@ class ImportSessionTakeoverIT {
         if (cluster == null) {
             return;
         }
-        green();
+        cluster.green();
         EsClient es = cluster.any();
         es.put("/_cluster/settings", "{\"persistent\": {\"personalize.import.session_timeout\": null}}");
         es.delete(path(MODEL));
@@ -67,14 +67,6 @@ class ImportSessionTakeoverIT {
 
     private static EsClient node(int i) {
         return cluster.nodes().get(i);
-    }
-
-    private static void green() {
-        cluster.green();
-    }
-
-    private static int master() {
-        return cluster.master();
     }
 
     /** Kills node {@code victim} (kill -9) and waits until the elected master saw it leave. */
@@ -97,7 +89,7 @@ class ImportSessionTakeoverIT {
 
     @Test
     void aSessionWhoseNodeWasKilledIsCompletedOnAnotherNodeAndServes() {
-        int master = master();
+        int master = cluster.master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
         String session = IMPORT.open(node(holder));
@@ -150,7 +142,7 @@ class ImportSessionTakeoverIT {
         } finally {
             RealCluster.startNode(cluster, holder);
         }
-        green();
+        cluster.green();
         // the restarted node serves it too
         assertEquals(
                 List.of(IMPORT.item(151), IMPORT.item(152)),
@@ -159,7 +151,7 @@ class ImportSessionTakeoverIT {
 
     @Test
     void anIdInTwoPartsIsRefusedAcrossATakeover() {
-        int master = master();
+        int master = cluster.master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
         String session = IMPORT.open(node(holder));
@@ -188,7 +180,7 @@ class ImportSessionTakeoverIT {
         String session = IMPORT.open(node(0));
         IMPORT.part(node(0), session, 1, IMPORT.items() + users(0, 100)).ok();
         RealCluster.restart(cluster);
-        green();
+        cluster.green();
         JsonNode answer = IMPORT.part(node(1), session, 2, users(100, 200) + ImportSessionRequests.POPULAR)
                 .ok();
         assertEquals(2, answer.path("parts").size(), answer.toString());
@@ -205,7 +197,7 @@ class ImportSessionTakeoverIT {
 
     @Test
     void aSessionWhoseNodeDiedIsAbandonedAfterTheTimeout() {
-        int master = master();
+        int master = cluster.master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
         String session = IMPORT.open(node(holder));
@@ -261,7 +253,7 @@ class ImportSessionTakeoverIT {
 
     @Test
     void aPartInFlightWhenItsNodeDiesIsSentAgainToAnotherNode() {
-        int master = master();
+        int master = cluster.master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
         String session = IMPORT.open(node(holder));

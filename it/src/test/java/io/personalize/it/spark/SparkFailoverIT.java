@@ -43,8 +43,7 @@ class SparkFailoverIT {
         es = cluster.any();
         // a copy of every shard on every node: any one node may die
         SHOP.create(es, 2, 2);
-        es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                .ok();
+        cluster.green();
     }
 
     @AfterAll
@@ -57,8 +56,7 @@ class SparkFailoverIT {
     /** Starts a killed node again, and waits until the cluster is whole and green. */
     static void startAgain(int node) {
         RealCluster.startNode(cluster, node);
-        es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                .ok();
+        cluster.green();
     }
 
     /** bin/spark-train against the three nodes, with the options given after the model's. */
@@ -207,8 +205,7 @@ class SparkFailoverIT {
             job.destroyForcibly();
             if (paused >= 0) {
                 RealCluster.resumeNode(cluster, paused); // SIGCONT: nothing if it runs already
-                es.get("/_cluster/health?wait_for_nodes=3&wait_for_status=green&timeout=180s")
-                        .ok();
+                cluster.green();
             }
         }
     }
