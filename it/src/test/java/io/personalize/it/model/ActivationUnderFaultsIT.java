@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.Test;
  * {@code _complete} was sent to another node: the answer is the activation or a clear error, the model names one
  * active version whose index holds every line imported, every node serves it through {@code _recommend} and the
  * rescorer, no other index of the model is left beside the kept versions, and the same {@code _complete} sent again
- * leaves it so. The delays spread the kill over the completion: before its activation, during it, after it.
+ * leaves it so. The delays spread the kill over the completion: before its activation, during it, after it. A training
+ * is put through the same: the primary's node killed as soon as the training shows its {@code writing}, then its
+ * {@code activating} phase.
  */
 class ActivationUnderFaultsIT {
 
@@ -49,6 +52,20 @@ class ActivationUnderFaultsIT {
      * takes with nothing killed on this machine: from before its activation to about its end.
      */
     private static final double[] DELAYS = {0, 0.5, 0.95};
+
+    /** The trained model's events: 3,000 synthetic ones of 200 shoppers on the catalogue's 50 items. */
+    private static final SyntheticEvents TRAINING_LOG =
+            new SyntheticEvents(3_000, USERS, ITEM_COUNT, SyntheticEvents.DEFAULT_SEED);
+
+    private static final String TRAINING_EVENTS = "auf-training-events";
+    private static final String TRAINED = "auf-trained";
+    /**
+     * The phases of a training at which the models index's primary is killed, one run each, as soon as the training's
+     * task shows it (or a later one): its version being written, then activated.
+     */
+    private static final List<String> KILL_AT = List.of("writing", "activating");
+    /** Shoppers whose shelves are compared, on every node, with those of the training nothing disturbed. */
+    private static final List<String> SHOPPERS = List.of("u1", "u7", "u60");
 
     private static final ImportSessionRequests IMPORT = new ImportSessionRequests(MODEL, ITEM_COUNT);
     private static RealCluster.Nodes cluster;
@@ -86,7 +103,8 @@ class ActivationUnderFaultsIT {
         cluster.green();
         EsClient es = cluster.any();
         es.delete(path(MODEL));
-        es.delete("/" + EVENTS + "," + ITEMS);
+        es.delete(path(TRAINED));
+        es.delete("/" + EVENTS + "," + ITEMS + "," + TRAINING_EVENTS);
     }
 
     private static EsClient node(int i) {
@@ -164,6 +182,131 @@ class ActivationUnderFaultsIT {
         System.out.println("ActivationUnderFaultsIT: " + String.join("\nActivationUnderFaultsIT: ", outcomes));
     }
 
+    @Test
+    void aTrainingWhoseModelsPrimaryIsKilledAsItWritesOrActivatesIsWholeOnEveryNode() throws Exception {
+        EsClient es = cluster.any();
+        SyntheticEvents.createIndex(es, TRAINING_EVENTS);
+        TRAINING_LOG.load(es, TRAINING_EVENTS, 1, (int) TRAINING_LOG.events(), loaded -> {});
+        es.put("/" + TRAINING_EVENTS + "/_settings", "{\"index\": {\"number_of_replicas\": 2}}")
+                .ok();
+        es.delete(path(TRAINED));
+        assertEquals(
+                201,
+                es.put(path(TRAINED), SyntheticEvents.modelConfig(ITEMS, TRAINING_EVENTS))
+                        .status());
+        cluster.green();
+        // nothing killed: the version every later training trains again (the same events give the same model)
+        long start = System.nanoTime();
+        JsonNode reference = es.post(path(TRAINED) + "/_train", null).ok();
+        System.out.println("ActivationUnderFaultsIT: a training with nothing killed: " + millisSince(start) + " ms, "
+                + reference.path("phases_ms"));
+        long documents = reference.path("version").path("users").asLong()
+                + reference.path("version").path("items").asLong()
+                + 1;
+        Map<String, List<String>> shelves = new TreeMap<>();
+        for (String user : SHOPPERS) {
+            shelves.put(user, Models.itemIds(Models.recommend(es, TRAINED, user)));
+        }
+        String rescored = rescoredFirst(es, TRAINED, SHOPPERS.get(0));
+        List<String> outcomes = new ArrayList<>();
+        for (int run = 0; run < KILL_AT.size(); run++) {
+            cluster.green();
+            int victim = modelsPrimary();
+            boolean master = victim == cluster.master();
+            int coordinator = (victim + 1 + run % 2) % 3;
+            long before = Models.status(node(coordinator), TRAINED)
+                    .path("active_version")
+                    .asLong();
+            long readBack = activationsReadBack();
+            long sent = System.nanoTime();
+            CompletableFuture<Timed> training = CompletableFuture.supplyAsync(
+                    () -> new Timed(node(coordinator).post(path(TRAINED) + "/_train", null), millisSince(sent)));
+            String phase = awaitPhase(node(coordinator), KILL_AT.get(run), training);
+            long killStarted = millisSince(sent);
+            RealCluster.killNode(cluster, victim);
+            long killed = millisSince(sent);
+            Timed answer = training.get(3, TimeUnit.MINUTES);
+            String outcome = "training run " + run + ": node-" + victim + " (models primary"
+                    + (master ? ", elected master" : "") + ") killed at " + killStarted + "-" + killed
+                    + " ms, the training's phase seen " + phase + ", _train through node-" + coordinator + " answered "
+                    + answer.response.status() + " at " + answer.millis + " ms"
+                    + (answer.response.status() == 200
+                            ? " " + answer.response.ok().path("phases_ms")
+                            : ": " + answer.response.body());
+            System.out.println("ActivationUnderFaultsIT: " + outcome);
+            if (answer.response.status() != 200) {
+                String reason = answer.response.reason();
+                assertFalse(reason == null || reason.isBlank(), "an error without a reason: " + outcome);
+            }
+            long restart = System.nanoTime();
+            RealCluster.startNode(cluster, victim);
+            cluster.green();
+            outcome += "; node-" + victim + " back and green in " + millisSince(restart)
+                    + " ms; activation writes read back: " + (activationsReadBack() - readBack);
+            long answered = answer.response.status() == 200
+                    ? answer.response.ok().path("version").path("version").asLong()
+                    : -1;
+            JsonNode status = Models.status(node(victim), TRAINED);
+            // the training's record says how it ended: never left running
+            String state = status.path("training").path("state").asText();
+            assertEquals(answered >= 0 ? "succeeded" : "failed", state, outcome + ": " + status);
+            long active = assertOneWholeVersion(TRAINED, documents, answered, before, outcome);
+            assertTrainedServes(active, shelves, rescored, outcome);
+            // trained again (the caller's retry, whatever the answer): whole again, and served
+            JsonNode again = node(victim).post(path(TRAINED) + "/_train", null).ok();
+            long retrained = assertOneWholeVersion(
+                    TRAINED, documents, again.path("version").path("version").asLong(), active, outcome);
+            assertTrainedServes(retrained, shelves, rescored, outcome + "; trained again");
+            outcomes.add(outcome + "; trained again: version " + retrained + "; run in " + millisSince(sent) + " ms");
+        }
+        System.out.println("ActivationUnderFaultsIT: " + String.join("\nActivationUnderFaultsIT: ", outcomes));
+    }
+
+    /**
+     * Polls the training's task on {@code es} until it shows {@code phase} or a later one of {@link #KILL_AT}, or the
+     * training answered; answers the phase seen ("answered" if none was).
+     */
+    private static String awaitPhase(EsClient es, String phase, CompletableFuture<?> training) {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (training.isDone() == false) {
+            for (JsonNode node : es.get("/_tasks?actions=" + TRAIN_ACTION + "&detailed=true")
+                    .ok()
+                    .path("nodes")) {
+                for (JsonNode task : node.path("tasks")) {
+                    String seen = task.path("status").path("phase").asText();
+                    if (KILL_AT.indexOf(seen) >= KILL_AT.indexOf(phase)) {
+                        return seen;
+                    }
+                }
+            }
+            assertTrue(System.currentTimeMillis() < deadline, "the training never reached " + phase);
+            Models.sleep(5);
+        }
+        return "answered";
+    }
+
+    private static final String TRAIN_ACTION = "cluster:admin/personalize/model/train";
+
+    /**
+     * Asserts every node serves version {@code active} of the trained model: each shopper's {@code _recommend} shelf
+     * from it and as the training nothing disturbed gave it, and the same first hit of a rescored search.
+     */
+    private static void assertTrainedServes(
+            long active, Map<String, List<String>> shelves, String rescored, String outcome) {
+        for (int i = 0; i < 3; i++) {
+            for (Map.Entry<String, List<String>> shelf : shelves.entrySet()) {
+                JsonNode served = Models.recommend(node(i), TRAINED, shelf.getKey());
+                assertEquals(active, served.path("model_version").asLong(), outcome + ": node-" + i + ": " + served);
+                assertEquals(
+                        shelf.getValue(),
+                        Models.itemIds(served),
+                        outcome + ": " + shelf.getKey() + "'s shelf on node-" + i);
+            }
+            assertEquals(
+                    rescored, rescoredFirst(node(i), TRAINED, SHOPPERS.get(0)), outcome + ": rescored on node-" + i);
+        }
+    }
+
     /**
      * How many times the nodes logged an activation whose write of the model failed and was checked against the model
      * ({@code ModelVersions}: the lost answer), for the outcome's record (their logs, where {@code bin/cluster} keeps
@@ -197,10 +340,42 @@ class ActivationUnderFaultsIT {
      * versions', and every node serving it. Answers the active version.
      */
     private static long assertWhole(JsonNode completed, long before, int run, String outcome) {
-        JsonNode status = Models.status(node(0), MODEL);
+        long active = assertOneWholeVersion(
+                MODEL,
+                LINES,
+                completed == null
+                        ? -1
+                        : completed.path("version").path("version").asLong(),
+                before,
+                outcome);
+        // which import is active: its shift decides the users' items
+        int shift = active > before ? run + 1 : run;
+        for (int i = 0; i < 3; i++) {
+            for (int user : new int[] {5, 150}) {
+                assertEquals(
+                        List.of(IMPORT.item(user + 1 + shift), IMPORT.item(user + 2 + shift)),
+                        IMPORT.shelf(node(i), "u" + user).subList(0, 2),
+                        outcome + ": u" + user + "'s shelf on node-" + i);
+            }
+            assertEquals(
+                    IMPORT.item(5 + 1 + shift),
+                    rescoredFirst(node(i), MODEL, "u5"),
+                    outcome + ": rescored on node-" + i);
+        }
+        return active;
+    }
+
+    /**
+     * Asserts {@code model} has one active version ({@code answered} if it is not -1, else one not older than
+     * {@code before}), its index holding {@code documents} documents, and no index beside the kept versions' once the
+     * cleaner passed. Answers the active version.
+     */
+    private static long assertOneWholeVersion(
+            String model, long documents, long answered, long before, String outcome) {
+        JsonNode status = Models.status(node(0), model);
         long active = status.path("active_version").asLong();
-        if (completed != null) {
-            assertEquals(completed.path("version").path("version").asLong(), active, outcome + ": " + status);
+        if (answered >= 0) {
+            assertEquals(answered, active, outcome + ": " + status);
         }
         assertTrue(active >= before, outcome + ": went back from version " + before + ": " + status);
         Set<String> kept = new TreeSet<>();
@@ -215,35 +390,24 @@ class ActivationUnderFaultsIT {
         // an index beside the kept versions' is an orphan: the cleaner's pass (a node left) deletes it
         String index = activeIndex;
         long deadline = System.currentTimeMillis() + 30_000;
-        Map<String, Long> indices = dataIndices(node(0), MODEL);
+        Map<String, Long> indices = dataIndices(node(0), model);
         while (indices.keySet().equals(kept) == false && System.currentTimeMillis() < deadline) {
             Models.sleep(500);
-            indices = dataIndices(node(0), MODEL);
+            indices = dataIndices(node(0), model);
         }
         assertEquals(kept, indices.keySet(), outcome + ": the model's indices are its kept versions: " + status);
-        assertEquals(LINES, indices.get(index), outcome + ": one document per line in " + index);
-        // which import is active: its shift decides the users' items
-        int shift = active > before ? run + 1 : run;
-        for (int i = 0; i < 3; i++) {
-            for (int user : new int[] {5, 150}) {
-                assertEquals(
-                        List.of(IMPORT.item(user + 1 + shift), IMPORT.item(user + 2 + shift)),
-                        IMPORT.shelf(node(i), "u" + user).subList(0, 2),
-                        outcome + ": u" + user + "'s shelf on node-" + i);
-            }
-            assertEquals(IMPORT.item(5 + 1 + shift), rescoredFirst(node(i), "u5"), outcome + ": rescored on node-" + i);
-        }
+        assertEquals(documents, indices.get(index), outcome + ": the documents of " + index);
         return active;
     }
 
-    /** The first hit of a search of the whole catalogue, rescored for {@code user} by their stored scores. */
-    private static String rescoredFirst(EsClient es, String user) {
+    /** The first hit of a search of the whole catalogue, rescored for {@code user} by their stored scores in {@code model}. */
+    private static String rescoredFirst(EsClient es, String model, String user) {
         ObjectNode body = EsClient.object().put("size", 10);
         body.putObject("query").putObject("match_all");
         body.putObject("rescore")
                 .put("window_size", ITEM_COUNT)
                 .putObject("personalize")
-                .put("model", MODEL)
+                .put("model", model)
                 .put("user_id", user)
                 // the shopper's stored scores alone: the first hit is their best item, popularity aside
                 .set(

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -99,10 +98,6 @@ final class ImportSessionRequests {
 
     /** The shelf of a user, served by {@code es}: the ids of the items recommended. */
     List<String> shelf(EsClient es, String user) {
-        JsonNode answer = es.post("/_recommend", "{\"model\": \"" + model + "\", \"user_id\": \"" + user + "\"}")
-                .ok();
-        List<String> ids = new ArrayList<>();
-        answer.path("recommendations").forEach(r -> ids.add(r.path("item_id").asText()));
-        return ids;
+        return Models.itemIds(Models.recommend(es, model, user));
     }
 }
