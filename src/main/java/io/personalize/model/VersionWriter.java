@@ -2,6 +2,8 @@ package io.personalize.model;
 
 import java.util.Iterator;
 import java.util.concurrent.Executor;
+import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.ResourceAlreadyExistsException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
 import org.elasticsearch.action.admin.indices.flush.FlushRequest;
@@ -46,7 +48,16 @@ public final class VersionWriter {
                 .settings(ModelIndices.dataSettings())
                 .mapping(ModelIndices.dataMappings())
                 .waitForActiveShards(ActiveShardCount.ONE);
-        client.admin().indices().create(create, listener.map(r -> null));
+        client.admin().indices().create(create, ActionListener.wrap(created -> listener.onResponse(null), e -> {
+            if (ExceptionsHelper.unwrapCause(e) instanceof ResourceAlreadyExistsException) {
+                // the name is this build's alone (the model's uuid, a version number reserved once): an elected master
+                // applied this very creation and died before it answered, and Elasticsearch sent it again to the next
+                // master, which found the index. It is ours; the first bulk waits for its primary.
+                listener.onResponse(null);
+            } else {
+                listener.onFailure(e);
+            }
+        }));
     }
 
     /**

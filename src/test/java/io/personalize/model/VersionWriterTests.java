@@ -6,10 +6,12 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.elasticsearch.ResourceAlreadyExistsException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequest;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
+import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.bulk.BulkResponse;
@@ -18,6 +20,7 @@ import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.test.client.NoOpClient;
 import org.elasticsearch.threadpool.TestThreadPool;
 import org.elasticsearch.threadpool.ThreadPool;
+import org.elasticsearch.transport.RemoteTransportException;
 
 public class VersionWriterTests extends ESTestCase {
 
@@ -80,6 +83,43 @@ public class VersionWriterTests extends ESTestCase {
             assertBusy(() -> assertEquals(docs, progress.get()));
         } finally {
             trainingPool.shutdownNow();
+            ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A node whose elected master answers every index creation with {@code failure}. */
+    private static NoOpClient creationFails(ThreadPool threadPool, Exception failure) {
+        return new NoOpClient(threadPool) {
+            @Override
+            protected <Request extends ActionRequest, Response extends ActionResponse> void doExecute(
+                    ActionType<Response> action, Request request, ActionListener<Response> listener) {
+                assertTrue(request instanceof CreateIndexRequest);
+                listener.onFailure(new RemoteTransportException("node-1", failure));
+            }
+        };
+    }
+
+    /**
+     * A version's index creation applied by an elected master that died before it answered is sent again by
+     * Elasticsearch to the next master, which finds the index: the index is this build's own (its name is), and the
+     * build goes on. A training whose master was killed as it created its version index used to fail with a 400
+     * {@code resource_already_exists_exception} naming its own index ({@code ActivationUnderFaultsIT}).
+     */
+    public void testAVersionIndexFoundByTheCreationSentAgainIsTheBuildsOwn() {
+        ThreadPool threadPool = new TestThreadPool(getTestName());
+        try {
+            VersionWriter writer = new VersionWriter(
+                    creationFails(threadPool, new ResourceAlreadyExistsException("v2")), Runnable::run, null);
+            PlainActionFuture<Void> created = new PlainActionFuture<>();
+            writer.createIndex("v2", created);
+            assertNull(created.actionGet(10, TimeUnit.SECONDS));
+            // any other failure stays one
+            VersionWriter refused = new VersionWriter(
+                    creationFails(threadPool, new IllegalArgumentException("no")), Runnable::run, null);
+            PlainActionFuture<Void> failed = new PlainActionFuture<>();
+            refused.createIndex("v2", failed);
+            expectThrows(IllegalArgumentException.class, () -> failed.actionGet(10, TimeUnit.SECONDS));
+        } finally {
             ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
         }
     }
