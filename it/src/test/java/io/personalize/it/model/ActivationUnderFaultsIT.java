@@ -13,6 +13,7 @@ import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * What is active is whole, on 3 real nodes, when the node holding the primary of the plugin's models index (where the
@@ -38,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * is put through the same: the primary's node killed as soon as the training shows its {@code writing}, then its
  * {@code activating} phase.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ActivationUnderFaultsIT {
 
     private static final String EVENTS = "auf-events";
@@ -125,6 +130,7 @@ class ActivationUnderFaultsIT {
     }
 
     @Test
+    @Order(1)
     void anActivationWhoseModelsPrimaryIsKilledIsWholeOnEveryNode() throws Exception {
         List<String> outcomes = new ArrayList<>();
         for (int run = 0; run < DELAYS.length; run++) {
@@ -183,6 +189,7 @@ class ActivationUnderFaultsIT {
     }
 
     @Test
+    @Order(2)
     void aTrainingWhoseModelsPrimaryIsKilledAsItWritesOrActivatesIsWholeOnEveryNode() throws Exception {
         EsClient es = cluster.any();
         SyntheticEvents.createIndex(es, TRAINING_EVENTS);
@@ -260,6 +267,74 @@ class ActivationUnderFaultsIT {
             outcomes.add(outcome + "; trained again: version " + retrained + "; run in " + millisSince(sent) + " ms");
         }
         System.out.println("ActivationUnderFaultsIT: " + String.join("\nActivationUnderFaultsIT: ", outcomes));
+    }
+
+    /**
+     * The activation's answer lost with its coordinator: the node an import session's {@code _complete} was sent to is
+     * killed as soon as another node reads the model naming the new version active (the activation's compare-and-set
+     * written; the node still publishes it and clears the caches before it answers). The caller's retry, sent to a node
+     * that lives, takes the session over, finds its import succeeded and answers 404 ({@code completed}); the version
+     * is whole and served everywhere once the node is back, and the session's record is gone.
+     */
+    @Test
+    @Order(3)
+    void anImportWhoseCoordinatorIsKilledOnceItsActivationIsWrittenIsWholeAndItsRetryFindsItDone() throws Exception {
+        int run = DELAYS.length; // the import after the first test's runs: its lines shifted by run + 1
+        cluster.green();
+        int master = cluster.master();
+        int primary = modelsPrimary();
+        // the coordinator: neither the master nor the models primary (unless both are on one node), so that the kill
+        // takes the activation's answer and nothing else
+        int coordinator = master == primary ? (master + 1) % 3 : 3 - master - primary;
+        int watcher = (coordinator + 1) % 3;
+        long before = Models.status(node(watcher), MODEL).path("active_version").asLong();
+        String session = IMPORT.open(node(coordinator));
+        IMPORT.part(node(coordinator), session, 1, lines(run + 1)).ok();
+        String complete = IMPORT.sessionPath(session) + "/_complete?parts=1";
+        long sent = System.nanoTime();
+        CompletableFuture<Timed> completing = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new Timed(node(coordinator).post(complete, null), millisSince(sent));
+            } catch (UncheckedIOException lost) {
+                return null; // the node died before it answered
+            }
+        });
+        long written = -1;
+        while (written < 0 && completing.isDone() == false) {
+            assertTrue(millisSince(sent) < 120_000, "the activation was never written");
+            if (Models.status(node(watcher), MODEL).path("active_version").asLong() > before) {
+                written = millisSince(sent);
+            }
+        }
+        long killStarted = millisSince(sent);
+        RealCluster.killNode(cluster, coordinator);
+        long killed = millisSince(sent);
+        Timed answer = completing.get(3, TimeUnit.MINUTES);
+        String outcome = "node-" + coordinator + " (coordinator" + (coordinator == master ? ", elected master" : "")
+                + ") killed at " + killStarted + "-" + killed + " ms, the activation read written through node-"
+                + watcher + " at " + written + " ms; the answer: "
+                + (answer == null ? "lost" : answer.response.status() + " at " + answer.millis + " ms");
+        System.out.println("ActivationUnderFaultsIT: " + outcome);
+        assertTrue(written >= 0, "the answer came before the activation was seen written: " + outcome);
+        // the caller's retry, through a node that lives: the session is over, its import activated
+        EsClient.Response again = node(watcher).post(complete, null);
+        Models.assertError(again, 404, "not found", "the completion sent again: " + outcome);
+        JsonNode status = Models.status(node(watcher), MODEL);
+        assertEquals("succeeded", status.path("import").path("state").asText(), outcome + ": " + status);
+        long active = status.path("active_version").asLong();
+        assertTrue(active > before, outcome + ": " + status);
+        long restart = System.nanoTime();
+        RealCluster.startNode(cluster, coordinator);
+        cluster.green();
+        outcome += "; sent again: 404; node-" + coordinator + " back and green in " + millisSince(restart) + " ms";
+        assertEquals(active, assertWhole(null, before, run, outcome), outcome);
+        assertFalse(
+                node(watcher)
+                        .get("/_cluster/state/metadata?filter_path=**.personalize_import_sessions")
+                        .body()
+                        .contains(session),
+                outcome + ": the session's record is gone");
+        System.out.println("ActivationUnderFaultsIT: " + outcome + "; run in " + millisSince(sent) + " ms");
     }
 
     /**
