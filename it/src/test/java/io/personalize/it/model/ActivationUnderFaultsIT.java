@@ -167,7 +167,7 @@ class ActivationUnderFaultsIT {
                 assertFalse(reason == null || reason.isBlank(), "an error without a reason: " + outcome);
             }
             outcome += "; node-" + victim + " back and green " + back(restart)
-                    + " ms after its kill; activation writes read" + " back: " + (activationsReadBack() - readBack);
+                    + " ms after its kill; activation writes read back: " + (activationsReadBack() - readBack);
             long active =
                     assertWhole(answer.response.status() == 200 ? answer.response.ok() : null, before, run, outcome);
             // the same completion sent again changes nothing
@@ -247,7 +247,7 @@ class ActivationUnderFaultsIT {
                 assertFalse(reason == null || reason.isBlank(), "an error without a reason: " + outcome);
             }
             outcome += "; node-" + victim + " back and green " + back(restart)
-                    + " ms after its kill; activation writes read" + " back: " + (activationsReadBack() - readBack);
+                    + " ms after its kill; activation writes read back: " + (activationsReadBack() - readBack);
             long answered = answer.response.status() == 200
                     ? answer.response.ok().path("version").path("version").asLong()
                     : -1;
