@@ -24,6 +24,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,52 +137,34 @@ class ActivationUnderFaultsIT {
         List<String> outcomes = new ArrayList<>();
         for (int run = 0; run < DELAYS.length; run++) {
             long delay = Math.round(DELAYS[run] * undisturbedMillis);
-            cluster.green();
-            int victim = modelsPrimary();
-            boolean master = victim == cluster.master();
-            // the request goes to a node that lives; the master when it is not the victim, once in two runs
-            int coordinator = (victim + 1 + run % 2) % 3;
-            long before = Models.status(node(coordinator), MODEL)
-                    .path("active_version")
-                    .asLong();
-            String session = IMPORT.open(node(coordinator));
-            IMPORT.part(node(coordinator), session, 1, lines(run + 1)).ok();
-            String complete = IMPORT.sessionPath(session) + "/_complete?parts=1";
-            long readBack = activationsReadBack();
-            long sent = System.nanoTime();
-            CompletableFuture<Timed> completing = CompletableFuture.supplyAsync(
-                    () -> new Timed(node(coordinator).post(complete, null), millisSince(sent)));
-            Models.sleep(delay);
-            long killStarted = millisSince(sent);
-            CompletableFuture<Long> restart = killAndRestart(victim);
-            long killed = millisSince(sent);
-            Timed answer = completing.get(3, TimeUnit.MINUTES);
-            String outcome = "run " + run + ": delay " + delay + " ms, node-" + victim
-                    + " (models primary" + (master ? ", elected master" : "") + ") killed at " + killStarted + "-"
-                    + killed + " ms, _complete through node-" + coordinator + " answered " + answer.response.status()
-                    + " at " + answer.millis + " ms"
-                    + (answer.response.status() == 200 ? "" : ": " + answer.response.body());
-            System.out.println("ActivationUnderFaultsIT: " + outcome);
-            // success or an error that says what happened; never a 5xx without a reason
-            if (answer.response.status() != 200) {
-                String reason = answer.response.reason();
-                assertFalse(reason == null || reason.isBlank(), "an error without a reason: " + outcome);
-            }
-            outcome += "; node-" + victim + " back and green " + back(restart)
-                    + " ms after its kill; activation writes read back: " + (activationsReadBack() - readBack);
-            long active =
-                    assertWhole(answer.response.status() == 200 ? answer.response.ok() : null, before, run, outcome);
+            int shift = run + 1;
+            Kill kill = killModelsPrimaryDuring(
+                    "run " + run,
+                    run,
+                    MODEL,
+                    coordinator -> {
+                        String session = IMPORT.open(node(coordinator));
+                        IMPORT.part(node(coordinator), session, 1, lines(shift)).ok();
+                        return IMPORT.sessionPath(session) + "/_complete?parts=1";
+                    },
+                    (coordinator, answering) -> {
+                        Models.sleep(delay);
+                        return "delay " + delay + " ms";
+                    });
+            EsClient.Response answer = kill.answer.response;
+            String outcome = kill.outcome;
+            long active = assertWhole(answer.status() == 200 ? answer.ok() : null, kill.before, run, outcome);
             // the same completion sent again changes nothing
-            EsClient.Response again = node(victim).post(complete, null);
+            EsClient.Response again = node(kill.victim).post(kill.path, null);
             System.out.println(
                     "ActivationUnderFaultsIT: run " + run + ": sent again: " + again.status() + " " + again.body());
-            if (answer.response.status() == 200) {
+            if (answer.status() == 200) {
                 Models.assertError(again, 404, "not found", "the completion sent again: " + outcome);
             } else {
                 assertTrue(again.status() < 500, "sent again: " + again.status() + " " + again.body());
             }
-            assertEquals(active, assertWhole(null, before, run, outcome), "sent again: " + outcome);
-            outcomes.add(outcome + "; sent again: " + again.status() + "; run in " + millisSince(sent) + " ms");
+            assertEquals(active, assertWhole(null, kill.before, run, outcome), "sent again: " + outcome);
+            outcomes.add(outcome + "; sent again: " + again.status() + "; run in " + millisSince(kill.sent) + " ms");
         }
         System.out.println("ActivationUnderFaultsIT: " + String.join("\nActivationUnderFaultsIT: ", outcomes));
     }
@@ -218,51 +202,33 @@ class ActivationUnderFaultsIT {
         String rescored = rescoredFirst(es, TRAINED, SHOPPERS.get(0));
         List<String> outcomes = new ArrayList<>();
         for (int run = 0; run < KILL_AT.size(); run++) {
-            cluster.green();
-            int victim = modelsPrimary();
-            boolean master = victim == cluster.master();
-            int coordinator = (victim + 1 + run % 2) % 3;
-            long before = Models.status(node(coordinator), TRAINED)
-                    .path("active_version")
-                    .asLong();
-            long readBack = activationsReadBack();
-            long sent = System.nanoTime();
-            CompletableFuture<Timed> training = CompletableFuture.supplyAsync(
-                    () -> new Timed(node(coordinator).post(path(TRAINED) + "/_train", null), millisSince(sent)));
-            String phase = awaitPhase(node(coordinator), KILL_AT.get(run), training);
-            long killStarted = millisSince(sent);
-            CompletableFuture<Long> restart = killAndRestart(victim);
-            long killed = millisSince(sent);
-            Timed answer = training.get(3, TimeUnit.MINUTES);
-            String outcome = "training run " + run + ": node-" + victim + " (models primary"
-                    + (master ? ", elected master" : "") + ") killed at " + killStarted + "-" + killed
-                    + " ms, the training's phase seen " + phase + ", _train through node-" + coordinator + " answered "
-                    + answer.response.status() + " at " + answer.millis + " ms"
-                    + (answer.response.status() == 200
-                            ? " " + answer.response.ok().path("phases_ms")
-                            : ": " + answer.response.body());
-            System.out.println("ActivationUnderFaultsIT: " + outcome);
-            if (answer.response.status() != 200) {
-                String reason = answer.response.reason();
-                assertFalse(reason == null || reason.isBlank(), "an error without a reason: " + outcome);
-            }
-            outcome += "; node-" + victim + " back and green " + back(restart)
-                    + " ms after its kill; activation writes read back: " + (activationsReadBack() - readBack);
-            long answered = answer.response.status() == 200
-                    ? answer.response.ok().path("version").path("version").asLong()
+            String phase = KILL_AT.get(run);
+            Kill kill = killModelsPrimaryDuring(
+                    "training run " + run,
+                    run,
+                    TRAINED,
+                    coordinator -> path(TRAINED) + "/_train",
+                    (coordinator, training) ->
+                            "the training's phase seen " + awaitPhase(node(coordinator), phase, training));
+            EsClient.Response answer = kill.answer.response;
+            String outcome = kill.outcome;
+            long answered = answer.status() == 200
+                    ? answer.ok().path("version").path("version").asLong()
                     : -1;
-            JsonNode status = Models.status(node(victim), TRAINED);
+            JsonNode status = Models.status(node(kill.victim), TRAINED);
             // the training's record says how it ended: never left running
             String state = status.path("training").path("state").asText();
             assertEquals(answered >= 0 ? "succeeded" : "failed", state, outcome + ": " + status);
-            long active = assertOneWholeVersion(TRAINED, documents, answered, before, outcome);
+            long active = assertOneWholeVersion(TRAINED, documents, answered, kill.before, outcome);
             assertTrainedServes(active, shelves, rescored, outcome);
             // trained again (the caller's retry, whatever the answer): whole again, and served
-            JsonNode again = node(victim).post(path(TRAINED) + "/_train", null).ok();
+            JsonNode again =
+                    node(kill.victim).post(path(TRAINED) + "/_train", null).ok();
             long retrained = assertOneWholeVersion(
                     TRAINED, documents, again.path("version").path("version").asLong(), active, outcome);
             assertTrainedServes(retrained, shelves, rescored, outcome + "; trained again");
-            outcomes.add(outcome + "; trained again: version " + retrained + "; run in " + millisSince(sent) + " ms");
+            outcomes.add(
+                    outcome + "; trained again: version " + retrained + "; run in " + millisSince(kill.sent) + " ms");
         }
         System.out.println("ActivationUnderFaultsIT: " + String.join("\nActivationUnderFaultsIT: ", outcomes));
     }
@@ -396,6 +362,55 @@ class ActivationUnderFaultsIT {
             }
         }
         return count;
+    }
+
+    /** A run that killed the models index's primary: whom, the request and its answer, and the run's record so far. */
+    private record Kill(
+            int victim, int coordinator, long before, String path, long sent, Timed answer, String outcome) {}
+
+    /**
+     * Kills the node holding the models index's primary while a POST to {@code model} runs through a node that lives
+     * (the master when it is not the victim, once in two runs): {@code prepare} readies it on that node and answers its
+     * path, and the kill comes once {@code trigger} returns (what it says goes in the record). The node is started again
+     * at once; the answer must be a success or an error with a reason. Answers once the node is back and green.
+     */
+    private static Kill killModelsPrimaryDuring(
+            String label,
+            int run,
+            String model,
+            IntFunction<String> prepare,
+            BiFunction<Integer, CompletableFuture<Timed>, String> trigger)
+            throws Exception {
+        cluster.green();
+        int victim = modelsPrimary();
+        boolean master = victim == cluster.master();
+        int coordinator = (victim + 1 + run % 2) % 3;
+        long before =
+                Models.status(node(coordinator), model).path("active_version").asLong();
+        String path = prepare.apply(coordinator);
+        long readBack = activationsReadBack();
+        long sent = System.nanoTime();
+        CompletableFuture<Timed> answering =
+                CompletableFuture.supplyAsync(() -> new Timed(node(coordinator).post(path, null), millisSince(sent)));
+        String when = trigger.apply(coordinator, answering);
+        long killStarted = millisSince(sent);
+        CompletableFuture<Long> restart = killAndRestart(victim);
+        long killed = millisSince(sent);
+        Timed answer = answering.get(3, TimeUnit.MINUTES);
+        int status = answer.response.status();
+        String outcome = label + ": " + when + ", node-" + victim + " (models primary"
+                + (master ? ", elected master" : "") + ") killed at " + killStarted + "-" + killed + " ms, " + path
+                + " through node-" + coordinator + " answered " + status + " at " + answer.millis + " ms"
+                + (status == 200 ? " " + answer.response.json().path("phases_ms") : ": " + answer.response.body());
+        System.out.println("ActivationUnderFaultsIT: " + outcome);
+        // success or an error that says what happened; never a 5xx without a reason
+        if (status != 200) {
+            String reason = answer.response.reason();
+            assertFalse(reason == null || reason.isBlank(), "an error without a reason: " + outcome);
+        }
+        outcome += "; node-" + victim + " back and green " + back(restart)
+                + " ms after its kill; activation writes read back: " + (activationsReadBack() - readBack);
+        return new Kill(victim, coordinator, before, path, sent, answer, outcome);
     }
 
     /**
