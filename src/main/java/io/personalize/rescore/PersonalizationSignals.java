@@ -136,11 +136,16 @@ public final class PersonalizationSignals implements Writeable {
      * String is built on the shard's node unless asked for), the scores as raw little-endian floats.
      */
     public PersonalizationSignals(StreamInput in) throws IOException {
-        this(in, null, null);
+        this(in, false, null, null);
     }
 
     /** A popular part read from {@code wire}, its shipped form, under {@code key} ({@link SharedPopular}). */
     PersonalizationSignals(StreamInput in, PopularKey key, BytesReference wire) throws IOException {
+        this(in, true, key, wire);
+    }
+
+    private PersonalizationSignals(StreamInput in, boolean popularPart, PopularKey key, BytesReference wire)
+            throws IOException {
         this.idField = in.readString();
         this.modelVersion = in.readVLong();
         this.size = in.readVInt();
@@ -164,13 +169,21 @@ public final class PersonalizationSignals implements Writeable {
         this.because = named ? readNullable(in) : null;
         this.attributes = in.readImmutableMap(i -> i.readImmutableMap(StreamInput::readFloat));
         this.popularKey = key;
-        this.popular = in.readBoolean() ? SharedPopular.read(in) : null;
+        this.popular = popularPart == false && in.readBoolean() ? SharedPopular.read(in) : null;
         this.wire = wire;
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         wire().writeTo(out);
+        out.writeBoolean(popular != null);
+        if (popular != null) {
+            // the popular part's key, by which a shard's node finds the copy it holds, and its bytes (written once per
+            // part, not kept in each shopper's): shipped whole, so that a node that holds no copy, or another one,
+            // never scores with other items
+            out.writeOptionalWriteable(popular.popularKey);
+            out.writeBytesReference(popular.wire());
+        }
     }
 
     private void writeFields(StreamOutput out) throws IOException {
@@ -195,16 +208,9 @@ public final class PersonalizationSignals implements Writeable {
             writeNullable(out, because);
         }
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
-        out.writeBoolean(popular != null);
-        if (popular != null) {
-            // the popular part's key, by which a shard's node finds the copy it holds, and its bytes (written once per
-            // part): shipped whole, so that a node that holds no copy, or another one, never scores with stale items
-            out.writeOptionalWriteable(popular.popularKey);
-            out.writeBytesReference(popular.wire());
-        }
     }
 
-    /** The shipped form, written once per instance. */
+    /** The shipped form of these signals' own fields (without the popular part they refer to), written once. */
     BytesReference wire() throws IOException {
         BytesReference written = wire;
         if (written == null) {

@@ -1,6 +1,7 @@
 package io.personalize.rescore;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
 
 import io.personalize.model.ModelConfig;
@@ -226,7 +227,7 @@ public class PersonalizationSignalsTests extends ESTestCase {
      * shoppers' signals share one part; each one's own items are only theirs, those that are popular carrying the
      * part's popularity; and both score every item exactly as signals holding the list themselves did.
      */
-    public void testThePopularListIsSharedNotCopiedIntoEachShoppersSignals() {
+    public void testThePopularListIsSharedNotCopiedIntoEachShoppersSignals() throws IOException {
         List<String> popularItems = new java.util.ArrayList<>();
         float[] popularity = new float[500];
         for (int i = 0; i < 500; i++) {
@@ -257,6 +258,11 @@ public class PersonalizationSignalsTests extends ESTestCase {
         }
         // each part's signals weigh their own items only: the list is weighed once, as its own entry
         assertThat(SignalsCache.weight(first), lessThan(SignalsCache.weight(part) / 10));
+        // and the shipped form each shopper's signals keep holds their own part only, the list's bytes being the part's
+        BytesStreamOutput out = new BytesStreamOutput();
+        first.writeTo(out);
+        assertThat(out.size(), greaterThan(part.wire().length()));
+        assertThat(first.wire().length(), lessThan(part.wire().length() / 10));
     }
 
     /**
