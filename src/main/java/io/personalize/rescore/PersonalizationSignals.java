@@ -316,7 +316,7 @@ public final class PersonalizationSignals implements Writeable {
      * shopper's signals scale it ({@link #scale}); {@code model} names it (null key when its configuration's write is not
      * known: then it is not shared).
      */
-    public static PersonalizationSignals popularOf(ActiveModel model, PopularList list) {
+    static PersonalizationSignals popularOf(ActiveModel model, PopularList list) {
         Builder b = new Builder(
                 NeighborSums.of(List.of(), Map.of(), Set.of(), false),
                 list.items().size());
@@ -363,8 +363,7 @@ public final class PersonalizationSignals implements Writeable {
      * What a popular part is computed from: the model's active version (its index names the model's incarnation) and
      * the write of the model's document its configuration was read from, as {@link SignalsCache.Key} names them.
      */
-    public record PopularKey(
-            String model, String versionIndex, long versionCreatedAt, long configTerm, long configSeqNo)
+    record PopularKey(String model, String versionIndex, long versionCreatedAt, long configTerm, long configSeqNo)
             implements Writeable {
 
         /** The key of a model's popular part, null when the write of its configuration is not known. */

@@ -10,9 +10,10 @@ import org.elasticsearch.index.mapper.Uid;
 
 /**
  * {@link PersonalizationSignals} indexed for a shard's hot loop, built once per shard request and shared by its
- * segments (the popular part's once per part: {@link #popular}): the items' ids as bytes in an {@link IdTable} (UTF-8 for a keyword id, Elasticsearch's encoding for
- * {@code _id}) and as longs for a numeric id ({@link NumericIdTable}), each built on first use; the attribute values as UTF-8 bytes, so
- * that each segment turns them into ordinals once ({@link LeafSignals}). Nothing here is built per hit.
+ * segments (the popular part's once per part: {@link #popular}): the items' ids as bytes in an {@link IdTable} (UTF-8
+ * for a keyword id, Elasticsearch's encoding for {@code _id}) and as longs for a numeric id ({@link NumericIdTable}),
+ * each built on first use; the attribute values as UTF-8 bytes, so that each segment turns them into ordinals once
+ * ({@link LeafSignals}). Nothing here is built per hit.
  */
 final class ShardSignals {
 
