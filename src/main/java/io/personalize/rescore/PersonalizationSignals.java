@@ -28,8 +28,10 @@ import org.elasticsearch.common.io.stream.Writeable;
  * What the rescorer needs on every shard, computed once on the coordinating node from the shopper's {@link Profile}
  * and shipped compactly: per item, its similarity to the shopper's context and recent items, its precomputed affinity
  * and its popularity, each scaled to [0, 1] by its maximum and square-rooted ({@link #scale}), with the item behind
- * the similarity and the affinity; per attribute value, the shopper's affinity. On a shard each hit then costs
- * doc-value reads and hash look-ups.
+ * the similarity and the affinity; per attribute value, the shopper's affinity. The model's popular items not among the
+ * shopper's own are in a popular part ({@link #popularOf}: these same signals without similarity, affinity or
+ * attributes), one per model version and configuration on a node, which every shopper's signals refer to. On a shard
+ * each hit then costs doc-value reads and hash look-ups.
  */
 public final class PersonalizationSignals implements Writeable {
 
