@@ -3,6 +3,7 @@ package io.personalize.action;
 import io.personalize.model.ModelIndices;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.CatalogResolver;
+import io.personalize.profile.Profile;
 import io.personalize.profile.ProfileLoader;
 import io.personalize.profile.RecentItemsCache;
 import io.personalize.recommend.VisibleItems;
@@ -93,7 +94,8 @@ public final class TransportPersonalizationSignalsAction
                     recent,
                     ProfileLoader.Neighbors.ALL,
                     listener.delegateFailureAndWrap((l, loaded) -> {
-                        PersonalizationSignals signals = PersonalizationSignals.of(loaded.profile(), false)
+                        PersonalizationSignals signals = PersonalizationSignals.of(
+                                        loaded.profile(), false, popular(loaded.profile()))
                                 .withoutNames();
                         // kept under the write of the newest-items document the load counted, whether this node's
                         // copy held it or the load read it (and filled the copy with it: a shopper's second search
@@ -123,8 +125,8 @@ public final class TransportPersonalizationSignalsAction
                     recent,
                     ProfileLoader.Neighbors.ALL,
                     listener.delegateFailureAndWrap((l, profile) -> visibleContext.addListener(l.map(visible -> {
-                        PersonalizationSignals signals =
-                                PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible), false);
+                        PersonalizationSignals signals = PersonalizationSignals.of(
+                                VisibleItems.withoutHiddenContext(profile, visible), false, popular(profile));
                         return new PersonalizationSignalsAction.Response(signals.withoutNames());
                     }))));
             return;
@@ -137,8 +139,8 @@ public final class TransportPersonalizationSignalsAction
                 ProfileLoader.Neighbors.ALL,
                 listener.delegateFailureAndWrap(
                         (l, profile) -> visibility.check(VisibleItems.named(profile), l.map(visible -> {
-                            PersonalizationSignals signals =
-                                    PersonalizationSignals.of(VisibleItems.withoutHiddenContext(profile, visible));
+                            PersonalizationSignals signals = PersonalizationSignals.of(
+                                    VisibleItems.withoutHiddenContext(profile, visible), true, popular(profile));
                             return new PersonalizationSignalsAction.Response(signals.namingOnly(visible));
                         }))));
     }
@@ -151,6 +153,11 @@ public final class TransportPersonalizationSignalsAction
                         .get(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()), user)
                 : null;
         return SignalsCache.keyOf(model, user, recent, forgottenAt, known);
+    }
+
+    /** The node's shared popular part of the profile's model version (null: no popular list). */
+    private PersonalizationSignals popular(Profile profile) {
+        return signalsCache.popular(profile.model(), profile.popular());
     }
 
     /** When the shopper was last forgotten, as the node's cluster state says now. */

@@ -74,6 +74,9 @@ final class LeafSignals {
     private final ShardSignals signals;
     private final RescoreWeights weights;
     private final ItemReader items;
+    // the model's popular part, asked about documents whose item is not among the shopper's own (null: none)
+    private final ShardSignals popular;
+    private final ItemReader popularItems;
     private final SortedSetDocValues[] attributeValues;
     // per attribute field, the segment's ordinals of the shopper's weighted values, sorted, and their weights
     private final long[][] attributeOrds;
@@ -107,6 +110,10 @@ final class LeafSignals {
         this.signals = signals;
         this.weights = weights;
         this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
+        this.popular = signals.popular();
+        this.popularItems = popular == null
+                ? null
+                : itemReader(reader, popular, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
         int fields = signals.attributeFields().size();
         attributeValues = new SortedSetDocValues[fields];
         attributeOrds = new long[fields][];
@@ -180,7 +187,22 @@ final class LeafSignals {
                 item < 0 ? 0f : signals.similarity(item),
                 item < 0 ? 0f : signals.affinity(item),
                 attributeAffinity(doc),
-                item < 0 ? 0f : signals.popularity(item));
+                popularity(doc, item));
+    }
+
+    /**
+     * The popularity of the document, whose {@link #item} is {@code item}: its own item's, else its popular item's
+     * (a popular item the shopper's signals name carries the same popularity in both).
+     */
+    float popularity(int doc, int item) throws IOException {
+        if (item >= 0) {
+            return signals.popularity(item);
+        }
+        if (popularItems == null) {
+            return 0f;
+        }
+        int popularItem = popularItems.item(doc);
+        return popularItem < 0 ? 0f : popular.popularity(popularItem);
     }
 
     /** The index of the document's item in the signals, or -1 when the signals do not know it. */

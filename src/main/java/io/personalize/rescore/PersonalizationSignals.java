@@ -1,5 +1,6 @@
 package io.personalize.rescore;
 
+import io.personalize.profile.ActiveModel;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
 import io.personalize.serving.NeighborSums;
@@ -27,8 +28,10 @@ import org.elasticsearch.common.io.stream.Writeable;
  * What the rescorer needs on every shard, computed once on the coordinating node from the shopper's {@link Profile}
  * and shipped compactly: per item, its similarity to the shopper's context and recent items, its precomputed affinity
  * and its popularity, each scaled to [0, 1] by its maximum and square-rooted ({@link #scale}), with the item behind
- * the similarity and the affinity; per attribute value, the shopper's affinity. On a shard each hit then costs
- * doc-value reads and hash look-ups.
+ * the similarity and the affinity; per attribute value, the shopper's affinity. The model's popular items not among the
+ * shopper's own are in a popular part ({@link #popularOf}: these same signals without similarity, affinity or
+ * attributes), one per model version and configuration on a node, which every shopper's signals refer to. On a shard
+ * each hit then costs doc-value reads and hash look-ups.
  */
 public final class PersonalizationSignals implements Writeable {
 
@@ -54,6 +57,12 @@ public final class PersonalizationSignals implements Writeable {
     private final String[] similarTo;
     private final String[] because;
     private final Map<String, Map<String, Float>> attributes;
+    // the model's popular items, kept once per model version and configuration on a node and shared by every shopper's
+    // signals (null: none); these signals' own items carry their popularity too, so that only a document whose item is
+    // not among them looks its item up in the popular part. A popular part itself has no similarity nor affinity
+    // (null arrays), no attributes and no popular part, and carries its key (null when it is not shared)
+    private final PersonalizationSignals popular;
+    private final PopularKey popularKey;
     // the shard side of these signals, built once per instance on the node that scores: a coordinating node's copy of
     // a shopper's signals (SignalsCache) reaches its local shards as the same instance, request after request
     private volatile ShardSignals shardSide;
@@ -68,6 +77,32 @@ public final class PersonalizationSignals implements Writeable {
             String[] similarTo,
             String[] because,
             Map<String, Map<String, Float>> attributes) {
+        this(
+                idField,
+                modelVersion,
+                items,
+                similarity,
+                affinity,
+                popularity,
+                similarTo,
+                because,
+                attributes,
+                null,
+                null);
+    }
+
+    private PersonalizationSignals(
+            String idField,
+            long modelVersion,
+            String[] items,
+            float[] similarity,
+            float[] affinity,
+            float[] popularity,
+            String[] similarTo,
+            String[] because,
+            Map<String, Map<String, Float>> attributes,
+            PersonalizationSignals popular,
+            PopularKey popularKey) {
         this.idField = idField;
         this.modelVersion = modelVersion;
         this.size = items.length;
@@ -78,6 +113,8 @@ public final class PersonalizationSignals implements Writeable {
         this.similarTo = similarTo;
         this.because = because;
         this.attributes = attributes;
+        this.popular = popular;
+        this.popularKey = popularKey;
     }
 
     /** The items' ids as UTF-8 bytes: item i is {@code bytes[start[i], start[i + 1])}. */
@@ -101,6 +138,16 @@ public final class PersonalizationSignals implements Writeable {
      * String is built on the shard's node unless asked for), the scores as raw little-endian floats.
      */
     public PersonalizationSignals(StreamInput in) throws IOException {
+        this(in, false, null, null);
+    }
+
+    /** A popular part read from {@code wire}, its shipped form, under {@code key} ({@link SharedPopular}). */
+    PersonalizationSignals(StreamInput in, PopularKey key, BytesReference wire) throws IOException {
+        this(in, true, key, wire);
+    }
+
+    private PersonalizationSignals(StreamInput in, boolean popularPart, PopularKey key, BytesReference wire)
+            throws IOException {
         this.idField = in.readString();
         this.modelVersion = in.readVLong();
         this.size = in.readVInt();
@@ -115,26 +162,30 @@ public final class PersonalizationSignals implements Writeable {
         }
         this.utf8 = new Utf8Ids(bytes, start);
         this.items = null;
-        this.similarity = readFloats(in, size);
-        this.affinity = readFloats(in, size);
+        boolean personal = in.readBoolean();
+        this.similarity = personal ? readFloats(in, size) : null;
+        this.affinity = personal ? readFloats(in, size) : null;
         this.popularity = readFloats(in, size);
         boolean named = in.readBoolean();
         this.similarTo = named ? readNullable(in) : null;
         this.because = named ? readNullable(in) : null;
         this.attributes = in.readImmutableMap(i -> i.readImmutableMap(StreamInput::readFloat));
+        this.popularKey = key;
+        this.popular = popularPart == false && in.readBoolean() ? SharedPopular.read(in) : null;
+        this.wire = wire;
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
-        BytesReference written = wire;
-        if (written == null) {
-            try (BytesStreamOutput fields = new BytesStreamOutput()) {
-                writeFields(fields);
-                written = fields.copyBytes();
-            }
-            wire = written;
+        wire().writeTo(out);
+        out.writeBoolean(popular != null);
+        if (popular != null) {
+            // the popular part's key, by which a shard's node finds the copy it holds, and its bytes (written once per
+            // part, not kept in each shopper's): shipped whole, so that a node that holds no copy, or another one,
+            // never scores with other items
+            out.writeOptionalWriteable(popular.popularKey);
+            out.writeBytesReference(popular.wire());
         }
-        written.writeTo(out);
     }
 
     private void writeFields(StreamOutput out) throws IOException {
@@ -147,8 +198,11 @@ public final class PersonalizationSignals implements Writeable {
         for (int i = 0; i < size; i++) {
             out.writeVInt(ids.start()[i + 1] - ids.start()[i]);
         }
-        writeFloats(out, similarity);
-        writeFloats(out, affinity);
+        out.writeBoolean(similarity != null);
+        if (similarity != null) {
+            writeFloats(out, similarity);
+            writeFloats(out, affinity);
+        }
         writeFloats(out, popularity);
         out.writeBoolean(similarTo != null);
         if (similarTo != null) {
@@ -156,6 +210,19 @@ public final class PersonalizationSignals implements Writeable {
             writeNullable(out, because);
         }
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
+    }
+
+    /** The shipped form of these signals' own fields (without the popular part they refer to), written once. */
+    BytesReference wire() throws IOException {
+        BytesReference written = wire;
+        if (written == null) {
+            try (BytesStreamOutput fields = new BytesStreamOutput()) {
+                writeFields(fields);
+                written = fields.copyBytes();
+            }
+            wire = written;
+        }
+        return written;
     }
 
     // floats as their raw bytes in one block: a float array of thousands written and read element by element was a
@@ -206,38 +273,135 @@ public final class PersonalizationSignals implements Writeable {
 
     /**
      * The signals of a profile; {@code named}: with the items behind them (for explain), else without (the strongest
-     * source of each similarity is then not even looked for).
+     * source of each similarity is then not even looked for). The popular part is built for these signals alone.
      */
     public static PersonalizationSignals of(Profile profile, boolean named) {
+        return of(profile, named, profile.popular() == null ? null : popularOf(profile.model(), profile.popular()));
+    }
+
+    /**
+     * The signals of a profile with {@code popular}, the popular part of the profile's model version and configuration
+     * ({@link #popularOf}, shared by every shopper: {@link SignalsCache#popular}).
+     */
+    public static PersonalizationSignals of(Profile profile, boolean named, PersonalizationSignals popular) {
+        String idField = profile.model().config().catalog().idField();
+        long version = profile.model().version().version();
         if (profile.isEmpty()) {
             return new Builder(NeighborSums.of(List.of(), Map.of(), Set.of(), false), 0)
-                    .build(
-                            profile.model().config().catalog().idField(),
-                            profile.model().version().version(),
-                            Map.of());
+                    .build(idField, version, Map.of(), null);
         }
         List<String> sources = profile.sources().stream().map(SourceItem::item).toList();
         // the same sums and sources as ProfileScorer.sum, unranked: the signals need no order
         UserProfile user = profile.user();
-        PopularList popular = profile.popular();
-        // the items only affinity or popularity name: at most the user's list and the popular list
-        int others = (user == null ? 0 : user.recommended().size())
-                + (popular == null ? 0 : popular.items().size());
-        Builder b = new Builder(NeighborSums.of(sources, profile.neighbors(), Set.of(), named), others);
+        // the items only affinity names: at most the user's list
+        Builder b = new Builder(
+                NeighborSums.of(sources, profile.neighbors(), Set.of(), named),
+                user == null ? 0 : user.recommended().size());
         if (user != null) {
             for (int r = 0; r < user.recommended().size(); r++) {
                 b.setAffinity(user.recommended().get(r), user.scores()[r], user.because(r));
             }
         }
         if (popular != null) {
-            for (int r = 0; r < popular.items().size(); r++) {
-                b.setPopularity(popular.items().get(r), popular.scores()[r]);
+            // the shopper's own items carry their popularity (a document whose item is one of them looks up nothing
+            // else); the others' is the popular part's, scaled there as it was here over the same list
+            String[] popularItems = popular.items();
+            for (int p = 0; p < popularItems.length; p++) {
+                b.setPopularityIfNamed(popularItems[p], popular.popularity[p]);
             }
         }
-        return b.build(
-                profile.model().config().catalog().idField(),
-                profile.model().version().version(),
-                user == null ? Map.of() : user.attributes());
+        return b.build(idField, version, user == null ? Map.of() : user.attributes(), popular);
+    }
+
+    /**
+     * The popular part of a model version's signals: the popular list's items with their popularity scaled as every
+     * shopper's signals scale it ({@link #scale}); {@code model} names it (null key when its configuration's write is not
+     * known: then it is not shared).
+     */
+    static PersonalizationSignals popularOf(ActiveModel model, PopularList list) {
+        Builder b = new Builder(
+                NeighborSums.of(List.of(), Map.of(), Set.of(), false),
+                list.items().size());
+        for (int r = 0; r < list.items().size(); r++) {
+            b.setPopularity(list.items().get(r), list.scores()[r]);
+        }
+        int n = b.size;
+        scale(b.pop, n);
+        return popularPart(
+                model.config().catalog().idField(),
+                model.version().version(),
+                Arrays.copyOf(b.ids, n),
+                Arrays.copyOf(b.pop, n),
+                PopularKey.of(model));
+    }
+
+    /** A popular part: items (distinct) and their scaled popularity, under {@code key} (null: not shared). */
+    static PersonalizationSignals popularPart(
+            String idField, long modelVersion, String[] items, float[] popularity, PopularKey key) {
+        return new PersonalizationSignals(
+                idField, modelVersion, items, null, null, popularity, null, null, Map.of(), null, key);
+    }
+
+    /**
+     * These signals sharing {@code popular} (a {@link #popularPart}): their own items must carry the popularity the
+     * part gives them.
+     */
+    PersonalizationSignals withPopular(PersonalizationSignals popular) {
+        return new PersonalizationSignals(
+                idField,
+                modelVersion,
+                items(),
+                similarity,
+                affinity,
+                popularity,
+                similarTo,
+                because,
+                attributes,
+                popular,
+                null);
+    }
+
+    /**
+     * What a popular part is computed from: the model's active version (its index names the model's incarnation) and
+     * the write of the model's document its configuration was read from, as {@link SignalsCache.Key} names them.
+     */
+    record PopularKey(String model, String versionIndex, long versionCreatedAt, long configTerm, long configSeqNo)
+            implements Writeable {
+
+        /** The key of a model's popular part, null when the write of its configuration is not known. */
+        static PopularKey of(ActiveModel model) {
+            return model.configStamped()
+                    ? new PopularKey(
+                            model.name(),
+                            model.index(),
+                            model.version().createdAt(),
+                            model.configTerm(),
+                            model.configSeqNo())
+                    : null;
+        }
+
+        PopularKey(StreamInput in) throws IOException {
+            this(in.readString(), in.readString(), in.readLong(), in.readLong(), in.readLong());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(model);
+            out.writeString(versionIndex);
+            out.writeLong(versionCreatedAt);
+            out.writeLong(configTerm);
+            out.writeLong(configSeqNo);
+        }
+    }
+
+    /** The popular part these signals share (null: none), whose items are looked up after their own. */
+    PersonalizationSignals popular() {
+        return popular;
+    }
+
+    /** This popular part's key (null: not shared, or not a popular part). */
+    PopularKey popularKey() {
+        return popularKey;
     }
 
     /**
@@ -254,13 +418,25 @@ public final class PersonalizationSignals implements Writeable {
                 popularity,
                 onlyVisible(similarTo, visible),
                 onlyVisible(because, visible),
-                attributes);
+                attributes,
+                popular,
+                null);
     }
 
     /** These signals without the items behind them: what a search that does not explain ships to its shards. */
     public PersonalizationSignals withoutNames() {
         PersonalizationSignals unnamed = new PersonalizationSignals(
-                idField, modelVersion, items(), similarity, affinity, popularity, null, null, attributes);
+                idField,
+                modelVersion,
+                items(),
+                similarity,
+                affinity,
+                popularity,
+                null,
+                null,
+                attributes,
+                popular,
+                null);
         unnamed.utf8 = utf8;
         return unnamed;
     }
@@ -342,11 +518,27 @@ public final class PersonalizationSignals implements Writeable {
             pop[i] = score;
         }
 
-        PersonalizationSignals build(String idField, long version, Map<String, Map<String, Float>> attributes) {
+        /** Sets an item's popularity if it is one of the items already named (none is added). */
+        void setPopularityIfNamed(String item, float score) {
+            int i = sums.indexOf(item);
+            if (i < 0) {
+                Integer other = others.get(item);
+                i = other == null ? -1 : other;
+            }
+            if (i >= 0) {
+                pop[i] = score;
+            }
+        }
+
+        /** The shopper's signals, their popularity already scaled (copied from {@code popular}). */
+        PersonalizationSignals build(
+                String idField,
+                long version,
+                Map<String, Map<String, Float>> attributes,
+                PersonalizationSignals popular) {
             int n = size;
             scale(sim, n);
             scale(aff, n);
-            scale(pop, n);
             return new PersonalizationSignals(
                     idField,
                     version,
@@ -356,7 +548,9 @@ public final class PersonalizationSignals implements Writeable {
                     Arrays.copyOf(pop, n),
                     Arrays.copyOf(similarTo, n),
                     Arrays.copyOf(because, n),
-                    attributes);
+                    attributes,
+                    popular,
+                    null);
         }
     }
 
@@ -382,7 +576,7 @@ public final class PersonalizationSignals implements Writeable {
     }
 
     public boolean isEmpty() {
-        return size == 0 && attributes.isEmpty();
+        return size == 0 && attributes.isEmpty() && (popular == null || popular.size == 0);
     }
 
     /** How many items carry signals. */
@@ -478,7 +672,8 @@ public final class PersonalizationSignals implements Writeable {
                 && Arrays.equals(popularity, other.popularity)
                 && Arrays.equals(similarTo, other.similarTo)
                 && Arrays.equals(because, other.because)
-                && attributes.equals(other.attributes);
+                && attributes.equals(other.attributes)
+                && Objects.equals(popular, other.popular);
     }
 
     @Override

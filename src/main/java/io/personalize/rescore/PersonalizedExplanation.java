@@ -32,7 +32,8 @@ final class PersonalizedExplanation {
             throws IOException {
         List<Explanation> parts = new ArrayList<>();
         parts.add(queryPart);
-        int item = new LeafSignals(reader, s, w).item(doc);
+        LeafSignals leaf = new LeafSignals(reader, s, w);
+        int item = leaf.item(doc);
         float similarity = item < 0 ? 0f : s.similarity(item);
         float affinity = item < 0 ? 0f : s.affinity(item);
         String similarTo = item < 0 ? null : s.similarTo(item);
@@ -56,7 +57,7 @@ final class PersonalizedExplanation {
                 "attribute_affinity: weight [" + w.attributeAffinity()
                         + "] x mean over attributes of the shopper's best value weight [" + attributes + "]",
                 attributeParts));
-        float popularity = item < 0 ? 0f : s.popularity(item);
+        float popularity = leaf.popularity(doc, item);
         parts.add(Explanation.match(
                 w.popularity() * popularity,
                 "popularity: weight [" + w.popularity() + "] x the item's popularity [" + popularity

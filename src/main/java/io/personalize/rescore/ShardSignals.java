@@ -10,9 +10,10 @@ import org.elasticsearch.index.mapper.Uid;
 
 /**
  * {@link PersonalizationSignals} indexed for a shard's hot loop, built once per shard request and shared by its
- * segments: the items' ids as bytes in an {@link IdTable} (UTF-8 for a keyword id, Elasticsearch's encoding for
- * {@code _id}) and as longs for a numeric id ({@link NumericIdTable}), each built on first use; the attribute values as UTF-8 bytes, so
- * that each segment turns them into ordinals once ({@link LeafSignals}). Nothing here is built per hit.
+ * segments (the popular part's once per part: {@link #popular}): the items' ids as bytes in an {@link IdTable} (UTF-8
+ * for a keyword id, Elasticsearch's encoding for {@code _id}) and as longs for a numeric id ({@link NumericIdTable}),
+ * each built on first use; the attribute values as UTF-8 bytes, so that each segment turns them into ordinals once
+ * ({@link LeafSignals}). Nothing here is built per hit.
  */
 final class ShardSignals {
 
@@ -27,9 +28,12 @@ final class ShardSignals {
     private final AtomicLong resolvedBytes = new AtomicLong();
     private IdTable uidIds;
     private NumericIdTable numericIds;
+    // the shard side of the model's popular part, shared with every shopper's signals that share the part (null: none)
+    private final ShardSignals popular;
 
     ShardSignals(PersonalizationSignals signals) {
         this.signals = signals;
+        this.popular = signals.popular() == null ? null : signals.popular().shardSignals();
         this.attributeFields = signals.attributeFields();
         this.attributeValues = new BytesRef[attributeFields.size()][];
         this.attributeWeights = new float[attributeFields.size()][];
@@ -192,6 +196,14 @@ final class ShardSignals {
         } catch (NumberFormatException e) {
             return null; // beyond a long
         }
+    }
+
+    /**
+     * The model's popular items, for documents whose item is not among these signals' own (which carry their own
+     * popularity): only {@link #popularity} is set there. Null when there are none.
+     */
+    ShardSignals popular() {
+        return popular;
     }
 
     float similarity(int item) {

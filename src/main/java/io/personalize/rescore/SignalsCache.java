@@ -3,6 +3,7 @@ package io.personalize.rescore;
 import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.RecentItemsCache;
+import io.personalize.serving.PopularList;
 import io.personalize.stats.CacheStats;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
@@ -87,7 +88,9 @@ public final class SignalsCache {
     }
 
     private volatile long limitBytes;
-    private volatile Cache<Key, PersonalizationSignals> entries;
+    // keyed by Key (a shopper's signals) or PersonalizationSignals.PopularKey (a model version's popular part, which
+    // every shopper's signals of that version and configuration share: weighed once, here)
+    private volatile Cache<Object, PersonalizationSignals> entries;
 
     public SignalsCache(Settings settings, ClusterSettings clusterSettings) {
         this.limitBytes = SIZE.get(settings).getBytes();
@@ -101,7 +104,7 @@ public final class SignalsCache {
     }
 
     private synchronized void rebuild() {
-        entries = CacheBuilder.<Key, PersonalizationSignals>builder()
+        entries = CacheBuilder.<Object, PersonalizationSignals>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
                 .setExpireAfterAccess(EXPIRE_AFTER_ACCESS)
                 .weigher((key, signals) -> weight(signals))
@@ -116,6 +119,7 @@ public final class SignalsCache {
      * {@link ShardSignals} keeps within {@link ShardSignals#RESOLVED_BYTES_PER_ITEM} an item; and the attribute weights.
      */
     static long weight(PersonalizationSignals signals) {
+        // a shopper's own items only: the popular part they share is an entry of its own
         int size = signals.size();
         long slots = Integer.highestOneBit(Math.max(2, size) * 2 - 1) << 1;
         long bytes = 256
@@ -136,6 +140,28 @@ public final class SignalsCache {
         if (limitBytes > 0) {
             entries.put(key, signals);
         }
+    }
+
+    /**
+     * The popular part of {@code model}'s signals ({@link PersonalizationSignals#popularOf}): this node's copy, shared
+     * by every shopper's signals of the same version and configuration (and, on the shards here, their per-segment
+     * ordinals), built when the node holds none. Null for a model without a popular list.
+     */
+    public PersonalizationSignals popular(ActiveModel model, PopularList list) {
+        if (list == null) {
+            return null;
+        }
+        PersonalizationSignals.PopularKey key = PersonalizationSignals.PopularKey.of(model);
+        if (key == null || limitBytes <= 0) {
+            return PersonalizationSignals.popularOf(model, list);
+        }
+        PersonalizationSignals held = entries.get(key);
+        if (held == null) {
+            // two searches may both build it: equal, and the later one is kept
+            held = PersonalizationSignals.popularOf(model, list);
+            entries.put(key, held);
+        }
+        return held;
     }
 
     public long count() {

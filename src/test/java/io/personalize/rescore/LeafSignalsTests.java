@@ -133,7 +133,11 @@ public class LeafSignalsTests extends ESTestCase {
         return doc;
     }
 
-    /** Signals over some of the products' ids and some the catalogue does not have, and weights for some colours. */
+    /**
+     * Signals over some of the products' ids and some the catalogue does not have, and weights for some colours; and,
+     * most of the time, a popular part (as every model with a popular list has) naming other items and some of the
+     * shopper's own, whose popularity the own items carry, under a random key: a part the node holds already, or not.
+     */
     private static PersonalizationSignals signals(String idField, int products, int items) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < items; i++) {
@@ -145,13 +149,29 @@ public class LeafSignalsTests extends ESTestCase {
                         default -> Integer.toString(1000 + randomInt(products));
                     });
         }
-        String[] unique = ids.stream().distinct().toArray(String[]::new);
+        String[] distinct = ids.stream().distinct().toArray(String[]::new);
+        boolean withPopular = randomInt(4) > 0;
+        // each id the shopper's own, the popular part's, or both
+        List<String> own = new ArrayList<>();
+        List<String> popularIds = new ArrayList<>();
+        Map<String, Float> popularityOf = new HashMap<>();
+        for (String id : distinct) {
+            int where = withPopular ? randomInt(2) : 0;
+            if (where != 1) {
+                own.add(id);
+            }
+            if (where != 0) {
+                popularIds.add(id);
+            }
+            popularityOf.put(id, where == 0 && withPopular ? 0f : randomFloat());
+        }
+        String[] unique = own.toArray(String[]::new);
         float[] similarity = new float[unique.length], affinity = new float[unique.length];
         float[] popularity = new float[unique.length];
         for (int i = 0; i < unique.length; i++) {
             similarity[i] = randomFloat();
             affinity[i] = randomBoolean() ? 0f : randomFloat();
-            popularity[i] = randomFloat();
+            popularity[i] = popularityOf.get(unique[i]);
         }
         Map<String, Float> colors = new HashMap<>();
         for (String color : COLORS) {
@@ -160,7 +180,7 @@ public class LeafSignalsTests extends ESTestCase {
             }
         }
         colors.put("not-in-the-catalogue", 1f);
-        return new PersonalizationSignals(
+        PersonalizationSignals signals = new PersonalizationSignals(
                 idField,
                 1,
                 unique,
@@ -170,6 +190,18 @@ public class LeafSignalsTests extends ESTestCase {
                 null,
                 null,
                 Map.of("color", colors, "size", Map.of("xl", 0.5f)));
+        if (withPopular == false) {
+            return signals;
+        }
+        float[] popular = new float[popularIds.size()];
+        for (int p = 0; p < popular.length; p++) {
+            popular[p] = popularityOf.get(popularIds.get(p));
+        }
+        PersonalizationSignals.PopularKey key = randomBoolean()
+                ? null
+                : new PersonalizationSignals.PopularKey("shop", "v" + randomInt(3), 1, 1, randomInt(3));
+        return signals.withPopular(
+                PersonalizationSignals.popularPart(idField, 1, popularIds.toArray(String[]::new), popular, key));
     }
 
     /** The formula over the signals of the product's id, computed from what was indexed. */
@@ -188,7 +220,22 @@ public class LeafSignalsTests extends ESTestCase {
                 item < 0 ? 0f : signals.similarity(item),
                 item < 0 ? 0f : signals.affinity(item),
                 attributes,
-                item < 0 ? 0f : signals.popularity(item));
+                expectedPopularity(signals, product, item));
+    }
+
+    /** The product's popularity: its own item's, else the popular part's, else none. */
+    private static float expectedPopularity(PersonalizationSignals signals, Product product, int item) {
+        if (item >= 0) {
+            return signals.popularity(item);
+        }
+        PersonalizationSignals popular = signals.popular();
+        if (popular == null
+                || product.id() == null
+                || List.of("_id", "sku", "number").contains(signals.idField()) == false) {
+            return 0f;
+        }
+        int p = List.of(popular.items()).indexOf(product.id());
+        return p < 0 ? 0f : popular.popularity(p);
     }
 
     /** The signals' item of the product's id, -1 when the product has none or is indexed without the id field. */

@@ -1,6 +1,7 @@
 package io.personalize.rescore;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
 
 import io.personalize.model.ModelConfig;
@@ -31,6 +32,17 @@ public class PersonalizationSignalsTests extends ESTestCase {
                 "shop",
                 config,
                 new ModelStatus.Version(3, ".personalize-data-shop.v3", "training", 1, 1, 1, 1, 1, 1, "cosine"));
+    }
+
+    /** The item's popularity as a shard scores it: its own entry's, else the shared popular part's, else 0. */
+    static float popularity(PersonalizationSignals signals, String item) {
+        int own = List.of(signals.items()).indexOf(item);
+        if (own >= 0) {
+            return signals.popularity(own);
+        }
+        PersonalizationSignals popular = signals.popular();
+        int p = popular == null ? -1 : List.of(popular.items()).indexOf(item);
+        return p < 0 ? 0f : popular.popularity(p);
     }
 
     static NeighborList item(String id, List<String> neighbors, float... scores) {
@@ -69,7 +81,9 @@ public class PersonalizationSignalsTests extends ESTestCase {
         assertEquals(1f, signals.affinity(x), 1e-6);
         assertEquals((float) Math.sqrt(0.5f), signals.affinity(y), 1e-6);
         assertEquals("the most popular item scales to 1", 1f, signals.popularity(y), 1e-6);
-        assertEquals((float) Math.sqrt(0.25f), signals.popularity(w), 1e-6);
+        assertEquals("an item only popularity names is not one of the shopper's own", -1, w);
+        assertEquals((float) Math.sqrt(0.25f), popularity(signals, "w"), 1e-6);
+        assertEquals(1f, popularity(signals, "y"), 1e-6);
         assertEquals(0f, signals.popularity(z), 0f);
         assertThat(signals.because(x), equalTo("h"));
         assertNull(signals.because(y));
@@ -153,9 +167,10 @@ public class PersonalizationSignalsTests extends ESTestCase {
                 new PopularList(popular, popularity, null));
         PersonalizationSignals signals = PersonalizationSignals.of(profile);
         List<String> ids = List.of(signals.items());
-        assertEquals(1100, ids.size());
+        assertEquals("the shopper's own items; the popular ones are the shared part's", 100, ids.size());
+        assertEquals(1000, signals.popular().size());
         for (int i = 0; i < 1000; i += 97) {
-            assertEquals((float) Math.sqrt((1000f - i) / 1000f), signals.popularity(ids.indexOf("p" + i)), 1e-6);
+            assertEquals((float) Math.sqrt((1000f - i) / 1000f), popularity(signals, "p" + i), 1e-6);
         }
         for (int r = 0; r < 100; r++) {
             int at = ids.indexOf(items.get(r));
@@ -179,5 +194,118 @@ public class PersonalizationSignalsTests extends ESTestCase {
         assertTrue(
                 "popularity alone does not re-rank a stranger's search",
                 PersonalizationSignals.of(withPopular).isEmpty());
+    }
+
+    /** A shopper with an affinity for {@code items} and the model's popular list {@code popular}. */
+    private static Profile shopper(String user, ActiveModel model, List<String> items, PopularList popular) {
+        float[] scores = new float[items.size()];
+        Arrays.fill(scores, 1f);
+        return new Profile(
+                model,
+                user,
+                new UserProfile(
+                        user,
+                        List.of("h"),
+                        new float[] {1f},
+                        items,
+                        scores,
+                        java.util.Collections.nCopies(items.size(), "h"),
+                        Map.of()),
+                List.of(),
+                Map.of(),
+                Set.of("h"),
+                popular);
+    }
+
+    private static ActiveModel stamped(long configSeqNo) {
+        ActiveModel m = model();
+        return new ActiveModel(m.name(), m.config(), m.version(), 1, configSeqNo);
+    }
+
+    /**
+     * The popular list is held once per model version and configuration, not in every shopper's signals: two
+     * shoppers' signals share one part; each one's own items are only theirs, those that are popular carrying the
+     * part's popularity; and both score every item exactly as signals holding the list themselves did.
+     */
+    public void testThePopularListIsSharedNotCopiedIntoEachShoppersSignals() throws IOException {
+        List<String> popularItems = new java.util.ArrayList<>();
+        float[] popularity = new float[500];
+        for (int i = 0; i < 500; i++) {
+            popularItems.add("p" + i);
+            popularity[i] = randomFloat() * 100;
+        }
+        PopularList list = new PopularList(popularItems, popularity, null);
+        ActiveModel model = stamped(7);
+        PersonalizationSignals part = PersonalizationSignals.popularOf(model, list);
+        PersonalizationSignals first =
+                PersonalizationSignals.of(shopper("u1", model, List.of("a", "p3"), list), false, part);
+        PersonalizationSignals second =
+                PersonalizationSignals.of(shopper("u2", model, List.of("b", "p7", "p9"), list), false, part);
+        assertSame(part, first.popular());
+        assertSame(part, second.popular());
+        assertEquals(2, first.size());
+        assertEquals(3, second.size());
+        float max = 0;
+        for (float p : popularity) {
+            max = Math.max(max, p);
+        }
+        for (PersonalizationSignals signals : List.of(first, second)) {
+            for (int i = 0; i < 500; i++) {
+                // the formula's popularity: scaled by the list's maximum, then square-rooted, whichever part holds it
+                assertEquals("p" + i, (float) Math.sqrt(popularity[i] / max), popularity(signals, "p" + i), 0f);
+            }
+            assertEquals(0f, popularity(signals, "a"), 0f);
+        }
+        // each part's signals weigh their own items only: the list is weighed once, as its own entry
+        assertThat(SignalsCache.weight(first), lessThan(SignalsCache.weight(part) / 10));
+        // and the shipped form each shopper's signals keep holds their own part only, the list's bytes being the part's
+        BytesStreamOutput out = new BytesStreamOutput();
+        first.writeTo(out);
+        assertThat(out.size(), greaterThan(part.wire().length()));
+        assertThat(first.wire().length(), lessThan(part.wire().length() / 10));
+    }
+
+    /**
+     * A shard's node keeps one copy of a shipped popular part per key: every shopper's signals read there share it
+     * (and so its per-segment ordinals); a part whose bytes differ under the same key (another list) is read as it is,
+     * never replaced by the copy held; and an unshared part (no key) is read on its own.
+     */
+    public void testAShardsNodeKeepsOneCopyOfAShippedPopularPart() throws IOException {
+        ActiveModel model = stamped(randomLongBetween(100, 1_000_000));
+        PopularList list = new PopularList(List.of("p1", "p2", "p3"), new float[] {3f, 2f, 1f}, null);
+        PersonalizationSignals part = PersonalizationSignals.popularOf(model, list);
+        PersonalizationSignals first =
+                read(PersonalizationSignals.of(shopper("u1", model, List.of("a"), list), false, part));
+        PersonalizationSignals second =
+                read(PersonalizationSignals.of(shopper("u2", model, List.of("p2"), list), false, part));
+        assertNotNull(first.popular());
+        assertSame("one copy per key on the node", first.popular(), second.popular());
+        assertEquals(part, first.popular());
+        assertEquals((float) Math.sqrt(2f / 3f), popularity(second, "p2"), 0f);
+
+        PopularList other = new PopularList(List.of("p1", "p4"), new float[] {1f, 4f}, null);
+        PersonalizationSignals changed = read(PersonalizationSignals.of(
+                shopper("u1", model, List.of("a"), other), false, PersonalizationSignals.popularOf(model, other)));
+        assertNotSame(first.popular(), changed.popular());
+        assertEquals(1f, popularity(changed, "p4"), 0f);
+        assertEquals(0f, popularity(changed, "p2"), 0f);
+
+        PersonalizationSignals unshared = PersonalizationSignals.popularOf(model(), list);
+        assertNull(unshared.popularKey());
+        PersonalizationSignals readUnshared =
+                read(PersonalizationSignals.of(shopper("u1", model(), List.of("a"), list), false, unshared));
+        assertEquals(unshared, readUnshared.popular());
+        assertNotSame(
+                readUnshared.popular(),
+                read(PersonalizationSignals.of(shopper("u1", model(), List.of("a"), list), false, unshared))
+                        .popular());
+    }
+
+    private static PersonalizationSignals read(PersonalizationSignals signals) throws IOException {
+        BytesStreamOutput out = new BytesStreamOutput();
+        signals.writeTo(out);
+        PersonalizationSignals read = new PersonalizationSignals(out.bytes().streamInput());
+        assertEquals(signals, read);
+        return read;
     }
 }

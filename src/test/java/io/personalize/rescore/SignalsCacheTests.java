@@ -132,4 +132,27 @@ public class SignalsCacheTests extends ESTestCase {
         assertEquals(1, stats.hits());
         assertEquals(3, stats.misses());
     }
+
+    /**
+     * The node's popular part of a model version: built once and shared while the version and the configuration's
+     * write are the same, a new one for either changed; one entry of the cache, weighed once.
+     */
+    public void testThePopularPartIsKeptOncePerVersionAndConfiguration() {
+        SignalsCache cache =
+                new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
+        io.personalize.serving.PopularList list =
+                new io.personalize.serving.PopularList(List.of("a", "b"), new float[] {2f, 1f}, null);
+        ModelStatus.Version v1 = version(1, 1000);
+        PersonalizationSignals part = cache.popular(model(1, 7, v1), list);
+        assertSame(part, cache.popular(model(1, 7, v1), list));
+        assertNotSame(part, cache.popular(model(1, 8, v1), list));
+        assertNotSame(part, cache.popular(model(1, 7, version(2, 2000)), list));
+        assertNull(cache.popular(model(1, 7, v1), null));
+        assertEquals(3, cache.stats().entries());
+        // a configuration whose write is not known: built, not kept
+        ActiveModel unstamped =
+                new ActiveModel("shop", config(ModelConfig.Events.RecentEvents.API, Map.of("view", 1.0)), v1);
+        assertNotSame(cache.popular(unstamped, list), cache.popular(unstamped, list));
+        assertEquals(3, cache.stats().entries());
+    }
 }
