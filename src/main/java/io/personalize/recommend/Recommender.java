@@ -113,11 +113,14 @@ public final class Recommender {
 
     private final ProfileLoader profiles;
     private final Client client;
+    private final CatalogLookup lookup;
     private final ItemVectors itemVectors = new ItemVectors();
 
-    public Recommender(ProfileLoader profiles, Client client) {
+    /** {@code lookup} reads the catalogue without a search where it can ({@link CatalogLookup#NONE}: never). */
+    public Recommender(ProfileLoader profiles, Client client, CatalogLookup lookup) {
         this.profiles = profiles;
         this.client = client;
+        this.lookup = lookup;
     }
 
     public void recommend(ActiveModel model, ShelfQuery request, ActionListener<List<Recommendation>> listener) {
@@ -173,7 +176,7 @@ public final class Recommender {
         // the items past the stored list join the candidates as the ranking reaches them (or another signal names them)
         BeyondStoredList beyond = CandidateScorer.collaborative(profile, excluded, beyondStoredList, candidates);
         CatalogReader catalog = new CatalogReader(
-                client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
+                client, lookup, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
         List<String> newItems =
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
