@@ -84,8 +84,8 @@ public final class CatalogItemsReads implements CatalogLookup {
     }
 
     /**
-     * Each shard's active copies, this node's first; null when the catalogue does not resolve here or a shard has no
-     * active copy (the search it falls back to reports that as it always did).
+     * Each shard's active copies, this node's first; null when the catalogue does not resolve to one index here or a
+     * shard has no active copy (the search it falls back to reports that as it always did).
      */
     private List<List<ShardRouting>> copies(String catalogue) {
         ClusterState state = clusterService.state();
@@ -94,6 +94,9 @@ public final class CatalogItemsReads implements CatalogLookup {
             indices = resolver.concreteIndices(state, IndicesOptions.strictExpandOpenAndForbidClosed(), catalogue);
         } catch (RuntimeException e) {
             return null;
+        }
+        if (indices.length != 1) {
+            return null; // an alias of several indices: the request names one index (as _recommend's does)
         }
         String local = clusterService.localNode().getId();
         List<List<ShardRouting>> shards = new ArrayList<>();
