@@ -19,7 +19,4 @@ public interface CatalogLookup {
             Collection<String> ids,
             int maxValues,
             ActionListener<Map<String, Map<String, List<String>>>> listener);
-
-    /** No such read: every catalogue read is a search. */
-    CatalogLookup NONE = (catalog, ids, maxValues, listener) -> listener.onResponse(null);
 }

@@ -93,8 +93,8 @@ final class CatalogReader {
                 ActionListener.wrap(
                         read -> {
                             if (read == null) {
-                                fetchBySearch(
-                                        items, named, visible, listener); // the catalogue's mapping needs a search
+                                // the catalogue's mapping (or its routing right now) needs a search
+                                fetchBySearch(items, named, visible, listener);
                                 return;
                             }
                             Map<String, CatalogItem> found = new HashMap<>();

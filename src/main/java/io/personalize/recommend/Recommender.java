@@ -116,7 +116,7 @@ public final class Recommender {
     private final CatalogLookup lookup;
     private final ItemVectors itemVectors = new ItemVectors();
 
-    /** {@code lookup} reads the catalogue without a search where it can ({@link CatalogLookup#NONE}: never). */
+    /** {@code lookup} reads the catalogue's shards without a search where its mapping allows. */
     public Recommender(ProfileLoader profiles, Client client, CatalogLookup lookup) {
         this.profiles = profiles;
         this.client = client;
