@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -67,32 +65,6 @@ class RecommendThreeNodeSecurityIT {
         cluster.green();
     }
 
-    private static Set<String> namedIds(JsonNode shelf) {
-        Set<String> named = new HashSet<>();
-        for (JsonNode r : shelf.path("recommendations")) {
-            named.add(r.path("item_id").asText());
-            r.path("reasons").forEach(reason -> {
-                if (reason.has("item_id")) {
-                    named.add(reason.path("item_id").asText());
-                }
-            });
-        }
-        return named;
-    }
-
-    private static Set<String> visibleTo(EsClient client, Set<String> ids) {
-        ObjectNode body = EsClient.object();
-        body.put("size", Math.max(1, ids.size())).put("_source", false);
-        body.putObject("query").putObject("ids").set("values", EsClient.JSON.valueToTree(ids));
-        Set<String> visible = new HashSet<>();
-        client.post("/sec-products/_search", body)
-                .ok()
-                .path("hits")
-                .path("hits")
-                .forEach(h -> visible.add(h.path("_id").asText()));
-        return visible;
-    }
-
     @Test
     void everyNodeShowsEachCallerOnlyWhatTheyMayReadInEveryShard() {
         boolean hiddenNamedWithoutDls = false;
@@ -102,20 +74,20 @@ class RecommendThreeNodeSecurityIT {
             for (EsClient node : cluster.nodes()) {
                 EsClient dls = node.as("dlsshopper", PASSWORD);
                 JsonNode shelf = dls.post("/_recommend", body).ok();
-                Set<String> named = namedIds(shelf);
+                Set<String> named = SecurityIT.namedIds(shelf);
                 assertEquals(20, shelf.path("recommendations").size(), node.baseUrl() + " " + shelf);
                 assertEquals(
                         named,
-                        visibleTo(dls, named),
+                        SecurityIT.visibleTo(dls, named),
                         node.baseUrl() + " user " + user + ": the shelf names items hidden from the caller");
                 if (first == null) {
                     first = named;
                 } else {
                     assertEquals(first, named, node.baseUrl() + " answers as the first node, user " + user);
                 }
-                Set<String> open = namedIds(
+                Set<String> open = SecurityIT.namedIds(
                         node.as("shopper", PASSWORD).post("/_recommend", body).ok());
-                hiddenNamedWithoutDls |= visibleTo(dls, open).equals(open) == false;
+                hiddenNamedWithoutDls |= SecurityIT.visibleTo(dls, open).equals(open) == false;
             }
         }
         assertTrue(
