@@ -1,6 +1,7 @@
 package io.personalize;
 
 import io.personalize.action.ActiveVersionsAction;
+import io.personalize.action.CatalogItemsAction;
 import io.personalize.action.ClearCacheAction;
 import io.personalize.action.ClusterModelBroadcasts;
 import io.personalize.action.DeleteModelAction;
@@ -18,6 +19,7 @@ import io.personalize.action.RecommendAction;
 import io.personalize.action.StatsAction;
 import io.personalize.action.TrainModelAction;
 import io.personalize.action.TransportActiveVersionsAction;
+import io.personalize.action.TransportCatalogItemsAction;
 import io.personalize.action.TransportClearCacheAction;
 import io.personalize.action.TransportDeleteModelAction;
 import io.personalize.action.TransportEvaluateModelAction;
@@ -189,6 +191,7 @@ public class PersonalizePlugin extends Plugin
                 new PluginAction(ImportModelAction.TYPE, TransportImportModelAction.class),
                 new PluginAction(EvaluateModelAction.TYPE, TransportEvaluateModelAction.class),
                 new PluginAction(RecommendAction.TYPE, TransportRecommendAction.class),
+                new PluginAction(CatalogItemsAction.TYPE, TransportCatalogItemsAction.class),
                 new PluginAction(ForgetUserAction.TYPE, TransportForgetUserAction.class),
                 new PluginAction(ClearCacheAction.TYPE, TransportClearCacheAction.class),
                 new PluginAction(StatsAction.TYPE, TransportStatsAction.class),

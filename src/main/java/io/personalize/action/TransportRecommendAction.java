@@ -10,6 +10,8 @@ import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
+import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
@@ -34,6 +36,8 @@ public final class TransportRecommendAction
             TransportService transportService,
             ActionFilters actionFilters,
             Client client,
+            ClusterService clusterService,
+            IndexNameExpressionResolver resolver,
             ProfileLoader profiles,
             Limits limits,
             ServingStats stats) {
@@ -44,7 +48,8 @@ public final class TransportRecommendAction
                 RecommendAction.Request::new,
                 EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.profiles = profiles;
-        this.recommender = new Recommender(profiles, client);
+        this.recommender = new Recommender(
+                profiles, client, new CatalogItemsReads(client, clusterService, transportService, resolver));
         this.limits = limits;
         this.stats = stats;
     }

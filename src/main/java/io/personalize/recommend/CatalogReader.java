@@ -40,6 +40,7 @@ import org.elasticsearch.search.vectors.RescoreVectorBuilder;
 final class CatalogReader {
 
     private final Client client;
+    private final CatalogLookup lookup;
     private final ModelConfig.Catalog catalog;
     private final QueryBuilder filter;
     private final FetchSourceContext requestedSource;
@@ -47,11 +48,13 @@ final class CatalogReader {
 
     CatalogReader(
             Client client,
+            CatalogLookup lookup,
             ModelConfig.Catalog catalog,
             QueryBuilder filter,
             FetchSourceContext requestedSource,
             boolean withVectors) {
         this.client = client;
+        this.lookup = lookup;
         this.catalog = catalog;
         this.filter = filter;
         this.requestedSource = requestedSource;
@@ -68,9 +71,42 @@ final class CatalogReader {
      * can read ({@link VisibleItems}): the search matches both sets, a post-filter (or a filter aggregation) keeps the
      * items that pass, and an aggregation on the id field lists the named ones found; without a filter, one
      * aggregation on the id field lists both. An {@code _id} catalogue, whose ids cannot be aggregated, gets a search of
-     * its own.
+     * its own. Without a filter and without hits to fetch, both sets are read without a search, by a shard read per
+     * shard ({@link CatalogLookup}) where the catalogue's mapping allows.
      */
     void fetch(
+            Collection<String> items,
+            Set<String> named,
+            ActionListener<Set<String>> visible,
+            ActionListener<Map<String, CatalogItem>> listener) {
+        if (filter != null || needsHits()) {
+            fetchBySearch(items, named, visible, listener);
+            return;
+        }
+        Set<String> both = new HashSet<>(items);
+        both.addAll(named);
+        ActionListener<Map<String, CatalogItem>> split = batchListener(items, named, visible, listener);
+        lookup.read(
+                catalog,
+                both,
+                MAX_ATTRIBUTE_VALUES,
+                ActionListener.wrap(
+                        read -> {
+                            if (read == null) {
+                                // the catalogue's mapping (or its routing right now) needs a search
+                                fetchBySearch(items, named, visible, listener);
+                                return;
+                            }
+                            Map<String, CatalogItem> found = new HashMap<>();
+                            read.forEach((item, attributes) ->
+                                    found.put(item, new CatalogItem(item, Map.of(), attributes, null)));
+                            split.onResponse(found);
+                        },
+                        split::onFailure));
+    }
+
+    /** {@link #fetch(Collection, Set, ActionListener, ActionListener)} by a search of the catalogue. */
+    private void fetchBySearch(
             Collection<String> items,
             Set<String> named,
             ActionListener<Set<String>> visible,

@@ -113,11 +113,14 @@ public final class Recommender {
 
     private final ProfileLoader profiles;
     private final Client client;
+    private final CatalogLookup lookup;
     private final ItemVectors itemVectors = new ItemVectors();
 
-    public Recommender(ProfileLoader profiles, Client client) {
+    /** {@code lookup} reads the catalogue's shards without a search where its mapping allows. */
+    public Recommender(ProfileLoader profiles, Client client, CatalogLookup lookup) {
         this.profiles = profiles;
         this.client = client;
+        this.lookup = lookup;
     }
 
     public void recommend(ActiveModel model, ShelfQuery request, ActionListener<List<Recommendation>> listener) {
@@ -128,7 +131,6 @@ public final class Recommender {
         boolean beyondStoredList = request.userId() != null;
         ProfileLoader.Neighbors wanted =
                 beyondStoredList ? ProfileLoader.Neighbors.ALL : ProfileLoader.Neighbors.REAL_TIME;
-        VisibleItems visibility = new VisibleItems(client, model.config().catalog());
         profiles.load(
                 model,
                 request.userId(),
@@ -149,7 +151,7 @@ public final class Recommender {
                     } else if (request.itemIds().isEmpty()) {
                         rank(model, loaded, request, named, visible, l);
                     } else {
-                        visibility.check(named, visible);
+                        checkVisible(model.config().catalog(), named, visible);
                         visible.addListener(l.delegateFailureAndWrap((l2, v) -> rank(
                                 model, VisibleItems.withoutHiddenContext(loaded, v), request, Set.of(), visible, l2)));
                     }
@@ -173,7 +175,7 @@ public final class Recommender {
         // the items past the stored list join the candidates as the ranking reaches them (or another signal names them)
         BeyondStoredList beyond = CandidateScorer.collaborative(profile, excluded, beyondStoredList, candidates);
         CatalogReader catalog = new CatalogReader(
-                client, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
+                client, lookup, model.config().catalog(), request.filter(), request.source(), request.diversity() > 0);
         List<String> newItems =
                 request.similarContentWeight() > 0 ? CandidateScorer.withoutNeighbors(profile) : List.<String>of();
         List<String> shopperItems = shopperContentSources(profile, request);
@@ -725,7 +727,7 @@ public final class Recommender {
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
             if (toCheck.isEmpty() == false) {
                 // no catalogue read of candidates to ride on
-                new VisibleItems(client, profile.model().config().catalog()).check(toCheck, visible);
+                checkVisible(profile.model().config().catalog(), toCheck, visible);
             }
             if (passed.size() >= request.size()) {
                 visible.addListener(listener.map(v -> shelf(profile, request, ranked, passed, v)));
@@ -779,6 +781,26 @@ public final class Recommender {
         } else {
             catalog.fetch(items, toCheck, visible, next);
         }
+    }
+
+    /**
+     * Which of {@code items} the caller may read: by the shard read of the catalogue where its mapping allows
+     * ({@link CatalogLookup}), else by a search ({@link VisibleItems}).
+     */
+    private void checkVisible(ModelConfig.Catalog catalog, Set<String> items, ActionListener<Set<String>> listener) {
+        if (items.isEmpty()) {
+            listener.onResponse(Set.of());
+            return;
+        }
+        lookup.read(catalog, items, CatalogReader.MAX_ATTRIBUTE_VALUES, listener.delegateFailureAndWrap((l, found) -> {
+            if (found == null) {
+                new VisibleItems(client, catalog).check(items, l);
+            } else {
+                Set<String> visible = new HashSet<>(found.keySet());
+                visible.retainAll(items);
+                l.onResponse(visible);
+            }
+        }));
     }
 
     /** The first batch is a few times the shelf, each next one twice the previous: a selective filter costs a few rounds. */

@@ -82,6 +82,32 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 shelf.get(0).reasons().stream().anyMatch(r -> r.type() == Reason.Type.AFFINITY));
     }
 
+    private long catalogueSearches() {
+        return client().admin()
+                .indices()
+                .prepareStats("products")
+                .setSearch(true)
+                .get()
+                .getTotal()
+                .getSearch()
+                .getTotal()
+                .getQueryCount();
+    }
+
+    public void testAShelfWithoutAFilterReadsTheCatalogueWithoutASearch() {
+        long before = catalogueSearches();
+        List<Recommendation> forYou =
+                recommend(new ShelfQuery.Builder().userId("half").size(3).explain(true));
+        List<Recommendation> similar =
+                recommend(new ShelfQuery.Builder().itemIds(List.of("x")).size(2));
+        assertThat(forYou.get(0).itemId(), equalTo("c"));
+        assertThat(Set.copyOf(items(similar)), equalTo(Set.of("y", "z")));
+        assertEquals("the candidates were read from the catalogue's shards, not searched", before, catalogueSearches());
+        // a filter is applied by a search
+        recommend(new ShelfQuery.Builder().userId("half").size(3).filter(QueryBuilders.termQuery("category", "bags")));
+        assertTrue(catalogueSearches() > before);
+    }
+
     public void testSimilarItems() {
         List<Recommendation> shelf =
                 recommend(new ShelfQuery.Builder().itemIds(List.of("x")).size(2));

@@ -426,7 +426,7 @@ class SecurityIT {
     // ---- under document-level security no response names an item the caller cannot read (issue 10, case 9)
 
     /** Those of {@code ids} that {@code client} can read in the catalogue (products have their sku as _id). */
-    private static Set<String> visibleTo(EsClient client, Set<String> ids) {
+    static Set<String> visibleTo(EsClient client, Set<String> ids) {
         ObjectNode body = EsClient.object();
         body.put("size", Math.max(1, ids.size())).put("_source", false);
         body.putObject("query").putObject("ids").set("values", EsClient.JSON.valueToTree(ids));
@@ -434,7 +434,7 @@ class SecurityIT {
     }
 
     /** Every item id a _recommend answer names: the recommendations and the items their reasons name. */
-    private static Set<String> namedIds(JsonNode shelf) {
+    static Set<String> namedIds(JsonNode shelf) {
         Set<String> named = new HashSet<>();
         for (JsonNode r : shelf.path("recommendations")) {
             named.add(r.path("item_id").asText());
