@@ -8,7 +8,9 @@ import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
+import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
+import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.index.engine.Engine;
 import org.elasticsearch.index.mapper.KeywordFieldMapper;
@@ -63,12 +65,17 @@ public final class TransportCatalogItemsAction
             Task task, CatalogItemsAction.Request request, ActionListener<CatalogItemsAction.Response> listener) {
         ActionListener.run(listener, l -> {
             // the caller was authorized for request.indices(): the shard read must be of an index that name stands for
-            boolean named = Arrays.asList(resolver.concreteIndices(
-                            clusterService.state(), request.indicesOptions(), request.indices()))
+            ClusterState state = clusterService.state();
+            boolean named = Arrays.asList(resolver.concreteIndices(state, request.indicesOptions(), request.indices()))
                     .contains(request.shard().getIndex());
             if (named == false) {
                 throw new IllegalArgumentException(
                         "shard " + request.shard() + " is not of the catalogue [" + request.indices()[0] + "]");
+            }
+            if (throughFilteredAlias(state, request)) {
+                // a search of the alias applies its filter, this read would not: the shelf searches instead
+                l.onResponse(new CatalogItemsAction.Response(false, Map.of()));
+                return;
             }
             IndexShard shard = indices.indexServiceSafe(request.shard().getIndex())
                     .getShard(request.shard().id());
@@ -84,6 +91,16 @@ public final class TransportCatalogItemsAction
                 }
             });
         });
+    }
+
+    /** Whether the catalogue is named by an alias with a filter on the shard's index (as a search finds its filter). */
+    private boolean throughFilteredAlias(ClusterState state, CatalogItemsAction.Request request) {
+        ProjectMetadata project = state.metadata().getProject();
+        return resolver.filteringAliases(
+                        project,
+                        request.shard().getIndexName(),
+                        resolver.resolveExpressionsIgnoringRemotes(project, request.indices()))
+                != null;
     }
 
     private static CatalogItemsAction.Response read(IndexShard shard, CatalogItemsAction.Request request)

@@ -5,12 +5,16 @@ import io.personalize.model.ModelConfig;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
 import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.index.shard.ShardId;
 import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.test.ESSingleNodeTestCase;
 import org.elasticsearch.transport.TransportService;
 
@@ -94,5 +98,62 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
                         new CatalogItemsAction.Request("products", secret, "sku", List.of(), List.of("s1"), 10))
                 .actionGet());
         assertTrue(e.getMessage(), e.getMessage().contains("is not of the catalogue [products]"));
+    }
+
+    private CatalogItemsAction.Response readShard(String index, ShardId shard) {
+        return client().execute(
+                        CatalogItemsAction.TYPE,
+                        new CatalogItemsAction.Request(index, shard, "sku", List.of(), List.of("s1"), 10))
+                .actionGet();
+    }
+
+    private RestStatus refusal(String index, ShardId shard) {
+        return ExceptionsHelper.status(expectThrows(Exception.class, () -> readShard(index, shard)));
+    }
+
+    private void createCatalogue(String index) {
+        client().admin()
+                .indices()
+                .prepareCreate(index)
+                .setMapping(
+                        "{\"properties\": {\"sku\": {\"type\": \"keyword\"}, \"category\": {\"type\": \"keyword\"}}}")
+                .get();
+    }
+
+    public void testAnAliasIsReadAsItsIndexUnlessItFilters() {
+        createCatalogue("products");
+        index("products", "1", "{\"sku\": \"s1\", \"category\": \"c1\"}");
+        index("products", "2", "{\"sku\": \"s2\", \"category\": \"c2\"}");
+        client().admin().indices().prepareRefresh("products").get();
+        client().admin()
+                .indices()
+                .prepareAliases(TEST_REQUEST_TIMEOUT, TEST_REQUEST_TIMEOUT)
+                .addAlias("products", "all-products")
+                .addAlias("products", "c1-products", QueryBuilders.termQuery("category", "c1"))
+                .get();
+        assertEquals(
+                Set.of("s1", "s2"),
+                read("all-products", "sku", List.of(), List.of("s1", "s2")).keySet());
+        // a search of the filtered alias finds s1 only; this read would find both: it answers null, the shelf searches
+        assertNull(read("c1-products", "sku", List.of(), List.of("s1", "s2")));
+    }
+
+    public void testWhatTheActionRefusesIsAClientError() {
+        createCatalogue("products");
+        createIndex("closed");
+        client().admin().indices().prepareClose("closed").get();
+        ShardId shard = new ShardId(resolveIndex("products"), 0);
+        assertEquals(RestStatus.NOT_FOUND, refusal("nope", shard));
+        // a wildcard is not expanded: no index has that name
+        assertEquals(RestStatus.NOT_FOUND, refusal("prod*", shard));
+        assertEquals(RestStatus.NOT_FOUND, refusal("products", new ShardId(shard.getIndex(), 7)));
+        assertEquals(RestStatus.NOT_FOUND, refusal("products", new ShardId(shard.getIndex(), -1)));
+        assertEquals(RestStatus.BAD_REQUEST, refusal("closed", new ShardId(resolveIndex("closed"), 0)));
+        // the shard of an index deleted and created again under the same name is not of the catalogue
+        client().admin().indices().prepareDelete("products").get();
+        createCatalogue("products");
+        assertEquals(RestStatus.BAD_REQUEST, refusal("products", shard));
+        assertTrue(
+                readShard("products", new ShardId(resolveIndex("products"), 0)).readable());
     }
 }
