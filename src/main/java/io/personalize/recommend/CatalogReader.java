@@ -288,8 +288,9 @@ final class CatalogReader {
             Map<String, float[]> vectors = new HashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 float[] vector = vector(hit.getSourceAsMap());
-                if (vector != null) {
-                    vectors.put(itemId(hit), vector);
+                String id = itemId(hit);
+                if (vector != null && id != null) {
+                    vectors.put(id, vector);
                 }
             }
             return vectors;
@@ -339,8 +340,9 @@ final class CatalogReader {
             Map<String, float[]> vectors = new LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 float[] v = hit.hasSource() ? vector(hit.getSourceAsMap()) : null;
-                if (v != null) {
-                    vectors.put(itemId(hit), v);
+                String id = itemId(hit);
+                if (v != null && id != null) {
+                    vectors.put(id, v);
                 }
             }
             return vectors;
@@ -463,7 +465,9 @@ final class CatalogReader {
             Map<String, CatalogItem> items = new LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 CatalogItem item = catalogItem(hit);
-                items.put(item.item(), item);
+                if (item.item() != null) {
+                    items.put(item.item(), item);
+                }
             }
             return items;
         }));
@@ -526,13 +530,18 @@ final class CatalogReader {
         }
     }
 
+    /**
+     * The hit's item id, or null when it has no id value for the caller (none indexed, or hidden by field-level
+     * security): a terms query on the id field never finds such a document, so it is no item here either (its
+     * {@code _id} is not its item id).
+     */
     private String itemId(SearchHit hit) {
         if (catalog.idField().equals("_id")) {
             return hit.getId();
         }
         DocumentField field = hit.field(catalog.idField());
         return field == null || field.getValues().isEmpty()
-                ? hit.getId()
+                ? null
                 : field.getValues().get(0).toString();
     }
 

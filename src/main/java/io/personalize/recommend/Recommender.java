@@ -737,7 +737,13 @@ public final class Recommender {
             Set<String> taken = new HashSet<>(excluded);
             taken.addAll(passed.keySet());
             catalog.fetchAny(taken, request.size() - passed.size(), listener.delegateFailureAndWrap((l, any) -> {
+                // a candidate the batches did not find may be found now (refreshed in between): listed once, as ranked
+                Set<String> rankedItems = new HashSet<>();
+                ranked.forEach(c -> rankedItems.add(c.item()));
                 for (String item : any.keySet()) {
+                    if (rankedItems.contains(item)) {
+                        continue;
+                    }
                     Candidate candidate = new Candidate(item);
                     candidate.add(Reason.of(Reason.Type.CATALOG, 0f));
                     ranked.add(candidate);

@@ -41,6 +41,9 @@ class SecurityIT {
     private static EsClient eventsWriter;
     private static EsClient eventsApiOnly;
     private static EsClient anonymous;
+    private static EsClient noCategory;
+    private static EsClient noSku;
+    private static EsClient dlsNoCategory;
 
     @BeforeAll
     static void secureCluster() throws URISyntaxException {
@@ -70,7 +73,13 @@ class SecurityIT {
                         "--user",
                         "eventswriter:" + PASSWORD + ":events_writer",
                         "--user",
-                        "eventsapionly:" + PASSWORD + ":events_api_only")
+                        "eventsapionly:" + PASSWORD + ":events_api_only",
+                        "--user",
+                        "nocategory:" + PASSWORD + ":fls_no_category",
+                        "--user",
+                        "nosku:" + PASSWORD + ":fls_no_sku",
+                        "--user",
+                        "dlsnocategory:" + PASSWORD + ":fls_dls_no_category")
                 .any();
         manager = admin.as("manager", PASSWORD);
         shopper = admin.as("shopper", PASSWORD);
@@ -81,6 +90,9 @@ class SecurityIT {
         eventsWriter = admin.as("eventswriter", PASSWORD);
         eventsApiOnly = admin.as("eventsapionly", PASSWORD);
         anonymous = admin.as(null, null);
+        noCategory = admin.as("nocategory", PASSWORD);
+        noSku = admin.as("nosku", PASSWORD);
+        dlsNoCategory = admin.as("dlsnocategory", PASSWORD);
 
         // the shop's data, written by the admin: a part of the Online Retail log is enough here
         OnlineRetail data = OnlineRetail.load();
@@ -136,6 +148,8 @@ class SecurityIT {
             {"user": "sec-content-hidden", "history": ["22423"], "history_weights": [1.0], "items": ["84029G"], "scores": [0.9], "because": ["22423"]}
             {"popular": ["85123A", "84029G", "22423"], "scores": [3.0, 2.0, 1.0]}
             """).ok();
+
+        flsCatalogue(data);
     }
 
     private static String searchWithRescore(String user) {
@@ -427,10 +441,15 @@ class SecurityIT {
 
     /** Those of {@code ids} that {@code client} can read in the catalogue (products have their sku as _id). */
     static Set<String> visibleTo(EsClient client, Set<String> ids) {
+        return visibleTo(client, "sec-products", ids);
+    }
+
+    /** Those of {@code ids} that {@code client} can read in {@code index}, whose documents have their item id as _id. */
+    static Set<String> visibleTo(EsClient client, String index, Set<String> ids) {
         ObjectNode body = EsClient.object();
         body.put("size", Math.max(1, ids.size())).put("_source", false);
         body.putObject("query").putObject("ids").set("values", EsClient.JSON.valueToTree(ids));
-        return new HashSet<>(ids(client.post("/sec-products/_search", body).ok()));
+        return new HashSet<>(ids(client.post("/" + index + "/_search", body).ok()));
     }
 
     /** Every item id a _recommend answer names: the recommendations and the items their reasons name. */
@@ -790,6 +809,157 @@ class SecurityIT {
         assertEquals(named, visibleTo(dlsShopper, named), dls.toString());
         JsonNode openAfter = contentShelf(shopper, "sec-content-open");
         assertEquals(openContent, contentItems(openAfter), openAfter.toString());
+    }
+
+    // ---- field-level security on the catalogue read without a search (issue 13, stop 28): a shelf without a filter
+    // reads the shards' id terms and attribute doc values as the caller; a shelf with a filter searches. Both give the
+    // same shelf to every role, and a hidden field reads as absent.
+
+    /** The three categories (a title's first word) of sec-fls, in the order of the shopper's scores. */
+    private static final List<String> FLS_CATEGORIES = new java.util.ArrayList<>();
+
+    /**
+     * A catalogue whose model has one attribute, {@code category}: thirty real products of the three commonest
+     * categories, ten each, at most five of them with a sku the DLS role hides; a shopper whose scores rank the first
+     * category's ten first and who has an affinity to the last category only (so diversity and affinity change the
+     * shelf of a caller who reads the attribute).
+     */
+    private static void flsCatalogue(OnlineRetail data) {
+        java.util.Map<String, List<OnlineRetail.Product>> byCategory = new java.util.TreeMap<>();
+        for (OnlineRetail.Product p : data.products()) {
+            if (p.title() != null && p.title().isBlank() == false) {
+                byCategory
+                        .computeIfAbsent(category(p), k -> new java.util.ArrayList<>())
+                        .add(p);
+            }
+        }
+        List<String> commonest = byCategory.keySet().stream()
+                .sorted(java.util.Comparator.comparingInt(
+                        (String c) -> -byCategory.get(c).size()))
+                .limit(3)
+                .toList();
+        FLS_CATEGORIES.addAll(commonest);
+        List<OnlineRetail.Product> chosen = new java.util.ArrayList<>();
+        for (String c : commonest) {
+            List<OnlineRetail.Product> open = byCategory.get(c).stream()
+                    .filter(p -> p.sku().startsWith("2") == false)
+                    .limit(5)
+                    .toList();
+            List<OnlineRetail.Product> hidden = byCategory.get(c).stream()
+                    .filter(p -> p.sku().startsWith("2"))
+                    .limit(10 - open.size())
+                    .toList();
+            chosen.addAll(hidden);
+            chosen.addAll(open);
+        }
+        admin.delete("/sec-fls");
+        admin.put("/sec-fls", """
+            {"settings": {"number_of_shards": 2, "number_of_replicas": 0},
+             "mappings": {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"},
+                                         "category": {"type": "keyword"}}}}""").ok();
+        Shop.bulk(
+                admin,
+                "sec-fls",
+                chosen,
+                OnlineRetail.Product::sku,
+                p -> java.util.Map.of("sku", p.sku(), "title", p.title(), "category", category(p)),
+                100);
+        admin.refresh("sec-fls");
+        assertEquals(201, admin.put("/_recommend/models/flsshop", """
+                    {"catalog": {"index": "sec-fls", "id_field": "sku", "attributes": ["category"]},
+                     "events": {"index": "sec-events", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                                "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""").status());
+        List<String> skus = chosen.stream().map(OnlineRetail.Product::sku).toList();
+        List<String> items = skus.subList(1, skus.size());
+        List<Double> scores = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            scores.add(1.0 - i * 0.01);
+        }
+        ObjectNode user = EsClient.object().put("user", "fls-shopper");
+        user.set("history", EsClient.JSON.valueToTree(List.of(skus.get(0))));
+        user.set("history_weights", EsClient.JSON.valueToTree(List.of(1.0)));
+        user.set("items", EsClient.JSON.valueToTree(items));
+        user.set("scores", EsClient.JSON.valueToTree(scores));
+        user.set("because", EsClient.JSON.valueToTree(java.util.Collections.nCopies(items.size(), skus.get(0))));
+        user.putObject("attributes").putObject("category").put(commonest.get(2), 1.0);
+        ObjectNode popular = EsClient.object();
+        popular.set("popular", EsClient.JSON.valueToTree(items));
+        popular.set("scores", EsClient.JSON.valueToTree(scores));
+        admin.ndjson(
+                        "/_recommend/models/flsshop/_import",
+                        EsClient.toJson(user) + "\n" + EsClient.toJson(popular) + "\n")
+                .ok();
+    }
+
+    private static String category(OnlineRetail.Product p) {
+        return p.title().trim().split("\\s+")[0];
+    }
+
+    /**
+     * The shelf without a filter (the shard read) and with a filter every item passes (a search of the catalogue),
+     * asserted to be the same shelf.
+     */
+    private static JsonNode sameOnBothPaths(EsClient client) {
+        String body = "{\"model\": \"flsshop\", \"user_id\": \"fls-shopper\", \"size\": 10, \"diversity\": 0.5,"
+                + " \"explain\": true";
+        JsonNode read = client.post("/_recommend", body + "}").ok();
+        JsonNode searched = client.post("/_recommend", body + ", \"filter\": {\"match_all\": {}}}")
+                .ok();
+        assertEquals(
+                searched.path("recommendations"),
+                read.path("recommendations"),
+                "the shard read and the search give one shelf");
+        return read;
+    }
+
+    /** The categories a shelf's text names (in a reason or an explanation). */
+    private static Set<String> namedCategories(JsonNode shelf) {
+        Set<String> named = new HashSet<>();
+        for (String c : FLS_CATEGORIES) {
+            if (shelf.toString().contains("\"" + c + "\"")) {
+                named.add(c);
+            }
+        }
+        return named;
+    }
+
+    @Test
+    void underFieldLevelSecurityAHiddenAttributeReadsAsAbsentOnBothPaths() {
+        JsonNode open = sameOnBothPaths(admin);
+        assertEquals(
+                Set.of(FLS_CATEGORIES.get(2)),
+                namedCategories(open),
+                "a caller who reads the attribute gets its affinity reason: " + open);
+        JsonNode hidden = sameOnBothPaths(noCategory);
+        assertEquals(10, hidden.path("recommendations").size(), hidden.toString());
+        assertEquals(Set.of(), namedCategories(hidden), "a hidden attribute is never named: " + hidden);
+        assertNotEquals(
+                recommendationIds(open),
+                recommendationIds(hidden),
+                "the attribute shapes this shelf (affinity, diversity): the test would prove nothing");
+    }
+
+    @Test
+    void underFieldLevelSecurityAHiddenIdFieldFindsNoItemOnBothPaths() {
+        assertEquals(10, sameOnBothPaths(admin).path("recommendations").size());
+        JsonNode hidden = sameOnBothPaths(noSku);
+        assertEquals(
+                0,
+                hidden.path("recommendations").size(),
+                "no item is found by an id field the caller cannot read: " + hidden);
+    }
+
+    @Test
+    void underDocumentAndFieldLevelSecurityTogetherAShelfNamesReadableItemsWithoutTheHiddenAttribute() {
+        JsonNode hidden = sameOnBothPaths(dlsNoCategory);
+        Set<String> named = namedIds(hidden);
+        assertFalse(named.isEmpty(), hidden.toString());
+        assertEquals(named, visibleTo(dlsNoCategory, "sec-fls", named), "the shelf names hidden items: " + hidden);
+        assertTrue(named.stream().noneMatch(id -> id.startsWith("2")), named.toString());
+        assertEquals(Set.of(), namedCategories(hidden), "a hidden attribute is never named: " + hidden);
+        assertTrue(
+                namedIds(sameOnBothPaths(admin)).stream().anyMatch(id -> id.startsWith("2")),
+                "the admin's shelf names items the DLS role hides: the test would prove nothing");
     }
 
     private static void assertForbidden(EsClient.Response response) {
