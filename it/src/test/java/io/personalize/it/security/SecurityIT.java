@@ -13,11 +13,16 @@ import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -729,7 +734,7 @@ class SecurityIT {
     }
 
     private static List<String> shelfItems(JsonNode shelf) {
-        List<String> items = new java.util.ArrayList<>();
+        List<String> items = new ArrayList<>();
         shelf.path("recommendations").forEach(r -> items.add(r.path("item_id").asText()));
         return items;
     }
@@ -816,7 +821,7 @@ class SecurityIT {
     // same shelf to every role, and a hidden field reads as absent.
 
     /** The three categories (a title's first word) of sec-fls, in the order of the shopper's scores. */
-    private static final List<String> FLS_CATEGORIES = new java.util.ArrayList<>();
+    private static final List<String> FLS_CATEGORIES = new ArrayList<>();
 
     /**
      * A catalogue whose model has one attribute, {@code category}: thirty real products of the three commonest
@@ -825,21 +830,18 @@ class SecurityIT {
      * shelf of a caller who reads the attribute).
      */
     private static void flsCatalogue(OnlineRetail data) {
-        java.util.Map<String, List<OnlineRetail.Product>> byCategory = new java.util.TreeMap<>();
+        Map<String, List<OnlineRetail.Product>> byCategory = new TreeMap<>();
         for (OnlineRetail.Product p : data.products()) {
             if (p.title() != null && p.title().isBlank() == false) {
-                byCategory
-                        .computeIfAbsent(category(p), k -> new java.util.ArrayList<>())
-                        .add(p);
+                byCategory.computeIfAbsent(category(p), k -> new ArrayList<>()).add(p);
             }
         }
         List<String> commonest = byCategory.keySet().stream()
-                .sorted(java.util.Comparator.comparingInt(
-                        (String c) -> -byCategory.get(c).size()))
+                .sorted(Comparator.comparingInt((String c) -> -byCategory.get(c).size()))
                 .limit(3)
                 .toList();
         FLS_CATEGORIES.addAll(commonest);
-        List<OnlineRetail.Product> chosen = new java.util.ArrayList<>();
+        List<OnlineRetail.Product> chosen = new ArrayList<>();
         for (String c : commonest) {
             List<OnlineRetail.Product> open = byCategory.get(c).stream()
                     .filter(p -> p.sku().startsWith("2") == false)
@@ -862,7 +864,7 @@ class SecurityIT {
                 "sec-fls",
                 chosen,
                 OnlineRetail.Product::sku,
-                p -> java.util.Map.of("sku", p.sku(), "title", p.title(), "category", category(p)),
+                p -> Map.of("sku", p.sku(), "title", p.title(), "category", category(p)),
                 100);
         admin.refresh("sec-fls");
         assertEquals(201, admin.put("/_recommend/models/flsshop", """
@@ -871,7 +873,7 @@ class SecurityIT {
                                 "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""").status());
         List<String> skus = chosen.stream().map(OnlineRetail.Product::sku).toList();
         List<String> items = skus.subList(1, skus.size());
-        List<Double> scores = new java.util.ArrayList<>();
+        List<Double> scores = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             scores.add(1.0 - i * 0.01);
         }
@@ -880,7 +882,7 @@ class SecurityIT {
         user.set("history_weights", EsClient.JSON.valueToTree(List.of(1.0)));
         user.set("items", EsClient.JSON.valueToTree(items));
         user.set("scores", EsClient.JSON.valueToTree(scores));
-        user.set("because", EsClient.JSON.valueToTree(java.util.Collections.nCopies(items.size(), skus.get(0))));
+        user.set("because", EsClient.JSON.valueToTree(Collections.nCopies(items.size(), skus.get(0))));
         user.putObject("attributes").putObject("category").put(commonest.get(2), 1.0);
         ObjectNode popular = EsClient.object();
         popular.set("popular", EsClient.JSON.valueToTree(items));
