@@ -1,5 +1,6 @@
 package io.personalize.action;
 
+import io.personalize.compat.ClusterMetadata;
 import io.personalize.recommend.ShardItems;
 import java.util.Arrays;
 import java.util.Map;
@@ -9,8 +10,9 @@ import org.elasticsearch.action.ActionRunnable;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
 import org.elasticsearch.cluster.ClusterState;
+import org.elasticsearch.cluster.metadata.AliasMetadata;
+import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
-import org.elasticsearch.cluster.metadata.ProjectMetadata;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.index.engine.Engine;
 import org.elasticsearch.index.mapper.KeywordFieldMapper;
@@ -93,14 +95,15 @@ public final class TransportCatalogItemsAction
         });
     }
 
-    /** Whether the catalogue is named by an alias with a filter on the shard's index (as a search finds its filter). */
-    private boolean throughFilteredAlias(ClusterState state, CatalogItemsAction.Request request) {
-        ProjectMetadata project = state.metadata().getProject();
-        return resolver.filteringAliases(
-                        project,
-                        request.shard().getIndexName(),
-                        resolver.resolveExpressionsIgnoringRemotes(project, request.indices()))
-                != null;
+    /**
+     * Whether the catalogue is named by an alias with a filter on the shard's index: a search of the alias applies the
+     * filter. The request names one index or alias, never a pattern ({@link CatalogItemsAction.Request#indicesOptions}),
+     * so the alias is found by that name on the index (read through compat: 9.1 on keep indices per project).
+     */
+    private static boolean throughFilteredAlias(ClusterState state, CatalogItemsAction.Request request) {
+        IndexMetadata index = ClusterMetadata.indices(state).get(request.shard().getIndexName());
+        AliasMetadata alias = index == null ? null : index.getAliases().get(request.indices()[0]);
+        return alias != null && alias.filteringRequired();
     }
 
     private static CatalogItemsAction.Response read(IndexShard shard, CatalogItemsAction.Request request)
