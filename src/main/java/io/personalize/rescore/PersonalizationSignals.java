@@ -362,8 +362,12 @@ public final class PersonalizationSignals implements Writeable {
     }
 
     /**
-     * What a popular part is computed from: the model's active version (its index names the model's incarnation) and
-     * the write of the model's document its configuration was read from, as {@link SignalsCache.Key} names them.
+     * What a popular part is computed from, and a shopper's signals too ({@link SignalsCache.Key}): the model's active
+     * version (its index names the model's incarnation, so a model deleted and created again, whose document's writes
+     * start over, has other keys) and the write of the model's document its configuration was read from
+     * ({@code configTerm}/{@code configSeqNo}: each PUT is a new write), a stamp of the configuration that costs two
+     * longs to hash and compare on every search, where the configuration itself (a record of records, maps and lists)
+     * would be hashed whole.
      */
     record PopularKey(String model, String versionIndex, long versionCreatedAt, long configTerm, long configSeqNo)
             implements Writeable {

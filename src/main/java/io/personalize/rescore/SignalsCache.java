@@ -5,6 +5,7 @@ import io.personalize.profile.ActiveModel;
 import io.personalize.profile.RecentItemsCache;
 import io.personalize.serving.PopularList;
 import io.personalize.stats.CacheStats;
+import java.util.concurrent.ExecutionException;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
 import org.elasticsearch.common.settings.ClusterSettings;
@@ -31,20 +32,14 @@ public final class SignalsCache {
     static final TimeValue EXPIRE_AFTER_ACCESS = TimeValue.timeValueMinutes(10);
 
     /**
-     * What a shopper's signals are computed from. {@code configTerm}/{@code configSeqNo}: the write of the model's
-     * document the configuration was read from, a stamp of the configuration that costs two longs to hash and compare
-     * on every search, where the configuration itself (a record of records, maps and lists) was hashed whole (each PUT
-     * is a new write; the version index names the model's incarnation, so a model deleted and created again, whose
-     * document's writes start over, has other keys). {@code recentTerm}/{@code recentSeqNo}: the write of the
-     * shopper's newest-items document the signals counted (unassigned when there is none; -1 when no newest items
-     * count).
+     * What a shopper's signals are computed from: {@code model}, the model's active version and the write of its
+     * configuration, as the popular part they share is keyed ({@link PersonalizationSignals.PopularKey}); the shopper,
+     * how many newest items count, when the shopper was last forgotten, and {@code recentTerm}/{@code recentSeqNo}: the
+     * write of the shopper's newest-items document the signals counted (unassigned when there is none; -1 when no
+     * newest items count).
      */
     public record Key(
-            String model,
-            String versionIndex,
-            long versionCreatedAt,
-            long configTerm,
-            long configSeqNo,
+            PersonalizationSignals.PopularKey model,
             String user,
             int recentItems,
             long forgottenAt,
@@ -62,7 +57,8 @@ public final class SignalsCache {
      */
     public static Key keyOf(
             ActiveModel model, String user, int recentItems, long forgottenAt, RecentItemsCache.Known recent) {
-        if (model.configStamped() == false) {
+        PersonalizationSignals.PopularKey stamp = PersonalizationSignals.PopularKey.of(model);
+        if (stamp == null) {
             return null;
         }
         long term = -1;
@@ -74,17 +70,7 @@ public final class SignalsCache {
             term = recent.primaryTerm();
             seqNo = recent.seqNo();
         }
-        return new Key(
-                model.name(),
-                model.index(),
-                model.version().createdAt(),
-                model.configTerm(),
-                model.configSeqNo(),
-                user,
-                recentItems,
-                forgottenAt,
-                term,
-                seqNo);
+        return new Key(stamp, user, recentItems, forgottenAt, term, seqNo);
     }
 
     private volatile long limitBytes;
@@ -155,13 +141,13 @@ public final class SignalsCache {
         if (key == null || limitBytes <= 0) {
             return PersonalizationSignals.popularOf(model, list);
         }
-        PersonalizationSignals held = entries.get(key);
-        if (held == null) {
-            // two searches may both build it: equal, and the later one is kept
-            held = PersonalizationSignals.popularOf(model, list);
-            entries.put(key, held);
+        try {
+            // built once: a second search asking meanwhile waits for it
+            return entries.computeIfAbsent(key, k -> PersonalizationSignals.popularOf(model, list));
+        } catch (ExecutionException e) {
+            // the build throws nothing checked: what it threw is passed on as it was
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
-        return held;
     }
 
     public long count() {
