@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,6 +40,13 @@ class FaultsIT {
     @BeforeAll
     static void data() {
         data = OnlineRetail.load();
+    }
+
+    @AfterAll
+    static void stopCrashNode() {
+        if (crashNodeUp) {
+            killCrashNode(); // left up by a crash test run without the last one
+        }
     }
 
     /** The shop with a model trained on part of the purchases. */
@@ -68,8 +76,10 @@ class FaultsIT {
                 String.format(Locale.ROOT, "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 10}", prefix, user));
     }
 
-    // The crash cluster: one node, killed and started again by the tests below (in order), stopped after each of them
-    // to leave the machine's memory to the other clusters.
+    // The crash cluster: one node, killed and started again by the tests below (in order); it stays up from one of them
+    // to the next (each kills it while it works, then starts it again: a kill and a start between them would only add
+    // a node start), and is stopped after the last of them (or one that fails) to leave the machine's memory to the
+    // other clusters.
     private static RealCluster.Nodes crash;
     private static boolean crashNodeUp;
 
@@ -179,8 +189,9 @@ class FaultsIT {
             JsonNode retrained =
                     es.post("/_recommend/models/crash/_train", null).ok();
             assertTrue(retrained.path("version").path("version").asLong() > 1, retrained.toString());
-        } finally {
-            killCrashNode();
+        } catch (Throwable failed) {
+            killCrashNode(); // the next test starts from a restarted node, whatever this one left running
+            throw failed;
         }
     }
 
@@ -213,8 +224,9 @@ class FaultsIT {
                     version,
                     model.path("status").path("training").path("version").asLong(),
                     model.toString());
-        } finally {
-            killCrashNode();
+        } catch (Throwable failed) {
+            killCrashNode(); // the next test starts from a restarted node, whatever this one left running
+            throw failed;
         }
     }
 

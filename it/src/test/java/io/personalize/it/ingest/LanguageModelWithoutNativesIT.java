@@ -6,34 +6,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * A node whose ONNX Runtime natives cannot load (as on a platform the zip ships none for): naming a language model is
  * a 400 that says so, and the node goes on serving everything else. The node is told to look for the natives in a
- * directory that does not exist (ONNX Runtime's own {@code onnxruntime.native.path} property), then restarted.
+ * directory that does not exist (ONNX Runtime's own {@code onnxruntime.native.path} property, a JVM option of the node).
  */
 class LanguageModelWithoutNativesIT {
 
+    private static RealCluster.Nodes cluster;
     private static EsClient es;
 
     @BeforeAll
-    static void nodeWithoutNatives() throws IOException {
+    static void nodeWithoutNatives() {
         String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
         int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 45;
-        RealCluster.Nodes cluster = RealCluster.start(prefix + "-nonatives", 1, port);
-        Path options = RealCluster.root()
-                .resolve("target/clusters")
-                .resolve(cluster.name())
-                .resolve("node-0/config/jvm.options.d/no-onnxruntime.options");
-        Files.writeString(options, "-Donnxruntime.native.path=/nonexistent/onnxruntime\n", StandardCharsets.UTF_8);
-        RealCluster.restart(cluster);
+        // the option in the node's jvm.options.d from its first start (no restart needed to read it)
+        cluster = RealCluster.start(
+                prefix + "-nonatives", 1, port, "--jvm-option", "-Donnxruntime.native.path=/nonexistent/onnxruntime");
         es = cluster.any();
+    }
+
+    @AfterAll
+    static void stopNode() {
+        if (cluster != null && "external".equals(cluster.name()) == false) {
+            // the node's memory back to the clusters of the tests that follow
+            RealCluster.killNode(cluster, 0);
+        }
     }
 
     @Test
