@@ -288,8 +288,7 @@ class PersonalizeRescoreIT {
                 .put("attribute_affinity", 0)
                 .put("popularity", 1);
         importPopular(model, bags);
-        List<String> first = ids(hits(body));
-        assertEquals(bags.subList(0, 5), first, "version 1: the most popular first");
+        assertEquals(bags.subList(0, 5), ids(hits(body)), "version 1: its most popular first");
         importPopular(model, bags.reversed());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
@@ -297,16 +296,13 @@ class PersonalizeRescoreIT {
             for (int i = 0; i < 16; i++) {
                 concurrent.add(pool.submit(() -> ids(hits(body))));
             }
-            List<String> alone = null;
+            List<List<String>> tops = new ArrayList<>();
             for (Future<List<String>> answer : concurrent) {
-                List<String> top = answer.get(2, TimeUnit.MINUTES);
-                if (alone == null) {
-                    alone = ids(hits(body));
-                    assertEquals(
-                            bags.reversed().subList(0, 5), alone, "version 2: the least popular of version 1 first");
-                }
-                assertEquals(alone, top, "a search right after the activation scores with the new version");
+                tops.add(answer.get(2, TimeUnit.MINUTES));
             }
+            List<String> alone = ids(hits(body));
+            assertEquals(bags.reversed().subList(0, 5), alone, "version 2: version 1's least popular first");
+            tops.forEach(top -> assertEquals(alone, top, "a search right after the activation, as one alone after"));
         } finally {
             pool.shutdownNow();
             es.delete("/_recommend/models/" + model);
