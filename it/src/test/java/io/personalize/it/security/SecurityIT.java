@@ -1073,23 +1073,19 @@ class SecurityIT {
 
     /** How many shard searches of {@code catalogue} (its query phases, as its stats count them) {@code shelf} made. */
     private static long searchesOf(String catalogue, Runnable shelf) {
-        String stats = "/" + catalogue + "/_stats/search";
-        long before = admin.get(stats)
+        long before = queries(catalogue);
+        shelf.run();
+        return queries(catalogue) - before;
+    }
+
+    private static long queries(String catalogue) {
+        return admin.get("/" + catalogue + "/_stats/search")
                 .ok()
                 .path("_all")
                 .path("total")
                 .path("search")
                 .path("query_total")
                 .asLong();
-        shelf.run();
-        return admin.get(stats)
-                        .ok()
-                        .path("_all")
-                        .path("total")
-                        .path("search")
-                        .path("query_total")
-                        .asLong()
-                - before;
     }
 
     private static void assertForbidden(EsClient.Response response) {
