@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
+import io.personalize.it.LoadLoop;
 import io.personalize.it.RealCluster;
 import io.personalize.it.ShelfAnswers;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,12 +16,6 @@ import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -120,38 +114,28 @@ class RecommendThreeNodeIT {
             assertEquals(10, undisturbed.getLast().size(), request);
         }
         int victim = cluster.master() == 2 ? 1 : 2;
-        Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-        ConcurrentLinkedQueue<String> faults = new ConcurrentLinkedQueue<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService clients = Executors.newFixedThreadPool(cluster.nodes().size());
-        List<Future<?>> loops = new ArrayList<>();
-        for (int n = 0; n < cluster.nodes().size(); n++) {
-            EsClient node = cluster.nodes().get(n);
-            String name = "node-" + n;
-            loops.add(clients.submit(() -> {
-                while (stop.get() == false) {
-                    for (int r = 0; r < requests.size(); r++) {
-                        String outcome = ask(node, requests.get(r), undisturbed.get(r), faults);
-                        outcomes.computeIfAbsent(name + " " + outcome, k -> new AtomicInteger())
-                                .incrementAndGet();
-                    }
-                }
-                return null;
-            }));
-        }
+        Map<String, Integer> outcomes = new ConcurrentHashMap<>();
+        Queue<String> faults = new ConcurrentLinkedQueue<>();
+        List<LoadLoop.Outcome> unanswered;
         long started = System.nanoTime();
-        try {
+        // thread n asks node n
+        try (LoadLoop load = new LoadLoop(cluster.nodes().size(), i -> {
+            int n = i / 1_000_000;
+            String request = requests.get(i % requests.size());
+            EsClient node = cluster.nodes().get(n);
+            EsClient.Response answer = node.post("/_recommend", request);
+            String outcome = ShelfAnswers.classify(
+                    answer, undisturbed.get(i % requests.size()), node.baseUrl() + " " + request, faults);
+            outcomes.merge("node-" + n + " " + outcome, 1, Integer::sum);
+            return answer;
+        })) {
             Thread.sleep(1_500);
             RealCluster.pauseNode(cluster, victim);
             Thread.sleep(4_000);
             RealCluster.resumeNode(cluster, victim);
             Thread.sleep(1_500);
-        } finally {
-            stop.set(true);
-            for (Future<?> loop : loops) {
-                loop.get(5, TimeUnit.MINUTES);
-            }
-            clients.shutdown();
+            load.close();
+            unanswered = load.failures().stream().filter(f -> f.status() == 0).toList();
         }
         System.out.printf(
                 Locale.ROOT,
@@ -160,6 +144,7 @@ class RecommendThreeNodeIT {
                 (System.nanoTime() - started) / 1e9,
                 new TreeMap<>(outcomes));
         assertEquals(List.of(), List.copyOf(faults), "answers other than the shelf or a clear error");
+        assertEquals(List.of(), unanswered, "requests that got no answer");
         assertTrue(
                 outcomes.keySet().stream()
                         .anyMatch(o -> o.endsWith(" shelf") && o.startsWith("node-" + victim + " ") == false),
@@ -172,16 +157,6 @@ class RecommendThreeNodeIT {
                                 node.post("/_recommend", requests.get(r)).ok()),
                         node.baseUrl() + " afterwards: " + requests.get(r));
             }
-        }
-    }
-
-    /** One shelf asked of {@code node}: {@link ShelfAnswers#classify}, or "no answer" when the node does not answer. */
-    private static String ask(EsClient node, String request, List<String> undisturbed, Queue<String> faults) {
-        try {
-            return ShelfAnswers.classify(
-                    node.post("/_recommend", request), undisturbed, node.baseUrl() + " " + request, faults);
-        } catch (UncheckedIOException e) {
-            return "no answer";
         }
     }
 }
