@@ -5,9 +5,22 @@ import io.personalize.model.ModelStatus;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.RecentItems;
 import io.personalize.profile.RecentItemsCache;
+import io.personalize.serving.PopularList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.BytesStreamOutput;
+import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.test.ESTestCase;
@@ -140,8 +153,7 @@ public class SignalsCacheTests extends ESTestCase {
     public void testThePopularPartIsKeptOncePerVersionAndConfiguration() {
         SignalsCache cache =
                 new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
-        io.personalize.serving.PopularList list =
-                new io.personalize.serving.PopularList(List.of("a", "b"), new float[] {2f, 1f}, null);
+        PopularList list = new PopularList(List.of("a", "b"), new float[] {2f, 1f}, null);
         ModelStatus.Version v1 = version(1, 1000);
         PersonalizationSignals part = cache.popular(model(1, 7, v1), list);
         assertSame(part, cache.popular(model(1, 7, v1), list));
@@ -154,5 +166,133 @@ public class SignalsCacheTests extends ESTestCase {
                 new ActiveModel("shop", config(ModelConfig.Events.RecentEvents.API, Map.of("view", 1.0)), v1);
         assertNotSame(cache.popular(unstamped, list), cache.popular(unstamped, list));
         assertEquals(3, cache.stats().entries());
+    }
+
+    /** A popular list of {@code size} items named {@code prefix}0, 1, ..., scored in decreasing order. */
+    private static PopularList popularList(String prefix, int size) {
+        List<String> items = new ArrayList<>(size);
+        float[] scores = new float[size];
+        for (int i = 0; i < size; i++) {
+            items.add(prefix + i);
+            scores[i] = size - i;
+        }
+        return new PopularList(items, scores, null);
+    }
+
+    /** Runs {@code task} on {@code threads} threads let go at once, and returns what each returned. */
+    private static <T> List<T> atOnce(int threads, java.util.function.IntFunction<T> task) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return task.apply(thread);
+                }));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> future : futures) {
+                results.add(future.get(30, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            terminate(pool);
+        }
+    }
+
+    /**
+     * Many first searches of a version at once (the moment after an activation): the popular part is built once, and
+     * every one of them gets that one copy, whose bytes are the list's. A get followed by a put would let each build
+     * its own copy, of which all but the last put are held by nobody else (their per-segment ordinals computed anew).
+     */
+    public void testConcurrentFirstSearchesShareOnePopularPart() throws Exception {
+        SignalsCache cache =
+                new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
+        PopularList list = popularList("p", 50_000);
+        ActiveModel model = model(1, 7, version(1, 1000));
+        List<PersonalizationSignals> parts = atOnce(16, thread -> cache.popular(model, list));
+        PersonalizationSignals first = parts.get(0);
+        for (PersonalizationSignals part : parts) {
+            assertSame("every first search gets the one part built", first, part);
+        }
+        assertEquals(1, cache.stats().entries());
+        assertArrayEquals(list.items().toArray(new String[0]), Arrays.copyOf(first.items(), first.size()));
+        assertEquals(PersonalizationSignals.PopularKey.of(model), first.popularKey());
+    }
+
+    /**
+     * Searches of the old version, of a new one and of a new write of the configuration at once (an activation or a
+     * PUT while the shop searches): each gets the popular part of the model it asked with, never another's.
+     */
+    public void testConcurrentSearchesAcrossAnActivationEachGetTheirVersionsPopularPart() throws Exception {
+        SignalsCache cache =
+                new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
+        List<ActiveModel> models =
+                List.of(model(1, 7, version(1, 1000)), model(1, 7, version(2, 2000)), model(1, 8, version(2, 2000)));
+        List<PopularList> lists =
+                List.of(popularList("v1-", 20_000), popularList("v2-", 20_000), popularList("v2-", 20_000));
+        int rounds = 20;
+        List<List<PersonalizationSignals>> seen = atOnce(12, thread -> {
+            List<PersonalizationSignals> parts = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                int m = (thread + r) % models.size();
+                parts.add(cache.popular(models.get(m), lists.get(m)));
+            }
+            return parts;
+        });
+        List<PersonalizationSignals> held = new ArrayList<>();
+        for (int m = 0; m < models.size(); m++) {
+            held.add(cache.popular(models.get(m), lists.get(m)));
+        }
+        for (int thread = 0; thread < seen.size(); thread++) {
+            for (int r = 0; r < rounds; r++) {
+                int m = (thread + r) % models.size();
+                PersonalizationSignals part = seen.get(thread).get(r);
+                assertSame("thread " + thread + " round " + r, held.get(m), part);
+                assertEquals(PersonalizationSignals.PopularKey.of(models.get(m)), part.popularKey());
+                assertEquals(lists.get(m).items().get(0), part.items()[0]);
+            }
+        }
+        assertEquals(3, cache.stats().entries());
+    }
+
+    /**
+     * A shard's node reading popular parts under one key with other bytes at once (a key reused by another cluster in
+     * the same JVM, or anything unforeseen): each read gets a part whose bytes are the ones it received.
+     */
+    public void testConcurrentReadsOfOneKeyWithOtherBytesEachGetTheirOwnBytes() throws Exception {
+        ActiveModel model = new ActiveModel(
+                "shared-" + randomAlphaOfLength(8),
+                config(ModelConfig.Events.RecentEvents.API, Map.of("view", 1.0)),
+                version(1, 1000),
+                1,
+                7);
+        List<BytesReference> shipped = new ArrayList<>();
+        for (String prefix : List.of("a-", "b-")) {
+            PersonalizationSignals part = PersonalizationSignals.popularOf(model, popularList(prefix, 1_000));
+            try (BytesStreamOutput out = new BytesStreamOutput()) {
+                out.writeOptionalWriteable(part.popularKey());
+                out.writeBytesReference(part.wire());
+                shipped.add(out.bytes());
+            }
+        }
+        List<List<String>> wrong = atOnce(12, thread -> {
+            List<String> faults = new ArrayList<>();
+            for (int r = 0; r < 10; r++) {
+                int which = (thread + r) % 2;
+                try (StreamInput in = shipped.get(which).streamInput()) {
+                    PersonalizationSignals read = SharedPopular.read(in);
+                    if (read.items()[0].equals(which == 0 ? "a-0" : "b-0") == false) {
+                        faults.add("thread " + thread + " round " + r + " read " + read.items()[0]);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return faults;
+        });
+        assertEquals(List.of(), wrong.stream().flatMap(List::stream).toList());
     }
 }

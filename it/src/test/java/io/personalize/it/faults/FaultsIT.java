@@ -9,14 +9,19 @@ import io.personalize.it.EsClient;
 import io.personalize.it.LoadLoop;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
+import io.personalize.it.ShelfAnswers;
 import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -315,11 +320,38 @@ class FaultsIT {
         RealCluster.Nodes cluster = RealCluster.three();
         EsClient first = cluster.nodes().get(0);
         EsClient second = cluster.nodes().get(1);
-        shop(first, "lose", 2, 1);
+        shop(first, "lose", 3, 1);
         first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
+        // the shelves asked under load (without a filter: each catalogue shard read by catalog_items, the next copy
+        // tried when one fails) and their undisturbed answers; the searches asked are the rescorer's
+        List<String> shoppers = data.purchases().subList(0, 50_000).stream()
+                .map(OnlineRetail.Purchase::user)
+                .distinct()
+                .limit(8)
+                .toList();
+        Map<String, List<String>> undisturbed = new LinkedHashMap<>();
+        for (String shopper : shoppers) {
+            undisturbed.put(
+                    shopper,
+                    ShelfAnswers.items(first.post("/_recommend", shelf(shopper)).ok()));
+        }
+        Queue<String> wrong = new ConcurrentLinkedQueue<>();
+        Map<String, Integer> shelfAnswers = new ConcurrentHashMap<>();
         List<LoadLoop.Outcome> outcomes;
         long killedAt;
-        try (LoadLoop load = new LoadLoop(2, i -> request(i % 4 < 2 ? first : second, "lose", i))) {
+        try (LoadLoop load = new LoadLoop(2, i -> {
+            EsClient node = i % 4 < 2 ? first : second;
+            if (i % 2 == 0) {
+                return request(node, "lose", i);
+            }
+            String shopper = shoppers.get((i / 2) % shoppers.size());
+            EsClient.Response answer = node.post("/_recommend", shelf(shopper));
+            shelfAnswers.merge(
+                    ShelfAnswers.classify(answer, undisturbed.get(shopper), node.baseUrl() + " " + shopper, wrong),
+                    1,
+                    Integer::sum);
+            return answer;
+        })) {
             Thread.sleep(3_000);
             killedAt = System.nanoTime();
             RealCluster.killNode(cluster, 2);
@@ -344,6 +376,8 @@ class FaultsIT {
                 window,
                 failures.isEmpty() ? 0 : (failures.get(0).nanoTime() - killedAt) / 1e9);
         failures.stream().limit(3).forEach(f -> System.out.println("  failure: " + f.status() + " " + f.failure()));
+        System.out.println("  shelves: " + new TreeMap<>(shelfAnswers));
+        assertEquals(List.of(), List.copyOf(wrong), "shelves other than the undisturbed one, or unclear errors");
         long lastTen = outcomes.stream()
                 .filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L)
                 .count();
@@ -359,7 +393,21 @@ class FaultsIT {
         failures.forEach(f -> assertTrue(f.nanoTime() > killedAt, "a request failed before any node was lost: " + f));
         assertTrue(
                 window < 25, "requests failed for " + window + " s after the kill: " + failures.size() + " failures");
-        first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
+        first.get("/_cluster/health?wait_for_status=green&wait_for_nodes=3&timeout=120s")
+                .ok();
+        for (EsClient node : cluster.nodes()) {
+            for (String shopper : shoppers) {
+                assertEquals(
+                        undisturbed.get(shopper),
+                        ShelfAnswers.items(
+                                node.post("/_recommend", shelf(shopper)).ok()),
+                        node.baseUrl() + " once green: " + shopper);
+            }
+        }
+    }
+
+    private static String shelf(String shopper) {
+        return String.format(Locale.ROOT, "{\"model\": \"lose\", \"user_id\": \"%s\", \"size\": 10}", shopper);
     }
 
     /**

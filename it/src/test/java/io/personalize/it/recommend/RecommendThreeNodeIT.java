@@ -5,15 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
+import io.personalize.it.LoadLoop;
 import io.personalize.it.RealCluster;
+import io.personalize.it.ShelfAnswers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * _recommend on a real 3-node cluster: products and events with 3 shards and a replica each (a fifth of the customers'
- * purchases), the model trained there; every node answers every kind of shelf, and all answer the same.
+ * purchases), the model trained there; every node answers every kind of shelf, and all answer the same, also while a
+ * node holding catalogue copies is paused during the shelves' shard reads of the catalogue.
  */
 class RecommendThreeNodeIT {
 
@@ -81,5 +90,73 @@ class RecommendThreeNodeIT {
             assertTrue(bad.body().contains("give a [user_id], [item_ids], or both"), bad.body());
         }
         assertEquals(1, shelves.stream().distinct().count(), shelves.toString());
+    }
+
+    /**
+     * Shelves without a filter (each catalogue shard read by {@code catalog_items}, its next copy tried on failure)
+     * asked in a loop from a client on every node while a node that is not the master, holding two of the catalogue's
+     * six copies, is paused for 4 s (SIGSTOP, then SIGCONT; well within the master's fault detection, so it stays in
+     * the cluster): every answer is the undisturbed shelf (same items, same order) or an error with its status and
+     * reason (counted and printed), never a shelf with other or fewer items, never an exception of the plugin's own
+     * code; afterwards every node serves the undisturbed shelves. The same node killed with {@code kill -9} is
+     * {@code FaultsIT}'s (its one kill of this cluster, shared).
+     */
+    @Test
+    void aNodeHoldingCatalogueCopiesPausedDuringShelvesNeverGivesAnotherShelf() throws Exception {
+        String shopper = world.customerWithAtLeast(30);
+        List<String> requests = List.of(
+                "{\"model\": \"" + world.model + "\", \"user_id\": \"" + shopper + "\", \"size\": 10}",
+                "{\"model\": \"" + world.model + "\", \"item_ids\": [\"22423\"], \"size\": 10}");
+        List<List<String>> undisturbed = new ArrayList<>();
+        for (String request : requests) {
+            undisturbed.add(RecommendWorld.items(
+                    cluster.any().post("/_recommend", request).ok()));
+            assertEquals(10, undisturbed.getLast().size(), request);
+        }
+        int victim = cluster.master() == 2 ? 1 : 2;
+        Map<String, Integer> outcomes = new ConcurrentHashMap<>();
+        Queue<String> faults = new ConcurrentLinkedQueue<>();
+        List<LoadLoop.Outcome> unanswered;
+        long started = System.nanoTime();
+        // thread n asks node n
+        try (LoadLoop load = new LoadLoop(cluster.nodes().size(), i -> {
+            int n = i / 1_000_000;
+            String request = requests.get(i % requests.size());
+            EsClient node = cluster.nodes().get(n);
+            EsClient.Response answer = node.post("/_recommend", request);
+            String outcome = ShelfAnswers.classify(
+                    answer, undisturbed.get(i % requests.size()), node.baseUrl() + " " + request, faults);
+            outcomes.merge("node-" + n + " " + outcome, 1, Integer::sum);
+            return answer;
+        })) {
+            Thread.sleep(1_500);
+            RealCluster.pauseNode(cluster, victim);
+            Thread.sleep(4_000);
+            RealCluster.resumeNode(cluster, victim);
+            Thread.sleep(1_500);
+            load.close();
+            unanswered = load.failures().stream().filter(f -> f.status() == 0).toList();
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "RecommendThreeNodeIT: node-%d paused 4 s; %.1f s of shelves; answers: %s%n",
+                victim,
+                (System.nanoTime() - started) / 1e9,
+                new TreeMap<>(outcomes));
+        assertEquals(List.of(), List.copyOf(faults), "answers other than the shelf or a clear error");
+        assertEquals(List.of(), unanswered, "requests that got no answer");
+        assertTrue(
+                outcomes.keySet().stream()
+                        .anyMatch(o -> o.endsWith(" shelf") && o.startsWith("node-" + victim + " ") == false),
+                "no shelf was answered by the other nodes: the test would prove nothing " + outcomes);
+        for (EsClient node : cluster.nodes()) {
+            for (int r = 0; r < requests.size(); r++) {
+                assertEquals(
+                        undisturbed.get(r),
+                        RecommendWorld.items(
+                                node.post("/_recommend", requests.get(r)).ok()),
+                        node.baseUrl() + " afterwards: " + requests.get(r));
+            }
+        }
     }
 }

@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -256,5 +260,73 @@ class PersonalizeRescoreIT {
         assertEquals(status, response.status(), response.body());
         assertTrue(response.body().contains(reason), "the reason [" + reason + "] in " + response.body());
         assertFalse(response.body().contains("\"hits\""), response.body());
+    }
+
+    /**
+     * Rescored searches sent at once right after an activation (the moment every node builds the new version's popular
+     * part, shared by every shopper's signals): each scores with the new version, as a search sent alone afterwards
+     * does, none with the old one's popular list. A model of its own on the class's catalogue: version 1 and 2 rank the
+     * same twenty "bag" products by popularity in opposite orders, for a shopper known to both.
+     */
+    @Test
+    void concurrentSearchesRightAfterAnActivationAllScoreWithTheNewVersion() throws Exception {
+        String model = "pr-activation";
+        List<String> bags = ids(hits(match("bag", 20)));
+        es.delete("/_recommend/models/" + model);
+        es.put("/_recommend/models/" + model, Shop.modelConfig(PRODUCTS, EVENTS))
+                .ok();
+        ObjectNode body = match("bag", 5);
+        body.putObject("rescore")
+                .put("window_size", 20)
+                .putObject("personalize")
+                .put("model", model)
+                .put("user_id", "pr-activation-shopper")
+                .putObject("weights")
+                .put("query", 0)
+                .put("item_similarity", 0)
+                .put("user_affinity", 0)
+                .put("attribute_affinity", 0)
+                .put("popularity", 1);
+        importPopular(model, bags);
+        assertEquals(bags.subList(0, 5), ids(hits(body)), "version 1: its most popular first");
+        importPopular(model, bags.reversed());
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<List<String>>> concurrent = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                concurrent.add(pool.submit(() -> ids(hits(body))));
+            }
+            List<List<String>> tops = new ArrayList<>();
+            for (Future<List<String>> answer : concurrent) {
+                tops.add(answer.get(2, TimeUnit.MINUTES));
+            }
+            List<String> alone = ids(hits(body));
+            assertEquals(bags.reversed().subList(0, 5), alone, "version 2: version 1's least popular first");
+            tops.forEach(top -> assertEquals(alone, top, "a search right after the activation, as one alone after"));
+        } finally {
+            pool.shutdownNow();
+            es.delete("/_recommend/models/" + model);
+        }
+    }
+
+    /** Imports a version in which {@code items} are popular in this order, known to one shopper, and activates it. */
+    private static void importPopular(String model, List<String> items) {
+        ObjectNode popular = EsClient.object();
+        popular.set("popular", EsClient.JSON.valueToTree(items));
+        List<Double> scores = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            scores.add((double) (items.size() - i));
+        }
+        popular.set("scores", EsClient.JSON.valueToTree(scores));
+        ObjectNode user = EsClient.object().put("user", "pr-activation-shopper");
+        user.set("history", EsClient.JSON.valueToTree(List.of(items.get(0))));
+        user.set("history_weights", EsClient.JSON.valueToTree(List.of(1.0)));
+        user.set("items", EsClient.JSON.valueToTree(List.of(items.get(1))));
+        user.set("scores", EsClient.JSON.valueToTree(List.of(0.5)));
+        user.set("because", EsClient.JSON.valueToTree(List.of(items.get(0))));
+        es.ndjson(
+                        "/_recommend/models/" + model + "/_import",
+                        EsClient.toJson(user) + "\n" + EsClient.toJson(popular) + "\n")
+                .ok();
     }
 }

@@ -887,10 +887,83 @@ class SecurityIT {
         ObjectNode popular = EsClient.object();
         popular.set("popular", EsClient.JSON.valueToTree(items));
         popular.set("scores", EsClient.JSON.valueToTree(scores));
-        admin.ndjson(
-                        "/_recommend/models/flsshop/_import",
-                        EsClient.toJson(user) + "\n" + EsClient.toJson(popular) + "\n")
+        String version = EsClient.toJson(user) + "\n" + EsClient.toJson(popular) + "\n";
+        admin.ndjson("/_recommend/models/flsshop/_import", version).ok();
+        flsCatalogueNamedOtherwise(chosen, version);
+    }
+
+    /** The catalogue's names other than its index's, each the catalogue of a model of its own with the same version. */
+    private static final Map<String, String> FLS_NAMES = new TreeMap<>(Map.of(
+            "flsshop-stream", "sec-fls-stream",
+            "flsshop-one", "sec-fls-one",
+            "flsshop-two", "sec-fls-two"));
+
+    /**
+     * The products of sec-fls in a data stream ({@code sec-fls-stream}, two shards), behind an alias of sec-fls alone
+     * ({@code sec-fls-one}) and behind an alias of two indices holding half of them each ({@code sec-fls-two}); a model
+     * names each as its catalogue, with the version flsshop has.
+     */
+    private static void flsCatalogueNamedOtherwise(List<OnlineRetail.Product> chosen, String version) {
+        long started = System.nanoTime();
+        String mappings = """
+            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"},
+                            "@timestamp": {"type": "date"}}}""";
+        admin.delete("/_data_stream/sec-fls-stream");
+        admin.put("/_index_template/sec-fls-stream", String.format(Locale.ROOT, """
+            {"index_patterns": ["sec-fls-stream"], "data_stream": {}, "priority": 500,
+             "template": {"settings": {"number_of_shards": 2, "number_of_replicas": 0}, "mappings": %s}}""", mappings))
                 .ok();
+        StringBuilder bulk = new StringBuilder();
+        for (OnlineRetail.Product p : chosen) {
+            bulk.append("{\"create\": {}}\n")
+                    .append(EsClient.toJson(Map.of(
+                            "sku",
+                            p.sku(),
+                            "title",
+                            p.title(),
+                            "category",
+                            category(p),
+                            "@timestamp",
+                            1_700_000_000_000L)))
+                    .append('\n');
+        }
+        JsonNode written = admin.ndjson("/sec-fls-stream/_bulk?refresh=true", bulk.toString())
+                .ok();
+        assertFalse(written.path("errors").asBoolean(), written.toString());
+        for (String half : List.of("sec-fls-a", "sec-fls-b")) {
+            admin.delete("/" + half);
+            admin.put("/" + half, String.format(Locale.ROOT, """
+                {"settings": {"number_of_shards": 1, "number_of_replicas": 0}, "mappings": %s}""", mappings)).ok();
+            boolean first = half.endsWith("a");
+            Shop.bulk(
+                    admin,
+                    half,
+                    chosen.stream()
+                            .filter(p -> (chosen.indexOf(p) % 2 == 0) == first)
+                            .toList(),
+                    OnlineRetail.Product::sku,
+                    p -> Map.of("sku", p.sku(), "title", p.title(), "category", category(p)),
+                    100);
+            admin.refresh(half);
+        }
+        admin.post("/_aliases", """
+            {"actions": [{"add": {"index": "sec-fls", "alias": "sec-fls-one"}},
+                         {"add": {"indices": ["sec-fls-a", "sec-fls-b"], "alias": "sec-fls-two"}}]}""").ok();
+        FLS_NAMES.forEach((model, catalogue) -> {
+            admin.delete("/_recommend/models/" + model);
+            assertEquals(
+                    201,
+                    admin.put("/_recommend/models/" + model, String.format(Locale.ROOT, """
+                    {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["category"]},
+                     "events": {"index": "sec-events", "user_field": "user_id", "item_field": "sku", "type_field": "type",
+                                "time_field": "@timestamp", "weights": {"view": 1, "cart": 3, "purchase": 5}}}""", catalogue))
+                            .status());
+            admin.ndjson("/_recommend/models/" + model + "/_import", version).ok();
+        });
+        System.out.printf(
+                Locale.ROOT,
+                "SecurityIT: the catalogue named by a data stream and two aliases set up in %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
     }
 
     private static String category(OnlineRetail.Product p) {
@@ -902,7 +975,11 @@ class SecurityIT {
      * asserted to be the same shelf.
      */
     private static JsonNode sameOnBothPaths(EsClient client) {
-        String body = "{\"model\": \"flsshop\", \"user_id\": \"fls-shopper\", \"size\": 10, \"diversity\": 0.5,"
+        return sameOnBothPaths(client, "flsshop");
+    }
+
+    private static JsonNode sameOnBothPaths(EsClient client, String model) {
+        String body = "{\"model\": \"" + model + "\", \"user_id\": \"fls-shopper\", \"size\": 10, \"diversity\": 0.5,"
                 + " \"explain\": true";
         JsonNode read = client.post("/_recommend", body + "}").ok();
         JsonNode searched = client.post("/_recommend", body + ", \"filter\": {\"match_all\": {}}}")
@@ -962,6 +1039,53 @@ class SecurityIT {
         assertTrue(
                 namedIds(sameOnBothPaths(admin)).stream().anyMatch(id -> id.startsWith("2")),
                 "the admin's shelf names items the DLS role hides: the test would prove nothing");
+    }
+
+    /**
+     * A catalogue named by a data stream, by an alias of its one index, or by an alias of two indices holding its
+     * products: every caller gets the shelf the catalogue named by its index gives them, on both paths, under field-
+     * and document-level security as without. The alias of one index is read by shard as the index is (no search of
+     * it); a data stream and an alias of two indices are searched (the shard read takes one index).
+     */
+    @Test
+    void aCatalogueNamedByADataStreamOrAnAliasGivesTheShelfItsIndexGives() {
+        Map<String, EsClient> callers = new TreeMap<>(
+                Map.of("admin", admin, "nocategory", noCategory, "nosku", noSku, "dlsnocategory", dlsNoCategory));
+        callers.forEach((name, caller) -> {
+            JsonNode byIndex = sameOnBothPaths(caller);
+            FLS_NAMES.forEach((model, catalogue) -> assertEquals(
+                    byIndex.path("recommendations"),
+                    sameOnBothPaths(caller, model).path("recommendations"),
+                    name + " through " + catalogue));
+        });
+        String shelf = "{\"user_id\": \"fls-shopper\", \"size\": 10, \"model\": ";
+        assertEquals(0, searchesOf("sec-fls", () -> admin.post("/_recommend", shelf + "\"flsshop\"}")
+                .ok()));
+        assertEquals(0, searchesOf("sec-fls", () -> admin.post("/_recommend", shelf + "\"flsshop-one\"}")
+                .ok()));
+        assertTrue(searchesOf("sec-fls-stream", () -> admin.post("/_recommend", shelf + "\"flsshop-stream\"}")
+                        .ok())
+                > 0);
+        assertTrue(searchesOf("sec-fls-two", () -> admin.post("/_recommend", shelf + "\"flsshop-two\"}")
+                        .ok())
+                > 0);
+    }
+
+    /** How many shard searches of {@code catalogue} (its query phases, as its stats count them) {@code shelf} made. */
+    private static long searchesOf(String catalogue, Runnable shelf) {
+        long before = queries(catalogue);
+        shelf.run();
+        return queries(catalogue) - before;
+    }
+
+    private static long queries(String catalogue) {
+        return admin.get("/" + catalogue + "/_stats/search")
+                .ok()
+                .path("_all")
+                .path("total")
+                .path("search")
+                .path("query_total")
+                .asLong();
     }
 
     private static void assertForbidden(EsClient.Response response) {
