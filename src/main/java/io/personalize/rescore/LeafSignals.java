@@ -45,8 +45,9 @@ import org.elasticsearch.index.mapper.Uid;
  *       few documents (a window smaller than the signals), each document's stored {@code _id} is read instead, and in
  *       indices that keep {@code _id} in doc values, those.</li>
  * </ul>
- * Attribute values: each segment looks up the shopper's weighted values once ({@code lookupTerm}), then compares a
- * document's ordinals to those.
+ * A document whose item is not the shopper's is looked up in the model's popular part with the same id (ordinal, value
+ * or bytes) read once, each part resolving its items in the segment its own way. Attribute values: each segment looks
+ * up the shopper's weighted values once ({@code lookupTerm}), then compares a document's ordinals to those.
  */
 final class LeafSignals {
 
@@ -73,10 +74,10 @@ final class LeafSignals {
 
     private final ShardSignals signals;
     private final RescoreWeights weights;
-    private final ItemReader items;
     // the model's popular part, asked about documents whose item is not among the shopper's own (null: none)
     private final ShardSignals popular;
-    private final ItemReader popularItems;
+    // a document's item in both: its id read once
+    private final ItemReader items;
     private final SortedSetDocValues[] attributeValues;
     // per attribute field, the segment's ordinals of the shopper's weighted values, sorted, and their weights
     private final long[][] attributeOrds;
@@ -109,11 +110,9 @@ final class LeafSignals {
             throws IOException {
         this.signals = signals;
         this.weights = weights;
-        this.items = itemReader(reader, signals, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
         this.popular = signals.popular();
-        this.popularItems = popular == null
-                ? null
-                : itemReader(reader, popular, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
+        this.items =
+                itemReader(reader, signals, popular, storedIdReadsPerSeek, walkedTermsPerLookup, nodeCopy, tableTerms);
         int fields = signals.attributeFields().size();
         attributeValues = new SortedSetDocValues[fields];
         attributeOrds = new long[fields][];
@@ -142,9 +141,14 @@ final class LeafSignals {
         }
     }
 
+    /**
+     * The segment's reader of documents' items in {@code signals} and in {@code popular} (null: none), the popular
+     * part of the same model (the same id field).
+     */
     private static ItemReader itemReader(
             LeafReader reader,
             ShardSignals signals,
+            ShardSignals popular,
             int storedIdReadsPerSeek,
             int walkedTermsPerLookup,
             boolean nodeCopy,
@@ -155,27 +159,32 @@ final class LeafSignals {
             // indices that keep _id in doc values (no stored field)
             BinaryDocValues columnar = reader.getBinaryDocValues(IdFieldMapper.NAME);
             if (columnar != null) {
-                return new BinaryIds(columnar, signals.uidIds());
+                return new BinaryIds(columnar, signals.uidIds(), popular == null ? null : popular.uidIds());
             }
-            return new UidIds(reader, signals.uidIds(), storedIdReadsPerSeek);
+            return new UidIds(
+                    reader,
+                    new UidItems(signals.uidIds(), storedIdReadsPerSeek),
+                    popular == null ? null : new UidItems(popular.uidIds(), storedIdReadsPerSeek));
         }
         SortedSetDocValues keywords = reader.getSortedSetDocValues(field);
         if (keywords != null) {
             IndexReader.CacheHelper core = reader.getCoreCacheHelper();
+            Object segmentKey = core == null ? null : core.getKey();
             SegmentIdTerms terms = tableTerms ? SegmentIdTerms.of(reader, field, keywords) : null;
+            SegmentIdOrds known = nodeCopy && terms == null ? SegmentIdOrds.of(core, field) : null;
             return new KeywordIds(
                     keywords,
-                    signals,
-                    core == null ? null : core.getKey(),
                     terms,
-                    nodeCopy && terms == null ? SegmentIdOrds.of(core, field) : null,
-                    walkedTermsPerLookup);
+                    new OrdItems(keywords, signals, segmentKey, terms, known, walkedTermsPerLookup),
+                    popular == null
+                            ? null
+                            : new OrdItems(keywords, popular, segmentKey, terms, known, walkedTermsPerLookup));
         }
         SortedNumericDocValues numbers = reader.getSortedNumericDocValues(field);
         if (numbers != null) {
-            return new NumericIds(numbers, signals);
+            return new NumericIds(numbers, signals.numericIds(), popular == null ? null : popular.numericIds());
         }
-        return doc -> -1; // the segment has no value of the id field
+        return NO_IDS;
     }
 
     /** The weighted personalized part of the document's score: add the weighted, normalised query score to it. */
@@ -187,21 +196,22 @@ final class LeafSignals {
                 item < 0 ? 0f : signals.similarity(item),
                 item < 0 ? 0f : signals.affinity(item),
                 attributeAffinity(doc),
-                popularity(doc, item));
+                popularity(item));
     }
 
     /**
-     * The popularity of the document, whose {@link #item} is {@code item}: its own item's, else its popular item's
-     * (a popular item the shopper's signals name carries the same popularity in both).
+     * The popularity of the document {@link #item} was last asked about, whose item is {@code item}: its own item's,
+     * else its popular item's (a popular item the shopper's signals name carries the same popularity in both), found
+     * with the id {@link #item} read.
      */
-    float popularity(int doc, int item) throws IOException {
+    float popularity(int item) throws IOException {
         if (item >= 0) {
             return signals.popularity(item);
         }
-        if (popularItems == null) {
+        if (popular == null) {
             return 0f;
         }
-        int popularItem = popularItems.item(doc);
+        int popularItem = items.popularItem();
         return popularItem < 0 ? 0f : popular.popularity(popularItem);
     }
 
@@ -254,18 +264,77 @@ final class LeafSignals {
         return parts;
     }
 
-    /** A segment's way from a document to its item in the signals. */
+    /**
+     * A segment's way from a document to its item in the shopper's signals and in the model's popular part: the
+     * document's id (ordinal, value, bytes) read once for both.
+     */
     private interface ItemReader {
+        /** The index of the document's item in the shopper's signals, or -1; documents in increasing order. */
         int item(int doc) throws IOException;
+
+        /** The index in the popular part of the item of the document {@link #item} was last asked about, or -1. */
+        int popularItem() throws IOException;
     }
+
+    /** A segment without the id field: no document has an item. */
+    private static final ItemReader NO_IDS = new ItemReader() {
+        @Override
+        public int item(int doc) {
+            return -1;
+        }
+
+        @Override
+        public int popularItem() {
+            return -1;
+        }
+    };
 
     /** (document or ordinal, item) pairs sorted by their first half, packed in longs. */
     private static long pack(long key, int item) {
         return (key << 32) | item;
     }
 
-    /** A keyword id: the ordinal's term looked up in the table, or, once resolved, the ordinal among the items'. */
+    /**
+     * A keyword id: the document's ordinal, from the node's table of the segment's ids (an array read) or else the
+     * doc values, read once for the shopper's signals and, when the document is not among them, the popular part.
+     */
     private static final class KeywordIds implements ItemReader {
+        private final SortedSetDocValues ids;
+        private final SegmentIdTerms terms;
+        private final OrdItems own;
+        private final OrdItems popular;
+        // the ordinal of the document last asked about, -1 when it has none
+        private long ord = -1;
+
+        KeywordIds(SortedSetDocValues ids, SegmentIdTerms terms, OrdItems own, OrdItems popular) {
+            this.ids = ids;
+            this.terms = terms;
+            this.own = own;
+            this.popular = popular;
+        }
+
+        @Override
+        public int item(int doc) throws IOException {
+            if (terms != null) {
+                ord = terms.docOrd(doc); // the node's table holds each document's ordinal: no doc values read
+            } else {
+                ord = ids.advanceExact(doc) ? ids.nextOrd() : -1;
+            }
+            return ord < 0 ? -1 : own.item(ord);
+        }
+
+        @Override
+        public int popularItem() throws IOException {
+            return ord < 0 || popular == null ? -1 : popular.item(ord);
+        }
+    }
+
+    /**
+     * A keyword id's ordinal turned into one signals' item: the ordinal's term looked up in their table, or, once
+     * resolved, the ordinal among the items'.
+     */
+    private static final class OrdItems {
+        // the segment's doc values of the id (shared with the reader of documents' ordinals: only their terms are read)
         private final SortedSetDocValues ids;
         // the items as UTF-8 bytes, built when first needed: signals resolved from the node's copy never need them
         private IdTable table;
@@ -284,7 +353,7 @@ final class LeafSignals {
         // once resolved in a segment with few distinct ids: each ordinal's item (null: binary search resolvedOrds)
         private int[] itemOfOrd;
 
-        KeywordIds(
+        OrdItems(
                 SortedSetDocValues ids,
                 ShardSignals signals,
                 Object segmentKey,
@@ -404,19 +473,8 @@ final class LeafSignals {
             return table;
         }
 
-        @Override
-        public int item(int doc) throws IOException {
-            long ord;
-            if (terms != null) {
-                ord = terms.docOrd(doc); // the node's table holds each document's ordinal: no doc values read
-                if (ord < 0) {
-                    return -1;
-                }
-            } else if (ids.advanceExact(doc)) {
-                ord = ids.nextOrd();
-            } else {
-                return -1;
-            }
+        /** The item of a document whose id has this ordinal (>= 0), -1 when the signals do not name it. */
+        int item(long ord) throws IOException {
             if (resolvedOrds == null && ++asked > resolveAfter && ids.getValueCount() < Integer.MAX_VALUE) {
                 if (terms != null) {
                     resolveFromTerms(terms);
@@ -500,64 +558,159 @@ final class LeafSignals {
         }
     }
 
-    /** A numeric id: its value among the signals' items that are longs. */
+    /** A numeric id: its value among the signals' items that are longs, and among the popular part's. */
     private static final class NumericIds implements ItemReader {
         private final SortedNumericDocValues ids;
         private final NumericIdTable table;
+        private final NumericIdTable popular;
+        // the value of the document last asked about, if it has one
+        private boolean found;
+        private long value;
 
-        NumericIds(SortedNumericDocValues ids, ShardSignals signals) {
+        NumericIds(SortedNumericDocValues ids, NumericIdTable table, NumericIdTable popular) {
             this.ids = ids;
-            this.table = signals.numericIds();
+            this.table = table;
+            this.popular = popular;
         }
 
         @Override
         public int item(int doc) throws IOException {
-            return ids.advanceExact(doc) ? table.find(ids.nextValue()) : -1;
+            found = ids.advanceExact(doc);
+            if (found == false) {
+                return -1;
+            }
+            value = ids.nextValue();
+            return table.find(value);
+        }
+
+        @Override
+        public int popularItem() {
+            return found && popular != null ? popular.find(value) : -1;
         }
     }
 
-    /** {@code _id} in doc values: its encoded bytes looked up in the table. */
+    /** {@code _id} in doc values: its encoded bytes looked up in the table, and in the popular part's. */
     private static final class BinaryIds implements ItemReader {
         private final BinaryDocValues ids;
         private final IdTable table;
+        private final IdTable popular;
+        // the bytes of the document last asked about (valid until the next), null when it has none
+        private BytesRef value;
 
-        BinaryIds(BinaryDocValues ids, IdTable table) {
+        BinaryIds(BinaryDocValues ids, IdTable table, IdTable popular) {
             this.ids = ids;
             this.table = table;
+            this.popular = popular;
         }
 
         @Override
         public int item(int doc) throws IOException {
-            return ids.advanceExact(doc) ? table.find(ids.binaryValue()) : -1;
+            value = ids.advanceExact(doc) ? ids.binaryValue() : null;
+            return value == null ? -1 : table.find(value);
+        }
+
+        @Override
+        public int popularItem() {
+            return value != null && popular != null ? popular.find(value) : -1;
         }
     }
 
     /**
-     * {@code _id} indexed and stored: the stored value per document while few are asked, then the items' postings,
-     * walked in document order.
+     * {@code _id} indexed and stored: for each of the shopper's signals and the popular part, the stored value per
+     * document while few are asked, then the items' postings, walked in document order ({@link UidItems}); a document's
+     * stored {@code _id} is read at most once for both.
      */
     private static final class UidIds extends StoredFieldVisitor implements ItemReader {
         private final LeafReader reader;
+        private final UidItems own;
+        private final UidItems popular;
+        private StoredFields stored;
+        // the document last asked about, and the one whose stored _id was read last (-1: none), its bytes (null: none)
+        private int doc = -1;
+        private int storedDoc = -1;
+        private BytesRef storedId;
+        private boolean storedRead;
+        private final BytesRef storedBytes = new BytesRef();
+
+        UidIds(LeafReader reader, UidItems own, UidItems popular) {
+            this.reader = reader;
+            this.own = own;
+            this.popular = popular;
+        }
+
+        @Override
+        public int item(int doc) throws IOException {
+            this.doc = doc;
+            return own.item(doc, this);
+        }
+
+        @Override
+        public int popularItem() throws IOException {
+            return popular == null ? -1 : popular.item(doc, this);
+        }
+
+        /** The encoded {@code _id} stored for the document, null when it has none; read once per document. */
+        BytesRef storedId(int doc) throws IOException {
+            if (storedDoc != doc) {
+                if (stored == null) {
+                    stored = reader.storedFields();
+                }
+                storedId = null;
+                storedRead = false;
+                stored.document(doc, this);
+                storedDoc = doc;
+            }
+            return storedId;
+        }
+
+        /** The segment's {@code _id} terms (null: none). */
+        Terms terms() throws IOException {
+            return reader.terms(IdFieldMapper.NAME);
+        }
+
+        @Override
+        public Status needsField(FieldInfo fieldInfo) {
+            if (storedRead) {
+                return Status.STOP;
+            }
+            return IdFieldMapper.NAME.equals(fieldInfo.name) ? Status.YES : Status.NO;
+        }
+
+        @Override
+        public void binaryField(FieldInfo fieldInfo, byte[] value) {
+            // the stored _id is the encoded id: compared as bytes, never decoded
+            storedBytes.bytes = value;
+            storedBytes.offset = 0;
+            storedBytes.length = value.length;
+            storedId = storedBytes;
+            storedRead = true;
+        }
+
+        @Override
+        public void stringField(FieldInfo fieldInfo, String value) {
+            // indices of old versions stored _id as a string
+            storedId = Uid.encodeId(value);
+            storedRead = true;
+        }
+    }
+
+    /** One signals' items of {@code _id} documents: by each document's stored id while few are asked, then by postings. */
+    private static final class UidItems {
         private final IdTable table;
         private final int readsPerSeek;
-        private StoredFields stored;
-        private int storedItem;
-        private boolean storedRead;
         private int asked;
         // resolved: (document, item) pairs in document order, and where the walk is
         private long[] byDoc;
         private int next;
 
-        UidIds(LeafReader reader, IdTable table, int readsPerSeek) {
-            this.reader = reader;
+        UidItems(IdTable table, int readsPerSeek) {
             this.table = table;
             this.readsPerSeek = readsPerSeek;
         }
 
-        @Override
-        public int item(int doc) throws IOException {
+        int item(int doc, UidIds ids) throws IOException {
             if (byDoc == null && (long) ++asked * readsPerSeek > table.size()) {
-                resolve();
+                resolve(ids.terms());
             }
             if (byDoc != null) {
                 while (next < byDoc.length && (int) (byDoc[next] >>> 32) < doc) {
@@ -565,17 +718,11 @@ final class LeafSignals {
                 }
                 return next < byDoc.length && (int) (byDoc[next] >>> 32) == doc ? (int) byDoc[next] : -1;
             }
-            if (stored == null) {
-                stored = reader.storedFields();
-            }
-            storedItem = -1;
-            storedRead = false;
-            stored.document(doc, this);
-            return storedItem;
+            BytesRef id = ids.storedId(doc);
+            return id == null ? -1 : table.find(id.bytes, id.offset, id.length);
         }
 
-        private void resolve() throws IOException {
-            Terms terms = reader.terms(IdFieldMapper.NAME);
+        private void resolve(Terms terms) throws IOException {
             long[] packed = new long[Math.max(16, table.size())];
             int n = 0;
             if (terms != null) {
@@ -597,28 +744,6 @@ final class LeafSignals {
             }
             Arrays.sort(packed, 0, n);
             byDoc = Arrays.copyOf(packed, n);
-        }
-
-        @Override
-        public Status needsField(FieldInfo fieldInfo) {
-            if (storedRead) {
-                return Status.STOP;
-            }
-            return IdFieldMapper.NAME.equals(fieldInfo.name) ? Status.YES : Status.NO;
-        }
-
-        @Override
-        public void binaryField(FieldInfo fieldInfo, byte[] value) {
-            // the stored _id is the encoded id: compared as bytes, never decoded
-            storedItem = table.find(value, 0, value.length);
-            storedRead = true;
-        }
-
-        @Override
-        public void stringField(FieldInfo fieldInfo, String value) {
-            // indices of old versions stored _id as a string
-            storedItem = table.find(Uid.encodeId(value));
-            storedRead = true;
         }
     }
 }

@@ -57,7 +57,7 @@ final class PersonalizedExplanation {
                 "attribute_affinity: weight [" + w.attributeAffinity()
                         + "] x mean over attributes of the shopper's best value weight [" + attributes + "]",
                 attributeParts));
-        float popularity = leaf.popularity(doc, item);
+        float popularity = leaf.popularity(item);
         parts.add(Explanation.match(
                 w.popularity() * popularity,
                 "popularity: weight [" + w.popularity() + "] x the item's popularity [" + popularity
