@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.SortedNumericDocValuesField;
@@ -44,6 +45,8 @@ public class LeafSignalsTests extends ESTestCase {
 
     private Directory dir;
     private DirectoryReader reader;
+    // whether _id is kept in doc values too (as indices whose _id has no stored field: read from those)
+    private boolean idDocValues;
     // per segment, per live document: what it is
     private final Map<Object, Map<Integer, Product>> bySegment = new HashMap<>();
 
@@ -118,11 +121,14 @@ public class LeafSignalsTests extends ESTestCase {
         }
     }
 
-    private static Document document(String id, List<String> colors) {
+    private Document document(String id, List<String> colors) {
         Document doc = new Document();
         if (id != null) {
             // as Elasticsearch indexes _id: its encoded bytes, indexed and stored
             doc.add(new StringField("_id", Uid.encodeId(id), Field.Store.YES));
+            if (idDocValues) {
+                doc.add(new BinaryDocValuesField("_id", Uid.encodeId(id)));
+            }
             doc.add(new SortedSetDocValuesField("sku", new BytesRef(id)));
             doc.add(new SortedNumericDocValuesField("number", Long.parseLong(id)));
         }
@@ -332,6 +338,13 @@ public class LeafSignalsTests extends ESTestCase {
         index(400);
         // a few documents per segment and many items: each document's stored _id
         assertScores("_id", 400, 2000, 50);
+    }
+
+    public void testIdFieldInDocValues() throws IOException {
+        idDocValues = true;
+        index(400);
+        assertScores("_id", 400, 20, 1);
+        assertScores("_id", 400, 2000, 3);
     }
 
     public void testKeywordIdPerDocumentAndResolved() throws IOException {
