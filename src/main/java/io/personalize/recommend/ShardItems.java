@@ -65,7 +65,7 @@ public final class ShardItems {
      * The items of {@code ids} found in {@code reader}'s live documents, each with the values of {@code attributes}
      * (at most {@code maxValues} per attribute), keyed by the indexed id. {@code normalizer} turns an id into the term
      * the field indexed (the keyword field's normalizer); null: the field has none, and the term is the id's UTF-8
-     * bytes, taken without the analysis chain (whose token stream and attributes per id were a third of this read's
+     * bytes, taken without the analysis chain (whose token stream and attributes per id were about 30% of this read's
      * time on the bench), as Elasticsearch's keyword field takes a term query's value ({@code indexedValueForSearch}).
      */
     public static Map<String, Map<String, List<String>>> read(
