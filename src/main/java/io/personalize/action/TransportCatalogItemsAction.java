@@ -14,6 +14,7 @@ import org.elasticsearch.cluster.metadata.AliasMetadata;
 import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
 import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.lucene.Lucene;
 import org.elasticsearch.index.engine.Engine;
 import org.elasticsearch.index.mapper.KeywordFieldMapper;
 import org.elasticsearch.index.mapper.MappedFieldType;
@@ -109,14 +110,14 @@ public final class TransportCatalogItemsAction
     private static CatalogItemsAction.Response read(IndexShard shard, CatalogItemsAction.Request request)
             throws Exception {
         MapperService mappers = shard.mapperService();
-        Analyzer normalizer = keywordNormalizer(mappers.fieldType(request.idField()));
-        if (normalizer == null) {
+        MappedFieldType idType = mappers.fieldType(request.idField());
+        if (searchableKeyword(idType) == false) {
             return new CatalogItemsAction.Response(false, Map.of());
         }
         for (String attribute : request.attributes()) {
             MappedFieldType type = mappers.fieldType(attribute);
             // an attribute the mapping does not have reads as absent, as a terms aggregation on it does
-            if (type != null && (keywordNormalizer(type) == null || type.hasDocValues() == false)) {
+            if (type != null && (searchableKeyword(type) == false || type.hasDocValues() == false)) {
                 return new CatalogItemsAction.Response(false, Map.of());
             }
         }
@@ -129,18 +130,24 @@ public final class TransportCatalogItemsAction
                     ShardItems.read(
                             searcher.getIndexReader(),
                             request.idField(),
-                            normalizer,
+                            normalizer(idType),
                             request.ids(),
                             request.attributes(),
                             request.maxValues()));
         }
     }
 
-    /** The analyzer a keyword field's terms query normalizes values with (the plain bytes without a normalizer). */
-    private static Analyzer keywordNormalizer(MappedFieldType type) {
-        if (type instanceof KeywordFieldMapper.KeywordFieldType keyword && keyword.isSearchable()) {
-            return keyword.getTextSearchInfo().searchAnalyzer();
-        }
-        return null;
+    private static boolean searchableKeyword(MappedFieldType type) {
+        return type instanceof KeywordFieldMapper.KeywordFieldType keyword && keyword.isSearchable();
+    }
+
+    /**
+     * The analyzer a keyword field's terms query normalizes values with; null without a normalizer, where the query
+     * takes the value's bytes as they are (Elasticsearch's {@code KeywordFieldType.indexedValueForSearch} makes the
+     * same test, to skip the analysis chain).
+     */
+    private static Analyzer normalizer(MappedFieldType keyword) {
+        Analyzer analyzer = keyword.getTextSearchInfo().searchAnalyzer();
+        return analyzer == Lucene.KEYWORD_ANALYZER ? null : analyzer;
     }
 }

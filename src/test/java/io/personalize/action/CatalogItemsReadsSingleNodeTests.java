@@ -11,6 +11,7 @@ import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
 import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.index.shard.ShardId;
 import org.elasticsearch.plugins.Plugin;
@@ -84,6 +85,30 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
         assertNull(read("products", "price", List.of(), List.of("1")));
         // an id field the mapping does not have: the search answers (it matches nothing)
         assertNull(read("products", "nope", List.of(), List.of("s1")));
+    }
+
+    public void testIdsAreLookedUpAsTheTermsQueryTakesThem() {
+        // a normalizer lowercases an id as the terms query would; without one an id is its own bytes
+        client().admin()
+                .indices()
+                .prepareCreate("products")
+                .setSettings(Settings.builder()
+                        .put("index.number_of_shards", 1)
+                        .put("analysis.normalizer.lower.type", "custom")
+                        .putList("analysis.normalizer.lower.filter", "lowercase"))
+                .setMapping("""
+                    {"properties": {"sku": {"type": "keyword", "normalizer": "lower"},
+                                    "plain": {"type": "keyword"}}}""")
+                .get();
+        index("products", "1", "{\"sku\": \"AbC\", \"plain\": \"AbC\"}");
+        client().admin().indices().prepareRefresh("products").get();
+        assertEquals(
+                Set.of("abc"),
+                read("products", "sku", List.of(), List.of("ABC")).keySet());
+        assertEquals(
+                Set.of("AbC"),
+                read("products", "plain", List.of(), List.of("ABC", "abc", "AbC"))
+                        .keySet());
     }
 
     public void testAShardOfAnotherIndexIsRefused() {

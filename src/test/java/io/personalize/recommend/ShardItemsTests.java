@@ -101,6 +101,24 @@ public class ShardItemsTests extends ESTestCase {
         }
     }
 
+    public void testWithoutANormalizerIdsAreTheirOwnUtf8Terms() throws IOException {
+        try (Directory dir = new ByteBuffersDirectory();
+                IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
+            writer.addDocument(product("85123A", "home"));
+            writer.addDocument(product("crème", "food"));
+            try (DirectoryReader reader = DirectoryReader.open(writer)) {
+                assertEquals(
+                        Map.of(
+                                "85123A",
+                                Map.of("category", List.of("home")),
+                                "crème",
+                                Map.of("category", List.of("food"))),
+                        ShardItems.read(
+                                reader, "sku", null, List.of("crème", "85123a", "85123A"), List.of("category"), 100));
+            }
+        }
+    }
+
     public void testReadableNeedsIndexedIdsAndSortedSetAttributes() throws IOException {
         try (Directory dir = new ByteBuffersDirectory();
                 IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
