@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionListenerResponseHandler;
+import org.elasticsearch.action.NoShardAvailableActionException;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.client.internal.Client;
@@ -85,7 +86,7 @@ public final class CatalogItemsReads implements CatalogLookup {
 
     /**
      * Each shard's active copies, this node's first; null when the catalogue does not resolve to one index here or a
-     * shard has no active copy (the search it falls back to reports that as it always did).
+     * shard has no active copy (the search it falls back to then fails, as it does not allow partial results).
      */
     private List<List<ShardRouting>> copies(String catalogue) {
         ClusterState state = clusterService.state();
@@ -133,7 +134,9 @@ public final class CatalogItemsReads implements CatalogLookup {
         }
         var node = clusterService.state().nodes().get(copy.currentNodeId());
         if (node == null) {
-            orNext.onFailure(new IllegalStateException("node [" + copy.currentNodeId() + "] left"));
+            // a 503 when it was the last copy, as a search without a copy to answer
+            orNext.onFailure(
+                    new NoShardAvailableActionException(request.shard(), "node [" + copy.currentNodeId() + "] left"));
             return;
         }
         transportService.sendRequest(

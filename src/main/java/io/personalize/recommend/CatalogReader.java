@@ -61,6 +61,14 @@ final class CatalogReader {
         this.withVectors = withVectors && catalog.vectorField() != null;
     }
 
+    /**
+     * A search of the catalogue that fails when a shard has no copy to answer, instead of a shelf silently without that
+     * shard's items (the cluster's default allows partial results): the shard read fails the same way.
+     */
+    static SearchRequest search(ModelConfig.Catalog catalog, SearchSourceBuilder source) {
+        return new SearchRequest(catalog.index()).source(source).allowPartialSearchResults(false);
+    }
+
     /** Those of {@code items} that exist and pass the filter. */
     void fetch(Collection<String> items, ActionListener<Map<String, CatalogItem>> listener) {
         fetch(items, Set.of(), ActionListener.noop(), listener);
@@ -227,7 +235,7 @@ final class CatalogReader {
                 passing == null
                         ? ids
                         : AggregationBuilders.filter(PASSING_AGG, passing).subAggregation(ids));
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             if (also != null) {
                 also.onResponse(response);
             }
@@ -284,7 +292,7 @@ final class CatalogReader {
                 .trackTotalHits(false)
                 .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
         addIdField(source);
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             Map<String, float[]> vectors = new HashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 float[] vector = vector(hit.getSourceAsMap());
@@ -311,7 +319,7 @@ final class CatalogReader {
                 .size(size)
                 .trackTotalHits(false)
                 .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             List<float[]> vectors = new ArrayList<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 float[] vector = vector(hit.getSourceAsMap());
@@ -336,7 +344,7 @@ final class CatalogReader {
                 .trackTotalHits(false)
                 .fetchSource(SourceFilters.withVectors(new String[] {catalog.vectorField()}, null));
         addIdField(source);
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             Map<String, float[]> vectors = new LinkedHashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 float[] v = hit.hasSource() ? vector(hit.getSourceAsMap()) : null;
@@ -369,7 +377,7 @@ final class CatalogReader {
             source.storedField(StoredFieldsContext._NONE_);
         }
         addIdField(source);
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             Set<String> created = new HashSet<>();
             for (SearchHit hit : response.getHits().getHits()) {
                 String id = itemId(hit);
@@ -401,7 +409,7 @@ final class CatalogReader {
         }
         addIdField(source);
         catalog.attributes().forEach(source::docValueField);
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             Map<String, Float> scores = new LinkedHashMap<>();
             Map<String, CatalogItem> items = new HashMap<>();
             for (SearchHit hit : response.getHits().getHits()) {
@@ -458,7 +466,7 @@ final class CatalogReader {
                 .trackTotalHits(false);
         addIdField(source);
         catalog.attributes().forEach(source::docValueField);
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(response -> {
+        client.search(search(catalog, source), listener.map(response -> {
             if (also != null) {
                 also.onResponse(response);
             }

@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.search.SearchResponse;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.index.query.QueryBuilders;
@@ -53,7 +52,7 @@ public final class VisibleItems {
         } else {
             source.query(QueryBuilders.termsQuery(catalog.idField(), items)).aggregation(aggregation(catalog, items));
         }
-        client.search(new SearchRequest(catalog.index()).source(source), listener.map(VisibleItems::readable));
+        client.search(CatalogReader.search(catalog, source), listener.map(VisibleItems::readable));
     }
 
     /**

@@ -18,12 +18,18 @@ import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import org.apache.lucene.index.CorruptIndexException;
+import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.indices.IndicesService;
 import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.test.ESSingleNodeTestCase;
 
@@ -270,34 +276,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
     public void testTheActionResolvesTheCatalogueAgainWhenTheModelMoved() throws IOException {
         assertThat(items(recommend(new ShelfQuery.Builder().userId("half").size(1))), equalTo(List.of("c")));
         // the same products under another index, and the model moved there (its cached copy still says "products")
-        client().admin()
-                .indices()
-                .prepareCreate("products-moved")
-                .setMapping("""
-            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""")
-                .get();
-        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
-            client().prepareIndex("products-moved")
-                    .setId(sku)
-                    .setSource(java.util.Map.of(
-                            "sku", sku, "title", sku, "category", "abc".contains(sku) ? "candles" : "bags"))
-                    .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
-                    .get();
-        }
-        ModelConfig moved = TinyShop.config();
-        moved = new ModelConfig(
-                new ModelConfig.Catalog(
-                        "products-moved",
-                        moved.catalog().idField(),
-                        moved.catalog().attributes(),
-                        null),
-                moved.events(),
-                moved.similarity(),
-                moved.training());
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", moved))
-                .actionGet();
-        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
-                .actionGet();
+        moveTheModelTo(copyOfTheCatalogue("products-moved", 1));
         assertThat(items(recommend(new ShelfQuery.Builder().userId("half").size(1))), equalTo(List.of("c")));
         IllegalArgumentException old = expectThrows(IllegalArgumentException.class, () -> client().execute(
                         RecommendAction.TYPE,
@@ -308,6 +287,72 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                                 .index("products"))
                 .actionGet());
         assertThat(old.getMessage(), containsString("recommends from [products-moved], not from [products]"));
+    }
+
+    /** The tiny shop's products in a new index of {@code shards} shards; its name. */
+    private String copyOfTheCatalogue(String index, int shards) {
+        client().admin()
+                .indices()
+                .prepareCreate(index)
+                .setSettings(Settings.builder().put("index.number_of_shards", shards))
+                .setMapping("""
+            {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""")
+                .get();
+        for (String sku : List.of("a", "b", "c", "x", "y", "z")) {
+            client().prepareIndex(index)
+                    .setId(sku)
+                    .setSource(java.util.Map.of(
+                            "sku", sku, "title", sku, "category", "abc".contains(sku) ? "candles" : "bags"))
+                    .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
+                    .get();
+        }
+        return index;
+    }
+
+    /** The model's catalogue changed to {@code index}, and the model trained again. */
+    private void moveTheModelTo(String index) throws IOException {
+        ModelConfig moved = TinyShop.config();
+        moved = new ModelConfig(
+                new ModelConfig.Catalog(
+                        index, moved.catalog().idField(), moved.catalog().attributes(), null),
+                moved.events(),
+                moved.similarity(),
+                moved.training());
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", moved))
+                .actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
+    }
+
+    /**
+     * A catalogue shard without a copy to answer makes the shelf fail with a 503, on the shard read's path and on the
+     * search's, rather than a shelf silently without that shard's items (a search allows partial results by default).
+     */
+    public void testACatalogueShardWithoutACopyFailsTheShelfInsteadOfHidingItsItems() throws Exception {
+        moveTheModelTo(copyOfTheCatalogue("products-split", 2));
+        List<String> whole =
+                items(recommend(new ShelfQuery.Builder().userId("stranger").size(6)));
+        assertThat(Set.copyOf(whole), equalTo(Set.of("a", "b", "c", "x", "y", "z")));
+        // shard 1's only copy fails as corrupt: it is not allocated again (no valid copy left)
+        IndicesService indices = getInstanceFromNode(IndicesService.class);
+        indices.indexServiceSafe(resolveIndex("products-split"))
+                .getShard(1)
+                .failShard("a test", new CorruptIndexException("a test", "products-split shard 1"));
+        assertBusy(() -> assertThat(
+                client().admin()
+                        .cluster()
+                        .prepareHealth(TimeValue.THIRTY_SECONDS, "products-split")
+                        .get()
+                        .getActiveShards(),
+                equalTo(1)));
+        for (ShelfQuery.Builder shelf : List.of(
+                new ShelfQuery.Builder().userId("stranger").size(6),
+                new ShelfQuery.Builder().userId("half").size(6),
+                new ShelfQuery.Builder().itemIds(List.of("x")).size(6),
+                new ShelfQuery.Builder().userId("half").size(6).filter(QueryBuilders.matchAllQuery()))) {
+            ElasticsearchException e = expectThrows(ElasticsearchException.class, () -> recommend(shelf));
+            assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
+        }
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
