@@ -129,6 +129,20 @@ public final class EsClient {
         return JSON.createObjectNode();
     }
 
+    /**
+     * The query phases the indices' shards have run so far ({@code _stats}' {@code query_total}): how a test tells a
+     * read of the shards without a search from a search.
+     */
+    public long searchQueries(String indices) {
+        return get("/" + indices + "/_stats/search")
+                .ok()
+                .path("_all")
+                .path("total")
+                .path("search")
+                .path("query_total")
+                .asLong();
+    }
+
     /** Refreshes the given indices so that what was just written is searchable. */
     public void refresh(String indices) {
         post("/" + indices + "/_refresh", null).ok();

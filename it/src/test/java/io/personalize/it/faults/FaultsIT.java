@@ -76,9 +76,7 @@ class FaultsIT {
                 {"size": 10, "query": {"match": {"title": "heart"}}, "_source": false,
                  "rescore": {"window_size": 50, "personalize": {"model": "%s", "user_id": "%s"}}}""", prefix, user));
         }
-        return es.post(
-                "/_recommend",
-                String.format(Locale.ROOT, "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 10}", prefix, user));
+        return es.post("/_recommend", shelf(prefix, user));
     }
 
     // The crash cluster: one node, killed and started again by the tests below (in order); it stays up from one of them
@@ -333,7 +331,8 @@ class FaultsIT {
         for (String shopper : shoppers) {
             undisturbed.put(
                     shopper,
-                    ShelfAnswers.items(first.post("/_recommend", shelf(shopper)).ok()));
+                    ShelfAnswers.items(
+                            first.post("/_recommend", shelf("lose", shopper)).ok()));
         }
         Queue<String> wrong = new ConcurrentLinkedQueue<>();
         Map<String, Integer> shelfAnswers = new ConcurrentHashMap<>();
@@ -345,7 +344,7 @@ class FaultsIT {
                 return request(node, "lose", i);
             }
             String shopper = shoppers.get((i / 2) % shoppers.size());
-            EsClient.Response answer = node.post("/_recommend", shelf(shopper));
+            EsClient.Response answer = node.post("/_recommend", shelf("lose", shopper));
             shelfAnswers.merge(
                     ShelfAnswers.classify(answer, undisturbed.get(shopper), node.baseUrl() + " " + shopper, wrong),
                     1,
@@ -400,14 +399,15 @@ class FaultsIT {
                 assertEquals(
                         undisturbed.get(shopper),
                         ShelfAnswers.items(
-                                node.post("/_recommend", shelf(shopper)).ok()),
+                                node.post("/_recommend", shelf("lose", shopper)).ok()),
                         node.baseUrl() + " once green: " + shopper);
             }
         }
     }
 
-    private static String shelf(String shopper) {
-        return String.format(Locale.ROOT, "{\"model\": \"lose\", \"user_id\": \"%s\", \"size\": 10}", shopper);
+    /** The body of a shopper's shelf of ten from the model. */
+    private static String shelf(String model, String shopper) {
+        return String.format(Locale.ROOT, "{\"model\": \"%s\", \"user_id\": \"%s\", \"size\": 10}", model, shopper);
     }
 
     /**

@@ -110,12 +110,7 @@ class ShardLostMidScanIT {
 
     @AfterAll
     static void cleanUp() {
-        if (cluster != null && "external".equals(cluster.name()) == false) {
-            // the nodes' memory back to the clusters of the tests that follow
-            for (int i = 0; i < 3; i++) {
-                RealCluster.killNode(cluster, i);
-            }
-        }
+        RealCluster.killAll(cluster);
     }
 
     @Test

@@ -32,10 +32,7 @@ class LanguageModelWithoutNativesIT {
 
     @AfterAll
     static void stopNode() {
-        if (cluster != null && "external".equals(cluster.name()) == false) {
-            // the node's memory back to the clusters of the tests that follow
-            RealCluster.killNode(cluster, 0);
-        }
+        RealCluster.killAll(cluster);
     }
 
     @Test

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
+import io.personalize.it.ShelfAnswers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -197,7 +198,7 @@ class ActivationUnderFaultsIT {
                 + 1;
         Map<String, List<String>> shelves = new TreeMap<>();
         for (String user : SHOPPERS) {
-            shelves.put(user, Models.itemIds(Models.recommend(es, TRAINED, user)));
+            shelves.put(user, ShelfAnswers.items(Models.recommend(es, TRAINED, user)));
         }
         String rescored = rescoredFirst(es, TRAINED, SHOPPERS.get(0));
         List<String> outcomes = new ArrayList<>();
@@ -335,7 +336,7 @@ class ActivationUnderFaultsIT {
                 assertEquals(active, served.path("model_version").asLong(), outcome + ": node-" + i + ": " + served);
                 assertEquals(
                         shelf.getValue(),
-                        Models.itemIds(served),
+                        ShelfAnswers.items(served),
                         outcome + ": " + shelf.getKey() + "'s shelf on node-" + i);
             }
             assertEquals(

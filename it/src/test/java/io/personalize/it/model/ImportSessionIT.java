@@ -63,10 +63,7 @@ class ImportSessionIT {
         es.delete(path(MODEL));
         es.delete("/" + EVENTS);
         es.delete("/" + ITEMS);
-        if ("external".equals(cluster.name()) == false) {
-            // the node's memory back to the clusters of the tests that follow
-            RealCluster.killNode(cluster, 0);
-        }
+        RealCluster.killAll(cluster);
     }
 
     /** A user line: one history item, five recommended items from {@code IMPORT.item(u + 1)}, each because of the history. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
+import io.personalize.it.ShelfAnswers;
 import java.util.List;
 
 /**
@@ -98,6 +99,6 @@ final class ImportSessionRequests {
 
     /** The shelf of a user, served by {@code es}: the ids of the items recommended. */
     List<String> shelf(EsClient es, String user) {
-        return Models.itemIds(Models.recommend(es, model, user));
+        return ShelfAnswers.items(Models.recommend(es, model, user));
     }
 }

@@ -54,15 +54,6 @@ final class Models {
                 .ok();
     }
 
-    /** The ids of the items a {@code _recommend} answer recommends, in order. */
-    static List<String> itemIds(JsonNode recommended) {
-        List<String> ids = new ArrayList<>();
-        recommended
-                .path("recommendations")
-                .forEach(r -> ids.add(r.path("item_id").asText()));
-        return ids;
-    }
-
     /** Version index name to document count, for every stored index of the model (system indices included). */
     static Map<String, Long> dataIndices(EsClient es, String model) {
         // model names have no '.': this matches this model's version indices only, of every incarnation

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
+import io.personalize.it.ShelfAnswers;
 import io.personalize.it.Shop;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,7 +125,7 @@ class NewProductDateIT {
             assertFalse(byContent(dated, "OLD"), "created before them, never bought: not new: " + dated);
             assertFalse(byContent(dated, "UNDATED"), "no date: not taken for new: " + dated);
             // every product but the shopper's two: the shelf is still full, the old ones come only from the catalogue
-            assertEquals(9, RecommendWorld.items(dated).size(), dated.toString());
+            assertEquals(9, ShelfAnswers.items(dated).size(), dated.toString());
         }
         assertEquals(
                 "created",

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
+import io.personalize.it.ShelfAnswers;
 import io.personalize.it.Shop;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,7 +43,7 @@ class RecommendIT {
     }
 
     private static List<String> items(JsonNode response) {
-        return RecommendWorld.items(response);
+        return ShelfAnswers.items(response);
     }
 
     @Test
@@ -672,13 +673,7 @@ class RecommendIT {
     }
 
     private static long catalogueQueries() {
-        return es.get("/" + world.products + "/_stats/search")
-                .ok()
-                .path("_all")
-                .path("total")
-                .path("search")
-                .path("query_total")
-                .asLong();
+        return es.searchQueries(world.products);
     }
 
     /** A model whose catalogue has no vector field: shelves work, with no content term, new products get popular items. */

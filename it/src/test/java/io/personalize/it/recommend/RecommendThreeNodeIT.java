@@ -57,7 +57,7 @@ class RecommendThreeNodeIT {
                 JsonNode response = node.post("/_recommend", "{\"model\": \"" + world.model + "\", " + request + "}")
                         .ok();
                 assertEquals(1, response.path("model_version").asLong());
-                List<String> shelf = RecommendWorld.items(response);
+                List<String> shelf = ShelfAnswers.items(response);
                 assertEquals(
                         request.contains("\"size\": 5") ? 5 : 10,
                         shelf.size(),
@@ -80,7 +80,7 @@ class RecommendThreeNodeIT {
         List<String> shelves = new ArrayList<>();
         for (EsClient node : cluster.nodes()) {
             shelves.add(
-                    RecommendWorld.items(node.get("/_recommend?model=" + world.model + "&item_ids=22423,85123A&size=6")
+                    ShelfAnswers.items(node.get("/_recommend?model=" + world.model + "&item_ids=22423,85123A&size=6")
                                     .ok())
                             .toString());
             EsClient.Response missing = node.get("/_recommend?model=no-such-model&user_id=1");
@@ -109,7 +109,7 @@ class RecommendThreeNodeIT {
                 "{\"model\": \"" + world.model + "\", \"item_ids\": [\"22423\"], \"size\": 10}");
         List<List<String>> undisturbed = new ArrayList<>();
         for (String request : requests) {
-            undisturbed.add(RecommendWorld.items(
+            undisturbed.add(ShelfAnswers.items(
                     cluster.any().post("/_recommend", request).ok()));
             assertEquals(10, undisturbed.getLast().size(), request);
         }
@@ -153,7 +153,7 @@ class RecommendThreeNodeIT {
             for (int r = 0; r < requests.size(); r++) {
                 assertEquals(
                         undisturbed.get(r),
-                        RecommendWorld.items(
+                        ShelfAnswers.items(
                                 node.post("/_recommend", requests.get(r)).ok()),
                         node.baseUrl() + " afterwards: " + requests.get(r));
             }

@@ -114,14 +114,6 @@ public final class RecommendWorld {
         return es.post("/_recommend", "{\"model\": \"" + model + "\", " + fields + "}");
     }
 
-    static List<String> items(JsonNode response) {
-        List<String> items = new ArrayList<>();
-        for (JsonNode r : response.path("recommendations")) {
-            items.add(r.path("item_id").asText());
-        }
-        return items;
-    }
-
     /** The main reason type of each recommendation. */
     public static List<String> mainReasons(JsonNode response) {
         List<String> types = new ArrayList<>();

@@ -1073,19 +1073,9 @@ class SecurityIT {
 
     /** How many shard searches of {@code catalogue} (its query phases, as its stats count them) {@code shelf} made. */
     private static long searchesOf(String catalogue, Runnable shelf) {
-        long before = queries(catalogue);
+        long before = admin.searchQueries(catalogue);
         shelf.run();
-        return queries(catalogue) - before;
-    }
-
-    private static long queries(String catalogue) {
-        return admin.get("/" + catalogue + "/_stats/search")
-                .ok()
-                .path("_all")
-                .path("total")
-                .path("search")
-                .path("query_total")
-                .asLong();
+        return admin.searchQueries(catalogue) - before;
     }
 
     private static void assertForbidden(EsClient.Response response) {

@@ -88,10 +88,7 @@ class TrainingAsTheCallerIT {
 
     @AfterAll
     static void cleanUp() {
-        if (cluster != null && "external".equals(cluster.name()) == false) {
-            // the node's memory back to the clusters of the tests that follow
-            RealCluster.killNode(cluster, 0);
-        }
+        RealCluster.killAll(cluster);
     }
 
     private static boolean hidden(String item) {
