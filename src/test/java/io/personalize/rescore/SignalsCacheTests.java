@@ -13,11 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
 import org.elasticsearch.common.io.stream.StreamInput;
@@ -180,26 +176,12 @@ public class SignalsCacheTests extends ESTestCase {
     }
 
     /** Runs {@code task} on {@code threads} threads let go at once, and returns what each returned. */
-    private static <T> List<T> atOnce(int threads, java.util.function.IntFunction<T> task) throws Exception {
-        CyclicBarrier start = new CyclicBarrier(threads);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<T>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int thread = t;
-                futures.add(pool.submit(() -> {
-                    start.await();
-                    return task.apply(thread);
-                }));
-            }
-            List<T> results = new ArrayList<>();
-            for (Future<T> future : futures) {
-                results.add(future.get(30, TimeUnit.SECONDS));
-            }
-            return results;
-        } finally {
-            terminate(pool);
-        }
+    private static <T> List<T> atOnce(int threads, IntFunction<T> task) {
+        Object[] results = new Object[threads];
+        startInParallel(threads, thread -> results[thread] = task.apply(thread));
+        @SuppressWarnings("unchecked")
+        List<T> each = (List<T>) Arrays.asList(results);
+        return each;
     }
 
     /**
@@ -207,7 +189,7 @@ public class SignalsCacheTests extends ESTestCase {
      * every one of them gets that one copy, whose bytes are the list's. A get followed by a put would let each build
      * its own copy, of which all but the last put are held by nobody else (their per-segment ordinals computed anew).
      */
-    public void testConcurrentFirstSearchesShareOnePopularPart() throws Exception {
+    public void testConcurrentFirstSearchesShareOnePopularPart() {
         SignalsCache cache =
                 new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
         PopularList list = popularList("p", 50_000);
@@ -226,7 +208,7 @@ public class SignalsCacheTests extends ESTestCase {
      * Searches of the old version, of a new one and of a new write of the configuration at once (an activation or a
      * PUT while the shop searches): each gets the popular part of the model it asked with, never another's.
      */
-    public void testConcurrentSearchesAcrossAnActivationEachGetTheirVersionsPopularPart() throws Exception {
+    public void testConcurrentSearchesAcrossAnActivationEachGetTheirVersionsPopularPart() {
         SignalsCache cache =
                 new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
         List<ActiveModel> models =
