@@ -3,6 +3,7 @@ package io.personalize.rescore;
 import java.util.Arrays;
 import java.util.function.Function;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.StringHelper;
 import org.apache.lucene.util.UnicodeUtil;
 
@@ -17,10 +18,13 @@ final class IdTable {
     private final byte[] bytes;
     // item i's bytes are bytes[start[i], start[i + 1])
     private final int[] start;
-    // item + 1 per slot, 0 for an empty slot; a power of two at least twice the number of items
+    // item + 1 per slot, 0 for an empty slot; a power of two, at least twice the number of items when the hashes are
+    // kept, else at least 4/3 of it
     private final int[] slots;
     private final int mask;
-    // each item's hash, computed once: a segment's table of its own ids ({@link SegmentIdTerms}) is probed with it
+    // each item's hash, computed once, in a segment's table of its ids (SegmentIdTerms), probed once per hit: a probe
+    // compares hashes before bytes, and the signals' items are probed with them. Null in a signals' table, one of many
+    // held per node (SignalsCache): there a probe compares the bytes, and an item's hash is computed when asked
     private final int[] hashes;
 
     private IdTable(byte[] bytes, int[] start, int[] slots, int[] hashes) {
@@ -31,7 +35,7 @@ final class IdTable {
         this.hashes = hashes;
     }
 
-    /** A table of {@code ids} encoded by {@code encode} (it may return a shared {@link BytesRef}). */
+    /** A compact table ({@link #compact}) of {@code ids} encoded by {@code encode} (it may return a shared {@link BytesRef}). */
     static IdTable of(String[] ids, Function<String, BytesRef> encode) {
         int[] start = new int[ids.length + 1];
         byte[] bytes = new byte[Math.max(16, ids.length * 12)];
@@ -44,23 +48,38 @@ final class IdTable {
             System.arraycopy(encoded.bytes, encoded.offset, bytes, start[i], encoded.length);
             start[i + 1] = end;
         }
-        return over(bytes, start);
+        return compact(Arrays.copyOf(bytes, start[ids.length]), start);
     }
 
     /**
      * A table over ids already laid out in one array ({@code bytes[start[i], start[i + 1])} is item i), kept as they
-     * are (no copy): the shipped form of the signals' items ({@link PersonalizationSignals#utf8Ids}).
+     * are (no copy), each id's hash kept and the table at most half full: a segment's table of its ids, probed once per
+     * hit ({@link SegmentIdTerms}).
      */
     static IdTable over(byte[] bytes, int[] start) {
         int size = start.length - 1;
         int[] hashes = new int[size];
-        int capacity = Integer.highestOneBit(Math.max(2, size) * 2 - 1) << 1;
+        for (int i = 0; i < size; i++) {
+            hashes[i] = hash(bytes, start[i], start[i + 1] - start[i]);
+        }
+        return fill(bytes, start, Integer.highestOneBit(Math.max(2, size) * 2 - 1) << 1, hashes);
+    }
+
+    /**
+     * A table over ids laid out as {@link #over} takes them, without the hashes and at most 3/4 full: the signals' items
+     * ({@link PersonalizationSignals#utf8Ids}), whose tables a node keeps one per shopper ({@link SignalsCache}), about
+     * 4 + 4/3 · 4 bytes an item (1.5 to 3 times that, bytes included, kept the other way).
+     */
+    static IdTable compact(byte[] bytes, int[] start) {
+        return fill(bytes, start, compactSlots(start.length - 1), null);
+    }
+
+    private static IdTable fill(byte[] bytes, int[] start, int capacity, int[] hashes) {
+        int size = start.length - 1;
         int[] slots = new int[capacity];
         int mask = capacity - 1;
         for (int i = 0; i < size; i++) {
-            int length = start[i + 1] - start[i];
-            hashes[i] = hash(bytes, start[i], length);
-            int slot = hashes[i] & mask;
+            int slot = (hashes == null ? hash(bytes, start[i], start[i + 1] - start[i]) : hashes[i]) & mask;
             while (slots[slot] != 0) {
                 int other = slots[slot] - 1;
                 if (Arrays.equals(bytes, start[other], start[other + 1], bytes, start[i], start[i + 1])) {
@@ -106,7 +125,7 @@ final class IdTable {
             if (item < 0) {
                 return -1;
             }
-            if (hashes[item] == hash
+            if ((hashes == null || hashes[item] == hash)
                     && Arrays.equals(bytes, start[item], start[item + 1], other, offset, offset + length)) {
                 return item;
             }
@@ -122,14 +141,38 @@ final class IdTable {
         return start.length - 1;
     }
 
-    /** What the table holds: the ids' bytes, their starts and hashes, and the slots. */
+    /** What the table holds: the ids' bytes, their starts, hashes (when kept) and slots, with the arrays' headers. */
     long heapBytes() {
-        return bytes.length + 4L * (start.length + hashes.length + slots.length);
+        return heapBytes(bytes.length, start.length, hashes == null ? 0 : hashes.length, slots.length);
+    }
+
+    /** What a table of arrays of these lengths holds ({@link #heapBytes}), as {@link RamUsageEstimator} counts it. */
+    static long heapBytes(int bytes, int starts, int hashes, int slots) {
+        return RamUsageEstimator.shallowSizeOfInstance(IdTable.class)
+                + RamUsageEstimator.alignObjectSize(RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + bytes)
+                + intArray(starts)
+                + (hashes == 0 ? 0 : intArray(hashes))
+                + intArray(slots);
+    }
+
+    private static long intArray(int length) {
+        return RamUsageEstimator.alignObjectSize(
+                RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + (long) Integer.BYTES * length);
+    }
+
+    /** What a {@link #compact} table of {@code size} items adds to the ids it is built over: itself and its slots. */
+    static long compactBytes(int size) {
+        return RamUsageEstimator.shallowSizeOfInstance(IdTable.class) + intArray(compactSlots(size));
+    }
+
+    /** The slots a {@link #compact} table of {@code size} items has. */
+    static int compactSlots(int size) {
+        return Integer.highestOneBit(Math.max(1, size * 4 / 3)) << 1;
     }
 
     /** Item {@code i}'s hash ({@link #hash}). */
     int hash(int item) {
-        return hashes[item];
+        return hashes != null ? hashes[item] : hash(bytes, start[item], start[item + 1] - start[item]);
     }
 
     /** The array every item's bytes are in (do not change it): {@link #start}. */

@@ -348,7 +348,7 @@ final class LeafSignals {
         private final long resolveAfter;
         private final boolean walk;
         private int asked;
-        private long[] resolvedOrds;
+        private int[] resolvedOrds;
         private int[] resolvedItems;
         // once resolved in a segment with few distinct ids: each ordinal's item (null: binary search resolvedOrds)
         private int[] itemOfOrd;
@@ -409,7 +409,7 @@ final class LeafSignals {
                         itemOfOrd[ord] = (int) packed[k]; // an id named twice keeps its first item, as the table does
                     }
                 }
-                ShardSignals.ResolvedIds resolved = new ShardSignals.ResolvedIds(new long[0], new int[0], itemOfOrd);
+                ShardSignals.ResolvedIds resolved = new ShardSignals.ResolvedIds(new int[0], new int[0], itemOfOrd);
                 signals.resolvedKeywordIds(segmentKey, resolved);
                 use(resolved);
                 return;
@@ -486,7 +486,7 @@ final class LeafSignals {
                 return itemOfOrd[(int) ord];
             }
             if (resolvedOrds != null) {
-                int k = Arrays.binarySearch(resolvedOrds, ord);
+                int k = Arrays.binarySearch(resolvedOrds, (int) ord); // resolved only below Integer.MAX_VALUE ids
                 return k < 0 ? -1 : resolvedItems[k];
             }
             if (terms != null) {
@@ -506,6 +506,8 @@ final class LeafSignals {
          */
         private void resolve() throws IOException {
             long[] packed = new long[signals.size()];
+            // the items as Strings for the node's copy of ordinals, decoded once here (the signals do not keep them)
+            String[] items = known == null ? null : signals.items();
             int n = 0;
             if (walk) {
                 TermsEnum terms = ids.termsEnum();
@@ -524,7 +526,7 @@ final class LeafSignals {
                         ordOf[(int) packed[k]] = packed[k] >>> 32;
                     }
                     for (int i = 0; i < ordOf.length; i++) {
-                        known.put(signals.items()[i], ordOf[i]);
+                        known.put(items[i], ordOf[i]);
                     }
                 }
             } else {
@@ -532,7 +534,7 @@ final class LeafSignals {
                 for (int i = 0; i < signals.size(); i++) {
                     long ord = ids.lookupTerm(table().bytesOf(i, scratch));
                     if (known != null) {
-                        known.put(signals.items()[i], Math.max(-1L, ord));
+                        known.put(items[i], Math.max(-1L, ord));
                     }
                     if (ord >= 0) {
                         packed[n++] = pack(ord, i);

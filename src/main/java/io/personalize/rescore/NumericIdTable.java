@@ -19,7 +19,8 @@ final class NumericIdTable {
     }
 
     static NumericIdTable of(String[] ids) {
-        int capacity = Integer.highestOneBit(Math.max(2, ids.length) * 2 - 1) << 1;
+        // at most 3/4 full, as the signals' other tables (IdTable#compact): one per shopper is kept (SignalsCache)
+        int capacity = IdTable.compactSlots(ids.length);
         long[] keys = new long[capacity];
         int[] items = new int[capacity];
         int mask = capacity - 1;

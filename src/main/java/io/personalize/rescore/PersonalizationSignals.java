@@ -7,6 +7,7 @@ import io.personalize.serving.NeighborSums;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.apache.lucene.util.Accountable;
+import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.UnicodeUtil;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.io.stream.BytesStreamOutput;
@@ -33,7 +36,7 @@ import org.elasticsearch.common.io.stream.Writeable;
  * attributes), one per model version and configuration on a node, which every shopper's signals refer to. On a shard
  * each hit then costs doc-value reads and hash look-ups.
  */
-public final class PersonalizationSignals implements Writeable {
+public final class PersonalizationSignals implements Writeable, Accountable {
 
     private static final VarHandle FLOATS =
             MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
@@ -41,13 +44,16 @@ public final class PersonalizationSignals implements Writeable {
     private final String idField;
     private final long modelVersion;
     private final int size;
-    // the items as Strings: given on the coordinating node, decoded from utf8 only when asked for on a shard's node (a
-    // keyword id never asks: its segments look the UTF-8 bytes up)
-    private volatile String[] items;
+    // the items as Strings when given so (as computed on the coordinating node; null in what a shard's node reads and
+    // in a copy kept in the signals cache, withoutNames): then decoded from utf8 each time asked for, not kept (a
+    // keyword
+    // id never asks: its segments look the UTF-8 bytes up)
+    private final String[] items;
     // the items' ids as UTF-8, one array: what is shipped, and what a keyword id's segments look up
     private volatile Utf8Ids utf8;
-    // the shipped form, written once per instance: a shopper's signals go to every remote shard of a search (and, from
-    // the node's copy, to the next searches') as the same bytes
+    // a popular part's shipped form, written once: it is shipped with every shopper's signals that share it, and a
+    // shard's node compares it with the copy it holds (SharedPopular). A shopper's own signals are written anew for
+    // each remote shard (a copy of their bytes, about 20 an item, is not kept with each cached shopper)
     private volatile BytesReference wire;
     private final float[] similarity;
     private final float[] affinity;
@@ -103,10 +109,40 @@ public final class PersonalizationSignals implements Writeable {
             Map<String, Map<String, Float>> attributes,
             PersonalizationSignals popular,
             PopularKey popularKey) {
+        this(
+                idField,
+                modelVersion,
+                items,
+                null,
+                similarity,
+                affinity,
+                popularity,
+                similarTo,
+                because,
+                attributes,
+                popular,
+                popularKey);
+    }
+
+    /** {@code items} or {@code utf8}: the items as Strings, or as UTF-8 bytes only (then {@code items} is null). */
+    private PersonalizationSignals(
+            String idField,
+            long modelVersion,
+            String[] items,
+            Utf8Ids utf8,
+            float[] similarity,
+            float[] affinity,
+            float[] popularity,
+            String[] similarTo,
+            String[] because,
+            Map<String, Map<String, Float>> attributes,
+            PersonalizationSignals popular,
+            PopularKey popularKey) {
         this.idField = idField;
         this.modelVersion = modelVersion;
-        this.size = items.length;
+        this.size = items != null ? items.length : utf8.start().length - 1;
         this.items = items;
+        this.utf8 = utf8;
         this.similarity = similarity;
         this.affinity = affinity;
         this.popularity = popularity;
@@ -119,6 +155,7 @@ public final class PersonalizationSignals implements Writeable {
 
     /** The items' ids as UTF-8 bytes: item i is {@code bytes[start[i], start[i + 1])}. */
     record Utf8Ids(byte[] bytes, int[] start) {
+        /** Exactly the ids' bytes (no spare room: a shopper's are kept in the signals cache). */
         static Utf8Ids of(String[] ids) {
             int[] start = new int[ids.length + 1];
             byte[] bytes = new byte[Math.max(16, ids.length * 8)];
@@ -129,7 +166,8 @@ public final class PersonalizationSignals implements Writeable {
                 }
                 start[i + 1] = UnicodeUtil.UTF16toUTF8(ids[i], 0, ids[i].length(), bytes, start[i]);
             }
-            return new Utf8Ids(bytes, start);
+            return new Utf8Ids(
+                    bytes.length == start[ids.length] ? bytes : Arrays.copyOf(bytes, start[ids.length]), start);
         }
     }
 
@@ -177,7 +215,7 @@ public final class PersonalizationSignals implements Writeable {
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
-        wire().writeTo(out);
+        writeFields(out);
         out.writeBoolean(popular != null);
         if (popular != null) {
             // the popular part's key, by which a shard's node finds the copy it holds, and its bytes (written once per
@@ -212,7 +250,7 @@ public final class PersonalizationSignals implements Writeable {
         out.writeMap(attributes, (o, values) -> o.writeMap(values, StreamOutput::writeFloat));
     }
 
-    /** The shipped form of these signals' own fields (without the popular part they refer to), written once. */
+    /** A popular part's shipped form ({@link #writeFields}), written once. */
     BytesReference wire() throws IOException {
         BytesReference written = wire;
         if (written == null) {
@@ -327,12 +365,18 @@ public final class PersonalizationSignals implements Writeable {
         }
         int n = b.size;
         scale(b.pop, n);
-        return popularPart(
+        PersonalizationSignals part = popularPart(
                 model.config().catalog().idField(),
                 model.version().version(),
                 Arrays.copyOf(b.ids, n),
                 Arrays.copyOf(b.pop, n),
                 PopularKey.of(model));
+        try {
+            part.wire(); // written at once, so that the signals cache weighs it with the part
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // never: written to memory
+        }
+        return part;
     }
 
     /** A popular part: items (distinct) and their scaled popularity, under {@code key} (null: not shared). */
@@ -427,12 +471,16 @@ public final class PersonalizationSignals implements Writeable {
                 null);
     }
 
-    /** These signals without the items behind them: what a search that does not explain ships to its shards. */
+    /**
+     * These signals without the items behind them: what a search that does not explain ships to its shards, and what
+     * the signals cache keeps. Their items are kept as UTF-8 bytes only (no String an item).
+     */
     public PersonalizationSignals withoutNames() {
-        PersonalizationSignals unnamed = new PersonalizationSignals(
+        return new PersonalizationSignals(
                 idField,
                 modelVersion,
-                items(),
+                null,
+                utf8Ids(),
                 similarity,
                 affinity,
                 popularity,
@@ -441,8 +489,6 @@ public final class PersonalizationSignals implements Writeable {
                 attributes,
                 popular,
                 null);
-        unnamed.utf8 = utf8;
-        return unnamed;
     }
 
     private static String[] onlyVisible(String[] names, Set<String> visible) {
@@ -596,16 +642,16 @@ public final class PersonalizationSignals implements Writeable {
         return modelVersion;
     }
 
+    /** The items, in the order of every per-item array: decoded anew at each call when not given as Strings. */
     public String[] items() {
-        String[] decoded = items;
-        if (decoded == null) {
-            Utf8Ids ids = utf8;
-            decoded = new String[size];
-            for (int i = 0; i < size; i++) {
-                decoded[i] = new String(
-                        ids.bytes(), ids.start()[i], ids.start()[i + 1] - ids.start()[i], StandardCharsets.UTF_8);
-            }
-            items = decoded; // two threads may both decode: equal
+        if (items != null) {
+            return items;
+        }
+        Utf8Ids ids = utf8;
+        String[] decoded = new String[size];
+        for (int i = 0; i < size; i++) {
+            decoded[i] = new String(
+                    ids.bytes(), ids.start()[i], ids.start()[i + 1] - ids.start()[i], StandardCharsets.UTF_8);
         }
         return decoded;
     }
@@ -649,6 +695,49 @@ public final class PersonalizationSignals implements Writeable {
 
     public List<String> attributeFields() {
         return List.copyOf(attributes.keySet());
+    }
+
+    private static final long SHALLOW = RamUsageEstimator.shallowSizeOfInstance(PersonalizationSignals.class);
+    private static final long UTF8_SHALLOW = RamUsageEstimator.shallowSizeOfInstance(Utf8Ids.class);
+
+    /**
+     * What these signals hold themselves, as {@link RamUsageEstimator} counts it: their ids (as UTF-8, and as Strings
+     * when given so), the scores, the names when explaining, the attribute weights and a popular part's shipped form;
+     * not the popular part they share nor their shard side ({@link ShardSignals#bytesOnceBuilt}).
+     */
+    @Override
+    public long ramBytesUsed() {
+        Utf8Ids ids = utf8;
+        BytesReference written = wire;
+        return SHALLOW
+                + RamUsageEstimator.sizeOf(idField)
+                + (items == null ? 0 : RamUsageEstimator.sizeOf(items))
+                + (ids == null
+                        ? 0
+                        : UTF8_SHALLOW + RamUsageEstimator.sizeOf(ids.bytes()) + RamUsageEstimator.sizeOf(ids.start()))
+                + (similarity == null ? 0 : RamUsageEstimator.sizeOf(similarity) + RamUsageEstimator.sizeOf(affinity))
+                + RamUsageEstimator.sizeOf(popularity)
+                + (similarTo == null ? 0 : RamUsageEstimator.sizeOf(similarTo) + RamUsageEstimator.sizeOf(because))
+                + attributesBytes()
+                + (written == null ? 0 : written.ramBytesUsed());
+    }
+
+    // a map's entry: a HashMap node (32 bytes) and about two slots of its table (RamUsageEstimator.sizeOfMap would
+    // count an unknown 256 bytes per Float)
+    private static final long MAP_ENTRY = 32 + 2L * RamUsageEstimator.NUM_BYTES_OBJECT_REF;
+    private static final long MAP =
+            RamUsageEstimator.shallowSizeOfInstance(HashMap.class) + RamUsageEstimator.NUM_BYTES_ARRAY_HEADER;
+    private static final long FLOAT = RamUsageEstimator.shallowSizeOfInstance(Float.class);
+
+    private long attributesBytes() {
+        long bytes = MAP;
+        for (Map.Entry<String, Map<String, Float>> field : attributes.entrySet()) {
+            bytes += MAP_ENTRY + RamUsageEstimator.sizeOf(field.getKey()) + MAP;
+            for (String value : field.getValue().keySet()) {
+                bytes += MAP_ENTRY + RamUsageEstimator.sizeOf(value) + FLOAT;
+            }
+        }
+        return bytes;
     }
 
     /** These signals indexed for a shard's hot loop, built on first use and shared by every shard that scores them. */

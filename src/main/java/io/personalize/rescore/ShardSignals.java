@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.RamUsageEstimator;
+import org.apache.lucene.util.UnicodeUtil;
+import org.elasticsearch.index.mapper.IdFieldMapper;
 import org.elasticsearch.index.mapper.Uid;
 
 /**
@@ -76,7 +79,7 @@ final class ShardSignals {
     synchronized IdTable utf8Ids() {
         if (utf8Ids == null) {
             PersonalizationSignals.Utf8Ids ids = signals.utf8Ids();
-            utf8Ids = IdTable.over(ids.bytes(), ids.start());
+            utf8Ids = IdTable.compact(ids.bytes(), ids.start());
         }
         return utf8Ids;
     }
@@ -87,13 +90,16 @@ final class ShardSignals {
      * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search.
      * Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
      */
-    record ResolvedIds(long[] ords, int[] items, int[] itemOfOrd) {
-        /** From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids. */
+    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd) {
+        /**
+         * From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids (fewer
+         * than {@link Integer#MAX_VALUE}: the ordinals are kept as ints, 8 bytes a pair).
+         */
         static ResolvedIds unpack(long[] packed, long valueCount) {
-            long[] ords = new long[packed.length];
+            int[] ords = new int[packed.length];
             int[] items = new int[packed.length];
             for (int k = 0; k < packed.length; k++) {
-                ords[k] = packed[k] >>> 32;
+                ords[k] = (int) (packed[k] >>> 32);
                 items[k] = (int) packed[k];
             }
             int[] itemOfOrd = null;
@@ -101,21 +107,21 @@ final class ShardSignals {
                 itemOfOrd = new int[(int) valueCount];
                 Arrays.fill(itemOfOrd, -1);
                 for (int k = 0; k < ords.length; k++) {
-                    itemOfOrd[(int) ords[k]] = items[k];
+                    itemOfOrd[ords[k]] = items[k];
                 }
             }
             return new ResolvedIds(ords, items, itemOfOrd);
         }
 
-        /** What these arrays hold. */
+        /** What these arrays hold, headers included. */
         long bytes() {
-            return 64L + 12L * ords.length + (itemOfOrd == null ? 0 : 4L * itemOfOrd.length);
+            return 64L + 8L * ords.length + (itemOfOrd == null ? 0 : 16 + 4L * itemOfOrd.length);
         }
     }
 
     /**
      * A segment whose keyword id has at most this many distinct values per signal item found in it gets a table of
-     * every ordinal's item (4 bytes an ordinal: at most 32 bytes an item, counted in {@link SignalsCache}'s weight), as
+     * every ordinal's item (4 bytes an ordinal: at most 32 bytes an item, within {@link #RESOLVED_BYTES_PER_ITEM}), as
      * when many documents share a few thousand product ids.
      */
     static final int DENSE_ORDS_PER_ITEM = 8;
@@ -147,17 +153,55 @@ final class ShardSignals {
 
     /** The bytes the kept resolutions may hold: {@link #RESOLVED_BYTES_PER_ITEM} an item. */
     long resolvedBudget() {
-        return 64L + (long) RESOLVED_BYTES_PER_ITEM * size();
+        return resolvedBudget(size());
+    }
+
+    static long resolvedBudget(int size) {
+        return 128L + (long) RESOLVED_BYTES_PER_ITEM * size; // and the map's entries and arrays' headers
     }
 
     static final int MAX_RESOLVED_SEGMENTS = 64;
 
     /**
      * The bytes an item's resolutions may hold over every segment kept: one segment's table of every ordinal's item
-     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 12 bytes of pairs an item), or four segments' pairs (12 bytes
-     * an item each). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
+     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or four segments' pairs (8 bytes an
+     * item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
      */
-    static final int RESOLVED_BYTES_PER_ITEM = 48;
+    static final int RESOLVED_BYTES_PER_ITEM = 40;
+
+    // itself with its map, counter, lists and arrays when empty (320 bytes covers what SignalsCacheWeightTests
+    // measures)
+    private static final long EMPTY_BYTES = 320;
+
+    /**
+     * The most the shard side of {@code signals} holds once built and used on a node (what {@link SignalsCache} weighs
+     * with the signals, which it keeps before any shard reads them): the items' hash table ({@link IdTable#compact},
+     * over the signals' own bytes; for {@code _id}, over their bytes as {@code _id} encodes them, at most a byte more an
+     * id), a keyword id's resolutions kept per segment at their ceiling ({@link #resolvedBudget}; a numeric id's table
+     * of longs, {@link NumericIdTable}, holds less: at most 32 bytes an item), and the attribute values as UTF-8.
+     */
+    static long bytesOnceBuilt(PersonalizationSignals signals) {
+        int size = signals.size();
+        long bytes = EMPTY_BYTES + IdTable.compactBytes(size);
+        if (IdFieldMapper.NAME.equals(signals.idField())) {
+            bytes += array(signals.utf8Ids().bytes().length + size, 1) + array(size + 1, Integer.BYTES);
+        } else {
+            bytes += resolvedBudget(size);
+        }
+        for (Map<String, Float> weights : signals.attributes().values()) {
+            bytes += array(weights.size(), RamUsageEstimator.NUM_BYTES_OBJECT_REF) + array(weights.size(), Float.BYTES);
+            for (String value : weights.keySet()) {
+                bytes += BYTES_REF + array(UnicodeUtil.calcUTF16toUTF8Length(value, 0, value.length()), 1);
+            }
+        }
+        return bytes;
+    }
+
+    private static long array(long length, int bytesEach) {
+        return RamUsageEstimator.alignObjectSize(RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + length * bytesEach);
+    }
+
+    private static final long BYTES_REF = RamUsageEstimator.shallowSizeOfInstance(BytesRef.class);
 
     /** The items' ids as {@code _id} encodes them in its terms and stored field ({@link Uid#encodeId}). */
     synchronized IdTable uidIds() {

@@ -97,25 +97,18 @@ public final class SignalsCache {
                 .build();
     }
 
+    /** The cache's own entry for a key, the key and the shopper's id: about what {@link Cache} holds per entry. */
+    static final long ENTRY_BYTES = 256;
+
     /**
-     * What a shopper's signals hold, from their actual sizes: per item, the reference to its id (the String is the
-     * model document's, held by the serving cache), the three scores, the id's UTF-8 start, hash and slot in the
-     * shard side's table (its bytes counted twice: as looked up, and as shipped to remote shards with 16 bytes an item
-     * of lengths and scores), and the items turned into the local shards' segments' ordinals, which
-     * {@link ShardSignals} keeps within {@link ShardSignals#RESOLVED_BYTES_PER_ITEM} an item; and the attribute weights.
+     * What an entry holds once its signals are used: the signals as they are ({@link PersonalizationSignals#ramBytesUsed}:
+     * per item the id's UTF-8 bytes and start, and the three scores) and their shard side at most
+     * ({@link ShardSignals#bytesOnceBuilt}: the items' hash table, and a keyword id's items turned into the local shards'
+     * segments' ordinals, within {@link ShardSignals#RESOLVED_BYTES_PER_ITEM} an item). A shopper's own items only: the
+     * popular part they share is an entry of its own.
      */
     static long weight(PersonalizationSignals signals) {
-        // a shopper's own items only: the popular part they share is an entry of its own
-        int size = signals.size();
-        long slots = Integer.highestOneBit(Math.max(2, size) * 2 - 1) << 1;
-        long bytes = 256
-                + (4L + 12 + 4 + 4 + 16 + ShardSignals.RESOLVED_BYTES_PER_ITEM) * size
-                + 4 * slots
-                + 2L * signals.utf8Ids().bytes().length;
-        for (var values : signals.attributes().values()) {
-            bytes += 48L * values.size();
-        }
-        return bytes;
+        return ENTRY_BYTES + signals.ramBytesUsed() + ShardSignals.bytesOnceBuilt(signals);
     }
 
     public PersonalizationSignals get(Key key) {

@@ -70,7 +70,7 @@ public class ShardSignalsTests extends ESTestCase {
         Object first = new Object();
         signals.resolvedKeywordIds(first, dense);
         assertSame(dense, signals.resolvedKeywordIds(first));
-        // another segment's pairs (12 bytes an item) no longer fit beside it
+        // another segment's pairs (8 bytes an item) no longer fit beside it
         Object second = new Object();
         signals.resolvedKeywordIds(second, ShardSignals.ResolvedIds.unpack(packed, 1_000_000));
         assertNull(signals.resolvedKeywordIds(second));
