@@ -67,8 +67,8 @@ final class IdTable {
 
     /**
      * A table over ids laid out as {@link #over} takes them, without the hashes and at most 3/4 full: the signals' items
-     * ({@link PersonalizationSignals#utf8Ids}), whose tables a node keeps one per shopper ({@link SignalsCache}), about
-     * 4 + 4/3 · 4 bytes an item (1.5 to 3 times that, bytes included, kept the other way).
+     * ({@link PersonalizationSignals#utf8Ids}), whose tables a node keeps one per shopper ({@link SignalsCache}): 5 to 11
+     * bytes an item beside the ids (12 to 20 with the hashes and at most half full).
      */
     static IdTable compact(byte[] bytes, int[] start) {
         return fill(bytes, start, compactSlots(start.length - 1), null);
@@ -141,18 +141,15 @@ final class IdTable {
         return start.length - 1;
     }
 
+    private static final long SHALLOW = RamUsageEstimator.shallowSizeOfInstance(IdTable.class);
+
     /** What the table holds: the ids' bytes, their starts, hashes (when kept) and slots, with the arrays' headers. */
     long heapBytes() {
-        return heapBytes(bytes.length, start.length, hashes == null ? 0 : hashes.length, slots.length);
-    }
-
-    /** What a table of arrays of these lengths holds ({@link #heapBytes}), as {@link RamUsageEstimator} counts it. */
-    static long heapBytes(int bytes, int starts, int hashes, int slots) {
-        return RamUsageEstimator.shallowSizeOfInstance(IdTable.class)
-                + RamUsageEstimator.alignObjectSize(RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + bytes)
-                + intArray(starts)
-                + (hashes == 0 ? 0 : intArray(hashes))
-                + intArray(slots);
+        return SHALLOW
+                + RamUsageEstimator.sizeOf(bytes)
+                + RamUsageEstimator.sizeOf(start)
+                + (hashes == null ? 0 : RamUsageEstimator.sizeOf(hashes))
+                + RamUsageEstimator.sizeOf(slots);
     }
 
     private static long intArray(int length) {
@@ -162,7 +159,7 @@ final class IdTable {
 
     /** What a {@link #compact} table of {@code size} items adds to the ids it is built over: itself and its slots. */
     static long compactBytes(int size) {
-        return RamUsageEstimator.shallowSizeOfInstance(IdTable.class) + intArray(compactSlots(size));
+        return SHALLOW + intArray(compactSlots(size));
     }
 
     /** The slots a {@link #compact} table of {@code size} items has. */

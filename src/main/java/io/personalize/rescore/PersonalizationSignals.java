@@ -44,10 +44,9 @@ public final class PersonalizationSignals implements Writeable, Accountable {
     private final String idField;
     private final long modelVersion;
     private final int size;
-    // the items as Strings when given so (as computed on the coordinating node; null in what a shard's node reads and
-    // in a copy kept in the signals cache, withoutNames): then decoded from utf8 each time asked for, not kept (a
-    // keyword
-    // id never asks: its segments look the UTF-8 bytes up)
+    // the items as Strings when given so (as computed on the coordinating node); null in what a shard's node reads and
+    // in the copy the signals cache keeps (withoutNames), which then decode utf8 each time asked, keeping nothing (a
+    // keyword id never asks: its segments look the UTF-8 bytes up)
     private final String[] items;
     // the items' ids as UTF-8, one array: what is shipped, and what a keyword id's segments look up
     private volatile Utf8Ids utf8;
