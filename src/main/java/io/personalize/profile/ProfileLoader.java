@@ -454,7 +454,8 @@ public final class ProfileLoader {
                 }
             }
         }
-        Set<String> seen = new LinkedHashSet<>();
+        Set<String> seen = LinkedHashSet.newLinkedHashSet(
+                recentItems.size() + (userDoc == null ? 0 : userDoc.history().size()));
         recentItems.forEach(item -> seen.add(item.item()));
         if (userDoc != null) {
             seen.addAll(userDoc.history());

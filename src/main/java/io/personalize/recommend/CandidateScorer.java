@@ -141,7 +141,8 @@ public final class CandidateScorer {
         if (trained.isEmpty()) {
             return BeyondStoredList.NONE;
         }
-        Set<String> notAgain = new HashSet<>(user.recommended());
+        Set<String> notAgain = HashSet.newHashSet(user.recommended().size() + excluded.size());
+        notAgain.addAll(user.recommended());
         notAgain.addAll(excluded);
         // only the items some history item leads to: the popular ones are never numbered here
         return new BeyondStoredList(

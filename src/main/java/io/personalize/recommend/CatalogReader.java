@@ -91,7 +91,8 @@ final class CatalogReader {
             fetchBySearch(items, named, visible, listener);
             return;
         }
-        Set<String> both = new HashSet<>(items);
+        Set<String> both = HashSet.newHashSet(items.size() + named.size());
+        both.addAll(items);
         both.addAll(named);
         ActionListener<Map<String, CatalogItem>> split = batchListener(items, named, visible, listener);
         lookup.read(

@@ -165,11 +165,7 @@ public final class Recommender {
             Set<String> toCheck,
             SubscribableListener<Set<String>> visible,
             ActionListener<List<Recommendation>> listener) {
-        Set<String> excluded = new HashSet<>(request.exclude());
-        excluded.addAll(request.itemIds());
-        if (request.excludeSeen()) {
-            excluded.addAll(profile.seen());
-        }
+        Set<String> excluded = excluded(request, profile);
         boolean beyondStoredList = request.userId() != null;
         Map<String, Candidate> candidates = new HashMap<>();
         // the items past the stored list join the candidates as the ranking reaches them (or another signal names them)
@@ -276,6 +272,29 @@ public final class Recommender {
                 }
             }
         }
+    }
+
+    /**
+     * The items a shelf never shows: those the request excludes or asks about and, with {@code exclude_seen}, the
+     * shopper's seen items. Only read from here on (the content chain, the ranking and the rounds copy it to add to
+     * it): the profile's own set when nothing else is excluded, instead of a copy of the shopper's whole history per
+     * request (the copy and its rehashing were about 2% of a warm shelf's CPU on the bench).
+     */
+    static Set<String> excluded(ShelfQuery request, Profile profile) {
+        boolean seen = request.excludeSeen();
+        if (request.exclude().isEmpty() && request.itemIds().isEmpty()) {
+            return seen ? Collections.unmodifiableSet(profile.seen()) : Set.of();
+        }
+        int size = request.exclude().size()
+                + request.itemIds().size()
+                + (seen ? profile.seen().size() : 0);
+        Set<String> excluded = HashSet.newHashSet(size);
+        excluded.addAll(request.exclude());
+        excluded.addAll(request.itemIds());
+        if (seen) {
+            excluded.addAll(profile.seen());
+        }
+        return excluded;
     }
 
     /** The shelf's catalogue rounds, given what the catalogue already answered and the named items still to check. */

@@ -91,12 +91,13 @@ public final class VisibleItems {
      * whose neighbour lists count, and the history items behind their stored recommendations.
      */
     public static Set<String> named(Profile profile) {
-        Set<String> named = new HashSet<>();
+        List<String> because = profile.user() == null ? null : profile.user().because();
+        Set<String> named = HashSet.newHashSet(profile.sources().size() + (because == null ? 0 : because.size()));
         for (SourceItem source : profile.sources()) {
             named.add(source.item());
         }
-        if (profile.user() != null && profile.user().because() != null) {
-            for (String item : profile.user().because()) {
+        if (because != null) {
+            for (String item : because) {
                 if (item != null) {
                     named.add(item);
                 }
