@@ -35,6 +35,8 @@ import java.util.function.Function;
  *   <li>{@code query-form}, {@code query-form-api-recent}, {@code query-form-no-recent}: the personalize query around
  *       the same match (every match scored, no window), newest events from the events index, from the events API's
  *       per-user document, or none;</li>
+ *   <li>{@code bm25-one-word}, {@code query-form-one-word}: BM25 and the personalize query (events API) on the case's
+ *       first word alone, a broad query where Lucene's skipping matters;</li>
  *   <li>{@code blog-recipe}: the peer, end to end: {@code GET _recommend} for the shopper's top 100 affinity items,
  *       then the {@code bool} query boosting them.</li>
  * </ul>
@@ -113,6 +115,13 @@ public final class RescoreSpeedBench {
         // profile's) instead of a search of the events index
         modes.put("rescore-1000-api-recent", c -> timed(es, rescoreWith(c, 1000, API_MODEL)));
         addQueryForm(es, modes);
+        // broad single-word queries (the case's first word), where BM25 alone skips blocks once 10,000 hits are counted
+        modes.put("bm25-one-word", c -> timed(es, RescoreQualityBench.bm25Body(oneWord(c))));
+        modes.put("query-form-one-word", c -> {
+            ObjectNode body = queryForm(c, API_MODEL);
+            ((ObjectNode) body.path("query").path("personalize").path("query").path("match")).put("title", oneWord(c));
+            return timed(es, body);
+        });
         modes.put("blog-recipe", c -> {
             long start = System.nanoTime();
             List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
@@ -184,6 +193,10 @@ public final class RescoreSpeedBench {
                 percentile(nanos.get("rescore-1000-api-recent"), 50)
                         / percentile(nanos.get("noop-query-rescore-1000"), 50));
         reportQueryForm(nanos, bp50);
+        System.out.printf(
+                Locale.ROOT,
+                "ratio p50 query-form-one-word (events API) / bm25-one-word: %.2f%n",
+                percentile(nanos.get("query-form-one-word"), 50) / percentile(nanos.get("bm25-one-word"), 50));
         if (seconds > 0) {
             throughput(
                     es,
@@ -216,6 +229,11 @@ public final class RescoreSpeedBench {
             ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
             return timed(es, body);
         });
+    }
+
+    /** The case's first word: a broad query of one term. */
+    static String oneWord(RescoreCases.Case c) {
+        return c.query().trim().split("\\s+")[0];
     }
 
     static ObjectNode queryForm(RescoreCases.Case c, String model) {
