@@ -117,11 +117,7 @@ public final class RescoreSpeedBench {
         addQueryForm(es, modes);
         // broad single-word queries (the case's first word), where BM25 alone skips blocks once 10,000 hits are counted
         modes.put("bm25-one-word", c -> timed(es, RescoreQualityBench.bm25Body(oneWord(c))));
-        modes.put("query-form-one-word", c -> {
-            ObjectNode body = queryForm(c, API_MODEL);
-            ((ObjectNode) body.path("query").path("personalize").path("query").path("match")).put("title", oneWord(c));
-            return timed(es, body);
-        });
+        modes.put("query-form-one-word", c -> timed(es, oneWordQueryForm(c)));
         modes.put("blog-recipe", c -> {
             long start = System.nanoTime();
             List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
@@ -197,6 +193,7 @@ public final class RescoreSpeedBench {
                 Locale.ROOT,
                 "ratio p50 query-form-one-word (events API) / bm25-one-word: %.2f%n",
                 percentile(nanos.get("query-form-one-word"), 50) / percentile(nanos.get("bm25-one-word"), 50));
+        printScoredDocuments(es, cases);
         if (seconds > 0) {
             throughput(
                     es,
@@ -234,6 +231,64 @@ public final class RescoreSpeedBench {
     /** The case's first word: a broad query of one term. */
     static String oneWord(RescoreCases.Case c) {
         return c.query().trim().split("\\s+")[0];
+    }
+
+    static ObjectNode oneWordQueryForm(RescoreCases.Case c) {
+        ObjectNode body = queryForm(c, API_MODEL);
+        ((ObjectNode) body.path("query").path("personalize").path("query").path("match")).put("title", oneWord(c));
+        return body;
+    }
+
+    /**
+     * How much Lucene skips: the documents the word's term query scored, summed over the single-word searches, with
+     * BM25 alone and inside the personalize query, each search profiled once with {@code track_total_hits: false} (so
+     * that skipping may start as soon as the top 10 are full).
+     */
+    static void printScoredDocuments(EsClient es, List<RescoreCases.Case> cases) {
+        long bm25 = 0, personalized = 0, matched = 0;
+        for (RescoreCases.Case c : cases) {
+            bm25 += scoredDocuments(es, RescoreQualityBench.bm25Body(oneWord(c)));
+            personalized += scoredDocuments(es, oneWordQueryForm(c));
+            ObjectNode count = EsClient.object();
+            count.putObject("query").putObject("match").put("title", oneWord(c));
+            matched += es.post("/" + PRODUCTS + "/_count", count)
+                    .ok()
+                    .path("count")
+                    .asLong();
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "single-word searches, track_total_hits false (profile API): documents scored per search: BM25 %,.0f,"
+                        + " personalize query %,.0f, of %,.0f matching%n",
+                (double) bm25 / cases.size(),
+                (double) personalized / cases.size(),
+                (double) matched / cases.size());
+    }
+
+    private static long scoredDocuments(EsClient es, ObjectNode body) {
+        body.put("profile", true).put("track_total_hits", false);
+        JsonNode response = es.post("/" + PRODUCTS + "/_search", body).ok();
+        long scored = 0;
+        for (JsonNode shard : response.path("profile").path("shards")) {
+            for (JsonNode search : shard.path("searches")) {
+                for (JsonNode query : search.path("query")) {
+                    scored += termScoreCount(query);
+                }
+            }
+        }
+        return scored;
+    }
+
+    /** The documents scored by the term queries in a profiled query's tree. */
+    private static long termScoreCount(JsonNode query) {
+        if ("TermQuery".equals(query.path("type").asText())) {
+            return query.path("breakdown").path("score_count").asLong();
+        }
+        long scored = 0;
+        for (JsonNode child : query.path("children")) {
+            scored += termScoreCount(child);
+        }
+        return scored;
     }
 
     static ObjectNode queryForm(RescoreCases.Case c, String model) {
