@@ -35,8 +35,6 @@ import java.util.function.Function;
  *   <li>{@code query-form}, {@code query-form-api-recent}, {@code query-form-no-recent}: the personalize query around
  *       the same match (every match scored, no window), newest events from the events index, from the events API's
  *       per-user document, or none;</li>
- *   <li>{@code bm25-one-word}, {@code query-form-one-word}: BM25 and the personalize query (events API) on the case's
- *       first word alone, a broad query where Lucene's skipping matters;</li>
  *   <li>{@code blog-recipe}: the peer, end to end: {@code GET _recommend} for the shopper's top 100 affinity items,
  *       then the {@code bool} query boosting them.</li>
  * </ul>
@@ -115,9 +113,6 @@ public final class RescoreSpeedBench {
         // profile's) instead of a search of the events index
         modes.put("rescore-1000-api-recent", c -> timed(es, rescoreWith(c, 1000, API_MODEL)));
         addQueryForm(es, modes);
-        // broad single-word queries (the case's first word), where BM25 alone skips blocks once 10,000 hits are counted
-        modes.put("bm25-one-word", c -> timed(es, RescoreQualityBench.bm25Body(oneWord(c))));
-        modes.put("query-form-one-word", c -> timed(es, oneWordQueryForm(c)));
         modes.put("blog-recipe", c -> {
             long start = System.nanoTime();
             List<String> profile = RescoreQualityBench.fetchProfile(es, MODEL, c.user());
@@ -189,10 +184,6 @@ public final class RescoreSpeedBench {
                 percentile(nanos.get("rescore-1000-api-recent"), 50)
                         / percentile(nanos.get("noop-query-rescore-1000"), 50));
         reportQueryForm(nanos, bp50);
-        System.out.printf(
-                Locale.ROOT,
-                "ratio p50 query-form-one-word (events API) / bm25-one-word: %.2f%n",
-                percentile(nanos.get("query-form-one-word"), 50) / percentile(nanos.get("bm25-one-word"), 50));
         printScoredDocuments(es, cases);
         if (seconds > 0) {
             throughput(
@@ -228,43 +219,26 @@ public final class RescoreSpeedBench {
         });
     }
 
-    /** The case's first word: a broad query of one term. */
-    static String oneWord(RescoreCases.Case c) {
-        return c.query().trim().split("\\s+")[0];
-    }
-
-    static ObjectNode oneWordQueryForm(RescoreCases.Case c) {
-        ObjectNode body = queryForm(c, API_MODEL);
-        ((ObjectNode) body.path("query").path("personalize").path("query").path("match")).put("title", oneWord(c));
-        return body;
-    }
-
     /**
-     * How much Lucene skips: the documents the word's term query scored, summed over the single-word searches, with
-     * BM25 alone and inside the personalize query, each search profiled once with {@code track_total_hits: false} (so
+     * How much Lucene skips: the documents scored per search (the bench's queries are one word each), by BM25's term
+     * query and by the personalize query around it, each search profiled once with {@code track_total_hits: false} (so
      * that skipping may start as soon as the top 10 are full).
      */
     static void printScoredDocuments(EsClient es, List<RescoreCases.Case> cases) {
-        long bm25 = 0, personalized = 0, matched = 0;
+        long bm25 = 0, personalized = 0;
         for (RescoreCases.Case c : cases) {
-            bm25 += scoredDocuments(es, RescoreQualityBench.bm25Body(oneWord(c)));
-            personalized += scoredDocuments(es, oneWordQueryForm(c));
-            ObjectNode count = EsClient.object();
-            count.putObject("query").putObject("match").put("title", oneWord(c));
-            matched += es.post("/" + PRODUCTS + "/_count", count)
-                    .ok()
-                    .path("count")
-                    .asLong();
+            bm25 += scoredDocuments(es, RescoreQualityBench.bm25Body(c.query()));
+            personalized += scoredDocuments(es, queryForm(c, API_MODEL));
         }
         System.out.printf(
                 Locale.ROOT,
-                "single-word searches, track_total_hits false (profile API): documents scored per search: BM25 %,.0f,"
-                        + " personalize query %,.0f, of %,.0f matching%n",
+                "documents scored per search with track_total_hits false (profile API): BM25 %,.0f, personalize query"
+                        + " (events API) %,.0f%n",
                 (double) bm25 / cases.size(),
-                (double) personalized / cases.size(),
-                (double) matched / cases.size());
+                (double) personalized / cases.size());
     }
 
+    /** The documents the search's top query scored (BM25's term query; the personalize query around it). */
     private static long scoredDocuments(EsClient es, ObjectNode body) {
         body.put("profile", true).put("track_total_hits", false);
         JsonNode response = es.post("/" + PRODUCTS + "/_search", body).ok();
@@ -272,21 +246,9 @@ public final class RescoreSpeedBench {
         for (JsonNode shard : response.path("profile").path("shards")) {
             for (JsonNode search : shard.path("searches")) {
                 for (JsonNode query : search.path("query")) {
-                    scored += termScoreCount(query);
+                    scored += query.path("breakdown").path("score_count").asLong();
                 }
             }
-        }
-        return scored;
-    }
-
-    /** The documents scored by the term queries in a profiled query's tree. */
-    private static long termScoreCount(JsonNode query) {
-        if ("TermQuery".equals(query.path("type").asText())) {
-            return query.path("breakdown").path("score_count").asLong();
-        }
-        long scored = 0;
-        for (JsonNode child : query.path("children")) {
-            scored += termScoreCount(child);
         }
         return scored;
     }
