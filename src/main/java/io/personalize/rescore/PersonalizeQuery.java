@@ -31,7 +31,8 @@ import org.apache.lucene.util.Bits;
  * personalized part} ({@link ShardSignals#maxPersonalized}: the best weighted item among the shopper's own and the
  * model's popular ones, plus the best attribute part), which is what {@link Scorer#getMaxScore} reports; and a minimum
  * competitive score is passed on to the inner scorer as the inner score below which no document can reach it (the
- * normalisation is increasing, so it inverts), lowered by margins for float rounding. Without scores (a filter, a count) the inner query's own weight is used as it is.
+ * normalisation is increasing, so it inverts), lowered by margins for float rounding. Without scores (a filter, a
+ * count) the inner query's own weight is used as it is.
  */
 final class PersonalizeQuery extends Query {
 
