@@ -27,11 +27,12 @@ import org.apache.lucene.util.Bits;
  * {@link PersonalizedScore}: {@code w_query · norm(inner score) + LeafSignals.score(doc)}, one {@link LeafSignals} per
  * segment, documents in increasing order (the order scorers and bulk scorers visit them).
  *
- * <p>Skipping: every personalized part lies in [0, 1], so a document's score is at most {@code w_query ·
- * norm(inner max) + (w_item_similarity + w_user_affinity + w_attribute_affinity + w_popularity)}, which is what
- * {@link Scorer#getMaxScore} reports; and a minimum competitive score is passed on to the inner scorer as the inner
- * score below which no document can reach it (the normalisation is increasing, so it inverts), lowered by a margin
- * for float rounding. Without scores (a filter, a count) the inner query's own weight is used as it is.
+ * <p>Skipping: a document's score is at most {@code w_query · norm(inner max) + the request's bound of the
+ * personalized part} ({@link ShardSignals#maxPersonalized}: the best weighted item among the shopper's own and the
+ * model's popular ones, plus the best attribute part), which is what {@link Scorer#getMaxScore} reports; and a minimum
+ * competitive score is passed on to the inner scorer as the inner score below which no document can reach it (the
+ * normalisation is increasing, so it inverts), lowered by margins for float rounding. Without scores (a filter, a
+ * count) the inner query's own weight is used as it is.
  */
 final class PersonalizeQuery extends Query {
 
@@ -58,11 +59,6 @@ final class PersonalizeQuery extends Query {
         return inner;
     }
 
-    /** The largest personalized part of any document's score: each part is at most its weight. */
-    private float maxPersonalized() {
-        return weights.itemSimilarity() + weights.userAffinity() + weights.attributeAffinity() + weights.popularity();
-    }
-
     @Override
     public Query rewrite(IndexSearcher searcher) throws IOException {
         Query rewritten = inner.rewrite(searcher);
@@ -77,19 +73,21 @@ final class PersonalizeQuery extends Query {
         }
         boolean innerScores = weights.query() > 0;
         Weight innerWeight = inner.createWeight(searcher, innerScores ? scoreMode : ScoreMode.COMPLETE_NO_SCORES, 1f);
-        return new PersonalizeWeight(innerWeight, innerScores, boost);
+        return new PersonalizeWeight(innerWeight, innerScores, boost, signals.maxPersonalized(weights));
     }
 
     private final class PersonalizeWeight extends Weight {
         private final Weight innerWeight;
         private final boolean innerScores;
         private final float boost;
+        private final float maxPersonalized;
 
-        PersonalizeWeight(Weight innerWeight, boolean innerScores, float boost) {
+        PersonalizeWeight(Weight innerWeight, boolean innerScores, float boost, float maxPersonalized) {
             super(PersonalizeQuery.this);
             this.innerWeight = innerWeight;
             this.innerScores = innerScores;
             this.boost = boost;
+            this.maxPersonalized = maxPersonalized;
         }
 
         @Override
@@ -123,7 +121,7 @@ final class PersonalizeQuery extends Query {
         }
 
         private Leaf leaf(LeafReaderContext context) throws IOException {
-            return new Leaf(new LeafSignals(context.reader(), signals, weights), innerScores, boost);
+            return new Leaf(new LeafSignals(context.reader(), signals, weights), innerScores, boost, maxPersonalized);
         }
 
         @Override
@@ -171,13 +169,16 @@ final class PersonalizeQuery extends Query {
         private final LeafSignals signals;
         private final boolean innerScores;
         private final float boost;
+        // the request's bound of the personalized part, widened for float rounding
+        private final double maxPersonalized;
         private int doc = -1;
         private float score;
 
-        Leaf(LeafSignals signals, boolean innerScores, float boost) {
+        Leaf(LeafSignals signals, boolean innerScores, float boost, float maxPersonalized) {
             this.signals = signals;
             this.innerScores = innerScores;
             this.boost = boost;
+            this.maxPersonalized = maxPersonalized * (1.0 + MARGIN);
         }
 
         float score(int doc, Scorable inner) throws IOException {
@@ -190,8 +191,8 @@ final class PersonalizeQuery extends Query {
         }
 
         float maxScore(float innerMax) {
-            float query = innerScores ? weights.query() * normalization.apply(innerMax, 0f, 0f) : 0f;
-            return boost * (query + maxPersonalized()) * (1 + MARGIN);
+            double query = innerScores ? weights.query() * normalization.apply(innerMax, 0f, 0f) : 0.0;
+            return (float) (boost * (query + maxPersonalized) * (1 + MARGIN));
         }
 
         /** Passes on the inner score below which no document can reach {@code minScore}. */
@@ -199,19 +200,21 @@ final class PersonalizeQuery extends Query {
             if (innerScores == false || boost <= 0) {
                 return;
             }
-            float normalized = (minScore / boost - maxPersonalized()) / weights.query();
+            // in doubles, each float rounding of the document's score (the sum, the boost, the query's part) covered by
+            // a margin relative to the whole score, the personalized part's by the bound's own
+            double normalized = ((double) minScore / boost * (1 - MARGIN) - maxPersonalized) / weights.query();
             if (normalized <= 0) {
                 return;
             }
-            float innerMin =
+            double innerMin =
                     switch (normalization) {
-                        case LOG -> (float) Math.expm1(normalized);
+                        case LOG -> Math.expm1(normalized);
                         case NONE -> normalized;
-                        case MINMAX -> 0f; // refused by the constructor
+                        case MINMAX -> 0.0; // refused by the constructor
                     };
             innerMin = innerMin * (1 - MARGIN);
-            if (innerMin > 0 && Float.isFinite(innerMin)) {
-                inner.setMinCompetitiveScore(innerMin);
+            if (innerMin > 0 && innerMin < Float.MAX_VALUE) {
+                inner.setMinCompetitiveScore((float) innerMin);
             }
         }
     }

@@ -53,6 +53,63 @@ final class ShardSignals {
         }
     }
 
+    // the last request's weights and the bound of the personalized part they give (weights are per request, these
+    // signals may serve the same shopper's next searches: SignalsCache)
+    private volatile PersonalBound bound;
+
+    private record PersonalBound(RescoreWeights weights, float value) {}
+
+    /**
+     * An upper bound of the personalized part of any document's score ({@link LeafSignals#score}) under {@code weights}:
+     * the largest weighted sum of similarity, affinity and popularity among these signals' own items, or of popularity
+     * among the popular part's (a document's item is one or the other, or neither), plus the largest attribute part
+     * (the mean over the fields of each field's largest weight). Computed once per weights, not per document; float
+     * rounding is left to the caller's margin (each term here is rounded as the document's own).
+     */
+    float maxPersonalized(RescoreWeights weights) {
+        PersonalBound known = bound;
+        if (known != null && known.weights.equals(weights)) {
+            return known.value;
+        }
+        float items = 0;
+        for (int i = 0; i < size(); i++) {
+            items = Math.max(
+                    items, PersonalizedScore.combine(weights, 0f, similarity(i), affinity(i), 0f, popularity(i)));
+        }
+        if (popular != null) {
+            items = Math.max(items, weights.popularity() * popular.maxPopularity());
+        }
+        float attributes = 0;
+        for (float[] field : attributeWeights) {
+            float best = 0;
+            for (float weight : field) {
+                best = Math.max(best, weight);
+            }
+            attributes += best;
+        }
+        if (attributeWeights.length > 0) {
+            attributes = weights.attributeAffinity() * (attributes / attributeWeights.length);
+        }
+        float value = items + attributes;
+        bound = new PersonalBound(weights, value);
+        return value;
+    }
+
+    /** The largest popularity of these signals' items (a popular part's: computed once, shared by every shopper). */
+    private float maxPopularity() {
+        float max = maxPopularity;
+        if (Float.isNaN(max)) {
+            max = 0;
+            for (int i = 0; i < size(); i++) {
+                max = Math.max(max, popularity(i));
+            }
+            maxPopularity = max;
+        }
+        return max;
+    }
+
+    private volatile float maxPopularity = Float.NaN;
+
     String idField() {
         return signals.idField();
     }

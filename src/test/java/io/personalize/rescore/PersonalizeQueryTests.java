@@ -17,6 +17,7 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
@@ -177,6 +178,185 @@ public class PersonalizeQueryTests extends ESTestCase {
                 }
             }
         }
+    }
+
+    /**
+     * A shopper's bound is computed from their signals: the best own item's weighted similarity, affinity and
+     * popularity, or the best popular item's popularity, plus the best attribute part; far below the sum of the weights.
+     */
+    public void testTheBoundIsTheBestItemPlusTheBestAttributePart() {
+        PersonalizationSignals own = new PersonalizationSignals(
+                "sku",
+                1L,
+                new String[] {"a", "b"},
+                new float[] {0.2f, 1f},
+                new float[] {0.4f, 0f},
+                new float[] {0f, 0.1f},
+                null,
+                null,
+                Map.of("category", Map.of("candles", 0.8f, "bags", 0.25f), "colour", Map.of("red", 0.5f)));
+        // a: 0.5 · 0.2 + 1 · 0.4 = 0.5; b: 0.5 · 1 + 1 · 0.1 = 0.6; attributes: 0.5 · (0.8 + 0.5) / 2 = 0.325
+        assertEquals(0.6f + 0.325f, new ShardSignals(own).maxPersonalized(WEIGHTS), 1e-6f);
+        PersonalizationSignals popular =
+                PersonalizationSignals.popularPart("sku", 1L, new String[] {"c", "d"}, new float[] {0.3f, 0.9f}, null);
+        // d's popularity, 1 · 0.9, is above every own item
+        assertEquals(0.9f + 0.325f, new ShardSignals(own.withPopular(popular)).maxPersonalized(WEIGHTS), 1e-6f);
+        PersonalizationSignals stranger = new PersonalizationSignals(
+                "sku", 1L, new String[0], new float[0], new float[0], new float[0], null, null, Map.of());
+        assertEquals(0f, new ShardSignals(stranger).maxPersonalized(WEIGHTS), 0f);
+    }
+
+    /**
+     * A shopper the model knows nothing about (no items, no popular part, no attributes): the personalized part is 0,
+     * so the query lets Lucene skip the wrapped query's blocks as BM25 alone does (the top 10 without counting every
+     * hit); with the sum of the weights as the bound it never did.
+     */
+    public void testAnUnknownShopperSkipsAsBm25Does() throws IOException {
+        try (Directory skewed = newDirectory()) {
+            try (IndexWriter writer = new IndexWriter(skewed, new IndexWriterConfig(new StandardAnalyzer()))) {
+                for (int i = 0; i < 20_000; i++) {
+                    Document doc = new Document();
+                    doc.add(new SortedSetDocValuesField("sku", new BytesRef("p" + i)));
+                    // the first documents score best: every later block's best is below the top 10
+                    doc.add(new TextField(
+                            "title", i < 100 ? "gift gift gift" : "gift" + " filler".repeat(20), Field.Store.NO));
+                    writer.addDocument(doc);
+                }
+                writer.forceMerge(1);
+            }
+            try (DirectoryReader skewedReader = DirectoryReader.open(skewed)) {
+                IndexSearcher plain = new IndexSearcher(skewedReader);
+                Query gift = new TermQuery(new Term("title", "gift"));
+                PersonalizationSignals stranger = new PersonalizationSignals(
+                        "sku", 1L, new String[0], new float[0], new float[0], new float[0], null, null, Map.of());
+                Query personalized =
+                        new PersonalizeQuery(gift, new ShardSignals(stranger), WEIGHTS, QueryNormalization.LOG);
+                TopDocs bm25 = plain.search(gift, new TopScoreDocCollectorManager(10, 1));
+                TopDocs top = plain.search(personalized, new TopScoreDocCollectorManager(10, 1));
+                // the hits counted: fewer than the matches when blocks were skipped
+                assertTrue("BM25 skips: " + bm25.totalHits, bm25.totalHits.value() < 20_000);
+                assertTrue("the personalize query skips too: " + top.totalHits, top.totalHits.value() < 20_000);
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(bm25.scoreDocs[i].doc, top.scoreDocs[i].doc);
+                }
+            }
+        }
+    }
+
+    /**
+     * Many random shoppers (own items, a popular part or not, attributes or not), weights, boosts and queries on an
+     * index whose BM25 scores fall block after block, so that Lucene skips much: the top hits with skipping are those
+     * of scoring every match. A bound that left out a part (the popular part's, say) skips popular documents that
+     * belong in the top hits, and fails here.
+     */
+    public void testSkippingEqualsExhaustiveCollectionForRandomShoppers() throws IOException {
+        int docs = 4000;
+        try (Directory skewed = newDirectory()) {
+            try (IndexWriter writer = new IndexWriter(skewed, new IndexWriterConfig(new StandardAnalyzer()))) {
+                for (int i = 0; i < docs; i++) {
+                    Document doc = new Document();
+                    doc.add(new SortedSetDocValuesField("sku", new BytesRef("p" + i)));
+                    doc.add(new SortedSetDocValuesField(
+                            "category", new BytesRef(randomFrom("candles", "bags", "mugs"))));
+                    StringBuilder title = new StringBuilder();
+                    for (int w = 0, n = between(1, 3); w < n; w++) {
+                        String word = randomFrom(WORDS);
+                        for (int tf = between(1, 3); tf > 0; tf--) {
+                            title.append(word).append(' ');
+                        }
+                    }
+                    // later documents are longer: their BM25 scores fall, block after block
+                    title.append(" filler".repeat(i * 30 / docs));
+                    doc.add(new TextField("title", title.toString(), Field.Store.NO));
+                    writer.addDocument(doc);
+                    if (i % 1500 == 1499) {
+                        writer.commit();
+                    }
+                }
+            }
+            try (DirectoryReader skewedReader = DirectoryReader.open(skewed)) {
+                IndexSearcher skewedSearcher = newSearcher(skewedReader);
+                int skipped = 0;
+                for (int shopper = 0; shopper < 60; shopper++) {
+                    PersonalizationSignals signals = randomShopper(docs);
+                    RescoreWeights weights = new RescoreWeights(
+                            randomFrom(0.5f, 1f, 2f, randomFloat() * 3),
+                            randomFloat(),
+                            randomFloat(),
+                            randomFloat(),
+                            randomFloat() * 2);
+                    for (int q = 0; q < 3; q++) {
+                        Query query = new PersonalizeQuery(
+                                randomQuery(), new ShardSignals(signals), weights, QueryNormalization.LOG);
+                        if (randomBoolean()) {
+                            query = new BoostQuery(query, randomFrom(0.5f, 2f, 3f));
+                        }
+                        int size = randomFrom(1, 5, 10, 30);
+                        TopDocs skipping = skewedSearcher.search(query, new TopScoreDocCollectorManager(size, 1));
+                        TopDocs exhaustive =
+                                skewedSearcher.search(query, new TopScoreDocCollectorManager(size, Integer.MAX_VALUE));
+                        if (skipping.totalHits.value() < exhaustive.totalHits.value()) {
+                            skipped++;
+                        }
+                        assertEquals(exhaustive.scoreDocs.length, skipping.scoreDocs.length);
+                        for (int i = 0; i < exhaustive.scoreDocs.length; i++) {
+                            String rank = "shopper " + shopper + ", " + query + ", rank " + i;
+                            assertEquals(rank, exhaustive.scoreDocs[i].doc, skipping.scoreDocs[i].doc);
+                            assertEquals(rank, exhaustive.scoreDocs[i].score, skipping.scoreDocs[i].score, 0f);
+                        }
+                    }
+                }
+                assertTrue("Lucene skipped documents in " + skipped + " of 180 searches", skipped > 30);
+            }
+        }
+    }
+
+    /** A shopper: own items (or none) with random signals, the model's popular part (or none), attributes (or none). */
+    private PersonalizationSignals randomShopper(int docs) {
+        int own = randomFrom(0, between(1, 20), between(20, 300));
+        String[] items = new String[own];
+        float[] similarity = new float[own];
+        float[] affinity = new float[own];
+        float[] popularity = new float[own];
+        // own items' signals sometimes all weak: the popular part's then holds the bound
+        float scale = randomFrom(1f, 0.2f, 0.05f);
+        for (int k = 0; k < own; k++) {
+            items[k] = "p" + (k * (docs / Math.max(1, own)) + between(0, docs / Math.max(1, own) - 1));
+            similarity[k] = randomBoolean() ? 0f : scale * randomFloat();
+            affinity[k] = randomBoolean() ? 0f : scale * randomFloat();
+            popularity[k] = scale * randomFloat();
+        }
+        Map<String, Map<String, Float>> attributes = randomBoolean()
+                ? Map.of()
+                : Map.of("category", Map.of("candles", randomFloat(), "mugs", randomFloat()));
+        PersonalizationSignals signals =
+                new PersonalizationSignals("sku", 7L, items, similarity, affinity, popularity, null, null, attributes);
+        if (randomInt(4) == 0) {
+            return signals;
+        }
+        int popular = between(1, 50);
+        String[] popularItems = new String[popular];
+        float[] popularPopularity = new float[popular];
+        for (int p = 0; p < popular; p++) {
+            // among the later, low-scoring documents: only their popularity lifts them into the top hits
+            popularItems[p] = "p" + (docs / 2 + p * (docs / 2 / popular));
+            popularPopularity[p] = p == 0 ? 1f : randomFloat();
+        }
+        return signals.withPopular(
+                PersonalizationSignals.popularPart("sku", 7L, popularItems, popularPopularity, null));
+    }
+
+    /** One word, a disjunction or a conjunction of two. */
+    private static Query randomQuery() {
+        Query first = new TermQuery(new Term("title", randomFrom(WORDS)));
+        return switch (randomInt(2)) {
+            case 0 -> first;
+            default ->
+                new BooleanQuery.Builder()
+                        .add(first, randomBoolean() ? BooleanClause.Occur.SHOULD : BooleanClause.Occur.MUST)
+                        .add(new TermQuery(new Term("title", randomFrom(WORDS))), BooleanClause.Occur.SHOULD)
+                        .build();
+        };
     }
 
     public void testTheMaxScoreBoundsEveryScore() throws IOException {

@@ -184,6 +184,7 @@ public final class RescoreSpeedBench {
                 percentile(nanos.get("rescore-1000-api-recent"), 50)
                         / percentile(nanos.get("noop-query-rescore-1000"), 50));
         reportQueryForm(nanos, bp50);
+        printScoredDocuments(es, cases);
         if (seconds > 0) {
             throughput(
                     es,
@@ -216,6 +217,40 @@ public final class RescoreSpeedBench {
             ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
             return timed(es, body);
         });
+    }
+
+    /**
+     * How much Lucene skips: the documents scored per search (the bench's queries are one word each), by BM25's term
+     * query and by the personalize query around it, each search profiled once with {@code track_total_hits: false} (so
+     * that skipping may start as soon as the top 10 are full).
+     */
+    static void printScoredDocuments(EsClient es, List<RescoreCases.Case> cases) {
+        long bm25 = 0, personalized = 0;
+        for (RescoreCases.Case c : cases) {
+            bm25 += scoredDocuments(es, RescoreQualityBench.bm25Body(c.query()));
+            personalized += scoredDocuments(es, queryForm(c, API_MODEL));
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "documents scored per search with track_total_hits false (profile API): BM25 %,.0f, personalize query"
+                        + " (events API) %,.0f%n",
+                (double) bm25 / cases.size(),
+                (double) personalized / cases.size());
+    }
+
+    /** The documents the search's top query scored (BM25's term query; the personalize query around it). */
+    private static long scoredDocuments(EsClient es, ObjectNode body) {
+        body.put("profile", true).put("track_total_hits", false);
+        JsonNode response = es.post("/" + PRODUCTS + "/_search", body).ok();
+        long scored = 0;
+        for (JsonNode shard : response.path("profile").path("shards")) {
+            for (JsonNode search : shard.path("searches")) {
+                for (JsonNode query : search.path("query")) {
+                    scored += query.path("breakdown").path("score_count").asLong();
+                }
+            }
+        }
+        return scored;
     }
 
     static ObjectNode queryForm(RescoreCases.Case c, String model) {
