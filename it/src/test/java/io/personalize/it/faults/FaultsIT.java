@@ -354,7 +354,11 @@ class FaultsIT {
             Thread.sleep(3_000);
             killedAt = System.nanoTime();
             RealCluster.killNode(cluster, 2);
-            Thread.sleep(30_000);
+            // the load goes on until the survivors have promoted the lost primaries' replicas (no fixed guess at how
+            // long that takes), then for 12 s more: the last 10 s are the window that must be free of failures
+            first.get("/_cluster/health?wait_for_nodes=2&wait_for_status=yellow&timeout=25s")
+                    .ok();
+            Thread.sleep(12_000);
             load.close();
             outcomes = load.outcomes();
         } finally {

@@ -344,13 +344,15 @@ class TuningIT {
                     tuned.path("algorithm").asText());
 
             // the request's tune replaces the section for one training; "tune": false trains the configuration as is
-            JsonNode asked = es.post(path(model) + "/_train", "{\"tune\": {\"budget\": \"1m\"}}")
+            // (a budget of 1 s: what is asked is whose options the tuning took, not what a whole tuning finds)
+            JsonNode asked = es.post(path(model) + "/_train", "{\"tune\": {\"budget\": \"1s\"}}")
                     .ok()
                     .path("version");
             assertEquals(
                     "newest",
                     asked.path("tuning").path("validation").path("protocol").asText(),
                     asked.toString());
+            assertEquals(1000, asked.path("tuning").path("budget_ms").asLong(), asked.toString());
             JsonNode plain =
                     es.post(path(model) + "/_train", "{\"tune\": false}").ok().path("version");
             assertTrue(plain.path("tuning").isMissingNode(), plain.toString());
