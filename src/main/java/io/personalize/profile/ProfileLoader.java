@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -531,16 +532,40 @@ public final class ProfileLoader {
      */
     public void itemsKnownToTheModel(
             ActiveModel model, Collection<String> items, ActionListener<Set<String>> listener) {
-        if (items.isEmpty()) {
-            listener.onResponse(Set.of());
+        // the node's memo first (a version's item documents never change): a warm node makes no document id per item
+        Set<String> known = HashSet.newHashSet(items.size());
+        Set<String> unrecorded = new LinkedHashSet<>();
+        for (String item : items) {
+            Boolean recorded = cache.knownItem(model, item);
+            if (recorded == null) {
+                unrecorded.add(item);
+            } else if (recorded) {
+                known.add(item);
+            }
+        }
+        if (unrecorded.isEmpty()) {
+            listener.onResponse(known);
             return;
         }
-        List<String> ids = new ArrayList<>(items.size());
-        for (String item : new LinkedHashSet<>(items)) {
+        long generation = cache.generation();
+        List<String> ids = new ArrayList<>(unrecorded.size());
+        for (String item : unrecorded) {
             ids.add(ModelDocuments.itemDocId(item));
         }
         Fetched fetched = new Fetched();
-        fetch(model, ids, null, fetched, listener.map(ignored -> Set.copyOf(fetched.neighbors.keySet())));
+        fetch(model, ids, null, fetched, listener.map(ignored -> {
+            for (String item : unrecorded) {
+                boolean has = fetched.neighbors.containsKey(item);
+                if (has) {
+                    known.add(item);
+                }
+                // recorded only what the version's documents said (a failed read of one says nothing)
+                if (has || cache.document(model, ModelDocuments.itemDocId(item)) == ServingCache.Cached.ABSENT) {
+                    cache.knownItem(model, item, has, generation);
+                }
+            }
+            return known;
+        }));
     }
 
     private static final String RECENT_AGG = "recent_items";

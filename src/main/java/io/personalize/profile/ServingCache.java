@@ -85,6 +85,19 @@ public final class ServingCache {
     // bumped by every invalidation: a read that started before one must not put back what it dropped
     private final AtomicLong generation = new AtomicLong();
     private final RecentItemsCache recentItems;
+    // by version index: which items the version has an item document for, as first read (see knownItem)
+    private final Map<String, KnownItems> knownItems = new ConcurrentHashMap<>();
+
+    /**
+     * Items a version knows (true) or not (false), by item id: what its item documents say, which never change once the
+     * version is written. The content term asks this of a hundred items or so per shelf; the document cache answers
+     * each through a document id made per item, a key per look-up and Elasticsearch's {@code Cache}, whose LRU lock
+     * every hit takes (3-5% of a warm shelf's CPU, by JFR); this is one look-up in a concurrent map of plain ids.
+     */
+    private record KnownItems(long createdAt, Map<String, Boolean> items) {}
+
+    /** Items a version's memo of known items holds at most (about 100 bytes each): new items past it are read again. */
+    static final int KNOWN_ITEMS_PER_VERSION = 1 << 16;
 
     public ServingCache(Settings settings, ClusterSettings clusterSettings) {
         this.limitBytes = SIZE.get(settings).getBytes();
@@ -115,6 +128,7 @@ public final class ServingCache {
 
     // Elasticsearch's Cache cannot be resized: a new bound or expiry starts a new, empty one
     private synchronized void rebuild() {
+        knownItems.clear();
         documents = CacheBuilder.<Key, Entry>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
                 .setExpireAfterAccess(expireAfterAccess)
@@ -168,6 +182,37 @@ public final class ServingCache {
         return new Key(model.index(), model.version().createdAt(), id);
     }
 
+    /** Whether the model's version knows the item (has an item document for it), or null when not recorded. */
+    Boolean knownItem(ActiveModel model, String item) {
+        KnownItems known = knownItems.get(model.index());
+        return known == null || known.createdAt() != model.version().createdAt()
+                ? null
+                : known.items().get(item);
+    }
+
+    /**
+     * Records whether the model's version knows the item, learnt from a read (or the document cache) started at
+     * {@code generation}: nothing is kept when an invalidation came in between (the version's index deleted, a new
+     * version activated), as for {@link #put}.
+     */
+    void knownItem(ActiveModel model, String item, boolean known, long generation) {
+        if (limitBytes <= 0 || this.generation.get() != generation) {
+            return;
+        }
+        long createdAt = model.version().createdAt();
+        KnownItems items = knownItems.compute(
+                model.index(),
+                (index, kept) -> kept != null && kept.createdAt() == createdAt
+                        ? kept
+                        : new KnownItems(createdAt, new ConcurrentHashMap<>()));
+        if (items.items().size() < KNOWN_ITEMS_PER_VERSION) {
+            items.items().put(item, known);
+        }
+        if (this.generation.get() != generation) {
+            knownItems.remove(model.index(), items);
+        }
+    }
+
     /** The node's copy of the shoppers' newest items kept by the events API. */
     public RecentItemsCache recentItems() {
         return recentItems;
@@ -190,6 +235,10 @@ public final class ServingCache {
     /** Forgets the model's document and every document of its versions but {@code keepIndex} (may be null). */
     public void invalidateModel(String name, String keepIndex) {
         models.remove(name);
+        generation.incrementAndGet();
+        knownItems
+                .keySet()
+                .removeIf(index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false);
         invalidate(key ->
                 ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
     }
@@ -200,6 +249,8 @@ public final class ServingCache {
      */
     public void invalidateIndex(String index) {
         recentItems.invalidateIndex(index);
+        generation.incrementAndGet();
+        knownItems.remove(index);
         invalidate(key -> key.index().equals(index));
     }
 

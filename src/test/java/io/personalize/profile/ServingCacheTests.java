@@ -137,6 +137,42 @@ public class ServingCacheTests extends ESTestCase {
         assertNull(label(cache.document(v1, ModelDocuments.POPULAR_ID)));
     }
 
+    public void testKnownItemsAreKeptPerVersionAndDroppedWithIt() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200);
+        cache.knownItem(v1, "a", true, cache.generation());
+        cache.knownItem(v1, "new", false, cache.generation());
+        cache.knownItem(v2, "a", true, cache.generation());
+        assertEquals(Boolean.TRUE, cache.knownItem(v1, "a"));
+        assertEquals(Boolean.FALSE, cache.knownItem(v1, "new"));
+        assertNull(cache.knownItem(v1, "unasked"));
+        // a model deleted and trained again reuses the index name, never the creation time
+        assertNull(cache.knownItem(version("shop", 1, 300), "a"));
+        cache.invalidateModel("shop", v2.index());
+        assertNull("a version no longer served is forgotten", cache.knownItem(v1, "a"));
+        assertEquals(Boolean.TRUE, cache.knownItem(v2, "a"));
+        cache.invalidateIndex(v2.index());
+        assertNull("a version whose index is gone answers from nothing kept", cache.knownItem(v2, "a"));
+    }
+
+    public void testAKnownItemReadBeforeAnInvalidationIsNotKept() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100);
+        long before = cache.generation();
+        cache.invalidateIndex(v1.index()); // the version's index deleted while its item documents were being read
+        cache.knownItem(v1, "a", true, before);
+        assertNull(cache.knownItem(v1, "a"));
+        cache.knownItem(v1, "a", true, cache.generation());
+        assertEquals(Boolean.TRUE, cache.knownItem(v1, "a"));
+    }
+
+    public void testADisabledCacheKeepsNoKnownItem() {
+        ServingCache cache = ServingCache.disabled();
+        ActiveModel v1 = version("shop", 1, 100);
+        cache.knownItem(v1, "a", true, cache.generation());
+        assertNull(cache.knownItem(v1, "a"));
+    }
+
     /** A document standing for {@code label}. */
     private static ModelDocument doc(String label) {
         return new PopularList(List.of(label), new float[] {1}, null);
