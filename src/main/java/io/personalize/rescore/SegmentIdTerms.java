@@ -70,10 +70,16 @@ public final class SegmentIdTerms {
     private final IdTable ids;
     // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values read
     private final int[] docOrds;
+    // per ordinal, the one document whose (first) id it is, -1 for none, SHARED for several: the inverse of docOrds
+    private final int[] ordDocs;
 
-    private SegmentIdTerms(IdTable ids, int[] docOrds) {
+    /** {@link #ordDoc} of an ordinal that is the (first) id of several documents. */
+    static final int SHARED = -2;
+
+    private SegmentIdTerms(IdTable ids, int[] docOrds, int[] ordDocs) {
         this.ids = ids;
         this.docOrds = docOrds;
+        this.ordDocs = ordDocs;
     }
 
     /**
@@ -128,12 +134,15 @@ public final class SegmentIdTerms {
 
     /** About what a table of this many ids and documents holds, before it is built (ids of about 10 bytes). */
     private static long estimate(long terms, int docs) {
-        return terms * 26 + docs * 4L;
+        return terms * 30 + docs * 4L;
     }
 
-    /** What this table holds: its ids' bytes, their starts, hashes and slots, and each document's ordinal. */
+    /**
+     * What this table holds: its ids' bytes, their starts, hashes and slots, each document's ordinal and each
+     * ordinal's document.
+     */
     long heapBytes() {
-        return 64L + ids.heapBytes() + 4L * docOrds.length;
+        return 64L + ids.heapBytes() + 4L * docOrds.length + 4L * ordDocs.length;
     }
 
     /** The bytes of every table on the node now (tests, stats). */
@@ -161,10 +170,14 @@ public final class SegmentIdTerms {
         }
         int[] docOrds = new int[maxDoc];
         Arrays.fill(docOrds, -1);
+        int[] ordDocs = new int[terms];
+        Arrays.fill(ordDocs, -1);
         for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
-            docOrds[doc] = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
+            int ord = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
+            docOrds[doc] = ord;
+            ordDocs[ord] = ordDocs[ord] == -1 ? doc : SHARED;
         }
-        return new SegmentIdTerms(IdTable.over(bytes, start), docOrds);
+        return new SegmentIdTerms(IdTable.over(bytes, start), docOrds, ordDocs);
     }
 
     /** The segment's ordinal of the id whose bytes are {@code other[offset, offset + length)} with this hash, or -1. */
@@ -175,6 +188,14 @@ public final class SegmentIdTerms {
     /** The ordinal of the document's (first) id, -1 when it has none. */
     int docOrd(int doc) {
         return docOrds[doc];
+    }
+
+    /**
+     * The one document whose (first) id has this ordinal, -1 when none has, {@link #SHARED} when several have (as a
+     * deleted copy of an updated document and the new one in the same segment, or products that share an id).
+     */
+    int ordDoc(int ord) {
+        return ordDocs[ord];
     }
 
     /** The segment's ids, ordinal t as item t: their bytes and hashes ({@link IdTable#hash}), as tabled. */

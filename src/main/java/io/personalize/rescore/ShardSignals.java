@@ -144,10 +144,14 @@ final class ShardSignals {
     /**
      * A keyword id's items turned into one segment's ordinals: {@code ords} increasing, {@code items[k]} the item of
      * {@code ords[k]}; and, when the segment has few distinct ids beside the items ({@link #DENSE_ORDS_PER_ITEM}),
-     * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search.
-     * Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
+     * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search;
+     * else, in a segment the node tables ({@link SegmentIdTerms}) whose ids of these items are each one document's,
+     * {@code docs} increasing and {@code docItems[k]} the item of {@code docs[k]} (null: not known), so that a pass,
+     * whose documents increase, walks them instead of reading each hit's ordinal (a random read of the segment's table
+     * of every document's ordinal) and searching it. Kept as the hot loop reads them, so that a request that finds
+     * them here allocates nothing.
      */
-    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd) {
+    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd, int[] docs, int[] docItems) {
         /**
          * From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids (fewer
          * than {@link Integer#MAX_VALUE}: the ordinals are kept as ints, 8 bytes a pair).
@@ -167,12 +171,45 @@ final class ShardSignals {
                     itemOfOrd[ords[k]] = items[k];
                 }
             }
-            return new ResolvedIds(ords, items, itemOfOrd);
+            return new ResolvedIds(ords, items, itemOfOrd, null, null);
+        }
+
+        /**
+         * These, with the documents of the segment {@code terms} tables: each ordinal's one document
+         * ({@link SegmentIdTerms#ordDoc}), sorted. Unchanged with a table of every ordinal's item (already one read a
+         * hit) or when an ordinal is several documents' id.
+         */
+        ResolvedIds withDocs(SegmentIdTerms terms) {
+            if (itemOfOrd != null) {
+                return this;
+            }
+            long[] packed = new long[ords.length];
+            int n = 0;
+            for (int k = 0; k < ords.length; k++) {
+                int doc = terms.ordDoc(ords[k]);
+                if (doc == SegmentIdTerms.SHARED) {
+                    return this;
+                }
+                if (doc >= 0) {
+                    packed[n++] = ((long) doc << 32) | items[k];
+                }
+            }
+            Arrays.sort(packed, 0, n);
+            int[] docs = new int[n];
+            int[] docItems = new int[n];
+            for (int k = 0; k < n; k++) {
+                docs[k] = (int) (packed[k] >>> 32);
+                docItems[k] = (int) packed[k];
+            }
+            return new ResolvedIds(ords, items, null, docs, docItems);
         }
 
         /** What these arrays hold, headers included. */
         long bytes() {
-            return 64L + 8L * ords.length + (itemOfOrd == null ? 0 : 16 + 4L * itemOfOrd.length);
+            return 64L
+                    + 8L * ords.length
+                    + (itemOfOrd == null ? 0 : 16 + 4L * itemOfOrd.length)
+                    + (docs == null ? 0 : 32 + 8L * docs.length);
         }
     }
 
@@ -221,8 +258,8 @@ final class ShardSignals {
 
     /**
      * The bytes an item's resolutions may hold over every segment kept: one segment's table of every ordinal's item
-     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or four segments' pairs (8 bytes an
-     * item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
+     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or two segments' ordinal and document
+     * pairs (16 bytes an item each), or four segments' ordinal pairs (8 bytes an item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
      */
     static final int RESOLVED_BYTES_PER_ITEM = 40;
 
