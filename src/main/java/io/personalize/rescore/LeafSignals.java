@@ -19,6 +19,7 @@ import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 import org.elasticsearch.index.mapper.IdFieldMapper;
 import org.elasticsearch.index.mapper.Uid;
 
@@ -375,6 +376,8 @@ final class LeafSignals {
         private int[] docs;
         private int[] docItems;
         private int next;
+        // once resolved in a segment with not too many ids beside the items: the ordinals that have one (null: none)
+        private FixedBitSet named;
 
         OrdItems(
                 SortedSetDocValues ids,
@@ -433,7 +436,7 @@ final class LeafSignals {
                     }
                 }
                 ShardSignals.ResolvedIds resolved =
-                        new ShardSignals.ResolvedIds(new int[0], new int[0], itemOfOrd, null, null);
+                        new ShardSignals.ResolvedIds(new int[0], new int[0], itemOfOrd, null, null, null);
                 signals.resolvedKeywordIds(segmentKey, resolved);
                 use(resolved);
                 return;
@@ -510,6 +513,9 @@ final class LeafSignals {
                 return itemOfOrd[(int) ord];
             }
             if (resolvedOrds != null) {
+                if (named != null && named.get((int) ord) == false) {
+                    return -1; // not the shopper's: a bit read, no search
+                }
                 int k = Arrays.binarySearch(resolvedOrds, (int) ord); // resolved only below Integer.MAX_VALUE ids
                 return k < 0 ? -1 : resolvedItems[k];
             }
@@ -586,6 +592,7 @@ final class LeafSignals {
             itemOfOrd = resolved.itemOfOrd();
             docs = resolved.docs();
             docItems = resolved.docItems();
+            named = resolved.named();
         }
 
         /** Whether documents' items are found by walking the items' documents ({@link #itemOfDoc}). */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.UnicodeUtil;
 import org.elasticsearch.index.mapper.IdFieldMapper;
@@ -148,10 +149,12 @@ final class ShardSignals {
      * else, in a segment the node tables ({@link SegmentIdTerms}) whose ids of these items are each one document's,
      * {@code docs} increasing and {@code docItems[k]} the item of {@code docs[k]} (null: not known), so that a pass,
      * whose documents increase, walks them instead of reading each hit's ordinal (a random read of the segment's table
-     * of every document's ordinal) and searching it. Kept as the hot loop reads them, so that a request that finds
-     * them here allocates nothing.
+     * of every document's ordinal) and searching it; else, when the segment's ids are not too many beside the items
+     * ({@link #NAMED_ORDS_PER_ITEM}), {@code named}: the ordinals that have an item, one bit each, so that a hit whose
+     * id is not the shopper's (most of them) costs a bit read instead of a binary search (null: none). Kept as the hot
+     * loop reads them, so that a request that finds them here allocates nothing.
      */
-    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd, int[] docs, int[] docItems) {
+    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd, int[] docs, int[] docItems, FixedBitSet named) {
         /**
          * From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids (fewer
          * than {@link Integer#MAX_VALUE}: the ordinals are kept as ints, 8 bytes a pair).
@@ -171,7 +174,14 @@ final class ShardSignals {
                     itemOfOrd[ords[k]] = items[k];
                 }
             }
-            return new ResolvedIds(ords, items, itemOfOrd, null, null);
+            FixedBitSet named = null;
+            if (itemOfOrd == null && valueCount <= (long) NAMED_ORDS_PER_ITEM * Math.max(1, packed.length)) {
+                named = new FixedBitSet((int) valueCount);
+                for (int ord : ords) {
+                    named.set(ord);
+                }
+            }
+            return new ResolvedIds(ords, items, itemOfOrd, null, null, named);
         }
 
         /**
@@ -201,7 +211,7 @@ final class ShardSignals {
                 docs[k] = (int) (packed[k] >>> 32);
                 docItems[k] = (int) packed[k];
             }
-            return new ResolvedIds(ords, items, null, docs, docItems);
+            return new ResolvedIds(ords, items, null, docs, docItems, null); // the walk needs no ordinal
         }
 
         /** What these arrays hold, headers included. */
@@ -209,7 +219,8 @@ final class ShardSignals {
             return 64L
                     + 8L * ords.length
                     + (itemOfOrd == null ? 0 : 16 + 4L * itemOfOrd.length)
-                    + (docs == null ? 0 : 32 + 8L * docs.length);
+                    + (docs == null ? 0 : 32 + 8L * docs.length)
+                    + (named == null ? 0 : 48 + 8L * named.getBits().length);
         }
     }
 
@@ -219,6 +230,13 @@ final class ShardSignals {
      * when many documents share a few thousand product ids.
      */
     static final int DENSE_ORDS_PER_ITEM = 8;
+
+    /**
+     * A segment whose keyword id has at most this many distinct values per signal item found in it (and more than
+     * {@link #DENSE_ORDS_PER_ITEM}) gets a bit per ordinal telling whether it has an item: at most 32 bytes an item,
+     * within {@link #RESOLVED_BYTES_PER_ITEM} with the pairs. As a catalogue of many documents per product id.
+     */
+    static final int NAMED_ORDS_PER_ITEM = 256;
 
     /**
      * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key; null
@@ -259,7 +277,8 @@ final class ShardSignals {
     /**
      * The bytes an item's resolutions may hold over every segment kept: one segment's table of every ordinal's item
      * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or two segments' ordinal and document
-     * pairs (16 bytes an item each), or four segments' ordinal pairs (8 bytes an item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
+     * pairs (16 bytes an item each), or one segment's pairs and bit per ordinal ({@link #NAMED_ORDS_PER_ITEM}: at most
+     * 32 bytes an item), or four segments' ordinal pairs (8 bytes an item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
      */
     static final int RESOLVED_BYTES_PER_ITEM = 40;
 
