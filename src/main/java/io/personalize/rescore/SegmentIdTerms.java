@@ -28,8 +28,9 @@ import org.elasticsearch.common.unit.ByteSizeValue;
  * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
  * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled, and only while the node's tables
  * stay within {@link #SIZE} in all ({@link #heapBytes}: about 30 bytes an id and 4 a document); others go the way of
- * {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc values read;
- * and each ordinal's document, so that items that are one document's id each are walked by document ({@link LeafSignals}).
+ * {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc
+ * values read; and each ordinal's document, so that items that are one document's id each are walked by document
+ * ({@link LeafSignals}).
  * The tables live as long as their segments, as Lucene's doc values do, so their bytes are counted in the node's
  * {@code fielddata} circuit breaker, which Elasticsearch keeps for such per-segment structures: a table that would
  * trip it is not built (the segment's ids are then sought as if not tabled), and a closed segment's bytes are given

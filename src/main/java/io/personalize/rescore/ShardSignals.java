@@ -278,7 +278,8 @@ final class ShardSignals {
      * The bytes an item's resolutions may hold over every segment kept: one segment's table of every ordinal's item
      * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or two segments' ordinal and document
      * pairs (16 bytes an item each), or one segment's pairs and bit per ordinal ({@link #NAMED_ORDS_PER_ITEM}: at most
-     * 32 bytes an item), or four segments' ordinal pairs (8 bytes an item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
+     * 32 bytes an item), or four segments' ordinal pairs (8 bytes an item each, beside their headers). A shard of a
+     * few segments (force-merged, or a catalogue that seldom changes) keeps them all.
      */
     static final int RESOLVED_BYTES_PER_ITEM = 40;
 
