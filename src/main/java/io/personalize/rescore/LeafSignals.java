@@ -19,6 +19,7 @@ import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 import org.elasticsearch.index.mapper.IdFieldMapper;
 import org.elasticsearch.index.mapper.Uid;
 
@@ -303,8 +304,10 @@ final class LeafSignals {
         private final SegmentIdTerms terms;
         private final OrdItems own;
         private final OrdItems popular;
-        // the ordinal of the document last asked about, -1 when it has none
+        // the document last asked about, and its ordinal (-1 when it has none) once read
+        private int doc = -1;
         private long ord = -1;
+        private boolean ordRead;
 
         KeywordIds(SortedSetDocValues ids, SegmentIdTerms terms, OrdItems own, OrdItems popular) {
             this.ids = ids;
@@ -315,17 +318,33 @@ final class LeafSignals {
 
         @Override
         public int item(int doc) throws IOException {
+            this.doc = doc;
+            ordRead = false;
+            if (own.walksDocs()) {
+                return own.itemOfDoc(doc); // no ordinal read unless the popular part needs it
+            }
+            return ord(doc) < 0 ? -1 : own.item(ord);
+        }
+
+        @Override
+        public int popularItem() throws IOException {
+            if (popular == null) {
+                return -1;
+            }
+            if (popular.walksDocs()) {
+                return popular.itemOfDoc(doc);
+            }
+            return (ordRead ? ord : ord(doc)) < 0 ? -1 : popular.item(ord);
+        }
+
+        private long ord(int doc) throws IOException {
             if (terms != null) {
                 ord = terms.docOrd(doc); // the node's table holds each document's ordinal: no doc values read
             } else {
                 ord = ids.advanceExact(doc) ? ids.nextOrd() : -1;
             }
-            return ord < 0 ? -1 : own.item(ord);
-        }
-
-        @Override
-        public int popularItem() throws IOException {
-            return ord < 0 || popular == null ? -1 : popular.item(ord);
+            ordRead = true;
+            return ord;
         }
     }
 
@@ -352,6 +371,13 @@ final class LeafSignals {
         private int[] resolvedItems;
         // once resolved in a segment with few distinct ids: each ordinal's item (null: binary search resolvedOrds)
         private int[] itemOfOrd;
+        // once resolved in a tabled segment whose items are one document's each: their documents, increasing, and
+        // items (null: by ordinal), and where the pass's walk through them is
+        private int[] docs;
+        private int[] docItems;
+        private int next;
+        // once resolved in a segment with not too many ids beside the items: the ordinals that have one (null: none)
+        private FixedBitSet named;
 
         OrdItems(
                 SortedSetDocValues ids,
@@ -409,7 +435,8 @@ final class LeafSignals {
                         itemOfOrd[ord] = (int) packed[k]; // an id named twice keeps its first item, as the table does
                     }
                 }
-                ShardSignals.ResolvedIds resolved = new ShardSignals.ResolvedIds(new int[0], new int[0], itemOfOrd);
+                ShardSignals.ResolvedIds resolved =
+                        new ShardSignals.ResolvedIds(new int[0], new int[0], itemOfOrd, null, null, null);
                 signals.resolvedKeywordIds(segmentKey, resolved);
                 use(resolved);
                 return;
@@ -486,6 +513,9 @@ final class LeafSignals {
                 return itemOfOrd[(int) ord];
             }
             if (resolvedOrds != null) {
+                if (named != null && named.get((int) ord) == false) {
+                    return -1; // not the shopper's: a bit read, no search
+                }
                 int k = Arrays.binarySearch(resolvedOrds, (int) ord); // resolved only below Integer.MAX_VALUE ids
                 return k < 0 ? -1 : resolvedItems[k];
             }
@@ -549,6 +579,9 @@ final class LeafSignals {
         /** Uses the sorted (ordinal, item) pairs, and keeps them with the signals for this segment's next passes. */
         private void keep(long[] sorted) {
             ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(sorted, ids.getValueCount());
+            if (terms != null) {
+                resolved = resolved.withDocs(terms);
+            }
             signals.resolvedKeywordIds(segmentKey, resolved);
             use(resolved);
         }
@@ -557,6 +590,24 @@ final class LeafSignals {
             resolvedItems = resolved.items();
             resolvedOrds = resolved.ords();
             itemOfOrd = resolved.itemOfOrd();
+            docs = resolved.docs();
+            docItems = resolved.docItems();
+            named = resolved.named();
+        }
+
+        /** Whether documents' items are found by walking the items' documents ({@link #itemOfDoc}). */
+        boolean walksDocs() {
+            return docs != null;
+        }
+
+        /** The item of a document (asked in increasing order) whose items are walked, -1 when it has none here. */
+        int itemOfDoc(int doc) {
+            int k = next;
+            while (k < docs.length && docs[k] < doc) {
+                k++;
+            }
+            next = k;
+            return k < docs.length && docs[k] == doc ? docItems[k] : -1;
         }
     }
 

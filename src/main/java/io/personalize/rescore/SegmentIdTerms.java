@@ -27,8 +27,10 @@ import org.elasticsearch.common.unit.ByteSizeValue;
  * of its signals' items into the segment's ordinal with one probe of this table, with the hash its {@link IdTable}
  * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
  * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled, and only while the node's tables
- * stay within {@link #SIZE} in all ({@link #heapBytes}: about 26 bytes an id and 4 a document); others go the way of
- * {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc values read.
+ * stay within {@link #SIZE} in all ({@link #heapBytes}: about 30 bytes an id and 4 a document); others go the way of
+ * {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc
+ * values read; and each ordinal's document, so that items that are one document's id each are walked by document
+ * ({@link LeafSignals}).
  * The tables live as long as their segments, as Lucene's doc values do, so their bytes are counted in the node's
  * {@code fielddata} circuit breaker, which Elasticsearch keeps for such per-segment structures: a table that would
  * trip it is not built (the segment's ids are then sought as if not tabled), and a closed segment's bytes are given
@@ -70,10 +72,16 @@ public final class SegmentIdTerms {
     private final IdTable ids;
     // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values read
     private final int[] docOrds;
+    // per ordinal, the one document whose (first) id it is, -1 for none, SHARED for several: the inverse of docOrds
+    private final int[] ordDocs;
 
-    private SegmentIdTerms(IdTable ids, int[] docOrds) {
+    /** {@link #ordDoc} of an ordinal that is the (first) id of several documents. */
+    static final int SHARED = -2;
+
+    private SegmentIdTerms(IdTable ids, int[] docOrds, int[] ordDocs) {
         this.ids = ids;
         this.docOrds = docOrds;
+        this.ordDocs = ordDocs;
     }
 
     /**
@@ -128,12 +136,15 @@ public final class SegmentIdTerms {
 
     /** About what a table of this many ids and documents holds, before it is built (ids of about 10 bytes). */
     private static long estimate(long terms, int docs) {
-        return terms * 26 + docs * 4L;
+        return terms * 30 + docs * 4L;
     }
 
-    /** What this table holds: its ids' bytes, their starts, hashes and slots, and each document's ordinal. */
+    /**
+     * What this table holds: its ids' bytes, their starts, hashes and slots, each document's ordinal and each
+     * ordinal's document.
+     */
     long heapBytes() {
-        return 64L + ids.heapBytes() + 4L * docOrds.length;
+        return 64L + ids.heapBytes() + 4L * docOrds.length + 4L * ordDocs.length;
     }
 
     /** The bytes of every table on the node now (tests, stats). */
@@ -161,10 +172,14 @@ public final class SegmentIdTerms {
         }
         int[] docOrds = new int[maxDoc];
         Arrays.fill(docOrds, -1);
+        int[] ordDocs = new int[terms];
+        Arrays.fill(ordDocs, -1);
         for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
-            docOrds[doc] = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
+            int ord = (int) docs.nextOrd(); // the first, as a hit's item is read (ordinals are below MAX_TERMS)
+            docOrds[doc] = ord;
+            ordDocs[ord] = ordDocs[ord] == -1 ? doc : SHARED;
         }
-        return new SegmentIdTerms(IdTable.over(bytes, start), docOrds);
+        return new SegmentIdTerms(IdTable.over(bytes, start), docOrds, ordDocs);
     }
 
     /** The segment's ordinal of the id whose bytes are {@code other[offset, offset + length)} with this hash, or -1. */
@@ -175,6 +190,14 @@ public final class SegmentIdTerms {
     /** The ordinal of the document's (first) id, -1 when it has none. */
     int docOrd(int doc) {
         return docOrds[doc];
+    }
+
+    /**
+     * The one document whose (first) id has this ordinal, -1 when none has, {@link #SHARED} when several have (as a
+     * deleted copy of an updated document and the new one in the same segment, or products that share an id).
+     */
+    int ordDoc(int ord) {
+        return ordDocs[ord];
     }
 
     /** The segment's ids, ordinal t as item t: their bytes and hashes ({@link IdTable#hash}), as tabled. */

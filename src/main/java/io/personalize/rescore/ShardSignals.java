@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 import org.apache.lucene.util.RamUsageEstimator;
 import org.apache.lucene.util.UnicodeUtil;
 import org.elasticsearch.index.mapper.IdFieldMapper;
@@ -144,10 +145,16 @@ final class ShardSignals {
     /**
      * A keyword id's items turned into one segment's ordinals: {@code ords} increasing, {@code items[k]} the item of
      * {@code ords[k]}; and, when the segment has few distinct ids beside the items ({@link #DENSE_ORDS_PER_ITEM}),
-     * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search.
-     * Kept as the hot loop reads them, so that a request that finds them here allocates nothing.
+     * {@code itemOfOrd}: every ordinal's item (-1: none), so that a hit costs one array read instead of a binary search;
+     * else, in a segment the node tables ({@link SegmentIdTerms}) whose ids of these items are each one document's,
+     * {@code docs} increasing and {@code docItems[k]} the item of {@code docs[k]} (null: not known), so that a pass,
+     * whose documents increase, walks them instead of reading each hit's ordinal (a random read of the segment's table
+     * of every document's ordinal) and searching it; else, when the segment's ids are not too many beside the items
+     * ({@link #NAMED_ORDS_PER_ITEM}), {@code named}: the ordinals that have an item, one bit each, so that a hit whose
+     * id is not the shopper's (most of them) costs a bit read instead of a binary search (null: none). Kept as the hot
+     * loop reads them, so that a request that finds them here allocates nothing.
      */
-    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd) {
+    record ResolvedIds(int[] ords, int[] items, int[] itemOfOrd, int[] docs, int[] docItems, FixedBitSet named) {
         /**
          * From {@code ordinal << 32 | item} pairs in increasing order, in a segment with {@code valueCount} ids (fewer
          * than {@link Integer#MAX_VALUE}: the ordinals are kept as ints, 8 bytes a pair).
@@ -167,12 +174,53 @@ final class ShardSignals {
                     itemOfOrd[ords[k]] = items[k];
                 }
             }
-            return new ResolvedIds(ords, items, itemOfOrd);
+            FixedBitSet named = null;
+            if (itemOfOrd == null && valueCount <= (long) NAMED_ORDS_PER_ITEM * Math.max(1, packed.length)) {
+                named = new FixedBitSet((int) valueCount);
+                for (int ord : ords) {
+                    named.set(ord);
+                }
+            }
+            return new ResolvedIds(ords, items, itemOfOrd, null, null, named);
+        }
+
+        /**
+         * These, with the documents of the segment {@code terms} tables: each ordinal's one document
+         * ({@link SegmentIdTerms#ordDoc}), sorted. Unchanged with a table of every ordinal's item (already one read a
+         * hit) or when an ordinal is several documents' id.
+         */
+        ResolvedIds withDocs(SegmentIdTerms terms) {
+            if (itemOfOrd != null) {
+                return this;
+            }
+            long[] packed = new long[ords.length];
+            int n = 0;
+            for (int k = 0; k < ords.length; k++) {
+                int doc = terms.ordDoc(ords[k]);
+                if (doc == SegmentIdTerms.SHARED) {
+                    return this;
+                }
+                if (doc >= 0) {
+                    packed[n++] = ((long) doc << 32) | items[k];
+                }
+            }
+            Arrays.sort(packed, 0, n);
+            int[] docs = new int[n];
+            int[] docItems = new int[n];
+            for (int k = 0; k < n; k++) {
+                docs[k] = (int) (packed[k] >>> 32);
+                docItems[k] = (int) packed[k];
+            }
+            return new ResolvedIds(ords, items, null, docs, docItems, null); // the walk needs no ordinal
         }
 
         /** What these arrays hold, headers included. */
         long bytes() {
-            return 64L + 8L * ords.length + (itemOfOrd == null ? 0 : 16 + 4L * itemOfOrd.length);
+            return 64L
+                    + 8L * ords.length
+                    + (itemOfOrd == null ? 0 : 16 + 4L * itemOfOrd.length)
+                    + (docs == null ? 0 : 32 + 8L * docs.length)
+                    + (named == null ? 0 : 48 + 8L * named.getBits().length);
         }
     }
 
@@ -182,6 +230,13 @@ final class ShardSignals {
      * when many documents share a few thousand product ids.
      */
     static final int DENSE_ORDS_PER_ITEM = 8;
+
+    /**
+     * A segment whose keyword id has at most this many distinct values per signal item found in it (and more than
+     * {@link #DENSE_ORDS_PER_ITEM}) gets a bit per ordinal telling whether it has an item: at most 32 bytes an item,
+     * within {@link #RESOLVED_BYTES_PER_ITEM} with the pairs. As a catalogue of many documents per product id.
+     */
+    static final int NAMED_ORDS_PER_ITEM = 256;
 
     /**
      * The items of a keyword id already turned into the ordinals of the segment whose core has this cache key; null
@@ -221,8 +276,10 @@ final class ShardSignals {
 
     /**
      * The bytes an item's resolutions may hold over every segment kept: one segment's table of every ordinal's item
-     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or four segments' pairs (8 bytes an
-     * item each, beside their headers). A shard of a few segments (force-merged, or a catalogue that seldom changes) keeps them all.
+     * ({@link #DENSE_ORDS_PER_ITEM} · 4 bytes and its 8 bytes of pairs an item), or two segments' ordinal and document
+     * pairs (16 bytes an item each), or one segment's pairs and bit per ordinal ({@link #NAMED_ORDS_PER_ITEM}: at most
+     * 32 bytes an item), or four segments' ordinal pairs (8 bytes an item each, beside their headers). A shard of a
+     * few segments (force-merged, or a catalogue that seldom changes) keeps them all.
      */
     static final int RESOLVED_BYTES_PER_ITEM = 40;
 

@@ -441,6 +441,60 @@ public class LeafSignalsTests extends ESTestCase {
         }
     }
 
+    /**
+     * In a tabled segment whose items are each one document's id, the resolved items carry their documents, which a
+     * pass walks instead of reading each document's ordinal; an item that is several documents' id (two products
+     * sharing it, or an updated product's deleted copy beside the new one) keeps the ordinals' way: the same items
+     * either way, and the documents kept with the signals for the segment's next pass.
+     */
+    public void testKeywordIdTabledWalksTheItemsDocumentsUnlessShared() throws IOException {
+        dir = newDirectory();
+        try (IndexWriter writer = new IndexWriter(dir, newIndexWriterConfig().setMergePolicy(NoMergePolicy.INSTANCE))) {
+            for (int p = 0; p < 60; p++) {
+                writer.addDocument(document(Integer.toString(1000 + p), List.of()));
+            }
+            writer.addDocument(document("1007", List.of())); // a second product with id 1007
+            writer.addDocument(document("1011", List.of()));
+            writer.deleteDocuments(new Term("_id", Uid.encodeId("1011"))); // both copies of 1011 deleted
+            writer.addDocument(document("1011", List.of())); // and written again, in the same segment
+        }
+        reader = DirectoryReader.open(dir);
+        assertEquals(1, reader.leaves().size());
+        assertEquals(2, reader.leaves().get(0).reader().numDeletedDocs());
+        LeafReader segment = reader.leaves().get(0).reader();
+        Object key = segment.getCoreCacheHelper().getKey();
+        float[] scores = {0.1f, 0.2f, 0.3f};
+        for (String[] ids :
+                List.of(new String[] {"1003", "1040", "1059"}, new String[] {"1003", "1007", "1059"}, new String[] {
+                    "1011", "1040", "1003"
+                })) {
+            boolean shared =
+                    List.of(ids).contains("1040") == false || List.of(ids).contains("1011");
+            ShardSignals shard = new ShardSignals(
+                    new PersonalizationSignals("sku", 1, ids, scores, scores, scores, null, null, Map.of()));
+            for (int pass = 0; pass < 2; pass++) {
+                LeafSignals reading =
+                        new LeafSignals(segment, shard, WEIGHTS, 1, LeafSignals.WALKED_TERMS_PER_LOOKUP, true, true);
+                Bits live = segment.getLiveDocs();
+                for (int doc = 0; doc < segment.maxDoc(); doc++) {
+                    if (live != null && live.get(doc) == false) {
+                        continue;
+                    }
+                    BytesRef uid = segment.storedFields().document(doc).getBinaryValue("_id");
+                    String id = Uid.decodeId(uid.bytes, uid.offset, uid.length);
+                    assertThat(
+                            id + " pass " + pass,
+                            reading.item(doc),
+                            equalTo(List.of(ids).indexOf(id)));
+                }
+                ShardSignals.ResolvedIds resolved = shard.resolvedKeywordIds(key);
+                assertNotNull("resolved after more documents than items", resolved);
+                assertNull("few items beside the segment's ids: no table of every ordinal", resolved.itemOfOrd());
+                assertEquals(List.of(ids) + " shared", shared, resolved.docs() == null);
+            }
+        }
+    }
+
     /** An id the signals name twice keeps its first item in every way a keyword id is resolved, shipped or not. */
     public void testKeywordIdNamedTwiceKeepsItsFirstItem() throws IOException {
         index(400);

@@ -5,9 +5,12 @@ import org.elasticsearch.test.ESTestCase;
 
 public class ShardSignalsTests extends ESTestCase {
 
-    /** The table of every ordinal's item names the item the binary search finds, and -1 for every other ordinal. */
+    /**
+     * The table of every ordinal's item names the item the binary search finds, and -1 for every other ordinal; with
+     * more ordinals per item, the bit per ordinal is set exactly for the ordinals the binary search finds.
+     */
     public void testResolvedIdsTableOfEveryOrdinalAgreesWithTheBinarySearch() {
-        int valueCount = between(1, 2000);
+        int valueCount = randomBoolean() ? between(1, 2000) : between(1, 200_000);
         int found = between(1, valueCount);
         long[] ords = randomUniqueSortedOrds(valueCount, found);
         long[] packed = new long[found];
@@ -17,13 +20,20 @@ public class ShardSignalsTests extends ESTestCase {
         ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(packed, valueCount);
         boolean dense = valueCount <= (long) ShardSignals.DENSE_ORDS_PER_ITEM * found;
         assertEquals(dense, resolved.itemOfOrd() != null);
+        boolean named = dense == false && valueCount <= (long) ShardSignals.NAMED_ORDS_PER_ITEM * found;
+        assertEquals(named, resolved.named() != null);
         for (int ord = 0; ord < valueCount; ord++) {
             int k = Arrays.binarySearch(resolved.ords(), ord);
             int bySearch = k < 0 ? -1 : resolved.items()[k];
             if (dense) {
                 assertEquals("ordinal " + ord, bySearch, resolved.itemOfOrd()[ord]);
             }
+            if (named) {
+                assertEquals("ordinal " + ord, k >= 0, resolved.named().get(ord));
+            }
         }
+        // within what a shopper's entry counts for one segment
+        assertTrue(resolved.bytes() <= ShardSignals.resolvedBudget(found));
         for (int k = 0; k < found; k++) {
             assertEquals((int) packed[k], resolved.items()[k]);
             assertEquals(packed[k] >>> 32, resolved.ords()[k]);
@@ -106,6 +116,18 @@ public class ShardSignalsTests extends ESTestCase {
                     items + " items",
                     SignalsCache.weight(signals) >= signals.shardSignals().resolvedBudget() + arrays);
         }
+    }
+
+    /** Many ids per item, as many documents per product id: a bit per ordinal, within the budget at the most ids. */
+    public void testBitPerOrdinalWithinTheBudget() {
+        long[] packed = {(5L << 32) | 1, (12L << 32) | 0};
+        int most = 2 * ShardSignals.NAMED_ORDS_PER_ITEM;
+        ShardSignals.ResolvedIds resolved = ShardSignals.ResolvedIds.unpack(packed, most);
+        assertNull(resolved.itemOfOrd());
+        assertNotNull(resolved.named());
+        assertTrue(resolved.bytes() <= ShardSignals.resolvedBudget(2));
+        assertEquals(2, resolved.named().cardinality());
+        assertNull(ShardSignals.ResolvedIds.unpack(packed, most + 1).named());
     }
 
     private static long[] randomUniqueSortedOrds(int valueCount, int n) {

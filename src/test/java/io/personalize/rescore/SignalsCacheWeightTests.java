@@ -57,12 +57,14 @@ public class SignalsCacheWeightTests extends ESTestCase {
         for (int i = 0; i < n; i++) {
             packed[i] = ((long) (3 * i) << 32) | i;
         }
-        // one segment with few distinct ids (a table of every ordinal's item), then sparse ones, until refused
+        // one segment with few distinct ids (a table of every ordinal's item), then sparse ones (too many ids for a bit
+        // per ordinal: pairs only, which fill the budget most closely), until refused
+        long sparse = Math.max(1_000_000, (long) ShardSignals.NAMED_ORDS_PER_ITEM * n + 1);
         shard.resolvedKeywordIds(new Object(), ShardSignals.ResolvedIds.unpack(packed, 4L * n));
         int segments = 1;
         while (segments < ShardSignals.MAX_RESOLVED_SEGMENTS) {
             Object segment = new Object();
-            shard.resolvedKeywordIds(segment, ShardSignals.ResolvedIds.unpack(packed, 1_000_000));
+            shard.resolvedKeywordIds(segment, ShardSignals.ResolvedIds.unpack(packed, sparse));
             if (shard.resolvedKeywordIds(segment) == null) {
                 break;
             }
