@@ -149,7 +149,8 @@ public class ProfileScorerTests extends ESTestCase {
                                     .toList()));
                     compared += reached.size();
                 }
-                // not vacuous: candidates past the stored lists compared (the data is random: 88 with seed 5623424611E91E55)
+                // not vacuous: candidates past the stored lists compared (random data: seed 5623424611E91E55
+                // compares 88)
                 assertThat(compared, greaterThan(40));
             }
         }
