@@ -86,6 +86,7 @@ public final class PersonalizationSignals implements Writeable, Accountable {
                 idField,
                 modelVersion,
                 items,
+                null,
                 similarity,
                 affinity,
                 popularity,
@@ -94,33 +95,6 @@ public final class PersonalizationSignals implements Writeable, Accountable {
                 attributes,
                 null,
                 null);
-    }
-
-    private PersonalizationSignals(
-            String idField,
-            long modelVersion,
-            String[] items,
-            float[] similarity,
-            float[] affinity,
-            float[] popularity,
-            String[] similarTo,
-            String[] because,
-            Map<String, Map<String, Float>> attributes,
-            PersonalizationSignals popular,
-            PopularKey popularKey) {
-        this(
-                idField,
-                modelVersion,
-                items,
-                null,
-                similarity,
-                affinity,
-                popularity,
-                similarTo,
-                because,
-                attributes,
-                popular,
-                popularKey);
     }
 
     /** {@code items} or {@code utf8}: the items as Strings, or as UTF-8 bytes only (then {@code items} is null). */
@@ -382,7 +356,7 @@ public final class PersonalizationSignals implements Writeable, Accountable {
     static PersonalizationSignals popularPart(
             String idField, long modelVersion, String[] items, float[] popularity, PopularKey key) {
         return new PersonalizationSignals(
-                idField, modelVersion, items, null, null, popularity, null, null, Map.of(), null, key);
+                idField, modelVersion, items, null, null, null, popularity, null, null, Map.of(), null, key);
     }
 
     /**
@@ -394,6 +368,7 @@ public final class PersonalizationSignals implements Writeable, Accountable {
                 idField,
                 modelVersion,
                 items(),
+                null,
                 similarity,
                 affinity,
                 popularity,
@@ -460,6 +435,7 @@ public final class PersonalizationSignals implements Writeable, Accountable {
                 idField,
                 modelVersion,
                 items(),
+                null,
                 similarity,
                 affinity,
                 popularity,
@@ -592,6 +568,7 @@ public final class PersonalizationSignals implements Writeable, Accountable {
                     idField,
                     version,
                     Arrays.copyOf(ids, n),
+                    null,
                     Arrays.copyOf(sim, n),
                     Arrays.copyOf(aff, n),
                     Arrays.copyOf(pop, n),
