@@ -24,6 +24,15 @@ public final class ImportModelAction {
 
     private ImportModelAction() {}
 
+    /** {@code importId} (null: none), or a 400 naming {@code [import_id]}: the same rule for {@code _import} and a session. */
+    public static String checkImportId(String importId) {
+        if (importId != null && (importId.isBlank() || importId.length() > MAX_IMPORT_ID)) {
+            throw new IllegalArgumentException(
+                    "[import_id] must be 1 to " + MAX_IMPORT_ID + " characters, not blank, got [" + importId + "]");
+        }
+        return importId;
+    }
+
     public static final class Request extends PluginActionRequest {
         private final String name;
         private final BytesReference lines;
@@ -52,11 +61,7 @@ public final class ImportModelAction {
                         "[newest_event] must be epoch milliseconds >= 0, got [" + newestEvent + "]");
             }
             this.newestEvent = newestEvent;
-            if (importId != null && (importId.isBlank() || importId.length() > MAX_IMPORT_ID)) {
-                throw new IllegalArgumentException(
-                        "[import_id] must be 1 to " + MAX_IMPORT_ID + " characters, not blank, got [" + importId + "]");
-            }
-            this.importId = importId;
+            this.importId = checkImportId(importId);
         }
 
         public Request(StreamInput in) throws IOException {

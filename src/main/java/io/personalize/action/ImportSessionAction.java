@@ -45,9 +45,17 @@ public final class ImportSessionAction {
         private final BytesReference lines;
         private final long newestEvent;
         private final Integer parts;
+        private final String importId;
 
         private Request(
-                Op op, String name, String session, int part, BytesReference lines, long newestEvent, Integer parts) {
+                Op op,
+                String name,
+                String session,
+                int part,
+                BytesReference lines,
+                long newestEvent,
+                Integer parts,
+                String importId) {
             this.op = op;
             this.name = ModelConfig.validateName(name);
             this.session = session;
@@ -62,18 +70,27 @@ public final class ImportSessionAction {
                 throw new IllegalArgumentException("[parts] must be at least 1, got [" + parts + "]");
             }
             this.parts = parts;
+            this.importId = ImportModelAction.checkImportId(importId);
         }
 
         public static Request open(String name) {
-            return new Request(Op.OPEN, name, null, 0, BytesArray.EMPTY, 0, null);
+            return open(name, null);
+        }
+
+        /**
+         * @param importId the caller's name for the import, or null: the same opening sent again (its answer lost) is
+         *     answered with the session the first one opened, not refused as a second import
+         */
+        public static Request open(String name, String importId) {
+            return new Request(Op.OPEN, name, null, 0, BytesArray.EMPTY, 0, null, importId);
         }
 
         public static Request part(String name, String session, int part, BytesReference lines) {
-            return new Request(Op.PART, name, session, part, lines, 0, null);
+            return new Request(Op.PART, name, session, part, lines, 0, null, null);
         }
 
         public static Request status(String name, String session) {
-            return new Request(Op.STATUS, name, session, 0, BytesArray.EMPTY, 0, null);
+            return new Request(Op.STATUS, name, session, 0, BytesArray.EMPTY, 0, null, null);
         }
 
         /**
@@ -81,11 +98,11 @@ public final class ImportSessionAction {
          * @param newestEvent as for {@code _import}: the newest event (epoch milliseconds) the model was computed from
          */
         public static Request complete(String name, String session, Integer parts, long newestEvent) {
-            return new Request(Op.COMPLETE, name, session, 0, BytesArray.EMPTY, newestEvent, parts);
+            return new Request(Op.COMPLETE, name, session, 0, BytesArray.EMPTY, newestEvent, parts, null);
         }
 
         public static Request abort(String name, String session) {
-            return new Request(Op.ABORT, name, session, 0, BytesArray.EMPTY, 0, null);
+            return new Request(Op.ABORT, name, session, 0, BytesArray.EMPTY, 0, null, null);
         }
 
         public Request(StreamInput in) throws IOException {
@@ -97,6 +114,7 @@ public final class ImportSessionAction {
             this.lines = in.readBytesReference();
             this.newestEvent = in.readVLong();
             this.parts = in.readOptionalVInt();
+            this.importId = in.readOptionalString();
         }
 
         @Override
@@ -109,6 +127,7 @@ public final class ImportSessionAction {
             out.writeBytesReference(lines);
             out.writeVLong(newestEvent);
             out.writeOptionalVInt(parts);
+            out.writeOptionalString(importId);
         }
 
         public Op op() {
@@ -139,6 +158,10 @@ public final class ImportSessionAction {
             return parts;
         }
 
+        public String importId() {
+            return importId;
+        }
+
         @Override
         public ActionRequestValidationException validate() {
             return null;
@@ -153,12 +176,13 @@ public final class ImportSessionAction {
                     && part == other.part
                     && lines.equals(other.lines)
                     && newestEvent == other.newestEvent
-                    && Objects.equals(parts, other.parts);
+                    && Objects.equals(parts, other.parts)
+                    && Objects.equals(importId, other.importId);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(op, name, session, part, lines, newestEvent, parts);
+            return Objects.hash(op, name, session, part, lines, newestEvent, parts, importId);
         }
     }
 

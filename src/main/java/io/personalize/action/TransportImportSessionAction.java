@@ -60,12 +60,28 @@ public final class TransportImportSessionAction
         ActionListener<ImportSessionAction.Response> listener = request.op() == ImportSessionAction.Op.COMPLETE
                 ? stats.timed(ServingStats.Endpoint.IMPORT, outcome)
                 : outcome;
-        ActionListener<ImportSessions.Info> answer = listener.map(ImportSessionAction.Response::new);
         if (request.op() == ImportSessionAction.Op.OPEN) {
             sessions.open(
-                    request.name(), transportService.getTaskManager(), ImportSessionAction.NAME + "[session]", answer);
+                    request.name(),
+                    request.importId(),
+                    transportService.getTaskManager(),
+                    ImportSessionAction.NAME + "[session]",
+                    listener.delegateFailureAndWrap((l, opened) -> {
+                        if (opened.resumed() == null) {
+                            l.onResponse(new ImportSessionAction.Response(opened.opened()));
+                        } else {
+                            // the same opening sent again: the session it opened, as the node holding it says
+                            route(ImportSessionAction.Request.status(request.name(), opened.resumed()), l);
+                        }
+                    }));
             return;
         }
+        route(request, listener);
+    }
+
+    /** Runs a request of an open session on the node that holds it. */
+    private void route(ImportSessionAction.Request request, ActionListener<ImportSessionAction.Response> listener) {
+        ActionListener<ImportSessions.Info> answer = listener.map(ImportSessionAction.Response::new);
         DiscoveryNode owner = owner(request);
         if (owner.getId().equals(clusterService.localNode().getId()) == false) {
             transportService.sendRequest(

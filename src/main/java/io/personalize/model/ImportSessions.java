@@ -26,6 +26,7 @@ import org.elasticsearch.action.support.SubscribableListener;
 import org.elasticsearch.cluster.ClusterChangedEvent;
 import org.elasticsearch.cluster.ClusterState;
 import org.elasticsearch.cluster.ClusterStateListener;
+import org.elasticsearch.cluster.ClusterStateObserver;
 import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.bytes.BytesReference;
@@ -35,6 +36,7 @@ import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.common.settings.Setting;
 import org.elasticsearch.core.TimeValue;
+import org.elasticsearch.node.NodeClosedException;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
@@ -233,6 +235,9 @@ public final class ImportSessions implements ClusterStateListener {
         final TaskManager taskManager;
         final ModelVersions.Pending pending;
         final long startedAt;
+        /** The caller's name for the import ({@code import_id}), or null: its version keeps it once activated. */
+        final String importId;
+
         final VersionWriter writer;
         /** The ephemeral id of this node when it took the session: the record's holder. */
         final String ephemeralId;
@@ -248,13 +253,15 @@ public final class ImportSessions implements ClusterStateListener {
                 CancellableTask task,
                 TaskManager taskManager,
                 ModelVersions.Pending pending,
-                long startedAt) {
+                long startedAt,
+                String importId) {
             this.id = id;
             this.model = model;
             this.task = task;
             this.taskManager = taskManager;
             this.pending = pending;
             this.startedAt = startedAt;
+            this.importId = importId;
             this.writer = new VersionWriter(store.systemClient(), executor, task);
             this.ephemeralId = clusterService.localNode().getEphemeralId();
         }
@@ -288,26 +295,47 @@ public final class ImportSessions implements ClusterStateListener {
         return (CancellableTask) taskManager.register("transport", action, new SessionTask(name));
     }
 
-    /** Opens a session on this node: reserves the model's next version, creates its index and records the session. */
-    public void open(String name, TaskManager taskManager, String action, ActionListener<Info> listener) {
+    /**
+     * What an opening answers: the session it opened, or (sent again with the {@code import_id} of a session still
+     * running) the id of that session, whose state the caller asks from the node that holds it.
+     */
+    public record Opened(Info opened, String resumed) {}
+
+    /** How long an opening sent again waits for the first one to record the session it opens. */
+    static final TimeValue RESUME_WAIT = TimeValue.timeValueSeconds(30);
+
+    /**
+     * Opens a session on this node: reserves the model's next version, creates its index and records the session. With
+     * {@code importId} (null: none) the import is named, so that the same opening sent again answers the same session
+     * ({@link ImportSessionOpen}).
+     */
+    public void open(
+            String name, String importId, TaskManager taskManager, String action, ActionListener<Opened> listener) {
         long start = System.currentTimeMillis();
         CancellableTask task = register(taskManager, action, name);
         String nodeId = clusterService.localNode().getId();
         String id = new TaskId(nodeId, task.getId()).toString();
-        ActionListener<Info> released = ActionListener.wrap(listener::onResponse, e -> {
-            builds.unregisterImport(name, task);
-            taskManager.unregister(task);
-            listener.onFailure(e);
-        });
+        // a request for this session that reaches this node before it is held here waits for the opening
+        SubscribableListener<Session> opening = new SubscribableListener<>();
+        resuming.put(id, opening);
+        ActionListener<Session> done = ActionListener.runBefore(opening, () -> resuming.remove(id, opening));
+        opening.addListener(
+                ActionListener.wrap(session -> listener.onResponse(new Opened(session.info(null), null)), e -> {
+                    builds.unregisterImport(name, task);
+                    taskManager.unregister(task);
+                    listener.onFailure(e);
+                }));
         store.get(
                 name,
-                released.delegateFailureAndWrap((l, stored) ->
+                done.delegateFailureAndWrap((l, stored) ->
                         builds.settleInterrupted(stored, l.delegateFailureAndWrap((l1, model) -> {
-                            if (model.status().isImporting()) {
-                                throw new ElasticsearchStatusException(
-                                        "model [" + name + "] is already importing (task ["
-                                                + model.status().importing().taskId() + "]); wait for it to finish",
-                                        RestStatus.CONFLICT);
+                            ImportSessionOpen decided = ImportSessionOpen.decide(name, model.status(), importId);
+                            if (decided.resumed() != null) {
+                                resuming.remove(id, opening);
+                                builds.unregisterImport(name, task);
+                                taskManager.unregister(task);
+                                awaitRecord(name, importId, decided.resumed(), listener);
+                                return;
                             }
                             // registered before the status says "running": a node that reads it meanwhile must not
                             // take it for dead
@@ -317,11 +345,12 @@ public final class ImportSessions implements ClusterStateListener {
                             }
                             versions.reserve(
                                     model,
-                                    ImportVersions.running(id, nodeId, start),
+                                    ImportVersions.running(id, nodeId, start, importId),
                                     "model [" + name + "] changed while the import session opened, try again",
                                     l1.delegateFailureAndWrap((l2, pending) -> {
-                                        Session session = new Session(id, name, task, taskManager, pending, start);
-                                        ActionListener<Info> opened =
+                                        Session session =
+                                                new Session(id, name, task, taskManager, pending, start, importId);
+                                        ActionListener<Session> opened =
                                                 ImportVersions.abandonOnFailure(versions, pending, l2);
                                         session.writer.createIndex(
                                                 pending.index(),
@@ -336,10 +365,43 @@ public final class ImportSessions implements ClusterStateListener {
                                                         l3.map(
                                                                 recorded -> {
                                                                     hold(session);
-                                                                    return session.info(null);
+                                                                    return session;
                                                                 }))));
                                     }));
                         }))));
+    }
+
+    /**
+     * An opening sent again: answers the session the first one opens once it is recorded (the first may still be
+     * creating its index), or 409 if it is not recorded within {@link #RESUME_WAIT}.
+     */
+    private void awaitRecord(String name, String importId, String session, ActionListener<Opened> listener) {
+        ClusterStateObserver.waitForState(
+                clusterService,
+                threadPool.getThreadContext(),
+                new ClusterStateObserver.Listener() {
+                    @Override
+                    public void onNewClusterState(ClusterState state) {
+                        listener.onResponse(new Opened(null, session));
+                    }
+
+                    @Override
+                    public void onClusterServiceClose() {
+                        listener.onFailure(new NodeClosedException(clusterService.localNode()));
+                    }
+
+                    @Override
+                    public void onTimeout(TimeValue waited) {
+                        listener.onFailure(new ElasticsearchStatusException(
+                                "import session [" + session + "] of model [" + name + "], opened with [import_id] ["
+                                        + importId + "], is still being opened after [" + waited
+                                        + "]: send the request again",
+                                RestStatus.CONFLICT));
+                    }
+                },
+                state -> ImportSessionRecords.of(state).get(session) != null,
+                RESUME_WAIT,
+                logger);
     }
 
     /** The session is held here from now on; deleting the model or cancelling its task aborts the import. */
@@ -583,6 +645,7 @@ public final class ImportSessions implements ClusterStateListener {
                                                 items,
                                                 newestEvent,
                                                 session.startedAt,
+                                                session.importId,
                                                 ended))),
                         e -> {
                             synchronized (session) {
@@ -657,6 +720,17 @@ public final class ImportSessions implements ClusterStateListener {
             listener.onResponse(session);
             return;
         }
+        SubscribableListener<Session> underWay = resuming.get(sessionId);
+        if (underWay != null) {
+            // opened or taken over here right now: this node's cluster state may not show its record yet
+            underWay.addListener(listener.delegateFailureAndWrap((l, held) -> {
+                if (held.model.equals(name) == false) {
+                    throw notFound(name, sessionId);
+                }
+                l.onResponse(held);
+            }));
+            return;
+        }
         ImportSessionRecords.Record record =
                 ImportSessionRecords.of(clusterService.state()).get(sessionId);
         if (record == null || record.model().equals(name) == false) {
@@ -703,8 +777,14 @@ public final class ImportSessions implements ClusterStateListener {
                         throw new ElasticsearchStatusException(
                                 "model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
                     }
-                    Session session =
-                            new Session(id, name, task, taskManager, taken.pending(model.config()), taken.startedAt());
+                    Session session = new Session(
+                            id,
+                            name,
+                            task,
+                            taskManager,
+                            taken.pending(model.config()),
+                            taken.startedAt(),
+                            importing.importId());
                     long rebuildStart = System.nanoTime();
                     rebuild(
                             session,

@@ -16,8 +16,13 @@ public final class ImportVersions {
 
     /** The import that reserved {@code pending}: it started at {@code start} on {@code nodeId} as task {@code taskId}. */
     public static UnaryOperator<ModelStatus> running(String taskId, String nodeId, long start) {
+        return running(taskId, nodeId, start, null);
+    }
+
+    /** The same, named by the caller's {@code importId} (null: none), which the status keeps until the next import. */
+    public static UnaryOperator<ModelStatus> running(String taskId, String nodeId, long start, String importId) {
         return status -> status.withImport(
-                new Training(Training.State.RUNNING, taskId, nodeId, start, 0, status.lastVersion(), null));
+                new Training(Training.State.RUNNING, taskId, nodeId, start, 0, status.lastVersion(), null, importId));
     }
 
     /**

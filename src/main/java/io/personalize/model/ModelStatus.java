@@ -303,8 +303,27 @@ public record ModelStatus(
 
     /** The last (or current) training of the model and how it ended. */
     public record Training(
-            State state, String taskId, String nodeId, long startedAt, long finishedAt, long version, String reason)
+            State state,
+            String taskId,
+            String nodeId,
+            long startedAt,
+            long finishedAt,
+            long version,
+            String reason,
+            String importId)
             implements ToXContentObject, Writeable {
+
+        /** A build whose caller gave it no id (every training; an import without {@code import_id}). */
+        public Training(
+                State state,
+                String taskId,
+                String nodeId,
+                long startedAt,
+                long finishedAt,
+                long version,
+                String reason) {
+            this(state, taskId, nodeId, startedAt, finishedAt, version, reason, null);
+        }
 
         public enum State {
             RUNNING,
@@ -330,7 +349,8 @@ public record ModelStatus(
                         (Long) a[3],
                         orZero(a[4]),
                         orZero(a[5]),
-                        (String) a[6]));
+                        (String) a[6],
+                        (String) a[7]));
 
         static {
             PARSER.declareString(constructorArg(), new ParseField("state"));
@@ -340,6 +360,8 @@ public record ModelStatus(
             PARSER.declareLong(optionalConstructorArg(), new ParseField("finished_at"));
             PARSER.declareLong(optionalConstructorArg(), new ParseField("version"));
             PARSER.declareString(optionalConstructorArg(), new ParseField("reason"));
+            // an import session opened with ?import_id= (an older build ignores the field: the parser is lenient)
+            PARSER.declareString(optionalConstructorArg(), new ParseField("import_id"));
         }
 
         public Training(StreamInput in) throws IOException {
@@ -350,6 +372,7 @@ public record ModelStatus(
                     in.readZLong(),
                     in.readZLong(),
                     in.readZLong(),
+                    in.readOptionalString(),
                     in.readOptionalString());
         }
 
@@ -362,10 +385,11 @@ public record ModelStatus(
             out.writeZLong(finishedAt);
             out.writeZLong(version);
             out.writeOptionalString(reason);
+            out.writeOptionalString(importId);
         }
 
         public Training finish(State outcome, long at, String why) {
-            return new Training(outcome, taskId, nodeId, startedAt, at, version, why);
+            return new Training(outcome, taskId, nodeId, startedAt, at, version, why, importId);
         }
 
         @Override
@@ -386,6 +410,9 @@ public record ModelStatus(
             }
             if (reason != null) {
                 builder.field("reason", reason);
+            }
+            if (importId != null) {
+                builder.field("import_id", importId);
             }
             return builder.endObject();
         }

@@ -54,7 +54,7 @@ public final class RestImportSessionAction extends BaseRestHandler {
                 switch (request.method()) {
                     case POST ->
                         session == null
-                                ? ImportSessionAction.Request.open(name)
+                                ? ImportSessionAction.Request.open(name, request.param("import_id"))
                                 : ImportSessionAction.Request.complete(
                                         name,
                                         session,
