@@ -14,7 +14,8 @@ public class ImportSessionRequestSerializationTests
         String name = randomAlphaOfLengthBetween(1, 12).toLowerCase(Locale.ROOT);
         String session = randomAlphaOfLength(22) + ":" + randomNonNegativeInt();
         return switch (randomFrom(ImportSessionAction.Op.values())) {
-            case OPEN -> ImportSessionAction.Request.open(name);
+            case OPEN ->
+                ImportSessionAction.Request.open(name, randomBoolean() ? null : randomAlphaOfLengthBetween(1, 256));
             case PART ->
                 ImportSessionAction.Request.part(
                         name, session, between(1, 1000), new BytesArray(randomByteArrayOfLength(between(0, 200))));
@@ -49,5 +50,15 @@ public class ImportSessionRequestSerializationTests
                                 IllegalArgumentException.class,
                                 () -> ImportSessionAction.Request.complete("shop", "n:1", null, -1))
                         .getMessage());
+        // the opening's import_id is checked as _import's is
+        for (String bad : new String[] {"", " ", "x".repeat(257)}) {
+            assertEquals(
+                    "[import_id] must be 1 to 256 characters, not blank, got [" + bad + "]",
+                    expectThrows(IllegalArgumentException.class, () -> ImportSessionAction.Request.open("shop", bad))
+                            .getMessage());
+        }
+        assertEquals(
+                "x".repeat(256),
+                ImportSessionAction.Request.open("shop", "x".repeat(256)).importId());
     }
 }

@@ -57,7 +57,8 @@ public class ModelStatusSerializationTests extends AbstractXContentSerializingTe
                 randomNonNegativeLong(),
                 randomBoolean() ? 0 : randomNonNegativeLong(),
                 randomBoolean() ? 0 : randomNonNegativeLong(),
-                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 40));
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 40),
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 256));
     }
 
     @Override

@@ -88,6 +88,38 @@ public class ModelStatusTests extends ESTestCase {
         }
     }
 
+    /**
+     * {@code status.import} keeps an import session's {@code import_id}: shown and read back, on the wire and stored;
+     * a status stored without it (an older build, or no id) reads as none, and finishing the import keeps it.
+     */
+    public void testTheImportIdOfASessionRoundTripsWithAndWithoutIt() throws IOException {
+        for (String id : new String[] {"job-7f3a", null}) {
+            ModelStatus.Training running =
+                    new ModelStatus.Training(ModelStatus.Training.State.RUNNING, "n:5", "n", 6, 0, 3, null, id);
+            ModelStatus status = ModelStatus.created().reserveVersion().withImport(running);
+            String json = BytesReference.bytes(
+                            status.toXContent(XContentFactory.jsonBuilder(), ToXContent.EMPTY_PARAMS))
+                    .utf8ToString();
+            assertEquals(json, id != null, json.contains("\"import_id\":\"job-7f3a\""));
+            try (XContentParser parser = createParser(JsonXContent.jsonXContent, json)) {
+                assertThat(ModelStatus.PARSER.apply(parser, null).importing().importId(), equalTo(id));
+            }
+            try (org.elasticsearch.common.io.stream.BytesStreamOutput out =
+                    new org.elasticsearch.common.io.stream.BytesStreamOutput()) {
+                running.writeTo(out);
+                assertThat(new ModelStatus.Training(out.bytes().streamInput()), equalTo(running));
+            }
+            assertEquals(
+                    id,
+                    running.finish(ModelStatus.Training.State.FAILED, 9, "bad line")
+                            .importId());
+        }
+        String older = "{\"import\": {\"state\": \"running\", \"task_id\": \"n:5\", \"started_at\": 6}}";
+        try (XContentParser parser = createParser(JsonXContent.jsonXContent, older)) {
+            assertNull(ModelStatus.PARSER.apply(parser, null).importing().importId());
+        }
+    }
+
     public void testEachCreatedModelIsANewIncarnation() {
         String a = ModelStatus.created().uuid();
         String b = ModelStatus.created().uuid();
