@@ -71,7 +71,7 @@ final class ExecutorImport {
                     })
                     .collect();
             long computed = System.nanoTime();
-            JsonNode opened = client.send("POST", base + "_session", (String) null);
+            JsonNode opened = SessionImport.open(client, base);
             String session = opened.path("session").asText();
             String sessionPath = base + session;
             boolean completed = false;

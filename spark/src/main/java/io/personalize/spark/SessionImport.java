@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.http.entity.ByteArrayEntity;
 import org.apache.http.entity.ContentType;
@@ -78,7 +79,7 @@ final class SessionImport {
         long size = Files.size(file); // read before: nothing after the completion may fail the import
         List<long[]> ranges = ranges(file, partBytes);
         String base = "/_recommend/models/" + SparkTrain.encode(model) + "/_import/";
-        JsonNode opened = client.send("POST", base + "_session", (String) null);
+        JsonNode opened = open(client, base);
         String session = opened.path("session").asText();
         String sessionPath = base + session;
         boolean completed = false;
@@ -125,6 +126,39 @@ final class SessionImport {
         }
     }
 
+    /**
+     * Opens the session under a fresh random {@code import_id}, sent again with the same id (on the next node, the
+     * client's turn) when the opening gets no answer (a timeout, a connection lost) or a 429 or 5xx: a node that opened
+     * it answers the same session, rather than 409 for an import already running (its own). At most {@link #ATTEMPTS}
+     * times.
+     */
+    static JsonNode open(Elasticsearch.Client client, String base) {
+        String path = base + "_session?import_id=" + UUID.randomUUID();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.send("POST", path, (String) null);
+            } catch (Elasticsearch.ElasticsearchException e) {
+                if ((e.status() != 429 && e.status() < 500) || attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            } catch (UncheckedIOException e) {
+                if (attempt >= ATTEMPTS) {
+                    throw e;
+                }
+            }
+            pause(attempt, "opening the import session");
+        }
+    }
+
+    private static void pause(int attempt, String what) {
+        try {
+            Thread.sleep(1000L << (attempt - 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + what + " again", e);
+        }
+    }
+
     static void sendPart(Elasticsearch.Client client, String path, byte[] bytes, long part) {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -141,12 +175,7 @@ final class SessionImport {
                 }
             }
             // sending the part again replaces what its failed attempt wrote
-            try {
-                Thread.sleep(1000L << (attempt - 1));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while sending part [" + part + "] again", e);
-            }
+            pause(attempt, "sending part [" + part + "]");
         }
     }
 

@@ -2,11 +2,20 @@ package io.personalize.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,5 +58,83 @@ class SessionImportTest {
         assertArrayEquals(new long[] {0, 2}, parts.get(0));
         assertArrayEquals(new long[] {2, 33}, parts.get(1));
         assertArrayEquals(new long[] {33, 35}, parts.get(2));
+    }
+
+    /**
+     * The session's opening whose answer is lost (the node answers after the job's read timeout): the job sends it again
+     * with the same {@code import_id}, and the node answers the session the first one opened, so the job goes on with
+     * it rather than failing on a 409 for its own import.
+     */
+    @Test
+    void anOpeningWhoseAnswerIsLostIsSentAgainWithTheSameImportId() throws Exception {
+        List<String> queries = Collections.synchronizedList(new ArrayList<>());
+        HttpServer node = openingNode(queries, opening -> {
+            if (opening == 1) {
+                Thread.sleep(2_000); // opened, but answered after the client stopped waiting
+            }
+            return 200;
+        });
+        try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null, 300).open()) {
+            JsonNode opened = SessionImport.open(client, "/_recommend/models/m/_import/");
+            assertEquals("n:1", opened.path("session").asText(), opened.toString());
+            assertEquals(2, queries.size(), queries.toString());
+            assertTrue(queries.get(0).matches("import_id=[0-9a-f-]{36}"), queries.toString());
+            assertEquals(queries.get(0), queries.get(1), "the resend names the same import");
+        } finally {
+            node.stop(0);
+        }
+        // the next run names its own import
+        List<String> next = Collections.synchronizedList(new ArrayList<>());
+        HttpServer again = openingNode(next, opening -> 200);
+        try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(again), null, null).open()) {
+            SessionImport.open(client, "/_recommend/models/m/_import/");
+            assertTrue(next.size() == 1 && next.get(0).equals(queries.get(0)) == false, next + " " + queries);
+        } finally {
+            again.stop(0);
+        }
+    }
+
+    /** A refused opening (409: another import runs; 400) is not sent again: sending it again cannot change the answer. */
+    @Test
+    void aRefusedOpeningIsNotSentAgain() throws Exception {
+        List<String> queries = Collections.synchronizedList(new ArrayList<>());
+        HttpServer node = openingNode(queries, opening -> 409);
+        try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null).open()) {
+            Elasticsearch.ElasticsearchException e = assertThrows(
+                    Elasticsearch.ElasticsearchException.class,
+                    () -> SessionImport.open(client, "/_recommend/models/m/_import/"));
+            assertEquals(409, e.status());
+            assertEquals(1, queries.size(), queries.toString());
+        } finally {
+            node.stop(0);
+        }
+    }
+
+    private interface Opening {
+        int status(int opening) throws Exception;
+    }
+
+    /** A node answering the opening of session {@code n:1}; {@code opening} says with what status, after what delay. */
+    private static HttpServer openingNode(List<String> queries, Opening opening) throws Exception {
+        AtomicInteger openings = new AtomicInteger();
+        HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        node.setExecutor(Executors.newCachedThreadPool());
+        node.createContext("/_recommend/models/m/_import/_session", exchange -> {
+            queries.add(exchange.getRequestURI().getQuery());
+            int status;
+            try {
+                status = opening.status(openings.incrementAndGet());
+            } catch (Exception e) {
+                throw new java.io.IOException(e);
+            }
+            FakeNodes.answer(
+                    exchange,
+                    status,
+                    status == 200
+                            ? "{\"session\": \"n:1\", \"state\": \"open\", \"pending_version\": 8}"
+                            : "{\"error\": \"already importing\"}");
+        });
+        node.start();
+        return node;
     }
 }
