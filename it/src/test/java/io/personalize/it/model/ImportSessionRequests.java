@@ -88,6 +88,11 @@ final class ImportSessionRequests {
         return opened.path("session").asText();
     }
 
+    /** Opens a session through {@code es} named by {@code importId} (sent again, it answers the same session). */
+    EsClient.Response open(EsClient es, String importId) {
+        return es.post(Models.path(model) + "/_import/_session?import_id=" + importId, null);
+    }
+
     String sessionPath(String session) {
         return Models.path(model) + "/_import/" + session;
     }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Import sessions outlive their node, on 3 real nodes with a copy of every index on every node: the node holding a
  * session killed (kill -9) between parts, the remaining parts and the completion sent to another node, which takes the
  * session over; the cross-part id check across that takeover; a full restart mid-import; and a session whose node died
- * for good abandoned by the elected master after the timeout, its version deleted.
+ * for good abandoned by the elected master after the timeout, its version deleted; and a session's opening sent
+ * again with its {@code import_id} to another node, before and after a takeover, answering the same session.
  */
 class ImportSessionTakeoverIT {
 
@@ -92,11 +93,18 @@ class ImportSessionTakeoverIT {
         int master = cluster.master();
         int holder = (master + 1) % 3;
         int other = (master + 2) % 3;
-        String session = IMPORT.open(node(holder));
+        String session =
+                IMPORT.open(node(holder), "job-run-1").ok().path("session").asText();
         IMPORT.part(node(holder), session, 1, IMPORT.items() + users(0, 100)).ok();
         IMPORT.part(node(holder), session, 2, users(100, 200)).ok();
         try {
             kill(holder, node(other));
+            // the opening sent again with its import_id (its answer lost) to another node: that node takes the
+            // session over and answers it, its two parts written
+            JsonNode again = IMPORT.open(node(other), "job-run-1").ok();
+            assertEquals(session, again.path("session").asText(), again.toString());
+            assertEquals("open", again.path("state").asText(), again.toString());
+            assertEquals(2, again.path("parts").size(), again.toString());
             // the session is alive: its import runs, its version index stays
             assertEquals(
                     "running",
@@ -147,6 +155,57 @@ class ImportSessionTakeoverIT {
         assertEquals(
                 List.of(IMPORT.item(151), IMPORT.item(152)),
                 IMPORT.shelf(node(holder), "u150").subList(0, 2));
+    }
+
+    /**
+     * A session's opening sent again with the same {@code import_id} to another node (the first answer lost) answers the
+     * session the first opened, nothing reserved or created twice; another id or none is refused as a second import; a
+     * bad id is a 400; the completed import's id names its version and opens nothing more.
+     */
+    @Test
+    void anOpeningSentAgainWithItsImportIdAnswersTheSameSessionOnAnyNode() {
+        EsClient.Response first = IMPORT.open(node(0), "run-42");
+        assertEquals(200, first.status(), first.body());
+        JsonNode opened = first.json();
+        String session = opened.path("session").asText();
+        long pending = opened.path("pending_version").asLong();
+        JsonNode again = IMPORT.open(node(1), "run-42").ok();
+        assertEquals(session, again.path("session").asText(), again.toString());
+        assertEquals(pending, again.path("pending_version").asLong(), again.toString());
+        assertEquals("open", again.path("state").asText(), again.toString());
+        JsonNode status = Models.status(node(2), MODEL);
+        assertEquals("run-42", status.path("import").path("import_id").asText(), status.toString());
+        assertEquals(pending, status.path("last_version").asLong(), "no second version reserved: " + status);
+        assertEquals(1, dataIndices(node(2), MODEL).size(), "one version index");
+
+        assertError(IMPORT.open(node(2), "run-43"), 409, "is already importing", "another import_id");
+        assertError(node(2).post(path(MODEL) + "/_import/_session", null), 409, "is already importing", "no import_id");
+        assertError(IMPORT.open(node(1), "%20"), 400, "[import_id] must be 1 to 256 characters", "a blank id");
+        assertError(IMPORT.open(node(1), "x".repeat(257)), 400, "[import_id]", "an id too long");
+
+        IMPORT.part(node(1), session, 1, IMPORT.items() + users(0, 100) + ImportSessionRequests.POPULAR)
+                .ok();
+        JsonNode third = IMPORT.open(node(2), "run-42").ok();
+        assertEquals(session, third.path("session").asText(), third.toString());
+        assertEquals("written", third.path("parts").path(0).path("state").asText(), third.toString());
+        JsonNode completed =
+                node(2).post(IMPORT.sessionPath(session) + "/_complete", null).ok();
+        assertEquals(pending, completed.path("version").path("version").asLong(), completed.toString());
+        assertEquals("run-42", completed.path("version").path("import_id").asText(), completed.toString());
+        assertEquals(
+                Set.of(completed.path("version").path("index").asText()),
+                dataIndices(node(0), MODEL).keySet());
+        assertEquals(
+                List.of(IMPORT.item(6), IMPORT.item(7)),
+                IMPORT.shelf(node(0), "u5").subList(0, 2));
+        // the import it names is over: no new session under that id
+        assertError(
+                IMPORT.open(node(0), "run-42"),
+                409,
+                "the import [run-42] of model [" + MODEL + "] is over: its import session [" + session
+                        + "] succeeded: version [" + pending + "]",
+                "the id of a completed session");
+        assertEquals(pending, Models.status(node(0), MODEL).path("last_version").asLong());
     }
 
     @Test
