@@ -311,6 +311,17 @@ public final class ImportSessions implements ClusterStateListener {
      */
     public void open(
             String name, String importId, TaskManager taskManager, String action, ActionListener<Opened> listener) {
+        open(name, importId, importId != null, taskManager, action, listener);
+    }
+
+    /** {@code decideAgain}: a reservation that lost to another opening is decided again, once (see below). */
+    private void open(
+            String name,
+            String importId,
+            boolean decideAgain,
+            TaskManager taskManager,
+            String action,
+            ActionListener<Opened> listener) {
         long start = System.currentTimeMillis();
         CancellableTask task = register(taskManager, action, name);
         String nodeId = clusterService.localNode().getId();
@@ -319,10 +330,15 @@ public final class ImportSessions implements ClusterStateListener {
         SubscribableListener<Session> opening = new SubscribableListener<>();
         resuming.put(id, opening);
         ActionListener<Session> done = ActionListener.runBefore(opening, () -> resuming.remove(id, opening));
+        // this opening opens nothing (refused, or answered with another's session)
+        Runnable forget = () -> {
+            resuming.remove(id, opening);
+            builds.unregisterImport(name, task);
+            taskManager.unregister(task);
+        };
         opening.addListener(
                 ActionListener.wrap(session -> listener.onResponse(new Opened(session.info(null), null)), e -> {
-                    builds.unregisterImport(name, task);
-                    taskManager.unregister(task);
+                    forget.run();
                     listener.onFailure(e);
                 }));
         store.get(
@@ -331,9 +347,7 @@ public final class ImportSessions implements ClusterStateListener {
                         builds.settleInterrupted(stored, l.delegateFailureAndWrap((l1, model) -> {
                             ImportSessionOpen decided = ImportSessionOpen.decide(name, model.status(), importId);
                             if (decided.resumed() != null) {
-                                resuming.remove(id, opening);
-                                builds.unregisterImport(name, task);
-                                taskManager.unregister(task);
+                                forget.run();
                                 awaitRecord(name, importId, decided.resumed(), listener);
                                 return;
                             }
@@ -343,10 +357,7 @@ public final class ImportSessions implements ClusterStateListener {
                                 throw new ElasticsearchStatusException(
                                         "model [" + name + "] is already importing on this node", RestStatus.CONFLICT);
                             }
-                            versions.reserve(
-                                    model,
-                                    ImportVersions.running(id, nodeId, start, importId),
-                                    "model [" + name + "] changed while the import session opened, try again",
+                            ActionListener<ModelVersions.Pending> reserved =
                                     l1.delegateFailureAndWrap((l2, pending) -> {
                                         Session session =
                                                 new Session(id, name, task, taskManager, pending, start, importId);
@@ -362,12 +373,28 @@ public final class ImportSessions implements ClusterStateListener {
                                                                         start,
                                                                         nodeId,
                                                                         session.ephemeralId)),
-                                                        l3.map(
-                                                                recorded -> {
-                                                                    hold(session);
-                                                                    return session;
-                                                                }))));
-                                    }));
+                                                        l3.map(recorded -> {
+                                                            hold(session);
+                                                            return session;
+                                                        }))));
+                                    });
+                            versions.reserve(
+                                    model,
+                                    ImportVersions.running(id, nodeId, start, importId),
+                                    "model [" + name + "] changed while the import session opened, try again",
+                                    decideAgain == false
+                                            ? reserved
+                                            : reserved.delegateResponse((l2, e) -> {
+                                                if (ExceptionsHelper.status(e) != RestStatus.CONFLICT) {
+                                                    l2.onFailure(e);
+                                                    return;
+                                                }
+                                                // two openings of one import at once (one sent again while the first
+                                                // still ran): the one whose reservation lost answers the other's
+                                                // session, as read from the model now
+                                                forget.run();
+                                                open(name, importId, false, taskManager, action, listener);
+                                            }));
                         }))));
     }
 
