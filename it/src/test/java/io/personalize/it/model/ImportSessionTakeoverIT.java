@@ -206,6 +206,21 @@ class ImportSessionTakeoverIT {
                         + "] succeeded: version [" + pending + "]",
                 "the id of a completed session");
         assertEquals(pending, Models.status(node(0), MODEL).path("last_version").asLong());
+
+        // the same opening sent to the three nodes at once (a resend racing the first): one session, answered by all
+        List<CompletableFuture<EsClient.Response>> racing = List.of(0, 1, 2).stream()
+                .map(n -> CompletableFuture.supplyAsync(() -> IMPORT.open(node(n), "run-44")))
+                .toList();
+        Set<String> sessions = new java.util.HashSet<>();
+        for (CompletableFuture<EsClient.Response> answer : racing) {
+            EsClient.Response response = answer.join();
+            assertEquals(200, response.status(), response.body());
+            sessions.add(response.json().path("session").asText());
+        }
+        assertEquals(1, sessions.size(), "one session for one import_id: " + sessions);
+        assertEquals(
+                pending + 1, Models.status(node(0), MODEL).path("last_version").asLong(), "one version reserved");
+        node(0).delete(IMPORT.sessionPath(sessions.iterator().next())).ok();
     }
 
     @Test
