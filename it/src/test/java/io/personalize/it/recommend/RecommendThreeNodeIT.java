@@ -234,6 +234,7 @@ class RecommendThreeNodeIT {
         long[] acknowledged = {a, 0}; // the version last acknowledged, and its phase (0: A, 1: B, 2: C)
         List<LoadLoop.Outcome> failures;
         long b, c;
+        double[] importSeconds = new double[2];
         try (LoadLoop load = new LoadLoop(3, i -> {
             int t = i / 1_000_000, j = i % 1_000_000;
             int n = (t + j) % 3, r = (j / 3 + t) % requests.size();
@@ -256,23 +257,27 @@ class RecommendThreeNodeIT {
             }
             return answer;
         })) {
-            Thread.sleep(1_500);
+            Thread.sleep(1_000);
             List<String> onlyBList = List.copyOf(onlyB);
             known.put(a + 1, union(common, onlyBList));
+            long importing = System.nanoTime();
             b = importVersion(
                     cluster.nodes().get(1), model, versionLines(List.copyOf(common), onlyBList, shopper, history));
             synchronized (acknowledged) {
                 acknowledged[0] = b;
                 acknowledged[1] = 1;
             }
-            Thread.sleep(3_000);
+            importSeconds[0] = (System.nanoTime() - importing) / 1e9;
+            Thread.sleep(2_000);
             known.put(b + 1, known.get(a));
+            importing = System.nanoTime();
             c = importVersion(cluster.nodes().get(2), model, linesA);
             synchronized (acknowledged) {
                 acknowledged[0] = c;
                 acknowledged[1] = 2;
             }
-            Thread.sleep(3_000);
+            importSeconds[1] = (System.nanoTime() - importing) / 1e9;
+            Thread.sleep(2_000);
             load.close();
             failures = load.failures();
         }
@@ -285,17 +290,23 @@ class RecommendThreeNodeIT {
         }
         System.out.printf(
                 Locale.ROOT,
-                "RecommendThreeNodeIT: versions %d, %d, %d; %d items only A knew, %d only B; shelves %s; longest gap %.2f s%n",
+                "RecommendThreeNodeIT: versions %d, %d, %d (imports of B and C %.1f s, %.1f s); %d items only A knew, %d only B;"
+                        + " shelves %s; longest gap %.2f s%n",
                 a,
                 b,
                 c,
+                importSeconds[0],
+                importSeconds[1],
                 onlyA.size(),
                 onlyB.size(),
                 counts,
                 longestGap / 1e9);
         assertEquals(List.of(a + 1, a + 2), List.of(b, c));
         assertEquals(List.of(), failures, "answers other than a shelf during the swaps");
-        assertEquals(List.of(), List.copyOf(faults));
+        assertTrue(
+                faults.isEmpty(),
+                faults.size() + " faults, the first: "
+                        + faults.stream().limit(8).toList());
         for (int phase = 0; phase < 3; phase++) {
             for (int n = 0; n < 3; n++) {
                 assertTrue(
