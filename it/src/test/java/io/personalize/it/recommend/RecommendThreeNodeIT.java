@@ -9,6 +9,7 @@ import io.personalize.it.LoadLoop;
 import io.personalize.it.RealCluster;
 import io.personalize.it.ShelfAnswers;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -178,7 +179,8 @@ class RecommendThreeNodeIT {
      * item a shelf names from the version's documents (similar_to, because_you_viewed, popular) is one the version that
      * served it knows, every item the content term adds one it does not know; a shelf asked after an activation was
      * acknowledged is served from that version (or a later one), and after C's it is A's shelf (the same documents);
-     * shelves keep coming (no gap of 5 s), on every node in every phase.
+     * shelves keep coming (no gap of 10 s), on every node in every phase (each phase lasts until every node answered
+     * {@link #SHELVES_A_PHASE} shelves asked in it, at most a minute).
      */
     @Test
     void shelvesAcrossVersionSwapsNameOnlyWhatTheServingVersionKnows() throws Exception {
@@ -257,7 +259,7 @@ class RecommendThreeNodeIT {
             }
             return answer;
         })) {
-            Thread.sleep(1_000);
+            awaitShelvesOnEveryNode(answered, 0);
             List<String> onlyBList = List.copyOf(onlyB);
             known.put(a + 1, union(common, onlyBList));
             long importing = System.nanoTime();
@@ -268,7 +270,7 @@ class RecommendThreeNodeIT {
                 acknowledged[1] = 1;
             }
             importSeconds[0] = (System.nanoTime() - importing) / 1e9;
-            Thread.sleep(2_000);
+            awaitShelvesOnEveryNode(answered, 1);
             known.put(b + 1, known.get(a));
             importing = System.nanoTime();
             c = importVersion(cluster.nodes().get(2), model, linesA);
@@ -277,7 +279,7 @@ class RecommendThreeNodeIT {
                 acknowledged[1] = 2;
             }
             importSeconds[1] = (System.nanoTime() - importing) / 1e9;
-            Thread.sleep(2_000);
+            awaitShelvesOnEveryNode(answered, 2);
             load.close();
             failures = load.failures();
         }
@@ -310,11 +312,12 @@ class RecommendThreeNodeIT {
         for (int phase = 0; phase < 3; phase++) {
             for (int n = 0; n < 3; n++) {
                 assertTrue(
-                        counts.getOrDefault("phase " + phase + " node-" + n, 0) >= 3,
+                        counts.getOrDefault("phase " + phase + " node-" + n, 0) >= SHELVES_A_PHASE,
                         "too few shelves in phase " + phase + " on node-" + n + ": " + counts);
             }
         }
-        assertTrue(longestGap < 5_000_000_000L, "shelves stalled for " + longestGap / 1e9 + " s");
+        // (gaps seen: 0.8 to 1.4 s at load 13-20, 4.3 s at load 20-23 while C was imported)
+        assertTrue(longestGap < 10_000_000_000L, "shelves stalled for " + longestGap / 1e9 + " s");
         List<Long> kept = new ArrayList<>();
         es.get("/_recommend/models/" + model)
                 .ok()
@@ -323,6 +326,25 @@ class RecommendThreeNodeIT {
                 .forEach(v -> kept.add(v.path("version").asLong()));
         assertEquals(List.of(c, b), kept, "A's index is deleted once C is active");
         es.delete("/_recommend/models/" + model);
+    }
+
+    /** Shelves each node answers in each phase of the swap test before the next phase starts. */
+    private static final int SHELVES_A_PHASE = 5;
+
+    /**
+     * Waits until every node answered {@link #SHELVES_A_PHASE} shelves asked in {@code phase} (entries {phase, node, end
+     * nanos}), at most a minute: the phase's length follows the machine's load, not a fixed guess.
+     */
+    private static void awaitShelvesOnEveryNode(Queue<long[]> answered, long phase) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            int[] counts = new int[3];
+            answered.stream().filter(x -> x[0] == phase).forEach(x -> counts[(int) x[1]]++);
+            if (Arrays.stream(counts).allMatch(count -> count >= SHELVES_A_PHASE)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Imports a version of the model through this node; its number. */
