@@ -9,10 +9,18 @@ import io.personalize.it.LoadLoop;
 import io.personalize.it.RealCluster;
 import io.personalize.it.ShelfAnswers;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -158,5 +166,309 @@ class RecommendThreeNodeIT {
                         node.baseUrl() + " afterwards: " + requests.get(r));
             }
         }
+    }
+
+    /**
+     * Which items a version knows (has item documents for) decides what a "for you" shelf's content term may add (only
+     * items the serving version does not know), and each node keeps that per version (the serving cache's memo of known
+     * items, dropped with its version). A second model over the same shop, its versions imported: A (items X), then B
+     * (items Y: X without 20 items only A knew, with 20 others and the items A's "for you" shelf got from the content
+     * term, which B knows), then A's lines again as C (the swap back, which deletes A's index: a version deleted while
+     * shelves are served). Three clients ask shelves throughout, round robin over the 3 nodes: the shopper's "for you"
+     * with the content term, similar items of an item both know and of an item only A knew. Every answer is a 200; every
+     * item a shelf names from the version's documents (similar_to, because_you_viewed, popular) is one the version that
+     * served it knows, every item the content term adds one it does not know; a shelf asked after an activation was
+     * acknowledged is served from that version (or a later one), and after C's it is A's shelf (the same documents);
+     * shelves keep coming (no gap of 10 s), on every node in every phase (each phase lasts until every node answered
+     * {@link #SHELVES_A_PHASE} shelves asked in it, at most a minute).
+     */
+    @Test
+    void shelvesAcrossVersionSwapsNameOnlyWhatTheServingVersionKnows() throws Exception {
+        String model = world.model + "-swap";
+        EsClient es = cluster.any();
+        es.delete("/_recommend/models/" + model);
+        es.put("/_recommend/models/" + model, world.modelConfig()).ok();
+        String shopper = world.customerWithAtLeast(30);
+        List<String> history = world.history.get(shopper);
+        // the catalogue, the sample's most bought first: both versions know the shopper's items and the 60 most bought
+        Map<String, Integer> bought = new HashMap<>();
+        world.purchases.forEach(p -> bought.merge(p.sku(), 1, Integer::sum));
+        List<String> byPurchases = world.bySku.keySet().stream()
+                .sorted(Comparator.comparing((String sku) -> -bought.getOrDefault(sku, 0))
+                        .thenComparing(Comparator.naturalOrder()))
+                .toList();
+        Set<String> common = new LinkedHashSet<>(history);
+        byPurchases.stream().limit(60).forEach(common::add);
+        List<String> rest = byPurchases.stream()
+                .filter(sku -> common.contains(sku) == false)
+                .toList();
+        List<String> onlyA = rest.subList(0, 20);
+        Set<String> onlyB = new LinkedHashSet<>(rest.subList(20, 40));
+
+        String forYou = "{\"model\": \"" + model + "\", \"user_id\": \"" + shopper
+                + "\", \"size\": 20, \"explain\": true, \"content_weight\": 1, \"content_slots\": 4}";
+        List<String> requests = List.of(
+                forYou,
+                "{\"model\": \"" + model + "\", \"item_ids\": [\"" + history.getFirst()
+                        + "\"], \"size\": 20, \"explain\": true}",
+                "{\"model\": \"" + model + "\", \"item_ids\": [\"" + onlyA.getFirst()
+                        + "\"], \"size\": 20, \"explain\": true}");
+        Map<Long, Set<String>> known = new ConcurrentHashMap<>();
+        String linesA = versionLines(List.copyOf(common), onlyA, shopper, history);
+        long a = importVersion(cluster.nodes().get(0), model, linesA);
+        known.put(a, union(common, onlyA));
+        // what the content term adds for the shopper under A (items A does not know): B knows them
+        List<List<String>> shelvesOfA = new ArrayList<>();
+        for (String request : requests) {
+            shelvesOfA.add(ShelfAnswers.items(es.post("/_recommend", request).ok()));
+        }
+        for (EsClient node : cluster.nodes()) {
+            JsonNode shelf = node.post("/_recommend", forYou).ok();
+            assertEquals(shelvesOfA.getFirst(), ShelfAnswers.items(shelf), node.baseUrl());
+            onlyB.addAll(newProducts(shelf));
+        }
+        assertTrue(
+                onlyB.size() > 20,
+                "the content term added nothing to the shopper's shelf under A: the memo would not be tested");
+
+        Queue<String> faults = new ConcurrentLinkedQueue<>();
+        Queue<long[]> answered = new ConcurrentLinkedQueue<>(); // {phase, node, end nanos}
+        long[] acknowledged = {a, 0}; // the version last acknowledged, and its phase (0: A, 1: B, 2: C)
+        List<LoadLoop.Outcome> failures;
+        long b, c;
+        double[] importSeconds = new double[2];
+        try (LoadLoop load = new LoadLoop(3, i -> {
+            int t = i / 1_000_000, j = i % 1_000_000;
+            int n = (t + j) % 3, r = (j / 3 + t) % requests.size();
+            long version, phase;
+            synchronized (acknowledged) {
+                version = acknowledged[0];
+                phase = acknowledged[1];
+            }
+            EsClient node = cluster.nodes().get(n);
+            EsClient.Response answer = node.post("/_recommend", requests.get(r));
+            if (answer.status() == 200) {
+                String asked = "node-" + n + " (phase " + phase + ") " + requests.get(r);
+                JsonNode shelf = answer.json();
+                check(shelf, r == 0, known, version, asked, faults);
+                if (phase == 2 && ShelfAnswers.items(shelf).equals(shelvesOfA.get(r)) == false) {
+                    faults.add(asked + " answered " + ShelfAnswers.items(shelf) + " after the swap back, not A's "
+                            + shelvesOfA.get(r));
+                }
+                answered.add(new long[] {phase, n, System.nanoTime()});
+            }
+            return answer;
+        })) {
+            awaitShelvesOnEveryNode(answered, 0);
+            List<String> onlyBList = List.copyOf(onlyB);
+            known.put(a + 1, union(common, onlyBList));
+            long importing = System.nanoTime();
+            b = importVersion(
+                    cluster.nodes().get(1), model, versionLines(List.copyOf(common), onlyBList, shopper, history));
+            synchronized (acknowledged) {
+                acknowledged[0] = b;
+                acknowledged[1] = 1;
+            }
+            importSeconds[0] = (System.nanoTime() - importing) / 1e9;
+            awaitShelvesOnEveryNode(answered, 1);
+            known.put(b + 1, known.get(a));
+            importing = System.nanoTime();
+            c = importVersion(cluster.nodes().get(2), model, linesA);
+            synchronized (acknowledged) {
+                acknowledged[0] = c;
+                acknowledged[1] = 2;
+            }
+            importSeconds[1] = (System.nanoTime() - importing) / 1e9;
+            awaitShelvesOnEveryNode(answered, 2);
+            load.close();
+            failures = load.failures();
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        answered.forEach(x -> counts.merge("phase " + x[0] + " node-" + x[1], 1, Integer::sum));
+        long[] ends = answered.stream().mapToLong(x -> x[2]).sorted().toArray();
+        long longestGap = 0;
+        for (int i = 1; i < ends.length; i++) {
+            longestGap = Math.max(longestGap, ends[i] - ends[i - 1]);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "RecommendThreeNodeIT: versions %d, %d, %d (imports of B and C %.1f s, %.1f s); %d items only A knew, %d only B;"
+                        + " shelves %s; longest gap %.2f s%n",
+                a,
+                b,
+                c,
+                importSeconds[0],
+                importSeconds[1],
+                onlyA.size(),
+                onlyB.size(),
+                counts,
+                longestGap / 1e9);
+        assertEquals(List.of(a + 1, a + 2), List.of(b, c));
+        assertEquals(List.of(), failures, "answers other than a shelf during the swaps");
+        assertTrue(
+                faults.isEmpty(),
+                faults.size() + " faults, the first: "
+                        + faults.stream().limit(8).toList());
+        for (int phase = 0; phase < 3; phase++) {
+            for (int n = 0; n < 3; n++) {
+                assertTrue(
+                        counts.getOrDefault("phase " + phase + " node-" + n, 0) >= SHELVES_A_PHASE,
+                        "too few shelves in phase " + phase + " on node-" + n + ": " + counts);
+            }
+        }
+        // (gaps seen: 0.8 to 1.4 s at load 13-20, 4.3 s at load 20-23 while C was imported)
+        assertTrue(longestGap < 10_000_000_000L, "shelves stalled for " + longestGap / 1e9 + " s");
+        List<Long> kept = new ArrayList<>();
+        es.get("/_recommend/models/" + model)
+                .ok()
+                .path("status")
+                .path("versions")
+                .forEach(v -> kept.add(v.path("version").asLong()));
+        assertEquals(List.of(c, b), kept, "A's index is deleted once C is active");
+        es.delete("/_recommend/models/" + model);
+    }
+
+    /** Shelves each node answers in each phase of the swap test before the next phase starts. */
+    private static final int SHELVES_A_PHASE = 5;
+
+    /**
+     * Waits until every node answered {@link #SHELVES_A_PHASE} shelves asked in {@code phase} (entries {phase, node, end
+     * nanos}), at most a minute: the phase's length follows the machine's load, not a fixed guess.
+     */
+    private static void awaitShelvesOnEveryNode(Queue<long[]> answered, long phase) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            int[] counts = new int[3];
+            answered.stream().filter(x -> x[0] == phase).forEach(x -> counts[(int) x[1]]++);
+            if (Arrays.stream(counts).allMatch(count -> count >= SHELVES_A_PHASE)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Imports a version of the model through this node; its number. */
+    private static long importVersion(EsClient node, String model, String lines) {
+        return node.ndjson("/_recommend/models/" + model + "/_import", lines)
+                .ok()
+                .path("version")
+                .path("version")
+                .asLong();
+    }
+
+    private static Set<String> union(Collection<String> a, Collection<String> b) {
+        Set<String> union = new HashSet<>(a);
+        union.addAll(b);
+        return union;
+    }
+
+    /** The items a "for you" shelf got from its content term (a content_similar reason naming no item). */
+    private static Set<String> newProducts(JsonNode shelf) {
+        Set<String> items = new LinkedHashSet<>();
+        for (JsonNode r : shelf.path("recommendations")) {
+            for (JsonNode reason : r.path("reasons")) {
+                if (reason.path("type").asText().equals("content_similar") && reason.hasNonNull("item_id") == false) {
+                    items.add(r.path("item_id").asText());
+                }
+            }
+        }
+        return items;
+    }
+
+    /**
+     * Adds to {@code faults} what is wrong with a shelf asked once version {@code atLeast} was acknowledged: an older
+     * version, an item named from the version's documents that the version does not know, or (on a "for you" shelf) an
+     * item of the content term that it knows.
+     */
+    private static void check(
+            JsonNode shelf,
+            boolean forYou,
+            Map<Long, Set<String>> known,
+            long atLeast,
+            String asked,
+            Queue<String> faults) {
+        long version = shelf.path("model_version").asLong();
+        Set<String> items = known.get(version);
+        if (version < atLeast || items == null) {
+            faults.add(asked + " was served by version " + version + " once version " + atLeast + " was active");
+            return;
+        }
+        Set<String> content = forYou ? newProducts(shelf) : Set.of();
+        for (JsonNode r : shelf.path("recommendations")) {
+            String item = r.path("item_id").asText();
+            for (JsonNode reason : r.path("reasons")) {
+                String type = reason.path("type").asText();
+                if (Set.of("similar_to", "because_you_viewed", "popular").contains(type)
+                        && items.contains(item) == false) {
+                    faults.add(asked + ": version " + version + " does not know [" + item + "], named " + type);
+                }
+            }
+            if (content.contains(item) && items.contains(item)) {
+                faults.add(asked + ": version " + version + " knows [" + item + "], added by the content term");
+            }
+        }
+    }
+
+    /**
+     * A version's import lines: an item line for each of {@code common} and {@code only} (10 neighbours, from both
+     * lists), the shopper's profile (their history, 20 items from both lists), and a popular list of 30 from both.
+     */
+    private static String versionLines(List<String> common, List<String> only, String shopper, List<String> history) {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(only);
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < all.size(); i++) {
+            String item = all.get(i);
+            List<String> neighbors = new ArrayList<>();
+            for (int j = 1; neighbors.size() < 10; j++) {
+                List<String> from = j % 2 == 0 ? only : common;
+                String neighbor = from.get((i + j) % from.size());
+                if (neighbor.equals(item) == false && neighbors.contains(neighbor) == false) {
+                    neighbors.add(neighbor);
+                }
+            }
+            lines.append(EsClient.toJson(
+                            Map.of("item", item, "neighbors", neighbors, "scores", descending(10), "popularity", 1.0)))
+                    .append('\n');
+        }
+        List<String> recommended = alternating(
+                only,
+                common.stream().filter(item -> history.contains(item) == false).toList(),
+                20);
+        lines.append(EsClient.toJson(Map.of(
+                        "user",
+                        shopper,
+                        "history",
+                        history,
+                        "history_weights",
+                        Collections.nCopies(history.size(), 1.0),
+                        "items",
+                        recommended,
+                        "scores",
+                        descending(20),
+                        "because",
+                        Collections.nCopies(20, history.getFirst()))))
+                .append('\n');
+        lines.append(EsClient.toJson(Map.of("popular", alternating(only, common, 30), "scores", descending(30))))
+                .append('\n');
+        return lines.toString();
+    }
+
+    /** {@code size} items taken in turn from {@code a} and {@code b}. */
+    private static List<String> alternating(List<String> a, List<String> b, int size) {
+        List<String> items = new ArrayList<>();
+        for (int i = 0; items.size() < size; i++) {
+            items.add(i % 2 == 0 ? a.get(i / 2) : b.get(i / 2));
+        }
+        return items;
+    }
+
+    /** Scores 1, 0.98, 0.96, ... */
+    private static List<Double> descending(int size) {
+        List<Double> scores = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            scores.add(1.0 - 0.02 * i);
+        }
+        return scores;
     }
 }

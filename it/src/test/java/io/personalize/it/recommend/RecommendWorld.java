@@ -73,13 +73,17 @@ public final class RecommendWorld {
         Shop.createEventsIndex(es, world.events, shards, replicas);
         Shop.loadEvents(es, world.events, world.purchases);
         es.delete("/_recommend/models/" + world.model);
-        es.put("/_recommend/models/" + world.model, String.format(Locale.ROOT, """
-            {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["category"], "vector_field": "content_vector"},
-             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type", "time_field": "@timestamp",
-                        "weights": {"view": 1, "cart": 3, "purchase": 5}}}""", world.products, world.events))
-                .ok();
+        es.put("/_recommend/models/" + world.model, world.modelConfig()).ok();
         es.post("/_recommend/models/" + world.model + "/_train", null).ok();
         return world;
+    }
+
+    /** The configuration of a model over this shop's catalogue and events (the category attribute, the content vectors). */
+    String modelConfig() {
+        return String.format(Locale.ROOT, """
+            {"catalog": {"index": "%s", "id_field": "sku", "attributes": ["category"], "vector_field": "content_vector"},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "type_field": "type", "time_field": "@timestamp",
+                        "weights": {"view": 1, "cart": 3, "purchase": 5}}}""", products, events);
     }
 
     static Map<String, Object> productDocument(OnlineRetail.Product p) {

@@ -9,10 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.OnlineRetail;
-import io.personalize.it.RealCluster;
 import io.personalize.it.Shop;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -20,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -35,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class SecurityIT {
 
-    private static final String PASSWORD = "personalize-test";
+    private static final String PASSWORD = SecureNode.PASSWORD;
     private static EsClient admin;
     private static EsClient manager;
     private static EsClient shopper;
@@ -51,41 +47,8 @@ class SecurityIT {
     private static EsClient dlsNoCategory;
 
     @BeforeAll
-    static void secureCluster() throws URISyntaxException {
-        Path roles = Path.of(Objects.requireNonNull(SecurityIT.class.getResource("/security/roles.yml"))
-                .toURI());
-        String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
-        int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 40;
-        admin = RealCluster.start(
-                        prefix + "-secure",
-                        1,
-                        port,
-                        "--security",
-                        "--roles",
-                        roles.toString(),
-                        "--user",
-                        "manager:" + PASSWORD + ":personalize_manager",
-                        "--user",
-                        "shopper:" + PASSWORD + ":shop_search",
-                        "--user",
-                        "noprice:" + PASSWORD + ":shop_search_no_price",
-                        "--user",
-                        "eventsreader:" + PASSWORD + ":events_reader",
-                        "--user",
-                        "dlsshopper:" + PASSWORD + ":shop_search_dls",
-                        "--user",
-                        "nobody:" + PASSWORD + ":no_rights",
-                        "--user",
-                        "eventswriter:" + PASSWORD + ":events_writer",
-                        "--user",
-                        "eventsapionly:" + PASSWORD + ":events_api_only",
-                        "--user",
-                        "nocategory:" + PASSWORD + ":fls_no_category",
-                        "--user",
-                        "nosku:" + PASSWORD + ":fls_no_sku",
-                        "--user",
-                        "dlsnocategory:" + PASSWORD + ":fls_dls_no_category")
-                .any();
+    static void secureCluster() {
+        admin = SecureNode.admin();
         manager = admin.as("manager", PASSWORD);
         shopper = admin.as("shopper", PASSWORD);
         noPrice = admin.as("noprice", PASSWORD);

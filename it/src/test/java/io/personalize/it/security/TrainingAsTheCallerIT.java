@@ -7,13 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.bench.SyntheticEvents;
 import io.personalize.it.EsClient;
-import io.personalize.it.RealCluster;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,37 +25,19 @@ import org.junit.jupiter.api.Test;
  */
 class TrainingAsTheCallerIT {
 
-    private static final String PASSWORD = "personalize-test";
+    private static final String PASSWORD = SecureNode.PASSWORD;
     private static final String MODEL = "tac";
     private static final String EVENTS = "tac-events";
     private static final String ITEMS = "tac-items";
     private static final SyntheticEvents LOG = new SyntheticEvents(20_000, 1_000, 300, SyntheticEvents.DEFAULT_SEED);
 
-    private static RealCluster.Nodes cluster;
     private static EsClient admin;
     private static EsClient dlsTrainer;
     private static EsClient blindTrainer;
 
     @BeforeAll
-    static void secureNode() throws URISyntaxException {
-        Path roles =
-                Path.of(Objects.requireNonNull(TrainingAsTheCallerIT.class.getResource("/security/training-roles.yml"))
-                        .toURI());
-        String prefix = System.getenv().getOrDefault("PERSONALIZE_IT_NAME", "it");
-        // +75: a port of its own (see ImportSessionIT for the others; ShardLostMidScanIT takes +70 to +72)
-        int port = Integer.parseInt(System.getenv().getOrDefault("PERSONALIZE_IT_PORT", "19250")) + 75;
-        cluster = RealCluster.start(
-                prefix + "-trainsec",
-                1,
-                port,
-                "--security",
-                "--roles",
-                roles.toString(),
-                "--user",
-                "dlstrainer:" + PASSWORD + ":trainer_dls",
-                "--user",
-                "blindtrainer:" + PASSWORD + ":trainer_without_events");
-        admin = cluster.any();
+    static void secureNode() {
+        admin = SecureNode.admin();
         dlsTrainer = admin.as("dlstrainer", PASSWORD);
         blindTrainer = admin.as("blindtrainer", PASSWORD);
 
@@ -88,7 +66,10 @@ class TrainingAsTheCallerIT {
 
     @AfterAll
     static void cleanUp() {
-        RealCluster.killAll(cluster);
+        // the node is SecurityIT's too: what this class made goes, the node stays
+        admin.delete("/_recommend/models/" + MODEL);
+        admin.delete("/" + EVENTS);
+        admin.delete("/" + ITEMS);
     }
 
     private static boolean hidden(String item) {
