@@ -111,14 +111,14 @@ public final class ServingCache {
     /**
      * What a slot costs the numbering, as Lucene's {@code RamUsageEstimator} counts the parts: a
      * {@code ConcurrentHashMap} node (header, hash, key, value and next references), the boxed slot, and the table's
-     * reference at most 3/4 full. The id's String is the parsed list's (counted with the list while it is cached).
+     * reference (the table is at least 3/8 full). The id's String is the parsed list's (counted with the list while it is
+     * cached).
      */
     static final long BYTES_PER_SLOT = RamUsageEstimator.alignObjectSize(RamUsageEstimator.NUM_BYTES_OBJECT_HEADER
                     + Integer.BYTES
                     + 3L * RamUsageEstimator.NUM_BYTES_OBJECT_REF)
             + RamUsageEstimator.shallowSizeOfInstance(Integer.class)
-            + 4L * RamUsageEstimator.NUM_BYTES_OBJECT_REF / 3
-            + 1;
+            + 8L * RamUsageEstimator.NUM_BYTES_OBJECT_REF / 3;
 
     /** A version's numbering takes at most this share of the cache's bound: past it, new items get no slot. */
     static final int NUMBERING_SHARE = 8;
@@ -190,13 +190,21 @@ public final class ServingCache {
                 key,
                 new Entry(
                         document == null ? Cached.ABSENT : new Cached(document),
-                        3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+                        3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96 + slotBytes(document)));
         // An invalidation may have landed between the check above and the put: it bumped the generation before scanning
         // the keys, so either its scan saw this entry (and dropped it) or this recheck sees the new generation. Either
         // way, nothing read before an invalidation survives it, without a lock on the serving path.
         if (this.generation.get() != generation) {
             documents.invalidate(key);
         }
+    }
+
+    /** A list's slots, held with it: {@link NeighborList.Slots} and its array. */
+    static long slotBytes(ModelDocument document) {
+        return document instanceof NeighborList list && list.slots() != null
+                ? RamUsageEstimator.shallowSizeOfInstance(NeighborList.Slots.class)
+                        + RamUsageEstimator.sizeOf(list.slots().neighbors())
+                : 0;
     }
 
     // a test seam: runs between the generation check and the put (an invalidation landing there is the race to close)
