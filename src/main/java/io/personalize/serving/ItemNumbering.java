@@ -1,5 +1,6 @@
 package io.personalize.serving;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -118,7 +119,7 @@ public final class ItemNumbering {
                 stamp = 0;
             }
             if (stamp == Integer.MAX_VALUE) {
-                java.util.Arrays.fill(mark, 0);
+                Arrays.fill(mark, 0);
                 stamp = 0;
             }
             return ++stamp;

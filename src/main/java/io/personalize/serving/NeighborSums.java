@@ -19,7 +19,7 @@ import java.util.function.IntPredicate;
  */
 public final class NeighborSums {
 
-    private ItemSlots index; // built at the first look-up by id: a shelf's sums are never looked up by id
+    private ItemSlots index; // built at the first look-up by id (the rescorer's; a shelf looks none up)
     private final String[] items;
     private final float[] sums;
     private final String[] sources;
@@ -76,7 +76,7 @@ public final class NeighborSums {
      *
      * <p>When every source's list carries slots of one {@link ItemNumbering} (a node's lists of one version), the
      * candidates are found by slot in the numbering's per-request arrays; otherwise by hashing their ids. The same
-     * candidates, order, sums and sources either way ({@code NeighborSumsTests}).
+     * candidates, order, sums and sources either way ({@code ItemNumberingTests}).
      *
      * @param factors each source's factor (aligned with {@code sources}), or null for 1 each (repeats then allowed)
      * @param excluded items to mark ({@link #excluded}), or null for none
