@@ -7,7 +7,6 @@ import io.personalize.training.ScoringParams;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,57 +20,31 @@ import org.elasticsearch.test.ESTestCase;
  */
 public class ItemNumberingTests extends ESTestCase {
 
-    private static String id() {
-        return switch (randomInt(3)) {
-            case 0 -> "é" + randomInt(30);
-            case 1 -> "\uD83D\uDE00" + randomInt(30);
-            default -> "i" + randomInt(60);
-        };
-    }
-
     public void testSlotsSumAndScoreAsIds() {
         int bySlot = 0;
         for (int round = 0; round < 300; round++) {
-            Set<String> sourceSet = new LinkedHashSet<>();
-            int n = randomIntBetween(0, 12);
-            while (sourceSet.size() < n) {
-                sourceSet.add(id());
-            }
-            List<String> sources = new ArrayList<>(sourceSet);
-            Map<String, NeighborList> byId = new HashMap<>();
-            for (String source : sources) {
-                if (randomInt(5) == 0) {
-                    continue; // no list
-                }
-                List<String> row = new ArrayList<>();
-                int k = randomIntBetween(0, 15);
-                float[] scores = new float[k];
-                for (int p = 0; p < k; p++) {
-                    row.add(p > 0 && randomInt(10) == 0 ? row.get(p - 1) : id());
-                    scores[p] = switch (randomInt(5)) {
-                        case 0 -> 0.5f;
-                        case 1 -> 0f;
-                        case 2 -> -randomFloat() / 10;
-                        default -> randomFloat();
-                    };
-                }
-                byId.put(source, new NeighborList(source, row, scores, randomFloat() * 3));
-            }
+            List<String> sources = NeighborSumsTests.randomSources();
+            Map<String, NeighborList> byId = NeighborSumsTests.randomLists(sources);
             // lists at hand that are no source: their items' popularity is their own
             for (int extra = randomInt(3); extra > 0; extra--) {
-                String item = id();
+                String item = NeighborSumsTests.id();
                 byId.putIfAbsent(
-                        item, new NeighborList(item, List.of(id()), new float[] {randomFloat()}, randomFloat()));
+                        item,
+                        new NeighborList(
+                                item, List.of(NeighborSumsTests.id()), new float[] {randomFloat()}, randomFloat()));
             }
             // a few or many exclusions: each side of the look-up (ids among candidates, candidates among ids)
             Set<String> excluded = new HashSet<>();
             for (int x = randomFrom(0, 2, 100); x > 0; x--) {
-                excluded.add(id());
+                excluded.add(NeighborSumsTests.id());
             }
             List<String> popularItems = new ArrayList<>();
             float[] popularScores = new float[randomInt(10)];
             for (int r = 0; r < popularScores.length; r++) {
-                popularItems.add(r > 0 && randomInt(8) == 0 ? popularItems.get(r - 1) : id()); // a repeat: last counts
+                popularItems.add(
+                        r > 0 && randomInt(8) == 0
+                                ? popularItems.get(r - 1)
+                                : NeighborSumsTests.id()); // a repeat: last counts
                 popularScores[r] = randomFloat() * 4;
             }
             ScoringParams params =
@@ -85,7 +58,7 @@ public class ItemNumberingTests extends ESTestCase {
             // the version's numbering: slots not in the order of the lists (ids numbered before), at times too small
             ItemNumbering numbering = new ItemNumbering(randomFrom(10, 60, 1000));
             for (int before = randomInt(20); before > 0; before--) {
-                numbering.slot(id());
+                numbering.slot(NeighborSumsTests.id());
             }
             ItemNumbering other = new ItemNumbering(1000);
             boolean mixed = randomInt(5) == 0;
@@ -120,7 +93,7 @@ public class ItemNumberingTests extends ESTestCase {
                     ProfileScorer.scoreReached(sources, weights, bySlots, popular, params, excluded),
                     equalTo(ProfileScorer.scoreReached(sources, weights, byId, popular, params, excluded)));
         }
-        // not vacuous: most rounds summed by slot (seed 5623424611E91E55: 190 of 300)
+        // not vacuous: about half the rounds summed by slot (seeds 5623424611E91E55, 1, 2: 152, 149, 143 of 300)
         assertThat(bySlot, greaterThan(100));
     }
 
