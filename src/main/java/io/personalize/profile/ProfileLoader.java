@@ -411,7 +411,8 @@ public final class ProfileLoader {
                     continue;
                 }
                 BytesReference source = get.getSourceAsBytesRef();
-                ModelDocument doc = parse(source);
+                // a neighbour list carries its items' slots in the version's numbering from here on, cached or not
+                ModelDocument doc = cache.numbered(model, parse(source));
                 cache.put(model, item.getId(), doc, source.length(), generation);
                 fetched.add(doc);
             }

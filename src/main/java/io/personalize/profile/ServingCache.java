@@ -3,7 +3,9 @@ package io.personalize.profile;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStore;
+import io.personalize.serving.ItemNumbering;
 import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
 import io.personalize.stats.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.apache.lucene.util.RamUsageEstimator;
 import org.elasticsearch.common.cache.Cache;
 import org.elasticsearch.common.cache.CacheBuilder;
 import org.elasticsearch.common.settings.ClusterSettings;
@@ -96,6 +99,30 @@ public final class ServingCache {
      */
     private record KnownItems(long createdAt, Map<String, Boolean> items) {}
 
+    /**
+     * By version index: the version's items numbered into slots, which the neighbour lists parsed for it carry
+     * ({@link ItemNumbering}). Dropped with the version's other entries; a list cached from a dropped numbering is still
+     * served, by id (the sums use slots only when a request's lists share one numbering).
+     */
+    private final Map<String, Numbering> numberings = new ConcurrentHashMap<>();
+
+    private record Numbering(long createdAt, ItemNumbering items) {}
+
+    /**
+     * What a slot costs the numbering, as Lucene's {@code RamUsageEstimator} counts the parts: a
+     * {@code ConcurrentHashMap} node (header, hash, key, value and next references), the boxed slot, and the table's
+     * reference (the table is at least 3/8 full). The id's String is the parsed list's (counted with the list while it is
+     * cached).
+     */
+    static final long BYTES_PER_SLOT = RamUsageEstimator.alignObjectSize(RamUsageEstimator.NUM_BYTES_OBJECT_HEADER
+                    + Integer.BYTES
+                    + 3L * RamUsageEstimator.NUM_BYTES_OBJECT_REF)
+            + RamUsageEstimator.shallowSizeOfInstance(Integer.class)
+            + 8L * RamUsageEstimator.NUM_BYTES_OBJECT_REF / 3;
+
+    /** A version's numbering takes at most this share of the cache's bound: past it, new items get no slot. */
+    static final int NUMBERING_SHARE = 8;
+
     /** Items a version's memo of known items holds at most (about 100 bytes each): new items past it are read again. */
     static final int KNOWN_ITEMS_PER_VERSION = 1 << 16;
 
@@ -129,6 +156,7 @@ public final class ServingCache {
     // Elasticsearch's Cache cannot be resized: a new bound or expiry starts a new, empty one
     private synchronized void rebuild() {
         knownItems.clear();
+        numberings.clear();
         documents = CacheBuilder.<Key, Entry>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
                 .setExpireAfterAccess(expireAfterAccess)
@@ -162,13 +190,21 @@ public final class ServingCache {
                 key,
                 new Entry(
                         document == null ? Cached.ABSENT : new Cached(document),
-                        3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96));
+                        3 * sourceBytes + 2L * (model.index().length() + id.length()) + 96 + slotBytes(document)));
         // An invalidation may have landed between the check above and the put: it bumped the generation before scanning
         // the keys, so either its scan saw this entry (and dropped it) or this recheck sees the new generation. Either
         // way, nothing read before an invalidation survives it, without a lock on the serving path.
         if (this.generation.get() != generation) {
             documents.invalidate(key);
         }
+    }
+
+    /** A list's slots, held with it: {@link NeighborList.Slots} and its array. */
+    static long slotBytes(ModelDocument document) {
+        return document instanceof NeighborList list && list.slots() != null
+                ? RamUsageEstimator.shallowSizeOfInstance(NeighborList.Slots.class)
+                        + RamUsageEstimator.sizeOf(list.slots().neighbors())
+                : 0;
     }
 
     // a test seam: runs between the generation check and the put (an invalidation landing there is the race to close)
@@ -213,6 +249,29 @@ public final class ServingCache {
         }
     }
 
+    /**
+     * The document as served from the model's version: a neighbour list with its items' slots in the version's
+     * {@link ItemNumbering} (made at the version's first list), other documents as they are. A disabled cache numbers
+     * nothing.
+     */
+    ModelDocument numbered(ActiveModel model, ModelDocument document) {
+        if (document instanceof NeighborList list && limitBytes > 0) {
+            long createdAt = model.version().createdAt();
+            Numbering numbering = numberings.compute(
+                    model.index(),
+                    (index, kept) -> kept != null && kept.createdAt() == createdAt
+                            ? kept
+                            : new Numbering(createdAt, new ItemNumbering(slotsPerVersion())));
+            return numbering.items().numbered(list);
+        }
+        return document;
+    }
+
+    /** How many items a version's numbering holds at most: its share of the cache's bound. */
+    int slotsPerVersion() {
+        return (int) Math.min(Integer.MAX_VALUE - 8, limitBytes / NUMBERING_SHARE / BYTES_PER_SLOT);
+    }
+
     /** The node's copy of the shoppers' newest items kept by the events API. */
     public RecentItemsCache recentItems() {
         return recentItems;
@@ -239,6 +298,9 @@ public final class ServingCache {
         knownItems
                 .keySet()
                 .removeIf(index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false);
+        numberings
+                .keySet()
+                .removeIf(index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false);
         invalidate(key ->
                 ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
     }
@@ -251,6 +313,7 @@ public final class ServingCache {
         recentItems.invalidateIndex(index);
         generation.incrementAndGet();
         knownItems.remove(index);
+        numberings.remove(index);
         invalidate(key -> key.index().equals(index));
     }
 

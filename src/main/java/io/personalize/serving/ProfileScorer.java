@@ -189,8 +189,11 @@ public final class ProfileScorer {
         if (weights != null && weights.length != sources.size()) {
             throw new IllegalArgumentException("sources and weights must have the same length");
         }
-        NeighborSums reached =
-                NeighborSums.reached(sources, params.historyFactors(sources.size(), weights), neighbors, true);
+        double beta = params.popularityWeight();
+        float maxPopularity = popular == null ? 0f : popular.maxPopularity();
+        boolean withPopularity = popular != null && beta > 0 && maxPopularity > 0;
+        NeighborSums reached = NeighborSums.reached(
+                sources, params.historyFactors(sources.size(), weights), neighbors, true, excluded, withPopularity);
         if (reached == null) {
             List<Scored> all = score(sources, weights, neighbors, popular, params, excluded, Integer.MAX_VALUE);
             List<Scored> withSource = new ArrayList<>(all.size());
@@ -201,23 +204,32 @@ public final class ProfileScorer {
             }
             return withSource;
         }
-        double beta = params.popularityWeight();
-        float maxPopularity = popular == null ? 0f : popular.maxPopularity();
-        boolean withPopularity = popular != null && beta > 0 && maxPopularity > 0;
-        Map<String, Integer> ranks = withPopularity ? PopularRanks.of(popular) : Map.of();
+        // the popular list's scores by the candidates' slots when they have them, else by id
+        float[] popularBySlot = withPopularity && reached.numbering() != null
+                ? reached.numbering().popularity(popular)
+                : null;
+        Map<String, Integer> ranks = withPopularity && popularBySlot == null ? PopularRanks.of(popular) : Map.of();
         List<Scored> scored = new ArrayList<>(reached.size());
         for (int j = 0; j < reached.size(); j++) {
             String source = reached.source(j);
-            String item = reached.item(j);
-            if (source == null || excluded.contains(item)) {
+            if (source == null || reached.excluded(j)) {
                 continue;
             }
+            String item = reached.item(j);
             float score = reached.sum(j);
             if (withPopularity) {
                 // an item's own list, when at hand, gives its popularity; else its score on the popular list
-                NeighborList own = neighbors.get(item);
-                Integer rank = own == null ? ranks.get(item) : null;
-                float popularity = own != null ? own.popularity() : rank == null ? 0f : popular.scores()[rank];
+                NeighborList own = reached.own(j);
+                float popularity;
+                if (own != null) {
+                    popularity = own.popularity();
+                } else if (popularBySlot != null) {
+                    int slot = reached.slot(j);
+                    popularity = slot < popularBySlot.length ? popularBySlot[slot] : 0f;
+                } else {
+                    Integer rank = ranks.get(item);
+                    popularity = rank == null ? 0f : popular.scores()[rank];
+                }
                 score += (float) (beta * (Math.max(0f, popularity) / maxPopularity));
             }
             if (score > 0f) {

@@ -4,11 +4,13 @@ import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelStatus;
 import io.personalize.serving.ModelDocument;
+import io.personalize.serving.NeighborList;
 import io.personalize.serving.PopularList;
 import java.util.List;
 import java.util.Set;
 import org.elasticsearch.common.settings.ClusterSettings;
 import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.unit.ByteSizeValue;
 import org.elasticsearch.test.ESTestCase;
 
 public class ServingCacheTests extends ESTestCase {
@@ -171,6 +173,50 @@ public class ServingCacheTests extends ESTestCase {
         ActiveModel v1 = version("shop", 1, 100);
         cache.knownItem(v1, "a", true, cache.generation());
         assertNull(cache.knownItem(v1, "a"));
+    }
+
+    /**
+     * A version's lists share one numbering of its items, which belongs to that version alone: another version, the same
+     * index name recreated, or the version dropped, numbers anew (so no request mixes two versions' slots: the sums
+     * use slots only when its lists share one numbering); a disabled cache numbers nothing; the slots count in the
+     * entry's weight.
+     */
+    public void testNeighbourListsCarrySlotsOfTheirVersionsOwnNumbering() {
+        ServingCache cache = cache(Settings.EMPTY);
+        ActiveModel v1 = version("shop", 1, 100), v2 = version("shop", 2, 200);
+        NeighborList a = (NeighborList) cache.numbered(v1, list("a", "b", "c"));
+        NeighborList b = (NeighborList) cache.numbered(v1, list("b", "c", "d"));
+        assertSame(a.slots().numbering(), b.slots().numbering());
+        assertArrayEquals(new int[] {1, 2}, a.slots().neighbors());
+        assertArrayEquals(new int[] {2, 3}, b.slots().neighbors());
+        assertEquals(1, b.slots().item());
+        assertEquals(list("a", "b", "c"), a);
+        PopularList popular = new PopularList(List.of("p"), new float[] {1}, null);
+        assertSame("other documents are served as they are", popular, cache.numbered(v1, popular));
+        NeighborList other = (NeighborList) cache.numbered(v2, list("a", "b", "c"));
+        assertNotSame(a.slots().numbering(), other.slots().numbering());
+        NeighborList recreated = (NeighborList) cache.numbered(version("shop", 1, 300), list("a", "b", "c"));
+        assertNotSame(a.slots().numbering(), recreated.slots().numbering());
+        NeighborList v2Again = (NeighborList) cache.numbered(v2, list("x"));
+        assertSame(other.slots().numbering(), v2Again.slots().numbering());
+        cache.invalidateIndex(v2.index());
+        assertNotSame(
+                other.slots().numbering(),
+                ((NeighborList) cache.numbered(v2, list("x"))).slots().numbering());
+        assertNull(ServingCache.disabled().numbered(v1, list("a", "b")) instanceof NeighborList l ? l.slots() : "");
+        assertEquals(0, ServingCache.slotBytes(list("a", "b")));
+        assertTrue(ServingCache.slotBytes(a) >= 16 + 2 * Integer.BYTES);
+        // the numbering's bound: its share of the cache's
+        assertEquals(
+                ByteSizeValue.parseBytesSizeValue("1mb", "test").getBytes()
+                        / ServingCache.NUMBERING_SHARE
+                        / ServingCache.BYTES_PER_SLOT,
+                cache(Settings.builder().put(ServingCache.SIZE.getKey(), "1mb").build())
+                        .slotsPerVersion());
+    }
+
+    private static NeighborList list(String item, String... neighbors) {
+        return new NeighborList(item, List.of(neighbors), new float[neighbors.length], 1f);
     }
 
     /** A document standing for {@code label}. */

@@ -18,7 +18,7 @@ import org.elasticsearch.test.ESTestCase;
  */
 public class NeighborSumsTests extends ESTestCase {
 
-    private static String id() {
+    static String id() {
         return switch (randomInt(3)) {
             case 0 -> "é" + randomInt(30);
             case 1 -> "\uD83D\uDE00" + randomInt(30); // beyond the BMP: UTF-16 order differs from UTF-8 order
@@ -26,33 +26,47 @@ public class NeighborSumsTests extends ESTestCase {
         };
     }
 
+    /** Up to 12 distinct random source ids. */
+    static List<String> randomSources() {
+        Set<String> sourceSet = new LinkedHashSet<>();
+        int n = randomIntBetween(0, 12);
+        while (sourceSet.size() < n) {
+            sourceSet.add(id());
+        }
+        return new ArrayList<>(sourceSet);
+    }
+
+    /**
+     * Random lists of most sources: ties, zero and negative scores, Unicode ids, a row naming a neighbour twice, a
+     * random popularity.
+     */
+    static Map<String, NeighborList> randomLists(List<String> sources) {
+        Map<String, NeighborList> neighbors = new HashMap<>();
+        for (String source : sources) {
+            if (randomInt(5) == 0) {
+                continue; // no list
+            }
+            List<String> row = new ArrayList<>();
+            int k = randomIntBetween(0, 15);
+            float[] scores = new float[k];
+            for (int p = 0; p < k; p++) {
+                row.add(p > 0 && randomInt(10) == 0 ? row.get(p - 1) : id());
+                scores[p] = switch (randomInt(5)) {
+                    case 0 -> 0.5f; // ties
+                    case 1 -> 0f;
+                    case 2 -> -randomFloat() / 10;
+                    default -> randomFloat();
+                };
+            }
+            neighbors.put(source, new NeighborList(source, row, scores, randomFloat() * 3));
+        }
+        return neighbors;
+    }
+
     public void testSameSumsSourcesAndOrderAsTheScorer() {
         for (int round = 0; round < 200; round++) {
-            Set<String> sourceSet = new LinkedHashSet<>();
-            int n = randomIntBetween(0, 12);
-            while (sourceSet.size() < n) {
-                sourceSet.add(id());
-            }
-            List<String> sources = new ArrayList<>(sourceSet);
-            Map<String, NeighborList> neighbors = new HashMap<>();
-            for (String source : sources) {
-                if (randomInt(5) == 0) {
-                    continue; // no list
-                }
-                List<String> row = new ArrayList<>();
-                int k = randomIntBetween(0, 15);
-                float[] scores = new float[k];
-                for (int p = 0; p < k; p++) {
-                    row.add(p > 0 && randomInt(10) == 0 ? row.get(p - 1) : id());
-                    scores[p] = switch (randomInt(5)) {
-                        case 0 -> 0.5f; // ties
-                        case 1 -> 0f;
-                        case 2 -> -randomFloat() / 10;
-                        default -> randomFloat();
-                    };
-                }
-                neighbors.put(source, new NeighborList(source, row, scores, 1f));
-            }
+            List<String> sources = randomSources();
+            Map<String, NeighborList> neighbors = randomLists(sources);
             Set<String> excluded = new HashSet<>();
             if (randomBoolean()) {
                 excluded.add(id());
