@@ -164,6 +164,33 @@ public class SignalsCacheTests extends ESTestCase {
         assertEquals(3, cache.stats().entries());
     }
 
+    /**
+     * An entry is weighed once, when it is kept: Elasticsearch's {@code Cache} weighs an entry again each time a look-up
+     * moves it to the head of its LRU list (subtracted, then added), which summed a shopper's attribute values twice per
+     * search. Seen here through signals whose own weight grows after they are kept (their UTF-8 ids built on first
+     * use): the cache's total stays what they weighed when kept, however often they are looked up.
+     */
+    public void testAnEntryIsWeighedOnceWhenKept() {
+        SignalsCache cache =
+                new SignalsCache(Settings.EMPTY, new ClusterSettings(Settings.EMPTY, Set.of(SignalsCache.SIZE)));
+        ModelStatus.Version v1 = version(1, 1000);
+        PersonalizationSignals part = cache.popular(model(1, 7, v1), popularList("p", 1000));
+        SignalsCache.Key key = SignalsCache.keyOf(model(1, 7, v1), "u1", 10, 0, written(3));
+        PersonalizationSignals signals = new PersonalizationSignals(
+                "sku", 1, new String[] {"a"}, new float[] {1}, new float[] {0}, new float[] {0}, null, null, Map.of());
+        cache.put(key, signals);
+        long kept = SignalsCache.weight(part) + SignalsCache.weight(signals);
+        assertEquals(kept, cache.stats().bytes());
+        signals.utf8Ids();
+        assertThat(SignalsCache.weight(signals), org.hamcrest.Matchers.greaterThan(kept - SignalsCache.weight(part)));
+        for (int i = 0; i < 3; i++) {
+            // each look-up moves the entry looked up to the head of the LRU list
+            assertSame(part, cache.popular(model(1, 7, v1), popularList("p", 1000)));
+            assertSame(signals, cache.get(key));
+        }
+        assertEquals(kept, cache.stats().bytes());
+    }
+
     /** A popular list of {@code size} items named {@code prefix}0, 1, ..., scored in decreasing order. */
     private static PopularList popularList(String prefix, int size) {
         List<String> items = new ArrayList<>(size);
