@@ -147,9 +147,8 @@ public final class TransportPersonalizationSignalsAction
 
     /** What the shopper's signals are computed from, as this node knows it now (see {@link SignalsCache#keyOf}). */
     private SignalsCache.Key cacheKey(ActiveModel model, String user, int recent, long forgottenAt) {
-        // only the events API's newest items are in the node's copy (keyOf keeps nothing for those searched in the
-        // events
-        // index): no look-up for the others
+        // only the events API's newest items are in the node's copy (keyOf keeps nothing for newest items searched in
+        // the events index): no look-up for the others
         RecentItemsCache copy = profiles.cache().recentItems();
         RecentItemsCache.Known known =
                 recent > 0 && model.config().events().recentEvents() == ModelConfig.Events.RecentEvents.API

@@ -81,8 +81,8 @@ public final class SignalsCache {
     /**
      * Signals and their {@link #weight}, computed once when they are kept: Elasticsearch's {@code Cache} weighs an entry
      * each time a look-up moves it to the head of its LRU list (subtracted, then added again), which summed a shopper's
-     * attribute values twice per search; and a weight computed anew could differ from the one added (a popular part's
-     * UTF-8 ids and shipped form are built on first use), leaving the cache's total off.
+     * attribute values twice per search; and a weight computed anew differs from the one added once signals built a
+     * part lazily (their UTF-8 ids when kept with Strings), leaving the cache's total off when the entry goes.
      */
     private record Weighed(PersonalizationSignals signals, long weight) {
         static Weighed of(PersonalizationSignals signals) {
