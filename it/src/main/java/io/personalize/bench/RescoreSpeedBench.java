@@ -64,7 +64,7 @@ public final class RescoreSpeedBench {
                 default ->
                     throw new IllegalArgumentException(
                             "unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]"
-                                    + " [--throughput-seconds N] [--shards N] [--replicas N] [--only MODE]");
+                                    + " [--throughput-seconds N] [--shards N] [--replicas N] [--only MODE,...]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
@@ -129,7 +129,7 @@ public final class RescoreSpeedBench {
                 ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
                 return timed(es, body);
             });
-            runOnly(es, modes, only, cases, seconds);
+            runOnly(es, modes, only, cases, docs, seconds);
             return;
         }
         List<String> names = new ArrayList<>(modes.keySet());
@@ -229,6 +229,7 @@ public final class RescoreSpeedBench {
             Map<String, Function<RescoreCases.Case, Long>> modes,
             String only,
             List<RescoreCases.Case> cases,
+            int docs,
             int seconds) {
         List<String> names = List.of(only.split(","));
         for (String name : names) {
@@ -257,6 +258,13 @@ public final class RescoreSpeedBench {
             }
         }
         System.out.println("load average after:  " + loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --throughput-seconds %d --only %s%n",
+                docs,
+                cases.size(),
+                seconds,
+                only);
         for (String name : names) {
             List<Long> t = nanos.get(name);
             System.out.printf(
