@@ -1,6 +1,6 @@
 package io.personalize.action;
 
-import io.personalize.model.ModelIndices;
+import io.personalize.model.ModelConfig;
 import io.personalize.profile.ActiveModel;
 import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.Profile;
@@ -147,11 +147,13 @@ public final class TransportPersonalizationSignalsAction
 
     /** What the shopper's signals are computed from, as this node knows it now (see {@link SignalsCache#keyOf}). */
     private SignalsCache.Key cacheKey(ActiveModel model, String user, int recent, long forgottenAt) {
-        RecentItemsCache.Known known = recent > 0
-                ? profiles.cache()
-                        .recentItems()
-                        .get(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()), user)
-                : null;
+        // only the events API's newest items are in the node's copy (keyOf keeps nothing for newest items searched in
+        // the events index): no look-up for the others
+        RecentItemsCache copy = profiles.cache().recentItems();
+        RecentItemsCache.Known known =
+                recent > 0 && model.config().events().recentEvents() == ModelConfig.Events.RecentEvents.API
+                        ? copy.get(model.name(), copy.indexOf(model), user)
+                        : null;
         return SignalsCache.keyOf(model, user, recent, forgottenAt, known);
     }
 

@@ -5,7 +5,6 @@ import io.personalize.model.ForgottenUsers;
 import io.personalize.model.ModelBroadcasts;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
-import io.personalize.model.ModelIndices;
 import io.personalize.model.ModelStatus;
 import io.personalize.model.ModelStore;
 import io.personalize.model.VersionDataMissingException;
@@ -342,8 +341,8 @@ public final class ProfileLoader {
         // tens of seconds); a realtime GET sees every acknowledged write on any in-sync copy, and a local copy that is
         // not started yet is skipped for the next one
         MultiGetRequest mget = new MultiGetRequest().realtime(true).preference("_local");
-        String recentIndex = ModelIndices.recentIndexOf(model.name(), model.index());
         RecentItemsCache recentCopy = cache.recentItems();
+        String recentIndex = recentCopy.indexOf(model);
         long recentStamp = 0;
         if (recentUser != null) {
             // the node's copy, which the events API keeps current on every node before it answers: no read

@@ -1,8 +1,11 @@
 package io.personalize.profile;
 
+import io.personalize.model.ModelIndices;
 import io.personalize.stats.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.elasticsearch.common.cache.Cache;
@@ -106,7 +109,20 @@ public final class RecentItemsCache {
     private final AtomicLong[] stripes = new AtomicLong[STRIPES];
     private volatile long limitBytes;
     private volatile TimeValue expireAfterWrite;
-    private volatile Cache<Key, Known> entries;
+    private volatile Cache<Key, Weighed> entries;
+
+    /**
+     * A copy with its weight, computed once when it is kept: Elasticsearch's {@code Cache} weighs an entry each time a
+     * look-up moves it to the head of its LRU list (subtracted, then added again), which summed the shopper's items
+     * twice per search.
+     */
+    private record Weighed(Known known, long weight) {
+        static Weighed of(Key key, Known known) {
+            return new Weighed(
+                    known,
+                    known.bytes() + 2L * (key.index().length() + key.user().length()));
+        }
+    }
 
     public RecentItemsCache(Settings settings, ClusterSettings clusterSettings) {
         for (int i = 0; i < STRIPES; i++) {
@@ -133,11 +149,10 @@ public final class RecentItemsCache {
         for (AtomicLong stripe : stripes) {
             stripe.incrementAndGet();
         }
-        entries = CacheBuilder.<Key, Known>builder()
+        entries = CacheBuilder.<Key, Weighed>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
                 .setExpireAfterWrite(expireAfterWrite)
-                .weigher((key, known) ->
-                        known.bytes() + 2L * (key.index().length() + key.user().length()))
+                .weigher((key, weighed) -> weighed.weight())
                 .build();
     }
 
@@ -145,9 +160,34 @@ public final class RecentItemsCache {
         return stripes[(key.hashCode() & 0x7fffffff) % STRIPES];
     }
 
+    // per version index, the name of its model's newest-items index: named once, not parsed and built per request (the
+    // same String each time, whose hash is kept: the look-ups' keys hash and compare it cheaply)
+    private final Map<String, IndexName> indexNames = new ConcurrentHashMap<>();
+
+    private record IndexName(String model, String index) {}
+
+    /** The newest-items index of the model's incarnation ({@link ModelIndices#recentIndexOf}). */
+    public String indexOf(ActiveModel model) {
+        IndexName known = indexNames.get(model.index());
+        if (known == null || known.model().equals(model.name()) == false) {
+            if (indexNames.size() >= MAX_INDEX_NAMES) {
+                indexNames.clear(); // old versions' names: named again when asked
+            }
+            known = new IndexName(model.name(), ModelIndices.recentIndexOf(model.name(), model.index()));
+            indexNames.put(model.index(), known);
+        }
+        return known.index();
+    }
+
+    private static final int MAX_INDEX_NAMES = 256;
+
     /** What this node knows of the user's document, or null: read it (after taking a {@link #stamp}). */
     public Known get(String model, String index, String user) {
-        return entries.get(new Key(model, index, user));
+        return known(entries.get(new Key(model, index, user)));
+    }
+
+    private static Known known(Weighed weighed) {
+        return weighed == null ? null : weighed.known();
     }
 
     /** To take before reading the user's document, and to give to {@link #offer}. */
@@ -169,9 +209,9 @@ public final class RecentItemsCache {
             if (stripe.get() != stamp) {
                 return;
             }
-            Known held = entries.get(key);
+            Known held = known(entries.get(key));
             if (held == null || read.newerThan(held)) {
-                entries.put(key, read);
+                entries.put(key, Weighed.of(key, read));
             }
         }
     }
@@ -183,10 +223,10 @@ public final class RecentItemsCache {
             AtomicLong stripe = stripe(key);
             synchronized (stripe) {
                 stripe.incrementAndGet();
-                Known held = entries.get(key);
+                Known held = known(entries.get(key));
                 Known written = change.known();
                 if (held != null && written.newerThan(held)) {
-                    entries.put(key, written);
+                    entries.put(key, Weighed.of(key, written));
                 }
             }
         }

@@ -394,10 +394,13 @@ final class LeafSignals {
             this.terms = terms;
             long walkCost = ids.getValueCount() / walkedTermsPerLookup;
             this.walk = walkCost <= signals.size();
-            // with the segment's table, a document's item costs a probe of it as turning one item into an ordinal does:
-            // the items are turned into ordinals once more documents than items are asked about
-            this.resolveAfter = terms != null ? signals.size() : Math.min(signals.size(), walkCost);
             ShardSignals.ResolvedIds resolved = signals.resolvedKeywordIds(segmentKey);
+            // with the segment's table, a document's item costs a probe of it as turning one item into an ordinal does:
+            // the items are turned into ordinals once more documents than items are asked about, or at the first
+            // document when these signals scored the segment before (the shopper's next search: the turning is kept)
+            this.resolveAfter = resolved == null && signals.scoredBefore(segmentKey)
+                    ? 0
+                    : terms != null ? signals.size() : Math.min(signals.size(), walkCost);
             if (resolved != null) {
                 use(resolved);
             } else if (terms != null) {

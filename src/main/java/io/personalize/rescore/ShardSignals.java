@@ -243,8 +243,30 @@ final class ShardSignals {
      * when not yet (or the key is null).
      */
     ResolvedIds resolvedKeywordIds(Object segmentKey) {
-        return segmentKey == null ? null : resolvedKeywordIds.get(segmentKey);
+        ResolvedIds resolved = segmentKey == null ? null : resolvedKeywordIds.get(segmentKey);
+        return resolved == SCORED ? null : resolved;
     }
+
+    /**
+     * Whether these signals scored the segment whose core has this cache key in an earlier pass without turning their
+     * items into its ordinals, and may still keep them: then the items are worth turning at once, the cost of a pass
+     * that asks about as many documents as there are items, which the signals' next passes save (these signals are a
+     * coordinating node's copy serving the shopper again, {@link SignalsCache}). A first pass asks itself whether its
+     * documents are worth it, and is remembered here.
+     */
+    boolean scoredBefore(Object segmentKey) {
+        if (segmentKey == null) {
+            return false;
+        }
+        if (resolvedKeywordIds.size() < MAX_RESOLVED_SEGMENTS
+                && resolvedKeywordIds.putIfAbsent(segmentKey, SCORED) == null) {
+            return false;
+        }
+        return resolvedKeywordIds.get(segmentKey) == SCORED && resolvedBytes.get() < resolvedBudget();
+    }
+
+    // a segment scored once, its items not turned into its ordinals (an entry of the map within its budget's share)
+    private static final ResolvedIds SCORED = new ResolvedIds(new int[0], new int[0], null, null, null, null);
 
     /**
      * Keeps a segment's resolved keyword ids, for at most {@link #MAX_RESOLVED_SEGMENTS} segments and while all kept
@@ -252,14 +274,17 @@ final class ShardSignals {
      * kept is resolved again by its next pass.
      */
     void resolvedKeywordIds(Object segmentKey, ResolvedIds resolved) {
-        if (segmentKey == null || resolvedKeywordIds.size() >= MAX_RESOLVED_SEGMENTS) {
+        if (segmentKey == null
+                || (resolvedKeywordIds.size() >= MAX_RESOLVED_SEGMENTS
+                        && resolvedKeywordIds.containsKey(segmentKey) == false)) {
             return;
         }
         long bytes = resolved.bytes();
         if (resolvedBytes.addAndGet(bytes) > resolvedBudget()) {
             resolvedBytes.addAndGet(-bytes);
-        } else if (resolvedKeywordIds.putIfAbsent(segmentKey, resolved) != null) {
-            resolvedBytes.addAndGet(-bytes);
+        } else if (resolvedKeywordIds.putIfAbsent(segmentKey, resolved) != null
+                && resolvedKeywordIds.replace(segmentKey, SCORED, resolved) == false) {
+            resolvedBytes.addAndGet(-bytes); // another pass kept its own first
         }
     }
 

@@ -76,7 +76,19 @@ public final class SignalsCache {
     private volatile long limitBytes;
     // keyed by Key (a shopper's signals) or PersonalizationSignals.PopularKey (a model version's popular part, which
     // every shopper's signals of that version and configuration share: weighed once, here)
-    private volatile Cache<Object, PersonalizationSignals> entries;
+    private volatile Cache<Object, Weighed> entries;
+
+    /**
+     * Signals and their {@link #weight}, computed once when they are kept: Elasticsearch's {@code Cache} weighs an entry
+     * each time a look-up moves it to the head of its LRU list (subtracted, then added again), which summed a shopper's
+     * attribute values twice per search; and a weight computed anew differs from the one added once signals built a
+     * part lazily (their UTF-8 ids when kept with Strings), leaving the cache's total off when the entry goes.
+     */
+    private record Weighed(PersonalizationSignals signals, long weight) {
+        static Weighed of(PersonalizationSignals signals) {
+            return new Weighed(signals, SignalsCache.weight(signals));
+        }
+    }
 
     public SignalsCache(Settings settings, ClusterSettings clusterSettings) {
         this.limitBytes = SIZE.get(settings).getBytes();
@@ -90,10 +102,10 @@ public final class SignalsCache {
     }
 
     private synchronized void rebuild() {
-        entries = CacheBuilder.<Object, PersonalizationSignals>builder()
+        entries = CacheBuilder.<Object, Weighed>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
                 .setExpireAfterAccess(EXPIRE_AFTER_ACCESS)
-                .weigher((key, signals) -> weight(signals))
+                .weigher((key, weighed) -> weighed.weight())
                 .build();
     }
 
@@ -112,12 +124,13 @@ public final class SignalsCache {
     }
 
     public PersonalizationSignals get(Key key) {
-        return entries.get(key);
+        Weighed held = entries.get(key);
+        return held == null ? null : held.signals();
     }
 
     public void put(Key key, PersonalizationSignals signals) {
         if (limitBytes > 0) {
-            entries.put(key, signals);
+            entries.put(key, Weighed.of(signals));
         }
     }
 
@@ -136,7 +149,8 @@ public final class SignalsCache {
         }
         try {
             // built once: a second search asking meanwhile waits for it
-            return entries.computeIfAbsent(key, k -> PersonalizationSignals.popularOf(model, list));
+            return entries.computeIfAbsent(key, k -> Weighed.of(PersonalizationSignals.popularOf(model, list)))
+                    .signals();
         } catch (ExecutionException e) {
             // the build throws nothing checked: what it threw is passed on as it was
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());

@@ -442,6 +442,46 @@ public class LeafSignalsTests extends ESTestCase {
     }
 
     /**
+     * A pass that asked about fewer documents than the signals have items turns nothing into the segment's ordinals;
+     * the same signals' next pass over the segment (the shopper's next search, their signals the node's copy) turns
+     * them at its first document and keeps them: the same items as the first pass found, with the segment's table of
+     * ids and without.
+     */
+    public void testKeywordIdResolvedAtOnceByTheSignalsNextPass() throws IOException {
+        index(400);
+        PersonalizationSignals signals = signals("sku", 400, 2000);
+        for (boolean tableTerms : new boolean[] {false, true}) {
+            for (LeafReaderContext leaf : reader.leaves()) {
+                LeafReader segment = leaf.reader();
+                if (segment.getSortedSetDocValues("sku") == null) {
+                    continue;
+                }
+                Object key = segment.getCoreCacheHelper().getKey();
+                Map<Integer, Product> docs = bySegment.get(key);
+                // the first document with an id (one without asks the signals nothing)
+                int firstDoc = docs.entrySet().stream()
+                        .filter(e -> e.getValue().id() != null)
+                        .mapToInt(Map.Entry::getKey)
+                        .min()
+                        .orElseThrow();
+                ShardSignals shard = new ShardSignals(signals);
+                LeafSignals first = new LeafSignals(segment, shard, WEIGHTS, 1, 1, tableTerms, tableTerms);
+                assertThat(first.item(firstDoc), equalTo(expectedItem(signals, docs.get(firstDoc))));
+                assertNull("one document asked: nothing turned", shard.resolvedKeywordIds(key));
+                LeafSignals next = new LeafSignals(segment, shard, WEIGHTS, 1, 1, tableTerms, tableTerms);
+                assertThat(next.item(firstDoc), equalTo(expectedItem(signals, docs.get(firstDoc))));
+                assertNotNull("turned at the next pass's first document", shard.resolvedKeywordIds(key));
+                for (int doc = firstDoc + 1; doc < segment.maxDoc(); doc++) {
+                    Product product = docs.get(doc);
+                    if (product != null) {
+                        assertThat("doc " + doc, next.item(doc), equalTo(expectedItem(signals, product)));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * In a tabled segment whose items are each one document's id, the resolved items carry their documents, which a
      * pass walks instead of reading each document's ordinal; an item that is several documents' id (two products
      * sharing it, or an updated product's deleted copy beside the new one) keeps the ordinals' way: the same items

@@ -164,6 +164,46 @@ public class SignalsCacheTests extends ESTestCase {
         assertEquals(3, cache.stats().entries());
     }
 
+    /**
+     * An entry is weighed once, when it is kept: Elasticsearch's {@code Cache} weighs an entry again each time a look-up
+     * moves it to the head of its LRU list (subtracted, then added), which summed a shopper's attribute values twice per
+     * search, and subtracts a weight computed anew when it evicts it. Seen here through signals whose own weight grows
+     * after they are kept (their UTF-8 ids built on first use): once they are looked up and evicted, the cache's total
+     * is exactly what the entries left weighed when kept.
+     */
+    public void testAnEntryIsWeighedOnceWhenKept() {
+        ModelStatus.Version v1 = version(1, 1000);
+        PersonalizationSignals growing = signalsOf("a", "b", "c");
+        PersonalizationSignals other = signalsOf("d");
+        PersonalizationSignals last = signalsOf("e");
+        long limit = SignalsCache.weight(growing) + SignalsCache.weight(other) + SignalsCache.weight(last) - 1;
+        Settings settings =
+                Settings.builder().put(SignalsCache.SIZE.getKey(), limit + "b").build();
+        SignalsCache cache = new SignalsCache(settings, new ClusterSettings(settings, Set.of(SignalsCache.SIZE)));
+        SignalsCache.Key first = SignalsCache.keyOf(model(1, 7, v1), "u1", 10, 0, written(3));
+        SignalsCache.Key second = SignalsCache.keyOf(model(1, 7, v1), "u2", 10, 0, written(3));
+        cache.put(first, growing);
+        cache.put(second, other);
+        long kept = SignalsCache.weight(growing);
+        growing.utf8Ids();
+        assertThat(SignalsCache.weight(growing), org.hamcrest.Matchers.greaterThan(kept));
+        // each look-up moves its entry to the head of the LRU list: the growing one, then the other, which leaves the
+        // growing one the least recently used, evicted by the next entry
+        assertSame(growing, cache.get(first));
+        assertSame(other, cache.get(second));
+        cache.put(SignalsCache.keyOf(model(1, 7, v1), "u3", 10, 0, written(3)), last);
+        assertNull(cache.get(first));
+        assertEquals(2, cache.stats().entries());
+        assertEquals(
+                SignalsCache.weight(other) + SignalsCache.weight(last),
+                cache.stats().bytes());
+    }
+
+    private static PersonalizationSignals signalsOf(String... items) {
+        float[] scores = new float[items.length];
+        return new PersonalizationSignals("sku", 1, items, scores, scores, scores, null, null, Map.of());
+    }
+
     /** A popular list of {@code size} items named {@code prefix}0, 1, ..., scored in decreasing order. */
     private static PopularList popularList(String prefix, int size) {
         List<String> items = new ArrayList<>(size);

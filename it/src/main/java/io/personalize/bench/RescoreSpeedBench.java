@@ -50,6 +50,7 @@ public final class RescoreSpeedBench {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:19400";
         int docs = 200_000, queries = 300, rounds = 3, seconds = 10, shards = 1, replicas = 0;
         boolean fresh = false;
+        String only = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--docs" -> docs = Integer.parseInt(args[++i]);
@@ -59,10 +60,11 @@ public final class RescoreSpeedBench {
                 case "--throughput-seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--shards" -> shards = Integer.parseInt(args[++i]);
                 case "--replicas" -> replicas = Integer.parseInt(args[++i]);
+                case "--only" -> only = args[++i];
                 default ->
                     throw new IllegalArgumentException(
                             "unknown argument [" + args[i] + "]: [--docs N] [--queries N] [--rounds N] [--fresh]"
-                                    + " [--throughput-seconds N] [--shards N] [--replicas N]");
+                                    + " [--throughput-seconds N] [--shards N] [--replicas N] [--only MODE,...]");
             }
         }
         EsClient es = new EsClient(url, System.getenv("PERSONALIZE_USER"), System.getenv("PERSONALIZE_PASSWORD"));
@@ -119,6 +121,17 @@ public final class RescoreSpeedBench {
             search(es, RescoreQualityBench.peerBody(c.query(), profile, RescoreQualityBench.DEFAULT_PEER));
             return System.nanoTime() - start;
         });
+        if (only != null) {
+            // for comparisons only: the events API's model without its newest events (query-form-no-recent's model
+            // searches the events index when asked for them)
+            modes.put("query-form-api-no-recent", c -> {
+                ObjectNode body = queryForm(c, API_MODEL);
+                ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
+                return timed(es, body);
+            });
+            runOnly(es, modes, only, cases, docs, seconds);
+            return;
+        }
         List<String> names = new ArrayList<>(modes.keySet());
         Map<String, List<Long>> nanos = new LinkedHashMap<>();
         names.forEach(n -> nanos.put(n, new ArrayList<>()));
@@ -203,6 +216,75 @@ public final class RescoreSpeedBench {
                 seconds,
                 shards,
                 replicas);
+    }
+
+    /**
+     * Only the modes named (a comma-separated list), each for {@code seconds} in all, in alternating blocks of a second
+     * after a warm-up round of each: what a profiler attached to the node sees of one mode, or two modes compared by
+     * the node's CPU time per search ({@code _nodes/stats/process}), which other processes on the machine disturb less
+     * than latency. Prints, per mode, the searches, the p50 and the node's CPU milliseconds per search.
+     */
+    static void runOnly(
+            EsClient es,
+            Map<String, Function<RescoreCases.Case, Long>> modes,
+            String only,
+            List<RescoreCases.Case> cases,
+            int docs,
+            int seconds) {
+        List<String> names = List.of(only.split(","));
+        for (String name : names) {
+            if (modes.containsKey(name) == false) {
+                throw new IllegalArgumentException("unknown mode [" + name + "], one of " + modes.keySet());
+            }
+            cases.forEach(modes.get(name)::apply);
+        }
+        System.out.println("load average before: " + loadAverage());
+        Map<String, List<Long>> nanos = new LinkedHashMap<>();
+        Map<String, Long> cpuMillis = new LinkedHashMap<>();
+        names.forEach(n -> {
+            nanos.put(n, new ArrayList<>());
+            cpuMillis.put(n, 0L);
+        });
+        int q = 0;
+        for (int block = 0; block < seconds; block++) {
+            for (String name : names) {
+                Function<RescoreCases.Case, Long> mode = modes.get(name);
+                long cpu = nodeCpuMillis(es);
+                long end = System.nanoTime() + 1_000_000_000L;
+                while (System.nanoTime() < end) {
+                    nanos.get(name).add(mode.apply(cases.get(q++ % cases.size())));
+                }
+                cpuMillis.merge(name, nodeCpuMillis(es) - cpu, Long::sum);
+            }
+        }
+        System.out.println("load average after:  " + loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "reproduce: bin/bench rescore-speed --docs %d --queries %d --throughput-seconds %d --only %s%n",
+                docs,
+                cases.size(),
+                seconds,
+                only);
+        for (String name : names) {
+            List<Long> t = nanos.get(name);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-24s %d s: %,d searches, p50 %.3f ms, node CPU %.3f ms per search%n",
+                    name,
+                    seconds,
+                    t.size(),
+                    percentile(t, 50),
+                    cpuMillis.get(name) / (double) t.size());
+        }
+    }
+
+    /** The nodes' CPU time so far, summed (milliseconds). */
+    static long nodeCpuMillis(EsClient es) {
+        long millis = 0;
+        for (JsonNode node : es.get("/_nodes/stats/process").ok().path("nodes")) {
+            millis += node.path("process").path("cpu").path("total_in_millis").asLong();
+        }
+        return millis;
     }
 
     /**
