@@ -295,14 +295,11 @@ public final class ServingCache {
     public void invalidateModel(String name, String keepIndex) {
         models.remove(name);
         generation.incrementAndGet();
-        knownItems
-                .keySet()
-                .removeIf(index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false);
-        numberings
-                .keySet()
-                .removeIf(index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false);
-        invalidate(key ->
-                ModelIndices.isDataIndexOf(key.index(), name) && key.index().equals(keepIndex) == false);
+        Predicate<String> dropped =
+                index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false;
+        knownItems.keySet().removeIf(dropped);
+        numberings.keySet().removeIf(dropped);
+        invalidate(key -> dropped.test(key.index()));
     }
 
     /**

@@ -59,15 +59,20 @@ public final class ItemNumbering {
     /** The list with its items' slots in this numbering, or the list as it is when the numbering is full. */
     public NeighborList numbered(NeighborList list) {
         int own = slot(list.item());
-        List<String> neighbors = list.neighbors();
-        int[] numbered = new int[neighbors.size()];
-        for (int p = 0; p < numbered.length; p++) {
-            numbered[p] = slot(neighbors.get(p));
-            if (numbered[p] < 0) {
-                return list;
+        int[] numbered = slots(list.neighbors());
+        return own < 0 || numbered == null ? list : list.withSlots(new NeighborList.Slots(this, own, numbered));
+    }
+
+    /** The items' slots (numbering the new ones), or null when the numbering is full before the last. */
+    private int[] slots(List<String> items) {
+        int[] slots = new int[items.size()];
+        for (int p = 0; p < slots.length; p++) {
+            slots[p] = slot(items.get(p));
+            if (slots[p] < 0) {
+                return null;
             }
         }
-        return own < 0 ? list : list.withSlots(new NeighborList.Slots(this, own, numbered));
+        return slots;
     }
 
     /** A popular list's scores by slot (0 for an item not on it; a repeated item's last score), for one list. */
@@ -86,12 +91,9 @@ public final class ItemNumbering {
             return known.scores();
         }
         List<String> items = list.items();
-        int[] at = new int[items.size()];
-        for (int r = 0; r < at.length; r++) {
-            at[r] = slot(items.get(r));
-            if (at[r] < 0) {
-                return null;
-            }
+        int[] at = slots(items);
+        if (at == null) {
+            return null;
         }
         float[] scores = new float[size()];
         for (int r = 0; r < at.length; r++) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 import org.apache.http.entity.ByteArrayEntity;
 import org.apache.http.entity.ContentType;
 
@@ -134,11 +136,22 @@ final class SessionImport {
      */
     static JsonNode open(Elasticsearch.Client client, String base) {
         String path = base + "_session?import_id=" + UUID.randomUUID();
+        return sendAgain(
+                () -> client.send("POST", path, (String) null),
+                status -> status == 429 || status >= 500,
+                "opening the import session");
+    }
+
+    /**
+     * {@code request}'s answer, sent again (1, 2, 4 s apart, at most {@link #ATTEMPTS} times) when it got no answer or
+     * an error whose status {@code sendAgain} accepts.
+     */
+    private static <T> T sendAgain(Supplier<T> request, IntPredicate sendAgain, String what) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.send("POST", path, (String) null);
+                return request.get();
             } catch (Elasticsearch.ElasticsearchException e) {
-                if ((e.status() != 429 && e.status() < 500) || attempt >= ATTEMPTS) {
+                if (sendAgain.test(e.status()) == false || attempt >= ATTEMPTS) {
                     throw e;
                 }
             } catch (UncheckedIOException e) {
@@ -146,37 +159,21 @@ final class SessionImport {
                     throw e;
                 }
             }
-            pause(attempt, "opening the import session");
-        }
-    }
-
-    private static void pause(int attempt, String what) {
-        try {
-            Thread.sleep(1000L << (attempt - 1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while " + what + " again", e);
+            try {
+                Thread.sleep(1000L << (attempt - 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while " + what + " again", e);
+            }
         }
     }
 
     static void sendPart(Elasticsearch.Client client, String path, byte[] bytes, long part) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                client.send("PUT", path, new ByteArrayEntity(bytes, ContentType.create("application/x-ndjson")));
-                return;
-            } catch (Elasticsearch.ElasticsearchException e) {
-                boolean retry = e.status() == 429 || e.status() >= 500 || e.status() == 409;
-                if (retry == false || attempt >= ATTEMPTS) {
-                    throw e;
-                }
-            } catch (UncheckedIOException e) {
-                if (attempt >= ATTEMPTS) {
-                    throw e;
-                }
-            }
-            // sending the part again replaces what its failed attempt wrote
-            pause(attempt, "sending part [" + part + "]");
-        }
+        // sending the part again replaces what its failed attempt wrote
+        sendAgain(
+                () -> client.send("PUT", path, new ByteArrayEntity(bytes, ContentType.create("application/x-ndjson"))),
+                status -> status == 429 || status >= 500 || status == 409,
+                "sending part [" + part + "]");
     }
 
     /** Aborts the session after a failure; the node deletes its version (if it has not already, for a bad line). */
