@@ -186,12 +186,12 @@ class HostileEventsIT {
     /**
      * Many requests for one shopper at once (a hostile tracker, or a busy one): each merges its item into the shopper's
      * one newest-items document with a compare-and-set. Every request answers 200 with its event written, and every
-     * item counts; before, 16 of 40 such merges on one node ran out of attempts, their requests answered an error
-     * after their events were written (RecentItemsWriterSingleNodeTests).
+     * item the newest 100 keep; before, such merges ran out of attempts and their requests answered 500 after their
+     * events were written (on one node, 150 requests at once; RecentItemsWriterSingleNodeTests: 16 of 40 merges).
      */
     @Test
     void manyRequestsForOneShopperAtOnceAllAnswerAndCount() throws Exception {
-        int senders = 40;
+        int senders = 150;
         ExecutorService pool = Executors.newFixedThreadPool(senders);
         try {
             java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
@@ -204,17 +204,20 @@ class HostileEventsIT {
                 }));
             }
             go.countDown();
+            List<String> failed = new ArrayList<>();
             for (Future<EsClient.Response> f : sent) {
                 EsClient.Response response = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
-                assertEquals(200, response.status(), response.body());
-                assertEquals(
-                        201, response.json().path("items").get(0).path("status").asInt(), response.body());
+                if (response.status() != 200
+                        || response.json().path("items").get(0).path("status").asInt() != 201) {
+                    failed.add(response.status() + " " + response.body());
+                }
             }
+            assertEquals(List.of(), failed, failed.size() + " of " + senders + " requests failed");
         } finally {
             pool.shutdownNow();
         }
         JsonNode kept = recentDoc("u-many").path("_source").path("items");
-        assertEquals(senders, kept.size(), kept.toString());
+        assertEquals(Math.min(senders, 100), kept.size(), kept.toString());
     }
 
     @Test
