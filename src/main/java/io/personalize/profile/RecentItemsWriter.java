@@ -47,7 +47,7 @@ public final class RecentItemsWriter {
     private static final int MAX_CONFLICT_PAUSE_MILLIS = 500;
 
     /** A random pause (jitter) before the merge after {@code lost} lost compare-and-sets: at most 2, 4, 8... 500 ms. */
-    static TimeValue conflictPause(int lost) {
+    private static TimeValue conflictPause(int lost) {
         int bound = Math.min(MAX_CONFLICT_PAUSE_MILLIS, 2 << Math.min(lost, 16));
         return TimeValue.timeValueMillis(Randomness.get().nextInt(bound + 1));
     }
