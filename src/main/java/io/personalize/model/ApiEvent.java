@@ -49,7 +49,10 @@ public record ApiEvent(String user, String item, String type, long timeMillis, M
                         "[" + events.valueField() + "] must be a positive number, got [" + v + "]");
             }
         }
-        EventRules.Reason reason = new EventRules(nowMillis).check(user, item, weight, time, value);
+        // the rules read the earliest long as "no time": sent, it is a time too old
+        EventRules.Reason reason = time == Long.MIN_VALUE
+                ? EventRules.Reason.TOO_OLD
+                : new EventRules(nowMillis).check(user, item, weight, time, value);
         if (reason != null) {
             throw new IllegalArgumentException(describe(reason, events, time, value));
         }
@@ -68,12 +71,31 @@ public record ApiEvent(String user, String item, String type, long timeMillis, M
     private static String id(Map<String, Object> source, String field) {
         Object value = required(source, field);
         if (value instanceof String s) {
+            int unpaired = unpairedSurrogate(s);
+            if (unpaired >= 0) {
+                // stored as UTF-8, it would become U+FFFD: another id's events and newest items
+                throw new IllegalArgumentException(
+                        "[" + field + "] is not valid Unicode: an unpaired surrogate at [" + unpaired + "]");
+            }
             return s;
         }
         if (value instanceof Integer || value instanceof Long) {
             return value.toString();
         }
         throw new IllegalArgumentException("[" + field + "] must be a string, got [" + value + "]");
+    }
+
+    /** The index of the first char of {@code s} that is a surrogate without its pair, or -1. */
+    private static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static long millis(String field, Object value) {

@@ -35,6 +35,7 @@ import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
 import org.elasticsearch.common.settings.Setting;
+import org.elasticsearch.common.util.concurrent.ThreadContext;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.node.NodeClosedException;
 import org.elasticsearch.rest.RestStatus;
@@ -348,7 +349,14 @@ public final class ImportSessions implements ClusterStateListener {
                             ImportSessionOpen decided = ImportSessionOpen.decide(name, model.status(), importId);
                             if (decided.resumed() != null) {
                                 forget.run();
-                                awaitRecord(name, importId, decided.resumed(), listener);
+                                awaitRecord(
+                                        clusterService,
+                                        threadPool.getThreadContext(),
+                                        name,
+                                        importId,
+                                        decided.resumed(),
+                                        RESUME_WAIT,
+                                        listener);
                                 return;
                             }
                             // registered before the status says "running": a node that reads it meanwhile must not
@@ -400,12 +408,20 @@ public final class ImportSessions implements ClusterStateListener {
 
     /**
      * An opening sent again: answers the session the first one opens once it is recorded (the first may still be
-     * creating its index), or 409 if it is not recorded within {@link #RESUME_WAIT}.
+     * creating its index), or 409 if it is not recorded within {@code wait} ({@link #RESUME_WAIT}). Static, so that a
+     * test publishes the record (or never does) to a real {@link ClusterService} without a model store behind it.
      */
-    private void awaitRecord(String name, String importId, String session, ActionListener<Opened> listener) {
+    static void awaitRecord(
+            ClusterService clusterService,
+            ThreadContext threadContext,
+            String name,
+            String importId,
+            String session,
+            TimeValue wait,
+            ActionListener<Opened> listener) {
         ClusterStateObserver.waitForState(
                 clusterService,
-                threadPool.getThreadContext(),
+                threadContext,
                 new ClusterStateObserver.Listener() {
                     @Override
                     public void onNewClusterState(ClusterState state) {
@@ -427,7 +443,7 @@ public final class ImportSessions implements ClusterStateListener {
                     }
                 },
                 state -> ImportSessionRecords.of(state).get(session) != null,
-                RESUME_WAIT,
+                wait,
                 logger);
     }
 

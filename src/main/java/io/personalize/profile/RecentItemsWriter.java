@@ -26,6 +26,7 @@ import org.elasticsearch.action.get.MultiGetRequest;
 import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.support.ActiveShardCount;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.common.Randomness;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
@@ -42,6 +43,14 @@ public final class RecentItemsWriter {
 
     private static final int ATTEMPTS = 20;
     private static final TimeValue RETRY_DELAY = TimeValue.timeValueMillis(100);
+    /** The longest pause before merging again after losing a compare-and-set to another request. */
+    private static final int MAX_CONFLICT_PAUSE_MILLIS = 500;
+
+    /** A random pause (jitter) before the merge after {@code lost} lost compare-and-sets: at most 2, 4, 8... 500 ms. */
+    private static TimeValue conflictPause(int lost) {
+        int bound = Math.min(MAX_CONFLICT_PAUSE_MILLIS, 2 << Math.min(lost, 16));
+        return TimeValue.timeValueMillis(Randomness.get().nextInt(bound + 1));
+    }
 
     private final Client systemClient;
     private final Supplier<ForgottenUsers> forgotten;
@@ -192,7 +201,15 @@ public final class RecentItemsWriter {
                                 } else if (again.isEmpty()) {
                                     l.onResponse(null);
                                 } else if (attempts > 1) {
-                                    update(index, model, again, attempts - 1, false, written, l);
+                                    // merging again at once mostly loses again to the same racers (40 requests for
+                                    // one shopper at once: 16 ran out of attempts, after their events were written):
+                                    // each waits a random while, its bound doubling at each attempt
+                                    systemClient
+                                            .threadPool()
+                                            .schedule(
+                                                    () -> update(index, model, again, attempts - 1, false, written, l),
+                                                    conflictPause(ATTEMPTS - attempts),
+                                                    systemClient.threadPool().generic());
                                 } else {
                                     l.onFailure(new IllegalStateException("could not update the recent items of "
                                             + new ArrayList<>(again.keySet()) + ": too many concurrent updates"));

@@ -78,4 +78,28 @@ public class ApiEventTests extends ESTestCase {
         assertBad(event("user_id", ""), "[user_id] and [sku] must not be empty");
         assertBad(event("sku", "x".repeat(600)), "must be at most");
     }
+
+    /**
+     * An id that is not valid Unicode (an unpaired surrogate, which JSON's {@code \\ud800} escape can carry) is stored
+     * by the index as its UTF-8 bytes, with U+FFFD in the surrogate's place: {@code "a\\ud800b"} would be the shopper
+     * {@code "a\\ufffdb"} (the same events, the same newest items), another's history under a name that is not theirs.
+     * A 400 naming the field instead; paired surrogates (emoji) and U+FFFD itself are ids as any.
+     */
+    public void testIdsThatAreNotValidUnicodeAreRefused() {
+        assertBad(event("user_id", "a\ud800b"), "[user_id] is not valid Unicode: an unpaired surrogate at [1]");
+        assertBad(event("sku", "\udc00"), "[sku] is not valid Unicode: an unpaired surrogate at [0]");
+        assertBad(event("sku", "ab\ud83d"), "[sku] is not valid Unicode: an unpaired surrogate at [2]");
+        assertEquals(
+                "a\ud83d\ude00b",
+                ApiEvent.parse(event("user_id", "a\ud83d\ude00b"), SCHEMA, NOW).user());
+        assertEquals(
+                "a\ufffdb",
+                ApiEvent.parse(event("user_id", "a\ufffdb"), SCHEMA, NOW).user());
+    }
+
+    /** The earliest time a long holds is a time too old, named as such (not "a field of the event is missing"). */
+    public void testTheEarliestLongIsTooOldNotMissing() {
+        assertBad(event("@timestamp", Long.MIN_VALUE), "[@timestamp] is more than 50 years ago");
+        assertBad(event("@timestamp", Long.MAX_VALUE), "[@timestamp] is more than a day in the future");
+    }
 }

@@ -3,23 +3,32 @@ package io.personalize.model;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.instanceOf;
 
+import io.personalize.compat.ClusterMetadata;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.action.NoShardAvailableActionException;
 import org.elasticsearch.action.support.PlainActionFuture;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.test.ClusterServiceUtils;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.threadpool.TestThreadPool;
 import org.elasticsearch.threadpool.ThreadPool;
 
 /**
  * The master's abandonment of an idle import session ({@link ImportSessions#abandonVersion}): the version is deleted
- * only when the model, as read now, does not keep it.
+ * only when the model, as read now, does not keep it. And an opening sent again while the first one is still under way
+ * ({@link ImportSessions#awaitRecord}): it waits, on a real {@link ClusterService} whose state the test publishes step by
+ * step, for the first opening's session to be recorded.
  */
 public class ImportSessionsTests extends ESTestCase {
 
     private ThreadPool threadPool;
+    private ClusterService clusterService;
     private ModelsIndexClient index;
     private ImportSessionRecords.Record record;
 
@@ -27,6 +36,7 @@ public class ImportSessionsTests extends ESTestCase {
     public void setUp() throws Exception {
         super.setUp();
         threadPool = new TestThreadPool(getTestName());
+        clusterService = ClusterServiceUtils.createClusterService(threadPool);
         ModelStatus reserved = ModelStatus.created().reserveVersion();
         reserved = ImportVersions.running("node-1:7", "node-1", 1_000).apply(reserved);
         ModelConfig config = ModelConfigTests.parse("""
@@ -39,6 +49,7 @@ public class ImportSessionsTests extends ESTestCase {
 
     @Override
     public void tearDown() throws Exception {
+        clusterService.close();
         ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
         super.tearDown();
     }
@@ -81,5 +92,66 @@ public class ImportSessionsTests extends ESTestCase {
         assertThat(index.deleted, equalTo(List.of(record.index())));
         assertThat(index.model.status().importing().state(), equalTo(ModelStatus.Training.State.FAILED));
         assertThat(index.model.status().importing().reason(), equalTo("abandoned, as a test"));
+    }
+
+    private PlainActionFuture<ImportSessions.Opened> awaitRecord(TimeValue wait) {
+        PlainActionFuture<ImportSessions.Opened> answer = new PlainActionFuture<>();
+        ImportSessions.awaitRecord(
+                clusterService, threadPool.getThreadContext(), "shop", "k1", record.session(), wait, answer);
+        return answer;
+    }
+
+    /** Publishes {@code records} as the elected master would, in a new cluster state applied on this node. */
+    private void publish(ImportSessionRecords records) {
+        ClusterServiceUtils.setState(
+                clusterService, ClusterMetadata.withCustom(clusterService.state(), ImportSessionRecords.TYPE, records));
+    }
+
+    /**
+     * The first opening's record arrives while the one sent again waits: it answers that session (the transport action
+     * then asks the node holding it for its parts), and not before: another session's record does not end the wait.
+     */
+    public void testAnOpeningSentAgainAnswersTheSessionOnceItIsRecorded() throws Exception {
+        PlainActionFuture<ImportSessions.Opened> answer = awaitRecord(ImportSessions.RESUME_WAIT);
+        assertFalse("nothing recorded yet", answer.isDone());
+        ModelVersions.Pending other = new ModelVersions.Pending("other", 1, "i", "u", 0, null);
+        publish(ImportSessionRecords.EMPTY.with(
+                ImportSessionRecords.Record.opened("node-1:8", other, 1_000, "node-1", "ephemeral-1")));
+        assertFalse("another session's record is not the one awaited", answer.isDone());
+        publish(ImportSessionRecords.of(clusterService.state()).with(record));
+        ImportSessions.Opened opened = answer.get(10, TimeUnit.SECONDS);
+        assertEquals(record.session(), opened.resumed());
+        assertNull(opened.opened());
+    }
+
+    /** Recorded before the opening sent again looks: answered at once. */
+    public void testASessionAlreadyRecordedIsAnsweredAtOnce() throws Exception {
+        publish(ImportSessionRecords.EMPTY.with(record));
+        PlainActionFuture<ImportSessions.Opened> answer = awaitRecord(ImportSessions.RESUME_WAIT);
+        assertTrue(answer.isDone());
+        assertEquals(record.session(), answer.get().resumed());
+    }
+
+    /**
+     * The first opening never records its session (its index creation failed, its node died before it recorded): the
+     * one sent again is answered, once the wait is over, 409 naming the session, the import id and the wait, and
+     * telling to send it again (which then answers how the import ended), not a hang and not a 5xx.
+     */
+    public void testASessionNeverRecordedIsA409OnceTheWaitIsOver() {
+        TimeValue wait = TimeValue.timeValueMillis(300);
+        long start = System.nanoTime();
+        PlainActionFuture<ImportSessions.Opened> answer = awaitRecord(wait);
+        ModelVersions.Pending other = new ModelVersions.Pending("other", 1, "i", "u", 0, null);
+        publish(ImportSessionRecords.EMPTY.with(
+                ImportSessionRecords.Record.opened("node-1:8", other, 1_000, "node-1", "ephemeral-1")));
+        ExecutionException e = expectThrows(ExecutionException.class, () -> answer.get(10, TimeUnit.SECONDS));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(e.getCause(), instanceOf(ElasticsearchStatusException.class));
+        assertEquals(RestStatus.CONFLICT, ((ElasticsearchStatusException) e.getCause()).status());
+        assertEquals(
+                "import session [node-1:7] of model [shop], opened with [import_id] [k1], is still being opened after"
+                        + " [300ms]: send the request again",
+                e.getCause().getMessage());
+        assertTrue("waited " + waitedMillis + " ms", waitedMillis >= 300);
     }
 }

@@ -83,4 +83,50 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
                 IndexNotFoundException.class, () -> system().prepareGet(ModelIndices.recentIndex("shop", "never"), "u1")
                         .get());
     }
+
+    /**
+     * Many events requests for one shopper at once (a hostile or a busy tracker): each merges its item into the one
+     * document with a compare-and-set, retried when another wrote first. Every request's item must be kept; none may
+     * fail after its events were written (the caller would get an error for events already written, and send them
+     * again).
+     */
+    public void testManyConcurrentUpdatesOfOneShopperAllLand() throws Exception {
+        String index = ModelIndices.recentIndex("shop", "uuid3");
+        RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
+        PlainActionFuture<List<RecentItemsCache.Change>> first = new PlainActionFuture<>();
+        writer.update(index, "shop", Map.of("u", List.of(new RecentItems.Seen("i0", 1))), first);
+        first.get();
+        int senders = 40;
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<PlainActionFuture<List<RecentItemsCache.Change>>> answers = new java.util.ArrayList<>();
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int i = 1; i <= senders; i++) {
+            PlainActionFuture<List<RecentItemsCache.Change>> answer = new PlainActionFuture<>();
+            answers.add(answer);
+            String item = "i" + i;
+            long time = 1 + i;
+            Thread t = new Thread(() -> {
+                safeAwait(start);
+                writer.update(index, "shop", Map.of("u", List.of(new RecentItems.Seen(item, time))), answer);
+            });
+            t.start();
+            threads.add(t);
+        }
+        start.countDown();
+        int failed = 0;
+        String firstFailure = null;
+        for (PlainActionFuture<List<RecentItemsCache.Change>> answer : answers) {
+            try {
+                answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                failed++;
+                firstFailure = firstFailure == null ? e.getCause().toString() : firstFailure;
+            }
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals("requests failed after their events were written: " + firstFailure, 0, failed);
+        assertEquals(senders + 1, items(index, "u").size());
+    }
 }

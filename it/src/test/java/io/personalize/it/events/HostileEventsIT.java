@@ -133,13 +133,20 @@ class HostileEventsIT {
                 "{\"user_id\": \"u-map\", \"sku\": \"b\", \"type\": \"view\", \"@timestamp\": " + now
                         + ", \"quantity\": 2.5}", // 10: the index maps quantity as an integer: coerced, kept
                 "{\"user_id\": \"\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now + "}", // 11
-                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": null, \"@timestamp\": " + now + "}"); // 12
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": null, \"@timestamp\": " + now + "}", // 12
+                // 13: a JSON escape of half a surrogate pair: stored, it would be the id "u-\ufffd"
+                "{\"user_id\": \"u-\\ud800\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now + "}",
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + Long.MIN_VALUE
+                        + "}", // 14: the earliest long
+                "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": \"9999-12-31T23:59:59Z\"}", // 15
+                // 16: a whole pair (an emoji), escaped: an id as any
+                "{\"user_id\": \"u-\\ud83d\\ude00\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now + "}");
         EsClient.Response response =
                 cluster.any().post(eventsPath(), "{\"events\": [" + String.join(", ", events) + "]}");
         JsonNode answer = response.ok();
         JsonNode items = answer.path("items");
         assertEquals(events.size(), items.size(), answer.toString());
-        int[] expected = {201, 400, 201, 400, 400, 400, 400, 400, 400, 400, 201, 400, 400};
+        int[] expected = {201, 400, 201, 400, 400, 400, 400, 400, 400, 400, 201, 400, 400, 400, 400, 400, 201};
         String[] reasons = {
             null,
             "[user_id] and [sku] must be at most 510 bytes",
@@ -153,7 +160,11 @@ class HostileEventsIT {
             "_id",
             null,
             "must not be empty",
-            "[type] is missing"
+            "[type] is missing",
+            "[user_id] is not valid Unicode: an unpaired surrogate at [2]",
+            "[@timestamp] is more than 50 years ago",
+            "[@timestamp] is more than a day in the future",
+            null
         };
         for (int i = 0; i < expected.length; i++) {
             JsonNode item = items.get(i);
@@ -170,6 +181,43 @@ class HostileEventsIT {
                 "b", recentDoc("u-map").path("_source").path("items").get(0).asText(), "a coerced value is kept");
         // a refused event is not kept for serving either
         assertEquals(List.of("f", "e"), shelf("u-meta"));
+    }
+
+    /**
+     * Many requests for one shopper at once (a hostile tracker, or a busy one): each merges its item into the shopper's
+     * one newest-items document with a compare-and-set. Every request answers 200 with its event written, and every
+     * item the newest 100 keep; before, such merges ran out of attempts and their requests answered 500 after their
+     * events were written (on one node, 150 requests at once; RecentItemsWriterSingleNodeTests: 16 of 40 merges).
+     */
+    @Test
+    void manyRequestsForOneShopperAtOnceAllAnswerAndCount() throws Exception {
+        int senders = 150;
+        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Future<EsClient.Response>> sent = new ArrayList<>();
+            for (int i = 0; i < senders; i++) {
+                String event = event("u-many", "m" + i);
+                sent.add(pool.submit(() -> {
+                    go.await();
+                    return cluster.any().post(eventsPath(), event);
+                }));
+            }
+            go.countDown();
+            List<String> failed = new ArrayList<>();
+            for (Future<EsClient.Response> f : sent) {
+                EsClient.Response response = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                if (response.status() != 200
+                        || response.json().path("items").get(0).path("status").asInt() != 201) {
+                    failed.add(response.status() + " " + response.body());
+                }
+            }
+            assertEquals(List.of(), failed, failed.size() + " of " + senders + " requests failed");
+        } finally {
+            pool.shutdownNow();
+        }
+        JsonNode kept = recentDoc("u-many").path("_source").path("items");
+        assertEquals(Math.min(senders, 100), kept.size(), kept.toString());
     }
 
     @Test

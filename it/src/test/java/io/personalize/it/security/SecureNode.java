@@ -41,7 +41,9 @@ final class SecureNode {
             "nosku:fls_no_sku",
             "dlsnocategory:fls_dls_no_category",
             "dlstrainer:trainer_dls",
-            "blindtrainer:trainer_without_events"
+            "blindtrainer:trainer_without_events",
+            "modelmonitor:model_monitor",
+            "othertracker:other_events_writer"
         };
         String[] args = new String[3 + 2 * users.length];
         args[0] = "--security";

@@ -148,6 +148,10 @@ class SecurityIT {
         assertForbidden(manager.post("/_recommend/models/shop/_events", event));
         assertEquals(
                 401, anonymous.post("/_recommend/models/shop/_events", event).status());
+        // a tracker of another shop's events index (another model's privileges) writes nothing into this one's
+        EsClient otherTracker = admin.as("othertracker", PASSWORD);
+        assertForbidden(otherTracker.post("/_recommend/models/shop/_events", event));
+        assertForbidden(otherTracker.post("/_recommend/models/apishop/_events", event));
         // and the tracker cannot read what it wrote, nor use the model
         assertForbidden(eventsWriter.get("/sec-events/_doc/" + id));
         assertForbidden(eventsWriter.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"sec-u1\"}"));
@@ -229,11 +233,44 @@ class SecurityIT {
             assertForbidden(shopper.post("/_recommend/models/sessions/_import/_session", null));
             assertForbidden(nobody.post("/_recommend/models/sessions/_import/_session", null));
             // the manager (cluster:admin/personalize/*) may; the others may not touch its session either
-            String session = manager.post("/_recommend/models/sessions/_import/_session", null)
-                    .ok()
-                    .path("session")
-                    .asText();
+            String opening = "/_recommend/models/sessions/_import/_session?import_id=sec-k1";
+            String session = manager.post(opening, null).ok().path("session").asText();
             String path = "/_recommend/models/sessions/_import/" + session;
+            // the import id is no secret (a reader of the model sees it in status.import), but the opening sent again
+            // with it is the session action: only the import privilege resumes the session
+            EsClient modelMonitor = admin.as("modelmonitor", PASSWORD);
+            JsonNode importing = modelMonitor
+                    .get("/_recommend/models/sessions")
+                    .ok()
+                    .path("status")
+                    .path("import");
+            assertEquals("sec-k1", importing.path("import_id").asText(), importing.toString());
+            assertEquals(session, importing.path("task_id").asText(), importing.toString());
+            for (EsClient other : List.of(modelMonitor, shopper, eventsWriter, nobody)) {
+                assertForbidden(other.post(opening, null));
+                assertForbidden(other.get(path));
+                assertForbidden(other.delete(path));
+            }
+            assertEquals(401, anonymous.post(opening, null).status());
+            // the manager's own opening sent again answers its session, untouched by the refused callers
+            JsonNode again = manager.post(opening, null).ok();
+            assertEquals(session, again.path("session").asText(), again.toString());
+            assertEquals("open", again.path("state").asText(), again.toString());
+            // the id names an import of this model only: another model opening with it gets a session of its own
+            assertEquals(
+                    201,
+                    admin.put("/_recommend/models/sessions2", Shop.modelConfig("sec-private", "sec-events"))
+                            .status());
+            try {
+                String other = manager.post("/_recommend/models/sessions2/_import/_session?import_id=sec-k1", null)
+                        .ok()
+                        .path("session")
+                        .asText();
+                assertNotEquals(session, other);
+                manager.delete("/_recommend/models/sessions2/_import/" + other).ok();
+            } finally {
+                admin.delete("/_recommend/models/sessions2");
+            }
             assertForbidden(shopper.send("PUT", path + "/1", lines, "application/x-ndjson"));
             assertForbidden(shopper.get(path));
             assertForbidden(shopper.post(path + "/_complete", null));
