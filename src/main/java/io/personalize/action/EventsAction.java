@@ -15,6 +15,7 @@ import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.core.Nullable;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
@@ -164,25 +165,38 @@ public final class EventsAction {
     public static final class Response extends ActionResponse implements ToXContentObject {
         private final long tookMillis;
         private final List<Item> items;
+        /** Null, or why the shoppers' newest items were not all updated after their events were written. */
+        private final @Nullable Item recentItems;
 
-        public Response(long tookMillis, List<Item> items) {
+        public Response(long tookMillis, List<Item> items, @Nullable Item recentItems) {
             this.tookMillis = tookMillis;
             this.items = List.copyOf(items);
+            this.recentItems = recentItems;
         }
 
         public Response(StreamInput in) throws IOException {
             this.tookMillis = in.readVLong();
             this.items = in.readCollectionAsImmutableList(Item::new);
+            this.recentItems = in.readOptionalWriteable(Item::new);
         }
 
         @Override
         public void writeTo(StreamOutput out) throws IOException {
             out.writeVLong(tookMillis);
             out.writeCollection(items);
+            out.writeOptionalWriteable(recentItems);
+        }
+
+        public long took() {
+            return tookMillis;
         }
 
         public List<Item> items() {
             return items;
+        }
+
+        public @Nullable Item recentItems() {
+            return recentItems;
         }
 
         public boolean hasErrors() {
@@ -192,6 +206,11 @@ public final class EventsAction {
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject().field("took", tookMillis).field("errors", hasErrors());
+            if (recentItems != null) {
+                // the events are written (their items say so, and are not to be sent again): only the real-time
+                // newest items of some shoppers were not updated
+                builder.field("recent_items", recentItems);
+            }
             builder.startArray("items");
             for (Item item : items) {
                 item.toXContent(builder, params);
@@ -201,12 +220,15 @@ public final class EventsAction {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Response other && tookMillis == other.tookMillis && items.equals(other.items);
+            return o instanceof Response other
+                    && tookMillis == other.tookMillis
+                    && items.equals(other.items)
+                    && Objects.equals(recentItems, other.recentItems);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(tookMillis, items);
+            return Objects.hash(tookMillis, items, recentItems);
         }
     }
 }

@@ -108,7 +108,7 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
             }
         }
         if (valid.isEmpty()) {
-            listener.onResponse(new EventsAction.Response(millisSince(start), List.of(items)));
+            listener.onResponse(new EventsAction.Response(millisSince(start), List.of(items), null));
             return;
         }
         // as the caller: the injected client runs with the thread context of the request, security's user included
@@ -138,17 +138,37 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                     index,
                     model.name(),
                     seen,
-                    l.delegateFailureAndWrap((l2, changes) -> leaveNothingOfADeletedModel(
+                    l.delegateFailureAndWrap((l2, merged) -> leaveNothingOfADeletedModel(
                             model,
                             index,
                             l2.delegateFailureAndWrap((l3, ok) -> RecentItemsChangedAction.broadcast(
                                     profiles.systemClient(),
                                     model.name(),
                                     index,
-                                    changes,
+                                    merged.changes(),
                                     nodeId -> clusterService.state().nodes().nodeExists(nodeId),
-                                    l3.map(told -> new EventsAction.Response(millisSince(start), List.of(items))))))));
+                                    l3.map(told -> new EventsAction.Response(
+                                            millisSince(start), List.of(items), notMerged(model, merged))))))));
         }));
+    }
+
+    /**
+     * The merge's failure as the answer's {@code recent_items}, or null. The events are written: answering an error
+     * would have them sent again (written twice), so the request answers their items, and says that some shoppers'
+     * newest items count only from the events index (at the next training, or after a refresh with
+     * {@code recent_events: index}).
+     */
+    private static EventsAction.Item notMerged(ModelStore.StoredModel model, RecentItemsWriter.Merged merged) {
+        if (merged.failure() == null) {
+            return null;
+        }
+        Throwable cause = ExceptionsHelper.unwrapCause(merged.failure());
+        logger.warn("model [" + model.name() + "]: events written, newest items not all updated", merged.failure());
+        return EventsAction.Item.failed(
+                ExceptionsHelper.status(cause),
+                org.elasticsearch.ElasticsearchException.getExceptionName(cause),
+                "the events are written; the newest items of some of their shoppers were not updated: "
+                        + cause.getMessage());
     }
 
     /**

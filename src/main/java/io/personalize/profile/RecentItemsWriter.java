@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceAlreadyExistsException;
 import org.elasticsearch.action.ActionListener;
@@ -27,9 +28,11 @@ import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.support.ActiveShardCount;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.Randomness;
+import org.elasticsearch.core.Nullable;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.engine.VersionConflictEngineException;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.xcontent.ToXContent;
 import org.elasticsearch.xcontent.XContentFactory;
 
@@ -69,17 +72,31 @@ public final class RecentItemsWriter {
      * document after the deletion finds the forgetting in the cluster state once written, and merges again.
      */
     public void update(
-            String index,
-            String model,
-            Map<String, List<RecentItems.Seen>> seen,
-            ActionListener<List<RecentItemsCache.Change>> listener) {
+            String index, String model, Map<String, List<RecentItems.Seen>> seen, ActionListener<Merged> listener) {
         List<RecentItemsCache.Change> written = new ArrayList<>();
         if (seen.isEmpty()) {
-            listener.onResponse(written);
+            listener.onResponse(new Merged(written, null));
             return;
         }
-        update(index, model, seen, ATTEMPTS, true, written, listener.map(ignored -> written));
+        update(
+                index,
+                model,
+                seen,
+                ATTEMPTS,
+                true,
+                written,
+                ActionListener.wrap(
+                        ok -> listener.onResponse(new Merged(written, null)),
+                        e -> listener.onResponse(new Merged(written, e))));
     }
+
+    /**
+     * What a merge wrote ({@code changes}, to send to every node's copy), and why it stopped short of some users
+     * ({@code failure}, null when every user's document was written). The merge comes after the events are written:
+     * a failure here must not fail the events' request (its caller would send them again), so it is an answer.
+     */
+    public record Merged(
+            List<RecentItemsCache.Change> changes, @Nullable Exception failure) {}
 
     /** The write of a bulk item: the document's new items (null: deleted), at the write's sequence number. */
     private static RecentItemsCache.Change change(BulkItemResponse item, Map<String, RecentItems> next) {
@@ -211,8 +228,10 @@ public final class RecentItemsWriter {
                                                     conflictPause(ATTEMPTS - attempts),
                                                     systemClient.threadPool().generic());
                                 } else {
-                                    l.onFailure(new IllegalStateException("could not update the recent items of "
-                                            + new ArrayList<>(again.keySet()) + ": too many concurrent updates"));
+                                    l.onFailure(new ElasticsearchStatusException(
+                                            "could not update the recent items of " + new ArrayList<>(again.keySet())
+                                                    + ": too many concurrent updates",
+                                            RestStatus.CONFLICT));
                                 }
                             }));
                         },

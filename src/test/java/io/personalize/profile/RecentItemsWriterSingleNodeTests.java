@@ -49,7 +49,7 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
     public void testScrubDropsWhatCameBeforeTheForgettingAndKeepsWhatCameAfter() throws Exception {
         String index = ModelIndices.recentIndex("shop", "uuid1");
         RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
-        PlainActionFuture<List<RecentItemsCache.Change>> written = new PlainActionFuture<>();
+        PlainActionFuture<RecentItemsWriter.Merged> written = new PlainActionFuture<>();
         writer.update(
                 index,
                 "shop",
@@ -58,7 +58,7 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
                         "back", List.of(new RecentItems.Seen("a", 500), new RecentItems.Seen("c", 1_500)),
                         "new", List.of(new RecentItems.Seen("d", 2_000))),
                 written);
-        written.get();
+        assertNull(written.get().failure());
         assertEquals(List.of("b", "a"), items(index, "cut"));
 
         PlainActionFuture<List<RecentItemsCache.Change>> scrubbed = new PlainActionFuture<>();
@@ -85,6 +85,42 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
     }
 
     /**
+     * The merge comes after the events are written: a document that cannot be written (a write block here) is an
+     * answer naming why, with what was written, not a failure that would have the caller send the events again.
+     */
+    public void testAMergeThatCannotWriteAnswersWhyInsteadOfFailing() throws Exception {
+        String index = ModelIndices.recentIndex("shop", "uuid4");
+        RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
+        PlainActionFuture<RecentItemsWriter.Merged> first = new PlainActionFuture<>();
+        writer.update(index, "shop", Map.of("u", List.of(new RecentItems.Seen("i0", 1))), first);
+        assertEquals(1, first.get().changes().size());
+        system().admin()
+                .indices()
+                .prepareUpdateSettings(index)
+                .setSettings(
+                        org.elasticsearch.common.settings.Settings.builder().put("index.blocks.write", true))
+                .get();
+        try {
+            PlainActionFuture<RecentItemsWriter.Merged> blocked = new PlainActionFuture<>();
+            writer.update(index, "shop", Map.of("u", List.of(new RecentItems.Seen("i1", 2))), blocked);
+            RecentItemsWriter.Merged merged = blocked.get();
+            assertNotNull(merged.failure());
+            assertEquals(
+                    org.elasticsearch.rest.RestStatus.FORBIDDEN,
+                    org.elasticsearch.ExceptionsHelper.status(merged.failure()));
+            assertEquals(List.of(), merged.changes());
+        } finally {
+            system().admin()
+                    .indices()
+                    .prepareUpdateSettings(index)
+                    .setSettings(
+                            org.elasticsearch.common.settings.Settings.builder().putNull("index.blocks.write"))
+                    .get();
+        }
+        assertEquals(List.of("i0"), items(index, "u"));
+    }
+
+    /**
      * Many events requests for one shopper at once (a hostile or a busy tracker): each merges its item into the one
      * document with a compare-and-set, retried when another wrote first. Every request's item must be kept; none may
      * fail after its events were written (the caller would get an error for events already written, and send them
@@ -93,15 +129,15 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
     public void testManyConcurrentUpdatesOfOneShopperAllLand() throws Exception {
         String index = ModelIndices.recentIndex("shop", "uuid3");
         RecentItemsWriter writer = new RecentItemsWriter(system(), () -> ForgottenUsers.EMPTY);
-        PlainActionFuture<List<RecentItemsCache.Change>> first = new PlainActionFuture<>();
+        PlainActionFuture<RecentItemsWriter.Merged> first = new PlainActionFuture<>();
         writer.update(index, "shop", Map.of("u", List.of(new RecentItems.Seen("i0", 1))), first);
         first.get();
         int senders = 40;
         java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-        List<PlainActionFuture<List<RecentItemsCache.Change>>> answers = new java.util.ArrayList<>();
+        List<PlainActionFuture<RecentItemsWriter.Merged>> answers = new java.util.ArrayList<>();
         List<Thread> threads = new java.util.ArrayList<>();
         for (int i = 1; i <= senders; i++) {
-            PlainActionFuture<List<RecentItemsCache.Change>> answer = new PlainActionFuture<>();
+            PlainActionFuture<RecentItemsWriter.Merged> answer = new PlainActionFuture<>();
             answers.add(answer);
             String item = "i" + i;
             long time = 1 + i;
@@ -115,12 +151,12 @@ public class RecentItemsWriterSingleNodeTests extends ESSingleNodeTestCase {
         start.countDown();
         int failed = 0;
         String firstFailure = null;
-        for (PlainActionFuture<List<RecentItemsCache.Change>> answer : answers) {
-            try {
-                answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
+        for (PlainActionFuture<RecentItemsWriter.Merged> answer : answers) {
+            Exception failure =
+                    answer.get(60, java.util.concurrent.TimeUnit.SECONDS).failure();
+            if (failure != null) {
                 failed++;
-                firstFailure = firstFailure == null ? e.getCause().toString() : firstFailure;
+                firstFailure = firstFailure == null ? failure.toString() : firstFailure;
             }
         }
         for (Thread t : threads) {

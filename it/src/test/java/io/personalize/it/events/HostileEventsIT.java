@@ -220,6 +220,61 @@ class HostileEventsIT {
         assertEquals(Math.min(senders, 100), kept.size(), kept.toString());
     }
 
+    /**
+     * The shoppers' newest items cannot be written (here a write block on their index; in life a red shard, a full
+     * disk): the events are written before, so the request still answers their items (201, with ids, not to be sent
+     * again) and says in {@code recent_items} that the newest items were not updated, never a 5xx for written events.
+     */
+    @Test
+    void eventsWrittenWhenTheNewestItemsCannotBeAreAnsweredAsWritten() {
+        cluster.any().post(eventsPath(), event("u-before", "a")).ok();
+        String recentIndex = recentDoc("u-before").path("_index").asText();
+        cluster.any()
+                .put("/" + recentIndex + "/_settings", "{\"index.blocks.write\": true}")
+                .ok();
+        try {
+            EsClient.Response response = cluster.any().post(eventsPath(), event("u-blocked", "b"));
+            assertEquals(200, response.status(), response.body());
+            JsonNode answer = response.json();
+            assertFalse(answer.path("errors").asBoolean(), answer.toString());
+            assertEquals(201, answer.path("items").get(0).path("status").asInt(), answer.toString());
+            assertTrue(answer.path("items").get(0).hasNonNull("_id"), answer.toString());
+            assertEquals(403, answer.path("recent_items").path("status").asInt(), answer.toString());
+            assertTrue(
+                    answer.path("recent_items")
+                            .path("error")
+                            .path("reason")
+                            .asText()
+                            .contains("the events are written"),
+                    answer.toString());
+            cluster.any().post("/" + shop.events + "/_refresh", "").ok();
+            assertEquals(
+                    1,
+                    cluster.any()
+                            .post(
+                                    "/" + shop.events + "/_count",
+                                    "{\"query\": {\"term\": {\"user_id\": \"u-blocked\"}}}")
+                            .ok()
+                            .path("count")
+                            .asInt(),
+                    "the event is in the events index");
+        } finally {
+            cluster.any()
+                    .put("/" + recentIndex + "/_settings", "{\"index.blocks.write\": null}")
+                    .ok();
+        }
+        JsonNode after =
+                cluster.any().post(eventsPath(), event("u-blocked", "c")).ok();
+        assertFalse(after.has("recent_items"), after.toString());
+        assertEquals(List.of("c"), itemsOf(recentDoc("u-blocked")));
+    }
+
+    private static List<String> itemsOf(JsonNode recentDoc) {
+        List<String> items = new ArrayList<>();
+        recentDoc.path("_source").path("items").forEach(item -> items.add(item.asText()));
+        return items;
+    }
+
     @Test
     void duplicatesAndAFullBulkForOneShopperKeepTheirNewestDistinctItems() {
         // the same event ten times: ten documents in the events index (as _bulk would), one item in the shopper's
