@@ -221,7 +221,17 @@ public final class NeighborSums {
         // slots among the candidates), the same answer either way
         boolean[] isExcluded = new boolean[size];
         if (excluded != null) {
-            if (scratch != null && excluded.size() < size) {
+            if (scratch != null && excluded instanceof NumberedSet numbered) {
+                // the excluded ids' slots, memoized with the documents they come from: no id hashed
+                for (NumberedItems part : numbered.parts()) {
+                    for (int slot : part.slotsIn(numbering)) {
+                        int j = candidate(slot, mark, stamp, candidateOf);
+                        if (j >= 0) {
+                            isExcluded[j] = true;
+                        }
+                    }
+                }
+            } else if (scratch != null && excluded.size() < size) {
                 for (String item : excluded) {
                     int j = candidate(numbering.slotOf(item), mark, stamp, candidateOf);
                     if (j >= 0) {
@@ -341,6 +351,15 @@ public final class NeighborSums {
             index = built;
         }
         return index.get(item);
+    }
+
+    /** The candidates in the order first reached, with their sums and sources. */
+    public List<ProfileScorer.Scored> unranked() {
+        ProfileScorer.Scored[] scored = new ProfileScorer.Scored[size];
+        for (int j = 0; j < size; j++) {
+            scored[j] = new ProfileScorer.Scored(items[j], sums[j], source(j));
+        }
+        return List.of(scored);
     }
 
     /** The candidates, best first (ties by the smaller id in UTF-8 order), as {@link ProfileScorer#sum} returns them. */
