@@ -7,7 +7,6 @@ import io.personalize.serving.NumberedSet;
 import io.personalize.serving.ProfileScorer;
 import io.personalize.serving.UserProfile;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -142,12 +141,11 @@ public final class CandidateScorer {
         if (trained.isEmpty()) {
             return BeyondStoredList.NONE;
         }
-        Set<String> notAgainIds = HashSet.newHashSet(user.recommended().size() + excluded.size());
-        notAgainIds.addAll(user.recommended());
-        notAgainIds.addAll(excluded);
         // with the slots memoized with the profile and the shopper's newest items, when the excluded items have them
+        // (the
+        // set of ids is then made only if asked by id)
         Set<String> notAgain =
-                NumberedSet.with(notAgainIds, excluded, List.of(user.numbered().recommended()));
+                NumberedSet.union(excluded, user.recommended(), user.numbered().recommended());
         // only the items some history item leads to: the popular ones are never numbered here
         return new BeyondStoredList(
                 ProfileScorer.scoreReached(
