@@ -141,7 +141,7 @@ public final class CandidateScorer {
         if (trained.isEmpty()) {
             return BeyondStoredList.NONE;
         }
-        // with the slots memoized with the profile and the shopper's newest items, when the excluded items have them
+        // with the slots memoized with the profile and the shopper's newest items when the excluded items have them
         // (the
         // set of ids is then made only if asked by id)
         Set<String> notAgain =

@@ -285,8 +285,8 @@ public final class Recommender {
     static Set<String> excluded(ShelfQuery request, Profile profile) {
         boolean seen = request.excludeSeen();
         if (request.exclude().isEmpty() && request.itemIds().isEmpty()) {
-            // the profile's seen items keep the slots memoized with their documents (NumberedSet): read-only already
-            return seen ? NumberedSet.with(profile.seen(), profile.seen(), List.of()) : Set.of();
+            // the profile's seen items, with the slots memoized with their documents (NumberedSet)
+            return seen ? NumberedSet.readOnly(profile.seen()) : Set.of();
         }
         int size = request.exclude().size()
                 + request.itemIds().size()

@@ -79,7 +79,8 @@ public final class NeighborSums {
      * candidates, order, sums and sources either way ({@code ItemNumberingTests}).
      *
      * @param factors each source's factor (aligned with {@code sources}), or null for 1 each (repeats then allowed)
-     * @param excluded items to mark ({@link #excluded}), or null for none
+     * @param excluded items to mark ({@link #excluded}), or null for none; a {@link NumberedSet} is marked by the slots
+     *     memoized with its parts when the sums go by slot
      * @param withOwn whether to find each candidate's own list among {@code neighbors} ({@link #own})
      */
     static NeighborSums reached(

@@ -50,6 +50,11 @@ public final class NumberedSet extends AbstractSet<String> {
      * {@code ids} with the parts of {@code set} when it has some, and {@code more}: the ids must be exactly those of
      * {@code set} and {@code more}. A plain set otherwise.
      */
+    /** The set, read-only: as it is when it is a {@link NumberedSet} (which is), else an unmodifiable view. */
+    public static Set<String> readOnly(Set<String> set) {
+        return set instanceof NumberedSet ? set : Collections.unmodifiableSet(set);
+    }
+
     /**
      * The union of {@code set} and {@code more} (made when first asked by id), with the parts of {@code set} when it has
      * some; else that union, made now.
@@ -71,9 +76,6 @@ public final class NumberedSet extends AbstractSet<String> {
     }
 
     public static Set<String> with(Set<String> ids, Set<String> set, List<NumberedItems> more) {
-        if (set instanceof NumberedSet numbered && ids == set && more.isEmpty()) {
-            return numbered;
-        }
         if (set instanceof NumberedSet numbered) {
             List<NumberedItems> parts = new ArrayList<>(numbered.parts.size() + more.size());
             parts.addAll(numbered.parts);
