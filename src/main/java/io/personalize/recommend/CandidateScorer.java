@@ -141,9 +141,8 @@ public final class CandidateScorer {
         if (trained.isEmpty()) {
             return BeyondStoredList.NONE;
         }
-        // with the slots memoized with the profile and the shopper's newest items when the excluded items have them
-        // (the
-        // set of ids is then made only if asked by id)
+        // with the slots memoized with the profile and the shopper's newest items when the excluded items have
+        // them (the set of ids is then made only if asked by id)
         Set<String> notAgain =
                 NumberedSet.union(excluded, user.recommended(), user.numbered().recommended());
         // only the items some history item leads to: the popular ones are never numbered here

@@ -46,10 +46,6 @@ public final class NumberedSet extends AbstractSet<String> {
         return made;
     }
 
-    /**
-     * {@code ids} with the parts of {@code set} when it has some, and {@code more}: the ids must be exactly those of
-     * {@code set} and {@code more}. A plain set otherwise.
-     */
     /** The set, read-only: as it is when it is a {@link NumberedSet} (which is), else an unmodifiable view. */
     public static Set<String> readOnly(Set<String> set) {
         return set instanceof NumberedSet ? set : Collections.unmodifiableSet(set);
@@ -75,6 +71,10 @@ public final class NumberedSet extends AbstractSet<String> {
         return union.get();
     }
 
+    /**
+     * {@code ids} with the parts of {@code set} when it has some, and {@code more}: the ids must be exactly those of
+     * {@code set} and {@code more}. An unmodifiable view of {@code ids} otherwise.
+     */
     public static Set<String> with(Set<String> ids, Set<String> set, List<NumberedItems> more) {
         if (set instanceof NumberedSet numbered) {
             List<NumberedItems> parts = new ArrayList<>(numbered.parts.size() + more.size());
