@@ -10,6 +10,8 @@ import io.personalize.model.ModelStore;
 import io.personalize.model.VersionDataMissingException;
 import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
+import io.personalize.serving.NumberedItems;
+import io.personalize.serving.NumberedSet;
 import io.personalize.serving.PopularList;
 import io.personalize.serving.UserProfile;
 import java.io.IOException;
@@ -280,6 +282,7 @@ public final class ProfileLoader {
                 wanted,
                 fetched.user,
                 notForgotten(model, user, fetched.recentItems),
+                fetched.recentWrite,
                 fetched.neighbors,
                 fetched.popular,
                 l.map(profile -> new Loaded(profile, fetched.recentWrite))));
@@ -427,6 +430,7 @@ public final class ProfileLoader {
             Neighbors wanted,
             UserProfile userDoc,
             List<SourceItem> recentItems,
+            RecentItemsCache.Known recentWrite,
             Map<String, NeighborList> neighbors,
             PopularList popular,
             ActionListener<Profile> listener) {
@@ -455,12 +459,22 @@ public final class ProfileLoader {
                 }
             }
         }
-        Set<String> seen = LinkedHashSet.newLinkedHashSet(
+        Set<String> seenIds = LinkedHashSet.newLinkedHashSet(
                 recentItems.size() + (userDoc == null ? 0 : userDoc.history().size()));
-        recentItems.forEach(item -> seen.add(item.item()));
+        recentItems.forEach(item -> seenIds.add(item.item()));
+        // with the slots memoized with the kept documents: the newest items' (unless some were forgotten: then this
+        // request's list) and the stored history's
+        List<NumberedItems> seenParts = new ArrayList<>(2);
+        seenParts.add(
+                recentWrite != null && recentWrite.items().items() == recentItems
+                        ? recentWrite.items().numbered()
+                        : new NumberedItems(
+                                recentItems.size(), i -> recentItems.get(i).item()));
         if (userDoc != null) {
-            seen.addAll(userDoc.history());
+            seenIds.addAll(userDoc.history());
+            seenParts.add(userDoc.numbered().history());
         }
+        Set<String> seen = new NumberedSet(seenIds, seenParts);
         long trainedUntil = model.version().newestEvent();
         List<String> ids = new ArrayList<>();
         for (SourceItem source : sources) {

@@ -1,5 +1,6 @@
 package io.personalize.profile;
 
+import io.personalize.serving.NumberedItems;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,10 +19,33 @@ import org.elasticsearch.xcontent.XContentParserConfiguration;
  * events API keeps ({@code {"items": [...], "times": [...]}}) and serving reads by id beside the profile, in place of a
  * search of the events index. At most {@link #KEEP} items: more than any request's {@code recent_items} by default.
  */
-public record RecentItems(List<SourceItem> items) implements ToXContentObject {
+public record RecentItems(List<SourceItem> items, NumberedItems numbered) implements ToXContentObject {
 
     public static final int KEEP = 100;
     public static final RecentItems EMPTY = new RecentItems(List.of());
+
+    public RecentItems(List<SourceItem> items) {
+        this(items, null);
+    }
+
+    /**
+     * {@code numbered}: the items' slots in a version's numbering, memoized while a node keeps this write of the document
+     * ({@link NumberedItems}); always made from these items (not part of the document, nor of equality).
+     */
+    public RecentItems {
+        List<SourceItem> own = items;
+        numbered = new NumberedItems(own.size(), i -> own.get(i).item());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RecentItems other && items.equals(other.items);
+    }
+
+    @Override
+    public int hashCode() {
+        return items.hashCode();
+    }
 
     /** One item seen at a time (epoch milliseconds). */
     public record Seen(String item, long time) {}

@@ -1,6 +1,7 @@
 package io.personalize.profile;
 
 import io.personalize.model.ModelIndices;
+import io.personalize.serving.NumberedItems;
 import io.personalize.stats.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,10 @@ public final class RecentItemsCache {
         }
 
         long bytes() {
-            long bytes = 96;
+            // the items' slots memoized with them (NumberedItems) count from the start
+            long bytes = 96
+                    + NumberedItems.BYTES
+                    + NumberedItems.BYTES_PER_ITEM * items.items().size();
             for (SourceItem item : items.items()) {
                 bytes += 64 + 2L * item.item().length();
             }

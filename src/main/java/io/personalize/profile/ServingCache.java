@@ -6,6 +6,8 @@ import io.personalize.model.ModelStore;
 import io.personalize.serving.ItemNumbering;
 import io.personalize.serving.ModelDocument;
 import io.personalize.serving.NeighborList;
+import io.personalize.serving.NumberedItems;
+import io.personalize.serving.UserProfile;
 import io.personalize.stats.CacheStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,25 +90,36 @@ public final class ServingCache {
     // bumped by every invalidation: a read that started before one must not put back what it dropped
     private final AtomicLong generation = new AtomicLong();
     private final RecentItemsCache recentItems;
-    // by version index: which items the version has an item document for, as first read (see knownItem)
-    private final Map<String, KnownItems> knownItems = new ConcurrentHashMap<>();
+    /**
+     * By version index: what the node learnt of the version, kept while it serves and dropped with it, in one record so
+     * that one replacement (a new version's creation time) or one removal drops every part at once.
+     */
+    private final Map<String, VersionMemo> versions = new ConcurrentHashMap<>();
 
     /**
-     * Items a version knows (true) or not (false), by item id: what its item documents say, which never change once the
-     * version is written. The content term asks this of a hundred items or so per shelf; the document cache answers
-     * each through a document id made per item, a key per look-up and Elasticsearch's {@code Cache}, whose LRU lock
-     * every hit takes (3-5% of a warm shelf's CPU, by JFR); this is one look-up in a concurrent map of plain ids.
+     * What a version's documents say, which never change once it is written: {@code items} numbers its items into slots,
+     * which the neighbour lists parsed for it carry ({@link ItemNumbering}; a list cached from a dropped numbering is
+     * still served, by id: the sums use slots only when a request's lists share one numbering); {@code known} says which
+     * items it has an item document for (true) or not (false), by item id. The content term asks the latter of a
+     * hundred items or so per shelf; the document cache answers each through a document id made per item, a key per
+     * look-up and Elasticsearch's {@code Cache}, whose LRU lock every hit takes (3-5% of a warm shelf's CPU, by JFR);
+     * this is one look-up in a concurrent map of plain ids.
      */
-    private record KnownItems(long createdAt, Map<String, Boolean> items) {}
+    private record VersionMemo(long createdAt, ItemNumbering items, Map<String, Boolean> known) {}
 
-    /**
-     * By version index: the version's items numbered into slots, which the neighbour lists parsed for it carry
-     * ({@link ItemNumbering}). Dropped with the version's other entries; a list cached from a dropped numbering is still
-     * served, by id (the sums use slots only when a request's lists share one numbering).
-     */
-    private final Map<String, Numbering> numberings = new ConcurrentHashMap<>();
-
-    private record Numbering(long createdAt, ItemNumbering items) {}
+    /** The memo of the model's version, made now when this node has none for it (or one of an older creation). */
+    private VersionMemo memo(ActiveModel model) {
+        long createdAt = model.version().createdAt();
+        VersionMemo memo = versions.get(model.index());
+        if (memo != null && memo.createdAt() == createdAt) {
+            return memo;
+        }
+        return versions.compute(
+                model.index(),
+                (index, kept) -> kept != null && kept.createdAt() == createdAt
+                        ? kept
+                        : new VersionMemo(createdAt, new ItemNumbering(slotsPerVersion()), new ConcurrentHashMap<>()));
+    }
 
     /**
      * What a slot costs the numbering, as Lucene's {@code RamUsageEstimator} counts the parts: a
@@ -155,8 +168,7 @@ public final class ServingCache {
 
     // Elasticsearch's Cache cannot be resized: a new bound or expiry starts a new, empty one
     private synchronized void rebuild() {
-        knownItems.clear();
-        numberings.clear();
+        versions.clear();
         documents = CacheBuilder.<Key, Entry>builder()
                 .setMaximumWeight(Math.max(0, limitBytes))
                 .setExpireAfterAccess(expireAfterAccess)
@@ -199,12 +211,23 @@ public final class ServingCache {
         }
     }
 
-    /** A list's slots, held with it: {@link NeighborList.Slots} and its array. */
+    /**
+     * A document's slots, held with it: a list's {@link NeighborList.Slots} and its array; a profile's memo of its
+     * history's and stored list's slots ({@link NumberedItems}), counted from the start.
+     */
     static long slotBytes(ModelDocument document) {
-        return document instanceof NeighborList list && list.slots() != null
-                ? RamUsageEstimator.shallowSizeOfInstance(NeighborList.Slots.class)
-                        + RamUsageEstimator.sizeOf(list.slots().neighbors())
-                : 0;
+        return switch (document) {
+            case NeighborList list
+            when list.slots() != null ->
+                RamUsageEstimator.shallowSizeOfInstance(NeighborList.Slots.class)
+                        + RamUsageEstimator.sizeOf(list.slots().neighbors());
+            case UserProfile profile ->
+                2 * NumberedItems.BYTES
+                        + NumberedItems.BYTES_PER_ITEM
+                                * (profile.history().size()
+                                        + profile.recommended().size());
+            case null, default -> 0;
+        };
     }
 
     // a test seam: runs between the generation check and the put (an invalidation landing there is the race to close)
@@ -220,10 +243,10 @@ public final class ServingCache {
 
     /** Whether the model's version knows the item (has an item document for it), or null when not recorded. */
     Boolean knownItem(ActiveModel model, String item) {
-        KnownItems known = knownItems.get(model.index());
-        return known == null || known.createdAt() != model.version().createdAt()
+        VersionMemo memo = versions.get(model.index());
+        return memo == null || memo.createdAt() != model.version().createdAt()
                 ? null
-                : known.items().get(item);
+                : memo.known().get(item);
     }
 
     /**
@@ -235,17 +258,12 @@ public final class ServingCache {
         if (limitBytes <= 0 || this.generation.get() != generation) {
             return;
         }
-        long createdAt = model.version().createdAt();
-        KnownItems items = knownItems.compute(
-                model.index(),
-                (index, kept) -> kept != null && kept.createdAt() == createdAt
-                        ? kept
-                        : new KnownItems(createdAt, new ConcurrentHashMap<>()));
-        if (items.items().size() < KNOWN_ITEMS_PER_VERSION) {
-            items.items().put(item, known);
+        VersionMemo memo = memo(model);
+        if (memo.known().size() < KNOWN_ITEMS_PER_VERSION) {
+            memo.known().put(item, known);
         }
         if (this.generation.get() != generation) {
-            knownItems.remove(model.index(), items);
+            versions.remove(model.index(), memo);
         }
     }
 
@@ -256,13 +274,7 @@ public final class ServingCache {
      */
     ModelDocument numbered(ActiveModel model, ModelDocument document) {
         if (document instanceof NeighborList list && limitBytes > 0) {
-            long createdAt = model.version().createdAt();
-            Numbering numbering = numberings.compute(
-                    model.index(),
-                    (index, kept) -> kept != null && kept.createdAt() == createdAt
-                            ? kept
-                            : new Numbering(createdAt, new ItemNumbering(slotsPerVersion())));
-            return numbering.items().numbered(list);
+            return memo(model).items().numbered(list);
         }
         return document;
     }
@@ -297,8 +309,7 @@ public final class ServingCache {
         generation.incrementAndGet();
         Predicate<String> dropped =
                 index -> ModelIndices.isDataIndexOf(index, name) && index.equals(keepIndex) == false;
-        knownItems.keySet().removeIf(dropped);
-        numberings.keySet().removeIf(dropped);
+        versions.keySet().removeIf(dropped);
         invalidate(key -> dropped.test(key.index()));
     }
 
@@ -309,8 +320,7 @@ public final class ServingCache {
     public void invalidateIndex(String index) {
         recentItems.invalidateIndex(index);
         generation.incrementAndGet();
-        knownItems.remove(index);
-        numberings.remove(index);
+        versions.remove(index);
         invalidate(key -> key.index().equals(index));
     }
 

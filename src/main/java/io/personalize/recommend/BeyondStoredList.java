@@ -78,7 +78,8 @@ final class BeyondStoredList {
     int best(Map<String, Candidate> skip) {
         int best = -1;
         for (int i = 0; i < items.length; i++) {
-            if (skip.containsKey(items[i]) == false && (best < 0 || before(i, best))) {
+            // the comparison first: only an item that would be the best so far is looked up (a few, not hundreds)
+            if ((best < 0 || before(i, best)) && skip.containsKey(items[i]) == false) {
                 best = i;
             }
         }

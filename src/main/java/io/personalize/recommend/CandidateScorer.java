@@ -3,10 +3,10 @@ package io.personalize.recommend;
 import io.personalize.profile.Profile;
 import io.personalize.profile.SourceItem;
 import io.personalize.serving.NeighborList;
+import io.personalize.serving.NumberedSet;
 import io.personalize.serving.ProfileScorer;
 import io.personalize.serving.UserProfile;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,9 +141,10 @@ public final class CandidateScorer {
         if (trained.isEmpty()) {
             return BeyondStoredList.NONE;
         }
-        Set<String> notAgain = HashSet.newHashSet(user.recommended().size() + excluded.size());
-        notAgain.addAll(user.recommended());
-        notAgain.addAll(excluded);
+        // with the slots memoized with the profile and the shopper's newest items when the excluded items have
+        // them (the set of ids is then made only if asked by id)
+        Set<String> notAgain =
+                NumberedSet.union(excluded, user.recommended(), user.numbered().recommended());
         // only the items some history item leads to: the popular ones are never numbered here
         return new BeyondStoredList(
                 ProfileScorer.scoreReached(
@@ -171,11 +172,15 @@ public final class CandidateScorer {
             Map<String, Candidate> candidates) {
         List<String> items =
                 profile.sources().stream().filter(sources).map(SourceItem::item).toList();
-        List<ProfileScorer.Scored> sums = ProfileScorer.sum(items, profile.neighbors(), excluded);
+        // the candidates need no order (the ranking orders them), only the best sum for the scale
+        List<ProfileScorer.Scored> sums = ProfileScorer.sumUnranked(items, profile.neighbors(), excluded);
         if (sums.isEmpty()) {
             return;
         }
-        float max = sums.get(0).score(); // best first
+        float max = Float.NEGATIVE_INFINITY;
+        for (ProfileScorer.Scored sum : sums) {
+            max = Math.max(max, sum.score());
+        }
         for (ProfileScorer.Scored sum : sums) {
             // an item past the stored list gets that reason first
             candidates

@@ -8,6 +8,8 @@ import io.personalize.profile.SourceItem;
 import io.personalize.serving.ContentSpace;
 import io.personalize.serving.ContentVectors;
 import io.personalize.serving.NewProducts;
+import io.personalize.serving.NumberedItems;
+import io.personalize.serving.NumberedSet;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -283,7 +285,8 @@ public final class Recommender {
     static Set<String> excluded(ShelfQuery request, Profile profile) {
         boolean seen = request.excludeSeen();
         if (request.exclude().isEmpty() && request.itemIds().isEmpty()) {
-            return seen ? Collections.unmodifiableSet(profile.seen()) : Set.of();
+            // the profile's seen items, with the slots memoized with their documents (NumberedSet)
+            return seen ? NumberedSet.readOnly(profile.seen()) : Set.of();
         }
         int size = request.exclude().size()
                 + request.itemIds().size()
@@ -291,10 +294,14 @@ public final class Recommender {
         Set<String> excluded = HashSet.newHashSet(size);
         excluded.addAll(request.exclude());
         excluded.addAll(request.itemIds());
-        if (seen) {
-            excluded.addAll(profile.seen());
+        if (seen == false) {
+            return excluded;
         }
-        return excluded;
+        excluded.addAll(profile.seen());
+        return NumberedSet.with(
+                excluded,
+                profile.seen(),
+                List.of(NumberedItems.of(request.exclude()), NumberedItems.of(request.itemIds())));
     }
 
     /** The shelf's catalogue rounds, given what the catalogue already answered and the named items still to check. */

@@ -37,6 +37,15 @@ public final class ItemNumbering {
         return size.get();
     }
 
+    /**
+     * How many items are numbered and visible to {@link #slotOf}: an item numbered after this is read counts in a later
+     * read (the map counts an entry after it is in), which is what a memo of {@link #slotOf}'s answers is checked by
+     * ({@link NumberedItems}). Not {@link #size}: that counter moves before the new entry is in the map.
+     */
+    long published() {
+        return slots.mappingCount();
+    }
+
     /** The item's slot, or -1 when it has none (yet). */
     public int slotOf(String item) {
         Integer slot = slots.get(item);

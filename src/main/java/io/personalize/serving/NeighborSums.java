@@ -79,7 +79,8 @@ public final class NeighborSums {
      * candidates, order, sums and sources either way ({@code ItemNumberingTests}).
      *
      * @param factors each source's factor (aligned with {@code sources}), or null for 1 each (repeats then allowed)
-     * @param excluded items to mark ({@link #excluded}), or null for none
+     * @param excluded items to mark ({@link #excluded}), or null for none; a {@link NumberedSet} is marked by the slots
+     *     memoized with its parts when the sums go by slot
      * @param withOwn whether to find each candidate's own list among {@code neighbors} ({@link #own})
      */
     static NeighborSums reached(
@@ -221,7 +222,17 @@ public final class NeighborSums {
         // slots among the candidates), the same answer either way
         boolean[] isExcluded = new boolean[size];
         if (excluded != null) {
-            if (scratch != null && excluded.size() < size) {
+            if (scratch != null && excluded instanceof NumberedSet numbered) {
+                // the excluded ids' slots, memoized with the documents they come from: no id hashed
+                for (NumberedItems part : numbered.parts()) {
+                    for (int slot : part.slotsIn(numbering)) {
+                        int j = candidate(slot, mark, stamp, candidateOf);
+                        if (j >= 0) {
+                            isExcluded[j] = true;
+                        }
+                    }
+                }
+            } else if (scratch != null && excluded.size() < size) {
                 for (String item : excluded) {
                     int j = candidate(numbering.slotOf(item), mark, stamp, candidateOf);
                     if (j >= 0) {
@@ -341,6 +352,15 @@ public final class NeighborSums {
             index = built;
         }
         return index.get(item);
+    }
+
+    /** The candidates in the order first reached, with their sums and sources. */
+    public List<ProfileScorer.Scored> unranked() {
+        ProfileScorer.Scored[] scored = new ProfileScorer.Scored[size];
+        for (int j = 0; j < size; j++) {
+            scored[j] = new ProfileScorer.Scored(items[j], sums[j], source(j));
+        }
+        return List.of(scored);
     }
 
     /** The candidates, best first (ties by the smaller id in UTF-8 order), as {@link ProfileScorer#sum} returns them. */

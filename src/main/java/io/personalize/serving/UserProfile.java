@@ -19,8 +19,27 @@ public record UserProfile(
         List<String> recommended,
         float[] scores,
         List<String> because,
-        Map<String, Map<String, Float>> attributes)
+        Map<String, Map<String, Float>> attributes,
+        Numbered numbered)
         implements ModelDocument {
+
+    /**
+     * The history's and the stored list's slots in a version's numbering, memoized with the profile while a node keeps
+     * it parsed ({@link NumberedItems}): made from this profile's own lists (not part of the document, nor of
+     * equality).
+     */
+    public record Numbered(NumberedItems history, NumberedItems recommended) {}
+
+    public UserProfile(
+            String user,
+            List<String> history,
+            float[] historyWeights,
+            List<String> recommended,
+            float[] scores,
+            List<String> because,
+            Map<String, Map<String, Float>> attributes) {
+        this(user, history, historyWeights, recommended, scores, because, attributes, null);
+    }
 
     public UserProfile {
         ModelDocument.requireId(user, "user");
@@ -38,6 +57,8 @@ public record UserProfile(
         }
         ModelDocument.requireFinite(historyWeights, what + " history_weights");
         ModelDocument.requireFinite(scores, what + " scores");
+        // always this profile's own lists: a memo of other lists would exclude the wrong items
+        numbered = new Numbered(NumberedItems.of(history), NumberedItems.of(recommended));
     }
 
     /** The history item behind the stored list's entry {@code r}, or null. */

@@ -60,6 +60,10 @@ public class ItemNumberingTests extends ESTestCase {
             for (int before = randomInt(20); before > 0; before--) {
                 numbering.slot(NeighborSumsTests.id());
             }
+            // the same exclusions as a set whose parts carry slots (a kept profile's, newest items'), some memoized
+            // before
+            // the lists are numbered: an item numbered since must still be excluded
+            Set<String> numberedExcluded = numbered(excluded, numbering);
             ItemNumbering other = new ItemNumbering(1000);
             boolean mixed = randomInt(5) == 0;
             Map<String, NeighborList> bySlots = new HashMap<>();
@@ -72,6 +76,7 @@ public class ItemNumberingTests extends ESTestCase {
 
             NeighborSums expected = NeighborSums.of(sources, byId, excluded, true);
             NeighborSums actual = NeighborSums.of(sources, bySlots, excluded, true);
+            assertSameSums(NeighborSums.of(sources, bySlots, numberedExcluded, true), expected);
             if (actual.numbering() != null) {
                 bySlot++;
                 assertTrue("lists of two numberings are summed by id", oneNumbering(sources, bySlots));
@@ -92,9 +97,70 @@ public class ItemNumberingTests extends ESTestCase {
             assertThat(
                     ProfileScorer.scoreReached(sources, weights, bySlots, popular, params, excluded),
                     equalTo(ProfileScorer.scoreReached(sources, weights, byId, popular, params, excluded)));
+            assertThat(
+                    ProfileScorer.scoreReached(sources, weights, bySlots, popular, params, numberedExcluded),
+                    equalTo(ProfileScorer.scoreReached(sources, weights, byId, popular, params, excluded)));
+            // unranked: the same candidates, sums and sources as the ranked sums, in the order first reached
+            List<ProfileScorer.Scored> unranked = ProfileScorer.sumUnranked(sources, bySlots, numberedExcluded);
+            assertThat(new HashSet<>(unranked), equalTo(new HashSet<>(ProfileScorer.sum(sources, byId, excluded))));
+            assertThat(unranked.size(), equalTo(expected.size()));
         }
         // not vacuous: about half the rounds summed by slot (seeds 5623424611E91E55, 1, 2: 152, 149, 143 of 300)
         assertThat(bySlot, greaterThan(100));
+    }
+
+    private static void assertSameSums(NeighborSums actual, NeighborSums expected) {
+        assertThat(actual.size(), equalTo(expected.size()));
+        for (int j = 0; j < expected.size(); j++) {
+            assertThat(actual.item(j), equalTo(expected.item(j)));
+            assertThat(Float.floatToIntBits(actual.sum(j)), equalTo(Float.floatToIntBits(expected.sum(j))));
+            assertThat(actual.source(j), equalTo(expected.source(j)));
+        }
+    }
+
+    /**
+     * {@code ids} as a {@link NumberedSet} of random parts (an id at times in two), some parts' slots memoized in
+     * {@code numbering} now, before the round's lists are numbered in it.
+     */
+    private static Set<String> numbered(Set<String> ids, ItemNumbering numbering) {
+        List<List<String>> parts = new ArrayList<>();
+        for (int p = 1 + randomInt(2); p > 0; p--) {
+            parts.add(new ArrayList<>());
+        }
+        for (String id : ids) {
+            randomFrom(parts).add(id);
+            if (randomInt(5) == 0) {
+                randomFrom(parts).add(id);
+            }
+        }
+        List<NumberedItems> numbered = new ArrayList<>();
+        for (List<String> part : parts) {
+            NumberedItems items = NumberedItems.of(part);
+            if (randomBoolean()) {
+                items.slotsIn(numbering);
+            }
+            numbered.add(items);
+        }
+        // the ids given, or made when first asked by id
+        return randomBoolean()
+                ? new NumberedSet(new HashSet<>(ids), numbered)
+                : new NumberedSet(() -> new HashSet<>(ids), numbered);
+    }
+
+    /** A memo of slots is reused while the numbering numbers nothing new, and never across numberings. */
+    public void testNumberedItemsMemo() {
+        ItemNumbering numbering = new ItemNumbering(100);
+        numbering.slot("x");
+        NumberedItems items = NumberedItems.of(List.of("a", "x", "b"));
+        int[] first = items.slotsIn(numbering);
+        assertArrayEquals(new int[] {-1, 0, -1}, first);
+        assertSame("kept while nothing new is numbered", first, items.slotsIn(numbering));
+        numbering.slot("b");
+        assertArrayEquals("an item numbered since is found", new int[] {-1, 0, 1}, items.slotsIn(numbering));
+        ItemNumbering other = new ItemNumbering(100);
+        other.slot("a");
+        assertArrayEquals("another numbering's slots", new int[] {0, -1, -1}, items.slotsIn(other));
+        assertArrayEquals(new int[] {-1, 0, 1}, items.slotsIn(numbering));
     }
 
     /** Whether the sources' lists all have slots, of one numbering. */
