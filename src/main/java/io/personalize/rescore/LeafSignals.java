@@ -398,7 +398,7 @@ final class LeafSignals {
             // with the segment's table, a document's item costs a probe of it as turning one item into an ordinal does:
             // the items are turned into ordinals once more documents than items are asked about, or at the first
             // document when these signals scored the segment before (the shopper's next search: the turning is kept)
-            this.resolveAfter = resolved == null && signals.scoredBefore(segmentKey)
+            this.resolveAfter = resolved == null && signals.recordPass(segmentKey)
                     ? 0
                     : terms != null ? signals.size() : Math.min(signals.size(), walkCost);
             if (resolved != null) {

@@ -248,13 +248,14 @@ final class ShardSignals {
     }
 
     /**
-     * Whether these signals scored the segment whose core has this cache key in an earlier pass without turning their
-     * items into its ordinals, and may still keep them: then the items are worth turning at once, the cost of a pass
-     * that asks about as many documents as there are items, which the signals' next passes save (these signals are a
+     * Records a pass of these signals over the segment whose core has this cache key, and answers whether an earlier
+     * pass was recorded there without turning their items into its ordinals, while they may still keep them: then
+     * the items are worth turning at once, the cost of a pass that asks about as many documents as there are items,
+     * which the signals' next passes save (these signals are a
      * coordinating node's copy serving the shopper again, {@link SignalsCache}). A first pass asks itself whether its
-     * documents are worth it, and is remembered here.
+     * documents are worth it.
      */
-    boolean scoredBefore(Object segmentKey) {
+    boolean recordPass(Object segmentKey) {
         if (segmentKey == null) {
             return false;
         }

@@ -251,20 +251,24 @@ public final class RescoreSpeedBench {
         System.out.println("load average before: " + loadAverage());
         Map<String, List<Long>> nanos = new LinkedHashMap<>();
         Map<String, Long> cpuMillis = new LinkedHashMap<>();
+        Map<String, Long> transportBytes = new LinkedHashMap<>();
         names.forEach(n -> {
             nanos.put(n, new ArrayList<>());
             cpuMillis.put(n, 0L);
+            transportBytes.put(n, 0L);
         });
         int q = 0;
         for (int block = 0; block < seconds; block++) {
             for (String name : names) {
                 Function<RescoreCases.Case, Long> mode = modes.get(name);
                 long cpu = nodeCpuMillis(es);
+                long sent = nodeTransportBytes(es);
                 long end = System.nanoTime() + 1_000_000_000L;
                 while (System.nanoTime() < end) {
                     nanos.get(name).add(mode.apply(cases.get(q++ % cases.size())));
                 }
                 cpuMillis.merge(name, nodeCpuMillis(es) - cpu, Long::sum);
+                transportBytes.merge(name, nodeTransportBytes(es) - sent, Long::sum);
             }
         }
         System.out.println("load average after:  " + loadAverage());
@@ -279,13 +283,27 @@ public final class RescoreSpeedBench {
             List<Long> t = nanos.get(name);
             System.out.printf(
                     Locale.ROOT,
-                    "%-24s %d s: %,d searches, p50 %.3f ms, node CPU %.3f ms per search%n",
+                    "%-24s %d s: %,d searches, p50 %.3f ms, node CPU %.3f ms per search, %,.0f transport bytes sent"
+                            + " per search (every node)%n",
                     name,
                     seconds,
                     t.size(),
                     percentile(t, 50),
-                    cpuMillis.get(name) / (double) t.size());
+                    cpuMillis.get(name) / (double) t.size(),
+                    transportBytes.get(name) / (double) t.size());
         }
+    }
+
+    /**
+     * The bytes the nodes sent each other so far, summed (shard requests and their results; 0 on one node, whose shard
+     * requests are local). The stats requests themselves add a few hundred bytes per second on 3 nodes.
+     */
+    static long nodeTransportBytes(EsClient es) {
+        long bytes = 0;
+        for (JsonNode node : es.get("/_nodes/stats/transport").ok().path("nodes")) {
+            bytes += node.path("transport").path("tx_size_in_bytes").asLong();
+        }
+        return bytes;
     }
 
     /** The nodes' CPU time so far, summed (milliseconds). */
