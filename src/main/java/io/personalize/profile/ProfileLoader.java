@@ -474,7 +474,7 @@ public final class ProfileLoader {
             seenIds.addAll(userDoc.history());
             seenParts.add(userDoc.numbered().history());
         }
-        Set<String> seen = new NumberedSet(seenIds, seenParts);
+        Set<String> seen = new NumberedSet(() -> seenIds, seenParts);
         long trainedUntil = model.version().newestEvent();
         List<String> ids = new ArrayList<>();
         for (SourceItem source : sources) {

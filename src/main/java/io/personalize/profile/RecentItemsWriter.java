@@ -5,6 +5,7 @@ import io.personalize.model.ModelIndices;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,27 @@ public final class RecentItemsWriter {
 
     private final Client systemClient;
     private final Supplier<ForgottenUsers> forgotten;
+
+    /**
+     * Runs {@code again} (a merge or a scrub that lost a compare-and-set, with {@code attempts} left before this one)
+     * after a random pause: merging again at once mostly loses again to the same racers (40 requests for one shopper
+     * at once: 16 ran out of attempts, after their events were written); each waits a random while, its bound doubling
+     * at each attempt.
+     */
+    private void afterConflict(int attempts, Runnable again) {
+        systemClient
+                .threadPool()
+                .schedule(
+                        again,
+                        conflictPause(ATTEMPTS - attempts),
+                        systemClient.threadPool().generic());
+    }
+
+    private static ElasticsearchStatusException tooManyConcurrentUpdates(String what, Collection<String> users) {
+        return new ElasticsearchStatusException(
+                "could not " + what + " of " + new ArrayList<>(users) + ": too many concurrent updates",
+                RestStatus.CONFLICT);
+    }
 
     /** {@code forgotten}: as the node's current cluster state says, read after each read of the users' documents. */
     public RecentItemsWriter(Client systemClient, Supplier<ForgottenUsers> forgotten) {
@@ -218,20 +240,11 @@ public final class RecentItemsWriter {
                                 } else if (again.isEmpty()) {
                                     l.onResponse(null);
                                 } else if (attempts > 1) {
-                                    // merging again at once mostly loses again to the same racers (40 requests for
-                                    // one shopper at once: 16 ran out of attempts, after their events were written):
-                                    // each waits a random while, its bound doubling at each attempt
-                                    systemClient
-                                            .threadPool()
-                                            .schedule(
-                                                    () -> update(index, model, again, attempts - 1, false, written, l),
-                                                    conflictPause(ATTEMPTS - attempts),
-                                                    systemClient.threadPool().generic());
+                                    afterConflict(
+                                            attempts,
+                                            () -> update(index, model, again, attempts - 1, false, written, l));
                                 } else {
-                                    l.onFailure(new ElasticsearchStatusException(
-                                            "could not update the recent items of " + new ArrayList<>(again.keySet())
-                                                    + ": too many concurrent updates",
-                                            RestStatus.CONFLICT));
+                                    l.onFailure(tooManyConcurrentUpdates("update the recent items", again.keySet()));
                                 }
                             }));
                         },
@@ -317,10 +330,9 @@ public final class RecentItemsWriter {
                 if (again.isEmpty()) {
                     l2.onResponse(null);
                 } else if (attempts > 1) {
-                    scrub(index, again, attempts - 1, written, l2);
+                    afterConflict(attempts, () -> scrub(index, again, attempts - 1, written, l2));
                 } else {
-                    throw new IllegalStateException("could not drop the forgotten items of "
-                            + new ArrayList<>(again.keySet()) + ": too many concurrent updates");
+                    throw tooManyConcurrentUpdates("drop the forgotten items", again.keySet());
                 }
             }));
         }));

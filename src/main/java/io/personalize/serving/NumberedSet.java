@@ -20,13 +20,6 @@ public final class NumberedSet extends AbstractSet<String> {
     private volatile Set<String> ids;
     private final List<NumberedItems> parts;
 
-    /** {@code ids}, whose items are exactly those of {@code parts}. */
-    public NumberedSet(Set<String> ids, List<NumberedItems> parts) {
-        this.make = null;
-        this.ids = ids;
-        this.parts = parts;
-    }
-
     /**
      * The ids {@code make} gives (exactly those of {@code parts}), made when first asked by id: a request whose look-ups
      * all go by slot never hashes them into a set.
@@ -80,7 +73,7 @@ public final class NumberedSet extends AbstractSet<String> {
             List<NumberedItems> parts = new ArrayList<>(numbered.parts.size() + more.size());
             parts.addAll(numbered.parts);
             parts.addAll(more);
-            return new NumberedSet(ids, parts);
+            return new NumberedSet(() -> ids, parts);
         }
         return Collections.unmodifiableSet(ids);
     }

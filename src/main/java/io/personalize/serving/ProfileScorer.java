@@ -253,11 +253,7 @@ public final class ProfileScorer {
     /** Every candidate the sources' neighbour lists reach, with the sum of its neighbour scores (best first). */
     public static List<Scored> sum(
             List<String> sources, Map<String, NeighborList> neighbors, Collection<String> excluded) {
-        if (new HashSet<>(sources).size() == sources.size()) {
-            // the same sums and sources in one pass over the lists (a repeated source would count as one reason here)
-            return NeighborSums.of(sources, neighbors, excluded, true).ranked();
-        }
-        return score(sources, null, neighbors, null, SUM, excluded, Integer.MAX_VALUE);
+        return sum(sources, neighbors, excluded, true);
     }
 
     /**
@@ -267,9 +263,17 @@ public final class ProfileScorer {
      */
     public static List<Scored> sumUnranked(
             List<String> sources, Map<String, NeighborList> neighbors, Collection<String> excluded) {
+        return sum(sources, neighbors, excluded, false);
+    }
+
+    private static List<Scored> sum(
+            List<String> sources, Map<String, NeighborList> neighbors, Collection<String> excluded, boolean ranked) {
         if (new HashSet<>(sources).size() == sources.size()) {
-            return NeighborSums.of(sources, neighbors, excluded, true).unranked();
+            // the same sums and sources in one pass over the lists (a repeated source would count as one reason here)
+            NeighborSums sums = NeighborSums.of(sources, neighbors, excluded, true);
+            return ranked ? sums.ranked() : sums.unranked();
         }
+        // best first either way: an unranked caller takes any order
         return score(sources, null, neighbors, null, SUM, excluded, Integer.MAX_VALUE);
     }
 

@@ -261,14 +261,14 @@ public final class RescoreSpeedBench {
         for (int block = 0; block < seconds; block++) {
             for (String name : names) {
                 Function<RescoreCases.Case, Long> mode = modes.get(name);
-                long cpu = nodeCpuMillis(es);
-                long sent = nodeTransportBytes(es);
+                NodeTotals before = NodeTotals.read(es);
                 long end = System.nanoTime() + 1_000_000_000L;
                 while (System.nanoTime() < end) {
                     nanos.get(name).add(mode.apply(cases.get(q++ % cases.size())));
                 }
-                cpuMillis.merge(name, nodeCpuMillis(es) - cpu, Long::sum);
-                transportBytes.merge(name, nodeTransportBytes(es) - sent, Long::sum);
+                NodeTotals after = NodeTotals.read(es);
+                cpuMillis.merge(name, after.cpuMillis() - before.cpuMillis(), Long::sum);
+                transportBytes.merge(name, after.transportBytes() - before.transportBytes(), Long::sum);
             }
         }
         System.out.println("load average after:  " + loadAverage());
@@ -295,24 +295,20 @@ public final class RescoreSpeedBench {
     }
 
     /**
-     * The bytes the nodes sent each other so far, summed (shard requests and their results; 0 on one node, whose shard
-     * requests are local). The stats requests themselves add a few hundred bytes per second on 3 nodes.
+     * The nodes' CPU time (milliseconds) and the bytes they sent each other (shard requests and their results; 0 on one
+     * node, whose shard requests are local) so far, each summed over the nodes, read in one stats request. The stats
+     * requests themselves add a few hundred bytes per second on 3 nodes.
      */
-    static long nodeTransportBytes(EsClient es) {
-        long bytes = 0;
-        for (JsonNode node : es.get("/_nodes/stats/transport").ok().path("nodes")) {
-            bytes += node.path("transport").path("tx_size_in_bytes").asLong();
+    record NodeTotals(long cpuMillis, long transportBytes) {
+        static NodeTotals read(EsClient es) {
+            long millis = 0, bytes = 0;
+            for (JsonNode node : es.get("/_nodes/stats/process,transport").ok().path("nodes")) {
+                millis +=
+                        node.path("process").path("cpu").path("total_in_millis").asLong();
+                bytes += node.path("transport").path("tx_size_in_bytes").asLong();
+            }
+            return new NodeTotals(millis, bytes);
         }
-        return bytes;
-    }
-
-    /** The nodes' CPU time so far, summed (milliseconds). */
-    static long nodeCpuMillis(EsClient es) {
-        long millis = 0;
-        for (JsonNode node : es.get("/_nodes/stats/process").ok().path("nodes")) {
-            millis += node.path("process").path("cpu").path("total_in_millis").asLong();
-        }
-        return millis;
     }
 
     /**
