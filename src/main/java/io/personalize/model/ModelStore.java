@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.DocWriteRequest;
@@ -21,6 +22,7 @@ import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.action.support.master.AcknowledgedResponse;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.client.internal.OriginSettingClient;
 import org.elasticsearch.common.bytes.BytesReference;
@@ -78,6 +80,9 @@ public final class ModelStore {
     }
 
     private final Client client;
+
+    /** How often a deletion whose indices another deleter deleted meanwhile is sent again. */
+    private static final int DELETE_ATTEMPTS = 3;
 
     public ModelStore(Client client) {
         this.client = new OriginSettingClient(client, ModelIndices.ORIGIN);
@@ -309,6 +314,10 @@ public final class ModelStore {
 
     /** Deletes the version indices matching a pattern, resolved to concrete names (wildcard deletes are refused by default). */
     public void deleteDataIndices(String pattern, ActionListener<Void> listener) {
+        deleteDataIndices(pattern, DELETE_ATTEMPTS, listener);
+    }
+
+    private void deleteDataIndices(String pattern, int attempts, ActionListener<Void> listener) {
         GetIndexRequest get =
                 GetIndexRequests.create().indices(pattern).indicesOptions(IndicesOptions.lenientExpandHidden());
         client.admin().indices().getIndex(get, listener.delegateFailureAndWrap((l, response) -> {
@@ -316,19 +325,48 @@ public final class ModelStore {
             if (indices.length == 0) {
                 l.onResponse(null);
             } else {
-                client.admin().indices().delete(new DeleteIndexRequest(indices), l.map(r -> null));
+                client.admin()
+                        .indices()
+                        .delete(
+                                new DeleteIndexRequest(indices),
+                                againIfOneWasGone(attempts, l, () -> deleteDataIndices(pattern, attempts - 1, l)));
             }
         }));
     }
 
     public void deleteIndices(List<String> indices, ActionListener<Void> listener) {
+        deleteIndices(indices, DELETE_ATTEMPTS, listener);
+    }
+
+    private void deleteIndices(List<String> indices, int attempts, ActionListener<Void> listener) {
         if (indices.isEmpty()) {
             listener.onResponse(null);
             return;
         }
         DeleteIndexRequest delete = new DeleteIndexRequest(indices.toArray(String[]::new))
                 .indicesOptions(IndicesOptions.lenientExpandHidden());
-        client.admin().indices().delete(delete, listener.map(r -> null));
+        client.admin()
+                .indices()
+                .delete(
+                        delete,
+                        againIfOneWasGone(attempts, listener, () -> deleteIndices(indices, attempts - 1, listener)));
+    }
+
+    /**
+     * Another deleter can delete one of the indices between their resolution and the master's deletion (the master's
+     * orphan check once a model's document is gone, an abandoned build, an operator). Before 9.5, Elasticsearch's master
+     * then fails the whole deletion with {@code index_not_found_exception} for the resolved index (9.5 skips it): the
+     * index is gone, which is what was asked, so the deletion is sent again and resolves what is left.
+     */
+    private static ActionListener<AcknowledgedResponse> againIfOneWasGone(
+            int attempts, ActionListener<Void> listener, Runnable again) {
+        return ActionListener.wrap(deleted -> listener.onResponse(null), e -> {
+            if (attempts > 1 && ExceptionsHelper.unwrap(e, IndexNotFoundException.class) != null) {
+                again.run();
+            } else {
+                listener.onFailure(e);
+            }
+        });
     }
 
     private void write(StoredModel model, ActionListener<StoredModel> listener) {
