@@ -414,7 +414,8 @@ public final class ImportSessions implements ClusterStateListener {
      * and this wait: its record would never come. So the model's status is read again once the wait listens, and
      * answers at once if the import is over, as a later resend does ({@link ImportSessionOpen#decide}). That read
      * misses no session: every end writes the status before it removes the record, so a record removed before the wait
-     * listened is an ended import in that read, and a record published after it ends the wait. Static, so that a test
+     * listened is an ended import in that read (unless that status write failed: then the wait's 409), and a record
+     * published after it ends the wait. Static, so that a test
      * publishes the record (or never does) to a real {@link ClusterService}.
      */
     static void awaitRecord(
