@@ -143,8 +143,11 @@ class PausedNodeEventsIT {
     }
 
     private static String recentIndex() {
-        String uuid = cluster.any()
-                .get("/_recommend/models/" + shop.model)
+        return recentIndex(cluster.any());
+    }
+
+    private static String recentIndex(EsClient node) {
+        String uuid = node.get("/_recommend/models/" + shop.model)
                 .ok()
                 .path("status")
                 .path("uuid")
@@ -423,7 +426,7 @@ class PausedNodeEventsIT {
                 outcome = "no answer: " + e.getCause();
             }
             live.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
-            String recentDoc = "/" + recentIndex() + "/_doc/" + user;
+            String recentDoc = "/" + recentIndex(live) + "/_doc/" + user;
             EsClient.Response kept = live.get(recentDoc);
             System.out.printf(
                     Locale.ROOT,
