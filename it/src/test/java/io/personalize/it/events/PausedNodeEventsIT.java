@@ -425,8 +425,10 @@ class PausedNodeEventsIT {
             } catch (java.util.concurrent.ExecutionException e) {
                 outcome = "no answer: " + e.getCause();
             }
-            live.get("/_cluster/health?wait_for_nodes=2&timeout=120s").ok();
             String recentDoc = "/" + recentIndex(live) + "/_doc/" + user;
+            // the killed node's primaries promoted elsewhere before the document is read
+            live.get("/_cluster/health/" + recentIndex(live) + "?wait_for_status=yellow&timeout=120s")
+                    .ok();
             EsClient.Response kept = live.get(recentDoc);
             System.out.printf(
                     Locale.ROOT,
