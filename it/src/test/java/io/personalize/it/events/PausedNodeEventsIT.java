@@ -418,9 +418,9 @@ class PausedNodeEventsIT {
                 }
             }
             assertTrue(killed, "no events request could be held between its bulk and its merge");
-            // the killed node's primaries promoted elsewhere before the indices are read
+            // the killed node out of the cluster and its primaries promoted elsewhere before the indices are read
             live.get("/_cluster/health/" + shop.events + "," + recentIndex(live)
-                            + "?wait_for_status=yellow&timeout=120s")
+                            + "?wait_for_nodes=2&wait_for_status=yellow&timeout=120s")
                     .ok();
             String outcome;
             try {
