@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.not;
 
 import io.personalize.profile.RecentItemsWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.elasticsearch.cluster.block.ClusterBlock;
 import org.elasticsearch.cluster.block.ClusterBlockException;
@@ -21,7 +22,7 @@ public class TransportEventsActionTests extends ESTestCase {
     public void testTheReasonNamesTheModelNotItsNewestItemsIndex() {
         String index = ".personalize-recent-shop.Xu7cXk2ZQkq0Yh3c1s9A0w";
         ClusterBlock block = IndexMetadata.INDEX_WRITE_BLOCK;
-        ClusterBlockException blocked = new ClusterBlockException(java.util.Map.of(index, Set.of(block)));
+        ClusterBlockException blocked = new ClusterBlockException(Map.of(index, Set.of(block)));
         assertThat(blocked.getMessage(), containsString(index)); // what Elasticsearch says, before
         EventsAction.Item item =
                 TransportEventsAction.notMerged("shop", index, new RecentItemsWriter.Merged(List.of(), blocked));
