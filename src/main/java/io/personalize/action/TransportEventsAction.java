@@ -148,7 +148,9 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                                     merged.changes(),
                                     nodeId -> clusterService.state().nodes().nodeExists(nodeId),
                                     l3.map(told -> new EventsAction.Response(
-                                            millisSince(start), List.of(items), notMerged(model, merged))))))));
+                                            millisSince(start),
+                                            List.of(items),
+                                            notMerged(model.name(), index, merged))))))));
         }));
     }
 
@@ -156,19 +158,22 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
      * The merge's failure as the answer's {@code recent_items}, or null. The events are written: answering an error
      * would have them sent again (written twice), so the request answers their items, and says that some shoppers'
      * newest items count only from the events index (at the next training, or after a refresh with
-     * {@code recent_events: index}).
+     * {@code recent_events: index}). The reason names the model, not its newest-items index ({@code index}): a tracker
+     * may send events without any right to read the model, and the index's name carries the model's uuid, which only
+     * a reader of the model sees; the node's log keeps the whole failure.
      */
-    private static EventsAction.Item notMerged(ModelStore.StoredModel model, RecentItemsWriter.Merged merged) {
+    static EventsAction.Item notMerged(String model, String index, RecentItemsWriter.Merged merged) {
         if (merged.failure() == null) {
             return null;
         }
         Throwable cause = ExceptionsHelper.unwrapCause(merged.failure());
-        logger.warn("model [" + model.name() + "]: events written, newest items not all updated", merged.failure());
+        logger.warn("model [" + model + "]: events written, newest items not all updated", merged.failure());
+        String reason =
+                String.valueOf(cause.getMessage()).replace(index, "the newest-items index of model [" + model + "]");
         return EventsAction.Item.failed(
                 ExceptionsHelper.status(cause),
                 org.elasticsearch.ElasticsearchException.getExceptionName(cause),
-                "the events are written; the newest items of some of their shoppers were not updated: "
-                        + cause.getMessage());
+                "the events are written; the newest items of some of their shoppers were not updated: " + reason);
     }
 
     /**

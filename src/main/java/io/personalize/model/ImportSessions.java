@@ -352,6 +352,7 @@ public final class ImportSessions implements ClusterStateListener {
                                 awaitRecord(
                                         clusterService,
                                         threadPool.getThreadContext(),
+                                        store,
                                         name,
                                         importId,
                                         decided.resumed(),
@@ -408,34 +409,43 @@ public final class ImportSessions implements ClusterStateListener {
 
     /**
      * An opening sent again: answers the session the first one opens once it is recorded (the first may still be
-     * creating its index), or 409 if it is not recorded within {@code wait} ({@link #RESUME_WAIT}). Static, so that a
-     * test publishes the record (or never does) to a real {@link ClusterService} without a model store behind it.
+     * creating its index), or 409 if it is not recorded within {@code wait} ({@link #RESUME_WAIT}). The session may
+     * also have been recorded and removed already (completed, aborted, abandoned) between the status read that named it
+     * and this wait: its record would never come. So the model's status is read again once the wait listens, and
+     * answers at once if the import is over, as a later resend does ({@link ImportSessionOpen#decide}). That read
+     * misses no session: every end writes the status before it removes the record, so a record removed before the wait
+     * listened is an ended import in that read (unless that status write failed: then the wait's 409), and a record
+     * published after it ends the wait. Static, so that a test
+     * publishes the record (or never does) to a real {@link ClusterService}.
      */
     static void awaitRecord(
             ClusterService clusterService,
             ThreadContext threadContext,
+            ModelStore store,
             String name,
             String importId,
             String session,
             TimeValue wait,
             ActionListener<Opened> listener) {
+        // the record's arrival and the status read race: the first answer wins
+        ActionListener<Opened> once = ActionListener.notifyOnce(listener);
         ClusterStateObserver.waitForState(
                 clusterService,
                 threadContext,
                 new ClusterStateObserver.Listener() {
                     @Override
                     public void onNewClusterState(ClusterState state) {
-                        listener.onResponse(new Opened(null, session));
+                        once.onResponse(new Opened(null, session));
                     }
 
                     @Override
                     public void onClusterServiceClose() {
-                        listener.onFailure(new NodeClosedException(clusterService.localNode()));
+                        once.onFailure(new NodeClosedException(clusterService.localNode()));
                     }
 
                     @Override
                     public void onTimeout(TimeValue waited) {
-                        listener.onFailure(new ElasticsearchStatusException(
+                        once.onFailure(new ElasticsearchStatusException(
                                 "import session [" + session + "] of model [" + name + "], opened with [import_id] ["
                                         + importId + "], is still being opened after [" + waited
                                         + "]: send the request again",
@@ -445,6 +455,32 @@ public final class ImportSessions implements ClusterStateListener {
                 state -> ImportSessionRecords.of(state).get(session) != null,
                 wait,
                 logger);
+        if (ImportSessionRecords.of(clusterService.state()).get(session) != null) {
+            return; // answered by the observer, or it answers now
+        }
+        store.get(
+                name,
+                ActionListener.wrap(
+                        model -> {
+                            // throws 409 saying how the import ended; a resumed session is still to be recorded
+                            ImportSessionOpen decided = ImportSessionOpen.decide(name, model.status(), importId);
+                            if (decided.resumed() == null) {
+                                once.onFailure(new ElasticsearchStatusException(
+                                        "import session [" + session + "] of model [" + name
+                                                + "], opened with [import_id] [" + importId + "], is no longer"
+                                                + " running: send the request again",
+                                        RestStatus.CONFLICT));
+                            }
+                        },
+                        e -> {
+                            RestStatus status = ExceptionsHelper.status(e);
+                            if (status == RestStatus.CONFLICT || status == RestStatus.NOT_FOUND) {
+                                once.onFailure(e); // how it ended, or the model is gone with it
+                            } else {
+                                // the model unreadable for now: the wait decides
+                                logger.debug(() -> "model [" + name + "]: could not read its status again", e);
+                            }
+                        }));
     }
 
     /** The session is held here from now on; deleting the model or cancelling its task aborts the import. */

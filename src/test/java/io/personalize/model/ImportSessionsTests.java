@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.NoShardAvailableActionException;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.cluster.service.ClusterService;
@@ -31,6 +33,7 @@ public class ImportSessionsTests extends ESTestCase {
     private ClusterService clusterService;
     private ModelsIndexClient index;
     private ImportSessionRecords.Record record;
+    private ModelConfig config;
 
     @Override
     public void setUp() throws Exception {
@@ -38,8 +41,8 @@ public class ImportSessionsTests extends ESTestCase {
         threadPool = new TestThreadPool(getTestName());
         clusterService = ClusterServiceUtils.createClusterService(threadPool);
         ModelStatus reserved = ModelStatus.created().reserveVersion();
-        reserved = ImportVersions.running("node-1:7", "node-1", 1_000).apply(reserved);
-        ModelConfig config = ModelConfigTests.parse("""
+        reserved = ImportVersions.running("node-1:7", "node-1", 1_000, "k1").apply(reserved);
+        config = ModelConfigTests.parse("""
             {"catalog": {"index": "p"}, "events": {"index": "e"}}""");
         index = new ModelsIndexClient(threadPool, new ModelStore.StoredModel("shop", config, reserved, 3, 1));
         ModelVersions.Pending pending = new ModelVersions.Pending(
@@ -97,7 +100,14 @@ public class ImportSessionsTests extends ESTestCase {
     private PlainActionFuture<ImportSessions.Opened> awaitRecord(TimeValue wait) {
         PlainActionFuture<ImportSessions.Opened> answer = new PlainActionFuture<>();
         ImportSessions.awaitRecord(
-                clusterService, threadPool.getThreadContext(), "shop", "k1", record.session(), wait, answer);
+                clusterService,
+                threadPool.getThreadContext(),
+                new ModelStore(index),
+                "shop",
+                "k1",
+                record.session(),
+                wait,
+                answer);
         return answer;
     }
 
@@ -153,5 +163,45 @@ public class ImportSessionsTests extends ESTestCase {
                         + " [300ms]: send the request again",
                 e.getCause().getMessage());
         assertTrue("waited " + waitedMillis + " ms", waitedMillis >= 300);
+    }
+
+    /**
+     * The session was recorded and removed (here: aborted) between the status read that named it running and the wait
+     * of the opening sent again: its record never comes. The opening is answered at once how the import ended, as a
+     * later resend is, not after the 30 s wait with a 409 saying it is still being opened.
+     */
+    public void testASessionThatCameAndWentIsAnsweredAtOnceHowItEnded() {
+        ModelStatus.Training running = index.model.status().importing();
+        ModelStatus aborted = index.model
+                .status()
+                .withImport(new ModelStatus.Training(
+                        ModelStatus.Training.State.CANCELLED,
+                        running.taskId(),
+                        running.nodeId(),
+                        running.startedAt(),
+                        2_000,
+                        running.version(),
+                        "aborted",
+                        "k1"));
+        index.model = new ModelStore.StoredModel("shop", config, aborted, 4, 1);
+        long start = System.nanoTime();
+        PlainActionFuture<ImportSessions.Opened> answer = awaitRecord(ImportSessions.RESUME_WAIT);
+        ExecutionException e = expectThrows(ExecutionException.class, () -> answer.get(10, TimeUnit.SECONDS));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(e.getCause(), instanceOf(ElasticsearchStatusException.class));
+        assertEquals(RestStatus.CONFLICT, ((ElasticsearchStatusException) e.getCause()).status());
+        assertEquals(
+                "the import [k1] of model [shop] is over: its import session [node-1:7] cancelled (aborted); open a"
+                        + " session with a new [import_id]",
+                e.getCause().getMessage());
+        assertTrue("waited " + waitedMillis + " ms", waitedMillis < 10_000);
+    }
+
+    /** The model deleted meanwhile (its session aborted with it): answered at once, 404, not after the wait. */
+    public void testASessionWhoseModelWasDeletedIsAnsweredAtOnce() {
+        index.getFailure = new ResourceNotFoundException("model [shop] not found, as a test");
+        PlainActionFuture<ImportSessions.Opened> answer = awaitRecord(ImportSessions.RESUME_WAIT);
+        ExecutionException e = expectThrows(ExecutionException.class, () -> answer.get(10, TimeUnit.SECONDS));
+        assertEquals(RestStatus.NOT_FOUND, ExceptionsHelper.status(e.getCause()));
     }
 }

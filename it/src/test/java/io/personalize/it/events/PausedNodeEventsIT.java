@@ -143,8 +143,11 @@ class PausedNodeEventsIT {
     }
 
     private static String recentIndex() {
-        String uuid = cluster.any()
-                .get("/_recommend/models/" + shop.model)
+        return recentIndex(cluster.any());
+    }
+
+    private static String recentIndex(EsClient node) {
+        String uuid = node.get("/_recommend/models/" + shop.model)
                 .ok()
                 .path("status")
                 .path("uuid")
@@ -360,6 +363,133 @@ class PausedNodeEventsIT {
                 .path("_source")
                 .path("items");
         assertEquals("a", kept.get(0).asText(), kept.toString());
+    }
+
+    /**
+     * The node that handles an events request killed (kill -9) between the events' bulk write and the newest-items
+     * merge: the other node that is no master is paused so that the merge (whose writes wait for every copy of the
+     * newest-items index) holds the request there, the events index kept off it so that the bulk does not wait; the
+     * handling node dies once the event is in the events index. The client gets no answer (a connection reset), the
+     * event is in the events index (nothing lost), and the honest resend of the same body to another node writes it a
+     * second time (generated ids: a duplicate event document), answers 201, and every node, the restarted one included,
+     * serves the event; the shopper's newest-items document holds the item once.
+     */
+    @Test
+    void theHandlingNodeKilledBetweenTheBulkAndTheMergeThenAResend() throws Exception {
+        int master = cluster.master();
+        // not node-0: the other tests send through node-0 and count on what it keeps (a restart empties its caches)
+        int handler = master == 1 ? 2 : 1;
+        int paused = 3 - master - handler;
+        EsClient live = cluster.nodes().get(master);
+        EsClient handling = cluster.nodes().get(handler);
+        String pausedName = "node-" + paused;
+        live.put(
+                        "/" + shop.events + "/_settings",
+                        "{\"index.routing.allocation.exclude._name\": \"" + pausedName + "\"}")
+                .ok();
+        live.get("/_cluster/health/" + shop.events + "?wait_for_status=green&wait_for_no_relocating_shards=true"
+                        + "&timeout=120s")
+                .ok();
+        String user = null;
+        String body = null;
+        Future<Timed<EsClient.Response>> sent = null;
+        boolean killed = false;
+        try {
+            for (int attempt = 0; attempt < 3 && killed == false; attempt++) {
+                user = "u-killed-" + attempt;
+                warm(user);
+                body = event(user, "a");
+                String sending = body;
+                RealCluster.pauseNode(cluster, paused);
+                try {
+                    sent = timed(() -> handling.post(eventsPath(), sending));
+                    if (eventsOf(live, user, 15_000) == 1) {
+                        RealCluster.killNode(cluster, handler);
+                        killed = true;
+                    }
+                } finally {
+                    RealCluster.resumeNode(cluster, paused);
+                }
+                if (killed == false) {
+                    // held before its bulk (a read of a copy on the paused node): let it finish, another shopper
+                    sent.get(ANSWER_BOUND_MS, TimeUnit.MILLISECONDS).value().ok();
+                    System.out.println("PausedNodeEventsIT: the events request for " + user
+                            + " waited for the paused node before its bulk: another shopper");
+                }
+            }
+            assertTrue(killed, "no events request could be held between its bulk and its merge");
+            // the killed node out of the cluster and its primaries promoted elsewhere before the indices are read
+            live.get("/_cluster/health/" + shop.events + "," + recentIndex(live)
+                            + "?wait_for_nodes=2&wait_for_status=yellow&timeout=120s")
+                    .ok();
+            String outcome;
+            try {
+                EsClient.Response answer =
+                        sent.get(ANSWER_BOUND_MS, TimeUnit.MILLISECONDS).value();
+                outcome = answer.status() + " " + answer.body();
+            } catch (java.util.concurrent.ExecutionException e) {
+                outcome = "no answer: " + e.getCause();
+            }
+            String recentDoc = "/" + recentIndex(live) + "/_doc/" + user;
+            EsClient.Response kept = live.get(recentDoc);
+            System.out.printf(
+                    Locale.ROOT,
+                    "PausedNodeEventsIT: events request via node-%d, killed after its bulk while node-%d was paused:"
+                            + " %s; events of %s in the events index: %d; newest-items document: %s%n",
+                    handler,
+                    paused,
+                    outcome,
+                    user,
+                    eventsOf(live, user, 0),
+                    kept.status() == 200 ? kept.json().path("_source").toString() : kept.status() + " (none)");
+            assertFalse(outcome.startsWith("2"), "an answer from a node killed before its merge: " + outcome);
+            assertEquals(1, eventsOf(live, user, 0), "the event written before the kill is kept");
+
+            // the client, without an answer, sends the same body again, to a live node
+            JsonNode resent = live.post(eventsPath(), body).ok();
+            assertFalse(resent.path("errors").asBoolean(), resent.toString());
+            assertEquals(201, resent.path("items").get(0).path("status").asInt(), resent.toString());
+            assertEquals(2, eventsOf(live, user, 0), "the resend writes the event a second time (generated ids)");
+            for (EsClient node : cluster.nodes()) {
+                if (node != handling) {
+                    assertServesTheEvent(node, user, "the resend answered");
+                }
+            }
+            JsonNode items = live.get(recentDoc).ok().path("_source").path("items");
+            assertEquals("[\"a\"]", items.toString(), "the item once in the newest items, whatever was merged before");
+        } finally {
+            if (killed) {
+                RealCluster.startNode(cluster, handler);
+            }
+            live.put("/" + shop.events + "/_settings", "{\"index.routing.allocation.exclude._name\": null}")
+                    .ok();
+            live.get("/_cluster/health?wait_for_status=green&wait_for_nodes=3&wait_for_no_relocating_shards=true"
+                            + "&timeout=180s")
+                    .ok();
+        }
+        long version = live.get("/_cluster/state/version").ok().path("version").asLong();
+        waitUntilApplied(handling, version);
+        assertServesTheEvent(handling, user, "restarted after the resend");
+    }
+
+    /**
+     * How many events of {@code user} the events index holds (refreshed first; its copies avoid the paused node),
+     * waiting up to {@code millis} for at least one.
+     */
+    private static long eventsOf(EsClient node, String user, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (true) {
+            node.post("/" + shop.events + "/_refresh", null).ok();
+            long count = node.post(
+                            "/" + shop.events + "/_count", "{\"query\": {\"term\": {\"user_id\": \"" + user + "\"}}}")
+                    .ok()
+                    .path("count")
+                    .asLong();
+            if (count > 0 || System.currentTimeMillis() >= deadline) {
+                return count;
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** Waits until the node's own (local) cluster state is at least {@code version}: it has rejoined. */
