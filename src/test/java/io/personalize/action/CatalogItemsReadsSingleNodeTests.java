@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
@@ -189,7 +191,7 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
      * The thread a local shard read answers on, asked from {@code caller}: the read runs on the thread that asks (no
      * hand-off to the search pool, a queue and a wake-up per shelf), unless that is a network thread.
      */
-    private String answeredOn(java.util.function.Consumer<Runnable> caller) {
+    private String answeredOn(Consumer<Runnable> caller) {
         createCatalogue("products");
         index("products", "1", "{\"sku\": \"s1\"}");
         client().admin().indices().prepareRefresh("products").get();
@@ -198,7 +200,7 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
         caller.accept(() -> client().execute(
                         CatalogItemsAction.TYPE,
                         new CatalogItemsAction.Request("products", shard, "sku", List.of(), List.of("s1"), 10),
-                        org.elasticsearch.action.ActionListener.wrap(
+                        ActionListener.wrap(
                                 response -> {
                                     assertEquals(Set.of("s1"), response.items().keySet());
                                     answered.complete(Thread.currentThread().getName());
@@ -207,7 +209,7 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
         return answered.join();
     }
 
-    public void testALocalReadRunsOnTheThreadThatAsks() throws Exception {
+    public void testALocalReadRunsOnTheThreadThatAsks() {
         ThreadPool threads = getInstanceFromNode(ThreadPool.class);
         String[] caller = new String[1];
         String answered =
@@ -218,7 +220,7 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
         assertEquals(caller[0], answered);
     }
 
-    public void testALocalReadAskedOnANetworkThreadRunsOnTheSearchPool() throws Exception {
+    public void testALocalReadAskedOnANetworkThreadRunsOnTheSearchPool() {
         String answered = answeredOn(read -> {
             Thread network = new Thread(read, Transports.TEST_MOCK_TRANSPORT_THREAD_PREFIX + "-catalogue");
             assertTrue(Transports.isTransportThread(network));
