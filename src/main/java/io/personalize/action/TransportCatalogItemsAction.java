@@ -15,6 +15,7 @@ import org.elasticsearch.cluster.metadata.IndexMetadata;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.lucene.Lucene;
+import org.elasticsearch.common.util.concurrent.EsExecutors;
 import org.elasticsearch.index.engine.Engine;
 import org.elasticsearch.index.mapper.KeywordFieldMapper;
 import org.elasticsearch.index.mapper.MappedFieldType;
@@ -49,14 +50,16 @@ public final class TransportCatalogItemsAction
             IndicesService indices,
             ClusterService clusterService,
             IndexNameExpressionResolver resolver) {
-        // over the wire the read runs on the search pool, as a search's shard phase does; a local call runs where it
-        // is made (a shelf's few dozen term look-ups), unless that is a network thread
+        // no executor of its own: Elasticsearch forks a local call to an action's executor (a queue and a wake-up of
+        // the search pool per shelf), so a shelf's few dozen term look-ups run on the thread that asks for them, unless
+        // that is a network thread (doExecute forks to the search pool then: a request over the wire, a shelf whose
+        // profile came from the node's caches on the HTTP thread)
         super(
                 CatalogItemsAction.NAME,
                 transportService,
                 actionFilters,
                 CatalogItemsAction.Request::new,
-                transportService.getThreadPool().executor(ThreadPool.Names.SEARCH));
+                EsExecutors.DIRECT_EXECUTOR_SERVICE);
         this.indices = indices;
         this.clusterService = clusterService;
         this.resolver = resolver;

@@ -6,7 +6,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.elasticsearch.ExceptionsHelper;
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
@@ -17,7 +20,9 @@ import org.elasticsearch.index.shard.ShardId;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.test.ESSingleNodeTestCase;
+import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.transport.TransportService;
+import org.elasticsearch.transport.Transports;
 
 /**
  * The catalogue read without a search on a real node: what it finds matches what a terms query on the id field would
@@ -180,5 +185,47 @@ public class CatalogItemsReadsSingleNodeTests extends ESSingleNodeTestCase {
         assertEquals(RestStatus.BAD_REQUEST, refusal("products", shard));
         assertTrue(
                 readShard("products", new ShardId(resolveIndex("products"), 0)).readable());
+    }
+
+    /**
+     * The thread a local shard read answers on, asked from {@code caller}: the read runs on the thread that asks (no
+     * hand-off to the search pool, a queue and a wake-up per shelf), unless that is a network thread.
+     */
+    private String answeredOn(Consumer<Runnable> caller) {
+        createCatalogue("products");
+        index("products", "1", "{\"sku\": \"s1\"}");
+        client().admin().indices().prepareRefresh("products").get();
+        ShardId shard = new ShardId(resolveIndex("products"), 0);
+        CompletableFuture<String> answered = new CompletableFuture<>();
+        caller.accept(() -> client().execute(
+                        CatalogItemsAction.TYPE,
+                        new CatalogItemsAction.Request("products", shard, "sku", List.of(), List.of("s1"), 10),
+                        ActionListener.wrap(
+                                response -> {
+                                    assertEquals(Set.of("s1"), response.items().keySet());
+                                    answered.complete(Thread.currentThread().getName());
+                                },
+                                answered::completeExceptionally)));
+        return answered.join();
+    }
+
+    public void testALocalReadRunsOnTheThreadThatAsks() {
+        ThreadPool threads = getInstanceFromNode(ThreadPool.class);
+        String[] caller = new String[1];
+        String answered =
+                answeredOn(read -> threads.executor(ThreadPool.Names.GET).execute(() -> {
+                    caller[0] = Thread.currentThread().getName();
+                    read.run();
+                }));
+        assertEquals(caller[0], answered);
+    }
+
+    public void testALocalReadAskedOnANetworkThreadRunsOnTheSearchPool() {
+        String answered = answeredOn(read -> {
+            Thread network = new Thread(read, Transports.TEST_MOCK_TRANSPORT_THREAD_PREFIX + "-catalogue");
+            assertTrue(Transports.isTransportThread(network));
+            network.start();
+        });
+        assertTrue(answered, answered.contains("[" + ThreadPool.Names.SEARCH + "]"));
     }
 }
