@@ -142,7 +142,7 @@ class SparkFailoverIT {
     /**
      * A node paused (SIGSTOP, by its pid file) while the job reads: it holds a shard context of the job's point in time,
      * so every page waits for it on whichever node coordinates it, and the job, with a read timeout of 5 s (well under
-     * the master's fault detection: 3 follower checks of 10 s), gets no answer from any node; it reads again from a new
+     * the master's fault detection: 3 follower checks of 5 s on the test cluster), gets no answer from any node; it reads again from a new
      * point in time on the copies that answer (or, once the master removed the paused node, finds the copy lost) and
      * imports the node training's users and items. The node is resumed (SIGCONT) once the job has trained, and in any
      * case at the end.
