@@ -127,7 +127,12 @@ public final class EventsAction {
         }
 
         public static Item failed(RestStatus status, String type, String reason) {
-            return new Item(status.getStatus(), null, type, reason);
+            return failed(status, null, type, reason);
+        }
+
+        /** An event the events index refused, with its document id when it has one (as {@code _bulk} answers it). */
+        public static Item failed(RestStatus status, String id, String type, String reason) {
+            return new Item(status.getStatus(), id, type, reason);
         }
 
         Item(StreamInput in) throws IOException {
@@ -150,7 +155,10 @@ public final class EventsAction {
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
             builder.startObject().field("status", status);
             if (id != null) {
-                builder.field("_id", id).field("result", "created");
+                builder.field("_id", id);
+            }
+            if (isFailed() == false) {
+                builder.field("result", "created");
             }
             if (reason != null) {
                 builder.startObject("error")

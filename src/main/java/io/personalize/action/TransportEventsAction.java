@@ -28,6 +28,7 @@ import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.service.ClusterService;
 import org.elasticsearch.common.util.concurrent.EsExecutors;
+import org.elasticsearch.index.engine.VersionConflictEngineException;
 import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.tasks.Task;
@@ -35,10 +36,11 @@ import org.elasticsearch.transport.TransportService;
 
 /**
  * Takes events for a model: each is checked against the model's schema ({@link ApiEvent}: a bad one is answered 400 on
- * its own), the good ones are indexed into the model's events index as the caller, in one bulk (their privileges
- * apply; an event the index refuses keeps the index's status and reason), and those indexed are merged into their
- * users' {@link RecentItems} documents by the plugin before the answer. The answer therefore means: the next request
- * for that user, on any node, counts these events, whatever the events index's refresh interval.
+ * its own), the good ones are created in the model's events index as the caller, in one bulk, with their {@code _id}
+ * when they have one (their privileges apply; an event the index refuses keeps the index's status and reason), and
+ * those written are merged into their users' {@link RecentItems} documents by the plugin before the answer, as are
+ * those sent again whose {@code _id} was written before ({@link #alreadyWritten}). The answer therefore means: the next
+ * request for that user, on any node, counts these events, whatever the events index's refresh interval.
  */
 public final class TransportEventsAction extends HandledTransportAction<EventsAction.Request, EventsAction.Response> {
 
@@ -98,8 +100,10 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                 ApiEvent event = ApiEvent.parse(request.events().get(i), schema, now);
                 valid.add(event);
                 positions.add(i);
-                // a create (with a generated id): the `create_doc` privilege on the events index is enough
+                // a create (with the event's _id, or a generated one): the `create_doc` privilege on the events
+                // index is enough, and an event sent again with its _id is refused, not written twice
                 bulk.add(new IndexRequest(schema.index())
+                        .id(event.id())
                         .opType(DocWriteRequest.OpType.CREATE)
                         .source(event.document()));
             } catch (IllegalArgumentException e) {
@@ -121,12 +125,16 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                     Exception cause = written.getFailure().getCause();
                     items[position] = EventsAction.Item.failed(
                             written.getFailure().getStatus(),
+                            written.getFailure().getId(),
                             org.elasticsearch.ElasticsearchException.getExceptionName(
                                     ExceptionsHelper.unwrapCause(cause)),
                             written.getFailure().getMessage());
-                    continue;
+                    if (alreadyWritten(valid.get(j), written) == false) {
+                        continue;
+                    }
+                } else {
+                    items[position] = EventsAction.Item.written(written.getId());
                 }
-                items[position] = EventsAction.Item.written(written.getId());
                 ApiEvent event = valid.get(j);
                 seen.computeIfAbsent(event.user(), u -> new ArrayList<>())
                         .add(new RecentItems.Seen(event.item(), event.timeMillis()));
@@ -152,6 +160,20 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                                             List.of(items),
                                             notMerged(model.name(), index, merged))))))));
         }));
+    }
+
+    /**
+     * Whether the event was refused because its {@code _id} is in the events index already: sent again, typically after
+     * a request whose answer was lost (a node killed between the write and the merge of the newest items). It is
+     * answered as Elasticsearch answers the create (409), and its item is merged into the shopper's newest items all
+     * the same: the merge is what the lost request may not have done, and merging an item at a time that is already
+     * there changes nothing.
+     */
+    static boolean alreadyWritten(ApiEvent event, BulkItemResponse written) {
+        return event.id() != null
+                && written.getFailure().getStatus() == RestStatus.CONFLICT
+                && ExceptionsHelper.unwrapCause(written.getFailure().getCause())
+                        instanceof VersionConflictEngineException;
     }
 
     /**

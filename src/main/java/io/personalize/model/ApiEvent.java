@@ -3,6 +3,7 @@ package io.personalize.model;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.lucene.util.UnicodeUtil;
 import org.elasticsearch.common.time.DateFormatter;
 import org.elasticsearch.common.time.DateFormatters;
 
@@ -11,8 +12,21 @@ import org.elasticsearch.common.time.DateFormatters;
  * item, the type and the time under the model's field names, the value when the model has a value field. The rules are
  * the training's ({@link EventRules}): an event the API accepts is an event the next training uses. A bad event is an
  * {@link IllegalArgumentException} naming the field, which the API answers as that event's 400.
+ *
+ * <p>{@code id} is the event's own {@code _id}, when the client gives one ({@link #ID_FIELD}): the events index's
+ * document id, so that the same event sent again is the same document (a create that answers 409), not a second one.
  */
-public record ApiEvent(String user, String item, String type, long timeMillis, Map<String, Object> document) {
+public record ApiEvent(
+        String id, String user, String item, String type, long timeMillis, Map<String, Object> document) {
+
+    /**
+     * The key of an event that names its document id, as {@code _bulk}'s action line does: it cannot be a field of the
+     * document (Elasticsearch refuses {@code _id} in a source), so it never clashes with the shop's fields.
+     */
+    public static final String ID_FIELD = "_id";
+
+    /** Elasticsearch's bound on a document id, checked here so that one event's id fails that event, not the bulk. */
+    static final int MAX_DOCUMENT_ID_BYTES = 512;
 
     // what Elasticsearch's date field takes by default, plus epoch milliseconds as a number or a string
     private static final DateFormatter DATES = DateFormatter.forPattern("strict_date_optional_time||epoch_millis");
@@ -23,6 +37,7 @@ public record ApiEvent(String user, String item, String type, long timeMillis, M
      * shop's).
      */
     public static ApiEvent parse(Map<String, Object> source, ModelConfig.Events events, long nowMillis) {
+        String id = documentId(source);
         String user = id(source, events.userField());
         String item = id(source, events.itemField());
         Object typeValue = required(source, events.typeField());
@@ -56,7 +71,30 @@ public record ApiEvent(String user, String item, String type, long timeMillis, M
         if (reason != null) {
             throw new IllegalArgumentException(describe(reason, events, time, value));
         }
-        return new ApiEvent(user, item, type, time, new LinkedHashMap<>(source));
+        Map<String, Object> document = new LinkedHashMap<>(source);
+        document.remove(ID_FIELD);
+        return new ApiEvent(id, user, item, type, time, document);
+    }
+
+    /** The event's {@code _id}, or null when it has none (the events index then generates one). */
+    private static String documentId(Map<String, Object> source) {
+        if (source.containsKey(ID_FIELD) == false) {
+            return null;
+        }
+        if (source.get(ID_FIELD) instanceof String id && id.isEmpty() == false) {
+            int unpaired = unpairedSurrogate(id);
+            if (unpaired >= 0) {
+                throw new IllegalArgumentException(
+                        "[" + ID_FIELD + "] is not valid Unicode: an unpaired surrogate at [" + unpaired + "]");
+            }
+            if (UnicodeUtil.calcUTF16toUTF8Length(id, 0, id.length()) > MAX_DOCUMENT_ID_BYTES) {
+                throw new IllegalArgumentException(
+                        "[" + ID_FIELD + "] must be at most " + MAX_DOCUMENT_ID_BYTES + " bytes");
+            }
+            return id;
+        }
+        throw new IllegalArgumentException(
+                "[" + ID_FIELD + "] must be a non-empty string, got [" + source.get(ID_FIELD) + "]");
     }
 
     private static Object required(Map<String, Object> source, String field) {

@@ -26,7 +26,10 @@ public class EventsResponseSerializationTests extends AbstractWireSerializingTes
                     randomBoolean()
                             ? EventsAction.Item.written(randomAlphaOfLength(20))
                             : EventsAction.Item.failed(
-                                    RestStatus.BAD_REQUEST, "illegal_argument_exception", randomAlphaOfLength(9)));
+                                    randomFrom(RestStatus.BAD_REQUEST, RestStatus.CONFLICT),
+                                    randomBoolean() ? null : randomAlphaOfLength(20),
+                                    "illegal_argument_exception",
+                                    randomAlphaOfLength(9)));
         }
         return new EventsAction.Response(randomNonNegativeLong(), items, randomBoolean() ? null : recentItemsFailure());
     }

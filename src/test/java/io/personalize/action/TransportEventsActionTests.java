@@ -3,13 +3,22 @@ package io.personalize.action;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 
+import io.personalize.model.ApiEvent;
+import io.personalize.model.ModelConfig;
 import io.personalize.profile.RecentItemsWriter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.elasticsearch.ElasticsearchStatusException;
+import org.elasticsearch.action.DocWriteRequest;
+import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.cluster.block.ClusterBlock;
 import org.elasticsearch.cluster.block.ClusterBlockException;
 import org.elasticsearch.cluster.metadata.IndexMetadata;
+import org.elasticsearch.index.engine.VersionConflictEngineException;
+import org.elasticsearch.index.shard.ShardId;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.test.ESTestCase;
 
 /**
@@ -38,5 +47,36 @@ public class TransportEventsActionTests extends ESTestCase {
 
     public void testNoFailureNoRecentItems() {
         assertNull(TransportEventsAction.notMerged("shop", "i", new RecentItemsWriter.Merged(List.of(), null)));
+    }
+
+    private static BulkItemResponse refused(Exception cause) {
+        return BulkItemResponse.failure(
+                0, DocWriteRequest.OpType.CREATE, new BulkItemResponse.Failure("events", "e1", cause));
+    }
+
+    /**
+     * An event sent again with its {@code _id} is refused by the create (409) and merged all the same; one without an
+     * {@code _id} cannot be a resend, and another refusal is no proof that the event is in the index.
+     */
+    public void testOnlyAnEventWithItsIdRefusedAsExistingIsAlreadyWritten() {
+        ModelConfig.Events schema =
+                new ModelConfig.Events("events", "user_id", "sku", "type", "@timestamp", null, null, null);
+        long now = System.currentTimeMillis();
+        Map<String, Object> sent = Map.of("user_id", "u1", "sku", "a", "type", "view", "@timestamp", now);
+        Map<String, Object> sentWithId = new HashMap<>(sent);
+        sentWithId.put("_id", "e1");
+        ApiEvent withId = ApiEvent.parse(sentWithId, schema, now);
+        ApiEvent withoutId = ApiEvent.parse(sent, schema, now);
+        BulkItemResponse exists = refused(new VersionConflictEngineException(
+                new ShardId("events", "_na_", 0),
+                "e1",
+                "version conflict, document already exists (current version [1])"));
+        assertEquals(RestStatus.CONFLICT, exists.getFailure().getStatus());
+        assertTrue(TransportEventsAction.alreadyWritten(withId, exists));
+        assertFalse(TransportEventsAction.alreadyWritten(withoutId, exists));
+        assertFalse(TransportEventsAction.alreadyWritten(
+                withId, refused(new ElasticsearchStatusException("busy", RestStatus.CONFLICT))));
+        assertFalse(TransportEventsAction.alreadyWritten(
+                withId, refused(new ElasticsearchStatusException("no", RestStatus.FORBIDDEN))));
     }
 }

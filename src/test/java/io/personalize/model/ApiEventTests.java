@@ -102,4 +102,24 @@ public class ApiEventTests extends ESTestCase {
         assertBad(event("@timestamp", Long.MIN_VALUE), "[@timestamp] is more than 50 years ago");
         assertBad(event("@timestamp", Long.MAX_VALUE), "[@timestamp] is more than a day in the future");
     }
+
+    /** An event's {@code _id} is its document id, not a field of the document (Elasticsearch refuses it in a source). */
+    public void testTheEventsIdIsTheDocumentsNotAField() {
+        ApiEvent event = ApiEvent.parse(event("_id", "order-17/line-2"), SCHEMA, NOW);
+        assertEquals("order-17/line-2", event.id());
+        assertFalse(event.document().containsKey("_id"));
+        assertEquals(event(), event.document());
+        assertNull(ApiEvent.parse(event(), SCHEMA, NOW).id());
+    }
+
+    /** A bad {@code _id} fails its event with a 400 naming it, not the whole bulk (as Elasticsearch's check would). */
+    public void testABadIdNamesTheField() {
+        assertBad(event("_id", ""), "[_id] must be a non-empty string, got []");
+        assertBad(event("_id", 17), "[_id] must be a non-empty string, got [17]");
+        assertBad(event("_id", "e\ud800"), "[_id] is not valid Unicode: an unpaired surrogate at [1]");
+        assertBad(event("_id", "é".repeat(257)), "[_id] must be at most 512 bytes");
+        assertEquals(
+                "é".repeat(256),
+                ApiEvent.parse(event("_id", "é".repeat(256)), SCHEMA, NOW).id());
+    }
 }

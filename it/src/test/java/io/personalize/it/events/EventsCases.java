@@ -135,6 +135,53 @@ abstract class EventsCases {
         }
     }
 
+    /**
+     * An event sent with its own {@code _id} is written once however often it is sent. The first send's document is
+     * written straight to the events index, as a request killed between its write and its merge leaves it (in the
+     * index, not in the shopper's newest items); the API's send of the same event answers 409 for it, writes nothing
+     * more, and merges its item, which the next request counts on every node. In a bulk, a new event beside it is
+     * written.
+     */
+    @Test
+    void anEventSentAgainWithItsIdIsWrittenOnceAndCountsAtTheNextRequest() {
+        EsClient es = cluster.any();
+        String user = "u-resent";
+        String first = event(user, "a", "view");
+        String sent = "{\"_id\": \"ev-" + user + "-1\", " + first.substring(1);
+        es.put("/" + shop.events + "/_create/ev-" + user + "-1", first).ok();
+        assertEquals(List.of("f", "e"), shelf(es, user), "written straight: not among the newest items");
+
+        JsonNode answer = es.post(eventsPath(), sent).ok();
+        assertTrue(answer.path("errors").asBoolean(), answer.toString());
+        JsonNode item = answer.path("items").get(0);
+        assertEquals(409, item.path("status").asInt(), answer.toString());
+        assertEquals("ev-" + user + "-1", item.path("_id").asText(), answer.toString());
+        assertEquals(
+                "version_conflict_engine_exception",
+                item.path("error").path("type").asText(),
+                answer.toString());
+        for (EsClient node : cluster.nodes()) {
+            assertEquals(List.of("b", "c"), shelf(node, user), "merged although not written again: " + node.baseUrl());
+        }
+
+        String next =
+                "{\"_id\": \"ev-" + user + "-2\", " + event(user, "b", "cart").substring(1);
+        JsonNode bulk = es.post(eventsPath(), "{\"events\": [" + sent + ", " + next + "]}")
+                .ok();
+        JsonNode items = bulk.path("items");
+        assertEquals(409, items.get(0).path("status").asInt(), bulk.toString());
+        assertEquals(201, items.get(1).path("status").asInt(), bulk.toString());
+        assertEquals("ev-" + user + "-2", items.get(1).path("_id").asText(), bulk.toString());
+        es.refresh(shop.events);
+        assertEquals(
+                2,
+                es.post("/" + shop.events + "/_count", "{\"query\": {\"term\": {\"user_id\": \"" + user + "\"}}}")
+                        .ok()
+                        .path("count")
+                        .asLong(),
+                "the first event once, the second once");
+    }
+
     private static void assertReason(JsonNode item, String part) {
         assertEquals(400, item.path("status").asInt(), item.toString());
         String reason = item.path("error").path("reason").asText();

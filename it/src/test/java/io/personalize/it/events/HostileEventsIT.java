@@ -129,7 +129,7 @@ class HostileEventsIT {
                 "{\"user_id\": \"u\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now
                         + ", \"quantity\": 1e400}", // 8: a value that is no finite number
                 "{\"user_id\": \"u-meta\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now
-                        + ", \"_id\": \"x\"}", // 9: a metadata field: the events index refuses it
+                        + ", \"_id\": 17}", // 9: the event's _id (its document id) must be a string
                 "{\"user_id\": \"u-map\", \"sku\": \"b\", \"type\": \"view\", \"@timestamp\": " + now
                         + ", \"quantity\": 2.5}", // 10: the index maps quantity as an integer: coerced, kept
                 "{\"user_id\": \"\", \"sku\": \"a\", \"type\": \"view\", \"@timestamp\": " + now + "}", // 11
@@ -157,7 +157,7 @@ class HostileEventsIT {
             "[@timestamp] must be a date",
             "[@timestamp]",
             "[quantity]",
-            "_id",
+            "[_id] must be a non-empty string, got [17]",
             null,
             "must not be empty",
             "[type] is missing",

@@ -152,6 +152,22 @@ class SecurityIT {
         EsClient otherTracker = admin.as("othertracker", PASSWORD);
         assertForbidden(otherTracker.post("/_recommend/models/shop/_events", event));
         assertForbidden(otherTracker.post("/_recommend/models/apishop/_events", event));
+        // an event with its own _id, sent twice: create_doc writes it once, the second send is a 409 for it (the
+        // tracker cannot overwrite what is there)
+        String withId = "{\"_id\": \"sec-e1\", " + event.substring(1);
+        JsonNode first =
+                eventsWriter.post("/_recommend/models/shop/_events", withId).ok();
+        assertEquals(201, first.path("items").get(0).path("status").asInt(), first.toString());
+        JsonNode again =
+                eventsWriter.post("/_recommend/models/shop/_events", withId).ok();
+        assertEquals(409, again.path("items").get(0).path("status").asInt(), again.toString());
+        assertEquals(
+                "sec-u1",
+                admin.get("/sec-events/_doc/sec-e1")
+                        .ok()
+                        .path("_source")
+                        .path("user_id")
+                        .asText());
         // and the tracker cannot read what it wrote, nor use the model
         assertForbidden(eventsWriter.get("/sec-events/_doc/" + id));
         assertForbidden(eventsWriter.post("/_recommend", "{\"model\": \"shop\", \"user_id\": \"sec-u1\"}"));
