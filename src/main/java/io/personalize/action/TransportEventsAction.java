@@ -122,13 +122,18 @@ public final class TransportEventsAction extends HandledTransportAction<EventsAc
                 BulkItemResponse written = response.getItems()[j];
                 int position = positions.get(j);
                 if (written.isFailed()) {
-                    Exception cause = written.getFailure().getCause();
+                    Throwable cause =
+                            ExceptionsHelper.unwrapCause(written.getFailure().getCause());
+                    // the cause's own words, as _bulk answers them (the failure's message prefixes the shard and the
+                    // exception's class name)
+                    String reason = cause.getMessage() != null
+                            ? cause.getMessage()
+                            : written.getFailure().getMessage();
                     items[position] = EventsAction.Item.failed(
                             written.getFailure().getStatus(),
                             written.getFailure().getId(),
-                            org.elasticsearch.ElasticsearchException.getExceptionName(
-                                    ExceptionsHelper.unwrapCause(cause)),
-                            written.getFailure().getMessage());
+                            org.elasticsearch.ElasticsearchException.getExceptionName(cause),
+                            reason);
                     if (alreadyWritten(valid.get(j), written) == false) {
                         continue;
                     }
