@@ -82,11 +82,7 @@ public record ApiEvent(
             return null;
         }
         if (source.get(ID_FIELD) instanceof String id && id.isEmpty() == false) {
-            int unpaired = unpairedSurrogate(id);
-            if (unpaired >= 0) {
-                throw new IllegalArgumentException(
-                        "[" + ID_FIELD + "] is not valid Unicode: an unpaired surrogate at [" + unpaired + "]");
-            }
+            requireValidUnicode(ID_FIELD, id);
             if (UnicodeUtil.calcUTF16toUTF8Length(id, 0, id.length()) > MAX_DOCUMENT_ID_BYTES) {
                 throw new IllegalArgumentException(
                         "[" + ID_FIELD + "] must be at most " + MAX_DOCUMENT_ID_BYTES + " bytes");
@@ -109,18 +105,25 @@ public record ApiEvent(
     private static String id(Map<String, Object> source, String field) {
         Object value = required(source, field);
         if (value instanceof String s) {
-            int unpaired = unpairedSurrogate(s);
-            if (unpaired >= 0) {
-                // stored as UTF-8, it would become U+FFFD: another id's events and newest items
-                throw new IllegalArgumentException(
-                        "[" + field + "] is not valid Unicode: an unpaired surrogate at [" + unpaired + "]");
-            }
+            requireValidUnicode(field, s);
             return s;
         }
         if (value instanceof Integer || value instanceof Long) {
             return value.toString();
         }
         throw new IllegalArgumentException("[" + field + "] must be a string, got [" + value + "]");
+    }
+
+    /**
+     * Refuses a string with half a surrogate pair (a JSON {@code \\ud800} escape can carry one): stored as UTF-8 it would
+     * become U+FFFD, another id (another shopper's events and newest items, another event's document).
+     */
+    private static void requireValidUnicode(String field, String s) {
+        int unpaired = unpairedSurrogate(s);
+        if (unpaired >= 0) {
+            throw new IllegalArgumentException(
+                    "[" + field + "] is not valid Unicode: an unpaired surrogate at [" + unpaired + "]");
+        }
     }
 
     /** The index of the first char of {@code s} that is a surrogate without its pair, or -1. */
