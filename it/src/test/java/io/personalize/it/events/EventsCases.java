@@ -182,6 +182,45 @@ abstract class EventsCases {
                 "the first event once, the second once");
     }
 
+    /**
+     * One event with its {@code _id} sent by six clients at once, through every node: exactly one send writes it (201),
+     * the five others are refused as resends (409); the events index holds it once, and the next request counts it.
+     */
+    @Test
+    void oneEventSentAtOnceByManyClientsWithItsIdIsWrittenOnce() throws Exception {
+        List<EsClient> nodes = cluster.nodes();
+        String user = "u-racing";
+        String sent =
+                "{\"_id\": \"ev-" + user + "\", " + event(user, "a", "view").substring(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        List<Integer> statuses = new java.util.ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<JsonNode>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                EsClient node = nodes.get(i % nodes.size());
+                answers.add(pool.submit(() -> node.post(eventsPath(), sent).ok()));
+            }
+            for (java.util.concurrent.Future<JsonNode> answer : answers) {
+                statuses.add(answer.get().path("items").get(0).path("status").asInt());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        statuses.sort(null);
+        assertEquals(List.of(201, 409, 409, 409, 409, 409), statuses);
+        for (EsClient node : nodes) {
+            assertEquals(List.of("b", "c"), shelf(node, user), node.baseUrl());
+        }
+        cluster.any().refresh(shop.events);
+        assertEquals(
+                1,
+                cluster.any()
+                        .post("/" + shop.events + "/_count", "{\"query\": {\"term\": {\"user_id\": \"" + user + "\"}}}")
+                        .ok()
+                        .path("count")
+                        .asLong());
+    }
+
     private static void assertReason(JsonNode item, String part) {
         assertEquals(400, item.path("status").asInt(), item.toString());
         String reason = item.path("error").path("reason").asText();
