@@ -45,7 +45,8 @@ public final class ShelfAnswers {
         if (response.status() == 200) {
             List<String> shelf = items(response.json());
             if (shelf.equals(undisturbed) == false) {
-                faults.add(asked + " answered " + shelf + " instead of " + undisturbed);
+                // the whole answer (each item's reasons say where it came from: what the node knew of the shopper)
+                faults.add(asked + " answered " + shelf + " instead of " + undisturbed + ": " + response.body());
             }
             return "shelf";
         }

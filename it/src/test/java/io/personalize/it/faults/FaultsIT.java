@@ -103,8 +103,10 @@ class FaultsIT {
         } else if (crashNodeUp == false) {
             RealCluster.startNode(crash, 0);
             crashNodeUp = true;
+            // the big events index recovers from its translog after a kill: over 60 s on a loaded machine (seen red
+            // with that shard still initializing after 60 s while other tests ran beside)
             crash.any()
-                    .get("/_cluster/health?wait_for_status=yellow&timeout=60s")
+                    .get("/_cluster/health?wait_for_status=yellow&timeout=180s")
                     .ok();
         }
         return crash.any();
@@ -328,11 +330,11 @@ class FaultsIT {
                 .limit(8)
                 .toList();
         Map<String, List<String>> undisturbed = new LinkedHashMap<>();
+        Map<String, String> undisturbedAnswers = new LinkedHashMap<>();
         for (String shopper : shoppers) {
-            undisturbed.put(
-                    shopper,
-                    ShelfAnswers.items(
-                            first.post("/_recommend", shelf("lose", shopper)).ok()));
+            EsClient.Response answer = first.post("/_recommend", shelf("lose", shopper));
+            undisturbed.put(shopper, ShelfAnswers.items(answer.ok()));
+            undisturbedAnswers.put(shopper, answer.body());
         }
         Queue<String> wrong = new ConcurrentLinkedQueue<>();
         Map<String, Integer> shelfAnswers = new ConcurrentHashMap<>();
@@ -380,6 +382,10 @@ class FaultsIT {
                 failures.isEmpty() ? 0 : (failures.get(0).nanoTime() - killedAt) / 1e9);
         failures.stream().limit(3).forEach(f -> System.out.println("  failure: " + f.status() + " " + f.failure()));
         System.out.println("  shelves: " + new TreeMap<>(shelfAnswers));
+        if (wrong.isEmpty() == false) {
+            // each shopper's undisturbed answer, whole, beside the other answers' (in the failure): what differed
+            undisturbedAnswers.forEach((shopper, body) -> System.out.println("  undisturbed " + shopper + ": " + body));
+        }
         assertEquals(List.of(), List.copyOf(wrong), "shelves other than the undisturbed one, or unclear errors");
         long lastTen = outcomes.stream()
                 .filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L)
