@@ -83,6 +83,30 @@ class RecommendThreeNodeIT {
         }
     }
 
+    /**
+     * Every node answers each of 60 shoppers alike, not only one: stop 35 saw one node answer one shopper of eight the
+     * popular items, every time it was asked, where another node answered that shopper a personalized shelf
+     * ({@code FaultsIT}'s node-loss test, not reproduced since). A difference is reported with both answers whole.
+     */
+    @Test
+    void everyNodeServesEveryShopperTheSameShelf() {
+        List<String> shoppers =
+                world.history.keySet().stream().sorted().limit(60).toList();
+        List<String> differ = new ArrayList<>();
+        for (String shopper : shoppers) {
+            String body = "{\"model\": \"" + world.model + "\", \"user_id\": \"" + shopper + "\", \"size\": 10}";
+            EsClient.Response first = cluster.nodes().get(0).post("/_recommend", body);
+            for (EsClient node : cluster.nodes().subList(1, cluster.nodes().size())) {
+                EsClient.Response other = node.post("/_recommend", body);
+                if (ShelfAnswers.items(first.ok()).equals(ShelfAnswers.items(other.ok())) == false) {
+                    differ.add(node.baseUrl() + " " + shopper + ": " + other.body() + " where the first node answered "
+                            + first.body());
+                }
+            }
+        }
+        assertEquals(List.of(), differ, "shelves that differ from the first node's");
+    }
+
     @Test
     void theGetFormAndErrorsFromEveryNode() {
         List<String> shelves = new ArrayList<>();
