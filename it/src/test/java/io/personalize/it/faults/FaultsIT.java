@@ -11,7 +11,11 @@ import io.personalize.it.OnlineRetail;
 import io.personalize.it.RealCluster;
 import io.personalize.it.ShelfAnswers;
 import io.personalize.it.Shop;
+import io.personalize.model.ModelDocuments;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -385,6 +389,7 @@ class FaultsIT {
         if (wrong.isEmpty() == false) {
             // each shopper's undisturbed answer, whole, beside the other answers' (in the failure): what differed
             undisturbedAnswers.forEach((shopper, body) -> System.out.println("  undisturbed " + shopper + ": " + body));
+            printProfileCopies(cluster, "lose", wrong, undisturbed.keySet());
         }
         assertEquals(List.of(), List.copyOf(wrong), "shelves other than the undisturbed one, or unclear errors");
         long lastTen = outcomes.stream()
@@ -412,6 +417,40 @@ class FaultsIT {
                                 node.post("/_recommend", shelf("lose", shopper)).ok()),
                         node.baseUrl() + " once green: " + shopper);
             }
+        }
+    }
+
+    /**
+     * For each shopper named in {@code wrong}, what each node's own copy of the model's version indices holds of their
+     * profile document, read as serving reads it (realtime, {@code preference=_local}): tells a copy without the
+     * document from a node that kept "no document" while its copy has it. Prints; never throws (the failure it helps
+     * explain is asserted next).
+     */
+    private static void printProfileCopies(
+            RealCluster.Nodes cluster, String model, Collection<String> wrong, Collection<String> shoppers) {
+        try {
+            List<String> indices = new ArrayList<>();
+            for (JsonNode row : cluster.any()
+                    .get("/_cat/indices/.personalize-data-" + model + ".*?format=json&expand_wildcards=all&h=index")
+                    .ok()) {
+                indices.add(row.path("index").asText());
+            }
+            for (String shopper : shoppers) {
+                if (wrong.stream().noneMatch(w -> w.contains(" " + shopper + " answered"))) {
+                    continue;
+                }
+                String id = URLEncoder.encode(ModelDocuments.userDocId(shopper), StandardCharsets.UTF_8);
+                for (EsClient node : cluster.nodes()) {
+                    for (String index : indices) {
+                        EsClient.Response copy = node.get(
+                                "/" + index + "/_doc/" + id + "?preference=_local&realtime=true&_source=false");
+                        System.out.println("  profile copy " + node.baseUrl() + " " + index + " " + shopper + ": "
+                                + copy.status() + " " + copy.body());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            System.out.println("  profile copies not read: " + e);
         }
     }
 
