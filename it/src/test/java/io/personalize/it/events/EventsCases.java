@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personalize.it.EsClient;
 import io.personalize.it.RealCluster;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -192,15 +196,15 @@ abstract class EventsCases {
         String user = "u-racing";
         String sent =
                 "{\"_id\": \"ev-" + user + "\", " + event(user, "a", "view").substring(1);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
-        List<Integer> statuses = new java.util.ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Integer> statuses = new ArrayList<>();
         try {
-            List<java.util.concurrent.Future<JsonNode>> answers = new java.util.ArrayList<>();
+            List<Future<JsonNode>> answers = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 EsClient node = nodes.get(i % nodes.size());
                 answers.add(pool.submit(() -> node.post(eventsPath(), sent).ok()));
             }
-            for (java.util.concurrent.Future<JsonNode> answer : answers) {
+            for (Future<JsonNode> answer : answers) {
                 statuses.add(answer.get().path("items").get(0).path("status").asInt());
             }
         } finally {
@@ -262,16 +266,16 @@ abstract class EventsCases {
     @Test
     void concurrentEventsOfOneShopperAreAllKept() throws Exception {
         List<EsClient> nodes = cluster.nodes();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
-            List<java.util.concurrent.Future<JsonNode>> sent = new java.util.ArrayList<>();
+            List<Future<JsonNode>> sent = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 EsClient node = nodes.get(i % nodes.size());
                 String sku = TinyShop.SKUS.get(i);
                 sent.add(pool.submit(() ->
                         node.post(eventsPath(), event("u-busy", sku, "view")).ok()));
             }
-            for (java.util.concurrent.Future<JsonNode> f : sent) {
+            for (Future<JsonNode> f : sent) {
                 assertFalse(f.get().path("errors").asBoolean(), f.get().toString());
             }
         } finally {
@@ -306,10 +310,10 @@ abstract class EventsCases {
         String recentDoc = "/.personalize-recent-" + shop.model + "." + uuid + "/_doc/u-race";
         // every event dated before the forgetting; half are sent before it, half while and after it is done
         long before = System.currentTimeMillis() - 60_000;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
         java.util.concurrent.CountDownLatch firstHalf = new java.util.concurrent.CountDownLatch(4 * 10);
         try {
-            List<java.util.concurrent.Future<?>> senders = new java.util.ArrayList<>();
+            List<Future<?>> senders = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 EsClient node = nodes.get(t % nodes.size());
                 int thread = t;
@@ -328,7 +332,7 @@ abstract class EventsCases {
                     200,
                     es.delete("/_recommend/models/" + shop.model + "/users/u-race")
                             .status());
-            for (java.util.concurrent.Future<?> sender : senders) {
+            for (Future<?> sender : senders) {
                 sender.get();
             }
         } finally {

@@ -123,9 +123,14 @@ class FaultsIT {
 
     /** The crash model's version indices, by name, with their document counts. */
     static Map<String, Long> versionIndices(EsClient es) {
+        return versionIndices(es, "crash");
+    }
+
+    /** The version indices of {@code model}, by name, with their document counts. */
+    static Map<String, Long> versionIndices(EsClient es, String model) {
         Map<String, Long> indices = new LinkedHashMap<>();
-        for (JsonNode row : es.get(
-                        "/_cat/indices/.personalize-data-crash.*?format=json&expand_wildcards=all&h=index,docs.count")
+        for (JsonNode row : es.get("/_cat/indices/.personalize-data-" + model
+                        + ".*?format=json&expand_wildcards=all&h=index,docs.count")
                 .ok()) {
             indices.put(row.path("index").asText(), row.path("docs.count").asLong());
         }
@@ -389,7 +394,7 @@ class FaultsIT {
         if (wrong.isEmpty() == false) {
             // each shopper's undisturbed answer, whole, beside the other answers' (in the failure): what differed
             undisturbedAnswers.forEach((shopper, body) -> System.out.println("  undisturbed " + shopper + ": " + body));
-            printProfileCopies(cluster, "lose", wrong, undisturbed.keySet());
+            printProfileCopies(cluster, "lose", undisturbed.keySet());
         }
         assertEquals(List.of(), List.copyOf(wrong), "shelves other than the undisturbed one, or unclear errors");
         long lastTen = outcomes.stream()
@@ -421,24 +426,15 @@ class FaultsIT {
     }
 
     /**
-     * For each shopper named in {@code wrong}, what each node's own copy of the model's version indices holds of their
-     * profile document, read as serving reads it (realtime, {@code preference=_local}): tells a copy without the
-     * document from a node that kept "no document" while its copy has it. Prints; never throws (the failure it helps
-     * explain is asserted next).
+     * What each node's own copy of the model's version indices holds of each shopper's profile document, read as
+     * serving reads it (realtime, {@code preference=_local}): tells a copy without the document from a node that kept
+     * "no document" while its copy has it (the shoppers answered alike show what a right copy holds). Prints; never
+     * throws (the failure it helps explain is asserted next).
      */
-    private static void printProfileCopies(
-            RealCluster.Nodes cluster, String model, Collection<String> wrong, Collection<String> shoppers) {
+    private static void printProfileCopies(RealCluster.Nodes cluster, String model, Collection<String> shoppers) {
         try {
-            List<String> indices = new ArrayList<>();
-            for (JsonNode row : cluster.any()
-                    .get("/_cat/indices/.personalize-data-" + model + ".*?format=json&expand_wildcards=all&h=index")
-                    .ok()) {
-                indices.add(row.path("index").asText());
-            }
+            Set<String> indices = versionIndices(cluster.any(), model).keySet();
             for (String shopper : shoppers) {
-                if (wrong.stream().noneMatch(w -> w.contains(" " + shopper + " answered"))) {
-                    continue;
-                }
                 String id = URLEncoder.encode(ModelDocuments.userDocId(shopper), StandardCharsets.UTF_8);
                 for (EsClient node : cluster.nodes()) {
                     for (String index : indices) {
