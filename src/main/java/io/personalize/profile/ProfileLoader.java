@@ -29,6 +29,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.ActionListener;
@@ -43,6 +44,7 @@ import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.index.IndexNotFoundException;
 import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.aggregations.AggregationBuilders;
 import org.elasticsearch.search.aggregations.BucketOrder;
 import org.elasticsearch.search.aggregations.bucket.terms.Terms;
@@ -269,6 +271,12 @@ public final class ProfileLoader {
         // (paused, cut off) cannot serve the profile once it has the state that forgets the user
         if (user != null && hidden(model, user) == false) {
             ids.add(ModelDocuments.userDocId(user));
+        } else if (user != null && logger.isDebugEnabled()) {
+            logger.debug(
+                    "model [{}] version [{}]: user [{}] is forgotten: no stored profile",
+                    model.name(),
+                    model.version().version(),
+                    user);
         }
         ids.add(ModelDocuments.POPULAR_ID);
         for (String item : new LinkedHashSet<>(context)) {
@@ -373,7 +381,8 @@ public final class ProfileLoader {
         }
         String recentRead = recentUser;
         long stamp = recentStamp;
-        client.multiGet(mget, listener.map(response -> {
+        client.multiGet(mget, listener.delegateFailureAndWrap((l, response) -> {
+            List<String> failed = new ArrayList<>();
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (recentRead != null && item.getIndex().equals(recentIndex)) {
                     RecentItemsCache.Known read = null;
@@ -397,29 +406,79 @@ public final class ProfileLoader {
                     continue;
                 }
                 if (item.isFailed()) {
-                    if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
-                            instanceof IndexNotFoundException) {
-                        // the version's data is gone: an error, never a silent empty shelf (a version dropped by a
-                        // newer
-                        // activation meanwhile is retried on the new one by withActive, which ignores this error then)
-                        throw new VersionDataMissingException(
-                                model.name(), model.version().version(), model.index());
-                    }
+                    requireVersionData(model, item.getFailure().getFailure());
+                    logger.debug(
+                            () -> "model [" + model.name() + "]: [" + item.getIndex() + "/" + item.getId()
+                                    + "] not read from this node's copy: reading it from another",
+                            item.getFailure().getFailure());
+                    failed.add(item.getId());
                     continue;
                 }
-                GetResponse get = item.getResponse();
-                if (get.isExists() == false) {
-                    cache.put(model, item.getId(), null, 0, generation);
-                    continue;
+                keep(model, item.getResponse(), generation, fetched);
+            }
+            if (failed.isEmpty()) {
+                l.onResponse(null);
+            } else {
+                readAgain(model, failed, generation, fetched, l);
+            }
+        }));
+    }
+
+    /**
+     * Reads again, from any copy, the version's documents whose read failed on this node's copy (or on every copy tried
+     * from it): a document of the active version that cannot be read fails the request (503) instead of being served
+     * without, which would serve a known shopper as a stranger, or a shelf without a source's neighbours, where every
+     * other node serves them.
+     */
+    private void readAgain(
+            ActiveModel model, List<String> ids, long generation, Fetched fetched, ActionListener<Void> listener) {
+        MultiGetRequest mget = new MultiGetRequest().realtime(true);
+        ids.forEach(id -> mget.add(model.index(), id));
+        client.multiGet(mget, listener.map(response -> {
+            for (MultiGetItemResponse item : response.getResponses()) {
+                if (item.isFailed()) {
+                    Exception failure = item.getFailure().getFailure();
+                    requireVersionData(model, failure);
+                    throw new ElasticsearchStatusException(
+                            "[{}] of version [{}] of model [{}] could not be read: {}",
+                            RestStatus.SERVICE_UNAVAILABLE,
+                            failure,
+                            item.getId(),
+                            model.version().version(),
+                            model.name(),
+                            failure.getMessage());
                 }
-                BytesReference source = get.getSourceAsBytesRef();
-                // a neighbour list carries its items' slots in the version's numbering from here on, cached or not
-                ModelDocument doc = cache.numbered(model, parse(source));
-                cache.put(model, item.getId(), doc, source.length(), generation);
-                fetched.add(doc);
+                keep(model, item.getResponse(), generation, fetched);
             }
             return null;
         }));
+    }
+
+    /**
+     * The version's data is gone: an error, never a silent empty shelf (a version dropped by a newer activation meanwhile
+     * is retried on the new one by {@link #withActive}, which ignores this error then).
+     */
+    private static void requireVersionData(ActiveModel model, Exception failure) {
+        if (ExceptionsHelper.unwrapCause(failure) instanceof IndexNotFoundException) {
+            throw new VersionDataMissingException(model.name(), model.version().version(), model.index());
+        }
+    }
+
+    /** Adds a document read from the version to {@code fetched} and keeps it (or that the version has none) cached. */
+    private void keep(ActiveModel model, GetResponse get, long generation, Fetched fetched) throws IOException {
+        if (get.isExists() == false) {
+            if (logger.isDebugEnabled() && get.getId().startsWith("u:")) {
+                logger.debug(
+                        "model [{}]: no document [{}/{}] (kept as absent)", model.name(), get.getIndex(), get.getId());
+            }
+            cache.put(model, get.getId(), null, 0, generation);
+            return;
+        }
+        BytesReference source = get.getSourceAsBytesRef();
+        // a neighbour list carries its items' slots in the version's numbering from here on, cached or not
+        ModelDocument doc = cache.numbered(model, parse(source));
+        cache.put(model, get.getId(), doc, source.length(), generation);
+        fetched.add(doc);
     }
 
     private void secondRound(
@@ -519,14 +578,30 @@ public final class ProfileLoader {
                         .shardSize(recent)
                         .order(List.of(BucketOrder.aggregation(NEWEST_AGG, false), BucketOrder.key(true)))
                         .subAggregation(AggregationBuilders.max(NEWEST_AGG).field(events.timeField())));
-        SearchRequest search =
-                new SearchRequest(events.index()).source(source).indicesOptions(IndicesOptions.lenientExpandOpen());
+        // never partial: a shard without a copy to answer fails the request (503) instead of serving the
+        // shopper without the newest items it holds, which a search that reached a copy of it counts
+        SearchRequest search = new SearchRequest(events.index())
+                .source(source)
+                .indicesOptions(IndicesOptions.lenientExpandOpen())
+                .allowPartialSearchResults(false);
         client.search(search, listener.map(response -> {
             if (response.getAggregations() == null
                     || response.getAggregations().get(RECENT_AGG) instanceof Terms == false) {
+                logger.debug(
+                        "model [{}]: user [{}] newest events: no aggregation ({} shards)",
+                        model.name(),
+                        user,
+                        response.getTotalShards());
                 return List.of(); // no events index (lenient): nobody has events yet
             }
             Terms terms = response.getAggregations().get(RECENT_AGG);
+            if (terms.getBuckets().isEmpty()) {
+                logger.debug(
+                        "model [{}]: user [{}] has no newest events ({} shards searched)",
+                        model.name(),
+                        user,
+                        response.getTotalShards());
+            }
             List<SourceItem> items = new ArrayList<>(terms.getBuckets().size());
             for (Terms.Bucket bucket : terms.getBuckets()) {
                 Max newest = bucket.getAggregations().get(NEWEST_AGG);
@@ -573,10 +648,8 @@ public final class ProfileLoader {
                 if (has) {
                     known.add(item);
                 }
-                // recorded only what the version's documents said (a failed read of one says nothing)
-                if (has || cache.document(model, ModelDocuments.itemDocId(item)) == ServingCache.Cached.ABSENT) {
-                    cache.knownItem(model, item, has, generation);
-                }
+                // what the version's documents said: a read that failed failed the request
+                cache.knownItem(model, item, has, generation);
             }
             return known;
         }));

@@ -32,6 +32,9 @@ import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.test.ESSingleNodeTestCase;
+import org.elasticsearch.xcontent.XContentParser;
+import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.json.JsonXContent;
 
 /** Shelves from the tiny shop: for you, similar items, fallbacks, filters and exclusions, each with its reasons. */
 public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
@@ -353,6 +356,87 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
             ElasticsearchException e = expectThrows(ElasticsearchException.class, () -> recommend(shelf));
             assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
         }
+    }
+
+    /**
+     * A version index whose shard has no copy to answer fails the shelf with a 503 instead of serving a known shopper as
+     * a stranger (their profile unread, where a node that can read it serves them their own shelf).
+     */
+    public void testAVersionShardWithoutACopyFailsTheShelfInsteadOfServingAStranger() throws Exception {
+        String version = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                .actionGet()
+                .models()
+                .get(0)
+                .status()
+                .active()
+                .index();
+        getInstanceFromNode(IndicesService.class)
+                .indexServiceSafe(resolveIndex(version))
+                .getShard(0)
+                .failShard("a test", new CorruptIndexException("a test", version + " shard 0"));
+        assertBusy(() -> assertThat(
+                client().admin()
+                        .cluster()
+                        .prepareHealth(TimeValue.THIRTY_SECONDS, version)
+                        .get()
+                        .getActiveShards(),
+                equalTo(0)));
+        ElasticsearchException e = expectThrows(
+                ElasticsearchException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
+        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
+        assertThat(e.getMessage(), containsString("could not be read"));
+    }
+
+    /**
+     * An events index one of whose shards has no copy to answer fails the shelf with a 503 instead of serving the shopper
+     * without the newest items that shard holds (a search allows partial results by default).
+     */
+    public void testAnEventsShardWithoutACopyFailsTheShelfInsteadOfDroppingItsEvents() throws Exception {
+        client().admin()
+                .indices()
+                .prepareCreate("events-split")
+                .setSettings(Settings.builder().put("index.number_of_shards", 2))
+                .setMapping("""
+            {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
+                            "@timestamp": {"type": "date"}}}""")
+                .get();
+        var bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        var events = client().prepareSearch("events").setSize(1000).get();
+        try {
+            for (var hit : events.getHits()) {
+                bulk.add(
+                        client().prepareIndex("events-split").setId(hit.getId()).setSource(hit.getSourceAsMap()));
+            }
+        } finally {
+            events.decRef();
+        }
+        assertFalse(bulk.get().hasFailures());
+        ModelConfig config;
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
+            {"catalog": {"index": "products", "id_field": "sku", "attributes": ["category"]},
+             "events": {"index": "events-split", "user_field": "user_id", "item_field": "sku"}}""")) {
+            config = ModelConfig.parse(parser);
+        }
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config))
+                .actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
+        getInstanceFromNode(IndicesService.class)
+                .indexServiceSafe(resolveIndex("events-split"))
+                .getShard(1)
+                .failShard("a test", new CorruptIndexException("a test", "events-split shard 1"));
+        assertBusy(() -> assertThat(
+                client().admin()
+                        .cluster()
+                        .prepareHealth(TimeValue.THIRTY_SECONDS, "events-split")
+                        .get()
+                        .getActiveShards(),
+                equalTo(1)));
+        ElasticsearchException e = expectThrows(
+                ElasticsearchException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
+        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
