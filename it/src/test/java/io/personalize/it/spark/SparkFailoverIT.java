@@ -126,9 +126,7 @@ class SparkFailoverIT {
                     output.indexOf("a shard copy of the point in time over [" + EVENTS + "] was lost while it was read")
                             >= 0,
                     "the page that needed the dead node's context failed: " + output);
-            assertTrue(
-                    output.indexOf("reading [" + EVENTS + "] in 2 slices (point in time, attempt 2 of 3)") >= 0,
-                    "read again from a new point in time: " + output);
+            assertTrue(readAgain(output, 3), "read again from a new point in time: " + output);
             assertTrue(output.indexOf("imported into [" + MODEL + "]") >= 0, output.toString());
             assertImportedAndServed(cluster.nodes().get(victim == 0 ? 1 : 0), trained);
         } finally {
@@ -194,9 +192,7 @@ class SparkFailoverIT {
                                             + "] was lost while it was read")
                                     >= 0,
                     "the pages that needed the paused node's context failed: " + output);
-            assertTrue(
-                    output.indexOf("reading [" + EVENTS + "] in 2 slices (point in time, attempt 2 of 5)") >= 0,
-                    "read again from a new point in time: " + output);
+            assertTrue(readAgain(output, 5), "read again from a new point in time: " + output);
             assertTrue(resumedAfter > 0, "resumed only once the job had read and trained: " + output);
             assertTrue(output.indexOf("imported into [" + MODEL + "]") >= 0, output.toString());
             // the resumed node is back in the cluster (or comes back): three nodes
@@ -208,6 +204,23 @@ class SparkFailoverIT {
                 cluster.green();
             }
         }
+    }
+
+    /**
+     * Whether the job read the events again from a new point in time: a read numbered 2 or later of {@code attempts}
+     * (not always 2: opening the new point in time costs an attempt when it, too, finds a copy that does not answer,
+     * as a paused node's still in the cluster does).
+     */
+    private static boolean readAgain(CharSequence output, int attempts) {
+        for (int attempt = 2; attempt <= attempts; attempt++) {
+            if (output.toString()
+                            .indexOf("reading [" + EVENTS + "] in 2 slices (point in time, attempt " + attempt + " of "
+                                    + attempts + ")")
+                    >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
