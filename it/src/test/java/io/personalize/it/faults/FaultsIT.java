@@ -12,8 +12,11 @@ import io.personalize.it.RealCluster;
 import io.personalize.it.ShelfAnswers;
 import io.personalize.it.Shop;
 import io.personalize.model.ModelDocuments;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -29,6 +32,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -329,6 +333,9 @@ class FaultsIT {
         RealCluster.Nodes cluster = RealCluster.three();
         EsClient first = cluster.nodes().get(0);
         EsClient second = cluster.nodes().get(1);
+        // the profile loader's debug log says which reads of a version found no document or failed (profileCopies)
+        first.put("/_cluster/settings", "{\"transient\": {\"logger.io.personalize.profile\": \"debug\"}}")
+                .ok();
         shop(first, "lose", 3, 1);
         first.get("/_cluster/health?wait_for_status=green&timeout=120s").ok();
         // the shelves asked under load (without a filter: each catalogue shard read by catalog_items, the next copy
@@ -346,6 +353,7 @@ class FaultsIT {
             undisturbedAnswers.put(shopper, answer.body());
         }
         Queue<String> wrong = new ConcurrentLinkedQueue<>();
+        Set<String> differing = ConcurrentHashMap.newKeySet();
         Map<String, Integer> shelfAnswers = new ConcurrentHashMap<>();
         List<LoadLoop.Outcome> outcomes;
         long killedAt;
@@ -360,6 +368,9 @@ class FaultsIT {
                     ShelfAnswers.classify(answer, undisturbed.get(shopper), node.baseUrl() + " " + shopper, wrong),
                     1,
                     Integer::sum);
+            if (answer.status() == 200 && ShelfAnswers.items(answer.json()).equals(undisturbed.get(shopper)) == false) {
+                differing.add(shopper);
+            }
             return answer;
         })) {
             Thread.sleep(3_000);
@@ -391,12 +402,17 @@ class FaultsIT {
                 failures.isEmpty() ? 0 : (failures.get(0).nanoTime() - killedAt) / 1e9);
         failures.stream().limit(3).forEach(f -> System.out.println("  failure: " + f.status() + " " + f.failure()));
         System.out.println("  shelves: " + new TreeMap<>(shelfAnswers));
+        String diagnosis = "";
         if (wrong.isEmpty() == false) {
             // each shopper's undisturbed answer, whole, beside the other answers' (in the failure): what differed
             undisturbedAnswers.forEach((shopper, body) -> System.out.println("  undisturbed " + shopper + ": " + body));
-            printProfileCopies(cluster, "lose", undisturbed.keySet());
+            // first in the failure's message, so that a report that keeps only its start still says where it comes from
+            diagnosis = profileCopies(cluster, "lose", differing) + "; ";
         }
-        assertEquals(List.of(), List.copyOf(wrong), "shelves other than the undisturbed one, or unclear errors");
+        first.put("/_cluster/settings", "{\"transient\": {\"logger.io.personalize.profile\": null}}")
+                .ok();
+        assertEquals(
+                List.of(), List.copyOf(wrong), diagnosis + "shelves other than the undisturbed one, or unclear errors");
         long lastTen = outcomes.stream()
                 .filter(o -> o.nanoTime() > outcomes.get(outcomes.size() - 1).nanoTime() - 10_000_000_000L)
                 .count();
@@ -426,28 +442,65 @@ class FaultsIT {
     }
 
     /**
-     * What each node's own copy of the model's version indices holds of each shopper's profile document, read as
-     * serving reads it (realtime, {@code preference=_local}): tells a copy without the document from a node that kept
-     * "no document" while its copy has it (the shoppers answered alike show what a right copy holds). Prints; never
-     * throws (the failure it helps explain is asserted next).
+     * Where a shopper served another shelf comes from, in a few lines: whether each node's own copy of the model's version
+     * index holds their profile document, read as serving reads it (realtime, {@code preference=_local}); each copy's
+     * document count; and what each node's serving logged of the document (the test turns the profile loader's debug
+     * log on: a read that found no document, or failed). A copy without the document, a node that kept "no document"
+     * while its copy has it, and a read that failed tell apart. Never throws (the failure it explains is asserted next).
      */
-    private static void printProfileCopies(RealCluster.Nodes cluster, String model, Collection<String> shoppers) {
+    private static String profileCopies(RealCluster.Nodes cluster, String model, Collection<String> shoppers) {
+        StringBuilder out = new StringBuilder("profile copies (realtime, _local):");
         try {
-            Set<String> indices = versionIndices(cluster.any(), model).keySet();
-            for (String shopper : shoppers) {
-                String id = URLEncoder.encode(ModelDocuments.userDocId(shopper), StandardCharsets.UTF_8);
-                for (EsClient node : cluster.nodes()) {
-                    for (String index : indices) {
-                        EsClient.Response copy = node.get(
-                                "/" + index + "/_doc/" + id + "?preference=_local&realtime=true&_source=false");
-                        System.out.println("  profile copy " + node.baseUrl() + " " + index + " " + shopper + ": "
-                                + copy.status() + " " + copy.body());
+            for (String index : versionIndices(cluster.any(), model).keySet()) {
+                for (String shopper : shoppers) {
+                    String id = ModelDocuments.userDocId(shopper);
+                    out.append(' ').append(shopper).append(" [");
+                    for (int n = 0; n < cluster.nodes().size(); n++) {
+                        EsClient.Response copy = cluster.nodes()
+                                .get(n)
+                                .get("/" + index + "/_doc/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
+                                        + "?preference=_local&realtime=true&_source=false");
+                        out.append(n == 0 ? "" : ", ")
+                                .append("node-")
+                                .append(n)
+                                .append(' ')
+                                .append(
+                                        copy.status() == 200
+                                                ? "found"
+                                                : copy.status() == 404 ? "NOT FOUND" : copy.status() + "");
+                    }
+                    out.append(']');
+                }
+                out.append("; copies of ").append(index).append(':');
+                for (JsonNode copy : cluster.any()
+                        .get("/_cat/shards/" + index + "?format=json&h=node,prirep,state,docs")
+                        .ok()) {
+                    out.append(' ')
+                            .append(copy.path("node").asText())
+                            .append(copy.path("prirep").asText().equals("p") ? " (primary) " : " ")
+                            .append(copy.path("state").asText())
+                            .append(' ')
+                            .append(copy.path("docs").asText())
+                            .append(" docs,");
+                }
+            }
+            Path logs = RealCluster.root().resolve("target/clusters").resolve(cluster.name());
+            for (int n = 0; n < cluster.nodes().size(); n++) {
+                Path log = logs.resolve("node-" + n + "/logs/personalize-" + cluster.name() + ".log");
+                if (Files.exists(log)) {
+                    try (Stream<String> lines = Files.lines(log)) {
+                        List<String> said = lines.filter(l -> l.contains("ProfileLoader")
+                                        && shoppers.stream().anyMatch(s -> l.contains(":" + s + "]")))
+                                .limit(4)
+                                .toList();
+                        out.append("; node-").append(n).append(" logged ").append(said);
                     }
                 }
             }
-        } catch (RuntimeException e) {
-            System.out.println("  profile copies not read: " + e);
+        } catch (RuntimeException | IOException e) {
+            out.append(" (not all read: ").append(e).append(')');
         }
+        return out.toString();
     }
 
     /** The body of a shopper's shelf of ten from the model. */
