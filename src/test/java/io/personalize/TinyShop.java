@@ -5,6 +5,7 @@ import io.personalize.action.TrainModelAction;
 import io.personalize.model.ModelConfig;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.elasticsearch.action.bulk.BulkRequestBuilder;
 import org.elasticsearch.action.support.WriteRequest;
@@ -66,9 +67,15 @@ public final class TinyShop {
     }
 
     public static ModelConfig config() throws IOException {
-        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
-            {"catalog": {"index": "products", "id_field": "sku", "attributes": ["category"]},
-             "events": {"index": "events", "user_field": "user_id", "item_field": "sku"}}""")) {
+        return config("products", "sku", "events");
+    }
+
+    /** The shop's model over another catalogue index, id field or events index. */
+    public static ModelConfig config(String catalog, String idField, String events) throws IOException {
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(
+                XContentParserConfiguration.EMPTY, String.format(Locale.ROOT, """
+            {"catalog": {"index": "%s", "id_field": "%s", "attributes": ["category"]},
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku"}}""", catalog, idField, events))) {
             return ModelConfig.parse(parser);
         }
     }

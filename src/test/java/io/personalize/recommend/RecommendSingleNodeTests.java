@@ -32,9 +32,6 @@ import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.fetch.subphase.FetchSourceContext;
 import org.elasticsearch.test.ESSingleNodeTestCase;
-import org.elasticsearch.xcontent.XContentParser;
-import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.json.JsonXContent;
 
 /** Shelves from the tiny shop: for you, similar items, fallbacks, filters and exclusions, each with its reasons. */
 public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
@@ -336,18 +333,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         List<String> whole =
                 items(recommend(new ShelfQuery.Builder().userId("stranger").size(6)));
         assertThat(Set.copyOf(whole), equalTo(Set.of("a", "b", "c", "x", "y", "z")));
-        // shard 1's only copy fails as corrupt: it is not allocated again (no valid copy left)
-        IndicesService indices = getInstanceFromNode(IndicesService.class);
-        indices.indexServiceSafe(resolveIndex("products-split"))
-                .getShard(1)
-                .failShard("a test", new CorruptIndexException("a test", "products-split shard 1"));
-        assertBusy(() -> assertThat(
-                client().admin()
-                        .cluster()
-                        .prepareHealth(TimeValue.THIRTY_SECONDS, "products-split")
-                        .get()
-                        .getActiveShards(),
-                equalTo(1)));
+        failTheOnlyCopy("products-split", 1, 1);
         for (ShelfQuery.Builder shelf : List.of(
                 new ShelfQuery.Builder().userId("stranger").size(6),
                 new ShelfQuery.Builder().userId("half").size(6),
@@ -356,6 +342,24 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
             ElasticsearchException e = expectThrows(ElasticsearchException.class, () -> recommend(shelf));
             assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
         }
+    }
+
+    /**
+     * Fails the only copy of the index's shard as corrupt (it is not allocated again: no valid copy is left) and waits
+     * until the index has {@code activeLeft} active shards.
+     */
+    private void failTheOnlyCopy(String index, int shard, int activeLeft) throws Exception {
+        getInstanceFromNode(IndicesService.class)
+                .indexServiceSafe(resolveIndex(index))
+                .getShard(shard)
+                .failShard("a test", new CorruptIndexException("a test", index + " shard " + shard));
+        assertBusy(() -> assertThat(
+                client().admin()
+                        .cluster()
+                        .prepareHealth(TimeValue.THIRTY_SECONDS, index)
+                        .get()
+                        .getActiveShards(),
+                equalTo(activeLeft)));
     }
 
     /**
@@ -370,17 +374,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 .status()
                 .active()
                 .index();
-        getInstanceFromNode(IndicesService.class)
-                .indexServiceSafe(resolveIndex(version))
-                .getShard(0)
-                .failShard("a test", new CorruptIndexException("a test", version + " shard 0"));
-        assertBusy(() -> assertThat(
-                client().admin()
-                        .cluster()
-                        .prepareHealth(TimeValue.THIRTY_SECONDS, version)
-                        .get()
-                        .getActiveShards(),
-                equalTo(0)));
+        failTheOnlyCopy(version, 0, 0);
         ElasticsearchException e = expectThrows(
                 ElasticsearchException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
@@ -412,27 +406,13 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
             events.decRef();
         }
         assertFalse(bulk.get().hasFailures());
-        ModelConfig config;
-        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
-            {"catalog": {"index": "products", "id_field": "sku", "attributes": ["category"]},
-             "events": {"index": "events-split", "user_field": "user_id", "item_field": "sku"}}""")) {
-            config = ModelConfig.parse(parser);
-        }
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config))
+        client().execute(
+                        PutModelAction.TYPE,
+                        new PutModelAction.Request("shop", TinyShop.config("products", "sku", "events-split")))
                 .actionGet();
         client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
                 .actionGet();
-        getInstanceFromNode(IndicesService.class)
-                .indexServiceSafe(resolveIndex("events-split"))
-                .getShard(1)
-                .failShard("a test", new CorruptIndexException("a test", "events-split shard 1"));
-        assertBusy(() -> assertThat(
-                client().admin()
-                        .cluster()
-                        .prepareHealth(TimeValue.THIRTY_SECONDS, "events-split")
-                        .get()
-                        .getActiveShards(),
-                equalTo(1)));
+        failTheOnlyCopy("events-split", 1, 1);
         ElasticsearchException e = expectThrows(
                 ElasticsearchException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));

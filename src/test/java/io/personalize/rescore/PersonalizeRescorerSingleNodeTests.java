@@ -20,9 +20,6 @@ import org.elasticsearch.index.query.QueryBuilders;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.search.SearchHit;
 import org.elasticsearch.test.ESSingleNodeTestCase;
-import org.elasticsearch.xcontent.XContentParser;
-import org.elasticsearch.xcontent.XContentParserConfiguration;
-import org.elasticsearch.xcontent.json.JsonXContent;
 
 /** The rescorer inside a node: a shopper's taste reorders "gift" results; a stranger's search stays as it was. */
 public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
@@ -123,12 +120,7 @@ public class PersonalizeRescorerSingleNodeTests extends ESSingleNodeTestCase {
         // the tiny shop's products have their sku as _id: a model naming _id as the catalogue's id field must rank
         // exactly as the same model keyed by the sku field (_id has no doc values: it is read from stored fields)
         TinyShop.trainedModel(client());
-        ModelConfig config;
-        try (XContentParser parser = JsonXContent.jsonXContent.createParser(XContentParserConfiguration.EMPTY, """
-            {"catalog": {"index": "products", "id_field": "_id", "attributes": ["category"]},
-             "events": {"index": "events", "user_field": "user_id", "item_field": "sku"}}""")) {
-            config = ModelConfig.parse(parser);
-        }
+        ModelConfig config = TinyShop.config("products", "_id", "events");
         client().execute(PutModelAction.TYPE, new PutModelAction.Request("by-id", config))
                 .actionGet();
         client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("by-id"))
