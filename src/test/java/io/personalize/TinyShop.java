@@ -72,10 +72,17 @@ public final class TinyShop {
 
     /** The shop's model over another catalogue index, id field or events index. */
     public static ModelConfig config(String catalog, String idField, String events) throws IOException {
+        return config(catalog, idField, events, "index");
+    }
+
+    /** ... and the shoppers' newest items read from the events index ("index") or the events API's ("api"). */
+    public static ModelConfig config(String catalog, String idField, String events, String recentEvents)
+            throws IOException {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(
-                XContentParserConfiguration.EMPTY, String.format(Locale.ROOT, """
+                XContentParserConfiguration.EMPTY,
+                String.format(Locale.ROOT, """
             {"catalog": {"index": "%s", "id_field": "%s", "attributes": ["category"]},
-             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku"}}""", catalog, idField, events))) {
+             "events": {"index": "%s", "user_field": "user_id", "item_field": "sku", "recent_events": "%s"}}""", catalog, idField, events, recentEvents))) {
             return ModelConfig.parse(parser);
         }
     }

@@ -342,7 +342,8 @@ public final class ProfileLoader {
     /**
      * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
      * {@code recentUser} (may be null), their {@link RecentItems} document: from the node's {@link RecentItemsCache},
-     * else in the same realtime multi-get (and then kept there, unless a write raced the read).
+     * else in the same realtime multi-get (and then kept there, unless a write raced the read). A read that fails on
+     * the node's copy is made again on any copy ({@link #readAgain}): never a document left out because a read failed.
      */
     private void fetch(
             ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
@@ -381,96 +382,115 @@ public final class ProfileLoader {
         }
         String recentRead = recentUser;
         long stamp = recentStamp;
-        client.multiGet(mget, listener.delegateFailureAndWrap((l, response) -> {
-            List<String> failed = new ArrayList<>();
-            for (MultiGetItemResponse item : response.getResponses()) {
-                if (recentRead != null && item.getIndex().equals(recentIndex)) {
-                    RecentItemsCache.Known read = null;
-                    if (item.isFailed() == false) {
-                        GetResponse get = item.getResponse();
-                        read = get.isExists()
-                                ? new RecentItemsCache.Known(
-                                        RecentItems.parse(get.getSourceAsBytesRef()),
-                                        get.getPrimaryTerm(),
-                                        get.getSeqNo())
-                                : RecentItemsCache.Known.ABSENT;
-                    } else if (ExceptionsHelper.unwrapCause(item.getFailure().getFailure())
-                            instanceof IndexNotFoundException) {
-                        read = RecentItemsCache.Known.ABSENT; // no index yet: nobody sent events through the API
-                    }
-                    if (read != null) {
-                        fetched.recentItems = read.items().items();
-                        fetched.recentWrite = read;
-                        recentCopy.offer(model.name(), recentIndex, recentRead, read, stamp);
-                    }
-                    continue;
+        // what one read answered: the newest-items document (kept in the node's copy) or a document of the version
+        Read read = new Read() {
+            @Override
+            public void found(GetResponse get) throws IOException {
+                if (recentRead != null && get.getIndex().equals(recentIndex)) {
+                    recent(
+                            get.isExists()
+                                    ? new RecentItemsCache.Known(
+                                            RecentItems.parse(get.getSourceAsBytesRef()),
+                                            get.getPrimaryTerm(),
+                                            get.getSeqNo())
+                                    : RecentItemsCache.Known.ABSENT);
+                } else {
+                    keep(model, get, generation, fetched);
                 }
-                if (item.isFailed()) {
-                    requireVersionData(model, item.getFailure().getFailure());
+            }
+
+            @Override
+            public boolean missingIndex(String index) {
+                if (recentRead != null && index.equals(recentIndex)) {
+                    recent(RecentItemsCache.Known.ABSENT); // no index yet: nobody sent events through the API
+                    return true;
+                }
+                // the version's data is gone: an error, never a silent empty shelf (a version dropped by a newer
+                // activation meanwhile is retried on the new one by withActive, which ignores this error then)
+                throw new VersionDataMissingException(
+                        model.name(), model.version().version(), model.index());
+            }
+
+            @Override
+            public String what(String index, String id) {
+                return recentRead != null && index.equals(recentIndex)
+                        ? "the newest items of user [" + id + "] of model [" + model.name() + "]"
+                        : "[" + id + "] of version [" + model.version().version() + "] of model [" + model.name() + "]";
+            }
+
+            private void recent(RecentItemsCache.Known known) {
+                fetched.recentItems = known.items().items();
+                fetched.recentWrite = known;
+                recentCopy.offer(model.name(), recentIndex, recentRead, known, stamp);
+            }
+        };
+        client.multiGet(mget, listener.delegateFailureAndWrap((l, response) -> {
+            MultiGetRequest again = new MultiGetRequest().realtime(true);
+            for (MultiGetItemResponse item : response.getResponses()) {
+                if (item.isFailed() == false) {
+                    read.found(item.getResponse());
+                } else if (missingIndex(item, read) == false) {
                     logger.debug(
                             () -> "model [" + model.name() + "]: [" + item.getIndex() + "/" + item.getId()
                                     + "] not read from this node's copy: reading it from another",
                             item.getFailure().getFailure());
-                    failed.add(item.getId());
-                    continue;
+                    again.add(item.getIndex(), item.getId());
                 }
-                keep(model, item.getResponse(), generation, fetched);
             }
-            if (failed.isEmpty()) {
+            if (again.getItems().isEmpty()) {
                 l.onResponse(null);
             } else {
-                readAgain(model, failed, generation, fetched, l);
+                readAgain(again, read, l);
             }
         }));
     }
 
+    /** What {@link #fetch} does with each document read, by the index it was read from. */
+    private interface Read {
+        /** A document read, or found absent. */
+        void found(GetResponse get) throws IOException;
+
+        /** The index of a read does not exist: whether that answers the read (else it throws). */
+        boolean missingIndex(String index);
+
+        /** What a read is, for an error (not the index's name: a newest-items index carries the model's uuid). */
+        String what(String index, String id);
+    }
+
+    private static boolean missingIndex(MultiGetItemResponse item, Read read) {
+        return ExceptionsHelper.unwrapCause(item.getFailure().getFailure()) instanceof IndexNotFoundException
+                && read.missingIndex(item.getIndex());
+    }
+
     /**
-     * Reads again, from any copy, the version's documents whose read failed on this node's copy (or on every copy tried
-     * from it): a document of the active version that cannot be read fails the request (503) instead of being served
-     * without, which would serve a known shopper as a stranger, or a shelf without a source's neighbours, where every
-     * other node serves them.
+     * Reads again, from any copy, the documents whose read failed on this node's copy (or on every copy tried from it):
+     * a document the request needs (the version's, the shopper's newest items) that cannot be read fails the request
+     * (503) instead of being served without, which would serve a known shopper as a stranger, or a shelf without a
+     * source's neighbours or the shopper's newest items, where every other node serves them.
      */
-    private void readAgain(
-            ActiveModel model, List<String> ids, long generation, Fetched fetched, ActionListener<Void> listener) {
-        MultiGetRequest mget = new MultiGetRequest().realtime(true);
-        ids.forEach(id -> mget.add(model.index(), id));
-        client.multiGet(mget, listener.map(response -> {
+    private void readAgain(MultiGetRequest again, Read read, ActionListener<Void> listener) {
+        client.multiGet(again, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
-                if (item.isFailed()) {
+                if (item.isFailed() == false) {
+                    read.found(item.getResponse());
+                } else if (missingIndex(item, read) == false) {
                     Exception failure = item.getFailure().getFailure();
-                    requireVersionData(model, failure);
                     throw new ElasticsearchStatusException(
-                            "[{}] of version [{}] of model [{}] could not be read: {}",
+                            "{} could not be read: {}",
                             RestStatus.SERVICE_UNAVAILABLE,
                             failure,
-                            item.getId(),
-                            model.version().version(),
-                            model.name(),
+                            read.what(item.getIndex(), item.getId()),
                             failure.getMessage());
                 }
-                keep(model, item.getResponse(), generation, fetched);
             }
             return null;
         }));
     }
 
-    /**
-     * The version's data is gone: an error, never a silent empty shelf (a version dropped by a newer activation meanwhile
-     * is retried on the new one by {@link #withActive}, which ignores this error then).
-     */
-    private static void requireVersionData(ActiveModel model, Exception failure) {
-        if (ExceptionsHelper.unwrapCause(failure) instanceof IndexNotFoundException) {
-            throw new VersionDataMissingException(model.name(), model.version().version(), model.index());
-        }
-    }
-
     /** Adds a document read from the version to {@code fetched} and keeps it (or that the version has none) cached. */
     private void keep(ActiveModel model, GetResponse get, long generation, Fetched fetched) throws IOException {
         if (get.isExists() == false) {
-            if (logger.isDebugEnabled() && get.getId().startsWith("u:")) {
-                logger.debug(
-                        "model [{}]: no document [{}/{}] (kept as absent)", model.name(), get.getIndex(), get.getId());
-            }
+            logger.debug("model [{}]: no document [{}/{}] (kept as absent)", model.name(), get.getIndex(), get.getId());
             cache.put(model, get.getId(), null, 0, generation);
             return;
         }

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
+import io.personalize.action.EventsAction;
 import io.personalize.action.ForgetUserAction;
 import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
@@ -12,11 +13,13 @@ import io.personalize.action.RecommendAction;
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
+import io.personalize.model.ModelIndices;
 import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.index.CorruptIndexException;
 import org.elasticsearch.ElasticsearchException;
@@ -417,6 +420,37 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 ElasticsearchException.class,
                 () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
         assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
+    }
+
+    /**
+     * With the newest items kept by the events API: a newest-items index whose only shard has no copy fails the shelf
+     * with a 503 instead of serving the shopper without the newest items (once the node's own copy of them is gone).
+     */
+    public void testANewestItemsShardWithoutACopyFailsTheShelfInsteadOfDroppingThem() throws Exception {
+        client().execute(
+                        PutModelAction.TYPE,
+                        new PutModelAction.Request("shop", TinyShop.config("products", "sku", "events", "api")))
+                .actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
+        Map<String, Object> event =
+                Map.of("user_id", "half", "sku", "c", "type", "purchase", "@timestamp", TinyShop.NOVEMBER);
+        client().execute(EventsAction.TYPE, new EventsAction.Request("shop", List.of(event)).index("events"))
+                .actionGet();
+        String version = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                .actionGet()
+                .models()
+                .get(0)
+                .status()
+                .active()
+                .index();
+        getInstanceFromNode(ProfileLoader.class).cache().recentItems().clear();
+        failTheOnlyCopy(ModelIndices.recentIndexOf("shop", version), 0, 0);
+        ElasticsearchException e = expectThrows(
+                ElasticsearchException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
+        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
+        assertThat(e.getMessage(), containsString("the newest items of user [half] of model [shop] could not be read"));
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {
