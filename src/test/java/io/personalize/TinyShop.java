@@ -25,10 +25,17 @@ public final class TinyShop {
 
     private TinyShop() {}
 
+    /** The mapping of the shop's events index. */
+    public static final String EVENTS_MAPPING = """
+        {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
+                        "@timestamp": {"type": "date"}}}""";
+
     public static void index(Client client) {
-        client.admin().indices().prepareCreate("events").setMapping("""
-            {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
-                            "@timestamp": {"type": "date"}}}""").get();
+        client.admin()
+                .indices()
+                .prepareCreate("events")
+                .setMapping(EVENTS_MAPPING)
+                .get();
         client.admin().indices().prepareCreate("products").setMapping("""
             {"properties": {"sku": {"type": "keyword"}, "title": {"type": "text"}, "category": {"type": "keyword"}}}""").get();
         BulkRequestBuilder bulk = client.prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);

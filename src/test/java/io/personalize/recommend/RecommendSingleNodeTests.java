@@ -176,15 +176,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                         ForgetUserAction.TYPE, new ForgetUserAction.Request("shop", "half"))
                 .actionGet();
         assertThat(forgotten.deleted(), equalTo(1));
-        assertFalse(client().prepareGet(
-                        client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
-                                .actionGet()
-                                .models()
-                                .get(0)
-                                .status()
-                                .active()
-                                .index(),
-                        ModelDocuments.userDocId("half"))
+        assertFalse(client().prepareGet(activeIndex(), ModelDocuments.userDocId("half"))
                 .get()
                 .isExists());
         recommend(new ShelfQuery.Builder().userId("half").size(3))
@@ -347,6 +339,26 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         }
     }
 
+    /** The index of the model's active version. */
+    private String activeIndex() {
+        return client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+                .actionGet()
+                .models()
+                .get(0)
+                .status()
+                .active()
+                .index();
+    }
+
+    /** The 503 that asking "half"'s shelf fails with. */
+    private ElasticsearchException halfsShelfUnavailable() {
+        ElasticsearchException e = expectThrows(
+                ElasticsearchException.class,
+                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
+        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
+        return e;
+    }
+
     /**
      * Fails the only copy of the index's shard as corrupt (it is not allocated again: no valid copy is left) and waits
      * until the index has {@code activeLeft} active shards.
@@ -370,19 +382,9 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
      * a stranger (their profile unread, where a node that can read it serves them their own shelf).
      */
     public void testAVersionShardWithoutACopyFailsTheShelfInsteadOfServingAStranger() throws Exception {
-        String version = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
-                .actionGet()
-                .models()
-                .get(0)
-                .status()
-                .active()
-                .index();
+        String version = activeIndex();
         failTheOnlyCopy(version, 0, 0);
-        ElasticsearchException e = expectThrows(
-                ElasticsearchException.class,
-                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
-        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
-        assertThat(e.getMessage(), containsString("could not be read"));
+        assertThat(halfsShelfUnavailable().getMessage(), containsString("could not be read"));
     }
 
     /**
@@ -394,9 +396,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 .indices()
                 .prepareCreate("events-split")
                 .setSettings(Settings.builder().put("index.number_of_shards", 2))
-                .setMapping("""
-            {"properties": {"user_id": {"type": "keyword"}, "sku": {"type": "keyword"}, "type": {"type": "keyword"},
-                            "@timestamp": {"type": "date"}}}""")
+                .setMapping(TinyShop.EVENTS_MAPPING)
                 .get();
         var bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         var events = client().prepareSearch("events").setSize(1000).get();
@@ -416,10 +416,7 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
         client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
                 .actionGet();
         failTheOnlyCopy("events-split", 1, 1);
-        ElasticsearchException e = expectThrows(
-                ElasticsearchException.class,
-                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
-        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
+        halfsShelfUnavailable();
     }
 
     /**
@@ -437,20 +434,12 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
                 Map.of("user_id", "half", "sku", "c", "type", "purchase", "@timestamp", TinyShop.NOVEMBER);
         client().execute(EventsAction.TYPE, new EventsAction.Request("shop", List.of(event)).index("events"))
                 .actionGet();
-        String version = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
-                .actionGet()
-                .models()
-                .get(0)
-                .status()
-                .active()
-                .index();
+        String version = activeIndex();
         getInstanceFromNode(ProfileLoader.class).cache().recentItems().clear();
         failTheOnlyCopy(ModelIndices.recentIndexOf("shop", version), 0, 0);
-        ElasticsearchException e = expectThrows(
-                ElasticsearchException.class,
-                () -> recommend(new ShelfQuery.Builder().userId("half").size(3)));
-        assertThat(e.getDetailedMessage(), e.status(), equalTo(RestStatus.SERVICE_UNAVAILABLE));
-        assertThat(e.getMessage(), containsString("the newest items of user [half] of model [shop] could not be read"));
+        assertThat(
+                halfsShelfUnavailable().getMessage(),
+                containsString("the newest items of user [half] of model [shop] could not be read"));
     }
 
     public void testDiversityCapsPerCategoryWithoutVectors() throws IOException {

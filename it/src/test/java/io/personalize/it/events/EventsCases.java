@@ -10,9 +10,11 @@ import io.personalize.it.RealCluster;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -311,7 +313,7 @@ abstract class EventsCases {
         // every event dated before the forgetting; half are sent before it, half while and after it is done
         long before = System.currentTimeMillis() - 60_000;
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        java.util.concurrent.CountDownLatch firstHalf = new java.util.concurrent.CountDownLatch(4 * 10);
+        CountDownLatch firstHalf = new CountDownLatch(4 * 10);
         try {
             List<Future<?>> senders = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
@@ -327,7 +329,7 @@ abstract class EventsCases {
                     return null;
                 }));
             }
-            assertTrue(firstHalf.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(firstHalf.await(60, TimeUnit.SECONDS));
             assertEquals(
                     200,
                     es.delete("/_recommend/models/" + shop.model + "/users/u-race")
