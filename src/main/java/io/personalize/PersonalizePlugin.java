@@ -84,6 +84,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.lucene.util.SetOnce;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.breaker.CircuitBreaker;
 import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
 import org.elasticsearch.common.settings.Setting;
@@ -135,7 +136,8 @@ public class PersonalizePlugin extends Plugin
         Supplier<ActiveVersions> activeVersions =
                 () -> ActiveVersions.of(services.clusterService().state());
         ClusterModelBroadcasts broadcasts = new ClusterModelBroadcasts(store.systemClient());
-        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten, activeVersions, broadcasts);
+        Supplier<DiscoveryNodes> nodes = () -> services.clusterService().state().nodes();
+        ProfileLoader profiles = new ProfileLoader(store, cache, forgotten, activeVersions, broadcasts, nodes);
         Limits limits = new Limits(settings, services.clusterService().getClusterSettings());
         ServingStats stats = new ServingStats();
         serving.set(new Serving(profiles, limits, stats));

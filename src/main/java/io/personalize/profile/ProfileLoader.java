@@ -40,6 +40,7 @@ import org.elasticsearch.action.search.SearchRequest;
 import org.elasticsearch.action.support.IndicesOptions;
 import org.elasticsearch.action.support.RefCountingListener;
 import org.elasticsearch.client.internal.Client;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
 import org.elasticsearch.common.bytes.BytesReference;
 import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.index.IndexNotFoundException;
@@ -82,6 +83,7 @@ public final class ProfileLoader {
     private final Supplier<ForgottenUsers> forgotten;
     private final Supplier<ActiveVersions> activeVersions;
     private final ModelBroadcasts broadcasts;
+    private final Supplier<DiscoveryNodes> nodes;
     private final Set<String> publishing = ConcurrentHashMap.newKeySet();
 
     /** A loader without the node's cache and cluster state (Java callers resolving a model's catalogue). */
@@ -91,25 +93,28 @@ public final class ProfileLoader {
 
     /** A loader that reads the model's document for every request (no cluster state of active versions). */
     public ProfileLoader(ModelStore store, ServingCache cache, Supplier<ForgottenUsers> forgotten) {
-        this(store, cache, forgotten, () -> ActiveVersions.EMPTY, null);
+        this(store, cache, forgotten, () -> ActiveVersions.EMPTY, null, () -> null);
     }
 
     /**
      * {@code forgotten} and {@code activeVersions}: as the node's current cluster state says, read on every request;
-     * {@code broadcasts} publishes a model the cluster state does not know yet (may be null: never).
+     * {@code broadcasts} publishes a model the cluster state does not know yet (may be null: never); {@code nodes}: the
+     * cluster's nodes, as the node's current cluster state says (null: not known), for a read made again.
      */
     public ProfileLoader(
             ModelStore store,
             ServingCache cache,
             Supplier<ForgottenUsers> forgotten,
             Supplier<ActiveVersions> activeVersions,
-            ModelBroadcasts broadcasts) {
+            ModelBroadcasts broadcasts,
+            Supplier<DiscoveryNodes> nodes) {
         this.store = store;
         this.client = store.systemClient();
         this.cache = cache;
         this.forgotten = forgotten;
         this.activeVersions = activeVersions;
         this.broadcasts = broadcasts;
+        this.nodes = nodes;
     }
 
     /**
@@ -343,7 +348,8 @@ public final class ProfileLoader {
      * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
      * {@code recentUser} (may be null), their {@link RecentItems} document: from the node's {@link RecentItemsCache},
      * else in the same realtime multi-get (and then kept there, unless a write raced the read). A read that fails on
-     * the node's copy is made again on any copy ({@link #readAgain}): never a document left out because a read failed.
+     * the node's copy is made again, another node's copy first ({@link #readAgain}): never a document left out because
+     * a read failed.
      */
     private void fetch(
             ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
@@ -445,6 +451,24 @@ public final class ProfileLoader {
         }));
     }
 
+    /**
+     * The preference of a read made again: the copies on the other data nodes first, this node's last. Without one, the
+     * copy Elasticsearch ranks fastest would be asked, often this node's own, the one that just failed the read. Null
+     * (any copy) on a single node or when the nodes are not known.
+     */
+    static String otherCopiesFirst(DiscoveryNodes nodes) {
+        if (nodes == null) {
+            return null;
+        }
+        List<String> others = new ArrayList<>();
+        for (String id : nodes.getDataNodes().keySet()) {
+            if (id.equals(nodes.getLocalNodeId()) == false) {
+                others.add(id);
+            }
+        }
+        return others.isEmpty() ? null : "_prefer_nodes:" + String.join(",", others);
+    }
+
     /** What {@link #fetch} does with each document read, by the index it was read from. */
     private interface Read {
         /** A document read, or found absent. */
@@ -463,12 +487,13 @@ public final class ProfileLoader {
     }
 
     /**
-     * Reads again, from any copy, the documents whose read failed on this node's copy (or on every copy tried from it):
-     * a document the request needs (the version's, the shopper's newest items) that cannot be read fails the request
-     * (503) instead of being served without, which would serve a known shopper as a stranger, or a shelf without a
-     * source's neighbours or the shopper's newest items, where every other node serves them.
+     * Reads again, another node's copy first, the documents whose read failed on this node's copy (or on every copy tried
+     * from it): a document the request needs (the version's, the shopper's newest items) that cannot be read fails the
+     * request (503) instead of being served without, which would serve a known shopper as a stranger, or a shelf without
+     * a source's neighbours or the shopper's newest items, where every other node serves them.
      */
     private void readAgain(MultiGetRequest again, Read read, ActionListener<Void> listener) {
+        again.preference(otherCopiesFirst(nodes.get()));
         client.multiGet(again, listener.map(response -> {
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (item.isFailed() == false) {
