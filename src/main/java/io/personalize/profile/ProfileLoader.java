@@ -456,7 +456,7 @@ public final class ProfileLoader {
      * copy Elasticsearch ranks fastest would be asked, often this node's own, the one that just failed the read. Null
      * (any copy) on a single node or when the nodes are not known.
      */
-    static String otherCopiesFirst(DiscoveryNodes nodes) {
+    private static String otherCopiesFirst(DiscoveryNodes nodes) {
         if (nodes == null) {
             return null;
         }

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.greaterThan;
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
 import io.personalize.action.ClearCacheAction;
-import io.personalize.action.GetModelsAction;
 import io.personalize.action.PutModelAction;
 import io.personalize.action.RecommendAction;
 import io.personalize.action.TrainModelAction;
@@ -42,9 +41,9 @@ import org.elasticsearch.test.ESIntegTestCase;
 
 /**
  * A read of the shopper's profile that fails on the coordinating node's own copy is made again on the other node's copy,
- * which answers: the shopper gets their own shelf, not a 503 and not a stranger's. The failing copy is a test engine
- * whose realtime GETs throw (a failure of one document's read, which a multi-get reports per item and does not send to
- * another copy by itself).
+ * which answers: the shopper gets their own shelf, not a 503. The failing copy is a test engine whose realtime GETs
+ * throw (a failure of one document's read, which a multi-get reports per item and does not send to another copy by
+ * itself).
  */
 // two nodes, each with a copy of the version (no dedicated master, which the test cluster may add and ask through)
 @ESIntegTestCase.ClusterScope(
@@ -108,22 +107,17 @@ public class ReadAgainTwoNodeTests extends ESIntegTestCase {
         refresh("events");
         client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", TinyShop.config()))
                 .actionGet();
-        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
-                .actionGet();
-        String version = client().execute(GetModelsAction.TYPE, new GetModelsAction.Request("shop"))
+        String version = client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
                 .actionGet()
-                .models()
-                .get(0)
-                .status()
-                .active()
+                .version()
                 .index();
         // a copy of the version on each node
         ensureGreen(version);
-        forgetHalfsProfileOnEveryNode();
+        dropHalfsProfileFromEveryCache();
     }
 
-    /** No node holds half's profile from an earlier read: the next shelf reads it. */
-    private static void forgetHalfsProfileOnEveryNode() {
+    /** No node holds half's profile from an earlier read (the node caches it): the next shelf reads it. */
+    private static void dropHalfsProfileFromEveryCache() {
         client().execute(ClearCacheAction.TYPE, ClearCacheAction.Request.user("shop", "half"))
                 .actionGet();
     }
@@ -149,7 +143,7 @@ public class ReadAgainTwoNodeTests extends ESIntegTestCase {
         UnreadableCopies.NODES.add(node);
         // several reads: asked again without a preference, Elasticsearch often picks the copy that just failed
         for (int read = 1; read <= 5; read++) {
-            forgetHalfsProfileOnEveryNode();
+            dropHalfsProfileFromEveryCache();
             int failedBefore = UnreadableCopies.FAILED.get();
             List<Recommendation> shelf = halfsShelf(node);
             assertThat("the node's own copy was asked first", UnreadableCopies.FAILED.get(), greaterThan(failedBefore));

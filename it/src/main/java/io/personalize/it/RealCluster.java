@@ -106,7 +106,7 @@ public final class RealCluster {
      * then take 35-36 s of CPU instead of 52-73 s (27 s to green instead of 35-48 s), and the fault tests restart
      * them about 20 times a run. Single nodes keep the default: the shared one trains and indexes most of the suite's
      * data, where C2's code repays its compilation (with C1 everywhere the it/ suite took 33.6 minutes against 33.1,
-     * the classes on three nodes 15-30% faster and those on the single node up to 2.7x slower).
+     * the classes on three nodes 15-30% faster and those on the single node up to 2.7x slower). See the README.
      */
     static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
 
