@@ -1,13 +1,20 @@
 package io.personalize;
 
 import io.personalize.action.PutModelAction;
+import io.personalize.action.RecommendAction;
 import io.personalize.action.TrainModelAction;
 import io.personalize.model.ModelConfig;
+import io.personalize.profile.CatalogResolver;
+import io.personalize.profile.ProfileLoader;
+import io.personalize.recommend.Recommendation;
+import io.personalize.recommend.ShelfQuery;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.bulk.BulkRequestBuilder;
+import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.xcontent.XContentParser;
@@ -97,10 +104,44 @@ public final class TinyShop {
     /** Indexes the shop, creates the model "shop" and trains it. */
     public static TrainModelAction.Response trainedModel(Client client) throws IOException {
         index(client);
+        return train(client);
+    }
+
+    /**
+     * Indexes the shop with "half", who has bought two candles (a and b: the third is what the model should suggest),
+     * creates the model "shop" and trains it. The events index is refreshed whole: a test cluster may give it several
+     * shards.
+     */
+    public static TrainModelAction.Response trainedWithHalf(Client client) throws IOException {
+        index(client);
+        event(client, "half", "a", OCTOBER).get();
+        event(client, "half", "b", OCTOBER + 1000).get();
+        client.admin().indices().prepareRefresh("events").get();
+        return train(client);
+    }
+
+    private static TrainModelAction.Response train(Client client) throws IOException {
         client.execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config()))
                 .actionGet();
         return client.execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
                 .actionGet();
+    }
+
+    /**
+     * A shelf of the model "shop" as the node of {@code client} and {@code loader} asks for it: the catalogue resolved
+     * from the node's copy of the model, read again if it moved, as the REST handler does.
+     */
+    public static List<Recommendation> shelf(Client client, ProfileLoader loader, ShelfQuery.Builder body) {
+        RecommendAction.Request request =
+                new RecommendAction.Request(body.model("shop").build());
+        PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
+        CatalogResolver.onCatalog(
+                loader,
+                "shop",
+                (String catalog, ActionListener<RecommendAction.Response> l) ->
+                        client.execute(RecommendAction.TYPE, request.index(catalog), l),
+                shelf);
+        return shelf.actionGet().recommendations();
     }
 
     public static List<String> candles() {

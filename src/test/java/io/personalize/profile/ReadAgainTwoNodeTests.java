@@ -7,9 +7,6 @@ import static org.hamcrest.Matchers.greaterThan;
 import io.personalize.PersonalizePlugin;
 import io.personalize.TinyShop;
 import io.personalize.action.ClearCacheAction;
-import io.personalize.action.PutModelAction;
-import io.personalize.action.RecommendAction;
-import io.personalize.action.TrainModelAction;
 import io.personalize.recommend.Reason;
 import io.personalize.recommend.Recommendation;
 import io.personalize.recommend.ShelfQuery;
@@ -22,9 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.elasticsearch.ElasticsearchException;
-import org.elasticsearch.action.ActionListener;
-import org.elasticsearch.action.support.PlainActionFuture;
-import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.cluster.routing.SplitShardCountSummary;
 import org.elasticsearch.index.IndexSettings;
 import org.elasticsearch.index.engine.Engine;
@@ -100,17 +94,7 @@ public class ReadAgainTwoNodeTests extends ESIntegTestCase {
     }
 
     private void trainTheShop() throws IOException {
-        TinyShop.index(client());
-        TinyShop.event(client(), "half", "a", TinyShop.OCTOBER).get();
-        TinyShop.event(client(), "half", "b", TinyShop.OCTOBER + 1000).get();
-        // the test cluster gives the events index a random number of shards: both events visible to the training
-        refresh("events");
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", TinyShop.config()))
-                .actionGet();
-        String version = client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
-                .actionGet()
-                .version()
-                .index();
+        String version = TinyShop.trainedWithHalf(client()).version().index();
         // a copy of the version on each node
         ensureGreen(version);
         dropHalfsProfileFromEveryCache();
@@ -122,19 +106,12 @@ public class ReadAgainTwoNodeTests extends ESIntegTestCase {
                 .actionGet();
     }
 
-    /** "half"'s shelf as the node asks for it, the catalogue resolved as the REST handler does. */
+    /** "half"'s shelf as the node asks for it. */
     private static List<Recommendation> halfsShelf(String node) {
-        Client client = internalCluster().client(node);
-        RecommendAction.Request request = new RecommendAction.Request(
-                new ShelfQuery.Builder().model("shop").userId("half").size(3).build());
-        PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
-        CatalogResolver.onCatalog(
+        return TinyShop.shelf(
+                internalCluster().client(node),
                 internalCluster().getInstance(ProfileLoader.class, node),
-                "shop",
-                (String catalog, ActionListener<RecommendAction.Response> l) ->
-                        client.execute(RecommendAction.TYPE, request.index(catalog), l),
-                shelf);
-        return shelf.actionGet().recommendations();
+                new ShelfQuery.Builder().userId("half").size(3));
     }
 
     public void testAProfileTheNodesCopyCannotReadIsReadFromTheOtherCopy() throws Exception {

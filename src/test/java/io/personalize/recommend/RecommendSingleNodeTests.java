@@ -14,7 +14,6 @@ import io.personalize.action.TrainModelAction;
 import io.personalize.model.ModelConfig;
 import io.personalize.model.ModelDocuments;
 import io.personalize.model.ModelIndices;
-import io.personalize.profile.CatalogResolver;
 import io.personalize.profile.ProfileLoader;
 import java.io.IOException;
 import java.util.Collection;
@@ -23,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.index.CorruptIndexException;
 import org.elasticsearch.ElasticsearchException;
-import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequestValidationException;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.action.support.WriteRequest;
@@ -46,30 +44,11 @@ public class RecommendSingleNodeTests extends ESSingleNodeTestCase {
 
     @org.junit.Before
     public void trainTheShop() throws IOException {
-        TinyShop.index(client());
-        // "half" has bought two candles: the third is what the model should suggest
-        TinyShop.event(client(), "half", "a", TinyShop.OCTOBER).get();
-        TinyShop.event(client(), "half", "b", TinyShop.OCTOBER + 1000)
-                .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
-                .get();
-        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", TinyShop.config()))
-                .actionGet();
-        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
-                .actionGet();
+        TinyShop.trainedWithHalf(client());
     }
 
     private List<Recommendation> recommend(ShelfQuery.Builder body) {
-        RecommendAction.Request request =
-                new RecommendAction.Request(body.model("shop").build());
-        // as the REST handler does: the catalogue resolved from the node's copy of the model, read again if it moved
-        PlainActionFuture<RecommendAction.Response> shelf = new PlainActionFuture<>();
-        CatalogResolver.onCatalog(
-                getInstanceFromNode(ProfileLoader.class),
-                "shop",
-                (String catalog, ActionListener<RecommendAction.Response> l) ->
-                        client().execute(RecommendAction.TYPE, request.index(catalog), l),
-                shelf);
-        return shelf.actionGet().recommendations();
+        return TinyShop.shelf(client(), getInstanceFromNode(ProfileLoader.class), body);
     }
 
     private static List<String> items(List<Recommendation> shelf) {
