@@ -1,6 +1,7 @@
 package io.personalize.model;
 
 import io.personalize.model.ModelStatus.Training;
+import java.util.Locale;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.rest.RestStatus;
 
@@ -32,12 +33,14 @@ public record ImportSessionOpen(String resumed) {
             String outcome = importing.state() == Training.State.SUCCEEDED
                     ? "succeeded: version [" + importing.version() + "]"
                     : importing.state() + (importing.reason() == null ? "" : " (" + importing.reason() + ")");
-            throw ended(name, importId, "its import session [" + importing.taskId() + "] " + outcome);
+            throw ended(
+                    name, importId, importing.state(), "its import session [" + importing.taskId() + "] " + outcome);
         }
         if (importId != null) {
             for (ModelStatus.Version version : status.versions()) {
                 if (importId.equals(version.importId())) {
-                    throw ended(name, importId, "it made version [" + version.version() + "]");
+                    throw ended(
+                            name, importId, Training.State.SUCCEEDED, "it made version [" + version.version() + "]");
                 }
             }
         }
@@ -50,10 +53,18 @@ public record ImportSessionOpen(String resumed) {
         return NEW;
     }
 
-    private static ElasticsearchStatusException ended(String name, String importId, String what) {
-        return new ElasticsearchStatusException(
+    /**
+     * The 409 for an import that is over. Its id and outcome are also fields of the error ({@code "import_id"},
+     * {@code "import_state"}): a client whose opening never got an answer, told that the import its id names failed or
+     * was cancelled, knows that no part of it was sent and opens again under a new id, without parsing the message.
+     */
+    private static ElasticsearchStatusException ended(String name, String importId, Training.State state, String what) {
+        ElasticsearchStatusException e = new ElasticsearchStatusException(
                 "the import [" + importId + "] of model [" + name + "] is over: " + what
                         + "; open a session with a new [import_id]",
                 RestStatus.CONFLICT);
+        e.addMetadata("es.import_id", importId);
+        e.addMetadata("es.import_state", state.name().toLowerCase(Locale.ROOT));
+        return e;
     }
 }

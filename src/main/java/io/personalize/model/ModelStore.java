@@ -9,6 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
@@ -43,12 +45,15 @@ import org.elasticsearch.xcontent.XContentBuilder;
 import org.elasticsearch.xcontent.XContentFactory;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
+import org.elasticsearch.xcontent.XContentType;
 
 /**
  * Reads and writes model documents in {@link ModelIndices#MODELS}. Every status change is a compare-and-set on the
  * document's sequence number, so concurrent changes from different nodes cannot overwrite each other.
  */
 public final class ModelStore {
+
+    private static final Logger logger = LogManager.getLogger(ModelStore.class);
 
     /** A model as stored: its configuration, its status, and the sequence number to change it with. */
     public record StoredModel(String name, ModelConfig config, ModelStatus status, long seqNo, long primaryTerm)
@@ -370,9 +375,10 @@ public final class ModelStore {
     }
 
     private void write(StoredModel model, ActionListener<StoredModel> listener) {
+        BytesReference source = BytesReference.bytes(toSource(model));
         IndexRequest index = new IndexRequest(ModelIndices.MODELS)
                 .id(model.name())
-                .source(toSource(model))
+                .source(source, XContentType.JSON)
                 .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         if (model.seqNo() >= 0) {
             index.setIfSeqNo(model.seqNo()).setIfPrimaryTerm(model.primaryTerm());
@@ -381,8 +387,50 @@ public final class ModelStore {
         }
         client.index(
                 index,
-                listener.map(r -> new StoredModel(
-                        model.name(), model.config(), model.status(), r.getSeqNo(), r.getPrimaryTerm())));
+                ActionListener.wrap(
+                        r -> listener.onResponse(new StoredModel(
+                                model.name(), model.config(), model.status(), r.getSeqNo(), r.getPrimaryTerm())),
+                        e -> writtenAlready(model, source, e, listener)));
+    }
+
+    /**
+     * A write of the models index can fail after it was applied: its primary's node died once the copies had it, and
+     * Elasticsearch sent the same request to the promoted copy, where the compare-and-set met the write's own change (a
+     * version conflict; a create finds the document). Such a write succeeded, and answering its failure would make its
+     * caller undo or forget what the model now says (an import session's reservation, written so, was taken for a dead
+     * one and settled as interrupted: {@code SparkFailoverIT} on CI). So a failed write reads the document back: when it
+     * holds exactly what the write sent, the write succeeded, at the sequence number read. Anything else (another change,
+     * no document, the read failing) is the write's failure.
+     */
+    private void writtenAlready(
+            StoredModel model, BytesReference source, Exception failure, ActionListener<StoredModel> listener) {
+        client.get(
+                new GetRequest(ModelIndices.MODELS, model.name()),
+                ActionListener.wrap(
+                        response -> {
+                            if (response.isExists()
+                                    && XContentHelper.convertToMap(source, false, XContentType.JSON)
+                                            .v2()
+                                            .equals(response.getSourceAsMap())) {
+                                logger.info(
+                                        "model [{}]: a write of its document failed ({}) but the document holds it:"
+                                                + " applied before the failure",
+                                        model.name(),
+                                        failure.toString());
+                                listener.onResponse(new StoredModel(
+                                        model.name(),
+                                        model.config(),
+                                        model.status(),
+                                        response.getSeqNo(),
+                                        response.getPrimaryTerm()));
+                            } else {
+                                listener.onFailure(failure);
+                            }
+                        },
+                        e -> {
+                            failure.addSuppressed(e);
+                            listener.onFailure(failure);
+                        }));
     }
 
     private static XContentBuilder toSource(StoredModel model) {

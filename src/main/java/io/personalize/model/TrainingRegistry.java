@@ -24,6 +24,8 @@ public final class TrainingRegistry {
     private final ClusterService clusterService;
     private final ModelStore store;
     private final Client client;
+    /** When this node started, as far as builds go: one started before ran in an earlier life of the node. */
+    private final long startedAt = System.currentTimeMillis();
 
     public TrainingRegistry(ClusterService clusterService, ModelStore store, Client client) {
         this.clusterService = clusterService;
@@ -83,7 +85,7 @@ public final class TrainingRegistry {
             if ((isImport ? localImports : local).containsKey(model.name())) {
                 listener.onResponse(model);
             } else {
-                settle(model, isImport, "interrupted: its node restarted before " + what + " finished", listener);
+                settle(model, isImport, interruptedHere(build.startedAt(), startedAt, what), listener);
             }
             return;
         }
@@ -120,6 +122,17 @@ public final class TrainingRegistry {
                                         "interrupted: task [" + build.taskId() + "] no longer runs (" + e.getMessage()
                                                 + ")",
                                         listener)));
+    }
+
+    /**
+     * Why a build recorded as running on this node, which no task of this node runs, is over: the node restarted since
+     * it began, or it ended here without recording how (its outcome's write failed, say), which is worth telling apart
+     * when an operator reads the status.
+     */
+    static String interruptedHere(long buildStartedAt, long nodeStartedAt, String what) {
+        return buildStartedAt < nodeStartedAt
+                ? "interrupted: its node restarted before " + what + " finished"
+                : "interrupted: " + what + " ended on its node without recording its outcome";
     }
 
     private void settle(StoredModel model, boolean isImport, String reason, ActionListener<StoredModel> listener) {

@@ -17,9 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.test.ESSingleNodeTestCase;
 import org.elasticsearch.xcontent.XContentParser;
 import org.elasticsearch.xcontent.XContentParserConfiguration;
@@ -173,6 +178,43 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
                         PutModelAction.TYPE, new PutModelAction.Request("shop", wrong))
                 .actionGet());
         assertThat(e.getMessage(), containsString("[events] field [customer] is not mapped"));
+    }
+
+    /**
+     * The same compare-and-set sent twice, as Elasticsearch sends a write again to the promoted copy when its primary's
+     * node died once the copies had it: the second meets the first's change, which is its own (a version conflict from
+     * the real engine), and answers success at the document's sequence number, the source read back as Elasticsearch
+     * stores it. A different change from the same read stays a conflict. ({@code ModelStoreWriteTests} has the
+     * reservation of an import session that CI lost so.)
+     */
+    public void testAWriteSentAgainThatMeetsItsOwnChangeSucceeds() throws Exception {
+        indexShop();
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config()))
+                .actionGet();
+        ModelStore store = new ModelStore(client());
+        PlainActionFuture<ModelStore.StoredModel> read = new PlainActionFuture<>();
+        store.get("shop", read);
+        ModelStore.StoredModel before = read.get(10, TimeUnit.SECONDS);
+        java.util.function.UnaryOperator<ModelStatus> reserve =
+                status -> ImportVersions.running("n:1", "n", 1_000, "import-1").apply(status.reserveVersion());
+
+        PlainActionFuture<ModelStore.StoredModel> first = new PlainActionFuture<>();
+        store.updateStatus(before, reserve, "model changed", first);
+        ModelStore.StoredModel written = first.get(10, TimeUnit.SECONDS);
+        PlainActionFuture<ModelStore.StoredModel> again = new PlainActionFuture<>();
+        store.updateStatus(before, reserve, "model changed", again);
+
+        ModelStore.StoredModel answered = again.get(10, TimeUnit.SECONDS);
+        assertThat(answered.seqNo(), equalTo(written.seqNo()));
+        assertThat(answered.status(), equalTo(written.status()));
+        PlainActionFuture<ModelStore.StoredModel> other = new PlainActionFuture<>();
+        store.updateStatus(
+                before,
+                status -> ImportVersions.running("n:2", "n", 1_000, "import-2").apply(status.reserveVersion()),
+                "model changed",
+                other);
+        ExecutionException conflict = expectThrows(ExecutionException.class, () -> other.get(10, TimeUnit.SECONDS));
+        assertThat(ExceptionsHelper.status(conflict.getCause()), equalTo(RestStatus.CONFLICT));
     }
 
     private boolean indexExists(String index) {

@@ -181,10 +181,17 @@ public record Elasticsearch(String url, String user, String password, int readTi
                 } catch (IOException | RuntimeException unreadable) {
                     answer = e.getMessage();
                 }
+                JsonNode error;
+                try {
+                    error = JSON.readTree(answer).path("error");
+                } catch (IOException | RuntimeException notJson) {
+                    error = JSON.missingNode();
+                }
                 throw new ElasticsearchException(
                         method + " " + path + " answered "
                                 + e.getResponse().getStatusLine().getStatusCode() + ": " + answer,
-                        e.getResponse().getStatusLine().getStatusCode());
+                        e.getResponse().getStatusLine().getStatusCode(),
+                        error);
             } catch (IOException e) {
                 throw new UncheckedIOException(method + " " + path + " failed: " + e.getMessage(), e);
             }
@@ -203,14 +210,26 @@ public record Elasticsearch(String url, String user, String password, int readTi
     /** An error answer of the node, with its HTTP status. */
     public static final class ElasticsearchException extends RuntimeException {
         private final int status;
+        private final transient JsonNode error;
 
         ElasticsearchException(String message, int status) {
+            this(message, status, JSON.missingNode());
+        }
+
+        ElasticsearchException(String message, int status, JsonNode error) {
             super(message);
             this.status = status;
+            this.error = error;
         }
 
         public int status() {
             return status;
+        }
+
+        /** A field of the answer's {@code error} object (Elasticsearch puts an exception's metadata there), or null. */
+        public String errorField(String name) {
+            JsonNode field = error == null ? null : error.get(name);
+            return field == null || field.isNull() ? null : field.asText();
         }
     }
 }

@@ -132,14 +132,32 @@ final class SessionImport {
      * Opens the session under a fresh random {@code import_id}, sent again with the same id (on the next node, the
      * client's turn) when the opening gets no answer (a timeout, a connection lost) or a 429 or 5xx: a node that opened
      * it answers the same session, rather than 409 for an import already running (its own). At most {@link #ATTEMPTS}
-     * times.
+     * times. When a node answers that the import this id names is over and did not succeed (its opening failed after
+     * it reserved the version: a node died meanwhile), no answer ever gave this job its session, so no part of it was
+     * sent: the job opens again under a new id, at most {@link #ATTEMPTS} ids.
      */
     static JsonNode open(Elasticsearch.Client client, String base) {
-        String path = base + "_session?import_id=" + UUID.randomUUID();
-        return sendAgain(
-                () -> client.send("POST", path, (String) null),
-                status -> status == 429 || status >= 500,
-                "opening the import session");
+        for (int opening = 1; ; opening++) {
+            String importId = UUID.randomUUID().toString();
+            String path = base + "_session?import_id=" + importId;
+            try {
+                return sendAgain(
+                        () -> client.send("POST", path, (String) null),
+                        status -> status == 429 || status >= 500,
+                        "opening the import session");
+            } catch (Elasticsearch.ElasticsearchException e) {
+                if (opening >= ATTEMPTS || endedUnanswered(e, importId) == false) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether {@code e} says that the import {@code importId} names is over, failed or cancelled. */
+    static boolean endedUnanswered(Elasticsearch.ElasticsearchException e, String importId) {
+        return e.status() == 409
+                && importId.equals(e.errorField("import_id"))
+                && "succeeded".equals(e.errorField("import_state")) == false;
     }
 
     /**

@@ -110,12 +110,68 @@ class SessionImportTest {
         }
     }
 
+    /**
+     * The opening's first attempt fails (503) after it reserved the version, and the node records its import as failed;
+     * the attempt sent again with the same id is told that this import is over, failed: the job never had that session,
+     * so it opens again under a new id rather than failing (SparkFailoverIT on CI, a node killed as the job opened).
+     */
+    @Test
+    void anOpeningWhoseImportEndedUnansweredOpensAgainUnderANewId() throws Exception {
+        List<String> queries = Collections.synchronizedList(new ArrayList<>());
+        HttpServer node = openingNode(
+                queries,
+                opening -> opening == 1 ? 503 : opening == 2 ? 409 : 200,
+                query -> "{\"error\": {\"type\": \"status_exception\", \"reason\": \"the import is over\","
+                        + " \"import_id\": \"" + query.substring("import_id=".length())
+                        + "\", \"import_state\": \"failed\"}, \"status\": 409}");
+        try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null).open()) {
+            JsonNode opened = SessionImport.open(client, "/_recommend/models/m/_import/");
+            assertEquals("n:1", opened.path("session").asText(), opened.toString());
+            assertEquals(3, queries.size(), queries.toString());
+            assertEquals(queries.get(0), queries.get(1), "the 503 sent again under the same id");
+            assertTrue(queries.get(2).equals(queries.get(1)) == false, "a new id: " + queries);
+        } finally {
+            node.stop(0);
+        }
+    }
+
+    /**
+     * A 409 saying that this id's import succeeded, or naming another import, is not answered by opening again: the job
+     * never completed an import, so it is not its own, and a new id would hide that.
+     */
+    @Test
+    void anOpeningTold409AboutAnotherOrASucceededImportFails() throws Exception {
+        for (String body : List.of(
+                "{\"error\": {\"import_id\": \"%s\", \"import_state\": \"succeeded\"}, \"status\": 409}",
+                "{\"error\": {\"import_id\": \"another\", \"import_state\": \"failed\"}, \"status\": 409}")) {
+            List<String> queries = Collections.synchronizedList(new ArrayList<>());
+            HttpServer node = openingNode(
+                    queries, opening -> 409, query -> body.replace("%s", query.substring("import_id=".length())));
+            try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null).open()) {
+                Elasticsearch.ElasticsearchException e = assertThrows(
+                        Elasticsearch.ElasticsearchException.class,
+                        () -> SessionImport.open(client, "/_recommend/models/m/_import/"));
+                assertEquals(409, e.status());
+                assertEquals(1, queries.size(), queries.toString());
+            } finally {
+                node.stop(0);
+            }
+        }
+    }
+
     private interface Opening {
         int status(int opening) throws Exception;
     }
 
     /** A node answering the opening of session {@code n:1}; {@code opening} says with what status, after what delay. */
     private static HttpServer openingNode(List<String> queries, Opening opening) throws Exception {
+        return openingNode(queries, opening, query -> "{\"error\": \"already importing\"}");
+    }
+
+    /** The same, an error answered with what {@code errorBody} makes of the opening's query. */
+    private static HttpServer openingNode(
+            List<String> queries, Opening opening, java.util.function.UnaryOperator<String> errorBody)
+            throws Exception {
         AtomicInteger openings = new AtomicInteger();
         HttpServer node = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         node.setExecutor(Executors.newCachedThreadPool());
@@ -132,7 +188,7 @@ class SessionImportTest {
                     status,
                     status == 200
                             ? "{\"session\": \"n:1\", \"state\": \"open\", \"pending_version\": 8}"
-                            : "{\"error\": \"already importing\"}");
+                            : errorBody.apply(exchange.getRequestURI().getQuery()));
         });
         node.start();
         return node;
