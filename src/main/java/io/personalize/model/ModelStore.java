@@ -285,6 +285,12 @@ public final class ModelStore {
                 .setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE)
                 .setIfSeqNo(model.seqNo())
                 .setIfPrimaryTerm(model.primaryTerm());
+        Runnable data = () -> beforeData.accept(listener.delegateFailureAndWrap((l, ok) -> deleteDataIndices(
+                ModelIndices.dataIndexPattern(model.name(), model.status().uuid()),
+                l.delegateFailureAndWrap((l2, deleted) -> deleteIndices(
+                        List.of(ModelIndices.recentIndex(
+                                model.name(), model.status().uuid())),
+                        l2)))));
         client.delete(
                 delete,
                 ActionListener.wrap(
@@ -292,28 +298,43 @@ public final class ModelStore {
                             if (response.status() == RestStatus.NOT_FOUND) {
                                 listener.onFailure(notFound(model.name()));
                             } else {
-                                beforeData.accept(listener.delegateFailureAndWrap((l, ok) -> deleteDataIndices(
-                                        ModelIndices.dataIndexPattern(
-                                                model.name(), model.status().uuid()),
-                                        l.delegateFailureAndWrap((l2, deleted) -> deleteIndices(
-                                                List.of(
-                                                        ModelIndices.recentIndex(
-                                                                model.name(),
-                                                                model.status().uuid())),
-                                                l2)))));
+                                data.run();
                             }
                         },
                         e -> {
                             if (e instanceof IndexNotFoundException || e instanceof DocumentMissingException) {
                                 listener.onFailure(notFound(model.name()));
                             } else if (e instanceof VersionConflictEngineException) {
-                                listener.onFailure(new ElasticsearchStatusException(
-                                        "model [" + model.name() + "] changed while it was deleted; try again",
-                                        RestStatus.CONFLICT,
-                                        e));
+                                deletedAlready(model, data, e, listener);
                             } else {
                                 listener.onFailure(e);
                             }
+                        }));
+    }
+
+    /**
+     * A deletion that met a conflict may have been applied, as a write may ({@link #writtenAlready}): sent again to the
+     * promoted copy, it finds no document. With no document the model is gone, by this deletion or another one: its
+     * data goes (this incarnation's indices only; deleting them twice is harmless), rather than being left to the
+     * orphan check after a 409. A document there is another change: the 409.
+     */
+    private void deletedAlready(StoredModel model, Runnable data, Exception conflict, ActionListener<Void> listener) {
+        client.get(
+                new GetRequest(ModelIndices.MODELS, model.name()),
+                ActionListener.wrap(
+                        response -> {
+                            if (response.isExists()) {
+                                listener.onFailure(new ElasticsearchStatusException(
+                                        "model [" + model.name() + "] changed while it was deleted; try again",
+                                        RestStatus.CONFLICT,
+                                        conflict));
+                            } else {
+                                data.run();
+                            }
+                        },
+                        e -> {
+                            conflict.addSuppressed(e);
+                            listener.onFailure(conflict);
                         }));
     }
 

@@ -1,21 +1,32 @@
 package io.personalize.model;
 
+import static io.personalize.model.ImportSessions.TIMEOUT;
+import static org.elasticsearch.common.settings.ClusterSettings.BUILT_IN_CLUSTER_SETTINGS;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.instanceOf;
 
 import io.personalize.compat.ClusterMetadata;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.elasticsearch.ElasticsearchStatusException;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.NoShardAvailableActionException;
 import org.elasticsearch.action.support.PlainActionFuture;
 import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.util.set.Sets;
 import org.elasticsearch.core.TimeValue;
 import org.elasticsearch.index.IndexNotFoundException;
+import org.elasticsearch.index.engine.VersionConflictEngineException;
+import org.elasticsearch.index.shard.ShardId;
 import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.tasks.TaskManager;
 import org.elasticsearch.test.ClusterServiceUtils;
 import org.elasticsearch.test.ESTestCase;
 import org.elasticsearch.threadpool.TestThreadPool;
@@ -55,6 +66,56 @@ public class ImportSessionsTests extends ESTestCase {
         clusterService.close();
         ThreadPool.terminate(threadPool, 10, TimeUnit.SECONDS);
         super.tearDown();
+    }
+
+    /**
+     * CI's {@code SparkFailoverIT} failure, step by step: an opening with an {@code import_id} reserves the version, and
+     * the reservation's write is applied but answered as a version conflict (its primary's node killed, the write sent
+     * again to the promoted copy). The opening took it for another opening's reservation, forgot its own import and
+     * decided again; the model said that this node imported, and no task of it did, so the import was settled as
+     * interrupted ("its node restarted") and the opening answered 409 "the import is over". The opening now knows its
+     * write succeeded: the session is opened and recorded, and the model's import is running.
+     */
+    public void testAnOpeningWhoseReservationWasAnsweredAsAConflictOpensItsSession() throws Exception {
+        index.model = new ModelStore.StoredModel("shop", config, ModelStatus.created(), 3, 1);
+        index.lostAnswer = new VersionConflictEngineException(
+                new ShardId(ModelIndices.MODELS, "_na_", 0), "shop", "its own change, met on the promoted copy");
+        ModelStore store = new ModelStore(index);
+        AtomicReference<ImportSessionRecords> records = new AtomicReference<>(ImportSessionRecords.EMPTY);
+        ImportSessionRecords.Updates updates = (update, listener) -> ActionListener.completeWith(listener, () -> {
+            ImportSessionRecords after = update.apply(records.get(), 1_000, ephemeralId -> true);
+            records.set(after);
+            return after.get(update.session());
+        });
+        ClusterService node = ClusterServiceUtils.createClusterService(
+                threadPool, new ClusterSettings(Settings.EMPTY, Sets.addToCopy(BUILT_IN_CLUSTER_SETTINGS, TIMEOUT)));
+        ImportSessions sessions = new ImportSessions(
+                node,
+                threadPool,
+                store,
+                new ModelVersions(store, () -> ForgottenUsers.EMPTY, new NoBroadcasts()),
+                new TrainingRegistry(node, store, index),
+                updates);
+        TaskManager tasks = new TaskManager(Settings.EMPTY, threadPool, Set.of());
+
+        PlainActionFuture<ImportSessions.Opened> opened = new PlainActionFuture<>();
+        sessions.open("shop", "k1", tasks, "open", opened);
+
+        ImportSessions.Info info;
+        try {
+            info = opened.get(10, TimeUnit.SECONDS).opened();
+        } finally {
+            node.close();
+        }
+        assertThat(info.version(), equalTo(1L));
+        assertThat(records.get().get(info.session()), org.hamcrest.Matchers.notNullValue());
+        ModelStatus.Training importing = index.model.status().importing();
+        assertThat(importing.state(), equalTo(ModelStatus.Training.State.RUNNING));
+        assertThat(importing.taskId(), equalTo(info.session()));
+        assertThat(
+                index.created,
+                equalTo(List.of(
+                        ModelIndices.dataIndex("shop", index.model.status().uuid(), 1))));
     }
 
     private PlainActionFuture<Void> abandon() {

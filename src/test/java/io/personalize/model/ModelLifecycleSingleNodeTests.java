@@ -217,6 +217,44 @@ public class ModelLifecycleSingleNodeTests extends ESSingleNodeTestCase {
         assertThat(ExceptionsHelper.status(conflict.getCause()), equalTo(RestStatus.CONFLICT));
     }
 
+    /**
+     * The same deletion sent twice, as Elasticsearch sends it again to the promoted copy when its primary's node died
+     * once the copies had it: the second finds no document (a version conflict from the real engine) and deletes the
+     * model's data rather than answering 409 and leaving the shoppers' data to the orphan check. A deletion from a read
+     * older than the model's last change, the document still there, is still a 409.
+     */
+    public void testADeletionSentAgainThatFindsNoDocumentDeletesTheData() throws Exception {
+        indexShop();
+        client().execute(PutModelAction.TYPE, new PutModelAction.Request("shop", config()))
+                .actionGet();
+        client().execute(TrainModelAction.TYPE, new TrainModelAction.Request("shop"))
+                .actionGet();
+        ModelStore store = new ModelStore(client());
+        PlainActionFuture<ModelStore.StoredModel> read = new PlainActionFuture<>();
+        store.get("shop", read);
+        ModelStore.StoredModel model = read.get(10, TimeUnit.SECONDS);
+        String v1 = model.status().active().index();
+
+        PlainActionFuture<ModelStore.StoredModel> changed = new PlainActionFuture<>();
+        store.updateStatus(model, status -> status.reserveVersion(), "model changed", changed);
+        ModelStore.StoredModel now = changed.get(10, TimeUnit.SECONDS);
+        PlainActionFuture<Void> stale = new PlainActionFuture<>();
+        store.delete(model, stale);
+        ExecutionException conflict = expectThrows(ExecutionException.class, () -> stale.get(10, TimeUnit.SECONDS));
+        assertThat(ExceptionsHelper.status(conflict.getCause()), equalTo(RestStatus.CONFLICT));
+        assertTrue("a refused deletion deletes nothing", indexExists(v1));
+
+        PlainActionFuture<Void> first = new PlainActionFuture<>();
+        store.delete(now, first);
+        first.get(10, TimeUnit.SECONDS);
+        // as the first deletion's indices went, the data is put back to see the second one delete it
+        store.systemClient().admin().indices().prepareCreate(v1).get();
+        PlainActionFuture<Void> again = new PlainActionFuture<>();
+        store.delete(now, again);
+        again.get(10, TimeUnit.SECONDS);
+        assertFalse("the deletion sent again deleted the model's data", indexExists(v1));
+    }
+
     private boolean indexExists(String index) {
         return client().admin()
                         .indices()

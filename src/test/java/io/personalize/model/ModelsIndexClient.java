@@ -8,6 +8,8 @@ import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.ActionRequest;
 import org.elasticsearch.action.ActionResponse;
 import org.elasticsearch.action.ActionType;
+import org.elasticsearch.action.admin.indices.create.CreateIndexRequest;
+import org.elasticsearch.action.admin.indices.create.CreateIndexResponse;
 import org.elasticsearch.action.admin.indices.delete.DeleteIndexRequest;
 import org.elasticsearch.action.get.GetResponse;
 import org.elasticsearch.action.index.IndexRequest;
@@ -22,13 +24,15 @@ import org.elasticsearch.threadpool.ThreadPool;
 import org.elasticsearch.xcontent.XContentType;
 
 /**
- * The models index as one document, its compare-and-set on the sequence number, and the version indices deleted.
+ * The models index as one document, its compare-and-set on the sequence number, and the version indices created and
+ * deleted.
  * The first write is applied and then answered as {@code lostAnswer} says: the write's node died before it answered,
  * so that the outcome is a failure although the document changed.
  */
 final class ModelsIndexClient extends NoOpClient {
     final ShardId shard = new ShardId(ModelIndices.MODELS, "_na_", 0);
     final List<String> deleted = Collections.synchronizedList(new ArrayList<>());
+    final List<String> created = Collections.synchronizedList(new ArrayList<>());
     volatile ModelStore.StoredModel model;
     volatile Exception lostAnswer;
     /** What a read of the model answers instead of the model, while not null (its shard without a copy, say). */
@@ -45,6 +49,10 @@ final class ModelsIndexClient extends NoOpClient {
             ActionType<Response> action, Request request, ActionListener<Response> listener) {
         ActionListener.completeWith(listener, () -> {
             ModelStore.StoredModel now = model;
+            if (request instanceof CreateIndexRequest create) {
+                created.add(create.index());
+                return (Response) new CreateIndexResponse(true, true, create.index());
+            }
             if (request instanceof DeleteIndexRequest delete) {
                 deleted.addAll(List.of(delete.indices()));
                 return (Response) AcknowledgedResponse.TRUE;

@@ -94,19 +94,29 @@ class SessionImportTest {
         }
     }
 
-    /** A refused opening (409: another import runs; 400) is not sent again: sending it again cannot change the answer. */
+    /**
+     * A refused opening (409: another import runs; 400) is not sent again: sending it again cannot change the answer.
+     * Nor under a new id when the 409 says this id's import succeeded (the job completed none: not its own) or names
+     * another import.
+     */
     @Test
     void aRefusedOpeningIsNotSentAgain() throws Exception {
-        List<String> queries = Collections.synchronizedList(new ArrayList<>());
-        HttpServer node = openingNode(queries, opening -> 409);
-        try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null).open()) {
-            Elasticsearch.ElasticsearchException e = assertThrows(
-                    Elasticsearch.ElasticsearchException.class,
-                    () -> SessionImport.open(client, "/_recommend/models/m/_import/"));
-            assertEquals(409, e.status());
-            assertEquals(1, queries.size(), queries.toString());
-        } finally {
-            node.stop(0);
+        for (String body : List.of(
+                "{\"error\": \"already importing\"}",
+                "{\"error\": {\"import_id\": \"%s\", \"import_state\": \"succeeded\"}, \"status\": 409}",
+                "{\"error\": {\"import_id\": \"another\", \"import_state\": \"failed\"}, \"status\": 409}")) {
+            List<String> queries = Collections.synchronizedList(new ArrayList<>());
+            HttpServer node = openingNode(
+                    queries, opening -> 409, query -> body.replace("%s", query.substring("import_id=".length())));
+            try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null).open()) {
+                Elasticsearch.ElasticsearchException e = assertThrows(
+                        Elasticsearch.ElasticsearchException.class,
+                        () -> SessionImport.open(client, "/_recommend/models/m/_import/"));
+                assertEquals(409, e.status());
+                assertEquals(1, queries.size(), body + " " + queries);
+            } finally {
+                node.stop(0);
+            }
         }
     }
 
@@ -132,30 +142,6 @@ class SessionImportTest {
             assertTrue(queries.get(2).equals(queries.get(1)) == false, "a new id: " + queries);
         } finally {
             node.stop(0);
-        }
-    }
-
-    /**
-     * A 409 saying that this id's import succeeded, or naming another import, is not answered by opening again: the job
-     * never completed an import, so it is not its own, and a new id would hide that.
-     */
-    @Test
-    void anOpeningTold409AboutAnotherOrASucceededImportFails() throws Exception {
-        for (String body : List.of(
-                "{\"error\": {\"import_id\": \"%s\", \"import_state\": \"succeeded\"}, \"status\": 409}",
-                "{\"error\": {\"import_id\": \"another\", \"import_state\": \"failed\"}, \"status\": 409}")) {
-            List<String> queries = Collections.synchronizedList(new ArrayList<>());
-            HttpServer node = openingNode(
-                    queries, opening -> 409, query -> body.replace("%s", query.substring("import_id=".length())));
-            try (Elasticsearch.Client client = new Elasticsearch(FakeNodes.url(node), null, null).open()) {
-                Elasticsearch.ElasticsearchException e = assertThrows(
-                        Elasticsearch.ElasticsearchException.class,
-                        () -> SessionImport.open(client, "/_recommend/models/m/_import/"));
-                assertEquals(409, e.status());
-                assertEquals(1, queries.size(), queries.toString());
-            } finally {
-                node.stop(0);
-            }
         }
     }
 

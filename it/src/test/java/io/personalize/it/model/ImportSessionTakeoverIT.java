@@ -198,13 +198,16 @@ class ImportSessionTakeoverIT {
         assertEquals(
                 List.of(IMPORT.item(6), IMPORT.item(7)),
                 IMPORT.shelf(node(0), "u5").subList(0, 2));
-        // the import it names is over: no new session under that id
+        // the import it names is over: no new session under that id; the id and outcome are fields of the error
+        EsClient.Response over = IMPORT.open(node(0), "run-42");
         assertError(
-                IMPORT.open(node(0), "run-42"),
+                over,
                 409,
                 "the import [run-42] of model [" + MODEL + "] is over: its import session [" + session
                         + "] succeeded: version [" + pending + "]",
                 "the id of a completed session");
+        assertEquals("run-42", over.json().path("error").path("import_id").asText(), over.body());
+        assertEquals("succeeded", over.json().path("error").path("import_state").asText(), over.body());
         assertEquals(pending, Models.status(node(0), MODEL).path("last_version").asLong());
 
         // the same opening sent to the three nodes at once (a resend racing the first): one session, answered by all
