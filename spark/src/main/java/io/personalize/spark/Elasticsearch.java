@@ -228,7 +228,7 @@ public record Elasticsearch(String url, String user, String password, int readTi
 
         /** A field of the answer's {@code error} object (Elasticsearch puts an exception's metadata there), or null. */
         public String errorField(String name) {
-            JsonNode field = error == null ? null : error.get(name);
+            JsonNode field = error.get(name);
             return field == null || field.isNull() ? null : field.asText();
         }
     }
