@@ -451,14 +451,17 @@ public final class ProfileLoader {
         }));
     }
 
+    /** At most this many other nodes' copies are asked, one after the other, for a document this node's copy failed. */
+    static final int OTHER_COPIES_ASKED = 3;
+
     /**
-     * The preference of a read made again: the copies on the other data nodes first, this node's last. Without one, the
-     * copy Elasticsearch ranks fastest would be asked, often this node's own, the one that just failed the read. Null
-     * (any copy) on a single node or when the nodes are not known.
+     * The other data nodes, whose copies a read made again asks, one node per read: Elasticsearch shuffles the copies on
+     * the nodes a preference names, so naming them all at once asks any one of them, possibly a broken one again. Empty
+     * on a single node or when the nodes are not known (then the read made again asks any copy, once).
      */
-    private static String otherCopiesFirst(DiscoveryNodes nodes) {
+    private static List<String> otherDataNodes(DiscoveryNodes nodes) {
         if (nodes == null) {
-            return null;
+            return List.of();
         }
         List<String> others = new ArrayList<>();
         for (String id : nodes.getDataNodes().keySet()) {
@@ -466,7 +469,7 @@ public final class ProfileLoader {
                 others.add(id);
             }
         }
-        return others.isEmpty() ? null : "_prefer_nodes:" + String.join(",", others);
+        return others;
     }
 
     /** What {@link #fetch} does with each document read, by the index it was read from. */
@@ -487,28 +490,44 @@ public final class ProfileLoader {
     }
 
     /**
-     * Reads again, another node's copy first, the documents whose read failed on this node's copy (or on every copy tried
-     * from it): a document the request needs (the version's, the shopper's newest items) that cannot be read fails the
-     * request (503) instead of being served without, which would serve a known shopper as a stranger, or a shelf without
-     * a source's neighbours or the shopper's newest items, where every other node serves them.
+     * Reads again the documents whose read failed on this node's copy, from the other nodes' copies, one node after the
+     * other (at most {@link #OTHER_COPIES_ASKED}; the copy Elasticsearch ranks fastest would otherwise be asked, often
+     * this node's own, the one that just failed): a document the request needs (the version's, the shopper's newest
+     * items) that no copy asked can read fails the request (503) instead of being served without, which would serve a
+     * known shopper as a stranger, or a shelf without a source's neighbours or the shopper's newest items, where every
+     * other node serves them.
      */
     private void readAgain(MultiGetRequest again, Read read, ActionListener<Void> listener) {
-        again.preference(otherCopiesFirst(nodes.get()));
-        client.multiGet(again, listener.map(response -> {
+        readAgain(again, read, otherDataNodes(nodes.get()), 0, listener);
+    }
+
+    private void readAgain(
+            MultiGetRequest again, Read read, List<String> others, int asked, ActionListener<Void> listener) {
+        boolean last = asked + 1 >= Math.min(others.size(), OTHER_COPIES_ASKED);
+        again.preference(others.isEmpty() ? null : "_prefer_nodes:" + others.get(asked));
+        client.multiGet(again, listener.delegateFailureAndWrap((l, response) -> {
+            MultiGetRequest next = new MultiGetRequest().realtime(true);
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (item.isFailed() == false) {
                     read.found(item.getResponse());
                 } else if (missingIndex(item, read) == false) {
                     Exception failure = item.getFailure().getFailure();
-                    throw new ElasticsearchStatusException(
-                            "{} could not be read: {}",
-                            RestStatus.SERVICE_UNAVAILABLE,
-                            failure,
-                            read.what(item.getIndex(), item.getId()),
-                            failure.getMessage());
+                    if (last) {
+                        throw new ElasticsearchStatusException(
+                                "{} could not be read: {}",
+                                RestStatus.SERVICE_UNAVAILABLE,
+                                failure,
+                                read.what(item.getIndex(), item.getId()),
+                                failure.getMessage());
+                    }
+                    next.add(item.getIndex(), item.getId());
                 }
             }
-            return null;
+            if (next.getItems().isEmpty()) {
+                l.onResponse(null);
+            } else {
+                readAgain(next, read, others, asked + 1, l);
+            }
         }));
     }
 
