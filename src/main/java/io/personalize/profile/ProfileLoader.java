@@ -348,8 +348,8 @@ public final class ProfileLoader {
      * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
      * {@code recentUser} (may be null), their {@link RecentItems} document: from the node's {@link RecentItemsCache},
      * else in the same realtime multi-get (and then kept there, unless a write raced the read). A read that fails on
-     * the node's copy is made again, another node's copy first ({@link #readAgain}): never a document left out because
-     * a read failed.
+     * the node's copy is made again on the other nodes' copies, one node after the other ({@link #readAgain}): never a
+     * document left out because a read failed.
      */
     private void fetch(
             ActiveModel model, List<String> ids, String recentUser, Fetched fetched, ActionListener<Void> listener) {
