@@ -348,7 +348,7 @@ public final class ProfileLoader {
      * Adds the documents with these ids to {@code fetched}: from the cache, the others with one multi-get; and, for
      * {@code recentUser} (may be null), their {@link RecentItems} document: from the node's {@link RecentItemsCache},
      * else in the same realtime multi-get (and then kept there, unless a write raced the read). A read that fails on
-     * the node's copy is made again on the other nodes' copies, one node after the other ({@link #readAgain}): never a
+     * the node's copy is made again on the other nodes' copies, one node after the other ({@link #read}): never a
      * document left out because a read failed.
      */
     private void fetch(
@@ -430,25 +430,7 @@ public final class ProfileLoader {
                 recentCopy.offer(model.name(), recentIndex, recentRead, known, stamp);
             }
         };
-        client.multiGet(mget, listener.delegateFailureAndWrap((l, response) -> {
-            MultiGetRequest again = new MultiGetRequest().realtime(true);
-            for (MultiGetItemResponse item : response.getResponses()) {
-                if (item.isFailed() == false) {
-                    read.found(item.getResponse());
-                } else if (missingIndex(item, read) == false) {
-                    logger.debug(
-                            () -> "model [" + model.name() + "]: [" + item.getIndex() + "/" + item.getId()
-                                    + "] not read from this node's copy: reading it from another",
-                            item.getFailure().getFailure());
-                    again.add(item.getIndex(), item.getId());
-                }
-            }
-            if (again.getItems().isEmpty()) {
-                l.onResponse(null);
-            } else {
-                readAgain(again, read, l);
-            }
-        }));
+        read(model.name(), mget, read, null, 0, listener);
     }
 
     /** At most this many other nodes' copies are asked, one after the other, for a document this node's copy failed. */
@@ -490,23 +472,24 @@ public final class ProfileLoader {
     }
 
     /**
-     * Reads again the documents whose read failed on this node's copy, from the other nodes' copies, one node after the
-     * other (at most {@link #OTHER_COPIES_ASKED}; the copy Elasticsearch ranks fastest would otherwise be asked, often
-     * this node's own, the one that just failed): a document the request needs (the version's, the shopper's newest
-     * items) that no copy asked can read fails the request (503) instead of being served without, which would serve a
-     * known shopper as a stranger, or a shelf without a source's neighbours or the shopper's newest items, where every
-     * other node serves them.
+     * Reads {@code request}'s documents: {@code attempt} 0 from this node's copy, then each attempt the documents still
+     * unread from the next other data node's copies ({@code others}, known from the first failure on), at most
+     * {@link #OTHER_COPIES_ASKED} nodes (the copy Elasticsearch ranks fastest would otherwise be asked, often this
+     * node's own, the one that just failed). A document the request needs (the version's, the shopper's newest items)
+     * that no copy asked can read fails the request (503) instead of being served without, which would serve a known
+     * shopper as a stranger, or a shelf without a source's neighbours or the shopper's newest items, where every other
+     * node serves them.
      */
-    private void readAgain(MultiGetRequest again, Read read, ActionListener<Void> listener) {
-        readAgain(again, read, otherDataNodes(nodes.get()), 0, listener);
-    }
-
-    private void readAgain(
-            MultiGetRequest again, Read read, List<String> others, int asked, ActionListener<Void> listener) {
-        boolean last = asked + 1 >= Math.min(others.size(), OTHER_COPIES_ASKED);
-        again.preference(others.isEmpty() ? null : "_prefer_nodes:" + others.get(asked));
-        client.multiGet(again, listener.delegateFailureAndWrap((l, response) -> {
-            MultiGetRequest next = new MultiGetRequest().realtime(true);
+    private void read(
+            String model,
+            MultiGetRequest request,
+            Read read,
+            List<String> others,
+            int attempt,
+            ActionListener<Void> listener) {
+        boolean last = attempt > 0 && attempt >= Math.max(1, Math.min(others.size(), OTHER_COPIES_ASKED));
+        client.multiGet(request, listener.delegateFailureAndWrap((l, response) -> {
+            MultiGetRequest again = new MultiGetRequest().realtime(true);
             for (MultiGetItemResponse item : response.getResponses()) {
                 if (item.isFailed() == false) {
                     read.found(item.getResponse());
@@ -520,14 +503,21 @@ public final class ProfileLoader {
                                 read.what(item.getIndex(), item.getId()),
                                 failure.getMessage());
                     }
-                    next.add(item.getIndex(), item.getId());
+                    logger.debug(
+                            () -> "model [" + model + "]: [" + item.getIndex() + "/" + item.getId()
+                                    + "] not read (attempt " + attempt + "): reading it from another node's copy",
+                            failure);
+                    again.add(item.getIndex(), item.getId());
                 }
             }
-            if (next.getItems().isEmpty()) {
+            if (again.getItems().isEmpty()) {
                 l.onResponse(null);
-            } else {
-                readAgain(next, read, others, asked + 1, l);
+                return;
             }
+            // the nodes are looked up only once a read failed: none of it on a request whose reads all answer
+            List<String> otherNodes = attempt == 0 ? otherDataNodes(nodes.get()) : others;
+            again.preference(otherNodes.isEmpty() ? null : "_prefer_nodes:" + otherNodes.get(attempt));
+            read(model, again, read, otherNodes, attempt + 1, l);
         }));
     }
 
