@@ -217,10 +217,10 @@ public final class ModelVersions {
                 l.onFailure(e);
                 return;
             }
-            // a write of the models index can fail after it was applied (its primary's node died before it answered;
-            // sent again to the promoted copy, it met its own change as a conflict): the model says whether it was,
-            // and a second compare-and-set applies it if it was not. Never a written version abandoned (its index
-            // deleted) while the model names it active.
+            // a write of the models index can fail after it was applied: ModelStore answers success when it reads
+            // the document back as written, but not when that read fails or another change came on top. The model
+            // says whether it was applied, and a second compare-and-set applies it if it was not. Never a written
+            // version abandoned (its index deleted) while the model names it active.
             logger.info(
                     "model [" + pending.model() + "]: the activation of version [" + pending.version()
                             + "] failed, reading the model to find out whether it was applied",
