@@ -3,6 +3,7 @@ package io.personalize.recommend;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 /** An item on its way to a shelf: its score so far and the reasons behind it, largest first. */
 public final class Candidate {
@@ -47,6 +48,15 @@ public final class Candidate {
     public List<Reason> reasons() {
         reasons.sort(Comparator.comparingDouble((Reason r) -> -r.weight()));
         return reasons;
+    }
+
+    /** Adds the items its reasons name to {@code into}. */
+    void reasonItems(Set<String> into) {
+        for (Reason reason : reasons) {
+            if (reason.itemId() != null) {
+                into.add(reason.itemId());
+            }
+        }
     }
 
     /** Adds a signal's part of the score, and its reason (the strongest reason of each type is kept). */

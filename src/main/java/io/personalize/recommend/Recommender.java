@@ -141,21 +141,25 @@ public final class Recommender {
                 wanted,
                 listener.delegateFailureAndWrap((l, loaded) -> {
                     // the model names any item of the catalogue: which of those this shelf could name may the caller
-                    // read? Items
-                    // asked about that they may not read are unknown to them, so that check comes first when items are
-                    // asked
-                    // about; otherwise it rides on the shelf's first catalogue read, and only the reasons wait for it
+                    // read? Items asked about that they may not read are unknown to them, so that check comes first
+                    // when items are asked about; otherwise the items the reasons of a batch of candidates name ride on
+                    // that batch's catalogue read, and only the reasons wait for it
                     Set<String> named = VisibleItems.named(loaded);
-                    SubscribableListener<Set<String>> visible = new SubscribableListener<>();
+                    SubscribableListener<Checked> visible = new SubscribableListener<>();
                     if (named.isEmpty()) {
-                        visible.onResponse(Set.of());
+                        visible.onResponse(Checked.NOTHING);
                         rank(model, loaded, request, Set.of(), visible, l);
                     } else if (request.itemIds().isEmpty()) {
                         rank(model, loaded, request, named, visible, l);
                     } else {
-                        checkVisible(model.config().catalog(), named, visible);
+                        checkVisible(model.config().catalog(), named, Checked.of(named, visible));
                         visible.addListener(l.delegateFailureAndWrap((l2, v) -> rank(
-                                model, VisibleItems.withoutHiddenContext(loaded, v), request, Set.of(), visible, l2)));
+                                model,
+                                VisibleItems.withoutHiddenContext(loaded, v.readable()),
+                                request,
+                                Set.of(),
+                                visible,
+                                l2)));
                     }
                 }));
     }
@@ -165,7 +169,7 @@ public final class Recommender {
             Profile profile,
             ShelfQuery request,
             Set<String> toCheck,
-            SubscribableListener<Set<String>> visible,
+            SubscribableListener<Checked> visible,
             ActionListener<List<Recommendation>> listener) {
         Set<String> excluded = excluded(request, profile);
         boolean beyondStoredList = request.userId() != null;
@@ -223,6 +227,7 @@ public final class Recommender {
         ModelConfig.Catalog config = profile.model().config().catalog();
         // the first batch's items are taken before the chain starts: its content terms may come in on another thread
         List<String> first = firstBatch.stream().map(Candidate::item).toList();
+        Set<String> firstNamed = toCheck.isEmpty() ? Set.of() : reasonItems(firstBatch);
         catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
             try (RefCountingListener contentRefs = new RefCountingListener(l)) {
                 addContentNeighbors(
@@ -267,11 +272,7 @@ public final class Recommender {
             content.addListener(refs.acquire());
             if (first.isEmpty() == false) {
                 ActionListener<Map<String, CatalogItem>> read = refs.acquire(found -> prefetched.add(first, found));
-                if (toCheck.isEmpty()) {
-                    catalog.fetch(first, read);
-                } else {
-                    catalog.fetch(first, toCheck, visible, read);
-                }
+                fetchChecking(catalog, first, toCheck.isEmpty() ? null : firstNamed, visible, read);
             }
         }
     }
@@ -746,17 +747,19 @@ public final class Recommender {
             int round,
             Prefetched prefetched,
             Set<String> toCheck,
-            SubscribableListener<Set<String>> visible,
+            SubscribableListener<Checked> visible,
             ActionListener<List<Recommendation>> listener) {
         int batch = batch(request, round);
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
             if (toCheck.isEmpty() == false) {
                 // no catalogue read of candidates to ride on
-                checkVisible(profile.model().config().catalog(), toCheck, visible);
+                Set<String> named = reasonItems(ranked);
+                checkVisible(profile.model().config().catalog(), named, Checked.of(named, visible));
             }
             if (passed.size() >= request.size()) {
-                visible.addListener(listener.map(v -> shelf(profile, request, ranked, passed, v)));
+                visible.addListener(
+                        listener.delegateFailureAndWrap((l, v) -> answer(profile, request, ranked, passed, v, l)));
                 return;
             }
             // the model's candidates ran out before the shelf was full: any item passing the filter
@@ -775,12 +778,14 @@ public final class Recommender {
                     ranked.add(candidate);
                 }
                 passed.putAll(any);
-                visible.addListener(l.map(v -> shelf(profile, request, ranked, passed, v)));
+                visible.addListener(
+                        l.delegateFailureAndWrap((l2, v) -> answer(profile, request, ranked, passed, v, l2)));
             }));
             return;
         }
         List<String> items = new ArrayList<>();
-        for (Candidate candidate : ranking.next(batch)) {
+        List<Candidate> next = ranking.next(batch);
+        for (Candidate candidate : next) {
             CatalogItem known = prefetched.found(candidate.item());
             if (known != null) {
                 passed.put(candidate.item(), known);
@@ -804,14 +809,57 @@ public final class Recommender {
                     listener);
             return;
         }
-        ActionListener<Map<String, CatalogItem>> next = listener.delegateFailureAndWrap((l, found) -> {
+        ActionListener<Map<String, CatalogItem>> read = listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
             fill(profile, catalog, request, excluded, ranking, passed, round + 1, prefetched, Set.of(), visible, l);
         });
-        if (toCheck.isEmpty()) {
-            catalog.fetch(items, next);
+        fetchChecking(catalog, items, toCheck.isEmpty() ? null : reasonItems(next), visible, read);
+    }
+
+    /**
+     * Reads {@code items} from the catalogue and, when {@code named} is not null, on the same read which of those the
+     * caller may read (the items the reasons of the batch being read name: {@link #reasonItems}).
+     */
+    private static void fetchChecking(
+            CatalogReader catalog,
+            List<String> items,
+            Set<String> named,
+            SubscribableListener<Checked> visible,
+            ActionListener<Map<String, CatalogItem>> read) {
+        if (named == null) {
+            catalog.fetch(items, read);
+        } else if (named.isEmpty()) {
+            visible.onResponse(Checked.NOTHING);
+            catalog.fetch(items, read);
         } else {
-            catalog.fetch(items, toCheck, visible, next);
+            catalog.fetch(items, named, Checked.of(named, visible), read);
+        }
+    }
+
+    /**
+     * The items the reasons of {@code candidates} name: what a shelf of them could show the caller besides its own
+     * items. A batch's few (about 15 for a shelf of 10) rather than every item the profile could name (the shopper's
+     * sources and the stored list's reasons, about 60 on the bench), which made the catalogue read about twice as long.
+     */
+    static Set<String> reasonItems(Collection<Candidate> candidates) {
+        Set<String> named = new HashSet<>();
+        for (Candidate candidate : candidates) {
+            candidate.reasonItems(named);
+        }
+        return named;
+    }
+
+    /**
+     * What a check of the caller's privileges asked about and found readable. A shelf's reasons may name only items of
+     * {@code readable} or of the shelf; one naming an item not {@code asked} about is checked before the shelf is
+     * answered ({@link #answer}).
+     */
+    record Checked(Set<String> asked, Set<String> readable) {
+        static final Checked NOTHING = new Checked(Set.of(), Set.of());
+
+        /** The listener of a check of {@code asked}, completing {@code visible} with both. */
+        static ActionListener<Set<String>> of(Set<String> asked, ActionListener<Checked> visible) {
+            return visible.map(readable -> new Checked(asked, readable));
         }
     }
 
@@ -845,12 +893,52 @@ public final class Recommender {
         return request.diversity() > 0 ? request.size() * 3 : request.size();
     }
 
-    private List<Recommendation> shelf(
+    /**
+     * The shelf of the ranked candidates the catalogue passed, with reasons the caller may read: the items the shown
+     * reasons name that no check asked about (a candidate of a batch whose reasons were not checked, its reason
+     * changed by a later signal) are checked first.
+     */
+    private void answer(
             Profile profile,
             ShelfQuery request,
             List<Candidate> ranked,
             Map<String, CatalogItem> passed,
-            Set<String> visible) {
+            Checked checked,
+            ActionListener<List<Recommendation>> listener) {
+        List<Candidate> shelf = shelf(profile, request, ranked, passed);
+        Set<String> unchecked = unchecked(shelf, request, passed.keySet(), checked.asked());
+        if (unchecked.isEmpty()) {
+            listener.onResponse(recommendations(shelf, request, passed, checked.readable()));
+            return;
+        }
+        checkVisible(profile.model().config().catalog(), unchecked, listener.map(more -> {
+            Set<String> readable = new HashSet<>(checked.readable());
+            readable.addAll(more);
+            return recommendations(shelf, request, passed, readable);
+        }));
+    }
+
+    /** The items the shown reasons of {@code shelf} name that are neither items the catalogue passed nor {@code asked}. */
+    static Set<String> unchecked(List<Candidate> shelf, ShelfQuery request, Set<String> passed, Set<String> asked) {
+        Set<String> unchecked = new HashSet<>();
+        for (Candidate candidate : shelf) {
+            for (Reason reason : shown(candidate, request)) {
+                String item = reason.itemId();
+                if (item != null && passed.contains(item) == false && asked.contains(item) == false) {
+                    unchecked.add(item);
+                }
+            }
+        }
+        return unchecked;
+    }
+
+    private static List<Reason> shown(Candidate candidate, ShelfQuery request) {
+        List<Reason> reasons = candidate.reasons();
+        return request.explain() ? reasons : reasons.subList(0, 1);
+    }
+
+    private static List<Candidate> shelf(
+            Profile profile, ShelfQuery request, List<Candidate> ranked, Map<String, CatalogItem> passed) {
         Map<String, Map<String, Float>> attributeWeights =
                 profile.user() == null ? Map.of() : profile.user().attributes();
         List<Candidate> kept = new ArrayList<>();
@@ -862,15 +950,19 @@ public final class Recommender {
             }
         }
         kept.sort(Candidate.BEST_FIRST);
-        List<Candidate> shelf = diversify(kept, passed, profile, request);
+        return diversify(kept, passed, profile, request);
+    }
+
+    private static List<Recommendation> recommendations(
+            List<Candidate> shelf, ShelfQuery request, Map<String, CatalogItem> passed, Set<String> visible) {
         List<Recommendation> recommendations = new ArrayList<>(shelf.size());
         for (Candidate candidate : shelf) {
-            List<Reason> reasons = candidate.reasons();
-            List<Reason> shown = request.explain() ? reasons : reasons.subList(0, 1);
             recommendations.add(new Recommendation(
                     candidate.item(),
                     candidate.score(),
-                    shown.stream().map(r -> readable(r, visible, passed)).toList(),
+                    shown(candidate, request).stream()
+                            .map(r -> readable(r, visible, passed))
+                            .toList(),
                     passed.get(candidate.item()).source()));
         }
         return recommendations;

@@ -76,11 +76,22 @@ public final class ShardItems {
             List<String> attributes,
             int maxValues)
             throws IOException {
-        List<BytesRef> terms = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            terms.add(normalizer == null ? new BytesRef(id) : normalizer.normalize(idField, id));
+        // seekExact in the terms' order walks the terms dictionary forward. Without a normalizer the ids are sorted as
+        // strings: the same order but for characters past U+FFFF (which only changes the walk, not what is found), and
+        // the read took 65 µs instead of 74 with their UTF-8 bytes sorted (about 60 ids on the bench, issue 13 stop 39)
+        List<String> keys = new ArrayList<>(ids);
+        List<BytesRef> terms = new ArrayList<>(keys.size());
+        if (normalizer == null) {
+            keys.sort(null);
+            for (String id : keys) {
+                terms.add(new BytesRef(id));
+            }
+        } else {
+            for (String id : keys) {
+                terms.add(normalizer.normalize(idField, id));
+            }
+            terms.sort(null);
         }
-        terms.sort(null); // seekExact in order walks the terms dictionary forward
         Map<String, Map<String, TreeSet<BytesRef>>> found = new LinkedHashMap<>();
         for (LeafReaderContext context : reader.leaves()) {
             LeafReader leaf = context.reader();
@@ -91,17 +102,19 @@ public final class ShardItems {
             TermsEnum termsEnum = idTerms.iterator();
             Bits live = leaf.getLiveDocs();
             PostingsEnum postings = null;
-            for (BytesRef term : terms) {
+            for (int t = 0; t < keys.size(); t++) {
+                BytesRef term = terms.get(t);
                 if (termsEnum.seekExact(term) == false) {
                     continue;
                 }
+                // the id as given, or the indexed term a normalizer made of it
+                String key = normalizer == null ? keys.get(t) : term.utf8ToString();
                 postings = termsEnum.postings(postings, PostingsEnum.NONE);
                 for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
                     if (live != null && live.get(doc) == false) {
                         continue;
                     }
-                    Map<String, TreeSet<BytesRef>> values =
-                            found.computeIfAbsent(term.utf8ToString(), k -> new HashMap<>());
+                    Map<String, TreeSet<BytesRef>> values = found.computeIfAbsent(key, k -> new HashMap<>());
                     for (String attribute : attributes) {
                         addValues(leaf, attribute, doc, values);
                     }

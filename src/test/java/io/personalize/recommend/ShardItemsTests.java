@@ -65,6 +65,36 @@ public class ShardItemsTests extends ESTestCase {
         }
     }
 
+    /**
+     * Without a normalizer the ids are looked up in the order of their Java strings, which is not the order of their
+     * UTF-8 bytes past U+FFFF: every id is still found, keyed as given.
+     */
+    public void testIdsWhoseStringAndByteOrdersDifferAreAllFound() throws IOException {
+        String fullwidth = "\uFF21"; // UTF-8 EF BC A1: after the emoji as a string, before it as bytes
+        String emoji = "\uD83D\uDE00"; // U+1F600, UTF-8 F0 9F 98 80
+        try (Directory dir = new ByteBuffersDirectory();
+                IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
+            for (String sku : List.of(fullwidth, emoji, "a", "z")) {
+                writer.addDocument(product(sku, "c-" + sku));
+            }
+            try (DirectoryReader reader = DirectoryReader.open(writer)) {
+                Map<String, Map<String, List<String>>> found = ShardItems.read(
+                        reader, "sku", null, List.of("z", emoji, "missing", fullwidth, "a"), List.of("category"), 10);
+                assertEquals(
+                        Map.of(
+                                fullwidth,
+                                Map.of("category", List.of("c-" + fullwidth)),
+                                emoji,
+                                Map.of("category", List.of("c-" + emoji)),
+                                "a",
+                                Map.of("category", List.of("c-a")),
+                                "z",
+                                Map.of("category", List.of("c-z"))),
+                        found);
+            }
+        }
+    }
+
     public void testCapsValuesPerAttributeInTheirOrder() throws IOException {
         try (Directory dir = new ByteBuffersDirectory();
                 IndexWriter writer = new IndexWriter(dir, new IndexWriterConfig())) {
