@@ -148,27 +148,28 @@ public final class Recommender {
                     SubscribableListener<Checked> visible = new SubscribableListener<>();
                     if (named.isEmpty()) {
                         visible.onResponse(Checked.NOTHING);
-                        rank(model, loaded, request, Set.of(), visible, l);
+                        rank(model, loaded, request, false, visible, l);
                     } else if (request.itemIds().isEmpty()) {
-                        rank(model, loaded, request, named, visible, l);
+                        rank(model, loaded, request, true, visible, l);
                     } else {
                         checkVisible(model.config().catalog(), named, Checked.of(named, visible));
                         visible.addListener(l.delegateFailureAndWrap((l2, v) -> rank(
                                 model,
                                 VisibleItems.withoutHiddenContext(loaded, v.readable()),
                                 request,
-                                Set.of(),
+                                false,
                                 visible,
                                 l2)));
                     }
                 }));
     }
 
+    /** {@code check}: the reasons' items are still to be checked, on the catalogue reads of the candidates. */
     private void rank(
             ActiveModel model,
             Profile profile,
             ShelfQuery request,
-            Set<String> toCheck,
+            boolean check,
             SubscribableListener<Checked> visible,
             ActionListener<List<Recommendation>> listener) {
         Set<String> excluded = excluded(request, profile);
@@ -191,7 +192,7 @@ public final class Recommender {
             }
         };
         // the shelf's rounds, over the candidates as they stand once every content term is in
-        Rounds rounds = (prefetched, check, l) -> fill(
+        Rounds rounds = (prefetched, stillToCheck, l) -> fill(
                 profile,
                 catalog,
                 request,
@@ -200,7 +201,7 @@ public final class Recommender {
                 new LinkedHashMap<>(),
                 0,
                 prefetched,
-                check,
+                stillToCheck,
                 visible,
                 l);
         // before any content term: the collaborative and popular items decide which slots new products may take
@@ -216,7 +217,7 @@ public final class Recommender {
         // its weight capped to nothing): not even the catalogue's mean is needed
         if (profile.model().config().catalog().vectorField() == null
                 || (newItems.isEmpty() && (shopperItems.isEmpty() || shopperContentWeight <= 0))) {
-            rounds.run(new Prefetched(), toCheck, listener);
+            rounds.run(new Prefetched(), check, listener);
             return;
         }
         Prefetched prefetched = new Prefetched();
@@ -227,7 +228,7 @@ public final class Recommender {
         ModelConfig.Catalog config = profile.model().config().catalog();
         // the first batch's items are taken before the chain starts: its content terms may come in on another thread
         List<String> first = firstBatch.stream().map(Candidate::item).toList();
-        Set<String> firstNamed = toCheck.isEmpty() ? Set.of() : reasonItems(firstBatch);
+        Set<String> firstNamed = check ? reasonItems(firstBatch) : null;
         catalogSpace(config, catalog, directions, content.delegateFailureAndWrap((l, space) -> {
             try (RefCountingListener contentRefs = new RefCountingListener(l)) {
                 addContentNeighbors(
@@ -259,20 +260,20 @@ public final class Recommender {
             // the node held all the chain needs (the catalogue's space, the shopper's items' neighbour lists, which of
             // their items the model knows): the content candidates are in already, and the shelf's first catalogue read
             // is its only search
-            content.addListener(listener.delegateFailureAndWrap((l, ignored) -> rounds.run(prefetched, toCheck, l)));
+            content.addListener(listener.delegateFailureAndWrap((l, ignored) -> rounds.run(prefetched, check, l)));
             return;
         }
         // the chain searches: the shelf's first catalogue read of the collaborative and popular candidates runs beside
         // it, not after it. The content candidates come out of the knn search with their catalogue hits (it applies
         // the same filter), so when they join the ranking the first round mostly reads nothing more. The first batch
         // is taken before any content term exists, from a ranking of its own.
-        Set<String> stillToCheck = first.isEmpty() ? toCheck : Set.of();
+        boolean stillToCheck = check && first.isEmpty();
         try (RefCountingListener refs = new RefCountingListener(
                 listener.delegateFailureAndWrap((l, ignored) -> rounds.run(prefetched, stillToCheck, l)))) {
             content.addListener(refs.acquire());
             if (first.isEmpty() == false) {
                 ActionListener<Map<String, CatalogItem>> read = refs.acquire(found -> prefetched.add(first, found));
-                fetchChecking(catalog, first, toCheck.isEmpty() ? null : firstNamed, visible, read);
+                fetchChecking(catalog, first, firstNamed, visible, read);
             }
         }
     }
@@ -305,10 +306,10 @@ public final class Recommender {
                 List.of(NumberedItems.of(request.exclude()), NumberedItems.of(request.itemIds())));
     }
 
-    /** The shelf's catalogue rounds, given what the catalogue already answered and the named items still to check. */
+    /** The shelf's catalogue rounds, given what the catalogue already answered and whether the reasons' items are still to check. */
     @FunctionalInterface
     private interface Rounds {
-        void run(Prefetched prefetched, Set<String> toCheck, ActionListener<List<Recommendation>> listener);
+        void run(Prefetched prefetched, boolean check, ActionListener<List<Recommendation>> listener);
     }
 
     /**
@@ -746,13 +747,13 @@ public final class Recommender {
             Map<String, CatalogItem> passed,
             int round,
             Prefetched prefetched,
-            Set<String> toCheck,
+            boolean check,
             SubscribableListener<Checked> visible,
             ActionListener<List<Recommendation>> listener) {
         int batch = batch(request, round);
         List<Candidate> ranked = ranking.taken();
         if (passed.size() >= needed(request) || ranking.exhausted() || round >= MAX_ROUNDS) {
-            if (toCheck.isEmpty() == false) {
+            if (check) {
                 // no catalogue read of candidates to ride on
                 Set<String> named = reasonItems(ranked);
                 checkVisible(profile.model().config().catalog(), named, Checked.of(named, visible));
@@ -795,25 +796,14 @@ public final class Recommender {
         }
         if (items.isEmpty()) {
             // the catalogue already answered for the whole batch
-            fill(
-                    profile,
-                    catalog,
-                    request,
-                    excluded,
-                    ranking,
-                    passed,
-                    round + 1,
-                    prefetched,
-                    toCheck,
-                    visible,
-                    listener);
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, prefetched, check, visible, listener);
             return;
         }
         ActionListener<Map<String, CatalogItem>> read = listener.delegateFailureAndWrap((l, found) -> {
             passed.putAll(found);
-            fill(profile, catalog, request, excluded, ranking, passed, round + 1, prefetched, Set.of(), visible, l);
+            fill(profile, catalog, request, excluded, ranking, passed, round + 1, prefetched, false, visible, l);
         });
-        fetchChecking(catalog, items, toCheck.isEmpty() ? null : reasonItems(next), visible, read);
+        fetchChecking(catalog, items, check ? reasonItems(next) : null, visible, read);
     }
 
     /**
