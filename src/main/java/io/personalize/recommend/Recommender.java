@@ -306,7 +306,7 @@ public final class Recommender {
                 List.of(NumberedItems.of(request.exclude()), NumberedItems.of(request.itemIds())));
     }
 
-    /** The shelf's catalogue rounds, given what the catalogue already answered and whether the reasons' items are still to check. */
+    /** The shelf's catalogue rounds, given what the catalogue already answered and whether reasons are still to check. */
     @FunctionalInterface
     private interface Rounds {
         void run(Prefetched prefetched, boolean check, ActionListener<List<Recommendation>> listener);
