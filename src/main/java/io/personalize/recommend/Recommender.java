@@ -143,15 +143,12 @@ public final class Recommender {
                     // the model names any item of the catalogue: which of those this shelf could name may the caller
                     // read? Items asked about that they may not read are unknown to them, so that check comes first
                     // when items are asked about; otherwise the items the reasons of a batch of candidates name ride on
-                    // that batch's catalogue read, and only the reasons wait for it
-                    Set<String> named = VisibleItems.named(loaded);
+                    // that batch's catalogue read (none when they name nothing), and only the reasons wait for it
                     SubscribableListener<Checked> visible = new SubscribableListener<>();
-                    if (named.isEmpty()) {
-                        visible.onResponse(Checked.NOTHING);
-                        rank(model, loaded, request, false, visible, l);
-                    } else if (request.itemIds().isEmpty()) {
+                    if (request.itemIds().isEmpty()) {
                         rank(model, loaded, request, true, visible, l);
                     } else {
+                        Set<String> named = VisibleItems.named(loaded);
                         checkVisible(model.config().catalog(), named, Checked.of(named, visible));
                         visible.addListener(l.delegateFailureAndWrap((l2, v) -> rank(
                                 model,
@@ -818,9 +815,6 @@ public final class Recommender {
             ActionListener<Map<String, CatalogItem>> read) {
         if (named == null) {
             catalog.fetch(items, read);
-        } else if (named.isEmpty()) {
-            visible.onResponse(Checked.NOTHING);
-            catalog.fetch(items, read);
         } else {
             catalog.fetch(items, named, Checked.of(named, visible), read);
         }
@@ -845,8 +839,6 @@ public final class Recommender {
      * answered ({@link #answer}).
      */
     record Checked(Set<String> asked, Set<String> readable) {
-        static final Checked NOTHING = new Checked(Set.of(), Set.of());
-
         /** The listener of a check of {@code asked}, completing {@code visible} with both. */
         static ActionListener<Set<String>> of(Set<String> asked, ActionListener<Checked> visible) {
             return visible.map(readable -> new Checked(asked, readable));
