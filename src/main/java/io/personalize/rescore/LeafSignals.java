@@ -201,6 +201,42 @@ final class LeafSignals {
     }
 
     /**
+     * {@link #score} of {@code docs[0, n)} (increasing) into {@code scores}: the documents' items read first, all of
+     * them, then their parts, so that the reads of their ids (at random in the segment's table) run side by side
+     * instead of each waiting for the one before it. The same floats as {@link #score} one by one.
+     */
+    void scores(int[] docs, int n, float[] scores) throws IOException {
+        int[] own = ownItems(n);
+        int[] popularItems = this.popularItems;
+        items.items(docs, n, own, popularItems);
+        for (int i = 0; i < n; i++) {
+            int item = own[i];
+            float popularity = item >= 0
+                    ? signals.popularity(item)
+                    : popularItems[i] < 0 ? 0f : popular.popularity(popularItems[i]);
+            scores[i] = PersonalizedScore.combine(
+                    weights,
+                    0f,
+                    item < 0 ? 0f : signals.similarity(item),
+                    item < 0 ? 0f : signals.affinity(item),
+                    attributeAffinity(docs[i]),
+                    popularity);
+        }
+    }
+
+    // the batch's items in the shopper's signals and in the popular part, grown as needed
+    private int[] ownItems = new int[0];
+    private int[] popularItems = new int[0];
+
+    private int[] ownItems(int n) {
+        if (ownItems.length < n) {
+            ownItems = new int[n];
+            popularItems = new int[n];
+        }
+        return ownItems;
+    }
+
+    /**
      * The popularity of the document {@link #item} was last asked about, whose item is {@code item}: its own item's,
      * else its popular item's (a popular item the shopper's signals name carries the same popularity in both), found
      * with the id {@link #item} read.
@@ -275,6 +311,17 @@ final class LeafSignals {
 
         /** The index in the popular part of the item of the document {@link #item} was last asked about, or -1. */
         int popularItem() throws IOException;
+
+        /**
+         * {@link #item} of {@code docs[0, n)} (increasing) into {@code own}, and where that is -1, {@link #popularItem}
+         * into {@code popular} (else -1).
+         */
+        default void items(int[] docs, int n, int[] own, int[] popular) throws IOException {
+            for (int i = 0; i < n; i++) {
+                own[i] = item(docs[i]);
+                popular[i] = own[i] < 0 ? popularItem() : -1;
+            }
+        }
     }
 
     /** A segment without the id field: no document has an item. */
@@ -335,6 +382,24 @@ final class LeafSignals {
                 return popular.itemOfDoc(doc);
             }
             return (ordRead ? ord : ord(doc)) < 0 ? -1 : popular.item(ord);
+        }
+
+        @Override
+        public void items(int[] docs, int n, int[] own, int[] popular) throws IOException {
+            if (terms == null || this.own.walksDocs() || (this.popular != null && this.popular.walksDocs())) {
+                ItemReader.super.items(docs, n, own, popular);
+                return;
+            }
+            // every ordinal first: independent reads of the node's table, which the processor overlaps
+            for (int i = 0; i < n; i++) {
+                own[i] = terms.docOrd(docs[i]);
+            }
+            for (int i = 0; i < n; i++) {
+                int ord = own[i];
+                own[i] = ord < 0 ? -1 : this.own.item(ord);
+                popular[i] = ord < 0 || own[i] >= 0 || this.popular == null ? -1 : this.popular.item(ord);
+            }
+            doc = -1; // popularItem answers for the document item was last asked about: none now
         }
 
         private long ord(int doc) throws IOException {

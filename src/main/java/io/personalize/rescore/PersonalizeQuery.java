@@ -173,6 +173,8 @@ final class PersonalizeQuery extends Query {
         private final double maxPersonalized;
         private int doc = -1;
         private float score;
+        private final int[] queryPartBits = new int[QUERY_PARTS];
+        private final float[] queryParts = new float[QUERY_PARTS];
 
         Leaf(LeafSignals signals, boolean innerScores, float boost, float maxPersonalized) {
             this.signals = signals;
@@ -183,11 +185,36 @@ final class PersonalizeQuery extends Query {
 
         float score(int doc, Scorable inner) throws IOException {
             if (doc != this.doc) {
-                float query = innerScores ? weights.query() * normalization.apply(inner.score(), 0f, 0f) : 0f;
+                float query = innerScores ? queryPart(inner.score()) : 0f;
                 this.score = boost * (query + signals.score(doc));
                 this.doc = doc;
             }
             return score;
+        }
+
+        /** {@link #score} of {@code docs[0, n)}, increasing, whose inner scores are {@code inner}, into {@code out}. */
+        void scores(int[] docs, float[] inner, int n, float[] out) throws IOException {
+            signals.scores(docs, n, out);
+            for (int i = 0; i < n; i++) {
+                float query = innerScores ? queryPart(inner[i]) : 0f;
+                out[i] = boost * (query + out[i]);
+            }
+            doc = docs[n - 1];
+            score = out[n - 1];
+        }
+
+        /**
+         * {@code w_query · norm(inner)}, remembered by the inner score's bits: a term's matches share a few scores (one
+         * per frequency and length), where each would cost a logarithm. An empty slot holds 0's, whose part is 0.
+         */
+        private float queryPart(float inner) {
+            int bits = Float.floatToRawIntBits(inner);
+            int slot = (bits ^ (bits >>> 13)) & (QUERY_PARTS - 1);
+            if (queryPartBits[slot] != bits) {
+                queryParts[slot] = weights.query() * normalization.apply(inner, 0f, 0f);
+                queryPartBits[slot] = bits;
+            }
+            return queryParts[slot];
         }
 
         float maxScore(float innerMax) {
@@ -282,7 +309,10 @@ final class PersonalizeQuery extends Query {
 
         @Override
         public int score(LeafCollector collector, Bits acceptDocs, int min, int max) throws IOException {
-            return inner.score(new PersonalizingCollector(collector, leaf), acceptDocs, min, max);
+            PersonalizingCollector personalizing = new PersonalizingCollector(collector, leaf);
+            int next = inner.score(personalizing, acceptDocs, min, max);
+            personalizing.flush();
+            return next;
         }
 
         @Override
@@ -293,29 +323,67 @@ final class PersonalizeQuery extends Query {
 
     /**
      * Hands the collector a scorable that personalizes the inner one's score of the document being collected. Only
-     * {@code collect(int)} is implemented, so documents collected as streams or ranges come through it too.
+     * {@code collect(int)} is implemented, so documents collected as streams or ranges come through it too. Documents
+     * reach the collector in batches of up to {@link #BATCH}, in order, each batch's personalized scores computed
+     * together ({@link LeafSignals#scores}) before the first is collected; the last batch when the bulk scorer is done
+     * ({@link #flush}). A collector that skips by a competitive iterator gets each document at once.
      */
     private static final class PersonalizingCollector implements LeafCollector {
         private final LeafCollector collector;
         private final Leaf leaf;
         private final PersonalizedScorable scorable;
+        private final boolean batched;
+        private final int[] docs;
+        private final float[] innerScores;
+        private final float[] scores;
+        private int n;
 
-        PersonalizingCollector(LeafCollector collector, Leaf leaf) {
+        PersonalizingCollector(LeafCollector collector, Leaf leaf) throws IOException {
             this.collector = collector;
             this.leaf = leaf;
             this.scorable = new PersonalizedScorable(leaf);
+            this.batched = collector.competitiveIterator() == null;
+            this.docs = batched ? new int[BATCH] : null;
+            this.innerScores = batched ? new float[BATCH] : null;
+            this.scores = batched ? new float[BATCH] : null;
         }
 
         @Override
         public void setScorer(Scorable scorer) throws IOException {
+            flush();
             scorable.inner = scorer;
             collector.setScorer(scorable);
         }
 
         @Override
         public void collect(int doc) throws IOException {
-            scorable.doc = doc;
-            collector.collect(doc);
+            if (batched == false) {
+                scorable.doc = doc;
+                collector.collect(doc);
+                return;
+            }
+            docs[n] = doc;
+            innerScores[n] = leaf.innerScores ? scorable.inner.score() : 0f;
+            if (++n == BATCH) {
+                flush();
+            }
+        }
+
+        /** Collects the documents batched so far, their personalized scores computed together. */
+        void flush() throws IOException {
+            if (n == 0) {
+                return;
+            }
+            leaf.scores(docs, innerScores, n, scores);
+            int batch = n;
+            n = 0;
+            for (int i = 0; i < batch; i++) {
+                scorable.doc = docs[i];
+                scorable.known = scores[i];
+                collector.collect(docs[i]);
+            }
+            scorable.doc = -1;
+            scorable.known = Float.NaN;
         }
 
         @Override
@@ -325,14 +393,23 @@ final class PersonalizeQuery extends Query {
 
         @Override
         public void finish() throws IOException {
+            flush();
             collector.finish();
         }
     }
+
+    // inner scores whose query part a segment's scoring remembers (a power of two)
+    private static final int QUERY_PARTS = 64;
+
+    // documents a batch of personalized scores holds: enough reads of ids side by side, a few hundred bytes
+    private static final int BATCH = 64;
 
     private static final class PersonalizedScorable extends Scorable {
         private final Leaf leaf;
         Scorable inner;
         int doc = -1;
+        // the document's score when computed with its batch (NaN: none)
+        float known = Float.NaN;
 
         PersonalizedScorable(Leaf leaf) {
             this.leaf = leaf;
@@ -340,7 +417,7 @@ final class PersonalizeQuery extends Query {
 
         @Override
         public float score() throws IOException {
-            return leaf.score(doc, inner);
+            return Float.isNaN(known) ? leaf.score(doc, inner) : known;
         }
 
         @Override

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.greaterThan;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -293,6 +294,7 @@ public class LeafSignalsTests extends ESTestCase {
         }
         ShardSignals shard = new ShardSignals(signals);
         int checked = 0;
+        int checkedBefore = 0;
         for (LeafReaderContext leaf : reader.leaves()) {
             LeafReader segment = leaf.reader();
             int reads = LeafSignals.STORED_ID_READS_PER_SEEK;
@@ -303,6 +305,7 @@ public class LeafSignalsTests extends ESTestCase {
             Map<Integer, Product> docs =
                     bySegment.get(segment.getCoreCacheHelper().getKey());
             int seen = 0;
+            int[] asked = new int[segment.maxDoc()];
             for (int doc = 0; doc < segment.maxDoc(); doc++) {
                 Product product = docs.get(doc);
                 if (product == null || seen++ % stride != 0) {
@@ -312,8 +315,26 @@ public class LeafSignalsTests extends ESTestCase {
                 assertThat(what, scores.score(doc), equalTo(expected(signals, product)));
                 int item = itemsOnly.item(doc);
                 assertThat(what, item, equalTo(expectedItem(signals, product)));
-                checked++;
+                asked[checked++ - checkedBefore] = doc;
             }
+            // the same documents scored in batches of random sizes, as the personalize query collects them
+            LeafSignals batched =
+                    new LeafSignals(segment, shard, WEIGHTS, reads, walkedTermsPerLookup, nodeCopy, tableTerms);
+            float[] batchScores = new float[64];
+            for (int from = 0, count = checked - checkedBefore; from < count; ) {
+                int n = Math.min(count - from, between(1, 64));
+                int[] batch = Arrays.copyOfRange(asked, from, from + n);
+                batched.scores(batch, n, batchScores);
+                for (int i = 0; i < n; i++) {
+                    Product product = docs.get(batch[i]);
+                    assertThat(
+                            idField + " batched doc " + batch[i] + " id " + product.id(),
+                            batchScores[i],
+                            equalTo(expected(signals, product)));
+                }
+                from += n;
+            }
+            checkedBefore = checked;
             // the next pass over the segment with the same shard signals (a shopper's next search on the node) starts
             // from what the passes above resolved
             LeafSignals again =
