@@ -23,12 +23,12 @@ import org.elasticsearch.common.unit.ByteSizeValue;
 /**
  * Every term of a segment's keyword id field, hashed once for the segment's life in an {@link IdTable} (the table the
  * signals' items use, here with the ordinal as item) from the id's bytes to its ordinal (a segment never changes; its
- * entry goes when its core closes). A request then turns each
- * of its signals' items into the segment's ordinal with one probe of this table, with the hash its {@link IdTable}
- * computed once for all segments: no seek in the terms dictionary (a compressed block decoded per item), no String
- * built or hashed. Only segments with at most {@link #MAX_TERMS} ids are tabled, and only while the node's tables
- * stay within {@link #SIZE} in all ({@link #heapBytes}: about 30 bytes an id and 4 a document); others go the way of
- * {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc
+ * entry goes when its core closes). A request then turns each of its signals' items into the segment's ordinal with one
+ * probe of this table, with the hash its {@link IdTable} computed once for all segments: no seek in the terms
+ * dictionary (a compressed block decoded per item), no String built or hashed. Only segments with at most
+ * {@link #MAX_TERMS} ids are tabled, and only while the node's tables stay within {@link #SIZE} in all
+ * ({@link #heapBytes}: about 30 bytes an id and 4 a document, 2 when the ids are fewer than 65,535); others go the way
+ * of {@link SegmentIdOrds}. Each document's ordinal is kept too, so that a hit's ordinal costs an array read, not a doc
  * values read; and each ordinal's document, so that items that are one document's id each are walked by document
  * ({@link LeafSignals}).
  * The tables live as long as their segments, as Lucene's doc values do, so their bytes are counted in the node's
@@ -70,8 +70,11 @@ public final class SegmentIdTerms {
 
     // the segment's ids in ordinal order (terms are read in that order): id t's item in the table is its ordinal t
     private final IdTable ids;
-    // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values read
+    // per document, the ordinal of its (first) id, -1 for none: a hit's ordinal is an array read, not a doc values
+    // read. In a segment of fewer than 65,535 distinct ids, the ordinal plus one in two bytes instead (narrowDocOrds,
+    // docOrds null): hits read their ordinals at random, and a table half the size stays more in the processor's caches
     private final int[] docOrds;
+    private final char[] narrowDocOrds;
     // per ordinal, the one document whose (first) id it is, -1 for none, SHARED for several: the inverse of docOrds
     private final int[] ordDocs;
 
@@ -80,8 +83,17 @@ public final class SegmentIdTerms {
 
     private SegmentIdTerms(IdTable ids, int[] docOrds, int[] ordDocs) {
         this.ids = ids;
-        this.docOrds = docOrds;
         this.ordDocs = ordDocs;
+        if (ordDocs.length < Character.MAX_VALUE) {
+            narrowDocOrds = new char[docOrds.length];
+            for (int doc = 0; doc < docOrds.length; doc++) {
+                narrowDocOrds[doc] = (char) (docOrds[doc] + 1);
+            }
+            this.docOrds = null;
+        } else {
+            narrowDocOrds = null;
+            this.docOrds = docOrds;
+        }
     }
 
     /**
@@ -144,7 +156,8 @@ public final class SegmentIdTerms {
      * ordinal's document.
      */
     long heapBytes() {
-        return 64L + ids.heapBytes() + 4L * docOrds.length + 4L * ordDocs.length;
+        long docs = docOrds == null ? 2L * narrowDocOrds.length : 4L * docOrds.length;
+        return 64L + ids.heapBytes() + docs + 4L * ordDocs.length;
     }
 
     /** The bytes of every table on the node now (tests, stats). */
@@ -189,7 +202,7 @@ public final class SegmentIdTerms {
 
     /** The ordinal of the document's (first) id, -1 when it has none. */
     int docOrd(int doc) {
-        return docOrds[doc];
+        return docOrds == null ? narrowDocOrds[doc] - 1 : docOrds[doc];
     }
 
     /**

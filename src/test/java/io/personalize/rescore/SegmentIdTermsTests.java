@@ -152,4 +152,41 @@ public class SegmentIdTermsTests extends ESTestCase {
             }
         }
     }
+    /**
+     * A segment of more distinct ids than two bytes hold keeps each document's ordinal in four (and counts them so); a
+     * segment of fewer, in two: the same ordinals either way.
+     */
+    public void testEachDocumentsOrdinalPastTwoBytes() throws IOException {
+        for (int ids : new int[] {Character.MAX_VALUE - 2, Character.MAX_VALUE + 10}) {
+            try (Directory dir = newDirectory()) {
+                try (IndexWriter writer = new IndexWriter(dir, newIndexWriterConfig())) {
+                    for (int i = 0; i < ids; i++) {
+                        Document doc = new Document();
+                        doc.add(new SortedSetDocValuesField("sku", new BytesRef("item-" + i)));
+                        writer.addDocument(doc);
+                        if (i % 1000 == 0) {
+                            writer.addDocument(new Document()); // no id
+                        }
+                    }
+                    writer.forceMerge(1);
+                }
+                try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                    LeafReader leaf = reader.leaves().get(0).reader();
+                    SegmentIdTerms table = table(leaf);
+                    assertNotNull(table);
+                    SortedSetDocValues values = leaf.getSortedSetDocValues("sku");
+                    for (int doc = 0; doc < leaf.maxDoc(); doc++) {
+                        long expected = values.advanceExact(doc) ? values.nextOrd() : -1;
+                        assertEquals(ids + " ids, document " + doc, expected, table.docOrd(doc));
+                    }
+                    long perDocument = ids < Character.MAX_VALUE ? 2 : 4;
+                    long docs = perDocument * leaf.maxDoc();
+                    assertEquals(
+                            "each document's ordinal in " + perDocument + " bytes",
+                            docs,
+                            table.heapBytes() - 64 - table.ids().heapBytes() - 4L * ids);
+                }
+            }
+        }
+    }
 }
