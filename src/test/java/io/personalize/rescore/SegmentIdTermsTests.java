@@ -141,17 +141,23 @@ public class SegmentIdTermsTests extends ESTestCase {
                 writer.forceMerge(1);
             }
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
-                LeafReader leaf = reader.leaves().get(0).reader();
-                SegmentIdTerms table = table(leaf);
-                assertNotNull(table);
-                SortedSetDocValues values = leaf.getSortedSetDocValues("sku");
-                for (int doc = 0; doc < leaf.maxDoc(); doc++) {
-                    long expected = values.advanceExact(doc) ? values.nextOrd() : -1;
-                    assertEquals("document " + doc, expected, table.docOrd(doc));
-                }
+                assertEachDocumentsOrdinal(reader.leaves().get(0).reader());
             }
         }
     }
+
+    /** The table's ordinal of each document is its first in the doc values; returns the table. */
+    private static SegmentIdTerms assertEachDocumentsOrdinal(LeafReader leaf) throws IOException {
+        SegmentIdTerms table = table(leaf);
+        assertNotNull(table);
+        SortedSetDocValues values = leaf.getSortedSetDocValues("sku");
+        for (int doc = 0; doc < leaf.maxDoc(); doc++) {
+            long expected = values.advanceExact(doc) ? values.nextOrd() : -1;
+            assertEquals("document " + doc, expected, table.docOrd(doc));
+        }
+        return table;
+    }
+
     /**
      * A segment of more distinct ids than two bytes hold keeps each document's ordinal in four (and counts them so); a
      * segment of fewer, in two: the same ordinals either way.
@@ -172,13 +178,7 @@ public class SegmentIdTermsTests extends ESTestCase {
                 }
                 try (DirectoryReader reader = DirectoryReader.open(dir)) {
                     LeafReader leaf = reader.leaves().get(0).reader();
-                    SegmentIdTerms table = table(leaf);
-                    assertNotNull(table);
-                    SortedSetDocValues values = leaf.getSortedSetDocValues("sku");
-                    for (int doc = 0; doc < leaf.maxDoc(); doc++) {
-                        long expected = values.advanceExact(doc) ? values.nextOrd() : -1;
-                        assertEquals(ids + " ids, document " + doc, expected, table.docOrd(doc));
-                    }
+                    SegmentIdTerms table = assertEachDocumentsOrdinal(leaf);
                     long perDocument = ids < Character.MAX_VALUE ? 2 : 4;
                     long docs = perDocument * leaf.maxDoc();
                     assertEquals(
