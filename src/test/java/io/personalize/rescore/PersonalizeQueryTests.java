@@ -7,6 +7,8 @@ import java.util.Map;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.SortedSetDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -20,13 +22,17 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
+import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.TopScoreDocCollectorManager;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.Directory;
@@ -62,6 +68,9 @@ public class PersonalizeQueryTests extends ESTestCase {
                 doc.add(new StringField("sku", sku, Field.Store.NO));
                 doc.add(new SortedSetDocValuesField("sku", new BytesRef(sku)));
                 doc.add(new SortedSetDocValuesField("category", new BytesRef(i % 3 == 0 ? "candles" : "bags")));
+                // points and doc values: a sort on it skips by a competitive iterator
+                doc.add(new LongPoint("rank", i % 5));
+                doc.add(new NumericDocValuesField("rank", i % 5));
                 StringBuilder title = new StringBuilder();
                 for (int w = 0, n = between(1, 6); w < n; w++) {
                     title.append(randomFrom(WORDS)).append(' ');
@@ -114,19 +123,34 @@ public class PersonalizeQueryTests extends ESTestCase {
         return b.build();
     }
 
+    /**
+     * The inner queries whose matches are scored differently: a disjunction through its own bulk scorer, a term (boosted
+     * or not) in batches taken from its scorer.
+     */
+    private static List<Query> inners() {
+        return List.of(
+                inner(),
+                new TermQuery(new Term("title", "gift")),
+                new BoostQuery(new TermQuery(new Term("title", "heart")), 2f));
+    }
+
     private PersonalizeQuery personalized(QueryNormalization normalization) {
-        return new PersonalizeQuery(inner(), new ShardSignals(signals), WEIGHTS, normalization);
+        return personalized(normalization, inner());
+    }
+
+    private PersonalizeQuery personalized(QueryNormalization normalization, Query inner) {
+        return new PersonalizeQuery(inner, new ShardSignals(signals), WEIGHTS, normalization);
     }
 
     /** The expected score of every match, from the formula's parts computed here on their own. */
-    private Map<Integer, Float> expected(QueryNormalization normalization) throws IOException {
+    private Map<Integer, Float> expected(QueryNormalization normalization, Query inner) throws IOException {
         Map<String, Integer> index = new HashMap<>();
         for (int k = 0; k < signals.items().length; k++) {
             index.put(signals.items()[k], k);
         }
         Map<Integer, Float> scores = new HashMap<>();
         // the same searcher (and so the same, randomized, similarity) as the personalized search
-        for (ScoreDoc hit : searcher.search(inner(), Integer.MAX_VALUE).scoreDocs) {
+        for (ScoreDoc hit : searcher.search(inner, Integer.MAX_VALUE).scoreDocs) {
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             LeafReaderContext leaf = leaves.get(org.apache.lucene.index.ReaderUtil.subIndex(hit.doc, leaves));
             int doc = hit.doc - leaf.docBase;
@@ -152,13 +176,32 @@ public class PersonalizeQueryTests extends ESTestCase {
     }
 
     public void testEveryMatchIsScoredWithTheFormula() throws IOException {
-        for (QueryNormalization normalization : List.of(QueryNormalization.LOG, QueryNormalization.NONE)) {
-            Map<Integer, Float> expected = expected(normalization);
-            TopDocs all = searcher.search(personalized(normalization), Integer.MAX_VALUE);
-            assertEquals("every match of the inner query, no window", expected.size(), all.scoreDocs.length);
-            for (ScoreDoc hit : all.scoreDocs) {
-                assertEquals("doc " + hit.doc, expected.get(hit.doc), hit.score, 1e-5f);
-                assertTrue(hit.score >= 0);
+        for (Query inner : inners()) {
+            for (QueryNormalization normalization : List.of(QueryNormalization.LOG, QueryNormalization.NONE)) {
+                Map<Integer, Float> expected = expected(normalization, inner);
+                TopDocs all = searcher.search(personalized(normalization, inner), Integer.MAX_VALUE);
+                assertEquals("every match of " + inner + ", no window", expected.size(), all.scoreDocs.length);
+                for (ScoreDoc hit : all.scoreDocs) {
+                    assertEquals(inner + ", doc " + hit.doc, expected.get(hit.doc), hit.score, 1e-5f);
+                    assertTrue(hit.score >= 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Sorted by a field first, then by score: the collector skips by a competitive iterator, so the documents are
+     * scored one by one, with the same formula.
+     */
+    public void testAFieldSortThenTheScoreGetsTheFormula() throws IOException {
+        Sort sort = new Sort(new SortField("rank", SortField.Type.LONG), SortField.FIELD_SCORE);
+        for (Query inner : inners()) {
+            Map<Integer, Float> expected = expected(QueryNormalization.LOG, inner);
+            TopFieldDocs sorted = searcher.search(personalized(QueryNormalization.LOG, inner), 50, sort);
+            assertEquals(Math.min(50, expected.size()), sorted.scoreDocs.length);
+            for (ScoreDoc hit : sorted.scoreDocs) {
+                float score = (Float) ((FieldDoc) hit).fields[1];
+                assertEquals(inner + ", doc " + hit.doc, expected.get(hit.doc), score, 1e-5f);
             }
         }
     }
