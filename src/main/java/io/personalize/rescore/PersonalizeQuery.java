@@ -1,15 +1,13 @@
 package io.personalize.rescore;
 
+import io.personalize.compat.ScorerBatches;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.BulkScorer;
-import org.apache.lucene.search.CombinedFieldQuery;
-import org.apache.lucene.search.DocAndFloatFeatureBuffer;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
@@ -21,7 +19,6 @@ import org.apache.lucene.search.Scorable;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
-import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TwoPhaseIterator;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
@@ -30,7 +27,7 @@ import org.apache.lucene.util.Bits;
  * The Lucene side of the {@code personalize} query: the inner query's matches, each scored with
  * {@link PersonalizedScore}: {@code w_query · norm(inner score) + LeafSignals.score(doc)}, one {@link LeafSignals} per
  * segment, documents in increasing order (the order scorers and bulk scorers visit them). The personalized parts are
- * computed a batch of matches at a time: for a term the batches its scorer decodes and scores ({@link BatchBulkScorer}),
+ * computed a batch of matches at a time: for a term the batches its scorer decodes and scores ({@link ScorerBatches}),
  * for any other query those its own bulk scorer hands the collector, buffered ({@link PersonalizingCollector}).
  *
  * <p>Skipping: a document's score is at most {@code w_query · norm(inner max) + the request's bound of the
@@ -80,20 +77,7 @@ final class PersonalizeQuery extends Query {
         boolean innerScores = weights.query() > 0;
         Weight innerWeight = inner.createWeight(searcher, innerScores ? scoreMode : ScoreMode.COMPLETE_NO_SCORES, 1f);
         return new PersonalizeWeight(
-                innerWeight, innerScores, boost, signals.maxPersonalized(weights), scoresInBatches(inner));
-    }
-
-    /**
-     * Whether the inner query's scorer hands out its matches and scores in batches, which its bulk scorer only loops
-     * over ({@link Scorer#nextDocsAndScores}: a term's postings decoded and scored a block at a time): the
-     * personalized batches are then taken from the scorer itself. Any other query's own bulk scorer is kept (a
-     * disjunction's or a conjunction's is much faster than iterating its scorer).
-     */
-    private static boolean scoresInBatches(Query query) {
-        while (query instanceof BoostQuery boosted) {
-            query = boosted.getQuery();
-        }
-        return query instanceof TermQuery || query instanceof CombinedFieldQuery;
+                innerWeight, innerScores, boost, signals.maxPersonalized(weights), ScorerBatches.fromScorer(inner));
     }
 
     private final class PersonalizeWeight extends Weight {
@@ -129,7 +113,7 @@ final class PersonalizeQuery extends Query {
                 public BulkScorer bulkScorer() throws IOException {
                     if (scoresInBatches) {
                         Scorer scorer = get(Long.MAX_VALUE);
-                        return new BatchBulkScorer(scorer, new DefaultBulkScorer(scorer));
+                        return ScorerBatches.bulkScorer(scorer, new DefaultBulkScorer(scorer));
                     }
                     return new PersonalizedBulkScorer(innerSupplier.bulkScorer(), leaf(context));
                 }
@@ -280,13 +264,12 @@ final class PersonalizeQuery extends Query {
         }
     }
 
-    /** The inner query's scorer, its documents scored the personalized way. */
-    private static final class PersonalizedScorer extends Scorer {
-        private final Scorer inner;
+    /** The inner query's scorer, its documents scored the personalized way, a batch at a time when it has batches. */
+    private static final class PersonalizedScorer extends ScorerBatches.Rescoring {
         private final Leaf leaf;
 
         PersonalizedScorer(Scorer inner, Leaf leaf) {
-            this.inner = inner;
+            super(inner);
             this.leaf = leaf;
         }
 
@@ -310,13 +293,10 @@ final class PersonalizeQuery extends Query {
             return leaf.score(inner.docID(), inner);
         }
 
-        /** The inner scorer's next batch, its scores personalized together ({@link Leaf#scores}). */
+        /** A batch of the inner scorer's, its scores personalized together ({@link Leaf#scores}). */
         @Override
-        public void nextDocsAndScores(int upTo, Bits liveDocs, DocAndFloatFeatureBuffer buffer) throws IOException {
-            inner.nextDocsAndScores(upTo, liveDocs, buffer);
-            if (buffer.size > 0) {
-                leaf.scores(buffer.docs, buffer.features, buffer.size, buffer.features);
-            }
+        protected void rescore(int[] docs, float[] scores, int n) throws IOException {
+            leaf.scores(docs, scores, n, scores);
         }
 
         @Override
@@ -337,73 +317,6 @@ final class PersonalizeQuery extends Query {
         @Override
         public Collection<ChildScorable> getChildren() {
             return List.of(new ChildScorable(inner, BooleanClause.Occur.MUST.name()));
-        }
-    }
-
-    /**
-     * Collects a scorer's batches ({@link Scorer#nextDocsAndScores}), as Lucene's bulk scorer of a term query does,
-     * for a {@link PersonalizedScorer} over such a query: each batch's scores personalized together, then collected.
-     * A collector that skips by a competitive iterator gets the documents one by one.
-     */
-    private static final class BatchBulkScorer extends BulkScorer {
-        private final Scorer scorer;
-        // the same scorer's documents one by one
-        private final BulkScorer oneByOne;
-        private final DocAndFloatFeatureBuffer buffer = new DocAndFloatFeatureBuffer();
-        private final BatchScorable scorable = new BatchScorable();
-
-        BatchBulkScorer(Scorer scorer, BulkScorer oneByOne) {
-            this.scorer = scorer;
-            this.oneByOne = oneByOne;
-        }
-
-        @Override
-        public int score(LeafCollector collector, Bits acceptDocs, int min, int max) throws IOException {
-            if (collector.competitiveIterator() != null) {
-                return oneByOne.score(collector, acceptDocs, min, max);
-            }
-            collector.setScorer(scorable);
-            float minCompetitive = scorable.minCompetitiveScore;
-            scorer.setMinCompetitiveScore(minCompetitive);
-            if (scorer.docID() < min) {
-                scorer.iterator().advance(min);
-            }
-            for (scorer.nextDocsAndScores(max, acceptDocs, buffer);
-                    buffer.size > 0;
-                    scorer.nextDocsAndScores(max, acceptDocs, buffer)) {
-                for (int i = 0, size = buffer.size; i < size; i++) {
-                    float score = scorable.score = buffer.features[i];
-                    if (score >= scorable.minCompetitiveScore) {
-                        collector.collect(buffer.docs[i]);
-                    }
-                }
-                if (scorable.minCompetitiveScore != minCompetitive) {
-                    minCompetitive = scorable.minCompetitiveScore;
-                    scorer.setMinCompetitiveScore(minCompetitive);
-                }
-            }
-            return scorer.docID();
-        }
-
-        @Override
-        public long cost() {
-            return scorer.iterator().cost();
-        }
-    }
-
-    /** The score of the document being collected from a batch, and the minimum competitive score the collector set. */
-    private static final class BatchScorable extends Scorable {
-        float score;
-        float minCompetitiveScore;
-
-        @Override
-        public float score() {
-            return score;
-        }
-
-        @Override
-        public void setMinCompetitiveScore(float minScore) {
-            minCompetitiveScore = minScore;
         }
     }
 

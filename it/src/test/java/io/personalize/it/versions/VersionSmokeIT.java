@@ -2,6 +2,7 @@ package io.personalize.it.versions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,9 +13,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -259,6 +262,54 @@ class VersionSmokeIT {
                 "a shopper the model does not know keeps the first-pass order");
     }
 
+    /**
+     * The personalize query on every release built with it (all but 8.19, whose Lucene lacks the scorer API it uses):
+     * a two-word search (a disjunction, through its own bulk scorer) puts the shopper's kind first; a one-word one (a
+     * term query, scored in batches where Lucene has them, from 9.2) keeps the matches and scores them by the formula,
+     * not by BM25. 8.19 refuses the query by name.
+     */
+    @Test
+    @Order(6)
+    void theQueryRanksByShopper() {
+        String query = """
+            {"size": 20, "query": {"personalize": {"query": {"match": {"title": "%s"}}, "model": "%s", "user_id": "%s"}}}""";
+        if (expectedVersion().startsWith("8.")) {
+            EsClient.Response refused =
+                    es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "bag", MODEL, "b1"));
+            assertEquals(400, refused.status(), refused.body());
+            assertTrue(refused.body().contains("personalize"), "the error names the query: " + refused.body());
+            return;
+        }
+        List<String> forBags =
+                ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "bag candle", MODEL, "b1"))
+                        .ok());
+        List<String> forCandles =
+                ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "bag candle", MODEL, "c1"))
+                        .ok());
+        assertEquals(products().size(), forBags.size(), "every bag and candle matches: " + forBags);
+        assertEquals(new HashSet<>(forBags), new HashSet<>(forCandles), "the query keeps every match");
+        assertTrue(forBags.get(0).contains("bag"), "a bag first for a bag shopper: " + forBags);
+        assertTrue(forCandles.get(0).contains("candle"), "a candle first for a candle shopper: " + forCandles);
+
+        Map<String, Double> bm25 =
+                scores(es.post("/" + PRODUCTS + "/_search", """
+            {"size": 20, "query": {"match": {"title": "candle"}}}""").ok());
+        Map<String, Double> personalized =
+                scores(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "candle", MODEL, "c1"))
+                        .ok());
+        assertEquals(bm25.keySet(), personalized.keySet(), "the one-word query keeps its matches");
+        bm25.forEach((id, score) -> assertNotEquals(score, personalized.get(id), "scored by the formula: " + id));
+    }
+
+    private static Map<String, Double> scores(JsonNode response) {
+        Map<String, Double> scores = new HashMap<>();
+        response.path("hits")
+                .path("hits")
+                .forEach(hit ->
+                        scores.put(hit.path("_id").asText(), hit.path("_score").asDouble()));
+        return scores;
+    }
+
     private static List<String> ids(JsonNode response) {
         List<String> ids = new ArrayList<>();
         response.path("hits")
@@ -268,7 +319,7 @@ class VersionSmokeIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void evaluatesOnTheHeldOutMonth() {
         JsonNode evaluation = es.post(
                         "/_recommend/models/" + MODEL + "/_evaluate", "{\"split\": \"" + SPLIT + "\", \"k\": 3}")
@@ -280,7 +331,7 @@ class VersionSmokeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void importsAVersionComputedElsewhere() {
         long before = es.get("/_recommend/models/" + MODEL)
                 .ok()
@@ -300,7 +351,7 @@ class VersionSmokeIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void statsCountTheRequests() {
         JsonNode nodes = es.get("/_recommend/_stats").ok().path("nodes");
         assertEquals(1, nodes.size(), nodes.toString());
@@ -326,7 +377,7 @@ class VersionSmokeIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void theClusterStateKnowsTheActiveVersion() {
         long active = es.get("/_recommend/models/" + MODEL)
                 .ok()
@@ -341,7 +392,7 @@ class VersionSmokeIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void forgetsAShopperThenDeletesTheModel() {
         es.delete("/_recommend/models/" + MODEL + "/users/b0").ok();
         JsonNode forgotten = pluginMetadata().path("personalize_forgotten_users");

@@ -1,0 +1,1 @@
+../../../../../es-9.1/java/io/personalize/compat/ScorerBatches.java

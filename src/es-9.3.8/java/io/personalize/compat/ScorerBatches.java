@@ -1,0 +1,1 @@
+../../../../../es-9.4/java/io/personalize/compat/ScorerBatches.java
