@@ -271,21 +271,14 @@ class VersionSmokeIT {
     @Test
     @Order(6)
     void theQueryRanksByShopper() {
-        String query = """
-            {"size": 20, "query": {"personalize": {"query": {"match": {"title": "%s"}}, "model": "%s", "user_id": "%s"}}}""";
         if (expectedVersion().startsWith("8.")) {
-            EsClient.Response refused =
-                    es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "bag", MODEL, "b1"));
+            EsClient.Response refused = personalizedSearch("bag", "b1");
             assertEquals(400, refused.status(), refused.body());
-            assertTrue(refused.body().contains("personalize"), "the error names the query: " + refused.body());
+            assertTrue(refused.reason().contains("[personalize]"), "the error names the query: " + refused.body());
             return;
         }
-        List<String> forBags =
-                ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "bag candle", MODEL, "b1"))
-                        .ok());
-        List<String> forCandles =
-                ids(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "bag candle", MODEL, "c1"))
-                        .ok());
+        List<String> forBags = ids(personalizedSearch("bag candle", "b1").ok());
+        List<String> forCandles = ids(personalizedSearch("bag candle", "c1").ok());
         assertEquals(products().size(), forBags.size(), "every bag and candle matches: " + forBags);
         assertEquals(new HashSet<>(forBags), new HashSet<>(forCandles), "the query keeps every match");
         assertTrue(forBags.get(0).contains("bag"), "a bag first for a bag shopper: " + forBags);
@@ -295,10 +288,15 @@ class VersionSmokeIT {
                 scores(es.post("/" + PRODUCTS + "/_search", """
             {"size": 20, "query": {"match": {"title": "candle"}}}""").ok());
         Map<String, Double> personalized =
-                scores(es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, query, "candle", MODEL, "c1"))
-                        .ok());
+                scores(personalizedSearch("candle", "c1").ok());
         assertEquals(bm25.keySet(), personalized.keySet(), "the one-word query keeps its matches");
         bm25.forEach((id, score) -> assertNotEquals(score, personalized.get(id), "scored by the formula: " + id));
+    }
+
+    /** The first 20 products matching {@code words}, ranked by the personalize query for {@code user}. */
+    private static EsClient.Response personalizedSearch(String words, String user) {
+        return es.post("/" + PRODUCTS + "/_search", String.format(Locale.ROOT, """
+            {"size": 20, "query": {"personalize": {"query": {"match": {"title": "%s"}}, "model": "%s", "user_id": "%s"}}}""", words, MODEL, user));
     }
 
     private static Map<String, Double> scores(JsonNode response) {
