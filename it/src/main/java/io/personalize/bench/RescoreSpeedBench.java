@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -125,13 +126,7 @@ public final class RescoreSpeedBench {
             return System.nanoTime() - start;
         });
         if (only != null) {
-            // for comparisons only: the events API's model without its newest events (query-form-no-recent's model
-            // searches the events index when asked for them)
-            modes.put("query-form-api-no-recent", c -> {
-                ObjectNode body = queryForm(c, API_MODEL);
-                ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
-                return timed(es, body);
-            });
+            addComparisons(es, modes);
             runOnly(es, modes, only, cases, docs, seconds);
             return;
         }
@@ -318,11 +313,67 @@ public final class RescoreSpeedBench {
     static void addQueryForm(EsClient es, Map<String, Function<RescoreCases.Case, Long>> modes) {
         modes.put("query-form", c -> timed(es, queryForm(c, MODEL)));
         modes.put("query-form-api-recent", c -> timed(es, queryForm(c, API_MODEL)));
-        modes.put("query-form-no-recent", c -> {
-            ObjectNode body = queryForm(c, MODEL);
-            ((ObjectNode) body.path("query").path("personalize")).put("recent_items", 0);
-            return timed(es, body);
+        modes.put("query-form-no-recent", c -> timed(es, queryForm(c, MODEL, p -> p.put("recent_items", 0))));
+    }
+
+    /**
+     * Modes for comparisons only ({@code --only}), which split the query form's time beside BM25's into its parts
+     * (the collection of every match, the fetch of hits that lie apart in the index) and compare a shop's usual
+     * search, filtered.
+     */
+    static void addComparisons(EsClient es, Map<String, Function<RescoreCases.Case, Long>> modes) {
+        // the events API's model without its newest events (query-form-no-recent's model searches the events index
+        // when asked for them)
+        modes.put("query-form-api-no-recent", c -> timed(es, queryForm(c, API_MODEL, p -> p.put("recent_items", 0))));
+        // BM25 collecting every match, as any search but a bare term must to count its hits (Elasticsearch counts a
+        // term's matches from the index): the clause that excludes an absent word only defeats that shortcut
+        modes.put("bm25-every-match", c -> {
+            ObjectNode absent = EsClient.object();
+            absent.putObject("term").put("title", "zzqqxx");
+            return timed(es, bm25Body(matchAnd(c.query(), "must_not", absent)));
         });
+        // without the fetch phase's stored fields (no _id read): the personalized top hits lie farther apart in the
+        // index than BM25's, whose ties (each product is in the index many times) go to the lowest documents
+        modes.put(
+                "bm25-no-fetch",
+                c -> timed(es, RescoreQualityBench.bm25Body(c.query()).put("stored_fields", "_none_")));
+        modes.put(
+                "query-form-api-no-fetch",
+                c -> timed(es, queryForm(c, API_MODEL).put("stored_fields", "_none_")));
+        // a shop's usual search: the words filtered (here by price), where BM25 collects every match too
+        modes.put("bm25-price-filter", c -> timed(es, bm25Body(priceFiltered(c.query()))));
+        modes.put(
+                "query-form-price-filter",
+                c -> timed(es, queryForm(c, API_MODEL, p -> p.set("query", priceFiltered(c.query())))));
+    }
+
+    private static ObjectNode bm25Body(ObjectNode query) {
+        ObjectNode body = EsClient.object().put("size", RescoreQualityBench.TOP).put("_source", false);
+        body.set("query", query);
+        return body;
+    }
+
+    /** A bool query: the match on the title, and {@code clause} as {@code occur}. */
+    private static ObjectNode matchAnd(String words, String occur, ObjectNode clause) {
+        ObjectNode query = EsClient.object();
+        ObjectNode bool = query.putObject("bool");
+        bool.putObject("must").putObject("match").put("title", words);
+        bool.set(occur, clause);
+        return query;
+    }
+
+    /** The match, of products with a price (99% of the catalogue's). */
+    private static ObjectNode priceFiltered(String words) {
+        ObjectNode range = EsClient.object();
+        range.putObject("range").putObject("price").put("gt", 0);
+        return matchAnd(words, "filter", range);
+    }
+
+    /** The personalize query around the match of {@code c}, its options changed by {@code options}. */
+    static ObjectNode queryForm(RescoreCases.Case c, String model, Consumer<ObjectNode> options) {
+        ObjectNode body = queryForm(c, model);
+        options.accept((ObjectNode) body.path("query").path("personalize"));
+        return body;
     }
 
     /**
