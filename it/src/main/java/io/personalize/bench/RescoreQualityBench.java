@@ -351,8 +351,15 @@ public final class RescoreQualityBench {
     }
 
     static ObjectNode bm25Body(String query) {
+        ObjectNode match = EsClient.object();
+        match.putObject("match").put("title", query);
+        return searchBody(match);
+    }
+
+    /** The bench's search of {@code query}: its top {@link #TOP} hits, without their source. */
+    static ObjectNode searchBody(ObjectNode query) {
         ObjectNode body = EsClient.object().put("size", TOP).put("_source", false);
-        body.putObject("query").putObject("match").put("title", query);
+        body.set("query", query);
         return body;
     }
 

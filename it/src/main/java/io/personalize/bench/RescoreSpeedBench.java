@@ -330,7 +330,7 @@ public final class RescoreSpeedBench {
         modes.put("bm25-every-match", c -> {
             ObjectNode absent = EsClient.object();
             absent.putObject("term").put("title", "zzqqxx");
-            return timed(es, bm25Body(matchAnd(c.query(), "must_not", absent)));
+            return timed(es, RescoreQualityBench.searchBody(matchAnd(c.query(), "must_not", absent)));
         });
         // without the fetch phase's stored fields (no _id read): the personalized top hits lie farther apart in the
         // index than BM25's, whose ties (each product is in the index many times) go to the lowest documents
@@ -341,16 +341,10 @@ public final class RescoreSpeedBench {
                 "query-form-api-no-fetch",
                 c -> timed(es, queryForm(c, API_MODEL).put("stored_fields", "_none_")));
         // a shop's usual search: the words filtered (here by price), where BM25 collects every match too
-        modes.put("bm25-price-filter", c -> timed(es, bm25Body(priceFiltered(c.query()))));
+        modes.put("bm25-price-filter", c -> timed(es, RescoreQualityBench.searchBody(priceFiltered(c.query()))));
         modes.put(
                 "query-form-price-filter",
                 c -> timed(es, queryForm(c, API_MODEL, p -> p.set("query", priceFiltered(c.query())))));
-    }
-
-    private static ObjectNode bm25Body(ObjectNode query) {
-        ObjectNode body = EsClient.object().put("size", RescoreQualityBench.TOP).put("_source", false);
-        body.set("query", query);
-        return body;
     }
 
     /** A bool query: the match on the title, and {@code clause} as {@code occur}. */
@@ -411,11 +405,7 @@ public final class RescoreSpeedBench {
     }
 
     static ObjectNode queryForm(RescoreCases.Case c, String model) {
-        ObjectNode body = EsClient.object().put("size", RescoreQualityBench.TOP).put("_source", false);
-        ObjectNode personalize = body.putObject("query").putObject("personalize");
-        personalize.putObject("query").putObject("match").put("title", c.query());
-        personalize.put("model", model).put("user_id", c.user());
-        return body;
+        return RescoreQualityBench.queryFormBody(c.query(), model, c.user());
     }
 
     static void reportQueryForm(Map<String, List<Long>> nanos, double bp50) {
